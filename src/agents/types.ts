@@ -1,0 +1,85 @@
+// The adapter contract (DESIGN §9). An adapter starts one agent process,
+// hands it its phase work, turns what it prints into agent messages, and
+// carries out control commands, saying clearly when it cannot.
+
+import type { AgentKind } from '../config/types.js';
+
+/** What an agent reported, already parsed from its own output format. */
+export type AgentMessage =
+  | { type: 'tool_call'; tool: string; ok: boolean; duration_ms: number }
+  | { type: 'tokens'; input: number; output: number; model: string }
+  | { type: 'state'; status: 'working' | 'idle' | 'waiting' | 'blocked'; task?: string }
+  | { type: 'task_done'; task: string }
+  | { type: 'context'; tokens: number }
+  | { type: 'error'; message: string }
+  | { type: 'vote'; topic: string; choice: string }
+  /** Any other line: the agent's own output, kept in its log. */
+  | { type: 'output'; line: string };
+
+export type AgentControl = 'checkpoint' | 'compress' | 'pause' | 'resume' | 'stop';
+
+export interface PhaseAssignment {
+  phase: string;
+  /** The tasks this agent owns in this phase. */
+  objectives: string[];
+  /** Seconds the phase has left; agents pace themselves to it. */
+  duration_seconds: number;
+}
+
+export interface AgentLaunch {
+  name: string;
+  role: string;
+  /** Index among the session's agents (0-based). */
+  index: number;
+  sessionDir: string;
+  projectDir: string;
+  /** agents/<name>/: raw output and the agent's private home. */
+  agentDir: string;
+  model: string;
+  seed: number;
+  phase: string;
+  /** Extra environment (MEGATEST_* are set by the adapter). */
+  env?: Record<string, string>;
+  /** State saved by a checkpoint, when resuming. */
+  resume?: AgentResumeState;
+}
+
+/** What a checkpoint keeps so the adapter can resume the agent. */
+export interface AgentResumeState {
+  kind: AgentKind;
+  name: string;
+  role: string;
+  model: string;
+  phase: string;
+  objectives: string[];
+  completed: string[];
+  context_tokens: number;
+  /** Adapter-specific (e.g. a claude-code session id, a codex thread id). */
+  native?: Record<string, unknown>;
+}
+
+export interface AgentExit {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface CommandOutcome {
+  ok: boolean;
+  /** Why the agent could not do it, when ok is false. */
+  reason?: string;
+}
+
+export interface AgentAdapter {
+  readonly kind: AgentKind;
+  readonly name: string;
+  readonly role: string;
+  readonly pid: number | undefined;
+  /** Starts the process; messages arrive through onMessage. */
+  start(onMessage: (message: AgentMessage) => void, onExit: (exit: AgentExit) => void): Promise<void>;
+  assign(assignment: PhaseAssignment): void;
+  control(command: AgentControl): CommandOutcome;
+  /** State for a checkpoint. */
+  resumeState(): AgentResumeState;
+  /** Ends the process: stop command, then SIGTERM, then SIGKILL. */
+  stop(graceMs?: number): Promise<AgentExit>;
+}

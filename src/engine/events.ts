@@ -1,0 +1,161 @@
+// The event log contract (DESIGN §5). Every line of events.jsonl is one
+// MegatestEvent: `{"seq":N,"ts":"…","type":"…",…}`. Pure types and helpers
+// only: the engine, the console and replay all import this module.
+
+import type { SessionMetrics } from './metrics.js';
+
+export type SessionStatus =
+  | 'starting'
+  | 'running'
+  | 'paused'
+  | 'recovering'
+  | 'completed'
+  | 'failed'
+  | 'interrupted'
+  | 'timeout';
+
+export const SESSION_STATUSES: readonly SessionStatus[] = [
+  'starting',
+  'running',
+  'paused',
+  'recovering',
+  'completed',
+  'failed',
+  'interrupted',
+  'timeout',
+];
+
+export type AgentStatus = 'starting' | 'working' | 'idle' | 'waiting' | 'blocked' | 'paused' | 'exited' | 'crashed';
+
+export type CheckpointTrigger = 'time' | 'tool_calls' | 'tokens' | 'phase' | 'forced' | 'final';
+
+export type CommandSource = 'key' | 'api' | 'signal' | 'cli';
+
+export type Severity = 'transient' | 'recoverable' | 'degraded' | 'critical' | 'fatal';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface CriterionResult {
+  id: string;
+  description: string;
+  /** critical | important | nice_to_have */
+  level: 'critical' | 'important' | 'nice_to_have';
+  passed: boolean;
+  /** The measured evidence, human readable ("coverage 81.2% >= 80%"). */
+  evidence: string;
+}
+
+export interface EventBodies {
+  session_started: {
+    session_id: string;
+    project: string;
+    project_name: string;
+    agent_kind: string;
+    simulated: boolean;
+    agents: number;
+    duration_seconds: number;
+    phases: { name: string; duration_seconds: number }[];
+    megatest_version: string;
+  };
+  phase_started: { phase: string; index: number; duration_seconds: number; tasks: string[] };
+  phase_ended: { phase: string; index: number; criteria: CriterionResult[]; passed: boolean };
+  agent_started: { agent: string; role: string; model?: string; pid?: number };
+  agent_state: { agent: string; status: AgentStatus; task?: string };
+  agent_exited: { agent: string; code: number | null; signal: string | null; cause?: string };
+  tool_call: { agent: string; tool: string; ok: boolean; duration_ms: number };
+  tokens: { agent: string; input: number; output: number; model: string };
+  task_completed: { agent: string; task: string; phase: string };
+  build: { ok: boolean; duration_ms: number; command: string; output_tail?: string };
+  test_run: {
+    passed: number;
+    failed: number;
+    skipped: number;
+    duration: number;
+    coverage: number | null;
+    source: string;
+  };
+  metrics: { metrics: SessionMetrics };
+  checkpoint_created: {
+    id: string;
+    trigger: CheckpointTrigger;
+    files: number;
+    bytes: number;
+    ms: number;
+    phase: string;
+    lines_of_code?: number;
+    test_pass_rate?: number | null;
+  };
+  checkpoint_restored: { id: string; rolled_back_after_seq: number; ms: number; reason?: string };
+  error: { class: string; severity: Severity; agent?: string; message: string };
+  recovery: { action: string; attempt: number; outcome: 'started' | 'succeeded' | 'failed' | 'gave_up'; agent?: string; detail?: string };
+  limit: { kind: string; agent?: string; action: string; detail?: string };
+  compress: { agent: string; tokens_before: number; tokens_after: number };
+  vote: { agent: string; topic: string; choice: string };
+  command: { name: string; source: CommandSource; detail?: string };
+  alert: { level: 'info' | 'warning' | 'critical'; message: string };
+  log: { level: LogLevel; source: string; message: string };
+  session_ended: { status: SessionStatus; exit_code: number; reason?: string };
+}
+
+export type EventType = keyof EventBodies;
+
+export const EVENT_TYPES: readonly EventType[] = [
+  'session_started',
+  'phase_started',
+  'phase_ended',
+  'agent_started',
+  'agent_state',
+  'agent_exited',
+  'tool_call',
+  'tokens',
+  'task_completed',
+  'build',
+  'test_run',
+  'metrics',
+  'checkpoint_created',
+  'checkpoint_restored',
+  'error',
+  'recovery',
+  'limit',
+  'compress',
+  'vote',
+  'command',
+  'alert',
+  'log',
+  'session_ended',
+];
+
+export interface EventEnvelope {
+  seq: number;
+  /** ISO-8601 time the event was written. */
+  ts: string;
+}
+
+export type EventOf<T extends EventType> = EventEnvelope & { type: T } & EventBodies[T];
+
+/** Discriminated union of every event. */
+export type MegatestEvent = { [T in EventType]: EventOf<T> }[EventType];
+
+/** What a producer hands to the event log; the log adds seq and ts. */
+export type EventInput = { [T in EventType]: { type: T } & EventBodies[T] }[EventType];
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** Parses one events.jsonl line; returns null for a line that is not an event. */
+export function parseEventLine(line: string): MegatestEvent | null {
+  if (line.trim() === '') return null;
+  try {
+    const value = JSON.parse(line) as Record<string, unknown>;
+    if (typeof value !== 'object' || value === null) return null;
+    if (typeof value.seq !== 'number' || typeof value.ts !== 'string' || !isEventType(value.type)) return null;
+    return value as unknown as MegatestEvent;
+  } catch {
+    return null;
+  }
+}
+
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}
