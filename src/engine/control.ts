@@ -1,0 +1,58 @@
+// What the orchestrator offers its controllers (control API, signals, the
+// console through the API). Every action is serialized with the engine's own
+// work and answers with the event it produced, or a ControlError.
+
+import type { CommandSource, MegatestEvent, SessionStatus } from './events.js';
+import type { SessionMetrics } from './metrics.js';
+
+export interface CheckpointSummary {
+  id: string;
+  timestamp: string;
+  phase: string;
+  trigger: string;
+  files: number;
+  bytes: number;
+  lines_of_code: number | null;
+  test_pass_rate: number | null;
+  valid: boolean;
+}
+
+export interface StatusSnapshot {
+  session_id: string;
+  project: string;
+  agent_kind: string;
+  simulated: boolean;
+  status: SessionStatus;
+  phase: string;
+  started_at: string;
+  duration_seconds: number;
+  metrics: SessionMetrics | null;
+  last_checkpoint: CheckpointSummary | null;
+  pid: number;
+}
+
+/** An action the engine refused; `status` is the HTTP status it maps to. */
+export class ControlError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 | 500 | 503 = 409,
+  ) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
+export interface EngineControl {
+  status(): StatusSnapshot;
+  metrics(): SessionMetrics | null;
+  checkpoint(source: CommandSource): Promise<MegatestEvent>;
+  /** Compress one agent's context, or every agent's when agent is undefined. */
+  compress(agent: string | undefined, source: CommandSource): Promise<MegatestEvent[]>;
+  restore(checkpointId: string, source: CommandSource): Promise<MegatestEvent>;
+  pause(source: CommandSource): Promise<MegatestEvent>;
+  resume(source: CommandSource): Promise<MegatestEvent>;
+  stop(source: CommandSource): Promise<MegatestEvent>;
+}
+
+/** checkpoint ids are `checkpoint_` and digits, nothing else (no paths). */
+export const CHECKPOINT_ID_PATTERN = /^checkpoint_\d{1,9}$/;
