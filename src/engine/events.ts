@@ -93,7 +93,6 @@ export interface EventBodies {
   vote: { agent: string; topic: string; choice: string };
   command: { name: string; source: CommandSource; detail?: string };
   alert: { level: 'info' | 'warning' | 'critical'; message: string };
-  log: { level: LogLevel; source: string; message: string };
   session_ended: { status: SessionStatus; exit_code: number; reason?: string };
 }
 
@@ -121,7 +120,6 @@ export const EVENT_TYPES: readonly EventType[] = [
   'vote',
   'command',
   'alert',
-  'log',
   'session_ended',
 ];
 
