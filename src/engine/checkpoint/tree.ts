@@ -1,0 +1,160 @@
+// Walking project/ and checking manifests: what a snapshot sees and what a
+// restore may write. Paths are relative to the project root, '/'-separated.
+
+import { promises as fs, type Stats } from 'node:fs';
+import path from 'node:path';
+import { assertNever } from '../events.js';
+import type { FileEntry } from './types.js';
+
+/** Folder names never snapshotted nor touched by a restore, at any depth. */
+export const EXCLUDED_DIR_NAMES: readonly string[] = ['.git', 'node_modules'];
+
+export interface FoundItem {
+  path: string;
+  type: FileEntry['type'];
+  stats: Stats;
+  /** readlink of a symlink. */
+  target?: string;
+}
+
+export interface TreeScan {
+  items: FoundItem[];
+  /** Relative paths of the excluded folders met, sorted. */
+  excluded: string[];
+}
+
+/** Runs fn over items with at most `limit` at a time; stops handing out work after the first failure. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * Every dir, file and symlink under root (root itself excluded), sorted by
+ * path. Sockets, fifos and devices are not project content and are left out.
+ * Items that vanish while the walk runs (an agent deleting them) are skipped.
+ */
+export async function scanTree(root: string): Promise<TreeScan> {
+  const rootStats = await fs.lstat(root).catch((error: unknown) => {
+    if (isMissing(error)) return null;
+    throw error;
+  });
+  if (rootStats === null) return { items: [], excluded: [] };
+  if (!rootStats.isDirectory()) throw new Error(`project folder ${root} is not a directory`);
+
+  const items: FoundItem[] = [];
+  const excluded: string[] = [];
+  let level: string[] = [''];
+  while (level.length > 0) {
+    const children: string[] = [];
+    await forEachLimit(level, 16, async (dir) => {
+      let names;
+      try {
+        names = await fs.readdir(path.join(root, dir), { withFileTypes: true });
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
+      }
+      for (const dirent of names) {
+        const relative = dir === '' ? dirent.name : `${dir}/${dirent.name}`;
+        if (EXCLUDED_DIR_NAMES.includes(dirent.name)) excluded.push(relative);
+        else children.push(relative);
+      }
+    });
+    const nextLevel: string[] = [];
+    await forEachLimit(children, 64, async (relative) => {
+      const absolute = path.join(root, relative);
+      let stats: Stats;
+      try {
+        stats = await fs.lstat(absolute);
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
+      }
+      if (stats.isDirectory()) {
+        items.push({ path: relative, type: 'dir', stats });
+        nextLevel.push(relative);
+      } else if (stats.isFile()) {
+        items.push({ path: relative, type: 'file', stats });
+      } else if (stats.isSymbolicLink()) {
+        try {
+          items.push({ path: relative, type: 'symlink', stats, target: await fs.readlink(absolute) });
+        } catch (error) {
+          if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+        }
+      }
+    });
+    level = nextLevel;
+  }
+  items.sort((a, b) => compareStrings(a.path, b.path));
+  excluded.sort(compareStrings);
+  return { items, excluded };
+}
+
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const ENTRY_TYPES: readonly FileEntry['type'][] = ['file', 'symlink', 'dir'];
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * Why a manifest cannot be restored safely, or null. A restore writes only
+ * below the root: no absolute paths, no '..', nothing inside an excluded
+ * folder, and every entry's parent is a dir entry of the same manifest (so
+ * nothing is written through a symlink).
+ */
+export function manifestProblem(entries: unknown): string | null {
+  if (!Array.isArray(entries)) return 'file_system_state.entries is not an array';
+  const dirs = new Set<string>(['']);
+  const seen = new Set<string>();
+  const sorted = [...entries].sort((a, b) => compareStrings(String((a as FileEntry)?.path), String((b as FileEntry)?.path)));
+  for (const entry of sorted as FileEntry[]) {
+    const where = `entry ${JSON.stringify(entry?.path)}`;
+    if (entry === null || typeof entry !== 'object') return `an entry is not an object: ${JSON.stringify(entry)}`;
+    if (typeof entry.path !== 'string' || entry.path === '') return `an entry has no path: ${JSON.stringify(entry)}`;
+    const segments = entry.path.split('/');
+    if (entry.path.includes('\0') || entry.path.includes('\\') || segments.some((part) => part === '' || part === '.' || part === '..')) {
+      return `${where}: a path must be relative, '/'-separated, without empty, '.' or '..' parts`;
+    }
+    if (segments.some((part) => EXCLUDED_DIR_NAMES.includes(part))) return `${where}: lies in an excluded folder (${EXCLUDED_DIR_NAMES.join(', ')})`;
+    if (seen.has(entry.path)) return `${where}: listed twice`;
+    seen.add(entry.path);
+    const parent = segments.slice(0, -1).join('/');
+    if (!dirs.has(parent)) return `${where}: its folder ${JSON.stringify(parent)} is not a dir entry of the manifest`;
+    if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) return `${where}: mode must be an integer 0..0o7777, got ${JSON.stringify(entry.mode)}`;
+    if (!Number.isSafeInteger(entry.size) || entry.size < 0) return `${where}: size must be a non-negative integer, got ${JSON.stringify(entry.size)}`;
+    if (!ENTRY_TYPES.includes(entry.type)) return `${where}: type must be file, symlink or dir, got ${JSON.stringify(entry.type)}`;
+    switch (entry.type) {
+      case 'dir':
+        dirs.add(entry.path);
+        break;
+      case 'file':
+        if (typeof entry.sha256 !== 'string' || !SHA256_PATTERN.test(entry.sha256)) return `${where}: a file needs sha256 as 64 lowercase hex digits`;
+        break;
+      case 'symlink':
+        if (typeof entry.target !== 'string' || entry.target === '' || entry.target.includes('\0')) return `${where}: a symlink needs a non-empty target`;
+        break;
+      default:
+        assertNever(entry.type, 'file entry type');
+    }
+  }
+  return null;
+}

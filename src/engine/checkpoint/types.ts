@@ -1,0 +1,44 @@
+// The checkpoint file's body (DESIGN §7): the seed's SessionCheckpoint plus
+// what megatest needs to roll back to it (trigger, last event seq, manifest).
+
+import type { AgentResumeState } from '../../agents/types.js';
+import type { CheckpointTrigger } from '../events.js';
+import type { SessionMetrics } from '../metrics.js';
+
+/** One item of project/ as a snapshot saw it; paths are relative, '/'-separated. */
+export interface FileEntry {
+  path: string;
+  type: 'file' | 'symlink' | 'dir';
+  /** Content hash of a file; its blob lives in checkpoints/objects/. */
+  sha256?: string;
+  /** Bytes of a file's content, of a symlink's target text; 0 for a dir. */
+  size: number;
+  /** Permission bits (mode & 0o7777). */
+  mode: number;
+  /** What a symlink points to, exactly as readlink gave it. */
+  target?: string;
+}
+
+export interface FileSystemState {
+  root: 'project';
+  /** Folders of project/ left out of the snapshot (.git, node_modules, at any depth). */
+  excluded: string[];
+  entries: FileEntry[];
+}
+
+export interface CheckpointBody {
+  id: string;
+  timestamp: string;
+  session_id: string;
+  phase: string;
+  phase_index: number;
+  trigger: CheckpointTrigger;
+  last_event_seq: number;
+  elapsed_seconds: number;
+  agent_states: AgentResumeState[];
+  working_memory: Record<string, unknown>;
+  file_system_state: FileSystemState;
+  test_results: unknown;
+  metrics: SessionMetrics | null;
+  git_commit: string | null;
+}

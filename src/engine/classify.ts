@@ -1,0 +1,88 @@
+// Error classification (DESIGN §8): the configured [[error_handling.rules]]
+// first, in order, then the built-in classes.
+
+import type { ErrorRuleConfig, RecoveryAction, Severity } from '../config/types.js';
+
+export interface Classification {
+  class: string;
+  severity: Severity;
+  action: RecoveryAction;
+  /** Which rule decided: `rule #N (pattern)` or `built-in`. */
+  matched: string;
+}
+
+interface BuiltInClass {
+  class: string;
+  pattern: RegExp;
+  severity: Severity;
+  action: RecoveryAction;
+}
+
+// Order matters: the more specific patterns come first.
+const BUILT_IN: BuiltInClass[] = [
+  { class: 'data_corruption', pattern: /corrupt|checksum mismatch|integrity/i, severity: 'fatal', action: 'stop' },
+  { class: 'disk_full', pattern: /ENOSPC|no space left|disk (is )?full|disk (usage|limit)/i, severity: 'critical', action: 'pause_and_alert' },
+  { class: 'consensus_deadlock', pattern: /deadlock|no quorum/i, severity: 'critical', action: 'escalate' },
+  { class: 'rate_limit', pattern: /\b429\b|rate.?limit|too many requests|quota exceeded|overloaded/i, severity: 'transient', action: 'switch_model' },
+  { class: 'network_timeout', pattern: /ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|network|timed? ?out/i, severity: 'transient', action: 'retry_with_backoff' },
+  { class: 'context_overflow', pattern: /context (length|window)|maximum context|too many tokens/i, severity: 'degraded', action: 'compress_and_retry' },
+  { class: 'parse_failure', pattern: /pars(e|ing)|malformed|invalid json|unexpected token/i, severity: 'recoverable', action: 'retry_with_modification' },
+  { class: 'llm_error', pattern: /\b5\d\d\b|model (error|unavailable|not found)|api error|internal server error/i, severity: 'recoverable', action: 'switch_model' },
+  { class: 'test_failure', pattern: /tests? failed|assertion/i, severity: 'degraded', action: 'log_and_continue' },
+];
+
+export function classifyError(message: string, rules: ErrorRuleConfig[]): Classification {
+  for (const [index, rule] of rules.entries()) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(rule.pattern, 'i');
+    } catch {
+      continue; // validated at config load; a bad one never matches here
+    }
+    if (pattern.test(message)) {
+      const builtIn = BUILT_IN.find((b) => b.pattern.test(message));
+      return {
+        class: rule.class ?? builtIn?.class ?? 'custom',
+        severity: rule.severity,
+        action: rule.action,
+        matched: `rule #${index + 1} (${rule.pattern})`,
+      };
+    }
+  }
+  const builtIn = BUILT_IN.find((b) => b.pattern.test(message));
+  if (builtIn) return { class: builtIn.class, severity: builtIn.severity, action: builtIn.action, matched: 'built-in' };
+  return { class: 'unknown', severity: 'degraded', action: 'log_and_continue', matched: 'built-in' };
+}
+
+/** Classes the watchdog raises itself, not found in any message. */
+export const WATCHDOG_CLASSES = {
+  agent_crash: { class: 'agent_crash', severity: 'recoverable', action: 'restore_checkpoint' },
+  agent_hang: { class: 'agent_hang', severity: 'recoverable', action: 'restore_checkpoint' },
+  agent_silent: { class: 'agent_silent', severity: 'degraded', action: 'log_and_continue' },
+} as const satisfies Record<string, Omit<Classification, 'matched'>>;
+
+export function backoffSeconds(
+  strategy: 'fixed' | 'linear' | 'exponential',
+  attempt: number,
+  initialSeconds: number,
+  maxSeconds: number,
+): number {
+  const n = Math.max(1, attempt);
+  let delay: number;
+  switch (strategy) {
+    case 'fixed':
+      delay = initialSeconds;
+      break;
+    case 'linear':
+      delay = initialSeconds * n;
+      break;
+    case 'exponential':
+      delay = initialSeconds * 2 ** (n - 1);
+      break;
+    default: {
+      const unreachable: never = strategy;
+      throw new Error(`unknown backoff strategy ${String(unreachable)}`);
+    }
+  }
+  return Math.min(maxSeconds, delay);
+}

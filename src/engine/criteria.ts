@@ -1,0 +1,82 @@
+// Success criteria: a measured figure compared with the configured value.
+// A figure that was not measured fails its criterion and says so; it is never
+// assumed.
+
+import type { CriterionConfig } from '../config/types.js';
+import type { CriterionResult } from './events.js';
+
+/** Measured facts a criterion may name; null where it could not be measured. */
+export interface MeasuredFacts {
+  build_ok: number | null;
+  test_pass_rate: number | null;
+  test_coverage: number | null;
+  lines_of_code: number | null;
+  doc_coverage: number | null;
+  tests_total: number | null;
+  tasks_completed_ratio: number | null;
+  fatal_errors: number | null;
+  checkpoints_valid: number | null;
+  data_loss_events: number | null;
+}
+
+export const CRITERION_METRICS: readonly (keyof MeasuredFacts)[] = [
+  'build_ok',
+  'test_pass_rate',
+  'test_coverage',
+  'lines_of_code',
+  'doc_coverage',
+  'tests_total',
+  'tasks_completed_ratio',
+  'fatal_errors',
+  'checkpoints_valid',
+  'data_loss_events',
+];
+
+function compare(actual: number, op: CriterionConfig['op'], expected: number): boolean {
+  switch (op) {
+    case '>=':
+      return actual >= expected;
+    case '<=':
+      return actual <= expected;
+    case '>':
+      return actual > expected;
+    case '<':
+      return actual < expected;
+    case '==':
+      return actual === expected;
+    default: {
+      const unreachable: never = op;
+      throw new Error(`unknown comparison ${String(unreachable)}`);
+    }
+  }
+}
+
+function formatFigure(metric: string, value: number): string {
+  if (metric === 'test_pass_rate' || metric === 'tasks_completed_ratio') return `${(value * 100).toFixed(1)}%`;
+  if (metric === 'test_coverage' || metric === 'doc_coverage') return `${value.toFixed(2)}%`;
+  if (Number.isInteger(value)) return String(value);
+  return value.toFixed(2);
+}
+
+export function evaluateCriterion(criterion: CriterionConfig, facts: MeasuredFacts): CriterionResult {
+  const actual = (facts as unknown as Record<string, number | null | undefined>)[criterion.metric];
+  const base = { id: criterion.id, description: criterion.description, level: criterion.level };
+  if (actual === null || actual === undefined) {
+    return { ...base, passed: false, evidence: `${criterion.metric} was not measured` };
+  }
+  const passed = compare(actual, criterion.op, criterion.value);
+  return {
+    ...base,
+    passed,
+    evidence: `${criterion.metric} ${formatFigure(criterion.metric, actual)} ${criterion.op} ${formatFigure(criterion.metric, criterion.value)}: ${passed ? 'met' : 'not met'}`,
+  };
+}
+
+export function evaluateCriteria(criteria: CriterionConfig[], facts: MeasuredFacts): CriterionResult[] {
+  return criteria.map((c) => evaluateCriterion(c, facts));
+}
+
+/** Critical criteria decide the phase (and the run): all must pass. */
+export function criticalPassed(results: CriterionResult[]): boolean {
+  return results.every((r) => r.level !== 'critical' || r.passed);
+}

@@ -1,0 +1,87 @@
+// The phase gates: build, tests and coverage of project/, each read from the
+// tool's own output or report file.
+
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { ProjectTemplate } from '../config/types.js';
+import { runCommand } from '../measure/runCommand.js';
+import { parseTestOutput, type TestSummary } from '../measure/testResults.js';
+import { parseCoverage, type CoverageSummary } from '../measure/coverage.js';
+
+export type ProjectCommands = Pick<
+  ProjectTemplate,
+  'build_command' | 'test_command' | 'coverage_command' | 'test_format' | 'test_report' | 'coverage_report' | 'coverage_format'
+>;
+
+export interface BuildResult {
+  ok: boolean;
+  duration_ms: number;
+  command: string;
+  output_tail: string;
+}
+
+export interface TestRunResult {
+  summary: TestSummary | null;
+  coverage: CoverageSummary | null;
+  duration_ms: number;
+  timed_out: boolean;
+  /** Which command and report the figures were read from. */
+  source: string;
+  /** Why figures are missing, when they are. */
+  problem: string | null;
+}
+
+function tail(text: string, lines = 15): string {
+  return text.split('\n').slice(-lines).join('\n').trim();
+}
+
+export async function runBuild(projectDir: string, commands: ProjectCommands, timeoutMs: number): Promise<BuildResult> {
+  if (commands.build_command.trim() === '') {
+    return { ok: true, duration_ms: 0, command: '(none configured)', output_tail: '' };
+  }
+  const result = await runCommand(commands.build_command, { cwd: projectDir, timeoutMs });
+  return {
+    ok: result.code === 0 && !result.timedOut,
+    duration_ms: Math.round(result.durationMs),
+    command: commands.build_command,
+    output_tail: tail(result.timedOut ? `timed out after ${timeoutMs} ms\n${result.stderr}` : `${result.stdout}\n${result.stderr}`),
+  };
+}
+
+/**
+ * Runs the coverage command (which also runs the tests) when one is set,
+ * otherwise the test command, and reads both figures from their reports.
+ */
+export async function runTests(projectDir: string, commands: ProjectCommands, timeoutMs: number): Promise<TestRunResult> {
+  const command = commands.coverage_command.trim() !== '' ? commands.coverage_command : commands.test_command;
+  const coverageFile = commands.coverage_report ? path.join(projectDir, commands.coverage_report) : '';
+  if (coverageFile) {
+    rmSync(coverageFile, { force: true });
+    mkdirSync(path.dirname(coverageFile), { recursive: true });
+  }
+  const reportFile = commands.test_report ? path.join(projectDir, commands.test_report) : '';
+  if (reportFile) rmSync(reportFile, { force: true });
+
+  const result = await runCommand(command, { cwd: projectDir, timeoutMs });
+  const base = { duration_ms: Math.round(result.durationMs), timed_out: result.timedOut, source: command };
+  if (result.timedOut) {
+    return { ...base, summary: null, coverage: null, problem: `test command killed after ${Math.round(timeoutMs / 1000)} s (limits.max_test_runtime_min)` };
+  }
+  let summary: TestSummary | null = null;
+  let problem: string | null = null;
+  try {
+    const text = reportFile && existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : result.stdout;
+    summary = parseTestOutput(commands.test_format, text);
+  } catch (error) {
+    problem = `test results unreadable (${commands.test_format}): ${(error as Error).message}; exit ${result.code ?? result.signal}: ${tail(result.stderr, 3)}`;
+  }
+  let coverage: CoverageSummary | null = null;
+  if (coverageFile && existsSync(coverageFile)) {
+    try {
+      coverage = parseCoverage(commands.coverage_format, readFileSync(coverageFile, 'utf8'));
+    } catch (error) {
+      problem = problem ?? `coverage report unreadable (${commands.coverage_format}): ${(error as Error).message}`;
+    }
+  }
+  return { ...base, summary, coverage, problem };
+}

@@ -1,0 +1,33 @@
+// Phase timing. Phases share the session's duration by weight (the 6 h plan:
+// 1 h / 2 h / 2 h / 1 h). A phase ends when its tasks are all done or its
+// time is up; time a phase did not use goes to the phases after it, shared by
+// the same weights.
+
+import type { PhaseConfig } from '../config/types.js';
+
+export function phaseDurations(phases: Pick<PhaseConfig, 'weight'>[], totalSeconds: number): number[] {
+  const totalWeight = phases.reduce((sum, p) => sum + p.weight, 0);
+  if (totalWeight <= 0) return phases.map(() => totalSeconds / Math.max(1, phases.length));
+  return phases.map((p) => (totalSeconds * p.weight) / totalWeight);
+}
+
+/** Seconds the phase at `index` gets when `remainingSeconds` are left for it and the ones after. */
+export function remainingPhaseBudget(phases: Pick<PhaseConfig, 'weight'>[], index: number, remainingSeconds: number): number {
+  const rest = phases.slice(index);
+  const shares = phaseDurations(rest, Math.max(0, remainingSeconds));
+  return shares[0] ?? 0;
+}
+
+/** Splits a phase's tasks over the agents that work in it, round robin. */
+export function distributeTasks(tasks: string[], agentNames: string[]): Map<string, string[]> {
+  const plan = new Map<string, string[]>(agentNames.map((name) => [name, []]));
+  if (agentNames.length === 0) return plan;
+  tasks.forEach((task, i) => plan.get(agentNames[i % agentNames.length]!)!.push(task));
+  return plan;
+}
+
+/** Roles for N agents: the configured list, cycled. */
+export function rolesFor(count: number, roles: string[]): string[] {
+  const list = roles.length > 0 ? roles : ['developer'];
+  return Array.from({ length: count }, (_, i) => list[i % list.length]!);
+}

@@ -1,0 +1,141 @@
+// The run folder (DESIGN §4): its paths, its creation, and the small files
+// readers poll (status, metrics_current.json), always replaced atomically.
+
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, accessSync, constants, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+import type { SessionStatus } from '../engine/events.js';
+import { SESSION_STATUSES } from '../engine/events.js';
+import type { SessionMetrics } from '../engine/metrics.js';
+import { UsageError } from '../config/errors.js';
+
+export interface RunPaths {
+  root: string;
+  config: string;
+  prompt: string;
+  selfwareToml: string;
+  sessionLog: string;
+  events: string;
+  status: string;
+  metricsCurrent: string;
+  metricsDir: string;
+  metricsHistory: string;
+  checkpoints: string;
+  controlJson: string;
+  controlToken: string;
+  finalReportJson: string;
+  finalReportMd: string;
+  junit: string;
+  agents: string;
+  project: string;
+  orchestratorLog: string;
+}
+
+export function runPaths(root: string): RunPaths {
+  const abs = path.resolve(root);
+  return {
+    root: abs,
+    config: path.join(abs, 'config.json'),
+    prompt: path.join(abs, 'project_prompt.txt'),
+    selfwareToml: path.join(abs, 'selfware.toml'),
+    sessionLog: path.join(abs, 'session.log'),
+    events: path.join(abs, 'events.jsonl'),
+    status: path.join(abs, 'status'),
+    metricsCurrent: path.join(abs, 'metrics_current.json'),
+    metricsDir: path.join(abs, 'metrics'),
+    metricsHistory: path.join(abs, 'metrics', 'metrics.jsonl'),
+    checkpoints: path.join(abs, 'checkpoints'),
+    controlJson: path.join(abs, 'control.json'),
+    controlToken: path.join(abs, 'control.token'),
+    finalReportJson: path.join(abs, 'final_report.json'),
+    finalReportMd: path.join(abs, 'final_report.md'),
+    junit: path.join(abs, 'junit.xml'),
+    agents: path.join(abs, 'agents'),
+    project: path.join(abs, 'project'),
+    orchestratorLog: path.join(abs, 'orchestrator.out'),
+  };
+}
+
+/** `mega-YYYYMMDD-HHMMSS-xxxx` in UTC. */
+export function defaultSessionId(now = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const date = `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}`;
+  const time = `${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
+  return `mega-${date}-${time}-${randomBytes(2).toString('hex')}`;
+}
+
+const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function validateSessionId(id: string): void {
+  if (!SESSION_ID_PATTERN.test(id) || id.includes('..')) {
+    throw new UsageError(
+      `--session-id ${JSON.stringify(id)}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or '..')`,
+    );
+  }
+}
+
+/**
+ * Creates test_runs/<id>/ whole or not at all: the folder is filled under a
+ * hidden temporary name and renamed into place, so bad input or a crash
+ * leaves no half-made run folder.
+ */
+export function createRunFolder(runsDir: string, sessionId: string, files: Record<string, string>): RunPaths {
+  validateSessionId(sessionId);
+  const runsAbs = path.resolve(runsDir);
+  try {
+    mkdirSync(runsAbs, { recursive: true });
+    accessSync(runsAbs, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--runs-dir ${runsDir}: not writable (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const finalDir = path.join(runsAbs, sessionId);
+  if (existsSync(finalDir)) {
+    throw new UsageError(`--session-id ${sessionId}: ${finalDir} already exists; choose another id`);
+  }
+  const staging = path.join(runsAbs, `.${sessionId}.${process.pid}.creating`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const staged = runPaths(staging);
+    for (const dir of [staged.root, staged.metricsDir, staged.checkpoints, path.join(staged.checkpoints, 'objects'), staged.agents, staged.project]) {
+      mkdirSync(dir, { recursive: true });
+    }
+    for (const [name, content] of Object.entries(files)) {
+      writeFileSync(path.join(staging, name), content);
+    }
+    writeFileSync(staged.status, 'starting\n');
+    writeFileSync(staged.events, '');
+    writeFileSync(staged.sessionLog, '');
+    renameSync(staging, finalDir);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--runs-dir ${runsDir}: cannot create the run folder (${(error as Error).message})`);
+  }
+  return runPaths(finalDir);
+}
+
+export function writeStatus(paths: RunPaths, status: SessionStatus): void {
+  writeFileAtomicSync(paths.status, `${status}\n`);
+}
+
+export function readStatus(runDir: string): SessionStatus | null {
+  try {
+    const word = readFileSync(runPaths(runDir).status, 'utf8').trim();
+    return (SESSION_STATUSES as readonly string[]).includes(word) ? (word as SessionStatus) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function writeMetricsCurrent(paths: RunPaths, metrics: SessionMetrics): Promise<void> {
+  await writeFileAtomic(paths.metricsCurrent, JSON.stringify(metrics, null, 2) + '\n');
+}
+
+export function readJsonFile<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
