@@ -883,11 +883,19 @@ export class Orchestrator implements EngineControl {
     await this.carryOut(slot, c, action, attempt, message);
   }
 
-  /** The built-in recovery table's sequences (DESIGN §8). */
+  /**
+   * The recovery table's sequences (DESIGN §8) for the classes' default
+   * actions: a network timeout is retried 3 times, then backed off; a rate
+   * limit or LLM error waits once, then moves to the next model. A rule that
+   * names another action is carried out as written.
+   */
   private chooseAction(c: Classification, attempt: number): RecoveryAction {
-    if (c.matched !== 'built-in' && c.matched !== 'watchdog') return c.action;
-    if (c.class === 'network_timeout') return attempt <= 3 ? 'retry_immediate' : 'retry_with_backoff';
-    if (c.class === 'rate_limit' || c.class === 'llm_error') return attempt === 1 ? 'retry_with_backoff' : 'switch_model';
+    if (c.class === 'network_timeout' && c.action === 'retry_with_backoff') {
+      return attempt <= 3 ? 'retry_immediate' : 'retry_with_backoff';
+    }
+    if ((c.class === 'rate_limit' || c.class === 'llm_error') && (c.action === 'switch_model' || c.action === 'retry_with_backoff')) {
+      return attempt === 1 ? 'retry_with_backoff' : 'switch_model';
+    }
     return c.action;
   }
 

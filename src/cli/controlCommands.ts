@@ -1,0 +1,307 @@
+// The console's controls from a shell: checkpoint, compress, pause, continue,
+// stop, restore and status. Each talks to the orchestrator through the
+// control API; status answers from the run folder's files when the
+// orchestrator is gone.
+
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../config/errors.js';
+import { CHECKPOINT_ID_PATTERN, type StatusSnapshot } from '../engine/control.js';
+import type { SessionMetrics } from '../engine/metrics.js';
+import { assertNever } from '../engine/events.js';
+import { ControlClient, OrchestratorNotRunningError } from '../io/controlClient.js';
+import { readJsonFile, readStatus, runPaths } from '../io/runFolder.js';
+import { isOrchestratorAlive, listRuns, resolveSession } from '../io/sessions.js';
+
+export type ControlCommandName = 'checkpoint' | 'compress' | 'pause' | 'continue' | 'stop' | 'restore' | 'status';
+
+export interface ControlCommandArgs {
+  session?: string;
+  runsDir: string;
+  checkpoint?: string;
+  agent?: string;
+  json?: boolean;
+}
+
+export interface Output {
+  log(s: string): void;
+  error(s: string): void;
+}
+
+const STDIO: Output = {
+  log: (s) => process.stdout.write(s + '\n'),
+  error: (s) => process.stderr.write(s + '\n'),
+};
+
+const ENDED_STATUSES = new Set(['completed', 'failed', 'timeout']);
+
+/** What `status` shows, live from the API or read back from the files. */
+interface StatusView {
+  session_id: string;
+  run_dir: string;
+  running: boolean;
+  status: string;
+  phase: string | null;
+  simulated: boolean | null;
+  project: string | null;
+  agent_kind: string | null;
+  started_at: string | null;
+  duration_seconds: number | null;
+  metrics: SessionMetrics | null;
+  last_checkpoint: { id: string; phase: string | null; timestamp: string | null; trigger: string | null } | null;
+  pid: number | null;
+  control_url: string | null;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** The highest-numbered checkpoint file's summary, read defensively (the file may be from any version). */
+export function newestCheckpointFromFiles(runDir: string): StatusView['last_checkpoint'] {
+  const dir = runPaths(runDir).checkpoints;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const numbered = names
+    .map((name) => ({ name, match: /^checkpoint_(\d{1,9})\.json$/.exec(name) }))
+    .filter((entry): entry is { name: string; match: RegExpExecArray } => entry.match !== null)
+    .sort((a, b) => Number(b.match[1]) - Number(a.match[1]));
+  const newest = numbered[0];
+  if (!newest) return null;
+  const file = readJsonFile<Record<string, unknown>>(path.join(dir, newest.name));
+  const body = file && typeof file.body === 'object' && file.body !== null ? (file.body as Record<string, unknown>) : file;
+  return {
+    id: str(body?.id) ?? newest.name.replace(/\.json$/, ''),
+    phase: str(body?.phase),
+    timestamp: str(body?.timestamp),
+    trigger: str(body?.trigger),
+  };
+}
+
+function viewFromFiles(runDir: string): StatusView {
+  const paths = runPaths(runDir);
+  const metrics = readJsonFile<SessionMetrics>(paths.metricsCurrent);
+  const info = readJsonFile<Record<string, any>>(paths.config);
+  const duration = info?.config?.session?.duration_seconds;
+  return {
+    session_id: str(info?.session_id) ?? path.basename(paths.root),
+    run_dir: paths.root,
+    running: false,
+    status: readStatus(paths.root) ?? 'unknown',
+    phase: str(metrics?.phase),
+    simulated: typeof info?.simulated === 'boolean' ? info.simulated : null,
+    project: str(info?.template?.type) ?? str(info?.config?.project?.type),
+    agent_kind: str(info?.agent_kind),
+    started_at: str(info?.created_at),
+    duration_seconds: typeof duration === 'number' ? duration : null,
+    metrics: metrics && typeof metrics === 'object' ? metrics : null,
+    last_checkpoint: newestCheckpointFromFiles(paths.root),
+    pid: null,
+    control_url: null,
+  };
+}
+
+function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, controlUrl: string): StatusView {
+  const checkpoint = snapshot.last_checkpoint;
+  return {
+    session_id: snapshot.session_id,
+    run_dir: runPaths(runDir).root,
+    running: true,
+    status: snapshot.status,
+    phase: snapshot.phase,
+    simulated: snapshot.simulated,
+    project: snapshot.project,
+    agent_kind: snapshot.agent_kind,
+    started_at: snapshot.started_at,
+    duration_seconds: snapshot.duration_seconds,
+    metrics: snapshot.metrics,
+    last_checkpoint: checkpoint ? { id: checkpoint.id, phase: checkpoint.phase, timestamp: checkpoint.timestamp, trigger: checkpoint.trigger } : null,
+    pid: snapshot.pid,
+    control_url: controlUrl,
+  };
+}
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+}
+
+function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function formatStatus(view: StatusView): string[] {
+  const m = view.metrics;
+  const lines: string[] = [];
+  const label = (name: string) => name.padEnd(11);
+  const tags = [view.project, view.agent_kind, view.simulated ? 'SIMULATION' : null].filter(Boolean).join(', ');
+  lines.push(`${label('session')}${view.session_id}${tags ? `  (${tags})` : ''}`);
+  lines.push(`${label('folder')}${view.run_dir}`);
+  lines.push(
+    `${label('status')}${view.status}${view.running ? `  (orchestrator pid ${view.pid}, ${view.control_url})` : '  (orchestrator not running; read from the files)'}`,
+  );
+  if (view.phase) lines.push(`${label('phase')}${view.phase}`);
+  if (m) {
+    const total = view.duration_seconds ? ` / ${clock(view.duration_seconds)}` : '';
+    lines.push(`${label('elapsed')}${clock(m.elapsed_seconds)}${total}  (${clock(m.estimated_remaining)} left)`);
+    lines.push(`${label('tokens')}${count(m.total_tokens)}  (${count(m.tokens_per_minute)}/min)   tool calls ${count(m.tool_calls)}`);
+    const rate = m.test_pass_rate === null ? 'no test run yet' : `${(m.test_pass_rate * 100).toFixed(1)}% pass`;
+    const coverage = m.test_coverage === null ? 'coverage n/a' : `coverage ${m.test_coverage.toFixed(1)}%`;
+    lines.push(`${label('tests')}${m.tests_passed} passed, ${m.tests_failed} failed (${rate})   ${coverage}   LOC ${count(m.lines_of_code)}`);
+    lines.push(`${label('tasks')}${m.tasks_completed} done, ${m.tasks_remaining} left   errors ${m.errors_encountered}   recoveries ${m.recoveries}`);
+    for (const agent of m.agents ?? []) {
+      lines.push(
+        `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${agent.tool_calls}  trust ${agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,
+      );
+    }
+  } else {
+    lines.push(`${label('metrics')}none yet`);
+  }
+  const cp = view.last_checkpoint;
+  lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : 'none yet'}`);
+  return lines;
+}
+
+/** One line saying what an action did, from the server's answer. */
+export function describeActionResult(name: Exclude<ControlCommandName, 'status'>, result: unknown): string {
+  const answer = (result ?? {}) as Record<string, any>;
+  const event = (answer.event ?? {}) as Record<string, any>;
+  switch (name) {
+    case 'checkpoint':
+      return event.type === 'checkpoint_created'
+        ? `checkpoint ${event.id} created (${event.files} files, ${count(event.bytes)} bytes, ${event.ms} ms)`
+        : 'checkpoint done';
+    case 'compress': {
+      const events: Record<string, any>[] = Array.isArray(answer.events) ? answer.events : [];
+      const parts = events.map((e) =>
+        e.type === 'compress' ? `${e.agent} ${count(e.tokens_before)} -> ${count(e.tokens_after)} tokens` : String(e.type ?? 'event'),
+      );
+      return `compressed ${events.length} agent(s)${parts.length ? `: ${parts.join(', ')}` : ''}`;
+    }
+    case 'restore':
+      return event.type === 'checkpoint_restored' ? `restored ${event.id} (${event.ms} ms)` : 'restore done';
+    case 'pause':
+      return 'paused';
+    case 'continue':
+      return 'continued';
+    case 'stop':
+      return 'stop requested; the session is ending';
+    default:
+      return assertNever(name, 'control command');
+  }
+}
+
+async function callAction(client: ControlClient, name: Exclude<ControlCommandName, 'status'>, args: ControlCommandArgs): Promise<unknown> {
+  switch (name) {
+    case 'checkpoint':
+      return client.checkpoint();
+    case 'compress':
+      return client.compress(args.agent);
+    case 'restore':
+      return client.restore(args.checkpoint!);
+    case 'pause':
+      return client.pause();
+    case 'continue':
+      return client.resume();
+    case 'stop':
+      return client.stop();
+    default:
+      return assertNever(name, 'control command');
+  }
+}
+
+function validate(name: ControlCommandName, args: ControlCommandArgs): string | null {
+  if (args.agent !== undefined && name !== 'compress') return `megatest ${name}: --agent is only for compress`;
+  if (args.agent !== undefined && args.agent.trim() === '') return 'megatest compress: --agent needs an agent name';
+  if (args.checkpoint !== undefined && name !== 'restore') return `megatest ${name}: --checkpoint is only for restore`;
+  if (name === 'restore') {
+    if (args.checkpoint === undefined) return 'megatest restore: --checkpoint ID is required (e.g. --checkpoint checkpoint_003)';
+    if (!CHECKPOINT_ID_PATTERN.test(args.checkpoint)) {
+      return `megatest restore: --checkpoint ${JSON.stringify(args.checkpoint)}: expected checkpoint_ followed by digits, e.g. checkpoint_003`;
+    }
+  }
+  return null;
+}
+
+function findRunDir(name: ControlCommandName, args: ControlCommandArgs): string {
+  if (name === 'status' && (args.session === undefined || args.session === '')) {
+    // status with nothing named and nothing running shows the newest run
+    const runs = listRuns(args.runsDir);
+    const pick = runs.find((run) => run.running) ?? runs[0];
+    if (!pick) throw new UsageError(`no runs under ${args.runsDir}; start one with megatest run`);
+    return pick.dir;
+  }
+  return resolveSession(args.session, args.runsDir);
+}
+
+async function runStatus(runDir: string, args: ControlCommandArgs, out: Output): Promise<number> {
+  let view: StatusView | null = null;
+  let notRunning: string | null = null;
+  if (isOrchestratorAlive(runDir)) {
+    try {
+      const client = await ControlClient.fromRunDir(runDir, { source: 'cli', timeoutMs: 10_000 });
+      view = viewFromSnapshot(runDir, await client.status(), client.baseUrl);
+    } catch (error) {
+      notRunning = error instanceof OrchestratorNotRunningError ? error.message : `control API: ${(error as Error).message}; read from the files`;
+    }
+  } else {
+    notRunning = new OrchestratorNotRunningError(runDir).message;
+  }
+  view ??= viewFromFiles(runDir);
+  if (args.json) {
+    out.log(JSON.stringify(view, null, 2));
+    return 0;
+  }
+  // A finished session is not something to resume: say it ended instead.
+  if (notRunning !== null && !ENDED_STATUSES.has(view.status)) out.error(notRunning);
+  for (const line of formatStatus(view)) out.log(line);
+  return 0;
+}
+
+export async function runControlCommand(name: ControlCommandName, args: ControlCommandArgs, out: Output = STDIO): Promise<number> {
+  const problem = validate(name, args);
+  if (problem) {
+    out.error(problem);
+    return 2;
+  }
+  let runDir: string;
+  try {
+    runDir = findRunDir(name, args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    out.error(`megatest ${name}: ${error.message}`);
+    // Naming a session that is not there is a usage error; nothing running is the action failing.
+    return args.session ? 2 : 1;
+  }
+  if (name === 'status') return runStatus(runDir, args, out);
+
+  let client: ControlClient;
+  try {
+    client = await ControlClient.fromRunDir(runDir, { source: 'cli' });
+  } catch (error) {
+    if (error instanceof OrchestratorNotRunningError) {
+      const status = readStatus(runDir);
+      out.error(
+        status !== null && ENDED_STATUSES.has(status)
+          ? `megatest ${name}: the session in ${runDir} has ended (${status}); nothing to control`
+          : `megatest ${name}: ${error.message}`,
+      );
+      return 1;
+    }
+    out.error(`megatest ${name}: ${(error as Error).message}`);
+    return 1;
+  }
+  try {
+    const result = await callAction(client, name, args);
+    out.log(args.json ? JSON.stringify(result, null, 2) : describeActionResult(name, result));
+    return 0;
+  } catch (error) {
+    out.error(`megatest ${name}: ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,393 @@
+// The zod schema of a megatest TOML file (DESIGN §3). Every leaf carries one
+// "allowed" text that becomes the error message, so a bad value is reported
+// as "<key> = <value> in <file>: must be <allowed>". Tables are strict:
+// an unknown key is an error (load.ts adds the nearest valid key).
+//
+// What a file may hold differs from MegatestConfig in three places, all
+// resolved by load.ts once every layer is merged:
+// - session.duration_seconds may be written as "6h" / "90m" / "1h30m";
+// - project.target.min_lines_of_code / min_test_coverage may be "template"
+//   (take target_loc / target_coverage from the selected project template);
+// - a criterion's value may name a target, e.g. "target.min_test_coverage";
+// and a project template has no `type` key: its type is its table name.
+
+import * as z from 'zod';
+import { EVENT_TYPES } from '../engine/events.js';
+import { AGENT_KINDS } from './types.js';
+import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS, parseDuration } from './duration.js';
+
+export const AGENTS_MIN = 2;
+export const AGENTS_MAX = 16;
+export const HOURS_MIN = 1;
+export const HOURS_MAX = 24;
+
+/** What a success criterion may measure, with the range its value lives in. */
+export const CRITERION_METRICS = {
+  build_ok: { min: 0, max: 1, unit: '1 when the project builds, else 0' },
+  test_pass_rate: { min: 0, max: 1, unit: 'a ratio, passed / (passed + failed)' },
+  test_coverage: { min: 0, max: 100, unit: 'a line coverage percentage' },
+  lines_of_code: { min: 0, max: 100_000_000, unit: 'a line count' },
+  doc_coverage: { min: 0, max: 100, unit: 'a percentage of documented public items' },
+  tests_total: { min: 0, max: 100_000_000, unit: 'a test count' },
+  tasks_completed_ratio: { min: 0, max: 1, unit: 'a ratio of backlog tasks done' },
+  fatal_errors: { min: 0, max: 100_000_000, unit: 'an error count' },
+  checkpoints_valid: { min: 0, max: 1, unit: '1 when every checkpoint verifies, else 0' },
+  data_loss_events: { min: 0, max: 100_000_000, unit: 'an event count' },
+} as const;
+export type CriterionMetric = keyof typeof CRITERION_METRICS;
+export const CRITERION_METRIC_NAMES = Object.keys(CRITERION_METRICS) as CriterionMetric[];
+
+/** Names a criterion's value may use instead of a number: a [project.target] key. */
+export const TARGET_REFERENCES = [
+  'target.min_lines_of_code',
+  'target.min_test_coverage',
+  'target.min_test_pass_rate',
+  'target.min_doc_coverage',
+] as const;
+export type TargetReference = (typeof TARGET_REFERENCES)[number];
+
+/** Error classes the built-in classifier knows (DESIGN §8); a rule's `class` names one. */
+export const ERROR_CLASSES = [
+  'network_timeout',
+  'rate_limit',
+  'llm_error',
+  'parse_failure',
+  'context_overflow',
+  'test_failure',
+  'disk_full',
+  'consensus_deadlock',
+  'agent_crash',
+  'agent_hang',
+  'agent_silent',
+  'data_corruption',
+] as const;
+
+export const SEVERITIES = ['transient', 'recoverable', 'degraded', 'critical', 'fatal'] as const;
+export const RECOVERY_ACTIONS = [
+  'retry_immediate',
+  'retry_with_backoff',
+  'retry_with_modification',
+  'switch_model',
+  'compress_and_retry',
+  'pause_and_alert',
+  'restore_checkpoint',
+  'log_and_continue',
+  'escalate',
+  'stop',
+] as const;
+export const SIM_FAULT_KINDS = [
+  'network_timeout',
+  'rate_limit',
+  'parse_failure',
+  'agent_crash',
+  'hang',
+  'disk_limit',
+  'consensus_deadlock',
+  'corrupt_checkpoint',
+] as const;
+export const THEMES = ['dark', 'light', 'high-contrast', 'mono'] as const;
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export const TEST_FORMATS = ['node-tap', 'junit', 'cargo', 'pytest-junit'] as const;
+export const COVERAGE_FORMATS = ['lcov', 'cobertura', 'istanbul-summary'] as const;
+export const CRITERION_LEVELS = ['critical', 'important', 'nice_to_have'] as const;
+export const CRITERION_OPS = ['>=', '<=', '==', '>', '<'] as const;
+export const BACKOFF_STRATEGIES = ['fixed', 'linear', 'exponential'] as const;
+
+const IDENTIFIER = /^[a-z][a-z0-9_-]*$/;
+
+/** 1000000 -> "1_000_000", as a TOML file would spell it. */
+export function formatBound(value: number): string {
+  if (!Number.isInteger(value) || Math.abs(value) < 10_000) return String(value);
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, '_');
+}
+
+function integer(min: number, max: number, what = 'an integer') {
+  const allowed = `${what} ${formatBound(min)}..${formatBound(max)}`;
+  return z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+}
+
+function decimal(min: number, max: number, what = 'a number') {
+  const allowed = `${what} ${formatBound(min)}..${formatBound(max)}`;
+  return z.number({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+}
+
+function text(allowed = 'a string') {
+  return z.string({ error: allowed });
+}
+
+function nonEmptyText(allowed = 'a non-empty string') {
+  return z.string({ error: allowed }).trim().min(1, { error: allowed });
+}
+
+function flag() {
+  return z.boolean({ error: 'true or false' });
+}
+
+function oneOf<const T extends readonly string[]>(values: T) {
+  return z.enum(values, { error: `one of ${values.map((value) => JSON.stringify(value)).join(', ')}` });
+}
+
+function identifier(what: string) {
+  const allowed = `${what}: lower case letters, digits, "_" or "-", starting with a letter`;
+  return z.string({ error: allowed }).regex(IDENTIFIER, { error: allowed });
+}
+
+function list<T extends z.ZodType>(element: T, allowed: string, min = 0, max = 1000) {
+  const bounds = min > 0 ? ` (${min}..${max} items)` : max < 1000 ? ` (at most ${max} items)` : '';
+  return z
+    .array(element, { error: `an array of ${allowed}` })
+    .min(min, { error: `an array of ${allowed}${bounds}` })
+    .max(max, { error: `an array of ${allowed}${bounds}` });
+}
+
+function table<S extends z.ZodRawShape>(shape: S) {
+  return z.object(shape).strict();
+}
+
+function isRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDurationText(value: string): boolean {
+  try {
+    parseDuration(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const durationAllowed = `a number of seconds ${MIN_DURATION_SECONDS}..${MAX_DURATION_SECONDS} or a duration like "6h", "90m", "1h30m" (10s..24h)`;
+const durationSeconds = z.union(
+  [
+    integer(MIN_DURATION_SECONDS, MAX_DURATION_SECONDS),
+    z.string().refine(isDurationText).transform((value) => parseDuration(value)),
+  ],
+  { error: durationAllowed },
+);
+
+function targetOrTemplate(min: number, max: number, what: string) {
+  return z.union([integer(min, max), z.literal('template')], {
+    error: `${what} ${formatBound(min)}..${formatBound(max)}, or "template" to take the project template's target`,
+  });
+}
+
+const criterionSchema = table({
+  id: z
+    .string({ error: 'an id: lower case letters, digits, ".", "_" or "-", starting with a letter' })
+    .regex(/^[a-z][a-z0-9_.-]*$/, { error: 'an id: lower case letters, digits, ".", "_" or "-", starting with a letter' }),
+  description: nonEmptyText(),
+  level: oneOf(CRITERION_LEVELS),
+  metric: oneOf(CRITERION_METRIC_NAMES),
+  op: oneOf(CRITERION_OPS),
+  value: z.union([z.number(), z.enum(TARGET_REFERENCES)], {
+    error: `a number, or one of ${TARGET_REFERENCES.map((name) => JSON.stringify(name)).join(', ')}`,
+  }),
+});
+
+const phaseSchema = table({
+  name: identifier('a phase name'),
+  weight: decimal(0.01, 100, 'a relative weight'),
+  objectives: list(nonEmptyText(), 'non-empty strings', 1, 50),
+  roles: list(identifier('a role'), 'role names'),
+  criteria: list(criterionSchema, 'criteria tables', 0, 50),
+});
+
+const errorRuleSchema = table({
+  pattern: z
+    .string({ error: 'a regular expression (matched case-insensitively)' })
+    .min(1, { error: 'a non-empty regular expression' })
+    .refine(isRegex, { error: 'a valid regular expression (JavaScript syntax, matched case-insensitively)' }),
+  severity: oneOf(SEVERITIES),
+  action: oneOf(RECOVERY_ACTIONS),
+  class: oneOf(ERROR_CLASSES).optional(),
+});
+
+const simFaultSchema = table({
+  at_seconds: integer(0, MAX_DURATION_SECONDS, 'seconds from session start'),
+  kind: oneOf(SIM_FAULT_KINDS),
+  agent: z
+    .string({ error: 'an agent name like "agent-2", or "" for the first agent' })
+    .regex(/^(agent-\d+)?$/, { error: 'an agent name like "agent-2", or "" for the first agent' }),
+});
+
+/** A project template as written in config/projects/<type>.toml or [projects.<type>]. */
+export const projectTemplateSchema = table({
+  name: nonEmptyText(),
+  description: nonEmptyText(),
+  language: nonEmptyText(),
+  prompt: nonEmptyText(),
+  components: list(nonEmptyText(), 'non-empty strings', 1, 50),
+  target_loc: integer(1, 10_000_000, 'a line count'),
+  target_coverage: decimal(0, 100, 'a percentage'),
+  tasks: z.record(identifier('a phase name'), list(nonEmptyText(), 'task descriptions', 3, 6), {
+    error: 'a table of phase name = [3..6 task descriptions]',
+  }),
+  build_command: text('a shell command, or "" when there is nothing to build'),
+  test_command: nonEmptyText('a shell command that runs the tests'),
+  coverage_command: text('a shell command, or "" when coverage is not measured'),
+  test_format: oneOf(TEST_FORMATS),
+  test_report: text('a path relative to project/, or "" for formats read from stdout'),
+  coverage_report: text('a path relative to project/, or "" when coverage is not measured'),
+  coverage_format: oneOf(COVERAGE_FORMATS),
+});
+
+const projectKey = z.string().regex(IDENTIFIER, {
+  error: 'a project type: lower case letters, digits, "_" or "-", starting with a letter',
+});
+
+/** A complete configuration file, before load.ts resolves durations and target references. */
+export const configFileSchema = table({
+  metadata: table({
+    name: nonEmptyText(),
+    version: nonEmptyText(),
+    description: text(),
+  }),
+  session: table({
+    project: identifier('a project type'),
+    duration_seconds: durationSeconds,
+    agents: integer(AGENTS_MIN, AGENTS_MAX),
+    session_id: z
+      .string({ error: 'a session id (letters, digits, ".", "_", "-") or "" to generate one' })
+      .regex(/^([A-Za-z0-9][A-Za-z0-9._-]{0,127})?$/, {
+        error: 'a session id (letters, digits, ".", "_", "-", up to 128) or "" to generate one',
+      }),
+    runs_dir: nonEmptyText('a directory path'),
+    seed: integer(0, 4_294_967_295),
+    headless: flag(),
+  }),
+  checkpoint: table({
+    enabled: flag(),
+    interval_minutes: decimal(0.5, 1440, 'minutes'),
+    tool_call_threshold: integer(0, 1_000_000),
+    token_threshold: integer(0, 1_000_000_000),
+    on_phase_end: flag(),
+  }),
+  agent: table({
+    roles: list(identifier('a role'), 'role names', 1, 16),
+    model: nonEmptyText('a model name'),
+    max_context_size: integer(1000, 10_000_000, 'tokens'),
+    step_timeout_secs: integer(1, 86_400, 'seconds'),
+  }),
+  consensus: table({
+    enabled: flag(),
+    quorum: integer(1, AGENTS_MAX, 'votes'),
+    voting_timeout_secs: integer(1, 86_400, 'seconds'),
+  }),
+  limits: table({
+    total_token_budget: integer(1, 100_000_000_000, 'tokens'),
+    tokens_per_hour_per_agent: integer(1, 1_000_000_000, 'tokens'),
+    tool_calls_per_hour_per_agent: integer(1, 1_000_000, 'tool calls'),
+    max_idle_minutes: decimal(0.5, 1440, 'minutes'),
+    max_parallel_agents: integer(1, AGENTS_MAX),
+    max_test_runtime_min: decimal(0.1, 1440, 'minutes'),
+    disk_space_limit_gb: decimal(0.01, 100_000, 'GB'),
+    min_free_disk_gb: decimal(0, 100_000, 'GB'),
+  }),
+  monitoring: table({
+    health_check_interval: integer(1, 3600, 'seconds'),
+    control_port: integer(1, 65_535, 'a TCP port'),
+    log_level: oneOf(LOG_LEVELS),
+  }),
+  error_handling: table({
+    max_recovery_attempts: integer(0, 100),
+    max_consecutive_errors: integer(1, 10_000),
+    backoff_strategy: oneOf(BACKOFF_STRATEGIES),
+    backoff_initial_seconds: decimal(0.1, 86_400, 'seconds'),
+    backoff_max_seconds: decimal(0.1, 86_400, 'seconds'),
+    rules: list(errorRuleSchema, 'rule tables', 0, 200),
+  }),
+  project: table({
+    target: table({
+      min_lines_of_code: targetOrTemplate(0, 10_000_000, 'a line count'),
+      min_test_coverage: targetOrTemplate(0, 100, 'a percentage'),
+      min_test_pass_rate: decimal(0, 1, 'a ratio'),
+      min_doc_coverage: decimal(0, 100, 'a percentage'),
+    }),
+    performance: table({
+      benchmark_command: text('a shell command that prints ops/s, or "" to skip'),
+      min_ops_per_second: decimal(0, 1e12),
+    }),
+  }),
+  phases: list(phaseSchema, 'phase tables ([[phases]])', 1, 12),
+  notifications: table({
+    webhook_url: z
+      .string({ error: 'an http(s) URL, or "" for no webhook' })
+      .regex(/^(https?:\/\/\S+)?$/, { error: 'an http(s) URL, or "" for no webhook' }),
+    events: list(oneOf(EVENT_TYPES), 'event types'),
+    timeout_ms: integer(100, 600_000, 'milliseconds'),
+  }),
+  agents: table({
+    kind: oneOf(AGENT_KINDS),
+    command: text('a shell command (needed when kind = "command")'),
+    models: list(nonEmptyText('a model name'), 'model names', 1, 20),
+  }),
+  projects: z.record(projectKey, projectTemplateSchema, { error: 'a table of [projects.<type>] tables' }),
+  sim: table({
+    tokens_per_minute: integer(1, 10_000_000, 'tokens per minute per agent'),
+    tool_calls_per_minute: decimal(0.01, 10_000, 'tool calls per minute per agent'),
+    faults: list(simFaultSchema, 'fault tables ([[sim.faults]])', 0, 1000),
+  }),
+  ui: table({
+    theme: oneOf(THEMES),
+    ascii: flag(),
+  }),
+});
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+
+/**
+ * The same schema with every table key optional, for one layer (a preset, a
+ * --config file, the flags) before it is merged. Array elements ([[phases]],
+ * rules, faults) stay complete: an array in a layer replaces the whole array.
+ */
+export const configLayerSchema = deepPartial(configFileSchema);
+
+function deepPartial(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodObject) {
+    const shape: Record<string, z.ZodType> = {};
+    for (const [key, value] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+      shape[key] = deepPartial(value).optional();
+    }
+    return z.object(shape).strict();
+  }
+  if (schema instanceof z.ZodRecord) {
+    return z.record(schema.keyType as typeof projectKey, deepPartial(schema.valueType as z.ZodType));
+  }
+  return schema;
+}
+
+/** The schema that validates the value at `path`, when it is a table, array or record. */
+export function schemaAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
+  let current: z.ZodType | undefined = root;
+  for (const segment of path) {
+    current = unwrap(current);
+    if (current instanceof z.ZodObject && typeof segment === 'string') {
+      current = (current.shape as Record<string, z.ZodType>)[segment];
+    } else if (current instanceof z.ZodRecord) {
+      current = current.valueType as z.ZodType;
+    } else if (current instanceof z.ZodArray && typeof segment === 'number') {
+      current = current.element as z.ZodType;
+    } else {
+      return undefined;
+    }
+  }
+  return unwrap(current);
+}
+
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let current = schema;
+  while (current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+  return current;
+}
+
+/** The keys a table at `path` accepts, for "did you mean …?". */
+export function tableKeysAt(root: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const schema = schemaAt(root, path);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
+}

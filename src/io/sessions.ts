@@ -1,0 +1,145 @@
+// Finding run folders: by path, by session id under --runs-dir, or the newest
+// one whose orchestrator is alive (control.json names a live pid).
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../config/errors.js';
+import { readStatus, runPaths } from './runFolder.js';
+
+export interface ControlFileInfo {
+  pid: number;
+  host: string;
+  port: number;
+  started_at: string;
+}
+
+export interface RunListing {
+  id: string;
+  dir: string;
+  status: string;
+  running: boolean;
+  startedAt: string | null;
+}
+
+/** control.json, or null when it is missing or not what the server writes. */
+export function readControlFile(runDir: string): ControlFileInfo | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(runPaths(runDir).controlJson, 'utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const value = parsed as Record<string, unknown>;
+  if (!Number.isInteger(value.pid) || (value.pid as number) <= 0) return null;
+  if (!Number.isInteger(value.port) || (value.port as number) <= 0 || (value.port as number) > 65_535) return null;
+  if (typeof value.host !== 'string' || value.host === '') return null;
+  return {
+    pid: value.pid as number,
+    host: value.host,
+    port: value.port as number,
+    started_at: typeof value.started_at === 'string' ? value.started_at : '',
+  };
+}
+
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function isOrchestratorAlive(runDir: string): boolean {
+  const control = readControlFile(runDir);
+  return control !== null && isPidAlive(control.pid);
+}
+
+function looksLikeRunFolder(dir: string): boolean {
+  const paths = runPaths(dir);
+  return existsSync(paths.config) || existsSync(paths.events) || existsSync(paths.status);
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function createdAt(dir: string): string | null {
+  try {
+    const info = JSON.parse(readFileSync(runPaths(dir).config, 'utf8')) as { created_at?: unknown };
+    return typeof info.created_at === 'string' ? info.created_at : null;
+  } catch {
+    return null;
+  }
+}
+
+function sortKey(run: RunListing): number {
+  const time = run.startedAt === null ? NaN : Date.parse(run.startedAt);
+  if (Number.isFinite(time)) return time;
+  try {
+    return statSync(run.dir).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every run folder under runsDir, newest first. A missing runsDir has no runs. */
+export function listRuns(runsDir: string): RunListing[] {
+  let names: string[];
+  try {
+    names = readdirSync(runsDir);
+  } catch {
+    return [];
+  }
+  const runs: RunListing[] = [];
+  for (const name of names) {
+    // hidden names are run folders still being created (see createRunFolder)
+    if (name.startsWith('.')) continue;
+    const dir = path.resolve(runsDir, name);
+    if (!isDirectory(dir) || !looksLikeRunFolder(dir)) continue;
+    const control = readControlFile(dir);
+    const running = control !== null && isPidAlive(control.pid);
+    runs.push({
+      id: name,
+      dir,
+      status: readStatus(dir) ?? 'unknown',
+      running,
+      startedAt: createdAt(dir) ?? (control?.started_at || null),
+    });
+  }
+  return runs
+    .map((run) => ({ run, key: sortKey(run) }))
+    .sort((a, b) => b.key - a.key || b.run.id.localeCompare(a.run.id))
+    .map(({ run }) => run);
+}
+
+/**
+ * The run folder a SESSION argument names: a path to a run folder, or a
+ * session id under runsDir; omitted, the newest run whose orchestrator is
+ * alive. Throws a UsageError saying what was looked for.
+ */
+export function resolveSession(arg: string | undefined, runsDir: string): string {
+  if (arg === undefined || arg === '') {
+    const running = listRuns(runsDir).find((run) => run.running);
+    if (!running) throw new UsageError(`no running session under ${runsDir}; start one with megatest run`);
+    return running.dir;
+  }
+  if (isDirectory(arg) && looksLikeRunFolder(arg)) return path.resolve(arg);
+  const isPlainId = !arg.includes('/') && !arg.includes('\\') && arg !== '.' && arg !== '..';
+  if (isPlainId) {
+    const dir = path.resolve(runsDir, arg);
+    if (isDirectory(dir) && looksLikeRunFolder(dir)) return dir;
+  }
+  if (isDirectory(arg)) throw new UsageError(`SESSION ${arg}: not a megatest run folder (no config.json, events.jsonl or status)`);
+  throw new UsageError(
+    isPlainId
+      ? `SESSION ${JSON.stringify(arg)}: no such session under ${runsDir} and no such run folder (see megatest ls --runs-dir ${runsDir})`
+      : `SESSION ${arg}: no such run folder`,
+  );
+}
