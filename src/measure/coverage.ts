@@ -1,0 +1,273 @@
+// Coverage read from the coverage tool's own report: lcov tracefiles (what
+// node --experimental-test-coverage, c8, nyc, grcov and cargo-llvm-cov
+// write), cobertura XML (cargo-tarpaulin, coverage.py, gcovr) and Istanbul's
+// coverage-summary.json. When nothing was measured (no lines at all) line
+// coverage is 0 rather than a claim of 100%.
+
+import { assertNever } from '../engine/events.js';
+import { descendants, parseXml } from './xml.js';
+
+export interface CoverageSummary {
+  linesPct: number;
+  linesCovered: number;
+  linesTotal: number;
+  branchesPct: number | null;
+  functionsPct: number | null;
+}
+
+export type CoverageFormat = 'lcov' | 'cobertura' | 'istanbul-summary';
+
+export function parseCoverage(format: CoverageFormat, text: string): CoverageSummary {
+  switch (format) {
+    case 'lcov':
+      return parseLcov(text);
+    case 'cobertura':
+      return parseCobertura(text);
+    case 'istanbul-summary':
+      return parseIstanbulSummary(text);
+    default:
+      return assertNever(format, 'coverage format (allowed: lcov, cobertura, istanbul-summary)');
+  }
+}
+
+function percent(covered: number, total: number): number {
+  return total === 0 ? 0 : (covered / total) * 100;
+}
+
+function percentOrNull(covered: number, total: number): number | null {
+  return total === 0 ? null : (covered / total) * 100;
+}
+
+// ---------------------------------------------------------------- lcov
+
+interface LcovFile {
+  /** line number -> highest hit count seen (a file may appear in several records). */
+  lineHits: Map<number, number>;
+  /** function name -> highest hit count. */
+  functionHits: Map<string, number>;
+  /** "line,block,branch" -> taken at least once. */
+  branchTaken: Map<string, boolean>;
+  /** Summary counts, for writers that give totals without the detail lines. */
+  summary: { LF: number; LH: number; FNF: number; FNH: number; BRF: number; BRH: number };
+}
+
+export function parseLcov(text: string): CoverageSummary {
+  const files = new Map<string, LcovFile>();
+  let current: LcovFile | undefined;
+  let records = 0;
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const line = (lines[index] as string).trim();
+    if (line === '') continue;
+    if (line === 'end_of_record') {
+      current = undefined;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    const tag = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? '' : line.slice(colon + 1);
+    if (tag === 'TN') continue;
+    if (tag === 'SF') {
+      records++;
+      current = files.get(value);
+      if (!current) {
+        current = {
+          lineHits: new Map(),
+          functionHits: new Map(),
+          branchTaken: new Map(),
+          summary: { LF: 0, LH: 0, FNF: 0, FNH: 0, BRF: 0, BRH: 0 },
+        };
+        files.set(value, current);
+      }
+      continue;
+    }
+    if (!current) {
+      throw new Error(`parseLcov: line ${index + 1} "${line.slice(0, 60)}" is outside an SF: record; expected an lcov tracefile (TN:/SF:/DA:/end_of_record)`);
+    }
+    const fields = value.split(',');
+    switch (tag) {
+      case 'DA': {
+        const lineNumber = Number(fields[0]);
+        const hits = Number(fields[1]);
+        if (!Number.isFinite(lineNumber) || !Number.isFinite(hits)) throw new Error(`parseLcov: line ${index + 1}: malformed DA "${value}"`);
+        current.lineHits.set(lineNumber, Math.max(hits, current.lineHits.get(lineNumber) ?? 0));
+        break;
+      }
+      case 'FNDA': {
+        // FNDA:hits,name — the name may itself hold commas.
+        const hits = Number(fields[0]);
+        const name = fields.slice(1).join(',');
+        current.functionHits.set(name, Math.max(hits, current.functionHits.get(name) ?? 0));
+        break;
+      }
+      case 'FN':
+        {
+          const name = fields.slice(1).join(',');
+          if (!current.functionHits.has(name)) current.functionHits.set(name, 0);
+        }
+        break;
+      case 'BRDA': {
+        const key = fields.slice(0, 3).join(',');
+        const taken = fields[3] !== undefined && fields[3] !== '-' && Number(fields[3]) > 0;
+        current.branchTaken.set(key, taken || (current.branchTaken.get(key) ?? false));
+        break;
+      }
+      case 'LF':
+      case 'LH':
+      case 'FNF':
+      case 'FNH':
+      case 'BRF':
+      case 'BRH':
+        current.summary[tag] += Number(value) || 0;
+        break;
+      default:
+        // Other tags (VER, FNL, FNA, …) carry nothing counted here.
+        if (!/^[A-Z]+$/.test(tag)) {
+          throw new Error(`parseLcov: line ${index + 1} "${line.slice(0, 60)}" is not an lcov record line; expected an lcov tracefile`);
+        }
+    }
+  }
+  if (records === 0) throw new Error('parseLcov: no SF: record found; expected an lcov tracefile (TN:/SF:/DA:/end_of_record)');
+
+  let linesTotal = 0;
+  let linesCovered = 0;
+  let functionsTotal = 0;
+  let functionsCovered = 0;
+  let branchesTotal = 0;
+  let branchesCovered = 0;
+  for (const file of files.values()) {
+    if (file.lineHits.size > 0) {
+      linesTotal += file.lineHits.size;
+      for (const hits of file.lineHits.values()) if (hits > 0) linesCovered++;
+    } else {
+      linesTotal += file.summary.LF;
+      linesCovered += file.summary.LH;
+    }
+    if (file.functionHits.size > 0) {
+      functionsTotal += file.functionHits.size;
+      for (const hits of file.functionHits.values()) if (hits > 0) functionsCovered++;
+    } else {
+      functionsTotal += file.summary.FNF;
+      functionsCovered += file.summary.FNH;
+    }
+    if (file.branchTaken.size > 0) {
+      branchesTotal += file.branchTaken.size;
+      for (const taken of file.branchTaken.values()) if (taken) branchesCovered++;
+    } else {
+      branchesTotal += file.summary.BRF;
+      branchesCovered += file.summary.BRH;
+    }
+  }
+  return {
+    linesPct: percent(linesCovered, linesTotal),
+    linesCovered,
+    linesTotal,
+    branchesPct: percentOrNull(branchesCovered, branchesTotal),
+    functionsPct: percentOrNull(functionsCovered, functionsTotal),
+  };
+}
+
+// ---------------------------------------------------------------- cobertura
+
+export function parseCobertura(xml: string): CoverageSummary {
+  const formatName = 'parseCobertura (expected cobertura XML with a <coverage line-rate=…> root)';
+  if (!/<\s*coverage\b/.test(xml)) throw new Error(`${formatName}: no <coverage> element found`);
+  const root = parseXml(xml, formatName);
+  if (root.name !== 'coverage') throw new Error(`${formatName}: root element is <${root.name}>`);
+  const attributes = root.attributes;
+
+  const lineRate = optionalNumber(attributes['line-rate'], 'line-rate', formatName);
+  let linesCovered = optionalNumber(attributes['lines-covered'], 'lines-covered', formatName);
+  let linesTotal = optionalNumber(attributes['lines-valid'], 'lines-valid', formatName);
+  if (linesCovered === undefined || linesTotal === undefined) {
+    // Older writers give only rates; count the <line> elements, once per file and line.
+    const hitsByLine = new Map<string, number>();
+    for (const cls of descendants(root, 'class')) {
+      const fileName = cls.attributes.filename ?? cls.attributes.name ?? '';
+      for (const line of descendants(cls, 'line')) {
+        const key = `${fileName}:${line.attributes.number ?? ''}`;
+        hitsByLine.set(key, Math.max(Number(line.attributes.hits ?? 0) || 0, hitsByLine.get(key) ?? 0));
+      }
+    }
+    linesTotal = hitsByLine.size;
+    linesCovered = [...hitsByLine.values()].filter((hits) => hits > 0).length;
+  }
+  if (lineRate === undefined && linesTotal === 0) {
+    throw new Error(`${formatName}: the root has no line-rate and the report lists no lines`);
+  }
+  // The root line-rate is the tool's own figure; it is what the report says.
+  const linesPct = lineRate !== undefined ? lineRate * 100 : percent(linesCovered, linesTotal);
+
+  const branchesValid = optionalNumber(attributes['branches-valid'], 'branches-valid', formatName);
+  const branchRate = optionalNumber(attributes['branch-rate'], 'branch-rate', formatName);
+  // branches-valid="0" means no branch data was collected, not 0% of branches.
+  const branchesPct = branchesValid === undefined || branchesValid === 0 || branchRate === undefined ? null : branchRate * 100;
+
+  const methods = descendants(root, 'method');
+  let methodsCovered = 0;
+  for (const method of methods) {
+    const lines = descendants(method, 'line');
+    const covered = lines.length > 0 ? lines.some((line) => Number(line.attributes.hits ?? 0) > 0) : Number(method.attributes['line-rate'] ?? 0) > 0;
+    if (covered) methodsCovered++;
+  }
+  return {
+    linesPct,
+    linesCovered,
+    linesTotal,
+    branchesPct,
+    functionsPct: percentOrNull(methodsCovered, methods.length),
+  };
+}
+
+function optionalNumber(value: string | undefined, attribute: string, formatName: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new Error(`${formatName}: root attribute ${attribute}="${value}" is not a number`);
+  return parsed;
+}
+
+// ---------------------------------------------------------------- Istanbul json-summary
+
+interface IstanbulMetric {
+  total: number;
+  covered: number;
+  pct: number | string;
+}
+
+export function parseIstanbulSummary(json: string): CoverageSummary {
+  const formatName = 'parseIstanbulSummary (expected Istanbul coverage-summary.json with "total": {"lines": {...}})';
+  let document: unknown;
+  try {
+    document = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`${formatName}: not JSON: ${(error as Error).message}`);
+  }
+  const total = (document as { total?: Record<string, unknown> } | null)?.total;
+  if (typeof total !== 'object' || total === null) throw new Error(`${formatName}: no "total" object`);
+  const lines = readIstanbulMetric(total.lines, 'total.lines', formatName);
+  if (!lines) throw new Error(`${formatName}: no "total.lines" with numeric "total" and "covered"`);
+  const branches = readIstanbulMetric(total.branches, 'total.branches', formatName);
+  const functions = readIstanbulMetric(total.functions, 'total.functions', formatName);
+  return {
+    linesPct: istanbulPct(lines) ?? 0,
+    linesCovered: lines.covered,
+    linesTotal: lines.total,
+    branchesPct: branches ? istanbulPct(branches) : null,
+    functionsPct: functions ? istanbulPct(functions) : null,
+  };
+}
+
+function readIstanbulMetric(value: unknown, key: string, formatName: string): IstanbulMetric | undefined {
+  if (value === undefined) return undefined;
+  const metric = value as Partial<IstanbulMetric> | null;
+  if (typeof metric !== 'object' || metric === null || typeof metric.total !== 'number' || typeof metric.covered !== 'number') {
+    throw new Error(`${formatName}: "${key}" must be an object with numeric "total" and "covered"`);
+  }
+  return { total: metric.total, covered: metric.covered, pct: metric.pct ?? '' };
+}
+
+/** Istanbul's own pct when numeric ("Unknown" when total is 0); null when nothing was measured. */
+function istanbulPct(metric: IstanbulMetric): number | null {
+  if (metric.total === 0) return null;
+  return typeof metric.pct === 'number' ? metric.pct : percent(metric.covered, metric.total);
+}

@@ -1,0 +1,214 @@
+// Runs a project's build/test/coverage command under a time limit. The shell
+// is started as the leader of its own process group, so on timeout the whole
+// tree (test runner, its workers, servers the tests started) is signalled
+// together: SIGTERM first, SIGKILL after a grace period for whatever is left.
+
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+
+export interface CommandResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface RunCommandOptions {
+  cwd: string;
+  timeoutMs: number;
+  env?: Record<string, string>;
+  /** Only the last this many bytes of each stream are kept (default 1 MiB). */
+  maxOutputBytes?: number;
+}
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+/** How long the process group gets to exit after SIGTERM before SIGKILL. */
+export const KILL_GRACE_MS = 3000;
+/**
+ * How long to wait for the output pipes to close after the shell exited. A
+ * descendant that escaped the group (setsid) may hold them open forever.
+ */
+const PIPE_DRAIN_MS = 2000;
+
+export async function runCommand(command: string, options: RunCommandOptions): Promise<CommandResult> {
+  const { cwd, timeoutMs } = options;
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  if (typeof command !== 'string' || command.trim() === '') {
+    throw new Error('runCommand: command must be a non-empty shell command string');
+  }
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new Error(`runCommand: timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  }
+  if (!Number.isInteger(maxOutputBytes) || maxOutputBytes <= 0) {
+    throw new Error(`runCommand: maxOutputBytes must be a positive integer, got ${String(maxOutputBytes)}`);
+  }
+  // spawn reports a missing cwd as "spawn /bin/sh ENOENT", which misleads.
+  let cwdIsDirectory = false;
+  try {
+    cwdIsDirectory = statSync(cwd).isDirectory();
+  } catch {
+    cwdIsDirectory = false;
+  }
+  if (!cwdIsDirectory) throw new Error(`runCommand: cwd "${cwd}" is not an existing directory`);
+
+  const started = performance.now();
+  const child = spawn('/bin/sh', ['-c', command], {
+    cwd,
+    env: { ...process.env, ...options.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout = new TailBuffer(maxOutputBytes);
+  const stderr = new TailBuffer(maxOutputBytes);
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+  const groupId = child.pid;
+  let timedOut = false;
+  let timeoutEnding: Promise<void> | undefined;
+  const timeoutTimer = setTimeout(() => {
+    timedOut = true;
+    // Not only the shell: a shell that traps SIGTERM still gets SIGKILL.
+    if (groupId !== undefined) timeoutEnding = endProcessGroup(groupId, KILL_GRACE_MS);
+  }, timeoutMs);
+
+  // If megatest itself exits while a command runs, take the command's tree with it.
+  const onParentExit = (): void => {
+    if (groupId !== undefined) signal(groupId, 'SIGKILL');
+  };
+  process.once('exit', onParentExit);
+
+  try {
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', (error) => reject(new Error(`runCommand: could not start /bin/sh in "${cwd}": ${error.message}`)));
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    clearTimeout(timeoutTimer);
+    // Descendants still running after the shell ended are strays of this
+    // command (a server a test forgot to stop, or a runner's worker that
+    // ignored SIGTERM): end them too, so they neither hold ports nor keep the
+    // output pipes open. Returning only once they are gone means a caller
+    // never races the previous run's processes.
+    await timeoutEnding;
+    if (groupId !== undefined) await endProcessGroup(groupId, KILL_GRACE_MS);
+    await waitForPipesToClose(child.stdout, child.stderr, PIPE_DRAIN_MS);
+    return {
+      code: exit.code,
+      signal: exit.signal,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      timedOut,
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    clearTimeout(timeoutTimer);
+    process.removeListener('exit', onParentExit);
+  }
+}
+
+/** SIGTERM to the group, then SIGKILL to whatever is still alive after `graceMs`. */
+async function endProcessGroup(groupId: number, graceMs: number): Promise<void> {
+  if (!groupHasLiveMembers(groupId)) return;
+  signal(groupId, 'SIGTERM');
+  const deadline = performance.now() + graceMs;
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_MS));
+    if (!groupHasLiveMembers(groupId)) return;
+  }
+  signal(groupId, 'SIGKILL');
+  // SIGKILL cannot be caught; wait briefly so the caller sees the group gone.
+  const killDeadline = performance.now() + graceMs;
+  while (performance.now() < killDeadline && groupHasLiveMembers(groupId)) {
+    await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_MS));
+  }
+}
+
+const GROUP_POLL_MS = 50;
+
+function signal(groupId: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(-groupId, name);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/**
+ * Whether any process of the group is still running. On Linux /proc tells
+ * zombies apart (an orphan waiting for a PID 1 that never reaps would
+ * otherwise look alive); elsewhere signal 0 answers for the group.
+ */
+export function groupHasLiveMembers(groupId: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    try {
+      process.kill(-groupId, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const state = fields[0];
+    const processGroup = Number(fields[2]);
+    if (processGroup === groupId && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
+}
+
+async function waitForPipesToClose(first: NodeJS.ReadableStream, second: NodeJS.ReadableStream, limitMs: number): Promise<void> {
+  const closed = (stream: NodeJS.ReadableStream): Promise<void> =>
+    new Promise((resolve) => {
+      const readable = stream as NodeJS.ReadableStream & { closed?: boolean; readableEnded?: boolean };
+      if (readable.closed || readable.readableEnded) resolve();
+      else stream.once('close', () => resolve());
+    });
+  let limitTimer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    limitTimer = setTimeout(resolve, limitMs);
+  });
+  await Promise.race([Promise.all([closed(first), closed(second)]), limit]);
+  clearTimeout(limitTimer);
+  for (const stream of [first, second]) (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+}
+
+/** Keeps the last `limit` bytes written to it. */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - (this.chunks[0]?.length ?? 0) >= this.limit && this.chunks.length > 1) {
+      this.size -= (this.chunks.shift() as Buffer).length;
+    }
+  }
+
+  text(): string {
+    let bytes = Buffer.concat(this.chunks);
+    if (bytes.length > this.limit) {
+      bytes = bytes.subarray(bytes.length - this.limit);
+      // Do not start in the middle of a UTF-8 character.
+      let start = 0;
+      while (start < bytes.length && start < 3 && ((bytes[start] as number) & 0xc0) === 0x80) start++;
+      bytes = bytes.subarray(start);
+    }
+    return bytes.toString('utf8');
+  }
+}

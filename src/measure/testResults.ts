@@ -1,0 +1,372 @@
+// Test results read from each runner's own machine output: node:test's TAP
+// and JUnit reporters, pytest's JUnit XML, and cargo test's summary lines.
+// Where a runner prints its own totals (node:test's closing `# pass N`
+// lines, cargo's `test result:` lines) those totals are used as they are.
+
+import { assertNever } from '../engine/events.js';
+import { allText, parseXml, type XmlElement } from './xml.js';
+
+export interface TestFailure {
+  name: string;
+  message: string;
+}
+
+export interface TestSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  durationSeconds: number;
+  failures: TestFailure[];
+}
+
+export type TestOutputFormat = 'node-tap' | 'junit' | 'cargo' | 'pytest-junit';
+
+export function parseTestOutput(format: TestOutputFormat, text: string): TestSummary {
+  switch (format) {
+    case 'node-tap':
+      return parseNodeTap(text);
+    case 'junit':
+    case 'pytest-junit':
+      return parseJUnitXml(text);
+    case 'cargo':
+      return parseCargoTest(text);
+    default:
+      return assertNever(format, 'test output format (allowed: node-tap, junit, cargo, pytest-junit)');
+  }
+}
+
+// ---------------------------------------------------------------- node TAP
+
+interface TapPoint {
+  indent: number;
+  ok: boolean;
+  name: string;
+  directive: 'skip' | 'todo' | undefined;
+  yaml: Record<string, string>;
+  /** Whether test points of its subtests came before it (children print first). */
+  hasChildren: boolean;
+}
+
+const TAP_POINT = /^(\s*)(not ok|ok)\b\s*(\d+)?\s*(?:-\s)?(.*)$/;
+
+export function parseNodeTap(text: string): TestSummary {
+  const lines = text.split(/\r?\n/);
+  const points = readTapPoints(lines);
+  const totals = readNodeTapTotals(lines);
+  if (!totals && points.length === 0) {
+    throw new Error('parseNodeTap: no TAP test points ("ok N - name") and no "# tests N" summary; expected the output of node --test --test-reporter=tap');
+  }
+
+  const failures: TestFailure[] = points
+    .filter((point) => !point.ok && point.directive === undefined && !isOnlyAContainer(point))
+    .map((point) => ({ name: point.name, message: point.yaml.error ?? '' }));
+
+  if (totals) {
+    return {
+      passed: totals.pass ?? 0,
+      failed: (totals.fail ?? 0) + (totals.cancelled ?? 0),
+      skipped: (totals.skipped ?? 0) + (totals.todo ?? 0),
+      durationSeconds: (totals.duration_ms ?? 0) / 1000,
+      failures,
+    };
+  }
+  // The runner was cut off before its summary (killed at the time limit):
+  // count the tests that reported, leaves only, since suites are not tests.
+  const summary: TestSummary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures };
+  for (const point of points) {
+    if (point.indent === 0) summary.durationSeconds += Number(point.yaml.duration_ms ?? 0) / 1000;
+    if (isOnlyAContainer(point)) continue;
+    if (point.directive !== undefined) summary.skipped++;
+    else if (point.ok) summary.passed++;
+    else summary.failed++;
+  }
+  return summary;
+}
+
+/** A suite, or a test whose failure is only that a subtest failed. */
+function isOnlyAContainer(point: TapPoint): boolean {
+  return point.yaml.type === 'suite' || (point.hasChildren && point.yaml.failureType === 'subtestsFailed');
+}
+
+function readTapPoints(lines: string[]): TapPoint[] {
+  const points: TapPoint[] = [];
+  // "# Subtest: name" lines open a test; its point at the same indent closes it.
+  const open: { indent: number; name: string }[] = [];
+  let previousPointIndent = -1;
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] as string;
+    const subtest = /^(\s*)# Subtest: (.*)$/.exec(line);
+    if (subtest) {
+      open.push({ indent: (subtest[1] as string).length, name: unescapeTap(subtest[2] as string) });
+      continue;
+    }
+    const match = TAP_POINT.exec(line);
+    if (!match) continue;
+    const indent = (match[1] as string).length;
+    const { description, directive } = splitDirective(match[4] as string);
+    while (open.length > 0 && (open[open.length - 1] as { indent: number }).indent > indent) open.pop();
+    if (open.length > 0 && (open[open.length - 1] as { indent: number }).indent === indent) open.pop();
+    const path = [...open.map((entry) => entry.name), description];
+    const { yaml, next } = readYamlBlock(lines, index + 1, indent);
+    points.push({
+      indent,
+      ok: match[2] === 'ok',
+      name: path.join(' > '),
+      directive,
+      yaml,
+      hasChildren: previousPointIndent > indent,
+    });
+    previousPointIndent = indent;
+    index = next - 1;
+  }
+  return points;
+}
+
+function unescapeTap(value: string): string {
+  return value.replace(/\\([\\#])/g, '$1');
+}
+
+function splitDirective(rest: string): { description: string; directive: 'skip' | 'todo' | undefined } {
+  // A directive is an unescaped "#" followed by SKIP or TODO.
+  const match = /^((?:[^\\#]|\\.)*?)\s*(?<!\\)#\s*(SKIP|TODO)\b.*$/i.exec(rest);
+  if (!match) return { description: unescapeTap(rest.trim()), directive: undefined };
+  return {
+    description: unescapeTap((match[1] as string).trim()),
+    directive: (match[2] as string).toUpperCase() === 'SKIP' ? 'skip' : 'todo',
+  };
+}
+
+/** Reads the `---` … `...` YAML diagnostics after a test point (flat keys, scalars and block scalars). */
+function readYamlBlock(lines: string[], start: number, pointIndent: number): { yaml: Record<string, string>; next: number } {
+  const yaml: Record<string, string> = {};
+  if (!/^\s*---\s*$/.test(lines[start] ?? '')) return { yaml, next: start };
+  let index = start + 1;
+  const keyIndent = pointIndent + 2;
+  while (index < lines.length) {
+    const line = lines[index] as string;
+    if (/^\s*\.\.\.\s*$/.test(line)) return { yaml, next: index + 1 };
+    const keyMatch = /^(\s*)([\w-]+):\s?(.*)$/.exec(line);
+    if (!keyMatch || (keyMatch[1] as string).length !== keyIndent) {
+      index++;
+      continue;
+    }
+    const key = keyMatch[2] as string;
+    const value = (keyMatch[3] as string).trim();
+    index++;
+    if (/^[|>][-+]?$/.test(value)) {
+      const block: string[] = [];
+      while (index < lines.length) {
+        const blockLine = lines[index] as string;
+        const lineIndent = blockLine.length - blockLine.trimStart().length;
+        if (blockLine.trim() !== '' && lineIndent <= keyIndent) break;
+        block.push(blockLine.slice(keyIndent + 2));
+        index++;
+      }
+      yaml[key] = block.join('\n').replace(/\s+$/, '');
+    } else {
+      yaml[key] = unquoteYamlScalar(value);
+    }
+  }
+  return { yaml, next: index };
+}
+
+function unquoteYamlScalar(value: string): string {
+  if (value.length >= 2 && value.startsWith("'") && value.endsWith("'")) return value.slice(1, -1).replace(/''/g, "'");
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+    try {
+      return JSON.parse(value) as string;
+    } catch {
+      return value.slice(1, -1);
+    }
+  }
+  return value === '~' ? '' : value;
+}
+
+type NodeTotals = Partial<Record<'tests' | 'suites' | 'pass' | 'fail' | 'cancelled' | 'skipped' | 'todo' | 'duration_ms', number>>;
+
+/**
+ * The closing "# tests N … # duration_ms N" block. The last one is taken:
+ * a test's console output is also printed as "# …" comments.
+ */
+function readNodeTapTotals(lines: string[]): NodeTotals | undefined {
+  let start = -1;
+  for (let index = lines.length - 1; index >= 0; index--) {
+    if (/^# tests \d+\s*$/.test(lines[index] as string)) {
+      start = index;
+      break;
+    }
+  }
+  if (start === -1) return undefined;
+  const totals: NodeTotals = {};
+  for (let index = start; index < lines.length; index++) {
+    const match = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)\s*$/.exec(lines[index] as string);
+    if (!match) break;
+    totals[match[1] as keyof NodeTotals] = Number(match[2]);
+  }
+  return totals;
+}
+
+// ---------------------------------------------------------------- JUnit XML
+
+export function parseJUnitXml(xml: string): TestSummary {
+  const formatName = 'parseJUnitXml (expected JUnit XML: <testsuites> or <testsuite> with <testcase> elements)';
+  if (!/<\s*(testsuites|testsuite)\b/.test(xml)) {
+    throw new Error(`${formatName}: no <testsuites> or <testsuite> element found`);
+  }
+  const root = parseXml(xml, formatName);
+  if (root.name !== 'testsuites' && root.name !== 'testsuite') {
+    throw new Error(`${formatName}: root element is <${root.name}>`);
+  }
+
+  const summary: TestSummary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures: [] };
+  const visit = (element: XmlElement, suitePath: string[]): void => {
+    for (const child of element.children) {
+      if (child.name === 'testsuite') {
+        visit(child, [...suitePath, child.attributes.name ?? '']);
+      } else if (child.name === 'testcase') {
+        countTestCase(child, suitePath, summary);
+      }
+    }
+  };
+  visit(root, root.name === 'testsuite' ? [root.attributes.name ?? ''] : []);
+
+  const nodeTotals = readNodeJUnitTotals(root);
+  if (nodeTotals) {
+    // node:test's own totals, so TAP and JUnit of one run agree (node counts
+    // a test whose subtest failed as failed too).
+    summary.passed = nodeTotals.pass ?? summary.passed;
+    summary.failed = (nodeTotals.fail ?? 0) + (nodeTotals.cancelled ?? 0);
+    summary.skipped = (nodeTotals.skipped ?? 0) + (nodeTotals.todo ?? 0);
+  }
+  summary.durationSeconds = junitDuration(root, nodeTotals);
+  return summary;
+}
+
+function countTestCase(testCase: XmlElement, suitePath: string[], summary: TestSummary): void {
+  const problem = testCase.children.find((child) => child.name === 'failure' || child.name === 'error');
+  const skipped = testCase.children.some((child) => child.name === 'skipped');
+  if (problem) {
+    summary.failed++;
+    summary.failures.push({ name: testCaseName(testCase, suitePath), message: failureMessage(problem) });
+  } else if (skipped) summary.skipped++;
+  else summary.passed++;
+}
+
+function testCaseName(testCase: XmlElement, suitePath: string[]): string {
+  const name = testCase.attributes.name ?? '';
+  const className = testCase.attributes.classname ?? '';
+  // node:test writes classname="test" on every case, which says nothing; its
+  // nesting is in the enclosing <testsuite> names instead.
+  if (className !== '' && className !== 'test') return `${className}::${name}`;
+  return [...suitePath.filter((part) => part !== ''), name].join(' > ');
+}
+
+function failureMessage(problem: XmlElement): string {
+  const message = problem.attributes.message;
+  if (message !== undefined && message.trim() !== '') return message.trim();
+  const firstLine = allText(problem)
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '');
+  return firstLine ?? problem.attributes.type ?? problem.name;
+}
+
+function readNodeJUnitTotals(root: XmlElement): NodeTotals | undefined {
+  const totals: NodeTotals = {};
+  let found = false;
+  for (const comment of root.comments) {
+    const match = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(comment);
+    if (!match) continue;
+    totals[match[1] as keyof NodeTotals] = Number(match[2]);
+    found = true;
+  }
+  return found && totals.pass !== undefined && totals.fail !== undefined ? totals : undefined;
+}
+
+function junitDuration(root: XmlElement, nodeTotals: NodeTotals | undefined): number {
+  if (nodeTotals?.duration_ms !== undefined) return nodeTotals.duration_ms / 1000;
+  const rootTime = parseSeconds(root.attributes.time);
+  if (rootTime !== undefined) return rootTime;
+  // No total on the root: add up the outermost suites and cases.
+  let total = 0;
+  for (const child of root.children) {
+    if (child.name === 'testsuite' || child.name === 'testcase') total += parseSeconds(child.attributes.time) ?? 0;
+  }
+  return total;
+}
+
+function parseSeconds(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  // Some writers group thousands ("1,234.5").
+  const seconds = Number(value.replace(/,/g, ''));
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
+
+// ---------------------------------------------------------------- cargo test
+
+const CARGO_RESULT =
+  /^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed; (\d+) ignored; (\d+) measured; (\d+) filtered out(?:; finished in ([\d.]+)s)?/;
+
+export function parseCargoTest(text: string): TestSummary {
+  const lines = text.split(/\r?\n/);
+  const summary: TestSummary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures: [] };
+  let resultLines = 0;
+  for (const line of lines) {
+    const match = CARGO_RESULT.exec(line.trim());
+    if (!match) continue;
+    resultLines++;
+    summary.passed += Number(match[2]);
+    summary.failed += Number(match[3]);
+    summary.skipped += Number(match[4]);
+    summary.durationSeconds += Number(match[7] ?? 0);
+  }
+  if (resultLines === 0) {
+    throw new Error('parseCargoTest: no "test result: … passed; … failed; …" line; expected the output of cargo test (did the build fail?)');
+  }
+  summary.failures = readCargoFailures(lines);
+  summary.durationSeconds = Math.round(summary.durationSeconds * 1000) / 1000;
+  return summary;
+}
+
+/**
+ * Failed tests are listed as "test NAME ... FAILED"; each one's captured
+ * output follows in a "---- NAME stdout ----" section, whose panic message
+ * is the reason.
+ */
+function readCargoFailures(lines: string[]): TestFailure[] {
+  const sections = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of lines) {
+    const header = /^---- (.+) stdout ----$/.exec(line);
+    if (header) {
+      current = [];
+      sections.set(header[1] as string, current);
+    } else if (current) {
+      if (/^(failures:|test result:|successes:)/.test(line)) current = undefined;
+      else current.push(line);
+    }
+  }
+  const failed: string[] = [];
+  for (const line of lines) {
+    const match = /^test (.+?) \.\.\. FAILED$/.exec(line.trim());
+    if (match && !failed.includes(match[1] as string)) failed.push(match[1] as string);
+  }
+  for (const name of sections.keys()) if (!failed.includes(name)) failed.push(name);
+  return failed.map((name) => ({ name, message: cargoPanicMessage(sections.get(name) ?? []) }));
+}
+
+function cargoPanicMessage(section: string[]): string {
+  const panicIndex = section.findIndex((line) => /panicked at /.test(line));
+  if (panicIndex === -1) return section.join('\n').trim();
+  const panicLine = section[panicIndex] as string;
+  // Rust >= 1.73 puts the message on the lines after "panicked at FILE:L:C:";
+  // older versions on the same line: "panicked at 'message', FILE:L:C".
+  const inline = /panicked at '([\s\S]*)', \S+:\d+:\d+$/.exec(panicLine);
+  if (inline) return inline[1] as string;
+  const message: string[] = [];
+  for (const line of section.slice(panicIndex + 1)) {
+    if (line.trim() === '' || /^(note: |stack backtrace:)/.test(line)) break;
+    message.push(line);
+  }
+  return message.join('\n').trim() || panicLine.trim();
+}

@@ -1,0 +1,115 @@
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KILL_GRACE_MS, runCommand } from '../../src/measure/runCommand.js';
+
+const temporaryDirs: string[] = [];
+function makeTemporaryDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'megatest-run-'));
+  temporaryDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Whether a process is still running; a zombie (dead, not yet reaped) is not. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    if (existsSync('/proc/self/stat')) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function readPid(file: string): number {
+  return Number(readFileSync(file, 'utf8').trim());
+}
+
+describe('runCommand', () => {
+  it('returns exit code, both streams and duration of a finished command', async () => {
+    const result = await runCommand('echo out; echo err >&2; exit 3', { cwd: makeTemporaryDir(), timeoutMs: 10_000 });
+    expect(result).toMatchObject({ code: 3, signal: null, stdout: 'out\n', stderr: 'err\n', timedOut: false });
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('runs in cwd with the extra environment added', async () => {
+    const cwd = makeTemporaryDir();
+    const result = await runCommand('pwd -P; echo "$MEGATEST_PROBE"; test -n "$PATH" && echo path-kept', {
+      cwd,
+      timeoutMs: 10_000,
+      env: { MEGATEST_PROBE: 'probe-value' },
+    });
+    expect(result.stdout.split('\n').slice(1, 3)).toEqual(['probe-value', 'path-kept']);
+    expect(result.stdout.split('\n')[0]).toBe(realpathSync(cwd));
+  });
+
+  it('keeps only the last maxOutputBytes of each stream', async () => {
+    const result = await runCommand("i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done; printf 'E%.0s' $(seq 1 500) >&2", {
+      cwd: makeTemporaryDir(),
+      timeoutMs: 10_000,
+      maxOutputBytes: 20,
+    });
+    const everything = Array.from({ length: 2000 }, (_, index) => `line-${index}\n`).join('');
+    expect(result.stdout).toBe(everything.slice(-20));
+    expect(Buffer.byteLength(result.stdout)).toBe(20);
+    expect(result.stderr).toBe('E'.repeat(20));
+  });
+
+  it('does not start the kept tail in the middle of a UTF-8 character', async () => {
+    // "é" is 2 bytes; the last 5 bytes start inside one, so 2 whole ones are kept.
+    const result = await runCommand("printf 'éééééééééé'", { cwd: makeTemporaryDir(), timeoutMs: 10_000, maxOutputBytes: 5 });
+    expect(result.stdout).toBe('éé');
+  });
+
+  it('kills the whole process tree at the time limit, grandchildren too', async () => {
+    const cwd = makeTemporaryDir();
+    // The shell starts a child shell that starts a sleeping grandchild; each writes its pid.
+    const command = "sh -c 'sleep 120 & echo $! > grandchild.pid; wait' & echo $! > child.pid; wait";
+    const result = await runCommand(command, { cwd, timeoutMs: 1500 });
+    expect(result.timedOut).toBe(true);
+    expect(result.code).toBeNull();
+    expect(result.signal).toBe('SIGTERM');
+    expect(result.durationMs).toBeGreaterThanOrEqual(1500);
+    expect(result.durationMs).toBeLessThan(1500 + KILL_GRACE_MS);
+    // runCommand returns once the group is gone: no waiting needed here.
+    expect(isRunning(readPid(path.join(cwd, 'child.pid')))).toBe(false);
+    expect(isRunning(readPid(path.join(cwd, 'grandchild.pid')))).toBe(false);
+  });
+
+  it('follows SIGTERM with SIGKILL for a tree that ignores SIGTERM', async () => {
+    const cwd = makeTemporaryDir();
+    const command = "trap '' TERM; sh -c \"trap '' TERM; echo \\$\\$ > grandchild.pid; while :; do sleep 1; done\" & wait; wait";
+    const result = await runCommand(command, { cwd, timeoutMs: 800 });
+    expect(result.timedOut).toBe(true);
+    expect(result.signal).toBe('SIGKILL');
+    expect(result.durationMs).toBeGreaterThanOrEqual(800 + KILL_GRACE_MS);
+    expect(isRunning(readPid(path.join(cwd, 'grandchild.pid')))).toBe(false);
+  });
+
+  it('ends processes a finished command left running in the background', async () => {
+    const cwd = makeTemporaryDir();
+    const result = await runCommand('sleep 120 & echo $! > stray.pid; echo done', { cwd, timeoutMs: 10_000 });
+    expect(result).toMatchObject({ code: 0, stdout: 'done\n', timedOut: false });
+    expect(result.durationMs).toBeLessThan(KILL_GRACE_MS);
+    expect(isRunning(readPid(path.join(cwd, 'stray.pid')))).toBe(false);
+  });
+
+  it('rejects bad arguments with the argument named', async () => {
+    await expect(runCommand('true', { cwd: path.join(os.tmpdir(), 'megatest-no-such-dir'), timeoutMs: 1000 })).rejects.toThrow(
+      /cwd ".*megatest-no-such-dir" is not an existing directory/,
+    );
+    await expect(runCommand('true', { cwd: os.tmpdir(), timeoutMs: 0 })).rejects.toThrow(/timeoutMs must be a positive number/);
+    await expect(runCommand('  ', { cwd: os.tmpdir(), timeoutMs: 1000 })).rejects.toThrow(/command must be a non-empty/);
+    await expect(runCommand('true', { cwd: os.tmpdir(), timeoutMs: 1000, maxOutputBytes: 0 })).rejects.toThrow(/maxOutputBytes/);
+  });
+});

@@ -1,0 +1,216 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../src/measure/runCommand.js';
+import { parseCargoTest, parseJUnitXml, parseNodeTap, parseTestOutput, type TestOutputFormat } from '../../src/measure/testResults.js';
+import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
+
+const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'measure');
+const read = (relative: string): string => readFileSync(path.join(FIXTURES, relative), 'utf8');
+
+const temporaryDirs: string[] = [];
+function makeTemporaryDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'megatest-tests-'));
+  temporaryDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The "# duration_ms N" (TAP) or "<!-- duration_ms N -->" (JUnit) node wrote, in seconds. */
+function nodeDurationSeconds(text: string): number {
+  const matches = [...text.matchAll(/duration_ms ([\d.]+)(?:\s*-->)?\s*$/gm)];
+  return Number((matches[matches.length - 1] as RegExpMatchArray)[1]) / 1000;
+}
+
+// The node-project suite (checks/math.check.mjs): in describe('math') 3
+// passing tests and 1 failing; then 1 skip and 1 todo at top level. node
+// counts the describe as a suite, not a test, and todo apart from skip.
+const NODE_SUITE = { passed: 3, failed: 1, skipped: 2 };
+const NODE_FAILURE_NAME = 'math > fails on purpose';
+
+describe('parseNodeTap', () => {
+  it('reads node:test TAP (node-test.tap, made by node --test --test-reporter=tap)', () => {
+    const text = read('node-test.tap');
+    const summary = parseNodeTap(text);
+    expect(summary).toMatchObject(NODE_SUITE);
+    expect(summary.durationSeconds).toBeCloseTo(nodeDurationSeconds(text), 6);
+    expect(summary.failures).toHaveLength(1);
+    expect(summary.failures[0]?.name).toBe(NODE_FAILURE_NAME);
+    expect(summary.failures[0]?.message).toContain('Expected values to be strictly equal');
+    expect(summary.failures[0]?.message).toContain('2 !== 3');
+  });
+
+  it('counts the reported tests when the runner was cut off before its summary', () => {
+    const text = read('node-test.tap');
+    const cut = text.slice(0, text.indexOf('# tests '));
+    // Same figures: the suite's own "not ok" (type: suite) is not a test.
+    expect(parseNodeTap(cut)).toMatchObject({ ...NODE_SUITE, failures: [{ name: NODE_FAILURE_NAME }] });
+    // Cut inside the describe: only the first three tests had reported.
+    const early = text.slice(0, text.indexOf('# Subtest: fails on purpose'));
+    expect(parseNodeTap(early)).toMatchObject({ passed: 3, failed: 0, skipped: 0, failures: [] });
+  });
+
+  it('ignores "# tests" printed by a test itself and takes the closing summary', () => {
+    const text = '# Subtest: a\n# tests 99\nok 1 - a\n  ---\n  duration_ms: 1\n  ...\n1..1\n# tests 1\n# suites 0\n# pass 1\n# fail 0\n# cancelled 0\n# skipped 0\n# todo 0\n# duration_ms 5\n';
+    expect(parseNodeTap(text)).toEqual({ passed: 1, failed: 0, skipped: 0, durationSeconds: 0.005, failures: [] });
+  });
+
+  it('rejects text that is not TAP, naming the format', () => {
+    expect(() => parseNodeTap('hello\nworld\n')).toThrow(/TAP.*node --test --test-reporter=tap/);
+    expect(() => parseNodeTap('')).toThrow(/TAP/);
+  });
+});
+
+describe('parseJUnitXml', () => {
+  it('reads node:test JUnit (node-test.junit.xml) to the same figures as its TAP', () => {
+    const xml = read('node-test.junit.xml');
+    const summary = parseJUnitXml(xml);
+    expect(summary).toMatchObject(NODE_SUITE);
+    expect(summary.durationSeconds).toBeCloseTo(nodeDurationSeconds(xml), 6);
+    expect(summary.failures).toEqual([{ name: NODE_FAILURE_NAME, message: 'Expected values to be strictly equal:2 !== 3' }]);
+  });
+
+  it('reads pytest JUnit (pytest.junit.xml): errors fail, skip and xfail skip', () => {
+    const xml = read('pytest-project/pytest.junit.xml');
+    // Counted from the file: 6 <testcase>; one holds <failure>, one <error>,
+    // two <skipped> (pytest.skip, pytest.xfail); the suite says time="0.021".
+    expect((xml.match(/<testcase /g) ?? []).length).toBe(6);
+    const summary = parseTestOutput('pytest-junit', xml);
+    expect(summary).toMatchObject({ passed: 2, failed: 2, skipped: 2, durationSeconds: 0.021 });
+    expect(summary.failures).toEqual([
+      { name: 'check_sample::test_fails_on_purpose', message: 'AssertionError: math is "hard"\nassert (2 * 2) == 5' },
+      { name: 'check_sample::test_errors_in_setup', message: 'failed on setup with "RuntimeError: fixture <broken> & failing"' },
+    ]);
+  });
+
+  it('handles attributes in any order, single quotes, entities, CDATA and a testsuite root', () => {
+    const xml = `<?xml version="1.0"?>
+<!-- written by hand -->
+<testsuite time='1.5' name='root'>
+  <testcase time="0.1" classname='pkg.Mod' name="a &amp; b"/>
+  <testcase name='fails' classname="pkg.Mod"><failure type="Assert"><![CDATA[first line <raw> & more
+second]]></failure></testcase>
+  <testcase name="skips"><skipped/></testcase>
+  <testcase name="errs"><error message="boom &#x41;&#66;"></error></testcase>
+</testsuite>`;
+    expect(parseJUnitXml(xml)).toEqual({
+      passed: 1,
+      failed: 2,
+      skipped: 1,
+      durationSeconds: 1.5,
+      failures: [
+        { name: 'pkg.Mod::fails', message: 'first line <raw> & more' },
+        { name: 'root > errs', message: 'boom AB' },
+      ],
+    });
+  });
+
+  it('rejects input that is not JUnit XML, naming the format', () => {
+    expect(() => parseJUnitXml('{"tests": 1}')).toThrow(/JUnit XML/);
+    expect(() => parseJUnitXml('<coverage line-rate="1"></coverage>')).toThrow(/JUnit XML/);
+    expect(() => parseJUnitXml('<testsuites><testsuite name="x"><testcase name="a">')).toThrow(/JUnit XML.*truncated/);
+  });
+});
+
+describe('parseCargoTest', () => {
+  const postLog = path.join(SHARED_FIXTURES_DIR, 'selfware', 'codegen_task_runner.ok.post.log');
+  describe.skipIf(!existsSync(postLog))(`shared selfware post.log${existsSync(postLog) ? '' : ' (skipped: ../shared/fixtures is absent)'}`, () => {
+    it('sums every "test result:" line of codegen_task_runner.ok.post.log', () => {
+      const text = readFileSync(postLog, 'utf8');
+      // Counted from the file: three "test result: ok." lines with 0, 14 and 0
+      // passed, nothing failed or ignored, each "finished in 0.00s".
+      expect(text.match(/^test result:/gm)).toHaveLength(3);
+      expect(parseCargoTest(text)).toEqual({ passed: 14, failed: 0, skipped: 0, durationSeconds: 0, failures: [] });
+    });
+  });
+
+  it('reads a failing run with unit, integration and doc tests (cargo-test.out)', () => {
+    const text = read('cargo-project/cargo-test.out');
+    // Counted from the file: "2 passed; 1 failed; 1 ignored … 0.00s",
+    // "1 passed … 0.00s", "1 passed … 0.06s" (doc test).
+    expect(text.match(/^test result:/gm)).toHaveLength(3);
+    expect(parseCargoTest(text)).toEqual({
+      passed: 4,
+      failed: 1,
+      skipped: 1,
+      durationSeconds: 0.06,
+      failures: [{ name: 'tests::fails_on_purpose', message: 'assertion `left == right` failed: one plus one\n  left: 2\n right: 3' }],
+    });
+  });
+
+  it('reads the older one-line panic message', () => {
+    const text = [
+      'running 1 test',
+      'test it_works ... FAILED',
+      '',
+      'failures:',
+      '',
+      '---- it_works stdout ----',
+      "thread 'it_works' panicked at 'assertion failed: false', src/lib.rs:3:5",
+      '',
+      'failures:',
+      '    it_works',
+      '',
+      'test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.25s',
+    ].join('\n');
+    expect(parseCargoTest(text)).toEqual({
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      durationSeconds: 1.25,
+      failures: [{ name: 'it_works', message: 'assertion failed: false' }],
+    });
+  });
+
+  it('rejects output with no "test result:" line, such as a build failure', () => {
+    expect(() => parseCargoTest('error[E0425]: cannot find value `x` in this scope\n')).toThrow(/test result.*cargo test/);
+  });
+});
+
+describe('parseTestOutput', () => {
+  it('dispatches on the format and rejects an unknown one, listing the allowed', () => {
+    expect(parseTestOutput('node-tap', read('node-test.tap'))).toMatchObject(NODE_SUITE);
+    expect(parseTestOutput('junit', read('node-test.junit.xml'))).toMatchObject(NODE_SUITE);
+    expect(parseTestOutput('cargo', read('cargo-project/cargo-test.out'))).toMatchObject({ passed: 4 });
+    expect(() => parseTestOutput('mocha' as TestOutputFormat, '')).toThrow(/node-tap, junit, cargo, pytest-junit/);
+  });
+});
+
+describe('live node --test runs', () => {
+  it('parses TAP and JUnit written by node --test in a fresh copy of the fixture project', async () => {
+    const project = makeTemporaryDir();
+    cpSync(path.join(FIXTURES, 'node-project'), project, { recursive: true });
+    const result = await runCommand(
+      'node --test --test-reporter=tap --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=junit.xml checks/math.check.mjs',
+      { cwd: project, timeoutMs: 60_000 },
+    );
+    expect(result.timedOut).toBe(false);
+    expect(result.code).toBe(1); // the suite fails on purpose
+    const tap = parseNodeTap(result.stdout);
+    const junit = parseJUnitXml(readFileSync(path.join(project, 'junit.xml'), 'utf8'));
+    for (const summary of [tap, junit]) {
+      expect(summary).toMatchObject({ ...NODE_SUITE, failures: [{ name: NODE_FAILURE_NAME }] });
+      expect(summary.durationSeconds).toBeGreaterThan(0);
+    }
+  });
+
+  it("uses node's own totals when a file fails to load and a subtest fails", async () => {
+    const project = makeTemporaryDir();
+    writeFileSync(
+      path.join(project, 'a.check.mjs'),
+      "import test from 'node:test';\ntest('a1', () => {});\ntest('parent', async (t) => { await t.test('child # hash', () => { throw new Error('boom'); }); });\n",
+    );
+    writeFileSync(path.join(project, 'b.check.mjs'), "import missing from './missing.mjs';\n");
+    const result = await runCommand('node --test --test-reporter=tap a.check.mjs b.check.mjs', { cwd: project, timeoutMs: 60_000 });
+    const summary = parseNodeTap(result.stdout);
+    // node counts a1 passed; child, parent (its subtest failed) and the file
+    // that did not load as failed.
+    expect(summary).toMatchObject({ passed: 1, failed: 3, skipped: 0 });
+    // The causes only: not "parent", whose failure is its child's.
+    expect(summary.failures.map((failure) => failure.name)).toEqual(['parent > child # hash', path.join(project, 'b.check.mjs')]);
+    expect(summary.failures[0]?.message).toBe('boom');
+  });
+});
