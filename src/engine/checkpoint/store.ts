@@ -269,7 +269,9 @@ export class CheckpointStore {
       try {
         stored = item.stats.size > STREAM_THRESHOLD_BYTES ? await this.storeLargeFile(absolute) : await this.storeSmallFile(absolute);
       } catch (error) {
-        if (errorCode(error) === 'ENOENT') stored = null;
+        // gone, or replaced by a folder, since the scan: an agent is still at work; the next snapshot sees it
+        const code = errorCode(error);
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') stored = null;
         else throw new Error(`snapshot: cannot store ${absolute}: ${(error as Error).message}`, { cause: error });
       }
       if (stored === null) {

@@ -52,7 +52,8 @@ function isMissing(error: unknown): boolean {
  * Items that vanish while the walk runs (an agent deleting them) are skipped.
  */
 export async function scanTree(root: string): Promise<TreeScan> {
-  const rootStats = await fs.lstat(root).catch((error: unknown) => {
+  // the root may itself be a symlink to the project; below it nothing is followed
+  const rootStats = await fs.stat(root).catch((error: unknown) => {
     if (isMissing(error)) return null;
     throw error;
   });
