@@ -712,7 +712,7 @@ export class Orchestrator implements EngineControl {
         model_index: Object.fromEntries(this.slots.map((s) => [s.name, s.modelIndex])),
         last_build_ok: this.lastBuildOk,
       },
-      file_system_state: { root: 'project', excluded: ['.git', 'node_modules'], entries: snapshot.entries },
+      file_system_state: { root: 'project', excluded: snapshot.excluded, entries: snapshot.entries },
       test_results: this.lastTestRun
         ? { summary: this.lastTestRun.summary, coverage: this.lastTestRun.coverage, source: this.lastTestRun.source }
         : null,

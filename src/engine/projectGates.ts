@@ -31,6 +31,23 @@ export interface TestRunResult {
   problem: string | null;
 }
 
+const TEST_FILE = /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
+
+/**
+ * Line coverage is of the code under test: lcov records of test files (which
+ * Node 20's reporter includes and cannot exclude) are dropped.
+ */
+export function withoutTestFiles(lcov: string): string {
+  return lcov
+    .split(/^end_of_record\s*$/m)
+    .filter((record) => {
+      const source = /^SF:(.*)$/m.exec(record)?.[1];
+      return source !== undefined && !TEST_FILE.test(source.trim());
+    })
+    .map((record) => `${record.trim()}\nend_of_record\n`)
+    .join('');
+}
+
 function tail(text: string, lines = 15): string {
   return text.split('\n').slice(-lines).join('\n').trim();
 }
@@ -78,7 +95,8 @@ export async function runTests(projectDir: string, commands: ProjectCommands, ti
   let coverage: CoverageSummary | null = null;
   if (coverageFile && existsSync(coverageFile)) {
     try {
-      coverage = parseCoverage(commands.coverage_format, readFileSync(coverageFile, 'utf8'));
+      const report = readFileSync(coverageFile, 'utf8');
+      coverage = parseCoverage(commands.coverage_format, commands.coverage_format === 'lcov' ? withoutTestFiles(report) : report);
     } catch (error) {
       problem = problem ?? `coverage report unreadable (${commands.coverage_format}): ${(error as Error).message}`;
     }

@@ -1,0 +1,57 @@
+// The `sim` adapter: a CommandAdapter running the built sim agent
+// (dist/agents/sim/simAgent.js) as a real child process, so the sim goes
+// through exactly the path a real agent does.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DIST_DIR } from '../../paths.js';
+import { CommandAdapter } from '../command.js';
+import type { AgentAdapter, AgentExit, AgentLaunch, AgentMessage } from '../types.js';
+import { SIM_OPTIONS_ENV, SIM_RESUME_ENV, type SimOptions } from './options.js';
+
+export type { SimOptions } from './options.js';
+export { parseSimOptions, SIM_OPTIONS_ENV, SIM_RESUME_ENV, DEFAULT_BALLAST_BYTES } from './options.js';
+export { SIM_TEMPLATES, simProjectFor, phaseKind, planTask, writeWork } from './project.js';
+
+export const SIM_AGENT_ENTRY = path.join(DIST_DIR, 'agents', 'sim', 'simAgent.js');
+
+/**
+ * How the orchestrator builds, tests and measures the project the sim
+ * writes (instead of the template's own commands, e.g. cargo). Run with
+ * project/ as the working directory under /bin/sh. Node 20's lcov output
+ * also lists the test files (test/*.test.js); a reader wanting source
+ * coverage keeps the SF:src/ records.
+ */
+export const SIM_PROJECT_COMMANDS = {
+  build_command: 'node scripts/build.mjs',
+  test_command: 'node --test --test-reporter=tap test/*.test.js',
+  coverage_command:
+    'mkdir -p coverage && node --test --experimental-test-coverage --test-reporter=tap --test-reporter-destination=stdout --test-reporter=lcov --test-reporter-destination=coverage/lcov.info test/*.test.js',
+  test_format: 'node-tap',
+  coverage_report: 'coverage/lcov.info',
+  coverage_format: 'lcov',
+} as const;
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+class SimAdapter extends CommandAdapter {
+  async start(onMessage: (message: AgentMessage) => void, onExit: (exit: AgentExit) => void): Promise<void> {
+    if (!existsSync(SIM_AGENT_ENTRY)) {
+      throw new Error(`sim agent is not built: ${SIM_AGENT_ENTRY} is missing; run \`npm run build\``);
+    }
+    return super.start(onMessage, onExit);
+  }
+}
+
+export function createSimAdapter(launch: AgentLaunch, options: SimOptions): AgentAdapter {
+  const env: Record<string, string> = { [SIM_OPTIONS_ENV]: JSON.stringify(options) };
+  if (launch.resume) env[SIM_RESUME_ENV] = JSON.stringify(launch.resume);
+  return new SimAdapter(launch, {
+    kind: 'sim',
+    // exec: the shell becomes node, so signals and the pid are the agent's own.
+    command: `exec ${shellQuote(process.execPath)} ${shellQuote(SIM_AGENT_ENTRY)}`,
+    env,
+  });
+}

@@ -1,0 +1,90 @@
+// The sim agent's settings, passed from the adapter to the child process as
+// JSON in MEGATEST_SIM_OPTIONS (and the resume state in MEGATEST_SIM_RESUME).
+
+import { z } from 'zod';
+import type { SimFaultConfig } from '../../config/types.js';
+import type { AgentResumeState } from '../types.js';
+
+export interface SimOptions {
+  /** task_queue | database | microservices */
+  template: string;
+  seed: number;
+  tokensPerMinute: number;
+  toolCallsPerMinute: number;
+  /** Already filtered to this agent; at_seconds from session start. */
+  faults: SimFaultConfig[];
+  sessionStartMs: number;
+  /** Size of the disk_limit fault's ballast file (default 64 MiB). */
+  ballastBytes?: number;
+}
+
+export const SIM_OPTIONS_ENV = 'MEGATEST_SIM_OPTIONS';
+export const SIM_RESUME_ENV = 'MEGATEST_SIM_RESUME';
+export const DEFAULT_BALLAST_BYTES = 64 * 1024 * 1024;
+
+const faultSchema = z.object({
+  at_seconds: z.number().finite().nonnegative(),
+  kind: z.enum([
+    'network_timeout',
+    'rate_limit',
+    'parse_failure',
+    'agent_crash',
+    'hang',
+    'disk_limit',
+    'consensus_deadlock',
+    'corrupt_checkpoint',
+  ]),
+  agent: z.string(),
+});
+
+const simOptionsSchema = z.object({
+  template: z.string().min(1),
+  seed: z.number().int(),
+  tokensPerMinute: z.number().finite().nonnegative(),
+  toolCallsPerMinute: z.number().finite().nonnegative(),
+  faults: z.array(faultSchema),
+  sessionStartMs: z.number().finite(),
+  ballastBytes: z.number().int().nonnegative().optional(),
+});
+
+const resumeSchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  role: z.string(),
+  model: z.string(),
+  phase: z.string(),
+  objectives: z.array(z.string()),
+  completed: z.array(z.string()),
+  context_tokens: z.number().finite().nonnegative(),
+  native: z.record(z.string(), z.unknown()).optional(),
+});
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+export function parseSimOptions(json: string | undefined): SimOptions {
+  if (!json) throw new Error(`sim agent: ${SIM_OPTIONS_ENV} is not set; the sim adapter passes it`);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`sim agent: ${SIM_OPTIONS_ENV} is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = simOptionsSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`sim agent: bad ${SIM_OPTIONS_ENV}: ${describe(parsed.error)}`);
+  return parsed.data;
+}
+
+export function parseSimResume(json: string | undefined): AgentResumeState | undefined {
+  if (!json) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`sim agent: ${SIM_RESUME_ENV} is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = resumeSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`sim agent: bad ${SIM_RESUME_ENV}: ${describe(parsed.error)}`);
+  return parsed.data as AgentResumeState;
+}

@@ -1,0 +1,406 @@
+// The behaviour of one sim agent process: paced work on its phase objectives
+// (tool calls, token spend, context growth, real files written), the faults
+// [sim.faults] schedules, and the control commands of the JSONL protocol.
+// Kept apart from the process wiring (simAgent.ts) so it reads as a model of
+// an agent rather than of stdio plumbing.
+
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+import type { SimFaultConfig } from '../../config/types.js';
+import { assertNever } from '../../engine/events.js';
+import type { AgentCommand } from '../jsonl.js';
+import type { AgentMessage, AgentResumeState } from '../types.js';
+import { DEFAULT_BALLAST_BYTES, type SimOptions } from './options.js';
+import { planTask, writeWork } from './project.js';
+import { lognormalMean, Random } from './random.js';
+
+export interface SimIdentity {
+  name: string;
+  role: string;
+  model: string;
+  projectDir: string;
+  maxContextTokens: number;
+}
+
+export interface SimIo {
+  /** Writes text (whole lines) to stdout. */
+  out(text: string): void;
+  err(text: string): void;
+  exit(code: number): void;
+  /** Stops reading commands: a hung agent reads nothing. */
+  stopReading(): void;
+}
+
+/** Work is paced to finish within this share of the phase, so every phase shows its results. */
+const PHASE_SHARE = 0.75;
+const TICK_MS = 50;
+const INPUT_MEDIAN = 3000;
+const INPUT_SIGMA = 0.6;
+const OUTPUT_MEDIAN = 300;
+const OUTPUT_SIGMA = 0.7;
+/** Token events a minute at least, so a low token rate still shows up as a trickle rather than one lump. */
+const MIN_TOKEN_EVENTS_PER_MINUTE = 30;
+const STALL_MS: Record<'network_timeout' | 'rate_limit' | 'parse_failure', number> = {
+  network_timeout: 3000,
+  rate_limit: 2000,
+  parse_failure: 500,
+};
+
+const TOOLS: readonly (readonly [string, number])[] = [
+  ['read_file', 30],
+  ['edit_file', 18],
+  ['search', 15],
+  ['shell', 14],
+  ['run_tests', 10],
+  ['write_file', 13],
+];
+const TOOL_MEDIAN_MS: Record<string, number> = {
+  read_file: 12,
+  edit_file: 25,
+  search: 60,
+  shell: 400,
+  run_tests: 2200,
+  write_file: 15,
+};
+
+type Status = 'working' | 'idle' | 'waiting' | 'blocked';
+
+interface Assignment {
+  phase: string;
+  queue: string[];
+  perObjectiveMs: number;
+  elapsedMs: number;
+}
+
+export class SimAgent {
+  private readonly random: Random;
+  private readonly tokenScale: number;
+  private readonly completed = new Set<string>();
+  private context: number;
+  private assignment: Assignment | undefined;
+  private paused = false;
+  private hung = false;
+  private stalledUntil = 0;
+  private tick: NodeJS.Timeout | undefined;
+  private lastTick = 0;
+  private owedCalls = 0;
+  private owedTokens = 0;
+  private nextTokens: { input: number; output: number };
+  private readonly faultTimers: NodeJS.Timeout[] = [];
+  private pending: string[] = [];
+  private readonly resuming: boolean;
+
+  constructor(
+    private readonly identity: SimIdentity,
+    private readonly options: SimOptions,
+    private readonly io: SimIo,
+    resume: AgentResumeState | undefined,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.random = Random.from('events', options.seed, identity.name);
+    const meanEvent = lognormalMean(INPUT_MEDIAN, INPUT_SIGMA) + lognormalMean(OUTPUT_MEDIAN, OUTPUT_SIGMA);
+    this.tokenScale = Math.min(1, options.tokensPerMinute / (MIN_TOKEN_EVENTS_PER_MINUTE * meanEvent));
+    this.nextTokens = this.drawTokens();
+    for (const task of resume?.completed ?? []) this.completed.add(task);
+    this.context = resume?.context_tokens ?? 0;
+    this.resuming = resume !== undefined;
+  }
+
+  start(): void {
+    const { name, role } = this.identity;
+    this.io.out(`[sim] simulated agent ${name} (role ${role}, seed ${this.options.seed}) — not a real model\n`);
+    if (this.resuming) this.io.out(`[sim] resuming: ${this.completed.size} objective(s) already done, context ${this.context} tokens\n`);
+    this.scheduleFaults();
+    this.emit({ type: 'state', status: 'idle' });
+    this.flush();
+  }
+
+  command(command: AgentCommand): void {
+    if (this.hung) return;
+    switch (command.cmd) {
+      case 'phase':
+        this.beginPhase(command.name, command.objectives, command.duration_seconds);
+        break;
+      case 'checkpoint':
+        this.line(`[sim] checkpoint acknowledged (${this.completed.size} objective(s) done)`);
+        this.emit({ type: 'state', status: this.status(), task: this.currentTask() });
+        break;
+      case 'compress': {
+        const before = this.context;
+        this.context = Math.round(before * 0.15);
+        this.line(`[sim] context compressed from ${before} to ${this.context} tokens`);
+        this.emit({ type: 'context', tokens: this.context });
+        break;
+      }
+      case 'pause':
+        this.paused = true;
+        this.emit({ type: 'state', status: 'waiting', task: this.currentTask() });
+        break;
+      case 'resume':
+        this.paused = false;
+        this.lastTick = this.clock();
+        this.emit({ type: 'state', status: this.status(), task: this.currentTask() });
+        break;
+      case 'stop':
+        this.line('[sim] stop received, exiting');
+        this.flush();
+        this.shutdown();
+        this.io.exit(0);
+        return;
+      default:
+        assertNever(command, 'agent command');
+    }
+    this.flush();
+  }
+
+  /** stdin closed: the orchestrator is gone, so is the reason to run. */
+  inputEnded(): void {
+    if (this.hung) return;
+    this.shutdown();
+    this.io.exit(0);
+  }
+
+  private status(): Status {
+    if (this.paused) return 'waiting';
+    if (this.clock() < this.stalledUntil) return 'blocked';
+    return this.assignment && this.assignment.queue.length > 0 ? 'working' : 'idle';
+  }
+
+  private currentTask(): string | undefined {
+    return this.assignment?.queue[0];
+  }
+
+  private beginPhase(phase: string, objectives: string[], durationSeconds: number): void {
+    const queue = objectives.filter((task) => !this.completed.has(task));
+    const skipped = objectives.length - queue.length;
+    if (skipped > 0) this.line(`[sim] phase ${phase}: skipping ${skipped} objective(s) finished before the restart`);
+    if (queue.length === 0) {
+      this.assignment = undefined;
+      this.stopTicking();
+      this.emit({ type: 'state', status: 'idle' });
+      return;
+    }
+    this.assignment = {
+      phase,
+      queue,
+      perObjectiveMs: (durationSeconds * 1000 * PHASE_SHARE) / queue.length,
+      elapsedMs: 0,
+    };
+    this.emit({ type: 'state', status: this.paused ? 'waiting' : 'working', task: queue[0] });
+    // The first model call (reading the phase prompt) comes right away.
+    this.owedTokens = Math.max(this.owedTokens, this.nextTokens.input + this.nextTokens.output);
+    this.startTicking();
+  }
+
+  private startTicking(): void {
+    this.lastTick = this.clock();
+    if (this.tick) return;
+    this.tick = setInterval(() => this.onTick(), TICK_MS);
+  }
+
+  private stopTicking(): void {
+    if (this.tick) clearInterval(this.tick);
+    this.tick = undefined;
+  }
+
+  private onTick(): void {
+    const now = this.clock();
+    // A long event-loop stall must not turn into a burst of backlog.
+    const dt = Math.min(now - this.lastTick, 1000);
+    this.lastTick = now;
+    const assignment = this.assignment;
+    if (!assignment || this.paused || this.hung || now < this.stalledUntil) return;
+
+    this.owedCalls += (this.options.toolCallsPerMinute / 60000) * dt;
+    this.owedTokens += (this.options.tokensPerMinute / 60000) * dt;
+    while (this.owedCalls >= 1) {
+      this.owedCalls -= 1;
+      this.emitToolCall();
+    }
+    while (this.owedTokens >= this.nextTokens.input + this.nextTokens.output) {
+      const { input, output } = this.nextTokens;
+      this.owedTokens -= input + output;
+      this.emit({ type: 'tokens', input, output, model: this.identity.model });
+      this.context = Math.min(this.identity.maxContextTokens, this.context + output + Math.round(input * 0.1));
+      this.emit({ type: 'context', tokens: this.context });
+      this.nextTokens = this.drawTokens();
+    }
+
+    assignment.elapsedMs += dt;
+    if (assignment.elapsedMs >= assignment.perObjectiveMs) this.finishObjective(assignment);
+    this.flush();
+  }
+
+  private finishObjective(assignment: Assignment): void {
+    const task = assignment.queue[0];
+    try {
+      const work = planTask(this.identity.projectDir, this.options.template, this.options.seed, task, assignment.phase);
+      writeWork(this.identity.projectDir, work.files);
+      for (const file of work.files) {
+        this.emit({ type: 'tool_call', tool: 'write_file', ok: true, duration_ms: this.toolDuration('write_file') });
+      }
+      for (const id of work.fixed) this.line(`[sim] fixed the planted defect in src/${id}.js`);
+      if (work.component) {
+        this.line(`[sim] ${task}: wrote src/${work.component}.js and its tests${work.defective ? ' (with a planted defect for a later phase to fix)' : ''}`);
+      } else if (work.feature) {
+        this.line(`[sim] ${task}: wrote src/features/${work.feature}.js and its tests`);
+      }
+    } catch (error) {
+      this.emit({ type: 'tool_call', tool: 'write_file', ok: false, duration_ms: this.toolDuration('write_file') });
+      this.emit({ type: 'error', message: `sim could not write the files of "${task}": ${(error as Error).message}` });
+    }
+    this.emit({ type: 'task_done', task });
+    this.completed.add(task);
+    assignment.queue.shift();
+    assignment.elapsedMs = 0;
+    if (assignment.queue.length > 0) {
+      this.emit({ type: 'state', status: 'working', task: assignment.queue[0] });
+    } else {
+      this.emit({ type: 'state', status: 'idle' });
+      this.stopTicking();
+    }
+  }
+
+  private drawTokens(): { input: number; output: number } {
+    return {
+      input: Math.max(1, Math.round(this.random.lognormal(INPUT_MEDIAN, INPUT_SIGMA) * this.tokenScale)),
+      output: Math.max(1, Math.round(this.random.lognormal(OUTPUT_MEDIAN, OUTPUT_SIGMA) * this.tokenScale)),
+    };
+  }
+
+  private toolDuration(tool: string): number {
+    return Math.max(1, Math.round(this.random.lognormal(TOOL_MEDIAN_MS[tool] ?? 50, 0.8)));
+  }
+
+  private emitToolCall(): void {
+    const tool = this.random.weighted(TOOLS);
+    const ok = this.random.chance(tool === 'run_tests' ? 0.85 : 0.95);
+    this.emit({ type: 'tool_call', tool, ok, duration_ms: this.toolDuration(tool) });
+  }
+
+  private scheduleFaults(): void {
+    const startedAt = this.clock();
+    for (const fault of this.options.faults) {
+      if (fault.kind === 'corrupt_checkpoint') continue; // the orchestrator's fault, not the agent's
+      const due = this.options.sessionStartMs + fault.at_seconds * 1000;
+      // A restarted agent must not replay the fault that brought it down.
+      const pastLimit = this.resuming ? startedAt : startedAt - 1000;
+      if (due < pastLimit) continue;
+      this.faultTimers.push(setTimeout(() => this.inject(fault), Math.max(0, due - startedAt)));
+    }
+  }
+
+  private inject(fault: SimFaultConfig): void {
+    if (this.hung) return;
+    const kind = fault.kind;
+    switch (kind) {
+      case 'network_timeout':
+        this.stall(kind, 'ETIMEDOUT: network timeout contacting model API');
+        break;
+      case 'rate_limit':
+        this.stall(kind, '429 Too Many Requests: rate limit exceeded');
+        break;
+      case 'parse_failure':
+        this.pending.push('{"type":"tool_call","tool":"edit_file","ok":tru\n');
+        this.stall(kind, 'parse failure: model returned malformed tool call JSON');
+        break;
+      case 'agent_crash':
+        this.flush();
+        this.io.err(
+          `thread '${this.identity.name}' panicked at 'injected agent_crash fault (simulation)', src/agent/loop.rs:214:9\n` +
+            'note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n',
+        );
+        this.shutdown();
+        this.io.exit(101);
+        return;
+      case 'hang':
+        this.flush();
+        this.hang();
+        return;
+      case 'consensus_deadlock': {
+        const topic = `merge ${this.currentTask() ?? 'pending changes'}`;
+        this.emit({ type: 'vote', topic, choice: 'approve' });
+        this.emit({ type: 'vote', topic, choice: 'reject' });
+        this.emit({ type: 'error', message: 'consensus deadlock: no quorum after voting timeout' });
+        break;
+      }
+      case 'disk_limit':
+        void this.writeBallast();
+        return;
+      case 'corrupt_checkpoint':
+        return;
+      default:
+        assertNever(kind, 'sim fault');
+    }
+    this.flush();
+  }
+
+  private stall(kind: keyof typeof STALL_MS, message: string): void {
+    this.emit({ type: 'error', message });
+    this.stalledUntil = this.clock() + STALL_MS[kind];
+    if (this.assignment && this.assignment.queue.length > 0 && !this.paused) {
+      this.emit({ type: 'state', status: 'blocked', task: this.currentTask() });
+      setTimeout(() => {
+        if (this.hung || this.paused || !this.assignment || this.assignment.queue.length === 0) return;
+        this.emit({ type: 'state', status: 'working', task: this.currentTask() });
+        this.flush();
+      }, STALL_MS[kind]);
+    }
+  }
+
+  private async writeBallast(): Promise<void> {
+    const bytes = this.options.ballastBytes ?? DEFAULT_BALLAST_BYTES;
+    const target = path.join(this.identity.projectDir, '.ballast');
+    try {
+      mkdirSync(this.identity.projectDir, { recursive: true });
+      const stream = createWriteStream(target);
+      const chunk = Buffer.alloc(Math.min(bytes, 1024 * 1024) || 1, 0x2e);
+      let written = 0;
+      while (written < bytes) {
+        const size = Math.min(chunk.length, bytes - written);
+        if (!stream.write(size === chunk.length ? chunk : chunk.subarray(0, size))) await once(stream, 'drain');
+        written += size;
+      }
+      stream.end();
+      await once(stream, 'finish');
+      if (this.hung) return;
+      this.emit({ type: 'error', message: `disk usage growing: wrote ${bytes} bytes of ballast to project/.ballast` });
+    } catch (error) {
+      if (this.hung) return;
+      this.emit({ type: 'error', message: `disk usage growing: ballast write failed: ${(error as Error).message}` });
+    }
+    this.flush();
+  }
+
+  /** Silence without work: no timers that do anything, no reading; only a kill ends it. */
+  private hang(): void {
+    this.hung = true;
+    this.shutdown();
+    this.io.stopReading();
+    setInterval(() => undefined, 2 ** 30);
+  }
+
+  private shutdown(): void {
+    this.stopTicking();
+    for (const timer of this.faultTimers) clearTimeout(timer);
+  }
+
+  private emit(message: Exclude<AgentMessage, { type: 'output' }>): void {
+    this.pending.push(JSON.stringify(message) + '\n');
+  }
+
+  private line(text: string): void {
+    this.pending.push(text + '\n');
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0 || this.hung) {
+      this.pending = [];
+      return;
+    }
+    const text = this.pending.join('');
+    this.pending = [];
+    this.io.out(text);
+  }
+}

@@ -1,0 +1,157 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CommandAdapter, LineSplitter } from '../../src/agents/command.js';
+import { createAdapter } from '../../src/agents/index.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { makeLaunch, processAlive, Recorder, removeTempDirs, waitFor } from './helpers.js';
+
+const FIXTURE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'agents', 'protocolAgent.mjs');
+
+function fixtureCommand(mode: string): string {
+  // close-stdin: the shell closes the pipe's read end before node starts.
+  const closeStdin = mode === 'close-stdin' ? 'exec 0<&-; ' : '';
+  return `${closeStdin}FIXTURE_MODE=${mode} exec node '${FIXTURE}'`;
+}
+
+afterAll(removeTempDirs);
+
+const started: CommandAdapter[] = [];
+afterEach(async () => {
+  for (const adapter of started.splice(0)) await adapter.stop(200);
+});
+
+function adapterFor(mode: string, overrides = {}): CommandAdapter {
+  const adapter = new CommandAdapter(makeLaunch({ env: { FIXTURE_EXTRA: 'from-launch-env' }, ...overrides }), {
+    command: fixtureCommand(mode),
+  });
+  started.push(adapter);
+  return adapter;
+}
+
+describe('LineSplitter', () => {
+  it('holds partial lines and multi-byte characters split across chunks', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line));
+    const bytes = Buffer.from('first\nsé', 'utf8');
+    splitter.push(bytes.subarray(0, bytes.length - 1));
+    splitter.push(Buffer.concat([bytes.subarray(bytes.length - 1), Buffer.from('cond\nthird')]));
+    expect(lines).toEqual(['first', 'sécond']);
+    splitter.end();
+    expect(lines).toEqual(['first', 'sécond', 'third']);
+  });
+});
+
+describe('CommandAdapter', () => {
+  it('runs the command with the MEGATEST_* environment and parses its lines', async () => {
+    const adapter = adapterFor('normal');
+    const recorder = new Recorder();
+    await adapter.start(recorder.onMessage, recorder.onExit);
+    expect(adapter.pid).toBeGreaterThan(0);
+    await waitFor(() => recorder.hasOutput(/^ready$/), 'the fixture to be ready');
+
+    const intro = recorder.outputs()[0];
+    expect(intro).toContain('fixture agent agent-1 role=developer phase=development model=test-model');
+    expect(intro).toContain('extra=from-launch-env');
+    expect(intro).toContain(`cwd=${adapter['launch'].projectDir}`);
+    expect(recorder.of('tool_call')).toEqual([{ type: 'tool_call', tool: 'read_file', ok: true, duration_ms: 12 }]);
+    // The tokens line arrived in two writes: it must still be one message.
+    expect(recorder.of('tokens')).toEqual([{ type: 'tokens', input: 1200, output: 80, model: 'fixture-model' }]);
+    expect(recorder.of('context')).toEqual([{ type: 'context', tokens: 4321 }]);
+    // A malformed protocol line and the stderr line are output.
+    expect(recorder.outputs()).toContain('{"type":"tool_call","tool":"shell"}');
+    expect(recorder.outputs()).toContain('warning: this went to stderr');
+
+    adapter.assign({ phase: 'testing', objectives: ['write tests', 'fix bugs'], duration_seconds: 30 });
+    expect(adapter.control('checkpoint')).toEqual({ ok: true });
+    await waitFor(() => recorder.hasOutput(/received \{"cmd":"checkpoint"\}/), 'the checkpoint command to arrive');
+    expect(recorder.outputs()).toContain(
+      'received {"cmd":"phase","name":"testing","objectives":["write tests","fix bugs"],"duration_seconds":30}',
+    );
+    expect(recorder.of('task_done').map((m) => m.task)).toEqual(['write tests', 'fix bugs']);
+    expect(adapter.resumeState()).toEqual({
+      kind: 'command',
+      name: 'agent-1',
+      role: 'developer',
+      model: 'fixture-model',
+      phase: 'testing',
+      objectives: ['write tests', 'fix bugs'],
+      completed: ['write tests', 'fix bugs'],
+      context_tokens: 4321,
+    });
+
+    const exit = await adapter.stop(5000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(recorder.exits).toEqual([{ code: 0, signal: null }]);
+    expect(adapter.control('pause')).toEqual({ ok: false, reason: 'agent is not running' });
+    expect(() => adapter.assign({ phase: 'x', objectives: [], duration_seconds: 1 })).toThrow(/agent is not running/);
+
+    const log = readFileSync(path.join(adapter['launch'].agentDir, 'output.log'), 'utf8');
+    expect(log).toContain('{"type":"tokens","input":1200,"output":80,"model":"fixture-model"}');
+    expect(log).toContain('warning: this went to stderr');
+    expect(log).toContain('received {"cmd":"stop"}');
+  });
+
+  it('reports the exit of an agent that ends on its own, once', async () => {
+    const adapter = adapterFor('exit-early');
+    const recorder = new Recorder();
+    await adapter.start(recorder.onMessage, recorder.onExit);
+    await waitFor(() => recorder.exits.length > 0, 'the exit');
+    expect(recorder.exits).toEqual([{ code: 3, signal: null }]);
+    expect(recorder.outputs()[0]).toMatch(/^fixture agent agent-1/);
+    expect(adapter.control('checkpoint')).toEqual({ ok: false, reason: 'agent is not running' });
+    expect(await adapter.stop(100)).toEqual({ code: 3, signal: null });
+    expect(recorder.exits).toHaveLength(1);
+  });
+
+  it('says so when the agent closed its stdin', async () => {
+    const adapter = adapterFor('close-stdin');
+    const recorder = new Recorder();
+    await adapter.start(recorder.onMessage, recorder.onExit);
+    await waitFor(() => recorder.hasOutput(/^stdin closed$/), 'the fixture to close its stdin');
+    // The first write may be accepted by the pipe before the EPIPE comes back.
+    await waitFor(() => !adapter.control('checkpoint').ok, 'control to report the closed stdin');
+    const outcome = adapter.control('compress');
+    expect(outcome.ok).toBe(false);
+    expect(outcome.reason).toMatch(/stdin is closed/);
+  });
+
+  it('escalates stop to SIGTERM then SIGKILL of the whole process group', async () => {
+    const adapter = adapterFor('stubborn');
+    const recorder = new Recorder();
+    await adapter.start(recorder.onMessage, recorder.onExit);
+    await waitFor(() => recorder.hasOutput(/^grandchild \d+$/), 'the grandchild pid');
+    const grandchild = Number(recorder.outputs().find((line) => line.startsWith('grandchild '))!.split(' ')[1]);
+    expect(processAlive(grandchild)).toBe(true);
+
+    const began = Date.now();
+    const exit = await adapter.stop(150);
+    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(Date.now() - began).toBeGreaterThanOrEqual(150);
+    expect(recorder.hasOutput(/received \{"cmd":"stop"\}/)).toBe(true);
+    expect(recorder.hasOutput(/ignoring SIGTERM/)).toBe(true);
+    await waitFor(() => !processAlive(grandchild), 'the grandchild to die with the group', 2000);
+    expect(recorder.exits).toHaveLength(1);
+  });
+
+  it('fails to start with a message naming the command and folder', async () => {
+    const launch = makeLaunch();
+    const adapter = new CommandAdapter(launch, { command: 'true' });
+    // A missing working folder is created rather than failing.
+    await adapter.start(() => undefined, () => undefined);
+    expect(existsSync(launch.projectDir)).toBe(true);
+    await adapter.stop(100);
+    expect(() => new CommandAdapter(launch, { command: '  ' })).toThrow(/agent command is empty/);
+  });
+});
+
+describe('createAdapter', () => {
+  const sim = { template: 'task_queue', seed: 1, tokensPerMinute: 1, toolCallsPerMinute: 1, faults: [], sessionStartMs: 0 };
+  it('builds command and sim adapters and refuses the ones not built yet', () => {
+    expect(createAdapter('command', makeLaunch(), { command: 'true', sim }).kind).toBe('command');
+    expect(createAdapter('sim', makeLaunch(), { command: '', sim }).kind).toBe('sim');
+    for (const kind of ['selfware', 'claude-code', 'codex'] as const) {
+      expect(() => createAdapter(kind, makeLaunch(), { command: 'x', sim })).toThrow(new RegExp(`${kind} adapter is not built yet`));
+    }
+  });
+});

@@ -1,0 +1,190 @@
+// End to end: the sim agent as a real child process (dist/agents/sim/simAgent.js,
+// built by `npm run build`, which `npm test` runs first) driven by its adapter.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSimAdapter, SIM_AGENT_ENTRY, type SimOptions } from '../../../src/agents/sim/index.js';
+import type { AgentAdapter } from '../../../src/agents/types.js';
+import { makeLaunch, processAlive, Recorder, removeTempDirs, waitFor } from '../helpers.js';
+
+function options(overrides: Partial<SimOptions> = {}): SimOptions {
+  return {
+    template: 'task_queue',
+    seed: 42,
+    tokensPerMinute: 120_000,
+    toolCallsPerMinute: 1200,
+    faults: [],
+    sessionStartMs: Date.now(),
+    ...overrides,
+  };
+}
+
+async function startSim(simOptions: SimOptions, launchOverrides = {}): Promise<{ adapter: AgentAdapter; recorder: Recorder; launch: ReturnType<typeof makeLaunch> }> {
+  const launch = makeLaunch(launchOverrides);
+  const adapter = createSimAdapter(launch, simOptions);
+  const recorder = new Recorder();
+  await adapter.start(recorder.onMessage, recorder.onExit);
+  await waitFor(() => recorder.of('state').length > 0, 'the sim to report its first state');
+  return { adapter, recorder, launch };
+}
+
+afterAll(removeTempDirs);
+
+beforeAll(() => {
+  if (!existsSync(SIM_AGENT_ENTRY)) throw new Error(`${SIM_AGENT_ENTRY} is missing: run \`npm run build\` first (npm test does)`);
+});
+
+describe('sim agent through its adapter', () => {
+  it.concurrent('works a 6-second phase with 2 objectives: events, real files, task_done', async () => {
+    const { adapter, recorder, launch } = await startSim(options());
+    expect(adapter.kind).toBe('sim');
+    expect(recorder.outputs()[0]).toBe('[sim] simulated agent agent-1 (role developer, seed 42) — not a real model');
+
+    const began = Date.now();
+    adapter.assign({ phase: 'development', objectives: ['Implement the RESP parser', 'Add the priority queue'], duration_seconds: 6 });
+    await waitFor(() => recorder.of('task_done').length === 2, 'both objectives to finish', 8000);
+    const took = Date.now() - began;
+    // Paced to ~75% of the phase: 4.5 s.
+    expect(took).toBeGreaterThan(3500);
+    expect(took).toBeLessThan(6000);
+    expect(recorder.of('task_done').map((m) => m.task)).toEqual(['Implement the RESP parser', 'Add the priority queue']);
+    await waitFor(() => recorder.of('state').at(-1)?.status === 'idle', 'the idle state');
+
+    const states = recorder.of('state').map((m) => `${m.status}:${m.task ?? ''}`);
+    expect(states).toContain('working:Implement the RESP parser');
+    expect(states).toContain('working:Add the priority queue');
+    const tools = recorder.of('tool_call');
+    expect(tools.length).toBeGreaterThan(40);
+    expect(new Set(tools.map((t) => t.tool)).size).toBeGreaterThan(3);
+    const tokens = recorder.of('tokens');
+    expect(tokens.length).toBeGreaterThan(1);
+    expect(tokens.every((t) => t.model === 'test-model' && t.input > 0 && t.output > 0)).toBe(true);
+    expect(recorder.of('context').at(-1)!.tokens).toBeGreaterThan(0);
+
+    for (const file of ['package.json', 'scripts/build.mjs', 'src/resp.js', 'test/resp.test.js', 'src/queue.js', 'test/queue.test.js']) {
+      expect(existsSync(path.join(launch.projectDir, file)), file).toBe(true);
+    }
+    expect(readdirSync(path.join(launch.projectDir, 'src')).some((name) => name.endsWith('.tmp'))).toBe(false);
+
+    expect(adapter.control('checkpoint')).toEqual({ ok: true });
+    await waitFor(() => recorder.hasOutput(/checkpoint acknowledged/), 'the checkpoint acknowledgement');
+    const contextBefore = adapter.resumeState().context_tokens;
+    adapter.control('compress');
+    await waitFor(() => recorder.of('context').at(-1)!.tokens < contextBefore, 'the context to shrink');
+    expect(adapter.resumeState()).toMatchObject({
+      kind: 'sim',
+      phase: 'development',
+      completed: ['Implement the RESP parser', 'Add the priority queue'],
+      context_tokens: Math.round(contextBefore * 0.15),
+    });
+    expect(await adapter.stop(2000)).toEqual({ code: 0, signal: null });
+    expect(statSync(path.join(launch.agentDir, 'output.log')).size).toBeGreaterThan(1000);
+  });
+
+  it.concurrent('pauses and resumes, and skips objectives completed before a restart', async () => {
+    const resume = {
+      kind: 'sim' as const,
+      name: 'agent-1',
+      role: 'developer',
+      model: 'test-model',
+      phase: 'development',
+      objectives: ['Circuit breaker', 'Retry policy'],
+      completed: ['Circuit breaker'],
+      context_tokens: 900,
+    };
+    const { adapter, recorder } = await startSim(options({ template: 'microservices' }), { resume });
+    expect(recorder.hasOutput(/resuming: 1 objective\(s\) already done/)).toBe(true);
+    adapter.control('pause');
+    await waitFor(() => recorder.of('state').at(-1)?.status === 'waiting', 'the waiting state');
+    adapter.assign({ phase: 'development', objectives: ['Circuit breaker', 'Retry policy'], duration_seconds: 1 });
+    await waitFor(() => recorder.hasOutput(/skipping 1 objective/), 'the skip notice');
+    const toolsWhilePaused = recorder.of('tool_call').length;
+    adapter.control('checkpoint');
+    await waitFor(() => recorder.hasOutput(/checkpoint acknowledged/), 'the checkpoint acknowledgement');
+    expect(recorder.of('tool_call').length).toBe(toolsWhilePaused);
+    expect(recorder.of('task_done')).toEqual([]);
+    adapter.control('resume');
+    await waitFor(() => recorder.of('task_done').length === 1, 'the remaining objective', 5000);
+    expect(recorder.of('task_done')[0].task).toBe('Retry policy');
+    expect(adapter.resumeState().completed).toEqual(['Circuit breaker', 'Retry policy']);
+    await adapter.stop(2000);
+  });
+
+  it.concurrent('agent_crash: panics on stderr and exits 101', async () => {
+    const { recorder } = await startSim(options({ faults: [{ at_seconds: 1, kind: 'agent_crash', agent: 'agent-1' }] }));
+    await waitFor(() => recorder.exits.length === 1, 'the crash');
+    expect(recorder.exits[0]).toEqual({ code: 101, signal: null });
+    expect(recorder.hasOutput(/^thread 'agent-1' panicked at 'injected agent_crash fault \(simulation\)'/)).toBe(true);
+  });
+
+  it.concurrent('hang: goes silent, ignores commands, and dies only when stop escalates', async () => {
+    const sessionStartMs = Date.now();
+    const { adapter, recorder } = await startSim(options({ sessionStartMs, faults: [{ at_seconds: 1, kind: 'hang', agent: '' }] }));
+    adapter.assign({ phase: 'development', objectives: ['a', 'b'], duration_seconds: 60 });
+    await waitFor(() => recorder.of('tool_call').length > 0, 'work to begin');
+    await waitFor(() => Date.now() >= sessionStartMs + 1300, 'the hang to begin');
+    const seen = recorder.messages.length;
+    // The pipe still takes the command, but a hung agent never answers it.
+    expect(adapter.control('checkpoint')).toEqual({ ok: true });
+    await waitFor(() => Date.now() >= sessionStartMs + 1800, 'a stretch of silence');
+    expect(recorder.messages.length).toBe(seen);
+    expect(recorder.hasOutput(/checkpoint acknowledged/)).toBe(false);
+    const pid = adapter.pid!;
+    const exit = await adapter.stop(300);
+    expect(exit.signal).toBe('SIGTERM');
+    expect(recorder.messages.length).toBe(seen);
+    expect(processAlive(pid)).toBe(false);
+  });
+
+  it.concurrent('error faults: timeout, rate limit, parse failure, deadlock votes, disk ballast', async () => {
+    const faults: SimOptions['faults'] = [
+      { at_seconds: 1.0, kind: 'network_timeout', agent: '' },
+      { at_seconds: 1.1, kind: 'rate_limit', agent: '' },
+      { at_seconds: 1.2, kind: 'parse_failure', agent: '' },
+      { at_seconds: 1.3, kind: 'consensus_deadlock', agent: '' },
+      { at_seconds: 1.4, kind: 'disk_limit', agent: '' },
+      { at_seconds: 1.5, kind: 'corrupt_checkpoint', agent: '' },
+    ];
+    const { adapter, recorder, launch } = await startSim(options({ faults, ballastBytes: 3 * 1024 * 1024 + 5 }));
+    await waitFor(() => recorder.of('error').length === 5, 'five errors');
+    const messages = recorder.of('error').map((m) => m.message);
+    expect(messages.slice(0, 4)).toEqual([
+      'ETIMEDOUT: network timeout contacting model API',
+      '429 Too Many Requests: rate limit exceeded',
+      'parse failure: model returned malformed tool call JSON',
+      'consensus deadlock: no quorum after voting timeout',
+    ]);
+    expect(messages[4]).toMatch(/^disk usage growing/);
+    expect(recorder.of('vote').map((v) => v.choice)).toEqual(['approve', 'reject']);
+    expect(recorder.hasOutput(/^\{"type":"tool_call","tool":"edit_file","ok":tru$/)).toBe(true);
+    expect(statSync(path.join(launch.projectDir, '.ballast')).size).toBe(3 * 1024 * 1024 + 5);
+    expect(recorder.exits).toEqual([]);
+    await adapter.stop(2000);
+  });
+
+  it.concurrent('a restarted agent does not replay the fault that brought it down', async () => {
+    const resume = {
+      kind: 'sim' as const, name: 'agent-1', role: 'developer', model: 'm', phase: 'p', objectives: [], completed: [], context_tokens: 0,
+    };
+    const { adapter, recorder } = await startSim(
+      options({ sessionStartMs: Date.now() - 5000, faults: [{ at_seconds: 1, kind: 'agent_crash', agent: '' }] }),
+      { resume },
+    );
+    adapter.control('checkpoint');
+    await waitFor(() => recorder.hasOutput(/checkpoint acknowledged/), 'the acknowledgement');
+    expect(recorder.exits).toEqual([]);
+    await adapter.stop(2000);
+  });
+
+  it.concurrent('sustains a benchmark rate of 15,000 tool calls a minute', async () => {
+    const { adapter, recorder } = await startSim(options({ toolCallsPerMinute: 15_000, tokensPerMinute: 2_000_000 }));
+    adapter.assign({ phase: 'development', objectives: ['one', 'two', 'three'], duration_seconds: 600 });
+    await waitFor(() => recorder.of('tool_call').length >= 250, 'a burst of tool calls', 5000);
+    const began = Date.now();
+    const before = recorder.of('tool_call').length;
+    await waitFor(() => Date.now() - began >= 2000, 'two seconds of output', 5000);
+    const rate = (recorder.of('tool_call').length - before) / ((Date.now() - began) / 1000);
+    expect(rate).toBeGreaterThan(150);
+    await adapter.stop(2000);
+  });
+});
