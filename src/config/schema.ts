@@ -330,7 +330,7 @@ export const configFileSchema = table({
   projects: z.record(projectKey, projectTemplateSchema, { error: 'a table of [projects.<type>] tables' }),
   sim: table({
     tokens_per_minute: integer(1, 10_000_000, 'tokens per minute per agent'),
-    tool_calls_per_minute: decimal(0.01, 10_000, 'tool calls per minute per agent'),
+    tool_calls_per_minute: decimal(0.01, 100_000, 'tool calls per minute per agent'),
     faults: list(simFaultSchema, 'fault tables ([[sim.faults]])', 0, 1000),
   }),
   ui: table({

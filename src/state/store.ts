@@ -1,0 +1,170 @@
+// The console's zustand store: `run` (the fold of what the run folder says)
+// and `ui` (what the person chose). Input from the tail is batched and
+// applied in one store update every flush interval, so a burst of thousands
+// of events costs one render, not thousands.
+
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { MegatestEvent } from '../engine/events.js';
+import type { SessionMetrics } from '../engine/metrics.js';
+import {
+  applyEvents,
+  applyLogLines,
+  applyMetricsFile,
+  applyStatusWord,
+  clearLog,
+  initialConsoleState,
+  setOrchestratorLiveness,
+  type ConsoleState,
+} from './applyEvent.js';
+import { MAX_LOG_LINES } from './limits.js';
+import { initialUiState, type ConsoleMode, type UiState } from './uiState.js';
+
+export interface ConsoleStoreState {
+  run: ConsoleState;
+  ui: UiState;
+  updateRun(change: (run: ConsoleState) => ConsoleState): void;
+  updateUi(change: (ui: UiState) => UiState): void;
+}
+
+export type ConsoleStore = StoreApi<ConsoleStoreState>;
+
+export function createConsoleStore(mode: ConsoleMode = 'live', run: ConsoleState = initialConsoleState()): ConsoleStore {
+  return createStore<ConsoleStoreState>()((set) => ({
+    run,
+    ui: initialUiState(mode),
+    updateRun: (change) =>
+      set((s) => {
+        const next = change(s.run);
+        return next === s.run ? s : { run: next };
+      }),
+    updateUi: (change) =>
+      set((s) => {
+        const next = change(s.ui);
+        return next === s.ui ? s : { ui: next };
+      }),
+  }));
+}
+
+/** 50–100 ms: fast enough to feel live, slow enough to batch a burst. */
+export const DEFAULT_FLUSH_MS = 75;
+
+export interface BatcherTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: BatcherTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Collects tail input and applies it to the store at most once per interval. */
+export class InputBatcher {
+  private events: MegatestEvent[] = [];
+  private logLines: string[] = [];
+  private droppedLogLines = 0;
+  private status: string | null = null;
+  private metrics: SessionMetrics | null = null;
+  private liveness: boolean | null = null;
+  private resetEvents = false;
+  private resetLog = false;
+  private timer: unknown = null;
+  private closed = false;
+
+  constructor(
+    private readonly store: ConsoleStore,
+    private readonly intervalMs = DEFAULT_FLUSH_MS,
+    private readonly timers: BatcherTimers = realTimers,
+  ) {}
+
+  pushEvents(events: readonly MegatestEvent[]): void {
+    if (events.length === 0) return;
+    for (const event of events) this.events.push(event);
+    this.schedule();
+  }
+
+  pushLogLines(lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    for (const line of lines) this.logLines.push(line);
+    // Reading a long history: only the newest lines can ever be shown, so hold no more.
+    if (this.logLines.length > 2 * MAX_LOG_LINES) {
+      const excess = this.logLines.length - MAX_LOG_LINES;
+      this.logLines = this.logLines.slice(excess);
+      this.droppedLogLines += excess;
+    }
+    this.schedule();
+  }
+
+  pushStatus(word: string): void {
+    this.status = word;
+    this.schedule();
+  }
+
+  pushMetrics(metrics: SessionMetrics): void {
+    this.metrics = metrics;
+    this.schedule();
+  }
+
+  pushLiveness(alive: boolean): void {
+    this.liveness = alive;
+    this.schedule();
+  }
+
+  /** The file was truncated or replaced; the tail re-reads it from the start. */
+  reset(which: 'events' | 'log'): void {
+    if (which === 'events') {
+      this.events = [];
+      this.resetEvents = true;
+    } else {
+      this.logLines = [];
+      this.droppedLogLines = 0;
+      this.resetLog = true;
+    }
+    this.schedule();
+  }
+
+  flush(): void {
+    if (this.timer !== null) {
+      this.timers.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const events = this.events;
+    const logLines = this.logLines;
+    const { status, metrics, liveness, resetEvents, resetLog, droppedLogLines } = this;
+    this.droppedLogLines = 0;
+    this.events = [];
+    this.logLines = [];
+    this.status = null;
+    this.metrics = null;
+    this.liveness = null;
+    this.resetEvents = false;
+    this.resetLog = false;
+    this.store.getState().updateRun((run) => {
+      let next = run;
+      if (resetEvents) next = { ...initialConsoleState(), log: next.log, nextLogId: next.nextLogId, orchestrator: next.orchestrator };
+      if (resetLog) next = clearLog(next);
+      next = applyEvents(next, events);
+      // Lines dropped unseen still take their ids, so ids keep counting lines of the file.
+      if (droppedLogLines > 0) next = { ...next, nextLogId: next.nextLogId + droppedLogLines };
+      next = applyLogLines(next, logLines);
+      if (metrics !== null) next = applyMetricsFile(next, metrics);
+      if (status !== null) next = applyStatusWord(next, status);
+      if (liveness !== null) next = setOrchestratorLiveness(next, liveness);
+      return next;
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(): void {
+    if (this.closed || this.timer !== null) return;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, this.intervalMs);
+  }
+}

@@ -1,0 +1,136 @@
+// What the person at the console has chosen (selection, dialogs, filter,
+// scroll position, the current toast), apart from what the run reports.
+// Pure transitions; the App maps keys to them through the keymap.
+
+/** Live follows a running session; replay plays a recorded run folder (same reducer). */
+export type ConsoleMode = 'live' | 'replay';
+
+export type ToastTone = 'info' | 'good' | 'critical';
+
+export interface Toast {
+  id: number;
+  tone: ToastTone;
+  message: string;
+  /** Until when it shows; the App's clock removes it. */
+  expiresAtMs: number;
+}
+
+export type ConfirmRequest = { kind: 'restore'; checkpointId: string; prompt: string } | { kind: 'stop'; prompt: string };
+
+export type Overlay =
+  | { kind: 'none' }
+  | { kind: 'help' }
+  | { kind: 'filter'; draft: string }
+  | { kind: 'picker'; index: number }
+  | { kind: 'confirm'; request: ConfirmRequest };
+
+export interface UiState {
+  mode: ConsoleMode;
+  /** Selected agent by name (stable while agents come and go); null means all. */
+  selectedAgent: string | null;
+  /** Log line id shown at the bottom of the log pane; null follows the newest. */
+  logAnchorId: number | null;
+  filter: string;
+  overlay: Overlay;
+  toast: Toast | null;
+  nextToastId: number;
+}
+
+export function initialUiState(mode: ConsoleMode = 'live'): UiState {
+  return { mode, selectedAgent: null, logAnchorId: null, filter: '', overlay: { kind: 'none' }, toast: null, nextToastId: 1 };
+}
+
+export const TOAST_MS = 4000;
+
+export function showToast(ui: UiState, tone: ToastTone, message: string, nowMs: number, durationMs = TOAST_MS): UiState {
+  return { ...ui, toast: { id: ui.nextToastId, tone, message, expiresAtMs: nowMs + durationMs }, nextToastId: ui.nextToastId + 1 };
+}
+
+export function expireToast(ui: UiState, nowMs: number): UiState {
+  return ui.toast !== null && ui.toast.expiresAtMs <= nowMs ? { ...ui, toast: null } : ui;
+}
+
+/** Moves the agent selection; above the first agent is "none" (compress means all). */
+export function moveSelection(ui: UiState, agentNames: readonly string[], delta: -1 | 1): UiState {
+  if (agentNames.length === 0) return ui.selectedAgent === null ? ui : { ...ui, selectedAgent: null };
+  const current = ui.selectedAgent === null ? -1 : agentNames.indexOf(ui.selectedAgent);
+  const next = Math.max(-1, Math.min(agentNames.length - 1, current + delta));
+  const selectedAgent = next < 0 ? null : agentNames[next]!;
+  return selectedAgent === ui.selectedAgent ? ui : { ...ui, selectedAgent };
+}
+
+export function openOverlay(ui: UiState, overlay: Overlay): UiState {
+  return { ...ui, overlay };
+}
+
+export function closeOverlay(ui: UiState): UiState {
+  return ui.overlay.kind === 'none' ? ui : { ...ui, overlay: { kind: 'none' } };
+}
+
+export function startFilter(ui: UiState): UiState {
+  return { ...ui, overlay: { kind: 'filter', draft: ui.filter } };
+}
+
+export function typeFilter(ui: UiState, text: string): UiState {
+  if (ui.overlay.kind !== 'filter') return ui;
+  // The filter applies as it is typed; Enter only closes the prompt.
+  const draft = ui.overlay.draft + text;
+  return { ...ui, overlay: { kind: 'filter', draft }, filter: draft, logAnchorId: null };
+}
+
+export function eraseFilter(ui: UiState): UiState {
+  if (ui.overlay.kind !== 'filter') return ui;
+  const draft = [...ui.overlay.draft].slice(0, -1).join('');
+  return { ...ui, overlay: { kind: 'filter', draft }, filter: draft, logAnchorId: null };
+}
+
+export function applyFilter(ui: UiState): UiState {
+  if (ui.overlay.kind !== 'filter') return ui;
+  return { ...ui, filter: ui.overlay.draft, overlay: { kind: 'none' } };
+}
+
+export function cancelFilter(ui: UiState): UiState {
+  return { ...ui, filter: '', overlay: { kind: 'none' }, logAnchorId: null };
+}
+
+export function movePicker(ui: UiState, count: number, delta: -1 | 1): UiState {
+  if (ui.overlay.kind !== 'picker' || count === 0) return ui;
+  const index = Math.max(0, Math.min(count - 1, ui.overlay.index + delta));
+  return { ...ui, overlay: { kind: 'picker', index } };
+}
+
+/**
+ * Scrolls the log by whole pages over the lines the filter shows.
+ * `visibleIds` are those lines' ids, oldest first. Reaching the newest line
+ * returns to follow mode.
+ */
+export function scrollLog(ui: UiState, visibleIds: readonly number[], pageSize: number, direction: -1 | 1): UiState {
+  if (visibleIds.length === 0) return ui;
+  const last = visibleIds.length - 1;
+  let bottom = ui.logAnchorId === null ? last : lastIndexAtOrBefore(visibleIds, ui.logAnchorId);
+  if (bottom < 0) bottom = Math.min(last, pageSize - 1);
+  const step = Math.max(1, pageSize - 1);
+  // Never scroll above the first full page.
+  const target = Math.max(Math.min(pageSize - 1, last), Math.min(last, bottom + direction * step));
+  const logAnchorId = target >= last ? null : visibleIds[target]!;
+  return logAnchorId === ui.logAnchorId ? ui : { ...ui, logAnchorId };
+}
+
+export function followLog(ui: UiState): UiState {
+  return ui.logAnchorId === null ? ui : { ...ui, logAnchorId: null };
+}
+
+/** Index of the last id <= anchor in ascending `ids`, or -1. */
+export function lastIndexAtOrBefore(ids: readonly number[], anchor: number): number {
+  let low = 0;
+  let high = ids.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (ids[mid]! <= anchor) {
+      found = mid;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  return found;
+}

@@ -1,0 +1,331 @@
+// The console screen. It reads the store, turns state into view-models
+// (pure functions, tested without rendering), draws them, and maps keys to
+// actions through the one keymap. It never spawns a process or opens a file:
+// runConsole feeds the store and hands in the actions.
+
+import React, { useCallback, useEffect, useMemo, useState } from 'react';
+import { Box, useInput, type Key } from 'ink';
+import { useStore } from 'zustand';
+import { assertNever } from '../engine/events.js';
+import { checkpointFigures, isTerminalStatus } from '../state/applyEvent.js';
+import type { ConsoleStore } from '../state/store.js';
+import {
+  applyFilter,
+  cancelFilter,
+  closeOverlay,
+  eraseFilter,
+  expireToast,
+  followLog,
+  moveSelection,
+  movePicker,
+  openOverlay,
+  scrollLog,
+  showToast,
+  startFilter,
+  typeFilter,
+  type ToastTone,
+  type UiState,
+} from '../state/uiState.js';
+import { settleAction, type ActionResult, type ConsoleActions, type ConsoleOutcome, type ReplayControls } from './actions.js';
+import { findBinding, helpSections, KEYMAP, keyLineItems, keyNameOf, RUN_CONTROL_ACTIONS, type ActionId, type KeyContext } from './keymap.js';
+import { agentTableModel } from './viewModels/agentTable.js';
+import { alertRows } from './viewModels/alerts.js';
+import { CHARTS, chartModel } from './viewModels/charts.js';
+import { clockTime, type Span } from './viewModels/format.js';
+import { headerModel } from './viewModels/header.js';
+import { computeLayout } from './viewModels/layout.js';
+import { logPaneModel } from './viewModels/logPane.js';
+import { phaseBarModel } from './viewModels/phaseBar.js';
+import { pickerModel, pickerOrder } from './viewModels/picker.js';
+import { AgentGrid } from './components/AgentGrid.js';
+import { AlertsPane } from './components/AlertsPane.js';
+import { Charts } from './components/Charts.js';
+import { Footer } from './components/Footer.js';
+import { Header } from './components/Header.js';
+import { LogPane } from './components/LogPane.js';
+import { ConfirmDialog, HelpOverlay, RestorePicker } from './components/Overlays.js';
+import { PhaseBar } from './components/PhaseBar.js';
+import { LookProvider, type Look } from './components/themeContext.js';
+
+export interface AppProps {
+  store: ConsoleStore;
+  actions: ConsoleActions;
+  look: Look;
+  runDir: string;
+  columns: number;
+  rows: number;
+  onExit(outcome: ConsoleOutcome): void;
+  /** The wall clock; tests pass a fixed one. */
+  now?: () => number;
+  replay?: ReplayControls;
+}
+
+export function App(props: AppProps) {
+  return (
+    <LookProvider look={props.look}>
+      <Dashboard {...props} />
+    </LookProvider>
+  );
+}
+
+function contextOf(ui: UiState): KeyContext {
+  const kind = ui.overlay.kind;
+  switch (kind) {
+    case 'none':
+      return 'main';
+    case 'help':
+    case 'filter':
+    case 'picker':
+    case 'confirm':
+      return kind;
+    default:
+      return assertNever(kind, 'overlay');
+  }
+}
+
+function toastRole(tone: ToastTone): Span['role'] {
+  return tone === 'good' ? 'good' : tone === 'critical' ? 'critical' : 'info';
+}
+
+function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = Date.now, replay }: AppProps) {
+  const run = useStore(store, (s) => s.run);
+  const ui = useStore(store, (s) => s.ui);
+  const updateUi = store.getState().updateUi;
+  const [wallMs, setWallMs] = useState(now);
+
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const at = now();
+      setWallMs(at);
+      updateUi((u) => expireToast(u, at));
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [now, updateUi]);
+
+  // Replay's clock is the recording's: the time of the last event played.
+  const nowMs = ui.mode === 'replay' && run.lastEventTs ? Date.parse(run.lastEventTs) : wallMs;
+  const { glyphs } = look;
+  const layout = computeLayout(columns, rows, { agents: run.agents.length, alerts: run.alerts.length });
+  const context = contextOf(ui);
+
+  const header = useMemo(() => headerModel(run, { nowMs, runDir }), [run, nowMs, runDir]);
+  const phaseBar = useMemo(
+    () => phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, elapsedSeconds: header.elapsedSeconds, glyphs }),
+    [run.phases, run.currentPhaseIndex, run.checkpoints, layout.width, header.elapsedSeconds, glyphs],
+  );
+  const charts = useMemo(
+    () => CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs })),
+    [run.series, layout.charts.count, layout.charts.width, layout.charts.height, glyphs],
+  );
+  const agentTable = useMemo(
+    () => agentTableModel(run.agents, { width: layout.width, rows: layout.agents.rows, selected: ui.selectedAgent, glyphs }),
+    [run.agents, layout.width, layout.agents.rows, ui.selectedAgent, glyphs],
+  );
+  const logPane = useMemo(
+    () => logPaneModel(run.log, { filter: ui.filter, anchorId: ui.logAnchorId, height: layout.log.rows, width: layout.log.width }),
+    [run.log, ui.filter, ui.logAnchorId, layout.log.rows, layout.log.width],
+  );
+  const alerts = useMemo(
+    () => alertRows(run.alerts, { rows: layout.alerts.rows, width: layout.alerts.width, ellipsis: glyphs.ellipsis }),
+    [run.alerts, layout.alerts.rows, layout.alerts.width, glyphs],
+  );
+
+  const toast = useCallback((tone: ToastTone, message: string) => updateUi((u) => showToast(u, tone, message, now())), [updateUi, now]);
+
+  const perform = useCallback(
+    async (label: string, call: () => Promise<ActionResult>): Promise<ActionResult> => {
+      toast('info', `${label}…`);
+      const result = await settleAction(call);
+      toast(result.ok ? 'good' : 'critical', result.message || `${label}: ${result.ok ? 'done' : 'failed'}`);
+      return result;
+    },
+    [toast],
+  );
+
+  const ended = run.ended !== null || isTerminalStatus(run.status);
+  // After a stop was accepted, stay until the run has really ended (its report
+  // is then written), so the CLI finds the final status; q leaves sooner.
+  const [stopping, setStopping] = useState(false);
+  const stoppedForGood = stopping && (ended || run.orchestrator === 'dead');
+  useEffect(() => {
+    if (stoppedForGood) onExit('stopped');
+  }, [stoppedForGood, onExit]);
+
+  const dispatch = (action: ActionId): void => {
+    if (ended && RUN_CONTROL_ACTIONS.includes(action)) {
+      toast('info', `the run has ended (${run.ended?.status ?? run.status}); nothing to ${action === 'pauseResume' ? 'pause' : action}`);
+      return;
+    }
+    switch (action) {
+      case 'checkpoint':
+        void perform('checkpoint', () => actions.checkpoint());
+        return;
+      case 'compress': {
+        const agent = ui.selectedAgent ?? undefined;
+        void perform(agent ? `compress ${agent}` : 'compress all agents', () => actions.compress(agent));
+        return;
+      }
+      case 'restore':
+        if (run.checkpoints.length === 0) toast('info', 'no checkpoints yet: press c to take one');
+        else updateUi((u) => openOverlay(u, { kind: 'picker', index: 0 }));
+        return;
+      case 'pauseResume':
+        if (run.status === 'paused') void perform('continue', () => actions.resume());
+        else void perform('pause', () => actions.pause());
+        return;
+      case 'filter':
+        updateUi(startFilter);
+        return;
+      case 'selectUp':
+      case 'selectDown': {
+        const names = run.agents.map((a) => a.name);
+        updateUi((u) => moveSelection(u, names, action === 'selectUp' ? -1 : 1));
+        return;
+      }
+      case 'logPageUp':
+      case 'logPageDown':
+        updateUi((u) => scrollLog(u, logPane.visibleIds, layout.log.rows, action === 'logPageUp' ? -1 : 1));
+        return;
+      case 'logFollow':
+        updateUi(followLog);
+        return;
+      case 'help':
+        updateUi((u) => openOverlay(u, { kind: 'help' }));
+        return;
+      case 'detach':
+        onExit(stopping ? 'stopped' : ended ? 'ended' : 'detached');
+        return;
+      case 'stop':
+        updateUi((u) => openOverlay(u, { kind: 'confirm', request: { kind: 'stop', prompt: 'Stop the run? The agents are stopped and the final report is written.' } }));
+        return;
+      case 'replayPlayPause':
+        replay?.playPause();
+        return;
+      case 'replayStep':
+        replay?.step();
+        return;
+      case 'replayFaster':
+        replay?.faster();
+        return;
+      case 'replaySlower':
+        replay?.slower();
+        return;
+      case 'replayNextCheckpoint':
+        replay?.nextCheckpoint();
+        return;
+      case 'replayNextError':
+        replay?.nextError();
+        return;
+      case 'filterApply':
+        updateUi(applyFilter);
+        return;
+      case 'filterCancel':
+        updateUi(cancelFilter);
+        return;
+      case 'filterErase':
+        updateUi(eraseFilter);
+        return;
+      case 'pickerUp':
+      case 'pickerDown':
+        updateUi((u) => movePicker(u, run.checkpoints.length, action === 'pickerUp' ? -1 : 1));
+        return;
+      case 'pickerChoose': {
+        if (ui.overlay.kind !== 'picker') return;
+        const chosen = pickerOrder(run.checkpoints)[ui.overlay.index];
+        if (!chosen) return;
+        const prompt = `Restore ${chosen.id} (${clockTime(chosen.ts)}, phase ${chosen.phase}, ${checkpointFigures(chosen)})? project/ goes back to that point.`;
+        updateUi((u) => openOverlay(u, { kind: 'confirm', request: { kind: 'restore', checkpointId: chosen.id, prompt } }));
+        return;
+      }
+      case 'pickerCancel':
+      case 'confirmNo':
+      case 'helpClose':
+        updateUi(closeOverlay);
+        return;
+      case 'confirmYes': {
+        if (ui.overlay.kind !== 'confirm') return;
+        const request = ui.overlay.request;
+        updateUi(closeOverlay);
+        if (request.kind === 'restore') void perform(`restore ${request.checkpointId}`, () => actions.restore(request.checkpointId));
+        else
+          void perform('stop', () => actions.stop()).then((result) => {
+            if (result.ok) setStopping(true);
+          });
+        return;
+      }
+      default:
+        assertNever(action, 'action');
+    }
+  };
+
+  useInput((input: string, key: Key) => {
+    const name = keyNameOf(input, key);
+    const binding = name === null ? null : findBinding(KEYMAP, context, ui.mode, name);
+    if (binding) dispatch(binding.action);
+    // Typed (or pasted) text goes to the filter prompt.
+    else if (context === 'filter' && !key.ctrl && !key.meta && /^[^\u0000-\u001f\u007f]+$/.test(input)) updateUi((u) => typeFilter(u, input));
+  });
+
+  const keyItems = keyLineItems(KEYMAP, {
+    context,
+    mode: ui.mode,
+    width: layout.width,
+    ascii: glyphs.ascii,
+    texts: {
+      compress: ui.selectedAgent ? `compress ${ui.selectedAgent}` : 'compress all',
+      pauseResume: run.status === 'paused' ? 'continue' : 'pause',
+      detach: ended ? 'quit' : 'detach',
+    },
+    hide: ended ? RUN_CONTROL_ACTIONS : [],
+  });
+
+  let message: Span[] = [];
+  if (ui.overlay.kind === 'filter') message = [{ text: '/', role: 'key' }, { text: `${ui.overlay.draft}${glyphs.barNow}`, role: 'text' }];
+  else if (ui.toast) message = [{ text: ui.toast.message, role: toastRole(ui.toast.tone) }];
+  else if (stopping && !ended) message = [{ text: 'stopping: waiting for the run to end (q leaves now)', role: 'info' }];
+  else if (header.orchestratorWarning) message = [{ text: header.orchestratorWarning, role: 'critical' }];
+  else if (run.ended) message = [{ text: `session ${run.ended.status}${run.ended.reason ? `: ${run.ended.reason}` : ''} — q leaves the console`, role: run.ended.status === 'completed' ? 'good' : 'warning' }];
+
+  const bodyRows = layout.height - layout.header - layout.phaseBar - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
+  let body: React.ReactNode;
+  if (ui.overlay.kind === 'help') {
+    body = <HelpOverlay sections={helpSections(KEYMAP, ui.mode, glyphs.ascii)} width={layout.width} rows={bodyRows} />;
+  } else if (ui.overlay.kind === 'picker') {
+    const model = pickerModel(run.checkpoints, { index: ui.overlay.index, width: layout.width, rows: Math.max(1, bodyRows - 2), selectedMark: glyphs.selected, ellipsis: glyphs.ellipsis });
+    body = <RestorePicker model={model} width={layout.width} />;
+  } else if (ui.overlay.kind === 'confirm') {
+    body = <ConfirmDialog prompt={ui.overlay.request.prompt} width={layout.width} />;
+  } else {
+    const hiddenAlerts = layout.alerts.rows === 0 ? run.alerts.length : 0;
+    const log = <LogPane model={logPane} width={layout.log.width} rows={layout.log.rows} filter={ui.filter} hiddenAlerts={hiddenAlerts} />;
+    const alertsPane = layout.alerts.rows > 0 ? <AlertsPane rows={alerts} total={run.alerts.length} width={layout.alerts.width} height={layout.alerts.rows} /> : null;
+    body = (
+      <Box flexDirection="column">
+        <AgentGrid model={agentTable} total={run.agents.length} width={layout.width} selected={ui.selectedAgent} />
+        {layout.alerts.beside ? (
+          <Box flexDirection="row" gap={1}>
+            {log}
+            {alertsPane}
+          </Box>
+        ) : (
+          <Box flexDirection="column">
+            {log}
+            {alertsPane}
+          </Box>
+        )}
+      </Box>
+    );
+  }
+
+  return (
+    <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
+      <Header model={header} width={layout.width} replayState={ui.mode === 'replay' ? replay?.describe() : undefined} />
+      <PhaseBar model={phaseBar} />
+      <Charts charts={charts} perRow={layout.charts.perRow} width={layout.charts.width} />
+      <Box flexDirection="column" height={bodyRows} overflow="hidden">
+        {body}
+      </Box>
+      <Footer message={message} keys={keyItems} width={layout.width} />
+    </Box>
+  );
+}

@@ -1,0 +1,16 @@
+import React from 'react';
+import { Box } from 'ink';
+import type { AgentTableModel } from '../viewModels/agentTable.js';
+import { SectionTitle } from './themeContext.js';
+import { Table } from './Table.js';
+
+export function AgentGrid({ model, total, width, selected }: { model: AgentTableModel; total: number; width: number; selected: string | null }) {
+  const more = [model.hiddenAbove > 0 ? `${model.hiddenAbove} above` : '', model.hiddenBelow > 0 ? `${model.hiddenBelow} below` : ''].filter(Boolean).join(', ');
+  const detail = [selected ? `selected ${selected}` : 'none selected', more].filter(Boolean).join(' · ');
+  return (
+    <Box flexDirection="column">
+      <SectionTitle title={`Agents ${total}`} detail={detail} width={width} />
+      <Table header={model.header} rows={model.rows.map((r) => ({ key: r.name, cells: r.cells, selected: r.selected }))} />
+    </Box>
+  );
+}

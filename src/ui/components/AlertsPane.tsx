@@ -1,0 +1,24 @@
+import React from 'react';
+import { Box } from 'ink';
+import type { AlertRow } from '../viewModels/alerts.js';
+import { SectionTitle, SpanLine } from './themeContext.js';
+
+export function AlertsPane({ rows, total, width, height }: { rows: readonly AlertRow[]; total: number; width: number; height: number }) {
+  return (
+    <Box flexDirection="column" width={width}>
+      <SectionTitle title="Alerts" detail={total > 0 ? String(total) : 'none'} width={width} />
+      {rows.map((row) => (
+        <SpanLine
+          key={row.seq}
+          spans={[
+            { text: `${row.time} `, role: 'muted' },
+            { text: row.text, role: row.role },
+          ]}
+        />
+      ))}
+      {Array.from({ length: Math.max(0, height - rows.length) }, (_, i) => (
+        <SpanLine key={`pad-${i}`} spans={[]} />
+      ))}
+    </Box>
+  );
+}

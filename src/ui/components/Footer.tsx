@@ -1,0 +1,20 @@
+import React from 'react';
+import { Box } from 'ink';
+import type { KeyLineItem } from '../keymap.js';
+import type { Span } from '../viewModels/format.js';
+import { SpanLine } from './themeContext.js';
+
+/** The message line (toast, filter prompt or standing warning) and the key line. */
+export function Footer({ message, keys, width }: { message: Span[]; keys: readonly KeyLineItem[]; width: number }) {
+  const keySpans: Span[] = [];
+  keys.forEach((item, i) => {
+    if (i > 0) keySpans.push({ text: '  ', role: 'text' });
+    keySpans.push({ text: item.key, role: 'key' }, { text: ` ${item.text}`, role: 'muted' });
+  });
+  return (
+    <Box flexDirection="column">
+      <SpanLine spans={message} width={width} />
+      <SpanLine spans={keySpans} width={width} />
+    </Box>
+  );
+}

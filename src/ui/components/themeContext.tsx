@@ -1,0 +1,71 @@
+// Theme and glyphs reach every component through context; <Styled role>
+// is the only way a component colours text.
+
+import React, { createContext, useContext, type ReactNode } from 'react';
+import { Text } from 'ink';
+import { ASCII_GLYPHS, UNICODE_GLYPHS, roleStyle, type Glyphs, type Theme, type ThemeRole } from '../theme.js';
+import { clipSpansWithEllipsis, toAscii, type Span } from '../viewModels/format.js';
+
+export interface Look {
+  theme: Theme;
+  glyphs: Glyphs;
+}
+
+const LookContext = createContext<Look | null>(null);
+
+export function LookProvider({ look, children }: { look: Look; children: ReactNode }) {
+  return <LookContext.Provider value={look}>{children}</LookContext.Provider>;
+}
+
+export function useLook(): Look {
+  const look = useContext(LookContext);
+  if (look === null) throw new Error('useLook: render inside <LookProvider>');
+  return look;
+}
+
+export function glyphsFor(ascii: boolean): Glyphs {
+  return ascii ? ASCII_GLYPHS : UNICODE_GLYPHS;
+}
+
+export function Styled({ role, children }: { role: ThemeRole; children: ReactNode }) {
+  const { theme } = useLook();
+  return <Text {...roleStyle(theme, role)}>{children}</Text>;
+}
+
+/**
+ * One screen line made of spans. With `width`, anything past it is cut here
+ * (with the theme's ellipsis, ASCII when asked) so Ink never has to cut it.
+ */
+export function SpanLine({ spans, width }: { spans: readonly Span[]; width?: number }) {
+  const { glyphs } = useLook();
+  const clipped = width === undefined ? spans : clipSpansWithEllipsis(spans, width, glyphs.ellipsis);
+  // A terminal that cannot draw Unicode gets none, whatever the text says.
+  const shown = glyphs.ascii ? clipped.map((s) => ({ ...s, text: toAscii(s.text) })) : clipped;
+  return (
+    <Text wrap="truncate">
+      {shown.length === 0 ? ' ' : shown.map((span, i) => (
+        <Styled key={i} role={span.role}>
+          {span.text}
+        </Styled>
+      ))}
+    </Text>
+  );
+}
+
+/** "── Title ─────────" across `width`. */
+export function SectionTitle({ title, detail, width }: { title: string; detail?: string; width: number }) {
+  const { glyphs } = useLook();
+  const head = `${glyphs.rule}${glyphs.rule} ${title} `;
+  const tail = detail ? ` ${detail} ${glyphs.rule}${glyphs.rule}` : '';
+  const fill = Math.max(0, width - [...head].length - [...tail].length);
+  return (
+    <SpanLine
+      spans={[
+        { text: `${glyphs.rule}${glyphs.rule} `, role: 'border' },
+        { text: title, role: 'title' },
+        { text: ' ' + glyphs.rule.repeat(fill), role: 'border' },
+        ...(detail ? [{ text: ` ${detail} `, role: 'muted' as ThemeRole }, { text: glyphs.rule.repeat(2), role: 'border' as ThemeRole }] : []),
+      ]}
+    />
+  );
+}

@@ -1,0 +1,203 @@
+// The one keymap table. Input handling, the key line and the `?` help screen
+// are all read from it, so a key cannot work without being listed, nor be
+// listed without working.
+
+import type { Key } from 'ink';
+import type { ConsoleMode } from '../state/uiState.js';
+
+export type { ConsoleMode };
+
+/** What the keys are talking to right now: the dashboard or an open dialog. */
+export type KeyContext = 'main' | 'filter' | 'picker' | 'confirm' | 'help';
+
+export type ActionId =
+  | 'checkpoint'
+  | 'compress'
+  | 'restore'
+  | 'pauseResume'
+  | 'filter'
+  | 'selectUp'
+  | 'selectDown'
+  | 'logPageUp'
+  | 'logPageDown'
+  | 'logFollow'
+  | 'help'
+  | 'detach'
+  | 'stop'
+  | 'replayPlayPause'
+  | 'replayStep'
+  | 'replayFaster'
+  | 'replaySlower'
+  | 'replayNextCheckpoint'
+  | 'replayNextError'
+  | 'filterApply'
+  | 'filterCancel'
+  | 'filterErase'
+  | 'pickerUp'
+  | 'pickerDown'
+  | 'pickerChoose'
+  | 'pickerCancel'
+  | 'confirmYes'
+  | 'confirmNo'
+  | 'helpClose';
+
+/** Named keys as `keyNameOf` reports them; any other key is its own character. */
+export type NamedKey = 'up' | 'down' | 'left' | 'right' | 'pageup' | 'pagedown' | 'home' | 'end' | 'return' | 'escape' | 'backspace' | 'tab' | 'space';
+export type KeyName = NamedKey | string;
+
+export interface KeyBinding {
+  action: ActionId;
+  keys: readonly KeyName[];
+  /** How the key is written on screen; `asciiLabel` when only ASCII may be drawn. */
+  label: string;
+  asciiLabel?: string;
+  /** Short word for the key line. */
+  short: string;
+  /** Sentence for the help screen. */
+  description: string;
+  contexts: readonly KeyContext[];
+  modes: readonly ConsoleMode[];
+  /** Shown in the key line; lower numbers are dropped last when the line is narrow. Absent: help only. */
+  keyLinePriority?: number;
+}
+
+const BOTH: readonly ConsoleMode[] = ['live', 'replay'];
+const LIVE: readonly ConsoleMode[] = ['live'];
+const REPLAY: readonly ConsoleMode[] = ['replay'];
+
+/** Actions that steer the running session: pointless once it has ended. */
+export const RUN_CONTROL_ACTIONS: readonly ActionId[] = ['checkpoint', 'compress', 'restore', 'pauseResume', 'stop'];
+
+export const KEYMAP: readonly KeyBinding[] = [
+  { action: 'checkpoint', keys: ['c'], label: 'c', short: 'checkpoint', description: 'Take a checkpoint now', contexts: ['main'], modes: LIVE, keyLinePriority: 2 },
+  { action: 'compress', keys: ['z'], label: 'z', short: 'compress', description: 'Compress the selected agent’s context, or every agent’s when none is selected', contexts: ['main'], modes: LIVE, keyLinePriority: 5 },
+  { action: 'restore', keys: ['r'], label: 'r', short: 'restore', description: 'Choose a checkpoint to restore (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 4 },
+  { action: 'pauseResume', keys: ['p'], label: 'p', short: 'pause', description: 'Pause the run, or continue a paused one', contexts: ['main'], modes: LIVE, keyLinePriority: 3 },
+  { action: 'replayPlayPause', keys: ['space', 'p'], label: 'space', short: 'play/pause', description: 'Play or pause the replay', contexts: ['main'], modes: REPLAY, keyLinePriority: 2 },
+  { action: 'replayStep', keys: ['n', 'right'], label: 'n/→', asciiLabel: 'n', short: 'step', description: 'Step one event forward', contexts: ['main'], modes: REPLAY, keyLinePriority: 3 },
+  { action: 'replayFaster', keys: ['+', '='], label: '+', short: 'faster', description: 'Replay faster', contexts: ['main'], modes: REPLAY, keyLinePriority: 4 },
+  { action: 'replaySlower', keys: ['-'], label: '-', short: 'slower', description: 'Replay slower', contexts: ['main'], modes: REPLAY, keyLinePriority: 4 },
+  { action: 'replayNextCheckpoint', keys: [']'], label: ']', short: 'next ckpt', description: 'Jump to the next checkpoint', contexts: ['main'], modes: REPLAY, keyLinePriority: 5 },
+  { action: 'replayNextError', keys: ['e'], label: 'e', short: 'next error', description: 'Jump to the next error', contexts: ['main'], modes: REPLAY, keyLinePriority: 5 },
+  { action: 'filter', keys: ['/'], label: '/', short: 'filter', description: 'Filter the log (Enter applies, Esc clears)', contexts: ['main'], modes: BOTH, keyLinePriority: 6 },
+  { action: 'selectUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'select', description: 'Select the agent above (above the first: none, so `z` means all)', contexts: ['main'], modes: BOTH },
+  { action: 'selectDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', short: 'select', description: 'Select the agent below', contexts: ['main'], modes: BOTH, keyLinePriority: 8 },
+  { action: 'logPageUp', keys: ['pageup'], label: 'PgUp', short: 'log up', description: 'Scroll the log back one page (stops following)', contexts: ['main'], modes: BOTH },
+  { action: 'logPageDown', keys: ['pagedown'], label: 'PgDn', short: 'log down', description: 'Scroll the log forward one page (follows again at the end)', contexts: ['main'], modes: BOTH },
+  { action: 'logFollow', keys: ['end', 'f'], label: 'End/f', short: 'follow', description: 'Follow the log’s newest lines', contexts: ['main'], modes: BOTH },
+  { action: 'help', keys: ['?'], label: '?', short: 'help', description: 'Show or hide this help', contexts: ['main'], modes: BOTH, keyLinePriority: 1 },
+  { action: 'detach', keys: ['q'], label: 'q', short: 'detach', description: 'Leave the console; the run goes on (megatest attach brings it back)', contexts: ['main'], modes: LIVE, keyLinePriority: 1 },
+  { action: 'detach', keys: ['q'], label: 'q', short: 'quit', description: 'Leave the replay', contexts: ['main'], modes: REPLAY, keyLinePriority: 1 },
+  { action: 'stop', keys: ['Q'], label: 'Q', short: 'stop run', description: 'Stop the run (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 7 },
+
+  { action: 'filterApply', keys: ['return'], label: 'Enter', short: 'apply', description: 'Apply the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
+  { action: 'filterCancel', keys: ['escape'], label: 'Esc', short: 'clear', description: 'Clear the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
+  { action: 'filterErase', keys: ['backspace'], label: 'Bksp', short: 'erase', description: 'Erase the last character', contexts: ['filter'], modes: BOTH, keyLinePriority: 2 },
+
+  { action: 'pickerUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'newer', description: 'Move to the newer checkpoint', contexts: ['picker'], modes: BOTH, keyLinePriority: 2 },
+  { action: 'pickerDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', short: 'older', description: 'Move to the older checkpoint', contexts: ['picker'], modes: BOTH, keyLinePriority: 2 },
+  { action: 'pickerChoose', keys: ['return'], label: 'Enter', short: 'restore…', description: 'Restore the chosen checkpoint (asks to confirm)', contexts: ['picker'], modes: LIVE, keyLinePriority: 1 },
+  { action: 'pickerCancel', keys: ['escape', 'q', 'r'], label: 'Esc', short: 'close', description: 'Close the picker', contexts: ['picker'], modes: BOTH, keyLinePriority: 1 },
+
+  { action: 'confirmYes', keys: ['y', 'Y'], label: 'y', short: 'yes', description: 'Confirm', contexts: ['confirm'], modes: BOTH, keyLinePriority: 1 },
+  { action: 'confirmNo', keys: ['n', 'N', 'escape'], label: 'n/Esc', short: 'no', description: 'Cancel', contexts: ['confirm'], modes: BOTH, keyLinePriority: 1 },
+
+  { action: 'helpClose', keys: ['?', 'escape', 'q'], label: '?/Esc', short: 'close help', description: 'Close the help', contexts: ['help'], modes: BOTH, keyLinePriority: 1 },
+];
+
+/** Ink's (input, key) as one key name from the table's vocabulary. */
+export function keyNameOf(input: string, key: Key): KeyName | null {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageup';
+  if (key.pageDown) return 'pagedown';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'return';
+  if (key.escape) return 'escape';
+  // Terminals send DEL (backspace key) as either; Ink reports it as delete.
+  if (key.backspace || key.delete) return 'backspace';
+  if (key.tab) return 'tab';
+  if (key.ctrl || key.meta) return null;
+  if (input === ' ') return 'space';
+  return input.length === 1 ? input : null;
+}
+
+export function findBinding(keymap: readonly KeyBinding[], context: KeyContext, mode: ConsoleMode, name: KeyName): KeyBinding | null {
+  return keymap.find((b) => b.contexts.includes(context) && b.modes.includes(mode) && b.keys.includes(name)) ?? null;
+}
+
+export function keyLabel(binding: KeyBinding, ascii: boolean): string {
+  return ascii ? (binding.asciiLabel ?? binding.label) : binding.label;
+}
+
+export interface KeyLineItem {
+  action: ActionId;
+  key: string;
+  text: string;
+}
+
+/**
+ * The key line for a context, fitted to `width`: entries are dropped from the
+ * highest priority number down until the line fits. `texts` overrides an
+ * entry's word (e.g. "compress agent-2", "continue"); `hide` leaves out
+ * actions that cannot work now (run controls once the run has ended).
+ */
+export function keyLineItems(
+  keymap: readonly KeyBinding[],
+  options: { context: KeyContext; mode: ConsoleMode; width: number; ascii: boolean; texts?: Partial<Record<ActionId, string>>; hide?: readonly ActionId[] },
+): KeyLineItem[] {
+  const candidates = keymap
+    .filter((b) => b.keyLinePriority !== undefined && b.contexts.includes(options.context) && b.modes.includes(options.mode) && !options.hide?.includes(b.action))
+    .map((b, order) => ({ binding: b, order }));
+  const items = (list: typeof candidates): KeyLineItem[] =>
+    list
+      .sort((a, b) => a.order - b.order)
+      .map(({ binding }) => {
+        // ↑/↓ share one key line entry: the table lists them apart for help.
+        const key = binding.action === 'selectDown' ? (options.ascii ? 'up/dn' : '↑↓') : keyLabel(binding, options.ascii);
+        return { action: binding.action, key, text: options.texts?.[binding.action] ?? binding.short };
+      });
+  let kept = [...candidates];
+  while (kept.length > 0 && keyLineWidth(items(kept)) > options.width) {
+    const worst = kept.reduce((a, b) => ((b.binding.keyLinePriority ?? 0) >= (a.binding.keyLinePriority ?? 0) ? b : a));
+    kept = kept.filter((c) => c !== worst);
+  }
+  return items(kept);
+}
+
+/** Each item draws as `key text`, items two spaces apart. */
+export function keyLineWidth(items: readonly KeyLineItem[]): number {
+  return items.reduce((sum, item, i) => sum + item.key.length + 1 + item.text.length + (i > 0 ? 2 : 0), 0);
+}
+
+export interface HelpRow {
+  keys: string;
+  description: string;
+}
+export interface HelpSection {
+  title: string;
+  rows: HelpRow[];
+}
+
+const CONTEXT_TITLES: Record<KeyContext, string> = {
+  main: 'Console',
+  filter: 'While typing a filter',
+  picker: 'Restore picker',
+  confirm: 'Confirm dialog',
+  help: 'Help',
+};
+
+export function helpSections(keymap: readonly KeyBinding[], mode: ConsoleMode, ascii: boolean): HelpSection[] {
+  const contexts: KeyContext[] = ['main', 'filter', 'picker', 'confirm'];
+  return contexts
+    .map((context) => ({
+      title: CONTEXT_TITLES[context],
+      rows: keymap
+        .filter((b) => b.contexts.includes(context) && b.modes.includes(mode))
+        .map((b) => ({ keys: keyLabel(b, ascii), description: b.description })),
+    }))
+    .filter((section) => section.rows.length > 0);
+}

@@ -1,0 +1,131 @@
+// Wires the live console: tail of the run folder → batching store → <App/>,
+// rendered by Ink at no more than 15 frames a second. Resolves when the
+// person leaves: 'detached' (the run goes on; the CLI prints the attach
+// line), 'stopped' (they stopped the run) or 'ended' (the run had ended).
+
+import React, { useEffect, useState } from 'react';
+import { render } from 'ink';
+import { tailRunFolder } from '../io/tail.js';
+import { loadTheme } from '../io/themes.js';
+import { isTerminalStatus } from '../state/applyEvent.js';
+import { createConsoleStore, InputBatcher, type ConsoleStore } from '../state/store.js';
+import { showToast } from '../state/uiState.js';
+import type { ConsoleActions, ConsoleOutcome } from './actions.js';
+import { App } from './App.js';
+import { glyphsFor, type Look } from './components/themeContext.js';
+import { detectDisplay } from './theme.js';
+import { orchestratorDeadMessage } from './viewModels/header.js';
+
+export interface RunConsoleOptions {
+  runDir: string;
+  actions: ConsoleActions;
+  theme?: string;
+  ascii?: boolean;
+  isOrchestratorAlive: () => boolean;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  /** Environment for NO_COLOR / locale / TERM detection (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Frames per second at most: cheap redraws over SSH. */
+export const MAX_FPS = 15;
+export const LIVENESS_POLL_MS = 2000;
+
+export interface StartedConsole {
+  store: ConsoleStore;
+  outcome: Promise<ConsoleOutcome>;
+}
+
+const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
+const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+
+function SizedApp({ stdout, ...props }: Omit<React.ComponentProps<typeof App>, 'columns' | 'rows'> & { stdout: NodeJS.WriteStream }) {
+  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
+  return <App {...props} columns={size.columns} rows={size.rows} />;
+}
+
+/** Starts the console and returns its store (for tests and callers that watch it) and outcome. */
+export function startConsole(options: RunConsoleOptions): StartedConsole {
+  const stdout = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  const display = detectDisplay(options.env ?? process.env, { theme: options.theme, ascii: options.ascii });
+  const look: Look = { theme: loadTheme(display.theme), glyphs: glyphsFor(display.ascii) };
+
+  const store = createConsoleStore('live');
+  const batcher = new InputBatcher(store);
+  const toast = (tone: 'info' | 'good' | 'critical', message: string) => store.getState().updateUi((ui) => showToast(ui, tone, message, Date.now()));
+
+  const tail = tailRunFolder(options.runDir, {
+    onEvents: (events) => batcher.pushEvents(events),
+    onLogLines: (lines) => batcher.pushLogLines(lines),
+    onStatus: (status) => batcher.pushStatus(status),
+    onMetrics: (metrics) => batcher.pushMetrics(metrics),
+    onReset: (file) => batcher.reset(file),
+    onError: (error) => toast('critical', error.message),
+  });
+
+  let wasAlive: boolean | null = null;
+  const checkLiveness = () => {
+    let alive: boolean;
+    try {
+      alive = options.isOrchestratorAlive();
+    } catch {
+      alive = false;
+    }
+    batcher.pushLiveness(alive);
+    if (!alive && wasAlive !== false && !isTerminalStatus(store.getState().run.status)) {
+      toast('critical', orchestratorDeadMessage(options.runDir));
+    }
+    wasAlive = alive;
+  };
+  checkLiveness();
+  const liveness = setInterval(checkLiveness, LIVENESS_POLL_MS);
+
+  const fullScreen = stdout.isTTY === true;
+  if (fullScreen) stdout.write(ENTER_ALTERNATE_SCREEN);
+
+  let resolveOutcome!: (outcome: ConsoleOutcome) => void;
+  const chosen = new Promise<ConsoleOutcome>((resolve) => {
+    resolveOutcome = resolve;
+  });
+  let outcome: ConsoleOutcome | null = null;
+  const instance = render(
+    <SizedApp
+      store={store}
+      actions={options.actions}
+      look={look}
+      runDir={options.runDir}
+      stdout={stdout}
+      onExit={(result) => {
+        outcome = result;
+        resolveOutcome(result);
+      }}
+    />,
+    { stdout, stdin, maxFps: MAX_FPS, patchConsole: false, exitOnCtrlC: true },
+  );
+
+  const finished = (async (): Promise<ConsoleOutcome> => {
+    // Ctrl+C unmounts without choosing: the run goes on, as with q.
+    const result = await Promise.race([chosen, instance.waitUntilExit().then(() => outcome ?? ('detached' as const))]);
+    clearInterval(liveness);
+    batcher.close();
+    instance.unmount();
+    await tail.close();
+    if (fullScreen) stdout.write(LEAVE_ALTERNATE_SCREEN);
+    return result;
+  })();
+  return { store, outcome: finished };
+}
+
+export async function runConsole(options: RunConsoleOptions): Promise<ConsoleOutcome> {
+  return startConsole(options).outcome;
+}

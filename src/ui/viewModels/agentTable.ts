@@ -1,0 +1,98 @@
+// The agent grid: one row per agent with the figures the orchestrator
+// measured; columns fitted to the width, rows to the room, the selected
+// agent always in view.
+
+import type { AgentStatus } from '../../engine/events.js';
+import { assertNever } from '../../engine/events.js';
+import type { AgentView } from '../../state/applyEvent.js';
+import type { Glyphs, ThemeRole } from '../theme.js';
+import { formatCount, formatDuration } from './format.js';
+import { fitCells, fitColumns, headerCells, windowStart, type Cell, type ColumnSpec, type FittedColumn } from './table.js';
+
+export type AgentColumn = 'marker' | 'name' | 'role' | 'status' | 'task' | 'tokens' | 'tools' | 'context' | 'trust' | 'idle';
+
+export const AGENT_COLUMNS: readonly ColumnSpec<AgentColumn>[] = [
+  { key: 'marker', title: '', width: 1 },
+  { key: 'name', title: 'agent', width: 9 },
+  { key: 'role', title: 'role', width: 9, dropPriority: 3 },
+  { key: 'status', title: 'status', width: 8 },
+  { key: 'task', title: 'task', width: 8, flexible: true },
+  { key: 'tokens', title: 'tokens', width: 6, align: 'right' },
+  { key: 'tools', title: 'tools', width: 5, align: 'right', dropPriority: 2 },
+  { key: 'context', title: 'ctx', width: 4, align: 'right', dropPriority: 4 },
+  { key: 'trust', title: 'trust', width: 5, align: 'right', dropPriority: 5 },
+  { key: 'idle', title: 'idle', width: 6, align: 'right', dropPriority: 6 },
+];
+
+export interface AgentRow {
+  name: string;
+  selected: boolean;
+  cells: Cell[];
+}
+
+export interface AgentTableModel {
+  columns: FittedColumn<AgentColumn>[];
+  header: Cell[];
+  rows: AgentRow[];
+  hiddenAbove: number;
+  hiddenBelow: number;
+}
+
+export function agentStatusRole(status: AgentStatus): ThemeRole {
+  switch (status) {
+    case 'working':
+      return 'good';
+    case 'starting':
+    case 'waiting':
+      return 'info';
+    case 'idle':
+    case 'exited':
+      return 'muted';
+    case 'blocked':
+    case 'paused':
+      return 'warning';
+    case 'crashed':
+      return 'critical';
+    default:
+      return assertNever(status, 'agent status');
+  }
+}
+
+function contextCell(agent: AgentView): Cell {
+  if (agent.contextTokens === null || !agent.maxContextTokens) return { text: '–', role: 'muted' };
+  const share = agent.contextTokens / agent.maxContextTokens;
+  return { text: `${Math.round(share * 100)}%`, role: share >= 0.95 ? 'critical' : share >= 0.8 ? 'warning' : 'text' };
+}
+
+function trustCell(agent: AgentView): Cell {
+  if (agent.trust === null) return { text: '–', role: 'muted' };
+  return { text: agent.trust.toFixed(2), role: agent.trust < 0.5 ? 'critical' : agent.trust < 0.8 ? 'warning' : 'text' };
+}
+
+export function agentTableModel(
+  agents: readonly AgentView[],
+  options: { width: number; rows: number; selected: string | null; glyphs: Glyphs },
+): AgentTableModel {
+  const columns = fitColumns(AGENT_COLUMNS, options.width);
+  const selectedIndex = options.selected === null ? -1 : agents.findIndex((a) => a.name === options.selected);
+  const rowsShown = Math.max(0, options.rows);
+  const start = windowStart(agents.length, rowsShown, selectedIndex);
+  const visible = agents.slice(start, start + rowsShown);
+  const rows = visible.map((agent) => {
+    const selected = agent.name === options.selected;
+    const cells: Record<AgentColumn, Cell> = {
+      marker: { text: selected ? options.glyphs.selected : ' ', role: 'accent' },
+      name: { text: agent.name, role: selected ? 'accent' : 'text' },
+      role: { text: agent.role || '–', role: 'muted' },
+      status: { text: agent.status, role: agentStatusRole(agent.status) },
+      task: { text: agent.task ?? (agent.exitCause ? `(${agent.exitCause})` : '–'), role: agent.task ? 'text' : 'muted' },
+      tokens: { text: formatCount(agent.tokens), role: 'text' },
+      tools: { text: formatCount(agent.toolCalls), role: agent.failedToolCalls > 0 ? 'warning' : 'text' },
+      context: contextCell(agent),
+      trust: trustCell(agent),
+      idle: agent.idleSeconds === null ? { text: '–', role: 'muted' } : { text: formatDuration(agent.idleSeconds), role: agent.idleSeconds >= 300 ? 'warning' : 'text' },
+    };
+    return { name: agent.name, selected, cells: fitCells(columns, cells, options.glyphs.ellipsis) };
+  });
+  return { columns, header: headerCells(columns), rows, hiddenAbove: start, hiddenBelow: Math.max(0, agents.length - start - visible.length) };
+}

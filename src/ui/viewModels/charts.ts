@@ -1,0 +1,84 @@
+// Sparkline charts (asciichart): one point per metrics snapshot, each series
+// cut to the points its chart is wide enough to draw.
+
+import asciichart from 'asciichart';
+import type { ChartSeries, SeriesName } from '../../state/applyEvent.js';
+import type { Glyphs, ThemeRole } from '../theme.js';
+import { fit, formatCount } from './format.js';
+
+export interface ChartDefinition {
+  series: SeriesName;
+  title: string;
+  role: ThemeRole;
+  /** Fixed axis range, for percentages. */
+  min?: number;
+  max?: number;
+  unit: string;
+}
+
+export const CHARTS: readonly ChartDefinition[] = [
+  { series: 'tokensPerMinute', title: 'tokens/min', role: 'chart.tokensPerMinute', unit: '' },
+  { series: 'testPassRate', title: 'test pass rate', role: 'chart.testPassRate', min: 0, max: 100, unit: '%' },
+  { series: 'linesOfCode', title: 'lines of code', role: 'chart.linesOfCode', unit: '' },
+  { series: 'coverage', title: 'coverage', role: 'chart.coverage', min: 0, max: 100, unit: '%' },
+  { series: 'errors', title: 'errors', role: 'chart.errors', unit: '' },
+];
+
+/** Axis labels are this wide, so a chart's points are its width less this and the axis. */
+export const LABEL_WIDTH = 6;
+
+export interface ChartModel {
+  title: string;
+  role: ThemeRole;
+  /** "412 now" or "not measured yet" */
+  latest: string;
+  /** Exactly `height` lines, each at most `width` columns. */
+  lines: string[];
+  /** How many points were drawn. */
+  points: number;
+}
+
+export function chartCapacity(width: number): number {
+  return Math.max(0, width - LABEL_WIDTH - 2);
+}
+
+/** The last points that fit a chart `width` columns wide. */
+export function boundSeries(series: readonly number[], width: number): number[] {
+  const capacity = chartCapacity(width);
+  return series.length <= capacity ? [...series] : series.slice(series.length - capacity);
+}
+
+function label(value: number, unit: string): string {
+  return fit(`${formatCount(Math.round(value * 10) / 10)}${unit}`, LABEL_WIDTH, 'right');
+}
+
+export function chartModel(definition: ChartDefinition, all: ChartSeries, options: { width: number; height: number; glyphs: Glyphs }): ChartModel {
+  const { width, height, glyphs } = options;
+  const source = all[definition.series];
+  const points = boundSeries(source, width);
+  const last = source[source.length - 1];
+  const latest = last === undefined ? 'not measured yet' : `${formatCount(Math.round(last * 10) / 10)}${definition.unit}`;
+  const blank = () => Array.from({ length: height }, () => '');
+  if (points.length === 0 || height <= 0 || chartCapacity(width) === 0) {
+    return { title: definition.title, role: definition.role, latest, lines: blank(), points: 0 };
+  }
+  let min = definition.min ?? Math.min(...points);
+  let max = definition.max ?? Math.max(...points);
+  if (max <= min) max = min + 1; // a flat series lies on the floor of a one-unit axis
+  min = Math.min(min, ...points);
+  max = Math.max(max, ...points);
+  const plotted = asciichart.plot(points, {
+    // asciichart draws height + 1 rows.
+    height: Math.max(0, height - 1),
+    min,
+    max,
+    offset: 2,
+    symbols: glyphs.chart,
+    format: (value: number) => label(value, definition.unit),
+  });
+  const lines = plotted.split('\n').map((line) => [...line].slice(0, width).join('').trimEnd());
+  // Rounding can give one row more or less than asked: keep the top rows' labels, pad at the top.
+  while (lines.length > height) lines.splice(Math.floor(lines.length / 2), 1);
+  while (lines.length < height) lines.unshift('');
+  return { title: definition.title, role: definition.role, latest, lines, points: points.length };
+}

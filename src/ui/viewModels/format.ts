@@ -1,0 +1,111 @@
+// Small pure formatters shared by the view-models. Widths count code points:
+// what the console draws (names, tasks, log text) is overwhelmingly
+// single-width; a wide character may overrun its cell by one column, never
+// break the layout, because every line is also cut by Ink's truncate wrap.
+
+import type { ThemeRole } from '../theme.js';
+
+/** A run of text in one role: what a component draws as one <Text>. */
+export interface Span {
+  text: string;
+  role: ThemeRole;
+}
+
+export function textWidth(text: string): number {
+  let width = 0;
+  for (const _ of text) width += 1;
+  return width;
+}
+
+/** Cuts `text` to `width` columns, ending with `ellipsis` when it was cut. */
+export function truncate(text: string, width: number, ellipsis = '…'): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  if (width <= ellipsis.length) return chars.slice(0, width).join('');
+  return chars.slice(0, width - ellipsis.length).join('') + ellipsis;
+}
+
+/** Truncates and pads to exactly `width` columns. */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left', ellipsis = '…'): string {
+  const cut = truncate(text, width, ellipsis);
+  const pad = ' '.repeat(Math.max(0, width - textWidth(cut)));
+  return align === 'left' ? cut + pad : pad + cut;
+}
+
+export function spansWidth(spans: readonly Span[]): number {
+  return spans.reduce((sum, s) => sum + textWidth(s.text), 0);
+}
+
+/** Cuts a line of spans to `width` columns (no ellipsis). */
+export function clipSpans(spans: readonly Span[], width: number): Span[] {
+  const out: Span[] = [];
+  let left = width;
+  for (const span of spans) {
+    if (left <= 0) break;
+    const chars = [...span.text];
+    if (chars.length <= left) {
+      out.push(span);
+      left -= chars.length;
+    } else {
+      out.push({ text: chars.slice(0, left).join(''), role: span.role });
+      left = 0;
+    }
+  }
+  return out;
+}
+
+/** 45s, 12m05s, 1h02m, 2d03h. */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  if (s < 60) return `${s}s`;
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return `${minutes}m${String(s % 60).padStart(2, '0')}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
+}
+
+/** 950, 12.3k, 4.56M: at most 5 columns for any count below 10^12. */
+export function formatCount(value: number): string {
+  const abs = Math.abs(value);
+  const sign = value < 0 ? '-' : '';
+  const scaled = (n: number, suffix: string) => {
+    const digits = n < 10 ? 2 : n < 100 ? 1 : 0;
+    return `${sign}${n.toFixed(digits)}${suffix}`;
+  };
+  if (abs < 1000) return `${sign}${Number.isInteger(abs) ? abs : abs.toFixed(abs < 10 ? 1 : 0)}`;
+  if (abs < 1e6) return scaled(abs / 1e3, 'k');
+  if (abs < 1e9) return scaled(abs / 1e6, 'M');
+  return scaled(abs / 1e9, 'G');
+}
+
+export function formatPercent(fraction: number | null): string {
+  return fraction === null ? '–' : `${Math.round(fraction * 100)}%`;
+}
+
+/** HH:MM:SS of an ISO time, in UTC like session.log itself, so the two read alike. */
+export function clockTime(iso: string | null): string {
+  if (iso === null) return '--:--:--';
+  const match = /T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  return match ? match[1]! : '--:--:--';
+}
+
+/** Cuts a line of spans to `width` columns, ending with `ellipsis` when something was cut. */
+export function clipSpansWithEllipsis(spans: readonly Span[], width: number, ellipsis: string): Span[] {
+  if (spansWidth(spans) <= width) return [...spans];
+  const cut = clipSpans(spans, Math.max(0, width - textWidth(ellipsis)));
+  const last = cut[cut.length - 1];
+  return [...cut, { text: ellipsis, role: last?.role ?? 'muted' }];
+}
+
+const ASCII_STAND_INS: Record<string, string> = {
+  '—': '-', '–': '-', '’': "'", '‘': "'", '“': '"', '”': '"', '…': '~', '·': '.', '→': '>', '←': '<', '↑': '^', '↓': 'v', '▌': '_', '×': 'x',
+};
+
+/** One ASCII character for each non-ASCII one, so widths stay as laid out. */
+export function toAscii(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  return [...text].map((c) => (c.charCodeAt(0) < 0x80 ? c : (ASCII_STAND_INS[c] ?? '?'))).join('');
+}

@@ -1,0 +1,84 @@
+// How the screen's rows and columns are shared out. Readable at 80x24
+// (header, phase bar, two charts, the top agents, a few log lines, key
+// line); a larger terminal gets more charts, taller charts, every agent, a
+// longer log and an alerts pane.
+
+export interface Layout {
+  width: number;
+  /** Rows drawn: one less than the terminal, so Ink never has to clear the whole screen. */
+  height: number;
+  header: number;
+  phaseBar: number;
+  charts: { perRow: number; chartRows: number; count: number; height: number; width: number };
+  agents: { rows: number };
+  log: { rows: number; width: number };
+  alerts: { rows: number; width: number; beside: boolean };
+  /** The toast / filter prompt line and the key line. */
+  footer: number;
+}
+
+const CHART_MIN_WIDTH = 38;
+const MAX_CHARTS = 5;
+
+export function computeLayout(columns: number, rows: number, counts: { agents: number; alerts: number; charts?: number }): Layout {
+  const width = Math.max(20, columns);
+  const height = Math.max(10, rows - 1);
+  const header = 2;
+  const phaseBar = 2;
+  const footer = 2;
+  const chartsAvailable = counts.charts ?? MAX_CHARTS;
+
+  const perRow = Math.max(1, Math.min(chartsAvailable, Math.floor(width / CHART_MIN_WIDTH)));
+  const chartRows = height >= 38 && perRow < chartsAvailable ? 2 : 1;
+  const chartHeight = height >= 50 ? 8 : height >= 30 ? 5 : 4;
+  const chartCount = Math.min(chartsAvailable, perRow * chartRows);
+  const chartWidth = Math.floor((width - (perRow - 1)) / perRow);
+  // Each chart row is a title line and the plot.
+  let chartBlock = chartRows * (chartHeight + 1);
+
+  let rest = height - header - phaseBar - footer - chartBlock;
+  let chartHeightUsed = chartHeight;
+  if (rest < 8) {
+    // A very short terminal: shrink the charts before the agents and log disappear.
+    const shrink = Math.min(chartHeight - 2, 8 - rest);
+    chartHeightUsed = chartHeight - Math.max(0, shrink);
+    chartBlock = chartRows * (chartHeightUsed + 1);
+    rest = height - header - phaseBar - footer - chartBlock;
+  }
+
+  // Agents: a title and a column header, then as many rows as the room allows (up to all).
+  const agentWanted = Math.max(1, counts.agents);
+  const agentBudget = Math.max(1, Math.floor((rest - 2 - 2) * 0.45));
+  const agentRows = Math.max(1, Math.min(agentWanted, agentBudget));
+  const afterAgents = rest - 2 - agentRows;
+
+  const beside = width >= 110;
+  const logTitle = 1;
+  let logRows: number;
+  let alertRows: number;
+  let logWidth = width;
+  let alertWidth = width;
+  if (beside) {
+    logRows = Math.max(1, afterAgents - logTitle);
+    alertRows = logRows;
+    alertWidth = Math.max(30, Math.floor(width * 0.35));
+    logWidth = width - alertWidth - 1;
+  } else if (afterAgents >= 12 && counts.alerts > 0) {
+    alertRows = Math.min(counts.alerts, 4);
+    logRows = Math.max(1, afterAgents - logTitle - 1 - alertRows);
+  } else {
+    alertRows = 0;
+    logRows = Math.max(1, afterAgents - logTitle);
+  }
+  return {
+    width,
+    height,
+    header,
+    phaseBar,
+    charts: { perRow, chartRows, count: chartCount, height: chartHeightUsed, width: chartWidth },
+    agents: { rows: agentRows },
+    log: { rows: logRows, width: logWidth },
+    alerts: { rows: alertRows, width: alertWidth, beside },
+    footer,
+  };
+}

@@ -1,0 +1,111 @@
+// The phase bar: the session's phases side by side, each as wide as its
+// share of the planned duration, filled up to the elapsed time, with a mark
+// where each checkpoint was taken.
+
+import type { CheckpointView, PhaseView } from '../../state/applyEvent.js';
+import type { Glyphs, ThemeRole } from '../theme.js';
+import { fit, type Span } from './format.js';
+
+export interface PhaseSegment {
+  name: string;
+  start: number;
+  width: number;
+  status: PhaseView['status'];
+  current: boolean;
+}
+
+export interface PhaseBarModel {
+  segments: PhaseSegment[];
+  /** Names above the bar, one span per phase. */
+  labels: Span[];
+  /** The bar itself with checkpoint marks, as runs of one role each. */
+  bar: Span[];
+  /** Columns filled (elapsed share of the plan). */
+  filled: number;
+  /** Bar columns that carry a checkpoint mark. */
+  markColumns: number[];
+}
+
+/**
+ * Splits `width` columns in proportion to `weights` (largest remainder), at
+ * least one column each while there is room.
+ */
+export function proportionalWidths(weights: readonly number[], width: number): number[] {
+  if (weights.length === 0 || width <= 0) return weights.map(() => 0);
+  const total = weights.reduce((a, b) => a + Math.max(0, b), 0);
+  const shares = weights.map((w) => (total > 0 ? (Math.max(0, w) / total) * width : width / weights.length));
+  const minimum = width >= weights.length ? 1 : 0;
+  const widths = shares.map((s) => Math.max(minimum, Math.floor(s)));
+  let used = widths.reduce((a, b) => a + b, 0);
+  const order = shares.map((s, i) => ({ i, rest: s - Math.floor(s) })).sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (let k = 0; used < width; k = (k + 1) % order.length) {
+    widths[order[k]!.i]! += 1;
+    used += 1;
+  }
+  // Minimums may overshoot: take the excess back from the widest.
+  while (used > width) {
+    const widest = widths.indexOf(Math.max(...widths));
+    widths[widest]! -= 1;
+    used -= 1;
+  }
+  return widths;
+}
+
+function phaseRole(segment: PhaseSegment): ThemeRole {
+  if (segment.status === 'passed') return 'phase.done';
+  if (segment.status === 'failed') return 'phase.failed';
+  if (segment.current) return 'phase.current';
+  return 'phase.pending';
+}
+
+function pushSpan(spans: Span[], text: string, role: ThemeRole): void {
+  const last = spans[spans.length - 1];
+  if (last && last.role === role) last.text += text;
+  else spans.push({ text, role });
+}
+
+export function phaseBarModel(
+  phases: readonly PhaseView[],
+  currentIndex: number,
+  checkpoints: readonly CheckpointView[],
+  options: { width: number; elapsedSeconds: number; glyphs: Glyphs },
+): PhaseBarModel {
+  const { width, glyphs } = options;
+  const widths = proportionalWidths(
+    phases.map((p) => p.durationSeconds),
+    width,
+  );
+  let start = 0;
+  const segments = phases.map((phase, i) => {
+    const segment: PhaseSegment = { name: phase.name, start, width: widths[i]!, status: phase.status, current: i === currentIndex };
+    start += widths[i]!;
+    return segment;
+  });
+  const planned = phases.reduce((sum, p) => sum + p.durationSeconds, 0);
+  const column = (seconds: number) => (planned > 0 ? Math.min(width - 1, Math.floor((seconds / planned) * width)) : 0);
+  const filled = planned > 0 ? Math.min(width, Math.round((options.elapsedSeconds / planned) * width)) : 0;
+
+  const labels: Span[] = [];
+  for (const segment of segments) {
+    const icon = segment.status === 'passed' ? glyphs.ok : segment.status === 'failed' ? glyphs.failed : segment.current ? glyphs.running : '';
+    const room = segment.width > 1 ? segment.width - 1 : segment.width;
+    const withIcon = icon ? `${icon} ${segment.name}` : segment.name;
+    // In a narrow segment the name says more than the icon; the colour still tells the outcome.
+    const text = icon && [...withIcon].length > room && room < 6 ? segment.name : withIcon;
+    // A one-column gap keeps neighbouring names apart.
+    const cell = segment.width > 1 ? fit(text, segment.width - 1, 'left', glyphs.ellipsis) + ' ' : fit(text, segment.width, 'left', glyphs.ellipsis);
+    pushSpan(labels, cell, phaseRole(segment));
+  }
+
+  const marks = new Set(checkpoints.filter((c) => planned > 0).map((c) => column(c.atSeconds)));
+  const bar: Span[] = [];
+  for (const segment of segments) {
+    for (let x = segment.start; x < segment.start + segment.width; x++) {
+      if (marks.has(x)) pushSpan(bar, glyphs.checkpointMark, 'checkpoint');
+      else if (x < filled) pushSpan(bar, glyphs.barDone, segment.status === 'failed' ? 'phase.failed' : segment.status === 'passed' ? 'phase.done' : 'phase.current');
+      else if (x === filled && segment.current) pushSpan(bar, glyphs.barNow, 'phase.current');
+      else pushSpan(bar, glyphs.barTodo, 'phase.pending');
+    }
+  }
+  return { segments, labels, bar, filled, markColumns: [...marks].sort((a, b) => a - b) };
+}

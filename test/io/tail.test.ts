@@ -1,0 +1,169 @@
+import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { MegatestEvent } from '../../src/engine/events.js';
+import type { SessionMetrics } from '../../src/engine/metrics.js';
+import { IncrementalLineReader, tailRunFolder, type RunFolderTail } from '../../src/io/tail.js';
+import { writeFileAtomicSync } from '../../src/io/atomic.js';
+import { fixtureEvents } from '../ui/helpers.js';
+
+const WAIT = { timeout: 5000, interval: 10 };
+const line = (e: MegatestEvent) => JSON.stringify(e) + '\n';
+
+function recorder() {
+  const seen = { events: [] as MegatestEvent[], log: [] as string[], status: [] as string[], metrics: [] as SessionMetrics[], errors: [] as string[], resets: [] as string[] };
+  return {
+    seen,
+    handlers: {
+      onEvents: (events: MegatestEvent[]) => seen.events.push(...events),
+      onLogLines: (lines: string[]) => seen.log.push(...lines),
+      onStatus: (status: string) => seen.status.push(status),
+      onMetrics: (m: SessionMetrics) => seen.metrics.push(m),
+      onError: (e: Error) => seen.errors.push(e.message),
+      onReset: (file: 'events' | 'log') => seen.resets.push(file),
+    },
+  };
+}
+
+let dirs: string[] = [];
+let tails: RunFolderTail[] = [];
+function runFolder(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'megatest-tail-'));
+  dirs.push(dir);
+  writeFileSync(path.join(dir, 'events.jsonl'), '');
+  writeFileSync(path.join(dir, 'session.log'), '');
+  writeFileSync(path.join(dir, 'status'), 'starting\n');
+  return dir;
+}
+
+afterEach(async () => {
+  await Promise.all(tails.map((t) => t.close()));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  tails = [];
+  dirs = [];
+});
+
+const events = fixtureEvents();
+
+describe('tailRunFolder', () => {
+  it('replays the history, then delivers appends as they come', async () => {
+    const dir = runFolder();
+    appendFileSync(path.join(dir, 'events.jsonl'), events.slice(0, 20).map(line).join(''));
+    appendFileSync(path.join(dir, 'session.log'), '2025-11-24T09:00:00.000Z INFO  [orchestrator] started\n');
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, { pollMs: 200 }));
+    await vi.waitFor(() => expect(seen.events).toHaveLength(20), WAIT);
+    expect(seen.log).toEqual(['2025-11-24T09:00:00.000Z INFO  [orchestrator] started']);
+    expect(seen.status).toEqual(['starting']);
+    appendFileSync(path.join(dir, 'events.jsonl'), events.slice(20, 50).map(line).join(''));
+    await vi.waitFor(() => expect(seen.events.map((e) => e.seq)).toEqual(events.slice(0, 50).map((e) => e.seq)), WAIT);
+    expect(seen.resets).toEqual([]);
+  });
+
+  it('holds a partial last line until its newline arrives', async () => {
+    const dir = runFolder();
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, { pollMs: 100 }));
+    const text = line(events[0]!);
+    appendFileSync(path.join(dir, 'events.jsonl'), text.slice(0, 40));
+    appendFileSync(path.join(dir, 'session.log'), 'half a ');
+    // Something complete written after the partial line proves the partial one was seen and held.
+    writeFileAtomicSync(path.join(dir, 'status'), 'running\n');
+    await vi.waitFor(() => expect(seen.status).toContain('running'), WAIT);
+    await vi.waitFor(() => expect(seen.errors).toEqual([]), WAIT);
+    expect(seen.events).toEqual([]);
+    expect(seen.log).toEqual([]);
+    appendFileSync(path.join(dir, 'events.jsonl'), text.slice(40));
+    appendFileSync(path.join(dir, 'session.log'), 'line — done\n');
+    await vi.waitFor(() => expect(seen.events).toHaveLength(1), WAIT);
+    await vi.waitFor(() => expect(seen.log).toEqual(['half a line — done']), WAIT);
+  });
+
+  it('starts a truncated file over from its beginning', async () => {
+    const dir = runFolder();
+    const file = path.join(dir, 'events.jsonl');
+    appendFileSync(file, events.slice(0, 30).map(line).join(''));
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, { pollMs: 100 }));
+    await vi.waitFor(() => expect(seen.events).toHaveLength(30), WAIT);
+    truncateSync(file, 0);
+    appendFileSync(file, events.slice(0, 3).map(line).join(''));
+    await vi.waitFor(() => expect(seen.resets).toContain('events'), WAIT);
+    await vi.waitFor(() => expect(seen.events.slice(30).map((e) => e.seq)).toEqual([1, 2, 3]), WAIT);
+  });
+
+  it('notices a file replaced by another (rename over it) and reads the new one whole', async () => {
+    const dir = runFolder();
+    const file = path.join(dir, 'session.log');
+    appendFileSync(file, 'old 1\nold 2\n');
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, { pollMs: 100 }));
+    await vi.waitFor(() => expect(seen.log).toEqual(['old 1', 'old 2']), WAIT);
+    writeFileSync(path.join(dir, 'replacement'), 'new 1\nnew 2\nnew 3\n');
+    renameSync(path.join(dir, 'replacement'), file);
+    await vi.waitFor(() => expect(seen.log).toEqual(['old 1', 'old 2', 'new 1', 'new 2', 'new 3']), WAIT);
+    expect(seen.resets).toEqual(['log']);
+  });
+
+  it('re-reads status and metrics_current.json when they are replaced', async () => {
+    const dir = runFolder();
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, { pollMs: 100 }));
+    await vi.waitFor(() => expect(seen.status).toEqual(['starting']), WAIT);
+    const snapshot = events.find((e) => e.type === 'metrics');
+    if (snapshot?.type !== 'metrics') throw new Error('fixture has no metrics');
+    writeFileAtomicSync(path.join(dir, 'metrics_current.json'), JSON.stringify(snapshot.metrics));
+    writeFileAtomicSync(path.join(dir, 'status'), 'paused\n');
+    await vi.waitFor(() => expect(seen.status).toEqual(['starting', 'paused']), WAIT);
+    await vi.waitFor(() => expect(seen.metrics.map((m) => m.timestamp)).toEqual([snapshot.metrics.timestamp]), WAIT);
+  });
+
+  it('reports a line that is not an event, naming the file and line, and goes on', async () => {
+    const dir = runFolder();
+    appendFileSync(path.join(dir, 'events.jsonl'), line(events[0]!) + 'garbage\n' + line(events[1]!));
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, { pollMs: 100 }));
+    await vi.waitFor(() => expect(seen.events).toHaveLength(2), WAIT);
+    expect(seen.errors).toEqual([`${path.join(dir, 'events.jsonl')}: line 2 is not an event; skipped`]);
+  });
+
+  it('with fromStart false delivers only what is written afterwards', async () => {
+    const dir = runFolder();
+    appendFileSync(path.join(dir, 'events.jsonl'), events.slice(0, 10).map(line).join('') + line(events[10]!).slice(0, 25));
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, { fromStart: false, pollMs: 100 }));
+    await vi.waitFor(() => expect(seen.status).toEqual(['starting']), WAIT);
+    appendFileSync(path.join(dir, 'events.jsonl'), line(events[10]!).slice(25) + line(events[11]!));
+    await vi.waitFor(() => expect(seen.events.map((e) => e.seq)).toEqual([11, 12]), WAIT);
+  });
+});
+
+describe('IncrementalLineReader', () => {
+  it('reads only what was appended, and keeps multi-byte characters split across reads whole', async () => {
+    const dir = runFolder();
+    const file = path.join(dir, 'session.log');
+    const reader = new IncrementalLineReader(file);
+    const lines: string[] = [];
+    const collect = (got: string[]) => lines.push(...got);
+    const bytes = Buffer.from('première ligne — ok\n');
+    appendFileSync(file, bytes.subarray(0, 3)); // cuts 'è' in half
+    await reader.read(collect, () => lines.push('RESET'));
+    appendFileSync(file, bytes.subarray(3));
+    await reader.read(collect, () => lines.push('RESET'));
+    await reader.read(collect, () => lines.push('RESET'));
+    expect(lines).toEqual(['première ligne — ok']);
+  });
+
+  it('notices a file rewritten in place to a larger size', async () => {
+    const dir = runFolder();
+    const file = path.join(dir, 'session.log');
+    writeFileSync(file, 'aaaa\n');
+    const reader = new IncrementalLineReader(file);
+    const lines: string[] = [];
+    await reader.read((got) => lines.push(...got), () => lines.push('RESET'));
+    writeFileSync(file, 'bbbbbbbb\ncc\n'); // same inode, larger, different bytes before the old offset
+    await reader.read((got) => lines.push(...got), () => lines.push('RESET'));
+    expect(lines).toEqual(['aaaa', 'RESET', 'bbbbbbbb', 'cc']);
+  });
+});

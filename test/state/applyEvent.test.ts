@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { MegatestEvent } from '../../src/engine/events.js';
+import type { SessionMetrics } from '../../src/engine/metrics.js';
+import {
+  applyEvent,
+  applyEvents,
+  applyLogLines,
+  applyMetricsFile,
+  applyStatusWord,
+  initialConsoleState,
+  parseLogLine,
+  setOrchestratorLiveness,
+} from '../../src/state/applyEvent.js';
+import { MAX_ALERTS, MAX_LOG_LINES, MAX_SERIES_POINTS } from '../../src/state/limits.js';
+import { fixtureEvents, fixtureLogLines } from '../ui/helpers.js';
+
+const events = fixtureEvents();
+const final = applyEvents(initialConsoleState(), events);
+
+function lastMetrics(list: readonly MegatestEvent[]): SessionMetrics {
+  const found = [...list].reverse().find((e) => e.type === 'metrics');
+  if (!found || found.type !== 'metrics') throw new Error('fixture has no metrics event');
+  return found.metrics;
+}
+
+describe('applyEvent over the recorded sim session', () => {
+  it('reads the session plan, phases and their outcomes', () => {
+    expect(final.session).toMatchObject({ sessionId: 'mega-20251124-090000-a1b2', projectName: 'RedQueue', agentKind: 'sim', simulated: true, durationSeconds: 1200 });
+    expect(final.phases.map((p) => [p.name, p.status])).toEqual([
+      ['planning', 'passed'],
+      ['implementation', 'passed'],
+      ['testing', 'passed'],
+      ['polish', 'passed'],
+    ]);
+    expect(final.currentPhaseIndex).toBe(3);
+    expect(final.ended).toMatchObject({ status: 'completed', exitCode: 0 });
+    expect(final.status).toBe('completed');
+  });
+
+  it('keeps one chart point per metrics snapshot', () => {
+    const snapshots = events.filter((e) => e.type === 'metrics');
+    expect(final.series.tokensPerMinute).toHaveLength(snapshots.length);
+    expect(final.series.linesOfCode.at(-1)).toBe(lastMetrics(events).lines_of_code);
+    // Pass rate and coverage are left out until measured, never invented as 0.
+    const measured = snapshots.filter((e) => e.type === 'metrics' && e.metrics.test_pass_rate !== null);
+    expect(final.series.testPassRate).toHaveLength(measured.length);
+  });
+
+  it('lists every checkpoint with its measured figures and time into the run', () => {
+    expect(final.checkpoints.map((c) => [c.id, c.trigger])).toEqual([
+      ['checkpoint_001', 'phase'],
+      ['checkpoint_002', 'phase'],
+      ['checkpoint_003', 'forced'],
+      ['checkpoint_004', 'phase'],
+      ['checkpoint_005', 'final'],
+    ]);
+    expect(final.checkpoints[0]!.atSeconds).toBe(199);
+    expect(final.checkpoints[2]!.linesOfCode).toBeGreaterThan(0);
+    expect(final.lastRestore?.id).toBe('checkpoint_002');
+  });
+
+  it('raises alerts for errors, recoveries, limits, restores and the end', () => {
+    const kinds = new Set(final.alerts.map((a) => a.kind));
+    expect([...kinds].sort()).toEqual(['alert', 'error', 'limit', 'recovery', 'restore', 'session']);
+    const crash = final.alerts.find((a) => a.text.includes('agent_crash'));
+    expect(crash?.tone).toBe('warning');
+    expect(final.alerts.at(-1)?.text).toContain('session completed');
+  });
+
+  it('tracks agents: counters agree with the orchestrator snapshot', () => {
+    expect(final.agents.map((a) => a.name)).toEqual(['agent-1', 'agent-2', 'agent-3', 'agent-4']);
+    const snapshot = lastMetrics(events);
+    for (const measured of snapshot.agents) {
+      const agent = final.agents.find((a) => a.name === measured.name)!;
+      expect(agent.tokens).toBe(measured.tokens);
+      expect(agent.toolCalls).toBe(measured.tool_calls);
+    }
+    // Without snapshots, the same totals come from the tokens events alone.
+    const withoutSnapshots = applyEvents(initialConsoleState(), events.filter((e) => e.type !== 'metrics'));
+    const tokenEvents = events.filter((e) => e.type === 'tokens');
+    const summed = tokenEvents.reduce((sum, e) => sum + (e.type === 'tokens' ? e.input + e.output : 0), 0);
+    expect(withoutSnapshots.agents.reduce((sum, a) => sum + a.tokens, 0)).toBe(summed);
+    expect(summed).toBe(snapshot.total_tokens);
+  });
+
+  it('marks a crashed agent and brings it back when it restarts', () => {
+    const crashSeq = events.find((e) => e.type === 'agent_exited' && e.code === 137)!.seq;
+    const atCrash = applyEvents(initialConsoleState(), events.filter((e) => e.seq <= crashSeq));
+    expect(atCrash.agents.find((a) => a.name === 'agent-3')?.status).toBe('crashed');
+    expect(final.agents.find((a) => a.name === 'agent-3')?.status).toBe('exited');
+  });
+
+  it('is idempotent: events seen again (a re-read file) change nothing', () => {
+    const twice = applyEvents(final, events);
+    expect(twice).toBe(final);
+    const half = events.slice(0, 200);
+    const overlapping = applyEvents(applyEvents(initialConsoleState(), half), events);
+    expect(overlapping).toEqual(final);
+  });
+
+  it('starts over when a different session appears in the file', () => {
+    const other = { ...events[0]!, seq: 1, session_id: 'mega-other' } as MegatestEvent;
+    const next = applyEvent(final, other);
+    expect(next.session?.sessionId).toBe('mega-other');
+    expect(next.agents).toEqual([]);
+    expect(next.checkpoints).toEqual([]);
+  });
+});
+
+describe('bounded buffers', () => {
+  it('never keeps more than the limits, whatever arrives', () => {
+    const snapshot = lastMetrics(events);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3 * MAX_SERIES_POINTS }), fc.integer({ min: 0, max: 3 * MAX_ALERTS }), fc.integer({ min: 0, max: 5000 }), (metricCount, alertCount, logCount) => {
+        let state = initialConsoleState();
+        let seq = 0;
+        const batch: MegatestEvent[] = [];
+        for (let i = 0; i < metricCount; i++) batch.push({ seq: ++seq, ts: '2025-11-24T09:00:00.000Z', type: 'metrics', metrics: { ...snapshot, lines_of_code: i } });
+        for (let i = 0; i < alertCount; i++) batch.push({ seq: ++seq, ts: '2025-11-24T09:00:00.000Z', type: 'alert', level: 'info', message: `a${i}` });
+        state = applyEvents(state, batch);
+        state = applyLogLines(state, Array.from({ length: logCount }, (_, i) => `line ${i}`));
+        expect(state.series.linesOfCode.length).toBe(Math.min(metricCount, MAX_SERIES_POINTS));
+        if (metricCount > 0) expect(state.series.linesOfCode.at(-1)).toBe(metricCount - 1);
+        expect(state.alerts.length).toBe(Math.min(alertCount, MAX_ALERTS));
+        expect(state.log.length).toBe(Math.min(logCount, MAX_LOG_LINES));
+        expect(state.nextLogId).toBe(logCount + 1);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('log lines, status file, metrics file, liveness', () => {
+  it('parses session.log lines and keeps unparseable ones as plain text', () => {
+    expect(parseLogLine('2025-11-24T09:00:00.000Z WARN  [limits] agent-2 context 91%', 7)).toEqual({
+      id: 7,
+      ts: '2025-11-24T09:00:00.000Z',
+      level: 'WARN',
+      source: 'limits',
+      message: 'agent-2 context 91%',
+    });
+    expect(parseLogLine('plain agent output', 8)).toMatchObject({ level: null, message: 'plain agent output' });
+    const state = applyLogLines(initialConsoleState(), fixtureLogLines());
+    expect(state.log.every((l) => l.level !== null)).toBe(true);
+  });
+
+  it('takes the status word, ignores unknown words, and a stale file cannot revive an ended run', () => {
+    const running = applyStatusWord(initialConsoleState(), 'paused\n');
+    expect(running.status).toBe('paused');
+    expect(applyStatusWord(running, 'banana')).toBe(running);
+    expect(applyStatusWord(final, 'running').status).toBe('completed');
+  });
+
+  it('uses a newer metrics file for gauges without adding chart points or counters', () => {
+    const snapshot = lastMetrics(events);
+    const newer = { ...snapshot, timestamp: '2025-11-24T09:30:00.000Z', agents: snapshot.agents.map((a) => ({ ...a, tokens: 1, context_tokens: 123 })) };
+    const next = applyMetricsFile(final, newer);
+    expect(next.metrics).toBe(newer);
+    expect(next.series).toBe(final.series);
+    expect(next.agents[0]!.contextTokens).toBe(123);
+    expect(next.agents[0]!.tokens).toBe(final.agents[0]!.tokens);
+    expect(applyMetricsFile(next, snapshot)).toBe(next);
+  });
+
+  it('records orchestrator liveness once per change', () => {
+    const dead = setOrchestratorLiveness(final, false);
+    expect(dead.orchestrator).toBe('dead');
+    expect(setOrchestratorLiveness(dead, false)).toBe(dead);
+  });
+});

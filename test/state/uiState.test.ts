@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyFilter,
+  cancelFilter,
+  eraseFilter,
+  expireToast,
+  initialUiState,
+  lastIndexAtOrBefore,
+  movePicker,
+  moveSelection,
+  openOverlay,
+  scrollLog,
+  showToast,
+  startFilter,
+  typeFilter,
+} from '../../src/state/uiState.js';
+
+const agents = ['agent-1', 'agent-2', 'agent-3'];
+
+describe('ui state', () => {
+  it('moves the agent selection, with "none" (all) above the first', () => {
+    let ui = initialUiState();
+    ui = moveSelection(ui, agents, 1);
+    expect(ui.selectedAgent).toBe('agent-1');
+    ui = moveSelection(moveSelection(moveSelection(ui, agents, 1), agents, 1), agents, 1);
+    expect(ui.selectedAgent).toBe('agent-3');
+    ui = moveSelection(ui, agents, -1);
+    ui = moveSelection(ui, agents, -1);
+    ui = moveSelection(ui, agents, -1);
+    expect(ui.selectedAgent).toBeNull();
+  });
+
+  it('filters as it is typed; Enter keeps it, Esc clears it', () => {
+    let ui = startFilter(initialUiState());
+    ui = typeFilter(typeFilter(ui, 'er'), 'r');
+    expect(ui.filter).toBe('err');
+    ui = eraseFilter(ui);
+    expect(ui.filter).toBe('er');
+    const applied = applyFilter(ui);
+    expect(applied.overlay.kind).toBe('none');
+    expect(applied.filter).toBe('er');
+    expect(cancelFilter(startFilter(applied)).filter).toBe('');
+  });
+
+  it('pages the log by anchor id and returns to follow mode at the end', () => {
+    const ids = Array.from({ length: 50 }, (_, i) => i + 1);
+    let ui = initialUiState();
+    ui = scrollLog(ui, ids, 10, -1);
+    expect(ui.logAnchorId).toBe(41);
+    ui = scrollLog(ui, ids, 10, -1);
+    expect(ui.logAnchorId).toBe(32);
+    for (let i = 0; i < 10; i++) ui = scrollLog(ui, ids, 10, -1);
+    expect(ui.logAnchorId).toBe(10); // the first full page, not above it
+    for (let i = 0; i < 10; i++) ui = scrollLog(ui, ids, 10, 1);
+    expect(ui.logAnchorId).toBeNull();
+  });
+
+  it('finds the last id at or before an anchor', () => {
+    expect(lastIndexAtOrBefore([2, 4, 6], 5)).toBe(1);
+    expect(lastIndexAtOrBefore([2, 4, 6], 1)).toBe(-1);
+    expect(lastIndexAtOrBefore([2, 4, 6], 9)).toBe(2);
+  });
+
+  it('moves within the picker and keeps toasts until they expire', () => {
+    let ui = openOverlay(initialUiState(), { kind: 'picker', index: 0 });
+    ui = movePicker(movePicker(ui, 3, 1), 3, 1);
+    ui = movePicker(ui, 3, 1);
+    expect(ui.overlay).toEqual({ kind: 'picker', index: 2 });
+    ui = showToast(ui, 'good', 'checkpoint_006 taken', 1000);
+    expect(expireToast(ui, 4999).toast?.message).toBe('checkpoint_006 taken');
+    expect(expireToast(ui, 5000).toast).toBeNull();
+  });
+});

@@ -1,0 +1,203 @@
+import React from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, render } from 'ink-testing-library';
+import { App } from '../../src/ui/App.js';
+import type { ConsoleOutcome } from '../../src/ui/actions.js';
+import { createConsoleStore } from '../../src/state/store.js';
+import { applyEvent, setOrchestratorLiveness } from '../../src/state/applyEvent.js';
+import { fakeActions, fixtureState, look, plain, renderAt, type FakeActions } from './helpers.js';
+
+const WAIT = { timeout: 3000, interval: 10 };
+const NOW = () => Date.parse('2025-11-24T09:12:00Z');
+const RUN_DIR = 'test_runs/mega-20251124-090000-a1b2';
+const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', backspace: '\u007F' };
+
+afterEach(() => {
+  cleanup();
+});
+
+function setup(options: { actions?: FakeActions; seq?: number; columns?: number; rows?: number; ascii?: boolean } = {}) {
+  const store = createConsoleStore('live', fixtureState(options.seq ?? 250));
+  const actions = options.actions ?? fakeActions();
+  const exits: ConsoleOutcome[] = [];
+  const tree = (
+    <App
+      store={store}
+      actions={actions}
+      look={look('dark', options.ascii ?? false)}
+      runDir={RUN_DIR}
+      columns={options.columns ?? 80}
+      rows={options.rows ?? 24}
+      now={NOW}
+      onExit={(o) => exits.push(o)}
+    />
+  );
+  const instance = render(tree);
+  const frame = () => plain(instance.lastFrame());
+  const press = async (key: string, expected: string | RegExp) => {
+    instance.stdin.write(key);
+    await vi.waitFor(() => expect(frame()).toMatch(expected), WAIT);
+  };
+  return { store, actions, exits, instance, frame, press };
+}
+
+describe('App at 80x24', () => {
+  it('shows header, SIMULATED badge, phases, charts, agents, log and key line within 80x23', () => {
+    const { frame } = setup();
+    const text = frame();
+    for (const expected of ['megatest', 'SIMULATED', 'running', 'mega-20251124-090000-a1b2', 'planning', 'implementation', 'testing', 'polish', 'tokens/min', 'test pass rate', 'agent-1', 'agent-3', '── Log', 'c checkpoint', '? help']) {
+      expect(text).toContain(expected);
+    }
+    const lines = text.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(80);
+  });
+
+  it('draws only ASCII when asked', () => {
+    const { frame } = setup({ ascii: true });
+    expect([...frame()].filter((c) => !/[\x20-\x7e\n]/.test(c))).toEqual([]);
+  });
+
+  it('c takes a checkpoint through the actions and shows the outcome as a toast', async () => {
+    const { actions, press } = setup();
+    await press('c', 'checkpoint done');
+    expect(actions.calls).toEqual(['checkpoint']);
+  });
+
+  it('z compresses the selected agent, or all when none is selected', async () => {
+    const { actions, press, frame } = setup();
+    await press('z', 'compress done');
+    await press(KEYS.down, 'compress agent-1');
+    expect(frame()).toContain('selected agent-1');
+    await press('z', /compress done/);
+    await vi.waitFor(() => expect(actions.calls).toEqual(['compress', 'compress agent-1']), WAIT);
+  });
+
+  it('r opens the picker; Enter asks to confirm; y restores', async () => {
+    const { actions, press, frame } = setup();
+    await press('r', 'Restore a checkpoint');
+    expect(frame()).toMatch(/checkpoint_003\s+09:10:43\s+testing\s+forced/);
+    await press(KEYS.down, /▶ checkpoint_002/);
+    await press(KEYS.enter, /Restore checkpoint_002 \(09:09:59, phase implementation/);
+    expect(actions.calls).toEqual([]);
+    await press('y', 'restore done');
+    expect(actions.calls).toEqual(['restore checkpoint_002']);
+  });
+
+  it('n cancels a confirm without acting', async () => {
+    const { actions, press, frame } = setup();
+    await press('Q', 'Stop the run?');
+    await press('n', 'c checkpoint');
+    expect(frame()).not.toContain('Stop the run?');
+    expect(actions.calls).toEqual([]);
+  });
+
+  it('Q stops the run after confirming and leaves with "stopped" once the run has ended', async () => {
+    const { actions, press, exits, store } = setup();
+    await press('Q', 'Stop the run?');
+    await press('y', 'stop done');
+    expect(actions.calls).toEqual(['stop']);
+    expect(exits).toEqual([]);
+    store.getState().updateRun((run) =>
+      applyEvent(run, { seq: run.lastSeq + 1, ts: '2025-11-24T09:12:01.000Z', type: 'session_ended', status: 'interrupted', exit_code: 130, reason: 'stopped from the console' }),
+    );
+    await vi.waitFor(() => expect(exits).toEqual(['stopped']), WAIT);
+  });
+
+  it('an action that fails shows the error, e.g. a dead orchestrator', async () => {
+    const actions = fakeActions(() => new Error(`orchestrator not running — megatest resume ${RUN_DIR}`));
+    const { press } = setup({ actions });
+    await press('p', `orchestrator not running — megatest resume ${RUN_DIR}`);
+  });
+
+  it('p pauses a running run and continues a paused one', async () => {
+    const { actions, press, store } = setup();
+    await press('p', 'pause done');
+    store.getState().updateRun((run) => ({ ...run, status: 'paused' }));
+    await vi.waitFor(() => expect(isPaused(store)).toBe(true), WAIT);
+    await press('p', 'resume done');
+    expect(actions.calls).toEqual(['pause', 'resume']);
+  });
+
+  it('? shows the help drawn from the keymap; Esc closes it', async () => {
+    const { press, frame } = setup({ rows: 40 });
+    await press('?', '── Help');
+    expect(frame()).toContain('Take a checkpoint now');
+    expect(frame()).toContain('Stop the run (asks to confirm)');
+    await press(KEYS.escape, 'c checkpoint');
+    expect(frame()).not.toContain('── Help');
+  });
+
+  it('/ filters the log as it is typed and highlights; Esc clears', async () => {
+    const { press, frame } = setup();
+    await press('/', /^\/▌/m);
+    await press('c', /\/c▌/);
+    await press('r', /\/cr▌/);
+    await press('a', /filter "cra" \d+\/\d+/);
+    await press(KEYS.backspace, /\/cr▌/);
+    await press('ash', /filter "crash"/);
+    await press(KEYS.enter, /c checkpoint/);
+    const logLines = frame().split('── Log')[1]!.split('\n').slice(1).filter((l) => /^\d\d:/.test(l));
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const line of logLines) expect(line.toLowerCase()).toContain('crash');
+    await press('/', /\/crash▌/);
+    await press(KEYS.escape, /^(?![\s\S]*filter "crash")/);
+  });
+
+  it('q detaches (the run goes on)', async () => {
+    const { instance, exits } = setup();
+    instance.stdin.write('q');
+    await vi.waitFor(() => expect(exits).toEqual(['detached']), WAIT);
+  });
+
+  it('says when the orchestrator died, with the resume command', async () => {
+    const { store, frame } = setup();
+    store.getState().updateRun((run) => setOrchestratorLiveness(run, false));
+    await vi.waitFor(() => expect(frame()).toContain(`orchestrator not running — megatest resume ${RUN_DIR}`), WAIT);
+  });
+
+  it('after the end, q leaves with "ended" and run controls are gone', async () => {
+    const { frame, instance, exits, actions } = setup({ seq: Infinity });
+    expect(frame()).toContain('session completed');
+    expect(frame()).not.toContain('c checkpoint');
+    instance.stdin.write('c');
+    await vi.waitFor(() => expect(frame()).toContain('the run has ended'), WAIT);
+    expect(actions.calls).toEqual([]);
+    instance.stdin.write('q');
+    await vi.waitFor(() => expect(exits).toEqual(['ended']), WAIT);
+  });
+});
+
+function isPaused(store: ReturnType<typeof createConsoleStore>): boolean {
+  return store.getState().run.status === 'paused';
+}
+
+describe('App at 120x40', () => {
+  it('uses the room: five charts, every agent, alerts beside the log', () => {
+    const store = createConsoleStore('live', fixtureState(250));
+    const { lastFrame, unmount } = renderAt(
+      <App store={store} actions={fakeActions()} look={look()} runDir={RUN_DIR} columns={120} rows={40} now={NOW} onExit={() => {}} />,
+      120,
+      40,
+    );
+    const text = plain(lastFrame());
+    for (const expected of ['SIMULATED', 'tokens/min', 'test pass rate', 'lines of code', 'coverage', 'errors', 'agent-1', 'agent-2', 'agent-3', 'agent-4', '── Alerts', 'restored checkpoint_002', 'Q stop run']) {
+      expect(text).toContain(expected);
+    }
+    const lines = text.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(39);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(120);
+    unmount();
+  });
+
+  it('resizes live: a smaller size re-lays the screen', async () => {
+    const store = createConsoleStore('live', fixtureState(250));
+    const props = { store, actions: fakeActions(), look: look(), runDir: RUN_DIR, now: NOW, onExit: () => {} };
+    const view = renderAt(<App {...props} columns={120} rows={40} />, 120, 40);
+    expect(plain(view.lastFrame())).toContain('lines of code');
+    view.rerender(<App {...props} columns={80} rows={24} />);
+    await vi.waitFor(() => expect(plain(view.lastFrame())).not.toContain('lines of code'), WAIT);
+    expect(plain(view.lastFrame()).split('\n').length).toBeLessThanOrEqual(23);
+    view.unmount();
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { findBinding, helpSections, KEYMAP, keyLineItems, keyLineWidth, keyNameOf, type KeyContext } from '../../src/ui/keymap.js';
+import type { Key } from 'ink';
+
+const noKey: Key = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false,
+  capsLock: false, numLock: false,
+} as Key;
+
+describe('keymap', () => {
+  it('binds the issue’s keys in live mode', () => {
+    const expected: Record<string, string> = { c: 'checkpoint', z: 'compress', r: 'restore', p: 'pauseResume', '/': 'filter', up: 'selectUp', down: 'selectDown', '?': 'help', q: 'detach', Q: 'stop', pageup: 'logPageUp', pagedown: 'logPageDown' };
+    for (const [key, action] of Object.entries(expected)) expect(findBinding(KEYMAP, 'main', 'live', key)?.action).toBe(action);
+    expect(findBinding(KEYMAP, 'picker', 'live', 'return')?.action).toBe('pickerChoose');
+    expect(findBinding(KEYMAP, 'confirm', 'live', 'y')?.action).toBe('confirmYes');
+    // Replay keys only work in replay mode.
+    expect(findBinding(KEYMAP, 'main', 'live', ']')).toBeNull();
+    expect(findBinding(KEYMAP, 'main', 'replay', ']')?.action).toBe('replayNextCheckpoint');
+    expect(findBinding(KEYMAP, 'main', 'replay', 'c')).toBeNull();
+  });
+
+  it('never gives one key two meanings in the same context and mode', () => {
+    for (const mode of ['live', 'replay'] as const) {
+      for (const context of ['main', 'filter', 'picker', 'confirm', 'help'] as KeyContext[]) {
+        const seen = new Map<string, string>();
+        for (const binding of KEYMAP.filter((b) => b.contexts.includes(context) && b.modes.includes(mode))) {
+          for (const key of binding.keys) {
+            expect(seen.get(key), `${mode}/${context} key ${key}`).toBeUndefined();
+            seen.set(key, binding.action);
+          }
+        }
+      }
+    }
+  });
+
+  it('turns Ink key reports into names', () => {
+    expect(keyNameOf('c', noKey)).toBe('c');
+    expect(keyNameOf('', { ...noKey, upArrow: true })).toBe('up');
+    expect(keyNameOf('', { ...noKey, pageUp: true })).toBe('pageup');
+    expect(keyNameOf('\r', { ...noKey, return: true })).toBe('return');
+    expect(keyNameOf('', { ...noKey, delete: true })).toBe('backspace');
+    expect(keyNameOf('c', { ...noKey, ctrl: true })).toBeNull();
+    expect(keyNameOf(' ', noKey)).toBe('space');
+  });
+
+  it('fits the key line to the width, dropping the least needed first', () => {
+    const wide = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 200, ascii: false });
+    expect(wide.map((i) => i.action)).toEqual(['checkpoint', 'compress', 'restore', 'pauseResume', 'filter', 'selectDown', 'help', 'detach', 'stop']);
+    for (const width of [30, 60, 80, 120]) {
+      const items = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width, ascii: false });
+      expect(keyLineWidth(items)).toBeLessThanOrEqual(width);
+      expect(items.map((i) => i.action)).toContain('help');
+    }
+    const narrow = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 30, ascii: false });
+    expect(narrow.map((i) => i.action)).not.toContain('stop');
+    const texts = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 200, ascii: true, texts: { compress: 'compress agent-2' } });
+    expect(texts.find((i) => i.action === 'compress')?.text).toBe('compress agent-2');
+    expect(texts.find((i) => i.action === 'selectDown')?.key).toBe('up/dn');
+    const hidden = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 200, ascii: false, hide: ['checkpoint'] });
+    expect(hidden.map((i) => i.action)).not.toContain('checkpoint');
+  });
+
+  it('draws the help from the same table, ASCII labels when asked', () => {
+    const sections = helpSections(KEYMAP, 'live', true);
+    expect(sections.map((s) => s.title)).toEqual(['Console', 'While typing a filter', 'Restore picker', 'Confirm dialog']);
+    const all = sections.flatMap((s) => s.rows);
+    for (const binding of KEYMAP.filter((b) => b.modes.includes('live') && !b.contexts.includes('help'))) {
+      expect(all.some((r) => r.description === binding.description)).toBe(true);
+    }
+    for (const row of all) expect(row.keys).toMatch(/^[\x20-\x7e]+$/);
+  });
+});

@@ -1,0 +1,88 @@
+// runConsole against a real run folder on disk: the tail, the batching
+// store, Ink and the keys, wired as the CLI wires them.
+
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { writeFileAtomicSync } from '../../src/io/atomic.js';
+import { startConsole } from '../../src/ui/runConsole.js';
+import { fakeActions, fakeTerminal, fixtureEvents, fixtureLogLines, plain } from './helpers.js';
+
+const WAIT = { timeout: 8000, interval: 20 };
+const ENV = { LANG: 'C.UTF-8', TERM: 'xterm-256color' };
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function runFolder(eventCount: number): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'megatest-console-'));
+  dirs.push(dir);
+  const events = fixtureEvents();
+  writeFileSync(path.join(dir, 'events.jsonl'), events.slice(0, eventCount).map((e) => JSON.stringify(e) + '\n').join(''));
+  writeFileSync(path.join(dir, 'session.log'), fixtureLogLines().slice(0, 50).join('\n') + '\n');
+  writeFileSync(path.join(dir, 'status'), 'running\n');
+  return dir;
+}
+
+describe('runConsole on a real run folder', () => {
+  it('follows the folder live, sends keys to the actions, and ends with the run', async () => {
+    const dir = runFolder(120);
+    const { stdout, stdin } = fakeTerminal(100, 30);
+    const actions = fakeActions();
+    const started = startConsole({
+      runDir: dir,
+      actions,
+      isOrchestratorAlive: () => true,
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      env: ENV,
+    });
+    const run = () => started.store.getState().run;
+    await vi.waitFor(() => {
+      expect(run().agents.map((a) => a.name)).toEqual(['agent-1', 'agent-2', 'agent-3', 'agent-4']);
+      expect(run().log.length).toBe(50);
+      expect(run().status).toBe('running');
+    }, WAIT);
+    expect(run().orchestrator).toBe('alive');
+
+    stdin.write('c');
+    await vi.waitFor(() => expect(actions.calls).toEqual(['checkpoint']), WAIT);
+    await vi.waitFor(() => expect(started.store.getState().ui.toast?.message).toBe('checkpoint done'), WAIT);
+
+    const rest = fixtureEvents().slice(120);
+    appendFileSync(path.join(dir, 'events.jsonl'), rest.map((e) => JSON.stringify(e) + '\n').join(''));
+    appendFileSync(path.join(dir, 'session.log'), fixtureLogLines().slice(50).join('\n') + '\n');
+    writeFileAtomicSync(path.join(dir, 'status'), 'completed\n');
+    await vi.waitFor(() => {
+      expect(run().ended?.status).toBe('completed');
+      expect(run().log.length).toBe(fixtureLogLines().length);
+    }, WAIT);
+
+    stdin.write('q');
+    await expect(started.outcome).resolves.toBe('ended');
+    const screen = plain(stdout.frames.join(''));
+    expect(screen).toContain('SIMULATED');
+    expect(screen).toContain('agent-4');
+  });
+
+  it('says the orchestrator is not running, with the resume command, and q detaches', async () => {
+    const dir = runFolder(60);
+    const { stdout, stdin } = fakeTerminal(80, 24);
+    const started = startConsole({
+      runDir: dir,
+      actions: fakeActions(),
+      isOrchestratorAlive: () => false,
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      env: { ...ENV, NO_COLOR: '1' },
+    });
+    await vi.waitFor(() => expect(started.store.getState().run.orchestrator).toBe('dead'), WAIT);
+    expect(started.store.getState().ui.toast?.message).toBe(`orchestrator not running — megatest resume ${dir}`);
+    stdin.write('q');
+    await expect(started.outcome).resolves.toBe('detached');
+    expect(plain(stdout.frames.join(''))).toContain(`megatest resume ${dir}`);
+  });
+});

@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentView } from '../../../src/state/applyEvent.js';
+import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../../src/ui/theme.js';
+import { agentTableModel } from '../../../src/ui/viewModels/agentTable.js';
+import { alertRows } from '../../../src/ui/viewModels/alerts.js';
+import { boundSeries, chartCapacity, chartModel, CHARTS } from '../../../src/ui/viewModels/charts.js';
+import { fit, formatCount, formatDuration, truncate } from '../../../src/ui/viewModels/format.js';
+import { elapsedSeconds, headerModel } from '../../../src/ui/viewModels/header.js';
+import { computeLayout } from '../../../src/ui/viewModels/layout.js';
+import { filterLog, highlightSpans, logPaneModel, matchRanges } from '../../../src/ui/viewModels/logPane.js';
+import { phaseBarModel, proportionalWidths } from '../../../src/ui/viewModels/phaseBar.js';
+import { pickerModel } from '../../../src/ui/viewModels/picker.js';
+import { fixtureState } from '../helpers.js';
+
+const midRun = fixtureState(250); // in the testing phase, after a crash and a restore
+const done = fixtureState();
+const spanText = (spans: readonly { text: string }[]) => spans.map((s) => s.text).join('');
+
+describe('format', () => {
+  it('truncates with an ellipsis and pads to width', () => {
+    expect(truncate('implementation', 6)).toBe('imple…');
+    expect(truncate('abc', 6)).toBe('abc');
+    expect(fit('abc', 5, 'right')).toBe('  abc');
+    expect(fit('implementation', 6, 'left', '~')).toBe('imple~');
+  });
+  it('formats durations and counts compactly', () => {
+    expect(formatDuration(45)).toBe('45s');
+    expect(formatDuration(725)).toBe('12m05s');
+    expect(formatDuration(3720)).toBe('1h02m');
+    expect(formatCount(950)).toBe('950');
+    expect(formatCount(12_345)).toBe('12.3k');
+    expect(formatCount(4_560_000)).toBe('4.56M');
+  });
+});
+
+describe('header', () => {
+  it('shows the session, SIMULATED, status and progress', () => {
+    const model = headerModel(midRun, { nowMs: Date.parse('2025-11-24T09:12:00Z'), runDir: 'test_runs/x' });
+    expect(model).toMatchObject({ sessionId: 'mega-20251124-090000-a1b2', project: 'RedQueue', agentKind: 'sim', simulated: true, status: 'running', orchestratorWarning: null });
+    expect(model.phaseText).toBe('phase 3/4 testing');
+    expect(model.progressText).toMatch(/^12m00s \/ 20m00s {2}60% {2}ETA /);
+  });
+  it('stops the clock and says how to resume when the orchestrator died mid-run', () => {
+    const dead = { ...midRun, orchestrator: 'dead' as const };
+    const model = headerModel(dead, { nowMs: Date.parse('2025-11-24T10:00:00Z'), runDir: 'test_runs/x' });
+    expect(model.orchestratorWarning).toBe('orchestrator not running — megatest resume test_runs/x');
+    expect(model.statusRole).toBe('critical');
+    expect(elapsedSeconds(dead, Date.parse('2025-11-24T10:00:00Z'))).toBe(midRun.metrics!.elapsed_seconds);
+  });
+  it('an ended run shows its outcome, not a warning', () => {
+    const model = headerModel({ ...done, orchestrator: 'dead' }, { nowMs: Date.now(), runDir: 'x' });
+    expect(model.orchestratorWarning).toBeNull();
+    expect(model.status).toBe('completed (exit 0)');
+    expect(model.elapsedSeconds).toBe(1200);
+  });
+});
+
+describe('phase bar', () => {
+  it('splits the width in proportion to the phases’ durations', () => {
+    expect(proportionalWidths([200, 400, 400, 200], 78)).toEqual([13, 26, 26, 13]);
+    expect(proportionalWidths([1, 2, 2, 1], 20)).toEqual([3, 7, 7, 3]);
+    expect(proportionalWidths([1, 100], 4)).toEqual([1, 3]);
+    for (const width of [4, 17, 80, 119, 300]) expect(proportionalWidths([3600, 7200, 7200, 3600], width).reduce((a, b) => a + b)).toBe(width);
+  });
+
+  it.each([20, 78, 118])('fills to the elapsed share and marks checkpoints at width %i', (width) => {
+    const model = phaseBarModel(midRun.phases, midRun.currentPhaseIndex, midRun.checkpoints, { width, elapsedSeconds: 600, glyphs: UNICODE_GLYPHS });
+    expect(spanText(model.bar)).toHaveLength(width);
+    expect(spanText(model.labels)).toHaveLength(width);
+    expect(model.filled).toBe(Math.round(width / 2));
+    expect(model.segments.map((s) => s.current)).toEqual([false, false, true, false]);
+    // Checkpoints 001 (199 s), 002 (599 s), 003 (643 s) of 1200 s.
+    expect(model.markColumns).toEqual([...new Set([199, 599, 643].map((s) => Math.floor((s / 1200) * width)))]);
+    for (const column of model.markColumns) expect([...spanText(model.bar)][column]).toBe(UNICODE_GLYPHS.checkpointMark);
+  });
+
+  it('labels name the phases with their outcome, cut to fit', () => {
+    const wide = phaseBarModel(done.phases, done.currentPhaseIndex, [], { width: 118, elapsedSeconds: 1200, glyphs: ASCII_GLYPHS });
+    expect(spanText(wide.labels)).toContain('+ implementation');
+    const narrow = phaseBarModel(done.phases, done.currentPhaseIndex, [], { width: 24, elapsedSeconds: 1200, glyphs: ASCII_GLYPHS });
+    expect(spanText(narrow.labels)).toMatch(/^pl~ \+ impl~ \+ test~ po~ $/);
+    expect(spanText(narrow.bar)).toBe('#'.repeat(24));
+  });
+});
+
+describe('charts', () => {
+  it('bounds each series to what its chart can draw', () => {
+    const series = Array.from({ length: 500 }, (_, i) => i);
+    expect(boundSeries(series, 40)).toEqual(series.slice(500 - chartCapacity(40)));
+    expect(boundSeries([1, 2], 40)).toEqual([1, 2]);
+  });
+
+  it.each([[39, 4], [60, 8]])('draws exactly the asked size (%i wide, %i high)', (width, height) => {
+    for (const definition of CHARTS) {
+      const model = chartModel(definition, done.series, { width, height, glyphs: UNICODE_GLYPHS });
+      expect(model.lines).toHaveLength(height);
+      for (const line of model.lines) expect([...line].length).toBeLessThanOrEqual(width);
+      expect(model.points).toBe(Math.min(done.series[definition.series].length, chartCapacity(width)));
+    }
+  });
+
+  it('uses ASCII glyphs when asked and says when nothing was measured', () => {
+    const ascii = chartModel(CHARTS[0]!, done.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS });
+    expect(ascii.lines.join('')).toMatch(/^[\x20-\x7e]*$/);
+    const empty = chartModel(CHARTS[3]!, { ...done.series, coverage: [] }, { width: 39, height: 4, glyphs: ASCII_GLYPHS });
+    expect(empty.latest).toBe('not measured yet');
+    expect(empty.points).toBe(0);
+  });
+});
+
+describe('agent table', () => {
+  it('fits every row to the width, truncating the task', () => {
+    const long: AgentView = { ...done.agents[0]!, name: 'agent-with-a-long-name', task: 'implement the persistent priority lanes with retry and backoff' };
+    for (const width of [60, 80, 120]) {
+      const model = agentTableModel([long, ...done.agents.slice(1)], { width, rows: 10, selected: null, glyphs: UNICODE_GLYPHS });
+      const headerText = model.header.map((c) => c.text).join(' ');
+      expect([...headerText].length).toBe(width);
+      for (const row of model.rows) expect([...row.cells.map((c) => c.text).join(' ')].length).toBe(width);
+      expect(model.rows[0]!.cells.map((c) => c.text).join(' ')).toContain('agent-wi…');
+    }
+  });
+
+  it('drops the least needed columns when narrow', () => {
+    const titles = (width: number) => agentTableModel(done.agents, { width, rows: 4, selected: null, glyphs: UNICODE_GLYPHS }).columns.map((c) => c.title);
+    expect(titles(120)).toEqual(['', 'agent', 'role', 'status', 'task', 'tokens', 'tools', 'ctx', 'trust', 'idle']);
+    expect(titles(60)).not.toContain('idle');
+    expect(titles(60)).toContain('task');
+    expect(titles(40)).toEqual(['', 'agent', 'status', 'task', 'tokens']);
+  });
+
+  it('keeps the selected agent in view and marks it', () => {
+    const model = agentTableModel(done.agents, { width: 80, rows: 2, selected: 'agent-4', glyphs: ASCII_GLYPHS });
+    expect(model.rows.map((r) => r.name)).toEqual(['agent-3', 'agent-4']);
+    expect(model.rows[1]!.selected).toBe(true);
+    expect(model.rows[1]!.cells[0]!.text).toBe('>');
+    expect(model).toMatchObject({ hiddenAbove: 2, hiddenBelow: 0 });
+  });
+});
+
+describe('log pane', () => {
+  it('finds matches case-insensitively and highlights them where drawn', () => {
+    expect(matchRanges('Error: an error', 'ERROR')).toEqual([
+      { start: 0, end: 5 },
+      { start: 10, end: 15 },
+    ]);
+    const spans = highlightSpans(
+      [
+        { text: 'ab', role: 'muted' },
+        { text: 'cd', role: 'text' },
+      ],
+      [{ start: 1, end: 3 }],
+    );
+    expect(spans).toEqual([
+      { text: 'a', role: 'muted' },
+      { text: 'b', role: 'highlight' },
+      { text: 'c', role: 'highlight' },
+      { text: 'd', role: 'text' },
+    ]);
+  });
+
+  it('follows the newest lines, filters, and colours levels', () => {
+    const model = logPaneModel(done.log, { filter: '', anchorId: null, height: 5, width: 80 });
+    expect(model.rows.map((r) => r.id)).toEqual(done.log.slice(-5).map((l) => l.id));
+    expect(model.following).toBe(true);
+    const filtered = logPaneModel(done.log, { filter: 'checkpoint_00', anchorId: null, height: 20, width: 80 });
+    expect(filtered.shown).toBe(filterLog(done.log, 'checkpoint_00').length);
+    expect(filtered.shown).toBeGreaterThan(3);
+    for (const row of filtered.rows) expect(row.spans.some((s) => s.role === 'highlight' && s.text.toLowerCase() === 'checkpoint_00')).toBe(true);
+    const errorRow = logPaneModel(filterLog(done.log, 'exited with code'), { filter: '', anchorId: null, height: 1, width: 80 }).rows[0]!;
+    expect(errorRow.spans.find((s) => s.text === 'ERROR')?.role).toBe('log.ERROR');
+  });
+
+  it('shows the page ending at the anchor when scrolled back, cut to the width', () => {
+    const anchor = done.log[50]!.id;
+    const model = logPaneModel(done.log, { filter: '', anchorId: anchor, height: 10, width: 30 });
+    expect(model.rows.at(-1)!.id).toBe(anchor);
+    expect(model.following).toBe(false);
+    expect(model.position).toBe('42–51 of 207');
+    for (const row of model.rows) expect([...spanText(row.spans)].length).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('alerts and picker', () => {
+  it('lists the newest alerts first, cut to the width', () => {
+    const rows = alertRows(done.alerts, { rows: 3, width: 40, ellipsis: '…' });
+    expect(rows).toHaveLength(3);
+    expect(rows[0]!.text).toContain('session completed');
+    expect(rows[0]!.role).toBe('good');
+    for (const row of rows) expect([...row.text].length).toBeLessThanOrEqual(31);
+  });
+
+  it('lists checkpoints newest first with id, time, phase, trigger, LOC and pass rate', () => {
+    const model = pickerModel(done.checkpoints, { index: 1, width: 80, rows: 10, selectedMark: '>', ellipsis: '~' });
+    expect(model.header.map((c) => c.text.trim())).toEqual(['', 'checkpoint', 'time', 'phase', 'trigger', 'LOC', 'pass']);
+    const texts = model.rows.map((r) => r.cells.map((c) => c.text.trim()).filter(Boolean));
+    expect(texts[0]!.slice(0, 4)).toEqual(['checkpoint_005', '09:19:59', 'polish', 'final']);
+    expect(texts[0]!.at(-1)).toBe('95%');
+    expect(model.rows[1]!.selected).toBe(true);
+    expect(texts[4]!.at(-1)).toBe('–'); // checkpoint_001: no tests had run
+  });
+});
+
+describe('layout', () => {
+  it('fits 80x24 with two charts, the top agents and a few log lines', () => {
+    const layout = computeLayout(80, 24, { agents: 6, alerts: 5 });
+    expect(layout.charts).toMatchObject({ perRow: 2, chartRows: 1, count: 2 });
+    expect(layout.agents.rows).toBeGreaterThanOrEqual(3);
+    expect(layout.log.rows).toBeGreaterThanOrEqual(3);
+    expect(layout.alerts.rows).toBe(0);
+    const used = layout.header + layout.phaseBar + layout.charts.chartRows * (layout.charts.height + 1) + 2 + layout.agents.rows + 1 + layout.log.rows + layout.footer;
+    expect(used).toBe(23);
+  });
+
+  it('uses the room of 120x40: all five charts, every agent, log beside alerts', () => {
+    const layout = computeLayout(120, 40, { agents: 6, alerts: 5 });
+    expect(layout.charts).toMatchObject({ perRow: 3, chartRows: 2, count: 5 });
+    expect(layout.agents.rows).toBe(6);
+    expect(layout.alerts.beside).toBe(true);
+    expect(layout.log.width + 1 + layout.alerts.width).toBe(120);
+    expect(layout.log.rows).toBeGreaterThanOrEqual(10);
+  });
+
+  it('never asks for more rows than the screen has', () => {
+    for (const [columns, rows] of [[80, 24], [100, 30], [120, 40], [200, 60], [60, 16]] as const) {
+      const layout = computeLayout(columns, rows, { agents: 20, alerts: 20 });
+      const logBlock = layout.alerts.beside ? 1 + layout.log.rows : 1 + layout.log.rows + (layout.alerts.rows > 0 ? 1 + layout.alerts.rows : 0);
+      const used = layout.header + layout.phaseBar + layout.charts.chartRows * (layout.charts.height + 1) + 2 + layout.agents.rows + logBlock + layout.footer;
+      expect(used, `${columns}x${rows}`).toBeLessThanOrEqual(rows - 1);
+    }
+  });
+});
