@@ -111,7 +111,13 @@ function runFlags(values: Record<string, string | boolean | undefined>, position
   if (positionals.length > 3) throw new UsageError(`megatest run: too many arguments (${positionals.join(' ')}); expected [PROJECT] [HOURS] [AGENTS]`);
   const [project, hours, agents] = positionals;
   const str = (key: string) => values[key] as string | undefined;
-  if (str('duration') !== undefined) parseDuration(str('duration')!);
+  if (str('duration') !== undefined) {
+    try {
+      parseDuration(str('duration')!);
+    } catch (error) {
+      throw new UsageError(`--${(error as Error).message}`);
+    }
+  }
   const flags: ConfigFlags = {
     project,
     hours: integer('HOURS', hours, 1, 24),

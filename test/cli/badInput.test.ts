@@ -1,0 +1,119 @@
+// Bad input on the command line: exit 2, one clear line, no half-made run folder.
+
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+const run = promisify(execFile);
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 30_000, env: { ...process.env, CI: '1' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('megatest run: bad input', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'megatest-bad-'));
+  const runsDir = path.join(dir, 'runs');
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: { name: string; args: () => string[]; message: RegExp }[] = [
+    { name: 'missing config file', args: () => ['--config', path.join(dir, 'nope.toml')], message: /nope\.toml/ },
+    {
+      name: 'malformed TOML (line and column)',
+      args: () => {
+        const file = path.join(dir, 'broken.toml');
+        writeFileSync(file, '[session]\nagents = = 3\n');
+        return ['--config', file];
+      },
+      message: /broken\.toml.*line 2.*column/,
+    },
+    {
+      name: 'unknown key with a suggestion',
+      args: () => {
+        const file = path.join(dir, 'unknown.toml');
+        writeFileSync(file, '[limits]\ntokens_per_hour = 5\n');
+        return ['--config', file];
+      },
+      message: /unknown key \[limits\]\.tokens_per_hour.*did you mean tokens_per_hour_per_agent/,
+    },
+    { name: 'unknown project type', args: () => ['redis'], message: /database, microservices, task_queue/ },
+    { name: 'agents out of range', args: () => ['task_queue', '6', '40'], message: /AGENTS 40.*2 to 16/ },
+    { name: '--agents out of range', args: () => ['--agents', '1'], message: /--agents 1/ },
+    { name: 'hours out of range', args: () => ['task_queue', '25'], message: /HOURS 25.*1 to 24/ },
+    { name: 'unparseable duration', args: () => ['--duration', 'soon'], message: /--duration.*soon/ },
+    { name: 'duration out of range', args: () => ['--duration', '5s'], message: /5s/ },
+    { name: 'session id with a slash', args: () => ['--session-id', 'a/b'], message: /--session-id "?a\/b/ },
+    { name: 'session id with ..', args: () => ['--session-id', '..x'], message: /--session-id/ },
+    { name: 'unknown option', args: () => ['--agnets', '3'], message: /--agnets/ },
+    { name: 'unknown agent kind', args: () => ['--agent', 'gpt'], message: /gpt/ },
+    {
+      name: 'runs-dir not writable',
+      // A path through a regular file: not writable even for root.
+      args: () => {
+        const file = path.join(dir, 'a-file');
+        writeFileSync(file, 'x');
+        return ['--runs-dir', path.join(file, 'runs')];
+      },
+      message: /--runs-dir .*a-file.*not writable/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: exits 2 with one line and no run folder`, async () => {
+      const result = await cli(['run', ...c.args(), ...(c.args().includes('--runs-dir') ? [] : ['--runs-dir', runsDir]), '--headless']);
+      expect(result.code).toBe(2);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^megatest: /);
+      expect(lines[0]).toMatch(c.message);
+      if (existsSync(runsDir)) expect(readdirSync(runsDir)).toEqual([]);
+    });
+  }
+
+  it('refuses a session id that is already used, leaving the old folder alone', async () => {
+    mkdirSync(path.join(runsDir, 'taken'), { recursive: true });
+    writeFileSync(path.join(runsDir, 'taken', 'marker'), 'x');
+    const result = await cli(['run', '--session-id', 'taken', '--runs-dir', runsDir, '--headless']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/taken.*already exists/);
+    expect(readdirSync(path.join(runsDir, 'taken'))).toEqual(['marker']);
+    rmSync(path.join(runsDir, 'taken'), { recursive: true });
+  });
+
+  it('prints help for every command and the version', async () => {
+    for (const command of ['run', 'attach', 'resume', 'report', 'config', 'ls', 'clean', 'status', 'checkpoint', 'restore']) {
+      const result = await cli([command, '--help']);
+      expect(result.code, command).toBe(0);
+      expect(result.stdout, command).toMatch(/usage: megatest/);
+    }
+    expect((await cli(['--version'])).stdout).toMatch(/^megatest \d+\.\d+\.\d+/);
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+  }, 60_000);
+
+  it('validates a config file with config check', async () => {
+    const good = path.join(dir, 'good.toml');
+    writeFileSync(good, '[session]\nagents = 4\n');
+    expect((await cli(['config', 'check', good])).stdout).toMatch(/ok/);
+    const bad = path.join(dir, 'bad.toml');
+    writeFileSync(bad, '[session]\nagents = "four"\n');
+    const result = await cli(['config', 'check', bad]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\[session\]\.agents.*bad\.toml/);
+    const printed = await cli(['config', 'print', '--agents', '5']);
+    expect(printed.stdout).toMatch(/agents = 5/);
+  });
+});
