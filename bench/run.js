@@ -1,0 +1,32 @@
+// `npm run bench`: every benchmark in turn, each printing its own figures;
+// exits 1 if any missed its target. Run one alone with
+// `node bench/<name>.mjs` (see each file's header for options).
+
+import { main as events } from './events.mjs';
+import { main as checkpoint } from './checkpoint.mjs';
+import { main as console_ } from './console.mjs';
+
+const only = process.argv.slice(2);
+const benches = [
+  ['events', 'event throughput: 60 s headless session, 8 sim agents (issue 2)', () => events({})],
+  ['checkpoint', 'checkpoint store: 5,000 files / 50 MB against cp -a (issue 3)', () => checkpoint([])],
+  ['console', 'console under 10,000 events/s + 5,000 log lines/s in tmux (issue 5)', () => console_({})],
+];
+
+let failed = 0;
+const summary = [];
+for (const [name, title, main] of benches) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.log(`\n=== ${name}: ${title}`);
+  try {
+    const { passed } = await main();
+    summary.push(`${name}: ${passed ? 'targets met' : 'TARGET MISSED'}`);
+    if (!passed) failed += 1;
+  } catch (error) {
+    failed += 1;
+    summary.push(`${name}: FAILED (${error.message})`);
+    console.error(error);
+  }
+}
+console.log(`\n${summary.join('\n')}`);
+process.exitCode = failed > 0 ? 1 : 0;
