@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readProc, TICKS_PER_SECOND } from './proc.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TICKS_PER_SECOND = 100;
 const EVENTS_PER_SECOND = 10_000;
 const LOG_LINES_PER_SECOND = 5_000;
 const TICK_MS = 20;
@@ -26,17 +26,6 @@ function arg(name, fallback) {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-function readProc(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-    return { cpuTicks: Number(fields[11]) + Number(fields[12]), peakRssKb: hwm ? Number(hwm[1]) : 0 };
-  } catch {
-    return null;
-  }
-}
 
 function percentile(values, p) {
   if (values.length === 0) return null;

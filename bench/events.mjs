@@ -11,26 +11,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readProc, TICKS_PER_SECOND } from './proc.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TICKS_PER_SECOND = 100;
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-function readProc(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-    return { cpuTicks: Number(fields[11]) + Number(fields[12]), peakRssKb: hwm ? Number(hwm[1]) : 0 };
-  } catch {
-    return null;
-  }
-}
 
 const PROTOCOL_TO_EVENT = { tool_call: 'tool_call', tokens: 'tokens', state: 'agent_state', vote: 'vote' };
 
