@@ -3,17 +3,20 @@
 // folder. It never depends on a console: everything it knows goes into the
 // run folder, and controllers reach it through EngineControl.
 
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentAdapter, AgentExit, AgentMessage, AgentResumeState } from '../agents/types.js';
 import { createAdapter } from '../agents/index.js';
 import type { MegatestConfig, PhaseConfig, ProjectTemplate, RecoveryAction } from '../config/types.js';
-import { EventLog, SessionLog } from '../io/eventLog.js';
+import { EventLog, SessionLog, repairEventLog } from '../io/eventLog.js';
+import { UsageError } from '../config/errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { type RunPaths, writeMetricsCurrent, writeStatus } from '../io/runFolder.js';
 import { countLines } from '../measure/loc.js';
 import { measureDocCoverage } from '../measure/docCoverage.js';
 import { CheckpointStore } from './checkpoint/store.js';
 import type { CheckpointBody } from './checkpoint/types.js';
+import { CheckpointInvalidError, type LoadedCheckpoint } from './checkpoint/store.js';
 import { backoffSeconds, classifyError, WATCHDOG_CLASSES, type Classification } from './classify.js';
 import { ActiveClock, SerialQueue } from './clock.js';
 import { ControlError, type CheckpointSummary, type EngineControl, type StatusSnapshot } from './control.js';
@@ -30,6 +33,10 @@ import { buildReport, writeReport } from './report.js';
 import { Notifier } from './notify.js';
 
 const TICK_MS = 250;
+/** Share of agent.max_context_size at which an agent's context is compressed. */
+const CONTEXT_COMPRESS_SHARE = 0.9;
+/** CPU ticks (1/100 s) an agent may use in a quiet window and still count as idle rather than working. */
+const IDLE_CPU_TICKS = 2;
 const GB = 1024 ** 3;
 
 export interface OrchestratorOptions {
@@ -51,9 +58,12 @@ interface AgentSlot {
   /** Set while megatest itself stops or restarts the agent. */
   expectingExit: boolean;
   lastOutputMs: number;
-  lastCpuTicks: number;
+  /** CPU ticks of the agent at the first watchdog sample after its last output. */
+  quietCpuBase: number | null;
   lastCpuCheckMs: number;
   hungReported: boolean;
+  /** A compression is queued or running: further context reports must not queue more. */
+  compressing: boolean;
   /** Recovery attempts per error class, reset when the agent makes progress. */
   attempts: Map<string, number>;
   /** Errors since the agent last made progress. */
@@ -84,6 +94,8 @@ export class Orchestrator implements EngineControl {
   private readonly slots: AgentSlot[] = [];
   private sessionStatus: SessionStatus = 'starting';
   private phaseIndex = 0;
+  /** The current phase's phase_ended is written; the next phase has not started. */
+  private currentPhaseEnded = false;
   private phaseStartMs = 0;
   private phaseBudgetMs = 0;
   private rootCommit = '';
@@ -96,6 +108,7 @@ export class Orchestrator implements EngineControl {
   private lastTestRun: TestRunResult | null = null;
   private lastBuildOk: boolean | null = null;
   private testsRunning = false;
+  private testsInFlight: Promise<void> | null = null;
   private tasksAtLastTestRun = 0;
   private lastTestRunMs = 0;
   private measuring = false;
@@ -103,6 +116,8 @@ export class Orchestrator implements EngineControl {
   private sessionErrorsInARow = 0;
   private dataLossEvents = 0;
   private invalidCheckpoints = 0;
+  /** Bumped by each restore: a test run that began before it measured a project/ that is gone. */
+  private restoreGeneration = 0;
   private diskPaused = false;
   private finished: Promise<number> | null = null;
   private ticker: NodeJS.Timeout | null = null;
@@ -152,13 +167,32 @@ export class Orchestrator implements EngineControl {
 
   private async runSession(): Promise<number> {
     const { info, paths } = this.options;
-    const resuming = this.options.resume !== undefined;
-    // Replay the existing log so counters continue where they were.
-    if (resuming) this.replayExistingEvents();
-    this.setStatus(resuming ? 'recovering' : 'starting');
+    let resuming = this.options.resume !== undefined;
+    const namedCheckpoint = this.options.resume?.checkpointId;
+    if (namedCheckpoint !== undefined) {
+      // Refuse before touching anything: the run folder stays as it was.
+      try {
+        await this.store.read(namedCheckpoint);
+      } catch (error) {
+        throw new UsageError(`megatest resume --checkpoint ${namedCheckpoint}: refused: ${(error as Error).message}`);
+      }
+    }
+    if (resuming) {
+      // Replay the existing log so counters continue where they were.
+      this.replayExistingEvents();
+      this.setStatus('recovering');
+      this.cleanUpAfterPreviousOrchestrator();
+      if (this.tally.session_id === '' && namedCheckpoint === undefined) {
+        // Killed before its first event: there is nothing to resume, only to start.
+        this.log.warn('orchestrator', 'events.jsonl has no session_started: the session starts from the beginning');
+        resuming = false;
+      }
+    } else {
+      this.setStatus('starting');
+    }
     this.log.info('orchestrator', `${resuming ? 'resuming' : 'starting'} session ${info.session_id} (pid ${process.pid})`);
     if (info.simulated) this.log.info('orchestrator', 'agent kind sim: the agents are a labelled SIMULATION, not a real model');
-    this.rootCommit = await initProjectRepo(paths.project);
+    this.rootCommit = await this.openProjectRepo(resuming);
 
     const durationMs = this.config.session.duration_seconds * 1000;
     if (!resuming) {
@@ -178,21 +212,8 @@ export class Orchestrator implements EngineControl {
         megatest_version: info.megatest_version,
       });
     }
-    this.createSlots();
-
-    if (resuming) {
-      const restored = await this.resumeFromCheckpoint(this.options.resume?.checkpointId);
-      if (!restored) {
-        await this.startAllAgents();
-        this.startPhase(this.phaseIndex, true);
-      }
-    } else {
-      await this.startAllAgents();
-      this.clock.start();
-      this.startPhase(0, false);
-    }
-    this.clock.start();
-    this.setStatus('running');
+    // Controllers (API, signals) wait until the agents and the phase are set up.
+    await this.queue.run(() => this.startUp(resuming, namedCheckpoint));
 
     this.ticker = setInterval(() => void this.queue.run(() => this.tick(durationMs)).catch((e) => this.internalError(e)), TICK_MS);
     this.metricsTimer = setInterval(
@@ -203,6 +224,29 @@ export class Orchestrator implements EngineControl {
 
     const request = await this.waitForStop();
     return this.finish(request);
+  }
+
+  private async startUp(resuming: boolean, namedCheckpoint: string | undefined): Promise<void> {
+    this.createSlots();
+    if (resuming) {
+      this.emit({ type: 'command', name: 'resume', source: 'cli', detail: namedCheckpoint ?? 'newest valid checkpoint' });
+      const restored = await this.resumeFromCheckpoint(namedCheckpoint);
+      if (!restored) {
+        // Nothing to roll back to: the phase the log reached starts again on
+        // the current project/, its finished tasks kept, the clock where the
+        // last metrics snapshot left it.
+        this.phaseIndex = Math.max(0, this.phases.findIndex((p) => p.name === this.tally.phase));
+        this.clock.set(this.replayedElapsedMs);
+        await this.startAllAgents();
+        this.startPhase(this.phaseIndex, false);
+      }
+    } else {
+      await this.startAllAgents();
+      this.clock.start();
+      this.startPhase(0, false);
+    }
+    this.clock.start();
+    if (this.sessionStatus !== 'paused') this.setStatus('running');
   }
 
   private stopWaiter: ((request: StopRequest) => void) | null = null;
@@ -236,16 +280,77 @@ export class Orchestrator implements EngineControl {
     return (this.config.session.duration_seconds * this.phases[index]!.weight) / total;
   }
 
+  /** Active seconds the replayed log reached (its last metrics snapshot), in ms. */
+  private replayedElapsedMs = 0;
+
   private replayExistingEvents(): void {
     // The EventLog already repaired a torn tail; fold what is there.
     const text = readFileSafe(this.options.paths.events);
     for (const line of text.split('\n')) {
       if (!line) continue;
       try {
-        tallyEvent(this.tally, JSON.parse(line) as MegatestEvent);
+        const event = JSON.parse(line) as MegatestEvent;
+        tallyEvent(this.tally, event);
+        if (event.type === 'metrics') this.replayedElapsedMs = event.metrics.elapsed_seconds * 1000;
       } catch {
         // repairEventLog left only whole lines; a bad one is skipped
       }
+    }
+  }
+
+  /**
+   * What a killed orchestrator can leave behind: agents still running (a hung
+   * one ignores its closed stdin), a torn last line of metrics.jsonl, temp
+   * files of atomic writes, git's index.lock.
+   */
+  private cleanUpAfterPreviousOrchestrator(): void {
+    const { paths } = this.options;
+    for (let i = 0; i < this.config.session.agents; i++) {
+      const name = `agent-${i + 1}`;
+      const pidFile = path.join(paths.agents, name, 'agent.pid');
+      const pid = Number(readFileSafe(pidFile).trim());
+      if (Number.isInteger(pid) && pid > 0 && processBelongsToRun(pid, paths.root)) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+          this.log.warn('orchestrator', `${name}: killed the process group ${pid} the previous orchestrator left running`);
+        } catch {
+          // already gone
+        }
+      }
+    }
+    if (existsSync(paths.metricsHistory)) {
+      const { droppedBytes } = repairEventLog(paths.metricsHistory);
+      if (droppedBytes > 0) this.log.warn('orchestrator', `metrics/metrics.jsonl: dropped a torn last line (${droppedBytes} bytes)`);
+    }
+    for (const dir of [paths.root, paths.metricsDir]) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const match = /^\..*\.(\d+)\.\d+\.tmp$/.exec(name);
+        if (match && Number(match[1]) !== process.pid && !pidAlive(Number(match[1]))) rmSync(path.join(dir, name), { force: true });
+      }
+    }
+    const lock = path.join(paths.project, '.git', 'index.lock');
+    if (existsSync(lock)) {
+      unlinkSync(lock);
+      this.log.warn('git', 'removed project/.git/index.lock left by the killed orchestrator');
+    }
+  }
+
+  /** git init of project/; a repo a kill left half made is made again (.git is not part of checkpoints). */
+  private async openProjectRepo(resuming: boolean): Promise<string> {
+    const project = this.options.paths.project;
+    try {
+      return await initProjectRepo(project);
+    } catch (error) {
+      if (!resuming) throw error;
+      this.log.warn('git', `project/.git unusable (${(error as Error).message.split('\n')[0]}); creating it again`);
+      rmSync(path.join(project, '.git'), { recursive: true, force: true });
+      return initProjectRepo(project);
     }
   }
 
@@ -272,9 +377,10 @@ export class Orchestrator implements EngineControl {
         objectives: [],
         expectingExit: false,
         lastOutputMs: Date.now(),
-        lastCpuTicks: 0,
-        lastCpuCheckMs: Date.now(),
+        quietCpuBase: null,
+        lastCpuCheckMs: 0,
         hungReported: false,
+        compressing: false,
         attempts: new Map(),
         consecutiveErrors: 0,
         pendingRecovery: null,
@@ -308,6 +414,8 @@ export class Orchestrator implements EngineControl {
         seed: this.config.session.seed,
         phase: this.currentPhase.name,
         resume,
+        // The sim caps its context here; real agents may read it too.
+        env: { MEGATEST_MAX_CONTEXT: String(this.config.agent.max_context_size) },
       },
       {
         command: this.config.agents.command,
@@ -327,10 +435,18 @@ export class Orchestrator implements EngineControl {
     slot.expectingExit = false;
     slot.lastOutputMs = Date.now();
     slot.hungReported = false;
+    slot.quietCpuBase = null;
+    slot.compressing = false;
     await adapter.start(
       (message) => this.onAgentMessage(slot, adapter, message),
       (exit) => this.onAgentExit(slot, adapter, exit),
     );
+    // A later `megatest resume` kills what a killed orchestrator left running.
+    if (adapter.pid !== undefined) {
+      await writeFileAtomic(path.join(agentDir, 'agent.pid'), `${adapter.pid}\n`).catch((e: Error) =>
+        this.log.warn(slot.name, `cannot record the agent pid: ${e.message}`),
+      );
+    }
     this.emit({ type: 'agent_started', agent: slot.name, role: slot.role, model: this.modelOf(slot), pid: adapter.pid });
   }
 
@@ -378,6 +494,8 @@ export class Orchestrator implements EngineControl {
       case 'tokens':
         this.emit({ type: 'tokens', agent: slot.name, input: message.input, output: message.output, model: message.model });
         slot.windowTokens.push({ ms: now, n: message.input + message.output });
+        // A model call that came back is progress as much as a tool call is.
+        this.onAgentProgress(slot);
         break;
       case 'state':
         this.emit({ type: 'agent_state', agent: slot.name, status: message.status, task: message.task });
@@ -393,8 +511,14 @@ export class Orchestrator implements EngineControl {
       }
       case 'context':
         this.agentContext.set(slot.name, message.tokens);
-        if (message.tokens > this.config.agent.max_context_size) {
-          void this.queue.run(() => this.compressAgent(slot, 'limit')).catch((e) => this.internalError(e));
+        // "Near" the window (DESIGN §3): agents that cap their context at the
+        // window would otherwise never go over it.
+        if (message.tokens >= this.config.agent.max_context_size * CONTEXT_COMPRESS_SHARE && !slot.compressing) {
+          slot.compressing = true;
+          void this.queue
+            .run(() => this.compressAgent(slot, 'limit'))
+            .catch((e) => this.internalError(e))
+            .finally(() => (slot.compressing = false));
         }
         break;
       case 'error':
@@ -447,6 +571,7 @@ export class Orchestrator implements EngineControl {
 
   private startPhase(index: number, resumed: boolean): void {
     this.phaseIndex = index;
+    this.currentPhaseEnded = false;
     const phase = this.phases[index]!;
     const remainingMs = this.config.session.duration_seconds * 1000 - this.clock.elapsedMs();
     if (!resumed) {
@@ -476,35 +601,48 @@ export class Orchestrator implements EngineControl {
   }
 
   private async tick(durationMs: number): Promise<void> {
-    if (this.stopRequest || this.sessionStatus === 'paused' || this.sessionStatus === 'recovering') return;
+    if (this.stopRequest || this.sessionStatus === 'recovering') return;
+    await this.injectOrchestratorFaults();
+    if (this.sessionStatus === 'paused') {
+      // A paused session still watches its disk: the limit event says why it waits.
+      await this.checkDisk();
+      return;
+    }
     const now = Date.now();
     this.watchAgents(now);
     this.enforceRateLimits(now);
+    if (this.currentPhaseEnded) {
+      // Restored to a phase-end checkpoint.
+      this.afterPhaseEnded(durationMs);
+      return;
+    }
     const phaseElapsed = this.clock.elapsedMs() - this.phaseStartMs;
     const timeUp = phaseElapsed >= this.phaseBudgetMs || this.clock.elapsedMs() >= durationMs;
     if (this.phaseTasksDone() || timeUp) {
-      const isLast = this.phaseIndex >= this.phases.length - 1;
-      const tasksLeft = !this.phaseTasksDone();
       await this.endPhase();
       if (this.stopRequest) return;
-      if (isLast) {
-        if (tasksLeft) {
-          this.requestStop({ status: 'timeout', reason: 'duration limit reached before the last phase finished its tasks', exitCode: 124 });
-        } else {
-          this.requestStop({ status: 'completed', reason: 'all phases completed', exitCode: 0 });
-        }
-        return;
-      }
-      if (this.clock.elapsedMs() >= durationMs) {
-        this.requestStop({ status: 'timeout', reason: `duration limit reached in phase ${this.phaseIndex + 1} of ${this.phases.length}`, exitCode: 124 });
-        return;
-      }
-      this.startPhase(this.phaseIndex + 1, false);
+      this.afterPhaseEnded(durationMs);
       return;
     }
     await this.checkCheckpointTriggers();
     this.maybeRunTests(now);
     await this.checkDisk();
+  }
+
+  private afterPhaseEnded(durationMs: number): void {
+    if (this.phaseIndex >= this.phases.length - 1) {
+      if (!this.phaseTasksDone()) {
+        this.requestStop({ status: 'timeout', reason: 'duration limit reached before the last phase finished its tasks', exitCode: 124 });
+      } else {
+        this.requestStop({ status: 'completed', reason: 'all phases completed', exitCode: 0 });
+      }
+      return;
+    }
+    if (this.clock.elapsedMs() >= durationMs) {
+      this.requestStop({ status: 'timeout', reason: `duration limit reached in phase ${this.phaseIndex + 1} of ${this.phases.length}`, exitCode: 124 });
+      return;
+    }
+    this.startPhase(this.phaseIndex + 1, false);
   }
 
   private async endPhase(): Promise<void> {
@@ -517,6 +655,7 @@ export class Orchestrator implements EngineControl {
       return null;
     });
     this.emit({ type: 'phase_ended', phase: phase.name, index: this.phaseIndex, criteria, passed });
+    this.currentPhaseEnded = true;
     this.log.info(
       'orchestrator',
       `phase ${phase.name} ended: ${criteria.filter((c) => c.passed).length}/${criteria.length} criteria met${commit ? `, commit ${commit.slice(0, 10)}` : ''}`,
@@ -533,7 +672,7 @@ export class Orchestrator implements EngineControl {
     this.lastBuildOk = build.ok;
     this.emit({ type: 'build', ok: build.ok, duration_ms: build.duration_ms, command: build.command, output_tail: build.ok ? undefined : build.output_tail });
     if (!build.ok) this.log.warn('build', `build failed: ${build.output_tail.split('\n').slice(-3).join(' | ')}`);
-    await this.runTestsNow();
+    await this.runTestsNow(true);
     const loc = await countLines(projectDir);
     const doc = await measureDocCoverage(projectDir);
     return this.facts(build.ok, loc.total.code, doc);
@@ -557,11 +696,30 @@ export class Orchestrator implements EngineControl {
     };
   }
 
-  private async runTestsNow(): Promise<void> {
-    if (this.testsRunning) return;
+  /** Runs the tests; a gate (fresh = true) waits for a background run and then runs them on the project/ as it is now. */
+  private async runTestsNow(fresh = false): Promise<void> {
+    if (this.testsInFlight) {
+      await this.testsInFlight.catch(() => undefined);
+      if (!fresh) return;
+    }
+    const run = this.runTestsOnce();
+    this.testsInFlight = run;
+    try {
+      await run;
+    } finally {
+      if (this.testsInFlight === run) this.testsInFlight = null;
+    }
+  }
+
+  private async runTestsOnce(): Promise<void> {
     this.testsRunning = true;
+    const generation = this.restoreGeneration;
     try {
       const result = await runTests(this.options.paths.project, this.template, this.config.limits.max_test_runtime_min * 60_000);
+      if (generation !== this.restoreGeneration) {
+        this.log.info('tests', 'a test run that overlapped a restore was discarded');
+        return;
+      }
       this.lastTestRun = result;
       this.lastTestRunMs = Date.now();
       this.tasksAtLastTestRun = this.tally.task_completions.length;
@@ -588,7 +746,7 @@ export class Orchestrator implements EngineControl {
 
   /** Between phase gates, re-run the tests when tasks were completed, at most once per health interval. */
   private maybeRunTests(now: number): void {
-    if (this.testsRunning) return;
+    if (this.testsRunning || this.sessionStatus !== 'running') return;
     if (this.tally.task_completions.length === this.tasksAtLastTestRun) return;
     if (now - this.lastTestRunMs < this.config.monitoring.health_check_interval * 1000) return;
     void this.runTestsNow().catch((e) => this.internalError(e));
@@ -675,7 +833,7 @@ export class Orchestrator implements EngineControl {
   // -------------------------------------------------------------- checkpoints
 
   private async checkCheckpointTriggers(): Promise<void> {
-    if (!this.config.checkpoint.enabled) return;
+    if (!this.config.checkpoint.enabled || this.diskPaused) return;
     const cfg = this.config.checkpoint;
     const active = this.clock.elapsedMs();
     if (cfg.interval_minutes > 0 && active - this.lastCheckpointActiveMs >= cfg.interval_minutes * 60_000) {
@@ -687,12 +845,18 @@ export class Orchestrator implements EngineControl {
     }
   }
 
-  private async createCheckpoint(trigger: CheckpointTrigger): Promise<MegatestEvent> {
+  private async createCheckpoint(trigger: CheckpointTrigger): Promise<MegatestEvent | null> {
     if (this.diskPaused && trigger !== 'final') {
-      throw new ControlError('checkpoints are suspended while the disk limit is exceeded (see the alert)', 409);
+      // Over the disk limit a checkpoint could be cut short by a full disk.
+      if (trigger === 'forced') throw new ControlError('checkpoints are suspended while the disk limit is exceeded (see the alert)', 409);
+      this.log.warn('checkpoint', `${trigger} checkpoint skipped: the disk limit is exceeded`);
+      return null;
     }
     const started = Date.now();
     for (const slot of this.slots) slot.adapter?.control('checkpoint');
+    // Every event up to last_event_seq is on disk before the checkpoint names
+    // it, so a kill -9 right after cannot leave the log behind the checkpoint.
+    this.events.flush();
     const lastSeq = this.events.lastSeq;
     const snapshot = await this.store.snapshot(this.options.paths.project);
     const body: Omit<CheckpointBody, 'id'> = {
@@ -711,6 +875,9 @@ export class Orchestrator implements EngineControl {
         objectives: Object.fromEntries(this.slots.map((s) => [s.name, s.objectives])),
         model_index: Object.fromEntries(this.slots.map((s) => [s.name, s.modelIndex])),
         last_build_ok: this.lastBuildOk,
+        // A restore to a phase-end checkpoint goes on with the next phase
+        // instead of ending this one a second time.
+        phase_ended: this.currentPhaseEnded,
       },
       file_system_state: { root: 'project', excluded: snapshot.excluded, entries: snapshot.entries },
       test_results: this.lastTestRun
@@ -771,19 +938,23 @@ export class Orchestrator implements EngineControl {
   }
 
   /**
-   * Puts project/ and the orchestrator back to a checkpoint. With no id, the
-   * newest valid one; an invalid checkpoint is refused, and automatic
-   * recovery falls back to the one before.
+   * Puts project/ and the orchestrator back to a checkpoint: files byte for
+   * byte, phase, clock, trigger counters and task list; the agents restart
+   * from the checkpoint's resume states. A named checkpoint that fails its
+   * checks is refused; automatic recovery (fallBack) walks back from the
+   * newest (or from `id`) to the first valid one and logs every skip.
    */
   private async restoreCheckpoint(id: string | undefined, reason: string, fallBack: boolean): Promise<MegatestEvent> {
     const started = Date.now();
-    let loaded;
+    let loaded: LoadedCheckpoint | undefined;
     if (id !== undefined && !fallBack) {
       try {
         loaded = await this.store.read(id);
       } catch (error) {
-        this.invalidCheckpoints += 1;
-        throw new ControlError((error as Error).message, (error as Error).message.includes('no such') || (error as Error).message.includes('not found') ? 404 : 409);
+        const message = (error as Error).message;
+        if (error instanceof CheckpointInvalidError && !message.includes('no such checkpoint')) this.invalidCheckpoints += 1;
+        this.log.error('checkpoint', `restore of ${id} refused: ${message}`);
+        throw new ControlError(`restore refused: ${message}`, message.includes('no such checkpoint') ? 404 : 409);
       }
     } else {
       for (const entry of (await this.store.list()).reverse()) {
@@ -794,30 +965,37 @@ export class Orchestrator implements EngineControl {
         }
         this.invalidCheckpoints += 1;
         this.log.warn('checkpoint', `${entry.id} skipped: ${entry.reason}; falling back to the one before`);
-        this.emit({ type: 'alert', level: 'warning', message: `checkpoint ${entry.id} is invalid (${entry.reason}); using the one before` });
+        this.emit({ type: 'alert', level: 'warning', message: `checkpoint ${entry.id} is invalid (${entry.reason}); falling back to the one before` });
       }
       if (!loaded) throw new ControlError('no valid checkpoint to restore', 409);
     }
     const body = loaded.body;
     const previousStatus = this.sessionStatus;
     this.setStatus('recovering');
+    this.restoreGeneration += 1;
     this.clock.pause();
     await Promise.all(this.slots.map((slot) => this.stopAgent(slot)));
     await this.store.restore(this.options.paths.project, body.file_system_state.entries);
     // Orchestrator state back to the checkpoint's.
-    this.phaseIndex = body.phase_index;
     const memory = body.working_memory as {
       phase_start_seconds: number;
       phase_budget_seconds: number;
       objectives: Record<string, string[]>;
       model_index: Record<string, number>;
+      last_build_ok?: boolean | null;
+      phase_ended?: boolean;
     };
+    this.phaseIndex = body.phase_index;
+    this.currentPhaseEnded = memory.phase_ended === true;
     this.clock.set(body.elapsed_seconds * 1000);
     this.phaseStartMs = memory.phase_start_seconds * 1000;
     this.phaseBudgetMs = memory.phase_budget_seconds * 1000;
+    this.lastBuildOk = memory.last_build_ok ?? this.lastBuildOk;
     this.lastCheckpointActiveMs = this.clock.elapsedMs();
     this.toolCallsAtCheckpoint = this.tally.tool_calls;
     this.tokensAtCheckpoint = this.tally.total_tokens;
+    // Tests of the checkpoint's project/ run again when tasks are done anew.
+    this.tasksAtLastTestRun = -1;
     const event = this.emit({
       type: 'checkpoint_restored',
       id: loaded.id,
@@ -828,14 +1006,24 @@ export class Orchestrator implements EngineControl {
     for (const slot of this.slots) {
       slot.objectives = memory.objectives?.[slot.name] ?? [];
       slot.modelIndex = Math.max(slot.modelIndex, memory.model_index?.[slot.name] ?? 0);
+      slot.pendingRecovery = null;
+      slot.idleSinceMs = null;
       const agentState = body.agent_states.find((s) => s.name === slot.name);
       this.agentContext.set(slot.name, agentState?.context_tokens ?? 0);
     }
-    await this.startAllAgents(body.agent_states);
-    this.startPhase(this.phaseIndex, true);
+    // The model an agent moved to after a rate limit stays: the checkpoint's is the one that failed.
+    await this.startAllAgents(body.agent_states.map((s) => ({ ...s, model: this.modelOf(this.slots.find((x) => x.name === s.name) ?? this.slots[0]!) })));
+    if (this.currentPhaseEnded) {
+      this.log.info('checkpoint', `${loaded.id} was taken at the end of phase ${body.phase}: the next phase starts`);
+    } else {
+      this.startPhase(this.phaseIndex, true);
+    }
     this.clock.start();
     this.setStatus(previousStatus === 'paused' ? 'paused' : 'running');
-    if (previousStatus === 'paused') for (const slot of this.slots) slot.adapter?.control('pause');
+    if (previousStatus === 'paused') {
+      this.clock.pause();
+      for (const slot of this.slots) slot.adapter?.control('pause');
+    }
     this.log.info('checkpoint', `restored ${loaded.id} (${reason}): phase ${body.phase}, ${body.file_system_state.entries.length} entries, ${Date.now() - started} ms`);
     return event;
   }
@@ -843,12 +1031,65 @@ export class Orchestrator implements EngineControl {
   private async resumeFromCheckpoint(id: string | undefined): Promise<boolean> {
     const checkpoints = await this.store.list();
     if (checkpoints.length === 0) {
-      this.log.warn('orchestrator', 'no checkpoint to resume from: starting the phases again on the current project/');
+      this.log.warn('orchestrator', 'no checkpoint to resume from: the current phase starts again on the current project/');
       return false;
     }
-    this.setStatus('running');
-    await this.restoreCheckpoint(id, id ? `megatest resume --checkpoint ${id}` : 'megatest resume', id === undefined);
-    return true;
+    try {
+      await this.restoreCheckpoint(id, id ? `megatest resume --checkpoint ${id}` : 'megatest resume', id === undefined);
+      return true;
+    } catch (error) {
+      if (id !== undefined || !(error instanceof ControlError)) throw error;
+      this.log.error('orchestrator', `no valid checkpoint to resume from (${checkpoints.length} invalid): the current phase starts again on the current project/`);
+      this.emit({ type: 'alert', level: 'critical', message: `resume found no valid checkpoint among ${checkpoints.length}; the current phase starts again on the current project/` });
+      return false;
+    }
+  }
+
+  // -------------------------------------------------------- injected faults
+
+  /** [sim.faults] indexes already injected (or due before this process started, when resuming). */
+  private readonly injectedFaults = new Set<number>();
+
+  /**
+   * corrupt_checkpoint is the orchestrator's fault (the sim agents inject the
+   * others): at its time the newest checkpoint file is altered so its
+   * checksum fails, and a later restore has to skip it.
+   */
+  private async injectOrchestratorFaults(): Promise<void> {
+    if (!this.options.info.simulated) return;
+    const sessionStartMs = Date.parse(this.tally.started_at ?? this.startedAt);
+    const now = Date.now();
+    for (const [index, fault] of this.config.sim.faults.entries()) {
+      if (fault.kind !== 'corrupt_checkpoint' || this.injectedFaults.has(index)) continue;
+      const dueMs = sessionStartMs + fault.at_seconds * 1000;
+      if (now < dueMs) continue;
+      this.injectedFaults.add(index);
+      if (this.options.resume !== undefined && dueMs < this.processStartMs) continue; // a previous orchestrator's
+      await this.corruptNewestCheckpoint(fault.at_seconds);
+    }
+  }
+
+  private readonly processStartMs = Date.now();
+
+  private async corruptNewestCheckpoint(atSeconds: number): Promise<void> {
+    const dir = this.options.paths.checkpoints;
+    const newest = readdirSync(dir)
+      .map((name) => /^checkpoint_(\d+)\.json$/.exec(name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .sort((a, b) => Number(b[1]) - Number(a[1]))[0];
+    if (!newest) {
+      this.log.warn('fault', `SIMULATED fault corrupt_checkpoint (sim.faults, at ${atSeconds} s): no checkpoint to corrupt yet`);
+      return;
+    }
+    const file = path.join(dir, newest[0]);
+    const id = newest[0].replace(/\.json$/, '');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { sha256: string; body: CheckpointBody };
+    // One altered figure, as a flipped bit would leave it: still JSON, wrong checksum.
+    stored.body.elapsed_seconds += 4096;
+    await writeFileAtomic(file, JSON.stringify(stored, null, 2) + '\n', { durable: true });
+    if (this.lastCheckpoint?.id === id) this.lastCheckpoint = { ...this.lastCheckpoint, valid: false };
+    this.log.warn('fault', `SIMULATED fault corrupt_checkpoint (sim.faults, at ${atSeconds} s): altered ${newest[0]} so its checksum fails`);
+    this.emit({ type: 'alert', level: 'warning', message: `[SIMULATED fault] corrupt_checkpoint: ${id} altered on purpose; its checksum now fails and a restore must skip it` });
   }
 
   // ---------------------------------------------------------------- recovery
@@ -926,7 +1167,9 @@ export class Orchestrator implements EngineControl {
         break;
       }
       case 'retry_with_modification':
-        record('started', `${c.class}: re-sending the task with a stricter prompt`);
+        // The JSONL phase command carries objectives, not prompt text: the
+        // modification an agent can see is a fresh step on its remaining tasks.
+        record('started', `${c.class}: re-sending the remaining task(s) as a fresh step`);
         this.keepAttemptArtifacts(slot, c, attempt, message);
         if (slot.adapter) {
           const done = completedTasks(this.tally);
@@ -1000,8 +1243,13 @@ export class Orchestrator implements EngineControl {
   }
 
   private async pauseForPerson(why: string): Promise<void> {
-    this.emit({ type: 'alert', level: 'critical', message: `${why} — paused; continue with \`megatest continue\` or the console's p key` });
-    await this.doPause('api', true);
+    const already = this.sessionStatus === 'paused';
+    this.emit({
+      type: 'alert',
+      level: 'critical',
+      message: `${why} — ${already ? 'the session stays paused' : 'paused'}; continue with \`megatest continue\` or the console's p key`,
+    });
+    if (!already) await this.doPause('api', true);
   }
 
   private async compressAgent(slot: AgentSlot, why: 'limit' | 'recovery' | CommandSource): Promise<MegatestEvent | null> {
@@ -1035,27 +1283,40 @@ export class Orchestrator implements EngineControl {
 
   // ------------------------------------------------------------------ watchdog
 
+  /**
+   * Tells a hung agent (no output, no CPU for step_timeout_secs) from a
+   * silent one that is working (CPU but no output). The CPU used in the
+   * quiet window is measured from a sample taken once output stopped.
+   */
   private watchAgents(now: number): void {
     const stepTimeoutMs = this.config.agent.step_timeout_secs * 1000;
     for (const slot of this.slots) {
       const adapter = slot.adapter;
       if (!adapter?.pid || slot.hungReported) continue;
+      if (slot.lastCpuCheckMs <= slot.lastOutputMs) {
+        // First look since the agent last spoke: the quiet window's baseline.
+        slot.quietCpuBase = processCpuTicks(adapter.pid);
+        slot.lastCpuCheckMs = now;
+        continue;
+      }
       if (now - slot.lastOutputMs < stepTimeoutMs) continue;
       const t = this.tally.agents.get(slot.name);
       if (t?.status === 'idle' || t?.status === 'waiting') continue; // quiet by design
       const cpu = processCpuTicks(adapter.pid);
-      const busy = cpu !== null && cpu > slot.lastCpuTicks;
-      slot.lastCpuTicks = cpu ?? slot.lastCpuTicks;
+      slot.lastCpuCheckMs = now;
+      if (cpu === null) continue; // exited: onAgentExit reports it
+      const used = slot.quietCpuBase === null ? 0 : cpu - slot.quietCpuBase;
+      const busy = used > IDLE_CPU_TICKS;
       slot.hungReported = true;
       if (busy) {
         void this.queue
-          .run(() => this.handleClassified(slot, { ...WATCHDOG_CLASSES.agent_silent, matched: 'watchdog' }, `no output for ${Math.round((now - slot.lastOutputMs) / 1000)} s but using CPU (agent.step_timeout_secs)`))
+          .run(() => this.handleClassified(slot, { ...WATCHDOG_CLASSES.agent_silent, matched: 'watchdog' }, `silent but working: no output for ${Math.round((now - slot.lastOutputMs) / 1000)} s (agent.step_timeout_secs) while using ${(used / 100).toFixed(2)} s of CPU`))
           .catch((e) => this.internalError(e));
       } else {
         void this.queue
           .run(async () => {
             await this.stopAgent(slot);
-            await this.handleClassified(slot, { ...WATCHDOG_CLASSES.agent_hang, matched: 'watchdog' }, `hung: no output and no CPU for ${Math.round((now - slot.lastOutputMs) / 1000)} s (agent.step_timeout_secs)`);
+            await this.handleClassified(slot, { ...WATCHDOG_CLASSES.agent_hang, matched: 'watchdog' }, `hung: no output and no CPU (${(used / 100).toFixed(2)} s) for ${Math.round((now - slot.lastOutputMs) / 1000)} s (agent.step_timeout_secs)`);
           })
           .catch((e) => this.internalError(e));
       }
@@ -1240,7 +1501,7 @@ export class Orchestrator implements EngineControl {
     return this.queue.run(async () => {
       this.assertLive('checkpoint');
       this.emit({ type: 'command', name: 'checkpoint', source });
-      return this.createCheckpoint('forced');
+      return (await this.createCheckpoint('forced'))!;
     });
   }
 
@@ -1323,6 +1584,25 @@ function readFileSafe(file: string): string {
     return readFileSync(file, 'utf8');
   } catch {
     return '';
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when pid is an agent started for this run folder (its environment names it), so a reused pid is never killed. */
+function processBelongsToRun(pid: number, runRoot: string): boolean {
+  try {
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return environ.includes(`MEGATEST_SESSION_DIR=${runRoot}`);
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,97 @@
+// classifyError (rules first, then the built-in classes) and backoffSeconds.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { backoffSeconds, classifyError, WATCHDOG_CLASSES } from '../../../src/engine/classify.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { ErrorRuleConfig } from '../../../src/config/types.js';
+
+const defaultRules = loadConfig({}).error_handling.rules;
+
+describe('classifyError with the default [[error_handling.rules]]', () => {
+  it.each([
+    ['ETIMEDOUT: network timeout contacting model API', 'network_timeout', 'transient', 'retry_with_backoff'],
+    ['429 Too Many Requests: rate limit exceeded', 'rate_limit', 'recoverable', 'switch_model'],
+    ['parse failure: model returned malformed tool call JSON', 'parse_failure', 'recoverable', 'retry_with_modification'],
+    ['consensus deadlock: no quorum after voting timeout', 'consensus_deadlock', 'critical', 'escalate'],
+    ['ENOSPC: no space left on device', 'disk_full', 'critical', 'pause_and_alert'],
+    ['checksum mismatch in checkpoint_003.json', 'data_corruption', 'fatal', 'stop'],
+    ['API error: 503 model unavailable', 'llm_error', 'recoverable', 'retry_with_backoff'],
+    ['3 tests failed', 'test_failure', 'degraded', 'log_and_continue'],
+    ['context length exceeded: 210000 tokens', 'context_overflow', 'degraded', 'compress_and_retry'],
+  ])('%s -> %s', (message, cls, severity, action) => {
+    const c = classifyError(message, defaultRules);
+    expect(c).toMatchObject({ class: cls, severity, action });
+    expect(c.matched).toMatch(/^rule #\d+/);
+  });
+
+  it('takes the first matching rule: a vote timeout is a deadlock, not a network timeout', () => {
+    expect(classifyError('vote timed out', defaultRules).class).toBe('consensus_deadlock');
+  });
+
+  it('an unmatched message is unknown, degraded, logged', () => {
+    expect(classifyError('something odd happened', defaultRules)).toEqual({ class: 'unknown', severity: 'degraded', action: 'log_and_continue', matched: 'built-in' });
+  });
+});
+
+describe('classifyError built-in classes and custom rules', () => {
+  it('falls back to the built-in classes without rules', () => {
+    expect(classifyError('ECONNRESET while reading', [])).toMatchObject({ class: 'network_timeout', matched: 'built-in', action: 'retry_with_backoff' });
+    expect(classifyError('disk usage growing: wrote 64 MiB', [])).toMatchObject({ class: 'disk_full', action: 'pause_and_alert' });
+    expect(classifyError('Unexpected token } in JSON', [])).toMatchObject({ class: 'parse_failure' });
+  });
+
+  it('a rule without class takes the built-in class of the message, or custom', () => {
+    const rules: ErrorRuleConfig[] = [
+      { pattern: 'ETIMEDOUT', severity: 'critical', action: 'stop' },
+      { pattern: 'flaky widget', severity: 'degraded', action: 'retry_immediate' },
+    ];
+    expect(classifyError('ETIMEDOUT', rules)).toMatchObject({ class: 'network_timeout', severity: 'critical', action: 'stop', matched: 'rule #1 (ETIMEDOUT)' });
+    expect(classifyError('the flaky widget broke', rules)).toMatchObject({ class: 'custom', action: 'retry_immediate' });
+  });
+
+  it('matches case-insensitively and skips a rule whose pattern does not compile', () => {
+    const rules: ErrorRuleConfig[] = [
+      { pattern: '(', severity: 'fatal', action: 'stop' },
+      { pattern: 'boom', severity: 'critical', action: 'pause_and_alert', class: 'explosion' },
+    ];
+    expect(classifyError('BOOM', rules)).toMatchObject({ class: 'explosion', matched: 'rule #2 (boom)' });
+  });
+
+  it('names the watchdog classes with their own recoveries', () => {
+    expect(WATCHDOG_CLASSES.agent_crash.action).toBe('restore_checkpoint');
+    expect(WATCHDOG_CLASSES.agent_hang.action).toBe('restore_checkpoint');
+    expect(WATCHDOG_CLASSES.agent_silent.action).toBe('log_and_continue');
+  });
+});
+
+describe('backoffSeconds', () => {
+  it('fixed, linear and exponential, capped at the maximum', () => {
+    expect([1, 2, 3, 4].map((n) => backoffSeconds('fixed', n, 2, 60))).toEqual([2, 2, 2, 2]);
+    expect([1, 2, 3, 4].map((n) => backoffSeconds('linear', n, 2, 60))).toEqual([2, 4, 6, 8]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffSeconds('exponential', n, 1, 30))).toEqual([1, 2, 4, 8, 16, 30, 30]);
+    expect(backoffSeconds('exponential', 1, 0.2, 1)).toBe(0.2);
+  });
+
+  it('treats attempt < 1 as the first attempt', () => {
+    expect(backoffSeconds('linear', 0, 3, 100)).toBe(3);
+    expect(backoffSeconds('exponential', -2, 3, 100)).toBe(3);
+  });
+
+  it('never exceeds the maximum and never decreases with the attempt', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('fixed' as const, 'linear' as const, 'exponential' as const),
+        fc.integer({ min: 1, max: 60 }),
+        fc.double({ min: 0.1, max: 100, noNaN: true }),
+        fc.double({ min: 0.1, max: 1000, noNaN: true }),
+        (strategy, attempt, initial, extra) => {
+          const max = initial + extra;
+          const now = backoffSeconds(strategy, attempt, initial, max);
+          const next = backoffSeconds(strategy, attempt + 1, initial, max);
+          return now <= max && now >= Math.min(initial, max) && next >= now;
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,154 @@
+// Faults and limits that stop or pause the session for a person: consensus
+// deadlock (escalate), disk limit (pause and alert, no checkpoint while over
+// it), total token budget (stop with a final checkpoint and the reason in the
+// report), per-agent tokens/hour (throttle) and context size (compress).
+// The four sessions run side by side.
+
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BUILT,
+  eventsOf,
+  readEvents,
+  readReport,
+  readStatusWord,
+  removeDir,
+  runCli,
+  runHeadless,
+  sessionArgs,
+  tempRunsDir,
+  waitFor,
+  waitForEvent,
+  type CliResult,
+} from '../../helpers/cli.js';
+
+describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => {
+  const runsDir = tempRunsDir();
+  const dirs = {
+    deadlock: path.join(runsDir, 'deadlock'),
+    disk: path.join(runsDir, 'disk'),
+    budget: path.join(runsDir, 'budget'),
+    throttle: path.join(runsDir, 'throttle'),
+  };
+  const results: Record<string, CliResult> = {};
+  let continued: CliResult;
+  let statusWhilePaused = '';
+  let checkpointRefused: CliResult;
+
+  beforeAll(async () => {
+    const runs = {
+      deadlock: runHeadless(sessionArgs(runsDir, 'deadlock', 'deadlock.toml'), { timeoutMs: 90_000 }),
+      disk: runHeadless(sessionArgs(runsDir, 'disk', 'disk.toml'), { timeoutMs: 90_000 }),
+      budget: runHeadless(sessionArgs(runsDir, 'budget', 'budget.toml'), { timeoutMs: 90_000 }),
+      throttle: runHeadless(sessionArgs(runsDir, 'throttle', 'throttle.toml'), { timeoutMs: 90_000 }),
+    };
+    try {
+      await Promise.all([
+        (async () => {
+          await waitForEvent(dirs.deadlock, 'alert', (a) => a.level === 'critical', 30_000);
+          statusWhilePaused = await waitFor(() => readStatusWord(dirs.deadlock) === 'paused' && 'paused', 'status paused', 10_000);
+          continued = await runCli(['continue', dirs.deadlock]);
+          await waitFor(() => readStatusWord(dirs.deadlock) === 'running', 'status running after continue', 10_000);
+          runs.deadlock.child.kill('SIGTERM');
+          results.deadlock = await runs.deadlock.done;
+        })(),
+        (async () => {
+          await waitForEvent(dirs.disk, 'limit', (l) => l.kind === 'disk', 40_000);
+          await waitFor(() => readStatusWord(dirs.disk) === 'paused', 'status paused', 10_000);
+          checkpointRefused = await runCli(['checkpoint', dirs.disk]);
+          runs.disk.child.kill('SIGTERM');
+          results.disk = await runs.disk.done;
+        })(),
+        (async () => {
+          results.budget = await runs.budget.done;
+        })(),
+        (async () => {
+          await waitForEvent(dirs.throttle, 'limit', (l) => l.kind === 'tokens_per_hour', 40_000);
+          await waitFor(
+            () => eventsOf(readEvents(dirs.throttle), 'limit').filter((l) => l.kind === 'tokens_per_hour').length >= 2,
+            'both agents throttled',
+            30_000,
+          );
+          runs.throttle.child.kill('SIGTERM');
+          results.throttle = await runs.throttle.done;
+        })(),
+      ]);
+    } finally {
+      for (const run of Object.values(runs)) run.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  afterAll(() => removeDir(runsDir));
+
+  it('consensus deadlock: escalated, the session paused for a person; megatest continue resumes it', () => {
+    const events = readEvents(dirs.deadlock);
+    const error = eventsOf(events, 'error').find((e) => e.class === 'consensus_deadlock');
+    expect(error).toMatchObject({ severity: 'critical', agent: 'agent-1' });
+    expect(eventsOf(events, 'vote').length).toBeGreaterThanOrEqual(2);
+    const recovery = eventsOf(events, 'recovery').find((r) => r.seq > error!.seq);
+    expect(recovery).toMatchObject({ action: 'escalate', outcome: 'started' });
+    const alert = eventsOf(events, 'alert').find((a) => a.seq > error!.seq);
+    expect(alert?.level).toBe('critical');
+    expect(alert!.message).toMatch(/consensus_deadlock on agent-1: .*paused; continue with `megatest continue`/);
+    expect(statusWhilePaused).toBe('paused');
+    expect(continued.code, continued.stderr).toBe(0);
+    const names = eventsOf(events, 'command').map((c) => `${c.name}:${c.source}`);
+    expect(names).toEqual(expect.arrayContaining(['pause:api', 'continue:cli']));
+    expect(results.deadlock!.code).toBe(130);
+  });
+
+  it('disk limit: pause and alert; no checkpoint is taken while over the limit', () => {
+    const events = readEvents(dirs.disk);
+    const limit = eventsOf(events, 'limit').find((l) => l.kind === 'disk');
+    expect(limit?.action).toBe('pause');
+    expect(limit!.detail).toMatch(/run folder uses [\d.]+ GB > 0\.01 GB \(limits\.disk_space_limit_gb\)/);
+    expect(eventsOf(events, 'error').some((e) => e.class === 'disk_full' && e.severity === 'critical')).toBe(true);
+    expect(eventsOf(events, 'alert').some((a) => a.level === 'critical' && a.message.includes('disk'))).toBe(true);
+    expect(checkpointRefused.code).toBe(1);
+    expect(checkpointRefused.stderr).toMatch(/checkpoints are suspended while the disk limit is exceeded/);
+    const firstDiskEvent = eventsOf(events, 'error').find((e) => e.class === 'disk_full')!.seq;
+    const later = eventsOf(events, 'checkpoint_created').filter((c) => c.seq > Math.min(firstDiskEvent, limit!.seq));
+    expect(later.map((c) => c.trigger).filter((t) => t !== 'final')).toEqual([]);
+    expect(results.disk!.code).toBe(130);
+  });
+
+  it('total token budget: stop, final checkpoint, the reason in the report', () => {
+    const result = results.budget!;
+    expect(result.code, result.stderr).toBe(1);
+    const events = readEvents(dirs.budget);
+    const limit = eventsOf(events, 'limit').find((l) => l.kind === 'total_token_budget');
+    expect(limit?.action).toBe('stop');
+    expect(limit!.detail).toMatch(/^\d+ tokens >= 3000 \(limits\.total_token_budget\)$/);
+    const final = eventsOf(events, 'checkpoint_created').at(-1);
+    expect(final?.trigger).toBe('final');
+    expect(final!.seq).toBeGreaterThan(limit!.seq);
+    expect(eventsOf(events, 'session_ended').at(-1)).toMatchObject({ status: 'failed', exit_code: 1 });
+    expect(readStatusWord(dirs.budget)).toBe('failed');
+    const report = readReport(dirs.budget);
+    expect(report.reason).toMatch(/^token budget exhausted: \d+ of 3000 tokens$/);
+    expect(report.status).toBe('failed');
+  });
+
+  it('per-agent tokens per hour: the agent is throttled (paused until its window allows)', () => {
+    const events = readEvents(dirs.throttle);
+    const throttles = eventsOf(events, 'limit').filter((l) => l.kind === 'tokens_per_hour');
+    expect(throttles.map((t) => t.agent).sort()).toEqual(['agent-1', 'agent-2']);
+    for (const t of throttles) {
+      expect(t.action).toBe('throttle');
+      expect(t.detail).toMatch(/^\d+ tokens in the last hour >= 20000; waiting \d+ s$/);
+      // after its throttle the agent spends nothing more
+      const spentAfter = eventsOf(events, 'tokens').filter((e) => e.agent === t.agent && e.seq > t.seq + 20);
+      expect(spentAfter).toEqual([]);
+    }
+  });
+
+  it('context size near agent.max_context_size: compressed', () => {
+    const events = readEvents(dirs.throttle);
+    const limits = eventsOf(events, 'limit').filter((l) => l.kind === 'context_size');
+    expect(limits.length).toBeGreaterThanOrEqual(1);
+    expect(limits[0]!.action).toBe('compress');
+    const compressions = eventsOf(events, 'compress');
+    expect(compressions.length).toBeGreaterThanOrEqual(1);
+    for (const c of compressions) expect(c.tokens_after).toBeLessThan(c.tokens_before);
+  });
+});
