@@ -89,7 +89,7 @@ export function parseAgentLine(line: string): AgentMessage {
 
 /** A command megatest writes to an agent's stdin. */
 export type AgentCommand =
-  | { cmd: 'phase'; name: string; objectives: string[]; duration_seconds: number }
+  | { cmd: 'phase'; name: string; objectives: string[]; duration_seconds: number; note?: string }
   | { cmd: AgentControl };
 
 export function phaseCommand(assignment: PhaseAssignment): AgentCommand {
@@ -98,6 +98,7 @@ export function phaseCommand(assignment: PhaseAssignment): AgentCommand {
     name: assignment.phase,
     objectives: [...assignment.objectives],
     duration_seconds: assignment.duration_seconds,
+    ...(assignment.note ? { note: assignment.note } : {}),
   };
 }
 
@@ -110,6 +111,7 @@ export function encodeCommand(command: AgentCommand): string {
         name: command.name,
         objectives: command.objectives,
         duration_seconds: command.duration_seconds,
+        ...(command.note ? { note: command.note } : {}),
       });
     case 'checkpoint':
     case 'compress':
@@ -127,6 +129,7 @@ const phaseCommandSchema = z.object({
   name: z.string(),
   objectives: z.array(z.string()),
   duration_seconds: nonNegative,
+  note: z.string().optional(),
 });
 const controlCommandSchema = z.object({ cmd: z.enum(['checkpoint', 'compress', 'pause', 'resume', 'stop']) });
 

@@ -24,6 +24,8 @@ export interface PhaseAssignment {
   objectives: string[];
   /** Seconds the phase has left; agents pace themselves to it. */
   duration_seconds: number;
+  /** Guidance for this step: why the last attempt failed and what to do differently. */
+  note?: string;
 }
 
 export interface AgentLaunch {

@@ -1167,17 +1167,16 @@ export class Orchestrator implements EngineControl {
         break;
       }
       case 'retry_with_modification':
-        // The JSONL phase command carries objectives, not prompt text: the
-        // modification an agent can see is a fresh step on its remaining tasks.
-        record('started', `${c.class}: re-sending the remaining task(s) as a fresh step`);
+        record('started', `${c.class}: re-sending the remaining task(s) with a note on what went wrong`);
         this.keepAttemptArtifacts(slot, c, attempt, message);
         if (slot.adapter) {
           const done = completedTasks(this.tally);
           const remaining = slot.objectives.filter((t) => !done.has(t));
           slot.adapter.assign({
             phase: this.currentPhase.name,
-            objectives: remaining.map((t) => t),
+            objectives: remaining,
             duration_seconds: Math.max(1, Math.round((this.phaseBudgetMs - (this.clock.elapsedMs() - this.phaseStartMs)) / 1000)),
+            note: `Your last step failed (${c.class}: ${message.slice(0, 200)}). Answer with one valid JSON tool call per line and do not repeat the output that failed.`,
           });
         }
         expectProgress();

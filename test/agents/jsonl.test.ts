@@ -66,6 +66,12 @@ describe('commands', () => {
     expect(line).not.toContain('\n');
   });
 
+  it('carries a retry note when there is one', () => {
+    const command = phaseCommand({ phase: 'development', objectives: ['a'], duration_seconds: 30, note: 'use valid JSON' });
+    expect(JSON.parse(encodeCommand(command))).toEqual({ cmd: 'phase', name: 'development', objectives: ['a'], duration_seconds: 30, note: 'use valid JSON' });
+    expect(parseAgentCommand(encodeCommand(command))).toEqual(command);
+  });
+
   it.each(['checkpoint', 'compress', 'pause', 'resume', 'stop'] as const)('encodes %s and parses it back', (cmd) => {
     const line = encodeCommand({ cmd });
     expect(line).toBe(`{"cmd":"${cmd}"}`);

@@ -120,6 +120,7 @@ export class SimAgent {
     if (this.hung) return;
     switch (command.cmd) {
       case 'phase':
+        if (command.note) this.line(`[sim] step note from megatest: ${command.note}`);
         this.beginPhase(command.name, command.objectives, command.duration_seconds);
         break;
       case 'checkpoint':

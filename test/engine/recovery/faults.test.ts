@@ -112,6 +112,9 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
     expect(error).toMatchObject({ agent: 'agent-1', severity: 'recoverable' });
     const recovery = recoveries(events, 'agent-1').filter((r) => r.action === 'retry_with_modification');
     expect(recovery.map((r) => r.outcome)).toEqual(['started', 'succeeded']);
+    // The modified prompt reached the agent: the sim echoes the note it was given.
+    const output = readFileSync(path.join(transientDir, 'agents', 'agent-1', 'output.log'), 'utf8');
+    expect(output).toMatch(/step note from megatest: Your last step failed \(parse_failure/);
   });
 
   it('SIGTERM: final checkpoint, status interrupted, exit 130', () => {
