@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
+import { readStatusWord, waitFor as waitUntil } from '../helpers/cli.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
@@ -23,14 +24,8 @@ function screen(session: string): string {
   return tmux('capture-pane', '-p', '-t', session);
 }
 
-async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
+  return waitUntil(() => probe() ?? undefined, what, timeoutMs);
 }
 
 async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
@@ -49,16 +44,23 @@ async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 30_00
   }
 }
 
-function checkpointFiles(runDir: string): string[] {
-  return readdirSync(path.join(runDir, 'checkpoints')).filter((f) => /^checkpoint_\d+\.json$/.test(f)).sort();
+/** Waits for a status word, showing the screen if it does not come. */
+async function waitForStatus(session: string, runDir: string, word: string, timeoutMs = 30_000): Promise<void> {
+  try {
+    await waitFor(`status ${word}`, () => readStatusWord(runDir) === word, timeoutMs);
+  } catch (error) {
+    let shown = '';
+    try {
+      shown = screen(session);
+    } catch {
+      shown = '(no screen)';
+    }
+    throw new Error(`${(error as Error).message} (status is ${readStatusWord(runDir)})\n--- screen ---\n${shown}`);
+  }
 }
 
-function readStatus(runDir: string): string {
-  try {
-    return readFileSync(path.join(runDir, 'status'), 'utf8').trim();
-  } catch {
-    return '';
-  }
+function checkpointFiles(runDir: string): string[] {
+  return readdirSync(path.join(runDir, 'checkpoints')).filter((f) => /^checkpoint_\d+\.json$/.test(f)).sort();
 }
 
 /** project/ equals the checkpoint's manifest: the same files with the same bytes. */
@@ -123,7 +125,7 @@ describe.skipIf(!HAS_TMUX)('console end to end in tmux (skipped: tmux is not ins
 
       // p: paused, then running again.
       tmux('send-keys', '-t', session, 'p');
-      await waitFor('status paused', () => readStatus(runDir) === 'paused');
+      await waitForStatus(session, runDir, 'paused');
       await waitForScreen(session, HEADER_PAUSED);
 
       // r while paused (no agent writes meanwhile): restore the oldest checkpoint.
@@ -135,12 +137,12 @@ describe.skipIf(!HAS_TMUX)('console end to end in tmux (skipped: tmux is not ins
       await waitForScreen(session, /Restore checkpoint_001/);
       tmux('send-keys', '-t', session, 'y');
       await waitForScreen(session, /restored checkpoint_001/);
-      await waitFor('status back to paused after the restore', () => readStatus(runDir) === 'paused');
+      await waitFor('status back to paused after the restore', () => readStatusWord(runDir) === 'paused');
       expect(projectMatches(runDir, 'checkpoint_001.json')).toBe(true);
       // p toggles on what the console shows: wait until it shows paused again.
       await waitForScreen(session, HEADER_PAUSED);
       tmux('send-keys', '-t', session, 'p');
-      await waitFor('status running', () => readStatus(runDir) === 'running');
+      await waitForStatus(session, runDir, 'running');
 
       // q: the console goes, the orchestrator stays.
       tmux('send-keys', '-t', session, 'q');
@@ -159,7 +161,7 @@ describe.skipIf(!HAS_TMUX)('console end to end in tmux (skipped: tmux is not ins
       tmux('send-keys', '-t', attach, 'Q');
       await waitForScreen(attach, /Stop the run\?/);
       tmux('send-keys', '-t', attach, 'y');
-      await waitFor('status interrupted', () => readStatus(runDir) === 'interrupted', 60_000);
+      await waitFor('status interrupted', () => readStatusWord(runDir) === 'interrupted', 60_000);
       await waitFor('the final report', () => existsSync(path.join(runDir, 'final_report.md')), 60_000);
       await waitForScreen(attach, /Report: /, 60_000);
       tmux('kill-session', '-t', attach);

@@ -1,46 +1,20 @@
 // The control API and the shell controls against a real running sim session.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { CheckpointStore } from '../../src/engine/checkpoint/store.js';
-import { parseEventLine, type MegatestEvent } from '../../src/engine/events.js';
+import { readEvents as events, runCli, waitFor as waitUntil } from '../helpers/cli.js';
 import type { SessionMetrics } from '../../src/engine/metrics.js';
 
-const run = promisify(execFile);
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 const FAST = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'fast.toml');
 
-async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function events(runDir: string): MegatestEvent[] {
-  return readFileSync(path.join(runDir, 'events.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => parseEventLine(line)!)
-    .filter(Boolean);
-}
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+async function cli(...args: string[]) {
+  return runCli(args, { timeoutMs: 60_000 });
 }
 
 describe('control API and shell controls on a running session', () => {
@@ -57,11 +31,11 @@ describe('control API and shell controls on a running session', () => {
       env: { ...process.env, CI: '1' },
     });
     exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    await waitFor('control.json', () => existsSync(path.join(runDir, 'control.json')));
+    await waitUntil(() => existsSync(path.join(runDir, 'control.json')), 'control.json');
     const control = JSON.parse(readFileSync(path.join(runDir, 'control.json'), 'utf8')) as { host: string; port: number };
     base = `http://${control.host}:${control.port}`;
     token = readFileSync(path.join(runDir, 'control.token'), 'utf8').trim();
-    await waitFor('a metrics snapshot', () => existsSync(path.join(runDir, 'metrics_current.json')));
+    await waitUntil(() => existsSync(path.join(runDir, 'metrics_current.json')), 'a metrics snapshot');
   }, 60_000);
 
   afterAll(async () => {
@@ -118,7 +92,7 @@ describe('control API and shell controls on a running session', () => {
     expect(JSON.parse(json.stdout).session_id).toBe('ctl');
 
     expect((await cli('pause', runDir)).code).toBe(0);
-    await waitFor('paused', () => readFileSync(path.join(runDir, 'status'), 'utf8').trim() === 'paused');
+    await waitUntil(() => readFileSync(path.join(runDir, 'status'), 'utf8').trim() === 'paused', 'paused');
     const again = await cli('pause', runDir);
     expect(again.code).toBe(1);
     expect(again.stderr + again.stdout).toMatch(/already paused/);

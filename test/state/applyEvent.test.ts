@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { MegatestEvent } from '../../src/engine/events.js';
+import { assertNever, type MegatestEvent } from '../../src/engine/events.js';
 import type { SessionMetrics } from '../../src/engine/metrics.js';
 import {
   applyEvent,
@@ -167,5 +167,59 @@ describe('log lines, status file, metrics file, liveness', () => {
     const dead = setOrchestratorLiveness(final, false);
     expect(dead.orchestrator).toBe('dead');
     expect(setOrchestratorLiveness(dead, false)).toBe(dead);
+  });
+});
+
+describe('applyEvents folds a batch with one copy', () => {
+  const foldOneByOne = (state: ReturnType<typeof initialConsoleState>, list: readonly MegatestEvent[]) => list.reduce(applyEvent, state);
+
+  it('equals applying the recorded session one event at a time, however it is cut into batches', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 20 }), (cuts) => {
+        let state = initialConsoleState();
+        let at = 0;
+        for (const size of cuts) {
+          state = applyEvents(state, events.slice(at, at + size));
+          at += size;
+        }
+        state = applyEvents(state, events.slice(at));
+        expect(state).toEqual(final);
+      }),
+      { numRuns: 25 },
+    );
+    expect(final).toEqual(foldOneByOne(initialConsoleState(), events));
+  });
+
+  it('equals applyEvent one by one for counters mixed with other events, repeats and unknown agents', () => {
+    const ts = '2025-11-24T09:00:00.000Z';
+    const counter = fc.record({
+      seq: fc.integer({ min: 1, max: 60 }),
+      agent: fc.constantFrom('agent-1', 'agent-2', 'agent-9'),
+      kind: fc.constantFrom('tool_call', 'tokens', 'agent_started', 'alert'),
+      ok: fc.boolean(),
+      model: fc.constantFrom('', 'm-1', 'm-2'),
+    });
+    fc.assert(
+      fc.property(fc.array(counter, { maxLength: 80 }), (specs) => {
+        const list: MegatestEvent[] = specs.map(({ seq, agent, kind, ok, model }): MegatestEvent => {
+          switch (kind) {
+            case 'tool_call':
+              return { seq, ts, type: 'tool_call', agent, tool: 'read_file', ok, duration_ms: 3 };
+            case 'tokens':
+              return { seq, ts, type: 'tokens', agent, input: seq, output: 2, model };
+            case 'agent_started':
+              return { seq, ts, type: 'agent_started', agent, role: 'developer', model: model || undefined } as MegatestEvent;
+            case 'alert':
+              return { seq, ts, type: 'alert', level: 'info', message: `m${seq}` };
+            default:
+              return assertNever(kind, 'event kind');
+          }
+        });
+        const start = applyEvents(initialConsoleState(), events.slice(0, 8));
+        const batched = applyEvents({ ...start, lastSeq: 0 }, list);
+        expect(batched).toEqual(foldOneByOne({ ...start, lastSeq: 0 }, list));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
