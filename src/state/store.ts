@@ -46,7 +46,7 @@ export function createConsoleStore(mode: ConsoleMode = 'live', run: ConsoleState
 }
 
 /** 50–100 ms: fast enough to feel live, slow enough to batch a burst. */
-export const DEFAULT_FLUSH_MS = 75;
+export const DEFAULT_FLUSH_MS = 100;
 
 export interface BatcherTimers {
   setTimeout(callback: () => void, ms: number): unknown;

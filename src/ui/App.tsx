@@ -317,12 +317,16 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     );
   }
 
+  // Clipped top to bottom only: every line is already cut to width (view
+  // models and wrap="truncate"), and a horizontal clip makes Ink re-slice
+  // every line of every frame through its ANSI tokenizer, the costliest part
+  // of a frame under load.
   return (
-    <Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
+    <Box flexDirection="column" width={layout.width} height={layout.height} overflowY="hidden">
       <Header model={header} width={layout.width} replayState={ui.mode === 'replay' ? replay?.describe() : undefined} />
       <PhaseBar model={phaseBar} />
       <Charts charts={charts} perRow={layout.charts.perRow} width={layout.charts.width} />
-      <Box flexDirection="column" height={bodyRows} overflow="hidden">
+      <Box flexDirection="column" height={bodyRows} overflowY="hidden">
         {body}
       </Box>
       <Footer message={message} keys={keyItems} width={layout.width} />

@@ -36,7 +36,18 @@ export function Styled({ role, children }: { role: ThemeRole; children: ReactNod
  * One screen line made of spans. With `width`, anything past it is cut here
  * (with the theme's ellipsis, ASCII when asked) so Ink never has to cut it.
  */
-export function SpanLine({ spans, width }: { spans: readonly Span[]; width?: number }) {
+function sameSpans(a: readonly Span[], b: readonly Span[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((span, i) => span.text === b[i]!.text && span.role === b[i]!.role);
+}
+
+// View models build fresh span arrays every frame; most lines read the same
+// as last frame, and skipping their re-render spares React and Ink a set of
+// <Text> elements each (the look still reaches them through context).
+export const SpanLine = React.memo(SpanLineUnmemoized, (before, after) => before.width === after.width && sameSpans(before.spans, after.spans));
+
+function SpanLineUnmemoized({ spans, width }: { spans: readonly Span[]; width?: number }) {
   const { glyphs } = useLook();
   const clipped = width === undefined ? spans : clipSpansWithEllipsis(spans, width, glyphs.ellipsis);
   // A terminal that cannot draw Unicode gets none, whatever the text says.

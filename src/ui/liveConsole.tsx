@@ -1,5 +1,6 @@
 // Wires the live console: tail of the run folder → batching store → <App/>,
-// rendered by Ink at no more than 15 frames a second. Resolves when the
+// rendered by Ink at no more than 15 frames a second. Loaded through
+// runConsole.ts, which picks the React build first. Resolves when the
 // person leaves: 'detached' (the run goes on; the CLI prints the attach
 // line), 'stopped' (they stopped the run) or 'ended' (the run had ended).
 
@@ -126,6 +127,3 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
   return { store, outcome: finished };
 }
 
-export async function runConsole(options: RunConsoleOptions): Promise<ConsoleOutcome> {
-  return startConsole(options).outcome;
-}
