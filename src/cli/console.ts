@@ -39,6 +39,8 @@ function consoleActions(runDir: string): ConsoleActions {
     restore: (id) => call('restore', (c) => c.restore(id)),
     pause: () => call('pause', (c) => c.pause()),
     resume: () => call('continue', (c) => c.resume()),
+    togglePause: () =>
+      call('pause/continue', async (c) => ((await c.status()).status === 'paused' ? c.resume() : c.pause())),
     stop: () => call('stop', (c) => c.stop()),
   };
 }

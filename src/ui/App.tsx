@@ -170,7 +170,8 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         else updateUi((u) => openOverlay(u, { kind: 'picker', index: 0 }));
         return;
       case 'pauseResume':
-        if (run.status === 'paused') void perform('continue', () => actions.resume());
+        if (actions.togglePause) void perform(run.status === 'paused' ? 'continue' : 'pause', () => actions.togglePause!());
+        else if (run.status === 'paused') void perform('continue', () => actions.resume());
         else void perform('pause', () => actions.pause());
         return;
       case 'filter':

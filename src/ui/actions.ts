@@ -13,6 +13,13 @@ export interface ConsoleActions {
   restore(id: string): Promise<ActionResult>;
   pause(): Promise<ActionResult>;
   resume(): Promise<ActionResult>;
+  /**
+   * Pause or continue, decided by the orchestrator's own status at the time
+   * of asking: the console's view can lag a moment behind it (right after a
+   * restore, say), and a toggle guessed from a stale view would do the
+   * opposite of what the person meant.
+   */
+  togglePause?(): Promise<ActionResult>;
   stop(): Promise<ActionResult>;
 }
 

@@ -119,6 +119,16 @@ describe('App at 80x24', () => {
     expect(actions.calls).toEqual(['pause', 'resume']);
   });
 
+  it('p asks the orchestrator to toggle when it can, whatever the console last saw', async () => {
+    const base = fakeActions();
+    const calls: string[] = [];
+    const actions = { ...base, togglePause: async () => (calls.push('togglePause'), { ok: true, message: 'continue: done' }) };
+    const { press } = setup({ actions: actions as FakeActions });
+    await press('p', 'continue: done');
+    expect(calls).toEqual(['togglePause']);
+    expect(base.calls).toEqual([]);
+  });
+
   it('? shows the help drawn from the keymap; Esc closes it', async () => {
     const { press, frame } = setup({ rows: 40 });
     await press('?', '── Help');
