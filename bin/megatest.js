@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/cli/main.js', import.meta.url);
@@ -7,5 +9,34 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('megatest: not built yet; run `npm install` (or `npm run build`) in the megatest folder first\n');
   process.exit(2);
 }
-const { runCli } = await import(entry.href);
-await runCli(process.argv.slice(2));
+
+const args = process.argv.slice(2);
+
+// The console redraws a full screen several times a second, and V8 lets the
+// heap of such a long-lived process grow far past what it keeps alive. A
+// bounded heap keeps its resident memory small (bench/console.mjs); heap
+// flags only take effect at start, so console commands re-run node once with
+// them. The orchestrator and headless runs keep node's defaults.
+const CONSOLE_HEAP_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=8'];
+const opensConsole =
+  ['run', 'attach', 'resume'].includes(args[0] ?? '') &&
+  !args.includes('--headless') &&
+  !args.includes('--help') &&
+  !args.includes('-h') &&
+  process.stdout.isTTY === true &&
+  process.stdin.isTTY === true &&
+  !process.env.CI &&
+  process.env.MEGATEST_CONSOLE_PROCESS !== '1';
+
+if (opensConsole) {
+  const child = spawn(process.execPath, [...CONSOLE_HEAP_FLAGS, fileURLToPath(import.meta.url), ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, MEGATEST_CONSOLE_PROCESS: '1' },
+  });
+  // The child owns the terminal; signals meant for it reach it directly.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => undefined);
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
+} else {
+  const { runCli } = await import(entry.href);
+  await runCli(args);
+}

@@ -4,7 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { ConfigError, UsageError } from '../config/errors.js';
-import { checkConfigFile, configToToml, loadConfig, resolveTemplate, type ConfigFlags } from '../config/load.js';
+import { checkConfigFile, configToToml, loadConfig, type ConfigFlags } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { MEGATEST_VERSION } from '../version.js';
 import { renderJUnit, renderMarkdown, reportExitCode, writeReport } from '../engine/report.js';

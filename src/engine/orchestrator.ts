@@ -166,7 +166,7 @@ export class Orchestrator implements EngineControl {
   }
 
   private async runSession(): Promise<number> {
-    const { info, paths } = this.options;
+    const { info } = this.options;
     let resuming = this.options.resume !== undefined;
     const namedCheckpoint = this.options.resume?.checkpointId;
     if (namedCheckpoint !== undefined) {

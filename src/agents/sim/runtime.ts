@@ -238,7 +238,7 @@ export class SimAgent {
     try {
       const work = planTask(this.identity.projectDir, this.options.template, this.options.seed, task, assignment.phase);
       writeWork(this.identity.projectDir, work.files);
-      for (const file of work.files) {
+      for (let i = 0; i < work.files.length; i++) {
         this.emit({ type: 'tool_call', tool: 'write_file', ok: true, duration_ms: this.toolDuration('write_file') });
       }
       for (const id of work.fixed) this.line(`[sim] fixed the planted defect in src/${id}.js`);

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box } from 'ink';
 import type { AgentTableModel } from '../viewModels/agentTable.js';
 import { SectionTitle } from './themeContext.js';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box } from 'ink';
 import type { AlertRow } from '../viewModels/alerts.js';
 import { SectionTitle, SpanLine } from './themeContext.js';

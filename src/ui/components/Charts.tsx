@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box } from 'ink';
 import type { ChartModel } from '../viewModels/charts.js';
 import { SpanLine } from './themeContext.js';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box } from 'ink';
 import type { HeaderModel } from '../viewModels/header.js';
 import type { Span } from '../viewModels/format.js';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box } from 'ink';
 import type { PhaseBarModel } from '../viewModels/phaseBar.js';
 import { SpanLine } from './themeContext.js';

@@ -1,7 +1,6 @@
 // A small table of our own from Box/Text (ink-table does not load under
 // Ink 6): cells arrive fitted to their columns by the view-model.
 
-import React from 'react';
 import { Box } from 'ink';
 import type { Cell } from '../viewModels/table.js';
 import type { Span } from '../viewModels/format.js';

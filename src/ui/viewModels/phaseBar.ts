@@ -97,7 +97,7 @@ export function phaseBarModel(
     pushSpan(labels, cell, phaseRole(segment));
   }
 
-  const marks = new Set(checkpoints.filter((c) => planned > 0).map((c) => column(c.atSeconds)));
+  const marks = new Set(planned > 0 ? checkpoints.map((c) => column(c.atSeconds)) : []);
   const bar: Span[] = [];
   for (const segment of segments) {
     for (let x = segment.start; x < segment.start + segment.width; x++) {
