@@ -50,6 +50,7 @@ options:
   --checkpoint-interval MIN minutes between time checkpoints
   --seed N                  seed of the sim agents
   --port N                  control API port (default 8080, the next free one if taken)
+  --control-host HOST       bind the control API elsewhere than 127.0.0.1 (warns; off by default)
   --theme NAME              dark | light | high-contrast | mono
   --ascii                   ASCII borders and charts
   --headless                plain progress lines, no console (default without a TTY or with CI set)`,
@@ -142,11 +143,11 @@ async function cmdRun(args: string[]): Promise<number> {
   if (values.help) return help('run');
   const { flags, configFile, preset } = runFlags(values, positionals);
   const config = loadConfig({ configFile, preset, flags });
-  const prepared = prepareRun(config, { controlHost: values['control-host'] });
+  const prepared = prepareRun(config);
   if (shouldRunHeadless(values.headless === true)) {
     return runOrchestratorInProcess(prepared.paths.root, { print: true, controlHost: values['control-host'] });
   }
-  const child = spawnOrchestrator(prepared.paths.root, []);
+  const child = spawnOrchestrator(prepared.paths.root, values['control-host'] ? ['--control-host', values['control-host']] : []);
   return openConsole(prepared.paths.root, { theme: flags.theme ?? config.ui.theme, ascii: flags.ascii ?? config.ui.ascii, child });
 }
 

@@ -58,7 +58,7 @@ export interface PreparedRun {
 }
 
 /** Validates what the config alone cannot, then creates the run folder whole. */
-export function prepareRun(config: MegatestConfig, _options: { controlHost?: string } = {}): PreparedRun {
+export function prepareRun(config: MegatestConfig): PreparedRun {
   const kind = config.agents.kind;
   if (kind === 'command' && config.agents.command.trim() === '') {
     throw new UsageError('--agent command needs --agent-cmd "…" (or [agents] command in the config): the program that speaks the JSONL protocol');
