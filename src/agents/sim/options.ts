@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import type { SimFaultConfig } from '../../config/types.js';
+import { SIM_FAULT_KINDS } from '../../config/schema.js';
 import type { AgentResumeState } from '../types.js';
 
 export interface SimOptions {
@@ -24,16 +25,7 @@ export const DEFAULT_BALLAST_BYTES = 64 * 1024 * 1024;
 
 const faultSchema = z.object({
   at_seconds: z.number().finite().nonnegative(),
-  kind: z.enum([
-    'network_timeout',
-    'rate_limit',
-    'parse_failure',
-    'agent_crash',
-    'hang',
-    'disk_limit',
-    'consensus_deadlock',
-    'corrupt_checkpoint',
-  ]),
+  kind: z.enum(SIM_FAULT_KINDS),
   agent: z.string(),
 });
 
