@@ -30,6 +30,7 @@ import type { RunInfo } from './runInfo.js';
 import { distributeTasks, remainingPhaseBudget, rolesFor } from './schedule.js';
 import { completedTasks, emptyTally, tallyEvent, tokensPerMinute, type RunTally } from './tally.js';
 import { buildReport, writeReport } from './report.js';
+import { keepAttempt } from './attempts.js';
 import { Notifier } from './notify.js';
 
 const TICK_MS = 250;
@@ -1235,10 +1236,9 @@ export class Orchestrator implements EngineControl {
   /** Keeps what the failed attempt left: the agent's output and the project diff. */
   private keepAttemptArtifacts(slot: AgentSlot, c: Classification, attempt: number, message: string): void {
     const dir = path.join(this.options.paths.agents, slot.name, 'attempts', `${Date.now()}-${c.class}-${attempt}`);
-    void (async () => {
-      const { keepAttempt } = await import('./attempts.js');
-      await keepAttempt(dir, path.join(this.options.paths.agents, slot.name), this.options.paths.project, message);
-    })().catch((e) => this.log.warn('recovery', `could not keep attempt artifacts: ${(e as Error).message}`));
+    keepAttempt(dir, path.join(this.options.paths.agents, slot.name), this.options.paths.project, message).catch((e: Error) =>
+      this.log.warn('recovery', `could not keep attempt artifacts: ${e.message}`),
+    );
   }
 
   private async pauseForPerson(why: string): Promise<void> {
