@@ -115,6 +115,13 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
     // The modified prompt reached the agent: the sim echoes the note it was given.
     const output = readFileSync(path.join(transientDir, 'agents', 'agent-1', 'output.log'), 'utf8');
     expect(output).toMatch(/step note from megatest: Your last step failed \(parse_failure/);
+    // The failed attempt's artifacts are kept.
+    const attempts = readdirSync(path.join(transientDir, 'agents', 'agent-1', 'attempts'));
+    const parseAttempt = attempts.find((name) => name.includes('parse_failure'));
+    expect(parseAttempt).toBeDefined();
+    for (const file of ['error.txt', 'output.tail.log', 'project.diff']) {
+      expect(existsSync(path.join(transientDir, 'agents', 'agent-1', 'attempts', parseAttempt!, file)), file).toBe(true);
+    }
   });
 
   it('SIGTERM: final checkpoint, status interrupted, exit 130', () => {
