@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const DIST_STORE = new URL('../dist/engine/checkpoint/store.js', import.meta.url);
+const DIST_STORE = new URL('../dist/checkpoint/store.js', import.meta.url);
 
 // Deterministic choices (which files, sizes, edits); the bytes of base64 files come from crypto.
 function prng(seed) {

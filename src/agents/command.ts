@@ -12,7 +12,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { AgentKind } from '../config/types.js';
-import { assertNever } from '../engine/events.js';
+import { assertNever } from '../contract/assertNever.js';
 import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
 import type {
   AgentAdapter,

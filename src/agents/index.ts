@@ -1,7 +1,7 @@
 // Picks the adapter for the configured agent kind (DESIGN §9).
 
 import type { AgentKind } from '../config/types.js';
-import { assertNever } from '../engine/events.js';
+import { assertNever } from '../contract/assertNever.js';
 import { CommandAdapter } from './command.js';
 import { createSimAdapter, type SimOptions } from './sim/index.js';
 import type { AgentAdapter, AgentLaunch } from './types.js';

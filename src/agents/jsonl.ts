@@ -4,7 +4,7 @@
 // agents print all sorts of things and the log must keep them.
 
 import { z } from 'zod';
-import { assertNever } from '../engine/events.js';
+import { assertNever } from '../contract/assertNever.js';
 import type { AgentControl, AgentMessage, PhaseAssignment } from './types.js';
 
 const nonNegative = z.number().finite().nonnegative();

@@ -8,7 +8,7 @@ import { isOrchestratorAlive } from '../io/sessions.js';
 import { readStatus, runPaths } from '../io/runFolder.js';
 import { runConsole } from '../ui/runConsole.js';
 import type { ActionResult, ConsoleActions } from '../ui/actions.js';
-import { buildReport, reportExitCode } from '../engine/report.js';
+import { buildReport, reportExitCode } from '../report/report.js';
 
 function describe(result: unknown): string {
   if (result && typeof result === 'object') {

@@ -6,9 +6,13 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
-import { CHECKPOINT_ID_PATTERN, type StatusSnapshot } from '../engine/control.js';
-import type { SessionMetrics } from '../engine/metrics.js';
-import { assertNever } from '../engine/events.js';
+import { CHECKPOINT_ID_PATTERN, type StatusSnapshot } from '../contract/control.js';
+import type { SessionMetrics } from '../contract/metrics.js';
+import type { SessionStatus } from '../contract/statuses.js';
+import { foldEventFile } from '../io/foldLog.js';
+import { currentPhase, lastEventMs } from '../state/runState.js';
+import { gaugesFromState, sessionMetricsAt } from '../state/snapshot.js';
+import { assertNever } from '../contract/assertNever.js';
 import { ControlClient, OrchestratorNotRunningError } from '../io/controlClient.js';
 import { readJsonFile, readStatus, runPaths } from '../io/runFolder.js';
 import { isOrchestratorAlive, listRuns, resolveSession } from '../io/sessions.js';
@@ -82,21 +86,31 @@ export function newestCheckpointFromFiles(runDir: string): StatusView['last_chec
   };
 }
 
-function viewFromFiles(runDir: string): StatusView {
+/**
+ * The status of a run nobody is running, from its files: the same fold of
+ * events.jsonl and the same snapshot reading as the live orchestrator's,
+ * taken at the time of its last event, so it agrees with the report.
+ */
+async function viewFromFiles(runDir: string): Promise<StatusView> {
   const paths = runPaths(runDir);
-  const metrics = readJsonFile<SessionMetrics>(paths.metricsCurrent);
   const info = readJsonFile<Record<string, any>>(paths.config);
   const duration = info?.config?.session?.duration_seconds;
+  const { state } = await foldEventFile(paths.events);
+  const status = readStatus(paths.root) ?? state.status ?? 'unknown';
+  const metrics =
+    state.session === null
+      ? readJsonFile<SessionMetrics>(paths.metricsCurrent)
+      : sessionMetricsAt(state, lastEventMs(state), { ...gaugesFromState(state), status: state.ended?.status ?? (status as SessionStatus) });
   return {
     session_id: str(info?.session_id) ?? path.basename(paths.root),
     run_dir: paths.root,
     running: false,
-    status: readStatus(paths.root) ?? 'unknown',
-    phase: str(metrics?.phase),
+    status,
+    phase: currentPhase(state)?.name ?? str(metrics?.phase),
     simulated: typeof info?.simulated === 'boolean' ? info.simulated : null,
     project: str(info?.template?.type) ?? str(info?.config?.project?.type),
     agent_kind: str(info?.agent_kind),
-    started_at: str(info?.created_at),
+    started_at: state.session ? new Date(state.session.startedAtMs).toISOString() : str(info?.created_at),
     duration_seconds: typeof duration === 'number' ? duration : null,
     metrics: metrics && typeof metrics === 'object' ? metrics : null,
     last_checkpoint: newestCheckpointFromFiles(paths.root),
@@ -252,7 +266,7 @@ async function runStatus(runDir: string, args: ControlCommandArgs, out: Output):
   } else {
     notRunning = new OrchestratorNotRunningError(runDir).message;
   }
-  view ??= viewFromFiles(runDir);
+  view ??= await viewFromFiles(runDir);
   if (args.json) {
     out.log(JSON.stringify(view, null, 2));
     return 0;

@@ -1,8 +1,8 @@
 // Headless progress (CI mode): a line per event of interest and a one-line
 // status per metrics snapshot, plain text that reads well in a CI log.
 
-import type { MegatestEvent } from '../engine/events.js';
-import { assertNever } from '../engine/events.js';
+import type { MegatestEvent } from '../contract/events.js';
+import { assertNever } from '../contract/assertNever.js';
 
 function clock(ts: string): string {
   return ts.slice(11, 19);

@@ -7,7 +7,7 @@ import { ConfigError, UsageError } from '../config/errors.js';
 import { checkConfigFile, configToToml, loadConfig, type ConfigFlags } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { MEGATEST_VERSION } from '../version.js';
-import { renderJUnit, renderMarkdown, reportExitCode, writeReport } from '../engine/report.js';
+import { renderJUnit, renderMarkdown, reportExitCode, writeReport } from '../report/report.js';
 import { runPaths } from '../io/runFolder.js';
 import { prepareRun, runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } from './runSession.js';
 import { runControlCommand } from './controlCommands.js';

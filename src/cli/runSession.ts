@@ -9,7 +9,7 @@ import { resolveTemplate } from '../config/load.js';
 import type { MegatestConfig, ProjectTemplate } from '../config/types.js';
 import { SIM_PROJECT_COMMANDS } from '../agents/sim/index.js';
 import { Orchestrator } from '../engine/orchestrator.js';
-import { readRunInfo, type RunInfo } from '../engine/runInfo.js';
+import { readRunInfo, type RunInfo } from '../io/runInfo.js';
 import { createRunFolder, defaultSessionId, runPaths, type RunPaths } from '../io/runFolder.js';
 import { isOrchestratorAlive } from '../io/sessions.js';
 import { startControlServer, type ControlServer } from '../control/server.js';

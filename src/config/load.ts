@@ -10,7 +10,7 @@ import path from 'node:path';
 import TOML from '@iarna/toml';
 import type * as z from 'zod';
 import { CONFIG_DIR, PACKAGE_ROOT } from '../paths.js';
-import { assertNever } from '../engine/events.js';
+import { assertNever } from '../contract/assertNever.js';
 import { parseDuration } from './duration.js';
 import { ConfigError, UsageError } from './errors.js';
 import { displayKey, displayValue, dottedKey, findKeyLine, nearestKey, type KeyPath } from './messages.js';
@@ -468,6 +468,12 @@ function resolve(file: ConfigFile, merged: Table, layers: readonly Layer[]): Meg
       `project template ${template.type} has no tasks for this phase; its tasks cover ${Object.keys(template.tasks).join(', ')} ` +
         `(add [projects.${template.type}.tasks] ${phase.name} = [3..6 tasks])`,
     );
+  });
+
+  // A misspelt phase would leave the fault silently unfired for the whole run.
+  file.sim.faults.forEach((fault, faultIndex) => {
+    if (fault.in_phase === undefined || phaseNames.has(fault.in_phase)) return;
+    throw fail(['sim', 'faults', faultIndex, 'in_phase'], `must name one of the [[phases]]: ${[...phaseNames].join(', ')}`);
   });
 
   if (file.agents.kind === 'command' && file.agents.command.trim() === '') {

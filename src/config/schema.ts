@@ -12,8 +12,9 @@
 // and a project template has no `type` key: its type is its table name.
 
 import * as z from 'zod';
-import { EVENT_TYPES } from '../engine/events.js';
+import { EVENT_TYPES } from '../contract/events.js';
 import { AGENT_KINDS } from './types.js';
+import { simFaultTriggerProblem } from './simFaults.js';
 import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS, parseDuration } from './duration.js';
 
 export const AGENTS_MIN = 2;
@@ -208,12 +209,18 @@ const errorRuleSchema = table({
   class: oneOf(ERROR_CLASSES).optional(),
 });
 
+// One trigger per fault (simFaults.ts); load.ts checks that in_phase names a phase.
 const simFaultSchema = table({
-  at_seconds: integer(0, MAX_DURATION_SECONDS, 'seconds from session start'),
+  at_seconds: integer(0, MAX_DURATION_SECONDS, 'seconds from session start').optional(),
+  after_tool_calls: integer(1, 1_000_000, 'a tool call count').optional(),
+  in_phase: identifier('a phase name from [[phases]]').optional(),
   kind: oneOf(SIM_FAULT_KINDS),
   agent: z
     .string({ error: 'an agent name like "agent-2", or "" for the first agent' })
     .regex(/^(agent-\d+)?$/, { error: 'an agent name like "agent-2", or "" for the first agent' }),
+}).superRefine((fault, context) => {
+  const problem = simFaultTriggerProblem(fault);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: fault });
 });
 
 /** A project template as written in config/projects/<type>.toml or [projects.<type>]. */

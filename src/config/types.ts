@@ -79,9 +79,23 @@ export interface ProjectTemplate {
   coverage_format: 'lcov' | 'cobertura' | 'istanbul-summary';
 }
 
+/**
+ * One [[sim.faults]] table. It has exactly one trigger (the schema enforces
+ * it): at_seconds alone, after_tool_calls alone, or in_phase (optionally with
+ * after_tool_calls, then counted within that phase). Tests key faults on
+ * events (tool calls, phases) so a loaded machine cannot reorder them.
+ */
 export interface SimFaultConfig {
   /** Seconds from session start. */
-  at_seconds: number;
+  at_seconds?: number;
+  /**
+   * Fires right after the target agent's Nth tool call (N >= 1) since its
+   * process started; with in_phase, the Nth tool call within that phase. For
+   * corrupt_checkpoint (the orchestrator's fault) the session's tool calls.
+   */
+  after_tool_calls?: number;
+  /** Fires as soon as the agent is given this phase (a `phase` command naming it). */
+  in_phase?: string;
   kind:
     | 'network_timeout'
     | 'rate_limit'

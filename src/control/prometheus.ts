@@ -4,8 +4,8 @@
 // since left) may linger in the output.
 
 import { Gauge, Registry } from 'prom-client';
-import { SESSION_STATUSES } from '../engine/events.js';
-import type { AgentMetrics, SessionMetrics } from '../engine/metrics.js';
+import { SESSION_STATUSES } from '../contract/events.js';
+import type { AgentMetrics, SessionMetrics } from '../contract/metrics.js';
 
 type SessionNumberField = {
   [K in keyof SessionMetrics]: SessionMetrics[K] extends number | null ? K : never;

@@ -12,8 +12,8 @@ import { promises as fs } from 'node:fs';
 import type { Socket } from 'node:net';
 import { writeFileAtomic } from '../io/atomic.js';
 import { runPaths } from '../io/runFolder.js';
-import type { CommandSource } from '../engine/events.js';
-import { CHECKPOINT_ID_PATTERN, ControlError, type EngineControl } from '../engine/control.js';
+import type { CommandSource } from '../contract/events.js';
+import { CHECKPOINT_ID_PATTERN, ControlError, type EngineControl } from '../contract/control.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.js';
 
 export interface ControlServer {

@@ -3,7 +3,7 @@
 // each POST has a deadline, failures are logged, and at most a few are in
 // flight (more are dropped and counted).
 
-import type { LogLevel, MegatestEvent } from './events.js';
+import type { LogLevel, MegatestEvent } from '../contract/events.js';
 import type { MegatestConfig } from '../config/types.js';
 
 const MAX_IN_FLIGHT = 4;

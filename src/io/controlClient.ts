@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import type { StatusSnapshot } from '../engine/control.js';
+import type { StatusSnapshot } from '../contract/control.js';
 import { runPaths } from './runFolder.js';
 import { isPidAlive, readControlFile } from './sessions.js';
 

@@ -5,7 +5,7 @@
 // restarts because the writer resumes from the last complete line.
 
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import type { EventInput, LogLevel, MegatestEvent } from '../engine/events.js';
+import type { EventInput, LogLevel, MegatestEvent } from '../contract/events.js';
 
 const FLUSH_INTERVAL_MS = 20;
 const FLUSH_BYTES = 256 * 1024;

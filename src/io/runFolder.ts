@@ -5,9 +5,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, accessSync, co
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
-import type { SessionStatus } from '../engine/events.js';
-import { SESSION_STATUSES } from '../engine/events.js';
-import type { SessionMetrics } from '../engine/metrics.js';
+import type { SessionStatus } from '../contract/events.js';
+import { SESSION_STATUSES } from '../contract/events.js';
+import type { SessionMetrics } from '../contract/metrics.js';
 import { UsageError } from '../config/errors.js';
 
 export interface RunPaths {

@@ -12,8 +12,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { parseEventLine, type MegatestEvent } from '../engine/events.js';
-import type { SessionMetrics } from '../engine/metrics.js';
+import { parseEventLine, type MegatestEvent } from '../contract/events.js';
+import type { SessionMetrics } from '../contract/metrics.js';
 
 export interface RunFolderTail {
   close(): Promise<void>;

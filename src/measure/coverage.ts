@@ -4,7 +4,7 @@
 // coverage-summary.json. When nothing was measured (no lines at all) line
 // coverage is 0 rather than a claim of 100%.
 
-import { assertNever } from '../engine/events.js';
+import { assertNever } from '../contract/assertNever.js';
 import { descendants, parseXml } from './xml.js';
 
 export interface CoverageSummary {

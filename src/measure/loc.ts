@@ -10,7 +10,7 @@
 
 import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { assertNever } from '../engine/events.js';
+import { assertNever } from '../contract/assertNever.js';
 
 export interface LanguageCount {
   files: number;

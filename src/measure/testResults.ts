@@ -3,7 +3,7 @@
 // Where a runner prints its own totals (node:test's closing `# pass N`
 // lines, cargo's `test result:` lines) those totals are used as they are.
 
-import { assertNever } from '../engine/events.js';
+import { assertNever } from '../contract/assertNever.js';
 import { allText, parseXml, type XmlElement } from './xml.js';
 
 export interface TestFailure {

@@ -4,8 +4,8 @@
 // of events costs one render, not thousands.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { MegatestEvent } from '../engine/events.js';
-import type { SessionMetrics } from '../engine/metrics.js';
+import type { MegatestEvent } from '../contract/events.js';
+import type { SessionMetrics } from '../contract/metrics.js';
 import {
   applyEvents,
   applyLogLines,

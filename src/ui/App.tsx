@@ -3,10 +3,10 @@
 // actions through the one keymap. It never spawns a process or opens a file:
 // runConsole feeds the store and hands in the actions.
 
-import React, { useCallback, useEffect, useMemo, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, useInput, type Key } from 'ink';
 import { useStore } from 'zustand';
-import { assertNever } from '../engine/events.js';
+import { assertNever } from '../contract/assertNever.js';
 import { checkpointFigures, isTerminalStatus } from '../state/applyEvent.js';
 import type { ConsoleStore } from '../state/store.js';
 import {
@@ -108,10 +108,16 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   const layout = computeLayout(columns, rows, { agents: run.agents.length, alerts: run.alerts.length });
   const context = contextOf(ui);
 
-  const header = useMemo(() => headerModel(run, { nowMs, runDir }), [run, nowMs, runDir]);
+  // Live, elapsed only goes forward; replay may seek back, so it has no floor.
+  const elapsedFloor = useRef(0);
+  const header = useMemo(
+    () => headerModel(run, { nowMs, runDir, minElapsedSeconds: ui.mode === 'live' ? elapsedFloor.current : 0 }),
+    [run, nowMs, runDir, ui.mode],
+  );
+  if (ui.mode === 'live') elapsedFloor.current = Math.max(elapsedFloor.current, header.elapsedSeconds);
   const phaseBar = useMemo(
-    () => phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, elapsedSeconds: header.elapsedSeconds, glyphs }),
-    [run.phases, run.currentPhaseIndex, run.checkpoints, layout.width, header.elapsedSeconds, glyphs],
+    () => phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, scheduleSeconds: header.scheduleSeconds, glyphs }),
+    [run.phases, run.currentPhaseIndex, run.checkpoints, layout.width, header.scheduleSeconds, glyphs],
   );
   const charts = useMemo(
     () => CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs })),

@@ -1,9 +1,9 @@
 // A stand-in for the orchestrator's EngineControl: serializes its actions
 // with a promise-chain mutex (as the engine does) and records every call.
 
-import { ControlError, type EngineControl, type StatusSnapshot } from '../../src/engine/control.js';
-import type { CommandSource, MegatestEvent } from '../../src/engine/events.js';
-import type { AgentMetrics, SessionMetrics } from '../../src/engine/metrics.js';
+import { ControlError, type EngineControl, type StatusSnapshot } from '../../src/contract/control.js';
+import type { CommandSource, MegatestEvent } from '../../src/contract/events.js';
+import type { AgentMetrics, SessionMetrics } from '../../src/contract/metrics.js';
 
 export function sampleAgent(name: string, overrides: Partial<AgentMetrics> = {}): AgentMetrics {
   return {

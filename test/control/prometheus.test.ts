@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AGENT_GAUGES, SESSION_GAUGES, renderPrometheus } from '../../src/control/prometheus.js';
 import { startControlServer } from '../../src/control/server.js';
-import { SESSION_STATUSES } from '../../src/engine/events.js';
+import { SESSION_STATUSES } from '../../src/contract/events.js';
 import { FakeEngine, sampleAgent, sampleMetrics } from './fakeEngine.js';
 
 interface Sample {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SessionMetrics } from '../../src/engine/metrics.js';
+import type { SessionMetrics } from '../../src/contract/metrics.js';
 
 /** The pid of a process that has exited. */
 export function deadPid(): number {

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { CheckpointStore } from '../../src/engine/checkpoint/store.js';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { readEvents as events, runCli, waitFor as waitUntil } from '../helpers/cli.js';
-import type { SessionMetrics } from '../../src/engine/metrics.js';
+import type { SessionMetrics } from '../../src/contract/metrics.js';
 
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 const FAST = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'fast.toml');

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { countLines } from '../../src/measure/loc.js';
 import { runTests } from '../../src/engine/projectGates.js';
-import { parseEventLine, type MegatestEvent } from '../../src/engine/events.js';
-import type { FinalReport } from '../../src/engine/report.js';
-import type { RunInfo } from '../../src/engine/runInfo.js';
+import { parseEventLine, type MegatestEvent } from '../../src/contract/events.js';
+import type { FinalReport } from '../../src/report/report.js';
+import type { RunInfo } from '../../src/io/runInfo.js';
 
 const run = promisify(execFile);
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../../src/engine/checkpoint/store.js';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { readControlFile } from '../../src/io/sessions.js';
 import {
   agentPidsOf,
@@ -67,6 +67,10 @@ describe.skipIf(!BUILT)('kill loop: SIGKILL at 20 random instants, megatest resu
       const exited = { value: false };
       void child.done.then(() => (exited.value = true));
       await waitFor(() => exited.value || readControlFile(runDir)?.pid === child.child.pid, 'the orchestrator to write control.json', 20_000, 20);
+      // The random instant is counted from the resume's own record (its restore is written with it), not from
+      // the process start: a kill before the resume is recorded would leave nothing to check it by.
+      const resumesRecorded = () => eventsOf(readEvents(runDir), 'command').filter((e) => e.name === 'resume').length;
+      if (kills > 0) await waitFor(() => exited.value || resumesRecorded() >= kills, 'the resume to be recorded in events.jsonl', 60_000, 20);
       if (!refusedWhileAlive && !exited.value) {
         // resume refuses a session whose orchestrator is alive
         const refused = await runCli(['resume', runDir, '--headless']);

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { parseEventLine, type EventOf, type EventType, type MegatestEvent } from '../../src/engine/events.js';
-import type { FinalReport } from '../../src/engine/report.js';
+import { parseEventLine, type EventOf, type EventType, type MegatestEvent } from '../../src/contract/events.js';
+import type { FinalReport } from '../../src/report/report.js';
 
 export const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 export const RECOVERY_FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'recovery');

@@ -2,8 +2,8 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { MegatestEvent } from '../../src/engine/events.js';
-import type { SessionMetrics } from '../../src/engine/metrics.js';
+import type { MegatestEvent } from '../../src/contract/events.js';
+import type { SessionMetrics } from '../../src/contract/metrics.js';
 import { IncrementalLineReader, tailRunFolder, type RunFolderTail } from '../../src/io/tail.js';
 import { writeFileAtomicSync } from '../../src/io/atomic.js';
 import { fixtureEvents } from '../ui/helpers.js';

@@ -80,7 +80,8 @@ describe('runCommand', () => {
     expect(result.code).toBeNull();
     expect(result.signal).toBe('SIGTERM');
     expect(result.durationMs).toBeGreaterThanOrEqual(1500);
-    expect(result.durationMs).toBeLessThan(1500 + KILL_GRACE_MS);
+    // SIGTERM (not SIGKILL) shows the tree went without the grace period; no
+    // upper bound on the time, which a loaded machine could break.
     // runCommand returns once the group is gone: no waiting needed here.
     expect(isRunning(readPid(path.join(cwd, 'child.pid')))).toBe(false);
     expect(isRunning(readPid(path.join(cwd, 'grandchild.pid')))).toBe(false);

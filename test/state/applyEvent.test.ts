@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { assertNever, type MegatestEvent } from '../../src/engine/events.js';
-import type { SessionMetrics } from '../../src/engine/metrics.js';
+import { assertNever } from '../../src/contract/assertNever.js';
+import type { MegatestEvent } from '../../src/contract/events.js';
+import type { SessionMetrics } from '../../src/contract/metrics.js';
 import {
   applyEvent,
   applyEvents,
@@ -57,7 +58,7 @@ describe('applyEvent over the recorded sim session', () => {
     ]);
     expect(final.checkpoints[0]!.atSeconds).toBe(199);
     expect(final.checkpoints[2]!.linesOfCode).toBeGreaterThan(0);
-    expect(final.lastRestore?.id).toBe('checkpoint_002');
+    expect(final.lastRestore?.id).toBe('checkpoint_003');
   });
 
   it('raises alerts for errors, recoveries, limits, restores and the end', () => {

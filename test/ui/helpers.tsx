@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReactElement } from 'react';
 import { render } from 'ink';
-import { parseEventLine, type MegatestEvent } from '../../src/engine/events.js';
+import { parseEventLine, type MegatestEvent } from '../../src/contract/events.js';
 import { applyEvents, applyLogLines, initialConsoleState, type ConsoleState } from '../../src/state/applyEvent.js';
 import type { ActionResult, ConsoleActions } from '../../src/ui/actions.js';
 import { loadTheme } from '../../src/io/themes.js';

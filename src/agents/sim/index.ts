@@ -11,6 +11,8 @@ import { SIM_OPTIONS_ENV, SIM_RESUME_ENV, type SimOptions } from './options.js';
 
 export type { SimOptions } from './options.js';
 export { parseSimOptions, SIM_OPTIONS_ENV, SIM_RESUME_ENV, DEFAULT_BALLAST_BYTES } from './options.js';
+export { describeFaultTrigger, faultDueForOrchestrator, faultTrigger, isTimeFault } from './faultTrigger.js';
+export type { FaultTrigger, OrchestratorFaultContext } from './faultTrigger.js';
 export { SIM_TEMPLATES, simProjectFor, phaseKind, planTask, writeWork } from './project.js';
 
 export const SIM_AGENT_ENTRY = path.join(DIST_DIR, 'agents', 'sim', 'simAgent.js');
@@ -45,8 +47,15 @@ class SimAdapter extends CommandAdapter {
   }
 }
 
+/** In the agent's folder, which outlives its process, checkpoint restores and `megatest resume`. */
+export const SIM_FIRED_FAULTS_FILE = 'sim-faults-fired.json';
+
 export function createSimAdapter(launch: AgentLaunch, options: SimOptions): AgentAdapter {
-  const env: Record<string, string> = { [SIM_OPTIONS_ENV]: JSON.stringify(options) };
+  const withRecord: SimOptions = {
+    ...options,
+    firedFaultsFile: options.firedFaultsFile ?? path.join(launch.agentDir, SIM_FIRED_FAULTS_FILE),
+  };
+  const env: Record<string, string> = { [SIM_OPTIONS_ENV]: JSON.stringify(withRecord) };
   if (launch.resume) env[SIM_RESUME_ENV] = JSON.stringify(launch.resume);
   return new SimAdapter(launch, {
     kind: 'sim',

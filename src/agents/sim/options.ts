@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { SimFaultConfig } from '../../config/types.js';
 import { SIM_FAULT_KINDS } from '../../config/schema.js';
+import { simFaultTriggerProblem } from '../../config/simFaults.js';
 import type { AgentResumeState } from '../types.js';
 
 export interface SimOptions {
@@ -12,9 +13,14 @@ export interface SimOptions {
   seed: number;
   tokensPerMinute: number;
   toolCallsPerMinute: number;
-  /** Already filtered to this agent; at_seconds from session start. */
+  /** Already filtered to this agent; at_seconds from session start (faultTrigger.ts). */
   faults: SimFaultConfig[];
   sessionStartMs: number;
+  /**
+   * Where the agent records the faults that fired, so a restarted agent does
+   * not replay them; the adapter puts it in the agent's folder. Unset: no record.
+   */
+  firedFaultsFile?: string;
   /** Size of the disk_limit fault's ballast file (default 64 MiB). */
   ballastBytes?: number;
 }
@@ -23,11 +29,19 @@ export const SIM_OPTIONS_ENV = 'MEGATEST_SIM_OPTIONS';
 export const SIM_RESUME_ENV = 'MEGATEST_SIM_RESUME';
 export const DEFAULT_BALLAST_BYTES = 64 * 1024 * 1024;
 
-const faultSchema = z.object({
-  at_seconds: z.number().finite().nonnegative(),
-  kind: z.enum(SIM_FAULT_KINDS),
-  agent: z.string(),
-});
+const faultSchema = z
+  .object({
+    at_seconds: z.number().finite().nonnegative().optional(),
+    after_tool_calls: z.number().int().positive().optional(),
+    in_phase: z.string().min(1).optional(),
+    kind: z.enum(SIM_FAULT_KINDS),
+    agent: z.string(),
+  })
+  .strict()
+  .superRefine((fault, context) => {
+    const problem = simFaultTriggerProblem(fault);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: `must be ${problem}`, input: fault });
+  });
 
 const simOptionsSchema = z.object({
   template: z.string().min(1),
@@ -36,6 +50,7 @@ const simOptionsSchema = z.object({
   toolCallsPerMinute: z.number().finite().nonnegative(),
   faults: z.array(faultSchema),
   sessionStartMs: z.number().finite(),
+  firedFaultsFile: z.string().min(1).optional(),
   ballastBytes: z.number().int().nonnegative().optional(),
 });
 

@@ -1,16 +1,17 @@
 // The behaviour of one sim agent process: paced work on its phase objectives
 // (tool calls, token spend, context growth, real files written), the faults
-// [sim.faults] schedules, and the control commands of the JSONL protocol.
+// [sim.faults] schedules (faultSchedule.ts decides when), and the control
+// commands of the JSONL protocol.
 // Kept apart from the process wiring (simAgent.ts) so it reads as a model of
 // an agent rather than of stdio plumbing.
 
-import { createWriteStream, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { once } from 'node:events';
 import type { SimFaultConfig } from '../../config/types.js';
-import { assertNever } from '../../engine/events.js';
+import { assertNever } from '../../contract/assertNever.js';
 import type { AgentCommand } from '../jsonl.js';
 import type { AgentMessage, AgentResumeState } from '../types.js';
+import { writeBallast } from './ballast.js';
+import { FaultSchedule } from './faultSchedule.js';
+import { describeFaultTrigger } from './faultTrigger.js';
 import { DEFAULT_BALLAST_BYTES, type SimOptions } from './options.js';
 import { planTask, writeWork } from './project.js';
 import { lognormalMean, Random } from './random.js';
@@ -81,13 +82,15 @@ export class SimAgent {
   private assignment: Assignment | undefined;
   private paused = false;
   private hung = false;
+  /** Crashed, hung or stopping: nothing more happens in this process. */
+  private stopped = false;
   private stalledUntil = 0;
   private tick: NodeJS.Timeout | undefined;
   private lastTick = 0;
   private owedCalls = 0;
   private owedTokens = 0;
   private nextTokens: { input: number; output: number };
-  private readonly faultTimers: NodeJS.Timeout[] = [];
+  private readonly faults: FaultSchedule;
   private pending: string[] = [];
   private readonly resuming: boolean;
 
@@ -105,13 +108,22 @@ export class SimAgent {
     for (const task of resume?.completed ?? []) this.completed.add(task);
     this.context = resume?.context_tokens ?? 0;
     this.resuming = resume !== undefined;
+    this.faults = new FaultSchedule(options.faults, options.firedFaultsFile, {
+      inject: (fault) => {
+        // What led up to the fault (the tool call that triggered it) is output first.
+        this.flush();
+        this.line(`[sim] SIMULATED fault ${fault.kind} (${describeFaultTrigger(fault)})`);
+        this.inject(fault);
+      },
+      note: (text) => this.line(text),
+    });
   }
 
   start(): void {
     const { name, role } = this.identity;
     this.io.out(`[sim] simulated agent ${name} (role ${role}, seed ${this.options.seed}) — not a real model\n`);
     if (this.resuming) this.io.out(`[sim] resuming: ${this.completed.size} objective(s) already done, context ${this.context} tokens\n`);
-    this.scheduleFaults();
+    this.faults.start(this.options.sessionStartMs, this.clock(), this.resuming);
     this.emit({ type: 'state', status: 'idle' });
     this.flush();
   }
@@ -122,6 +134,7 @@ export class SimAgent {
       case 'phase':
         if (command.note) this.line(`[sim] step note from megatest: ${command.note}`);
         this.beginPhase(command.name, command.objectives, command.duration_seconds);
+        this.faults.phaseGiven(command.name);
         break;
       case 'checkpoint':
         this.line(`[sim] checkpoint acknowledged (${this.completed.size} objective(s) done)`);
@@ -215,9 +228,14 @@ export class SimAgent {
 
     this.owedCalls += (this.options.toolCallsPerMinute / 60000) * dt;
     this.owedTokens += (this.options.tokensPerMinute / 60000) * dt;
-    while (this.owedCalls >= 1) {
+    // A fault fired by a tool call may stall, hang or end the agent mid-tick.
+    while (this.owedCalls >= 1 && this.canWork()) {
       this.owedCalls -= 1;
       this.emitToolCall();
+    }
+    if (!this.canWork()) {
+      this.flush();
+      return;
     }
     while (this.owedTokens >= this.nextTokens.input + this.nextTokens.output) {
       const { input, output } = this.nextTokens;
@@ -229,8 +247,12 @@ export class SimAgent {
     }
 
     assignment.elapsedMs += dt;
-    if (assignment.elapsedMs >= assignment.perObjectiveMs) this.finishObjective(assignment);
+    if (assignment.elapsedMs >= assignment.perObjectiveMs) this.faults.step(() => this.finishObjective(assignment));
     this.flush();
+  }
+
+  private canWork(): boolean {
+    return !this.stopped && !this.hung && !this.paused && this.clock() >= this.stalledUntil;
   }
 
   private finishObjective(assignment: Assignment): void {
@@ -240,6 +262,7 @@ export class SimAgent {
       writeWork(this.identity.projectDir, work.files);
       for (let i = 0; i < work.files.length; i++) {
         this.emit({ type: 'tool_call', tool: 'write_file', ok: true, duration_ms: this.toolDuration('write_file') });
+        this.faults.toolCall();
       }
       for (const id of work.fixed) this.line(`[sim] fixed the planted defect in src/${id}.js`);
       if (work.component) {
@@ -249,6 +272,7 @@ export class SimAgent {
       }
     } catch (error) {
       this.emit({ type: 'tool_call', tool: 'write_file', ok: false, duration_ms: this.toolDuration('write_file') });
+      this.faults.toolCall();
       this.emit({ type: 'error', message: `sim could not write the files of "${task}": ${(error as Error).message}` });
     }
     this.emit({ type: 'task_done', task });
@@ -278,18 +302,7 @@ export class SimAgent {
     const tool = this.random.weighted(TOOLS);
     const ok = this.random.chance(tool === 'run_tests' ? 0.85 : 0.95);
     this.emit({ type: 'tool_call', tool, ok, duration_ms: this.toolDuration(tool) });
-  }
-
-  private scheduleFaults(): void {
-    const startedAt = this.clock();
-    for (const fault of this.options.faults) {
-      if (fault.kind === 'corrupt_checkpoint') continue; // the orchestrator's fault, not the agent's
-      const due = this.options.sessionStartMs + fault.at_seconds * 1000;
-      // A restarted agent must not replay the fault that brought it down.
-      const pastLimit = this.resuming ? startedAt : startedAt - 1000;
-      if (due < pastLimit) continue;
-      this.faultTimers.push(setTimeout(() => this.inject(fault), Math.max(0, due - startedAt)));
-    }
+    this.faults.toolCall();
   }
 
   private inject(fault: SimFaultConfig): void {
@@ -351,26 +364,9 @@ export class SimAgent {
   }
 
   private async writeBallast(): Promise<void> {
-    const bytes = this.options.ballastBytes ?? DEFAULT_BALLAST_BYTES;
-    const target = path.join(this.identity.projectDir, '.ballast');
-    try {
-      mkdirSync(this.identity.projectDir, { recursive: true });
-      const stream = createWriteStream(target);
-      const chunk = Buffer.alloc(Math.min(bytes, 1024 * 1024) || 1, 0x2e);
-      let written = 0;
-      while (written < bytes) {
-        const size = Math.min(chunk.length, bytes - written);
-        if (!stream.write(size === chunk.length ? chunk : chunk.subarray(0, size))) await once(stream, 'drain');
-        written += size;
-      }
-      stream.end();
-      await once(stream, 'finish');
-      if (this.hung) return;
-      this.emit({ type: 'error', message: `disk usage growing: wrote ${bytes} bytes of ballast to project/.ballast` });
-    } catch (error) {
-      if (this.hung) return;
-      this.emit({ type: 'error', message: `disk usage growing: ballast write failed: ${(error as Error).message}` });
-    }
+    const message = await writeBallast(this.identity.projectDir, this.options.ballastBytes ?? DEFAULT_BALLAST_BYTES);
+    if (this.hung) return;
+    this.emit({ type: 'error', message });
     this.flush();
   }
 
@@ -383,8 +379,9 @@ export class SimAgent {
   }
 
   private shutdown(): void {
+    this.stopped = true;
     this.stopTicking();
-    for (const timer of this.faultTimers) clearTimeout(timer);
+    this.faults.stop();
   }
 
   private emit(message: Exclude<AgentMessage, { type: 'output' }>): void {

@@ -2,9 +2,10 @@
 // measured; columns fitted to the width, rows to the room, the selected
 // agent always in view.
 
-import type { AgentStatus } from '../../engine/events.js';
-import { assertNever } from '../../engine/events.js';
+import type { AgentStatus } from '../../contract/events.js';
+import { assertNever } from '../../contract/assertNever.js';
 import type { AgentView } from '../../state/applyEvent.js';
+import { trustOf } from '../../state/runState.js';
 import type { Glyphs, ThemeRole } from '../theme.js';
 import { formatCount, formatDuration } from './format.js';
 import { fitCells, fitColumns, headerCells, windowStart, type Cell, type ColumnSpec, type FittedColumn } from './table.js';
@@ -65,8 +66,9 @@ function contextCell(agent: AgentView): Cell {
 }
 
 function trustCell(agent: AgentView): Cell {
-  if (agent.trust === null) return { text: '–', role: 'muted' };
-  return { text: agent.trust.toFixed(2), role: agent.trust < 0.5 ? 'critical' : agent.trust < 0.8 ? 'warning' : 'text' };
+  const trust = trustOf(agent);
+  if (trust === null) return { text: '–', role: 'muted' };
+  return { text: trust.toFixed(2), role: trust < 0.5 ? 'critical' : trust < 0.8 ? 'warning' : 'text' };
 }
 
 export function agentTableModel(

@@ -1,6 +1,6 @@
 // The alerts pane: errors, recoveries, limits, restores, newest first.
 
-import { assertNever } from '../../engine/events.js';
+import { assertNever } from '../../contract/assertNever.js';
 import type { AlertTone, AlertView } from '../../state/applyEvent.js';
 import type { ThemeRole } from '../theme.js';
 import { clockTime, truncate } from './format.js';

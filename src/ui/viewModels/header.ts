@@ -2,8 +2,10 @@
 // status, SIMULATED badge) and how far along (elapsed / total, progress,
 // ETA, phase), plus the orchestrator-died warning with the resume command.
 
-import { assertNever, type SessionStatus } from '../../engine/events.js';
+import { assertNever } from '../../contract/assertNever.js';
+import type { SessionStatus } from '../../contract/statuses.js';
 import { isTerminalStatus, type ConsoleState } from '../../state/applyEvent.js';
+import { elapsedSecondsAt, lastEventMs, remainingSecondsAt, scheduleSecondsAt } from '../../state/runState.js';
 import type { ThemeRole } from '../theme.js';
 import { formatCount, formatDuration } from './format.js';
 
@@ -16,6 +18,8 @@ export interface HeaderModel {
   status: string;
   statusRole: ThemeRole;
   elapsedSeconds: number;
+  /** Where the schedule stands (phase bar, ETA): a restore puts it back, unlike elapsed. */
+  scheduleSeconds: number;
   totalSeconds: number;
   /** "1h02m / 6h00m  17%  ETA 4h58m" */
   progressText: string;
@@ -53,43 +57,30 @@ export function orchestratorDeadMessage(runDir: string): string {
 }
 
 /**
- * Elapsed seconds: the orchestrator's own measure from its last snapshot,
- * advanced by the wall clock only while the run is going and the
- * orchestrator is alive (a dead run's clock has stopped).
+ * Elapsed seconds, from the fold's one clock: active time, stopped while
+ * paused, after the end, and when the orchestrator is gone (a dead run's
+ * clock stops at its last event).
  */
 export function elapsedSeconds(run: ConsoleState, nowMs: number): number {
-  const session = run.session;
-  if (run.ended && session) return Math.max(0, (Date.parse(run.ended.ts) - session.startedAtMs) / 1000);
-  const ticking = run.status === 'running' || run.status === 'recovering' || run.status === 'starting';
-  const advancing = ticking && run.orchestrator !== 'dead';
-  if (run.metrics) {
-    const at = Date.parse(run.metrics.timestamp);
-    const since = advancing && Number.isFinite(at) ? Math.max(0, (nowMs - at) / 1000) : 0;
-    return run.metrics.elapsed_seconds + since;
-  }
-  if (!session) return 0;
-  const until = advancing ? nowMs : Date.parse(run.lastEventTs ?? '') || session.startedAtMs;
-  return Math.max(0, (until - session.startedAtMs) / 1000);
+  const advancing = run.orchestrator !== 'dead';
+  return elapsedSecondsAt(run, advancing ? nowMs : lastEventMs(run));
 }
 
-export function headerModel(run: ConsoleState, options: { nowMs: number; runDir: string }): HeaderModel {
+export function headerModel(run: ConsoleState, options: { nowMs: number; runDir: string; minElapsedSeconds?: number }): HeaderModel {
   const session = run.session;
-  const elapsed = elapsedSeconds(run, options.nowMs);
+  const nowMs = run.orchestrator === 'dead' ? lastEventMs(run) : options.nowMs;
+  // A view never shows time going back, even when a pause event arrives after a tick counted past it.
+  const elapsed = Math.max(options.minElapsedSeconds ?? 0, elapsedSecondsAt(run, nowMs));
+  const schedule = scheduleSecondsAt(run, nowMs);
   const total = session?.durationSeconds ?? 0;
-  const progress = total > 0 ? Math.min(1, elapsed / total) : 0;
-  // The orchestrator's estimate, counted down by the time since it was made.
-  const remaining = run.ended
-    ? 0
-    : run.metrics && run.metrics.estimated_remaining >= 0
-      ? Math.max(0, run.metrics.estimated_remaining - (elapsed - run.metrics.elapsed_seconds))
-      : Math.max(0, total - elapsed);
+  // Progress and ETA follow the schedule, which a restore puts back; elapsed never goes back.
+  const progress = total > 0 ? Math.min(1, schedule / total) : 0;
+  const remaining = remainingSecondsAt(run, nowMs);
   const progressParts = [`${formatDuration(elapsed)} / ${formatDuration(total)}`, `${Math.floor(progress * 100)}%`];
   if (!run.ended && total > 0) progressParts.push(`ETA ${formatDuration(remaining)}`);
   const phase = run.currentPhaseIndex >= 0 ? run.phases[run.currentPhaseIndex] : undefined;
   const phaseText = phase ? `phase ${run.currentPhaseIndex + 1}/${run.phases.length} ${phase.name}` : run.phases.length > 0 ? `${run.phases.length} phases` : '';
-  const totalTokens = run.metrics?.total_tokens ?? run.agents.reduce((sum, a) => sum + a.tokens, 0);
-  const errors = run.metrics?.errors_encountered ?? run.alerts.filter((a) => a.kind === 'error').length;
-  const countsText = `${formatCount(totalTokens)} tok  ${run.checkpoints.length} ckpt  ${errors} err`;
+  const countsText = `${formatCount(run.counters.totalTokens)} tok  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err`;
   const dead = run.orchestrator === 'dead' && !isTerminalStatus(run.status);
   const status = run.ended ? `${run.ended.status} (exit ${run.ended.exitCode})` : (run.status ?? 'waiting');
   return {
@@ -101,6 +92,7 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
     status: dead ? `${status}?` : status,
     statusRole: dead ? 'critical' : statusRole(run.status),
     elapsedSeconds: elapsed,
+    scheduleSeconds: schedule,
     totalSeconds: total,
     progressText: progressParts.join('  '),
     phaseText,

@@ -1,7 +1,7 @@
 // The log pane: session.log's tail, levels coloured, `/` filter with the
 // matches highlighted, following the newest line unless scrolled back.
 
-import type { LogLevel } from '../../engine/events.js';
+import type { LogLevel } from '../../contract/events.js';
 import type { LogLine } from '../../state/applyEvent.js';
 import { lastIndexAtOrBefore } from '../../state/uiState.js';
 import type { ThemeRole } from '../theme.js';

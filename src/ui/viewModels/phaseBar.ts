@@ -68,7 +68,7 @@ export function phaseBarModel(
   phases: readonly PhaseView[],
   currentIndex: number,
   checkpoints: readonly CheckpointView[],
-  options: { width: number; elapsedSeconds: number; glyphs: Glyphs },
+  options: { width: number; scheduleSeconds: number; glyphs: Glyphs },
 ): PhaseBarModel {
   const { width, glyphs } = options;
   const widths = proportionalWidths(
@@ -83,7 +83,16 @@ export function phaseBarModel(
   });
   const planned = phases.reduce((sum, p) => sum + p.durationSeconds, 0);
   const column = (seconds: number) => (planned > 0 ? Math.min(width - 1, Math.floor((seconds / planned) * width)) : 0);
-  const filled = planned > 0 ? Math.min(width, Math.round((options.elapsedSeconds / planned) * width)) : 0;
+  // Phases before the current one are full; the current one is filled by the
+  // share of its own budget used, so a restore to an earlier phase shows there.
+  let filled = 0;
+  const current = currentIndex >= 0 ? phases[currentIndex] : undefined;
+  const currentSegment = currentIndex >= 0 ? segments[currentIndex] : undefined;
+  if (current && currentSegment) {
+    const ended = current.status === 'passed' || current.status === 'failed';
+    const used = current.startedAtSeconds === null || current.durationSeconds <= 0 ? 0 : (options.scheduleSeconds - current.startedAtSeconds) / current.durationSeconds;
+    filled = currentSegment.start + (ended ? currentSegment.width : Math.round(Math.min(1, Math.max(0, used)) * currentSegment.width));
+  }
 
   const labels: Span[] = [];
   for (const segment of segments) {

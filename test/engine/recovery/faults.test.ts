@@ -1,12 +1,14 @@
 // Each fault class of [sim.faults] recovers as the recovery table says
 // (docs/recovery.md), end to end: short headless sim sessions, asserted on
-// events.jsonl. The two sessions run side by side; each is stopped with
-// SIGTERM once what it shows has happened.
+// events.jsonl. The three sessions run side by side; each is stopped with
+// SIGTERM once what it shows has happened. Every fault keys on an event (a
+// tool call, a phase), never on the clock, so a loaded machine cannot
+// reorder them.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MegatestEvent } from '../../../src/engine/events.js';
+import type { MegatestEvent } from '../../../src/contract/events.js';
 import {
   BUILT,
   eventsOf,
@@ -28,42 +30,56 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
   const runsDir = tempRunsDir();
   const transientDir = path.join(runsDir, 'transient');
   const crashDir = path.join(runsDir, 'crash');
+  const hangDir = path.join(runsDir, 'hang');
   let transient: CliResult;
   let crash: CliResult;
+  let hangResult: CliResult;
   let restoreRefused: CliResult;
   let forcedCheckpoint: CliResult;
   let resumeRefused: CliResult;
 
   beforeAll(async () => {
     const transientRun = runHeadless(sessionArgs(runsDir, 'transient', 'transient.toml'), { timeoutMs: 90_000 });
-    const crashRun = runHeadless(sessionArgs(runsDir, 'crash', 'crash.toml'), { timeoutMs: 90_000 });
+    // 60 s: the crash story starts with refinement, after two phase-end gates (see crash.toml).
+    const crashRun = runHeadless(sessionArgs(runsDir, 'crash', 'crash.toml', ['--duration', '60s']), { timeoutMs: 110_000 });
+    const hangRun = runHeadless(sessionArgs(runsDir, 'hang', 'hang.toml'), { timeoutMs: 90_000 });
 
     const transientDone = (async () => {
-      // The parse failure (11 s) is the last fault; its recovery settles the story.
+      // The parse failure (in development) is the last fault; its recovery settles the story.
       await waitForEvent(transientDir, 'recovery', (r) => r.action === 'retry_with_modification' && r.outcome !== 'started', 60_000);
       transientRun.child.kill('SIGTERM');
       transient = await transientRun.done;
     })();
 
     const crashDone = (async () => {
-      await waitForEvent(crashDir, 'checkpoint_created', (c) => c.id === 'checkpoint_001', 30_000);
-      forcedCheckpoint = await runCli(['checkpoint', crashDir]);
-      await waitForEvent(crashDir, 'alert', (a) => a.message.includes('[SIMULATED fault] corrupt_checkpoint'), 30_000);
+      await waitForEvent(crashDir, 'alert', (a) => a.message.includes('[SIMULATED fault] corrupt_checkpoint'), 80_000);
       restoreRefused = await runCli(['restore', crashDir, '--checkpoint', 'checkpoint_002']);
-      await waitForEvent(crashDir, 'error', (e) => e.class === 'agent_hang', 40_000);
-      await waitForEvent(crashDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_hang'), 20_000);
+      await waitForEvent(crashDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_crash'), 40_000);
+      // A checkpoint forced after the recovery is a valid one again.
+      forcedCheckpoint = await runCli(['checkpoint', crashDir]);
       crashRun.child.kill('SIGTERM');
       crash = await crashRun.done;
       resumeRefused = await runCli(['resume', crashDir, '--checkpoint', 'checkpoint_002', '--headless']);
     })();
 
+    const hangDone = (async () => {
+      await waitForEvent(hangDir, 'error', (e) => e.class === 'agent_hang', 60_000);
+      await waitForEvent(hangDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_hang'), 20_000);
+      // The restarted agent-1 works again: it does not replay the hang.
+      const restored = eventsOf(readEvents(hangDir), 'checkpoint_restored').find((r) => (r.reason ?? '').includes('agent_hang'))!;
+      await waitForEvent(hangDir, 'tool_call', (t) => t.agent === 'agent-1' && t.seq > restored.seq, 30_000);
+      hangRun.child.kill('SIGTERM');
+      hangResult = await hangRun.done;
+    })();
+
     try {
-      await Promise.all([transientDone, crashDone]);
+      await Promise.all([transientDone, crashDone, hangDone]);
     } finally {
       transientRun.child.kill('SIGKILL');
       crashRun.child.kill('SIGKILL');
+      hangRun.child.kill('SIGKILL');
     }
-  }, 120_000);
+  }, 150_000);
 
   afterAll(() => removeDir(runsDir));
 
@@ -137,9 +153,12 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
   });
 
   it('corrupted checkpoint: injected and labelled SIMULATED; a named restore is refused with a clear message', () => {
-    expect(forcedCheckpoint.code, forcedCheckpoint.stderr).toBe(0);
     const log = readFileSync(path.join(crashDir, 'session.log'), 'utf8');
-    expect(log).toMatch(/SIMULATED fault corrupt_checkpoint .*altered checkpoint_002\.json so its checksum fails/);
+    expect(log).toMatch(/SIMULATED fault corrupt_checkpoint \(sim\.faults, in refinement\): altered checkpoint_002\.json so its checksum fails/);
+    const corrupted = eventsOf(readEvents(crashDir), 'alert').find((a) => a.message.includes('[SIMULATED fault] corrupt_checkpoint'));
+    const developmentEnd = eventsOf(readEvents(crashDir), 'checkpoint_created').find((c) => c.id === 'checkpoint_002');
+    expect(developmentEnd?.trigger).toBe('phase');
+    expect(corrupted!.seq).toBeGreaterThan(developmentEnd!.seq);
     expect(restoreRefused.code).not.toBe(0);
     expect(restoreRefused.stdout + restoreRefused.stderr).toMatch(/checksum mismatch/);
     expect(log).toMatch(/restore of checkpoint_002 refused: .*checksum mismatch/);
@@ -162,10 +181,13 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
     expect(after.sort()).toEqual(['agent-1', 'agent-2']);
     expect(recoveries(events, 'agent-2').some((r) => r.action === 'restore_checkpoint' && r.outcome === 'succeeded')).toBe(true);
     expect(existsSync(path.join(crashDir, 'agents', 'agent-2', 'attempts'))).toBe(true);
+    // The restarted agent-2 did not replay the crash, and a checkpoint can be forced again.
+    expect(eventsOf(events, 'agent_exited').filter((e) => e.agent === 'agent-2' && e.code === 101)).toHaveLength(1);
+    expect(forcedCheckpoint.code, forcedCheckpoint.stderr).toBe(0);
   });
 
   it('hang: found by the watchdog (no output, no CPU), the agent stopped and the checkpoint restored', () => {
-    const events = readEvents(crashDir);
+    const events = readEvents(hangDir);
     const hang = eventsOf(events, 'error').find((e) => e.class === 'agent_hang');
     expect(hang?.agent).toBe('agent-1');
     expect(hang!.message).toMatch(/^hung: no output and no CPU .* for \d+ s \(agent\.step_timeout_secs\)$/);
@@ -175,7 +197,10 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
     expect(recovery?.outcome).toBe('started');
     const restored = eventsOf(events, 'checkpoint_restored').find((r) => r.seq > hang!.seq);
     expect(restored).toBeDefined();
-    expect(restored!.id).not.toBe('checkpoint_002');
+    // Only one hang: the restarted agent-1 went back to work.
+    expect(eventsOf(events, 'error').filter((e) => e.class === 'agent_hang')).toHaveLength(1);
+    expect(readFileSync(path.join(hangDir, 'agents', 'agent-1', 'output.log'), 'utf8')).toMatch(/SIMULATED fault hang \(in development\)/);
+    expect(hangResult.code).toBe(130);
     expect(crash.code).toBe(130);
   });
 
@@ -187,7 +212,7 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
   });
 
   it('keeps events.jsonl contiguous through the recoveries', () => {
-    for (const dir of [transientDir, crashDir]) {
+    for (const dir of [transientDir, crashDir, hangDir]) {
       const events = readEvents(dir);
       events.forEach((event, index) => expect(event.seq).toBe(index + 1));
     }

@@ -38,14 +38,18 @@ describe('header', () => {
     const model = headerModel(midRun, { nowMs: Date.parse('2025-11-24T09:12:00Z'), runDir: 'test_runs/x' });
     expect(model).toMatchObject({ sessionId: 'mega-20251124-090000-a1b2', project: 'RedQueue', agentKind: 'sim', simulated: true, status: 'running', orchestratorWarning: null });
     expect(model.phaseText).toBe('phase 3/4 testing');
-    expect(model.progressText).toMatch(/^12m00s \/ 20m00s {2}60% {2}ETA /);
+    // Elapsed is the clock's 12 min; progress and ETA follow the schedule, which the
+    // restore of checkpoint_003 (taken 09:10:43, restored 09:11:29) put back by 46 s.
+    expect(model.progressText).toBe('12m00s / 20m00s  56%  ETA 8m46s');
   });
   it('stops the clock and says how to resume when the orchestrator died mid-run', () => {
     const dead = { ...midRun, orchestrator: 'dead' as const };
     const model = headerModel(dead, { nowMs: Date.parse('2025-11-24T10:00:00Z'), runDir: 'test_runs/x' });
     expect(model.orchestratorWarning).toBe('orchestrator not running — megatest resume test_runs/x');
     expect(model.statusRole).toBe('critical');
-    expect(elapsedSeconds(dead, Date.parse('2025-11-24T10:00:00Z'))).toBe(midRun.metrics!.elapsed_seconds);
+    // The clock stopped at the last event the dead orchestrator wrote.
+    const lastEventSeconds = (Date.parse(midRun.lastEventTs!) - Date.parse('2025-11-24T09:00:00Z')) / 1000;
+    expect(elapsedSeconds(dead, Date.parse('2025-11-24T10:00:00Z'))).toBe(lastEventSeconds);
   });
   it('an ended run shows its outcome, not a warning', () => {
     const model = headerModel({ ...done, orchestrator: 'dead' }, { nowMs: Date.now(), runDir: 'x' });
@@ -63,11 +67,13 @@ describe('phase bar', () => {
     for (const width of [4, 17, 80, 119, 300]) expect(proportionalWidths([3600, 7200, 7200, 3600], width).reduce((a, b) => a + b)).toBe(width);
   });
 
-  it.each([20, 78, 118])('fills to the elapsed share and marks checkpoints at width %i', (width) => {
-    const model = phaseBarModel(midRun.phases, midRun.currentPhaseIndex, midRun.checkpoints, { width, elapsedSeconds: 600, glyphs: UNICODE_GLYPHS });
+  it.each([20, 78, 118])('fills the phases before, the current one by its used share, and marks checkpoints at width %i', (width) => {
+    // testing started at schedule 600 s with 400 s: at 800 s it is half used.
+    const model = phaseBarModel(midRun.phases, midRun.currentPhaseIndex, midRun.checkpoints, { width, scheduleSeconds: 800, glyphs: UNICODE_GLYPHS });
     expect(spanText(model.bar)).toHaveLength(width);
     expect(spanText(model.labels)).toHaveLength(width);
-    expect(model.filled).toBe(Math.round(width / 2));
+    const testing = model.segments[2]!;
+    expect(model.filled).toBe(testing.start + Math.round(testing.width / 2));
     expect(model.segments.map((s) => s.current)).toEqual([false, false, true, false]);
     // Checkpoints 001 (199 s), 002 (599 s), 003 (643 s) of 1200 s.
     expect(model.markColumns).toEqual([...new Set([199, 599, 643].map((s) => Math.floor((s / 1200) * width)))]);
@@ -75,9 +81,9 @@ describe('phase bar', () => {
   });
 
   it('labels name the phases with their outcome, cut to fit', () => {
-    const wide = phaseBarModel(done.phases, done.currentPhaseIndex, [], { width: 118, elapsedSeconds: 1200, glyphs: ASCII_GLYPHS });
+    const wide = phaseBarModel(done.phases, done.currentPhaseIndex, [], { width: 118, scheduleSeconds: 1200, glyphs: ASCII_GLYPHS });
     expect(spanText(wide.labels)).toContain('+ implementation');
-    const narrow = phaseBarModel(done.phases, done.currentPhaseIndex, [], { width: 24, elapsedSeconds: 1200, glyphs: ASCII_GLYPHS });
+    const narrow = phaseBarModel(done.phases, done.currentPhaseIndex, [], { width: 24, scheduleSeconds: 1200, glyphs: ASCII_GLYPHS });
     expect(spanText(narrow.labels)).toMatch(/^pl~ \+ impl~ \+ test~ po~ $/);
     expect(spanText(narrow.bar)).toBe('#'.repeat(24));
   });

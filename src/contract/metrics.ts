@@ -2,7 +2,7 @@
 // files, pass rate and coverage from the tools' own reports, tokens from the
 // agents' own accounting. A figure not yet measured is null, never a guess.
 
-import type { AgentStatus, SessionStatus } from './events.js';
+import type { AgentStatus, SessionStatus } from './statuses.js';
 
 export interface AgentMetrics {
   name: string;

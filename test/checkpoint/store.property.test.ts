@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointStore, type FileEntry } from '../../../src/engine/checkpoint/store.js';
+import { CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 import { walkTree, type WalkedItem } from './tree-walk.js';
 
 const DIRS = ['', 'a', 'b', 'a/c', 'a/c/deep', 'b/d'];

@@ -3,37 +3,10 @@
 // only: the engine, the console and replay all import this module.
 
 import type { SessionMetrics } from './metrics.js';
+import type { AgentStatus, CheckpointTrigger, CommandSource, SessionStatus, Severity } from './statuses.js';
 
-export type SessionStatus =
-  | 'starting'
-  | 'running'
-  | 'paused'
-  | 'recovering'
-  | 'completed'
-  | 'failed'
-  | 'interrupted'
-  | 'timeout';
-
-export const SESSION_STATUSES: readonly SessionStatus[] = [
-  'starting',
-  'running',
-  'paused',
-  'recovering',
-  'completed',
-  'failed',
-  'interrupted',
-  'timeout',
-];
-
-export type AgentStatus = 'starting' | 'working' | 'idle' | 'waiting' | 'blocked' | 'paused' | 'exited' | 'crashed';
-
-export type CheckpointTrigger = 'time' | 'tool_calls' | 'tokens' | 'phase' | 'forced' | 'final';
-
-export type CommandSource = 'key' | 'api' | 'signal' | 'cli';
-
-export type Severity = 'transient' | 'recoverable' | 'degraded' | 'critical' | 'fatal';
-
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type { AgentStatus, CheckpointTrigger, CommandSource, LogLevel, SessionStatus, Severity } from './statuses.js';
+export { SESSION_STATUSES } from './statuses.js';
 
 export interface CriterionResult {
   id: string;
@@ -54,7 +27,8 @@ export interface EventBodies {
     simulated: boolean;
     agents: number;
     duration_seconds: number;
-    phases: { name: string; duration_seconds: number }[];
+    /** The plan; `tasks` (each phase's task list) lets every view count tasks left before a phase starts. */
+    phases: { name: string; duration_seconds: number; tasks?: string[] }[];
     megatest_version: string;
   };
   phase_started: { phase: string; index: number; duration_seconds: number; tasks: string[] };
@@ -85,7 +59,17 @@ export interface EventBodies {
     lines_of_code?: number;
     test_pass_rate?: number | null;
   };
-  checkpoint_restored: { id: string; rolled_back_after_seq: number; ms: number; reason?: string };
+  checkpoint_restored: {
+    id: string;
+    rolled_back_after_seq: number;
+    ms: number;
+    reason?: string;
+    /** Where the checkpoint left the schedule (phases, duration limit), in seconds; elapsed time does not roll back. */
+    schedule_seconds?: number;
+    /** The checkpoint's phase, for a fold that never saw the checkpoint created. */
+    phase?: string;
+    phase_index?: number;
+  };
   error: { class: string; severity: Severity; agent?: string; message: string };
   recovery: { action: string; attempt: number; outcome: 'started' | 'succeeded' | 'failed' | 'gave_up'; agent?: string; detail?: string };
   limit: { kind: string; agent?: string; action: string; detail?: string };
@@ -152,8 +136,4 @@ export function parseEventLine(line: string): MegatestEvent | null {
   } catch {
     return null;
   }
-}
-
-export function assertNever(value: never, what = 'value'): never {
-  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }

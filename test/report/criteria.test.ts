@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { criticalPassed, evaluateCriterion, type MeasuredFacts } from '../../src/engine/criteria.js';
+import { criticalPassed, evaluateCriterion, type MeasuredFacts } from '../../src/report/criteria.js';
 import { distributeTasks, phaseDurations, remainingPhaseBudget, rolesFor } from '../../src/engine/schedule.js';
 import { backoffSeconds, classifyError } from '../../src/engine/classify.js';
-import { rate, EFFICIENCY_TABLE } from '../../src/engine/report.js';
+import { rate, EFFICIENCY_TABLE } from '../../src/report/report.js';
 
 const facts: MeasuredFacts = {
   build_ok: 1,

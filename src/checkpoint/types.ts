@@ -1,9 +1,9 @@
 // The checkpoint file's body (DESIGN §7): the seed's SessionCheckpoint plus
 // what megatest needs to roll back to it (trigger, last event seq, manifest).
 
-import type { AgentResumeState } from '../../agents/types.js';
-import type { CheckpointTrigger } from '../events.js';
-import type { SessionMetrics } from '../metrics.js';
+import type { AgentResumeState } from '../agents/types.js';
+import type { CheckpointTrigger } from '../contract/events.js';
+import type { SessionMetrics } from '../contract/metrics.js';
 
 /** One item of project/ as a snapshot saw it; paths are relative, '/'-separated. */
 export interface FileEntry {

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { MegatestConfig, ProjectTemplate } from '../config/types.js';
-import { runPaths } from '../io/runFolder.js';
+import { runPaths } from './runFolder.js';
 
 export interface RunInfo {
   session_id: string;

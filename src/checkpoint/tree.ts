@@ -3,7 +3,7 @@
 
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import { assertNever } from '../events.js';
+import { assertNever } from '../contract/assertNever.js';
 import type { FileEntry } from './types.js';
 
 /** Folder names never snapshotted nor touched by a restore, at any depth. */

@@ -3,7 +3,7 @@
 // assumed.
 
 import type { CriterionConfig } from '../config/types.js';
-import type { CriterionResult } from './events.js';
+import type { CriterionResult } from '../contract/events.js';
 
 /** Measured facts a criterion may name; null where it could not be measured. */
 export interface MeasuredFacts {

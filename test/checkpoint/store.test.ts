@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Hex } from '../../../src/engine/checkpoint/canonical.js';
-import { CheckpointInvalidError, CheckpointStore, type CheckpointBody, type FileEntry } from '../../../src/engine/checkpoint/store.js';
+import { canonicalJson, sha256Hex } from '../../src/checkpoint/canonical.js';
+import { CheckpointInvalidError, CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
 import { walkTree } from './tree-walk.js';
 
 let runDir: string;

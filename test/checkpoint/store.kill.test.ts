@@ -10,17 +10,28 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../../../src/engine/checkpoint/store.js';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { walkTree } from './tree-walk.js';
 
-const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src');
+const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
 // The store and what it imports, compiled on the fly so a child process can run them without a build.
-const MODULES = ['engine/checkpoint/store.ts', 'engine/checkpoint/tree.ts', 'engine/checkpoint/canonical.ts', 'engine/checkpoint/types.ts', 'engine/control.ts', 'engine/events.ts', 'engine/metrics.ts', 'io/atomic.ts'];
+const MODULES = [
+  'checkpoint/store.ts',
+  'checkpoint/tree.ts',
+  'checkpoint/canonical.ts',
+  'checkpoint/types.ts',
+  'contract/control.ts',
+  'contract/events.ts',
+  'contract/metrics.ts',
+  'contract/statuses.ts',
+  'contract/assertNever.ts',
+  'io/atomic.ts',
+];
 
 const WRITER = `
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CheckpointStore } from './engine/checkpoint/store.js';
+import { CheckpointStore } from './checkpoint/store.js';
 const [runDir, round] = process.argv.slice(2);
 const project = path.join(runDir, 'project');
 const store = new CheckpointStore(path.join(runDir, 'checkpoints'));

@@ -1,0 +1,33 @@
+// The words every part of megatest shares: session and agent statuses,
+// checkpoint triggers, command sources, severities and log levels.
+
+export type SessionStatus =
+  | 'starting'
+  | 'running'
+  | 'paused'
+  | 'recovering'
+  | 'completed'
+  | 'failed'
+  | 'interrupted'
+  | 'timeout';
+
+export const SESSION_STATUSES: readonly SessionStatus[] = [
+  'starting',
+  'running',
+  'paused',
+  'recovering',
+  'completed',
+  'failed',
+  'interrupted',
+  'timeout',
+];
+
+export type AgentStatus = 'starting' | 'working' | 'idle' | 'waiting' | 'blocked' | 'paused' | 'exited' | 'crashed';
+
+export type CheckpointTrigger = 'time' | 'tool_calls' | 'tokens' | 'phase' | 'forced' | 'final';
+
+export type CommandSource = 'key' | 'api' | 'signal' | 'cli';
+
+export type Severity = 'transient' | 'recoverable' | 'degraded' | 'critical' | 'fatal';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';

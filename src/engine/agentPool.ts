@@ -1,0 +1,299 @@
+// The agent pool: one slot per agent, each holding the adapter that runs it.
+// It starts, stops and restarts agents, hands them their tasks, and turns
+// what they say into events. What to do about an error, a crash or a full
+// context is not its business: it tells its hooks.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createAdapter } from '../agents/index.js';
+import type { AgentAdapter, AgentExit, AgentMessage, AgentResumeState } from '../agents/types.js';
+import { assertNever } from '../contract/assertNever.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { EngineContext } from './context.js';
+import { distributeTasks, rolesFor } from './schedule.js';
+
+/** Share of agent.max_context_size at which an agent's context is compressed. */
+const CONTEXT_COMPRESS_SHARE = 0.9;
+
+export interface AgentSlot {
+  name: string;
+  role: string;
+  index: number;
+  adapter: AgentAdapter | null;
+  modelIndex: number;
+  objectives: string[];
+  /** Set while megatest itself stops or restarts the agent. */
+  expectingExit: boolean;
+  lastOutputMs: number;
+  /** CPU ticks of the agent at the first watchdog sample after its last output. */
+  quietCpuBase: number | null;
+  lastCpuCheckMs: number;
+  hungReported: boolean;
+  /** A compression is queued or running: further context reports must not queue more. */
+  compressing: boolean;
+  /** The agent's last context report (tokens). */
+  contextTokens: number;
+  /** Recovery attempts per error class, reset when the agent makes progress. */
+  attempts: Map<string, number>;
+  pendingRecovery: { class: string; action: string; attempt: number } | null;
+  throttledUntilMs: number;
+  windowTokens: { ms: number; n: number }[];
+  windowToolCalls: number[];
+  idleSinceMs: number | null;
+}
+
+export interface AgentPoolHooks {
+  /** A tool call that worked, tokens that came back, a task done. */
+  onProgress(slot: AgentSlot): void;
+  onError(slot: AgentSlot, message: string): void;
+  /** The process ended without megatest asking it to. */
+  onCrash(slot: AgentSlot, cause: string): void;
+  onContextHigh(slot: AgentSlot): void;
+}
+
+export class AgentPool {
+  readonly slots: AgentSlot[] = [];
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly hooks: AgentPoolHooks,
+  ) {}
+
+  createSlots(): void {
+    const { config } = this.ctx;
+    const count = Math.min(config.session.agents, config.limits.max_parallel_agents);
+    if (count < config.session.agents) {
+      this.ctx.emit({
+        type: 'limit',
+        kind: 'parallel_agents',
+        action: 'capped',
+        detail: `${config.session.agents} agents asked for, ${count} run at once (limits.max_parallel_agents)`,
+      });
+    }
+    const roles = rolesFor(count, config.agent.roles);
+    for (let i = 0; i < count; i++) {
+      this.slots.push({
+        name: `agent-${i + 1}`,
+        role: roles[i]!,
+        index: i,
+        adapter: null,
+        modelIndex: 0,
+        objectives: [],
+        expectingExit: false,
+        lastOutputMs: Date.now(),
+        quietCpuBase: null,
+        lastCpuCheckMs: 0,
+        hungReported: false,
+        compressing: false,
+        contextTokens: 0,
+        attempts: new Map(),
+        pendingRecovery: null,
+        throttledUntilMs: 0,
+        windowTokens: [],
+        windowToolCalls: [],
+        idleSinceMs: null,
+      });
+    }
+  }
+
+  find(name: string): AgentSlot | undefined {
+    return this.slots.find((s) => s.name === name);
+  }
+
+  modelOf(slot: AgentSlot): string {
+    const { config } = this.ctx;
+    const models = config.agents.models.length > 0 ? config.agents.models : [config.agent.model];
+    return models[slot.modelIndex % models.length]!;
+  }
+
+  pids(): (number | undefined)[] {
+    return this.slots.map((s) => s.adapter?.pid);
+  }
+
+  async start(slot: AgentSlot, resume?: AgentResumeState): Promise<void> {
+    const { paths, config, template } = this.ctx;
+    const agentDir = path.join(paths.agents, slot.name);
+    mkdirSync(agentDir, { recursive: true });
+    const adapter = createAdapter(
+      config.agents.kind,
+      {
+        name: slot.name,
+        role: slot.role,
+        index: slot.index,
+        sessionDir: paths.root,
+        projectDir: paths.project,
+        agentDir,
+        model: this.modelOf(slot),
+        seed: config.session.seed,
+        phase: this.ctx.currentPhase.name,
+        resume,
+        // The sim caps its context here; real agents may read it too.
+        env: { MEGATEST_MAX_CONTEXT: String(config.agent.max_context_size) },
+      },
+      {
+        command: config.agents.command,
+        sim: {
+          template: template.type,
+          seed: config.session.seed,
+          tokensPerMinute: config.sim.tokens_per_minute,
+          toolCallsPerMinute: config.sim.tool_calls_per_minute,
+          faults: config.sim.faults.filter(
+            (f) => (f.agent === '' ? slot.index === 0 : f.agent === slot.name) && f.kind !== 'corrupt_checkpoint',
+          ),
+          sessionStartMs: this.ctx.state.session?.startedAtMs ?? Date.now(),
+        },
+      },
+    );
+    slot.adapter = adapter;
+    slot.expectingExit = false;
+    slot.lastOutputMs = Date.now();
+    slot.hungReported = false;
+    slot.quietCpuBase = null;
+    slot.compressing = false;
+    await adapter.start(
+      (message) => this.onMessage(slot, adapter, message),
+      (exit) => this.onExit(slot, adapter, exit),
+    );
+    // A later `megatest resume` kills what a killed orchestrator left running.
+    if (adapter.pid !== undefined) {
+      await writeFileAtomic(path.join(agentDir, 'agent.pid'), `${adapter.pid}\n`).catch((e: Error) =>
+        this.ctx.log.warn(slot.name, `cannot record the agent pid: ${e.message}`),
+      );
+    }
+    this.ctx.emit({ type: 'agent_started', agent: slot.name, role: slot.role, model: this.modelOf(slot), pid: adapter.pid });
+  }
+
+  async startAll(resumeStates?: AgentResumeState[]): Promise<void> {
+    await Promise.all(this.slots.map((slot) => this.start(slot, resumeStates?.find((s) => s.name === slot.name))));
+  }
+
+  async stop(slot: AgentSlot): Promise<void> {
+    const adapter = slot.adapter;
+    if (!adapter) return;
+    slot.expectingExit = true;
+    await adapter.stop(3000);
+    slot.adapter = null;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => this.stop(slot)));
+  }
+
+  async restart(slot: AgentSlot, reason: string): Promise<void> {
+    const resume = slot.adapter?.resumeState();
+    await this.stop(slot);
+    this.ctx.log.info(slot.name, `restarting (${reason})`);
+    await this.start(slot, resume ? { ...resume, model: this.modelOf(slot) } : undefined);
+    this.assignRemaining(slot);
+  }
+
+  control(command: 'checkpoint' | 'pause' | 'resume'): void {
+    for (const slot of this.slots) slot.adapter?.control(command);
+  }
+
+  /** Splits the phase's tasks over the agents whose roles work in it. */
+  planPhase(index: number): void {
+    const phase = this.ctx.phases[index]!;
+    const tasks = this.ctx.phaseTasks(index);
+    const workers = this.slots.filter((s) => phase.roles.length === 0 || phase.roles.includes(s.role));
+    const plan = distributeTasks(tasks, (workers.length > 0 ? workers : this.slots).map((s) => s.name));
+    for (const slot of this.slots) slot.objectives = plan.get(slot.name) ?? [];
+  }
+
+  remainingOf(slot: AgentSlot): string[] {
+    const done = this.ctx.completedTasks();
+    return slot.objectives.filter((t) => !done.has(t));
+  }
+
+  /** Sends the agent its tasks not yet done, with the phase's time left and an optional note. */
+  assignRemaining(slot: AgentSlot, note?: string): void {
+    if (!slot.adapter) return;
+    slot.adapter.assign({
+      phase: this.ctx.currentPhase.name,
+      objectives: this.remainingOf(slot),
+      duration_seconds: Math.round(this.ctx.phaseSecondsLeft()),
+      ...(note === undefined ? {} : { note }),
+    });
+  }
+
+  assignAll(): void {
+    for (const slot of this.slots) this.assignRemaining(slot);
+  }
+
+  /** What a checkpoint keeps of an agent so a restore can resume it. */
+  resumeState(slot: AgentSlot): AgentResumeState {
+    const done = this.ctx.completedTasks();
+    return {
+      kind: this.ctx.config.agents.kind,
+      name: slot.name,
+      role: slot.role,
+      model: this.modelOf(slot),
+      phase: this.ctx.currentPhase.name,
+      objectives: slot.objectives,
+      completed: slot.objectives.filter((t) => done.has(t)),
+      context_tokens: slot.contextTokens,
+      native: slot.adapter?.resumeState()?.native,
+    };
+  }
+
+  private onMessage(slot: AgentSlot, adapter: AgentAdapter, message: AgentMessage): void {
+    if (slot.adapter !== adapter) return; // a replaced process still draining
+    const now = Date.now();
+    slot.lastOutputMs = now;
+    slot.hungReported = false;
+    const ctx = this.ctx;
+    switch (message.type) {
+      case 'tool_call':
+        ctx.emit({ type: 'tool_call', agent: slot.name, tool: message.tool, ok: message.ok, duration_ms: message.duration_ms });
+        slot.windowToolCalls.push(now);
+        if (message.ok) this.hooks.onProgress(slot);
+        break;
+      case 'tokens':
+        ctx.emit({ type: 'tokens', agent: slot.name, input: message.input, output: message.output, model: message.model });
+        slot.windowTokens.push({ ms: now, n: message.input + message.output });
+        // A model call that came back is progress as much as a tool call is.
+        this.hooks.onProgress(slot);
+        break;
+      case 'state':
+        ctx.emit({ type: 'agent_state', agent: slot.name, status: message.status, task: message.task });
+        slot.idleSinceMs = message.status === 'idle' ? (slot.idleSinceMs ?? now) : null;
+        break;
+      case 'task_done':
+        if (!ctx.completedTasks().has(message.task)) {
+          ctx.emit({ type: 'task_completed', agent: slot.name, task: message.task, phase: ctx.currentPhase.name });
+        }
+        this.hooks.onProgress(slot);
+        break;
+      case 'context':
+        slot.contextTokens = message.tokens;
+        // "Near" the window: agents that cap their context at the window would otherwise never go over it.
+        if (message.tokens >= ctx.config.agent.max_context_size * CONTEXT_COMPRESS_SHARE && !slot.compressing) this.hooks.onContextHigh(slot);
+        break;
+      case 'error':
+        this.hooks.onError(slot, message.message);
+        break;
+      case 'vote':
+        ctx.emit({ type: 'vote', agent: slot.name, topic: message.topic, choice: message.choice });
+        break;
+      case 'output':
+        break;
+      default:
+        assertNever(message, 'agent message');
+    }
+  }
+
+  private onExit(slot: AgentSlot, adapter: AgentAdapter, exit: AgentExit): void {
+    if (slot.adapter !== adapter && !slot.expectingExit) return;
+    const expected = slot.expectingExit || this.ctx.stopRequest !== null;
+    this.ctx.emit({
+      type: 'agent_exited',
+      agent: slot.name,
+      code: exit.code,
+      signal: exit.signal,
+      cause: expected ? 'stopped by megatest' : exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`,
+    });
+    if (expected || slot.adapter !== adapter) return;
+    slot.adapter = null;
+    this.hooks.onCrash(slot, exit.signal ? `agent process killed by ${exit.signal}` : `agent process exited with code ${exit.code}`);
+  }
+}

@@ -1,0 +1,260 @@
+// The checkpoint keeper: when to take a checkpoint (time, tool calls,
+// tokens, phase end, on demand, final), taking it, and putting the run back
+// to one (restore while running, resume after a crash). A restore goes
+// through one event, checkpoint_restored, which the fold turns into the
+// checkpoint's phase, tasks and figures; the engine then reads its own
+// fold like every other view.
+
+import type { CheckpointTrigger, MegatestEvent } from '../contract/events.js';
+import { ControlError, type CheckpointSummary } from '../contract/control.js';
+import { CheckpointInvalidError, type LoadedCheckpoint } from '../checkpoint/store.js';
+import type { CheckpointBody } from '../checkpoint/types.js';
+import type { TestRunResult } from './projectGates.js';
+import type { AgentPool } from './agentPool.js';
+import type { EngineContext } from './context.js';
+import { headCommit } from './git.js';
+import type { Measurer } from './measurer.js';
+
+export class CheckpointKeeper {
+  lastCheckpoint: CheckpointSummary | null = null;
+  invalidCheckpoints = 0;
+  /** Checkpoints are suspended (the disk limit is exceeded). */
+  suspended = false;
+  private lastCheckpointScheduleMs = 0;
+  private toolCallsAtCheckpoint = 0;
+  private tokensAtCheckpoint = 0;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly pool: AgentPool,
+    private readonly measurer: Measurer,
+  ) {}
+
+  async checkTriggers(): Promise<void> {
+    const { config, state } = this.ctx;
+    if (!config.checkpoint.enabled || this.suspended) return;
+    const cfg = config.checkpoint;
+    const schedule = this.ctx.scheduleMs();
+    if (cfg.interval_minutes > 0 && schedule - this.lastCheckpointScheduleMs >= cfg.interval_minutes * 60_000) {
+      await this.create('time');
+    } else if (cfg.tool_call_threshold > 0 && state.counters.toolCalls - this.toolCallsAtCheckpoint >= cfg.tool_call_threshold) {
+      await this.create('tool_calls');
+    } else if (cfg.token_threshold > 0 && state.counters.totalTokens - this.tokensAtCheckpoint >= cfg.token_threshold) {
+      await this.create('tokens');
+    }
+  }
+
+  async create(trigger: CheckpointTrigger): Promise<MegatestEvent | null> {
+    const { ctx } = this;
+    if (this.suspended && trigger !== 'final') {
+      // Over the disk limit a checkpoint could be cut short by a full disk.
+      if (trigger === 'forced') throw new ControlError('checkpoints are suspended while the disk limit is exceeded (see the alert)', 409);
+      ctx.log.warn('checkpoint', `${trigger} checkpoint skipped: the disk limit is exceeded`);
+      return null;
+    }
+    const started = Date.now();
+    this.pool.control('checkpoint');
+    // Every event up to last_event_seq is on disk before the checkpoint names
+    // it, so a kill -9 right after cannot leave the log behind the checkpoint.
+    ctx.events.flush();
+    const lastSeq = ctx.events.lastSeq;
+    const snapshot = await ctx.store.snapshot(ctx.paths.project);
+    const state = ctx.state;
+    const phaseView = state.phases[ctx.phaseIndex];
+    const lastTestRun = this.measurer.lastTestRun;
+    const body: Omit<CheckpointBody, 'id'> = {
+      timestamp: new Date().toISOString(),
+      session_id: ctx.info.session_id,
+      phase: ctx.currentPhase.name,
+      phase_index: ctx.phaseIndex,
+      trigger,
+      last_event_seq: lastSeq,
+      // The schedule's position: a restore puts the schedule back here (elapsed time does not go back).
+      elapsed_seconds: ctx.scheduleMs() / 1000,
+      agent_states: this.pool.slots.map((slot) => this.pool.resumeState(slot)),
+      working_memory: {
+        phase_start_seconds: phaseView?.startedAtSeconds ?? 0,
+        phase_budget_seconds: phaseView?.durationSeconds ?? 0,
+        completed_tasks: [...ctx.completedTasks()],
+        objectives: Object.fromEntries(this.pool.slots.map((s) => [s.name, s.objectives])),
+        model_index: Object.fromEntries(this.pool.slots.map((s) => [s.name, s.modelIndex])),
+        last_build_ok: state.measured.lastBuildOk,
+        // A restore to a phase-end checkpoint goes on with the next phase instead of ending this one again.
+        phase_ended: state.phaseEnded,
+      },
+      file_system_state: { root: 'project', excluded: snapshot.excluded, entries: snapshot.entries },
+      test_results: lastTestRun ? { summary: lastTestRun.summary, coverage: lastTestRun.coverage, source: lastTestRun.source } : null,
+      metrics: this.measurer.snapshot(),
+      git_commit: await headCommit(ctx.paths.project),
+    };
+    const written = await ctx.store.write(body as CheckpointBody);
+    this.lastCheckpointScheduleMs = ctx.scheduleMs();
+    this.toolCallsAtCheckpoint = ctx.state.counters.toolCalls;
+    this.tokensAtCheckpoint = ctx.state.counters.totalTokens;
+    const ms = Date.now() - started;
+    const passRate = ctx.state.measured.testPassRate;
+    const loc = ctx.state.measured.linesOfCode;
+    this.lastCheckpoint = {
+      id: written.id,
+      timestamp: body.timestamp,
+      phase: body.phase,
+      trigger,
+      files: snapshot.files,
+      bytes: snapshot.bytes,
+      lines_of_code: loc,
+      test_pass_rate: passRate,
+      valid: true,
+    };
+    const event = ctx.emit({
+      type: 'checkpoint_created',
+      id: written.id,
+      trigger,
+      files: snapshot.files,
+      bytes: snapshot.bytes,
+      ms,
+      phase: body.phase,
+      lines_of_code: loc ?? undefined,
+      test_pass_rate: passRate,
+    });
+    ctx.log.info('checkpoint', `${written.id} (${trigger}): ${snapshot.files} files, ${snapshot.bytes} bytes, ${snapshot.newBlobs} new blobs, ${ms} ms`);
+    ctx.events.flush();
+    return event;
+  }
+
+  /**
+   * The checkpoint to restore: the named one (refused when invalid), or with
+   * fallBack the newest valid one at or before it, with the invalid ones it
+   * passed over (their alerts are the caller's to emit).
+   */
+  private async choose(id: string | undefined, fallBack: boolean): Promise<{ loaded: LoadedCheckpoint | null; skipped: { id: string; reason: string }[] }> {
+    const { ctx } = this;
+    if (id !== undefined && !fallBack) {
+      try {
+        return { loaded: await ctx.store.read(id), skipped: [] };
+      } catch (error) {
+        const message = (error as Error).message;
+        if (error instanceof CheckpointInvalidError && !message.includes('no such checkpoint')) this.invalidCheckpoints += 1;
+        ctx.log.error('checkpoint', `restore of ${id} refused: ${message}`);
+        throw new ControlError(`restore refused: ${message}`, message.includes('no such checkpoint') ? 404 : 409);
+      }
+    }
+    const skipped: { id: string; reason: string }[] = [];
+    for (const entry of (await ctx.store.list()).reverse()) {
+      if (id !== undefined && checkpointNumber(entry.id) > checkpointNumber(id)) continue;
+      if (entry.valid) return { loaded: await ctx.store.read(entry.id), skipped };
+      this.invalidCheckpoints += 1;
+      ctx.log.warn('checkpoint', `${entry.id} skipped: ${entry.reason}; falling back to the one before`);
+      skipped.push({ id: entry.id, reason: entry.reason ?? 'invalid' });
+    }
+    return { loaded: null, skipped };
+  }
+
+  /**
+   * Puts project/ and the run back to a checkpoint: files byte for byte;
+   * phase, tasks, figures and schedule through checkpoint_restored; the
+   * agents restart from the checkpoint's resume states.
+   */
+  async restore(id: string | undefined, reason: string, fallBack: boolean, announce?: () => void): Promise<MegatestEvent> {
+    const { ctx, pool } = this;
+    const started = Date.now();
+    const { loaded, skipped } = await this.choose(id, fallBack);
+    const reportSkipped = () => {
+      for (const skip of skipped) {
+        ctx.emit({ type: 'alert', level: 'warning', message: `checkpoint ${skip.id} is invalid (${skip.reason}); falling back to the one before` });
+      }
+    };
+    if (loaded === null) {
+      announce?.();
+      reportSkipped();
+      throw new ControlError('no valid checkpoint to restore', 409);
+    }
+    const body = loaded.body;
+    const previousStatus = ctx.status;
+    ctx.setStatus('recovering');
+    ctx.restoreGeneration += 1;
+    await pool.stopAll();
+    await ctx.store.restore(ctx.paths.project, body.file_system_state.entries);
+    const memory = body.working_memory as { objectives?: Record<string, string[]>; model_index?: Record<string, number> };
+    // Written in the same batch as checkpoint_restored: a kill cannot separate them.
+    announce?.();
+    reportSkipped();
+    const event = ctx.emit({
+      type: 'checkpoint_restored',
+      id: loaded.id,
+      rolled_back_after_seq: body.last_event_seq,
+      ms: Date.now() - started,
+      reason,
+      schedule_seconds: body.elapsed_seconds,
+      phase: body.phase,
+      phase_index: body.phase_index,
+    });
+    this.lastCheckpointScheduleMs = ctx.scheduleMs();
+    this.toolCallsAtCheckpoint = ctx.state.counters.toolCalls;
+    this.tokensAtCheckpoint = ctx.state.counters.totalTokens;
+    this.measurer.onRestored(testRunOf(body.test_results));
+    for (const slot of pool.slots) {
+      slot.objectives = memory.objectives?.[slot.name] ?? [];
+      slot.modelIndex = Math.max(slot.modelIndex, memory.model_index?.[slot.name] ?? 0);
+      slot.pendingRecovery = null;
+      slot.idleSinceMs = null;
+      slot.contextTokens = body.agent_states.find((s) => s.name === slot.name)?.context_tokens ?? 0;
+    }
+    // The model an agent moved to after a rate limit stays: the checkpoint's is the one that failed.
+    await pool.startAll(body.agent_states.map((s) => ({ ...s, model: pool.modelOf(pool.find(s.name) ?? pool.slots[0]!) })));
+    if (ctx.state.phaseEnded) {
+      ctx.log.info('checkpoint', `${loaded.id} was taken at the end of phase ${body.phase}: the next phase starts`);
+    } else {
+      pool.assignAll();
+    }
+    ctx.setStatus(previousStatus === 'paused' ? 'paused' : 'running');
+    if (previousStatus === 'paused') pool.control('pause');
+    ctx.log.info('checkpoint', `restored ${loaded.id} (${reason}): phase ${body.phase}, ${body.file_system_state.entries.length} entries, ${Date.now() - started} ms`);
+    return event;
+  }
+
+  /**
+   * `megatest resume`: the named or newest valid checkpoint; false when there
+   * is none to go back to. `announce` records the resume: right before the
+   * restore's own event, or at once when there is nothing to restore.
+   */
+  async resumeFrom(id: string | undefined, announce: () => void): Promise<boolean> {
+    const { ctx } = this;
+    const checkpoints = await ctx.store.list();
+    if (checkpoints.length === 0) {
+      announce();
+      ctx.log.warn('orchestrator', 'no checkpoint to resume from: the current phase starts again on the current project/');
+      return false;
+    }
+    let announced = false;
+    const once = () => {
+      if (!announced) announce();
+      announced = true;
+    };
+    try {
+      await this.restore(id, id ? `megatest resume --checkpoint ${id}` : 'megatest resume', id === undefined, once);
+      return true;
+    } catch (error) {
+      once();
+      if (id !== undefined || !(error instanceof ControlError)) throw error;
+      ctx.log.error('orchestrator', `no valid checkpoint to resume from (${checkpoints.length} invalid): the current phase starts again on the current project/`);
+      ctx.emit({ type: 'alert', level: 'critical', message: `resume found no valid checkpoint among ${checkpoints.length}; the current phase starts again on the current project/` });
+      return false;
+    }
+  }
+
+  /** Marks the summary of the newest checkpoint invalid (after it was altered on purpose). */
+  markInvalid(id: string): void {
+    if (this.lastCheckpoint?.id === id) this.lastCheckpoint = { ...this.lastCheckpoint, valid: false };
+  }
+}
+
+function checkpointNumber(id: string): number {
+  return Number(id.replace(/^checkpoint_/, ''));
+}
+
+/** The checkpoint's test results as a TestRunResult (its figures are already in the fold). */
+function testRunOf(value: unknown): TestRunResult | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Partial<TestRunResult>;
+  return { summary: v.summary ?? null, coverage: v.coverage ?? null, source: v.source ?? '', duration_ms: 0, timed_out: false, problem: null };
+}

@@ -1,0 +1,138 @@
+// What every part of the engine shares: the run's settings and folder, the
+// event log with its one fold (the engine's own view of the run is the same
+// RunState that status, the report and the console fold), the serial queue
+// that orders short state changes, and the session's status word.
+
+import type { MegatestConfig, PhaseConfig, ProjectTemplate } from '../config/types.js';
+import type { EventInput, MegatestEvent } from '../contract/events.js';
+import type { SessionStatus } from '../contract/statuses.js';
+import { EventLog, SessionLog } from '../io/eventLog.js';
+import { type RunPaths, writeStatus } from '../io/runFolder.js';
+import type { RunInfo } from '../io/runInfo.js';
+import { CheckpointStore } from '../checkpoint/store.js';
+import { foldEvent } from '../state/fold.js';
+import { completedTaskSet, elapsedMsAt, initialRunState, scheduleSecondsAt, type RunState } from '../state/runState.js';
+import { SerialQueue } from './serialQueue.js';
+import { Notifier } from './notify.js';
+
+export interface StopRequest {
+  status: SessionStatus;
+  reason: string;
+  exitCode: number;
+}
+
+export interface EngineContextOptions {
+  info: RunInfo;
+  paths: RunPaths;
+  /** Called for every event (headless progress lines). */
+  onEvent?: (event: MegatestEvent) => void;
+}
+
+export class EngineContext {
+  readonly config: MegatestConfig;
+  readonly template: ProjectTemplate;
+  readonly info: RunInfo;
+  readonly paths: RunPaths;
+  readonly events: EventLog;
+  readonly log: SessionLog;
+  readonly store: CheckpointStore;
+  readonly notifier: Notifier;
+  /** Short state changes, one at a time: commands, ticks, phase changes. Never a build or test run. */
+  readonly queue = new SerialQueue();
+  /** The fold of every event this run wrote: the engine's own view of it. */
+  state: RunState = initialRunState();
+  status: SessionStatus = 'starting';
+  stopRequest: StopRequest | null = null;
+  /** Bumped by each restore: work that began before it measured a project/ that is gone. */
+  restoreGeneration = 0;
+  private stopWaiter: ((request: StopRequest) => void) | null = null;
+
+  constructor(options: EngineContextOptions) {
+    this.info = options.info;
+    this.config = options.info.config;
+    this.template = options.info.template;
+    this.paths = options.paths;
+    this.events = new EventLog(options.paths.events);
+    this.log = new SessionLog(options.paths.sessionLog);
+    this.store = new CheckpointStore(options.paths.checkpoints);
+    this.notifier = new Notifier(this.config.notifications, options.info.session_id, (level, message) => this.log.write(level, 'notify', message));
+    this.events.onEvent((event) => {
+      this.state = foldEvent(this.state, event);
+      this.notifier.onEvent(event);
+      options.onEvent?.(event);
+    });
+  }
+
+  emit(input: EventInput): MegatestEvent {
+    return this.events.emit(input);
+  }
+
+  setStatus(status: SessionStatus): void {
+    this.status = status;
+    writeStatus(this.paths, status);
+  }
+
+  get phases(): PhaseConfig[] {
+    return this.config.phases;
+  }
+
+  /** Index of the phase the fold says the run is in (0 before the first starts). */
+  get phaseIndex(): number {
+    return Math.max(0, Math.min(this.state.currentPhaseIndex, this.phases.length - 1));
+  }
+
+  get currentPhase(): PhaseConfig {
+    return this.phases[this.phaseIndex]!;
+  }
+
+  /** Active time of the session, from the fold's clock. */
+  elapsedMs(nowMs = Date.now()): number {
+    return elapsedMsAt(this.state, nowMs);
+  }
+
+  /** Where the schedule stands (ms): elapsed less what restores gave back. */
+  scheduleMs(nowMs = Date.now()): number {
+    return scheduleSecondsAt(this.state, nowMs) * 1000;
+  }
+
+  completedTasks(): Set<string> {
+    return completedTaskSet(this.state);
+  }
+
+  /** The tasks of phase `index`: the template's backlog, else the phase's objectives. */
+  phaseTasks(index: number): string[] {
+    const phase = this.phases[index]!;
+    const fromTemplate = this.template.tasks[phase.name];
+    return fromTemplate && fromTemplate.length > 0 ? fromTemplate : phase.objectives;
+  }
+
+  /** Seconds of the current phase's budget left (at least 1). */
+  phaseSecondsLeft(nowMs = Date.now()): number {
+    const phase = this.state.phases[this.phaseIndex];
+    if (!phase || phase.startedAtSeconds === null) return 1;
+    return Math.max(1, phase.durationSeconds - (this.scheduleMs(nowMs) / 1000 - phase.startedAtSeconds));
+  }
+
+  internalError(error: unknown): void {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.log.error('orchestrator', `internal error: ${message}`);
+  }
+
+  /** Runs a job on the serial queue in the background; a failure is logged, never thrown. */
+  background(job: () => Promise<unknown>): void {
+    void this.queue.run(job).catch((e) => this.internalError(e));
+  }
+
+  requestStop(request: StopRequest): void {
+    if (this.stopRequest) return;
+    this.stopRequest = request;
+    this.stopWaiter?.(request);
+  }
+
+  waitForStop(): Promise<StopRequest> {
+    if (this.stopRequest) return Promise.resolve(this.stopRequest);
+    return new Promise((resolve) => {
+      this.stopWaiter = resolve;
+    });
+  }
+}

@@ -1,0 +1,167 @@
+// The control surface: what the control API, signals and the console (via
+// the API) may ask of a running session. Each action is a short job on the
+// serial queue; none waits for a build or a test run (those are background
+// work), so a person's command is answered within a second.
+
+import type { CommandSource, MegatestEvent } from '../contract/events.js';
+import { ControlError, type EngineControl, type StatusSnapshot } from '../contract/control.js';
+import type { SessionMetrics } from '../contract/metrics.js';
+import type { AgentPool } from './agentPool.js';
+import type { CheckpointKeeper } from './checkpointKeeper.js';
+import type { Compressor } from './compressor.js';
+import type { EngineContext } from './context.js';
+import type { Measurer } from './measurer.js';
+import type { Recovery } from './recovery.js';
+
+export class ControlSurface implements EngineControl {
+  private recovery: Recovery | null = null;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly pool: AgentPool,
+    private readonly keeper: CheckpointKeeper,
+    private readonly measurer: Measurer,
+    private readonly compressor: Compressor,
+  ) {}
+
+  /** Recovery pauses through this surface and this surface resets it on continue: set once before the run. */
+  attachRecovery(recovery: Recovery): void {
+    this.recovery = recovery;
+  }
+
+  status(): StatusSnapshot {
+    const { ctx } = this;
+    return {
+      session_id: ctx.info.session_id,
+      project: ctx.template.type,
+      agent_kind: ctx.info.agent_kind,
+      simulated: ctx.info.simulated,
+      status: ctx.status,
+      phase: ctx.currentPhase.name,
+      started_at: ctx.state.session ? new Date(ctx.state.session.startedAtMs).toISOString() : new Date().toISOString(),
+      duration_seconds: ctx.config.session.duration_seconds,
+      metrics: this.metrics(),
+      last_checkpoint: this.keeper.lastCheckpoint,
+      pid: process.pid,
+    };
+  }
+
+  /** The snapshot as of now: the same fold and gauges as the recorded ones, never a snapshot behind. */
+  metrics(): SessionMetrics | null {
+    return this.ctx.state.session ? this.measurer.snapshot() : null;
+  }
+
+  private assertLive(action: string): void {
+    const request = this.ctx.stopRequest;
+    if (request) throw new ControlError(`cannot ${action}: the session is stopping (${request.reason})`, 409);
+  }
+
+  checkpoint(source: CommandSource): Promise<MegatestEvent> {
+    return this.ctx.queue.run(async () => {
+      this.assertLive('checkpoint');
+      this.ctx.emit({ type: 'command', name: 'checkpoint', source });
+      return (await this.keeper.create('forced'))!;
+    });
+  }
+
+  compress(agent: string | undefined, source: CommandSource): Promise<MegatestEvent[]> {
+    return this.ctx.queue.run(async () => {
+      this.assertLive('compress');
+      const slots = this.pool.slots;
+      const targets = agent === undefined ? slots : slots.filter((s) => s.name === agent);
+      if (targets.length === 0) throw new ControlError(`unknown agent ${JSON.stringify(agent)}; agents: ${slots.map((s) => s.name).join(', ')}`, 404);
+      this.ctx.emit({ type: 'command', name: 'compress', source, detail: agent ?? 'all agents' });
+      const results: MegatestEvent[] = [];
+      for (const slot of targets) {
+        const event = await this.compressor.compress(slot, source);
+        if (event) results.push(event);
+      }
+      if (results.length === 0) throw new ControlError('no running agent to compress', 409);
+      return results;
+    });
+  }
+
+  restore(checkpointId: string, source: CommandSource): Promise<MegatestEvent> {
+    return this.ctx.queue.run(async () => {
+      this.assertLive('restore');
+      this.ctx.emit({ type: 'command', name: 'restore', source, detail: checkpointId });
+      return this.keeper.restore(checkpointId, `restore asked by ${source}`, false);
+    });
+  }
+
+  pause(source: CommandSource): Promise<MegatestEvent> {
+    return this.ctx.queue.run(() => this.doPause(source, false));
+  }
+
+  /** Pauses for a person with an alert saying why (recovery gave up, the disk limit). */
+  async pauseForPerson(why: string): Promise<void> {
+    const already = this.ctx.status === 'paused';
+    this.ctx.emit({
+      type: 'alert',
+      level: 'critical',
+      message: `${why} — ${already ? 'the session stays paused' : 'paused'}; continue with \`megatest continue\` or the console's p key`,
+    });
+    if (!already) await this.doPause('api', true);
+  }
+
+  private async doPause(source: CommandSource, automatic: boolean): Promise<MegatestEvent> {
+    const { ctx } = this;
+    this.assertLive('pause');
+    if (ctx.status === 'paused') {
+      if (automatic) return ctx.emit({ type: 'alert', level: 'info', message: 'already paused' });
+      throw new ControlError('the session is already paused', 409);
+    }
+    // The fold stops the session's clock at this event.
+    const event = ctx.emit({ type: 'command', name: 'pause', source, detail: automatic ? 'automatic' : undefined });
+    this.pool.control('pause');
+    ctx.setStatus('paused');
+    ctx.log.info('orchestrator', `paused (${automatic ? 'automatic' : source})`);
+    return event;
+  }
+
+  resume(source: CommandSource): Promise<MegatestEvent> {
+    return this.ctx.queue.run(async () => {
+      const { ctx, pool } = this;
+      this.assertLive('continue');
+      if (ctx.status !== 'paused') throw new ControlError(`the session is ${ctx.status}, not paused`, 409);
+      const event = ctx.emit({ type: 'command', name: 'continue', source });
+      this.recovery?.reset();
+      for (const slot of pool.slots) {
+        if (slot.throttledUntilMs <= Date.now()) slot.adapter?.control('resume');
+        if (!slot.adapter) {
+          await pool.start(slot, pool.resumeState(slot));
+          pool.assignRemaining(slot);
+        }
+      }
+      ctx.setStatus('running');
+      ctx.log.info('orchestrator', `continued (${source})`);
+      return event;
+    });
+  }
+
+  stop(source: CommandSource): Promise<MegatestEvent> {
+    return this.ctx.queue.run(async () => {
+      this.assertLive('stop');
+      const event = this.ctx.emit({ type: 'command', name: 'stop', source });
+      this.ctx.requestStop({ status: 'interrupted', reason: `stopped by ${source}`, exitCode: 130 });
+      return event;
+    });
+  }
+
+  /** SIGUSR1: a status block into session.log. */
+  writeStatusBlock(): void {
+    const { ctx } = this;
+    const m = this.metrics();
+    const lines = [
+      `status block (SIGUSR1): session ${ctx.info.session_id}, status ${ctx.status}, phase ${ctx.currentPhase.name} (${ctx.phaseIndex + 1}/${ctx.phases.length})`,
+      `elapsed ${m?.elapsed_seconds ?? 0} s of ${ctx.config.session.duration_seconds} s; tokens ${m?.total_tokens ?? 0}; tool calls ${m?.tool_calls ?? 0}; tasks ${m?.tasks_completed ?? 0} done, ${m?.tasks_remaining ?? 0} left`,
+      `LOC ${ctx.state.measured.linesOfCode ?? 'not measured yet'}; tests ${ctx.state.measured.testsPassed === null ? 'not run yet' : `${ctx.state.measured.testsPassed} passed, ${ctx.state.measured.testsFailed} failed`}; coverage ${ctx.state.measured.testCoverage ?? 'n/a'}%; checkpoints ${ctx.state.counters.checkpoints}; errors ${ctx.state.counters.errors}; recoveries ${ctx.state.counters.recoveriesSucceeded}`,
+      ...this.pool.slots.map((s) => {
+        const a = ctx.state.agents.find((x) => x.name === s.name);
+        return `  ${s.name} (${s.role}) ${a?.status ?? 'starting'} pid ${s.adapter?.pid ?? '-'} tokens ${a?.tokens ?? 0} tool calls ${a?.toolCalls ?? 0} task ${a?.task ?? '-'}`;
+      }),
+    ];
+    for (const line of lines) ctx.log.info('status', line);
+    ctx.log.flush();
+  }
+}

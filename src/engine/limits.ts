@@ -1,0 +1,112 @@
+// Limits (DESIGN §8): the total token budget (stop), tokens and tool calls
+// per hour per agent (throttle), idle time (reassign the agent's tasks), and
+// the disk (pause, suspend checkpoints).
+
+import type { AgentPool, AgentSlot } from './agentPool.js';
+import type { CheckpointKeeper } from './checkpointKeeper.js';
+import type { EngineContext } from './context.js';
+import type { Measurer } from './measurer.js';
+import { freeDiskBytes } from './resources.js';
+
+const GB = 1024 ** 3;
+const HOUR_MS = 3_600_000;
+
+export class Limits {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly pool: AgentPool,
+    private readonly keeper: CheckpointKeeper,
+    private readonly measurer: Measurer,
+    private readonly pauseForPerson: (why: string) => Promise<void>,
+  ) {}
+
+  enforce(now: number): void {
+    const { ctx } = this;
+    const limits = ctx.config.limits;
+    const spent = ctx.state.counters.totalTokens;
+    if (limits.total_token_budget > 0 && spent >= limits.total_token_budget) {
+      ctx.emit({ type: 'limit', kind: 'total_token_budget', action: 'stop', detail: `${spent} tokens >= ${limits.total_token_budget} (limits.total_token_budget)` });
+      ctx.requestStop({ status: 'failed', reason: `token budget exhausted: ${spent} of ${limits.total_token_budget} tokens`, exitCode: 1 });
+      return;
+    }
+    for (const slot of this.pool.slots) {
+      this.throttle(slot, now);
+      if (slot.idleSinceMs !== null && now - slot.idleSinceMs >= limits.max_idle_minutes * 60_000) {
+        slot.idleSinceMs = null;
+        this.reassignFrom(slot);
+      }
+    }
+  }
+
+  private throttle(slot: AgentSlot, now: number): void {
+    const { ctx } = this;
+    const limits = ctx.config.limits;
+    const hourAgo = now - HOUR_MS;
+    while (slot.windowTokens.length > 0 && slot.windowTokens[0]!.ms < hourAgo) slot.windowTokens.shift();
+    while (slot.windowToolCalls.length > 0 && slot.windowToolCalls[0]! < hourAgo) slot.windowToolCalls.shift();
+    if (!slot.adapter || slot.throttledUntilMs > now) return;
+    const tokens = slot.windowTokens.reduce((s, e) => s + e.n, 0);
+    const overTokens = limits.tokens_per_hour_per_agent > 0 && tokens >= limits.tokens_per_hour_per_agent;
+    const overCalls = limits.tool_calls_per_hour_per_agent > 0 && slot.windowToolCalls.length >= limits.tool_calls_per_hour_per_agent;
+    if (!overTokens && !overCalls) return;
+    // Wait until the oldest entry leaves the one-hour window.
+    const oldest = overTokens ? slot.windowTokens[0]!.ms : slot.windowToolCalls[0]!;
+    const waitMs = Math.max(1000, oldest + HOUR_MS - now);
+    slot.throttledUntilMs = now + waitMs;
+    slot.adapter.control('pause');
+    ctx.emit({
+      type: 'limit',
+      kind: overTokens ? 'tokens_per_hour' : 'tool_calls_per_hour',
+      agent: slot.name,
+      action: 'throttle',
+      detail: overTokens
+        ? `${tokens} tokens in the last hour >= ${limits.tokens_per_hour_per_agent}; waiting ${Math.round(waitMs / 1000)} s`
+        : `${slot.windowToolCalls.length} tool calls in the last hour >= ${limits.tool_calls_per_hour_per_agent}; waiting ${Math.round(waitMs / 1000)} s`,
+    });
+    setTimeout(() => {
+      if (ctx.status === 'running') slot.adapter?.control('resume');
+    }, waitMs).unref();
+  }
+
+  /** An agent idle too long with tasks left: hand its tasks to the least busy agent. */
+  private reassignFrom(slot: AgentSlot): void {
+    const remaining = this.pool.remainingOf(slot);
+    if (remaining.length === 0) return;
+    const target = this.pool.slots
+      .filter((s) => s !== slot && s.adapter)
+      .sort((a, b) => this.pool.remainingOf(a).length - this.pool.remainingOf(b).length)[0];
+    if (!target) return;
+    const done = this.ctx.completedTasks();
+    slot.objectives = slot.objectives.filter((t) => done.has(t));
+    target.objectives = [...target.objectives, ...remaining];
+    this.ctx.emit({
+      type: 'limit',
+      kind: 'idle_time',
+      agent: slot.name,
+      action: 'reassign',
+      detail: `${remaining.length} task(s) moved to ${target.name} after ${this.ctx.config.limits.max_idle_minutes} min idle`,
+    });
+    this.pool.assignRemaining(target);
+  }
+
+  async checkDisk(): Promise<void> {
+    const { ctx, keeper } = this;
+    const limits = ctx.config.limits;
+    const limitBytes = limits.disk_space_limit_gb * GB;
+    const used = this.measurer.diskUsageBytes;
+    const free = freeDiskBytes(ctx.paths.root);
+    const over = used > limitBytes;
+    const lowFree = free !== null && free < limits.min_free_disk_gb * GB;
+    if ((over || lowFree) && !keeper.suspended) {
+      keeper.suspended = true;
+      const why = over
+        ? `run folder uses ${(used / GB).toFixed(2)} GB > ${limits.disk_space_limit_gb} GB (limits.disk_space_limit_gb)`
+        : `free disk ${(free! / GB).toFixed(2)} GB < ${limits.min_free_disk_gb} GB (limits.min_free_disk_gb)`;
+      ctx.emit({ type: 'limit', kind: 'disk', action: 'pause', detail: why });
+      ctx.emit({ type: 'error', class: 'disk_full', severity: 'critical', message: why });
+      await this.pauseForPerson(`disk limit: ${why}`);
+    } else if (!over && !lowFree && keeper.suspended) {
+      keeper.suspended = false;
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// The phase runner: starts each phase with its backlog, sees when it is
+// over (its tasks done or its time up), judges it at its gate and moves on.
+// The gate's build and test run go on in the background; the phase ends
+// when they come back, so commands are never queued behind them.
+
+import type { MeasuredFacts } from '../report/criteria.js';
+import { criticalPassed, evaluateCriteria } from '../report/criteria.js';
+import type { AgentPool } from './agentPool.js';
+import type { EngineContext } from './context.js';
+import { commitAll } from './git.js';
+import type { GateMeasurement, Measurer } from './measurer.js';
+import { remainingPhaseBudget } from './schedule.js';
+
+export interface PhaseRunnerHooks {
+  /** The phase-end checkpoint (when checkpoint.on_phase_end is set). */
+  phaseCheckpoint(): Promise<void>;
+  /** 1 when every checkpoint so far is valid, else 0. */
+  checkpointsValid(): number;
+}
+
+export class PhaseRunner {
+  /** A phase-end gate in flight: its restore generation. */
+  private gateGeneration: number | null = null;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly pool: AgentPool,
+    private readonly measurer: Measurer,
+    private readonly hooks: PhaseRunnerHooks,
+  ) {}
+
+  get gateRunning(): boolean {
+    return this.gateGeneration !== null;
+  }
+
+  /** Starts phase `index` on the time left, and hands out its tasks. */
+  start(index: number): void {
+    const { ctx } = this;
+    const phase = ctx.phases[index]!;
+    const remaining = ctx.config.session.duration_seconds - ctx.scheduleMs() / 1000;
+    const budget = remainingPhaseBudget(ctx.phases, index, remaining);
+    const tasks = ctx.phaseTasks(index);
+    ctx.emit({ type: 'phase_started', phase: phase.name, index, duration_seconds: Math.round(budget * 1000) / 1000, tasks });
+    ctx.log.info('orchestrator', `phase ${index + 1}/${ctx.phases.length} ${phase.name}: ${tasks.length} tasks, ${Math.round(budget)} s`);
+    this.pool.planPhase(index);
+    this.pool.assignAll();
+  }
+
+  /** The current phase goes on (after a resume or restore): plan it again and hand out what is left. */
+  continueCurrent(): void {
+    this.pool.planPhase(this.ctx.phaseIndex);
+    this.pool.assignAll();
+  }
+
+  tasksDone(): boolean {
+    const done = this.ctx.completedTasks();
+    return this.ctx.phaseTasks(this.ctx.phaseIndex).every((t) => done.has(t));
+  }
+
+  private timeUp(): boolean {
+    const { ctx } = this;
+    const phase = ctx.state.phases[ctx.phaseIndex];
+    const schedule = ctx.scheduleMs() / 1000;
+    const phaseUsed = phase?.startedAtSeconds === null || phase === undefined ? 0 : schedule - phase.startedAtSeconds;
+    return phaseUsed >= (phase?.durationSeconds ?? 0) || schedule >= ctx.config.session.duration_seconds;
+  }
+
+  /** One step of the phase logic, on the serial queue. */
+  tick(): void {
+    if (this.gateRunning) return;
+    if (this.ctx.state.phaseEnded) {
+      this.afterPhaseEnded();
+      return;
+    }
+    if (this.tasksDone() || this.timeUp()) this.startGate();
+  }
+
+  private startGate(): void {
+    const generation = this.ctx.restoreGeneration;
+    this.gateGeneration = generation;
+    const finished = (measured: GateMeasurement | null) =>
+      this.ctx.queue.run(async () => {
+        this.gateGeneration = null;
+        // A restore while the gate measured: the phase it judged is gone.
+        if (measured === null || generation !== this.ctx.restoreGeneration || this.ctx.stopRequest) return;
+        await this.endPhase(measured);
+      });
+    this.measurer.gates().then(finished, async (error: unknown) => {
+      this.ctx.internalError(error);
+      await finished(null);
+    });
+  }
+
+  /** Judges the phase on what its gate measured, commits, and records the phase end. */
+  private async endPhase(measured: GateMeasurement): Promise<void> {
+    const { ctx } = this;
+    const phase = ctx.currentPhase;
+    const criteria = evaluateCriteria(phase.criteria, this.facts(measured));
+    const passed = criticalPassed(criteria);
+    const commit = await commitAll(ctx.paths.project, `megatest: end of phase ${phase.name}`).catch((e: Error) => {
+      ctx.log.warn('git', `commit failed: ${e.message}`);
+      return null;
+    });
+    ctx.emit({ type: 'phase_ended', phase: phase.name, index: ctx.phaseIndex, criteria, passed });
+    ctx.log.info(
+      'orchestrator',
+      `phase ${phase.name} ended: ${criteria.filter((c) => c.passed).length}/${criteria.length} criteria met${commit ? `, commit ${commit.slice(0, 10)}` : ''}`,
+    );
+    for (const c of criteria) if (!c.passed) ctx.log.warn('criteria', `${phase.name}: ${c.id} (${c.level}) not met: ${c.evidence}`);
+    if (ctx.config.checkpoint.enabled && ctx.config.checkpoint.on_phase_end) await this.hooks.phaseCheckpoint();
+    if (ctx.status === 'running') this.afterPhaseEnded();
+  }
+
+  /** The next phase, or the end of the session. */
+  private afterPhaseEnded(): void {
+    const { ctx } = this;
+    if (ctx.phaseIndex >= ctx.phases.length - 1) {
+      if (!this.tasksDone()) {
+        ctx.requestStop({ status: 'timeout', reason: 'duration limit reached before the last phase finished its tasks', exitCode: 124 });
+      } else {
+        ctx.requestStop({ status: 'completed', reason: 'all phases completed', exitCode: 0 });
+      }
+      return;
+    }
+    if (ctx.scheduleMs() >= ctx.config.session.duration_seconds * 1000) {
+      ctx.requestStop({ status: 'timeout', reason: `duration limit reached in phase ${ctx.phaseIndex + 1} of ${ctx.phases.length}`, exitCode: 124 });
+      return;
+    }
+    this.start(ctx.phaseIndex + 1);
+  }
+
+  /** The facts criteria are judged on: the gate's measurements and the fold's figures. */
+  facts(measured: { buildOk: boolean | null; linesOfCode: number | null; docCoverage: number | null }): MeasuredFacts {
+    const { ctx } = this;
+    const m = ctx.state.measured;
+    const total = m.testsPassed === null ? null : m.testsPassed + (m.testsFailed ?? 0);
+    const tasksSoFar = ctx.phases.slice(0, ctx.phaseIndex + 1).reduce((n, _p, i) => n + ctx.phaseTasks(i).length, 0);
+    return {
+      build_ok: measured.buildOk === null ? null : measured.buildOk ? 1 : 0,
+      test_pass_rate: total ? m.testPassRate : null,
+      test_coverage: m.testCoverage,
+      lines_of_code: measured.linesOfCode,
+      doc_coverage: measured.docCoverage,
+      tests_total: total,
+      tasks_completed_ratio: tasksSoFar > 0 ? ctx.state.tasksDone.length / tasksSoFar : null,
+      fatal_errors: ctx.state.counters.fatalErrors,
+      checkpoints_valid: this.hooks.checkpointsValid(),
+      data_loss_events: ctx.state.seqGaps,
+    };
+  }
+}

@@ -1,0 +1,66 @@
+// The watchdog tells a hung agent (no output, no CPU for step_timeout_secs)
+// from a silent one that is working (CPU but no output), and hands either to
+// recovery. The CPU used in the quiet window is measured from a sample taken
+// once the output stopped.
+
+import { readFileSync } from 'node:fs';
+import type { AgentPool } from './agentPool.js';
+import { WATCHDOG_CLASSES } from './classify.js';
+import type { EngineContext } from './context.js';
+import type { Recovery } from './recovery.js';
+
+/** CPU ticks (1/100 s) an agent may use in a quiet window and still count as idle rather than working. */
+const IDLE_CPU_TICKS = 2;
+
+export class Watchdog {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly pool: AgentPool,
+    private readonly recovery: Recovery,
+  ) {}
+
+  watch(now: number): void {
+    const stepTimeoutMs = this.ctx.config.agent.step_timeout_secs * 1000;
+    for (const slot of this.pool.slots) {
+      const adapter = slot.adapter;
+      if (!adapter?.pid || slot.hungReported) continue;
+      if (slot.lastCpuCheckMs <= slot.lastOutputMs) {
+        // First look since the agent last spoke: the quiet window's baseline.
+        slot.quietCpuBase = processCpuTicks(adapter.pid);
+        slot.lastCpuCheckMs = now;
+        continue;
+      }
+      const quietMs = now - slot.lastOutputMs;
+      if (quietMs < stepTimeoutMs) continue;
+      const status = this.ctx.state.agents.find((a) => a.name === slot.name)?.status;
+      if (status === 'idle' || status === 'waiting') continue; // quiet by design
+      const cpu = processCpuTicks(adapter.pid);
+      slot.lastCpuCheckMs = now;
+      if (cpu === null) continue; // exited: the pool reports it
+      const used = slot.quietCpuBase === null ? 0 : cpu - slot.quietCpuBase;
+      slot.hungReported = true;
+      const quietSeconds = Math.round(quietMs / 1000);
+      if (used > IDLE_CPU_TICKS) {
+        const message = `silent but working: no output for ${quietSeconds} s (agent.step_timeout_secs) while using ${(used / 100).toFixed(2)} s of CPU`;
+        this.ctx.background(() => this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_silent, matched: 'watchdog' }, message));
+      } else {
+        const message = `hung: no output and no CPU (${(used / 100).toFixed(2)} s) for ${quietSeconds} s (agent.step_timeout_secs)`;
+        this.ctx.background(async () => {
+          await this.pool.stop(slot);
+          await this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_hang, matched: 'watchdog' }, message);
+        });
+      }
+    }
+  }
+}
+
+/** utime+stime of a process in clock ticks, from /proc; null when it is gone. */
+export function processCpuTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,42 @@
+// The final report: final_report.json, final_report.md and junit.xml,
+// written from the run folder alone, and the exit code its verdict gives.
+
+import { writeFileAtomic } from '../io/atomic.js';
+import { runPaths } from '../io/runFolder.js';
+import { buildReport, type FinalReport } from './build.js';
+import { renderJUnit, renderMarkdown } from './render.js';
+
+export { buildReport, EFFICIENCY_TABLE, rate, type FinalReport, type Rating } from './build.js';
+export { renderJUnit, renderMarkdown } from './render.js';
+
+export async function writeReport(runDir: string): Promise<FinalReport> {
+  const paths = runPaths(runDir);
+  const report = await buildReport(runDir);
+  await writeFileAtomic(paths.finalReportJson, JSON.stringify(report, null, 2) + '\n');
+  await writeFileAtomic(paths.finalReportMd, renderMarkdown(report));
+  await writeFileAtomic(paths.junit, renderJUnit(report));
+  return report;
+}
+
+/** Exit code per DESIGN §2 for a finished run's report. */
+export function reportExitCode(report: FinalReport): number {
+  switch (report.status) {
+    case 'completed':
+      return report.verdict.critical_passed ? 0 : 1;
+    case 'timeout':
+      return 124;
+    case 'interrupted':
+      return 130;
+    case 'failed':
+      return 1;
+    case 'starting':
+    case 'running':
+    case 'paused':
+    case 'recovering':
+      return 1;
+    default: {
+      const unreachable: never = report.status;
+      throw new Error(`unknown status ${String(unreachable)}`);
+    }
+  }
+}

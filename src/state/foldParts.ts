@@ -1,0 +1,89 @@
+// Small pure pieces the fold is built of: agent rows, alerts, chart
+// points, the token window and the clock. Each returns a new value and never
+// mutates its input, so a state can be shared between views and snapshots.
+
+import type { MegatestEvent } from '../contract/events.js';
+import type { SessionMetrics } from '../contract/metrics.js';
+import type { AgentStatus } from '../contract/statuses.js';
+import { appendBounded, MAX_ALERTS, MAX_SERIES_POINTS } from './limits.js';
+import { TOKEN_WINDOW_SECONDS, type AgentView, type AlertKind, type AlertTone, type ChartSeries, type RunState } from './runState.js';
+
+export function blankAgent(name: string, ms: number): AgentView {
+  return {
+    name,
+    role: '',
+    model: null,
+    status: 'starting',
+    task: null,
+    tokens: 0,
+    toolCalls: 0,
+    failedToolCalls: 0,
+    contextTokens: null,
+    maxContextTokens: null,
+    idleSeconds: null,
+    exitCause: null,
+    startedMs: ms,
+    workingMs: 0,
+    workingSinceMs: null,
+    lastActivityMs: ms,
+  };
+}
+
+/** Replaces (or appends) one agent, keeping the order agents first appeared in. */
+export function updateAgent(agents: AgentView[], name: string, ms: number, change: (agent: AgentView) => AgentView): AgentView[] {
+  const index = agents.findIndex((a) => a.name === name);
+  if (index < 0) return [...agents, change(blankAgent(name, ms))];
+  const next = agents.slice();
+  next[index] = change(agents[index]!);
+  return next;
+}
+
+/** The agent's new status, with its working time accounted up to ms. */
+export function withStatus(agent: AgentView, status: AgentStatus, ms: number): AgentView {
+  let workingMs = agent.workingMs;
+  if (agent.workingSinceMs !== null) workingMs += Math.max(0, ms - agent.workingSinceMs);
+  return { ...agent, status, workingMs, workingSinceMs: status === 'working' ? ms : null };
+}
+
+export function withAlert(state: RunState, event: MegatestEvent, kind: AlertKind, tone: AlertTone, text: string): RunState['alerts'] {
+  return appendBounded(state.alerts, [{ seq: event.seq, ts: event.ts, kind, tone, text }], MAX_ALERTS);
+}
+
+export function pushSeries(series: ChartSeries, metrics: SessionMetrics): ChartSeries {
+  const add = (list: number[], value: number | null): number[] =>
+    value === null || !Number.isFinite(value) ? list : appendBounded(list, [value], MAX_SERIES_POINTS);
+  return {
+    tokensPerMinute: add(series.tokensPerMinute, metrics.tokens_per_minute),
+    testPassRate: add(series.testPassRate, metrics.test_pass_rate === null ? null : metrics.test_pass_rate * 100),
+    linesOfCode: add(series.linesOfCode, metrics.lines_of_code),
+    coverage: add(series.coverage, metrics.test_coverage),
+    errors: add(series.errors, metrics.errors_encountered),
+  };
+}
+
+/** Adds tokens to the per-second window, dropping seconds older than a minute before `sec`. */
+export function addTokens(window: RunState['tokenWindow'], sec: number, tokens: number): RunState['tokenWindow'] {
+  const last = window[window.length - 1];
+  let next: RunState['tokenWindow'];
+  if (last && last.sec === sec) next = [...window.slice(0, -1), { sec, tokens: last.tokens + tokens }];
+  else if (last && last.sec > sec) return window.map((b) => (b.sec === sec ? { sec, tokens: b.tokens + tokens } : b));
+  else next = [...window, { sec, tokens }];
+  let drop = 0;
+  while (drop < next.length && next[drop]!.sec <= sec - TOKEN_WINDOW_SECONDS) drop += 1;
+  return drop > 0 ? next.slice(drop) : next;
+}
+
+export function msOf(ts: string): number {
+  const ms = Date.parse(ts);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+/** Stops the clock at ms (counting active time up to it). */
+export function stopClock(clock: RunState['clock'], ms: number): RunState['clock'] {
+  if (clock.sinceMs === null) return clock;
+  return { ...clock, activeMs: clock.activeMs + Math.max(0, ms - clock.sinceMs), sinceMs: null };
+}
+
+export function startClock(clock: RunState['clock'], ms: number): RunState['clock'] {
+  return clock.sinceMs === null ? { ...clock, sinceMs: ms } : clock;
+}
