@@ -17,6 +17,8 @@ interface AgentCounts {
   toolCalls: number;
   failedToolCalls: number;
   model: string;
+  /** First and last event times: a new agent starts at its first. */
+  firstMs: number;
   lastMs: number;
 }
 
@@ -42,7 +44,7 @@ export function foldEvents<S extends RunState>(state: S, events: readonly Megate
     if (counted === 0) return;
     let agents = next.agents;
     for (const [name, add] of counts) {
-      agents = updateAgent(agents, name, add.lastMs, (a) => ({
+      agents = updateAgent(agents, name, add.firstMs, (a) => ({
         ...a,
         tokens: a.tokens + add.tokens,
         toolCalls: a.toolCalls + add.toolCalls,
@@ -95,7 +97,7 @@ export function foldEvents<S extends RunState>(state: S, events: readonly Megate
     const ms = msOf(event.ts);
     let add = counts.get(event.agent);
     if (add === undefined) {
-      add = { tokens: 0, toolCalls: 0, failedToolCalls: 0, model: '', lastMs: ms };
+      add = { tokens: 0, toolCalls: 0, failedToolCalls: 0, model: '', firstMs: ms, lastMs: ms };
       counts.set(event.agent, add);
     }
     add.lastMs = Math.max(add.lastMs, ms);

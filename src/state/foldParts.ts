@@ -66,8 +66,15 @@ export function addTokens(window: RunState['tokenWindow'], sec: number, tokens: 
   const last = window[window.length - 1];
   let next: RunState['tokenWindow'];
   if (last && last.sec === sec) next = [...window.slice(0, -1), { sec, tokens: last.tokens + tokens }];
-  else if (last && last.sec > sec) return window.map((b) => (b.sec === sec ? { sec, tokens: b.tokens + tokens } : b));
-  else next = [...window, { sec, tokens }];
+  else if (last && last.sec > sec) {
+    // An event a little out of time order: its second goes where it belongs.
+    if (sec <= last.sec - TOKEN_WINDOW_SECONDS) return window;
+    const at = window.findIndex((b) => b.sec >= sec);
+    next = window[at]!.sec === sec
+      ? window.map((b, i) => (i === at ? { sec, tokens: b.tokens + tokens } : b))
+      : [...window.slice(0, at), { sec, tokens }, ...window.slice(at)];
+    return next;
+  } else next = [...window, { sec, tokens }];
   let drop = 0;
   while (drop < next.length && next[drop]!.sec <= sec - TOKEN_WINDOW_SECONDS) drop += 1;
   return drop > 0 ? next.slice(drop) : next;

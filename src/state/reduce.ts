@@ -85,7 +85,6 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
       };
       if (known) phases[event.index] = { ...phases[event.index]!, ...started };
       else phases.push({ name: event.phase, criteria: [], ...started } as PhaseView); // older logs: show it anyway
-      // A phase after this one that a restore left marked is pending again.
       const index = known ? event.index : phases.length - 1;
       const status = state.status === 'starting' || state.status === null || state.status === 'recovering' ? 'running' : state.status;
       return { ...state, phases, currentPhaseIndex: index, phaseEnded: false, status };
