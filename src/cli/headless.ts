@@ -36,7 +36,7 @@ export function headlessLine(event: MegatestEvent): string | null {
       return `${t} tests: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped; coverage ${event.coverage === null ? 'n/a' : `${event.coverage.toFixed(1)}%`}`;
     case 'metrics': {
       const m = event.metrics;
-      return `${t} [${m.status}] ${m.phase} ${m.elapsed_seconds}s/${m.elapsed_seconds + m.estimated_remaining}s tokens ${m.total_tokens} (${m.tokens_per_minute}/min) calls ${m.tool_calls} tasks ${m.tasks_completed}/${m.tasks_completed + m.tasks_remaining} LOC ${m.lines_of_code} pass ${pct(m.test_pass_rate, 100)} cov ${m.test_coverage === null ? 'n/a' : `${m.test_coverage.toFixed(1)}%`} ckpt ${m.checkpoint_count} err ${m.errors_encountered}`;
+      return `${t} [${m.status}] ${m.phase} ${m.elapsed_seconds}s (${m.estimated_remaining}s left) tokens ${m.total_tokens} (${m.tokens_per_minute}/min) calls ${m.tool_calls} tasks ${m.tasks_completed}/${m.tasks_completed + m.tasks_remaining} LOC ${m.lines_of_code} pass ${pct(m.test_pass_rate, 100)} cov ${m.test_coverage === null ? 'n/a' : `${m.test_coverage.toFixed(1)}%`} ckpt ${m.checkpoint_count} err ${m.errors_encountered}`;
     }
     case 'checkpoint_created':
       return `${t} checkpoint ${event.id} (${event.trigger}): ${event.files} files, ${event.bytes} bytes, ${event.ms} ms`;

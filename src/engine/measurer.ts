@@ -28,6 +28,9 @@ export class Measurer {
   lastTestRun: TestRunResult | null = null;
   rootCommit = '';
   private testsInFlight: Promise<void> | null = null;
+  /** Tasks done and restore generation when the run in flight began. */
+  private inFlightTasks = -1;
+  private inFlightGeneration = -1;
   private tasksAtLastTestRun = 0;
   private lastTestRunMs = 0;
   private sampling = false;
@@ -66,9 +69,13 @@ export class Measurer {
   /** Runs the tests; fresh = true waits for a run in flight and then runs them on project/ as it is now. */
   async runTests(fresh = false): Promise<void> {
     if (this.testsInFlight) {
+      // A run that began after the last task was done measures project/ as it is now: no need for another.
+      const upToDate = this.inFlightTasks === this.ctx.state.tasksDone.length && this.inFlightGeneration === this.ctx.restoreGeneration;
       await this.testsInFlight.catch(() => undefined);
-      if (!fresh) return;
+      if (!fresh || upToDate) return;
     }
+    this.inFlightTasks = this.ctx.state.tasksDone.length;
+    this.inFlightGeneration = this.ctx.restoreGeneration;
     const run = this.runTestsOnce();
     this.testsInFlight = run;
     try {
