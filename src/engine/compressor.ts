@@ -7,7 +7,7 @@ import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { EngineContext } from './context.js';
 
 /** How long to wait for the agent's context report after compressing. */
-const AFTER_REPORT_WAIT_MS = 2000;
+const AFTER_REPORT_WAIT_MS = 800;
 
 export type CompressReason = 'limit' | 'recovery' | CommandSource;
 

@@ -56,41 +56,54 @@ export class ControlSurface implements EngineControl {
     if (request) throw new ControlError(`cannot ${action}: the session is stopping (${request.reason})`, 409);
   }
 
-  checkpoint(source: CommandSource): Promise<MegatestEvent> {
+  /**
+   * A command as a short job on the serial queue. A stopping session refuses
+   * at once, before queueing: the final build and test run are on the queue
+   * and may take minutes.
+   */
+  private command<T>(action: string, job: () => Promise<T>): Promise<T> {
+    try {
+      this.assertLive(action);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.ctx.queue.run(async () => {
-      this.assertLive('checkpoint');
+      this.assertLive(action);
+      return job();
+    });
+  }
+
+  checkpoint(source: CommandSource): Promise<MegatestEvent> {
+    return this.command('checkpoint', async () => {
       this.ctx.emit({ type: 'command', name: 'checkpoint', source });
       return (await this.keeper.create('forced'))!;
     });
   }
 
   compress(agent: string | undefined, source: CommandSource): Promise<MegatestEvent[]> {
-    return this.ctx.queue.run(async () => {
-      this.assertLive('compress');
+    return this.command('compress', async () => {
       const slots = this.pool.slots;
       const targets = agent === undefined ? slots : slots.filter((s) => s.name === agent);
       if (targets.length === 0) throw new ControlError(`unknown agent ${JSON.stringify(agent)}; agents: ${slots.map((s) => s.name).join(', ')}`, 404);
       this.ctx.emit({ type: 'command', name: 'compress', source, detail: agent ?? 'all agents' });
-      const results: MegatestEvent[] = [];
-      for (const slot of targets) {
-        const event = await this.compressor.compress(slot, source);
-        if (event) results.push(event);
-      }
+      // All at once: each waits a moment for its agent's context report.
+      const results = (await Promise.all(targets.map((slot) => this.compressor.compress(slot, source)))).filter(
+        (event): event is MegatestEvent => event !== null,
+      );
       if (results.length === 0) throw new ControlError('no running agent to compress', 409);
       return results;
     });
   }
 
   restore(checkpointId: string, source: CommandSource): Promise<MegatestEvent> {
-    return this.ctx.queue.run(async () => {
-      this.assertLive('restore');
+    return this.command('restore', async () => {
       this.ctx.emit({ type: 'command', name: 'restore', source, detail: checkpointId });
       return this.keeper.restore(checkpointId, `restore asked by ${source}`, false);
     });
   }
 
   pause(source: CommandSource): Promise<MegatestEvent> {
-    return this.ctx.queue.run(() => this.doPause(source, false));
+    return this.command('pause', () => this.doPause(source, false));
   }
 
   /** Pauses for a person with an alert saying why (recovery gave up, the disk limit). */
@@ -120,9 +133,8 @@ export class ControlSurface implements EngineControl {
   }
 
   resume(source: CommandSource): Promise<MegatestEvent> {
-    return this.ctx.queue.run(async () => {
+    return this.command('continue', async () => {
       const { ctx, pool } = this;
-      this.assertLive('continue');
       if (ctx.status !== 'paused') throw new ControlError(`the session is ${ctx.status}, not paused`, 409);
       const event = ctx.emit({ type: 'command', name: 'continue', source });
       this.recovery?.reset();
@@ -140,8 +152,7 @@ export class ControlSurface implements EngineControl {
   }
 
   stop(source: CommandSource): Promise<MegatestEvent> {
-    return this.ctx.queue.run(async () => {
-      this.assertLive('stop');
+    return this.command('stop', async () => {
       const event = this.ctx.emit({ type: 'command', name: 'stop', source });
       this.ctx.requestStop({ status: 'interrupted', reason: `stopped by ${source}`, exitCode: 130 });
       return event;
