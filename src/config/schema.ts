@@ -15,168 +15,43 @@ import * as z from 'zod';
 import { EVENT_TYPES } from '../contract/events.js';
 import { AGENT_KINDS } from './types.js';
 import { simFaultTriggerProblem } from './simFaults.js';
-import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS, parseDuration } from './duration.js';
+import {
+  AGENTS_MAX,
+  AGENTS_MIN,
+  BACKOFF_STRATEGIES,
+  COVERAGE_FORMATS,
+  CRITERION_LEVELS,
+  CRITERION_METRIC_NAMES,
+  CRITERION_OPS,
+  ERROR_CLASSES,
+  LOG_LEVELS,
+  RECOVERY_ACTIONS,
+  SEVERITIES,
+  SIM_FAULT_KINDS,
+  TARGET_REFERENCES,
+  TEST_FORMATS,
+  THEMES,
+} from './allowedValues.js';
+import { MAX_DURATION_SECONDS } from './duration.js';
+import {
+  decimal,
+  durationSeconds,
+  flag,
+  IDENTIFIER,
+  identifier,
+  integer,
+  isRegex,
+  list,
+  nonEmptyText,
+  oneOf,
+  table,
+  targetOrTemplate,
+  text,
+} from './schemaFields.js';
 
-export const AGENTS_MIN = 2;
-export const AGENTS_MAX = 16;
-export const HOURS_MIN = 1;
-export const HOURS_MAX = 24;
-
-/** What a success criterion may measure, with the range its value lives in. */
-export const CRITERION_METRICS = {
-  build_ok: { min: 0, max: 1, unit: '1 when the project builds, else 0' },
-  test_pass_rate: { min: 0, max: 1, unit: 'a ratio, passed / (passed + failed)' },
-  test_coverage: { min: 0, max: 100, unit: 'a line coverage percentage' },
-  lines_of_code: { min: 0, max: 100_000_000, unit: 'a line count' },
-  doc_coverage: { min: 0, max: 100, unit: 'a percentage of documented public items' },
-  tests_total: { min: 0, max: 100_000_000, unit: 'a test count' },
-  tasks_completed_ratio: { min: 0, max: 1, unit: 'a ratio of backlog tasks done' },
-  fatal_errors: { min: 0, max: 100_000_000, unit: 'an error count' },
-  checkpoints_valid: { min: 0, max: 1, unit: '1 when every checkpoint verifies, else 0' },
-  data_loss_events: { min: 0, max: 100_000_000, unit: 'an event count' },
-} as const;
-export type CriterionMetric = keyof typeof CRITERION_METRICS;
-export const CRITERION_METRIC_NAMES = Object.keys(CRITERION_METRICS) as CriterionMetric[];
-
-/** Names a criterion's value may use instead of a number: a [project.target] key. */
-export const TARGET_REFERENCES = [
-  'target.min_lines_of_code',
-  'target.min_test_coverage',
-  'target.min_test_pass_rate',
-  'target.min_doc_coverage',
-] as const;
-export type TargetReference = (typeof TARGET_REFERENCES)[number];
-
-/** Error classes the built-in classifier knows (DESIGN §8); a rule's `class` names one. */
-export const ERROR_CLASSES = [
-  'network_timeout',
-  'rate_limit',
-  'llm_error',
-  'parse_failure',
-  'context_overflow',
-  'test_failure',
-  'disk_full',
-  'consensus_deadlock',
-  'agent_crash',
-  'agent_hang',
-  'agent_silent',
-  'data_corruption',
-] as const;
-
-export const SEVERITIES = ['transient', 'recoverable', 'degraded', 'critical', 'fatal'] as const;
-export const RECOVERY_ACTIONS = [
-  'retry_immediate',
-  'retry_with_backoff',
-  'retry_with_modification',
-  'switch_model',
-  'compress_and_retry',
-  'pause_and_alert',
-  'restore_checkpoint',
-  'log_and_continue',
-  'escalate',
-  'stop',
-] as const;
-export const SIM_FAULT_KINDS = [
-  'network_timeout',
-  'rate_limit',
-  'parse_failure',
-  'agent_crash',
-  'hang',
-  'disk_limit',
-  'consensus_deadlock',
-  'corrupt_checkpoint',
-] as const;
-export const THEMES = ['dark', 'light', 'high-contrast', 'mono'] as const;
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
-export const TEST_FORMATS = ['node-tap', 'junit', 'cargo', 'pytest-junit'] as const;
-export const COVERAGE_FORMATS = ['lcov', 'cobertura', 'istanbul-summary'] as const;
-export const CRITERION_LEVELS = ['critical', 'important', 'nice_to_have'] as const;
-export const CRITERION_OPS = ['>=', '<=', '==', '>', '<'] as const;
-export const BACKOFF_STRATEGIES = ['fixed', 'linear', 'exponential'] as const;
-
-const IDENTIFIER = /^[a-z][a-z0-9_-]*$/;
-
-/** 1000000 -> "1_000_000", as a TOML file would spell it. */
-export function formatBound(value: number): string {
-  if (!Number.isInteger(value) || Math.abs(value) < 10_000) return String(value);
-  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, '_');
-}
-
-function integer(min: number, max: number, what = 'an integer') {
-  const allowed = `${what} ${formatBound(min)}..${formatBound(max)}`;
-  return z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
-}
-
-function decimal(min: number, max: number, what = 'a number') {
-  const allowed = `${what} ${formatBound(min)}..${formatBound(max)}`;
-  return z.number({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
-}
-
-function text(allowed = 'a string') {
-  return z.string({ error: allowed });
-}
-
-function nonEmptyText(allowed = 'a non-empty string') {
-  return z.string({ error: allowed }).trim().min(1, { error: allowed });
-}
-
-function flag() {
-  return z.boolean({ error: 'true or false' });
-}
-
-function oneOf<const T extends readonly string[]>(values: T) {
-  return z.enum(values, { error: `one of ${values.map((value) => JSON.stringify(value)).join(', ')}` });
-}
-
-function identifier(what: string) {
-  const allowed = `${what}: lower case letters, digits, "_" or "-", starting with a letter`;
-  return z.string({ error: allowed }).regex(IDENTIFIER, { error: allowed });
-}
-
-function list<T extends z.ZodType>(element: T, allowed: string, min = 0, max = 1000) {
-  const bounds = min > 0 ? ` (${min}..${max} items)` : max < 1000 ? ` (at most ${max} items)` : '';
-  return z
-    .array(element, { error: `an array of ${allowed}` })
-    .min(min, { error: `an array of ${allowed}${bounds}` })
-    .max(max, { error: `an array of ${allowed}${bounds}` });
-}
-
-function table<S extends z.ZodRawShape>(shape: S) {
-  return z.object(shape).strict();
-}
-
-function isRegex(pattern: string): boolean {
-  try {
-    new RegExp(pattern, 'i');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDurationText(value: string): boolean {
-  try {
-    parseDuration(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const durationAllowed = `a number of seconds ${MIN_DURATION_SECONDS}..${MAX_DURATION_SECONDS} or a duration like "6h", "90m", "1h30m" (10s..24h)`;
-const durationSeconds = z.union(
-  [
-    integer(MIN_DURATION_SECONDS, MAX_DURATION_SECONDS),
-    z.string().refine(isDurationText).transform((value) => parseDuration(value)),
-  ],
-  { error: durationAllowed },
-);
-
-function targetOrTemplate(min: number, max: number, what: string) {
-  return z.union([integer(min, max), z.literal('template')], {
-    error: `${what} ${formatBound(min)}..${formatBound(max)}, or "template" to take the project template's target`,
-  });
-}
+export * from './allowedValues.js';
+export { formatBound } from './schemaFields.js';
+export { schemaAt, tableKeysAt } from './schemaPaths.js';
 
 const criterionSchema = table({
   id: z
@@ -367,34 +242,4 @@ function deepPartial(schema: z.ZodType): z.ZodType {
     return z.record(schema.keyType as typeof projectKey, deepPartial(schema.valueType as z.ZodType));
   }
   return schema;
-}
-
-/** The schema that validates the value at `path`, when it is a table, array or record. */
-export function schemaAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
-  let current: z.ZodType | undefined = root;
-  for (const segment of path) {
-    current = unwrap(current);
-    if (current instanceof z.ZodObject && typeof segment === 'string') {
-      current = (current.shape as Record<string, z.ZodType>)[segment];
-    } else if (current instanceof z.ZodRecord) {
-      current = current.valueType as z.ZodType;
-    } else if (current instanceof z.ZodArray && typeof segment === 'number') {
-      current = current.element as z.ZodType;
-    } else {
-      return undefined;
-    }
-  }
-  return unwrap(current);
-}
-
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
-  let current = schema;
-  while (current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
-  return current;
-}
-
-/** The keys a table at `path` accepts, for "did you mean …?". */
-export function tableKeysAt(root: z.ZodType, path: readonly PropertyKey[]): string[] {
-  const schema = schemaAt(root, path);
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
 }

@@ -17,6 +17,13 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 // The store and what it imports, compiled on the fly so a child process can run them without a build.
 const MODULES = [
   'checkpoint/store.ts',
+  'checkpoint/blobStore.ts',
+  'checkpoint/checkpointFiles.ts',
+  'checkpoint/diskUsage.ts',
+  'checkpoint/durableFiles.ts',
+  'checkpoint/fileIndex.ts',
+  'checkpoint/restore.ts',
+  'checkpoint/snapshot.ts',
   'checkpoint/tree.ts',
   'checkpoint/canonical.ts',
   'checkpoint/types.ts',

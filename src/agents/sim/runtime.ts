@@ -9,12 +9,12 @@ import type { SimFaultConfig } from '../../config/types.js';
 import { assertNever } from '../../contract/assertNever.js';
 import type { AgentCommand } from '../jsonl.js';
 import type { AgentMessage, AgentResumeState } from '../types.js';
+import { ActivityModel } from './activityModel.js';
 import { writeBallast } from './ballast.js';
 import { FaultSchedule } from './faultSchedule.js';
 import { describeFaultTrigger } from './faultTrigger.js';
 import { DEFAULT_BALLAST_BYTES, type SimOptions } from './options.js';
 import { planTask, writeWork } from './project.js';
-import { lognormalMean, Random } from './random.js';
 
 export interface SimIdentity {
   name: string;
@@ -36,33 +36,10 @@ export interface SimIo {
 /** Work is paced to finish within this share of the phase, so every phase shows its results. */
 const PHASE_SHARE = 0.75;
 const TICK_MS = 50;
-const INPUT_MEDIAN = 3000;
-const INPUT_SIGMA = 0.6;
-const OUTPUT_MEDIAN = 300;
-const OUTPUT_SIGMA = 0.7;
-/** Token events a minute at least, so a low token rate still shows up as a trickle rather than one lump. */
-const MIN_TOKEN_EVENTS_PER_MINUTE = 30;
 const STALL_MS: Record<'network_timeout' | 'rate_limit' | 'parse_failure', number> = {
   network_timeout: 3000,
   rate_limit: 2000,
   parse_failure: 500,
-};
-
-const TOOLS: readonly (readonly [string, number])[] = [
-  ['read_file', 30],
-  ['edit_file', 18],
-  ['search', 15],
-  ['shell', 14],
-  ['run_tests', 10],
-  ['write_file', 13],
-];
-const TOOL_MEDIAN_MS: Record<string, number> = {
-  read_file: 12,
-  edit_file: 25,
-  search: 60,
-  shell: 400,
-  run_tests: 2200,
-  write_file: 15,
 };
 
 type Status = 'working' | 'idle' | 'waiting' | 'blocked';
@@ -75,8 +52,7 @@ interface Assignment {
 }
 
 export class SimAgent {
-  private readonly random: Random;
-  private readonly tokenScale: number;
+  private readonly activity: ActivityModel;
   private readonly completed = new Set<string>();
   private context: number;
   private assignment: Assignment | undefined;
@@ -101,10 +77,8 @@ export class SimAgent {
     resume: AgentResumeState | undefined,
     private readonly clock: () => number = Date.now,
   ) {
-    this.random = Random.from('events', options.seed, identity.name);
-    const meanEvent = lognormalMean(INPUT_MEDIAN, INPUT_SIGMA) + lognormalMean(OUTPUT_MEDIAN, OUTPUT_SIGMA);
-    this.tokenScale = Math.min(1, options.tokensPerMinute / (MIN_TOKEN_EVENTS_PER_MINUTE * meanEvent));
-    this.nextTokens = this.drawTokens();
+    this.activity = new ActivityModel(options.seed, identity.name, options.tokensPerMinute);
+    this.nextTokens = this.activity.drawTokens();
     for (const task of resume?.completed ?? []) this.completed.add(task);
     this.context = resume?.context_tokens ?? 0;
     this.resuming = resume !== undefined;
@@ -243,7 +217,7 @@ export class SimAgent {
       this.emit({ type: 'tokens', input, output, model: this.identity.model });
       this.context = Math.min(this.identity.maxContextTokens, this.context + output + Math.round(input * 0.1));
       this.emit({ type: 'context', tokens: this.context });
-      this.nextTokens = this.drawTokens();
+      this.nextTokens = this.activity.drawTokens();
     }
 
     assignment.elapsedMs += dt;
@@ -261,7 +235,7 @@ export class SimAgent {
       const work = planTask(this.identity.projectDir, this.options.template, this.options.seed, task, assignment.phase);
       writeWork(this.identity.projectDir, work.files);
       for (let i = 0; i < work.files.length; i++) {
-        this.emit({ type: 'tool_call', tool: 'write_file', ok: true, duration_ms: this.toolDuration('write_file') });
+        this.emit({ type: 'tool_call', tool: 'write_file', ok: true, duration_ms: this.activity.toolDuration('write_file') });
         this.faults.toolCall();
       }
       for (const id of work.fixed) this.line(`[sim] fixed the planted defect in src/${id}.js`);
@@ -271,7 +245,7 @@ export class SimAgent {
         this.line(`[sim] ${task}: wrote src/features/${work.feature}.js and its tests`);
       }
     } catch (error) {
-      this.emit({ type: 'tool_call', tool: 'write_file', ok: false, duration_ms: this.toolDuration('write_file') });
+      this.emit({ type: 'tool_call', tool: 'write_file', ok: false, duration_ms: this.activity.toolDuration('write_file') });
       this.faults.toolCall();
       this.emit({ type: 'error', message: `sim could not write the files of "${task}": ${(error as Error).message}` });
     }
@@ -287,21 +261,8 @@ export class SimAgent {
     }
   }
 
-  private drawTokens(): { input: number; output: number } {
-    return {
-      input: Math.max(1, Math.round(this.random.lognormal(INPUT_MEDIAN, INPUT_SIGMA) * this.tokenScale)),
-      output: Math.max(1, Math.round(this.random.lognormal(OUTPUT_MEDIAN, OUTPUT_SIGMA) * this.tokenScale)),
-    };
-  }
-
-  private toolDuration(tool: string): number {
-    return Math.max(1, Math.round(this.random.lognormal(TOOL_MEDIAN_MS[tool] ?? 50, 0.8)));
-  }
-
   private emitToolCall(): void {
-    const tool = this.random.weighted(TOOLS);
-    const ok = this.random.chance(tool === 'run_tests' ? 0.85 : 0.95);
-    this.emit({ type: 'tool_call', tool, ok, duration_ms: this.toolDuration(tool) });
+    this.emit({ type: 'tool_call', ...this.activity.drawToolCall() });
     this.faults.toolCall();
   }
 

@@ -1,0 +1,175 @@
+// checkpoints/checkpoint_NNN.json  {"sha256": <hex of canonicalJson(body)>, "body": CheckpointBody}
+//
+// Publishing one: temp file, fsync, link (or rename) to its name, fsync the
+// folder, so a reader finds the previous checkpoint or the new one, complete.
+// Reading one checks everything a restore relies on: JSON, checksum, manifest
+// and every blob it names.
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { syncDir } from '../io/atomic.js';
+import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
+import { canonicalJson, renderReadableJson, sha256Hex } from './canonical.js';
+import { BLOB_CHECK_CONCURRENCY, type BlobStore } from './blobStore.js';
+import { errorCode, tempSuffix, writeDurably } from './durableFiles.js';
+import { compareStrings, forEachLimit, manifestProblem } from './tree.js';
+import type { CheckpointBody } from './types.js';
+
+export interface LoadedCheckpoint {
+  id: string;
+  sha256: string;
+  body: CheckpointBody;
+}
+
+/** A checkpoint that cannot be used, and why, in words a person can act on. */
+export class CheckpointInvalidError extends Error {
+  constructor(
+    readonly id: string,
+    readonly reason: string,
+  ) {
+    super(`checkpoint ${id} cannot be used: ${reason}`);
+    this.name = 'CheckpointInvalidError';
+  }
+}
+
+/** Blob checks already made (or running) by `sha256:size`, shared while reading many checkpoints that name the same blobs. */
+export type BlobCheckCache = Map<string, Promise<string | null>>;
+
+const CHECKPOINT_FILE_PATTERN = /^(checkpoint_(\d{1,9}))\.json$/;
+
+export function checkpointNumber(id: string): number {
+  return Number(id.slice('checkpoint_'.length));
+}
+
+export function formatCheckpointId(number: number): string {
+  return `checkpoint_${String(number).padStart(3, '0')}`;
+}
+
+/**
+ * Publishes body as the checkpoint after the highest number present in
+ * checkpointsDir (which must exist), valid or not. The body gets the new id;
+ * the file holds the sha256 of the body's canonical JSON.
+ */
+export async function publishCheckpoint<T extends object>(checkpointsDir: string, body: T, durable: boolean): Promise<{ id: string; path: string; sha256: string }> {
+  const { id: _ignored, ...rest } = body as T & { id?: unknown };
+  let number = (await checkpointNumbers(checkpointsDir)).at(-1) ?? 0;
+  for (;;) {
+    number += 1;
+    const id = formatCheckpointId(number);
+    const fullBody = { id, ...rest };
+    const sha256 = sha256Hex(canonicalJson(fullBody));
+    const text = `${renderReadableJson({ sha256, body: fullBody })}\n`;
+    const target = path.join(checkpointsDir, `${id}.json`);
+    const temp = path.join(checkpointsDir, `.${id}.json.${tempSuffix()}`);
+    await writeDurably(temp, text, durable);
+    try {
+      // link refuses to replace a file another writer published under the same number
+      await fs.link(temp, target);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'EEXIST') {
+        await fs.unlink(temp).catch(() => undefined);
+        continue;
+      }
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') {
+        await fs.unlink(temp).catch(() => undefined);
+        throw error;
+      }
+      // a file system without hard links: rename (atomic, but may replace)
+      await fs.rename(temp, target);
+    }
+    await fs.unlink(temp).catch(() => undefined);
+    if (durable) await syncDir(checkpointsDir);
+    return { id, path: target, sha256 };
+  }
+}
+
+/** Numbers of the checkpoint files present, ascending, valid or not. */
+export async function checkpointNumbers(checkpointsDir: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(checkpointsDir);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+  const numbers: number[] = [];
+  for (const name of names) {
+    const match = CHECKPOINT_FILE_PATTERN.exec(name);
+    if (match !== null) numbers.push(Number(match[2]));
+  }
+  return [...new Set(numbers)].sort((a, b) => a - b);
+}
+
+/** Loads and checks a checkpoint of blobs.checkpointsDir: id, JSON, checksum, manifest, and every blob it names. */
+export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: BlobCheckCache): Promise<LoadedCheckpoint> {
+  if (typeof id !== 'string' || !CHECKPOINT_ID_PATTERN.test(id)) {
+    throw new CheckpointInvalidError(String(id), `${JSON.stringify(id)} is not a checkpoint id (allowed: "checkpoint_" followed by 1 to 9 digits, e.g. checkpoint_007)`);
+  }
+  const file = await findCheckpointFile(blobs.checkpointsDir, id);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') throw new CheckpointInvalidError(id, `no such checkpoint: ${file} not found`);
+    throw new CheckpointInvalidError(id, `${file} cannot be read: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CheckpointInvalidError(id, `${file} is not valid JSON (truncated or damaged, ${text.length} bytes): ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new CheckpointInvalidError(id, `${file} is not a checkpoint: expected {"sha256": …, "body": {…}}`);
+  }
+  const { sha256, body } = parsed as { sha256?: unknown; body?: unknown };
+  if (typeof sha256 !== 'string' || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new CheckpointInvalidError(id, `${file} is not a checkpoint: expected {"sha256": "<hex>", "body": {…}}`);
+  }
+  const actual = sha256Hex(canonicalJson(body));
+  if (actual !== sha256) {
+    throw new CheckpointInvalidError(id, `checksum mismatch in ${file}: the file records sha256 ${sha256} but its body hashes to ${actual} (the file was altered or damaged)`);
+  }
+  const checkpoint = body as CheckpointBody;
+  if (checkpoint.id !== path.basename(file, '.json')) {
+    throw new CheckpointInvalidError(id, `${file} holds the body of ${JSON.stringify(checkpoint.id)}, not of ${path.basename(file, '.json')}`);
+  }
+  const state = checkpoint.file_system_state;
+  if (state === null || typeof state !== 'object') throw new CheckpointInvalidError(id, `${file} has no file_system_state`);
+  const problem = manifestProblem(state.entries);
+  if (problem !== null) throw new CheckpointInvalidError(id, `${file} has a bad manifest: ${problem}`);
+
+  const files = state.entries.filter((entry) => entry.type === 'file');
+  const blobProblems: string[] = [];
+  await forEachLimit(files, BLOB_CHECK_CONCURRENCY, async (entry) => {
+    const sha = entry.sha256 as string;
+    let check = blobChecks.get(`${sha}:${entry.size}`);
+    if (check === undefined) {
+      check = blobs.blobProblem(sha, entry.size);
+      blobChecks.set(`${sha}:${entry.size}`, check);
+    }
+    const found = await check;
+    if (found !== null) blobProblems.push(`${JSON.stringify(entry.path)}: ${found}`);
+  });
+  if (blobProblems.length > 0) {
+    blobProblems.sort(compareStrings);
+    const shown = blobProblems.slice(0, 3).join('; ');
+    const more = blobProblems.length > 3 ? `; and ${blobProblems.length - 3} more` : '';
+    throw new CheckpointInvalidError(id, `${blobProblems.length} of its ${files.length} files cannot be restored: ${shown}${more}`);
+  }
+  return { id: checkpoint.id, sha256, body: checkpoint };
+}
+
+/** Accepts checkpoint_7 for checkpoint_007 (same number), as people type it. */
+async function findCheckpointFile(checkpointsDir: string, id: string): Promise<string> {
+  const literal = path.join(checkpointsDir, `${id}.json`);
+  const canonical = path.join(checkpointsDir, `${formatCheckpointId(checkpointNumber(id))}.json`);
+  if (literal === canonical) return literal;
+  try {
+    await fs.access(literal);
+    return literal;
+  } catch {
+    return canonical;
+  }
+}

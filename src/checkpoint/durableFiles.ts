@@ -1,0 +1,67 @@
+// The file-level crash guarantees of the store: every file is written to a
+// temp name carrying the writer's pid, flushed when durable, and only then
+// published (rename or link) by its caller; temps a killed writer left
+// behind are swept by the next process.
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { forEachLimit } from './tree.js';
+
+let tempCounter = 0;
+/** `<pid>.<counter>.tmp`: unique within the process, and tells sweepDeadTemps whose temp it is. */
+export function tempSuffix(): string {
+  tempCounter = (tempCounter + 1) % 1_000_000_000;
+  return `${process.pid}.${tempCounter}.tmp`;
+}
+
+export function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Writes file (a temp name, never the published one) and, when durable, fsyncs it before closing. */
+export async function writeDurably(file: string, data: Uint8Array | string, durable: boolean): Promise<void> {
+  const handle = await fs.open(file, 'w', 0o644);
+  try {
+    await handle.writeFile(data);
+    if (durable) await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.unlink(file).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+}
+
+export async function syncFile(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+/** Temp files left by a process killed mid-write; those of live processes are left alone. */
+export async function sweepDeadTemps(checkpointsDir: string, objectsDir: string): Promise<void> {
+  const dirs = [checkpointsDir, objectsDir];
+  const fanOut = await fs.readdir(objectsDir).catch(() => [] as string[]);
+  for (const name of fanOut) if (/^[0-9a-f]{2}$/.test(name)) dirs.push(path.join(objectsDir, name));
+  await forEachLimit(dirs, 16, async (dir) => {
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const match = /^\..*\.(\d+)\.\d+\.tmp$/.exec(name);
+      if (match !== null && Number(match[1]) !== process.pid && !isPidAlive(Number(match[1]))) {
+        await fs.unlink(path.join(dir, name)).catch(() => undefined);
+      }
+    }
+  });
+}

@@ -1,0 +1,228 @@
+// Restoring a manifest into project/: decide every change first (and check
+// the blobs it needs exist, so a missing blob is reported before project/ is
+// touched), then remove, make folders, write files via temp + rename, link,
+// and set modes last.
+
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { assertNever } from '../contract/assertNever.js';
+import { sha256Hex } from './canonical.js';
+import { BLOB_CHECK_CONCURRENCY, HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
+import { tempSuffix } from './durableFiles.js';
+import { makeRecord, sameStat, type FileIndex } from './fileIndex.js';
+import { compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem } from './tree.js';
+import type { FileEntry } from './types.js';
+
+const gunzip = promisify(zlib.gunzip);
+
+export interface RestoreResult {
+  /** Files and symlinks whose content was written. */
+  written: number;
+  /** Items of project/ removed because the checkpoint does not have them (or has another kind there). */
+  deleted: number;
+  ms: number;
+}
+
+/**
+ * Makes root hold exactly the manifest, and returns the index of what is on
+ * disk afterwards. `previous` is the index of root's last snapshot or restore.
+ */
+export async function restoreTree(
+  root: string,
+  entries: FileEntry[],
+  blobs: BlobStore,
+  previous: FileIndex,
+): Promise<{ result: RestoreResult; index: FileIndex }> {
+  const started = performance.now();
+  const problem = manifestProblem(entries);
+  if (problem !== null) throw new Error(`restore: the manifest cannot be restored safely: ${problem}`);
+  await fs.mkdir(root, { recursive: true });
+
+  const wanted = new Map(entries.map((entry) => [entry.path, entry]));
+  const scan = await scanTree(root);
+  const current = new Map(scan.items.map((item) => [item.path, item]));
+  const nextIndex: FileIndex = new Map();
+
+  // Decide everything first, and check the blobs to be written exist, so a
+  // missing blob is reported before project/ is touched.
+  const toRemove: FoundItem[] = [];
+  for (const item of scan.items) {
+    const entry = wanted.get(item.path);
+    if (entry === undefined || entry.type !== item.type) toRemove.push(item);
+  }
+  const removedPaths = new Set(toRemove.map((item) => item.path));
+  const toCompare: { entry: FileEntry; item: FoundItem }[] = [];
+  const toWrite: FileEntry[] = [];
+  const toLink: FileEntry[] = [];
+  const toChmod: FileEntry[] = [];
+  const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
+  for (const entry of sorted) {
+    const item = removedPaths.has(entry.path) ? undefined : current.get(entry.path);
+    switch (entry.type) {
+      case 'dir':
+        if (item === undefined || (item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
+        break;
+      case 'symlink':
+        if (item === undefined || item.target !== entry.target) toLink.push(entry);
+        break;
+      case 'file': {
+        if (item === undefined) {
+          toWrite.push(entry);
+          break;
+        }
+        const record = previous.get(entry.path);
+        if (record !== undefined && record.trusted && sameStat(record, item.stats)) {
+          if (record.sha256 === entry.sha256) {
+            nextIndex.set(entry.path, record);
+            if ((item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
+          } else {
+            toWrite.push(entry);
+          }
+        } else if (item.stats.size === entry.size) {
+          toCompare.push({ entry, item });
+        } else {
+          toWrite.push(entry);
+        }
+        break;
+      }
+      default:
+        assertNever(entry.type, 'entry type');
+    }
+  }
+  await forEachLimit(toCompare, HASH_CONCURRENCY, async ({ entry, item }) => {
+    const hashedAt = Date.now();
+    const { sha256, contentSize } = await hashFile(path.join(root, entry.path), item.stats.size);
+    if (sha256 === entry.sha256 && contentSize === item.stats.size) {
+      nextIndex.set(entry.path, makeRecord(item.stats, sha256, contentSize, hashedAt));
+      if ((item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
+    } else {
+      toWrite.push(entry);
+    }
+  });
+  const missing: string[] = [];
+  await forEachLimit(toWrite, BLOB_CHECK_CONCURRENCY, async (entry) => {
+    if (!(await blobs.blobPresent(blobs.blobPath(entry.sha256 as string)))) missing.push(entry.path);
+  });
+  if (missing.length > 0) {
+    missing.sort(compareStrings);
+    throw new Error(
+      `restore: ${missing.length} file(s) have no blob in ${blobs.objectsDir} (first: ${missing.slice(0, 3).map((p) => JSON.stringify(p)).join(', ')}); project/ was not changed`,
+    );
+  }
+
+  // Folders that would refuse changes inside them (no owner rwx) are opened
+  // up first; the manifest's modes are set last, deepest first.
+  const lockedDirs = scan.items.filter((item) => item.type === 'dir' && (item.stats.mode & 0o700) !== 0o700);
+  for (const item of lockedDirs) await fs.chmod(path.join(root, item.path), (item.stats.mode & 0o7777) | 0o700);
+
+  // A removed folder takes its contents with it.
+  let deleted = 0;
+  const removedDirs = new Set<string>();
+  for (const item of toRemove) {
+    deleted += 1;
+    if (hasAncestorIn(item.path, removedDirs)) continue;
+    await fs.rm(path.join(root, item.path), { recursive: true, force: true });
+    if (item.type === 'dir') removedDirs.add(item.path);
+  }
+
+  const dirModesToSet = new Set(toChmod.filter((entry) => entry.type === 'dir').map((entry) => entry.path));
+  for (const item of lockedDirs) if (!removedPaths.has(item.path)) dirModesToSet.add(item.path);
+  for (const entry of sorted) {
+    if (entry.type !== 'dir' || (current.has(entry.path) && !removedPaths.has(entry.path))) continue;
+    await fs.mkdir(path.join(root, entry.path), { mode: 0o700 });
+    dirModesToSet.add(entry.path);
+  }
+
+  let written = 0;
+  await forEachLimit(toWrite, HASH_CONCURRENCY, async (entry) => {
+    const absolute = path.join(root, entry.path);
+    await restoreFile(entry, absolute, blobs);
+    const stats = await fs.lstat(absolute);
+    nextIndex.set(entry.path, makeRecord(stats, entry.sha256 as string, entry.size, Date.now()));
+    written += 1;
+  });
+  for (const entry of toLink) {
+    const absolute = path.join(root, entry.path);
+    await fs.rm(absolute, { force: true });
+    await fs.symlink(entry.target as string, absolute);
+    written += 1;
+  }
+  for (const entry of toChmod) {
+    if (entry.type === 'file') {
+      const absolute = path.join(root, entry.path);
+      await fs.chmod(absolute, entry.mode);
+      // chmod moves ctime: keep the index entry matching what is on disk now
+      const record = nextIndex.get(entry.path);
+      if (record !== undefined) nextIndex.set(entry.path, makeRecord(await fs.lstat(absolute), record.sha256, record.contentSize, Date.now()));
+    }
+  }
+  for (const entry of [...sorted].reverse()) {
+    if (entry.type === 'dir' && dirModesToSet.has(entry.path)) await fs.chmod(path.join(root, entry.path), entry.mode);
+  }
+
+  return { result: { written, deleted, ms: performance.now() - started }, index: nextIndex };
+}
+
+/** Writes a file from its blob (checked against its hash) via a temp file and rename. */
+async function restoreFile(entry: FileEntry, absolute: string, blobs: BlobStore): Promise<void> {
+  const sha256 = entry.sha256 as string;
+  const blob = blobs.blobPath(sha256);
+  const temp = path.join(path.dirname(absolute), `.megatest-restore.${tempSuffix()}`);
+  try {
+    if (entry.size > STREAM_THRESHOLD_BYTES) {
+      const hash = createHash('sha256');
+      const tap = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      await pipeline(createReadStream(blob), zlib.createGunzip(), tap, createWriteStream(temp, { mode: 0o600 }));
+      const actual = hash.digest('hex');
+      if (actual !== sha256) throw new Error(`restore: blob ${blob} is corrupt (its content hashes to ${actual}); ${entry.path} not restored`);
+    } else {
+      let content: Buffer;
+      try {
+        content = await gunzip(await fs.readFile(blob));
+      } catch (error) {
+        throw new Error(`restore: blob ${blob} for ${JSON.stringify(entry.path)} cannot be read: ${(error as Error).message}`, { cause: error });
+      }
+      const actual = sha256Hex(content);
+      if (actual !== sha256) throw new Error(`restore: blob ${blob} is corrupt (its content hashes to ${actual}); ${entry.path} not restored`);
+      await fs.writeFile(temp, content, { mode: 0o600 });
+    }
+    await fs.chmod(temp, entry.mode);
+    await fs.rename(temp, absolute);
+    blobs.markKnown(sha256);
+  } catch (error) {
+    await fs.unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+function hasAncestorIn(relative: string, dirs: ReadonlySet<string>): boolean {
+  if (dirs.size === 0) return false;
+  for (let slash = relative.indexOf('/'); slash !== -1; slash = relative.indexOf('/', slash + 1)) {
+    if (dirs.has(relative.slice(0, slash))) return true;
+  }
+  return false;
+}
+
+async function hashFile(file: string, expectedSize: number): Promise<{ sha256: string; contentSize: number }> {
+  if (expectedSize <= STREAM_THRESHOLD_BYTES) {
+    const content = await fs.readFile(file);
+    return { sha256: sha256Hex(content), contentSize: content.length };
+  }
+  const hash = createHash('sha256');
+  let contentSize = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    contentSize += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), contentSize };
+}

@@ -1,0 +1,117 @@
+// Taking a snapshot of project/: walk it, recognise unchanged files by the
+// index of the previous snapshot or restore, and store the content of the
+// others as blobs. Blobs are flushed (and their folders too, when durable)
+// before the manifest is returned, so no checkpoint can name a blob the disk
+// has not got.
+
+import path from 'node:path';
+import { syncDir } from '../io/atomic.js';
+import { assertNever } from '../contract/assertNever.js';
+import { BLOB_CHECK_CONCURRENCY, HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore, type StoredFile } from './blobStore.js';
+import { errorCode } from './durableFiles.js';
+import { makeRecord, sameStat, type FileIndex } from './fileIndex.js';
+import { forEachLimit, scanTree, type FoundItem } from './tree.js';
+import type { FileEntry } from './types.js';
+
+export interface SnapshotResult {
+  entries: FileEntry[];
+  /** Files (not dirs or symlinks) in the snapshot. */
+  files: number;
+  /** Sum of the files' sizes. */
+  bytes: number;
+  /** Blobs this snapshot added to objects/. */
+  newBlobs: number;
+  /** Bytes those blobs take in objects/ (compressed). */
+  newBlobBytes: number;
+  /** Excluded folders met (relative paths), for file_system_state.excluded. */
+  excluded: string[];
+  ms: number;
+}
+
+/**
+ * Snapshots root (whose blob listing the caller has loaded) and returns the
+ * manifest with the index of what it hashed, to recognise unchanged files next time.
+ */
+export async function snapshotTree(
+  root: string,
+  blobs: BlobStore,
+  previous: FileIndex,
+  startedMs: number,
+): Promise<{ result: SnapshotResult; index: FileIndex }> {
+  const scan = await scanTree(root);
+  const nextIndex: FileIndex = new Map();
+  const entries: FileEntry[] = [];
+  const toHash: { item: FoundItem; entry: FileEntry }[] = [];
+  for (const item of scan.items) {
+    const mode = item.stats.mode & 0o7777;
+    switch (item.type) {
+      case 'dir':
+        entries.push({ path: item.path, type: 'dir', size: 0, mode });
+        break;
+      case 'symlink': {
+        const target = item.target ?? '';
+        entries.push({ path: item.path, type: 'symlink', size: Buffer.byteLength(target), mode, target });
+        break;
+      }
+      case 'file': {
+        const record = previous.get(item.path);
+        if (record !== undefined && record.trusted && sameStat(record, item.stats) && blobs.isKnown(record.sha256)) {
+          entries.push({ path: item.path, type: 'file', sha256: record.sha256, size: record.contentSize, mode });
+          nextIndex.set(item.path, record);
+        } else {
+          const entry: FileEntry = { path: item.path, type: 'file', size: 0, mode };
+          entries.push(entry);
+          toHash.push({ item, entry });
+        }
+        break;
+      }
+      default:
+        assertNever(item.type, 'entry type');
+    }
+  }
+
+  let newBlobs = 0;
+  let newBlobBytes = 0;
+  const vanished = new Set<string>();
+  const touchedDirs = new Set<string>();
+  await forEachLimit(toHash, HASH_CONCURRENCY, async ({ item, entry }) => {
+    const absolute = path.join(root, item.path);
+    const hashedAt = Date.now();
+    let stored: StoredFile | null;
+    try {
+      stored = item.stats.size > STREAM_THRESHOLD_BYTES ? await blobs.storeLargeFile(absolute) : await blobs.storeSmallFile(absolute);
+    } catch (error) {
+      // gone, or replaced by a folder, since the scan: an agent is still at work; the next snapshot sees it
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') stored = null;
+      else throw new Error(`snapshot: cannot store ${absolute}: ${(error as Error).message}`, { cause: error });
+    }
+    if (stored === null) {
+      vanished.add(item.path);
+      return;
+    }
+    entry.sha256 = stored.sha256;
+    entry.size = stored.contentSize;
+    if (stored.storedBytes > 0) {
+      newBlobs += 1;
+      newBlobBytes += stored.storedBytes;
+      touchedDirs.add(path.dirname(blobs.blobPath(stored.sha256)));
+    }
+    nextIndex.set(item.path, makeRecord(item.stats, stored.sha256, stored.contentSize, hashedAt));
+  });
+  if (blobs.durable && touchedDirs.size > 0) {
+    await forEachLimit([...touchedDirs, blobs.objectsDir], BLOB_CHECK_CONCURRENCY, syncDir);
+  }
+
+  const kept = vanished.size === 0 ? entries : entries.filter((entry) => !vanished.has(entry.path));
+  let files = 0;
+  let bytes = 0;
+  for (const entry of kept) {
+    if (entry.type === 'file') {
+      files += 1;
+      bytes += entry.size;
+    }
+  }
+  const result = { entries: kept, files, bytes, newBlobs, newBlobBytes, excluded: scan.excluded, ms: performance.now() - startedMs };
+  return { result, index: nextIndex };
+}

@@ -1,0 +1,89 @@
+// The layers read from TOML files: the shipped defaults (project templates
+// and mega_test_config.toml), a preset, and a --config file.
+
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import TOML from '@iarna/toml';
+import { CONFIG_DIR, PACKAGE_ROOT } from '../paths.js';
+import { ConfigError, UsageError } from './errors.js';
+import type { Layer, Table } from './layers.js';
+
+export const PRESETS: readonly string[] = ['mini', 'standard', 'mega', 'stress'];
+
+export const DEFAULT_CONFIG_FILE = path.join(CONFIG_DIR, 'mega_test_config.toml');
+export const PROJECTS_DIR = path.join(CONFIG_DIR, 'projects');
+export const PRESETS_DIR = path.join(CONFIG_DIR, 'presets');
+
+/** The shipped defaults: every project template file (as [projects.<type>]), then mega_test_config.toml. */
+export function defaultLayers(): Layer[] {
+  const layers: Layer[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(PROJECTS_DIR)
+      .filter((name) => name.endsWith('.toml'))
+      .sort();
+  } catch (error) {
+    throw new ConfigError(`cannot read the project templates in ${shippedLabel(PROJECTS_DIR)}: ${(error as Error).message}`, {
+      file: PROJECTS_DIR,
+    });
+  }
+  for (const name of names) {
+    const type = name.slice(0, -'.toml'.length);
+    const file = path.join(PROJECTS_DIR, name);
+    if (!/^[a-z][a-z0-9_-]*$/.test(type)) {
+      throw new ConfigError(
+        `project template file ${shippedLabel(file)}: the file name is the project type and must be lower case letters, digits, "_" or "-", starting with a letter`,
+        { file },
+      );
+    }
+    layers.push(fileLayer(file, shippedLabel(file), ['projects', type]));
+  }
+  layers.push(fileLayer(DEFAULT_CONFIG_FILE, shippedLabel(DEFAULT_CONFIG_FILE), []));
+  return layers;
+}
+
+export function presetLayer(preset: string): Layer {
+  if (!PRESETS.includes(preset)) {
+    throw new UsageError(`--preset ${preset}: unknown preset; valid presets: ${PRESETS.join(', ')}`);
+  }
+  const file = path.join(PRESETS_DIR, `${preset}.toml`);
+  return fileLayer(file, shippedLabel(file), []);
+}
+
+function shippedLabel(file: string): string {
+  return path.relative(PACKAGE_ROOT, file) || file;
+}
+
+/** A TOML file placed at `prefix` of the merged tree; `label` is how messages name it. */
+export function fileLayer(file: string, label: string, prefix: string[]): Layer {
+  const absolute = path.resolve(file);
+  let source: string;
+  try {
+    const stats = statSync(absolute);
+    if (stats.isDirectory()) throw new ConfigError(`config file ${label}: is a directory, expected a TOML file`, { file });
+    source = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ConfigError(`config file ${label} not found (looked for ${absolute})`, { file });
+    }
+    throw new ConfigError(`config file ${label} cannot be read: ${(error as Error).message}`, { file });
+  }
+  let parsed: Table;
+  try {
+    parsed = TOML.parse(source) as Table;
+  } catch (error) {
+    const parseError = error as Error & { line?: number; col?: number };
+    const reason = parseError.message.split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
+    if (typeof parseError.line === 'number') {
+      const line = parseError.line + 1;
+      const column = (parseError.col ?? 0) + 1;
+      throw new ConfigError(`${label} line ${line}, column ${column}: malformed TOML: ${reason}`, { file, line });
+    }
+    throw new ConfigError(`${label}: malformed TOML: ${reason}`, { file });
+  }
+  let data: Table = parsed;
+  for (let index = prefix.length - 1; index >= 0; index -= 1) data = { [prefix[index]]: data };
+  return { label, file, source, prefix, data };
+}

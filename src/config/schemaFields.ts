@@ -1,0 +1,90 @@
+// Builders of the schema's leaves and tables. Each carries one "allowed"
+// text that becomes the error message ("… must be <allowed>"), so every
+// bound a user can break is spelt out in words.
+
+import * as z from 'zod';
+import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS, parseDuration } from './duration.js';
+
+export const IDENTIFIER = /^[a-z][a-z0-9_-]*$/;
+
+/** 1000000 -> "1_000_000", as a TOML file would spell it. */
+export function formatBound(value: number): string {
+  if (!Number.isInteger(value) || Math.abs(value) < 10_000) return String(value);
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, '_');
+}
+
+export function integer(min: number, max: number, what = 'an integer') {
+  const allowed = `${what} ${formatBound(min)}..${formatBound(max)}`;
+  return z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+}
+
+export function decimal(min: number, max: number, what = 'a number') {
+  const allowed = `${what} ${formatBound(min)}..${formatBound(max)}`;
+  return z.number({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+}
+
+export function text(allowed = 'a string') {
+  return z.string({ error: allowed });
+}
+
+export function nonEmptyText(allowed = 'a non-empty string') {
+  return z.string({ error: allowed }).trim().min(1, { error: allowed });
+}
+
+export function flag() {
+  return z.boolean({ error: 'true or false' });
+}
+
+export function oneOf<const T extends readonly string[]>(values: T) {
+  return z.enum(values, { error: `one of ${values.map((value) => JSON.stringify(value)).join(', ')}` });
+}
+
+export function identifier(what: string) {
+  const allowed = `${what}: lower case letters, digits, "_" or "-", starting with a letter`;
+  return z.string({ error: allowed }).regex(IDENTIFIER, { error: allowed });
+}
+
+export function list<T extends z.ZodType>(element: T, allowed: string, min = 0, max = 1000) {
+  const bounds = min > 0 ? ` (${min}..${max} items)` : max < 1000 ? ` (at most ${max} items)` : '';
+  return z
+    .array(element, { error: `an array of ${allowed}` })
+    .min(min, { error: `an array of ${allowed}${bounds}` })
+    .max(max, { error: `an array of ${allowed}${bounds}` });
+}
+
+export function table<S extends z.ZodRawShape>(shape: S) {
+  return z.object(shape).strict();
+}
+
+export function isRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDurationText(value: string): boolean {
+  try {
+    parseDuration(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const durationAllowed = `a number of seconds ${MIN_DURATION_SECONDS}..${MAX_DURATION_SECONDS} or a duration like "6h", "90m", "1h30m" (10s..24h)`;
+export const durationSeconds = z.union(
+  [
+    integer(MIN_DURATION_SECONDS, MAX_DURATION_SECONDS),
+    z.string().refine(isDurationText).transform((value) => parseDuration(value)),
+  ],
+  { error: durationAllowed },
+);
+
+export function targetOrTemplate(min: number, max: number, what: string) {
+  return z.union([integer(min, max), z.literal('template')], {
+    error: `${what} ${formatBound(min)}..${formatBound(max)}, or "template" to take the project template's target`,
+  });
+}
