@@ -213,6 +213,7 @@ export const configFileSchema = table({
   sim: table({
     tokens_per_minute: integer(1, 10_000_000, 'tokens per minute per agent'),
     tool_calls_per_minute: decimal(0.01, 100_000, 'tool calls per minute per agent'),
+    work_share: decimal(0.05, 0.95, 'a share of each phase'),
     faults: list(simFaultSchema, 'fault tables ([[sim.faults]])', 0, 1000),
   }),
   ui: table({

@@ -189,6 +189,8 @@ export interface MegatestConfig {
   sim: {
     tokens_per_minute: number;
     tool_calls_per_minute: number;
+    /** Share of each phase's time the sim agents take for its tasks (the rest is left for the phase-end gate). */
+    work_share: number;
     faults: SimFaultConfig[];
   };
   ui: {

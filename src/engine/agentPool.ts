@@ -137,6 +137,7 @@ export class AgentPool {
           seed: config.session.seed,
           tokensPerMinute: config.sim.tokens_per_minute,
           toolCallsPerMinute: config.sim.tool_calls_per_minute,
+          workShare: config.sim.work_share,
           faults: config.sim.faults.filter(
             (f) => (f.agent === '' ? slot.index === 0 : f.agent === slot.name) && f.kind !== 'corrupt_checkpoint',
           ),

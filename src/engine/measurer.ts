@@ -28,6 +28,8 @@ export class Measurer {
   lastTestRun: TestRunResult | null = null;
   rootCommit = '';
   private testsInFlight: Promise<void> | null = null;
+  /** What the last gate measured: tasks done and restore generation when its tests began. */
+  private lastGate: { tasks: number; generation: number } | null = null;
   /** Tasks done and restore generation when the run in flight began. */
   private inFlightTasks = -1;
   private inFlightGeneration = -1;
@@ -63,7 +65,14 @@ export class Measurer {
     if (generation !== this.ctx.restoreGeneration) return null;
     this.gauges.linesOfCode = loc.total.code;
     this.gauges.docCoverage = doc;
+    this.lastGate = { tasks: this.inFlightTasks, generation };
     return { buildOk: build.ok, linesOfCode: loc.total.code, docCoverage: doc };
+  }
+
+  /** True when the last gate measured project/ as it is: no task done and no restore since its tests began. */
+  gateIsCurrent(): boolean {
+    const gate = this.lastGate;
+    return gate !== null && gate.tasks === this.ctx.state.tasksDone.length && gate.generation === this.ctx.restoreGeneration;
   }
 
   /** Runs the tests; fresh = true waits for a run in flight and then runs them on project/ as it is now. */

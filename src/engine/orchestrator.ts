@@ -210,7 +210,8 @@ export class Orchestrator implements EngineControl {
       await pool.stopAll();
       let exitCode = request.exitCode;
       try {
-        await this.measurer.gates();
+        // The last phase's gate may have just measured this very project/: no need to again.
+        if (!this.measurer.gateIsCurrent()) await this.measurer.gates();
       } catch (error) {
         ctx.log.error('orchestrator', `final measurement failed: ${(error as Error).message}`);
       }

@@ -13,6 +13,8 @@ export interface SimOptions {
   seed: number;
   tokensPerMinute: number;
   toolCallsPerMinute: number;
+  /** Share of each phase's time the agent takes for its tasks ([sim] work_share); 0.75 when unset. */
+  workShare?: number;
   /** Already filtered to this agent; at_seconds from session start (faultTrigger.ts). */
   faults: SimFaultConfig[];
   sessionStartMs: number;
@@ -48,6 +50,7 @@ const simOptionsSchema = z.object({
   seed: z.number().int(),
   tokensPerMinute: z.number().finite().nonnegative(),
   toolCallsPerMinute: z.number().finite().nonnegative(),
+  workShare: z.number().finite().min(0.05).max(0.95).optional(),
   faults: z.array(faultSchema),
   sessionStartMs: z.number().finite(),
   firedFaultsFile: z.string().min(1).optional(),

@@ -33,8 +33,8 @@ export interface SimIo {
   stopReading(): void;
 }
 
-/** Work is paced to finish within this share of the phase, so every phase shows its results. */
-const PHASE_SHARE = 0.75;
+/** Work is paced to finish within this share of the phase ([sim] work_share), so every phase shows its results. */
+const DEFAULT_WORK_SHARE = 0.75;
 const TICK_MS = 50;
 const STALL_MS: Record<'network_timeout' | 'rate_limit' | 'parse_failure', number> = {
   network_timeout: 3000,
@@ -172,7 +172,7 @@ export class SimAgent {
     this.assignment = {
       phase,
       queue,
-      perObjectiveMs: (durationSeconds * 1000 * PHASE_SHARE) / queue.length,
+      perObjectiveMs: (durationSeconds * 1000 * (this.options.workShare ?? DEFAULT_WORK_SHARE)) / queue.length,
       elapsedMs: 0,
     };
     this.emit({ type: 'state', status: this.paused ? 'waiting' : 'working', task: queue[0] });
