@@ -2,6 +2,7 @@
 // first, in order, then the built-in classes.
 
 import type { ErrorRuleConfig, RecoveryAction, Severity } from '../config/types.js';
+import { assertNever } from '../contract/assertNever.js';
 
 export interface Classification {
   class: string;
@@ -79,10 +80,8 @@ export function backoffSeconds(
     case 'exponential':
       delay = initialSeconds * 2 ** (n - 1);
       break;
-    default: {
-      const unreachable: never = strategy;
-      throw new Error(`unknown backoff strategy ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(strategy, 'backoff strategy');
   }
   return Math.min(maxSeconds, delay);
 }

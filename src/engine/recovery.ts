@@ -6,6 +6,7 @@
 
 import path from 'node:path';
 import type { RecoveryAction } from '../config/types.js';
+import { assertNever } from '../contract/assertNever.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
 import { backoffSeconds, classifyError, type Classification } from './classify.js';
@@ -156,10 +157,8 @@ export class Recovery {
         record('started', `${c.class}: stopping the session`);
         ctx.requestStop({ status: 'failed', reason: `${c.class}: ${message}`, exitCode: 1 });
         break;
-      default: {
-        const unreachable: never = action;
-        throw new Error(`unknown recovery action ${String(unreachable)}`);
-      }
+      default:
+        assertNever(action, 'recovery action');
     }
   }
 

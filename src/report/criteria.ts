@@ -4,6 +4,7 @@
 
 import type { CriterionConfig } from '../config/types.js';
 import type { CriterionResult } from '../contract/events.js';
+import { assertNever } from '../contract/assertNever.js';
 
 /** Measured facts a criterion may name; null where it could not be measured. */
 export interface MeasuredFacts {
@@ -44,10 +45,8 @@ function compare(actual: number, op: CriterionConfig['op'], expected: number): b
       return actual < expected;
     case '==':
       return actual === expected;
-    default: {
-      const unreachable: never = op;
-      throw new Error(`unknown comparison ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(op, 'comparison');
   }
 }
 

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { runPaths } from '../io/runFolder.js';
 import { buildReport, type FinalReport } from './build.js';
 import { renderJUnit, renderMarkdown } from './render.js';
+import { assertNever } from '../contract/assertNever.js';
 
 export { buildReport, EFFICIENCY_TABLE, rate, type FinalReport, type Rating } from './build.js';
 export { renderJUnit, renderMarkdown } from './render.js';
@@ -34,9 +35,7 @@ export function reportExitCode(report: FinalReport): number {
     case 'paused':
     case 'recovering':
       return 1;
-    default: {
-      const unreachable: never = report.status;
-      throw new Error(`unknown status ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(report.status, 'status');
   }
 }
