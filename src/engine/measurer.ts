@@ -34,7 +34,8 @@ export class Measurer {
   private inFlightTasks = -1;
   private inFlightGeneration = -1;
   private tasksAtLastTestRun = 0;
-  private lastTestRunMs = 0;
+  /** Between the gates, tests run at most once per health interval, the first not before one has passed. */
+  private lastTestRunMs = Date.now();
   private sampling = false;
   private gauges: Omit<SnapshotGauges, 'status' | 'agents' | 'memoryUsageMb'> = {
     linesOfCode: null,

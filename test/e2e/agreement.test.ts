@@ -43,7 +43,7 @@ describe('final report, status and the console agree on a finished run', () => {
   let header: HeaderFigures | null;
 
   beforeAll(async () => {
-    // brisk.toml: the sim takes 30% of each phase, so the run ends on its own
+    // brisk.toml: the sim takes 20% of each phase, so the run ends on its own
     // (0) well within the time given, or times out (124) on a loaded machine;
     // the figures must agree either way.
     const run = runHeadless(
