@@ -58,7 +58,7 @@ describe.skipIf(!BUILT)('kill loop: SIGKILL at 20 random instants, megatest resu
   afterAll(() => removeDir(runsDir));
 
   it(`survives ${KILLS} kills and completes (seed ${seed})`, async () => {
-    let current: RunningCli = runHeadless(sessionArgs(runsDir, 'kill-loop', 'killloop.toml', ['--agents', '3', '--duration', '40s']), { timeoutMs: 170_000 });
+    let current: RunningCli = runHeadless(sessionArgs(runsDir, 'kill-loop', 'killloop.toml', ['--agents', '3', '--duration', '40s']), { timeoutMs: 560_000 });
     let kills = 0;
     let refusedWhileAlive = false;
     let final = null as Awaited<RunningCli['done']> | null;
@@ -94,7 +94,7 @@ describe.skipIf(!BUILT)('kill loop: SIGKILL at 20 random instants, megatest resu
       }
       kills += 1;
       expect(STATUS_WORDS).toContain(readStatusWord(runDir));
-      current = runHeadless(['resume', runDir, '--headless'], { timeoutMs: 170_000 });
+      current = runHeadless(['resume', runDir, '--headless'], { timeoutMs: 560_000 });
     }
 
     expect(kills).toBe(KILLS);
@@ -139,5 +139,5 @@ describe.skipIf(!BUILT)('kill loop: SIGKILL at 20 random instants, megatest resu
 
     // No agent of any killed orchestrator is left running.
     await waitFor(() => agentPidsOf(runDir).length === 0, 'every agent of the run to exit', 10_000);
-  }, 180_000);
+  }, 600_000);
 });

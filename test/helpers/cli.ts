@@ -107,7 +107,7 @@ export function readStatusWord(runDir: string): string {
 }
 
 /** Polls (no fixed sleeps) until check returns a value other than undefined/false. */
-export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 120_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -122,7 +122,7 @@ export function waitForEvent<T extends EventType>(
   runDir: string,
   type: T,
   predicate: (event: EventOf<T>) => boolean = () => true,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
 ): Promise<EventOf<T>> {
   return waitFor(() => eventsOf(readEvents(runDir), type).find(predicate), `a ${type} event in ${runDir}`, timeoutMs, 150);
 }

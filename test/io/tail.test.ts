@@ -54,8 +54,9 @@ describe('tailRunFolder', () => {
     const { seen, handlers } = recorder();
     tails.push(tailRunFolder(dir, handlers, { pollMs: 200 }));
     await vi.waitFor(() => expect(seen.events).toHaveLength(20), WAIT);
-    expect(seen.log).toEqual(['2025-11-24T09:00:00.000Z INFO  [orchestrator] started']);
-    expect(seen.status).toEqual(['starting']);
+    // Each file is read on its own: the log and the status word may come a moment after the events.
+    await vi.waitFor(() => expect(seen.log).toEqual(['2025-11-24T09:00:00.000Z INFO  [orchestrator] started']), WAIT);
+    await vi.waitFor(() => expect(seen.status).toEqual(['starting']), WAIT);
     appendFileSync(path.join(dir, 'events.jsonl'), events.slice(20, 50).map(line).join(''));
     await vi.waitFor(() => expect(seen.events.map((e) => e.seq)).toEqual(events.slice(0, 50).map((e) => e.seq)), WAIT);
     expect(seen.resets).toEqual([]);

@@ -128,7 +128,8 @@ describe('sim project content', () => {
       const lcov = readFileSync(path.join(dir, SIM_PROJECT_COMMANDS.coverage_report), 'utf8');
       expect(lcov).toMatch(/^SF:src\//m);
       expect(lcov).toMatch(/^LH:\d+$/m);
-    });
+      // Each step runs the project's real build and tests: on a loaded machine that takes a while.
+    }, 180_000);
   });
 
   it('fails the build check on a syntax error', () => {

@@ -40,7 +40,8 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
       deadlock: runHeadless(sessionArgs(runsDir, 'deadlock', 'deadlock.toml'), { timeoutMs: 90_000 }),
       disk: runHeadless(sessionArgs(runsDir, 'disk', 'disk.toml'), { timeoutMs: 90_000 }),
       budget: runHeadless(sessionArgs(runsDir, 'budget', 'budget.toml'), { timeoutMs: 90_000 }),
-      throttle: runHeadless(sessionArgs(runsDir, 'throttle', 'throttle.toml'), { timeoutMs: 90_000 }),
+      // Long enough for both agents to reach the hourly limit on a loaded machine; the test stops it then.
+      throttle: runHeadless(sessionArgs(runsDir, 'throttle', 'throttle.toml', ['--duration', '150s']), { timeoutMs: 240_000 }),
     };
     try {
       await Promise.all([
@@ -63,11 +64,11 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
           results.budget = await runs.budget.done;
         })(),
         (async () => {
-          await waitForEvent(dirs.throttle, 'limit', (l) => l.kind === 'tokens_per_hour', 40_000);
+          await waitForEvent(dirs.throttle, 'limit', (l) => l.kind === 'tokens_per_hour', 150_000);
           await waitFor(
             () => eventsOf(readEvents(dirs.throttle), 'limit').filter((l) => l.kind === 'tokens_per_hour').length >= 2,
             'both agents throttled',
-            30_000,
+            150_000,
           );
           runs.throttle.child.kill('SIGTERM');
           results.throttle = await runs.throttle.done;
@@ -76,7 +77,7 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
     } finally {
       for (const run of Object.values(runs)) run.child.kill('SIGKILL');
     }
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => removeDir(runsDir));
 

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlClient } from '../../../src/io/controlClient.js';
 import {
   BUILT,
   eventsOf,
@@ -87,7 +88,12 @@ describe.skipIf(!BUILT)('webhook notifications and SIGUSR1 (needs npm run build)
       await waitFor(() => readEvents(answeredDir).some((e) => e.type === 'phase_started'), 'the first phase', 30_000);
       first.child.kill('SIGUSR1');
       await waitFor(() => readEvents(answeredDir).some((e) => e.type === 'checkpoint_created'), 'the first checkpoint', 30_000);
+      // Paused while the shell's restore starts up (seconds on a loaded machine), so the
+      // 12 s session cannot end first; a restore keeps a paused session paused.
+      const client = await ControlClient.fromRunDir(answeredDir, { source: 'api', timeoutMs: 30_000 });
+      await client.pause();
       restored = await runCli(['restore', answeredDir, '--checkpoint', 'checkpoint_001']);
+      await client.resume();
       [answered, stalled] = await Promise.all([first.done, second.done]);
     } finally {
       first.child.kill('SIGKILL');
