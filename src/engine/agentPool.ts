@@ -25,8 +25,11 @@ export interface AgentSlot {
   /** Set while megatest itself stops or restarts the agent. */
   expectingExit: boolean;
   lastOutputMs: number;
-  /** CPU ticks of the agent at the first watchdog sample after its last output. */
+  /** The watchdog's last CPU sample (ticks) in the current quiet window, and the CPU used in it. */
   quietCpuBase: number | null;
+  quietCpuUsed: number;
+  /** When the watchdog last saw the agent use CPU. */
+  cpuActiveMs: number;
   lastCpuCheckMs: number;
   hungReported: boolean;
   /** A compression is queued or running: further context reports must not queue more. */
@@ -82,6 +85,8 @@ export class AgentPool {
         expectingExit: false,
         lastOutputMs: Date.now(),
         quietCpuBase: null,
+        quietCpuUsed: 0,
+        cpuActiveMs: 0,
         lastCpuCheckMs: 0,
         hungReported: false,
         compressing: false,

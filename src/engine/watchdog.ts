@@ -24,27 +24,37 @@ export class Watchdog {
     for (const slot of this.pool.slots) {
       const adapter = slot.adapter;
       if (!adapter?.pid || slot.hungReported) continue;
-      if (slot.lastCpuCheckMs <= slot.lastOutputMs) {
-        // First look since the agent last spoke: the quiet window's baseline.
-        slot.quietCpuBase = processCpuTicks(adapter.pid);
+      const cpu = processCpuTicks(adapter.pid);
+      if (cpu === null) continue; // exited: the pool reports it
+      if (slot.lastCpuCheckMs <= slot.lastOutputMs || slot.quietCpuBase === null) {
+        // First look since the agent last spoke: a new quiet window.
+        slot.quietCpuBase = cpu;
+        slot.quietCpuUsed = 0;
+        slot.cpuActiveMs = now;
         slot.lastCpuCheckMs = now;
         continue;
       }
+      // CPU since the last look: the work an agent finishes after its last line (or a
+      // loaded machine's late scheduling of it) shows early in the window, not at its end.
+      const step = cpu - slot.quietCpuBase;
+      slot.quietCpuBase = cpu;
+      slot.quietCpuUsed += step;
+      if (step > IDLE_CPU_TICKS) slot.cpuActiveMs = now;
+      slot.lastCpuCheckMs = now;
       const quietMs = now - slot.lastOutputMs;
       if (quietMs < stepTimeoutMs) continue;
       const status = this.ctx.state.agents.find((a) => a.name === slot.name)?.status;
       if (status === 'idle' || status === 'waiting') continue; // quiet by design
-      const cpu = processCpuTicks(adapter.pid);
-      slot.lastCpuCheckMs = now;
-      if (cpu === null) continue; // exited: the pool reports it
-      const used = slot.quietCpuBase === null ? 0 : cpu - slot.quietCpuBase;
       slot.hungReported = true;
-      const quietSeconds = Math.round(quietMs / 1000);
-      if (used > IDLE_CPU_TICKS) {
-        const message = `silent but working: no output for ${quietSeconds} s (agent.step_timeout_secs) while using ${(used / 100).toFixed(2)} s of CPU`;
+      const quietSeconds = Math.max(0, Math.round(quietMs / 1000));
+      const used = (slot.quietCpuUsed / 100).toFixed(2);
+      // Busy: it used CPU in the second half of the window.
+      if (now - slot.cpuActiveMs < stepTimeoutMs / 2) {
+        const message = `silent but working: no output for ${quietSeconds} s (agent.step_timeout_secs) while using ${used} s of CPU`;
         this.ctx.background(() => this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_silent, matched: 'watchdog' }, message));
       } else {
-        const message = `hung: no output and no CPU (${(used / 100).toFixed(2)} s) for ${quietSeconds} s (agent.step_timeout_secs)`;
+        const idleSeconds = Math.round((now - slot.cpuActiveMs) / 1000);
+        const message = `hung: no output and no CPU for the last ${idleSeconds} s (${used} s of CPU in all) for ${quietSeconds} s (agent.step_timeout_secs)`;
         this.ctx.background(async () => {
           await this.pool.stop(slot);
           await this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_hang, matched: 'watchdog' }, message);
