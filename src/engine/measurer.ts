@@ -161,6 +161,20 @@ export class Measurer {
   async sample(): Promise<SessionMetrics | null> {
     if (this.sampling) return null;
     this.sampling = true;
+    const run = this.sampleNow();
+    this.samplingRun = run;
+    return run;
+  }
+
+  /** The last snapshot of a session: after the one in flight, so none can follow session_ended. */
+  async finalSample(): Promise<SessionMetrics | null> {
+    await this.samplingRun?.catch(() => undefined);
+    return this.sample();
+  }
+
+  private samplingRun: Promise<SessionMetrics | null> | null = null;
+
+  private async sampleNow(): Promise<SessionMetrics | null> {
     try {
       const { paths } = this.ctx;
       const generation = this.ctx.restoreGeneration;

@@ -219,7 +219,7 @@ export class Orchestrator implements EngineControl {
         await this.keeper.create('final').catch((e: Error) => ctx.log.error('checkpoint', `final checkpoint failed: ${e.message}`));
       }
       ctx.status = request.status;
-      await this.measurer.sample().catch((e) => ctx.internalError(e));
+      await this.measurer.finalSample().catch((e) => ctx.internalError(e));
       ctx.events.flush();
       if (request.status === 'completed') {
         // The verdict is the report's: judged on the recorded events alone.
