@@ -310,6 +310,11 @@ export class CommandAdapter implements AgentAdapter {
       case 'error':
       case 'vote':
       case 'output':
+      case 'step':
+      case 'session':
+      case 'retry':
+      case 'parse_failure':
+      case 'outcome':
         return;
       default:
         assertNever(message, 'agent message');

@@ -14,7 +14,32 @@ export type AgentMessage =
   | { type: 'error'; message: string }
   | { type: 'vote'; topic: string; choice: string }
   /** Any other line: the agent's own output, kept in its log. */
-  | { type: 'output'; line: string };
+  | { type: 'output'; line: string }
+  /** A step of the agent's own loop began (selfware's `📝 Step N`). */
+  | { type: 'step'; step: number }
+  /** The agent's own session or thread id, kept so the task can be resumed natively. */
+  | { type: 'session'; id: string }
+  /** The agent retries a model call by itself (Claude's system/api_retry); not a failure of the task. */
+  | { type: 'retry'; message: string; attempt?: number; delay_ms?: number }
+  /** A line that should have been the agent's format but could not be parsed; kept, counted, never fatal. */
+  | { type: 'parse_failure'; line: string; reason: string }
+  /** How one task run ended, as the agent itself reported it. */
+  | { type: 'outcome'; outcome: TaskOutcome; detail?: string; cost_usd?: number; duration_ms?: number };
+
+/** succeeded; failed (the agent said so); max_turns (a turn or iteration limit); interrupted (shutdown or killed). */
+export type TaskOutcome = 'succeeded' | 'failed' | 'max_turns' | 'interrupted';
+
+/**
+ * Turns one agent's output, line by line, into messages. Parsers are pure
+ * state machines: no I/O, no clocks; a line may complete a block begun
+ * earlier (selfware's multi-line <tool> blocks), and end() flushes what a
+ * stream cut mid-block leaves. A malformed line is a parse_failure message,
+ * never an exception.
+ */
+export interface AgentStreamParser {
+  line(text: string): AgentMessage[];
+  end(): AgentMessage[];
+}
 
 export type AgentControl = 'checkpoint' | 'compress' | 'pause' | 'resume' | 'stop';
 

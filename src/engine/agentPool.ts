@@ -282,6 +282,12 @@ export class AgentPool {
         ctx.emit({ type: 'vote', agent: slot.name, topic: message.topic, choice: message.choice });
         break;
       case 'output':
+      case 'step':
+      case 'session':
+      case 'retry':
+      case 'parse_failure':
+      case 'outcome':
+        // Spoken only by the real-agent adapters (selfware, claude-code, codex), which handle them first.
         break;
       default:
         assertNever(message, 'agent message');
