@@ -5,12 +5,14 @@
 import { main as events } from './events.mjs';
 import { main as checkpoint } from './checkpoint.mjs';
 import { main as console_ } from './console.mjs';
+import { main as replay } from './replay.mjs';
 
 const only = process.argv.slice(2);
 const benches = [
   ['events', 'event throughput: 60 s headless session, 8 sim agents (issue 2)', () => events({})],
   ['checkpoint', 'checkpoint store: 5,000 files / 50 MB against cp -a (issue 3)', () => checkpoint([])],
   ['console', 'console under 10,000 events/s + 5,000 log lines/s in tmux (issue 5)', () => console_({})],
+  ['replay', 'replay of a 1,000,000-event run: first frame, seeks, RSS (issue 10)', () => replay({})],
 ];
 
 let failed = 0;

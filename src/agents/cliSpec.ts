@@ -4,23 +4,11 @@
 // adapter that drives a spec is the same for every kind.
 
 import type { AgentKind } from '../config/types.js';
+import type { AgentCapabilities } from '../contract/capabilities.js';
 import type { AgentStreamParser, TaskOutcome } from './types.js';
 
-/** What an agent kind can do when megatest asks; shown in the console's agent detail, status and the report. */
-export interface AgentCapabilities {
-  /** Keeps its own checkpoints megatest can resume from. */
-  nativeCheckpoint: boolean;
-  /** Compresses its own context on request; otherwise the harness restarts it on a summary. */
-  nativeCompress: boolean;
-  /** Resumes a task's session natively (claude --resume, codex exec resume, selfware resume). */
-  nativeResume: boolean;
-  /** Reports real token usage (not an estimate). */
-  tokenUsage: boolean;
-  /** Reports cost in USD. */
-  cost: boolean;
-  /** Can be paused in place (SIGSTOP/SIGCONT of its process group counts). */
-  pause: boolean;
-}
+// The contract's shape: agent_started carries it into the fold, status and the report.
+export type { AgentCapabilities } from '../contract/capabilities.js';
 
 export interface CliTaskInput {
   /** The agent CLI to run ([agents] binary, or the kind's default name on PATH). */
@@ -50,13 +38,24 @@ export interface CliTaskCommand {
   stdin?: string;
 }
 
+/** What a parser may need to know about the task it reads (every field optional: a bare parser reads a fresh task). */
+export interface ParserContext {
+  /** The model megatest asked for; named on tokens messages when the stream does not name one (codex). */
+  model?: string;
+  /**
+   * Tokens megatest already counted for the native session/thread this task resumes. Codex reports usage
+   * cumulative over the whole thread, across `codex exec resume` runs, so its parser counts from here.
+   */
+  countedTokens?: { input: number; output: number };
+}
+
 export interface CliAgentSpec {
   readonly kind: Exclude<AgentKind, 'sim' | 'command'>;
   /** Default binary name looked up on PATH. */
   readonly defaultBinary: string;
   readonly capabilities: AgentCapabilities;
   taskCommand(input: CliTaskInput): CliTaskCommand;
-  createParser(): AgentStreamParser;
+  createParser(context?: ParserContext): AgentStreamParser;
   /** Outcome implied by the exit code when the stream said none (selfware: 0/1/2/4/5/6, 124 = time limit). */
   outcomeOfExit(code: number | null, signal: string | null): { outcome: TaskOutcome; errorClass?: string; detail: string };
 }

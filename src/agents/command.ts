@@ -10,10 +10,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { AgentKind } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
+import type { AgentCapabilities } from '../contract/capabilities.js';
+import { agentHomeDir, ensureAgentHome } from './home.js';
 import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
+import { LineSplitter } from './lineSplitter.js';
 import type {
   AgentAdapter,
   AgentControl,
@@ -25,6 +27,8 @@ import type {
   PhaseAssignment,
 } from './types.js';
 
+export { LineSplitter } from './lineSplitter.js';
+
 export interface CommandAdapterOptions {
   /** Shell command line, run with `/bin/sh -c`. */
   command: string;
@@ -32,51 +36,38 @@ export interface CommandAdapterOptions {
   kind?: AgentKind;
   /** Environment added after MEGATEST_* and launch.env. */
   env?: Record<string, string>;
+  /** What this agent can do (default: what the JSONL protocol offers, COMMAND_CAPABILITIES). */
+  capabilities?: AgentCapabilities;
+  /** How a launch with a resume state was taken (default: the protocol has no resume). */
+  resumed?: CommandOutcome;
 }
+
+/**
+ * What a JSONL agent offers through the protocol itself: compress, pause and
+ * resume are commands it must honour, and its tokens lines are its own
+ * accounting. The protocol has no cost, no native checkpoint and no resume.
+ */
+export const COMMAND_CAPABILITIES: AgentCapabilities = {
+  nativeCheckpoint: false,
+  nativeCompress: true,
+  nativeResume: false,
+  tokenUsage: true,
+  cost: false,
+  pause: true,
+};
 
 /** Bytes of raw output allowed to queue for output.log before the agent's pipes are paused. */
 const LOG_HIGH_WATER_BYTES = 4 * 1024 * 1024;
-/** A line longer than this is cut and delivered, so a runaway agent cannot eat memory. */
-const MAX_LINE_CHARS = 1024 * 1024;
 /** After exit, how long to wait for the pipes to drain (a grandchild may hold them open). */
 const PIPE_DRAIN_MS = 500;
 const DEFAULT_GRACE_MS = 5000;
-
-/** Splits a byte stream into lines, holding the partial last line between chunks. */
-export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
-
-  constructor(private readonly onLine: (line: string) => void) {}
-
-  push(chunk: Buffer): void {
-    const text = this.partial + this.decoder.write(chunk);
-    let start = 0;
-    let newline = text.indexOf('\n', start);
-    while (newline !== -1) {
-      this.onLine(text.slice(start, newline));
-      start = newline + 1;
-      newline = text.indexOf('\n', start);
-    }
-    this.partial = start === 0 ? text : text.slice(start);
-    if (this.partial.length > MAX_LINE_CHARS) {
-      this.onLine(this.partial);
-      this.partial = '';
-    }
-  }
-
-  /** Delivers what is left when the stream ends. */
-  end(): void {
-    const rest = this.partial + this.decoder.end();
-    this.partial = '';
-    if (rest.length > 0) this.onLine(rest);
-  }
-}
 
 export class CommandAdapter implements AgentAdapter {
   readonly kind: AgentKind;
   readonly name: string;
   readonly role: string;
+  readonly capabilities: AgentCapabilities;
+  readonly resumed: CommandOutcome | null;
 
   private child: ChildProcess | undefined;
   private log: WriteStream | undefined;
@@ -106,6 +97,10 @@ export class CommandAdapter implements AgentAdapter {
     this.completed = resume ? [...resume.completed] : [];
     this.contextTokens = resume?.context_tokens ?? 0;
     this.model = resume?.model || launch.model;
+    this.capabilities = options.capabilities ?? COMMAND_CAPABILITIES;
+    this.resumed = resume
+      ? (options.resumed ?? { ok: false, reason: 'the JSONL protocol has no resume: the agent starts afresh on its remaining tasks' })
+      : null;
   }
 
   get pid(): number | undefined {
@@ -118,7 +113,7 @@ export class CommandAdapter implements AgentAdapter {
 
   start(onMessage: (message: AgentMessage) => void, onExit: (exit: AgentExit) => void): Promise<void> {
     if (this.child) return Promise.reject(new Error(`agent ${this.name} was already started`));
-    mkdirSync(this.launch.agentDir, { recursive: true });
+    ensureAgentHome(this.launch.agentDir);
     mkdirSync(this.launch.projectDir, { recursive: true });
     const log = createWriteStream(path.join(this.launch.agentDir, 'output.log'), {
       flags: 'a',
@@ -361,6 +356,8 @@ export class CommandAdapter implements AgentAdapter {
       MEGATEST_AGENT_ROLE: launch.role,
       MEGATEST_PHASE: launch.resume?.phase ?? launch.phase,
       MEGATEST_MODEL: this.model,
+      // Not HOME: a JSONL program may need the user's own (credentials, config).
+      MEGATEST_AGENT_HOME: agentHomeDir(launch.agentDir),
       ...this.options.env,
     };
   }

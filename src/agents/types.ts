@@ -3,15 +3,18 @@
 // carries out control commands, saying clearly when it cannot.
 
 import type { AgentKind } from '../config/types.js';
+import type { AgentCapabilities } from '../contract/capabilities.js';
 
 /** What an agent reported, already parsed from its own output format. */
 export type AgentMessage =
   | { type: 'tool_call'; tool: string; ok: boolean; duration_ms: number }
-  | { type: 'tokens'; input: number; output: number; model: string }
+  /** cost_usd: what the agent said the work cost, when it says (a cost-only message has input = output = 0). */
+  | { type: 'tokens'; input: number; output: number; model: string; cost_usd?: number }
   | { type: 'state'; status: 'working' | 'idle' | 'waiting' | 'blocked'; task?: string }
   | { type: 'task_done'; task: string }
   | { type: 'context'; tokens: number }
-  | { type: 'error'; message: string }
+  /** errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified. */
+  | { type: 'error'; message: string; errorClass?: string }
   | { type: 'vote'; topic: string; choice: string }
   /** Any other line: the agent's own output, kept in its log. */
   | { type: 'output'; line: string }
@@ -59,6 +62,7 @@ export interface AgentLaunch {
   /** Index among the session's agents (0-based). */
   index: number;
   sessionDir: string;
+  /** The agent's work dir: project/, or with [agents] isolation = "worktree" its own worktree (worktrees/<name>/). */
   projectDir: string;
   /** agents/<name>/: raw output and the agent's private home. */
   agentDir: string;
@@ -94,6 +98,24 @@ export interface CommandOutcome {
   ok: boolean;
   /** Why the agent could not do it, when ok is false. */
   reason?: string;
+  /** What it did, when ok is true and there is more to say than "done". */
+  detail?: string;
+}
+
+/** A compression an adapter carried out itself, with the figures the compress event records. */
+export interface CompressReport {
+  tokensBefore: number;
+  tokensAfter: number;
+  /** How it was done, and which figure is an estimate (never usage). */
+  detail: string;
+}
+
+/** The orchestrator's last test run, as an adapter may pass it on to its agent. */
+export interface TestRunNote {
+  passed: number;
+  failed: number;
+  /** Names of the failing tests (at most a few dozen). */
+  failing: string[];
 }
 
 export interface AgentAdapter {
@@ -101,10 +123,23 @@ export interface AgentAdapter {
   readonly name: string;
   readonly role: string;
   readonly pid: number | undefined;
+  /** What the agent can do when asked; announced on agent_started. */
+  readonly capabilities: AgentCapabilities;
+  /** How the adapter took the resume state it was launched with (done, or not supported and why); null when launched fresh. */
+  readonly resumed: CommandOutcome | null;
   /** Starts the process; messages arrive through onMessage. */
   start(onMessage: (message: AgentMessage) => void, onExit: (exit: AgentExit) => void): Promise<void>;
   assign(assignment: PhaseAssignment): void;
   control(command: AgentControl): CommandOutcome;
+  /**
+   * Compresses the agent's context and says by how much, for adapters that
+   * do it themselves (the harness restart on a summary). Without it,
+   * control('compress') is all there is and the agent's next context report
+   * is the "after".
+   */
+  compressContext?(): Promise<CompressReport>;
+  /** The orchestrator's latest test run, for the summary a harness compression restarts the agent on. */
+  observeTestRun?(run: TestRunNote): void;
   /** State for a checkpoint. */
   resumeState(): AgentResumeState;
   /** Ends the process: stop command, then SIGTERM, then SIGKILL. */

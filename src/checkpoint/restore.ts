@@ -1,7 +1,8 @@
-// Restoring a manifest into project/: decide every change first (and check
-// the blobs it needs exist, so a missing blob is reported before project/ is
-// touched), then remove, make folders, write files via temp + rename, link,
-// and set modes last.
+// Restoring a manifest into project/: decide every change and, meanwhile,
+// read back every blob the manifest names and check it against its sha256,
+// so a missing or corrupt blob is reported before project/ is touched; only
+// then remove, make folders, write files via temp + rename, link, and set
+// modes last.
 
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -14,6 +15,7 @@ import { assertNever } from '../contract/assertNever.js';
 import { sha256Hex } from './canonical.js';
 import { BLOB_CHECK_CONCURRENCY, HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { tempSuffix } from './durableFiles.js';
+import { BadBlobsError, verifyEntryBlobs } from './verify.js';
 import { makeRecord, sameStat, type FileIndex } from './fileIndex.js';
 import { compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem } from './tree.js';
 import type { FileEntry } from './types.js';
@@ -42,6 +44,18 @@ export async function restoreTree(
   const problem = manifestProblem(entries);
   if (problem !== null) throw new Error(`restore: the manifest cannot be restored safely: ${problem}`);
   await fs.mkdir(root, { recursive: true });
+
+  // Every blob the manifest names is read back and checked, not only those to
+  // be written: a checkpoint with a bad blob is unusable whatever project/
+  // holds now. The check runs beside the scan below; contents likely to be
+  // written (all but the files the index knows unchanged) are kept, within a
+  // budget, so each blob is inflated once.
+  const likelyWritten = new Set<string>();
+  for (const entry of entries) {
+    if (entry.type === 'file' && previous.get(entry.path)?.sha256 !== entry.sha256) likelyWritten.add(entry.sha256 as string);
+  }
+  const verifying = verifyEntryBlobs(blobs, entries, likelyWritten);
+  verifying.catch(() => undefined);
 
   const wanted = new Map(entries.map((entry) => [entry.path, entry]));
   const scan = await scanTree(root);
@@ -109,11 +123,14 @@ export async function restoreTree(
     if (!(await blobs.blobPresent(blobs.blobPath(entry.sha256 as string)))) missing.push(entry.path);
   });
   if (missing.length > 0) {
+    await verifying; // no reads left running behind the error
     missing.sort(compareStrings);
     throw new Error(
       `restore: ${missing.length} file(s) have no blob in ${blobs.objectsDir} (first: ${missing.slice(0, 3).map((p) => JSON.stringify(p)).join(', ')}); project/ was not changed`,
     );
   }
+  const verified = await verifying;
+  if (verified.bad.length > 0) throw new BadBlobsError(verified.bad);
 
   // Folders that would refuse changes inside them (no owner rwx) are opened
   // up first; the manifest's modes are set last, deepest first.
@@ -141,7 +158,7 @@ export async function restoreTree(
   let written = 0;
   await forEachLimit(toWrite, HASH_CONCURRENCY, async (entry) => {
     const absolute = path.join(root, entry.path);
-    await restoreFile(entry, absolute, blobs);
+    await restoreFile(entry, absolute, blobs, verified.kept.get(entry.sha256 as string));
     const stats = await fs.lstat(absolute);
     nextIndex.set(entry.path, makeRecord(stats, entry.sha256 as string, entry.size, Date.now()));
     written += 1;
@@ -168,13 +185,18 @@ export async function restoreTree(
   return { result: { written, deleted, ms: performance.now() - started }, index: nextIndex };
 }
 
-/** Writes a file from its blob (checked against its hash) via a temp file and rename. */
-async function restoreFile(entry: FileEntry, absolute: string, blobs: BlobStore): Promise<void> {
+/**
+ * Writes a file via a temp file and rename, from its verified content or
+ * else from its blob (checked against its hash again as it is inflated).
+ */
+async function restoreFile(entry: FileEntry, absolute: string, blobs: BlobStore, verifiedContent: Buffer | undefined): Promise<void> {
   const sha256 = entry.sha256 as string;
   const blob = blobs.blobPath(sha256);
   const temp = path.join(path.dirname(absolute), `.megatest-restore.${tempSuffix()}`);
   try {
-    if (entry.size > STREAM_THRESHOLD_BYTES) {
+    if (verifiedContent !== undefined) {
+      await fs.writeFile(temp, verifiedContent, { mode: 0o600 });
+    } else if (entry.size > STREAM_THRESHOLD_BYTES) {
       const hash = createHash('sha256');
       const tap = new Transform({
         transform(chunk: Buffer, _encoding, done) {

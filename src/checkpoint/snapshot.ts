@@ -23,6 +23,8 @@ export interface SnapshotResult {
   newBlobs: number;
   /** Bytes those blobs take in objects/ (compressed). */
   newBlobBytes: number;
+  /** Of the new blobs, those written again because the stored one failed its size check. */
+  rewrittenBlobs: number;
   /** Excluded folders met (relative paths), for file_system_state.excluded. */
   excluded: string[];
   ms: number;
@@ -72,6 +74,7 @@ export async function snapshotTree(
 
   let newBlobs = 0;
   let newBlobBytes = 0;
+  let rewrittenBlobs = 0;
   const vanished = new Set<string>();
   const touchedDirs = new Set<string>();
   await forEachLimit(toHash, HASH_CONCURRENCY, async ({ item, entry }) => {
@@ -92,6 +95,7 @@ export async function snapshotTree(
     }
     entry.sha256 = stored.sha256;
     entry.size = stored.contentSize;
+    if (stored.rewritten) rewrittenBlobs += 1;
     if (stored.storedBytes > 0) {
       newBlobs += 1;
       newBlobBytes += stored.storedBytes;
@@ -112,6 +116,6 @@ export async function snapshotTree(
       bytes += entry.size;
     }
   }
-  const result = { entries: kept, files, bytes, newBlobs, newBlobBytes, excluded: scan.excluded, ms: performance.now() - startedMs };
+  const result = { entries: kept, files, bytes, newBlobs, newBlobBytes, rewrittenBlobs, excluded: scan.excluded, ms: performance.now() - startedMs };
   return { result, index: nextIndex };
 }

@@ -15,7 +15,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
-import { BlobStore } from './blobStore.js';
+import { BAD_BLOBS_DIR, BlobStore } from './blobStore.js';
 import {
   CheckpointInvalidError,
   checkpointNumber,
@@ -32,6 +32,7 @@ import type { FileIndex } from './fileIndex.js';
 import { restoreTree, type RestoreResult } from './restore.js';
 import { snapshotTree, type SnapshotResult } from './snapshot.js';
 import type { CheckpointBody, FileEntry } from './types.js';
+import { BadBlobsError, describeBadBlobs, verifyEntryBlobs, type BadBlob, type BlobVerifyCache } from './verify.js';
 
 export type { CheckpointBody, FileEntry } from './types.js';
 export { EXCLUDED_DIR_NAMES } from './tree.js';
@@ -39,11 +40,26 @@ export { CheckpointInvalidError, formatCheckpointId, type LoadedCheckpoint } fro
 export { diskUsage } from './diskUsage.js';
 export type { RestoreResult } from './restore.js';
 export type { SnapshotResult } from './snapshot.js';
+export { BadBlobsError, type BadBlob } from './verify.js';
 
 export interface CheckpointListing {
   id: string;
   valid: boolean;
   reason?: string;
+  body?: CheckpointBody;
+}
+
+/** What `verify` found for one checkpoint: usable, or why not. */
+export interface CheckpointVerification {
+  id: string;
+  usable: boolean;
+  reason?: string;
+  /** File entries of its manifest (0 when the checkpoint file itself is unusable). */
+  files: number;
+  /** Distinct blobs those files name. */
+  blobs: number;
+  /** Blobs that fail their sha256 check (empty when the checkpoint failed before its blobs were read). */
+  badBlobs: BadBlob[];
   body?: CheckpointBody;
 }
 
@@ -112,7 +128,8 @@ export class CheckpointStore {
     if (rootStats === null || !rootStats.isDirectory()) throw new Error(`snapshot: project folder ${root} does not exist or is not a directory`);
     await fs.mkdir(this.objectsDir, { recursive: true });
     await this.sweepDeadTempsOnce();
-    await this.blobs.loadBlobListing();
+    // A blob a verify elsewhere set aside is written again if this snapshot needs it.
+    await this.blobs.noticeSetAside();
     const { result, index } = await snapshotTree(root, this.blobs, this.indexOf(root), started);
     this.index = { root, files: index };
     return result;
@@ -123,13 +140,78 @@ export class CheckpointStore {
    * differs, removes what the manifest lacks, fixes modes, makes dirs.
    * Excluded folders (.git, node_modules) are left as they are.
    */
-  restore(projectDir: string, entries: FileEntry[]): Promise<RestoreResult> {
+  restore(projectDir: string, entries: FileEntry[], options: { checkpointId?: string } = {}): Promise<RestoreResult> {
     const root = path.resolve(projectDir);
     return this.exclusive(async () => {
-      const { result, index } = await restoreTree(root, entries, this.blobs, this.indexOf(root));
-      this.index = { root, files: index };
-      return result;
+      try {
+        const { result, index } = await restoreTree(root, entries, this.blobs, this.indexOf(root));
+        this.index = { root, files: index };
+        // Every blob of the manifest was read back whole: later snapshots may reuse them without a look.
+        for (const entry of entries) if (entry.type === 'file') this.blobs.markKnown(entry.sha256 as string);
+        return result;
+      } catch (error) {
+        // Every blob is read back and checked before the folder is touched: name the checkpoint and the blob.
+        if (error instanceof BadBlobsError) {
+          // The rotten ones go aside, so the next checkpoint writes their content again.
+          const setAside = await this.setAsideCorrupt(error.bad);
+          const aside = setAside > 0 ? `; ${setAside} corrupt blob(s) set aside into checkpoints/${BAD_BLOBS_DIR}/, the next checkpoint writes them again` : '';
+          const reason = `${error.message}; ${path.basename(root)}/ was not changed${aside}`;
+          throw options.checkpointId === undefined ? new Error(`restore refused: ${reason}`, { cause: error }) : new CheckpointInvalidError(options.checkpointId, reason);
+        }
+        throw error;
+      }
     });
+  }
+
+  /** Checks one checkpoint as read() does, then reads back every blob it names against its sha256. */
+  async verify(id: string): Promise<CheckpointVerification> {
+    return this.verifyOne(id, new Map(), new Map());
+  }
+
+  /**
+   * verify() of every checkpoint file, sorted by number; a blob named by many
+   * is read once. With setAsideBad, the corrupt blobs found are moved into
+   * checkpoints/bad-blobs/ afterwards (see BlobStore.setAside) and counted in
+   * `setAside`: the next checkpoint writes their content again.
+   */
+  async verifyAll(options: { setAsideBad?: boolean } = {}): Promise<CheckpointVerification[] & { setAside?: number }> {
+    const blobChecks: BlobCheckCache = new Map();
+    const verified: BlobVerifyCache = new Map();
+    const results: CheckpointVerification[] & { setAside?: number } = [];
+    for (const number of await checkpointNumbers(this.checkpointsDir)) {
+      results.push(await this.verifyOne(formatCheckpointId(number), blobChecks, verified));
+    }
+    if (options.setAsideBad) {
+      // Blobs that failed the quick check (truncated, not gzip) made their checkpoint fail before its blobs were read back.
+      const failedQuickCheck: { sha256: string }[] = [];
+      for (const [key, check] of blobChecks) if ((await check) !== null) failedQuickCheck.push({ sha256: key.split(':')[0]! });
+      results.setAside = await this.setAsideCorrupt([...results.flatMap((result) => result.badBlobs), ...failedQuickCheck]);
+    }
+    return results;
+  }
+
+  /** Moves the blobs among `bad` that are really corrupt (not merely missing) aside; how many were moved. */
+  private async setAsideCorrupt(bad: readonly { sha256: string }[]): Promise<number> {
+    let moved = 0;
+    for (const sha256 of new Set(bad.map((b) => b.sha256))) {
+      if (await this.blobs.setAsideIfCorrupt(sha256).catch(() => false)) moved += 1;
+    }
+    return moved;
+  }
+
+  private async verifyOne(id: string, blobChecks: BlobCheckCache, verified: BlobVerifyCache): Promise<CheckpointVerification> {
+    let loaded: LoadedCheckpoint;
+    try {
+      loaded = await readCheckpoint(id, this.blobs, blobChecks);
+    } catch (error) {
+      if (!(error instanceof CheckpointInvalidError)) throw error;
+      return { id, usable: false, reason: error.reason, files: 0, blobs: 0, badBlobs: [] };
+    }
+    const files = loaded.body.file_system_state.entries.filter((entry) => entry.type === 'file');
+    const blobs = new Set(files.map((entry) => entry.sha256)).size;
+    const { bad } = await verifyEntryBlobs(this.blobs, files, new Set(), verified);
+    if (bad.length > 0) return { id: loaded.id, usable: false, reason: describeBadBlobs(bad), files: files.length, blobs, badBlobs: bad, body: loaded.body };
+    return { id: loaded.id, usable: true, files: files.length, blobs, badBlobs: [], body: loaded.body };
   }
 
   /**

@@ -41,4 +41,10 @@ export interface CheckpointBody {
   test_results: unknown;
   metrics: SessionMetrics | null;
   git_commit: string | null;
+  /**
+   * Worktree isolation only: each agent's branch and the commit its worktree
+   * was at (its uncommitted work committed first), so a restore puts every
+   * agent back where it was. Absent when the agents share project/.
+   */
+  worktrees?: { agent: string; branch: string; head: string | null }[];
 }

@@ -2,7 +2,7 @@
 // the control API client, and leaving the console never stops the run
 // unless the person asked for it (Q).
 
-import type { ResultPromise } from 'execa';
+import type { ChildProcess } from 'node:child_process';
 import { ControlClient, OrchestratorNotRunningError } from '../io/controlClient.js';
 import { isOrchestratorAlive } from '../io/sessions.js';
 import { readStatus, runPaths } from '../io/runFolder.js';
@@ -45,13 +45,11 @@ function consoleActions(runDir: string): ConsoleActions {
   };
 }
 
-export async function openConsole(runDir: string, options: { theme?: string; ascii?: boolean; child?: ResultPromise }): Promise<number> {
+export async function openConsole(runDir: string, options: { theme?: string; ascii?: boolean; child?: ChildProcess }): Promise<number> {
   const paths = runPaths(runDir);
-  let childAlive = options.child !== undefined;
-  options.child?.then(
-    () => (childAlive = false),
-    () => (childAlive = false),
-  );
+  let childAlive = options.child !== undefined && options.child.exitCode === null;
+  options.child?.once('exit', () => (childAlive = false));
+  options.child?.once('error', () => (childAlive = false));
   const outcome = await runConsole({
     runDir: paths.root,
     actions: consoleActions(paths.root),

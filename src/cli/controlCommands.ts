@@ -6,11 +6,15 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
+import { capabilitiesOf, describeCapabilities, type AgentCapabilities } from '../contract/capabilities.js';
 import { CHECKPOINT_ID_PATTERN, type StatusSnapshot } from '../contract/control.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 import type { SessionStatus } from '../contract/statuses.js';
-import { foldEventFile } from '../io/foldLog.js';
+import { foldRunFolder } from '../io/foldLog.js';
+import { legacyRunnerOf } from '../legacy/marker.js';
+import { withRunFigures } from '../report/figures.js';
 import { currentPhase, lastEventMs } from '../state/runState.js';
+import { capabilitiesByAgent } from '../state/tallies.js';
 import { gaugesFromState, sessionMetricsAt } from '../state/snapshot.js';
 import { assertNever } from '../contract/assertNever.js';
 import { ControlClient, OrchestratorNotRunningError } from '../io/controlClient.js';
@@ -55,6 +59,10 @@ interface StatusView {
   last_checkpoint: { id: string; phase: string | null; timestamp: string | null; trigger: string | null } | null;
   pid: number | null;
   control_url: string | null;
+  /** What each agent can do when asked (from its agent_started event). */
+  capabilities: Record<string, AgentCapabilities>;
+  /** python | bash | unknown: a run folder of the original runner, read through src/legacy/. */
+  legacy?: string;
 }
 
 function str(value: unknown): string | null {
@@ -93,29 +101,39 @@ export function newestCheckpointFromFiles(runDir: string): StatusView['last_chec
  */
 async function viewFromFiles(runDir: string): Promise<StatusView> {
   const paths = runPaths(runDir);
-  const info = readJsonFile<Record<string, any>>(paths.config);
-  const duration = info?.config?.session?.duration_seconds;
-  const { state } = await foldEventFile(paths.events);
-  const status = readStatus(paths.root) ?? state.status ?? 'unknown';
+  const { state, legacy } = await foldRunFolder(paths.root);
+  // a legacy folder's own files are the original runner's: its converted session says what they hold
+  const info = legacy ? null : readJsonFile<Record<string, any>>(paths.config);
+  const duration = legacy ? state.session?.durationSeconds : info?.config?.session?.duration_seconds;
+  const status = legacy ? (state.ended?.status ?? state.status ?? 'unknown') : (readStatus(paths.root) ?? state.status ?? 'unknown');
   const metrics =
     state.session === null
-      ? readJsonFile<SessionMetrics>(paths.metricsCurrent)
-      : sessionMetricsAt(state, lastEventMs(state), { ...gaugesFromState(state), status: state.ended?.status ?? (status as SessionStatus) });
+      ? legacy
+        ? null
+        : readJsonFile<SessionMetrics>(paths.metricsCurrent)
+      : withRunFigures(sessionMetricsAt(state, lastEventMs(state), { ...gaugesFromState(state), status: state.ended?.status ?? (status as SessionStatus) }), state);
+  const newest = state.checkpoints.at(-1);
   return {
-    session_id: str(info?.session_id) ?? path.basename(paths.root),
+    session_id: str(info?.session_id) ?? state.session?.sessionId ?? path.basename(paths.root),
     run_dir: paths.root,
     running: false,
     status,
     phase: currentPhase(state)?.name ?? str(metrics?.phase),
-    simulated: typeof info?.simulated === 'boolean' ? info.simulated : null,
-    project: str(info?.template?.type) ?? str(info?.config?.project?.type),
-    agent_kind: str(info?.agent_kind),
+    simulated: typeof info?.simulated === 'boolean' ? info.simulated : legacy ? false : null,
+    project: str(info?.template?.type) ?? str(info?.config?.project?.type) ?? (legacy ? (state.session?.project ?? null) : null),
+    agent_kind: str(info?.agent_kind) ?? (legacy ? (state.session?.agentKind ?? null) : null),
     started_at: state.session ? new Date(state.session.startedAtMs).toISOString() : str(info?.created_at),
     duration_seconds: typeof duration === 'number' ? duration : null,
     metrics: metrics && typeof metrics === 'object' ? metrics : null,
-    last_checkpoint: newestCheckpointFromFiles(paths.root),
+    last_checkpoint: legacy
+      ? newest
+        ? { id: newest.id, phase: newest.phase || null, timestamp: newest.ts, trigger: newest.trigger }
+        : null
+      : newestCheckpointFromFiles(paths.root),
     pid: null,
     control_url: null,
+    capabilities: capabilitiesByAgent(state),
+    ...(legacy ? { legacy: legacyRunnerOf(state) ?? 'unknown' } : {}),
   };
 }
 
@@ -136,6 +154,13 @@ function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, controlUrl: 
     last_checkpoint: checkpoint ? { id: checkpoint.id, phase: checkpoint.phase, timestamp: checkpoint.timestamp, trigger: checkpoint.trigger } : null,
     pid: snapshot.pid,
     control_url: controlUrl,
+    // From the wire: only whole capability sets are kept.
+    capabilities: Object.fromEntries(
+      Object.entries(snapshot.capabilities ?? {}).flatMap(([name, value]) => {
+        const capabilities = capabilitiesOf(value);
+        return capabilities ? [[name, capabilities]] : [];
+      }),
+    ),
   };
 }
 
@@ -145,19 +170,20 @@ function clock(seconds: number): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
-function count(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+/** n/a for a figure a legacy runner did not record (null where SessionMetrics has a number). */
+function count(n: number | null): string {
+  return n === null || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US');
 }
 
 export function formatStatus(view: StatusView): string[] {
   const m = view.metrics;
   const lines: string[] = [];
   const label = (name: string) => name.padEnd(11);
-  const tags = [view.project, view.agent_kind, view.simulated ? 'SIMULATION' : null].filter(Boolean).join(', ');
+  const tags = [view.project, view.agent_kind, view.simulated ? 'SIMULATION' : null, view.legacy ? `legacy ${view.legacy} run` : null].filter(Boolean).join(', ');
   lines.push(`${label('session')}${view.session_id}${tags ? `  (${tags})` : ''}`);
   lines.push(`${label('folder')}${view.run_dir}`);
   lines.push(
-    `${label('status')}${view.status}${view.running ? `  (orchestrator pid ${view.pid}, ${view.control_url})` : '  (orchestrator not running; read from the files)'}`,
+    `${label('status')}${view.status}${view.running ? `  (orchestrator pid ${view.pid}, ${view.control_url})` : view.legacy ? '  (a legacy run, read from its files)' : '  (orchestrator not running; read from the files)'}`,
   );
   if (view.phase) lines.push(`${label('phase')}${view.phase}`);
   if (m) {
@@ -166,8 +192,8 @@ export function formatStatus(view: StatusView): string[] {
     lines.push(`${label('tokens')}${count(m.total_tokens)}  (${count(m.tokens_per_minute)}/min)   tool calls ${count(m.tool_calls)}`);
     const rate = m.test_pass_rate === null ? 'no test run yet' : `${(m.test_pass_rate * 100).toFixed(1)}% pass`;
     const coverage = m.test_coverage === null ? 'coverage n/a' : `coverage ${m.test_coverage.toFixed(1)}%`;
-    lines.push(`${label('tests')}${m.tests_passed} passed, ${m.tests_failed} failed (${rate})   ${coverage}   LOC ${count(m.lines_of_code)}`);
-    lines.push(`${label('tasks')}${m.tasks_completed} done, ${m.tasks_remaining} left   errors ${m.errors_encountered}   recoveries ${m.recoveries}`);
+    lines.push(`${label('tests')}${count(m.tests_passed)} passed, ${count(m.tests_failed)} failed (${rate})   ${coverage}   LOC ${count(m.lines_of_code)}`);
+    lines.push(`${label('tasks')}${count(m.tasks_completed)} done, ${count(m.tasks_remaining)} left   errors ${m.errors_encountered}   recoveries ${m.recoveries}`);
     for (const agent of m.agents ?? []) {
       lines.push(
         `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${agent.tool_calls}  trust ${agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,
@@ -176,9 +202,18 @@ export function formatStatus(view: StatusView): string[] {
   } else {
     lines.push(`${label('metrics')}none yet`);
   }
+  lines.push(...capabilityLines(view.capabilities, label));
   const cp = view.last_checkpoint;
   lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : 'none yet'}`);
   return lines;
+}
+
+/** One line when every agent can do the same (one kind), else one per agent. */
+function capabilityLines(capabilities: Record<string, AgentCapabilities>, label: (name: string) => string): string[] {
+  const described = Object.entries(capabilities).map(([name, c]) => [name, describeCapabilities(c)] as const);
+  if (described.length === 0) return [];
+  if (described.every(([, text]) => text === described[0]![1])) return [`${label('abilities')}${described[0]![1]}`];
+  return described.map(([name, text]) => `${label('abilities')}${name}: ${text}`);
 }
 
 /** One line saying what an action did, from the server's answer. */
@@ -272,7 +307,7 @@ async function runStatus(runDir: string, args: ControlCommandArgs, out: Output):
     return 0;
   }
   // A finished session is not something to resume: say it ended instead.
-  if (notRunning !== null && !ENDED_STATUSES.has(view.status)) out.error(notRunning);
+  if (notRunning !== null && !ENDED_STATUSES.has(view.status) && !view.legacy) out.error(notRunning);
   for (const line of formatStatus(view)) out.log(line);
   return 0;
 }
@@ -288,7 +323,9 @@ export async function runControlCommand(name: ControlCommandName, args: ControlC
     runDir = findRunDir(name, args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    out.error(`megatest ${name}: ${error.message}`);
+    // An ended run is restored offline when it is named (megatest restore DIR, see restoreOffline.ts).
+    const hint = name === 'restore' && !args.session ? ' (an ended run: megatest restore DIR --checkpoint ID)' : '';
+    out.error(`megatest ${name}: ${error.message}${hint}`);
     // Naming a session that is not there is a usage error; nothing running is the action failing.
     return args.session ? 2 : 1;
   }

@@ -2,17 +2,23 @@
 // strictly: an unknown option or a bad value exits 2 with one clear line.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ConfigError, UsageError } from '../config/errors.js';
-import { checkConfigFile, configToToml, loadConfig, type ConfigFlags } from '../config/load.js';
+import type { ConfigFlags } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { MEGATEST_VERSION } from '../version.js';
-import { renderJUnit, renderMarkdown, reportExitCode, writeReport } from '../report/report.js';
 import { runPaths } from '../io/runFolder.js';
-import { prepareRun, runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } from './runSession.js';
-import { runControlCommand } from './controlCommands.js';
-import { listRuns, resolveSession, isOrchestratorAlive } from '../io/sessions.js';
-import { openConsole } from './console.js';
+import { resolveSession, isOrchestratorAlive } from '../io/sessions.js';
+import { isLegacyRunFolder } from '../legacy/detect.js';
+import { catchEarlySignals, earlySignal, takeEarlySignal } from './earlySignals.js';
+import { sayConfigNotice } from './configNotices.js';
+
+// The engine, the report and the console (React, Ink) are loaded by the
+// commands that use them, not by every start: `--version`, `status` and the
+// shell controls pay for node and this file only.
+const runSession = () => import('./runSession.js');
+const configLoader = () => import('../config/load.js');
+const openConsole: typeof import('./console.js').openConsole = async (...args) => (await import('./console.js')).openConsole(...args);
 
 const HELP: Record<string, string> = {
   main: `megatest ${MEGATEST_VERSION} — run an AI coding agent swarm for hours on a whole project, and watch it live
@@ -22,14 +28,20 @@ usage: megatest <command> [options]
 commands:
   run [PROJECT] [HOURS] [AGENTS]   start a session (console on a terminal, plain lines otherwise)
   attach [SESSION|DIR]             live console on a running session
-  resume DIR [--checkpoint ID]     continue a crashed or interrupted session from a checkpoint
+  replay DIR [--speed N] [--at SEQ|TIME] [--frame]   replay a run folder in the console (or print one frame)
+  resume DIR [--checkpoint ID]     continue a crashed or interrupted session from a checkpoint (a finished one: in a new folder <id>-from-<K>)
   checkpoint|compress|pause|continue|stop [SESSION]   control a running session
   restore [SESSION] --checkpoint ID                    put a running session back to a checkpoint
+  restore DIR --checkpoint ID [--yes] [--to OUTDIR]    an ended run: put project/ back offline, or write the tree to OUTDIR
+  checkpoints verify DIR           check every checkpoint and blob (sha256); say which are usable
   status [SESSION] [--json]        one status block
   report DIR [--format md|json|junit]   (re)build the final report
-  ls                               list runs
-  clean --older-than 7d [--dry-run]     delete old runs
+  ls [--runs-dir D] [--json]       list runs (legacy folders of the original runner too)
+  clean --older-than 7d [--dry-run]     delete runs that ended before then (never a running one)
+  compare A B [C…] [--format md|json]   runs side by side, with deltas and the seed's bands
+  import --agent KIND FILE... [--runs-dir D] [--session-id ID]   recorded agent output (selfware, claude-code, codex, command) as a run folder
   config check FILE | config print      validate a config file; print the resolved config
+  config migrate OLD.toml          print an old config (the original runner's mega_test_config.toml) in today's form
 
 Run \`megatest <command> --help\` for a command's options.`,
   run: `usage: megatest run [PROJECT] [HOURS] [AGENTS] [options]
@@ -53,18 +65,25 @@ options:
   --control-host HOST       bind the control API elsewhere than 127.0.0.1 (warns; off by default)
   --theme NAME              dark | light | high-contrast | mono
   --ascii                   ASCII borders and charts
-  --headless                plain progress lines, no console (default without a TTY or with CI set)`,
+  --headless                plain progress lines, no console (default without a TTY or with CI set)
+
+environment (as run_mega_test.sh read it):
+  CONFIG_FILE               the --config file, when --config is not given
+  CHECKPOINT_INTERVAL       minutes between time checkpoints, when --checkpoint-interval is not given`,
   attach: `usage: megatest attach [SESSION|DIR] [--runs-dir DIR] [--theme NAME] [--ascii]
   Opens the console on a running session (default: the newest running one).`,
-  resume: `usage: megatest resume DIR [--checkpoint ID] [--headless] [--theme NAME] [--ascii]
-  Continues a crashed or interrupted session from its newest valid checkpoint (or the named one).`,
+  resume: `usage: megatest resume DIR [--checkpoint ID] [--headless] [--theme NAME] [--ascii] [--agent KIND] [--agent-cmd "CMD"] [--model M]
+  Continues a crashed or interrupted session from its newest valid checkpoint (or the named one).
+  A finished run (completed, failed, timeout) is never overwritten: it goes on from checkpoint K in a new
+  run folder <id>-from-<K> beside it, optionally with another agent (--agent, --agent-cmd) or model (--model).`,
   report: `usage: megatest report DIR [--format md|json|junit]
-  Rebuilds final_report.json, final_report.md and junit.xml from the run folder, and prints one of them.`,
+  Rebuilds final_report.json, final_report.md and junit.xml from the run folder, and prints one of them.
+  A legacy folder (of the original test_runner.py / run_mega_test.sh) is converted on the fly and its
+  report only printed: nothing is written into it.`,
   config: `usage: megatest config check FILE
-       megatest config print [--config FILE] [--preset NAME] [run options]`,
-  ls: `usage: megatest ls [--runs-dir DIR]`,
-  clean: `usage: megatest clean --older-than 7d [--dry-run] [--runs-dir DIR]
-  Deletes finished run folders older than the given age (s, m, h or d). Running sessions are never deleted.`,
+       megatest config print [--config FILE] [--preset NAME] [run options]
+       megatest config migrate OLD.toml
+  Keys a file sets that megatest does not act on are named on stderr, with the reason.`,
   status: `usage: megatest status [SESSION] [--json] [--runs-dir DIR]`,
   control: `usage: megatest checkpoint|compress|pause|continue|stop [SESSION] [--runs-dir DIR] [--agent NAME (compress)]
        megatest restore [SESSION] --checkpoint ID [--runs-dir DIR]`,
@@ -93,16 +112,56 @@ const RUN_OPTIONS = {
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: O) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinDashValues(args, options), options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // One line: node's message may add lines of advice.
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0]!;
     throw new UsageError(`megatest ${command}: ${message} (see megatest ${command} --help)`);
   }
+}
+
+/**
+ * `--agents -4`, `--session-id -rf`: node's parseArgs takes a value that
+ * starts with "-" for an option and refuses it. Such a value of an option
+ * that takes one, unless it is itself one of the command's options, is
+ * joined to it (`--agents=-4`), so its own check says what is allowed.
+ */
+function joinDashValues(args: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const isOption = (arg: string): boolean => {
+    if (arg.startsWith('--')) return Object.hasOwn(options, arg.slice(2).split('=')[0]!);
+    return Object.values(options).some((option) => option.short !== undefined && arg === `-${option.short}`);
+  };
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      joined.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : null;
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && next.length > 1 && next.startsWith('-') && !isOption(next)) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   if (!/^-?\d+$/.test(text.trim())) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a whole number from ${min} to ${max}`);
+  const value = Number(text);
+  if (value < min || value > max) throw new UsageError(`${flag} ${text}: must be from ${min} to ${max}`);
+  return value;
+}
+
+/** A number that may have a fraction (e.g. 0.5 minutes), within min..max. */
+function decimalFlag(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(text.trim())) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a number from ${min} to ${max}`);
   const value = Number(text);
   if (value < min || value > max) throw new UsageError(`${flag} ${text}: must be from ${min} to ${max}`);
   return value;
@@ -128,9 +187,10 @@ function runFlags(values: Record<string, string | boolean | undefined>, position
     agentCmd: str('agent-cmd'),
     sessionId: str('session-id'),
     runsDir: str('runs-dir'),
-    checkpointInterval: integer('--checkpoint-interval', str('checkpoint-interval'), 1, 1440),
+    // The config's ranges ([checkpoint].interval_minutes 0.5..1440, [session].seed 0..4294967295).
+    checkpointInterval: decimalFlag('--checkpoint-interval', str('checkpoint-interval'), 0.5, 1440),
     headless: values.headless as boolean | undefined,
-    seed: integer('--seed', str('seed'), 0, 2 ** 31 - 1),
+    seed: integer('--seed', str('seed'), 0, 4_294_967_295),
     port: integer('--port', str('port'), 1, 65535),
     theme: str('theme'),
     ascii: values.ascii as boolean | undefined,
@@ -138,15 +198,25 @@ function runFlags(values: Record<string, string | boolean | undefined>, position
   return { flags, configFile: str('config'), preset: str('preset') };
 }
 
+/** SIGINT/SIGTERM before the run folder was made: nothing was started, nothing is left behind. */
+function interruptedBeforeStart(): number {
+  const signal = takeEarlySignal();
+  process.stderr.write(`megatest: interrupted by ${signal ?? 'a signal'} before the session started; no run folder was made\n`);
+  return 130;
+}
+
 async function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parse('run', args, RUN_OPTIONS);
   if (values.help) return help('run');
   const { flags, configFile, preset } = runFlags(values, positionals);
-  const config = loadConfig({ configFile, preset, flags });
+  const config = (await configLoader()).loadConfig({ configFile, preset, flags, env: process.env, onNotice: sayConfigNotice });
+  const { prepareRun, runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } = await runSession();
+  if (earlySignal() !== null) return interruptedBeforeStart();
   const prepared = prepareRun(config);
   if (shouldRunHeadless(values.headless === true)) {
     return runOrchestratorInProcess(prepared.paths.root, { print: true, controlHost: values['control-host'] });
   }
+  takeEarlySignal();
   const child = spawnOrchestrator(prepared.paths.root, values['control-host'] ? ['--control-host', values['control-host']] : []);
   return openConsole(prepared.paths.root, { theme: flags.theme ?? config.ui.theme, ascii: flags.ascii ?? config.ui.ascii, child });
 }
@@ -160,6 +230,7 @@ async function cmdOrchestrate(args: string[]): Promise<number> {
   });
   if (values.help) return help('orchestrate');
   const dir = requireDir('orchestrate', positionals);
+  const { runOrchestratorInProcess } = await runSession();
   return runOrchestratorInProcess(dir, {
     print: true,
     resume: values.resume ? { checkpointId: values.checkpoint } : undefined,
@@ -170,24 +241,39 @@ async function cmdOrchestrate(args: string[]): Promise<number> {
 async function cmdResume(args: string[]): Promise<number> {
   const { values, positionals } = parse('resume', args, {
     checkpoint: { type: 'string' },
+    agent: { type: 'string' },
+    'agent-cmd': { type: 'string' },
+    model: { type: 'string' },
     headless: { type: 'boolean' },
     theme: { type: 'string' },
     ascii: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('resume');
-  const dir = requireDir('resume', positionals);
+  let dir = requireDir('resume', positionals);
   if (isOrchestratorAlive(dir)) {
     throw new UsageError(`megatest resume: the orchestrator of ${dir} is still running; use megatest attach ${dir}`);
   }
   if (values.checkpoint !== undefined && !/^checkpoint_\d{1,9}$/.test(values.checkpoint)) {
     throw new UsageError(`--checkpoint ${JSON.stringify(values.checkpoint)}: expected an id like checkpoint_007`);
   }
-  const resume = { checkpointId: values.checkpoint };
+  let checkpointId = values.checkpoint;
+  const branching = await import('./resumeBranch.js');
+  if (branching.isFinishedRun(dir)) {
+    const say = (line: string) => process.stdout.write(line + '\n');
+    const branch = await branching.prepareBranch(dir, { checkpoint: checkpointId, agent: values.agent, agentCmd: values['agent-cmd'], model: values.model, say });
+    dir = branch.dir;
+    checkpointId = branch.checkpointId;
+  } else if (values.agent !== undefined || values['agent-cmd'] !== undefined || values.model !== undefined) {
+    throw new UsageError(`megatest resume: --agent, --agent-cmd and --model are for a finished run, which branches; ${dir} has not finished and resumes in place with its own agents`);
+  }
+  const resume = { checkpointId };
+  const { runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } = await runSession();
   if (shouldRunHeadless(values.headless === true)) {
     return runOrchestratorInProcess(dir, { print: true, resume });
   }
-  const child = spawnOrchestrator(dir, ['--resume', ...(values.checkpoint ? ['--checkpoint', values.checkpoint] : [])]);
+  takeEarlySignal();
+  const child = spawnOrchestrator(dir, ['--resume', ...(checkpointId ? ['--checkpoint', checkpointId] : [])]);
   return openConsole(dir, { theme: values.theme, ascii: values.ascii, child });
 }
 
@@ -213,10 +299,14 @@ function requireDir(command: string, positionals: string[]): string {
 async function cmdReport(args: string[]): Promise<number> {
   const { values, positionals } = parse('report', args, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) return help('report');
-  const dir = requireDir('report', positionals);
+  // a legacy folder (the original runner's) is read, never written: its final_report.json is the runner's own
+  const legacy = positionals.length === 1 && isLegacyRunFolder(positionals[0]!);
+  const dir = legacy ? positionals[0]! : requireDir('report', positionals);
   const format = values.format ?? 'md';
   if (!['md', 'json', 'junit'].includes(format)) throw new UsageError(`--format ${format}: use md, json or junit`);
-  const report = await writeReport(dir);
+  const { buildReport, renderJUnit, renderMarkdown, reportExitCode, writeReport } = await import('../report/report.js');
+  const report = legacy ? await buildReport(dir) : await writeReport(dir);
+  if (legacy) process.stderr.write(`megatest report: ${dir} is a run folder of the original runner: the report is printed, nothing is written into the folder\n`);
   const out = format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'junit' ? renderJUnit(report) : renderMarkdown(report);
   process.stdout.write(out);
   return reportExitCode(report);
@@ -230,7 +320,7 @@ async function cmdConfig(args: string[]): Promise<number> {
       if (!values.help) throw new UsageError('megatest config check: expected one FILE');
       return help('config');
     }
-    checkConfigFile(positionals[0]!);
+    (await configLoader()).checkConfigFile(positionals[0]!, sayConfigNotice);
     process.stdout.write(`${positionals[0]}: ok\n`);
     return 0;
   }
@@ -238,56 +328,13 @@ async function cmdConfig(args: string[]): Promise<number> {
     const { values, positionals } = parse('config print', rest, RUN_OPTIONS);
     if (values.help) return help('config');
     const { flags, configFile, preset } = runFlags(values, positionals);
-    process.stdout.write(configToToml(loadConfig({ configFile, preset, flags })));
+    const { configToToml, loadConfig } = await configLoader();
+    process.stdout.write(configToToml(loadConfig({ configFile, preset, flags, env: process.env, onNotice: sayConfigNotice })));
     return 0;
   }
+  if (sub === 'migrate') return (await import('./configMigrate.js')).configMigrateCommand(rest);
   if (sub === '--help' || sub === '-h') return help('config');
-  throw new UsageError(`megatest config: expected check FILE or print (got ${sub === undefined ? 'nothing' : JSON.stringify(sub)})`);
-}
-
-async function cmdLs(args: string[]): Promise<number> {
-  const { values } = parse('ls', args, { 'runs-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
-  if (values.help) return help('ls');
-  const runs = listRuns(values['runs-dir'] ?? 'test_runs');
-  if (runs.length === 0) {
-    process.stdout.write(`no runs under ${values['runs-dir'] ?? 'test_runs'}\n`);
-    return 0;
-  }
-  for (const run of runs) {
-    process.stdout.write(`${run.id.padEnd(32)} ${run.status.padEnd(12)} ${run.running ? 'running ' : '        '} ${run.startedAt ?? ''}  ${run.dir}\n`);
-  }
-  return 0;
-}
-
-function parseAge(text: string): number {
-  const match = /^(\d+)([smhd])$/.exec(text.trim());
-  if (!match) throw new UsageError(`--older-than ${JSON.stringify(text)}: use a number and s, m, h or d (e.g. 7d)`);
-  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unit * 1000;
-}
-
-async function cmdClean(args: string[]): Promise<number> {
-  const { values } = parse('clean', args, {
-    'older-than': { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    'runs-dir': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) return help('clean');
-  if (!values['older-than']) throw new UsageError('megatest clean: --older-than is required (e.g. --older-than 7d)');
-  const ageMs = parseAge(values['older-than']);
-  const cutoff = Date.now() - ageMs;
-  let removed = 0;
-  for (const run of listRuns(values['runs-dir'] ?? 'test_runs')) {
-    if (run.running) continue;
-    const mtime = statSync(run.dir).mtimeMs;
-    if (mtime >= cutoff) continue;
-    process.stdout.write(`${values['dry-run'] ? 'would delete' : 'deleting'} ${run.dir} (${run.status}, ${new Date(mtime).toISOString()})\n`);
-    if (!values['dry-run']) rmSync(run.dir, { recursive: true, force: true });
-    removed += 1;
-  }
-  process.stdout.write(`${removed} run(s) ${values['dry-run'] ? 'would be ' : ''}deleted\n`);
-  return 0;
+  throw new UsageError(`megatest config: expected check FILE, print or migrate OLD.toml (got ${sub === undefined ? 'nothing' : JSON.stringify(sub)})`);
 }
 
 async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue' | 'stop' | 'restore' | 'status', args: string[]): Promise<number> {
@@ -301,6 +348,7 @@ async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue'
   if (values.help) return help(name === 'status' ? 'status' : 'control');
   if (positionals.length > 1) throw new UsageError(`megatest ${name}: expected at most one SESSION (got ${positionals.join(' ')})`);
   if (name === 'restore' && !values.checkpoint) throw new UsageError('megatest restore: --checkpoint ID is required (e.g. --checkpoint checkpoint_003)');
+  const { runControlCommand } = await import('./controlCommands.js');
   return runControlCommand(name, {
     session: positionals[0],
     runsDir: values['runs-dir'] ?? 'test_runs',
@@ -328,10 +376,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`megatest ${MEGATEST_VERSION}\n`);
       return 0;
     case 'run':
+      catchEarlySignals();
       return cmdRun(args);
     case 'orchestrate':
+      catchEarlySignals();
       return cmdOrchestrate(args);
     case 'resume':
+      catchEarlySignals();
       return cmdResume(args);
     case 'attach':
       return cmdAttach(args);
@@ -340,17 +391,26 @@ export async function main(argv: string[]): Promise<number> {
     case 'config':
       return cmdConfig(args);
     case 'ls':
-      return cmdLs(args);
+      return (await import('./ls.js')).lsCommand(args);
     case 'clean':
-      return cmdClean(args);
+      return (await import('./clean.js')).cleanCommand(args);
+    case 'compare':
+      return (await import('./compare.js')).compareCommand(args);
     case 'checkpoint':
     case 'compress':
     case 'pause':
     case 'continue':
     case 'stop':
-    case 'restore':
     case 'status':
       return cmdControl(command, args);
+    case 'restore':
+      return (await import('./restoreOffline.js')).restoreCommand(args);
+    case 'checkpoints':
+      return (await import('./checkpointsVerify.js')).checkpointsCommand(args);
+    case 'replay':
+      return (await import('./replay.js')).replayCommand(args);
+    case 'import':
+      return (await import('./import.js')).importCommand(args);
     default:
       throw new UsageError(`megatest: unknown command ${JSON.stringify(command)} (see megatest --help)`);
   }

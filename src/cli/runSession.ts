@@ -3,11 +3,14 @@
 // outlives the console (`megatest orchestrate DIR`).
 
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
-import { UsageError } from '../config/errors.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { ConfigError, UsageError } from '../config/errors.js';
 import { resolveTemplate } from '../config/load.js';
 import type { MegatestConfig, ProjectTemplate } from '../config/types.js';
-import { SIM_PROJECT_COMMANDS } from '../agents/sim/index.js';
+import { cliSpecFor, resolveAgentBinary } from '../agents/index.js';
+import { renderSelfwareConfig } from '../agents/selfware/configFile.js';
+import { SIM_PROJECT_COMMANDS, SIM_TEMPLATES, simBacklog } from '../agents/sim/index.js';
 import { Orchestrator } from '../engine/orchestrator.js';
 import { readRunInfo, type RunInfo } from '../io/runInfo.js';
 import { createRunFolder, defaultSessionId, runPaths, type RunPaths } from '../io/runFolder.js';
@@ -15,6 +18,7 @@ import { isOrchestratorAlive } from '../io/sessions.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import { MEGATEST_VERSION } from '../version.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { takeEarlySignal } from './earlySignals.js';
 import { headlessLine } from './headless.js';
 
 export function shouldRunHeadless(flag: boolean): boolean {
@@ -42,14 +46,40 @@ function projectPrompt(template: ProjectTemplate, config: MegatestConfig, simula
   return lines.join('\n') + '\n';
 }
 
+/** selfware.toml for `--agent selfware` (it reads it with -c); the model goes per process through SELFWARE_MODEL. */
 function selfwareToml(config: MegatestConfig): string {
-  return [
-    '# selfware settings written by megatest for this session',
-    `model = ${JSON.stringify(config.agents.models[0] ?? config.agent.model)}`,
-    `max_context_tokens = ${config.agent.max_context_size}`,
-    `step_timeout_secs = ${config.agent.step_timeout_secs}`,
-    '',
-  ].join('\n');
+  if (config.agents.endpoint.trim() === '') {
+    throw new ConfigError('[agents] endpoint: --agent selfware needs the URL of its model server (an OpenAI-compatible endpoint, e.g. "http://127.0.0.1:8000/v1")', {
+      key: 'agents.endpoint',
+    });
+  }
+  const checkpoint = config.checkpoint;
+  return renderSelfwareConfig({
+    endpoint: config.agents.endpoint,
+    model: config.agents.models[0] ?? config.agent.model,
+    stepTimeoutSecs: config.agent.step_timeout_secs,
+    // selfware compresses its own context to stay under its token budget: megatest's context window.
+    tokenBudget: config.agent.max_context_size,
+    continuousWork: {
+      enabled: true,
+      checkpointIntervalTools: checkpoint.tool_call_threshold > 0 ? checkpoint.tool_call_threshold : undefined,
+      checkpointIntervalSecs: checkpoint.interval_minutes > 0 ? Math.max(1, Math.round(checkpoint.interval_minutes * 60)) : undefined,
+    },
+  });
+}
+
+/**
+ * The template as the sim runs it: built, tested and measured with Node's
+ * tools, and with the sim's own backlog (same number of tasks per phase),
+ * whose tasks say what the sim writes (JavaScript modules and their tests)
+ * rather than what the template asks of a real agent (a Cargo workspace …).
+ */
+function simTemplate(base: ProjectTemplate, config: MegatestConfig): ProjectTemplate {
+  const withCommands = { ...base, ...SIM_PROJECT_COMMANDS };
+  // A template of the user's own: the sim cannot write it, and says so when it tries (sim/projectSpec.ts).
+  if (!(base.type in SIM_TEMPLATES)) return withCommands;
+  const counts = config.phases.map((phase) => ({ name: phase.name, count: (base.tasks[phase.name] ?? phase.objectives).length }));
+  return { ...withCommands, tasks: simBacklog(base.type, counts) };
 }
 
 export interface PreparedRun {
@@ -59,25 +89,41 @@ export interface PreparedRun {
 
 /** Validates what the config alone cannot, then creates the run folder whole. */
 export function prepareRun(config: MegatestConfig): PreparedRun {
+  const sessionId = config.session.session_id || defaultSessionId();
+  const { info, files } = describeRun(config, sessionId);
+  const paths = createRunFolder(config.session.runs_dir, sessionId, files);
+  return { paths, info };
+}
+
+/**
+ * What a run folder starts with for this config and session id: config.json
+ * (the RunInfo) and the files beside it. Shared by `run` and by `resume` of a
+ * finished run, which branches into a new folder.
+ */
+export function describeRun(config: MegatestConfig, sessionId: string): { info: RunInfo; files: Record<string, string> } {
   const kind = config.agents.kind;
   if (kind === 'command' && config.agents.command.trim() === '') {
     throw new UsageError('--agent command needs --agent-cmd "…" (or [agents] command in the config): the program that speaks the JSONL protocol');
   }
-  if (kind !== 'sim' && kind !== 'command') {
-    throw new UsageError(`--agent ${kind}: this adapter is not available yet; use sim or command`);
-  }
+  // A real agent's program must be there before anything is created: exit 2, no run folder.
+  const spec = cliSpecFor(kind);
+  const binary = spec ? resolveAgentBinary({ configured: config.agents.binary, defaultName: spec.defaultBinary, kind }) : config.agents.binary;
   const simulated = kind === 'sim';
   const base = resolveTemplate(config);
-  const template: ProjectTemplate = simulated ? { ...base, ...SIM_PROJECT_COMMANDS } : base;
-  const sessionId = config.session.session_id || defaultSessionId();
+  const template: ProjectTemplate = simulated ? simTemplate(base, config) : base;
   const info: RunInfo = {
     session_id: sessionId,
     created_at: new Date().toISOString(),
     megatest_version: MEGATEST_VERSION,
     agent_kind: kind,
-    agent_version: simulated ? `sim ${MEGATEST_VERSION} (built-in simulation, not a model)` : `command: ${config.agents.command}`,
+    agent_version: simulated
+      ? `sim ${MEGATEST_VERSION} (built-in simulation, not a model)`
+      : spec
+        ? `${kind}: ${binary}`
+        : `command: ${config.agents.command}`,
     simulated,
-    config: { ...config, session: { ...config.session, session_id: sessionId } },
+    // The resolved program, so the orchestrator (and a later resume) runs exactly the one checked here.
+    config: { ...config, agents: { ...config.agents, binary }, session: { ...config.session, session_id: sessionId } },
     template,
   };
   const files: Record<string, string> = {
@@ -85,8 +131,7 @@ export function prepareRun(config: MegatestConfig): PreparedRun {
     'project_prompt.txt': projectPrompt(template, config, simulated),
   };
   if ((kind as string) === 'selfware') files['selfware.toml'] = selfwareToml(config);
-  const paths = createRunFolder(config.session.runs_dir, sessionId, files);
-  return { paths, info };
+  return { info, files };
 }
 
 function safeWrite(line: string): void {
@@ -118,6 +163,17 @@ export async function runOrchestratorInProcess(
         }
       : undefined,
   });
+  // Handled from here on (before the first await): a signal while the session starts ends it `interrupted`, recorded.
+  const onSignal = (signal: NodeJS.Signals) => orchestrator.interrupt(signal);
+  const onStatusSignal = () => orchestrator.writeStatusBlock();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGUSR1', onStatusSignal);
+  // A detached orchestrator must survive the terminal closing (SSH drop).
+  process.on('SIGHUP', () => undefined);
+  // One that came while this process was still loading.
+  const early = takeEarlySignal();
+  if (early !== null) orchestrator.interrupt(early);
   let server: ControlServer | null = null;
   try {
     server = await startControlServer({
@@ -131,13 +187,6 @@ export async function runOrchestratorInProcess(
   } catch (error) {
     safeWrite(`WARNING: control API not started: ${(error as Error).message}; the run goes on without it`);
   }
-  const onSignal = (signal: NodeJS.Signals) => orchestrator.interrupt(signal);
-  const onStatusSignal = () => orchestrator.writeStatusBlock();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGUSR1', onStatusSignal);
-  // A detached orchestrator must survive the terminal closing (SSH drop).
-  process.on('SIGHUP', () => undefined);
   try {
     const code = await orchestrator.run();
     if (options.print) safeWrite(`report: ${paths.finalReportMd}`);
@@ -150,19 +199,27 @@ export async function runOrchestratorInProcess(
   }
 }
 
-/** Starts `megatest orchestrate DIR` detached, its output into the run folder. */
-export function spawnOrchestrator(runDir: string, extraArgs: string[]): ResultPromise {
+/**
+ * Starts `megatest orchestrate DIR` detached, its output into the run folder.
+ * The child writes to the file itself (its own descriptor, not a pipe through
+ * this process), so nothing here keeps this process alive: the console's `q`
+ * gives the shell back at once, and the orchestrator's output goes on to the
+ * file after this process is gone. (execa copies a `{file}` target through a
+ * pipe it holds open, which kept `megatest run` waiting for the whole run.)
+ */
+export function spawnOrchestrator(runDir: string, extraArgs: string[]): ChildProcess {
   const paths = runPaths(runDir);
-  const log = { file: paths.orchestratorLog, append: true } as const;
-  const child = execa(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'megatest.js'), 'orchestrate', paths.root, ...extraArgs], {
-    detached: true,
-    cleanup: false,
-    stdin: 'ignore',
-    stdout: log,
-    stderr: log,
-    reject: false,
-  });
-  child.unref();
-  child.catch(() => undefined);
-  return child;
+  const out = openSync(paths.orchestratorLog, 'a');
+  try {
+    const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'megatest.js'), 'orchestrate', paths.root, ...extraArgs], {
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
+    child.unref();
+    // A failure to start shows as the console's "orchestrator not running"; nothing to throw here.
+    child.on('error', () => undefined);
+    return child;
+  } finally {
+    closeSync(out);
+  }
 }

@@ -22,12 +22,12 @@ export const CRITERION_METRICS = {
 export type CriterionMetric = keyof typeof CRITERION_METRICS;
 export const CRITERION_METRIC_NAMES = Object.keys(CRITERION_METRICS) as CriterionMetric[];
 
-/** Names a criterion's value may use instead of a number: a [project.target] key. */
+/** Names a criterion's value may use instead of a number: a [project.target] key (coverage targets resolve to percentages). */
 export const TARGET_REFERENCES = [
-  'target.min_lines_of_code',
-  'target.min_test_coverage',
+  'target.lines_of_code',
+  'target.test_coverage',
   'target.min_test_pass_rate',
-  'target.min_doc_coverage',
+  'target.documentation_coverage',
 ] as const;
 export type TargetReference = (typeof TARGET_REFERENCES)[number];
 
@@ -70,8 +70,13 @@ export const SIM_FAULT_KINDS = [
   'consensus_deadlock',
   'corrupt_checkpoint',
 ] as const;
+export const ISOLATION_MODES = ['auto', 'shared', 'worktree'] as const;
 export const THEMES = ['dark', 'light', 'high-contrast', 'mono'] as const;
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+/** [monitoring] log_level as written, in any case (the original runner's spelling is lower case); trace is written as DEBUG. */
+export const LOG_LEVEL_NAMES = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+/** The original runner's [notifications] events names, and the event types (DESIGN §5) they mean. */
+export const NOTIFY_EVENT_ALIASES = { checkpoint: 'checkpoint_created', phase_complete: 'phase_ended', complete: 'session_ended' } as const;
 export const TEST_FORMATS = ['node-tap', 'junit', 'cargo', 'pytest-junit'] as const;
 export const COVERAGE_FORMATS = ['lcov', 'cobertura', 'istanbul-summary'] as const;
 export const CRITERION_LEVELS = ['critical', 'important', 'nice_to_have'] as const;

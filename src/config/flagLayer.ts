@@ -37,29 +37,29 @@ export function flagsLayer(flags: ConfigFlags): Layer | undefined {
     origins.set(keyPath.join('.'), { flag, value: typed });
   };
 
-  if (flags.project !== undefined) set(['session', 'project'], flags.project, '--project');
+  if (flags.project !== undefined) set(['session', 'project_type'], flags.project, '--project');
   if (flags.duration !== undefined) {
-    set(['session', 'duration_seconds'], parseDurationFlag(flags.duration), '--duration', flags.duration);
+    set(['session', 'duration_hours'], `${parseDurationFlag(flags.duration)}s`, '--duration', flags.duration);
   } else if (flags.hours !== undefined) {
     const hours = flags.hours;
     if (typeof hours !== 'number' || !Number.isFinite(hours) || hours < HOURS_MIN || hours > HOURS_MAX) {
       throw new UsageError(`HOURS ${String(hours)}: must be a number of hours ${HOURS_MIN}..${HOURS_MAX}`);
     }
-    set(['session', 'duration_seconds'], Math.round(hours * 3600), 'HOURS', hours);
+    set(['session', 'duration_hours'], `${Math.round(hours * 3600)}s`, 'HOURS', hours);
   }
   if (flags.agents !== undefined) {
     const agents = flags.agents;
     if (typeof agents !== 'number' || !Number.isInteger(agents) || agents < AGENTS_MIN || agents > AGENTS_MAX) {
       throw new UsageError(`--agents ${String(agents)}: must be ${AGENTS_MIN}..${AGENTS_MAX}`);
     }
-    set(['session', 'agents'], agents, '--agents');
+    set(['session', 'agent_count'], agents, '--agents');
   }
   if (flags.agentKind !== undefined) set(['agents', 'kind'], flags.agentKind, '--agent');
   if (flags.agentCmd !== undefined) {
     if (flags.agentCmd.trim() === '') throw new UsageError('--agent-cmd "": must be a non-empty command line');
     set(['agents', 'command'], flags.agentCmd, '--agent-cmd');
   }
-  if (flags.sessionId !== undefined) set(['session', 'session_id'], flags.sessionId, '--session-id');
+  if (flags.sessionId !== undefined) set(['session', 'id'], flags.sessionId, '--session-id');
   if (flags.runsDir !== undefined) set(['session', 'runs_dir'], flags.runsDir, '--runs-dir');
   if (flags.checkpointInterval !== undefined) {
     set(['checkpoint', 'interval_minutes'], flags.checkpointInterval, '--checkpoint-interval');

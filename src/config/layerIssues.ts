@@ -4,15 +4,16 @@
 import type * as z from 'zod';
 import { ConfigError, UsageError } from './errors.js';
 import type { Layer, Table } from './layers.js';
-import { displayKey, displayValue, dottedKey, findKeyLine, nearestKey, type KeyPath } from './messages.js';
-import { configFileSchema, configLayerSchema } from './schema.js';
-import { tableKeysAt } from './schemaPaths.js';
+import { unknownKeyHint } from './keySuggestions.js';
+import { displayKey, displayValue, dottedKey, findKeyLine, type KeyPath } from './messages.js';
+import { configLayerSchema } from './schema.js';
 
 /** Checks one layer alone, so an error names the file (or flag) the bad value is in. */
 export function validateLayer(layer: Layer): void {
   const result = configLayerSchema.safeParse(layer.data);
   if (result.success) return;
-  const issue = result.error.issues[0];
+  // An unknown key first: it often explains a missing one ([[phases]] weight for duration_minutes).
+  const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0];
   if (layer.flags) {
     const keyPath = issue.path as KeyPath;
     const origin = layer.flags.get(dottedKey(keyPath));
@@ -28,9 +29,7 @@ export function describeIssue(issue: z.core.$ZodIssue, data: Table, layers: read
     const key = issue.keys[0];
     const keyPath = [...issuePath, key];
     const layer = originOf(keyPath, layers);
-    const valid = tableKeysAt(configFileSchema, issuePath);
-    const suggestion = nearestKey(key, valid);
-    const hint = suggestion !== undefined ? `did you mean ${suggestion}?` : `valid keys: ${valid.join(', ')}`;
+    const hint = unknownKeyHint(issuePath, key);
     const relative = relativeTo(layer, keyPath);
     return new ConfigError(`unknown key ${displayKey(relative)} in ${layer.label}${lineSuffix(layer, relative)}; ${hint}`, {
       file: layer.file,

@@ -1,48 +1,105 @@
 // Builds the resolved configuration from its layers (DESIGN §3):
 //   config/projects/*.toml < config/mega_test_config.toml   (the defaults)
-//   < config/presets/<preset>.toml < --config file < flags.
+//   < config/presets/<preset>.toml < --config file (or CONFIG_FILE)
+//   < CHECKPOINT_INTERVAL (environment) < flags.
 // Each layer is validated on its own first, so an error names the file (and
 // line) the bad value came from; then the merged result is validated whole
 // (what no single layer can check: required keys, cross-key rules).
 //
-// The parts: layers.ts (what a layer is, merging), fileLayers.ts and
-// flagLayer.ts (making layers), layerIssues.ts (error messages) and
-// resolve.ts (the merged file to a MegatestConfig).
+// The parts: layers.ts (what a layer is, merging), fileLayers.ts,
+// environment.ts and flagLayer.ts (making layers), layerIssues.ts and
+// keySuggestions.ts (error messages), notActedOn.ts (warnings), resolve.ts
+// (the merged file to a MegatestConfig) and fileForm.ts (back again).
 
 import TOML from '@iarna/toml';
 import { ConfigError } from './errors.js';
+import { configFileFrom, environmentLayer, type Environment } from './environment.js';
 import { defaultLayers, fileLayer, presetLayer } from './fileLayers.js';
+import { toFileForm } from './fileForm.js';
 import { applyAgentCommandFlag, flagsLayer, type ConfigFlags } from './flagLayer.js';
 import { describeIssue, validateLayer } from './layerIssues.js';
 import { deepMerge, isTable, type Layer, type Table } from './layers.js';
+import { notActedOnWarnings } from './notActedOn.js';
 import { resolveConfig, validProjects } from './resolve.js';
 import { configFileSchema } from './schema.js';
 import type { MegatestConfig, ProjectTemplate } from './types.js';
 
 export { DEFAULT_CONFIG_FILE, PRESETS, PRESETS_DIR, PROJECTS_DIR } from './fileLayers.js';
 export type { ConfigFlags } from './flagLayer.js';
+export type { Environment } from './environment.js';
 
-export function loadConfig(options: { configFile?: string; preset?: string; flags?: ConfigFlags }): MegatestConfig {
+/** Something the user should know about the configuration, said once on stderr by the CLI. */
+export interface ConfigNotice {
+  level: 'warning' | 'note';
+  message: string;
+}
+
+export interface LoadOptions {
+  configFile?: string;
+  preset?: string;
+  flags?: ConfigFlags;
+  /** The process environment: CONFIG_FILE (when configFile is not given) and CHECKPOINT_INTERVAL, as run_mega_test.sh read them. */
+  env?: Environment;
+  /** Keys given but not acted on (each named once, with the reason), and where the config file came from. */
+  onNotice?: (notice: ConfigNotice) => void;
+}
+
+export function loadConfig(options: LoadOptions): MegatestConfig {
   const layers: Layer[] = [...defaultLayers()];
   if (options.preset !== undefined) layers.push(presetLayer(options.preset));
-  if (options.configFile !== undefined) layers.push(fileLayer(options.configFile, options.configFile, []));
+  const userLayers: Layer[] = [];
+  const configFile = configFileFrom(options.configFile, options.env);
+  if (configFile.file !== undefined) {
+    const label = configFile.fromEnvironment ? `${configFile.file} (CONFIG_FILE)` : configFile.file;
+    userLayers.push(fileLayer(configFile.file, label, []));
+    if (configFile.fromEnvironment) {
+      options.onNotice?.({ level: 'note', message: `reading CONFIG_FILE=${configFile.file} (from the environment) as the --config file` });
+    }
+  }
+  const environment = environmentLayer(options.env);
+  if (environment) userLayers.push(environment);
   const flags = options.flags ?? {};
   const commandLine = flagsLayer(flags);
-  if (commandLine) layers.push(commandLine);
+  if (commandLine) userLayers.push(commandLine);
+  layers.push(...userLayers);
 
   for (const layer of layers) validateLayer(layer);
 
-  const merged = layers.reduce<Table>((accumulated, layer) => deepMerge(accumulated, layer.data), {});
+  const merged = layers.reduce<Table>((accumulated, layer) => mergeLayer(accumulated, layer.data), {});
   applyAgentCommandFlag(merged, flags);
 
   const parsed = configFileSchema.safeParse(merged);
   if (!parsed.success) throw describeIssue(parsed.error.issues[0], merged, layers);
-  return resolveConfig(parsed.data, merged, layers);
+  const config = resolveConfig(parsed.data, merged, layers);
+  // Only once the configuration is valid: a rejected file says its error alone.
+  for (const layer of userLayers) {
+    for (const message of notActedOnWarnings(layer)) options.onNotice?.({ level: 'warning', message });
+  }
+  return config;
+}
+
+/**
+ * Layers merge key by key (layers.ts), and an array replaces the whole array;
+ * but a [[phases]] entry that sets no criteria keeps those of the phase of the
+ * same name below it, so the original runner's phases (free-text
+ * success_criteria only) are still judged by megatest's measured criteria.
+ */
+export function mergeLayer(base: Table, over: Table): Table {
+  const merged = deepMerge(base, over);
+  const below = base.phases;
+  if (Array.isArray(over.phases) && Array.isArray(below)) {
+    merged.phases = over.phases.map((phase: unknown) => {
+      if (!isTable(phase) || phase.criteria !== undefined) return phase;
+      const same = below.find((candidate: unknown) => isTable(candidate) && candidate.name === phase.name) as Table | undefined;
+      return same?.criteria === undefined ? phase : { ...phase, criteria: same.criteria };
+    });
+  }
+  return merged;
 }
 
 /** Validates a user file the way `--config FILE` would use it: merged over the defaults. */
-export function checkConfigFile(file: string): MegatestConfig {
-  return loadConfig({ configFile: file });
+export function checkConfigFile(file: string, onNotice?: (notice: ConfigNotice) => void): MegatestConfig {
+  return loadConfig({ configFile: file, onNotice });
 }
 
 /** The template of the session's project; a ConfigError listing the valid types if there is none. */
@@ -57,23 +114,18 @@ export function resolveTemplate(config: MegatestConfig): ProjectTemplate {
   return template;
 }
 
-/** The resolved configuration as TOML that loadConfig({ configFile }) reads back to the same value. */
+/** The resolved configuration as TOML, in today's file form, that loadConfig({ configFile }) reads back to the same value. */
 export function configToToml(config: MegatestConfig): string {
-  const projects: Record<string, Omit<ProjectTemplate, 'type'>> = {};
-  for (const [key, template] of Object.entries(config.projects)) {
-    const { type: _type, ...rest } = template;
-    projects[key] = rest;
-  }
-  const printable = withoutUndefined({ ...config, projects }) as Parameters<typeof TOML.stringify>[0];
+  const printable = withoutUndefined(toFileForm(config)) as Parameters<typeof TOML.stringify>[0];
   return (
     '# megatest configuration, resolved (defaults < preset < --config file < flags).\n' +
-    '# Durations are in seconds; "template" targets and criterion references are\n' +
+    '# Durations are whole; "template" targets and criterion references are\n' +
     '# replaced by their values. Use it again with: megatest run --config <this file>\n\n' +
     TOML.stringify(printable)
   );
 }
 
-function withoutUndefined(value: unknown): unknown {
+export function withoutUndefined(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutUndefined);
   if (isTable(value)) {
     const result: Table = {};

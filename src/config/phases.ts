@@ -12,8 +12,9 @@ export interface PlannedPhase {
 }
 
 /**
- * Shares session.duration_seconds out by phase weight (6 h, weights 1/2/2/1:
- * 1 h, 2 h, 2 h, 1 h). Whole seconds; the rounding remainder goes to the last
+ * Shares session.duration_seconds out by phase weight, the phases' nominal
+ * minutes (60/120/120/60: a 6 h session gets 1 h, 2 h, 2 h, 1 h; a 3 h one half
+ * of each). Whole seconds; the rounding remainder goes to the last
  * phase so the durations add up to the session's exactly.
  */
 export function planPhases(config: Pick<MegatestConfig, 'phases' | 'session'>): PlannedPhase[] {

@@ -1,14 +1,17 @@
 // The zod schema of a megatest TOML file (DESIGN §3). Every leaf carries one
 // "allowed" text that becomes the error message, so a bad value is reported
 // as "<key> = <value> in <file>: must be <allowed>". Tables are strict:
-// an unknown key is an error (load.ts adds the nearest valid key).
+// an unknown key is an error (keySuggestions.ts says where it belongs).
 //
-// What a file may hold differs from MegatestConfig in three places, all
-// resolved by load.ts once every layer is merged:
-// - session.duration_seconds may be written as "6h" / "90m" / "1h30m";
-// - project.target.min_lines_of_code / min_test_coverage may be "template"
-//   (take target_loc / target_coverage from the selected project template);
-// - a criterion's value may name a target, e.g. "target.min_test_coverage";
+// The file keeps the original runner's key names where it had them (its
+// mega_test_config.toml is a valid file as it is); resolve.ts maps them onto
+// MegatestConfig (fileForm.ts lists the mapping). Besides the names, a file
+// differs from MegatestConfig in that:
+// - session.duration_hours is hours or a duration string ("6h", "90m", "45s");
+// - project.target lines_of_code / test_coverage may be "template" (take the
+//   selected template's target), and the coverage targets are fractions;
+// - a criterion's value may name a target, e.g. "target.test_coverage";
+// - keys megatest does not act on are accepted (notActedOn.ts);
 // and a project template has no `type` key: its type is its table name.
 
 import * as z from 'zod';
@@ -24,7 +27,9 @@ import {
   CRITERION_METRIC_NAMES,
   CRITERION_OPS,
   ERROR_CLASSES,
-  LOG_LEVELS,
+  ISOLATION_MODES,
+  LOG_LEVEL_NAMES,
+  NOTIFY_EVENT_ALIASES,
   RECOVERY_ACTIONS,
   SEVERITIES,
   SIM_FAULT_KINDS,
@@ -33,10 +38,15 @@ import {
   THEMES,
 } from './allowedValues.js';
 import { MAX_DURATION_SECONDS } from './duration.js';
+import { NOT_ACTED_ON_FIELDS } from './notActedOn.js';
+import type { LogLevel } from '../contract/statuses.js';
 import {
+  caseInsensitiveIdentifier,
   decimal,
-  durationSeconds,
+  durationHours,
   flag,
+  fraction,
+  fractionOrTemplate,
   IDENTIFIER,
   identifier,
   integer,
@@ -44,6 +54,7 @@ import {
   list,
   nonEmptyText,
   oneOf,
+  oneOfAnyCase,
   table,
   targetOrTemplate,
   text,
@@ -66,12 +77,15 @@ const criterionSchema = table({
   }),
 });
 
+// roles and criteria may be left out: no roles means every role, and a phase
+// without criteria keeps those of the phase of the same name below it (load.ts).
 const phaseSchema = table({
   name: identifier('a phase name'),
-  weight: decimal(0.01, 100, 'a relative weight'),
+  duration_minutes: decimal(0.01, 1440, "minutes: the phase's nominal length (phases are scaled to the session's duration)"),
   objectives: list(nonEmptyText(), 'non-empty strings', 1, 50),
-  roles: list(identifier('a role'), 'role names'),
-  criteria: list(criterionSchema, 'criteria tables', 0, 50),
+  roles: list(caseInsensitiveIdentifier('a role'), 'role names').optional(),
+  criteria: list(criterionSchema, 'criteria tables', 0, 50).optional(),
+  ...NOT_ACTED_ON_FIELDS.phase,
 });
 
 const errorRuleSchema = table({
@@ -123,6 +137,12 @@ const projectKey = z.string().regex(IDENTIFIER, {
   error: 'a project type: lower case letters, digits, "_" or "-", starting with a letter',
 });
 
+const NOTIFY_EVENT_NAMES = [...EVENT_TYPES, ...Object.keys(NOTIFY_EVENT_ALIASES)] as [string, ...string[]];
+/** An event type (DESIGN §5), or one of the original runner's names for one ("phase_complete" is phase_ended). */
+const notifyEvent = z
+  .enum(NOTIFY_EVENT_NAMES, { error: `one of ${NOTIFY_EVENT_NAMES.map((name) => JSON.stringify(name)).join(', ')}` })
+  .transform((name) => (NOTIFY_EVENT_ALIASES as Record<string, string>)[name] ?? name);
+
 /** A complete configuration file, before load.ts resolves durations and target references. */
 export const configFileSchema = table({
   metadata: table({
@@ -131,14 +151,14 @@ export const configFileSchema = table({
     description: text(),
   }),
   session: table({
-    project: identifier('a project type'),
-    duration_seconds: durationSeconds,
-    agents: integer(AGENTS_MIN, AGENTS_MAX),
-    session_id: z
-      .string({ error: 'a session id (letters, digits, ".", "_", "-") or "" to generate one' })
+    id: z
+      .string({ error: 'a session id (letters, digits, ".", "_", "-"), or "auto" to generate one' })
       .regex(/^([A-Za-z0-9][A-Za-z0-9._-]{0,127})?$/, {
-        error: 'a session id (letters, digits, ".", "_", "-", up to 128) or "" to generate one',
+        error: 'a session id (letters, digits, ".", "_", "-", up to 128), or "auto" to generate one',
       }),
+    duration_hours: durationHours,
+    agent_count: integer(AGENTS_MIN, AGENTS_MAX),
+    project_type: identifier('a project type'),
     runs_dir: nonEmptyText('a directory path'),
     seed: integer(0, 4_294_967_295),
     headless: flag(),
@@ -149,24 +169,31 @@ export const configFileSchema = table({
     tool_call_threshold: integer(0, 1_000_000),
     token_threshold: integer(0, 1_000_000_000),
     on_phase_end: flag(),
+    auto_recovery: flag(),
+    max_recovery_attempts: integer(0, 100),
+    backoff_strategy: oneOf(BACKOFF_STRATEGIES),
+    backoff_initial_seconds: decimal(0.1, 86_400, 'seconds'),
+    backoff_max_seconds: decimal(0.1, 86_400, 'seconds'),
   }),
   agent: table({
-    roles: list(identifier('a role'), 'role names', 1, 16),
+    roles: list(caseInsensitiveIdentifier('a role'), 'role names', 1, 16),
     model: nonEmptyText('a model name'),
-    max_context_size: integer(1000, 10_000_000, 'tokens'),
     step_timeout_secs: integer(1, 86_400, 'seconds'),
+    concurrent_agents: integer(1, AGENTS_MAX),
+    ...NOT_ACTED_ON_FIELDS.agent,
   }),
   consensus: table({
     enabled: flag(),
-    quorum: integer(1, AGENTS_MAX, 'votes'),
-    voting_timeout_secs: integer(1, 86_400, 'seconds'),
+    min_votes: integer(1, AGENTS_MAX, 'votes'),
+    vote_timeout_secs: integer(1, 86_400, 'seconds'),
+    ...NOT_ACTED_ON_FIELDS.consensus,
   }),
   limits: table({
     total_token_budget: integer(1, 100_000_000_000, 'tokens'),
-    tokens_per_hour_per_agent: integer(1, 1_000_000_000, 'tokens'),
-    tool_calls_per_hour_per_agent: integer(1, 1_000_000, 'tool calls'),
+    tokens_per_agent_per_hour: integer(1, 1_000_000_000, 'tokens'),
+    tool_calls_per_agent_per_hour: integer(1, 1_000_000, 'tool calls'),
+    max_context_size: integer(1000, 10_000_000, 'tokens'),
     max_idle_minutes: decimal(0.5, 1440, 'minutes'),
-    max_parallel_agents: integer(1, AGENTS_MAX),
     max_test_runtime_min: decimal(0.1, 1440, 'minutes'),
     disk_space_limit_gb: decimal(0.01, 100_000, 'GB'),
     min_free_disk_gb: decimal(0, 100_000, 'GB'),
@@ -174,26 +201,26 @@ export const configFileSchema = table({
   monitoring: table({
     health_check_interval: integer(1, 3600, 'seconds'),
     control_port: integer(1, 65_535, 'a TCP port'),
-    log_level: oneOf(LOG_LEVELS),
+    log_level: oneOfAnyCase(LOG_LEVEL_NAMES, (level) => (level === 'trace' ? 'DEBUG' : (level.toUpperCase() as LogLevel)), ' (any case; trace is written as debug)'),
+    ...NOT_ACTED_ON_FIELDS.monitoring,
   }),
   error_handling: table({
-    max_recovery_attempts: integer(0, 100),
     max_consecutive_errors: integer(1, 10_000),
-    backoff_strategy: oneOf(BACKOFF_STRATEGIES),
-    backoff_initial_seconds: decimal(0.1, 86_400, 'seconds'),
-    backoff_max_seconds: decimal(0.1, 86_400, 'seconds'),
     rules: list(errorRuleSchema, 'rule tables', 0, 200),
+    ...NOT_ACTED_ON_FIELDS.error_handling,
   }),
   project: table({
     target: table({
-      min_lines_of_code: targetOrTemplate(0, 10_000_000, 'a line count'),
-      min_test_coverage: targetOrTemplate(0, 100, 'a percentage'),
+      lines_of_code: targetOrTemplate(0, 10_000_000, 'a line count'),
+      test_coverage: fractionOrTemplate('line coverage'),
       min_test_pass_rate: decimal(0, 1, 'a ratio'),
-      min_doc_coverage: decimal(0, 100, 'a percentage'),
+      documentation_coverage: fraction('the share of documented public items'),
+      ...NOT_ACTED_ON_FIELDS.target,
     }),
     performance: table({
       benchmark_command: text('a shell command that prints ops/s, or "" to skip'),
       min_ops_per_second: decimal(0, 1e12),
+      ...NOT_ACTED_ON_FIELDS.performance,
     }),
   }),
   phases: list(phaseSchema, 'phase tables ([[phases]])', 1, 12),
@@ -201,13 +228,20 @@ export const configFileSchema = table({
     webhook_url: z
       .string({ error: 'an http(s) URL, or "" for no webhook' })
       .regex(/^(https?:\/\/\S+)?$/, { error: 'an http(s) URL, or "" for no webhook' }),
-    events: list(oneOf(EVENT_TYPES), 'event types'),
+    enabled: flag(),
+    events: list(notifyEvent, 'event types'),
     timeout_ms: integer(100, 600_000, 'milliseconds'),
+    ...NOT_ACTED_ON_FIELDS.notifications,
   }),
   agents: table({
     kind: oneOf(AGENT_KINDS),
     command: text('a shell command (needed when kind = "command")'),
     models: list(nonEmptyText('a model name'), 'model names', 1, 20),
+    binary: text('a path to the agent program, or a name on PATH, or "" for the kind\'s default (selfware, claude, codex)'),
+    endpoint: z
+      .string({ error: 'an http(s) URL of the model endpoint, or "" for selfware\'s default' })
+      .regex(/^(https?:\/\/\S+)?$/, { error: 'an http(s) URL of the model endpoint, or "" for selfware\'s default' }),
+    isolation: oneOf(ISOLATION_MODES),
   }),
   projects: z.record(projectKey, projectTemplateSchema, { error: 'a table of [projects.<type>] tables' }),
   sim: table({

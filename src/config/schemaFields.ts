@@ -88,3 +88,48 @@ export function targetOrTemplate(min: number, max: number, what: string) {
     error: `${what} ${formatBound(min)}..${formatBound(max)}, or "template" to take the project template's target`,
   });
 }
+
+/** An identifier matched without regard to case and kept in lower case ("Architect" is the role architect). */
+export function caseInsensitiveIdentifier(what: string) {
+  const allowed = `${what}: letters, digits, "_" or "-", starting with a letter (any case; read as lower case)`;
+  return z
+    .string({ error: allowed })
+    .refine((value) => IDENTIFIER.test(value.toLowerCase()), { error: allowed })
+    .transform((value) => value.toLowerCase());
+}
+
+const MIN_HOURS = MIN_DURATION_SECONDS / 3600;
+const durationHoursAllowed = `a number of hours (6, or 0.5 for 30 minutes; 10 s..24 h) or a duration like "6h", "90m", "45s", "1h30m"`;
+/** [session] duration_hours as seconds: hours as a number (the original runner's form), or a duration string. */
+export const durationHours = z.union(
+  [
+    z
+      .number()
+      .refine((hours) => hours >= MIN_HOURS - 1e-9 && hours <= MAX_DURATION_SECONDS / 3600)
+      .transform((hours) => Math.round(hours * 3600)),
+    z.string().refine(isDurationText).transform((value) => parseDuration(value)),
+  ],
+  { error: durationHoursAllowed },
+);
+
+/** A fraction 0..1 (0.8 = 80%), or "template"; stays as written (resolve.ts turns it into a percentage). */
+export function fractionOrTemplate(what: string) {
+  return z.union([z.number().min(0).max(1), z.literal('template')], {
+    error: `${what}: a fraction 0..1 (0.8 = 80%), or "template" to take the project template's target`,
+  });
+}
+
+/** A fraction 0..1 (0.9 = 90%). */
+export function fraction(what: string) {
+  const allowed = `${what}: a fraction 0..1 (0.9 = 90%)`;
+  return z.number({ error: allowed }).min(0, { error: allowed }).max(1, { error: allowed });
+}
+
+/** One of `values`, in any case; the value kept is `normalize` of its lower-case form. */
+export function oneOfAnyCase<const T extends readonly string[], R>(values: T, normalize: (value: T[number]) => R, note = '') {
+  const allowed = `one of ${values.map((value) => JSON.stringify(value)).join(', ')}${note}`;
+  return z
+    .string({ error: allowed })
+    .refine((value) => values.includes(value.toLowerCase()), { error: allowed })
+    .transform((value) => normalize(value.toLowerCase() as T[number]));
+}

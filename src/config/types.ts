@@ -40,7 +40,10 @@ export interface CriterionConfig {
 
 export interface PhaseConfig {
   name: string;
-  /** Relative weight of the phase's duration (6 h plan: 1, 2, 2, 1). */
+  /**
+   * The phase's nominal length in minutes ([[phases]] duration_minutes; the 6 h plan: 60, 120, 120, 60).
+   * Only the ratios count: the session's duration is shared out in proportion.
+   */
   weight: number;
   objectives: string[];
   /** Roles that work in this phase (empty: all). */
@@ -184,6 +187,12 @@ export interface MegatestConfig {
     kind: AgentKind;
     command: string;
     models: string[];
+    /** The agent program for selfware, claude-code and codex: a path, or a name looked up on PATH; "" = the kind's default name. prepareRun writes the resolved absolute path into the run's config. */
+    binary: string;
+    /** selfware's model endpoint (an http(s) URL); "" = selfware's own default. */
+    endpoint: string;
+    /** Where agents work: "worktree" (each its own git worktree, merged per task), "shared" (all in project/), "auto" (worktree for selfware, claude-code, codex). */
+    isolation: 'auto' | 'shared' | 'worktree';
   };
   projects: Record<string, ProjectTemplate>;
   sim: {

@@ -2,7 +2,7 @@
 // console through the API). Every action is serialized with the engine's own
 // work and answers with the event it produced, or a ControlError.
 
-import type { CommandSource, MegatestEvent, SessionStatus } from './events.js';
+import type { AgentCapabilities, CommandSource, MegatestEvent, SessionStatus } from './events.js';
 import type { SessionMetrics } from './metrics.js';
 
 export interface CheckpointSummary {
@@ -29,6 +29,8 @@ export interface StatusSnapshot {
   metrics: SessionMetrics | null;
   last_checkpoint: CheckpointSummary | null;
   pid: number;
+  /** What each agent can do when asked, by agent name (from its agent_started event). */
+  capabilities?: Record<string, AgentCapabilities>;
 }
 
 /** An action the engine refused; `status` is the HTTP status it maps to. */

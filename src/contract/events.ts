@@ -2,11 +2,13 @@
 // MegatestEvent: `{"seq":N,"ts":"…","type":"…",…}`. Pure types and helpers
 // only: the engine, the console and replay all import this module.
 
+import type { AgentCapabilities } from './capabilities.js';
 import type { SessionMetrics } from './metrics.js';
 import type { AgentStatus, CheckpointTrigger, CommandSource, SessionStatus, Severity } from './statuses.js';
 
 export type { AgentStatus, CheckpointTrigger, CommandSource, LogLevel, SessionStatus, Severity } from './statuses.js';
 export { SESSION_STATUSES } from './statuses.js';
+export type { AgentCapabilities } from './capabilities.js';
 
 export interface CriterionResult {
   id: string;
@@ -30,14 +32,27 @@ export interface EventBodies {
     /** The plan; `tasks` (each phase's task list) lets every view count tasks left before a phase starts. */
     phases: { name: string; duration_seconds: number; tasks?: string[] }[];
     megatest_version: string;
+    /**
+     * Set when this run is a branch of a finished one (`megatest resume` of a
+     * completed, failed or timed-out run): the original run folder's name and
+     * the checkpoint the branch continues from. The events before the branch's
+     * own are the original's, copied up to that checkpoint. Absent otherwise.
+     */
+    resumed_from?: { run: string; checkpoint: string };
   };
   phase_started: { phase: string; index: number; duration_seconds: number; tasks: string[] };
   phase_ended: { phase: string; index: number; criteria: CriterionResult[]; passed: boolean };
-  agent_started: { agent: string; role: string; model?: string; pid?: number };
-  agent_state: { agent: string; status: AgentStatus; task?: string };
+  /** `capabilities`: what the agent kind can do when asked (absent in logs older than it). */
+  agent_started: { agent: string; role: string; model?: string; pid?: number; capabilities?: AgentCapabilities };
+  /**
+   * `step`: the agent's own loop step that began (selfware's `📝 Step N`, a new Claude
+   * assistant message), as its parser counted it; written by `megatest import`, absent otherwise.
+   */
+  agent_state: { agent: string; status: AgentStatus; task?: string; step?: number };
   agent_exited: { agent: string; code: number | null; signal: string | null; cause?: string };
   tool_call: { agent: string; tool: string; ok: boolean; duration_ms: number };
-  tokens: { agent: string; input: number; output: number; model: string };
+  /** `cost_usd`: what the agent itself reported the work cost (Claude's result.total_cost_usd), when it reports cost. */
+  tokens: { agent: string; input: number; output: number; model: string; cost_usd?: number };
   task_completed: { agent: string; task: string; phase: string };
   build: { ok: boolean; duration_ms: number; command: string; output_tail?: string };
   test_run: {
@@ -70,10 +85,16 @@ export interface EventBodies {
     phase?: string;
     phase_index?: number;
   };
-  error: { class: string; severity: Severity; agent?: string; message: string };
+  /**
+   * `count`: how many occurrences this one event stands for, when it sums up
+   * several (a parse_failure event counts the agent's malformed lines since
+   * its previous one); 1 when absent.
+   */
+  error: { class: string; severity: Severity; agent?: string; message: string; count?: number };
   recovery: { action: string; attempt: number; outcome: 'started' | 'succeeded' | 'failed' | 'gave_up'; agent?: string; detail?: string };
   limit: { kind: string; agent?: string; action: string; detail?: string };
-  compress: { agent: string; tokens_before: number; tokens_after: number };
+  /** `detail` says how it was done and which figure is an estimate (a harness compression's after is the summary's chars / 4). */
+  compress: { agent: string; tokens_before: number; tokens_after: number; detail?: string };
   vote: { agent: string; topic: string; choice: string };
   command: { name: string; source: CommandSource; detail?: string };
   alert: { level: 'info' | 'warning' | 'critical'; message: string };

@@ -26,7 +26,8 @@ export type AgentStatus = 'starting' | 'working' | 'idle' | 'waiting' | 'blocked
 
 export type CheckpointTrigger = 'time' | 'tool_calls' | 'tokens' | 'phase' | 'forced' | 'final';
 
-export type CommandSource = 'key' | 'api' | 'signal' | 'cli';
+/** Who gave a command: a console key, the control API, a signal, the CLI (resume), or megatest itself (an automatic pause or continue). */
+export type CommandSource = 'key' | 'api' | 'signal' | 'cli' | 'engine';
 
 export type Severity = 'transient' | 'recoverable' | 'degraded' | 'critical' | 'fatal';
 

@@ -6,13 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createAdapter } from '../agents/index.js';
-import type { AgentAdapter, AgentExit, AgentMessage, AgentResumeState } from '../agents/types.js';
+import type { AgentAdapter, AgentExit, AgentMessage, AgentResumeState, TestRunNote } from '../agents/types.js';
+import { wrapperAgentEnvironment } from '../config/environment.js';
 import { assertNever } from '../contract/assertNever.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { vetAgentMessage } from './agentInput.js';
 import type { EngineContext } from './context.js';
+import { ParseFailureReporter } from './parseFailures.js';
 import { distributeTasks, rolesFor } from './schedule.js';
 
-/** Share of agent.max_context_size at which an agent's context is compressed. */
+/** Share of [limits] max_context_size at which an agent's context is compressed. */
 const CONTEXT_COMPRESS_SHARE = 0.9;
 
 export interface AgentSlot {
@@ -22,6 +25,8 @@ export interface AgentSlot {
   adapter: AgentAdapter | null;
   modelIndex: number;
   objectives: string[];
+  /** Every task megatest has sent this agent: a task_done for any other is a protocol error. */
+  assignedTasks: Set<string>;
   /** Set while megatest itself stops or restarts the agent. */
   expectingExit: boolean;
   lastOutputMs: number;
@@ -48,14 +53,31 @@ export interface AgentSlot {
 export interface AgentPoolHooks {
   /** A tool call that worked, tokens that came back, a task done. */
   onProgress(slot: AgentSlot): void;
-  onError(slot: AgentSlot, message: string): void;
+  /** errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified. */
+  onError(slot: AgentSlot, message: string, errorClass?: string): void;
   /** The process ended without megatest asking it to. */
   onCrash(slot: AgentSlot, cause: string): void;
   onContextHigh(slot: AgentSlot): void;
 }
 
+/** Worktree isolation (isolation.ts): where each agent works, and what a finished task goes through. */
+export interface WorkDirs {
+  workDir(slot: AgentSlot): Promise<string>;
+  pathOf(slot: AgentSlot): string;
+  /** The task counts as done once its work is merged into project/. */
+  taskDone(slot: AgentSlot, task: string): void;
+}
+
 export class AgentPool {
   readonly slots: AgentSlot[] = [];
+  /** Malformed lines per agent, reported at most once a second each, with parse_failure's built-in severity; no recovery follows. */
+  private readonly parseFailures = new ParseFailureReporter((agent, message, _total, count) =>
+    this.ctx.emit({ type: 'error', class: 'parse_failure', severity: 'recoverable', agent, message, count }),
+  );
+  /** The last test run, passed on to each adapter that wants it (the summary of a harness compression). */
+  private lastTestRun: TestRunNote | null = null;
+  /** Null: every agent works in project/ itself. */
+  private workDirs: WorkDirs | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -70,7 +92,7 @@ export class AgentPool {
         type: 'limit',
         kind: 'parallel_agents',
         action: 'capped',
-        detail: `${config.session.agents} agents asked for, ${count} run at once (limits.max_parallel_agents)`,
+        detail: `${config.session.agents} agents asked for, ${count} run at once ([agent] concurrent_agents)`,
       });
     }
     const roles = rolesFor(count, config.agent.roles);
@@ -82,6 +104,7 @@ export class AgentPool {
         adapter: null,
         modelIndex: 0,
         objectives: [],
+        assignedTasks: new Set(),
         expectingExit: false,
         lastOutputMs: Date.now(),
         quietCpuBase: null,
@@ -99,6 +122,15 @@ export class AgentPool {
         idleSinceMs: null,
       });
     }
+  }
+
+  useWorkDirs(workDirs: WorkDirs | null): void {
+    this.workDirs = workDirs;
+  }
+
+  /** The folder the agent edits: project/, or its own worktree. */
+  workDirOf(slot: AgentSlot): string {
+    return this.workDirs?.pathOf(slot) ?? this.ctx.paths.project;
   }
 
   find(name: string): AgentSlot | undefined {
@@ -126,17 +158,22 @@ export class AgentPool {
         role: slot.role,
         index: slot.index,
         sessionDir: paths.root,
-        projectDir: paths.project,
+        projectDir: this.workDirs ? await this.workDirs.workDir(slot) : paths.project,
         agentDir,
         model: this.modelOf(slot),
         seed: config.session.seed,
         phase: this.ctx.currentPhase.name,
         resume,
         // The sim caps its context here; real agents may read it too.
-        env: { MEGATEST_MAX_CONTEXT: String(config.agent.max_context_size) },
+        // …and the SELFWARE_* variables the original run_mega_test.sh exported to its agent.
+        env: {
+          MEGATEST_MAX_CONTEXT: String(config.agent.max_context_size),
+          ...wrapperAgentEnvironment(config, { id: this.ctx.info.session_id, dir: paths.root }),
+        },
       },
       {
         command: config.agents.command,
+        binary: config.agents.binary,
         sim: {
           template: template.type,
           seed: config.session.seed,
@@ -151,11 +188,14 @@ export class AgentPool {
       },
     );
     slot.adapter = adapter;
+    // Its resume state's tasks are given to it as much as a phase command's are.
+    for (const task of resume?.objectives ?? []) slot.assignedTasks.add(task);
     slot.expectingExit = false;
     slot.lastOutputMs = Date.now();
     slot.hungReported = false;
     slot.quietCpuBase = null;
     slot.compressing = false;
+    if (this.lastTestRun) adapter.observeTestRun?.(this.lastTestRun);
     await adapter.start(
       (message) => this.onMessage(slot, adapter, message),
       (exit) => this.onExit(slot, adapter, exit),
@@ -166,7 +206,11 @@ export class AgentPool {
         this.ctx.log.warn(slot.name, `cannot record the agent pid: ${e.message}`),
       );
     }
-    this.ctx.emit({ type: 'agent_started', agent: slot.name, role: slot.role, model: this.modelOf(slot), pid: adapter.pid });
+    this.ctx.emit({ type: 'agent_started', agent: slot.name, role: slot.role, model: this.modelOf(slot), pid: adapter.pid, capabilities: adapter.capabilities });
+    if (adapter.resumed) {
+      const { ok, detail, reason } = adapter.resumed;
+      this.ctx.log.info(slot.name, ok ? `resumed from its state: ${detail ?? 'done'}` : `resume from its state not supported: ${reason ?? 'no reason given'}`);
+    }
   }
 
   async startAll(resumeStates?: AgentResumeState[]): Promise<void> {
@@ -179,10 +223,13 @@ export class AgentPool {
     slot.expectingExit = true;
     await adapter.stop(3000);
     slot.adapter = null;
+    this.parseFailures.flush(slot.name);
   }
 
   async stopAll(): Promise<void> {
     await Promise.all(this.slots.map((slot) => this.stop(slot)));
+    // Counts a crashed agent left pending go out now, before the session's last events.
+    this.parseFailures.flushAll();
   }
 
   async restart(slot: AgentSlot, reason: string): Promise<void> {
@@ -191,6 +238,12 @@ export class AgentPool {
     this.ctx.log.info(slot.name, `restarting (${reason})`);
     await this.start(slot, resume ? { ...resume, model: this.modelOf(slot) } : undefined);
     this.assignRemaining(slot);
+  }
+
+  /** The orchestrator's latest test run, for adapters that pass it on to their agent. */
+  noteTestRun(run: TestRunNote): void {
+    this.lastTestRun = run;
+    for (const slot of this.slots) slot.adapter?.observeTestRun?.(run);
   }
 
   control(command: 'checkpoint' | 'pause' | 'resume'): void {
@@ -214,9 +267,11 @@ export class AgentPool {
   /** Sends the agent its tasks not yet done, with the phase's time left and an optional note. */
   assignRemaining(slot: AgentSlot, note?: string): void {
     if (!slot.adapter) return;
+    const objectives = this.remainingOf(slot);
+    for (const task of objectives) slot.assignedTasks.add(task);
     slot.adapter.assign({
       phase: this.ctx.currentPhase.name,
-      objectives: this.remainingOf(slot),
+      objectives,
       duration_seconds: Math.round(this.ctx.phaseSecondsLeft()),
       ...(note === undefined ? {} : { note }),
     });
@@ -242,12 +297,18 @@ export class AgentPool {
     };
   }
 
-  private onMessage(slot: AgentSlot, adapter: AgentAdapter, message: AgentMessage): void {
+  private onMessage(slot: AgentSlot, adapter: AgentAdapter, said: AgentMessage): void {
     if (slot.adapter !== adapter) return; // a replaced process still draining
     const now = Date.now();
     slot.lastOutputMs = now;
     slot.hungReported = false;
     const ctx = this.ctx;
+    const vetted = vetAgentMessage(said, { assigned: slot.assignedTasks, isDone: (task) => ctx.completedTasks().has(task) });
+    if (!vetted.ok) {
+      this.parseFailures.record(slot.name, vetted.failure);
+      return;
+    }
+    const message = vetted.message;
     switch (message.type) {
       case 'tool_call':
         ctx.emit({ type: 'tool_call', agent: slot.name, tool: message.tool, ok: message.ok, duration_ms: message.duration_ms });
@@ -255,19 +316,24 @@ export class AgentPool {
         if (message.ok) this.hooks.onProgress(slot);
         break;
       case 'tokens':
-        ctx.emit({ type: 'tokens', agent: slot.name, input: message.input, output: message.output, model: message.model });
+        ctx.emit({
+          type: 'tokens',
+          agent: slot.name,
+          input: message.input,
+          output: message.output,
+          model: message.model,
+          ...(message.cost_usd === undefined ? {} : { cost_usd: message.cost_usd }),
+        });
         slot.windowTokens.push({ ms: now, n: message.input + message.output });
-        // A model call that came back is progress as much as a tool call is.
-        this.hooks.onProgress(slot);
+        // A model call that came back is progress as much as a tool call is; a cost-only report (0 tokens) is not.
+        if (message.input + message.output > 0) this.hooks.onProgress(slot);
         break;
       case 'state':
         ctx.emit({ type: 'agent_state', agent: slot.name, status: message.status, task: message.task });
         slot.idleSinceMs = message.status === 'idle' ? (slot.idleSinceMs ?? now) : null;
         break;
       case 'task_done':
-        if (!ctx.completedTasks().has(message.task)) {
-          ctx.emit({ type: 'task_completed', agent: slot.name, task: message.task, phase: ctx.currentPhase.name });
-        }
+        this.taskDone(slot, message.task);
         this.hooks.onProgress(slot);
         break;
       case 'context':
@@ -276,21 +342,36 @@ export class AgentPool {
         if (message.tokens >= ctx.config.agent.max_context_size * CONTEXT_COMPRESS_SHARE && !slot.compressing) this.hooks.onContextHigh(slot);
         break;
       case 'error':
-        this.hooks.onError(slot, message.message);
+        this.hooks.onError(slot, message.message, message.errorClass);
         break;
       case 'vote':
         ctx.emit({ type: 'vote', agent: slot.name, topic: message.topic, choice: message.choice });
         break;
+      case 'retry':
+        // The agent retries a model call by itself: recorded (transient), not a recovery of megatest's.
+        ctx.emit({ type: 'error', class: 'llm_retry', severity: 'transient', agent: slot.name, message: retryText(message) });
+        break;
+      case 'parse_failure':
+        this.parseFailures.record(slot.name, message);
+        break;
       case 'output':
       case 'step':
       case 'session':
-      case 'retry':
-      case 'parse_failure':
       case 'outcome':
-        // Spoken only by the real-agent adapters (selfware, claude-code, codex), which handle them first.
+        // The line is in output.log; a step is a sign of life (lastOutputMs); the adapter keeps the
+        // session for resume and has already turned the outcome into task_done or error.
         break;
       default:
         assertNever(message, 'agent message');
+    }
+  }
+
+  /** A task the agent finished: done now, or (worktree isolation) once its work is merged into project/. */
+  private taskDone(slot: AgentSlot, task: string): void {
+    if (this.workDirs) {
+      this.workDirs.taskDone(slot, task);
+    } else if (!this.ctx.completedTasks().has(task)) {
+      this.ctx.emit({ type: 'task_completed', agent: slot.name, task, phase: this.ctx.currentPhase.name });
     }
   }
 
@@ -308,4 +389,10 @@ export class AgentPool {
     slot.adapter = null;
     this.hooks.onCrash(slot, exit.signal ? `agent process killed by ${exit.signal}` : `agent process exited with code ${exit.code}`);
   }
+}
+
+function retryText(message: Extract<AgentMessage, { type: 'retry' }>): string {
+  const attempt = message.attempt === undefined ? '' : ` attempt ${message.attempt}`;
+  const delay = message.delay_ms === undefined ? '' : ` in ${Math.round(message.delay_ms / 100) / 10} s`;
+  return `the agent retries a model call by itself${attempt || delay ? ` (${[attempt.trim(), delay.trim()].filter(Boolean).join(', ')})` : ''}: ${message.message.slice(0, 500)}`;
 }

@@ -28,8 +28,9 @@ export async function keepAttempt(dir: string, agentDir: string, projectDir: str
     // the agent wrote no output yet
   }
   try {
-    const { stdout: diff } = await run('git', ['-C', projectDir, 'diff', 'HEAD', '--stat', '--patch'], { maxBuffer: 32 * 1024 * 1024 });
-    const { stdout: untracked } = await run('git', ['-C', projectDir, 'ls-files', '--others', '--exclude-standard'], { maxBuffer: 8 * 1024 * 1024 });
+    // --no-optional-locks: this diff runs beside the merger's git in the same worktree and must not take its index lock.
+    const { stdout: diff } = await run('git', ['--no-optional-locks', '-C', projectDir, 'diff', 'HEAD', '--stat', '--patch'], { maxBuffer: 32 * 1024 * 1024 });
+    const { stdout: untracked } = await run('git', ['--no-optional-locks', '-C', projectDir, 'ls-files', '--others', '--exclude-standard'], { maxBuffer: 8 * 1024 * 1024 });
     await fs.writeFile(path.join(dir, 'project.diff'), diff + (untracked ? `\n# untracked files\n${untracked}` : ''));
   } catch (error) {
     await fs.writeFile(path.join(dir, 'project.diff'), `git diff failed: ${(error as Error).message}\n`);

@@ -14,6 +14,13 @@ import type { AgentPool } from './agentPool.js';
 import type { EngineContext } from './context.js';
 import { headCommit } from './git.js';
 import type { Measurer } from './measurer.js';
+import type { WorktreeHead } from './worktrees.js';
+
+/** Worktree isolation's part in checkpoints (isolation.ts). */
+export interface WorktreeCheckpoints {
+  record(trigger: CheckpointTrigger): Promise<WorktreeHead[]>;
+  restore(id: string, gitCommit: string | null, heads: WorktreeHead[] | undefined): Promise<void>;
+}
 
 export class CheckpointKeeper {
   lastCheckpoint: CheckpointSummary | null = null;
@@ -28,6 +35,7 @@ export class CheckpointKeeper {
     private readonly ctx: EngineContext,
     private readonly pool: AgentPool,
     private readonly measurer: Measurer,
+    private readonly worktrees: WorktreeCheckpoints | null = null,
   ) {}
 
   async checkTriggers(): Promise<void> {
@@ -58,6 +66,7 @@ export class CheckpointKeeper {
     // it, so a kill -9 right after cannot leave the log behind the checkpoint.
     ctx.events.flush();
     const lastSeq = ctx.events.lastSeq;
+    const worktrees = this.worktrees ? await this.worktrees.record(trigger) : undefined;
     const snapshot = await ctx.store.snapshot(ctx.paths.project);
     const state = ctx.state;
     const phaseView = state.phases[ctx.phaseIndex];
@@ -86,6 +95,7 @@ export class CheckpointKeeper {
       test_results: lastTestRun ? { summary: lastTestRun.summary, coverage: lastTestRun.coverage, source: lastTestRun.source } : null,
       metrics: this.measurer.snapshot(),
       git_commit: await headCommit(ctx.paths.project),
+      ...(worktrees === undefined ? {} : { worktrees }),
     };
     const written = await ctx.store.write(body as CheckpointBody);
     this.lastCheckpointScheduleMs = ctx.scheduleMs();
@@ -117,6 +127,7 @@ export class CheckpointKeeper {
       test_pass_rate: passRate,
     });
     ctx.log.info('checkpoint', `${written.id} (${trigger}): ${snapshot.files} files, ${snapshot.bytes} bytes, ${snapshot.newBlobs} new blobs, ${ms} ms`);
+    if (snapshot.rewrittenBlobs > 0) ctx.log.warn('checkpoint', `${written.id}: ${snapshot.rewrittenBlobs} stored blob(s) failed their size check and were written again`);
     ctx.events.flush();
     return event;
   }
@@ -157,7 +168,9 @@ export class CheckpointKeeper {
   async restore(id: string | undefined, reason: string, fallBack: boolean, announce?: () => void): Promise<MegatestEvent> {
     const { ctx, pool } = this;
     const started = Date.now();
-    const { loaded, skipped } = await this.choose(id, fallBack);
+    const chosen = await this.choose(id, fallBack);
+    let loaded = chosen.loaded;
+    const skipped = chosen.skipped;
     const reportSkipped = () => {
       for (const skip of skipped) {
         ctx.emit({ type: 'alert', level: 'warning', message: `checkpoint ${skip.id} is invalid (${skip.reason}); falling back to the one before` });
@@ -168,12 +181,29 @@ export class CheckpointKeeper {
       reportSkipped();
       throw new ControlError('no valid checkpoint to restore', 409);
     }
-    const body = loaded.body;
     const previousStatus = ctx.status;
     ctx.setStatus('recovering');
     ctx.restoreGeneration += 1;
+    // What the agents were doing, to start them again as they were if no checkpoint can be restored.
+    const asTheyWere = pool.slots.map((slot) => pool.resumeState(slot));
     await pool.stopAll();
-    await ctx.store.restore(ctx.paths.project, body.file_system_state.entries);
+    const restored = await this.restoreFiles(loaded, fallBack, skipped);
+    if (restored === null || restored instanceof Error) {
+      // The store checks every blob before it touches project/: it is as it was, and so is the session.
+      await pool.startAll(asTheyWere);
+      pool.assignAll();
+      ctx.setStatus(previousStatus === 'paused' ? 'paused' : 'running');
+      if (previousStatus === 'paused') pool.control('pause');
+      announce?.();
+      reportSkipped();
+      if (restored === null) throw new ControlError('no valid checkpoint to restore', 409);
+      const message = restored.message;
+      ctx.log.error('checkpoint', `restore failed, the session goes on as it was: ${message}`);
+      throw new ControlError(`restore refused: ${message}`, restored instanceof CheckpointInvalidError ? 409 : 500);
+    }
+    loaded = restored;
+    const body = loaded.body;
+    await this.worktrees?.restore(loaded.id, body.git_commit, body.worktrees);
     const memory = body.working_memory as { objectives?: Record<string, string[]>; model_index?: Record<string, number> };
     // Written in the same batch as checkpoint_restored: a kill cannot separate them.
     announce?.();
@@ -195,7 +225,7 @@ export class CheckpointKeeper {
     for (const slot of pool.slots) {
       slot.objectives = memory.objectives?.[slot.name] ?? [];
       slot.modelIndex = Math.max(slot.modelIndex, memory.model_index?.[slot.name] ?? 0);
-      slot.pendingRecovery = null;
+      // A recovery in progress stays open: the restarted agent's progress (or its next error) ends it.
       slot.idleSinceMs = null;
       slot.contextTokens = body.agent_states.find((s) => s.name === slot.name)?.context_tokens ?? 0;
     }
@@ -210,6 +240,32 @@ export class CheckpointKeeper {
     if (previousStatus === 'paused') pool.control('pause');
     ctx.log.info('checkpoint', `restored ${loaded.id} (${reason}): phase ${body.phase}, ${body.file_system_state.entries.length} entries, ${Date.now() - started} ms`);
     return event;
+  }
+
+  /**
+   * Restores project/ to the checkpoint's manifest. A checkpoint with a bad
+   * blob (the store finds it before touching project/) is skipped for the
+   * one before it when falling back, and added to `skipped`. Returns the
+   * checkpoint restored, null when none was left, or the error that stopped
+   * the restore.
+   */
+  private async restoreFiles(first: LoadedCheckpoint, fallBack: boolean, skipped: { id: string; reason: string }[]): Promise<LoadedCheckpoint | null | Error> {
+    const { ctx } = this;
+    let candidate: LoadedCheckpoint | null = first;
+    while (candidate !== null) {
+      try {
+        await ctx.store.restore(ctx.paths.project, candidate.body.file_system_state.entries, { checkpointId: candidate.id });
+        return candidate;
+      } catch (error) {
+        if (!(error instanceof CheckpointInvalidError) || !fallBack) return error as Error;
+        this.invalidCheckpoints += 1;
+        this.markInvalid(candidate.id);
+        ctx.log.warn('checkpoint', `${candidate.id} skipped: ${error.reason}; falling back to the one before`);
+        skipped.push({ id: candidate.id, reason: error.reason });
+        candidate = await ctx.store.newestValid(candidate.id);
+      }
+    }
+    return null;
   }
 
   /**

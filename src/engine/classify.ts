@@ -4,10 +4,17 @@
 import type { ErrorRuleConfig, RecoveryAction, Severity } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 
+/**
+ * What the recovery can do: the configurable actions, and two that only a
+ * merge conflict (worktree isolation) calls for: hand the conflict to its
+ * agent to resolve, or give the task to another agent.
+ */
+export type EngineAction = RecoveryAction | 'resolve_conflict' | 'reassign';
+
 export interface Classification {
   class: string;
   severity: Severity;
-  action: RecoveryAction;
+  action: EngineAction;
   /** Which rule decided: `rule #N (pattern)` or `built-in`. */
   matched: string;
 }
@@ -32,7 +39,13 @@ const BUILT_IN: BuiltInClass[] = [
   { class: 'test_failure', pattern: /tests? failed|assertion/i, severity: 'degraded', action: 'log_and_continue' },
 ];
 
-export function classifyError(message: string, rules: ErrorRuleConfig[]): Classification {
+/**
+ * knownClass: a class the adapter is sure of (selfware's exit code 124 is a
+ * time limit, whatever the last line said). The configured rules still come
+ * first; then the known class, with its built-in severity and action (or
+ * those of a watchdog class); then the message's built-in class.
+ */
+export function classifyError(message: string, rules: ErrorRuleConfig[], knownClass?: string): Classification {
   for (const [index, rule] of rules.entries()) {
     let pattern: RegExp;
     try {
@@ -50,9 +63,14 @@ export function classifyError(message: string, rules: ErrorRuleConfig[]): Classi
       };
     }
   }
+  if (knownClass !== undefined) {
+    const known = BUILT_IN.find((b) => b.class === knownClass) ?? (WATCHDOG_CLASSES as Record<string, Omit<Classification, 'matched'>>)[knownClass];
+    if (known) return { class: known.class, severity: known.severity, action: known.action, matched: 'the adapter' };
+  }
   const builtIn = BUILT_IN.find((b) => b.pattern.test(message));
   if (builtIn) return { class: builtIn.class, severity: builtIn.severity, action: builtIn.action, matched: 'built-in' };
-  return { class: 'unknown', severity: 'degraded', action: 'log_and_continue', matched: 'built-in' };
+  // A class the adapter named but no table knows: keep its name, handle it as an unknown error.
+  return { class: knownClass ?? 'unknown', severity: 'degraded', action: 'log_and_continue', matched: knownClass ? 'the adapter' : 'built-in' };
 }
 
 /** Classes the watchdog raises itself, not found in any message. */
@@ -61,6 +79,9 @@ export const WATCHDOG_CLASSES = {
   agent_hang: { class: 'agent_hang', severity: 'recoverable', action: 'restore_checkpoint' },
   agent_silent: { class: 'agent_silent', severity: 'degraded', action: 'log_and_continue' },
 } as const satisfies Record<string, Omit<Classification, 'matched'>>;
+
+/** Raised by the merger when an agent's branch cannot be merged into main (isolation = worktree). */
+export const MERGE_CONFLICT = { class: 'merge_conflict', severity: 'recoverable', action: 'resolve_conflict' } as const satisfies Omit<Classification, 'matched'>;
 
 export function backoffSeconds(
   strategy: 'fixed' | 'linear' | 'exponential',

@@ -1,6 +1,8 @@
 // Context compression of one agent: natively where the agent can, else by
 // restarting it on a fresh context with its remaining tasks. The agent's own
-// context report afterwards is the measured "after".
+// context report afterwards is the measured "after". A CLI agent's adapter
+// compresses itself (a restart on a summary of the work so far) and reports
+// its own before/after, the after an estimate the event's detail names.
 
 import type { CommandSource, MegatestEvent } from '../contract/events.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
@@ -20,22 +22,32 @@ export class Compressor {
   async compress(slot: AgentSlot, why: CompressReason): Promise<MegatestEvent | null> {
     const before = slot.contextTokens;
     if (!slot.adapter) return null;
+    if (slot.adapter.compressContext) {
+      // The adapter compresses itself (a CLI agent's harness restart on a summary) and says by how much.
+      const report = await slot.adapter.compressContext();
+      this.limitEvent(slot, why, Math.max(before, report.tokensBefore));
+      slot.contextTokens = report.tokensAfter;
+      return this.ctx.emit({ type: 'compress', agent: slot.name, tokens_before: report.tokensBefore, tokens_after: report.tokensAfter, detail: report.detail });
+    }
     const outcome = slot.adapter.control('compress');
     if (!outcome.ok) {
       await this.pool.restart(slot, `compress (${outcome.reason ?? 'no native compression'})`);
       slot.contextTokens = 0;
     }
-    if (why === 'limit') {
-      this.ctx.emit({
-        type: 'limit',
-        kind: 'context_size',
-        agent: slot.name,
-        action: 'compress',
-        detail: `${before} > ${this.ctx.config.agent.max_context_size} tokens (agent.max_context_size)`,
-      });
-    }
+    this.limitEvent(slot, why, before);
     const after = await this.waitForContextBelow(slot, before, AFTER_REPORT_WAIT_MS);
     return this.ctx.emit({ type: 'compress', agent: slot.name, tokens_before: before, tokens_after: after });
+  }
+
+  private limitEvent(slot: AgentSlot, why: CompressReason, before: number): void {
+    if (why !== 'limit') return;
+    this.ctx.emit({
+      type: 'limit',
+      kind: 'context_size',
+      agent: slot.name,
+      action: 'compress',
+      detail: `${before} > ${this.ctx.config.agent.max_context_size} tokens (limits.max_context_size)`,
+    });
   }
 
   /** Compression asked for by the agent's own context report; one at a time per agent. */

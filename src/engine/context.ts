@@ -8,6 +8,7 @@ import type { EventInput, MegatestEvent } from '../contract/events.js';
 import type { SessionStatus } from '../contract/statuses.js';
 import { EventLog, SessionLog } from '../io/eventLog.js';
 import { type RunPaths, writeStatus } from '../io/runFolder.js';
+import { WriteHealth } from '../io/writeHealth.js';
 import type { RunInfo } from '../io/runInfo.js';
 import { CheckpointStore } from '../checkpoint/store.js';
 import { foldEvent } from '../state/fold.js';
@@ -37,6 +38,8 @@ export class EngineContext {
   readonly log: SessionLog;
   readonly store: CheckpointStore;
   readonly notifier: Notifier;
+  /** Whether the run folder takes writes; a full disk pauses the session (diskGuard.ts). */
+  readonly health = new WriteHealth();
   /** Short state changes, one at a time: commands, ticks, phase changes. Never a build or test run. */
   readonly queue = new SerialQueue();
   /** The fold of every event this run wrote: the engine's own view of it. */
@@ -45,6 +48,8 @@ export class EngineContext {
   stopRequest: StopRequest | null = null;
   /** Bumped by each restore: work that began before it measured a project/ that is gone. */
   restoreGeneration = 0;
+  /** Seconds of the current phase's budget kept for its gate (the phase runner sets it as the phase starts). */
+  gateReserveSeconds = 0;
   private stopWaiter: ((request: StopRequest) => void) | null = null;
 
   constructor(options: EngineContextOptions) {
@@ -52,8 +57,8 @@ export class EngineContext {
     this.config = options.info.config;
     this.template = options.info.template;
     this.paths = options.paths;
-    this.events = new EventLog(options.paths.events);
-    this.log = new SessionLog(options.paths.sessionLog);
+    this.events = new EventLog(options.paths.events, this.health);
+    this.log = new SessionLog(options.paths.sessionLog, this.health, this.config.monitoring.log_level);
     this.store = new CheckpointStore(options.paths.checkpoints);
     this.notifier = new Notifier(this.config.notifications, options.info.session_id, (level, message) => this.log.write(level, 'notify', message));
     this.events.onEvent((event) => {
@@ -69,7 +74,19 @@ export class EngineContext {
 
   setStatus(status: SessionStatus): void {
     this.status = status;
-    writeStatus(this.paths, status);
+    this.writeStatusFile();
+  }
+
+  /** Writes the status file; a disk that refuses it stalls the session (the guard writes it again), never crashes it. */
+  writeStatusFile(): boolean {
+    try {
+      writeStatus(this.paths, this.status);
+      this.health.ok('status');
+      return true;
+    } catch (error) {
+      this.health.fail('status', error);
+      return false;
+    }
   }
 
   get phases(): PhaseConfig[] {
@@ -106,11 +123,20 @@ export class EngineContext {
     return fromTemplate && fromTemplate.length > 0 ? fromTemplate : phase.objectives;
   }
 
-  /** Seconds of the current phase's budget left (at least 1). */
+  /**
+   * Seconds of the session's duration left: the duration limits active time
+   * (pauses excluded), restores or not, so a run given N seconds ends by N.
+   */
+  sessionSecondsLeft(nowMs = Date.now()): number {
+    return this.config.session.duration_seconds - this.elapsedMs(nowMs) / 1000;
+  }
+
+  /** Seconds of the current phase's budget left for work (and of the session's), its gate's reserve kept back (at least 1). */
   phaseSecondsLeft(nowMs = Date.now()): number {
     const phase = this.state.phases[this.phaseIndex];
     if (!phase || phase.startedAtSeconds === null) return 1;
-    return Math.max(1, phase.durationSeconds - (this.scheduleMs(nowMs) / 1000 - phase.startedAtSeconds));
+    const phaseLeft = phase.durationSeconds - (this.scheduleMs(nowMs) / 1000 - phase.startedAtSeconds);
+    return Math.max(1, Math.min(phaseLeft, this.sessionSecondsLeft(nowMs)) - this.gateReserveSeconds);
   }
 
   internalError(error: unknown): void {

@@ -12,6 +12,7 @@ import type { Compressor } from './compressor.js';
 import type { EngineContext } from './context.js';
 import type { Measurer } from './measurer.js';
 import type { Recovery } from './recovery.js';
+import { capabilitiesByAgent } from '../state/tallies.js';
 
 export class ControlSurface implements EngineControl {
   private recovery: Recovery | null = null;
@@ -43,6 +44,7 @@ export class ControlSurface implements EngineControl {
       metrics: this.metrics(),
       last_checkpoint: this.keeper.lastCheckpoint,
       pid: process.pid,
+      capabilities: capabilitiesByAgent(ctx.state),
     };
   }
 
@@ -114,7 +116,14 @@ export class ControlSurface implements EngineControl {
       level: 'critical',
       message: `${why} — ${already ? 'the session stays paused' : 'paused'}; continue with \`megatest continue\` or the console's p key`,
     });
-    if (!already) await this.doPause('api', true);
+    if (!already) await this.doPause('engine', true);
+  }
+
+  /** Pauses on megatest's own account, with an alert saying why and how it goes on (a full disk). */
+  async pauseAutomatically(alert: string): Promise<void> {
+    if (this.ctx.status !== 'running') return;
+    this.ctx.emit({ type: 'alert', level: 'critical', message: alert });
+    await this.doPause('engine', true);
   }
 
   private async doPause(source: CommandSource, automatic: boolean): Promise<MegatestEvent> {
@@ -137,7 +146,7 @@ export class ControlSurface implements EngineControl {
       const { ctx, pool } = this;
       if (ctx.status !== 'paused') throw new ControlError(`the session is ${ctx.status}, not paused`, 409);
       const event = ctx.emit({ type: 'command', name: 'continue', source });
-      this.recovery?.reset();
+      this.recovery?.reset(source);
       for (const slot of pool.slots) {
         if (slot.throttledUntilMs <= Date.now()) slot.adapter?.control('resume');
         if (!slot.adapter) {

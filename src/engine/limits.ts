@@ -89,6 +89,13 @@ export class Limits {
     this.pool.assignRemaining(target);
   }
 
+  /** The run folder's size and the free space are within [limits]. */
+  diskWithinLimits(): boolean {
+    const limits = this.ctx.config.limits;
+    const free = freeDiskBytes(this.ctx.paths.root);
+    return this.measurer.diskUsageBytes <= limits.disk_space_limit_gb * GB && (free === null || free >= limits.min_free_disk_gb * GB);
+  }
+
   async checkDisk(): Promise<void> {
     const { ctx, keeper } = this;
     const limits = ctx.config.limits;
@@ -100,8 +107,8 @@ export class Limits {
     if ((over || lowFree) && !keeper.suspended) {
       keeper.suspended = true;
       const why = over
-        ? `run folder uses ${(used / GB).toFixed(2)} GB > ${limits.disk_space_limit_gb} GB (limits.disk_space_limit_gb)`
-        : `free disk ${(free! / GB).toFixed(2)} GB < ${limits.min_free_disk_gb} GB (limits.min_free_disk_gb)`;
+        ? `run folder uses ${sizesApart(used, limitBytes).join(' > ')} (limits.disk_space_limit_gb = ${limits.disk_space_limit_gb})`
+        : `free disk ${sizesApart(free!, limits.min_free_disk_gb * GB).join(' < ')} (limits.min_free_disk_gb = ${limits.min_free_disk_gb})`;
       ctx.emit({ type: 'limit', kind: 'disk', action: 'pause', detail: why });
       ctx.emit({ type: 'error', class: 'disk_full', severity: 'critical', message: why });
       await this.pauseForPerson(`disk limit: ${why}`);
@@ -109,4 +116,19 @@ export class Limits {
       keeper.suspended = false;
     }
   }
+}
+
+/**
+ * Two sizes in one unit (GB from 1 GB up, else MB, else KB) with as many
+ * decimals as it takes for unequal sizes to read unequal: never "0.01 GB >
+ * 0.01 GB" for a 15 MB folder over a 10 MB limit.
+ */
+export function sizesApart(a: number, b: number): [string, string] {
+  const larger = Math.max(a, b);
+  const [unit, size] = larger >= GB ? ['GB', GB] : larger >= 1024 ** 2 ? ['MB', 1024 ** 2] : ['KB', 1024];
+  for (let decimals = unit === 'GB' ? 2 : 1; decimals <= 6; decimals += 1) {
+    const texts: [string, string] = [`${(a / size).toFixed(decimals)} ${unit}`, `${(b / size).toFixed(decimals)} ${unit}`];
+    if (texts[0] !== texts[1] || a === b) return texts;
+  }
+  return [`${a} bytes`, `${b} bytes`];
 }

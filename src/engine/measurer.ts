@@ -5,9 +5,10 @@
 // behind it. Results that a restore made stale (they measured a project/
 // that is gone) are dropped.
 
-import { appendFileSync } from 'node:fs';
 import type { SessionMetrics } from '../contract/metrics.js';
 import { writeMetricsCurrent } from '../io/runFolder.js';
+import { appendWholeLine } from '../io/lineAppender.js';
+import { errorText, isDiskWriteError } from '../io/writeHealth.js';
 import { countLines } from '../measure/loc.js';
 import { measureDocCoverage } from '../measure/docCoverage.js';
 import { sessionMetricsAt, type SnapshotGauges } from '../state/snapshot.js';
@@ -36,6 +37,10 @@ export class Measurer {
   private tasksAtLastTestRun = 0;
   /** Between the gates, tests run at most once per health interval, the first not before one has passed. */
   private lastTestRunMs = Date.now();
+  /** Wall seconds the last whole gate took (build, tests, counts); null before the first. */
+  lastGateSeconds: number | null = null;
+  /** Aborting it cuts the build or test run in flight short (the session's time is up). */
+  private inFlight = new AbortController();
   private sampling = false;
   private gauges: Omit<SnapshotGauges, 'status' | 'agents' | 'memoryUsageMb'> = {
     linesOfCode: null,
@@ -53,21 +58,31 @@ export class Measurer {
     return this.ctx.config.limits.max_test_runtime_min * 60_000;
   }
 
-  /** Build, a fresh test run, LOC and doc coverage: what criteria are judged on. Null when a restore made it stale. */
+  /** Build, a fresh test run, LOC and doc coverage: what criteria are judged on. Null when a restore made it stale or it was cut short. */
   async gates(): Promise<GateMeasurement | null> {
     const generation = this.ctx.restoreGeneration;
+    const signal = this.inFlight.signal;
+    const startedMs = Date.now();
     const projectDir = this.ctx.paths.project;
-    const build = await runBuild(projectDir, this.ctx.template, this.timeoutMs);
-    if (generation !== this.ctx.restoreGeneration) return null;
+    const build = await runBuild(projectDir, this.ctx.template, this.timeoutMs, signal);
+    if (generation !== this.ctx.restoreGeneration || signal.aborted) return null;
     this.ctx.emit({ type: 'build', ok: build.ok, duration_ms: build.duration_ms, command: build.command, output_tail: build.ok ? undefined : build.output_tail });
     if (!build.ok) this.ctx.log.warn('build', `build failed: ${build.output_tail.split('\n').slice(-3).join(' | ')}`);
-    await this.runTests(true);
+    await this.runTests(true, signal);
+    if (signal.aborted) return null;
     const [loc, doc] = await Promise.all([countLines(projectDir), measureDocCoverage(projectDir)]);
     if (generation !== this.ctx.restoreGeneration) return null;
     this.gauges.linesOfCode = loc.total.code;
     this.gauges.docCoverage = doc;
     this.lastGate = { tasks: this.inFlightTasks, generation };
+    this.lastGateSeconds = (Date.now() - startedMs) / 1000;
     return { buildOk: build.ok, linesOfCode: loc.total.code, docCoverage: doc };
+  }
+
+  /** Ends the build or test run in flight now; its results are dropped. Later runs are not affected. */
+  abortInFlight(): void {
+    this.inFlight.abort();
+    this.inFlight = new AbortController();
   }
 
   /** True when the last gate measured project/ as it is: no task done and no restore since its tests began. */
@@ -77,16 +92,16 @@ export class Measurer {
   }
 
   /** Runs the tests; fresh = true waits for a run in flight and then runs them on project/ as it is now. */
-  async runTests(fresh = false): Promise<void> {
+  async runTests(fresh = false, signal = this.inFlight.signal): Promise<void> {
     if (this.testsInFlight) {
       // A run that began after the last task was done measures project/ as it is now: no need for another.
       const upToDate = this.inFlightTasks === this.ctx.state.tasksDone.length && this.inFlightGeneration === this.ctx.restoreGeneration;
       await this.testsInFlight.catch(() => undefined);
-      if (!fresh || upToDate) return;
+      if (!fresh || upToDate || signal.aborted) return;
     }
     this.inFlightTasks = this.ctx.state.tasksDone.length;
     this.inFlightGeneration = this.ctx.restoreGeneration;
-    const run = this.runTestsOnce();
+    const run = this.runTestsOnce(signal);
     this.testsInFlight = run;
     try {
       await run;
@@ -95,9 +110,13 @@ export class Measurer {
     }
   }
 
-  private async runTestsOnce(): Promise<void> {
+  private async runTestsOnce(signal: AbortSignal): Promise<void> {
     const generation = this.ctx.restoreGeneration;
-    const result = await runTests(this.ctx.paths.project, this.ctx.template, this.timeoutMs);
+    const result = await runTests(this.ctx.paths.project, this.ctx.template, this.timeoutMs, signal);
+    if (result.aborted) {
+      this.ctx.log.info('tests', 'a test run was cut short: the session\'s time is up');
+      return;
+    }
     if (generation !== this.ctx.restoreGeneration) {
       this.ctx.log.info('tests', 'a test run that overlapped a restore was discarded');
       return;
@@ -116,6 +135,8 @@ export class Measurer {
         coverage: result.coverage ? Math.round(result.coverage.linesPct * 100) / 100 : null,
         source: result.source,
       });
+      // A CLI agent restarted on a summary (harness compression) is told which tests fail.
+      this.pool.noteTestRun({ passed: result.summary.passed, failed: result.summary.failed, failing: result.summary.failures.slice(0, 50).map((f) => f.name) });
     } else if (result.problem) {
       this.ctx.log.warn('tests', result.problem);
     }
@@ -192,8 +213,14 @@ export class Measurer {
       }
       const metrics = this.snapshot();
       this.ctx.emit({ type: 'metrics', metrics });
-      await writeMetricsCurrent(paths, metrics);
-      appendFileSync(paths.metricsHistory, JSON.stringify(metrics) + '\n');
+      try {
+        await writeMetricsCurrent(paths, metrics);
+        appendWholeLine(paths.metricsHistory, JSON.stringify(metrics) + '\n');
+      } catch (error) {
+        // The event has the figures; a full disk pauses the session through the event log's writer.
+        if (!isDiskWriteError(error)) throw error;
+        this.ctx.log.warn('metrics', `metrics files not written: ${errorText(error)}`);
+      }
       return metrics;
     } finally {
       this.sampling = false;

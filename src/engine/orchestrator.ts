@@ -16,12 +16,14 @@ import { buildReport, writeReport } from '../report/report.js';
 import { foldEventFile } from '../io/foldLog.js';
 import { AgentPool } from './agentPool.js';
 import { CheckpointKeeper } from './checkpointKeeper.js';
+import { DiskGuard } from './diskGuard.js';
 import { WATCHDOG_CLASSES } from './classify.js';
 import { Compressor } from './compressor.js';
 import { EngineContext, type StopRequest } from './context.js';
 import { ControlSurface } from './controlSurface.js';
 import { initProjectRepo } from './git.js';
 import { InjectedFaults } from './injectedFaults.js';
+import { WorktreeIsolation } from './isolation.js';
 import { cleanUpAfterPreviousOrchestrator } from './leftovers.js';
 import { Limits } from './limits.js';
 import { Measurer } from './measurer.js';
@@ -52,32 +54,57 @@ export class Orchestrator implements EngineControl {
   private readonly limits: Limits;
   private readonly faults: InjectedFaults;
   private readonly surface: ControlSurface;
+  private readonly diskGuard: DiskGuard;
+  /** Null when the agents share project/ ([agents] isolation). */
+  private readonly isolation: WorktreeIsolation | null;
   private finished: Promise<number> | null = null;
   private timers: NodeJS.Timeout[] = [];
+  /** Set once the session is announced (or resumed) and its agents set up. */
+  private startedUp = false;
+  /** A signal that came during startup: recorded once the session is. */
+  private startupSignal: string | null = null;
 
   constructor(private readonly options: OrchestratorOptions) {
     const ctx = new EngineContext(options);
     this.ctx = ctx;
     this.pool = new AgentPool(ctx, {
       onProgress: (slot) => this.recovery.onProgress(slot),
-      onError: (slot, message) => ctx.background(() => this.recovery.onAgentError(slot, message)),
-      onCrash: (slot, cause) => ctx.background(() => this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_crash, matched: 'watchdog' }, cause)),
+      onError: (slot, message, errorClass) => ctx.background(() => this.recovery.onAgentError(slot, message, errorClass)),
+      onCrash: (slot, cause) => {
+        // Crashes seen before the restore one of them brings are all covered by that restore.
+        const seen = ctx.restoreGeneration;
+        ctx.background(() => this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_crash, matched: 'watchdog' }, cause, seen));
+      },
       onContextHigh: (slot) => compressor.compressInBackground(slot),
     });
     const compressor = new Compressor(ctx, this.pool);
+    this.isolation = WorktreeIsolation.create(ctx, this.pool, {
+      onConflict: (slot, message) => this.recovery.onMergeConflict(slot, message),
+      onMerged: (slot, tasks) => this.recovery.mergeLanded(slot, tasks),
+    });
+    this.pool.useWorkDirs(this.isolation);
     this.measurer = new Measurer(ctx, this.pool);
-    this.keeper = new CheckpointKeeper(ctx, this.pool, this.measurer);
+    this.keeper = new CheckpointKeeper(ctx, this.pool, this.measurer, this.isolation);
     this.phases = new PhaseRunner(ctx, this.pool, this.measurer, {
       phaseCheckpoint: async () => void (await this.keeper.create('phase')),
       checkpointsValid: () => (this.keeper.invalidCheckpoints === 0 ? 1 : 0),
     });
     this.surface = new ControlSurface(ctx, this.pool, this.keeper, this.measurer, compressor);
     const pauseForPerson = (why: string) => this.surface.pauseForPerson(why);
-    this.recovery = new Recovery(ctx, this.pool, this.keeper, { pauseForPerson, compress: (slot) => compressor.compress(slot, 'recovery') });
+    this.recovery = new Recovery(ctx, this.pool, this.keeper, {
+      pauseForPerson,
+      compress: (slot) => compressor.compress(slot, 'recovery'),
+      conflicts: this.isolation ?? undefined,
+    });
     this.surface.attachRecovery(this.recovery);
     this.watchdog = new Watchdog(ctx, this.pool, this.recovery);
     this.limits = new Limits(ctx, this.pool, this.keeper, this.measurer, pauseForPerson);
     this.faults = new InjectedFaults(ctx, this.keeper, options.resume !== undefined);
+    this.diskGuard = new DiskGuard(ctx, {
+      pause: (alert) => this.surface.pauseAutomatically(alert),
+      resume: () => this.surface.resume('engine'),
+      withinLimits: () => this.limits.diskWithinLimits(),
+    });
   }
 
   /** Runs the session to its end; resolves with the exit code (DESIGN §2). */
@@ -114,10 +141,20 @@ export class Orchestrator implements EngineControl {
     }
     ctx.log.info('orchestrator', `${resuming ? 'resuming' : 'starting'} session ${info.session_id} (pid ${process.pid})`);
     if (info.simulated) ctx.log.info('orchestrator', 'agent kind sim: the agents are a labelled SIMULATION, not a real model');
+    await this.diskGuard.start();
     this.measurer.rootCommit = await this.openProjectRepo(resuming);
+    await this.isolation?.prepare();
     if (!resuming) this.announceSession();
-    // Controllers (API, signals) wait until the agents and the phase are set up.
-    await ctx.queue.run(() => this.startUp(resuming, namedCheckpoint));
+    if (ctx.stopRequest !== null && !resuming) {
+      ctx.log.info('orchestrator', 'interrupted while starting: no agent is started');
+    } else {
+      // Controllers (API, signals) wait until the agents and the phase are set up.
+      await ctx.queue.run(() => this.startUp(resuming, namedCheckpoint));
+      // Recoveries a killed orchestrator left open never end now: say so.
+      if (resuming) this.recovery.endAllOpen('the orchestrator stopped (killed or crashed)');
+    }
+    this.startedUp = true;
+    if (this.startupSignal !== null) ctx.emit({ type: 'command', name: 'stop', source: 'signal', detail: this.startupSignal });
     this.timers = [
       setInterval(() => ctx.background(() => this.tick()), TICK_MS),
       setInterval(() => void this.measurer.sample().catch((e) => ctx.internalError(e)), ctx.config.monitoring.health_check_interval * 1000),
@@ -186,6 +223,7 @@ export class Orchestrator implements EngineControl {
     const { ctx } = this;
     if (ctx.stopRequest || ctx.status === 'recovering') return;
     await this.faults.inject();
+    await this.diskGuard.watch();
     if (ctx.status === 'paused') {
       // A paused session still watches its disk: the limit event says why it waits.
       await this.limits.checkDisk();
@@ -206,12 +244,18 @@ export class Orchestrator implements EngineControl {
     for (const timer of this.timers) clearInterval(timer);
     // Let queued work (a checkpoint asked for just before) finish first.
     return ctx.queue.run(async () => {
+      await this.diskGuard.beforeFinish();
       ctx.log.info('orchestrator', `stopping: ${request.reason}`);
       await pool.stopAll();
+      // No recovery stays open past the session's end.
+      this.recovery.endAllOpen(`the session ended (${request.status})`);
       let exitCode = request.exitCode;
       try {
         // The last phase's gate may have just measured this very project/: no need to again.
-        if (!this.measurer.gateIsCurrent()) await this.measurer.gates();
+        // Out of time, the session ends now: the report keeps what the last build and test run measured.
+        // Interrupted before any phase started: there is nothing of the agents' to measure.
+        if (request.status === 'timeout') this.measurer.abortInFlight();
+        else if (ctx.state.currentPhaseIndex >= 0 && !this.measurer.gateIsCurrent()) await this.measurer.gates();
       } catch (error) {
         ctx.log.error('orchestrator', `final measurement failed: ${(error as Error).message}`);
       }
@@ -247,13 +291,23 @@ export class Orchestrator implements EngineControl {
       ctx.log.info('orchestrator', `session ended: ${request.status}, exit code ${exitCode}`);
       ctx.log.close();
       ctx.events.close();
+      await this.diskGuard.end();
       return exitCode;
     });
   }
 
-  /** Graceful stop from a signal (SIGINT/SIGTERM). */
+  /**
+   * Graceful stop from a signal (SIGINT/SIGTERM). During startup the stop is
+   * recorded right after the session's session_started (or its resume), and
+   * no agent is started: the session still ends `interrupted`, with its
+   * session_ended and report.
+   */
   interrupt(signal: string): void {
-    this.ctx.emit({ type: 'command', name: 'stop', source: 'signal', detail: signal });
+    if (!this.startedUp) {
+      this.startupSignal ??= signal;
+    } else {
+      this.ctx.emit({ type: 'command', name: 'stop', source: 'signal', detail: signal });
+    }
     this.ctx.requestStop({ status: 'interrupted', reason: `interrupted by ${signal}`, exitCode: 130 });
   }
 

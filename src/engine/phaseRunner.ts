@@ -1,15 +1,19 @@
 // The phase runner: starts each phase with its backlog, sees when it is
 // over (its tasks done or its time up), judges it at its gate and moves on.
 // The gate's build and test run go on in the background; the phase ends
-// when they come back, so commands are never queued behind them.
+// when they come back, so commands are never queued behind them. A phase's
+// time includes its gate's (schedule.ts keeps a reserve for it), and the
+// session's duration is a hard limit: at its end a gate still running is cut
+// short and the session ends timed out.
 
 import type { MeasuredFacts } from '../report/criteria.js';
 import { criticalPassed, evaluateCriteria } from '../report/criteria.js';
+import { locScaleFor, scaleLocCriteria } from '../report/locScale.js';
 import type { AgentPool } from './agentPool.js';
 import type { EngineContext } from './context.js';
 import { commitAll } from './git.js';
 import type { GateMeasurement, Measurer } from './measurer.js';
-import { remainingPhaseBudget } from './schedule.js';
+import { gateReserveSeconds, remainingPhaseBudget } from './schedule.js';
 
 export interface PhaseRunnerHooks {
   /** The phase-end checkpoint (when checkpoint.on_phase_end is set). */
@@ -37,19 +41,29 @@ export class PhaseRunner {
   start(index: number): void {
     const { ctx } = this;
     const phase = ctx.phases[index]!;
-    const remaining = ctx.config.session.duration_seconds - ctx.scheduleMs() / 1000;
-    const budget = remainingPhaseBudget(ctx.phases, index, remaining);
+    const budget = remainingPhaseBudget(ctx.phases, index, ctx.sessionSecondsLeft());
     const tasks = ctx.phaseTasks(index);
     ctx.emit({ type: 'phase_started', phase: phase.name, index, duration_seconds: Math.round(budget * 1000) / 1000, tasks });
-    ctx.log.info('orchestrator', `phase ${index + 1}/${ctx.phases.length} ${phase.name}: ${tasks.length} tasks, ${Math.round(budget)} s`);
+    this.keepGateReserve();
+    ctx.log.info(
+      'orchestrator',
+      `phase ${index + 1}/${ctx.phases.length} ${phase.name}: ${tasks.length} tasks, ${Math.round(budget)} s (${Math.round(ctx.gateReserveSeconds)} s of it kept for the phase-end build and tests)`,
+    );
     this.pool.planPhase(index);
     this.pool.assignAll();
   }
 
   /** The current phase goes on (after a resume or restore): plan it again and hand out what is left. */
   continueCurrent(): void {
+    this.keepGateReserve();
     this.pool.planPhase(this.ctx.phaseIndex);
     this.pool.assignAll();
+  }
+
+  /** The current phase's reserve for its gate, from what the last gate took. */
+  private keepGateReserve(): void {
+    const phase = this.ctx.state.phases[this.ctx.phaseIndex];
+    this.ctx.gateReserveSeconds = gateReserveSeconds(phase?.durationSeconds ?? 0, this.measurer.lastGateSeconds);
   }
 
   tasksDone(): boolean {
@@ -57,16 +71,36 @@ export class PhaseRunner {
     return this.ctx.phaseTasks(this.ctx.phaseIndex).every((t) => done.has(t));
   }
 
+  /** The phase's time for work is up (or the session's): what is left is its gate's. */
   private timeUp(): boolean {
     const { ctx } = this;
     const phase = ctx.state.phases[ctx.phaseIndex];
     const schedule = ctx.scheduleMs() / 1000;
     const phaseUsed = phase?.startedAtSeconds === null || phase === undefined ? 0 : schedule - phase.startedAtSeconds;
-    return phaseUsed >= (phase?.durationSeconds ?? 0) || schedule >= ctx.config.session.duration_seconds;
+    return phaseUsed >= (phase?.durationSeconds ?? 0) - ctx.gateReserveSeconds || ctx.sessionSecondsLeft() <= ctx.gateReserveSeconds;
+  }
+
+  private sessionTimeUp(): boolean {
+    return this.ctx.sessionSecondsLeft() <= 0;
+  }
+
+  /** The session's duration is up: a gate still measuring is cut short, and the session ends. */
+  private stopAtDeadline(): void {
+    const { ctx } = this;
+    const where = `phase ${ctx.phaseIndex + 1} of ${ctx.phases.length}`;
+    if (this.gateRunning) {
+      ctx.log.warn('orchestrator', `the session's time is up while the ${ctx.currentPhase.name} gate was measuring: its build and tests are cut short`);
+      this.measurer.abortInFlight();
+    }
+    ctx.requestStop({ status: 'timeout', reason: `duration limit reached in ${where}`, exitCode: 124 });
   }
 
   /** One step of the phase logic, on the serial queue. */
   tick(): void {
+    if (this.sessionTimeUp() && !(this.ctx.state.phaseEnded && this.ctx.phaseIndex >= this.ctx.phases.length - 1)) {
+      this.stopAtDeadline();
+      return;
+    }
     if (this.gateRunning) return;
     if (this.ctx.state.phaseEnded) {
       this.afterPhaseEnded();
@@ -95,7 +129,8 @@ export class PhaseRunner {
   private async endPhase(measured: GateMeasurement): Promise<void> {
     const { ctx } = this;
     const phase = ctx.currentPhase;
-    const criteria = evaluateCriteria(phase.criteria, this.facts(measured));
+    const scale = locScaleFor(ctx.config.session.duration_seconds, ctx.phases);
+    const criteria = evaluateCriteria(scaleLocCriteria(phase.criteria, scale), this.facts(measured));
     const passed = criticalPassed(criteria);
     const commit = await commitAll(ctx.paths.project, `megatest: end of phase ${phase.name}`).catch((e: Error) => {
       ctx.log.warn('git', `commit failed: ${e.message}`);
@@ -122,7 +157,7 @@ export class PhaseRunner {
       }
       return;
     }
-    if (ctx.scheduleMs() >= ctx.config.session.duration_seconds * 1000) {
+    if (this.sessionTimeUp()) {
       ctx.requestStop({ status: 'timeout', reason: `duration limit reached in phase ${ctx.phaseIndex + 1} of ${ctx.phases.length}`, exitCode: 124 });
       return;
     }

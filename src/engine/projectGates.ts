@@ -15,6 +15,8 @@ export type ProjectCommands = Pick<
 
 export interface BuildResult {
   ok: boolean;
+  /** Cut short by the caller's signal: the result says nothing about the project. */
+  aborted: boolean;
   duration_ms: number;
   command: string;
   output_tail: string;
@@ -25,6 +27,8 @@ export interface TestRunResult {
   coverage: CoverageSummary | null;
   duration_ms: number;
   timed_out: boolean;
+  /** Cut short by the caller's signal: no figures. (Absent in checkpoints older than it.) */
+  aborted?: boolean;
   /** Which command and report the figures were read from. */
   source: string;
   /** Why figures are missing, when they are. */
@@ -52,13 +56,14 @@ function tail(text: string, lines = 15): string {
   return text.split('\n').slice(-lines).join('\n').trim();
 }
 
-export async function runBuild(projectDir: string, commands: ProjectCommands, timeoutMs: number): Promise<BuildResult> {
+export async function runBuild(projectDir: string, commands: ProjectCommands, timeoutMs: number, signal?: AbortSignal): Promise<BuildResult> {
   if (commands.build_command.trim() === '') {
-    return { ok: true, duration_ms: 0, command: '(none configured)', output_tail: '' };
+    return { ok: true, aborted: false, duration_ms: 0, command: '(none configured)', output_tail: '' };
   }
-  const result = await runCommand(commands.build_command, { cwd: projectDir, timeoutMs });
+  const result = await runCommand(commands.build_command, { cwd: projectDir, timeoutMs, signal });
   return {
-    ok: result.code === 0 && !result.timedOut,
+    ok: result.code === 0 && !result.timedOut && !result.aborted,
+    aborted: result.aborted,
     duration_ms: Math.round(result.durationMs),
     command: commands.build_command,
     output_tail: tail(result.timedOut ? `timed out after ${timeoutMs} ms\n${result.stderr}` : `${result.stdout}\n${result.stderr}`),
@@ -69,7 +74,7 @@ export async function runBuild(projectDir: string, commands: ProjectCommands, ti
  * Runs the coverage command (which also runs the tests) when one is set,
  * otherwise the test command, and reads both figures from their reports.
  */
-export async function runTests(projectDir: string, commands: ProjectCommands, timeoutMs: number): Promise<TestRunResult> {
+export async function runTests(projectDir: string, commands: ProjectCommands, timeoutMs: number, signal?: AbortSignal): Promise<TestRunResult> {
   const command = commands.coverage_command.trim() !== '' ? commands.coverage_command : commands.test_command;
   const coverageFile = commands.coverage_report ? path.join(projectDir, commands.coverage_report) : '';
   if (coverageFile) {
@@ -79,8 +84,9 @@ export async function runTests(projectDir: string, commands: ProjectCommands, ti
   const reportFile = commands.test_report ? path.join(projectDir, commands.test_report) : '';
   if (reportFile) rmSync(reportFile, { force: true });
 
-  const result = await runCommand(command, { cwd: projectDir, timeoutMs });
-  const base = { duration_ms: Math.round(result.durationMs), timed_out: result.timedOut, source: command };
+  const result = await runCommand(command, { cwd: projectDir, timeoutMs, signal });
+  const base = { duration_ms: Math.round(result.durationMs), timed_out: result.timedOut, aborted: result.aborted, source: command };
+  if (result.aborted) return { ...base, summary: null, coverage: null, problem: 'test run cut short' };
   if (result.timedOut) {
     return { ...base, summary: null, coverage: null, problem: `test command killed after ${Math.round(timeoutMs / 1000)} s (limits.max_test_runtime_min)` };
   }

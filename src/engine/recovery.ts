@@ -2,29 +2,57 @@
 // chosen for it (the recovery table's sequences), carried out, and counted
 // against max_recovery_attempts and max_consecutive_errors; past them the
 // session pauses for a person. A recovery succeeds when the agent makes
-// progress again, and fails when the error comes back first.
+// progress again, and fails when the error comes back first. A merge
+// conflict (worktree isolation) is settled by the merge itself: resolved
+// when the agent's branch lands on main, reassigned when the task does.
+//
+// Every recovery that starts ends with an outcome: a pause for a person
+// succeeds when the session is continued, and whatever is still open when
+// the session ends (or was open when a killed orchestrator stopped) is
+// recorded failed then. Failures seen before a restore that has since put
+// every agent back (all agents crashing at once) are covered by that one
+// restore: they are recorded as errors, not recovered again.
 
 import path from 'node:path';
-import type { RecoveryAction } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
-import { backoffSeconds, classifyError, type Classification } from './classify.js';
+import { backoffSeconds, classifyError, MERGE_CONFLICT, type Classification, type EngineAction } from './classify.js';
 import type { EngineContext } from './context.js';
+import type { OpenRecovery } from '../state/runState.js';
 import { keepAttempt } from './attempts.js';
+import { capEventText } from '../contract/textCap.js';
+import type { CommandSource } from '../contract/statuses.js';
 
 export interface RecoveryHooks {
   /** Pauses the session for a person, with an alert saying why. */
   pauseForPerson(why: string): Promise<void>;
   /** Compresses one agent's context (natively, or by a restart on a summary). */
   compress(slot: AgentSlot, why: 'recovery'): Promise<unknown>;
+  /** Merge conflicts in hand (worktree isolation; absent when agents share project/). */
+  conflicts?: ConflictHandling;
 }
 
+export interface ConflictHandling {
+  /** Leaves the conflict in the agent's worktree; the note for its phase command (null: main no longer conflicts). */
+  handOver(slot: AgentSlot): Promise<{ files: string[]; note: string | null } | null>;
+  /** Gives the conflicting tasks to another agent and starts the agent's branch again from main. */
+  reassign(slot: AgentSlot): Promise<{ target: string; tasks: string[]; detail: string } | null>;
+}
+
+/** Times a merge conflict goes back to its agent to resolve before its task is reassigned. */
+export const CONFLICT_RESOLVE_ATTEMPTS = 2;
+
 type Outcome = 'started' | 'succeeded' | 'failed' | 'gave_up';
+
+/** Recoveries that wait for a person: they end when the session is continued. */
+const PAUSE_ACTIONS: ReadonlySet<string> = new Set(['pause_and_alert', 'escalate']);
 
 export class Recovery {
   /** Errors across the session since any agent last made progress. */
   private errorsInARow = 0;
+  /** Tasks reassigned after a merge conflict, with the agent and attempt they came from. */
+  private readonly reassigned = new Map<string, { agent: string; attempt: number }>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -33,15 +61,42 @@ export class Recovery {
     private readonly hooks: RecoveryHooks,
   ) {}
 
-  /** A person said continue: the counts start again. */
-  reset(): void {
+  /** A person (or the disk guard) said continue: the counts start again, and the pauses for a person end. */
+  reset(source: CommandSource = 'api'): void {
     this.errorsInARow = 0;
     for (const slot of this.pool.slots) slot.attempts.clear();
+    this.endOpen((open) => (PAUSE_ACTIONS.has(open.action) ? { outcome: 'succeeded', detail: `the session was continued (${source})` } : null));
+  }
+
+  /**
+   * The session ends (or a resumed one finds recoveries its killed
+   * orchestrator left open): every recovery still open is recorded failed,
+   * saying why it never ended.
+   */
+  endAllOpen(why: string): void {
+    for (const slot of this.pool.slots) slot.pendingRecovery = null;
+    this.endOpen((open) =>
+      PAUSE_ACTIONS.has(open.action)
+        ? { outcome: 'gave_up', detail: `${why} while paused for a person` }
+        : { outcome: 'failed', detail: `${why} before ${open.agent ?? 'the session'} made progress` },
+    );
+  }
+
+  /** Ends the open recoveries (the fold's list) that `decide` gives an outcome. */
+  private endOpen(decide: (open: OpenRecovery) => { outcome: Outcome; detail: string } | null): void {
+    for (const open of [...this.ctx.state.openRecoveries]) {
+      const end = decide(open);
+      if (end === null) continue;
+      const slot = open.agent === null ? undefined : this.pool.find(open.agent);
+      if (slot?.pendingRecovery?.action === open.action && slot.pendingRecovery.attempt === open.attempt) slot.pendingRecovery = null;
+      this.ctx.emit({ type: 'recovery', action: open.action, attempt: open.attempt, outcome: end.outcome, ...(open.agent ? { agent: open.agent } : {}), detail: end.detail });
+    }
   }
 
   onProgress(slot: AgentSlot): void {
     this.errorsInARow = 0;
-    if (slot.pendingRecovery) {
+    // A conflict handed to the agent is resolved when its branch merges, not at its next tool call.
+    if (slot.pendingRecovery && slot.pendingRecovery.class !== MERGE_CONFLICT.class) {
       const { action, attempt, class: errorClass } = slot.pendingRecovery;
       slot.pendingRecovery = null;
       slot.attempts.delete(errorClass);
@@ -49,37 +104,69 @@ export class Recovery {
     }
   }
 
-  async onAgentError(slot: AgentSlot, message: string): Promise<void> {
-    await this.handle(slot, classifyError(message, this.ctx.config.error_handling.rules), message);
+  /** errorClass: what the adapter knows for sure (an exit code's meaning); a configured rule matching the message still wins. */
+  async onAgentError(slot: AgentSlot, message: string, errorClass?: string): Promise<void> {
+    await this.handle(slot, classifyError(message, this.ctx.config.error_handling.rules, errorClass), message);
   }
 
-  async handle(slot: AgentSlot, c: Classification, message: string): Promise<void> {
+  /** The merger could not merge the agent's branch into main. */
+  async onMergeConflict(slot: AgentSlot, message: string): Promise<void> {
+    await this.handle(slot, { ...MERGE_CONFLICT, matched: 'merger' }, message);
+  }
+
+  /** The agent's branch is on main with these tasks: a conflict it was resolving, or a task reassigned to it, is settled. */
+  mergeLanded(slot: AgentSlot, tasks: string[]): void {
+    const pending = slot.pendingRecovery;
+    if (pending?.class === MERGE_CONFLICT.class) {
+      slot.pendingRecovery = null;
+      slot.attempts.delete(pending.class);
+      this.ctx.emit({ type: 'recovery', action: pending.action, attempt: pending.attempt, outcome: 'succeeded', agent: slot.name, detail: `${slot.name}'s branch merged into main` });
+    }
+    for (const task of tasks) {
+      const from = this.reassigned.get(task);
+      if (!from) continue;
+      this.reassigned.delete(task);
+      this.ctx.emit({ type: 'recovery', action: 'reassign', attempt: from.attempt, outcome: 'succeeded', agent: from.agent, detail: `${JSON.stringify(task)} merged into main by ${slot.name}` });
+    }
+  }
+
+  /**
+   * seenAtGeneration: ctx.restoreGeneration when the failure was seen (a
+   * crash, a hang). A restore since then has already put every agent back:
+   * the failure is recorded, and covered by that restore.
+   */
+  async handle(slot: AgentSlot, c: Classification, said: string, seenAtGeneration?: number): Promise<void> {
     const { ctx } = this;
     if (ctx.stopRequest) return;
+    const message = capEventText(said);
     ctx.emit({ type: 'error', class: c.class, severity: c.severity, agent: slot.name, message });
     ctx.log.error(slot.name, `${c.class} (${c.severity}, ${c.matched}): ${message}`);
     const limits = ctx.config.error_handling;
-    this.errorsInARow += 1;
-    const attempt = (slot.attempts.get(c.class) ?? 0) + 1;
-    slot.attempts.set(c.class, attempt);
     if (slot.pendingRecovery) {
       const pending = slot.pendingRecovery;
       ctx.emit({ type: 'recovery', action: pending.action, attempt: pending.attempt, outcome: 'failed', agent: slot.name, detail: `${c.class} again before progress` });
       slot.pendingRecovery = null;
     }
+    if (seenAtGeneration !== undefined && seenAtGeneration !== ctx.restoreGeneration && c.action === 'restore_checkpoint') {
+      ctx.log.info('recovery', `${slot.name}'s ${c.class} came before the restore that has since put every agent back: that one recovery covers it`);
+      return;
+    }
+    this.errorsInARow += 1;
+    const attempt = (slot.attempts.get(c.class) ?? 0) + 1;
+    slot.attempts.set(c.class, attempt);
     if (attempt > limits.max_recovery_attempts || this.errorsInARow > limits.max_consecutive_errors) {
       const why =
         attempt > limits.max_recovery_attempts
-          ? `${slot.name}: ${c.class} persisted through ${limits.max_recovery_attempts} recovery attempts (error_handling.max_recovery_attempts)`
+          ? `${slot.name}: ${c.class} persisted through ${limits.max_recovery_attempts} recovery attempts (checkpoint.max_recovery_attempts)`
           : `${this.errorsInARow} errors in a row (error_handling.max_consecutive_errors)`;
       ctx.emit({ type: 'recovery', action: 'pause_and_alert', attempt, outcome: 'gave_up', agent: slot.name, detail: why });
       await this.hooks.pauseForPerson(`recovery gave up: ${why}`);
       return;
     }
-    await this.carryOut(slot, c, chooseAction(c, attempt), attempt, message);
+    await this.carryOut(slot, c, chooseAction(c, attempt, limits.max_recovery_attempts), attempt, message);
   }
 
-  private async carryOut(slot: AgentSlot, c: Classification, action: RecoveryAction, attempt: number, message: string): Promise<void> {
+  private async carryOut(slot: AgentSlot, c: Classification, action: EngineAction, attempt: number, message: string): Promise<void> {
     const { ctx, pool } = this;
     const record = (outcome: Outcome, detail: string) => ctx.emit({ type: 'recovery', action, attempt, outcome, agent: slot.name, detail });
     const expectProgress = () => {
@@ -143,8 +230,10 @@ export class Recovery {
           try {
             await this.keeper.restore(undefined, `recovery from ${c.class} on ${slot.name}`, true);
           } catch (error) {
+            // project/ is as it was and the keeper has started the agents again as they were (if it had stopped them).
             record('failed', `restore failed: ${(error as Error).message}`);
-            await pool.restart(slot, `${c.class}, restore failed`);
+            if (!slot.adapter) await pool.restart(slot, `${c.class}, restore failed`);
+            break;
           }
         }
         expectProgress();
@@ -156,7 +245,37 @@ export class Recovery {
       case 'stop':
         record('started', `${c.class}: stopping the session`);
         ctx.requestStop({ status: 'failed', reason: `${c.class}: ${message}`, exitCode: 1 });
+        // Carried out: the session stops (status failed, the final checkpoint kept).
+        record('succeeded', `${c.class}: the session stops`);
         break;
+      case 'resolve_conflict': {
+        const handed = await this.hooks.conflicts?.handOver(slot);
+        if (!handed) {
+          record('failed', `${c.class}: no merge conflict of ${slot.name} in hand`);
+          break;
+        }
+        if (handed.note === null) {
+          record('started', `${c.class}: main no longer conflicts with ${slot.name}'s branch; merging it again`);
+        } else {
+          record('started', `${c.class}: handed to ${slot.name} to resolve in ${handed.files.join(', ')} (main merged into its branch, the markers left in its work dir)`);
+          pool.assignRemaining(slot, handed.note);
+        }
+        this.keepArtifacts(slot, c, attempt, message);
+        expectProgress();
+        break;
+      }
+      case 'reassign': {
+        const moved = await this.hooks.conflicts?.reassign(slot);
+        if (!moved) {
+          record('failed', `${c.class}: no merge conflict of ${slot.name} in hand`);
+          break;
+        }
+        record('started', moved.detail);
+        for (const task of moved.tasks) this.reassigned.set(task, { agent: slot.name, attempt });
+        // A fresh branch from main: a later conflict starts its count again.
+        slot.attempts.delete(c.class);
+        break;
+      }
       default:
         assertNever(action, 'recovery action');
     }
@@ -166,7 +285,7 @@ export class Recovery {
   private keepArtifacts(slot: AgentSlot, c: Classification, attempt: number, message: string): void {
     const { paths } = this.ctx;
     const dir = path.join(paths.agents, slot.name, 'attempts', `${Date.now()}-${c.class}-${attempt}`);
-    keepAttempt(dir, path.join(paths.agents, slot.name), paths.project, message).catch((e: Error) =>
+    keepAttempt(dir, path.join(paths.agents, slot.name), this.pool.workDirOf(slot), message).catch((e: Error) =>
       this.ctx.log.warn('recovery', `could not keep attempt artifacts: ${e.message}`),
     );
   }
@@ -175,10 +294,15 @@ export class Recovery {
 /**
  * The recovery table's sequences (DESIGN §8) for the classes' default
  * actions: a network timeout is retried 3 times, then backed off; a rate
- * limit or LLM error waits once, then moves to the next model. A rule that
- * names another action is carried out as written.
+ * limit or LLM error waits once, then moves to the next model. A merge
+ * conflict goes back to its agent CONFLICT_RESOLVE_ATTEMPTS times (fewer when
+ * max_recovery_attempts leaves no room), then its task is reassigned. A rule
+ * that names another action is carried out as written.
  */
-export function chooseAction(c: Classification, attempt: number): RecoveryAction {
+export function chooseAction(c: Classification, attempt: number, maxRecoveryAttempts = Number.POSITIVE_INFINITY): EngineAction {
+  if (c.class === MERGE_CONFLICT.class && c.action === 'resolve_conflict') {
+    return attempt <= Math.min(CONFLICT_RESOLVE_ATTEMPTS, maxRecoveryAttempts - 1) ? 'resolve_conflict' : 'reassign';
+  }
   if (c.class === 'network_timeout' && c.action === 'retry_with_backoff') return attempt <= 3 ? 'retry_immediate' : 'retry_with_backoff';
   if ((c.class === 'rate_limit' || c.class === 'llm_error') && (c.action === 'switch_model' || c.action === 'retry_with_backoff')) {
     return attempt === 1 ? 'retry_with_backoff' : 'switch_model';

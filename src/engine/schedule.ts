@@ -1,7 +1,8 @@
 // Phase timing. Phases share the session's duration by weight (the 6 h plan:
 // 1 h / 2 h / 2 h / 1 h). A phase ends when its tasks are all done or its
 // time is up; time a phase did not use goes to the phases after it, shared by
-// the same weights.
+// the same weights. Each phase's time includes its gate's: the agents work
+// until the gate's reserve is left.
 
 import type { PhaseConfig } from '../config/types.js';
 
@@ -16,6 +17,25 @@ export function remainingPhaseBudget(phases: Pick<PhaseConfig, 'weight'>[], inde
   const rest = phases.slice(index);
   const shares = phaseDurations(rest, Math.max(0, remainingSeconds));
   return shares[0] ?? 0;
+}
+
+/** Headroom over the last gate's measured time: the project only grows, and a loaded machine varies. */
+export const GATE_HEADROOM = 1.5;
+/** Before any gate was measured: this share of the phase, at most FIRST_GATE_MAX_SECONDS. */
+export const FIRST_GATE_SHARE = 0.4;
+export const FIRST_GATE_MAX_SECONDS = 60;
+
+/**
+ * Seconds of a phase's budget kept for its gate (the build and test run that
+ * judge it), so the phase, gate included, ends within its time and the
+ * session within its duration: the last gate's measured time with headroom,
+ * or before one was measured a share of the phase; never more than half the
+ * phase. The agents are given the rest.
+ */
+export function gateReserveSeconds(budgetSeconds: number, lastGateSeconds: number | null): number {
+  const budget = Math.max(0, budgetSeconds);
+  const expected = lastGateSeconds === null ? Math.min(budget * FIRST_GATE_SHARE, FIRST_GATE_MAX_SECONDS) : lastGateSeconds * GATE_HEADROOM;
+  return Math.min(budget / 2, Math.max(0, expected));
 }
 
 /** Splits a phase's tasks over the agents that work in it, round robin. */

@@ -46,18 +46,21 @@ export class Watchdog {
       const status = this.ctx.state.agents.find((a) => a.name === slot.name)?.status;
       if (status === 'idle' || status === 'waiting') continue; // quiet by design
       slot.hungReported = true;
+      // Never a negative time: the clocks compared may have been read in another order (a late tick, a clock step).
       const quietSeconds = Math.max(0, Math.round(quietMs / 1000));
-      const used = (slot.quietCpuUsed / 100).toFixed(2);
+      const used = (Math.max(0, slot.quietCpuUsed) / 100).toFixed(2);
       // Busy: it used CPU in the second half of the window.
       if (now - slot.cpuActiveMs < stepTimeoutMs / 2) {
         const message = `silent but working: no output for ${quietSeconds} s (agent.step_timeout_secs) while using ${used} s of CPU`;
         this.ctx.background(() => this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_silent, matched: 'watchdog' }, message));
       } else {
-        const idleSeconds = Math.round((now - slot.cpuActiveMs) / 1000);
+        const idleSeconds = Math.min(quietSeconds, Math.max(0, Math.round((now - slot.cpuActiveMs) / 1000)));
         const message = `hung: no output and no CPU for the last ${idleSeconds} s (${used} s of CPU in all) for ${quietSeconds} s (agent.step_timeout_secs)`;
+        const seen = this.ctx.restoreGeneration;
         this.ctx.background(async () => {
-          await this.pool.stop(slot);
-          await this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_hang, matched: 'watchdog' }, message);
+          // A restore since it was seen has replaced the hung process already.
+          if (seen === this.ctx.restoreGeneration) await this.pool.stop(slot);
+          await this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_hang, matched: 'watchdog' }, message, seen);
         });
       }
     }

@@ -6,7 +6,8 @@ import { promises as fs, writeFileSync, openSync, fsyncSync, closeSync, renameSy
 import path from 'node:path';
 
 let counter = 0;
-function tempName(target: string): string {
+/** The temp file beside target; exported for a file written piece by piece and then renamed (the replay seek index). */
+export function tempName(target: string): string {
   counter = (counter + 1) % 1_000_000;
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${counter}.tmp`);
 }

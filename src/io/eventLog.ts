@@ -4,51 +4,13 @@
 // last unflushed batch, never half a line. seq stays contiguous across
 // restarts because the writer resumes from the last complete line.
 
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import type { EventInput, LogLevel, MegatestEvent } from '../contract/events.js';
+import { LineAppender } from './lineAppender.js';
+import type { WriteHealth } from './writeHealth.js';
 
-const FLUSH_INTERVAL_MS = 20;
-const FLUSH_BYTES = 256 * 1024;
-
-class LineAppender {
-  private fd: number;
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(readonly file: string) {
-    this.fd = openSync(file, 'a');
-  }
-
-  append(line: string): void {
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-    else if (this.timer === null) {
-      this.timer = setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
-      this.timer.unref();
-    }
-  }
-
-  flush(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.pending.length === 0 || this.fd < 0) return;
-    const chunk = Buffer.from(this.pending.join(''));
-    this.pending = [];
-    this.pendingBytes = 0;
-    let offset = 0;
-    while (offset < chunk.length) offset += writeSync(this.fd, chunk, offset);
-  }
-
-  close(): void {
-    this.flush();
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-  }
-}
+/** session.log lines kept in memory while the disk refuses them; the oldest go first past it. */
+const SESSION_LOG_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /**
  * Drops a torn last line (a crash mid-write) and returns the seq of the last
@@ -101,9 +63,10 @@ export class EventLog {
   private seq: number;
   private readonly listeners: EventListener[] = [];
 
-  constructor(file: string) {
+  constructor(file: string, health?: WriteHealth) {
     this.seq = repairEventLog(file).lastSeq;
-    this.appender = new LineAppender(file);
+    // No event is ever dropped: the session pauses while the disk is full, so few arrive.
+    this.appender = new LineAppender(file, { health, name: 'events.jsonl' });
   }
 
   get lastSeq(): number {
@@ -133,13 +96,25 @@ export class EventLog {
 
 export type LogSink = (level: LogLevel, source: string, message: string) => void;
 
+const LEVEL_RANK: Record<LogLevel, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
+
 /** session.log: `<ISO time> <LEVEL> [<source>] <message>`, one line each. */
 export class SessionLog {
   private readonly appender: LineAppender;
   private readonly sinks: LogSink[] = [];
 
-  constructor(file: string) {
-    this.appender = new LineAppender(file);
+  /** minLevel: [monitoring] log_level; lines below it stay out of session.log (the sinks still get them). */
+  constructor(
+    file: string,
+    health?: WriteHealth,
+    private readonly minLevel: LogLevel = 'DEBUG',
+  ) {
+    this.appender = new LineAppender(file, {
+      health,
+      name: 'session.log',
+      maxQueuedBytes: SESSION_LOG_QUEUE_BYTES,
+      droppedLine: (count) => `${new Date().toISOString()} WARN  [orchestrator] ${count} log line(s) dropped while the disk was full\n`,
+    });
   }
 
   onLine(sink: LogSink): void {
@@ -148,7 +123,7 @@ export class SessionLog {
 
   write(level: LogLevel, source: string, message: string, now = new Date()): void {
     const oneLine = message.replace(/\r?\n/g, ' | ');
-    this.appender.append(`${now.toISOString()} ${level.padEnd(5)} [${source}] ${oneLine}\n`);
+    if (LEVEL_RANK[level] >= LEVEL_RANK[this.minLevel]) this.appender.append(`${now.toISOString()} ${level.padEnd(5)} [${source}] ${oneLine}\n`);
     for (const sink of this.sinks) sink(level, source, oneLine);
   }
 

@@ -4,8 +4,11 @@
 
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import path from 'node:path';
 import { parseEventLine, type MegatestEvent } from '../contract/events.js';
-import { foldEvents } from '../state/fold.js';
+import { convertLegacyRun, isLegacyRunFolder } from '../legacy/convert.js';
+import type { ReplayDamage } from '../replay/types.js';
+import { foldAll, foldEvents } from '../state/fold.js';
 import { initialRunState, type RunState } from '../state/runState.js';
 
 const BATCH = 4096;
@@ -36,4 +39,23 @@ export async function foldEventFile(file: string, start: RunState = initialRunSt
     }
   }
   return { state: foldEvents(state, batch), unreadable };
+}
+
+export interface FoldedRun extends FoldedLog {
+  /** Converted from a run folder of the original runner; null for a megatest run. */
+  legacy: { damage: ReplayDamage[] } | null;
+}
+
+/**
+ * The fold of any run folder: its events.jsonl, or, for a folder of the
+ * original Python/Bash runner, the events converted from its files (see
+ * src/legacy/). Every reader of a finished or abandoned run that may be
+ * given a legacy folder (report, status, ls, clean, compare) starts here.
+ */
+export async function foldRunFolder(runDir: string): Promise<FoldedRun> {
+  if (!existsSync(path.join(runDir, 'events.jsonl')) && isLegacyRunFolder(runDir)) {
+    const converted = await convertLegacyRun(runDir);
+    return { state: foldAll(converted.events), unreadable: 0, legacy: { damage: converted.damage } };
+  }
+  return { ...(await foldEventFile(path.join(runDir, 'events.jsonl'))), legacy: null };
 }

@@ -1,7 +1,7 @@
 // The run folder (DESIGN §4): its paths, its creation, and the small files
 // readers poll (status, metrics_current.json), always replaced atomically.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, accessSync, constants, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, accessSync, constants, statSync, writeFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
@@ -83,11 +83,15 @@ export function validateSessionId(id: string): void {
 export function createRunFolder(runsDir: string, sessionId: string, files: Record<string, string>): RunPaths {
   validateSessionId(sessionId);
   const runsAbs = path.resolve(runsDir);
+  const existing = statOrNull(runsAbs);
+  if (existing !== null && !existing.isDirectory()) throw new UsageError(`--runs-dir ${runsDir}: is a file, not a folder; give a folder (it is made if missing)`);
   try {
     mkdirSync(runsAbs, { recursive: true });
     accessSync(runsAbs, constants.W_OK);
   } catch (error) {
-    throw new UsageError(`--runs-dir ${runsDir}: not writable (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new UsageError(`--runs-dir ${runsDir}: a part of that path is a file, not a folder`);
+    throw new UsageError(`--runs-dir ${runsDir}: not writable (${code ?? String(error)})`);
   }
   const finalDir = path.join(runsAbs, sessionId);
   if (existsSync(finalDir)) {
@@ -135,6 +139,14 @@ export async function writeMetricsCurrent(paths: RunPaths, metrics: SessionMetri
 export function readJsonFile<T>(file: string): T | null {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+function statOrNull(file: string): Stats | null {
+  try {
+    return statSync(file);
   } catch {
     return null;
   }

@@ -15,6 +15,23 @@ export interface RunInfo {
   config: MegatestConfig;
   /** The project template, with the commands actually used to measure project/. */
   template: ProjectTemplate;
+  /** Set when `megatest import` made the folder from recorded agent output (docs/import.md). */
+  imported?: ImportedFrom;
+}
+
+/** Where an imported run's events came from, and which timeline each file's events follow. */
+export interface ImportedFrom {
+  imported_at: string;
+  agent_kind: string;
+  files: {
+    agent: string;
+    file: string;
+    lines: number;
+    bytes: number;
+    /** stream: the stream's own timestamps; line_order: 1 ms per line, which says the order, not the time. */
+    timeline: 'stream' | 'line_order';
+    timeline_note: string;
+  }[];
 }
 
 export function readRunInfo(runDir: string): RunInfo {

@@ -4,6 +4,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
+import { isLegacyRunFolder } from '../legacy/detect.js';
+import { legacyLiveness } from '../legacy/liveness.js';
 import { readStatus, runPaths } from './runFolder.js';
 
 export interface ControlFileInfo {
@@ -19,6 +21,8 @@ export interface RunListing {
   status: string;
   running: boolean;
   startedAt: string | null;
+  /** A run folder of the original Python/Bash runner (read through src/legacy/). */
+  legacy: boolean;
 }
 
 /** control.json, or null when it is missing or not what the server writes. */
@@ -59,7 +63,7 @@ export function isOrchestratorAlive(runDir: string): boolean {
 
 function looksLikeRunFolder(dir: string): boolean {
   const paths = runPaths(dir);
-  return existsSync(paths.config) || existsSync(paths.events) || existsSync(paths.status);
+  return existsSync(paths.config) || existsSync(paths.events) || existsSync(paths.status) || isLegacyRunFolder(dir);
 }
 
 function isDirectory(dir: string): boolean {
@@ -72,8 +76,9 @@ function isDirectory(dir: string): boolean {
 
 function createdAt(dir: string): string | null {
   try {
-    const info = JSON.parse(readFileSync(runPaths(dir).config, 'utf8')) as { created_at?: unknown };
-    return typeof info.created_at === 'string' ? info.created_at : null;
+    // megatest's config.json says created_at; run_mega_test.sh's, started_at
+    const info = JSON.parse(readFileSync(runPaths(dir).config, 'utf8')) as { created_at?: unknown; started_at?: unknown };
+    return typeof info.created_at === 'string' ? info.created_at : typeof info.started_at === 'string' ? info.started_at : null;
   } catch {
     return null;
   }
@@ -104,13 +109,15 @@ export function listRuns(runsDir: string): RunListing[] {
     const dir = path.resolve(runsDir, name);
     if (!isDirectory(dir) || !looksLikeRunFolder(dir)) continue;
     const control = readControlFile(dir);
-    const running = control !== null && isPidAlive(control.pid);
+    const legacy = isLegacyRunFolder(dir);
+    const running = legacy ? legacyLiveness(dir, isPidAlive, Date.now()).live : control !== null && isPidAlive(control.pid);
     runs.push({
       id: name,
       dir,
       status: readStatus(dir) ?? 'unknown',
       running,
       startedAt: createdAt(dir) ?? (control?.started_at || null),
+      legacy,
     });
   }
   return runs
@@ -136,7 +143,7 @@ export function resolveSession(arg: string | undefined, runsDir: string): string
     const dir = path.resolve(runsDir, arg);
     if (isDirectory(dir) && looksLikeRunFolder(dir)) return dir;
   }
-  if (isDirectory(arg)) throw new UsageError(`SESSION ${arg}: not a megatest run folder (no config.json, events.jsonl or status)`);
+  if (isDirectory(arg)) throw new UsageError(`SESSION ${arg}: not a megatest run folder (no config.json, events.jsonl or status) nor one of the original runner`);
   throw new UsageError(
     isPlainId
       ? `SESSION ${JSON.stringify(arg)}: no such session under ${runsDir} and no such run folder (see megatest ls --runs-dir ${runsDir})`

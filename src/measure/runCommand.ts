@@ -12,6 +12,8 @@ export interface CommandResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Ended early because `signal` was aborted (the session's time ran out, say). */
+  aborted: boolean;
   durationMs: number;
 }
 
@@ -21,11 +23,15 @@ export interface RunCommandOptions {
   env?: Record<string, string>;
   /** Only the last this many bytes of each stream are kept (default 1 MiB). */
   maxOutputBytes?: number;
+  /** Aborting it ends the command's process group, as a timeout does. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 /** How long the process group gets to exit after SIGTERM before SIGKILL. */
 export const KILL_GRACE_MS = 3000;
+/** The same after an abort: whoever aborted is waiting to finish (the session's time is up). */
+const ABORT_GRACE_MS = 1000;
 /**
  * How long to wait for the output pipes to close after the shell exited. A
  * descendant that escaped the group (setsid) may hold them open forever.
@@ -74,6 +80,15 @@ export async function runCommand(command: string, options: RunCommandOptions): P
     if (groupId !== undefined) timeoutEnding = endProcessGroup(groupId, KILL_GRACE_MS);
   }, timeoutMs);
 
+  let aborted = false;
+  const onAbort = (): void => {
+    if (aborted || timedOut) return;
+    aborted = true;
+    if (groupId !== undefined) timeoutEnding = endProcessGroup(groupId, ABORT_GRACE_MS);
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
   // If megatest itself exits while a command runs, take the command's tree with it.
   const onParentExit = (): void => {
     if (groupId !== undefined) signal(groupId, 'SIGKILL');
@@ -100,10 +115,12 @@ export async function runCommand(command: string, options: RunCommandOptions): P
       stdout: stdout.text(),
       stderr: stderr.text(),
       timedOut,
+      aborted,
       durationMs: Math.round(performance.now() - started),
     };
   } finally {
     clearTimeout(timeoutTimer);
+    options.signal?.removeEventListener('abort', onAbort);
     process.removeListener('exit', onParentExit);
   }
 }

@@ -2,15 +2,21 @@
 // the one fold of events.jsonl (the same that status and the console read)
 // and the checkpoints on disk. Nothing is taken from memory or estimated.
 
-import type { CriterionResult } from '../contract/events.js';
+import type { AgentCapabilities, CriterionResult } from '../contract/events.js';
 import type { SessionStatus } from '../contract/statuses.js';
 import { CheckpointStore } from '../checkpoint/store.js';
-import { foldEventFile } from '../io/foldLog.js';
+import { foldRunFolder, type FoldedRun } from '../io/foldLog.js';
 import { runPaths } from '../io/runFolder.js';
-import { readRunInfo } from '../io/runInfo.js';
-import { elapsedMsAt, lastEventMs, tasksCompleted, tasksRemaining, tasksTotal, trustOf } from '../state/runState.js';
+import { readRunInfo, type ImportedFrom } from '../io/runInfo.js';
+import { legacyRunnerOf } from '../legacy/marker.js';
+import type { ReplayDamage } from '../replay/types.js';
+import { elapsedMsAt, lastEventMs, trustOf } from '../state/runState.js';
+import { modelTallies } from '../state/tallies.js';
 import { criticalPassed, evaluateCriteria, type MeasuredFacts } from './criteria.js';
+import { runFigures } from './figures.js';
 import { finalCriteria } from './finalCriteria.js';
+import { locScaleFor } from './locScale.js';
+import { legacyCheckpoints, legacyReportInfo } from './legacySource.js';
 
 export type Rating = 'excellent' | 'good' | 'target' | 'below target' | 'not measured';
 
@@ -44,6 +50,8 @@ export interface FinalReport {
   configured_duration_seconds: number;
   elapsed_seconds: number | null;
   verdict: { critical_passed: boolean; passed: number; failed: number };
+  /** Set when the run is shorter than the phases' nominal length: its lines-of-code targets are scaled by `factor`. */
+  loc_target_scale: { factor: number; nominal_seconds: number; duration_seconds: number } | null;
   criteria: CriterionResult[];
   phases: { name: string; started_at: string | null; ended_at: string | null; passed: boolean | null; criteria: CriterionResult[] }[];
   measurements: {
@@ -55,13 +63,14 @@ export interface FinalReport {
     test_coverage: number | null;
     doc_coverage: number | null;
     files_modified: number | null;
-    total_tokens: number;
-    input_tokens: number;
-    output_tokens: number;
-    tool_calls: number;
-    tasks_completed: number;
-    tasks_remaining: number;
-    tasks_total: number;
+    /** null: a legacy run whose runner did not record the figure. */
+    total_tokens: number | null;
+    input_tokens: number | null;
+    output_tokens: number | null;
+    tool_calls: number | null;
+    tasks_completed: number | null;
+    tasks_remaining: number | null;
+    tasks_total: number | null;
     last_build_ok: boolean | null;
     last_build_seconds: number | null;
   };
@@ -76,41 +85,80 @@ export interface FinalReport {
     errors_by_class: Record<string, number>;
     recoveries: number;
     recoveries_failed: number;
+    /** Recoveries started (outcome `started`); each ends succeeded, failed or gave up. */
+    recoveries_started: number;
+    /** Started and never ended: only a run whose orchestrator was killed and not resumed has any. */
+    recoveries_open: number;
+    /** Lines the agents printed that broke their protocol (malformed, binary, out-of-bounds numbers, tasks not theirs). */
+    protocol_errors: number;
+    /** Per recovery action: attempts started, succeeded, failed or gave up (e.g. resolve_conflict, reassign). */
+    recoveries_by_action: Record<string, { started: number; succeeded: number; failed: number }>;
     limits_hit: number;
   };
-  agents: { name: string; role: string; model: string | null; tokens: number; tool_calls: number; trust_score: number }[];
+  agents: {
+    name: string;
+    role: string;
+    model: string | null;
+    tokens: number;
+    tool_calls: number;
+    trust_score: number;
+    /** Lines of this agent that broke its protocol. */
+    protocol_errors: number;
+    /** What the agent could do when asked; null for a log older than capabilities. */
+    capabilities: AgentCapabilities | null;
+  }[];
+  /**
+   * Which model did which tasks, with its tokens and cost: tasks by the agent's model when it completed them,
+   * tokens and cost by the model each tokens event named ("" when none). cost_usd is null when no agent reported cost.
+   */
+  models: { model: string; tasks: string[]; input_tokens: number; output_tokens: number; total_tokens: number; cost_usd: number | null }[];
   event_log: { events: number; first_seq: number | null; last_seq: number | null; seq_gaps: number; unreadable_lines: number };
+  /** Present for a run folder of the original Python/Bash runner, read through src/legacy/ (never written into). */
+  legacy?: { runner: string; damage: ReplayDamage[] };
+  /** Present for a run folder `megatest import` made from recorded agent output: the files, and whether its times are the stream's or line order. */
+  imported?: ImportedFrom;
 }
 
-export async function buildReport(runDir: string): Promise<FinalReport> {
+/** The provenance `megatest import` wrote into config.json; undefined for a run megatest ran, or a legacy one. */
+function importedFrom(info: object): ImportedFrom | undefined {
+  return 'imported' in info ? (info.imported as ImportedFrom | undefined) : undefined;
+}
+
+/** The report of a run folder; `folded` is its fold when the caller has it already (compare reads both). */
+export async function buildReport(runDir: string, folded?: FoldedRun): Promise<FinalReport> {
   const paths = runPaths(runDir);
-  const info = readRunInfo(runDir);
-  const { state, unreadable } = await foldEventFile(paths.events);
-  const checkpoints = await new CheckpointStore(paths.checkpoints).list();
+  const { state, unreadable, legacy } = folded ?? (await foldRunFolder(paths.root));
+  const info = legacy ? legacyReportInfo(state) : readRunInfo(runDir);
+  // Only checkpoints that verify count as valid: every blob read back against its sha256, as a restore would.
+  const checkpoints = legacy ? legacyCheckpoints(state, legacy.damage) : await verifiedCheckpoints(paths.checkpoints);
   const invalid = checkpoints.filter((c) => !c.valid).map((c) => ({ id: c.id, reason: c.reason ?? 'invalid' }));
 
   const m = state.measured;
-  const testsTotal = m.testsPassed === null ? null : m.testsPassed + (m.testsFailed ?? 0);
-  const passRate = testsTotal ? m.testPassRate : null;
-  const total = tasksTotal(state);
-  const done = tasksCompleted(state);
-  const loc = m.linesOfCode;
+  const figures = runFigures(state);
+  const testsTotal = figures.testsPassed === null ? null : figures.testsPassed + (figures.testsFailed ?? 0);
+  const passRate = figures.testPassRate;
+  const total = figures.tasksTotal;
+  const done = figures.tasksCompleted;
+  const loc = figures.linesOfCode;
   const c = state.counters;
   const facts: MeasuredFacts = {
     build_ok: m.lastBuildOk === null ? null : m.lastBuildOk ? 1 : 0,
     test_pass_rate: passRate,
-    test_coverage: m.testCoverage,
+    test_coverage: figures.testCoverage,
     lines_of_code: loc,
     doc_coverage: m.docCoverage,
     tests_total: testsTotal,
-    tasks_completed_ratio: total > 0 ? done / total : null,
-    fatal_errors: c.fatalErrors,
+    tasks_completed_ratio: total && done !== null ? done / total : null,
+    // the original runner did not tell a fatal error from another
+    fatal_errors: legacy ? null : c.fatalErrors,
     checkpoints_valid: invalid.length === 0 ? 1 : 0,
-    data_loss_events: state.seqGaps + unreadable,
+    // a legacy run has no event log of its own: what was lost is in its damaged files
+    data_loss_events: legacy ? legacy.damage.length : state.seqGaps + unreadable,
   };
   const criteria = evaluateCriteria(finalCriteria(info.config, info.template), facts);
-  const tokensPerLoc = loc && loc > 0 ? c.totalTokens / loc : null;
-  const toolCallsPerTask = done > 0 ? c.toolCalls / done : null;
+  const locScale = locScaleFor(info.config.session.duration_seconds, info.config.phases);
+  const tokensPerLoc = loc && loc > 0 && figures.totalTokens !== null ? figures.totalTokens / loc : null;
+  const toolCallsPerTask = done && figures.toolCalls !== null ? figures.toolCalls / done : null;
   const buildSeconds = m.lastBuildMs === null ? null : m.lastBuildMs / 1000;
   const round = (n: number | null, digits = 2) => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
   // The fold's one clock: active time, the same figure status and the console show.
@@ -136,6 +184,9 @@ export async function buildReport(runDir: string): Promise<FinalReport> {
       passed: criteria.filter((x) => x.passed).length,
       failed: criteria.filter((x) => !x.passed).length,
     },
+    loc_target_scale: locScale
+      ? { factor: Math.round(locScale.factor * 1e6) / 1e6, nominal_seconds: locScale.nominalSeconds, duration_seconds: locScale.durationSeconds }
+      : null,
     criteria,
     phases: state.phases.map((p) => ({ name: p.name, started_at: p.startedAt, ended_at: p.endedAt, passed: p.status === 'passed' ? true : p.status === 'failed' ? false : null, criteria: p.criteria })),
     measurements: {
@@ -144,15 +195,15 @@ export async function buildReport(runDir: string): Promise<FinalReport> {
       tests_failed: m.testsFailed,
       tests_skipped: m.testsSkipped,
       test_pass_rate: round(passRate, 4),
-      test_coverage: m.testCoverage,
+      test_coverage: figures.testCoverage,
       doc_coverage: m.docCoverage,
       files_modified: m.filesModified,
-      total_tokens: c.totalTokens,
-      input_tokens: c.inputTokens,
-      output_tokens: c.outputTokens,
-      tool_calls: c.toolCalls,
+      total_tokens: figures.totalTokens,
+      input_tokens: figures.inputTokens,
+      output_tokens: figures.outputTokens,
+      tool_calls: figures.toolCalls,
       tasks_completed: done,
-      tasks_remaining: tasksRemaining(state),
+      tasks_remaining: figures.tasksRemaining,
       tasks_total: total,
       last_build_ok: m.lastBuildOk,
       last_build_seconds: round(buildSeconds, 3),
@@ -171,7 +222,7 @@ export async function buildReport(runDir: string): Promise<FinalReport> {
       },
     },
     quality: {
-      test_coverage: m.testCoverage,
+      test_coverage: figures.testCoverage,
       doc_coverage: m.docCoverage,
       failed_tests_per_kloc: m.testsFailed !== null && loc && loc > 0 ? round((m.testsFailed * 1000) / loc) : null,
     },
@@ -184,6 +235,10 @@ export async function buildReport(runDir: string): Promise<FinalReport> {
       errors_by_class: c.errorsByClass,
       recoveries: c.recoveriesSucceeded,
       recoveries_failed: c.recoveriesFailed,
+      recoveries_started: c.recoveriesStarted,
+      recoveries_open: (state.openRecoveries ?? []).length,
+      protocol_errors: c.protocolErrors ?? 0,
+      recoveries_by_action: c.recoveriesByAction,
       limits_hit: c.limits,
     },
     agents: state.agents.map((a) => ({
@@ -193,6 +248,16 @@ export async function buildReport(runDir: string): Promise<FinalReport> {
       tokens: a.tokens,
       tool_calls: a.toolCalls,
       trust_score: round(trustOf(a) ?? 1, 4)!,
+      protocol_errors: a.protocolErrors ?? 0,
+      capabilities: a.capabilities,
+    })),
+    models: modelTallies(state).map((t) => ({
+      model: t.model,
+      tasks: t.tasks,
+      input_tokens: t.inputTokens,
+      output_tokens: t.outputTokens,
+      total_tokens: t.inputTokens + t.outputTokens,
+      cost_usd: t.costUsd === null ? null : round(t.costUsd, 6),
     })),
     event_log: {
       events: state.eventsApplied,
@@ -201,5 +266,13 @@ export async function buildReport(runDir: string): Promise<FinalReport> {
       seq_gaps: state.seqGaps,
       unreadable_lines: unreadable,
     },
+    ...(legacy ? { legacy: { runner: legacyRunnerOf(state) ?? 'unknown', damage: legacy.damage } } : {}),
+    ...(importedFrom(info) ? { imported: importedFrom(info) } : {}),
   };
+}
+
+/** Every checkpoint of the folder as the report counts it: valid only if it verifies (each distinct blob read once). */
+async function verifiedCheckpoints(checkpointsDir: string): Promise<{ id: string; valid: boolean; reason?: string }[]> {
+  const verified = await new CheckpointStore(checkpointsDir).verifyAll();
+  return verified.map((v) => (v.usable ? { id: v.id, valid: true } : { id: v.id, valid: false, reason: v.reason ?? 'invalid' }));
 }

@@ -1,16 +1,42 @@
 // The report as people and CI read it: final_report.md and junit.xml.
 
 import type { CriterionResult } from '../contract/events.js';
+import { describeCapabilities } from '../contract/capabilities.js';
+import { assertNever } from '../contract/assertNever.js';
 import { EFFICIENCY_TABLE, type FinalReport } from './build.js';
+import { describeLocScale } from './locScale.js';
 
 function pct(value: number | null, scale = 1): string {
   return value === null ? 'not measured' : `${(value * scale).toFixed(2)}%`;
+}
+
+/** A run of the original runner: say so, and list what of its files could not be read. */
+function legacyNote(legacy: NonNullable<FinalReport['legacy']>): string[] {
+  return [
+    `> **Legacy run** (the original ${legacy.runner === 'bash' ? 'run_mega_test.sh' : legacy.runner === 'python' ? 'test_runner.py' : 'Python/Bash runner'}), converted from its files; judged against megatest's default targets for its project. Figures its runner did not record show as not recorded.`,
+    ...(legacy.damage.length === 0
+      ? []
+      : ['>', `> Damaged or missing (${legacy.damage.length}):`, ...legacy.damage.map((d) => `> - \`${d.file}\`${d.line ? ` line ${d.line}` : ''}: ${d.problem}`)]),
+  ];
+}
+
+/** A run made by `megatest import`: say so, and which timeline each file's events follow. */
+function importedNote(imported: NonNullable<FinalReport['imported']>): string[] {
+  return [
+    `> **Imported** with \`megatest import\` from recorded ${imported.agent_kind} output on ${imported.imported_at}: megatest did not run these agents, and no project was built or measured. The counts are the ${imported.agent_kind} parser's.`,
+    '>',
+    ...imported.files.map(
+      (f) => `> - ${f.agent}: \`${f.file}\` (${f.lines} lines): ${f.timeline === 'stream' ? 'times from the stream\'s own timestamps' : `**times are line order, not time** (${f.timeline_note})`}`,
+    ),
+  ];
 }
 
 export function renderMarkdown(report: FinalReport): string {
   const lines: string[] = [];
   const mark = (passed: boolean | null) => (passed === null ? '—' : passed ? 'PASS' : 'FAIL');
   lines.push(`# megatest report — ${report.session_id}`, '');
+  if (report.legacy) lines.push(...legacyNote(report.legacy), '');
+  if (report.imported) lines.push(...importedNote(report.imported), '');
   if (report.simulated) lines.push('> **SIMULATED**: the agents of this run were the built-in `sim` swarm, not a real model.', '');
   lines.push(
     `| | |`,
@@ -23,6 +49,7 @@ export function renderMarkdown(report: FinalReport): string {
     `| elapsed | ${report.elapsed_seconds ?? '—'} s of ${report.configured_duration_seconds} s |`,
     `| verdict | ${report.verdict.critical_passed ? 'all critical criteria passed' : 'a critical criterion FAILED'} (${report.verdict.passed} passed, ${report.verdict.failed} failed) |`,
     '',
+    ...locScaleNote(report),
     '## Success criteria',
     '',
     '| criterion | level | result | evidence |',
@@ -48,9 +75,9 @@ export function renderMarkdown(report: FinalReport): string {
     `| line coverage | ${pct(report.measurements.test_coverage)} |`,
     `| doc coverage | ${pct(report.measurements.doc_coverage)} |`,
     `| files modified | ${report.measurements.files_modified ?? '—'} |`,
-    `| tokens | ${report.measurements.total_tokens} (${report.measurements.input_tokens} in, ${report.measurements.output_tokens} out) |`,
-    `| tool calls | ${report.measurements.tool_calls} |`,
-    `| tasks | ${report.measurements.tasks_completed} of ${report.measurements.tasks_total} done, ${report.measurements.tasks_remaining} left |`,
+    `| tokens | ${report.measurements.total_tokens ?? 'not recorded'}${report.measurements.input_tokens === null ? '' : ` (${report.measurements.input_tokens} in, ${report.measurements.output_tokens} out)`} |`,
+    `| tool calls | ${report.measurements.tool_calls ?? 'not recorded'} |`,
+    `| tasks | ${report.measurements.tasks_completed ?? '—'} of ${report.measurements.tasks_total ?? '—'} done, ${report.measurements.tasks_remaining ?? '—'} left |`,
     `| last build | ${report.measurements.last_build_ok === null ? 'not run' : report.measurements.last_build_ok ? 'ok' : 'FAILED'} in ${report.measurements.last_build_seconds ?? '—'} s |`,
     '',
     '## Efficiency',
@@ -74,40 +101,151 @@ export function renderMarkdown(report: FinalReport): string {
     `- checkpoints: ${report.reliability.checkpoints} (${report.reliability.checkpoints_valid} valid)${report.reliability.checkpoints_invalid.map((c) => `; ${c.id} invalid: ${c.reason}`).join('')}`,
     `- restores: ${report.reliability.restores}`,
     `- errors: ${report.reliability.errors}${Object.keys(report.reliability.errors_by_class).length ? ` (${Object.entries(report.reliability.errors_by_class).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
-    `- recoveries: ${report.reliability.recoveries} succeeded, ${report.reliability.recoveries_failed} failed or gave up`,
+    `- recoveries: ${recoveryLine(report.reliability)}`,
+    ...Object.entries(report.reliability.recoveries_by_action).map(
+      ([action, n]) => `  - ${action}: ${n.started} started, ${n.succeeded} succeeded, ${n.failed} failed or gave up`,
+    ),
     `- limits hit: ${report.reliability.limits_hit}`,
+    `- protocol errors: ${report.reliability.protocol_errors ?? 0} line(s) the agents printed broke their protocol (counted per agent below; the lines are in agents/<name>/output.log)`,
     `- event log: ${report.event_log.events} events, seq ${report.event_log.first_seq ?? '—'}..${report.event_log.last_seq ?? '—'}, ${report.event_log.seq_gaps} gaps, ${report.event_log.unreadable_lines} unreadable lines`,
     '',
     '## Agents',
     '',
-    '| agent | role | model | tokens | tool calls | trust |',
-    '|---|---|---|---|---|---|',
-    ...report.agents.map((a) => `| ${a.name} | ${a.role} | ${a.model ?? '—'} | ${a.tokens} | ${a.tool_calls} | ${(a.trust_score * 100).toFixed(1)}% |`),
+    '| agent | role | model | tokens | tool calls | trust | protocol errors | can do when asked |',
+    '|---|---|---|---|---|---|---|---|',
+    ...report.agents.map(
+      (a) =>
+        `| ${a.name} | ${a.role} | ${a.model ?? '—'} | ${a.tokens} | ${a.tool_calls} | ${(a.trust_score * 100).toFixed(1)}% | ${a.protocol_errors ?? 0} | ${a.capabilities ? describeCapabilities(a.capabilities) : 'not recorded'} |`,
+    ),
     '',
+    ...modelSection(report),
   );
   return lines.join('\n');
+}
+
+/** A run shorter than the phases' nominal length: say that its lines-of-code targets were scaled, and by how much. */
+function locScaleNote(report: FinalReport): string[] {
+  const scale = report.loc_target_scale;
+  if (!scale) return [];
+  const words = describeLocScale({ factor: scale.factor, nominalSeconds: scale.nominal_seconds, durationSeconds: scale.duration_seconds });
+  return [`> Lines-of-code targets are scaled to the run's length: ${words}, so each target is that share of the configured one.`, ''];
+}
+
+/** Which model did which tasks, with its tokens and cost (the fallback order's record). */
+function modelSection(report: FinalReport): string[] {
+  if (report.models.length === 0) return [];
+  const cost = (usd: number | null) => (usd === null ? 'not reported' : `$${usd.toFixed(4)}`);
+  const name = (model: string) => (model === '' ? '(not named)' : `\`${model}\``);
+  const costs = report.models.map((m) => m.cost_usd).filter((usd): usd is number => usd !== null);
+  return [
+    '## Models',
+    '',
+    '| model | tasks done | tokens | cost |',
+    '|---|---|---|---|',
+    ...report.models.map((m) => `| ${name(m.model)} | ${m.tasks.length} | ${m.total_tokens} (${m.input_tokens} in, ${m.output_tokens} out) | ${cost(m.cost_usd)} |`),
+    ...(costs.length > 0 ? ['', `Total cost reported by the agents: $${costs.reduce((a, b) => a + b, 0).toFixed(4)}.`] : []),
+    '',
+    ...report.models.filter((m) => m.tasks.length > 0).flatMap((m) => [`Tasks done on ${name(m.model)}:`, '', ...m.tasks.map((t) => `- ${t}`), '']),
+  ];
 }
 
 function xmlEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-/** One testcase per success criterion: the run's own, then each phase's. */
-export function renderJUnit(report: FinalReport): string {
-  const suite = (name: string, criteria: CriterionResult[]) => {
-    const failures = criteria.filter((c) => !c.passed).length;
-    const cases = criteria.map((c) => {
-      const open = `    <testcase classname="${xmlEscape(`megatest.${c.level}`)}" name="${xmlEscape(c.id)}: ${xmlEscape(c.description)}" time="0">`;
-      const body = c.passed
-        ? `      <system-out>${xmlEscape(c.evidence)}</system-out>`
-        : `      <failure message="${xmlEscape(c.evidence)}" type="${xmlEscape(c.level)}">${xmlEscape(c.evidence)}</failure>`;
-      return `${open}\n${body}\n    </testcase>`;
-    });
-    return `  <testsuite name="${xmlEscape(name)}" tests="${criteria.length}" failures="${failures}" errors="0" skipped="0">\n${cases.join('\n')}\n  </testsuite>`;
-  };
-  const suites = [suite(`${report.session_id} final criteria`, report.criteria), ...report.phases.map((p) => suite(`${report.session_id} phase ${p.name}`, p.criteria))];
-  const total = report.criteria.length + report.phases.reduce((n, p) => n + p.criteria.length, 0);
-  const failed = report.criteria.filter((c) => !c.passed).length + report.phases.reduce((n, p) => n + p.criteria.filter((c) => !c.passed).length, 0);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="megatest ${xmlEscape(report.session_id)}" tests="${total}" failures="${failed}">\n${suites.join('\n')}\n</testsuites>\n`;
+/** Why the run itself failed, or null: a timeout, an interruption, a failed run, or one that has not ended. */
+export function runFailure(report: FinalReport): { type: string; message: string } | null {
+  const ended = `session ${report.status}${report.exit_code === null ? '' : ` (exit code ${report.exit_code})`}${report.reason ? `: ${report.reason}` : ''}`;
+  switch (report.status) {
+    case 'completed':
+      // A completed run fails only through a critical criterion, which is its own testcase's failure.
+      return report.exit_code !== null && report.exit_code !== 0 && report.verdict.critical_passed ? { type: 'failed', message: ended } : null;
+    case 'timeout':
+    case 'interrupted':
+    case 'failed':
+      return { type: report.status, message: ended };
+    case 'starting':
+    case 'running':
+    case 'paused':
+    case 'recovering':
+      return { type: 'not_ended', message: `the session has not ended (status ${report.status})` };
+    default:
+      return assertNever(report.status, 'status');
+  }
 }
 
+interface JUnitCase {
+  classname: string;
+  name: string;
+  time: number;
+  /** A <failure>, a <skipped> with its reason, or a pass with its evidence. */
+  outcome: { kind: 'failure'; type: string; message: string } | { kind: 'skipped'; message: string } | { kind: 'passed'; output: string };
+}
+
+function junitSuite(name: string, cases: readonly JUnitCase[], properties: Record<string, string> = {}): string {
+  const count = (kind: JUnitCase['outcome']['kind']) => cases.filter((c) => c.outcome.kind === kind).length;
+  const props = Object.entries(properties);
+  const lines = [`  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${count('failure')}" errors="0" skipped="${count('skipped')}">`];
+  if (props.length > 0) {
+    lines.push('    <properties>', ...props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`), '    </properties>');
+  }
+  for (const c of cases) {
+    lines.push(`    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}" time="${c.time}">`);
+    const o = c.outcome;
+    if (o.kind === 'failure') lines.push(`      <failure message="${xmlEscape(o.message)}" type="${xmlEscape(o.type)}">${xmlEscape(o.message)}</failure>`);
+    else if (o.kind === 'skipped') lines.push(`      <skipped message="${xmlEscape(o.message)}"/>`);
+    else lines.push(`      <system-out>${xmlEscape(o.output)}</system-out>`);
+    lines.push('    </testcase>');
+  }
+  lines.push('  </testsuite>');
+  return lines.join('\n');
+}
+
+/**
+ * junit.xml as CI reads it, so that its verdict (any <failure>) is the exit
+ * code's (DESIGN §2): the run itself is one testcase, failed by a timeout, an
+ * interruption or a failed run; each final criterion is one testcase, a
+ * failed critical one a <failure>, a failed important or nice-to-have one
+ * <skipped> with its evidence (reported, as it is in the report, without
+ * failing the build, as it does not change the exit code). Each phase's gate
+ * criteria are a testsuite of their own: they judged a phase, not the run, so
+ * one not met is <skipped> with its evidence whatever its level.
+ */
+export function renderJUnit(report: FinalReport): string {
+  const run = runFailure(report);
+  const runCase: JUnitCase = {
+    classname: 'megatest.run',
+    name: `session ${report.session_id}`,
+    time: report.elapsed_seconds ?? 0,
+    outcome: run ? { kind: 'failure', ...run } : { kind: 'passed', output: `session ${report.status} (exit code ${report.exit_code ?? 'n/a'})${report.reason ? `: ${report.reason}` : ''}` },
+  };
+  const criterionCase = (classname: string, c: CriterionResult, failedAs: (c: CriterionResult) => JUnitCase['outcome']): JUnitCase => ({
+    classname: `${classname}.${c.level}`,
+    name: `${c.id}: ${c.description}`,
+    time: 0,
+    outcome: c.passed ? { kind: 'passed', output: c.evidence } : failedAs(c),
+  });
+  const finalOutcome = (c: CriterionResult): JUnitCase['outcome'] =>
+    c.level === 'critical' ? { kind: 'failure', type: c.level, message: c.evidence } : { kind: 'skipped', message: `not met (${c.level}, does not fail the run): ${c.evidence}` };
+  const phaseOutcome = (c: CriterionResult): JUnitCase['outcome'] => ({ kind: 'skipped', message: `not met at the phase gate (${c.level}; the run is judged on its final criteria): ${c.evidence}` });
+  const suites: { name: string; cases: JUnitCase[]; properties?: Record<string, string> }[] = [
+    {
+      name: `${report.session_id} run`,
+      cases: [runCase],
+      properties: { status: report.status, exit_code: String(report.exit_code ?? ''), agent: report.agent_kind, simulated: String(report.simulated) },
+    },
+    { name: `${report.session_id} final criteria`, cases: report.criteria.map((c) => criterionCase('megatest.final', c, finalOutcome)) },
+    ...report.phases
+      .filter((p) => p.criteria.length > 0)
+      .map((p) => ({ name: `${report.session_id} phase ${p.name}`, cases: p.criteria.map((c) => criterionCase(`megatest.phase.${p.name}`, c, phaseOutcome)) })),
+  ];
+  const all = suites.flatMap((s) => s.cases);
+  const count = (kind: JUnitCase['outcome']['kind']) => all.filter((c) => c.outcome.kind === kind).length;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="megatest ${xmlEscape(report.session_id)}" tests="${all.length}" failures="${count('failure')}" errors="0" skipped="${count('skipped')}">\n${suites.map((s) => junitSuite(s.name, s.cases, s.properties)).join('\n')}\n</testsuites>\n`;
+}
+
+/** `4 succeeded, 1 failed or gave up` (and how many started and never ended, when any): the recovery events' outcomes. */
+function recoveryLine(r: FinalReport['reliability']): string {
+  const open = r.recoveries_open ?? 0;
+  return `${r.recoveries} succeeded, ${r.recoveries_failed} failed or gave up${open > 0 ? `, ${open} started and never ended (the orchestrator was gone)` : ''}`;
+}

@@ -7,7 +7,7 @@
 import type { MegatestEvent } from '../contract/events.js';
 import { addTokens, msOf, updateAgent } from './foldParts.js';
 import { foldEvent } from './reduce.js';
-import { elapsedMsAt, initialRunState, type RunState } from './runState.js';
+import { elapsedMsAt, initialRunState, type ModelUsage, type RunState } from './runState.js';
 
 export { foldEvent } from './reduce.js';
 
@@ -35,6 +35,22 @@ export function foldEvents<S extends RunState>(state: S, events: readonly Megate
   let tokens = { total: 0, input: 0, output: 0 };
   let toolCalls = { total: 0, failed: 0 };
   let window = next.tokenWindow;
+  // Per-model sums: a copy owned by this batch, added to event by event in
+  // order (so a cost sums to exactly the float that folding one by one gives).
+  let byModel: Record<string, ModelUsage> | null = null;
+  const ownModels = new Set<string>();
+  const addUsage = (model: string, input: number, output: number, costUsd: number | undefined): void => {
+    byModel ??= { ...next.counters.byModel };
+    let usage = byModel[model];
+    if (!ownModels.has(model)) {
+      usage = { ...(usage ?? { input: 0, output: 0, costUsd: null }) };
+      byModel[model] = usage;
+      ownModels.add(model);
+    }
+    usage!.input += input;
+    usage!.output += output;
+    if (costUsd !== undefined && Number.isFinite(costUsd)) usage!.costUsd = (usage!.costUsd ?? 0) + costUsd;
+  };
   let lastSeq = state.lastSeq;
   let lastEventTs = state.lastEventTs;
   let firstSeq = state.firstSeq;
@@ -64,6 +80,7 @@ export function foldEvents<S extends RunState>(state: S, events: readonly Megate
         outputTokens: c.outputTokens + tokens.output,
         toolCalls: c.toolCalls + toolCalls.total,
         toolCallsFailed: c.toolCallsFailed + toolCalls.failed,
+        byModel: byModel ?? c.byModel,
       },
       tokenWindow: window,
       firstSeq,
@@ -73,6 +90,8 @@ export function foldEvents<S extends RunState>(state: S, events: readonly Megate
       eventsApplied: next.eventsApplied + counted,
     };
     counts.clear();
+    byModel = null;
+    ownModels.clear();
     tokens = { total: 0, input: 0, output: 0 };
     toolCalls = { total: 0, failed: 0 };
     gaps = 0;
@@ -115,6 +134,7 @@ export function foldEvents<S extends RunState>(state: S, events: readonly Megate
       tokens.input += event.input;
       tokens.output += event.output;
       if (event.model) add.model = event.model;
+      addUsage(event.model, event.input, event.output, event.cost_usd);
       window = addTokens(window, Math.floor(ms / 1000), spent);
     }
   }

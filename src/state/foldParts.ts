@@ -6,7 +6,15 @@ import type { MegatestEvent } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 import type { AgentStatus } from '../contract/statuses.js';
 import { appendBounded, MAX_ALERTS, MAX_SERIES_POINTS } from './limits.js';
-import { TOKEN_WINDOW_SECONDS, type AgentView, type AlertKind, type AlertTone, type ChartSeries, type RunState } from './runState.js';
+import {
+  TOKEN_WINDOW_SECONDS,
+  type AgentView,
+  type AlertKind,
+  type AlertTone,
+  type ChartSeries,
+  type ModelUsage,
+  type RunState,
+} from './runState.js';
 
 export function blankAgent(name: string, ms: number): AgentView {
   return {
@@ -22,11 +30,20 @@ export function blankAgent(name: string, ms: number): AgentView {
     maxContextTokens: null,
     idleSeconds: null,
     exitCause: null,
+    protocolErrors: 0,
+    capabilities: null,
     startedMs: ms,
     workingMs: 0,
     workingSinceMs: null,
     lastActivityMs: ms,
   };
+}
+
+/** Adds one tokens event to its model's sums (a new object; the input is not changed). */
+export function addModelUsage(byModel: Record<string, ModelUsage>, model: string, input: number, output: number, costUsd: number | undefined): Record<string, ModelUsage> {
+  const before = byModel[model] ?? { input: 0, output: 0, costUsd: null };
+  const cost = costUsd === undefined || !Number.isFinite(costUsd) ? before.costUsd : (before.costUsd ?? 0) + costUsd;
+  return { ...byModel, [model]: { input: before.input + input, output: before.output + output, costUsd: cost } };
 }
 
 /** Replaces (or appends) one agent, keeping the order agents first appeared in. */

@@ -10,11 +10,12 @@
 // spent or seen since: tokens, tool calls, errors, recoveries, elapsed time.
 
 import { assertNever } from '../contract/assertNever.js';
-import type { MegatestEvent } from '../contract/events.js';
+import { capabilitiesOf } from '../contract/capabilities.js';
+import type { EventOf, MegatestEvent } from '../contract/events.js';
 import { appendBounded, MAX_CHECKPOINTS } from './limits.js';
-import { addTokens, msOf, pushSeries, startClock, stopClock, updateAgent, withAlert, withStatus } from './foldParts.js';
+import { addModelUsage, addTokens, msOf, pushSeries, startClock, stopClock, updateAgent, withAlert, withStatus } from './foldParts.js';
 import { restore, rollbackPoint } from './rollback.js';
-import { initialRunState, isTerminalStatus, scheduleSecondsAt, type AlertTone, type PhaseView, type RunState } from './runState.js';
+import { initialRunState, isTerminalStatus, scheduleSecondsAt, type AlertTone, type OpenRecovery, type PhaseView, type RunState } from './runState.js';
 
 export function foldEvent(state: RunState, event: MegatestEvent): RunState {
   if (event.type === 'session_started' && state.session !== null && state.session.sessionId !== event.session_id) {
@@ -111,6 +112,7 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
           ...withStatus(a, 'starting', ms),
           role: event.role,
           model: event.model ?? a.model,
+          capabilities: capabilitiesOf(event.capabilities) ?? a.capabilities,
           exitCause: null,
           lastActivityMs: ms,
         })),
@@ -155,7 +157,13 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
           model: event.model || a.model,
           lastActivityMs: Math.max(a.lastActivityMs, ms),
         })),
-        counters: { ...c, totalTokens: c.totalTokens + spent, inputTokens: c.inputTokens + event.input, outputTokens: c.outputTokens + event.output },
+        counters: {
+          ...c,
+          totalTokens: c.totalTokens + spent,
+          inputTokens: c.inputTokens + event.input,
+          outputTokens: c.outputTokens + event.output,
+          byModel: addModelUsage(c.byModel, event.model, event.input, event.output, event.cost_usd),
+        },
         tokenWindow: addTokens(state.tokenWindow, Math.floor(ms / 1000), spent),
       };
     }
@@ -163,7 +171,10 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
       if (state.tasksDone.some((t) => t.task === event.task)) return state;
       return {
         ...state,
-        tasksDone: [...state.tasksDone, { task: event.task, agent: event.agent, phase: event.phase, seq: event.seq }],
+        tasksDone: [
+          ...state.tasksDone,
+          { task: event.task, agent: event.agent, phase: event.phase, seq: event.seq, model: state.agents.find((a) => a.name === event.agent)?.model ?? null },
+        ],
         agents: updateAgent(state.agents, event.agent, ms, (a) => ({ ...a, lastActivityMs: ms })),
       };
     }
@@ -248,6 +259,8 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
       const tone: AlertTone = event.severity === 'critical' || event.severity === 'fatal' ? 'critical' : 'warning';
       const who = event.agent ? `${event.agent}: ` : '';
       const c = state.counters;
+      // A parse_failure event sums up the agent's bad lines since its last one.
+      const badLines = event.class === 'parse_failure' ? lineCount(event.count) : 0;
       return {
         ...state,
         counters: {
@@ -255,7 +268,12 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
           errors: c.errors + 1,
           errorsByClass: { ...c.errorsByClass, [event.class]: (c.errorsByClass[event.class] ?? 0) + 1 },
           fatalErrors: c.fatalErrors + (event.severity === 'fatal' ? 1 : 0),
+          protocolErrors: (c.protocolErrors ?? 0) + badLines,
         },
+        agents:
+          badLines > 0 && event.agent
+            ? updateAgent(state.agents, event.agent, ms, (a) => ({ ...a, protocolErrors: (a.protocolErrors ?? 0) + badLines }))
+            : state.agents,
         alerts: withAlert(state, event, 'error', tone, `${who}${event.class} (${event.severity}) ${event.message}`),
       };
     }
@@ -264,10 +282,14 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
       const who = event.agent ? `${event.agent}: ` : '';
       const detail = event.detail ? ` — ${event.detail}` : '';
       const c = state.counters;
+      const byAction = c.recoveriesByAction[event.action] ?? { started: 0, succeeded: 0, failed: 0 };
+      const outcome = event.outcome === 'gave_up' ? 'failed' : event.outcome;
       return {
         ...state,
+        openRecoveries: withRecovery(state.openRecoveries ?? [], event),
         counters: {
           ...c,
+          recoveriesByAction: { ...c.recoveriesByAction, [event.action]: { ...byAction, [outcome]: byAction[outcome] + 1 } },
           recoveriesStarted: c.recoveriesStarted + (event.outcome === 'started' ? 1 : 0),
           recoveriesSucceeded: c.recoveriesSucceeded + (event.outcome === 'succeeded' ? 1 : 0),
           recoveriesFailed: c.recoveriesFailed + (event.outcome === 'failed' || event.outcome === 'gave_up' ? 1 : 0),
@@ -316,3 +338,16 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
 }
 
 /** Folds a whole list of events from the empty state. */
+
+/** How many lines an error event stands for: its count when it is a whole number above 0, else 1. */
+function lineCount(count: number | undefined): number {
+  return typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : 1;
+}
+
+/** The open recoveries after a recovery event: a start opens one, an outcome ends the oldest open one of its agent, action and attempt. */
+function withRecovery(open: readonly OpenRecovery[], event: EventOf<'recovery'>): OpenRecovery[] {
+  const agent = event.agent ?? null;
+  if (event.outcome === 'started') return [...open, { agent, action: event.action, attempt: event.attempt, seq: event.seq, ts: event.ts }];
+  const index = open.findIndex((r) => r.agent === agent && r.action === event.action && r.attempt === event.attempt);
+  return index < 0 ? (open as OpenRecovery[]) : [...open.slice(0, index), ...open.slice(index + 1)];
+}

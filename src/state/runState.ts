@@ -7,7 +7,7 @@
 // Readings that depend on "now" (elapsed time, tokens per minute) are
 // functions of the state and a time, below; the state itself holds no clock.
 
-import type { CriterionResult } from '../contract/events.js';
+import type { AgentCapabilities, CriterionResult } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 import type { AgentStatus, CheckpointTrigger, SessionStatus } from '../contract/statuses.js';
 
@@ -55,6 +55,14 @@ export interface AgentView {
   maxContextTokens: number | null;
   idleSeconds: number | null;
   exitCause: string | null;
+  /**
+   * Lines the agent printed that broke its protocol (malformed, binary, numbers
+   * out of bounds, a task_done for a task not its own): the counts its
+   * parse_failure error events carry.
+   */
+  protocolErrors: number;
+  /** What the agent can do when asked, from its agent_started (null in logs older than it). */
+  capabilities: AgentCapabilities | null;
   /** Event times (ms) for utilization and idleness. */
   startedMs: number;
   workingMs: number;
@@ -122,6 +130,12 @@ export interface Counters {
   recoveriesStarted: number;
   recoveriesSucceeded: number;
   recoveriesFailed: number;
+  /** Agents' lines that broke their protocol, all agents (the parse_failure events' counts). */
+  protocolErrors: number;
+  /** Recovery events per action (restore_checkpoint, resolve_conflict, reassign, …); failed includes gave_up. */
+  recoveriesByAction: Record<string, { started: number; succeeded: number; failed: number }>;
+  /** Tokens and cost per model, by the model each tokens event names ('' when it names none). */
+  byModel: Record<string, ModelUsage>;
   limits: number;
   compressions: number;
   votes: number;
@@ -134,11 +148,31 @@ export interface Counters {
   testRuns: number;
 }
 
+/** What one model spent: the sums of the tokens events that name it. */
+export interface ModelUsage {
+  input: number;
+  output: number;
+  /** USD the agents reported (Claude's result.total_cost_usd); null when no event for this model carried a cost. */
+  costUsd: number | null;
+}
+
+/** A recovery whose `started` has no outcome (succeeded, failed, gave_up) yet. */
+export interface OpenRecovery {
+  agent: string | null;
+  action: string;
+  attempt: number;
+  /** The started event's seq and time. */
+  seq: number;
+  ts: string;
+}
+
 export interface TaskDone {
   task: string;
   agent: string;
   phase: string;
   seq: number;
+  /** The agent's model when the task was completed (its last tokens event's, else agent_started's). */
+  model: string | null;
 }
 
 /**
@@ -190,6 +224,8 @@ export interface RunState {
   checkpoints: CheckpointView[];
   rollbackPoints: RollbackPoint[];
   lastRestore: { id: string; ts: string } | null;
+  /** Recoveries started and not yet ended, oldest first: the engine ends each (a session never ends with one open). */
+  openRecoveries: OpenRecovery[];
   series: ChartSeries;
   /** The orchestrator's last snapshot, for its gauges (memory, disk, per-agent context). */
   metrics: SessionMetrics | null;
@@ -231,6 +267,9 @@ export function emptyCounters(): Counters {
     recoveriesStarted: 0,
     recoveriesSucceeded: 0,
     recoveriesFailed: 0,
+    protocolErrors: 0,
+    recoveriesByAction: {},
+    byModel: {},
     limits: 0,
     compressions: 0,
     votes: 0,
@@ -260,6 +299,7 @@ export function initialRunState(): RunState {
     checkpoints: [],
     rollbackPoints: [],
     lastRestore: null,
+    openRecoveries: [],
     series: { tokensPerMinute: [], testPassRate: [], linesOfCode: [], coverage: [], errors: [] },
     metrics: null,
     alerts: [],
@@ -294,10 +334,13 @@ export function scheduleSecondsAt(state: Pick<RunState, 'clock'>, nowMs: number)
   return Math.max(0, elapsedMsAt(state, nowMs) / 1000 - state.clock.rolledBackSeconds);
 }
 
-/** Seconds of the configured duration not yet used by the schedule. */
+/**
+ * Seconds of the configured duration left: the duration limits active time,
+ * so a restore, which puts the schedule back, gives no time back to the session.
+ */
 export function remainingSecondsAt(state: RunState, nowMs: number): number {
   if (state.ended) return 0;
-  return Math.max(0, (state.session?.durationSeconds ?? 0) - scheduleSecondsAt(state, nowMs));
+  return Math.max(0, (state.session?.durationSeconds ?? 0) - elapsedMsAt(state, nowMs) / 1000);
 }
 
 /** The clock's time of the state's last event: "now" for a run nobody is running. */

@@ -6,6 +6,7 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, useInput, type Key } from 'ink';
 import { useStore } from 'zustand';
+import { createStore } from 'zustand/vanilla';
 import { assertNever } from '../contract/assertNever.js';
 import { checkpointFigures, isTerminalStatus } from '../state/applyEvent.js';
 import type { ConsoleStore } from '../state/store.js';
@@ -37,6 +38,8 @@ import { computeLayout } from './viewModels/layout.js';
 import { logPaneModel } from './viewModels/logPane.js';
 import { phaseBarModel } from './viewModels/phaseBar.js';
 import { pickerModel, pickerOrder } from './viewModels/picker.js';
+import { emptyReplayPosition, replayStatusSpans, timelineModel, type ReplayPosition } from './viewModels/timeline.js';
+import { runReplayAction } from './replay/replayKeys.js';
 import { AgentGrid } from './components/AgentGrid.js';
 import { AlertsPane } from './components/AlertsPane.js';
 import { Charts } from './components/Charts.js';
@@ -45,6 +48,7 @@ import { Header } from './components/Header.js';
 import { LogPane } from './components/LogPane.js';
 import { ConfirmDialog, HelpOverlay, RestorePicker } from './components/Overlays.js';
 import { PhaseBar } from './components/PhaseBar.js';
+import { Timeline } from './components/Timeline.js';
 import { LookProvider, type Look } from './components/themeContext.js';
 
 export interface AppProps {
@@ -57,8 +61,12 @@ export interface AppProps {
   onExit(outcome: ConsoleOutcome): void;
   /** The wall clock; tests pass a fixed one. */
   now?: () => number;
+  /** Replay's controls and cursor; the console is in replay mode when the store says so. */
   replay?: ReplayControls;
 }
+
+// Hooks cannot be skipped, so live mode reads a position that never changes.
+const NO_REPLAY = createStore<ReplayPosition>()(() => emptyReplayPosition());
 
 export function App(props: AppProps) {
   return (
@@ -92,6 +100,8 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   const ui = useStore(store, (s) => s.ui);
   const updateUi = store.getState().updateUi;
   const [wallMs, setWallMs] = useState(now);
+  const replaying = ui.mode === 'replay' && replay !== undefined;
+  const position = useStore(replay?.position ?? NO_REPLAY);
 
   useEffect(() => {
     const timer = setInterval(() => {
@@ -102,10 +112,10 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     return () => clearInterval(timer);
   }, [now, updateUi]);
 
-  // Replay's clock is the recording's: the time of the last event played.
-  const nowMs = ui.mode === 'replay' && run.lastEventTs ? Date.parse(run.lastEventTs) : wallMs;
+  // Replay's clock is the recording's: where the cursor stands in it.
+  const nowMs = replaying ? position.clockMs : ui.mode === 'replay' && run.lastEventTs ? Date.parse(run.lastEventTs) : wallMs;
   const { glyphs } = look;
-  const layout = computeLayout(columns, rows, { agents: run.agents.length, alerts: run.alerts.length });
+  const layout = computeLayout(columns, rows, { agents: run.agents.length, alerts: run.alerts.length, timeline: replaying ? 2 : 0 });
   const context = contextOf(ui);
 
   // Live, elapsed only goes forward; replay may seek back, so it has no floor.
@@ -206,22 +216,19 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         updateUi((u) => openOverlay(u, { kind: 'confirm', request: { kind: 'stop', prompt: 'Stop the run? The agents are stopped and the final report is written.' } }));
         return;
       case 'replayPlayPause':
-        replay?.playPause();
-        return;
-      case 'replayStep':
-        replay?.step();
-        return;
+      case 'replayStepForward':
+      case 'replayStepBack':
+      case 'replayMinuteForward':
+      case 'replayMinuteBack':
       case 'replayFaster':
-        replay?.faster();
-        return;
       case 'replaySlower':
-        replay?.slower();
-        return;
+      case 'replayStart':
+      case 'replayEnd':
       case 'replayNextCheckpoint':
-        replay?.nextCheckpoint();
-        return;
+      case 'replayPrevCheckpoint':
       case 'replayNextError':
-        replay?.nextError();
+      case 'replayPrevError':
+        if (replay) runReplayAction(replay, action);
         return;
       case 'filterApply':
         updateUi(applyFilter);
@@ -281,7 +288,8 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     texts: {
       compress: ui.selectedAgent ? `compress ${ui.selectedAgent}` : 'compress all',
       pauseResume: run.status === 'paused' ? 'continue' : 'pause',
-      detach: ended ? 'quit' : 'detach',
+      detach: ended || ui.mode === 'replay' ? 'quit' : 'detach',
+      replayPlayPause: position.playing ? 'pause' : 'play',
     },
     hide: ended ? RUN_CONTROL_ACTIONS : [],
   });
@@ -293,7 +301,7 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   else if (header.orchestratorWarning) message = [{ text: header.orchestratorWarning, role: 'critical' }];
   else if (run.ended) message = [{ text: `session ${run.ended.status}${run.ended.reason ? `: ${run.ended.reason}` : ''} — q leaves the console`, role: run.ended.status === 'completed' ? 'good' : 'warning' }];
 
-  const bodyRows = layout.height - layout.header - layout.phaseBar - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
+  const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
   let body: React.ReactNode;
   if (ui.overlay.kind === 'help') {
     body = <HelpOverlay sections={helpSections(KEYMAP, ui.mode, glyphs.ascii)} width={layout.width} rows={bodyRows} />;
@@ -330,8 +338,9 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   // of a frame under load.
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height} overflowY="hidden">
-      <Header model={header} width={layout.width} replayState={ui.mode === 'replay' ? replay?.describe() : undefined} />
+      <Header model={header} width={layout.width} replayState={ui.mode === 'replay' ? 'replay' : undefined} />
       <PhaseBar model={phaseBar} />
+      {replaying ? <Timeline bar={timelineModel(position, { width: layout.width, glyphs }).bar} status={replayStatusSpans(position)} width={layout.width} /> : null}
       <Charts charts={charts} perRow={layout.charts.perRow} width={layout.charts.width} />
       <Box flexDirection="column" height={bodyRows} overflowY="hidden">
         {body}

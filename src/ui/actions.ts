@@ -1,6 +1,9 @@
 // What the console asks of the run. The CLI adapts the control API client
 // to this; the UI never talks HTTP or touches the run folder itself.
 
+import type { StoreApi } from 'zustand/vanilla';
+import type { ReplayPosition } from './viewModels/timeline.js';
+
 export interface ActionResult {
   ok: boolean;
   message: string;
@@ -23,16 +26,26 @@ export interface ConsoleActions {
   stop(): Promise<ActionResult>;
 }
 
-/** Replay's transport, for when the console plays a recorded run (mode 'replay'). */
+/**
+ * Replay's transport, for when the console plays a recorded run (mode
+ * 'replay'): what replay's keys ask for, and where the cursor stands. The
+ * controller behind it (src/ui/replay/controller.ts) reads the recording.
+ */
 export interface ReplayControls {
+  position: StoreApi<ReplayPosition>;
   playPause(): void;
-  step(): void;
+  stepForward(): void;
+  stepBack(): void;
+  minuteForward(): void;
+  minuteBack(): void;
   faster(): void;
   slower(): void;
+  toStart(): void;
+  toEnd(): void;
   nextCheckpoint(): void;
+  previousCheckpoint(): void;
   nextError(): void;
-  /** "playing ×10", "paused at seq 1234" — shown in the header. */
-  describe(): string;
+  previousError(): void;
 }
 
 export type ConsoleOutcome = 'detached' | 'stopped' | 'ended';

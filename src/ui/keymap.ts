@@ -24,12 +24,7 @@ export type ActionId =
   | 'help'
   | 'detach'
   | 'stop'
-  | 'replayPlayPause'
-  | 'replayStep'
-  | 'replayFaster'
-  | 'replaySlower'
-  | 'replayNextCheckpoint'
-  | 'replayNextError'
+  | ReplayActionId
   | 'filterApply'
   | 'filterCancel'
   | 'filterErase'
@@ -41,8 +36,39 @@ export type ActionId =
   | 'confirmNo'
   | 'helpClose';
 
+/** What replay's keys ask of the replay controller (src/ui/replay/). */
+export type ReplayActionId =
+  | 'replayPlayPause'
+  | 'replayStepForward'
+  | 'replayStepBack'
+  | 'replayMinuteForward'
+  | 'replayMinuteBack'
+  | 'replayFaster'
+  | 'replaySlower'
+  | 'replayStart'
+  | 'replayEnd'
+  | 'replayNextCheckpoint'
+  | 'replayPrevCheckpoint'
+  | 'replayNextError'
+  | 'replayPrevError';
+
 /** Named keys as `keyNameOf` reports them; any other key is its own character. */
-export type NamedKey = 'up' | 'down' | 'left' | 'right' | 'pageup' | 'pagedown' | 'home' | 'end' | 'return' | 'escape' | 'backspace' | 'tab' | 'space';
+export type NamedKey =
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'shift-left'
+  | 'shift-right'
+  | 'pageup'
+  | 'pagedown'
+  | 'home'
+  | 'end'
+  | 'return'
+  | 'escape'
+  | 'backspace'
+  | 'tab'
+  | 'space';
 export type KeyName = NamedKey | string;
 
 export interface KeyBinding {
@@ -51,6 +77,9 @@ export interface KeyBinding {
   /** How the key is written on screen; `asciiLabel` when only ASCII may be drawn. */
   label: string;
   asciiLabel?: string;
+  /** How the key line writes it, when one entry stands for a pair of bindings (↑↓, ←→). */
+  lineLabel?: string;
+  asciiLineLabel?: string;
   /** Short word for the key line. */
   short: string;
   /** Sentence for the help screen. */
@@ -73,15 +102,23 @@ export const KEYMAP: readonly KeyBinding[] = [
   { action: 'compress', keys: ['z'], label: 'z', short: 'compress', description: 'Compress the selected agent’s context, or every agent’s when none is selected', contexts: ['main'], modes: LIVE, keyLinePriority: 5 },
   { action: 'restore', keys: ['r'], label: 'r', short: 'restore', description: 'Choose a checkpoint to restore (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 4 },
   { action: 'pauseResume', keys: ['p'], label: 'p', short: 'pause', description: 'Pause the run, or continue a paused one', contexts: ['main'], modes: LIVE, keyLinePriority: 3 },
-  { action: 'replayPlayPause', keys: ['space', 'p'], label: 'space', short: 'play/pause', description: 'Play or pause the replay', contexts: ['main'], modes: REPLAY, keyLinePriority: 2 },
-  { action: 'replayStep', keys: ['n', 'right'], label: 'n/→', asciiLabel: 'n', short: 'step', description: 'Step one event forward', contexts: ['main'], modes: REPLAY, keyLinePriority: 3 },
-  { action: 'replayFaster', keys: ['+', '='], label: '+', short: 'faster', description: 'Replay faster', contexts: ['main'], modes: REPLAY, keyLinePriority: 4 },
-  { action: 'replaySlower', keys: ['-'], label: '-', short: 'slower', description: 'Replay slower', contexts: ['main'], modes: REPLAY, keyLinePriority: 4 },
-  { action: 'replayNextCheckpoint', keys: [']'], label: ']', short: 'next ckpt', description: 'Jump to the next checkpoint', contexts: ['main'], modes: REPLAY, keyLinePriority: 5 },
-  { action: 'replayNextError', keys: ['e'], label: 'e', short: 'next error', description: 'Jump to the next error', contexts: ['main'], modes: REPLAY, keyLinePriority: 5 },
+  // Replay: the live-only keys above (c z r p Q) are not bound here, so they neither work nor show.
+  { action: 'replayPlayPause', keys: ['space'], label: 'space', short: 'play', description: 'Play or pause the replay', contexts: ['main'], modes: REPLAY, keyLinePriority: 1 },
+  { action: 'replayStepForward', keys: ['right'], label: '→', asciiLabel: 'right', lineLabel: '←→', asciiLineLabel: '<>', short: 'step', description: 'Step one event forward', contexts: ['main'], modes: REPLAY, keyLinePriority: 2 },
+  { action: 'replayStepBack', keys: ['left'], label: '←', asciiLabel: 'left', short: 'step back', description: 'Step one event back', contexts: ['main'], modes: REPLAY },
+  { action: 'replayMinuteForward', keys: ['shift-right'], label: 'Shift+→', asciiLabel: 'Shift+right', lineLabel: 'S-←→', asciiLineLabel: 'S-<>', short: '1 min', description: 'One minute of the recording forward', contexts: ['main'], modes: REPLAY, keyLinePriority: 6 },
+  { action: 'replayMinuteBack', keys: ['shift-left'], label: 'Shift+←', asciiLabel: 'Shift+left', short: '-1 min', description: 'One minute of the recording back', contexts: ['main'], modes: REPLAY },
+  { action: 'replayFaster', keys: ['+', '='], label: '+', lineLabel: '+-', short: 'speed', description: 'Play faster (1x, 2x, 5x, 10x … 1000x)', contexts: ['main'], modes: REPLAY, keyLinePriority: 4 },
+  { action: 'replaySlower', keys: ['-', '_'], label: '-', short: 'slower', description: 'Play slower', contexts: ['main'], modes: REPLAY },
+  { action: 'replayStart', keys: ['g'], label: 'g', short: 'start', description: 'Go to the start of the run', contexts: ['main'], modes: REPLAY },
+  { action: 'replayEnd', keys: ['G'], label: 'G', lineLabel: 'g/G', short: 'start/end', description: 'Go to the end of the run (its present, for a run still going)', contexts: ['main'], modes: REPLAY, keyLinePriority: 5 },
+  { action: 'replayNextCheckpoint', keys: ['n'], label: 'n', lineLabel: 'n/N', short: 'ckpt', description: 'Jump to the next checkpoint or restore', contexts: ['main'], modes: REPLAY, keyLinePriority: 3 },
+  { action: 'replayPrevCheckpoint', keys: ['N'], label: 'N', short: 'prev ckpt', description: 'Jump to the previous checkpoint or restore', contexts: ['main'], modes: REPLAY },
+  { action: 'replayNextError', keys: ['e'], label: 'e', lineLabel: 'e/E', short: 'error', description: 'Jump to the next error or recovery', contexts: ['main'], modes: REPLAY, keyLinePriority: 3 },
+  { action: 'replayPrevError', keys: ['E'], label: 'E', short: 'prev error', description: 'Jump to the previous error or recovery', contexts: ['main'], modes: REPLAY },
   { action: 'filter', keys: ['/'], label: '/', short: 'filter', description: 'Filter the log (Enter applies, Esc clears)', contexts: ['main'], modes: BOTH, keyLinePriority: 6 },
   { action: 'selectUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'select', description: 'Select the agent above (above the first: none, so `z` means all)', contexts: ['main'], modes: BOTH },
-  { action: 'selectDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', short: 'select', description: 'Select the agent below', contexts: ['main'], modes: BOTH, keyLinePriority: 8 },
+  { action: 'selectDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', lineLabel: '↑↓', asciiLineLabel: 'up/dn', short: 'select', description: 'Select the agent below', contexts: ['main'], modes: BOTH, keyLinePriority: 8 },
   { action: 'logPageUp', keys: ['pageup'], label: 'PgUp', short: 'log up', description: 'Scroll the log back one page (stops following)', contexts: ['main'], modes: BOTH },
   { action: 'logPageDown', keys: ['pagedown'], label: 'PgDn', short: 'log down', description: 'Scroll the log forward one page (follows again at the end)', contexts: ['main'], modes: BOTH },
   { action: 'logFollow', keys: ['end', 'f'], label: 'End/f', short: 'follow', description: 'Follow the log’s newest lines', contexts: ['main'], modes: BOTH },
@@ -109,8 +146,8 @@ export const KEYMAP: readonly KeyBinding[] = [
 export function keyNameOf(input: string, key: Key): KeyName | null {
   if (key.upArrow) return 'up';
   if (key.downArrow) return 'down';
-  if (key.leftArrow) return 'left';
-  if (key.rightArrow) return 'right';
+  if (key.leftArrow) return key.shift ? 'shift-left' : 'left';
+  if (key.rightArrow) return key.shift ? 'shift-right' : 'right';
   if (key.pageUp) return 'pageup';
   if (key.pageDown) return 'pagedown';
   if (key.home) return 'home';
@@ -156,8 +193,9 @@ export function keyLineItems(
     list
       .sort((a, b) => a.order - b.order)
       .map(({ binding }) => {
-        // ↑/↓ share one key line entry: the table lists them apart for help.
-        const key = binding.action === 'selectDown' ? (options.ascii ? 'up/dn' : '↑↓') : keyLabel(binding, options.ascii);
+        // A pair (↑/↓, ←/→, n/N) shares one key line entry: the table lists them apart for help.
+        const line = options.ascii ? (binding.asciiLineLabel ?? binding.lineLabel) : binding.lineLabel;
+        const key = line ?? keyLabel(binding, options.ascii);
         return { action: binding.action, key, text: options.texts?.[binding.action] ?? binding.short };
       });
   let kept = [...candidates];

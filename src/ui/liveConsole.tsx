@@ -38,10 +38,11 @@ export interface StartedConsole {
   outcome: Promise<ConsoleOutcome>;
 }
 
-const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
-const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+export const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
+export const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
 
-function SizedApp({ stdout, ...props }: Omit<React.ComponentProps<typeof App>, 'columns' | 'rows'> & { stdout: NodeJS.WriteStream }) {
+/** <App/> at the terminal's size, following resizes (replay uses it too). */
+export function SizedApp({ stdout, ...props }: Omit<React.ComponentProps<typeof App>, 'columns' | 'rows'> & { stdout: NodeJS.WriteStream }) {
   const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
   const [size, setSize] = useState(read);
   useEffect(() => {

@@ -116,6 +116,8 @@ export interface Glyphs {
   running: string;
   /** asciichart's symbols: ┼ ┤ ╶ ╴ ─ ╰ ╭ ╮ ╯ │ */
   chart: readonly string[];
+  /** Replay's timeline bar: its marks (one per kind of TimelineMark), the cursor, the played and unplayed track. */
+  marks: { checkpoint: string; restore: string; error: string; recovery: string; damage: string; cursor: string; played: string; track: string };
 }
 
 export const UNICODE_GLYPHS: Glyphs = {
@@ -132,6 +134,7 @@ export const UNICODE_GLYPHS: Glyphs = {
   failed: '✗',
   running: '●',
   chart: ['┼', '┤', '╶', '╴', '─', '╰', '╭', '╮', '╯', '│'],
+  marks: { checkpoint: '▼', restore: '↺', error: '✗', recovery: '✚', damage: '!', cursor: '┃', played: '━', track: '─' },
 };
 
 export const ASCII_GLYPHS: Glyphs = {
@@ -148,6 +151,7 @@ export const ASCII_GLYPHS: Glyphs = {
   failed: 'x',
   running: '*',
   chart: ['+', '|', '-', '-', '-', '\\', '/', '\\', '/', '|'],
+  marks: { checkpoint: 'v', restore: 'R', error: 'X', recovery: '+', damage: '!', cursor: '|', played: '=', track: '-' },
 };
 
 export interface DisplayChoice {

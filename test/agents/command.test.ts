@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CommandAdapter, LineSplitter } from '../../src/agents/command.js';
-import { createAdapter } from '../../src/agents/index.js';
+import { CliTaskAdapter } from '../../src/agents/cliTaskAdapter.js';
+import { cliSpecFor, COMMAND_CAPABILITIES, createAdapter, SIM_CAPABILITIES } from '../../src/agents/index.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { makeLaunch, processAlive, Recorder, removeTempDirs, waitFor } from './helpers.js';
 
@@ -58,9 +59,12 @@ describe('CommandAdapter', () => {
     // The tokens line arrived in two writes: it must still be one message.
     expect(recorder.of('tokens')).toEqual([{ type: 'tokens', input: 1200, output: 80, model: 'fixture-model' }]);
     expect(recorder.of('context')).toEqual([{ type: 'context', tokens: 4321 }]);
-    // A malformed protocol line and the stderr line are output.
-    expect(recorder.outputs()).toContain('{"type":"tool_call","tool":"shell"}');
+    // A malformed protocol line is a parse failure (kept in output.log); the stderr line is output.
+    expect(recorder.of('parse_failure')).toEqual([
+      { type: 'parse_failure', line: '{"type":"tool_call","tool":"shell"}', reason: expect.stringMatching(/^bad tool_call message: ok .*duration_ms /) },
+    ]);
     expect(recorder.outputs()).toContain('warning: this went to stderr');
+    expect(readFileSync(path.join(adapter['launch'].agentDir, 'output.log'), 'utf8')).toContain('{"type":"tool_call","tool":"shell"}');
 
     adapter.assign({ phase: 'testing', objectives: ['write tests', 'fix bugs'], duration_seconds: 30 });
     expect(adapter.control('checkpoint')).toEqual({ ok: true });
@@ -147,11 +151,33 @@ describe('CommandAdapter', () => {
 
 describe('createAdapter', () => {
   const sim = { template: 'task_queue', seed: 1, tokensPerMinute: 1, toolCallsPerMinute: 1, faults: [], sessionStartMs: 0 };
-  it('builds command and sim adapters and refuses the ones not built yet', () => {
-    expect(createAdapter('command', makeLaunch(), { command: 'true', sim }).kind).toBe('command');
-    expect(createAdapter('sim', makeLaunch(), { command: '', sim }).kind).toBe('sim');
+  it('builds every kind, each saying what it can do', () => {
+    const command = createAdapter('command', makeLaunch(), { command: 'true', binary: '', sim });
+    expect(command.kind).toBe('command');
+    expect(command.capabilities).toEqual(COMMAND_CAPABILITIES);
+    const simAdapter = createAdapter('sim', makeLaunch(), { command: '', binary: '', sim });
+    expect(simAdapter.kind).toBe('sim');
+    // The sim's token counts are simulated, never usage.
+    expect(simAdapter.capabilities).toEqual(SIM_CAPABILITIES);
+    expect(simAdapter.capabilities.tokenUsage).toBe(false);
     for (const kind of ['selfware', 'claude-code', 'codex'] as const) {
-      expect(() => createAdapter(kind, makeLaunch(), { command: 'x', sim })).toThrow(new RegExp(`${kind} adapter is not built yet`));
+      const adapter = createAdapter(kind, makeLaunch(), { command: '', binary: '/opt/agent', sim });
+      expect(adapter).toBeInstanceOf(CliTaskAdapter);
+      expect(adapter.kind).toBe(kind);
+      expect(adapter.capabilities).toEqual(cliSpecFor(kind)!.capabilities);
     }
+  });
+
+  it('says how a resume state was taken', () => {
+    const resume = { kind: 'command' as const, name: 'agent-1', role: 'developer', model: 'm', phase: 'development', objectives: ['a'], completed: [], context_tokens: 0 };
+    expect(createAdapter('command', makeLaunch(), { command: 'true', binary: '', sim }).resumed).toBeNull();
+    expect(createAdapter('command', makeLaunch({ resume }), { command: 'true', binary: '', sim }).resumed).toEqual({
+      ok: false,
+      reason: 'the JSONL protocol has no resume: the agent starts afresh on its remaining tasks',
+    });
+    expect(createAdapter('sim', makeLaunch({ resume: { ...resume, kind: 'sim', completed: ['a'], context_tokens: 900 } }), { command: '', binary: '', sim }).resumed).toEqual({
+      ok: true,
+      detail: "from megatest's state: 1 task(s) done, context 900 tokens",
+    });
   });
 });

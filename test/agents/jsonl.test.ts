@@ -36,26 +36,36 @@ describe('parseAgentLine', () => {
     expect(parseAgentLine('{"type":"tokens","input":1,"output":2}')).toEqual({ type: 'tokens', input: 1, output: 2, model: '' });
   });
 
-  it.each([
-    'plain text from the agent',
-    '',
-    '{not json',
-    '[1,2,3]',
-    'null',
-    '{"type":"unknown_kind","x":1}',
-    '{"no_type":true}',
-    '{"type":"tool_call","tool":"read_file","ok":"yes","duration_ms":1}',
-    '{"type":"tool_call","tool":"","ok":true,"duration_ms":1}',
-    '{"type":"tool_call","tool":"x","ok":true}',
-    '{"type":"tokens","input":-5,"output":2,"model":"m"}',
-    '{"type":"tokens","input":"10","output":2,"model":"m"}',
-    '{"type":"state","status":"sleeping"}',
-    '{"type":"task_done"}',
-    '{"type":"context","tokens":null}',
-    '{"type":"error"}',
-    '{"type":"vote","topic":"t"}',
-  ])('treats %j as the agent’s own output', (line) => {
+  it.each(['plain text from the agent', '', '[1,2,3]', 'null', '  indented text'])('treats %j as the agent’s own output', (line) => {
     expect(parseAgentLine(line)).toEqual({ type: 'output', line });
+  });
+
+  it.each([
+    ['{not json', /^not JSON/],
+    ['{"type":"unknown_kind","x":1}', /^unknown type "unknown_kind"/],
+    ['{"no_type":true}', /^no "type" field/],
+    ['{"type":"tool_call","tool":"read_file","ok":"yes","duration_ms":1}', /^bad tool_call message: ok /],
+    ['{"type":"tool_call","tool":"","ok":true,"duration_ms":1}', /^bad tool_call message: tool /],
+    ['{"type":"tool_call","tool":"x","ok":true}', /^bad tool_call message: duration_ms /],
+    ['{"type":"tokens","input":-5,"output":2,"model":"m"}', /^bad tokens message: input /],
+    ['{"type":"tokens","input":"10","output":2,"model":"m"}', /^bad tokens message: input /],
+    ['{"type":"state","status":"sleeping"}', /^bad state message: status /],
+    ['{"type":"task_done"}', /^bad task_done message: task /],
+    ['{"type":"context","tokens":null}', /^bad context message: tokens /],
+    ['{"type":"error"}', /^bad error message: message /],
+    ['{"type":"vote","topic":"t"}', /^bad vote message: choice /],
+    ['  {"type":"tokens","input":1e999,"output":2}', /^bad tokens message: input /],
+  ])('counts %j, which starts like a protocol line, as a parse failure', (line, reason) => {
+    const message = parseAgentLine(line);
+    expect(message).toMatchObject({ type: 'parse_failure', line });
+    expect(message.type === 'parse_failure' && message.reason).toMatch(reason);
+  });
+
+  it('quotes at most the start of a long malformed line (output.log keeps all of it)', () => {
+    const line = `{${'x'.repeat(5000)}`;
+    const message = parseAgentLine(line);
+    expect(message.type).toBe('parse_failure');
+    expect(message.type === 'parse_failure' && message.line).toBe(`${line.slice(0, 300)}… (5001 chars)`);
   });
 });
 

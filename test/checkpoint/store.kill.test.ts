@@ -27,6 +27,7 @@ const MODULES = [
   'checkpoint/tree.ts',
   'checkpoint/canonical.ts',
   'checkpoint/types.ts',
+  'checkpoint/verify.ts',
   'contract/control.ts',
   'contract/events.ts',
   'contract/metrics.ts',

@@ -21,7 +21,7 @@ describe('megatest run: bad input', () => {
       name: 'malformed TOML (line and column)',
       args: () => {
         const file = path.join(dir, 'broken.toml');
-        writeFileSync(file, '[session]\nagents = = 3\n');
+        writeFileSync(file, '[session]\nagent_count = = 3\n');
         return ['--config', file];
       },
       message: /broken\.toml.*line 2.*column/,
@@ -33,7 +33,7 @@ describe('megatest run: bad input', () => {
         writeFileSync(file, '[limits]\ntokens_per_hour = 5\n');
         return ['--config', file];
       },
-      message: /unknown key \[limits\]\.tokens_per_hour.*did you mean tokens_per_hour_per_agent/,
+      message: /unknown key \[limits\]\.tokens_per_hour.*did you mean \[limits\] tokens_per_agent_per_hour/,
     },
     { name: 'unknown project type', args: () => ['redis'], message: /database, microservices, task_queue/ },
     { name: 'agents out of range', args: () => ['task_queue', '6', '40'], message: /AGENTS 40.*2 to 16/ },
@@ -93,14 +93,14 @@ describe('megatest run: bad input', () => {
 
   it('validates a config file with config check', async () => {
     const good = path.join(dir, 'good.toml');
-    writeFileSync(good, '[session]\nagents = 4\n');
+    writeFileSync(good, '[session]\nagent_count = 4\n');
     expect((await cli(['config', 'check', good])).stdout).toMatch(/ok/);
     const bad = path.join(dir, 'bad.toml');
-    writeFileSync(bad, '[session]\nagents = "four"\n');
+    writeFileSync(bad, '[session]\nagent_count = "four"\n');
     const result = await cli(['config', 'check', bad]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/\[session\]\.agents.*bad\.toml/);
+    expect(result.stderr).toMatch(/\[session\]\.agent_count.*bad\.toml/);
     const printed = await cli(['config', 'print', '--agents', '5']);
-    expect(printed.stdout).toMatch(/agents = 5/);
+    expect(printed.stdout).toMatch(/agent_count = 5/);
   });
 });

@@ -72,18 +72,25 @@ describe('defaults (config/mega_test_config.toml)', () => {
       disk_space_limit_gb: 10,
       min_free_disk_gb: 1,
     });
-    expect(config.agents).toEqual({ kind: 'sim', command: '', models: ['claude-sonnet-4-5', 'claude-haiku-4-5'] });
+    expect(config.agents).toEqual({
+      kind: 'sim',
+      command: '',
+      binary: '',
+      endpoint: '',
+      models: ['claude-sonnet-4-5', 'claude-haiku-4-5'],
+      isolation: 'auto',
+    });
     expect(config.agent.roles).toEqual(['architect', 'developer', 'developer', 'tester', 'reviewer', 'documenter']);
     expect(config.sim.faults).toEqual([]);
     expect(config.ui).toEqual({ theme: 'dark', ascii: false });
   });
 
-  it('have the four phases weighted 1/2/2/1 with objectives and criteria', () => {
+  it('have the four phases of 60/120/120/60 nominal minutes with objectives and criteria', () => {
     expect(config.phases.map((phase) => [phase.name, phase.weight])).toEqual([
-      ['bootstrap', 1],
-      ['development', 2],
-      ['refinement', 2],
-      ['finalization', 1],
+      ['bootstrap', 60],
+      ['development', 120],
+      ['refinement', 120],
+      ['finalization', 60],
     ]);
     for (const phase of config.phases) {
       expect(phase.objectives.length).toBeGreaterThan(0);
@@ -367,7 +374,7 @@ describe('bad input', () => {
     const error = thrown(() => loadConfig({ configFile: file })) as ConfigError;
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toBe(
-      `${file} line 2, column 10: malformed TOML: Unexpected character, expecting string, number, datetime, boolean, inline array or inline table`,
+      `${file} line 2, column 15: malformed TOML: Unexpected character, expecting string, number, datetime, boolean, inline array or inline table`,
     );
     expect(error.line).toBe(2);
   });
@@ -376,13 +383,13 @@ describe('bad input', () => {
     const file = fixture('unknown_key.toml');
     const error = thrown(() => loadConfig({ configFile: file })) as ConfigError;
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toBe(`unknown key [limits].tokens_per_hour in ${file} (line 3); did you mean tokens_per_hour_per_agent?`);
+    expect(error.message).toBe(`unknown key [limits].tokens_per_hour in ${file} (line 3); did you mean [limits] tokens_per_agent_per_hour?`);
     expect(error).toMatchObject({ file, key: 'limits.tokens_per_hour', line: 3 });
   });
 
   it('an unknown table suggests the nearest valid table', () => {
     const file = fixture('unknown_table.toml');
-    expect(() => loadConfig({ configFile: file })).toThrowError(`unknown key sesion in ${file} (line 1); did you mean session?`);
+    expect(() => loadConfig({ configFile: file })).toThrowError(`unknown key sesion in ${file} (line 1); did you mean [session]?`);
   });
 
   it('an unknown key with no near match lists the valid keys', () => {
@@ -406,7 +413,7 @@ describe('bad input', () => {
 
   it('an out-of-range value names file, key, value and range', () => {
     const file = fixture('out_of_range.toml');
-    expect(() => loadConfig({ configFile: file })).toThrowError(`[session].agents = 40 in ${file} (line 3): must be an integer 2..16`);
+    expect(() => loadConfig({ configFile: file })).toThrowError(`[session].agent_count = 40 in ${file} (line 3): must be an integer 2..16`);
   });
 
   it('a value outside an enumeration lists the allowed values', () => {
@@ -434,9 +441,9 @@ describe('bad input', () => {
   });
 
   it('a duration string that does not parse', () => {
-    const file = writeScratch('duration.toml', '[session]\nduration_seconds = "6 hours"\n');
+    const file = writeScratch('duration.toml', '[session]\nduration_hours = "6 hours"\n');
     expect(() => loadConfig({ configFile: file })).toThrowError(
-      `[session].duration_seconds = "6 hours" in ${file} (line 2): must be a number of seconds 10..86400 or a duration like "6h", "90m", "1h30m" (10s..24h)`,
+      `[session].duration_hours = "6 hours" in ${file} (line 2): must be a number of hours (6, or 0.5 for 30 minutes; 10 s..24 h) or a duration like "6h", "90m", "45s", "1h30m"`,
     );
   });
 
@@ -459,7 +466,7 @@ describe('bad input', () => {
     const error = thrown(() => loadConfig({ configFile: file }));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toBe(
-      `[session].project = "compiler" in ${file} (line 2): unknown project; valid project types: database, microservices, task_queue`,
+      `[session].project_type = "compiler" in ${file} (line 2): unknown project; valid project types: database, microservices, task_queue`,
     );
   });
 
@@ -484,7 +491,7 @@ describe('bad input', () => {
   });
 
   it('a phase role that no agent has', () => {
-    const file = writeScratch('role.toml', '[[phases]]\nname = "bootstrap"\nweight = 1\nobjectives = ["x"]\nroles = ["pilot"]\ncriteria = []\n');
+    const file = writeScratch('role.toml', '[[phases]]\nname = "bootstrap"\nduration_minutes = 60\nobjectives = ["x"]\nroles = ["pilot"]\ncriteria = []\n');
     expect(() => loadConfig({ configFile: file })).toThrowError(
       `[phases #1].roles #1 = "pilot" in ${file} (line 5): must be one of [agent].roles: architect, developer, tester, reviewer, documenter`,
     );
@@ -498,9 +505,9 @@ describe('bad input', () => {
   });
 
   it('backoff that starts above its maximum', () => {
-    const file = writeScratch('backoff.toml', '[error_handling]\nbackoff_initial_seconds = 500\n');
+    const file = writeScratch('backoff.toml', '[checkpoint]\nbackoff_initial_seconds = 500\n');
     expect(() => loadConfig({ configFile: file })).toThrowError(
-      `[error_handling].backoff_initial_seconds = 500 in ${file} (line 2): must not exceed backoff_max_seconds (300)`,
+      `[checkpoint].backoff_initial_seconds = 500 in ${file} (line 2): must not exceed backoff_max_seconds (300)`,
     );
   });
 

@@ -90,7 +90,7 @@ describe('[[sim.faults]] triggers', () => {
   it('a misspelt trigger key gets a suggestion', () => {
     const file = faultsFile('typo.toml', 'after_tool_call = 2\nkind = "hang"\n');
     expect(() => loadConfig({ configFile: file })).toThrowError(
-      `unknown key [sim.faults #1].after_tool_call in ${file} (line 2); did you mean after_tool_calls?`,
+      `unknown key [sim.faults #1].after_tool_call in ${file} (line 2); did you mean [[sim.faults]] after_tool_calls?`,
     );
   });
 

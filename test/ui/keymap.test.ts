@@ -15,9 +15,16 @@ describe('keymap', () => {
     expect(findBinding(KEYMAP, 'picker', 'live', 'return')?.action).toBe('pickerChoose');
     expect(findBinding(KEYMAP, 'confirm', 'live', 'y')?.action).toBe('confirmYes');
     // Replay keys only work in replay mode.
-    expect(findBinding(KEYMAP, 'main', 'live', ']')).toBeNull();
-    expect(findBinding(KEYMAP, 'main', 'replay', ']')?.action).toBe('replayNextCheckpoint');
-    expect(findBinding(KEYMAP, 'main', 'replay', 'c')).toBeNull();
+    expect(findBinding(KEYMAP, 'main', 'live', 'n')).toBeNull();
+    expect(findBinding(KEYMAP, 'main', 'live', 'space')).toBeNull();
+    // Replay: the issue's keys; the live-only run controls are not bound.
+    const replay: Record<string, string> = {
+      space: 'replayPlayPause', right: 'replayStepForward', left: 'replayStepBack', 'shift-right': 'replayMinuteForward', 'shift-left': 'replayMinuteBack',
+      '+': 'replayFaster', '-': 'replaySlower', g: 'replayStart', G: 'replayEnd', n: 'replayNextCheckpoint', N: 'replayPrevCheckpoint',
+      e: 'replayNextError', E: 'replayPrevError', q: 'detach', '?': 'help',
+    };
+    for (const [key, action] of Object.entries(replay)) expect(findBinding(KEYMAP, 'main', 'replay', key)?.action).toBe(action);
+    for (const key of ['c', 'z', 'r', 'p', 'Q']) expect(findBinding(KEYMAP, 'main', 'replay', key)).toBeNull();
   });
 
   it('never gives one key two meanings in the same context and mode', () => {
@@ -42,6 +49,8 @@ describe('keymap', () => {
     expect(keyNameOf('', { ...noKey, delete: true })).toBe('backspace');
     expect(keyNameOf('c', { ...noKey, ctrl: true })).toBeNull();
     expect(keyNameOf(' ', noKey)).toBe('space');
+    expect(keyNameOf('', { ...noKey, leftArrow: true })).toBe('left');
+    expect(keyNameOf('', { ...noKey, rightArrow: true, shift: true })).toBe('shift-right');
   });
 
   it('fits the key line to the width, dropping the least needed first', () => {
@@ -52,6 +61,14 @@ describe('keymap', () => {
       expect(keyLineWidth(items)).toBeLessThanOrEqual(width);
       expect(items.map((i) => i.action)).toContain('help');
     }
+    for (const width of [30, 60, 80, 120]) {
+      const items = keyLineItems(KEYMAP, { context: 'main', mode: 'replay', width, ascii: true });
+      expect(keyLineWidth(items)).toBeLessThanOrEqual(width);
+      expect(items.map((i) => i.action)).toEqual(expect.arrayContaining(['replayPlayPause', 'help', 'detach']));
+    }
+    const replayWide = keyLineItems(KEYMAP, { context: 'main', mode: 'replay', width: 200, ascii: false });
+    expect(replayWide.map((i) => `${i.key} ${i.text}`)).toContain('←→ step');
+    expect(replayWide.map((i) => i.action)).not.toContain('checkpoint');
     const narrow = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 30, ascii: false });
     expect(narrow.map((i) => i.action)).not.toContain('stop');
     const texts = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 200, ascii: true, texts: { compress: 'compress agent-2' } });

@@ -1,8 +1,9 @@
 // What the sim writes into project/: a real small JavaScript project for the
-// session's template. Each task maps, by a hash of its name, to one of the
-// template's components (a module and its tests); once every component is
-// written, further tasks add generated feature modules, so more tasks means
-// more code. Some components are first written with a planted defect that a
+// session's template. A task of the sim's own backlog (backlog.ts) names
+// the component or settings module it writes; any other task maps, by the
+// words and a hash of its name, to one of the template's components (a module
+// and its tests); once every component is written, further tasks add
+// generated feature (settings) modules, so more tasks means more code. Some components are first written with a planted defect that a
 // task of a later phase finds and fixes. Content depends only on seed,
 // template and task; which file a task writes also depends on what is
 // already in project/ (like a real swarm, it builds on the work so far).//
@@ -13,6 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../../io/atomic.js';
+import { namedComponent, SETTINGS_TASK_MARK } from './backlog.js';
 import { defectiveComponents, renderComponent } from './componentFiles.js';
 import { renderFeature, taskSlug } from './featureFiles.js';
 import { DEFECT_MARK, oneLine, phaseKind, simProjectFor, TASK_MARK, type SimFile, type SimProjectSpec } from './projectSpec.js';
@@ -23,7 +25,8 @@ import type { SimComponent } from './templates/component.js';
 export { defectiveComponents, renderComponent } from './componentFiles.js';
 export { renderFeature, taskSlug } from './featureFiles.js';
 export { phaseKind, SIM_TEMPLATES, simProjectFor, type PhaseKind, type SimFile, type SimProjectSpec } from './projectSpec.js';
-export { renderScaffold } from './scaffoldFiles.js';
+export { renderScaffold, SIM_TEST_ENTRY } from './scaffoldFiles.js';
+export { simBacklog } from './backlog.js';
 
 export interface TaskWork {
   files: SimFile[];
@@ -104,8 +107,12 @@ export function planTask(projectDir: string, template: string, seed: number, tas
     if (!existsSync(path.join(projectDir, file.path))) files.push(file);
   }
 
-  let chosen: SimComponent | undefined;
-  for (const candidate of candidateOrder(spec, template, task)) {
+  // A task of the sim's own backlog (backlog.ts) names what it writes: that component, or a settings module.
+  const named = namedComponent(spec, task);
+  if (named && fixed.includes(named.id)) return { files, fixed, component: named.id, defective: false };
+  let chosen: SimComponent | undefined = named;
+  const wantsSettings = named === undefined && task.includes(SETTINGS_TASK_MARK);
+  for (const candidate of wantsSettings ? [] : candidateOrder(spec, template, task)) {
     if (chosen) break;
     if (fixed.includes(candidate.id)) continue;
     const written = readModuleHeader(path.join(projectDir, 'src', `${candidate.id}.js`));

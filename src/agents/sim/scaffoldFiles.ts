@@ -1,9 +1,34 @@
 // The files every sim project has whatever its tasks: package.json, the
-// README and the build check.
+// README, the build check and the test entry.
 
 import { LABEL, simProjectFor, type SimFile } from './projectSpec.js';
 
-/** package.json, README and the build check, the same for every task. */
+/**
+ * The one test process: it imports every test/*.test.js, so a run starts
+ * Node once rather than once per file (under load a process start costs a
+ * second, and the phase gates run the tests). A file that fails to load is
+ * reported as a failing test of its own, not as a crash of the whole run.
+ */
+export const SIM_TEST_ENTRY = 'test/index.mjs';
+
+const TEST_ENTRY_SOURCE = `// Test entry. ${LABEL}.
+// Runs every test/*.test.js in this one process.
+import { readdirSync } from 'node:fs';
+import test from 'node:test';
+
+const here = new URL('.', import.meta.url);
+for (const name of readdirSync(here).filter((n) => n.endsWith('.test.js')).sort()) {
+  try {
+    await import(new URL(name, here).href);
+  } catch (error) {
+    test('test/' + name + ' loads', () => {
+      throw error;
+    });
+  }
+}
+`;
+
+/** package.json, README, the build check and the test entry, the same for every task. */
 export function renderScaffold(template: string): SimFile[] {
   const spec = simProjectFor(template);
   const packageJson = {
@@ -14,7 +39,7 @@ export function renderScaffold(template: string): SimFile[] {
     description: `${spec.description} ${LABEL}.`,
     scripts: {
       build: 'node scripts/build.mjs',
-      test: 'node --test test/*.test.js',
+      test: `node --test ${SIM_TEST_ENTRY}`,
     },
   };
   const readme = [
@@ -27,7 +52,7 @@ export function renderScaffold(template: string): SimFile[] {
     '',
     ...spec.components.map((c) => `- \`src/${c.id}.js\` — ${c.title}`),
     '',
-    'Build check: `node scripts/build.mjs`. Tests: `node --test test/*.test.js`.',
+    `Build check: \`node scripts/build.mjs\`. Tests: \`node --test ${SIM_TEST_ENTRY}\` (every test/*.test.js in one process).`,
     '',
   ].join('\n');
   const build = String.raw`// Build check. ${LABEL}.
@@ -73,5 +98,6 @@ process.exitCode = failed === 0 ? 0 : 1;
     { path: 'package.json', content: JSON.stringify(packageJson, null, 2) + '\n' },
     { path: 'README.md', content: readme },
     { path: 'scripts/build.mjs', content: build },
+    { path: SIM_TEST_ENTRY, content: TEST_ENTRY_SOURCE },
   ];
 }

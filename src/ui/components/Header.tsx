@@ -3,12 +3,13 @@ import type { HeaderModel } from '../viewModels/header.js';
 import type { Span } from '../viewModels/format.js';
 import { SpanLine } from './themeContext.js';
 
+/** `replayState`: a word shown beside the status when the console replays a recording. */
 export function Header({ model, width, replayState }: { model: HeaderModel; width: number; replayState?: string }) {
   // Most important first: a narrow terminal cuts from the right.
   const first: Span[] = [{ text: model.title, role: 'title' }];
   if (model.simulated) first.push({ text: ' ', role: 'text' }, { text: ' SIMULATED ', role: 'simulated' });
   first.push({ text: '  ', role: 'text' }, { text: model.status, role: model.statusRole });
-  if (replayState) first.push({ text: `  replay ${replayState}`, role: 'info' });
+  if (replayState) first.push({ text: `  ${replayState}`, role: 'info' });
   first.push({ text: '  ', role: 'text' }, { text: model.sessionId, role: 'accent' });
   if (model.project) first.push({ text: `  ${model.project}`, role: 'text' });
   if (model.agentKind) first.push({ text: `  agent ${model.agentKind}`, role: 'muted' });

@@ -10,7 +10,7 @@ import type { Glyphs, ThemeRole } from '../theme.js';
 import { formatCount, formatDuration } from './format.js';
 import { fitCells, fitColumns, headerCells, windowStart, type Cell, type ColumnSpec, type FittedColumn } from './table.js';
 
-export type AgentColumn = 'marker' | 'name' | 'role' | 'status' | 'task' | 'tokens' | 'tools' | 'context' | 'trust' | 'idle';
+export type AgentColumn = 'marker' | 'name' | 'role' | 'status' | 'task' | 'tokens' | 'tools' | 'context' | 'trust' | 'idle' | 'protocol';
 
 export const AGENT_COLUMNS: readonly ColumnSpec<AgentColumn>[] = [
   { key: 'marker', title: '', width: 1 },
@@ -23,6 +23,8 @@ export const AGENT_COLUMNS: readonly ColumnSpec<AgentColumn>[] = [
   { key: 'context', title: 'ctx', width: 4, align: 'right', dropPriority: 4 },
   { key: 'trust', title: 'trust', width: 5, align: 'right', dropPriority: 5 },
   { key: 'idle', title: 'idle', width: 6, align: 'right', dropPriority: 6 },
+  // Lines that broke the agent's protocol (malformed, binary, out-of-bounds numbers, tasks not its own).
+  { key: 'protocol', title: 'proto', width: 5, align: 'right', dropPriority: 7 },
 ];
 
 export interface AgentRow {
@@ -93,6 +95,7 @@ export function agentTableModel(
       context: contextCell(agent),
       trust: trustCell(agent),
       idle: agent.idleSeconds === null ? { text: '–', role: 'muted' } : { text: formatDuration(agent.idleSeconds), role: agent.idleSeconds >= 300 ? 'warning' : 'text' },
+      protocol: { text: formatCount(agent.protocolErrors ?? 0), role: (agent.protocolErrors ?? 0) > 0 ? 'warning' : 'muted' },
     };
     return { name: agent.name, selected, cells: fitCells(columns, cells, options.glyphs.ellipsis) };
   });

@@ -9,6 +9,8 @@ export interface Layout {
   height: number;
   header: number;
   phaseBar: number;
+  /** Replay's timeline bar and status line (0 live). */
+  timeline: number;
   charts: { perRow: number; chartRows: number; count: number; height: number; width: number };
   agents: { rows: number };
   log: { rows: number; width: number };
@@ -20,11 +22,12 @@ export interface Layout {
 const CHART_MIN_WIDTH = 38;
 const MAX_CHARTS = 5;
 
-export function computeLayout(columns: number, rows: number, counts: { agents: number; alerts: number; charts?: number }): Layout {
+export function computeLayout(columns: number, rows: number, counts: { agents: number; alerts: number; charts?: number; timeline?: number }): Layout {
   const width = Math.max(20, columns);
   const height = Math.max(10, rows - 1);
   const header = 2;
   const phaseBar = 2;
+  const timeline = counts.timeline ?? 0;
   const footer = 2;
   const chartsAvailable = counts.charts ?? MAX_CHARTS;
 
@@ -36,14 +39,14 @@ export function computeLayout(columns: number, rows: number, counts: { agents: n
   // Each chart row is a title line and the plot.
   let chartBlock = chartRows * (chartHeight + 1);
 
-  let rest = height - header - phaseBar - footer - chartBlock;
+  let rest = height - header - phaseBar - timeline - footer - chartBlock;
   let chartHeightUsed = chartHeight;
   if (rest < 8) {
     // A very short terminal: shrink the charts before the agents and log disappear.
     const shrink = Math.min(chartHeight - 2, 8 - rest);
     chartHeightUsed = chartHeight - Math.max(0, shrink);
     chartBlock = chartRows * (chartHeightUsed + 1);
-    rest = height - header - phaseBar - footer - chartBlock;
+    rest = height - header - phaseBar - timeline - footer - chartBlock;
   }
 
   // Agents: a title and a column header, then as many rows as the room allows (up to all).
@@ -75,6 +78,7 @@ export function computeLayout(columns: number, rows: number, counts: { agents: n
     height,
     header,
     phaseBar,
+    timeline,
     charts: { perRow, chartRows, count: chartCount, height: chartHeightUsed, width: chartWidth },
     agents: { rows: agentRows },
     log: { rows: logRows, width: logWidth },

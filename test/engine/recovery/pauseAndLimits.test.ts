@@ -95,6 +95,9 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
     expect(continued.code, continued.stderr).toBe(0);
     const names = eventsOf(events, 'command').map((c) => `${c.name}:${c.source}`);
     expect(names).toEqual(expect.arrayContaining(['pause:api', 'continue:cli']));
+    // The pause for a person ends when the session is continued.
+    const ended = eventsOf(events, 'recovery').find((r) => r.action === 'escalate' && r.outcome !== 'started');
+    expect(ended).toMatchObject({ outcome: 'succeeded', detail: 'the session was continued (cli)' });
     expect(results.deadlock!.code).toBe(130);
   });
 
@@ -102,7 +105,10 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
     const events = readEvents(dirs.disk);
     const limit = eventsOf(events, 'limit').find((l) => l.kind === 'disk');
     expect(limit?.action).toBe('pause');
-    expect(limit!.detail).toMatch(/run folder uses [\d.]+ GB > 0\.01 GB \(limits\.disk_space_limit_gb\)/);
+    // 0.01 GB is 10.24 MB: below a GB the sizes read in MB, never "0.01 GB > 0.01 GB".
+    const sizes = /run folder uses ([\d.]+) MB > 10\.2 MB \(limits\.disk_space_limit_gb = 0\.01\)/.exec(limit!.detail ?? '');
+    expect(sizes, limit!.detail).not.toBeNull();
+    expect(Number(sizes![1])).toBeGreaterThan(10.2);
     expect(eventsOf(events, 'error').some((e) => e.class === 'disk_full' && e.severity === 'critical')).toBe(true);
     expect(eventsOf(events, 'alert').some((a) => a.level === 'critical' && a.message.includes('disk'))).toBe(true);
     expect(checkpointRefused.code).toBe(1);

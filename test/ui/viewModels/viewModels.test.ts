@@ -128,7 +128,8 @@ describe('agent table', () => {
 
   it('drops the least needed columns when narrow', () => {
     const titles = (width: number) => agentTableModel(done.agents, { width, rows: 4, selected: null, glyphs: UNICODE_GLYPHS }).columns.map((c) => c.title);
-    expect(titles(120)).toEqual(['', 'agent', 'role', 'status', 'task', 'tokens', 'tools', 'ctx', 'trust', 'idle']);
+    expect(titles(120)).toEqual(['', 'agent', 'role', 'status', 'task', 'tokens', 'tools', 'ctx', 'trust', 'idle', 'proto']);
+    expect(titles(80)).toContain('proto');
     expect(titles(60)).not.toContain('idle');
     expect(titles(60)).toContain('task');
     expect(titles(40)).toEqual(['', 'agent', 'status', 'task', 'tokens']);

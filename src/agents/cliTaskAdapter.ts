@@ -1,0 +1,396 @@
+// The adapter for real CLI agents (selfware, claude-code, codex): one
+// process per task, driven by the kind's CliAgentSpec. A task is one
+// objective: the run's success is that objective's task_done, its failure an
+// error, so what megatest counts is exactly what each run said. Between tasks
+// the agent is idle and has no process.
+//
+// Control: pause/resume stop and continue the task's process group
+// (SIGSTOP/SIGCONT); compress restarts the running task on a fresh context
+// with a summary of the work so far (harness compression), since none of the
+// CLIs can be told to compact from outside; a checkpoint keeps each task's
+// native session id so a resume continues it natively.
+
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import type { AgentKind } from '../config/types.js';
+import { assertNever } from '../contract/assertNever.js';
+import type { AgentCapabilities } from '../contract/capabilities.js';
+import { writeFileAtomicSync } from '../io/atomic.js';
+import type { CliAgentSpec, CliTaskCommand } from './cliSpec.js';
+import { agentHomeDir, ensureAgentHome } from './home.js';
+import { describeResume, NativeSessions } from './nativeSessions.js';
+import { TaskBook } from './taskBook.js';
+import { describeEnd, judgeTaskEnd } from './taskEnd.js';
+import { TaskRun } from './taskRun.js';
+import { PROJECT_BRIEF_CHARS, buildTaskPrompt, buildWorkSummary } from './taskPrompt.js';
+import { TaskProcess, type TaskEnd } from './taskProcess.js';
+import type {
+  AgentAdapter,
+  AgentControl,
+  AgentExit,
+  AgentLaunch,
+  AgentMessage,
+  AgentResumeState,
+  CommandOutcome,
+  CompressReport,
+  PhaseAssignment,
+  TestRunNote,
+} from './types.js';
+import { describeChangedFiles } from './workSummary.js';
+
+/** Bytes of raw output allowed to queue for output.log before the task's pipes are paused. */
+const LOG_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+const DEFAULT_GRACE_MS = 5000;
+/** After the agent reported its outcome, how long its process may take to exit by itself. */
+const OUTCOME_EXIT_GRACE_MS = 5000;
+
+export interface CliTaskAdapterOptions {
+  spec: CliAgentSpec;
+  /** The agent program (an absolute path once prepareRun resolved it). */
+  binary: string;
+  /** Environment for every task process, under the spec's own. */
+  env?: Record<string, string>;
+  /** Overrides OUTCOME_EXIT_GRACE_MS (tests). */
+  outcomeExitGraceMs?: number;
+}
+
+export class CliTaskAdapter implements AgentAdapter {
+  readonly kind: AgentKind;
+  readonly name: string;
+  readonly role: string;
+  readonly capabilities: AgentCapabilities;
+  readonly resumed: CommandOutcome | null;
+
+  private readonly spec: CliAgentSpec;
+  private readonly homeDir: string;
+  private readonly sessions: NativeSessions;
+  private onMessage: ((message: AgentMessage) => void) | null = null;
+  private onExit: ((exit: AgentExit) => void) | null = null;
+  private log: WriteStream | undefined;
+  private projectBrief = '';
+
+  private readonly book: TaskBook;
+  private current: TaskRun | null = null;
+  /** Every task process not yet ended (a replaced one may still be draining). */
+  private readonly live = new Set<TaskProcess>();
+  private model: string;
+  private contextTokens: number;
+  /** The input tokens of the agent's last model call: its context then, when it reports no context of its own. */
+  private lastPromptTokens = 0;
+  private lastTestRun: TestRunNote | null = null;
+  private lastState: string | null = null;
+  private paused = false;
+  private stopping = false;
+  private exit: AgentExit | undefined;
+
+  constructor(
+    private readonly launch: AgentLaunch,
+    private readonly options: CliTaskAdapterOptions,
+  ) {
+    this.spec = options.spec;
+    this.kind = options.spec.kind;
+    this.name = launch.name;
+    this.role = launch.role;
+    this.capabilities = options.spec.capabilities;
+    this.homeDir = agentHomeDir(launch.agentDir);
+    const resume = launch.resume;
+    this.book = new TaskBook(launch.phase, resume);
+    this.contextTokens = resume?.context_tokens ?? 0;
+    this.model = launch.model || resume?.model || '';
+    this.sessions = NativeSessions.fromResume(resume?.native);
+    this.resumed = resume ? describeResume(this.kind, this.capabilities.nativeResume, this.sessions, this.book) : null;
+  }
+
+  get pid(): number | undefined {
+    return this.current?.process?.pid;
+  }
+
+  start(onMessage: (message: AgentMessage) => void, onExit: (exit: AgentExit) => void): Promise<void> {
+    if (this.onMessage) return Promise.reject(new Error(`agent ${this.name} was already started`));
+    this.onMessage = onMessage;
+    this.onExit = onExit;
+    ensureAgentHome(this.launch.agentDir);
+    const log = createWriteStream(path.join(this.launch.agentDir, 'output.log'), { flags: 'a', highWaterMark: LOG_HIGH_WATER_BYTES });
+    // A full disk must not take the orchestrator down: only the raw copy is lost.
+    log.on('error', () => (this.log = undefined));
+    this.log = log;
+    try {
+      this.projectBrief = readFileSync(path.join(this.launch.sessionDir, 'project_prompt.txt'), 'utf8').slice(0, PROJECT_BRIEF_CHARS + 1);
+    } catch {
+      this.projectBrief = '';
+    }
+    this.setState('idle');
+    return Promise.resolve();
+  }
+
+  assign(assignment: PhaseAssignment): void {
+    if (this.stopping || this.exit) return;
+    this.book.assign(assignment, Date.now());
+    const running = this.current;
+    if (running && running.endedBy === null && !this.book.isAssigned(running.objective)) {
+      // Its task went to another agent (or the phase moved on): this run is no longer wanted.
+      running.endedBy = 'reassign';
+      void running.process?.terminate(DEFAULT_GRACE_MS);
+      return;
+    }
+    this.startNext();
+  }
+
+  control(command: AgentControl): CommandOutcome {
+    if (this.stopping || this.exit) return { ok: false, reason: 'agent is not running' };
+    switch (command) {
+      case 'checkpoint':
+        return this.capabilities.nativeCheckpoint
+          ? { ok: true, detail: `${this.kind} keeps its own checkpoints as it works` }
+          : { ok: false, reason: `${this.kind} keeps no checkpoints of its own; megatest's checkpoint records its session ids and remaining tasks` };
+      case 'compress':
+        void this.compressContext().catch(() => undefined);
+        return { ok: true, detail: 'harness compression: the running task restarts on a summary of the work so far' };
+      case 'pause':
+        if (!this.capabilities.pause) return { ok: false, reason: `${this.kind} cannot be paused` };
+        this.paused = true;
+        this.current?.process?.signal('SIGSTOP');
+        this.setState('waiting', this.current?.objective);
+        return { ok: true };
+      case 'resume':
+        if (this.paused) {
+          this.paused = false;
+          this.current?.process?.signal('SIGCONT');
+          if (this.current) this.setState('working', this.current.objective);
+        }
+        // resume also means "try again": the failed tasks get another run.
+        this.book.retryFailed();
+        this.startNext();
+        return { ok: true };
+      case 'stop':
+        void this.stop();
+        return { ok: true };
+      default:
+        return assertNever(command, 'agent control');
+    }
+  }
+
+  observeTestRun(run: TestRunNote): void {
+    this.lastTestRun = { passed: run.passed, failed: run.failed, failing: run.failing.slice(0, 50) };
+  }
+
+  async compressContext(): Promise<CompressReport> {
+    const before = this.contextTokens > 0 ? this.contextTokens : this.lastPromptTokens;
+    const source = this.contextTokens > 0 ? 'context report' : 'model call (its input tokens)';
+    const task = this.current;
+    if (!task || task.endedBy !== null || this.stopping) {
+      this.contextTokens = 0;
+      return { tokensBefore: before, tokensAfter: 0, detail: 'harness compression: no task running; the next task starts on a fresh context' };
+    }
+    const changedFiles = await describeChangedFiles(this.workDir).catch(() => '');
+    if (this.current !== task || task.endedBy !== null) {
+      this.contextTokens = 0;
+      return { tokensBefore: before, tokensAfter: 0, detail: 'harness compression: the task ended meanwhile; the next task starts on a fresh context' };
+    }
+    const summary = buildWorkSummary({ phase: this.book.phase, current: task.objective, done: this.book.completed, changedFiles, lastTestRun: this.lastTestRun });
+    task.endedBy = 'compress';
+    task.summary = summary;
+    // A fresh context: the task's native session is not resumed.
+    this.sessions.forget(task.objective);
+    await task.process?.terminate(DEFAULT_GRACE_MS);
+    const after = Math.ceil(summary.length / 4);
+    this.contextTokens = after;
+    this.lastPromptTokens = 0;
+    return {
+      tokensBefore: before,
+      tokensAfter: after,
+      detail:
+        `harness compression: "${task.objective}" restarted on a fresh context with a summary of the work so far; ` +
+        `before is the agent's last ${source}, after an estimate (the summary's ${summary.length} chars / 4), not usage`,
+    };
+  }
+
+  resumeState(): AgentResumeState {
+    return {
+      kind: this.kind,
+      name: this.name,
+      role: this.role,
+      model: this.model,
+      phase: this.book.phase,
+      objectives: [...this.book.objectives],
+      completed: [...this.book.completed],
+      context_tokens: this.contextTokens,
+      native: this.sessions.toNative(this.book.remaining()),
+    };
+  }
+
+  async stop(graceMs: number = DEFAULT_GRACE_MS): Promise<AgentExit> {
+    if (this.exit) return this.exit;
+    this.stopping = true;
+    const running = this.current;
+    if (running && running.endedBy === null) running.endedBy = 'stop';
+    const processes = [...this.live];
+    const ends = await Promise.all(processes.map((p) => p.terminate(graceMs)));
+    const own = running?.process ? ends[processes.indexOf(running.process)] : undefined;
+    // An idle agent has no process: its "exit" is a clean one.
+    return this.finish(own ?? ends[0] ?? { code: 0, signal: null });
+  }
+
+  // ------------------------------------------------------------ task runs
+
+  private get workDir(): string {
+    return this.launch.projectDir;
+  }
+
+  private emit(message: AgentMessage): void {
+    this.onMessage?.(message);
+  }
+
+  private setState(status: 'working' | 'idle' | 'waiting', task?: string): void {
+    const key = `${status}:${task ?? ''}`;
+    if (key === this.lastState) return;
+    this.lastState = key;
+    this.emit(task === undefined ? { type: 'state', status } : { type: 'state', status, task });
+  }
+
+  private startNext(): void {
+    if (this.current || this.paused || this.stopping || this.exit || !this.onMessage) return;
+    const next = this.book.next();
+    if (next === undefined) {
+      this.setState('idle');
+      return;
+    }
+    this.runTask(next.objective, next.summary);
+  }
+
+  private runTask(objective: string, summary?: string): void {
+    const task = new TaskRun(objective, this.model, {
+      emit: (message) => this.emit(message),
+      sessions: this.sessions,
+      onContext: (tokens) => (this.contextTokens = tokens),
+      onPromptTokens: (tokens) => (this.lastPromptTokens = tokens),
+      outcomeExitGraceMs: this.options.outcomeExitGraceMs ?? OUTCOME_EXIT_GRACE_MS,
+      terminateGraceMs: DEFAULT_GRACE_MS,
+    });
+    this.current = task;
+    this.setState('working', objective);
+    const session = summary === undefined && this.capabilities.nativeResume ? this.sessions.get(objective) : undefined;
+    let command: CliTaskCommand;
+    try {
+      command = this.spec.taskCommand({
+        binary: this.options.binary,
+        prompt: buildTaskPrompt({ name: this.name, role: this.role, projectBrief: this.projectBrief, ...this.book.promptInput(objective, Date.now(), summary) }),
+        model: this.model,
+        workDir: this.workDir,
+        agentDir: this.launch.agentDir,
+        homeDir: this.homeDir,
+        sessionDir: this.launch.sessionDir,
+        resumeId: session?.id,
+      });
+    } catch (error) {
+      this.current = null;
+      this.taskFailed(objective, `cannot build the ${this.kind} command: ${(error as Error).message}`);
+      return;
+    }
+    const counted = this.sessions.begin(objective, session);
+    const parser = this.spec.createParser({ model: this.model, countedTokens: session ? { ...counted } : undefined });
+    this.writeLog(`[megatest] task "${objective}" started: ${command.file}${session ? ` (resuming session ${session.id})` : ''}, model ${this.model}\n`);
+    const taskProcess = new TaskProcess({
+      command,
+      parser,
+      baseEnv: this.environment(objective),
+      log: () => this.log,
+      onMessage: (message) => task.take(message),
+      onEnd: (end) => this.taskEnded(task, end),
+    });
+    task.process = taskProcess;
+    if (!taskProcess.ended) this.live.add(taskProcess);
+    const pid = taskProcess.pid;
+    if (pid !== undefined) {
+      // A later `megatest resume` kills what a killed orchestrator left running (leftovers.ts).
+      try {
+        writeFileAtomicSync(path.join(this.launch.agentDir, 'agent.pid'), `${pid}\n`);
+      } catch {
+        // the run goes on; only that clean-up is lost
+      }
+    }
+  }
+
+  private taskEnded(task: TaskRun, end: TaskEnd): void {
+    task.ended();
+    if (task.process) this.live.delete(task.process);
+    if (this.current === task) this.current = null;
+    this.writeLog(`[megatest] task "${task.objective}" ended: ${describeEnd(end)}${task.outcome ? `, outcome ${task.outcome.outcome}` : ''}\n`);
+    switch (task.endedBy) {
+      case 'stop':
+        return;
+      case 'reassign':
+        this.startNext();
+        return;
+      case 'compress':
+        if (this.paused || this.stopping) {
+          this.book.holdSummary(task.objective, task.summary ?? '');
+          this.startNext();
+        } else if (!this.exit) {
+          this.runTask(task.objective, task.summary);
+        }
+        return;
+      case 'outcome':
+      case null:
+        break;
+      default:
+        return assertNever(task.endedBy, 'task end');
+    }
+    if (this.stopping || this.exit) return;
+    const verdict = judgeTaskEnd({ objective: task.objective, stream: task.outcome, end, endedAfterOutcome: task.endedBy === 'outcome', spec: this.spec, binary: this.options.binary });
+    switch (verdict.kind) {
+      case 'done':
+        this.book.done(task.objective);
+        this.sessions.forget(task.objective);
+        this.emit({ type: 'task_done', task: task.objective });
+        this.startNext();
+        return;
+      case 'crash':
+        this.finish({ code: end.code, signal: end.signal });
+        return;
+      case 'failed':
+        this.taskFailed(task.objective, verdict.message, verdict.errorClass);
+        return;
+      default:
+        assertNever(verdict, 'task verdict');
+    }
+  }
+
+  private taskFailed(objective: string, message: string, errorClass?: string): void {
+    this.book.failed(objective);
+    this.emit(errorClass === undefined ? { type: 'error', message } : { type: 'error', message, errorClass });
+    this.startNext();
+  }
+
+  /** The adapter is done: no more tasks; the pool hears the exit once. */
+  private finish(exit: AgentExit): AgentExit {
+    if (this.exit) return this.exit;
+    this.exit = exit;
+    this.stopping = true;
+    for (const p of this.live) void p.terminate(DEFAULT_GRACE_MS);
+    this.log?.end();
+    this.log = undefined;
+    this.onExit?.(exit);
+    return exit;
+  }
+
+  private writeLog(text: string): void {
+    this.log?.write(text);
+  }
+
+  private environment(objective: string): Record<string, string> {
+    const launch = this.launch;
+    return {
+      ...launch.env,
+      MEGATEST_SESSION_DIR: launch.sessionDir,
+      MEGATEST_PROJECT_DIR: launch.projectDir,
+      MEGATEST_AGENT_NAME: launch.name,
+      MEGATEST_AGENT_ROLE: launch.role,
+      MEGATEST_PHASE: this.book.phase,
+      MEGATEST_MODEL: this.model,
+      MEGATEST_AGENT_HOME: this.homeDir,
+      MEGATEST_TASK: objective,
+      ...this.options.env,
+    };
+  }
+}

@@ -1,0 +1,49 @@
+// How one task run of a CLI agent ended, judged from what it said (its
+// outcome message) and how its process ended (the spec reads the exit code):
+// done, a failure of the task, or a crash of the agent.
+
+import type { CliAgentSpec } from './cliSpec.js';
+import type { TaskEnd } from './taskProcess.js';
+import type { AgentMessage, TaskOutcome } from './types.js';
+
+/** An error event quotes this much of what the agent said about its failure (output.log has all of it). */
+const DETAIL_CHARS = 2000;
+
+export type TaskVerdict = { kind: 'done' } | { kind: 'crash' } | { kind: 'failed'; message: string; errorClass?: string };
+
+export interface TaskEndInput {
+  objective: string;
+  /** The first outcome the agent reported, if any. */
+  stream: Extract<AgentMessage, { type: 'outcome' }> | null;
+  end: TaskEnd;
+  /** megatest ended the process itself because it lingered after its outcome. */
+  endedAfterOutcome: boolean;
+  spec: CliAgentSpec;
+  binary: string;
+}
+
+export function describeEnd(end: TaskEnd): string {
+  return end.spawnError ?? (end.signal ? `signal ${end.signal}` : `exit code ${end.code}`);
+}
+
+export function judgeTaskEnd(input: TaskEndInput): TaskVerdict {
+  const { stream, end, objective } = input;
+  if (end.spawnError) return { kind: 'failed', message: `cannot start the agent program ${input.binary}: ${end.spawnError}` };
+  let result: { outcome: TaskOutcome; errorClass?: string; detail: string } = stream
+    ? { outcome: stream.outcome, detail: stream.detail ?? '' }
+    : input.spec.outcomeOfExit(end.code, end.signal);
+  if (result.outcome === 'succeeded') return { kind: 'done' };
+  if (result.errorClass === 'agent_crash') return { kind: 'crash' };
+  // Killed by someone else, or interrupted without megatest asking: the agent crashed, unless the exit
+  // code says what stopped it (selfware's 124: its time limit) -- then the task failed for that reason.
+  const byOthers = !input.endedAfterOutcome;
+  if (byOthers && ((stream === null && end.signal !== null) || result.outcome === 'interrupted')) {
+    const exit = input.spec.outcomeOfExit(end.code, end.signal);
+    if (exit.errorClass === undefined || exit.errorClass === 'agent_crash' || exit.outcome === 'succeeded') return { kind: 'crash' };
+    result = { outcome: exit.outcome, errorClass: exit.errorClass, detail: [...new Set([result.detail, exit.detail])].filter(Boolean).join('; ') };
+  }
+  const label = result.outcome === 'max_turns' ? 'stopped at its turn limit' : result.outcome;
+  const detail = result.detail.length > DETAIL_CHARS ? `${result.detail.slice(0, DETAIL_CHARS)}… (cut)` : result.detail;
+  const message = `task "${objective}" ${label} (${describeEnd(end)})${detail ? `: ${detail}` : ''}`;
+  return result.errorClass === undefined ? { kind: 'failed', message } : { kind: 'failed', message, errorClass: result.errorClass };
+}

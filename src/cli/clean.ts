@@ -1,0 +1,94 @@
+// `megatest clean --older-than 7d [--dry-run] [--runs-dir D]`: deletes run
+// folders whose recorded end is older than the given age. A run's age comes
+// from what it recorded (its session_ended, else its last event; a legacy
+// run's converted end), never from file modification times, which a copy or
+// a backup resets. A run something is running now is never deleted, nor one
+// that has not ended and may still be starting.
+
+import { rmSync } from 'node:fs';
+import { UsageError } from '../config/errors.js';
+import { isOrchestratorAlive, isPidAlive, listRuns, readControlFile, type RunListing } from '../io/sessions.js';
+import { legacyLiveness } from '../legacy/liveness.js';
+import { parseAge, parseCommandArgs } from './commandArgs.js';
+import { loadRunSummary, type RunSummary } from './runSummary.js';
+
+export const CLEAN_HELP = `usage: megatest clean --older-than AGE [--dry-run] [--runs-dir DIR]
+  Deletes run folders under DIR (default test_runs) whose recorded end is older than AGE
+  (s, m, h or d: 45m, 12h, 7d). The end is the session's session_ended time, or for a run that never
+  recorded one its last event; a legacy folder's is its converted end. File modification times are
+  not used. A run a process is running now is never deleted; nor is one that has not ended whose
+  orchestrator may still be starting. --dry-run lists what would be deleted and deletes nothing.`;
+
+/** A run that has not ended and names no orchestrator may be one still starting up: left alone this long after its last record. */
+export const STARTING_GRACE_MS = 10 * 60_000;
+
+export type CleanDecision = { action: 'delete'; endMs: number; why: string } | { action: 'keep'; why: string };
+
+/** Pure: what clean does with one run, given its summary, whether a process runs it, and the cutoff. */
+export function decideClean(run: RunSummary, live: boolean, namesDeadProcess: boolean, cutoffMs: number, nowMs: number): CleanDecision {
+  if (live) return { action: 'keep', why: 'running' };
+  const endText = run.ended_at ?? run.last_event_at ?? run.started_at;
+  const endMs = endText === null ? NaN : Date.parse(endText);
+  if (!Number.isFinite(endMs)) return { action: 'keep', why: 'no recorded time' };
+  if (run.ended_at === null && !namesDeadProcess && nowMs - endMs < STARTING_GRACE_MS) {
+    return { action: 'keep', why: 'not ended, and may still be starting' };
+  }
+  if (endMs >= cutoffMs) return { action: 'keep', why: 'too recent' };
+  const what = run.ended_at !== null ? `${run.status}, ended ${run.ended_at}` : `${run.status}, never recorded its end; last record ${endText}`;
+  return { action: 'delete', endMs, why: what };
+}
+
+/** Whether a process runs the run now, asked again right before deleting. */
+function liveNow(listing: RunListing): boolean {
+  return listing.legacy ? legacyLiveness(listing.dir, isPidAlive, Date.now()).live : isOrchestratorAlive(listing.dir);
+}
+
+/** The run names a process (control.json, .monitor_pid) that is gone: it is not starting, it died. */
+function namesDeadProcess(listing: RunListing): boolean {
+  if (listing.legacy) return !legacyLiveness(listing.dir, isPidAlive, Date.now()).live;
+  const control = readControlFile(listing.dir);
+  return control !== null && !isPidAlive(control.pid);
+}
+
+export async function cleanCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('clean', argv, {
+    'older-than': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'runs-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(CLEAN_HELP + '\n');
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`megatest clean: unexpected argument ${JSON.stringify(positionals[0])} (see megatest clean --help)`);
+  if (values['older-than'] === undefined) throw new UsageError('megatest clean: --older-than is required (e.g. --older-than 7d)');
+  const ageMs = parseAge('--older-than', values['older-than']);
+  const dryRun = values['dry-run'] === true;
+  const runsDir = values['runs-dir'] ?? 'test_runs';
+  const nowMs = Date.now();
+  const cutoff = nowMs - ageMs;
+  let chosen = 0;
+  for (const listing of listRuns(runsDir)) {
+    const run = await loadRunSummary(listing);
+    const decision = decideClean(run, listing.running, namesDeadProcess(listing), cutoff, nowMs);
+    if (decision.action === 'keep') {
+      if (decision.why !== 'too recent') process.stdout.write(`keeping ${run.dir} (${decision.why})\n`);
+      continue;
+    }
+    if (dryRun) {
+      process.stdout.write(`would delete ${run.dir} (${run.kind}, ${decision.why})\n`);
+      chosen += 1;
+      continue;
+    }
+    if (liveNow(listing)) {
+      process.stdout.write(`keeping ${run.dir} (running: it started again)\n`);
+      continue;
+    }
+    process.stdout.write(`deleting ${run.dir} (${run.kind}, ${decision.why})\n`);
+    rmSync(run.dir, { recursive: true, force: true });
+    chosen += 1;
+  }
+  process.stdout.write(`${chosen} run(s) ${dryRun ? 'would be deleted' : 'deleted'}\n`);
+  return 0;
+}

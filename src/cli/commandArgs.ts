@@ -1,0 +1,51 @@
+// Option parsing and run-folder arguments shared by ls, clean and compare:
+// strict options (an unknown flag is a usage error, exit 2) and a RUN
+// argument that is a run folder (megatest's or the original runner's) or a
+// session id under --runs-dir.
+
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../config/errors.js';
+import { isLegacyRunFolder } from '../legacy/detect.js';
+
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(`megatest ${command}: ${message} (see megatest ${command} --help)`);
+  }
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function isRunFolder(dir: string): boolean {
+  if (!isDirectory(dir)) return false;
+  return existsSync(path.join(dir, 'events.jsonl')) || existsSync(path.join(dir, 'config.json')) || isLegacyRunFolder(dir);
+}
+
+/** The run folder RUN names: a path, or a session id under runsDir. */
+export function runFolderArg(command: string, arg: string, runsDir: string): string {
+  if (isRunFolder(arg)) return path.resolve(arg);
+  const plainId = !arg.includes('/') && !arg.includes('\\') && arg !== '.' && arg !== '..';
+  if (plainId && isRunFolder(path.join(runsDir, arg))) return path.resolve(runsDir, arg);
+  if (isDirectory(arg)) {
+    throw new UsageError(`megatest ${command}: ${arg} is not a run folder (no events.jsonl or config.json, and no files of the original runner)`);
+  }
+  throw new UsageError(`megatest ${command}: ${arg}: no such run folder${plainId ? ` and no session ${JSON.stringify(arg)} under ${runsDir}` : ''}`);
+}
+
+/** `7d`, `12h`, `30m`, `45s` as milliseconds. */
+export function parseAge(flag: string, text: string): number {
+  const match = /^(\d{1,6})([smhd])$/.exec(text.trim());
+  if (!match) throw new UsageError(`${flag} ${JSON.stringify(text)}: use a number and s, m, h or d (e.g. 7d)`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit * 1000;
+}

@@ -1,0 +1,48 @@
+// `megatest compare A B [C…] [--format md|json] [--runs-dir D]`: runs side by
+// side, megatest's or the original runner's, each read through the one fold
+// and its report (nothing is written into any run folder).
+
+import { UsageError } from '../config/errors.js';
+import { renderCompareMarkdown } from '../compare/render.js';
+import { compareRuns, type CompareRunInput } from '../compare/viewModel.js';
+import { foldRunFolder } from '../io/foldLog.js';
+import { buildReport } from '../report/build.js';
+import { parseCommandArgs, runFolderArg } from './commandArgs.js';
+
+export const COMPARE_HELP = `usage: megatest compare RUN RUN [RUN…] [--format md|json] [--runs-dir DIR]
+  Shows runs side by side: duration, tokens, tokens/LOC, tool calls/task, pass rate, coverage,
+  lines of code, errors, recoveries, checkpoints, cost where recorded, and each success criterion,
+  with each run's delta against the first and whether it is better. Tokens/LOC, tool calls/task
+  and coverage are rated by the seed's bands (acceptable, good, excellent; below under the first).
+  RUN is a run folder (megatest's, or a legacy folder of test_runner.py / run_mega_test.sh) or a
+  session id under DIR (default test_runs).`;
+
+export async function compareCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('compare', argv, {
+    format: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(COMPARE_HELP + '\n');
+    return 0;
+  }
+  const format = values.format ?? 'md';
+  if (format !== 'md' && format !== 'json') throw new UsageError(`megatest compare: --format ${JSON.stringify(format)}: use md or json`);
+  if (positionals.length < 2) throw new UsageError('megatest compare: expected at least two runs (see megatest compare --help)');
+  const runsDir = values['runs-dir'] ?? 'test_runs';
+  const dirs = positionals.map((arg) => runFolderArg('compare', arg, runsDir));
+  const inputs: CompareRunInput[] = [];
+  for (const [index, dir] of dirs.entries()) {
+    try {
+      const folded = await foldRunFolder(dir);
+      inputs.push({ name: positionals[index]!, state: folded.state, report: await buildReport(dir, folded) });
+    } catch (error) {
+      // a megatest folder whose config.json cannot be read: bad input, named
+      throw new UsageError(`megatest compare: ${positionals[index]}: ${(error as Error).message}`);
+    }
+  }
+  const view = compareRuns(inputs);
+  process.stdout.write(format === 'json' ? JSON.stringify(view, null, 2) + '\n' : renderCompareMarkdown(view));
+  return 0;
+}

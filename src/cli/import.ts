@@ -1,0 +1,64 @@
+// `megatest import --agent KIND FILE...`: recorded agent output (a session
+// that ran without megatest) made into a run folder that status, report,
+// compare and replay read like any run's (src/importer/, docs/import.md).
+
+import { UsageError } from '../config/errors.js';
+import { IMPORT_KINDS, isImportKind, KIND_FILES } from '../importer/kinds.js';
+import { parseCommandArgs } from './commandArgs.js';
+
+export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|codex|command FILE... [--runs-dir D] [--session-id ID]
+
+  Turns recorded agent output into a run folder (events.jsonl, session.log,
+  metrics, agents/<name>/output.log, the report), one FILE per agent
+  (agent-1, agent-2, … in the order given), read with the same parser a live
+  run of that kind uses:
+    selfware     ${KIND_FILES.selfware}
+    claude-code  ${KIND_FILES['claude-code']}
+    codex        ${KIND_FILES.codex}
+    command      ${KIND_FILES.command}
+  Times are the stream's own timestamps where it has them; otherwise line
+  order on a synthetic clock (1 ms per line, ending at the file's modification
+  time), and the report says which. Nothing of a project is built or measured.
+
+options:
+  --agent KIND       the kind that wrote the files (required)
+  --runs-dir D       where the run folder goes (default test_runs)
+  --session-id ID    the run folder's name (default import-YYYYMMDD-HHMMSS-xxxx); must not exist
+
+Then: megatest report DIR, megatest replay DIR, megatest status DIR.`;
+
+const OPTIONS = {
+  agent: { type: 'string' },
+  'runs-dir': { type: 'string' },
+  'session-id': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function importCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('import', argv, OPTIONS);
+  if (values.help) {
+    process.stdout.write(IMPORT_HELP + '\n');
+    return 0;
+  }
+  const kind = values.agent;
+  if (kind === undefined) throw new UsageError(`megatest import: --agent is required: ${IMPORT_KINDS.join(', ')} (see megatest import --help)`);
+  if (!isImportKind(kind)) throw new UsageError(`megatest import: --agent ${JSON.stringify(kind)}: use ${IMPORT_KINDS.join(', ')}`);
+  const { importRecordedRun } = await import('../importer/importRun.js');
+  const result = await importRecordedRun({
+    kind,
+    files: positionals,
+    runsDir: values['runs-dir'] ?? 'test_runs',
+    sessionId: values['session-id'],
+  });
+  const m = result.report.measurements;
+  const timelines = result.imported.files.map((f) => `${f.agent} ${f.timeline === 'stream' ? "stream's own times" : 'line order (not time)'}`).join(', ');
+  process.stdout.write(
+    [
+      `imported ${result.imported.files.length} ${kind} file(s) into ${result.runDir}`,
+      `  ${m.tool_calls ?? 0} tool calls, ${m.total_tokens ?? 0} tokens, ${result.report.reliability.errors} errors; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
+      `  timeline: ${timelines}`,
+      `  report: ${result.runDir}/final_report.md; replay: megatest replay ${result.runDir}`,
+    ].join('\n') + '\n',
+  );
+  return 0;
+}

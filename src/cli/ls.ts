@@ -1,0 +1,77 @@
+// `megatest ls [--runs-dir D] [--json]`: every run under the runs folder,
+// newest first, megatest's and the original runner's (marked legacy), each
+// read through the one fold.
+
+import { UsageError } from '../config/errors.js';
+import { listRuns } from '../io/sessions.js';
+import { parseCommandArgs } from './commandArgs.js';
+import { loadRunSummary, type RunSummary } from './runSummary.js';
+
+export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
+  Lists the run folders under DIR (default test_runs), newest first: id, status, whether a process
+  runs it now, start, duration (active time), agent, current phase, and kind (megatest, or a legacy
+  folder of the original test_runner.py / run_mega_test.sh, converted on the fly).
+  --json prints an array of objects instead of the table.`;
+
+const HEADER = ['ID', 'STATUS', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND'] as const;
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null) return '—';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** `2026-03-01 08:00Z`: the start in UTC, to the minute. */
+function formatStart(iso: string | null): string {
+  if (iso === null) return '—';
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z` : iso;
+}
+
+export function lsRow(run: RunSummary): string[] {
+  return [
+    run.id,
+    run.status,
+    run.live ? 'yes' : 'no',
+    formatStart(run.started_at),
+    formatDuration(run.duration_seconds),
+    run.agent === null ? '—' : `${run.agent}${run.simulated ? ' (sim)' : ''}`,
+    run.phase ?? '—',
+    run.legacy ? `${run.kind}${run.damage > 0 ? ` (${run.damage} damaged)` : ''}` : run.kind,
+  ];
+}
+
+/** The table: a header row, then one row per run, columns padded to their widest cell. */
+export function formatLsTable(runs: readonly RunSummary[]): string[] {
+  const rows = [[...HEADER], ...runs.map(lsRow)];
+  const widths = HEADER.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
+}
+
+export async function lsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('ls', argv, {
+    'runs-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(LS_HELP + '\n');
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`megatest ls: unexpected argument ${JSON.stringify(positionals[0])} (see megatest ls --help)`);
+  const runsDir = values['runs-dir'] ?? 'test_runs';
+  const runs: RunSummary[] = [];
+  for (const listing of listRuns(runsDir)) runs.push(await loadRunSummary(listing));
+  if (values.json) {
+    process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+    return 0;
+  }
+  if (runs.length === 0) {
+    process.stdout.write(`no runs under ${runsDir}\n`);
+    return 0;
+  }
+  process.stdout.write(formatLsTable(runs).join('\n') + '\n');
+  return 0;
+}

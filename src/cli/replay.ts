@@ -1,0 +1,127 @@
+// `megatest replay DIR`: the console fed from a run folder's recorded events
+// through the one fold, at a cursor the person moves (DESIGN §2, §11). With
+// --frame it prints one frame as plain text instead, for scripts and bug
+// reports; that needs no terminal.
+
+import { statSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../config/errors.js';
+import { openReplaySource } from '../replay/source.js';
+import type { ReplayTarget } from '../ui/runReplay.js';
+import { THEME_NAMES } from '../ui/theme.js';
+
+export const REPLAY_HELP = `usage: megatest replay DIR [--speed N] [--at SEQ|TIME] [--frame [--width N] [--height N]] [--theme NAME] [--ascii]
+
+  Replays a run folder (finished, crashed, or still going: up to its present)
+  in the console, every panel as the run was at the cursor. Opens at the start
+  and plays; with --at it opens there, paused.
+
+options:
+  --speed N      1 to 1000 (default 1): seconds of the recording played per second
+  --at SEQ       a whole number: just after the event with that seq (0: before the first event)
+  --at TIME      an ISO time (2026-12-02T02:23:00Z; without a zone, local time),
+                 or an offset from the first event: 90s, 5m, 1h30m
+  --frame        print one frame as plain text at --at (default: the end) and exit
+  --width N      the frame's width in columns (default 100, 40 to 400)
+  --height N     the frame's height in rows (default 40, 12 to 200)
+  --theme NAME   dark | light | high-contrast | mono (the frame is always plain text)
+  --ascii        ASCII glyphs only
+
+keys: space play/pause, ←/→ one event, Shift+←/→ one minute, +/- speed (1x … 1000x),
+      g/G start/end, n/N next/previous checkpoint or restore, e/E next/previous
+      error or recovery, / filter the log, ? help, q quit`;
+
+const OPTIONS = {
+  speed: { type: 'string' },
+  at: { type: 'string' },
+  frame: { type: 'boolean' },
+  width: { type: 'string' },
+  height: { type: 'string' },
+  theme: { type: 'string' },
+  ascii: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+function wholeNumber(flag: string, text: string | undefined, min: number, max: number, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a whole number from ${min} to ${max}`);
+  const value = Number(text);
+  if (value < min || value > max) throw new UsageError(`${flag} ${text}: must be from ${min} to ${max}`);
+  return value;
+}
+
+const OFFSET = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/i;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** --at: a seq, an ISO time, or an offset from the first event. */
+export function parseReplayAt(text: string): ReplayTarget {
+  const value = text.trim();
+  if (/^\d+$/.test(value)) return { kind: 'seq', seq: Number(value) };
+  const offset = OFFSET.exec(value);
+  if (value !== '' && offset && (offset[1] ?? offset[2] ?? offset[3]) !== undefined) {
+    const [, h = '0', m = '0', s = '0'] = offset;
+    return { kind: 'offset', ms: Math.round((Number(h) * 3600 + Number(m) * 60 + Number(s)) * 1000) };
+  }
+  if (ISO_DATE.test(value)) {
+    const ms = Date.parse(value.replace(' ', 'T'));
+    if (Number.isFinite(ms)) return { kind: 'time', ms };
+  }
+  throw new UsageError(`--at ${JSON.stringify(text)}: expected a seq (e.g. 812), an ISO time (e.g. 2026-12-02T02:23:00Z) or an offset from the start (90s, 5m, 1h30m)`);
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(`megatest replay: ${message} (see megatest replay --help)`);
+  }
+}
+
+function requireFolder(positionals: string[]): string {
+  const dir = positionals[0];
+  if (!dir || positionals.length > 1) throw new UsageError('megatest replay: expected one run folder (see megatest replay --help)');
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // missing or unreadable: said below
+  }
+  if (!isDir) throw new UsageError(`replay: ${dir} is not a run folder (no such folder)`);
+  return dir;
+}
+
+export async function replayCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  if (values.help) {
+    process.stdout.write(REPLAY_HELP + '\n');
+    return 0;
+  }
+  const speed = wholeNumber('--speed', values.speed, 1, 1000, 1);
+  const at = values.at === undefined ? undefined : parseReplayAt(values.at);
+  const columns = wholeNumber('--width', values.width, 40, 400, 100);
+  const rows = wholeNumber('--height', values.height, 12, 200, 40);
+  if (!values.frame && (values.width !== undefined || values.height !== undefined)) {
+    throw new UsageError('megatest replay: --width and --height size a --frame; the console takes the terminal’s size');
+  }
+  if (values.theme !== undefined && !(THEME_NAMES as readonly string[]).includes(values.theme)) {
+    throw new UsageError(`--theme ${JSON.stringify(values.theme)}: unknown theme; choose one of ${THEME_NAMES.join(', ')}`);
+  }
+  const dir = requireFolder(positionals);
+  if (!values.frame && !(process.stdout.isTTY && process.stdin.isTTY)) throw new UsageError('replay needs a terminal; use --frame');
+
+  const source = await openReplaySource(dir);
+  try {
+    // Loaded only now: the console's graph picks React's production build when it loads.
+    const ui = await import('../ui/runReplay.js');
+    if (values.frame) {
+      const frame = await ui.replayFrame({ source, runDir: source.runDir, at, speed, columns, rows, ascii: values.ascii });
+      process.stdout.write(frame.replace(/\n+$/, '') + '\n');
+      return 0;
+    }
+    await ui.runReplayConsole({ source, runDir: source.runDir, at, speed, play: at === undefined, theme: values.theme, ascii: values.ascii });
+    return 0;
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,212 @@
+// `megatest restore [SESSION|DIR] --checkpoint ID [--yes] [--to OUTDIR]`.
+//
+// A running session is restored through its control API, as the console's
+// `r` does. When the orchestrator is gone (finished, crashed, killed) the
+// restore is done here, offline: project/ is put back to the checkpoint byte
+// for byte (after every blob it names was read back and checked against its
+// sha256), asking first on a terminal unless --yes. `--to OUTDIR` writes the
+// checkpoint's tree to another folder instead and never touches the run.
+//
+// An offline restore is recorded as one line appended to session.log, and
+// nowhere else: events.jsonl of an ended run stays as it was (no event may
+// follow session_ended), and the report still describes the run as it ended.
+
+import { appendFileSync, closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../config/errors.js';
+import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
+import { CheckpointInvalidError, CheckpointStore, type LoadedCheckpoint, type RestoreResult } from '../checkpoint/store.js';
+import { readStatus, runPaths } from '../io/runFolder.js';
+import { isOrchestratorAlive, resolveSession } from '../io/sessions.js';
+import { runControlCommand } from './controlCommands.js';
+
+export const RESTORE_HELP = `usage: megatest restore [SESSION|DIR] --checkpoint ID [--runs-dir DIR] [--json]
+       megatest restore DIR --checkpoint ID [--yes]          (the run's orchestrator is gone)
+       megatest restore DIR --checkpoint ID --to OUTDIR      (any run; the run is not touched)
+
+  A running session is put back to the checkpoint through its control API.
+  A finished, crashed or killed one has project/ put back offline, byte for byte,
+  after every blob the checkpoint names was checked against its sha256; on a
+  terminal it asks first, otherwise it needs --yes. The restore is noted in
+  session.log; events.jsonl and the report are left as they were.
+  --to OUTDIR writes the checkpoint's tree (without .git and node_modules) to
+  OUTDIR, which must not exist or be empty, and outside the run folder.
+
+  exit 0 restored; 1 the checkpoint is unusable, the restore failed or was declined; 2 bad input.`;
+
+const OPTIONS = {
+  checkpoint: { type: 'string' },
+  to: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  'runs-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function restoreCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`megatest restore: ${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')} (see megatest restore --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(RESTORE_HELP + '\n');
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`megatest restore: expected at most one SESSION or DIR (got ${positionals.join(' ')})`);
+  const checkpoint = values.checkpoint;
+  if (checkpoint === undefined) throw new UsageError('megatest restore: --checkpoint ID is required (e.g. --checkpoint checkpoint_003)');
+  if (!CHECKPOINT_ID_PATTERN.test(checkpoint)) {
+    throw new UsageError(`megatest restore: --checkpoint ${JSON.stringify(checkpoint)}: expected checkpoint_ followed by digits, e.g. checkpoint_003`);
+  }
+  const runsDir = values['runs-dir'] ?? 'test_runs';
+  const session = positionals[0];
+  if (values.to === undefined && (session === undefined || isOrchestratorAlive(resolveSession(session, runsDir)))) {
+    return runControlCommand('restore', { session, runsDir, checkpoint, json: values.json });
+  }
+  if (session === undefined) throw new UsageError('megatest restore --to: name the run folder (megatest restore DIR --checkpoint ID --to OUTDIR)');
+  const runDir = resolveSession(session, runsDir);
+  if (values.to !== undefined) return exportCheckpoint(runDir, checkpoint, values.to, values.json === true);
+  return restoreOffline(runDir, checkpoint, values.yes === true, values.json === true);
+}
+
+/** Loads the checkpoint (file, checksum, manifest, blobs present); null after saying why it cannot be used. */
+async function loadCheckpoint(store: CheckpointStore, id: string): Promise<LoadedCheckpoint> {
+  try {
+    return await store.read(id);
+  } catch (error) {
+    if (error instanceof CheckpointInvalidError && error.reason.startsWith('no such checkpoint')) {
+      throw new UsageError(`megatest restore: --checkpoint ${id}: ${error.reason}`);
+    }
+    throw error;
+  }
+}
+
+async function restoreOffline(runDir: string, id: string, yes: boolean, json: boolean): Promise<number> {
+  const paths = runPaths(runDir);
+  const store = new CheckpointStore(paths.checkpoints);
+  const loaded = await readOrSay(store, id);
+  if (loaded === null) return 1;
+  const body = loaded.body;
+  const files = body.file_system_state.entries.filter((entry) => entry.type === 'file').length;
+  if (!yes) {
+    if (!process.stdin.isTTY) {
+      throw new UsageError(`megatest restore: refusing to replace ${paths.project} without confirmation (no terminal to ask on); add --yes`);
+    }
+    const question = `Put ${paths.project} back to ${loaded.id} (phase ${body.phase}, ${files} files, taken ${body.timestamp})? What changed since is lost. [y/N] `;
+    if (!(await confirm(question))) {
+      process.stderr.write('megatest restore: not restored\n');
+      return 1;
+    }
+  }
+  // A `megatest resume` may have started the run again while we asked.
+  if (isOrchestratorAlive(runDir)) {
+    process.stderr.write(`megatest restore: the orchestrator of ${runDir} started meanwhile; nothing was changed (run the command again to restore through it)\n`);
+    return 1;
+  }
+  let result: RestoreResult;
+  try {
+    result = await store.restore(paths.project, body.file_system_state.entries, { checkpointId: loaded.id });
+  } catch (error) {
+    if (!(error instanceof CheckpointInvalidError)) throw error;
+    process.stderr.write(`megatest restore: ${error.message}\n`);
+    return 1;
+  }
+  const status = readStatus(runDir) ?? 'unknown';
+  appendLogLine(
+    paths.sessionLog,
+    `project/ put back to ${loaded.id} offline by megatest restore (${result.written} written, ${result.deleted} removed, ${Math.round(result.ms)} ms; orchestrator gone, status ${status}); events.jsonl and the report still describe the run as it ended`,
+  );
+  const summary = { restored: loaded.id, to: paths.project, offline: true, written: result.written, deleted: result.deleted, ms: Math.round(result.ms) };
+  process.stdout.write(
+    json
+      ? JSON.stringify(summary, null, 2) + '\n'
+      : `restored ${loaded.id} into ${paths.project} offline: ${result.written} written, ${result.deleted} removed, ${summary.ms} ms (noted in session.log)\n`,
+  );
+  return 0;
+}
+
+async function exportCheckpoint(runDir: string, id: string, to: string, json: boolean): Promise<number> {
+  const target = path.resolve(to);
+  const relative = path.relative(runDir, target);
+  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+    throw new UsageError(`--to ${to}: lies inside the run folder ${runDir}; choose a folder outside it`);
+  }
+  const existing = await stat(target).catch(() => null);
+  if (existing !== null && !existing.isDirectory()) throw new UsageError(`--to ${to}: is a file; give a new or empty folder`);
+  if (existing !== null && (await readdir(target)).length > 0) throw new UsageError(`--to ${to}: is not empty; give a new or empty folder`);
+
+  const store = new CheckpointStore(runPaths(runDir).checkpoints);
+  const loaded = await readOrSay(store, id);
+  if (loaded === null) return 1;
+  // Checked read-only first: a restore that meets a bad blob sets it aside in
+  // the run's checkpoints/, and an export must not touch the run.
+  const verified = await store.verify(loaded.id);
+  if (!verified.usable) {
+    process.stderr.write(`megatest restore: checkpoint ${loaded.id} cannot be used: ${verified.reason}; ${to} was not written\n`);
+    return 1;
+  }
+  // Built under a hidden name beside OUTDIR and renamed into place: OUTDIR holds the whole tree or stays as it was.
+  await mkdir(path.dirname(target), { recursive: true });
+  const staging = path.join(path.dirname(target), `.${path.basename(target)}.megatest-restore.${process.pid}`);
+  await rm(staging, { recursive: true, force: true });
+  let result: RestoreResult;
+  try {
+    result = await store.restore(staging, loaded.body.file_system_state.entries, { checkpointId: loaded.id });
+    await rename(staging, target);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    if (!(error instanceof CheckpointInvalidError)) throw error;
+    process.stderr.write(`megatest restore: ${error.message}; ${to} was not written\n`);
+    return 1;
+  }
+  const summary = { restored: loaded.id, to: target, offline: true, written: result.written, deleted: 0, ms: Math.round(result.ms) };
+  process.stdout.write(json ? JSON.stringify(summary, null, 2) + '\n' : `wrote ${loaded.id} of ${runDir} to ${target}: ${result.written} files and links, ${summary.ms} ms\n`);
+  return 0;
+}
+
+/** The checkpoint, or null after one line saying why it cannot be used; a checkpoint that does not exist is bad input. */
+async function readOrSay(store: CheckpointStore, id: string): Promise<LoadedCheckpoint | null> {
+  try {
+    return await loadCheckpoint(store, id);
+  } catch (error) {
+    if (!(error instanceof CheckpointInvalidError)) throw error;
+    process.stderr.write(`megatest restore: ${error.message}\n`);
+    return null;
+  }
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+/** Appends a session.log line, after a newline if a killed writer left the last line torn. */
+function appendLogLine(file: string, message: string): void {
+  let torn = false;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        readSync(fd, last, 0, 1, size - 1);
+        torn = last[0] !== 0x0a;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // no session.log yet: it is made with this line
+  }
+  appendFileSync(file, `${torn ? '\n' : ''}${new Date().toISOString()} INFO  [restore] ${message}\n`);
+}

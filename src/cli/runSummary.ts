@@ -1,0 +1,59 @@
+// One line's worth of a run for `ls` and `clean`: read from the one fold of
+// the run folder (events.jsonl, or a legacy folder's converted files), never
+// from file modification times.
+
+import type { FoldedRun } from '../io/foldLog.js';
+import { foldRunFolder } from '../io/foldLog.js';
+import type { RunListing } from '../io/sessions.js';
+import { legacyRunnerOf } from '../legacy/marker.js';
+import { currentPhase, elapsedMsAt, lastEventMs } from '../state/runState.js';
+
+export interface RunSummary {
+  id: string;
+  dir: string;
+  /** megatest, or legacy-python / legacy-bash / legacy-unknown. */
+  kind: string;
+  legacy: boolean;
+  /** The session's status word: its end's, else the last the fold saw. */
+  status: string;
+  /** A process is running it now (a live orchestrator, or a legacy runner's monitor). */
+  live: boolean;
+  started_at: string | null;
+  /** The recorded end: session_ended's time. */
+  ended_at: string | null;
+  /** Time of the last event: for a run that never recorded its end, the last thing it recorded. */
+  last_event_at: string | null;
+  /** Active seconds, the fold's clock (pauses excluded). */
+  duration_seconds: number | null;
+  agent: string | null;
+  simulated: boolean | null;
+  phase: string | null;
+  /** Files of a legacy run that were damaged or missing. */
+  damage: number;
+}
+
+export function summarizeRun(listing: RunListing, folded: FoldedRun): RunSummary {
+  const { state } = folded;
+  const runner = legacyRunnerOf(state);
+  const session = state.session;
+  return {
+    id: listing.id,
+    dir: listing.dir,
+    kind: folded.legacy ? `legacy-${runner ?? 'unknown'}` : 'megatest',
+    legacy: folded.legacy !== null,
+    status: state.ended?.status ?? (listing.legacy ? null : listing.status === 'unknown' ? null : listing.status) ?? state.status ?? 'unknown',
+    live: listing.running,
+    started_at: session ? new Date(session.startedAtMs).toISOString() : listing.startedAt,
+    ended_at: state.ended?.ts ?? null,
+    last_event_at: state.lastEventTs,
+    duration_seconds: session ? Math.round(elapsedMsAt(state, lastEventMs(state)) / 1000) : null,
+    agent: session?.agentKind ?? null,
+    simulated: session?.simulated ?? null,
+    phase: currentPhase(state)?.name ?? null,
+    damage: folded.legacy?.damage.length ?? 0,
+  };
+}
+
+export async function loadRunSummary(listing: RunListing): Promise<RunSummary> {
+  return summarizeRun(listing, await foldRunFolder(listing.dir));
+}

@@ -1,0 +1,105 @@
+// The comparison as a Markdown table: one column per run, the first the
+// base; each other run's cells carry their delta against the base and
+// whether that is better. JSON output is the view model itself.
+
+import { assertNever } from '../contract/assertNever.js';
+import { BANDS, bandLegend } from './bands.js';
+import type { CompareCell, CompareRow, CompareView, FigureFormat, Verdict } from './viewModel.js';
+
+const number = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function duration(seconds: number): string {
+  const s = Math.round(Math.abs(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const text = h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return seconds < 0 ? `-${text}` : text;
+}
+
+export function formatFigure(value: number | null, format: FigureFormat): string {
+  if (value === null) return format === 'usd' ? 'not recorded' : '—';
+  switch (format) {
+    case 'seconds':
+      return duration(value);
+    case 'count':
+      return number(value, 0);
+    case 'ratio':
+      return number(value, 1);
+    case 'percent':
+      return `${number(value, 1)}%`;
+    case 'fraction':
+      return `${number(value * 100, 1)}%`;
+    case 'usd':
+      return `$${number(value, 2)}`;
+    default:
+      return assertNever(format, 'figure format');
+  }
+}
+
+function formatDelta(delta: number, format: FigureFormat): string {
+  const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
+  const size = Math.abs(delta);
+  switch (format) {
+    case 'seconds':
+      return `${sign}${duration(size)}`;
+    case 'percent':
+      return `${sign}${number(size, 1)} pp`;
+    case 'fraction':
+      return `${sign}${number(size * 100, 1)} pp`;
+    case 'count':
+    case 'ratio':
+    case 'usd':
+      return `${sign}${formatFigure(size, format)}`;
+    default:
+      return assertNever(format, 'figure format');
+  }
+}
+
+function verdictWord(verdict: Verdict | null): string {
+  return verdict === 'better' || verdict === 'worse' ? `, ${verdict}` : '';
+}
+
+function cellText(row: CompareRow, cell: CompareCell): string {
+  const value = formatFigure(cell.value, row.format);
+  const rating = cell.rating && cell.rating !== 'not measured' ? ` ${cell.rating}` : '';
+  if (cell.verdict === null) return `${value}${rating}`;
+  const delta = cell.delta === null ? '' : ` (${formatDelta(cell.delta, row.format)}${verdictWord(cell.verdict)})`;
+  return `${value}${rating}${delta}`;
+}
+
+const escape = (text: string) => text.replace(/\|/g, '\\|');
+
+export function renderCompareMarkdown(view: CompareView): string {
+  const runs = view.runs;
+  const header = `| | ${runs.map((r, i) => `${escape(r.name)}${i === 0 ? ' (base)' : ''}`).join(' | ')} |`;
+  const rule = `|---|${runs.map(() => '---').join('|')}|`;
+  const kind = (r: CompareView['runs'][number]) =>
+    `${r.agent_kind}${r.simulated ? ' (SIMULATED)' : ''}${r.legacy ? `, legacy ${r.legacy}${r.damage > 0 ? `, ${r.damage} damaged file(s)` : ''}` : ''}`;
+  const lines = [
+    '# megatest compare',
+    '',
+    header,
+    rule,
+    `| session | ${runs.map((r) => escape(r.session_id)).join(' | ')} |`,
+    `| project | ${runs.map((r) => escape(r.project)).join(' | ')} |`,
+    `| agent | ${runs.map((r) => escape(kind(r))).join(' | ')} |`,
+    `| status | ${runs.map((r) => r.status).join(' | ')} |`,
+    ...view.rows.map((row) => `| ${row.label} | ${row.cells.map((cell) => escape(cellText(row, cell))).join(' | ')} |`),
+    '',
+    '## Success criteria',
+    '',
+    `| criterion | level | ${runs.map((r) => escape(r.name)).join(' | ')} |`,
+    `|---|---|${runs.map(() => '---').join('|')}|`,
+    ...view.criteria.map(
+      (c) =>
+        `| ${escape(c.description)} | ${c.level} | ${c.cells
+          .map((cell) => (cell.passed === null ? '—' : `${cell.passed ? 'PASS' : 'FAIL'}${verdictWord(cell.verdict)}`))
+          .join(' | ')} |`,
+    ),
+    '',
+    'Deltas are against the base (the first run); "better" and "worse" follow each figure\'s direction (duration, recoveries and checkpoints have none).',
+    `Bands: ${Object.values(BANDS).map(bandLegend).join('; ')}.`,
+    '',
+  ];
+  return lines.join('\n');
+}

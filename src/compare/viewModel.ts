@@ -1,0 +1,198 @@
+// `megatest compare` as data: runs side by side, each figure with its delta
+// against the first run and whether it is better, the seed's bands as
+// ratings, and each success criterion. Pure: every figure is a reading of
+// each run's one fold (runFigures, the counters, the clock) and the criteria
+// its report judged; nothing is counted here.
+
+import type { FinalReport } from '../report/build.js';
+import { runFigures, type RunFigures } from '../report/figures.js';
+import { elapsedMsAt, lastEventMs, type RunState } from '../state/runState.js';
+import { BANDS, rateBand, type BandName, type BandRating } from './bands.js';
+
+export interface CompareRunInput {
+  /** How the run is named on the command line. */
+  name: string;
+  /** The run's fold (events.jsonl, or a legacy folder's converted files). */
+  state: RunState;
+  /** Its report, for the criteria and the header. */
+  report: FinalReport;
+}
+
+/** What one figure is read from. */
+interface RunReading {
+  state: RunState;
+  figures: RunFigures;
+}
+
+/** Which way is better for a figure; `none` when neither is (duration, checkpoints). */
+export type Better = 'lower' | 'higher' | 'none';
+export type Verdict = 'better' | 'worse' | 'same' | 'n/a';
+
+export interface CompareCell {
+  value: number | null;
+  /** Against the first run: value - first; null for the first run or when either is unknown. */
+  delta: number | null;
+  /** null for the first run (the base). */
+  verdict: Verdict | null;
+  rating?: BandRating;
+}
+
+export type FigureFormat = 'seconds' | 'count' | 'ratio' | 'percent' | 'fraction' | 'usd';
+
+export interface CompareRow {
+  key: string;
+  label: string;
+  format: FigureFormat;
+  better: Better;
+  band?: BandName;
+  cells: CompareCell[];
+}
+
+export interface CriterionCell {
+  passed: boolean | null;
+  evidence: string | null;
+  verdict: Verdict | null;
+}
+
+export interface CriterionRow {
+  id: string;
+  description: string;
+  level: string;
+  cells: CriterionCell[];
+}
+
+export interface CompareRunHeader {
+  name: string;
+  session_id: string;
+  project: string;
+  agent_kind: string;
+  simulated: boolean;
+  /** python | bash | unknown for a legacy run; null for a megatest run. */
+  legacy: string | null;
+  status: string;
+  /** Damaged or missing files of a legacy run. */
+  damage: number;
+}
+
+export interface CompareView {
+  runs: CompareRunHeader[];
+  rows: CompareRow[];
+  criteria: CriterionRow[];
+}
+
+function perUnit(numerator: number | null, denominator: number | null): number | null {
+  return numerator !== null && denominator !== null && denominator > 0 ? numerator / denominator : null;
+}
+
+interface FigureSpec {
+  key: string;
+  label: string;
+  format: FigureFormat;
+  better: Better;
+  band?: BandName;
+  read: (run: RunReading) => number | null;
+}
+
+const FIGURES: readonly FigureSpec[] = [
+  {
+    key: 'duration',
+    label: 'duration (active)',
+    format: 'seconds',
+    better: 'none',
+    read: ({ state }) => (state.session ? elapsedMsAt(state, lastEventMs(state)) / 1000 : null),
+  },
+  { key: 'tokens', label: 'tokens', format: 'count', better: 'lower', read: ({ figures }) => figures.totalTokens },
+  {
+    key: 'tokens_per_loc',
+    label: 'tokens/LOC',
+    format: 'ratio',
+    better: 'lower',
+    band: 'tokens_per_loc',
+    read: ({ figures }) => perUnit(figures.totalTokens, figures.linesOfCode),
+  },
+  {
+    key: 'tool_calls_per_task',
+    label: 'tool calls/task',
+    format: 'ratio',
+    better: 'lower',
+    band: 'tool_calls_per_task',
+    read: ({ figures }) => perUnit(figures.toolCalls, figures.tasksCompleted),
+  },
+  { key: 'test_pass_rate', label: 'test pass rate', format: 'fraction', better: 'higher', read: ({ figures }) => figures.testPassRate },
+  { key: 'coverage', label: 'line coverage', format: 'percent', better: 'higher', band: 'coverage', read: ({ figures }) => figures.testCoverage },
+  { key: 'lines_of_code', label: 'lines of code', format: 'count', better: 'higher', read: ({ figures }) => figures.linesOfCode },
+  { key: 'errors', label: 'errors', format: 'count', better: 'lower', read: ({ state }) => state.counters.errors },
+  // more recoveries means both more failures and more survived: neither way is better
+  { key: 'recoveries', label: 'recoveries', format: 'count', better: 'none', read: ({ state }) => state.counters.recoveriesSucceeded },
+  { key: 'checkpoints', label: 'checkpoints', format: 'count', better: 'none', read: ({ state }) => state.counters.checkpoints },
+  // no event records what a run cost yet: every run shows it as not recorded
+  { key: 'cost_usd', label: 'cost', format: 'usd', better: 'none', read: () => null },
+];
+
+const EPSILON = 1e-9;
+
+function verdictOf(value: number | null, base: number | null, better: Better): Verdict {
+  if (value === null || base === null) return 'n/a';
+  if (Math.abs(value - base) < EPSILON) return 'same';
+  if (better === 'none') return 'n/a';
+  return (value < base) === (better === 'lower') ? 'better' : 'worse';
+}
+
+function figureRow(spec: FigureSpec, runs: readonly RunReading[]): CompareRow {
+  const values = runs.map((run) => {
+    const value = spec.read(run);
+    return value === null || !Number.isFinite(value) ? null : value;
+  });
+  const base = values[0] ?? null;
+  return {
+    key: spec.key,
+    label: spec.label,
+    format: spec.format,
+    better: spec.better,
+    ...(spec.band ? { band: spec.band } : {}),
+    cells: values.map((value, index) => ({
+      value,
+      delta: index === 0 || value === null || base === null ? null : value - base,
+      verdict: index === 0 ? null : verdictOf(value, base, spec.better),
+      ...(spec.band ? { rating: rateBand(value, BANDS[spec.band]) } : {}),
+    })),
+  };
+}
+
+function criterionRows(reports: readonly FinalReport[]): CriterionRow[] {
+  const order: { id: string; description: string; level: string }[] = [];
+  for (const report of reports) {
+    for (const c of report.criteria) if (!order.some((o) => o.id === c.id)) order.push({ id: c.id, description: c.description, level: c.level });
+  }
+  return order.map((o) => {
+    const found = reports.map((r) => r.criteria.find((c) => c.id === o.id) ?? null);
+    const base = found[0];
+    return {
+      ...o,
+      cells: found.map((c, index) => ({
+        passed: c?.passed ?? null,
+        evidence: c?.evidence ?? null,
+        verdict: index === 0 ? null : c === null || !base ? 'n/a' : c.passed === base.passed ? 'same' : c.passed ? 'better' : 'worse',
+      })),
+    };
+  });
+}
+
+export function compareRuns(inputs: readonly CompareRunInput[]): CompareView {
+  const reports = inputs.map((i) => i.report);
+  const readings = inputs.map(({ state }) => ({ state, figures: runFigures(state) }));
+  return {
+    runs: inputs.map(({ name, report }) => ({
+      name,
+      session_id: report.session_id,
+      project: report.project,
+      agent_kind: report.agent_kind,
+      simulated: report.simulated,
+      legacy: report.legacy?.runner ?? null,
+      status: report.status,
+      damage: report.legacy?.damage.length ?? 0,
+    })),
+    rows: FIGURES.map((spec) => figureRow(spec, readings)),
+    criteria: criterionRows(reports),
+  };
+}

@@ -1,0 +1,94 @@
+// `megatest config migrate OLD.toml`: a configuration file in today's form.
+// The original runner's mega_test_config.toml keeps its names (megatest reads
+// it as it is); what changes is that keys megatest does not act on are left
+// out (listed, with the reason, in the header) and values are written in
+// megatest's own spelling (lower-case roles and log level, DESIGN §5 event
+// types). A file of megatest's earlier form gets today's key names
+// (fileForm.ts). The result is checked before it is printed.
+
+import TOML from '@iarna/toml';
+import { fileLayer } from './fileLayers.js';
+import { applyKeyRenames, inFileOrder, PHASE_WEIGHT_RENAME, TARGET_REFERENCE_RENAMES } from './fileForm.js';
+import { validateLayer } from './layerIssues.js';
+import { isTable, type Table } from './layers.js';
+import { displayValue } from './messages.js';
+import { NOTIFY_EVENT_ALIASES } from './allowedValues.js';
+import { NOT_ACTED_ON, tableLabel, tablesAt } from './notActedOn.js';
+import { sectionKey } from './keySuggestions.js';
+
+export interface Migration {
+  /** The migrated file, comments first. */
+  text: string;
+  /** "[agent] max_iterations = 10000" for each key left out. */
+  dropped: string[];
+  /** "[session] agents -> [session] agent_count" for each key renamed. */
+  renamed: string[];
+}
+
+export function migrateConfigFile(file: string): Migration {
+  const tree = JSON.parse(JSON.stringify(fileLayer(file, file, []).data)) as Table;
+  const renamed = applyKeyRenames(tree).map((rename) => `${sectionKey(rename.internal)} -> ${sectionKey(rename.file)}`);
+  const dropped: string[] = [];
+  const reasons: string[] = [];
+
+  for (const group of NOT_ACTED_ON) {
+    let said = false;
+    for (const table of tablesAt(tree, group.table)) {
+      for (const key of group.keys) {
+        if (table[key] === undefined || group.kept?.includes(key)) continue;
+        dropped.push(`${tableLabel(group.table)} ${key} = ${displayValue(table[key])}`);
+        delete table[key];
+        said = true;
+      }
+    }
+    if (said) reasons.push(`${tableLabel(group.table)} ${group.keys.filter((key) => !group.kept?.includes(key)).join(', ')}: ${group.reason}`);
+  }
+  const notifications = tree.notifications;
+  if (isTable(notifications) && isTable(notifications.email) && Object.keys(notifications.email).length === 0) delete notifications.email;
+
+  respell(tree);
+  if (Array.isArray(tree.phases)) {
+    tree.phases.forEach((phase: unknown) => {
+      if (!isTable(phase)) return;
+      if (phase[PHASE_WEIGHT_RENAME.internal] !== undefined) {
+        // An earlier file's weight was a relative share (1/2/2/1 in the 6 h plan): as minutes of that plan.
+        const weight = phase[PHASE_WEIGHT_RENAME.internal];
+        delete phase[PHASE_WEIGHT_RENAME.internal];
+        if (phase[PHASE_WEIGHT_RENAME.file] === undefined && typeof weight === 'number') phase[PHASE_WEIGHT_RENAME.file] = weight * 60;
+        if (!renamed.includes('[[phases]] weight -> [[phases]] duration_minutes (x 60)')) renamed.push('[[phases]] weight -> [[phases]] duration_minutes (x 60)');
+      }
+      if (Array.isArray(phase.criteria)) {
+        for (const criterion of phase.criteria) {
+          if (isTable(criterion) && typeof criterion.value === 'string') criterion.value = TARGET_REFERENCE_RENAMES[criterion.value] ?? criterion.value;
+        }
+      }
+    });
+  }
+
+  validateLayer({ label: `${file} (as migrated)`, prefix: [], data: tree });
+
+  const header = [
+    `# ${file}, migrated by megatest config migrate to megatest's current form.`,
+    ...(renamed.length > 0 ? ['# Renamed:', ...renamed.map((line) => `#   ${line}`)] : []),
+    ...(dropped.length > 0
+      ? ['# Left out, as megatest does not act on them:', ...dropped.map((line) => `#   ${line}`), '# because:', ...reasons.map((line) => `#   ${line}`)]
+      : []),
+  ];
+  const body = TOML.stringify(inFileOrder(tree, []) as Parameters<typeof TOML.stringify>[0]);
+  return { text: `${header.join('\n')}\n\n${body}`, dropped, renamed };
+}
+
+/** Values in megatest's own spelling: lower-case roles and log level, event types for the original's event names. */
+function respell(tree: Table): void {
+  const lower = (roles: unknown): unknown => (Array.isArray(roles) ? roles.map((role) => (typeof role === 'string' ? role.toLowerCase() : role)) : roles);
+  for (const agent of tablesAt(tree, ['agent'])) if (agent.roles !== undefined) agent.roles = lower(agent.roles);
+  for (const phase of tablesAt(tree, ['phases', '*'])) if (phase.roles !== undefined) phase.roles = lower(phase.roles);
+  for (const monitoring of tablesAt(tree, ['monitoring'])) {
+    if (typeof monitoring.log_level === 'string') monitoring.log_level = monitoring.log_level.toLowerCase() === 'trace' ? 'debug' : monitoring.log_level.toLowerCase();
+  }
+  for (const notifications of tablesAt(tree, ['notifications'])) {
+    if (Array.isArray(notifications.events)) {
+      notifications.events = notifications.events.map((name: unknown) => (NOTIFY_EVENT_ALIASES as Record<string, string>)[String(name)] ?? name);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// A full disk (ENOSPC, EDQUOT, EIO) pauses the session instead of ending it
+// (docs/recovery.md, "A full disk"). The writers never throw: they keep what
+// the disk refused in memory and retry with backoff (src/io/lineAppender.ts),
+// and report to ctx.health. The guard pauses the session while any writer
+// is stalled, with an alert, and continues it by itself once every writer
+// writes again; `megatest continue` also continues it, and if the disk is
+// still full the next tick pauses it again. A reserve file held from the
+// start is given up when the session must end on a full disk, so its final
+// checkpoint and report can still be written.
+
+import { ControlError } from '../contract/control.js';
+import { DiskReserve } from '../io/diskReserve.js';
+import type { EngineContext } from './context.js';
+
+export interface DiskGuardActions {
+  pause(alert: string): Promise<void>;
+  resume(): Promise<unknown>;
+  /** The run folder's size and the free space are within [limits] (a limit pause is not lifted by room alone). */
+  withinLimits(): boolean;
+}
+
+/** How often a session paused for the disk tries whether it takes writes again. */
+const PROBE_EVERY_MS = 1_000;
+
+export class DiskGuard {
+  readonly reserve: DiskReserve;
+  /**
+   * A disk_full error was seen (the event log's writer, an agent that could
+   * not write project/, the disk limit): the pause that follows is the
+   * disk's, and lifts by itself once the disk takes writes again.
+   */
+  private pausedForDisk = false;
+  private lastProbeMs = 0;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly actions: DiskGuardActions,
+  ) {
+    this.reserve = new DiskReserve(ctx.paths.root);
+    // Not on the serial queue: the resume it may ask for is a queued command itself.
+    ctx.health.onChange((stalled) => {
+      if (!stalled) void this.writable().catch((error) => ctx.internalError(error));
+    });
+    ctx.events.onEvent((event) => {
+      if (event.type === 'error' && event.class === 'disk_full') this.pausedForDisk = true;
+      if (event.type === 'command' && event.name === 'continue') this.pausedForDisk = false;
+    });
+  }
+
+  /** Holds the reserve; a disk already too full for it is noted, not fatal. */
+  async start(): Promise<void> {
+    if (!(await this.reserve.take())) this.ctx.log.warn('disk', 'no room for the disk reserve (.reserve): a full disk may leave the final report unwritten');
+  }
+
+  /** Each tick: a stalled writer pauses a running session; the status file a full disk refused is tried again. */
+  async watch(): Promise<void> {
+    const { ctx } = this;
+    if (!ctx.health.stalled) {
+      await this.probe();
+      return;
+    }
+    ctx.writeStatusFile();
+    if (!ctx.health.stalled || ctx.status !== 'running' || ctx.stopRequest) return;
+    const why = ctx.health.describe();
+    this.pausedForDisk = true;
+    ctx.emit({ type: 'limit', kind: 'disk', action: 'pause', detail: `writes refused: ${why}` });
+    ctx.emit({ type: 'error', class: 'disk_full', severity: 'critical', message: `the disk refused a write: ${why}` });
+    ctx.log.error('disk', `the disk refused a write (${why}); pausing until it takes writes again`);
+    await this.actions.pause(
+      `the disk is full or failing (${why}) — paused; the session continues by itself once writes succeed again, or with \`megatest continue\``,
+    );
+  }
+
+  /**
+   * Paused for the disk but no writer of ours is stalled (an agent could not
+   * write, or the disk limit): take the reserve again as the test of room.
+   */
+  private async probe(): Promise<void> {
+    if (!this.pausedForDisk || this.ctx.status !== 'paused') return;
+    const now = Date.now();
+    if (now - this.lastProbeMs < PROBE_EVERY_MS) return;
+    this.lastProbeMs = now;
+    if (this.actions.withinLimits() && (await this.reserve.take())) await this.writable();
+  }
+
+  /** Every writer writes again: continue what the disk paused. */
+  private async writable(): Promise<void> {
+    const { ctx } = this;
+    if (ctx.health.stalled) return;
+    if (!this.reserve.isHeld && !(await this.reserve.take())) return;
+    if (!this.pausedForDisk || !this.actions.withinLimits()) return;
+    ctx.log.info('disk', 'the disk takes writes again');
+    if (ctx.status !== 'paused' || ctx.stopRequest) return;
+    ctx.emit({ type: 'alert', level: 'info', message: 'the disk takes writes again — continued' });
+    // Not awaited: the continue is a queued command, and a tick (itself on the queue) may be asking.
+    void this.actions.resume().catch((error) => {
+      if (!(error instanceof ControlError)) ctx.internalError(error);
+    });
+  }
+
+  /** The session ends: give the reserve back so the final checkpoint and report fit, and write what waits. */
+  async beforeFinish(): Promise<void> {
+    if (!this.ctx.health.stalled) return;
+    await this.reserve.release();
+    this.ctx.events.flush();
+    this.ctx.log.flush();
+    this.ctx.writeStatusFile();
+  }
+
+  /** The session has ended: the reserve is not needed any more. */
+  async end(): Promise<void> {
+    await this.reserve.release();
+  }
+}

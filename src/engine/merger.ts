@@ -1,0 +1,239 @@
+// The merger (worktree isolation): when an agent says a task is done, its
+// worktree's work is committed (a message naming the agent and the task) and
+// its branch merged into project/'s main branch. The task counts as done
+// (task_completed) only once its work is on main, so phase gates and
+// checkpoints judge the merged project.
+//
+// Merges run in the background, never awaited by the agent's message
+// handler: each is one job on the engine's serial queue, so merges happen one
+// at a time and never while a checkpoint snapshots project/ or a restore
+// writes it (both run on that queue too); every git command in a job has a
+// time limit, so a job is short. A conflict is aborted on main at once and
+// handed to the recovery (class merge_conflict), which either hands it to the
+// agent to resolve (handOver) or gives the task to another agent (reassign).
+
+import { existsSync } from 'node:fs';
+import type { AgentPool, AgentSlot } from './agentPool.js';
+import type { EngineContext } from './context.js';
+import type { Worktrees } from './worktrees.js';
+
+export interface MergeConflict {
+  agent: string;
+  branch: string;
+  /** The tasks whose work is on the branch that could not be merged. */
+  tasks: string[];
+  files: string[];
+}
+
+export interface MergerHooks {
+  /** A merge into main conflicted (or the agent's resolution still holds markers). */
+  onConflict(slot: AgentSlot, message: string): Promise<void>;
+  /** An agent's branch is on main with these tasks. */
+  onMerged(slot: AgentSlot, tasks: string[]): void;
+}
+
+export interface Reassignment {
+  target: string;
+  tasks: string[];
+  detail: string;
+}
+
+/** A merge that failed for a reason other than a conflict (a lock the agent's own git held, a time limit) is tried again. */
+const RETRIES = 3;
+const RETRY_DELAY_MS = 2000;
+
+export class Merger {
+  /** Tasks each agent said it finished whose work is not on main yet. */
+  private readonly unmerged = new Map<string, Set<string>>();
+  /** Conflicts handed to the recovery, by agent. */
+  private readonly conflicts = new Map<string, MergeConflict>();
+  /** Agents with a merge job waiting on the queue: a task done meanwhile joins it. */
+  private readonly queued = new Set<string>();
+  private readonly failures = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly pool: AgentPool,
+    private readonly worktrees: Worktrees,
+    private readonly hooks: MergerHooks,
+  ) {}
+
+  /** The agent said it finished `task`: its branch is merged in the background. */
+  taskDone(slot: AgentSlot, task: string): void {
+    if (this.ctx.completedTasks().has(task)) return;
+    const tasks = this.unmerged.get(slot.name) ?? new Set<string>();
+    tasks.add(task);
+    this.unmerged.set(slot.name, tasks);
+    this.schedule(slot);
+  }
+
+  /** A restore put every worktree back: what was waiting to merge is gone with it. */
+  onRestored(): void {
+    this.unmerged.clear();
+    this.conflicts.clear();
+    this.queued.clear();
+    this.failures.clear();
+  }
+
+  conflictOf(agent: string): MergeConflict | undefined {
+    return this.conflicts.get(agent);
+  }
+
+  private schedule(slot: AgentSlot): void {
+    if (this.queued.has(slot.name)) return;
+    // The session's last job (stop, final checkpoint, report) is queued once a stop is asked for: nothing may follow it.
+    if (this.ctx.stopRequest) {
+      this.ctx.log.info('merge', `${slot.name}: ${[...(this.unmerged.get(slot.name) ?? [])].join(', ')} left unmerged: the session is stopping`);
+      return;
+    }
+    this.queued.add(slot.name);
+    const generation = this.ctx.restoreGeneration;
+    this.ctx.background(async () => {
+      this.queued.delete(slot.name);
+      // A restore since: the worktree was put back, and with it the work this job was for.
+      if (generation !== this.ctx.restoreGeneration) return;
+      try {
+        await this.mergeAgent(slot);
+        this.failures.delete(slot.name);
+      } catch (error) {
+        this.retryLater(slot, error as Error);
+      }
+    });
+  }
+
+  private retryLater(slot: AgentSlot, error: Error): void {
+    const failures = (this.failures.get(slot.name) ?? 0) + 1;
+    this.failures.set(slot.name, failures);
+    if (failures > RETRIES || this.ctx.stopRequest) {
+      this.ctx.log.error('merge', `${slot.name}: merge into main failed ${failures} times, left for its next finished task: ${error.message}`);
+      return;
+    }
+    this.ctx.log.warn('merge', `${slot.name}: merge into main failed (${error.message}); trying again in ${(RETRY_DELAY_MS * failures) / 1000} s`);
+    setTimeout(() => {
+      if ((this.unmerged.get(slot.name)?.size ?? 0) > 0) this.schedule(slot);
+    }, RETRY_DELAY_MS * failures).unref();
+  }
+
+  private async mergeAgent(slot: AgentSlot): Promise<void> {
+    const { ctx, worktrees } = this;
+    const agent = slot.name;
+    const tasks = [...(this.unmerged.get(agent) ?? [])];
+    if (tasks.length === 0) return;
+    const branch = worktrees.branchOf(agent);
+    const label = tasks.map((t) => JSON.stringify(t)).join(', ');
+    const work = await worktrees.commitWork(agent, `megatest: ${agent} finished ${label}`);
+    if (work.unresolved.length > 0) {
+      await this.conflict(slot, tasks, work.unresolved, `${branch} still has conflict markers in ${work.unresolved.join(', ')} (task ${label})`);
+      return;
+    }
+    if (work.head === null) throw new Error(`${branch} has no commit to merge`);
+    if (await worktrees.commitMainLeftovers(`megatest: changes made in project/ outside any merge, kept before merging ${branch}`)) {
+      ctx.log.warn('merge', `project/ had changes outside any merge; committed them to main before merging ${branch}`);
+    }
+    const merged = await worktrees.mergeIntoMain(work.head, `megatest: merge ${branch} (${agent}: ${label})`);
+    if (!merged.ok) {
+      await this.conflict(slot, tasks, merged.files, `merging ${branch} (task ${label}) into main conflicts in ${merged.files.join(', ')}`);
+      return;
+    }
+    this.unmerged.delete(agent);
+    this.conflicts.delete(agent);
+    const done = ctx.completedTasks();
+    for (const task of tasks) {
+      if (!done.has(task)) ctx.emit({ type: 'task_completed', agent, task, phase: ctx.currentPhase.name });
+    }
+    ctx.log.info('merge', `${branch} merged into main at ${merged.commit.slice(0, 10)}: ${label}${work.committed ? '' : ' (nothing new to commit)'}`);
+    this.hooks.onMerged(slot, tasks);
+    await this.followMain(slot);
+  }
+
+  /**
+   * Brings worktrees up to main by fast-forward (git refuses one that would
+   * overwrite uncommitted changes): the agent that just merged, and agents
+   * with nothing left to do, so each phase starts from the merged project.
+   * An agent still at work on a task is not touched.
+   */
+  private async followMain(merged: AgentSlot): Promise<void> {
+    for (const slot of this.pool.slots) {
+      const idle = this.pool.remainingOf(slot).length === 0 && !this.unmerged.has(slot.name) && !this.conflicts.has(slot.name);
+      if (slot !== merged && !idle) continue;
+      if (!existsSync(this.worktrees.pathOf(slot.name))) continue;
+      await this.worktrees.followMain(slot.name);
+    }
+  }
+
+  private async conflict(slot: AgentSlot, tasks: string[], files: string[], message: string): Promise<void> {
+    this.conflicts.set(slot.name, { agent: slot.name, branch: this.worktrees.branchOf(slot.name), tasks, files });
+    if (this.ctx.stopRequest) {
+      this.ctx.log.warn('merge', `${message}; left unmerged: the session is stopping`);
+      return;
+    }
+    await this.hooks.onConflict(slot, message);
+  }
+
+  /**
+   * Hands the conflict to its agent: main is merged into the agent's branch
+   * and the conflict markers are left in its worktree. Returns the phase
+   * note naming the files, or note null when main no longer conflicts (the
+   * branch is merged again at once); null when there is no conflict in hand.
+   */
+  async handOver(slot: AgentSlot): Promise<{ files: string[]; note: string | null } | null> {
+    const conflict = this.conflicts.get(slot.name);
+    if (!conflict) return null;
+    const { worktrees } = this;
+    const dir = worktrees.pathOf(slot.name);
+    // What the agent wrote since the failed merge goes in first: main is merged over a clean tree.
+    if (!(await worktrees.mergeInProgress(dir))) await worktrees.commitWork(slot.name, `megatest: ${slot.name} work before resolving a merge conflict`);
+    const merged = await worktrees.mergeMainInto(slot.name);
+    const label = conflict.tasks.map((t) => JSON.stringify(t)).join(', ');
+    if (merged.clean) {
+      await worktrees.commitWork(slot.name, `megatest: merge main into ${conflict.branch}`);
+      this.conflicts.delete(slot.name);
+      this.schedule(slot);
+      return { files: [], note: null };
+    }
+    conflict.files = merged.files;
+    const note =
+      `Merge conflict: your work on ${label} (branch ${conflict.branch}) conflicts with main in ${merged.files.join(', ')}. ` +
+      `main has been merged into your branch in your work dir (${dir}) and the conflict markers (<<<<<<< ======= >>>>>>>) are in those files. ` +
+      `Edit them so both sides' changes are kept, remove every marker, then report task_done for ${label} again.`;
+    return { files: merged.files, note };
+  }
+
+  /**
+   * Gives the conflicting tasks to the least busy other running agent (or,
+   * when there is none, back to the same agent): the agent's conflicting
+   * work is kept under refs/megatest/dropped/ and its branch starts again
+   * from main. Null when there is no conflict in hand.
+   */
+  async reassign(slot: AgentSlot): Promise<Reassignment | null> {
+    const conflict = this.conflicts.get(slot.name);
+    if (!conflict) return null;
+    const { pool, worktrees } = this;
+    const kept = await worktrees.keepDropped(slot.name);
+    await worktrees.resetTo(slot.name, null);
+    this.conflicts.delete(slot.name);
+    this.unmerged.delete(slot.name);
+    const done = this.ctx.completedTasks();
+    const tasks = conflict.tasks.filter((t) => !done.has(t));
+    const target =
+      pool.slots.filter((s) => s !== slot && s.adapter).sort((a, b) => pool.remainingOf(a).length - pool.remainingOf(b).length)[0] ?? slot;
+    const label = tasks.map((t) => JSON.stringify(t)).join(', ');
+    if (target !== slot) {
+      slot.objectives = slot.objectives.filter((t) => !tasks.includes(t));
+      target.objectives = [...target.objectives, ...tasks.filter((t) => !target.objectives.includes(t))];
+      // A clean worktree starts the task from main as it is now.
+      if (await worktrees.isClean(target.name)) await worktrees.followMain(target.name);
+      pool.assignRemaining(slot, `Your branch ${conflict.branch} was reset to main after its merge conflict in ${conflict.files.join(', ')}; ${label} went to ${target.name}.`);
+    }
+    pool.assignRemaining(
+      target,
+      `${label} ${tasks.length === 1 ? 'was' : 'were'} reassigned to you: ${slot.name}'s work on ${tasks.length === 1 ? 'it' : 'them'} could not be merged into main (conflict in ${conflict.files.join(', ')}). Do ${tasks.length === 1 ? 'it' : 'them'} on top of main as it is in your work dir.`,
+    );
+    const where = kept ? `; its conflicting work is kept at ${kept}` : '';
+    return {
+      target: target.name,
+      tasks,
+      detail: `merge_conflict: ${label} reassigned from ${slot.name} to ${target === slot ? `${slot.name} itself on a fresh branch from main` : target.name}${where}`,
+    };
+  }
+}

@@ -1,0 +1,327 @@
+// Worktree isolation ([agents] isolation, DESIGN §9): each agent works in its
+// own git worktree of project/, `<run>/worktrees/<agent>`, on its own branch
+// `megatest/<agent>`. The worktrees sit beside project/, never inside it, so
+// measurement and checkpoint snapshots of project/ see only the merged main;
+// their git data lives in project/.git (one object store for all of them).
+// This file is the git mechanics of the worktrees and of main; merger.ts
+// decides when to use them. Every git command has a time limit.
+
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { MegatestConfig } from '../config/types.js';
+import { assertNever } from '../contract/assertNever.js';
+import { GIT_TIMEOUT_MS, gitTimed, type GitResult } from './git.js';
+
+export const MAIN_BRANCH = 'main';
+export type Isolation = 'shared' | 'worktree';
+
+/** `auto`: the real CLI agents each get a worktree; the sim and `command` agents share project/. */
+export function isolationOf(agents: Pick<MegatestConfig['agents'], 'kind' | 'isolation'>): Isolation {
+  if (agents.isolation !== 'auto') return agents.isolation;
+  switch (agents.kind) {
+    case 'selfware':
+    case 'claude-code':
+    case 'codex':
+      return 'worktree';
+    case 'sim':
+    case 'command':
+      return 'shared';
+    default:
+      return assertNever(agents.kind, 'agent kind');
+  }
+}
+
+export class GitError extends Error {}
+
+/** An agent's branch and the commit its worktree is at (null: no worktree, or no commit). */
+export interface WorktreeHead {
+  agent: string;
+  branch: string;
+  head: string | null;
+}
+
+export interface WorktreeListing {
+  path: string;
+  branch: string | null;
+  head: string | null;
+}
+
+export type MainMerge = { ok: true; commit: string } | { ok: false; files: string[] };
+
+/** A line git writes into a file it could not merge; `=======` alone is too common to count. */
+const CONFLICT_MARKER = /^(<{7}|>{7})( |$)/m;
+
+export class Worktrees {
+  constructor(
+    readonly projectDir: string,
+    /** `<run>/worktrees`: one folder per agent. */
+    readonly root: string,
+    private readonly timeoutMs = GIT_TIMEOUT_MS,
+  ) {}
+
+  branchOf(agent: string): string {
+    return `megatest/${agent}`;
+  }
+
+  pathOf(agent: string): string {
+    return path.join(this.root, agent);
+  }
+
+  /**
+   * Before the first worktree (and on resume): no automatic gc while several
+   * worktrees commit at once, measurement outputs and node_modules ignored in
+   * every worktree, and what a killed orchestrator left (a merge half done in
+   * project/, worktree index locks, worktrees whose folder is gone).
+   * Returns what it repaired, for the log.
+   */
+  async prepare(ignored: string[]): Promise<string[]> {
+    const notes: string[] = [];
+    await this.ok(this.projectDir, ['config', 'gc.auto', '0']);
+    const exclude = path.join(this.projectDir, '.git', 'info', 'exclude');
+    const present = existsSync(exclude) ? readFileSync(exclude, 'utf8').split('\n') : [];
+    const missing = ignored.filter((line) => line !== '' && !present.includes(line));
+    if (missing.length > 0) {
+      mkdirSync(path.dirname(exclude), { recursive: true });
+      appendFileSync(exclude, `${present.length > 0 && present.at(-1) !== '' ? '\n' : ''}# megatest: not the agents' work\n${missing.join('\n')}\n`);
+    }
+    if (await this.mergeInProgress(this.projectDir)) {
+      await this.run(this.projectDir, ['merge', '--abort']);
+      notes.push('aborted a merge into main that a killed orchestrator left half done');
+    }
+    const metadata = path.join(this.projectDir, '.git', 'worktrees');
+    if (existsSync(metadata)) {
+      for (const name of readdirSafe(metadata)) {
+        const lock = path.join(metadata, name, 'index.lock');
+        if (existsSync(lock)) {
+          rmSync(lock, { force: true });
+          notes.push(`removed the stale index.lock of worktree ${name}`);
+        }
+      }
+    }
+    await this.run(this.projectDir, ['worktree', 'prune']);
+    return notes;
+  }
+
+  /** The agent's worktree, made when missing or unusable (on its branch, or a new branch from main). */
+  async ensure(agent: string): Promise<{ dir: string; created: boolean; note?: string }> {
+    const dir = this.pathOf(agent);
+    let note: string | undefined;
+    if (existsSync(dir)) {
+      if (await this.belongs(dir)) return { dir, created: false };
+      rmSync(dir, { recursive: true, force: true });
+      note = `${dir} was not a usable worktree of project/ (its git data is gone); made again`;
+    }
+    mkdirSync(this.root, { recursive: true });
+    await this.run(this.projectDir, ['worktree', 'prune']);
+    const branch = this.branchOf(agent);
+    const branchExists = (await this.run(this.projectDir, ['rev-parse', '-q', '--verify', `refs/heads/${branch}`])).code === 0;
+    await this.ok(this.projectDir, branchExists ? ['worktree', 'add', '-q', dir, branch] : ['worktree', 'add', '-q', '-b', branch, dir, MAIN_BRANCH]);
+    return { dir, created: true, ...(note === undefined ? {} : { note }) };
+  }
+
+  async exists(agent: string): Promise<boolean> {
+    const dir = this.pathOf(agent);
+    return existsSync(dir) && (await this.belongs(dir));
+  }
+
+  async remove(agent: string): Promise<void> {
+    await this.ok(this.projectDir, ['worktree', 'remove', '--force', this.pathOf(agent)]);
+  }
+
+  /** The worktrees under `root`, as git lists them. */
+  async list(): Promise<WorktreeListing[]> {
+    const out = await this.ok(this.projectDir, ['worktree', 'list', '--porcelain']);
+    const root = realpathOr(this.root);
+    const found: WorktreeListing[] = [];
+    for (const block of out.split(/\n\s*\n/)) {
+      const lines = block.split('\n');
+      const where = lines.find((l) => l.startsWith('worktree '))?.slice('worktree '.length);
+      if (where === undefined || !realpathOr(where).startsWith(root + path.sep)) continue;
+      const branch = lines.find((l) => l.startsWith('branch '))?.slice('branch refs/heads/'.length) ?? null;
+      const head = lines.find((l) => l.startsWith('HEAD '))?.slice('HEAD '.length) ?? null;
+      found.push({ path: where, branch, head });
+    }
+    return found;
+  }
+
+  async head(agent: string): Promise<string | null> {
+    const result = await this.run(this.pathOf(agent), ['rev-parse', '-q', '--verify', 'HEAD']);
+    return result.code === 0 ? result.stdout.trim() : null;
+  }
+
+  async isClean(agent: string): Promise<boolean> {
+    const result = await this.run(this.pathOf(agent), ['status', '--porcelain', '--untracked-files=all']);
+    return result.code === 0 && result.stdout.trim() === '';
+  }
+
+  async mergeInProgress(dir: string): Promise<boolean> {
+    return (await this.run(dir, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'])).code === 0;
+  }
+
+  /** Files of a merge in the agent's worktree that still hold conflict markers. */
+  async unresolved(agent: string): Promise<string[]> {
+    const dir = this.pathOf(agent);
+    const files = await this.unmergedPaths(dir);
+    return files.filter((file) => {
+      try {
+        return CONFLICT_MARKER.test(readFileSync(path.join(dir, file), 'utf8'));
+      } catch {
+        return false; // deleted: resolved by removal
+      }
+    });
+  }
+
+  /**
+   * Commits everything in the agent's worktree (and concludes a merge the
+   * agent resolved). Nothing is committed while conflict markers remain.
+   */
+  async commitWork(agent: string, message: string): Promise<{ head: string | null; committed: boolean; unresolved: string[] }> {
+    const dir = this.pathOf(agent);
+    const merging = await this.mergeInProgress(dir);
+    // Unmerged paths exist only while a merge is in progress.
+    const unresolved = merging ? await this.unresolved(agent) : [];
+    if (unresolved.length > 0) return { head: await this.head(agent), committed: false, unresolved };
+    await this.ok(dir, ['add', '-A']);
+    const staged = (await this.run(dir, ['diff', '--cached', '--quiet'])).code === 1;
+    if (staged || merging) await this.ok(dir, ['commit', '-q', '--no-verify', '-m', message]);
+    return { head: await this.head(agent), committed: staged || merging, unresolved: [] };
+  }
+
+  /**
+   * Merges main into the agent's branch without committing, so a conflict
+   * leaves its markers in the agent's worktree. A merge already in progress
+   * is left as it is.
+   */
+  async mergeMainInto(agent: string): Promise<{ clean: boolean; files: string[] }> {
+    const dir = this.pathOf(agent);
+    if (await this.mergeInProgress(dir)) {
+      const files = await this.unresolved(agent);
+      return { clean: files.length === 0, files };
+    }
+    const result = await this.run(dir, ['merge', '--no-ff', '--no-commit', MAIN_BRANCH]);
+    if (result.code === 0) return { clean: true, files: [] };
+    const files = await this.unmergedPaths(dir);
+    if (files.length === 0) throw this.failure(dir, ['merge', MAIN_BRANCH], result);
+    return { clean: false, files };
+  }
+
+  /** Moves the agent's branch up to main when it can fast-forward; never over its uncommitted changes. */
+  async followMain(agent: string): Promise<boolean> {
+    return (await this.run(this.pathOf(agent), ['merge', '-q', '--ff-only', MAIN_BRANCH])).code === 0;
+  }
+
+  /**
+   * Puts the agent's worktree and branch at `head` (a checkpoint's record),
+   * or at main when `head` is null or no longer a commit. Untracked files go;
+   * ignored ones (node_modules) stay.
+   */
+  async resetTo(agent: string, head: string | null): Promise<'head' | 'main'> {
+    const dir = this.pathOf(agent);
+    const target = head !== null && (await this.commitExists(head)) ? head : null;
+    await this.ok(dir, ['reset', '-q', '--hard', target ?? MAIN_BRANCH]);
+    await this.ok(dir, ['clean', '-q', '-fd']);
+    return target === null ? 'main' : 'head';
+  }
+
+  /** Keeps the agent's current head under refs/megatest/dropped/ before its branch is reset. */
+  async keepDropped(agent: string): Promise<string | null> {
+    const head = await this.head(agent);
+    if (head === null) return null;
+    const ref = `refs/megatest/dropped/${agent}/${Date.now()}`;
+    await this.ok(this.projectDir, ['update-ref', ref, head]);
+    return ref;
+  }
+
+  async commitExists(sha: string): Promise<boolean> {
+    if (!/^[0-9a-f]{4,64}$/i.test(sha)) return false;
+    return (await this.run(this.projectDir, ['cat-file', '-e', `${sha}^{commit}`])).code === 0;
+  }
+
+  /** Merges a commit of an agent's branch into main (project/); a conflict is aborted and its files returned. */
+  async mergeIntoMain(commit: string, message: string): Promise<MainMerge> {
+    const result = await this.run(this.projectDir, ['merge', '--no-ff', '--no-verify', '-m', message, commit]);
+    if (result.code === 0) {
+      const head = await this.ok(this.projectDir, ['rev-parse', 'HEAD']);
+      return { ok: true, commit: head };
+    }
+    const files = await this.unmergedPaths(this.projectDir);
+    if (await this.mergeInProgress(this.projectDir)) await this.ok(this.projectDir, ['merge', '--abort']);
+    if (files.length === 0) throw this.failure(this.projectDir, ['merge', commit], result);
+    return { ok: false, files };
+  }
+
+  /** Commits what changed in project/ outside any merge (so a merge never refuses over it); true when there was some. */
+  async commitMainLeftovers(message: string): Promise<boolean> {
+    const status = await this.ok(this.projectDir, ['status', '--porcelain', '--untracked-files=all']);
+    if (status === '') return false;
+    await this.ok(this.projectDir, ['add', '-A']);
+    await this.ok(this.projectDir, ['commit', '-q', '--no-verify', '-m', message]);
+    return true;
+  }
+
+  /**
+   * After project/'s files were restored: main's branch and index go back to
+   * the checkpoint's commit, the files stay as restored. False when that
+   * commit is gone (the caller commits the restored files instead).
+   */
+  async resetMain(commit: string | null): Promise<boolean> {
+    if (commit === null || !(await this.commitExists(commit))) return false;
+    if (await this.mergeInProgress(this.projectDir)) await this.ok(this.projectDir, ['merge', '--abort']);
+    await this.ok(this.projectDir, ['reset', '-q', '--mixed', commit]);
+    return true;
+  }
+
+  private async unmergedPaths(dir: string): Promise<string[]> {
+    const result = await this.run(dir, ['diff', '--name-only', '--diff-filter=U']);
+    return result.code === 0 ? result.stdout.split('\n').filter((line) => line.trim() !== '') : [];
+  }
+
+  /** True when `dir` is the top of a worktree whose git data is project/.git. */
+  private async belongs(dir: string): Promise<boolean> {
+    const result = await this.run(dir, ['rev-parse', '--show-toplevel', '--git-common-dir']);
+    if (result.code !== 0) return false;
+    const [top, common] = result.stdout.trim().split('\n');
+    if (top === undefined || common === undefined) return false;
+    return realpathOr(top) === realpathOr(dir) && realpathOr(path.resolve(dir, common)) === realpathOr(path.join(this.projectDir, '.git'));
+  }
+
+  private async run(dir: string, args: string[]): Promise<GitResult> {
+    const result = await gitTimed(dir, args, this.timeoutMs);
+    // A git killed for its time may leave its index lock: nothing else holds it (git runs one at a time here).
+    if (result.timedOut) rmSync(this.indexLockOf(dir), { force: true });
+    return result;
+  }
+
+  private async ok(dir: string, args: string[]): Promise<string> {
+    const result = await this.run(dir, args);
+    if (result.code !== 0) throw this.failure(dir, args, result);
+    return result.stdout.trim();
+  }
+
+  private failure(dir: string, args: string[], result: GitResult): GitError {
+    const why = result.timedOut ? `timed out after ${Math.round(this.timeoutMs / 1000)} s` : `failed (exit ${result.code})`;
+    const detail = result.stderr.trim().split('\n')[0] ?? '';
+    return new GitError(`git ${args.join(' ')} in ${dir} ${why}${detail ? `: ${detail}` : ''}`);
+  }
+
+  private indexLockOf(dir: string): string {
+    if (path.resolve(dir) === path.resolve(this.projectDir)) return path.join(this.projectDir, '.git', 'index.lock');
+    return path.join(this.projectDir, '.git', 'worktrees', path.basename(dir), 'index.lock');
+  }
+}
+
+function realpathOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,34 @@
+// Reads a recorded agent file line by line, as a stream: a fixed-size chunk
+// at a time, never the whole file, however large. Lines are split the way a
+// live agent's output is (LineSplitter): a line longer than MAX_LINE_CHARS
+// arrives in pieces, so a 10 MB line or binary garbage without a newline
+// cannot eat memory here either.
+
+import { open } from 'node:fs/promises';
+import { LineSplitter } from '../agents/lineSplitter.js';
+
+/** Bytes read at a time. */
+export const READ_CHUNK_BYTES = 256 * 1024;
+
+/** The file's lines in order, without their '\n' (a '\r' before it is left to the parsers, as live). */
+export async function* readLines(file: string, chunkBytes = READ_CHUNK_BYTES): AsyncGenerator<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    let ready: string[] = [];
+    const splitter = new LineSplitter((line) => ready.push(line));
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      splitter.push(buffer.subarray(0, bytesRead));
+      // At most one chunk's lines are held at a time.
+      const lines = ready;
+      ready = [];
+      yield* lines;
+    }
+    splitter.end();
+    yield* ready;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,146 @@
+// Writes an imported run's folder exactly as a live run's is written: made
+// whole by createRunFolder (config.json, status, events.jsonl, session.log),
+// events through the same EventLog (seq, whole lines), the log through the
+// same SessionLog, metrics snapshots read off the one fold (sessionMetricsAt)
+// into metrics_current.json and metrics/metrics.jsonl, each agent's raw
+// output in agents/<name>/output.log. The times are the recording's, never
+// the import's: every write takes the time it happened at.
+
+import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { EventInput, LogLevel, MegatestEvent, SessionStatus } from '../contract/events.js';
+import type { SessionMetrics } from '../contract/metrics.js';
+import { EventLog, SessionLog } from '../io/eventLog.js';
+import { LineAppender } from '../io/lineAppender.js';
+import { createRunFolder, writeMetricsCurrent, writeStatus, type RunPaths } from '../io/runFolder.js';
+import type { RunInfo } from '../io/runInfo.js';
+import { foldEvent } from '../state/fold.js';
+import { initialRunState, type RunState } from '../state/runState.js';
+import { sessionMetricsAt, type SnapshotGauges } from '../state/snapshot.js';
+import type { Emission } from './eventMapper.js';
+
+/** SessionMetrics types these as numbers because a live run always measures them; an import measures none. */
+const NOT_MEASURED = null as unknown as number;
+
+/** Per agent: its last context report, for the snapshot (the fold does not keep it; the live pool's slots do). */
+export type AgentGauges = SnapshotGauges['agents'];
+
+export class ImportRunWriter {
+  private readonly events: EventLog;
+  private readonly log: SessionLog;
+  private readonly metricsHistory: LineAppender;
+  private state: RunState = initialRunState();
+  /** Times never go back in the files, whatever order two agents' lines were merged in. */
+  private lastMs = Number.NEGATIVE_INFINITY;
+  private closed = false;
+
+  private constructor(readonly paths: RunPaths) {
+    this.events = new EventLog(paths.events);
+    this.log = new SessionLog(paths.sessionLog);
+    this.events.onEvent((event) => this.fold(event));
+    mkdirSync(paths.metricsDir, { recursive: true });
+    this.metricsHistory = new LineAppender(paths.metricsHistory, { name: 'metrics.jsonl' });
+  }
+
+  /** Creates the run folder whole (UsageError, and nothing made, when the id is taken or the dir not writable). */
+  static create(runsDir: string, info: RunInfo): ImportRunWriter {
+    const paths = createRunFolder(runsDir, info.session_id, { 'config.json': JSON.stringify(info, null, 2) + '\n' });
+    try {
+      return new ImportRunWriter(paths);
+    } catch (error) {
+      rmSync(paths.root, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  get runState(): RunState {
+    return this.state;
+  }
+
+  /** The time a write at `ms` is recorded at: never before the last one. */
+  private at(ms: number): Date {
+    this.lastMs = Math.max(this.lastMs, ms);
+    return new Date(this.lastMs);
+  }
+
+  emit(input: EventInput, ms: number): MegatestEvent {
+    return this.events.emit(input, this.at(ms));
+  }
+
+  write(level: LogLevel, source: string, message: string, ms: number): void {
+    this.log.write(level, source, message, this.at(ms));
+  }
+
+  /** A mapper's emissions: events, and log lines under the agent's name. */
+  apply(emissions: readonly Emission[], agent: string): void {
+    for (const emission of emissions) {
+      if ('event' in emission) this.emit(emission.event, emission.ms);
+      else this.write(emission.log.level, agent, emission.log.message, emission.ms);
+    }
+  }
+
+  /** The agent's raw recorded output, byte for byte, as its output.log. */
+  copyRawOutput(agent: string, file: string): void {
+    const dir = path.join(this.paths.agents, agent);
+    mkdirSync(dir, { recursive: true });
+    const target = path.join(dir, 'output.log');
+    copyFileSync(file, target);
+    // A copy keeps the recording's mode (often read-only); the run's files are its own, as a live run's.
+    chmodSync(target, 0o644);
+  }
+
+  /** A metrics snapshot at `ms`, as the live measurer records one (event, metrics_current.json, metrics.jsonl). */
+  async sample(ms: number, status: SessionStatus, agents: AgentGauges): Promise<SessionMetrics> {
+    const when = this.at(ms).getTime();
+    const read = sessionMetricsAt(this.state, when, {
+      status,
+      linesOfCode: null,
+      docCoverage: null,
+      filesModified: null,
+      memoryUsageMb: 0,
+      diskUsageBytes: 0,
+      agents,
+    });
+    // No project was built or measured and no agent process ran: as a legacy run's snapshot, those figures
+    // are null ("not measured" to the fold and every view), never an invented 0.
+    const metrics: SessionMetrics = {
+      ...read,
+      lines_of_code: NOT_MEASURED,
+      files_modified: NOT_MEASURED,
+      tests_passed: NOT_MEASURED,
+      tests_failed: NOT_MEASURED,
+      memory_usage_mb: NOT_MEASURED,
+      disk_usage_bytes: NOT_MEASURED,
+    };
+    this.emit({ type: 'metrics', metrics }, when);
+    await writeMetricsCurrent(this.paths, metrics);
+    this.metricsHistory.append(JSON.stringify(metrics) + '\n');
+    return metrics;
+  }
+
+  setStatus(status: SessionStatus): void {
+    writeStatus(this.paths, status);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.metricsHistory.close();
+    this.log.close();
+    this.events.close();
+  }
+
+  /** An import that failed half-way leaves nothing: the folder goes. */
+  discard(): void {
+    try {
+      this.close();
+    } catch {
+      // the folder goes anyway
+    }
+    rmSync(this.paths.root, { recursive: true, force: true });
+  }
+
+  private fold(event: MegatestEvent): void {
+    this.state = foldEvent(this.state, event);
+  }
+}

@@ -1,0 +1,233 @@
+// A legacy run's readings as one megatest event log: session_started,
+// phase_started/ended, a metrics event per snapshot, checkpoint_created per
+// checkpoint file, error events for each rise of errors_encountered,
+// recoveries from the runner's log, and session_ended unless the run is still
+// going. Events are put in time order and numbered from 1, so the one fold
+// reads them like any run's.
+
+import type { EventInput, MegatestEvent } from '../contract/events.js';
+import type { ReplayDamage } from '../replay/types.js';
+import type { LegacyCheckpoint } from './checkpointFiles.js';
+import type { LegacyClock } from './clock.js';
+import type { LegacyConfig } from './configFile.js';
+import type { LegacyRunner } from './detect.js';
+import { decideEnding } from './ending.js';
+import type { LegacyFinalReport } from './finalReport.js';
+import type { LegacyLiveness } from './liveness.js';
+import { eventsFromRunnerLog, sessionStartFromLog, type TimedInput, type TimedLogLine } from './logEvents.js';
+import { legacyMarkerVersion } from './marker.js';
+import { legacyMetrics, type SnapshotForEvent } from './metricsEvent.js';
+import type { LegacySnapshot } from './metricsFiles.js';
+import { phasesFromEvidence, phasesFromLog, PYTHON_PHASE_SECONDS, type PhaseEvidence } from './phases.js';
+import type { LegacyStatusFiles } from './statusFiles.js';
+import { isoOf } from './time.js';
+import { errorEvents } from './errorEvents.js';
+
+export interface LegacyReading {
+  runner: LegacyRunner;
+  sessionId: string;
+  config: LegacyConfig;
+  statusFiles: LegacyStatusFiles;
+  /** Python snapshots, oldest first. */
+  snapshots: LegacySnapshot[];
+  bashSnapshot: LegacySnapshot | null;
+  checkpoints: LegacyCheckpoint[];
+  finalReport: LegacyFinalReport | null;
+  runnerLog: TimedLogLine[];
+  liveness: LegacyLiveness;
+  projectName: string | null;
+  selfware: boolean;
+}
+
+/** Order of events written at the same instant. */
+const RANK: Record<EventInput['type'], number> = {
+  session_started: 0,
+  phase_ended: 1,
+  phase_started: 2,
+  checkpoint_created: 3,
+  metrics: 4,
+  error: 5,
+  recovery: 6,
+  command: 7,
+  agent_started: 8,
+  agent_state: 8,
+  agent_exited: 8,
+  tool_call: 8,
+  tokens: 8,
+  task_completed: 8,
+  build: 8,
+  test_run: 8,
+  checkpoint_restored: 8,
+  limit: 8,
+  compress: 8,
+  vote: 8,
+  alert: 8,
+  session_ended: 9,
+};
+
+/** The runner's own names for its projects (test_runner.py's specs). */
+const PROJECT_NAMES: Record<string, string> = { task_queue: 'RedQueue', database: 'MiniDB', microservices: 'ServiceMesh' };
+
+interface Timed<T> {
+  ms: number;
+  item: T;
+}
+
+function timedSnapshots(reading: LegacyReading, clock: LegacyClock, damage: ReplayDamage[]): Timed<LegacySnapshot>[] {
+  const python = reading.snapshots;
+  // metrics_current.json only when there are no python snapshots: it says less, and would blank their figures
+  const all = python.length > 0 ? python : reading.bashSnapshot ? [reading.bashSnapshot] : [];
+  const timed: Timed<LegacySnapshot>[] = [];
+  for (const snapshot of all) {
+    const ms = clock.timeOf(snapshot.timestamp, snapshot.file, snapshot.unix);
+    if (ms === null) damage.push({ file: snapshot.file, problem: 'no time in the file or its name; left out' });
+    else timed.push({ ms, item: snapshot });
+  }
+  return timed.sort((a, b) => a.ms - b.ms);
+}
+
+function timedCheckpoints(reading: LegacyReading, clock: LegacyClock): Timed<LegacyCheckpoint>[] {
+  return reading.checkpoints
+    .map((checkpoint) => ({ ms: clock.timeOf(checkpoint.timestamp, checkpoint.file, checkpoint.unix)!, item: checkpoint }))
+    .sort((a, b) => a.ms - b.ms);
+}
+
+function checkCounts(reading: LegacyReading, snapshots: number, damage: ReplayDamage[]): void {
+  const report = reading.finalReport;
+  const files = reading.checkpoints.length;
+  if (report?.shape === 'bash') {
+    if (report.checkpointsCreated !== null && report.checkpointsCreated !== files) {
+      damage.push({ file: 'checkpoints/', problem: `final_report.json counts ${report.checkpointsCreated} checkpoint(s); ${files} file(s) are here` });
+    }
+    if (report.metricsSnapshots !== null && report.metricsSnapshots !== reading.snapshots.length) {
+      damage.push({ file: 'metrics/', problem: `final_report.json counts ${report.metricsSnapshots} snapshot(s); ${reading.snapshots.length} readable file(s) are here` });
+    }
+  }
+  if (report?.shape === 'python' && report.snapshots !== null && report.snapshots !== snapshots) {
+    damage.push({ file: 'metrics/', problem: `final_report.json counts ${report.snapshots} snapshot(s); ${snapshots} readable file(s) are here` });
+  }
+}
+
+export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damage: ReplayDamage[]): MegatestEvent[] {
+  const pending: TimedInput[] = [];
+  const snapshots = timedSnapshots(reading, clock, damage);
+  const checkpoints = timedCheckpoints(reading, clock);
+  checkCounts(reading, reading.snapshots.length, damage);
+  const report = reading.finalReport;
+  const bashReport = report?.shape === 'bash' ? report : null;
+  const pythonReport = report?.shape === 'python' ? report : null;
+
+  // ---- the run's span
+  const explicitStart =
+    clock.timeOf(reading.config.startedAt, 'config.json') ?? sessionStartFromLog(reading.runnerLog) ?? clock.timeOf(bashReport?.startedAt ?? null, 'final_report.json');
+  const phases =
+    reading.runnerLog.some(({ line }) => line.message.startsWith('Starting phase:'))
+      ? phasesFromLog(reading.runnerLog)
+      : phasesFromEvidence([
+          ...snapshots.filter((s) => s.item.phase !== null).map((s): PhaseEvidence => ({ ms: s.ms, phase: s.item.phase!, elapsedSeconds: s.item.source === 'python' ? s.item.elapsedSeconds : null })),
+          ...checkpoints.filter((c) => c.item.phase !== null).map((c): PhaseEvidence => ({ ms: c.ms, phase: c.item.phase!, elapsedSeconds: c.item.elapsedSeconds })),
+        ]);
+  const recorded = [
+    ...snapshots.map((s) => s.ms),
+    ...checkpoints.map((c) => c.ms),
+    ...reading.runnerLog.map((l) => l.ms),
+    ...phases.map((p) => p.startMs),
+    clock.timeOf(bashReport?.completedAt ?? null, 'final_report.json'),
+    clock.timeOf(reading.statusFiles.interrupted?.timestamp ?? null, 'interrupted.json'),
+  ].filter((ms): ms is number => ms !== null);
+  const startMs = Math.min(explicitStart ?? Infinity, ...recorded);
+  if (!Number.isFinite(startMs)) return [];
+  const endMs = Math.max(startMs, ...recorded);
+
+  // ---- what happened
+  const python = reading.runner === 'python' || snapshots.some((s) => s.item.source === 'python');
+  // test_runner.py names its project only in its log ("Project: RedQueue"), by the name of its own spec
+  const loggedName = reading.runnerLog.map(({ line }) => /^Project: (.+)$/.exec(line.message)?.[1]?.trim()).find((name) => name !== undefined) ?? null;
+  const loggedType = Object.entries(PROJECT_NAMES).find(([, name]) => name === loggedName)?.[0] ?? null;
+  const project = reading.config.projectType ?? bashReport?.projectType ?? loggedType;
+  pending.push({
+    ms: startMs,
+    input: {
+      type: 'session_started',
+      session_id: reading.sessionId,
+      project: project ?? 'unknown',
+      project_name: reading.projectName ?? loggedName ?? PROJECT_NAMES[project ?? ''] ?? project ?? 'unknown',
+      agent_kind: reading.selfware ? 'selfware' : 'legacy',
+      simulated: false,
+      agents: reading.config.agentCount ?? bashReport?.agentCount ?? 0,
+      duration_seconds:
+        reading.config.durationHours !== null ? reading.config.durationHours * 3600 : python ? Object.values(PYTHON_PHASE_SECONDS).reduce((a, b) => a + b, 0) : 0,
+      phases: [],
+      megatest_version: legacyMarkerVersion(reading.runner),
+    },
+  });
+  const ending = decideEnding(reading.statusFiles, report, reading.liveness, damage);
+  phases.forEach((phase, index) => {
+    pending.push({ ms: phase.startMs, input: { type: 'phase_started', phase: phase.name, index, duration_seconds: phase.durationSeconds, tasks: [] } });
+    const last = index === phases.length - 1;
+    // the last phase ends with the run: passed if the run completed, failed if it failed; cut short otherwise
+    const endedAt = phase.endMs ?? (last && (ending?.status === 'completed' || ending?.status === 'failed') ? endMs : null);
+    if (endedAt !== null) {
+      const passed = !last || phase.endMs !== null || ending?.status === 'completed';
+      pending.push({ ms: endedAt, input: { type: 'phase_ended', phase: phase.name, index, criteria: [], passed } });
+    }
+  });
+  for (const { ms, item } of snapshots) pending.push({ ms, input: { type: 'metrics', metrics: legacyMetrics(reading.sessionId, ms, startMs, item) } });
+  if (snapshots.length === 0 && pythonReport !== null) {
+    // no snapshot survived: the final report holds the last one's figures
+    const fromReport: SnapshotForEvent = {
+      phase: null,
+      status: pythonReport.status,
+      totalTokens: pythonReport.totalTokens,
+      tokensPerMinute: null,
+      tasksCompleted: null,
+      tasksRemaining: null,
+      testPassRate: null,
+      linesOfCode: pythonReport.finalLoc,
+      testCoverage: pythonReport.finalCoverage,
+      checkpointCount: null,
+      errorsEncountered: pythonReport.errors,
+    };
+    pending.push({ ms: endMs, input: { type: 'metrics', metrics: legacyMetrics(reading.sessionId, endMs, startMs, fromReport) } });
+  } else if (pythonReport !== null && snapshots.length > 0) {
+    const last = snapshots.at(-1)!.item;
+    const differs = (name: string, a: number | null, b: number | null) => {
+      if (a !== null && b !== null && Math.abs(a - b) > 1e-9) damage.push({ file: 'final_report.json', problem: `${name} ${a} differs from the last snapshot's ${b} (${last.file})` });
+    };
+    differs('total_tokens', pythonReport.totalTokens, last.totalTokens);
+    differs('final_loc', pythonReport.finalLoc, last.linesOfCode);
+  }
+  // test_runner.py takes its final checkpoint after its last snapshot, as it writes its report
+  const newest = checkpoints.at(-1);
+  const finalId = pythonReport !== null && newest && newest.ms >= (snapshots.at(-1)?.ms ?? -Infinity) ? newest.item.id : undefined;
+  for (const { ms, item } of checkpoints) {
+    pending.push({
+      ms,
+      input: {
+        type: 'checkpoint_created',
+        id: item.id,
+        trigger: item.id === finalId ? 'final' : 'time',
+        // a legacy checkpoint holds no file tree (a git commit id at most); how long it took was not recorded
+        files: 0,
+        bytes: item.bytes,
+        ms: 0,
+        phase: item.phase ?? '',
+        ...(item.linesOfCode !== null ? { lines_of_code: item.linesOfCode } : {}),
+        ...(item.testPassRate !== null ? { test_pass_rate: item.testPassRate } : {}),
+      },
+    });
+  }
+  pending.push(...errorEvents(snapshots, pythonReport?.errors ?? null, endMs, damage));
+  pending.push(...eventsFromRunnerLog(reading.runnerLog));
+  if (ending !== null) {
+    if (ending.status !== 'interrupted' && report === null) {
+      damage.push({ file: 'final_report.json', problem: 'missing: the runner stopped before writing it' });
+    }
+    pending.push({ ms: endMs, input: { type: 'session_ended', status: ending.status, exit_code: ending.exitCode, reason: ending.reason } });
+  }
+
+  return pending
+    .map((p, order) => ({ ...p, order }))
+    .sort((a, b) => a.ms - b.ms || RANK[a.input.type] - RANK[b.input.type] || a.order - b.order)
+    .map((p, index) => ({ seq: index + 1, ts: isoOf(p.ms), ...p.input }) as MegatestEvent);
+}

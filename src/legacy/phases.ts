@@ -1,0 +1,70 @@
+// When each phase of a legacy run began and ended. The python runner's log
+// says so exactly ("Starting phase: development (120 minutes)", "Phase
+// development complete"); without the log, each snapshot's elapsed_seconds
+// (counted from the start of ITS phase) places the phase's start, and a phase
+// ends when the next one begins (the runner only moves on when a phase
+// returned success).
+
+import type { RunnerLogLine } from './runnerLog.js';
+
+/** test_runner.py's fixed schedule (it ignores --duration): 1 h, 2 h, 2 h, 1 h. */
+export const PYTHON_PHASE_SECONDS: Readonly<Record<string, number>> = {
+  bootstrap: 3600,
+  development: 7200,
+  refinement: 7200,
+  finalization: 3600,
+};
+
+export interface PhaseEvidence {
+  ms: number;
+  phase: string;
+  /** Seconds since the phase began, as the file says; null when it does not. */
+  elapsedSeconds: number | null;
+}
+
+export interface PhaseSpan {
+  name: string;
+  startMs: number;
+  /** When the runner said (or showed, by moving on) the phase was done; null while it ran. */
+  endMs: number | null;
+  durationSeconds: number;
+}
+
+const START = /^Starting phase: (\S+)(?: \((\d+) minutes\))?/;
+const DONE = /^Phase (\S+) complete/;
+
+export function phasesFromLog(lines: readonly { ms: number; line: RunnerLogLine }[]): PhaseSpan[] {
+  const spans: PhaseSpan[] = [];
+  for (const { ms, line } of lines) {
+    const start = START.exec(line.message);
+    if (start) {
+      const open = spans.at(-1);
+      if (open && open.endMs === null && open.name !== start[1]) open.endMs = ms;
+      const minutes = start[2] === undefined ? null : Number(start[2]);
+      spans.push({ name: start[1]!, startMs: ms, endMs: null, durationSeconds: minutes === null ? (PYTHON_PHASE_SECONDS[start[1]!] ?? 0) : minutes * 60 });
+      continue;
+    }
+    const done = DONE.exec(line.message);
+    const open = spans.at(-1);
+    if (done && open && open.name === done[1] && open.endMs === null) open.endMs = ms;
+  }
+  return spans;
+}
+
+export function phasesFromEvidence(evidence: readonly PhaseEvidence[]): PhaseSpan[] {
+  const sorted = [...evidence].sort((a, b) => a.ms - b.ms);
+  const spans: PhaseSpan[] = [];
+  let lastMs = -Infinity;
+  for (const item of sorted) {
+    const open = spans.at(-1);
+    if (!open || open.name !== item.phase) {
+      const derived = item.elapsedSeconds === null ? item.ms : item.ms - item.elapsedSeconds * 1000;
+      // never before what the previous phase was last seen doing
+      const startMs = Math.min(item.ms, Math.max(derived, lastMs));
+      if (open) open.endMs = startMs;
+      spans.push({ name: item.phase, startMs, endMs: null, durationSeconds: PYTHON_PHASE_SECONDS[item.phase] ?? 0 });
+    }
+    lastMs = item.ms;
+  }
+  return spans;
+}

@@ -1,0 +1,106 @@
+// The run's headline figures as readings of the one fold, for the report,
+// `status` and `compare` alike. A megatest run's figures come from its
+// events (tokens, tool calls, test runs, tasks). A run converted from the
+// original runner has none of those events: its runner only wrote
+// snapshots, so its figures are the last snapshot's (folded as a `metrics`
+// event), and what it never recorded (tool calls, the input/output split,
+// test counts) is null, never 0.
+
+import type { SessionMetrics } from '../contract/metrics.js';
+import { isLegacySession } from '../legacy/marker.js';
+import { tasksCompleted, tasksRemaining, tasksTotal, type RunState } from '../state/runState.js';
+
+export interface RunFigures {
+  legacy: boolean;
+  totalTokens: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  toolCalls: number | null;
+  tasksCompleted: number | null;
+  tasksRemaining: number | null;
+  tasksTotal: number | null;
+  testsPassed: number | null;
+  testsFailed: number | null;
+  testsSkipped: number | null;
+  /** 0..1 */
+  testPassRate: number | null;
+  /** percent 0..100 */
+  testCoverage: number | null;
+  linesOfCode: number | null;
+}
+
+const orNull = (value: number | null | undefined): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+export function runFigures(state: RunState): RunFigures {
+  const m = state.measured;
+  if (!isLegacySession(state)) {
+    const testsTotal = m.testsPassed === null ? null : m.testsPassed + (m.testsFailed ?? 0);
+    return {
+      legacy: false,
+      totalTokens: state.counters.totalTokens,
+      inputTokens: state.counters.inputTokens,
+      outputTokens: state.counters.outputTokens,
+      toolCalls: state.counters.toolCalls,
+      tasksCompleted: tasksCompleted(state),
+      tasksRemaining: tasksRemaining(state),
+      tasksTotal: tasksTotal(state),
+      testsPassed: m.testsPassed,
+      testsFailed: m.testsFailed,
+      testsSkipped: m.testsSkipped,
+      testPassRate: testsTotal ? m.testPassRate : null,
+      testCoverage: m.testCoverage,
+      linesOfCode: m.linesOfCode,
+    };
+  }
+  const last = state.metrics;
+  const done = orNull(last?.tasks_completed);
+  const left = orNull(last?.tasks_remaining);
+  return {
+    legacy: true,
+    totalTokens: orNull(last?.total_tokens),
+    inputTokens: null,
+    outputTokens: null,
+    toolCalls: null,
+    tasksCompleted: done,
+    tasksRemaining: left,
+    tasksTotal: done !== null && left !== null ? done + left : null,
+    testsPassed: null,
+    testsFailed: null,
+    testsSkipped: null,
+    testPassRate: orNull(last?.test_pass_rate),
+    testCoverage: orNull(last?.test_coverage),
+    linesOfCode: m.linesOfCode,
+  };
+}
+
+/** Not recorded by a legacy runner: typed as a number in SessionMetrics, shown as n/a (see metricsEvent.ts in src/legacy). */
+const NOT_RECORDED = null as unknown as number;
+
+/**
+ * A status snapshot (sessionMetricsAt's) with the run's figures as runFigures
+ * reads them: for a megatest run the same numbers; for a legacy run its
+ * last snapshot's, and null where its runner recorded nothing.
+ */
+export function withRunFigures(metrics: SessionMetrics, state: RunState): SessionMetrics {
+  const f = runFigures(state);
+  if (!f.legacy) return metrics;
+  const last = state.metrics;
+  const given = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value : NOT_RECORDED);
+  return {
+    ...metrics,
+    total_tokens: given(f.totalTokens),
+    tokens_per_minute: given(last?.tokens_per_minute),
+    tasks_completed: given(f.tasksCompleted),
+    tasks_remaining: given(f.tasksRemaining),
+    test_pass_rate: f.testPassRate,
+    tests_passed: NOT_RECORDED,
+    tests_failed: NOT_RECORDED,
+    test_coverage: f.testCoverage,
+    lines_of_code: given(f.linesOfCode),
+    tool_calls: NOT_RECORDED,
+    recoveries: state.counters.recoveriesSucceeded,
+    memory_usage_mb: NOT_RECORDED,
+    disk_usage_bytes: NOT_RECORDED,
+    files_modified: NOT_RECORDED,
+  };
+}

@@ -1,0 +1,43 @@
+// Readings of the fold about agents and models: what each agent can do when
+// asked, and which model did which tasks with its tokens and cost (status,
+// the control API and the report read these; nothing else counts them).
+
+import type { AgentCapabilities } from '../contract/events.js';
+import type { RunState } from './runState.js';
+
+/** What each agent can do when asked, by name (agents whose agent_started carried no capabilities are left out). */
+export function capabilitiesByAgent(state: RunState): Record<string, AgentCapabilities> {
+  const result: Record<string, AgentCapabilities> = {};
+  for (const agent of state.agents) if (agent.capabilities) result[agent.name] = agent.capabilities;
+  return result;
+}
+
+export interface ModelTally {
+  model: string;
+  /** Tasks completed (and still in effect) by agents on this model. */
+  tasks: string[];
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+}
+
+/** Which model did which tasks, with its tokens and cost: every model seen in a tokens event or a completed task. */
+export function modelTallies(state: RunState): ModelTally[] {
+  const byName = new Map<string, ModelTally>();
+  const tally = (model: string): ModelTally => {
+    let entry = byName.get(model);
+    if (!entry) {
+      entry = { model, tasks: [], inputTokens: 0, outputTokens: 0, costUsd: null };
+      byName.set(model, entry);
+    }
+    return entry;
+  };
+  for (const [model, usage] of Object.entries(state.counters.byModel)) {
+    const entry = tally(model);
+    entry.inputTokens = usage.input;
+    entry.outputTokens = usage.output;
+    entry.costUsd = usage.costUsd;
+  }
+  for (const done of state.tasksDone) tally(done.model ?? '').tasks.push(done.task);
+  return [...byName.values()];
+}

@@ -1,0 +1,56 @@
+// How a task run's end is judged: done, a failure of the task (with the class
+// the exit code gives), or a crash of the agent.
+
+import { describe, expect, it } from 'vitest';
+import type { CliAgentSpec } from '../../src/agents/cliSpec.js';
+import { judgeTaskEnd, type TaskEndInput } from '../../src/agents/taskEnd.js';
+
+// Exit codes as a selfware-like CLI gives them: 124 its time limit, 4 a model error, a signal a crash.
+const spec = {
+  outcomeOfExit(code: number | null, signal: string | null) {
+    if (signal !== null) return { outcome: 'interrupted', errorClass: 'agent_crash', detail: `killed by ${signal}` };
+    if (code === 0) return { outcome: 'succeeded', detail: 'exit 0' };
+    if (code === 124) return { outcome: 'interrupted', errorClass: 'time_limit', detail: 'the time limit ended the task' };
+    if (code === 4) return { outcome: 'failed', errorClass: 'llm_error', detail: 'model API error' };
+    return { outcome: 'failed', detail: `exit ${code}` };
+  },
+} as unknown as CliAgentSpec;
+
+const judge = (input: Partial<TaskEndInput>) =>
+  judgeTaskEnd({ objective: 't', stream: null, end: { code: 0, signal: null }, endedAfterOutcome: false, spec, binary: '/bin/agent', ...input });
+
+describe('judgeTaskEnd', () => {
+  it('the stream’s own outcome decides first', () => {
+    expect(judge({ stream: { type: 'outcome', outcome: 'succeeded' }, end: { code: 1, signal: null } })).toEqual({ kind: 'done' });
+    expect(judge({ stream: { type: 'outcome', outcome: 'failed', detail: 'no' }, end: { code: 1, signal: null } })).toEqual({
+      kind: 'failed',
+      message: 'task "t" failed (exit code 1): no',
+    });
+    expect(judge({ stream: { type: 'outcome', outcome: 'max_turns' } })).toMatchObject({ kind: 'failed', message: 'task "t" stopped at its turn limit (exit code 0)' });
+  });
+
+  it('else the exit code, through the spec, with the class it knows', () => {
+    expect(judge({ end: { code: 0, signal: null } })).toEqual({ kind: 'done' });
+    expect(judge({ end: { code: 4, signal: null } })).toEqual({ kind: 'failed', message: 'task "t" failed (exit code 4): model API error', errorClass: 'llm_error' });
+    // The time limit stopped it: a failure of the task for that reason, not a crash.
+    expect(judge({ end: { code: 124, signal: null } })).toEqual({
+      kind: 'failed',
+      message: 'task "t" interrupted (exit code 124): the time limit ended the task',
+      errorClass: 'time_limit',
+    });
+  });
+
+  it('a signal megatest did not send, or an interruption it did not ask for, is a crash', () => {
+    expect(judge({ end: { code: null, signal: 'SIGKILL' } })).toEqual({ kind: 'crash' });
+    expect(judge({ stream: { type: 'outcome', outcome: 'interrupted' }, end: { code: 0, signal: null } })).toEqual({ kind: 'crash' });
+    // Ended by megatest after its outcome: what it said stands.
+    expect(judge({ stream: { type: 'outcome', outcome: 'succeeded' }, end: { code: null, signal: 'SIGTERM' }, endedAfterOutcome: true })).toEqual({ kind: 'done' });
+  });
+
+  it('a program that could not start is a failure naming it', () => {
+    expect(judge({ end: { code: null, signal: null, spawnError: 'ENOENT: spawn /bin/agent ENOENT' } })).toEqual({
+      kind: 'failed',
+      message: 'cannot start the agent program /bin/agent: ENOENT: spawn /bin/agent ENOENT',
+    });
+  });
+});

@@ -1,0 +1,218 @@
+// Every blob a restore needs is read back and checked against its sha256
+// before the target folder is touched; `verifyAll` says which checkpoints
+// are usable. A blob whose content changed (a bit flip inside the data,
+// re-framed as valid gzip so only the hash can tell) or whose compressed
+// bytes were flipped makes the checkpoint unusable, and the folder is left
+// exactly as it was.
+
+import { createHash } from 'node:crypto';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CheckpointInvalidError, CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
+
+let runDir: string;
+let project: string;
+let checkpoints: string;
+
+beforeEach(() => {
+  runDir = mkdtempSync(path.join(tmpdir(), 'megatest-ckverify-'));
+  project = path.join(runDir, 'project');
+  checkpoints = path.join(runDir, 'checkpoints');
+  mkdirSync(project);
+});
+afterEach(() => rmSync(runDir, { recursive: true, force: true }));
+
+function put(relative: string, content: string | Uint8Array, mode = 0o644): void {
+  mkdirSync(path.dirname(path.join(project, relative)), { recursive: true });
+  writeFileSync(path.join(project, relative), content, { mode });
+}
+
+function body(entries: FileEntry[]): Omit<CheckpointBody, 'id'> {
+  return {
+    timestamp: '2025-01-01T00:00:00.000Z',
+    session_id: 'session-test',
+    phase: 'development',
+    phase_index: 1,
+    trigger: 'forced',
+    last_event_seq: 1,
+    elapsed_seconds: 1,
+    agent_states: [],
+    working_memory: {},
+    file_system_state: { root: 'project', excluded: [], entries },
+    test_results: null,
+    metrics: null,
+    git_commit: null,
+  };
+}
+
+async function checkpointNow(store: CheckpointStore): Promise<{ id: string; entries: FileEntry[] }> {
+  const snapshot = await store.snapshot(project);
+  return { id: (await store.write(body(snapshot.entries))).id, entries: snapshot.entries };
+}
+
+/** path -> "type mode sha256-of-content" of everything under root (a walk written for the test, not the store's). */
+function fingerprint(root: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  const visit = (relative: string): void => {
+    for (const name of readdirSync(path.join(root, relative)).sort()) {
+      const child = relative === '' ? name : `${relative}/${name}`;
+      const stats = lstatSync(path.join(root, child));
+      const mode = (stats.mode & 0o7777).toString(8);
+      if (stats.isDirectory()) {
+        found[child] = `dir ${mode}`;
+        visit(child);
+      } else if (stats.isFile()) {
+        found[child] = `file ${mode} ${createHash('sha256').update(readFileSync(path.join(root, child))).digest('hex')}`;
+      } else {
+        found[child] = `other ${mode}`;
+      }
+    }
+  };
+  visit('');
+  return found;
+}
+
+/** The content changes by one bit, and the blob is valid gzip again: only the sha256 check can tell. */
+function flipBitInContent(blob: string): void {
+  const content = gunzipSync(readFileSync(blob));
+  content[Math.floor(content.length / 2)] ^= 0x04;
+  writeFileSync(blob, gzipSync(content, { level: 1 }));
+}
+
+/** One bit of the compressed bytes flips (bit rot on disk). */
+function flipBitInBlob(blob: string): void {
+  const packed = readFileSync(blob);
+  packed[Math.floor(packed.length / 2)] ^= 0x10;
+  writeFileSync(blob, packed);
+}
+
+function blobOf(store: CheckpointStore, entries: FileEntry[], file: string): string {
+  const entry = entries.find((item) => item.path === file);
+  return store.blobPath(entry?.sha256 as string);
+}
+
+describe('restore verifies every blob before it touches the folder', () => {
+  for (const [name, damage] of [
+    ['a bit flip inside the content (valid gzip)', flipBitInContent],
+    ['a bit flip in the compressed bytes', flipBitInBlob],
+  ] as const) {
+    it(`refuses on ${name}, naming the checkpoint and the blob, and leaves project/ as it was`, async () => {
+      const store = new CheckpointStore(checkpoints);
+      put('src/a.js', 'export const a = 1;\n'.repeat(200));
+      put('src/b.js', 'export const b = 2;\n'.repeat(200));
+      put('README.md', '# project\n');
+      const first = await checkpointNow(store);
+      // later work the restore would undo: an edit, a new file, a removed one
+      put('src/a.js', 'export const a = 42;\n');
+      put('src/new.js', 'new\n');
+      rmSync(path.join(project, 'README.md'));
+      const badBlob = blobOf(store, first.entries, 'src/b.js');
+      damage(badBlob);
+      const before = fingerprint(project);
+
+      const attempt = store.restore(project, first.entries, { checkpointId: first.id });
+      await expect(attempt).rejects.toBeInstanceOf(CheckpointInvalidError);
+      const error = (await attempt.catch((e: unknown) => e)) as CheckpointInvalidError;
+      expect(error.id).toBe(first.id);
+      expect(error.message).toContain(`checkpoint ${first.id} cannot be used`);
+      expect(error.message).toContain(path.relative(checkpoints, badBlob));
+      expect(error.message).toContain('"src/b.js"');
+      expect(error.message).toMatch(/project\/ was not changed/);
+      expect(fingerprint(project)).toEqual(before);
+
+      // The failed restore set the corrupt blob aside (test/checkpoint/badBlobs.test.ts): the checkpoint stays unusable.
+      expect(error.message).toMatch(/1 corrupt blob\(s\) set aside into checkpoints\/bad-blobs\//);
+      const verdicts = await store.verifyAll();
+      expect(verdicts.map((v) => [v.id, v.usable])).toEqual([[first.id, false]]);
+      expect(verdicts[0]!.reason).toContain(`blob ${path.relative(checkpoints, badBlob)} is missing`);
+    });
+  }
+
+  it('checks the blobs of files that already match too: a checkpoint with a bad blob is unusable whatever the folder holds', async () => {
+    const store = new CheckpointStore(checkpoints);
+    put('same.txt', 'unchanged content\n'.repeat(50));
+    put('changed.txt', 'before\n');
+    const first = await checkpointNow(store);
+    put('changed.txt', 'after\n');
+    flipBitInContent(blobOf(store, first.entries, 'same.txt'));
+    const before = fingerprint(project);
+    await expect(store.restore(project, first.entries, { checkpointId: first.id })).rejects.toThrow(/"same\.txt"/);
+    expect(fingerprint(project)).toEqual(before);
+  });
+
+  it('a restore into another folder is refused the same way and writes nothing there', async () => {
+    const store = new CheckpointStore(checkpoints);
+    put('x/y.txt', 'y\n'.repeat(100));
+    const first = await checkpointNow(store);
+    flipBitInContent(blobOf(store, first.entries, 'x/y.txt'));
+    const elsewhere = path.join(runDir, 'elsewhere');
+    await expect(new CheckpointStore(checkpoints).restore(elsewhere, first.entries, { checkpointId: first.id })).rejects.toThrow(/x\/y\.txt/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('streams large blobs (over the in-memory threshold) through the same check', async () => {
+    const store = new CheckpointStore(checkpoints, { durable: false, compressionLevel: 1 });
+    const large = Buffer.alloc(33 * 1024 * 1024, 0x61);
+    large.write('start of a large file\n', 0);
+    put('big.bin', large);
+    put('small.txt', 'small\n');
+    const first = await checkpointNow(store);
+    put('big.bin', 'now small\n');
+    flipBitInContent(blobOf(store, first.entries, 'big.bin'));
+    const before = fingerprint(project);
+    await expect(store.restore(project, first.entries, { checkpointId: first.id })).rejects.toThrow(/"big\.bin".*corrupt/);
+    expect(fingerprint(project)).toEqual(before);
+  });
+});
+
+describe('a good restore is byte-exact against the manifest', () => {
+  it('puts back every file with the sha256, size and mode its manifest names', async () => {
+    const store = new CheckpointStore(checkpoints);
+    put('bin/run.sh', '#!/bin/sh\necho hi\n', 0o755);
+    put('src/deep/nested/file.js', 'export {};\n');
+    put('data/empty.txt', '');
+    put('data/dup1.txt', 'same\n');
+    put('data/dup2.txt', 'same\n');
+    put('secret.txt', 'mode 600\n', 0o600);
+    chmodSync(path.join(project, 'secret.txt'), 0o600);
+    const first = await checkpointNow(store);
+    put('bin/run.sh', 'changed\n', 0o644);
+    chmodSync(path.join(project, 'bin/run.sh'), 0o644);
+    rmSync(path.join(project, 'src'), { recursive: true });
+    put('extra/file.txt', 'extra\n');
+
+    await store.restore(project, first.entries, { checkpointId: first.id });
+    const onDisk = fingerprint(project);
+    const expected: Record<string, string> = {};
+    for (const entry of first.entries) {
+      const mode = entry.mode.toString(8);
+      expected[entry.path] = entry.type === 'dir' ? `dir ${mode}` : entry.type === 'file' ? `file ${mode} ${entry.sha256}` : `other ${mode}`;
+    }
+    expect(onDisk).toEqual(expected);
+    for (const entry of first.entries.filter((e) => e.type === 'file')) {
+      expect(lstatSync(path.join(project, entry.path)).size).toBe(entry.size);
+    }
+    expect((await store.verifyAll()).every((v) => v.usable)).toBe(true);
+  });
+
+  it('verifyAll reads a blob shared by many checkpoints once and judges each checkpoint by its own blobs', async () => {
+    const store = new CheckpointStore(checkpoints);
+    put('shared.txt', 'in every checkpoint\n');
+    put('only-first.txt', 'first only\n');
+    const first = await checkpointNow(store);
+    rmSync(path.join(project, 'only-first.txt'));
+    put('later.txt', 'later\n');
+    const second = await checkpointNow(store);
+    flipBitInContent(blobOf(store, first.entries, 'only-first.txt'));
+    const verdicts = await store.verifyAll();
+    expect(verdicts.map((v) => [v.id, v.usable])).toEqual([
+      [first.id, false],
+      [second.id, true],
+    ]);
+    expect(verdicts[0]!.reason).toMatch(/only-first\.txt.*hashes to [0-9a-f]{64}, not to its name/);
+    expect(verdicts[1]).toMatchObject({ files: 2, blobs: 2 });
+  });
+});

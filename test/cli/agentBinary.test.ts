@@ -1,0 +1,54 @@
+// A real agent kind whose program is missing or not executable: one clear
+// line before the session starts, exit 2, and no run folder (through the
+// built CLI).
+
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUILT, runCli } from '../helpers/cli.js';
+
+describe.skipIf(!BUILT)(`megatest run: the agent program${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'megatest-binary-cli-'));
+  const runsDir = path.join(dir, 'runs');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const notExecutable = path.join(dir, 'claude-copy');
+  writeFileSync(notExecutable, '#!/bin/sh\nexit 0\n');
+  chmodSync(notExecutable, 0o644);
+  const config = (name: string, body: string): string => {
+    const file = path.join(dir, name);
+    writeFileSync(file, body);
+    return file;
+  };
+
+  const cases: { name: string; args: string[]; env?: Record<string, string>; message: RegExp }[] = [
+    {
+      name: 'the default program is not on PATH',
+      args: ['--agent', 'claude-code'],
+      env: { PATH: path.join(dir, 'empty-path') },
+      message: /^megatest: --agent claude-code: the agent program "claude" is not on PATH; install claude or set \[agents\] binary to its path$/,
+    },
+    {
+      name: '[agents] binary names a file that is not there',
+      args: ['--agent', 'codex', '--config', config('missing.toml', `[agents]\nbinary = "${path.join(dir, 'no-such-codex')}"\n`)],
+      message: /^megatest: \[agents\] binary ".*no-such-codex": .*no-such-codex no such file$/,
+    },
+    {
+      name: '[agents] binary is not executable',
+      args: ['--config', config('selfware.toml', `[agents]\nkind = "selfware"\nbinary = "${notExecutable}"\n`)],
+      message: /^megatest: \[agents\] binary ".*claude-copy": .*claude-copy is not executable \(mode 0644\); chmod \+x it$/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: exits 2 with one line and no run folder`, async () => {
+      const result = await runCli(['run', ...c.args, '--runs-dir', runsDir, '--session-id', 'binary-check', '--headless'], { env: c.env });
+      expect(result.code).toBe(2);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(c.message);
+      if (existsSync(runsDir)) expect(readdirSync(runsDir)).toEqual([]);
+    });
+  }
+});

@@ -1,0 +1,93 @@
+// `megatest clean`: a run's age is its recorded end (never the folder's
+// mtime), a running run is never deleted, --dry-run deletes nothing.
+
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deadPid, makeRun } from '../control/runFixtures.js';
+import { copyLegacyFixtures, LEGACY_NAMES, recordedRunFolder } from '../legacy/legacyFixtures.js';
+import { captureCli } from './captureCli.js';
+
+const DAY = 86_400_000;
+let runs: string;
+
+/** Drops the session_ended line: a run that never recorded its end. */
+function withoutEnd(dir: string): void {
+  const file = path.join(dir, 'events.jsonl');
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.includes('"type":"session_ended"'));
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
+beforeEach(() => {
+  runs = copyLegacyFixtures('megatest-clean-');
+  // ended an hour ago, but its folder looks ancient: kept
+  const recent = recordedRunFolder(runs, 'recent', 3_600_000);
+  utimesSync(recent, new Date('2000-01-01'), new Date('2000-01-01'));
+  // ended 30 days ago
+  recordedRunFolder(runs, 'old', 30 * DAY);
+  // crashed 30 days ago: no end recorded, its orchestrator's pid is gone
+  const crashed = recordedRunFolder(runs, 'crashed', 30 * DAY);
+  withoutEnd(crashed);
+  writeFileSync(path.join(crashed, 'control.json'), JSON.stringify({ pid: deadPid(), host: '127.0.0.1', port: 1, started_at: '2025-01-01T00:00:00Z' }));
+  // not ended, no orchestrator named yet, last event a minute ago: may still be starting
+  withoutEnd(recordedRunFolder(runs, 'starting', 60_000));
+  // a live orchestrator, however old its record
+  makeRun(runs, 'live', { createdAt: '2025-01-01T00:00:00Z', control: { pid: process.pid } });
+  // a legacy run still going: its monitor is alive
+  rmSync(path.join(runs, 'bash-complete', 'final_report.json'));
+  writeFileSync(path.join(runs, 'bash-complete', 'status'), 'running\n');
+  writeFileSync(path.join(runs, 'bash-complete', '.monitor_pid'), `${process.pid}\n`);
+  // legacy runs from March 2026 whose folders were just touched: still old
+  for (const name of LEGACY_NAMES) utimesSync(path.join(runs, name), new Date(), new Date());
+});
+afterEach(() => rmSync(runs, { recursive: true, force: true }));
+
+const OLD = [...LEGACY_NAMES.filter((n) => n !== 'bash-complete'), 'old', 'crashed'].sort();
+const KEPT = ['bash-complete', 'live', 'recent', 'starting'].sort();
+
+function mentioned(stdout: string, verb: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith(verb))
+    .map((l) => path.basename(l.slice(verb.length + 1).split(' (')[0]!))
+    .sort();
+}
+
+describe('megatest clean', () => {
+  it('--dry-run lists the runs whose recorded end is older than the age, and deletes nothing', async () => {
+    const before = readdirSync(runs).sort();
+    const result = await captureCli(['clean', '--older-than', '7d', '--dry-run', '--runs-dir', runs]);
+    expect(result.code).toBe(0);
+    expect(mentioned(result.stdout, 'would delete')).toEqual(OLD);
+    expect(result.stdout).toMatch(new RegExp(`${OLD.length} run\\(s\\) would be deleted`));
+    expect(result.stdout).toMatch(/keeping \S+live \(running\)/);
+    expect(result.stdout).toMatch(/keeping \S+bash-complete \(running\)/);
+    expect(result.stdout).toMatch(/keeping \S+starting \(not ended, and may still be starting\)/);
+    expect(result.stdout).toMatch(/crashed \(megatest, \w+, never recorded its end/);
+    expect(readdirSync(runs).sort()).toEqual(before);
+  });
+
+  it('deletes them for real, and keeps the running, the recent and the starting ones', async () => {
+    const result = await captureCli(['clean', '--older-than', '7d', '--runs-dir', runs]);
+    expect(result.code).toBe(0);
+    expect(mentioned(result.stdout, 'deleting')).toEqual(OLD);
+    for (const name of OLD) expect(existsSync(path.join(runs, name)), name).toBe(false);
+    expect(readdirSync(runs).filter((n) => n !== 'test_session.log').sort()).toEqual(KEPT);
+  });
+
+  it('a shorter age reaches the recent run; a running one is still kept', async () => {
+    const result = await captureCli(['clean', '--older-than', '30m', '--runs-dir', runs]);
+    expect(mentioned(result.stdout, 'deleting')).toEqual([...OLD, 'recent'].sort());
+    expect(existsSync(path.join(runs, 'live'))).toBe(true);
+    expect(existsSync(path.join(runs, 'bash-complete'))).toBe(true);
+  });
+
+  it('bad input exits 2 with one line', async () => {
+    for (const args of [[], ['--older-than', '7x'], ['--older-than', '7d', '--frob'], ['--older-than', '7d', 'extra']]) {
+      const result = await captureCli(['clean', '--runs-dir', runs, ...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(readdirSync(runs)).toHaveLength(LEGACY_NAMES.length + 6);
+  });
+});

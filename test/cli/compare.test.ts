@@ -1,0 +1,91 @@
+// `megatest compare` and `megatest report` from the command line, on a
+// recorded run and legacy folders; bad input exits 2 with one line.
+
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyLegacyFixtures, recordedEvents, recordedRunFolder } from '../legacy/legacyFixtures.js';
+import { captureCli } from './captureCli.js';
+
+let runs: string;
+let recorded: string;
+beforeAll(() => {
+  runs = copyLegacyFixtures('megatest-compare-cli-');
+  recorded = recordedRunFolder(runs, 'recorded');
+});
+afterAll(() => rmSync(runs, { recursive: true, force: true }));
+
+describe('megatest compare', () => {
+  it('prints the runs side by side in Markdown, by folder or by session id', async () => {
+    const legacy = path.join(runs, 'python-complete');
+    const result = await captureCli(['compare', recorded, legacy]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`| | ${recorded} (base) | ${legacy} |`);
+    const tokens = recordedEvents()
+      .filter((e) => e.type === 'tokens')
+      .reduce((sum, e) => sum + e.input + e.output, 0);
+    expect(result.stdout).toContain(`| tokens | ${tokens.toLocaleString('en-US')} |`);
+    expect(result.stdout).toMatch(/\| agent \| sim \(SIMULATED\) \| legacy, legacy python \|/);
+    const byId = await captureCli(['compare', 'recorded', 'python-complete', 'bash-complete', '--runs-dir', runs]);
+    expect(byId.code).toBe(0);
+    expect(byId.stdout).toContain('| | recorded (base) | python-complete | bash-complete |');
+  });
+
+  it('--format json prints the view model', async () => {
+    const result = await captureCli(['compare', recorded, path.join(runs, 'bash-interrupted'), '--format', 'json']);
+    expect(result.code).toBe(0);
+    const view = JSON.parse(result.stdout);
+    expect(view.runs.map((r: any) => r.legacy)).toEqual([null, 'bash']);
+    expect(view.rows.map((r: any) => r.key)).toEqual([
+      'duration',
+      'tokens',
+      'tokens_per_loc',
+      'tool_calls_per_task',
+      'test_pass_rate',
+      'coverage',
+      'lines_of_code',
+      'errors',
+      'recoveries',
+      'checkpoints',
+      'cost_usd',
+    ]);
+  });
+
+  it('bad input exits 2 with one line naming it', async () => {
+    const cases: [string[], RegExp][] = [
+      [[recorded, runs], new RegExp(`${runs.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a run folder`)],
+      [[recorded, path.join(runs, 'nope')], /nope: no such run folder/],
+      [[recorded], /at least two runs/],
+      [[recorded, recorded, '--format', 'xml'], /--format "xml"/],
+      [[recorded, recorded, '--frob'], /--frob/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await captureCli(['compare', ...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+    }
+  });
+});
+
+describe('megatest report on a legacy folder', () => {
+  it('prints the report and writes nothing into the folder', async () => {
+    const dir = path.join(runs, 'bash-complete');
+    const before = readdirSync(dir).sort();
+    const result = await captureCli(['report', dir]);
+    expect(result.stdout).toContain('Legacy run');
+    expect(result.stderr).toMatch(/nothing is written into the folder/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    // not measured by the original runner: a critical criterion (the build) cannot pass
+    expect(result.code).toBe(1);
+    const json = await captureCli(['report', path.join(runs, 'python-killed'), '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'interrupted', legacy: { runner: 'python' } });
+    expect(json.code).toBe(130);
+  });
+
+  it('a folder that is not a run folder exits 2', async () => {
+    const result = await captureCli(['report', path.join(runs, 'python-complete', 'metrics')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,87 @@
+// `megatest import` through the built CLI (npm run build first): an imported
+// folder replays (--frame, exit 0) and reports; bad input exits 2 with one
+// line and leaves no folder, not even a half-made one.
+
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
+import { BUILT, readReport, runCli } from '../helpers/cli.js';
+
+const OWN = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'importer');
+const UTF8 = { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+const SELFWARE_LOG = path.join(SHARED_FIXTURES_DIR, 'selfware', 'testgen_ringbuf.recovering.agent.log');
+const SHARED = existsSync(SELFWARE_LOG);
+
+describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run build first)'}`, () => {
+  const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-import-cli-'));
+  afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
+  const folders = () => readdirSync(runsDir).sort();
+
+  it('imports a transcript, prints where it went, and the folder replays and reports', async () => {
+    const imported = await runCli(['import', '--agent', 'command', path.join(OWN, 'protocol.transcript.jsonl'), '--runs-dir', runsDir, '--session-id', 'proto']);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    const runDir = path.join(runsDir, 'proto');
+    expect(imported.stdout).toContain(`into ${runDir}`);
+    expect(imported.stdout).toContain('line order (not time)');
+
+    const frame = await runCli(['replay', runDir, '--frame'], { env: UTF8 });
+    expect(frame.stderr).toBe('');
+    expect(frame.code).toBe(0);
+    expect(frame.stdout).toContain('imported');
+
+    const report = await runCli(['report', runDir, '--format', 'json']);
+    expect(report.stderr).toBe('');
+    expect((JSON.parse(report.stdout) as { imported?: unknown }).imported).toBeDefined();
+    expect(readReport(runDir).agent_kind).toBe('command');
+  });
+
+  it.skipIf(!SHARED)(`a recorded selfware log replays at any cursor${SHARED ? '' : ' (skipped: ../shared/fixtures is absent)'}`, async () => {
+    const imported = await runCli(['import', '--agent', 'selfware', SELFWARE_LOG, '--runs-dir', runsDir, '--session-id', 'self']);
+    expect(imported.code).toBe(0);
+    for (const at of ['0', '5', '10s']) {
+      const frame = await runCli(['replay', path.join(runsDir, 'self'), '--frame', '--at', at], { env: UTF8 });
+      expect(frame.stderr).toBe('');
+      expect(frame.code).toBe(0);
+    }
+  });
+
+  describe('bad input: one line, exit 2, no folder', () => {
+    const transcript = path.join(OWN, 'protocol.transcript.jsonl');
+    const expectRefused = async (args: string[], says: RegExp) => {
+      const before = folders();
+      const result = await runCli(['import', ...args, '--runs-dir', runsDir]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(says);
+      // Nothing made, not even the staging folder of a half-made one.
+      expect(folders()).toEqual(before);
+    };
+
+    it('a missing file', () => expectRefused(['--agent', 'command', path.join(OWN, 'no-such.jsonl'), '--session-id', 'x1'], /FILE .*no-such\.jsonl: no such file/));
+    it('a folder for a file', () => expectRefused(['--agent', 'command', OWN, '--session-id', 'x2'], /not a regular file/));
+    it('an unknown --agent', () => expectRefused(['--agent', 'sim', transcript, '--session-id', 'x3'], /--agent "sim": use selfware, claude-code, codex, command/));
+    it('no --agent', () => expectRefused([transcript, '--session-id', 'x4'], /--agent is required/));
+    it('no FILE', () => expectRefused(['--agent', 'codex', '--session-id', 'x5'], /expected at least one FILE/));
+    it('an unknown option', () => expectRefused(['--agent', 'codex', transcript, '--format', 'md'], /megatest import: Unknown option '--format'/));
+    it('a bad session id', () => expectRefused(['--agent', 'command', transcript, '--session-id', '../up'], /--session-id "\.\.\/up"/));
+
+    it('an existing session id: the folder there is left as it was', async () => {
+      const existing = path.join(runsDir, 'taken');
+      mkdirSync(existing);
+      writeFileSync(path.join(existing, 'keep.txt'), 'mine\n');
+      await expectRefused(['--agent', 'command', transcript, '--session-id', 'taken'], /--session-id taken: .* already exists/);
+      expect(readdirSync(existing)).toEqual(['keep.txt']);
+      expect(readFileSync(path.join(existing, 'keep.txt'), 'utf8')).toBe('mine\n');
+    });
+  });
+
+  it('--help prints its own usage', async () => {
+    const result = await runCli(['import', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^usage: megatest import --agent selfware\|claude-code\|codex\|command FILE\.\.\./);
+  });
+});

@@ -1,0 +1,155 @@
+// compareRuns: the pure view model of `megatest compare`. Figures are
+// readings of each run's fold; the expected ones are counted here from the
+// recorded event log and the legacy fixture files.
+
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BANDS, rateBand } from '../../src/compare/bands.js';
+import { renderCompareMarkdown } from '../../src/compare/render.js';
+import { compareRuns, type CompareRunInput } from '../../src/compare/viewModel.js';
+import type { MegatestEvent } from '../../src/contract/events.js';
+import { foldRunFolder } from '../../src/io/foldLog.js';
+import { buildReport, type FinalReport } from '../../src/report/report.js';
+import { foldAll } from '../../src/state/fold.js';
+import { checkpointFiles, copyLegacyFixtures, metricsFiles, readJson, recordedEvents, recordedRunFolder } from '../legacy/legacyFixtures.js';
+
+describe('bands', () => {
+  it('rates tokens/LOC and tool calls/task below each limit (strictly), coverage at or above', () => {
+    const tokens = [199.9, 200, 299.9, 300, 499.9, 500].map((v) => rateBand(v, BANDS.tokens_per_loc));
+    expect(tokens).toEqual(['excellent', 'good', 'good', 'acceptable', 'acceptable', 'below']);
+    const calls = [19, 20, 29, 30, 49, 50].map((v) => rateBand(v, BANDS.tool_calls_per_task));
+    expect(calls).toEqual(['excellent', 'good', 'good', 'acceptable', 'acceptable', 'below']);
+    const coverage = [90, 89.9, 80, 79.9, 70, 69.9].map((v) => rateBand(v, BANDS.coverage));
+    expect(coverage).toEqual(['excellent', 'good', 'good', 'acceptable', 'acceptable', 'below']);
+    expect(rateBand(null, BANDS.coverage)).toBe('not measured');
+  });
+});
+
+/** A small run, folded from events written here: tokens, LOC, tasks, tool calls, a test run and errors. */
+function syntheticRun(name: string, figures: { tokens: number; loc: number; tasks: number; toolCalls: number; coverage: number; errors: number; passed: boolean }): CompareRunInput {
+  const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  const events: Omit<MegatestEvent, 'seq'>[] = [
+    { ts: t(0), type: 'session_started', session_id: name, project: 'task_queue', project_name: 'RedQueue', agent_kind: 'sim', simulated: true, agents: 1, duration_seconds: 60, phases: [{ name: 'p', duration_seconds: 60, tasks: Array.from({ length: figures.tasks }, (_, i) => `task ${i}`) }], megatest_version: '0.1.0' },
+    { ts: t(1), type: 'tokens', agent: 'a', input: figures.tokens, output: 0, model: 'm' },
+    ...Array.from({ length: figures.toolCalls }, () => ({ ts: t(2), type: 'tool_call' as const, agent: 'a', tool: 'x', ok: true, duration_ms: 1 })),
+    ...Array.from({ length: figures.tasks }, (_, i) => ({ ts: t(3), type: 'task_completed' as const, agent: 'a', task: `task ${i}`, phase: 'p' })),
+    ...Array.from({ length: figures.errors }, () => ({ ts: t(4), type: 'error' as const, class: 'c', severity: 'recoverable' as const, message: 'e' })),
+    { ts: t(5), type: 'test_run', passed: 9, failed: 1, skipped: 0, duration: 1, coverage: figures.coverage, source: 't' },
+    { ts: t(6), type: 'session_ended', status: 'completed', exit_code: 0 },
+  ] as Omit<MegatestEvent, 'seq'>[];
+  const state = foldAll(events.map((e, i) => ({ ...e, seq: i + 1 }) as MegatestEvent));
+  const report = {
+    session_id: name,
+    project: 'task_queue',
+    agent_kind: 'sim',
+    simulated: true,
+    status: 'completed',
+    criteria: [{ id: 'tests_pass', description: 'Tests pass', level: 'critical', passed: figures.passed, evidence: 'e' }],
+  } as unknown as FinalReport;
+  return { name, state, report };
+}
+
+describe('compareRuns (pure)', () => {
+  const base = syntheticRun('A', { tokens: 25_000, loc: 0, tasks: 10, toolCalls: 250, coverage: 85, errors: 2, passed: true });
+  const other = syntheticRun('B', { tokens: 15_000, loc: 0, tasks: 10, toolCalls: 150, coverage: 65, errors: 3, passed: false });
+  const view = compareRuns([base, other]);
+  const row = (key: string) => view.rows.find((r) => r.key === key)!;
+
+  it('gives each figure with its delta against the first run and which is better', () => {
+    expect(row('tokens').cells).toEqual([
+      { value: 25_000, delta: null, verdict: null },
+      { value: 15_000, delta: -10_000, verdict: 'better' },
+    ]);
+    expect(row('tool_calls_per_task').cells.map((c) => [c.value, c.rating, c.verdict])).toEqual([
+      [25, 'good', null],
+      [15, 'excellent', 'better'],
+    ]);
+    expect(row('coverage').cells.map((c) => [c.value, c.rating, c.verdict])).toEqual([
+      [85, 'good', null],
+      [65, 'below', 'worse'],
+    ]);
+    expect(row('errors').cells[1]).toMatchObject({ delta: 1, verdict: 'worse' });
+    expect(row('test_pass_rate').cells[1]).toMatchObject({ value: 0.9, delta: 0, verdict: 'same' });
+    // no lines of code measured: no tokens/LOC, never a guess
+    expect(row('tokens_per_loc').cells.map((c) => c.rating)).toEqual(['not measured', 'not measured']);
+    expect(row('cost_usd').cells.map((c) => c.value)).toEqual([null, null]);
+    expect(view.criteria).toEqual([
+      {
+        id: 'tests_pass',
+        description: 'Tests pass',
+        level: 'critical',
+        cells: [
+          { passed: true, evidence: 'e', verdict: null },
+          { passed: false, evidence: 'e', verdict: 'worse' },
+        ],
+      },
+    ]);
+  });
+
+  it('renders a table with the base, the deltas, the ratings and the band legend', () => {
+    const md = renderCompareMarkdown(view);
+    expect(md).toContain('| | A (base) | B |');
+    expect(md).toContain('| tokens | 25,000 | 15,000 (−10,000, better) |');
+    expect(md).toContain('| line coverage | 85.0% good | 65.0% below (−20.0 pp, worse) |');
+    expect(md).toContain('| Tests pass | critical | PASS | FAIL, worse |');
+    expect(md).toContain('Tokens/LOC: < 500 acceptable, < 300 good, < 200 excellent');
+  });
+});
+
+describe('compareRuns on a recorded run and legacy runs', () => {
+  let runs: string;
+  beforeAll(() => {
+    runs = copyLegacyFixtures('megatest-compare-');
+  });
+  afterAll(() => rmSync(runs, { recursive: true, force: true }));
+
+  async function input(dir: string, name: string): Promise<CompareRunInput> {
+    const folded = await foldRunFolder(dir);
+    return { name, state: folded.state, report: await buildReport(dir, folded) };
+  }
+
+  it('every figure is the one the files say', async () => {
+    const recorded = recordedRunFolder(runs, 'recorded');
+    const legacyDir = path.join(runs, 'python-complete');
+    const view = compareRuns([await input(recorded, 'recorded'), await input(legacyDir, 'legacy'), await input(path.join(runs, 'bash-complete'), 'bash')]);
+    const value = (key: string, run: number) => view.rows.find((r) => r.key === key)!.cells[run]!.value;
+
+    // the recorded run, counted from its events.jsonl
+    const events = recordedEvents();
+    const of = (type: string) => events.filter((e) => e.type === type);
+    const tokens = of('tokens').reduce((sum, e) => sum + e.input + e.output, 0);
+    const lastMetrics = of('metrics').at(-1).metrics;
+    const lastTest = of('test_run').at(-1);
+    expect(value('tokens', 0)).toBe(tokens);
+    expect(value('lines_of_code', 0)).toBe(lastMetrics.lines_of_code);
+    expect(value('tokens_per_loc', 0)).toBeCloseTo(tokens / lastMetrics.lines_of_code, 9);
+    expect(value('tool_calls_per_task', 0)).toBeCloseTo(of('tool_call').length / lastMetrics.tasks_completed, 9);
+    expect(value('test_pass_rate', 0)).toBe(lastTest.passed / (lastTest.passed + lastTest.failed));
+    expect(value('coverage', 0)).toBe(lastTest.coverage);
+    expect(value('errors', 0)).toBe(of('error').length);
+    expect(value('checkpoints', 0)).toBe(of('checkpoint_created').length);
+    expect(value('recoveries', 0)).toBe(of('recovery').filter((e) => e.outcome === 'succeeded').length);
+
+    // the legacy run, from its files
+    const last = readJson(metricsFiles(legacyDir).at(-1)!.file).metrics;
+    const final = readJson(path.join(legacyDir, 'final_report.json'));
+    expect(value('tokens', 1)).toBe(last.total_tokens);
+    expect(value('lines_of_code', 1)).toBe(final.final_loc);
+    expect(value('coverage', 1)).toBeCloseTo(final.final_coverage * 100, 9);
+    expect(value('errors', 1)).toBe(final.errors);
+    expect(value('checkpoints', 1)).toBe(checkpointFiles(legacyDir).length);
+    expect(value('tool_calls_per_task', 1)).toBeNull(); // test_runner.py never counted tool calls
+    const tokensRow = view.rows.find((r) => r.key === 'tokens')!;
+    expect(tokensRow.cells[1]!.delta).toBe(last.total_tokens - tokens);
+    expect(tokensRow.cells[1]!.verdict).toBe(last.total_tokens < tokens ? 'better' : 'worse');
+    expect(tokensRow.cells[2]).toMatchObject({ value: null, delta: null, verdict: 'n/a' });
+    expect(view.rows.find((r) => r.key === 'tokens_per_loc')!.cells[1]!.rating).toBe(
+      rateBand(last.total_tokens / final.final_loc, { label: '', unit: '', lowerIsBetter: true, acceptable: 500, good: 300, excellent: 200 }),
+    );
+    expect(view.runs.map((r) => r.legacy)).toEqual([null, 'python', 'bash']);
+    // each run's criteria, side by side
+    expect(view.criteria.map((c) => c.id)).toContain('tests_pass');
+    expect(view.criteria.every((c) => c.cells.length === 3)).toBe(true);
+  });
+});

@@ -1,0 +1,89 @@
+// A whole claude-code session through the built CLI, on a fake claude
+// (test/fixtures/agents/cliTask/fallbackClaude.mjs) whose first model is rate
+// limited: each agent backs off once, then moves to the next model of
+// [agents].models, and does every task there. Checked from the run folder:
+// capabilities in events, status and the report; the report's per-model
+// tasks, tokens and cost equal sums counted here from events.jsonl.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLAUDE_CODE_CAPABILITIES } from '../../src/agents/claudeCode/spec.js';
+import { BUILT, eventsOf, readEvents, readReport, runCli, runHeadless, type CliResult } from '../helpers/cli.js';
+import type { MegatestEvent } from '../../src/contract/events.js';
+
+const CONFIG = path.join('test', 'fixtures', 'agents', 'cliTask', 'fallback.toml');
+
+describe.skipIf(!BUILT)(`a claude-code session with model fallback${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  let runsDir: string;
+  let runDir: string;
+  let result: CliResult;
+  let events: MegatestEvent[];
+
+  beforeAll(async () => {
+    runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-cli-agent-'));
+    runDir = path.join(runsDir, 'fallback');
+    const args = ['run', 'task_queue', '--headless', '--agents', '2', '--duration', '5m', '--config', CONFIG, '--runs-dir', runsDir, '--session-id', 'fallback'];
+    result = await runHeadless(args, { env: { FAKE_FAILING_MODEL: 'model-a' }, timeoutMs: 400_000 }).done;
+    events = readEvents(runDir);
+  }, 420_000);
+  afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
+
+  it('ends with every task done', () => {
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+  });
+
+  it('announces each agent’s capabilities', () => {
+    const started = eventsOf(events, 'agent_started');
+    expect(started.length).toBeGreaterThanOrEqual(4); // two on model-a, two again on model-b
+    for (const event of started) expect(event.capabilities).toEqual(CLAUDE_CODE_CAPABILITIES);
+    expect(started.slice(0, 2).map((e) => e.model)).toEqual(['model-a', 'model-a']);
+  });
+
+  it('moves each agent to the next model after the rate limit persists, and its work to that model', () => {
+    for (const agent of ['agent-1', 'agent-2']) {
+      const switched = eventsOf(events, 'recovery').filter((r) => r.agent === agent && r.action === 'switch_model' && r.outcome === 'started');
+      expect(switched.map((r) => r.detail)).toEqual(['rate_limit: switching model model-a -> model-b']);
+      const restarted = eventsOf(events, 'agent_started').filter((e) => e.agent === agent && e.seq > switched[0]!.seq);
+      expect(restarted[0]!.model).toBe('model-b');
+    }
+    // Every task run on model-a failed: no task was completed there.
+    const tokens = eventsOf(events, 'tokens');
+    expect(tokens.filter((t) => t.model === 'model-a').every((t) => t.input + t.output === 0)).toBe(true);
+    expect(eventsOf(events, 'error').filter((e) => e.class === 'rate_limit').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('the report lists which model did which tasks, with its tokens and cost as counted from the events', () => {
+    const report = readReport(runDir);
+    const tokens = eventsOf(events, 'tokens');
+    const byModel = (model: string) => tokens.filter((t) => t.model === model);
+    const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
+    const modelB = report.models.find((m) => m.model === 'model-b')!;
+    expect(new Set(modelB.tasks)).toEqual(new Set(eventsOf(events, 'task_completed').map((t) => t.task)));
+    expect(modelB.input_tokens).toBe(sum(byModel('model-b').map((t) => t.input)));
+    expect(modelB.output_tokens).toBe(sum(byModel('model-b').map((t) => t.output)));
+    expect(modelB.total_tokens).toBeGreaterThan(0);
+    const costs = byModel('model-b').flatMap((t) => (t.cost_usd === undefined ? [] : [t.cost_usd]));
+    expect(costs.length).toBeGreaterThanOrEqual(modelB.tasks.length);
+    expect(modelB.cost_usd).toBeCloseTo(sum(costs), 6);
+    const modelA = report.models.find((m) => m.model === 'model-a')!;
+    expect(modelA.tasks).toEqual([]);
+    expect(modelA.total_tokens).toBe(0);
+    // The agents' rows say what they could do.
+    expect(report.agents.map((a) => a.capabilities)).toEqual([CLAUDE_CODE_CAPABILITIES, CLAUDE_CODE_CAPABILITIES]);
+    const markdown = readFileSync(path.join(runDir, 'final_report.md'), 'utf8');
+    expect(markdown).toContain('## Models');
+    expect(markdown).toMatch(/\| `model-b` \| \d+ \| \d+ \(\d+ in, \d+ out\) \| \$\d+\.\d{4} \|/);
+    expect(markdown).toContain('can: native resume, token usage, cost, pause; cannot: own checkpoints, own compression');
+  });
+
+  it('status shows the capabilities, as text and as JSON', async () => {
+    const text = await runCli(['status', runDir]);
+    expect(text.stdout).toMatch(/^abilities {2}can: native resume, token usage, cost, pause; cannot: own checkpoints, own compression$/m);
+    const json = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { capabilities: Record<string, unknown> };
+    expect(json.capabilities).toEqual({ 'agent-1': CLAUDE_CODE_CAPABILITIES, 'agent-2': CLAUDE_CODE_CAPABILITIES });
+  }, 60_000);
+});

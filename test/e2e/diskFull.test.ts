@@ -1,0 +1,116 @@
+// A full disk pauses the session instead of killing it (issue 11, item 1).
+// The run folder lives on a small tmpfs the test mounts (root only; skipped
+// with the reason otherwise). After the agents' first tool call the test
+// fills the disk: the session pauses with an alert, events.jsonl keeps only
+// whole lines, the control API still answers; once the ballast is removed
+// the session continues by itself, ends, and writes its report. Every wait
+// keys on events or on the API's answer.
+
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ControlClient } from '../../src/io/controlClient.js';
+import { BUILT, agentPidsOf, eventsOf, readEvents, runHeadless, sessionArgs, waitForEvent, type RunningCli } from '../helpers/cli.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+const CONFIG = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'disk-full.toml');
+
+/** Mounts a tmpfs of the given size; null (and why) where this machine does not let the test. */
+function mountTmpfs(megabytes: number): { dir: string } | { skip: string } {
+  if (process.getuid?.() !== 0) return { skip: 'mounting a tmpfs needs root' };
+  const dir = mkdtempSync(path.join(tmpdir(), 'megatest-diskfull-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir], { stdio: 'pipe', timeout: 10_000 });
+    return { dir };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    return { skip: `cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]})` };
+  }
+}
+
+/** Writes zeros until the disk refuses; returns the ballast file. */
+function fillDisk(dir: string): string {
+  const file = path.join(dir, 'ballast');
+  const fd = openSync(file, 'w');
+  const block = Buffer.alloc(256 * 1024);
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+  return file;
+}
+
+/** Polls the API (the status file cannot be written while the disk is full). */
+async function waitForStatus(client: ControlClient, want: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if ((await client.status()).status === want) return;
+    if (Date.now() > deadline) throw new Error(`the session never became ${want}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const mount = BUILT ? mountTmpfs(40) : { skip: 'dist/ is not built' };
+const skipReason = 'skip' in mount ? mount.skip : '';
+
+describe.skipIf(skipReason !== '')(`a full disk${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  const runsDir = 'dir' in mount ? mount.dir : '';
+  const runDir = path.join(runsDir, 'full');
+  let run: RunningCli | undefined;
+
+  afterAll(() => {
+    if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
+    if (process.env.KEEP_DISKFULL) {
+      execFileSync('cp', ['-a', runDir, process.env.KEEP_DISKFULL]);
+    }
+    for (const pid of agentPidsOf(runDir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    try {
+      execFileSync('umount', ['-l', runsDir], { stdio: 'pipe', timeout: 10_000 });
+    } catch {
+      // not mounted
+    }
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  it('pauses with an alert, tears no line, continues by itself once there is room, and ends with its report', async () => {
+    run = runHeadless(sessionArgs(runsDir, 'full', CONFIG, ['--duration', '60s']), { timeoutMs: 400_000 });
+    await waitForEvent(runDir, 'tool_call', () => true, 240_000);
+    const client = await ControlClient.fromRunDir(runDir, { source: 'cli', timeoutMs: 30_000 });
+
+    const ballast = fillDisk(runsDir);
+    // The orchestrator notices at its next write and pauses; the API (in memory) still answers.
+    await waitForStatus(client, 'paused');
+    const text = readFileSync(path.join(runDir, 'events.jsonl'), 'utf8');
+    expect(text.endsWith('\n'), 'events.jsonl ends with a whole line').toBe(true);
+    for (const line of text.trimEnd().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+
+    unlinkSync(ballast);
+    const ended = await run.done;
+    // It ends on its merits (its tasks done, or its duration reached while the agents were slowed by the full disk).
+    expect([0, 1, 124], ended.stderr.slice(-2000)).toContain(ended.code);
+
+    const events = readEvents(runDir);
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    // Whichever write met the full disk first (the event log's, or an agent's in project/) says so.
+    expect(eventsOf(events, 'error').some((e) => e.class === 'disk_full' && /ENOSPC/.test(e.message))).toBe(true);
+    const commands = eventsOf(events, 'command').filter((e) => e.source === 'engine');
+    expect(commands.map((e) => e.name)).toEqual(expect.arrayContaining(['pause', 'continue']));
+    expect(eventsOf(events, 'alert').some((e) => /the disk takes writes again/.test(e.message))).toBe(true);
+    expect(eventsOf(events, 'alert').some((e) => e.level === 'critical' && /disk/.test(e.message))).toBe(true);
+    expect(eventsOf(events, 'session_ended')).toHaveLength(1);
+    expect(readFileSync(path.join(runDir, 'status'), 'utf8').trim()).toMatch(/completed|failed|timeout/);
+    expect(JSON.parse(readFileSync(path.join(runDir, 'final_report.json'), 'utf8'))).toHaveProperty('verdict');
+  }, 420_000);
+});

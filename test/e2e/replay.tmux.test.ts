@@ -1,0 +1,101 @@
+// `megatest replay` as a person uses it: inside tmux at 80x24 and 120x40,
+// keys sent with send-keys, the screen read with capture-pane. Condition
+// waits only. Needs the build (npm run build) and tmux.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { BUILT, waitFor } from '../helpers/cli.js';
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
+const EVENTS = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'events');
+const SOCKET = `megatest-replay-e2e-${process.pid}`;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  let last = '';
+  try {
+    return await waitFor(() => {
+      try {
+        last = tmux('capture-pane', '-p', '-t', session);
+      } catch {
+        return undefined;
+      }
+      return pattern.test(last) ? last : undefined;
+    }, `${pattern} on screen`, timeoutMs);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
+  }
+}
+
+/** Seqs of the recorded events of the given types, read with a pattern of the test's own. */
+function seqsOf(lines: string[], types: string[]): number[] {
+  return lines.filter((l) => types.some((t) => l.includes(`"type":"${t}"`))).map((l) => Number(/^\{"seq":(\d+),/.exec(l)![1]));
+}
+
+const VARIANTS = [
+  { width: 80, height: 24 },
+  { width: 120, height: 40 },
+];
+
+describe.skipIf(!HAS_TMUX || !BUILT)(`replay end to end in tmux${HAS_TMUX && BUILT ? '' : ' (skipped: needs tmux and npm run build)'}`, () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'megatest-replay-tmux-'));
+  const runDir = path.join(root, 'sim');
+  mkdirSync(runDir);
+  copyFileSync(path.join(EVENTS, 'sim_session.jsonl'), path.join(runDir, 'events.jsonl'));
+  copyFileSync(path.join(EVENTS, 'sim_session.log'), path.join(runDir, 'session.log'));
+  const lines = readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.startsWith('{'));
+  const lastSeq = Number(/^\{"seq":(\d+),/.exec(lines[lines.length - 1]!)![1]);
+  const firstCheckpoint = seqsOf(lines, ['checkpoint_created', 'checkpoint_restored'])[0]!;
+  const firstError = seqsOf(lines, ['error', 'recovery'])[0]!;
+  afterAll(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // already gone
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  for (const [index, { width, height }] of VARIANTS.entries()) {
+    it(`opens, jumps to the end and to the marks, and quits at ${width}x${height}`, async () => {
+      const session = `replay-${index}`;
+      const command = `cd ${PACKAGE_ROOT} && env -u CI LANG=C.UTF-8 TERM=xterm-256color node ${BIN} replay ${runDir}; echo REPLAY-EXIT=$?; sleep 600`;
+      tmux('new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), command);
+
+      // It opens at the start and plays, timeline under the phase bar.
+      await waitForScreen(session, /playing 1x/);
+      await waitForScreen(session, /planning/);
+
+      // G: the end; the cursor sits at the timeline's right end, and a finished run stops playing.
+      tmux('send-keys', '-t', session, 'G');
+      const end = await waitForScreen(session, new RegExp(`paused 1x .* seq ${lastSeq} .*end`));
+      expect(end).toMatch(/^[━▼↺✗✚!]+┃$/m);
+      expect(end).toMatch(/session completed/);
+
+      // n at the end: nothing later; g, then n and e go to the first checkpoint and the first error.
+      tmux('send-keys', '-t', session, 'n');
+      await waitForScreen(session, /no later checkpoint or restore/);
+      tmux('send-keys', '-t', session, 'g');
+      await waitForScreen(session, /\+0s \//);
+      tmux('send-keys', '-t', session, 'n');
+      await waitForScreen(session, new RegExp(`seq ${firstCheckpoint} `));
+      tmux('send-keys', '-t', session, 'e');
+      const atError = await waitForScreen(session, new RegExp(`seq ${firstError} `));
+      // The timeline shows the played part, the marks and the cursor.
+      expect(atError).toMatch(/^━+[━▼↺✗✚!]*┃[─▼↺✗✚!]+$/m);
+
+      // q: the replay ends with exit 0.
+      tmux('send-keys', '-t', session, 'q');
+      await waitForScreen(session, /REPLAY-EXIT=0/);
+      tmux('kill-session', '-t', session);
+    }, 120_000);
+  }
+});

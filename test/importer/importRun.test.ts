@@ -1,0 +1,187 @@
+// megatest import in process: each recorded file (../shared/fixtures, read in
+// place, and this folder's own under test/fixtures/importer/) becomes a run
+// folder whose events carry the parser's counts. Every expected figure is
+// counted in streamCounts.ts from the file itself, never by a parser.
+
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { MegatestEvent } from '../../src/contract/events.js';
+import { importRecordedRun, type ImportResult } from '../../src/importer/importRun.js';
+import type { ImportKind } from '../../src/importer/kinds.js';
+import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
+import { eventsOf, readEvents, readReport } from '../helpers/cli.js';
+import { claudeCounts, codexCounts, protocolCounts, selfwareCounts, type StreamCounts } from './streamCounts.js';
+
+const OWN = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'importer');
+const root = mkdtempSync(path.join(tmpdir(), 'megatest-import-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let sessions = 0;
+async function importFiles(kind: ImportKind, files: string[]): Promise<{ result: ImportResult; events: MegatestEvent[] }> {
+  sessions += 1;
+  const result = await importRecordedRun({ kind, files, runsDir: root, sessionId: `imp-${sessions}` });
+  return { result, events: readEvents(result.runDir) };
+}
+
+const OUTCOME_END = {
+  succeeded: { status: 'completed', exit: 0 },
+  failed: { status: 'failed', exit: 1 },
+  max_turns: { status: 'failed', exit: 1 },
+  interrupted: { status: 'interrupted', exit: 130 },
+} as const;
+
+/** The imported folder against what the file itself says. */
+function expectCounts(events: MegatestEvent[], result: ImportResult, file: string, counts: StreamCounts, tasksNamed?: string[]): void {
+  // A whole log: seq from 1 with no gap, times never going back.
+  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  for (let i = 1; i < events.length; i++) expect(Date.parse(events[i]!.ts)).toBeGreaterThanOrEqual(Date.parse(events[i - 1]!.ts));
+
+  const calls = eventsOf(events, 'tool_call');
+  const byName: Record<string, number> = {};
+  for (const call of calls) byName[call.tool] = (byName[call.tool] ?? 0) + 1;
+  expect(byName).toEqual(counts.tools);
+  if (counts.failedTools !== null) expect(calls.filter((c) => !c.ok)).toHaveLength(counts.failedTools);
+
+  expect(eventsOf(events, 'agent_state').flatMap((e) => (e.step === undefined ? [] : [e.step]))).toEqual(counts.steps);
+
+  const tokens = eventsOf(events, 'tokens').reduce((n, t) => n + t.input + t.output, 0);
+  expect(tokens).toBe(counts.tokens);
+  const report = readReport(result.runDir);
+  expect(report.measurements.total_tokens).toBe(counts.tokens);
+  expect(report.measurements.tool_calls).toBe(calls.length);
+  if (counts.costUsd !== null) expect(report.models.reduce((n, m) => n + (m.cost_usd ?? 0), 0)).toBeCloseTo(counts.costUsd, 6);
+
+  const errors = eventsOf(events, 'error');
+  const taskEnds = errors.filter((e) => e.class === 'agent_error' && e.message.startsWith('task "'));
+  expect(errors.filter((e) => e.class === 'agent_error' && !e.message.startsWith('task "'))).toHaveLength(counts.errors);
+  expect(taskEnds).toHaveLength(counts.outcome === 'failed' || counts.outcome === 'max_turns' ? 1 : 0);
+  expect(errors.filter((e) => e.class === 'llm_retry')).toHaveLength(counts.retries);
+
+  const ended = eventsOf(events, 'session_ended');
+  expect(ended).toHaveLength(1);
+  expect(events.at(-1)!.type).toBe('session_ended');
+  if (counts.outcome === null) {
+    expect(ended[0]).toMatchObject({ status: 'interrupted', exit_code: 130 });
+    expect(ended[0]!.reason).toContain('without an outcome');
+  } else {
+    expect(ended[0]).toMatchObject({ status: OUTCOME_END[counts.outcome].status, exit_code: OUTCOME_END[counts.outcome].exit });
+  }
+  expect(result.status).toBe(ended[0]!.status);
+  expect(readFileSync(path.join(result.runDir, 'status'), 'utf8').trim()).toBe(ended[0]!.status);
+  // The one task of the recorded run is completed when the stream said it succeeded.
+  // (A JSONL-protocol transcript names its own tasks done.)
+  expect(eventsOf(events, 'task_completed').map((t) => t.task)).toEqual(tasksNamed ?? (counts.outcome === 'succeeded' ? [path.basename(file)] : []));
+
+  // The folder a live run writes.
+  for (const name of ['config.json', 'events.jsonl', 'session.log', 'status', 'metrics_current.json', 'metrics/metrics.jsonl', 'final_report.json', 'final_report.md', 'junit.xml']) {
+    expect(existsSync(path.join(result.runDir, name)), name).toBe(true);
+  }
+  expect(readFileSync(path.join(result.runDir, 'agents', 'agent-1', 'output.log'))).toEqual(readFileSync(file));
+  const metrics = JSON.parse(readFileSync(path.join(result.runDir, 'metrics_current.json'), 'utf8')) as { status: string; tool_calls: number; total_tokens: number };
+  expect(metrics).toMatchObject({ status: ended[0]!.status, tool_calls: calls.length, total_tokens: counts.tokens });
+  expect(eventsOf(events, 'session_started')[0]).toMatchObject({ agent_kind: result.imported.agent_kind, simulated: false, agents: 1 });
+}
+
+/** With no timestamps in the stream: 1 ms per line, ending at the file's modification time; and the report says so. */
+function expectLineOrder(events: MegatestEvent[], result: ImportResult, file: string): void {
+  const mtime = Math.floor(statSync(file).mtimeMs);
+  const lines = readFileSync(file, 'utf8').split('\n').length - (readFileSync(file, 'utf8').endsWith('\n') ? 1 : 0);
+  expect(Date.parse(events[0]!.ts)).toBe(mtime - lines);
+  expect(Date.parse(events.at(-1)!.ts)).toBe(mtime);
+  expect(result.imported.files[0]).toMatchObject({ timeline: 'line_order', lines });
+  const report = readReport(result.runDir);
+  expect(report.imported?.files[0]?.timeline).toBe('line_order');
+  expect(readFileSync(path.join(result.runDir, 'final_report.md'), 'utf8')).toContain('times are line order, not time');
+  expect(readFileSync(path.join(result.runDir, 'session.log'), 'utf8')).toContain('timeline: line order, not time');
+}
+
+function sharedFiles(folder: string, suffix: string): { present: boolean; files: string[] } {
+  const dir = path.join(SHARED_FIXTURES_DIR, folder);
+  const present = existsSync(dir);
+  return { present, files: present ? readdirSync(dir).filter((n) => n.endsWith(suffix)).sort().map((n) => path.join(dir, n)) : [] };
+}
+
+const SHARED = [
+  { kind: 'selfware', folder: 'selfware', suffix: '.agent.log', counts: selfwareCounts },
+  { kind: 'claude-code', folder: 'claude-code', suffix: '.ndjson', counts: claudeCounts },
+  { kind: 'codex', folder: 'codex', suffix: '.jsonl', counts: codexCounts },
+] as const;
+
+for (const { kind, folder, suffix, counts } of SHARED) {
+  const { present, files } = sharedFiles(folder, suffix);
+  describe.skipIf(!present)(`import --agent ${kind} of ../shared/fixtures/${folder}/*${suffix}${present ? '' : ' (skipped: ../shared/fixtures is absent)'}`, () => {
+    it('finds the recorded files', () => expect(files.length).toBeGreaterThan(0));
+
+    it.each(files.map((f) => [path.basename(f), f]))('%s: the counts in events.jsonl and the report are the stream\'s own', async (_name, file) => {
+      const { result, events } = await importFiles(kind, [file]);
+      expectCounts(events, result, file, counts(readFileSync(file, 'utf8')));
+      expectLineOrder(events, result, file);
+    });
+  });
+}
+
+describe('import of this folder\'s own recordings (test/fixtures/importer)', () => {
+  it('a JSONL-protocol transcript: its messages, parse failures counted, tasks it named', async () => {
+    const file = path.join(OWN, 'protocol.transcript.jsonl');
+    const counts = protocolCounts(readFileSync(file, 'utf8'));
+    const { result, events } = await importFiles('command', [file]);
+    expectCounts(events, result, file, counts, counts.tasksDone);
+    expectLineOrder(events, result, file);
+    // The protocol has no outcome: the run says so, and its tasks are the ones it named done.
+    expect(result.reason).toContain('the JSONL protocol has no outcome line');
+    expect(eventsOf(events, 'vote')).toHaveLength(counts.votes);
+    const failures = eventsOf(events, 'error').filter((e) => e.class === 'parse_failure');
+    expect(failures.reduce((n, e) => n + Number(/^(\d+) lines?/.exec(e.message)![1]), 0)).toBe(counts.malformed);
+    expect(failures.at(-1)!.message).toContain(`(${counts.malformed} in all`);
+  });
+
+  it('a Claude stream with its own timestamps: the run follows them, and says so', async () => {
+    const file = path.join(OWN, 'claude.timestamped.ndjson');
+    const text = readFileSync(file, 'utf8');
+    const { result, events } = await importFiles('claude-code', [file]);
+    expectCounts(events, result, file, claudeCounts(text));
+    const stamps = text.trim().split('\n').map((l) => Date.parse((JSON.parse(l) as { timestamp: string }).timestamp));
+    expect(Date.parse(events[0]!.ts)).toBe(stamps[0]);
+    expect(Date.parse(events.at(-1)!.ts)).toBe(stamps.at(-1));
+    // The failed Bash call is placed at its result's time.
+    const failed = eventsOf(events, 'tool_call').find((c) => !c.ok)!;
+    expect(failed.ts).toBe('2026-03-01T10:00:40.000Z');
+    expect(result.imported.files[0]!.timeline).toBe('stream');
+    expect(readReport(result.runDir).elapsed_seconds).toBe((stamps.at(-1)! - stamps[0]!) / 1000);
+    expect(readFileSync(path.join(result.runDir, 'final_report.md'), 'utf8')).toContain("times from the stream's own timestamps");
+  });
+
+  it('a Claude stream cut mid-line: no outcome, and the run says so', async () => {
+    const file = path.join(OWN, 'claude.cut.ndjson');
+    const { result, events } = await importFiles('claude-code', [file]);
+    // The torn last line is one parse failure; the counts before it are whole.
+    expectCounts(events, result, file, claudeCounts(readFileSync(file, 'utf8')));
+    expect(eventsOf(events, 'error').filter((e) => e.class === 'parse_failure')).toHaveLength(1);
+    expect(eventsOf(events, 'agent_exited')[0]!.cause).toContain('without an outcome');
+  });
+
+  it('a selfware log with token lines: tokens, steps (a repeated one too) and the recovery', async () => {
+    const file = path.join(OWN, 'selfware.tokens.agent.log');
+    const { result, events } = await importFiles('selfware', [file]);
+    const counts = selfwareCounts(readFileSync(file, 'utf8'));
+    expect(counts.tokens).toBeGreaterThan(0);
+    expectCounts(events, result, file, counts);
+  });
+
+  it('several files: one agent each, merged in time order, each counted as its own', async () => {
+    const files = ['selfware.tokens.agent.log', 'selfware.tokens.agent.log'].map((n) => path.join(OWN, n));
+    const { result, events } = await importFiles('selfware', files);
+    const counts = selfwareCounts(readFileSync(files[0]!, 'utf8'));
+    expect(eventsOf(events, 'agent_started').map((e) => e.agent)).toEqual(['agent-1', 'agent-2']);
+    for (const agent of ['agent-1', 'agent-2']) {
+      expect(eventsOf(events, 'tool_call').filter((c) => c.agent === agent)).toHaveLength(Object.values(counts.tools).reduce((a, b) => a + b, 0));
+      expect(eventsOf(events, 'tokens').filter((t) => t.agent === agent).reduce((n, t) => n + t.input + t.output, 0)).toBe(counts.tokens);
+    }
+    // Two files of the same name are two tasks.
+    expect(eventsOf(events, 'task_completed').map((t) => t.task)).toEqual(['agent-1 selfware.tokens.agent.log', 'agent-2 selfware.tokens.agent.log']);
+    expect(readReport(result.runDir).measurements.total_tokens).toBe(2 * counts.tokens);
+    expect(result.status).toBe('completed');
+  });
+});

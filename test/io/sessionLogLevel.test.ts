@@ -1,0 +1,37 @@
+// [monitoring] log_level (the original runner's key) is the lowest level
+// session.log keeps; the console's sinks still see every line.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SessionLog } from '../../src/io/eventLog.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'megatest-loglevel-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SessionLog with a log level', () => {
+  it('a WARN log keeps only WARN and ERROR lines; the sinks still get every line', () => {
+    const file = path.join(dir, 'warn.log');
+    const log = new SessionLog(file, undefined, 'WARN');
+    const seen: string[] = [];
+    log.onLine((level) => seen.push(level));
+    log.debug('orchestrator', 'detail');
+    log.info('orchestrator', 'hello');
+    log.warn('limits', 'close to the budget');
+    log.error('agent-1', 'crashed');
+    log.close();
+    const levels = readFileSync(file, 'utf8').trim().split('\n').map((line) => line.split(' ')[1]);
+    expect(levels).toEqual(['WARN', 'ERROR']);
+    expect(seen).toEqual(['DEBUG', 'INFO', 'WARN', 'ERROR']);
+  });
+
+  it('writes every level by default', () => {
+    const file = path.join(dir, 'all.log');
+    const log = new SessionLog(file);
+    log.debug('orchestrator', 'detail');
+    log.info('orchestrator', 'hello');
+    log.close();
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+});

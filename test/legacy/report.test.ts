@@ -1,0 +1,83 @@
+// The report and status of a legacy run folder: built from the conversion
+// and the one fold, figures its runner never recorded shown as such, damaged
+// checkpoints named, and nothing written into the folder.
+
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runControlCommand } from '../../src/cli/controlCommands.js';
+import { buildReport, renderMarkdown } from '../../src/report/report.js';
+import { checkpointFiles, copyLegacyFixtures, metricsFiles, readJson } from './legacyFixtures.js';
+
+let runs: string;
+beforeAll(() => {
+  runs = copyLegacyFixtures('megatest-legacy-report-');
+});
+afterAll(() => rmSync(runs, { recursive: true, force: true }));
+
+function listing(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (sub: string) => {
+    for (const name of readdirSync(path.join(dir, sub)).sort()) {
+      const rel = path.join(sub, name);
+      if (statSync(path.join(dir, rel)).isDirectory()) walk(rel);
+      else out.push(`${rel} ${readFileSync(path.join(dir, rel)).toString('base64')}`);
+    }
+  };
+  walk('');
+  return out;
+}
+
+describe('report of a legacy run', () => {
+  it('python-killed: figures from the files, the 0-byte checkpoint invalid, unrecorded figures null, the folder untouched', async () => {
+    const dir = path.join(runs, 'python-killed');
+    const before = listing(dir);
+    const report = await buildReport(dir);
+    expect(listing(dir)).toEqual(before);
+    const last = readJson(metricsFiles(dir).at(-1)!.file).metrics;
+    expect(report.legacy).toMatchObject({ runner: 'python' });
+    expect(report.status).toBe('interrupted');
+    expect(report.measurements).toMatchObject({ total_tokens: last.total_tokens, lines_of_code: last.lines_of_code, tool_calls: null, input_tokens: null });
+    const empty = checkpointFiles(dir).filter((c) => c.size === 0).map((c) => c.name.replace(/\.json$/, ''));
+    expect(report.reliability.checkpoints).toBe(checkpointFiles(dir).length);
+    expect(report.reliability.checkpoints_invalid.map((c) => c.id)).toEqual(empty);
+    expect(report.criteria.find((c) => c.id === 'checkpoints_valid')!.passed).toBe(false);
+    expect(report.criteria.find((c) => c.id === 'no_fatal_errors')!.evidence).toMatch(/not measured/);
+    const md = renderMarkdown(report);
+    expect(md).toContain('Legacy run');
+    expect(md).toContain(`checkpoints/${empty[0]}.json`);
+    expect(md).toMatch(/\| tool calls \| not recorded \|/);
+  });
+
+  it('bash-complete: session, status and duration from config.json and final_report.json', async () => {
+    const dir = path.join(runs, 'bash-complete');
+    const config = readJson(path.join(dir, 'config.json'));
+    const final = readJson(path.join(dir, 'final_report.json'));
+    const report = await buildReport(dir);
+    expect(report).toMatchObject({ session_id: config.session_id, project: config.project_type, status: final.status, exit_code: final.exit_code });
+    expect(report.elapsed_seconds).toBe((Date.parse(final.completed_at) - Date.parse(config.started_at)) / 1000);
+    expect(report.configured_duration_seconds).toBe(config.duration_hours * 3600);
+    expect(report.measurements.total_tokens).toBeNull();
+  });
+});
+
+describe('status of a legacy run', () => {
+  it('reads the converted fold: the figures of the last snapshot, the legacy runner named, no resume hint', async () => {
+    const dir = path.join(runs, 'python-complete');
+    const logs: string[] = [];
+    const errors: string[] = [];
+    const out = { log: (s: string) => logs.push(s), error: (s: string) => errors.push(s) };
+    expect(await runControlCommand('status', { session: dir, runsDir: runs, json: true }, out)).toBe(0);
+    const view = JSON.parse(logs.join('\n'));
+    const last = readJson(metricsFiles(dir).at(-1)!.file).metrics;
+    const final = readJson(path.join(dir, 'final_report.json'));
+    expect(view).toMatchObject({ session_id: 'python-complete', status: final.status, legacy: 'python', running: false });
+    expect(view.metrics).toMatchObject({ total_tokens: last.total_tokens, lines_of_code: last.lines_of_code, errors_encountered: final.errors, tool_calls: null });
+    expect(view.last_checkpoint.id).toBe(checkpointFiles(dir).map((c) => c.name.replace(/\.json$/, '')).sort().at(-1));
+    logs.length = 0;
+    expect(await runControlCommand('status', { session: path.join(runs, 'python-killed'), runsDir: runs }, out)).toBe(0);
+    expect(errors).toEqual([]);
+    expect(logs.join('\n')).toMatch(/status\s+interrupted\s+\(a legacy run, read from its files\)/);
+    expect(logs.join('\n')).toMatch(/tool calls n\/a/);
+  });
+});

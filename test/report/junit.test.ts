@@ -1,0 +1,82 @@
+// junit.xml as CI reads it: one testcase per criterion, a failed important or
+// nice-to-have criterion skipped (not failed), a failed critical one failed,
+// the run itself a testcase that a timeout or an interruption fails; and the
+// verdict CI reads (any <failure>) always the exit code's.
+
+import { describe, expect, it } from 'vitest';
+import type { SessionStatus } from '../../src/contract/statuses.js';
+import { renderJUnit, reportExitCode } from '../../src/report/report.js';
+import { criterion, fakeReport } from './fakeReport.js';
+
+const report = fakeReport;
+
+/** Testcases as (suite, name, outcome), read from the XML by pattern. */
+function cases(xml: string): { suite: string; name: string; outcome: 'failure' | 'skipped' | 'passed' }[] {
+  const out: { suite: string; name: string; outcome: 'failure' | 'skipped' | 'passed' }[] = [];
+  for (const suite of xml.matchAll(/<testsuite name="([^"]*)"[^>]*>([\s\S]*?)<\/testsuite>/g)) {
+    for (const c of suite[2]!.matchAll(/<testcase [^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)) {
+      const body = c[2]!;
+      out.push({ suite: suite[1]!, name: c[1]!, outcome: body.includes('<failure') ? 'failure' : body.includes('<skipped') ? 'skipped' : 'passed' });
+    }
+  }
+  return out;
+}
+
+const attribute = (xml: string, name: string) => Number(new RegExp(`<testsuites [^>]*${name}="(\\d+)"`).exec(xml)![1]);
+
+describe('junit.xml', () => {
+  const finalCriteria = [criterion('build_passes', 'critical', true), criterion('loc_target', 'important', false), criterion('doc_coverage', 'nice_to_have', false)];
+  const bootstrap = { name: 'bootstrap', started_at: null, ended_at: null, passed: false, criteria: [criterion('bootstrap.build_ok', 'critical', false), criterion('bootstrap.tests_exist', 'important', true)] };
+
+  it('has each criterion once: the final ones in one suite, each phase’s in a suite of its own, and the run', () => {
+    const xml = renderJUnit(report('completed', finalCriteria, [bootstrap]));
+    const all = cases(xml);
+    expect(all.map((c) => c.suite)).toEqual(['s1 run', 's1 final criteria', 's1 final criteria', 's1 final criteria', 's1 phase bootstrap', 's1 phase bootstrap']);
+    expect(new Set(all.map((c) => `${c.suite}/${c.name}`)).size).toBe(all.length);
+    expect(attribute(xml, 'tests')).toBe(all.length);
+    // Each phase's criteria have a classname of their own, so a CI view never folds them into the final ones.
+    expect(xml).toContain('classname="megatest.phase.bootstrap.critical"');
+    expect(xml).toContain('classname="megatest.final.critical"');
+  });
+
+  it('skips a failed important or nice-to-have criterion with its evidence, and fails a failed critical one', () => {
+    const xml = renderJUnit(report('completed', [...finalCriteria, criterion('tests_pass', 'critical', false)]));
+    const byName = Object.fromEntries(cases(xml).map((c) => [c.name.split(':')[0], c.outcome]));
+    expect(byName).toMatchObject({ build_passes: 'passed', loc_target: 'skipped', doc_coverage: 'skipped', tests_pass: 'failure' });
+    expect(xml).toMatch(/<skipped message="not met \(important, does not fail the run\): loc_target not met"\/>/);
+    expect(attribute(xml, 'failures')).toBe(1);
+    expect(attribute(xml, 'skipped')).toBe(2);
+  });
+
+  it('never fails on a phase gate: the run is judged on its final criteria', () => {
+    const xml = renderJUnit(report('completed', finalCriteria, [bootstrap]));
+    expect(cases(xml).find((c) => c.name.startsWith('bootstrap.build_ok'))!.outcome).toBe('skipped');
+    expect(attribute(xml, 'failures')).toBe(0);
+  });
+
+  it('fails the run itself on a timeout and on an interruption', () => {
+    for (const [status, type] of [
+      ['timeout', 'timeout'],
+      ['interrupted', 'interrupted'],
+      ['failed', 'failed'],
+    ] as const) {
+      const xml = renderJUnit(report(status, [criterion('build_passes', 'critical', true)]));
+      const run = cases(xml).find((c) => c.suite === 's1 run')!;
+      expect(run.outcome, status).toBe('failure');
+      expect(xml).toMatch(new RegExp(`<failure message="session ${status} \\(exit code \\d+\\)[^"]*" type="${type}">`));
+    }
+    expect(cases(renderJUnit(report('completed', finalCriteria))).find((c) => c.suite === 's1 run')!.outcome).toBe('passed');
+  });
+
+  it('agrees with the exit code: failures in junit.xml exactly when the exit code is not 0', () => {
+    const statuses: SessionStatus[] = ['completed', 'timeout', 'interrupted', 'failed', 'running'];
+    const criteriaSets = [finalCriteria, [...finalCriteria, criterion('tests_pass', 'critical', false)], [criterion('loc_target', 'important', false)]];
+    for (const status of statuses) {
+      for (const criteria of criteriaSets) {
+        const r = report(status, criteria, [bootstrap]);
+        const failures = attribute(renderJUnit(r), 'failures');
+        expect(failures > 0, `${status} with ${criteria.map((c) => `${c.id}:${c.passed}`).join(',')}`).toBe(reportExitCode(r) !== 0);
+      }
+    }
+  });
+});

@@ -1,0 +1,61 @@
+// Per-model tallies and capabilities in the fold: tokens and cost by the
+// model each tokens event names, tasks by the agent's model when it completed
+// them; the batched fold equals folding one event at a time.
+
+import { describe, expect, it } from 'vitest';
+import type { EventInput, MegatestEvent } from '../../src/contract/events.js';
+import { foldEvent, foldEvents } from '../../src/state/fold.js';
+import { initialRunState } from '../../src/state/runState.js';
+import { capabilitiesByAgent, modelTallies } from '../../src/state/tallies.js';
+
+const CAPS = { nativeCheckpoint: false, nativeCompress: false, nativeResume: true, tokenUsage: true, cost: true, pause: true };
+
+function log(inputs: EventInput[]): MegatestEvent[] {
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  return inputs.map((input, i) => ({ ...input, seq: i + 1, ts: new Date(start + i * 1000).toISOString() }) as MegatestEvent);
+}
+
+const events = log([
+  { type: 'agent_started', agent: 'agent-1', role: 'developer', model: 'model-a', capabilities: CAPS },
+  { type: 'agent_started', agent: 'agent-2', role: 'tester', model: 'model-a' },
+  { type: 'tokens', agent: 'agent-1', input: 0, output: 0, model: 'model-a', cost_usd: 0.1 },
+  { type: 'tokens', agent: 'agent-1', input: 100, output: 20, model: 'model-b' },
+  { type: 'tokens', agent: 'agent-1', input: 0, output: 0, model: 'model-b', cost_usd: 0.2 },
+  { type: 'task_completed', agent: 'agent-1', task: 'one', phase: 'development' },
+  { type: 'tokens', agent: 'agent-2', input: 7, output: 3, model: '' },
+  { type: 'task_completed', agent: 'agent-2', task: 'two', phase: 'development' },
+  { type: 'tokens', agent: 'agent-1', input: 50, output: 5, model: 'model-b', cost_usd: 0.1 },
+  { type: 'tokens', agent: 'agent-1', input: 0, output: 0, model: 'model-b', cost_usd: 0.2 },
+]);
+
+describe('per-model tallies', () => {
+  const oneByOne = events.reduce(foldEvent, initialRunState());
+
+  it('sums tokens and cost by the event’s model and tasks by the agent’s model at completion', () => {
+    const sum = (model: string, pick: (e: Extract<MegatestEvent, { type: 'tokens' }>) => number) =>
+      events.filter((e): e is Extract<MegatestEvent, { type: 'tokens' }> => e.type === 'tokens' && e.model === model).reduce((n, e) => n + pick(e), 0);
+    const tallies = modelTallies(oneByOne);
+    expect(tallies.map((t) => t.model)).toEqual(['model-a', 'model-b', '']);
+    const b = tallies.find((t) => t.model === 'model-b')!;
+    expect(b).toMatchObject({ tasks: ['one'], inputTokens: sum('model-b', (e) => e.input), outputTokens: sum('model-b', (e) => e.output) });
+    expect(b.costUsd).toBe(((0.2 + 0.1) + 0.2));
+    expect(tallies.find((t) => t.model === 'model-a')).toMatchObject({ tasks: ['two'], inputTokens: 0, costUsd: 0.1 });
+    // agent-2 never named a model in tokens: its task counts for its agent_started model, its tokens for ''.
+    expect(tallies.find((t) => t.model === '')).toMatchObject({ tasks: [], inputTokens: 7, outputTokens: 3, costUsd: null });
+    expect(oneByOne.tasksDone.map((t) => [t.task, t.model])).toEqual([
+      ['one', 'model-b'],
+      ['two', 'model-a'],
+    ]);
+  });
+
+  it('the batched fold gives exactly the same state, however the batch is split', () => {
+    for (let k = 0; k <= events.length; k++) {
+      expect(foldEvents(foldEvents(initialRunState(), events.slice(0, k)), events.slice(k))).toStrictEqual(oneByOne);
+    }
+  });
+
+  it('keeps each agent’s capabilities from agent_started', () => {
+    expect(capabilitiesByAgent(oneByOne)).toEqual({ 'agent-1': CAPS });
+    expect(oneByOne.agents.find((a) => a.name === 'agent-2')!.capabilities).toBeNull();
+  });
+});
