@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { ControlClient, OrchestratorNotRunningError } from '../io/controlClient.js';
 import { isOrchestratorAlive } from '../io/sessions.js';
+import { lastOutputLines } from '../io/agentOutput.js';
 import { readStatus, runPaths } from '../io/runFolder.js';
 import { runConsole } from '../ui/runConsole.js';
 import type { ActionResult, ConsoleActions } from '../ui/actions.js';
@@ -56,6 +57,7 @@ export async function openConsole(runDir: string, options: { theme?: string; asc
     theme: options.theme,
     ascii: options.ascii,
     isOrchestratorAlive: () => isOrchestratorAlive(paths.root) || childAlive,
+    readAgentOutput: (agent) => lastOutputLines(paths.root, agent),
   });
   if (outcome === 'detached') {
     process.stdout.write(`The run goes on. Back to the console: megatest attach ${paths.root}\n`);

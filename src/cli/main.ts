@@ -250,6 +250,7 @@ async function cmdResume(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('resume');
+  (await import('./consoleChecks.js')).checkThemeFlag(values.theme);
   let dir = requireDir('resume', positionals);
   if (isOrchestratorAlive(dir)) {
     throw new UsageError(`megatest resume: the orchestrator of ${dir} is still running; use megatest attach ${dir}`);
@@ -285,6 +286,9 @@ async function cmdAttach(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('attach');
+  const { checkThemeFlag, requireTerminal } = await import('./consoleChecks.js');
+  checkThemeFlag(values.theme);
+  requireTerminal('attach', 'megatest status');
   const dir = resolveSession(positionals[0], values['runs-dir'] ?? 'test_runs');
   return openConsole(dir, { theme: values.theme, ascii: values.ascii });
 }
@@ -422,7 +426,8 @@ export async function runCli(argv: string[]): Promise<void> {
     code = await main(argv);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`megatest: ${error.message}\n`);
+      // Messages that name their command already ("megatest resume: …") are not prefixed twice.
+      process.stderr.write(`${/^megatest\b/.test(error.message) ? '' : 'megatest: '}${error.message}\n`);
       code = 2;
     } else {
       process.stderr.write(`megatest: ${(error as Error).stack ?? String(error)}\n`);

@@ -134,6 +134,15 @@ export function describeRun(config: MegatestConfig, sessionId: string): { info: 
   return { info, files };
 }
 
+/** A warning: on stderr, so stdout stays the run's progress lines (CI logs, pipes). */
+function safeWarn(message: string): void {
+  try {
+    process.stderr.write(`megatest: warning: ${message}\n`);
+  } catch {
+    // stderr closed: the run goes on
+  }
+}
+
 function safeWrite(line: string): void {
   try {
     process.stdout.write(line + '\n');
@@ -152,6 +161,7 @@ export async function runOrchestratorInProcess(
     throw new UsageError(`megatest resume: the orchestrator of ${runDir} is still running; use megatest attach ${runDir}`);
   }
   process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const orchestrator = new Orchestrator({
     info,
     paths,
@@ -181,11 +191,11 @@ export async function runOrchestratorInProcess(
       runDir: paths.root,
       port: info.config.monitoring.control_port,
       host: options.controlHost,
-      onWarning: (message) => safeWrite(`WARNING: ${message}`),
+      onWarning: (message) => safeWarn(message),
     });
     if (options.print) safeWrite(`control API on http://${server.host}:${server.port} (token in ${path.join(paths.root, 'control.token')})`);
   } catch (error) {
-    safeWrite(`WARNING: control API not started: ${(error as Error).message}; the run goes on without it`);
+    safeWarn(`control API not started: ${(error as Error).message}; the run goes on without it`);
   }
   try {
     const code = await orchestrator.run();

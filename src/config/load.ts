@@ -118,9 +118,9 @@ export function resolveTemplate(config: MegatestConfig): ProjectTemplate {
 export function configToToml(config: MegatestConfig): string {
   const printable = withoutUndefined(toFileForm(config)) as Parameters<typeof TOML.stringify>[0];
   return (
-    '# megatest configuration, resolved (defaults < preset < --config file < flags).\n' +
-    '# Durations are whole; "template" targets and criterion references are\n' +
-    '# replaced by their values. Use it again with: megatest run --config <this file>\n\n' +
+    '# megatest configuration, resolved (defaults < preset < --config file < environment < flags).\n' +
+    '# "template" targets and criterion references are replaced by their values.\n' +
+    '# Use it again with: megatest run --config <this file>\n\n' +
     TOML.stringify(printable)
   );
 }

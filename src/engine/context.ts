@@ -13,6 +13,7 @@ import type { RunInfo } from '../io/runInfo.js';
 import { CheckpointStore } from '../checkpoint/store.js';
 import { foldEvent } from '../state/fold.js';
 import { completedTaskSet, elapsedMsAt, initialRunState, scheduleSecondsAt, type RunState } from '../state/runState.js';
+import { activityLine } from './activityLog.js';
 import { SerialQueue } from './serialQueue.js';
 import { Notifier } from './notify.js';
 
@@ -63,6 +64,8 @@ export class EngineContext {
     this.notifier = new Notifier(this.config.notifications, options.info.session_id, (level, message) => this.log.write(level, 'notify', message));
     this.events.onEvent((event) => {
       this.state = foldEvent(this.state, event);
+      const line = activityLine(event);
+      if (line) this.log.write(line.level, line.source, line.message);
       this.notifier.onEvent(event);
       options.onEvent?.(event);
     });

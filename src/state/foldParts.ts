@@ -32,6 +32,7 @@ export function blankAgent(name: string, ms: number): AgentView {
     exitCause: null,
     protocolErrors: 0,
     capabilities: null,
+    series: { tokens: [], toolCalls: [] },
     startedMs: ms,
     workingMs: 0,
     workingSinceMs: null,
@@ -63,7 +64,20 @@ export function withStatus(agent: AgentView, status: AgentStatus, ms: number): A
 }
 
 export function withAlert(state: RunState, event: MegatestEvent, kind: AlertKind, tone: AlertTone, text: string): RunState['alerts'] {
-  return appendBounded(state.alerts, [{ seq: event.seq, ts: event.ts, kind, tone, text }], MAX_ALERTS);
+  const agent = 'agent' in event && typeof event.agent === 'string' && event.agent !== '' ? event.agent : null;
+  return appendBounded(state.alerts, [{ seq: event.seq, ts: event.ts, kind, tone, text, agent }], MAX_ALERTS);
+}
+
+/** Every agent's totals as one more point of its series (at a metrics snapshot). */
+export function pushAgentSeries(agents: AgentView[]): AgentView[] {
+  return agents.map((a) => {
+    // Logs folded before agents had series (an older seek index) start one here.
+    const series = a.series ?? { tokens: [], toolCalls: [] };
+    return {
+      ...a,
+      series: { tokens: appendBounded(series.tokens, [a.tokens], MAX_SERIES_POINTS), toolCalls: appendBounded(series.toolCalls, [a.toolCalls], MAX_SERIES_POINTS) },
+    };
+  });
 }
 
 export function pushSeries(series: ChartSeries, metrics: SessionMetrics): ChartSeries {

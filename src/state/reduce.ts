@@ -13,7 +13,7 @@ import { assertNever } from '../contract/assertNever.js';
 import { capabilitiesOf } from '../contract/capabilities.js';
 import type { EventOf, MegatestEvent } from '../contract/events.js';
 import { appendBounded, MAX_CHECKPOINTS } from './limits.js';
-import { addModelUsage, addTokens, msOf, pushSeries, startClock, stopClock, updateAgent, withAlert, withStatus } from './foldParts.js';
+import { addModelUsage, addTokens, msOf, pushAgentSeries, pushSeries, startClock, stopClock, updateAgent, withAlert, withStatus } from './foldParts.js';
 import { restore, rollbackPoint } from './rollback.js';
 import { initialRunState, isTerminalStatus, scheduleSecondsAt, type AlertTone, type OpenRecovery, type PhaseView, type RunState } from './runState.js';
 
@@ -228,7 +228,7 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
         ...state,
         metrics: m,
         series: pushSeries(state.series, m),
-        agents,
+        agents: pushAgentSeries(agents),
         measured: { ...state.measured, linesOfCode: m.lines_of_code, docCoverage: m.doc_coverage, filesModified: m.files_modified },
         status: isTerminalStatus(state.status) ? state.status : m.status,
       };
@@ -311,6 +311,7 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
         ...state,
         counters: { ...state.counters, compressions: state.counters.compressions + 1 },
         agents: updateAgent(state.agents, event.agent, ms, (a) => ({ ...a, contextTokens: event.tokens_after })),
+        alerts: withAlert(state, event, 'compress', 'info', `${event.agent}: context compressed ${event.tokens_before} → ${event.tokens_after} tokens${event.detail ? ` (${event.detail})` : ''}`),
       };
     case 'alert': {
       const tone: AlertTone = event.level === 'critical' ? 'critical' : event.level === 'warning' ? 'warning' : 'info';

@@ -63,6 +63,8 @@ export interface AgentView {
   protocolErrors: number;
   /** What the agent can do when asked, from its agent_started (null in logs older than it). */
   capabilities: AgentCapabilities | null;
+  /** Its tokens and tool calls so far at each metrics snapshot: the agent's detail draws them over time. */
+  series: AgentSeries;
   /** Event times (ms) for utilization and idleness. */
   startedMs: number;
   workingMs: number;
@@ -84,7 +86,13 @@ export interface CheckpointView {
   testPassRate: number | null;
 }
 
-export type AlertKind = 'error' | 'recovery' | 'limit' | 'alert' | 'restore' | 'session';
+/** One agent's running totals, a point per metrics snapshot (bounded like the charts). */
+export interface AgentSeries {
+  tokens: number[];
+  toolCalls: number[];
+}
+
+export type AlertKind = 'error' | 'recovery' | 'limit' | 'alert' | 'restore' | 'session' | 'compress';
 /** How an alert reads: its colour role and its weight. */
 export type AlertTone = 'info' | 'good' | 'warning' | 'critical';
 
@@ -94,6 +102,8 @@ export interface AlertView {
   kind: AlertKind;
   tone: AlertTone;
   text: string;
+  /** The agent the event names, if any (the agent's detail lists its errors). */
+  agent: string | null;
 }
 
 export type SeriesName = 'tokensPerMinute' | 'testPassRate' | 'linesOfCode' | 'coverage' | 'errors';

@@ -19,10 +19,16 @@ export type ConfirmRequest = { kind: 'restore'; checkpointId: string; prompt: st
 
 export type Overlay =
   | { kind: 'none' }
-  | { kind: 'help' }
+  /** scroll: help rows scrolled off the top. */
+  | { kind: 'help'; scroll: number }
   | { kind: 'filter'; draft: string }
   | { kind: 'picker'; index: number }
-  | { kind: 'confirm'; request: ConfirmRequest };
+  | { kind: 'confirm'; request: ConfirmRequest }
+  /** One agent's detail (Enter on the selected agent). */
+  | { kind: 'agent'; name: string };
+
+/** What the bottom pane shows when the screen has no room for the log and the alerts both. */
+export type BottomPane = 'log' | 'alerts';
 
 export interface UiState {
   mode: ConsoleMode;
@@ -32,12 +38,13 @@ export interface UiState {
   logAnchorId: number | null;
   filter: string;
   overlay: Overlay;
+  bottomPane: BottomPane;
   toast: Toast | null;
   nextToastId: number;
 }
 
 export function initialUiState(mode: ConsoleMode = 'live'): UiState {
-  return { mode, selectedAgent: null, logAnchorId: null, filter: '', overlay: { kind: 'none' }, toast: null, nextToastId: 1 };
+  return { mode, selectedAgent: null, logAnchorId: null, filter: '', overlay: { kind: 'none' }, bottomPane: 'log', toast: null, nextToastId: 1 };
 }
 
 export const TOAST_MS = 4000;
@@ -61,6 +68,37 @@ export function moveSelection(ui: UiState, agentNames: readonly string[], delta:
 
 export function openOverlay(ui: UiState, overlay: Overlay): UiState {
   return { ...ui, overlay };
+}
+
+/** Scrolls the help by `delta` rows, within 0..maxScroll. */
+export function scrollHelp(ui: UiState, delta: number, maxScroll: number): UiState {
+  if (ui.overlay.kind !== 'help') return ui;
+  const scroll = Math.max(0, Math.min(Math.max(0, maxScroll), ui.overlay.scroll + delta));
+  return scroll === ui.overlay.scroll ? ui : { ...ui, overlay: { kind: 'help', scroll } };
+}
+
+/** Enter on the dashboard: the selected agent's detail (nothing when none is selected). */
+export function openAgentDetail(ui: UiState): UiState {
+  return ui.selectedAgent === null ? ui : { ...ui, overlay: { kind: 'agent', name: ui.selectedAgent } };
+}
+
+/**
+ * Esc on the dashboard steps back one thing at a time, as in k9s and
+ * lazygit: an applied filter goes first, then the agent selection.
+ */
+export function stepBack(ui: UiState): UiState {
+  if (ui.filter !== '') return { ...ui, filter: '', logAnchorId: null };
+  if (ui.selectedAgent !== null) return { ...ui, selectedAgent: null };
+  return ui;
+}
+
+/** What Esc on the dashboard would clear now, if anything. */
+export function stepBackTarget(ui: UiState): 'filter' | 'selection' | null {
+  return ui.filter !== '' ? 'filter' : ui.selectedAgent !== null ? 'selection' : null;
+}
+
+export function toggleBottomPane(ui: UiState): UiState {
+  return { ...ui, bottomPane: ui.bottomPane === 'log' ? 'alerts' : 'log' };
 }
 
 export function closeOverlay(ui: UiState): UiState {

@@ -19,21 +19,28 @@ import {
   followLog,
   moveSelection,
   movePicker,
+  openAgentDetail,
   openOverlay,
+  scrollHelp,
   scrollLog,
   showToast,
   startFilter,
+  stepBack,
+  stepBackTarget,
+  toggleBottomPane,
   typeFilter,
   type ToastTone,
   type UiState,
 } from '../state/uiState.js';
 import { settleAction, type ActionResult, type ConsoleActions, type ConsoleOutcome, type ReplayControls } from './actions.js';
 import { findBinding, helpSections, KEYMAP, keyLineItems, keyNameOf, RUN_CONTROL_ACTIONS, type ActionId, type KeyContext } from './keymap.js';
-import { agentTableModel } from './viewModels/agentTable.js';
+import { agentDetailModel } from './viewModels/agentDetail.js';
+import { agentsByName, agentTableModel } from './viewModels/agentTable.js';
 import { alertRows } from './viewModels/alerts.js';
 import { CHARTS, chartModel } from './viewModels/charts.js';
 import { clockTime, type Span } from './viewModels/format.js';
 import { headerModel } from './viewModels/header.js';
+import { helpModel } from './viewModels/help.js';
 import { computeLayout } from './viewModels/layout.js';
 import { logPaneModel } from './viewModels/logPane.js';
 import { phaseBarModel } from './viewModels/phaseBar.js';
@@ -46,7 +53,7 @@ import { Charts } from './components/Charts.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { LogPane } from './components/LogPane.js';
-import { ConfirmDialog, HelpOverlay, RestorePicker } from './components/Overlays.js';
+import { AgentDetailOverlay, ConfirmDialog, HelpOverlay, RestorePicker } from './components/Overlays.js';
 import { PhaseBar } from './components/PhaseBar.js';
 import { Timeline } from './components/Timeline.js';
 import { LookProvider, type Look } from './components/themeContext.js';
@@ -63,7 +70,16 @@ export interface AppProps {
   now?: () => number;
   /** Replay's controls and cursor; the console is in replay mode when the store says so. */
   replay?: ReplayControls;
+  /**
+   * The last lines an agent printed (its output.log), for the agent's detail;
+   * the caller reads the file (the console touches none). Absent in replay,
+   * whose recording has no times for them.
+   */
+  readAgentOutput?: (agent: string) => Promise<string[]>;
 }
+
+/** How often an open agent detail reads the agent's output again. */
+const AGENT_OUTPUT_REFRESH_MS = 2000;
 
 // Hooks cannot be skipped, so live mode reads a position that never changes.
 const NO_REPLAY = createStore<ReplayPosition>()(() => emptyReplayPosition());
@@ -86,6 +102,8 @@ function contextOf(ui: UiState): KeyContext {
     case 'picker':
     case 'confirm':
       return kind;
+    case 'agent':
+      return 'agent';
     default:
       return assertNever(kind, 'overlay');
   }
@@ -95,7 +113,7 @@ function toastRole(tone: ToastTone): Span['role'] {
   return tone === 'good' ? 'good' : tone === 'critical' ? 'critical' : 'info';
 }
 
-function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = Date.now, replay }: AppProps) {
+function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = Date.now, replay, readAgentOutput }: AppProps) {
   const run = useStore(store, (s) => s.run);
   const ui = useStore(store, (s) => s.ui);
   const updateUi = store.getState().updateUi;
@@ -125,9 +143,11 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     [run, nowMs, runDir, ui.mode],
   );
   if (ui.mode === 'live') elapsedFloor.current = Math.max(elapsedFloor.current, header.elapsedSeconds);
+  // A run that ended before its last phase did (timeout, stop, failure): the bar shows where.
+  const stoppedEarly = run.ended !== null && run.ended.status !== 'completed';
   const phaseBar = useMemo(
-    () => phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, scheduleSeconds: header.scheduleSeconds, glyphs }),
-    [run.phases, run.currentPhaseIndex, run.checkpoints, layout.width, header.scheduleSeconds, glyphs],
+    () => phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, scheduleSeconds: header.scheduleSeconds, glyphs, stopped: stoppedEarly }),
+    [run.phases, run.currentPhaseIndex, run.checkpoints, layout.width, header.scheduleSeconds, glyphs, stoppedEarly],
   );
   const charts = useMemo(
     () => CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs })),
@@ -141,10 +161,37 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     () => logPaneModel(run.log, { filter: ui.filter, anchorId: ui.logAnchorId, height: layout.log.rows, width: layout.log.width }),
     [run.log, ui.filter, ui.logAnchorId, layout.log.rows, layout.log.width],
   );
+  // No room for the alerts beside or below the log: Tab puts them in the log's place.
+  const alertsInLogPlace = layout.alerts.rows === 0 && ui.bottomPane === 'alerts';
+  const alertsShown = alertsInLogPlace ? { rows: layout.log.rows, width: layout.log.width } : layout.alerts;
   const alerts = useMemo(
-    () => alertRows(run.alerts, { rows: layout.alerts.rows, width: layout.alerts.width, ellipsis: glyphs.ellipsis }),
-    [run.alerts, layout.alerts.rows, layout.alerts.width, glyphs],
+    () => alertRows(run.alerts, { rows: alertsShown.rows, width: alertsShown.width, ellipsis: glyphs.ellipsis }),
+    [run.alerts, alertsShown.rows, alertsShown.width, glyphs],
   );
+  const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
+  const help = useMemo(
+    () => helpModel(helpSections(KEYMAP, ui.mode, glyphs.ascii), { width: layout.width, rows: bodyRows - 1, scroll: ui.overlay.kind === 'help' ? ui.overlay.scroll : 0 }),
+    [ui.mode, ui.overlay, glyphs.ascii, layout.width, bodyRows],
+  );
+
+  // An open agent detail reads the agent's output now and every few seconds.
+  const detailAgent = ui.overlay.kind === 'agent' ? ui.overlay.name : null;
+  const [agentOutput, setAgentOutput] = useState<{ agent: string; lines: string[] } | null>(null);
+  useEffect(() => {
+    if (detailAgent === null || !readAgentOutput) return;
+    let live = true;
+    const read = () =>
+      void readAgentOutput(detailAgent).then(
+        (lines) => live && setAgentOutput({ agent: detailAgent, lines }),
+        () => live && setAgentOutput({ agent: detailAgent, lines: [] }),
+      );
+    read();
+    const timer = setInterval(read, AGENT_OUTPUT_REFRESH_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [detailAgent, readAgentOutput]);
 
   const toast = useCallback((tone: ToastTone, message: string) => updateUi((u) => showToast(u, tone, message, now())), [updateUi, now]);
 
@@ -195,8 +242,29 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         return;
       case 'selectUp':
       case 'selectDown': {
-        const names = run.agents.map((a) => a.name);
+        // The grid's order: by name.
+        const names = agentsByName(run.agents).map((a) => a.name);
         updateUi((u) => moveSelection(u, names, action === 'selectUp' ? -1 : 1));
+        return;
+      }
+      case 'agentDetail':
+        if (ui.selectedAgent === null) toast('info', 'select an agent first (↑/↓), then Enter');
+        else updateUi(openAgentDetail);
+        return;
+      case 'back':
+        updateUi(stepBack);
+        return;
+      case 'togglePane':
+        if (layout.alerts.rows > 0) toast('info', 'the alerts are already on screen');
+        else updateUi(toggleBottomPane);
+        return;
+      case 'helpUp':
+      case 'helpDown':
+      case 'helpPageUp':
+      case 'helpPageDown': {
+        const page = Math.max(1, bodyRows - 2);
+        const delta = action === 'helpUp' ? -1 : action === 'helpDown' ? 1 : action === 'helpPageUp' ? -page : page;
+        updateUi((u) => scrollHelp(u, delta, help.maxScroll));
         return;
       }
       case 'logPageUp':
@@ -207,7 +275,7 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         updateUi(followLog);
         return;
       case 'help':
-        updateUi((u) => openOverlay(u, { kind: 'help' }));
+        updateUi((u) => openOverlay(u, { kind: 'help', scroll: 0 }));
         return;
       case 'detach':
         onExit(stopping ? 'stopped' : ended ? 'ended' : 'detached');
@@ -254,6 +322,7 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
       case 'pickerCancel':
       case 'confirmNo':
       case 'helpClose':
+      case 'detailClose':
         updateUi(closeOverlay);
         return;
       case 'confirmYes': {
@@ -290,8 +359,15 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
       pauseResume: run.status === 'paused' ? 'continue' : 'pause',
       detach: ended || ui.mode === 'replay' ? 'quit' : 'detach',
       replayPlayPause: position.playing ? 'pause' : 'play',
+      back: stepBackTarget(ui) === 'filter' ? 'clear filter' : 'deselect',
+      togglePane: ui.bottomPane === 'log' ? `alerts${run.alerts.length > 0 ? ` (${run.alerts.length})` : ''}` : 'log',
     },
-    hide: ended ? RUN_CONTROL_ACTIONS : [],
+    hide: [
+      ...(ended ? RUN_CONTROL_ACTIONS : []),
+      ...(ui.selectedAgent === null ? (['agentDetail'] as const) : []),
+      ...(stepBackTarget(ui) === null ? (['back'] as const) : []),
+      ...(layout.alerts.rows > 0 ? (['togglePane'] as const) : []),
+    ],
   });
 
   let message: Span[] = [];
@@ -301,10 +377,15 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   else if (header.orchestratorWarning) message = [{ text: header.orchestratorWarning, role: 'critical' }];
   else if (run.ended) message = [{ text: `session ${run.ended.status}${run.ended.reason ? `: ${run.ended.reason}` : ''} — q leaves the console`, role: run.ended.status === 'completed' ? 'good' : 'warning' }];
 
-  const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
   let body: React.ReactNode;
   if (ui.overlay.kind === 'help') {
-    body = <HelpOverlay sections={helpSections(KEYMAP, ui.mode, glyphs.ascii)} width={layout.width} rows={bodyRows} />;
+    body = <HelpOverlay model={help} width={layout.width} />;
+  } else if (ui.overlay.kind === 'agent') {
+    const name = ui.overlay.name;
+    const agent = run.agents.find((a) => a.name === name);
+    const output = readAgentOutput ? (agentOutput?.agent === name ? agentOutput.lines : []) : null;
+    const model = agent ? agentDetailModel(agent, run.alerts, output, { width: layout.width, rows: Math.max(1, bodyRows - 1), glyphs }) : null;
+    body = <AgentDetailOverlay name={name} model={model} width={layout.width} />;
   } else if (ui.overlay.kind === 'picker') {
     const model = pickerModel(run.checkpoints, { index: ui.overlay.index, width: layout.width, rows: Math.max(1, bodyRows - 2), selectedMark: glyphs.selected, ellipsis: glyphs.ellipsis });
     body = <RestorePicker model={model} width={layout.width} />;
@@ -312,7 +393,11 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     body = <ConfirmDialog prompt={ui.overlay.request.prompt} width={layout.width} />;
   } else {
     const hiddenAlerts = layout.alerts.rows === 0 ? run.alerts.length : 0;
-    const log = <LogPane model={logPane} width={layout.log.width} rows={layout.log.rows} filter={ui.filter} hiddenAlerts={hiddenAlerts} />;
+    const log = alertsInLogPlace ? (
+      <AlertsPane rows={alerts} total={run.alerts.length} width={layout.log.width} height={layout.log.rows} hint="Tab shows the log" />
+    ) : (
+      <LogPane model={logPane} width={layout.log.width} rows={layout.log.rows} filter={ui.filter} hiddenAlerts={hiddenAlerts} />
+    );
     const alertsPane = layout.alerts.rows > 0 ? <AlertsPane rows={alerts} total={run.alerts.length} width={layout.alerts.width} height={layout.alerts.rows} /> : null;
     body = (
       <Box flexDirection="column">

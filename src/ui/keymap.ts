@@ -7,8 +7,8 @@ import type { ConsoleMode } from '../state/uiState.js';
 
 export type { ConsoleMode };
 
-/** What the keys are talking to right now: the dashboard or an open dialog. */
-export type KeyContext = 'main' | 'filter' | 'picker' | 'confirm' | 'help';
+/** What the keys are talking to right now: the dashboard, an open dialog, the help or an agent's detail. */
+export type KeyContext = 'main' | 'filter' | 'picker' | 'confirm' | 'help' | 'agent';
 
 export type ActionId =
   | 'checkpoint'
@@ -24,6 +24,9 @@ export type ActionId =
   | 'help'
   | 'detach'
   | 'stop'
+  | 'back'
+  | 'agentDetail'
+  | 'togglePane'
   | ReplayActionId
   | 'filterApply'
   | 'filterCancel'
@@ -34,7 +37,12 @@ export type ActionId =
   | 'pickerCancel'
   | 'confirmYes'
   | 'confirmNo'
-  | 'helpClose';
+  | 'helpUp'
+  | 'helpDown'
+  | 'helpPageUp'
+  | 'helpPageDown'
+  | 'helpClose'
+  | 'detailClose';
 
 /** What replay's keys ask of the replay controller (src/ui/replay/). */
 export type ReplayActionId =
@@ -86,7 +94,10 @@ export interface KeyBinding {
   description: string;
   contexts: readonly KeyContext[];
   modes: readonly ConsoleMode[];
-  /** Shown in the key line; lower numbers are dropped last when the line is narrow. Absent: help only. */
+  /**
+   * Shown in the key line; higher numbers are dropped first when the line is
+   * narrow, and 1 is never dropped (`?` and `q` are always there). Absent: help only.
+   */
   keyLinePriority?: number;
 }
 
@@ -99,7 +110,7 @@ export const RUN_CONTROL_ACTIONS: readonly ActionId[] = ['checkpoint', 'compress
 
 export const KEYMAP: readonly KeyBinding[] = [
   { action: 'checkpoint', keys: ['c'], label: 'c', short: 'checkpoint', description: 'Take a checkpoint now', contexts: ['main'], modes: LIVE, keyLinePriority: 2 },
-  { action: 'compress', keys: ['z'], label: 'z', short: 'compress', description: 'Compress the selected agent’s context, or every agent’s when none is selected', contexts: ['main'], modes: LIVE, keyLinePriority: 5 },
+  { action: 'compress', keys: ['z'], label: 'z', short: 'compress', description: 'Compress the selected agent’s context, or every agent’s when none is selected', contexts: ['main'], modes: LIVE, keyLinePriority: 7 },
   { action: 'restore', keys: ['r'], label: 'r', short: 'restore', description: 'Choose a checkpoint to restore (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 4 },
   { action: 'pauseResume', keys: ['p'], label: 'p', short: 'pause', description: 'Pause the run, or continue a paused one', contexts: ['main'], modes: LIVE, keyLinePriority: 3 },
   // Replay: the live-only keys above (c z r p Q) are not bound here, so they neither work nor show.
@@ -116,16 +127,19 @@ export const KEYMAP: readonly KeyBinding[] = [
   { action: 'replayPrevCheckpoint', keys: ['N'], label: 'N', short: 'prev ckpt', description: 'Jump to the previous checkpoint or restore', contexts: ['main'], modes: REPLAY },
   { action: 'replayNextError', keys: ['e'], label: 'e', lineLabel: 'e/E', short: 'error', description: 'Jump to the next error or recovery', contexts: ['main'], modes: REPLAY, keyLinePriority: 3 },
   { action: 'replayPrevError', keys: ['E'], label: 'E', short: 'prev error', description: 'Jump to the previous error or recovery', contexts: ['main'], modes: REPLAY },
-  { action: 'filter', keys: ['/'], label: '/', short: 'filter', description: 'Filter the log (Enter applies, Esc clears)', contexts: ['main'], modes: BOTH, keyLinePriority: 6 },
+  { action: 'filter', keys: ['/'], label: '/', short: 'filter', description: 'Filter the log (Enter applies, Esc clears)', contexts: ['main'], modes: BOTH, keyLinePriority: 5 },
   { action: 'selectUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'select', description: 'Select the agent above (above the first: none, so `z` means all)', contexts: ['main'], modes: BOTH },
   { action: 'selectDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', lineLabel: '↑↓', asciiLineLabel: 'up/dn', short: 'select', description: 'Select the agent below', contexts: ['main'], modes: BOTH, keyLinePriority: 8 },
+  { action: 'agentDetail', keys: ['return'], label: 'Enter', short: 'detail', description: 'Open the selected agent’s detail: role, model, task, what it can do, tokens and tool calls over time, its output, its errors', contexts: ['main'], modes: BOTH, keyLinePriority: 7 },
+  { action: 'back', keys: ['escape'], label: 'Esc', short: 'back', description: 'Step back: clear the applied filter, else the agent selection', contexts: ['main'], modes: BOTH, keyLinePriority: 6 },
+  { action: 'togglePane', keys: ['tab'], label: 'Tab', short: 'alerts', description: 'Show the alerts in the log’s place, or the log again (when the screen has no room for both)', contexts: ['main'], modes: BOTH, keyLinePriority: 6 },
   { action: 'logPageUp', keys: ['pageup'], label: 'PgUp', short: 'log up', description: 'Scroll the log back one page (stops following)', contexts: ['main'], modes: BOTH },
   { action: 'logPageDown', keys: ['pagedown'], label: 'PgDn', short: 'log down', description: 'Scroll the log forward one page (follows again at the end)', contexts: ['main'], modes: BOTH },
   { action: 'logFollow', keys: ['end', 'f'], label: 'End/f', short: 'follow', description: 'Follow the log’s newest lines', contexts: ['main'], modes: BOTH },
   { action: 'help', keys: ['?'], label: '?', short: 'help', description: 'Show or hide this help', contexts: ['main'], modes: BOTH, keyLinePriority: 1 },
   { action: 'detach', keys: ['q'], label: 'q', short: 'detach', description: 'Leave the console; the run goes on (megatest attach brings it back)', contexts: ['main'], modes: LIVE, keyLinePriority: 1 },
   { action: 'detach', keys: ['q'], label: 'q', short: 'quit', description: 'Leave the replay', contexts: ['main'], modes: REPLAY, keyLinePriority: 1 },
-  { action: 'stop', keys: ['Q'], label: 'Q', short: 'stop run', description: 'Stop the run (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 7 },
+  { action: 'stop', keys: ['Q'], label: 'Q', short: 'stop', description: 'Stop the run (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 2 },
 
   { action: 'filterApply', keys: ['return'], label: 'Enter', short: 'apply', description: 'Apply the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
   { action: 'filterCancel', keys: ['escape'], label: 'Esc', short: 'clear', description: 'Clear the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
@@ -139,7 +153,13 @@ export const KEYMAP: readonly KeyBinding[] = [
   { action: 'confirmYes', keys: ['y', 'Y'], label: 'y', short: 'yes', description: 'Confirm', contexts: ['confirm'], modes: BOTH, keyLinePriority: 1 },
   { action: 'confirmNo', keys: ['n', 'N', 'escape'], label: 'n/Esc', short: 'no', description: 'Cancel', contexts: ['confirm'], modes: BOTH, keyLinePriority: 1 },
 
+  { action: 'helpUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'scroll', description: 'Scroll the help up a line', contexts: ['help'], modes: BOTH },
+  { action: 'helpDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', lineLabel: '↑↓', asciiLineLabel: 'up/dn', short: 'scroll', description: 'Scroll the help down a line', contexts: ['help'], modes: BOTH, keyLinePriority: 2 },
+  { action: 'helpPageUp', keys: ['pageup'], label: 'PgUp', short: 'page up', description: 'Scroll the help up a page', contexts: ['help'], modes: BOTH },
+  { action: 'helpPageDown', keys: ['pagedown'], label: 'PgDn', lineLabel: 'PgUp/PgDn', short: 'page', description: 'Scroll the help down a page', contexts: ['help'], modes: BOTH, keyLinePriority: 3 },
   { action: 'helpClose', keys: ['?', 'escape', 'q'], label: '?/Esc', short: 'close help', description: 'Close the help', contexts: ['help'], modes: BOTH, keyLinePriority: 1 },
+
+  { action: 'detailClose', keys: ['escape', 'return', 'q'], label: 'Esc', short: 'back', description: 'Close the agent’s detail, back to the dashboard', contexts: ['agent'], modes: BOTH, keyLinePriority: 1 },
 ];
 
 /** Ink's (input, key) as one key name from the table's vocabulary. */
@@ -199,8 +219,10 @@ export function keyLineItems(
         return { action: binding.action, key, text: options.texts?.[binding.action] ?? binding.short };
       });
   let kept = [...candidates];
-  while (kept.length > 0 && keyLineWidth(items(kept)) > options.width) {
-    const worst = kept.reduce((a, b) => ((b.binding.keyLinePriority ?? 0) >= (a.binding.keyLinePriority ?? 0) ? b : a));
+  // Priority 1 stays whatever the width: the way to the help and out of the console.
+  const droppable = () => kept.filter((c) => (c.binding.keyLinePriority ?? 0) > 1);
+  while (droppable().length > 0 && keyLineWidth(items(kept)) > options.width) {
+    const worst = droppable().reduce((a, b) => ((b.binding.keyLinePriority ?? 0) >= (a.binding.keyLinePriority ?? 0) ? b : a));
     kept = kept.filter((c) => c !== worst);
   }
   return items(kept);
@@ -225,11 +247,12 @@ const CONTEXT_TITLES: Record<KeyContext, string> = {
   filter: 'While typing a filter',
   picker: 'Restore picker',
   confirm: 'Confirm dialog',
-  help: 'Help',
+  help: 'This help',
+  agent: 'Agent detail',
 };
 
 export function helpSections(keymap: readonly KeyBinding[], mode: ConsoleMode, ascii: boolean): HelpSection[] {
-  const contexts: KeyContext[] = ['main', 'filter', 'picker', 'confirm'];
+  const contexts: KeyContext[] = ['main', 'filter', 'picker', 'confirm', 'agent', 'help'];
   return contexts
     .map((context) => ({
       title: CONTEXT_TITLES[context],

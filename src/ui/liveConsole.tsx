@@ -8,14 +8,12 @@ import React, { useEffect, useState } from 'react';
 import { render } from 'ink';
 import { tailRunFolder } from '../io/tail.js';
 import { loadTheme } from '../io/themes.js';
-import { isTerminalStatus } from '../state/applyEvent.js';
 import { createConsoleStore, InputBatcher, type ConsoleStore } from '../state/store.js';
 import { showToast } from '../state/uiState.js';
 import type { ConsoleActions, ConsoleOutcome } from './actions.js';
 import { App } from './App.js';
 import { glyphsFor, type Look } from './components/themeContext.js';
 import { detectDisplay } from './theme.js';
-import { orchestratorDeadMessage } from './viewModels/header.js';
 
 export interface RunConsoleOptions {
   runDir: string;
@@ -27,6 +25,8 @@ export interface RunConsoleOptions {
   stdin?: NodeJS.ReadStream;
   /** Environment for NO_COLOR / locale / TERM detection (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** An agent's last output lines, for its detail (the CLI reads them; the console touches no file). */
+  readAgentOutput?: (agent: string) => Promise<string[]>;
 }
 
 /** Frames per second at most: cheap redraws over SSH. */
@@ -75,7 +75,8 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
     onError: (error) => toast('critical', error.message),
   });
 
-  let wasAlive: boolean | null = null;
+  // A dead orchestrator is said by the header's warning (headerModel), which waits for the run's
+  // state: a toast here, before the tail has read the run folder, told a finished run to resume.
   const checkLiveness = () => {
     let alive: boolean;
     try {
@@ -84,10 +85,6 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
       alive = false;
     }
     batcher.pushLiveness(alive);
-    if (!alive && wasAlive !== false && !isTerminalStatus(store.getState().run.status)) {
-      toast('critical', orchestratorDeadMessage(options.runDir));
-    }
-    wasAlive = alive;
   };
   checkLiveness();
   const liveness = setInterval(checkLiveness, LIVENESS_POLL_MS);
@@ -106,6 +103,7 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
       actions={options.actions}
       look={look}
       runDir={options.runDir}
+      readAgentOutput={options.readAgentOutput}
       stdout={stdout}
       onExit={(result) => {
         outcome = result;

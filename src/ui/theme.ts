@@ -114,6 +114,10 @@ export interface Glyphs {
   ok: string;
   failed: string;
   running: string;
+  /** Where a run that ended early (timeout, stop, failure) stopped, on the phase bar. */
+  stopped: string;
+  /** A one-line sparkline's eight levels, lowest first. */
+  spark: readonly string[];
   /** asciichart's symbols: ┼ ┤ ╶ ╴ ─ ╰ ╭ ╮ ╯ │ */
   chart: readonly string[];
   /** Replay's timeline bar: its marks (one per kind of TimelineMark), the cursor, the played and unplayed track. */
@@ -133,6 +137,8 @@ export const UNICODE_GLYPHS: Glyphs = {
   ok: '✓',
   failed: '✗',
   running: '●',
+  stopped: '■',
+  spark: ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
   chart: ['┼', '┤', '╶', '╴', '─', '╰', '╭', '╮', '╯', '│'],
   marks: { checkpoint: '▼', restore: '↺', error: '✗', recovery: '✚', damage: '!', cursor: '┃', played: '━', track: '─' },
 };
@@ -150,6 +156,8 @@ export const ASCII_GLYPHS: Glyphs = {
   ok: '+',
   failed: 'x',
   running: '*',
+  stopped: 'X',
+  spark: ['_', '.', ':', '-', '=', '+', '*', '#'],
   chart: ['+', '|', '-', '-', '-', '\\', '/', '\\', '/', '|'],
   marks: { checkpoint: 'v', restore: 'R', error: 'X', recovery: '+', damage: '!', cursor: '|', played: '=', track: '-' },
 };

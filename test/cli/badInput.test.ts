@@ -53,8 +53,24 @@ describe('megatest run: bad input', () => {
         writeFileSync(file, 'x');
         return ['--runs-dir', path.join(file, 'runs')];
       },
-      message: /--runs-dir .*a-file.*not writable/,
+      message: /--runs-dir .*a-file.*a part of that path is a file, not a folder/,
     },
+    {
+      name: 'runs-dir that is a file',
+      args: () => {
+        const file = path.join(dir, 'runs-file');
+        writeFileSync(file, 'x');
+        return ['--runs-dir', file];
+      },
+      message: /--runs-dir .*runs-file: is a file, not a folder/,
+    },
+    // node's parseArgs takes "-4" and "-rf" for options: they are values here, and their own checks say what is allowed.
+    { name: '--agents -4 (a value starting with "-")', args: () => ['--agents', '-4'], message: /^megatest: --agents -4: must be from 2 to 16$/ },
+    { name: '--agents=-4', args: () => ['--agents=-4'], message: /^megatest: --agents -4: must be from 2 to 16$/ },
+    { name: '--session-id -rf', args: () => ['--session-id', '-rf'], message: /^megatest: --session-id -rf: must be a session id \(letters, digits/ },
+    { name: '--seed over 2^32-1', args: () => ['--seed', '4294967296'], message: /--seed 4294967296: must be from 0 to 4294967295/ },
+    { name: '--checkpoint-interval below 0.5', args: () => ['--checkpoint-interval', '0.25'], message: /--checkpoint-interval 0\.25: must be from 0\.5 to 1440/ },
+    { name: 'an option with no value', args: () => ['--config', '--agents', '3'], message: /^megatest: megatest run: Option '--config' argument is ambiguous/ },
   ];
 
   for (const c of cases) {
@@ -102,5 +118,12 @@ describe('megatest run: bad input', () => {
     expect(result.stderr).toMatch(/\[session\]\.agent_count.*bad\.toml/);
     const printed = await cli(['config', 'print', '--agents', '5']);
     expect(printed.stdout).toMatch(/agent_count = 5/);
+  });
+
+  it('takes --seed up to 4,294,967,295 and --checkpoint-interval 0.5, as the config does', async () => {
+    const printed = await cli(['config', 'print', '--seed', '4294967295', '--checkpoint-interval', '0.5']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toMatch(/^seed = 4_?294_?967_?295$/m);
+    expect(printed.stdout).toMatch(/^interval_minutes = 0\.5$/m);
   });
 });

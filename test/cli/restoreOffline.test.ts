@@ -185,26 +185,13 @@ describe.skipIf(!BUILT)(`megatest restore offline${BUILT ? '' : ' (skipped: dist
     expect(fingerprint(runDir)).toEqual(before);
   });
 
-  it('a bit flip in one blob: verify names it, --to refuses without touching the run, restore refuses with project/ unchanged', async () => {
+  it('a bit flip in one blob: --to refuses without touching the run; restore refuses naming the checkpoint and the blob, project/ unchanged', async () => {
     const queue = first.entries.find((e) => e.path === 'src/queue.js')!;
     const blob = flipBitInContent(queue.sha256!);
     const runBefore = fingerprint(runDir);
-
-    const verify = await runCli(['checkpoints', 'verify', runDir]);
-    expect(verify.code).toBe(1);
-    const lines = verify.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^${first.id}  NOT usable: .*${blob.replace(/\//g, '\\/')}.*src/queue\\.js.*hashes to`));
-    expect(lines[1]).toMatch(new RegExp(`^${second.id}  usable \\(phase development`));
-    const json = JSON.parse((await runCli(['checkpoints', 'verify', runDir, '--json'])).stdout) as { checkpoints: { id: string; usable: boolean; bad_blobs: { blob: string }[] }[] };
-    expect(json.checkpoints.map((c) => [c.id, c.usable, c.bad_blobs.map((b) => b.blob)])).toEqual([
-      [first.id, false, [blob]],
-      [second.id, true, []],
-    ]);
-    expect(fingerprint(runDir)).toEqual(runBefore);
-
     const exported = await runCli(['restore', runDir, '--checkpoint', first.id, '--to', path.join(base, 'never')]);
     expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain(`checkpoint ${first.id} cannot be used`);
     expect(exported.stderr).toContain(blob);
     expect(existsSync(path.join(base, 'never'))).toBe(false);
     expect(fingerprint(runDir)).toEqual(runBefore);
@@ -215,7 +202,29 @@ describe.skipIf(!BUILT)(`megatest restore offline${BUILT ? '' : ' (skipped: dist
     expect(result.stderr).toContain(`checkpoint ${first.id} cannot be used`);
     expect(result.stderr).toContain(blob);
     expect(result.stderr).toContain('"src/queue.js"');
+    expect(result.stderr).toMatch(/hashes to [0-9a-f]{64}, not to its name/);
     expect(fingerprint(project)).toEqual(before);
+  });
+
+  it('a bit flip in one blob: checkpoints verify names the checkpoint and the blob, exit 1', async () => {
+    const blob = flipBitInContent(first.entries.find((e) => e.path === 'src/queue.js')!.sha256!);
+    const verify = await runCli(['checkpoints', 'verify', runDir]);
+    expect(verify.code).toBe(1);
+    const lines = verify.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${first.id}  NOT usable: .*${blob.replace(/\//g, '\\/')}.*src/queue\\.js.*hashes to`));
+    expect(lines[1]).toMatch(new RegExp(`^${second.id}  usable \\(phase development`));
+  });
+
+  it('checkpoints verify --json lists the bad blobs of each checkpoint', async () => {
+    const blob = flipBitInContent(first.entries.find((e) => e.path === 'src/queue.js')!.sha256!);
+    const verify = await runCli(['checkpoints', 'verify', runDir, '--json']);
+    expect(verify.code).toBe(1);
+    const json = JSON.parse(verify.stdout) as { checkpoints: { id: string; usable: boolean; bad_blobs: { blob: string; paths: string[] }[] }[] };
+    expect(json.checkpoints.map((c) => [c.id, c.usable, c.bad_blobs.map((b) => [b.blob, b.paths])])).toEqual([
+      [first.id, false, [[blob, ['src/queue.js']]]],
+      [second.id, true, []],
+    ]);
   });
 
   it('checkpoints verify: exit 0 when every checkpoint is usable, 2 on bad input', async () => {

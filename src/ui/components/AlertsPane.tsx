@@ -2,10 +2,11 @@ import { Box } from 'ink';
 import type { AlertRow } from '../viewModels/alerts.js';
 import { SectionTitle, SpanLine } from './themeContext.js';
 
-export function AlertsPane({ rows, total, width, height }: { rows: readonly AlertRow[]; total: number; width: number; height: number }) {
+export function AlertsPane({ rows, total, width, height, hint }: { rows: readonly AlertRow[]; total: number; width: number; height: number; hint?: string }) {
+  const detail = [total > 0 ? String(total) : 'none', hint].filter(Boolean).join(' · ');
   return (
     <Box flexDirection="column" width={width}>
-      <SectionTitle title="Alerts" detail={total > 0 ? String(total) : 'none'} width={width} />
+      <SectionTitle title="Alerts" detail={detail} width={width} />
       {rows.map((row) => (
         <SpanLine
           key={row.seq}

@@ -1,51 +1,57 @@
-// Dialogs drawn in place of the agent grid and log: help, the restore
-// picker and the confirm question.
+// Dialogs drawn in place of the agent grid and log: help, an agent's
+// detail, the restore picker and the confirm question.
 
-import React from 'react';
 import { Box } from 'ink';
-import type { HelpSection } from '../keymap.js';
+import type { AgentDetailModel } from '../viewModels/agentDetail.js';
+import type { HelpModel } from '../viewModels/help.js';
 import type { PickerModel } from '../viewModels/picker.js';
-import { fit, toAscii } from '../viewModels/format.js';
+import { toAscii } from '../viewModels/format.js';
 import { SectionTitle, SpanLine, Styled, useLook } from './themeContext.js';
 import { Table } from './Table.js';
 
-export function HelpOverlay({ sections, width, rows }: { sections: readonly HelpSection[]; width: number; rows: number }) {
-  const keyWidth = Math.max(...sections.flatMap((s) => s.rows.map((r) => r.keys.length)), 4) + 3;
-  const lines: React.ReactNode[] = [];
-  for (const section of sections) {
-    lines.push(<SpanLine key={`t-${section.title}`} spans={[{ text: section.title, role: 'title' }]} />);
-    for (const row of section.rows) {
-      lines.push(
-        <SpanLine
-          key={`${section.title}-${row.keys}-${row.description}`}
-          spans={[
-            { text: fit(`  ${row.keys}`, keyWidth), role: 'key' },
-            { text: row.description, role: 'text' },
-          ]}
-          width={width >= 100 ? Math.floor((width - 2) / 2) : width}
-        />,
-      );
-    }
-  }
-  // Two columns when the help is longer than the room and the screen is wide.
-  const body = rows - 1;
-  if (lines.length > body && width >= 100) {
-    const half = Math.ceil(lines.length / 2);
+export function HelpOverlay({ model, width }: { model: HelpModel; width: number }) {
+  const { glyphs } = useLook();
+  const up = glyphs.ascii ? '^' : '↑';
+  const down = glyphs.ascii ? 'v' : '↓';
+  const more = [model.above > 0 ? `${up} ${model.above} more` : '', model.below > 0 ? `${down} ${model.below} more` : ''].filter(Boolean);
+  const detail = [...more, more.length > 0 ? `${up}${down} PgUp/PgDn scroll` : '', '? or Esc closes'].filter(Boolean).join(' · ');
+  if (model.columns.length > 1) {
     const columnWidth = Math.floor((width - 2) / 2);
     return (
       <Box flexDirection="column">
-        <SectionTitle title="Help" detail="? or Esc closes" width={width} />
+        <SectionTitle title="Help" detail={detail} width={width} />
         <Box flexDirection="row" gap={2}>
-          <Box flexDirection="column" width={columnWidth}>{lines.slice(0, Math.min(half, body))}</Box>
-          <Box flexDirection="column" width={columnWidth}>{lines.slice(half, half + body)}</Box>
+          {model.columns.map((rows, c) => (
+            <Box key={c} flexDirection="column" width={columnWidth}>
+              {rows.map((spans, i) => (
+                <SpanLine key={i} spans={spans} width={columnWidth} />
+              ))}
+            </Box>
+          ))}
         </Box>
       </Box>
     );
   }
   return (
     <Box flexDirection="column">
-      <SectionTitle title="Help" detail="? or Esc closes" width={width} />
-      {lines.slice(0, body)}
+      <SectionTitle title="Help" detail={detail} width={width} />
+      {model.columns[0]!.map((spans, i) => (
+        <SpanLine key={i} spans={spans} width={width} />
+      ))}
+    </Box>
+  );
+}
+
+/** One agent's detail in place of the dashboard's body; `model` null: the agent is no longer in the run. */
+export function AgentDetailOverlay({ name, model, width }: { name: string; model: AgentDetailModel | null; width: number }) {
+  return (
+    <Box flexDirection="column">
+      <SectionTitle title={model?.title ?? `Agent ${name}`} detail="Esc goes back" width={width} />
+      {model === null ? (
+        <SpanLine spans={[{ text: `${name} is not in this run (any more).`, role: 'muted' }]} />
+      ) : (
+        model.rows.map((spans, i) => <SpanLine key={i} spans={spans} width={width} />)
+      )}
     </Box>
   );
 }

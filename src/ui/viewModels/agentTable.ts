@@ -73,10 +73,18 @@ function trustCell(agent: AgentView): Cell {
   return { text: trust.toFixed(2), role: trust < 0.5 ? 'critical' : trust < 0.8 ? 'warning' : 'text' };
 }
 
+const NAME_ORDER = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Agents in name order, numbers by value (agent-2 before agent-10): the grid's order and the selection's. */
+export function agentsByName<T extends { name: string }>(agents: readonly T[]): T[] {
+  return [...agents].sort((a, b) => NAME_ORDER.compare(a.name, b.name));
+}
+
 export function agentTableModel(
-  agents: readonly AgentView[],
+  unordered: readonly AgentView[],
   options: { width: number; rows: number; selected: string | null; glyphs: Glyphs },
 ): AgentTableModel {
+  const agents = agentsByName(unordered);
   const columns = fitColumns(AGENT_COLUMNS, options.width);
   const selectedIndex = options.selected === null ? -1 : agents.findIndex((a) => a.name === options.selected);
   const rowsShown = Math.max(0, options.rows);

@@ -81,7 +81,8 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const phase = run.currentPhaseIndex >= 0 ? run.phases[run.currentPhaseIndex] : undefined;
   const phaseText = phase ? `phase ${run.currentPhaseIndex + 1}/${run.phases.length} ${phase.name}` : run.phases.length > 0 ? `${run.phases.length} phases` : '';
   const countsText = `${formatCount(run.counters.totalTokens)} tok  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err`;
-  const dead = run.orchestrator === 'dead' && !isTerminalStatus(run.status);
+  // Said only once the run's state is read (a finished run's console must not flash the resume hint while it loads).
+  const dead = run.orchestrator === 'dead' && run.status !== null && !isTerminalStatus(run.status);
   const status = run.ended ? `${run.ended.status} (exit ${run.ended.exitCode})` : (run.status ?? 'waiting');
   return {
     title: 'megatest',

@@ -1,11 +1,12 @@
 // The log pane: session.log's tail, levels coloured, `/` filter with the
-// matches highlighted, following the newest line unless scrolled back.
+// matches highlighted, following the newest line unless scrolled back. Long
+// lines wrap to the pane's width.
 
 import type { LogLevel } from '../../contract/events.js';
 import type { LogLine } from '../../state/applyEvent.js';
 import { lastIndexAtOrBefore } from '../../state/uiState.js';
 import type { ThemeRole } from '../theme.js';
-import { clipSpans, clockTime, type Span } from './format.js';
+import { clockTime, type Span } from './format.js';
 
 export interface Range {
   start: number;
@@ -69,7 +70,10 @@ export function highlightSpans(spans: readonly Span[], ranges: readonly Range[])
 }
 
 export interface LogRow {
+  /** The log line's id; a wrapped line gives several rows the same id. */
   id: number;
+  /** Unique per row: the line's id and which of its rows this is. */
+  key: string;
   spans: Span[];
 }
 
@@ -85,6 +89,61 @@ export interface LogPaneModel {
   visibleIds: number[];
 }
 
+/** Continuation rows of a wrapped line start with this, so a line's start stands out. */
+const WRAP_INDENT = '  ';
+
+/**
+ * Splits a line of spans into rows of at most `width` columns (a long log line
+ * wraps rather than being cut: nothing it says is lost at 80 columns).
+ */
+export function wrapSpans(spans: readonly Span[], width: number): Span[][] {
+  const room = Math.max(1, width);
+  const rows: Span[][] = [];
+  let row: Span[] = [];
+  let used = 0;
+  const push = (text: string, role: Span['role']) => {
+    const last = row[row.length - 1];
+    if (last && last.role === role) last.text += text;
+    else row.push({ text, role });
+  };
+  for (const span of spans) {
+    for (const char of span.text) {
+      if (used >= room) {
+        rows.push(row);
+        row = [];
+        used = 0;
+        if (room > WRAP_INDENT.length * 4) {
+          push(WRAP_INDENT, 'muted');
+          used = WRAP_INDENT.length;
+        }
+      }
+      push(char, span.role);
+      used += 1;
+    }
+  }
+  rows.push(row);
+  return rows;
+}
+
+function lineSpans(line: LogLine, filter: string): Span[] {
+  const spans: Span[] =
+    line.level === null
+      ? [{ text: line.message, role: 'text' }]
+      : [
+          { text: `${clockTime(line.ts)} `, role: 'muted' },
+          { text: line.level.padEnd(5), role: levelRole(line.level) },
+          { text: ` [${line.source}] `, role: 'muted' },
+          { text: line.message, role: line.level === 'ERROR' || line.level === 'WARN' ? levelRole(line.level) : 'text' },
+        ];
+  const drawn = spans.map((s) => s.text).join('');
+  return highlightSpans(spans, matchRanges(drawn, filter));
+}
+
+/**
+ * The pane's rows: the line at the anchor (or the newest) at the bottom, the
+ * lines before it above, each wrapped to the width, as many as `height` rows
+ * hold (the top line may show only its last rows).
+ */
 export function logPaneModel(lines: readonly LogLine[], options: { filter: string; anchorId: number | null; height: number; width: number }): LogPaneModel {
   const visible = filterLog(lines, options.filter);
   const visibleIds = visible.map((l) => l.id);
@@ -94,24 +153,15 @@ export function logPaneModel(lines: readonly LogLine[], options: { filter: strin
     const at = lastIndexAtOrBefore(visibleIds, options.anchorId);
     bottom = at < 0 ? Math.min(visible.length - 1, height - 1) : at;
   }
-  const top = Math.max(0, bottom - height + 1);
-  const window = visible.slice(top, bottom + 1);
   const following = options.anchorId === null || bottom >= visible.length - 1;
-  // Measure matches on the line as drawn (after clipping) so highlights line up.
-  const rows = window.map((line) => {
-    const spans: Span[] =
-      line.level === null
-        ? [{ text: line.message, role: 'text' }]
-        : [
-            { text: `${clockTime(line.ts)} `, role: 'muted' },
-            { text: line.level.padEnd(5), role: levelRole(line.level) },
-            { text: ` [${line.source}] `, role: 'muted' },
-            { text: line.message, role: line.level === 'ERROR' || line.level === 'WARN' ? levelRole(line.level) : 'text' },
-          ];
-    const clipped = clipSpans(spans, options.width);
-    const drawn = clipped.map((s) => s.text).join('');
-    return { id: line.id, spans: highlightSpans(clipped, matchRanges(drawn, options.filter)) };
-  });
+  const rows: LogRow[] = [];
+  let top = bottom + 1;
+  for (let i = bottom; i >= 0 && rows.length < height; i--) {
+    const line = visible[i]!;
+    const wrapped = wrapSpans(lineSpans(line, options.filter), options.width).map((spans, part) => ({ id: line.id, key: `${line.id}.${part}`, spans }));
+    rows.unshift(...wrapped.slice(Math.max(0, wrapped.length - (height - rows.length))));
+    top = i;
+  }
   const position = following ? 'follow' : `${top + 1}–${bottom + 1} of ${visible.length}`;
   return { rows, following, shown: visible.length, total: lines.length, position, visibleIds };
 }

@@ -1,6 +1,8 @@
 // The phase bar: the session's phases side by side, each as wide as its
 // share of the planned duration, filled up to the elapsed time, with a mark
-// where each checkpoint was taken.
+// where each checkpoint was taken. A run that ended before its last phase
+// did (timeout, stop, failure) shows where it stopped: its phase marked
+// stopped, and a stop mark at the point the run reached.
 
 import type { CheckpointView, PhaseView } from '../../state/applyEvent.js';
 import type { Glyphs, ThemeRole } from '../theme.js';
@@ -12,6 +14,8 @@ export interface PhaseSegment {
   width: number;
   status: PhaseView['status'];
   current: boolean;
+  /** The run ended in this phase before the phase did. */
+  stopped: boolean;
 }
 
 export interface PhaseBarModel {
@@ -24,6 +28,8 @@ export interface PhaseBarModel {
   filled: number;
   /** Bar columns that carry a checkpoint mark. */
   markColumns: number[];
+  /** The column of the stop mark, for a run that ended early; null otherwise. */
+  stopColumn: number | null;
 }
 
 /**
@@ -53,7 +59,7 @@ export function proportionalWidths(weights: readonly number[], width: number): n
 
 function phaseRole(segment: PhaseSegment): ThemeRole {
   if (segment.status === 'passed') return 'phase.done';
-  if (segment.status === 'failed') return 'phase.failed';
+  if (segment.status === 'failed' || segment.stopped) return 'phase.failed';
   if (segment.current) return 'phase.current';
   return 'phase.pending';
 }
@@ -68,16 +74,21 @@ export function phaseBarModel(
   phases: readonly PhaseView[],
   currentIndex: number,
   checkpoints: readonly CheckpointView[],
-  options: { width: number; scheduleSeconds: number; glyphs: Glyphs },
+  options: { width: number; scheduleSeconds: number; glyphs: Glyphs; stopped?: boolean },
 ): PhaseBarModel {
   const { width, glyphs } = options;
   const widths = proportionalWidths(
     phases.map((p) => p.durationSeconds),
     width,
   );
+  // Ended early: in the phase it was in, or, between phases, at the start of the next.
+  const inPhase = phases[currentIndex]?.status === 'running';
+  const stoppedIndex = options.stopped === true && currentIndex >= 0 ? (inPhase ? currentIndex : currentIndex + 1) : -1;
   let start = 0;
   const segments = phases.map((phase, i) => {
-    const segment: PhaseSegment = { name: phase.name, start, width: widths[i]!, status: phase.status, current: i === currentIndex };
+    const current = i === currentIndex;
+    const stopped = i === stoppedIndex;
+    const segment: PhaseSegment = { name: phase.name, start, width: widths[i]!, status: phase.status, current, stopped };
     start += widths[i]!;
     return segment;
   });
@@ -96,7 +107,7 @@ export function phaseBarModel(
 
   const labels: Span[] = [];
   for (const segment of segments) {
-    const icon = segment.status === 'passed' ? glyphs.ok : segment.status === 'failed' ? glyphs.failed : segment.current ? glyphs.running : '';
+    const icon = segment.status === 'passed' ? glyphs.ok : segment.status === 'failed' ? glyphs.failed : segment.stopped ? glyphs.stopped : segment.current ? glyphs.running : '';
     const room = segment.width > 1 ? segment.width - 1 : segment.width;
     const withIcon = icon ? `${icon} ${segment.name}` : segment.name;
     // In a narrow segment the name says more than the icon; the colour still tells the outcome.
@@ -107,14 +118,18 @@ export function phaseBarModel(
   }
 
   const marks = new Set(planned > 0 ? checkpoints.map((c) => column(c.atSeconds)) : []);
+  const stoppedSegment = segments.find((s) => s.stopped && s.width > 0);
+  // The stop mark goes where the fill ends, inside the phase it stopped in, over any checkpoint mark there.
+  const stopColumn = stoppedSegment ? Math.min(stoppedSegment.start + stoppedSegment.width - 1, Math.max(stoppedSegment.start, filled)) : null;
   const bar: Span[] = [];
   for (const segment of segments) {
     for (let x = segment.start; x < segment.start + segment.width; x++) {
-      if (marks.has(x)) pushSpan(bar, glyphs.checkpointMark, 'checkpoint');
-      else if (x < filled) pushSpan(bar, glyphs.barDone, segment.status === 'failed' ? 'phase.failed' : segment.status === 'passed' ? 'phase.done' : 'phase.current');
-      else if (x === filled && segment.current) pushSpan(bar, glyphs.barNow, 'phase.current');
+      if (x === stopColumn) pushSpan(bar, glyphs.stopped, 'phase.failed');
+      else if (marks.has(x)) pushSpan(bar, glyphs.checkpointMark, 'checkpoint');
+      else if (x < filled) pushSpan(bar, glyphs.barDone, segment.status === 'failed' || segment.stopped ? 'phase.failed' : segment.status === 'passed' ? 'phase.done' : 'phase.current');
+      else if (x === filled && segment.current && stopColumn === null) pushSpan(bar, glyphs.barNow, 'phase.current');
       else pushSpan(bar, glyphs.barTodo, 'phase.pending');
     }
   }
-  return { segments, labels, bar, filled, markColumns: [...marks].sort((a, b) => a - b) };
+  return { segments, labels, bar, filled, markColumns: [...marks].sort((a, b) => a - b), stopColumn };
 }

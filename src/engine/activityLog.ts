@@ -1,0 +1,42 @@
+// session.log lines for what the agents and the gates did: an agent started
+// or exited, a task done, a build, a test run, a context compressed. The
+// engine's parts record these as events only; their lines make session.log
+// (and the console's log pane, which reads it) tell the run as it goes, not
+// only its phase changes. Events that already have a line of their own
+// (phases, checkpoints, recoveries, errors) get none here.
+
+import type { LogLevel, MegatestEvent } from '../contract/events.js';
+
+export interface ActivityLine {
+  level: LogLevel;
+  source: string;
+  message: string;
+}
+
+export function activityLine(event: MegatestEvent): ActivityLine | null {
+  switch (event.type) {
+    case 'agent_started':
+      return { level: 'INFO', source: event.agent, message: `started (${event.role}${event.model ? `, ${event.model}` : ''}${event.pid ? `, pid ${event.pid}` : ''})` };
+    case 'agent_exited':
+      if (event.cause === 'stopped by megatest') return null;
+      return { level: 'WARN', source: event.agent, message: `exited: ${event.cause ?? (event.signal ? `signal ${event.signal}` : `code ${event.code}`)}` };
+    case 'task_completed':
+      return { level: 'INFO', source: event.agent, message: `completed: ${event.task}` };
+    case 'build':
+      return { level: event.ok ? 'INFO' : 'WARN', source: 'build', message: `build ${event.ok ? 'ok' : 'FAILED'} in ${(event.duration_ms / 1000).toFixed(1)} s` };
+    case 'test_run':
+      return {
+        level: event.failed > 0 ? 'WARN' : 'INFO',
+        source: 'tests',
+        message: `${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped; coverage ${event.coverage === null ? 'not measured' : `${event.coverage.toFixed(1)}%`}`,
+      };
+    case 'compress':
+      return {
+        level: 'INFO',
+        source: event.agent,
+        message: `context compressed from ${event.tokens_before} to ${event.tokens_after} tokens${event.detail ? ` (${event.detail})` : ''}`,
+      };
+    default:
+      return null;
+  }
+}

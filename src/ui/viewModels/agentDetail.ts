@@ -1,0 +1,113 @@
+// One agent's detail (Enter on the selected agent): who it is (role, model,
+// status, task), what it can do when asked, its tokens and tool calls over
+// time, its errors, and the last lines it printed. A pure reading of the
+// fold's AgentView and alerts, plus the output lines the console was given.
+
+import { describeCapabilities } from '../../contract/capabilities.js';
+import type { AgentView, AlertView } from '../../state/applyEvent.js';
+import { trustOf } from '../../state/runState.js';
+import type { Glyphs } from '../theme.js';
+import { agentStatusRole } from './agentTable.js';
+import { alertRole } from './alerts.js';
+import { clipSpans, clockTime, formatCount, formatDuration, truncate, type Span } from './format.js';
+
+export interface AgentDetailModel {
+  title: string;
+  /** Lines to draw, each already cut to the width. */
+  rows: Span[][];
+}
+
+/** How much each snapshot added to a running total: the activity between snapshots. */
+export function increments(totals: readonly number[]): number[] {
+  return totals.slice(1).map((value, i) => Math.max(0, value - totals[i]!));
+}
+
+/** The last `width` values as one line of the glyphs' eight levels, scaled to their largest. */
+export function sparkline(values: readonly number[], width: number, glyphs: Pick<Glyphs, 'spark'>): string {
+  const shown = values.slice(Math.max(0, values.length - Math.max(0, width)));
+  const top = Math.max(0, ...shown);
+  const levels = glyphs.spark.length;
+  return shown.map((v) => glyphs.spark[top === 0 ? 0 : Math.min(levels - 1, Math.floor((v / top) * (levels - 1) + 0.5))]).join('');
+}
+
+/** The agent's own lines from its raw output: protocol messages (JSON objects) are its events, already shown as figures. */
+export function ownOutputLines(lines: readonly string[]): string[] {
+  return lines.filter((line) => line.trim() !== '' && !/^\s*\{.*\}\s*$/.test(line));
+}
+
+function wrapText(text: string, width: number, indent: string): string[] {
+  const room = Math.max(1, width - indent.length);
+  const chars = [...text];
+  const out: string[] = [];
+  for (let at = 0; at < chars.length; at += room) out.push(indent + chars.slice(at, at + room).join(''));
+  return out.length > 0 ? out : [indent];
+}
+
+/**
+ * The detail of `agent` in `rows` lines of `width`. `output` is the agent's
+ * last raw output lines, or null where the console has none to give (replay).
+ */
+export function agentDetailModel(
+  agent: AgentView,
+  alerts: readonly AlertView[],
+  output: readonly string[] | null,
+  options: { width: number; rows: number; glyphs: Glyphs },
+): AgentDetailModel {
+  const { width, glyphs } = options;
+  const rows: Span[][] = [];
+  const label = (text: string): Span => ({ text: text.padEnd(12), role: 'muted' });
+  rows.push([
+    label('role'),
+    { text: agent.role || '–', role: 'text' },
+    { text: '   model ', role: 'muted' },
+    { text: agent.model ?? '–', role: 'text' },
+    { text: '   status ', role: 'muted' },
+    { text: agent.status, role: agentStatusRole(agent.status) },
+    ...(agent.exitCause ? [{ text: ` (${agent.exitCause})`, role: 'muted' as const }] : []),
+  ]);
+  const task = wrapText(agent.task ?? '–', width, ' '.repeat(12));
+  rows.push([label('task'), { text: task[0]!.slice(12), role: agent.task ? 'text' : 'muted' }]);
+  for (const more of task.slice(1, 3)) rows.push([{ text: more, role: 'text' }]);
+  rows.push([label('can do'), { text: agent.capabilities ? describeCapabilities(agent.capabilities) : 'not recorded (a log older than capabilities)', role: agent.capabilities ? 'text' : 'muted' }]);
+
+  const series = agent.series ?? { tokens: [], toolCalls: [] };
+  const sparkWidth = Math.max(0, width - 12 - 24);
+  const over = (totals: readonly number[]) => (totals.length > 1 ? sparkline(increments(totals), sparkWidth, glyphs) : 'no snapshots yet');
+  rows.push([label('tokens'), { text: formatCount(agent.tokens).padEnd(24), role: 'text' }, { text: over(series.tokens), role: 'accent' }]);
+  const failed = agent.failedToolCalls > 0 ? ` (${agent.failedToolCalls} failed)` : '';
+  rows.push([label('tool calls'), { text: `${formatCount(agent.toolCalls)}${failed}`.padEnd(24), role: agent.failedToolCalls > 0 ? 'warning' : 'text' }, { text: over(series.toolCalls), role: 'accent' }]);
+  const trust = trustOf(agent);
+  const context = agent.contextTokens === null ? '–' : `${formatCount(agent.contextTokens)}${agent.maxContextTokens ? ` of ${formatCount(agent.maxContextTokens)}` : ''}`;
+  rows.push([
+    label('context'),
+    { text: context, role: 'text' },
+    { text: '   trust ', role: 'muted' },
+    { text: trust === null ? '–' : trust.toFixed(2), role: 'text' },
+    { text: '   idle ', role: 'muted' },
+    { text: agent.idleSeconds === null ? '–' : formatDuration(agent.idleSeconds), role: 'text' },
+  ]);
+
+  // The rest is shared by its errors (newest first, up to a third) and its output.
+  const errors = alerts.filter((a) => a.agent === agent.name && (a.kind === 'error' || a.kind === 'recovery' || a.kind === 'limit'));
+  const left = Math.max(0, options.rows - rows.length);
+  const errorRows = Math.min(errors.length, Math.max(1, Math.floor(left / 3)));
+  rows.push([{ text: `Errors ${errors.length}`, role: 'title' }]);
+  if (errors.length === 0) rows.push([{ text: '  none', role: 'muted' }]);
+  for (const e of errors.slice(-errorRows).reverse()) {
+    rows.push([
+      { text: `  ${clockTime(e.ts)} `, role: 'muted' },
+      { text: truncate(e.text, Math.max(0, width - 11), glyphs.ellipsis), role: alertRole(e.tone) },
+    ]);
+  }
+  const own = output === null ? null : ownOutputLines(output);
+  const outputRoom = Math.max(0, options.rows - rows.length - 1);
+  rows.push([{ text: own === null ? 'Output' : `Output (last ${Math.min(outputRoom, own.length)} of its lines)`, role: 'title' }]);
+  if (own === null) rows.push([{ text: '  not shown in replay: agents/<name>/output.log has no times to replay it by', role: 'muted' }]);
+  else if (own.length === 0) rows.push([{ text: '  nothing yet', role: 'muted' }]);
+  else for (const line of own.slice(-outputRoom)) rows.push([{ text: `  ${line}`, role: 'text' }]);
+
+  return {
+    title: `Agent ${agent.name}`,
+    rows: rows.slice(0, Math.max(0, options.rows)).map((row) => clipSpans(row, width)),
+  };
+}

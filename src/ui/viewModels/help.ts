@@ -1,0 +1,47 @@
+// The `?` help as lines to draw: every section of the keymap, one row per
+// binding, scrolled to where the person is (↑/↓, PgUp/PgDn) when it is
+// taller than the room, so an 80x24 terminal reaches every key. Wide
+// terminals get two columns when that shows it all at once.
+
+import type { HelpSection } from '../keymap.js';
+import { fit, type Span } from './format.js';
+
+export interface HelpModel {
+  /** Rows shown: one column, or the left and right halves side by side. */
+  columns: Span[][][];
+  /** Rows scrolled off the top, and the most that can be. */
+  scroll: number;
+  maxScroll: number;
+  /** Rows above and below the window (for the title's "↑ 3 more · ↓ 12 more"). */
+  above: number;
+  below: number;
+}
+
+function helpRows(sections: readonly HelpSection[]): Span[][] {
+  const keyWidth = Math.max(4, ...sections.flatMap((s) => s.rows.map((r) => [...r.keys].length))) + 3;
+  const rows: Span[][] = [];
+  for (const section of sections) {
+    rows.push([{ text: section.title, role: 'title' }]);
+    for (const row of section.rows) {
+      rows.push([
+        { text: fit(`  ${row.keys}`, keyWidth), role: 'key' },
+        { text: row.description, role: 'text' },
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** The help fitted to `rows` lines of body (the title line not counted) at `width`, from `scroll`. */
+export function helpModel(sections: readonly HelpSection[], options: { width: number; rows: number; scroll: number }): HelpModel {
+  const all = helpRows(sections);
+  const room = Math.max(1, options.rows);
+  const half = Math.ceil(all.length / 2);
+  if (options.width >= 100 && half <= room) {
+    return { columns: [all.slice(0, half), all.slice(half)], scroll: 0, maxScroll: 0, above: 0, below: 0 };
+  }
+  const maxScroll = Math.max(0, all.length - room);
+  const scroll = Math.max(0, Math.min(maxScroll, options.scroll));
+  const shown = all.slice(scroll, scroll + room);
+  return { columns: [shown], scroll, maxScroll, above: scroll, below: all.length - scroll - shown.length };
+}

@@ -1,0 +1,58 @@
+// Small wordings of issue 11, item 6: the disk limit never reads "0.01 GB >
+// 0.01 GB", and a hang message never says a negative time.
+
+import { describe, expect, it } from 'vitest';
+import type { AgentPool, AgentSlot } from '../../src/engine/agentPool.js';
+import type { EngineContext } from '../../src/engine/context.js';
+import { sizesApart } from '../../src/engine/limits.js';
+import type { Recovery } from '../../src/engine/recovery.js';
+import { Watchdog } from '../../src/engine/watchdog.js';
+
+const MB = 1024 ** 2;
+const GB = 1024 ** 3;
+
+describe('sizesApart', () => {
+  it('reads sizes below a GB in MB, and unequal sizes unequal', () => {
+    expect(sizesApart(15 * MB, 0.01 * GB)).toEqual(['15.0 MB', '10.2 MB']);
+    expect(sizesApart(10.21 * MB, 0.01 * GB)).toEqual(['10.21 MB', '10.24 MB']);
+    expect(sizesApart(3 * GB, 2 * GB)).toEqual(['3.00 GB', '2.00 GB']);
+    expect(sizesApart(2 * GB + 1, 2 * GB)).toEqual([`${2 * GB + 1} bytes`, `${2 * GB} bytes`]);
+    expect(sizesApart(512 * 1024, 100 * 1024)).toEqual(['512.0 KB', '100.0 KB']);
+  });
+});
+
+describe('the watchdog’s hang message', () => {
+  it('never says a negative time, whatever order its clocks were read in', () => {
+    const handled: string[] = [];
+    const slot = {
+      name: 'agent-1',
+      adapter: { pid: process.pid },
+      hungReported: false,
+      quietCpuBase: null,
+      quietCpuUsed: 0,
+      cpuActiveMs: 0,
+      lastCpuCheckMs: 0,
+      lastOutputMs: 0,
+    } as unknown as AgentSlot;
+    const ctx = {
+      config: { agent: { step_timeout_secs: 2 } },
+      state: { agents: [{ name: 'agent-1', status: 'working' }] },
+      restoreGeneration: 0,
+      background: (job: () => Promise<unknown>) => void job(),
+    } as unknown as EngineContext;
+    const pool = { slots: [slot], stop: async () => undefined } as unknown as AgentPool;
+    const recovery = { handle: async (_slot: AgentSlot, _c: unknown, message: string) => void handled.push(message) } as unknown as Recovery;
+    const watchdog = new Watchdog(ctx, pool, recovery);
+    const now = 1_000_000;
+    watchdog.watch(now); // the first look opens the quiet window
+    // Its last output and its last CPU seen "after" now: a late tick, a clock step.
+    slot.lastOutputMs = now - 10_000;
+    slot.cpuActiveMs = now + 6_000;
+    slot.quietCpuUsed = -5;
+    watchdog.watch(now + 1);
+    watchdog.watch(now + 2);
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).not.toMatch(/-\d/);
+    expect(handled[0]).toMatch(/^(hung|silent but working): no output/);
+  });
+});
