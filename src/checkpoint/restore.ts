@@ -22,6 +22,9 @@ import type { FileEntry } from './types.js';
 
 const gunzip = promisify(zlib.gunzip);
 
+/** Files written at once from verified contents held in memory. */
+const WRITE_FROM_MEMORY_CONCURRENCY = 16;
+
 export interface RestoreResult {
   /** Files and symlinks whose content was written. */
   written: number;
@@ -156,13 +159,19 @@ export async function restoreTree(
   }
 
   let written = 0;
-  await forEachLimit(toWrite, HASH_CONCURRENCY, async (entry) => {
+  const writeOne = async (entry: FileEntry): Promise<void> => {
     const absolute = path.join(root, entry.path);
     await restoreFile(entry, absolute, blobs, verified.kept.get(entry.sha256 as string));
     const stats = await fs.lstat(absolute);
     nextIndex.set(entry.path, makeRecord(stats, entry.sha256 as string, entry.size, Date.now()));
     written += 1;
-  });
+  };
+  // Contents already in memory cost only file system calls: more of them in
+  // flight keep the thread pool busy. Blobs inflated again (beyond the budget) hold memory: fewer.
+  const fromMemory = toWrite.filter((entry) => verified.kept.has(entry.sha256 as string));
+  const fromBlobs = toWrite.filter((entry) => !verified.kept.has(entry.sha256 as string));
+  await forEachLimit(fromMemory, WRITE_FROM_MEMORY_CONCURRENCY, writeOne);
+  await forEachLimit(fromBlobs, HASH_CONCURRENCY, writeOne);
   for (const entry of toLink) {
     const absolute = path.join(root, entry.path);
     await fs.rm(absolute, { force: true });

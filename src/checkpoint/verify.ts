@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { sha256Hex } from './canonical.js';
-import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
+import { STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { errorCode } from './durableFiles.js';
 import { compareStrings, forEachLimit } from './tree.js';
 import type { FileEntry } from './types.js';
@@ -26,6 +26,9 @@ const gunzip = promisify(zlib.gunzip);
  * when written (and hashed again then).
  */
 export const HELD_CONTENT_BUDGET_BYTES = 128 * 1024 * 1024;
+
+/** Blobs read back at once: reads and inflating run in the thread pool while the main thread hashes. */
+const VERIFY_CONCURRENCY = 16;
 
 /** A blob that fails its check, and the manifest paths that name it. */
 export interface BadBlob {
@@ -133,7 +136,7 @@ export async function verifyEntryBlobs(
   const kept = new Map<string, Buffer>();
   const bad: BadBlob[] = [];
   let heldBytes = 0;
-  await forEachLimit([...byBlob.entries()], HASH_CONCURRENCY, async ([key, { sha256, size, paths }]) => {
+  await forEachLimit([...byBlob.entries()], VERIFY_CONCURRENCY, async ([key, { sha256, size, paths }]) => {
     let problem: string | null;
     const cached = cache?.get(key);
     if (cached !== undefined && !keep.has(sha256)) {

@@ -11,6 +11,7 @@ import { runPaths } from '../io/runFolder.js';
 import { resolveSession, isOrchestratorAlive } from '../io/sessions.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
 import { catchEarlySignals, earlySignal, takeEarlySignal } from './earlySignals.js';
+import { decimalFlag, integer, joinDashValues } from './flagValues.js';
 import { sayConfigNotice } from './configNotices.js';
 
 // The engine, the report and the console (React, Ink) are loaded by the
@@ -118,53 +119,6 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: strin
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0]!;
     throw new UsageError(`megatest ${command}: ${message} (see megatest ${command} --help)`);
   }
-}
-
-/**
- * `--agents -4`, `--session-id -rf`: node's parseArgs takes a value that
- * starts with "-" for an option and refuses it. Such a value of an option
- * that takes one, unless it is itself one of the command's options, is
- * joined to it (`--agents=-4`), so its own check says what is allowed.
- */
-function joinDashValues(args: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
-  const isOption = (arg: string): boolean => {
-    if (arg.startsWith('--')) return Object.hasOwn(options, arg.slice(2).split('=')[0]!);
-    return Object.values(options).some((option) => option.short !== undefined && arg === `-${option.short}`);
-  };
-  const joined: string[] = [];
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      joined.push(...args.slice(i));
-      break;
-    }
-    const next = args[i + 1];
-    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : null;
-    if (name !== null && options[name]?.type === 'string' && next !== undefined && next.length > 1 && next.startsWith('-') && !isOption(next)) {
-      joined.push(`${arg}=${next}`);
-      i += 1;
-    } else {
-      joined.push(arg);
-    }
-  }
-  return joined;
-}
-
-function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text.trim())) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a whole number from ${min} to ${max}`);
-  const value = Number(text);
-  if (value < min || value > max) throw new UsageError(`${flag} ${text}: must be from ${min} to ${max}`);
-  return value;
-}
-
-/** A number that may have a fraction (e.g. 0.5 minutes), within min..max. */
-function decimalFlag(flag: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(text.trim())) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a number from ${min} to ${max}`);
-  const value = Number(text);
-  if (value < min || value > max) throw new UsageError(`${flag} ${text}: must be from ${min} to ${max}`);
-  return value;
 }
 
 function runFlags(values: Record<string, string | boolean | undefined>, positionals: string[]): { flags: ConfigFlags; configFile?: string; preset?: string } {

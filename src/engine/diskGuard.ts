@@ -19,6 +19,8 @@ export interface DiskGuardActions {
   withinLimits(): boolean;
 }
 
+const WRITES_REFUSED = 'writes refused: ';
+
 /** How often a session paused for the disk tries whether it takes writes again. */
 const PROBE_EVERY_MS = 1_000;
 
@@ -31,6 +33,8 @@ export class DiskGuard {
    */
   private pausedForDisk = false;
   private lastProbeMs = 0;
+  /** The pause is the disk limit's ([limits] disk_space_limit_gb, min_free_disk_gb): a person continues it. */
+  private heldByLimit = false;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -43,7 +47,12 @@ export class DiskGuard {
     });
     ctx.events.onEvent((event) => {
       if (event.type === 'error' && event.class === 'disk_full') this.pausedForDisk = true;
-      if (event.type === 'command' && event.name === 'continue') this.pausedForDisk = false;
+      // A [limits] disk pause waits for a person (docs/recovery.md, Limits): room alone does not lift it.
+      if (event.type === 'limit' && event.kind === 'disk' && event.action === 'pause' && !event.detail?.startsWith(WRITES_REFUSED)) this.heldByLimit = true;
+      if (event.type === 'command' && event.name === 'continue') {
+        this.pausedForDisk = false;
+        this.heldByLimit = false;
+      }
     });
   }
 
@@ -63,7 +72,7 @@ export class DiskGuard {
     if (!ctx.health.stalled || ctx.status !== 'running' || ctx.stopRequest) return;
     const why = ctx.health.describe();
     this.pausedForDisk = true;
-    ctx.emit({ type: 'limit', kind: 'disk', action: 'pause', detail: `writes refused: ${why}` });
+    ctx.emit({ type: 'limit', kind: 'disk', action: 'pause', detail: `${WRITES_REFUSED}${why}` });
     ctx.emit({ type: 'error', class: 'disk_full', severity: 'critical', message: `the disk refused a write: ${why}` });
     ctx.log.error('disk', `the disk refused a write (${why}); pausing until it takes writes again`);
     await this.actions.pause(
@@ -76,7 +85,7 @@ export class DiskGuard {
    * write, or the disk limit): take the reserve again as the test of room.
    */
   private async probe(): Promise<void> {
-    if (!this.pausedForDisk || this.ctx.status !== 'paused') return;
+    if (!this.pausedForDisk || this.heldByLimit || this.ctx.status !== 'paused') return;
     const now = Date.now();
     if (now - this.lastProbeMs < PROBE_EVERY_MS) return;
     this.lastProbeMs = now;
@@ -88,7 +97,7 @@ export class DiskGuard {
     const { ctx } = this;
     if (ctx.health.stalled) return;
     if (!this.reserve.isHeld && !(await this.reserve.take())) return;
-    if (!this.pausedForDisk || !this.actions.withinLimits()) return;
+    if (!this.pausedForDisk || this.heldByLimit || !this.actions.withinLimits()) return;
     ctx.log.info('disk', 'the disk takes writes again');
     if (ctx.status !== 'paused' || ctx.stopRequest) return;
     ctx.emit({ type: 'alert', level: 'info', message: 'the disk takes writes again — continued' });

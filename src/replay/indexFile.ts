@@ -23,7 +23,8 @@ import type { TimelineData } from './timeline.js';
 import type { LogIndexData } from './logIndex.js';
 
 export const INDEX_FILE = 'events.idx';
-export const INDEX_VERSION = 1;
+/** 2: the folded states' agents carry their series and alerts the agent they name (an index of 1 is built again). */
+export const INDEX_VERSION = 2;
 const MAGIC = Buffer.from('MTRPIDX\n');
 const END_MAGIC = Buffer.from('MTRPEND\n');
 const PREAMBLE = 16;

@@ -47,16 +47,15 @@ import { phaseBarModel } from './viewModels/phaseBar.js';
 import { pickerModel, pickerOrder } from './viewModels/picker.js';
 import { emptyReplayPosition, replayStatusSpans, timelineModel, type ReplayPosition } from './viewModels/timeline.js';
 import { runReplayAction } from './replay/replayKeys.js';
-import { AgentGrid } from './components/AgentGrid.js';
-import { AlertsPane } from './components/AlertsPane.js';
 import { Charts } from './components/Charts.js';
+import { DashboardBody } from './components/DashboardBody.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
-import { LogPane } from './components/LogPane.js';
 import { AgentDetailOverlay, ConfirmDialog, HelpOverlay, RestorePicker } from './components/Overlays.js';
 import { PhaseBar } from './components/PhaseBar.js';
 import { Timeline } from './components/Timeline.js';
 import { LookProvider, type Look } from './components/themeContext.js';
+import { useAgentOutput } from './useAgentOutput.js';
 
 export interface AppProps {
   store: ConsoleStore;
@@ -77,9 +76,6 @@ export interface AppProps {
    */
   readAgentOutput?: (agent: string) => Promise<string[]>;
 }
-
-/** How often an open agent detail reads the agent's output again. */
-const AGENT_OUTPUT_REFRESH_MS = 2000;
 
 // Hooks cannot be skipped, so live mode reads a position that never changes.
 const NO_REPLAY = createStore<ReplayPosition>()(() => emptyReplayPosition());
@@ -174,24 +170,7 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     [ui.mode, ui.overlay, glyphs.ascii, layout.width, bodyRows],
   );
 
-  // An open agent detail reads the agent's output now and every few seconds.
-  const detailAgent = ui.overlay.kind === 'agent' ? ui.overlay.name : null;
-  const [agentOutput, setAgentOutput] = useState<{ agent: string; lines: string[] } | null>(null);
-  useEffect(() => {
-    if (detailAgent === null || !readAgentOutput) return;
-    let live = true;
-    const read = () =>
-      void readAgentOutput(detailAgent).then(
-        (lines) => live && setAgentOutput({ agent: detailAgent, lines }),
-        () => live && setAgentOutput({ agent: detailAgent, lines: [] }),
-      );
-    read();
-    const timer = setInterval(read, AGENT_OUTPUT_REFRESH_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [detailAgent, readAgentOutput]);
+  const agentOutput = useAgentOutput(ui.overlay.kind === 'agent' ? ui.overlay.name : null, readAgentOutput);
 
   const toast = useCallback((tone: ToastTone, message: string) => updateUi((u) => showToast(u, tone, message, now())), [updateUi, now]);
 
@@ -355,7 +334,8 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     width: layout.width,
     ascii: glyphs.ascii,
     texts: {
-      compress: ui.selectedAgent ? `compress ${ui.selectedAgent}` : 'compress all',
+      // "compress" alone means all (the help says so): with `Q stop` the line fits 80 columns.
+      compress: ui.selectedAgent ? `compress ${ui.selectedAgent}` : 'compress',
       pauseResume: run.status === 'paused' ? 'continue' : 'pause',
       detach: ended || ui.mode === 'replay' ? 'quit' : 'detach',
       replayPlayPause: position.playing ? 'pause' : 'play',
@@ -383,8 +363,7 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   } else if (ui.overlay.kind === 'agent') {
     const name = ui.overlay.name;
     const agent = run.agents.find((a) => a.name === name);
-    const output = readAgentOutput ? (agentOutput?.agent === name ? agentOutput.lines : []) : null;
-    const model = agent ? agentDetailModel(agent, run.alerts, output, { width: layout.width, rows: Math.max(1, bodyRows - 1), glyphs }) : null;
+    const model = agent ? agentDetailModel(agent, run.alerts, agentOutput, { width: layout.width, rows: Math.max(1, bodyRows - 1), glyphs }) : null;
     body = <AgentDetailOverlay name={name} model={model} width={layout.width} />;
   } else if (ui.overlay.kind === 'picker') {
     const model = pickerModel(run.checkpoints, { index: ui.overlay.index, width: layout.width, rows: Math.max(1, bodyRows - 2), selectedMark: glyphs.selected, ellipsis: glyphs.ellipsis });
@@ -392,28 +371,18 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   } else if (ui.overlay.kind === 'confirm') {
     body = <ConfirmDialog prompt={ui.overlay.request.prompt} width={layout.width} />;
   } else {
-    const hiddenAlerts = layout.alerts.rows === 0 ? run.alerts.length : 0;
-    const log = alertsInLogPlace ? (
-      <AlertsPane rows={alerts} total={run.alerts.length} width={layout.log.width} height={layout.log.rows} hint="Tab shows the log" />
-    ) : (
-      <LogPane model={logPane} width={layout.log.width} rows={layout.log.rows} filter={ui.filter} hiddenAlerts={hiddenAlerts} />
-    );
-    const alertsPane = layout.alerts.rows > 0 ? <AlertsPane rows={alerts} total={run.alerts.length} width={layout.alerts.width} height={layout.alerts.rows} /> : null;
     body = (
-      <Box flexDirection="column">
-        <AgentGrid model={agentTable} total={run.agents.length} width={layout.width} selected={ui.selectedAgent} />
-        {layout.alerts.beside ? (
-          <Box flexDirection="row" gap={1}>
-            {log}
-            {alertsPane}
-          </Box>
-        ) : (
-          <Box flexDirection="column">
-            {log}
-            {alertsPane}
-          </Box>
-        )}
-      </Box>
+      <DashboardBody
+        layout={layout}
+        agentTable={agentTable}
+        agentCount={run.agents.length}
+        selected={ui.selectedAgent}
+        logPane={logPane}
+        filter={ui.filter}
+        alerts={alerts}
+        alertCount={run.alerts.length}
+        alertsInLogPlace={alertsInLogPlace}
+      />
     );
   }
 

@@ -110,7 +110,7 @@ export const RUN_CONTROL_ACTIONS: readonly ActionId[] = ['checkpoint', 'compress
 
 export const KEYMAP: readonly KeyBinding[] = [
   { action: 'checkpoint', keys: ['c'], label: 'c', short: 'checkpoint', description: 'Take a checkpoint now', contexts: ['main'], modes: LIVE, keyLinePriority: 2 },
-  { action: 'compress', keys: ['z'], label: 'z', short: 'compress', description: 'Compress the selected agent’s context, or every agent’s when none is selected', contexts: ['main'], modes: LIVE, keyLinePriority: 7 },
+  { action: 'compress', keys: ['z'], label: 'z', short: 'compress', description: 'Compress the selected agent’s context, or every agent’s when none is selected', contexts: ['main'], modes: LIVE, keyLinePriority: 5 },
   { action: 'restore', keys: ['r'], label: 'r', short: 'restore', description: 'Choose a checkpoint to restore (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 4 },
   { action: 'pauseResume', keys: ['p'], label: 'p', short: 'pause', description: 'Pause the run, or continue a paused one', contexts: ['main'], modes: LIVE, keyLinePriority: 3 },
   // Replay: the live-only keys above (c z r p Q) are not bound here, so they neither work nor show.

@@ -70,7 +70,7 @@ describe('megatest run: bad input', () => {
     { name: '--session-id -rf', args: () => ['--session-id', '-rf'], message: /^megatest: --session-id -rf: must be a session id \(letters, digits/ },
     { name: '--seed over 2^32-1', args: () => ['--seed', '4294967296'], message: /--seed 4294967296: must be from 0 to 4294967295/ },
     { name: '--checkpoint-interval below 0.5', args: () => ['--checkpoint-interval', '0.25'], message: /--checkpoint-interval 0\.25: must be from 0\.5 to 1440/ },
-    { name: 'an option with no value', args: () => ['--config', '--agents', '3'], message: /^megatest: megatest run: Option '--config' argument is ambiguous/ },
+    { name: 'an option with no value', args: () => ['--config', '--agents', '3'], message: /^megatest run: Option '--config' argument is ambiguous/ },
   ];
 
   for (const c of cases) {
@@ -79,7 +79,8 @@ describe('megatest run: bad input', () => {
       expect(result.code).toBe(2);
       const lines = result.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^megatest: /);
+      // "megatest: …", or "megatest run: …" for a message that names its command.
+      expect(lines[0]).toMatch(/^megatest(:| run:) /);
       expect(lines[0]).toMatch(c.message);
       if (existsSync(runsDir)) expect(readdirSync(runsDir)).toEqual([]);
     });

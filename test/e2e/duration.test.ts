@@ -2,9 +2,11 @@
 // own events (session_started → session_ended): the README's headless quick
 // start, shortened, finishes its four phases and exits on its merits (0 or
 // 1, never 124); and a run whose phase-end tests would outlast its duration
-// is cut short at the deadline and ends 124, its junit.xml saying so.
+// is cut short at the deadline and ends 124, its junit.xml saying so. A
+// warning goes to stderr, never among the progress lines on stdout.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -25,11 +27,16 @@ describe.skipIf(!BUILT)(`a run ends within its duration${BUILT ? '' : ' (skipped
   const runsDir = tempRunsDir('megatest-duration-');
   afterAll(() => removeDir(runsDir));
 
-  it('the README quick start, 30 s: all four phases end, exit 0 or 1 on the merits, within 30 s + a few', async () => {
+  it('the README quick start, 30 s: all four phases end, exit 0 or 1 on the merits, within 30 s + a few; warnings on stderr', async () => {
+    // The control port is taken: the run warns, on stderr, and goes on on the next one.
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(18710, '127.0.0.1', resolve));
     const result = await runHeadless(
       ['run', 'task_queue', '--duration', '30s', '--agents', '4', '--headless', '--runs-dir', runsDir, '--session-id', 'quick', '--port', '18710'],
       { timeoutMs: 120_000 },
-    ).done;
+    ).done.finally(() => squatter.close());
+    expect(result.stderr).toMatch(/^megatest: warning: control port 18710 is taken/m);
+    expect(result.stdout).not.toMatch(/taken|WARNING/);
     const runDir = path.join(runsDir, 'quick');
     const events = readEvents(runDir);
     const ended = eventsOf(events, 'session_ended')[0]!;

@@ -61,9 +61,14 @@ describe('applyEvent over the recorded sim session', () => {
     expect(final.lastRestore?.id).toBe('checkpoint_003');
   });
 
-  it('raises alerts for errors, recoveries, limits, restores and the end', () => {
+  it('raises alerts for errors, recoveries, limits, restores, compressions and the end', () => {
     const kinds = new Set(final.alerts.map((a) => a.kind));
-    expect([...kinds].sort()).toEqual(['alert', 'error', 'limit', 'recovery', 'restore', 'session']);
+    expect([...kinds].sort()).toEqual(['alert', 'compress', 'error', 'limit', 'recovery', 'restore', 'session']);
+    // A compression is an alert too (not only a toast), naming its agent and the sizes.
+    const compress = events.filter((e) => e.type === 'compress').at(-1) as { agent: string; tokens_before: number; tokens_after: number };
+    expect(final.alerts.find((a) => a.kind === 'compress' && a.agent === compress.agent)?.text).toContain(`context compressed ${compress.tokens_before} → ${compress.tokens_after} tokens`);
+    // Alerts name the agent an event names: the agent's detail lists its errors by it.
+    for (const a of final.alerts.filter((x) => x.kind === 'error')) expect(a.agent === null || a.text.startsWith(`${a.agent}: `)).toBe(true);
     const crash = final.alerts.find((a) => a.text.includes('agent_crash'));
     expect(crash?.tone).toBe('warning');
     expect(final.alerts.at(-1)?.text).toContain('session completed');

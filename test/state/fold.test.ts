@@ -293,8 +293,12 @@ describe('the live snapshots recorded in restore_session.jsonl', () => {
         const m = event.metrics;
         const now = Date.parse(m.timestamp);
         const replayed = sessionMetricsAt(state, now, gaugesFromState(state));
-        const pick = (x: typeof m) => [x.elapsed_seconds, x.estimated_remaining, x.tasks_completed, x.tasks_remaining, x.total_tokens, x.tool_calls, x.tokens_per_minute, x.checkpoint_count];
+        // Not estimated_remaining: the log was recorded when a restore gave the session time back; now the
+        // duration limits elapsed time (docs/run-state.md), so remaining is the duration less elapsed.
+        const pick = (x: typeof m) => [x.elapsed_seconds, x.tasks_completed, x.tasks_remaining, x.total_tokens, x.tool_calls, x.tokens_per_minute, x.checkpoint_count];
         expect(pick(replayed), `metrics at seq ${event.seq}`).toEqual(pick(m));
+        const duration = state.session?.durationSeconds ?? 0;
+        expect(Math.abs(replayed.estimated_remaining - Math.max(0, duration - replayed.elapsed_seconds)), `remaining at seq ${event.seq}`).toBeLessThanOrEqual(1);
         checked += 1;
       }
       state = foldEvent(state, event);

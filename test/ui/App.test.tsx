@@ -191,7 +191,7 @@ describe('App at 120x40', () => {
       40,
     );
     const text = plain(lastFrame());
-    for (const expected of ['SIMULATED', 'tokens/min', 'test pass rate', 'lines of code', 'coverage', 'errors', 'agent-1', 'agent-2', 'agent-3', 'agent-4', '── Alerts', 'restored checkpoint_003', 'Q stop run']) {
+    for (const expected of ['SIMULATED', 'tokens/min', 'test pass rate', 'lines of code', 'coverage', 'errors', 'agent-1', 'agent-2', 'agent-3', 'agent-4', '── Alerts', 'restored checkpoint_003', 'Q stop']) {
       expect(text).toContain(expected);
     }
     const lines = text.split('\n');

@@ -27,9 +27,20 @@ describe('keymap', () => {
     for (const key of ['c', 'z', 'r', 'p', 'Q']) expect(findBinding(KEYMAP, 'main', 'replay', key)).toBeNull();
   });
 
+  it('binds Esc (step back), Enter (agent detail) and Tab (log/alerts) on the dashboard, and the help’s and the detail’s keys, in both modes', () => {
+    for (const mode of ['live', 'replay'] as const) {
+      expect(findBinding(KEYMAP, 'main', mode, 'escape')?.action).toBe('back');
+      expect(findBinding(KEYMAP, 'main', mode, 'return')?.action).toBe('agentDetail');
+      expect(findBinding(KEYMAP, 'main', mode, 'tab')?.action).toBe('togglePane');
+      const help: Record<string, string> = { up: 'helpUp', down: 'helpDown', pageup: 'helpPageUp', pagedown: 'helpPageDown', escape: 'helpClose', '?': 'helpClose', q: 'helpClose' };
+      for (const [key, action] of Object.entries(help)) expect(findBinding(KEYMAP, 'help', mode, key)?.action, `${mode} help ${key}`).toBe(action);
+      for (const key of ['escape', 'return', 'q']) expect(findBinding(KEYMAP, 'agent', mode, key)?.action).toBe('detailClose');
+    }
+  });
+
   it('never gives one key two meanings in the same context and mode', () => {
     for (const mode of ['live', 'replay'] as const) {
-      for (const context of ['main', 'filter', 'picker', 'confirm', 'help'] as KeyContext[]) {
+      for (const context of ['main', 'filter', 'picker', 'confirm', 'help', 'agent'] as KeyContext[]) {
         const seen = new Map<string, string>();
         for (const binding of KEYMAP.filter((b) => b.contexts.includes(context) && b.modes.includes(mode))) {
           for (const key of binding.keys) {
@@ -55,12 +66,18 @@ describe('keymap', () => {
 
   it('fits the key line to the width, dropping the least needed first', () => {
     const wide = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 200, ascii: false });
-    expect(wide.map((i) => i.action)).toEqual(['checkpoint', 'compress', 'restore', 'pauseResume', 'filter', 'selectDown', 'help', 'detach', 'stop']);
+    expect(wide.map((i) => i.action)).toEqual(['checkpoint', 'compress', 'restore', 'pauseResume', 'filter', 'selectDown', 'agentDetail', 'back', 'togglePane', 'help', 'detach', 'stop']);
     for (const width of [30, 60, 80, 120]) {
       const items = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width, ascii: false });
       expect(keyLineWidth(items)).toBeLessThanOrEqual(width);
-      expect(items.map((i) => i.action)).toContain('help');
+      // `?` and `q` are always there: the way to every other key, and out.
+      expect(items.map((i) => i.action)).toEqual(expect.arrayContaining(['help', 'detach']));
     }
+    // Even where nothing else fits.
+    expect(keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 5, ascii: false }).map((i) => i.action)).toEqual(['help', 'detach']);
+    // At 80 columns the dashboard's line keeps `Q stop` too (the console's "compress" text for all agents).
+    const at80 = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 80, ascii: false, texts: { compress: 'compress' }, hide: ['agentDetail', 'back', 'togglePane'] });
+    expect(at80.map((i) => i.action)).toEqual(['checkpoint', 'compress', 'restore', 'pauseResume', 'filter', 'help', 'detach', 'stop']);
     for (const width of [30, 60, 80, 120]) {
       const items = keyLineItems(KEYMAP, { context: 'main', mode: 'replay', width, ascii: true });
       expect(keyLineWidth(items)).toBeLessThanOrEqual(width);
@@ -70,7 +87,7 @@ describe('keymap', () => {
     expect(replayWide.map((i) => `${i.key} ${i.text}`)).toContain('←→ step');
     expect(replayWide.map((i) => i.action)).not.toContain('checkpoint');
     const narrow = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 30, ascii: false });
-    expect(narrow.map((i) => i.action)).not.toContain('stop');
+    expect(narrow.map((i) => i.action)).not.toContain('compress');
     const texts = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 200, ascii: true, texts: { compress: 'compress agent-2' } });
     expect(texts.find((i) => i.action === 'compress')?.text).toBe('compress agent-2');
     expect(texts.find((i) => i.action === 'selectDown')?.key).toBe('up/dn');
@@ -80,9 +97,9 @@ describe('keymap', () => {
 
   it('draws the help from the same table, ASCII labels when asked', () => {
     const sections = helpSections(KEYMAP, 'live', true);
-    expect(sections.map((s) => s.title)).toEqual(['Console', 'While typing a filter', 'Restore picker', 'Confirm dialog']);
+    expect(sections.map((s) => s.title)).toEqual(['Console', 'While typing a filter', 'Restore picker', 'Confirm dialog', 'Agent detail', 'This help']);
     const all = sections.flatMap((s) => s.rows);
-    for (const binding of KEYMAP.filter((b) => b.modes.includes('live') && !b.contexts.includes('help'))) {
+    for (const binding of KEYMAP.filter((b) => b.modes.includes('live'))) {
       expect(all.some((r) => r.description === binding.description)).toBe(true);
     }
     for (const row of all) expect(row.keys).toMatch(/^[\x20-\x7e]+$/);

@@ -80,9 +80,27 @@ describe('runConsole on a real run folder', () => {
       env: { ...ENV, NO_COLOR: '1' },
     });
     await vi.waitFor(() => expect(started.store.getState().run.orchestrator).toBe('dead'), WAIT);
-    expect(started.store.getState().ui.toast?.message).toBe(`orchestrator not running — megatest resume ${dir}`);
+    await vi.waitFor(() => expect(plain(stdout.frames.at(-1))).toContain(`orchestrator not running — megatest resume ${dir}`), WAIT);
     stdin.write('q');
     await expect(started.outcome).resolves.toBe('detached');
-    expect(plain(stdout.frames.join(''))).toContain(`megatest resume ${dir}`);
+  });
+
+  it('a finished run whose orchestrator is gone never says to resume it, not even while it loads', async () => {
+    const dir = runFolder(Infinity);
+    writeFileSync(path.join(dir, 'status'), 'completed\n');
+    const { stdout, stdin } = fakeTerminal(80, 24);
+    const started = startConsole({
+      runDir: dir,
+      actions: fakeActions(),
+      isOrchestratorAlive: () => false,
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      env: { ...ENV, NO_COLOR: '1' },
+    });
+    await vi.waitFor(() => expect(started.store.getState().run.ended?.status).toBe('completed'), WAIT);
+    await vi.waitFor(() => expect(plain(stdout.frames.at(-1))).toContain('session completed'), WAIT);
+    expect(plain(stdout.frames.join(''))).not.toContain('megatest resume');
+    stdin.write('q');
+    await expect(started.outcome).resolves.toBe('ended');
   });
 });

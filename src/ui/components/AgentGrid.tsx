@@ -5,7 +5,7 @@ import { Table } from './Table.js';
 
 export function AgentGrid({ model, total, width, selected }: { model: AgentTableModel; total: number; width: number; selected: string | null }) {
   const more = [model.hiddenAbove > 0 ? `${model.hiddenAbove} above` : '', model.hiddenBelow > 0 ? `${model.hiddenBelow} below` : ''].filter(Boolean).join(', ');
-  const detail = [selected ? `selected ${selected}` : 'none selected', more].filter(Boolean).join(' · ');
+  const detail = [selected ? `selected ${selected}, Enter opens` : 'none selected', more].filter(Boolean).join(' · ');
   return (
     <Box flexDirection="column">
       <SectionTitle title={`Agents ${total}`} detail={detail} width={width} />

@@ -93,35 +93,41 @@ export interface LogPaneModel {
 const WRAP_INDENT = '  ';
 
 /**
- * Splits a line of spans into rows of at most `width` columns (a long log line
- * wraps rather than being cut: nothing it says is lost at 80 columns).
+ * Splits a line of spans into rows of at most `width` columns, at a space
+ * where there is one in the row's second half (a long log line wraps rather
+ * than being cut: nothing it says is lost at 80 columns).
  */
 export function wrapSpans(spans: readonly Span[], width: number): Span[][] {
   const room = Math.max(1, width);
+  const cells: { char: string; role: Span['role'] }[] = [];
+  for (const span of spans) for (const char of span.text) cells.push({ char, role: span.role });
+  const indent = room > WRAP_INDENT.length * 4 ? WRAP_INDENT : '';
   const rows: Span[][] = [];
-  let row: Span[] = [];
-  let used = 0;
-  const push = (text: string, role: Span['role']) => {
-    const last = row[row.length - 1];
-    if (last && last.role === role) last.text += text;
-    else row.push({ text, role });
-  };
-  for (const span of spans) {
-    for (const char of span.text) {
-      if (used >= room) {
-        rows.push(row);
-        row = [];
-        used = 0;
-        if (room > WRAP_INDENT.length * 4) {
-          push(WRAP_INDENT, 'muted');
-          used = WRAP_INDENT.length;
+  let at = 0;
+  do {
+    const lead = rows.length === 0 ? '' : indent;
+    const fits = room - lead.length;
+    let end = Math.min(cells.length, at + fits);
+    let next = end;
+    if (end < cells.length && cells[end]!.char !== ' ') {
+      // Break after the last space of the row, if that keeps at least half of it.
+      for (let i = end - 1; i > at + fits / 2; i--) {
+        if (cells[i]!.char === ' ') {
+          end = i;
+          next = i + 1;
+          break;
         }
       }
-      push(char, span.role);
-      used += 1;
+    } else if (end < cells.length) next = end + 1;
+    const row: Span[] = lead ? [{ text: lead, role: 'muted' }] : [];
+    for (const cell of cells.slice(at, end)) {
+      const last = row[row.length - 1];
+      if (last && last.role === cell.role && !(row.length === 1 && lead)) last.text += cell.char;
+      else row.push({ text: cell.char, role: cell.role });
     }
-  }
-  rows.push(row);
+    rows.push(row);
+    at = next;
+  } while (at < cells.length);
   return rows;
 }
 

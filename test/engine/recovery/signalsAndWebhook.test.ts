@@ -82,14 +82,15 @@ describe.skipIf(!BUILT)('webhook notifications and SIGUSR1 (needs npm run build)
     const answeredConfig = webhookConfig(runsDir, 'answered', answeringPort, ['session_started', 'phase_started', 'checkpoint_created', 'session_ended'], 2000, 18370);
     const silentConfig = webhookConfig(runsDir, 'silent', silentPort, ['agent_state', 'phase_started', 'metrics', 'session_ended'], 300, 18380);
 
-    const first = runHeadless(sessionArgs(runsDir, 'answered', answeredConfig, ['--duration', '12s']), { timeoutMs: 90_000 });
+    // 24 s: the duration is a hard limit, and on a loaded machine the first checkpoint (the first phase's end) may come late.
+    const first = runHeadless(sessionArgs(runsDir, 'answered', answeredConfig, ['--duration', '24s']), { timeoutMs: 90_000 });
     const second = runHeadless(sessionArgs(runsDir, 'silent', silentConfig, ['--duration', '12s']), { timeoutMs: 90_000 });
     try {
       await waitFor(() => readEvents(answeredDir).some((e) => e.type === 'phase_started'), 'the first phase', 30_000);
       first.child.kill('SIGUSR1');
       await waitFor(() => readEvents(answeredDir).some((e) => e.type === 'checkpoint_created'), 'the first checkpoint', 30_000);
       // Paused while the shell's restore starts up (seconds on a loaded machine), so the
-      // 12 s session cannot end first; a restore keeps a paused session paused.
+      // 24 s session cannot end first; a restore keeps a paused session paused.
       const client = await ControlClient.fromRunDir(answeredDir, { source: 'api', timeoutMs: 30_000 });
       await client.pause();
       restored = await runCli(['restore', answeredDir, '--checkpoint', 'checkpoint_001']);
@@ -123,7 +124,7 @@ describe.skipIf(!BUILT)('webhook notifications and SIGUSR1 (needs npm run build)
   it('SIGUSR1 writes a status block into session.log and the run goes on', () => {
     const log = readFileSync(path.join(answeredDir, 'session.log'), 'utf8');
     expect(log).toMatch(/INFO  \[status\] status block \(SIGUSR1\): session answered, status running, phase \w+ \(\d\/4\)/);
-    expect(log).toMatch(/\[status\] elapsed \d+ s of 12 s; tokens \d+; tool calls \d+; tasks \d+/);
+    expect(log).toMatch(/\[status\] elapsed \d+ s of 24 s; tokens \d+; tool calls \d+; tasks \d+/);
     expect(log).toMatch(/\[status\]   agent-1 \(architect\) \w+ pid \d+ tokens \d+/);
     expect(eventsOf(readEvents(answeredDir), 'session_ended')).toHaveLength(1);
   });

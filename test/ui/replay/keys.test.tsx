@@ -103,9 +103,17 @@ describe('replay keys', () => {
     expect(frame()).toMatch(/space play\s+←→ step/);
     instance.stdin.write('?');
     await vi.waitFor(() => expect(frame()).toContain('── Help'), WAIT);
-    for (const binding of KEYMAP.filter((b) => b.modes.includes('replay') && b.contexts.includes('main'))) {
-      expect(frame()).toContain(binding.description.slice(0, 30));
+    // The help is taller than the room: PgDn through it, reading every page.
+    let seen = frame();
+    while (/↓ \d+ more/.test(frame())) {
+      const before = frame();
+      instance.stdin.write('\u001B[6~');
+      await vi.waitFor(() => expect(frame()).not.toBe(before), WAIT);
+      seen += frame();
     }
-    expect(frame()).not.toContain('Take a checkpoint now');
+    for (const binding of KEYMAP.filter((b) => b.modes.includes('replay') && b.contexts.includes('main'))) {
+      expect(seen).toContain(binding.description.slice(0, 30));
+    }
+    expect(seen).not.toContain('Take a checkpoint now');
   });
 });

@@ -38,9 +38,10 @@ describe('header', () => {
     const model = headerModel(midRun, { nowMs: Date.parse('2025-11-24T09:12:00Z'), runDir: 'test_runs/x' });
     expect(model).toMatchObject({ sessionId: 'mega-20251124-090000-a1b2', project: 'RedQueue', agentKind: 'sim', simulated: true, status: 'running', orchestratorWarning: null });
     expect(model.phaseText).toBe('phase 3/4 testing');
-    // Elapsed is the clock's 12 min; progress and ETA follow the schedule, which the
-    // restore of checkpoint_003 (taken 09:10:43, restored 09:11:29) put back by 46 s.
-    expect(model.progressText).toBe('12m00s / 20m00s  56%  ETA 8m46s');
+    // Elapsed is the clock's 12 min; progress follows the schedule, which the restore of
+    // checkpoint_003 (taken 09:10:43, restored 09:11:29) put back by 46 s; the ETA is the
+    // duration less elapsed, since a restore gives the session no time back.
+    expect(model.progressText).toBe('12m00s / 20m00s  56%  ETA 8m00s');
   });
   it('stops the clock and says how to resume when the orchestrator died mid-run', () => {
     const dead = { ...midRun, orchestrator: 'dead' as const };
@@ -122,8 +123,15 @@ describe('agent table', () => {
       const headerText = model.header.map((c) => c.text).join(' ');
       expect([...headerText].length).toBe(width);
       for (const row of model.rows) expect([...row.cells.map((c) => c.text).join(' ')].length).toBe(width);
-      expect(model.rows[0]!.cells.map((c) => c.text).join(' ')).toContain('agent-wi…');
+      expect(model.rows.find((r) => r.name === long.name)!.cells.map((c) => c.text).join(' ')).toContain('agent-wi…');
     }
+  });
+
+  it('lists the agents in name order, numbers by value, whatever order they started in', () => {
+    const base = done.agents[0]!;
+    const started = ['agent-10', 'agent-2', 'reviewer', 'agent-1'].map((name) => ({ ...base, name }));
+    const model = agentTableModel(started, { width: 80, rows: 10, selected: null, glyphs: UNICODE_GLYPHS });
+    expect(model.rows.map((r) => r.name)).toEqual(['agent-1', 'agent-2', 'agent-10', 'reviewer']);
   });
 
   it('drops the least needed columns when narrow', () => {
@@ -182,8 +190,25 @@ describe('log pane', () => {
     const model = logPaneModel(done.log, { filter: '', anchorId: anchor, height: 10, width: 30 });
     expect(model.rows.at(-1)!.id).toBe(anchor);
     expect(model.following).toBe(false);
-    expect(model.position).toBe('42–51 of 207');
+    // Lines wrap at 30 columns: fewer than 10 lines fill the 10 rows.
+    const [top] = /^(\d+)–51 of 207$/.exec(model.position)!.slice(1).map(Number);
+    expect(top).toBeGreaterThan(42);
+    expect(model.rows).toHaveLength(10);
     for (const row of model.rows) expect([...spanText(row.spans)].length).toBeLessThanOrEqual(30);
+  });
+
+  it('wraps a long line rather than cutting it, at spaces: every word is on screen', () => {
+    const line = { ...done.log.at(-1)!, message: Array.from({ length: 20 }, (_, i) => `word${i}`).join(' ') };
+    const model = logPaneModel([line], { filter: '', anchorId: null, height: 20, width: 30 });
+    expect(model.rows.length).toBeGreaterThan(1);
+    expect(new Set(model.rows.map((r) => r.id))).toEqual(new Set([line.id]));
+    for (const row of model.rows) expect([...spanText(row.spans)].length).toBeLessThanOrEqual(30);
+    // Rows break at spaces (continuation rows indented): read back, they say the whole line, no word cut.
+    const words = model.rows.flatMap((r) => spanText(r.spans).trim().split(/\s+/));
+    expect(words.filter((w) => w.startsWith('word'))).toEqual(line.message.split(' '));
+    // A pane too short for the whole line shows its end, the anchor line at the bottom.
+    const short = logPaneModel([line], { filter: '', anchorId: null, height: 2, width: 30 });
+    expect(short.rows.map((r) => r.key)).toEqual(model.rows.slice(-2).map((r) => r.key));
   });
 });
 

@@ -1,0 +1,42 @@
+// The dashboard under the charts: the agent grid, then the log and the alerts
+// (beside each other on a wide screen, the alerts below the log on a tall
+// one, or, with no room for both, whichever of the two Tab chose).
+
+import { Box } from 'ink';
+import type { AgentTableModel } from '../viewModels/agentTable.js';
+import type { AlertRow } from '../viewModels/alerts.js';
+import type { Layout } from '../viewModels/layout.js';
+import type { LogPaneModel } from '../viewModels/logPane.js';
+import { AgentGrid } from './AgentGrid.js';
+import { AlertsPane } from './AlertsPane.js';
+import { LogPane } from './LogPane.js';
+
+export function DashboardBody(props: {
+  layout: Layout;
+  agentTable: AgentTableModel;
+  agentCount: number;
+  selected: string | null;
+  logPane: LogPaneModel;
+  filter: string;
+  alerts: readonly AlertRow[];
+  alertCount: number;
+  /** No room for both: the alerts are shown in the log's place. */
+  alertsInLogPlace: boolean;
+}) {
+  const { layout, alerts, alertCount } = props;
+  const log = props.alertsInLogPlace ? (
+    <AlertsPane rows={alerts} total={alertCount} width={layout.log.width} height={layout.log.rows} hint="Tab shows the log" />
+  ) : (
+    <LogPane model={props.logPane} width={layout.log.width} rows={layout.log.rows} filter={props.filter} hiddenAlerts={layout.alerts.rows === 0 ? alertCount : 0} />
+  );
+  const alertsPane = layout.alerts.rows > 0 ? <AlertsPane rows={alerts} total={alertCount} width={layout.alerts.width} height={layout.alerts.rows} /> : null;
+  return (
+    <Box flexDirection="column">
+      <AgentGrid model={props.agentTable} total={props.agentCount} width={layout.width} selected={props.selected} />
+      <Box flexDirection={layout.alerts.beside ? 'row' : 'column'} gap={layout.alerts.beside ? 1 : 0}>
+        {log}
+        {alertsPane}
+      </Box>
+    </Box>
+  );
+}

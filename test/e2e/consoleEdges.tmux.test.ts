@@ -1,0 +1,168 @@
+// The console's edges as a person meets them in a real terminal at 80x24
+// (tmux): the help scrolls to every key; Enter opens an agent's detail and
+// Esc goes back; a compression shows in the log and, through Tab, in the
+// alerts; `q` gives the shell back within a second while the run goes on; a
+// finished run's console never says to resume it; a timed-out run's phase
+// bar shows where it stopped. Waits key on what the pane shows, never on sleeps.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
+import { BUILT, readStatusWord, runHeadless, waitFor } from '../helpers/cli.js';
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
+const FAST = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'fast.toml');
+const SIM_AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'sim-agent.mjs');
+const SOCKET = `megatest-edges-${process.pid}`;
+const ENV = 'env -u CI LANG=C.UTF-8 TERM=xterm-256color';
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+}
+
+function screen(session: string): string {
+  return tmux('capture-pane', '-p', '-t', session);
+}
+
+async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  let last = '';
+  try {
+    return await waitFor(() => {
+      try {
+        last = screen(session);
+      } catch {
+        return undefined;
+      }
+      return pattern.test(last) ? last : undefined;
+    }, `${pattern} on screen`, timeoutMs, 50);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
+  }
+}
+
+function keyLine(text: string): string {
+  return text.split('\n').filter((l) => l.trim() !== '').at(-1) ?? '';
+}
+
+describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_TMUX && BUILT ? '' : ' (skipped: needs tmux and a built dist/)'}`, () => {
+  const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-edges-'));
+  afterAll(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // already gone
+    }
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  it('help scrolls, Enter and Esc, compress in the log and alerts, Tab, q gives the shell back within a second, a finished run says no resume', async () => {
+    const runDir = path.join(runsDir, 'edges');
+    const session = 'edges';
+    tmux(
+      'new-session', '-d', '-s', session, '-x', '80', '-y', '24',
+      `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} run task_queue --duration 90s --agents 4 --runs-dir ${runsDir} --session-id edges --config ${FAST} --port 18750; echo SHELL-BACK $(date +%s%3N); sleep 600`,
+    );
+    await waitForScreen(session, /bootstrap/);
+    await waitFor(() => existsSync(path.join(runDir, 'control.json')) || undefined, 'control.json');
+
+    // The key line keeps ? and q (and Q stop) at 80 columns.
+    const dashboard = await waitForScreen(session, /── Agents/);
+    expect(keyLine(dashboard)).toMatch(/\? help.*q detach.*Q stop/);
+
+    // ? help: cut at 80x24, it scrolls (PgDn) to the last keys, its key line says how to close it.
+    tmux('send-keys', '-t', session, '?');
+    const help = await waitForScreen(session, /── Help .*↓ \d+ more/);
+    expect(keyLine(help)).toMatch(/\?\/Esc close help/);
+    for (let i = 0; i < 10 && !/Stop the run \(asks to confirm\)/.test(screen(session)); i++) {
+      const before = screen(session);
+      tmux('send-keys', '-t', session, 'NPage');
+      await waitFor(() => screen(session) !== before || undefined, 'the help to scroll', 10_000, 50);
+    }
+    await waitForScreen(session, /Stop the run \(asks to confirm\)/);
+    tmux('send-keys', '-t', session, 'Escape');
+    await waitForScreen(session, /── Agents/);
+
+    // Enter on the selected agent: its detail; Esc goes back.
+    tmux('send-keys', '-t', session, 'Down');
+    await waitForScreen(session, /selected agent-1/);
+    tmux('send-keys', '-t', session, 'Enter');
+    const detail = await waitForScreen(session, /── Agent agent-1/);
+    for (const expected of ['role', 'model', 'status', 'task', 'can do', 'tokens', 'tool calls', 'Errors', 'Output']) expect(detail).toContain(expected);
+    await waitForScreen(session, /Output[^\n]*\n  \[sim\] /);
+    tmux('send-keys', '-t', session, 'Escape');
+    await waitForScreen(session, /── Agents/);
+
+    // z compresses agent-1: the log says so, and so do the alerts (Tab puts them in the log's place).
+    tmux('send-keys', '-t', session, 'z');
+    await waitForScreen(session, /\[agent-1\] context compressed from \d+ to \d+ tokens/);
+    tmux('send-keys', '-t', session, 'Tab');
+    await waitForScreen(session, /── Alerts[\s\S]*agent-1: context compressed \d+ → \d+ tokens/);
+    tmux('send-keys', '-t', session, 'Tab');
+    await waitForScreen(session, /── Log/);
+
+    // Esc deselects.
+    tmux('send-keys', '-t', session, 'Escape');
+    await waitForScreen(session, /none selected/);
+
+    // q: the shell is back within a second; the run goes on.
+    const sent = Date.now();
+    tmux('send-keys', '-t', session, 'q');
+    const back = await waitForScreen(session, /SHELL-BACK (\d+)/);
+    const backAt = Number(/SHELL-BACK (\d+)/.exec(back)![1]);
+    expect(backAt - sent).toBeLessThanOrEqual(1000);
+    expect(back).toMatch(/The run goes on/);
+    const control = readControlFile(runDir);
+    expect(control && isPidAlive(control.pid)).toBe(true);
+
+    // Once the run has ended, its console shows how it ended and never the resume hint.
+    await waitFor(() => ['completed', 'failed', 'timeout'].includes(readStatusWord(runDir)) || undefined, 'the run to end', 180_000, 200);
+    await waitFor(() => existsSync(path.join(runDir, 'final_report.md')) || undefined, 'the report', 60_000);
+    tmux('kill-session', '-t', session);
+    const attach = 'edges-ended';
+    tmux('new-session', '-d', '-s', attach, '-x', '80', '-y', '24', `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} attach ${runDir}; echo SHELL-BACK; sleep 600`);
+    await waitForScreen(attach, /session (completed|failed|timeout)/);
+    expect(screen(attach)).not.toContain('megatest resume');
+    tmux('send-keys', '-t', attach, 'q');
+    await waitForScreen(attach, /SHELL-BACK/);
+    tmux('kill-session', '-t', attach);
+  }, 300_000);
+
+  it('a timed-out run’s phase bar shows where it stopped', async () => {
+    // Phase-end tests that sleep past the 10 s duration: the run ends timed out in its first phase.
+    const config = path.join(runsDir, 'slow-gate.toml');
+    writeFileSync(
+      config,
+      [
+        '[projects.task_queue]',
+        'build_command = "node scripts/build.mjs"',
+        'test_command = "sleep 60"',
+        'coverage_command = "sleep 60"',
+        'test_format = "node-tap"',
+        'test_report = ""',
+        'coverage_report = "coverage/lcov.info"',
+        'coverage_format = "lcov"',
+        '[monitoring]',
+        'health_check_interval = 600',
+        '',
+      ].join('\n'),
+    );
+    const result = await runHeadless(
+      ['run', 'task_queue', '--duration', '10s', '--agents', '2', '--headless', '--config', config, '--agent', 'command', '--agent-cmd', `${JSON.stringify(process.execPath)} ${JSON.stringify(SIM_AGENT)}`, '--runs-dir', runsDir, '--session-id', 'stopped', '--port', '18760'],
+      { timeoutMs: 120_000 },
+    ).done;
+    expect(result.code, result.stderr).toBe(124);
+    const session = 'stopped';
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} attach ${path.join(runsDir, 'stopped')}; sleep 600`);
+    const text = await waitForScreen(session, /session timeout/);
+    const [labels, bar] = text.split('\n').slice(2, 4);
+    expect(labels).toMatch(/■ bootstrap/);
+    expect(bar).toContain('■');
+    expect(text).not.toContain('megatest resume');
+    tmux('kill-session', '-t', session);
+  }, 180_000);
+});

@@ -1,0 +1,38 @@
+// session.log tells what the agents and gates did, not only the phase changes:
+// a compression, a task done, a build, a test run, an agent that started or
+// exited each get a line (the console's log pane reads session.log).
+
+import { describe, expect, it } from 'vitest';
+import type { MegatestEvent } from '../../src/contract/events.js';
+import { activityLine } from '../../src/engine/activityLog.js';
+
+const at = { seq: 1, ts: '2025-11-24T09:00:00.000Z' };
+
+describe('activity lines in session.log', () => {
+  it('says a compression with its agent and sizes', () => {
+    const line = activityLine({ ...at, type: 'compress', agent: 'agent-2', tokens_before: 6495, tokens_after: 4200 });
+    expect(line).toEqual({ level: 'INFO', source: 'agent-2', message: 'context compressed from 6495 to 4200 tokens' });
+  });
+
+  it('says tasks done, builds, test runs and agents starting or exiting; failures as warnings', () => {
+    const events: MegatestEvent[] = [
+      { ...at, type: 'task_completed', agent: 'agent-1', task: 'Write the queue' },
+      { ...at, type: 'build', ok: false, duration_ms: 1500, command: 'node scripts/build.mjs' },
+      { ...at, type: 'test_run', passed: 12, failed: 3, skipped: 0, duration: 2, coverage: 98.9 },
+      { ...at, type: 'agent_started', agent: 'agent-1', role: 'architect', model: 'm', pid: 42 },
+      { ...at, type: 'agent_exited', agent: 'agent-1', code: 101, signal: null, cause: 'crashed (exit 101)' },
+    ] as MegatestEvent[];
+    expect(events.map((e) => activityLine(e))).toEqual([
+      { level: 'INFO', source: 'agent-1', message: 'completed: Write the queue' },
+      { level: 'WARN', source: 'build', message: 'build FAILED in 1.5 s' },
+      { level: 'WARN', source: 'tests', message: '12 passed, 3 failed, 0 skipped; coverage 98.9%' },
+      { level: 'INFO', source: 'agent-1', message: 'started (architect, m, pid 42)' },
+      { level: 'WARN', source: 'agent-1', message: 'exited: crashed (exit 101)' },
+    ]);
+  });
+
+  it('no second line for what has one already, nor for an agent megatest stopped', () => {
+    expect(activityLine({ ...at, type: 'agent_exited', agent: 'agent-1', code: 0, signal: null, cause: 'stopped by megatest' } as MegatestEvent)).toBeNull();
+    expect(activityLine({ ...at, type: 'checkpoint_created', id: 'checkpoint_001', trigger: 'phase', files: 1, bytes: 1, ms: 1 } as MegatestEvent)).toBeNull();
+  });
+});
