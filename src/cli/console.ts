@@ -46,7 +46,34 @@ function consoleActions(runDir: string): ConsoleActions {
   };
 }
 
+const TERMINAL = ['completed', 'failed', 'timeout', 'interrupted'];
+/** How long the status file gets to say how the run ended, after the console saw it end. */
+const STATUS_WAIT_MS = 5000;
+
+/** The status word, once terminal (or as it is after STATUS_WAIT_MS, or at once when the orchestrator is gone). */
+async function terminalStatus(runDir: string): Promise<string | null> {
+  const deadline = Date.now() + STATUS_WAIT_MS;
+  for (;;) {
+    const status = readStatus(runDir);
+    if ((status !== null && TERMINAL.includes(status)) || Date.now() >= deadline || !isOrchestratorAlive(runDir)) return status;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Opens the console on a run folder and, once the person has left it and the
+ * last line is written, ends this process with the exit code: the shell comes
+ * back at once (the run goes on in its own, detached process). Waiting for the
+ * event loop to drain instead costs up to seconds on a loaded machine, for
+ * timers the file watcher and the terminal input parser keep a while.
+ */
 export async function openConsole(runDir: string, options: { theme?: string; ascii?: boolean; child?: ChildProcess }): Promise<number> {
+  const code = await consoleSession(runDir, options);
+  // stdout and stderr are written synchronously on a terminal, a file or a pipe (POSIX): nothing is lost.
+  process.exit(code);
+}
+
+async function consoleSession(runDir: string, options: { theme?: string; ascii?: boolean; child?: ChildProcess }): Promise<number> {
   const paths = runPaths(runDir);
   let childAlive = options.child !== undefined && options.child.exitCode === null;
   options.child?.once('exit', () => (childAlive = false));
@@ -63,9 +90,10 @@ export async function openConsole(runDir: string, options: { theme?: string; asc
     process.stdout.write(`The run goes on. Back to the console: megatest attach ${paths.root}\n`);
     return 0;
   }
-  // Stopped or ended: the report decides the exit code once it is written.
-  const status = readStatus(paths.root);
-  if (status === 'completed' || status === 'failed' || status === 'timeout' || status === 'interrupted') {
+  // Stopped or ended: the report decides the exit code once it is written. The status file
+  // follows session_ended by a moment; a dead orchestrator never writes it.
+  const status = await terminalStatus(paths.root);
+  if (status !== null && TERMINAL.includes(status)) {
     try {
       const report = await buildReport(paths.root);
       process.stdout.write(`Session ${report.session_id} ${report.status}. Report: ${paths.finalReportMd}\n`);

@@ -20,6 +20,8 @@ export interface DiskGuardActions {
 }
 
 const WRITES_REFUSED = 'writes refused: ';
+/** How an error says the disk refused a write. */
+const REFUSED_WRITE = /ENOSPC|EDQUOT|EFBIG|no space left|disk quota|the disk refused a write/i;
 
 /** How often a session paused for the disk tries whether it takes writes again. */
 const PROBE_EVERY_MS = 1_000;
@@ -46,7 +48,8 @@ export class DiskGuard {
       if (!stalled) void this.writable().catch((error) => ctx.internalError(error));
     });
     ctx.events.onEvent((event) => {
-      if (event.type === 'error' && event.class === 'disk_full') this.pausedForDisk = true;
+      // A write the disk refused (ours, or an agent's in project/); not a size over [limits], which waits for a person.
+      if (event.type === 'error' && event.class === 'disk_full' && REFUSED_WRITE.test(event.message)) this.pausedForDisk = true;
       // A [limits] disk pause waits for a person (docs/recovery.md, Limits): room alone does not lift it.
       if (event.type === 'limit' && event.kind === 'disk' && event.action === 'pause' && !event.detail?.startsWith(WRITES_REFUSED)) this.heldByLimit = true;
       if (event.type === 'command' && event.name === 'continue') {

@@ -37,8 +37,6 @@ export class Measurer {
   private tasksAtLastTestRun = 0;
   /** Between the gates, tests run at most once per health interval, the first not before one has passed. */
   private lastTestRunMs = Date.now();
-  /** Wall seconds the last whole gate took (build, tests, counts); null before the first. */
-  lastGateSeconds: number | null = null;
   /** Aborting it cuts the build or test run in flight short (the session's time is up). */
   private inFlight = new AbortController();
   private sampling = false;
@@ -62,7 +60,6 @@ export class Measurer {
   async gates(): Promise<GateMeasurement | null> {
     const generation = this.ctx.restoreGeneration;
     const signal = this.inFlight.signal;
-    const startedMs = Date.now();
     const projectDir = this.ctx.paths.project;
     const build = await runBuild(projectDir, this.ctx.template, this.timeoutMs, signal);
     if (generation !== this.ctx.restoreGeneration || signal.aborted) return null;
@@ -75,7 +72,6 @@ export class Measurer {
     this.gauges.linesOfCode = loc.total.code;
     this.gauges.docCoverage = doc;
     this.lastGate = { tasks: this.inFlightTasks, generation };
-    this.lastGateSeconds = (Date.now() - startedMs) / 1000;
     return { buildOk: build.ok, linesOfCode: loc.total.code, docCoverage: doc };
   }
 

@@ -25,6 +25,14 @@ export interface PhaseRunnerHooks {
 export class PhaseRunner {
   /** A phase-end gate in flight: its restore generation. */
   private gateGeneration: number | null = null;
+  /** When the gate in flight began (wall ms). */
+  private gateStartedMs = 0;
+  /**
+   * Wall seconds the last phase end took, from its gate's start to the next
+   * phase's: build, tests, counts, the commit and the phase checkpoint. The
+   * next phases keep that much (with headroom) for theirs; null before the first.
+   */
+  private lastPhaseEndSeconds: number | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -63,7 +71,7 @@ export class PhaseRunner {
   /** The current phase's reserve for its gate, from what the last gate took. */
   private keepGateReserve(): void {
     const phase = this.ctx.state.phases[this.ctx.phaseIndex];
-    this.ctx.gateReserveSeconds = gateReserveSeconds(phase?.durationSeconds ?? 0, this.measurer.lastGateSeconds);
+    this.ctx.gateReserveSeconds = gateReserveSeconds(phase?.durationSeconds ?? 0, this.lastPhaseEndSeconds);
   }
 
   tasksDone(): boolean {
@@ -112,6 +120,7 @@ export class PhaseRunner {
   private startGate(): void {
     const generation = this.ctx.restoreGeneration;
     this.gateGeneration = generation;
+    this.gateStartedMs = Date.now();
     const finished = (measured: GateMeasurement | null) =>
       this.ctx.queue.run(async () => {
         this.gateGeneration = null;
@@ -143,6 +152,7 @@ export class PhaseRunner {
     );
     for (const c of criteria) if (!c.passed) ctx.log.warn('criteria', `${phase.name}: ${c.id} (${c.level}) not met: ${c.evidence}`);
     if (ctx.config.checkpoint.enabled && ctx.config.checkpoint.on_phase_end) await this.hooks.phaseCheckpoint();
+    this.lastPhaseEndSeconds = (Date.now() - this.gateStartedMs) / 1000;
     if (ctx.status === 'running') this.afterPhaseEnded();
   }
 

@@ -24,18 +24,20 @@ export const GATE_HEADROOM = 1.5;
 /** Before any gate was measured: this share of the phase, at most FIRST_GATE_MAX_SECONDS. */
 export const FIRST_GATE_SHARE = 0.4;
 export const FIRST_GATE_MAX_SECONDS = 60;
+/** The most of a phase its end may keep: the agents always get a quarter (a sim paces to it; a short run's gates weigh much). */
+export const MAX_GATE_SHARE = 0.75;
 
 /**
- * Seconds of a phase's budget kept for its gate (the build and test run that
- * judge it), so the phase, gate included, ends within its time and the
- * session within its duration: the last gate's measured time with headroom,
- * or before one was measured a share of the phase; never more than half the
- * phase. The agents are given the rest.
+ * Seconds of a phase's budget kept for its end (the build and test run that
+ * judge it, the commit, the phase checkpoint), so the phase, end included,
+ * fits its time and the session its duration: the last phase end's measured
+ * time with headroom, or before one was measured a share of the phase; never
+ * more than MAX_GATE_SHARE of the phase. The agents are given the rest.
  */
-export function gateReserveSeconds(budgetSeconds: number, lastGateSeconds: number | null): number {
+export function gateReserveSeconds(budgetSeconds: number, lastPhaseEndSeconds: number | null): number {
   const budget = Math.max(0, budgetSeconds);
-  const expected = lastGateSeconds === null ? Math.min(budget * FIRST_GATE_SHARE, FIRST_GATE_MAX_SECONDS) : lastGateSeconds * GATE_HEADROOM;
-  return Math.min(budget / 2, Math.max(0, expected));
+  const expected = lastPhaseEndSeconds === null ? Math.min(budget * FIRST_GATE_SHARE, FIRST_GATE_MAX_SECONDS) : lastPhaseEndSeconds * GATE_HEADROOM;
+  return Math.min(budget * MAX_GATE_SHARE, Math.max(0, expected));
 }
 
 /** Splits a phase's tasks over the agents that work in it, round robin. */

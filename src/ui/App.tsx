@@ -188,7 +188,8 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   // After a stop was accepted, stay until the run has really ended (its report
   // is then written), so the CLI finds the final status; q leaves sooner.
   const [stopping, setStopping] = useState(false);
-  const stoppedForGood = stopping && (ended || run.orchestrator === 'dead');
+  // Its session_ended, not a terminal status a last metrics snapshot shows a moment before it.
+  const stoppedForGood = stopping && (run.ended !== null || run.orchestrator === 'dead');
   useEffect(() => {
     if (stoppedForGood) onExit('stopped');
   }, [stoppedForGood, onExit]);

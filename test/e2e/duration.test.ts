@@ -45,6 +45,11 @@ describe.skipIf(!BUILT)(`a run ends within its duration${BUILT ? '' : ' (skipped
     expect(ended.exit_code).toBe(result.code);
     expect(eventsOf(events, 'phase_ended').map((e) => e.phase)).toEqual(['bootstrap', 'development', 'refinement', 'finalization']);
     expect(sessionSeconds(runDir)).toBeLessThanOrEqual(30 + END_MARGIN_SECONDS);
+    // session.log tells the run as it goes (the console's log pane reads it): a line per task done, build and test run.
+    const log = readFileSync(path.join(runDir, 'session.log'), 'utf8');
+    expect((log.match(/\] completed: /g) ?? []).length).toBe(eventsOf(events, 'task_completed').length);
+    expect((log.match(/\[build\] build (ok|FAILED) in /g) ?? []).length).toBe(eventsOf(events, 'build').length);
+    expect((log.match(/\[tests\] \d+ passed, \d+ failed, \d+ skipped/g) ?? []).length).toBe(eventsOf(events, 'test_run').length);
     // The 5,000-line target is scaled to 30 s of the phases' nominal length, and the report says so.
     const report = readReport(runDir);
     expect(report.loc_target_scale).not.toBeNull();
