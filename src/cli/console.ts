@@ -69,7 +69,8 @@ async function terminalStatus(runDir: string): Promise<string | null> {
  */
 export async function openConsole(runDir: string, options: { theme?: string; ascii?: boolean; child?: ChildProcess }): Promise<number> {
   const code = await consoleSession(runDir, options);
-  // stdout and stderr are written synchronously on a terminal, a file or a pipe (POSIX): nothing is lost.
+  // What was written is out first (an empty write calls back once the writes before it are done).
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((done) => stream.write('', done))));
   process.exit(code);
 }
 

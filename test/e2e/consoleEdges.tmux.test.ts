@@ -65,7 +65,7 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     const session = 'edges';
     tmux(
       'new-session', '-d', '-s', session, '-x', '80', '-y', '24',
-      `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} run task_queue --duration 90s --agents 4 --runs-dir ${runsDir} --session-id edges --config ${FAST} --port 18750; echo SHELL-BACK $(date +%s%3N); sleep 600`,
+      `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} run task_queue --duration 60s --agents 4 --runs-dir ${runsDir} --session-id edges --config ${FAST} --port 18750; echo SHELL-BACK $(date +%s%3N); sleep 600`,
     );
     await waitForScreen(session, /bootstrap/);
     await waitFor(() => existsSync(path.join(runDir, 'control.json')) || undefined, 'control.json');
