@@ -17,6 +17,7 @@ export class Watchdog {
     private readonly ctx: EngineContext,
     private readonly pool: AgentPool,
     private readonly recovery: Recovery,
+    private readonly cpuTicks: (pid: number) => number | null = processCpuTicks,
   ) {}
 
   watch(now: number): void {
@@ -24,13 +25,15 @@ export class Watchdog {
     for (const slot of this.pool.slots) {
       const adapter = slot.adapter;
       if (!adapter?.pid || slot.hungReported) continue;
-      const cpu = processCpuTicks(adapter.pid);
+      const cpu = this.cpuTicks(adapter.pid);
       if (cpu === null) continue; // exited: the pool reports it
       if (slot.lastCpuCheckMs <= slot.lastOutputMs || slot.quietCpuBase === null) {
-        // First look since the agent last spoke: a new quiet window.
+        // First look since the agent last spoke: a new quiet window. Its last sure sign of work is
+        // its last line, not this look: on a loaded machine the look can come seconds late, and
+        // dating the work to it made a hung agent look busy ("silent but working").
         slot.quietCpuBase = cpu;
         slot.quietCpuUsed = 0;
-        slot.cpuActiveMs = now;
+        slot.cpuActiveMs = Math.min(now, slot.lastOutputMs);
         slot.lastCpuCheckMs = now;
         continue;
       }

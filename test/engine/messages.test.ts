@@ -56,3 +56,51 @@ describe('the watchdog’s hang message', () => {
     expect(handled[0]).toMatch(/^(hung|silent but working): no output/);
   });
 });
+
+describe('the watchdog on a loaded machine', () => {
+  function setup(cpuAt: (now: number) => number) {
+    const handled: string[] = [];
+    const slot = {
+      name: 'agent-1',
+      adapter: { pid: 4242 },
+      hungReported: false,
+      quietCpuBase: null,
+      quietCpuUsed: 0,
+      cpuActiveMs: 0,
+      lastCpuCheckMs: 0,
+      lastOutputMs: 10_000,
+    } as unknown as AgentSlot;
+    const ctx = {
+      config: { agent: { step_timeout_secs: 4 } },
+      state: { agents: [{ name: 'agent-1', status: 'working' }] },
+      restoreGeneration: 0,
+      background: (job: () => Promise<unknown>) => void job(),
+    } as unknown as EngineContext;
+    const pool = { slots: [slot], stop: async () => undefined } as unknown as AgentPool;
+    const recovery = { handle: async (_slot: AgentSlot, _c: unknown, message: string) => void handled.push(message) } as unknown as Recovery;
+    let now = 0;
+    const watchdog = new Watchdog(ctx, pool, recovery, () => cpuAt(now));
+    const look = (at: number) => {
+      now = at;
+      watchdog.watch(at);
+    };
+    return { handled, look };
+  }
+
+  it('an idle agent whose first quiet look came late (a delayed tick) is hung, not "silent but working"', async () => {
+    const { handled, look } = setup(() => 500); // no CPU at all after its last line
+    look(13_500); // 3.5 s after the last line: the ticks before it were late
+    look(14_500);
+    await new Promise((resolve) => setImmediate(resolve)); // a hung agent is stopped before recovery hears of it
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toMatch(/^hung: no output and no CPU for the last 5 s/);
+  });
+
+  it('an agent using CPU in every look is still silent but working', () => {
+    const { handled, look } = setup((now) => now / 10); // a tick (10 ms) of CPU per 100 ms
+    look(13_500);
+    look(14_500);
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toMatch(/^silent but working: no output for 5 s/);
+  });
+});
