@@ -56,6 +56,13 @@ export interface CliAgentSpec {
   readonly capabilities: AgentCapabilities;
   taskCommand(input: CliTaskInput): CliTaskCommand;
   createParser(context?: ParserContext): AgentStreamParser;
+  /**
+   * For a kind that saves its native session without printing the id (selfware names its
+   * checkpoint file by it): called as a task run starts, before its process; returns a lookup
+   * of the id the run has saved so far (null while none). The adapter looks at the run's steps
+   * and at its end, and keeps what it finds as it keeps a printed session id.
+   */
+  savedSessionLookup?(homeDir: string): () => string | null;
   /** Outcome implied by the exit code when the stream said none (selfware: 0/1/2/4/5/6, 124 = time limit). */
   outcomeOfExit(code: number | null, signal: string | null): { outcome: TaskOutcome; errorClass?: string; detail: string };
 }

@@ -266,6 +266,8 @@ export class CliTaskAdapter implements AgentAdapter {
       onPromptTokens: (tokens) => (this.lastPromptTokens = tokens),
       outcomeExitGraceMs: this.options.outcomeExitGraceMs ?? OUTCOME_EXIT_GRACE_MS,
       terminateGraceMs: DEFAULT_GRACE_MS,
+      // Before the process starts: what its home held then is not the run's.
+      findSavedSession: this.spec.savedSessionLookup?.(this.homeDir),
     });
     this.current = task;
     this.setState('working', objective);

@@ -21,6 +21,8 @@ export interface TaskRunHooks {
   /** How long a process may linger after its outcome, and the grace of its SIGTERM. */
   outcomeExitGraceMs: number;
   terminateGraceMs: number;
+  /** The session id the run saved without printing it (CliAgentSpec.savedSessionLookup); absent when the agent prints it. */
+  findSavedSession?: () => string | null;
 }
 
 export class TaskRun {
@@ -32,6 +34,8 @@ export class TaskRun {
   /** The summary a harness compression restarts it on. */
   summary: string | undefined;
   private outcomeTimer: NodeJS.Timeout | undefined;
+  /** The run's native session id, once it said or saved one. */
+  private sessionId: string | null = null;
 
   constructor(
     readonly objective: string,
@@ -44,7 +48,12 @@ export class TaskRun {
     const { hooks } = this;
     switch (message.type) {
       case 'session':
+        this.sessionId = message.id;
         hooks.sessions.attach(this.objective, message.id);
+        break;
+      case 'step':
+        // A step is saved as it ends: look for the run's saved session until it is found.
+        this.lookForSavedSession();
         break;
       case 'tokens': {
         this.model = message.model || this.model;
@@ -68,9 +77,17 @@ export class TaskRun {
     hooks.emit(message);
   }
 
-  /** The run is over (its process ended). */
+  /** The run is over (its process ended): its saved session is final now. */
   ended(): void {
     if (this.outcomeTimer) clearTimeout(this.outcomeTimer);
+    this.lookForSavedSession();
+  }
+
+  private lookForSavedSession(): void {
+    if (this.sessionId !== null || !this.hooks.findSavedSession) return;
+    const id = this.hooks.findSavedSession();
+    // As if the agent had printed it: kept for a native resume, and passed on.
+    if (id !== null) this.take({ type: 'session', id });
   }
 
   private noteOutcome(message: Extract<AgentMessage, { type: 'outcome' }>): void {

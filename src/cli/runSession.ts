@@ -57,6 +57,7 @@ function selfwareToml(config: MegatestConfig): string {
   return renderSelfwareConfig({
     endpoint: config.agents.endpoint,
     model: config.agents.models[0] ?? config.agent.model,
+    maxIterations: config.agent.max_iterations,
     stepTimeoutSecs: config.agent.step_timeout_secs,
     // selfware compresses its own context to stay under its token budget: megatest's context window.
     tokenBudget: config.agent.max_context_size,

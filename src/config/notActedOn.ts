@@ -12,7 +12,6 @@ import { decimal, flag, integer, list, nonEmptyText, oneOf, table, text } from '
 /** Schemas of the keys that exist only to be accepted, by the table they sit in. */
 export const NOT_ACTED_ON_FIELDS = {
   agent: {
-    max_iterations: integer(1, 100_000_000, 'iterations').optional(),
     min_trust_score: decimal(0, 1, 'a trust score').optional(),
     max_trust_score: decimal(0, 1, 'a trust score').optional(),
     dynamic_spawning: flag().optional(),
@@ -69,11 +68,6 @@ export interface NotActedOn {
 }
 
 export const NOT_ACTED_ON: readonly NotActedOn[] = [
-  {
-    table: ['agent'],
-    keys: ['max_iterations'],
-    reason: "megatest bounds an agent by the session's duration, [agent] step_timeout_secs and [limits], not by a count of iterations",
-  },
   {
     table: ['agent'],
     keys: ['min_trust_score', 'max_trust_score'],

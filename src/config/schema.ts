@@ -179,6 +179,8 @@ export const configFileSchema = table({
     roles: list(caseInsensitiveIdentifier('a role'), 'role names', 1, 16),
     model: nonEmptyText('a model name'),
     step_timeout_secs: integer(1, 86_400, 'seconds'),
+    // selfware's own step limit (its selfware.toml [agent] max_iterations); unset: selfware's default.
+    max_iterations: integer(1, 100_000_000, 'iterations').optional(),
     concurrent_agents: integer(1, AGENTS_MAX),
     ...NOT_ACTED_ON_FIELDS.agent,
   }),

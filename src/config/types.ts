@@ -135,6 +135,8 @@ export interface MegatestConfig {
     model: string;
     max_context_size: number;
     step_timeout_secs: number;
+    /** Steps a selfware task may take (selfware.toml [agent] max_iterations); absent: selfware's default. Other kinds are bounded by time and [limits]. */
+    max_iterations?: number;
   };
   consensus: {
     enabled: boolean;

@@ -28,7 +28,7 @@ function warnedKeys(stderr: string): string[] {
 /** The keys of the fixture that megatest does not act on, read from the fixture by its section headers. */
 function notActedOnInFixture(): string[] {
   const unused: Record<string, string[]> = {
-    agent: ['max_iterations', 'min_trust_score', 'max_trust_score', 'dynamic_spawning', 'max_total_agents'],
+    agent: ['min_trust_score', 'max_trust_score', 'dynamic_spawning', 'max_total_agents'],
     consensus: ['enabled', 'min_votes', 'vote_timeout_secs', 'strategy', 'threshold'],
     monitoring: ['enabled', 'metrics_export_interval', 'dashboard_update_interval', 'agent_activity_logging', 'export_metrics', 'metrics_format'],
     error_handling: ['classification'],

@@ -112,10 +112,14 @@ describe.skipIf(!BUILT)('kill loop: SIGKILL at 20 random instants, megatest resu
       }
     }
 
-    // Every checkpoint verifies (checksum, manifest, blobs).
-    const listing = await new CheckpointStore(path.join(runDir, 'checkpoints')).list();
-    expect(listing.length).toBeGreaterThan(KILLS / 2);
-    for (const entry of listing) expect(entry.valid, `${entry.id}: ${entry.reason}`).toBe(true);
+    // Every checkpoint verifies (checksum, manifest, every blob read back against its sha256).
+    // How many there are depends on how fast a loaded machine lets the sims work between kills;
+    // what must hold is that each one the events announce is there, and none is broken.
+    const listing = await new CheckpointStore(path.join(runDir, 'checkpoints')).verifyAll();
+    for (const entry of listing) expect(entry.usable, `${entry.id}: ${entry.reason}`).toBe(true);
+    const announced = eventsOf(readEvents(runDir), 'checkpoint_created').map((c) => c.id);
+    expect(announced.length).toBeGreaterThan(0);
+    expect(listing.map((entry) => entry.id)).toEqual(expect.arrayContaining(announced));
 
     // Events contiguous; rolled-back events kept and marked.
     const events = readEvents(runDir);

@@ -101,6 +101,21 @@ export function latestSelfwareTaskId(homeDir: string, sinceMs = 0): string | nul
   return newest && newest.mtimeMs >= since ? newest.taskId : null;
 }
 
+/**
+ * Call as a task run starts: returns a lookup of the task id that run saved
+ * under the HOME (null while it has saved none), the id `selfware resume`
+ * takes. selfware 0.1.x does not print it, but every agent has a HOME of its
+ * own and runs one task at a time, so a checkpoint that is new or rewritten
+ * since the run began is that run's task. Comparing with what the folder
+ * held at the start, rather than with the start time, never takes the task
+ * of a run that ended in the same second (filesystems that keep mtimes to
+ * the second).
+ */
+export function selfwareTaskIdLookup(homeDir: string): () => string | null {
+  const before = new Map(listSelfwareCheckpoints(homeDir).map((file) => [file.taskId, file.mtimeMs]));
+  return () => listSelfwareCheckpoints(homeDir).find((file) => before.get(file.taskId) !== file.mtimeMs)?.taskId ?? null;
+}
+
 /** Reads one task's checkpoint (and its delta log and backup) from disk. */
 export function readSelfwareCheckpoint(homeDir: string, taskId: string): SelfwareCheckpointRead {
   const dir = selfwareCheckpointsDir(homeDir);

@@ -13,6 +13,7 @@
 import path from 'node:path';
 import type { AgentCapabilities, CliAgentSpec, CliTaskCommand, CliTaskInput } from '../cliSpec.js';
 import type { TaskOutcome } from '../types.js';
+import { selfwareTaskIdLookup } from './checkpoints.js';
 import { SELFWARE_CONFIG_FILE } from './configFile.js';
 import { createSelfwareParser } from './outputParser.js';
 
@@ -102,5 +103,7 @@ export const selfwareSpec: CliAgentSpec = {
   // selfware's token line names no model: tokens carry the one megatest asked for (SELFWARE_MODEL).
   // Its usage lines are per response, not cumulative, so countedTokens needs no handling here.
   createParser: (context) => createSelfwareParser({ model: context?.model }),
+  // It prints no task id: the id `selfware resume` takes is the name of the checkpoint the run saves.
+  savedSessionLookup: selfwareTaskIdLookup,
   outcomeOfExit,
 };
