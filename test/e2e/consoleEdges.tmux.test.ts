@@ -71,12 +71,14 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     await waitFor(() => existsSync(path.join(runDir, 'control.json')) || undefined, 'control.json');
 
     // The key line keeps ? and q (and Q stop) at 80 columns.
-    const dashboard = await waitForScreen(session, /── Agents/);
+    // (A capture may land while a frame is written top to bottom: the screen is read once its
+    // last line, the key line, is there.)
+    const dashboard = await waitForScreen(session, /── Agents[\s\S]*\? help/);
     expect(keyLine(dashboard)).toMatch(/\? help.*q detach.*Q stop/);
 
     // ? help: cut at 80x24, it scrolls (PgDn) to the last keys, its key line says how to close it.
     tmux('send-keys', '-t', session, '?');
-    const help = await waitForScreen(session, /── Help .*↓ \d+ more/);
+    const help = await waitForScreen(session, /── Help .*↓ \d+ more[\s\S]*close help/);
     expect(keyLine(help)).toMatch(/\?\/Esc close help/);
     for (let i = 0; i < 10 && !/Stop the run \(asks to confirm\)/.test(screen(session)); i++) {
       const before = screen(session);
@@ -91,7 +93,7 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     tmux('send-keys', '-t', session, 'Down');
     await waitForScreen(session, /selected agent-1/);
     tmux('send-keys', '-t', session, 'Enter');
-    const detail = await waitForScreen(session, /── Agent agent-1/);
+    const detail = await waitForScreen(session, /── Agent agent-1[\s\S]*Output/);
     for (const expected of ['role', 'model', 'status', 'task', 'can do', 'tokens', 'tool calls', 'Errors', 'Output']) expect(detail).toContain(expected);
     await waitForScreen(session, /Output[^\n]*\n  \[sim\] /);
     tmux('send-keys', '-t', session, 'Escape');

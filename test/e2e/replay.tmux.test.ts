@@ -76,9 +76,12 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`replay end to end in tmux${HAS_TMUX && BUI
 
       // G: the end; the cursor sits at the timeline's right end, and a finished run stops playing.
       tmux('send-keys', '-t', session, 'G');
-      const end = await waitForScreen(session, new RegExp(`paused 1x .* seq ${lastSeq} .*end`));
+      await waitForScreen(session, new RegExp(`paused 1x .* seq ${lastSeq} .*end`));
+      // Once paused the screen holds still; a capture can still land while its frame is being
+      // written top to bottom, so the lower panes are waited for, not read from that capture.
+      const end = await waitForScreen(session, /session completed/);
+      expect(end).toMatch(new RegExp(`paused 1x .* seq ${lastSeq} .*end`));
       expect(end).toMatch(/^[━▼↺✗✚!]+┃$/m);
-      expect(end).toMatch(/session completed/);
 
       // n at the end: nothing later; g, then n and e go to the first checkpoint and the first error.
       tmux('send-keys', '-t', session, 'n');
