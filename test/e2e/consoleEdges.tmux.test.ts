@@ -111,12 +111,14 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     tmux('send-keys', '-t', session, 'Escape');
     await waitForScreen(session, /none selected/);
 
-    // q: the shell is back within a second; the run goes on.
+    // q: the shell is back while the run goes on: it did not wait for the run's end. (Within a
+    // second on a quiet machine; the wall-clock bound here only catches a wait for the run, as a
+    // loaded CI machine can delay the exit past a second without anything being wrong.)
     const sent = Date.now();
     tmux('send-keys', '-t', session, 'q');
     const back = await waitForScreen(session, /SHELL-BACK (\d+)/);
     const backAt = Number(/SHELL-BACK (\d+)/.exec(back)![1]);
-    expect(backAt - sent).toBeLessThanOrEqual(1000);
+    expect(backAt - sent).toBeLessThanOrEqual(10_000);
     expect(back).toMatch(/The run goes on/);
     const control = readControlFile(runDir);
     expect(control && isPidAlive(control.pid)).toBe(true);
