@@ -142,7 +142,11 @@ export class Recovery {
     ctx.emit({ type: 'error', class: c.class, severity: c.severity, agent: slot.name, message });
     ctx.log.error(slot.name, `${c.class} (${c.severity}, ${c.matched}): ${message}`);
     const limits = ctx.config.error_handling;
-    if (slot.pendingRecovery) {
+    // Only an error the agent fails on ends a recovery in wait: a report that
+    // it is silent but working, or a failed test run, is logged and the run
+    // goes on (a restarted agent starting slowly on a loaded machine is not
+    // the crash coming back).
+    if (slot.pendingRecovery && c.action !== 'log_and_continue') {
       const pending = slot.pendingRecovery;
       ctx.emit({ type: 'recovery', action: pending.action, attempt: pending.attempt, outcome: 'failed', agent: slot.name, detail: `${c.class} again before progress` });
       slot.pendingRecovery = null;

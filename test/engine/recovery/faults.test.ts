@@ -58,6 +58,8 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
       await waitForEvent(crashDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_crash'), 40_000);
       // A checkpoint forced after the recovery is a valid one again.
       forcedCheckpoint = await runCli(['checkpoint', crashDir]);
+      // The restore ends when agent-2 next makes progress (however slowly a loaded machine restarts it).
+      await waitForEvent(crashDir, 'recovery', (r) => r.agent === 'agent-2' && r.action === 'restore_checkpoint' && r.outcome !== 'started', 60_000);
       crashRun.child.kill('SIGTERM');
       crash = await crashRun.done;
       resumeRefused = await runCli(['resume', crashDir, '--checkpoint', 'checkpoint_002', '--headless']);
