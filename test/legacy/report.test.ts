@@ -7,6 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runControlCommand } from '../../src/cli/controlCommands.js';
 import { buildReport, renderMarkdown } from '../../src/report/report.js';
+import { convertLegacyRun } from '../../src/legacy/convert.js';
+import { foldAll } from '../../src/state/fold.js';
+import { headerModel } from '../../src/ui/viewModels/header.js';
+import { formatCount } from '../../src/ui/viewModels/format.js';
 import { checkpointFiles, copyLegacyFixtures, metricsFiles, readJson } from './legacyFixtures.js';
 
 let runs: string;
@@ -79,5 +83,18 @@ describe('status of a legacy run', () => {
     expect(errors).toEqual([]);
     expect(logs.join('\n')).toMatch(/status\s+interrupted\s+\(a legacy run, read from its files\)/);
     expect(logs.join('\n')).toMatch(/tool calls n\/a/);
+  });
+});
+
+describe('the console header of a legacy run', () => {
+  it('shows the tokens its runner recorded (the last snapshot), or n/a when it recorded none', async () => {
+    const header = async (name: string) => {
+      const dir = path.join(runs, name);
+      const run = foldAll((await convertLegacyRun(dir)).events);
+      return headerModel(run, { nowMs: Date.now(), runDir: dir });
+    };
+    const last = readJson(metricsFiles(path.join(runs, 'python-complete')).at(-1)!.file).metrics;
+    expect((await header('python-complete')).countsText).toMatch(new RegExp(`^${formatCount(last.total_tokens).replace('.', '\\.')} tok `));
+    expect((await header('bash-complete')).countsText).toMatch(/^n\/a tok /);
   });
 });

@@ -6,6 +6,7 @@ import { assertNever } from '../../contract/assertNever.js';
 import type { SessionStatus } from '../../contract/statuses.js';
 import { isTerminalStatus, type ConsoleState } from '../../state/applyEvent.js';
 import { elapsedSecondsAt, lastEventMs, remainingSecondsAt, scheduleSecondsAt } from '../../state/runState.js';
+import { runFigures } from '../../report/figures.js';
 import type { ThemeRole } from '../theme.js';
 import { formatCount, formatDuration } from './format.js';
 
@@ -80,7 +81,9 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   if (!run.ended && total > 0) progressParts.push(`ETA ${formatDuration(remaining)}`);
   const phase = run.currentPhaseIndex >= 0 ? run.phases[run.currentPhaseIndex] : undefined;
   const phaseText = phase ? `phase ${run.currentPhaseIndex + 1}/${run.phases.length} ${phase.name}` : run.phases.length > 0 ? `${run.phases.length} phases` : '';
-  const countsText = `${formatCount(run.counters.totalTokens)} tok  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err`;
+  // The tokens the report and status give: a legacy run's are its runner's last snapshot's, or not recorded.
+  const tokens = runFigures(run).totalTokens;
+  const countsText = `${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err`;
   // Said only once the run's state is read (a finished run's console must not flash the resume hint while it loads).
   const dead = run.orchestrator === 'dead' && run.status !== null && !isTerminalStatus(run.status);
   const status = run.ended ? `${run.ended.status} (exit ${run.ended.exitCode})` : (run.status ?? 'waiting');
