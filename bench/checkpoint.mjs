@@ -1,14 +1,26 @@
-// Checkpoint store benchmark (DESIGN §7): a generated project of 5,000 files /
-// 50 MB; first checkpoint, incremental checkpoint with 1% of files changed,
-// storage after 20 checkpoints with 5% churn each against the project size,
-// and restore time, each beside `cp -a` of the same tree in the same run.
-// Targets: incremental >= 10x faster than cp -a; 20 checkpoints < 1.5x the
-// project's size. Exits 1 if a target is missed.
+// Checkpoint store benchmark (DESIGN §7, issue 13): a generated project
+// (default 5,000 files / 50 MB; `--files 50000 --mb 500` for the large
+// size). Each figure stands beside its reference, timed on the same tree in
+// the same run, tools interleaved round by round, medians of `--rounds`:
 //
-//   npm run build && node bench/checkpoint.mjs [--files N] [--mb N] [--keep]
+//   first checkpoint           megatest | restic backup, git add+commit, cp -a
+//   no-change checkpoint       megatest (same process; a new process: the stat cache on disk) | git, restic
+//   1% of files changed        megatest | git, restic, cp -a
+//   20 checkpoints, 5% churn   megatest storage | restic repository, git objects
+//   full restore (empty dir)   megatest (a new process) | cp -a, restic restore
+//   roll back 19 x 5% churn    megatest | cp -a
+//   list() of 20 checkpoints   megatest
 //
-// Everything is measured on this machine, files in the page cache (as a live
-// run's project/ is); cp -a is timed the same way, three times, median.
+// Targets (issue 13): first <= restic; no-change <= git; storage <= restic;
+// full restore <= 1.3x cp -a; and (issue 3) 1% changed >= 10x faster than
+// cp -a, storage < 1.5x the project. A target whose reference tool is not
+// installed is reported as not measured. Exits 1 if a measured target is missed.
+//
+//   npm run build && node bench/checkpoint.mjs [--files N] [--mb N] [--rounds N] [--keep] [--dist DIR]
+//
+// Files are in the page cache (as a live run's project/ is); megatest runs
+// in this process with fsync on; git and restic are separate processes
+// (their start-up is in their figures).
 
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +28,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writ
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cpA, GitRef, median, ResticRef } from './checkpointRefs.mjs';
 
 const DIST_STORE = new URL('../dist/checkpoint/store.js', import.meta.url);
 
@@ -121,24 +134,6 @@ function churn(root, files, fraction, random, counter) {
   return changes;
 }
 
-function timeCpA(source, scratch, label) {
-  const runs = [];
-  for (let run = 0; run < 3; run += 1) {
-    const target = path.join(scratch, `cp-${label}-${run}`);
-    const started = performance.now();
-    const result = spawnSync('cp', ['-a', source, target]);
-    runs.push(performance.now() - started);
-    if (result.status !== 0) throw new Error(`cp -a ${source} ${target} failed: ${result.stderr}`);
-    rmSync(target, { recursive: true, force: true });
-  }
-  return median(runs);
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 function bodyFor(snapshot, index) {
   return {
     timestamp: new Date().toISOString(),
@@ -165,7 +160,8 @@ async function checkpoint(store, project, index) {
 }
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const ms = (value) => `${value.toFixed(0)} ms`;
+const ms = (value) => (value === null ? 'not installed' : `${value.toFixed(0)} ms`);
+const ratio = (value, reference) => (reference === null ? '-' : `${(value / reference).toFixed(2)}x`);
 
 function table(rows) {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
@@ -173,6 +169,15 @@ function table(rows) {
     const line = row.map((cell, column) => String(cell).padEnd(widths[column])).join('  ');
     return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
   }).join('\n');
+}
+
+/** Bytes of the files under dir (sizes, as the store's storageBytes counts them). */
+function treeBytes(dir) {
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) bytes += statSync(path.join(entry.parentPath ?? entry.path, entry.name), { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return bytes;
 }
 
 export async function main(argv = process.argv.slice(2)) {
@@ -185,100 +190,196 @@ export async function main(argv = process.argv.slice(2)) {
   };
   const fileCount = option('--files', 5000);
   const totalBytes = option('--mb', 50) * 1024 * 1024;
+  const rounds = option('--rounds', 3);
   const keep = argv.includes('--keep');
+  const distIndex = argv.indexOf('--dist');
+  const storeModule = distIndex === -1 ? DIST_STORE : pathToFileURL(path.resolve(argv[distIndex + 1], 'checkpoint/store.js'));
 
   let CheckpointStore, diskUsage;
   try {
-    ({ CheckpointStore, diskUsage } = await import(DIST_STORE.href));
+    ({ CheckpointStore, diskUsage } = await import(storeModule.href));
   } catch (error) {
-    throw new Error(`bench/checkpoint.mjs needs the build: run \`npm run build\` first (${fileURLToPath(DIST_STORE)}: ${error.message})`);
+    throw new Error(`bench/checkpoint.mjs needs the build: run \`npm run build\` first (${fileURLToPath(storeModule)}: ${error.message})`);
   }
+  const gitVersion = GitRef.version();
+  const resticVersion = ResticRef.version();
 
   const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-bench-ck-'));
+  const at = (...parts) => path.join(scratch, ...parts);
   const random = prng(20250101);
   const counter = { next: fileCount };
   try {
-    const project = path.join(scratch, 'project');
+    const project = at('project');
     mkdirSync(project);
     let started = performance.now();
     const files = generateProject(project, fileCount, totalBytes, random);
-    const generateMs = performance.now() - started;
     const projectUsage = await diskUsage(project);
-    process.stderr.write(`generated ${projectUsage.files} files, ${mb(projectUsage.bytes)} in ${ms(generateMs)}\n`);
+    process.stderr.write(`generated ${projectUsage.files} files, ${mb(projectUsage.bytes)} in ${ms(performance.now() - started)}; git: ${gitVersion ?? 'not installed'}; restic: ${resticVersion ?? 'not installed'}\n`);
+    const git = gitVersion ? new GitRef(at('git', '.git'), project) : null;
+    const restic = resticVersion ? new ResticRef(at('restic'), project, at('restic-cache')) : null;
+    const step = (text) => process.stderr.write(`  ${text}\n`);
 
-    // 1. first checkpoint and incremental ones (1% of files changed), beside cp -a
-    const cpFirst = timeCpA(project, scratch, 'first');
-    const speedStore = new CheckpointStore(path.join(scratch, 'speed', 'checkpoints'));
-    const first = await checkpoint(speedStore, project, 1);
-    const incremental = [];
-    for (let round = 0; round < 3; round += 1) {
-      churn(project, files, 0.01, random, counter);
-      incremental.push(await checkpoint(speedStore, project, 2 + round));
+    // 1. first checkpoint, each tool into a fresh store, `rounds` times interleaved
+    const first = { megatest: [], git: [], restic: [], cp: [] };
+    let speedStore = null;
+    let firstSnapshot = null;
+    for (let round = 0; round < rounds; round += 1) {
+      rmSync(at('speed'), { recursive: true, force: true });
+      speedStore = new CheckpointStore(at('speed', 'checkpoints'));
+      const result = await checkpoint(speedStore, project, 1);
+      first.megatest.push(result.ms);
+      firstSnapshot = result.snapshot;
+      if (git) {
+        git.init();
+        first.git.push(git.commit());
+      }
+      if (restic) {
+        restic.init();
+        first.restic.push(restic.backup());
+      }
+      first.cp.push(cpA(project, at('cp-first')));
+      step(`first checkpoint, round ${round + 1}: megatest ${ms(result.ms)}, git ${ms(first.git.at(-1) ?? null)}, restic ${ms(first.restic.at(-1) ?? null)}, cp -a ${ms(first.cp.at(-1))}`);
     }
-    const cpIncremental = timeCpA(project, scratch, 'incremental');
-    const incrementalMs = median(incremental.map((result) => result.ms));
-    const incrementalNew = incremental.map((result) => result.snapshot.newBlobs);
+    rmSync(at('cp-first'), { recursive: true, force: true });
 
-    // 2. storage: 20 checkpoints in a fresh store, 5% churn before each after the first
-    const storageStore = new CheckpointStore(path.join(scratch, 'storage', 'checkpoints'));
+    // 2. no change: the same store again, a new store over the same folder (a restarted process), git, restic
+    const noChange = { same: [], restarted: [], git: [], restic: [] };
+    for (let round = 0; round < rounds; round += 1) {
+      noChange.same.push((await checkpoint(speedStore, project, 2)).ms);
+      const restarted = new CheckpointStore(at('speed', 'checkpoints'));
+      noChange.restarted.push((await checkpoint(restarted, project, 2)).ms);
+      if (git) noChange.git.push(git.commit());
+      if (restic) noChange.restic.push(restic.backup());
+    }
+    step(`no change: megatest ${ms(median(noChange.same))}, restarted ${ms(median(noChange.restarted))}, git ${ms(git ? median(noChange.git) : null)}, restic ${ms(restic ? median(noChange.restic) : null)}`);
+
+    // 3. 1% of the files changed before each round; every tool checkpoints the same change
+    const incremental = { megatest: [], git: [], restic: [], newBlobs: [] };
+    for (let round = 0; round < rounds; round += 1) {
+      churn(project, files, 0.01, random, counter);
+      const result = await checkpoint(speedStore, project, 3 + round);
+      incremental.megatest.push(result.ms);
+      incremental.newBlobs.push(result.snapshot.newBlobs);
+      if (git) incremental.git.push(git.commit());
+      if (restic) incremental.restic.push(restic.backup());
+    }
+    const cpIncremental = median(Array.from({ length: 3 }, () => cpA(project, at('cp-incremental'))));
+    rmSync(at('cp-incremental'), { recursive: true, force: true });
+    step(`1% changed: megatest ${ms(median(incremental.megatest))}, git ${ms(git ? median(incremental.git) : null)}, restic ${ms(restic ? median(incremental.restic) : null)}`);
+
+    // 4. storage: 20 checkpoints in fresh stores, 5% churn before each after the first
+    const storageDir = at('storage', 'checkpoints');
+    const storageStore = new CheckpointStore(storageDir);
+    const storageGit = git ? new GitRef(at('storage-git', '.git'), project) : null;
+    const storageRestic = restic ? new ResticRef(at('storage-restic'), project, at('restic-cache')) : null;
+    storageGit?.init();
+    storageRestic?.init();
     const originalTree = (await checkpoint(storageStore, project, 1)).snapshot.entries;
-    const originalCopy = path.join(scratch, 'original-copy');
-    spawnSync('cp', ['-a', project, originalCopy]);
+    storageGit?.commit();
+    storageRestic?.backup();
+    const originalCopy = at('original-copy');
+    cpA(project, originalCopy);
     const churnMs = [];
     for (let index = 2; index <= 20; index += 1) {
       churn(project, files, 0.05, random, counter);
       churnMs.push((await checkpoint(storageStore, project, index)).ms);
+      storageGit?.commit();
+      storageRestic?.backup();
     }
-    const storeUsage = await diskUsage(path.join(scratch, 'storage', 'checkpoints'));
+    const storeUsage = await diskUsage(storageDir);
     const storageBytes = await storageStore.storageBytes();
     const finalProject = await diskUsage(project);
     // the smaller of the project before and after the churn, so the ratio is not flattered
     const projectBytes = Math.min(projectUsage.bytes, finalProject.bytes);
-    const manifestBytes = readdirSync(path.join(scratch, 'storage', 'checkpoints'))
-      .filter((name) => name.endsWith('.json'))
-      .reduce((sum, name) => sum + statSync(path.join(scratch, 'storage', 'checkpoints', name)).size, 0);
+    const checkpointFileBytes = readdirSync(storageDir).filter((name) => name.endsWith('.json')).reduce((sum, name) => sum + statSync(path.join(storageDir, name)).size, 0);
+    const gitBytes = storageGit ? treeBytes(storageGit.gitDir) : null;
+    const resticBytes = storageRestic ? treeBytes(storageRestic.repo) : null;
+    step(`storage: megatest ${mb(storageBytes)}, git ${gitBytes === null ? '-' : mb(gitBytes)}, restic ${resticBytes === null ? '-' : mb(resticBytes)}`);
 
     started = performance.now();
-    const listing = await new CheckpointStore(path.join(scratch, 'storage', 'checkpoints')).list();
+    const listing = await new CheckpointStore(storageDir).list();
     const listMs = performance.now() - started;
     if (listing.length !== 20 || !listing.every((item) => item.valid)) throw new Error(`expected 20 valid checkpoints, list() gave ${JSON.stringify(listing.map((item) => [item.id, item.valid, item.reason]))}`);
 
-    // 3. restore: roll project/ (19 x 5% churn later) back to checkpoint 1, and restore into an empty folder
+    // 5. restore: roll project/ (19 x 5% churn later) back to checkpoint 1, byte for byte
     started = performance.now();
     const rollback = await storageStore.restore(project, originalTree);
     const rollbackMs = performance.now() - started;
     const rollbackCheck = spawnSync('diff', ['-r', '--no-dereference', originalCopy, project]);
     if (rollbackCheck.status !== 0) throw new Error(`restored project/ differs from the original: ${rollbackCheck.stdout}`.slice(0, 2000));
-    const emptyTarget = path.join(scratch, 'restored-empty');
-    const fresh = new CheckpointStore(path.join(scratch, 'storage', 'checkpoints'));
-    started = performance.now();
-    const full = await fresh.restore(emptyTarget, originalTree);
-    const fullMs = performance.now() - started;
-    const cpRestore = timeCpA(originalCopy, scratch, 'restore');
 
-    const incrementalSpeedup = cpIncremental / incrementalMs;
-    const storageRatio = storageBytes / projectBytes;
-    const incrementalOk = incrementalSpeedup >= 10;
-    const storageOk = storageRatio < 1.5;
+    // 6. full restore of checkpoint 1 into an empty folder by a new store (a new process), beside cp -a and restic restore
+    const full = { megatest: [], cp: [], restic: [] };
+    let fullResult = null;
+    const firstResticSnapshot = storageRestic?.firstSnapshot() ?? null;
+    for (let round = 0; round < rounds; round += 1) {
+      const target = at('restored-empty');
+      rmSync(target, { recursive: true, force: true });
+      const fresh = new CheckpointStore(storageDir);
+      started = performance.now();
+      fullResult = await fresh.restore(target, originalTree);
+      full.megatest.push(performance.now() - started);
+      if (round === 0) {
+        const check = spawnSync('diff', ['-r', '--no-dereference', originalCopy, target]);
+        if (check.status !== 0) throw new Error(`restore into an empty folder differs from the original: ${check.stdout}`.slice(0, 2000));
+      }
+      full.cp.push(cpA(originalCopy, at('cp-restore')));
+      if (storageRestic) full.restic.push(storageRestic.restore(at('restic-restore'), firstResticSnapshot));
+      step(`full restore, round ${round + 1}: megatest ${ms(full.megatest.at(-1))}, cp -a ${ms(full.cp.at(-1))}, restic ${ms(full.restic.at(-1) ?? null)}`);
+    }
+    for (const name of ['restored-empty', 'cp-restore', 'restic-restore']) rmSync(at(name), { recursive: true, force: true });
 
-    const rows = [
-      ['measure', 'megatest', 'cp -a (same tree)', 'ratio', 'target'],
-      ['first checkpoint', `${ms(first.ms)} (${first.snapshot.files} files, ${mb(first.snapshot.bytes)}, ${mb(first.snapshot.newBlobBytes)} gzip)`, ms(cpFirst), `${(first.ms / cpFirst).toFixed(2)}x the time`, '-'],
-      ['incremental, 1% files changed', `${ms(incrementalMs)} (median of 3; ${incrementalNew.join('/')} new blobs)`, ms(cpIncremental), `${incrementalSpeedup.toFixed(1)}x faster`, `>= 10x faster: ${incrementalOk ? 'PASS' : 'FAIL'}`],
-      ['storage, 20 checkpoints, 5% churn', `${mb(storageBytes)} (blobs ${mb(storageBytes - manifestBytes)}, checkpoint files ${mb(manifestBytes)}; ${mb(storeUsage.allocatedBytes)} on disk)`, `${mb(20 * projectBytes)} (20 copies)`, `${storageRatio.toFixed(2)}x project (${mb(projectBytes)}); ${(storeUsage.allocatedBytes / projectUsage.allocatedBytes).toFixed(2)}x in disk blocks`, `< 1.5x: ${storageOk ? 'PASS' : 'FAIL'}`],
-      ['checkpoints 2-20 (5% churn)', `${ms(median(churnMs))} median, ${ms(Math.max(...churnMs))} max`, '', '', '-'],
-      ['restore: roll back 19 x 5% churn', `${ms(rollbackMs)} (${rollback.written} written, ${rollback.deleted} deleted)`, ms(cpRestore), `${(rollbackMs / cpRestore).toFixed(2)}x the time`, '-'],
-      ['restore into an empty folder', `${ms(fullMs)} (${full.written} written)`, ms(cpRestore), `${(fullMs / cpRestore).toFixed(2)}x the time`, '-'],
-      ['list() of 20 checkpoints', `${ms(listMs)} (checksums + every blob checked)`, '', '', '-'],
-    ];
-    const report = `checkpoint store: ${fileCount} files, ${mb(projectUsage.bytes)} (half source-like text, half base64 data), durable writes (fsync)\n${table(rows)}\n`;
-    process.stdout.write(report);
-    const passed = incrementalOk && storageOk;
-    if (!passed) process.stdout.write('checkpoint bench: a target was missed\n');
-    return {
-      passed,
-      figures: { files: fileCount, projectBytes, firstMs: first.ms, cpFirstMs: cpFirst, incrementalMs, cpIncrementalMs: cpIncremental, incrementalSpeedup, storageBytes, storageRatio, rollbackMs, fullRestoreMs: fullMs, cpRestoreMs: cpRestore, listMs },
+    const m = (values, present = true) => (present && values.length > 0 ? median(values) : null);
+    const figures = {
+      files: fileCount,
+      projectBytes,
+      firstMs: m(first.megatest),
+      firstGitMs: m(first.git),
+      firstResticMs: m(first.restic),
+      firstCpMs: m(first.cp),
+      noChangeMs: m(noChange.same),
+      noChangeRestartedMs: m(noChange.restarted),
+      noChangeGitMs: m(noChange.git),
+      noChangeResticMs: m(noChange.restic),
+      incrementalMs: m(incremental.megatest),
+      incrementalGitMs: m(incremental.git),
+      incrementalResticMs: m(incremental.restic),
+      cpIncrementalMs: cpIncremental,
+      storageBytes,
+      storageRatio: storageBytes / projectBytes,
+      gitBytes,
+      resticBytes,
+      rollbackMs,
+      fullRestoreMs: m(full.megatest),
+      cpRestoreMs: m(full.cp),
+      resticRestoreMs: m(full.restic),
+      listMs,
     };
+    const f = figures;
+    const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'PASS' : 'MISS');
+    const targets = {
+      first: f.firstResticMs === null ? null : f.firstMs <= f.firstResticMs,
+      noChange: f.noChangeGitMs === null ? null : Math.max(f.noChangeMs, f.noChangeRestartedMs) <= f.noChangeGitMs,
+      incremental: f.cpIncrementalMs / f.incrementalMs >= 10,
+      storage: f.resticBytes === null ? f.storageRatio < 1.5 : f.storageRatio < 1.5 && f.storageBytes <= f.resticBytes,
+      restore: f.fullRestoreMs <= 1.3 * f.cpRestoreMs,
+    };
+    const rows = [
+      ['measure', 'megatest', 'git', 'restic', 'cp -a', 'target'],
+      ['first checkpoint', `${ms(f.firstMs)} (${firstSnapshot.files} files, ${mb(firstSnapshot.bytes)} -> ${mb(firstSnapshot.newBlobBytes)} of blobs)`, ms(f.firstGitMs), ms(f.firstResticMs), ms(f.firstCpMs), `<= restic: ${verdict(targets.first)} (${ratio(f.firstMs, f.firstResticMs)})`],
+      ['no-change checkpoint', `${ms(f.noChangeMs)}; after a restart ${ms(f.noChangeRestartedMs)}`, ms(f.noChangeGitMs), ms(f.noChangeResticMs), '', `<= git: ${verdict(targets.noChange)} (${ratio(Math.max(f.noChangeMs, f.noChangeRestartedMs), f.noChangeGitMs)})`],
+      ['1% of files changed', `${ms(f.incrementalMs)} (${incremental.newBlobs.join('/')} new blobs)`, ms(f.incrementalGitMs), ms(f.incrementalResticMs), ms(f.cpIncrementalMs), `>= 10x faster than cp -a: ${verdict(targets.incremental)} (${(f.cpIncrementalMs / f.incrementalMs).toFixed(1)}x)`],
+      ['storage, 20 checkpoints at 5% churn', `${mb(f.storageBytes)} = ${f.storageRatio.toFixed(2)}x the project (checkpoint files ${mb(checkpointFileBytes)}; ${mb(storeUsage.allocatedBytes)} in blocks)`, f.gitBytes === null ? '-' : `${mb(f.gitBytes)} (${(f.gitBytes / projectBytes).toFixed(2)}x)`, f.resticBytes === null ? '-' : `${mb(f.resticBytes)} (${(f.resticBytes / projectBytes).toFixed(2)}x)`, `${mb(20 * projectBytes)} (20 copies)`, `< 1.5x and <= restic: ${verdict(targets.storage)}`],
+      ['checkpoints 2-20 (5% churn)', `${ms(median(churnMs))} median, ${ms(Math.max(...churnMs))} max`, '', '', '', ''],
+      ['full restore into an empty folder', `${ms(f.fullRestoreMs)} (${fullResult.written} written)`, '', ms(f.resticRestoreMs), ms(f.cpRestoreMs), `<= 1.3x cp -a: ${verdict(targets.restore)} (${ratio(f.fullRestoreMs, f.cpRestoreMs)})`],
+      ['roll back 19 x 5% churn', `${ms(f.rollbackMs)} (${rollback.written} written, ${rollback.deleted} deleted)`, '', '', ms(f.cpRestoreMs), ratio(f.rollbackMs, f.cpRestoreMs)],
+      ['list() of 20 checkpoints', ms(f.listMs), '', '', '', ''],
+    ];
+    const report = `checkpoint store: ${fileCount} files, ${mb(projectUsage.bytes)} (half source-like text, half base64 data), fsync on, medians of ${rounds} rounds\n${table(rows)}\n`;
+    process.stdout.write(report);
+    const passed = Object.values(targets).every((ok) => ok !== false);
+    if (!passed) process.stdout.write('checkpoint bench: a target was missed\n');
+    return { passed, figures };
   } finally {
     if (keep) process.stderr.write(`kept ${scratch}\n`);
     else rmSync(scratch, { recursive: true, force: true });

@@ -9,8 +9,11 @@
 //   - seeks: 20 random cursors in that second process, each stateAt(cursor)
 //     + timeAt + logLinesAt(that time, 40) (what a frame needs);
 //   - peak RSS of each process (its own maxRSS);
-//   - for reference, the whole log through the fold with no index
-//     (src/io/foldLog.ts), the floor of any first open;
+//   - for reference, every line of the log read and JSON.parse'd, nothing
+//     else (the floor of anything that reads the events), and the whole log
+//     through the fold with no index (src/io/foldLog.ts); the first open is
+//     also given as a multiple of the JSON.parse pass, which drifts with the
+//     machine's load as the first open does;
 // each beside `wc -l events.jsonl` timed in the same run. Targets: first
 // frame < 1 s on a second open and < 5 s on the first, seek < 200 ms, RSS
 // < 300 MB. Exits 1 if one is missed.
@@ -29,6 +32,7 @@ import { generateRunFolder } from './replayData.mjs';
 const HERE = fileURLToPath(import.meta.url);
 const SOURCE = new URL('../dist/replay/source.js', import.meta.url);
 const FOLD_LOG = new URL('../dist/io/foldLog.js', import.meta.url);
+const LINE_SCAN = new URL('../dist/replay/lineScan.js', import.meta.url);
 const SEEKS = 20;
 const LOG_LINES = 40;
 
@@ -115,8 +119,26 @@ async function foldOnly(dir) {
   return { ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, count: state.eventsApplied, maxRssKb: process.resourceUsage().maxRSS };
 }
 
+/** The other reference: every line read (the same chunked reader the index uses) and JSON.parse'd, nothing else. */
+async function parseOnly(dir) {
+  const { scanLines } = await import(LINE_SCAN.href);
+  const { open } = await import('node:fs/promises');
+  const started = performance.now();
+  const handle = await open(path.join(dir, 'events.jsonl'), 'r');
+  const { size } = await handle.stat();
+  let count = 0;
+  await scanLines(handle, 0, size, (text) => {
+    if (text !== null && text !== '' && JSON.parse(text) !== null) count += 1;
+  });
+  await handle.close();
+  const cpu = process.cpuUsage();
+  return { ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, count, maxRssKb: process.resourceUsage().maxRSS };
+}
+
+const CHILD_MODES = { '--child': null, '--fold-only': foldOnly, '--parse-only': parseOnly };
+
 function runChild(dir, seeks) {
-  const mode = seeks < 0 ? ['--fold-only', dir] : ['--child', dir, '--seeks', String(seeks)];
+  const mode = seeks === 'parse' ? ['--parse-only', dir] : seeks < 0 ? ['--fold-only', dir] : ['--child', dir, '--seeks', String(seeks)];
   const result = spawnSync(process.execPath, [HERE, ...mode], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (result.status !== 0) throw new Error(`replay bench child failed: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').pop());
@@ -145,13 +167,14 @@ export async function main(options = {}) {
 
     const load = loadavg()[0];
     const wc1 = timeWc(eventsFile);
+    const parse = runChild(dir, 'parse');
     const first = runChild(dir, 0);
     const wc2 = timeWc(eventsFile);
     const second = runChild(dir, SEEKS);
     const wc3 = timeWc(eventsFile);
     const fold = runChild(dir, -1);
     const idxBytes = statSync(path.join(dir, 'events.idx')).size;
-    if (wc1.lines !== count || first.count !== count || second.count !== count) throw new Error(`expected ${count} events, read ${first.count} / ${second.count} (wc -l ${wc1.lines})`);
+    if (wc1.lines !== count || parse.count !== count || first.count !== count || second.count !== count) throw new Error(`expected ${count} events, read ${first.count} / ${second.count} (wc -l ${wc1.lines})`);
 
     const seekMedian = median(second.seekMs);
     const seekMax = Math.max(...second.seekMs);
@@ -163,11 +186,13 @@ export async function main(options = {}) {
       rss: rssMb < 300,
     };
     const pass = (ok) => (ok ? 'PASS' : 'FAIL');
+    const times = (value) => `${(value / parse.ms).toFixed(1)}× JSON.parse`;
     const rows = [
       ['measure', 'replay', 'wc -l events.jsonl (same run)', 'target'],
-      ['first open: index build + first frame', `${ms(first.firstFrameMs)} (${first.opened}; ${ms(first.sinceStartMs)} from process start, ${ms(first.cpuMs)} CPU)`, ms(wc1.ms), `< 5 s: ${pass(targets.first)}`],
+      ['reference: read + JSON.parse of every line, nothing else', `${ms(parse.ms)} (${ms(parse.cpuMs)} CPU)`, ms(wc1.ms), '-'],
+      ['first open: index build + first frame', `${ms(first.firstFrameMs)} = ${times(first.firstFrameMs)} (${first.opened}; ${ms(first.sinceStartMs)} from process start, ${ms(first.cpuMs)} CPU)`, ms(wc1.ms), `< 5 s: ${pass(targets.first)}`],
       ['second open: first frame', `${ms(second.firstFrameMs)} (${second.opened}; ${ms(second.sinceStartMs)} from process start, ${ms(second.cpuMs)} CPU)`, ms(wc2.ms), `< 1 s: ${pass(targets.second)}`],
-      ['reference: parse + fold of the whole log, no index (foldEventFile)', `${ms(fold.ms)} (${ms(fold.cpuMs)} CPU, ${(fold.maxRssKb / 1024).toFixed(0)} MB)`, ms(wc3.ms), '-'],
+      ['reference: parse + fold of the whole log, no index (foldEventFile)', `${ms(fold.ms)} = ${times(fold.ms)} (${ms(fold.cpuMs)} CPU, ${(fold.maxRssKb / 1024).toFixed(0)} MB)`, ms(wc3.ms), '-'],
       [`seek, ${SEEKS} random cursors`, `${ms(seekMedian)} median, ${ms(seekMax)} max`, '', `< 200 ms: ${pass(targets.seek)}`],
       ['peak RSS', `${(first.maxRssKb / 1024).toFixed(0)} MB first open, ${(second.maxRssKb / 1024).toFixed(0)} MB second`, '', `< 300 MB: ${pass(targets.rss)}`],
     ];
@@ -180,7 +205,7 @@ export async function main(options = {}) {
     if (!passed) process.stdout.write('replay bench: a target was missed\n');
     return {
       passed,
-      figures: { load, count, eventBytes, logBytes, idxBytes, first, second: { ...second, seekMs: undefined }, fold, seekMedian, seekMax, wcFirstMs: wc1.ms, wcSecondMs: wc2.ms, wcFoldMs: wc3.ms, rssMb },
+      figures: { load, count, eventBytes, logBytes, idxBytes, parse, first, second: { ...second, seekMs: undefined }, fold, seekMedian, seekMax, wcFirstMs: wc1.ms, wcSecondMs: wc2.ms, wcFoldMs: wc3.ms, rssMb },
     };
   } finally {
     if (keep) process.stderr.write(`kept ${dir}\n`);
@@ -190,8 +215,8 @@ export async function main(options = {}) {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--child' || argv[0] === '--fold-only') {
-    (argv[0] === '--child' ? child(argv[1], Number(arg(argv, 'seeks', '0'))) : foldOnly(argv[1])).then(
+  if (argv[0] in CHILD_MODES) {
+    (argv[0] === '--child' ? child(argv[1], Number(arg(argv, 'seeks', '0'))) : CHILD_MODES[argv[0]](argv[1])).then(
       (figures) => process.stdout.write(`${JSON.stringify(figures)}\n`),
       (error) => {
         process.stderr.write(`${error.stack ?? error}\n`);

@@ -6,6 +6,8 @@ import { main as events } from './events.mjs';
 import { main as checkpoint } from './checkpoint.mjs';
 import { main as console_ } from './console.mjs';
 import { main as replay } from './replay.mjs';
+import { main as bigRun } from './bigRun.mjs';
+import { main as measure } from './measure.mjs';
 
 const only = process.argv.slice(2);
 const benches = [
@@ -13,6 +15,8 @@ const benches = [
   ['checkpoint', 'checkpoint store: 5,000 files / 50 MB against cp -a (issue 3)', () => checkpoint([])],
   ['console', 'console under 10,000 events/s + 5,000 log lines/s in tmux (issue 5)', () => console_({})],
   ['replay', 'replay of a 1,000,000-event run: first frame, seeks, RSS (issue 10)', () => replay({})],
+  ['bigRun', 'a crashed 1,000,000-event run: resume, status, report, attach (issue 13)', () => bigRun({})],
+  ['measure', 'metrics snapshot at 5,000 files (50,000 with MEASURE_BENCH_50K=1), orchestrator paused with 50 MB (issue 13)', () => measure([])],
 ];
 
 let failed = 0;

@@ -33,8 +33,12 @@ if (opensConsole) {
     stdio: 'inherit',
     env: { ...process.env, MEGATEST_CONSOLE_PROCESS: '1' },
   });
-  // The child owns the terminal; signals meant for it reach it directly.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => undefined);
+  // The child owns the terminal; Ctrl+C reaches it directly. A hang-up (the
+  // window closed, the SSH link dropped, tmux kill-server) reaches only this
+  // process, the session's leader: passed on, or the console lives on with
+  // no screen, reading the run folder for ever.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => undefined);
+  process.on('SIGHUP', () => child.kill('SIGHUP'));
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 } else {
   const { runCli } = await import(entry.href);

@@ -32,10 +32,11 @@ export async function writeDurably(file: string, data: Uint8Array | string, dura
   await handle.close();
 }
 
-export async function syncFile(file: string): Promise<void> {
+/** fsync (or, with dataOnly, fdatasync: the content and its size, not the times) of a file written before. */
+export async function syncFile(file: string, dataOnly = false): Promise<void> {
   const handle = await fs.open(file, 'r');
   try {
-    await handle.sync();
+    await (dataOnly ? handle.datasync() : handle.sync());
   } finally {
     await handle.close();
   }

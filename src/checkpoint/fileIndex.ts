@@ -1,6 +1,7 @@
-// The in-memory index (path -> stat + sha256) of the project folder last
-// snapshotted or restored: it lets unchanged files be recognised by lstat
-// alone, so a snapshot or restore hashes only what may have changed.
+// The index (path -> stat + sha256) of the project folder last snapshotted
+// or restored: it lets unchanged files be recognised by lstat alone, so a
+// snapshot or restore hashes only what may have changed. Kept in memory and,
+// for the next process, on disk (statCache.ts).
 
 import type { Stats } from 'node:fs';
 
@@ -27,12 +28,15 @@ export type FileIndex = Map<string, IndexRecord>;
 /**
  * Timestamps tick coarsely (a jiffy on Linux, 1-2 s on FAT or some network
  * file systems); a file changed within that long before it was hashed may be
- * changed again without lstat noticing, so it is not trusted next time.
+ * changed again without lstat noticing, so it is not trusted next time. Nor
+ * is one changed in the same second as it was hashed (git's racy-clean rule,
+ * which also covers tools that keep whole seconds): the record outlives the
+ * process in the stat cache, where nothing else could catch such a change.
  */
 function isSettled(stats: Stats, hashedAtMs: number): boolean {
   const changed = Math.max(stats.mtimeMs, stats.ctimeMs);
   const coarse = stats.mtimeMs % 1000 === 0;
-  return hashedAtMs - changed > (coarse ? 2500 : 100);
+  return hashedAtMs - changed > (coarse ? 2500 : 100) && Math.floor(changed / 1000) < Math.floor(hashedAtMs / 1000);
 }
 
 export function sameStat(record: IndexRecord, stats: Stats): boolean {
@@ -56,4 +60,13 @@ export function makeRecord(stats: Stats, sha256: string, contentSize: number, ha
     contentSize,
     trusted: contentSize === stats.size && isSettled(stats, hashedAtMs),
   };
+}
+
+/**
+ * A file this process has just written (a restore): its content is known,
+ * but a record made now could never be trusted by its stat (it changed just
+ * now), so none is taken; the next snapshot hashes the file again.
+ */
+export function untrustedRecord(sha256: string, size: number): IndexRecord {
+  return { size, mtimeMs: Number.NaN, ctimeMs: Number.NaN, ino: Number.NaN, mode: Number.NaN, sha256, contentSize: size, trusted: false };
 }

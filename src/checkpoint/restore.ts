@@ -4,26 +4,36 @@
 // then remove, make folders, write files via temp + rename, link, and set
 // modes last.
 
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  promises as fs,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { assertNever } from '../contract/assertNever.js';
 import { sha256Hex } from './canonical.js';
-import { BLOB_CHECK_CONCURRENCY, HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
+import { HASH_CONCURRENCY, inflateBlob, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { tempSuffix } from './durableFiles.js';
-import { BadBlobsError, verifyEntryBlobs } from './verify.js';
-import { makeRecord, sameStat, type FileIndex } from './fileIndex.js';
-import { compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem } from './tree.js';
+import { BadBlobsError, MISSING_BLOB, verifyEntryBlobs } from './verify.js';
+import { makeRecord, sameStat, untrustedRecord, type FileIndex } from './fileIndex.js';
+import { Breather, compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem } from './tree.js';
 import type { FileEntry } from './types.js';
 
-const gunzip = promisify(zlib.gunzip);
-
-/** Files written at once from verified contents held in memory. */
-const WRITE_FROM_MEMORY_CONCURRENCY = 16;
 
 export interface RestoreResult {
   /** Files and symlinks whose content was written. */
@@ -121,24 +131,25 @@ export async function restoreTree(
       toWrite.push(entry);
     }
   });
-  const missing: string[] = [];
-  await forEachLimit(toWrite, BLOB_CHECK_CONCURRENCY, async (entry) => {
-    if (!(await blobs.blobPresent(blobs.blobPath(entry.sha256 as string)))) missing.push(entry.path);
-  });
+  const verified = await verifying;
+  // The read-back found every blob that is not there: those of files to be written are named as such.
+  const missingBlobs = new Set(verified.bad.filter((bad) => bad.problem === MISSING_BLOB).map((bad) => bad.sha256));
+  const missing = toWrite.filter((entry) => missingBlobs.has(entry.sha256 as string)).map((entry) => entry.path);
   if (missing.length > 0) {
-    await verifying; // no reads left running behind the error
     missing.sort(compareStrings);
     throw new Error(
       `restore: ${missing.length} file(s) have no blob in ${blobs.objectsDir} (first: ${missing.slice(0, 3).map((p) => JSON.stringify(p)).join(', ')}); project/ was not changed`,
     );
   }
-  const verified = await verifying;
   if (verified.bad.length > 0) throw new BadBlobsError(verified.bad);
 
+  // Every blob is verified: from here on project/ changes, with one small
+  // synchronous call per item (see Breather), pausing for the event loop.
+  const breather = new Breather();
   // Folders that would refuse changes inside them (no owner rwx) are opened
   // up first; the manifest's modes are set last, deepest first.
   const lockedDirs = scan.items.filter((item) => item.type === 'dir' && (item.stats.mode & 0o700) !== 0o700);
-  for (const item of lockedDirs) await fs.chmod(path.join(root, item.path), (item.stats.mode & 0o7777) | 0o700);
+  for (const item of lockedDirs) chmodSync(path.join(root, item.path), (item.stats.mode & 0o7777) | 0o700);
 
   // A removed folder takes its contents with it.
   let deleted = 0;
@@ -146,87 +157,113 @@ export async function restoreTree(
   for (const item of toRemove) {
     deleted += 1;
     if (hasAncestorIn(item.path, removedDirs)) continue;
-    await fs.rm(path.join(root, item.path), { recursive: true, force: true });
+    rmSync(path.join(root, item.path), { recursive: true, force: true });
     if (item.type === 'dir') removedDirs.add(item.path);
+    await breather.breathe();
   }
 
   const dirModesToSet = new Set(toChmod.filter((entry) => entry.type === 'dir').map((entry) => entry.path));
   for (const item of lockedDirs) if (!removedPaths.has(item.path)) dirModesToSet.add(item.path);
   for (const entry of sorted) {
     if (entry.type !== 'dir' || (current.has(entry.path) && !removedPaths.has(entry.path))) continue;
-    await fs.mkdir(path.join(root, entry.path), { mode: 0o700 });
+    mkdirSync(path.join(root, entry.path), { mode: 0o700 });
     dirModesToSet.add(entry.path);
+    await breather.breathe();
   }
 
   let written = 0;
-  const writeOne = async (entry: FileEntry): Promise<void> => {
-    const absolute = path.join(root, entry.path);
-    await restoreFile(entry, absolute, blobs, verified.kept.get(entry.sha256 as string));
-    const stats = await fs.lstat(absolute);
-    nextIndex.set(entry.path, makeRecord(stats, entry.sha256 as string, entry.size, Date.now()));
+  const wrote = (entry: FileEntry): void => {
+    // Just written, so not to be trusted by its stat (fileIndex.ts): the record only carries the content's hash.
+    nextIndex.set(entry.path, untrustedRecord(entry.sha256 as string, entry.size));
     written += 1;
   };
-  // Contents already in memory cost only file system calls: more of them in
-  // flight keep the thread pool busy. Blobs inflated again (beyond the budget) hold memory: fewer.
-  const fromMemory = toWrite.filter((entry) => verified.kept.has(entry.sha256 as string));
-  const fromBlobs = toWrite.filter((entry) => !verified.kept.has(entry.sha256 as string));
-  await forEachLimit(fromMemory, WRITE_FROM_MEMORY_CONCURRENCY, writeOne);
-  await forEachLimit(fromBlobs, HASH_CONCURRENCY, writeOne);
+  // Contents verified and held in memory cost only file system calls.
+  const fromBlobs: FileEntry[] = [];
+  for (const entry of toWrite) {
+    const content = verified.kept.get(entry.sha256 as string);
+    if (content === undefined) {
+      fromBlobs.push(entry);
+      continue;
+    }
+    writeFileWhole(path.join(root, entry.path), content, entry.mode);
+    wrote(entry);
+    await breather.breathe();
+  }
+  // Blobs beyond the memory budget are inflated (and checked) again, a few at a time.
+  await forEachLimit(fromBlobs, HASH_CONCURRENCY, async (entry) => {
+    await restoreFromBlob(entry, path.join(root, entry.path), blobs);
+    wrote(entry);
+  });
   for (const entry of toLink) {
     const absolute = path.join(root, entry.path);
-    await fs.rm(absolute, { force: true });
-    await fs.symlink(entry.target as string, absolute);
+    rmSync(absolute, { force: true });
+    symlinkSync(entry.target as string, absolute);
     written += 1;
   }
   for (const entry of toChmod) {
     if (entry.type === 'file') {
       const absolute = path.join(root, entry.path);
-      await fs.chmod(absolute, entry.mode);
+      chmodSync(absolute, entry.mode);
       // chmod moves ctime: keep the index entry matching what is on disk now
       const record = nextIndex.get(entry.path);
-      if (record !== undefined) nextIndex.set(entry.path, makeRecord(await fs.lstat(absolute), record.sha256, record.contentSize, Date.now()));
+      if (record !== undefined) nextIndex.set(entry.path, makeRecord(lstatSync(absolute), record.sha256, record.contentSize, Date.now()));
+      await breather.breathe();
     }
   }
   for (const entry of [...sorted].reverse()) {
-    if (entry.type === 'dir' && dirModesToSet.has(entry.path)) await fs.chmod(path.join(root, entry.path), entry.mode);
+    if (entry.type === 'dir' && dirModesToSet.has(entry.path)) chmodSync(path.join(root, entry.path), entry.mode);
   }
 
   return { result: { written, deleted, ms: performance.now() - started }, index: nextIndex };
 }
 
-/**
- * Writes a file via a temp file and rename, from its verified content or
- * else from its blob (checked against its hash again as it is inflated).
- */
-async function restoreFile(entry: FileEntry, absolute: string, blobs: BlobStore, verifiedContent: Buffer | undefined): Promise<void> {
-  const sha256 = entry.sha256 as string;
-  const blob = blobs.blobPath(sha256);
+/** Writes a file whole via a temp file beside it and a rename: whole or absent, never torn. */
+function writeFileWhole(absolute: string, content: Uint8Array, mode: number): void {
   const temp = path.join(path.dirname(absolute), `.megatest-restore.${tempSuffix()}`);
   try {
-    if (verifiedContent !== undefined) {
-      await fs.writeFile(temp, verifiedContent, { mode: 0o600 });
-    } else if (entry.size > STREAM_THRESHOLD_BYTES) {
-      const hash = createHash('sha256');
-      const tap = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      await pipeline(createReadStream(blob), zlib.createGunzip(), tap, createWriteStream(temp, { mode: 0o600 }));
-      const actual = hash.digest('hex');
-      if (actual !== sha256) throw new Error(`restore: blob ${blob} is corrupt (its content hashes to ${actual}); ${entry.path} not restored`);
-    } else {
-      let content: Buffer;
-      try {
-        content = await gunzip(await fs.readFile(blob));
-      } catch (error) {
-        throw new Error(`restore: blob ${blob} for ${JSON.stringify(entry.path)} cannot be read: ${(error as Error).message}`, { cause: error });
-      }
-      const actual = sha256Hex(content);
-      if (actual !== sha256) throw new Error(`restore: blob ${blob} is corrupt (its content hashes to ${actual}); ${entry.path} not restored`);
-      await fs.writeFile(temp, content, { mode: 0o600 });
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      writeFileSync(fd, content);
+      fchmodSync(fd, mode);
+    } finally {
+      closeSync(fd);
     }
+    renameSync(temp, absolute);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Writes a file from its blob, checked against its hash again as it is inflated (via a temp file and rename). */
+async function restoreFromBlob(entry: FileEntry, absolute: string, blobs: BlobStore): Promise<void> {
+  const sha256 = entry.sha256 as string;
+  const blob = blobs.blobPath(sha256);
+  if (entry.size <= STREAM_THRESHOLD_BYTES) {
+    let content: Buffer;
+    try {
+      content = await inflateBlob(readFileSync(blob));
+    } catch (error) {
+      throw new Error(`restore: blob ${blob} for ${JSON.stringify(entry.path)} cannot be read: ${(error as Error).message}`, { cause: error });
+    }
+    const actual = sha256Hex(content);
+    if (actual !== sha256) throw new Error(`restore: blob ${blob} is corrupt (its content hashes to ${actual}); ${entry.path} not restored`);
+    writeFileWhole(absolute, content, entry.mode);
+    blobs.markKnown(sha256);
+    return;
+  }
+  const temp = path.join(path.dirname(absolute), `.megatest-restore.${tempSuffix()}`);
+  try {
+    const hash = createHash('sha256');
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(createReadStream(blob), zlib.createGunzip(), tap, createWriteStream(temp, { mode: 0o600 }));
+    const actual = hash.digest('hex');
+    if (actual !== sha256) throw new Error(`restore: blob ${blob} is corrupt (its content hashes to ${actual}); ${entry.path} not restored`);
     await fs.chmod(temp, entry.mode);
     await fs.rename(temp, absolute);
     blobs.markKnown(sha256);
@@ -246,7 +283,7 @@ function hasAncestorIn(relative: string, dirs: ReadonlySet<string>): boolean {
 
 async function hashFile(file: string, expectedSize: number): Promise<{ sha256: string; contentSize: number }> {
   if (expectedSize <= STREAM_THRESHOLD_BYTES) {
-    const content = await fs.readFile(file);
+    const content = readFileSync(file);
     return { sha256: sha256Hex(content), contentSize: content.length };
   }
   const hash = createHash('sha256');

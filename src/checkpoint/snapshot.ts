@@ -1,22 +1,23 @@
 // Taking a snapshot of project/: walk it, recognise unchanged files by the
-// index of the previous snapshot or restore, and store the content of the
-// others as blobs. Blobs are flushed (and their folders too, when durable)
-// before the manifest is returned, so no checkpoint can name a blob the disk
-// has not got.
+// index of the previous snapshot or restore (in memory, or the stat cache a
+// previous process left), and store the content of the others as blobs. The
+// new blobs are flushed together (fsync, rename, folders fsynced) before the
+// manifest is returned, so no checkpoint can name a blob the disk has not got.
 
 import path from 'node:path';
-import { syncDir } from '../io/atomic.js';
 import { assertNever } from '../contract/assertNever.js';
-import { BLOB_CHECK_CONCURRENCY, HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore, type StoredFile } from './blobStore.js';
+import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore, type StoredFile } from './blobStore.js';
 import { errorCode } from './durableFiles.js';
-import { makeRecord, sameStat, type FileIndex } from './fileIndex.js';
-import { forEachLimit, scanTree, type FoundItem } from './tree.js';
+import { makeRecord, sameStat, type FileIndex, type IndexRecord } from './fileIndex.js';
+import { Breather, forEachLimit, scanTree, type FoundItem } from './tree.js';
 import type { FileEntry } from './types.js';
 
 export interface SnapshotResult {
   entries: FileEntry[];
   /** Files (not dirs or symlinks) in the snapshot. */
   files: number;
+  /** Files read and hashed: those the index (in memory or the stat cache) could not vouch for unchanged. */
+  hashedFiles: number;
   /** Sum of the files' sizes. */
   bytes: number;
   /** Blobs this snapshot added to objects/. */
@@ -31,19 +32,40 @@ export interface SnapshotResult {
 }
 
 /**
- * Snapshots root (whose blob listing the caller has loaded) and returns the
- * manifest with the index of what it hashed, to recognise unchanged files next time.
+ * Snapshots root and returns the manifest with the index of what it hashed,
+ * to recognise unchanged files next time. `storedSizes` are the blob sizes
+ * the stat cache recorded for `previous` (empty when previous is this
+ * process's own index).
  */
 export async function snapshotTree(
   root: string,
   blobs: BlobStore,
   previous: FileIndex,
+  storedSizes: ReadonlyMap<string, number>,
+  startedMs: number,
+): Promise<{ result: SnapshotResult; index: FileIndex }> {
+  try {
+    return await snapshotTreeNow(root, blobs, previous, storedSizes, startedMs);
+  } catch (error) {
+    // No checkpoint will name what this snapshot stored: its unpublished blobs go.
+    await blobs.abandonNewBlobs();
+    throw error;
+  }
+}
+
+async function snapshotTreeNow(
+  root: string,
+  blobs: BlobStore,
+  previous: FileIndex,
+  storedSizes: ReadonlyMap<string, number>,
   startedMs: number,
 ): Promise<{ result: SnapshotResult; index: FileIndex }> {
   const scan = await scanTree(root);
   const nextIndex: FileIndex = new Map();
   const entries: FileEntry[] = [];
   const toHash: { item: FoundItem; entry: FileEntry }[] = [];
+  /** Unchanged by the stat cache of an earlier process, whose blob is still to be found whole. */
+  const toTrust: { item: FoundItem; entry: FileEntry; record: IndexRecord; storedBytes: number }[] = [];
   for (const item of scan.items) {
     const mode = item.stats.mode & 0o7777;
     switch (item.type) {
@@ -57,14 +79,17 @@ export async function snapshotTree(
       }
       case 'file': {
         const record = previous.get(item.path);
-        if (record !== undefined && record.trusted && sameStat(record, item.stats) && blobs.isKnown(record.sha256)) {
+        const unchanged = record !== undefined && record.trusted && sameStat(record, item.stats);
+        if (unchanged && blobs.isKnown(record.sha256)) {
           entries.push({ path: item.path, type: 'file', sha256: record.sha256, size: record.contentSize, mode });
           nextIndex.set(item.path, record);
-        } else {
-          const entry: FileEntry = { path: item.path, type: 'file', size: 0, mode };
-          entries.push(entry);
-          toHash.push({ item, entry });
+          break;
         }
+        const entry: FileEntry = { path: item.path, type: 'file', size: 0, mode };
+        entries.push(entry);
+        const storedBytes = unchanged ? storedSizes.get(record.sha256) : undefined;
+        if (unchanged && storedBytes !== undefined) toTrust.push({ item, entry, record, storedBytes });
+        else toHash.push({ item, entry });
         break;
       }
       default:
@@ -72,11 +97,22 @@ export async function snapshotTree(
     }
   }
 
+  const breather = new Breather();
+  for (const { item, entry, record, storedBytes } of toTrust) {
+    if (blobs.trustIfStoredSize(record.sha256, storedBytes)) {
+      entry.sha256 = record.sha256;
+      entry.size = record.contentSize;
+      nextIndex.set(item.path, record);
+    } else {
+      toHash.push({ item, entry });
+    }
+    await breather.breathe();
+  }
+
   let newBlobs = 0;
   let newBlobBytes = 0;
   let rewrittenBlobs = 0;
   const vanished = new Set<string>();
-  const touchedDirs = new Set<string>();
   await forEachLimit(toHash, HASH_CONCURRENCY, async ({ item, entry }) => {
     const absolute = path.join(root, item.path);
     const hashedAt = Date.now();
@@ -99,13 +135,10 @@ export async function snapshotTree(
     if (stored.storedBytes > 0) {
       newBlobs += 1;
       newBlobBytes += stored.storedBytes;
-      touchedDirs.add(path.dirname(blobs.blobPath(stored.sha256)));
     }
     nextIndex.set(item.path, makeRecord(item.stats, stored.sha256, stored.contentSize, hashedAt));
   });
-  if (blobs.durable && touchedDirs.size > 0) {
-    await forEachLimit([...touchedDirs, blobs.objectsDir], BLOB_CHECK_CONCURRENCY, syncDir);
-  }
+  await blobs.flushNewBlobs();
 
   const kept = vanished.size === 0 ? entries : entries.filter((entry) => !vanished.has(entry.path));
   let files = 0;
@@ -116,6 +149,6 @@ export async function snapshotTree(
       bytes += entry.size;
     }
   }
-  const result = { entries: kept, files, bytes, newBlobs, newBlobBytes, rewrittenBlobs, excluded: scan.excluded, ms: performance.now() - startedMs };
+  const result = { entries: kept, files, hashedFiles: toHash.length, bytes, newBlobs, newBlobBytes, rewrittenBlobs, excluded: scan.excluded, ms: performance.now() - startedMs };
   return { result, index: nextIndex };
 }

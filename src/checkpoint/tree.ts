@@ -1,7 +1,7 @@
 // Walking project/ and checking manifests: what a snapshot sees and what a
 // restore may write. Paths are relative to the project root, '/'-separated.
 
-import { promises as fs, type Stats } from 'node:fs';
+import { lstatSync, promises as fs, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
 import type { FileEntry } from './types.js';
@@ -47,6 +47,25 @@ function isMissing(error: unknown): boolean {
 }
 
 /**
+ * Lets the event loop run between stretches of synchronous file system calls.
+ * A walk or a restore makes one small call per item: made synchronously they
+ * cost a fraction of what a promise through the thread pool costs each (2-4x
+ * less on this machine), and the pauses keep the process answering (control
+ * API, agent output) while thousands are made.
+ */
+export class Breather {
+  private since = performance.now();
+
+  constructor(private readonly sliceMs = 10) {}
+
+  async breathe(): Promise<void> {
+    if (performance.now() - this.since < this.sliceMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.since = performance.now();
+  }
+}
+
+/**
  * Every dir, file and symlink under root (root itself excluded), sorted by
  * path. Sockets, fifos and devices are not project content and are left out.
  * Items that vanish while the walk runs (an agent deleting them) are skipped.
@@ -62,47 +81,47 @@ export async function scanTree(root: string): Promise<TreeScan> {
 
   const items: FoundItem[] = [];
   const excluded: string[] = [];
-  let level: string[] = [''];
-  while (level.length > 0) {
-    const children: string[] = [];
-    await forEachLimit(level, 16, async (dir) => {
-      let names;
-      try {
-        names = await fs.readdir(path.join(root, dir), { withFileTypes: true });
-      } catch (error) {
-        if (isMissing(error)) return;
-        throw error;
+  const breather = new Breather();
+  const dirs: string[] = [''];
+  for (let next = 0; next < dirs.length; next += 1) {
+    const dir = dirs[next]!;
+    let names: Dirent[];
+    try {
+      names = readdirSync(path.join(root, dir), { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) continue;
+      throw error;
+    }
+    for (const [index, dirent] of names.entries()) {
+      if (index % 256 === 255) await breather.breathe();
+      const relative = dir === '' ? dirent.name : `${dir}/${dirent.name}`;
+      if (EXCLUDED_DIR_NAMES.includes(dirent.name)) {
+        excluded.push(relative);
+        continue;
       }
-      for (const dirent of names) {
-        const relative = dir === '' ? dirent.name : `${dir}/${dirent.name}`;
-        if (EXCLUDED_DIR_NAMES.includes(dirent.name)) excluded.push(relative);
-        else children.push(relative);
-      }
-    });
-    const nextLevel: string[] = [];
-    await forEachLimit(children, 64, async (relative) => {
       const absolute = path.join(root, relative);
-      let stats: Stats;
+      let stats: Stats | undefined;
       try {
-        stats = await fs.lstat(absolute);
+        stats = lstatSync(absolute, { throwIfNoEntry: false });
       } catch (error) {
-        if (isMissing(error)) return;
+        if (isMissing(error)) continue;
         throw error;
       }
+      if (stats === undefined) continue;
       if (stats.isDirectory()) {
         items.push({ path: relative, type: 'dir', stats });
-        nextLevel.push(relative);
+        dirs.push(relative);
       } else if (stats.isFile()) {
         items.push({ path: relative, type: 'file', stats });
       } else if (stats.isSymbolicLink()) {
         try {
-          items.push({ path: relative, type: 'symlink', stats, target: await fs.readlink(absolute) });
+          items.push({ path: relative, type: 'symlink', stats, target: readlinkSync(absolute) });
         } catch (error) {
           if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
         }
       }
-    });
-    level = nextLevel;
+    }
+    await breather.breathe();
   }
   items.sort((a, b) => compareStrings(a.path, b.path));
   excluded.sort(compareStrings);

@@ -4,21 +4,18 @@
 // and hashes every blob its manifest names before it touches the target
 // folder, and `megatest checkpoints verify` does the same for every checkpoint.
 
-import { createReadStream } from 'node:fs';
-import { promises as fs } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { sha256Hex } from './canonical.js';
-import { STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
+import { inflateBlob, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { errorCode } from './durableFiles.js';
 import { compareStrings, forEachLimit } from './tree.js';
 import type { FileEntry } from './types.js';
 
-const gunzip = promisify(zlib.gunzip);
 
 /**
  * Verified contents a restore keeps in memory between its check and its
@@ -64,23 +61,29 @@ export interface BlobReadBack {
   content: Buffer | null;
 }
 
+/** The problem of a blob that is not there. */
+export const MISSING_BLOB = 'is missing';
+
 /** Reads the blob of sha256, inflates it and checks its size and hash; keeps the content when asked. */
 export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, keep: boolean): Promise<BlobReadBack> {
   const file = blobs.blobPath(sha256);
   if (size > STREAM_THRESHOLD_BYTES) return { problem: await streamedProblem(file, sha256, size), content: null };
   let packed: Buffer;
   try {
-    packed = await fs.readFile(file);
+    // One synchronous call (see Breather, tree.ts); inflating runs in the thread pool.
+    packed = readFileSync(file);
   } catch (error) {
-    return { problem: errorCode(error) === 'ENOENT' ? 'is missing' : `cannot be read: ${(error as Error).message}`, content: null };
+    return { problem: errorCode(error) === 'ENOENT' ? MISSING_BLOB : `cannot be read: ${(error as Error).message}`, content: null };
   }
   let content: Buffer;
   try {
-    content = await gunzip(packed);
+    content = await inflateBlob(packed);
   } catch (error) {
     return { problem: `is not valid gzip data (${(error as Error).message})`, content: null };
   }
   const problem = contentProblem(sha256Hex(content), content.length, sha256, size);
+  // Read back whole: no snapshot of this process needs to look at it again.
+  if (problem === null) blobs.markKnown(sha256, packed.length);
   return { problem, content: problem === null && keep ? content : null };
 }
 
@@ -98,7 +101,7 @@ async function streamedProblem(file: string, sha256: string, size: number): Prom
   try {
     await pipeline(createReadStream(file), zlib.createGunzip(), sink);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return 'is missing';
+    if (errorCode(error) === 'ENOENT') return MISSING_BLOB;
     return `cannot be read back (${(error as Error).message})`;
   }
   return contentProblem(hash.digest('hex'), contentSize, sha256, size);

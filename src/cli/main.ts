@@ -8,6 +8,7 @@ import type { ConfigFlags } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { MEGATEST_VERSION } from '../version.js';
 import { runPaths } from '../io/runFolder.js';
+import { RunFileReadError } from '../io/readError.js';
 import { resolveSession, isOrchestratorAlive } from '../io/sessions.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
 import { catchEarlySignals, earlySignal, takeEarlySignal } from './earlySignals.js';
@@ -212,6 +213,8 @@ async function cmdResume(args: string[]): Promise<number> {
   if (values.checkpoint !== undefined && !/^checkpoint_\d{1,9}$/.test(values.checkpoint)) {
     throw new UsageError(`--checkpoint ${JSON.stringify(values.checkpoint)}: expected an id like checkpoint_007`);
   }
+  // Before anything starts (the console's orchestrator runs detached): a log that cannot be read stops the resume here.
+  await (await import('../io/foldLog.js')).checkLogReadable(runPaths(dir).events, 'megatest resume', 'the session was not resumed');
   let checkpointId = values.checkpoint;
   const branching = await import('./resumeBranch.js');
   if (branching.isFinishedRun(dir)) {
@@ -383,6 +386,10 @@ export async function runCli(argv: string[]): Promise<void> {
       // Messages that name their command already ("megatest resume: …") are not prefixed twice.
       process.stderr.write(`${/^megatest\b/.test(error.message) ? '' : 'megatest: '}${error.message}\n`);
       code = 2;
+    } else if (error instanceof RunFileReadError) {
+      // A read the disk refused: one line, exit 1 (not bad input, not a crash).
+      process.stderr.write(`${/^megatest\b/.test(error.message) ? '' : 'megatest: '}${error.message}\n`);
+      code = 1;
     } else {
       process.stderr.write(`megatest: ${(error as Error).stack ?? String(error)}\n`);
       code = 1;

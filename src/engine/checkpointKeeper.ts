@@ -150,12 +150,17 @@ export class CheckpointKeeper {
       }
     }
     const skipped: { id: string; reason: string }[] = [];
-    for (const entry of (await ctx.store.list()).reverse()) {
-      if (id !== undefined && checkpointNumber(entry.id) > checkpointNumber(id)) continue;
-      if (entry.valid) return { loaded: await ctx.store.read(entry.id), skipped };
-      this.invalidCheckpoints += 1;
-      ctx.log.warn('checkpoint', `${entry.id} skipped: ${entry.reason}; falling back to the one before`);
-      skipped.push({ id: entry.id, reason: entry.reason ?? 'invalid' });
+    // Newest first, each read (and its blobs looked at) only until one passes: the older ones are never opened.
+    for (const candidate of (await ctx.store.ids()).reverse()) {
+      if (id !== undefined && checkpointNumber(candidate) > checkpointNumber(id)) continue;
+      try {
+        return { loaded: await ctx.store.read(candidate), skipped };
+      } catch (error) {
+        if (!(error instanceof CheckpointInvalidError)) throw error;
+        this.invalidCheckpoints += 1;
+        ctx.log.warn('checkpoint', `${candidate} skipped: ${error.reason}; falling back to the one before`);
+        skipped.push({ id: candidate, reason: error.reason });
+      }
     }
     return { loaded: null, skipped };
   }
@@ -275,7 +280,7 @@ export class CheckpointKeeper {
    */
   async resumeFrom(id: string | undefined, announce: () => void): Promise<boolean> {
     const { ctx } = this;
-    const checkpoints = await ctx.store.list();
+    const checkpoints = await ctx.store.ids();
     if (checkpoints.length === 0) {
       announce();
       ctx.log.warn('orchestrator', 'no checkpoint to resume from: the current phase starts again on the current project/');

@@ -4,19 +4,25 @@
 // nothing here runs on the serial queue, so a person's command never waits
 // behind it. Results that a restore made stale (they measured a project/
 // that is gone) are dropped.
+//
+// LOC, doc coverage and disk usage cost what changed since the last snapshot
+// (src/measure/runMeasurement.ts: directory watches, a per-file cache, each
+// changed file read once); `git status` for files_modified runs only when
+// something under project/ changed. A paused or idle session whose files did
+// not change still writes its snapshot every interval, from figures that are
+// current, without reading a file.
 
 import type { SessionMetrics } from '../contract/metrics.js';
 import { writeMetricsCurrent } from '../io/runFolder.js';
 import { appendWholeLine } from '../io/lineAppender.js';
 import { errorText, isDiskWriteError } from '../io/writeHealth.js';
-import { countLines } from '../measure/loc.js';
-import { measureDocCoverage } from '../measure/docCoverage.js';
+import { RunMeasurement, type RunFigures } from '../measure/runMeasurement.js';
 import { sessionMetricsAt, type SnapshotGauges } from '../state/snapshot.js';
 import type { AgentPool } from './agentPool.js';
 import type { EngineContext } from './context.js';
 import { filesModifiedSince } from './git.js';
 import { runBuild, runTests, type TestRunResult } from './projectGates.js';
-import { diskUsageBytes, memoryUsageMb } from './resources.js';
+import { memoryUsageMb } from './resources.js';
 
 export interface GateMeasurement {
   buildOk: boolean;
@@ -40,6 +46,13 @@ export class Measurer {
   /** Aborting it cuts the build or test run in flight short (the session's time is up). */
   private inFlight = new AbortController();
   private sampling = false;
+  /** Created at the first measurement (it watches the run folder); closed after the final snapshot. */
+  private measurement: RunMeasurement | null = null;
+  private unreadableReported = '';
+  private watchLimitReported = false;
+  /** What files_modified was last counted against; it is recounted only when project/ changed since (or the base did). */
+  private filesModifiedAgainst: { rootCommit: string; generation: number } | null = null;
+  private projectChangedSinceCount = true;
   private gauges: Omit<SnapshotGauges, 'status' | 'agents' | 'memoryUsageMb'> = {
     linesOfCode: null,
     docCoverage: null,
@@ -67,12 +80,13 @@ export class Measurer {
     if (!build.ok) this.ctx.log.warn('build', `build failed: ${build.output_tail.split('\n').slice(-3).join(' | ')}`);
     await this.runTests(true, signal);
     if (signal.aborted) return null;
-    const [loc, doc] = await Promise.all([countLines(projectDir), measureDocCoverage(projectDir)]);
+    const figures = await this.measure();
     if (generation !== this.ctx.restoreGeneration) return null;
-    this.gauges.linesOfCode = loc.total.code;
-    this.gauges.docCoverage = doc;
+    if (!figures.projectPresent) throw new Error(`measure: project folder "${projectDir}" is not a readable directory`);
+    this.gauges.linesOfCode = figures.loc.total.code;
+    this.gauges.docCoverage = figures.docCoverage;
     this.lastGate = { tasks: this.inFlightTasks, generation };
-    return { buildOk: build.ok, linesOfCode: loc.total.code, docCoverage: doc };
+    return { buildOk: build.ok, linesOfCode: figures.loc.total.code, docCoverage: figures.docCoverage };
   }
 
   /** Ends the build or test run in flight now; its results are dropped. Later runs are not affected. */
@@ -152,6 +166,28 @@ export class Measurer {
     this.tasksAtLastTestRun = -1;
     this.gauges.linesOfCode = this.ctx.state.measured.linesOfCode;
     this.gauges.docCoverage = this.ctx.state.measured.docCoverage;
+    // The restore rewrote project/: the next snapshot walks it whole rather than trusting the watches alone.
+    this.measurement?.rescanAll();
+  }
+
+  /** LOC, doc coverage and disk usage as of now, re-reading only what changed since the last call. */
+  private async measure(): Promise<RunFigures> {
+    const { paths } = this.ctx;
+    this.measurement ??= new RunMeasurement(paths.root, paths.project);
+    const figures = await this.measurement.refresh();
+    // A gate's measurement sees changes too: remembered here, so the next snapshot still recounts files_modified.
+    if (figures.projectChanged) this.projectChangedSinceCount = true;
+    const unreadable = figures.unreadable.join(', ');
+    if (unreadable !== '' && unreadable !== this.unreadableReported) {
+      this.ctx.log.warn('metrics', `not counted in lines of code (unreadable): ${unreadable.slice(0, 500)}`);
+    }
+    this.unreadableReported = unreadable;
+    const { unwatched } = this.measurement.watches;
+    if (unwatched > 0 && !this.watchLimitReported) {
+      this.watchLimitReported = true;
+      this.ctx.log.info('metrics', `${unwatched} folders of the run folder are past the directory-watch limit: they are listed again at every snapshot`);
+    }
+    return figures;
   }
 
   /** The snapshot as of now, from the fold and the last measured gauges. */
@@ -186,7 +222,12 @@ export class Measurer {
   /** The last snapshot of a session: after the one in flight, so none can follow session_ended. */
   async finalSample(): Promise<SessionMetrics | null> {
     await this.samplingRun?.catch(() => undefined);
-    return this.sample();
+    try {
+      return await this.sample();
+    } finally {
+      // No snapshot follows the final one: the directory watches end with it.
+      this.measurement?.close();
+    }
   }
 
   private samplingRun: Promise<SessionMetrics | null> | null = null;
@@ -195,17 +236,22 @@ export class Measurer {
     try {
       const { paths } = this.ctx;
       const generation = this.ctx.restoreGeneration;
-      const [loc, doc, filesModified, disk] = await Promise.all([
-        countLines(paths.project),
-        measureDocCoverage(paths.project),
-        filesModifiedSince(paths.project, this.rootCommit).catch(() => 0),
-        diskUsageBytes(paths.root),
-      ]);
-      this.gauges.diskUsageBytes = disk;
-      if (generation === this.ctx.restoreGeneration) {
-        this.gauges.linesOfCode = loc.total.code;
-        this.gauges.docCoverage = doc;
+      const figures = await this.measure();
+      this.gauges.diskUsageBytes = figures.diskUsageBytes;
+      const against = { rootCommit: this.rootCommit, generation };
+      const counted = this.filesModifiedAgainst;
+      // `git status` walks the whole tree: only when project/ changed (its .git included, so commits count) or the base did.
+      const recount = this.projectChangedSinceCount || counted === null || counted.rootCommit !== against.rootCommit || counted.generation !== against.generation;
+      // Cleared before git runs: a change while it runs is counted at the next snapshot.
+      if (recount) this.projectChangedSinceCount = false;
+      const filesModified = recount ? await filesModifiedSince(paths.project, this.rootCommit).catch(() => 0) : this.gauges.filesModified;
+      if (generation === this.ctx.restoreGeneration && figures.projectPresent) {
+        this.gauges.linesOfCode = figures.loc.total.code;
+        this.gauges.docCoverage = figures.docCoverage;
         this.gauges.filesModified = filesModified;
+        this.filesModifiedAgainst = against;
+      } else if (recount) {
+        this.projectChangedSinceCount = true;
       }
       const metrics = this.snapshot();
       this.ctx.emit({ type: 'metrics', metrics });

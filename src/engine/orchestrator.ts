@@ -13,7 +13,9 @@ import type { CommandSource, MegatestEvent } from '../contract/events.js';
 import type { RunPaths } from '../io/runFolder.js';
 import type { RunInfo } from '../io/runInfo.js';
 import { buildReport, writeReport } from '../report/report.js';
-import { foldEventFile } from '../io/foldLog.js';
+import { foldFromIndex } from '../io/foldLog.js';
+import { LogIndexUpkeep } from '../io/logIndexUpkeep.js';
+import { RunFileReadError } from '../io/readError.js';
 import { AgentPool } from './agentPool.js';
 import { CheckpointKeeper } from './checkpointKeeper.js';
 import { DiskGuard } from './diskGuard.js';
@@ -33,6 +35,8 @@ import { phaseDurations } from './schedule.js';
 import { Watchdog } from './watchdog.js';
 
 const TICK_MS = 250;
+/** How often events.idx takes in what the log gained (and is written): a crash leaves a resume at most this much log to read. */
+const INDEX_REFRESH_MS = 15_000;
 
 export interface OrchestratorOptions {
   info: RunInfo;
@@ -63,9 +67,19 @@ export class Orchestrator implements EngineControl {
   private startedUp = false;
   /** A signal that came during startup: recorded once the session is. */
   private startupSignal: string | null = null;
+  /** events.idx kept as the log grows; null until opened, or when it cannot be kept. */
+  private logIndex: LogIndexUpkeep | null = null;
+  /** Its opening, which may go on in the background while the session starts. */
+  private logIndexOpened: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: OrchestratorOptions) {
-    const ctx = new EngineContext(options);
+    let ctx: EngineContext;
+    try {
+      ctx = new EngineContext(options);
+    } catch (error) {
+      // events.jsonl or session.log the disk will not open (a folder in its place, EIO): one line, exit 1.
+      throw RunFileReadError.from(error, options.paths.events, 'open');
+    }
     this.ctx = ctx;
     this.pool = new AgentPool(ctx, {
       onProgress: (slot) => this.recovery.onProgress(slot),
@@ -128,16 +142,26 @@ export class Orchestrator implements EngineControl {
     }
     if (resuming) {
       // The fold of the log so far: counters, phase and clock continue where they were.
-      await this.foldExistingLog();
+      const started = performance.now();
+      const { bytes, how, eventsRead } = await this.foldExistingLog();
+      if (ctx.state.session === null && bytes > 0) {
+        // A log with lines but no session_started is not this session's: starting over in it would bury what it holds.
+        throw new UsageError(
+          `megatest resume: ${ctx.paths.events} holds ${bytes} bytes but no readable session_started; refusing to start the session over in it (move the file away to start afresh)`,
+        );
+      }
+      const ms = Math.round(performance.now() - started);
+      ctx.log.info('orchestrator', `log folded ${how}: ${eventsRead} events read from events.jsonl in ${ms} ms, ${ctx.state.eventsApplied} in all`);
       ctx.setStatus('recovering');
       cleanUpAfterPreviousOrchestrator(ctx);
       if (ctx.state.session === null && namedCheckpoint === undefined) {
-        // Killed before its first event: there is nothing to resume, only to start.
-        ctx.log.warn('orchestrator', 'events.jsonl has no session_started: the session starts from the beginning');
+        // Killed before its first event (an empty log): there is nothing to resume, only to start.
+        ctx.log.warn('orchestrator', 'events.jsonl is empty: the session starts from the beginning');
         resuming = false;
       }
     } else {
       ctx.setStatus('starting');
+      this.logIndexOpened = this.keepLogIndex();
     }
     ctx.log.info('orchestrator', `${resuming ? 'resuming' : 'starting'} session ${info.session_id} (pid ${process.pid})`);
     if (info.simulated) ctx.log.info('orchestrator', 'agent kind sim: the agents are a labelled SIMULATION, not a real model');
@@ -158,6 +182,7 @@ export class Orchestrator implements EngineControl {
     this.timers = [
       setInterval(() => ctx.background(() => this.tick()), TICK_MS),
       setInterval(() => void this.measurer.sample().catch((e) => ctx.internalError(e)), ctx.config.monitoring.health_check_interval * 1000),
+      setInterval(() => void this.logIndex?.refresh(), INDEX_REFRESH_MS),
     ];
     void this.measurer.sample().catch((e) => ctx.internalError(e));
     return this.finish(await ctx.waitForStop());
@@ -181,9 +206,39 @@ export class Orchestrator implements EngineControl {
     });
   }
 
-  /** Streams events.jsonl into the fold (the EventLog already repaired a torn tail). */
-  private async foldExistingLog(): Promise<void> {
-    this.ctx.state = (await foldEventFile(this.ctx.paths.events, this.ctx.state)).state;
+  /**
+   * The fold of events.jsonl (the EventLog already repaired a torn tail):
+   * from events.idx's folded state, reading only the log after it (the index
+   * is then carried on in the background, off the resume's path), or, with
+   * no index that matches the log, the whole log read once while the index
+   * is built. A log the disk will not give back stops the resume
+   * (RunFileReadError): folding less than the log holds would start the
+   * session over, or carry it on from the wrong place.
+   */
+  private async foldExistingLog(): Promise<{ bytes: number; how: string; eventsRead: number }> {
+    const { ctx } = this;
+    try {
+      const folded = await foldFromIndex(ctx.paths.root);
+      if (folded !== null) {
+        ctx.state = folded.state;
+        this.logIndexOpened = this.keepLogIndex();
+        return { bytes: folded.bytes, how: 'from events.idx', eventsRead: folded.eventsRead };
+      }
+      this.logIndex = await LogIndexUpkeep.open(ctx.paths, (message) => ctx.log.warn('orchestrator', message));
+    } catch (error) {
+      throw RunFileReadError.say(error, ctx.paths.events, 'megatest resume', 'the session was not resumed');
+    }
+    ctx.state = this.logIndex.state;
+    return { bytes: this.logIndex.bytes, how: 'the whole log read (events.idx built)', eventsRead: this.logIndex.info.eventsRead };
+  }
+
+  /** events.idx kept from here on (loaded and carried on, or built); a run goes on without it. */
+  private async keepLogIndex(): Promise<void> {
+    try {
+      this.logIndex = await LogIndexUpkeep.open(this.ctx.paths, (message) => this.ctx.log.warn('orchestrator', message));
+    } catch (error) {
+      this.ctx.log.warn('orchestrator', `events.idx not kept: ${(error as Error).message}`);
+    }
   }
 
   private async startUp(resuming: boolean, namedCheckpoint: string | undefined): Promise<void> {
@@ -265,6 +320,9 @@ export class Orchestrator implements EngineControl {
       ctx.status = request.status;
       await this.measurer.finalSample().catch((e) => ctx.internalError(e));
       ctx.events.flush();
+      // The report folds the log: from an index that has read it all, it reads almost nothing.
+      await this.logIndexOpened;
+      await this.logIndex?.refresh();
       if (request.status === 'completed') {
         // The verdict is the report's: judged on the recorded events alone.
         const verdict = await buildReport(ctx.paths.root).then(
@@ -281,6 +339,7 @@ export class Orchestrator implements EngineControl {
       }
       ctx.emit({ type: 'session_ended', status: request.status, exit_code: exitCode, reason: request.reason });
       ctx.events.flush();
+      await this.logIndex?.close();
       ctx.setStatus(request.status);
       try {
         await writeReport(ctx.paths.root);

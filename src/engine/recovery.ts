@@ -228,7 +228,7 @@ export class Recovery {
       case 'restore_checkpoint':
         record('started', `${c.class}: restoring the last checkpoint and restarting the agents`);
         this.keepArtifacts(slot, c, attempt, message);
-        if ((await ctx.store.list()).length === 0) {
+        if ((await ctx.store.ids()).length === 0) {
           await pool.restart(slot, `${c.class}, no checkpoint yet`);
         } else {
           try {

@@ -12,47 +12,90 @@ import type { WriteHealth } from './writeHealth.js';
 /** session.log lines kept in memory while the disk refuses them; the oldest go first past it. */
 const SESSION_LOG_QUEUE_BYTES = 8 * 1024 * 1024;
 
+/** Bytes read at a time while walking the log backwards. */
+const REPAIR_BLOCK = 64 * 1024;
+/** No event is this long: a longer line (a run of zeros a crash left) is passed over unread. */
+const MAX_EVENT_LINE = 16 << 20;
+
 /**
  * Drops a torn last line (a crash mid-write) and returns the seq of the last
- * complete event, or 0 for an empty log.
+ * complete event, or 0 for an empty log. Walks back from the end a block at
+ * a time: memory stays at a block and one line, however long the log or
+ * however long its torn tail.
  */
 export function repairEventLog(file: string): { lastSeq: number; droppedBytes: number } {
   const fd = openSync(file, 'r+');
   try {
     const size = fstatSync(fd).size;
     if (size === 0) return { lastSeq: 0, droppedBytes: 0 };
-    // Read backwards in blocks until two newlines (or the start) are found.
-    const block = 64 * 1024;
-    let start = Math.max(0, size - block);
-    let text = '';
-    for (;;) {
-      const buffer = Buffer.alloc(size - start);
-      readSync(fd, buffer, 0, buffer.length, start);
-      text = buffer.toString('utf8');
-      const complete = text.lastIndexOf('\n', text.length - 2);
-      if (complete >= 0 || start === 0) break;
-      start = Math.max(0, start - block);
-    }
-    let droppedBytes = 0;
-    if (!text.endsWith('\n')) {
-      const lastNewline = text.lastIndexOf('\n');
-      const keep = lastNewline < 0 ? start : start + Buffer.byteLength(text.slice(0, lastNewline + 1));
-      droppedBytes = size - keep;
-      ftruncateSync(fd, keep);
-      text = lastNewline < 0 ? '' : text.slice(0, lastNewline + 1);
-    }
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
-    for (let i = lines.length - 1; i >= 0; i--) {
-      try {
-        const parsed = JSON.parse(lines[i]!) as { seq?: unknown };
-        if (typeof parsed.seq === 'number') return { lastSeq: parsed.seq, droppedBytes };
-      } catch {
-        // not a complete event; look further back
-      }
-    }
-    return { lastSeq: 0, droppedBytes };
+    const keep = endOfLastLine(fd, size);
+    if (keep < size) ftruncateSync(fd, keep);
+    return { lastSeq: lastSeqBefore(fd, keep), droppedBytes: size - keep };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The byte after the last newline before `size` (0 when there is none). */
+function endOfLastLine(fd: number, size: number): number {
+  const block = Buffer.allocUnsafe(REPAIR_BLOCK);
+  for (let end = size; end > 0; ) {
+    const from = Math.max(0, end - block.length);
+    const got = readSync(fd, block, 0, end - from, from);
+    const newline = block.subarray(0, got).lastIndexOf(0x0a);
+    if (newline >= 0) return from + newline + 1;
+    end = from;
+  }
+  return 0;
+}
+
+/** The seq of the last line before `end` that is a JSON object with a numeric seq; 0 when none is. */
+function lastSeqBefore(fd: number, end: number): number {
+  const block = Buffer.allocUnsafe(REPAIR_BLOCK);
+  // The line being gathered, last part first; dropped (and the line passed over) past MAX_EVENT_LINE.
+  let parts: Buffer[] = [];
+  let gathered = 0;
+  let tooLong = false;
+  const finishLine = (): number | null => {
+    const seq = tooLong || gathered === 0 ? null : seqOf(Buffer.concat(parts.reverse(), gathered));
+    parts = [];
+    gathered = 0;
+    tooLong = false;
+    return seq;
+  };
+  for (let pos = end; pos > 0; ) {
+    const from = Math.max(0, pos - block.length);
+    const got = readSync(fd, block, 0, pos - from, from);
+    const chunk = block.subarray(0, got);
+    let lineEnd = chunk.length;
+    for (;;) {
+      const newline = lineEnd > 0 ? chunk.lastIndexOf(0x0a, lineEnd - 1) : -1;
+      const piece = chunk.subarray(newline + 1, lineEnd);
+      if (!tooLong && piece.length > 0) {
+        if (gathered + piece.length > MAX_EVENT_LINE) {
+          tooLong = true;
+          parts = [];
+        } else {
+          parts.push(Buffer.from(piece));
+          gathered += piece.length;
+        }
+      }
+      if (newline < 0) break;
+      const seq = finishLine();
+      if (seq !== null) return seq;
+      lineEnd = newline;
+    }
+    pos = from;
+  }
+  return finishLine() ?? 0;
+}
+
+function seqOf(line: Buffer): number | null {
+  try {
+    const parsed = JSON.parse(line.toString('utf8')) as { seq?: unknown };
+    return typeof parsed.seq === 'number' ? parsed.seq : null;
+  } catch {
+    return null; // not a complete event; look further back
   }
 }
 

@@ -11,9 +11,10 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { forEachLimited, listProjectFiles, scanJavaScriptSource } from './loc.js';
+import { forEachLimited, listProjectFiles, scanJavaScriptSource, type ScannedSource } from './loc.js';
 
-const DOC_FILE_EXTENSIONS = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
+/** Files whose exports doc coverage counts. */
+export const DOC_FILE_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
 
 export interface DocCoverageCount {
   documented: number;
@@ -53,7 +54,11 @@ const EXPORT_DECLARATIONS: RegExp[] = [
 
 /** Counts one file's exported functions/classes and how many have a doc comment. */
 export function countDocumentedExportsInText(text: string): DocCoverageCount {
-  const { code, blockComments } = scanJavaScriptSource(text);
+  return countDocumentedExportsInScanned(text, scanJavaScriptSource(text));
+}
+
+/** The same from a scan already made (fileFigures.ts scans a file once for LOC and doc coverage). */
+export function countDocumentedExportsInScanned(text: string, { code, blockComments }: ScannedSource): DocCoverageCount {
   const docCommentEnds = new Set(blockComments.filter(({ start, end }) => isDocComment(text.slice(start, end))).map(({ end }) => end));
   // name -> documented; an overloaded or re-declared name counts once.
   const exported = new Map<string, boolean>();

@@ -9,6 +9,15 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/** Every character but newlines as a space, the length kept. */
+function blank(segment: string): string {
+  if (!segment.includes('\n')) return ' '.repeat(segment.length);
+  return segment
+    .split('\n')
+    .map((line) => ' '.repeat(line.length))
+    .join('\n');
+}
+
 export interface LineMarks {
   code: boolean[];
   comment: boolean[];
@@ -18,6 +27,11 @@ export function isWhitespace(char: string): boolean {
   return char === ' ' || char === '\t' || char === '\r' || char === '\n' || char === '\f' || char === '\v' || char === '\uFEFF';
 }
 
+/** isWhitespace by character code: the scanners' inner loops test every character. */
+export function isWhitespaceCode(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13) || code === 0xfeff;
+}
+
 /**
  * Walks text keeping the line number, and marks each line that holds a
  * non-whitespace character of code or of a comment.
@@ -25,15 +39,15 @@ export function isWhitespace(char: string): boolean {
 export class Cursor {
   index = 0;
   line = 0;
-  /** The text with comments and string contents blanked, when asked for (doc coverage reads it). */
-  readonly mask: string[] | undefined;
+  /** Where comments and string contents lie, [start, end) pairs, when a mask was asked for (doc coverage reads it). */
+  private readonly blanked: number[] | undefined;
   readonly blockComments: { start: number; end: number }[] = [];
   constructor(
     readonly text: string,
     readonly marks: LineMarks,
     recordMask = false,
   ) {
-    this.mask = recordMask ? [] : undefined;
+    this.blanked = recordMask ? [] : undefined;
   }
 
   get done(): boolean {
@@ -50,16 +64,37 @@ export class Cursor {
 
   /** Consumes `count` characters, marking them as code (strings are code) or comment. */
   take(count: number, as: 'code' | 'string' | 'comment'): void {
-    for (let step = 0; step < count && this.index < this.text.length; step++) {
-      const char = this.text[this.index] as string;
-      if (char === '\n') this.line++;
-      else if (!isWhitespace(char)) {
-        if (as === 'comment') this.marks.comment[this.line] = true;
-        else this.marks.code[this.line] = true;
-      }
-      this.mask?.push(as === 'code' || char === '\n' ? char : ' ');
-      this.index++;
+    const { text } = this;
+    const start = this.index;
+    const end = Math.min(text.length, start + Math.max(0, count));
+    const lineMarks = as === 'comment' ? this.marks.comment : this.marks.code;
+    for (let index = start; index < end; index++) {
+      const code = text.charCodeAt(index);
+      if (code === 10) this.line++;
+      else if (!isWhitespaceCode(code)) lineMarks[this.line] = true;
     }
+    if (this.blanked && as !== 'code' && end > start) {
+      const last = this.blanked.length - 1;
+      if (last > 0 && this.blanked[last] === start) this.blanked[last] = end;
+      else this.blanked.push(start, end);
+    }
+    this.index = end;
+  }
+
+  /** The text with comments and string contents replaced by spaces, newlines kept (offsets and lines stay true); '' without a mask. */
+  maskedText(): string {
+    const ranges = this.blanked;
+    if (!ranges) return '';
+    const pieces: string[] = [];
+    let position = 0;
+    for (let index = 0; index < ranges.length; index += 2) {
+      const start = ranges[index] as number;
+      const end = ranges[index + 1] as number;
+      pieces.push(this.text.slice(position, start), blank(this.text.slice(start, end)));
+      position = end;
+    }
+    pieces.push(this.text.slice(position));
+    return pieces.join('');
   }
 
   /** Consumes up to (not including) the next newline as a comment. */

@@ -3,7 +3,7 @@
 // strings (and JavaScript regex literals) are not comments.
 
 import type { CDialect } from './languages.js';
-import { Cursor, isWhitespace, splitLines, type LineMarks } from './scanCursor.js';
+import { Cursor, isWhitespace, isWhitespaceCode, splitLines, type LineMarks } from './scanCursor.js';
 
 const REGEX_PRECEDING_KEYWORDS = new Set([
   'return',
@@ -71,7 +71,7 @@ export function scanJavaScriptSource(text: string): ScannedSource {
   const lineCount = splitLines(text).length + 1;
   const marks: LineMarks = { code: new Array(lineCount).fill(false), comment: new Array(lineCount).fill(false) };
   const cursor = scanCLike(text, 'javascript', marks, true);
-  return { code: (cursor.mask as string[]).join(''), blockComments: cursor.blockComments };
+  return { code: cursor.maskedText(), blockComments: cursor.blockComments };
 }
 
 export function scanCLike(text: string, dialect: CDialect, marks: LineMarks, recordMask = false): Cursor {
@@ -100,7 +100,12 @@ export function scanCLike(text: string, dialect: CDialect, marks: LineMarks, rec
 
   while (!cursor.done) {
     const char = cursor.peek();
-    if (cursor.startsWith('//')) {
+    if (isWhitespaceCode(char.charCodeAt(0))) {
+      // A run of whitespace at once: it starts no token and marks no line (take() counts its newlines).
+      let end = cursor.index + 1;
+      while (end < text.length && isWhitespaceCode(text.charCodeAt(end))) end++;
+      cursor.take(end - cursor.index, 'code');
+    } else if (cursor.startsWith('//')) {
       cursor.takeRestOfLineAsComment();
     } else if (cursor.startsWith('/*')) {
       cursor.takeBlockComment(2, '*/');

@@ -23,8 +23,12 @@ import type { TimelineData } from './timeline.js';
 import type { LogIndexData } from './logIndex.js';
 
 export const INDEX_FILE = 'events.idx';
-/** 2: the folded states' agents carry their series and alerts the agent they name (an index of 1 is built again). */
-export const INDEX_VERSION = 2;
+/**
+ * 2: the folded states' agents carry their series and alerts the agent they name.
+ * 3: snapshots write a series that extends an earlier one as its new numbers (snapshotCodec.ts).
+ * An index of another version is built again (IndexOutdated: no damage).
+ */
+export const INDEX_VERSION = 3;
 const MAGIC = Buffer.from('MTRPIDX\n');
 const END_MAGIC = Buffer.from('MTRPEND\n');
 const PREAMBLE = 16;
@@ -99,6 +103,8 @@ export function compareKey(fd: number, stat: Stats, key: FileKey): KeyVerdict {
 }
 
 export class IndexCorrupt extends Error {}
+/** An index written by another version of megatest: sound, but not readable by this one. */
+export class IndexOutdated extends IndexCorrupt {}
 
 export interface OpenedIndex {
   handle: FileHandle;
@@ -130,7 +136,7 @@ async function readHeader(handle: FileHandle): Promise<IndexHeader> {
   await handle.read(preamble, 0, PREAMBLE, 0);
   if (!preamble.subarray(0, 8).equals(MAGIC)) throw new IndexCorrupt('not a megatest seek index (bad magic)');
   const version = preamble.readUInt32LE(8);
-  if (version !== INDEX_VERSION) throw new IndexCorrupt(`version ${version}, this megatest reads version ${INDEX_VERSION}`);
+  if (version !== INDEX_VERSION) throw new IndexOutdated(`version ${version}, this megatest reads version ${INDEX_VERSION}`);
   const trailer = Buffer.alloc(TRAILER);
   await handle.read(trailer, 0, TRAILER, size - TRAILER);
   if (!trailer.subarray(16).equals(END_MAGIC)) throw new IndexCorrupt('no end marker (cut short)');

@@ -19,6 +19,7 @@ import {
   fileKey,
   INDEX_FILE,
   IndexCorrupt,
+  IndexOutdated,
   IndexWriter,
   openIndexFile,
   readBlob,
@@ -154,7 +155,8 @@ export class IndexKeeper {
       opened = await openIndexFile(this.target);
     } catch (error) {
       if (!(error instanceof IndexCorrupt)) throw error;
-      problem(error.message);
+      // An index of another megatest version is no damage: it is simply rebuilt.
+      if (!(error instanceof IndexOutdated)) problem(error.message);
       return null;
     }
     if (opened === null) return null;

@@ -1,20 +1,15 @@
-// Small pure pieces the fold is built of: agent rows, alerts, chart
-// points, the token window and the clock. Each returns a new value and never
-// mutates its input, so a state can be shared between views and snapshots.
+// Small pieces the fold is built of: agent rows, alerts, chart points, the
+// token window and the clock. Those named …InPlace change an object the
+// caller's Draft owns (draft.ts); the others return a new value and never
+// change their input, so a state can be shared between views and snapshots.
 
 import type { MegatestEvent } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 import type { AgentStatus } from '../contract/statuses.js';
-import { appendBounded, MAX_ALERTS, MAX_SERIES_POINTS } from './limits.js';
-import {
-  TOKEN_WINDOW_SECONDS,
-  type AgentView,
-  type AlertKind,
-  type AlertTone,
-  type ChartSeries,
-  type ModelUsage,
-  type RunState,
-} from './runState.js';
+import { isoTimeMs } from './isoTime.js';
+import { appendBounded, MAX_SERIES_POINTS } from './limits.js';
+import { TOKEN_WINDOW_SECONDS } from './readings.js';
+import type { AgentView, AlertKind, AlertTone, AlertView, ChartSeries, RunState } from './runState.js';
 
 export function blankAgent(name: string, ms: number): AgentView {
   return {
@@ -40,44 +35,27 @@ export function blankAgent(name: string, ms: number): AgentView {
   };
 }
 
-/** Adds one tokens event to its model's sums (a new object; the input is not changed). */
-export function addModelUsage(byModel: Record<string, ModelUsage>, model: string, input: number, output: number, costUsd: number | undefined): Record<string, ModelUsage> {
-  const before = byModel[model] ?? { input: 0, output: 0, costUsd: null };
-  const cost = costUsd === undefined || !Number.isFinite(costUsd) ? before.costUsd : (before.costUsd ?? 0) + costUsd;
-  return { ...byModel, [model]: { input: before.input + input, output: before.output + output, costUsd: cost } };
+/** Gives a draft-owned agent row its new status, with its working time accounted up to ms. */
+export function setStatusInPlace(agent: AgentView, status: AgentStatus, ms: number): void {
+  if (agent.workingSinceMs !== null) agent.workingMs += Math.max(0, ms - agent.workingSinceMs);
+  agent.status = status;
+  agent.workingSinceMs = status === 'working' ? ms : null;
 }
 
-/** Replaces (or appends) one agent, keeping the order agents first appeared in. */
-export function updateAgent(agents: AgentView[], name: string, ms: number, change: (agent: AgentView) => AgentView): AgentView[] {
-  const index = agents.findIndex((a) => a.name === name);
-  if (index < 0) return [...agents, change(blankAgent(name, ms))];
-  const next = agents.slice();
-  next[index] = change(agents[index]!);
-  return next;
-}
-
-/** The agent's new status, with its working time accounted up to ms. */
-export function withStatus(agent: AgentView, status: AgentStatus, ms: number): AgentView {
-  let workingMs = agent.workingMs;
-  if (agent.workingSinceMs !== null) workingMs += Math.max(0, ms - agent.workingSinceMs);
-  return { ...agent, status, workingMs, workingSinceMs: status === 'working' ? ms : null };
-}
-
-export function withAlert(state: RunState, event: MegatestEvent, kind: AlertKind, tone: AlertTone, text: string): RunState['alerts'] {
+/** The alert an event makes (the agent it names, if any, so the agent's detail can list it). */
+export function alertOf(event: MegatestEvent, kind: AlertKind, tone: AlertTone, text: string): AlertView {
   const agent = 'agent' in event && typeof event.agent === 'string' && event.agent !== '' ? event.agent : null;
-  return appendBounded(state.alerts, [{ seq: event.seq, ts: event.ts, kind, tone, text, agent }], MAX_ALERTS);
+  return { seq: event.seq, ts: event.ts, kind, tone, text, agent };
 }
 
-/** Every agent's totals as one more point of its series (at a metrics snapshot). */
-export function pushAgentSeries(agents: AgentView[]): AgentView[] {
-  return agents.map((a) => {
-    // Logs folded before agents had series (an older seek index) start one here.
-    const series = a.series ?? { tokens: [], toolCalls: [] };
-    return {
-      ...a,
-      series: { tokens: appendBounded(series.tokens, [a.tokens], MAX_SERIES_POINTS), toolCalls: appendBounded(series.toolCalls, [a.toolCalls], MAX_SERIES_POINTS) },
-    };
-  });
+/** A draft-owned agent row's totals as one more point of its series (at a metrics snapshot); the series arrays are new. */
+export function pushAgentSeriesInPlace(agent: AgentView): void {
+  // Logs folded before agents had series (an older seek index) start one here.
+  const series = agent.series ?? { tokens: [], toolCalls: [] };
+  agent.series = {
+    tokens: appendBounded(series.tokens, [agent.tokens], MAX_SERIES_POINTS),
+    toolCalls: appendBounded(series.toolCalls, [agent.toolCalls], MAX_SERIES_POINTS),
+  };
 }
 
 export function pushSeries(series: ChartSeries, metrics: SessionMetrics): ChartSeries {
@@ -92,27 +70,31 @@ export function pushSeries(series: ChartSeries, metrics: SessionMetrics): ChartS
   };
 }
 
-/** Adds tokens to the per-second window, dropping seconds older than a minute before `sec`. */
-export function addTokens(window: RunState['tokenWindow'], sec: number, tokens: number): RunState['tokenWindow'] {
+/**
+ * Adds tokens to a draft-owned per-second window, dropping seconds older
+ * than a minute before `sec`. Buckets are replaced, never changed: the
+ * caller's state may share them.
+ */
+export function addTokensInPlace(window: RunState['tokenWindow'], sec: number, tokens: number): void {
   const last = window[window.length - 1];
-  let next: RunState['tokenWindow'];
-  if (last && last.sec === sec) next = [...window.slice(0, -1), { sec, tokens: last.tokens + tokens }];
-  else if (last && last.sec > sec) {
+  if (last && last.sec > sec) {
     // An event a little out of time order: its second goes where it belongs.
-    if (sec <= last.sec - TOKEN_WINDOW_SECONDS) return window;
+    if (sec <= last.sec - TOKEN_WINDOW_SECONDS) return;
     const at = window.findIndex((b) => b.sec >= sec);
-    next = window[at]!.sec === sec
-      ? window.map((b, i) => (i === at ? { sec, tokens: b.tokens + tokens } : b))
-      : [...window.slice(0, at), { sec, tokens }, ...window.slice(at)];
-    return next;
-  } else next = [...window, { sec, tokens }];
+    if (window[at]!.sec === sec) window[at] = { sec, tokens: window[at]!.tokens + tokens };
+    else window.splice(at, 0, { sec, tokens });
+    return;
+  }
+  if (last && last.sec === sec) window[window.length - 1] = { sec, tokens: last.tokens + tokens };
+  else window.push({ sec, tokens });
   let drop = 0;
-  while (drop < next.length && next[drop]!.sec <= sec - TOKEN_WINDOW_SECONDS) drop += 1;
-  return drop > 0 ? next.slice(drop) : next;
+  while (drop < window.length && window[drop]!.sec <= sec - TOKEN_WINDOW_SECONDS) drop += 1;
+  if (drop > 0) window.splice(0, drop);
 }
 
+/** An event's time in ms (0 when ts is not a time): Date.parse's answer, read faster (isoTime.ts). */
 export function msOf(ts: string): number {
-  const ms = Date.parse(ts);
+  const ms = isoTimeMs(ts);
   return Number.isFinite(ms) ? ms : 0;
 }
 

@@ -1,5 +1,8 @@
 // The fold of one event (DESIGN §1): events.jsonl → RunState. Pure: no
-// clock, no I/O; time comes from the events' own `ts`.
+// clock, no I/O; time comes from the events' own `ts`. The event is folded
+// into a Draft (draft.ts): the caller's state is never changed, and within
+// one foldEvents call the objects the fold made are changed in place rather
+// than copied per event.
 //
 // Idempotent: an event whose seq is not above the last applied one is
 // ignored, so a tail that re-reads a file never counts anything twice.
@@ -12,72 +15,80 @@
 import { assertNever } from '../contract/assertNever.js';
 import { capabilitiesOf } from '../contract/capabilities.js';
 import type { EventOf, MegatestEvent } from '../contract/events.js';
-import { appendBounded, MAX_CHECKPOINTS } from './limits.js';
-import { addModelUsage, addTokens, msOf, pushAgentSeries, pushSeries, startClock, stopClock, updateAgent, withAlert, withStatus } from './foldParts.js';
+import { Draft, setKey } from './draft.js';
+import { addTokensInPlace, alertOf, msOf, pushAgentSeriesInPlace, pushSeries, setStatusInPlace, startClock, stopClock } from './foldParts.js';
+import { appendBounded, MAX_ALERTS, MAX_CHECKPOINTS } from './limits.js';
 import { restore, rollbackPoint } from './rollback.js';
-import { initialRunState, isTerminalStatus, scheduleSecondsAt, type AlertTone, type OpenRecovery, type PhaseView, type RunState } from './runState.js';
+import { scheduleSecondsAt } from './readings.js';
+import { isTerminalStatus, type AlertTone, type OpenRecovery, type PhaseView, type RunState } from './runState.js';
 
 export function foldEvent(state: RunState, event: MegatestEvent): RunState {
-  if (event.type === 'session_started' && state.session !== null && state.session.sessionId !== event.session_id) {
-    // A different session in the same file (the file was replaced): start over.
-    return foldEvent(initialRunState(), event);
-  }
-  if (event.seq <= state.lastSeq) return state;
-  const gap = state.lastSeq > 0 && event.seq !== state.lastSeq + 1 ? 1 : 0;
-  const base: RunState = {
-    ...state,
-    firstSeq: state.firstSeq ?? event.seq,
-    lastSeq: event.seq,
-    lastEventTs: event.ts,
-    eventsApplied: state.eventsApplied + 1,
-    seqGaps: state.seqGaps + gap,
-  };
-  return reduce(base, event, state.lastEventTs);
+  const draft = new Draft(state);
+  foldInto(draft, event);
+  return draft.state;
 }
 
-function reduce(state: RunState, event: MegatestEvent, previousTs: string | null): RunState {
+/** One event into a draft (foldEvents feeds a whole batch through one). */
+export function foldInto(draft: Draft, event: MegatestEvent): void {
+  const before = draft.state;
+  if (event.type === 'session_started' && before.session !== null && before.session.sessionId !== event.session_id) {
+    // A different session in the same file (the file was replaced): start over.
+    draft.reset();
+  }
+  if (event.seq <= draft.state.lastSeq) return;
+  const s = draft.mut();
+  const previousTs = s.lastEventTs;
+  if (s.lastSeq > 0 && event.seq !== s.lastSeq + 1) s.seqGaps += 1;
+  s.firstSeq ??= event.seq;
+  s.lastSeq = event.seq;
+  s.lastEventTs = event.ts;
+  s.eventsApplied += 1;
+  reduce(draft, s, event, previousTs);
+}
+
+/** The event's own change to `s` (the draft's state, already past the seq bookkeeping). */
+function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: string | null): void {
   const ms = msOf(event.ts);
   switch (event.type) {
     case 'session_started': {
-      if (state.session !== null) return state; // the same session announced again
-      return {
-        ...state,
-        session: {
-          sessionId: event.session_id,
-          project: event.project,
-          projectName: event.project_name,
-          agentKind: event.agent_kind,
-          simulated: event.simulated,
-          agentCount: event.agents,
-          durationSeconds: event.duration_seconds,
-          startedAtMs: ms,
-          megatestVersion: event.megatest_version,
-        },
-        status: state.status ?? 'starting',
-        phases: event.phases.map((p) => ({
-          name: p.name,
-          durationSeconds: p.duration_seconds,
-          status: 'pending',
-          criteriaPassed: null,
-          criteriaTotal: null,
-          criteria: [],
-          tasks: p.tasks ?? [],
-          startedAtSeconds: null,
-          startedAt: null,
-          endedAt: null,
-        })),
-        currentPhaseIndex: -1,
-        clock: { activeMs: 0, sinceMs: ms, rolledBackSeconds: 0 },
+      if (s.session !== null) return; // the same session announced again
+      s.session = {
+        sessionId: event.session_id,
+        project: event.project,
+        projectName: event.project_name,
+        agentKind: event.agent_kind,
+        simulated: event.simulated,
+        agentCount: event.agents,
+        durationSeconds: event.duration_seconds,
+        startedAtMs: ms,
+        megatestVersion: event.megatest_version,
       };
+      s.status = s.status ?? 'starting';
+      s.phases = event.phases.map((p) => ({
+        name: p.name,
+        durationSeconds: p.duration_seconds,
+        status: 'pending',
+        criteriaPassed: null,
+        criteriaTotal: null,
+        criteria: [],
+        tasks: p.tasks ?? [],
+        startedAtSeconds: null,
+        startedAt: null,
+        endedAt: null,
+      }));
+      s.currentPhaseIndex = -1;
+      s.clock = { activeMs: 0, sinceMs: ms, rolledBackSeconds: 0 };
+      return;
     }
     case 'phase_started': {
-      const phases = state.phases.slice();
+      // Phases are kept by rollback points: always a new array, never changed in place.
+      const phases = s.phases.slice();
       const known = event.index >= 0 && event.index < phases.length;
       const started: Partial<PhaseView> = {
         status: 'running',
         durationSeconds: event.duration_seconds,
         tasks: event.tasks,
-        startedAtSeconds: scheduleSecondsAt(state, ms),
+        startedAtSeconds: scheduleSecondsAt(s, ms),
         startedAt: event.ts,
         endedAt: null,
         criteria: [],
@@ -86,12 +97,14 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
       };
       if (known) phases[event.index] = { ...phases[event.index]!, ...started };
       else phases.push({ name: event.phase, criteria: [], ...started } as PhaseView); // older logs: show it anyway
-      const index = known ? event.index : phases.length - 1;
-      const status = state.status === 'starting' || state.status === null || state.status === 'recovering' ? 'running' : state.status;
-      return { ...state, phases, currentPhaseIndex: index, phaseEnded: false, status };
+      s.phases = phases;
+      s.currentPhaseIndex = known ? event.index : phases.length - 1;
+      s.phaseEnded = false;
+      if (s.status === 'starting' || s.status === null || s.status === 'recovering') s.status = 'running';
+      return;
     }
     case 'phase_ended': {
-      const phases = state.phases.slice();
+      const phases = s.phases.slice();
       const index = event.index >= 0 && event.index < phases.length ? event.index : phases.findIndex((p) => p.name === event.phase);
       if (index >= 0) {
         phases[index] = {
@@ -103,142 +116,130 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
           endedAt: event.ts,
         };
       }
-      return { ...state, phases, phaseEnded: true };
+      s.phases = phases;
+      s.phaseEnded = true;
+      return;
     }
-    case 'agent_started':
-      return {
-        ...state,
-        agents: updateAgent(state.agents, event.agent, ms, (a) => ({
-          ...withStatus(a, 'starting', ms),
-          role: event.role,
-          model: event.model ?? a.model,
-          capabilities: capabilitiesOf(event.capabilities) ?? a.capabilities,
-          exitCause: null,
-          lastActivityMs: ms,
-        })),
-      };
-    case 'agent_state':
-      return {
-        ...state,
-        agents: updateAgent(state.agents, event.agent, ms, (a) => ({
-          ...withStatus(a, event.status, ms),
-          task: event.task ?? (event.status === 'idle' ? null : a.task),
-          lastActivityMs: ms,
-        })),
-      };
+    case 'agent_started': {
+      const a = draft.agent(event.agent, ms);
+      setStatusInPlace(a, 'starting', ms);
+      a.role = event.role;
+      a.model = event.model ?? a.model;
+      a.capabilities = capabilitiesOf(event.capabilities) ?? a.capabilities;
+      a.exitCause = null;
+      a.lastActivityMs = ms;
+      return;
+    }
+    case 'agent_state': {
+      const a = draft.agent(event.agent, ms);
+      const task = event.task ?? (event.status === 'idle' ? null : a.task);
+      setStatusInPlace(a, event.status, ms);
+      a.task = task;
+      a.lastActivityMs = ms;
+      return;
+    }
     case 'agent_exited': {
       const crashed = event.code !== 0 && event.code !== null ? true : event.signal !== null && event.signal !== 'SIGTERM';
       const cause = event.cause ?? (event.signal ? `signal ${event.signal}` : `exit ${event.code}`);
       const stoppedByUs = event.cause === 'stopped by megatest';
-      return {
-        ...state,
-        agents: updateAgent(state.agents, event.agent, ms, (a) => ({ ...withStatus(a, crashed && !stoppedByUs ? 'crashed' : 'exited', ms), exitCause: cause })),
-      };
+      const a = draft.agent(event.agent, ms);
+      setStatusInPlace(a, crashed && !stoppedByUs ? 'crashed' : 'exited', ms);
+      a.exitCause = cause;
+      return;
     }
-    case 'tool_call':
-      return {
-        ...state,
-        agents: updateAgent(state.agents, event.agent, ms, (a) => ({
-          ...a,
-          toolCalls: a.toolCalls + 1,
-          failedToolCalls: a.failedToolCalls + (event.ok ? 0 : 1),
-          lastActivityMs: Math.max(a.lastActivityMs, ms),
-        })),
-        counters: { ...state.counters, toolCalls: state.counters.toolCalls + 1, toolCallsFailed: state.counters.toolCallsFailed + (event.ok ? 0 : 1) },
-      };
+    case 'tool_call': {
+      const a = draft.agent(event.agent, ms);
+      const failed = event.ok ? 0 : 1;
+      a.toolCalls += 1;
+      a.failedToolCalls += failed;
+      a.lastActivityMs = Math.max(a.lastActivityMs, ms);
+      const c = draft.counters();
+      c.toolCalls += 1;
+      c.toolCallsFailed += failed;
+      return;
+    }
     case 'tokens': {
       const spent = event.input + event.output;
-      const c = state.counters;
-      return {
-        ...state,
-        agents: updateAgent(state.agents, event.agent, ms, (a) => ({
-          ...a,
-          tokens: a.tokens + spent,
-          model: event.model || a.model,
-          lastActivityMs: Math.max(a.lastActivityMs, ms),
-        })),
-        counters: {
-          ...c,
-          totalTokens: c.totalTokens + spent,
-          inputTokens: c.inputTokens + event.input,
-          outputTokens: c.outputTokens + event.output,
-          byModel: addModelUsage(c.byModel, event.model, event.input, event.output, event.cost_usd),
-        },
-        tokenWindow: addTokens(state.tokenWindow, Math.floor(ms / 1000), spent),
-      };
+      const a = draft.agent(event.agent, ms);
+      a.tokens += spent;
+      a.model = event.model || a.model;
+      a.lastActivityMs = Math.max(a.lastActivityMs, ms);
+      const c = draft.counters();
+      c.totalTokens += spent;
+      c.inputTokens += event.input;
+      c.outputTokens += event.output;
+      // Summed event by event in order, so a cost is exactly the float folding one by one gives.
+      const usage = draft.entry(draft.countersMap('byModel'), event.model, () => ({ input: 0, output: 0, costUsd: null }));
+      usage.input += event.input;
+      usage.output += event.output;
+      if (event.cost_usd !== undefined && Number.isFinite(event.cost_usd)) usage.costUsd = (usage.costUsd ?? 0) + event.cost_usd;
+      addTokensInPlace(draft.tokenWindow(), Math.floor(ms / 1000), spent);
+      return;
     }
     case 'task_completed': {
-      if (state.tasksDone.some((t) => t.task === event.task)) return state;
-      return {
-        ...state,
-        tasksDone: [
-          ...state.tasksDone,
-          { task: event.task, agent: event.agent, phase: event.phase, seq: event.seq, model: state.agents.find((a) => a.name === event.agent)?.model ?? null },
-        ],
-        agents: updateAgent(state.agents, event.agent, ms, (a) => ({ ...a, lastActivityMs: ms })),
-      };
+      if (s.tasksDone.some((t) => t.task === event.task)) return;
+      const model = s.agents.find((a) => a.name === event.agent)?.model ?? null;
+      // Tasks done are kept by rollback points: a new array, never changed in place.
+      s.tasksDone = [...s.tasksDone, { task: event.task, agent: event.agent, phase: event.phase, seq: event.seq, model }];
+      draft.agent(event.agent, ms).lastActivityMs = ms;
+      return;
     }
-    case 'build':
-      return {
-        ...state,
-        measured: { ...state.measured, lastBuildOk: event.ok, lastBuildMs: event.duration_ms },
-        counters: { ...state.counters, builds: state.counters.builds + 1, buildsOk: state.counters.buildsOk + (event.ok ? 1 : 0) },
-      };
+    case 'build': {
+      s.measured = { ...s.measured, lastBuildOk: event.ok, lastBuildMs: event.duration_ms };
+      const c = draft.counters();
+      c.builds += 1;
+      c.buildsOk += event.ok ? 1 : 0;
+      return;
+    }
     case 'test_run': {
       const total = event.passed + event.failed;
-      return {
-        ...state,
-        measured: {
-          ...state.measured,
-          testsPassed: event.passed,
-          testsFailed: event.failed,
-          testsSkipped: event.skipped,
-          testPassRate: total > 0 ? event.passed / total : null,
-          testCoverage: event.coverage,
-        },
-        counters: { ...state.counters, testRuns: state.counters.testRuns + 1 },
+      s.measured = {
+        ...s.measured,
+        testsPassed: event.passed,
+        testsFailed: event.failed,
+        testsSkipped: event.skipped,
+        testPassRate: total > 0 ? event.passed / total : null,
+        testCoverage: event.coverage,
       };
+      draft.counters().testRuns += 1;
+      return;
     }
     case 'vote':
-      return { ...state, counters: { ...state.counters, votes: state.counters.votes + 1 } };
+      draft.counters().votes += 1;
+      return;
     case 'command': {
-      const counters = { ...state.counters, commands: state.counters.commands + 1 };
-      if (event.name === 'pause') return { ...state, counters, clock: stopClock(state.clock, ms) };
-      if (event.name === 'continue') return { ...state, counters, clock: startClock(state.clock, ms) };
-      if (event.name === 'resume' && event.source === 'cli') {
+      draft.counters().commands += 1;
+      if (event.name === 'pause') s.clock = stopClock(s.clock, ms);
+      else if (event.name === 'continue') s.clock = startClock(s.clock, ms);
+      else if (event.name === 'resume' && event.source === 'cli') {
         // A resumed session: no orchestrator ran it between the last event before this one and now.
         const lastMs = previousTs === null ? ms : msOf(previousTs);
-        return { ...state, counters, clock: startClock(stopClock(state.clock, Math.min(lastMs, ms)), ms) };
+        s.clock = startClock(stopClock(s.clock, Math.min(lastMs, ms)), ms);
       }
-      return { ...state, counters };
+      return;
     }
     case 'metrics': {
       const m = event.metrics;
-      let agents = state.agents;
       for (const measured of m.agents) {
-        agents = updateAgent(agents, measured.name, ms, (a) => ({
-          ...a,
-          role: a.role || measured.role,
-          contextTokens: measured.context_tokens,
-          maxContextTokens: measured.max_context_tokens,
-          idleSeconds: measured.idle_seconds,
-        }));
+        const a = draft.agent(measured.name, ms);
+        a.role = a.role || measured.role;
+        a.contextTokens = measured.context_tokens;
+        a.maxContextTokens = measured.max_context_tokens;
+        a.idleSeconds = measured.idle_seconds;
       }
-      return {
-        ...state,
-        metrics: m,
-        series: pushSeries(state.series, m),
-        agents: pushAgentSeries(agents),
-        measured: { ...state.measured, linesOfCode: m.lines_of_code, docCoverage: m.doc_coverage, filesModified: m.files_modified },
-        status: isTerminalStatus(state.status) ? state.status : m.status,
-      };
+      for (let i = 0; i < s.agents.length; i++) pushAgentSeriesInPlace(draft.agentAt(i));
+      s.metrics = m;
+      s.series = pushSeries(s.series, m);
+      s.measured = { ...s.measured, linesOfCode: m.lines_of_code, docCoverage: m.doc_coverage, filesModified: m.files_modified };
+      if (!isTerminalStatus(s.status)) s.status = m.status;
+      return;
     }
     case 'checkpoint_created': {
       const checkpoint = {
         id: event.id,
         seq: event.seq,
         ts: event.ts,
-        atSeconds: scheduleSecondsAt(state, ms),
+        atSeconds: scheduleSecondsAt(s, ms),
         phase: event.phase,
         trigger: event.trigger,
         files: event.files,
@@ -246,99 +247,83 @@ function reduce(state: RunState, event: MegatestEvent, previousTs: string | null
         linesOfCode: event.lines_of_code ?? null,
         testPassRate: event.test_pass_rate ?? null,
       };
-      return {
-        ...state,
-        checkpoints: appendBounded(state.checkpoints, [checkpoint], MAX_CHECKPOINTS),
-        rollbackPoints: appendBounded(state.rollbackPoints, [rollbackPoint(state, event.id, event.seq, ms)], MAX_CHECKPOINTS),
-        counters: { ...state.counters, checkpoints: state.counters.checkpoints + 1 },
-      };
+      s.checkpoints = appendBounded(s.checkpoints, [checkpoint], MAX_CHECKPOINTS);
+      s.rollbackPoints = appendBounded(s.rollbackPoints, [rollbackPoint(s, event.id, event.seq, ms)], MAX_CHECKPOINTS);
+      draft.counters().checkpoints += 1;
+      return;
     }
     case 'checkpoint_restored':
-      return restore(state, event, ms);
+      return restore(draft, s, event, ms);
     case 'error': {
       const tone: AlertTone = event.severity === 'critical' || event.severity === 'fatal' ? 'critical' : 'warning';
       const who = event.agent ? `${event.agent}: ` : '';
-      const c = state.counters;
       // A parse_failure event sums up the agent's bad lines since its last one.
       const badLines = event.class === 'parse_failure' ? lineCount(event.count) : 0;
-      return {
-        ...state,
-        counters: {
-          ...c,
-          errors: c.errors + 1,
-          errorsByClass: { ...c.errorsByClass, [event.class]: (c.errorsByClass[event.class] ?? 0) + 1 },
-          fatalErrors: c.fatalErrors + (event.severity === 'fatal' ? 1 : 0),
-          protocolErrors: (c.protocolErrors ?? 0) + badLines,
-        },
-        agents:
-          badLines > 0 && event.agent
-            ? updateAgent(state.agents, event.agent, ms, (a) => ({ ...a, protocolErrors: (a.protocolErrors ?? 0) + badLines }))
-            : state.agents,
-        alerts: withAlert(state, event, 'error', tone, `${who}${event.class} (${event.severity}) ${event.message}`),
-      };
+      const c = draft.counters();
+      c.errors += 1;
+      const byClass = draft.countersMap('errorsByClass');
+      setKey(byClass, event.class, (byClass[event.class] ?? 0) + 1);
+      c.fatalErrors += event.severity === 'fatal' ? 1 : 0;
+      c.protocolErrors = (c.protocolErrors ?? 0) + badLines;
+      if (badLines > 0 && event.agent) {
+        const a = draft.agent(event.agent, ms);
+        a.protocolErrors = (a.protocolErrors ?? 0) + badLines;
+      }
+      draft.pushAlert(alertOf(event, 'error', tone, `${who}${event.class} (${event.severity}) ${event.message}`), MAX_ALERTS);
+      return;
     }
     case 'recovery': {
       const tone: AlertTone = event.outcome === 'succeeded' ? 'good' : event.outcome === 'started' ? 'info' : 'critical';
       const who = event.agent ? `${event.agent}: ` : '';
       const detail = event.detail ? ` — ${event.detail}` : '';
-      const c = state.counters;
-      const byAction = c.recoveriesByAction[event.action] ?? { started: 0, succeeded: 0, failed: 0 };
       const outcome = event.outcome === 'gave_up' ? 'failed' : event.outcome;
-      return {
-        ...state,
-        openRecoveries: withRecovery(state.openRecoveries ?? [], event),
-        counters: {
-          ...c,
-          recoveriesByAction: { ...c.recoveriesByAction, [event.action]: { ...byAction, [outcome]: byAction[outcome] + 1 } },
-          recoveriesStarted: c.recoveriesStarted + (event.outcome === 'started' ? 1 : 0),
-          recoveriesSucceeded: c.recoveriesSucceeded + (event.outcome === 'succeeded' ? 1 : 0),
-          recoveriesFailed: c.recoveriesFailed + (event.outcome === 'failed' || event.outcome === 'gave_up' ? 1 : 0),
-        },
-        alerts: withAlert(state, event, 'recovery', tone, `${who}${event.action} #${event.attempt} ${event.outcome}${detail}`),
-      };
+      s.openRecoveries = withRecovery(s.openRecoveries ?? [], event);
+      const byAction = draft.entry(draft.countersMap('recoveriesByAction'), event.action, () => ({ started: 0, succeeded: 0, failed: 0 }));
+      byAction[outcome] += 1;
+      const c = draft.counters();
+      c.recoveriesStarted += event.outcome === 'started' ? 1 : 0;
+      c.recoveriesSucceeded += event.outcome === 'succeeded' ? 1 : 0;
+      c.recoveriesFailed += event.outcome === 'failed' || event.outcome === 'gave_up' ? 1 : 0;
+      draft.pushAlert(alertOf(event, 'recovery', tone, `${who}${event.action} #${event.attempt} ${event.outcome}${detail}`), MAX_ALERTS);
+      return;
     }
     case 'limit': {
       const who = event.agent ? `${event.agent}: ` : '';
       const detail = event.detail ? ` (${event.detail})` : '';
-      return {
-        ...state,
-        counters: { ...state.counters, limits: state.counters.limits + 1 },
-        alerts: withAlert(state, event, 'limit', 'warning', `${who}${event.kind} limit → ${event.action}${detail}`),
-      };
+      draft.counters().limits += 1;
+      draft.pushAlert(alertOf(event, 'limit', 'warning', `${who}${event.kind} limit → ${event.action}${detail}`), MAX_ALERTS);
+      return;
     }
-    case 'compress':
-      return {
-        ...state,
-        counters: { ...state.counters, compressions: state.counters.compressions + 1 },
-        agents: updateAgent(state.agents, event.agent, ms, (a) => ({ ...a, contextTokens: event.tokens_after })),
-        alerts: withAlert(state, event, 'compress', 'info', `${event.agent}: context compressed ${event.tokens_before} → ${event.tokens_after} tokens${event.detail ? ` (${event.detail})` : ''}`),
-      };
+    case 'compress': {
+      draft.counters().compressions += 1;
+      draft.agent(event.agent, ms).contextTokens = event.tokens_after;
+      const text = `${event.agent}: context compressed ${event.tokens_before} → ${event.tokens_after} tokens${event.detail ? ` (${event.detail})` : ''}`;
+      draft.pushAlert(alertOf(event, 'compress', 'info', text), MAX_ALERTS);
+      return;
+    }
     case 'alert': {
       const tone: AlertTone = event.level === 'critical' ? 'critical' : event.level === 'warning' ? 'warning' : 'info';
-      return {
-        ...state,
-        counters: { ...state.counters, alerts: state.counters.alerts + 1 },
-        alerts: withAlert(state, event, 'alert', tone, event.message),
-      };
+      draft.counters().alerts += 1;
+      draft.pushAlert(alertOf(event, 'alert', tone, event.message), MAX_ALERTS);
+      return;
     }
     case 'session_ended': {
       const tone: AlertTone = event.status === 'completed' ? 'good' : 'critical';
       const reason = event.reason ?? null;
-      return {
-        ...state,
-        status: event.status,
-        clock: stopClock(state.clock, ms),
-        agents: state.agents.map((a) => withStatus(a, a.status, ms)),
-        ended: { status: event.status, exitCode: event.exit_code, reason, ts: event.ts },
-        alerts: withAlert(state, event, 'session', tone, `session ${event.status} (exit ${event.exit_code})${reason ? `: ${reason}` : ''}`),
-      };
+      s.status = event.status;
+      s.clock = stopClock(s.clock, ms);
+      for (let i = 0; i < s.agents.length; i++) {
+        const a = draft.agentAt(i);
+        setStatusInPlace(a, a.status, ms);
+      }
+      s.ended = { status: event.status, exitCode: event.exit_code, reason, ts: event.ts };
+      draft.pushAlert(alertOf(event, 'session', tone, `session ${event.status} (exit ${event.exit_code})${reason ? `: ${reason}` : ''}`), MAX_ALERTS);
+      return;
     }
     default:
       return assertNever(event, 'event type');
   }
 }
-
-/** Folds a whole list of events from the empty state. */
 
 /** How many lines an error event stands for: its count when it is a whole number above 0, else 1. */
 function lineCount(count: number | undefined): number {

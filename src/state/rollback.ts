@@ -1,13 +1,17 @@
 // What a restore puts back. At each checkpoint_created the fold keeps a
 // rollback point: the rolled-back part of the state as it was then (cheap:
-// the state is immutable, so these are references). checkpoint_restored
-// puts it back; the running counters (tokens, tool calls, errors, elapsed
-// time) are not part of it and go on. The schedule goes back to where the
-// checkpoint left it; elapsed time never goes back.
+// these parts are never changed in place, not even inside a Draft, so these
+// are references). checkpoint_restored puts it back; the running counters
+// (tokens, tool calls, errors, elapsed time) are not part of it and go on.
+// The schedule goes back to where the checkpoint left it; elapsed time never
+// goes back.
 
-import type { MegatestEvent } from '../contract/events.js';
-import { withAlert } from './foldParts.js';
-import { scheduleSecondsAt, type PhaseView, type RollbackPoint, type RunState } from './runState.js';
+import type { EventOf } from '../contract/events.js';
+import type { Draft } from './draft.js';
+import { alertOf } from './foldParts.js';
+import { MAX_ALERTS } from './limits.js';
+import { scheduleSecondsAt } from './readings.js';
+import type { PhaseView, RollbackPoint, RunState } from './runState.js';
 
 export function rollbackPoint(state: RunState, id: string, seq: number, ms: number): RollbackPoint {
   return {
@@ -23,40 +27,37 @@ export function rollbackPoint(state: RunState, id: string, seq: number, ms: numb
   };
 }
 
-export function restore(state: RunState, event: Extract<MegatestEvent, { type: 'checkpoint_restored' }>, ms: number): RunState {
-  const point = state.rollbackPoints.find((p) => p.id === event.id);
-  const scheduleNow = scheduleSecondsAt(state, ms);
+export function restore(draft: Draft, s: RunState, event: EventOf<'checkpoint_restored'>, ms: number): void {
+  const point = s.rollbackPoints.find((p) => p.id === event.id);
+  const scheduleNow = scheduleSecondsAt(s, ms);
   const scheduleAt = event.schedule_seconds ?? point?.scheduleSeconds ?? null;
-  const clock =
-    scheduleAt === null ? state.clock : { ...state.clock, rolledBackSeconds: state.clock.rolledBackSeconds + Math.max(0, scheduleNow - scheduleAt) };
-  const status = state.status === 'paused' ? 'paused' : 'running';
-  const common = {
-    ...state,
-    clock,
-    status,
-    lastRestore: { id: event.id, ts: event.ts },
-    counters: { ...state.counters, restores: state.counters.restores + 1 },
-    alerts: withAlert(state, event, 'restore', 'warning', `restored ${event.id}${event.reason ? ` (${event.reason})` : ''} in ${event.ms} ms`),
-  } satisfies RunState;
+  if (scheduleAt !== null) s.clock = { ...s.clock, rolledBackSeconds: s.clock.rolledBackSeconds + Math.max(0, scheduleNow - scheduleAt) };
+  s.status = s.status === 'paused' ? 'paused' : 'running';
+  s.lastRestore = { id: event.id, ts: event.ts };
+  draft.counters().restores += 1;
+  draft.pushAlert(alertOf(event, 'restore', 'warning', `restored ${event.id}${event.reason ? ` (${event.reason})` : ''} in ${event.ms} ms`), MAX_ALERTS);
   if (point) {
-    return {
-      ...common,
-      phases: point.phases,
-      currentPhaseIndex: point.currentPhaseIndex,
-      phaseEnded: point.phaseEnded,
-      tasksDone: point.tasksDone,
-      measured: point.measured,
-      agents: state.agents.map((a) => (a.name in point.agentTasks ? { ...a, task: point.agentTasks[a.name] ?? null } : a)),
-    };
+    // The point's objects are shared with the state as it was: put back as they are, never changed in place.
+    s.phases = point.phases;
+    s.currentPhaseIndex = point.currentPhaseIndex;
+    s.phaseEnded = point.phaseEnded;
+    s.tasksDone = point.tasksDone;
+    s.measured = point.measured;
+    for (let i = 0; i < s.agents.length; i++) {
+      const name = s.agents[i]!.name;
+      if (name in point.agentTasks) draft.agentAt(i).task = point.agentTasks[name] ?? null;
+    }
+    return;
   }
   // A checkpoint this fold never saw created (its event was lost to a kill,
   // or the fold started later): the event's own account is all there is.
-  const tasksDone = state.tasksDone.filter((t) => t.seq <= event.rolled_back_after_seq);
-  const index = event.phase_index ?? state.currentPhaseIndex;
-  const phases = state.phases.map((p, i): PhaseView => {
+  const index = event.phase_index ?? s.currentPhaseIndex;
+  s.tasksDone = s.tasksDone.filter((t) => t.seq <= event.rolled_back_after_seq);
+  s.phases = s.phases.map((p, i): PhaseView => {
     if (i < index) return p;
     if (i === index) return { ...p, status: 'running', endedAt: null, criteria: [], criteriaPassed: null, criteriaTotal: null };
     return { ...p, status: 'pending', startedAt: null, endedAt: null, startedAtSeconds: null, criteria: [], criteriaPassed: null, criteriaTotal: null };
   });
-  return { ...common, tasksDone, phases, currentPhaseIndex: index, phaseEnded: false };
+  s.currentPhaseIndex = index;
+  s.phaseEnded = false;
 }

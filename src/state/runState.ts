@@ -5,7 +5,8 @@
 // class): a state can be copied, compared and written to a seek index.
 //
 // Readings that depend on "now" (elapsed time, tokens per minute) are
-// functions of the state and a time, below; the state itself holds no clock.
+// functions of the state and a time, in readings.ts (re-exported here); the
+// state itself holds no clock.
 
 import type { AgentCapabilities, CriterionResult } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
@@ -327,97 +328,19 @@ export function isTerminalStatus(status: SessionStatus | null): boolean {
   return status !== null && TERMINAL_STATUSES.includes(status);
 }
 
-// ------------------------------------------------------------------ readings
-
-/** Active milliseconds of the session at wall time nowMs (never less than at the last event). */
-export function elapsedMsAt(state: Pick<RunState, 'clock'>, nowMs: number): number {
-  const { activeMs, sinceMs } = state.clock;
-  return sinceMs === null ? activeMs : activeMs + Math.max(0, nowMs - sinceMs);
-}
-
-export function elapsedSecondsAt(state: Pick<RunState, 'clock'>, nowMs: number): number {
-  return elapsedMsAt(state, nowMs) / 1000;
-}
-
-/** Where the schedule (phases, duration limit) stands: elapsed less what restores gave back. */
-export function scheduleSecondsAt(state: Pick<RunState, 'clock'>, nowMs: number): number {
-  return Math.max(0, elapsedMsAt(state, nowMs) / 1000 - state.clock.rolledBackSeconds);
-}
-
-/**
- * Seconds of the configured duration left: the duration limits active time,
- * so a restore, which puts the schedule back, gives no time back to the session.
- */
-export function remainingSecondsAt(state: RunState, nowMs: number): number {
-  if (state.ended) return 0;
-  return Math.max(0, (state.session?.durationSeconds ?? 0) - elapsedMsAt(state, nowMs) / 1000);
-}
-
-/** The clock's time of the state's last event: "now" for a run nobody is running. */
-export function lastEventMs(state: RunState): number {
-  const at = state.lastEventTs === null ? NaN : Date.parse(state.lastEventTs);
-  return Number.isFinite(at) ? at : (state.session?.startedAtMs ?? 0);
-}
-
-export const TOKEN_WINDOW_SECONDS = 60;
-
-/**
- * Tokens per minute over the last 60 s of wall time, or since the session
- * started while it is younger than that: a rate, never a running total.
- */
-export function tokensPerMinuteAt(state: RunState, nowMs: number): number {
-  const startedMs = state.session?.startedAtMs ?? null;
-  const nowSec = Math.floor(nowMs / 1000);
-  let sum = 0;
-  for (const bucket of state.tokenWindow) if (bucket.sec > nowSec - TOKEN_WINDOW_SECONDS && bucket.sec <= nowSec) sum += bucket.tokens;
-  const sinceStart = startedMs === null ? TOKEN_WINDOW_SECONDS : (nowMs - startedMs) / 1000;
-  const window = Math.min(TOKEN_WINDOW_SECONDS, Math.max(1, sinceStart));
-  return Math.round((sum * 60) / window);
-}
-
-/** Distinct tasks of the plan (all phases' task lists, each task once). */
-export function tasksTotal(state: RunState): number {
-  const names = new Set<string>();
-  for (const phase of state.phases) for (const task of phase.tasks) names.add(task);
-  return names.size;
-}
-
-export function completedTaskSet(state: RunState): Set<string> {
-  return new Set(state.tasksDone.map((t) => t.task));
-}
-
-export function tasksCompleted(state: RunState): number {
-  return state.tasksDone.length;
-}
-
-export function tasksRemaining(state: RunState): number {
-  const total = tasksTotal(state);
-  if (total === 0) return 0;
-  const done = completedTaskSet(state);
-  let left = 0;
-  const seen = new Set<string>();
-  for (const phase of state.phases) {
-    for (const task of phase.tasks) {
-      if (seen.has(task)) continue;
-      seen.add(task);
-      if (!done.has(task)) left += 1;
-    }
-  }
-  return left;
-}
-
-export function currentPhase(state: RunState): PhaseView | null {
-  return state.currentPhaseIndex >= 0 ? (state.phases[state.currentPhaseIndex] ?? null) : null;
-}
-
-/** Share of an agent's tool calls that succeeded (0..1); null before any call. */
-export function trustOf(agent: AgentView): number | null {
-  return agent.toolCalls > 0 ? (agent.toolCalls - agent.failedToolCalls) / agent.toolCalls : null;
-}
-
-/** Share of the agent's life it spent working (0..1), from its state events. */
-export function utilizationAt(agent: AgentView, nowMs: number): number {
-  const lifetime = Math.max(1, nowMs - agent.startedMs);
-  const working = agent.workingMs + (agent.workingSinceMs !== null ? Math.max(0, nowMs - agent.workingSinceMs) : 0);
-  return Math.min(1, working / lifetime);
-}
+export {
+  completedTaskSet,
+  currentPhase,
+  elapsedMsAt,
+  elapsedSecondsAt,
+  lastEventMs,
+  remainingSecondsAt,
+  scheduleSecondsAt,
+  tasksCompleted,
+  tasksRemaining,
+  tasksTotal,
+  TOKEN_WINDOW_SECONDS,
+  tokensPerMinuteAt,
+  trustOf,
+  utilizationAt,
+} from './readings.js';

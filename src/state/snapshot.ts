@@ -6,17 +6,8 @@
 
 import type { AgentMetrics, SessionMetrics } from '../contract/metrics.js';
 import type { SessionStatus } from '../contract/statuses.js';
-import {
-  currentPhase,
-  elapsedSecondsAt,
-  remainingSecondsAt,
-  tasksCompleted,
-  tasksRemaining,
-  tokensPerMinuteAt,
-  trustOf,
-  utilizationAt,
-  type RunState,
-} from './runState.js';
+import { currentPhase, elapsedSecondsAt, remainingSecondsAt, tasksCompleted, tasksRemaining, tokensPerMinuteAt, trustOf, utilizationAt } from './readings.js';
+import type { RunState } from './runState.js';
 
 export interface SnapshotGauges {
   status: SessionStatus;

@@ -24,6 +24,7 @@ const MODULES = [
   'checkpoint/fileIndex.ts',
   'checkpoint/restore.ts',
   'checkpoint/snapshot.ts',
+  'checkpoint/statCache.ts',
   'checkpoint/tree.ts',
   'checkpoint/canonical.ts',
   'checkpoint/types.ts',
@@ -110,6 +111,8 @@ describe('CheckpointStore under kill -9', () => {
       const listing = await store.list();
       expect(listing.length).toBeGreaterThan(round);
       for (const item of listing) expect(item, `${item.id}: ${item.reason}`).toMatchObject({ valid: true });
+      // list() reads the checkpoint files only: every blob of every checkpoint is read back too.
+      for (const verified of await store.verifyAll()) expect(verified, `${verified.id}: ${verified.reason}`).toMatchObject({ usable: true });
       const newest = await store.newestValid();
       expect(newest?.id).toBe(listing.at(-1)?.id);
       const restoreInto = path.join(runDir, `restored${round}`);

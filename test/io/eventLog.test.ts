@@ -45,6 +45,23 @@ describe('EventLog', () => {
     expect(seqs).toEqual([1, 2, 3]);
   });
 
+  it('repair walks back a block at a time: a torn tail longer than a block, garbage lines spanning blocks, no newline at all', () => {
+    const file = path.join(tmp(), 'events.jsonl');
+    const event = (seq: number) => JSON.stringify({ seq, ts: '2026-01-01T00:00:00.000Z', type: 'alert', level: 'info', message: 'm'.repeat(100) });
+    const good = Array.from({ length: 50 }, (_, i) => event(i + 1)).join('\n') + '\n';
+    const tornTail = 'z'.repeat(200_000); // no newline: cut by the crash
+    writeFileSync(file, good + tornTail);
+    expect(repairEventLog(file)).toEqual({ lastSeq: 50, droppedBytes: tornTail.length });
+    expect(readFileSync(file, 'utf8')).toBe(good);
+    // Whole lines that are not events (one of them 150 kB, over two blocks) are looked past, back to the last event.
+    const junk = `${'y'.repeat(150_000)}\n{"seq":"not a number"}\n\n{"half":\n`;
+    writeFileSync(file, good + junk);
+    expect(repairEventLog(file)).toEqual({ lastSeq: 50, droppedBytes: 0 });
+    writeFileSync(file, '\0'.repeat(300_000));
+    expect(repairEventLog(file)).toEqual({ lastSeq: 0, droppedBytes: 300_000 });
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+
   it('tells listeners of each event as it is written', () => {
     const file = path.join(tmp(), 'events.jsonl');
     writeFileSync(file, '');

@@ -1,0 +1,112 @@
+// The metrics snapshot costs what changed: a session whose files did not
+// change (paused, idle) still writes its snapshot every interval, reading no
+// file and running no `git status`; one edited file is read alone; the
+// figures are the full recount's.
+
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MegatestEvent } from '../../src/contract/events.js';
+import type { AgentPool } from '../../src/engine/agentPool.js';
+import type { EngineContext } from '../../src/engine/context.js';
+import { Measurer } from '../../src/engine/measurer.js';
+import { diskUsageBytes } from '../../src/engine/resources.js';
+import { runPaths } from '../../src/io/runFolder.js';
+import { measureDocCoverage } from '../../src/measure/docCoverage.js';
+import { countLines } from '../../src/measure/loc.js';
+import { initialRunState } from '../../src/state/runState.js';
+
+const calls = vi.hoisted(() => ({ reads: [] as string[], git: 0 }));
+
+vi.mock('../../src/engine/git.js', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../src/engine/git.js')>()),
+  filesModifiedSince: async () => {
+    calls.git++;
+    return 2;
+  },
+}));
+
+vi.mock('../../src/measure/fileFigures.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/measure/fileFigures.js')>();
+  return {
+    ...real,
+    readFileFigures: (file: string) => {
+      calls.reads.push(file);
+      return real.readFileFigures(file);
+    },
+  };
+});
+
+const temporaryDirs: string[] = [];
+afterAll(() => {
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function makeMeasurer(): { measurer: Measurer; root: string; project: string; events: MegatestEvent[] } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'megatest-measurer-'));
+  temporaryDirs.push(root);
+  const paths = runPaths(root);
+  mkdirSync(paths.metricsDir, { recursive: true });
+  mkdirSync(path.join(paths.project, 'src'), { recursive: true });
+  const past = new Date(Date.UTC(2022, 0, 1));
+  for (let index = 0; index < 20; index++) {
+    const file = path.join(paths.project, 'src', `m${index}.ts`);
+    writeFileSync(file, `/** Doc ${index}. */\nexport function f${index}() {\n  return ${index}; // value\n}\n${index % 3 === 0 ? 'export class Bare {}\n' : ''}`);
+    utimesSync(file, past, past);
+  }
+  const events: MegatestEvent[] = [];
+  const ctx = {
+    paths,
+    config: { agent: { max_context_size: 100_000 }, limits: { max_test_runtime_min: 1 }, monitoring: { health_check_interval: 30 } },
+    state: initialRunState(),
+    status: 'paused',
+    restoreGeneration: 0,
+    emit: (event: MegatestEvent) => void events.push(event),
+    log: { warn: () => undefined, info: () => undefined, error: () => undefined },
+  } as unknown as EngineContext;
+  const pool = { slots: [], pids: () => [], modelOf: () => null } as unknown as AgentPool;
+  return { measurer: new Measurer(ctx, pool), root, project: paths.project, events };
+}
+
+describe('the metrics snapshot', () => {
+  beforeEach(() => {
+    calls.reads.length = 0;
+    calls.git = 0;
+  });
+
+  it('measures everything once, then nothing while nothing changes, then only the file that changed', async () => {
+    const { measurer, root, project, events } = makeMeasurer();
+    const first = await measurer.sample();
+    expect(first?.lines_of_code).toBe((await countLines(project)).total.code);
+    expect(first?.doc_coverage).toBeCloseTo((await measureDocCoverage(project)) as number, 2);
+    expect(first?.files_modified).toBe(2);
+    expect(calls.reads).toHaveLength(20);
+    expect(calls.git).toBe(1);
+
+    // Paused, nothing changed: the snapshot is written all the same, from figures that are still true.
+    calls.reads.length = 0;
+    const second = await measurer.sample();
+    expect(calls.reads).toEqual([]);
+    expect(calls.git).toBe(1);
+    expect(events.filter((event) => event.type === 'metrics')).toHaveLength(2);
+    expect(second?.lines_of_code).toBe(first?.lines_of_code);
+    expect(second?.doc_coverage).toBe(first?.doc_coverage);
+    expect(JSON.parse(readFileSync(path.join(root, 'metrics_current.json'), 'utf8')).timestamp).toBe(second?.timestamp);
+    // The disk figure counts the snapshot files the first one wrote.
+    expect(second?.disk_usage_bytes).toBeGreaterThan(first?.disk_usage_bytes ?? 0);
+
+    const edited = path.join(project, 'src', 'm4.ts');
+    appendFileSync(edited, 'export function added() {}\n');
+    const third = await measurer.sample();
+    expect(calls.reads).toEqual([edited]);
+    expect(calls.git).toBe(2);
+    expect(third?.lines_of_code).toBe((await countLines(project)).total.code);
+    expect(third?.doc_coverage).toBeCloseTo((await measureDocCoverage(project)) as number, 2);
+
+    // The disk figure is the run folder as the snapshot found it: the files the last one wrote included.
+    const onDisk = await diskUsageBytes(root);
+    const last = await measurer.finalSample();
+    expect(last?.disk_usage_bytes).toBe(onDisk);
+  });
+});
