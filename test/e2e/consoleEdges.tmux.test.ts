@@ -63,9 +63,10 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
   it('help scrolls, Enter and Esc, compress in the log and alerts, Tab, q gives the shell back within a second, a finished run says no resume', async () => {
     const runDir = path.join(runsDir, 'edges');
     const session = 'edges';
+    // 120 s: every step below, up to q, happens while the run goes on, however slowly a loaded machine draws.
     tmux(
       'new-session', '-d', '-s', session, '-x', '80', '-y', '24',
-      `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} run task_queue --duration 60s --agents 4 --runs-dir ${runsDir} --session-id edges --config ${FAST} --port 18750; echo SHELL-BACK $(date +%s%3N); sleep 600`,
+      `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} run task_queue --duration 120s --agents 4 --runs-dir ${runsDir} --session-id edges --config ${FAST} --port 18750; echo SHELL-BACK $(date +%s%3N); sleep 600`,
     );
     await waitForScreen(session, /bootstrap/);
     await waitFor(() => existsSync(path.join(runDir, 'control.json')) || undefined, 'control.json');
@@ -80,12 +81,21 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     tmux('send-keys', '-t', session, '?');
     const help = await waitForScreen(session, /── Help .*↓ \d+ more[\s\S]*close help/);
     expect(keyLine(help)).toMatch(/\?\/Esc close help/);
-    for (let i = 0; i < 10 && !/Stop the run \(asks to confirm\)/.test(screen(session)); i++) {
-      const before = screen(session);
+    // One page at a time, each once the last has been drawn: the help's title line says where it
+    // stands ("↑ 12 more · ↓ 14 more"); the clock ticking elsewhere on the screen is not a scroll.
+    const helpTitle = (text: string) => text.split('\n').find((l) => l.startsWith('── Help')) ?? '';
+    let page = help;
+    for (let i = 0; i < 15 && !/Stop the run \(asks to confirm\)/.test(page); i++) {
+      const before = helpTitle(page);
+      expect(before, 'the help ended before "Stop the run"').toMatch(/↓ \d+ more/);
       tmux('send-keys', '-t', session, 'NPage');
-      await waitFor(() => screen(session) !== before || undefined, 'the help to scroll', 10_000, 50);
+      page = await waitFor(() => {
+        const now = screen(session);
+        const title = helpTitle(now);
+        return title !== '' && title !== before && /close help/.test(keyLine(now)) ? now : undefined;
+      }, 'the help to scroll a page', 30_000, 50);
     }
-    await waitForScreen(session, /Stop the run \(asks to confirm\)/);
+    expect(page).toMatch(/Stop the run \(asks to confirm\)/);
     tmux('send-keys', '-t', session, 'Escape');
     await waitForScreen(session, /── Agents/);
 
