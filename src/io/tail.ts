@@ -6,12 +6,19 @@
 // metrics_current.json are small and replaced atomically, so they are read
 // whole when they change.
 //
-// chokidar says when something changed; a slow stat poll backs it up, since
-// file-change notification is unreliable on network and container mounts.
+// One fs.watch on the run folder itself (inotify on Linux; not recursive)
+// says which of the four files changed, by name; a slow stat poll backs it
+// up, since file-change notification is unreliable on network and container
+// mounts. The folder, not each file: status and metrics_current.json are
+// replaced by rename, which a watch on the file would lose with its inode,
+// and a file made later (metrics_current.json) needs no new watch. Not
+// chokidar: watching the folder, it listed it and stat'ed its entries again
+// at every append to events.jsonl, about a third of a busy console's time.
+// Changes to other files in the folder (checkpoints/, control.json) cost one
+// callback that is ignored.
 
-import { promises as fs } from 'node:fs';
+import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { parseEventLine, type MegatestEvent } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 
@@ -34,7 +41,16 @@ export interface TailOptions {
   fromStart?: boolean;
   /** Backup stat poll, ms (default 1000). */
   pollMs?: number;
+  /**
+   * Least time between two reads of one file, ms (default 100): an
+   * orchestrator appending every few milliseconds is read in one go per gap,
+   * not once per append; the console applies what was read a few times a
+   * second anyway (store.ts).
+   */
+  minReadGapMs?: number;
 }
+
+export const DEFAULT_MIN_READ_GAP_MS = 100;
 
 const CHUNK_BYTES = 1024 * 1024;
 /** Bytes before the offset remembered to notice a file rewritten in place. */
@@ -221,29 +237,40 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
     if (!closed) handlers.onMetrics(metrics);
   };
 
-  // One read at a time per file; a change noticed mid-read runs one more read after it.
-  const readers = { events: serialize(readEvents, reportError), log: serialize(readLog, reportError), status: serialize(readStatus, reportError), metrics: serialize(readMetrics, reportError) };
-  const readAll = () => Promise.all(Object.values(readers).map((r) => r.request()));
+  // One read at a time per file; changes noticed mid-read run one more read after it.
+  const gapMs = options.minReadGapMs ?? DEFAULT_MIN_READ_GAP_MS;
+  const readers = {
+    events: serialize(readEvents, reportError, gapMs),
+    log: serialize(readLog, reportError, gapMs),
+    status: serialize(readStatus, reportError, gapMs),
+    metrics: serialize(readMetrics, reportError, gapMs),
+  };
+  const readAll = () => {
+    for (const reader of Object.values(readers)) reader.request();
+  };
 
+  // Reads start once the readers are placed (at the end of each file, with fromStart false).
+  let started = false;
   const ready = (async () => {
     if (!fromStart) await Promise.all([eventsReader.skipToEnd(), logReader.skipToEnd()]);
-    await readAll();
+    started = true;
+    if (!closed) readAll();
   })().catch(reportError);
 
-  const byPath = new Map<string, keyof typeof readers>(Object.entries(files).map(([kind, file]) => [file, kind as keyof typeof readers]));
-  const watcher: FSWatcher = watch(root, {
-    depth: 0,
-    ignoreInitial: true,
-    ignored: (candidate: string) => candidate !== root && !byPath.has(path.resolve(candidate)),
+  const byName = new Map<string, keyof typeof readers>(Object.entries(files).map(([kind, file]) => [path.basename(file), kind as keyof typeof readers]));
+  const watcher = watchFolder(root, (name) => {
+    // Before the start, the first read covers the change.
+    if (closed || !started) return;
+    // No name (some platforms give none): any of the four may have changed.
+    if (name === null) readAll();
+    else {
+      const kind = byName.get(name);
+      if (kind) readers[kind].request();
+    }
   });
-  const onChange = (changed: string) => {
-    const kind = byPath.get(path.resolve(changed));
-    if (kind && !closed) void ready.then(() => readers[kind].request());
-  };
-  watcher.on('add', onChange).on('change', onChange).on('unlink', onChange).on('error', reportError);
 
   const poll = setInterval(() => {
-    if (!closed) void ready.then(readAll);
+    if (!closed && started) readAll();
   }, options.pollMs ?? 1000);
   poll.unref();
 
@@ -252,11 +279,27 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
       if (closed) return;
       closed = true;
       clearInterval(poll);
-      await watcher.close();
+      watcher?.close();
       await ready;
-      await Promise.all(Object.values(readers).map((r) => r.idle()));
+      await Promise.all(Object.values(readers).map((reader) => reader.idle()));
     },
   };
+}
+
+/**
+ * fs.watch on the folder, calling back with the name of the entry that
+ * changed. Null when the folder cannot be watched (gone, or the OS's watch
+ * limit reached) or once the watch fails: the poll alone follows it then.
+ */
+function watchFolder(dir: string, onName: (name: string | null) => void): FSWatcher | null {
+  let watcher: FSWatcher;
+  try {
+    watcher = watch(dir, (_event, name) => onName(name === null ? null : String(name)));
+  } catch {
+    return null;
+  }
+  watcher.on('error', () => watcher.close());
+  return watcher;
 }
 
 async function readSmallFile(file: string): Promise<string | null> {
@@ -268,12 +311,22 @@ async function readSmallFile(file: string): Promise<string | null> {
   }
 }
 
-function serialize(task: () => Promise<void>, onError: (e: unknown) => void): { request(): Promise<void>; idle(): Promise<void> } {
+/**
+ * Runs `task` one at a time, at most once per `gapMs`; requests made
+ * meanwhile share one more run. A request returns nothing: under a steady
+ * stream the runs follow one another for as long as it lasts, and a promise
+ * handed to every change would hold one reaction per change until it ends.
+ */
+function serialize(task: () => Promise<void>, onError: (e: unknown) => void, gapMs: number): { request(): void; idle(): Promise<void> } {
   let running: Promise<void> | null = null;
   let again = false;
+  let lastStart = -Infinity;
   const run = async () => {
     do {
       again = false;
+      const wait = lastStart + gapMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastStart = Date.now();
       try {
         await task();
       } catch (error) {
@@ -284,12 +337,8 @@ function serialize(task: () => Promise<void>, onError: (e: unknown) => void): { 
   };
   return {
     request() {
-      if (running) {
-        again = true;
-        return running;
-      }
-      running = run();
-      return running;
+      if (running) again = true;
+      else running = run();
     },
     idle() {
       return running ?? Promise.resolve();

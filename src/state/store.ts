@@ -1,7 +1,9 @@
 // The console's zustand store: `run` (the fold of what the run folder says)
 // and `ui` (what the person chose). Input from the tail is batched and
 // applied in one store update every flush interval, so a burst of thousands
-// of events costs one render, not thousands.
+// of events costs one render, not thousands; a steady stream is applied a
+// few times a second (MIN_FLUSH_GAP_MS), since every frame Ink draws lays
+// out and re-encodes the whole screen.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { MegatestEvent } from '../contract/events.js';
@@ -47,18 +49,27 @@ export function createConsoleStore(mode: ConsoleMode = 'live', run: ConsoleState
 
 /** 50–100 ms: fast enough to feel live, slow enough to batch a burst. */
 export const DEFAULT_FLUSH_MS = 100;
+/**
+ * Least time from one flush to the next: input that keeps coming (a busy
+ * run writes events and log lines every few milliseconds) is drawn four
+ * times a second. A frame costs Ink ~20 ms of CPU at 120x40 on a small
+ * machine, so ten a second were most of the console's cost (bench/console.mjs).
+ */
+export const MIN_FLUSH_GAP_MS = 250;
 
 export interface BatcherTimers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  now(): number;
 }
 
 const realTimers: BatcherTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  now: () => Date.now(),
 };
 
-/** Collects tail input and applies it to the store at most once per interval. */
+/** Collects tail input and applies it to the store `intervalMs` after it came, at most once per `minGapMs`. */
 export class InputBatcher {
   private events: MegatestEvent[] = [];
   private logLines: string[] = [];
@@ -70,11 +81,13 @@ export class InputBatcher {
   private resetLog = false;
   private timer: unknown = null;
   private closed = false;
+  private lastFlushMs = -Infinity;
 
   constructor(
     private readonly store: ConsoleStore,
     private readonly intervalMs = DEFAULT_FLUSH_MS,
     private readonly timers: BatcherTimers = realTimers,
+    private readonly minGapMs = MIN_FLUSH_GAP_MS,
   ) {}
 
   pushEvents(events: readonly MegatestEvent[]): void {
@@ -139,6 +152,7 @@ export class InputBatcher {
     this.liveness = null;
     this.resetEvents = false;
     this.resetLog = false;
+    this.lastFlushMs = this.timers.now();
     this.store.getState().updateRun((run) => {
       let next = run;
       if (resetEvents) next = { ...initialConsoleState(), log: next.log, nextLogId: next.nextLogId, orchestrator: next.orchestrator };
@@ -162,9 +176,10 @@ export class InputBatcher {
 
   private schedule(): void {
     if (this.closed || this.timer !== null) return;
+    const delay = Math.max(this.intervalMs, this.lastFlushMs + this.minGapMs - this.timers.now());
     this.timer = this.timers.setTimeout(() => {
       this.timer = null;
       this.flush();
-    }, this.intervalMs);
+    }, delay);
   }
 }

@@ -8,6 +8,10 @@ import { useEffect, useState } from 'react';
 /** How often an open agent detail reads the agent's output again. */
 export const AGENT_OUTPUT_REFRESH_MS = 2000;
 
+// One empty list for every render: a fresh [] each time would make the screen
+// model (useScreen.ts), which compares its inputs by identity, recompute.
+const NO_LINES: string[] = [];
+
 export function useAgentOutput(agent: string | null, read: ((agent: string) => Promise<string[]>) | undefined): string[] | null {
   const [output, setOutput] = useState<{ agent: string; lines: string[] } | null>(null);
   useEffect(() => {
@@ -26,5 +30,5 @@ export function useAgentOutput(agent: string | null, read: ((agent: string) => P
     };
   }, [agent, read]);
   if (!read) return null;
-  return output !== null && output.agent === agent ? output.lines : [];
+  return output !== null && output.agent === agent ? output.lines : NO_LINES;
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, promises as fsPromises, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -38,6 +38,7 @@ function runFolder(): string {
 }
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(tails.map((t) => t.close()));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   tails = [];
@@ -137,6 +138,66 @@ describe('tailRunFolder', () => {
     await vi.waitFor(() => expect(seen.status).toEqual(['starting']), WAIT);
     appendFileSync(path.join(dir, 'events.jsonl'), line(events[10]!).slice(25) + line(events[11]!));
     await vi.waitFor(() => expect(seen.events.map((e) => e.seq)).toEqual([11, 12]), WAIT);
+  });
+});
+
+// With the backup poll an hour away, only the folder's watch can deliver these.
+const NO_POLL = { pollMs: 3_600_000 };
+
+describe('tailRunFolder watching the folder', () => {
+  it('follows appends, a status file replaced by rename and a metrics file made later, by watching alone', async () => {
+    const dir = runFolder();
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, NO_POLL));
+    await vi.waitFor(() => expect(seen.status).toEqual(['starting']), WAIT);
+    appendFileSync(path.join(dir, 'events.jsonl'), events.slice(0, 5).map(line).join(''));
+    await vi.waitFor(() => expect(seen.events.map((e) => e.seq)).toEqual(events.slice(0, 5).map((e) => e.seq)), WAIT);
+    appendFileSync(path.join(dir, 'session.log'), 'a line\n');
+    await vi.waitFor(() => expect(seen.log).toEqual(['a line']), WAIT);
+    writeFileAtomicSync(path.join(dir, 'status'), 'running\n');
+    await vi.waitFor(() => expect(seen.status).toEqual(['starting', 'running']), WAIT);
+    // Replaced again: the watch is on the folder, not on the first file's inode.
+    writeFileAtomicSync(path.join(dir, 'status'), 'paused\n');
+    await vi.waitFor(() => expect(seen.status).toEqual(['starting', 'running', 'paused']), WAIT);
+    const snapshot = events.find((e) => e.type === 'metrics');
+    if (snapshot?.type !== 'metrics') throw new Error('fixture has no metrics');
+    writeFileAtomicSync(path.join(dir, 'metrics_current.json'), JSON.stringify(snapshot.metrics));
+    await vi.waitFor(() => expect(seen.metrics.map((m) => m.timestamp)).toEqual([snapshot.metrics.timestamp]), WAIT);
+    // events.jsonl replaced by another file: read whole again from its start.
+    writeFileSync(path.join(dir, 'replacement'), events.slice(0, 2).map(line).join(''));
+    renameSync(path.join(dir, 'replacement'), path.join(dir, 'events.jsonl'));
+    await vi.waitFor(() => expect(seen.resets).toEqual(['events']), WAIT);
+    await vi.waitFor(() => expect(seen.events.slice(5).map((e) => e.seq)).toEqual([1, 2]), WAIT);
+  });
+
+  it('reads none of its four files when only other files in the folder change', async () => {
+    const dir = runFolder();
+    mkdirSync(path.join(dir, 'checkpoints'));
+    const read: string[] = [];
+    const open = fsPromises.open.bind(fsPromises);
+    const readFile = fsPromises.readFile.bind(fsPromises);
+    vi.spyOn(fsPromises, 'open').mockImplementation(((file: string, ...rest: unknown[]) => {
+      read.push(path.basename(String(file)));
+      return (open as (...a: unknown[]) => Promise<unknown>)(file, ...rest);
+    }) as typeof fsPromises.open);
+    vi.spyOn(fsPromises, 'readFile').mockImplementation(((file: string, ...rest: unknown[]) => {
+      read.push(path.basename(String(file)));
+      return (readFile as (...a: unknown[]) => Promise<unknown>)(file, ...rest);
+    }) as typeof fsPromises.readFile);
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, NO_POLL));
+    await vi.waitFor(() => expect(seen.status).toEqual(['starting']), WAIT);
+    // The first read of each file, once.
+    await vi.waitFor(() => expect([...read].sort()).toEqual(['events.jsonl', 'metrics_current.json', 'session.log', 'status']), WAIT);
+    for (let i = 0; i < 20; i++) {
+      writeFileAtomicSync(path.join(dir, 'control.json'), JSON.stringify({ pid: i }));
+      writeFileSync(path.join(dir, 'checkpoints', `c${i}.json`), '{}');
+      appendFileSync(path.join(dir, 'config.json'), ' ');
+    }
+    // Watch events come in order: once this append is seen, the ones before it were handled.
+    appendFileSync(path.join(dir, 'events.jsonl'), line(events[0]!));
+    await vi.waitFor(() => expect(seen.events).toHaveLength(1), WAIT);
+    expect(new Set(read.slice(4))).toEqual(new Set(['events.jsonl']));
   });
 });
 

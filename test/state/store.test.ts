@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_LOG_LINES } from '../../src/state/limits.js';
-import { createConsoleStore, DEFAULT_FLUSH_MS, InputBatcher } from '../../src/state/store.js';
+import { createConsoleStore, DEFAULT_FLUSH_MS, InputBatcher, MIN_FLUSH_GAP_MS } from '../../src/state/store.js';
 import { fixtureEvents, fixtureLogLines } from '../ui/helpers.js';
 
 afterEach(() => {
@@ -30,6 +30,36 @@ describe('InputBatcher', () => {
     batcher.close();
   });
 
+  it('applies a steady stream at most once per MIN_FLUSH_GAP_MS, and input after a quiet spell within DEFAULT_FLUSH_MS', () => {
+    vi.useFakeTimers();
+    const store = createConsoleStore();
+    const flushedAt: number[] = [];
+    store.subscribe(() => flushedAt.push(Date.now()));
+    const batcher = new InputBatcher(store);
+    const start = Date.now();
+    // A line every 10 ms for 2 s.
+    for (let ms = 0; ms < 2000; ms += 10) {
+      batcher.pushLogLines([`line ${ms}`]);
+      vi.advanceTimersByTime(10);
+    }
+    expect(flushedAt[0]! - start).toBe(DEFAULT_FLUSH_MS);
+    const gaps = flushedAt.slice(1).map((at, i) => at - flushedAt[i]!);
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(MIN_FLUSH_GAP_MS);
+    // Every line arrives in the end.
+    vi.advanceTimersByTime(MIN_FLUSH_GAP_MS);
+    expect(store.getState().run.log.at(-1)?.message).toBe('line 1990');
+    // After a quiet spell, one more line shows DEFAULT_FLUSH_MS after it came.
+    vi.advanceTimersByTime(MIN_FLUSH_GAP_MS);
+    const before = flushedAt.length;
+    const pushedAt = Date.now();
+    batcher.pushLogLines(['after the quiet']);
+    vi.advanceTimersByTime(DEFAULT_FLUSH_MS);
+    expect(flushedAt.length).toBe(before + 1);
+    expect(flushedAt.at(-1)! - pushedAt).toBe(DEFAULT_FLUSH_MS);
+    batcher.close();
+  });
+
   it('starts the state over when events.jsonl was replaced, keeping the log', () => {
     vi.useFakeTimers();
     const store = createConsoleStore();
@@ -39,7 +69,8 @@ describe('InputBatcher', () => {
     batcher.flush();
     batcher.reset('events');
     batcher.pushEvents(fixtureEvents().slice(0, 10));
-    vi.advanceTimersByTime(DEFAULT_FLUSH_MS);
+    // The flush just before counts: the next comes MIN_FLUSH_GAP_MS after it.
+    vi.advanceTimersByTime(MIN_FLUSH_GAP_MS);
     const run = store.getState().run;
     expect(run.lastSeq).toBe(10);
     expect(run.checkpoints).toEqual([]);

@@ -112,7 +112,7 @@ export function renderAt(tree: ReactElement, columns: number, rows = 40) {
     exitOnCtrlC: false,
     patchConsole: false,
   });
-  return { ...instance, stdin, lastFrame: () => stdout.frames[stdout.frames.length - 1] ?? '' };
+  return { ...instance, stdin, lastFrame: () => stdout.frames[stdout.frames.length - 1] ?? '', frames: () => stdout.frames.length };
 }
 
 /** Frame text without ANSI styling. */

@@ -1,9 +1,11 @@
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { AgentTableModel } from '../viewModels/agentTable.js';
+import { samePlainData } from '../viewModels/screen.js';
 import { SectionTitle } from './themeContext.js';
 import { Table } from './Table.js';
 
-export function AgentGrid({ model, total, width, selected }: { model: AgentTableModel; total: number; width: number; selected: string | null }) {
+function AgentGridPanel({ model, total, width, selected }: { model: AgentTableModel; total: number; width: number; selected: string | null }) {
   const more = [model.hiddenAbove > 0 ? `${model.hiddenAbove} above` : '', model.hiddenBelow > 0 ? `${model.hiddenBelow} below` : ''].filter(Boolean).join(', ');
   const detail = [selected ? `selected ${selected}, Enter opens` : 'none selected', more].filter(Boolean).join(' · ');
   return (
@@ -13,3 +15,5 @@ export function AgentGrid({ model, total, width, selected }: { model: AgentTable
     </Box>
   );
 }
+
+export const AgentGrid = memo(AgentGridPanel, samePlainData);

@@ -1,8 +1,10 @@
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { AlertRow } from '../viewModels/alerts.js';
+import { samePlainData } from '../viewModels/screen.js';
 import { SectionTitle, SpanLine } from './themeContext.js';
 
-export function AlertsPane({ rows, total, width, height, hint }: { rows: readonly AlertRow[]; total: number; width: number; height: number; hint?: string }) {
+function AlertsPanePanel({ rows, total, width, height, hint }: { rows: readonly AlertRow[]; total: number; width: number; height: number; hint?: string }) {
   const detail = [total > 0 ? String(total) : 'none', hint].filter(Boolean).join(' · ');
   return (
     <Box flexDirection="column" width={width}>
@@ -22,3 +24,5 @@ export function AlertsPane({ rows, total, width, height, hint }: { rows: readonl
     </Box>
   );
 }
+
+export const AlertsPane = memo(AlertsPanePanel, samePlainData);

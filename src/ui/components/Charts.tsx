@@ -1,5 +1,7 @@
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { ChartModel } from '../viewModels/charts.js';
+import { samePlainData } from '../viewModels/screen.js';
 import { SpanLine } from './themeContext.js';
 
 function Chart({ model, width }: { model: ChartModel; width: number }) {
@@ -20,7 +22,7 @@ function Chart({ model, width }: { model: ChartModel; width: number }) {
 }
 
 /** Charts in rows of `perRow`, each `width` columns wide. */
-export function Charts({ charts, perRow, width }: { charts: readonly ChartModel[]; perRow: number; width: number }) {
+function ChartsPanel({ charts, perRow, width }: { charts: readonly ChartModel[]; perRow: number; width: number }) {
   const rows: ChartModel[][] = [];
   for (let i = 0; i < charts.length; i += perRow) rows.push(charts.slice(i, i + perRow));
   return (
@@ -35,3 +37,5 @@ export function Charts({ charts, perRow, width }: { charts: readonly ChartModel[
     </Box>
   );
 }
+
+export const Charts = memo(ChartsPanel, samePlainData);

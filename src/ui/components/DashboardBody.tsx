@@ -2,21 +2,24 @@
 // (beside each other on a wide screen, the alerts below the log on a tall
 // one, or, with no room for both, whichever of the two Tab chose).
 
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { AgentTableModel } from '../viewModels/agentTable.js';
 import type { AlertRow } from '../viewModels/alerts.js';
 import type { Layout } from '../viewModels/layout.js';
-import type { LogPaneModel } from '../viewModels/logPane.js';
+import { samePlainData, type DrawnLogPane } from '../viewModels/screen.js';
 import { AgentGrid } from './AgentGrid.js';
 import { AlertsPane } from './AlertsPane.js';
 import { LogPane } from './LogPane.js';
 
-export function DashboardBody(props: {
+export const DashboardBody = memo(DashboardPanels, samePlainData);
+
+function DashboardPanels(props: {
   layout: Layout;
   agentTable: AgentTableModel;
   agentCount: number;
   selected: string | null;
-  logPane: LogPaneModel;
+  logPane: DrawnLogPane;
   filter: string;
   alerts: readonly AlertRow[];
   alertCount: number;

@@ -1,10 +1,12 @@
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { KeyLineItem } from '../keymap.js';
 import type { Span } from '../viewModels/format.js';
+import { samePlainData } from '../viewModels/screen.js';
 import { SpanLine } from './themeContext.js';
 
 /** The message line (toast, filter prompt or standing warning) and the key line. */
-export function Footer({ message, keys, width }: { message: Span[]; keys: readonly KeyLineItem[]; width: number }) {
+function FooterPanel({ message, keys, width }: { message: Span[]; keys: readonly KeyLineItem[]; width: number }) {
   const keySpans: Span[] = [];
   keys.forEach((item, i) => {
     if (i > 0) keySpans.push({ text: '  ', role: 'text' });
@@ -17,3 +19,5 @@ export function Footer({ message, keys, width }: { message: Span[]; keys: readon
     </Box>
   );
 }
+
+export const Footer = memo(FooterPanel, samePlainData);

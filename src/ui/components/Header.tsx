@@ -1,10 +1,13 @@
+import { memo } from 'react';
 import { Box } from 'ink';
-import type { HeaderModel } from '../viewModels/header.js';
 import type { Span } from '../viewModels/format.js';
+import { samePlainData, type DrawnHeader } from '../viewModels/screen.js';
 import { SpanLine } from './themeContext.js';
 
 /** `replayState`: a word shown beside the status when the console replays a recording. */
-export function Header({ model, width, replayState }: { model: HeaderModel; width: number; replayState?: string }) {
+export const Header = memo(HeaderPanel, samePlainData);
+
+function HeaderPanel({ model, width, replayState }: { model: DrawnHeader; width: number; replayState?: string | undefined }) {
   // Most important first: a narrow terminal cuts from the right.
   const first: Span[] = [{ text: model.title, role: 'title' }];
   if (model.simulated) first.push({ text: ' ', role: 'text' }, { text: ' SIMULATED ', role: 'simulated' });

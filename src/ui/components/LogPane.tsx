@@ -1,8 +1,9 @@
+import { memo } from 'react';
 import { Box } from 'ink';
-import type { LogPaneModel } from '../viewModels/logPane.js';
+import { samePlainData, type DrawnLogPane } from '../viewModels/screen.js';
 import { SectionTitle, SpanLine } from './themeContext.js';
 
-export function LogPane({ model, width, rows, filter, hiddenAlerts }: { model: LogPaneModel; width: number; rows: number; filter: string; hiddenAlerts: number }) {
+function LogPanePanel({ model, width, rows, filter, hiddenAlerts }: { model: DrawnLogPane; width: number; rows: number; filter: string; hiddenAlerts: number }) {
   const parts = [model.position];
   if (filter) parts.push(`filter "${filter}" ${model.shown}/${model.total}`);
   if (hiddenAlerts > 0) parts.push(`${hiddenAlerts} ${hiddenAlerts === 1 ? 'alert' : 'alerts'}: Tab shows`);
@@ -19,3 +20,5 @@ export function LogPane({ model, width, rows, filter, hiddenAlerts }: { model: L
     </Box>
   );
 }
+
+export const LogPane = memo(LogPanePanel, samePlainData);

@@ -1,15 +1,17 @@
 // Dialogs drawn in place of the agent grid and log: help, an agent's
 // detail, the restore picker and the confirm question.
 
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { AgentDetailModel } from '../viewModels/agentDetail.js';
 import type { HelpModel } from '../viewModels/help.js';
 import type { PickerModel } from '../viewModels/picker.js';
 import { toAscii } from '../viewModels/format.js';
+import { samePlainData } from '../viewModels/screen.js';
 import { SectionTitle, SpanLine, Styled, useLook } from './themeContext.js';
 import { Table } from './Table.js';
 
-export function HelpOverlay({ model, width }: { model: HelpModel; width: number }) {
+function HelpOverlayPanel({ model, width }: { model: HelpModel; width: number }) {
   const { glyphs } = useLook();
   const up = glyphs.ascii ? '^' : '↑';
   const down = glyphs.ascii ? 'v' : '↓';
@@ -43,7 +45,7 @@ export function HelpOverlay({ model, width }: { model: HelpModel; width: number 
 }
 
 /** One agent's detail in place of the dashboard's body; `model` null: the agent is no longer in the run. */
-export function AgentDetailOverlay({ name, model, width }: { name: string; model: AgentDetailModel | null; width: number }) {
+function AgentDetailOverlayPanel({ name, model, width }: { name: string; model: AgentDetailModel | null; width: number }) {
   return (
     <Box flexDirection="column">
       <SectionTitle title={model?.title ?? `Agent ${name}`} detail="Esc goes back" width={width} />
@@ -56,7 +58,7 @@ export function AgentDetailOverlay({ name, model, width }: { name: string; model
   );
 }
 
-export function RestorePicker({ model, width }: { model: PickerModel; width: number }) {
+function RestorePickerPanel({ model, width }: { model: PickerModel; width: number }) {
   const more = [model.hiddenAbove > 0 ? `${model.hiddenAbove} newer` : '', model.hiddenBelow > 0 ? `${model.hiddenBelow} older` : ''].filter(Boolean).join(', ');
   return (
     <Box flexDirection="column">
@@ -70,7 +72,7 @@ export function RestorePicker({ model, width }: { model: PickerModel; width: num
   );
 }
 
-export function ConfirmDialog({ prompt, width }: { prompt: string; width: number }) {
+function ConfirmDialogPanel({ prompt, width }: { prompt: string; width: number }) {
   const { glyphs } = useLook();
   return (
     <Box flexDirection="column">
@@ -82,3 +84,9 @@ export function ConfirmDialog({ prompt, width }: { prompt: string; width: number
     </Box>
   );
 }
+
+// Each panel skips its redraw when its props (plain data) read the same as last frame.
+export const HelpOverlay = memo(HelpOverlayPanel, samePlainData);
+export const AgentDetailOverlay = memo(AgentDetailOverlayPanel, samePlainData);
+export const RestorePicker = memo(RestorePickerPanel, samePlainData);
+export const ConfirmDialog = memo(ConfirmDialogPanel, samePlainData);

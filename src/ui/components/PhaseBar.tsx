@@ -1,8 +1,10 @@
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { PhaseBarModel } from '../viewModels/phaseBar.js';
+import { samePlainData } from '../viewModels/screen.js';
 import { SpanLine } from './themeContext.js';
 
-export function PhaseBar({ model }: { model: PhaseBarModel }) {
+function PhaseBarPanel({ model }: { model: PhaseBarModel }) {
   if (model.segments.length === 0) {
     return (
       <Box flexDirection="column">
@@ -18,3 +20,5 @@ export function PhaseBar({ model }: { model: PhaseBarModel }) {
     </Box>
   );
 }
+
+export const PhaseBar = memo(PhaseBarPanel, samePlainData);

@@ -1,9 +1,11 @@
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { Span } from '../viewModels/format.js';
+import { samePlainData } from '../viewModels/screen.js';
 import { SpanLine } from './themeContext.js';
 
 /** Replay's timeline bar and status line, under the phase bar. */
-export function Timeline({ bar, status, width }: { bar: readonly Span[]; status: readonly Span[]; width: number }) {
+function TimelinePanel({ bar, status, width }: { bar: readonly Span[]; status: readonly Span[]; width: number }) {
   return (
     <Box flexDirection="column">
       <SpanLine spans={bar} width={width} />
@@ -11,3 +13,5 @@ export function Timeline({ bar, status, width }: { bar: readonly Span[]; status:
     </Box>
   );
 }
+
+export const Timeline = memo(TimelinePanel, samePlainData);

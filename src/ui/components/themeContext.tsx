@@ -53,14 +53,31 @@ function SpanLineUnmemoized({ spans, width }: { spans: readonly Span[]; width?: 
   // A terminal that cannot draw Unicode gets none, whatever the text says.
   const shown = glyphs.ascii ? clipped.map((s) => ({ ...s, text: toAscii(s.text) })) : clipped;
   return (
-    <Text wrap="truncate">
+    <ScreenLine>
       {shown.length === 0 ? ' ' : shown.map((span, i) => (
         <Styled key={i} role={span.role}>
           {span.text}
         </Styled>
       ))}
-    </Text>
+    </ScreenLine>
   );
+}
+
+// One screen row of text that Yoga never measures. <Text> is measured through
+// Ink's measureText, which keeps every distinct string it has measured in a
+// module-level Map for the life of the process: a busy log puts ~120 new
+// rows a second in it, megabytes a minute never freed. Ink 6 exports neither
+// the cache nor a way to clear it (Ink 8 bounds it, but needs Node 22), so
+// the only way to bound it from here is not to use it: Yoga calls a text
+// node's measure function only when its width or height is open, so a line
+// is Ink's own text element (what <Text> renders, the name Ink's DOM gives
+// it) with both set: the width of its column, one row. That lays out as
+// <Text wrap="truncate"> did in these column boxes, and a line longer than
+// its column is still cut by Ink when drawn.
+const SCREEN_LINE_STYLE = { flexGrow: 0, flexShrink: 1, flexDirection: 'row', textWrap: 'truncate', width: '100%', height: 1 } as const;
+
+function ScreenLine({ children }: { children: ReactNode }) {
+  return React.createElement('ink-text', { style: SCREEN_LINE_STYLE }, children);
 }
 
 /** "── Title ─────────" across `width`. */

@@ -1,0 +1,255 @@
+// The whole screen as data: every view-model the console draws, from the
+// run, the person's choices, the clock and the terminal's size, in one pure
+// function. The console draws a frame only when `frame` changed
+// (sameFrame): Ink lays out and re-encodes the whole screen at every React
+// commit, so a flush of events or a clock tick that moves nothing on screen
+// must not reach React at all (useScreen.ts).
+
+import { assertNever } from '../../contract/assertNever.js';
+import { isTerminalStatus, type ConsoleState } from '../../state/applyEvent.js';
+import { stepBackTarget, type ConsoleMode, type ToastTone, type UiState } from '../../state/uiState.js';
+import { helpSections, KEYMAP, keyLineItems, RUN_CONTROL_ACTIONS, type KeyContext, type KeyLineItem } from '../keymap.js';
+import type { Glyphs } from '../theme.js';
+import { agentDetailModel, type AgentDetailModel } from './agentDetail.js';
+import { agentTableModel, type AgentTableModel } from './agentTable.js';
+import { alertRows, type AlertRow } from './alerts.js';
+import { CHARTS, chartModel, type ChartModel } from './charts.js';
+import type { Span } from './format.js';
+import { headerModel, type HeaderModel } from './header.js';
+import { helpModel, type HelpModel } from './help.js';
+import { computeLayout, type Layout } from './layout.js';
+import { logPaneModel, type LogPaneModel } from './logPane.js';
+import { phaseBarModel, type PhaseBarModel } from './phaseBar.js';
+import { pickerModel, type PickerModel } from './picker.js';
+import { replayStatusSpans, timelineModel, type ReplayPosition } from './timeline.js';
+
+export interface ScreenInput {
+  run: ConsoleState;
+  ui: UiState;
+  /** The wall clock to the second (live mode's now). */
+  wallMs: number;
+  /** Replay's cursor while the console replays with controls; null live. */
+  position: ReplayPosition | null;
+  columns: number;
+  rows: number;
+  glyphs: Glyphs;
+  runDir: string;
+  /** Live elapsed never goes back: the most shown so far. */
+  minElapsedSeconds: number;
+  /** The open agent detail's output lines (null: no reader, as in replay). */
+  agentOutput: readonly string[] | null;
+  /** A stop was accepted; the console waits for the run to end. */
+  stopping: boolean;
+}
+
+export interface DashboardModel {
+  kind: 'dashboard';
+  layout: Layout;
+  agentTable: AgentTableModel;
+  agentCount: number;
+  selected: string | null;
+  logPane: DrawnLogPane;
+  filter: string;
+  alerts: AlertRow[];
+  alertCount: number;
+  alertsInLogPlace: boolean;
+}
+
+/** The log pane as drawn: without the ids of every line kept (paging's, not the screen's). */
+export type DrawnLogPane = Omit<LogPaneModel, 'visibleIds'>;
+
+export type BodyModel =
+  | DashboardModel
+  | { kind: 'help'; help: HelpModel }
+  | { kind: 'agent'; name: string; detail: AgentDetailModel | null }
+  | { kind: 'picker'; picker: PickerModel }
+  | { kind: 'confirm'; prompt: string };
+
+/** The header as drawn: its text, not the exact seconds behind it. */
+export type DrawnHeader = Omit<HeaderModel, 'elapsedSeconds' | 'scheduleSeconds' | 'totalSeconds'>;
+
+/** Everything drawn, as plain data. */
+export interface Frame {
+  width: number;
+  height: number;
+  header: DrawnHeader;
+  /** A word beside the status while replaying. */
+  replayState: string | undefined;
+  phaseBar: PhaseBarModel;
+  timeline: { bar: Span[]; status: Span[] } | null;
+  charts: ChartModel[];
+  chartsPerRow: number;
+  chartWidth: number;
+  bodyRows: number;
+  body: BodyModel;
+  message: Span[];
+  keys: KeyLineItem[];
+}
+
+export interface ScreenModel {
+  frame: Frame;
+  /** Not drawn (never compared): what keys act on. */
+  context: KeyContext;
+  mode: ConsoleMode;
+  ended: boolean;
+  /** Elapsed seconds shown (the floor live elapsed keeps to). */
+  elapsedSeconds: number;
+  layout: Layout;
+  bodyRows: number;
+  help: HelpModel;
+  logVisibleIds: number[];
+}
+
+function contextOf(ui: UiState): KeyContext {
+  const kind = ui.overlay.kind;
+  switch (kind) {
+    case 'none':
+      return 'main';
+    case 'help':
+    case 'filter':
+    case 'picker':
+    case 'confirm':
+      return kind;
+    case 'agent':
+      return 'agent';
+    default:
+      return assertNever(kind, 'overlay');
+  }
+}
+
+function toastRole(tone: ToastTone): Span['role'] {
+  return tone === 'good' ? 'good' : tone === 'critical' ? 'critical' : 'info';
+}
+
+/** Whether the run has ended, by its own event or its status word. */
+export function runEnded(run: ConsoleState): boolean {
+  return run.ended !== null || isTerminalStatus(run.status);
+}
+
+export function screenModel(input: ScreenInput): ScreenModel {
+  const { run, ui, glyphs, position } = input;
+  const replaying = ui.mode === 'replay' && position !== null;
+  // Replay's clock is the recording's: where the cursor stands in it.
+  const nowMs = replaying ? position.clockMs : ui.mode === 'replay' && run.lastEventTs ? Date.parse(run.lastEventTs) : input.wallMs;
+  const layout = computeLayout(input.columns, input.rows, { agents: run.agents.length, alerts: run.alerts.length, timeline: replaying ? 2 : 0 });
+  const context = contextOf(ui);
+  const ended = runEnded(run);
+
+  const header = headerModel(run, { nowMs, runDir: input.runDir, minElapsedSeconds: ui.mode === 'live' ? input.minElapsedSeconds : 0 });
+  // A run that ended before its last phase did (timeout, stop, failure): the bar shows where.
+  const stoppedEarly = run.ended !== null && run.ended.status !== 'completed';
+  const phaseBar = phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, scheduleSeconds: header.scheduleSeconds, glyphs, stopped: stoppedEarly });
+  const charts = CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs }));
+  const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
+  const help = helpModel(helpSections(KEYMAP, ui.mode, glyphs.ascii), { width: layout.width, rows: bodyRows - 1, scroll: ui.overlay.kind === 'help' ? ui.overlay.scroll : 0 });
+  const { visibleIds, ...logPane } = logPaneModel(run.log, { filter: ui.filter, anchorId: ui.logAnchorId, height: layout.log.rows, width: layout.log.width });
+
+  const keys = keyLineItems(KEYMAP, {
+    context,
+    mode: ui.mode,
+    width: layout.width,
+    ascii: glyphs.ascii,
+    texts: {
+      // "compress" alone means all (the help says so): with `Q stop` the line fits 80 columns.
+      compress: ui.selectedAgent ? `compress ${ui.selectedAgent}` : 'compress',
+      pauseResume: run.status === 'paused' ? 'continue' : 'pause',
+      detach: ended || ui.mode === 'replay' ? 'quit' : 'detach',
+      replayPlayPause: position?.playing ? 'pause' : 'play',
+      back: stepBackTarget(ui) === 'filter' ? 'clear filter' : 'deselect',
+      togglePane: ui.bottomPane === 'log' ? `alerts${run.alerts.length > 0 ? ` (${run.alerts.length})` : ''}` : 'log',
+    },
+    hide: [
+      ...(ended ? RUN_CONTROL_ACTIONS : []),
+      ...(ui.selectedAgent === null ? (['agentDetail'] as const) : []),
+      ...(stepBackTarget(ui) === null ? (['back'] as const) : []),
+      ...(layout.alerts.rows > 0 ? (['togglePane'] as const) : []),
+    ],
+  });
+
+  let message: Span[] = [];
+  if (ui.overlay.kind === 'filter') message = [{ text: '/', role: 'key' }, { text: `${ui.overlay.draft}${glyphs.barNow}`, role: 'text' }];
+  else if (ui.toast) message = [{ text: ui.toast.message, role: toastRole(ui.toast.tone) }];
+  else if (input.stopping && !ended) message = [{ text: 'stopping: waiting for the run to end (q leaves now)', role: 'info' }];
+  else if (header.orchestratorWarning) message = [{ text: header.orchestratorWarning, role: 'critical' }];
+  else if (run.ended) message = [{ text: `session ${run.ended.status}${run.ended.reason ? `: ${run.ended.reason}` : ''} — q leaves the console`, role: run.ended.status === 'completed' ? 'good' : 'warning' }];
+
+  let body: BodyModel;
+  if (ui.overlay.kind === 'help') {
+    body = { kind: 'help', help };
+  } else if (ui.overlay.kind === 'agent') {
+    const name = ui.overlay.name;
+    const agent = run.agents.find((a) => a.name === name);
+    const detail = agent ? agentDetailModel(agent, run.alerts, input.agentOutput, { width: layout.width, rows: Math.max(1, bodyRows - 1), glyphs }) : null;
+    body = { kind: 'agent', name, detail };
+  } else if (ui.overlay.kind === 'picker') {
+    body = { kind: 'picker', picker: pickerModel(run.checkpoints, { index: ui.overlay.index, width: layout.width, rows: Math.max(1, bodyRows - 2), selectedMark: glyphs.selected, ellipsis: glyphs.ellipsis }) };
+  } else if (ui.overlay.kind === 'confirm') {
+    body = { kind: 'confirm', prompt: ui.overlay.request.prompt };
+  } else {
+    // No room for the alerts beside or below the log: Tab puts them in the log's place.
+    const alertsInLogPlace = layout.alerts.rows === 0 && ui.bottomPane === 'alerts';
+    const alertsShown = alertsInLogPlace ? { rows: layout.log.rows, width: layout.log.width } : layout.alerts;
+    body = {
+      kind: 'dashboard',
+      layout,
+      agentTable: agentTableModel(run.agents, { width: layout.width, rows: layout.agents.rows, selected: ui.selectedAgent, glyphs }),
+      agentCount: run.agents.length,
+      selected: ui.selectedAgent,
+      logPane,
+      filter: ui.filter,
+      alerts: alertRows(run.alerts, { rows: alertsShown.rows, width: alertsShown.width, ellipsis: glyphs.ellipsis }),
+      alertCount: run.alerts.length,
+      alertsInLogPlace,
+    };
+  }
+
+  const { elapsedSeconds, scheduleSeconds: _schedule, totalSeconds: _total, ...drawnHeader } = header;
+  const frame: Frame = {
+    width: layout.width,
+    height: layout.height,
+    header: drawnHeader,
+    replayState: ui.mode === 'replay' ? 'replay' : undefined,
+    phaseBar,
+    timeline: replaying ? { bar: timelineModel(position, { width: layout.width, glyphs }).bar, status: replayStatusSpans(position) } : null,
+    charts,
+    chartsPerRow: layout.charts.perRow,
+    chartWidth: layout.charts.width,
+    bodyRows,
+    body,
+    message,
+    keys,
+  };
+  return { frame, context, mode: ui.mode, ended, elapsedSeconds, layout, bodyRows, help, logVisibleIds: visibleIds };
+}
+
+/**
+ * Two frames draw the same screen. The header's exact seconds are left out of
+ * the frame (its text is in), so past an hour, when elapsed reads "1h02m",
+ * the clock costs a frame a minute, not a second; a count the header rounds
+ * ("1.2M tok") costs none until its text changes.
+ */
+export function sameFrame(a: Frame, b: Frame): boolean {
+  return samePlainData(a, b);
+}
+
+/**
+ * Deep equality of plain data (what view-models are: arrays, plain objects,
+ * strings, numbers, booleans, null, undefined). Anything else (a Map, a
+ * function) is equal only to itself: at worst, an extra frame.
+ */
+export function samePlainData(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!samePlainData(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return false;
+  const aRecord = a as Record<string, unknown>;
+  const bRecord = b as Record<string, unknown>;
+  const keys = Object.keys(aRecord);
+  if (keys.length !== Object.keys(bRecord).length) return false;
+  for (const key of keys) if (!(key in bRecord) || !samePlainData(aRecord[key], bRecord[key])) return false;
+  return true;
+}

@@ -1,0 +1,129 @@
+// The console draws a frame only when something on screen changed, and its
+// lines never enter Ink's text-measure cache (which keeps every string it
+// measured for the life of the process).
+
+import React from 'react';
+import { Text } from 'ink';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { applyLogLines, setOrchestratorLiveness } from '../../src/state/applyEvent.js';
+import { lastEventMs } from '../../src/state/runState.js';
+import { createConsoleStore } from '../../src/state/store.js';
+import { initialUiState } from '../../src/state/uiState.js';
+import { App } from '../../src/ui/App.js';
+import { glyphsFor } from '../../src/ui/components/themeContext.js';
+import { CLOCK_TICK_MS } from '../../src/ui/useScreen.js';
+import { sameFrame, samePlainData, screenModel, type ScreenInput } from '../../src/ui/viewModels/screen.js';
+import { fakeActions, fixtureState, look, plain, renderAt } from './helpers.js';
+
+const WAIT = { timeout: 3000, interval: 10 };
+const RUN_DIR = 'test_runs/mega-20251124-090000-a1b2';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function liveRun() {
+  return setOrchestratorLiveness(fixtureState(250), true);
+}
+
+function input(overrides: Partial<ScreenInput> = {}): ScreenInput {
+  const run = liveRun();
+  return {
+    run,
+    ui: initialUiState('live'),
+    wallMs: lastEventMs(run),
+    position: null,
+    columns: 120,
+    rows: 40,
+    glyphs: glyphsFor(false),
+    runDir: RUN_DIR,
+    minElapsedSeconds: 0,
+    agentOutput: null,
+    stopping: false,
+    ...overrides,
+  };
+}
+
+describe('sameFrame', () => {
+  it('a new state object that reads the same draws the same frame; a new log line does not', () => {
+    const base = input();
+    const first = screenModel(base).frame;
+    expect(sameFrame(first, screenModel({ ...base, run: { ...base.run } }).frame)).toBe(true);
+    const withLine = applyLogLines(base.run, ['2025-11-24T09:11:59.000Z INFO  [agent-1] one more line']);
+    expect(sameFrame(first, screenModel({ ...base, run: withLine }).frame)).toBe(false);
+  });
+
+  it('past an hour the header reads minutes: the clock changes the frame once a minute, not every second', () => {
+    const base = input();
+    const at = (seconds: number) => screenModel({ ...base, wallMs: base.wallMs + seconds * 1000 }).frame;
+    // Under an hour elapsed reads seconds: a second later is another frame.
+    expect(sameFrame(at(0), at(1))).toBe(false);
+    const hours = 2 * 3600;
+    const seconds = (s: number) => at(hours + s);
+    const minuteStart = 60 - (Math.floor(screenModel({ ...base, wallMs: base.wallMs + hours * 1000 }).elapsedSeconds) % 60);
+    expect(sameFrame(seconds(minuteStart), seconds(minuteStart + 1))).toBe(true);
+    expect(sameFrame(seconds(minuteStart), seconds(minuteStart + 60))).toBe(false);
+  });
+
+  it('compares plain data deeply and anything else by identity', () => {
+    expect(samePlainData({ a: [1, { b: 'x' }], c: null }, { a: [1, { b: 'x' }], c: null })).toBe(true);
+    expect(samePlainData({ a: [1, { b: 'x' }] }, { a: [1, { b: 'y' }] })).toBe(false);
+    expect(samePlainData({ a: 1 }, { a: 1, b: undefined })).toBe(false);
+    expect(samePlainData(new Map([[1, 1]]), new Map([[1, 1]]))).toBe(false);
+  });
+});
+
+describe('the console draws only when its frame changes', () => {
+  it('store updates that change nothing on screen, and clock ticks under a fixed clock, draw no frame', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const run = liveRun();
+    const store = createConsoleStore('live', run);
+    const now = () => lastEventMs(run);
+    const screen = renderAt(<App store={store} actions={fakeActions()} look={look()} runDir={RUN_DIR} columns={120} rows={40} now={now} onExit={() => {}} />, 120, 40);
+    await vi.waitFor(() => expect(plain(screen.lastFrame())).toContain('── Log'), WAIT);
+    const framesBefore = () => screen.frames();
+    const drawn = framesBefore();
+    for (let i = 0; i < 20; i++) {
+      store.getState().updateRun((r) => ({ ...r }));
+      vi.advanceTimersByTime(CLOCK_TICK_MS);
+    }
+    // A visible change afterwards draws (so the updates before it were seen, and drew nothing).
+    store.getState().updateRun((r) => applyLogLines(r, ['2025-11-24T09:11:59.000Z INFO  [agent-1] the line that shows']));
+    await vi.waitFor(() => expect(plain(screen.lastFrame())).toContain('the line that shows'), WAIT);
+    expect(screen.frames() - drawn).toBe(1);
+    screen.unmount();
+  });
+});
+
+describe("Ink's text-measure cache", () => {
+  it('does not grow with the lines the console draws', async () => {
+    // Ink keeps what measureText measured in a module-level Map of
+    // { width, height } it never clears; count what goes in while a busy log scrolls.
+    const set = Map.prototype.set;
+    let measured = 0;
+    const spy = vi.spyOn(Map.prototype, 'set').mockImplementation(function (this: Map<unknown, unknown>, key: unknown, value: unknown) {
+      if (typeof key === 'string' && typeof value === 'object' && value !== null && 'width' in value && 'height' in value) measured += 1;
+      return set.call(this, key, value);
+    });
+    try {
+      // The count sees Ink's cache: a plain <Text> of a new string goes into it.
+      const probe = renderAt(<Text>a probe line measured once</Text>, 120, 5);
+      await vi.waitFor(() => expect(plain(probe.lastFrame())).toContain('a probe line'), WAIT);
+      probe.unmount();
+      expect(measured).toBeGreaterThan(0);
+      const run = liveRun();
+      const store = createConsoleStore('live', run);
+      const screen = renderAt(<App store={store} actions={fakeActions()} look={look()} runDir={RUN_DIR} columns={120} rows={40} now={() => lastEventMs(run)} onExit={() => {}} />, 120, 40);
+      await vi.waitFor(() => expect(plain(screen.lastFrame())).toContain('── Log'), WAIT);
+      const before = measured;
+      for (let i = 0; i < 50; i++) {
+        store.getState().updateRun((r) => applyLogLines(r, [`2025-11-24T09:11:59.000Z INFO  [agent-1] distinct line ${i}`]));
+        await vi.waitFor(() => expect(plain(screen.lastFrame())).toContain(`distinct line ${i}`), WAIT);
+      }
+      expect(measured - before).toBe(0);
+      screen.unmount();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
