@@ -49,7 +49,8 @@ describe('CommandAdapter', () => {
     const recorder = new Recorder();
     await adapter.start(recorder.onMessage, recorder.onExit);
     expect(adapter.pid).toBeGreaterThan(0);
-    await waitFor(() => recorder.hasOutput(/^ready$/), 'the fixture to be ready');
+    // stdout and stderr are two pipes: the stderr line written before "ready" may be read after it.
+    await waitFor(() => recorder.hasOutput(/^ready$/) && recorder.hasOutput(/^warning: this went to stderr$/), 'the fixture to be ready');
 
     const intro = recorder.outputs()[0];
     expect(intro).toContain('fixture agent agent-1 role=developer phase=development model=test-model');
@@ -64,7 +65,9 @@ describe('CommandAdapter', () => {
       { type: 'parse_failure', line: '{"type":"tool_call","tool":"shell"}', reason: expect.stringMatching(/^bad tool_call message: ok .*duration_ms /) },
     ]);
     expect(recorder.outputs()).toContain('warning: this went to stderr');
-    expect(readFileSync(path.join(adapter['launch'].agentDir, 'output.log'), 'utf8')).toContain('{"type":"tool_call","tool":"shell"}');
+    // output.log is written through a stream: the line is there once the stream has written it.
+    const outputLog = path.join(adapter['launch'].agentDir, 'output.log');
+    await waitFor(() => existsSync(outputLog) && readFileSync(outputLog, 'utf8').includes('{"type":"tool_call","tool":"shell"}'), 'the malformed line in output.log');
 
     adapter.assign({ phase: 'testing', objectives: ['write tests', 'fix bugs'], duration_seconds: 30 });
     expect(adapter.control('checkpoint')).toEqual({ ok: true });
