@@ -4,7 +4,8 @@
 // when they come back, so commands are never queued behind them. A phase's
 // time includes its gate's (schedule.ts keeps a reserve for it), and the
 // session's duration is a hard limit: at its end a gate still running is cut
-// short and the session ends timed out.
+// short and the session ends timed out; only the last phase's gate, its tasks
+// all done, gets a few seconds' grace (LAST_GATE_GRACE_SECONDS) to finish.
 
 import type { MeasuredFacts } from '../report/criteria.js';
 import { criticalPassed, evaluateCriteria } from '../report/criteria.js';
@@ -13,7 +14,7 @@ import type { AgentPool } from './agentPool.js';
 import type { EngineContext } from './context.js';
 import { commitAll } from './git.js';
 import type { GateMeasurement, Measurer } from './measurer.js';
-import { gateReserveSeconds, remainingPhaseBudget } from './schedule.js';
+import { gateReserveSeconds, LAST_GATE_GRACE_SECONDS, remainingPhaseBudget } from './schedule.js';
 
 export interface PhaseRunnerHooks {
   /** The phase-end checkpoint (when checkpoint.on_phase_end is set). */
@@ -33,6 +34,8 @@ export class PhaseRunner {
    * next phases keep that much (with headroom) for theirs; null before the first.
    */
   private lastPhaseEndSeconds: number | null = null;
+  /** The last gate's grace was announced in the log (once). */
+  private graceLogged = false;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -49,7 +52,7 @@ export class PhaseRunner {
   start(index: number): void {
     const { ctx } = this;
     const phase = ctx.phases[index]!;
-    const budget = remainingPhaseBudget(ctx.phases, index, ctx.sessionSecondsLeft());
+    const budget = remainingPhaseBudget(ctx.phases, index, ctx.sessionSecondsLeft(), this.lastPhaseEndSeconds);
     const tasks = ctx.phaseTasks(index);
     ctx.emit({ type: 'phase_started', phase: phase.name, index, duration_seconds: Math.round(budget * 1000) / 1000, tasks });
     this.keepGateReserve();
@@ -92,6 +95,18 @@ export class PhaseRunner {
     return this.ctx.sessionSecondsLeft() <= 0;
   }
 
+  /** The session's time is up, but the last phase's tasks are done and its gate, measuring them, is within its grace. */
+  private lastGateInGrace(): boolean {
+    const { ctx } = this;
+    const last = ctx.phaseIndex >= ctx.phases.length - 1;
+    if (!last || !this.gateRunning || !this.tasksDone() || ctx.sessionSecondsLeft() <= -LAST_GATE_GRACE_SECONDS) return false;
+    if (!this.graceLogged) {
+      this.graceLogged = true;
+      ctx.log.info('orchestrator', `the session's time is up while the ${ctx.currentPhase.name} gate measures its finished tasks: it gets up to ${LAST_GATE_GRACE_SECONDS} s more`);
+    }
+    return true;
+  }
+
   /** The session's duration is up: a gate still measuring is cut short, and the session ends. */
   private stopAtDeadline(): void {
     const { ctx } = this;
@@ -106,6 +121,7 @@ export class PhaseRunner {
   /** One step of the phase logic, on the serial queue. */
   tick(): void {
     if (this.sessionTimeUp() && !(this.ctx.state.phaseEnded && this.ctx.phaseIndex >= this.ctx.phases.length - 1)) {
+      if (this.lastGateInGrace()) return;
       this.stopAtDeadline();
       return;
     }

@@ -12,11 +12,25 @@ export function phaseDurations(phases: Pick<PhaseConfig, 'weight'>[], totalSecon
   return phases.map((p) => (totalSeconds * p.weight) / totalWeight);
 }
 
-/** Seconds the phase at `index` gets when `remainingSeconds` are left for it and the ones after. */
-export function remainingPhaseBudget(phases: Pick<PhaseConfig, 'weight'>[], index: number, remainingSeconds: number): number {
+/**
+ * Seconds the phase at `index` gets when `remainingSeconds` are left for it
+ * and the ones after. A phase's end (build, tests, commit, checkpoint) costs
+ * about the same whatever the phase's weight, so once one was measured
+ * (`phaseEndSeconds`) each phase left is given one such end, at most
+ * MAX_GATE_SHARE of the time left between them, and the rest is shared by
+ * weight: in a short run a light last phase would otherwise start with less
+ * time than its gate takes. `null`: none was measured yet, so each is guessed
+ * as the first gate's reserve is (FIRST_GATE_SHARE of an even share, at most
+ * FIRST_GATE_MAX_SECONDS); 0 shares by weight alone.
+ */
+export function remainingPhaseBudget(phases: Pick<PhaseConfig, 'weight'>[], index: number, remainingSeconds: number, phaseEndSeconds: number | null = 0): number {
   const rest = phases.slice(index);
-  const shares = phaseDurations(rest, Math.max(0, remainingSeconds));
-  return shares[0] ?? 0;
+  if (rest.length === 0) return 0;
+  const left = Math.max(0, remainingSeconds);
+  const expectedEnd = phaseEndSeconds ?? Math.min((left * FIRST_GATE_SHARE) / rest.length, FIRST_GATE_MAX_SECONDS);
+  const perEnd = Math.min(Math.max(0, expectedEnd), (left * MAX_GATE_SHARE) / rest.length);
+  const shares = phaseDurations(rest, left - perEnd * rest.length);
+  return (shares[0] ?? 0) + perEnd;
 }
 
 /** Headroom over the last gate's measured time: the project only grows, and a loaded machine varies. */
@@ -39,6 +53,15 @@ export function gateReserveSeconds(budgetSeconds: number, lastPhaseEndSeconds: n
   const expected = lastPhaseEndSeconds === null ? Math.min(budget * FIRST_GATE_SHARE, FIRST_GATE_MAX_SECONDS) : lastPhaseEndSeconds * GATE_HEADROOM;
   return Math.min(budget * MAX_GATE_SHARE, Math.max(0, expected));
 }
+
+/**
+ * Seconds past the session's duration the last phase's gate may take to
+ * finish when the phase's tasks are all done: on a loaded machine a short
+ * run's four gates can outgrow the reserve, and cutting the very last test
+ * run would turn finished work into a timeout. A few seconds, so a run given
+ * N seconds still ends within N and a few.
+ */
+export const LAST_GATE_GRACE_SECONDS = 5;
 
 /** Splits a phase's tasks over the agents that work in it, round robin. */
 export function distributeTasks(tasks: string[], agentNames: string[]): Map<string, string[]> {
