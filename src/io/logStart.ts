@@ -18,6 +18,8 @@ export interface LogStart {
   state: RunState;
   /** Byte of events.jsonl where reading goes on. */
   offset: number;
+  /** Lines before `offset` (blank and unreadable ones too): the line number reading goes on from. */
+  line: number;
   /** Lines before `offset` that are not events (blank lines aside), as a plain fold counts them. */
   nonEvents: number;
   /** 'index': from events.idx's folded end; 'start': from the log's first byte. */
@@ -29,7 +31,7 @@ export interface LogStart {
 /** How the seek index words a line that is not an event (src/replay/seekIndex.ts). */
 const NOT_AN_EVENT = /^not an event\b/;
 
-const fromTheStart = (note: string | null): LogStart => ({ state: initialRunState(), offset: 0, nonEvents: 0, from: 'start', note });
+const fromTheStart = (note: string | null): LogStart => ({ state: initialRunState(), offset: 0, line: 0, nonEvents: 0, from: 'start', note });
 
 /**
  * The nearest folded start for reading `eventsFile` (open as `events`):
@@ -68,7 +70,7 @@ export async function findLogStart(events: FileHandle, eventsFile: string, index
     } catch (error) {
       return fromTheStart(`events.idx end state unreadable (${(error as Error).message})`);
     }
-    return { state, offset: header.carry.offset, nonEvents, from: 'index', note: null };
+    return { state, offset: header.carry.offset, line: header.carry.line, nonEvents, from: 'index', note: null };
   } finally {
     await handle.close();
   }

@@ -1,6 +1,8 @@
 // Follows a run folder for the console (DESIGN §1): events.jsonl and
 // session.log are read incrementally from the last offset, never re-read
-// whole; a partial last line is held until its newline arrives; truncation
+// whole (the console starts a big run's events.jsonl after events.idx's
+// folded end and session.log at its last lines: tailStart.ts); a partial
+// last line is held until its newline arrives; truncation
 // and replacement (another inode, a shorter file, or changed bytes before
 // the offset) restart the file from its beginning. status and
 // metrics_current.json are small and replaced atomically, so they are read
@@ -21,6 +23,8 @@ import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { parseEventLine, type MegatestEvent } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
+import type { RunState } from '../state/runState.js';
+import { findEventsStart, lastLinesStart } from './tailStart.js';
 
 export interface RunFolderTail {
   close(): Promise<void>;
@@ -34,6 +38,8 @@ export interface TailHandlers {
   onError?(e: Error): void;
   /** The file was truncated or replaced; what follows is its content from the start. */
   onReset?(file: 'events' | 'log'): void;
+  /** With `fromIndex`: the fold of the events before the first one delivered (events.idx's folded end), before any of them. */
+  onStart?(state: RunState): void;
 }
 
 export interface TailOptions {
@@ -48,6 +54,14 @@ export interface TailOptions {
    * second anyway (store.ts).
    */
   minReadGapMs?: number;
+  /**
+   * With fromStart: start events.jsonl after events.idx's folded end when
+   * the index matches the log (onStart gets that state first), not from its
+   * first byte (default false).
+   */
+  fromIndex?: boolean;
+  /** With fromStart: deliver only the last N lines of session.log's history (default: all of it). */
+  logLines?: number;
 }
 
 export const DEFAULT_MIN_READ_GAP_MS = 100;
@@ -66,28 +80,34 @@ export class IncrementalLineReader {
 
   constructor(readonly file: string) {}
 
-  /** Skips what the file holds now: later reads return only new lines. */
+  /** Skips what the file holds now: later reads return only new lines (an unfinished last line arrives whole once finished). */
   async skipToEnd(): Promise<void> {
+    await this.place((handle, size) => findLastLineStart(handle, size));
+  }
+
+  /** Starts reading at byte `offset`, the start of a line (lines before it are never delivered). */
+  async startAt(offset: number): Promise<void> {
+    await this.place(async (_handle, size) => Math.min(offset, size));
+  }
+
+  /** Places the reader at the line start `where` picks; the bytes before it are remembered to notice a rewrite. */
+  private async place(where: (handle: fs.FileHandle, size: number) => Promise<number>): Promise<void> {
+    let handle: fs.FileHandle;
     try {
-      const handle = await fs.open(this.file, 'r');
-      try {
-        const stat = await handle.stat();
-        this.inode = stat.ino;
-        this.offset = stat.size;
-        this.partial = Buffer.alloc(0);
-        this.fingerprint = await readAt(handle, Math.max(0, stat.size - FINGERPRINT_BYTES), Math.min(stat.size, FINGERPRINT_BYTES));
-        // A partial last line would be cut in half: start after the last newline instead.
-        const lastNewline = this.fingerprint.lastIndexOf(NEWLINE);
-        if (stat.size > 0 && lastNewline !== this.fingerprint.length - 1) {
-          // Hold the unterminated tail as partial so the line arrives whole once finished.
-          const tailStart = await findLastLineStart(handle, stat.size);
-          this.partial = await readAt(handle, tailStart, stat.size - tailStart);
-        }
-      } finally {
-        await handle.close();
-      }
+      handle = await fs.open(this.file, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    try {
+      const stat = await handle.stat();
+      const offset = await where(handle, stat.size);
+      this.inode = stat.ino;
+      this.offset = offset;
+      this.partial = Buffer.alloc(0);
+      this.fingerprint = await readAt(handle, Math.max(0, offset - FINGERPRINT_BYTES), Math.min(offset, FINGERPRINT_BYTES));
+    } finally {
+      await handle.close();
     }
   }
 
@@ -249,10 +269,27 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
     for (const reader of Object.values(readers)) reader.request();
   };
 
-  // Reads start once the readers are placed (at the end of each file, with fromStart false).
+  // Reads start once the readers are placed: at the end of each file with fromStart false; else
+  // at the first byte, or after events.idx's folded end and at session.log's last lines when asked.
   let started = false;
+  const placeEvents = async () => {
+    if (!options.fromIndex) return;
+    // A problem with the index or the log is said, and the log read from its first byte.
+    const start = await findEventsStart(root).catch((error: unknown) => {
+      reportError(error);
+      return null;
+    });
+    if (!start?.state) return;
+    await eventsReader.startAt(start.offset);
+    eventLineNumber = start.line;
+    if (!closed) handlers.onStart?.(start.state);
+  };
+  const placeLog = async () => {
+    if (options.logLines !== undefined) await logReader.startAt(await lastLinesStart(files.log, options.logLines));
+  };
   const ready = (async () => {
     if (!fromStart) await Promise.all([eventsReader.skipToEnd(), logReader.skipToEnd()]);
+    else await Promise.all([placeEvents(), placeLog()]);
     started = true;
     if (!closed) readAll();
   })().catch(reportError);

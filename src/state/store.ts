@@ -19,6 +19,7 @@ import {
   type ConsoleState,
 } from './applyEvent.js';
 import { MAX_LOG_LINES } from './limits.js';
+import type { RunState } from './runState.js';
 import { initialUiState, type ConsoleMode, type UiState } from './uiState.js';
 
 export interface ConsoleStoreState {
@@ -79,6 +80,7 @@ export class InputBatcher {
   private liveness: boolean | null = null;
   private resetEvents = false;
   private resetLog = false;
+  private start: RunState | null = null;
   private timer: unknown = null;
   private closed = false;
   private lastFlushMs = -Infinity;
@@ -118,6 +120,13 @@ export class InputBatcher {
     this.schedule();
   }
 
+  /** The fold of the events before the first one pushed (a big run's folded snapshot): it replaces the run's state, not the log. */
+  pushStart(state: RunState): void {
+    this.events = [];
+    this.start = state;
+    this.schedule();
+  }
+
   pushLiveness(alive: boolean): void {
     this.liveness = alive;
     this.schedule();
@@ -127,6 +136,7 @@ export class InputBatcher {
   reset(which: 'events' | 'log'): void {
     if (which === 'events') {
       this.events = [];
+      this.start = null;
       this.resetEvents = true;
     } else {
       this.logLines = [];
@@ -143,8 +153,9 @@ export class InputBatcher {
     }
     const events = this.events;
     const logLines = this.logLines;
-    const { status, metrics, liveness, resetEvents, resetLog, droppedLogLines } = this;
+    const { status, metrics, liveness, resetEvents, resetLog, droppedLogLines, start } = this;
     this.droppedLogLines = 0;
+    this.start = null;
     this.events = [];
     this.logLines = [];
     this.status = null;
@@ -156,6 +167,7 @@ export class InputBatcher {
     this.store.getState().updateRun((run) => {
       let next = run;
       if (resetEvents) next = { ...initialConsoleState(), log: next.log, nextLogId: next.nextLogId, orchestrator: next.orchestrator };
+      if (start !== null) next = { ...start, log: next.log, nextLogId: next.nextLogId, orchestrator: next.orchestrator };
       if (resetLog) next = clearLog(next);
       next = applyEvents(next, events);
       // Lines dropped unseen still take their ids, so ids keep counting lines of the file.

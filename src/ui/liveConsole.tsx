@@ -9,6 +9,7 @@ import { render } from 'ink';
 import { tailRunFolder } from '../io/tail.js';
 import { loadTheme } from '../io/themes.js';
 import { createConsoleStore, InputBatcher, type ConsoleStore } from '../state/store.js';
+import { MAX_LOG_LINES } from '../state/limits.js';
 import { showToast } from '../state/uiState.js';
 import type { ConsoleActions, ConsoleOutcome } from './actions.js';
 import { App } from './App.js';
@@ -66,6 +67,7 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
   const batcher = new InputBatcher(store);
   const toast = (tone: 'info' | 'good' | 'critical', message: string) => store.getState().updateUi((ui) => showToast(ui, tone, message, Date.now()));
 
+  // A big run is not folded whole again: from events.idx's folded state, and the log lines the console keeps.
   const tail = tailRunFolder(options.runDir, {
     onEvents: (events) => batcher.pushEvents(events),
     onLogLines: (lines) => batcher.pushLogLines(lines),
@@ -73,7 +75,8 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
     onMetrics: (metrics) => batcher.pushMetrics(metrics),
     onReset: (file) => batcher.reset(file),
     onError: (error) => toast('critical', error.message),
-  });
+    onStart: (state) => batcher.pushStart(state),
+  }, { fromIndex: true, logLines: MAX_LOG_LINES });
 
   // A dead orchestrator is said by the header's warning (headerModel), which waits for the run's
   // state: a toast here, before the tail has read the run folder, told a finished run to resume.

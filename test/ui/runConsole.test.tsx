@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomicSync } from '../../src/io/atomic.js';
+import { LogIndexUpkeep } from '../../src/io/logIndexUpkeep.js';
+import { foldAll } from '../../src/state/fold.js';
 import { startConsole } from '../../src/ui/runConsole.js';
 import { fakeActions, fakeTerminal, fixtureEvents, fixtureLogLines, plain } from './helpers.js';
 
@@ -100,6 +102,41 @@ describe('runConsole on a real run folder', () => {
     await vi.waitFor(() => expect(started.store.getState().run.ended?.status).toBe('completed'), WAIT);
     await vi.waitFor(() => expect(plain(stdout.frames.at(-1))).toContain('session completed'), WAIT);
     expect(plain(stdout.frames.join(''))).not.toContain('megatest resume');
+    stdin.write('q');
+    await expect(started.outcome).resolves.toBe('ended');
+  });
+
+  it('attaches to an indexed run from its folded snapshot: the whole fold shows, the indexed lines are not read again', async () => {
+    const dir = runFolder(0);
+    const lines = fixtureEvents().map((e) => JSON.stringify(e));
+    // A line that is not an event, inside the indexed part: read again, it would be reported.
+    const first = [...lines.slice(0, 100), 'not an event', ...lines.slice(100, 300)];
+    writeFileSync(path.join(dir, 'events.jsonl'), first.map((l) => l + '\n').join(''));
+    const upkeep = await LogIndexUpkeep.open({ root: dir, events: path.join(dir, 'events.jsonl'), sessionLog: path.join(dir, 'session.log') }, () => undefined);
+    await upkeep.close();
+    appendFileSync(path.join(dir, 'events.jsonl'), lines.slice(300).map((l) => l + '\n').join(''));
+    const expected = foldAll(fixtureEvents()); // the session ended: the status file's word does not change it
+    const { stdout, stdin } = fakeTerminal(120, 40);
+    const started = startConsole({
+      runDir: dir,
+      actions: fakeActions(),
+      isOrchestratorAlive: () => true,
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      env: ENV,
+    });
+    const toasts: string[] = [];
+    started.store.subscribe((s) => s.ui.toast && toasts.push(s.ui.toast.message));
+    await vi.waitFor(() => {
+      const { log, nextLogId, orchestrator, ...run } = started.store.getState().run;
+      expect(run).toEqual(expected);
+      expect(log.length).toBe(50);
+    }, WAIT);
+    await vi.waitFor(() => {
+      const screen = plain(stdout.frames.at(-1));
+      for (const agent of expected.agents) expect(screen).toContain(agent.name);
+    }, WAIT);
+    expect(toasts.filter((t) => /not an event/.test(t))).toEqual([]);
     stdin.write('q');
     await expect(started.outcome).resolves.toBe('ended');
   });
