@@ -27,6 +27,8 @@ import type { RunState } from '../state/runState.js';
 import { findEventsStart, lastLinesStart } from './tailStart.js';
 
 export interface RunFolderTail {
+  /** Resolves once the readers are placed (onStart has had the folded start, if any): the reads begin then. Never rejects. */
+  placed: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -312,6 +314,7 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
   poll.unref();
 
   return {
+    placed: ready,
     async close() {
       if (closed) return;
       closed = true;

@@ -100,23 +100,30 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
     resolveOutcome = resolve;
   });
   let outcome: ConsoleOutcome | null = null;
-  const instance = render(
-    <SizedApp
-      store={store}
-      actions={options.actions}
-      look={look}
-      runDir={options.runDir}
-      readAgentOutput={options.readAgentOutput}
-      stdout={stdout}
-      onExit={(result) => {
-        outcome = result;
-        resolveOutcome(result);
-      }}
-    />,
-    { stdout, stdin, maxFps: MAX_FPS, patchConsole: false, exitOnCtrlC: true },
-  );
+  const draw = () =>
+    render(
+      <SizedApp
+        store={store}
+        actions={options.actions}
+        look={look}
+        runDir={options.runDir}
+        readAgentOutput={options.readAgentOutput}
+        stdout={stdout}
+        onExit={(result) => {
+          outcome = result;
+          resolveOutcome(result);
+        }}
+      />,
+      { stdout, stdin, maxFps: MAX_FPS, patchConsole: false, exitOnCtrlC: true },
+    );
 
   const finished = (async (): Promise<ConsoleOutcome> => {
+    // A big run's folded start (events.idx) is in the store before the first frame: that frame
+    // shows the run, and no frame of the empty state is laid out first (a full screen costs
+    // hundreds of ms on a loaded machine). Placing the readers reads no more than the index.
+    await tail.placed;
+    batcher.flush();
+    const instance = draw();
     // Ctrl+C unmounts without choosing: the run goes on, as with q.
     const result = await Promise.race([chosen, instance.waitUntilExit().then(() => outcome ?? ('detached' as const))]);
     clearInterval(liveness);

@@ -137,6 +137,10 @@ describe('runConsole on a real run folder', () => {
       for (const agent of expected.agents) expect(screen).toContain(agent.name);
     }, WAIT);
     expect(toasts.filter((t) => /not an event/.test(t))).toEqual([]);
+    // The first frame drawn is already the folded snapshot's: the session and every agent's row, no empty screen first.
+    const firstFrame = plain(stdout.frames.find((f) => plain(f).includes('Agents')));
+    expect(firstFrame).toContain(expected.session!.sessionId);
+    for (const agent of expected.agents) expect(firstFrame).toContain(agent.name);
     stdin.write('q');
     await expect(started.outcome).resolves.toBe('ended');
   });
