@@ -165,7 +165,7 @@ export async function main(options = {}) {
 
   // One tmux session per console, each its own 120x40 terminal.
   const roots = [{ name: 'megatest', root: ROOT }, ...(beside ? [{ name: `beside (${path.resolve(beside)})`, root: path.resolve(beside) }] : [])];
-  const node = nodeFlags === null ? 'node' : `MEGATEST_CONSOLE_PROCESS=1 node --max-old-space-size=96 --max-semi-space-size=8 ${nodeFlags}`;
+  const node = nodeFlags === null ? 'node' : `MEGATEST_CONSOLE_PROCESS=1 node --max-old-space-size=96 --max-semi-space-size=16 ${nodeFlags}`;
   const consoles = roots.map(({ name, root }, i) => {
     const session = `c${i}`;
     const ttyLog = path.join(base, `tty-${i}.bytes`);

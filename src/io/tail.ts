@@ -24,7 +24,10 @@ import path from 'node:path';
 import { parseEventLine, type MegatestEvent } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 import type { RunState } from '../state/runState.js';
+import { IncrementalLineReader } from './lineReader.js';
 import { findEventsStart, lastLinesStart } from './tailStart.js';
+
+export { IncrementalLineReader } from './lineReader.js';
 
 export interface RunFolderTail {
   /** Resolves once the readers are placed (onStart has had the folded start, if any): the reads begin then. Never rejects. */
@@ -68,126 +71,6 @@ export interface TailOptions {
 
 export const DEFAULT_MIN_READ_GAP_MS = 100;
 
-const CHUNK_BYTES = 1024 * 1024;
-/** Bytes before the offset remembered to notice a file rewritten in place. */
-const FINGERPRINT_BYTES = 64;
-const NEWLINE = 0x0a;
-
-/** Reads the complete lines appended to one file since the last call. */
-export class IncrementalLineReader {
-  private offset = 0;
-  private inode: number | null = null;
-  private partial: Buffer = Buffer.alloc(0);
-  private fingerprint: Buffer = Buffer.alloc(0);
-
-  constructor(readonly file: string) {}
-
-  /** Skips what the file holds now: later reads return only new lines (an unfinished last line arrives whole once finished). */
-  async skipToEnd(): Promise<void> {
-    await this.place((handle, size) => findLastLineStart(handle, size));
-  }
-
-  /** Starts reading at byte `offset`, the start of a line (lines before it are never delivered). */
-  async startAt(offset: number): Promise<void> {
-    await this.place(async (_handle, size) => Math.min(offset, size));
-  }
-
-  /** Places the reader at the line start `where` picks; the bytes before it are remembered to notice a rewrite. */
-  private async place(where: (handle: fs.FileHandle, size: number) => Promise<number>): Promise<void> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(this.file, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    try {
-      const stat = await handle.stat();
-      const offset = await where(handle, stat.size);
-      this.inode = stat.ino;
-      this.offset = offset;
-      this.partial = Buffer.alloc(0);
-      this.fingerprint = await readAt(handle, Math.max(0, offset - FINGERPRINT_BYTES), Math.min(offset, FINGERPRINT_BYTES));
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /**
-   * Delivers new complete lines in chunks (a big file never sits in memory
-   * whole). `onReset` runs before any line when the file started over.
-   */
-  async read(onLines: (lines: string[]) => void, onReset: () => void): Promise<void> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(this.file, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // not yet made, or mid-replacement
-      throw error;
-    }
-    try {
-      const stat = await handle.stat();
-      if (await this.startedOver(handle, stat.ino, stat.size)) {
-        this.offset = 0;
-        this.partial = Buffer.alloc(0);
-        this.fingerprint = Buffer.alloc(0);
-        onReset();
-      }
-      this.inode = stat.ino;
-      while (this.offset < stat.size) {
-        const length = Math.min(CHUNK_BYTES, stat.size - this.offset);
-        const chunk = await readAt(handle, this.offset, length);
-        if (chunk.length === 0) break;
-        this.offset += chunk.length;
-        this.fingerprint = lastBytes(Buffer.concat([this.fingerprint, chunk]), FINGERPRINT_BYTES);
-        const data = this.partial.length > 0 ? Buffer.concat([this.partial, chunk]) : chunk;
-        const end = data.lastIndexOf(NEWLINE);
-        if (end < 0) {
-          this.partial = data;
-          continue;
-        }
-        // Split on bytes so a multi-byte character cut by the chunk edge stays whole.
-        this.partial = Buffer.from(data.subarray(end + 1));
-        const lines = data.subarray(0, end).toString('utf8').split('\n');
-        const complete = lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)).filter((line) => line !== '');
-        if (complete.length > 0) onLines(complete);
-      }
-    } finally {
-      await handle.close();
-    }
-  }
-
-  private async startedOver(handle: fs.FileHandle, inode: number, size: number): Promise<boolean> {
-    if (this.inode === null) return false;
-    if (inode !== this.inode || size < this.offset) return true;
-    if (this.fingerprint.length === 0) return false;
-    const now = await readAt(handle, this.offset - this.fingerprint.length, this.fingerprint.length);
-    return !now.equals(this.fingerprint);
-  }
-}
-
-async function readAt(handle: fs.FileHandle, position: number, length: number): Promise<Buffer> {
-  if (length <= 0) return Buffer.alloc(0);
-  const buffer = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(buffer, 0, length, position);
-  return buffer.subarray(0, bytesRead);
-}
-
-function lastBytes(buffer: Buffer, count: number): Buffer {
-  return buffer.length <= count ? buffer : Buffer.from(buffer.subarray(buffer.length - count));
-}
-
-async function findLastLineStart(handle: fs.FileHandle, size: number): Promise<number> {
-  let end = size;
-  while (end > 0) {
-    const start = Math.max(0, end - 64 * 1024);
-    const block = await readAt(handle, start, end - start);
-    const index = block.lastIndexOf(NEWLINE);
-    if (index >= 0) return start + index + 1;
-    end = start;
-  }
-  return 0;
-}
 
 /** Follows events.jsonl, session.log, status and metrics_current.json in `runDir`. */
 export function tailRunFolder(runDir: string, handlers: TailHandlers, options: TailOptions = {}): RunFolderTail {
@@ -297,19 +180,28 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
   })().catch(reportError);
 
   const byName = new Map<string, keyof typeof readers>(Object.entries(files).map(([kind, file]) => [path.basename(file), kind as keyof typeof readers]));
-  const watcher = watchFolder(root, (name) => {
+  const lineReaders: Partial<Record<keyof typeof readers, IncrementalLineReader>> = { events: eventsReader, log: logReader };
+  const checkPaths = () => Object.values(lineReaders).forEach((reader) => reader.checkPath());
+  const watcher = watchFolder(root, (event, name) => {
     // Before the start, the first read covers the change.
     if (closed || !started) return;
     // No name (some platforms give none): any of the four may have changed.
-    if (name === null) readAll();
-    else {
+    if (name === null) {
+      checkPaths();
+      readAll();
+    } else {
       const kind = byName.get(name);
-      if (kind) readers[kind].request();
+      if (!kind) return;
+      // A name made, removed or renamed over: the file held open may not be the one named now.
+      if (event === 'rename') lineReaders[kind]?.checkPath();
+      readers[kind].request();
     }
   });
 
   const poll = setInterval(() => {
-    if (!closed && started) readAll();
+    if (closed || !started) return;
+    checkPaths();
+    readAll();
   }, options.pollMs ?? 1000);
   poll.unref();
 
@@ -322,19 +214,21 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
       watcher?.close();
       await ready;
       await Promise.all(Object.values(readers).map((reader) => reader.idle()));
+      await Promise.all([eventsReader.close(), logReader.close()]);
     },
   };
 }
 
 /**
- * fs.watch on the folder, calling back with the name of the entry that
- * changed. Null when the folder cannot be watched (gone, or the OS's watch
+ * fs.watch on the folder, calling back with the kind of change ('rename':
+ * the name was made, removed or renamed over; 'change': the file's content)
+ * and the name of the entry. Null when the folder cannot be watched (gone, or the OS's watch
  * limit reached) or once the watch fails: the poll alone follows it then.
  */
-function watchFolder(dir: string, onName: (name: string | null) => void): FSWatcher | null {
+function watchFolder(dir: string, onName: (event: string, name: string | null) => void): FSWatcher | null {
   let watcher: FSWatcher;
   try {
-    watcher = watch(dir, (_event, name) => onName(name === null ? null : String(name)));
+    watcher = watch(dir, (event, name) => onName(event, name === null ? null : String(name)));
   } catch {
     return null;
   }

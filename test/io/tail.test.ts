@@ -197,7 +197,37 @@ describe('tailRunFolder watching the folder', () => {
     // Watch events come in order: once this append is seen, the ones before it were handled.
     appendFileSync(path.join(dir, 'events.jsonl'), line(events[0]!));
     await vi.waitFor(() => expect(seen.events).toHaveLength(1), WAIT);
-    expect(new Set(read.slice(4))).toEqual(new Set(['events.jsonl']));
+    // events.jsonl is read through the handle kept open since its first read: nothing is opened again.
+    expect(read.slice(4)).toEqual([]);
+  });
+
+  it('keeps events.jsonl and session.log open across a stream of appends, and opens the new file once after a replacement', async () => {
+    const dir = runFolder();
+    const opened: string[] = [];
+    const open = fsPromises.open.bind(fsPromises);
+    vi.spyOn(fsPromises, 'open').mockImplementation(((file: string, ...rest: unknown[]) => {
+      opened.push(path.basename(String(file)));
+      return (open as (...a: unknown[]) => Promise<unknown>)(file, ...rest);
+    }) as typeof fsPromises.open);
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, { ...NO_POLL, minReadGapMs: 0 }));
+    await vi.waitFor(() => expect(seen.status).toEqual(['starting']), WAIT);
+    // One append at a time, each seen before the next: every one is a read of its own.
+    for (let i = 0; i < 20; i++) {
+      appendFileSync(path.join(dir, 'events.jsonl'), line(events[i]!));
+      appendFileSync(path.join(dir, 'session.log'), `line ${i}\n`);
+      await vi.waitFor(() => expect(seen.events).toHaveLength(i + 1), WAIT);
+      await vi.waitFor(() => expect(seen.log).toHaveLength(i + 1), WAIT);
+    }
+    expect(opened.filter((name) => name === 'events.jsonl')).toEqual(['events.jsonl']);
+    expect(opened.filter((name) => name === 'session.log')).toEqual(['session.log']);
+    writeFileSync(path.join(dir, 'replacement'), 'new 1\n');
+    renameSync(path.join(dir, 'replacement'), path.join(dir, 'session.log'));
+    await vi.waitFor(() => expect(seen.log.slice(20)).toEqual(['new 1']), WAIT);
+    expect(seen.resets).toEqual(['log']);
+    appendFileSync(path.join(dir, 'session.log'), 'new 2\n');
+    await vi.waitFor(() => expect(seen.log.slice(20)).toEqual(['new 1', 'new 2']), WAIT);
+    expect(opened.filter((name) => name === 'session.log')).toEqual(['session.log', 'session.log']);
   });
 });
 
@@ -214,7 +244,23 @@ describe('IncrementalLineReader', () => {
     appendFileSync(file, bytes.subarray(3));
     await reader.read(collect, () => lines.push('RESET'));
     await reader.read(collect, () => lines.push('RESET'));
+    await reader.close();
     expect(lines).toEqual(['première ligne — ok']);
+  });
+
+  it('reads a history longer than one read whole, lines and multi-byte characters across read edges intact', async () => {
+    const dir = runFolder();
+    const file = path.join(dir, 'session.log');
+    // About 1.5 MB: past the first read's size and past one full-size chunk.
+    const written = Array.from({ length: 30_000 }, (_, i) => `ligne ${i} — é${'x'.repeat(i % 37)}`);
+    writeFileSync(file, written.join('\n') + '\n');
+    const reader = new IncrementalLineReader(file);
+    const lines: string[] = [];
+    await reader.read((got) => lines.push(...got), () => lines.push('RESET'));
+    appendFileSync(file, 'after\n');
+    await reader.read((got) => lines.push(...got), () => lines.push('RESET'));
+    await reader.close();
+    expect(lines).toEqual([...written, 'after']);
   });
 
   it('notices a file rewritten in place to a larger size', async () => {
@@ -226,6 +272,24 @@ describe('IncrementalLineReader', () => {
     await reader.read((got) => lines.push(...got), () => lines.push('RESET'));
     writeFileSync(file, 'bbbbbbbb\ncc\n'); // same inode, larger, different bytes before the old offset
     await reader.read((got) => lines.push(...got), () => lines.push('RESET'));
+    await reader.close();
     expect(lines).toEqual(['aaaa', 'RESET', 'bbbbbbbb', 'cc']);
+  });
+
+  it('notices a file removed and made again once asked to check its path (the tail asks on the rename notice)', async () => {
+    const dir = runFolder();
+    const file = path.join(dir, 'session.log');
+    writeFileSync(file, 'old\n');
+    const reader = new IncrementalLineReader(file);
+    const lines: string[] = [];
+    const collect = (got: string[]) => lines.push(...got);
+    await reader.read(collect, () => lines.push('RESET'));
+    rmSync(file);
+    reader.checkPath();
+    await reader.read(collect, () => lines.push('RESET'));
+    writeFileSync(file, 'new\n');
+    await reader.read(collect, () => lines.push('RESET'));
+    await reader.close();
+    expect(lines).toEqual(['old', 'RESET', 'new']);
   });
 });

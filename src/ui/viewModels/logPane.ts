@@ -99,6 +99,11 @@ const WRAP_INDENT = '  ';
  */
 export function wrapSpans(spans: readonly Span[], width: number): Span[][] {
   const room = Math.max(1, width);
+  // Most lines fit (a UTF-16 length within the room is a code point count within it too):
+  // one row, drawn the same as below, without a cell per character every frame.
+  let length = 0;
+  for (const span of spans) length += span.text.length;
+  if (length <= room) return [mergeSpans(spans)];
   const cells: { char: string; role: Span['role'] }[] = [];
   for (const span of spans) for (const char of span.text) cells.push({ char, role: span.role });
   const indent = room > WRAP_INDENT.length * 4 ? WRAP_INDENT : '';
@@ -131,6 +136,18 @@ export function wrapSpans(spans: readonly Span[], width: number): Span[][] {
   return rows;
 }
 
+/** Adjacent spans of one role as one, empty ones left out (as the cells give them). */
+function mergeSpans(spans: readonly Span[]): Span[] {
+  const row: Span[] = [];
+  for (const span of spans) {
+    if (span.text === '') continue;
+    const last = row[row.length - 1];
+    if (last && last.role === span.role) last.text += span.text;
+    else row.push({ text: span.text, role: span.role });
+  }
+  return row;
+}
+
 function lineSpans(line: LogLine, filter: string): Span[] {
   const spans: Span[] =
     line.level === null
@@ -141,6 +158,7 @@ function lineSpans(line: LogLine, filter: string): Span[] {
           { text: ` [${line.source}] `, role: 'muted' },
           { text: line.message, role: line.level === 'ERROR' || line.level === 'WARN' ? levelRole(line.level) : 'text' },
         ];
+  if (filter === '') return spans;
   const drawn = spans.map((s) => s.text).join('');
   return highlightSpans(spans, matchRanges(drawn, filter));
 }
