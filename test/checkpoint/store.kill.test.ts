@@ -23,6 +23,7 @@ const MODULES = [
   'checkpoint/durableFiles.ts',
   'checkpoint/fileIndex.ts',
   'checkpoint/restore.ts',
+  'checkpoint/restoreStaging.ts',
   'checkpoint/snapshot.ts',
   'checkpoint/statCache.ts',
   'checkpoint/tree.ts',
