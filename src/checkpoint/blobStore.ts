@@ -54,23 +54,17 @@ const gunzipAsync = promisify(zlib.gunzip);
 /**
  * Inflates a blob read whole: a small one at once on this thread (a zlib
  * stream through the thread pool costs more than inflating a few KB), a
- * larger one in the thread pool, beside the hashing here. `inThreadPool`
- * sends every one there: for a restore, whose main thread is busy creating
- * files meanwhile, so both cores work. Given the content's size, the output
- * is one buffer of it (zlib's default 16 KB pieces, then joined, cost more
- * than the inflating: 3x on 100 KB).
+ * larger one in the thread pool, beside the hashing here.
  */
-export function inflateBlob(packed: Buffer, contentSize?: number, inThreadPool = false): Promise<Buffer> {
-  // one byte more than the content: zlib stops when output room is left over, so no second piece
-  const options = contentSize === undefined ? {} : { chunkSize: Math.max(64, Math.min(contentSize + 1, STREAM_THRESHOLD_BYTES + 1)) };
-  if (!inThreadPool && packed.length <= PACK_IN_PLACE_BYTES) {
+export function inflateBlob(packed: Buffer): Promise<Buffer> {
+  if (packed.length <= PACK_IN_PLACE_BYTES) {
     try {
-      return Promise.resolve(gunzipSync(packed, options));
+      return Promise.resolve(gunzipSync(packed));
     } catch (error) {
       return Promise.reject(error as Error);
     }
   }
-  return gunzipAsync(packed, options);
+  return gunzipAsync(packed);
 }
 
 /** The smallest gzip window that still reaches across the whole content (and a hash table to match): a fraction of the memory for about the same output. */

@@ -1,20 +1,24 @@
 // Restoring a manifest into project/: decide every change and, meanwhile,
-// read back every blob the manifest names and check it against its sha256
-// (staging each checked content as a file in checkpoints/, restoreStaging.ts),
+// read back every blob the manifest names and check it against its sha256,
 // so a missing or corrupt blob is reported before project/ is touched; only
-// then remove, make folders, rename the staged files into place (or write them
-// via temp + rename), link, and set modes last.
+// then remove, make folders, write files via temp + rename, link, and set
+// modes last.
 
 import {
   chmodSync,
+  closeSync,
   createReadStream,
   createWriteStream,
+  fchmodSync,
   lstatSync,
   mkdirSync,
+  openSync,
   promises as fs,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -25,7 +29,6 @@ import { assertNever } from '../contract/assertNever.js';
 import { sha256Hex } from './canonical.js';
 import { HASH_CONCURRENCY, inflateBlob, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { tempSuffix } from './durableFiles.js';
-import { RestoreStaging, writeFileWhole } from './restoreStaging.js';
 import { BadBlobsError, MISSING_BLOB, verifyEntryBlobs } from './verify.js';
 import { makeRecord, sameStat, untrustedRecord, type FileIndex } from './fileIndex.js';
 import { Breather, compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem } from './tree.js';
@@ -58,179 +61,177 @@ export async function restoreTree(
   // Every blob the manifest names is read back and checked, not only those to
   // be written: a checkpoint with a bad blob is unusable whatever project/
   // holds now. The check runs beside the scan below; contents likely to be
-  // written (all but the files the index knows unchanged) are staged as files
-  // in checkpoints/ meanwhile (restoreStaging.ts), or else kept in memory
-  // within a budget, so each blob is inflated once.
-  const likelyWritten = new Map<string, FileEntry[]>();
+  // written (all but the files the index knows unchanged) are kept, within a
+  // budget, so each blob is inflated once.
+  const likelyWritten = new Set<string>();
   for (const entry of entries) {
-    if (entry.type !== 'file' || previous.get(entry.path)?.sha256 === entry.sha256) continue;
-    const sharing = likelyWritten.get(entry.sha256 as string);
-    if (sharing === undefined) likelyWritten.set(entry.sha256 as string, [entry]);
-    else sharing.push(entry);
+    if (entry.type === 'file' && previous.get(entry.path)?.sha256 !== entry.sha256) likelyWritten.add(entry.sha256 as string);
   }
-  const staging = RestoreStaging.forRoot(blobs.checkpointsDir, root, likelyWritten);
-  const verifying = verifyEntryBlobs(blobs, entries, new Set(likelyWritten.keys()), undefined, staging.stage);
+  const verifying = verifyEntryBlobs(blobs, entries, likelyWritten);
   verifying.catch(() => undefined);
-  try {
-    return await applyVerified();
-  } finally {
-    // Nothing is staged after the check has settled; what was staged and not moved into place goes.
-    await verifying.catch(() => undefined);
-    staging.discard();
+
+  const wanted = new Map(entries.map((entry) => [entry.path, entry]));
+  const scan = await scanTree(root);
+  const current = new Map(scan.items.map((item) => [item.path, item]));
+  const nextIndex: FileIndex = new Map();
+
+  // Decide everything first, and check the blobs to be written exist, so a
+  // missing blob is reported before project/ is touched.
+  const toRemove: FoundItem[] = [];
+  for (const item of scan.items) {
+    const entry = wanted.get(item.path);
+    if (entry === undefined || entry.type !== item.type) toRemove.push(item);
   }
-
-  async function applyVerified(): Promise<{ result: RestoreResult; index: FileIndex }> {
-    const wanted = new Map(entries.map((entry) => [entry.path, entry]));
-    const scan = await scanTree(root);
-    const current = new Map(scan.items.map((item) => [item.path, item]));
-    const nextIndex: FileIndex = new Map();
-
-    // Decide everything first, and check the blobs to be written exist, so a
-    // missing blob is reported before project/ is touched.
-    const toRemove: FoundItem[] = [];
-    for (const item of scan.items) {
-      const entry = wanted.get(item.path);
-      if (entry === undefined || entry.type !== item.type) toRemove.push(item);
-    }
-    const removedPaths = new Set(toRemove.map((item) => item.path));
-    const toCompare: { entry: FileEntry; item: FoundItem }[] = [];
-    const toWrite: FileEntry[] = [];
-    const toLink: FileEntry[] = [];
-    const toChmod: FileEntry[] = [];
-    const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
-    for (const entry of sorted) {
-      const item = removedPaths.has(entry.path) ? undefined : current.get(entry.path);
-      switch (entry.type) {
-        case 'dir':
-          if (item === undefined || (item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
+  const removedPaths = new Set(toRemove.map((item) => item.path));
+  const toCompare: { entry: FileEntry; item: FoundItem }[] = [];
+  const toWrite: FileEntry[] = [];
+  const toLink: FileEntry[] = [];
+  const toChmod: FileEntry[] = [];
+  const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
+  for (const entry of sorted) {
+    const item = removedPaths.has(entry.path) ? undefined : current.get(entry.path);
+    switch (entry.type) {
+      case 'dir':
+        if (item === undefined || (item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
+        break;
+      case 'symlink':
+        if (item === undefined || item.target !== entry.target) toLink.push(entry);
+        break;
+      case 'file': {
+        if (item === undefined) {
+          toWrite.push(entry);
           break;
-        case 'symlink':
-          if (item === undefined || item.target !== entry.target) toLink.push(entry);
-          break;
-        case 'file': {
-          if (item === undefined) {
-            toWrite.push(entry);
-            break;
-          }
-          const record = previous.get(entry.path);
-          if (record !== undefined && record.trusted && sameStat(record, item.stats)) {
-            if (record.sha256 === entry.sha256) {
-              nextIndex.set(entry.path, record);
-              if ((item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
-            } else {
-              toWrite.push(entry);
-            }
-          } else if (item.stats.size === entry.size) {
-            toCompare.push({ entry, item });
+        }
+        const record = previous.get(entry.path);
+        if (record !== undefined && record.trusted && sameStat(record, item.stats)) {
+          if (record.sha256 === entry.sha256) {
+            nextIndex.set(entry.path, record);
+            if ((item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
           } else {
             toWrite.push(entry);
           }
-          break;
+        } else if (item.stats.size === entry.size) {
+          toCompare.push({ entry, item });
+        } else {
+          toWrite.push(entry);
         }
-        default:
-          assertNever(entry.type, 'entry type');
+        break;
       }
+      default:
+        assertNever(entry.type, 'entry type');
     }
-    await forEachLimit(toCompare, HASH_CONCURRENCY, async ({ entry, item }) => {
-      const hashedAt = Date.now();
-      const { sha256, contentSize } = await hashFile(path.join(root, entry.path), item.stats.size);
-      if (sha256 === entry.sha256 && contentSize === item.stats.size) {
-        nextIndex.set(entry.path, makeRecord(item.stats, sha256, contentSize, hashedAt));
-        if ((item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
-      } else {
-        toWrite.push(entry);
-      }
-    });
-    const verified = await verifying;
-    // The read-back found every blob that is not there: those of files to be written are named as such.
-    const missingBlobs = new Set(verified.bad.filter((bad) => bad.problem === MISSING_BLOB).map((bad) => bad.sha256));
-    const missing = toWrite.filter((entry) => missingBlobs.has(entry.sha256 as string)).map((entry) => entry.path);
-    if (missing.length > 0) {
-      missing.sort(compareStrings);
-      throw new Error(
-        `restore: ${missing.length} file(s) have no blob in ${blobs.objectsDir} (first: ${missing.slice(0, 3).map((p) => JSON.stringify(p)).join(', ')}); project/ was not changed`,
-      );
+  }
+  await forEachLimit(toCompare, HASH_CONCURRENCY, async ({ entry, item }) => {
+    const hashedAt = Date.now();
+    const { sha256, contentSize } = await hashFile(path.join(root, entry.path), item.stats.size);
+    if (sha256 === entry.sha256 && contentSize === item.stats.size) {
+      nextIndex.set(entry.path, makeRecord(item.stats, sha256, contentSize, hashedAt));
+      if ((item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
+    } else {
+      toWrite.push(entry);
     }
-    if (verified.bad.length > 0) throw new BadBlobsError(verified.bad);
+  });
+  const verified = await verifying;
+  // The read-back found every blob that is not there: those of files to be written are named as such.
+  const missingBlobs = new Set(verified.bad.filter((bad) => bad.problem === MISSING_BLOB).map((bad) => bad.sha256));
+  const missing = toWrite.filter((entry) => missingBlobs.has(entry.sha256 as string)).map((entry) => entry.path);
+  if (missing.length > 0) {
+    missing.sort(compareStrings);
+    throw new Error(
+      `restore: ${missing.length} file(s) have no blob in ${blobs.objectsDir} (first: ${missing.slice(0, 3).map((p) => JSON.stringify(p)).join(', ')}); project/ was not changed`,
+    );
+  }
+  if (verified.bad.length > 0) throw new BadBlobsError(verified.bad);
 
-    // Every blob is verified: from here on project/ changes, with one small
-    // synchronous call per item (see Breather), pausing for the event loop.
-    const breather = new Breather();
-    // Folders that would refuse changes inside them (no owner rwx) are opened
-    // up first; the manifest's modes are set last, deepest first.
-    const lockedDirs = scan.items.filter((item) => item.type === 'dir' && (item.stats.mode & 0o700) !== 0o700);
-    for (const item of lockedDirs) chmodSync(path.join(root, item.path), (item.stats.mode & 0o7777) | 0o700);
+  // Every blob is verified: from here on project/ changes, with one small
+  // synchronous call per item (see Breather), pausing for the event loop.
+  const breather = new Breather();
+  // Folders that would refuse changes inside them (no owner rwx) are opened
+  // up first; the manifest's modes are set last, deepest first.
+  const lockedDirs = scan.items.filter((item) => item.type === 'dir' && (item.stats.mode & 0o700) !== 0o700);
+  for (const item of lockedDirs) chmodSync(path.join(root, item.path), (item.stats.mode & 0o7777) | 0o700);
 
-    // A removed folder takes its contents with it.
-    let deleted = 0;
-    const removedDirs = new Set<string>();
-    for (const item of toRemove) {
-      deleted += 1;
-      if (hasAncestorIn(item.path, removedDirs)) continue;
-      rmSync(path.join(root, item.path), { recursive: true, force: true });
-      if (item.type === 'dir') removedDirs.add(item.path);
-      await breather.breathe();
+  // A removed folder takes its contents with it.
+  let deleted = 0;
+  const removedDirs = new Set<string>();
+  for (const item of toRemove) {
+    deleted += 1;
+    if (hasAncestorIn(item.path, removedDirs)) continue;
+    rmSync(path.join(root, item.path), { recursive: true, force: true });
+    if (item.type === 'dir') removedDirs.add(item.path);
+    await breather.breathe();
+  }
+
+  const dirModesToSet = new Set(toChmod.filter((entry) => entry.type === 'dir').map((entry) => entry.path));
+  for (const item of lockedDirs) if (!removedPaths.has(item.path)) dirModesToSet.add(item.path);
+  for (const entry of sorted) {
+    if (entry.type !== 'dir' || (current.has(entry.path) && !removedPaths.has(entry.path))) continue;
+    mkdirSync(path.join(root, entry.path), { mode: 0o700 });
+    dirModesToSet.add(entry.path);
+    await breather.breathe();
+  }
+
+  let written = 0;
+  const wrote = (entry: FileEntry): void => {
+    // Just written, so not to be trusted by its stat (fileIndex.ts): the record only carries the content's hash.
+    nextIndex.set(entry.path, untrustedRecord(entry.sha256 as string, entry.size));
+    written += 1;
+  };
+  // Contents verified and held in memory cost only file system calls.
+  const fromBlobs: FileEntry[] = [];
+  for (const entry of toWrite) {
+    const content = verified.kept.get(entry.sha256 as string);
+    if (content === undefined) {
+      fromBlobs.push(entry);
+      continue;
     }
-
-    const dirModesToSet = new Set(toChmod.filter((entry) => entry.type === 'dir').map((entry) => entry.path));
-    for (const item of lockedDirs) if (!removedPaths.has(item.path)) dirModesToSet.add(item.path);
-    for (const entry of sorted) {
-      if (entry.type !== 'dir' || (current.has(entry.path) && !removedPaths.has(entry.path))) continue;
-      mkdirSync(path.join(root, entry.path), { mode: 0o700 });
-      dirModesToSet.add(entry.path);
-      await breather.breathe();
-    }
-
-    let written = 0;
-    const wrote = (entry: FileEntry): void => {
-      // Just written, so not to be trusted by its stat (fileIndex.ts): the record only carries the content's hash.
-      nextIndex.set(entry.path, untrustedRecord(entry.sha256 as string, entry.size));
-      written += 1;
-    };
-    // Contents verified and held in memory cost only file system calls.
-    const fromBlobs: FileEntry[] = [];
-    for (const entry of toWrite) {
+    writeFileWhole(path.join(root, entry.path), content, entry.mode);
+    wrote(entry);
+    await breather.breathe();
+  }
+  // Blobs beyond the memory budget are inflated (and checked) again, a few at a time.
+  await forEachLimit(fromBlobs, HASH_CONCURRENCY, async (entry) => {
+    await restoreFromBlob(entry, path.join(root, entry.path), blobs);
+    wrote(entry);
+  });
+  for (const entry of toLink) {
+    const absolute = path.join(root, entry.path);
+    rmSync(absolute, { force: true });
+    symlinkSync(entry.target as string, absolute);
+    written += 1;
+  }
+  for (const entry of toChmod) {
+    if (entry.type === 'file') {
       const absolute = path.join(root, entry.path);
-      if (staging.moveInto(entry, absolute)) {
-        wrote(entry);
-        await breather.breathe();
-        continue;
-      }
-      const content = verified.kept.get(entry.sha256 as string);
-      if (content === undefined) {
-        fromBlobs.push(entry);
-        continue;
-      }
-      writeFileWhole(absolute, content, entry.mode);
-      wrote(entry);
+      chmodSync(absolute, entry.mode);
+      // chmod moves ctime: keep the index entry matching what is on disk now
+      const record = nextIndex.get(entry.path);
+      if (record !== undefined) nextIndex.set(entry.path, makeRecord(lstatSync(absolute), record.sha256, record.contentSize, Date.now()));
       await breather.breathe();
     }
-    // Blobs beyond the memory budget are inflated (and checked) again, a few at a time.
-    await forEachLimit(fromBlobs, HASH_CONCURRENCY, async (entry) => {
-      await restoreFromBlob(entry, path.join(root, entry.path), blobs);
-      wrote(entry);
-    });
-    for (const entry of toLink) {
-      const absolute = path.join(root, entry.path);
-      rmSync(absolute, { force: true });
-      symlinkSync(entry.target as string, absolute);
-      written += 1;
-    }
-    for (const entry of toChmod) {
-      if (entry.type === 'file') {
-        const absolute = path.join(root, entry.path);
-        chmodSync(absolute, entry.mode);
-        // chmod moves ctime: keep the index entry matching what is on disk now
-        const record = nextIndex.get(entry.path);
-        if (record !== undefined) nextIndex.set(entry.path, makeRecord(lstatSync(absolute), record.sha256, record.contentSize, Date.now()));
-        await breather.breathe();
-      }
-    }
-    for (const entry of [...sorted].reverse()) {
-      if (entry.type === 'dir' && dirModesToSet.has(entry.path)) chmodSync(path.join(root, entry.path), entry.mode);
-    }
+  }
+  for (const entry of [...sorted].reverse()) {
+    if (entry.type === 'dir' && dirModesToSet.has(entry.path)) chmodSync(path.join(root, entry.path), entry.mode);
+  }
 
-    return { result: { written, deleted, ms: performance.now() - started }, index: nextIndex };
+  return { result: { written, deleted, ms: performance.now() - started }, index: nextIndex };
+}
+
+/** Writes a file whole via a temp file beside it and a rename: whole or absent, never torn. */
+function writeFileWhole(absolute: string, content: Uint8Array, mode: number): void {
+  const temp = path.join(path.dirname(absolute), `.megatest-restore.${tempSuffix()}`);
+  try {
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      writeFileSync(fd, content);
+      fchmodSync(fd, mode);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, absolute);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
   }
 }
 
@@ -241,7 +242,7 @@ async function restoreFromBlob(entry: FileEntry, absolute: string, blobs: BlobSt
   if (entry.size <= STREAM_THRESHOLD_BYTES) {
     let content: Buffer;
     try {
-      content = await inflateBlob(readFileSync(blob), entry.size);
+      content = await inflateBlob(readFileSync(blob));
     } catch (error) {
       throw new Error(`restore: blob ${blob} for ${JSON.stringify(entry.path)} cannot be read: ${(error as Error).message}`, { cause: error });
     }

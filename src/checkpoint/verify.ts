@@ -65,7 +65,7 @@ export interface BlobReadBack {
 export const MISSING_BLOB = 'is missing';
 
 /** Reads the blob of sha256, inflates it and checks its size and hash; keeps the content when asked. */
-export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, keep: boolean, inThreadPool = false): Promise<BlobReadBack> {
+export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, keep: boolean): Promise<BlobReadBack> {
   const file = blobs.blobPath(sha256);
   if (size > STREAM_THRESHOLD_BYTES) return { problem: await streamedProblem(file, sha256, size), content: null };
   let packed: Buffer;
@@ -77,7 +77,7 @@ export async function readBlobBack(blobs: BlobStore, sha256: string, size: numbe
   }
   let content: Buffer;
   try {
-    content = await inflateBlob(packed, size, inThreadPool);
+    content = await inflateBlob(packed);
   } catch (error) {
     return { problem: `is not valid gzip data (${(error as Error).message})`, content: null };
   }
@@ -117,24 +117,15 @@ function contentProblem(actual: string, actualSize: number, sha256: string, size
 export type BlobVerifyCache = Map<string, Promise<string | null>>;
 
 /**
- * Takes a verified content as it is checked (a restore stages it on disk);
- * false when it could not, and the content is then held as any other.
- */
-export type VerifiedContentSink = (sha256: string, content: Buffer) => boolean;
-
-/**
  * Reads back every blob the file entries name (each distinct one once) and
- * checks it. Contents of the blobs in `keep` go to `sink` when given (and
- * then every blob is inflated in the thread pool, beside the sink's work on
- * this thread), else are returned for the writes that follow, up to
- * HELD_CONTENT_BUDGET_BYTES in all.
+ * checks it. Contents of the blobs in `keep` are returned for the writes
+ * that follow, up to HELD_CONTENT_BUDGET_BYTES in all.
  */
 export async function verifyEntryBlobs(
   blobs: BlobStore,
   entries: readonly FileEntry[],
   keep: ReadonlySet<string> = new Set(),
   cache?: BlobVerifyCache,
-  sink?: VerifiedContentSink,
 ): Promise<{ bad: BadBlob[]; kept: Map<string, Buffer> }> {
   const byBlob = new Map<string, { sha256: string; size: number; paths: string[] }>();
   for (const entry of entries) {
@@ -154,20 +145,14 @@ export async function verifyEntryBlobs(
     if (cached !== undefined && !keep.has(sha256)) {
       problem = await cached;
     } else {
-      // Held in memory (no sink): reserve before reading, so parallel reads cannot overshoot the budget.
-      const wanted = keep.has(sha256) && !kept.has(sha256);
-      const hold = wanted && (sink !== undefined || heldBytes + size <= HELD_CONTENT_BUDGET_BYTES);
-      if (hold && sink === undefined) heldBytes += size;
-      const reading = readBlobBack(blobs, sha256, size, hold, sink !== undefined);
+      // Reserve before reading, so parallel reads cannot overshoot the budget.
+      const hold = keep.has(sha256) && !kept.has(sha256) && heldBytes + size <= HELD_CONTENT_BUDGET_BYTES;
+      if (hold) heldBytes += size;
+      const reading = readBlobBack(blobs, sha256, size, hold);
       cache?.set(key, reading.then((r) => r.problem));
       const result = await reading;
       problem = result.problem;
-      if (sink !== undefined) {
-        if (result.content !== null && !sink(sha256, result.content) && heldBytes + size <= HELD_CONTENT_BUDGET_BYTES) {
-          heldBytes += size;
-          kept.set(sha256, result.content);
-        }
-      } else if (result.content !== null) kept.set(sha256, result.content);
+      if (result.content !== null) kept.set(sha256, result.content);
       else if (hold) heldBytes -= size;
     }
     if (problem !== null) {

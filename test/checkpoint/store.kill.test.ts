@@ -23,7 +23,6 @@ const MODULES = [
   'checkpoint/durableFiles.ts',
   'checkpoint/fileIndex.ts',
   'checkpoint/restore.ts',
-  'checkpoint/restoreStaging.ts',
   'checkpoint/snapshot.ts',
   'checkpoint/statCache.ts',
   'checkpoint/tree.ts',
