@@ -189,9 +189,14 @@ export class Recovery {
         record('started', `${c.class}: waiting ${delay} s (${cfg.backoff_strategy} backoff) before retry ${attempt}`);
         this.keepArtifacts(slot, c, attempt, message);
         slot.adapter?.control('pause');
-        slot.throttledUntilMs = Date.now() + delay * 1000;
+        const until = Date.now() + delay * 1000;
+        slot.throttledUntilMs = until;
+        // Not `until <= Date.now()`: a timer counts from the event loop's
+        // cached time, so on a loaded machine it can fire a little before the
+        // wall clock reaches `until`, and the agent would stay paused for ever.
+        // Only a later wait (its own timer resumes) keeps this one from resuming.
         setTimeout(() => {
-          if (slot.throttledUntilMs <= Date.now() && ctx.status !== 'paused') slot.adapter?.control('resume');
+          if (slot.throttledUntilMs === until && ctx.status !== 'paused') slot.adapter?.control('resume');
         }, delay * 1000).unref();
         expectProgress();
         break;
