@@ -22,7 +22,8 @@ export type Overlay =
   /** scroll: help rows scrolled off the top. */
   | { kind: 'help'; scroll: number }
   | { kind: 'filter'; draft: string }
-  | { kind: 'picker'; index: number }
+  /** id: the checkpoint selected. Kept by id, not place: one taken while the picker is open goes on top and must not move the selection onto itself. */
+  | { kind: 'picker'; id: string }
   | { kind: 'confirm'; request: ConfirmRequest }
   /** One agent's detail (Enter on the selected agent). */
   | { kind: 'agent'; name: string };
@@ -131,10 +132,12 @@ export function cancelFilter(ui: UiState): UiState {
   return { ...ui, filter: '', overlay: { kind: 'none' }, logAnchorId: null };
 }
 
-export function movePicker(ui: UiState, count: number, delta: -1 | 1): UiState {
-  if (ui.overlay.kind !== 'picker' || count === 0) return ui;
-  const index = Math.max(0, Math.min(count - 1, ui.overlay.index + delta));
-  return { ...ui, overlay: { kind: 'picker', index } };
+/** `orderedIds`: the picker's checkpoints as listed, newest first. */
+export function movePicker(ui: UiState, orderedIds: readonly string[], delta: -1 | 1): UiState {
+  if (ui.overlay.kind !== 'picker' || orderedIds.length === 0) return ui;
+  const at = Math.max(0, orderedIds.indexOf(ui.overlay.id));
+  const index = Math.max(0, Math.min(orderedIds.length - 1, at + delta));
+  return { ...ui, overlay: { kind: 'picker', id: orderedIds[index]! } };
 }
 
 /**

@@ -124,7 +124,7 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
       }
       case 'restore':
         if (run.checkpoints.length === 0) toast('info', 'no checkpoints yet: press c to take one');
-        else updateUi((u) => openOverlay(u, { kind: 'picker', index: 0 }));
+        else updateUi((u) => openOverlay(u, { kind: 'picker', id: pickerOrder(run.checkpoints)[0]!.id }));
         return;
       case 'pauseResume':
         if (actions.togglePause) void perform(run.status === 'paused' ? 'continue' : 'pause', () => actions.togglePause!());
@@ -203,11 +203,12 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         return;
       case 'pickerUp':
       case 'pickerDown':
-        updateUi((u) => movePicker(u, run.checkpoints.length, action === 'pickerUp' ? -1 : 1));
+        updateUi((u) => movePicker(u, pickerOrder(run.checkpoints).map((c) => c.id), action === 'pickerUp' ? -1 : 1));
         return;
       case 'pickerChoose': {
         if (ui.overlay.kind !== 'picker') return;
-        const chosen = pickerOrder(run.checkpoints)[ui.overlay.index];
+        const selectedId = ui.overlay.id;
+        const chosen = run.checkpoints.find((c) => c.id === selectedId);
         if (!chosen) return;
         const prompt = `Restore ${chosen.id} (${clockTime(chosen.ts)}, phase ${chosen.phase}, ${checkpointFigures(chosen)})? project/ goes back to that point.`;
         updateUi((u) => openOverlay(u, { kind: 'confirm', request: { kind: 'restore', checkpointId: chosen.id, prompt } }));

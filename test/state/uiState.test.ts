@@ -62,10 +62,14 @@ describe('ui state', () => {
   });
 
   it('moves within the picker and keeps toasts until they expire', () => {
-    let ui = openOverlay(initialUiState(), { kind: 'picker', index: 0 });
-    ui = movePicker(movePicker(ui, 3, 1), 3, 1);
-    ui = movePicker(ui, 3, 1);
-    expect(ui.overlay).toEqual({ kind: 'picker', index: 2 });
+    const ids = ['checkpoint_003', 'checkpoint_002', 'checkpoint_001'];
+    let ui = openOverlay(initialUiState(), { kind: 'picker', id: 'checkpoint_003' });
+    ui = movePicker(movePicker(ui, ids, 1), ids, 1);
+    ui = movePicker(ui, ids, 1);
+    expect(ui.overlay).toEqual({ kind: 'picker', id: 'checkpoint_001' });
+    // A checkpoint taken while the picker is open goes on top: the selection stays on checkpoint_001.
+    ui = movePicker(ui, ['checkpoint_004', ...ids], -1);
+    expect(ui.overlay).toEqual({ kind: 'picker', id: 'checkpoint_002' });
     ui = showToast(ui, 'good', 'checkpoint_006 taken', 1000);
     expect(expireToast(ui, 4999).toast?.message).toBe('checkpoint_006 taken');
     expect(expireToast(ui, 5000).toast).toBeNull();

@@ -31,6 +31,11 @@ export function pickerOrder(checkpoints: readonly CheckpointView[]): CheckpointV
   return [...checkpoints].reverse();
 }
 
+/** Where checkpoint `id` is listed (newest first); the top when it is not listed. */
+export function pickerIndexOf(checkpoints: readonly CheckpointView[], id: string): number {
+  return Math.max(0, pickerOrder(checkpoints).findIndex((c) => c.id === id));
+}
+
 export function pickerModel(
   checkpoints: readonly CheckpointView[],
   options: { index: number; width: number; rows: number; selectedMark: string; ellipsis: string },

@@ -20,7 +20,7 @@ import { helpModel, type HelpModel } from './help.js';
 import { computeLayout, type Layout } from './layout.js';
 import { logPaneModel, type LogPaneModel } from './logPane.js';
 import { phaseBarModel, type PhaseBarModel } from './phaseBar.js';
-import { pickerModel, type PickerModel } from './picker.js';
+import { pickerIndexOf, pickerModel, type PickerModel } from './picker.js';
 import { replayStatusSpans, timelineModel, type ReplayPosition } from './timeline.js';
 
 export interface ScreenInput {
@@ -182,7 +182,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     const detail = agent ? agentDetailModel(agent, run.alerts, input.agentOutput, { width: layout.width, rows: Math.max(1, bodyRows - 1), glyphs }) : null;
     body = { kind: 'agent', name, detail };
   } else if (ui.overlay.kind === 'picker') {
-    body = { kind: 'picker', picker: pickerModel(run.checkpoints, { index: ui.overlay.index, width: layout.width, rows: Math.max(1, bodyRows - 2), selectedMark: glyphs.selected, ellipsis: glyphs.ellipsis }) };
+    body = { kind: 'picker', picker: pickerModel(run.checkpoints, { index: pickerIndexOf(run.checkpoints, ui.overlay.id), width: layout.width, rows: Math.max(1, bodyRows - 2), selectedMark: glyphs.selected, ellipsis: glyphs.ellipsis }) };
   } else if (ui.overlay.kind === 'confirm') {
     body = { kind: 'confirm', prompt: ui.overlay.request.prompt };
   } else {
