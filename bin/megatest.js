@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/cli/main.js', import.meta.url);
+// The CLI as scripts/bundleCli.mjs bundles it: a few files load far faster than Ink's hundreds.
+const entry = new URL('../dist/bundle/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('megatest: not built yet; run `npm install` (or `npm run build`) in the megatest folder first\n');
   process.exit(2);

@@ -1,9 +1,18 @@
-// Where the package's own files are, from src/ (tests) and dist/ (built) alike:
-// both folders sit one level below the package root.
+// Where the package's own files are, from src/ (tests), dist/ (tsc's output,
+// run by child processes) and dist/bundle/ (the CLI as bin/megatest.js loads
+// it) alike: the nearest folder above with a package.json.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+function packageRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`megatest: no package.json above ${start}`);
+  }
+}
+
+export const PACKAGE_ROOT = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const CONFIG_DIR = path.join(PACKAGE_ROOT, 'config');
 export const THEMES_DIR = path.join(PACKAGE_ROOT, 'themes');
 /** Built JavaScript, for child processes (sim agents, the orchestrator). */

@@ -12,7 +12,7 @@ import type { FinalReport } from '../../src/report/report.js';
 
 export const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 export const RECOVERY_FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'recovery');
-export const BUILT = existsSync(path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js'));
+export const BUILT = existsSync(path.join(PACKAGE_ROOT, 'dist', 'bundle', 'main.js'));
 
 export interface CliResult {
   code: number | null;
