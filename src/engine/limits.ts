@@ -52,7 +52,8 @@ export class Limits {
     // Wait until the oldest entry leaves the one-hour window.
     const oldest = overTokens ? slot.windowTokens[0]!.ms : slot.windowToolCalls[0]!;
     const waitMs = Math.max(1000, oldest + HOUR_MS - now);
-    slot.throttledUntilMs = now + waitMs;
+    const until = now + waitMs;
+    slot.throttledUntilMs = until;
     slot.adapter.control('pause');
     ctx.emit({
       type: 'limit',
@@ -63,7 +64,11 @@ export class Limits {
         ? `${tokens} tokens in the last hour >= ${limits.tokens_per_hour_per_agent}; waiting ${Math.round(waitMs / 1000)} s`
         : `${slot.windowToolCalls.length} tool calls in the last hour >= ${limits.tool_calls_per_hour_per_agent}; waiting ${Math.round(waitMs / 1000)} s`,
     });
+    // As a recovery's backoff does (recovery.ts): only the latest wait resumes the agent, and a
+    // wait that is over is marked so, for a `continue` of a session paused meanwhile.
     setTimeout(() => {
+      if (slot.throttledUntilMs !== until) return;
+      slot.throttledUntilMs = 0;
       if (ctx.status === 'running') slot.adapter?.control('resume');
     }, waitMs).unref();
   }

@@ -195,8 +195,12 @@ export class Recovery {
         // cached time, so on a loaded machine it can fire a little before the
         // wall clock reaches `until`, and the agent would stay paused for ever.
         // Only a later wait (its own timer resumes) keeps this one from resuming.
+        // The wait is marked over when the timer fires, so that a `continue`
+        // of a session paused meanwhile resumes the agent whatever the clock says.
         setTimeout(() => {
-          if (slot.throttledUntilMs === until && ctx.status !== 'paused') slot.adapter?.control('resume');
+          if (slot.throttledUntilMs !== until) return;
+          slot.throttledUntilMs = 0;
+          if (ctx.status !== 'paused') slot.adapter?.control('resume');
         }, delay * 1000).unref();
         expectProgress();
         break;

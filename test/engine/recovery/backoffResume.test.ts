@@ -56,11 +56,13 @@ describe('Recovery: retry with backoff', () => {
     const { recovery, slot, controls } = backedOffAgent();
     await recovery.handle(slot, rateLimit, 'API Error: 429 rate limit exceeded');
     expect(controls).toEqual(['pause']);
+    const until = slot.throttledUntilMs;
     // The wall clock lags the loop's clock by 30 ms: the timer is due before Date.now() reaches the wait's end.
     vi.setSystemTime(Date.now() - 30);
     vi.advanceTimersByTime(2_000);
-    expect(Date.now()).toBeLessThan(slot.throttledUntilMs);
+    expect(Date.now()).toBeLessThan(until);
     expect(controls).toEqual(['pause', 'resume']);
+    expect(slot.throttledUntilMs).toBe(0);
   });
 
   it('a later, longer wait keeps the first timer from resuming: the later one does', async () => {
@@ -71,11 +73,16 @@ describe('Recovery: retry with backoff', () => {
     expect(controls).toEqual(['pause']);
   });
 
-  it('a session paused by then is not resumed by the timer', async () => {
+  it('a session paused by then is not resumed by the timer, but the wait is over for its continue', async () => {
     const { recovery, slot, controls, ctx } = backedOffAgent();
     await recovery.handle(slot, rateLimit, 'API Error: 429 rate limit exceeded');
     (ctx as { status: string }).status = 'paused';
+    const until = slot.throttledUntilMs;
+    vi.setSystemTime(Date.now() - 30);
     vi.advanceTimersByTime(2_000);
     expect(controls).toEqual(['pause']);
+    // controlSurface's continue resumes every agent whose wait is over: this one's is, though Date.now() < until.
+    expect(Date.now()).toBeLessThan(until);
+    expect(slot.throttledUntilMs).toBeLessThanOrEqual(Date.now());
   });
 });
