@@ -9,7 +9,6 @@ import { lastOutputLines } from '../io/agentOutput.js';
 import { readStatus, runPaths } from '../io/runFolder.js';
 import { runConsole } from '../ui/runConsole.js';
 import type { ActionResult, ConsoleActions } from '../ui/actions.js';
-import { buildReport, reportExitCode } from '../report/report.js';
 
 function describe(result: unknown): string {
   if (result && typeof result === 'object') {
@@ -96,6 +95,8 @@ async function consoleSession(runDir: string, options: { theme?: string; ascii?:
   const status = await terminalStatus(paths.root);
   if (status !== null && TERMINAL.includes(status)) {
     try {
+      // Loaded only now: the report (with the config's schemas) is not needed before the first frame.
+      const { buildReport, reportExitCode } = await import('../report/report.js');
       const report = await buildReport(paths.root);
       process.stdout.write(`Session ${report.session_id} ${report.status}. Report: ${paths.finalReportMd}\n`);
       return reportExitCode(report);
