@@ -15,6 +15,7 @@ import { rolldown } from 'rolldown';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'dist', 'bundle');
+const warnings = [];
 
 // yoga-layout (Ink's layout engine) embeds its WebAssembly as a data: URL,
 // and its Emscripten loader reads that through fetch whenever there is a
@@ -37,7 +38,6 @@ const yogaWithoutFetch = {
 };
 
 rmSync(outDir, { recursive: true, force: true });
-const warnings = [];
 const bundle = await rolldown({
   cwd: root,
   input: { main: path.join(root, 'dist', 'cli', 'main.js') },
