@@ -213,7 +213,11 @@ export class BlobStore {
   /** Reads, hashes and (if new) stores a file held in memory. */
   async storeSmallFile(absolute: string): Promise<StoredFile> {
     // Synchronous reads and writes of small files: see Breather (tree.ts). Compressing runs in the thread pool.
-    const content = readFileSync(absolute);
+    return this.storeContent(readFileSync(absolute));
+  }
+
+  /** Hashes and (if new) stores content held in memory: a small file's, or a folder listing's (manifestTrees.ts). */
+  async storeContent(content: Buffer): Promise<StoredFile> {
     const sha256 = sha256Hex(content);
     const { bytes: storedBytes, rewritten } = await this.storeBlob(sha256, content.length, async (target) => {
       const packed = await this.pack(content);

@@ -1,24 +1,36 @@
 // checkpoints/checkpoint_NNN.json  {"sha256": <hex of canonicalJson(body)>, "body": CheckpointBody}
 //
+// The body's manifest is stored as folder listings in objects/
+// (manifestTrees.ts): file_system_state names the root listing's sha256
+// instead of holding every entry, so the checksum, the file and its fsync
+// cost what a checkpoint's own fields cost, not the size of project/.
+// Checkpoint files of earlier versions hold their entries inline; both read
+// the same way.
+//
 // Publishing one: temp file, fsync, link (or rename) to its name, fsync the
 // folder, so a reader finds the previous checkpoint or the new one, complete.
 // Reading one checks everything a restore relies on: JSON, checksum, manifest
 // and every blob it names.
 
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { syncDir } from '../io/atomic.js';
 import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
 import { canonicalJson, renderReadableJson, sha256Hex } from './canonical.js';
-import { BLOB_CHECK_CONCURRENCY, type BlobStore } from './blobStore.js';
+import { BLOB_CHECK_CONCURRENCY, inflateBlob, type BlobStore } from './blobStore.js';
 import { errorCode, tempSuffix, writeDurably } from './durableFiles.js';
-import { compareStrings, forEachLimit, manifestProblem } from './tree.js';
-import type { CheckpointBody } from './types.js';
+import { buildTrees, expandTrees, parseListing, TreeListingError, type TreeItem } from './manifestTrees.js';
+import { compareStrings, forEachLimit, manifestProblem, SHA256_PATTERN } from './tree.js';
+import type { CheckpointBody, FileEntry } from './types.js';
+import { MISSING_BLOB, type BadBlob } from './verify.js';
 
 export interface LoadedCheckpoint {
   id: string;
   sha256: string;
+  /** file_system_state.entries always holds the manifest, expanded from its listings when the file names a tree. */
   body: CheckpointBody;
+  /** sha256 of every folder listing the manifest took (none for a manifest held inline). */
+  listings: string[];
 }
 
 /** A checkpoint that cannot be used, and why, in words a person can act on. */
@@ -26,6 +38,8 @@ export class CheckpointInvalidError extends Error {
   constructor(
     readonly id: string,
     readonly reason: string,
+    /** A folder listing found corrupt, to be set aside as a bad file blob is. */
+    readonly badListing?: BadBlob,
   ) {
     super(`checkpoint ${id} cannot be used: ${reason}`);
     this.name = 'CheckpointInvalidError';
@@ -34,6 +48,75 @@ export class CheckpointInvalidError extends Error {
 
 /** Blob checks already made (or running) by `sha256:size`, shared while reading many checkpoints that name the same blobs. */
 export type BlobCheckCache = Map<string, Promise<string | null>>;
+
+/** Folder listings read and checked, by sha256: checkpoints share most of theirs. */
+export type ListingCache = Map<string, Promise<TreeItem[]>>;
+
+/** Listings kept by a store between reads; past it the cache starts again empty. */
+const LISTINGS_CACHED = 20_000;
+
+/**
+ * The body to publish for `body`: its manifest (file_system_state.entries)
+ * stored as folder listings, new ones written as blobs and flushed, and
+ * replaced by the root listing's name. A manifest that fails manifestProblem
+ * is left inline, for readCheckpoint to refuse as before.
+ */
+export async function withManifestTree<T extends object>(body: T, blobs: BlobStore): Promise<T> {
+  const state = (body as { file_system_state?: unknown }).file_system_state as { entries?: unknown; tree?: unknown } | undefined;
+  if (state === null || typeof state !== 'object' || !Array.isArray(state.entries) || manifestProblem(state.entries) !== null) return body;
+  const { entries, ...rest } = state as { entries: FileEntry[] };
+  const built = buildTrees(entries);
+  try {
+    await forEachLimit([...built.listings.values()], BLOB_CHECK_CONCURRENCY, async (text) => {
+      await blobs.storeContent(text);
+    });
+    await blobs.flushNewBlobs();
+  } catch (error) {
+    await blobs.abandonNewBlobs();
+    throw error;
+  }
+  return { ...body, file_system_state: { ...rest, tree: built.root } };
+}
+
+/** Reads a folder listing's blob, checks it hashes to its name and parses it. */
+export async function readListing(blobs: BlobStore, sha256: string, folder: string): Promise<TreeItem[]> {
+  let packed: Buffer;
+  try {
+    packed = readFileSync(blobs.blobPath(sha256));
+  } catch (error) {
+    throw new TreeListingError(sha256, folder, errorCode(error) === 'ENOENT' ? MISSING_BLOB : `cannot be read: ${(error as Error).message}`);
+  }
+  let text: Buffer;
+  try {
+    text = await inflateBlob(packed);
+  } catch (error) {
+    throw new TreeListingError(sha256, folder, `is not valid gzip data (${(error as Error).message})`);
+  }
+  const actual = sha256Hex(text);
+  if (actual !== sha256) throw new TreeListingError(sha256, folder, `hashes to ${actual}, not to its name (the blob is corrupt)`);
+  let items: TreeItem[];
+  try {
+    items = parseListing(text.toString('utf8'));
+  } catch (error) {
+    throw new TreeListingError(sha256, folder, (error as Error).message);
+  }
+  blobs.markKnown(sha256, packed.length);
+  return items;
+}
+
+/** readListing through a cache; a failed read is not kept, so a listing written again is read afresh. */
+function cachedReader(blobs: BlobStore, cache: ListingCache) {
+  return (sha256: string, folder: string): Promise<TreeItem[]> => {
+    let reading = cache.get(sha256);
+    if (reading === undefined) {
+      if (cache.size >= LISTINGS_CACHED) cache.clear();
+      reading = readListing(blobs, sha256, folder);
+      cache.set(sha256, reading);
+      reading.catch(() => cache.delete(sha256));
+    }
+    return reading;
+  };
+}
 
 const CHECKPOINT_FILE_PATTERN = /^(checkpoint_(\d{1,9}))\.json$/;
 
@@ -106,7 +189,7 @@ export async function checkpointNumbers(checkpointsDir: string): Promise<number[
  * manifest, and (unless blobChecks is null: its own file only) every blob it
  * names, by the quick look of BlobStore.blobCheck.
  */
-export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: BlobCheckCache | null): Promise<LoadedCheckpoint> {
+export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: BlobCheckCache | null, listingCache: ListingCache = new Map()): Promise<LoadedCheckpoint> {
   if (typeof id !== 'string' || !CHECKPOINT_ID_PATTERN.test(id)) {
     throw new CheckpointInvalidError(String(id), `${JSON.stringify(id)} is not a checkpoint id (allowed: "checkpoint_" followed by 1 to 9 digits, e.g. checkpoint_007)`);
   }
@@ -141,10 +224,25 @@ export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: B
   }
   const state = checkpoint.file_system_state;
   if (state === null || typeof state !== 'object') throw new CheckpointInvalidError(id, `${file} has no file_system_state`);
+  let listings: string[] = [];
+  if (state.entries === undefined && state.tree !== undefined) {
+    if (typeof state.tree !== 'string' || !SHA256_PATTERN.test(state.tree)) throw new CheckpointInvalidError(id, `${file} has a bad manifest: file_system_state.tree must be 64 lowercase hex digits`);
+    try {
+      const expanded = await expandTrees(state.tree, cachedReader(blobs, listingCache));
+      // In memory only: the checksum above covers the root listing's name, and every listing was checked against its own.
+      state.entries = expanded.entries;
+      listings = expanded.listings;
+    } catch (error) {
+      if (!(error instanceof TreeListingError)) throw error;
+      const blob = path.relative(blobs.checkpointsDir, blobs.blobPath(error.sha256));
+      const badListing = error.problem === MISSING_BLOB ? undefined : { blob, sha256: error.sha256, paths: [error.folder === '' ? '.' : error.folder], problem: error.problem };
+      throw new CheckpointInvalidError(id, `its manifest cannot be read: ${error.message.replace(`(blob ${error.sha256})`, `(${blob})`)}`, badListing);
+    }
+  }
   const problem = manifestProblem(state.entries);
   if (problem !== null) throw new CheckpointInvalidError(id, `${file} has a bad manifest: ${problem}`);
 
-  if (blobChecks === null) return { id: checkpoint.id, sha256, body: checkpoint };
+  if (blobChecks === null) return { id: checkpoint.id, sha256, body: checkpoint, listings };
   const files = state.entries.filter((entry) => entry.type === 'file');
   const blobProblems: string[] = [];
   await forEachLimit(files, BLOB_CHECK_CONCURRENCY, async (entry) => {
@@ -163,7 +261,7 @@ export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: B
     const more = blobProblems.length > 3 ? `; and ${blobProblems.length - 3} more` : '';
     throw new CheckpointInvalidError(id, `${blobProblems.length} of its ${files.length} files cannot be restored: ${shown}${more}`);
   }
-  return { id: checkpoint.id, sha256, body: checkpoint };
+  return { id: checkpoint.id, sha256, body: checkpoint, listings };
 }
 
 /** Accepts checkpoint_7 for checkpoint_007 (same number), as people type it. */

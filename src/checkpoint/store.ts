@@ -2,6 +2,7 @@
 //
 // checkpoints/checkpoint_NNN.json  {"sha256": <hex of canonicalJson(body)>, "body": CheckpointBody}  (checkpointFiles.ts)
 // checkpoints/objects/ab/cdef…     gzip of a file's content, named by the sha256 of the content    (blobStore.ts)
+//                                  or of a folder's listing, the manifest split per folder     (manifestTrees.ts)
 //
 // Write order makes a kill -9 at any instant harmless: blobs first (each to a
 // temp file, flushed, renamed, so a blob is whole or absent), then the
@@ -26,7 +27,9 @@ import {
   formatCheckpointId,
   publishCheckpoint,
   readCheckpoint,
+  withManifestTree,
   type BlobCheckCache,
+  type ListingCache,
   type LoadedCheckpoint,
 } from './checkpointFiles.js';
 import { diskUsage } from './diskUsage.js';
@@ -51,6 +54,8 @@ export interface CheckpointListing {
   valid: boolean;
   reason?: string;
   body?: CheckpointBody;
+  /** sha256 of the folder listings its manifest took (manifestTrees.ts). */
+  listings?: string[];
 }
 
 /** What `verify` found for one checkpoint: usable, or why not. */
@@ -92,6 +97,8 @@ export class CheckpointStore {
   /** The index as last saved to (or loaded from) the stat cache: saving again is skipped while it is the same. */
   private savedIndex: { root: string; files: FileIndex } | null = null;
   private tempsSwept = false;
+  /** Folder listings read and checked (manifestTrees.ts), shared by the checkpoints read through this store. */
+  private readonly listings: ListingCache = new Map();
   /** snapshot, restore and write run one at a time: they share the index and the numbering. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -201,7 +208,7 @@ export class CheckpointStore {
 
   /** Checks one checkpoint as read() does, then reads back every blob it names against its sha256. */
   async verify(id: string): Promise<CheckpointVerification> {
-    return this.verifyOne(id, new Map(), new Map());
+    return this.verifyOne(id, new Map(), new Map(), new Map());
   }
 
   /**
@@ -213,9 +220,11 @@ export class CheckpointStore {
   async verifyAll(options: { setAsideBad?: boolean } = {}): Promise<CheckpointVerification[] & { setAside?: number }> {
     const blobChecks: BlobCheckCache = new Map();
     const verified: BlobVerifyCache = new Map();
+    // Its own cache of listings: a verify reads every listing from the disk, once.
+    const listings: ListingCache = new Map();
     const results: CheckpointVerification[] & { setAside?: number } = [];
     for (const number of await checkpointNumbers(this.checkpointsDir)) {
-      results.push(await this.verifyOne(formatCheckpointId(number), blobChecks, verified));
+      results.push(await this.verifyOne(formatCheckpointId(number), blobChecks, verified, listings));
     }
     if (options.setAsideBad) {
       // Blobs that failed the quick check (truncated, not gzip) made their checkpoint fail before its blobs were read back.
@@ -235,13 +244,13 @@ export class CheckpointStore {
     return moved;
   }
 
-  private async verifyOne(id: string, blobChecks: BlobCheckCache, verified: BlobVerifyCache): Promise<CheckpointVerification> {
+  private async verifyOne(id: string, blobChecks: BlobCheckCache, verified: BlobVerifyCache, listings: ListingCache): Promise<CheckpointVerification> {
     let loaded: LoadedCheckpoint;
     try {
-      loaded = await readCheckpoint(id, this.blobs, blobChecks);
+      loaded = await readCheckpoint(id, this.blobs, blobChecks, listings);
     } catch (error) {
       if (!(error instanceof CheckpointInvalidError)) throw error;
-      return { id, usable: false, reason: error.reason, files: 0, blobs: 0, badBlobs: [] };
+      return { id, usable: false, reason: error.reason, files: 0, blobs: 0, badBlobs: error.badListing === undefined ? [] : [error.badListing] };
     }
     const files = loaded.body.file_system_state.entries.filter((entry) => entry.type === 'file');
     const blobs = new Set(files.map((entry) => entry.sha256)).size;
@@ -259,13 +268,27 @@ export class CheckpointStore {
     return this.exclusive(async () => {
       await fs.mkdir(this.checkpointsDir, { recursive: true });
       await this.sweepDeadTempsOnce();
-      return publishCheckpoint(this.checkpointsDir, body, this.durable);
+      await fs.mkdir(this.objectsDir, { recursive: true });
+      // A listing a verify elsewhere set aside is written again if this checkpoint names it.
+      await this.blobs.noticeSetAside();
+      // The new listings are flushed before the checkpoint file, the commit point, names them.
+      return publishCheckpoint(this.checkpointsDir, await withManifestTree(body, this.blobs), this.durable);
     });
   }
 
   /** Loads and checks a checkpoint: id, JSON, checksum, manifest, and every blob it names. */
   read(id: string): Promise<LoadedCheckpoint> {
-    return readCheckpoint(id, this.blobs, new Map());
+    return this.setAsideBadListing(readCheckpoint(id, this.blobs, new Map(), this.listings));
+  }
+
+  /** A folder listing found corrupt goes aside as a bad file blob does, so the next checkpoint writes it again. */
+  private async setAsideBadListing(reading: Promise<LoadedCheckpoint>): Promise<LoadedCheckpoint> {
+    try {
+      return await reading;
+    } catch (error) {
+      if (error instanceof CheckpointInvalidError && error.badListing !== undefined) await this.setAsideCorrupt([error.badListing]);
+      throw error;
+    }
   }
 
   /** Ids of the checkpoint files present, ascending, valid or not (one readdir). */
@@ -284,8 +307,8 @@ export class CheckpointStore {
     for (const number of await checkpointNumbers(this.checkpointsDir)) {
       const id = formatCheckpointId(number);
       try {
-        const loaded = await readCheckpoint(id, this.blobs, null);
-        listings.push({ id: loaded.id, valid: true, body: loaded.body });
+        const loaded = await readCheckpoint(id, this.blobs, null, this.listings);
+        listings.push({ id: loaded.id, valid: true, body: loaded.body, listings: loaded.listings });
       } catch (error) {
         if (!(error instanceof CheckpointInvalidError)) throw error;
         listings.push({ id, valid: false, reason: error.reason });
@@ -307,7 +330,7 @@ export class CheckpointStore {
     const numbers = (await checkpointNumbers(this.checkpointsDir)).filter((number) => number < limit).reverse();
     for (const number of numbers) {
       try {
-        return await readCheckpoint(formatCheckpointId(number), this.blobs, blobChecks);
+        return await this.setAsideBadListing(readCheckpoint(formatCheckpointId(number), this.blobs, blobChecks, this.listings));
       } catch (error) {
         if (!(error instanceof CheckpointInvalidError)) throw error;
       }

@@ -23,7 +23,15 @@ export interface FileSystemState {
   root: 'project';
   /** Folders of project/ left out of the snapshot (.git, node_modules, at any depth). */
   excluded: string[];
+  /**
+   * The manifest. In a checkpoint file since issue 13 it is not written out:
+   * `tree` names the root folder's listing in objects/ (manifestTrees.ts),
+   * and reading the checkpoint expands the listings back into entries.
+   * Checkpoints written before keep their entries inline and read as before.
+   */
   entries: FileEntry[];
+  /** sha256 of the root folder's listing, in checkpoint files that store the manifest as listings. */
+  tree?: string;
 }
 
 export interface CheckpointBody {

@@ -17,7 +17,7 @@
 //   session id and the agent or model asked for;
 // - project/ is empty: the resume restores checkpoint K into it.
 
-import { copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { AGENT_KINDS, type AgentKind, type MegatestConfig } from '../config/types.js';
@@ -172,16 +172,15 @@ async function shareCheckpoints(fromDir: string, toDir: string, upTo: number): P
     return match !== null && Number(match[1]) <= upTo;
   });
   const blobs = new Set<string>();
-  for (const name of names) {
-    await copyFile(path.join(fromDir, name), path.join(toDir, name));
-    try {
-      const file = JSON.parse(await readFile(path.join(fromDir, name), 'utf8')) as { body?: { file_system_state?: { entries?: { sha256?: unknown }[] } } };
-      for (const entry of file.body?.file_system_state?.entries ?? []) {
-        if (typeof entry.sha256 === 'string' && SHA256_PATTERN.test(entry.sha256)) blobs.add(entry.sha256);
-      }
-    } catch {
-      // a damaged checkpoint stays damaged in the branch; its blobs are not needed
+  for (const name of names) await copyFile(path.join(fromDir, name), path.join(toDir, name));
+  // The blobs of every usable checkpoint up to K: its files' and its folder
+  // listings'. A damaged checkpoint stays damaged in the branch; its blobs are not needed.
+  for (const listing of await new CheckpointStore(fromDir).list()) {
+    if (!listing.valid || Number(listing.id.slice('checkpoint_'.length)) > upTo) continue;
+    for (const entry of listing.body?.file_system_state.entries ?? []) {
+      if (typeof entry.sha256 === 'string' && SHA256_PATTERN.test(entry.sha256)) blobs.add(entry.sha256);
     }
+    for (const sha256 of listing.listings ?? []) blobs.add(sha256);
   }
   let linked = 0;
   let copied = 0;

@@ -22,6 +22,7 @@ const MODULES = [
   'checkpoint/diskUsage.ts',
   'checkpoint/durableFiles.ts',
   'checkpoint/fileIndex.ts',
+  'checkpoint/manifestTrees.ts',
   'checkpoint/restore.ts',
   'checkpoint/snapshot.ts',
   'checkpoint/statCache.ts',

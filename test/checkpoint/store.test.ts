@@ -68,14 +68,22 @@ describe('CheckpointStore blobs', () => {
     expect(first.files).toBe(3);
     expect(first.newBlobs).toBe(2);
     expect(blobFiles()).toHaveLength(2);
-    await store.write(bodyFor(first.entries));
+    const written = await store.write(bodyFor(first.entries));
+    // beside them, one listing per folder (the root and sub/): the manifest, split per folder
+    const firstListings = (await store.read(written.id)).listings;
+    expect(firstListings).toHaveLength(2);
+    expect(blobFiles()).toHaveLength(4);
 
     put('third/copy.txt', shared);
     const second = await store.snapshot(project);
     expect(second.newBlobs).toBe(0);
     expect(second.newBlobBytes).toBe(0);
-    await store.write(bodyFor(second.entries));
-    expect(blobFiles()).toHaveLength(2);
+    const secondWritten = await store.write(bodyFor(second.entries));
+    // no new file blob; sub/'s listing is shared, the root's is new and third/ has its own
+    const secondListings = (await store.read(secondWritten.id)).listings;
+    expect(secondListings).toHaveLength(3);
+    expect(secondListings.filter((sha256) => firstListings.includes(sha256))).toHaveLength(1);
+    expect(blobFiles()).toHaveLength(2 + 2 + 2);
 
     // a new store (another process) finds the blobs already there
     const fresh = new CheckpointStore(checkpoints);

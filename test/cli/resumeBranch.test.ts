@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { BUILT, eventsOf, readEvents, readStatusWord, removeDir, runCli, runHeadless, sessionArgs, tempRunsDir, type CliResult } from '../helpers/cli.js';
@@ -102,10 +103,13 @@ describe.skipIf(!BUILT)(`megatest resume of a finished run branches${BUILT ? '' 
   });
 
   it("the branch shares the original's blobs by hard link, and its checkpoints verify", async () => {
-    const checkpoint = JSON.parse(readFileSync(path.join(branch, 'checkpoints', 'checkpoint_001.json'), 'utf8')) as { body: { file_system_state: { entries: { type: string; sha256?: string }[] } } };
     expect(readFileSync(path.join(branch, 'checkpoints', 'checkpoint_001.json'))).toEqual(readFileSync(path.join(original, 'checkpoints', 'checkpoint_001.json')));
-    for (const entry of checkpoint.body.file_system_state.entries.filter((e) => e.type === 'file')) {
-      const relative = path.join('checkpoints', 'objects', entry.sha256!.slice(0, 2), entry.sha256!.slice(2));
+    // the files' blobs and the folder listings (the manifest) alike
+    const checkpoint = await new CheckpointStore(path.join(branch, 'checkpoints')).read('checkpoint_001');
+    const shared = [...checkpoint.body.file_system_state.entries.filter((e) => e.type === 'file').map((e) => e.sha256!), ...checkpoint.listings];
+    expect(checkpoint.listings.length).toBeGreaterThan(0);
+    for (const sha256 of shared) {
+      const relative = path.join('checkpoints', 'objects', sha256.slice(0, 2), sha256.slice(2));
       expect(statSync(path.join(branch, relative)).ino).toBe(statSync(path.join(original, relative)).ino);
     }
     const verify = await runCli(['checkpoints', 'verify', branch], { timeoutMs: STUCK_MS });

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
 import { readStatusWord, waitFor as waitUntil } from '../helpers/cli.js';
@@ -64,10 +65,9 @@ function checkpointFiles(runDir: string): string[] {
 }
 
 /** project/ equals the checkpoint's manifest: the same files with the same bytes. */
-function projectMatches(runDir: string, checkpointFile: string): boolean {
-  const { body } = JSON.parse(readFileSync(path.join(runDir, 'checkpoints', checkpointFile), 'utf8')) as {
-    body: { file_system_state: { entries: { path: string; type: string; sha256?: string }[] } };
-  };
+async function projectMatches(runDir: string, checkpointId: string): Promise<boolean> {
+  // read through the store: the manifest is kept as folder listings in objects/
+  const { body } = await new CheckpointStore(path.join(runDir, 'checkpoints')).read(checkpointId);
   const expected = body.file_system_state.entries.filter((e) => e.type === 'file');
   const project = path.join(runDir, 'project');
   const actual: string[] = [];
@@ -138,7 +138,7 @@ describe.skipIf(!HAS_TMUX)('console end to end in tmux (skipped: tmux is not ins
       tmux('send-keys', '-t', session, 'y');
       await waitForScreen(session, /restored checkpoint_001/);
       await waitFor('status back to paused after the restore', () => readStatusWord(runDir) === 'paused');
-      expect(projectMatches(runDir, 'checkpoint_001.json')).toBe(true);
+      expect(await projectMatches(runDir, 'checkpoint_001')).toBe(true);
       // p toggles on what the console shows: wait until it shows paused again.
       await waitForScreen(session, HEADER_PAUSED);
       tmux('send-keys', '-t', session, 'p');

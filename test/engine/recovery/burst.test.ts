@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { CheckpointStore } from '../../../src/checkpoint/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf, MegatestEvent } from '../../../src/contract/events.js';
 import type { FinalReport } from '../../../src/report/report.js';
@@ -83,7 +84,9 @@ describe.skipIf(!BUILT)(`a burst crash of every agent${BUILT ? '' : ' (skipped: 
   it('counts only checkpoints that verify, and verify sets the rotten blob aside', async () => {
     const checkpointsDir = path.join(runDir, 'checkpoints');
     const files = readdirSync(checkpointsDir).filter((name) => /^checkpoint_\d+\.json$/.test(name)).sort();
-    const manifests = files.map((name) => JSON.parse(readFileSync(path.join(checkpointsDir, name), 'utf8')).body.file_system_state.entries as { type: string; sha256?: string }[]);
+    const store = new CheckpointStore(checkpointsDir);
+    const manifests: { type: string; sha256?: string }[][] = [];
+    for (const name of files) manifests.push((await store.read(name.replace('.json', ''))).body.file_system_state.entries);
     const first = manifests[0]!.find((entry) => entry.type === 'file' && entry.sha256)!.sha256!;
     const naming = manifests.filter((entries) => entries.some((entry) => entry.sha256 === first)).length;
     expect(naming).toBeGreaterThanOrEqual(1);

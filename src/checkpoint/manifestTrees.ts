@@ -1,0 +1,186 @@
+// A checkpoint's manifest, split per folder and content-addressed like git's
+// trees (issue 13): each folder of project/ is a listing of its files (name,
+// blob, size, mode), symlinks and sub-folders (name, mode, the sha256 of the
+// sub-folder's listing). A listing is stored as a blob in objects/, the gzip
+// of its canonical JSON named by the sha256 of that text, and a checkpoint
+// file names only the root's. A folder that did not change gives the same
+// text, the same name and no new blob: a checkpoint stores the listings of
+// the folders that changed and of their parents, not the whole manifest
+// again, and reading one back checks every listing against its name.
+//
+//   {"entries":[{"mode":420,"name":"a.js","sha256":"…","size":12,"type":"file"},
+//               {"mode":493,"name":"src","tree":"…","type":"dir"},
+//               {"mode":511,"name":"l","size":4,"target":"a.js","type":"symlink"}],
+//    "format":"megatest-tree/1"}
+
+import { assertNever } from '../contract/assertNever.js';
+import { sha256Hex } from './canonical.js';
+import { compareStrings, EXCLUDED_DIR_NAMES, SHA256_PATTERN } from './tree.js';
+import type { FileEntry } from './types.js';
+
+export const TREE_FORMAT = 'megatest-tree/1';
+
+/**
+ * A manifest expanded from listings stops beyond this many entries: listings
+ * naming the same sub-folder under many names could otherwise multiply
+ * without end.
+ */
+export const MAX_EXPANDED_ENTRIES = 5_000_000;
+
+export type TreeItem =
+  | { mode: number; name: string; sha256: string; size: number; type: 'file' }
+  | { mode: number; name: string; tree: string; type: 'dir' }
+  | { mode: number; name: string; size: number; target: string; type: 'symlink' };
+
+export interface BuiltTrees {
+  /** sha256 of the root folder's listing. */
+  root: string;
+  /** Every folder's listing text by its sha256, sub-folders before their parents. */
+  listings: Map<string, Buffer>;
+}
+
+/** A listing that cannot be read back as what its name says, and the folder it lists ('' for the root). */
+export class TreeListingError extends Error {
+  constructor(
+    readonly sha256: string,
+    readonly folder: string,
+    readonly problem: string,
+  ) {
+    super(`the listing of ${folder === '' ? 'the project folder' : `folder ${JSON.stringify(folder)}`} (blob ${sha256}) ${problem}`);
+    this.name = 'TreeListingError';
+  }
+}
+
+/**
+ * The listings of a manifest whose every entry's parent is a dir entry of it
+ * (manifestProblem is null). Key order and item order are fixed, so the text
+ * is the canonical JSON of the listing and equal folders give equal names.
+ */
+export function buildTrees(entries: readonly FileEntry[]): BuiltTrees {
+  const children = new Map<string, FileEntry[]>([['', []]]);
+  for (const entry of entries) if (entry.type === 'dir') children.set(entry.path, []);
+  for (const entry of entries) {
+    const slash = entry.path.lastIndexOf('/');
+    const parent = slash < 0 ? '' : entry.path.slice(0, slash);
+    const siblings = children.get(parent);
+    if (siblings === undefined) throw new Error(`buildTrees: the folder of ${JSON.stringify(entry.path)} is not a dir entry of the manifest`);
+    siblings.push(entry);
+  }
+  // Deepest folders first: a listing names its sub-folders' listings.
+  const folders = [...children.keys()].sort((a, b) => depth(b) - depth(a));
+  const treeOf = new Map<string, string>();
+  const listings = new Map<string, Buffer>();
+  for (const folder of folders) {
+    const items = children.get(folder)!;
+    items.sort((a, b) => compareStrings(a.path, b.path));
+    const parts: string[] = [];
+    for (const entry of items) {
+      const name = folder === '' ? entry.path : entry.path.slice(folder.length + 1);
+      parts.push(JSON.stringify(treeItem(entry, name, treeOf)));
+    }
+    const text = Buffer.from(`{"entries":[${parts.join(',')}],"format":"${TREE_FORMAT}"}`);
+    const sha256 = sha256Hex(text);
+    treeOf.set(folder, sha256);
+    listings.set(sha256, text);
+  }
+  return { root: treeOf.get('')!, listings };
+}
+
+function depth(folder: string): number {
+  if (folder === '') return 0;
+  let count = 1;
+  for (let index = folder.indexOf('/'); index >= 0; index = folder.indexOf('/', index + 1)) count += 1;
+  return count;
+}
+
+/** The item of a listing, its keys in sorted order (canonical JSON). */
+function treeItem(entry: FileEntry, name: string, treeOf: ReadonlyMap<string, string>): TreeItem {
+  switch (entry.type) {
+    case 'file':
+      return { mode: entry.mode, name, sha256: entry.sha256 as string, size: entry.size, type: 'file' };
+    case 'dir':
+      return { mode: entry.mode, name, tree: treeOf.get(entry.path)!, type: 'dir' };
+    case 'symlink':
+      return { mode: entry.mode, name, size: entry.size, target: entry.target as string, type: 'symlink' };
+    default:
+      return assertNever(entry.type, 'file entry type');
+  }
+}
+
+/** Parses and checks a listing's text (already known to hash to its name); throws a plain message otherwise. */
+export function parseListing(text: string): TreeItem[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`is not valid JSON: ${(error as Error).message}`);
+  }
+  const { format, entries } = (parsed ?? {}) as { format?: unknown; entries?: unknown };
+  if (format !== TREE_FORMAT) throw new Error(`is not a folder listing (format ${JSON.stringify(format)}, expected ${JSON.stringify(TREE_FORMAT)})`);
+  if (!Array.isArray(entries)) throw new Error('has no entries array');
+  for (const item of entries as TreeItem[]) {
+    const problem = itemProblem(item);
+    if (problem !== null) throw new Error(`has a bad entry ${JSON.stringify(item)?.slice(0, 200)}: ${problem}`);
+  }
+  return entries as TreeItem[];
+}
+
+function itemProblem(item: TreeItem): string | null {
+  if (item === null || typeof item !== 'object') return 'not an object';
+  const { name } = item;
+  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) return 'its name must be one path segment';
+  if (EXCLUDED_DIR_NAMES.includes(name)) return `an excluded folder (${EXCLUDED_DIR_NAMES.join(', ')}) is never listed`;
+  if (!Number.isInteger(item.mode) || item.mode < 0 || item.mode > 0o7777) return 'mode must be an integer 0..0o7777';
+  switch (item.type) {
+    case 'file':
+      if (typeof item.sha256 !== 'string' || !SHA256_PATTERN.test(item.sha256)) return 'a file needs sha256 as 64 lowercase hex digits';
+      return Number.isSafeInteger(item.size) && item.size >= 0 ? null : 'size must be a non-negative integer';
+    case 'dir':
+      return typeof item.tree === 'string' && SHA256_PATTERN.test(item.tree) ? null : 'a folder needs tree as 64 lowercase hex digits';
+    case 'symlink':
+      if (typeof item.target !== 'string' || item.target === '' || item.target.includes('\0')) return 'a symlink needs a non-empty target';
+      return Number.isSafeInteger(item.size) && item.size >= 0 ? null : 'size must be a non-negative integer';
+    default:
+      return `type must be file, symlink or dir, got ${JSON.stringify((item as { type?: unknown }).type)}`;
+  }
+}
+
+/** Reads the listing named sha256 (of folder, '' for the root), checked against its name; throws TreeListingError. */
+export type ListingReader = (sha256: string, folder: string) => Promise<TreeItem[]>;
+
+/**
+ * The flat manifest (sorted by path) of the listing named root, and the
+ * sha256 of every listing it took. A listing met twice is read once.
+ */
+export async function expandTrees(root: string, read: ListingReader): Promise<{ entries: FileEntry[]; listings: string[] }> {
+  const entries: FileEntry[] = [];
+  const listings = new Set<string>([root]);
+  const pending: { sha256: string; folder: string }[] = [{ sha256: root, folder: '' }];
+  while (pending.length > 0) {
+    const { sha256, folder } = pending.pop()!;
+    const items = await read(sha256, folder);
+    if (entries.length + items.length > MAX_EXPANDED_ENTRIES) {
+      throw new TreeListingError(sha256, folder, `takes the manifest past ${MAX_EXPANDED_ENTRIES} entries`);
+    }
+    for (const item of items) {
+      const itemPath = folder === '' ? item.name : `${folder}/${item.name}`;
+      switch (item.type) {
+        case 'file':
+          entries.push({ path: itemPath, type: 'file', sha256: item.sha256, size: item.size, mode: item.mode });
+          break;
+        case 'dir':
+          entries.push({ path: itemPath, type: 'dir', size: 0, mode: item.mode });
+          listings.add(item.tree);
+          pending.push({ sha256: item.tree, folder: itemPath });
+          break;
+        case 'symlink':
+          entries.push({ path: itemPath, type: 'symlink', size: item.size, mode: item.mode, target: item.target });
+          break;
+        default:
+          assertNever(item, 'tree item');
+      }
+    }
+  }
+  entries.sort((a, b) => compareStrings(a.path, b.path));
+  return { entries, listings: [...listings] };
+}

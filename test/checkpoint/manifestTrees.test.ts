@@ -1,0 +1,243 @@
+// The manifest split per folder and content-addressed like git trees (issue
+// 13, item 5): a checkpoint file names its root listing; a folder that did
+// not change costs no new blob; a listing is checked against its name when
+// read, and a rotten one makes its checkpoint unusable (skipped for the one
+// before, set aside so the next checkpoint writes it again), as a rotten file
+// blob does. Checkpoint files written before keep their inline manifest.
+
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { publishCheckpoint } from '../../src/checkpoint/checkpointFiles.js';
+import { buildTrees, expandTrees, parseListing, TREE_FORMAT, TreeListingError } from '../../src/checkpoint/manifestTrees.js';
+import { CheckpointInvalidError, CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
+import { sha256Hex } from '../../src/checkpoint/canonical.js';
+
+let runDir: string;
+let project: string;
+let checkpoints: string;
+
+beforeEach(() => {
+  runDir = mkdtempSync(path.join(tmpdir(), 'megatest-trees-'));
+  project = path.join(runDir, 'project');
+  checkpoints = path.join(runDir, 'checkpoints');
+  mkdirSync(project);
+  put('README.md', '# q\n');
+  put('src/queue.js', 'export const queue = [];\n'.repeat(50));
+  put('src/lib/util.js', 'export const id = (x) => x;\n');
+  put('test/queue.test.js', 'test("q", () => {});\n');
+  symlinkSync('src/queue.js', path.join(project, 'main.js'));
+});
+afterEach(() => rmSync(runDir, { recursive: true, force: true }));
+
+function put(relative: string, content: string): void {
+  mkdirSync(path.dirname(path.join(project, relative)), { recursive: true });
+  writeFileSync(path.join(project, relative), content);
+}
+
+function body(entries: FileEntry[]): Omit<CheckpointBody, 'id'> {
+  return {
+    timestamp: '2025-01-01T00:00:00.000Z',
+    session_id: 'session-test',
+    phase: 'development',
+    phase_index: 1,
+    trigger: 'forced',
+    last_event_seq: 1,
+    elapsed_seconds: 1,
+    agent_states: [],
+    working_memory: {},
+    file_system_state: { root: 'project', excluded: [], entries },
+    test_results: null,
+    metrics: null,
+    git_commit: null,
+  };
+}
+
+async function checkpointNow(store: CheckpointStore) {
+  const snapshot = await store.snapshot(project);
+  return { id: (await store.write(body(snapshot.entries))).id, snapshot };
+}
+
+function blobCount(): number {
+  const objects = path.join(checkpoints, 'objects');
+  return readdirSync(objects)
+    .filter((prefix) => /^[0-9a-f]{2}$/.test(prefix))
+    .reduce((sum, prefix) => sum + readdirSync(path.join(objects, prefix)).filter((name) => !name.startsWith('.')).length, 0);
+}
+
+function fileOf(id: string): { sha256: string; body: Record<string, unknown> & { file_system_state: Record<string, unknown> } } {
+  return JSON.parse(readFileSync(path.join(checkpoints, `${id}.json`), 'utf8'));
+}
+
+/** The listing of one folder, found by its text (its name is its hash). */
+function listingOf(store: CheckpointStore, listings: string[], names: string[]): string {
+  for (const sha256 of listings) {
+    const items = parseListing(gunzipSync(readFileSync(store.blobPath(sha256))).toString('utf8'));
+    if (items.map((item) => item.name).join(',') === names.join(',')) return sha256;
+  }
+  throw new Error(`no listing holds ${names.join(',')}`);
+}
+
+describe('buildTrees and expandTrees', () => {
+  const manifest: FileEntry[] = [
+    { path: 'a', type: 'dir', size: 0, mode: 0o755 },
+    { path: 'a/b', type: 'dir', size: 0, mode: 0o700 },
+    { path: 'a/b/deep.txt', type: 'file', sha256: 'd'.repeat(64), size: 9, mode: 0o644 },
+    { path: 'a/x.txt', type: 'file', sha256: 'a'.repeat(64), size: 3, mode: 0o600 },
+    { path: 'empty', type: 'dir', size: 0, mode: 0o755 },
+    { path: 'link', type: 'symlink', size: 7, mode: 0o777, target: 'a/x.txt' },
+    { path: 'top.txt', type: 'file', sha256: 'b'.repeat(64), size: 0, mode: 0o755 },
+  ];
+
+  function reader(listings: Map<string, Buffer>) {
+    return async (sha256: string) => parseListing(listings.get(sha256)!.toString('utf8'));
+  }
+
+  it('gives one listing per folder and expands back to the same manifest', async () => {
+    const built = buildTrees([...manifest].reverse());
+    // the root, a, a/b, empty
+    expect(built.listings.size).toBe(4);
+    for (const [sha256, text] of built.listings) expect(sha256Hex(text)).toBe(sha256);
+    const root = JSON.parse(built.listings.get(built.root)!.toString('utf8')) as { format: string; entries: { name: string }[] };
+    expect(root.format).toBe(TREE_FORMAT);
+    expect(root.entries.map((item) => item.name)).toEqual(['a', 'empty', 'link', 'top.txt']);
+    const expanded = await expandTrees(built.root, reader(built.listings));
+    expect(expanded.entries).toEqual(manifest);
+    expect(new Set(expanded.listings)).toEqual(new Set(built.listings.keys()));
+  });
+
+  it('names a folder by its content: a change deep down changes only that folder and the ones above it', () => {
+    const before = buildTrees(manifest);
+    const changed = manifest.map((entry) => (entry.path === 'a/b/deep.txt' ? { ...entry, sha256: 'e'.repeat(64) } : entry));
+    const after = buildTrees(changed);
+    const shared = [...after.listings.keys()].filter((sha256) => before.listings.has(sha256));
+    // 'empty' is the same; the root, a and a/b are new
+    expect(shared).toHaveLength(1);
+    expect(buildTrees([...manifest].reverse()).root).toBe(before.root);
+    // a mode is part of a folder's listing too
+    expect(buildTrees(manifest.map((entry) => (entry.path === 'a/b' ? { ...entry, mode: 0o755 } : entry))).root).not.toBe(before.root);
+  });
+
+  it('refuses a listing that could write outside its folder or is not a listing', () => {
+    const file = (name: string) => `{"entries":[{"mode":420,"name":${JSON.stringify(name)},"sha256":"${'a'.repeat(64)}","size":1,"type":"file"}],"format":"${TREE_FORMAT}"}`;
+    for (const name of ['..', '.', 'a/b', '', '.git', 'a\\b']) expect(() => parseListing(file(name)), name).toThrow(/bad entry/);
+    expect(() => parseListing('{"entries":[],"format":"other"}')).toThrow(/not a folder listing/);
+    expect(() => parseListing('{"entries":[{"mode":420,"name":"d","tree":"xyz","type":"dir"}],"format":"megatest-tree/1"}')).toThrow(/tree as 64/);
+    expect(() => parseListing('not json')).toThrow(/not valid JSON/);
+    expect(parseListing(file('ok.txt'))).toHaveLength(1);
+  });
+
+  it('a reader error names the folder', async () => {
+    const built = buildTrees(manifest);
+    const failing = async (sha256: string, folder: string) => {
+      if (folder === 'a/b') throw new TreeListingError(sha256, folder, 'is missing');
+      return parseListing(built.listings.get(sha256)!.toString('utf8'));
+    };
+    await expect(expandTrees(built.root, failing)).rejects.toThrow(/folder "a\/b" .* is missing/);
+  });
+});
+
+describe('checkpoints with their manifest as folder listings', () => {
+  it('the checkpoint file names the root listing instead of holding the manifest, and reads back the same manifest', async () => {
+    const store = new CheckpointStore(checkpoints);
+    const { id, snapshot } = await checkpointNow(store);
+    const file = fileOf(id);
+    expect(file.body.file_system_state).toEqual({ root: 'project', excluded: [], tree: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const loaded = await new CheckpointStore(checkpoints).read(id);
+    expect(loaded.body.file_system_state.entries).toEqual(snapshot.entries);
+    // root, src, src/lib, test
+    expect(loaded.listings).toHaveLength(4);
+    // and restores byte for byte
+    const elsewhere = path.join(runDir, 'restored');
+    await store.restore(elsewhere, loaded.body.file_system_state.entries);
+    expect(readFileSync(path.join(elsewhere, 'src/lib/util.js'), 'utf8')).toBe('export const id = (x) => x;\n');
+  });
+
+  it('a checkpoint with nothing changed adds no blob; one change adds the listings of its folder and those above', async () => {
+    const store = new CheckpointStore(checkpoints);
+    await checkpointNow(store);
+    const before = blobCount();
+    const second = await checkpointNow(store);
+    expect(blobCount()).toBe(before);
+    put('src/lib/util.js', 'export const id = (y) => y;\n');
+    const third = await checkpointNow(store);
+    // one file blob, and the listings of src/lib, src and the root
+    expect(blobCount()).toBe(before + 1 + 3);
+    const [secondListings, thirdListings] = [(await store.read(second.id)).listings, (await store.read(third.id)).listings];
+    expect(thirdListings.filter((sha256) => secondListings.includes(sha256))).toHaveLength(1);
+  });
+
+  it('still reads a checkpoint file that holds its manifest inline (written before listings)', async () => {
+    const store = new CheckpointStore(checkpoints);
+    const snapshot = await store.snapshot(project);
+    const { id } = await publishCheckpoint(checkpoints, body(snapshot.entries), true);
+    expect(fileOf(id).body.file_system_state.entries).toHaveLength(snapshot.entries.length);
+    const loaded = await new CheckpointStore(checkpoints).read(id);
+    expect(loaded.body.file_system_state.entries).toEqual(snapshot.entries);
+    expect(loaded.listings).toEqual([]);
+    expect((await store.verify(id)).usable).toBe(true);
+  });
+
+  it('a rotten listing makes its checkpoint unusable: the one before is used, the listing is set aside and written again', async () => {
+    const store = new CheckpointStore(checkpoints);
+    const first = await checkpointNow(store);
+    put('src/lib/util.js', 'export const id = (y) => y;\n');
+    const second = await checkpointNow(store);
+    const secondListings = (await store.read(second.id)).listings;
+    const lib = listingOf(store, secondListings, ['util.js']);
+    expect((await store.read(first.id)).listings).not.toContain(lib);
+    // same size, valid gzip, other bytes: only its hash tells
+    const text = gunzipSync(readFileSync(store.blobPath(lib)));
+    text[text.indexOf('util.js') + 1] ^= 0x01;
+    writeFileSync(store.blobPath(lib), gzipSync(text));
+
+    const fresh = new CheckpointStore(checkpoints);
+    const error = await fresh.read(second.id).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CheckpointInvalidError);
+    expect((error as Error).message).toMatch(new RegExp(`folder "src/lib" \\(objects/${lib.slice(0, 2)}/${lib.slice(2)}\\) hashes to [0-9a-f]{64}, not to its name`));
+    // set aside, out of objects/
+    expect(existsSync(store.blobPath(lib))).toBe(false);
+    expect(readdirSync(path.join(checkpoints, 'bad-blobs')).some((name) => name.startsWith(lib))).toBe(true);
+    expect((await fresh.newestValid())?.id).toBe(first.id);
+
+    // the next checkpoint of the same tree writes it again: the second is whole again
+    const third = await checkpointNow(fresh);
+    expect((await fresh.read(third.id)).listings).toContain(lib);
+    expect((await new CheckpointStore(checkpoints).read(second.id)).body.file_system_state.entries).toEqual(second.snapshot.entries);
+  });
+
+  it('verify reads every listing, reports a rotten one as a bad blob and sets it aside', async () => {
+    const store = new CheckpointStore(checkpoints);
+    const { id } = await checkpointNow(store);
+    const listings = (await store.read(id)).listings;
+    const testFolder = listingOf(store, listings, ['queue.test.js']);
+    const packed = readFileSync(store.blobPath(testFolder));
+    writeFileSync(store.blobPath(testFolder), packed.subarray(0, packed.length - 3));
+    const results = await new CheckpointStore(checkpoints).verifyAll({ setAsideBad: true });
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ id, usable: false, badBlobs: [{ sha256: testFolder, paths: ['test'] }] });
+    expect(results[0]!.reason).toMatch(/its manifest cannot be read: the listing of folder "test"/);
+    expect(results.setAside).toBe(1);
+    expect(existsSync(store.blobPath(testFolder))).toBe(false);
+  });
+
+  it('a missing listing makes the checkpoint unusable with a message naming it, and nothing is set aside', async () => {
+    const store = new CheckpointStore(checkpoints);
+    const { id } = await checkpointNow(store);
+    const root = fileOf(id).body.file_system_state.tree as string;
+    rmSync(store.blobPath(root));
+    await expect(new CheckpointStore(checkpoints).read(id)).rejects.toThrow(/the listing of the project folder \(objects\/.{2}\/.{62}\) is missing/);
+    expect(existsSync(path.join(checkpoints, 'bad-blobs'))).toBe(false);
+    expect((await new CheckpointStore(checkpoints).list())[0]).toMatchObject({ id, valid: false });
+  });
+
+  it('a checkpoint file stays small whatever the size of project/', async () => {
+    for (let index = 0; index < 400; index += 1) put(`gen/m${index % 20}/f${index}.txt`, `${index}\n`);
+    const store = new CheckpointStore(checkpoints);
+    const { id, snapshot } = await checkpointNow(store);
+    expect(snapshot.entries.length).toBeGreaterThan(400);
+    expect(statSync(path.join(checkpoints, `${id}.json`)).size).toBeLessThan(2048);
+  });
+});
