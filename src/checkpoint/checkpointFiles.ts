@@ -67,7 +67,9 @@ export async function withManifestTree<T extends object>(body: T, blobs: BlobSto
   const { entries, ...rest } = state as { entries: FileEntry[] };
   const built = buildTrees(entries);
   try {
-    await forEachLimit([...built.listings.values()], BLOB_CHECK_CONCURRENCY, async (text) => {
+    // Most folders did not change: their listings are known blobs, passed over without a promise each.
+    const unknown = [...built.listings].filter(([sha256]) => !blobs.isKnown(sha256));
+    await forEachLimit(unknown, BLOB_CHECK_CONCURRENCY, async ([, text]) => {
       await blobs.storeContent(text);
     });
     await blobs.flushNewBlobs();

@@ -3,6 +3,7 @@
 // published (rename or link) by its caller; temps a killed writer left
 // behind are swept by the next process.
 
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { forEachLimit } from './tree.js';
@@ -40,6 +41,31 @@ export async function syncFile(file: string, dataOnly = false): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Whether `sync -f` worked in this process (null: not tried yet); once it fails, per-file fsync is used from then on. */
+let fileSystemSyncWorks: boolean | null = null;
+
+/**
+ * syncfs(2) of the file system holding `anyPath`, through coreutils'
+ * `sync -f` (Node has no binding): every file written there is on disk when
+ * it resolves true. One call costs what the journal takes to commit once;
+ * an fsync per file commits once per file (5,000 new blobs: 1.2 s of fsyncs
+ * one by one, 16 at a time, against 70 ms for one syncfs on this machine).
+ * Resolves false, for the caller to fsync file by file, where `sync` is
+ * missing, lacks -f, or reports an error (Linux 5.8+ passes write-back
+ * errors to syncfs; the caller's own fsyncs then meet them again).
+ */
+export function syncFileSystem(anyPath: string): Promise<boolean> {
+  if (fileSystemSyncWorks === false) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    execFile('sync', ['-f', anyPath], { windowsHide: true }, (error) => {
+      // Once missing or refused, not tried again; a failure of the sync itself may pass, so it is tried next time.
+      if (error !== null && (errorCode(error) === 'ENOENT' || fileSystemSyncWorks === null)) fileSystemSyncWorks = false;
+      else if (error === null) fileSystemSyncWorks = true;
+      resolve(error === null);
+    });
+  });
 }
 
 function isPidAlive(pid: number): boolean {
