@@ -49,11 +49,37 @@ export class CheckpointInvalidError extends Error {
 /** Blob checks already made (or running) by `sha256:size`, shared while reading many checkpoints that name the same blobs. */
 export type BlobCheckCache = Map<string, Promise<string | null>>;
 
-/** Folder listings read and checked, by sha256: checkpoints share most of theirs. */
-export type ListingCache = Map<string, Promise<TreeItem[]>>;
+/**
+ * Folder listings read and checked, by sha256: checkpoints share most of
+ * theirs, so a listing is read once. Bounded by the items held: past
+ * `maxItems` it starts again empty (a store lives as long as its session).
+ * A failed read is not kept, so a listing written again is read afresh.
+ */
+export class ListingCache {
+  private readonly listings = new Map<string, Promise<TreeItem[]>>();
+  private items = 0;
 
-/** Listings kept by a store between reads; past it the cache starts again empty. */
-const LISTINGS_CACHED = 20_000;
+  constructor(private readonly maxItems = Number.POSITIVE_INFINITY) {}
+
+  read(blobs: BlobStore, sha256: string, folder: string): Promise<TreeItem[]> {
+    let reading = this.listings.get(sha256);
+    if (reading === undefined) {
+      if (this.items > this.maxItems) {
+        this.listings.clear();
+        this.items = 0;
+      }
+      reading = readListing(blobs, sha256, folder);
+      this.listings.set(sha256, reading);
+      reading.then(
+        (items) => {
+          this.items += items.length + 1;
+        },
+        () => this.listings.delete(sha256),
+      );
+    }
+    return reading;
+  }
+}
 
 /**
  * The body to publish for `body`: its manifest (file_system_state.entries)
@@ -104,20 +130,6 @@ export async function readListing(blobs: BlobStore, sha256: string, folder: stri
   }
   blobs.markKnown(sha256, packed.length);
   return items;
-}
-
-/** readListing through a cache; a failed read is not kept, so a listing written again is read afresh. */
-function cachedReader(blobs: BlobStore, cache: ListingCache) {
-  return (sha256: string, folder: string): Promise<TreeItem[]> => {
-    let reading = cache.get(sha256);
-    if (reading === undefined) {
-      if (cache.size >= LISTINGS_CACHED) cache.clear();
-      reading = readListing(blobs, sha256, folder);
-      cache.set(sha256, reading);
-      reading.catch(() => cache.delete(sha256));
-    }
-    return reading;
-  };
 }
 
 const CHECKPOINT_FILE_PATTERN = /^(checkpoint_(\d{1,9}))\.json$/;
@@ -191,7 +203,7 @@ export async function checkpointNumbers(checkpointsDir: string): Promise<number[
  * manifest, and (unless blobChecks is null: its own file only) every blob it
  * names, by the quick look of BlobStore.blobCheck.
  */
-export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: BlobCheckCache | null, listingCache: ListingCache = new Map()): Promise<LoadedCheckpoint> {
+export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: BlobCheckCache | null, listingCache: ListingCache = new ListingCache()): Promise<LoadedCheckpoint> {
   if (typeof id !== 'string' || !CHECKPOINT_ID_PATTERN.test(id)) {
     throw new CheckpointInvalidError(String(id), `${JSON.stringify(id)} is not a checkpoint id (allowed: "checkpoint_" followed by 1 to 9 digits, e.g. checkpoint_007)`);
   }
@@ -230,7 +242,7 @@ export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: B
   if (state.entries === undefined && state.tree !== undefined) {
     if (typeof state.tree !== 'string' || !SHA256_PATTERN.test(state.tree)) throw new CheckpointInvalidError(id, `${file} has a bad manifest: file_system_state.tree must be 64 lowercase hex digits`);
     try {
-      const expanded = await expandTrees(state.tree, cachedReader(blobs, listingCache));
+      const expanded = await expandTrees(state.tree, (sha, folder) => listingCache.read(blobs, sha, folder));
       // In memory only: the checksum above covers the root listing's name, and every listing was checked against its own.
       state.entries = expanded.entries;
       listings = expanded.listings;

@@ -27,9 +27,9 @@ import {
   formatCheckpointId,
   publishCheckpoint,
   readCheckpoint,
+  ListingCache,
   withManifestTree,
   type BlobCheckCache,
-  type ListingCache,
   type LoadedCheckpoint,
 } from './checkpointFiles.js';
 import { diskUsage } from './diskUsage.js';
@@ -87,6 +87,9 @@ export interface CheckpointStoreOptions {
   compressionLevel?: number;
 }
 
+/** Items of folder listings a store keeps read between calls (a few MB; a 50,000-file manifest is 50,000 items). */
+const LISTING_ITEMS_CACHED = 200_000;
+
 export class CheckpointStore {
   readonly checkpointsDir: string;
   readonly objectsDir: string;
@@ -98,7 +101,7 @@ export class CheckpointStore {
   private savedIndex: { root: string; files: FileIndex } | null = null;
   private tempsSwept = false;
   /** Folder listings read and checked (manifestTrees.ts), shared by the checkpoints read through this store. */
-  private readonly listings: ListingCache = new Map();
+  private readonly listings = new ListingCache(LISTING_ITEMS_CACHED);
   /** snapshot, restore and write run one at a time: they share the index and the numbering. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -208,7 +211,7 @@ export class CheckpointStore {
 
   /** Checks one checkpoint as read() does, then reads back every blob it names against its sha256. */
   async verify(id: string): Promise<CheckpointVerification> {
-    return this.verifyOne(id, new Map(), new Map(), new Map());
+    return this.verifyOne(id, new Map(), new Map(), new ListingCache());
   }
 
   /**
@@ -221,7 +224,7 @@ export class CheckpointStore {
     const blobChecks: BlobCheckCache = new Map();
     const verified: BlobVerifyCache = new Map();
     // Its own cache of listings: a verify reads every listing from the disk, once.
-    const listings: ListingCache = new Map();
+    const listings = new ListingCache();
     const results: CheckpointVerification[] & { setAside?: number } = [];
     for (const number of await checkpointNumbers(this.checkpointsDir)) {
       results.push(await this.verifyOne(formatCheckpointId(number), blobChecks, verified, listings));

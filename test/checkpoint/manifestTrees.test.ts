@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { publishCheckpoint } from '../../src/checkpoint/checkpointFiles.js';
+import { ListingCache, publishCheckpoint, readCheckpoint } from '../../src/checkpoint/checkpointFiles.js';
+import { BlobStore } from '../../src/checkpoint/blobStore.js';
 import { buildTrees, expandTrees, parseListing, TREE_FORMAT, TreeListingError } from '../../src/checkpoint/manifestTrees.js';
 import { CheckpointInvalidError, CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
 import { sha256Hex } from '../../src/checkpoint/canonical.js';
@@ -231,6 +232,23 @@ describe('checkpoints with their manifest as folder listings', () => {
     await expect(new CheckpointStore(checkpoints).read(id)).rejects.toThrow(/the listing of the project folder \(objects\/.{2}\/.{62}\) is missing/);
     expect(existsSync(path.join(checkpoints, 'bad-blobs'))).toBe(false);
     expect((await new CheckpointStore(checkpoints).list())[0]).toMatchObject({ id, valid: false });
+  });
+
+  it('a store reads a listing once, and its cache of listings is bounded by the items it holds', async () => {
+    const store = new CheckpointStore(checkpoints);
+    const { id } = await checkpointNow(store);
+    const listings = (await store.read(id)).listings;
+    const blobs = new BlobStore(checkpoints, true, 1);
+    const unbounded = new ListingCache();
+    const bounded = new ListingCache(0);
+    await readCheckpoint(id, blobs, null, unbounded);
+    await readCheckpoint(id, blobs, null, bounded);
+    const src = listingOf(store, listings, ['lib', 'queue.js']);
+    rmSync(store.blobPath(src));
+    // held: read from memory
+    expect((await readCheckpoint(id, blobs, null, unbounded)).body.file_system_state.entries.length).toBeGreaterThan(0);
+    // past its bound the cache started again: read from the disk, where the listing is gone
+    await expect(readCheckpoint(id, blobs, null, bounded)).rejects.toThrow(/folder "src" .* is missing/);
   });
 
   it('a checkpoint file stays small whatever the size of project/', async () => {
