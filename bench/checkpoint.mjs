@@ -20,7 +20,8 @@
 //
 // Files are in the page cache (as a live run's project/ is); megatest runs
 // in this process with fsync on; git and restic are separate processes
-// (their start-up is in their figures).
+// (their start-up is in their figures). Every timed step starts after a
+// `sync` (settle), the removal of the previous round's output before it.
 
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -159,6 +160,13 @@ async function checkpoint(store, project, index) {
   return { ms: performance.now() - started, snapshot };
 }
 
+/**
+ * Flushes what earlier steps left to write back, so no tool's timed step
+ * pays for the one before it (on this VM's disk the write-back of 5,000
+ * files swings a following step by up to 4x). The page cache stays warm.
+ */
+const settle = () => spawnSync('sync');
+
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const ms = (value) => (value === null ? 'not installed' : `${value.toFixed(0)} ms`);
 const ratio = (value, reference) => (reference === null ? '-' : `${(value / reference).toFixed(2)}x`);
@@ -226,17 +234,22 @@ export async function main(argv = process.argv.slice(2)) {
     for (let round = 0; round < rounds; round += 1) {
       rmSync(at('speed'), { recursive: true, force: true });
       speedStore = new CheckpointStore(at('speed', 'checkpoints'));
+      settle();
       const result = await checkpoint(speedStore, project, 1);
       first.megatest.push(result.ms);
       firstSnapshot = result.snapshot;
       if (git) {
         git.init();
+        settle();
         first.git.push(git.commit());
       }
       if (restic) {
         restic.init();
+        settle();
         first.restic.push(restic.backup());
       }
+      rmSync(at('cp-first'), { recursive: true, force: true });
+      settle();
       first.cp.push(cpA(project, at('cp-first')));
       step(`first checkpoint, round ${round + 1}: megatest ${ms(result.ms)}, git ${ms(first.git.at(-1) ?? null)}, restic ${ms(first.restic.at(-1) ?? null)}, cp -a ${ms(first.cp.at(-1))}`);
     }
@@ -245,10 +258,14 @@ export async function main(argv = process.argv.slice(2)) {
     // 2. no change: the same store again, a new store over the same folder (a restarted process), git, restic
     const noChange = { same: [], restarted: [], git: [], restic: [] };
     for (let round = 0; round < rounds; round += 1) {
+      settle();
       noChange.same.push((await checkpoint(speedStore, project, 2)).ms);
       const restarted = new CheckpointStore(at('speed', 'checkpoints'));
+      settle();
       noChange.restarted.push((await checkpoint(restarted, project, 2)).ms);
+      settle();
       if (git) noChange.git.push(git.commit());
+      settle();
       if (restic) noChange.restic.push(restic.backup());
     }
     step(`no change: megatest ${ms(median(noChange.same))}, restarted ${ms(median(noChange.restarted))}, git ${ms(git ? median(noChange.git) : null)}, restic ${ms(restic ? median(noChange.restic) : null)}`);
@@ -257,13 +274,22 @@ export async function main(argv = process.argv.slice(2)) {
     const incremental = { megatest: [], git: [], restic: [], newBlobs: [] };
     for (let round = 0; round < rounds; round += 1) {
       churn(project, files, 0.01, random, counter);
+      settle();
       const result = await checkpoint(speedStore, project, 3 + round);
       incremental.megatest.push(result.ms);
       incremental.newBlobs.push(result.snapshot.newBlobs);
+      settle();
       if (git) incremental.git.push(git.commit());
+      settle();
       if (restic) incremental.restic.push(restic.backup());
     }
-    const cpIncremental = median(Array.from({ length: 3 }, () => cpA(project, at('cp-incremental'))));
+    const cpIncremental = median(
+      Array.from({ length: 3 }, () => {
+        rmSync(at('cp-incremental'), { recursive: true, force: true });
+        settle();
+        return cpA(project, at('cp-incremental'));
+      }),
+    );
     rmSync(at('cp-incremental'), { recursive: true, force: true });
     step(`1% changed: megatest ${ms(median(incremental.megatest))}, git ${ms(git ? median(incremental.git) : null)}, restic ${ms(restic ? median(incremental.restic) : null)}`);
 
@@ -302,6 +328,7 @@ export async function main(argv = process.argv.slice(2)) {
     if (listing.length !== 20 || !listing.every((item) => item.valid)) throw new Error(`expected 20 valid checkpoints, list() gave ${JSON.stringify(listing.map((item) => [item.id, item.valid, item.reason]))}`);
 
     // 5. restore: roll project/ (19 x 5% churn later) back to checkpoint 1, byte for byte
+    settle();
     started = performance.now();
     const rollback = await storageStore.restore(project, originalTree);
     const rollbackMs = performance.now() - started;
@@ -316,6 +343,7 @@ export async function main(argv = process.argv.slice(2)) {
       const target = at('restored-empty');
       rmSync(target, { recursive: true, force: true });
       const fresh = new CheckpointStore(storageDir);
+      settle();
       started = performance.now();
       fullResult = await fresh.restore(target, originalTree);
       full.megatest.push(performance.now() - started);
@@ -323,7 +351,11 @@ export async function main(argv = process.argv.slice(2)) {
         const check = spawnSync('diff', ['-r', '--no-dereference', originalCopy, target]);
         if (check.status !== 0) throw new Error(`restore into an empty folder differs from the original: ${check.stdout}`.slice(0, 2000));
       }
+      rmSync(at('cp-restore'), { recursive: true, force: true });
+      settle();
       full.cp.push(cpA(originalCopy, at('cp-restore')));
+      rmSync(at('restic-restore'), { recursive: true, force: true });
+      settle();
       if (storageRestic) full.restic.push(storageRestic.restore(at('restic-restore'), firstResticSnapshot));
       step(`full restore, round ${round + 1}: megatest ${ms(full.megatest.at(-1))}, cp -a ${ms(full.cp.at(-1))}, restic ${ms(full.restic.at(-1) ?? null)}`);
     }
