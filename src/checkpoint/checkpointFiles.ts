@@ -19,7 +19,7 @@ import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
 import { canonicalJson, renderReadableJson, sha256Hex } from './canonical.js';
 import { BLOB_CHECK_CONCURRENCY, inflateBlob, type BlobStore } from './blobStore.js';
 import { errorCode, tempSuffix, writeDurably } from './durableFiles.js';
-import { buildTrees, expandTrees, parseListing, TreeListingError, type TreeItem } from './manifestTrees.js';
+import { buildTrees, expandTrees, parseListing, TreeListingError, type TreeItem, type TreeMemo } from './manifestTrees.js';
 import { compareStrings, forEachLimit, manifestProblem, SHA256_PATTERN } from './tree.js';
 import type { CheckpointBody, FileEntry } from './types.js';
 import { MISSING_BLOB, type BadBlob } from './verify.js';
@@ -84,14 +84,15 @@ export class ListingCache {
 /**
  * The body to publish for `body`: its manifest (file_system_state.entries)
  * stored as folder listings, new ones written as blobs and flushed, and
- * replaced by the root listing's name. A manifest that fails manifestProblem
+ * replaced by the root listing's name (the memo passes over folders that
+ * did not change since its last build). A manifest that fails manifestProblem
  * is left inline, for readCheckpoint to refuse as before.
  */
-export async function withManifestTree<T extends object>(body: T, blobs: BlobStore): Promise<T> {
+export async function withManifestTree<T extends object>(body: T, blobs: BlobStore, memo?: TreeMemo): Promise<T> {
   const state = (body as { file_system_state?: unknown }).file_system_state as { entries?: unknown; tree?: unknown } | undefined;
   if (state === null || typeof state !== 'object' || !Array.isArray(state.entries) || manifestProblem(state.entries) !== null) return body;
   const { entries, ...rest } = state as { entries: FileEntry[] };
-  const built = buildTrees(entries);
+  const built = buildTrees(entries, memo);
   try {
     // Most folders did not change: their listings are known blobs, passed over without a promise each.
     const unknown = [...built.listings].filter(([sha256]) => !blobs.isKnown(sha256));

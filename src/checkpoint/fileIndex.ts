@@ -3,7 +3,7 @@
 // snapshot or restore hashes only what may have changed. Kept in memory and,
 // for the next process, on disk (statCache.ts).
 
-import type { Stats } from 'node:fs';
+import type { ItemStat } from './tree.js';
 
 export interface IndexRecord {
   size: number;
@@ -33,13 +33,13 @@ export type FileIndex = Map<string, IndexRecord>;
  * which also covers tools that keep whole seconds): the record outlives the
  * process in the stat cache, where nothing else could catch such a change.
  */
-function isSettled(stats: Stats, hashedAtMs: number): boolean {
+function isSettled(stats: ItemStat, hashedAtMs: number): boolean {
   const changed = Math.max(stats.mtimeMs, stats.ctimeMs);
   const coarse = stats.mtimeMs % 1000 === 0;
   return hashedAtMs - changed > (coarse ? 2500 : 100) && Math.floor(changed / 1000) < Math.floor(hashedAtMs / 1000);
 }
 
-export function sameStat(record: IndexRecord, stats: Stats): boolean {
+export function sameStat(record: IndexRecord, stats: ItemStat): boolean {
   return (
     record.size === stats.size &&
     record.mtimeMs === stats.mtimeMs &&
@@ -49,7 +49,7 @@ export function sameStat(record: IndexRecord, stats: Stats): boolean {
   );
 }
 
-export function makeRecord(stats: Stats, sha256: string, contentSize: number, hashedAtMs: number): IndexRecord {
+export function makeRecord(stats: ItemStat, sha256: string, contentSize: number, hashedAtMs: number): IndexRecord {
   return {
     size: stats.size,
     mtimeMs: stats.mtimeMs,

@@ -52,11 +52,29 @@ export class TreeListingError extends Error {
 }
 
 /**
+ * What the last build of a store made of each folder: its items as plain
+ * values (name, type, mode, size, and the blob, sub-listing or target), and
+ * the listing's name and text. A folder whose items compare equal to these
+ * takes the same listing without building its JSON or hashing it: at 50,000
+ * files that was most of a no-change checkpoint's work after the walk. The
+ * values are copies, so nothing a caller does to its entries later can make
+ * a remembered listing stand for items it does not hold.
+ */
+export class TreeMemo {
+  folders = new Map<string, { values: (string | number)[]; sha256: string; text: Buffer }>();
+}
+
+/** Values per item kept by TreeMemo (name, type, mode, size, blob / sub-listing / target). */
+const VALUES_PER_ITEM = 5;
+
+/**
  * The listings of a manifest whose every entry's parent is a dir entry of it
  * (manifestProblem is null). Key order and item order are fixed, so the text
  * is the canonical JSON of the listing and equal folders give equal names.
+ * With a memo, folders unchanged since its last build are passed over, and
+ * the memo then holds this build.
  */
-export function buildTrees(entries: readonly FileEntry[]): BuiltTrees {
+export function buildTrees(entries: readonly FileEntry[], memo?: TreeMemo): BuiltTrees {
   const children = new Map<string, FileEntry[]>([['', []]]);
   for (const entry of entries) if (entry.type === 'dir') children.set(entry.path, []);
   for (const entry of entries) {
@@ -70,20 +88,73 @@ export function buildTrees(entries: readonly FileEntry[]): BuiltTrees {
   const folders = [...children.keys()].sort((a, b) => depth(b) - depth(a));
   const treeOf = new Map<string, string>();
   const listings = new Map<string, Buffer>();
+  const remembered = memo?.folders;
+  const next: TreeMemo['folders'] = new Map();
   for (const folder of folders) {
     const items = children.get(folder)!;
     items.sort((a, b) => compareStrings(a.path, b.path));
+    const nameFrom = folder === '' ? 0 : folder.length + 1;
+    const before = remembered?.get(folder);
+    if (before !== undefined && sameValues(before.values, items, nameFrom, treeOf)) {
+      treeOf.set(folder, before.sha256);
+      listings.set(before.sha256, before.text);
+      next.set(folder, before);
+      continue;
+    }
     const parts: string[] = [];
+    const values: (string | number)[] = [];
     for (const entry of items) {
-      const name = folder === '' ? entry.path : entry.path.slice(folder.length + 1);
-      parts.push(JSON.stringify(treeItem(entry, name, treeOf)));
+      const item = treeItem(entry, entry.path.slice(nameFrom), treeOf);
+      parts.push(JSON.stringify(item));
+      if (memo !== undefined) values.push(item.name, item.type, item.mode, item.type === 'dir' ? 0 : item.size, itemRef(item));
     }
     const text = Buffer.from(`{"entries":[${parts.join(',')}],"format":"${TREE_FORMAT}"}`);
     const sha256 = sha256Hex(text);
     treeOf.set(folder, sha256);
     listings.set(sha256, text);
+    if (memo !== undefined) next.set(folder, { values, sha256, text });
   }
+  if (memo !== undefined) memo.folders = next;
   return { root: treeOf.get('')!, listings };
+}
+
+/** The blob, sub-listing or target an item points at. */
+function itemRef(item: TreeItem): string {
+  switch (item.type) {
+    case 'file':
+      return item.sha256;
+    case 'dir':
+      return item.tree;
+    case 'symlink':
+      return item.target;
+    default:
+      return assertNever(item, 'tree item');
+  }
+}
+
+/** Whether the folder's sorted items are those the memo's values describe (sub-folders by the listings just built). */
+function sameValues(values: readonly (string | number)[], items: readonly FileEntry[], nameFrom: number, treeOf: ReadonlyMap<string, string>): boolean {
+  if (values.length !== items.length * VALUES_PER_ITEM) return false;
+  for (let index = 0, at = 0; index < items.length; index += 1, at += VALUES_PER_ITEM) {
+    const entry = items[index]!;
+    if (values[at + 1] !== entry.type || values[at + 2] !== entry.mode) return false;
+    switch (entry.type) {
+      case 'file':
+        if (values[at + 3] !== entry.size || values[at + 4] !== entry.sha256) return false;
+        break;
+      case 'dir':
+        if (values[at + 4] !== treeOf.get(entry.path)) return false;
+        break;
+      case 'symlink':
+        if (values[at + 3] !== entry.size || values[at + 4] !== entry.target) return false;
+        break;
+      default:
+        assertNever(entry.type, 'file entry type');
+    }
+    // The name last: the slice is the one allocation here.
+    if (values[at] !== entry.path.slice(nameFrom)) return false;
+  }
+  return true;
 }
 
 function depth(folder: string): number {

@@ -33,6 +33,7 @@ import {
   type LoadedCheckpoint,
 } from './checkpointFiles.js';
 import { diskUsage } from './diskUsage.js';
+import { TreeMemo } from './manifestTrees.js';
 import { sweepDeadTemps } from './durableFiles.js';
 import type { FileIndex, IndexRecord } from './fileIndex.js';
 import { loadStatCache, saveStatCache } from './statCache.js';
@@ -102,6 +103,8 @@ export class CheckpointStore {
   private tempsSwept = false;
   /** Folder listings read and checked (manifestTrees.ts), shared by the checkpoints read through this store. */
   private readonly listings = new ListingCache(LISTING_ITEMS_CACHED);
+  /** The folder listings of the last checkpoint written, so the next passes over folders that did not change. */
+  private readonly trees = new TreeMemo();
   /** snapshot, restore and write run one at a time: they share the index and the numbering. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -275,7 +278,7 @@ export class CheckpointStore {
       // A listing a verify elsewhere set aside is written again if this checkpoint names it.
       await this.blobs.noticeSetAside();
       // The new listings are flushed before the checkpoint file, the commit point, names them.
-      return publishCheckpoint(this.checkpointsDir, await withManifestTree(body, this.blobs), this.durable);
+      return publishCheckpoint(this.checkpointsDir, await withManifestTree(body, this.blobs, this.trees), this.durable);
     });
   }
 

@@ -12,7 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListingCache, publishCheckpoint, readCheckpoint } from '../../src/checkpoint/checkpointFiles.js';
 import { BlobStore } from '../../src/checkpoint/blobStore.js';
-import { buildTrees, expandTrees, parseListing, TREE_FORMAT, TreeListingError } from '../../src/checkpoint/manifestTrees.js';
+import { buildTrees, expandTrees, parseListing, TREE_FORMAT, TreeListingError, TreeMemo } from '../../src/checkpoint/manifestTrees.js';
 import { CheckpointInvalidError, CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
 import { sha256Hex } from '../../src/checkpoint/canonical.js';
 
@@ -119,6 +119,44 @@ describe('buildTrees and expandTrees', () => {
     expect(buildTrees([...manifest].reverse()).root).toBe(before.root);
     // a mode is part of a folder's listing too
     expect(buildTrees(manifest.map((entry) => (entry.path === 'a/b' ? { ...entry, mode: 0o755 } : entry))).root).not.toBe(before.root);
+  });
+
+  it('with a memo, gives the same listings as without, whatever changed, and forgets folders that are gone', () => {
+    const memo = new TreeMemo();
+    const variants: FileEntry[][] = [
+      manifest,
+      manifest,
+      // a file deep down, a mode, a symlink's target, a size
+      manifest.map((entry) => (entry.path === 'a/b/deep.txt' ? { ...entry, sha256: 'e'.repeat(64) } : entry)),
+      manifest.map((entry) => (entry.path === 'a/b' ? { ...entry, mode: 0o755 } : entry)),
+      manifest.map((entry) => (entry.path === 'link' ? { ...entry, target: 'top.txt' } : entry)),
+      manifest.map((entry) => (entry.path === 'top.txt' ? { ...entry, size: 1 } : entry)),
+      // a file becomes a folder of the same name; a folder goes; an item is renamed
+      [...manifest.filter((entry) => entry.path !== 'top.txt'), { path: 'top.txt', type: 'dir', size: 0, mode: 0o755 }],
+      manifest.filter((entry) => entry.path !== 'empty'),
+      manifest.map((entry) => (entry.path === 'a/x.txt' ? { ...entry, path: 'a/y.txt' } : entry)),
+      manifest,
+    ];
+    for (const [index, entries] of variants.entries()) {
+      const plain = buildTrees(entries);
+      const remembered = buildTrees(entries, memo);
+      expect(remembered.root, `variant ${index}`).toBe(plain.root);
+      expect([...remembered.listings.keys()].sort(), `variant ${index}`).toEqual([...plain.listings.keys()].sort());
+      for (const [sha256, text] of remembered.listings) expect(sha256Hex(text)).toBe(sha256);
+      expect([...memo.folders.keys()].sort()).toEqual(['', ...entries.filter((entry) => entry.type === 'dir').map((entry) => entry.path)].sort());
+    }
+  });
+
+  it('a memo keeps copies: entries changed after a build do not make a remembered listing stand for them', () => {
+    const memo = new TreeMemo();
+    const entries = manifest.map((entry) => ({ ...entry }));
+    const first = buildTrees(entries, memo);
+    // the caller changes its own entry objects afterwards, and builds again
+    const deep = entries.find((entry) => entry.path === 'a/b/deep.txt')!;
+    deep.sha256 = 'f'.repeat(64);
+    const second = buildTrees(entries, memo);
+    expect(second.root).not.toBe(first.root);
+    expect(second.root).toBe(buildTrees(entries).root);
   });
 
   it('refuses a listing that could write outside its folder or is not a listing', () => {
