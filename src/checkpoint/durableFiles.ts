@@ -77,7 +77,7 @@ function isPidAlive(pid: number): boolean {
   }
 }
 
-/** Temp files left by a process killed mid-write; those of live processes are left alone. */
+/** Temp files (and restore staging folders) left by a process killed mid-write; those of live processes are left alone. */
 export async function sweepDeadTemps(checkpointsDir: string, objectsDir: string): Promise<void> {
   const dirs = [checkpointsDir, objectsDir];
   const fanOut = await fs.readdir(objectsDir).catch(() => [] as string[]);
@@ -87,7 +87,7 @@ export async function sweepDeadTemps(checkpointsDir: string, objectsDir: string)
     for (const name of names) {
       const match = /^\..*\.(\d+)\.\d+\.tmp$/.exec(name);
       if (match !== null && Number(match[1]) !== process.pid && !isPidAlive(Number(match[1]))) {
-        await fs.unlink(path.join(dir, name)).catch(() => undefined);
+        await fs.rm(path.join(dir, name), { recursive: true, force: true }).catch(() => undefined);
       }
     }
   });

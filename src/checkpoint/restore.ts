@@ -1,34 +1,17 @@
 // Restoring a manifest into project/: decide every change and, meanwhile,
 // read back every blob the manifest names and check it against its sha256,
-// so a missing or corrupt blob is reported before project/ is touched; only
-// then remove, make folders, write files via temp + rename, link, and set
-// modes last.
+// so a missing or corrupt blob is reported before project/ is touched; the
+// contents to be written go into a staging folder as they pass
+// (restoreStaging.ts). Only then remove, make folders, rename the staged
+// files into place, link, and set modes last.
 
-import {
-  chmodSync,
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  fchmodSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  promises as fs,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, createReadStream, lstatSync, mkdirSync, promises as fs, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import zlib from 'node:zlib';
 import { assertNever } from '../contract/assertNever.js';
 import { sha256Hex } from './canonical.js';
-import { HASH_CONCURRENCY, inflateBlob, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
-import { tempSuffix } from './durableFiles.js';
+import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
+import { RestoreStaging } from './restoreStaging.js';
 import { BadBlobsError, MISSING_BLOB, verifyEntryBlobs } from './verify.js';
 import { makeRecord, sameStat, untrustedRecord, type FileIndex } from './fileIndex.js';
 import { Breather, compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem } from './tree.js';
@@ -52,24 +35,43 @@ export async function restoreTree(
   entries: FileEntry[],
   blobs: BlobStore,
   previous: FileIndex,
+  stageIn: string = blobs.checkpointsDir,
 ): Promise<{ result: RestoreResult; index: FileIndex }> {
   const started = performance.now();
   const problem = manifestProblem(entries);
   if (problem !== null) throw new Error(`restore: the manifest cannot be restored safely: ${problem}`);
   await fs.mkdir(root, { recursive: true });
+  const staging = await RestoreStaging.open(stageIn, root);
 
   // Every blob the manifest names is read back and checked, not only those to
   // be written: a checkpoint with a bad blob is unusable whatever project/
-  // holds now. The check runs beside the scan below; contents likely to be
-  // written (all but the files the index knows unchanged) are kept, within a
-  // budget, so each blob is inflated once.
+  // holds now. The check runs beside the scan below; the contents likely to
+  // be written (all but the files the index knows unchanged) are staged as
+  // they pass, so each blob is inflated once.
   const likelyWritten = new Set<string>();
   for (const entry of entries) {
     if (entry.type === 'file' && previous.get(entry.path)?.sha256 !== entry.sha256) likelyWritten.add(entry.sha256 as string);
   }
-  const verifying = verifyEntryBlobs(blobs, entries, likelyWritten);
+  const verifying = verifyEntryBlobs(blobs, entries, { stageAt: (sha256) => (likelyWritten.has(sha256) ? staging.pathOf(sha256) : null) });
   verifying.catch(() => undefined);
+  try {
+    return await changeTree(root, entries, blobs, previous, staging, verifying, started);
+  } finally {
+    // Nothing may still be writing into the folder when it goes.
+    await verifying.catch(() => undefined);
+    await staging.remove();
+  }
+}
 
+async function changeTree(
+  root: string,
+  entries: FileEntry[],
+  blobs: BlobStore,
+  previous: FileIndex,
+  staging: RestoreStaging,
+  verifying: ReturnType<typeof verifyEntryBlobs>,
+  started: number,
+): Promise<{ result: RestoreResult; index: FileIndex }> {
   const wanted = new Map(entries.map((entry) => [entry.path, entry]));
   const scan = await scanTree(root);
   const current = new Map(scan.items.map((item) => [item.path, item]));
@@ -142,9 +144,16 @@ export async function restoreTree(
     );
   }
   if (verified.bad.length > 0) throw new BadBlobsError(verified.bad);
+  // A file the index took for unchanged that is gone or differs: its blob was checked, not staged. Staged now, still before project/ changes.
+  const unstaged = toWrite.filter((entry) => !verified.staged.has(entry.sha256 as string));
+  if (unstaged.length > 0) {
+    const late = await verifyEntryBlobs(blobs, unstaged, { stageAt: (sha256) => staging.pathOf(sha256) });
+    if (late.bad.length > 0) throw new BadBlobsError(late.bad);
+  }
+  for (const entry of toWrite) staging.expect(entry.sha256 as string);
 
-  // Every blob is verified: from here on project/ changes, with one small
-  // synchronous call per item (see Breather), pausing for the event loop.
+  // Every blob is verified and staged: from here on project/ changes, with
+  // one small synchronous call per item (see Breather), pausing for the event loop.
   const breather = new Breather();
   // Folders that would refuse changes inside them (no owner rwx) are opened
   // up first; the manifest's modes are set last, deepest first.
@@ -171,29 +180,13 @@ export async function restoreTree(
     await breather.breathe();
   }
 
-  let written = 0;
-  const wrote = (entry: FileEntry): void => {
+  for (const entry of toWrite) {
+    staging.place(entry.sha256 as string, path.join(root, entry.path), entry.mode);
     // Just written, so not to be trusted by its stat (fileIndex.ts): the record only carries the content's hash.
     nextIndex.set(entry.path, untrustedRecord(entry.sha256 as string, entry.size));
-    written += 1;
-  };
-  // Contents verified and held in memory cost only file system calls.
-  const fromBlobs: FileEntry[] = [];
-  for (const entry of toWrite) {
-    const content = verified.kept.get(entry.sha256 as string);
-    if (content === undefined) {
-      fromBlobs.push(entry);
-      continue;
-    }
-    writeFileWhole(path.join(root, entry.path), content, entry.mode);
-    wrote(entry);
     await breather.breathe();
   }
-  // Blobs beyond the memory budget are inflated (and checked) again, a few at a time.
-  await forEachLimit(fromBlobs, HASH_CONCURRENCY, async (entry) => {
-    await restoreFromBlob(entry, path.join(root, entry.path), blobs);
-    wrote(entry);
-  });
+  let written = toWrite.length;
   for (const entry of toLink) {
     const absolute = path.join(root, entry.path);
     rmSync(absolute, { force: true });
@@ -215,62 +208,6 @@ export async function restoreTree(
   }
 
   return { result: { written, deleted, ms: performance.now() - started }, index: nextIndex };
-}
-
-/** Writes a file whole via a temp file beside it and a rename: whole or absent, never torn. */
-function writeFileWhole(absolute: string, content: Uint8Array, mode: number): void {
-  const temp = path.join(path.dirname(absolute), `.megatest-restore.${tempSuffix()}`);
-  try {
-    const fd = openSync(temp, 'w', 0o600);
-    try {
-      writeFileSync(fd, content);
-      fchmodSync(fd, mode);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, absolute);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-}
-
-/** Writes a file from its blob, checked against its hash again as it is inflated (via a temp file and rename). */
-async function restoreFromBlob(entry: FileEntry, absolute: string, blobs: BlobStore): Promise<void> {
-  const sha256 = entry.sha256 as string;
-  const blob = blobs.blobPath(sha256);
-  if (entry.size <= STREAM_THRESHOLD_BYTES) {
-    let content: Buffer;
-    try {
-      content = await inflateBlob(readFileSync(blob));
-    } catch (error) {
-      throw new Error(`restore: blob ${blob} for ${JSON.stringify(entry.path)} cannot be read: ${(error as Error).message}`, { cause: error });
-    }
-    const actual = sha256Hex(content);
-    if (actual !== sha256) throw new Error(`restore: blob ${blob} is corrupt (its content hashes to ${actual}); ${entry.path} not restored`);
-    writeFileWhole(absolute, content, entry.mode);
-    blobs.markKnown(sha256);
-    return;
-  }
-  const temp = path.join(path.dirname(absolute), `.megatest-restore.${tempSuffix()}`);
-  try {
-    const hash = createHash('sha256');
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    await pipeline(createReadStream(blob), zlib.createGunzip(), tap, createWriteStream(temp, { mode: 0o600 }));
-    const actual = hash.digest('hex');
-    if (actual !== sha256) throw new Error(`restore: blob ${blob} is corrupt (its content hashes to ${actual}); ${entry.path} not restored`);
-    await fs.chmod(temp, entry.mode);
-    await fs.rename(temp, absolute);
-    blobs.markKnown(sha256);
-  } catch (error) {
-    await fs.unlink(temp).catch(() => undefined);
-    throw error;
-  }
 }
 
 function hasAncestorIn(relative: string, dirs: ReadonlySet<string>): boolean {

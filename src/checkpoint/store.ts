@@ -186,14 +186,18 @@ export class CheckpointStore {
   /**
    * Makes projectDir hold exactly the manifest: writes files whose content
    * differs, removes what the manifest lacks, fixes modes, makes dirs.
-   * Excluded folders (.git, node_modules) are left as they are.
+   * Excluded folders (.git, node_modules) are left as they are. The contents
+   * to be written are staged in checkpoints/ (or stageIn, a folder on the
+   * same file system as projectDir) while every blob is checked.
    */
-  restore(projectDir: string, entries: FileEntry[], options: { checkpointId?: string } = {}): Promise<RestoreResult> {
+  restore(projectDir: string, entries: FileEntry[], options: { checkpointId?: string; stageIn?: string } = {}): Promise<RestoreResult> {
     const root = path.resolve(projectDir);
     return this.exclusive(async () => {
       try {
+        // A staging folder a killed restore left behind goes first (restoreStaging.ts).
+        if (options.stageIn === undefined) await this.sweepDeadTempsOnce();
         const previous = await this.indexOf(root);
-        const { result, index } = await restoreTree(root, entries, this.blobs, previous.files);
+        const { result, index } = await restoreTree(root, entries, this.blobs, previous.files, options.stageIn ?? this.checkpointsDir);
         await this.keepIndex(root, index, previous.known);
         // Every blob of the manifest was read back whole: later snapshots may reuse them without a look.
         for (const entry of entries) if (entry.type === 'file') this.blobs.markKnown(entry.sha256 as string);
@@ -260,7 +264,7 @@ export class CheckpointStore {
     }
     const files = loaded.body.file_system_state.entries.filter((entry) => entry.type === 'file');
     const blobs = new Set(files.map((entry) => entry.sha256)).size;
-    const { bad } = await verifyEntryBlobs(this.blobs, files, new Set(), verified);
+    const { bad } = await verifyEntryBlobs(this.blobs, files, { cache: verified });
     if (bad.length > 0) return { id: loaded.id, usable: false, reason: describeBadBlobs(bad), files: files.length, blobs, badBlobs: bad, body: loaded.body };
     return { id: loaded.id, usable: true, files: files.length, blobs, badBlobs: [], body: loaded.body };
   }

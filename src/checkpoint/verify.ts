@@ -4,11 +4,11 @@
 // and hashes every blob its manifest names before it touches the target
 // folder, and `megatest checkpoints verify` does the same for every checkpoint.
 
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { sha256Hex } from './canonical.js';
 import { inflateBlob, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
@@ -16,13 +16,6 @@ import { errorCode } from './durableFiles.js';
 import { compareStrings, forEachLimit } from './tree.js';
 import type { FileEntry } from './types.js';
 
-
-/**
- * Verified contents a restore keeps in memory between its check and its
- * writes, so each blob is inflated once; blobs beyond it are inflated again
- * when written (and hashed again then).
- */
-export const HELD_CONTENT_BUDGET_BYTES = 128 * 1024 * 1024;
 
 /** Blobs read back at once: reads and inflating run in the thread pool while the main thread hashes. */
 const VERIFY_CONCURRENCY = 16;
@@ -54,57 +47,67 @@ export function describeBadBlobs(bad: readonly BadBlob[]): string {
   return `${bad.length} blob(s) fail their sha256 check: ${shown.join('; ')}${rest}`;
 }
 
-export interface BlobReadBack {
-  /** Why the blob cannot give back the content it is named after, or null. */
-  problem: string | null;
-  /** The verified content, when asked for and small enough to hold. */
-  content: Buffer | null;
-}
-
 /** The problem of a blob that is not there. */
 export const MISSING_BLOB = 'is missing';
 
-/** Reads the blob of sha256, inflates it and checks its size and hash; keeps the content when asked. */
-export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, keep: boolean): Promise<BlobReadBack> {
+/**
+ * Reads the blob of sha256, inflates it and checks its size and hash: why it
+ * cannot give back the content it is named after, or null. With stageTo, a
+ * verified content is also written to that file (a restore's staging,
+ * restoreStaging.ts), so it is inflated once; a failure to write it rejects.
+ */
+export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, stageTo: string | null = null): Promise<string | null> {
   const file = blobs.blobPath(sha256);
-  if (size > STREAM_THRESHOLD_BYTES) return { problem: await streamedProblem(file, sha256, size), content: null };
+  if (size > STREAM_THRESHOLD_BYTES) return streamedProblem(file, sha256, size, stageTo);
   let packed: Buffer;
   try {
     // One synchronous call (see Breather, tree.ts); inflating runs in the thread pool.
     packed = readFileSync(file);
   } catch (error) {
-    return { problem: errorCode(error) === 'ENOENT' ? MISSING_BLOB : `cannot be read: ${(error as Error).message}`, content: null };
+    return errorCode(error) === 'ENOENT' ? MISSING_BLOB : `cannot be read: ${(error as Error).message}`;
   }
   let content: Buffer;
   try {
     content = await inflateBlob(packed);
   } catch (error) {
-    return { problem: `is not valid gzip data (${(error as Error).message})`, content: null };
+    return `is not valid gzip data (${(error as Error).message})`;
   }
   const problem = contentProblem(sha256Hex(content), content.length, sha256, size);
+  if (problem !== null) return problem;
   // Read back whole: no snapshot of this process needs to look at it again.
-  if (problem === null) blobs.markKnown(sha256, packed.length);
-  return { problem, content: problem === null && keep ? content : null };
+  blobs.markKnown(sha256, packed.length);
+  if (stageTo !== null) writeFileSync(stageTo, content, { mode: 0o600 });
+  return null;
 }
 
-/** A large blob is inflated and hashed as a stream, nothing kept. */
-async function streamedProblem(file: string, sha256: string, size: number): Promise<string | null> {
+/** A large blob is inflated and hashed as a stream, written to stageTo as it goes (removed again if it fails its check). */
+async function streamedProblem(file: string, sha256: string, size: number, stageTo: string | null): Promise<string | null> {
   const hash = createHash('sha256');
   let contentSize = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
       contentSize += chunk.length;
-      done();
+      done(null, stageTo === null ? undefined : chunk);
     },
   });
+  const sink = stageTo === null ? new Writable({ write: (_chunk, _encoding, done) => done() }) : createWriteStream(stageTo, { mode: 0o600 });
+  let stagingFailed = false;
+  sink.on('error', () => {
+    stagingFailed = true;
+  });
   try {
-    await pipeline(createReadStream(file), zlib.createGunzip(), sink);
+    await pipeline(createReadStream(file), zlib.createGunzip(), tap, sink);
   } catch (error) {
+    if (stageTo !== null) await fs.rm(stageTo, { force: true });
+    // A staged write that failed (a full disk) is the caller's to report; the rest is the blob's problem.
+    if (stagingFailed) throw error;
     if (errorCode(error) === 'ENOENT') return MISSING_BLOB;
     return `cannot be read back (${(error as Error).message})`;
   }
-  return contentProblem(hash.digest('hex'), contentSize, sha256, size);
+  const problem = contentProblem(hash.digest('hex'), contentSize, sha256, size);
+  if (problem !== null && stageTo !== null) await fs.rm(stageTo, { force: true });
+  return problem;
 }
 
 function contentProblem(actual: string, actualSize: number, sha256: string, size: number): string | null {
@@ -116,17 +119,21 @@ function contentProblem(actual: string, actualSize: number, sha256: string, size
 /** Check results by `sha256:size`, shared by the checkpoints of one verify so a blob is read once. */
 export type BlobVerifyCache = Map<string, Promise<string | null>>;
 
+/** Where a restore stages the verified content of a blob it is about to write, or null for a blob only to be checked. */
+export type StagePath = (sha256: string) => string | null;
+
 /**
  * Reads back every blob the file entries name (each distinct one once) and
- * checks it. Contents of the blobs in `keep` are returned for the writes
- * that follow, up to HELD_CONTENT_BUDGET_BYTES in all.
+ * checks it. Blobs `stageAt` gives a path for are written there once
+ * verified (see readBlobBack); `staged` names them. A staged write that
+ * fails rejects, once every read in flight has ended.
  */
 export async function verifyEntryBlobs(
   blobs: BlobStore,
   entries: readonly FileEntry[],
-  keep: ReadonlySet<string> = new Set(),
-  cache?: BlobVerifyCache,
-): Promise<{ bad: BadBlob[]; kept: Map<string, Buffer> }> {
+  options: { stageAt?: StagePath; cache?: BlobVerifyCache } = {},
+): Promise<{ bad: BadBlob[]; staged: Set<string> }> {
+  const { stageAt, cache } = options;
   const byBlob = new Map<string, { sha256: string; size: number; paths: string[] }>();
   for (const entry of entries) {
     if (entry.type !== 'file') continue;
@@ -136,30 +143,33 @@ export async function verifyEntryBlobs(
     if (known) known.paths.push(entry.path);
     else byBlob.set(key, { sha256, size: entry.size, paths: [entry.path] });
   }
-  const kept = new Map<string, Buffer>();
+  const staged = new Set<string>();
   const bad: BadBlob[] = [];
-  let heldBytes = 0;
+  let stagingError: unknown = null;
   await forEachLimit([...byBlob.entries()], VERIFY_CONCURRENCY, async ([key, { sha256, size, paths }]) => {
+    if (stagingError !== null) return;
+    const stageTo = staged.has(sha256) ? null : (stageAt?.(sha256) ?? null);
     let problem: string | null;
     const cached = cache?.get(key);
-    if (cached !== undefined && !keep.has(sha256)) {
+    if (cached !== undefined && stageTo === null) {
       problem = await cached;
     } else {
-      // Reserve before reading, so parallel reads cannot overshoot the budget.
-      const hold = keep.has(sha256) && !kept.has(sha256) && heldBytes + size <= HELD_CONTENT_BUDGET_BYTES;
-      if (hold) heldBytes += size;
-      const reading = readBlobBack(blobs, sha256, size, hold);
-      cache?.set(key, reading.then((r) => r.problem));
-      const result = await reading;
-      problem = result.problem;
-      if (result.content !== null) kept.set(sha256, result.content);
-      else if (hold) heldBytes -= size;
+      const reading = readBlobBack(blobs, sha256, size, stageTo);
+      cache?.set(key, reading.catch(() => 'cannot be read back'));
+      try {
+        problem = await reading;
+      } catch (error) {
+        stagingError ??= error;
+        return;
+      }
+      if (problem === null && stageTo !== null) staged.add(sha256);
     }
     if (problem !== null) {
       paths.sort(compareStrings);
       bad.push({ blob: path.relative(blobs.checkpointsDir, blobs.blobPath(sha256)), sha256, paths, problem });
     }
   });
+  if (stagingError !== null) throw stagingError;
   bad.sort((a, b) => compareStrings(a.paths[0]!, b.paths[0]!));
-  return { bad, kept };
+  return { bad, staged };
 }

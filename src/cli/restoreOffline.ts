@@ -157,7 +157,8 @@ async function exportCheckpoint(runDir: string, id: string, to: string, json: bo
   await rm(staging, { recursive: true, force: true });
   let result: RestoreResult;
   try {
-    result = await store.restore(staging, loaded.body.file_system_state.entries, { checkpointId: loaded.id });
+    // Its contents are staged beside OUTDIR too, not in the run's checkpoints/.
+    result = await store.restore(staging, loaded.body.file_system_state.entries, { checkpointId: loaded.id, stageIn: path.dirname(target) });
     await rename(staging, target);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
+import { CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 import { walkTree } from './tree-walk.js';
+import { testBody as body } from '../helpers/checkpointTree.js';
 
 let runDir: string;
 let project: string;
@@ -28,24 +29,6 @@ afterEach(() => rmSync(runDir, { recursive: true, force: true }));
 function put(relative: string, content: string | Uint8Array): void {
   mkdirSync(path.dirname(path.join(project, relative)), { recursive: true });
   writeFileSync(path.join(project, relative), content);
-}
-
-function body(entries: FileEntry[]): Omit<CheckpointBody, 'id'> {
-  return {
-    timestamp: '2025-01-01T00:00:00.000Z',
-    session_id: 'session-test',
-    phase: 'development',
-    phase_index: 1,
-    trigger: 'forced',
-    last_event_seq: 1,
-    elapsed_seconds: 1,
-    agent_states: [],
-    working_memory: {},
-    file_system_state: { root: 'project', excluded: [], entries },
-    test_results: null,
-    metrics: null,
-    git_commit: null,
-  };
 }
 
 function shaOf(entries: FileEntry[], relative: string): string {

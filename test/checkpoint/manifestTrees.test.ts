@@ -13,8 +13,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListingCache, publishCheckpoint, readCheckpoint } from '../../src/checkpoint/checkpointFiles.js';
 import { BlobStore } from '../../src/checkpoint/blobStore.js';
 import { buildTrees, expandTrees, parseListing, TREE_FORMAT, TreeListingError, TreeMemo } from '../../src/checkpoint/manifestTrees.js';
-import { CheckpointInvalidError, CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
+import { CheckpointInvalidError, CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 import { sha256Hex } from '../../src/checkpoint/canonical.js';
+import { testBody as body } from '../helpers/checkpointTree.js';
 
 let runDir: string;
 let project: string;
@@ -36,24 +37,6 @@ afterEach(() => rmSync(runDir, { recursive: true, force: true }));
 function put(relative: string, content: string): void {
   mkdirSync(path.dirname(path.join(project, relative)), { recursive: true });
   writeFileSync(path.join(project, relative), content);
-}
-
-function body(entries: FileEntry[]): Omit<CheckpointBody, 'id'> {
-  return {
-    timestamp: '2025-01-01T00:00:00.000Z',
-    session_id: 'session-test',
-    phase: 'development',
-    phase_index: 1,
-    trigger: 'forced',
-    last_event_seq: 1,
-    elapsed_seconds: 1,
-    agent_states: [],
-    working_memory: {},
-    file_system_state: { root: 'project', excluded: [], entries },
-    test_results: null,
-    metrics: null,
-    git_commit: null,
-  };
 }
 
 async function checkpointNow(store: CheckpointStore) {

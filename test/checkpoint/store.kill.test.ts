@@ -24,6 +24,7 @@ const MODULES = [
   'checkpoint/fileIndex.ts',
   'checkpoint/manifestTrees.ts',
   'checkpoint/restore.ts',
+  'checkpoint/restoreStaging.ts',
   'checkpoint/snapshot.ts',
   'checkpoint/statCache.ts',
   'checkpoint/tree.ts',

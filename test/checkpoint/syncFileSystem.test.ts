@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SYNC_FILE_SYSTEM_FROM } from '../../src/checkpoint/blobStore.js';
-import { CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
+import { testBody as body } from '../helpers/checkpointTree.js';
 
 const originalPath = process.env.PATH;
 const base = mkdtempSync(path.join(tmpdir(), 'megatest-syncfs-'));
@@ -44,24 +45,6 @@ function calls(): string[] {
 
 function putFiles(count: number): void {
   for (let index = 0; index < count; index += 1) writeFileSync(path.join(runDir, 'project', `f${index}.txt`), `content of file ${index}\n`.repeat(3));
-}
-
-function body(entries: FileEntry[]): Omit<CheckpointBody, 'id'> {
-  return {
-    timestamp: '2025-01-01T00:00:00.000Z',
-    session_id: 'session-test',
-    phase: 'development',
-    phase_index: 1,
-    trigger: 'forced',
-    last_event_seq: 1,
-    elapsed_seconds: 1,
-    agent_states: [],
-    working_memory: {},
-    file_system_state: { root: 'project', excluded: [], entries },
-    test_results: null,
-    metrics: null,
-    git_commit: null,
-  };
 }
 
 async function checkpointAndReadBack(): Promise<number> {

@@ -5,13 +5,13 @@
 // bytes were flipped makes the checkpoint unusable, and the folder is left
 // exactly as it was.
 
-import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CheckpointInvalidError, CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
+import { CheckpointInvalidError, CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
+import { testBody as body, fingerprintTree as fingerprint } from '../helpers/checkpointTree.js';
 
 let runDir: string;
 let project: string;
@@ -30,49 +30,9 @@ function put(relative: string, content: string | Uint8Array, mode = 0o644): void
   writeFileSync(path.join(project, relative), content, { mode });
 }
 
-function body(entries: FileEntry[]): Omit<CheckpointBody, 'id'> {
-  return {
-    timestamp: '2025-01-01T00:00:00.000Z',
-    session_id: 'session-test',
-    phase: 'development',
-    phase_index: 1,
-    trigger: 'forced',
-    last_event_seq: 1,
-    elapsed_seconds: 1,
-    agent_states: [],
-    working_memory: {},
-    file_system_state: { root: 'project', excluded: [], entries },
-    test_results: null,
-    metrics: null,
-    git_commit: null,
-  };
-}
-
 async function checkpointNow(store: CheckpointStore): Promise<{ id: string; entries: FileEntry[] }> {
   const snapshot = await store.snapshot(project);
   return { id: (await store.write(body(snapshot.entries))).id, entries: snapshot.entries };
-}
-
-/** path -> "type mode sha256-of-content" of everything under root (a walk written for the test, not the store's). */
-function fingerprint(root: string): Record<string, string> {
-  const found: Record<string, string> = {};
-  const visit = (relative: string): void => {
-    for (const name of readdirSync(path.join(root, relative)).sort()) {
-      const child = relative === '' ? name : `${relative}/${name}`;
-      const stats = lstatSync(path.join(root, child));
-      const mode = (stats.mode & 0o7777).toString(8);
-      if (stats.isDirectory()) {
-        found[child] = `dir ${mode}`;
-        visit(child);
-      } else if (stats.isFile()) {
-        found[child] = `file ${mode} ${createHash('sha256').update(readFileSync(path.join(root, child))).digest('hex')}`;
-      } else {
-        found[child] = `other ${mode}`;
-      }
-    }
-  };
-  visit('');
-  return found;
 }
 
 /** The content changes by one bit, and the blob is valid gzip again: only the sha256 check can tell. */

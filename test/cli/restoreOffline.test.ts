@@ -4,14 +4,14 @@
 // no orchestrator ever ran it, exactly the offline case).
 
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
 import { BIN, BUILT, runCli as runCliWithin } from '../helpers/cli.js';
+import { fingerprintTree as fingerprint } from '../helpers/checkpointTree.js';
 
 /** A deadline only for a stuck command: a loaded machine may take long to start node. */
 const runCli = (args: string[]) => runCliWithin(args, { timeoutMs: 180_000 });
@@ -45,26 +45,6 @@ function body(entries: FileEntry[], phase: string): Omit<CheckpointBody, 'id'> {
     metrics: null,
     git_commit: null,
   };
-}
-
-/** path -> "type mode sha256" of everything under root, by a walk written for the test. */
-function fingerprint(root: string): Record<string, string> {
-  const found: Record<string, string> = {};
-  const visit = (relative: string): void => {
-    for (const name of readdirSync(path.join(root, relative)).sort()) {
-      const child = relative === '' ? name : `${relative}/${name}`;
-      const stats = lstatSync(path.join(root, child));
-      const mode = (stats.mode & 0o7777).toString(8);
-      if (stats.isDirectory()) {
-        found[child] = `dir ${mode}`;
-        visit(child);
-      } else {
-        found[child] = `file ${mode} ${createHash('sha256').update(readFileSync(path.join(root, child))).digest('hex')}`;
-      }
-    }
-  };
-  visit('');
-  return found;
 }
 
 /** What the manifest says the tree is, in fingerprint's terms. */

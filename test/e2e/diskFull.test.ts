@@ -7,28 +7,15 @@
 // keys on events or on the API's answer.
 
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/io/controlClient.js';
 import { BUILT, agentPidsOf, eventsOf, readEvents, runHeadless, sessionArgs, waitForEvent, type RunningCli } from '../helpers/cli.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
 
 const CONFIG = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'disk-full.toml');
-
-/** Mounts a tmpfs of the given size; null (and why) where this machine does not let the test. */
-function mountTmpfs(megabytes: number): { dir: string } | { skip: string } {
-  if (process.getuid?.() !== 0) return { skip: 'mounting a tmpfs needs root' };
-  const dir = mkdtempSync(path.join(tmpdir(), 'megatest-diskfull-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir], { stdio: 'pipe', timeout: 10_000 });
-    return { dir };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    return { skip: `cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]})` };
-  }
-}
 
 /** Writes zeros until the disk refuses; returns the ballast file. */
 function fillDisk(dir: string): string {
@@ -55,7 +42,7 @@ async function waitForStatus(client: ControlClient, want: string): Promise<void>
   }
 }
 
-const mount = BUILT ? mountTmpfs(40) : { skip: 'dist/ is not built' };
+const mount = BUILT ? mountTmpfs(40, 'megatest-diskfull-') : { skip: 'dist/ is not built' };
 const skipReason = 'skip' in mount ? mount.skip : '';
 
 describe.skipIf(skipReason !== '')(`a full disk${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
@@ -75,12 +62,7 @@ describe.skipIf(skipReason !== '')(`a full disk${skipReason ? ` (skipped: ${skip
         // gone
       }
     }
-    try {
-      execFileSync('umount', ['-l', runsDir], { stdio: 'pipe', timeout: 10_000 });
-    } catch {
-      // not mounted
-    }
-    rmSync(runsDir, { recursive: true, force: true });
+    unmountTmpfs(runsDir);
   });
 
   it('pauses with an alert, tears no line, continues by itself once there is room, and ends with its report', async () => {

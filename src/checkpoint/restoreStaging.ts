@@ -1,0 +1,105 @@
+// A restore's staging folder. Every blob a restore is about to write is read
+// back, inflated and checked once, straight into a file here (verify.ts),
+// while project/ is not touched; once every blob of the manifest has passed,
+// each staged file is renamed into place. Before, a restore kept verified
+// contents in memory up to a budget and inflated the rest a second time to
+// write them.
+//
+// The folder is `.restore.<pid>.<n>.tmp` in checkpoints/ (or in a folder the
+// caller names), so one left by a killed restore is swept by the next
+// process (sweepDeadTemps). On another file system than project/, a rename
+// cannot cross: the staged file is copied beside its target and renamed.
+
+import { chmodSync, copyFileSync, promises as fs, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { errorCode, tempSuffix } from './durableFiles.js';
+
+/** Prefix of a staging folder's name; the rest is tempSuffix(), which sweepDeadTemps reads. */
+export const STAGING_PREFIX = '.restore.';
+
+export class RestoreStaging {
+  /** Placements still to come per staged blob: the last one takes the staged file itself. */
+  private readonly usesLeft = new Map<string, number>();
+
+  private constructor(
+    readonly dir: string,
+    private crossDevice: boolean,
+  ) {}
+
+  /**
+   * Makes a staging folder in parent, for a restore into root (which
+   * exists); in the system's temp folder when parent cannot be written (a
+   * read-only checkpoints/ still restores into a writable folder).
+   */
+  static async open(parent: string, root: string): Promise<RestoreStaging> {
+    let dir: string;
+    try {
+      dir = await makeStagingDir(parent);
+    } catch (error) {
+      if (!['EACCES', 'EPERM', 'EROFS'].includes(errorCode(error) ?? '')) throw error;
+      dir = await makeStagingDir(tmpdir());
+    }
+    const [staging, target] = await Promise.all([fs.stat(dir), fs.stat(root)]);
+    return new RestoreStaging(dir, staging.dev !== target.dev);
+  }
+
+  /** Where the content of sha256 is staged. */
+  pathOf(sha256: string): string {
+    return path.join(this.dir, sha256);
+  }
+
+  /** Counts one more placement of the staged blob sha256 (see place). */
+  expect(sha256: string): void {
+    this.usesLeft.set(sha256, (this.usesLeft.get(sha256) ?? 0) + 1);
+  }
+
+  /**
+   * Puts the staged content of sha256 at absolute with mode, whole or not at
+   * all: the last placement renames the staged file there; one before it
+   * (another path with the same content) copies it beside absolute first.
+   */
+  place(sha256: string, absolute: string, mode: number): void {
+    const staged = this.pathOf(sha256);
+    const left = (this.usesLeft.get(sha256) ?? 1) - 1;
+    this.usesLeft.set(sha256, left);
+    if (left > 0 || this.crossDevice) {
+      copyInto(staged, absolute, mode);
+      return;
+    }
+    chmodSync(staged, mode);
+    try {
+      renameSync(staged, absolute);
+    } catch (error) {
+      // A bind mount of the same device still refuses a rename across it.
+      if (errorCode(error) !== 'EXDEV') throw error;
+      this.crossDevice = true;
+      copyInto(staged, absolute, mode);
+    }
+  }
+
+  /** Removes the folder and what is left in it (blobs staged for files that turned out to match). */
+  async remove(): Promise<void> {
+    await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function makeStagingDir(parent: string): Promise<string> {
+  await fs.mkdir(parent, { recursive: true });
+  const dir = path.join(parent, `${STAGING_PREFIX}${tempSuffix()}`);
+  await fs.mkdir(dir, { mode: 0o700 });
+  return dir;
+}
+
+/** A copy under a temp name beside absolute, then a rename: absolute is whole or as it was. */
+function copyInto(staged: string, absolute: string, mode: number): void {
+  const temp = path.join(path.dirname(absolute), `.megatest-restore.${tempSuffix()}`);
+  try {
+    copyFileSync(staged, temp);
+    chmodSync(temp, mode);
+    renameSync(temp, absolute);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}

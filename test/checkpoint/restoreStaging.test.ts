@@ -1,0 +1,177 @@
+// A restore stages the contents it is about to write (src/checkpoint/
+// restoreStaging.ts): each blob is inflated and checked once, into a staging
+// folder, and renamed into place only after every blob has passed. These
+// tests check what a person relies on: the folder ends byte-exact with the
+// right modes (also for files sharing a content, and across file systems),
+// nothing is left in checkpoints/, a full disk while staging leaves
+// project/ as it was, and a killed restore's staging folder is swept.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
+import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
+import { testBody as body, fingerprintTree as fingerprint } from '../helpers/checkpointTree.js';
+
+let runDir: string;
+let project: string;
+let checkpoints: string;
+
+beforeEach(() => {
+  runDir = mkdtempSync(path.join(tmpdir(), 'megatest-ckstaging-'));
+  project = path.join(runDir, 'project');
+  checkpoints = path.join(runDir, 'checkpoints');
+  mkdirSync(project);
+});
+afterEach(() => rmSync(runDir, { recursive: true, force: true }));
+
+function put(relative: string, content: string | Uint8Array, mode = 0o644): void {
+  const file = path.join(project, relative);
+  mkdirSync(path.dirname(file), { recursive: true });
+  rmSync(file, { force: true });
+  writeFileSync(file, content, { mode });
+}
+
+async function checkpointNow(store: CheckpointStore): Promise<{ id: string; entries: FileEntry[] }> {
+  const snapshot = await store.snapshot(project);
+  return { id: (await store.write(body(snapshot.entries))).id, entries: snapshot.entries };
+}
+
+function stagingFolders(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.startsWith('.restore.'));
+}
+
+describe('a restore stages what it writes', () => {
+  it('puts back files sharing one content with their own modes, and leaves no staging folder', async () => {
+    const store = new CheckpointStore(checkpoints);
+    const shared = 'the same content in three files\n'.repeat(40);
+    put('a.txt', shared, 0o644);
+    put('bin/run.sh', shared, 0o755);
+    put('private/key.txt', shared, 0o600);
+    put('empty-1', '');
+    put('empty-2', '', 0o600);
+    put('other.txt', 'other\n');
+    const first = await checkpointNow(store);
+    const expected = fingerprint(project);
+
+    for (const file of ['a.txt', 'bin/run.sh', 'private/key.txt', 'empty-1', 'empty-2', 'other.txt']) put(file, `changed ${file}\n`, 0o640);
+    await store.restore(project, first.entries);
+    expect(fingerprint(project)).toEqual(expected);
+    expect(stagingFolders(checkpoints)).toEqual([]);
+
+    // Into an empty folder by a new store, as `resume` after a restart does.
+    const elsewhere = path.join(runDir, 'elsewhere');
+    await new CheckpointStore(checkpoints).restore(elsewhere, first.entries);
+    expect(fingerprint(elsewhere)).toEqual(expected);
+    expect(stagingFolders(checkpoints)).toEqual([]);
+  });
+
+  it('writes a file the index took for unchanged that is gone since (its blob only checked, then staged)', async () => {
+    const store = new CheckpointStore(checkpoints);
+    put('kept.txt', 'kept\n'.repeat(100));
+    put('gone.txt', 'gone later\n'.repeat(100), 0o600);
+    put('twin.txt', 'gone later\n'.repeat(100));
+    const first = await checkpointNow(store);
+    const expected = fingerprint(project);
+    rmSync(path.join(project, 'gone.txt'));
+    rmSync(path.join(project, 'twin.txt'));
+    const result = await store.restore(project, first.entries);
+    expect(result.written).toBe(2);
+    expect(fingerprint(project)).toEqual(expected);
+    expect(stagingFolders(checkpoints)).toEqual([]);
+  });
+
+  it('sweeps a staging folder a killed restore left behind, and keeps one of a live process', async () => {
+    const store = new CheckpointStore(checkpoints);
+    put('a.txt', 'a\n');
+    const first = await checkpointNow(store);
+    // A process that has ended: its pid names the dead restore.
+    const deadPid = spawnSync('true').pid;
+    const dead = path.join(checkpoints, `.restore.${deadPid}.7.tmp`);
+    const live = path.join(checkpoints, `.restore.${process.ppid}.7.tmp`);
+    for (const dir of [dead, live]) {
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'f'.repeat(64)), 'staged by a restore that was killed\n');
+    }
+    await new CheckpointStore(checkpoints).restore(project, first.entries);
+    expect(stagingFolders(checkpoints)).toEqual([path.basename(live)]);
+  });
+});
+
+describe('a restore whose staging folder is on another file system', () => {
+  // Two tmpfs mounts: one holds the staging folder (a rename cannot cross to project/), the other fills up.
+  const other = mountTmpfs(64, 'megatest-ckstaging-other-');
+  const small = mountTmpfs(1, 'megatest-ckstaging-small-');
+  afterAll(() => {
+    for (const mount of [other, small]) if ('dir' in mount) unmountTmpfs(mount.dir);
+  });
+  const skipOther = 'skip' in other ? other.skip : '';
+  const skipSmall = 'skip' in small ? small.skip : '';
+
+  it.skipIf(skipOther !== '')(`copies each staged file into place, whole, with its mode${skipOther ? ` (skipped: ${skipOther})` : ''}`, async () => {
+    const stageIn = (other as { dir: string }).dir;
+    const store = new CheckpointStore(checkpoints);
+    const shared = 'shared\n'.repeat(500);
+    put('one.txt', shared, 0o755);
+    put('two/two.txt', shared, 0o600);
+    put('three.bin', randomBytes(200_000));
+    const first = await checkpointNow(store);
+    const expected = fingerprint(project);
+    for (const file of ['one.txt', 'two/two.txt', 'three.bin']) put(file, 'changed\n');
+    await store.restore(project, first.entries, { stageIn });
+    expect(fingerprint(project)).toEqual(expected);
+    expect(stagingFolders(stageIn)).toEqual([]);
+    expect(readdirSync(path.join(project, 'two')).filter((name) => name.startsWith('.megatest-restore.'))).toEqual([]);
+  });
+
+  it.skipIf(skipOther !== '')(`restores from a checkpoints folder that cannot be written, staging in the system's temp folder${skipOther ? ` (skipped: ${skipOther})` : ''}`, async () => {
+    const readOnly = (other as { dir: string }).dir;
+    const store = new CheckpointStore(path.join(readOnly, 'checkpoints'));
+    put('src/a.js', 'a\n'.repeat(300), 0o755);
+    put('b.txt', 'b\n');
+    const first = await checkpointNow(store);
+    const expected = fingerprint(project);
+    put('src/a.js', 'changed\n');
+    rmSync(path.join(project, 'b.txt'));
+    execFileSync('mount', ['-o', 'remount,ro', readOnly], { stdio: 'pipe', timeout: 10_000 });
+    try {
+      await new CheckpointStore(path.join(readOnly, 'checkpoints')).restore(project, first.entries);
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', readOnly], { stdio: 'pipe', timeout: 10_000 });
+    }
+    expect(fingerprint(project)).toEqual(expected);
+    expect(stagingFolders(path.join(readOnly, 'checkpoints'))).toEqual([]);
+    expect(stagingFolders(tmpdir()).filter((name) => name.startsWith(`.restore.${process.pid}.`))).toEqual([]);
+  });
+
+  for (const [what, content] of [
+    ['small files', null],
+    ['a file streamed (over 32 MB)', Buffer.alloc(33 * 1024 * 1024, 0x62)],
+  ] as const) {
+    it.skipIf(skipSmall !== '')(`fails on a full disk while staging ${what}, leaving project/ as it was${skipSmall ? ` (skipped: ${skipSmall})` : ''}`, async () => {
+      const stageIn = (small as { dir: string }).dir;
+      const store = new CheckpointStore(checkpoints, { durable: false, compressionLevel: 1 });
+      if (content === null) for (let index = 0; index < 12; index += 1) put(`data/part-${index}.bin`, randomBytes(200_000));
+      else put('big.bin', content);
+      put('README.md', '# before\n');
+      const first = await checkpointNow(store);
+      // later work the failed restore must not undo
+      if (content === null) for (let index = 0; index < 12; index += 1) put(`data/part-${index}.bin`, `part ${index} now\n`);
+      else put('big.bin', 'now small\n');
+      put('README.md', '# after\n');
+      put('new.txt', 'new\n');
+      const before = fingerprint(project);
+
+      await expect(store.restore(project, first.entries, { stageIn })).rejects.toThrow(/ENOSPC|no space/i);
+      expect(fingerprint(project)).toEqual(before);
+      expect(stagingFolders(stageIn)).toEqual([]);
+      // and once there is room, the same restore succeeds
+      await store.restore(project, first.entries);
+      expect(readFileSync(path.join(project, 'README.md'), 'utf8')).toBe('# before\n');
+      expect(stagingFolders(checkpoints)).toEqual([]);
+    });
+  }
+});
