@@ -1,9 +1,10 @@
 // Walking project/ and checking manifests: what a snapshot sees and what a
 // restore may write. Paths are relative to the project root, '/'-separated.
 
-import { lstatSync, promises as fs, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, promises as fs, readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
+import { lstatAll, STAT_FIELDS, StatKind, statInto } from './statHelper.js';
 import type { FileEntry } from './types.js';
 
 /** Folder names never snapshotted nor touched by a restore, at any depth. */
@@ -82,6 +83,10 @@ export class Breather {
  * Every dir, file and symlink under root (root itself excluded), sorted by
  * path. Sockets, fifos and devices are not project content and are left out.
  * Items that vanish while the walk runs (an agent deleting them) are skipped.
+ * The folders are listed first (their entries' types from readdir), then
+ * every entry is lstat'ed, half on a second thread in a big tree
+ * (statHelper.ts); a folder that an lstat found where readdir saw none (it
+ * changed meanwhile) is walked in a further round.
  */
 export async function scanTree(root: string): Promise<TreeScan> {
   // the root may itself be a symlink to the project; below it nothing is followed
@@ -95,7 +100,63 @@ export async function scanTree(root: string): Promise<TreeScan> {
   const items: FoundItem[] = [];
   const excluded: string[] = [];
   const breather = new Breather();
-  const dirs: string[] = [''];
+  const breathe = () => breather.breathe();
+  for (let starts = ['']; starts.length > 0; ) {
+    const { paths, listedDirs } = await listFolders(root, starts, excluded, breathe);
+    const stats = await lstatAll(root, paths, breathe);
+    starts = [];
+    for (let i = 0; i < paths.length; i += 1) {
+      const relative = paths[i]!;
+      const at = i * STAT_FIELDS;
+      let kind = stats[at]!;
+      let kept: ItemStat = { mode: stats[at + 1]!, size: stats[at + 2]!, mtimeMs: stats[at + 3]!, ctimeMs: stats[at + 4]!, ino: stats[at + 5]! };
+      if (kind === StatKind.ERROR) {
+        // Seen again here, so the error (not ENOENT) is thrown as a synchronous walk would.
+        const again = new Float64Array(STAT_FIELDS);
+        statInto(again, 0, path.join(root, relative));
+        if (again[0] === StatKind.ERROR) lstatSync(path.join(root, relative));
+        kind = again[0]!;
+        kept = { mode: again[1]!, size: again[2]!, mtimeMs: again[3]!, ctimeMs: again[4]!, ino: again[5]! };
+      }
+      switch (kind) {
+        case StatKind.DIR:
+          items.push({ path: relative, type: 'dir', stats: kept });
+          if (!listedDirs.has(relative)) starts.push(relative);
+          break;
+        case StatKind.FILE:
+          items.push({ path: relative, type: 'file', stats: kept });
+          break;
+        case StatKind.SYMLINK:
+          try {
+            items.push({ path: relative, type: 'symlink', stats: kept, target: readlinkSync(path.join(root, relative)) });
+          } catch (error) {
+            if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+          }
+          break;
+        default:
+          // gone, or not project content
+          break;
+      }
+      if (i % 256 === 255) await breather.breathe();
+    }
+  }
+  items.sort((a, b) => compareStrings(a.path, b.path));
+  excluded.sort(compareStrings);
+  return { items, excluded };
+}
+
+/**
+ * Every entry under the start folders (excluded folders left out and noted),
+ * folders found by their readdir type; listedDirs are the folders listed.
+ */
+async function listFolders(
+  root: string,
+  starts: string[],
+  excluded: string[],
+  breathe: () => Promise<void>,
+): Promise<{ paths: string[]; listedDirs: Set<string> }> {
+  const paths: string[] = [];
+  const dirs = [...starts];
   for (let next = 0; next < dirs.length; next += 1) {
     const dir = dirs[next]!;
     let names: Dirent[];
@@ -105,41 +166,18 @@ export async function scanTree(root: string): Promise<TreeScan> {
       if (isMissing(error)) continue;
       throw error;
     }
-    for (const [index, dirent] of names.entries()) {
-      if (index % 256 === 255) await breather.breathe();
+    for (const dirent of names) {
       const relative = dir === '' ? dirent.name : `${dir}/${dirent.name}`;
       if (EXCLUDED_DIR_NAMES.includes(dirent.name)) {
         excluded.push(relative);
         continue;
       }
-      const absolute = path.join(root, relative);
-      let stats: Stats | undefined;
-      try {
-        stats = lstatSync(absolute, { throwIfNoEntry: false });
-      } catch (error) {
-        if (isMissing(error)) continue;
-        throw error;
-      }
-      if (stats === undefined) continue;
-      const kept: ItemStat = { mode: stats.mode, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino };
-      if (stats.isDirectory()) {
-        items.push({ path: relative, type: 'dir', stats: kept });
-        dirs.push(relative);
-      } else if (stats.isFile()) {
-        items.push({ path: relative, type: 'file', stats: kept });
-      } else if (stats.isSymbolicLink()) {
-        try {
-          items.push({ path: relative, type: 'symlink', stats: kept, target: readlinkSync(absolute) });
-        } catch (error) {
-          if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
-        }
-      }
+      paths.push(relative);
+      if (dirent.isDirectory()) dirs.push(relative);
     }
-    await breather.breathe();
+    await breathe();
   }
-  items.sort((a, b) => compareStrings(a.path, b.path));
-  excluded.sort(compareStrings);
-  return { items, excluded };
+  return { paths, listedDirs: new Set(dirs) };
 }
 
 export function compareStrings(a: string, b: string): number {

@@ -26,6 +26,7 @@ const MODULES = [
   'checkpoint/restore.ts',
   'checkpoint/restoreStaging.ts',
   'checkpoint/snapshot.ts',
+  'checkpoint/statHelper.ts',
   'checkpoint/statCache.ts',
   'checkpoint/tree.ts',
   'checkpoint/canonical.ts',

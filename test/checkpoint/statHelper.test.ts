@@ -1,0 +1,91 @@
+// A walk of a big tree lstat's half its entries on a second thread
+// (src/checkpoint/statHelper.ts). What it finds must be exactly what a
+// plain synchronous walk finds: every folder, file and symlink with the
+// lstat fields the index compares, excluded folders noted, sockets and
+// fifos left out, a path that vanished skipped.
+
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lstatAll, PARALLEL_FROM, STAT_FIELDS, StatKind } from '../../src/checkpoint/statHelper.js';
+import { scanTree } from '../../src/checkpoint/tree.js';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'megatest-stathelper-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+/** A tree big enough for the second thread: files, folders, symlinks, an excluded folder, a fifo. */
+function makeBigTree(): void {
+  for (let dir = 0; dir < 40; dir += 1) {
+    const folder = path.join(root, `pkg${dir}`, dir % 2 === 0 ? 'src' : 'lib');
+    mkdirSync(folder, { recursive: true });
+    for (let file = 0; file < 120; file += 1) writeFileSync(path.join(folder, `f${file}.js`), `// ${dir}/${file}\n`.repeat(file % 7), { mode: file % 3 === 0 ? 0o755 : 0o644 });
+    symlinkSync(`src/f${dir}.js`, path.join(root, `pkg${dir}`, 'main.js'));
+  }
+  symlinkSync('nowhere', path.join(root, 'dangling'));
+  mkdirSync(path.join(root, 'pkg3', 'node_modules', 'dep'), { recursive: true });
+  writeFileSync(path.join(root, 'pkg3', 'node_modules', 'dep', 'index.js'), 'x');
+  execFileSync('mkfifo', [path.join(root, 'a-fifo')]);
+}
+
+/** What a plain synchronous walk sees, in scanTree's terms. */
+function referenceScan(): { items: unknown[]; excluded: string[] } {
+  const items: unknown[] = [];
+  const excluded: string[] = [];
+  const visit = (relative: string): void => {
+    for (const name of readdirSync(path.join(root, relative))) {
+      const child = relative === '' ? name : `${relative}/${name}`;
+      if (name === '.git' || name === 'node_modules') {
+        excluded.push(child);
+        continue;
+      }
+      const absolute = path.join(root, child);
+      const s = lstatSync(absolute);
+      const stats = { mode: s.mode, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+      if (s.isDirectory()) {
+        items.push({ path: child, type: 'dir', stats });
+        visit(child);
+      } else if (s.isFile()) items.push({ path: child, type: 'file', stats });
+      else if (s.isSymbolicLink()) items.push({ path: child, type: 'symlink', stats, target: readlinkSync(absolute) });
+    }
+  };
+  visit('');
+  const byPath = (a: unknown, b: unknown): number => ((a as { path: string }).path < (b as { path: string }).path ? -1 : 1);
+  return { items: items.sort(byPath), excluded: excluded.sort() };
+}
+
+describe('a walk with a second thread', () => {
+  it('finds exactly what a synchronous walk finds in a tree past the threshold', async () => {
+    makeBigTree();
+    const reference = referenceScan();
+    expect(reference.items.length).toBeGreaterThanOrEqual(PARALLEL_FROM);
+    const scan = await scanTree(root);
+    expect(scan).toEqual(reference);
+    // and again, with the worker already running
+    expect(await scanTree(root)).toEqual(reference);
+  });
+
+  it('lstatAll gives each path its kind and fields on both threads, a vanished path as missing', async () => {
+    makeBigTree();
+    const paths = referenceScan().items.map((item) => (item as { path: string }).path);
+    // at the end: in the worker's half
+    paths.push('pkg0/gone.js', 'pkg1/lib/f1.js/not-a-dir', 'a-fifo');
+    const out = await lstatAll(root, paths, async () => undefined);
+    expect(out.length).toBe(paths.length * STAT_FIELDS);
+    paths.forEach((relative, i) => {
+      const at = i * STAT_FIELDS;
+      // (ENOTDIR throws even without throwIfNoEntry)
+      const s = relative.endsWith('not-a-dir') ? undefined : lstatSync(path.join(root, relative), { throwIfNoEntry: false });
+      if (s === undefined) {
+        expect([relative, out[at]]).toEqual([relative, StatKind.MISSING]);
+        return;
+      }
+      const kind = s.isDirectory() ? StatKind.DIR : s.isFile() ? StatKind.FILE : s.isSymbolicLink() ? StatKind.SYMLINK : StatKind.OTHER;
+      expect([relative, ...out.subarray(at, at + STAT_FIELDS)]).toEqual([relative, kind, s.mode, s.size, s.mtimeMs, s.ctimeMs, s.ino]);
+    });
+  });
+});
