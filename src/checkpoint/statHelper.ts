@@ -96,6 +96,8 @@ class StatWorker {
   lstatMany(root: string, paths: string[]): Promise<Float64Array> {
     if (this.idle !== null) clearTimeout(this.idle);
     this.idle = null;
+    // Held while it works: a process with nothing else to do would otherwise exit before the answer came.
+    this.worker.ref();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -105,6 +107,7 @@ class StatWorker {
 
   private armIdle(): void {
     if (this.pending.size > 0) return;
+    this.worker.unref();
     this.idle = setTimeout(() => {
       if (this.pending.size > 0) return;
       this.broken = true;
