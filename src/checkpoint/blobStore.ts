@@ -16,7 +16,7 @@
 // writes it afresh (and every checkpoint naming it is whole again). A
 // process that set none aside itself notices them by the folder's mtime.
 
-import { closeSync, lstatSync, createReadStream, createWriteStream, fstatSync, mkdirSync, openSync, promises as fs, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, mkdirSync, openSync, promises as fs, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -142,20 +142,20 @@ export class BlobStore {
   /**
    * A blob an earlier process stored, whose size it recorded (the stat cache):
    * trusted when the file there has that size, as the gzip trailer check
-   * would (one lstat instead of an open and two reads). False otherwise;
-   * the caller then hashes the file again, and storing it checks the blob.
+   * would (one lstat, taken by the caller for many blobs at once, instead of
+   * an open and two reads). False otherwise; the caller then hashes the file
+   * again, and storing it checks the blob.
    */
-  trustIfStoredSize(sha256: string, storedBytes: number): boolean {
+  trustIfSeenSize(sha256: string, storedBytes: number, isFile: boolean, size: number): boolean {
     if (this.trustedBlobs.has(sha256)) return true;
-    let stats;
-    try {
-      stats = lstatSync(this.blobPath(sha256), { throwIfNoEntry: false });
-    } catch {
-      return false;
-    }
-    if (stats === undefined || !stats.isFile() || stats.size !== storedBytes || storedBytes < 20) return false;
+    if (!isFile || size !== storedBytes || storedBytes < 20) return false;
     this.markKnown(sha256, storedBytes);
     return true;
+  }
+
+  /** blobPath relative to objectsDir. */
+  relativeBlobPath(sha256: string): string {
+    return `${sha256.slice(0, 2)}/${sha256.slice(2)}`;
   }
 
   /**

@@ -9,6 +9,7 @@ import { assertNever } from '../contract/assertNever.js';
 import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore, type StoredFile } from './blobStore.js';
 import { errorCode } from './durableFiles.js';
 import { makeRecord, sameStat, type FileIndex, type IndexRecord } from './fileIndex.js';
+import { lstatAll, STAT_FIELDS, StatKind } from './statHelper.js';
 import { Breather, forEachLimit, scanTree, type FoundItem } from './tree.js';
 import type { FileEntry } from './types.js';
 
@@ -98,15 +99,18 @@ async function snapshotTreeNow(
   }
 
   const breather = new Breather();
-  for (const { item, entry, record, storedBytes } of toTrust) {
-    if (blobs.trustIfStoredSize(record.sha256, storedBytes)) {
+  // After a restart every blob the stat cache vouches for is looked at (its size): one lstat each, half on a second thread.
+  const blobStats = await lstatAll(blobs.objectsDir, toTrust.map(({ record }) => blobs.relativeBlobPath(record.sha256)), () => breather.breathe());
+  for (const [index, { item, entry, record, storedBytes }] of toTrust.entries()) {
+    const at = index * STAT_FIELDS;
+    if (blobs.trustIfSeenSize(record.sha256, storedBytes, blobStats[at] === StatKind.FILE, blobStats[at + 2]!)) {
       entry.sha256 = record.sha256;
       entry.size = record.contentSize;
       nextIndex.set(item.path, record);
     } else {
       toHash.push({ item, entry });
     }
-    await breather.breathe();
+    if (index % 256 === 255) await breather.breathe();
   }
 
   let newBlobs = 0;

@@ -4,7 +4,7 @@
 // aside into checkpoints/bad-blobs/, and the next snapshot that needs its
 // content writes it again, which makes every checkpoint naming it whole.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -67,6 +67,28 @@ describe('reusing a blob', () => {
       [second.id, true],
     ]);
   });
+
+  it('checks every vouched-for blob of a big project, those looked at on the second thread too, and writes the wrong ones again', async () => {
+    // 4,200 files: past statHelper's PARALLEL_FROM, so half the blobs' lstats run on the worker.
+    // Dated a minute back: not changed in the second they are hashed, so the stat cache vouches for them (git's racy-clean rule).
+    const past = new Date(Date.now() - 60_000);
+    for (let index = 0; index < 4200; index += 1) {
+      const file = `many/m${String(index).padStart(4, '0')}.txt`;
+      put(file, `file ${index}\n`.repeat(3));
+      utimesSync(path.join(project, file), past, past);
+    }
+    const first = await checkpointNow(new CheckpointStore(checkpoints, { durable: false }));
+    const reader = new CheckpointStore(checkpoints);
+    // The first and the last file by path: one in each half of the list.
+    for (const file of ['many/m0000.txt', 'many/m4199.txt']) {
+      const blob = blobOf(reader, first.snapshot.entries, file);
+      writeFileSync(blob, gzipSync(gunzipSync(readFileSync(blob)).subarray(0, 5)));
+    }
+    const resumed = new CheckpointStore(checkpoints, { durable: false });
+    const second = await checkpointNow(resumed);
+    expect(second.snapshot).toMatchObject({ rewrittenBlobs: 2, newBlobs: 2 });
+    expect((await resumed.verify(first.id)).usable).toBe(true);
+  }, 60_000);
 
   it('reuses a blob it wrote itself without a look, and the same blob untouched by a fresh process when it is right', async () => {
     const store = new CheckpointStore(checkpoints);
