@@ -34,7 +34,7 @@ import { cpA, GitRef, median, ResticRef } from './checkpointRefs.mjs';
 const DIST_STORE = new URL('../dist/checkpoint/store.js', import.meta.url);
 
 // Deterministic choices (which files, sizes, edits); the bytes of base64 files come from crypto.
-function prng(seed) {
+export function prng(seed) {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -91,7 +91,7 @@ function editedContent(old, kind, random) {
   return Buffer.concat([old.subarray(0, start), makeContent(kind, inserted, random), old.subarray(Math.min(old.length, start + replaced))]);
 }
 
-function generateProject(root, fileCount, totalBytes, random) {
+export function generateProject(root, fileCount, totalBytes, random) {
   // sizes: log-normal (many small files, a few large), scaled to the total
   const raw = Array.from({ length: fileCount }, () => Math.exp(1.1 * Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random())));
   const scale = totalBytes / raw.reduce((sum, value) => sum + value, 0);
@@ -153,7 +153,7 @@ function bodyFor(snapshot, index) {
   };
 }
 
-async function checkpoint(store, project, index) {
+export async function checkpoint(store, project, index) {
   const started = performance.now();
   const snapshot = await store.snapshot(project);
   await store.write(bodyFor(snapshot, index));

@@ -1,7 +1,7 @@
 // checkpoints/objects/ab/cdef…: gzip of a file's content, named by the sha256
 // of the content (content that does not compress is kept in gzip's stored
 // blocks, so every blob reads the same way, whatever level wrote it). A blob
-// is written to a temp file; a snapshot then flushes all its new blobs at
+// is written to a temp file (on a helper thread or this one, blobPacker.ts); a snapshot then flushes all its new blobs at
 // once (fsync in parallel, rename into place, fsync the folders) before any
 // checkpoint names them, so a blob is whole or absent; a blob already stored
 // is not written again. A large batch is flushed by one sync of the file
@@ -16,19 +16,18 @@
 // writes it afresh (and every checkpoint naming it is whole again). A
 // process that set none aside itself notices them by the folder's mtime.
 
-import { closeSync, createReadStream, createWriteStream, fstatSync, mkdirSync, openSync, promises as fs, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, mkdirSync, openSync, promises as fs, readFileSync, readSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import zlib, { gunzipSync, gzipSync } from 'node:zlib';
+import zlib, { gunzipSync } from 'node:zlib';
 import { syncDir } from '../io/atomic.js';
 import { sha256Hex } from './canonical.js';
 import { errorCode, syncFile, syncFileSystem, tempSuffix } from './durableFiles.js';
+import { packToFile } from './blobPacker.js';
 import { forEachLimit } from './tree.js';
-
-const gzip = promisify(zlib.gzip);
 
 /** Files above this are hashed and compressed as streams instead of in memory. */
 export const STREAM_THRESHOLD_BYTES = 32 * 1024 * 1024;
@@ -38,19 +37,8 @@ export const BLOB_CHECK_CONCURRENCY = 32;
 const FLUSH_CONCURRENCY = 16;
 /** From this many files (or folders) to flush, one sync of the whole file system is cheaper than an fsync each (durableFiles.ts). */
 export const SYNC_FILE_SYSTEM_FROM = 64;
-/** Files above this are tried on a sample first: content that does not compress is stored without deflating all of it. */
-const SAMPLE_ABOVE_BYTES = 256 * 1024;
-const SAMPLE_BYTES = 64 * 1024;
-/** Packed at least this big relative to the content: not worth inflating later, kept in stored blocks. */
-const INCOMPRESSIBLE_RATIO = 0.95;
-/**
- * Content up to this size is compressed at once on this thread, with a
- * window no bigger than it needs. A zlib stream per file through the thread
- * pool, with the default window (about 256 KB of state each), cost more than
- * the compressing itself: a first snapshot of 1,000 files of 4 KB took 2.0-3.5 s
- * of CPU that way and 0.4-0.7 s this way.
- */
-const PACK_IN_PLACE_BYTES = 64 * 1024;
+/** Blobs up to this size are inflated at once on this thread (a zlib stream through the thread pool costs more than inflating a few KB). */
+const INFLATE_AT_ONCE_BYTES = 64 * 1024;
 
 const gunzipAsync = promisify(zlib.gunzip);
 
@@ -60,7 +48,7 @@ const gunzipAsync = promisify(zlib.gunzip);
  * larger one in the thread pool, beside the hashing here.
  */
 export function inflateBlob(packed: Buffer): Promise<Buffer> {
-  if (packed.length <= PACK_IN_PLACE_BYTES) {
+  if (packed.length <= INFLATE_AT_ONCE_BYTES) {
     try {
       return Promise.resolve(gunzipSync(packed));
     } catch (error) {
@@ -68,12 +56,6 @@ export function inflateBlob(packed: Buffer): Promise<Buffer> {
     }
   }
   return gunzipAsync(packed);
-}
-
-/** The smallest gzip window that still reaches across the whole content (and a hash table to match): a fraction of the memory for about the same output. */
-function smallWindow(contentBytes: number): { windowBits: number; memLevel: number } {
-  const windowBits = Math.min(15, Math.max(10, Math.ceil(Math.log2(contentBytes + 262))));
-  return { windowBits, memLevel: Math.min(8, Math.max(4, windowBits - 6)) };
 }
 
 /** Where blobs found corrupt are kept, out of objects/ (relative to the checkpoints folder). */
@@ -214,41 +196,21 @@ export class BlobStore {
   }
 
   /** Reads, hashes and (if new) stores a file held in memory. */
-  async storeSmallFile(absolute: string): Promise<StoredFile> {
-    // Synchronous reads and writes of small files: see Breather (tree.ts). Compressing runs in the thread pool.
-    return this.storeContent(readFileSync(absolute));
+  async storeSmallFile(absolute: string, inParallel = false): Promise<StoredFile> {
+    // A synchronous read: see Breather (tree.ts). Packing runs on two threads (blobPacker.ts).
+    return this.storeContent(readFileSync(absolute), inParallel);
   }
 
   /** Hashes and (if new) stores content held in memory: a small file's, or a folder listing's (manifestTrees.ts). */
-  async storeContent(content: Buffer): Promise<StoredFile> {
+  async storeContent(content: Buffer, inParallel = false): Promise<StoredFile> {
     const sha256 = sha256Hex(content);
     const { bytes: storedBytes, rewritten } = await this.storeBlob(sha256, content.length, async (target) => {
-      const packed = await this.pack(content);
       const temp = path.join(path.dirname(target), `.blob.${tempSuffix()}`);
-      writeFileSync(temp, packed, { mode: 0o644 });
+      const packedBytes = await packToFile(content, this.compressionLevel, temp, inParallel);
       this.unpublished.push({ sha256, temp, target });
-      return packed.length;
+      return packedBytes;
     });
     return { sha256, contentSize: content.length, storedBytes, rewritten };
-  }
-
-  /**
-   * gzip at the store's level; content that does not compress (judged on a
-   * sample when large) in stored blocks instead: still gzip, read the same
-   * way, and inflated at the speed of a copy.
-   */
-  private async pack(content: Buffer): Promise<Buffer> {
-    if (content.length <= PACK_IN_PLACE_BYTES) {
-      const options = smallWindow(content.length);
-      const packed = gzipSync(content, { ...options, level: this.compressionLevel });
-      return packed.length >= content.length * INCOMPRESSIBLE_RATIO && content.length > 0 ? gzipSync(content, { ...options, level: 0 }) : packed;
-    }
-    if (content.length > SAMPLE_ABOVE_BYTES) {
-      const sample = await gzip(content.subarray(0, SAMPLE_BYTES), { level: this.compressionLevel });
-      if (sample.length >= SAMPLE_BYTES * INCOMPRESSIBLE_RATIO) return gzip(content, { level: 0 });
-    }
-    const packed = await gzip(content, { level: this.compressionLevel });
-    return packed.length >= content.length * INCOMPRESSIBLE_RATIO ? gzip(content, { level: 0 }) : packed;
   }
 
   /**

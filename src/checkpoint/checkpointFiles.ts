@@ -17,6 +17,7 @@ import path from 'node:path';
 import { syncDir } from '../io/atomic.js';
 import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
 import { canonicalJson, renderReadableJson, sha256Hex } from './canonical.js';
+import { PACK_IN_PARALLEL_FROM } from './blobPacker.js';
 import { BLOB_CHECK_CONCURRENCY, inflateBlob, type BlobStore } from './blobStore.js';
 import { errorCode, tempSuffix, writeDurably } from './durableFiles.js';
 import { buildTrees, expandTrees, parseListing, TreeListingError, type TreeItem, type TreeMemo } from './manifestTrees.js';
@@ -96,8 +97,9 @@ export async function withManifestTree<T extends object>(body: T, blobs: BlobSto
   try {
     // Most folders did not change: their listings are known blobs, passed over without a promise each.
     const unknown = [...built.listings].filter(([sha256]) => !blobs.isKnown(sha256));
+    const inParallel = unknown.length >= PACK_IN_PARALLEL_FROM;
     await forEachLimit(unknown, BLOB_CHECK_CONCURRENCY, async ([, text]) => {
-      await blobs.storeContent(text);
+      await blobs.storeContent(text, inParallel);
     });
     await blobs.flushNewBlobs();
   } catch (error) {

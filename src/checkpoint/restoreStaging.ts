@@ -10,7 +10,7 @@
 // process (sweepDeadTemps). On another file system than project/, a rename
 // cannot cross: the staged file is copied beside its target and renamed.
 
-import { chmodSync, copyFileSync, promises as fs, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, promises as fs, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorCode, tempSuffix } from './durableFiles.js';
@@ -21,6 +21,7 @@ export const STAGING_PREFIX = '.restore.';
 export class RestoreStaging {
   /** Placements still to come per staged blob: the last one takes the staged file itself. */
   private readonly usesLeft = new Map<string, number>();
+  private readonly madeDirs = new Set<string>();
 
   private constructor(
     readonly dir: string,
@@ -44,9 +45,19 @@ export class RestoreStaging {
     return new RestoreStaging(dir, staging.dev !== target.dev);
   }
 
-  /** Where the content of sha256 is staged. */
+  /**
+   * Where the content of sha256 is staged: in one of 16 sub-folders by its
+   * first hex digit, made when first needed. Two threads write staged
+   * files at once (blobReadBack.ts); in one flat folder they waited on each
+   * other's creates (the folder's lock).
+   */
   pathOf(sha256: string): string {
-    return path.join(this.dir, sha256);
+    const sub = path.join(this.dir, sha256.slice(0, 1));
+    if (!this.madeDirs.has(sub)) {
+      mkdirSync(sub, { recursive: true, mode: 0o700 });
+      this.madeDirs.add(sub);
+    }
+    return path.join(sub, sha256.slice(1));
   }
 
   /** Counts one more placement of the staged blob sha256 (see place). */

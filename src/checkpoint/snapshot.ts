@@ -6,6 +6,7 @@
 
 import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
+import { PACK_IN_PARALLEL_FROM } from './blobPacker.js';
 import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore, type StoredFile } from './blobStore.js';
 import { errorCode } from './durableFiles.js';
 import { makeRecord, sameStat, type FileIndex, type IndexRecord } from './fileIndex.js';
@@ -117,12 +118,15 @@ async function snapshotTreeNow(
   let newBlobBytes = 0;
   let rewrittenBlobs = 0;
   const vanished = new Set<string>();
+  const inParallel = toHash.length >= PACK_IN_PARALLEL_FROM;
   await forEachLimit(toHash, HASH_CONCURRENCY, async ({ item, entry }) => {
+    // A turn of the event loop now and then: the orchestrator answers a person meanwhile, and the packing helper's answers come in.
+    await breather.breathe();
     const absolute = path.join(root, item.path);
     const hashedAt = Date.now();
     let stored: StoredFile | null;
     try {
-      stored = item.stats.size > STREAM_THRESHOLD_BYTES ? await blobs.storeLargeFile(absolute) : await blobs.storeSmallFile(absolute);
+      stored = item.stats.size > STREAM_THRESHOLD_BYTES ? await blobs.storeLargeFile(absolute) : await blobs.storeSmallFile(absolute, inParallel);
     } catch (error) {
       // gone, or replaced by a folder, since the scan: an agent is still at work; the next snapshot sees it
       const code = errorCode(error);

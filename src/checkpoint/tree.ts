@@ -37,11 +37,16 @@ export interface TreeScan {
   excluded: string[];
 }
 
-/** Runs fn over items with at most `limit` at a time; stops handing out work after the first failure. */
+/**
+ * Runs fn over items with at most `limit` at a time; stops handing out work
+ * after the first failure, and throws it once the calls still running have
+ * ended (so a caller cleaning up after a failed snapshot sees every temp
+ * file they wrote).
+ */
 export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed = false;
-  const worker = async (): Promise<void> => {
+  const lane = async (): Promise<void> => {
     while (!failed && next < items.length) {
       const item = items[next++];
       try {
@@ -52,7 +57,9 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, lane));
+  const failure = lanes.find((settled): settled is PromiseRejectedResult => settled.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
 }
 
 function isMissing(error: unknown): boolean {

@@ -4,20 +4,21 @@
 // and hashes every blob its manifest names before it touches the target
 // folder, and `megatest checkpoints verify` does the same for every checkpoint.
 
-import { createReadStream, createWriteStream, promises as fs, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, Writable } from 'node:stream';
 import zlib from 'node:zlib';
-import { sha256Hex } from './canonical.js';
-import { inflateBlob, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
+import { assertNever } from '../contract/assertNever.js';
+import { readBack, READ_IN_PARALLEL_FROM } from './blobReadBack.js';
+import { STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { errorCode } from './durableFiles.js';
 import { compareStrings, forEachLimit } from './tree.js';
 import type { FileEntry } from './types.js';
 
 
-/** Blobs read back at once: reads and inflating run in the thread pool while the main thread hashes. */
+/** Blobs read back at once: on two threads (blobReadBack.ts), and large ones inflated in the thread pool. */
 const VERIFY_CONCURRENCY = 16;
 
 /** A blob that fails its check, and the manifest paths that name it. */
@@ -55,29 +56,29 @@ export const MISSING_BLOB = 'is missing';
  * cannot give back the content it is named after, or null. With stageTo, a
  * verified content is also written to that file (a restore's staging,
  * restoreStaging.ts), so it is inflated once; a failure to write it rejects.
+ * `inParallel` (many blobs to read: READ_IN_PARALLEL_FROM): on two threads
+ * (blobReadBack.ts).
  */
-export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, stageTo: string | null = null): Promise<string | null> {
+export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, stageTo: string | null = null, inParallel = false): Promise<string | null> {
   const file = blobs.blobPath(sha256);
   if (size > STREAM_THRESHOLD_BYTES) return streamedProblem(file, sha256, size, stageTo);
-  let packed: Buffer;
-  try {
-    // One synchronous call (see Breather, tree.ts); inflating runs in the thread pool.
-    packed = readFileSync(file);
-  } catch (error) {
-    return errorCode(error) === 'ENOENT' ? MISSING_BLOB : `cannot be read: ${(error as Error).message}`;
+  const found = await readBack(file, sha256, size, stageTo, inParallel);
+  switch (found.fault) {
+    case null:
+      // Read back whole: no snapshot of this process needs to look at it again.
+      blobs.markKnown(sha256, found.packedBytes);
+      return null;
+    case 'missing':
+      return MISSING_BLOB;
+    case 'unreadable':
+      return `cannot be read: ${found.message}`;
+    case 'not-gzip':
+      return `is not valid gzip data (${found.message})`;
+    case 'content':
+      return contentProblem(found.actualSha256, found.actualSize, sha256, size);
+    default:
+      return assertNever(found, 'read-back finding');
   }
-  let content: Buffer;
-  try {
-    content = await inflateBlob(packed);
-  } catch (error) {
-    return `is not valid gzip data (${(error as Error).message})`;
-  }
-  const problem = contentProblem(sha256Hex(content), content.length, sha256, size);
-  if (problem !== null) return problem;
-  // Read back whole: no snapshot of this process needs to look at it again.
-  blobs.markKnown(sha256, packed.length);
-  if (stageTo !== null) writeFileSync(stageTo, content, { mode: 0o600 });
-  return null;
 }
 
 /** A large blob is inflated and hashed as a stream, written to stageTo as it goes (removed again if it fails its check). */
@@ -146,6 +147,7 @@ export async function verifyEntryBlobs(
   const staged = new Set<string>();
   const bad: BadBlob[] = [];
   let stagingError: unknown = null;
+  const inParallel = byBlob.size >= READ_IN_PARALLEL_FROM;
   await forEachLimit([...byBlob.entries()], VERIFY_CONCURRENCY, async ([key, { sha256, size, paths }]) => {
     if (stagingError !== null) return;
     const stageTo = staged.has(sha256) ? null : (stageAt?.(sha256) ?? null);
@@ -154,7 +156,7 @@ export async function verifyEntryBlobs(
     if (cached !== undefined && stageTo === null) {
       problem = await cached;
     } else {
-      const reading = readBlobBack(blobs, sha256, size, stageTo);
+      const reading = readBlobBack(blobs, sha256, size, stageTo, inParallel);
       cache?.set(key, reading.catch(() => 'cannot be read back'));
       try {
         problem = await reading;

@@ -17,11 +17,14 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 // The store and what it imports, compiled on the fly so a child process can run them without a build.
 const MODULES = [
   'checkpoint/store.ts',
+  'checkpoint/blobPacker.ts',
+  'checkpoint/blobReadBack.ts',
   'checkpoint/blobStore.ts',
   'checkpoint/checkpointFiles.ts',
   'checkpoint/diskUsage.ts',
   'checkpoint/durableFiles.ts',
   'checkpoint/fileIndex.ts',
+  'checkpoint/helperThread.ts',
   'checkpoint/manifestTrees.ts',
   'checkpoint/restore.ts',
   'checkpoint/restoreStaging.ts',
@@ -55,6 +58,12 @@ for (let cycle = last === null ? 0 : last.body.working_memory.cycle + 1; ; cycle
     const file = path.join(project, 'dir' + (index % 4), 'file' + ((cycle * 7 + index) % 120) + '.txt');
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, ('cycle ' + cycle + ' index ' + index + '\\n').repeat(200 + index * 10));
+  }
+  // Enough new blobs that the snapshot packs on two threads (blobPacker.ts), and a restore reads back on two.
+  for (let index = 0; index < 300; index += 1) {
+    const file = path.join(project, 'bulk' + (index % 3), 'b' + index + '.txt');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, 'cycle ' + cycle + ' bulk ' + index + '\\n');
   }
   const snapshot = await store.snapshot(project);
   const written = await store.write({ timestamp: new Date().toISOString(), session_id: 'kill-test', phase: 'p', phase_index: 0, trigger: 'forced',

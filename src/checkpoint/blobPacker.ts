@@ -1,0 +1,110 @@
+// Compressing new blobs and writing them to their temp files, on two
+// threads. A first checkpoint is mostly this (gzip, then creating one file
+// per blob); this thread reads and hashes every file, and hands the packing
+// of a new blob to a helper thread (helperThread.ts) while that one has
+// less than QUEUE_LIMIT waiting, packing it here otherwise, so both cores
+// stay busy whichever is quicker. What lands on disk is byte for byte the
+// same either way: both run packContent below.
+
+import { rmSync, writeFileSync } from 'node:fs';
+import zlib from 'node:zlib';
+import { HelperGone, LazyHelper } from './helperThread.js';
+
+/**
+ * gzip at `level`; content that does not compress (judged on a sample when
+ * large) in stored blocks instead: still gzip, read the same way, and
+ * inflated at the speed of a copy. Small content is compressed at once with
+ * a window no bigger than it needs: a zlib stream per file through the
+ * thread pool, with the default window (about 256 KB of state each), cost
+ * more than the compressing itself (a first snapshot of 1,000 files of 4 KB
+ * took 2.0-3.5 s of CPU that way and 0.4-0.7 s this way). Larger content is
+ * compressed in the thread pool when `inPool`, at once otherwise.
+ *
+ * This function is also the helper thread's code (its text is put in the
+ * thread's source), so it names nothing from outside but its parameters.
+ */
+export async function packContent(z: typeof zlib, content: Uint8Array, level: number, inPool: boolean): Promise<Uint8Array> {
+  const PACK_AT_ONCE_BYTES = 64 * 1024;
+  const SAMPLE_ABOVE_BYTES = 256 * 1024;
+  const SAMPLE_BYTES = 64 * 1024;
+  /** Packed at least this big relative to the content: not worth inflating later, kept in stored blocks. */
+  const INCOMPRESSIBLE_RATIO = 0.95;
+  if (content.length <= PACK_AT_ONCE_BYTES) {
+    // The smallest window that still reaches across the whole content, and a hash table to match: a fraction of the memory for about the same output.
+    const windowBits = Math.min(15, Math.max(10, Math.ceil(Math.log2(content.length + 262))));
+    const options = { windowBits, memLevel: Math.min(8, Math.max(4, windowBits - 6)) };
+    const packed = z.gzipSync(content, { ...options, level });
+    return packed.length >= content.length * INCOMPRESSIBLE_RATIO && content.length > 0 ? z.gzipSync(content, { ...options, level: 0 }) : packed;
+  }
+  const gzip = (data: Uint8Array, options: { level: number }): Buffer | Promise<Buffer> =>
+    inPool ? new Promise((resolve, reject) => z.gzip(data, options, (error, out) => (error ? reject(error) : resolve(out)))) : z.gzipSync(data, options);
+  if (content.length > SAMPLE_ABOVE_BYTES) {
+    const sample = await gzip(content.subarray(0, SAMPLE_BYTES), { level });
+    if (sample.length >= SAMPLE_BYTES * INCOMPRESSIBLE_RATIO) return gzip(content, { level: 0 });
+  }
+  const packed = await gzip(content, { level });
+  return packed.length >= content.length * INCOMPRESSIBLE_RATIO ? gzip(content, { level: 0 }) : packed;
+}
+
+/** From this many blobs to pack, a snapshot uses the helper: fewer are packed sooner here than the helper starts (~30 ms). */
+export const PACK_IN_PARALLEL_FROM = 256;
+/** Content up to this size is packed at once on this thread when the helper is busy; larger content in the thread pool. */
+const PACK_HERE_AT_ONCE_BYTES = 64 * 1024;
+/** Requests the helper may have waiting before this thread packs the next blob itself: half a snapshot's lanes (HASH_CONCURRENCY). */
+const QUEUE_LIMIT = 6;
+
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { writeFileSync } = require('node:fs');
+const zlib = require('node:zlib');
+const packContent = ${packContent.toString()};
+parentPort.on('message', async ({ id, content, level, temp }) => {
+  try {
+    const packed = await packContent(zlib, content, level, false);
+    writeFileSync(temp, packed, { mode: 0o644 });
+    parentPort.postMessage({ id, value: packed.length });
+  } catch (error) {
+    parentPort.postMessage({ id, error: { message: error.message, code: error.code, errno: error.errno, syscall: error.syscall, path: error.path } });
+  }
+});
+`;
+
+const packThread = new LazyHelper(WORKER_SOURCE);
+
+/** Blobs packed on each thread since the process started (the tests and benchmarks read it). */
+export const packedBlobs = { helper: 0, here: 0 };
+
+/**
+ * Packs content (packContent) into a new file at `temp` (mode 644, not
+ * fsynced: the snapshot flushes its new blobs together) and returns its
+ * size. `inParallel` (many to pack: PACK_IN_PARALLEL_FROM): on the helper
+ * thread while it has room, here otherwise, and here again if the helper
+ * stopped meanwhile. A failed write rejects with its error code (ENOSPC)
+ * wherever it ran, and leaves no partial temp file.
+ */
+export async function packToFile(content: Buffer, level: number, temp: string, inParallel: boolean): Promise<number> {
+  const helper = inParallel ? await packThread.withRoom(QUEUE_LIMIT) : null;
+  if (helper !== null) {
+    try {
+      // Copied to the thread, not moved: this thread keeps it to pack it here if the helper stops.
+      const bytes = await helper.call<number>({ content, level, temp });
+      packedBlobs.helper += 1;
+      return bytes;
+    } catch (error) {
+      if (!(error instanceof HelperGone)) {
+        rmSync(temp, { force: true });
+        throw error;
+      }
+    }
+  }
+  try {
+    const packed = await packContent(zlib, content, level, content.length > PACK_HERE_AT_ONCE_BYTES);
+    writeFileSync(temp, packed, { mode: 0o644 });
+    packedBlobs.here += 1;
+    return packed.length;
+  } catch (error) {
+    // A write cut short (a full disk) leaves no partial temp file behind.
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,122 @@
+// A second thread for a checkpoint's heavy loops (lstat of many paths,
+// compressing new blobs): on two cores it takes half the work. Its code is a
+// string (no file to find from the bundle, the build or the sources). It
+// does not keep the process alive when idle, but is held while it has work
+// (a process with nothing else to do would otherwise exit before the
+// answer), and ends after a while unused. If it cannot start or dies, the
+// caller is told (HelperGone) and does the work on its own thread.
+
+import { Worker } from 'node:worker_threads';
+
+/** The thread ends after this long without work (a snapshot every few minutes pays its start-up, ~30 ms, again). */
+const IDLE_MS = 60_000;
+
+/**
+ * What a helper's source posts back for each request: `{ id, value }`, or
+ * `{ id, error }` with the fields of a Node error, so a write that fails on
+ * a full disk rejects with its code (ENOSPC) as it would on this thread.
+ */
+interface Reply {
+  id: number;
+  value?: unknown;
+  error?: { message: string; code?: string; errno?: number; syscall?: string; path?: string };
+}
+
+/** The helper thread stopped or could not start: not the request's fault; do the work here. */
+export class HelperGone extends Error {}
+
+export class HelperThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+  private idle: NodeJS.Timeout | null = null;
+  broken = false;
+
+  constructor(source: string, private readonly onEnd: () => void) {
+    this.worker = new Worker(source, { eval: true });
+    this.worker.unref();
+    this.worker.on('message', ({ id, value, error }: Reply) => {
+      const waiting = this.pending.get(id);
+      this.pending.delete(id);
+      if (error !== undefined) waiting?.reject(Object.assign(new Error(error.message), error));
+      else waiting?.resolve(value);
+      this.armIdle();
+    });
+    const fail = (error: Error): void => {
+      this.end();
+      for (const { reject } of this.pending.values()) reject(new HelperGone(error.message));
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', () => fail(new Error('the helper thread ended')));
+  }
+
+  /** Requests posted and not yet answered. */
+  get queued(): number {
+    return this.pending.size;
+  }
+
+  /** Posts `message` with an id; the thread answers with a Reply. */
+  call<T>(message: object, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.idle !== null) clearTimeout(this.idle);
+    this.idle = null;
+    this.worker.ref();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  private armIdle(): void {
+    if (this.pending.size > 0) return;
+    this.worker.unref();
+    this.idle = setTimeout(() => {
+      if (this.pending.size > 0) return;
+      this.end();
+      void this.worker.terminate();
+    }, IDLE_MS);
+    this.idle.unref();
+  }
+
+  private end(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.onEnd();
+  }
+}
+
+/** One helper thread per source, started when first needed and again after it ended. */
+export class LazyHelper {
+  private current: HelperThread | null = null;
+
+  constructor(private readonly source: string) {}
+
+  /**
+   * The helper if it has fewer than `limit` requests waiting, else null (do
+   * the work here). Its answers come in only when this thread turns the event
+   * loop, so when it looks full this takes one turn first and looks again.
+   */
+  async withRoom(limit: number): Promise<HelperThread | null> {
+    let helper = this.get();
+    if (helper !== null && helper.queued >= limit) {
+      await new Promise((resolve) => setImmediate(resolve));
+      helper = this.get();
+    }
+    return helper !== null && helper.queued < limit ? helper : null;
+  }
+
+  /** The running helper, a new one, or null when none can start. */
+  get(): HelperThread | null {
+    if (this.current !== null && !this.current.broken) return this.current;
+    try {
+      const started: HelperThread = new HelperThread(this.source, () => {
+        if (this.current === started) this.current = null;
+      });
+      this.current = started;
+    } catch {
+      this.current = null;
+    }
+    return this.current;
+  }
+}

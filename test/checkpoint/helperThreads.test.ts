@@ -1,0 +1,176 @@
+// A checkpoint's heavy loops on a second thread: packing new blobs
+// (src/checkpoint/blobPacker.ts) and reading blobs back (blobReadBack.ts),
+// both through helperThread.ts. What the helper writes and finds must be
+// byte for byte what this thread would; its errors must reach the caller
+// with their codes (a full disk is ENOSPC wherever it happened); and when
+// the helper stops, the work is done here.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import zlib from 'node:zlib';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
+import { readBack, readBlobs, READ_IN_PARALLEL_FROM } from '../../src/checkpoint/blobReadBack.js';
+import { HelperGone, LazyHelper } from '../../src/checkpoint/helperThread.js';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
+import { fingerprintTree, testBody } from '../helpers/checkpointTree.js';
+import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'megatest-helpers-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** Contents that take every branch of packContent: empty, small, incompressible, sampled, large. */
+function contents(): Buffer[] {
+  const text = (bytes: number): Buffer => Buffer.from('const queue = new TaskQueue({ retries: 3 });\n'.repeat(Math.ceil(bytes / 45))).subarray(0, bytes);
+  return [Buffer.alloc(0), text(100), text(60_000), randomBytes(3_000), text(200_000), randomBytes(300_000), text(700_000), Buffer.concat([text(70_000), randomBytes(250_000)])];
+}
+
+describe('HelperThread', () => {
+  it('answers, passes an error on with its code, and reports a stopped thread as HelperGone; a new one starts after', async () => {
+    const helper = new LazyHelper(`
+      const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', ({ id, kind }) => {
+        if (kind === 'exit') process.exit(0);
+        if (kind === 'fail') parentPort.postMessage({ id, error: { message: 'no space left on device', code: 'ENOSPC', errno: -28, syscall: 'write', path: '/x' } });
+        else parentPort.postMessage({ id, value: kind + '!' });
+      });
+    `);
+    const first = helper.get();
+    expect(first).not.toBeNull();
+    expect(await first!.call({ kind: 'echo' })).toBe('echo!');
+    await expect(first!.call({ kind: 'fail' })).rejects.toMatchObject({ message: 'no space left on device', code: 'ENOSPC', errno: -28, syscall: 'write' });
+    await expect(first!.call({ kind: 'exit' })).rejects.toBeInstanceOf(HelperGone);
+    expect(first!.broken).toBe(true);
+    const second = await helper.withRoom(1);
+    expect(second).not.toBe(first);
+    expect(await second!.call({ kind: 'again' })).toBe('again!');
+  });
+});
+
+describe('packing on two threads (blobPacker.ts)', () => {
+  it('writes the same bytes on the helper as on this thread, for every kind of content', async () => {
+    const before = { ...packedBlobs };
+    const all = contents();
+    let index = 0;
+    for (const content of all) {
+      const onHelper = path.join(dir, `helper${index}`);
+      const here = path.join(dir, `here${index}`);
+      index += 1;
+      // inParallel with nothing queued: the helper takes it; without: this thread.
+      const helperBytes = await packToFile(content, 1, onHelper, true);
+      const hereBytes = await packToFile(content, 1, here, false);
+      const packed = readFileSync(onHelper);
+      expect(packed.equals(readFileSync(here))).toBe(true);
+      expect([helperBytes, hereBytes]).toEqual([packed.length, packed.length]);
+      expect(gunzipSync(packed).equals(content)).toBe(true);
+      expect(Buffer.from(await packContent(zlib, content, 1, false)).equals(packed)).toBe(true);
+    }
+    expect(packedBlobs.helper - before.helper).toBe(all.length);
+    expect(packedBlobs.here - before.here).toBe(all.length);
+    // Random bytes do not compress: kept in stored blocks (gzip level 0), the same size plus framing.
+    const stored = readFileSync(path.join(dir, 'helper5'));
+    expect(stored.equals(gzipSync(all[5]!, { level: 0 }))).toBe(true);
+  });
+
+  it('rejects with the error code of a write the helper could not make', async () => {
+    writeFileSync(path.join(dir, 'a-file'), 'x');
+    const temp = path.join(dir, 'a-file', '.blob.1.tmp');
+    await expect(packToFile(Buffer.from('content'), 1, temp, true)).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(packToFile(Buffer.from('content'), 1, temp, false)).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  describe('on a full disk', () => {
+    const small = mountTmpfs(1, 'megatest-ckpack-small-');
+    afterAll(() => {
+      if ('dir' in small) unmountTmpfs(small.dir);
+    });
+    const skip = 'skip' in small ? small.skip : '';
+    it.skipIf(skip !== '')(`rejects with ENOSPC from either thread and leaves no partial temp file${skip ? ` (skipped: ${skip})` : ''}`, async () => {
+      const full = (small as { dir: string }).dir;
+      const content = randomBytes(2 * 1024 * 1024);
+      for (const inParallel of [true, false]) {
+        await expect(packToFile(content, 1, path.join(full, `.blob.${inParallel}.tmp`), inParallel)).rejects.toMatchObject({ code: 'ENOSPC' });
+        expect(readdirSync(full)).toEqual([]);
+      }
+    });
+  });
+
+  const count = Math.max(PACK_IN_PARALLEL_FROM, READ_IN_PARALLEL_FROM) * 2;
+  it(`a snapshot of ${count} new files packs on both threads; a restore reads back on both, byte-exact`, async () => {
+    const project = path.join(dir, 'project');
+    for (let index = 0; index < count; index += 1) {
+      const folder = path.join(project, `pkg${index % 7}`);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, `f${index}.txt`), index % 5 === 0 ? randomBytes(500 + index) : `line ${index}\n`.repeat(1 + (index % 40)));
+    }
+    const before = { ...packedBlobs };
+    const store = new CheckpointStore(path.join(dir, 'checkpoints'));
+    const snapshot = await store.snapshot(project);
+    expect(packedBlobs.helper).toBeGreaterThan(before.helper);
+    // Every blob as this thread would pack it, named by its content.
+    for (const entry of snapshot.entries) {
+      if (entry.type !== 'file') continue;
+      const content = readFileSync(path.join(project, entry.path));
+      expect(entry.sha256).toBe(sha256(content));
+      const blob = readFileSync(path.join(dir, 'checkpoints', 'objects', entry.sha256!.slice(0, 2), entry.sha256!.slice(2)));
+      expect(Buffer.from(await packContent(zlib, content, 1, false)).equals(blob)).toBe(true);
+    }
+    await store.write(testBody(snapshot.entries));
+    const readBefore = { ...readBlobs };
+    const into = path.join(dir, 'restored');
+    await new CheckpointStore(path.join(dir, 'checkpoints')).restore(into, snapshot.entries);
+    expect(readBlobs.helper).toBeGreaterThan(readBefore.helper);
+    expect(fingerprintTree(into)).toEqual(fingerprintTree(project));
+    expect(readdirSync(path.join(dir, 'checkpoints')).filter((name) => name.startsWith('.restore.'))).toEqual([]);
+  });
+});
+
+describe('reading back on two threads (blobReadBack.ts)', () => {
+  it('finds the same on the helper as on this thread: whole, missing, not gzip, another content, the wrong size', async () => {
+    const content = Buffer.from('export const answer = 42;\n'.repeat(300));
+    const name = sha256(content);
+    const blob = (file: string, data: Buffer): string => {
+      writeFileSync(path.join(dir, file), data);
+      return path.join(dir, file);
+    };
+    const good = blob('good', gzipSync(content));
+    const cases: [string, string, number][] = [
+      [good, name, content.length],
+      [path.join(dir, 'absent'), name, content.length],
+      [blob('not-gzip', Buffer.from('plain text')), name, content.length],
+      [blob('other', gzipSync(Buffer.from('other'))), name, content.length],
+      [good, name, content.length + 1],
+    ];
+    const found = [];
+    for (const [file, sha, size] of cases) {
+      const here = await readBack(file, sha, size, null, false);
+      const onHelper = await readBack(file, sha, size, null, true);
+      expect(onHelper).toEqual(here);
+      found.push(here.fault);
+    }
+    expect(found).toEqual([null, 'missing', 'not-gzip', 'content', 'content']);
+    expect(await readBack(good, name, content.length, null, true)).toEqual({ fault: null, packedBytes: gzipSync(content).length });
+  });
+
+  it('stages a whole blob byte-exact from either thread, and rejects with the code of a staging write that fails', async () => {
+    const content = randomBytes(100_000);
+    const name = sha256(content);
+    const file = path.join(dir, 'blob');
+    writeFileSync(file, gzipSync(content));
+    for (const inParallel of [true, false]) {
+      const stageTo = path.join(dir, `staged-${inParallel}`);
+      expect(await readBack(file, name, content.length, stageTo, inParallel)).toMatchObject({ fault: null });
+      expect(readFileSync(stageTo).equals(content)).toBe(true);
+    }
+    writeFileSync(path.join(dir, 'a-file'), 'x');
+    await expect(readBack(file, name, content.length, path.join(dir, 'a-file', 'staged'), true)).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+});
