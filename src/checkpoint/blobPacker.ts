@@ -52,6 +52,12 @@ export const PACK_IN_PARALLEL_FROM = 256;
 const PACK_HERE_AT_ONCE_BYTES = 64 * 1024;
 /** Requests the helper may have waiting before this thread packs the next blob itself: half a snapshot's lanes (HASH_CONCURRENCY). */
 const QUEUE_LIMIT = 6;
+/**
+ * Content above this is packed here, in the thread pool (off this thread
+ * already): what goes to the helper is copied, so this bounds the copies in
+ * flight to QUEUE_LIMIT times it.
+ */
+export const HELPER_MAX_BYTES = 4 * 1024 * 1024;
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -78,12 +84,13 @@ export const packedBlobs = { helper: 0, here: 0 };
  * Packs content (packContent) into a new file at `temp` (mode 644, not
  * fsynced: the snapshot flushes its new blobs together) and returns its
  * size. `inParallel` (many to pack: PACK_IN_PARALLEL_FROM): on the helper
- * thread while it has room, here otherwise, and here again if the helper
- * stopped meanwhile. A failed write rejects with its error code (ENOSPC)
- * wherever it ran, and leaves no partial temp file.
+ * thread while it has room and the content is at most HELPER_MAX_BYTES,
+ * here otherwise, and here again if the helper stopped meanwhile. A failed
+ * write rejects with its error code (ENOSPC) wherever it ran, and leaves no
+ * partial temp file.
  */
 export async function packToFile(content: Buffer, level: number, temp: string, inParallel: boolean): Promise<number> {
-  const helper = inParallel ? await packThread.withRoom(QUEUE_LIMIT) : null;
+  const helper = inParallel && content.length <= HELPER_MAX_BYTES ? await packThread.withRoom(QUEUE_LIMIT) : null;
   if (helper !== null) {
     try {
       // Copied to the thread, not moved: this thread keeps it to pack it here if the helper stops.

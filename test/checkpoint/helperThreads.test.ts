@@ -12,7 +12,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
+import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
 import { readBack, readBlobs, READ_IN_PARALLEL_FROM } from '../../src/checkpoint/blobReadBack.js';
 import { HelperGone, LazyHelper } from '../../src/checkpoint/helperThread.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
@@ -75,6 +75,12 @@ describe('packing on two threads (blobPacker.ts)', () => {
     }
     expect(packedBlobs.helper - before.helper).toBe(all.length);
     expect(packedBlobs.here - before.here).toBe(all.length);
+    // Content above HELPER_MAX_BYTES is packed here (in the thread pool), not copied to the helper.
+    const big = Buffer.from('x'.repeat(HELPER_MAX_BYTES + 1));
+    const beforeBig = { ...packedBlobs };
+    await packToFile(big, 1, path.join(dir, 'big'), true);
+    expect([packedBlobs.helper - beforeBig.helper, packedBlobs.here - beforeBig.here]).toEqual([0, 1]);
+    expect(gunzipSync(readFileSync(path.join(dir, 'big'))).equals(big)).toBe(true);
     // Random bytes do not compress: kept in stored blocks (gzip level 0), the same size plus framing.
     const stored = readFileSync(path.join(dir, 'helper5'));
     expect(stored.equals(gzipSync(all[5]!, { level: 0 }))).toBe(true);
