@@ -213,8 +213,11 @@ export class AgentPool {
     }
   }
 
+  /** Starts every agent; when one fails, throws once all the others are started (or failed), so a stop that follows finds them all. */
   async startAll(resumeStates?: AgentResumeState[]): Promise<void> {
-    await Promise.all(this.slots.map((slot) => this.start(slot, resumeStates?.find((s) => s.name === slot.name))));
+    const started = await Promise.allSettled(this.slots.map((slot) => this.start(slot, resumeStates?.find((s) => s.name === slot.name))));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   async stop(slot: AgentSlot): Promise<void> {

@@ -173,7 +173,14 @@ export class Orchestrator implements EngineControl {
       ctx.log.info('orchestrator', 'interrupted while starting: no agent is started');
     } else {
       // Controllers (API, signals) wait until the agents and the phase are set up.
-      await ctx.queue.run(() => this.startUp(resuming, namedCheckpoint));
+      try {
+        await ctx.queue.run(() => this.startUp(resuming, namedCheckpoint));
+      } catch (error) {
+        // The agents that did start must not outlive it: their pipes would keep this process, and the session, waiting forever.
+        await this.pool.stopAll().catch((e) => ctx.internalError(e));
+        if (resuming) throw error;
+        this.failStartUp(error);
+      }
       // Recoveries a killed orchestrator left open never end now: say so.
       if (resuming) this.recovery.endAllOpen('the orchestrator stopped (killed or crashed)');
     }
@@ -186,6 +193,15 @@ export class Orchestrator implements EngineControl {
     ];
     void this.measurer.sample().catch((e) => ctx.internalError(e));
     return this.finish(await ctx.waitForStop());
+  }
+
+  /** A new session that could not start its agents ends `failed`, recorded: session_ended, report, exit 1. */
+  private failStartUp(error: unknown): void {
+    const { ctx } = this;
+    const message = `start-up failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`;
+    ctx.internalError(error);
+    ctx.emit({ type: 'error', class: 'startup', severity: 'fatal', message });
+    ctx.requestStop({ status: 'failed', reason: message, exitCode: 1 });
   }
 
   private announceSession(): void {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { MegatestConfig } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import { GIT_TIMEOUT_MS, gitTimed, type GitResult } from './git.js';
+import { SerialQueue } from './serialQueue.js';
 
 export const MAIN_BRANCH = 'main';
 export type Isolation = 'shared' | 'worktree';
@@ -52,6 +53,14 @@ export type MainMerge = { ok: true; commit: string } | { ok: false; files: strin
 const CONFLICT_MARKER = /^(<{7}|>{7})( |$)/m;
 
 export class Worktrees {
+  /**
+   * Adding, removing and pruning worktrees one at a time: a `git worktree add`
+   * reads every other worktree's entry under .git/worktrees/, and fails
+   * ("failed to read .git/worktrees/agent-1/commondir") when it meets one
+   * another add is still writing, as the agents' start-up in parallel did.
+   */
+  private readonly worktreeList = new SerialQueue();
+
   constructor(
     readonly projectDir: string,
     /** `<run>/worktrees`: one folder per agent. */
@@ -98,12 +107,16 @@ export class Worktrees {
         }
       }
     }
-    await this.run(this.projectDir, ['worktree', 'prune']);
+    await this.worktreeList.run(() => this.run(this.projectDir, ['worktree', 'prune']));
     return notes;
   }
 
   /** The agent's worktree, made when missing or unusable (on its branch, or a new branch from main). */
-  async ensure(agent: string): Promise<{ dir: string; created: boolean; note?: string }> {
+  ensure(agent: string): Promise<{ dir: string; created: boolean; note?: string }> {
+    return this.worktreeList.run(() => this.ensureNow(agent));
+  }
+
+  private async ensureNow(agent: string): Promise<{ dir: string; created: boolean; note?: string }> {
     const dir = this.pathOf(agent);
     let note: string | undefined;
     if (existsSync(dir)) {
@@ -125,12 +138,12 @@ export class Worktrees {
   }
 
   async remove(agent: string): Promise<void> {
-    await this.ok(this.projectDir, ['worktree', 'remove', '--force', this.pathOf(agent)]);
+    await this.worktreeList.run(() => this.ok(this.projectDir, ['worktree', 'remove', '--force', this.pathOf(agent)]));
   }
 
   /** The worktrees under `root`, as git lists them. */
   async list(): Promise<WorktreeListing[]> {
-    const out = await this.ok(this.projectDir, ['worktree', 'list', '--porcelain']);
+    const out = await this.worktreeList.run(() => this.ok(this.projectDir, ['worktree', 'list', '--porcelain']));
     const root = realpathOr(this.root);
     const found: WorktreeListing[] = [];
     for (const block of out.split(/\n\s*\n/)) {
@@ -287,7 +300,7 @@ export class Worktrees {
 
   private async run(dir: string, args: string[]): Promise<GitResult> {
     const result = await gitTimed(dir, args, this.timeoutMs);
-    // A git killed for its time may leave its index lock: nothing else holds it (git runs one at a time here).
+    // A git killed for its time may leave its index lock: nothing else holds it (one git at a time per worktree).
     if (result.timedOut) rmSync(this.indexLockOf(dir), { force: true });
     return result;
   }

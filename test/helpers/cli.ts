@@ -127,6 +127,33 @@ export function waitForEvent<T extends EventType>(
   return waitFor(() => eventsOf(readEvents(runDir), type).find(predicate), `a ${type} event in ${runDir}`, timeoutMs, 150);
 }
 
+/**
+ * waitForEvent while `run` goes on: a CLI that ended before the event came
+ * fails the wait at once, with its output, instead of at the time limit.
+ */
+export function waitForEventWhileRunning<T extends EventType>(
+  run: RunningCli,
+  runDir: string,
+  type: T,
+  predicate: (event: EventOf<T>) => boolean = () => true,
+  timeoutMs = 120_000,
+): Promise<EventOf<T>> {
+  return waitFor(
+    () => {
+      // Ended before the read: everything it wrote is in the file read.
+      const ended = run.child.exitCode !== null || run.child.signalCode !== null;
+      const found = eventsOf(readEvents(runDir), type).find(predicate);
+      if (found === undefined && ended) {
+        throw new Error(`the CLI ended (${run.child.exitCode ?? run.child.signalCode}) before a ${type} event in ${runDir}:\n${run.output.stdout}\n${run.output.stderr}`);
+      }
+      return found;
+    },
+    `a ${type} event in ${runDir}`,
+    timeoutMs,
+    150,
+  );
+}
+
 /** The args of a short headless sim session in runsDir/sessionId with the given fixture config. */
 export function sessionArgs(runsDir: string, sessionId: string, config: string, extra: string[] = []): string[] {
   return [

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 import type { MegatestEvent } from '../../../src/contract/events.js';
-import { BUILT, agentPidsOf, eventsOf, readEvents, readReport, removeDir, runHeadless, tempRunsDir, waitForEvent } from '../../helpers/cli.js';
+import { BUILT, agentPidsOf, eventsOf, readEvents, readReport, removeDir, runHeadless, tempRunsDir, waitForEventWhileRunning } from '../../helpers/cli.js';
 
 const CONFIG = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'worktrees', 'session.toml');
 const AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'agents', 'worktree-agent.mjs');
@@ -94,7 +94,7 @@ describe.skipIf(!BUILT)('worktree isolation: 3 command agents and a planted merg
       { timeoutMs: 500_000 },
     );
     // The first development task on main: checkpoint_001 (end of bootstrap) is behind us and a branch head moved on.
-    await waitForEvent(runDir, 'task_completed', (e) => e.phase === 'development', 400_000);
+    await waitForEventWhileRunning(run, runDir, 'task_completed', (e) => e.phase === 'development', 400_000);
     run.child.kill('SIGINT');
     const interrupted = await run.done;
     expect(interrupted.code, `${interrupted.stdout}\n${interrupted.stderr}`).toBe(130);

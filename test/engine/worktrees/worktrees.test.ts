@@ -55,6 +55,16 @@ describe('Worktrees', () => {
     expect((await wt.list()).map((w) => path.basename(w.path))).toEqual(['agent-1']);
   });
 
+  it('makes 8 worktrees asked for at once, as the agents start together: each add waits for the one before', async () => {
+    const { run, wt } = setUp();
+    const agents = Array.from({ length: 8 }, (_, i) => `agent-${i + 1}`);
+    // In parallel, a later \`git worktree add\` read the entry an earlier one was still writing and failed ("failed to read .git/worktrees/agent-1/commondir").
+    const made = await Promise.all(agents.map((agent) => wt.ensure(agent)));
+    expect(made.map((m) => m.created)).toEqual(agents.map(() => true));
+    expect((await wt.list()).map((w) => w.branch)).toEqual(agents.map((a) => `megatest/${a}`));
+    for (const { dir } of made) expect(read(dir, 'greeting.js')).toBe(read(run.project, 'greeting.js'));
+  });
+
   it('commits an agent’s work with the given message, and nothing when nothing changed', async () => {
     const { wt } = setUp();
     const { dir } = await wt.ensure('agent-1');
