@@ -178,7 +178,11 @@ export class Orchestrator implements EngineControl {
       } catch (error) {
         // The agents that did start must not outlive it: their pipes would keep this process, and the session, waiting forever.
         await this.pool.stopAll().catch((e) => ctx.internalError(e));
-        if (resuming) throw error;
+        if (resuming) {
+          // The run folder stays as it was for the next resume, without the disk reserve.
+          await this.diskGuard.end().catch((e) => ctx.internalError(e));
+          throw error;
+        }
         this.failStartUp(error);
       }
       // Recoveries a killed orchestrator left open never end now: say so.
