@@ -7,16 +7,21 @@
 // the orchestrator's process alive with status `starting` and no end. Now
 // they are stopped, the log says why (an error of class startup), the
 // session ends `failed` with its report, and the process exits 1.
-// Waits key on the process's own end (bounded); no agent may outlive it.
+// A resume whose agents cannot start (agent-2's worktree and branch gone,
+// the branch blocked the same way) stops the two that started and exits 1
+// with the message; the run folder stays resumable (unblocked, the next
+// resume goes on to the session's end).
+// Waits key on events and on the process's own end (bounded); no agent may
+// outlive it.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { prepareRun } from '../../../src/cli/runSession.js';
-import { BUILT, agentPidsOf, eventsOf, readEvents, readStatusWord, removeDir, runHeadless, tempRunsDir } from '../../helpers/cli.js';
+import { BUILT, agentPidsOf, eventsOf, readEvents, readStatusWord, removeDir, runHeadless, tempRunsDir, waitForEventWhileRunning } from '../../helpers/cli.js';
 
 const CONFIG = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'worktrees', 'session.toml');
 const AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'agents', 'worktree-agent.mjs');
@@ -74,4 +79,40 @@ describe.skipIf(!BUILT)(`an agent that cannot start${BUILT ? '' : ' (skipped: di
     expect(readStatusWord(paths.root)).toBe('failed');
     expect(existsSync(path.join(paths.root, 'final_report.json'))).toBe(true);
   }, 150_000);
+
+  it('a resume whose agents cannot start stops those that did and exits 1 with the message; unblocked, the next resume goes on to the end', async () => {
+    const runDir = path.join(runsDir, 'resumed');
+    const agentCmd = `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(AGENT)}`;
+    const run = runHeadless(
+      ['run', 'wt_demo', '--headless', '--agents', '3', '--duration', '60s', '--config', CONFIG, '--agent', 'command', '--agent-cmd', agentCmd, '--runs-dir', runsDir, '--session-id', 'resumed', '--port', '18466', '--seed', '5'],
+      { timeoutMs: 120_000 },
+    );
+    await waitForEventWhileRunning(run, runDir, 'phase_started', () => true, 100_000);
+    run.child.kill('SIGINT');
+    expect((await run.done).code).toBe(130);
+    const project = path.join(runDir, 'project');
+    rmSync(path.join(runDir, 'worktrees', 'agent-2'), { recursive: true, force: true });
+    git(project, ['worktree', 'prune']);
+    git(project, ['branch', '-D', 'megatest/agent-2']);
+    git(project, ['update-ref', 'refs/heads/megatest/agent-2/blocker', 'HEAD']);
+    const seqBefore = readEvents(runDir).at(-1)!.seq;
+
+    const resumed = runHeadless(['resume', runDir, '--headless'], { timeoutMs: 120_000 });
+    const result = await resumed.done;
+    expect(result.signal, 'the orchestrator ended by itself').toBeNull();
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(1);
+    expect(result.stderr).toMatch(/git worktree add .*megatest\/agent-2 .*failed \(exit \d+\)/);
+    expect(agentPidsOf(runDir), 'no agent outlives the resume').toEqual([]);
+    const started = eventsOf(readEvents(runDir).filter((e) => e.seq > seqBefore), 'agent_started').map((e) => e.agent).sort();
+    expect(started).toEqual(['agent-1', 'agent-3']);
+    expect(existsSync(path.join(runDir, '.reserve')), 'the disk reserve is given back').toBe(false);
+
+    // Unblocked, the next resume goes on from there to the session's end.
+    git(project, ['update-ref', '-d', 'refs/heads/megatest/agent-2/blocker']);
+    const again = await runHeadless(['resume', runDir, '--headless'], { timeoutMs: 120_000 }).done;
+    expect(again.signal).toBeNull();
+    expect([0, 1], `${again.stdout}\n${again.stderr}`).toContain(again.code);
+    expect(readEvents(runDir).at(-1)).toMatchObject({ type: 'session_ended', status: 'completed' });
+    expect(agentPidsOf(runDir)).toEqual([]);
+  }, 250_000);
 });
