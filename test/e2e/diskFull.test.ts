@@ -11,7 +11,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/io/controlClient.js';
-import { BUILT, agentPidsOf, eventsOf, readEvents, runHeadless, sessionArgs, waitForEvent, type RunningCli } from '../helpers/cli.js';
+import { BUILT, agentPidsOf, eventsOf, readEvents, runHeadless, sessionArgs, type RunningCli, waitForEventWhileRunning } from '../helpers/cli.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
 
@@ -67,7 +67,7 @@ describe.skipIf(skipReason !== '')(`a full disk${skipReason ? ` (skipped: ${skip
 
   it('pauses with an alert, tears no line, continues by itself once there is room, and ends with its report', async () => {
     run = runHeadless(sessionArgs(runsDir, 'full', CONFIG, ['--duration', '60s']), { timeoutMs: 400_000 });
-    await waitForEvent(runDir, 'tool_call', () => true, 240_000);
+    await waitForEventWhileRunning(run, runDir, 'tool_call', () => true, 240_000);
     const client = await ControlClient.fromRunDir(runDir, { source: 'cli', timeoutMs: 30_000 });
 
     const ballast = fillDisk(runsDir);

@@ -19,7 +19,7 @@ import {
   sessionArgs,
   tempRunsDir,
   waitFor,
-  waitForEvent,
+  waitForEventWhileRunning,
 } from '../helpers/cli.js';
 
 const CONFIG = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'resume', 'resumeLog.toml');
@@ -35,7 +35,7 @@ describe.skipIf(!BUILT)('resume reads the whole log or stops (needs npm run buil
   beforeAll(async () => {
     const run = runHeadless(sessionArgs(runsDir, 'resume-log', CONFIG, ['--duration', '90s']), { timeoutMs: 120_000 });
     try {
-      await waitForEvent(runDir, 'checkpoint_created', () => true, 100_000);
+      await waitForEventWhileRunning(run, runDir, 'checkpoint_created', () => true, 100_000);
     } finally {
       run.child.kill('SIGKILL');
     }

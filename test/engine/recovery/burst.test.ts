@@ -13,7 +13,19 @@ import { CheckpointStore } from '../../../src/checkpoint/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf, MegatestEvent } from '../../../src/contract/events.js';
 import type { FinalReport } from '../../../src/report/report.js';
-import { BUILT, eventsOf, readEvents, readReport, removeDir, runCli, runHeadless, sessionArgs, tempRunsDir, waitForEvent, type CliResult } from '../../helpers/cli.js';
+import {
+  BUILT,
+  eventsOf,
+  readEvents,
+  readReport,
+  removeDir,
+  runCli,
+  runHeadless,
+  sessionArgs,
+  tempRunsDir,
+  type CliResult,
+  waitForEventWhileRunning,
+} from '../../helpers/cli.js';
 
 const AGENTS = 3;
 
@@ -40,9 +52,9 @@ describe.skipIf(!BUILT)(`a burst crash of every agent${BUILT ? '' : ' (skipped: 
   beforeAll(async () => {
     const run = runHeadless(sessionArgs(runsDir, 'burst', 'burst.toml', ['--agents', String(AGENTS), '--duration', '90s']), { timeoutMs: 200_000 });
     try {
-      const restored = await waitForEvent(runDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_crash'), 150_000);
+      const restored = await waitForEventWhileRunning(run, runDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_crash'), 150_000);
       // The restore's recovery ends when an agent makes progress again.
-      await waitForEvent(runDir, 'recovery', (r) => r.action === 'restore_checkpoint' && r.outcome !== 'started' && r.seq > restored.seq, 60_000);
+      await waitForEventWhileRunning(run, runDir, 'recovery', (r) => r.action === 'restore_checkpoint' && r.outcome !== 'started' && r.seq > restored.seq, 60_000);
       run.child.kill('SIGTERM');
       result = await run.done;
     } finally {

@@ -18,8 +18,8 @@ import {
   runHeadless,
   sessionArgs,
   tempRunsDir,
-  waitForEvent,
   type CliResult,
+  waitForEventWhileRunning,
 } from '../../helpers/cli.js';
 
 function recoveries(events: MegatestEvent[], agent: string) {
@@ -47,30 +47,30 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
 
     const transientDone = (async () => {
       // The parse failure (in development) is the last fault; its recovery settles the story.
-      await waitForEvent(transientDir, 'recovery', (r) => r.action === 'retry_with_modification' && r.outcome !== 'started', 60_000);
+      await waitForEventWhileRunning(transientRun, transientDir, 'recovery', (r) => r.action === 'retry_with_modification' && r.outcome !== 'started', 60_000);
       transientRun.child.kill('SIGTERM');
       transient = await transientRun.done;
     })();
 
     const crashDone = (async () => {
-      await waitForEvent(crashDir, 'alert', (a) => a.message.includes('[SIMULATED fault] corrupt_checkpoint'), 80_000);
+      await waitForEventWhileRunning(crashRun, crashDir, 'alert', (a) => a.message.includes('[SIMULATED fault] corrupt_checkpoint'), 80_000);
       restoreRefused = await runCli(['restore', crashDir, '--checkpoint', 'checkpoint_002']);
-      await waitForEvent(crashDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_crash'), 40_000);
+      await waitForEventWhileRunning(crashRun, crashDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_crash'), 40_000);
       // A checkpoint forced after the recovery is a valid one again.
       forcedCheckpoint = await runCli(['checkpoint', crashDir]);
       // The restore ends when agent-2 next makes progress (however slowly a loaded machine restarts it).
-      await waitForEvent(crashDir, 'recovery', (r) => r.agent === 'agent-2' && r.action === 'restore_checkpoint' && r.outcome !== 'started', 60_000);
+      await waitForEventWhileRunning(crashRun, crashDir, 'recovery', (r) => r.agent === 'agent-2' && r.action === 'restore_checkpoint' && r.outcome !== 'started', 60_000);
       crashRun.child.kill('SIGTERM');
       crash = await crashRun.done;
       resumeRefused = await runCli(['resume', crashDir, '--checkpoint', 'checkpoint_002', '--headless']);
     })();
 
     const hangDone = (async () => {
-      await waitForEvent(hangDir, 'error', (e) => e.class === 'agent_hang', 180_000);
-      await waitForEvent(hangDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_hang'), 60_000);
+      await waitForEventWhileRunning(hangRun, hangDir, 'error', (e) => e.class === 'agent_hang', 180_000);
+      await waitForEventWhileRunning(hangRun, hangDir, 'checkpoint_restored', (r) => (r.reason ?? '').includes('agent_hang'), 60_000);
       // The restarted agent-1 works again: it does not replay the hang.
       const restored = eventsOf(readEvents(hangDir), 'checkpoint_restored').find((r) => (r.reason ?? '').includes('agent_hang'))!;
-      await waitForEvent(hangDir, 'tool_call', (t) => t.agent === 'agent-1' && t.seq > restored.seq, 60_000);
+      await waitForEventWhileRunning(hangRun, hangDir, 'tool_call', (t) => t.agent === 'agent-1' && t.seq > restored.seq, 60_000);
       hangRun.child.kill('SIGTERM');
       hangResult = await hangRun.done;
     })();

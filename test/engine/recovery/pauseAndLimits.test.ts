@@ -18,8 +18,8 @@ import {
   sessionArgs,
   tempRunsDir,
   waitFor,
-  waitForEvent,
   type CliResult,
+  waitForEventWhileRunning,
 } from '../../helpers/cli.js';
 
 describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => {
@@ -46,7 +46,7 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
     try {
       await Promise.all([
         (async () => {
-          await waitForEvent(dirs.deadlock, 'alert', (a) => a.level === 'critical', 30_000);
+          await waitForEventWhileRunning(runs.deadlock, dirs.deadlock, 'alert', (a) => a.level === 'critical', 30_000);
           statusWhilePaused = await waitFor(() => readStatusWord(dirs.deadlock) === 'paused' && 'paused', 'status paused', 10_000);
           continued = await runCli(['continue', dirs.deadlock]);
           await waitFor(() => readStatusWord(dirs.deadlock) === 'running', 'status running after continue', 10_000);
@@ -54,7 +54,7 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
           results.deadlock = await runs.deadlock.done;
         })(),
         (async () => {
-          await waitForEvent(dirs.disk, 'limit', (l) => l.kind === 'disk', 40_000);
+          await waitForEventWhileRunning(runs.disk, dirs.disk, 'limit', (l) => l.kind === 'disk', 40_000);
           await waitFor(() => readStatusWord(dirs.disk) === 'paused', 'status paused', 10_000);
           checkpointRefused = await runCli(['checkpoint', dirs.disk]);
           runs.disk.child.kill('SIGTERM');
@@ -64,7 +64,7 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
           results.budget = await runs.budget.done;
         })(),
         (async () => {
-          await waitForEvent(dirs.throttle, 'limit', (l) => l.kind === 'tokens_per_hour', 150_000);
+          await waitForEventWhileRunning(runs.throttle, dirs.throttle, 'limit', (l) => l.kind === 'tokens_per_hour', 150_000);
           await waitFor(
             () => eventsOf(readEvents(dirs.throttle), 'limit').filter((l) => l.kind === 'tokens_per_hour').length >= 2,
             'both agents throttled',

@@ -1,0 +1,19 @@
+// The CLI test helpers' own checks: a wait on a run's events fails with the
+// run's output as soon as the run has ended without the event, instead of
+// at its time limit (the message says which happened, so nothing here is
+// timed).
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUILT, removeDir, runHeadless, tempRunsDir, waitForEventWhileRunning } from './cli.js';
+
+describe.skipIf(!BUILT)(`waitForEventWhileRunning${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  const emptyDir = tempRunsDir('megatest-helpers-');
+  afterAll(() => removeDir(emptyDir));
+
+  it('fails once the CLI has ended without the event, with its exit code and output', async () => {
+    // Not a run folder: `status` says so and exits 2; no event ever comes.
+    const run = runHeadless(['status', emptyDir]);
+    const waiting = waitForEventWhileRunning(run, emptyDir, 'session_started', () => true, 60_000);
+    await expect(waiting).rejects.toThrow(/^the CLI ended \(2\) before a session_started event in .*\n[\s\S]*not a megatest run folder/);
+  });
+});
