@@ -32,6 +32,12 @@ export { IncrementalLineReader } from './lineReader.js';
 export interface RunFolderTail {
   /** Resolves once the readers are placed (onStart has had the folded start, if any): the reads begin then. Never rejects. */
   placed: Promise<void>;
+  /**
+   * Resolves once events.jsonl has been read to the end it had when the
+   * first read began (onEvents has had every one of those events), or the
+   * tail was closed first. Never rejects.
+   */
+  caughtUp: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,7 +100,10 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
   let lastMetricsText: string | null = null;
   let closed = false;
 
+  let markCaughtUp!: () => void;
+  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
   const readEvents = async () => {
+    // Read only once the readers are placed: the first read that ends has caught up (or failed, and said so).
     await eventsReader.read(
       (lines) => {
         const events: MegatestEvent[] = [];
@@ -110,7 +119,7 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
         eventLineNumber = 0;
         handlers.onReset?.('events');
       },
-    );
+    ).finally(markCaughtUp);
   };
   const readLog = async () => {
     await logReader.read(
@@ -177,7 +186,11 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
     else await Promise.all([placeEvents(), placeLog()]);
     started = true;
     if (!closed) readAll();
-  })().catch(reportError);
+  })().catch((error: unknown) => {
+    // No read follows a failed start: there is nothing to wait for.
+    reportError(error);
+    markCaughtUp();
+  });
 
   const byName = new Map<string, keyof typeof readers>(Object.entries(files).map(([kind, file]) => [path.basename(file), kind as keyof typeof readers]));
   const lineReaders: Partial<Record<keyof typeof readers, IncrementalLineReader>> = { events: eventsReader, log: logReader };
@@ -207,9 +220,11 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
 
   return {
     placed: ready,
+    caughtUp,
     async close() {
       if (closed) return;
       closed = true;
+      markCaughtUp();
       clearInterval(poll);
       watcher?.close();
       await ready;

@@ -80,7 +80,11 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
 
   // A dead orchestrator is said by the header's warning (headerModel), which waits for the run's
   // state: a toast here, before the tail has read the run folder, told a finished run to resume.
+  // Nor is it told before the log has been read to its end: a frame drawn while a loaded machine
+  // was still applying a finished run's events showed it running, with a dead orchestrator.
+  let caughtUp = false;
   const checkLiveness = () => {
+    if (!caughtUp) return;
     let alive: boolean;
     try {
       alive = options.isOrchestratorAlive();
@@ -89,7 +93,10 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
     }
     batcher.pushLiveness(alive);
   };
-  checkLiveness();
+  void tail.caughtUp.then(() => {
+    caughtUp = true;
+    checkLiveness();
+  });
   const liveness = setInterval(checkLiveness, LIVENESS_POLL_MS);
 
   const fullScreen = stdout.isTTY === true;

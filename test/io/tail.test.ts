@@ -63,6 +63,31 @@ describe('tailRunFolder', () => {
     expect(seen.resets).toEqual([]);
   });
 
+  it('says it has caught up only once every event the log held has been delivered, a history longer than one read too', async () => {
+    const dir = runFolder();
+    // Several thousand events: more than one read of the file.
+    const history = Array.from({ length: 8 }, () => events.map(line).join('')).join('');
+    appendFileSync(path.join(dir, 'events.jsonl'), history);
+    const lines = history.split('\n').length - 1;
+    const { seen, handlers } = recorder();
+    const tail = tailRunFolder(dir, handlers, { pollMs: 200 });
+    tails.push(tail);
+    await tail.caughtUp;
+    expect(seen.events).toHaveLength(lines);
+  });
+
+  it('has caught up at once when there is no log yet, and when closed before its first read', async () => {
+    const dir = runFolder();
+    rmSync(path.join(dir, 'events.jsonl'));
+    const { handlers } = recorder();
+    const tail = tailRunFolder(dir, handlers, { pollMs: 200 });
+    tails.push(tail);
+    await tail.caughtUp;
+    const closedFirst = tailRunFolder(runFolder(), recorder().handlers, { pollMs: 200 });
+    await closedFirst.close();
+    await closedFirst.caughtUp;
+  });
+
   it('holds a partial last line until its newline arrives', async () => {
     const dir = runFolder();
     const { seen, handlers } = recorder();

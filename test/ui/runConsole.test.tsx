@@ -99,7 +99,14 @@ describe('runConsole on a real run folder', () => {
       stdin: stdin as unknown as NodeJS.ReadStream,
       env: { ...ENV, NO_COLOR: '1' },
     });
+    // The orchestrator is told dead only once the log is read to its end: never beside a run not yet seen ended.
+    const deadBeforeTheEnd: string[] = [];
+    started.store.subscribe(({ run }) => {
+      if (run.orchestrator === 'dead' && run.ended === null) deadBeforeTheEnd.push(`${run.status ?? 'no status'} after ${run.eventsApplied} events`);
+    });
     await vi.waitFor(() => expect(started.store.getState().run.ended?.status).toBe('completed'), WAIT);
+    await vi.waitFor(() => expect(started.store.getState().run.orchestrator).toBe('dead'), WAIT);
+    expect(deadBeforeTheEnd).toEqual([]);
     await vi.waitFor(() => expect(plain(stdout.frames.at(-1))).toContain('session completed'), WAIT);
     expect(plain(stdout.frames.join(''))).not.toContain('megatest resume');
     stdin.write('q');
