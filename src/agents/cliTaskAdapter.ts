@@ -18,6 +18,7 @@ import type { AgentCapabilities } from '../contract/capabilities.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import type { CliAgentSpec, CliTaskCommand } from './cliSpec.js';
 import { agentHomeDir, ensureAgentHome } from './home.js';
+import { outputLogClosed } from './outputLog.js';
 import { describeResume, NativeSessions } from './nativeSessions.js';
 import { TaskBook } from './taskBook.js';
 import { describeEnd, judgeTaskEnd } from './taskEnd.js';
@@ -67,6 +68,8 @@ export class CliTaskAdapter implements AgentAdapter {
   private onMessage: ((message: AgentMessage) => void) | null = null;
   private onExit: ((exit: AgentExit) => void) | null = null;
   private log: WriteStream | undefined;
+  /** The stream of output.log, kept after a write error clears `log`, so a stop can wait for it to close. */
+  private logStream: WriteStream | undefined;
   private projectBrief = '';
 
   private readonly book: TaskBook;
@@ -114,6 +117,7 @@ export class CliTaskAdapter implements AgentAdapter {
     // A full disk must not take the orchestrator down: only the raw copy is lost.
     log.on('error', () => (this.log = undefined));
     this.log = log;
+    this.logStream = log;
     try {
       this.projectBrief = readFileSync(path.join(this.launch.sessionDir, 'project_prompt.txt'), 'utf8').slice(0, PROJECT_BRIEF_CHARS + 1);
     } catch {
@@ -220,7 +224,10 @@ export class CliTaskAdapter implements AgentAdapter {
   }
 
   async stop(graceMs: number = DEFAULT_GRACE_MS): Promise<AgentExit> {
-    if (this.exit) return this.exit;
+    if (this.exit) {
+      await outputLogClosed(this.logStream);
+      return this.exit;
+    }
     this.stopping = true;
     const running = this.current;
     if (running && running.endedBy === null) running.endedBy = 'stop';
@@ -228,7 +235,10 @@ export class CliTaskAdapter implements AgentAdapter {
     const ends = await Promise.all(processes.map((p) => p.terminate(graceMs)));
     const own = running?.process ? ends[processes.indexOf(running.process)] : undefined;
     // An idle agent has no process: its "exit" is a clean one.
-    return this.finish(own ?? ends[0] ?? { code: 0, signal: null });
+    const exit = this.finish(own ?? ends[0] ?? { code: 0, signal: null });
+    // What its runs printed last is in output.log when the stop returns.
+    await outputLogClosed(this.logStream);
+    return exit;
   }
 
   // ------------------------------------------------------------ task runs

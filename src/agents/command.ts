@@ -14,6 +14,7 @@ import type { AgentKind } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentCapabilities } from '../contract/capabilities.js';
 import { agentHomeDir, ensureAgentHome } from './home.js';
+import { outputLogClosed } from './outputLog.js';
 import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
 import { LineSplitter } from './lineSplitter.js';
 import type {
@@ -71,6 +72,8 @@ export class CommandAdapter implements AgentAdapter {
 
   private child: ChildProcess | undefined;
   private log: WriteStream | undefined;
+  /** The stream of output.log, kept after a write error clears `log`, so a stop can wait for it to close. */
+  private logStream: WriteStream | undefined;
   private exit: AgentExit | undefined;
   private exitWaiters: ((exit: AgentExit) => void)[] = [];
   private stdinClosedReason: string | undefined;
@@ -120,6 +123,7 @@ export class CommandAdapter implements AgentAdapter {
       highWaterMark: LOG_HIGH_WATER_BYTES,
     });
     this.log = log;
+    this.logStream = log;
     log.on('error', () => {
       // A full disk must not take the orchestrator down; the parsed
       // messages still flow, only the raw copy is lost.
@@ -262,6 +266,7 @@ export class CommandAdapter implements AgentAdapter {
     if (!this.child) return { code: null, signal: null };
     if (this.exit) {
       this.killGroup('SIGKILL');
+      await outputLogClosed(this.logStream);
       return this.exit;
     }
     this.send({ cmd: 'stop' });
@@ -276,6 +281,8 @@ export class CommandAdapter implements AgentAdapter {
     }
     // Whatever the agent left behind in its group goes with it.
     this.killGroup('SIGKILL');
+    // Its last lines (the reply to this stop) are in output.log when the stop returns.
+    await outputLogClosed(this.logStream);
     return exit!;
   }
 
