@@ -30,7 +30,8 @@ export class ControlRequestError extends Error {
 }
 
 export interface ControlClientOptions {
-  source?: 'cli' | 'key';
+  /** Who asks, as the command events record it (the API's own clients: 'api'). */
+  source?: 'api' | 'cli' | 'key';
   timeoutMs?: number;
 }
 
@@ -59,7 +60,7 @@ export class ControlClient {
     readonly runDir: string,
     readonly baseUrl: string,
     private readonly token: string,
-    private readonly source: 'cli' | 'key',
+    private readonly source: 'api' | 'cli' | 'key',
     private readonly timeoutMs: number,
   ) {}
 

@@ -117,7 +117,8 @@ describe('final report, status and the console agree on a finished run', () => {
   it('agrees on tokens', () => {
     expect(status.metrics!.total_tokens).toBe(report.measurements.total_tokens);
     expect(consoleRun.counters.totalTokens).toBe(report.measurements.total_tokens);
-    expect(header?.tokens, header?.line).toBe(formatCount(report.measurements.total_tokens));
+    expect(report.measurements.total_tokens).not.toBeNull();
+    expect(header?.tokens, header?.line).toBe(formatCount(report.measurements.total_tokens!));
   });
 
   it('agrees on tool calls', () => {

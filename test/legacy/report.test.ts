@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runControlCommand } from '../../src/cli/controlCommands.js';
 import { buildReport, renderMarkdown } from '../../src/report/report.js';
 import { convertLegacyRun } from '../../src/legacy/convert.js';
-import { foldAll } from '../../src/state/fold.js';
+import { applyEvents, initialConsoleState } from '../../src/state/applyEvent.js';
 import { headerModel } from '../../src/ui/viewModels/header.js';
 import { formatCount } from '../../src/ui/viewModels/format.js';
 import { checkpointFiles, copyLegacyFixtures, metricsFiles, readJson } from './legacyFixtures.js';
@@ -90,7 +90,8 @@ describe('the console header of a legacy run', () => {
   it('shows the tokens its runner recorded (the last snapshot), or n/a when it recorded none', async () => {
     const header = async (name: string) => {
       const dir = path.join(runs, name);
-      const run = foldAll((await convertLegacyRun(dir)).events);
+      // As the console folds it: its header model takes the console's state.
+      const run = applyEvents(initialConsoleState(), (await convertLegacyRun(dir)).events);
       return headerModel(run, { nowMs: Date.now(), runDir: dir });
     };
     const last = readJson(metricsFiles(path.join(runs, 'python-complete')).at(-1)!.file).metrics;

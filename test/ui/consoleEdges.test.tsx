@@ -4,7 +4,6 @@
 // long log lines wrap; agents are in name order; a timed-out run's phase bar
 // shows where it stopped; "1 alert", not "1 alerts".
 
-import React from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import type { MegatestEvent } from '../../src/contract/events.js';

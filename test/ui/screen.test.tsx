@@ -2,7 +2,6 @@
 // lines never enter Ink's text-measure cache (which keeps every string it
 // measured for the life of the process).
 
-import React from 'react';
 import { Text } from 'ink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyLogLines, setOrchestratorLiveness } from '../../src/state/applyEvent.js';
