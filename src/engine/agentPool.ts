@@ -37,6 +37,8 @@ export interface AgentSlot {
   cpuActiveMs: number;
   lastCpuCheckMs: number;
   hungReported: boolean;
+  /** Said to be silent but working in this quiet window: watched on, and hung once it uses no CPU for a whole step. */
+  silentReported: boolean;
   /** A compression is queued or running: further context reports must not queue more. */
   compressing: boolean;
   /** The agent's last context report (tokens). */
@@ -112,6 +114,7 @@ export class AgentPool {
         cpuActiveMs: 0,
         lastCpuCheckMs: 0,
         hungReported: false,
+        silentReported: false,
         compressing: false,
         contextTokens: 0,
         attempts: new Map(),
@@ -193,6 +196,7 @@ export class AgentPool {
     slot.expectingExit = false;
     slot.lastOutputMs = Date.now();
     slot.hungReported = false;
+    slot.silentReported = false;
     slot.quietCpuBase = null;
     slot.compressing = false;
     if (this.lastTestRun) adapter.observeTestRun?.(this.lastTestRun);
@@ -305,6 +309,7 @@ export class AgentPool {
     const now = Date.now();
     slot.lastOutputMs = now;
     slot.hungReported = false;
+    slot.silentReported = false;
     const ctx = this.ctx;
     const vetted = vetAgentMessage(said, { assigned: slot.assignedTasks, isDone: (task) => ctx.completedTasks().has(task) });
     if (!vetted.ok) {

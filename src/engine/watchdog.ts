@@ -48,15 +48,21 @@ export class Watchdog {
       if (quietMs < stepTimeoutMs) continue;
       const status = this.ctx.state.agents.find((a) => a.name === slot.name)?.status;
       if (status === 'idle' || status === 'waiting') continue; // quiet by design
-      slot.hungReported = true;
       // Never a negative time: the clocks compared may have been read in another order (a late tick, a clock step).
       const quietSeconds = Math.max(0, Math.round(quietMs / 1000));
       const used = (Math.max(0, slot.quietCpuUsed) / 100).toFixed(2);
-      // Busy: it used CPU in the second half of the window.
-      if (now - slot.cpuActiveMs < stepTimeoutMs / 2) {
+      // Busy: it used CPU in the second half of the window. Once said to be silent, it is
+      // watched on, and hung only after a whole step without CPU: a hung agent's last CPU
+      // (a collection just after its last line, late on a loaded machine) made it look busy
+      // once, and it was never looked at again.
+      const idleMs = now - slot.cpuActiveMs;
+      if (slot.silentReported ? idleMs < stepTimeoutMs : idleMs < stepTimeoutMs / 2) {
+        if (slot.silentReported) continue;
+        slot.silentReported = true;
         const message = `silent but working: no output for ${quietSeconds} s (agent.step_timeout_secs) while using ${used} s of CPU`;
         this.ctx.background(() => this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_silent, matched: 'watchdog' }, message));
       } else {
+        slot.hungReported = true;
         const idleSeconds = Math.min(quietSeconds, Math.max(0, Math.round((now - slot.cpuActiveMs) / 1000)));
         const message = `hung: no output and no CPU for the last ${idleSeconds} s (${used} s of CPU in all) for ${quietSeconds} s (agent.step_timeout_secs)`;
         const seen = this.ctx.restoreGeneration;

@@ -28,6 +28,7 @@ describe('the watchdog’s hang message', () => {
       name: 'agent-1',
       adapter: { pid: process.pid },
       hungReported: false,
+      silentReported: false,
       quietCpuBase: null,
       quietCpuUsed: 0,
       cpuActiveMs: 0,
@@ -64,6 +65,7 @@ describe('the watchdog on a loaded machine', () => {
       name: 'agent-1',
       adapter: { pid: 4242 },
       hungReported: false,
+      silentReported: false,
       quietCpuBase: null,
       quietCpuUsed: 0,
       cpuActiveMs: 0,
@@ -94,6 +96,22 @@ describe('the watchdog on a loaded machine', () => {
     await new Promise((resolve) => setImmediate(resolve)); // a hung agent is stopped before recovery hears of it
     expect(handled).toHaveLength(1);
     expect(handled[0]).toMatch(/^hung: no output and no CPU for the last 5 s/);
+  });
+
+  it('a silent agent is watched on: hung once it has used no CPU for a whole step, said silent only once', async () => {
+    // A tick (10 ms) of CPU per 100 ms until 14.5 s (a collection after its last line, late on a loaded machine), none after.
+    const { handled, look } = setup((now) => Math.min(now, 14_500) / 10);
+    look(13_500);
+    look(14_500);
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toMatch(/^silent but working: no output for 5 s/);
+    look(16_000);
+    look(18_000); // 3.5 s without CPU: not a whole step yet
+    expect(handled).toHaveLength(1);
+    look(18_600);
+    await new Promise((resolve) => setImmediate(resolve)); // a hung agent is stopped before recovery hears of it
+    expect(handled).toHaveLength(2);
+    expect(handled[1]).toMatch(/^hung: no output and no CPU for the last 4 s \(1\.00 s of CPU in all\) for 9 s/);
   });
 
   it('an agent using CPU in every look is still silent but working', () => {

@@ -194,11 +194,13 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
     const hang = eventsOf(events, 'error').find((e) => e.class === 'agent_hang');
     expect(hang?.agent).toBe('agent-1');
     expect(hang!.message).toMatch(/^hung: no output and no CPU .* for \d+ s \(agent\.step_timeout_secs\)$/);
-    // the hang is not mistaken for a silent-but-working agent. (Before it, a loaded machine may
-    // rightly find agent-1 silent but working: a node process starting under load.)
+    // A hang is found even when it first looks busy: on a loaded machine the hung process's
+    // last CPU (run late, after its last line) can make it "silent but working" once; it is
+    // watched on, and hung once a whole step passes without CPU. (Before the development
+    // phase, a loaded machine may rightly find agent-1 silent: a node process starting.)
     const hangsFrom = eventsOf(events, 'phase_started').find((p) => p.phase === 'development')!;
     const silentInHang = eventsOf(events, 'error').filter((e) => e.class === 'agent_silent' && e.agent === 'agent-1' && e.seq > hangsFrom.seq && e.seq < hang!.seq);
-    expect(silentInHang).toHaveLength(0);
+    expect(silentInHang.length).toBeLessThanOrEqual(1);
     const recovery = recoveries(events, 'agent-1').find((r) => r.action === 'restore_checkpoint' && r.seq > hang!.seq);
     expect(recovery?.outcome).toBe('started');
     const restored = eventsOf(events, 'checkpoint_restored').find((r) => r.seq > hang!.seq);
