@@ -29,7 +29,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writ
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpA, GitRef, median, ResticRef } from './checkpointRefs.mjs';
+import { cpA, discard, GitRef, median, ResticRef } from './checkpointRefs.mjs';
 
 const DIST_STORE = new URL('../dist/checkpoint/store.js', import.meta.url);
 
@@ -232,7 +232,7 @@ export async function main(argv = process.argv.slice(2)) {
     let speedStore = null;
     let firstSnapshot = null;
     for (let round = 0; round < rounds; round += 1) {
-      rmSync(at('speed'), { recursive: true, force: true });
+      discard(at('speed'));
       speedStore = new CheckpointStore(at('speed', 'checkpoints'));
       settle();
       const result = await checkpoint(speedStore, project, 1);
@@ -248,12 +248,12 @@ export async function main(argv = process.argv.slice(2)) {
         settle();
         first.restic.push(restic.backup());
       }
-      rmSync(at('cp-first'), { recursive: true, force: true });
+      discard(at('cp-first'));
       settle();
       first.cp.push(cpA(project, at('cp-first')));
       step(`first checkpoint, round ${round + 1}: megatest ${ms(result.ms)}, git ${ms(first.git.at(-1) ?? null)}, restic ${ms(first.restic.at(-1) ?? null)}, cp -a ${ms(first.cp.at(-1))}`);
     }
-    rmSync(at('cp-first'), { recursive: true, force: true });
+    discard(at('cp-first'));
 
     // 2. no change: the same store again, a new store over the same folder (a restarted process), git, restic
     const noChange = { same: [], restarted: [], git: [], restic: [] };
@@ -285,12 +285,12 @@ export async function main(argv = process.argv.slice(2)) {
     }
     const cpIncremental = median(
       Array.from({ length: 3 }, () => {
-        rmSync(at('cp-incremental'), { recursive: true, force: true });
+        discard(at('cp-incremental'));
         settle();
         return cpA(project, at('cp-incremental'));
       }),
     );
-    rmSync(at('cp-incremental'), { recursive: true, force: true });
+    discard(at('cp-incremental'));
     step(`1% changed: megatest ${ms(median(incremental.megatest))}, git ${ms(git ? median(incremental.git) : null)}, restic ${ms(restic ? median(incremental.restic) : null)}`);
 
     // 4. storage: 20 checkpoints in fresh stores, 5% churn before each after the first
@@ -341,7 +341,7 @@ export async function main(argv = process.argv.slice(2)) {
     const firstResticSnapshot = storageRestic?.firstSnapshot() ?? null;
     for (let round = 0; round < rounds; round += 1) {
       const target = at('restored-empty');
-      rmSync(target, { recursive: true, force: true });
+      discard(target);
       const fresh = new CheckpointStore(storageDir);
       settle();
       started = performance.now();
@@ -351,15 +351,15 @@ export async function main(argv = process.argv.slice(2)) {
         const check = spawnSync('diff', ['-r', '--no-dereference', originalCopy, target]);
         if (check.status !== 0) throw new Error(`restore into an empty folder differs from the original: ${check.stdout}`.slice(0, 2000));
       }
-      rmSync(at('cp-restore'), { recursive: true, force: true });
+      discard(at('cp-restore'));
       settle();
       full.cp.push(cpA(originalCopy, at('cp-restore')));
-      rmSync(at('restic-restore'), { recursive: true, force: true });
+      discard(at('restic-restore'));
       settle();
       if (storageRestic) full.restic.push(storageRestic.restore(at('restic-restore'), firstResticSnapshot));
       step(`full restore, round ${round + 1}: megatest ${ms(full.megatest.at(-1))}, cp -a ${ms(full.cp.at(-1))}, restic ${ms(full.restic.at(-1) ?? null)}`);
     }
-    for (const name of ['restored-empty', 'cp-restore', 'restic-restore']) rmSync(at(name), { recursive: true, force: true });
+    for (const name of ['restored-empty', 'cp-restore', 'restic-restore']) discard(at(name));
 
     const m = (values, present = true) => (present && values.length > 0 ? median(values) : null);
     const figures = {

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkpoint, generateProject, prng } from './checkpoint.mjs';
-import { cpA, median, ResticRef } from './checkpointRefs.mjs';
+import { cpA, discard, median, ResticRef } from './checkpointRefs.mjs';
 
 const settle = () => spawnSync('sync');
 const ms = (value) => `${Math.round(value).toLocaleString('en-US')} ms`;
@@ -59,7 +59,7 @@ export async function main(argv = process.argv.slice(2)) {
       const order = round % 2 === 0 ? builds : [...builds].reverse();
       const entries = {};
       for (const build of order) {
-        rmSync(at(build.name), { recursive: true, force: true });
+        discard(at(build.name));
         settle();
         const store = new build.Store(at(build.name, 'checkpoints'));
         const { ms: taken, snapshot } = await checkpoint(store, project, 1);
@@ -71,14 +71,14 @@ export async function main(argv = process.argv.slice(2)) {
         settle();
         figures.first.restic.push(restic.backup());
       }
-      rmSync(at('cp-first'), { recursive: true, force: true });
+      discard(at('cp-first'));
       settle();
       figures.first.cp.push(cpA(project, at('cp-first')));
       say(`round ${round + 1}, first checkpoint: ${order.map((build) => `${build.name} ${ms(figures.first[build.name].at(-1))}`).join(', ')}, restic ${restic === null ? 'not installed' : ms(figures.first.restic.at(-1))}, cp -a ${ms(figures.first.cp.at(-1))}`);
 
       for (const build of order) {
         const target = at(`restored-${build.name}`);
-        rmSync(target, { recursive: true, force: true });
+        discard(target);
         const store = new build.Store(at(build.name, 'checkpoints'));
         settle();
         const started = performance.now();
@@ -88,11 +88,11 @@ export async function main(argv = process.argv.slice(2)) {
         if (check.status !== 0) throw new Error(`${build.name}: the restore differs from the project: ${String(check.stdout).slice(0, 2000)}`);
       }
       if (restic !== null) {
-        rmSync(at('restic-restore'), { recursive: true, force: true });
+        discard(at('restic-restore'));
         settle();
         figures.restore.restic.push(restic.restore(at('restic-restore')));
       }
-      rmSync(at('cp-restore'), { recursive: true, force: true });
+      discard(at('cp-restore'));
       settle();
       figures.restore.cp.push(cpA(project, at('cp-restore')));
       say(`round ${round + 1}, full restore: ${order.map((build) => `${build.name} ${ms(figures.restore[build.name].at(-1))}`).join(', ')}, restic ${restic === null ? 'not installed' : ms(figures.restore.restic.at(-1))}, cp -a ${ms(figures.restore.cp.at(-1))}`);

@@ -6,7 +6,7 @@
 // thread takes the others. Both run readBackWhole below.
 
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { HelperGone, LazyHelper } from './helperThread.js';
 
@@ -20,6 +20,7 @@ export type ReadBackFinding =
 interface ReadBackModules {
   readFileSync: typeof readFileSync;
   writeFileSync: typeof writeFileSync;
+  chmodSync: typeof chmodSync;
   createHash: typeof createHash;
   zlib: typeof zlib;
 }
@@ -27,12 +28,20 @@ interface ReadBackModules {
 /**
  * Reads the blob file, inflates it (in the thread pool when `inPool` and it
  * is not small), checks the content's sha256 and size, and when all is well
- * and `stageTo` is given writes the content there (mode 600; a failed write
- * rejects). This function is also the helper thread's code (its text is put
+ * and `stageTo` is given writes the content there (created mode 600, then
+ * given `stageMode`; a failed write rejects). This function is also the helper thread's code (its text is put
  * in the thread's source), so it names nothing from outside but its
  * parameters.
  */
-export async function readBackWhole(m: ReadBackModules, file: string, sha256: string, size: number, stageTo: string | null, inPool: boolean): Promise<ReadBackFinding> {
+export async function readBackWhole(
+  m: ReadBackModules,
+  file: string,
+  sha256: string,
+  size: number,
+  stageTo: string | null,
+  stageMode: number,
+  inPool: boolean,
+): Promise<ReadBackFinding> {
   const INFLATE_AT_ONCE_BYTES = 64 * 1024;
   let packed: Buffer;
   try {
@@ -52,7 +61,10 @@ export async function readBackWhole(m: ReadBackModules, file: string, sha256: st
   }
   const actualSha256 = m.createHash('sha256').update(content).digest('hex');
   if (actualSha256 !== sha256 || content.length !== size) return { fault: 'content', actualSha256, actualSize: content.length };
-  if (stageTo !== null) m.writeFileSync(stageTo, content, { mode: 0o600 });
+  if (stageTo !== null) {
+    m.writeFileSync(stageTo, content, { mode: 0o600 });
+    if (stageMode !== 0o600) m.chmodSync(stageTo, stageMode);
+  }
   return { fault: null, packedBytes: packed.length };
 }
 
@@ -63,14 +75,14 @@ const QUEUE_LIMIT = 12;
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { readFileSync, writeFileSync } = require('node:fs');
+const { chmodSync, readFileSync, writeFileSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const zlib = require('node:zlib');
-const modules = { readFileSync, writeFileSync, createHash, zlib };
+const modules = { readFileSync, writeFileSync, chmodSync, createHash, zlib };
 const readBackWhole = ${readBackWhole.toString()};
-parentPort.on('message', async ({ id, file, sha256, size, stageTo }) => {
+parentPort.on('message', async ({ id, file, sha256, size, stageTo, stageMode }) => {
   try {
-    parentPort.postMessage({ id, value: await readBackWhole(modules, file, sha256, size, stageTo, false) });
+    parentPort.postMessage({ id, value: await readBackWhole(modules, file, sha256, size, stageTo, stageMode, false) });
   } catch (error) {
     parentPort.postMessage({ id, error: { message: error.message, code: error.code, errno: error.errno, syscall: error.syscall, path: error.path } });
   }
@@ -81,21 +93,28 @@ const readThread = new LazyHelper(WORKER_SOURCE);
 
 /** Blobs read back on each thread since the process started (the tests and benchmarks read it). */
 export const readBlobs = { helper: 0, here: 0 };
-const here: ReadBackModules = { readFileSync, writeFileSync, createHash, zlib };
+const here: ReadBackModules = { readFileSync, writeFileSync, chmodSync, createHash, zlib };
 
 /** readBackWhole on the helper thread when `inParallel` and it has room, here otherwise (and here again if it stopped meanwhile). */
-export async function readBack(file: string, sha256: string, size: number, stageTo: string | null, inParallel: boolean): Promise<ReadBackFinding> {
+export async function readBack(
+  file: string,
+  sha256: string,
+  size: number,
+  stageTo: string | null,
+  inParallel: boolean,
+  stageMode = 0o600,
+): Promise<ReadBackFinding> {
   const helper = inParallel ? await readThread.withRoom(QUEUE_LIMIT) : null;
   if (helper !== null) {
     try {
-      const found = await helper.call<ReadBackFinding>({ file, sha256, size, stageTo });
+      const found = await helper.call<ReadBackFinding>({ file, sha256, size, stageTo, stageMode });
       readBlobs.helper += 1;
       return found;
     } catch (error) {
       if (!(error instanceof HelperGone)) throw error;
     }
   }
-  const found = await readBackWhole(here, file, sha256, size, stageTo, true);
+  const found = await readBackWhole(here, file, sha256, size, stageTo, stageMode, true);
   readBlobs.here += 1;
   return found;
 }

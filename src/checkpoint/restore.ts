@@ -2,19 +2,20 @@
 // read back every blob the manifest names and check it against its sha256,
 // so a missing or corrupt blob is reported before project/ is touched; the
 // contents to be written go into a staging folder as they pass
-// (restoreStaging.ts). Only then remove, make folders, rename the staged
-// files into place, link, and set modes last.
+// (restoreStaging.ts), the folders project/ lacks built whole there. Only
+// then remove, move the built folders in, rename the other staged files
+// into place, link, and set modes last.
 
-import { chmodSync, createReadStream, lstatSync, mkdirSync, promises as fs, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, lstatSync, mkdirSync, promises as fs, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
 import { sha256Hex } from './canonical.js';
 import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { RestoreStaging } from './restoreStaging.js';
-import { BadBlobsError, MISSING_BLOB, verifyEntryBlobs } from './verify.js';
+import { BadBlobsError, MISSING_BLOB, verifyEntryBlobs, type StagePath, type StageTarget } from './verify.js';
 import { makeRecord, sameStat, untrustedRecord, type FileIndex } from './fileIndex.js';
-import { Breather, compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem } from './tree.js';
+import { Breather, compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem, type TreeScan } from './tree.js';
 import type { FileEntry } from './types.js';
 
 
@@ -42,20 +43,37 @@ export async function restoreTree(
   if (problem !== null) throw new Error(`restore: the manifest cannot be restored safely: ${problem}`);
   await fs.mkdir(root, { recursive: true });
   const staging = await RestoreStaging.open(stageIn, root);
-
-  // Every blob the manifest names is read back and checked, not only those to
-  // be written: a checkpoint with a bad blob is unusable whatever project/
-  // holds now. The check runs beside the scan below; the contents likely to
-  // be written (all but the files the index knows unchanged) are staged as
-  // they pass, so each blob is inflated once.
-  const likelyWritten = new Set<string>();
-  for (const entry of entries) {
-    if (entry.type === 'file' && previous.get(entry.path)?.sha256 !== entry.sha256) likelyWritten.add(entry.sha256 as string);
-  }
-  const verifying = verifyEntryBlobs(blobs, entries, { stageAt: (sha256) => (likelyWritten.has(sha256) ? staging.pathOf(sha256) : null) });
-  verifying.catch(() => undefined);
+  let verifying: Promise<unknown> = Promise.resolve();
   try {
-    return await changeTree(root, entries, blobs, previous, staging, verifying, started);
+    const scan = await scanTree(root);
+    const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
+    const built = staging.buildsFolders ? newFolders(sorted, scan) : new BuiltFolders(new Set());
+    // Every blob the manifest names is read back and checked, not only those
+    // to be written: a checkpoint with a bad blob is unusable whatever
+    // project/ holds now. The check runs beside the comparison below; the
+    // contents likely to be written (all but the files the index knows
+    // unchanged) are staged as they pass, so each blob is inflated once: at
+    // their own paths in a built folder, else by hash (placed later).
+    const likelyPlaced = new Set<string>();
+    const firstBuilt = new Map<string, FileEntry>();
+    for (const entry of sorted) {
+      if (entry.type !== 'file') continue;
+      const sha256 = entry.sha256 as string;
+      if (built.holds(entry.path)) {
+        if (!firstBuilt.has(sha256)) firstBuilt.set(sha256, entry);
+      } else if (previous.get(entry.path)?.sha256 !== sha256) {
+        likelyPlaced.add(sha256);
+      }
+    }
+    const stageAt: StagePath = (sha256) => {
+      if (likelyPlaced.has(sha256)) return staging.targetOf(sha256);
+      const entry = firstBuilt.get(sha256);
+      return entry === undefined ? null : { path: staging.builtPathIn(entry.path), mode: entry.mode };
+    };
+    const checking = verifyEntryBlobs(blobs, entries, { stageAt });
+    verifying = checking;
+    checking.catch(() => undefined);
+    return await changeTree(root, sorted, scan, built, blobs, previous, staging, checking, stageAt, likelyPlaced, started);
   } finally {
     // Nothing may still be writing into the folder when it goes.
     await verifying.catch(() => undefined);
@@ -63,17 +81,63 @@ export async function restoreTree(
   }
 }
 
+/** The new folders a restore builds in its staging folder, by their topmost: each of those is moved into project/ with one rename. */
+class BuiltFolders {
+  constructor(readonly topmost: ReadonlySet<string>) {}
+
+  /** Whether the manifest path is built (a topmost folder or inside one). */
+  holds(relative: string): boolean {
+    return this.topmost.has(relative) || hasAncestorIn(relative, this.topmost);
+  }
+}
+
+/**
+ * The folders of the manifest that root lacks (or has as another kind) and
+ * whose parent it has: each is built whole in the staging folder, its files
+ * staged into it as their blobs pass the check (builtPathIn), the rest
+ * made once they all have (finishBuilding).
+ */
+function newFolders(sorted: FileEntry[], scan: TreeScan): BuiltFolders {
+  const dirsThere = new Set(scan.items.filter((item) => item.type === 'dir').map((item) => item.path));
+  const topmost = new Set<string>();
+  // Sorted: a folder comes before what is in it, so an absent folder with no topmost above it has its parent there.
+  for (const entry of sorted) {
+    if (entry.type === 'dir' && !dirsThere.has(entry.path) && !hasAncestorIn(entry.path, topmost)) topmost.add(entry.path);
+  }
+  return new BuiltFolders(topmost);
+}
+
+/** Makes the built folders no staged file made (empty ones) and the built links; still in the staging folder. */
+async function finishBuilding(sorted: FileEntry[], built: BuiltFolders, staging: RestoreStaging): Promise<number> {
+  let links = 0;
+  const breather = new Breather();
+  for (const entry of sorted) {
+    if (!built.holds(entry.path)) continue;
+    if (entry.type === 'dir') {
+      staging.makeBuiltFolder(entry.path);
+    } else if (entry.type === 'symlink') {
+      symlinkSync(entry.target as string, staging.builtPathIn(entry.path));
+      links += 1;
+    }
+    await breather.breathe();
+  }
+  return links;
+}
+
 async function changeTree(
   root: string,
-  entries: FileEntry[],
+  sorted: FileEntry[],
+  scan: TreeScan,
+  built: BuiltFolders,
   blobs: BlobStore,
   previous: FileIndex,
   staging: RestoreStaging,
   verifying: ReturnType<typeof verifyEntryBlobs>,
+  stageAt: StagePath,
+  likelyPlaced: ReadonlySet<string>,
   started: number,
 ): Promise<{ result: RestoreResult; index: FileIndex }> {
-  const wanted = new Map(entries.map((entry) => [entry.path, entry]));
-  const scan = await scanTree(root);
+  const wanted = new Map(sorted.map((entry) => [entry.path, entry]));
   const current = new Map(scan.items.map((item) => [item.path, item]));
   const nextIndex: FileIndex = new Map();
 
@@ -89,8 +153,12 @@ async function changeTree(
   const toWrite: FileEntry[] = [];
   const toLink: FileEntry[] = [];
   const toChmod: FileEntry[] = [];
-  const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
+  const builtFiles: FileEntry[] = [];
   for (const entry of sorted) {
+    if (built.holds(entry.path)) {
+      if (entry.type === 'file') builtFiles.push(entry);
+      continue;
+    }
     const item = removedPaths.has(entry.path) ? undefined : current.get(entry.path);
     switch (entry.type) {
       case 'dir':
@@ -136,7 +204,7 @@ async function changeTree(
   const verified = await verifying;
   // The read-back found every blob that is not there: those of files to be written are named as such.
   const missingBlobs = new Set(verified.bad.filter((bad) => bad.problem === MISSING_BLOB).map((bad) => bad.sha256));
-  const missing = toWrite.filter((entry) => missingBlobs.has(entry.sha256 as string)).map((entry) => entry.path);
+  const missing = [...toWrite, ...builtFiles].filter((entry) => missingBlobs.has(entry.sha256 as string)).map((entry) => entry.path);
   if (missing.length > 0) {
     missing.sort(compareStrings);
     throw new Error(
@@ -144,13 +212,24 @@ async function changeTree(
     );
   }
   if (verified.bad.length > 0) throw new BadBlobsError(verified.bad);
-  // A file the index took for unchanged that is gone or differs: its blob was checked, not staged. Staged now, still before project/ changes.
-  const unstaged = toWrite.filter((entry) => !verified.staged.has(entry.sha256 as string));
+  // A file the index took for unchanged that is gone or differs: its blob was checked, not staged by hash. Staged now, still before project/ changes.
+  const unstaged = toWrite.filter((entry) => !likelyPlaced.has(entry.sha256 as string) || !verified.staged.has(entry.sha256 as string));
   if (unstaged.length > 0) {
-    const late = await verifyEntryBlobs(blobs, unstaged, { stageAt: (sha256) => staging.pathOf(sha256) });
+    const late = await verifyEntryBlobs(blobs, unstaged, { stageAt: (sha256) => staging.targetOf(sha256) });
     if (late.bad.length > 0) throw new BadBlobsError(late.bad);
   }
   for (const entry of toWrite) staging.expect(entry.sha256 as string);
+  // A built file whose content was staged for another path gets a copy of it, in the staging folder still.
+  for (const entry of builtFiles) {
+    const at = staging.builtPathIn(entry.path);
+    const stagedAt = (stageAt(entry.sha256 as string) as StageTarget).path;
+    if (stagedAt !== at) {
+      copyFileSync(stagedAt, at);
+      chmodSync(at, entry.mode);
+    }
+    nextIndex.set(entry.path, untrustedRecord(entry.sha256 as string, entry.size));
+  }
+  const builtLinks = await finishBuilding(sorted, built, staging);
 
   // Every blob is verified and staged: from here on project/ changes, with
   // one small synchronous call per item (see Breather), pausing for the event loop.
@@ -173,9 +252,11 @@ async function changeTree(
 
   const dirModesToSet = new Set(toChmod.filter((entry) => entry.type === 'dir').map((entry) => entry.path));
   for (const item of lockedDirs) if (!removedPaths.has(item.path)) dirModesToSet.add(item.path);
+  let written = builtFiles.length;
   for (const entry of sorted) {
     if (entry.type !== 'dir' || (current.has(entry.path) && !removedPaths.has(entry.path))) continue;
-    mkdirSync(path.join(root, entry.path), { mode: 0o700 });
+    if (built.topmost.has(entry.path)) staging.moveIn(entry.path, root);
+    else if (!built.holds(entry.path)) mkdirSync(path.join(root, entry.path), { mode: 0o700 });
     dirModesToSet.add(entry.path);
     await breather.breathe();
   }
@@ -186,7 +267,7 @@ async function changeTree(
     nextIndex.set(entry.path, untrustedRecord(entry.sha256 as string, entry.size));
     await breather.breathe();
   }
-  let written = toWrite.length;
+  written += toWrite.length + builtLinks;
   for (const entry of toLink) {
     const absolute = path.join(root, entry.path);
     rmSync(absolute, { force: true });

@@ -4,7 +4,7 @@
 // and hashes every blob its manifest names before it touches the target
 // folder, and `megatest checkpoints verify` does the same for every checkpoint.
 
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { chmodSync, createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -55,14 +55,15 @@ export const MISSING_BLOB = 'is missing';
  * Reads the blob of sha256, inflates it and checks its size and hash: why it
  * cannot give back the content it is named after, or null. With stageTo, a
  * verified content is also written to that file (a restore's staging,
- * restoreStaging.ts), so it is inflated once; a failure to write it rejects.
+ * restoreStaging.ts) and given its mode, so it is inflated once; a failure
+ * to write it rejects.
  * `inParallel` (many blobs to read: READ_IN_PARALLEL_FROM): on two threads
  * (blobReadBack.ts).
  */
-export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, stageTo: string | null = null, inParallel = false): Promise<string | null> {
+export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, stageTo: StageTarget | null = null, inParallel = false): Promise<string | null> {
   const file = blobs.blobPath(sha256);
   if (size > STREAM_THRESHOLD_BYTES) return streamedProblem(file, sha256, size, stageTo);
-  const found = await readBack(file, sha256, size, stageTo, inParallel);
+  const found = await readBack(file, sha256, size, stageTo?.path ?? null, inParallel, stageTo?.mode);
   switch (found.fault) {
     case null:
       // Read back whole: no snapshot of this process needs to look at it again.
@@ -82,7 +83,8 @@ export async function readBlobBack(blobs: BlobStore, sha256: string, size: numbe
 }
 
 /** A large blob is inflated and hashed as a stream, written to stageTo as it goes (removed again if it fails its check). */
-async function streamedProblem(file: string, sha256: string, size: number, stageTo: string | null): Promise<string | null> {
+async function streamedProblem(file: string, sha256: string, size: number, stageTarget: StageTarget | null): Promise<string | null> {
+  const stageTo = stageTarget?.path ?? null;
   const hash = createHash('sha256');
   let contentSize = 0;
   const tap = new Transform({
@@ -108,6 +110,7 @@ async function streamedProblem(file: string, sha256: string, size: number, stage
   }
   const problem = contentProblem(hash.digest('hex'), contentSize, sha256, size);
   if (problem !== null && stageTo !== null) await fs.rm(stageTo, { force: true });
+  if (problem === null && stageTarget !== null && stageTarget.mode !== 0o600) chmodSync(stageTarget.path, stageTarget.mode);
   return problem;
 }
 
@@ -120,8 +123,14 @@ function contentProblem(actual: string, actualSize: number, sha256: string, size
 /** Check results by `sha256:size`, shared by the checkpoints of one verify so a blob is read once. */
 export type BlobVerifyCache = Map<string, Promise<string | null>>;
 
+/** A file a restore writes a verified content to, and the mode it gets. */
+export interface StageTarget {
+  path: string;
+  mode: number;
+}
+
 /** Where a restore stages the verified content of a blob it is about to write, or null for a blob only to be checked. */
-export type StagePath = (sha256: string) => string | null;
+export type StagePath = (sha256: string) => StageTarget | null;
 
 /**
  * Reads back every blob the file entries name (each distinct one once) and

@@ -2,13 +2,15 @@
 // restoreStaging.ts): each blob is inflated and checked once, into a staging
 // folder, and renamed into place only after every blob has passed. These
 // tests check what a person relies on: the folder ends byte-exact with the
-// right modes (also for files sharing a content, and across file systems),
-// nothing is left in checkpoints/, a full disk while staging leaves
-// project/ as it was, and a killed restore's staging folder is swept.
+// right modes (also for files sharing a content, for the folders project/
+// lacks, which are built whole in the staging folder and moved in, and
+// across file systems or a bind mount), nothing is left in checkpoints/, a
+// full disk while staging leaves project/ as it was, and a killed
+// restore's staging folder is swept.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -101,6 +103,65 @@ describe('a restore stages what it writes', () => {
   });
 });
 
+/** A tree with new folders at several depths: empty ones with their modes, links, and contents shared with files outside them. */
+function putTreeWithNewFolders(): void {
+  put('keep/x.txt', 'x\n'.repeat(50));
+  put('top.txt', 'shared by a placed file and a built one\n'.repeat(30), 0o640);
+  put('keep/new/deep/f.txt', 'shared by a placed file and a built one\n'.repeat(30), 0o755);
+  put('keep/new/deep/g.txt', 'g\n'.repeat(30), 0o600);
+  put('keep/new/twin.txt', 'g\n'.repeat(30), 0o644);
+  mkdirSync(path.join(project, 'keep/new/deep/empty/emptier'), { recursive: true });
+  chmodSync(path.join(project, 'keep/new/deep/empty/emptier'), 0o711);
+  chmodSync(path.join(project, 'keep/new/deep/empty'), 0o750);
+  symlinkSync('../x.txt', path.join(project, 'keep/new/link'));
+  put('fresh/a.bin', randomBytes(70_000), 0o444);
+  chmodSync(path.join(project, 'fresh'), 0o705);
+}
+
+describe('a restore builds the folders project/ lacks and moves each in whole', () => {
+  it('puts back new folders under kept ones, in place of a file, and in an empty folder, byte for byte with modes and links', async () => {
+    const store = new CheckpointStore(checkpoints);
+    putTreeWithNewFolders();
+    const first = await checkpointNow(store);
+    const expected = fingerprint(project);
+
+    // project/ moves on: new folders gone, one replaced by a file, the placed twin changed
+    chmodSync(path.join(project, 'fresh'), 0o755);
+    rmSync(path.join(project, 'keep/new'), { recursive: true });
+    rmSync(path.join(project, 'fresh'), { recursive: true });
+    put('fresh', 'a file where a folder was\n');
+    put('top.txt', 'changed\n');
+    const result = await store.restore(project, first.entries);
+    expect(fingerprint(project)).toEqual(expected);
+    expect(readlinkSync(path.join(project, 'keep/new/link'))).toBe('../x.txt');
+    // written: top.txt, the three files and the link in keep/new, fresh/a.bin; deleted: the file called fresh
+    expect(result).toMatchObject({ written: 6, deleted: 1 });
+    expect(stagingFolders(checkpoints)).toEqual([]);
+
+    const elsewhere = path.join(runDir, 'elsewhere');
+    const into = await new CheckpointStore(checkpoints).restore(elsewhere, first.entries);
+    expect(fingerprint(elsewhere)).toEqual(expected);
+    expect(readlinkSync(path.join(elsewhere, 'keep/new/link'))).toBe('../x.txt');
+    expect(into.written).toBe(first.entries.filter((entry) => entry.type !== 'dir').length);
+    expect(stagingFolders(checkpoints)).toEqual([]);
+    // and the index it left knows every file: a snapshot right after gives the same manifest
+    expect((await store.snapshot(project)).entries).toEqual(first.entries);
+  });
+
+  it('fails on a corrupt blob of a file in a new folder before project/ has the folder', async () => {
+    const store = new CheckpointStore(checkpoints);
+    putTreeWithNewFolders();
+    const first = await checkpointNow(store);
+    rmSync(path.join(project, 'keep/new'), { recursive: true });
+    const before = fingerprint(project);
+    const bad = first.entries.find((entry) => entry.path === 'keep/new/deep/g.txt')!;
+    writeFileSync(store.blobPath(bad.sha256 as string), 'not gzip at all');
+    await expect(store.restore(project, first.entries)).rejects.toThrow(/fail their sha256 check.*keep\/new\/deep\/g\.txt/);
+    expect(fingerprint(project)).toEqual(before);
+    expect(stagingFolders(checkpoints)).toEqual([]);
+  });
+});
+
 describe('a restore whose staging folder is on another file system', () => {
   // Two tmpfs mounts: one holds the staging folder (a rename cannot cross to project/), the other fills up.
   const other = mountTmpfs(64, 'megatest-ckstaging-other-');
@@ -174,4 +235,81 @@ describe('a restore whose staging folder is on another file system', () => {
       expect(stagingFolders(checkpoints)).toEqual([]);
     });
   }
+});
+
+describe('a restore whose staging folder is on a bind mount of the same file system', () => {
+  // Same device number, so folders are built there; the rename into project/ across the mount fails (EXDEV).
+  let bind: { source: string; mountPoint: string } | { skip: string };
+  if (process.getuid?.() !== 0) {
+    bind = { skip: 'a bind mount needs root' };
+  } else {
+    const source = mkdtempSync(path.join(tmpdir(), 'megatest-ckstaging-bind-source-'));
+    const mountPoint = mkdtempSync(path.join(tmpdir(), 'megatest-ckstaging-bind-'));
+    try {
+      execFileSync('mount', ['--bind', source, mountPoint], { stdio: 'pipe', timeout: 10_000 });
+      bind = { source, mountPoint };
+    } catch (error) {
+      bind = { skip: `cannot bind-mount here (${(error as Error).message.split('\n')[0]})` };
+    }
+  }
+  afterAll(() => {
+    if (!('mountPoint' in bind)) return;
+    unmountTmpfs(bind.mountPoint);
+    rmSync(bind.source, { recursive: true, force: true });
+  });
+  const skip = 'skip' in bind ? bind.skip : '';
+
+  it.skipIf(skip !== '')(`copies the built folders in item by item, files whole, with modes and links${skip ? ` (skipped: ${skip})` : ''}`, async () => {
+    const stageIn = (bind as { mountPoint: string }).mountPoint;
+    const store = new CheckpointStore(checkpoints);
+    putTreeWithNewFolders();
+    const first = await checkpointNow(store);
+    const expected = fingerprint(project);
+    const elsewhere = path.join(runDir, 'elsewhere');
+    await store.restore(elsewhere, first.entries, { stageIn });
+    expect(fingerprint(elsewhere)).toEqual(expected);
+    expect(readlinkSync(path.join(elsewhere, 'keep/new/link'))).toBe('../x.txt');
+    expect(stagingFolders(stageIn)).toEqual([]);
+    // no temp copy left beside a placed file
+    const leftovers = Object.keys(fingerprint(elsewhere)).filter((relative) => path.basename(relative).startsWith('.megatest-restore.'));
+    expect(leftovers).toEqual([]);
+  });
+});
+
+describe('a full disk while a restore builds a new folder', () => {
+  const disk = mountTmpfs(8, 'megatest-ckstaging-full-');
+  afterAll(() => {
+    if ('dir' in disk) unmountTmpfs(disk.dir);
+  });
+  const skip = 'skip' in disk ? disk.skip : '';
+
+  it.skipIf(skip !== '')(`fails, leaving project/ as it was and no staging folder; with room again the same restore succeeds${skip ? ` (skipped: ${skip})` : ''}`, async () => {
+    // project/ and checkpoints/ on one small file system, so the staging folder is beside project/ and builds folders
+    const onDisk = (disk as { dir: string }).dir;
+    const smallProject = path.join(onDisk, 'project');
+    const smallCheckpoints = path.join(onDisk, 'checkpoints');
+    mkdirSync(path.join(smallProject, 'data'), { recursive: true });
+    for (let index = 0; index < 10; index += 1) writeFileSync(path.join(smallProject, 'data', `part-${index}.bin`), randomBytes(200_000));
+    writeFileSync(path.join(smallProject, 'README.md'), '# before\n');
+    const store = new CheckpointStore(smallCheckpoints, { durable: false });
+    const snapshot = await store.snapshot(smallProject);
+    await store.write(body(snapshot.entries));
+    rmSync(path.join(smallProject, 'data'), { recursive: true });
+    writeFileSync(path.join(smallProject, 'README.md'), '# after\n');
+    const before = fingerprint(smallProject);
+    // leave less room than data/ needs
+    const filler = path.join(onDisk, 'filler');
+    const free = statfsSync(onDisk).bavail * statfsSync(onDisk).bsize;
+    writeFileSync(filler, Buffer.alloc(Math.max(0, free - 1_000_000)));
+
+    await expect(store.restore(smallProject, snapshot.entries)).rejects.toThrow(/ENOSPC|no space/i);
+    expect(fingerprint(smallProject)).toEqual(before);
+    expect(stagingFolders(smallCheckpoints)).toEqual([]);
+
+    rmSync(filler);
+    await store.restore(smallProject, snapshot.entries);
+    expect(readFileSync(path.join(smallProject, 'README.md'), 'utf8')).toBe('# before\n');
+    expect(readdirSync(path.join(smallProject, 'data'))).toHaveLength(10);
+    expect(stagingFolders(smallCheckpoints)).toEqual([]);
+  });
 });
