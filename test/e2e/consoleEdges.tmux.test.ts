@@ -2,7 +2,7 @@
 // (tmux): the help scrolls to every key; Enter opens an agent's detail and
 // Esc goes back; a compression shows in the log and, through Tab, in the
 // alerts; `q` gives the shell back within a second while the run goes on; a
-// finished run's console never says to resume it; a timed-out run's phase
+// finished run's console (stopped from the shell) never says to resume it; a timed-out run's phase
 // bar shows where it stopped. Waits key on what the pane shows, never on sleeps.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
-import { BUILT, readStatusWord, runHeadless, waitFor } from '../helpers/cli.js';
+import { BUILT, readStatusWord, runCli, runHeadless, waitFor } from '../helpers/cli.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
@@ -133,14 +133,22 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     const control = readControlFile(runDir);
     expect(control && isPidAlive(control.pid)).toBe(true);
 
-    // Once the run has ended, its console shows how it ended and never the resume hint.
-    await waitFor(() => ['completed', 'failed', 'timeout'].includes(readStatusWord(runDir)) || undefined, 'the run to end', 180_000, 200);
+    // Once the run has ended (stopped from the shell, not left to run out its 120 s), its console
+    // shows how it ended and never the resume hint.
+    const stopped = await runCli(['stop', runDir]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    await waitFor(() => readStatusWord(runDir) === 'interrupted' || undefined, 'the run to end', 180_000, 200);
     await waitFor(() => existsSync(path.join(runDir, 'final_report.md')) || undefined, 'the report', 60_000);
+    await waitFor(() => !isPidAlive(control!.pid) || undefined, 'the orchestrator to exit', 60_000, 200);
     tmux('kill-session', '-t', session);
     const attach = 'edges-ended';
     tmux('new-session', '-d', '-s', attach, '-x', '80', '-y', '24', `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} attach ${runDir}; echo SHELL-BACK; sleep 600`);
-    await waitForScreen(attach, /session (completed|failed|timeout)/);
-    expect(screen(attach)).not.toContain('megatest resume');
+    // What a person sees first. (That the hint never comes later either, once the console has
+    // looked at the orchestrator, is proven frame by frame in test/ui/runConsole.test.tsx: a
+    // pane capture cannot tell when that look has happened.)
+    const ended = await waitForScreen(attach, /session interrupted/);
+    expect(ended).toMatch(/interrupted \(exit 130\)/);
+    expect(ended).not.toContain('megatest resume');
     tmux('send-keys', '-t', attach, 'q');
     await waitForScreen(attach, /SHELL-BACK/);
     tmux('kill-session', '-t', attach);
