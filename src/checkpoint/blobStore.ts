@@ -102,7 +102,7 @@ export class BlobStore {
 
   /** Path of the blob holding the content whose sha256 is given. */
   blobPath(sha256: string): string {
-    return path.join(this.objectsDir, sha256.slice(0, 2), sha256.slice(2));
+    return `${this.objectsDir}/${sha256.slice(0, 2)}/${sha256.slice(2)}`;
   }
 
   /** The blob may be reused without a look: this process wrote it or checked it. */

@@ -77,11 +77,20 @@ function isPidAlive(pid: number): boolean {
   }
 }
 
-/** Temp files (and restore staging folders) left by a process killed mid-write; those of live processes are left alone. */
-export async function sweepDeadTemps(checkpointsDir: string, objectsDir: string): Promise<void> {
-  const dirs = [checkpointsDir, objectsDir];
-  const fanOut = await fs.readdir(objectsDir).catch(() => [] as string[]);
-  for (const name of fanOut) if (/^[0-9a-f]{2}$/.test(name)) dirs.push(path.join(objectsDir, name));
+/**
+ * Temp files (and restore staging folders) left by a process killed
+ * mid-write; those of live processes are left alone. With objectsDir null,
+ * only checkpointsDir is looked at (where checkpoint files and staging
+ * folders are written): a restore needs no more, and objects/ takes a
+ * listing per sub-folder.
+ */
+export async function sweepDeadTemps(checkpointsDir: string, objectsDir: string | null): Promise<void> {
+  const dirs = [checkpointsDir];
+  if (objectsDir !== null) {
+    dirs.push(objectsDir);
+    const fanOut = await fs.readdir(objectsDir).catch(() => [] as string[]);
+    for (const name of fanOut) if (/^[0-9a-f]{2}$/.test(name)) dirs.push(path.join(objectsDir, name));
+  }
   await forEachLimit(dirs, 16, async (dir) => {
     const names = await fs.readdir(dir).catch(() => [] as string[]);
     for (const name of names) {

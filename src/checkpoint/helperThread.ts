@@ -49,6 +49,8 @@ export class HelperThread {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', () => fail(new Error('the helper thread ended')));
+    // Started ahead of its first request (warmReadHelper), it still ends if none comes.
+    this.armIdle();
   }
 
   /** Requests posted and not yet answered. */

@@ -48,6 +48,8 @@ export async function restoreTree(
     const scan = await scanTree(root);
     const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
     const built = staging.buildsFolders ? newFolders(sorted, scan) : new BuiltFolders(new Set());
+    // All before the first blob is read: each staged file then lands in its folder with no check per file (made as their first files came, they cost this thread a lookup each).
+    if (built.topmost.size > 0) staging.makeBuiltFolders(sorted.filter((entry) => entry.type === 'dir' && built.holds(entry.path)).map((entry) => entry.path), built.topmost);
     // Every blob the manifest names is read back and checked, not only those
     // to be written: a checkpoint with a bad blob is unusable whatever
     // project/ holds now. The check runs beside the comparison below; the
@@ -68,7 +70,7 @@ export async function restoreTree(
     const stageAt: StagePath = (sha256) => {
       if (likelyPlaced.has(sha256)) return staging.targetOf(sha256);
       const entry = firstBuilt.get(sha256);
-      return entry === undefined ? null : { path: staging.builtPathIn(entry.path), mode: entry.mode };
+      return entry === undefined ? null : { path: staging.builtPath(entry.path), mode: entry.mode };
     };
     const checking = verifyEntryBlobs(blobs, entries, { stageAt });
     verifying = checking;
@@ -93,9 +95,10 @@ class BuiltFolders {
 
 /**
  * The folders of the manifest that root lacks (or has as another kind) and
- * whose parent it has: each is built whole in the staging folder, its files
- * staged into it as their blobs pass the check (builtPathIn), the rest
- * made once they all have (finishBuilding).
+ * whose parent it has: each is built whole in the staging folder, its
+ * folders made first (makeBuiltFolders), its files staged into it as their
+ * blobs pass the check (builtPath), its links once they all have
+ * (finishBuilding).
  */
 function newFolders(sorted: FileEntry[], scan: TreeScan): BuiltFolders {
   const dirsThere = new Set(scan.items.filter((item) => item.type === 'dir').map((item) => item.path));
@@ -107,18 +110,14 @@ function newFolders(sorted: FileEntry[], scan: TreeScan): BuiltFolders {
   return new BuiltFolders(topmost);
 }
 
-/** Makes the built folders no staged file made (empty ones) and the built links; still in the staging folder. */
+/** Makes the built links; still in the staging folder. */
 async function finishBuilding(sorted: FileEntry[], built: BuiltFolders, staging: RestoreStaging): Promise<number> {
   let links = 0;
   const breather = new Breather();
   for (const entry of sorted) {
-    if (!built.holds(entry.path)) continue;
-    if (entry.type === 'dir') {
-      staging.makeBuiltFolder(entry.path);
-    } else if (entry.type === 'symlink') {
-      symlinkSync(entry.target as string, staging.builtPathIn(entry.path));
-      links += 1;
-    }
+    if (entry.type !== 'symlink' || !built.holds(entry.path)) continue;
+    symlinkSync(entry.target as string, staging.builtPath(entry.path));
+    links += 1;
     await breather.breathe();
   }
   return links;
@@ -221,7 +220,7 @@ async function changeTree(
   for (const entry of toWrite) staging.expect(entry.sha256 as string);
   // A built file whose content was staged for another path gets a copy of it, in the staging folder still.
   for (const entry of builtFiles) {
-    const at = staging.builtPathIn(entry.path);
+    const at = staging.builtPath(entry.path);
     const stagedAt = (stageAt(entry.sha256 as string) as StageTarget).path;
     if (stagedAt !== at) {
       copyFileSync(stagedAt, at);

@@ -61,12 +61,12 @@ export class RestoreStaging {
    * other's creates (the folder's lock).
    */
   pathOf(sha256: string): string {
-    const sub = path.join(this.dir, sha256.slice(0, 1));
+    const sub = `${this.dir}/${sha256.slice(0, 1)}`;
     if (!this.madeDirs.has(sub)) {
       mkdirSync(sub, { recursive: true, mode: 0o700 });
       this.madeDirs.add(sub);
     }
-    return path.join(sub, sha256.slice(1));
+    return `${sub}/${sha256.slice(1)}`;
   }
 
   /** pathOf as a staging target: mode 600 until it is placed (place sets the mode). */
@@ -81,31 +81,17 @@ export class RestoreStaging {
 
   /** Where the item at `relative` (a manifest path) is built, inside the new folder that holds it. */
   builtPath(relative: string): string {
-    return path.join(this.dir, BUILT, relative);
+    // A manifest path is relative and normal (manifestProblem), so plain joining gives what path.join would, without its normalising pass.
+    return `${this.dir}/${BUILT}/${relative}`;
   }
 
   /**
-   * builtPath of relative, its folder made if it is not yet (mode 700 until
-   * the restore sets modes last): folders are made as the first file in
-   * them is about to be staged, beside the reads of other blobs rather
-   * than all before the first.
+   * Makes the built folders (mode 700 until the restore sets modes last),
+   * parents before children (sorted manifest order): a topmost one with the
+   * folders above it in the staging folder, each other with one mkdir.
    */
-  builtPathIn(relative: string): string {
-    const at = this.builtPath(relative);
-    const dir = path.dirname(at);
-    if (!this.madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      this.madeDirs.add(dir);
-    }
-    return at;
-  }
-
-  /** Makes the built folder relative (and any folder above it in the staging folder) if it is not yet. */
-  makeBuiltFolder(relative: string): void {
-    const at = this.builtPath(relative);
-    if (this.madeDirs.has(at)) return;
-    mkdirSync(at, { recursive: true, mode: 0o700 });
-    this.madeDirs.add(at);
+  makeBuiltFolders(sortedDirs: readonly string[], topmost: ReadonlySet<string>): void {
+    for (const relative of sortedDirs) mkdirSync(this.builtPath(relative), { mode: 0o700, recursive: topmost.has(relative) });
   }
 
   /**

@@ -43,6 +43,8 @@ export async function loadStatCache(checkpointsDir: string, root: string): Promi
   }
   const sha256 = text.slice(HEAD.length, HEAD.length + 64);
   const json = text.slice(HEAD.length + 64 + MIDDLE.length, -1);
+  // The cache of another folder (a restore elsewhere) is passed over before its hash and parse: the root comes first.
+  if (!json.startsWith(`{"root":${JSON.stringify(root)},`)) return null;
   if (!text.startsWith(HEAD) || text.slice(HEAD.length + 64, HEAD.length + 64 + MIDDLE.length) !== MIDDLE || !text.endsWith('}') || sha256Hex(json) !== sha256) return null;
   let parsed: { root?: unknown; rows?: unknown };
   try {

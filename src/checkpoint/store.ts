@@ -19,6 +19,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
+import { READ_IN_PARALLEL_FROM, warmReadHelper } from './blobReadBack.js';
 import { BAD_BLOBS_DIR, BlobStore } from './blobStore.js';
 import {
   CheckpointInvalidError,
@@ -100,7 +101,7 @@ export class CheckpointStore {
   private index: { root: string; files: FileIndex } = { root: '', files: new Map() };
   /** The index as last saved to (or loaded from) the stat cache: saving again is skipped while it is the same. */
   private savedIndex: { root: string; files: FileIndex } | null = null;
-  private tempsSwept = false;
+  private tempsSwept: 'none' | 'staging' | 'all' = 'none';
   /** Folder listings read and checked (manifestTrees.ts), shared by the checkpoints read through this store. */
   private readonly listings = new ListingCache(LISTING_ITEMS_CACHED);
   /** The folder listings of the last checkpoint written, so the next passes over folders that did not change. */
@@ -158,10 +159,11 @@ export class CheckpointStore {
     await saveStatCache(this.checkpointsDir, root, files, (sha256) => this.blobs.storedSize(sha256)).catch(() => undefined);
   }
 
-  private async sweepDeadTempsOnce(): Promise<void> {
-    if (this.tempsSwept) return;
-    this.tempsSwept = true;
-    await sweepDeadTemps(this.checkpointsDir, this.objectsDir);
+  /** sweepDeadTemps once per store: of checkpoints/ alone for a restore ('staging'), of objects/ too before writing blobs ('all'). */
+  private async sweepDeadTempsOnce(scope: 'staging' | 'all'): Promise<void> {
+    if (this.tempsSwept === 'all' || this.tempsSwept === scope) return;
+    this.tempsSwept = scope;
+    await sweepDeadTemps(this.checkpointsDir, scope === 'all' ? this.objectsDir : null);
   }
 
   /** Stores every file of projectDir not yet in objects/ and returns the manifest. */
@@ -174,7 +176,7 @@ export class CheckpointStore {
     const rootStats = await fs.stat(root).catch(() => null);
     if (rootStats === null || !rootStats.isDirectory()) throw new Error(`snapshot: project folder ${root} does not exist or is not a directory`);
     await fs.mkdir(this.objectsDir, { recursive: true });
-    await this.sweepDeadTempsOnce();
+    await this.sweepDeadTempsOnce('all');
     // A blob a verify elsewhere set aside is written again if this snapshot needs it.
     await this.blobs.noticeSetAside();
     const previous = await this.indexOf(root);
@@ -195,7 +197,8 @@ export class CheckpointStore {
     return this.exclusive(async () => {
       try {
         // A staging folder a killed restore left behind goes first (restoreStaging.ts).
-        if (options.stageIn === undefined) await this.sweepDeadTempsOnce();
+        if (entries.length >= READ_IN_PARALLEL_FROM) warmReadHelper();
+        if (options.stageIn === undefined) await this.sweepDeadTempsOnce('staging');
         const previous = await this.indexOf(root);
         const { result, index } = await restoreTree(root, entries, this.blobs, previous.files, options.stageIn ?? this.checkpointsDir);
         await this.keepIndex(root, index, previous.known);
@@ -277,7 +280,7 @@ export class CheckpointStore {
   write<T extends object>(body: T): Promise<{ id: string; path: string; sha256: string }> {
     return this.exclusive(async () => {
       await fs.mkdir(this.checkpointsDir, { recursive: true });
-      await this.sweepDeadTempsOnce();
+      await this.sweepDeadTempsOnce('all');
       await fs.mkdir(this.objectsDir, { recursive: true });
       // A listing a verify elsewhere set aside is written again if this checkpoint names it.
       await this.blobs.noticeSetAside();

@@ -11,15 +11,17 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { assertNever } from '../contract/assertNever.js';
-import { readBack, READ_IN_PARALLEL_FROM } from './blobReadBack.js';
+import { currentUmask, readBackAll, READ_IN_PARALLEL_FROM, type ReadBackFinding } from './blobReadBack.js';
 import { STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { errorCode } from './durableFiles.js';
 import { compareStrings, forEachLimit } from './tree.js';
 import type { FileEntry } from './types.js';
 
 
-/** Blobs read back at once: on two threads (blobReadBack.ts), and large ones inflated in the thread pool. */
-const VERIFY_CONCURRENCY = 16;
+/** Blobs handed to a thread at once (one message to the helper, blobReadBack.ts). */
+const CHUNK = 8;
+/** Chunks read back at once: on two threads (blobReadBack.ts), and large blobs inflated in the thread pool. */
+const VERIFY_LANES = 4;
 
 /** A blob that fails its check, and the manifest paths that name it. */
 export interface BadBlob {
@@ -51,6 +53,13 @@ export function describeBadBlobs(bad: readonly BadBlob[]): string {
 /** The problem of a blob that is not there. */
 export const MISSING_BLOB = 'is missing';
 
+/** A blob to read back and check, and where to stage its content if it passes. */
+export interface BlobRead {
+  sha256: string;
+  size: number;
+  stageTo: StageTarget | null;
+}
+
 /**
  * Reads the blob of sha256, inflates it and checks its size and hash: why it
  * cannot give back the content it is named after, or null. With stageTo, a
@@ -61,9 +70,27 @@ export const MISSING_BLOB = 'is missing';
  * (blobReadBack.ts).
  */
 export async function readBlobBack(blobs: BlobStore, sha256: string, size: number, stageTo: StageTarget | null = null, inParallel = false): Promise<string | null> {
-  const file = blobs.blobPath(sha256);
-  if (size > STREAM_THRESHOLD_BYTES) return streamedProblem(file, sha256, size, stageTo);
-  const found = await readBack(file, sha256, size, stageTo?.path ?? null, inParallel, stageTo?.mode);
+  return readBlobsBack(blobs, [{ sha256, size, stageTo }], inParallel)[0]!;
+}
+
+/**
+ * readBlobBack of each read, one promise each: large blobs streamed one by
+ * one, the others read back whole together (one message to the helper
+ * thread, or all here: blobReadBack.ts).
+ */
+export function readBlobsBack(blobs: BlobStore, reads: readonly BlobRead[], inParallel: boolean, umask: number | null = null): Promise<string | null>[] {
+  const whole = reads.filter((read) => read.size <= STREAM_THRESHOLD_BYTES);
+  const requests = whole.map(({ sha256, size, stageTo }) => ({ file: blobs.blobPath(sha256), sha256, size, stageTo: stageTo?.path ?? null, stageMode: stageTo?.mode ?? 0o600 }));
+  const found = whole.length === 0 ? Promise.resolve([]) : readBackAll(requests, inParallel, umask);
+  let next = 0;
+  return reads.map((read) => {
+    if (read.size > STREAM_THRESHOLD_BYTES) return streamedProblem(blobs.blobPath(read.sha256), read.sha256, read.size, read.stageTo);
+    const at = next++;
+    return found.then((findings) => problemOf(blobs, read, findings[at]!));
+  });
+}
+
+function problemOf(blobs: BlobStore, { sha256, size }: BlobRead, found: ReadBackFinding): string | null {
   switch (found.fault) {
     case null:
       // Read back whole: no snapshot of this process needs to look at it again.
@@ -157,28 +184,42 @@ export async function verifyEntryBlobs(
   const bad: BadBlob[] = [];
   let stagingError: unknown = null;
   const inParallel = byBlob.size >= READ_IN_PARALLEL_FROM;
-  await forEachLimit([...byBlob.entries()], VERIFY_CONCURRENCY, async ([key, { sha256, size, paths }]) => {
+  const umask = stageAt === undefined ? null : currentUmask();
+  const noteProblem = (sha256: string, paths: string[], problem: string | null): void => {
+    if (problem === null) return;
+    paths.sort(compareStrings);
+    bad.push({ blob: path.relative(blobs.checkpointsDir, blobs.blobPath(sha256)), sha256, paths, problem });
+  };
+  const work = [...byBlob.entries()];
+  const chunks: (typeof work)[] = [];
+  for (let at = 0; at < work.length; at += CHUNK) chunks.push(work.slice(at, at + CHUNK));
+  await forEachLimit(chunks, VERIFY_LANES, async (chunk) => {
     if (stagingError !== null) return;
-    const stageTo = staged.has(sha256) ? null : (stageAt?.(sha256) ?? null);
-    let problem: string | null;
-    const cached = cache?.get(key);
-    if (cached !== undefined && stageTo === null) {
-      problem = await cached;
-    } else {
-      const reading = readBlobBack(blobs, sha256, size, stageTo, inParallel);
+    const waits: Promise<void>[] = [];
+    const reads: (BlobRead & { key: string; paths: string[] })[] = [];
+    for (const [key, { sha256, size, paths }] of chunk) {
+      const stageTo = staged.has(sha256) ? null : (stageAt?.(sha256) ?? null);
+      const cached = cache?.get(key);
+      if (cached !== undefined && stageTo === null) waits.push(cached.then((problem) => noteProblem(sha256, paths, problem)));
+      else reads.push({ key, sha256, size, stageTo, paths });
+    }
+    const readings = readBlobsBack(blobs, reads, inParallel, umask);
+    for (const [index, reading] of readings.entries()) {
+      const { key, sha256, stageTo, paths } = reads[index]!;
       cache?.set(key, reading.catch(() => 'cannot be read back'));
-      try {
-        problem = await reading;
-      } catch (error) {
-        stagingError ??= error;
-        return;
-      }
-      if (problem === null && stageTo !== null) staged.add(sha256);
+      waits.push(
+        reading.then(
+          (problem) => {
+            if (problem === null && stageTo !== null) staged.add(sha256);
+            noteProblem(sha256, paths, problem);
+          },
+          (error: unknown) => {
+            stagingError ??= error;
+          },
+        ),
+      );
     }
-    if (problem !== null) {
-      paths.sort(compareStrings);
-      bad.push({ blob: path.relative(blobs.checkpointsDir, blobs.blobPath(sha256)), sha256, paths, problem });
-    }
+    await Promise.all(waits);
   });
   if (stagingError !== null) throw stagingError;
   bad.sort((a, b) => compareStrings(a.paths[0]!, b.paths[0]!));

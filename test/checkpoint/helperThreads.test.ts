@@ -13,7 +13,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
-import { readBack, readBlobs, READ_IN_PARALLEL_FROM } from '../../src/checkpoint/blobReadBack.js';
+import { readBack, readBackAll, readBlobs, READ_IN_PARALLEL_FROM, SCRATCH_BYTES } from '../../src/checkpoint/blobReadBack.js';
 import { HelperGone, LazyHelper } from '../../src/checkpoint/helperThread.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { fingerprintTree, testBody } from '../helpers/checkpointTree.js';
@@ -164,6 +164,33 @@ describe('reading back on two threads (blobReadBack.ts)', () => {
     }
     expect(found).toEqual([null, 'missing', 'not-gzip', 'content', 'content']);
     expect(await readBack(good, name, content.length, null, true)).toEqual({ fault: null, packedBytes: gzipSync(content).length });
+  });
+
+  it('reads blobs smaller and larger than its reused read buffer, one after another and in one message, from either thread', async () => {
+    // Incompressible, so each blob is about as large as its content: the larger ones do not fit the buffer and are read whole apart.
+    const sizes = [SCRATCH_BYTES * 2, 0, 10, 70_000, SCRATCH_BYTES - 100, SCRATCH_BYTES + 100, 5_000];
+    const blobs = sizes.map((size, index) => {
+      const content = randomBytes(size);
+      const file = path.join(dir, `blob-${index}`);
+      writeFileSync(file, gzipSync(content, { level: 0 }));
+      return { file, sha256: sha256(content), size, stageTo: null, stageMode: 0o600 };
+    });
+    for (const inParallel of [true, false]) {
+      for (const { file, sha256: name, size } of blobs) expect(await readBack(file, name, size, null, inParallel)).toMatchObject({ fault: null });
+      expect((await readBackAll(blobs, inParallel)).map((found) => found.fault)).toEqual(sizes.map(() => null));
+    }
+  });
+
+  it('inflates several large blobs at once on this thread, each from its own bytes (the read buffer is reused meanwhile)', async () => {
+    // Over 64 KB packed: inflated in the thread pool while this thread reads the next blob into the same buffer.
+    const blobs = Array.from({ length: 6 }, (_, index) => {
+      const content = randomBytes(150_000 + index * 1_000);
+      const file = path.join(dir, `large-${index}`);
+      writeFileSync(file, gzipSync(content));
+      return { file, name: sha256(content), size: content.length };
+    });
+    const found = await Promise.all(blobs.map(({ file, name, size }) => readBack(file, name, size, null, false)));
+    expect(found.map((finding) => finding.fault)).toEqual(blobs.map(() => null));
   });
 
   it('stages a whole blob byte-exact from either thread, and rejects with the code of a staging write that fails', async () => {

@@ -10,7 +10,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -86,7 +86,7 @@ describe('a restore stages what it writes', () => {
     expect(stagingFolders(checkpoints)).toEqual([]);
   });
 
-  it('sweeps a staging folder a killed restore left behind, and keeps one of a live process', async () => {
+  it('sweeps a staging folder a killed restore left behind and keeps one of a live process; a dead blob temp goes at the next snapshot', async () => {
     const store = new CheckpointStore(checkpoints);
     put('a.txt', 'a\n');
     const first = await checkpointNow(store);
@@ -98,8 +98,16 @@ describe('a restore stages what it writes', () => {
       mkdirSync(dir);
       writeFileSync(path.join(dir, 'f'.repeat(64)), 'staged by a restore that was killed\n');
     }
-    await new CheckpointStore(checkpoints).restore(project, first.entries);
+    // A blob temp file the dead process left in objects/: a restore reads blobs and writes none, so it is the next snapshot's to sweep.
+    const deadBlob = path.join(checkpoints, 'objects', 'ab', `.blob.${deadPid}.3.tmp`);
+    mkdirSync(path.dirname(deadBlob), { recursive: true });
+    writeFileSync(deadBlob, 'half a blob');
+    const next = new CheckpointStore(checkpoints);
+    await next.restore(project, first.entries);
     expect(stagingFolders(checkpoints)).toEqual([path.basename(live)]);
+    expect(existsSync(deadBlob)).toBe(true);
+    await next.snapshot(project);
+    expect(existsSync(deadBlob)).toBe(false);
   });
 });
 
