@@ -180,8 +180,12 @@ export async function readBack(
   return found!;
 }
 
-/** The mode a staged file is created with: its own where the umask leaves it whole, else 600 (chmod after). */
-function createModeOf(stageMode: number, umask: number | null): number {
+/**
+ * The mode a staged file is created with: its own where the umask leaves it
+ * whole and it has no special bits (creating a file may drop setgid, for one
+ * not in the folder's group), else 600 with a chmod after.
+ */
+export function createModeOf(stageMode: number, umask: number | null): number {
   return umask !== null && (stageMode & ~0o777) === 0 && (stageMode & umask) === 0 ? stageMode : 0o600;
 }
 

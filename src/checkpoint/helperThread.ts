@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 
 /** The thread ends after this long without work (a snapshot every few minutes pays its start-up, ~30 ms, again). */
-const IDLE_MS = 60_000;
+export const IDLE_MS = 60_000;
 
 /**
  * What a helper's source posts back for each request: `{ id, value }`, or

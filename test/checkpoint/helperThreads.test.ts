@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import zlib from 'node:zlib';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
 import { readBack, readBackAll, readBlobs, READ_IN_PARALLEL_FROM, SCRATCH_BYTES } from '../../src/checkpoint/blobReadBack.js';
-import { HelperGone, LazyHelper } from '../../src/checkpoint/helperThread.js';
-import { CheckpointStore } from '../../src/checkpoint/store.js';
+import { HelperGone, IDLE_MS, LazyHelper } from '../../src/checkpoint/helperThread.js';
+import { BadBlobsError, CheckpointStore } from '../../src/checkpoint/store.js';
 import { fingerprintTree, testBody } from '../helpers/checkpointTree.js';
 import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
 
@@ -52,6 +52,21 @@ describe('HelperThread', () => {
     const second = await helper.withRoom(1);
     expect(second).not.toBe(first);
     expect(await second!.call({ kind: 'again' })).toBe('again!');
+  });
+  it('ends a helper started ahead of its first request (a restore warms it) once it has been idle that long', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const helper = new LazyHelper(`require('node:worker_threads').parentPort.on('message', () => {});`);
+      const started = helper.get();
+      expect(started?.broken).toBe(false);
+      vi.advanceTimersByTime(IDLE_MS - 1);
+      expect(started?.broken).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(started?.broken).toBe(true);
+      expect(helper.get()).not.toBe(started);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -136,6 +151,37 @@ describe('packing on two threads (blobPacker.ts)', () => {
     expect(readBlobs.helper).toBeGreaterThan(readBefore.helper);
     expect(fingerprintTree(into)).toEqual(fingerprintTree(project));
     expect(readdirSync(path.join(dir, 'checkpoints')).filter((name) => name.startsWith('.restore.'))).toEqual([]);
+  });
+  it(`a restore of ${count} blobs on both threads names every bad one, wherever it falls among the chunks, and writes nothing`, async () => {
+    const project = path.join(dir, 'project');
+    for (let index = 0; index < count; index += 1) {
+      mkdirSync(path.join(project, `pkg${index % 5}`), { recursive: true });
+      writeFileSync(path.join(project, `pkg${index % 5}`, `f${index}.txt`), `file ${index}\n`.repeat(20 + (index % 30)));
+    }
+    const checkpoints = path.join(dir, 'checkpoints');
+    const store = new CheckpointStore(checkpoints);
+    const { entries } = await store.snapshot(project);
+    await store.write(testBody(entries));
+    const files = entries.filter((entry) => entry.type === 'file');
+    // The first blob read, one in the middle, the last: another content, cut short, not gzip.
+    const [first, middle, last] = [files[0]!, files[files.length >> 1]!, files[files.length - 1]!];
+    const blobOf = (entry: (typeof files)[number]): string => store.blobPath(entry.sha256!);
+    writeFileSync(blobOf(first), gzipSync(Buffer.from('another content\n')));
+    writeFileSync(blobOf(middle), readFileSync(blobOf(middle)).subarray(0, 30));
+    writeFileSync(blobOf(last), 'not gzip at all');
+
+    const readBefore = { ...readBlobs };
+    const into = path.join(dir, 'restored');
+    const failed = (await new CheckpointStore(checkpoints).restore(into, entries).catch((error: unknown) => error)) as Error;
+    expect(failed.cause).toBeInstanceOf(BadBlobsError);
+    const problems = Object.fromEntries((failed.cause as BadBlobsError).bad.map((blob) => [blob.paths.join(','), blob.problem]));
+    expect(Object.keys(problems).sort()).toEqual([first.path, middle.path, last.path].sort());
+    expect(problems[first.path]).toMatch(/^its content hashes to [0-9a-f]{64}, not to its name/);
+    expect(problems[middle.path]).toMatch(/^is not valid gzip data/);
+    expect(problems[last.path]).toMatch(/^is not valid gzip data/);
+    expect(readBlobs.helper).toBeGreaterThan(readBefore.helper);
+    expect(readdirSync(into)).toEqual([]);
+    expect(readdirSync(checkpoints).filter((name) => name.startsWith('.restore.'))).toEqual([]);
   });
 });
 

@@ -1,11 +1,9 @@
 // A restore stages each file it writes (blobReadBack.ts, on this thread or
-// the helper), creates it mode 600 and then gives it its recorded mode. What
-// a person relies on: whatever the process's umask, every restored file has
-// exactly the mode the checkpoint recorded (special bits too), on both
-// threads that stage files, in folders the restore builds and in folders
-// project/ already has. (Creating each file with its mode where the umask
-// allows, to save the chmod, was tried and measured no faster: see
-// docs/benchmarks.md.)
+// the helper), created with its recorded mode where the process's umask
+// leaves that whole, else mode 600 and then given its mode. What a person
+// relies on: whatever the umask, every restored file has exactly the mode
+// the checkpoint recorded (special bits too), on both threads that stage
+// files, in folders the restore builds and in folders project/ already has.
 //
 // vitest runs this file in a forked process (pool: 'forks'), where
 // process.umask(mask) may be set; it is put back after each test.
@@ -14,7 +12,7 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readBlobs, READ_IN_PARALLEL_FROM } from '../../src/checkpoint/blobReadBack.js';
+import { createModeOf, currentUmask, readBlobs, READ_IN_PARALLEL_FROM } from '../../src/checkpoint/blobReadBack.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 
 // Modes a umask of 022 or 077 leaves whole and modes it would cut, special bits among them.
@@ -90,5 +88,27 @@ describe('modes of restored files, whatever the umask', () => {
     process.umask(0o077);
     await store.restore(project, snapshot.entries);
     for (const [relative, mode] of modes) expect(modeOf(path.join(project, relative)).toString(8), relative).toBe(mode.toString(8));
+  });
+});
+
+describe('the mode a staged file is created with (createModeOf)', () => {
+  it('is its own where the umask leaves it whole; 600 (a chmod after) where it would not, for special bits, or with the umask unknown', () => {
+    expect(createModeOf(0o644, 0o022)).toBe(0o644);
+    expect(createModeOf(0o600, 0o077)).toBe(0o600);
+    expect(createModeOf(0o644, 0o077)).toBe(0o600);
+    expect(createModeOf(0o664, 0o022)).toBe(0o600);
+    // The kernel may drop setgid from a file it creates (its creator not in the folder's group): set by chmod.
+    expect(createModeOf(0o2750, 0o022)).toBe(0o600);
+    expect(createModeOf(0o4755, 0o000)).toBe(0o600);
+    expect(createModeOf(0o644, null)).toBe(0o600);
+  });
+
+  it('reads the process umask as the kernel has it', () => {
+    const before = process.umask(0o027);
+    try {
+      expect(currentUmask()).toBe(0o027);
+    } finally {
+      process.umask(before);
+    }
   });
 });
