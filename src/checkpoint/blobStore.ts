@@ -16,7 +16,7 @@
 // writes it afresh (and every checkpoint naming it is whole again). A
 // process that set none aside itself notices them by the folder's mtime.
 
-import { closeSync, createReadStream, createWriteStream, fstatSync, mkdirSync, openSync, promises as fs, readFileSync, readSync, renameSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, promises as fs, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -86,6 +86,8 @@ export class BlobStore {
   private readonly pendingBlobs = new Map<string, Promise<{ bytes: number; rewritten: boolean }>>();
   /** New blobs written to temp files, published by flushNewBlobs. */
   private unpublished: { sha256: string; temp: string; target: string }[] = [];
+  /** A sync of the file system started ahead (startSync) and how many of `unpublished` were written before it began. */
+  private syncAhead: { covers: number; done: Promise<boolean> } | null = null;
   private readonly madeDirs = new Set<string>();
   /** bad-blobs/'s mtime when this process last read it. */
   private badBlobsSeenMs = Number.NaN;
@@ -221,11 +223,17 @@ export class BlobStore {
    */
   async flushNewBlobs(): Promise<void> {
     const batch = this.unpublished;
+    const ahead = this.syncAhead;
     this.unpublished = [];
+    this.syncAhead = null;
     try {
       // Contents first, on disk before any blob takes its name; then the names.
-      if (this.durable && !(batch.length >= SYNC_FILE_SYSTEM_FROM && (await syncFileSystem(this.objectsDir)))) {
-        await forEachLimit(batch, FLUSH_CONCURRENCY, ({ temp }) => syncFile(temp, true));
+      if (this.durable) {
+        // The blobs written before a sync started ahead are on disk once it succeeded; the others are synced now.
+        const rest = ahead !== null && (await ahead.done) ? batch.slice(ahead.covers) : batch;
+        if (rest.length > 0 && !(rest.length >= SYNC_FILE_SYSTEM_FROM && (await syncFileSystem(this.objectsDir)))) {
+          await forEachLimit(rest, FLUSH_CONCURRENCY, ({ temp }) => syncFile(temp, true));
+        }
       }
       for (const { temp, target } of batch) renameSync(temp, target);
       if (this.durable && batch.length > 0) {
@@ -238,10 +246,24 @@ export class BlobStore {
     }
   }
 
+  /**
+   * Starts writing the new blobs' contents to disk (one sync of the file
+   * system, in a child process) while this thread goes on, so that the
+   * flush that publishes them waits less: a checkpoint starts it when its
+   * snapshot is done and flushes once, after the body and the folder
+   * listings (CheckpointStore.checkpoint). Nothing depends on it but the
+   * wait: the flush syncs whatever it did not cover, or all when it failed.
+   */
+  startSync(): void {
+    if (!this.durable || this.syncAhead !== null || this.unpublished.length < SYNC_FILE_SYSTEM_FROM) return;
+    this.syncAhead = { covers: this.unpublished.length, done: syncFileSystem(this.objectsDir) };
+  }
+
   /** Drops the blobs written since the last flush (a snapshot that failed): their temp files go, and they are no longer trusted. */
   async abandonNewBlobs(): Promise<void> {
     const batch = this.unpublished;
     this.unpublished = [];
+    this.syncAhead = null;
     await this.abandon(batch);
   }
 
@@ -332,16 +354,20 @@ export class BlobStore {
   async blobCheck(sha256: string, size: number): Promise<BlobCheck | null> {
     const blob = this.blobPath(sha256);
     const name = path.relative(this.checkpointsDir, blob);
-    // Four small synchronous calls: see Breather (tree.ts).
+    // Small synchronous calls: see Breather (tree.ts). A stat first, that does not throw when the blob is missing:
+    // on a first checkpoint every blob is, and the error a failed open throws (with its stack) cost more than the open.
+    let stats: ReturnType<typeof statSync>;
     let fd: number;
     try {
+      stats = statSync(blob, { throwIfNoEntry: false });
+      if (stats === undefined) return { problem: `blob ${name} is missing`, corrupt: false };
       fd = openSync(blob, 'r');
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return { problem: `blob ${name} is missing`, corrupt: false };
       return { problem: `blob ${name} cannot be opened: ${(error as Error).message}`, corrupt: false };
     }
     try {
-      const { size: storedSize } = fstatSync(fd);
+      const storedSize = stats.size;
       if (storedSize < 20) return { problem: `blob ${name} is truncated (${storedSize} bytes)`, corrupt: true };
       const head = Buffer.alloc(2);
       const tail = Buffer.alloc(4);

@@ -145,12 +145,20 @@ export function formatCheckpointId(number: number): string {
   return `checkpoint_${String(number).padStart(3, '0')}`;
 }
 
+/** A checkpoint file as published: its id, path and the sha256 of its body. */
+export interface WrittenCheckpoint {
+  id: string;
+  path: string;
+  sha256: string;
+}
+
 /**
  * Publishes body as the checkpoint after the highest number present in
  * checkpointsDir (which must exist), valid or not. The body gets the new id;
  * the file holds the sha256 of the body's canonical JSON.
  */
-export async function publishCheckpoint<T extends object>(checkpointsDir: string, body: T, durable: boolean): Promise<{ id: string; path: string; sha256: string }> {
+
+export async function publishCheckpoint<T extends object>(checkpointsDir: string, body: T, durable: boolean): Promise<WrittenCheckpoint> {
   const { id: _ignored, ...rest } = body as T & { id?: unknown };
   let number = (await checkpointNumbers(checkpointsDir)).at(-1) ?? 0;
   for (;;) {

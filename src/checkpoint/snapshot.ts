@@ -2,7 +2,9 @@
 // index of the previous snapshot or restore (in memory, or the stat cache a
 // previous process left), and store the content of the others as blobs. The
 // new blobs are flushed together (fsync, rename, folders fsynced) before the
-// manifest is returned, so no checkpoint can name a blob the disk has not got.
+// manifest is returned, so no checkpoint can name a blob the disk has not got;
+// or, for a checkpoint that writes its file next, left for that write to
+// flush with the folder listings (their sync started at once).
 
 import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
@@ -45,9 +47,10 @@ export async function snapshotTree(
   previous: FileIndex,
   storedSizes: ReadonlyMap<string, number>,
   startedMs: number,
+  flush: 'now' | 'with the checkpoint file' = 'now',
 ): Promise<{ result: SnapshotResult; index: FileIndex }> {
   try {
-    return await snapshotTreeNow(root, blobs, previous, storedSizes, startedMs);
+    return await snapshotTreeNow(root, blobs, previous, storedSizes, startedMs, flush);
   } catch (error) {
     // No checkpoint will name what this snapshot stored: its unpublished blobs go.
     await blobs.abandonNewBlobs();
@@ -61,6 +64,7 @@ async function snapshotTreeNow(
   previous: FileIndex,
   storedSizes: ReadonlyMap<string, number>,
   startedMs: number,
+  flush: 'now' | 'with the checkpoint file',
 ): Promise<{ result: SnapshotResult; index: FileIndex }> {
   const scan = await scanTree(root);
   const nextIndex: FileIndex = new Map();
@@ -146,7 +150,8 @@ async function snapshotTreeNow(
     }
     nextIndex.set(item.path, makeRecord(item.stats, stored.sha256, stored.contentSize, hashedAt));
   });
-  await blobs.flushNewBlobs();
+  if (flush === 'now') await blobs.flushNewBlobs();
+  else blobs.startSync();
 
   const kept = vanished.size === 0 ? entries : entries.filter((entry) => !vanished.has(entry.path));
   let files = 0;

@@ -32,11 +32,12 @@ import {
   withManifestTree,
   type BlobCheckCache,
   type LoadedCheckpoint,
+  type WrittenCheckpoint,
 } from './checkpointFiles.js';
 import { diskUsage } from './diskUsage.js';
 import { TreeMemo } from './manifestTrees.js';
 import { sweepDeadTemps } from './durableFiles.js';
-import type { FileIndex, IndexRecord } from './fileIndex.js';
+import { sameIndex, type FileIndex } from './fileIndex.js';
 import { loadStatCache, saveStatCache } from './statCache.js';
 import { restoreTree, type RestoreResult } from './restore.js';
 import { snapshotTree, type SnapshotResult } from './snapshot.js';
@@ -49,6 +50,7 @@ export { CheckpointInvalidError, formatCheckpointId, type LoadedCheckpoint } fro
 export { diskUsage } from './diskUsage.js';
 export type { RestoreResult } from './restore.js';
 export type { SnapshotResult } from './snapshot.js';
+export type { WrittenCheckpoint } from './checkpointFiles.js';
 export { BadBlobsError, type BadBlob } from './verify.js';
 
 export interface CheckpointListing {
@@ -171,7 +173,39 @@ export class CheckpointStore {
     return this.exclusive(() => this.snapshotNow(path.resolve(projectDir)));
   }
 
+  /**
+   * snapshot() then write() of the body made from the snapshot, with nothing
+   * else run on the store in between, and one flush instead of two: the
+   * snapshot's new blobs start syncing to disk at once (while the body is
+   * made and the folder listings are packed) and are published with the
+   * listings, before the checkpoint file names any of them. If making the
+   * body or writing fails, the snapshot's new blobs go with the listings.
+   */
+  checkpoint<T extends object>(projectDir: string, makeBody: (snapshot: SnapshotResult) => T | Promise<T>): Promise<{ snapshot: SnapshotResult; body: T; written: WrittenCheckpoint }> {
+    const root = path.resolve(projectDir);
+    return this.exclusive(async () => {
+      const { result, index } = await this.snapshotTreeOf(root, 'with the checkpoint file');
+      let body: T;
+      let written: WrittenCheckpoint;
+      try {
+        body = await makeBody(result);
+        written = await this.writeNow(body);
+      } catch (error) {
+        await this.blobs.abandonNewBlobs();
+        throw error;
+      }
+      await this.keepIndex(root, index, true);
+      return { snapshot: result, body, written };
+    });
+  }
+
   private async snapshotNow(root: string): Promise<SnapshotResult> {
+    const { result, index } = await this.snapshotTreeOf(root, 'now');
+    await this.keepIndex(root, index, true);
+    return result;
+  }
+
+  private async snapshotTreeOf(root: string, flush: 'now' | 'with the checkpoint file'): Promise<{ result: SnapshotResult; index: FileIndex }> {
     const started = performance.now();
     const rootStats = await fs.stat(root).catch(() => null);
     if (rootStats === null || !rootStats.isDirectory()) throw new Error(`snapshot: project folder ${root} does not exist or is not a directory`);
@@ -180,9 +214,7 @@ export class CheckpointStore {
     // A blob a verify elsewhere set aside is written again if this snapshot needs it.
     await this.blobs.noticeSetAside();
     const previous = await this.indexOf(root);
-    const { result, index } = await snapshotTree(root, this.blobs, previous.files, previous.storedSizes, started);
-    await this.keepIndex(root, index, true);
-    return result;
+    return snapshotTree(root, this.blobs, previous.files, previous.storedSizes, started, flush);
   }
 
   /**
@@ -277,16 +309,18 @@ export class CheckpointStore {
    * valid or not). The body gets the new id; the file holds the sha256 of
    * the body's canonical JSON.
    */
-  write<T extends object>(body: T): Promise<{ id: string; path: string; sha256: string }> {
-    return this.exclusive(async () => {
-      await fs.mkdir(this.checkpointsDir, { recursive: true });
-      await this.sweepDeadTempsOnce('all');
-      await fs.mkdir(this.objectsDir, { recursive: true });
-      // A listing a verify elsewhere set aside is written again if this checkpoint names it.
-      await this.blobs.noticeSetAside();
-      // The new listings are flushed before the checkpoint file, the commit point, names them.
-      return publishCheckpoint(this.checkpointsDir, await withManifestTree(body, this.blobs, this.trees), this.durable);
-    });
+  write<T extends object>(body: T): Promise<WrittenCheckpoint> {
+    return this.exclusive(() => this.writeNow(body));
+  }
+
+  private async writeNow<T extends object>(body: T): Promise<WrittenCheckpoint> {
+    await fs.mkdir(this.checkpointsDir, { recursive: true });
+    await this.sweepDeadTempsOnce('all');
+    await fs.mkdir(this.objectsDir, { recursive: true });
+    // A listing a verify elsewhere set aside is written again if this checkpoint names it.
+    await this.blobs.noticeSetAside();
+    // The new listings (and blobs a checkpoint() snapshot left) are flushed before the checkpoint file, the commit point, names them.
+    return publishCheckpoint(this.checkpointsDir, await withManifestTree(body, this.blobs, this.trees), this.durable);
   }
 
   /** Loads and checks a checkpoint: id, JSON, checksum, manifest, and every blob it names. */
@@ -355,18 +389,4 @@ export class CheckpointStore {
   async storageBytes(): Promise<number> {
     return (await diskUsage(this.checkpointsDir)).bytes;
   }
-}
-
-/** The same records for the same paths (unchanged files keep their record objects from one index to the next). */
-function sameIndex(saved: FileIndex, files: FileIndex): boolean {
-  if (saved.size !== files.size) return false;
-  for (const [relative, record] of files) {
-    const before = saved.get(relative);
-    if (before !== record && (before === undefined || !sameRecord(before, record))) return false;
-  }
-  return true;
-}
-
-function sameRecord(a: IndexRecord, b: IndexRecord): boolean {
-  return a.sha256 === b.sha256 && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.mode === b.mode && a.contentSize === b.contentSize && a.trusted === b.trusted;
 }

@@ -7,7 +7,7 @@
 
 import type { CheckpointTrigger, MegatestEvent } from '../contract/events.js';
 import { ControlError, type CheckpointSummary } from '../contract/control.js';
-import { CheckpointInvalidError, type LoadedCheckpoint } from '../checkpoint/store.js';
+import { CheckpointInvalidError, type LoadedCheckpoint, type SnapshotResult } from '../checkpoint/store.js';
 import type { CheckpointBody } from '../checkpoint/types.js';
 import type { TestRunResult } from './projectGates.js';
 import type { AgentPool } from './agentPool.js';
@@ -52,6 +52,39 @@ export class CheckpointKeeper {
     }
   }
 
+  /** The checkpoint's body: the snapshot's manifest, and the run's state as it stands now. */
+  private async bodyOf(snapshot: SnapshotResult, trigger: CheckpointTrigger, lastSeq: number, worktrees: WorktreeHead[] | undefined): Promise<Omit<CheckpointBody, 'id'>> {
+    const state = this.ctx.state;
+    const phaseView = state.phases[this.ctx.phaseIndex];
+    const lastTestRun = this.measurer.lastTestRun;
+    return {
+      timestamp: new Date().toISOString(),
+      session_id: this.ctx.info.session_id,
+      phase: this.ctx.currentPhase.name,
+      phase_index: this.ctx.phaseIndex,
+      trigger,
+      last_event_seq: lastSeq,
+      // The schedule's position: a restore puts the schedule back here (elapsed time does not go back).
+      elapsed_seconds: this.ctx.scheduleMs() / 1000,
+      agent_states: this.pool.slots.map((slot) => this.pool.resumeState(slot)),
+      working_memory: {
+        phase_start_seconds: phaseView?.startedAtSeconds ?? 0,
+        phase_budget_seconds: phaseView?.durationSeconds ?? 0,
+        completed_tasks: [...this.ctx.completedTasks()],
+        objectives: Object.fromEntries(this.pool.slots.map((s) => [s.name, s.objectives])),
+        model_index: Object.fromEntries(this.pool.slots.map((s) => [s.name, s.modelIndex])),
+        last_build_ok: state.measured.lastBuildOk,
+        // A restore to a phase-end checkpoint goes on with the next phase instead of ending this one again.
+        phase_ended: state.phaseEnded,
+      },
+      file_system_state: { root: 'project', excluded: snapshot.excluded, entries: snapshot.entries },
+      test_results: lastTestRun ? { summary: lastTestRun.summary, coverage: lastTestRun.coverage, source: lastTestRun.source } : null,
+      metrics: this.measurer.snapshot(),
+      git_commit: await headCommit(this.ctx.paths.project),
+      ...(worktrees === undefined ? {} : { worktrees }),
+    };
+  }
+
   async create(trigger: CheckpointTrigger): Promise<MegatestEvent | null> {
     const { ctx } = this;
     if (this.suspended && trigger !== 'final') {
@@ -67,37 +100,8 @@ export class CheckpointKeeper {
     ctx.events.flush();
     const lastSeq = ctx.events.lastSeq;
     const worktrees = this.worktrees ? await this.worktrees.record(trigger) : undefined;
-    const snapshot = await ctx.store.snapshot(ctx.paths.project);
-    const state = ctx.state;
-    const phaseView = state.phases[ctx.phaseIndex];
-    const lastTestRun = this.measurer.lastTestRun;
-    const body: Omit<CheckpointBody, 'id'> = {
-      timestamp: new Date().toISOString(),
-      session_id: ctx.info.session_id,
-      phase: ctx.currentPhase.name,
-      phase_index: ctx.phaseIndex,
-      trigger,
-      last_event_seq: lastSeq,
-      // The schedule's position: a restore puts the schedule back here (elapsed time does not go back).
-      elapsed_seconds: ctx.scheduleMs() / 1000,
-      agent_states: this.pool.slots.map((slot) => this.pool.resumeState(slot)),
-      working_memory: {
-        phase_start_seconds: phaseView?.startedAtSeconds ?? 0,
-        phase_budget_seconds: phaseView?.durationSeconds ?? 0,
-        completed_tasks: [...ctx.completedTasks()],
-        objectives: Object.fromEntries(this.pool.slots.map((s) => [s.name, s.objectives])),
-        model_index: Object.fromEntries(this.pool.slots.map((s) => [s.name, s.modelIndex])),
-        last_build_ok: state.measured.lastBuildOk,
-        // A restore to a phase-end checkpoint goes on with the next phase instead of ending this one again.
-        phase_ended: state.phaseEnded,
-      },
-      file_system_state: { root: 'project', excluded: snapshot.excluded, entries: snapshot.entries },
-      test_results: lastTestRun ? { summary: lastTestRun.summary, coverage: lastTestRun.coverage, source: lastTestRun.source } : null,
-      metrics: this.measurer.snapshot(),
-      git_commit: await headCommit(ctx.paths.project),
-      ...(worktrees === undefined ? {} : { worktrees }),
-    };
-    const written = await ctx.store.write(body as CheckpointBody);
+    // The body is made from the snapshot inside the store's checkpoint, which flushes the new blobs once, with the file.
+    const { snapshot, body, written } = await ctx.store.checkpoint(ctx.paths.project, (taken) => this.bodyOf(taken, trigger, lastSeq, worktrees));
     this.lastCheckpointScheduleMs = ctx.scheduleMs();
     this.toolCallsAtCheckpoint = ctx.state.counters.toolCalls;
     this.tokensAtCheckpoint = ctx.state.counters.totalTokens;

@@ -1,6 +1,6 @@
 // A writer killed with SIGKILL at whatever instant it happens to be in (hashing,
-// writing blobs, writing or publishing the checkpoint file) leaves only whole
-// checkpoints behind: every checkpoint file present passes read(), and the
+// writing blobs, syncing them, writing or publishing the checkpoint file)
+// leaves only whole checkpoints behind: every checkpoint file present passes read(), and the
 // newest one restores.
 
 import { spawn } from 'node:child_process';
@@ -65,10 +65,13 @@ for (let cycle = last === null ? 0 : last.body.working_memory.cycle + 1; ; cycle
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, 'cycle ' + cycle + ' bulk ' + index + '\\n');
   }
-  const snapshot = await store.snapshot(project);
-  const written = await store.write({ timestamp: new Date().toISOString(), session_id: 'kill-test', phase: 'p', phase_index: 0, trigger: 'forced',
+  const bodyOf = (snapshot) => ({ timestamp: new Date().toISOString(), session_id: 'kill-test', phase: 'p', phase_index: 0, trigger: 'forced',
     last_event_seq: cycle, elapsed_seconds: 0, agent_states: [], working_memory: { round, cycle }, test_results: null, metrics: null, git_commit: null,
     file_system_state: { root: 'project', excluded: snapshot.excluded, entries: snapshot.entries } });
+  // Both ways of taking one: checkpoint() (one flush, as the orchestrator does), and snapshot() then write().
+  const written = cycle % 2 === 0
+    ? (await store.checkpoint(project, bodyOf)).written
+    : await store.write(bodyOf(await store.snapshot(project)));
   process.stdout.write(written.id + ' ' + Date.now() + '\\n');
 }
 `;
