@@ -4,10 +4,12 @@
 // of a new blob to a helper thread (helperThread.ts) while that one has
 // less than QUEUE_LIMIT waiting, packing it here otherwise, so both cores
 // stay busy whichever is quicker. What lands on disk is byte for byte the
-// same either way: both run packContent below.
+// same either way: both run packContent below. The helper, idle by then,
+// also renames half of a flush's blobs into place (renameAll).
 
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import zlib from 'node:zlib';
+import { errorCode } from './durableFiles.js';
 import { HelperGone, LazyHelper } from './helperThread.js';
 
 /**
@@ -61,11 +63,16 @@ export const HELPER_MAX_BYTES = 4 * 1024 * 1024;
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { writeFileSync } = require('node:fs');
+const { renameSync, writeFileSync } = require('node:fs');
 const zlib = require('node:zlib');
 const packContent = ${packContent.toString()};
-parentPort.on('message', async ({ id, content, level, temp }) => {
+parentPort.on('message', async ({ id, content, level, temp, renames }) => {
   try {
+    if (renames !== undefined) {
+      for (const [from, to] of renames) renameSync(from, to);
+      parentPort.postMessage({ id, value: renames.length });
+      return;
+    }
     const packed = await packContent(zlib, content, level, false);
     writeFileSync(temp, packed, { mode: 0o644 });
     parentPort.postMessage({ id, value: packed.length });
@@ -79,6 +86,8 @@ const packThread = new LazyHelper(WORKER_SOURCE);
 
 /** Blobs packed on each thread since the process started (the tests and benchmarks read it). */
 export const packedBlobs = { helper: 0, here: 0 };
+/** Blobs renamed into place by renameAll on each thread since the process started (for the tests). */
+export const renamedBlobs = { helper: 0, here: 0 };
 
 /**
  * Packs content (packContent) into a new file at `temp` (mode 644, not
@@ -114,4 +123,47 @@ export async function packToFile(content: Buffer, level: number, temp: string, i
     rmSync(temp, { force: true });
     throw error;
   }
+}
+
+/** From this many, a flush renames half its new blobs into place on the helper thread (idle by then), and half here. */
+export const RENAME_IN_PARALLEL_FROM = 256;
+
+/**
+ * Renames each temp file to its target, half on the helper thread from
+ * RENAME_IN_PARALLEL_FROM on. Waits for both halves even when one fails,
+ * then throws the first error. If the helper stops midway, the renames it
+ * did not do are done here.
+ */
+export async function renameAll(pairs: readonly { temp: string; target: string }[]): Promise<void> {
+  const helper = pairs.length >= RENAME_IN_PARALLEL_FROM ? packThread.get() : null;
+  const half = helper === null ? pairs.length : pairs.length >> 1;
+  const theirs = pairs.slice(half);
+  const far = helper?.call<number>({ renames: theirs.map(({ temp, target }) => [temp, target]) });
+  let failure: unknown = null;
+  try {
+    for (let index = 0; index < half; index += 1) {
+      renameSync(pairs[index]!.temp, pairs[index]!.target);
+      renamedBlobs.here += 1;
+    }
+  } catch (error) {
+    failure = error;
+  }
+  if (far !== undefined) {
+    try {
+      renamedBlobs.helper += await far;
+    } catch (error) {
+      if (!(error instanceof HelperGone)) failure ??= error;
+      else if (failure === null) {
+        for (const { temp, target } of theirs) {
+          try {
+            renameSync(temp, target);
+          } catch (renameError) {
+            // Renamed by the helper before it stopped.
+            if (!(errorCode(renameError) === 'ENOENT' && existsSync(target))) throw renameError;
+          }
+        }
+      }
+    }
+  }
+  if (failure !== null) throw failure;
 }

@@ -16,7 +16,7 @@
 // writes it afresh (and every checkpoint naming it is whole again). A
 // process that set none aside itself notices them by the folder's mtime.
 
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, promises as fs, readFileSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, promises as fs, readFileSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -26,7 +26,7 @@ import zlib, { gunzipSync } from 'node:zlib';
 import { syncDir } from '../io/atomic.js';
 import { sha256Hex } from './canonical.js';
 import { errorCode, syncFile, syncFileSystem, tempSuffix } from './durableFiles.js';
-import { packToFile } from './blobPacker.js';
+import { packToFile, renameAll } from './blobPacker.js';
 import { forEachLimit } from './tree.js';
 
 /** Files above this are hashed and compressed as streams instead of in memory. */
@@ -235,7 +235,7 @@ export class BlobStore {
           await forEachLimit(rest, FLUSH_CONCURRENCY, ({ temp }) => syncFile(temp, true));
         }
       }
-      for (const { temp, target } of batch) renameSync(temp, target);
+      await renameAll(batch);
       if (this.durable && batch.length > 0) {
         const dirs = [...new Set(batch.map(({ target }) => path.dirname(target))), this.objectsDir];
         if (!(dirs.length >= SYNC_FILE_SYSTEM_FROM && (await syncFileSystem(this.objectsDir)))) await forEachLimit(dirs, FLUSH_CONCURRENCY, syncDir);

@@ -6,15 +6,15 @@
 // the helper stops, the work is done here.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
+import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM, renameAll, renamedBlobs, RENAME_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
 import { readBack, readBackAll, readBlobs, READ_IN_PARALLEL_FROM, SCRATCH_BYTES } from '../../src/checkpoint/blobReadBack.js';
-import { HelperGone, IDLE_MS, LazyHelper } from '../../src/checkpoint/helperThread.js';
+import { HelperGone, IDLE_MS, LazyHelper, type HelperThread } from '../../src/checkpoint/helperThread.js';
 import { BadBlobsError, CheckpointStore } from '../../src/checkpoint/store.js';
 import { fingerprintTree, testBody } from '../helpers/checkpointTree.js';
 import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
@@ -182,6 +182,78 @@ describe('packing on two threads (blobPacker.ts)', () => {
     expect(readBlobs.helper).toBeGreaterThan(readBefore.helper);
     expect(readdirSync(into)).toEqual([]);
     expect(readdirSync(checkpoints).filter((name) => name.startsWith('.restore.'))).toEqual([]);
+  });
+});
+
+describe('renaming a flush\'s blobs into place on two threads (renameAll)', () => {
+  /** `count` temp files in 16 folders, each named for its target. */
+  function temps(count: number): { temp: string; target: string }[] {
+    const pairs: { temp: string; target: string }[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const folder = path.join(dir, 'objects', (index % 16).toString(16).padStart(2, '0'));
+      mkdirSync(folder, { recursive: true });
+      const pair = { temp: path.join(folder, `.blob.${process.pid}.${index}.tmp`), target: path.join(folder, `blob${index}`) };
+      writeFileSync(pair.temp, `content ${index}`);
+      pairs.push(pair);
+    }
+    return pairs;
+  }
+  /** What is in the 16 folders: target names with their contents, and the temps left. */
+  function folders(): { targets: Map<string, string>; temps: number } {
+    const found = { targets: new Map<string, string>(), temps: 0 };
+    for (const entry of readdirSync(path.join(dir, 'objects'), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      if (entry.name.startsWith('.blob.')) found.temps += 1;
+      else found.targets.set(entry.name, readFileSync(path.join(entry.parentPath, entry.name), 'utf8'));
+    }
+    return found;
+  }
+  afterEach(() => vi.restoreAllMocks());
+
+  it(`renames ${RENAME_IN_PARALLEL_FROM * 2} on both threads, half each, and fewer than ${RENAME_IN_PARALLEL_FROM} here alone`, async () => {
+    for (const count of [RENAME_IN_PARALLEL_FROM * 2 + 1, RENAME_IN_PARALLEL_FROM - 1]) {
+      rmSync(path.join(dir, 'objects'), { recursive: true, force: true });
+      const before = { ...renamedBlobs };
+      await renameAll(temps(count));
+      const found = folders();
+      expect(found.temps).toBe(0);
+      expect(found.targets.size).toBe(count);
+      for (let index = 0; index < count; index += 1) expect(found.targets.get(`blob${index}`)).toBe(`content ${index}`);
+      const onHelper = count >= RENAME_IN_PARALLEL_FROM ? count - (count >> 1) : 0;
+      expect(renamedBlobs.helper - before.helper).toBe(onHelper);
+      expect(renamedBlobs.here - before.here).toBe(count - onHelper);
+    }
+  });
+
+  it('waits for both halves when one fails, then rejects with its code', async () => {
+    const count = RENAME_IN_PARALLEL_FROM * 2;
+    for (const missing of [3, count - 3]) {
+      rmSync(path.join(dir, 'objects'), { recursive: true, force: true });
+      const pairs = temps(count);
+      rmSync(pairs[missing]!.temp);
+      await expect(renameAll(pairs)).rejects.toMatchObject({ code: 'ENOENT' });
+      // The other half is done by the time the call rejects; the failing half stopped at its missing temp.
+      const done = folders().targets;
+      const [otherFrom, otherTo] = missing < count / 2 ? [count / 2, count] : [0, count / 2];
+      for (let index = otherFrom; index < otherTo; index += 1) expect(done.has(`blob${index}`), `blob${index}`).toBe(true);
+      expect(done.has(`blob${missing}`)).toBe(false);
+    }
+  });
+
+  it('renames what a helper that stopped midway left, here, passing over what it had done', async () => {
+    const count = RENAME_IN_PARALLEL_FROM * 2;
+    const pairs = temps(count);
+    // A helper that renames the first 10 of its half, then stops.
+    vi.spyOn(LazyHelper.prototype, 'get').mockReturnValue({
+      call: async ({ renames }: { renames: [string, string][] }) => {
+        for (const [from, to] of renames.slice(0, 10)) renameSync(from, to);
+        throw new HelperGone('the helper thread ended');
+      },
+    } as unknown as HelperThread);
+    await renameAll(pairs);
+    const found = folders();
+    expect(found.temps).toBe(0);
+    expect(found.targets.size).toBe(count);
   });
 });
 
