@@ -319,8 +319,11 @@ export class CheckpointStore {
     await fs.mkdir(this.objectsDir, { recursive: true });
     // A listing a verify elsewhere set aside is written again if this checkpoint names it.
     await this.blobs.noticeSetAside();
-    // The new listings (and blobs a checkpoint() snapshot left) are flushed before the checkpoint file, the commit point, names them.
-    return publishCheckpoint(this.checkpointsDir, await withManifestTree(body, this.blobs, this.trees), this.durable);
+    // The new listings (and the blobs a checkpoint() snapshot left) are flushed before the checkpoint file, the commit point, names them;
+    // those blobs also when the body has no manifest to store as listings (withManifestTree leaves it as it is).
+    const stored = await withManifestTree(body, this.blobs, this.trees);
+    await this.blobs.flushNewBlobs();
+    return publishCheckpoint(this.checkpointsDir, stored, this.durable);
   }
 
   /** Loads and checks a checkpoint: id, JSON, checksum, manifest, and every blob it names. */

@@ -156,6 +156,16 @@ describe('store.checkpoint', () => {
     await expectUsable(written.id);
   });
 
+  it('publishes the new blobs before the file also when the body has no manifest to store as listings', async () => {
+    fakeSync(true);
+    const count = SYNC_FILE_SYSTEM_FROM * 2;
+    putFiles(count);
+    const store = new CheckpointStore(path.join(runDir, 'checkpoints'));
+    const { written } = await store.checkpoint(project, () => ({ note: 'a body without file_system_state' }));
+    expect(objectFiles()).toEqual({ blobs: count, temps: 0 });
+    expect(existsSync(written.path)).toBe(true);
+  });
+
   it('a checkpoint after a snapshot() of the same store reuses its published blobs', async () => {
     fakeSync(true);
     putFiles(SYNC_FILE_SYSTEM_FROM, 'first ');
