@@ -4,10 +4,10 @@
 // file names them; the flush fsyncs whatever that sync did not cover, all of
 // them when it failed. A body that cannot be made leaves nothing behind, and
 // the next checkpoint stores the same contents again. A fake `sync` first on
-// PATH records how it was called; fsyncs of single files are counted through
+// PATH (test/helpers/fakeSync.ts) records how it was called; fsyncs of single files are counted through
 // a wrapper of durableFiles.syncFile.
 
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -16,19 +16,17 @@ import { syncFile } from '../../src/checkpoint/durableFiles.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { testBody as body } from '../helpers/checkpointTree.js';
 import { waitFor } from '../helpers/cli.js';
+import { fakeSync } from '../helpers/fakeSync.js';
 
 vi.mock(import('../../src/checkpoint/durableFiles.js'), async (importOriginal) => {
   const original = await importOriginal();
   return { ...original, syncFile: vi.fn(original.syncFile) };
 });
 
-const originalPath = process.env.PATH;
 const base = mkdtempSync(path.join(tmpdir(), 'megatest-storecheckpoint-'));
-const fakeBin = path.join(base, 'bin');
-const callLog = path.join(base, 'sync-calls.log');
-mkdirSync(fakeBin);
+const sync = fakeSync(base);
 afterAll(() => {
-  process.env.PATH = originalPath;
+  sync.restorePath();
   rmSync(base, { recursive: true, force: true });
 });
 
@@ -42,21 +40,9 @@ beforeEach(() => {
   project = path.join(runDir, 'project');
   objects = path.join(runDir, 'checkpoints', 'objects');
   mkdirSync(project, { recursive: true });
-  rmSync(callLog, { force: true });
+  sync.clearCalls();
   vi.mocked(syncFile).mockClear();
 });
-
-/** A `sync` that logs its arguments and runs the real one, or refuses (exit 1). */
-function fakeSync(works: boolean): void {
-  const script = works ? `#!/bin/sh\necho "$@" >> ${JSON.stringify(callLog)}\nexec /bin/sync "$@"\n` : `#!/bin/sh\necho "$@" >> ${JSON.stringify(callLog)}\necho "sync: refused" >&2\nexit 1\n`;
-  writeFileSync(path.join(fakeBin, 'sync'), script);
-  chmodSync(path.join(fakeBin, 'sync'), 0o755);
-  process.env.PATH = `${fakeBin}:${originalPath}`;
-}
-
-function syncCalls(): string[] {
-  return existsSync(callLog) ? readFileSync(callLog, 'utf8').trim().split('\n') : [];
-}
 
 /** Files fsynced one by one under objects/ since the test began. */
 function blobsFsynced(): number {
@@ -87,14 +73,14 @@ async function expectUsable(id: string): Promise<void> {
 
 describe('store.checkpoint', () => {
   it('starts syncing the new blobs before the body is made, publishes none before, and flushes once with the listing', async () => {
-    fakeSync(true);
+    sync.install(0);
     const count = SYNC_FILE_SYSTEM_FROM * 3;
     putFiles(count);
     const store = new CheckpointStore(path.join(runDir, 'checkpoints'));
     let whileMaking: { blobs: number; temps: number } | undefined;
     const { snapshot, body: made, written } = await store.checkpoint(project, async (taken) => {
       // The sync ahead has started: the fake `sync` logged its call.
-      await waitFor(() => syncCalls().length >= 1, 'the sync ahead to start', 30_000, 20);
+      await waitFor(() => sync.calls().length >= 1, 'the sync ahead to start', 30_000, 20);
       whileMaking = objectFiles();
       return body(taken.entries);
     });
@@ -102,7 +88,7 @@ describe('store.checkpoint', () => {
     expect(whileMaking).toEqual({ blobs: 0, temps: count });
     expect(made.file_system_state.entries).toEqual(snapshot.entries);
     // Two syncs: the contents ahead, the names after the renames. The one listing (the project folder) is fsynced alone.
-    expect(syncCalls()).toEqual([`-f ${objects}`, `-f ${objects}`]);
+    expect(sync.calls()).toEqual([`-f ${objects}`, `-f ${objects}`]);
     expect(blobsFsynced()).toBe(1);
     expect(objectFiles()).toEqual({ blobs: count + 1, temps: 0 });
     await expectUsable(written.id);
@@ -110,21 +96,21 @@ describe('store.checkpoint', () => {
     // The next checkpoint's new blobs get a sync ahead of their own.
     putFiles(count, 'changed ');
     const next = await store.checkpoint(project, async (taken) => {
-      await waitFor(() => syncCalls().length >= 3, 'the next sync ahead to start', 30_000, 20);
+      await waitFor(() => sync.calls().length >= 3, 'the next sync ahead to start', 30_000, 20);
       return body(taken.entries);
     });
     expect(next.snapshot.newBlobs).toBe(count);
-    expect(syncCalls()).toHaveLength(4);
+    expect(sync.calls()).toHaveLength(4);
     expect(blobsFsynced()).toBe(2);
     await expectUsable(next.written.id);
   });
 
   it('fsyncs every new blob before publishing it when the sync ahead fails', async () => {
-    fakeSync(false);
+    sync.install(1);
     const count = SYNC_FILE_SYSTEM_FROM * 2;
     putFiles(count);
     const { written } = await new CheckpointStore(path.join(runDir, 'checkpoints')).checkpoint(project, (taken) => body(taken.entries));
-    expect(syncCalls().length).toBeGreaterThanOrEqual(1);
+    expect(sync.calls().length).toBeGreaterThanOrEqual(1);
     // The blobs and the listing, each on its own.
     expect(blobsFsynced()).toBe(count + 1);
     expect(objectFiles()).toEqual({ blobs: count + 1, temps: 0 });
@@ -132,13 +118,13 @@ describe('store.checkpoint', () => {
   });
 
   it('a body that cannot be made leaves no blob and no temp file, and the next checkpoint stores the contents again', async () => {
-    fakeSync(true);
+    sync.install(0);
     const count = SYNC_FILE_SYSTEM_FROM * 2;
     putFiles(count);
     const store = new CheckpointStore(path.join(runDir, 'checkpoints'));
     await expect(
       store.checkpoint(project, async () => {
-        await waitFor(() => syncCalls().length >= 1, 'the sync ahead to start', 30_000, 20);
+        await waitFor(() => sync.calls().length >= 1, 'the sync ahead to start', 30_000, 20);
         throw new Error('no body today');
       }),
     ).rejects.toThrow('no body today');
@@ -146,9 +132,9 @@ describe('store.checkpoint', () => {
     expect(await store.ids()).toEqual([]);
 
     // The same contents again, with a sync ahead of their own (not the failed checkpoint's).
-    const syncsBefore = syncCalls().length;
+    const syncsBefore = sync.calls().length;
     const { snapshot, written } = await store.checkpoint(project, async (taken) => {
-      await waitFor(() => syncCalls().length > syncsBefore, 'a new sync ahead to start', 30_000, 20);
+      await waitFor(() => sync.calls().length > syncsBefore, 'a new sync ahead to start', 30_000, 20);
       return body(taken.entries);
     });
     expect(snapshot.newBlobs).toBe(count);
@@ -157,7 +143,7 @@ describe('store.checkpoint', () => {
   });
 
   it('publishes the new blobs before the file also when the body has no manifest to store as listings', async () => {
-    fakeSync(true);
+    sync.install(0);
     const count = SYNC_FILE_SYSTEM_FROM * 2;
     putFiles(count);
     const store = new CheckpointStore(path.join(runDir, 'checkpoints'));
@@ -167,7 +153,7 @@ describe('store.checkpoint', () => {
   });
 
   it('a checkpoint after a snapshot() of the same store reuses its published blobs', async () => {
-    fakeSync(true);
+    sync.install(0);
     putFiles(SYNC_FILE_SYSTEM_FROM, 'first ');
     const store = new CheckpointStore(path.join(runDir, 'checkpoints'));
     await store.snapshot(project);

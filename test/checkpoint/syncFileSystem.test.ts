@@ -4,21 +4,19 @@
 // published and the checkpoint naming them reads back whole. A fake `sync`
 // first on PATH records how it was called.
 
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SYNC_FILE_SYSTEM_FROM } from '../../src/checkpoint/blobStore.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { testBody as body } from '../helpers/checkpointTree.js';
+import { fakeSync } from '../helpers/fakeSync.js';
 
-const originalPath = process.env.PATH;
 const base = mkdtempSync(path.join(tmpdir(), 'megatest-syncfs-'));
-const fakeBin = path.join(base, 'bin');
-const callLog = path.join(base, 'sync-calls.log');
-mkdirSync(fakeBin);
+const sync = fakeSync(base);
 afterAll(() => {
-  process.env.PATH = originalPath;
+  sync.restorePath();
   rmSync(base, { recursive: true, force: true });
 });
 
@@ -28,20 +26,8 @@ beforeEach(() => {
   round += 1;
   runDir = path.join(base, `run-${round}`);
   mkdirSync(path.join(runDir, 'project'), { recursive: true });
-  rmSync(callLog, { force: true });
+  sync.clearCalls();
 });
-
-/** A `sync` that logs its arguments and runs the real one (or fails with `exitCode`). */
-function fakeSync(exitCode: number): void {
-  const script = exitCode === 0 ? `#!/bin/sh\necho "$@" >> ${JSON.stringify(callLog)}\nexec /bin/sync "$@"\n` : `#!/bin/sh\necho "$@" >> ${JSON.stringify(callLog)}\necho "sync: refused" >&2\nexit ${exitCode}\n`;
-  writeFileSync(path.join(fakeBin, 'sync'), script);
-  chmodSync(path.join(fakeBin, 'sync'), 0o755);
-  process.env.PATH = `${fakeBin}:${originalPath}`;
-}
-
-function calls(): string[] {
-  return existsSync(callLog) ? readFileSync(callLog, 'utf8').trim().split('\n') : [];
-}
 
 function putFiles(count: number): void {
   for (let index = 0; index < count; index += 1) writeFileSync(path.join(runDir, 'project', `f${index}.txt`), `content of file ${index}\n`.repeat(3));
@@ -59,34 +45,34 @@ async function checkpointAndReadBack(): Promise<number> {
 
 describe('flushing many new blobs', () => {
   it('syncs the file system once for their contents (and once for their names when they fill many folders)', async () => {
-    fakeSync(0);
+    sync.install(0);
     putFiles(SYNC_FILE_SYSTEM_FROM * 3);
     expect(await checkpointAndReadBack()).toBe(SYNC_FILE_SYSTEM_FROM * 3);
-    const made = calls();
+    const made = sync.calls();
     expect(made.length).toBeGreaterThanOrEqual(1);
     expect(made.length).toBeLessThanOrEqual(2);
     for (const call of made) expect(call).toBe(`-f ${path.join(runDir, 'checkpoints', 'objects')}`);
   });
 
   it('a few new blobs are fsynced one by one: no file system sync', async () => {
-    fakeSync(0);
+    sync.install(0);
     putFiles(3);
     expect(await checkpointAndReadBack()).toBe(3);
-    expect(calls()).toEqual([]);
+    expect(sync.calls()).toEqual([]);
   });
 
   it('falls back to an fsync each when `sync -f` fails, and still publishes every blob', async () => {
-    fakeSync(1);
+    sync.install(1);
     putFiles(SYNC_FILE_SYSTEM_FROM * 2);
     expect(await checkpointAndReadBack()).toBe(SYNC_FILE_SYSTEM_FROM * 2);
-    expect(calls().length).toBeGreaterThanOrEqual(1);
+    expect(sync.calls().length).toBeGreaterThanOrEqual(1);
   });
 
   it('falls back to an fsync each where there is no `sync` at all', async () => {
-    rmSync(path.join(fakeBin, 'sync'));
-    process.env.PATH = fakeBin;
+    sync.uninstall();
+    process.env.PATH = sync.bin;
     putFiles(SYNC_FILE_SYSTEM_FROM * 2);
     expect(await checkpointAndReadBack()).toBe(SYNC_FILE_SYSTEM_FROM * 2);
-    process.env.PATH = originalPath;
+    sync.restorePath();
   });
 });
