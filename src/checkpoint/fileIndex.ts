@@ -71,16 +71,7 @@ export function untrustedRecord(sha256: string, size: number): IndexRecord {
   return { size, mtimeMs: Number.NaN, ctimeMs: Number.NaN, ino: Number.NaN, mode: Number.NaN, sha256, contentSize: size, trusted: false };
 }
 
-/** The same records for the same paths (unchanged files keep their record objects from one index to the next). */
-export function sameIndex(saved: FileIndex, files: FileIndex): boolean {
-  if (saved.size !== files.size) return false;
-  for (const [relative, record] of files) {
-    const before = saved.get(relative);
-    if (before !== record && (before === undefined || !sameRecord(before, record))) return false;
-  }
-  return true;
-}
-
-function sameRecord(a: IndexRecord, b: IndexRecord): boolean {
+/** The same record (a record kept from one index to the next is the same object; one made again compares equal). */
+export function sameRecord(a: IndexRecord, b: IndexRecord): boolean {
   return a.sha256 === b.sha256 && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.mode === b.mode && a.contentSize === b.contentSize && a.trusted === b.trusted;
 }

@@ -11,26 +11,62 @@
 // hashed is hashed again, git's racy-clean rule), each with the size of its
 // blob in objects/, which stands in for the gzip trailer check a blob
 // stored by another process gets before it is reused.
+//
+// Saving costs what changed: after the first save a process appends only the
+// records that changed since (and the paths gone) to
+// stat-cache.changes.jsonl, one line per save, each line naming the base it
+// extends and checked against its own sha256; the base is written whole
+// again (and the changes file removed) only when the changes outgrow half of
+// it. Rewriting the whole cache took a checkpoint with 1% of 5,000 files
+// changed 10-20 ms of its ~110, and about 100 ms at 50,000 files. Any subset
+// of the lines is safe to apply, as every record is checked against the
+// file's stat before use: a torn last line, or the lines of an older base,
+// are passed over.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { sha256Hex } from './canonical.js';
-import type { FileIndex, IndexRecord } from './fileIndex.js';
+import { sameRecord, type FileIndex, type IndexRecord } from './fileIndex.js';
 import { SHA256_PATTERN } from './tree.js';
 
 export const STAT_CACHE_FILE = 'stat-cache.json';
+export const STAT_CACHE_CHANGES_FILE = 'stat-cache.changes.jsonl';
 // {"format":"megatest stat cache 1","sha256":"<hex of CACHE>","cache":CACHE}: valid JSON, its checksum over the text of CACHE as written.
 const HEAD = '{"format":"megatest stat cache 1","sha256":"';
 const MIDDLE = '","cache":';
+// Each line of the changes file: {"base":"<sha256 of the base's CACHE>","sha256":"<hex of CHANGE>","change":CHANGE}.
+const LINE_HEAD = '{"base":"';
+const LINE_MIDDLE = '","sha256":"';
+const LINE_CHANGE = '","change":';
+/** The changes file may grow to half the base (or to this many characters, for a small one) before the base is written whole again. */
+const CHANGES_MIN_LIMIT = 64 * 1024;
 
 /** [path, size, mtimeMs, ctimeMs, ino, mode, sha256, contentSize, storedBytes] */
 type Row = [string, number, number, number, number, number, string, number, number];
+
+/** A line of the changes file: records set (new or changed) and paths dropped. */
+interface Change {
+  set: Row[];
+  drop: string[];
+}
+
+/** What is on disk: the index the cache (base and changes) holds with its blob sizes, the base it is on, and the length of both. */
+export interface StatCacheOnDisk {
+  root: string;
+  files: FileIndex;
+  storedSizes: Map<string, number>;
+  baseSha256: string;
+  /** Characters of the base and of the changes file (bytes, but for paths not in ASCII). */
+  baseLength: number;
+  changesLength: number;
+}
 
 export interface LoadedStatCache {
   files: FileIndex;
   /** Bytes each named blob took in objects/ when the cache was written. */
   storedSizes: Map<string, number>;
+  onDisk: StatCacheOnDisk;
 }
 
 /** The cache of root kept in checkpointsDir, or null when there is none usable. */
@@ -57,11 +93,40 @@ export async function loadStatCache(checkpointsDir: string, root: string): Promi
   const storedSizes = new Map<string, number>();
   for (const row of parsed.rows as unknown[]) {
     if (!isRow(row)) return null;
-    const [relative, size, mtimeMs, ctimeMs, ino, mode, sha, contentSize, storedBytes] = row;
-    files.set(relative, { size, mtimeMs, ctimeMs, ino, mode, sha256: sha, contentSize, trusted: true });
-    storedSizes.set(sha, storedBytes);
+    setRow(files, storedSizes, row);
   }
-  return { files, storedSizes };
+  const changes = await fs.readFile(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), 'utf8').catch(() => '');
+  for (const line of changes.split('\n')) {
+    const change = changeOf(line, sha256);
+    if (change === null) continue;
+    for (const row of change.set) setRow(files, storedSizes, row);
+    for (const relative of change.drop) files.delete(relative);
+  }
+  return { files, storedSizes, onDisk: { root, files, storedSizes: new Map(storedSizes), baseSha256: sha256, baseLength: text.length, changesLength: changes.length } };
+}
+
+function setRow(files: FileIndex, storedSizes: Map<string, number>, row: Row): void {
+  const [relative, size, mtimeMs, ctimeMs, ino, mode, sha, contentSize, storedBytes] = row;
+  files.set(relative, { size, mtimeMs, ctimeMs, ino, mode, sha256: sha, contentSize, trusted: true });
+  storedSizes.set(sha, storedBytes);
+}
+
+/** The change a line of the changes file holds, or null when it is empty, torn, damaged or of another base. */
+function changeOf(line: string, baseSha256: string): Change | null {
+  const shaAt = LINE_HEAD.length + 64 + LINE_MIDDLE.length;
+  const changeAt = shaAt + 64 + LINE_CHANGE.length;
+  if (!line.startsWith(LINE_HEAD) || line.slice(LINE_HEAD.length, LINE_HEAD.length + 64) !== baseSha256 || !line.endsWith('}')) return null;
+  if (line.slice(LINE_HEAD.length + 64, shaAt) !== LINE_MIDDLE || line.slice(shaAt + 64, changeAt) !== LINE_CHANGE) return null;
+  const json = line.slice(changeAt, -1);
+  if (sha256Hex(json) !== line.slice(shaAt, shaAt + 64)) return null;
+  let parsed: { set?: unknown; drop?: unknown };
+  try {
+    parsed = JSON.parse(json) as typeof parsed;
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed.set) || !Array.isArray(parsed.drop) || !parsed.set.every(isRow) || !parsed.drop.every((item) => typeof item === 'string')) return null;
+  return { set: parsed.set, drop: parsed.drop as string[] };
 }
 
 function isRow(row: unknown): row is Row {
@@ -71,17 +136,70 @@ function isRow(row: unknown): row is Row {
 }
 
 /**
- * Writes the trusted records of files whose blob size is known (the others
- * are hashed again next time anyway) as the cache of root.
+ * Saves files as the cache of root: with `onDisk` (what the cache of root
+ * holds now, as this process last loaded or saved it) by appending what
+ * changed since to the changes file, else (or when the changes outgrow the
+ * base) by writing the base whole. Writes the trusted records of files
+ * whose blob size is known (the others are hashed again next time anyway).
+ * Returns what is on disk afterwards.
  */
-export async function saveStatCache(checkpointsDir: string, root: string, files: FileIndex, storedSize: (sha256: string) => number | undefined): Promise<void> {
+export async function saveStatCache(
+  checkpointsDir: string,
+  root: string,
+  files: FileIndex,
+  storedSize: (sha256: string) => number | undefined,
+  onDisk: StatCacheOnDisk | null,
+): Promise<StatCacheOnDisk> {
+  if (onDisk !== null && onDisk.root === root) {
+    const change = changesSince(onDisk, files, storedSize);
+    if (change.set.length === 0 && change.drop.length === 0) return { ...onDisk, files };
+    const json = JSON.stringify(change);
+    const line = `\n${LINE_HEAD}${onDisk.baseSha256}${LINE_MIDDLE}${sha256Hex(json)}${LINE_CHANGE}${json}}`;
+    const changesLength = onDisk.changesLength + line.length;
+    if (changesLength <= Math.max(CHANGES_MIN_LIMIT, onDisk.baseLength / 2)) {
+      // One write with O_APPEND: whole, or a torn last line the next load passes over (the next line starts on a line of its own).
+      await fs.appendFile(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), line);
+      for (const row of change.set) onDisk.storedSizes.set(row[6], row[8]);
+      return { ...onDisk, files, changesLength };
+    }
+  }
   const rows: Row[] = [];
+  const storedSizes = new Map<string, number>();
   for (const [relative, record] of files) {
     const row = rowOf(relative, record, storedSize(record.sha256));
-    if (row !== null) rows.push(row);
+    if (row === null) continue;
+    rows.push(row);
+    storedSizes.set(row[6], row[8]);
   }
   const json = JSON.stringify({ root, rows });
-  await writeFileAtomic(path.join(checkpointsDir, STAT_CACHE_FILE), `${HEAD}${sha256Hex(json)}${MIDDLE}${json}}`);
+  const baseSha256 = sha256Hex(json);
+  const text = `${HEAD}${baseSha256}${MIDDLE}${json}}`;
+  await fs.mkdir(checkpointsDir, { recursive: true });
+  await writeFileAtomic(path.join(checkpointsDir, STAT_CACHE_FILE), text);
+  // Its lines name the base before: passed over if this removal does not happen (a kill), and gone otherwise.
+  await fs.rm(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), { force: true });
+  return { root, files, storedSizes, baseSha256, baseLength: text.length, changesLength: 0 };
+}
+
+/**
+ * The rows of records new or changed since the cache on disk (or whose
+ * blob's size is not the one it recorded: a blob written again), and the
+ * paths whose trusted record is gone or no longer trusted.
+ */
+function changesSince(onDisk: StatCacheOnDisk, after: FileIndex, storedSize: (sha256: string) => number | undefined): Change {
+  const before = onDisk.files;
+  const set: Row[] = [];
+  const drop: string[] = [];
+  for (const [relative, record] of after) {
+    const old = before.get(relative);
+    const storedBytes = storedSize(record.sha256);
+    if ((old === record || (old !== undefined && sameRecord(old, record))) && (!old.trusted || storedBytes === onDisk.storedSizes.get(record.sha256))) continue;
+    const row = rowOf(relative, record, storedBytes);
+    if (row !== null) set.push(row);
+    else if (old?.trusted === true) drop.push(relative);
+  }
+  for (const [relative, record] of before) if (record.trusted && !after.has(relative)) drop.push(relative);
+  return { set, drop };
 }
 
 function rowOf(relative: string, record: IndexRecord, storedBytes: number | undefined): Row | null {

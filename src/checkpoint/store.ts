@@ -13,8 +13,8 @@
 // snapshot or restore (fileIndex.ts) lets unchanged files be recognised by
 // lstat alone, and a blob already stored is never written again. The index
 // is kept in memory and, for the next process, in checkpoints/stat-cache.json
-// (statCache.ts), written after each snapshot or restore that changed it,
-// beside the caller's work rather than in its way.
+// (statCache.ts): after each snapshot or restore that changed it, what
+// changed is appended to its changes file.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -37,8 +37,8 @@ import {
 import { diskUsage } from './diskUsage.js';
 import { TreeMemo } from './manifestTrees.js';
 import { sweepDeadTemps } from './durableFiles.js';
-import { sameIndex, type FileIndex } from './fileIndex.js';
-import { loadStatCache, saveStatCache } from './statCache.js';
+import type { FileIndex } from './fileIndex.js';
+import { loadStatCache, saveStatCache, type StatCacheOnDisk } from './statCache.js';
 import { restoreTree, type RestoreResult } from './restore.js';
 import { snapshotTree, type SnapshotResult } from './snapshot.js';
 import type { CheckpointBody, FileEntry } from './types.js';
@@ -101,8 +101,8 @@ export class CheckpointStore {
   private readonly blobs: BlobStore;
   /** Index of the project folder last snapshotted or restored. */
   private index: { root: string; files: FileIndex } = { root: '', files: new Map() };
-  /** The index as last saved to (or loaded from) the stat cache: saving again is skipped while it is the same. */
-  private savedIndex: { root: string; files: FileIndex } | null = null;
+  /** What the stat cache on disk holds, as last saved or loaded: the next save appends what changed since. Null when unknown (a save failed). */
+  private cacheOnDisk: StatCacheOnDisk | null = null;
   private tempsSwept: 'none' | 'staging' | 'all' = 'none';
   /** Folder listings read and checked (manifestTrees.ts), shared by the checkpoints read through this store. */
   private readonly listings = new ListingCache(LISTING_ITEMS_CACHED);
@@ -141,8 +141,8 @@ export class CheckpointStore {
     if (this.index.root === root) return { files: this.index.files, storedSizes: new Map(), known: true };
     const cached = await loadStatCache(this.checkpointsDir, root);
     if (cached === null) return { files: new Map(), storedSizes: new Map(), known: false };
-    this.savedIndex = { root, files: cached.files };
-    return { ...cached, known: true };
+    this.cacheOnDisk = cached.onDisk;
+    return { files: cached.files, storedSizes: cached.storedSizes, known: true };
   }
 
   /**
@@ -152,13 +152,12 @@ export class CheckpointStore {
    * knew (an export into another folder leaves the run's cache as it is).
    */
   private async keepIndex(root: string, files: FileIndex, cache: boolean): Promise<void> {
-    const changed = this.savedIndex?.root !== root || !sameIndex(this.savedIndex.files, files);
     this.index = { root, files };
-    if (!changed || !cache) return;
-    this.savedIndex = { root, files };
-    await fs.mkdir(this.checkpointsDir, { recursive: true });
-    // A cache that failed to save costs the next process some hashing, nothing more.
-    await saveStatCache(this.checkpointsDir, root, files, (sha256) => this.blobs.storedSize(sha256)).catch(() => undefined);
+    if (!cache) return;
+    const onDisk = this.cacheOnDisk?.root === root ? this.cacheOnDisk : null;
+    // Unknown until the save succeeds: one that failed midway is followed by a whole one. A cache that failed to save costs the next process some hashing, nothing more.
+    this.cacheOnDisk = null;
+    this.cacheOnDisk = await saveStatCache(this.checkpointsDir, root, files, (sha256) => this.blobs.storedSize(sha256), onDisk).catch(() => null);
   }
 
   /** sweepDeadTemps once per store: of checkpoints/ alone for a restore ('staging'), of objects/ too before writing blobs ('all'). */

@@ -58,6 +58,22 @@ describe('the stat cache', () => {
     expect(restarted.entries).toEqual(first.entries);
   });
 
+  it('is saved by what changed after the first save: a new store hashes nothing after a second checkpoint', async () => {
+    const store = new CheckpointStore(checkpoints);
+    await store.snapshot(project);
+    const base = readFileSync(path.join(checkpoints, 'stat-cache.json'), 'utf8');
+    put('dir1/file4.txt', 'edited before the second checkpoint\n');
+    put('dir2/new.txt', 'a new file\n');
+    const second = await store.snapshot(project);
+    expect(second.hashedFiles).toBe(2);
+    expect(readFileSync(path.join(checkpoints, 'stat-cache.json'), 'utf8')).toBe(base);
+    expect(readFileSync(path.join(checkpoints, 'stat-cache.changes.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+
+    const restarted = await new CheckpointStore(checkpoints).snapshot(project);
+    expect(restarted.hashedFiles).toBe(0);
+    expect(restarted.entries).toEqual(second.entries);
+  });
+
   it('hashes again a file changed since, even with its size and modification time put back', async () => {
     const first = await new CheckpointStore(checkpoints).snapshot(project);
     put('dir1/file1.txt', 'FILE 1\n'.repeat(41)); // same size as before, same mtime (settled)
