@@ -6,7 +6,6 @@
 // or, for a checkpoint that writes its file next, left for that write to
 // flush with the folder listings (their sync started at once).
 
-import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
 import { PACK_IN_PARALLEL_FROM } from './blobPacker.js';
 import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore, type StoredFile } from './blobStore.js';
@@ -126,7 +125,8 @@ async function snapshotTreeNow(
   await forEachLimit(toHash, HASH_CONCURRENCY, async ({ item, entry }) => {
     // A turn of the event loop now and then: the orchestrator answers a person meanwhile, and the packing helper's answers come in.
     await breather.breathe();
-    const absolute = path.join(root, item.path);
+    // root is resolved and item.path a walked relative path: joined as strings (path.join's normalising cost 0.1 s at 50,000 files).
+    const absolute = root.endsWith('/') ? `${root}${item.path}` : `${root}/${item.path}`;
     const hashedAt = Date.now();
     let stored: StoredFile | null;
     try {

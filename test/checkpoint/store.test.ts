@@ -125,6 +125,19 @@ describe('CheckpointStore blobs', () => {
     expect(second.files).toBe(51);
   });
 
+  it('reuses the blobs an earlier process stored, in the fan-out folders it also writes new blobs into', async () => {
+    // 300 files fill most of the 256 fan-out folders; the new files sort first, so their blobs land in those
+    // folders before the old files' blobs are looked for there: each old blob is still found (and checked), not written again.
+    for (let index = 0; index < 300; index += 1) put(`old/file${index}.txt`, `old content ${index}\n`);
+    expect((await new CheckpointStore(checkpoints).snapshot(project)).newBlobs).toBe(300);
+    rmSync(path.join(checkpoints, 'stat-cache.json'));
+    for (let index = 0; index < 300; index += 1) put(`a-new/file${index}.txt`, `new content ${index}\n`);
+    const second = await new CheckpointStore(checkpoints).snapshot(project);
+    expect(second.hashedFiles).toBe(600);
+    expect(second.newBlobs).toBe(300);
+    expect(blobFiles()).toHaveLength(600);
+  });
+
   it('records and restores symlinks, modes and empty folders', async () => {
     put('bin/run.sh', '#!/bin/sh\necho hi\n', 0o755);
     mkdirSync(path.join(project, 'empty/nested'), { recursive: true });
