@@ -20,8 +20,8 @@
 // it. Rewriting the whole cache took a checkpoint with 1% of 5,000 files
 // changed 10-20 ms of its ~110, and about 100 ms at 50,000 files. Any subset
 // of the lines is safe to apply, as every record is checked against the
-// file's stat before use: a torn last line, or the lines of an older base,
-// are passed over.
+// file's stat before use: a torn last line (cut off before the next append),
+// a damaged line, or the lines of an older base are passed over.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -154,11 +154,10 @@ export async function saveStatCache(
     const change = changesSince(onDisk, files, storedSize);
     if (change.set.length === 0 && change.drop.length === 0) return { ...onDisk, files };
     const json = JSON.stringify(change);
-    const line = `\n${LINE_HEAD}${onDisk.baseSha256}${LINE_MIDDLE}${sha256Hex(json)}${LINE_CHANGE}${json}}`;
+    const line = `${LINE_HEAD}${onDisk.baseSha256}${LINE_MIDDLE}${sha256Hex(json)}${LINE_CHANGE}${json}}\n`;
     const changesLength = onDisk.changesLength + line.length;
     if (changesLength <= Math.max(CHANGES_MIN_LIMIT, onDisk.baseLength / 2)) {
-      // One write with O_APPEND: whole, or a torn last line the next load passes over (the next line starts on a line of its own).
-      await fs.appendFile(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), line);
+      await appendLine(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), line);
       for (const row of change.set) onDisk.storedSizes.set(row[6], row[8]);
       return { ...onDisk, files, changesLength };
     }
@@ -179,6 +178,39 @@ export async function saveStatCache(
   // Its lines name the base before: passed over if this removal does not happen (a kill), and gone otherwise.
   await fs.rm(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), { force: true });
   return { root, files, storedSizes, baseSha256, baseLength: text.length, changesLength: 0 };
+}
+
+/**
+ * Appends a whole line (ending in a newline) to file: after a torn last
+ * line (a write cut short by a full disk or a power cut) is cut off, and
+ * cut back itself if it cannot be written whole, so the file holds only
+ * whole lines, as every JSONL file of the run folder does.
+ */
+async function appendLine(file: string, line: string): Promise<void> {
+  const handle = await fs.open(file, 'a+');
+  try {
+    let { size } = await handle.stat();
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) {
+        const text = Buffer.alloc(size);
+        await handle.read(text, 0, size, 0);
+        size = text.lastIndexOf(0x0a) + 1;
+        await handle.truncate(size);
+      }
+    }
+    const bytes = Buffer.from(line);
+    try {
+      const { bytesWritten } = await handle.write(bytes, 0, bytes.length, null);
+      if (bytesWritten !== bytes.length) throw new Error(`short write to ${file} (${bytesWritten} of ${bytes.length} bytes)`);
+    } catch (error) {
+      await handle.truncate(size).catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -4,10 +4,10 @@
 // a base since replaced; the base is written whole again once the changes
 // outgrow half of it.
 
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, promises as fsPromises, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FileIndex, IndexRecord } from '../../src/checkpoint/fileIndex.js';
 import { loadStatCache, saveStatCache, STAT_CACHE_CHANGES_FILE, STAT_CACHE_FILE } from '../../src/checkpoint/statCache.js';
 
@@ -20,6 +20,7 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'megatest-statcache-changes-'));
 });
 afterEach(() => {
+  vi.restoreAllMocks();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -105,6 +106,10 @@ describe('the stat cache saved by its changes', () => {
     const again: FileIndex = new Map(changed);
     again.set('src/dir1/file1.ts', record(701));
     onDisk = await saveStatCache(dir, root, again, storedSize, onDisk);
+    // The torn line was cut off before the append: whole lines only, as in every JSONL file of the run folder.
+    const text = readFileSync(changesFile(), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.trim().split('\n').map((line) => JSON.parse(line).change.set[0][0])).toEqual(['src/dir0/file0.ts', 'src/dir1/file1.ts']);
     // A line whose content does not match its checksum.
     appendFileSync(changesFile(), readFileSync(oldLines, 'utf8').replace('"src/dir0/file0.ts"', '"src/dir0/file9.ts"'));
     expect(await loaded()).toEqual(again);
@@ -116,6 +121,36 @@ describe('the stat cache saved by its changes', () => {
     expect(existsSync(changesFile())).toBe(false);
     copyFileSync(oldLines, changesFile());
     expect(await loaded()).toEqual(rewritten);
+  });
+
+  it('leaves the changes file as it was when an append is cut short (a full disk)', async () => {
+    let current = index(20);
+    let onDisk = await saveStatCache(dir, root, current, storedSize, null);
+    current = new Map(current).set('one.ts', record(601));
+    onDisk = await saveStatCache(dir, root, current, storedSize, onDisk);
+    const before = readFileSync(changesFile(), 'utf8');
+
+    const open = fsPromises.open.bind(fsPromises);
+    vi.spyOn(fsPromises, 'open').mockImplementation(async (...args: Parameters<typeof fsPromises.open>) => {
+      const handle = await open(...args);
+      const write = handle.write.bind(handle) as (buffer: Buffer, offset: number, length: number, position: null) => Promise<unknown>;
+      // Half the line reaches the disk, then it is full.
+      Object.assign(handle, {
+        write: async (buffer: Buffer, offset: number, length: number, position: null) => {
+          await write(buffer, offset, Math.floor(length / 2), position);
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        },
+      });
+      return handle;
+    });
+    const failed = new Map(current).set('two.ts', record(602));
+    await expect(saveStatCache(dir, root, failed, storedSize, onDisk)).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(readFileSync(changesFile(), 'utf8')).toBe(before);
+
+    vi.restoreAllMocks();
+    await saveStatCache(dir, root, failed, storedSize, onDisk);
+    expect(readFileSync(changesFile(), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(await loaded()).toEqual(failed);
   });
 
   it('writes the base whole again once the changes outgrow half of it, and removes the changes file', async () => {
