@@ -23,7 +23,7 @@
 // file's stat before use: a torn last line (cut off before the next append),
 // a damaged line, or the lines of an older base are passed over.
 
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, promises as fs, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { sha256Hex } from './canonical.js';
@@ -157,7 +157,7 @@ export async function saveStatCache(
     const line = `${LINE_HEAD}${onDisk.baseSha256}${LINE_MIDDLE}${sha256Hex(json)}${LINE_CHANGE}${json}}\n`;
     const changesLength = onDisk.changesLength + line.length;
     if (changesLength <= Math.max(CHANGES_MIN_LIMIT, onDisk.baseLength / 2)) {
-      await appendLine(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), line);
+      appendLine(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), line);
       for (const row of change.set) onDisk.storedSizes.set(row[6], row[8]);
       return { ...onDisk, files, changesLength };
     }
@@ -186,30 +186,35 @@ export async function saveStatCache(
  * cut back itself if it cannot be written whole, so the file holds only
  * whole lines, as every JSONL file of the run folder does.
  */
-async function appendLine(file: string, line: string): Promise<void> {
-  const handle = await fs.open(file, 'a+');
+function appendLine(file: string, line: string): void {
+  // Small synchronous calls (see Breather, tree.ts): five through the thread pool cost more than the line.
+  const fd = openSync(file, 'a+');
   try {
-    let { size } = await handle.stat();
+    let { size } = fstatSync(fd);
     if (size > 0) {
       const last = Buffer.alloc(1);
-      await handle.read(last, 0, 1, size - 1);
+      readSync(fd, last, 0, 1, size - 1);
       if (last[0] !== 0x0a) {
         const text = Buffer.alloc(size);
-        await handle.read(text, 0, size, 0);
+        readSync(fd, text, 0, size, 0);
         size = text.lastIndexOf(0x0a) + 1;
-        await handle.truncate(size);
+        ftruncateSync(fd, size);
       }
     }
     const bytes = Buffer.from(line);
     try {
-      const { bytesWritten } = await handle.write(bytes, 0, bytes.length, null);
-      if (bytesWritten !== bytes.length) throw new Error(`short write to ${file} (${bytesWritten} of ${bytes.length} bytes)`);
+      const written = writeSync(fd, bytes, 0, bytes.length, null);
+      if (written !== bytes.length) throw new Error(`short write to ${file} (${written} of ${bytes.length} bytes)`);
     } catch (error) {
-      await handle.truncate(size).catch(() => undefined);
+      try {
+        ftruncateSync(fd, size);
+      } catch {
+        // the file stays longer than its last whole line: the next append cuts it back
+      }
       throw error;
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

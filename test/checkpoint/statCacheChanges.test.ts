@@ -4,7 +4,8 @@
 // a base since replaced; the base is written whole again once the changes
 // outgrow half of it.
 
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, promises as fsPromises, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -21,6 +22,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
+  syncBuiltinESMExports();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -130,24 +132,19 @@ describe('the stat cache saved by its changes', () => {
     onDisk = await saveStatCache(dir, root, current, storedSize, onDisk);
     const before = readFileSync(changesFile(), 'utf8');
 
-    const open = fsPromises.open.bind(fsPromises);
-    vi.spyOn(fsPromises, 'open').mockImplementation(async (...args: Parameters<typeof fsPromises.open>) => {
-      const handle = await open(...args);
-      const write = handle.write.bind(handle) as (buffer: Buffer, offset: number, length: number, position: null) => Promise<unknown>;
-      // Half the line reaches the disk, then it is full.
-      Object.assign(handle, {
-        write: async (buffer: Buffer, offset: number, length: number, position: null) => {
-          await write(buffer, offset, Math.floor(length / 2), position);
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        },
-      });
-      return handle;
-    });
+    const write = fs.writeSync.bind(fs) as (fd: number, buffer: Buffer, offset: number, length: number, position: null) => number;
+    // Half the line reaches the disk, then it is full (the named import sees the spy once the builtin's exports are synced).
+    vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number, position: null) => {
+      write(fd, buffer, offset, Math.floor(length / 2), position);
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as unknown as typeof fs.writeSync);
+    syncBuiltinESMExports();
     const failed = new Map(current).set('two.ts', record(602));
     await expect(saveStatCache(dir, root, failed, storedSize, onDisk)).rejects.toMatchObject({ code: 'ENOSPC' });
     expect(readFileSync(changesFile(), 'utf8')).toBe(before);
 
     vi.restoreAllMocks();
+    syncBuiltinESMExports();
     await saveStatCache(dir, root, failed, storedSize, onDisk);
     expect(readFileSync(changesFile(), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(await loaded()).toEqual(failed);
