@@ -23,9 +23,10 @@
 // file's stat before use: a torn last line (cut off before the next append),
 // a damaged line, or the lines of an older base are passed over.
 
-import { closeSync, fstatSync, ftruncateSync, openSync, promises as fs, readSync, writeSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { appendWholeLine } from '../io/lineAppender.js';
 import { sha256Hex } from './canonical.js';
 import { sameRecord, type FileIndex, type IndexRecord } from './fileIndex.js';
 import { SHA256_PATTERN } from './tree.js';
@@ -157,7 +158,8 @@ export async function saveStatCache(
     const line = `${LINE_HEAD}${onDisk.baseSha256}${LINE_MIDDLE}${sha256Hex(json)}${LINE_CHANGE}${json}}\n`;
     const changesLength = onDisk.changesLength + line.length;
     if (changesLength <= Math.max(CHANGES_MIN_LIMIT, onDisk.baseLength / 2)) {
-      appendLine(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), line);
+      // Small synchronous calls (see Breather, tree.ts): five through the thread pool cost more than the line. A torn last line is cut off first.
+      appendWholeLine(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), line);
       for (const row of change.set) onDisk.storedSizes.set(row[6], row[8]);
       return { ...onDisk, files, changesLength };
     }
@@ -178,44 +180,6 @@ export async function saveStatCache(
   // Its lines name the base before: passed over if this removal does not happen (a kill), and gone otherwise.
   await fs.rm(path.join(checkpointsDir, STAT_CACHE_CHANGES_FILE), { force: true });
   return { root, files, storedSizes, baseSha256, baseLength: text.length, changesLength: 0 };
-}
-
-/**
- * Appends a whole line (ending in a newline) to file: after a torn last
- * line (a write cut short by a full disk or a power cut) is cut off, and
- * cut back itself if it cannot be written whole, so the file holds only
- * whole lines, as every JSONL file of the run folder does.
- */
-function appendLine(file: string, line: string): void {
-  // Small synchronous calls (see Breather, tree.ts): five through the thread pool cost more than the line.
-  const fd = openSync(file, 'a+');
-  try {
-    let { size } = fstatSync(fd);
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) {
-        const text = Buffer.alloc(size);
-        readSync(fd, text, 0, size, 0);
-        size = text.lastIndexOf(0x0a) + 1;
-        ftruncateSync(fd, size);
-      }
-    }
-    const bytes = Buffer.from(line);
-    try {
-      const written = writeSync(fd, bytes, 0, bytes.length, null);
-      if (written !== bytes.length) throw new Error(`short write to ${file} (${written} of ${bytes.length} bytes)`);
-    } catch (error) {
-      try {
-        ftruncateSync(fd, size);
-      } catch {
-        // the file stays longer than its last whole line: the next append cuts it back
-      }
-      throw error;
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

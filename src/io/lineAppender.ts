@@ -7,7 +7,7 @@
 // in memory, the writer reports itself stalled, and it retries with backoff
 // until the disk takes them, in their order (docs/recovery.md, "A full disk").
 
-import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import type { WriteHealth } from './writeHealth.js';
 
 const FLUSH_INTERVAL_MS = 20;
@@ -143,11 +143,26 @@ export class LineAppender {
   }
 }
 
-/** Appends one line at once (a file written now and then); a refused write is cut back to the last whole line and thrown. */
+/**
+ * Appends one whole line at once (a file written now and then): a torn last
+ * line (a write cut short by a full disk or a power cut) is cut off first,
+ * and a refused write is cut back to the last whole line and thrown, so the
+ * file holds whole lines only.
+ */
 export function appendWholeLine(file: string, line: string): void {
-  const fd = openSync(file, 'a');
+  const fd = openSync(file, 'a+');
   try {
-    const before = fstatSync(fd).size;
+    let before = fstatSync(fd).size;
+    if (before > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, before - 1);
+      if (last[0] !== 0x0a) {
+        const text = Buffer.alloc(before);
+        readSync(fd, text, 0, before, 0);
+        before = text.lastIndexOf(0x0a) + 1;
+        ftruncateSync(fd, before);
+      }
+    }
     const buffer = Buffer.from(line);
     try {
       let offset = 0;
@@ -156,7 +171,7 @@ export function appendWholeLine(file: string, line: string): void {
       try {
         ftruncateSync(fd, before);
       } catch {
-        // a reader skips a torn last line
+        // a reader skips a torn last line, and the next append cuts it off
       }
       throw error;
     }

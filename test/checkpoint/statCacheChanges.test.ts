@@ -134,8 +134,8 @@ describe('the stat cache saved by its changes', () => {
 
     const write = fs.writeSync.bind(fs) as (fd: number, buffer: Buffer, offset: number, length: number, position: null) => number;
     // Half the line reaches the disk, then it is full (the named import sees the spy once the builtin's exports are synced).
-    vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number, position: null) => {
-      write(fd, buffer, offset, Math.floor(length / 2), position);
+    vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, buffer: Buffer, offset?: number, length?: number, position?: null) => {
+      write(fd, buffer, offset ?? 0, Math.floor((length ?? buffer.length - (offset ?? 0)) / 2), position ?? null);
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     }) as unknown as typeof fs.writeSync);
     syncBuiltinESMExports();

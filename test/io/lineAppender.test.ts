@@ -125,4 +125,15 @@ describe('LineAppender on a full disk', () => {
     expect(isDiskWriteError(enospc())).toBe(true);
     expect(isDiskWriteError(new Error('other'))).toBe(false);
   });
+
+  it('appendWholeLine cuts off a torn last line before it appends', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'megatest-append-'));
+    const file = path.join(dir, 'history.jsonl');
+    writeFileSync(file, '{"a":1}\n{"b":');
+    appendWholeLine(file, '{"c":3}\n');
+    expect(readFileSync(file, 'utf8')).toBe('{"a":1}\n{"c":3}\n');
+    writeFileSync(file, '{"torn');
+    appendWholeLine(file, '{"d":4}\n');
+    expect(readFileSync(file, 'utf8')).toBe('{"d":4}\n');
+  });
 });
