@@ -41,6 +41,8 @@ const MODULES = [
   'contract/statuses.ts',
   'contract/assertNever.ts',
   'io/atomic.ts',
+  'io/lineAppender.ts',
+  'io/writeHealth.ts',
 ];
 
 const WRITER = `
