@@ -81,6 +81,8 @@ export class BlobStore {
   readonly badBlobsDir: string;
   /** Blobs this process wrote, read back whole (a restore), or checked before reusing them. */
   private readonly trustedBlobs = new Set<string>();
+  /** Times a blob lost this process's trust: while it stays the same, every blob trusted before still is. */
+  private distrusts = 0;
   /** Bytes each blob takes in objects/, as written or checked by this process (kept in the stat cache). */
   private readonly storedSizes = new Map<string, number>();
   private readonly pendingBlobs = new Map<string, Promise<{ bytes: number; rewritten: boolean }>>();
@@ -123,6 +125,17 @@ export class BlobStore {
     if (storedBytes !== undefined) this.storedSizes.set(sha256, storedBytes);
   }
 
+  /** How many times a blob lost this process's trust so far (see distrust). */
+  get distrustCount(): number {
+    return this.distrusts;
+  }
+
+  private distrust(sha256: string): void {
+    this.trustedBlobs.delete(sha256);
+    this.storedSizes.delete(sha256);
+    this.distrusts += 1;
+  }
+
   /** Bytes the blob takes in objects/, if this process wrote or checked it. */
   storedSize(sha256: string): number | undefined {
     return this.trustedBlobs.has(sha256) ? this.storedSizes.get(sha256) : undefined;
@@ -153,8 +166,7 @@ export class BlobStore {
    * again. False when it was not there to move.
    */
   async setAside(sha256: string): Promise<boolean> {
-    this.trustedBlobs.delete(sha256);
-    this.storedSizes.delete(sha256);
+    this.distrust(sha256);
     await fs.mkdir(this.badBlobsDir, { recursive: true });
     try {
       await fs.rename(this.blobPath(sha256), path.join(this.badBlobsDir, `${sha256}.${Date.now()}.gz`));
@@ -195,10 +207,7 @@ export class BlobStore {
     this.badBlobsSeenMs = stats.mtimeMs;
     for (const name of await fs.readdir(this.badBlobsDir).catch(() => [] as string[])) {
       const match = /^([0-9a-f]{64})\./.exec(name);
-      if (match) {
-        this.trustedBlobs.delete(match[1]!);
-        this.storedSizes.delete(match[1]!);
-      }
+      if (match) this.distrust(match[1]!);
     }
   }
 
@@ -274,8 +283,7 @@ export class BlobStore {
 
   private async abandon(batch: readonly { sha256: string; temp: string }[]): Promise<void> {
     for (const { sha256, temp } of batch) {
-      this.trustedBlobs.delete(sha256);
-      this.storedSizes.delete(sha256);
+      this.distrust(sha256);
       await fs.unlink(temp).catch(() => undefined);
     }
   }

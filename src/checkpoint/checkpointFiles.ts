@@ -20,7 +20,7 @@ import { canonicalJson, renderReadableJson, sha256Hex } from './canonical.js';
 import { PACK_IN_PARALLEL_FROM } from './blobPacker.js';
 import { BLOB_CHECK_CONCURRENCY, inflateBlob, type BlobStore } from './blobStore.js';
 import { errorCode, tempSuffix, writeDurably } from './durableFiles.js';
-import { buildTrees, expandTrees, parseListing, TreeListingError, type TreeItem, type TreeMemo } from './manifestTrees.js';
+import { buildTrees, expandTrees, parseListing, TreeListingError, UnlistableManifestError, type BuiltTrees, type TreeItem, type TreeMemo } from './manifestTrees.js';
 import { compareStrings, forEachLimit, manifestProblem, SHA256_PATTERN } from './tree.js';
 import type { CheckpointBody, FileEntry } from './types.js';
 import { MISSING_BLOB, type BadBlob } from './verify.js';
@@ -86,14 +86,22 @@ export class ListingCache {
  * The body to publish for `body`: its manifest (file_system_state.entries)
  * stored as folder listings, new ones written as blobs and flushed, and
  * replaced by the root listing's name (the memo passes over folders that
- * did not change since its last build). A manifest that fails manifestProblem
- * is left inline, for readCheckpoint to refuse as before.
+ * did not change since its last build). A manifest that fails
+ * manifestProblem (buildTrees checks what it builds) is left inline, for
+ * readCheckpoint to refuse as before.
  */
 export async function withManifestTree<T extends object>(body: T, blobs: BlobStore, memo?: TreeMemo): Promise<T> {
   const state = (body as { file_system_state?: unknown }).file_system_state as { entries?: unknown; tree?: unknown } | undefined;
-  if (state === null || typeof state !== 'object' || !Array.isArray(state.entries) || manifestProblem(state.entries) !== null) return body;
+  if (state === null || typeof state !== 'object' || !Array.isArray(state.entries)) return body;
   const { entries, ...rest } = state as { entries: FileEntry[] };
-  const built = buildTrees(entries, memo);
+  let built: BuiltTrees;
+  try {
+    built = buildTrees(entries, memo);
+  } catch (error) {
+    // Not a manifest: an entry that is not an object throws a TypeError on its way to the check.
+    if (error instanceof UnlistableManifestError || error instanceof TypeError) return body;
+    throw error;
+  }
   try {
     // Most folders did not change: their listings are known blobs, passed over without a promise each.
     const unknown = [...built.listings].filter(([sha256]) => !blobs.isKnown(sha256));

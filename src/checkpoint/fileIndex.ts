@@ -33,7 +33,7 @@ export type FileIndex = Map<string, IndexRecord>;
  * which also covers tools that keep whole seconds): the record outlives the
  * process in the stat cache, where nothing else could catch such a change.
  */
-function isSettled(stats: ItemStat, hashedAtMs: number): boolean {
+export function isSettled(stats: Pick<ItemStat, 'mtimeMs' | 'ctimeMs'>, hashedAtMs: number): boolean {
   const changed = Math.max(stats.mtimeMs, stats.ctimeMs);
   const coarse = stats.mtimeMs % 1000 === 0;
   return hashedAtMs - changed > (coarse ? 2500 : 100) && Math.floor(changed / 1000) < Math.floor(hashedAtMs / 1000);

@@ -17,6 +17,7 @@ import { BadBlobsError, MISSING_BLOB, verifyEntryBlobs, type StagePath, type Sta
 import { makeRecord, sameStat, untrustedRecord, type FileIndex } from './fileIndex.js';
 import { Breather, compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem, type TreeScan } from './tree.js';
 import type { FileEntry } from './types.js';
+import type { WalkMemo } from './walkMemo.js';
 
 
 export interface RestoreResult {
@@ -37,6 +38,7 @@ export async function restoreTree(
   blobs: BlobStore,
   previous: FileIndex,
   stageIn: string = blobs.checkpointsDir,
+  walkMemo?: WalkMemo,
 ): Promise<{ result: RestoreResult; index: FileIndex }> {
   const started = performance.now();
   const problem = manifestProblem(entries);
@@ -45,7 +47,7 @@ export async function restoreTree(
   const staging = await RestoreStaging.open(stageIn, root);
   let verifying: Promise<unknown> = Promise.resolve();
   try {
-    const scan = await scanTree(root);
+    const scan = await scanTree(root, walkMemo);
     const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
     const built = staging.buildsFolders ? newFolders(sorted, scan) : new BuiltFolders(new Set());
     // All before the first blob is read: each staged file then lands in its folder with no check per file (made as their first files came, they cost this thread a lookup each).

@@ -150,9 +150,10 @@ export async function saveStatCache(
   files: FileIndex,
   storedSize: (sha256: string) => number | undefined,
   onDisk: StatCacheOnDisk | null,
+  changedAt?: readonly string[],
 ): Promise<StatCacheOnDisk> {
   if (onDisk !== null && onDisk.root === root) {
-    const change = changesSince(onDisk, files, storedSize);
+    const change = changesSince(onDisk, files, storedSize, changedAt);
     if (change.set.length === 0 && change.drop.length === 0) return { ...onDisk, files };
     const json = JSON.stringify(change);
     const line = `${LINE_HEAD}${onDisk.baseSha256}${LINE_MIDDLE}${sha256Hex(json)}${LINE_CHANGE}${json}}\n`;
@@ -185,21 +186,33 @@ export async function saveStatCache(
 /**
  * The rows of records new or changed since the cache on disk (or whose
  * blob's size is not the one it recorded: a blob written again), and the
- * paths whose trusted record is gone or no longer trusted.
+ * paths whose trusted record is gone or no longer trusted. With `changedAt`,
+ * the paths where `after` may differ from the cache's records (every other
+ * record of after is the cache's own, at the same path, its blob the same
+ * size), only those are compared: a 1% change of 50,000 files compared them
+ * all in about 90 ms.
  */
-function changesSince(onDisk: StatCacheOnDisk, after: FileIndex, storedSize: (sha256: string) => number | undefined): Change {
+function changesSince(onDisk: StatCacheOnDisk, after: FileIndex, storedSize: (sha256: string) => number | undefined, changedAt?: readonly string[]): Change {
   const before = onDisk.files;
   const set: Row[] = [];
   const drop: string[] = [];
-  for (const [relative, record] of after) {
+  let comparedAfter = 0;
+  let comparedBefore = 0;
+  for (const relative of changedAt ?? after.keys()) {
+    const record = after.get(relative);
+    if (record === undefined) continue;
+    comparedAfter += 1;
     const old = before.get(relative);
+    if (old !== undefined) comparedBefore += 1;
     const storedBytes = storedSize(record.sha256);
     if ((old === record || (old !== undefined && sameRecord(old, record))) && (!old.trusted || storedBytes === onDisk.storedSizes.get(record.sha256))) continue;
     const row = rowOf(relative, record, storedBytes);
     if (row !== null) set.push(row);
     else if (old?.trusted === true) drop.push(relative);
   }
-  for (const [relative, record] of before) if (record.trusted && !after.has(relative)) drop.push(relative);
+  // after's other records are before's, at the same paths: when they and the paths compared account for all of before, none is gone.
+  const noneGone = changedAt !== undefined && after.size - comparedAfter + comparedBefore === before.size;
+  if (!noneGone) for (const [relative, record] of before) if (record.trusted && !after.has(relative)) drop.push(relative);
   return { set, drop };
 }
 

@@ -7,7 +7,6 @@
 // cannot run, this thread does all).
 
 import { lstatSync } from 'node:fs';
-import path from 'node:path';
 import { LazyHelper } from './helperThread.js';
 
 /** Numbers per path in a result: kind, mode, size, mtimeMs, ctimeMs, ino. */
@@ -78,8 +77,10 @@ export async function lstatAll(root: string, paths: readonly string[], breathe: 
   const helper = paths.length >= PARALLEL_FROM ? statThread.get() : null;
   const half = helper === null ? paths.length : paths.length >> 1;
   const far = helper?.call<Float64Array>({ root, paths: paths.slice(half) }).catch(() => null) ?? Promise.resolve(null);
+  // Joined as strings, as the worker does (root is resolved, the paths walked ones): path.join's normalising cost 20 ms a walk at 50,000 files.
+  const prefix = root.endsWith('/') ? root : `${root}/`;
   for (let i = 0; i < half; i += 1) {
-    statInto(out, i, path.join(root, paths[i]!));
+    statInto(out, i, prefix + paths[i]!);
     if (i % 256 === 255) await breathe();
   }
   const theirs = await far;
@@ -87,7 +88,7 @@ export async function lstatAll(root: string, paths: readonly string[], breathe: 
     out.set(theirs, half * STAT_FIELDS);
   } else {
     for (let i = half; i < paths.length; i += 1) {
-      statInto(out, i, path.join(root, paths[i]!));
+      statInto(out, i, prefix + paths[i]!);
       if (i % 256 === 255) await breathe();
     }
   }

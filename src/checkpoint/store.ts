@@ -13,8 +13,8 @@
 // snapshot or restore (fileIndex.ts) lets unchanged files be recognised by
 // lstat alone, and a blob already stored is never written again. The index
 // is kept in memory and, for the next process, in checkpoints/stat-cache.json
-// (statCache.ts): after each snapshot or restore that changed it, what
-// changed is appended to its changes file.
+// (statCache.ts), where what changed is appended. Folders whose stamp did
+// not change since the last walk are not read again (walkMemo.ts).
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -40,9 +40,10 @@ import { sweepDeadTemps } from './durableFiles.js';
 import type { FileIndex } from './fileIndex.js';
 import { loadStatCache, saveStatCache, type StatCacheOnDisk } from './statCache.js';
 import { restoreTree, type RestoreResult } from './restore.js';
-import { snapshotTree, type SnapshotResult } from './snapshot.js';
+import { snapshotTree, type PreviousIndex, type SnapshotOutcome, type SnapshotResult } from './snapshot.js';
 import type { CheckpointBody, FileEntry } from './types.js';
 import { BadBlobsError, describeBadBlobs, verifyEntryBlobs, type BadBlob, type BlobVerifyCache } from './verify.js';
+import { WalkMemo } from './walkMemo.js';
 
 export type { CheckpointBody, FileEntry } from './types.js';
 export { EXCLUDED_DIR_NAMES } from './tree.js';
@@ -99,8 +100,13 @@ export class CheckpointStore {
   readonly objectsDir: string;
   private readonly durable: boolean;
   private readonly blobs: BlobStore;
-  /** Index of the project folder last snapshotted or restored. */
-  private index: { root: string; files: FileIndex } = { root: '', files: new Map() };
+  /**
+   * Index of the project folder last snapshotted or restored, and the
+   * BlobStore's distrustCount when that began: every blob a trusted record
+   * names was trusted once it ended (stored, checked or read back), and
+   * still is while no blob has been distrusted since.
+   */
+  private index: { root: string; files: FileIndex; distrustsAt: number } = { root: '', files: new Map(), distrustsAt: -1 };
   /** What the stat cache on disk holds, as last saved or loaded: the next save appends what changed since. Null when unknown (a save failed). */
   private cacheOnDisk: StatCacheOnDisk | null = null;
   private tempsSwept: 'none' | 'staging' | 'all' = 'none';
@@ -108,6 +114,8 @@ export class CheckpointStore {
   private readonly listings = new ListingCache(LISTING_ITEMS_CACHED);
   /** The folder listings of the last checkpoint written, so the next passes over folders that did not change. */
   private readonly trees = new TreeMemo();
+  /** What the last walk of the project folder read of each folder, so the next reads only those whose stamp changed. */
+  private readonly walkMemo = new WalkMemo();
   /** snapshot, restore and write run one at a time: they share the index and the numbering. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -137,12 +145,12 @@ export class CheckpointStore {
    * stat cache an earlier process left for root, with the blob sizes it
    * recorded; else an empty one.
    */
-  private async indexOf(root: string): Promise<{ files: FileIndex; storedSizes: ReadonlyMap<string, number>; known: boolean }> {
-    if (this.index.root === root) return { files: this.index.files, storedSizes: new Map(), known: true };
+  private async indexOf(root: string): Promise<PreviousIndex & { known: boolean }> {
+    if (this.index.root === root) return { files: this.index.files, storedSizes: new Map(), blobsKnown: this.index.distrustsAt === this.blobs.distrustCount, known: true };
     const cached = await loadStatCache(this.checkpointsDir, root);
-    if (cached === null) return { files: new Map(), storedSizes: new Map(), known: false };
+    if (cached === null) return { files: new Map(), storedSizes: new Map(), blobsKnown: false, known: false };
     this.cacheOnDisk = cached.onDisk;
-    return { files: cached.files, storedSizes: cached.storedSizes, known: true };
+    return { files: cached.files, storedSizes: cached.storedSizes, blobsKnown: false, known: true };
   }
 
   /**
@@ -151,13 +159,19 @@ export class CheckpointStore {
    * project), a restore only into a folder the store or the cache already
    * knew (an export into another folder leaves the run's cache as it is).
    */
-  private async keepIndex(root: string, files: FileIndex, cache: boolean): Promise<void> {
-    this.index = { root, files };
+  private async keepIndex(root: string, files: FileIndex, cache: boolean, distrustsAt: number, changedFrom: SnapshotOutcome['changedFrom'] = null): Promise<void> {
+    this.index = { root, files, distrustsAt };
     if (!cache) return;
     const onDisk = this.cacheOnDisk?.root === root ? this.cacheOnDisk : null;
+    // A snapshot of the index the cache on disk holds says where the two can differ: only there are they compared (nothing hashed nor gone: the same).
+    const changedAt = onDisk !== null && changedFrom !== null && onDisk.files === changedFrom.previous ? changedFrom.hashed : undefined;
+    if (onDisk !== null && changedAt?.length === 0 && files.size === onDisk.files.size) {
+      this.cacheOnDisk = { ...onDisk, files };
+      return;
+    }
     // Unknown until the save succeeds: one that failed midway is followed by a whole one. A cache that failed to save costs the next process some hashing, nothing more.
     this.cacheOnDisk = null;
-    this.cacheOnDisk = await saveStatCache(this.checkpointsDir, root, files, (sha256) => this.blobs.storedSize(sha256), onDisk).catch(() => null);
+    this.cacheOnDisk = await saveStatCache(this.checkpointsDir, root, files, (sha256) => this.blobs.storedSize(sha256), onDisk, changedAt).catch(() => null);
   }
 
   /** sweepDeadTemps once per store: of checkpoints/ alone for a restore ('staging'), of objects/ too before writing blobs ('all'). */
@@ -183,7 +197,7 @@ export class CheckpointStore {
   checkpoint<T extends object>(projectDir: string, makeBody: (snapshot: SnapshotResult) => T | Promise<T>): Promise<{ snapshot: SnapshotResult; body: T; written: WrittenCheckpoint }> {
     const root = path.resolve(projectDir);
     return this.exclusive(async () => {
-      const { result, index } = await this.snapshotTreeOf(root, 'with the checkpoint file');
+      const { result, index, changedFrom, distrustsAt } = await this.snapshotTreeOf(root, 'with the checkpoint file');
       let body: T;
       let written: WrittenCheckpoint;
       try {
@@ -193,18 +207,18 @@ export class CheckpointStore {
         await this.blobs.abandonNewBlobs();
         throw error;
       }
-      await this.keepIndex(root, index, true);
+      await this.keepIndex(root, index, true, distrustsAt, changedFrom);
       return { snapshot: result, body, written };
     });
   }
 
   private async snapshotNow(root: string): Promise<SnapshotResult> {
-    const { result, index } = await this.snapshotTreeOf(root, 'now');
-    await this.keepIndex(root, index, true);
+    const { result, index, changedFrom, distrustsAt } = await this.snapshotTreeOf(root, 'now');
+    await this.keepIndex(root, index, true, distrustsAt, changedFrom);
     return result;
   }
 
-  private async snapshotTreeOf(root: string, flush: 'now' | 'with the checkpoint file'): Promise<{ result: SnapshotResult; index: FileIndex }> {
+  private async snapshotTreeOf(root: string, flush: 'now' | 'with the checkpoint file'): Promise<SnapshotOutcome & { distrustsAt: number }> {
     const started = performance.now();
     const rootStats = await fs.stat(root).catch(() => null);
     if (rootStats === null || !rootStats.isDirectory()) throw new Error(`snapshot: project folder ${root} does not exist or is not a directory`);
@@ -213,7 +227,8 @@ export class CheckpointStore {
     // A blob a verify elsewhere set aside is written again if this snapshot needs it.
     await this.blobs.noticeSetAside();
     const previous = await this.indexOf(root);
-    return snapshotTree(root, this.blobs, previous.files, previous.storedSizes, started, flush);
+    const distrustsAt = this.blobs.distrustCount;
+    return { ...(await snapshotTree(root, this.blobs, previous, { startedMs: started, flush, walkMemo: this.walkMemo })), distrustsAt };
   }
 
   /**
@@ -231,10 +246,11 @@ export class CheckpointStore {
         if (entries.length >= READ_IN_PARALLEL_FROM) warmReadHelper();
         if (options.stageIn === undefined) await this.sweepDeadTempsOnce('staging');
         const previous = await this.indexOf(root);
-        const { result, index } = await restoreTree(root, entries, this.blobs, previous.files, options.stageIn ?? this.checkpointsDir);
-        await this.keepIndex(root, index, previous.known);
+        const distrustsAt = this.blobs.distrustCount;
+        const { result, index } = await restoreTree(root, entries, this.blobs, previous.files, options.stageIn ?? this.checkpointsDir, this.walkMemo);
         // Every blob of the manifest was read back whole: later snapshots may reuse them without a look.
         for (const entry of entries) if (entry.type === 'file') this.blobs.markKnown(entry.sha256 as string);
+        await this.keepIndex(root, index, previous.known, distrustsAt);
         return result;
       } catch (error) {
         // Every blob is read back and checked before the folder is touched: name the checkpoint and the blob.

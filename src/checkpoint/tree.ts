@@ -6,6 +6,7 @@ import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
 import { lstatAll, STAT_FIELDS, StatKind, statInto } from './statHelper.js';
 import type { FileEntry } from './types.js';
+import { keepable, stampClockMs, stillListed, type FolderListing, type FolderStamp, type WalkMemo } from './walkMemo.js';
 
 /** Folder names never snapshotted nor touched by a restore, at any depth. */
 export const EXCLUDED_DIR_NAMES: readonly string[] = ['.git', 'node_modules'];
@@ -93,10 +94,13 @@ export class Breather {
  * The folders are listed first (their entries' types from readdir), then
  * every entry is lstat'ed, half on a second thread in a big tree
  * (statHelper.ts); a folder that an lstat found where readdir saw none (it
- * changed meanwhile) is walked in a further round.
+ * changed meanwhile) is walked in a further round. With a memo, a folder
+ * whose stamp has not changed since the memo's walk read it is not read
+ * again (walkMemo.ts), and the memo then holds this walk.
  */
-export async function scanTree(root: string): Promise<TreeScan> {
+export async function scanTree(root: string, memo?: WalkMemo): Promise<TreeScan> {
   // the root may itself be a symlink to the project; below it nothing is followed
+  const rootSeenAtMs = stampClockMs();
   const rootStats = await fs.stat(root).catch((error: unknown) => {
     if (isMissing(error)) return null;
     throw error;
@@ -104,13 +108,20 @@ export async function scanTree(root: string): Promise<TreeScan> {
   if (rootStats === null) return { items: [], excluded: [] };
   if (!rootStats.isDirectory()) throw new Error(`project folder ${root} is not a directory`);
 
+  if (memo !== undefined && memo.root !== root) {
+    memo.root = root;
+    memo.folders = new Map();
+  }
+  const walk: FolderWalk = { before: memo?.folders ?? new Map(), next: new Map(), unstamped: new Map(), read: 0, reused: 0 };
+  // The root's stamp was taken before anything of it was read.
+  const rootStamp = { mtimeMs: rootStats.mtimeMs, ctimeMs: rootStats.ctimeMs, ino: rootStats.ino, size: rootStats.size };
   const items: FoundItem[] = [];
   const excluded: string[] = [];
   const breather = new Breather();
   const breathe = () => breather.breathe();
   for (let starts = ['']; starts.length > 0; ) {
-    const { paths, listedDirs } = await listFolders(root, starts, excluded, breathe);
-    const stats = await lstatAll(root, paths, breathe);
+    const { paths, listedDirs, stamped } = await listFolders(root, starts, excluded, breathe, walk, { stamp: rootStamp, seenAtMs: rootSeenAtMs });
+    const stats = await lstatAllBut(root, paths, stamped, breathe);
     starts = [];
     for (let i = 0; i < paths.length; i += 1) {
       const relative = paths[i]!;
@@ -126,10 +137,16 @@ export async function scanTree(root: string): Promise<TreeScan> {
         kept = { mode: again[1]!, size: again[2]!, mtimeMs: again[3]!, ctimeMs: again[4]!, ino: again[5]! };
       }
       switch (kind) {
-        case StatKind.DIR:
+        case StatKind.DIR: {
           items.push({ path: relative, type: 'dir', stats: kept });
           if (!listedDirs.has(relative)) starts.push(relative);
+          // A folder read before its stamp was taken: kept if that stamp is older than the read (walkMemo.ts).
+          const listing = walk.unstamped.get(relative);
+          if (listing !== undefined && keepable(kept, listing.readAtMs)) {
+            walk.next.set(relative, { ...listing, stamp: { mtimeMs: kept.mtimeMs, ctimeMs: kept.ctimeMs, ino: kept.ino, size: kept.size } });
+          }
           break;
+        }
         case StatKind.FILE:
           items.push({ path: relative, type: 'file', stats: kept });
           break;
@@ -149,42 +166,114 @@ export async function scanTree(root: string): Promise<TreeScan> {
   }
   items.sort((a, b) => compareStrings(a.path, b.path));
   excluded.sort(compareStrings);
+  if (memo !== undefined) {
+    memo.folders = walk.next;
+    memo.lastRead = walk.read;
+    memo.lastReused = walk.reused;
+  }
   return { items, excluded };
+}
+
+/** The listings a walk starts from and those it keeps, with the folders it read but could not stamp yet. */
+interface FolderWalk {
+  before: ReadonlyMap<string, FolderListing>;
+  next: Map<string, FolderListing>;
+  unstamped: Map<string, Omit<FolderListing, 'stamp'>>;
+  read: number;
+  reused: number;
 }
 
 /**
  * Every entry under the start folders (excluded folders left out and noted),
  * folders found by their readdir type; listedDirs are the folders listed.
+ * A folder the memo knows is lstat'ed first and, if its stamp is unchanged,
+ * not read: those lstats are returned in `stamped` (by path), so the pass
+ * over every entry does not make them again.
  */
 async function listFolders(
   root: string,
   starts: string[],
   excluded: string[],
   breathe: () => Promise<void>,
-): Promise<{ paths: string[]; listedDirs: Set<string> }> {
+  walk: FolderWalk,
+  rootSeen: { stamp: FolderStamp; seenAtMs: number },
+): Promise<{ paths: string[]; listedDirs: Set<string>; stamped: Map<string, Float64Array> }> {
   const paths: string[] = [];
   const dirs = [...starts];
+  const stamped = new Map<string, Float64Array>();
   for (let next = 0; next < dirs.length; next += 1) {
     const dir = dirs[next]!;
+    const absolute = dir === '' ? root : root.endsWith('/') ? `${root}${dir}` : `${root}/${dir}`;
+    const before = walk.before.get(dir);
+    let stamp: FolderStamp | null = null;
+    let seenAtMs = stampClockMs();
+    if (dir === '') {
+      ({ stamp, seenAtMs } = rootSeen);
+    } else if (before !== undefined) {
+      const own = new Float64Array(STAT_FIELDS);
+      statInto(own, 0, absolute);
+      stamped.set(dir, own);
+      // No longer a folder, or gone: the pass over the entries takes it as what it is now.
+      if (own[0] !== StatKind.DIR) continue;
+      stamp = { mtimeMs: own[3]!, ctimeMs: own[4]!, ino: own[5]!, size: own[2]! };
+    }
+    if (before !== undefined && stamp !== null && stillListed(before, stamp, seenAtMs)) {
+      walk.reused += 1;
+      walk.next.set(dir, before);
+      for (let index = 0; index < before.paths.length; index += 1) {
+        paths.push(before.paths[index]!);
+        if (before.dirs[index]) dirs.push(before.paths[index]!);
+      }
+      for (const relative of before.excluded) excluded.push(relative);
+      continue;
+    }
     let names: Dirent[];
     try {
-      names = readdirSync(path.join(root, dir), { withFileTypes: true });
+      names = readdirSync(absolute, { withFileTypes: true });
     } catch (error) {
       if (isMissing(error)) continue;
       throw error;
     }
+    walk.read += 1;
+    const listing = { readAtMs: seenAtMs, paths: [] as string[], dirs: [] as boolean[], excluded: [] as string[] };
     for (const dirent of names) {
       const relative = dir === '' ? dirent.name : `${dir}/${dirent.name}`;
       if (EXCLUDED_DIR_NAMES.includes(dirent.name)) {
         excluded.push(relative);
+        listing.excluded.push(relative);
         continue;
       }
+      const isDir = dirent.isDirectory();
       paths.push(relative);
-      if (dirent.isDirectory()) dirs.push(relative);
+      listing.paths.push(relative);
+      listing.dirs.push(isDir);
+      if (isDir) dirs.push(relative);
     }
+    if (stamp === null) walk.unstamped.set(dir, listing);
+    else if (keepable(stamp, seenAtMs)) walk.next.set(dir, { ...listing, stamp });
     await breathe();
   }
-  return { paths, listedDirs: new Set(dirs) };
+  return { paths, listedDirs: new Set(dirs), stamped };
+}
+
+/** lstatAll of paths, but for those already lstat'ed (`stamped`), whose numbers are copied in. */
+async function lstatAllBut(root: string, paths: readonly string[], stamped: ReadonlyMap<string, Float64Array>, breathe: () => Promise<void>): Promise<Float64Array> {
+  if (stamped.size === 0) return lstatAll(root, paths, breathe);
+  const rest: string[] = [];
+  const restAt: number[] = [];
+  const out = new Float64Array(paths.length * STAT_FIELDS);
+  for (let i = 0; i < paths.length; i += 1) {
+    const own = stamped.get(paths[i]!);
+    if (own !== undefined) {
+      out.set(own, i * STAT_FIELDS);
+    } else {
+      rest.push(paths[i]!);
+      restAt.push(i);
+    }
+  }
+  const stats = await lstatAll(root, rest, breathe);
+  for (let j = 0; j < rest.length; j += 1) out.set(stats.subarray(j * STAT_FIELDS, (j + 1) * STAT_FIELDS), restAt[j]! * STAT_FIELDS);
+  return out;
 }
 
 export function compareStrings(a: string, b: string): number {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CheckpointInvalidError, CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 import { testBody as body } from '../helpers/checkpointTree.js';
 
@@ -155,5 +155,53 @@ describe('a corrupt blob is set aside and written again', () => {
     expect(verdicts[0]!.usable).toBe(false);
     expect(verdicts.setAside).toBe(0);
     expect(existsSync(blobOf(store, first.snapshot.entries, 'src/b.js'))).toBe(true);
+  });
+});
+
+describe('a set-aside blob and the running store’s own index', () => {
+  // Settled files, as an agent's files written long before a checkpoint: the store's own index vouches for them by lstat.
+  beforeEach(() => {
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const file of ['src/a.js', 'src/b.js']) utimesSync(path.join(project, file), hourAgo, hourAgo);
+    // The store's clock an hour on: the files' ctimes (set by the kernel to the real time) are settled too.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3_600_000 });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  async function setAsideByVerify(store: CheckpointStore, entries: FileEntry[], file: string): Promise<string> {
+    const blob = blobOf(store, entries, file);
+    flipBitInContent(blob);
+    // `megatest checkpoints verify` is another process: another store.
+    expect((await new CheckpointStore(checkpoints).verifyAll({ setAsideBad: true })).setAside).toBe(1);
+    return blob;
+  }
+
+  it('is written again by the next checkpoint of an unchanged file the store had trusted', async () => {
+    const running = new CheckpointStore(checkpoints);
+    const first = await checkpointNow(running);
+    expect((await checkpointNow(running)).snapshot.hashedFiles).toBe(0);
+    const blob = await setAsideByVerify(running, first.snapshot.entries, 'src/a.js');
+
+    const third = await checkpointNow(running);
+    expect(third.snapshot.newBlobs).toBe(1);
+    expect(existsSync(blob)).toBe(true);
+    expect((await usable(running)).every(([, ok]) => ok)).toBe(true);
+  });
+
+  it('is written again by the checkpoint after the one it was set aside during', async () => {
+    const running = new CheckpointStore(checkpoints);
+    const first = await checkpointNow(running);
+    let blob = '';
+    // Set aside while the checkpoint's body is made: after its snapshot took the blob as known, before it was written.
+    const during = await running.checkpoint(project, async (snapshot) => {
+      blob = await setAsideByVerify(running, first.snapshot.entries, 'src/b.js');
+      return body(snapshot.entries);
+    });
+    expect(during.snapshot.hashedFiles).toBe(0);
+    expect(existsSync(blob)).toBe(false);
+
+    const next = await checkpointNow(running);
+    expect(next.snapshot.newBlobs).toBe(1);
+    expect(existsSync(blob)).toBe(true);
   });
 });

@@ -16,6 +16,8 @@ import { buildTrees, expandTrees, parseListing, TREE_FORMAT, TreeListingError, T
 import { CheckpointInvalidError, CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 import { sha256Hex } from '../../src/checkpoint/canonical.js';
 import { testBody as body } from '../helpers/checkpointTree.js';
+import { dir, file, refused, accepted } from '../helpers/manifestCases.js';
+import { manifestProblem } from '../../src/checkpoint/tree.js';
 
 let runDir: string;
 let project: string;
@@ -140,6 +142,33 @@ describe('buildTrees and expandTrees', () => {
     const second = buildTrees(entries, memo);
     expect(second.root).not.toBe(first.root);
     expect(second.root).toBe(buildTrees(entries).root);
+  });
+
+  it('checks what it stores as manifestProblem does: every refused manifest throws, every accepted one builds, with a memo too', () => {
+    for (const [what, entries] of refused) {
+      expect(() => buildTrees(entries as FileEntry[]), what).toThrow();
+      // A memo of the same manifest without its last entry passes over the folders that did not change.
+      const memo = new TreeMemo();
+      const sound = (entries as FileEntry[]).slice(0, -1);
+      if (manifestProblem(sound) === null) buildTrees(sound, memo);
+      expect(() => buildTrees(entries as FileEntry[], memo), `${what}, with a memo`).toThrow();
+    }
+    for (const [what, entries] of accepted) expect(() => buildTrees(entries), what).not.toThrow();
+    // A folder the memo passes over: a dir entry of it now with a bad size is still refused.
+    const memo = new TreeMemo();
+    buildTrees(manifest, memo);
+    expect(() => buildTrees(manifest.map((entry) => (entry.path === 'a/b' ? { ...entry, size: -1 } : entry)), memo)).toThrow(/size/);
+    expect(() => buildTrees(manifest.map((entry) => (entry.path === 'a/b/deep.txt' ? { ...entry, sha256: 'nothex' } : entry)), memo)).toThrow(/sha256/);
+    // A refused build leaves the memo as it was.
+    expect(buildTrees(manifest, memo).root).toBe(buildTrees(manifest).root);
+  });
+
+  it('a manifest it refuses is left inline by a write, and refused when read', async () => {
+    const store = new CheckpointStore(checkpoints);
+    const written = await store.write(body([dir('a'), file('a/../escape')]));
+    const text = readFileSync(path.join(checkpoints, `${written.id}.json`), 'utf8');
+    expect(JSON.parse(text).body.file_system_state.entries).toHaveLength(2);
+    await expect(store.read(written.id)).rejects.toThrow(/relative/);
   });
 
   it('refuses a listing that could write outside its folder or is not a listing', () => {

@@ -74,6 +74,23 @@ describe('the stat cache', () => {
     expect(restarted.entries).toEqual(second.entries);
   });
 
+  it('is left as it is by a snapshot that hashed nothing and lost nothing; a file gone is recorded', async () => {
+    const store = new CheckpointStore(checkpoints);
+    await store.snapshot(project);
+    const cacheFiles = () => readdirSync(checkpoints).filter((name) => name.startsWith('stat-cache')).map((name) => [name, readFileSync(path.join(checkpoints, name), 'utf8')]);
+    const before = cacheFiles();
+    expect((await store.snapshot(project)).hashedFiles).toBe(0);
+    expect((await new CheckpointStore(checkpoints).snapshot(project)).hashedFiles).toBe(0);
+    expect(cacheFiles()).toEqual(before);
+
+    // Nothing to hash, one record fewer: the change is appended, and a new process does not vouch for the file.
+    rmSync(path.join(project, 'dir0', 'file3.txt'));
+    expect((await store.snapshot(project)).hashedFiles).toBe(0);
+    const changes = readFileSync(path.join(checkpoints, 'stat-cache.changes.jsonl'), 'utf8').trim().split('\n');
+    expect(changes).toHaveLength(1);
+    expect(JSON.parse(changes[0]!).change).toEqual({ set: [], drop: ['dir0/file3.txt'] });
+  });
+
   it('hashes again a file changed since, even with its size and modification time put back', async () => {
     const first = await new CheckpointStore(checkpoints).snapshot(project);
     put('dir1/file1.txt', 'FILE 1\n'.repeat(41)); // same size as before, same mtime (settled)

@@ -86,6 +86,31 @@ describe('the stat cache saved by its changes', () => {
     expect(files).toEqual(steps.at(-1));
   });
 
+  it('told where the index may differ (the paths a snapshot hashed), writes what a full comparison writes', async () => {
+    const cases: { what: string; change: (m: FileIndex) => void }[] = [
+      { what: 'edits and a new file', change: (m) => m.set('src/dir1/file1.ts', { ...record(1), mtimeMs: 1 }).set('src/new.ts', record(900)) },
+      { what: 'a file gone too', change: (m) => m.set('src/dir1/file1.ts', { ...record(1), mtimeMs: 1 }).delete('src/dir2/file2.ts') },
+      { what: 'only a file gone', change: (m) => m.delete('src/dir5/file5.ts') },
+      { what: 'a record no longer trusted', change: (m) => m.set('src/dir3/file3.ts', record(3, false)) },
+      { what: 'one gone, one new: as many records as before', change: (m) => m.set('src/new.ts', record(901)).delete('src/dir6/file6.ts') },
+    ];
+    for (const { what, change } of cases) {
+      const lines: string[] = [];
+      for (const told of [false, true]) {
+        rmSync(dir, { recursive: true, force: true });
+        const first = index(30);
+        const onDisk = await saveStatCache(dir, root, first, storedSize, null);
+        const after: FileIndex = new Map(first);
+        change(after);
+        // As a snapshot tells it: the paths whose records are not the cache's own objects.
+        const changedAt = [...after].filter(([relative, kept]) => first.get(relative) !== kept).map(([relative]) => relative);
+        await saveStatCache(dir, root, after, storedSize, onDisk, told ? changedAt : undefined);
+        lines.push(readFileSync(changesFile(), 'utf8'));
+      }
+      expect(lines[1], what).toBe(lines[0]);
+    }
+  });
+
   it('records a blob written again (another size) for an unchanged file', async () => {
     const files = index(10);
     const onDisk = await saveStatCache(dir, root, files, storedSize, null);

@@ -35,6 +35,7 @@ const MODULES = [
   'checkpoint/canonical.ts',
   'checkpoint/types.ts',
   'checkpoint/verify.ts',
+  'checkpoint/walkMemo.ts',
   'contract/control.ts',
   'contract/events.ts',
   'contract/metrics.ts',
