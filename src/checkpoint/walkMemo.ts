@@ -58,7 +58,10 @@ export class WalkMemo {
  * The time to judge folder stamps by: the lesser of the wall clock and the
  * process's monotonic clock from its start, so that neither a wall clock
  * stepped back (files stamped earlier than the real time) nor a test's fake
- * Date (set ahead) makes a stamp look older than it is.
+ * Date (set ahead) makes a stamp look older than it is. After a suspend (or
+ * a wall clock stepped forward) the monotonic clock lags: stamps look newer
+ * than they are, and a folder's names are kept only once it has been
+ * unchanged for longer than the lag. Slower, never wrong.
  */
 export function stampClockMs(): number {
   return Math.min(Date.now(), performance.timeOrigin + performance.now());
