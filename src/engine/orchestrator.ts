@@ -366,6 +366,7 @@ export class Orchestrator implements EngineControl {
       } catch (error) {
         ctx.log.error('report', `report failed: ${(error as Error).message}`);
       }
+      await this.recovery.drain();
       await ctx.notifier.drain();
       ctx.log.info('orchestrator', `session ended: ${request.status}, exit code ${exitCode}`);
       ctx.log.close();

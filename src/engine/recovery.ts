@@ -53,6 +53,8 @@ export class Recovery {
   private errorsInARow = 0;
   /** Tasks reassigned after a merge conflict, with the agent and attempt they came from. */
   private readonly reassigned = new Map<string, { agent: string; attempt: number }>();
+  /** Failed attempts' artifacts still being written: kept beside the recovery, not in its way, and waited for before the session ends. */
+  private readonly keeping = new Set<Promise<void>>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -298,9 +300,15 @@ export class Recovery {
   private keepArtifacts(slot: AgentSlot, c: Classification, attempt: number, message: string): void {
     const { paths } = this.ctx;
     const dir = path.join(paths.agents, slot.name, 'attempts', `${Date.now()}-${c.class}-${attempt}`);
-    keepAttempt(dir, path.join(paths.agents, slot.name), this.pool.workDirOf(slot), message).catch((e: Error) =>
-      this.ctx.log.warn('recovery', `could not keep attempt artifacts: ${e.message}`),
-    );
+    const keeping: Promise<void> = keepAttempt(dir, path.join(paths.agents, slot.name), this.pool.workDirOf(slot), message)
+      .catch((e: Error) => this.ctx.log.warn('recovery', `could not keep attempt artifacts: ${e.message}`))
+      .finally(() => this.keeping.delete(keeping));
+    this.keeping.add(keeping);
+  }
+
+  /** Resolves once every failed attempt's artifacts are written (or given up on): the session waits for this before it ends. */
+  async drain(): Promise<void> {
+    while (this.keeping.size > 0) await Promise.all([...this.keeping]);
   }
 }
 

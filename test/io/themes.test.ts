@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,11 @@ describe('loadTheme', () => {
   it('reports an unknown name and a broken file clearly', () => {
     expect(() => loadTheme('neon')).toThrow(/theme "neon": unknown; choose one of dark, light, high-contrast, mono/);
     const dir = mkdtempSync(path.join(tmpdir(), 'megatest-themes-'));
-    writeFileSync(path.join(dir, 'dark.json'), '{ nope');
-    expect(() => loadTheme('dark', dir)).toThrow(/dark\.json: not valid JSON/);
+    try {
+      writeFileSync(path.join(dir, 'dark.json'), '{ nope');
+      expect(() => loadTheme('dark', dir)).toThrow(/dark\.json: not valid JSON/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@
 // claude-code fallback session once left an agent paused for its whole run).
 // Fake timers and a wall clock set back stand in for that; nothing waits.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -17,7 +17,12 @@ import type { EngineContext } from '../../../src/engine/context.js';
 import { Recovery } from '../../../src/engine/recovery.js';
 
 const runDir = mkdtempSync(path.join(tmpdir(), 'megatest-backoff-'));
-afterAll(() => rmSync(runDir, { recursive: true, force: true }));
+const recoveries: Recovery[] = [];
+afterAll(async () => {
+  // Each failed attempt's artifacts are written beside the recovery: wait for them, or they land in a folder already removed.
+  await Promise.all(recoveries.map((recovery) => recovery.drain()));
+  rmSync(runDir, { recursive: true, force: true });
+});
 
 const rateLimit: Classification = { class: 'rate_limit', severity: 'recoverable', action: 'retry_with_backoff', matched: 'built-in' };
 
@@ -45,8 +50,22 @@ function backedOffAgent() {
   } as unknown as EngineContext;
   const pool = { slots: [slot], workDirOf: () => runDir } as unknown as AgentPool;
   const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async () => undefined, compress: async () => undefined });
+  recoveries.push(recovery);
   return { recovery, slot, controls, ctx };
 }
+
+describe('Recovery: what a failed attempt leaves', () => {
+  it('is written by the time drain resolves, as the session waits for it before it ends', async () => {
+    const { recovery, slot } = backedOffAgent();
+    await recovery.handle(slot, rateLimit, 'API Error: 429 rate limit exceeded');
+    await recovery.drain();
+    const attempts = path.join(runDir, 'agents', slot.name, 'attempts');
+    const kept = readdirSync(attempts).filter((name) => name.endsWith('-rate_limit-1'));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(readFileSync(path.join(attempts, kept[0]!, 'error.txt'), 'utf8')).toBe('API Error: 429 rate limit exceeded\n');
+    expect(readFileSync(path.join(attempts, kept[0]!, 'project.diff'), 'utf8')).not.toBe('');
+  });
+});
 
 describe('Recovery: retry with backoff', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] }));
