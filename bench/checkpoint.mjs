@@ -4,6 +4,7 @@
 // the same run, tools interleaved round by round, medians of `--rounds`:
 //
 //   first checkpoint           megatest | restic backup, git add+commit, cp -a
+//                              (and the creating of as many empty files as it made blobs)
 //   no-change checkpoint       megatest (same process; a new process: the stat cache on disk) | git, restic
 //   1% of files changed        megatest | git, restic, cp -a
 //   20 checkpoints, 5% churn   megatest storage | restic repository, git objects
@@ -29,7 +30,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writ
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpA, discard, GitRef, median, ResticRef } from './checkpointRefs.mjs';
+import { cpA, createEmptyFiles, discard, GitRef, median, ResticRef } from './checkpointRefs.mjs';
 
 const DIST_STORE = new URL('../dist/checkpoint/store.js', import.meta.url);
 
@@ -233,7 +234,7 @@ export async function main(argv = process.argv.slice(2)) {
     const step = (text) => process.stderr.write(`  ${text}\n`);
 
     // 1. first checkpoint, each tool into a fresh store, `rounds` times interleaved
-    const first = { megatest: [], git: [], restic: [], cp: [] };
+    const first = { megatest: [], git: [], restic: [], cp: [], createOnly: [] };
     let speedStore = null;
     let firstSnapshot = null;
     for (let round = 0; round < rounds; round += 1) {
@@ -256,7 +257,12 @@ export async function main(argv = process.argv.slice(2)) {
       discard(at('cp-first'));
       settle();
       first.cp.push(cpA(project, at('cp-first')));
-      step(`first checkpoint, round ${round + 1}: megatest ${ms(result.ms)}, git ${ms(first.git.at(-1) ?? null)}, restic ${ms(first.restic.at(-1) ?? null)}, cp -a ${ms(first.cp.at(-1))}`);
+      // The floor of one file a blob: as many empty files as the first checkpoint made blobs.
+      discard(at('cp-first'));
+      settle();
+      first.createOnly.push(createEmptyFiles(at('create-only'), result.snapshot.newBlobs));
+      discard(at('create-only'));
+      step(`first checkpoint, round ${round + 1}: megatest ${ms(result.ms)}, git ${ms(first.git.at(-1) ?? null)}, restic ${ms(first.restic.at(-1) ?? null)}, cp -a ${ms(first.cp.at(-1))}, ${result.snapshot.newBlobs} empty files ${ms(first.createOnly.at(-1))}`);
     }
     discard(at('cp-first'));
 
@@ -374,6 +380,7 @@ export async function main(argv = process.argv.slice(2)) {
       firstGitMs: m(first.git),
       firstResticMs: m(first.restic),
       firstCpMs: m(first.cp),
+      createOnlyMs: m(first.createOnly),
       noChangeMs: m(noChange.same),
       noChangeRestartedMs: m(noChange.restarted),
       noChangeGitMs: m(noChange.git),
@@ -404,6 +411,7 @@ export async function main(argv = process.argv.slice(2)) {
     const rows = [
       ['measure', 'megatest', 'git', 'restic', 'cp -a', 'target'],
       ['first checkpoint', `${ms(f.firstMs)} (${firstSnapshot.files} files, ${mb(firstSnapshot.bytes)} -> ${mb(firstSnapshot.newBlobBytes)} of blobs)`, ms(f.firstGitMs), ms(f.firstResticMs), ms(f.firstCpMs), `<= restic: ${verdict(targets.first)} (${ratio(f.firstMs, f.firstResticMs)})`],
+      [`creating ${firstSnapshot.newBlobs} empty files (one a blob)`, ms(f.createOnlyMs), '', '', '', 'the file system\'s part of the first checkpoint'],
       ['no-change checkpoint', `${ms(f.noChangeMs)}; after a restart ${ms(f.noChangeRestartedMs)}`, ms(f.noChangeGitMs), ms(f.noChangeResticMs), '', `<= git: ${verdict(targets.noChange)} (${ratio(Math.max(f.noChangeMs, f.noChangeRestartedMs), f.noChangeGitMs)})`],
       ['1% of files changed', `${ms(f.incrementalMs)} (${incremental.newBlobs.join('/')} new blobs)`, ms(f.incrementalGitMs), ms(f.incrementalResticMs), ms(f.cpIncrementalMs), `>= 10x faster than cp -a: ${verdict(targets.incremental)} (${(f.cpIncrementalMs / f.incrementalMs).toFixed(1)}x)`],
       ['storage, 20 checkpoints at 5% churn', `${mb(f.storageBytes)} = ${f.storageRatio.toFixed(2)}x the project (checkpoint files ${mb(checkpointFileBytes)}; ${mb(storeUsage.allocatedBytes)} in blocks)`, f.gitBytes === null ? '-' : `${mb(f.gitBytes)} (${(f.gitBytes / projectBytes).toFixed(2)}x)`, f.resticBytes === null ? '-' : `${mb(f.resticBytes)} (${(f.resticBytes / projectBytes).toFixed(2)}x)`, `${mb(20 * projectBytes)} (20 copies)`, `< 1.5x and <= restic: ${verdict(targets.storage)}`],
