@@ -1,13 +1,13 @@
 // What a failed attempt leaves behind, kept under agents/<name>/attempts/ so
 // a person can see what went wrong after the recovery moved on.
 
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { gitTimed } from './git.js';
 
-const run = promisify(execFile);
 const OUTPUT_TAIL_BYTES = 256 * 1024;
+/** The session waits for an attempt's artifacts before it ends (Recovery.drain): git gets this long for each of its two answers. */
+const ATTEMPT_GIT_TIMEOUT_MS = 30_000;
 
 export async function keepAttempt(dir: string, agentDir: string, projectDir: string, message: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
@@ -27,12 +27,19 @@ export async function keepAttempt(dir: string, agentDir: string, projectDir: str
   } catch {
     // the agent wrote no output yet
   }
-  try {
-    // --no-optional-locks: this diff runs beside the merger's git in the same worktree and must not take its index lock.
-    const { stdout: diff } = await run('git', ['--no-optional-locks', '-C', projectDir, 'diff', 'HEAD', '--stat', '--patch'], { maxBuffer: 32 * 1024 * 1024 });
-    const { stdout: untracked } = await run('git', ['--no-optional-locks', '-C', projectDir, 'ls-files', '--others', '--exclude-standard'], { maxBuffer: 8 * 1024 * 1024 });
-    await fs.writeFile(path.join(dir, 'project.diff'), diff + (untracked ? `\n# untracked files\n${untracked}` : ''));
-  } catch (error) {
-    await fs.writeFile(path.join(dir, 'project.diff'), `git diff failed: ${(error as Error).message}\n`);
-  }
+  // --no-optional-locks: this diff runs beside the merger's git in the same worktree and must not take its index lock.
+  const diff = await gitTimed(projectDir, ['--no-optional-locks', 'diff', 'HEAD', '--stat', '--patch'], ATTEMPT_GIT_TIMEOUT_MS);
+  const untracked = diff.code === 0 ? await gitTimed(projectDir, ['--no-optional-locks', 'ls-files', '--others', '--exclude-standard'], ATTEMPT_GIT_TIMEOUT_MS) : diff;
+  const failed = [diff, untracked].find((result) => result.code !== 0);
+  await fs.writeFile(
+    path.join(dir, 'project.diff'),
+    failed === undefined
+      ? endLine(diff.stdout) + (untracked.stdout ? `\n# untracked files\n${endLine(untracked.stdout)}` : '')
+      : `git diff failed: ${failed.timedOut ? `no answer in ${ATTEMPT_GIT_TIMEOUT_MS / 1000} s` : failed.stderr.trim().split('\n')[0] || `exit code ${failed.code}`}\n`,
+  );
+}
+
+/** execa drops the last newline of what git printed: put back. */
+function endLine(text: string): string {
+  return text === '' ? '' : `${text}\n`;
 }
