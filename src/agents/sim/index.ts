@@ -30,7 +30,8 @@ export const SIM_AGENT_ENTRY = path.join(DIST_DIR, 'agents', 'sim', 'simAgent.js
 export const SIM_PROJECT_COMMANDS = {
   build_command: 'node scripts/build.mjs',
   test_command: `node --test --test-reporter=tap ${SIM_TEST_ENTRY}`,
-  coverage_command: `mkdir -p coverage && node --test --experimental-test-coverage --test-reporter=tap --test-reporter-destination=stdout --test-reporter=lcov --test-reporter-destination=coverage/lcov.info ${SIM_TEST_ENTRY}`,
+  // Node 20's runner, told of a test file that is not there yet, exits without removing its coverage folder from the temp dir: the sim's project has none until its scaffold is written.
+  coverage_command: `test -f ${SIM_TEST_ENTRY} || { echo 'not written yet: ${SIM_TEST_ENTRY}' >&2; exit 1; }; mkdir -p coverage && node --test --experimental-test-coverage --test-reporter=tap --test-reporter-destination=stdout --test-reporter=lcov --test-reporter-destination=coverage/lcov.info ${SIM_TEST_ENTRY}`,
   test_format: 'node-tap',
   coverage_report: 'coverage/lcov.info',
   coverage_format: 'lcov',

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SIM_PROJECT_COMMANDS } from '../../../src/agents/sim/index.js';
@@ -26,8 +26,8 @@ const PHASES: [string, string[]][] = [
   ['refinement', ['Polish error messages', 'Optimize hot paths', 'Document the modules']],
 ];
 
-function run(command: string, cwd: string): { status: number | null; output: string } {
-  const result = spawnSync('/bin/sh', ['-c', command], { cwd, encoding: 'utf8' });
+function run(command: string, cwd: string, env: NodeJS.ProcessEnv = process.env): { status: number | null; output: string } {
+  const result = spawnSync('/bin/sh', ['-c', command], { cwd, encoding: 'utf8', env });
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
@@ -130,6 +130,15 @@ describe('sim project content', () => {
       expect(lcov).toMatch(/^LH:\d+$/m);
       // Each step runs the project's real build and tests: on a loaded machine that takes a while.
     }, 180_000);
+  });
+
+  it('fails the coverage check of a project with no tests yet, and leaves nothing in the temp dir', () => {
+    const dir = tempDir('megatest-sim-empty-');
+    const temp = tempDir('megatest-sim-tmp-');
+    const coverage = run(SIM_PROJECT_COMMANDS.coverage_command, dir, { ...process.env, TMPDIR: temp });
+    expect(coverage.status).toBe(1);
+    expect(coverage.output).toMatch(/not written yet: test\/index\.mjs/);
+    expect(readdirSync(temp)).toEqual([]);
   });
 
   it('fails the build check on a syntax error', () => {
