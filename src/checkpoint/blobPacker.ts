@@ -1,5 +1,5 @@
 // Compressing new blobs and writing them to their temp files, on two
-// threads. A first checkpoint is mostly this (gzip, then creating one file
+// threads. A first checkpoint is mostly this (brotli, then creating one file
 // per blob); this thread reads and hashes every file, and hands the packing
 // of a new blob to a helper thread (helperThread.ts) while that one has
 // less than QUEUE_LIMIT waiting, packing it here otherwise, so both cores
@@ -13,14 +13,13 @@ import { errorCode } from './durableFiles.js';
 import { HelperGone, LazyHelper } from './helperThread.js';
 
 /**
- * gzip at `level`; content that does not compress (judged on a sample when
- * large) in stored blocks instead: still gzip, read the same way, and
- * inflated at the speed of a copy. Small content is compressed at once with
- * a window no bigger than it needs: a zlib stream per file through the
- * thread pool, with the default window (about 256 KB of state each), cost
- * more than the compressing itself (a first snapshot of 1,000 files of 4 KB
- * took 2.0-3.5 s of CPU that way and 0.4-0.7 s this way). Larger content is
- * compressed in the thread pool when `inPool`, at once otherwise.
+ * A brotli frame (blobCodec.ts) at quality `level` + 1; content that does not
+ * compress (judged on a sample when large) as gzip in stored blocks
+ * instead, which reads back at the speed of a copy. Small content is packed
+ * at once: a zlib stream per file through the thread pool cost more than the
+ * compressing itself (a first snapshot of 1,000 files of 4 KB took 2.0-3.5 s
+ * of CPU that way and 0.4-0.7 s this way). Larger content is packed in the
+ * thread pool when `inPool`, at once otherwise.
  *
  * This function is also the helper thread's code (its text is put in the
  * thread's source), so it names nothing from outside but its parameters.
@@ -31,21 +30,36 @@ export async function packContent(z: typeof zlib, content: Uint8Array, level: nu
   const SAMPLE_BYTES = 64 * 1024;
   /** Packed at least this big relative to the content: not worth inflating later, kept in stored blocks. */
   const INCOMPRESSIBLE_RATIO = 0.95;
-  if (content.length <= PACK_AT_ONCE_BYTES) {
-    // The smallest window that still reaches across the whole content, and a hash table to match: a fraction of the memory for about the same output.
+  const HEADER_BYTES = 20;
+  const atOnce = !inPool || content.length <= PACK_AT_ONCE_BYTES;
+  // The size hint lets brotli size its window and tables to the content (setting the window too was no faster).
+  const brotliOptions = { params: { [z.constants.BROTLI_PARAM_QUALITY]: level + 1, [z.constants.BROTLI_PARAM_SIZE_HINT]: content.length } };
+  const brotli = (data: Uint8Array): Buffer | Promise<Buffer> =>
+    atOnce ? z.brotliCompressSync(data, brotliOptions) : new Promise((resolve, reject) => z.brotliCompress(data, brotliOptions, (error, out) => (error ? reject(error) : resolve(out))));
+  const stored = (): Buffer | Promise<Buffer> => {
+    // Small content: the smallest window that reaches across it (one stored block), and tables to match.
     const windowBits = Math.min(15, Math.max(10, Math.ceil(Math.log2(content.length + 262))));
-    const options = { windowBits, memLevel: Math.min(8, Math.max(4, windowBits - 6)) };
-    const packed = z.gzipSync(content, { ...options, level });
-    return packed.length >= content.length * INCOMPRESSIBLE_RATIO && content.length > 0 ? z.gzipSync(content, { ...options, level: 0 }) : packed;
-  }
-  const gzip = (data: Uint8Array, options: { level: number }): Buffer | Promise<Buffer> =>
-    inPool ? new Promise((resolve, reject) => z.gzip(data, options, (error, out) => (error ? reject(error) : resolve(out)))) : z.gzipSync(data, options);
+    const options = content.length <= PACK_AT_ONCE_BYTES ? { level: 0, windowBits, memLevel: Math.min(8, Math.max(4, windowBits - 6)) } : { level: 0 };
+    return atOnce ? z.gzipSync(content, options) : new Promise((resolve, reject) => z.gzip(content, options, (error, out) => (error ? reject(error) : resolve(out))));
+  };
   if (content.length > SAMPLE_ABOVE_BYTES) {
-    const sample = await gzip(content.subarray(0, SAMPLE_BYTES), { level });
-    if (sample.length >= SAMPLE_BYTES * INCOMPRESSIBLE_RATIO) return gzip(content, { level: 0 });
+    const sample = await brotli(content.subarray(0, SAMPLE_BYTES));
+    if (sample.length >= SAMPLE_BYTES * INCOMPRESSIBLE_RATIO) return stored();
   }
-  const packed = await gzip(content, { level });
-  return packed.length >= content.length * INCOMPRESSIBLE_RATIO ? gzip(content, { level: 0 }) : packed;
+  const stream = await brotli(content);
+  if (HEADER_BYTES + stream.length >= content.length * INCOMPRESSIBLE_RATIO && content.length > 0) return stored();
+  // The frame: magic, the content's size and the stream's, each in 6 bytes little-endian and 2 zero bytes (blobCodec.ts).
+  const framed = Buffer.allocUnsafe(HEADER_BYTES + stream.length);
+  framed[0] = 0x89;
+  framed[1] = 0x6d;
+  framed[2] = 0x74;
+  framed[3] = 0x62;
+  framed.writeUIntLE(content.length, 4, 6);
+  framed.writeUInt16LE(0, 10);
+  framed.writeUIntLE(stream.length, 12, 6);
+  framed.writeUInt16LE(0, 18);
+  stream.copy(framed, HEADER_BYTES);
+  return framed;
 }
 
 /** From this many blobs to pack, a snapshot uses the helper: fewer are packed sooner here than the helper starts (~30 ms). */

@@ -1,5 +1,5 @@
 // Reading a blob back whole (up to STREAM_THRESHOLD_BYTES of content): read,
-// inflate, hash, and for a restore write the content to its staging file.
+// unpack (blobCodec.ts), hash, and for a restore write the content to its staging file.
 // A restore of many blobs is mostly this (and on this VM mostly the pages
 // of the files it creates), so from READ_IN_PARALLEL_FROM blobs a helper
 // thread (helperThread.ts) takes a chunk of them (verify.ts) whenever it has
@@ -9,13 +9,14 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import zlib from 'node:zlib';
+import { unpackBlob } from './blobCodec.js';
 import { HelperGone, LazyHelper } from './helperThread.js';
 
 /** What readBackWhole found: nothing wrong (with the blob's size in objects/), or what is. */
 export type ReadBackFinding =
   | { fault: null; packedBytes: number }
   | { fault: 'missing' }
-  | { fault: 'unreadable' | 'not-gzip'; message: string }
+  | { fault: 'unreadable' | 'not-a-blob'; message: string }
   | { fault: 'content'; actualSha256: string; actualSize: number };
 
 interface ReadBackModules {
@@ -29,10 +30,11 @@ interface ReadBackModules {
   chmodSync: typeof chmodSync;
   createHash: typeof createHash;
   zlib: typeof zlib;
+  unpack: typeof unpackBlob;
 }
 
 /**
- * Reads the blob file, inflates it (in the thread pool when `inPool` and it
+ * Reads the blob file, unpacks it (in the thread pool when `inPool` and it
  * is not small), checks the content's sha256 and size, and when all is well
  * and `stageTo` is given writes the content there (created with
  * `createMode`, then given `stageMode` if that differs; a failed write
@@ -69,12 +71,9 @@ export async function readBackWhole(
   }
   let content: Buffer;
   try {
-    content =
-      inPool && packed.length > INFLATE_AT_ONCE_BYTES
-        ? await new Promise<Buffer>((resolve, reject) => m.zlib.gunzip(packed, (error, out) => (error ? reject(error) : resolve(out))))
-        : m.zlib.gunzipSync(packed);
+    content = await m.unpack(m.zlib, packed, inPool && packed.length > INFLATE_AT_ONCE_BYTES);
   } catch (error) {
-    return { fault: 'not-gzip', message: (error as Error).message };
+    return { fault: 'not-a-blob', message: (error as Error).message };
   }
   const actualSha256 = m.createHash('sha256').update(content).digest('hex');
   if (actualSha256 !== sha256 || content.length !== size) return { fault: 'content', actualSha256, actualSize: content.length };
@@ -103,7 +102,8 @@ const { parentPort } = require('node:worker_threads');
 const { chmodSync, closeSync, openSync, readFileSync, readSync, writeFileSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const zlib = require('node:zlib');
-const modules = { openSync, readSync, closeSync, scratch: Buffer.allocUnsafe(${SCRATCH_BYTES}), readFileSync, writeFileSync, chmodSync, createHash, zlib };
+const unpack = ${unpackBlob.toString()};
+const modules = { openSync, readSync, closeSync, scratch: Buffer.allocUnsafe(${SCRATCH_BYTES}), readFileSync, writeFileSync, chmodSync, createHash, zlib, unpack };
 const readBackWhole = ${readBackWhole.toString()};
 parentPort.on('message', async ({ id, items }) => {
   try {
@@ -127,7 +127,7 @@ export function warmReadHelper(): void {
 
 /** Blobs read back on each thread since the process started (the tests and benchmarks read it). */
 export const readBlobs = { helper: 0, here: 0 };
-const here: ReadBackModules = { openSync, readSync, closeSync, scratch: Buffer.allocUnsafe(SCRATCH_BYTES), readFileSync, writeFileSync, chmodSync, createHash, zlib };
+const here: ReadBackModules = { openSync, readSync, closeSync, scratch: Buffer.allocUnsafe(SCRATCH_BYTES), readFileSync, writeFileSync, chmodSync, createHash, zlib, unpack: unpackBlob };
 
 /** One blob to read back whole (readBackWhole's arguments). */
 export interface ReadBackRequest {

@@ -1,6 +1,7 @@
-// checkpoints/objects/ab/cdef…: gzip of a file's content, named by the sha256
-// of the content (content that does not compress is kept in gzip's stored
-// blocks, so every blob reads the same way, whatever level wrote it). A blob
+// checkpoints/objects/ab/cdef…: a file's content packed (a brotli frame, or
+// gzip for content that does not compress and for large files: blobCodec.ts),
+// named by the sha256 of the content; either form reads back the same way,
+// whatever level wrote it. A blob
 // is written to a temp file (on a helper thread or this one, blobPacker.ts); a snapshot then flushes all its new blobs at
 // once (fsync in parallel, rename into place, fsync the folders) before any
 // checkpoint names them, so a blob is whole or absent; a blob already stored
@@ -9,21 +10,22 @@
 //
 // Reuse is where a rotten blob would spread: every later checkpoint of an
 // unchanged file would name it. So a blob this process did not write is
-// reused only after a cheap check of its size (its gzip header and trailer,
-// no inflating); one that fails is written again. A blob found corrupt by a
-// restore or by `megatest checkpoints verify` is set aside into
-// checkpoints/bad-blobs/, so the next checkpoint that needs its content
-// writes it afresh (and every checkpoint naming it is whole again). A
-// process that set none aside itself notices them by the folder's mtime.
+// reused only after a cheap check of its size (the sizes in its frame, or
+// its gzip header and trailer; no unpacking); one that fails is written
+// again. A blob found corrupt by a restore or by `megatest checkpoints
+// verify` is set aside into checkpoints/bad-blobs/, so the next checkpoint
+// that needs its content writes it afresh (and every checkpoint naming it is
+// whole again). A process that set none aside itself notices them by the
+// folder's mtime.
 
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, promises as fs, readFileSync, readSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, promises as fs, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, Writable } from 'node:stream';
-import { promisify } from 'node:util';
-import zlib, { gunzipSync } from 'node:zlib';
+import { Transform } from 'node:stream';
+import zlib from 'node:zlib';
 import { syncDir } from '../io/atomic.js';
+import { checkBlobFile, readBackVerdict, unpackBlob } from './blobCodec.js';
 import { sha256Hex } from './canonical.js';
 import { errorCode, syncFile, syncFileSystem, tempSuffix } from './durableFiles.js';
 import { packToFile, renameAll } from './blobPacker.js';
@@ -37,25 +39,15 @@ export const BLOB_CHECK_CONCURRENCY = 32;
 const FLUSH_CONCURRENCY = 16;
 /** From this many files (or folders) to flush, one sync of the whole file system is cheaper than an fsync each (durableFiles.ts). */
 export const SYNC_FILE_SYSTEM_FROM = 64;
-/** Blobs up to this size are inflated at once on this thread (a zlib stream through the thread pool costs more than inflating a few KB). */
+/** Blobs up to this size are unpacked at once on this thread (a zlib stream through the thread pool costs more than inflating a few KB). */
 const INFLATE_AT_ONCE_BYTES = 64 * 1024;
 
-const gunzipAsync = promisify(zlib.gunzip);
-
 /**
- * Inflates a blob read whole: a small one at once on this thread (a zlib
- * stream through the thread pool costs more than inflating a few KB), a
- * larger one in the thread pool, beside the hashing here.
+ * Unpacks a blob read whole (blobCodec.ts): a small one at once on this
+ * thread, a larger one in the thread pool, beside the hashing here.
  */
-export function inflateBlob(packed: Buffer): Promise<Buffer> {
-  if (packed.length <= INFLATE_AT_ONCE_BYTES) {
-    try {
-      return Promise.resolve(gunzipSync(packed));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  }
-  return gunzipAsync(packed);
+export async function inflateBlob(packed: Buffer): Promise<Buffer> {
+  return unpackBlob(zlib, packed, packed.length > INFLATE_AT_ONCE_BYTES);
 }
 
 /** Where blobs found corrupt are kept, out of objects/ (relative to the checkpoints folder). */
@@ -143,7 +135,7 @@ export class BlobStore {
 
   /**
    * A blob an earlier process stored, whose size it recorded (the stat cache):
-   * trusted when the file there has that size, as the gzip trailer check
+   * trusted when the file there has that size, as the check of its frame
    * would (one lstat, taken by the caller for many blobs at once, instead of
    * an open and two reads). False otherwise; the caller then hashes the file
    * again, and storing it checks the blob.
@@ -179,25 +171,12 @@ export class BlobStore {
 
   /**
    * Sets the blob aside (setAside) only if it is really bad: there, and not
-   * gzip or its content not hashing to its name. A blob that is missing or
-   * cannot be read stays where it is. Reads the blob once more, streamed.
+   * a blob (blobCodec.ts) or its content not hashing to its name. A blob
+   * that is missing or cannot be read stays where it is. Reads the blob once
+   * more (readBackVerdict).
    */
   async setAsideIfCorrupt(sha256: string): Promise<boolean> {
-    const hash = createHash('sha256');
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        done();
-      },
-    });
-    try {
-      await pipeline(createReadStream(this.blobPath(sha256)), zlib.createGunzip(), sink);
-    } catch (error) {
-      // A gzip error (code Z_…) is a bad blob; a file that is absent or unreadable is not for us to move.
-      if (!String(errorCode(error) ?? '').startsWith('Z_')) return false;
-      return this.setAside(sha256);
-    }
-    return hash.digest('hex') === sha256 ? false : this.setAside(sha256);
+    return (await readBackVerdict(this.blobPath(sha256), sha256)) === 'bad' ? this.setAside(sha256) : false;
   }
 
   /** Blobs another process (a verify) set aside since the last look are no longer trusted: one stat when nothing changed. */
@@ -362,48 +341,18 @@ export class BlobStore {
     this.madeDirs.add(dir);
   }
 
-  /**
-   * A blob is gzip; its trailer's last 4 bytes hold the content size mod 2^32,
-   * so a missing, truncated or wrong blob shows without decompressing it.
-   */
+  /** Whether the blob is there and of the right size, without unpacking it (checkBlobFile). */
   async blobProblem(sha256: string, size: number): Promise<string | null> {
     return (await this.blobCheck(sha256, size))?.problem ?? null;
   }
 
-  /** blobProblem, saying also whether the blob itself is bad (truncated, not gzip, the wrong size) rather than absent or unreadable. */
+  /** blobProblem, saying also whether the blob itself is bad (truncated, not a blob, the wrong size) rather than absent or unreadable. */
   async blobCheck(sha256: string, size: number): Promise<BlobCheck | null> {
-    const blob = this.blobPath(sha256);
     // What path.relative(checkpointsDir, blob) gives, without its cost on every blob of a first checkpoint.
-    const name = `objects/${this.relativeBlobPath(sha256)}`;
-    // Small synchronous calls: see Breather (tree.ts). A stat first, that does not throw when the blob is missing:
-    // on a first checkpoint every blob is, and the error a failed open throws (with its stack) cost more than the open.
-    let stats: ReturnType<typeof statSync>;
-    let fd: number;
-    try {
-      stats = statSync(blob, { throwIfNoEntry: false });
-      if (stats === undefined) return { problem: `blob ${name} is missing`, corrupt: false };
-      fd = openSync(blob, 'r');
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return { problem: `blob ${name} is missing`, corrupt: false };
-      return { problem: `blob ${name} cannot be opened: ${(error as Error).message}`, corrupt: false };
-    }
-    try {
-      const storedSize = stats.size;
-      if (storedSize < 20) return { problem: `blob ${name} is truncated (${storedSize} bytes)`, corrupt: true };
-      const head = Buffer.alloc(2);
-      const tail = Buffer.alloc(4);
-      readSync(fd, head, 0, 2, 0);
-      readSync(fd, tail, 0, 4, storedSize - 4);
-      if (head[0] !== 0x1f || head[1] !== 0x8b) return { problem: `blob ${name} is not gzip data`, corrupt: true };
-      const recorded = tail.readUInt32LE(0);
-      if (recorded !== size % 2 ** 32) {
-        return { problem: `blob ${name} holds ${recorded} bytes (mod 2^32), the manifest says ${size}`, corrupt: true };
-      }
-      this.storedSizes.set(sha256, storedSize);
-      return null;
-    } finally {
-      closeSync(fd);
-    }
+    const found = checkBlobFile(this.blobPath(sha256), `objects/${this.relativeBlobPath(sha256)}`, size);
+    if (found.problem !== null) return found;
+    this.storedSizes.set(sha256, found.storedSize);
+    return null;
   }
 }
 

@@ -129,7 +129,7 @@ export async function readListing(blobs: BlobStore, sha256: string, folder: stri
   try {
     text = await inflateBlob(packed);
   } catch (error) {
-    throw new TreeListingError(sha256, folder, `is not valid gzip data (${(error as Error).message})`);
+    throw new TreeListingError(sha256, folder, `is not a valid blob (${(error as Error).message})`);
   }
   const actual = sha256Hex(text);
   if (actual !== sha256) throw new TreeListingError(sha256, folder, `hashes to ${actual}, not to its name (the blob is corrupt)`);

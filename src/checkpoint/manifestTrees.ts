@@ -1,8 +1,8 @@
 // A checkpoint's manifest, split per folder and content-addressed like git's
 // trees (issue 13): each folder of project/ is a listing of its files (name,
 // blob, size, mode), symlinks and sub-folders (name, mode, the sha256 of the
-// sub-folder's listing). A listing is stored as a blob in objects/, the gzip
-// of its canonical JSON named by the sha256 of that text, and a checkpoint
+// sub-folder's listing). A listing is stored as a blob in objects/, its
+// canonical JSON packed as a file's content is (blobCodec.ts) and named by the sha256 of that text, and a checkpoint
 // file names only the root's. A folder that did not change gives the same
 // text, the same name and no new blob: a checkpoint stores the listings of
 // the folders that changed and of their parents, not the whole manifest

@@ -9,7 +9,7 @@
 // stat matches the file exactly. Only records trusted when they were made
 // are kept (fileIndex.ts: a file changed in the same second as it was
 // hashed is hashed again, git's racy-clean rule), each with the size of its
-// blob in objects/, which stands in for the gzip trailer check a blob
+// blob in objects/, which stands in for the frame or trailer check a blob
 // stored by another process gets before it is reused.
 //
 // Saving costs what changed: after the first save a process appends only the

@@ -1,7 +1,7 @@
 // The checkpoint store of one run folder (DESIGN §4, §7): a facade over its parts.
 //
 // checkpoints/checkpoint_NNN.json  {"sha256": <hex of canonicalJson(body)>, "body": CheckpointBody}  (checkpointFiles.ts)
-// checkpoints/objects/ab/cdef…     gzip of a file's content, named by the sha256 of the content    (blobStore.ts)
+// checkpoints/objects/ab/cdef…     a file's content packed, named by the sha256 of the content     (blobStore.ts, blobCodec.ts)
 //                                  or of a folder's listing, the manifest split per folder     (manifestTrees.ts)
 //
 // Write order makes a kill -9 at any instant harmless: blobs first (each to a
@@ -85,9 +85,11 @@ export interface CheckpointStoreOptions {
    */
   durable?: boolean;
   /**
-   * gzip level of blobs, 1 (fast) .. 9 (small). Default 1: on source and
-   * data files it packs within a few percent of level 6 at two to three
-   * times the speed. Blobs of any level read the same way.
+   * How hard blobs are packed, 1 (fast) .. 9 (small): the brotli quality of
+   * a blob's frame is this plus 1, the gzip level of a file above
+   * STREAM_THRESHOLD_BYTES this (blobCodec.ts). Default 1: brotli quality 2
+   * packs source and data files about 1% smaller than gzip level 1 in half
+   * its time. Blobs of any level and either form read the same way.
    */
   compressionLevel?: number;
 }
@@ -287,7 +289,7 @@ export class CheckpointStore {
       results.push(await this.verifyOne(formatCheckpointId(number), blobChecks, verified, listings));
     }
     if (options.setAsideBad) {
-      // Blobs that failed the quick check (truncated, not gzip) made their checkpoint fail before its blobs were read back.
+      // Blobs that failed the quick check (truncated, not a blob) made their checkpoint fail before its blobs were read back.
       const failedQuickCheck: { sha256: string }[] = [];
       for (const [key, check] of blobChecks) if ((await check) !== null) failedQuickCheck.push({ sha256: key.split(':')[0]! });
       results.setAside = await this.setAsideCorrupt([...results.flatMap((result) => result.badBlobs), ...failedQuickCheck]);

@@ -1,6 +1,6 @@
 // Reading blobs back and checking each against its name, the sha256 of the
-// uncompressed content. The gzip framing alone does not catch a bit flip
-// inside the data (it may still inflate, to other bytes), so a restore reads
+// uncompressed content. A blob's framing (blobCodec.ts) alone does not catch
+// a bit flip inside the data (it may still inflate, to other bytes), so a restore reads
 // and hashes every blob its manifest names before it touches the target
 // folder, and `megatest checkpoints verify` does the same for every checkpoint.
 
@@ -100,8 +100,8 @@ function problemOf(blobs: BlobStore, { sha256, size }: BlobRead, found: ReadBack
       return MISSING_BLOB;
     case 'unreadable':
       return `cannot be read: ${found.message}`;
-    case 'not-gzip':
-      return `is not valid gzip data (${found.message})`;
+    case 'not-a-blob':
+      return `is not a valid blob (${found.message})`;
     case 'content':
       return contentProblem(found.actualSha256, found.actualSize, sha256, size);
     default:

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CheckpointInvalidError, CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 import { testBody as body } from '../helpers/checkpointTree.js';
@@ -42,7 +43,7 @@ function blobOf(store: CheckpointStore, entries: FileEntry[], file: string): str
 
 /** Same size, valid gzip, other content: only reading it back and hashing it can tell. */
 function flipBitInContent(blob: string): void {
-  const content = gunzipSync(readFileSync(blob));
+  const content = unpackBlobSync(readFileSync(blob));
   content[10] ^= 0x04;
   writeFileSync(blob, gzipSync(content));
 }
@@ -54,7 +55,7 @@ describe('reusing a blob', () => {
     const first = await checkpointNow(new CheckpointStore(checkpoints));
     const blob = blobOf(new CheckpointStore(checkpoints), first.snapshot.entries, 'src/b.js');
     // Truncated to a valid gzip of part of the content: the trailer says another size.
-    writeFileSync(blob, gzipSync(gunzipSync(readFileSync(blob)).subarray(0, 100)));
+    writeFileSync(blob, gzipSync(unpackBlobSync(readFileSync(blob)).subarray(0, 100)));
 
     // A new process (a resumed orchestrator) snapshots the same, unchanged project.
     const resumed = new CheckpointStore(checkpoints);
@@ -82,7 +83,7 @@ describe('reusing a blob', () => {
     // The first and the last file by path: one in each half of the list.
     for (const file of ['many/m0000.txt', 'many/m4199.txt']) {
       const blob = blobOf(reader, first.snapshot.entries, file);
-      writeFileSync(blob, gzipSync(gunzipSync(readFileSync(blob)).subarray(0, 5)));
+      writeFileSync(blob, gzipSync(unpackBlobSync(readFileSync(blob)).subarray(0, 5)));
     }
     const resumed = new CheckpointStore(checkpoints, { durable: false });
     const second = await checkpointNow(resumed);

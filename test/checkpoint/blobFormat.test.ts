@@ -1,6 +1,7 @@
-// How blobs are packed (gzip level 1 by default, content that does not
-// compress in gzip's stored blocks), that checkpoints written at another
-// level (level 6, the earlier default) still read, verify and restore, that
+// How blobs are packed (a brotli frame at quality 1 by default, content that
+// does not compress in gzip's stored blocks), that checkpoints written at
+// another level, or as gzip by the stores before the brotli frame, still
+// read, verify, restore and are reused, that
 // a snapshot publishes its blobs only once they are all written, and that
 // list() reads the checkpoint files only, never a blob.
 
@@ -8,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { FRAME_MAGIC, unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 import { walkTree } from './tree-walk.js';
@@ -58,12 +60,12 @@ describe('blob packing', () => {
     const noiseBlob = readFileSync(store.blobPath(shaOf(entries, 'assets/noise.bin')));
     expect(firstBlockType(noiseBlob)).toBe(0);
     expect(noiseBlob.length).toBeLessThan(noise.length + 200);
-    expect(gunzipSync(noiseBlob).equals(noise)).toBe(true);
+    expect(unpackBlobSync(noiseBlob).equals(noise)).toBe(true);
 
     const textBlob = readFileSync(store.blobPath(shaOf(entries, 'src/code.ts')));
-    expect(firstBlockType(textBlob)).not.toBe(0);
+    expect(textBlob.subarray(0, 4).equals(FRAME_MAGIC)).toBe(true);
     expect(textBlob.length).toBeLessThan(text.length / 10);
-    expect(gunzipSync(textBlob).toString()).toBe(text);
+    expect(unpackBlobSync(textBlob).toString()).toBe(text);
   });
 
   it('reads, verifies and restores byte for byte a checkpoint whose blobs were written at level 6', async () => {
@@ -77,6 +79,37 @@ describe('blob packing', () => {
     const store = new CheckpointStore(checkpoints);
     expect((await store.verify(id)).usable).toBe(true);
     const loaded = await store.read(id);
+    rmSync(project, { recursive: true, force: true });
+    await store.restore(project, loaded.body.file_system_state.entries, { checkpointId: id });
+    expect(walkTree(project)).toEqual(before);
+  });
+
+  it('reads, verifies, restores and reuses the gzip blobs of a store written before the brotli frame', async () => {
+    put('src/a.ts', 'export const a = 1;\n'.repeat(500));
+    put('data/b.b64', randomBytes(20_000).toString('base64'));
+    put('noise.bin', randomBytes(5000));
+    put('empty.txt', '');
+    const before = walkTree(project);
+    const old = new CheckpointStore(checkpoints);
+    const { id } = await old.write(body((await old.snapshot(project)).entries));
+    // Every blob (files' and folder listings') rewritten as the earlier stores wrote it: gzip level 6.
+    const objects = path.join(checkpoints, 'objects');
+    let rewritten = 0;
+    for (const entry of readdirSync(objects, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const blob = path.join(entry.parentPath, entry.name);
+      const packed = readFileSync(blob);
+      if (!packed.subarray(0, 4).equals(FRAME_MAGIC)) continue;
+      writeFileSync(blob, gzipSync(unpackBlobSync(packed), { level: 6 }));
+      rewritten += 1;
+    }
+    expect(rewritten).toBeGreaterThanOrEqual(4);
+
+    const store = new CheckpointStore(checkpoints);
+    expect((await store.verify(id)).usable).toBe(true);
+    const loaded = await store.read(id);
+    // A new process reuses them (checked by their gzip trailer) rather than writing them again.
+    expect((await store.snapshot(project)).newBlobs).toBe(0);
     rmSync(project, { recursive: true, force: true });
     await store.restore(project, loaded.body.file_system_state.entries, { checkpointId: id });
     expect(walkTree(project)).toEqual(before);

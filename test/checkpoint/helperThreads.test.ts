@@ -9,10 +9,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM, renameAll, renamedBlobs, RENAME_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
+import { FRAME_MAGIC, unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { readBack, readBackAll, readBlobs, READ_IN_PARALLEL_FROM, SCRATCH_BYTES } from '../../src/checkpoint/blobReadBack.js';
 import { HelperGone, IDLE_MS, LazyHelper, type HelperThread } from '../../src/checkpoint/helperThread.js';
 import { BadBlobsError, CheckpointStore } from '../../src/checkpoint/store.js';
@@ -85,7 +86,7 @@ describe('packing on two threads (blobPacker.ts)', () => {
       const packed = readFileSync(onHelper);
       expect(packed.equals(readFileSync(here))).toBe(true);
       expect([helperBytes, hereBytes]).toEqual([packed.length, packed.length]);
-      expect(gunzipSync(packed).equals(content)).toBe(true);
+      expect(unpackBlobSync(packed).equals(content)).toBe(true);
       expect(Buffer.from(await packContent(zlib, content, 1, false)).equals(packed)).toBe(true);
     }
     expect(packedBlobs.helper - before.helper).toBe(all.length);
@@ -95,10 +96,12 @@ describe('packing on two threads (blobPacker.ts)', () => {
     const beforeBig = { ...packedBlobs };
     await packToFile(big, 1, path.join(dir, 'big'), true);
     expect([packedBlobs.helper - beforeBig.helper, packedBlobs.here - beforeBig.here]).toEqual([0, 1]);
-    expect(gunzipSync(readFileSync(path.join(dir, 'big'))).equals(big)).toBe(true);
+    expect(unpackBlobSync(readFileSync(path.join(dir, 'big'))).equals(big)).toBe(true);
     // Random bytes do not compress: kept in stored blocks (gzip level 0), the same size plus framing.
     const stored = readFileSync(path.join(dir, 'helper5'));
     expect(stored.equals(gzipSync(all[5]!, { level: 0 }))).toBe(true);
+    // What compresses is a brotli frame (blobCodec.ts).
+    expect(readFileSync(path.join(dir, 'big')).subarray(0, 4).equals(FRAME_MAGIC)).toBe(true);
   });
 
   it('rejects with the error code of a write the helper could not make', async () => {
@@ -163,12 +166,12 @@ describe('packing on two threads (blobPacker.ts)', () => {
     const { entries } = await store.snapshot(project);
     await store.write(testBody(entries));
     const files = entries.filter((entry) => entry.type === 'file');
-    // The first blob read, one in the middle, the last: another content, cut short, not gzip.
+    // The first blob read, one in the middle, the last: another content, cut short, not a blob.
     const [first, middle, last] = [files[0]!, files[files.length >> 1]!, files[files.length - 1]!];
     const blobOf = (entry: (typeof files)[number]): string => store.blobPath(entry.sha256!);
     writeFileSync(blobOf(first), gzipSync(Buffer.from('another content\n')));
     writeFileSync(blobOf(middle), readFileSync(blobOf(middle)).subarray(0, 30));
-    writeFileSync(blobOf(last), 'not gzip at all');
+    writeFileSync(blobOf(last), 'not a blob at all');
 
     const readBefore = { ...readBlobs };
     const into = path.join(dir, 'restored');
@@ -177,8 +180,8 @@ describe('packing on two threads (blobPacker.ts)', () => {
     const problems = Object.fromEntries((failed.cause as BadBlobsError).bad.map((blob) => [blob.paths.join(','), blob.problem]));
     expect(Object.keys(problems).sort()).toEqual([first.path, middle.path, last.path].sort());
     expect(problems[first.path]).toMatch(/^its content hashes to [0-9a-f]{64}, not to its name/);
-    expect(problems[middle.path]).toMatch(/^is not valid gzip data/);
-    expect(problems[last.path]).toMatch(/^is not valid gzip data/);
+    expect(problems[middle.path]).toMatch(/^is not a valid blob \(its frame says \d+ bytes of brotli data, it holds 10\)/);
+    expect(problems[last.path]).toMatch(/^is not a valid blob \(neither gzip nor a brotli frame\)/);
     expect(readBlobs.helper).toBeGreaterThan(readBefore.helper);
     expect(readdirSync(into)).toEqual([]);
     expect(readdirSync(checkpoints).filter((name) => name.startsWith('.restore.'))).toEqual([]);
@@ -258,7 +261,7 @@ describe('renaming a flush\'s blobs into place on two threads (renameAll)', () =
 });
 
 describe('reading back on two threads (blobReadBack.ts)', () => {
-  it('finds the same on the helper as on this thread: whole, missing, not gzip, another content, the wrong size', async () => {
+  it('finds the same on the helper as on this thread: whole (gzip and a brotli frame), missing, not a blob, another content, the wrong size', async () => {
     const content = Buffer.from('export const answer = 42;\n'.repeat(300));
     const name = sha256(content);
     const blob = (file: string, data: Buffer): string => {
@@ -266,12 +269,17 @@ describe('reading back on two threads (blobReadBack.ts)', () => {
       return path.join(dir, file);
     };
     const good = blob('good', gzipSync(content));
+    const framed = Buffer.from(await packContent(zlib, content, 1, false));
+    const goodFrame = blob('good-frame', framed);
     const cases: [string, string, number][] = [
       [good, name, content.length],
+      [goodFrame, name, content.length],
       [path.join(dir, 'absent'), name, content.length],
-      [blob('not-gzip', Buffer.from('plain text')), name, content.length],
+      [blob('not-a-blob', Buffer.from('plain text')), name, content.length],
       [blob('other', gzipSync(Buffer.from('other'))), name, content.length],
+      [blob('other-frame', Buffer.from(await packContent(zlib, Buffer.from('other '.repeat(50)), 1, false))), name, content.length],
       [good, name, content.length + 1],
+      [goodFrame, name, content.length + 1],
     ];
     const found = [];
     for (const [file, sha, size] of cases) {
@@ -280,7 +288,8 @@ describe('reading back on two threads (blobReadBack.ts)', () => {
       expect(onHelper).toEqual(here);
       found.push(here.fault);
     }
-    expect(found).toEqual([null, 'missing', 'not-gzip', 'content', 'content']);
+    expect(found).toEqual([null, null, 'missing', 'not-a-blob', 'content', 'content', 'content', 'content']);
+    expect(await readBack(goodFrame, name, content.length, null, true)).toEqual({ fault: null, packedBytes: framed.length });
     expect(await readBack(good, name, content.length, null, true)).toEqual({ fault: null, packedBytes: gzipSync(content).length });
   });
 

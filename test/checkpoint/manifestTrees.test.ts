@@ -8,7 +8,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListingCache, publishCheckpoint, readCheckpoint } from '../../src/checkpoint/checkpointFiles.js';
 import { BlobStore } from '../../src/checkpoint/blobStore.js';
@@ -60,7 +61,7 @@ function fileOf(id: string): { sha256: string; body: Record<string, unknown> & {
 /** The listing of one folder, found by its text (its name is its hash). */
 function listingOf(store: CheckpointStore, listings: string[], names: string[]): string {
   for (const sha256 of listings) {
-    const items = parseListing(gunzipSync(readFileSync(store.blobPath(sha256))).toString('utf8'));
+    const items = parseListing(unpackBlobSync(readFileSync(store.blobPath(sha256))).toString('utf8'));
     if (items.map((item) => item.name).join(',') === names.join(',')) return sha256;
   }
   throw new Error(`no listing holds ${names.join(',')}`);
@@ -240,7 +241,7 @@ describe('checkpoints with their manifest as folder listings', () => {
     const lib = listingOf(store, secondListings, ['util.js']);
     expect((await store.read(first.id)).listings).not.toContain(lib);
     // same size, valid gzip, other bytes: only its hash tells
-    const text = gunzipSync(readFileSync(store.blobPath(lib)));
+    const text = unpackBlobSync(readFileSync(store.blobPath(lib)));
     text[text.indexOf('util.js') + 1] ^= 0x01;
     writeFileSync(store.blobPath(lib), gzipSync(text));
 

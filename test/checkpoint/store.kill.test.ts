@@ -17,6 +17,7 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 // The store and what it imports, compiled on the fly so a child process can run them without a build.
 const MODULES = [
   'checkpoint/store.ts',
+  'checkpoint/blobCodec.ts',
   'checkpoint/blobPacker.ts',
   'checkpoint/blobReadBack.ts',
   'checkpoint/blobStore.ts',

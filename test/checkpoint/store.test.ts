@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../src/checkpoint/canonical.js';
 import { CheckpointInvalidError, CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
@@ -99,7 +99,7 @@ describe('CheckpointStore blobs', () => {
     const sha = sha256Hex(Buffer.from([0, 1, 2, 255, 254]));
     expect(entries).toContainEqual({ path: 'a.bin', type: 'file', sha256: sha, size: 5, mode: 0o644 });
     const blob = path.join(checkpoints, 'objects', sha.slice(0, 2), sha.slice(2));
-    expect(gunzipSync(readFileSync(blob))).toEqual(Buffer.from([0, 1, 2, 255, 254]));
+    expect(unpackBlobSync(readFileSync(blob))).toEqual(Buffer.from([0, 1, 2, 255, 254]));
     expect(store.blobPath(sha)).toBe(blob);
   });
 

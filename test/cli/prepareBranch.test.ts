@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
 import { UsageError } from '../../src/config/errors.js';
@@ -80,7 +81,7 @@ afterEach(() => rmSync(runsDir, { recursive: true, force: true }));
 function corrupt(checkpoint: number, file: string): void {
   const entry = manifests[checkpoint]!.find((e) => e.path === file)!;
   const blob = path.join(runDir, 'checkpoints', 'objects', entry.sha256!.slice(0, 2), entry.sha256!.slice(2));
-  const content = gunzipSync(readFileSync(blob));
+  const content = unpackBlobSync(readFileSync(blob));
   content[0] ^= 0x20;
   writeFileSync(blob, gzipSync(content));
 }

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
 import { BIN, BUILT, runCli as runCliWithin } from '../helpers/cli.js';
@@ -83,7 +84,7 @@ afterEach(() => rmSync(base, { recursive: true, force: true }));
 
 function flipBitInContent(sha256: string): string {
   const blob = path.join(runDir, 'checkpoints', 'objects', sha256.slice(0, 2), sha256.slice(2));
-  const content = gunzipSync(readFileSync(blob));
+  const content = unpackBlobSync(readFileSync(blob));
   content[0] ^= 0x01;
   writeFileSync(blob, gzipSync(content));
   return path.relative(path.join(runDir, 'checkpoints'), blob);

@@ -8,7 +8,8 @@
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { unpackBlobSync } from '../../../src/checkpoint/blobCodec.js';
 import { CheckpointStore } from '../../../src/checkpoint/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf, MegatestEvent } from '../../../src/contract/events.js';
@@ -103,7 +104,7 @@ describe.skipIf(!BUILT)(`a burst crash of every agent${BUILT ? '' : ' (skipped: 
     const naming = manifests.filter((entries) => entries.some((entry) => entry.sha256 === first)).length;
     expect(naming).toBeGreaterThanOrEqual(1);
     const blob = path.join(checkpointsDir, 'objects', first.slice(0, 2), first.slice(2));
-    const content = gunzipSync(readFileSync(blob));
+    const content = unpackBlobSync(readFileSync(blob));
     content[0] ^= 0x01;
     writeFileSync(blob, gzipSync(content));
 
