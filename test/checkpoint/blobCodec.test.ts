@@ -50,7 +50,7 @@ describe('the brotli frame', () => {
     }
   });
 
-  it('packs content that does not compress as gzip in stored blocks, empty content as gzip too', async () => {
+  it('packs content that does not compress as gzip in stored blocks; empty content reads back empty', async () => {
     const noise = randomBytes(5000);
     const stored = Buffer.from(await packContent(zlib, noise, 1, false));
     expect(readBlobHead(stored)).toEqual({ form: 'gzip' });
