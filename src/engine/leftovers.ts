@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { repairEventLog } from '../io/eventLog.js';
+import { isPidAlive } from '../io/sessions.js';
 import type { EngineContext } from './context.js';
 
 export function cleanUpAfterPreviousOrchestrator(ctx: EngineContext): void {
@@ -34,7 +35,7 @@ export function cleanUpAfterPreviousOrchestrator(ctx: EngineContext): void {
     }
     for (const name of names) {
       const match = /^\..*\.(\d+)\.\d+\.tmp$/.exec(name);
-      if (match && Number(match[1]) !== process.pid && !pidAlive(Number(match[1]))) rmSync(path.join(dir, name), { force: true });
+      if (match && Number(match[1]) !== process.pid && !isPidAlive(Number(match[1]))) rmSync(path.join(dir, name), { force: true });
     }
   }
   const lock = path.join(paths.project, '.git', 'index.lock');
@@ -52,14 +53,6 @@ export function readFileSafe(file: string): string {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** True when pid is an agent started for this run folder (its environment names it), so a reused pid is never killed. */
 function processBelongsToRun(pid: number, runRoot: string): boolean {

@@ -2,9 +2,18 @@
 // is started as the leader of its own process group, so on timeout the whole
 // tree (test runner, its workers, servers the tests started) is signalled
 // together: SIGTERM first, SIGKILL after a grace period for whatever is left.
+// Each command also gets a temp folder of its own (TMPDIR, TMP, TEMP),
+// removed once its process group is gone, however it ended: a tool stopped
+// mid-run cannot remove its own temp files (Node's test runner, signalled
+// together with its test process, leaves its node-coverage-* folder). The
+// folder's name holds megatest's pid; one left by a megatest killed with
+// SIGKILL is removed by the next megatest that runs a command.
 
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { isPidAlive } from '../io/sessions.js';
 
 export interface CommandResult {
   code: number | null;
@@ -60,9 +69,21 @@ export async function runCommand(command: string, options: RunCommandOptions): P
   if (!cwdIsDirectory) throw new Error(`runCommand: cwd "${cwd}" is not an existing directory`);
 
   const started = performance.now();
+  if (!sweptDeadCommandTmps) {
+    sweptDeadCommandTmps = true;
+    removeDeadCommandTmps();
+  }
+  const commandTmp = mkdtempSync(path.join(tmpdir(), `${COMMAND_TMP_PREFIX}${process.pid}-`));
+  const removeCommandTmp = (): void => {
+    try {
+      rmSync(commandTmp, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // A stray that escaped the group (setsid) still writing there: what it leaves is its own.
+    }
+  };
   const child = spawn('/bin/sh', ['-c', command], {
     cwd,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, TMPDIR: commandTmp, TMP: commandTmp, TEMP: commandTmp, ...options.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -92,6 +113,7 @@ export async function runCommand(command: string, options: RunCommandOptions): P
   // If megatest itself exits while a command runs, take the command's tree with it.
   const onParentExit = (): void => {
     if (groupId !== undefined) signal(groupId, 'SIGKILL');
+    removeCommandTmp();
   };
   process.once('exit', onParentExit);
 
@@ -122,6 +144,34 @@ export async function runCommand(command: string, options: RunCommandOptions): P
     clearTimeout(timeoutTimer);
     options.signal?.removeEventListener('abort', onAbort);
     process.removeListener('exit', onParentExit);
+    removeCommandTmp();
+  }
+}
+
+const COMMAND_TMP_PREFIX = 'megatest-cmd-';
+let sweptDeadCommandTmps = false;
+
+/**
+ * Removes the commands' temp folders that megatest processes no longer
+ * running left in the temp dir (killed with SIGKILL while a command ran):
+ * the pid in a folder's name is that of the megatest that made it.
+ */
+export function removeDeadCommandTmps(): void {
+  const dir = tmpdir();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = /^megatest-cmd-(\d+)-/.exec(name);
+    if (match === null || isPidAlive(Number(match[1]))) continue;
+    try {
+      rmSync(path.join(dir, name), { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // Another user's, or going away meanwhile: not ours to insist on.
+    }
   }
 }
 

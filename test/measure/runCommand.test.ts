@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KILL_GRACE_MS, runCommand } from '../../src/measure/runCommand.js';
+import { KILL_GRACE_MS, removeDeadCommandTmps, runCommand } from '../../src/measure/runCommand.js';
 
 const temporaryDirs: string[] = [];
 function makeTemporaryDir(): string {
@@ -103,6 +104,55 @@ describe('runCommand', () => {
     expect(result).toMatchObject({ code: 0, stdout: 'done\n', timedOut: false });
     expect(result.durationMs).toBeLessThan(KILL_GRACE_MS);
     expect(isRunning(readPid(path.join(cwd, 'stray.pid')))).toBe(false);
+  });
+
+  it('gives the command a temp folder of its own (TMPDIR, TMP, TEMP) and removes it, with what is in it, when the command ends', async () => {
+    const result = await runCommand('echo "$TMPDIR"; echo "$TMP"; echo "$TEMP"; mkdir "$TMPDIR/left" && echo x > "$TMPDIR/left/file"', {
+      cwd: makeTemporaryDir(),
+      timeoutMs: 10_000,
+    });
+    expect(result.code).toBe(0);
+    const [tmp, tmpAlso, temp] = result.stdout.trim().split('\n');
+    expect([tmpAlso, temp]).toEqual([tmp, tmp]);
+    expect(path.dirname(tmp!)).toBe(os.tmpdir());
+    expect(path.basename(tmp!)).toMatch(/^megatest-cmd-/);
+    expect(existsSync(tmp!)).toBe(false);
+  });
+
+  it("removes it after an abort too, with the test runner's coverage folder in it", async () => {
+    const cwd = makeTemporaryDir();
+    writeFileSync(
+      path.join(cwd, 'waits.test.mjs'),
+      "import { writeFileSync } from 'node:fs';\nimport test from 'node:test';\ntest('waits', async () => { writeFileSync('started', ''); await new Promise((resolve) => setTimeout(resolve, 120_000)); });\n",
+    );
+    const abort = new AbortController();
+    const running = runCommand('echo "$TMPDIR" > tmpdir.txt; node --test --experimental-test-coverage waits.test.mjs', { cwd, timeoutMs: 120_000, signal: abort.signal });
+    // Aborted once the test itself runs (the runner's coverage folder exists by then), not after a guessed delay.
+    while (!existsSync(path.join(cwd, 'started'))) await new Promise((resolve) => setTimeout(resolve, 20));
+    const tmp = readFileSync(path.join(cwd, 'tmpdir.txt'), 'utf8').trim();
+    expect(readdirSync(tmp).some((name) => name.startsWith('node-coverage-'))).toBe(true);
+    abort.abort();
+    expect((await running).aborted).toBe(true);
+    expect(existsSync(tmp)).toBe(false);
+  });
+
+  it('removes the temp folders a megatest killed with SIGKILL left, and no other', () => {
+    const dir = makeTemporaryDir();
+    const dead = spawnSync('true').pid!;
+    const names = [`megatest-cmd-${dead}-Ab12Cd`, `megatest-cmd-${process.pid}-Ef34Gh`, 'megatest-cmd-1-Ij56Kl', 'node-coverage-Mn78Op', 'megatest-cmd-notapid'];
+    for (const name of names) {
+      mkdirSync(path.join(dir, name, 'inside'), { recursive: true });
+      writeFileSync(path.join(dir, name, 'inside', 'file'), 'x');
+    }
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+    try {
+      removeDeadCommandTmps();
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    expect(readdirSync(dir).sort()).toEqual(names.slice(1).sort());
   });
 
   it('rejects bad arguments with the argument named', async () => {
