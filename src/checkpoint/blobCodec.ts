@@ -147,13 +147,7 @@ export function checkBlobFile(file: string, name: string, size: number): { probl
 export async function readBackVerdict(file: string, sha256: string): Promise<'good' | 'bad' | 'unreadable'> {
   let head: Buffer;
   try {
-    const handle = await fs.open(file, 'r');
-    try {
-      head = Buffer.alloc(FRAME_HEADER_BYTES);
-      head = head.subarray(0, (await handle.read(head, 0, FRAME_HEADER_BYTES, 0)).bytesRead);
-    } finally {
-      await handle.close();
-    }
+    head = await readFileHead(file);
   } catch {
     return 'unreadable';
   }
@@ -185,4 +179,15 @@ export async function readBackVerdict(file: string, sha256: string): Promise<'go
     }
   }
   return hash.digest('hex') === sha256 ? 'good' : 'bad';
+}
+
+/** The first FRAME_HEADER_BYTES bytes of a file (fewer if it is shorter): enough for readBlobHead. */
+export async function readFileHead(file: string): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(FRAME_HEADER_BYTES);
+    return head.subarray(0, (await handle.read(head, 0, FRAME_HEADER_BYTES, 0)).bytesRead);
+  } finally {
+    await handle.close();
+  }
 }

@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { assertNever } from '../contract/assertNever.js';
+import { FRAME_HEADER_BYTES, readBlobHead, readFileHead } from './blobCodec.js';
 import { currentUmask, readBackAll, READ_IN_PARALLEL_FROM, type ReadBackFinding } from './blobReadBack.js';
 import { STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { errorCode } from './durableFiles.js';
@@ -109,8 +110,26 @@ function problemOf(blobs: BlobStore, { sha256, size }: BlobRead, found: ReadBack
   }
 }
 
-/** A large blob is inflated and hashed as a stream, written to stageTo as it goes (removed again if it fails its check). */
+/**
+ * A large blob is unpacked and hashed as a stream, written to stageTo as it
+ * goes (removed again if it fails its check). Large blobs are gzip streams,
+ * but a file that grew past STREAM_THRESHOLD_BYTES while a snapshot read it
+ * was packed whole, as a brotli frame: both forms are streamed.
+ */
 async function streamedProblem(file: string, sha256: string, size: number, stageTarget: StageTarget | null): Promise<string | null> {
+  let head: Buffer;
+  let storedSize: number;
+  try {
+    head = await readFileHead(file);
+    storedSize = (await fs.stat(file)).size;
+  } catch (error) {
+    return errorCode(error) === 'ENOENT' ? MISSING_BLOB : `cannot be read: ${(error as Error).message}`;
+  }
+  const found = readBlobHead(head);
+  if (found.form === 'unknown') return `is not a valid blob (${found.why})`;
+  if (found.form === 'brotli' && FRAME_HEADER_BYTES + found.streamBytes !== storedSize) {
+    return `is not a valid blob (its frame says ${found.streamBytes} bytes of brotli data, it holds ${storedSize - FRAME_HEADER_BYTES})`;
+  }
   const stageTo = stageTarget?.path ?? null;
   const hash = createHash('sha256');
   let contentSize = 0;
@@ -127,7 +146,8 @@ async function streamedProblem(file: string, sha256: string, size: number, stage
     stagingFailed = true;
   });
   try {
-    await pipeline(createReadStream(file), zlib.createGunzip(), tap, sink);
+    if (found.form === 'brotli') await pipeline(createReadStream(file, { start: FRAME_HEADER_BYTES }), zlib.createBrotliDecompress(), tap, sink);
+    else await pipeline(createReadStream(file), zlib.createGunzip(), tap, sink);
   } catch (error) {
     if (stageTo !== null) await fs.rm(stageTo, { force: true });
     // A staged write that failed (a full disk) is the caller's to report; the rest is the blob's problem.

@@ -8,8 +8,9 @@
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
+import zlib, { gzipSync } from 'node:zlib';
+import { FRAME_MAGIC, unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
+import { packContent } from '../../src/checkpoint/blobPacker.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointInvalidError, CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 import { testBody as body, fingerprintTree as fingerprint } from '../helpers/checkpointTree.js';
@@ -125,6 +126,30 @@ describe('restore verifies every blob before it touches the folder', () => {
     flipBitInContent(blobOf(store, first.entries, 'big.bin'));
     const before = fingerprint(project);
     await expect(store.restore(project, first.entries, { checkpointId: first.id })).rejects.toThrow(/"big\.bin".*corrupt/);
+    expect(fingerprint(project)).toEqual(before);
+  });
+
+  it('streams a large blob that is a brotli frame too: a file that grew past the threshold while a snapshot read it', async () => {
+    const store = new CheckpointStore(checkpoints, { durable: false });
+    const large = Buffer.alloc(33 * 1024 * 1024, 0x62);
+    large.write('a log that grew while it was read\n', 0);
+    put('grown.log', large);
+    const first = await checkpointNow(store);
+    // The blob as a snapshot that read the file whole packs it: a brotli frame.
+    const blob = blobOf(store, first.entries, 'grown.log');
+    const frame = Buffer.from(await packContent(zlib, large, 1, false));
+    expect(frame.subarray(0, 4).equals(FRAME_MAGIC)).toBe(true);
+    writeFileSync(blob, frame);
+    put('grown.log', 'now small\n');
+    const verifier = new CheckpointStore(checkpoints, { durable: false });
+    expect((await verifier.verify(first.id)).usable).toBe(true);
+    await verifier.restore(project, first.entries, { checkpointId: first.id });
+    expect(readFileSync(path.join(project, 'grown.log')).equals(large)).toBe(true);
+    // Cut short, it is refused before the folder is touched.
+    writeFileSync(blob, frame.subarray(0, frame.length - 3));
+    put('grown.log', 'small again\n');
+    const before = fingerprint(project);
+    await expect(new CheckpointStore(checkpoints, { durable: false }).restore(project, first.entries, { checkpointId: first.id })).rejects.toThrow(/"grown\.log"/);
     expect(fingerprint(project)).toEqual(before);
   });
 });
