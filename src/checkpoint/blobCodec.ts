@@ -142,7 +142,8 @@ export function checkBlobFile(file: string, name: string, size: number): { probl
  * `sha256` ('good'), it is not a blob or holds other content ('bad'), or it
  * cannot be read (absent, no permission: 'unreadable', not for a caller to
  * move). A gzip blob is streamed (it may be of any size); a brotli frame
- * (at most STREAM_THRESHOLD_BYTES of content) is read whole.
+ * is read whole (a snapshot packs as frames only what it read whole: up to
+ * STREAM_THRESHOLD_BYTES, more only for a file that grew while it was read).
  */
 export async function readBackVerdict(file: string, sha256: string): Promise<'good' | 'bad' | 'unreadable'> {
   let head: Buffer;
