@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { SyncChild } from './syncChild.js';
 import { forEachLimit } from './tree.js';
 
 let tempCounter = 0;
@@ -46,23 +47,38 @@ export async function syncFile(file: string, dataOnly = false): Promise<void> {
 /** Whether `sync -f` worked in this process (null: not tried yet); once it fails, per-file fsync is used from then on. */
 let fileSystemSyncWorks: boolean | null = null;
 
+/** The shell that runs `sync -f` for this process (syncChild.ts). */
+const syncChild = new SyncChild();
+
 /**
  * syncfs(2) of the file system holding `anyPath`, through coreutils'
  * `sync -f` (Node has no binding): every file written there is on disk when
  * it resolves true. One call costs what the journal takes to commit once;
  * an fsync per file commits once per file (5,000 new blobs: 1.2 s of fsyncs
  * one by one, 16 at a time, against 70 ms for one syncfs on this machine).
- * Resolves false, for the caller to fsync file by file, where `sync` is
- * missing, lacks -f, or reports an error (Linux 5.8+ passes write-back
- * errors to syncfs; the caller's own fsyncs then meet them again).
+ * Run by a shell kept for it (syncChild.ts), or started from here when that
+ * shell cannot answer. Resolves false, for the caller to fsync file by
+ * file, where `sync` is missing, lacks -f, or reports an error (Linux 5.8+
+ * passes write-back errors to syncfs; the caller's own fsyncs then meet
+ * them again).
  */
-export function syncFileSystem(anyPath: string): Promise<boolean> {
-  if (fileSystemSyncWorks === false) return Promise.resolve(false);
+export async function syncFileSystem(anyPath: string): Promise<boolean> {
+  if (fileSystemSyncWorks === false) return false;
+  // Not to be read as an option.
+  const target = anyPath.startsWith('-') ? `./${anyPath}` : anyPath;
+  const status = await syncChild.run(target);
+  const worked = status !== null ? status === 0 : await runSync(target);
+  // Once missing or refused, not tried again; a failure of the sync itself may pass, so it is tried next time.
+  if (worked) fileSystemSyncWorks = true;
+  else if (status === 127 || status === 126 || fileSystemSyncWorks === null) fileSystemSyncWorks = false;
+  return worked;
+}
+
+/** `sync -f anyPath` started from this process; whether it succeeded. */
+function runSync(anyPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     execFile('sync', ['-f', anyPath], { windowsHide: true }, (error) => {
-      // Once missing or refused, not tried again; a failure of the sync itself may pass, so it is tried next time.
-      if (error !== null && (errorCode(error) === 'ENOENT' || fileSystemSyncWorks === null)) fileSystemSyncWorks = false;
-      else if (error === null) fileSystemSyncWorks = true;
+      if (error !== null && errorCode(error) === 'ENOENT') fileSystemSyncWorks = false;
       resolve(error === null);
     });
   });

@@ -61,7 +61,15 @@ export class TreeListingError extends Error {
  * a remembered listing stand for items it does not hold.
  */
 export class TreeMemo {
-  folders = new Map<string, { values: (string | number)[]; sha256: string; text: Buffer }>();
+  folders = new Map<string, RememberedFolder>();
+}
+
+/** A folder as the memo's build made it: VALUES_PER_ITEM values and the JSON text per item, and its listing. */
+interface RememberedFolder {
+  values: (string | number)[];
+  parts: string[];
+  sha256: string;
+  text: Buffer;
 }
 
 /** Values per item kept by TreeMemo (name, type, mode, size, blob / sub-listing / target). */
@@ -80,6 +88,10 @@ export class UnlistableManifestError extends Error {}
  * of its parent): one that is not what a manifest may hold, or whose parent
  * is no dir entry of it, throws UnlistableManifestError. At 50,000 files,
  * checking the whole manifest took a no-change checkpoint about 50 ms.
+ * In a folder that changed, an item equal to the memo's item of that name
+ * takes the memo's text (checked when it was built) instead of being
+ * checked and turned into JSON again: with 1% of 50,000 files changed,
+ * about a third of the folders change, each by an item or two.
  */
 export function buildTrees(entries: readonly FileEntry[], memo?: TreeMemo): BuiltTrees {
   const children = new Map<string, FileEntry[]>([['', []]]);
@@ -111,11 +123,21 @@ export function buildTrees(entries: readonly FileEntry[], memo?: TreeMemo): Buil
     const parts: string[] = [];
     const values: (string | number)[] = [];
     let previous: string | null = null;
+    // The memo's items are sorted as these are: one pass over both finds each name's item there.
+    const beforeCount = before === undefined ? 0 : before.parts.length;
+    let at = 0;
     for (const entry of items) {
       const name = entry.path.slice(nameFrom);
-      const problem = entry.path === previous ? 'listed twice' : entryProblem(entry, name);
-      if (problem !== null) throw new UnlistableManifestError(`entry ${JSON.stringify(entry.path)}: ${problem}`);
+      if (entry.path === previous) throw new UnlistableManifestError(`entry ${JSON.stringify(entry.path)}: listed twice`);
       previous = entry.path;
+      while (at < beforeCount && compareStrings(before!.values[at * VALUES_PER_ITEM] as string, name) < 0) at += 1;
+      if (at < beforeCount && before!.values[at * VALUES_PER_ITEM] === name && sameItem(before!.values, at * VALUES_PER_ITEM, entry, treeOf)) {
+        parts.push(before!.parts[at]!);
+        for (let value = at * VALUES_PER_ITEM; value < (at + 1) * VALUES_PER_ITEM; value += 1) values.push(before!.values[value]!);
+        continue;
+      }
+      const problem = entryProblem(entry, name);
+      if (problem !== null) throw new UnlistableManifestError(`entry ${JSON.stringify(entry.path)}: ${problem}`);
       const item = treeItem(entry, name, treeOf);
       parts.push(JSON.stringify(item));
       if (memo !== undefined) values.push(item.name, item.type, item.mode, entry.size, itemRef(item));
@@ -124,7 +146,7 @@ export function buildTrees(entries: readonly FileEntry[], memo?: TreeMemo): Buil
     const sha256 = sha256Hex(text);
     treeOf.set(folder, sha256);
     listings.set(sha256, text);
-    if (memo !== undefined) next.set(folder, { values, sha256, text });
+    if (memo !== undefined) next.set(folder, { values, parts, sha256, text });
   }
   if (memo !== undefined) memo.folders = next;
   return { root: treeOf.get('')!, listings };
@@ -149,24 +171,26 @@ function sameValues(values: readonly (string | number)[], items: readonly FileEn
   if (values.length !== items.length * VALUES_PER_ITEM) return false;
   for (let index = 0, at = 0; index < items.length; index += 1, at += VALUES_PER_ITEM) {
     const entry = items[index]!;
-    if (values[at + 1] !== entry.type || values[at + 2] !== entry.mode) return false;
-    switch (entry.type) {
-      case 'file':
-        if (values[at + 3] !== entry.size || values[at + 4] !== entry.sha256) return false;
-        break;
-      case 'dir':
-        if (values[at + 3] !== entry.size || values[at + 4] !== treeOf.get(entry.path)) return false;
-        break;
-      case 'symlink':
-        if (values[at + 3] !== entry.size || values[at + 4] !== entry.target) return false;
-        break;
-      default:
-        assertNever(entry.type, 'file entry type');
-    }
+    if (!sameItem(values, at, entry, treeOf)) return false;
     // The name last: the slice is the one allocation here.
     if (values[at] !== entry.path.slice(nameFrom)) return false;
   }
   return true;
+}
+
+/** Whether the memo's item at `at` in values has the entry's type, mode, size and blob, sub-listing or target (the name is compared by the caller). */
+function sameItem(values: readonly (string | number)[], at: number, entry: FileEntry, treeOf: ReadonlyMap<string, string>): boolean {
+  if (values[at + 1] !== entry.type || values[at + 2] !== entry.mode || values[at + 3] !== entry.size) return false;
+  switch (entry.type) {
+    case 'file':
+      return values[at + 4] === entry.sha256;
+    case 'dir':
+      return values[at + 4] === treeOf.get(entry.path);
+    case 'symlink':
+      return values[at + 4] === entry.target;
+    default:
+      return assertNever(entry.type, 'file entry type');
+  }
 }
 
 function depth(folder: string): number {

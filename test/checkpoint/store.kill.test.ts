@@ -32,6 +32,7 @@ const MODULES = [
   'checkpoint/snapshot.ts',
   'checkpoint/statHelper.ts',
   'checkpoint/statCache.ts',
+  'checkpoint/syncChild.ts',
   'checkpoint/tree.ts',
   'checkpoint/canonical.ts',
   'checkpoint/types.ts',

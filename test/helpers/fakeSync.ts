@@ -8,6 +8,8 @@ import path from 'node:path';
 export interface FakeSync {
   /** Puts a `sync` first on PATH that runs the real one (exit code 0) or refuses with exitCode. */
   install(exitCode: number): void;
+  /** Puts a `sync` first on PATH that is this script (it logs nothing). */
+  installScript(script: string): void;
   /** Removes the fake, so that PATH has no `sync` at all when set to its folder alone. */
   uninstall(): void;
   /** The folder the fake is in. */
@@ -34,6 +36,11 @@ export function fakeSync(base: string): FakeSync {
     install(exitCode) {
       const log = `echo "$@" >> ${JSON.stringify(callLog)}`;
       const script = exitCode === 0 ? `#!/bin/sh\n${log}\nexec /bin/sync "$@"\n` : `#!/bin/sh\n${log}\necho "sync: refused" >&2\nexit ${exitCode}\n`;
+      writeFileSync(path.join(bin, 'sync'), script);
+      chmodSync(path.join(bin, 'sync'), 0o755);
+      process.env.PATH = `${bin}:${originalPath}`;
+    },
+    installScript(script) {
       writeFileSync(path.join(bin, 'sync'), script);
       chmodSync(path.join(bin, 'sync'), 0o755);
       process.env.PATH = `${bin}:${originalPath}`;
