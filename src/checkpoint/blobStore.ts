@@ -196,9 +196,13 @@ export class BlobStore {
     return this.storeContent(readFileSync(absolute), inParallel);
   }
 
-  /** Hashes and (if new) stores content held in memory: a small file's, or a folder listing's (manifestTrees.ts). */
-  async storeContent(content: Buffer, inParallel = false): Promise<StoredFile> {
-    const sha256 = sha256Hex(content);
+  /**
+   * Hashes and (if new) stores content held in memory: a small file's, or a
+   * folder listing's (manifestTrees.ts), whose sha256 its caller has just
+   * taken of this very buffer and passes as `sha256`.
+   */
+  async storeContent(content: Buffer, inParallel = false, knownSha256?: string): Promise<StoredFile> {
+    const sha256 = knownSha256 ?? sha256Hex(content);
     const { bytes: storedBytes, rewritten } = await this.storeBlob(sha256, content.length, async (target) => {
       const temp = `${parentOf(target)}/.blob.${tempSuffix()}`;
       const packedBytes = await packToFile(content, this.compressionLevel, temp, inParallel);

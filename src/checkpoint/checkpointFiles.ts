@@ -106,8 +106,9 @@ export async function withManifestTree<T extends object>(body: T, blobs: BlobSto
     // Most folders did not change: their listings are known blobs, passed over without a promise each.
     const unknown = [...built.listings].filter(([sha256]) => !blobs.isKnown(sha256));
     const inParallel = unknown.length >= PACK_IN_PARALLEL_FROM;
-    await forEachLimit(unknown, BLOB_CHECK_CONCURRENCY, async ([, text]) => {
-      await blobs.storeContent(text, inParallel);
+    await forEachLimit(unknown, BLOB_CHECK_CONCURRENCY, async ([sha256, text]) => {
+      // buildTrees named each listing by the sha256 of this text.
+      await blobs.storeContent(text, inParallel, sha256);
     });
     await blobs.flushNewBlobs();
   } catch (error) {

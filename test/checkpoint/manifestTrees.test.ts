@@ -168,6 +168,9 @@ describe('buildTrees and expandTrees', () => {
       const remembered = buildTrees(entries, memo);
       expect(remembered.root, `round ${round}`).toBe(plain.root);
       expect([...remembered.listings.entries()].sort(), `round ${round}`).toEqual([...plain.listings.entries()].sort());
+      // In any order (folders d0, d1 and d2 have names of one length): the same listings.
+      const shuffled = entries.map((entry) => ({ entry, key: random() })).sort((a, b) => a.key - b.key).map(({ entry }) => entry);
+      expect(buildTrees(shuffled).root, `round ${round}, shuffled`).toBe(plain.root);
       changedFolders += [...memo.folders.values()].filter((folder) => !before.has(folder)).length;
     }
     // Most rounds changed a folder or more that the memo had: the path that reuses an item's text ran.
