@@ -7,7 +7,7 @@
 // same either way: both run packContent below. The helper, idle by then,
 // also renames half of a flush's blobs into place (renameAll).
 
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { errorCode } from './durableFiles.js';
 import { HelperGone, LazyHelper } from './helperThread.js';
@@ -33,9 +33,14 @@ export async function packContent(z: typeof zlib, content: Uint8Array, level: nu
   const HEADER_BYTES = 20;
   const atOnce = !inPool || content.length <= PACK_AT_ONCE_BYTES;
   // The size hint lets brotli size its window and tables to the content (setting the window too was no faster).
-  const brotliOptions = { params: { [z.constants.BROTLI_PARAM_QUALITY]: level + 1, [z.constants.BROTLI_PARAM_SIZE_HINT]: content.length } };
-  const brotli = (data: Uint8Array): Buffer | Promise<Buffer> =>
-    atOnce ? z.brotliCompressSync(data, brotliOptions) : new Promise((resolve, reject) => z.brotliCompress(data, brotliOptions, (error, out) => (error ? reject(error) : resolve(out))));
+  const brotli = (data: Uint8Array): Buffer | Promise<Buffer> => {
+    // Output in one buffer as big as the data (up to 16 MiB): what packs larger is kept in stored blocks anyway. In chunks of the 16 KiB default, it was copied once more to join them.
+    const options = {
+      params: { [z.constants.BROTLI_PARAM_QUALITY]: level + 1, [z.constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+      chunkSize: Math.max(64, Math.min(data.length, 16 * 1024 * 1024)),
+    };
+    return atOnce ? z.brotliCompressSync(data, options) : new Promise((resolve, reject) => z.brotliCompress(data, options, (error, out) => (error ? reject(error) : resolve(out))));
+  };
   const stored = (): Buffer | Promise<Buffer> => {
     // Small content: the smallest window that reaches across it (one stored block), and tables to match.
     const windowBits = Math.min(15, Math.max(10, Math.ceil(Math.log2(content.length + 262))));
@@ -116,7 +121,7 @@ export async function packToFile(content: Buffer, level: number, temp: string, i
   const helper = inParallel && content.length <= HELPER_MAX_BYTES ? await packThread.withRoom(QUEUE_LIMIT) : null;
   if (helper !== null) {
     try {
-      // Copied to the thread, not moved: this thread keeps it to pack it here if the helper stops.
+      // Copied to the thread, not moved (shared, when read by readFileShared): this thread keeps it to pack it here if the helper stops.
       const bytes = await helper.call<number>({ content, level, temp });
       packedBlobs.helper += 1;
       return bytes;
@@ -136,6 +141,30 @@ export async function packToFile(content: Buffer, level: number, temp: string, i
     // A write cut short (a full disk) leaves no partial temp file behind.
     rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/**
+ * The file's content in memory the helper thread can share (a
+ * SharedArrayBuffer), for content that may go to it (up to
+ * HELPER_MAX_BYTES): the message then carries a view of this memory
+ * instead of a copy of it, and this thread keeps the content to pack it here
+ * if the helper stops. Copying half of a first checkpoint's content into
+ * messages took about a tenth of its time on this thread. Larger files,
+ * and one that grows while it is read, are read as readFileSync reads them.
+ */
+export function readFileShared(absolute: string): Buffer {
+  const fd = openSync(absolute, 'r');
+  try {
+    const { size } = fstatSync(fd);
+    if (!(size <= HELPER_MAX_BYTES)) return readFileSync(fd);
+    // A byte more than its size: a file that grew since its stat fills it, and is read again whole.
+    const shared = Buffer.from(new SharedArrayBuffer(size + 1));
+    let filled = 0;
+    for (let got = -1; got !== 0 && filled < shared.length; filled += got) got = readSync(fd, shared, filled, shared.length - filled, null);
+    return filled <= size ? shared.subarray(0, filled) : readFileSync(absolute);
+  } finally {
+    closeSync(fd);
   }
 }
 

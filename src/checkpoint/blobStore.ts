@@ -28,7 +28,7 @@ import { syncDir } from '../io/atomic.js';
 import { checkBlobFile, readBackVerdict, unpackBlob } from './blobCodec.js';
 import { sha256Hex } from './canonical.js';
 import { errorCode, syncFile, syncFileSystem, tempSuffix } from './durableFiles.js';
-import { packToFile, renameAll } from './blobPacker.js';
+import { packToFile, readFileShared, renameAll } from './blobPacker.js';
 import { forEachLimit } from './tree.js';
 
 /** Files above this are hashed and compressed as streams instead of in memory. */
@@ -192,8 +192,8 @@ export class BlobStore {
 
   /** Reads, hashes and (if new) stores a file held in memory. */
   async storeSmallFile(absolute: string, inParallel = false): Promise<StoredFile> {
-    // A synchronous read: see Breather (tree.ts). Packing runs on two threads (blobPacker.ts).
-    return this.storeContent(readFileSync(absolute), inParallel);
+    // A synchronous read: see Breather (tree.ts). Packing runs on two threads (blobPacker.ts), which then share the memory read into.
+    return this.storeContent(inParallel ? readFileShared(absolute) : readFileSync(absolute), inParallel);
   }
 
   /**

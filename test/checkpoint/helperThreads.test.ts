@@ -12,7 +12,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM, renameAll, renamedBlobs, RENAME_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
+import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM, readFileShared, renameAll, renamedBlobs, RENAME_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
 import { FRAME_MAGIC, unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { readBack, readBackAll, readBlobs, READ_IN_PARALLEL_FROM, SCRATCH_BYTES } from '../../src/checkpoint/blobReadBack.js';
 import { HelperGone, IDLE_MS, LazyHelper, type HelperThread } from '../../src/checkpoint/helperThread.js';
@@ -102,6 +102,31 @@ describe('packing on two threads (blobPacker.ts)', () => {
     expect(stored.equals(gzipSync(all[5]!, { level: 0 }))).toBe(true);
     // What compresses is a brotli frame (blobCodec.ts).
     expect(readFileSync(path.join(dir, 'big')).subarray(0, 4).equals(FRAME_MAGIC)).toBe(true);
+  });
+
+  it('reads a file the helper may pack into memory it shares (no copy in the message), and packs it the same on either thread', async () => {
+    const before = { ...packedBlobs };
+    for (const [name, content] of [['empty', Buffer.alloc(0)], ['text', Buffer.from('export const a = 1;\n'.repeat(2000))], ['largest', Buffer.alloc(HELPER_MAX_BYTES, 'y')]] as const) {
+      const source = path.join(dir, name);
+      writeFileSync(source, content);
+      const read = readFileShared(source);
+      expect(read.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(read.equals(content)).toBe(true);
+      await packToFile(read, 1, path.join(dir, `${name}.helper`), true);
+      await packToFile(read, 1, path.join(dir, `${name}.here`), false);
+      expect(readFileSync(path.join(dir, `${name}.helper`)).equals(readFileSync(path.join(dir, `${name}.here`)))).toBe(true);
+      expect(unpackBlobSync(readFileSync(path.join(dir, `${name}.helper`))).equals(content)).toBe(true);
+    }
+    expect(packedBlobs.helper - before.helper).toBe(3);
+    // Above what goes to the helper: read as readFileSync reads it.
+    writeFileSync(path.join(dir, 'bigger'), Buffer.alloc(HELPER_MAX_BYTES + 1, 'z'));
+    const bigger = readFileShared(path.join(dir, 'bigger'));
+    expect(bigger.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(bigger.equals(Buffer.alloc(HELPER_MAX_BYTES + 1, 'z'))).toBe(true);
+    // A file that holds more than its stat said when read (as /proc's do: size 0) is read again whole.
+    const status = readFileShared('/proc/self/status');
+    expect(status.length).toBeGreaterThan(100);
+    expect(status.toString().startsWith('Name:')).toBe(true);
   });
 
   it('rejects with the error code of a write the helper could not make', async () => {
