@@ -114,14 +114,14 @@ export async function prepareBranch(runDir: string, options: BranchOptions = {})
 }
 
 /** The named checkpoint if it verifies, else the newest that does; every blob read back against its sha256. */
-async function chooseCheckpoint(store: CheckpointStore, runDir: string, named: string | undefined, say: (line: string) => void): Promise<CheckpointVerification> {
+export async function chooseCheckpoint(store: CheckpointStore, runDir: string, named: string | undefined, say: (line: string) => void): Promise<CheckpointVerification> {
   if (named !== undefined) {
     const verified = await store.verify(named);
     if (!verified.usable) throw new UsageError(`megatest resume --checkpoint ${named}: refused: checkpoint ${verified.id} cannot be used: ${verified.reason}`);
     return verified;
   }
-  const numbers = (await store.list()).map((listing) => listing.id).reverse();
-  for (const id of numbers) {
+  // The ids alone (one readdir): verify reads each checkpoint it is given, so list() read every manifest once more (3.2 s for 20 checkpoints of 50,000 files).
+  for (const id of (await store.ids()).reverse()) {
     const verified = await store.verify(id);
     if (verified.usable) return verified;
     say(`${id} skipped: ${verified.reason}`);
