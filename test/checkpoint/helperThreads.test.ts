@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import zlib from 'node:zlib';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM, readFileShared, renameAll, renamedBlobs, RENAME_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
 import { FRAME_MAGIC, unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { readBack, readBackAll, readBlobs, READ_IN_PARALLEL_FROM, SCRATCH_BYTES } from '../../src/checkpoint/blobReadBack.js';
 import { HelperGone, IDLE_MS, LazyHelper, type HelperThread } from '../../src/checkpoint/helperThread.js';
 import { BadBlobsError, CheckpointStore } from '../../src/checkpoint/store.js';
 import { fingerprintTree, testBody } from '../helpers/checkpointTree.js';
-import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
+import { suiteTmpfs } from '../helpers/tmpfs.js';
 
 let dir: string;
 beforeEach(() => {
@@ -137,13 +137,8 @@ describe('packing on two threads (blobPacker.ts)', () => {
   });
 
   describe('on a full disk', () => {
-    const small = mountTmpfs(1, 'megatest-ckpack-small-');
-    afterAll(() => {
-      if ('dir' in small) unmountTmpfs(small.dir);
-    });
-    const skip = 'skip' in small ? small.skip : '';
+    const { skip, dir: full } = suiteTmpfs(1, 'megatest-ckpack-small-');
     it.skipIf(skip !== '')(`rejects with ENOSPC from either thread and leaves no partial temp file${skip ? ` (skipped: ${skip})` : ''}`, async () => {
-      const full = (small as { dir: string }).dir;
       const content = randomBytes(2 * 1024 * 1024);
       for (const inParallel of [true, false]) {
         await expect(packToFile(content, 1, path.join(full, `.blob.${inParallel}.tmp`), inParallel)).rejects.toMatchObject({ code: 'ENOSPC' });

@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
-import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
+import { suiteTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
 import { testBody as body, fingerprintTree as fingerprint } from '../helpers/checkpointTree.js';
 
 let runDir: string;
@@ -172,16 +172,13 @@ describe('a restore builds the folders project/ lacks and moves each in whole', 
 
 describe('a restore whose staging folder is on another file system', () => {
   // Two tmpfs mounts: one holds the staging folder (a rename cannot cross to project/), the other fills up.
-  const other = mountTmpfs(64, 'megatest-ckstaging-other-');
-  const small = mountTmpfs(1, 'megatest-ckstaging-small-');
-  afterAll(() => {
-    for (const mount of [other, small]) if ('dir' in mount) unmountTmpfs(mount.dir);
-  });
-  const skipOther = 'skip' in other ? other.skip : '';
-  const skipSmall = 'skip' in small ? small.skip : '';
+  const other = suiteTmpfs(64, 'megatest-ckstaging-other-');
+  const small = suiteTmpfs(1, 'megatest-ckstaging-small-');
+  const skipOther = other.skip;
+  const skipSmall = small.skip;
 
   it.skipIf(skipOther !== '')(`copies each staged file into place, whole, with its mode${skipOther ? ` (skipped: ${skipOther})` : ''}`, async () => {
-    const stageIn = (other as { dir: string }).dir;
+    const stageIn = other.dir;
     const store = new CheckpointStore(checkpoints);
     const shared = 'shared\n'.repeat(500);
     put('one.txt', shared, 0o755);
@@ -197,7 +194,7 @@ describe('a restore whose staging folder is on another file system', () => {
   });
 
   it.skipIf(skipOther !== '')(`restores from a checkpoints folder that cannot be written, staging in the system's temp folder${skipOther ? ` (skipped: ${skipOther})` : ''}`, async () => {
-    const readOnly = (other as { dir: string }).dir;
+    const readOnly = other.dir;
     const store = new CheckpointStore(path.join(readOnly, 'checkpoints'));
     put('src/a.js', 'a\n'.repeat(300), 0o755);
     put('b.txt', 'b\n');
@@ -221,7 +218,7 @@ describe('a restore whose staging folder is on another file system', () => {
     ['a file streamed (over 32 MB)', Buffer.alloc(33 * 1024 * 1024, 0x62)],
   ] as const) {
     it.skipIf(skipSmall !== '')(`fails on a full disk while staging ${what}, leaving project/ as it was${skipSmall ? ` (skipped: ${skipSmall})` : ''}`, async () => {
-      const stageIn = (small as { dir: string }).dir;
+      const stageIn = small.dir;
       const store = new CheckpointStore(checkpoints, { durable: false, compressionLevel: 1 });
       if (content === null) for (let index = 0; index < 12; index += 1) put(`data/part-${index}.bin`, randomBytes(200_000));
       else put('big.bin', content);
@@ -247,25 +244,33 @@ describe('a restore whose staging folder is on another file system', () => {
 
 describe('a restore whose staging folder is on a bind mount of the same file system', () => {
   // Same device number, so folders are built there; the rename into project/ across the mount fails (EXDEV).
-  let bind: { source: string; mountPoint: string } | { skip: string };
-  if (process.getuid?.() !== 0) {
-    bind = { skip: 'a bind mount needs root' };
-  } else {
+  // Tried while the tests are collected (mounted and unmounted at once), mounted for the suite in beforeAll: a run that filters it out leaves nothing behind.
+  const bindMount = (): { source: string; mountPoint: string } | { skip: string } => {
+    if (process.getuid?.() !== 0) return { skip: 'a bind mount needs root' };
     const source = mkdtempSync(path.join(tmpdir(), 'megatest-ckstaging-bind-source-'));
     const mountPoint = mkdtempSync(path.join(tmpdir(), 'megatest-ckstaging-bind-'));
     try {
       execFileSync('mount', ['--bind', source, mountPoint], { stdio: 'pipe', timeout: 10_000 });
-      bind = { source, mountPoint };
+      return { source, mountPoint };
     } catch (error) {
-      bind = { skip: `cannot bind-mount here (${(error as Error).message.split('\n')[0]})` };
+      for (const dir of [mountPoint, source]) rmSync(dir, { recursive: true, force: true });
+      return { skip: `cannot bind-mount here (${(error as Error).message.split('\n')[0]})` };
     }
-  }
-  afterAll(() => {
-    if (!('mountPoint' in bind)) return;
-    unmountTmpfs(bind.mountPoint);
-    rmSync(bind.source, { recursive: true, force: true });
+  };
+  const unbind = (mounted: { source: string; mountPoint: string }): void => {
+    unmountTmpfs(mounted.mountPoint);
+    rmSync(mounted.source, { recursive: true, force: true });
+  };
+  const probe = bindMount();
+  if ('mountPoint' in probe) unbind(probe);
+  const skip = 'skip' in probe ? probe.skip : '';
+  let bind: { source: string; mountPoint: string } | { skip: string } = { skip: 'not mounted yet' };
+  beforeAll(() => {
+    if (skip === '') bind = bindMount();
   });
-  const skip = 'skip' in bind ? bind.skip : '';
+  afterAll(() => {
+    if ('mountPoint' in bind) unbind(bind);
+  });
 
   it.skipIf(skip !== '')(`copies the built folders in item by item, files whole, with modes and links${skip ? ` (skipped: ${skip})` : ''}`, async () => {
     const stageIn = (bind as { mountPoint: string }).mountPoint;
@@ -285,15 +290,12 @@ describe('a restore whose staging folder is on a bind mount of the same file sys
 });
 
 describe('a full disk while a restore builds a new folder', () => {
-  const disk = mountTmpfs(8, 'megatest-ckstaging-full-');
-  afterAll(() => {
-    if ('dir' in disk) unmountTmpfs(disk.dir);
-  });
-  const skip = 'skip' in disk ? disk.skip : '';
+  const disk = suiteTmpfs(8, 'megatest-ckstaging-full-');
+  const skip = disk.skip;
 
   it.skipIf(skip !== '')(`fails, leaving project/ as it was and no staging folder; with room again the same restore succeeds${skip ? ` (skipped: ${skip})` : ''}`, async () => {
     // project/ and checkpoints/ on one small file system, so the staging folder is beside project/ and builds folders
-    const onDisk = (disk as { dir: string }).dir;
+    const onDisk = disk.dir;
     const smallProject = path.join(onDisk, 'project');
     const smallCheckpoints = path.join(onDisk, 'checkpoints');
     mkdirSync(path.join(smallProject, 'data'), { recursive: true });

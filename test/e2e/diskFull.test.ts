@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/io/controlClient.js';
 import { BUILT, agentPidsOf, eventsOf, readEvents, runHeadless, sessionArgs, type RunningCli, waitForEventWhileRunning } from '../helpers/cli.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
+import { suiteTmpfs } from '../helpers/tmpfs.js';
 
 const CONFIG = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'disk-full.toml');
 
@@ -42,11 +42,11 @@ async function waitForStatus(client: ControlClient, want: string): Promise<void>
   }
 }
 
-const mount = BUILT ? mountTmpfs(40, 'megatest-diskfull-') : { skip: 'dist/ is not built' };
-const skipReason = 'skip' in mount ? mount.skip : '';
+const mount = BUILT ? suiteTmpfs(40, 'megatest-diskfull-') : { skip: 'dist/ is not built', dir: '' };
+const skipReason = mount.skip;
 
 describe.skipIf(skipReason !== '')(`a full disk${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  const runsDir = 'dir' in mount ? mount.dir : '';
+  const runsDir = mount.dir;
   const runDir = path.join(runsDir, 'full');
   let run: RunningCli | undefined;
 
@@ -62,7 +62,7 @@ describe.skipIf(skipReason !== '')(`a full disk${skipReason ? ` (skipped: ${skip
         // gone
       }
     }
-    unmountTmpfs(runsDir);
+    // The tmpfs goes in suiteTmpfs's afterAll, which runs after this one.
   });
 
   it('pauses with an alert, tears no line, continues by itself once there is room, and ends with its report', async () => {
