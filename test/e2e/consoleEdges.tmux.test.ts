@@ -3,7 +3,8 @@
 // Esc goes back; a compression shows in the log and, through Tab, in the
 // alerts; `q` gives the shell back within a second while the run goes on; a
 // finished run's console (stopped from the shell) never says to resume it; a timed-out run's phase
-// bar shows where it stopped. Waits key on what the pane shows, never on sleeps.
+// bar shows where it stopped; a killed run's console shows the resume command whole. Waits key on
+// what the pane shows, never on sleeps.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
-import { BUILT, readStatusWord, runCli, runHeadless, waitFor } from '../helpers/cli.js';
+import { agentPidsOf, BUILT, readStatusWord, runCli, runHeadless, waitFor, waitForEventWhileRunning } from '../helpers/cli.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
@@ -153,6 +154,29 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     await waitForScreen(attach, /SHELL-BACK/);
     tmux('kill-session', '-t', attach);
   }, 300_000);
+
+  it('a run whose orchestrator was killed shows the whole resume command, on a row of its own', async () => {
+    // A folder name that makes "orchestrator not running — megatest resume DIR" too long for 80
+    // columns, while "megatest resume DIR" alone fits.
+    const sessionId = 'killed-run-with-a-longish-name'.slice(0, Math.max(8, 80 - 'megatest resume '.length - runsDir.length - 2));
+    const runDir = path.join(runsDir, sessionId);
+    expect(`orchestrator not running — megatest resume ${runDir}`.length).toBeGreaterThan(80);
+    const run = runHeadless(['run', 'task_queue', '--duration', '120s', '--agents', '2', '--headless', '--config', FAST, '--runs-dir', runsDir, '--session-id', sessionId, '--port', '18770'], { timeoutMs: 180_000 });
+    await waitForEventWhileRunning(run, runDir, 'tool_call');
+    run.child.kill('SIGKILL');
+    await run.done;
+    for (const pid of agentPidsOf(runDir)) process.kill(pid, 'SIGKILL');
+    const session = 'killed';
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} attach ${runDir}; echo SHELL-BACK; sleep 600`);
+    const text = await waitForScreen(session, /megatest resume[\s\S]*\? help/);
+    const lines = text.split('\n');
+    expect(lines).toContain(`megatest resume ${runDir}`);
+    expect(lines).toContain('orchestrator not running — carry the run on with:');
+    expect(lines[1]).toMatch(/orchestrator not running$/);
+    tmux('send-keys', '-t', session, 'q');
+    await waitForScreen(session, /SHELL-BACK/);
+    tmux('kill-session', '-t', session);
+  }, 240_000);
 
   it('a timed-out run’s phase bar shows where it stopped', async () => {
     // Phase-end tests that sleep past the 10 s duration: the run ends timed out in its first phase.

@@ -126,3 +126,44 @@ describe("Ink's text-measure cache", () => {
     }
   });
 });
+
+describe('the resume command when the orchestrator is gone', () => {
+  const deadRun = () => setOrchestratorLiveness(fixtureState(250), false);
+  const rowsText = (rows: readonly (readonly { text: string }[])[]) => rows.map((row) => row.map((span) => span.text).join(''));
+
+  it('is one message row when it fits, and the header says only that the orchestrator is not running', () => {
+    const model = screenModel(input({ run: deadRun(), columns: 120 }));
+    expect(rowsText(model.frame.message)).toEqual([`orchestrator not running — megatest resume ${RUN_DIR}`]);
+    expect(model.frame.header.orchestratorWarning).toBe('orchestrator not running');
+    expect(model.layout.footer).toBe(2);
+  });
+
+  it('gets a row of its own at 80 columns, whole, and the body gives up the row', () => {
+    const runDir = 'megatest_runs/mega-20251124-090000-a1b2';
+    const short = screenModel(input({ run: deadRun(), columns: 80, rows: 24, runDir: 'x' }));
+    const model = screenModel(input({ run: deadRun(), columns: 80, rows: 24, runDir }));
+    expect(rowsText(model.frame.message)).toEqual(['orchestrator not running — carry the run on with:', `megatest resume ${runDir}`]);
+    expect(model.layout.footer).toBe(3);
+    expect(model.bodyRows).toBe(short.bodyRows - 1);
+  });
+
+  it('a path too long for a row is wrapped, never cut', () => {
+    const runDir = `/home/someone/${'deep/'.repeat(24)}mega-20251124-090000-a1b2`;
+    const rows = rowsText(screenModel(input({ run: deadRun(), columns: 80, rows: 24, runDir })).frame.message);
+    expect(rows.length).toBeLessThanOrEqual(3);
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
+    expect(rows.join('\n').replace('megatest resume\n', 'megatest resume ').replaceAll('\n', '')).toBe(`megatest resume ${runDir}`);
+  });
+
+  it('is drawn whole by the console at 80x24', async () => {
+    const runDir = '/home/someone/redis-queue/runs/mega-20251124-090000-a1b2';
+    const run = deadRun();
+    const store = createConsoleStore('live', run);
+    const screen = renderAt(<App store={store} actions={fakeActions()} look={look()} runDir={runDir} columns={80} rows={24} now={() => lastEventMs(run)} onExit={() => {}} />, 80, 24);
+    await vi.waitFor(() => expect(plain(screen.lastFrame()).split('\n')).toContain(`megatest resume ${runDir}`), WAIT);
+    const lines = plain(screen.lastFrame()).split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    screen.unmount();
+  });
+});

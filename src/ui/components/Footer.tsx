@@ -5,8 +5,8 @@ import type { Span } from '../viewModels/format.js';
 import { samePlainData } from '../viewModels/screen.js';
 import { SpanLine } from './themeContext.js';
 
-/** The message line (toast, filter prompt or standing warning) and the key line. */
-function FooterPanel({ message, keys, width }: { message: Span[]; keys: readonly KeyLineItem[]; width: number }) {
+/** The message rows (toast, filter prompt or standing warning) and the key line. */
+function FooterPanel({ message, keys, width }: { message: readonly Span[][]; keys: readonly KeyLineItem[]; width: number }) {
   const keySpans: Span[] = [];
   keys.forEach((item, i) => {
     if (i > 0) keySpans.push({ text: '  ', role: 'text' });
@@ -14,7 +14,9 @@ function FooterPanel({ message, keys, width }: { message: Span[]; keys: readonly
   });
   return (
     <Box flexDirection="column">
-      <SpanLine spans={message} width={width} />
+      {message.map((row, i) => (
+        <SpanLine key={i} spans={row} width={width} />
+      ))}
       <SpanLine spans={keySpans} width={width} />
     </Box>
   );

@@ -109,3 +109,61 @@ export function toAscii(text: string): string {
   if (/^[\x00-\x7f]*$/.test(text)) return text;
   return [...text].map((c) => (c.charCodeAt(0) < 0x80 ? c : (ASCII_STAND_INS[c] ?? '?'))).join('');
 }
+
+/**
+ * Lays a line of spans out over at most `maxRows` rows of `width` columns:
+ * a row ends at "\n" or at its last space that fits (the space dropped),
+ * and a word wider than a row is cut where the row ends. What still does
+ * not fit ends the last row with `ellipsis`. For the few lines a person
+ * must read whole (a command to copy), never for lines that scroll.
+ */
+export function wrapSpans(spans: readonly Span[], width: number, maxRows: number, ellipsis = '…'): Span[][] {
+  const chars: { char: string; role: Span['role'] }[] = [];
+  for (const span of spans) for (const char of span.text) chars.push({ char, role: span.role });
+  const rows: Span[][] = [];
+  let start = 0;
+  let lastStart = 0;
+  while (start < chars.length && rows.length < maxRows) {
+    lastStart = start;
+    let newline = -1;
+    for (let i = start; i < chars.length && i <= start + width; i += 1) {
+      if (chars[i]!.char === '\n') {
+        newline = i;
+        break;
+      }
+    }
+    let end = newline === -1 ? Math.min(chars.length, start + width) : newline;
+    let next = newline === -1 ? end : newline + 1;
+    if (newline === -1 && end < chars.length) {
+      // Break at the last space of the row, when the row has one past its start.
+      const space = chars[end]!.char === ' ' ? end : lastSpace(chars, start, end);
+      if (space > start) {
+        end = space;
+        next = space + 1;
+      }
+    }
+    rows.push(spansOf(chars.slice(start, end)));
+    start = next;
+  }
+  if (start < chars.length) {
+    // More than the rows hold: the last row shows what fits of the rest, cut with the ellipsis.
+    const rest = chars.slice(lastStart).map(({ char, role }) => ({ char: char === '\n' ? ' ' : char, role }));
+    rows[rows.length - 1] = clipSpansWithEllipsis(spansOf(rest), width, ellipsis);
+  }
+  return rows.length === 0 ? [[]] : rows;
+}
+
+function lastSpace(chars: readonly { char: string }[], start: number, end: number): number {
+  for (let i = end - 1; i > start; i -= 1) if (chars[i]!.char === ' ') return i;
+  return -1;
+}
+
+function spansOf(chars: readonly { char: string; role: Span['role'] }[]): Span[] {
+  const out: Span[] = [];
+  for (const { char, role } of chars) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.role === role) last.text += char;
+    else out.push({ text: char, role });
+  }
+  return out;
+}

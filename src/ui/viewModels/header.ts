@@ -28,8 +28,10 @@ export interface HeaderModel {
   phaseText: string;
   /** "1.2M tok  4 ckpt  3 err" */
   countsText: string;
-  /** Set when the orchestrator is gone but the run did not end. */
+  /** Set when the orchestrator is gone but the run did not end: the words the header shows. */
   orchestratorWarning: string | null;
+  /** With the warning: the command that carries the run on, for the message line, which shows it whole. */
+  resumeHint: string | null;
 }
 
 export function statusRole(status: SessionStatus | null): ThemeRole {
@@ -52,9 +54,24 @@ export function statusRole(status: SessionStatus | null): ThemeRole {
   }
 }
 
+const ORCHESTRATOR_DEAD = 'orchestrator not running';
+
 /** The resume hint shown when the orchestrator is gone; the CLI prints the same words. */
 export function orchestratorDeadMessage(runDir: string): string {
-  return `orchestrator not running — megatest resume ${runDir}`;
+  return `${ORCHESTRATOR_DEAD} — megatest resume ${runDir}`;
+}
+
+/**
+ * The resume hint laid out for `width` columns: on one row when it fits,
+ * else the command on a row of its own (a person copies it from there),
+ * else (a long path) the command alone, which the message line wraps; the
+ * header still says the orchestrator is not running.
+ */
+export function resumeHintText(runDir: string, width: number): string {
+  const oneRow = orchestratorDeadMessage(runDir);
+  const command = `megatest resume ${runDir}`;
+  if ([...oneRow].length <= width) return oneRow;
+  return [...command].length <= width ? `${ORCHESTRATOR_DEAD} — carry the run on with:\n${command}` : command;
 }
 
 /**
@@ -101,6 +118,7 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
     progressText: progressParts.join('  '),
     phaseText,
     countsText,
-    orchestratorWarning: dead ? orchestratorDeadMessage(options.runDir) : null,
+    orchestratorWarning: dead ? ORCHESTRATOR_DEAD : null,
+    resumeHint: dead ? orchestratorDeadMessage(options.runDir) : null,
   };
 }

@@ -15,20 +15,26 @@ export interface Layout {
   agents: { rows: number };
   log: { rows: number; width: number };
   alerts: { rows: number; width: number; beside: boolean };
-  /** The toast / filter prompt line and the key line. */
+  /** The message rows (toast, filter prompt, standing warning) and the key line. */
   footer: number;
 }
 
 const CHART_MIN_WIDTH = 38;
 const MAX_CHARTS = 5;
 
-export function computeLayout(columns: number, rows: number, counts: { agents: number; alerts: number; charts?: number; timeline?: number }): Layout {
-  const width = Math.max(20, columns);
+/** The columns drawn in a terminal `columns` wide. */
+export function layoutWidth(columns: number): number {
+  return Math.max(20, columns);
+}
+
+/** `messageRows`: the rows the message line needs (1 unless a long message wraps). */
+export function computeLayout(columns: number, rows: number, counts: { agents: number; alerts: number; charts?: number; timeline?: number; messageRows?: number }): Layout {
+  const width = layoutWidth(columns);
   const height = Math.max(10, rows - 1);
   const header = 2;
   const phaseBar = 2;
   const timeline = counts.timeline ?? 0;
-  const footer = 2;
+  const footer = 1 + Math.max(1, counts.messageRows ?? 1);
   const chartsAvailable = counts.charts ?? MAX_CHARTS;
 
   const perRow = Math.max(1, Math.min(chartsAvailable, Math.floor(width / CHART_MIN_WIDTH)));

@@ -14,10 +14,10 @@ import { agentDetailModel, type AgentDetailModel } from './agentDetail.js';
 import { agentTableModel, type AgentTableModel } from './agentTable.js';
 import { alertRows, type AlertRow } from './alerts.js';
 import { CHARTS, chartModel, type ChartModel } from './charts.js';
-import type { Span } from './format.js';
-import { headerModel, type HeaderModel } from './header.js';
+import { wrapSpans, type Span } from './format.js';
+import { headerModel, resumeHintText, type HeaderModel } from './header.js';
 import { helpModel, type HelpModel } from './help.js';
-import { computeLayout, type Layout } from './layout.js';
+import { computeLayout, layoutWidth, type Layout } from './layout.js';
 import { logPaneModel, type LogPaneModel } from './logPane.js';
 import { phaseBarModel, type PhaseBarModel } from './phaseBar.js';
 import { pickerIndexOf, pickerModel, type PickerModel } from './picker.js';
@@ -66,7 +66,10 @@ export type BodyModel =
   | { kind: 'confirm'; prompt: string };
 
 /** The header as drawn: its text, not the exact seconds behind it. */
-export type DrawnHeader = Omit<HeaderModel, 'elapsedSeconds' | 'scheduleSeconds' | 'totalSeconds'>;
+export type DrawnHeader = Omit<HeaderModel, 'elapsedSeconds' | 'scheduleSeconds' | 'totalSeconds' | 'resumeHint'>;
+
+/** Rows the message line may take: a toast or the resume command, wrapped, rather than cut. */
+export const MESSAGE_MAX_ROWS = 3;
 
 /** Everything drawn, as plain data. */
 export interface Frame {
@@ -82,7 +85,8 @@ export interface Frame {
   chartWidth: number;
   bodyRows: number;
   body: BodyModel;
-  message: Span[];
+  /** The message line's rows: one, or up to MESSAGE_MAX_ROWS for a message a person must read whole. */
+  message: Span[][];
   keys: KeyLineItem[];
 }
 
@@ -131,11 +135,21 @@ export function screenModel(input: ScreenInput): ScreenModel {
   const replaying = ui.mode === 'replay' && position !== null;
   // Replay's clock is the recording's: where the cursor stands in it.
   const nowMs = replaying ? position.clockMs : ui.mode === 'replay' && run.lastEventTs ? Date.parse(run.lastEventTs) : input.wallMs;
-  const layout = computeLayout(input.columns, input.rows, { agents: run.agents.length, alerts: run.alerts.length, timeline: replaying ? 2 : 0 });
   const context = contextOf(ui);
   const ended = runEnded(run);
 
   const header = headerModel(run, { nowMs, runDir: input.runDir, minElapsedSeconds: ui.mode === 'live' ? input.minElapsedSeconds : 0 });
+  // The message line comes first: a long one (the resume command) takes up to MESSAGE_MAX_ROWS rows, and the body the rest.
+  const width = layoutWidth(input.columns);
+  let message: Span[] = [];
+  if (ui.overlay.kind === 'filter') message = [{ text: '/', role: 'key' }, { text: `${ui.overlay.draft}${glyphs.barNow}`, role: 'text' }];
+  else if (ui.toast) message = [{ text: ui.toast.message, role: toastRole(ui.toast.tone) }];
+  else if (input.stopping && !ended) message = [{ text: 'stopping: waiting for the run to end (q leaves now)', role: 'info' }];
+  else if (header.resumeHint) message = [{ text: resumeHintText(input.runDir, width), role: 'critical' }];
+  else if (run.ended) message = [{ text: `session ${run.ended.status}${run.ended.reason ? `: ${run.ended.reason}` : ''} — q leaves the console`, role: run.ended.status === 'completed' ? 'good' : 'warning' }];
+  // The filter prompt is typed into: it stays one row, its end (the cursor) in sight of SpanLine's cut.
+  const messageRows = ui.overlay.kind === 'filter' ? [message] : wrapSpans(message, width, MESSAGE_MAX_ROWS, glyphs.ellipsis);
+  const layout = computeLayout(input.columns, input.rows, { agents: run.agents.length, alerts: run.alerts.length, timeline: replaying ? 2 : 0, messageRows: messageRows.length });
   // A run that ended before its last phase did (timeout, stop, failure): the bar shows where.
   const stoppedEarly = run.ended !== null && run.ended.status !== 'completed';
   const phaseBar = phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, scheduleSeconds: header.scheduleSeconds, glyphs, stopped: stoppedEarly });
@@ -165,13 +179,6 @@ export function screenModel(input: ScreenInput): ScreenModel {
       ...(layout.alerts.rows > 0 ? (['togglePane'] as const) : []),
     ],
   });
-
-  let message: Span[] = [];
-  if (ui.overlay.kind === 'filter') message = [{ text: '/', role: 'key' }, { text: `${ui.overlay.draft}${glyphs.barNow}`, role: 'text' }];
-  else if (ui.toast) message = [{ text: ui.toast.message, role: toastRole(ui.toast.tone) }];
-  else if (input.stopping && !ended) message = [{ text: 'stopping: waiting for the run to end (q leaves now)', role: 'info' }];
-  else if (header.orchestratorWarning) message = [{ text: header.orchestratorWarning, role: 'critical' }];
-  else if (run.ended) message = [{ text: `session ${run.ended.status}${run.ended.reason ? `: ${run.ended.reason}` : ''} — q leaves the console`, role: run.ended.status === 'completed' ? 'good' : 'warning' }];
 
   let body: BodyModel;
   if (ui.overlay.kind === 'help') {
@@ -203,7 +210,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     };
   }
 
-  const { elapsedSeconds, scheduleSeconds: _schedule, totalSeconds: _total, ...drawnHeader } = header;
+  const { elapsedSeconds, scheduleSeconds: _schedule, totalSeconds: _total, resumeHint: _hint, ...drawnHeader } = header;
   const frame: Frame = {
     width: layout.width,
     height: layout.height,
@@ -216,7 +223,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     chartWidth: layout.charts.width,
     bodyRows,
     body,
-    message,
+    message: messageRows,
     keys,
   };
   return { frame, context, mode: ui.mode, ended, elapsedSeconds, layout, bodyRows, help, logVisibleIds: visibleIds };

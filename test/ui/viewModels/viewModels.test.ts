@@ -4,7 +4,7 @@ import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../../src/ui/theme.js';
 import { agentTableModel } from '../../../src/ui/viewModels/agentTable.js';
 import { alertRows } from '../../../src/ui/viewModels/alerts.js';
 import { boundSeries, chartCapacity, chartModel, CHARTS } from '../../../src/ui/viewModels/charts.js';
-import { fit, formatCount, formatDuration, truncate } from '../../../src/ui/viewModels/format.js';
+import { fit, formatCount, formatDuration, truncate, wrapSpans } from '../../../src/ui/viewModels/format.js';
 import { elapsedSeconds, headerModel } from '../../../src/ui/viewModels/header.js';
 import { computeLayout } from '../../../src/ui/viewModels/layout.js';
 import { filterLog, highlightSpans, logPaneModel, matchRanges } from '../../../src/ui/viewModels/logPane.js';
@@ -33,6 +33,28 @@ describe('format', () => {
   });
 });
 
+describe('wrapSpans', () => {
+  const rowsOf = (rows: readonly (readonly { text: string }[])[]) => rows.map(spanText);
+  it('keeps a line that fits on one row, and an empty one as one empty row', () => {
+    expect(rowsOf(wrapSpans([{ text: 'all of it', role: 'text' }], 20, 3))).toEqual(['all of it']);
+    expect(wrapSpans([], 20, 3)).toEqual([[]]);
+  });
+  it('breaks at the last space that fits, at a newline, and cuts a word wider than a row', () => {
+    expect(rowsOf(wrapSpans([{ text: 'one two three four', role: 'text' }], 9, 3))).toEqual(['one two', 'three', 'four']);
+    expect(rowsOf(wrapSpans([{ text: 'first\nsecond', role: 'text' }], 20, 3))).toEqual(['first', 'second']);
+    expect(rowsOf(wrapSpans([{ text: 'abcdefghij', role: 'text' }], 4, 3))).toEqual(['abcd', 'efgh', 'ij']);
+  });
+  it('keeps the roles of the spans it splits', () => {
+    const rows = wrapSpans([{ text: 'key ', role: 'key' }, { text: 'long words', role: 'muted' }], 8, 3);
+    expect(rows).toEqual([[{ text: 'key ', role: 'key' }, { text: 'long', role: 'muted' }], [{ text: 'words', role: 'muted' }]]);
+  });
+  it('ends the last row it may use with the ellipsis when more is left', () => {
+    const rows = rowsOf(wrapSpans([{ text: 'aaaa bbbb cccc dddd', role: 'text' }], 6, 2, '~'));
+    expect(rows).toEqual(['aaaa', 'bbbb ~']);
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(6);
+  });
+});
+
 describe('header', () => {
   it('shows the session, SIMULATED, status and progress', () => {
     const model = headerModel(midRun, { nowMs: Date.parse('2025-11-24T09:12:00Z'), runDir: 'test_runs/x' });
@@ -46,7 +68,8 @@ describe('header', () => {
   it('stops the clock and says how to resume when the orchestrator died mid-run', () => {
     const dead = { ...midRun, orchestrator: 'dead' as const };
     const model = headerModel(dead, { nowMs: Date.parse('2025-11-24T10:00:00Z'), runDir: 'test_runs/x' });
-    expect(model.orchestratorWarning).toBe('orchestrator not running — megatest resume test_runs/x');
+    expect(model.orchestratorWarning).toBe('orchestrator not running');
+    expect(model.resumeHint).toBe('orchestrator not running — megatest resume test_runs/x');
     expect(model.statusRole).toBe('critical');
     // The clock stopped at the last event the dead orchestrator wrote.
     const lastEventSeconds = (Date.parse(midRun.lastEventTs!) - Date.parse('2025-11-24T09:00:00Z')) / 1000;
@@ -55,6 +78,7 @@ describe('header', () => {
   it('an ended run shows its outcome, not a warning', () => {
     const model = headerModel({ ...done, orchestrator: 'dead' }, { nowMs: Date.now(), runDir: 'x' });
     expect(model.orchestratorWarning).toBeNull();
+    expect(model.resumeHint).toBeNull();
     expect(model.status).toBe('completed (exit 0)');
     expect(model.elapsedSeconds).toBe(1200);
   });
