@@ -1,11 +1,14 @@
 // What a killed orchestrator can leave behind, cleared before a resume:
-// agents still running (a hung one ignores its closed stdin), a torn last
-// line of metrics.jsonl, temp files of atomic writes, git's index.lock.
+// agents still running (a hung one ignores its closed stdin), a build or
+// test command still running (it would go on writing into the project the
+// resume restores), a torn last line of metrics.jsonl, temp files of atomic
+// writes, git's index.lock.
 
 import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { repairEventLog } from '../io/eventLog.js';
 import { isPidAlive } from '../io/sessions.js';
+import { removeDeadCommandTmps } from '../measure/runCommand.js';
 import type { EngineContext } from './context.js';
 
 export function cleanUpAfterPreviousOrchestrator(ctx: EngineContext): void {
@@ -22,6 +25,8 @@ export function cleanUpAfterPreviousOrchestrator(ctx: EngineContext): void {
       }
     }
   }
+  const commands = removeDeadCommandTmps();
+  if (commands.processes > 0) log.warn('orchestrator', `killed ${commands.processes} process${commands.processes === 1 ? '' : 'es'} of a build or test command a killed megatest left running`);
   if (existsSync(paths.metricsHistory)) {
     const { droppedBytes } = repairEventLog(paths.metricsHistory);
     if (droppedBytes > 0) log.warn('orchestrator', `metrics/metrics.jsonl: dropped a torn last line (${droppedBytes} bytes)`);

@@ -7,7 +7,10 @@
 // mid-run cannot remove its own temp files (Node's test runner, signalled
 // together with its test process, leaves its node-coverage-* folder). The
 // folder's name holds megatest's pid; one left by a megatest killed with
-// SIGKILL is removed by the next megatest that runs a command.
+// SIGKILL is removed by the next megatest that runs a command (and by
+// `megatest resume`), after the processes of its command still running are
+// killed: their environment names the folder (MEGATEST_COMMAND_TMP), as
+// nothing else ties an orphaned group to the run it measured.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -83,7 +86,7 @@ export async function runCommand(command: string, options: RunCommandOptions): P
   };
   const child = spawn('/bin/sh', ['-c', command], {
     cwd,
-    env: { ...process.env, TMPDIR: commandTmp, TMP: commandTmp, TEMP: commandTmp, ...options.env },
+    env: { ...process.env, TMPDIR: commandTmp, TMP: commandTmp, TEMP: commandTmp, [COMMAND_TMP_VARIABLE]: commandTmp, ...options.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -149,29 +152,87 @@ export async function runCommand(command: string, options: RunCommandOptions): P
 }
 
 const COMMAND_TMP_PREFIX = 'megatest-cmd-';
+/** Names the command's temp folder in the environment of every process of the command: a test runner may set its own TMPDIR, seldom drops others. */
+const COMMAND_TMP_VARIABLE = 'MEGATEST_COMMAND_TMP';
 let sweptDeadCommandTmps = false;
 
 /**
- * Removes the commands' temp folders that megatest processes no longer
- * running left in the temp dir (killed with SIGKILL while a command ran):
- * the pid in a folder's name is that of the megatest that made it.
+ * What a megatest killed with SIGKILL while a command ran left: the
+ * command's processes, still running (a test run of minutes goes on writing
+ * into the project), and its temp folder. The pid in a folder's name is that
+ * of the megatest that made it; for each folder whose megatest is gone, the
+ * processes whose environment names the folder, and their process groups,
+ * are killed (SIGKILL: nobody waits for their result), then the folder is
+ * removed. Returns how many of each.
  */
-export function removeDeadCommandTmps(): void {
+export function removeDeadCommandTmps(): { folders: number; processes: number } {
   const dir = tmpdir();
+  const removed = { folders: 0, processes: 0 };
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    return;
+    return removed;
   }
-  for (const name of names) {
+  const dead = names.filter((name) => {
     const match = /^megatest-cmd-(\d+)-/.exec(name);
-    if (match === null || isPidAlive(Number(match[1]))) continue;
+    return match !== null && !isPidAlive(Number(match[1]));
+  });
+  if (dead.length === 0) return removed;
+  removed.processes = killProcessesNaming(new Set(dead.map((name) => `${COMMAND_TMP_VARIABLE}=${path.join(dir, name)}`)));
+  for (const name of dead) {
     try {
       rmSync(path.join(dir, name), { recursive: true, force: true, maxRetries: 2 });
+      removed.folders += 1;
     } catch {
       // Another user's, or going away meanwhile: not ours to insist on.
     }
+  }
+  return removed;
+}
+
+/** SIGKILL to every process whose environment holds one of `markers`, and to its process group; how many processes had one. */
+function killProcessesNaming(markers: ReadonlySet<string>): number {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  let killed = 0;
+  const groups = new Set<number>();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    let stat: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone, or another user's
+    }
+    if (!environ.split('\0').some((variable) => markers.has(variable))) continue;
+    killed += 1;
+    const processGroup = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    // The group, when this process leads its own (the command's shell started it so): the members that set another environment go too.
+    if (processGroup > 1 && processGroup !== process.pid && processGroup !== getProcessGroup()) groups.add(processGroup);
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const group of groups) signal(group, 'SIGKILL');
+  return killed;
+}
+
+/** This process's own group, never signalled by the sweep. */
+function getProcessGroup(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return -1;
   }
 }
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,6 +153,62 @@ describe('runCommand', () => {
       else process.env.TMPDIR = before;
     }
     expect(readdirSync(dir).sort()).toEqual(names.slice(1).sort());
+  });
+
+  it("kills the command a megatest killed with SIGKILL left running (its group too), then removes its folder; a live megatest's command is left alone", async () => {
+    const dir = makeTemporaryDir();
+    const dead = spawnSync('true').pid!;
+    const orphanTmp = path.join(dir, `megatest-cmd-${dead}-Ab12Cd`);
+    const liveTmp = path.join(dir, `megatest-cmd-${process.pid}-Ef34Gh`);
+    for (const folder of [orphanTmp, liveTmp]) mkdirSync(folder);
+    // As runCommand starts a command: a shell leading a group of its own, the folder named in its environment.
+    // In it a test runner that set another TMPDIR, one in a group of its own (setsid), and one that dropped the variable.
+    const start = (tmp: string) =>
+      spawn('/bin/sh', ['-c', 'TMPDIR=/elsewhere sleep 600 & echo $! > "$MEGATEST_COMMAND_TMP/runner.pid"; setsid sleep 600 & echo $! > "$MEGATEST_COMMAND_TMP/setsid.pid"; env -u MEGATEST_COMMAND_TMP sleep 600 & echo $! > "$MEGATEST_COMMAND_TMP/unmarked.pid"; echo started > "$MEGATEST_COMMAND_TMP/started"; wait'], {
+        env: { ...process.env, TMPDIR: tmp, MEGATEST_COMMAND_TMP: tmp },
+        detached: true,
+        stdio: 'ignore',
+      });
+    const orphan = start(orphanTmp);
+    const live = start(liveTmp);
+    const pidsIn = (tmp: string) => [readPid(path.join(tmp, 'runner.pid')), readPid(path.join(tmp, 'setsid.pid')), readPid(path.join(tmp, 'unmarked.pid'))];
+    try {
+      await expect.poll(() => existsSync(path.join(orphanTmp, 'started')) && existsSync(path.join(liveTmp, 'started')), { timeout: 30_000 }).toBe(true);
+      const orphanPids = [orphan.pid!, ...pidsIn(orphanTmp)];
+      const livePids = [live.pid!, ...pidsIn(liveTmp)];
+      const before = process.env.TMPDIR;
+      process.env.TMPDIR = dir;
+      let removed;
+      try {
+        removed = removeDeadCommandTmps();
+      } finally {
+        if (before === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = before;
+      }
+      // The shell, the runner and the setsid one name the folder; the unmarked one went with the shell's group.
+      expect(removed).toEqual({ folders: 1, processes: 3 });
+      await expect.poll(() => orphanPids.filter(isRunning), { timeout: 30_000 }).toEqual([]);
+      expect(existsSync(orphanTmp)).toBe(false);
+      expect(livePids.filter(isRunning)).toEqual(livePids);
+      expect(existsSync(liveTmp)).toBe(true);
+    } finally {
+      for (const child of [orphan, live]) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      for (const tmp of [orphanTmp, liveTmp]) {
+        for (const file of ['runner.pid', 'setsid.pid', 'unmarked.pid']) {
+          try {
+            process.kill(readPid(path.join(tmp, file)), 'SIGKILL');
+          } catch {
+            // gone, or never started
+          }
+        }
+      }
+    }
   });
 
   it('rejects bad arguments with the argument named', async () => {
