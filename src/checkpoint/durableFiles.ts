@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isPidAlive } from '../io/processAlive.js';
 import { SyncChild } from './syncChild.js';
 import { forEachLimit } from './tree.js';
 
@@ -82,15 +83,6 @@ function runSync(anyPath: string): Promise<boolean> {
       resolve(error === null);
     });
   });
-}
-
-function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM';
-  }
 }
 
 /**

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { repairEventLog } from '../io/eventLog.js';
-import { isPidAlive } from '../io/sessions.js';
+import { isPidAlive } from '../io/processAlive.js';
 import { removeDeadCommandTmps } from '../measure/runCommand.js';
 import type { EngineContext } from './context.js';
 

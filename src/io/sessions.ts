@@ -6,7 +6,10 @@ import path from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
 import { legacyLiveness } from '../legacy/liveness.js';
+import { isPidAlive } from './processAlive.js';
 import { readStatus, runPaths } from './runFolder.js';
+
+export { isPidAlive };
 
 export interface ControlFileInfo {
   pid: number;
@@ -44,16 +47,6 @@ export function readControlFile(runDir: string): ControlFileInfo | null {
     port: value.port as number,
     started_at: typeof value.started_at === 'string' ? value.started_at : '',
   };
-}
-
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function isOrchestratorAlive(runDir: string): boolean {

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MegatestEvent } from '../contract/events.js';
-import { isPidAlive } from '../io/sessions.js';
+import { isPidAlive } from '../io/processAlive.js';
 import type { ReplayDamage } from '../replay/types.js';
 import { assembleEvents, type LegacyReading } from './assemble.js';
 import { readLegacyCheckpoints } from './checkpointFiles.js';

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isPidAlive } from '../io/sessions.js';
+import { isPidAlive } from '../io/processAlive.js';
 
 export interface CommandResult {
   code: number | null;
