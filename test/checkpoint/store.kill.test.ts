@@ -45,6 +45,7 @@ const MODULES = [
   'contract/assertNever.ts',
   'io/atomic.ts',
   'io/lineAppender.ts',
+  'io/processAlive.ts',
   'io/writeHealth.ts',
 ];
 
