@@ -4,12 +4,17 @@
 // does not keep the process alive when idle, but is held while it has work
 // (a process with nothing else to do would otherwise exit before the
 // answer), and ends after a while unused. If it cannot start or dies, the
-// caller is told (HelperGone) and does the work on its own thread.
+// caller is told (HelperGone) and does the work on its own thread; one that
+// could not start is not tried again for a while (a process at its thread or
+// memory limit would otherwise start a thread per request, each failing).
 
 import { Worker } from 'node:worker_threads';
 
 /** The thread ends after this long without work (a snapshot every few minutes pays its start-up, ~30 ms, again). */
 export const IDLE_MS = 60_000;
+
+/** After a thread failed to start (it ended before its first answer), none is started for this long. */
+export const RETRY_START_AFTER_MS = 60_000;
 
 /**
  * What a helper's source posts back for each request: `{ id, value }`, or
@@ -30,12 +35,16 @@ export class HelperThread {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private nextId = 0;
   private idle: NodeJS.Timeout | null = null;
+  /** It answered a request: it started. */
+  private answered = false;
   broken = false;
 
-  constructor(source: string, private readonly onEnd: () => void) {
+  /** onEnd: told once, when the thread ends or is ended; `startFailed` when it ended by itself before its first answer. */
+  constructor(source: string, private readonly onEnd: (startFailed: boolean) => void) {
     this.worker = new Worker(source, { eval: true });
     this.worker.unref();
     this.worker.on('message', ({ id, value, error }: Reply) => {
+      this.answered = true;
       const waiting = this.pending.get(id);
       this.pending.delete(id);
       if (error !== undefined) waiting?.reject(Object.assign(new Error(error.message), error));
@@ -43,7 +52,7 @@ export class HelperThread {
       this.armIdle();
     });
     const fail = (error: Error): void => {
-      this.end();
+      this.end(!this.answered);
       for (const { reject } of this.pending.values()) reject(new HelperGone(error.message));
       this.pending.clear();
     };
@@ -75,22 +84,27 @@ export class HelperThread {
     this.worker.unref();
     this.idle = setTimeout(() => {
       if (this.pending.size > 0) return;
-      this.end();
+      this.end(false);
       void this.worker.terminate();
     }, IDLE_MS);
     this.idle.unref();
   }
 
-  private end(): void {
+  private end(startFailed: boolean): void {
     if (this.broken) return;
     this.broken = true;
-    this.onEnd();
+    this.onEnd(startFailed);
   }
 }
 
-/** One helper thread per source, started when first needed and again after it ended. */
+/**
+ * One helper thread per source, started when first needed and again after
+ * it ended; after one failed to start, not before RETRY_START_AFTER_MS.
+ */
 export class LazyHelper {
   private current: HelperThread | null = null;
+  /** Date.now() before which no thread is started (one failed to). */
+  private noStartUntilMs = 0;
 
   constructor(private readonly source: string) {}
 
@@ -108,16 +122,19 @@ export class LazyHelper {
     return helper !== null && helper.queued < limit ? helper : null;
   }
 
-  /** The running helper, a new one, or null when none can start. */
+  /** The running helper, a new one, or null when none can start (or one failed to start a short while ago). */
   get(): HelperThread | null {
     if (this.current !== null && !this.current.broken) return this.current;
+    this.current = null;
+    if (Date.now() < this.noStartUntilMs) return null;
     try {
-      const started: HelperThread = new HelperThread(this.source, () => {
+      const started: HelperThread = new HelperThread(this.source, (startFailed) => {
+        if (startFailed) this.noStartUntilMs = Date.now() + RETRY_START_AFTER_MS;
         if (this.current === started) this.current = null;
       });
       this.current = started;
     } catch {
-      this.current = null;
+      this.noStartUntilMs = Date.now() + RETRY_START_AFTER_MS;
     }
     return this.current;
   }

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM, readFileShared, renameAll, renamedBlobs, RENAME_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
 import { FRAME_MAGIC, unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { readBack, readBackAll, readBlobs, READ_IN_PARALLEL_FROM, SCRATCH_BYTES } from '../../src/checkpoint/blobReadBack.js';
-import { HelperGone, IDLE_MS, LazyHelper, type HelperThread } from '../../src/checkpoint/helperThread.js';
+import { HelperGone, IDLE_MS, LazyHelper, RETRY_START_AFTER_MS, type HelperThread } from '../../src/checkpoint/helperThread.js';
 import { BadBlobsError, CheckpointStore } from '../../src/checkpoint/store.js';
 import { fingerprintTree, testBody } from '../helpers/checkpointTree.js';
 import { suiteTmpfs } from '../helpers/tmpfs.js';
@@ -53,6 +53,25 @@ describe('HelperThread', () => {
     const second = await helper.withRoom(1);
     expect(second).not.toBe(first);
     expect(await second!.call({ kind: 'again' })).toBe('again!');
+  });
+  it('one that cannot start is not started again for a while: the work stays on this thread, no thread per request', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const helper = new LazyHelper(`throw new Error('cannot start here');`);
+      const first = helper.get();
+      expect(first).not.toBeNull();
+      await expect(first!.call({ kind: 'echo' })).rejects.toBeInstanceOf(HelperGone);
+      for (let i = 0; i < 5; i++) expect(helper.get()).toBeNull();
+      expect(await helper.withRoom(1)).toBeNull();
+      vi.setSystemTime(Date.now() + RETRY_START_AFTER_MS - 1);
+      expect(helper.get()).toBeNull();
+      vi.setSystemTime(Date.now() + 1);
+      const again = helper.get();
+      expect(again).not.toBeNull();
+      await expect(again!.call({ kind: 'echo' })).rejects.toBeInstanceOf(HelperGone);
+    } finally {
+      vi.useRealTimers();
+    }
   });
   it('ends a helper started ahead of its first request (a restore warms it) once it has been idle that long', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
