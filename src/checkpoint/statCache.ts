@@ -106,6 +106,15 @@ export async function loadStatCache(checkpointsDir: string, root: string): Promi
   return { files, storedSizes, onDisk: { root, files, storedSizes: new Map(storedSizes), baseSha256: sha256, baseLength: text.length, changesLength: changes.length } };
 }
 
+/** Fewer characters than a row takes (a path, eight numbers, a sha256: 150-200), to guess from the cache's size how many files it holds. */
+const MIN_ROW_LENGTH = 100;
+
+/** Whether the cache in checkpointsDir may hold `files` files or more, by its size alone (not read). */
+export async function statCacheMayHold(checkpointsDir: string, files: number): Promise<boolean> {
+  const stats = await fs.stat(path.join(checkpointsDir, STAT_CACHE_FILE)).catch(() => null);
+  return stats !== null && stats.size >= files * MIN_ROW_LENGTH;
+}
+
 function setRow(files: FileIndex, storedSizes: Map<string, number>, row: Row): void {
   const [relative, size, mtimeMs, ctimeMs, ino, mode, sha, contentSize, storedBytes] = row;
   files.set(relative, { size, mtimeMs, ctimeMs, ino, mode, sha256: sha, contentSize, trusted: true });

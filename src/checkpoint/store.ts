@@ -38,7 +38,8 @@ import { diskUsage } from './diskUsage.js';
 import { TreeMemo } from './manifestTrees.js';
 import { sweepDeadTemps } from './durableFiles.js';
 import type { FileIndex } from './fileIndex.js';
-import { loadStatCache, saveStatCache, type StatCacheOnDisk } from './statCache.js';
+import { loadStatCache, saveStatCache, statCacheMayHold, type StatCacheOnDisk } from './statCache.js';
+import { PARALLEL_FROM, warmStatHelper } from './statHelper.js';
 import { restoreTree, type RestoreResult } from './restore.js';
 import { snapshotTree, type PreviousIndex, type SnapshotOutcome, type SnapshotResult } from './snapshot.js';
 import type { CheckpointBody, FileEntry } from './types.js';
@@ -224,6 +225,8 @@ export class CheckpointStore {
     const started = performance.now();
     const rootStats = await fs.stat(root).catch(() => null);
     if (rootStats === null || !rootStats.isDirectory()) throw new Error(`snapshot: project folder ${root} does not exist or is not a directory`);
+    // A big tree's walk lstats on two threads: the second starts now, its start-up overlapping the sweep and the stat cache's load.
+    if (this.index.root === root ? this.index.files.size >= PARALLEL_FROM : await statCacheMayHold(this.checkpointsDir, PARALLEL_FROM)) warmStatHelper();
     await fs.mkdir(this.objectsDir, { recursive: true });
     await this.sweepDeadTempsOnce('all');
     // A blob a verify elsewhere set aside is written again if this snapshot needs it.

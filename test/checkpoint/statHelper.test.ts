@@ -8,7 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LazyHelper } from '../../src/checkpoint/helperThread.js';
+import { STAT_CACHE_FILE } from '../../src/checkpoint/statCache.js';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { lstatAll, PARALLEL_FROM, STAT_FIELDS, StatKind } from '../../src/checkpoint/statHelper.js';
 import { scanTree } from '../../src/checkpoint/tree.js';
 
@@ -87,5 +90,31 @@ describe('a walk with a second thread', () => {
       const kind = s.isDirectory() ? StatKind.DIR : s.isFile() ? StatKind.FILE : s.isSymbolicLink() ? StatKind.SYMLINK : StatKind.OTHER;
       expect([relative, ...out.subarray(at, at + STAT_FIELDS)]).toEqual([relative, kind, s.mode, s.size, s.mtimeMs, s.ctimeMs, s.ino]);
     });
+  });
+
+  it('a snapshot starts the second thread before its walk when the last one (by the stat cache after a restart) held a big tree, and not otherwise', async () => {
+    const project = path.join(root, 'project');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'a.js'), 'a');
+    const started = vi.spyOn(LazyHelper.prototype, 'get');
+    try {
+      // A small project, no stat cache: nothing started (its walk is below the threshold too).
+      await new CheckpointStore(path.join(root, 'small')).snapshot(project);
+      expect(started).not.toHaveBeenCalled();
+      // A restart over a stat cache the size of a big tree's: started before anything is walked or read.
+      // (This one is no stat cache at all inside: the guess goes by the size, the load then passes it over.)
+      const big = path.join(root, 'big');
+      mkdirSync(big);
+      writeFileSync(path.join(big, STAT_CACHE_FILE), ' '.repeat(PARALLEL_FROM * 200));
+      await new CheckpointStore(big).snapshot(project);
+      expect(started).toHaveBeenCalledTimes(1);
+      // The same store again: its own index of one file says small.
+      const store = new CheckpointStore(path.join(root, 'again'));
+      await store.snapshot(project);
+      await store.snapshot(project);
+      expect(started).toHaveBeenCalledTimes(1);
+    } finally {
+      started.mockRestore();
+    }
   });
 });
