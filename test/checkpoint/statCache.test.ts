@@ -11,6 +11,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PARALLEL_FROM } from '../../src/checkpoint/statHelper.js';
 import { CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 
 let runDir: string;
@@ -146,6 +147,22 @@ describe('the stat cache', () => {
     expect(restarted.hashedFiles).toBe(1);
     expect(restarted.rewrittenBlobs).toBe(1);
     expect(unpackBlobSync(readFileSync(blob)).toString()).toBe('file 3\n'.repeat(43));
+  });
+
+  it('in a big tree too, its blobs looked at on two threads: a blob resized or gone is written again, every other is trusted', async () => {
+    for (let index = 12; index < PARALLEL_FROM + 100; index += 1) put(`big${index % 40}/file${index}.txt`, `file ${index}\n`);
+    const first = await new CheckpointStore(checkpoints).snapshot(project);
+    expect(first.files).toBe(PARALLEL_FROM + 100);
+    const store = new CheckpointStore(checkpoints);
+    const resized = store.blobPath(contentOf(first.entries, 'dir0/file3.txt'));
+    writeFileSync(resized, gzipSync(unpackBlobSync(readFileSync(resized)).subarray(0, 10)));
+    const gone = store.blobPath(contentOf(first.entries, 'big17/file4017.txt'));
+    rmSync(gone);
+    const restarted = await store.snapshot(project);
+    expect(restarted.hashedFiles).toBe(2);
+    expect(restarted.entries).toEqual(first.entries);
+    expect(unpackBlobSync(readFileSync(resized)).toString()).toBe('file 3\n'.repeat(43));
+    expect(unpackBlobSync(readFileSync(gone)).toString()).toBe('file 4017\n');
   });
 
   it('is left as it is by a restore into another folder (an export)', async () => {
