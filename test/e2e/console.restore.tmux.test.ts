@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
 import { foldAll } from '../../src/state/fold.js';
@@ -20,6 +20,7 @@ import { tasksCompleted, tasksRemaining } from '../../src/state/runState.js';
 import { formatCount } from '../../src/ui/viewModels/format.js';
 import { readEvents, agentPidsOf, readStatusWord, waitFor as waitUntil, waitForEvent } from '../helpers/cli.js';
 import { foldRun, headerFigures, locChartFigure, statusJson, type HeaderFigures, type StatusJson } from '../helpers/agreement.js';
+import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
@@ -75,6 +76,9 @@ const VARIANTS = [
 ];
 
 describe.skipIf(!HAS_TMUX)('restore from the console in tmux (skipped: tmux is not installed)', () => {
+  beforeAll(() => {
+    tmux(...TMUX_KEEP_SERVER);
+  });
   const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-restore-'));
   const runDirs: string[] = [];
   const orchestratorPids: number[] = [];

@@ -6,11 +6,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
-import { readStatusWord, waitFor as waitUntil } from '../helpers/cli.js';
+import { killRunsIn, readStatusWord, waitFor as waitUntil } from '../helpers/cli.js';
+import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
@@ -93,6 +94,9 @@ const VARIANTS = [
 ];
 
 describe.skipIf(!HAS_TMUX)('console end to end in tmux (skipped: tmux is not installed)', () => {
+  beforeAll(() => {
+    tmux(...TMUX_KEEP_SERVER);
+  });
   const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-tmux-'));
   afterAll(() => {
     try {
@@ -100,6 +104,7 @@ describe.skipIf(!HAS_TMUX)('console end to end in tmux (skipped: tmux is not ins
     } catch {
       // already gone
     }
+    killRunsIn(runsDir);
     rmSync(runsDir, { recursive: true, force: true });
   });
 

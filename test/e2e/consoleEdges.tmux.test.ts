@@ -10,10 +10,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
-import { agentPidsOf, BUILT, readStatusWord, runCli, runHeadless, waitFor, waitForEventWhileRunning } from '../helpers/cli.js';
+import { agentPidsOf, BUILT, killRunsIn, readStatusWord, runCli, runHeadless, waitFor, waitForEventWhileRunning } from '../helpers/cli.js';
+import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
@@ -51,6 +52,9 @@ function keyLine(text: string): string {
 }
 
 describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_TMUX && BUILT ? '' : ' (skipped: needs tmux and a built dist/)'}`, () => {
+  beforeAll(() => {
+    tmux(...TMUX_KEEP_SERVER);
+  });
   const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-edges-'));
   afterAll(() => {
     try {
@@ -58,6 +62,7 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     } catch {
       // already gone
     }
+    killRunsIn(runsDir);
     rmSync(runsDir, { recursive: true, force: true });
   });
 

@@ -6,9 +6,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { BUILT, waitFor } from '../helpers/cli.js';
+import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
@@ -46,6 +47,9 @@ const VARIANTS = [
 ];
 
 describe.skipIf(!HAS_TMUX || !BUILT)(`replay end to end in tmux${HAS_TMUX && BUILT ? '' : ' (skipped: needs tmux and npm run build)'}`, () => {
+  beforeAll(() => {
+    tmux(...TMUX_KEEP_SERVER);
+  });
   const root = mkdtempSync(path.join(tmpdir(), 'megatest-replay-tmux-'));
   const runDir = path.join(root, 'sim');
   mkdirSync(runDir);

@@ -4,7 +4,8 @@
 // timed).
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILT, removeDir, runHeadless, tempRunsDir, waitForEventWhileRunning } from './cli.js';
+import { readControlFile } from '../../src/io/sessions.js';
+import { agentPidsOf, BUILT, killRunsIn, removeDir, runHeadless, tempRunsDir, waitFor, waitForEventWhileRunning } from './cli.js';
 
 describe.skipIf(!BUILT)(`waitForEventWhileRunning${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
   const emptyDir = tempRunsDir('megatest-helpers-');
@@ -15,5 +16,22 @@ describe.skipIf(!BUILT)(`waitForEventWhileRunning${BUILT ? '' : ' (skipped: dist
     const run = runHeadless(['status', emptyDir]);
     const waiting = waitForEventWhileRunning(run, emptyDir, 'session_started', () => true, 60_000);
     await expect(waiting).rejects.toThrow(/^the CLI ended \(2\) before a session_started event in .*\n[\s\S]*not a megatest run folder/);
+  });
+});
+
+describe.skipIf(!BUILT)(`killRunsIn${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  const runsDir = tempRunsDir('megatest-helpers-');
+  afterAll(() => removeDir(runsDir));
+
+  it("ends a run a test left going: its orchestrator and its agents", async () => {
+    const runDir = `${runsDir}/left-going`;
+    const run = runHeadless(['run', 'task_queue', '--headless', '--agents', '2', '--duration', '120s', '--runs-dir', runsDir, '--session-id', 'left-going', '--port', '18490']);
+    await waitForEventWhileRunning(run, runDir, 'tool_call');
+    const orchestrator = readControlFile(runDir)!.pid;
+    expect(agentPidsOf(runDir).length).toBeGreaterThan(0);
+    killRunsIn(runsDir);
+    expect((await run.done).signal).toBe('SIGKILL');
+    expect(run.child.pid).toBe(orchestrator);
+    await waitFor(() => agentPidsOf(runDir).length === 0 || undefined, 'the agents to be gone', 30_000);
   });
 });

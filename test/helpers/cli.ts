@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { parseEventLine, type EventOf, type EventType, type MegatestEvent } from '../../src/contract/events.js';
 import type { FinalReport } from '../../src/report/report.js';
@@ -195,4 +196,31 @@ export function agentPidsOf(runDir: string): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * SIGKILL to the orchestrator and agents of every run folder in runsDir: a
+ * test that failed midway leaves a detached run going, which would write
+ * into the folder its afterAll removes. (Their build or test commands are
+ * then orphans, which the next megatest to run a command kills.)
+ */
+export function killRunsIn(runsDir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(runsDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const runDir = path.join(runsDir, name);
+    const control = readControlFile(runDir);
+    const pids = [...(control !== null && isPidAlive(control.pid) ? [control.pid] : []), ...agentPidsOf(runDir)];
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
 }
