@@ -86,7 +86,8 @@ async function consoleSession(runDir: string, options: { theme?: string; ascii?:
     isOrchestratorAlive: () => isOrchestratorAlive(paths.root) || childAlive,
     readAgentOutput: (agent) => lastOutputLines(paths.root, agent),
   });
-  if (outcome === 'detached') {
+  const orchestratorGone = !isOrchestratorAlive(paths.root) && !childAlive;
+  if (outcome === 'detached' && !orchestratorGone) {
     process.stdout.write(`The run goes on. Back to the console: megatest attach ${paths.root}\n`);
     return 0;
   }
@@ -103,6 +104,11 @@ async function consoleSession(runDir: string, options: { theme?: string; ascii?:
     } catch {
       return 1;
     }
+  }
+  // Left, or asked to stop, while the orchestrator is gone (killed, crashed) before the run ended: it does not go on by itself.
+  if (orchestratorGone) {
+    process.stdout.write(`${new OrchestratorNotRunningError(paths.root).message}\n`);
+    return 0;
   }
   process.stdout.write(`Session ${paths.root}: ${status ?? 'unknown status'}\n`);
   return 0;

@@ -178,8 +178,11 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     expect(lines).toContain(`megatest resume ${runDir}`);
     expect(lines).toContain('orchestrator not running — carry the run on with:');
     expect(lines[1]).toMatch(/orchestrator not running$/);
+    // q: the shell is back, told how to carry the run on (not that it goes on: nothing runs it).
     tmux('send-keys', '-t', session, 'q');
-    await waitForScreen(session, /SHELL-BACK/);
+    const back = await waitForScreen(session, /SHELL-BACK/);
+    expect(back.replace(/\n/g, '')).toContain(`orchestrator not running — megatest resume ${runDir}SHELL-BACK`);
+    expect(back).not.toMatch(/The run goes on/);
     tmux('kill-session', '-t', session);
   }, 240_000);
 
