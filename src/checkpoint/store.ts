@@ -43,7 +43,8 @@ import { PARALLEL_FROM, warmStatHelper } from './statHelper.js';
 import { restoreTree, type RestoreResult } from './restore.js';
 import { snapshotTree, type PreviousIndex, type SnapshotOutcome, type SnapshotResult } from './snapshot.js';
 import type { CheckpointBody, FileEntry } from './types.js';
-import { BadBlobsError, describeBadBlobs, verifyEntryBlobs, type BadBlob, type BlobVerifyCache } from './verify.js';
+import { BadBlobsError } from './verify.js';
+import { verifyCheckpoint, verifyCheckpoints, type CheckpointVerification } from './verifyCheckpoints.js';
 import { WalkMemo } from './walkMemo.js';
 
 export type { CheckpointBody, FileEntry } from './types.js';
@@ -54,6 +55,7 @@ export type { RestoreResult } from './restore.js';
 export type { SnapshotResult } from './snapshot.js';
 export type { WrittenCheckpoint } from './checkpointFiles.js';
 export { BadBlobsError, type BadBlob } from './verify.js';
+export type { CheckpointVerification } from './verifyCheckpoints.js';
 
 export interface CheckpointListing {
   id: string;
@@ -62,20 +64,6 @@ export interface CheckpointListing {
   body?: CheckpointBody;
   /** sha256 of the folder listings its manifest took (manifestTrees.ts). */
   listings?: string[];
-}
-
-/** What `verify` found for one checkpoint: usable, or why not. */
-export interface CheckpointVerification {
-  id: string;
-  usable: boolean;
-  reason?: string;
-  /** File entries of its manifest (0 when the checkpoint file itself is unusable). */
-  files: number;
-  /** Distinct blobs those files name. */
-  blobs: number;
-  /** Blobs that fail their sha256 check (empty when the checkpoint failed before its blobs were read). */
-  badBlobs: BadBlob[];
-  body?: CheckpointBody;
 }
 
 export interface CheckpointStoreOptions {
@@ -271,32 +259,21 @@ export class CheckpointStore {
     });
   }
 
-  /** Checks one checkpoint as read() does, then reads back every blob it names against its sha256. */
+  /** Checks one checkpoint as read() does, then reads back every blob it names against its sha256 (verifyCheckpoints.ts). */
   async verify(id: string): Promise<CheckpointVerification> {
-    return this.verifyOne(id, new Map(), new Map(), new ListingCache());
+    return verifyCheckpoint(this.blobs, id, new Map(), new ListingCache());
   }
 
   /**
    * verify() of every checkpoint file, sorted by number; a blob named by many
-   * is read once. With setAsideBad, the corrupt blobs found are moved into
-   * checkpoints/bad-blobs/ afterwards (see BlobStore.setAside) and counted in
-   * `setAside`: the next checkpoint writes their content again.
+   * is read once. With setAsideBad, the corrupt blobs found (not the missing
+   * ones) are moved into checkpoints/bad-blobs/ afterwards (see
+   * BlobStore.setAside) and counted in `setAside`: the next checkpoint writes
+   * their content again.
    */
   async verifyAll(options: { setAsideBad?: boolean } = {}): Promise<CheckpointVerification[] & { setAside?: number }> {
-    const blobChecks: BlobCheckCache = new Map();
-    const verified: BlobVerifyCache = new Map();
-    // Its own cache of listings: a verify reads every listing from the disk, once.
-    const listings = new ListingCache();
-    const results: CheckpointVerification[] & { setAside?: number } = [];
-    for (const number of await checkpointNumbers(this.checkpointsDir)) {
-      results.push(await this.verifyOne(formatCheckpointId(number), blobChecks, verified, listings));
-    }
-    if (options.setAsideBad) {
-      // Blobs that failed the quick check (truncated, not a blob) made their checkpoint fail before its blobs were read back.
-      const failedQuickCheck: { sha256: string }[] = [];
-      for (const [key, check] of blobChecks) if ((await check) !== null) failedQuickCheck.push({ sha256: key.split(':')[0]! });
-      results.setAside = await this.setAsideCorrupt([...results.flatMap((result) => result.badBlobs), ...failedQuickCheck]);
-    }
+    const results: CheckpointVerification[] & { setAside?: number } = await verifyCheckpoints(this.blobs);
+    if (options.setAsideBad) results.setAside = await this.setAsideCorrupt(results.flatMap((result) => result.badBlobs));
     return results;
   }
 
@@ -307,21 +284,6 @@ export class CheckpointStore {
       if (await this.blobs.setAsideIfCorrupt(sha256).catch(() => false)) moved += 1;
     }
     return moved;
-  }
-
-  private async verifyOne(id: string, blobChecks: BlobCheckCache, verified: BlobVerifyCache, listings: ListingCache): Promise<CheckpointVerification> {
-    let loaded: LoadedCheckpoint;
-    try {
-      loaded = await readCheckpoint(id, this.blobs, blobChecks, listings);
-    } catch (error) {
-      if (!(error instanceof CheckpointInvalidError)) throw error;
-      return { id, usable: false, reason: error.reason, files: 0, blobs: 0, badBlobs: error.badListing === undefined ? [] : [error.badListing] };
-    }
-    const files = loaded.body.file_system_state.entries.filter((entry) => entry.type === 'file');
-    const blobs = new Set(files.map((entry) => entry.sha256)).size;
-    const { bad } = await verifyEntryBlobs(this.blobs, files, { cache: verified });
-    if (bad.length > 0) return { id: loaded.id, usable: false, reason: describeBadBlobs(bad), files: files.length, blobs, badBlobs: bad, body: loaded.body };
-    return { id: loaded.id, usable: true, files: files.length, blobs, badBlobs: [], body: loaded.body };
   }
 
   /**

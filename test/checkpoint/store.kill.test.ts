@@ -15,39 +15,19 @@ import { walkTree } from './tree-walk.js';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
 // The store and what it imports, compiled on the fly so a child process can run them without a build.
-const MODULES = [
-  'checkpoint/store.ts',
-  'checkpoint/blobCodec.ts',
-  'checkpoint/blobPacker.ts',
-  'checkpoint/blobReadBack.ts',
-  'checkpoint/blobStore.ts',
-  'checkpoint/checkpointFiles.ts',
-  'checkpoint/diskUsage.ts',
-  'checkpoint/durableFiles.ts',
-  'checkpoint/fileIndex.ts',
-  'checkpoint/helperThread.ts',
-  'checkpoint/manifestTrees.ts',
-  'checkpoint/restore.ts',
-  'checkpoint/restoreStaging.ts',
-  'checkpoint/snapshot.ts',
-  'checkpoint/statHelper.ts',
-  'checkpoint/statCache.ts',
-  'checkpoint/syncChild.ts',
-  'checkpoint/tree.ts',
-  'checkpoint/canonical.ts',
-  'checkpoint/types.ts',
-  'checkpoint/verify.ts',
-  'checkpoint/walkMemo.ts',
-  'contract/control.ts',
-  'contract/events.ts',
-  'contract/metrics.ts',
-  'contract/statuses.ts',
-  'contract/assertNever.ts',
-  'io/atomic.ts',
-  'io/lineAppender.ts',
-  'io/processAlive.ts',
-  'io/writeHealth.ts',
-];
+const MODULES = importedModules('checkpoint/store.ts');
+
+/** The file and every project module it imports, directly or not (relative `from '….js'` specifiers), as paths under src/. */
+function importedModules(entry: string): string[] {
+  const found = new Set<string>([entry]);
+  for (const relative of found) {
+    const source = readFileSync(path.join(SRC, relative), 'utf8');
+    for (const [, specifier] of source.matchAll(/\bfrom '(\.{1,2}\/[^']+)\.js'/g)) {
+      found.add(path.posix.normalize(path.posix.join(path.posix.dirname(relative), `${specifier}.ts`)));
+    }
+  }
+  return [...found];
+}
 
 const WRITER = `
 import { mkdirSync, writeFileSync } from 'node:fs';

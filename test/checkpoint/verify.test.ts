@@ -11,7 +11,8 @@ import path from 'node:path';
 import zlib, { gzipSync } from 'node:zlib';
 import { FRAME_MAGIC, unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { packContent } from '../../src/checkpoint/blobPacker.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BlobStore } from '../../src/checkpoint/blobStore.js';
 import { CheckpointInvalidError, CheckpointStore, type FileEntry } from '../../src/checkpoint/store.js';
 import { testBody as body, fingerprintTree as fingerprint } from '../helpers/checkpointTree.js';
 
@@ -89,7 +90,9 @@ describe('restore verifies every blob before it touches the folder', () => {
       expect(error.message).toMatch(/1 corrupt blob\(s\) set aside into checkpoints\/bad-blobs\//);
       const verdicts = await store.verifyAll();
       expect(verdicts.map((v) => [v.id, v.usable])).toEqual([[first.id, false]]);
-      expect(verdicts[0]!.reason).toContain(`blob ${path.relative(checkpoints, badBlob)} is missing`);
+      // Set aside, it is missing: the read-back names it and its file, as it names a corrupt one.
+      expect(verdicts[0]!.reason).toContain(`${path.relative(checkpoints, badBlob)} (for "src/b.js"): is missing`);
+      expect(verdicts[0]!.badBlobs.map((bad) => [bad.blob, bad.problem])).toEqual([[path.relative(checkpoints, badBlob), 'is missing']]);
     });
   }
 
@@ -200,5 +203,31 @@ describe('a good restore is byte-exact against the manifest', () => {
     ]);
     expect(verdicts[0]!.reason).toMatch(/only-first\.txt.*hashes to [0-9a-f]{64}, not to its name/);
     expect(verdicts[1]).toMatchObject({ files: 2, blobs: 2 });
+  });
+
+  it('verifyAll finds a blob cut short, one that is not a blob and a missing one by reading back alone, without the quick look first', async () => {
+    const store = new CheckpointStore(checkpoints);
+    put('cut.txt', 'cut short\n'.repeat(400));
+    put('junk.txt', 'not a blob any more\n'.repeat(400));
+    put('gone.txt', 'missing\n'.repeat(400));
+    put('fine.txt', 'fine\n'.repeat(400));
+    const first = await checkpointNow(store);
+    const cut = blobOf(store, first.entries, 'cut.txt');
+    writeFileSync(cut, readFileSync(cut).subarray(0, 20));
+    writeFileSync(blobOf(store, first.entries, 'junk.txt'), 'plain text, no frame\n');
+    rmSync(blobOf(store, first.entries, 'gone.txt'));
+    // The quick look (a stat, an open and a header per blob) is what the read-back does anyway: verify does not make it.
+    const quickLook = vi.spyOn(BlobStore.prototype, 'blobProblem');
+    const verdicts = await new CheckpointStore(checkpoints).verifyAll({ setAsideBad: true });
+    expect(quickLook).not.toHaveBeenCalled();
+    quickLook.mockRestore();
+    expect(verdicts.map((v) => [v.id, v.usable])).toEqual([[first.id, false]]);
+    expect(verdicts[0]!.badBlobs.map((bad) => bad.paths[0])).toEqual(['cut.txt', 'gone.txt', 'junk.txt']);
+    expect(verdicts[0]!.badBlobs.find((bad) => bad.paths[0] === 'gone.txt')!.problem).toBe('is missing');
+    expect(verdicts[0]!.reason).toMatch(/^3 blob\(s\) fail their sha256 check: .*\(for "cut\.txt"\)/);
+    // The two corrupt ones go aside for the next checkpoint to write again; the missing one has nothing to move.
+    expect(verdicts.setAside).toBe(2);
+    // read() still makes the quick look, and says the same blobs are what is wrong.
+    await expect(new CheckpointStore(checkpoints).read(first.id)).rejects.toThrow(/3 of its 4 files cannot be restored/);
   });
 });
