@@ -41,14 +41,20 @@ export class BadBlobsError extends Error {
   }
 }
 
-/** `2 blob(s) fail their sha256 check: objects/ab/… (for "src/a.js"): its content hashes to …; …`, at most three shown. */
+/**
+ * `2 blob(s) fail their sha256 check: objects/ab/… (for "src/a.js"): its
+ * content hashes to …; …`, at most three shown; "missing" instead when every
+ * one is, "missing or failing their sha256 check" when some are.
+ */
 export function describeBadBlobs(bad: readonly BadBlob[]): string {
   const shown = bad.slice(0, 3).map((b) => {
     const more = b.paths.length > 1 ? ` and ${b.paths.length - 1} more file(s)` : '';
     return `${b.blob} (for ${JSON.stringify(b.paths[0])}${more}): ${b.problem}`;
   });
   const rest = bad.length > 3 ? `; and ${bad.length - 3} more` : '';
-  return `${bad.length} blob(s) fail their sha256 check: ${shown.join('; ')}${rest}`;
+  const missing = bad.filter((b) => b.problem === MISSING_BLOB).length;
+  const what = missing === 0 ? 'fail their sha256 check' : missing === bad.length ? 'missing' : 'missing or failing their sha256 check';
+  return `${bad.length} blob(s) ${what}: ${shown.join('; ')}${rest}`;
 }
 
 /** The problem of a blob that is not there. */
