@@ -29,6 +29,7 @@ import { checkBlobFile, readBackVerdict, unpackBlob } from './blobCodec.js';
 import { sha256Hex } from './canonical.js';
 import { errorCode, syncFile, syncFileSystem, tempSuffix } from './durableFiles.js';
 import { packToFile, readFileShared, renameAll } from './blobPacker.js';
+import { lstatAll, STAT_FIELDS, StatKind } from './statHelper.js';
 import { forEachLimit } from './tree.js';
 
 /** Files above this are hashed and compressed as streams instead of in memory. */
@@ -145,6 +146,23 @@ export class BlobStore {
     if (!isFile || size !== storedBytes || storedBytes < 20) return false;
     this.markKnown(sha256, storedBytes);
     return true;
+  }
+
+  /**
+   * trustIfSeenSize of every blob the stat cache recorded a size for, their
+   * lstats shared with the second thread (statHelper.ts). A restart runs it
+   * while that thread lstats the walk, and its snapshot then finds these
+   * blobs known. One whose size is wrong stays unknown: a file naming it is
+   * hashed again, and the blob written again.
+   */
+  async trustSeenSizes(sizes: ReadonlyMap<string, number>, breathe: () => Promise<void>): Promise<void> {
+    const unknown: string[] = [];
+    for (const sha256 of sizes.keys()) if (!this.trustedBlobs.has(sha256)) unknown.push(sha256);
+    const stats = await lstatAll(this.objectsDir, unknown.map((sha256) => this.relativeBlobPath(sha256)), breathe);
+    for (let i = 0; i < unknown.length; i += 1) {
+      const at = i * STAT_FIELDS;
+      this.trustIfSeenSize(unknown[i]!, sizes.get(unknown[i]!)!, stats[at] === StatKind.FILE, stats[at + 2]!);
+    }
   }
 
   /** blobPath relative to objectsDir. */

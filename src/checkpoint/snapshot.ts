@@ -60,12 +60,14 @@ export interface PreviousIndex {
 /**
  * Snapshots root and returns the manifest with the index of what it hashed,
  * to recognise unchanged files next time. With a walk memo, folders
- * unchanged since its walk are not read again (walkMemo.ts).
+ * unchanged since its walk are not read again (walkMemo.ts). `previous` may
+ * be a loader (the stat cache after a restart): it then runs while the walk's
+ * first lstats are on the second thread.
  */
 export async function snapshotTree(
   root: string,
   blobs: BlobStore,
-  previous: PreviousIndex,
+  previous: PreviousIndex | (() => Promise<PreviousIndex>),
   options: { startedMs: number; flush?: 'now' | 'with the checkpoint file'; walkMemo?: WalkMemo },
 ): Promise<SnapshotOutcome> {
   try {
@@ -80,12 +82,15 @@ export async function snapshotTree(
 async function snapshotTreeNow(
   root: string,
   blobs: BlobStore,
-  { files: previous, storedSizes, blobsKnown }: PreviousIndex,
+  previousOrLoad: PreviousIndex | (() => Promise<PreviousIndex>),
   startedMs: number,
   flush: 'now' | 'with the checkpoint file',
   walkMemo: WalkMemo | undefined,
 ): Promise<SnapshotOutcome> {
-  const scan = await scanTree(root, walkMemo);
+  let loaded: PreviousIndex | null = typeof previousOrLoad === 'function' ? null : previousOrLoad;
+  const scan = await scanTree(root, walkMemo, typeof previousOrLoad === 'function' ? async () => void (loaded = await previousOrLoad()) : undefined);
+  if (loaded === null) throw new Error('snapshot: the index of the previous snapshot was not loaded');
+  const { files: previous, storedSizes, blobsKnown }: PreviousIndex = loaded;
   const nextIndex: FileIndex = new Map();
   const entries: FileEntry[] = [];
   const toHash: { item: FoundItem; entry: FileEntry }[] = [];
@@ -124,7 +129,8 @@ async function snapshotTreeNow(
   }
 
   const breather = new Breather();
-  // After a restart every blob the stat cache vouches for is looked at (its size): one lstat each, half on a second thread.
+  // After a restart every blob the stat cache vouches for is looked at (its size), one lstat each, before it is reused: the store has
+  // looked at them already while the walk ran (BlobStore.trustSeenSizes); what is left here is a blob it found of the wrong size.
   const blobStats = await lstatAll(blobs.objectsDir, toTrust.map(({ record }) => blobs.relativeBlobPath(record.sha256)), () => breather.breathe());
   for (const [index, { item, entry, record, storedBytes }] of toTrust.entries()) {
     const at = index * STAT_FIELDS;

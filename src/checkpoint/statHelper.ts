@@ -1,10 +1,16 @@
-// lstat of many paths, half of them on a second thread. A walk of a big
+// lstat of many paths, shared with a second thread. A walk of a big
 // project/ is mostly lstat calls (at 50,000 files about 250-370 ms of a
 // no-change checkpoint); through libuv's thread pool each call costs more
-// than it saves, but a worker thread doing plain lstatSync over half the
-// list while this thread does the other half takes about half the time on
-// two cores (helperThread.ts: started when needed, ended when unused; if it
-// cannot run, this thread does all).
+// than it saves, but a worker thread doing plain lstatSync beside this
+// thread takes about half the time on two cores (helperThread.ts: started
+// when needed, ended when unused; if it cannot run, this thread does all).
+//
+// The two threads take the paths in chunks from one shared counter and write
+// into one shared result, so neither waits while the other has work: this
+// thread may first do something else (`meanwhile`: a restart loads the stat
+// cache while the worker lstats the walk), or turn the event loop, and the
+// worker takes more. A chunk is counted done (a second counter) once its
+// results are written; the worker answers when it takes no more.
 
 import { lstatSync } from 'node:fs';
 import { LazyHelper } from './helperThread.js';
@@ -18,27 +24,38 @@ export const StatKind = { MISSING: 0, DIR: 1, FILE: 2, SYMLINK: 3, OTHER: 4, ERR
 /** Below this many paths the second thread costs more than it saves. */
 export const PARALLEL_FROM = 4096;
 
-// The same loop as statInto below, for the worker (CommonJS, node's own modules only).
+/** Paths taken at once from the shared counter (and between two turns of the event loop here). */
+const CHUNK = 256;
+
+// The same as statInto below, for the worker (CommonJS, node's own modules only).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { lstatSync } = require('node:fs');
-parentPort.on('message', ({ id, root, paths }) => {
-  const out = new Float64Array(paths.length * ${STAT_FIELDS});
+parentPort.on('message', ({ id, root, joined, results, counters }) => {
+  const paths = joined.split('\\0');
+  const out = new Float64Array(results);
+  const claims = new Int32Array(counters);
   const prefix = root.endsWith('/') ? root : root + '/';
-  for (let i = 0; i < paths.length; i += 1) {
-    const at = i * ${STAT_FIELDS};
-    let s;
-    try {
-      s = lstatSync(prefix + paths[i], { throwIfNoEntry: false });
-    } catch (error) {
-      out[at] = error.code === 'ENOENT' || error.code === 'ENOTDIR' ? ${StatKind.MISSING} : ${StatKind.ERROR};
-      continue;
+  let done = 0;
+  for (let start = Atomics.add(claims, 0, ${CHUNK}); start < paths.length; start = Atomics.add(claims, 0, ${CHUNK})) {
+    const end = Math.min(start + ${CHUNK}, paths.length);
+    for (let i = start; i < end; i += 1) {
+      const at = i * ${STAT_FIELDS};
+      let s;
+      try {
+        s = lstatSync(prefix + paths[i], { throwIfNoEntry: false });
+      } catch (error) {
+        out[at] = error.code === 'ENOENT' || error.code === 'ENOTDIR' ? ${StatKind.MISSING} : ${StatKind.ERROR};
+        continue;
+      }
+      if (s === undefined) { out[at] = ${StatKind.MISSING}; continue; }
+      out[at] = s.isDirectory() ? ${StatKind.DIR} : s.isFile() ? ${StatKind.FILE} : s.isSymbolicLink() ? ${StatKind.SYMLINK} : ${StatKind.OTHER};
+      out[at + 1] = s.mode; out[at + 2] = s.size; out[at + 3] = s.mtimeMs; out[at + 4] = s.ctimeMs; out[at + 5] = s.ino;
     }
-    if (s === undefined) { out[at] = ${StatKind.MISSING}; continue; }
-    out[at] = s.isDirectory() ? ${StatKind.DIR} : s.isFile() ? ${StatKind.FILE} : s.isSymbolicLink() ? ${StatKind.SYMLINK} : ${StatKind.OTHER};
-    out[at + 1] = s.mode; out[at + 2] = s.size; out[at + 3] = s.mtimeMs; out[at + 4] = s.ctimeMs; out[at + 5] = s.ino;
+    Atomics.add(claims, 1, end - start);
+    done += end - start;
   }
-  parentPort.postMessage({ id, value: out }, [out.buffer]);
+  parentPort.postMessage({ id, value: done });
 });
 `;
 
@@ -69,8 +86,8 @@ const statThread = new LazyHelper(WORKER_SOURCE);
 
 /**
  * Starts the helper thread ahead of a walk of a big tree, so its start-up
- * (~30 ms) overlaps what comes before the walk's lstats (the temp sweep, the
- * stat cache's load, the folders' listing) instead of holding the walk up.
+ * (~30 ms) overlaps what comes before the walk's lstats (the temp sweep,
+ * the folders' listing) instead of holding the walk up.
  */
 export function warmStatHelper(): void {
   statThread.get();
@@ -78,28 +95,36 @@ export function warmStatHelper(): void {
 
 /**
  * lstat of every root/relative path: STAT_FIELDS numbers per path. From
- * PARALLEL_FROM paths, the second half goes to the worker while this thread
- * does the first, pausing for the event loop every so often (`breathe`).
+ * PARALLEL_FROM paths they are shared with the worker, chunk by chunk, while
+ * this thread first runs `meanwhile` (if given) and then takes chunks too,
+ * pausing for the event loop between them (`breathe`).
  */
-export async function lstatAll(root: string, paths: readonly string[], breathe: () => Promise<void>): Promise<Float64Array> {
-  const out = new Float64Array(paths.length * STAT_FIELDS);
+export async function lstatAll(root: string, paths: readonly string[], breathe: () => Promise<void>, meanwhile?: () => Promise<void>): Promise<Float64Array> {
   const helper = paths.length >= PARALLEL_FROM ? statThread.get() : null;
-  const half = helper === null ? paths.length : paths.length >> 1;
-  const far = helper?.call<Float64Array>({ root, paths: paths.slice(half) }).catch(() => null) ?? Promise.resolve(null);
+  const shared = helper !== null;
+  const out = shared ? new Float64Array(new SharedArrayBuffer(paths.length * STAT_FIELDS * Float64Array.BYTES_PER_ELEMENT)) : new Float64Array(paths.length * STAT_FIELDS);
+  // [next path to take, paths done]
+  const claims = shared ? new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)) : new Int32Array(2);
+  // One string, not an array of 50,000: it is copied to the worker as one block.
+  const far = shared ? helper.call<number>({ root, joined: paths.join('\0'), results: out.buffer, counters: claims.buffer }).catch(() => null) : null;
+  await meanwhile?.();
   // Joined as strings, as the worker does (root is resolved, the paths walked ones): path.join's normalising cost 20 ms a walk at 50,000 files.
   const prefix = root.endsWith('/') ? root : `${root}/`;
-  for (let i = 0; i < half; i += 1) {
-    statInto(out, i, prefix + paths[i]!);
-    if (i % 256 === 255) await breathe();
+  const statChunk = (start: number): void => {
+    const end = Math.min(start + CHUNK, paths.length);
+    for (let i = start; i < end; i += 1) statInto(out, i, prefix + paths[i]!);
+    Atomics.add(claims, 1, end - start);
+  };
+  const mine = new Set<number>();
+  for (let start = Atomics.add(claims, 0, CHUNK); start < paths.length; start = Atomics.add(claims, 0, CHUNK)) {
+    statChunk(start);
+    mine.add(start);
+    await breathe();
   }
-  const theirs = await far;
-  if (theirs !== null) {
-    out.set(theirs, half * STAT_FIELDS);
-  } else {
-    for (let i = half; i < paths.length; i += 1) {
-      statInto(out, i, prefix + paths[i]!);
-      if (i % 256 === 255) await breathe();
-    }
+  // The worker may still be writing the chunks it took: it answers once it takes no more.
+  if (far !== null && Atomics.load(claims, 1) < paths.length && (await far) === null) {
+    // It ended midway: its chunks, done or not, are done again here.
+    for (let start = 0; start < paths.length; start += CHUNK) if (!mine.has(start)) statChunk(start);
   }
   return out;
 }

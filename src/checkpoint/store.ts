@@ -41,6 +41,7 @@ import type { FileIndex } from './fileIndex.js';
 import { loadStatCache, saveStatCache, statCacheMayHold, type StatCacheOnDisk } from './statCache.js';
 import { PARALLEL_FROM, warmStatHelper } from './statHelper.js';
 import { restoreTree, type RestoreResult } from './restore.js';
+import { Breather } from './tree.js';
 import { snapshotTree, type PreviousIndex, type SnapshotOutcome, type SnapshotResult } from './snapshot.js';
 import type { CheckpointBody, FileEntry } from './types.js';
 import { BadBlobsError } from './verify.js';
@@ -144,6 +145,14 @@ export class CheckpointStore {
     return { files: cached.files, storedSizes: cached.storedSizes, blobsKnown: false, known: true };
   }
 
+  /** indexOf, then the size check of every blob the stat cache vouches for (issue 11.3), before any is reused. */
+  private async loadIndexAndTrustBlobs(root: string): Promise<PreviousIndex & { known: boolean }> {
+    const previous = await this.indexOf(root);
+    const breather = new Breather();
+    await this.blobs.trustSeenSizes(previous.storedSizes, () => breather.breathe());
+    return previous;
+  }
+
   /**
    * Keeps the new index, and saves it as the stat cache when it changed and
    * `cache` allows: a snapshot always (what it snapshots is the run's
@@ -213,14 +222,15 @@ export class CheckpointStore {
     const started = performance.now();
     const rootStats = await fs.stat(root).catch(() => null);
     if (rootStats === null || !rootStats.isDirectory()) throw new Error(`snapshot: project folder ${root} does not exist or is not a directory`);
-    // A big tree's walk lstats on two threads: the second starts now, its start-up overlapping the sweep and the stat cache's load.
+    // A big tree's walk lstats on two threads: the second starts now, its start-up overlapping the sweep and the folders' listing.
     if (this.index.root === root ? this.index.files.size >= PARALLEL_FROM : await statCacheMayHold(this.checkpointsDir, PARALLEL_FROM)) warmStatHelper();
     await fs.mkdir(this.objectsDir, { recursive: true });
     await this.sweepDeadTempsOnce('all');
     // A blob a verify elsewhere set aside is written again if this snapshot needs it.
     await this.blobs.noticeSetAside();
-    const previous = await this.indexOf(root);
     const distrustsAt = this.blobs.distrustCount;
+    // After a restart the stat cache is loaded, and the blobs it vouches for looked at, while the second thread starts on the walk's lstats.
+    const previous = this.index.root === root ? await this.indexOf(root) : () => this.loadIndexAndTrustBlobs(root);
     return { ...(await snapshotTree(root, this.blobs, previous, { startedMs: started, flush, walkMemo: this.walkMemo })), distrustsAt };
   }
 

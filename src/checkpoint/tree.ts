@@ -92,20 +92,32 @@ export class Breather {
  * path. Sockets, fifos and devices are not project content and are left out.
  * Items that vanish while the walk runs (an agent deleting them) are skipped.
  * The folders are listed first (their entries' types from readdir), then
- * every entry is lstat'ed, half on a second thread in a big tree
+ * every entry is lstat'ed, shared with a second thread in a big tree
  * (statHelper.ts); a folder that an lstat found where readdir saw none (it
  * changed meanwhile) is walked in a further round. With a memo, a folder
  * whose stamp has not changed since the memo's walk read it is not read
- * again (walkMemo.ts), and the memo then holds this walk.
+ * again (walkMemo.ts), and the memo then holds this walk. `meanwhile` runs
+ * once, on this thread while the second one starts on the first lstats (or
+ * before them, when there is no second thread).
  */
-export async function scanTree(root: string, memo?: WalkMemo): Promise<TreeScan> {
+export async function scanTree(root: string, memo?: WalkMemo, meanwhile?: () => Promise<void>): Promise<TreeScan> {
+  // Run once, while the first lstats are on the second thread (statHelper.ts), or at the end.
+  let notYet = meanwhile;
+  const runMeanwhile = async (): Promise<void> => {
+    const work = notYet;
+    notYet = undefined;
+    await work?.();
+  };
   // the root may itself be a symlink to the project; below it nothing is followed
   const rootSeenAtMs = stampClockMs();
   const rootStats = await fs.stat(root).catch((error: unknown) => {
     if (isMissing(error)) return null;
     throw error;
   });
-  if (rootStats === null) return { items: [], excluded: [] };
+  if (rootStats === null) {
+    await runMeanwhile();
+    return { items: [], excluded: [] };
+  }
   if (!rootStats.isDirectory()) throw new Error(`project folder ${root} is not a directory`);
 
   if (memo !== undefined && memo.root !== root) {
@@ -121,7 +133,7 @@ export async function scanTree(root: string, memo?: WalkMemo): Promise<TreeScan>
   const breathe = () => breather.breathe();
   for (let starts = ['']; starts.length > 0; ) {
     const { paths, listedDirs, stamped } = await listFolders(root, starts, excluded, breathe, walk, { stamp: rootStamp, seenAtMs: rootSeenAtMs });
-    const stats = await lstatAllBut(root, paths, stamped, breathe);
+    const stats = await lstatAllBut(root, paths, stamped, breathe, runMeanwhile);
     starts = [];
     for (let i = 0; i < paths.length; i += 1) {
       const relative = paths[i]!;
@@ -164,6 +176,7 @@ export async function scanTree(root: string, memo?: WalkMemo): Promise<TreeScan>
       if (i % 256 === 255) await breather.breathe();
     }
   }
+  await runMeanwhile();
   items.sort((a, b) => compareStrings(a.path, b.path));
   excluded.sort(compareStrings);
   if (memo !== undefined) {
@@ -257,8 +270,8 @@ async function listFolders(
 }
 
 /** lstatAll of paths, but for those already lstat'ed (`stamped`), whose numbers are copied in. */
-async function lstatAllBut(root: string, paths: readonly string[], stamped: ReadonlyMap<string, Float64Array>, breathe: () => Promise<void>): Promise<Float64Array> {
-  if (stamped.size === 0) return lstatAll(root, paths, breathe);
+async function lstatAllBut(root: string, paths: readonly string[], stamped: ReadonlyMap<string, Float64Array>, breathe: () => Promise<void>, meanwhile: () => Promise<void>): Promise<Float64Array> {
+  if (stamped.size === 0) return lstatAll(root, paths, breathe, meanwhile);
   const rest: string[] = [];
   const restAt: number[] = [];
   const out = new Float64Array(paths.length * STAT_FIELDS);
@@ -271,7 +284,7 @@ async function lstatAllBut(root: string, paths: readonly string[], stamped: Read
       restAt.push(i);
     }
   }
-  const stats = await lstatAll(root, rest, breathe);
+  const stats = await lstatAll(root, rest, breathe, meanwhile);
   for (let j = 0; j < rest.length; j += 1) out.set(stats.subarray(j * STAT_FIELDS, (j + 1) * STAT_FIELDS), restAt[j]! * STAT_FIELDS);
   return out;
 }

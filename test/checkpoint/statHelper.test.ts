@@ -9,8 +9,9 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LazyHelper } from '../../src/checkpoint/helperThread.js';
+import { HelperGone, HelperThread, LazyHelper } from '../../src/checkpoint/helperThread.js';
 import { STAT_CACHE_FILE } from '../../src/checkpoint/statCache.js';
+import { BlobStore } from '../../src/checkpoint/blobStore.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { lstatAll, PARALLEL_FROM, STAT_FIELDS, StatKind } from '../../src/checkpoint/statHelper.js';
 import { scanTree } from '../../src/checkpoint/tree.js';
@@ -90,6 +91,95 @@ describe('a walk with a second thread', () => {
       const kind = s.isDirectory() ? StatKind.DIR : s.isFile() ? StatKind.FILE : s.isSymbolicLink() ? StatKind.SYMLINK : StatKind.OTHER;
       expect([relative, ...out.subarray(at, at + STAT_FIELDS)]).toEqual([relative, kind, s.mode, s.size, s.mtimeMs, s.ctimeMs, s.ino]);
     });
+  });
+
+  /** Checks out against lstatSync, path by path. */
+  function expectStats(out: Float64Array, paths: readonly string[]): void {
+    expect(out.length).toBe(paths.length * STAT_FIELDS);
+    const wrong = paths.filter((relative, i) => {
+      const s = lstatSync(path.join(root, relative));
+      const kind = s.isDirectory() ? StatKind.DIR : s.isFile() ? StatKind.FILE : s.isSymbolicLink() ? StatKind.SYMLINK : StatKind.OTHER;
+      const at = i * STAT_FIELDS;
+      return [kind, s.mode, s.size, s.mtimeMs, s.ctimeMs, s.ino].some((value, field) => out[at + field] !== value);
+    });
+    expect(wrong).toEqual([]);
+  }
+
+  it('lstatAll lets the second thread take every chunk while this one runs `meanwhile`, and this one takes what is left', async () => {
+    makeBigTree();
+    const paths = referenceScan().items.map((item) => (item as { path: string }).path);
+    // The worker answers (how many it did) once it takes no more chunks: `meanwhile` waits for that, so the worker did them all.
+    const spied = vi.spyOn(HelperThread.prototype, 'call');
+    let workerDidAll: number | null = null;
+    const out = await lstatAll(root, paths, async () => undefined, async () => {
+      expect(spied).toHaveBeenCalledTimes(1);
+      workerDidAll = (await spied.mock.results[0]!.value) as number;
+    });
+    spied.mockRestore();
+    expect(workerDidAll).toBe(paths.length);
+    expectStats(out, paths);
+    // Without waiting, both take chunks: what each did adds up to every path.
+    const both = vi.spyOn(HelperThread.prototype, 'call');
+    expectStats(await lstatAll(root, paths, async () => undefined), paths);
+    const workerDid = (await both.mock.results[0]!.value) as number;
+    both.mockRestore();
+    expect(workerDid).toBeGreaterThanOrEqual(0);
+    expect(workerDid).toBeLessThanOrEqual(paths.length);
+  });
+
+  it('lstatAll does again here the chunks a second thread took and ended without answering for', async () => {
+    makeBigTree();
+    const paths = referenceScan().items.map((item) => (item as { path: string }).path);
+    // A thread that takes half the chunks and dies before writing any of them.
+    const call = vi.spyOn(HelperThread.prototype, 'call').mockImplementation((message) => {
+      const claims = new Int32Array((message as { counters: SharedArrayBuffer }).counters);
+      while (Atomics.load(claims, 0) < paths.length / 2) Atomics.add(claims, 0, 256);
+      return Promise.reject(new HelperGone('the helper thread ended'));
+    });
+    try {
+      expectStats(await lstatAll(root, paths, async () => undefined), paths);
+      expect(call).toHaveBeenCalledTimes(1);
+    } finally {
+      call.mockRestore();
+    }
+  });
+
+  it('a restart loads the stat cache and checks the sizes of the blobs it vouches for while the second thread lstats the walk', async () => {
+    makeBigTree();
+    const checkpoints = mkdtempSync(path.join(tmpdir(), 'megatest-stathelper-ck-'));
+    // The store's clock an hour on: every file just written is settled, so the stat cache vouches for all of them (fileIndex.ts), however loaded the machine.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3_600_000 });
+    try {
+      const first = await new CheckpointStore(checkpoints).snapshot(root);
+      const order: string[] = [];
+      type Method = (this: unknown, ...args: unknown[]) => unknown;
+      const spyOn = (prototype: object, name: string, note: (args: unknown[]) => string | null): void => {
+        const original = (prototype as Record<string, Method>)[name]!;
+        vi.spyOn(prototype as Record<string, Method>, name).mockImplementation(function (this: unknown, ...args: unknown[]) {
+          const seen = note(args);
+          if (seen !== null) order.push(seen);
+          return original.apply(this, args);
+        });
+      };
+      spyOn(HelperThread.prototype, 'call', ([message]) => {
+        const { joined } = message as { joined?: string };
+        return joined === undefined ? null : `second thread given ${joined.split('\0').length} paths`;
+      });
+      spyOn(CheckpointStore.prototype, 'indexOf', () => 'stat cache loaded');
+      spyOn(BlobStore.prototype, 'trustSeenSizes', ([sizes]) => `sizes of ${(sizes as Map<string, number>).size} blobs checked`);
+      const again = await new CheckpointStore(checkpoints).snapshot(root);
+      vi.restoreAllMocks();
+      const blobs = new Set(first.entries.map((entry) => entry.sha256).filter((sha256) => sha256 !== undefined)).size;
+      const walked = referenceScan().items.length + 1; // and the fifo, lstat'ed and left out
+      // The walk is handed over first; the stat cache and the blobs' sizes are this thread's meanwhile.
+      expect(order.slice(0, 3)).toEqual([`second thread given ${walked} paths`, 'stat cache loaded', `sizes of ${blobs} blobs checked`]);
+      expect(again.hashedFiles).toBe(0);
+      expect(again.entries).toEqual(first.entries);
+    } finally {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+      rmSync(checkpoints, { recursive: true, force: true });
+    }
   });
 
   it('a snapshot starts the second thread before its walk when the last one (by the stat cache after a restart) held a big tree, and not otherwise', async () => {
