@@ -11,6 +11,7 @@
 //   full restore (empty dir)   megatest (a new process) | cp -a, restic restore
 //   roll back 19 x 5% churn    megatest | cp -a
 //   list() of 20 checkpoints   megatest
+//   verify of 20 checkpoints   megatest (a new process, as `megatest checkpoints verify` and the report) | restic check --read-data
 //
 // Targets (issue 13): first <= restic; no-change <= git; storage <= restic;
 // full restore <= 1.3x cp -a; and (issue 3) 1% changed >= 10x faster than
@@ -342,6 +343,19 @@ export async function main(argv = process.argv.slice(2)) {
     const listMs = performance.now() - started;
     if (listing.length !== 20 || !listing.every((item) => item.valid)) throw new Error(`expected 20 valid checkpoints, list() gave ${JSON.stringify(listing.map((item) => [item.id, item.valid, item.reason]))}`);
 
+    // Every blob of every checkpoint read back against its sha256, by a new process; restic reads back every pack.
+    const verify = { megatest: [], restic: [] };
+    let verified = null;
+    for (let round = 0; round < rounds; round += 1) {
+      settle();
+      verified = inNewProcess(['verify', storeModule.href, storageDir]);
+      if (verified.usable !== 20) throw new Error(`expected 20 usable checkpoints, verify gave ${verified.usable}`);
+      verify.megatest.push(verified.ms);
+      settle();
+      if (storageRestic) verify.restic.push(storageRestic.checkReadData());
+      step(`verify, round ${round + 1}: megatest ${ms(verify.megatest.at(-1))}, restic check --read-data ${ms(verify.restic.at(-1) ?? null)}`);
+    }
+
     // 5. restore: roll project/ (19 x 5% churn later) back to checkpoint 1, byte for byte
     settle();
     started = performance.now();
@@ -401,6 +415,8 @@ export async function main(argv = process.argv.slice(2)) {
       cpRestoreMs: m(full.cp),
       resticRestoreMs: m(full.restic),
       listMs,
+      verifyMs: m(verify.megatest),
+      verifyResticMs: m(verify.restic),
     };
     const f = figures;
     const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'PASS' : 'MISS');
@@ -422,6 +438,7 @@ export async function main(argv = process.argv.slice(2)) {
       ['full restore into an empty folder', `${ms(f.fullRestoreMs)} (${fullResult.written} written)`, '', ms(f.resticRestoreMs), ms(f.cpRestoreMs), `<= 1.3x cp -a: ${verdict(targets.restore)} (${ratio(f.fullRestoreMs, f.cpRestoreMs)})`],
       ['roll back 19 x 5% churn', `${ms(f.rollbackMs)} (${rollback.written} written, ${rollback.deleted} deleted)`, '', '', ms(f.cpRestoreMs), ratio(f.rollbackMs, f.cpRestoreMs)],
       ['list() of 20 checkpoints', ms(f.listMs), '', '', '', ''],
+      ['verify of 20 checkpoints (a new process)', `${ms(f.verifyMs)} (${verified.blobs} blobs read back)`, '', ms(f.verifyResticMs), '', f.verifyResticMs === null ? '' : `${ratio(f.verifyMs, f.verifyResticMs)} restic check --read-data`],
     ];
     const report = `checkpoint store: ${fileCount} files, ${mb(projectUsage.bytes)} (half source-like text, half base64 data), fsync on, medians of ${rounds} rounds\n${table(rows)}\n`;
     process.stdout.write(report);
@@ -436,9 +453,9 @@ export async function main(argv = process.argv.slice(2)) {
 
 /**
  * In a new process (this script run with --child): one checkpoint of
- * project by a new store over folder, or one restore of the manifest in
- * entriesFile into target; prints the milliseconds from the store's
- * creation to the end.
+ * project by a new store over folder, one restore of the manifest in
+ * entriesFile into target, or one verify of every checkpoint in folder;
+ * prints the milliseconds from the store's creation to the end.
  */
 async function child([what, storeHref, folder, target, extra]) {
   const { CheckpointStore } = await import(storeHref);
@@ -446,7 +463,15 @@ async function child([what, storeHref, folder, target, extra]) {
     process.stdout.write(`${JSON.stringify({ ms: (await checkpoint(new CheckpointStore(folder), target, Number(extra))).ms })}\n`);
     return;
   }
-  if (what !== 'restore') throw new Error(`bench/checkpoint.mjs --child: checkpoint or restore, got ${what}`);
+  if (what === 'verify') {
+    const started = performance.now();
+    const results = await new CheckpointStore(folder).verifyAll();
+    const ms = performance.now() - started;
+    const blobs = new Set(results.flatMap((result) => result.body?.file_system_state.entries.filter((entry) => entry.type === 'file').map((entry) => entry.sha256) ?? [])).size;
+    process.stdout.write(`${JSON.stringify({ ms, usable: results.filter((result) => result.usable).length, blobs })}\n`);
+    return;
+  }
+  if (what !== 'restore') throw new Error(`bench/checkpoint.mjs --child: checkpoint, restore or verify, got ${what}`);
   const entries = JSON.parse(readFileSync(extra, 'utf8'));
   const started = performance.now();
   const { written } = await new CheckpointStore(folder).restore(target, entries);

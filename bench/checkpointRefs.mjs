@@ -126,6 +126,11 @@ export class ResticRef {
     return snapshots[0].id;
   }
 
+  /** `restic check --read-data`: every pack of the repository read and checked against its hashes; its wall time. */
+  checkReadData() {
+    return run('restic', ['check', '--read-data', '--quiet'], { env: this.env }).ms;
+  }
+
   /** Restores a snapshot (the newest by default) into target (an old one set aside first); its wall time. */
   restore(target, snapshot = 'latest') {
     discard(target);
