@@ -27,6 +27,19 @@ interface Reply {
   error?: { message: string; code?: string; errno?: number; syscall?: string; path?: string };
 }
 
+/**
+ * The sources are CommonJS, and a thread takes this process's flags: in a
+ * process started as `node --input-type=module -e …` they would be ES
+ * modules, and every thread would fail at its first `require`. That flag
+ * is left out; otherwise the thread takes the flags as they are.
+ */
+function workerFlags(): { execArgv?: string[] } {
+  const flags = process.execArgv;
+  const at = flags.findIndex((flag) => flag === '--input-type' || flag.startsWith('--input-type='));
+  if (at < 0) return {};
+  return { execArgv: flags.filter((_flag, index) => index !== at && !(index === at + 1 && flags[at] === '--input-type')) };
+}
+
 /** The helper thread stopped or could not start: not the request's fault; do the work here. */
 export class HelperGone extends Error {}
 
@@ -41,7 +54,7 @@ export class HelperThread {
 
   /** onEnd: told once, when the thread ends or is ended; `startFailed` when it ended by itself before its first answer. */
   constructor(source: string, private readonly onEnd: (startFailed: boolean) => void) {
-    this.worker = new Worker(source, { eval: true });
+    this.worker = new Worker(source, { eval: true, ...workerFlags() });
     this.worker.unref();
     this.worker.on('message', ({ id, value, error }: Reply) => {
       this.answered = true;

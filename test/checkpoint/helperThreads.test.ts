@@ -5,12 +5,15 @@
 // with their codes (a full disk is ENOSPC wherever it happened); and when
 // the helper stops, the work is done here.
 
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import zlib from 'node:zlib';
+import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HELPER_MAX_BYTES, packContent, packedBlobs, packToFile, PACK_IN_PARALLEL_FROM, readFileShared, renameAll, renamedBlobs, RENAME_IN_PARALLEL_FROM } from '../../src/checkpoint/blobPacker.js';
 import { FRAME_MAGIC, unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
@@ -20,6 +23,7 @@ import { BadBlobsError, CheckpointStore } from '../../src/checkpoint/store.js';
 import { fingerprintTree, testBody } from '../helpers/checkpointTree.js';
 import { suiteTmpfs } from '../helpers/tmpfs.js';
 
+const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'megatest-helpers-'));
@@ -86,6 +90,21 @@ describe('HelperThread', () => {
       expect(helper.get()).not.toBe(started);
     } finally {
       vi.useRealTimers();
+    }
+  });
+  it('starts in a process run as `node --input-type=module -e …`, whose flags would make its CommonJS source an ES module', () => {
+    // helperThread.ts compiled on its own (it imports only node's modules), loaded by such a process.
+    const compiled = ts.transpileModule(readFileSync(path.join(SRC, 'checkpoint/helperThread.ts'), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(path.join(dir, 'helperThread.mjs'), compiled);
+    const script = [
+      `import { LazyHelper } from ${JSON.stringify(pathToFileURL(path.join(dir, 'helperThread.mjs')).href)};`,
+      `const helper = new LazyHelper("const { parentPort } = require('node:worker_threads'); parentPort.on('message', ({ id }) => parentPort.postMessage({ id, value: 'answered' }));");`,
+      `process.stdout.write(String(await helper.get().call({}).catch((error) => error.message)));`,
+    ].join('\n');
+    for (const flags of [['--input-type=module'], ['--input-type', 'module']]) {
+      expect(execFileSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8', timeout: 30_000 })).toBe('answered');
     }
   });
 });
