@@ -172,9 +172,13 @@ export class CheckpointKeeper {
   /**
    * Puts project/ and the run back to a checkpoint: files byte for byte;
    * phase, tasks, figures and schedule through checkpoint_restored; the
-   * agents restart from the checkpoint's resume states.
+   * agents restart from the checkpoint's resume states. When no checkpoint
+   * can be restored, the agents are started again as they were, unless they
+   * were not started yet (a resume): its caller starts them, and starting
+   * them here too would leave a second process per agent at work in
+   * project/, unwatched.
    */
-  async restore(id: string | undefined, reason: string, fallBack: boolean, announce?: () => void): Promise<MegatestEvent> {
+  async restore(id: string | undefined, reason: string, fallBack: boolean, announce?: () => void, agents: 'running' | 'not started yet' = 'running'): Promise<MegatestEvent> {
     const { ctx, pool } = this;
     const started = Date.now();
     const chosen = await this.choose(id, fallBack);
@@ -199,8 +203,10 @@ export class CheckpointKeeper {
     const restored = await this.restoreFiles(loaded, fallBack, skipped);
     if (restored === null || restored instanceof Error) {
       // The store checks every blob before it touches project/: it is as it was, and so is the session.
-      await pool.startAll(asTheyWere);
-      pool.assignAll();
+      if (agents === 'running') {
+        await pool.startAll(asTheyWere);
+        pool.assignAll();
+      }
       ctx.setStatus(previousStatus === 'paused' ? 'paused' : 'running');
       if (previousStatus === 'paused') pool.control('pause');
       announce?.();
@@ -296,7 +302,7 @@ export class CheckpointKeeper {
       announced = true;
     };
     try {
-      await this.restore(id, id ? `megatest resume --checkpoint ${id}` : 'megatest resume', id === undefined, once);
+      await this.restore(id, id ? `megatest resume --checkpoint ${id}` : 'megatest resume', id === undefined, once, 'not started yet');
       return true;
     } catch (error) {
       once();

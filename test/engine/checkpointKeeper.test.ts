@@ -1,0 +1,124 @@
+// The checkpoint keeper when no checkpoint can be restored: a blob whose
+// content is corrupt but whose size and frame are right passes read()'s
+// quick look, and only the restore's read-back refuses it. A running session
+// then starts its agents again as they were; a resume, whose agents are not
+// started yet, must leave them to its caller (startUp), which starts them
+// once. Starting them here too left a second process per agent at work in
+// project/, its output ignored (found with a sim run whose checkpoint blobs
+// were damaged this way, then `megatest resume`).
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ControlError } from '../../src/contract/control.js';
+import type { EventInput } from '../../src/contract/events.js';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
+import type { AgentPool } from '../../src/engine/agentPool.js';
+import { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
+import type { EngineContext } from '../../src/engine/context.js';
+import type { Measurer } from '../../src/engine/measurer.js';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-keeper-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const FILE_TEXT = 'export const answer = 42;\n'.repeat(80);
+
+/** A run folder with one checkpoint of project/, whose one file's blob is then damaged in place (same size, one byte near its end). */
+async function runWithDamagedCheckpoint(name: string) {
+  const root = path.join(scratch, name);
+  const project = path.join(root, 'project');
+  mkdirSync(project, { recursive: true });
+  writeFileSync(path.join(project, 'answer.js'), FILE_TEXT);
+  const store = new CheckpointStore(path.join(root, 'checkpoints'));
+  const { snapshot } = await store.checkpoint(project, (taken) => ({
+    timestamp: new Date(0).toISOString(),
+    session_id: name,
+    phase: 'development',
+    phase_index: 1,
+    trigger: 'phase',
+    last_event_seq: 1,
+    elapsed_seconds: 60,
+    agent_states: [],
+    working_memory: {},
+    file_system_state: { root: 'project', excluded: taken.excluded, entries: taken.entries },
+    test_results: null,
+    metrics: null,
+    git_commit: null,
+  }));
+  const file = snapshot.entries.find((entry) => entry.type === 'file')!;
+  const blob = readFileSync(store.blobPath(file.sha256!));
+  blob[blob.length - 2]! ^= 0x55;
+  writeFileSync(store.blobPath(file.sha256!), blob);
+  // The agents' work since the checkpoint, which a refused restore must leave alone.
+  writeFileSync(path.join(project, 'answer.js'), `${FILE_TEXT}// since\n`);
+  return { store, project };
+}
+
+function keeperOver(store: CheckpointStore, project: string) {
+  const events: EventInput[] = [];
+  const ctx = {
+    store,
+    paths: { project },
+    status: 'running',
+    restoreGeneration: 0,
+    setStatus: (status: string) => void (ctx.status = status as EngineContext['status']),
+    emit: (event: EventInput) => events.push(event),
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  } as unknown as EngineContext;
+  const slots = [{ name: 'agent-1' }, { name: 'agent-2' }];
+  const pool = {
+    slots,
+    resumeState: (slot: { name: string }) => ({ name: slot.name, as: 'they were' }),
+    stopAll: vi.fn(async () => undefined),
+    startAll: vi.fn(async () => undefined),
+    assignAll: vi.fn(),
+    control: vi.fn(),
+  };
+  const keeper = new CheckpointKeeper(ctx, pool as unknown as AgentPool, {} as Measurer);
+  return { keeper, pool, events };
+}
+
+describe('CheckpointKeeper: no checkpoint can be restored', () => {
+  let store: CheckpointStore;
+  let project: string;
+  let caseNumber = 0;
+  beforeEach(async () => {
+    caseNumber += 1;
+    ({ store, project } = await runWithDamagedCheckpoint(`run-${caseNumber}`));
+    // The damage is past what read() looks at: only the read-back finds it.
+    await expect(store.read('checkpoint_001')).resolves.toMatchObject({ id: 'checkpoint_001' });
+  });
+
+  it('a resume starts no agent: its caller starts them once', async () => {
+    const { keeper, pool, events } = keeperOver(store, project);
+    const announce = vi.fn();
+    expect(await keeper.resumeFrom(undefined, announce)).toBe(false);
+    expect(pool.startAll).not.toHaveBeenCalled();
+    expect(announce).toHaveBeenCalledTimes(1);
+    const alerts = events.filter((event) => event.type === 'alert').map((event) => (event as { message: string }).message);
+    expect(alerts[0]).toMatch(/^checkpoint checkpoint_001 is invalid \(1 blob\(s\) fail their sha256 check: .*\(for "answer\.js"\).*falling back to the one before$/);
+    expect(alerts[1]).toBe('resume found no valid checkpoint among 1; the current phase starts again on the current project/');
+    expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(`${FILE_TEXT}// since\n`);
+  });
+
+  it('a named resume is refused and starts no agent either', async () => {
+    const { keeper, pool } = keeperOver(store, project);
+    await expect(keeper.resumeFrom('checkpoint_001', () => undefined)).rejects.toThrow(/restore refused: .*fail their sha256 check/);
+    expect(pool.startAll).not.toHaveBeenCalled();
+  });
+
+  it('a running session gets its agents back as they were', async () => {
+    const { keeper, pool } = keeperOver(store, project);
+    const refused = keeper.restore(undefined, 'recovery from agent_crash on agent-2', true);
+    await expect(refused).rejects.toBeInstanceOf(ControlError);
+    await expect(refused).rejects.toThrow('no valid checkpoint to restore');
+    expect(pool.stopAll).toHaveBeenCalledTimes(1);
+    expect(pool.startAll).toHaveBeenCalledTimes(1);
+    expect(pool.startAll).toHaveBeenCalledWith([
+      { name: 'agent-1', as: 'they were' },
+      { name: 'agent-2', as: 'they were' },
+    ]);
+    expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(`${FILE_TEXT}// since\n`);
+  });
+});
