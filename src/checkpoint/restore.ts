@@ -13,7 +13,7 @@ import { assertNever } from '../contract/assertNever.js';
 import { sha256Hex } from './canonical.js';
 import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
 import { RestoreStaging } from './restoreStaging.js';
-import { BadBlobsError, MISSING_BLOB, verifyEntryBlobs, type StagePath, type StageTarget } from './verify.js';
+import { BadBlobsError, verifyEntryBlobs, type StagePath, type StageTarget } from './verify.js';
 import { makeRecord, sameStat, untrustedRecord, type FileIndex } from './fileIndex.js';
 import { Breather, compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem, type TreeScan } from './tree.js';
 import type { FileEntry } from './types.js';
@@ -203,15 +203,7 @@ async function changeTree(
     }
   });
   const verified = await verifying;
-  // The read-back found every blob that is not there: those of files to be written are named as such.
-  const missingBlobs = new Set(verified.bad.filter((bad) => bad.problem === MISSING_BLOB).map((bad) => bad.sha256));
-  const missing = [...toWrite, ...builtFiles].filter((entry) => missingBlobs.has(entry.sha256 as string)).map((entry) => entry.path);
-  if (missing.length > 0) {
-    missing.sort(compareStrings);
-    throw new Error(
-      `restore: ${missing.length} file(s) have no blob in ${blobs.objectsDir} (first: ${missing.slice(0, 3).map((p) => JSON.stringify(p)).join(', ')}); project/ was not changed`,
-    );
-  }
+  // A blob missing makes the checkpoint unusable as a corrupt one does (whether or not its file is to be written): the store then names the checkpoint invalid, and a resume or recovery falls back from it.
   if (verified.bad.length > 0) throw new BadBlobsError(verified.bad);
   // A file the index took for unchanged that is gone or differs: its blob was checked, not staged by hash. Staged now, still before project/ changes.
   const unstaged = toWrite.filter((entry) => !likelyPlaced.has(entry.sha256 as string) || !verified.staged.has(entry.sha256 as string));

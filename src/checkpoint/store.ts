@@ -318,9 +318,15 @@ export class CheckpointStore {
     return publishCheckpoint(this.checkpointsDir, stored, this.durable);
   }
 
-  /** Loads and checks a checkpoint: id, JSON, checksum, manifest, and every blob it names. */
-  read(id: string): Promise<LoadedCheckpoint> {
-    return this.setAsideBadListing(readCheckpoint(id, this.blobs, new Map(), this.listings));
+  /**
+   * Loads and checks a checkpoint: id, JSON, checksum, manifest, and every
+   * blob it names by a quick look (BlobStore.blobProblem). With `blobs: 'read
+   * back next'` the blobs are not looked at, for a caller whose next step is
+   * restore(), which reads every one back before it changes anything (the
+   * quick look took 0.6 s at 50,000 files).
+   */
+  read(id: string, options: { blobs?: 'looked at' | 'read back next' } = {}): Promise<LoadedCheckpoint> {
+    return this.setAsideBadListing(readCheckpoint(id, this.blobs, options.blobs === 'read back next' ? null : new Map(), this.listings));
   }
 
   /** A folder listing found corrupt goes aside as a bad file blob does, so the next checkpoint writes it again. */

@@ -139,13 +139,18 @@ export class CheckpointKeeper {
   /**
    * The checkpoint to restore: the named one (refused when invalid), or with
    * fallBack the newest valid one at or before it, with the invalid ones it
-   * passed over (their alerts are the caller's to emit).
+   * passed over (their alerts are the caller's to emit). With running agents
+   * each blob is looked at first, so a checkpoint missing one is refused
+   * before they are stopped; a resume has none running yet, and leaves
+   * every check to the restore, which reads each blob back before it
+   * touches project/ (restoreFiles falls back from a bad one).
    */
-  private async choose(id: string | undefined, fallBack: boolean): Promise<{ loaded: LoadedCheckpoint | null; skipped: { id: string; reason: string }[] }> {
+  private async choose(id: string | undefined, fallBack: boolean, agents: 'running' | 'not started yet'): Promise<{ loaded: LoadedCheckpoint | null; skipped: { id: string; reason: string }[] }> {
     const { ctx } = this;
+    const blobs = agents === 'running' ? 'looked at' : 'read back next';
     if (id !== undefined && !fallBack) {
       try {
-        return { loaded: await ctx.store.read(id), skipped: [] };
+        return { loaded: await ctx.store.read(id, { blobs }), skipped: [] };
       } catch (error) {
         const message = (error as Error).message;
         if (error instanceof CheckpointInvalidError && !message.includes('no such checkpoint')) this.invalidCheckpoints += 1;
@@ -158,7 +163,7 @@ export class CheckpointKeeper {
     for (const candidate of (await ctx.store.ids()).reverse()) {
       if (id !== undefined && checkpointNumber(candidate) > checkpointNumber(id)) continue;
       try {
-        return { loaded: await ctx.store.read(candidate), skipped };
+        return { loaded: await ctx.store.read(candidate, { blobs }), skipped };
       } catch (error) {
         if (!(error instanceof CheckpointInvalidError)) throw error;
         this.invalidCheckpoints += 1;
@@ -181,7 +186,7 @@ export class CheckpointKeeper {
   async restore(id: string | undefined, reason: string, fallBack: boolean, announce?: () => void, agents: 'running' | 'not started yet' = 'running'): Promise<MegatestEvent> {
     const { ctx, pool } = this;
     const started = Date.now();
-    const chosen = await this.choose(id, fallBack);
+    const chosen = await this.choose(id, fallBack, agents);
     let loaded = chosen.loaded;
     const skipped = chosen.skipped;
     const reportSkipped = () => {

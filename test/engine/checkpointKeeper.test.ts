@@ -1,18 +1,25 @@
-// The checkpoint keeper when no checkpoint can be restored: a blob whose
-// content is corrupt but whose size and frame are right passes read()'s
-// quick look, and only the restore's read-back refuses it. A running session
-// then starts its agents again as they were; a resume, whose agents are not
-// started yet, must leave them to its caller (startUp), which starts them
-// once. Starting them here too left a second process per agent at work in
-// project/, its output ignored (found with a sim run whose checkpoint blobs
-// were damaged this way, then `megatest resume`).
+// The checkpoint keeper choosing and restoring a checkpoint.
+//
+// When none can be restored: a blob whose content is corrupt but whose size
+// and frame are right passes read()'s quick look, and only the restore's
+// read-back refuses it. A running session then starts its agents again as
+// they were; a resume, whose agents are not started yet, must leave them to
+// its caller (startUp), which starts them once. Starting them here too left
+// a second process per agent at work in project/, its output ignored (found
+// with a sim run whose checkpoint blobs were damaged this way, then
+// `megatest resume`).
+//
+// Who checks the blobs: with agents running, a quick look at each before
+// they are stopped; a resume leaves it to the restore, which reads every
+// blob back anyway, and falls back from a checkpoint that lacks one.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ControlError } from '../../src/contract/control.js';
 import type { EventInput } from '../../src/contract/events.js';
+import { BlobStore } from '../../src/checkpoint/blobStore.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import type { AgentPool } from '../../src/engine/agentPool.js';
 import { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
@@ -24,20 +31,15 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const FILE_TEXT = 'export const answer = 42;\n'.repeat(80);
 
-/** A run folder with one checkpoint of project/, whose one file's blob is then damaged in place (same size, one byte near its end). */
-async function runWithDamagedCheckpoint(name: string) {
-  const root = path.join(scratch, name);
-  const project = path.join(root, 'project');
-  mkdirSync(project, { recursive: true });
-  writeFileSync(path.join(project, 'answer.js'), FILE_TEXT);
-  const store = new CheckpointStore(path.join(root, 'checkpoints'));
+/** A checkpoint of project/ as the keeper takes one; the sha256 of answer.js's blob. */
+async function takeCheckpoint(store: CheckpointStore, project: string, seq: number): Promise<string> {
   const { snapshot } = await store.checkpoint(project, (taken) => ({
     timestamp: new Date(0).toISOString(),
-    session_id: name,
+    session_id: 'keeper',
     phase: 'development',
     phase_index: 1,
     trigger: 'phase',
-    last_event_seq: 1,
+    last_event_seq: seq,
     elapsed_seconds: 60,
     agent_states: [],
     working_memory: {},
@@ -46,10 +48,24 @@ async function runWithDamagedCheckpoint(name: string) {
     metrics: null,
     git_commit: null,
   }));
-  const file = snapshot.entries.find((entry) => entry.type === 'file')!;
-  const blob = readFileSync(store.blobPath(file.sha256!));
+  return snapshot.entries.find((entry) => entry.path === 'answer.js')!.sha256!;
+}
+
+function newRun(name: string) {
+  const root = path.join(scratch, name);
+  const project = path.join(root, 'project');
+  mkdirSync(project, { recursive: true });
+  writeFileSync(path.join(project, 'answer.js'), FILE_TEXT);
+  return { store: new CheckpointStore(path.join(root, 'checkpoints')), project };
+}
+
+/** A run folder with one checkpoint of project/, whose one file's blob is then damaged in place (same size, one byte near its end). */
+async function runWithDamagedCheckpoint(name: string) {
+  const { store, project } = newRun(name);
+  const sha256 = await takeCheckpoint(store, project, 1);
+  const blob = readFileSync(store.blobPath(sha256));
   blob[blob.length - 2]! ^= 0x55;
-  writeFileSync(store.blobPath(file.sha256!), blob);
+  writeFileSync(store.blobPath(sha256), blob);
   // The agents' work since the checkpoint, which a refused restore must leave alone.
   writeFileSync(path.join(project, 'answer.js'), `${FILE_TEXT}// since\n`);
   return { store, project };
@@ -62,6 +78,8 @@ function keeperOver(store: CheckpointStore, project: string) {
     paths: { project },
     status: 'running',
     restoreGeneration: 0,
+    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false },
+    scheduleMs: () => 60_000,
     setStatus: (status: string) => void (ctx.status = status as EngineContext['status']),
     emit: (event: EventInput) => events.push(event),
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
@@ -74,8 +92,10 @@ function keeperOver(store: CheckpointStore, project: string) {
     startAll: vi.fn(async () => undefined),
     assignAll: vi.fn(),
     control: vi.fn(),
+    find: (name: string) => slots.find((slot) => slot.name === name),
+    modelOf: () => 'model-a',
   };
-  const keeper = new CheckpointKeeper(ctx, pool as unknown as AgentPool, {} as Measurer);
+  const keeper = new CheckpointKeeper(ctx, pool as unknown as AgentPool, { onRestored: () => undefined } as unknown as Measurer);
   return { keeper, pool, events };
 }
 
@@ -120,5 +140,49 @@ describe('CheckpointKeeper: no checkpoint can be restored', () => {
       { name: 'agent-2', as: 'they were' },
     ]);
     expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(`${FILE_TEXT}// since\n`);
+  });
+});
+
+describe('CheckpointKeeper: who checks the blobs of the checkpoint to restore', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('a resume leaves them to the restore, which reads each back: no quick look first', async () => {
+    const { store, project } = newRun('resume-intact');
+    await takeCheckpoint(store, project, 1);
+    writeFileSync(path.join(project, 'answer.js'), 'lost work\n');
+    const quickLook = vi.spyOn(BlobStore.prototype, 'blobProblem');
+    const { keeper, pool, events } = keeperOver(store, project);
+    expect(await keeper.resumeFrom(undefined, () => undefined)).toBe(true);
+    expect(quickLook).not.toHaveBeenCalled();
+    expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(FILE_TEXT);
+    expect(events.find((event) => event.type === 'checkpoint_restored')).toMatchObject({ id: 'checkpoint_001', reason: 'megatest resume' });
+    expect(pool.startAll).toHaveBeenCalledTimes(1);
+  });
+
+  it('a resume whose newest checkpoint lacks a blob falls back to the one before, saying so', async () => {
+    const { store, project } = newRun('resume-missing');
+    await takeCheckpoint(store, project, 1);
+    writeFileSync(path.join(project, 'answer.js'), `${FILE_TEXT}// newer\n`);
+    const newer = await takeCheckpoint(store, project, 2);
+    rmSync(store.blobPath(newer));
+    writeFileSync(path.join(project, 'answer.js'), 'lost work\n');
+    const { keeper, events } = keeperOver(store, project);
+    expect(await keeper.resumeFrom(undefined, () => undefined)).toBe(true);
+    const skipped = events.find((event) => event.type === 'alert') as { message: string } | undefined;
+    expect(skipped?.message).toMatch(/^checkpoint checkpoint_002 is invalid \(1 blob\(s\) missing: .*\(for "answer\.js"\).*; falling back to the one before$/);
+    expect(events.find((event) => event.type === 'checkpoint_restored')).toMatchObject({ id: 'checkpoint_001' });
+    expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(FILE_TEXT);
+  });
+
+  it('with agents running, each blob is looked at before they are stopped: a checkpoint lacking one is skipped without stopping them', async () => {
+    const { store, project } = newRun('running-missing');
+    const only = await takeCheckpoint(store, project, 1);
+    rmSync(store.blobPath(only));
+    const quickLook = vi.spyOn(BlobStore.prototype, 'blobProblem');
+    const { keeper, pool } = keeperOver(store, project);
+    await expect(keeper.restore(undefined, 'recovery from agent_crash on agent-2', true)).rejects.toThrow('no valid checkpoint to restore');
+    expect(quickLook).toHaveBeenCalled();
+    expect(pool.stopAll).not.toHaveBeenCalled();
+    expect(pool.startAll).not.toHaveBeenCalled();
   });
 });
