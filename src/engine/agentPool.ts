@@ -152,6 +152,11 @@ export class AgentPool {
 
   async start(slot: AgentSlot, resume?: AgentResumeState): Promise<void> {
     const { paths, config, template } = this.ctx;
+    if (slot.adapter !== null) {
+      // Never two processes for one agent: the one replaced would go on working in project/ (and spending) with its output ignored.
+      this.ctx.log.warn(slot.name, 'started again while its process was still running: that process is stopped first');
+      await this.stop(slot);
+    }
     const agentDir = path.join(paths.agents, slot.name);
     mkdirSync(agentDir, { recursive: true });
     const adapter = createAdapter(
