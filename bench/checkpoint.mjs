@@ -11,6 +11,7 @@
 //   full restore (empty dir)   megatest (a new process) | cp -a, restic restore
 //   roll back 19 x 5% churn    megatest | cp -a
 //   list() of 20 checkpoints   megatest
+//   their blobs                megatest (blobsNamedBy: what `resume` of a finished run links into its branch)
 //   verify of 20 checkpoints   megatest (a new process, as `megatest checkpoints verify` and the report) | restic check --read-data
 //
 // Targets (issue 13): first <= restic; no-change <= git; storage <= restic;
@@ -342,6 +343,16 @@ export async function main(argv = process.argv.slice(2)) {
     const listing = await new CheckpointStore(storageDir).list();
     const listMs = performance.now() - started;
     if (listing.length !== 20 || !listing.every((item) => item.valid)) throw new Error(`expected 20 valid checkpoints, list() gave ${JSON.stringify(listing.map((item) => [item.id, item.valid, item.reason]))}`);
+    // What a branch links (resumeBranch.ts): the same blobs, each shared listing gone through once (a build before it has no blobsNamedBy).
+    let namedMs = null;
+    const namedStore = new CheckpointStore(storageDir);
+    if (typeof namedStore.blobsNamedBy === 'function') {
+      started = performance.now();
+      const named = await namedStore.blobsNamedBy(listing.map((item) => item.id));
+      namedMs = performance.now() - started;
+      const expected = new Set(listing.flatMap((item) => [...item.body.file_system_state.entries.filter((entry) => entry.type === 'file').map((entry) => entry.sha256), ...item.listings]));
+      if (named.size !== expected.size || ![...named].every((sha256) => expected.has(sha256))) throw new Error(`blobsNamedBy gave ${named.size} blobs, list() names ${expected.size}`);
+    }
 
     // Every blob of every checkpoint read back against its sha256, by a new process; restic reads back every pack.
     const verify = { megatest: [], restic: [] };
@@ -415,6 +426,7 @@ export async function main(argv = process.argv.slice(2)) {
       cpRestoreMs: m(full.cp),
       resticRestoreMs: m(full.restic),
       listMs,
+      namedMs,
       verifyMs: m(verify.megatest),
       verifyResticMs: m(verify.restic),
     };
@@ -438,6 +450,7 @@ export async function main(argv = process.argv.slice(2)) {
       ['full restore into an empty folder', `${ms(f.fullRestoreMs)} (${fullResult.written} written)`, '', ms(f.resticRestoreMs), ms(f.cpRestoreMs), `<= 1.3x cp -a: ${verdict(targets.restore)} (${ratio(f.fullRestoreMs, f.cpRestoreMs)})`],
       ['roll back 19 x 5% churn', `${ms(f.rollbackMs)} (${rollback.written} written, ${rollback.deleted} deleted)`, '', '', ms(f.cpRestoreMs), ratio(f.rollbackMs, f.cpRestoreMs)],
       ['list() of 20 checkpoints', ms(f.listMs), '', '', '', ''],
+      ['their blobs, as a branch links them', f.namedMs === null ? 'not in this build' : ms(f.namedMs), '', '', '', ''],
       ['verify of 20 checkpoints (a new process)', `${ms(f.verifyMs)} (${verified.blobs} blobs read back)`, '', ms(f.verifyResticMs), '', f.verifyResticMs === null ? '' : `${ratio(f.verifyMs, f.verifyResticMs)} restic check --read-data`],
     ];
     const report = `checkpoint store: ${fileCount} files, ${mb(projectUsage.bytes)} (half source-like text, half base64 data), fsync on, medians of ${rounds} rounds\n${table(rows)}\n`;

@@ -22,6 +22,7 @@ import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
 import { READ_IN_PARALLEL_FROM, warmReadHelper } from './blobReadBack.js';
 import { BAD_BLOBS_DIR, BlobStore } from './blobStore.js';
 import {
+  blobsNamedBy,
   CheckpointInvalidError,
   checkpointNumber,
   checkpointNumbers,
@@ -363,6 +364,11 @@ export class CheckpointStore {
       }
     }
     return listings;
+  }
+
+  /** The blobs (files' and folder listings') of the checkpoints `ids` that read as list() reads them, each listing gone through once: what a branch links. */
+  blobsNamedBy(ids: readonly string[]): Promise<Set<string>> {
+    return blobsNamedBy(ids, this.blobs, this.listings);
   }
 
   /** The newest checkpoint that passes read(), optionally older than beforeId; null if none. */

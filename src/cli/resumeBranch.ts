@@ -22,7 +22,6 @@ import path from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { AGENT_KINDS, type AgentKind, type MegatestConfig } from '../config/types.js';
 import { CheckpointStore, type CheckpointVerification } from '../checkpoint/store.js';
-import { SHA256_PATTERN } from '../checkpoint/tree.js';
 import { readRunInfo, type RunInfo } from '../io/runInfo.js';
 import { readStatus, runPaths, validateSessionId } from '../io/runFolder.js';
 import type { SessionStatus } from '../contract/statuses.js';
@@ -171,17 +170,11 @@ async function shareCheckpoints(fromDir: string, toDir: string, upTo: number): P
     const match = /^checkpoint_(\d{1,9})\.json$/.exec(name);
     return match !== null && Number(match[1]) <= upTo;
   });
-  const blobs = new Set<string>();
   for (const name of names) await copyFile(path.join(fromDir, name), path.join(toDir, name));
   // The blobs of every usable checkpoint up to K: its files' and its folder
   // listings'. A damaged checkpoint stays damaged in the branch; its blobs are not needed.
-  for (const listing of await new CheckpointStore(fromDir).list()) {
-    if (!listing.valid || Number(listing.id.slice('checkpoint_'.length)) > upTo) continue;
-    for (const entry of listing.body?.file_system_state.entries ?? []) {
-      if (typeof entry.sha256 === 'string' && SHA256_PATTERN.test(entry.sha256)) blobs.add(entry.sha256);
-    }
-    for (const sha256 of listing.listings ?? []) blobs.add(sha256);
-  }
+  const store = new CheckpointStore(fromDir);
+  const blobs = await store.blobsNamedBy((await store.ids()).filter((id) => Number(id.slice('checkpoint_'.length)) <= upTo));
   let linked = 0;
   let copied = 0;
   const madeDirs = new Set<string>();
