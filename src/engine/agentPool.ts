@@ -5,12 +5,11 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { createAdapter } from '../agents/index.js';
 import type { AgentAdapter, AgentExit, AgentMessage, AgentResumeState, TestRunNote } from '../agents/types.js';
-import { wrapperAgentEnvironment } from '../config/environment.js';
 import { assertNever } from '../contract/assertNever.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { vetAgentMessage } from './agentInput.js';
+import { adapterFor } from './agentLaunch.js';
 import type { EngineContext } from './context.js';
 import { ParseFailureReporter } from './parseFailures.js';
 import { distributeTasks, rolesFor } from './schedule.js';
@@ -151,7 +150,7 @@ export class AgentPool {
   }
 
   async start(slot: AgentSlot, resume?: AgentResumeState): Promise<void> {
-    const { paths, config, template } = this.ctx;
+    const { paths } = this.ctx;
     if (slot.adapter !== null) {
       // Never two processes for one agent: the one replaced would go on working in project/ (and spending) with its output ignored.
       this.ctx.log.warn(slot.name, 'started again while its process was still running: that process is stopped first');
@@ -159,42 +158,8 @@ export class AgentPool {
     }
     const agentDir = path.join(paths.agents, slot.name);
     mkdirSync(agentDir, { recursive: true });
-    const adapter = createAdapter(
-      config.agents.kind,
-      {
-        name: slot.name,
-        role: slot.role,
-        index: slot.index,
-        sessionDir: paths.root,
-        projectDir: this.workDirs ? await this.workDirs.workDir(slot) : paths.project,
-        agentDir,
-        model: this.modelOf(slot),
-        seed: config.session.seed,
-        phase: this.ctx.currentPhase.name,
-        resume,
-        // The sim caps its context here; real agents may read it too.
-        // …and the SELFWARE_* variables the original run_mega_test.sh exported to its agent.
-        env: {
-          MEGATEST_MAX_CONTEXT: String(config.agent.max_context_size),
-          ...wrapperAgentEnvironment(config, { id: this.ctx.info.session_id, dir: paths.root }),
-        },
-      },
-      {
-        command: config.agents.command,
-        binary: config.agents.binary,
-        sim: {
-          template: template.type,
-          seed: config.session.seed,
-          tokensPerMinute: config.sim.tokens_per_minute,
-          toolCallsPerMinute: config.sim.tool_calls_per_minute,
-          workShare: config.sim.work_share,
-          faults: config.sim.faults.filter(
-            (f) => (f.agent === '' ? slot.index === 0 : f.agent === slot.name) && f.kind !== 'corrupt_checkpoint',
-          ),
-          sessionStartMs: this.ctx.state.session?.startedAtMs ?? Date.now(),
-        },
-      },
-    );
+    const projectDir = this.workDirs ? await this.workDirs.workDir(slot) : paths.project;
+    const adapter = adapterFor(this.ctx, slot, { agentDir, projectDir, model: this.modelOf(slot), resume });
     slot.adapter = adapter;
     // Its resume state's tasks are given to it as much as a phase command's are.
     for (const task of resume?.objectives ?? []) slot.assignedTasks.add(task);
