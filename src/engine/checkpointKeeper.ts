@@ -107,7 +107,8 @@ export class CheckpointKeeper {
     this.tokensAtCheckpoint = ctx.state.counters.totalTokens;
     const ms = Date.now() - started;
     const passRate = ctx.state.measured.testPassRate;
-    const loc = ctx.state.measured.linesOfCode;
+    // The measurer's count, not the fold's: a phase gate counts just before its checkpoint, and the fold sees only snapshots.
+    const loc = this.measurer.linesOfCode;
     this.lastCheckpoint = {
       id: written.id,
       timestamp: body.timestamp,

@@ -210,6 +210,11 @@ export class Measurer {
     return this.gauges.diskUsageBytes;
   }
 
+  /** Lines of code as last counted: by a snapshot or a phase gate (null before the first count). */
+  get linesOfCode(): number | null {
+    return this.gauges.linesOfCode;
+  }
+
   /** Measures project/ and the run folder, then records a snapshot (event, metrics_current.json, metrics.jsonl). */
   async sample(): Promise<SessionMetrics | null> {
     if (this.sampling) return null;

@@ -248,6 +248,8 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
         testPassRate: event.test_pass_rate ?? null,
       };
       s.checkpoints = appendBounded(s.checkpoints, [checkpoint], MAX_CHECKPOINTS);
+      // The checkpoint's count can be newer than the last snapshot's (a phase gate counts just before): a restore puts it back.
+      if (event.lines_of_code !== undefined) s.measured = { ...s.measured, linesOfCode: event.lines_of_code };
       s.rollbackPoints = appendBounded(s.rollbackPoints, [rollbackPoint(s, event.id, event.seq, ms)], MAX_CHECKPOINTS);
       draft.counters().checkpoints += 1;
       return;

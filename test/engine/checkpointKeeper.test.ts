@@ -71,14 +71,19 @@ async function runWithDamagedCheckpoint(name: string) {
   return { store, project };
 }
 
-function keeperOver(store: CheckpointStore, project: string) {
+function keeperOver(store: CheckpointStore, project: string, measurer: Partial<Measurer> = {}) {
   const events: EventInput[] = [];
   const ctx = {
     store,
     paths: { project },
     status: 'running',
     restoreGeneration: 0,
-    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false },
+    info: { session_id: 'keeper' },
+    currentPhase: { name: 'development' },
+    phaseIndex: 1,
+    completedTasks: () => [],
+    events: { flush: () => undefined, lastSeq: 7 },
+    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false, phases: [], measured: { linesOfCode: 0, testPassRate: 1, lastBuildOk: true } },
     scheduleMs: () => 60_000,
     setStatus: (status: string) => void (ctx.status = status as EngineContext['status']),
     emit: (event: EventInput) => events.push(event),
@@ -95,7 +100,7 @@ function keeperOver(store: CheckpointStore, project: string) {
     find: (name: string) => slots.find((slot) => slot.name === name),
     modelOf: () => 'model-a',
   };
-  const keeper = new CheckpointKeeper(ctx, pool as unknown as AgentPool, { onRestored: () => undefined } as unknown as Measurer);
+  const keeper = new CheckpointKeeper(ctx, pool as unknown as AgentPool, { onRestored: () => undefined, ...measurer } as unknown as Measurer);
   return { keeper, pool, events };
 }
 
@@ -184,5 +189,30 @@ describe('CheckpointKeeper: who checks the blobs of the checkpoint to restore', 
     expect(quickLook).toHaveBeenCalled();
     expect(pool.stopAll).not.toHaveBeenCalled();
     expect(pool.startAll).not.toHaveBeenCalled();
+  });
+});
+
+describe('CheckpointKeeper: what a checkpoint records', () => {
+  it('the lines of code as the measurer last counted them, which a phase gate does after the last snapshot', async () => {
+    // The fold still holds the session's first snapshot (0 lines); the gate before this phase checkpoint counted the file's lines.
+    const { store, project } = newRun('phase-count');
+    const gateCount = FILE_TEXT.split('\n').filter((line) => line.trim() !== '').length;
+    const { keeper, events } = keeperOver(store, project, {
+      linesOfCode: gateCount,
+      lastTestRun: null,
+      snapshot: () => ({ lines_of_code: gateCount }) as ReturnType<Measurer['snapshot']>,
+    });
+    await keeper.create('phase');
+    expect(events.find((event) => event.type === 'checkpoint_created')).toMatchObject({ id: 'checkpoint_001', trigger: 'phase', lines_of_code: gateCount });
+    expect((await store.read('checkpoint_001')).body.metrics).toMatchObject({ lines_of_code: gateCount });
+  });
+
+  it('no count when nothing was counted yet, rather than a 0', async () => {
+    const { store, project } = newRun('no-count');
+    const { keeper, events } = keeperOver(store, project, { linesOfCode: null, lastTestRun: null, snapshot: () => ({}) as ReturnType<Measurer['snapshot']> });
+    await keeper.create('forced');
+    const created = events.find((event) => event.type === 'checkpoint_created');
+    expect(created).toBeDefined();
+    expect(created).not.toHaveProperty('lines_of_code', expect.anything());
   });
 });
