@@ -27,6 +27,7 @@ import {
   stepBack,
   toggleBottomPane,
   typeFilter,
+  type Overlay,
   type ToastTone,
 } from '../state/uiState.js';
 import { settleAction, type ActionResult, type ConsoleActions, type ConsoleOutcome, type ReplayControls } from './actions.js';
@@ -65,6 +66,14 @@ export interface AppProps {
    * whose recording has no times for them.
    */
   readAgentOutput?: (agent: string) => Promise<string[]>;
+}
+
+/** What a run control would have done, for the toast that refuses it once the run has ended. */
+function endedVerb(action: ActionId, overlay: Overlay): string {
+  if (action === 'pauseResume') return 'pause';
+  if (action === 'pickerChoose') return 'restore';
+  if (action === 'confirmYes') return overlay.kind === 'confirm' ? overlay.request.kind : 'confirm';
+  return action;
 }
 
 export function App(props: AppProps) {
@@ -110,7 +119,8 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     const { run, ui } = store.getState();
     const { ended, layout, bodyRows, help, logVisibleIds } = screen.current();
     if (ended && RUN_CONTROL_ACTIONS.includes(action)) {
-      toast('info', `the run has ended (${run.ended?.status ?? run.status}); nothing to ${action === 'pauseResume' ? 'pause' : action}`);
+      if (ui.overlay.kind === 'confirm') updateUi(closeOverlay);
+      toast('info', `the run has ended (${run.ended?.status ?? run.status}); nothing to ${endedVerb(action, ui.overlay)}`);
       return;
     }
     switch (action) {

@@ -105,8 +105,12 @@ const BOTH: readonly ConsoleMode[] = ['live', 'replay'];
 const LIVE: readonly ConsoleMode[] = ['live'];
 const REPLAY: readonly ConsoleMode[] = ['replay'];
 
-/** Actions that steer the running session: pointless once it has ended. */
-export const RUN_CONTROL_ACTIONS: readonly ActionId[] = ['checkpoint', 'compress', 'restore', 'pauseResume', 'stop'];
+/**
+ * Actions that steer the running session: pointless once it has ended. The
+ * picker's Enter and a confirm's yes are among them: the run can end while
+ * either dialog is open.
+ */
+export const RUN_CONTROL_ACTIONS: readonly ActionId[] = ['checkpoint', 'compress', 'restore', 'pauseResume', 'stop', 'pickerChoose', 'confirmYes'];
 
 export const KEYMAP: readonly KeyBinding[] = [
   { action: 'checkpoint', keys: ['c'], label: 'c', short: 'checkpoint', description: 'Take a checkpoint now', contexts: ['main'], modes: LIVE, keyLinePriority: 2 },

@@ -83,6 +83,36 @@ describe('App at 80x24', () => {
     expect(actions.calls).toEqual(['restore checkpoint_002']);
   });
 
+  it('the run ends while the picker or a confirm is open: Enter and y are neither offered nor acted on', async () => {
+    const { actions, press, frame, store } = setup();
+    await press('r', 'Enter restore…');
+    await press(KEYS.enter, /Restore checkpoint_003 .*\n[\s\S]*y yes/);
+    const end = () =>
+      store.getState().updateRun((run) =>
+        applyEvent(run, { seq: run.lastSeq + 1, ts: '2025-11-24T09:12:01.000Z', type: 'session_ended', status: 'completed', exit_code: 0, reason: 'all phases completed' }),
+      );
+    end();
+    await vi.waitFor(() => expect(frame()).not.toContain('y yes'), WAIT);
+    expect(frame()).toContain('n/Esc no');
+    await press('y', 'the run has ended (completed); nothing to restore');
+    expect(frame()).not.toContain('Restore checkpoint_003 (');
+    await press('r', 'the run has ended (completed); nothing to restore');
+    expect(actions.calls).toEqual([]);
+  });
+
+  it('the picker left open past the end browses but does not restore', async () => {
+    const { actions, press, frame, store } = setup();
+    await press('r', 'Enter restore…');
+    store.getState().updateRun((run) =>
+      applyEvent(run, { seq: run.lastSeq + 1, ts: '2025-11-24T09:12:01.000Z', type: 'session_ended', status: 'completed', exit_code: 0, reason: 'all phases completed' }),
+    );
+    await vi.waitFor(() => expect(frame()).not.toContain('Enter restore…'), WAIT);
+    await press(KEYS.down, /▶ checkpoint_002/);
+    await press(KEYS.enter, 'the run has ended (completed); nothing to restore');
+    expect(frame()).not.toContain('Restore checkpoint_002 (');
+    expect(actions.calls).toEqual([]);
+  });
+
   it('n cancels a confirm without acting', async () => {
     const { actions, press, frame } = setup();
     await press('Q', 'Stop the run?');
