@@ -2,7 +2,8 @@
 // cut to the points its chart is wide enough to draw.
 
 import asciichart from 'asciichart';
-import type { ChartSeries, SeriesName } from '../../state/applyEvent.js';
+import type { ChartSeries, ConsoleState, SeriesName } from '../../state/applyEvent.js';
+import { tokensPerMinuteAt } from '../../state/runState.js';
 import type { Glyphs, ThemeRole } from '../theme.js';
 import { fit, formatCount } from './format.js';
 
@@ -52,12 +53,34 @@ function label(value: number, unit: string): string {
   return fit(`${formatCount(Math.round(value * 10) / 10)}${unit}`, LABEL_WIDTH, 'right');
 }
 
-export function chartModel(definition: ChartDefinition, all: ChartSeries, options: { width: number; height: number; glyphs: Glyphs }): ChartModel {
+export type ChartReadings = Record<SeriesName, number | null>;
+
+/**
+ * Each chart's figure as the fold has it now, for its title. The points are
+ * the snapshots' (one per health interval), but a test run, a phase gate's
+ * count or an error since the last one is already known: the title said
+ * "not measured yet" over a log that had just shown the tests' results.
+ * Null where the last point is the figure to show: tokens/min of a run that
+ * has ended or lost its orchestrator (its window would only run down).
+ */
+export function chartReadings(run: ConsoleState, nowMs: number): ChartReadings {
+  const { measured } = run;
+  const stopped = run.ended !== null || run.orchestrator === 'dead' || run.session === null;
+  return {
+    tokensPerMinute: stopped ? null : tokensPerMinuteAt(run, nowMs),
+    testPassRate: measured.testPassRate === null ? null : measured.testPassRate * 100,
+    linesOfCode: measured.linesOfCode,
+    coverage: measured.testCoverage,
+    errors: run.counters.errors,
+  };
+}
+
+export function chartModel(definition: ChartDefinition, all: ChartSeries, options: { width: number; height: number; glyphs: Glyphs; readings?: ChartReadings }): ChartModel {
   const { width, height, glyphs } = options;
   const source = all[definition.series];
   const points = boundSeries(source, width);
-  const last = source[source.length - 1];
-  const latest = last === undefined ? 'not measured yet' : `${formatCount(Math.round(last * 10) / 10)}${definition.unit}`;
+  const last = options.readings?.[definition.series] ?? source[source.length - 1];
+  const latest = last === undefined || last === null ? 'not measured yet' : `${formatCount(Math.round(last * 10) / 10)}${definition.unit}`;
   const blank = () => Array.from({ length: height }, () => '');
   if (points.length === 0 || height <= 0 || chartCapacity(width) === 0) {
     return { title: definition.title, role: definition.role, latest, lines: blank(), points: 0 };

@@ -13,7 +13,7 @@ import type { Glyphs } from '../theme.js';
 import { agentDetailModel, type AgentDetailModel } from './agentDetail.js';
 import { agentTableModel, type AgentTableModel } from './agentTable.js';
 import { alertRows, type AlertRow } from './alerts.js';
-import { CHARTS, chartModel, type ChartModel } from './charts.js';
+import { CHARTS, chartModel, chartReadings, type ChartModel } from './charts.js';
 import { wrapSpans, type Span } from './format.js';
 import { headerModel, resumeHintText, type HeaderModel } from './header.js';
 import { helpModel, type HelpModel } from './help.js';
@@ -153,7 +153,8 @@ export function screenModel(input: ScreenInput): ScreenModel {
   // A run that ended before its last phase did (timeout, stop, failure): the bar shows where.
   const stoppedEarly = run.ended !== null && run.ended.status !== 'completed';
   const phaseBar = phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, scheduleSeconds: header.scheduleSeconds, glyphs, stopped: stoppedEarly });
-  const charts = CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs }));
+  const readings = chartReadings(run, nowMs);
+  const charts = CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs, readings }));
   const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
   const help = helpModel(helpSections(KEYMAP, ui.mode, glyphs.ascii), { width: layout.width, rows: bodyRows - 1, scroll: ui.overlay.kind === 'help' ? ui.overlay.scroll : 0 });
   const { visibleIds, ...logPane } = logPaneModel(run.log, { filter: ui.filter, anchorId: ui.logAnchorId, height: layout.log.rows, width: layout.log.width });

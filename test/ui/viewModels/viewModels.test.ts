@@ -3,14 +3,14 @@ import type { AgentView } from '../../../src/state/applyEvent.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../../src/ui/theme.js';
 import { agentTableModel } from '../../../src/ui/viewModels/agentTable.js';
 import { alertRows } from '../../../src/ui/viewModels/alerts.js';
-import { boundSeries, chartCapacity, chartModel, CHARTS } from '../../../src/ui/viewModels/charts.js';
+import { boundSeries, chartCapacity, chartModel, chartReadings, CHARTS } from '../../../src/ui/viewModels/charts.js';
 import { fit, formatCount, formatDuration, truncate, wrapSpans } from '../../../src/ui/viewModels/format.js';
 import { elapsedSeconds, headerModel } from '../../../src/ui/viewModels/header.js';
 import { computeLayout } from '../../../src/ui/viewModels/layout.js';
 import { filterLog, highlightSpans, logPaneModel, matchRanges } from '../../../src/ui/viewModels/logPane.js';
 import { phaseBarModel, proportionalWidths } from '../../../src/ui/viewModels/phaseBar.js';
 import { pickerModel } from '../../../src/ui/viewModels/picker.js';
-import { fixtureState } from '../helpers.js';
+import { fixtureEvents, fixtureState } from '../helpers.js';
 
 const midRun = fixtureState(250); // in the testing phase, after a crash and a restore
 const done = fixtureState();
@@ -136,6 +136,40 @@ describe('charts', () => {
     const empty = chartModel(CHARTS[3]!, { ...done.series, coverage: [] }, { width: 39, height: 4, glyphs: ASCII_GLYPHS });
     expect(empty.latest).toBe('not measured yet');
     expect(empty.points).toBe(0);
+  });
+});
+
+describe('chart titles: the figure as the fold has it now', () => {
+  const chart = (series: string) => CHARTS.find((c) => c.series === series)!;
+  // The recording's first test run, before any snapshot with a pass rate.
+  const events = fixtureEvents();
+  const firstRun = events.find((e) => e.type === 'test_run' && e.passed + e.failed > 0);
+  if (!firstRun || firstRun.type !== 'test_run') throw new Error('sim_session.jsonl has no test run');
+
+  it('a test run after the last snapshot: its pass rate and coverage, not "not measured yet"', () => {
+    const state = fixtureState(firstRun.seq);
+    expect(state.series.testPassRate).toEqual([]);
+    const readings = chartReadings(state, Date.parse(firstRun.ts));
+    const passRate = chartModel(chart('testPassRate'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings });
+    expect(passRate.latest).toBe(`${formatCount(Math.round(((firstRun.passed * 100) / (firstRun.passed + firstRun.failed)) * 10) / 10)}%`);
+    expect(passRate.points).toBe(0);
+    const coverage = chartModel(chart('coverage'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings });
+    expect(coverage.latest).toBe(`${formatCount(Math.round(firstRun.coverage! * 10) / 10)}%`);
+    expect(chartModel(chart('coverage'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS }).latest).toBe('not measured yet');
+  });
+
+  it('errors since the last snapshot are counted', () => {
+    const errorSeqs = events.filter((e) => e.type === 'error').map((e) => e.seq);
+    const state = fixtureState(errorSeqs[0]!);
+    const errors = chartModel(chart('errors'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings: chartReadings(state, Date.parse(state.lastEventTs!)) });
+    expect(errors.latest).toBe('1');
+  });
+
+  it('a run that has ended shows its last snapshot’s tokens/min, not a window running down', () => {
+    const readings = chartReadings(done, Date.parse(done.lastEventTs!) + 3_600_000);
+    expect(readings.tokensPerMinute).toBeNull();
+    const tokens = chartModel(chart('tokensPerMinute'), done.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings });
+    expect(tokens.latest).toBe(formatCount(done.series.tokensPerMinute.at(-1)!));
   });
 });
 
