@@ -34,7 +34,11 @@ export class ImportRunWriter {
   private lastMs = Number.NEGATIVE_INFINITY;
   private closed = false;
 
-  private constructor(readonly paths: RunPaths) {
+  private constructor(
+    readonly paths: RunPaths,
+    /** A file placed in line order (1 ms per line): its times say the order only, so a rate over them means nothing. */
+    private readonly timesAreLineOrder: boolean,
+  ) {
     this.events = new EventLog(paths.events);
     this.log = new SessionLog(paths.sessionLog);
     this.events.onEvent((event) => this.fold(event));
@@ -46,7 +50,7 @@ export class ImportRunWriter {
   static create(runsDir: string, info: RunInfo): ImportRunWriter {
     const paths = createRunFolder(runsDir, info.session_id, { 'config.json': JSON.stringify(info, null, 2) + '\n' });
     try {
-      return new ImportRunWriter(paths);
+      return new ImportRunWriter(paths, info.imported?.files.some((file) => file.timeline === 'line_order') ?? false);
     } catch (error) {
       rmSync(paths.root, { recursive: true, force: true });
       throw error;
@@ -102,7 +106,8 @@ export class ImportRunWriter {
       agents,
     });
     // No project was built or measured and no agent process ran: as a legacy run's snapshot, those figures
-    // are null ("not measured" to the fold and every view), never an invented 0.
+    // are null ("not measured" to the fold and every view), never an invented 0. So is tokens/min on a
+    // line-order clock, whose 1 ms per line made 7,610 tokens "456,600 per minute".
     const metrics: SessionMetrics = {
       ...read,
       lines_of_code: NOT_MEASURED,
@@ -111,6 +116,7 @@ export class ImportRunWriter {
       tests_failed: NOT_MEASURED,
       memory_usage_mb: NOT_MEASURED,
       disk_usage_bytes: NOT_MEASURED,
+      ...(this.timesAreLineOrder ? { tokens_per_minute: NOT_MEASURED } : {}),
     };
     this.emit({ type: 'metrics', metrics }, when);
     await writeMetricsCurrent(this.paths, metrics);

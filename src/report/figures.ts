@@ -73,7 +73,7 @@ export function runFigures(state: RunState): RunFigures {
   };
 }
 
-/** Not recorded by a legacy runner: typed as a number in SessionMetrics, shown as n/a (see metricsEvent.ts in src/legacy). */
+/** Not recorded (by a legacy runner, or never measured): typed as a number in SessionMetrics, shown as n/a (see metricsEvent.ts in src/legacy). */
 const NOT_RECORDED = null as unknown as number;
 
 /**
@@ -83,7 +83,16 @@ const NOT_RECORDED = null as unknown as number;
  */
 export function withRunFigures(metrics: SessionMetrics, state: RunState): SessionMetrics {
   const f = runFigures(state);
-  if (!f.legacy) return metrics;
+  if (!f.legacy) {
+    // What was never measured stays n/a rather than the snapshot's 0 (an import measures no project), and
+    // a run whose own snapshots recorded no rate (an import on a line-order clock) has none now either.
+    const noRate = state.metrics !== null && state.metrics.tokens_per_minute === null;
+    return {
+      ...metrics,
+      lines_of_code: f.linesOfCode ?? NOT_RECORDED,
+      ...(noRate ? { tokens_per_minute: NOT_RECORDED } : {}),
+    };
+  }
   const last = state.metrics;
   const given = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value : NOT_RECORDED);
   return {

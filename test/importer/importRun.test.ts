@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MegatestEvent } from '../../src/contract/events.js';
+import { runControlCommand } from '../../src/cli/controlCommands.js';
 import { importRecordedRun, type ImportResult } from '../../src/importer/importRun.js';
 import type { ImportKind } from '../../src/importer/kinds.js';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
@@ -84,8 +85,16 @@ function expectCounts(events: MegatestEvent[], result: ImportResult, file: strin
   expect(eventsOf(events, 'session_started')[0]).toMatchObject({ agent_kind: result.imported.agent_kind, simulated: false, agents: 1 });
 }
 
+/** `megatest status --json` of the run: its snapshot. */
+async function statusMetrics(runDir: string): Promise<Record<string, unknown>> {
+  const logs: string[] = [];
+  const errors: string[] = [];
+  expect(await runControlCommand('status', { runsDir: path.dirname(runDir), session: runDir, json: true }, { log: (s) => logs.push(s), error: (s) => errors.push(s) })).toBe(0);
+  return (JSON.parse(logs.join('\n')) as { metrics: Record<string, unknown> }).metrics;
+}
+
 /** With no timestamps in the stream: 1 ms per line, ending at the file's modification time; and the report says so. */
-function expectLineOrder(events: MegatestEvent[], result: ImportResult, file: string): void {
+async function expectLineOrder(events: MegatestEvent[], result: ImportResult, file: string): Promise<void> {
   const mtime = Math.floor(statSync(file).mtimeMs);
   const lines = readFileSync(file, 'utf8').split('\n').length - (readFileSync(file, 'utf8').endsWith('\n') ? 1 : 0);
   expect(Date.parse(events[0]!.ts)).toBe(mtime - lines);
@@ -95,6 +104,12 @@ function expectLineOrder(events: MegatestEvent[], result: ImportResult, file: st
   expect(report.imported?.files[0]?.timeline).toBe('line_order');
   expect(readFileSync(path.join(result.runDir, 'final_report.md'), 'utf8')).toContain('times are line order, not time');
   expect(readFileSync(path.join(result.runDir, 'session.log'), 'utf8')).toContain('timeline: line order, not time');
+  // A rate over 1 ms per line means nothing: no snapshot gives one (7,610 tokens read "456,600 per minute").
+  const snapshots = eventsOf(events, 'metrics');
+  expect(snapshots.length).toBeGreaterThan(0);
+  for (const snapshot of snapshots) expect(snapshot.metrics.tokens_per_minute).toBeNull();
+  // Nor does `status`, read from the files; and lines of code, never counted, are n/a there, not 0.
+  expect(await statusMetrics(result.runDir)).toMatchObject({ tokens_per_minute: null, lines_of_code: null, total_tokens: eventsOf(events, 'tokens').reduce((n, e) => n + e.input + e.output, 0) });
 }
 
 function sharedFiles(folder: string, suffix: string): { present: boolean; files: string[] } {
@@ -117,7 +132,7 @@ for (const { kind, folder, suffix, counts } of SHARED) {
     it.each(files.map((f) => [path.basename(f), f]))('%s: the counts in events.jsonl and the report are the stream\'s own', async (_name, file) => {
       const { result, events } = await importFiles(kind, [file]);
       expectCounts(events, result, file, counts(readFileSync(file, 'utf8')));
-      expectLineOrder(events, result, file);
+      await expectLineOrder(events, result, file);
     });
   });
 }
@@ -128,7 +143,7 @@ describe('import of this folder\'s own recordings (test/fixtures/importer)', () 
     const counts = protocolCounts(readFileSync(file, 'utf8'));
     const { result, events } = await importFiles('command', [file]);
     expectCounts(events, result, file, counts, counts.tasksDone);
-    expectLineOrder(events, result, file);
+    await expectLineOrder(events, result, file);
     // The protocol has no outcome: the run says so, and its tasks are the ones it named done.
     expect(result.reason).toContain('the JSONL protocol has no outcome line');
     expect(eventsOf(events, 'vote')).toHaveLength(counts.votes);
@@ -150,6 +165,9 @@ describe('import of this folder\'s own recordings (test/fixtures/importer)', () 
     expect(failed.ts).toBe('2026-03-01T10:00:40.000Z');
     expect(result.imported.files[0]!.timeline).toBe('stream');
     expect(readReport(result.runDir).elapsed_seconds).toBe((stamps.at(-1)! - stamps[0]!) / 1000);
+    // Its own times make a rate: every snapshot has one.
+    for (const snapshot of eventsOf(events, 'metrics')) expect(snapshot.metrics.tokens_per_minute).toEqual(expect.any(Number));
+    expect(await statusMetrics(result.runDir)).toMatchObject({ tokens_per_minute: expect.any(Number), lines_of_code: null });
     expect(readFileSync(path.join(result.runDir, 'final_report.md'), 'utf8')).toContain("times from the stream's own timestamps");
   });
 

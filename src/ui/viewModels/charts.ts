@@ -61,11 +61,13 @@ export type ChartReadings = Record<SeriesName, number | null>;
  * count or an error since the last one is already known: the title said
  * "not measured yet" over a log that had just shown the tests' results.
  * Null where the last point is the figure to show: tokens/min of a run that
- * has ended or lost its orchestrator (its window would only run down).
+ * has ended or lost its orchestrator (its window would only run down), and
+ * in a replay, whose clock is the recording's (an import's may be line
+ * order, 1 ms per line): there the snapshots' rate is what was recorded.
  */
-export function chartReadings(run: ConsoleState, nowMs: number): ChartReadings {
+export function chartReadings(run: ConsoleState, nowMs: number, mode: 'live' | 'replay'): ChartReadings {
   const { measured } = run;
-  const stopped = run.ended !== null || run.orchestrator === 'dead' || run.session === null;
+  const stopped = mode === 'replay' || run.ended !== null || run.orchestrator === 'dead' || run.session === null;
   return {
     tokensPerMinute: stopped ? null : tokensPerMinuteAt(run, nowMs),
     testPassRate: measured.testPassRate === null ? null : measured.testPassRate * 100,

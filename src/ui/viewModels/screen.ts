@@ -153,7 +153,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
   // A run that ended before its last phase did (timeout, stop, failure): the bar shows where.
   const stoppedEarly = run.ended !== null && run.ended.status !== 'completed';
   const phaseBar = phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, scheduleSeconds: header.scheduleSeconds, glyphs, stopped: stoppedEarly });
-  const readings = chartReadings(run, nowMs);
+  const readings = chartReadings(run, nowMs, ui.mode);
   const charts = CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs, readings }));
   const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
   const help = helpModel(helpSections(KEYMAP, ui.mode, glyphs.ascii), { width: layout.width, rows: bodyRows - 1, scroll: ui.overlay.kind === 'help' ? ui.overlay.scroll : 0 });

@@ -149,7 +149,7 @@ describe('chart titles: the figure as the fold has it now', () => {
   it('a test run after the last snapshot: its pass rate and coverage, not "not measured yet"', () => {
     const state = fixtureState(firstRun.seq);
     expect(state.series.testPassRate).toEqual([]);
-    const readings = chartReadings(state, Date.parse(firstRun.ts));
+    const readings = chartReadings(state, Date.parse(firstRun.ts), 'replay');
     const passRate = chartModel(chart('testPassRate'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings });
     expect(passRate.latest).toBe(`${formatCount(Math.round(((firstRun.passed * 100) / (firstRun.passed + firstRun.failed)) * 10) / 10)}%`);
     expect(passRate.points).toBe(0);
@@ -161,12 +161,20 @@ describe('chart titles: the figure as the fold has it now', () => {
   it('errors since the last snapshot are counted', () => {
     const errorSeqs = events.filter((e) => e.type === 'error').map((e) => e.seq);
     const state = fixtureState(errorSeqs[0]!);
-    const errors = chartModel(chart('errors'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings: chartReadings(state, Date.parse(state.lastEventTs!)) });
+    const errors = chartModel(chart('errors'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings: chartReadings(state, Date.parse(state.lastEventTs!), 'replay') });
     expect(errors.latest).toBe('1');
   });
 
+  it('live, tokens/min is the last minute’s; a replay shows the rate its snapshots recorded', () => {
+    const at = Date.parse(midRun.lastEventTs!);
+    const live = chartReadings(midRun, at, 'live');
+    const inWindow = midRun.tokenWindow.filter((bucket) => bucket.sec > Math.floor(at / 1000) - 60 && bucket.sec <= Math.floor(at / 1000));
+    expect(live.tokensPerMinute).toBe(inWindow.reduce((sum, bucket) => sum + bucket.tokens, 0));
+    expect(chartReadings(midRun, at, 'replay').tokensPerMinute).toBeNull();
+  });
+
   it('a run that has ended shows its last snapshot’s tokens/min, not a window running down', () => {
-    const readings = chartReadings(done, Date.parse(done.lastEventTs!) + 3_600_000);
+    const readings = chartReadings(done, Date.parse(done.lastEventTs!) + 3_600_000, 'live');
     expect(readings.tokensPerMinute).toBeNull();
     const tokens = chartModel(chart('tokensPerMinute'), done.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings });
     expect(tokens.latest).toBe(formatCount(done.series.tokensPerMinute.at(-1)!));
