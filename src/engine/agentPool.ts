@@ -53,7 +53,7 @@ export interface AgentSlot {
 
 export interface AgentPoolHooks {
   /** A tool call that worked, tokens that came back, a task done. */
-  onProgress(slot: AgentSlot): void;
+  onProgress(slot: AgentSlot, progress?: 'step' | 'task done'): void;
   /** errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified. */
   onError(slot: AgentSlot, message: string, errorClass?: string): void;
   /** The process ended without megatest asking it to. */
@@ -312,7 +312,7 @@ export class AgentPool {
         break;
       case 'task_done':
         this.taskDone(slot, message.task);
-        this.hooks.onProgress(slot);
+        this.hooks.onProgress(slot, 'task done');
         break;
       case 'context':
         slot.contextTokens = message.tokens;

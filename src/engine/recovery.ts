@@ -95,14 +95,28 @@ export class Recovery {
     }
   }
 
-  onProgress(slot: AgentSlot): void {
+  /**
+   * The agent made progress: a step (a tool call that succeeded, a model
+   * call that returned) or a finished task. The recovery in wait succeeds at
+   * either, and its class's attempts start again, except after a restore:
+   * those are counted until the agent finishes a task. An agent that crashed
+   * after each first step restored the checkpoint for ever, attempt 1 every
+   * time, rolling back every agent's work with it, and never reached
+   * max_recovery_attempts (seen with a command agent that crashed on its
+   * tasks: ten restores in 21 s).
+   */
+  onProgress(slot: AgentSlot, progress: 'step' | 'task done' = 'step'): void {
     this.errorsInARow = 0;
     // A conflict handed to the agent is resolved when its branch merges, not at its next tool call.
     if (slot.pendingRecovery && slot.pendingRecovery.class !== MERGE_CONFLICT.class) {
       const { action, attempt, class: errorClass } = slot.pendingRecovery;
       slot.pendingRecovery = null;
-      slot.attempts.delete(errorClass);
+      if (action !== 'restore_checkpoint') slot.attempts.delete(errorClass);
       this.ctx.emit({ type: 'recovery', action, attempt, outcome: 'succeeded', agent: slot.name, detail: `${slot.name} made progress after ${errorClass}` });
+    }
+    if (progress === 'task done') {
+      // Lasting progress: what a restore's attempts wait for (a conflict's are settled by its merge).
+      for (const errorClass of [...slot.attempts.keys()]) if (errorClass !== MERGE_CONFLICT.class) slot.attempts.delete(errorClass);
     }
   }
 

@@ -4,6 +4,9 @@
 // waiting: a restarted agent starting slowly on a loaded machine is not the
 // crash coming back.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EventInput } from '../../../src/contract/events.js';
 import type { AgentPool, AgentSlot } from '../../../src/engine/agentPool.js';
@@ -55,5 +58,84 @@ describe('Recovery: a recovery in wait', () => {
     await recovery.handle(slot, corruption, 'checksum mismatch');
     expect(outcomes()).toEqual(['restore_checkpoint failed', 'stop started', 'stop succeeded']);
     expect(stops).toHaveLength(1);
+  });
+});
+
+describe('Recovery: how long a restore is counted', () => {
+  // A command agent that crashed after the first step of each task restored
+  // the checkpoint ten times in 21 s, attempt 1 each time: a step reset the
+  // count, so max_recovery_attempts was never reached, and every restore
+  // rolled back the other agents' work too.
+  const crash: Classification = { ...WATCHDOG_CLASSES.agent_crash, matched: 'watchdog' };
+
+  function crashingAgent() {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-count-'));
+    const events: EventInput[] = [];
+    const pauses: string[] = [];
+    const slot = { name: 'agent-2', pendingRecovery: null, attempts: new Map<string, number>() } as unknown as AgentSlot;
+    const ctx = {
+      config: { error_handling: { max_recovery_attempts: 3, max_consecutive_errors: 10, rules: [] } },
+      paths: { agents: path.join(scratch, 'agents') },
+      store: { ids: async () => [] },
+      emit: (event: EventInput) => events.push(event),
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      state: { openRecoveries: [] },
+      stopRequest: null,
+      restoreGeneration: 1,
+    } as unknown as EngineContext;
+    const restarts: string[] = [];
+    const pool = {
+      slots: [slot],
+      find: (name: string) => (name === slot.name ? slot : undefined),
+      restart: async (_slot: AgentSlot, why: string) => void restarts.push(why),
+      workDirOf: () => scratch,
+    } as unknown as AgentPool;
+    const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async (why) => void pauses.push(why), compress: async () => undefined });
+    const recoveries = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} #${e.attempt} ${e.outcome}`] : []));
+    return { recovery, slot, recoveries, pauses, restarts, cleanup: async () => { await recovery.drain(); rmSync(scratch, { recursive: true, force: true }); } };
+  }
+
+  it('a crash after each first step: attempts 1, 2, 3, then it gives up and pauses for a person', async () => {
+    const { recovery, slot, recoveries, pauses, restarts, cleanup } = crashingAgent();
+    for (let crashes = 0; crashes < 4; crashes++) {
+      await recovery.handle(slot, crash, 'agent process exited with code 3');
+      recovery.onProgress(slot, 'step');
+    }
+    expect(recoveries()).toEqual([
+      'restore_checkpoint #1 started',
+      'restore_checkpoint #1 succeeded',
+      'restore_checkpoint #2 started',
+      'restore_checkpoint #2 succeeded',
+      'restore_checkpoint #3 started',
+      'restore_checkpoint #3 succeeded',
+      'pause_and_alert #4 gave_up',
+    ]);
+    expect(restarts).toHaveLength(3);
+    expect(pauses).toEqual(['recovery gave up: agent-2: agent_crash persisted through 3 recovery attempts (checkpoint.max_recovery_attempts)']);
+    await cleanup();
+  });
+
+  it('a finished task between two crashes starts the count again', async () => {
+    const { recovery, slot, recoveries, pauses, cleanup } = crashingAgent();
+    for (let crashes = 0; crashes < 5; crashes++) {
+      await recovery.handle(slot, crash, 'agent process exited with code 3');
+      recovery.onProgress(slot, 'step');
+      recovery.onProgress(slot, 'task done');
+    }
+    expect(recoveries().filter((r) => r.endsWith('started'))).toEqual(Array.from({ length: 5 }, () => 'restore_checkpoint #1 started'));
+    expect(pauses).toEqual([]);
+    await cleanup();
+  });
+
+  it('other actions start again at the next step, as before', async () => {
+    const { recovery, slot, recoveries, cleanup } = crashingAgent();
+    const timeout: Classification = { class: 'network_timeout', severity: 'transient', action: 'retry_immediate', matched: 'built-in' };
+    for (let timeouts = 0; timeouts < 4; timeouts++) {
+      await recovery.handle(slot, timeout, 'ETIMEDOUT');
+      recovery.onProgress(slot, 'step');
+    }
+    expect(recoveries().filter((r) => r.endsWith('started'))).toEqual(Array.from({ length: 4 }, () => 'retry_immediate #1 started'));
+    expect(slot.attempts.has('network_timeout')).toBe(false);
+    await cleanup();
   });
 });
