@@ -167,6 +167,8 @@ export async function runOrchestratorInProcess(
     info,
     paths,
     resume: options.resume,
+    // In CI nobody answers a pause for a person: it ends the session instead (docs/recovery.md, "Bounds").
+    unattended: Boolean(process.env.CI),
     onEvent: options.print
       ? (event) => {
           const line = headlessLine(event);

@@ -28,10 +28,17 @@ export interface EngineContextOptions {
   paths: RunPaths;
   /** Called for every event (headless progress lines). */
   onEvent?: (event: MegatestEvent) => void;
+  /**
+   * Nobody can answer a pause for a person (CI is set): such a pause ends
+   * the session instead, failed, rather than holding it (and the CI job) for
+   * ever, since paused time does not count against the duration.
+   */
+  unattended?: boolean;
 }
 
 export class EngineContext {
   readonly config: MegatestConfig;
+  readonly unattended: boolean;
   readonly template: ProjectTemplate;
   readonly info: RunInfo;
   readonly paths: RunPaths;
@@ -58,6 +65,7 @@ export class EngineContext {
     this.config = options.info.config;
     this.template = options.info.template;
     this.paths = options.paths;
+    this.unattended = options.unattended ?? false;
     this.events = new EventLog(options.paths.events, this.health);
     this.log = new SessionLog(options.paths.sessionLog, this.health, this.config.monitoring.log_level);
     this.store = new CheckpointStore(options.paths.checkpoints);

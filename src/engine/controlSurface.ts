@@ -14,6 +14,9 @@ import type { Measurer } from './measurer.js';
 import type { Recovery } from './recovery.js';
 import { capabilitiesByAgent } from '../state/tallies.js';
 
+/** What ends a pause for a person: a person, or also the disk guard once the disk takes writes again. */
+export type PauseEnd = 'a person continues' | 'the disk takes writes';
+
 export class ControlSurface implements EngineControl {
   private recovery: Recovery | null = null;
 
@@ -108,8 +111,17 @@ export class ControlSurface implements EngineControl {
     return this.command('pause', () => this.doPause(source, false));
   }
 
-  /** Pauses for a person with an alert saying why (recovery gave up, the disk limit). */
-  async pauseForPerson(why: string): Promise<void> {
+  /**
+   * Pauses for a person with an alert saying why (recovery gave up, the disk
+   * limit). In CI nobody will continue it: the session stops instead, failed;
+   * a pause the disk guard lifts by itself (a refused write) still pauses.
+   */
+  async pauseForPerson(why: string, until: PauseEnd = 'a person continues'): Promise<void> {
+    if (this.ctx.unattended && until === 'a person continues') {
+      this.ctx.emit({ type: 'alert', level: 'critical', message: `${why} — no person can continue a run in CI (CI is set): the session stops` });
+      this.ctx.requestStop({ status: 'failed', reason: `${why}; no person to continue it (CI is set)`, exitCode: 1 });
+      return;
+    }
     const already = this.ctx.status === 'paused';
     this.ctx.emit({
       type: 'alert',

@@ -23,6 +23,11 @@ const WRITES_REFUSED = 'writes refused: ';
 /** How an error says the disk refused a write. */
 const REFUSED_WRITE = /ENOSPC|EDQUOT|EFBIG|no space left|disk quota|the disk refused a write/i;
 
+/** A disk_full error for a write the disk refused: the guard lifts its pause once the disk takes writes again. */
+export function diskRefusedWrite(errorClass: string, message: string): boolean {
+  return errorClass === 'disk_full' && REFUSED_WRITE.test(message);
+}
+
 /** How often a session paused for the disk tries whether it takes writes again. */
 const PROBE_EVERY_MS = 1_000;
 
@@ -49,7 +54,7 @@ export class DiskGuard {
     });
     ctx.events.onEvent((event) => {
       // A write the disk refused (ours, or an agent's in project/); not a size over [limits], which waits for a person.
-      if (event.type === 'error' && event.class === 'disk_full' && REFUSED_WRITE.test(event.message)) this.pausedForDisk = true;
+      if (event.type === 'error' && diskRefusedWrite(event.class, event.message)) this.pausedForDisk = true;
       // A [limits] disk pause waits for a person (docs/recovery.md, Limits): room alone does not lift it.
       if (event.type === 'limit' && event.kind === 'disk' && event.action === 'pause' && !event.detail?.startsWith(WRITES_REFUSED)) this.heldByLimit = true;
       if (event.type === 'command' && event.name === 'continue') {

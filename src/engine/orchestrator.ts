@@ -22,7 +22,7 @@ import { DiskGuard } from './diskGuard.js';
 import { WATCHDOG_CLASSES } from './classify.js';
 import { Compressor } from './compressor.js';
 import { EngineContext, type StopRequest } from './context.js';
-import { ControlSurface } from './controlSurface.js';
+import { ControlSurface, type PauseEnd } from './controlSurface.js';
 import { initProjectRepo } from './git.js';
 import { InjectedFaults } from './injectedFaults.js';
 import { WorktreeIsolation } from './isolation.js';
@@ -45,6 +45,8 @@ export interface OrchestratorOptions {
   resume?: { checkpointId?: string };
   /** Called for every event (headless progress lines). */
   onEvent?: (event: MegatestEvent) => void;
+  /** No person can answer a pause for a person (CI is set): see EngineContextOptions. */
+  unattended?: boolean;
 }
 
 export class Orchestrator implements EngineControl {
@@ -104,7 +106,7 @@ export class Orchestrator implements EngineControl {
       checkpointsValid: () => (this.keeper.invalidCheckpoints === 0 ? 1 : 0),
     });
     this.surface = new ControlSurface(ctx, this.pool, this.keeper, this.measurer, compressor);
-    const pauseForPerson = (why: string) => this.surface.pauseForPerson(why);
+    const pauseForPerson = (why: string, until?: PauseEnd) => this.surface.pauseForPerson(why, until);
     this.recovery = new Recovery(ctx, this.pool, this.keeper, {
       pauseForPerson,
       compress: (slot) => compressor.compress(slot, 'recovery'),

@@ -21,12 +21,14 @@ import { backoffSeconds, classifyError, MERGE_CONFLICT, type Classification, typ
 import type { EngineContext } from './context.js';
 import type { OpenRecovery } from '../state/runState.js';
 import { keepAttempt } from './attempts.js';
+import type { PauseEnd } from './controlSurface.js';
+import { diskRefusedWrite } from './diskGuard.js';
 import { capEventText } from '../contract/textCap.js';
 import type { CommandSource } from '../contract/statuses.js';
 
 export interface RecoveryHooks {
-  /** Pauses the session for a person, with an alert saying why. */
-  pauseForPerson(why: string): Promise<void>;
+  /** Pauses the session for a person, with an alert saying why (the disk guard lifts a refused write's by itself). */
+  pauseForPerson(why: string, until?: PauseEnd): Promise<void>;
   /** Compresses one agent's context (natively, or by a restart on a summary). */
   compress(slot: AgentSlot, why: 'recovery'): Promise<unknown>;
   /** Merge conflicts in hand (worktree isolation; absent when agents share project/). */
@@ -246,10 +248,14 @@ export class Recovery {
         expectProgress();
         break;
       case 'pause_and_alert':
-      case 'escalate':
+      case 'escalate': {
         record('started', `${c.class}: pausing the session for a person`);
-        await this.hooks.pauseForPerson(`${c.class} on ${slot.name}: ${message}`);
+        const until: PauseEnd = diskRefusedWrite(c.class, message) ? 'the disk takes writes' : 'a person continues';
+        await this.hooks.pauseForPerson(`${c.class} on ${slot.name}: ${message}`, until);
+        // In CI that pause is the session's end: no person will continue it.
+        if (ctx.unattended && until === 'a person continues') record('gave_up', `${c.class}: no person to continue the session (CI is set); it stops`);
         break;
+      }
       case 'restore_checkpoint':
         record('started', `${c.class}: restoring the last checkpoint and restarting the agents`);
         this.keepArtifacts(slot, c, attempt, message);

@@ -22,10 +22,14 @@ import {
   waitForEventWhileRunning,
 } from '../../helpers/cli.js';
 
+/** The environment of a session run from a terminal (CI not set): a person may continue a pause. */
+const PERSON_AT_TERMINAL = { CI: '' };
+
 describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => {
   const runsDir = tempRunsDir();
   const dirs = {
     deadlock: path.join(runsDir, 'deadlock'),
+    deadlockCi: path.join(runsDir, 'deadlock-ci'),
     disk: path.join(runsDir, 'disk'),
     budget: path.join(runsDir, 'budget'),
     throttle: path.join(runsDir, 'throttle'),
@@ -37,8 +41,10 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
 
   beforeAll(async () => {
     const runs = {
-      deadlock: runHeadless(sessionArgs(runsDir, 'deadlock', 'deadlock.toml'), { timeoutMs: 90_000 }),
-      disk: runHeadless(sessionArgs(runsDir, 'disk', 'disk.toml'), { timeoutMs: 90_000 }),
+      // A person at a terminal (CI not set) continues these pauses; in CI nobody would, and the session stops.
+      deadlock: runHeadless(sessionArgs(runsDir, 'deadlock', 'deadlock.toml'), { timeoutMs: 90_000, env: PERSON_AT_TERMINAL }),
+      deadlockCi: runHeadless(sessionArgs(runsDir, 'deadlock-ci', 'deadlock.toml'), { timeoutMs: 90_000 }),
+      disk: runHeadless(sessionArgs(runsDir, 'disk', 'disk.toml'), { timeoutMs: 90_000, env: PERSON_AT_TERMINAL }),
       budget: runHeadless(sessionArgs(runsDir, 'budget', 'budget.toml'), { timeoutMs: 90_000 }),
       // Long enough for both agents to reach the hourly limit on a loaded machine; the test stops it then.
       throttle: runHeadless(sessionArgs(runsDir, 'throttle', 'throttle.toml', ['--duration', '150s']), { timeoutMs: 240_000 }),
@@ -62,6 +68,9 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
         })(),
         (async () => {
           results.budget = await runs.budget.done;
+        })(),
+        (async () => {
+          results.deadlockCi = await runs.deadlockCi.done;
         })(),
         (async () => {
           await waitForEventWhileRunning(runs.throttle, dirs.throttle, 'limit', (l) => l.kind === 'tokens_per_hour', 150_000);
@@ -101,6 +110,21 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
     const ended = eventsOf(events, 'recovery').find((r) => r.action === 'escalate' && r.outcome !== 'started');
     expect(ended).toMatchObject({ outcome: 'succeeded', detail: 'the session was continued (cli)' });
     expect(results.deadlock!.code).toBe(130);
+  });
+
+  it('consensus deadlock in CI: nobody can continue a pause, so the session stops, failed, saying why', () => {
+    const result = results.deadlockCi!;
+    expect(result.code, result.stderr.slice(-2000)).toBe(1);
+    const events = readEvents(dirs.deadlockCi);
+    const error = eventsOf(events, 'error').find((e) => e.class === 'consensus_deadlock');
+    expect(error).toBeDefined();
+    const escalations = eventsOf(events, 'recovery').filter((r) => r.action === 'escalate').map((r) => r.outcome);
+    expect(escalations).toEqual(['started', 'gave_up']);
+    expect(eventsOf(events, 'command').filter((c) => c.name === 'pause')).toEqual([]);
+    const alert = eventsOf(events, 'alert').find((a) => a.seq > error!.seq && a.level === 'critical');
+    expect(alert!.message).toMatch(/consensus_deadlock on agent-1: .* — no person can continue a run in CI \(CI is set\): the session stops$/);
+    expect(eventsOf(events, 'session_ended')).toEqual([expect.objectContaining({ status: 'failed', exit_code: 1 })]);
+    expect(readReport(dirs.deadlockCi).reason).toMatch(/^consensus_deadlock on agent-1: .*; no person to continue it \(CI is set\)$/);
   });
 
   it('disk limit: pause and alert; no checkpoint is taken while over the limit', () => {

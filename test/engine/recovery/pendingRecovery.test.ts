@@ -139,3 +139,38 @@ describe('Recovery: how long a restore is counted', () => {
     await cleanup();
   });
 });
+
+describe('Recovery: a pause for a person in CI', () => {
+  function unattended() {
+    const events: EventInput[] = [];
+    const pauses: Array<[string, string | undefined]> = [];
+    const slot = { name: 'agent-1', pendingRecovery: null, attempts: new Map<string, number>() } as unknown as AgentSlot;
+    const ctx = {
+      unattended: true,
+      config: { error_handling: { max_recovery_attempts: 3, max_consecutive_errors: 10, rules: [] } },
+      emit: (event: EventInput) => events.push(event),
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      state: { openRecoveries: [] },
+      stopRequest: null,
+      restoreGeneration: 1,
+    } as unknown as EngineContext;
+    const pool = { slots: [slot], find: () => slot } as unknown as AgentPool;
+    const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async (why, until) => void pauses.push([why, until]), compress: async () => undefined });
+    const outcomes = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} ${e.outcome}`] : []));
+    return { recovery, slot, pauses, outcomes };
+  }
+
+  it('a deadlock waits for a person: nobody will come, so the recovery gives up (the surface stops the session)', async () => {
+    const { recovery, slot, pauses, outcomes } = unattended();
+    await recovery.handle(slot, { class: 'consensus_deadlock', severity: 'critical', action: 'escalate', matched: 'built-in' }, 'no quorum');
+    expect(pauses).toEqual([['consensus_deadlock on agent-1: no quorum', 'a person continues']]);
+    expect(outcomes()).toEqual(['escalate started', 'escalate gave_up']);
+  });
+
+  it('a write the disk refused still pauses: the disk guard lifts it once the disk takes writes', async () => {
+    const { recovery, slot, pauses, outcomes } = unattended();
+    await recovery.handle(slot, { class: 'disk_full', severity: 'critical', action: 'pause_and_alert', matched: 'built-in' }, 'ENOSPC: no space left on device, write');
+    expect(pauses).toEqual([['disk_full on agent-1: ENOSPC: no space left on device, write', 'the disk takes writes']]);
+    expect(outcomes()).toEqual(['pause_and_alert started']);
+  });
+});
