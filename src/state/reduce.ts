@@ -214,7 +214,7 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       else if (event.name === 'resume' && event.source === 'cli') {
         // A resumed session: no orchestrator ran it between the last event before this one and now.
         const lastMs = previousTs === null ? ms : msOf(previousTs);
-        s.clock = startClock(stopClock(s.clock, Math.min(lastMs, ms)), ms);
+        s.clock = { ...startClock(stopClock(s.clock, Math.min(lastMs, ms)), ms), resumes: (s.clock.resumes ?? 0) + 1 };
       }
       return;
     }

@@ -216,6 +216,12 @@ export interface RunClock {
   sinceMs: number | null;
   /** Seconds restores handed back to the schedule. */
   rolledBackSeconds: number;
+  /**
+   * `megatest resume`s so far (absent: none). Each takes out the time no
+   * orchestrator ran, which a live view may already have counted: its
+   * never-backwards floor on elapsed starts again at each.
+   */
+  resumes?: number;
 }
 
 export interface RunState {

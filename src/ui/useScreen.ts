@@ -36,6 +36,10 @@ export function useScreen({ store, position, now }: ScreenSources, props: Screen
   const clock = useSecondClock(store, now);
   // Live elapsed only goes forward; replay may seek back, so it has no floor.
   const elapsedFloor = useRef(0);
+  // ...until a `megatest resume` takes out the time no orchestrator ran: a
+  // console opened by `resume` counted that gap until the resume's event came
+  // (35 s shown for 25 s, for ten seconds).
+  const floorResumes = useRef(0);
   const shown = useRef<ScreenModel | null>(null);
 
   // React asks for the snapshot several times per change: the same inputs give the same model.
@@ -43,6 +47,11 @@ export function useScreen({ store, position, now }: ScreenSources, props: Screen
 
   const compute = (): ScreenModel => {
     const { run, ui } = store.getState();
+    const resumes = run.clock.resumes ?? 0;
+    if (resumes !== floorResumes.current) {
+      floorResumes.current = resumes;
+      elapsedFloor.current = 0;
+    }
     const input: ScreenInput = { ...props, run, ui, wallMs: clock.wallMs(), position: position?.getState() ?? null, minElapsedSeconds: elapsedFloor.current };
     const inputs = Object.values(input);
     const last = computed.current;

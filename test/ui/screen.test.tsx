@@ -4,8 +4,9 @@
 
 import { Text } from 'ink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { applyLogLines, setOrchestratorLiveness } from '../../src/state/applyEvent.js';
-import { lastEventMs } from '../../src/state/runState.js';
+import { applyEvent, applyLogLines, setOrchestratorLiveness } from '../../src/state/applyEvent.js';
+import { elapsedSecondsAt, lastEventMs } from '../../src/state/runState.js';
+import { formatDuration } from '../../src/ui/viewModels/format.js';
 import { createConsoleStore } from '../../src/state/store.js';
 import { initialUiState } from '../../src/state/uiState.js';
 import { App } from '../../src/ui/App.js';
@@ -164,6 +165,32 @@ describe('the resume command when the orchestrator is gone', () => {
     const lines = plain(screen.lastFrame()).split('\n');
     expect(lines.length).toBeLessThanOrEqual(23);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    screen.unmount();
+  });
+});
+
+describe('elapsed in the header', () => {
+  // `megatest resume` on a terminal opens the console while the log still
+  // ends where the killed orchestrator left it: until the resume's event
+  // arrives the clock seems to have run through the gap. The floor that keeps
+  // elapsed from going back kept that too (35 s shown for 25 s, ten seconds).
+  it('a resume takes the dead gap back out of it, though it was shown', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const run = liveRun();
+    const crashedAt = lastEventMs(run);
+    const gapMs = 20_000;
+    let nowMs = crashedAt + gapMs;
+    const store = createConsoleStore('live', run);
+    const screen = renderAt(<App store={store} actions={fakeActions()} look={look()} runDir={RUN_DIR} columns={120} rows={40} now={() => nowMs} onExit={() => {}} />, 120, 40);
+    const elapsedShown = () => /^(\S+) \/ /m.exec(plain(screen.lastFrame()).split('\n')[1] ?? '')?.[1];
+    const before = elapsedSecondsAt(run, crashedAt);
+    await vi.waitFor(() => expect(elapsedShown()).toBe(formatDuration(before + gapMs / 1000)), WAIT);
+    store.getState().updateRun((r) =>
+      applyEvent(r, { seq: r.lastSeq + 1, ts: new Date(nowMs).toISOString(), type: 'command', name: 'resume', source: 'cli', detail: 'newest valid checkpoint' }),
+    );
+    nowMs += CLOCK_TICK_MS;
+    vi.advanceTimersByTime(CLOCK_TICK_MS);
+    await vi.waitFor(() => expect(elapsedShown()).toBe(formatDuration(before + CLOCK_TICK_MS / 1000)), WAIT);
     screen.unmount();
   });
 });
