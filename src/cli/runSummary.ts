@@ -11,7 +11,7 @@ import { currentPhase, elapsedMsAt, lastEventMs } from '../state/runState.js';
 export interface RunSummary {
   id: string;
   dir: string;
-  /** megatest, or legacy-python / legacy-bash / legacy-unknown. */
+  /** megatest; import (written by `megatest import`); or legacy-python / legacy-bash / legacy-unknown. */
   kind: string;
   legacy: boolean;
   /** The session's status word: its end's, else the last the fold saw. */
@@ -39,7 +39,7 @@ export function summarizeRun(listing: RunListing, folded: FoldedRun): RunSummary
   return {
     id: listing.id,
     dir: listing.dir,
-    kind: folded.legacy ? `legacy-${runner ?? 'unknown'}` : 'megatest',
+    kind: folded.legacy ? `legacy-${runner ?? 'unknown'}` : listing.imported ? 'import' : 'megatest',
     legacy: folded.legacy !== null,
     status: state.ended?.status ?? (listing.legacy ? null : listing.status === 'unknown' ? null : listing.status) ?? state.status ?? 'unknown',
     live: listing.running,

@@ -26,6 +26,8 @@ export interface RunListing {
   startedAt: string | null;
   /** A run folder of the original Python/Bash runner (read through src/legacy/). */
   legacy: boolean;
+  /** Written by `megatest import` from recorded agent output: megatest ran none of it. */
+  imported: boolean;
 }
 
 /** control.json, or null when it is missing or not what the server writes. */
@@ -67,13 +69,15 @@ function isDirectory(dir: string): boolean {
   }
 }
 
-function createdAt(dir: string): string | null {
+/** What config.json says of the run: when it was created, and whether `megatest import` wrote it. */
+function configFacts(dir: string): { createdAt: string | null; imported: boolean } {
   try {
     // megatest's config.json says created_at; run_mega_test.sh's, started_at
-    const info = JSON.parse(readFileSync(runPaths(dir).config, 'utf8')) as { created_at?: unknown; started_at?: unknown };
-    return typeof info.created_at === 'string' ? info.created_at : typeof info.started_at === 'string' ? info.started_at : null;
+    const info = JSON.parse(readFileSync(runPaths(dir).config, 'utf8')) as { created_at?: unknown; started_at?: unknown; imported?: unknown };
+    const createdAt = typeof info.created_at === 'string' ? info.created_at : typeof info.started_at === 'string' ? info.started_at : null;
+    return { createdAt, imported: typeof info.imported === 'object' && info.imported !== null };
   } catch {
-    return null;
+    return { createdAt: null, imported: false };
   }
 }
 
@@ -104,13 +108,15 @@ export function listRuns(runsDir: string): RunListing[] {
     const control = readControlFile(dir);
     const legacy = isLegacyRunFolder(dir);
     const running = legacy ? legacyLiveness(dir, isPidAlive, Date.now()).live : control !== null && isPidAlive(control.pid);
+    const facts = configFacts(dir);
     runs.push({
       id: name,
       dir,
       status: readStatus(dir) ?? 'unknown',
       running,
-      startedAt: createdAt(dir) ?? (control?.started_at || null),
+      startedAt: facts.createdAt ?? (control?.started_at || null),
       legacy,
+      imported: !legacy && facts.imported,
     });
   }
   return runs
