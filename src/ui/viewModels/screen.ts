@@ -174,7 +174,8 @@ export function screenModel(input: ScreenInput): ScreenModel {
       togglePane: ui.bottomPane === 'log' ? `alerts${run.alerts.length > 0 ? ` (${run.alerts.length})` : ''}` : 'log',
     },
     hide: [
-      ...(ended ? RUN_CONTROL_ACTIONS : []),
+      // Nothing answers them: the run has ended, or its orchestrator is gone (the message line says how to resume).
+      ...(ended || run.orchestrator === 'dead' ? RUN_CONTROL_ACTIONS : []),
       ...(ui.selectedAgent === null ? (['agentDetail'] as const) : []),
       ...(stepBackTarget(ui) === null ? (['back'] as const) : []),
       ...(layout.alerts.rows > 0 ? (['togglePane'] as const) : []),
