@@ -25,6 +25,9 @@ export interface Migration {
   renamed: string[];
 }
 
+/** A key whose value is a credential: the header names it but does not copy it into a file people keep, share or commit. */
+const SECRET_KEY = /password|secret|token|api_?key|credential/i;
+
 export function migrateConfigFile(file: string): Migration {
   const tree = JSON.parse(JSON.stringify(fileLayer(file, file, []).data)) as Table;
   const renamed = applyKeyRenames(tree).map((rename) => `${sectionKey(rename.internal)} -> ${sectionKey(rename.file)}`);
@@ -36,7 +39,7 @@ export function migrateConfigFile(file: string): Migration {
     for (const table of tablesAt(tree, group.table)) {
       for (const key of group.keys) {
         if (table[key] === undefined || group.kept?.includes(key)) continue;
-        dropped.push(`${tableLabel(group.table)} ${key} = ${displayValue(table[key])}`);
+        dropped.push(`${tableLabel(group.table)} ${key} = ${SECRET_KEY.test(key) ? '(not copied: a credential)' : displayValue(table[key])}`);
         delete table[key];
         said = true;
       }
