@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { EventInput } from '../../../src/contract/events.js';
 import type { AgentPool, AgentSlot } from '../../../src/engine/agentPool.js';
 import type { CheckpointKeeper } from '../../../src/engine/checkpointKeeper.js';
@@ -15,16 +15,28 @@ import { WATCHDOG_CLASSES, type Classification } from '../../../src/engine/class
 import type { EngineContext } from '../../../src/engine/context.js';
 import { Recovery } from '../../../src/engine/recovery.js';
 
-function recoveryWaitingOnACrash() {
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+/**
+ * A Recovery over one agent slot, with what it touches recorded: its events,
+ * stop requests, pauses for a person and restarts. `scratch` holds the
+ * failed attempts' artifacts (removed after each test, once they are written).
+ */
+function recoveryOver(slotState: { pendingRecovery: unknown; attempts: Map<string, number> }, options: { unattended?: boolean } = {}) {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-'));
   const events: EventInput[] = [];
   const stops: unknown[] = [];
-  const slot = {
-    name: 'agent-2',
-    pendingRecovery: { class: 'agent_crash', action: 'restore_checkpoint', attempt: 1 },
-    attempts: new Map([['agent_crash', 1]]),
-  } as unknown as AgentSlot;
+  const pauses: Array<[string, string | undefined]> = [];
+  const restarts: string[] = [];
+  const slot = { name: 'agent-2', ...slotState } as unknown as AgentSlot;
   const ctx = {
+    unattended: options.unattended ?? false,
     config: { error_handling: { max_recovery_attempts: 3, max_consecutive_errors: 10, rules: [] } },
+    paths: { agents: path.join(scratch, 'agents') },
+    store: { ids: async () => [] },
     emit: (event: EventInput) => events.push(event),
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     state: { openRecoveries: [] },
@@ -32,11 +44,25 @@ function recoveryWaitingOnACrash() {
     restoreGeneration: 1,
     requestStop: (request: unknown) => stops.push(request),
   } as unknown as EngineContext;
-  const pool = { slots: [slot], find: (name: string) => (name === slot.name ? slot : undefined) } as unknown as AgentPool;
-  const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async () => undefined, compress: async () => undefined });
+  const pool = {
+    slots: [slot],
+    find: (name: string) => (name === slot.name ? slot : undefined),
+    restart: async (_slot: AgentSlot, why: string) => void restarts.push(why),
+    workDirOf: () => scratch,
+  } as unknown as AgentPool;
+  const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async (why, until) => void pauses.push([why, until]), compress: async () => undefined });
   const outcomes = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} ${e.outcome}`] : []));
-  return { recovery, slot, outcomes, stops };
+  const recoveries = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} #${e.attempt} ${e.outcome}`] : []));
+  const cleanup = async () => {
+    await recovery.drain();
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  cleanups.push(cleanup);
+  return { recovery, slot, outcomes, recoveries, stops, pauses, restarts, cleanup };
 }
+
+const recoveryWaitingOnACrash = () =>
+  recoveryOver({ pendingRecovery: { class: 'agent_crash', action: 'restore_checkpoint', attempt: 1 }, attempts: new Map([['agent_crash', 1]]) });
 
 const silent: Classification = { ...WATCHDOG_CLASSES.agent_silent, matched: 'watchdog' };
 const testsFailed: Classification = { class: 'test_failure', severity: 'degraded', action: 'log_and_continue', matched: 'built-in' };
@@ -68,35 +94,10 @@ describe('Recovery: how long a restore is counted', () => {
   // rolled back the other agents' work too.
   const crash: Classification = { ...WATCHDOG_CLASSES.agent_crash, matched: 'watchdog' };
 
-  function crashingAgent() {
-    const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-count-'));
-    const events: EventInput[] = [];
-    const pauses: string[] = [];
-    const slot = { name: 'agent-2', pendingRecovery: null, attempts: new Map<string, number>() } as unknown as AgentSlot;
-    const ctx = {
-      config: { error_handling: { max_recovery_attempts: 3, max_consecutive_errors: 10, rules: [] } },
-      paths: { agents: path.join(scratch, 'agents') },
-      store: { ids: async () => [] },
-      emit: (event: EventInput) => events.push(event),
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      state: { openRecoveries: [] },
-      stopRequest: null,
-      restoreGeneration: 1,
-    } as unknown as EngineContext;
-    const restarts: string[] = [];
-    const pool = {
-      slots: [slot],
-      find: (name: string) => (name === slot.name ? slot : undefined),
-      restart: async (_slot: AgentSlot, why: string) => void restarts.push(why),
-      workDirOf: () => scratch,
-    } as unknown as AgentPool;
-    const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async (why) => void pauses.push(why), compress: async () => undefined });
-    const recoveries = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} #${e.attempt} ${e.outcome}`] : []));
-    return { recovery, slot, recoveries, pauses, restarts, cleanup: async () => { await recovery.drain(); rmSync(scratch, { recursive: true, force: true }); } };
-  }
+  const crashingAgent = () => recoveryOver({ pendingRecovery: null, attempts: new Map<string, number>() });
 
   it('a crash after each first step: attempts 1, 2, 3, then it gives up and pauses for a person', async () => {
-    const { recovery, slot, recoveries, pauses, restarts, cleanup } = crashingAgent();
+    const { recovery, slot, recoveries, pauses, restarts } = crashingAgent();
     for (let crashes = 0; crashes < 4; crashes++) {
       await recovery.handle(slot, crash, 'agent process exited with code 3');
       recovery.onProgress(slot, 'step');
@@ -111,12 +112,11 @@ describe('Recovery: how long a restore is counted', () => {
       'pause_and_alert #4 gave_up',
     ]);
     expect(restarts).toHaveLength(3);
-    expect(pauses).toEqual(['recovery gave up: agent-2: agent_crash persisted through 3 recovery attempts (checkpoint.max_recovery_attempts)']);
-    await cleanup();
+    expect(pauses).toEqual([['recovery gave up: agent-2: agent_crash persisted through 3 recovery attempts (checkpoint.max_recovery_attempts)', undefined]]);
   });
 
   it('a finished task between two crashes starts the count again', async () => {
-    const { recovery, slot, recoveries, pauses, cleanup } = crashingAgent();
+    const { recovery, slot, recoveries, pauses } = crashingAgent();
     for (let crashes = 0; crashes < 5; crashes++) {
       await recovery.handle(slot, crash, 'agent process exited with code 3');
       recovery.onProgress(slot, 'step');
@@ -124,11 +124,10 @@ describe('Recovery: how long a restore is counted', () => {
     }
     expect(recoveries().filter((r) => r.endsWith('started'))).toEqual(Array.from({ length: 5 }, () => 'restore_checkpoint #1 started'));
     expect(pauses).toEqual([]);
-    await cleanup();
   });
 
   it('other actions start again at the next step, as before', async () => {
-    const { recovery, slot, recoveries, cleanup } = crashingAgent();
+    const { recovery, slot, recoveries } = crashingAgent();
     const timeout: Classification = { class: 'network_timeout', severity: 'transient', action: 'retry_immediate', matched: 'built-in' };
     for (let timeouts = 0; timeouts < 4; timeouts++) {
       await recovery.handle(slot, timeout, 'ETIMEDOUT');
@@ -136,41 +135,23 @@ describe('Recovery: how long a restore is counted', () => {
     }
     expect(recoveries().filter((r) => r.endsWith('started'))).toEqual(Array.from({ length: 4 }, () => 'retry_immediate #1 started'));
     expect(slot.attempts.has('network_timeout')).toBe(false);
-    await cleanup();
   });
 });
 
 describe('Recovery: a pause for a person in CI', () => {
-  function unattended() {
-    const events: EventInput[] = [];
-    const pauses: Array<[string, string | undefined]> = [];
-    const slot = { name: 'agent-1', pendingRecovery: null, attempts: new Map<string, number>() } as unknown as AgentSlot;
-    const ctx = {
-      unattended: true,
-      config: { error_handling: { max_recovery_attempts: 3, max_consecutive_errors: 10, rules: [] } },
-      emit: (event: EventInput) => events.push(event),
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      state: { openRecoveries: [] },
-      stopRequest: null,
-      restoreGeneration: 1,
-    } as unknown as EngineContext;
-    const pool = { slots: [slot], find: () => slot } as unknown as AgentPool;
-    const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async (why, until) => void pauses.push([why, until]), compress: async () => undefined });
-    const outcomes = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} ${e.outcome}`] : []));
-    return { recovery, slot, pauses, outcomes };
-  }
+  const unattended = () => recoveryOver({ pendingRecovery: null, attempts: new Map<string, number>() }, { unattended: true });
 
   it('a deadlock waits for a person: nobody will come, so the recovery gives up (the surface stops the session)', async () => {
     const { recovery, slot, pauses, outcomes } = unattended();
     await recovery.handle(slot, { class: 'consensus_deadlock', severity: 'critical', action: 'escalate', matched: 'built-in' }, 'no quorum');
-    expect(pauses).toEqual([['consensus_deadlock on agent-1: no quorum', 'a person continues']]);
+    expect(pauses).toEqual([['consensus_deadlock on agent-2: no quorum', 'a person continues']]);
     expect(outcomes()).toEqual(['escalate started', 'escalate gave_up']);
   });
 
   it('a write the disk refused still pauses: the disk guard lifts it once the disk takes writes', async () => {
     const { recovery, slot, pauses, outcomes } = unattended();
     await recovery.handle(slot, { class: 'disk_full', severity: 'critical', action: 'pause_and_alert', matched: 'built-in' }, 'ENOSPC: no space left on device, write');
-    expect(pauses).toEqual([['disk_full on agent-1: ENOSPC: no space left on device, write', 'the disk takes writes']]);
+    expect(pauses).toEqual([['disk_full on agent-2: ENOSPC: no space left on device, write', 'the disk takes writes']]);
     expect(outcomes()).toEqual(['pause_and_alert started']);
   });
 });
