@@ -81,6 +81,8 @@ export interface FinalReport {
     checkpoints_valid: number;
     checkpoints_invalid: { id: string; reason: string }[];
     restores: number;
+    /** `megatest resume`s the run went through: each carried it on from a checkpoint, after its orchestrator stopped or into a branch. */
+    resumes: number;
     errors: number;
     errors_by_class: Record<string, number>;
     recoveries: number;
@@ -231,6 +233,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       checkpoints_valid: checkpoints.length - invalid.length,
       checkpoints_invalid: invalid,
       restores: c.restores,
+      resumes: state.clock.resumes ?? 0,
       errors: c.errors,
       errors_by_class: c.errorsByClass,
       recoveries: c.recoveriesSucceeded,

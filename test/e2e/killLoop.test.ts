@@ -138,6 +138,8 @@ describe.skipIf(!BUILT)('kill loop: SIGKILL at 20 random instants, megatest resu
     // The report counts them; metrics history went on across the restarts.
     const report = readReport(runDir);
     expect(report.reliability.restores).toBe(restores.length);
+    expect(report.reliability.resumes).toBe(resumes.length);
+    expect(readFileSync(path.join(runDir, 'final_report.md'), 'utf8')).toContain(`- resumes: ${resumes.length} (`);
     const history = readFileSync(path.join(runDir, 'metrics', 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(history.length).toBeGreaterThan(KILLS);
 

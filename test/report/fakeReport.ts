@@ -68,6 +68,7 @@ export function fakeReport(status: SessionStatus, criteria: CriterionResult[], p
       checkpoints_valid: 0,
       checkpoints_invalid: [],
       restores: 0,
+      resumes: 0,
       errors: 0,
       errors_by_class: {},
       recoveries: 0,

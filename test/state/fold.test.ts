@@ -214,6 +214,8 @@ describe('the clock', () => {
     const state = foldAll(log);
     expect(elapsedMsAtLastEvent(state)).toBe(10_000 + 5_000);
     expect(expectedAt(log).elapsedMs).toBe(15_000);
+    // Counted, for the report and for a live view's floor on elapsed.
+    expect(state.clock.resumes).toBe(log.filter((e) => e.type === 'command' && e.name === 'resume').length);
   });
 });
 
