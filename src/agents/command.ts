@@ -17,6 +17,7 @@ import { agentHomeDir, ensureAgentHome } from './home.js';
 import { outputLogClosed } from './outputLog.js';
 import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
 import { LineSplitter } from './lineSplitter.js';
+import { STDERR_LINES_KEPT, stderrClue } from './stderrClue.js';
 import type {
   AgentAdapter,
   AgentControl,
@@ -145,7 +146,13 @@ export class CommandAdapter implements AgentAdapter {
     };
     const stdoutLines = new LineSplitter(deliver);
     // stderr is never protocol: a JSON-looking line there is still output.
-    const stderrLines = new LineSplitter((line) => onMessage({ type: 'output', line }));
+    // The last lines of stderr, bounded: what a crash says of itself.
+    const stderrTail: string[] = [];
+    const stderrLines = new LineSplitter((line) => {
+      stderrTail.push(line.slice(0, 1_000));
+      if (stderrTail.length > STDERR_LINES_KEPT) stderrTail.shift();
+      onMessage({ type: 'output', line });
+    });
     const stdout = child.stdout!;
     const stderr = child.stderr!;
     let waitingForDrain = false;
@@ -204,7 +211,8 @@ export class CommandAdapter implements AgentAdapter {
           stderrLines.end();
           stdout.destroy();
           stderr.destroy();
-          const exit: AgentExit = { code, signal };
+          const clue = stderrClue(stderrTail);
+          const exit: AgentExit = { code, signal, ...(clue === undefined ? {} : { stderrClue: clue }) };
           this.exit = exit;
           this.stdinClosedReason ??= 'agent is not running';
           this.log?.end();

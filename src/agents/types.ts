@@ -92,6 +92,8 @@ export interface AgentResumeState {
 export interface AgentExit {
   code: number | null;
   signal: string | null;
+  /** What its last stderr lines say of the exit (stderrClue.ts), if they say anything. */
+  stderrClue?: string;
 }
 
 export interface CommandOutcome {

@@ -365,7 +365,9 @@ export class AgentPool {
     });
     if (expected || slot.adapter !== adapter) return;
     slot.adapter = null;
-    this.hooks.onCrash(slot, exit.signal ? `agent process killed by ${exit.signal}` : `agent process exited with code ${exit.code}`);
+    // Its last stderr lines say why, as often as not ("/bin/sh: 1: claude-x: not found" for an exit 127).
+    const said = exit.stderrClue === undefined ? '' : `; stderr: ${exit.stderrClue}`;
+    this.hooks.onCrash(slot, `${exit.signal ? `agent process killed by ${exit.signal}` : `agent process exited with code ${exit.code}`}${said}`);
   }
 }
 

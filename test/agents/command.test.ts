@@ -88,8 +88,9 @@ describe('CommandAdapter', () => {
     });
 
     const exit = await adapter.stop(5000);
-    expect(exit).toEqual({ code: 0, signal: null });
-    expect(recorder.exits).toEqual([{ code: 0, signal: null }]);
+    // What it last said on stderr goes with the exit (a crash's error event quotes it).
+    expect(exit).toEqual({ code: 0, signal: null, stderrClue: 'warning: this went to stderr' });
+    expect(recorder.exits).toEqual([exit]);
     expect(adapter.control('pause')).toEqual({ ok: false, reason: 'agent is not running' });
     expect(() => adapter.assign({ phase: 'x', objectives: [], duration_seconds: 1 })).toThrow(/agent is not running/);
 
@@ -133,7 +134,7 @@ describe('CommandAdapter', () => {
 
     const began = Date.now();
     const exit = await adapter.stop(150);
-    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(exit).toMatchObject({ code: null, signal: 'SIGKILL' });
     expect(Date.now() - began).toBeGreaterThanOrEqual(150);
     expect(recorder.hasOutput(/received \{"cmd":"stop"\}/)).toBe(true);
     expect(recorder.hasOutput(/ignoring SIGTERM/)).toBe(true);

@@ -113,7 +113,8 @@ describe('sim agent through its adapter', () => {
     const { adapter, recorder } = await startSim(options({ faults: [{ after_tool_calls: 1, kind: 'agent_crash', agent: 'agent-1' }] }));
     adapter.assign({ phase: 'development', objectives: ['a', 'b'], duration_seconds: 60 });
     await waitFor(() => recorder.exits.length === 1, 'the crash');
-    expect(recorder.exits[0]).toEqual({ code: 101, signal: null });
+    expect(recorder.exits[0]).toMatchObject({ code: 101, signal: null });
+    expect(recorder.exits[0]!.stderrClue).toMatch(/^thread 'agent-1' panicked at 'injected agent_crash fault \(simulation\)'/);
     // Exactly one tool call, and it came before the crash.
     expect(recorder.of('tool_call')).toHaveLength(1);
     expect(recorder.hasOutput(/^\[sim\] SIMULATED fault agent_crash \(after 1 tool call\)$/)).toBe(true);
