@@ -5,13 +5,21 @@
 
 import type { LogLevel, MegatestEvent } from '../contract/events.js';
 import type { MegatestConfig } from '../config/types.js';
+import { eventSentence } from '../state/eventSentence.js';
 
 const MAX_IN_FLIGHT = 4;
 
+/**
+ * What a person reads in the channel: the event as the headless log tells it
+ * ("phase 1 bootstrap ended: PASS (3/3 criteria)"), where key=value pairs
+ * put a phase's criteria there as raw JSON. An event told by no sentence
+ * gets its fields; the body's `event` has them all, for programs.
+ */
 export function notificationText(sessionId: string, event: MegatestEvent): string {
+  const sentence = eventSentence(event);
+  if (sentence !== null) return `megatest ${sessionId}: ${sentence}`.slice(0, 3000);
   const { seq: _seq, ts: _ts, type, ...rest } = event;
   const details = Object.entries(rest)
-    .filter(([key]) => key !== 'metrics')
     .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     .join(' ');
   return `megatest ${sessionId}: ${type}${details ? ` ${details}` : ''}`.slice(0, 3000);

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headlessLine } from '../../../src/cli/headless.js';
+import type { MegatestEvent } from '../../../src/contract/events.js';
 import { ControlClient } from '../../../src/io/controlClient.js';
 import {
   BUILT,
@@ -117,9 +119,10 @@ describe.skipIf(!BUILT)('webhook notifications and SIGUSR1 (needs npm run build)
     for (const r of received) {
       expect(r.contentType).toBe('application/json');
       expect(r.body.session_id).toBe('answered');
-      expect(r.body.text).toMatch(new RegExp(`^megatest answered: ${r.body.event.type}`));
+      // The event as the headless log tells it, after the time.
+      expect(r.body.text).toBe(`megatest answered: ${headlessLine(r.body.event as unknown as MegatestEvent)!.slice('00:00:00 '.length)}`);
     }
-    expect(received.find((r) => r.body.event.type === 'session_ended')?.body.text).toMatch(/status=(completed|timeout)/);
+    expect(received.find((r) => r.body.event.type === 'session_ended')?.body.text).toMatch(/^megatest answered: session ended: (completed|timeout), exit code \d+/);
   });
 
   it('SIGUSR1 writes a status block into session.log and the run goes on', () => {

@@ -1,0 +1,65 @@
+// An event as one sentence of plain text: what the headless log prints after
+// the time, and the text of a webhook notification. "phase 2 development
+// ended: FAIL (3/4 criteria); development.build_ok: build_ok 0 == 1: not met"
+// reads in a CI log and in a Slack channel; null for the events too
+// frequent to tell one by one (tool calls, tokens, agent states, votes).
+
+import { assertNever } from '../contract/assertNever.js';
+import type { MegatestEvent } from '../contract/events.js';
+
+function pct(value: number | null, scale = 1): string {
+  return value === null ? 'n/a' : `${(value * scale).toFixed(1)}%`;
+}
+
+export function eventSentence(event: MegatestEvent): string | null {
+  switch (event.type) {
+    case 'session_started':
+      return `session ${event.session_id}: ${event.project_name} (${event.project}), ${event.agents} ${event.agent_kind} agents${event.simulated ? ' [SIMULATED]' : ''}, ${event.duration_seconds} s`;
+    case 'phase_started':
+      return `phase ${event.index + 1} ${event.phase} started: ${event.tasks.length} tasks, ${event.duration_seconds} s`;
+    case 'phase_ended':
+      return `phase ${event.index + 1} ${event.phase} ended: ${event.passed ? 'PASS' : 'FAIL'} (${event.criteria.filter((c) => c.passed).length}/${event.criteria.length} criteria)${event.criteria
+        .filter((c) => !c.passed)
+        .map((c) => `; ${c.id}: ${c.evidence}`)
+        .join('')}`;
+    case 'agent_started':
+      return `${event.agent} started (${event.role}${event.model ? `, ${event.model}` : ''}${event.pid ? `, pid ${event.pid}` : ''})`;
+    case 'agent_exited':
+      return event.cause === 'stopped by megatest' ? null : `${event.agent} exited: ${event.cause ?? `code ${event.code}`}`;
+    case 'task_completed':
+      return `${event.agent} completed: ${event.task}`;
+    case 'build':
+      return `build ${event.ok ? 'ok' : 'FAILED'} in ${(event.duration_ms / 1000).toFixed(1)} s`;
+    case 'test_run':
+      return `tests: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped; coverage ${event.coverage === null ? 'n/a' : `${event.coverage.toFixed(1)}%`}`;
+    case 'metrics': {
+      const m = event.metrics;
+      return `[${m.status}] ${m.phase} ${m.elapsed_seconds}s (${m.estimated_remaining}s left) tokens ${m.total_tokens} (${m.tokens_per_minute}/min) calls ${m.tool_calls} tasks ${m.tasks_completed}/${m.tasks_completed + m.tasks_remaining} LOC ${m.lines_of_code} pass ${pct(m.test_pass_rate, 100)} cov ${m.test_coverage === null ? 'n/a' : `${m.test_coverage.toFixed(1)}%`} ckpt ${m.checkpoint_count} err ${m.errors_encountered}`;
+    }
+    case 'checkpoint_created':
+      return `checkpoint ${event.id} (${event.trigger}): ${event.files} files, ${event.bytes} bytes, ${event.ms} ms`;
+    case 'checkpoint_restored':
+      return `restored ${event.id} (${event.reason ?? 'restore'}), events after seq ${event.rolled_back_after_seq} rolled back`;
+    case 'error':
+      return `ERROR ${event.class} (${event.severity})${event.agent ? ` ${event.agent}` : ''}: ${event.message}`;
+    case 'recovery':
+      return `recovery ${event.action} #${event.attempt} ${event.outcome}${event.agent ? ` ${event.agent}` : ''}${event.detail ? `: ${event.detail}` : ''}`;
+    case 'limit':
+      return `limit ${event.kind}${event.agent ? ` ${event.agent}` : ''}: ${event.action}${event.detail ? ` (${event.detail})` : ''}`;
+    case 'compress':
+      return `${event.agent} context compressed ${event.tokens_before} -> ${event.tokens_after} tokens`;
+    case 'command':
+      return `command ${event.name} from ${event.source}${event.detail ? ` (${event.detail})` : ''}`;
+    case 'alert':
+      return `ALERT ${event.level}: ${event.message}`;
+    case 'session_ended':
+      return `session ended: ${event.status}, exit code ${event.exit_code}${event.reason ? ` (${event.reason})` : ''}`;
+    case 'agent_state':
+    case 'tool_call':
+    case 'tokens':
+    case 'vote':
+      return null;
+    default:
+      return assertNever(event, 'event');
+  }
+}
