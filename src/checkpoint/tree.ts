@@ -4,6 +4,7 @@
 import { lstatSync, promises as fs, readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
+import { isTaggedCache } from './cacheDirTag.js';
 import { lstatAll, STAT_FIELDS, StatKind, statInto } from './statHelper.js';
 import type { FileEntry } from './types.js';
 import { keepable, stampClockMs, stillListed, type FolderListing, type FolderStamp, type WalkMemo } from './walkMemo.js';
@@ -211,9 +212,11 @@ async function listFolders(
   walk: FolderWalk,
   rootSeen: { stamp: FolderStamp; seenAtMs: number },
 ): Promise<{ paths: string[]; listedDirs: Set<string>; stamped: Map<string, Float64Array> }> {
-  const paths: string[] = [];
+  let paths: string[] = [];
   const dirs = [...starts];
   const stamped = new Map<string, Float64Array>();
+  // Tagged cache folders met: left out of `paths`, where their parents' listings put them.
+  const caches = new Set<string>();
   for (let next = 0; next < dirs.length; next += 1) {
     const dir = dirs[next]!;
     const absolute = dir === '' ? root : root.endsWith('/') ? `${root}${dir}` : `${root}/${dir}`;
@@ -238,6 +241,7 @@ async function listFolders(
         if (before.dirs[index]) dirs.push(before.paths[index]!);
       }
       for (const relative of before.excluded) excluded.push(relative);
+      if (before.cache) caches.add(dir);
       continue;
     }
     let names: Dirent[];
@@ -248,7 +252,21 @@ async function listFolders(
       throw error;
     }
     walk.read += 1;
-    const listing = { readAtMs: seenAtMs, paths: [] as string[], dirs: [] as boolean[], excluded: [] as string[] };
+    const listing: Omit<FolderListing, 'stamp'> = { readAtMs: seenAtMs, paths: [], dirs: [], excluded: [] };
+    if (dir !== '' && isTaggedCache(absolute, names)) {
+      caches.add(dir);
+      excluded.push(dir);
+      listing.excluded.push(dir);
+      listing.cache = true;
+      names = [];
+      if (stamp === null) {
+        // Never lstat'ed by the pass over the entries (it is left out of them): stamped here, after the read, so
+        // that its listing is kept only if the folder did not change since (keepable below).
+        const own = new Float64Array(STAT_FIELDS);
+        statInto(own, 0, absolute);
+        if (own[0] === StatKind.DIR) stamp = { mtimeMs: own[3]!, ctimeMs: own[4]!, ino: own[5]!, size: own[2]! };
+      }
+    }
     for (const dirent of names) {
       const relative = dir === '' ? dirent.name : `${dir}/${dirent.name}`;
       if (EXCLUDED_DIR_NAMES.includes(dirent.name)) {
@@ -266,6 +284,7 @@ async function listFolders(
     else if (keepable(stamp, seenAtMs)) walk.next.set(dir, { ...listing, stamp });
     await breathe();
   }
+  if (caches.size > 0) paths = paths.filter((relative) => !caches.has(relative));
   return { paths, listedDirs: new Set(dirs), stamped };
 }
 

@@ -41,8 +41,10 @@ export interface FolderListing {
   paths: string[];
   /** Whether readdir said each of `paths` is a folder. */
   dirs: boolean[];
-  /** Relative paths of the excluded folders in it. */
+  /** Relative paths of the excluded folders in it (the folder itself, when it is a tagged cache). */
   excluded: string[];
+  /** The folder is a tagged cache (cacheDirTag.ts): left out of the walk with all it holds. */
+  cache?: boolean;
 }
 
 export class WalkMemo {

@@ -104,6 +104,21 @@ describe('a walk with a memo', () => {
     }
   });
 
+  it('leaves a tagged cache folder out when it reuses the folder\'s listing, as when it reads it', async () => {
+    makeTree(root);
+    mkdirSync(path.join(root, 'target', 'debug'), { recursive: true });
+    writeFileSync(path.join(root, 'target', 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n');
+    writeFileSync(path.join(root, 'target', 'debug', 'out.bin'), 'build output');
+    await untilSettled(root);
+    const fresh = await scanTree(root);
+    expect(fresh.excluded).toEqual(['pkg1/node_modules', 'target']);
+    const memo = new WalkMemo();
+    expect(await scanTree(root, memo)).toEqual(fresh);
+    // Every folder the walk lists, target/ among them (its tag read once), now comes from the memo.
+    expect(await scanTree(root, memo)).toEqual(fresh);
+    expect(memo.lastRead).toBe(0);
+  });
+
   it('is reset for another root', async () => {
     const other = path.join(root, 'other');
     const project = path.join(root, 'project');
