@@ -48,7 +48,10 @@ export async function restoreTree(
   let verifying: Promise<unknown> = Promise.resolve();
   try {
     const scan = await scanTree(root, walkMemo);
-    const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
+    // A folder root leaves out now (a cache tagged since the checkpoint) is left alone, with the
+    // manifest's entries in it: they are build output, and the folder was not to be replaced whole.
+    const leftOut = new Set(scan.excluded);
+    const sorted = [...entries].filter((entry) => !leftOut.has(entry.path) && !hasAncestorIn(entry.path, leftOut)).sort((a, b) => compareStrings(a.path, b.path));
     const built = staging.buildsFolders ? newFolders(sorted, scan) : new BuiltFolders(new Set());
     // All before the first blob is read: each staged file then lands in its folder with no check per file (made as their first files came, they cost this thread a lookup each).
     if (built.topmost.size > 0) staging.makeBuiltFolders(sorted.filter((entry) => entry.type === 'dir' && built.holds(entry.path)).map((entry) => entry.path), built.topmost);

@@ -81,3 +81,21 @@ describe('tagged cache folders', () => {
     expect(readFileSync(path.join(project, 'target/debug/deps/libqueue.rlib'), 'utf8')).toBe('build output\n'.repeat(100));
   });
 });
+
+describe('a checkpoint taken before its folder was tagged', () => {
+  it('is restored around the folder, now a cache: the rest goes back, the folder is left as it is', async () => {
+    put('src/lib.rs', 'pub fn a() {}\n');
+    put('target/debug/old.rlib', 'old build\n');
+    const store = new CheckpointStore(checkpoints);
+    const { entries } = await store.snapshot(project);
+    expect(entries.map((entry) => entry.path)).toContain('target/debug/old.rlib');
+    put('target/CACHEDIR.TAG', TAG);
+    put('target/debug/old.rlib', 'rebuilt\n');
+    put('target/debug/new.rlib', 'new build\n');
+    put('src/lib.rs', 'changed\n');
+    await store.restore(project, entries);
+    expect(readFileSync(path.join(project, 'src/lib.rs'), 'utf8')).toBe('pub fn a() {}\n');
+    expect(readFileSync(path.join(project, 'target/debug/old.rlib'), 'utf8')).toBe('rebuilt\n');
+    expect(readFileSync(path.join(project, 'target/debug/new.rlib'), 'utf8')).toBe('new build\n');
+  });
+});
