@@ -8,6 +8,7 @@ import { main as console_ } from './console.mjs';
 import { main as replay } from './replay.mjs';
 import { main as bigRun } from './bigRun.mjs';
 import { main as measure } from './measure.mjs';
+import { main as cacheFolders } from './cacheFolders.mjs';
 
 const only = process.argv.slice(2);
 const benches = [
@@ -19,6 +20,7 @@ const benches = [
   ['replay', 'replay of a 1,000,000-event run: first frame, seeks, RSS (issue 10)', () => replay({})],
   ['bigRun', 'a crashed 1,000,000-event run: resume, status, report, attach (issue 13)', () => bigRun({})],
   ['measure', 'metrics snapshot at 5,000 files (50,000 with MEASURE_BENCH_50K=1), orchestrator paused with 50 MB (issue 13)', () => measure([])],
+  ['cacheFolders', 'checkpoints of a Rust-like project with its target/ tagged as a cache and not (a comparison)', () => cacheFolders([])],
 ];
 
 let failed = 0;
