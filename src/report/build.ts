@@ -41,6 +41,8 @@ export interface FinalReport {
   project_name: string;
   agent_kind: string;
   simulated: boolean;
+  /** A branch: the run and checkpoint it goes on from (absent otherwise). */
+  branched_from?: { run: string; checkpoint: string };
   megatest_version: string;
   status: SessionStatus;
   exit_code: number | null;
@@ -173,6 +175,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     project_name: info.template.name,
     agent_kind: info.agent_kind,
     simulated: info.simulated,
+    ...(state.session?.resumedFrom ? { branched_from: state.session.resumedFrom } : {}),
     megatest_version: info.megatest_version,
     status: state.status ?? 'starting',
     exit_code: state.ended?.exitCode ?? null,

@@ -37,12 +37,22 @@ export function renderMarkdown(report: FinalReport): string {
   lines.push(`# megatest report — ${report.session_id}`, '');
   if (report.legacy) lines.push(...legacyNote(report.legacy), '');
   if (report.imported) lines.push(...importedNote(report.imported), '');
-  if (report.simulated) lines.push('> **SIMULATED**: the agents of this run were the built-in `sim` swarm, not a real model.', '');
+  // A branch of a sim run handed to another agent: SIMULATED still, but only in part.
+  const simulatedBefore = report.simulated && report.agent_kind !== 'sim' ? report.branched_from : undefined;
+  if (simulatedBefore) {
+    lines.push(
+      `> **SIMULATED** in part: this run goes on from ${simulatedBefore.checkpoint} of ${simulatedBefore.run}, whose agents were the built-in \`sim\` swarm; the work up to that checkpoint was simulated, the \`${report.agent_kind}\` agent did the rest.`,
+      '',
+    );
+  } else if (report.simulated) {
+    lines.push('> **SIMULATED**: the agents of this run were the built-in `sim` swarm, not a real model.', '');
+  }
+  const agentNote = simulatedBefore ? ` (from ${simulatedBefore.checkpoint} on; simulated before it)` : report.simulated ? ' (simulated)' : '';
   lines.push(
     `| | |`,
     `|---|---|`,
     `| project | ${report.project_name} (\`${report.project}\`) |`,
-    `| agent | ${report.agent_kind}${report.simulated ? ' (simulated)' : ''} |`,
+    `| agent | ${report.agent_kind}${agentNote} |`,
     `| status | **${report.status}** (exit code ${report.exit_code ?? 'n/a'}) |`,
     `| reason | ${report.reason ?? '—'} |`,
     `| started / ended | ${report.started_at ?? '—'} / ${report.ended_at ?? '—'} |`,

@@ -62,6 +62,7 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
         durationSeconds: event.duration_seconds,
         startedAtMs: ms,
         megatestVersion: event.megatest_version,
+        ...(event.resumed_from ? { resumedFrom: { run: event.resumed_from.run, checkpoint: event.resumed_from.checkpoint } } : {}),
       };
       s.status = s.status ?? 'starting';
       s.phases = event.phases.map((p) => ({

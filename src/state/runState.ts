@@ -22,6 +22,8 @@ export interface SessionInfo {
   durationSeconds: number;
   startedAtMs: number;
   megatestVersion: string;
+  /** A branch (`resume` of a finished run): the run and checkpoint it goes on from. */
+  resumedFrom?: { run: string; checkpoint: string };
 }
 
 export type PhaseStatus = 'pending' | 'running' | 'passed' | 'failed';

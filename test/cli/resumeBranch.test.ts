@@ -96,6 +96,7 @@ describe.skipIf(!BUILT)(`megatest resume of a finished run branches${BUILT ? '' 
     expect(events.at(-1)?.type).toBe('session_ended');
     expect(FINISHED).toContain(readStatusWord(branch));
     expect(existsJson(path.join(branch, 'final_report.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(branch, 'final_report.json'), 'utf8'))).toMatchObject({ branched_from: { run: 'orig', checkpoint: 'checkpoint_001' } });
 
     const info = JSON.parse(readFileSync(path.join(branch, 'config.json'), 'utf8')) as { session_id: string; simulated: boolean; config: { agents: { models: string[] } } };
     expect(info).toMatchObject({ session_id: 'orig-from-1', simulated: true });
