@@ -319,6 +319,10 @@ async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue'
   });
 }
 
+function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') process.stderr.write(`megatest: stdout: ${error.message}\n`);
+}
+
 function help(topic: string): number {
   process.stdout.write((HELP[topic] ?? HELP.main) + '\n');
   return 0;
@@ -378,6 +382,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export async function runCli(argv: string[]): Promise<void> {
+  // A reader that stops early (`megatest status | head`) leaves the rest of
+  // the output nowhere to go: that is no error, and was a stack trace of EPIPE.
+  // The command still runs to its end (clean deletes what it said it would).
+  process.stdout.on('error', ignoreClosedPipe);
   let code: number;
   try {
     code = await main(argv);
