@@ -319,10 +319,6 @@ async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue'
   });
 }
 
-function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'EPIPE') process.stderr.write(`megatest: stdout: ${error.message}\n`);
-}
-
 function help(topic: string): number {
   process.stdout.write((HELP[topic] ?? HELP.main) + '\n');
   return 0;
@@ -382,10 +378,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export async function runCli(argv: string[]): Promise<void> {
-  // A reader that stops early (`megatest status | head`) leaves the rest of
-  // the output nowhere to go: that is no error, and was a stack trace of EPIPE.
-  // The command still runs to its end (clean deletes what it said it would).
-  process.stdout.on('error', ignoreClosedPipe);
+  // A reader that stops early (`megatest status | head`) is no error (it was an EPIPE stack trace); the command runs to its end.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') process.stderr.write(`megatest: stdout: ${error.message}\n`);
+  });
   let code: number;
   try {
     code = await main(argv);
