@@ -60,14 +60,17 @@ export type ChartReadings = Record<SeriesName, number | null>;
  * the snapshots' (one per health interval), but a test run, a phase gate's
  * count or an error since the last one is already known: the title said
  * "not measured yet" over a log that had just shown the tests' results.
- * Null where the last point is the figure to show: tokens/min of a run that
- * has ended or lost its orchestrator (its window would only run down), and
- * in a replay, whose clock is the recording's (an import's may be line
- * order, 1 ms per line): there the snapshots' rate is what was recorded.
+ * Tokens/min is the last minute's, at the cursor in a replay as it was live
+ * (a replay showed the snapshot's figure: 0 for the first half minute of a
+ * run that had spent 46k tokens). Null, so the last point shows, where that
+ * window means nothing: a run that has ended or lost its orchestrator (it
+ * would only run down), and a recording whose snapshots do not measure the
+ * rate (an import on line order, 1 ms per line, records it as null).
  */
 export function chartReadings(run: ConsoleState, nowMs: number, mode: 'live' | 'replay'): ChartReadings {
   const { measured } = run;
-  const stopped = mode === 'replay' || run.ended !== null || run.orchestrator === 'dead' || run.session === null;
+  const rateUnrecorded = mode === 'replay' && run.series.tokensPerMinute.length === 0;
+  const stopped = rateUnrecorded || run.ended !== null || run.orchestrator === 'dead' || run.session === null;
   return {
     tokensPerMinute: stopped ? null : tokensPerMinuteAt(run, nowMs),
     testPassRate: measured.testPassRate === null ? null : measured.testPassRate * 100,

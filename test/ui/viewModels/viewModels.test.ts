@@ -165,12 +165,20 @@ describe('chart titles: the figure as the fold has it now', () => {
     expect(errors.latest).toBe('1');
   });
 
-  it('live, tokens/min is the last minute’s; a replay shows the rate its snapshots recorded', () => {
+  it('tokens/min is the last minute’s, live and at a replay’s cursor alike', () => {
     const at = Date.parse(midRun.lastEventTs!);
     const live = chartReadings(midRun, at, 'live');
     const inWindow = midRun.tokenWindow.filter((bucket) => bucket.sec > Math.floor(at / 1000) - 60 && bucket.sec <= Math.floor(at / 1000));
     expect(live.tokensPerMinute).toBe(inWindow.reduce((sum, bucket) => sum + bucket.tokens, 0));
-    expect(chartReadings(midRun, at, 'replay').tokensPerMinute).toBeNull();
+    expect(midRun.series.tokensPerMinute.length).toBeGreaterThan(0);
+    expect(chartReadings(midRun, at, 'replay').tokensPerMinute).toBe(live.tokensPerMinute);
+  });
+
+  it('a replay whose snapshots never measured tokens/min (an import on line order) shows none', () => {
+    const at = Date.parse(midRun.lastEventTs!);
+    const unmeasured = { ...midRun, series: { ...midRun.series, tokensPerMinute: [] } };
+    expect(chartReadings(unmeasured, at, 'replay').tokensPerMinute).toBeNull();
+    expect(chartModel(chart('tokensPerMinute'), unmeasured.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings: chartReadings(unmeasured, at, 'replay') }).latest).toBe('not measured yet');
   });
 
   it('a run that has ended shows its last snapshot’s tokens/min, not a window running down', () => {
