@@ -19,6 +19,7 @@ import { gaugesFromState, sessionMetricsAt } from '../state/snapshot.js';
 import { assertNever } from '../contract/assertNever.js';
 import { ControlClient, OrchestratorNotRunningError } from '../io/controlClient.js';
 import { readJsonFile, readStatus, runPaths } from '../io/runFolder.js';
+import { importedAgentKind, importedRunRefusal } from '../io/runInfo.js';
 import { isOrchestratorAlive, listRuns, resolveSession } from '../io/sessions.js';
 
 export type ControlCommandName = 'checkpoint' | 'compress' | 'pause' | 'continue' | 'stop' | 'restore' | 'status';
@@ -63,6 +64,8 @@ interface StatusView {
   capabilities: Record<string, AgentCapabilities>;
   /** python | bash | unknown: a run folder of the original runner, read through src/legacy/. */
   legacy?: string;
+  /** Set on a run `megatest import` made: a recording, never resumed or controlled. */
+  imported?: true;
 }
 
 function str(value: unknown): string | null {
@@ -134,6 +137,7 @@ async function viewFromFiles(runDir: string): Promise<StatusView> {
     control_url: null,
     capabilities: capabilitiesByAgent(state),
     ...(legacy ? { legacy: legacyRunnerOf(state) ?? 'unknown' } : {}),
+    ...(info?.imported ? { imported: true as const } : {}),
   };
 }
 
@@ -183,7 +187,7 @@ export function formatStatus(view: StatusView): string[] {
   lines.push(`${label('session')}${view.session_id}${tags ? `  (${tags})` : ''}`);
   lines.push(`${label('folder')}${view.run_dir}`);
   lines.push(
-    `${label('status')}${view.status}${view.running ? `  (orchestrator pid ${view.pid}, ${view.control_url})` : view.legacy ? '  (a legacy run, read from its files)' : '  (orchestrator not running; read from the files)'}`,
+    `${label('status')}${view.status}${view.running ? `  (orchestrator pid ${view.pid}, ${view.control_url})` : view.legacy ? '  (a legacy run, read from its files)' : view.imported ? '  (imported agent output, read from its files)' : '  (orchestrator not running; read from the files)'}`,
   );
   if (view.phase) lines.push(`${label('phase')}${view.phase}`);
   if (m) {
@@ -306,8 +310,8 @@ async function runStatus(runDir: string, args: ControlCommandArgs, out: Output):
     out.log(JSON.stringify(view, null, 2));
     return 0;
   }
-  // A finished session is not something to resume: say it ended instead.
-  if (notRunning !== null && !ENDED_STATUSES.has(view.status) && !view.legacy) out.error(notRunning);
+  // A finished session is not something to resume: say it ended instead (a recording is never resumed).
+  if (notRunning !== null && !ENDED_STATUSES.has(view.status) && !view.legacy && !view.imported) out.error(notRunning);
   for (const line of formatStatus(view)) out.log(line);
   return 0;
 }
@@ -337,10 +341,13 @@ export async function runControlCommand(name: ControlCommandName, args: ControlC
   } catch (error) {
     if (error instanceof OrchestratorNotRunningError) {
       const status = readStatus(runDir);
+      const importedKind = importedAgentKind(runDir);
       out.error(
-        status !== null && ENDED_STATUSES.has(status)
-          ? `megatest ${name}: the session in ${runDir} has ended (${status}); nothing to control`
-          : `megatest ${name}: ${error.message}`,
+        importedKind !== null
+          ? `${importedRunRefusal(`megatest ${name}`, runDir, importedKind)}; nothing to control`
+          : status !== null && ENDED_STATUSES.has(status)
+            ? `megatest ${name}: the session in ${runDir} has ended (${status}); nothing to control`
+            : `megatest ${name}: ${error.message}`,
       );
       return 1;
     }

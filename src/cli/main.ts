@@ -213,6 +213,9 @@ async function cmdResume(args: string[]): Promise<number> {
   if (values.checkpoint !== undefined && !/^checkpoint_\d{1,9}$/.test(values.checkpoint)) {
     throw new UsageError(`--checkpoint ${JSON.stringify(values.checkpoint)}: expected an id like checkpoint_007`);
   }
+  const { importedAgentKind, importedRunRefusal } = await import('../io/runInfo.js');
+  const importedKind = importedAgentKind(dir);
+  if (importedKind !== null) throw new UsageError(importedRunRefusal('megatest resume', dir, importedKind));
   // Before anything starts (the console's orchestrator runs detached): a log that cannot be read stops the resume here.
   await (await import('../io/foldLog.js')).checkLogReadable(runPaths(dir).events, 'megatest resume', 'the session was not resumed');
   let checkpointId = values.checkpoint;

@@ -12,7 +12,7 @@ import { cliSpecFor, resolveAgentBinary } from '../agents/index.js';
 import { renderSelfwareConfig } from '../agents/selfware/configFile.js';
 import { SIM_PROJECT_COMMANDS, SIM_TEMPLATES, simBacklog } from '../agents/sim/index.js';
 import { Orchestrator } from '../engine/orchestrator.js';
-import { readRunInfo, type RunInfo } from '../io/runInfo.js';
+import { importedRunRefusal, readRunInfo, type RunInfo } from '../io/runInfo.js';
 import { createRunFolder, defaultSessionId, runPaths, type RunPaths } from '../io/runFolder.js';
 import { isOrchestratorAlive } from '../io/sessions.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
@@ -158,6 +158,7 @@ export async function runOrchestratorInProcess(
 ): Promise<number> {
   const info = readRunInfo(runDir);
   const paths = runPaths(runDir);
+  if (info.imported) throw new UsageError(importedRunRefusal('megatest orchestrate', runDir, info.imported.agent_kind));
   if (options.resume && isOrchestratorAlive(runDir)) {
     throw new UsageError(`megatest resume: the orchestrator of ${runDir} is still running; use megatest attach ${runDir}`);
   }

@@ -48,3 +48,27 @@ export function readRunInfo(runDir: string): RunInfo {
     throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
   }
 }
+
+/**
+ * The agent kind of an imported run (config.json's `imported`, which
+ * `megatest import` writes), else null: also when config.json cannot be
+ * read, which the caller's own reading reports.
+ */
+export function importedAgentKind(runDir: string): string | null {
+  try {
+    const info = JSON.parse(readFileSync(runPaths(runDir).config, 'utf8')) as { imported?: { agent_kind?: unknown } | null };
+    if (typeof info.imported !== 'object' || info.imported === null) return null;
+    return typeof info.imported.agent_kind === 'string' ? info.imported.agent_kind : 'agent';
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why a command that drives a run refuses an imported one: it is a
+ * recording, with no project, agents or orchestrator to go on with (a
+ * resume ran an orchestrator over one and appended to its log).
+ */
+export function importedRunRefusal(command: string, runDir: string, agentKind: string): string {
+  return `${command}: ${runDir} is recorded ${agentKind} output (megatest import), with no project or agents to go on with; megatest replay ${runDir} and megatest report ${runDir} read it`;
+}

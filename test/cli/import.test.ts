@@ -38,6 +38,35 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
     expect(readReport(runDir).agent_kind).toBe('command');
   });
 
+  it('an imported run is a recording: resume, orchestrate and the controls refuse it and leave its log alone; status offers no resume', async () => {
+    const imported = await runCli(['import', '--agent', 'command', path.join(OWN, 'protocol.transcript.jsonl'), '--runs-dir', runsDir, '--session-id', 'kept']);
+    expect(imported.code).toBe(0);
+    const runDir = path.join(runsDir, 'kept');
+    const events = readFileSync(path.join(runDir, 'events.jsonl'), 'utf8');
+    const lastEvent = JSON.parse(events.trim().split('\n').at(-1)!) as { type: string; status: string };
+    // Not an ended status (completed, failed, timeout): a run that could otherwise be resumed in place.
+    expect(lastEvent).toMatchObject({ type: 'session_ended', status: 'interrupted' });
+
+    const recording = `${runDir} is recorded command output (megatest import), with no project or agents to go on with; megatest replay ${runDir} and megatest report ${runDir} read it`;
+    const resumed = await runCli(['resume', runDir, '--headless']);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr.trim()).toBe(`megatest resume: ${recording}`);
+    const orchestrated = await runCli(['orchestrate', runDir, '--resume']);
+    expect(orchestrated.code).toBe(2);
+    expect(orchestrated.stderr.trim()).toBe(`megatest orchestrate: ${recording}`);
+    const paused = await runCli(['pause', runDir]);
+    expect(paused.code).toBe(1);
+    expect(paused.stderr.trim()).toBe(`megatest pause: ${recording}; nothing to control`);
+    expect(readFileSync(path.join(runDir, 'events.jsonl'), 'utf8')).toBe(events);
+
+    const status = await runCli(['status', runDir]);
+    expect(status.code).toBe(0);
+    expect(status.stderr).toBe('');
+    expect(status.stdout).toMatch(/^status +interrupted {2}\(imported agent output, read from its files\)$/m);
+    const json = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { imported?: unknown };
+    expect(json.imported).toBe(true);
+  });
+
   it.skipIf(!SHARED)(`a recorded selfware log replays at any cursor${SHARED ? '' : ' (skipped: ../shared/fixtures is absent)'}`, async () => {
     const imported = await runCli(['import', '--agent', 'selfware', SELFWARE_LOG, '--runs-dir', runsDir, '--session-id', 'self']);
     expect(imported.code).toBe(0);
