@@ -55,7 +55,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   process.stdout.write(
     [
       `imported ${result.imported.files.length} ${kind} file(s) into ${result.runDir}`,
-      `  ${m.tool_calls ?? 0} tool calls, ${m.total_tokens ?? 0} tokens, ${result.report.reliability.errors} errors; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
+      `  ${m.tool_calls ?? 0} tool calls, ${m.total_tokens === null ? 'tokens not recorded (no usage in the output)' : `${m.total_tokens} tokens`}, ${result.report.reliability.errors} errors; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
       `  timeline: ${timelines}`,
       `  report: ${result.runDir}/final_report.md; replay: megatest replay ${result.runDir}`,
     ].join('\n') + '\n',

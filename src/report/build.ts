@@ -103,7 +103,8 @@ export interface FinalReport {
     name: string;
     role: string;
     model: string | null;
-    tokens: number;
+    /** null when the run recorded no token usage at all (an import of output that carries none). */
+    tokens: number | null;
     tool_calls: number;
     trust_score: number;
     /** Lines of this agent that broke its protocol. */
@@ -115,7 +116,7 @@ export interface FinalReport {
    * Which model did which tasks, with its tokens and cost: tasks by the agent's model when it completed them,
    * tokens and cost by the model each tokens event named ("" when none). cost_usd is null when no agent reported cost.
    */
-  models: { model: string; tasks: string[]; input_tokens: number; output_tokens: number; total_tokens: number; cost_usd: number | null }[];
+  models: { model: string; tasks: string[]; input_tokens: number | null; output_tokens: number | null; total_tokens: number | null; cost_usd: number | null }[];
   event_log: { events: number; first_seq: number | null; last_seq: number | null; seq_gaps: number; unreadable_lines: number };
   /** Present for a run folder of the original Python/Bash runner, read through src/legacy/ (never written into). */
   legacy?: { runner: string; damage: ReplayDamage[] };
@@ -162,6 +163,8 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
   const criteria = evaluateCriteria(finalCriteria(info.config, info.template), facts);
   const locScale = locScaleFor(info.config.session.duration_seconds, info.config.phases);
   const tokensPerLoc = loc && loc > 0 && figures.totalTokens !== null ? figures.totalTokens / loc : null;
+  // No usage recorded (runFigures): the agents' and models' counts are unknown too, not 0.
+  const usageRecorded = figures.totalTokens !== null;
   const toolCallsPerTask = done && figures.toolCalls !== null ? figures.toolCalls / done : null;
   const buildSeconds = m.lastBuildMs === null ? null : m.lastBuildMs / 1000;
   const round = (n: number | null, digits = 2) => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
@@ -251,7 +254,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       name: a.name,
       role: a.role,
       model: a.model,
-      tokens: a.tokens,
+      tokens: usageRecorded ? a.tokens : null,
       tool_calls: a.toolCalls,
       trust_score: round(trustOf(a) ?? 1, 4)!,
       protocol_errors: a.protocolErrors ?? 0,
@@ -260,9 +263,9 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     models: modelTallies(state).map((t) => ({
       model: t.model,
       tasks: t.tasks,
-      input_tokens: t.inputTokens,
-      output_tokens: t.outputTokens,
-      total_tokens: t.inputTokens + t.outputTokens,
+      input_tokens: usageRecorded ? t.inputTokens : null,
+      output_tokens: usageRecorded ? t.outputTokens : null,
+      total_tokens: usageRecorded ? t.inputTokens + t.outputTokens : null,
       cost_usd: t.costUsd === null ? null : round(t.costUsd, 6),
     })),
     event_log: {

@@ -35,11 +35,13 @@ export function runFigures(state: RunState): RunFigures {
   const m = state.measured;
   if (!isLegacySession(state)) {
     const testsTotal = m.testsPassed === null ? null : m.testsPassed + (m.testsFailed ?? 0);
+    // A snapshot whose tokens are null: no usage was recorded (an import of output that carries none), so the count is unknown, not 0.
+    const usage = state.metrics?.total_tokens === null ? null : state.counters;
     return {
       legacy: false,
-      totalTokens: state.counters.totalTokens,
-      inputTokens: state.counters.inputTokens,
-      outputTokens: state.counters.outputTokens,
+      totalTokens: usage?.totalTokens ?? null,
+      inputTokens: usage?.inputTokens ?? null,
+      outputTokens: usage?.outputTokens ?? null,
       toolCalls: state.counters.toolCalls,
       tasksCompleted: tasksCompleted(state),
       tasksRemaining: tasksRemaining(state),
@@ -90,7 +92,8 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     return {
       ...metrics,
       lines_of_code: f.linesOfCode ?? NOT_RECORDED,
-      ...(noRate ? { tokens_per_minute: NOT_RECORDED } : {}),
+      total_tokens: f.totalTokens ?? NOT_RECORDED,
+      ...(noRate || f.totalTokens === null ? { tokens_per_minute: NOT_RECORDED } : {}),
     };
   }
   const last = state.metrics;

@@ -126,7 +126,7 @@ export function renderMarkdown(report: FinalReport): string {
     '|---|---|---|---|---|---|---|---|',
     ...report.agents.map(
       (a) =>
-        `| ${a.name} | ${a.role} | ${a.model ?? '—'} | ${a.tokens} | ${a.tool_calls} | ${(a.trust_score * 100).toFixed(1)}% | ${a.protocol_errors ?? 0} | ${a.capabilities ? describeCapabilities(a.capabilities) : 'not recorded'} |`,
+        `| ${a.name} | ${a.role} | ${a.model ?? '—'} | ${a.tokens ?? 'not recorded'} | ${a.tool_calls} | ${(a.trust_score * 100).toFixed(1)}% | ${a.protocol_errors ?? 0} | ${a.capabilities ? describeCapabilities(a.capabilities) : 'not recorded'} |`,
     ),
     '',
     ...modelSection(report),
@@ -153,7 +153,7 @@ function modelSection(report: FinalReport): string[] {
     '',
     '| model | tasks done | tokens | cost |',
     '|---|---|---|---|',
-    ...report.models.map((m) => `| ${name(m.model)} | ${m.tasks.length} | ${m.total_tokens} (${m.input_tokens} in, ${m.output_tokens} out) | ${cost(m.cost_usd)} |`),
+    ...report.models.map((m) => `| ${name(m.model)} | ${m.tasks.length} | ${m.total_tokens === null ? 'not recorded' : `${m.total_tokens} (${m.input_tokens} in, ${m.output_tokens} out)`} | ${cost(m.cost_usd)} |`),
     ...(costs.length > 0 ? ['', `Total cost reported by the agents: $${costs.reduce((a, b) => a + b, 0).toFixed(4)}.`] : []),
     '',
     ...report.models.filter((m) => m.tasks.length > 0).flatMap((m) => [`Tasks done on ${name(m.model)}:`, '', ...m.tasks.map((t) => `- ${t}`), '']),

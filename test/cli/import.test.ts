@@ -67,6 +67,26 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
     expect(json.imported).toBe(true);
   });
 
+  it('output with no token usage: the console, status and compare say not recorded, never 0', async () => {
+    const withUsage = readFileSync(path.join(OWN, 'selfware.tokens.agent.log'), 'utf8');
+    const file = path.join(runsDir, 'no-usage.agent.log');
+    writeFileSync(file, withUsage.split('\n').filter((line) => !line.includes('📊 Tokens:')).join('\n'));
+    const imported = await runCli(['import', '--agent', 'selfware', file, '--runs-dir', runsDir, '--session-id', 'nousage']);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('tokens not recorded (no usage in the output)');
+    const runDir = path.join(runsDir, 'nousage');
+    const frame = await runCli(['replay', runDir, '--frame', '--width', '80', '--height', '24'], { env: UTF8 });
+    expect(frame.code).toBe(0);
+    expect(frame.stdout).toContain(' n/a tok ');
+    expect(frame.stdout).toMatch(/^ {2}agent-1 +imported +exited +\S+ +– +\d+ /m);
+    expect((await runCli(['status', runDir])).stdout).toMatch(/^tokens +n\/a {2}\(n\/a\/min\)/m);
+    const withTokens = await runCli(['import', '--agent', 'selfware', path.join(OWN, 'selfware.tokens.agent.log'), '--runs-dir', runsDir, '--session-id', 'usage']);
+    expect(withTokens.code).toBe(0);
+    const compared = await runCli(['compare', path.join(runsDir, 'usage'), runDir]);
+    expect(compared.code).toBe(0);
+    expect(compared.stdout).toMatch(/^\| tokens \| [\d,]+ \| — \|$/m);
+  });
+
   it.skipIf(!SHARED)(`a recorded selfware log replays at any cursor${SHARED ? '' : ' (skipped: ../shared/fixtures is absent)'}`, async () => {
     const imported = await runCli(['import', '--agent', 'selfware', SELFWARE_LOG, '--runs-dir', runsDir, '--session-id', 'self']);
     expect(imported.code).toBe(0);

@@ -3,7 +3,7 @@
 // folder whose events carry the parser's counts. Every expected figure is
 // counted in streamCounts.ts from the file itself, never by a parser.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,9 +48,15 @@ function expectCounts(events: MegatestEvent[], result: ImportResult, file: strin
   expect(eventsOf(events, 'agent_state').flatMap((e) => (e.step === undefined ? [] : [e.step]))).toEqual(counts.steps);
 
   const tokens = eventsOf(events, 'tokens').reduce((n, t) => n + t.input + t.output, 0);
-  expect(tokens).toBe(counts.tokens);
+  expect(tokens).toBe(counts.tokens ?? 0);
   const report = readReport(result.runDir);
+  // A stream with no usage at all (selfware without --show-tokens): not recorded, never 0 tokens.
   expect(report.measurements.total_tokens).toBe(counts.tokens);
+  if (counts.tokens === null) {
+    expect(report.agents.map((a) => a.tokens)).toEqual(report.agents.map(() => null));
+    expect(report.models.map((m) => m.total_tokens)).toEqual(report.models.map(() => null));
+    expect(report.efficiency.tokens_per_loc.value).toBeNull();
+  }
   expect(report.measurements.tool_calls).toBe(calls.length);
   if (counts.costUsd !== null) expect(report.models.reduce((n, m) => n + (m.cost_usd ?? 0), 0)).toBeCloseTo(counts.costUsd, 6);
 
@@ -109,7 +115,8 @@ async function expectLineOrder(events: MegatestEvent[], result: ImportResult, fi
   expect(snapshots.length).toBeGreaterThan(0);
   for (const snapshot of snapshots) expect(snapshot.metrics.tokens_per_minute).toBeNull();
   // Nor does `status`, read from the files; and lines of code, never counted, are n/a there, not 0.
-  expect(await statusMetrics(result.runDir)).toMatchObject({ tokens_per_minute: null, lines_of_code: null, total_tokens: eventsOf(events, 'tokens').reduce((n, e) => n + e.input + e.output, 0) });
+  const usage = eventsOf(events, 'tokens');
+  expect(await statusMetrics(result.runDir)).toMatchObject({ tokens_per_minute: null, lines_of_code: null, total_tokens: usage.length === 0 ? null : usage.reduce((n, e) => n + e.input + e.output, 0) });
 }
 
 function sharedFiles(folder: string, suffix: string): { present: boolean; files: string[] } {
@@ -165,8 +172,15 @@ describe('import of this folder\'s own recordings (test/fixtures/importer)', () 
     expect(failed.ts).toBe('2026-03-01T10:00:40.000Z');
     expect(result.imported.files[0]!.timeline).toBe('stream');
     expect(readReport(result.runDir).elapsed_seconds).toBe((stamps.at(-1)! - stamps[0]!) / 1000);
-    // Its own times make a rate: every snapshot has one.
-    for (const snapshot of eventsOf(events, 'metrics')) expect(snapshot.metrics.tokens_per_minute).toEqual(expect.any(Number));
+    // Its own times make a rate: every snapshot has one once the stream has reported usage; before that,
+    // tokens and rate are not recorded yet (null), not 0.
+    const firstUsage = eventsOf(events, 'tokens')[0]!.seq;
+    const snapshots = eventsOf(events, 'metrics');
+    expect(snapshots.filter((e) => e.seq > firstUsage).length).toBeGreaterThan(0);
+    for (const snapshot of snapshots) {
+      if (snapshot.seq > firstUsage) expect(snapshot.metrics).toMatchObject({ tokens_per_minute: expect.any(Number), total_tokens: expect.any(Number) });
+      else expect(snapshot.metrics).toMatchObject({ tokens_per_minute: null, total_tokens: null });
+    }
     expect(await statusMetrics(result.runDir)).toMatchObject({ tokens_per_minute: expect.any(Number), lines_of_code: null });
     expect(readFileSync(path.join(result.runDir, 'final_report.md'), 'utf8')).toContain("times from the stream's own timestamps");
   });
@@ -188,6 +202,20 @@ describe('import of this folder\'s own recordings (test/fixtures/importer)', () 
     expectCounts(events, result, file, counts);
   });
 
+  it('a selfware log without token lines (recorded without --show-tokens): tokens not recorded, never 0', async () => {
+    const withUsage = readFileSync(path.join(OWN, 'selfware.tokens.agent.log'), 'utf8');
+    const file = path.join(root, 'selfware.no-usage.agent.log');
+    writeFileSync(file, withUsage.split('\n').filter((line) => !line.includes('📊 Tokens:')).join('\n'));
+    const counts = selfwareCounts(readFileSync(file, 'utf8'));
+    expect(counts.tokens).toBeNull();
+    expect(Object.keys(counts.tools).length).toBeGreaterThan(0);
+    const { result, events } = await importFiles('selfware', [file]);
+    expectCounts(events, result, file, counts);
+    for (const snapshot of eventsOf(events, 'metrics')) expect(snapshot.metrics).toMatchObject({ total_tokens: null, tokens_per_minute: null });
+    expect(await statusMetrics(result.runDir)).toMatchObject({ total_tokens: null, tokens_per_minute: null });
+    expect(readFileSync(path.join(result.runDir, 'final_report.md'), 'utf8')).toMatch(/^\| tokens \| not recorded \|$/m);
+  });
+
   it('several files: one agent each, merged in time order, each counted as its own', async () => {
     const files = ['selfware.tokens.agent.log', 'selfware.tokens.agent.log'].map((n) => path.join(OWN, n));
     const { result, events } = await importFiles('selfware', files);
@@ -199,7 +227,7 @@ describe('import of this folder\'s own recordings (test/fixtures/importer)', () 
     }
     // Two files of the same name are two tasks.
     expect(eventsOf(events, 'task_completed').map((t) => t.task)).toEqual(['agent-1 selfware.tokens.agent.log', 'agent-2 selfware.tokens.agent.log']);
-    expect(readReport(result.runDir).measurements.total_tokens).toBe(2 * counts.tokens);
+    expect(readReport(result.runDir).measurements.total_tokens).toBe(2 * counts.tokens!);
     expect(result.status).toBe('completed');
   });
 });

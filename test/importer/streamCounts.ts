@@ -9,8 +9,8 @@ export interface StreamCounts {
   failedTools: number | null;
   /** Steps of the agent's loop, in order (none for kinds without). */
   steps: number[];
-  /** Total tokens (input + output) as the stream's own accounting gives them. */
-  tokens: number;
+  /** Total tokens (input + output) as the stream's own accounting gives them; null when it carries no usage at all. */
+  tokens: number | null;
   /** Errors the stream reports, not counting the task's own failed outcome. */
   errors: number;
   /** Retries the agent made by itself. */
@@ -54,7 +54,7 @@ export function selfwareCounts(text: string): StreamCounts {
     tools,
     failedTools: null,
     steps: [...text.matchAll(/📝 Step (\d+) Executing\.\.\./gu)].map((m) => Number(m[1])),
-    tokens: tokenLines.reduce((n, m) => n + Number(m[3]), 0),
+    tokens: tokenLines.length === 0 ? null : tokenLines.reduce((n, m) => n + Number(m[3]), 0),
     errors: count(text, /⚠️ Recovering from error:/gu) + count(text, /^❌ Task failed:/gmu) + count(text, /^Error: /gm) + count(text, /Status: ✗ FAILED/gu),
     retries: count(text, /🔄 Model described intent but didn't act/gu),
     outcome: harvest ? 'succeeded' : failed ? 'failed' : shutdown ? 'interrupted' : null,
@@ -109,7 +109,7 @@ export function claudeCounts(text: string): StreamCounts {
   const failedTools = [...called.keys()].filter((id) => results.get(id) !== true).length;
   // With a result line, its usage is the run's total; a stream cut before it has only the per-message figures.
   const perMessage = [...usage.values()].reduce((sum, u) => sum + u.input + u.output, 0);
-  return { tools, failedTools, steps: steps.map((_, i) => i + 1), tokens: resultTokens ?? perMessage, errors, retries, outcome, costUsd };
+  return { tools, failedTools, steps: steps.map((_, i) => i + 1), tokens: resultTokens ?? (usage.size > 0 ? perMessage : null), errors, retries, outcome, costUsd };
 }
 
 const CODEX_TOOLS: Record<string, (item: Json) => string> = {
@@ -150,7 +150,7 @@ export function codexCounts(text: string): StreamCounts {
     failedTools: null,
     steps: [],
     // turn.completed.usage is the thread's running total: the last one is the run's.
-    tokens: last ? last.input + last.output : 0,
+    tokens: last ? last.input + last.output : null,
     errors,
     retries,
     outcome: failed ? 'failed' : completed ? 'succeeded' : null,
@@ -169,7 +169,7 @@ export interface ProtocolCounts extends StreamCounts {
 export function protocolCounts(text: string): ProtocolCounts {
   const tools: Record<string, number> = {};
   let failedTools = 0;
-  let tokens = 0;
+  let tokens: number | null = null;
   let errors = 0;
   let malformed = 0;
   let votes = 0;
@@ -201,7 +201,7 @@ export function protocolCounts(text: string): ProtocolCounts {
       add(tools, line.tool as string);
       if (line.ok === false) failedTools += 1;
     } else if (line.type === 'tokens') {
-      tokens += (line.input as number) + (line.output as number);
+      tokens = (tokens ?? 0) + (line.input as number) + (line.output as number);
     } else if (line.type === 'error') {
       errors += 1;
     } else if (line.type === 'task_done' && !tasksDone.includes(line.task as string)) {

@@ -51,7 +51,8 @@ export function agentDetailModel(
   agent: AgentView,
   alerts: readonly AlertView[],
   output: readonly string[] | null,
-  options: { width: number; rows: number; glyphs: Glyphs },
+  /** usageRecorded false: the run recorded no token usage (an import of output without it): tokens are unknown, not 0. */
+  options: { width: number; rows: number; glyphs: Glyphs; usageRecorded?: boolean },
 ): AgentDetailModel {
   const { width, glyphs } = options;
   const rows: Span[][] = [];
@@ -73,7 +74,8 @@ export function agentDetailModel(
   const series = agent.series ?? { tokens: [], toolCalls: [] };
   const sparkWidth = Math.max(0, width - 12 - 24);
   const over = (totals: readonly number[]) => (totals.length > 1 ? sparkline(increments(totals), sparkWidth, glyphs) : 'no snapshots yet');
-  rows.push([label('tokens'), { text: formatCount(agent.tokens).padEnd(24), role: 'text' }, { text: over(series.tokens), role: 'accent' }]);
+  if (options.usageRecorded === false) rows.push([label('tokens'), { text: 'not recorded', role: 'muted' }]);
+  else rows.push([label('tokens'), { text: formatCount(agent.tokens).padEnd(24), role: 'text' }, { text: over(series.tokens), role: 'accent' }]);
   const failed = agent.failedToolCalls > 0 ? ` (${agent.failedToolCalls} failed)` : '';
   rows.push([label('tool calls'), { text: `${formatCount(agent.toolCalls)}${failed}`.padEnd(24), role: agent.failedToolCalls > 0 ? 'warning' : 'text' }, { text: over(series.toolCalls), role: 'accent' }]);
   const trust = trustOf(agent);

@@ -82,7 +82,8 @@ export function agentsByName<T extends { name: string }>(agents: readonly T[]): 
 
 export function agentTableModel(
   unordered: readonly AgentView[],
-  options: { width: number; rows: number; selected: string | null; glyphs: Glyphs },
+  /** usageRecorded false: the run recorded no token usage (an import of output without it): tokens show as unknown, not 0. */
+  options: { width: number; rows: number; selected: string | null; glyphs: Glyphs; usageRecorded?: boolean },
 ): AgentTableModel {
   const agents = agentsByName(unordered);
   const columns = fitColumns(AGENT_COLUMNS, options.width);
@@ -98,7 +99,7 @@ export function agentTableModel(
       role: { text: agent.role || '–', role: 'muted' },
       status: { text: agent.status, role: agentStatusRole(agent.status) },
       task: { text: agent.task ?? (agent.exitCause ? `(${agent.exitCause})` : '–'), role: agent.task ? 'text' : 'muted' },
-      tokens: { text: formatCount(agent.tokens), role: 'text' },
+      tokens: options.usageRecorded === false ? { text: '–', role: 'muted' } : { text: formatCount(agent.tokens), role: 'text' },
       tools: { text: formatCount(agent.toolCalls), role: agent.failedToolCalls > 0 ? 'warning' : 'text' },
       context: contextCell(agent),
       trust: trustCell(agent),

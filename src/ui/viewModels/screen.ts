@@ -7,6 +7,7 @@
 
 import { assertNever } from '../../contract/assertNever.js';
 import { isTerminalStatus, type ConsoleState } from '../../state/applyEvent.js';
+import { runFigures } from '../../report/figures.js';
 import { stepBackTarget, type ConsoleMode, type ToastTone, type UiState } from '../../state/uiState.js';
 import { helpSections, KEYMAP, keyLineItems, RUN_CONTROL_ACTIONS, type KeyContext, type KeyLineItem } from '../keymap.js';
 import type { Glyphs } from '../theme.js';
@@ -154,6 +155,8 @@ export function screenModel(input: ScreenInput): ScreenModel {
   const stoppedEarly = run.ended !== null && run.ended.status !== 'completed';
   const phaseBar = phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, scheduleSeconds: header.scheduleSeconds, glyphs, stopped: stoppedEarly });
   const readings = chartReadings(run, nowMs, ui.mode);
+  // A run that recorded no token usage (the header's n/a tok): each agent's is unknown too, not 0.
+  const usageRecorded = runFigures(run).totalTokens !== null;
   const charts = CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs, readings }));
   const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
   const help = helpModel(helpSections(KEYMAP, ui.mode, glyphs.ascii), { width: layout.width, rows: bodyRows - 1, scroll: ui.overlay.kind === 'help' ? ui.overlay.scroll : 0 });
@@ -188,7 +191,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
   } else if (ui.overlay.kind === 'agent') {
     const name = ui.overlay.name;
     const agent = run.agents.find((a) => a.name === name);
-    const detail = agent ? agentDetailModel(agent, run.alerts, input.agentOutput, { width: layout.width, rows: Math.max(1, bodyRows - 1), glyphs }) : null;
+    const detail = agent ? agentDetailModel(agent, run.alerts, input.agentOutput, { width: layout.width, rows: Math.max(1, bodyRows - 1), glyphs, usageRecorded }) : null;
     body = { kind: 'agent', name, detail };
   } else if (ui.overlay.kind === 'picker') {
     body = { kind: 'picker', picker: pickerModel(run.checkpoints, { index: pickerIndexOf(run.checkpoints, ui.overlay.id), width: layout.width, rows: Math.max(1, bodyRows - 2), selectedMark: glyphs.selected, ellipsis: glyphs.ellipsis }) };
@@ -201,7 +204,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     body = {
       kind: 'dashboard',
       layout,
-      agentTable: agentTableModel(run.agents, { width: layout.width, rows: layout.agents.rows, selected: ui.selectedAgent, glyphs }),
+      agentTable: agentTableModel(run.agents, { width: layout.width, rows: layout.agents.rows, selected: ui.selectedAgent, glyphs, usageRecorded }),
       agentCount: run.agents.length,
       selected: ui.selectedAgent,
       logPane,
