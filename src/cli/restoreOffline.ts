@@ -12,7 +12,8 @@
 // follow session_ended), and the report still describes the run as it ended.
 
 import { appendFileSync, closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { makeDirsSync } from '../io/makeDirs.js';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -152,7 +153,13 @@ async function exportCheckpoint(runDir: string, id: string, to: string, json: bo
     return 1;
   }
   // Built under a hidden name beside OUTDIR and renamed into place: OUTDIR holds the whole tree or stays as it was.
-  await mkdir(path.dirname(target), { recursive: true });
+  try {
+    makeDirsSync(path.dirname(target));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new UsageError(`--to ${to}: a part of that path is a file, not a folder`);
+    throw new UsageError(`--to ${to}: cannot make the folder it goes in (${code ?? (error as Error).message})`);
+  }
   const staging = path.join(path.dirname(target), `.${path.basename(target)}.megatest-restore.${process.pid}`);
   await rm(staging, { recursive: true, force: true });
   let result: RestoreResult;

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, accessSync, co
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+import { makeDirsSync } from './makeDirs.js';
 import type { SessionStatus } from '../contract/events.js';
 import { SESSION_STATUSES } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
@@ -86,11 +87,12 @@ export function createRunFolder(runsDir: string, sessionId: string, files: Recor
   const existing = statOrNull(runsAbs);
   if (existing !== null && !existing.isDirectory()) throw new UsageError(`--runs-dir ${runsDir}: is a file, not a folder; give a folder (it is made if missing)`);
   try {
-    mkdirSync(runsAbs, { recursive: true });
+    makeDirsSync(runsAbs);
     accessSync(runsAbs, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR' || code === 'EEXIST') throw new UsageError(`--runs-dir ${runsDir}: a part of that path is a file, not a folder`);
+    if (code === 'ENOENT') throw new UsageError(`--runs-dir ${runsDir}: cannot be made there (ENOENT: that file system holds no new folders, as under /proc)`);
     throw new UsageError(`--runs-dir ${runsDir}: not writable (${code ?? String(error)})`);
   }
   const finalDir = path.join(runsAbs, sessionId);

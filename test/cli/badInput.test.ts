@@ -64,6 +64,10 @@ describe('megatest run: bad input', () => {
       },
       message: /--runs-dir .*runs-file: is a file, not a folder/,
     },
+    // Node's own recursive mkdir spins for ever there (mkdir answers ENOENT under /proc, which exists): not a hang, one line.
+    ...(existsSync('/proc/self')
+      ? [{ name: 'runs-dir under /proc', args: () => ['--runs-dir', '/proc/megatest-no-such/runs'], message: /^megatest: --runs-dir \/proc\/megatest-no-such\/runs: cannot be made there \(ENOENT/ }]
+      : []),
     // node's parseArgs takes "-4" and "-rf" for options: they are values here, and their own checks say what is allowed.
     { name: '--agents -4 (a value starting with "-")', args: () => ['--agents', '-4'], message: /^megatest: --agents -4: must be from 2 to 16$/ },
     { name: '--agents=-4', args: () => ['--agents=-4'], message: /^megatest: --agents -4: must be from 2 to 16$/ },

@@ -158,6 +158,9 @@ describe.skipIf(!BUILT)(`megatest restore offline${BUILT ? '' : ' (skipped: dist
       [out, /is not empty/],
       [path.join(base, 'a-file'), /is a file/],
       [path.join(runDir, 'exported'), /inside the run folder/],
+      [path.join(base, 'a-file', 'below', 'out'), /^megatest: --to .*a-file\/below\/out: a part of that path is a file, not a folder$/m],
+      // Node's recursive mkdir never returns there (ENOENT under /proc, which exists).
+      ...(existsSync('/proc/self') ? ([['/proc/megatest-no-such/out', /^megatest: --to \/proc\/megatest-no-such\/out: cannot make the folder it goes in \(ENOENT\)$/m]] as const) : []),
     ] as const) {
       const refused = await runCli(['restore', runDir, '--checkpoint', first.id, '--to', target]);
       expect(refused.code).toBe(2);
