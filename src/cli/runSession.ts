@@ -53,6 +53,12 @@ function selfwareToml(config: MegatestConfig): string {
       key: 'agents.endpoint',
     });
   }
+  if ((config.agents.models[0] ?? '').trim() === '') {
+    throw new ConfigError(
+      '[agents] models: --agent selfware needs the name of the model its endpoint serves (e.g. models = ["qwen3-coder-30b"]; --model M for a branch); the default models are Claude\'s',
+      { key: 'agents.models' },
+    );
+  }
   const checkpoint = config.checkpoint;
   return renderSelfwareConfig({
     endpoint: config.agents.endpoint,

@@ -45,7 +45,8 @@ export interface LoadOptions {
 }
 
 export function loadConfig(options: LoadOptions): MegatestConfig {
-  const layers: Layer[] = [...defaultLayers()];
+  const defaults = defaultLayers();
+  const layers: Layer[] = [...defaults];
   if (options.preset !== undefined) layers.push(presetLayer(options.preset));
   const userLayers: Layer[] = [];
   const configFile = configFileFrom(options.configFile, options.env);
@@ -70,13 +71,41 @@ export function loadConfig(options: LoadOptions): MegatestConfig {
 
   const parsed = configFileSchema.safeParse(merged);
   if (!parsed.success) throw describeIssue(parsed.error.issues[0], merged, layers);
-  const config = resolveConfig(parsed.data, merged, layers);
+  const config = withModels(resolveConfig(parsed.data, merged, layers), layers.slice(defaults.length));
   // Only once the configuration is valid: a rejected file says its error alone.
   for (const layer of userLayers) {
     for (const message of notActedOnWarnings(layer)) options.onNotice?.({ level: 'warning', message });
   }
   return config;
 }
+
+/** Kinds whose program has its own default model, which megatest's default (Claude's names) would override. */
+const OWN_MODEL_KINDS: ReadonlySet<string> = new Set(['codex', 'selfware']);
+
+/**
+ * The models each agent goes through, the one it starts on first:
+ * `[agent] model` starts, `[agents] models` is the fallback order (the
+ * defaults agree). A start model named above the defaults goes first: it
+ * was ignored, and agents started on models[0] (claude-sonnet-4-5) whatever
+ * it said, the original runner's model line included. And the defaults name
+ * Claude models, which only claude-code takes (the sim and a command agent
+ * take any label): codex ran `--model claude-sonnet-4-5`, selfware asked
+ * its endpoint for it, and every task failed. Where nothing above the
+ * defaults names a model, those kinds get [""], the program's own default
+ * (codex runs without --model; selfware is refused at the start, as its
+ * endpoint's model must be named).
+ */
+function withModels(config: MegatestConfig, chosenLayers: readonly Layer[]): MegatestConfig {
+  const named = (table: string, key: string) => chosenLayers.some((layer) => isTable(layer.data[table]) && (layer.data[table] as Table)[key] !== undefined);
+  const start = config.agent.model;
+  let models = config.agents.models;
+  if (named('agent', 'model')) models = [start, ...models.filter((model) => model !== start)].slice(0, MODELS_MAX);
+  else if (!named('agents', 'models') && OWN_MODEL_KINDS.has(config.agents.kind)) models = [''];
+  return models === config.agents.models ? config : { ...config, agents: { ...config.agents, models } };
+}
+
+/** [agents] models holds at most this many (schema.ts). */
+const MODELS_MAX = 20;
 
 /**
  * Layers merge key by key (layers.ts), and an array replaces the whole array;

@@ -238,7 +238,7 @@ export const configFileSchema = table({
   agents: table({
     kind: oneOf(AGENT_KINDS),
     command: text('a shell command (needed when kind = "command")'),
-    models: list(nonEmptyText('a model name'), 'model names', 1, 20),
+    models: list(text('a model name, or "" for the agent program\'s own default'), 'model names', 1, 20),
     binary: text('a path to the agent program, or a name on PATH, or "" for the kind\'s default (selfware, claude, codex)'),
     endpoint: z
       .string({ error: 'an http(s) URL of the model endpoint, or "" for selfware\'s default' })

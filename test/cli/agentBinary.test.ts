@@ -6,7 +6,10 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { BUILT, runCli } from '../helpers/cli.js';
+
+const FAKE_SELFWARE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'agents', 'fake-selfware.mjs');
 
 describe.skipIf(!BUILT)(`megatest run: the agent program${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'megatest-binary-cli-'));
@@ -38,6 +41,12 @@ describe.skipIf(!BUILT)(`megatest run: the agent program${BUILT ? '' : ' (skippe
       name: '[agents] binary is not executable',
       args: ['--config', config('selfware.toml', `[agents]\nkind = "selfware"\nbinary = "${notExecutable}"\n`)],
       message: /^megatest: \[agents\] binary ".*claude-copy": .*claude-copy is not executable \(mode 0644\); chmod \+x it$/,
+    },
+    {
+      // The default models are Claude's: selfware would ask its endpoint for claude-sonnet-4-5.
+      name: 'selfware with its endpoint but no model named',
+      args: ['--config', config('selfware-no-model.toml', `[agents]\nkind = "selfware"\nbinary = "${FAKE_SELFWARE}"\nendpoint = "http://127.0.0.1:9/v1"\n`)],
+      message: /^megatest: \[agents\] models: --agent selfware needs the name of the model its endpoint serves \(e\.g\. models = \["qwen3-coder-30b"\]; --model M for a branch\); the default models are Claude's$/,
     },
   ];
 

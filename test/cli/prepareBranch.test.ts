@@ -121,6 +121,19 @@ describe('prepareBranch', () => {
     expect(start).toMatchObject({ session_id: 'done-run-from-1', agent_kind: 'command', simulated: true, resumed_from: { run: 'done-run', checkpoint: ids[0] } });
   });
 
+  it('handed to another agent kind without --model: that program\'s own default model, not the models the original\'s kind used', async () => {
+    const original = (JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8')) as { config: { agents: { models: string[] } } }).config.agents.models;
+    expect(original.every((model) => model !== '')).toBe(true);
+    const branch = await prepareBranch(runDir, { checkpoint: ids[0], agent: 'command', agentCmd: 'node agent.mjs' });
+    const info = JSON.parse(readFileSync(path.join(branch.dir, 'config.json'), 'utf8')) as { config: { agents: { kind: string; models: string[] } } };
+    expect(info.config.agents).toMatchObject({ kind: 'command', models: [''] });
+    rmSync(branch.dir, { recursive: true, force: true });
+    // The same kind keeps its models.
+    const same = await prepareBranch(runDir, { checkpoint: ids[0], agent: 'sim' });
+    expect((JSON.parse(readFileSync(path.join(same.dir, 'config.json'), 'utf8')) as { config: { agents: { models: string[] } } }).config.agents.models).toEqual(original);
+    rmSync(same.dir, { recursive: true, force: true });
+  });
+
   it('refuses bad requests with a UsageError and leaves no folder, not even a hidden one', async () => {
     corrupt(0, 'file1.txt');
     const before = fingerprint(runDir);

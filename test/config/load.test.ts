@@ -321,6 +321,43 @@ describe('precedence: flags > --config file > preset > defaults', () => {
     });
   });
 
+  it('the default models are Claude\'s: codex and selfware, with no model named, get "" (the program\'s own default)', () => {
+    const defaults = loadConfig({}).agents.models;
+    expect(defaults.length).toBeGreaterThan(0);
+    expect(defaults.every((model) => model.startsWith('claude-'))).toBe(true);
+    expect(loadConfig({ flags: { agentKind: 'claude-code' } }).agents.models).toEqual(defaults);
+    expect(loadConfig({ flags: { agentKind: 'command', agentCmd: './a' } }).agents.models).toEqual(defaults);
+    for (const kind of ['codex', 'selfware']) {
+      expect(loadConfig({ flags: { agentKind: kind } }).agents.models).toEqual(['']);
+      const kindFile = writeScratch(`${kind}.toml`, `[agents]\nkind = "${kind}"\n`);
+      expect(loadConfig({ configFile: kindFile }).agents.models).toEqual(['']);
+      // A model named anywhere above the defaults is the user's: kept.
+      const models = writeScratch(`${kind}-models.toml`, `[agents]\nkind = "${kind}"\nmodels = ["gpt-5-codex", "o4-mini"]\n`);
+      expect(loadConfig({ configFile: models }).agents.models).toEqual(['gpt-5-codex', 'o4-mini']);
+      const model = writeScratch(`${kind}-model.toml`, '[agent]\nmodel = "qwen3-coder-30b"\n');
+      expect(loadConfig({ configFile: model, flags: { agentKind: kind } }).agents.models).toEqual(['qwen3-coder-30b', ...defaults]);
+    }
+    // [""] is a value a file may give too (config print writes it), for any kind.
+    const own = writeScratch('own-model.toml', '[agents]\nkind = "claude-code"\nmodels = [""]\n');
+    expect(loadConfig({ configFile: own }).agents.models).toEqual(['']);
+  });
+
+  it('[agent] model is the model agents start on, then [agents] models in order', () => {
+    const defaults = loadConfig({}).agents.models;
+    // The defaults agree: the start model is the first of the list.
+    expect(defaults[0]).toBe(loadConfig({}).agent.model);
+    const start = writeScratch('start.toml', '[agent]\nmodel = "qwen3-coder-30b"\n');
+    expect(loadConfig({ configFile: start }).agents.models).toEqual(['qwen3-coder-30b', ...defaults]);
+    const both = writeScratch('both.toml', '[agent]\nmodel = "b"\n[agents]\nmodels = ["a", "b", "c"]\n');
+    expect(loadConfig({ configFile: both }).agents.models).toEqual(['b', 'a', 'c']);
+    const list = writeScratch('list.toml', '[agents]\nmodels = ["a", "b"]\n');
+    expect(loadConfig({ configFile: list }).agents.models).toEqual(['a', 'b']);
+    const full = writeScratch('full.toml', `[agent]\nmodel = "start"\n[agents]\nmodels = [${Array.from({ length: 20 }, (_, i) => `"m${i}"`).join(', ')}]\n`);
+    const twenty = loadConfig({ configFile: full }).agents.models;
+    expect(twenty).toHaveLength(20);
+    expect(twenty[0]).toBe('start');
+  });
+
   it('an array in a layer replaces the whole array', () => {
     const file = writeScratch('roles.toml', '[agent]\nroles = ["developer", "tester"]\n');
     expect(loadConfig({ configFile: file }).agent.roles).toEqual(['developer', 'tester']);

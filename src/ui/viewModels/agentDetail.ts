@@ -61,7 +61,7 @@ export function agentDetailModel(
     label('role'),
     { text: agent.role || '–', role: 'text' },
     { text: '   model ', role: 'muted' },
-    { text: agent.model ?? '–', role: 'text' },
+    { text: agent.model || '–', role: 'text' },
     { text: '   status ', role: 'muted' },
     { text: agent.status, role: agentStatusRole(agent.status) },
     ...(agent.exitCause ? [{ text: ` (${agent.exitCause})`, role: 'muted' as const }] : []),
