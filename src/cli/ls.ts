@@ -8,7 +8,7 @@ import { parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
 
 export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
-  Lists the run folders under DIR (default test_runs), newest first: id, status, whether a process
+  Lists the run folders under DIR (default test_runs), newest start first: id, status, whether a process
   runs it now, start, duration (active time), agent, current phase, and kind (megatest, or a legacy
   folder of the original test_runner.py / run_mega_test.sh, converted on the fly).
   --json prints an array of objects instead of the table.`;
@@ -50,6 +50,24 @@ export function formatLsTable(runs: readonly RunSummary[]): string[] {
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
 }
 
+/**
+ * Newest start first, by the start the table shows (the session's own):
+ * folders come from listRuns by when they were made, and an import made
+ * today of a recording from March was listed among today's runs with
+ * March in its STARTED column. A run with no start keeps its place at the end.
+ */
+export function sortByStart(runs: RunSummary[]): void {
+  const startOf = (run: RunSummary) => {
+    const ms = run.started_at === null ? NaN : Date.parse(run.started_at);
+    return Number.isFinite(ms) ? ms : Number.NEGATIVE_INFINITY;
+  };
+  // Array.prototype.sort is stable: equal starts (and unknown ones) keep listRuns' order.
+  runs.sort((a, b) => {
+    const [x, y] = [startOf(a), startOf(b)];
+    return x === y ? 0 : y > x ? 1 : -1;
+  });
+}
+
 export async function lsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('ls', argv, {
     'runs-dir': { type: 'string' },
@@ -64,6 +82,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
   const runsDir = values['runs-dir'] ?? 'test_runs';
   const runs: RunSummary[] = [];
   for (const listing of listRuns(runsDir)) runs.push(await loadRunSummary(listing));
+  sortByStart(runs);
   if (values.json) {
     process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
     return 0;

@@ -1,7 +1,7 @@
 // `megatest ls`: a header row, one row per run (megatest's and legacy ones,
 // marked), --json; bad options exit 2.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +16,13 @@ beforeAll(async () => {
   runs = copyLegacyFixtures('megatest-ls-');
   recordedRunFolder(runs, 'recorded', 3_600_000);
   makeRun(runs, 'live', { createdAt: '2025-01-01T00:00:00Z', control: { pid: process.pid } });
-  // A run megatest did not run: `megatest import` of a recorded transcript.
-  await importRecordedRun({ kind: 'command', files: [path.join(PACKAGE_ROOT, 'test', 'fixtures', 'importer', 'protocol.transcript.jsonl')], runsDir: runs, sessionId: 'imported' });
+  // A run megatest did not run: `megatest import` of a recorded transcript, made last but recorded in 2024
+  // (a file in line order ends at its modification time).
+  const transcript = path.join(runs, '..', `${path.basename(runs)}-transcript.jsonl`);
+  copyFileSync(path.join(PACKAGE_ROOT, 'test', 'fixtures', 'importer', 'protocol.transcript.jsonl'), transcript);
+  utimesSync(transcript, new Date('2024-06-01T00:00:00Z'), new Date('2024-06-01T00:00:00Z'));
+  await importRecordedRun({ kind: 'command', files: [transcript], runsDir: runs, sessionId: 'imported' });
+  rmSync(transcript);
 });
 afterAll(() => rmSync(runs, { recursive: true, force: true }));
 
@@ -36,6 +41,17 @@ describe('megatest ls', () => {
     expect(rowOf('live')).toMatch(/\brunning\s+yes\b/);
     expect(rowOf('imported')).toMatch(/\bcommand\s+imported\s+import$/);
     expect(rowOf('torn-garbage')).toMatch(/damaged/);
+  });
+
+  it('newest start first, by the start it shows: an import sits at its recording\'s time, not at when it was imported', async () => {
+    const result = await captureCli(['ls', '--runs-dir', runs, '--json']);
+    const rows = JSON.parse(result.stdout) as { id: string; started_at: string | null }[];
+    const starts = rows.map((r) => (r.started_at === null ? Number.NEGATIVE_INFINITY : Date.parse(r.started_at)));
+    expect(starts.length).toBeGreaterThan(3);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]!, rows[i]!.id).toBeLessThanOrEqual(starts[i - 1]!);
+    // The import was made last, but its recording (2024) is older than the live run's start (2025).
+    expect(rows.find((r) => r.id === 'imported')!.started_at!.slice(0, 4)).toBe('2024');
+    expect(rows.findIndex((r) => r.id === 'imported')).toBeGreaterThan(rows.findIndex((r) => r.id === 'live'));
   });
 
   it('--json gives an array with each run read through the fold', async () => {
