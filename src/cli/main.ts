@@ -81,7 +81,7 @@ environment (as run_mega_test.sh read it):
   report: `usage: megatest report DIR [--format md|json|junit]
   Rebuilds final_report.json, final_report.md and junit.xml from the run folder, and prints one of them.
   A legacy folder (of the original test_runner.py / run_mega_test.sh) is converted on the fly and its
-  report only printed: nothing is written into it.`,
+  report only printed: nothing is written into it; so is a running session's, as of now.`,
   config: `usage: megatest config check FILE
        megatest config print [--config FILE] [--preset NAME] [run options]
        megatest config migrate OLD.toml
@@ -269,8 +269,11 @@ async function cmdReport(args: string[]): Promise<number> {
   const format = values.format ?? 'md';
   if (!['md', 'json', 'junit'].includes(format)) throw new UsageError(`--format ${format}: use md, json or junit`);
   const { buildReport, renderJUnit, renderMarkdown, reportExitCode, writeReport } = await import('../report/report.js');
-  const report = legacy ? await buildReport(dir) : await writeReport(dir);
+  // A running session's orchestrator writes its final report when it ends; one written now would be a "final" report of a run still going.
+  const running = !legacy && isOrchestratorAlive(dir);
+  const report = legacy || running ? await buildReport(dir) : await writeReport(dir);
   if (legacy) process.stderr.write(`megatest report: ${dir} is a run folder of the original runner: the report is printed, nothing is written into the folder\n`);
+  if (running) process.stderr.write(`megatest report: the session in ${dir} is still running: this is the report as of now, printed only; its orchestrator writes final_report.* when the run ends\n`);
   const out = format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'junit' ? renderJUnit(report) : renderMarkdown(report);
   process.stdout.write(out);
   return reportExitCode(report);
