@@ -137,6 +137,8 @@ const projectKey = z.string().regex(IDENTIFIER, {
   error: 'a project type: lower case letters, digits, "_" or "-", starting with a letter',
 });
 
+const WEBHOOK_ALLOWED = 'an http(s) URL, "env:NAME" (the URL in that environment variable, kept out of the run folder), or "" for no webhook';
+
 const NOTIFY_EVENT_NAMES = [...EVENT_TYPES, ...Object.keys(NOTIFY_EVENT_ALIASES)] as [string, ...string[]];
 /** An event type (DESIGN §5), or one of the original runner's names for one ("phase_complete" is phase_ended). */
 const notifyEvent = z
@@ -228,8 +230,8 @@ export const configFileSchema = table({
   phases: list(phaseSchema, 'phase tables ([[phases]])', 1, 12),
   notifications: table({
     webhook_url: z
-      .string({ error: 'an http(s) URL, or "" for no webhook' })
-      .regex(/^(https?:\/\/\S+)?$/, { error: 'an http(s) URL, or "" for no webhook' }),
+      .string({ error: WEBHOOK_ALLOWED })
+      .regex(/^(https?:\/\/\S+|env:[A-Za-z_][A-Za-z0-9_]*)?$/, { error: WEBHOOK_ALLOWED }),
     enabled: flag(),
     events: list(notifyEvent, 'event types'),
     timeout_ms: integer(100, 600_000, 'milliseconds'),

@@ -1,10 +1,16 @@
 // A webhook notification's text: the event as one sentence a person reads in
 // a channel, the same as the headless log's line after its time.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { MegatestEvent } from '../../src/contract/events.js';
 import { headlessLine } from '../../src/cli/headless.js';
-import { notificationText } from '../../src/engine/notify.js';
+import { loadConfig } from '../../src/config/load.js';
+import { Notifier, notificationText, webhookTarget } from '../../src/engine/notify.js';
 import { loadEvents } from '../state/foldOracle.js';
 
 const recorded = loadEvents('restore_session.jsonl');
@@ -31,5 +37,68 @@ describe('notificationText', () => {
   it('an event told by no sentence: its fields', () => {
     const call = first('tool_call');
     expect(notificationText('s1', call)).toBe(`megatest s1: tool_call agent=${call.agent} tool=${call.tool} ok=${call.ok} duration_ms=${call.duration_ms}`);
+  });
+});
+
+describe('webhook_url = "env:NAME": the URL from the environment, never in config.json', () => {
+  it('reads the variable; an unset or non-URL one sends nothing and says why without the value', () => {
+    expect(webhookTarget('https://hooks.example/x', {})).toEqual({ url: 'https://hooks.example/x', problem: null });
+    expect(webhookTarget('', {})).toEqual({ url: null, problem: null });
+    expect(webhookTarget('env:HOOK', { HOOK: 'https://hooks.example/secret' })).toEqual({ url: 'https://hooks.example/secret', problem: null });
+    expect(webhookTarget('env:HOOK', {})).toEqual({ url: null, problem: 'notifications off: webhook_url = "env:HOOK", and HOOK is not set in the orchestrator\'s environment' });
+    const notUrl = webhookTarget('env:HOOK', { HOOK: 'hooks.example/secret' });
+    expect(notUrl.url).toBeNull();
+    expect(notUrl.problem).toBe('notifications off: webhook_url = "env:HOOK", and HOOK is not an http(s) URL');
+  });
+
+  it('a config file may say env:NAME, and config.json then holds the name, not the URL', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'megatest-notify-'));
+    try {
+      const file = path.join(dir, 'hook.toml');
+      writeFileSync(file, '[notifications]\nwebhook_url = "env:SLACK_HOOK"\n');
+      expect(loadConfig({ configFile: file, env: {} }).notifications.webhook_url).toBe('env:SLACK_HOOK');
+      for (const bad of ['env:', 'env:1HOOK', 'env:HOOK URL', 'hooks.example/x']) {
+        writeFileSync(file, `[notifications]\nwebhook_url = "${bad}"\n`);
+        expect(() => loadConfig({ configFile: file, env: {} }), bad).toThrow(/webhook_url .*must be an http\(s\) URL, "env:NAME"/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('posts to the URL the variable holds; unset, it warns once and posts nothing', async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const settings = { webhook_url: 'env:MEGATEST_TEST_HOOK', events: ['session_ended'], timeout_ms: 10_000 } as const;
+      const ended = first('session_ended');
+      const logs: string[] = [];
+      const sending = new Notifier({ ...settings, events: [...settings.events] }, 's1', (level, message) => logs.push(`${level} ${message}`), { MEGATEST_TEST_HOOK: `http://127.0.0.1:${port}/hook` });
+      sending.onEvent(first('tool_call'));
+      sending.onEvent(ended);
+      await sending.drain();
+      expect(bodies).toHaveLength(1);
+      expect(JSON.parse(bodies[0]!)).toMatchObject({ session_id: 's1', event: { type: 'session_ended' } });
+      expect(logs).toEqual([]);
+
+      const silent = new Notifier({ ...settings, events: [...settings.events] }, 's1', (level, message) => logs.push(`${level} ${message}`), {});
+      silent.onEvent(first('tool_call'));
+      silent.onEvent(ended);
+      silent.onEvent(ended);
+      await silent.drain();
+      expect(bodies).toHaveLength(1);
+      expect(logs).toEqual(['WARN notifications off: webhook_url = "env:MEGATEST_TEST_HOOK", and MEGATEST_TEST_HOOK is not set in the orchestrator\'s environment']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
