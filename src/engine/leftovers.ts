@@ -25,7 +25,7 @@ export function cleanUpAfterPreviousOrchestrator(ctx: EngineContext): void {
       }
     }
   }
-  const commands = removeDeadCommandTmps();
+  const commands = removeDeadCommandTmps(paths.project);
   if (commands.processes > 0) log.warn('orchestrator', `killed ${commands.processes} process${commands.processes === 1 ? '' : 'es'} of a build or test command a killed megatest left running`);
   if (existsSync(paths.metricsHistory)) {
     const { droppedBytes } = repairEventLog(paths.metricsHistory);

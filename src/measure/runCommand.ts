@@ -6,11 +6,13 @@
 // removed once its process group is gone, however it ended: a tool stopped
 // mid-run cannot remove its own temp files (Node's test runner, signalled
 // together with its test process, leaves its node-coverage-* folder). The
-// folder's name holds megatest's pid; one left by a megatest killed with
-// SIGKILL is removed by the next megatest that runs a command (and by
-// `megatest resume`), after the processes of its command still running are
-// killed: their environment names the folder (MEGATEST_COMMAND_TMP), as
-// nothing else ties an orphaned group to the run it measured.
+// folder's name holds megatest's pid. The processes of a command that a
+// megatest killed with SIGKILL left running are killed by the resume of its
+// run (or its next command in the same project): their environment names the
+// folder (MEGATEST_COMMAND_TMP) and the project (MEGATEST_COMMAND_DIR), as
+// nothing else ties an orphaned group to the run it measured; another run's
+// are left to that run. A dead megatest's folder that no process names is
+// removed by the next megatest that runs a command.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -74,7 +76,7 @@ export async function runCommand(command: string, options: RunCommandOptions): P
   const started = performance.now();
   if (!sweptDeadCommandTmps) {
     sweptDeadCommandTmps = true;
-    removeDeadCommandTmps();
+    removeDeadCommandTmps(cwd);
   }
   const commandTmp = mkdtempSync(path.join(tmpdir(), `${COMMAND_TMP_PREFIX}${process.pid}-`));
   const removeCommandTmp = (): void => {
@@ -86,7 +88,7 @@ export async function runCommand(command: string, options: RunCommandOptions): P
   };
   const child = spawn('/bin/sh', ['-c', command], {
     cwd,
-    env: { ...process.env, TMPDIR: commandTmp, TMP: commandTmp, TEMP: commandTmp, [COMMAND_TMP_VARIABLE]: commandTmp, ...options.env },
+    env: { ...process.env, TMPDIR: commandTmp, TMP: commandTmp, TEMP: commandTmp, [COMMAND_TMP_VARIABLE]: commandTmp, [COMMAND_DIR_VARIABLE]: path.resolve(cwd), ...options.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -154,18 +156,24 @@ export async function runCommand(command: string, options: RunCommandOptions): P
 const COMMAND_TMP_PREFIX = 'megatest-cmd-';
 /** Names the command's temp folder in the environment of every process of the command: a test runner may set its own TMPDIR, seldom drops others. */
 const COMMAND_TMP_VARIABLE = 'MEGATEST_COMMAND_TMP';
+/** Names the directory the command ran in (the run's project): whose orphans a resume may kill. */
+const COMMAND_DIR_VARIABLE = 'MEGATEST_COMMAND_DIR';
 let sweptDeadCommandTmps = false;
 
 /**
  * What a megatest killed with SIGKILL while a command ran left: the
  * command's processes, still running (a test run of minutes goes on writing
  * into the project), and its temp folder. The pid in a folder's name is that
- * of the megatest that made it; for each folder whose megatest is gone, the
- * processes whose environment names the folder, and their process groups,
- * are killed (SIGKILL: nobody waits for their result), then the folder is
- * removed. Returns how many of each.
+ * of the megatest that made it. For each folder whose megatest is gone and
+ * whose command ran in `projectDir` (a process naming the folder names that
+ * directory too, MEGATEST_COMMAND_DIR), the processes naming the folder, and
+ * their process groups, are killed (SIGKILL: nobody waits for their result).
+ * Another project's are left running: they are that run's to end when it is
+ * resumed (a resume killed them, and said so in its own session.log, not in
+ * theirs). Then every dead megatest's folder that no running process names
+ * any more is removed. Returns how many of each.
  */
-export function removeDeadCommandTmps(): { folders: number; processes: number } {
+export function removeDeadCommandTmps(projectDir: string): { folders: number; processes: number } {
   const dir = tmpdir();
   const removed = { folders: 0, processes: 0 };
   let names: string[];
@@ -174,13 +182,19 @@ export function removeDeadCommandTmps(): { folders: number; processes: number } 
   } catch {
     return removed;
   }
-  const dead = names.filter((name) => {
+  const dead = new Map<string, string>();
+  for (const name of names) {
     const match = /^megatest-cmd-(\d+)-/.exec(name);
-    return match !== null && !isPidAlive(Number(match[1]));
-  });
-  if (dead.length === 0) return removed;
-  removed.processes = killProcessesNaming(new Set(dead.map((name) => `${COMMAND_TMP_VARIABLE}=${path.join(dir, name)}`)));
-  for (const name of dead) {
+    if (match !== null && !isPidAlive(Number(match[1]))) dead.set(`${COMMAND_TMP_VARIABLE}=${path.join(dir, name)}`, name);
+  }
+  if (dead.size === 0) return removed;
+  const naming = processesNaming(new Set(dead.keys()));
+  const ours = `${COMMAND_DIR_VARIABLE}=${path.resolve(projectDir)}`;
+  const oursFolders = new Set(naming.filter((p) => p.variables.includes(ours)).map((p) => p.marker));
+  removed.processes = killProcesses(naming.filter((p) => oursFolders.has(p.marker)));
+  const othersRunning = new Set(naming.filter((p) => !oursFolders.has(p.marker)).map((p) => p.marker));
+  for (const [marker, name] of dead) {
+    if (othersRunning.has(marker)) continue;
     try {
       rmSync(path.join(dir, name), { recursive: true, force: true, maxRetries: 2 });
       removed.folders += 1;
@@ -191,16 +205,23 @@ export function removeDeadCommandTmps(): { folders: number; processes: number } 
   return removed;
 }
 
-/** SIGKILL to every process whose environment holds one of `markers`, and to its process group; how many processes had one. */
-function killProcessesNaming(markers: ReadonlySet<string>): number {
+interface MarkedProcess {
+  pid: number;
+  processGroup: number;
+  /** The marker (of `markers`) its environment holds. */
+  marker: string;
+  variables: string[];
+}
+
+/** Every process whose environment holds one of `markers` (another user's cannot be read, and is not ours). */
+function processesNaming(markers: ReadonlySet<string>): MarkedProcess[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return 0;
+    return [];
   }
-  let killed = 0;
-  const groups = new Set<number>();
+  const found: MarkedProcess[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     let environ: string;
@@ -211,19 +232,28 @@ function killProcessesNaming(markers: ReadonlySet<string>): number {
     } catch {
       continue; // gone, or another user's
     }
-    if (!environ.split('\0').some((variable) => markers.has(variable))) continue;
-    killed += 1;
-    const processGroup = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    const variables = environ.split('\0');
+    const marker = variables.find((variable) => markers.has(variable));
+    if (marker === undefined) continue;
+    found.push({ pid: Number(entry), processGroup: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]), marker, variables });
+  }
+  return found;
+}
+
+/** SIGKILL to each process and to its process group; how many processes. */
+function killProcesses(processes: readonly MarkedProcess[]): number {
+  const groups = new Set<number>();
+  for (const { pid, processGroup } of processes) {
     // The group, when this process leads its own (the command's shell started it so): the members that set another environment go too.
     if (processGroup > 1 && processGroup !== process.pid && processGroup !== getProcessGroup()) groups.add(processGroup);
     try {
-      process.kill(Number(entry), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
   }
   for (const group of groups) signal(group, 'SIGKILL');
-  return killed;
+  return processes.length;
 }
 
 /** This process's own group, never signalled by the sweep. */

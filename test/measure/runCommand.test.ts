@@ -147,7 +147,7 @@ describe('runCommand', () => {
     const before = process.env.TMPDIR;
     process.env.TMPDIR = dir;
     try {
-      removeDeadCommandTmps();
+      removeDeadCommandTmps(dir);
     } finally {
       if (before === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = before;
@@ -155,32 +155,37 @@ describe('runCommand', () => {
     expect(readdirSync(dir).sort()).toEqual(names.slice(1).sort());
   });
 
-  it("kills the command a megatest killed with SIGKILL left running (its group too), then removes its folder; a live megatest's command is left alone", async () => {
+  it("kills the command a megatest killed with SIGKILL left running in this project (its group too), then removes its folder; a live megatest's command, and another project's orphan, are left alone", async () => {
     const dir = makeTemporaryDir();
     const dead = spawnSync('true').pid!;
+    const project = path.join(dir, 'run', 'project');
+    const otherProject = path.join(dir, 'other-run', 'project');
     const orphanTmp = path.join(dir, `megatest-cmd-${dead}-Ab12Cd`);
+    const otherOrphanTmp = path.join(dir, `megatest-cmd-${dead}-Qr90St`);
     const liveTmp = path.join(dir, `megatest-cmd-${process.pid}-Ef34Gh`);
-    for (const folder of [orphanTmp, liveTmp]) mkdirSync(folder);
-    // As runCommand starts a command: a shell leading a group of its own, the folder named in its environment.
+    for (const folder of [orphanTmp, otherOrphanTmp, liveTmp]) mkdirSync(folder);
+    // As runCommand starts a command: a shell leading a group of its own, the folder and the project named in its environment.
     // In it a test runner that set another TMPDIR, one in a group of its own (setsid), and one that dropped the variable.
-    const start = (tmp: string) =>
+    const start = (tmp: string, projectDir: string) =>
       spawn('/bin/sh', ['-c', 'TMPDIR=/elsewhere sleep 600 & echo $! > "$MEGATEST_COMMAND_TMP/runner.pid"; setsid sleep 600 & echo $! > "$MEGATEST_COMMAND_TMP/setsid.pid"; env -u MEGATEST_COMMAND_TMP sleep 600 & echo $! > "$MEGATEST_COMMAND_TMP/unmarked.pid"; echo started > "$MEGATEST_COMMAND_TMP/started"; wait'], {
-        env: { ...process.env, TMPDIR: tmp, MEGATEST_COMMAND_TMP: tmp },
+        env: { ...process.env, TMPDIR: tmp, MEGATEST_COMMAND_TMP: tmp, MEGATEST_COMMAND_DIR: projectDir },
         detached: true,
         stdio: 'ignore',
       });
-    const orphan = start(orphanTmp);
-    const live = start(liveTmp);
+    const orphan = start(orphanTmp, project);
+    const otherOrphan = start(otherOrphanTmp, otherProject);
+    const live = start(liveTmp, project);
     const pidsIn = (tmp: string) => [readPid(path.join(tmp, 'runner.pid')), readPid(path.join(tmp, 'setsid.pid')), readPid(path.join(tmp, 'unmarked.pid'))];
     try {
-      await expect.poll(() => existsSync(path.join(orphanTmp, 'started')) && existsSync(path.join(liveTmp, 'started')), { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => [orphanTmp, otherOrphanTmp, liveTmp].every((tmp) => existsSync(path.join(tmp, 'started'))), { timeout: 30_000 }).toBe(true);
       const orphanPids = [orphan.pid!, ...pidsIn(orphanTmp)];
+      const otherPids = [otherOrphan.pid!, ...pidsIn(otherOrphanTmp)];
       const livePids = [live.pid!, ...pidsIn(liveTmp)];
       const before = process.env.TMPDIR;
       process.env.TMPDIR = dir;
       let removed;
       try {
-        removed = removeDeadCommandTmps();
+        removed = removeDeadCommandTmps(project);
       } finally {
         if (before === undefined) delete process.env.TMPDIR;
         else process.env.TMPDIR = before;
@@ -191,15 +196,18 @@ describe('runCommand', () => {
       expect(existsSync(orphanTmp)).toBe(false);
       expect(livePids.filter(isRunning)).toEqual(livePids);
       expect(existsSync(liveTmp)).toBe(true);
+      // The other run's orphan is that run's resume's to kill; its folder stays while it runs.
+      expect(otherPids.filter(isRunning)).toEqual(otherPids);
+      expect(existsSync(otherOrphanTmp)).toBe(true);
     } finally {
-      for (const child of [orphan, live]) {
+      for (const child of [orphan, otherOrphan, live]) {
         try {
           process.kill(-child.pid!, 'SIGKILL');
         } catch {
           // gone
         }
       }
-      for (const tmp of [orphanTmp, liveTmp]) {
+      for (const tmp of [orphanTmp, otherOrphanTmp, liveTmp]) {
         for (const file of ['runner.pid', 'setsid.pid', 'unmarked.pid']) {
           try {
             process.kill(readPid(path.join(tmp, file)), 'SIGKILL');
