@@ -268,15 +268,7 @@ async function cmdReport(args: string[]): Promise<number> {
   const dir = legacy ? positionals[0]! : requireDir('report', positionals);
   const format = values.format ?? 'md';
   if (!['md', 'json', 'junit'].includes(format)) throw new UsageError(`--format ${format}: use md, json or junit`);
-  const { buildReport, renderJUnit, renderMarkdown, reportExitCode, writeReport } = await import('../report/report.js');
-  // A running session's orchestrator writes its final report when it ends; one written now would be a "final" report of a run still going.
-  const running = !legacy && isOrchestratorAlive(dir);
-  const report = legacy || running ? await buildReport(dir) : await writeReport(dir);
-  if (legacy) process.stderr.write(`megatest report: ${dir} is a run folder of the original runner: the report is printed, nothing is written into the folder\n`);
-  if (running) process.stderr.write(`megatest report: the session in ${dir} is still running: this is the report as of now, printed only; its orchestrator writes final_report.* when the run ends\n`);
-  const out = format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'junit' ? renderJUnit(report) : renderMarkdown(report);
-  process.stdout.write(out);
-  return reportExitCode(report);
+  return (await import('./reportCommand.js')).printReport(dir, { legacy, running: !legacy && isOrchestratorAlive(dir), format });
 }
 
 async function cmdConfig(args: string[]): Promise<number> {
