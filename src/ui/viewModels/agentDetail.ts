@@ -61,7 +61,8 @@ export function agentDetailModel(
     label('role'),
     { text: agent.role || '–', role: 'text' },
     { text: '   model ', role: 'muted' },
-    { text: agent.model || '–', role: 'text' },
+    // "" is the agent program's own default model ([agents] models = [""]).
+    { text: agent.model === null ? '–' : agent.model || 'its default', role: 'text' },
     { text: '   status ', role: 'muted' },
     { text: agent.status, role: agentStatusRole(agent.status) },
     ...(agent.exitCause ? [{ text: ` (${agent.exitCause})`, role: 'muted' as const }] : []),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../../src/state/applyEvent.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../../src/ui/theme.js';
+import { agentDetailModel } from '../../../src/ui/viewModels/agentDetail.js';
 import { agentTableModel } from '../../../src/ui/viewModels/agentTable.js';
 import { alertRows } from '../../../src/ui/viewModels/alerts.js';
 import { boundSeries, chartCapacity, chartModel, chartReadings, CHARTS } from '../../../src/ui/viewModels/charts.js';
@@ -201,6 +202,17 @@ describe('agent table', () => {
     }
   });
 
+  it('a run that recorded no token usage: the tokens column says so (–), never 0', () => {
+    const agent = done.agents[0]!;
+    const column = (usageRecorded?: boolean) => {
+      const model = agentTableModel([agent], { width: 80, rows: 5, selected: null, glyphs: UNICODE_GLYPHS, usageRecorded });
+      const at = model.header.findIndex((c) => c.text.trim() === 'tokens');
+      return model.rows[0]!.cells[at]!.text.trim();
+    };
+    expect(column()).toBe(formatCount(agent.tokens));
+    expect(column(false)).toBe('–');
+  });
+
   it('lists the agents in name order, numbers by value, whatever order they started in', () => {
     const base = done.agents[0]!;
     const started = ['agent-10', 'agent-2', 'reviewer', 'agent-1'].map((name) => ({ ...base, name }));
@@ -333,5 +345,23 @@ describe('layout', () => {
       const used = layout.header + layout.phaseBar + layout.charts.chartRows * (layout.charts.height + 1) + 2 + layout.agents.rows + logBlock + layout.footer;
       expect(used, `${columns}x${rows}`).toBeLessThanOrEqual(rows - 1);
     }
+  });
+});
+
+describe('agent detail', () => {
+  const lineOf = (agent: AgentView, label: string, usageRecorded?: boolean) =>
+    agentDetailModel(agent, [], null, { width: 80, rows: 20, glyphs: UNICODE_GLYPHS, usageRecorded }).rows.map(spanText).find((row) => row.startsWith(label))!;
+
+  it('a model of "" is the agent program\'s own default; none known is –', () => {
+    const agent = done.agents[0]!;
+    expect(lineOf({ ...agent, model: 'gpt-5-codex' }, 'role')).toContain('model gpt-5-codex');
+    expect(lineOf({ ...agent, model: '' }, 'role')).toContain('model its default');
+    expect(lineOf({ ...agent, model: null }, 'role')).toContain('model –');
+  });
+
+  it('tokens not recorded by the run: said, with no sparkline', () => {
+    const agent = done.agents[0]!;
+    expect(lineOf(agent, 'tokens')).toContain(formatCount(agent.tokens));
+    expect(lineOf(agent, 'tokens', false).trim()).toBe('tokens      not recorded');
   });
 });
