@@ -2,12 +2,32 @@
 // checkpoint store and the command runner can ask without loading the run
 // listing (config, legacy folders) that sessions.ts brings in.
 
-/** True while pid names a process, ours or another user's (EPERM: it exists, we may not signal it). */
+import { readFileSync } from 'node:fs';
+
+/**
+ * True while pid names a running process, ours or another user's (EPERM: it
+ * exists, we may not signal it). A zombie is not running: an orchestrator
+ * killed with SIGKILL stays one until its parent reaps it, and `megatest
+ * resume` right after the kill said it was "still running".
+ */
 export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !isZombie(pid);
+}
+
+/** Its state in /proc is Z (exited, not reaped) or X (going); false where /proc cannot say. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // The command name (in parentheses) may hold spaces and parentheses: the state follows the last ")".
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }

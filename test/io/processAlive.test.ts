@@ -1,0 +1,36 @@
+// isPidAlive: a zombie (exited, not reaped yet: an orchestrator just killed
+// with SIGKILL) is not running.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isPidAlive } from '../../src/io/processAlive.js';
+
+const stateOf = (pid: number): string | null => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return null;
+  }
+};
+
+describe('isPidAlive', () => {
+  it('this process is; one that ended and was reaped is not', () => {
+    expect(isPidAlive(process.pid)).toBe(true);
+    expect(isPidAlive(spawnSync('true').pid!)).toBe(false);
+  });
+
+  it.skipIf(stateOf(process.pid) === null)('a zombie is not, whose parent has not reaped it', async () => {
+    // The shell starts `sleep 0` and becomes `sleep 30`, which never reaps it.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const child = await new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+      await expect.poll(() => stateOf(child), { timeout: 30_000 }).toBe('Z');
+      expect(isPidAlive(child)).toBe(false);
+      expect(isPidAlive(parent.pid!)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+});
