@@ -135,7 +135,7 @@ function branchConfig(info: RunInfo, options: BranchOptions): MegatestConfig {
     if (!(AGENT_KINDS as readonly string[]).includes(options.agent)) {
       throw new UsageError(`--agent ${JSON.stringify(options.agent)}: use one of ${AGENT_KINDS.join(', ')}`);
     }
-    // The original's models were for its own kind: a branch handed to another kind without --model starts on that program's default (see withAgentsOwnModel).
+    // The original's models were for its own kind: a branch handed to another kind without --model starts on that program's default (see withModels in config/load.ts).
     if (options.agent !== config.agents.kind && options.model === undefined) config.agents = { ...config.agents, models: [''] };
     config.agents = { ...config.agents, kind: options.agent as AgentKind };
   }
