@@ -14,12 +14,27 @@ export function validateLayer(layer: Layer): void {
   if (result.success) return;
   // An unknown key first: it often explains a missing one ([[phases]] weight for duration_minutes).
   const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0];
+  if (layer.file !== undefined && layer.prefix.length === 0 && typeof layer.data.endpoint === 'string') throw selfwareSettingsFile(layer);
   if (layer.flags) {
     const keyPath = issue.path as KeyPath;
     const origin = layer.flags.get(dottedKey(keyPath));
     if (origin) throw new UsageError(`${origin.flag} ${String(origin.value)}: must be ${allowedText(issue)}`);
   }
   throw describeIssue(issue, layer.data, [layer]);
+}
+
+/**
+ * A selfware settings file (endpoint and model at its top; [agent]
+ * token_budget, [safety]) given where a megatest config goes: what the
+ * original wrapper's CONFIG_FILE named. Its first unknown key (often
+ * [agent].token_budget, with a list of megatest's keys) did not say so.
+ */
+function selfwareSettingsFile(layer: Layer): ConfigError {
+  const line = lineOf(layer, ['endpoint']);
+  return new ConfigError(
+    `${layer.label}${line === undefined ? '' : ` (line ${line})`} is a selfware settings file (endpoint at its top), not a megatest config: the original wrapper read its endpoint and model lines; in a megatest config they are [agents] endpoint and [agent] model (see docs/config-mapping.md)`,
+    { file: layer.file, key: 'endpoint', line },
+  );
 }
 
 /** The first schema issue as a ConfigError naming its key, file and line. */

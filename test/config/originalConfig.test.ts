@@ -196,7 +196,6 @@ describe('an unknown key says what to write instead, with its section', () => {
     ['a key of another table', '[agent]\nagent_count = 4\n', '[agent].agent_count', 'it belongs in [session]: [session] agent_count'],
     ['a key at the top level', 'agent_count = 4\n', 'agent_count', 'it belongs in [session]: [session] agent_count'],
     ['a key in the wrong table', '[limits]\nmax_recovery_attempts = 3\n', '[limits].max_recovery_attempts', 'it belongs in [checkpoint]: [checkpoint] max_recovery_attempts'],
-    ['a selfware settings line', 'endpoint = "http://127.0.0.1:8000/v1"\n', 'endpoint', 'it belongs in [agents]: [agents] endpoint'],
     ['a near miss', '[checkpoint]\ninterval_minute = 5\n', '[checkpoint].interval_minute', 'did you mean [checkpoint] interval_minutes?'],
     ['a near miss of a new name', '[session]\nduration_hour = 2\n', '[session].duration_hour', 'did you mean [session] duration_hours?'],
     ['megatest\'s earlier name', '[session]\nagents = 3\n', '[session].agents', 'megatest names it [session] agent_count now'],
@@ -206,6 +205,21 @@ describe('an unknown key says what to write instead, with its section', () => {
     const error = thrown(() => loadConfig({ configFile: file }));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toMatch(new RegExp(`^unknown key ${escape(key)} in ${escape(file)} \\(line \\d+\\); ${escape(hint)}`));
+  });
+});
+
+describe('a selfware settings file where a megatest config goes (what the wrapper\'s CONFIG_FILE named)', () => {
+  const message = (label: string, line: number) =>
+    `${label} (line ${line}) is a selfware settings file (endpoint at its top), not a megatest config: the original wrapper read its endpoint and model lines; in a megatest config they are [agents] endpoint and [agent] model (see docs/config-mapping.md)`;
+
+  it('one endpoint line, or a whole selfware.toml (its [agent] token_budget is not the error): named as such, at its endpoint line', () => {
+    const line = writeScratch('endpoint.toml', '# selfware\nendpoint = "http://127.0.0.1:8000/v1"\n');
+    expect(thrown(() => loadConfig({ configFile: line })).message).toBe(message(line, 2));
+    const whole = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'legacy', 'bash-complete', 'selfware.toml');
+    const endpointLine = readFileSync(whole, 'utf8').split('\n').findIndex((text) => text.startsWith('endpoint =')) + 1;
+    expect(endpointLine).toBeGreaterThan(0);
+    expect(thrown(() => loadConfig({ configFile: whole })).message).toBe(message(whole, endpointLine));
+    expect(thrown(() => loadConfig({ env: { CONFIG_FILE: whole } })).message).toBe(message(`${whole} (CONFIG_FILE)`, endpointLine));
   });
 });
 
