@@ -14,7 +14,7 @@ export function validateLayer(layer: Layer): void {
   if (result.success) return;
   // An unknown key first: it often explains a missing one ([[phases]] weight for duration_minutes).
   const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0];
-  if (layer.file !== undefined && layer.prefix.length === 0 && typeof layer.data.endpoint === 'string') throw selfwareSettingsFile(layer);
+  if (layer.prefix.length === 0 && typeof layer.data.endpoint === 'string') throw selfwareSettingsFile(layer);
   if (layer.flags) {
     const keyPath = issue.path as KeyPath;
     const origin = layer.flags.get(dottedKey(keyPath));

@@ -220,6 +220,8 @@ describe('a selfware settings file where a megatest config goes (what the wrappe
     expect(endpointLine).toBeGreaterThan(0);
     expect(thrown(() => loadConfig({ configFile: whole })).message).toBe(message(whole, endpointLine));
     expect(thrown(() => loadConfig({ env: { CONFIG_FILE: whole } })).message).toBe(message(`${whole} (CONFIG_FILE)`, endpointLine));
+    // config migrate names it too (its migrated tree has no lines to point at).
+    expect(thrown(() => migrateConfigFile(whole)).message).toBe(message(`${whole} (as migrated)`, 0).replace(' (line 0)', ''));
   });
 });
 
