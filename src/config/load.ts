@@ -71,7 +71,7 @@ export function loadConfig(options: LoadOptions): MegatestConfig {
 
   const parsed = configFileSchema.safeParse(merged);
   if (!parsed.success) throw describeIssue(parsed.error.issues[0], merged, layers);
-  const config = withModels(resolveConfig(parsed.data, merged, layers), layers.slice(defaults.length));
+  const config = withModels(resolveConfig(parsed.data, merged, layers), layers.slice(defaults.length), defaults);
   // Only once the configuration is valid: a rejected file says its error alone.
   for (const layer of userLayers) {
     for (const message of notActedOnWarnings(layer)) options.onNotice?.({ level: 'warning', message });
@@ -95,8 +95,12 @@ const OWN_MODEL_KINDS: ReadonlySet<string> = new Set(['codex', 'selfware']);
  * (codex runs without --model; selfware is refused at the start, as its
  * endpoint's model must be named).
  */
-function withModels(config: MegatestConfig, chosenLayers: readonly Layer[]): MegatestConfig {
-  const named = (table: string, key: string) => chosenLayers.some((layer) => isTable(layer.data[table]) && (layer.data[table] as Table)[key] !== undefined);
+function withModels(config: MegatestConfig, chosenLayers: readonly Layer[], defaults: readonly Layer[]): MegatestConfig {
+  const valueIn = (layer: Layer, table: string, key: string): unknown => (isTable(layer.data[table]) ? (layer.data[table] as Table)[key] : undefined);
+  const byDefault = (table: string, key: string) => JSON.stringify(defaults.map((layer) => valueIn(layer, table, key)).filter((value) => value !== undefined).at(-1));
+  // A copy of the documented default file names the defaults' models: that is no choice of a model.
+  const named = (table: string, key: string) =>
+    chosenLayers.some((layer) => valueIn(layer, table, key) !== undefined && JSON.stringify(valueIn(layer, table, key)) !== byDefault(table, key));
   const start = config.agent.model;
   let models = config.agents.models;
   if (named('agent', 'model')) models = [start, ...models.filter((model) => model !== start)].slice(0, MODELS_MAX);

@@ -337,6 +337,9 @@ describe('precedence: flags > --config file > preset > defaults', () => {
       const model = writeScratch(`${kind}-model.toml`, '[agent]\nmodel = "qwen3-coder-30b"\n');
       expect(loadConfig({ configFile: model, flags: { agentKind: kind } }).agents.models).toEqual(['qwen3-coder-30b', ...defaults]);
     }
+    // A copy of the documented default file, kind changed, names the defaults' models: no choice of a model.
+    const copy = writeScratch('copy.toml', readFileSync(DEFAULT_CONFIG_FILE, 'utf8').replace(/^kind = "sim"$/m, 'kind = "codex"'));
+    expect(loadConfig({ configFile: copy }).agents).toMatchObject({ kind: 'codex', models: [''] });
     // [""] is a value a file may give too (config print writes it), for any kind.
     const own = writeScratch('own-model.toml', '[agents]\nkind = "claude-code"\nmodels = [""]\n');
     expect(loadConfig({ configFile: own }).agents.models).toEqual(['']);
