@@ -7,6 +7,7 @@
 
 import type { EventInput, MegatestEvent } from '../contract/events.js';
 import type { ReplayDamage } from '../replay/types.js';
+import type { LegacyAgentOutput } from './agentOutput.js';
 import type { LegacyCheckpoint } from './checkpointFiles.js';
 import type { LegacyClock } from './clock.js';
 import type { LegacyConfig } from './configFile.js';
@@ -37,6 +38,8 @@ export interface LegacyReading {
   liveness: LegacyLiveness;
   projectName: string | null;
   selfware: boolean;
+  /** What selfware said in session.log (agentOutput.ts); null when it said nothing of its own there. */
+  agentOutput: LegacyAgentOutput | null;
 }
 
 /** Order of events written at the same instant. */
@@ -219,6 +222,7 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
   }
   pending.push(...errorEvents(snapshots, pythonReport?.errors ?? null, endMs, damage));
   pending.push(...eventsFromRunnerLog(reading.runnerLog));
+  pending.push(...(reading.agentOutput?.events({ startMs, endMs, phase: phases.at(-1)?.name ?? '', ended: ending !== null }) ?? []));
   if (ending !== null) {
     if (ending.status !== 'interrupted' && report === null) {
       damage.push({ file: 'final_report.json', problem: 'missing: the runner stopped before writing it' });

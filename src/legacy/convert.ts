@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { MegatestEvent } from '../contract/events.js';
 import { isPidAlive } from '../io/processAlive.js';
 import type { ReplayDamage } from '../replay/types.js';
+import { LegacyAgentOutput, MAX_AGENT_MESSAGES } from './agentOutput.js';
 import { assembleEvents, type LegacyReading } from './assemble.js';
 import { readLegacyCheckpoints } from './checkpointFiles.js';
 import { legacyClock } from './clock.js';
@@ -85,6 +86,14 @@ export async function convertLegacyRun(dir: string): Promise<ConvertedLegacyRun>
     const ms = clock.timeOf(line.time, runnerLog!.file);
     if (ms !== null) timedLog.push({ ms, line });
   }
+  const selfware = existsSync(path.join(runDir, 'selfware.toml')) || config.selfwareVersion !== null;
+  // run_mega_test.sh tee'd selfware's output into session.log: read once, for its last lines and for what selfware said.
+  const agentOutput = selfware ? new LegacyAgentOutput() : null;
+  const raw = await readRawSessionLog(runDir, damage, agentOutput ? (line) => agentOutput.line(line) : undefined);
+  agentOutput?.end();
+  if (agentOutput !== null && agentOutput.dropped > 0) {
+    damage.push({ file: 'session.log', problem: `${agentOutput.dropped} of selfware's messages past the first ${MAX_AGENT_MESSAGES.toLocaleString('en-US')} were not counted` });
+  }
   const reading: LegacyReading = {
     runner: legacyRunner(runDir),
     sessionId,
@@ -97,13 +106,13 @@ export async function convertLegacyRun(dir: string): Promise<ConvertedLegacyRun>
     runnerLog: timedLog,
     liveness: legacyLiveness(runDir, isPidAlive, Date.now()),
     projectName: projectNameFromPrompt(runDir),
-    selfware: existsSync(path.join(runDir, 'selfware.toml')) || config.selfwareVersion !== null,
+    selfware,
+    agentOutput: agentOutput?.found ? agentOutput : null,
   };
   const events = assembleEvents(reading, clock, damage);
   if (events.length === 0) damage.push({ file: '.', problem: 'no file records a time: nothing to show' });
   placeDamage(damage, events);
 
-  const raw = await readRawSessionLog(runDir, damage);
   const sessionLog = [
     ...timedLog.flatMap(({ ms, line }) => line.message.split('\n').map((part) => `${new Date(ms).toISOString()} ${line.level} [${line.logger}] ${part}`)),
     ...raw.lines,

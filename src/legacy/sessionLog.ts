@@ -19,13 +19,15 @@ export interface RawSessionLog {
   total: number;
 }
 
-export async function readRawSessionLog(runDir: string, damage: ReplayDamage[]): Promise<RawSessionLog> {
+/** Reads session.log's last lines; `each`, when given, sees every raw line as the file has it (escapes, `\r` redraws). */
+export async function readRawSessionLog(runDir: string, damage: ReplayDamage[], each?: (raw: string) => void): Promise<RawSessionLog> {
   const file = path.join(runDir, 'session.log');
   if (!existsSync(file)) return { lines: [], total: 0 };
   const kept: string[] = [];
   let total = 0;
   const keep = (raw: string) => {
     total += 1;
+    each?.(raw);
     // a progress bar redraws with \r: what the terminal showed last is what stays
     const text = (raw.replace(ANSI, '').split('\r').filter((part) => part.trim() !== '').at(-1) ?? '').trimEnd();
     if (text === '') return;

@@ -4,7 +4,8 @@
 // original runner has none of those events: its runner only wrote
 // snapshots, so its figures are the last snapshot's (folded as a `metrics`
 // event), and what it never recorded (tool calls, the input/output split,
-// test counts) is null, never 0.
+// test counts) is null, never 0, unless the Bash runner's session.log holds
+// selfware's own output, from which they are counted.
 
 import type { SessionMetrics } from '../contract/metrics.js';
 import { isLegacySession } from '../legacy/marker.js';
@@ -55,14 +56,18 @@ export function runFigures(state: RunState): RunFigures {
     };
   }
   const last = state.metrics;
-  const done = orNull(last?.tasks_completed);
+  // run_mega_test.sh's session.log holds selfware's own output: when it said anything, the converted run has its agent
+  // (src/legacy/agentOutput.ts), and its tool calls, tasks and (with --show-tokens) tokens are counted from it.
+  const agentOutput = state.agents.length > 0;
+  const usage = agentOutput && Object.keys(state.counters.byModel).length > 0 ? state.counters : null;
+  const done = orNull(last?.tasks_completed) ?? (agentOutput ? tasksCompleted(state) : null);
   const left = orNull(last?.tasks_remaining);
   return {
     legacy: true,
-    totalTokens: orNull(last?.total_tokens),
-    inputTokens: null,
-    outputTokens: null,
-    toolCalls: null,
+    totalTokens: orNull(last?.total_tokens) ?? usage?.totalTokens ?? null,
+    inputTokens: usage?.inputTokens ?? null,
+    outputTokens: usage?.outputTokens ?? null,
+    toolCalls: agentOutput ? state.counters.toolCalls : null,
     tasksCompleted: done,
     tasksRemaining: left,
     tasksTotal: done !== null && left !== null ? done + left : null,
@@ -93,7 +98,10 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
       ...metrics,
       lines_of_code: f.linesOfCode ?? NOT_RECORDED,
       total_tokens: f.totalTokens ?? NOT_RECORDED,
+      // No test run measured (an import runs none): the counts are unknown, not 0.
+      ...(f.testsPassed === null ? { tests_passed: NOT_RECORDED, tests_failed: NOT_RECORDED } : {}),
       ...(noRate || f.totalTokens === null ? { tokens_per_minute: NOT_RECORDED } : {}),
+      agents: agentsWithUsage(metrics.agents, f),
     };
   }
   const last = state.metrics;
@@ -109,10 +117,16 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     tests_failed: NOT_RECORDED,
     test_coverage: f.testCoverage,
     lines_of_code: given(f.linesOfCode),
-    tool_calls: NOT_RECORDED,
+    tool_calls: given(f.toolCalls),
     recoveries: state.counters.recoveriesSucceeded,
     memory_usage_mb: NOT_RECORDED,
     disk_usage_bytes: NOT_RECORDED,
     files_modified: NOT_RECORDED,
+    agents: agentsWithUsage(metrics.agents, f),
   };
+}
+
+/** The agents' tokens are unknown, not 0, where the run recorded no usage at all (as the report's agent table has them). */
+function agentsWithUsage(agents: SessionMetrics['agents'], f: RunFigures): SessionMetrics['agents'] {
+  return f.totalTokens === null ? agents.map((agent) => ({ ...agent, tokens: NOT_RECORDED })) : agents;
 }

@@ -68,12 +68,17 @@ export function renderMarkdown(report: FinalReport): string {
     '',
     '## Phases',
     '',
-    '| phase | started | ended | result | criteria |',
-    '|---|---|---|---|---|',
-    ...report.phases.map(
-      (p) =>
-        `| ${p.name} | ${p.started_at ?? '—'} | ${p.ended_at ?? '—'} | ${mark(p.passed)} | ${p.criteria.map((c) => `${c.passed ? '✓' : '✗'} ${c.id}`).join(', ') || '—'} |`,
-    ),
+    // The Bash runner kept no phases: an empty table would look like a rendering fault.
+    ...(report.phases.length === 0
+      ? ['None recorded: the run\'s files name no phases.']
+      : [
+          '| phase | started | ended | result | criteria |',
+          '|---|---|---|---|---|',
+          ...report.phases.map(
+            (p) =>
+              `| ${p.name} | ${p.started_at ?? '—'} | ${p.ended_at ?? '—'} | ${mark(p.passed)} | ${p.criteria.map((c) => `${c.passed ? '✓' : '✗'} ${c.id}`).join(', ') || '—'} |`,
+          ),
+        ]),
     '',
     '## Measurements',
     '',
@@ -117,7 +122,7 @@ export function renderMarkdown(report: FinalReport): string {
       ([action, n]) => `  - ${action}: ${n.started} started, ${n.succeeded} succeeded, ${n.failed} failed or gave up`,
     ),
     `- limits hit: ${report.reliability.limits_hit}`,
-    `- protocol errors: ${report.reliability.protocol_errors ?? 0} line(s) the agents printed broke their protocol (counted per agent below; the lines are in agents/<name>/output.log)`,
+    `- protocol errors: ${report.reliability.protocol_errors ?? 0} line(s) the agents printed broke their protocol (counted per agent below; the lines are in ${report.legacy ? 'session.log' : 'agents/<name>/output.log'})`,
     `- event log: ${report.event_log.events} events, seq ${report.event_log.first_seq ?? '—'}..${report.event_log.last_seq ?? '—'}, ${report.event_log.seq_gaps} gaps, ${report.event_log.unreadable_lines} unreadable lines`,
     '',
     '## Agents',

@@ -8,7 +8,7 @@ function PhaseBarPanel({ model }: { model: PhaseBarModel }) {
   if (model.segments.length === 0) {
     return (
       <Box flexDirection="column">
-        <SpanLine spans={[{ text: 'waiting for the session plan…', role: 'muted' }]} />
+        <SpanLine spans={[{ text: model.placeholder, role: 'muted' }]} />
         <SpanLine spans={[]} />
       </Box>
     );

@@ -30,6 +30,8 @@ export interface PhaseBarModel {
   markColumns: number[];
   /** The column of the stop mark, for a run that ended early; null otherwise. */
   stopColumn: number | null;
+  /** What the bar's place says when there are no phases to draw ('' when there are). */
+  placeholder: string;
 }
 
 /**
@@ -74,7 +76,7 @@ export function phaseBarModel(
   phases: readonly PhaseView[],
   currentIndex: number,
   checkpoints: readonly CheckpointView[],
-  options: { width: number; scheduleSeconds: number; glyphs: Glyphs; stopped?: boolean },
+  options: { width: number; scheduleSeconds: number; glyphs: Glyphs; stopped?: boolean; sessionStarted?: boolean },
 ): PhaseBarModel {
   const { width, glyphs } = options;
   const widths = proportionalWidths(
@@ -131,5 +133,7 @@ export function phaseBarModel(
       else pushSpan(bar, glyphs.barTodo, 'phase.pending');
     }
   }
-  return { segments, labels, bar, filled, markColumns: [...marks].sort((a, b) => a - b), stopColumn };
+  // A session with no phases is one whose files recorded none (the Bash runner kept no phases): its plan is not coming.
+  const placeholder = segments.length > 0 ? '' : options.sessionStarted === true ? 'no phases: the run\'s files record none' : 'waiting for the session plan…';
+  return { segments, labels, bar, filled, markColumns: [...marks].sort((a, b) => a - b), stopColumn, placeholder };
 }

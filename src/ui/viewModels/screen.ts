@@ -153,7 +153,13 @@ export function screenModel(input: ScreenInput): ScreenModel {
   const layout = computeLayout(input.columns, input.rows, { agents: run.agents.length, alerts: run.alerts.length, timeline: replaying ? 2 : 0, messageRows: messageRows.length });
   // A run that ended before its last phase did (timeout, stop, failure): the bar shows where.
   const stoppedEarly = run.ended !== null && run.ended.status !== 'completed';
-  const phaseBar = phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, { width: layout.width, scheduleSeconds: header.scheduleSeconds, glyphs, stopped: stoppedEarly });
+  const phaseBar = phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, {
+    width: layout.width,
+    scheduleSeconds: header.scheduleSeconds,
+    glyphs,
+    stopped: stoppedEarly,
+    sessionStarted: run.session !== null,
+  });
   const readings = chartReadings(run, nowMs, ui.mode);
   // A run that recorded no token usage (the header's n/a tok): each agent's is unknown too, not 0.
   const usageRecorded = runFigures(run).totalTokens !== null;

@@ -113,6 +113,13 @@ describe('phase bar', () => {
     expect(spanText(narrow.labels)).toMatch(/^pl~ \+ impl~ \+ test~ po~ $/);
     expect(spanText(narrow.bar)).toBe('#'.repeat(24));
   });
+
+  it('with no phases: waiting for the plan before the session starts; after, that its files record none (a Bash legacy run)', () => {
+    const options = { width: 78, scheduleSeconds: 0, glyphs: UNICODE_GLYPHS };
+    expect(phaseBarModel([], -1, [], options).placeholder).toBe('waiting for the session plan…');
+    expect(phaseBarModel([], -1, [], { ...options, sessionStarted: true }).placeholder).toBe("no phases: the run's files record none");
+    expect(phaseBarModel(done.phases, done.currentPhaseIndex, [], { ...options, sessionStarted: true }).placeholder).toBe('');
+  });
 });
 
 describe('charts', () => {
