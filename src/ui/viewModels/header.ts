@@ -91,8 +91,9 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const elapsed = Math.max(options.minElapsedSeconds ?? 0, elapsedSecondsAt(run, nowMs));
   const schedule = scheduleSecondsAt(run, nowMs);
   const total = session?.durationSeconds ?? 0;
-  // Progress and ETA follow the schedule, which a restore puts back; elapsed never goes back.
-  const progress = total > 0 ? Math.min(1, schedule / total) : 0;
+  // Progress and ETA follow the schedule, which a restore puts back; elapsed never goes back. A completed run did every
+  // phase (phases end early when their work is done, and a restore puts the schedule back): its plan is all done.
+  const progress = run.ended?.status === 'completed' ? 1 : total > 0 ? Math.min(1, schedule / total) : 0;
   const remaining = remainingSecondsAt(run, nowMs);
   const progressParts = [`${formatDuration(elapsed)} / ${formatDuration(total)}`, `${Math.floor(progress * 100)}%`];
   if (!run.ended && total > 0) progressParts.push(`ETA ${formatDuration(remaining)}`);

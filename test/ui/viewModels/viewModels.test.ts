@@ -83,6 +83,13 @@ describe('header', () => {
     expect(model.status).toBe('completed (exit 0)');
     expect(model.elapsedSeconds).toBe(1200);
   });
+  it('a completed run did all of its plan: 100%, though the restore put its schedule back; a failed one shows where it stood', () => {
+    const model = headerModel(done, { nowMs: Date.now(), runDir: 'x' });
+    expect(model.scheduleSeconds).toBeLessThan(model.totalSeconds);
+    expect(model.progressText).toBe('20m00s / 20m00s  100%');
+    const failed = headerModel({ ...done, ended: { ...done.ended!, status: 'failed' } }, { nowMs: Date.now(), runDir: 'x' });
+    expect(failed.progressText).toBe(`20m00s / 20m00s  ${Math.floor((failed.scheduleSeconds / failed.totalSeconds) * 100)}%`);
+  });
 });
 
 describe('phase bar', () => {
