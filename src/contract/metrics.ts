@@ -17,7 +17,8 @@ export interface AgentMetrics {
   /** Share of the agent's tool calls that succeeded (0..1); 1 before any call. */
   trust_score: number;
   idle_seconds: number;
-  context_tokens: number;
+  /** The agent's last report of its context; null while it has reported none (selfware and codex never do). */
+  context_tokens: number | null;
   max_context_tokens: number;
 }
 

@@ -12,7 +12,7 @@ type SessionNumberField = {
 }[keyof SessionMetrics];
 
 type AgentNumberField = {
-  [K in keyof AgentMetrics]: AgentMetrics[K] extends number ? K : never;
+  [K in keyof AgentMetrics]: AgentMetrics[K] extends number | null ? K : never;
 }[keyof AgentMetrics];
 
 /** Session figures: [field, metric name, help]. A null figure (not measured yet) gives no sample. */

@@ -40,8 +40,8 @@ export interface AgentSlot {
   silentReported: boolean;
   /** A compression is queued or running: further context reports must not queue more. */
   compressing: boolean;
-  /** The agent's last context report (tokens). */
-  contextTokens: number;
+  /** The agent's last context report (tokens); null until it makes one (selfware and codex never do). */
+  contextTokens: number | null;
   /** Recovery attempts per error class, reset when the agent makes progress. */
   attempts: Map<string, number>;
   pendingRecovery: { class: string; action: string; attempt: number } | null;
@@ -115,7 +115,7 @@ export class AgentPool {
         hungReported: false,
         silentReported: false,
         compressing: false,
-        contextTokens: 0,
+        contextTokens: null,
         attempts: new Map(),
         pendingRecovery: null,
         throttledUntilMs: 0,
@@ -269,7 +269,7 @@ export class AgentPool {
       phase: this.ctx.currentPhase.name,
       objectives: slot.objectives,
       completed: slot.objectives.filter((t) => done.has(t)),
-      context_tokens: slot.contextTokens,
+      context_tokens: slot.contextTokens ?? 0,
       native: slot.adapter?.resumeState()?.native,
     };
   }

@@ -248,7 +248,9 @@ export class CheckpointKeeper {
       slot.modelIndex = Math.max(slot.modelIndex, memory.model_index?.[slot.name] ?? 0);
       // A recovery in progress stays open: the restarted agent's progress (or its next error) ends it.
       slot.idleSinceMs = null;
-      slot.contextTokens = body.agent_states.find((s) => s.name === slot.name)?.context_tokens ?? 0;
+      // A resume state holds 0 for an agent that never reported its context: that stays unknown, not 0.
+      const saved = body.agent_states.find((s) => s.name === slot.name)?.context_tokens;
+      if (saved !== undefined && (saved > 0 || slot.contextTokens !== null)) slot.contextTokens = saved;
     }
     // The model an agent moved to after a rate limit stays: the checkpoint's is the one that failed.
     await pool.startAll(body.agent_states.map((s) => ({ ...s, model: pool.modelOf(pool.find(s.name) ?? pool.slots[0]!) })));

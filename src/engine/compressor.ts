@@ -20,7 +20,8 @@ export class Compressor {
   ) {}
 
   async compress(slot: AgentSlot, why: CompressReason): Promise<MegatestEvent | null> {
-    const before = slot.contextTokens;
+    // An agent that never reported its context (selfware, codex) had none measured: 0 before, as the compress event's figure.
+    const before = slot.contextTokens ?? 0;
     if (!slot.adapter) return null;
     if (slot.adapter.compressContext) {
       // The adapter compresses itself (a CLI agent's harness restart on a summary) and says by how much.
@@ -32,7 +33,8 @@ export class Compressor {
     const outcome = slot.adapter.control('compress');
     if (!outcome.ok) {
       await this.pool.restart(slot, `compress (${outcome.reason ?? 'no native compression'})`);
-      slot.contextTokens = 0;
+      // A fresh context; one that was never reported stays unknown.
+      if (slot.contextTokens !== null) slot.contextTokens = 0;
     }
     this.limitEvent(slot, why, before);
     const after = await this.waitForContextBelow(slot, before, AFTER_REPORT_WAIT_MS);
@@ -64,7 +66,8 @@ export class Compressor {
     const deadline = Date.now() + timeoutMs;
     return new Promise((resolve) => {
       const check = () => {
-        if (slot.contextTokens < before || Date.now() >= deadline) resolve(slot.contextTokens);
+        const now = slot.contextTokens ?? 0;
+        if (now < before || Date.now() >= deadline) resolve(now);
         else setTimeout(check, 50).unref();
       };
       check();

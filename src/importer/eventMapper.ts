@@ -33,7 +33,8 @@ export type StreamVerdict = TaskOutcome | 'no_outcome';
 export class AgentEventMapper {
   /** The last outcome the stream reported (each outcome ends one recorded task run). */
   outcome: Extract<AgentMessage, { type: 'outcome' }> | null = null;
-  contextTokens = 0;
+  /** The stream's last context report; null while it has made none. */
+  contextTokens: number | null = null;
   private model = '';
   private failures = { total: 0, unreported: 0, lastReason: '', lastLine: '', lastReportMs: Number.NEGATIVE_INFINITY };
 

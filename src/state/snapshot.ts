@@ -17,7 +17,7 @@ export interface SnapshotGauges {
   memoryUsageMb: number;
   diskUsageBytes: number;
   /** Per agent: its latest context report and the window it may use. */
-  agents: Record<string, { role?: string; model?: string | null; contextTokens: number; maxContextTokens: number }>;
+  agents: Record<string, { role?: string; model?: string | null; contextTokens: number | null; maxContextTokens: number }>;
 }
 
 /** Gauges as the last recorded snapshot left them: for a reader of the files. */
@@ -31,7 +31,7 @@ export function gaugesFromState(state: RunState): SnapshotGauges {
     memoryUsageMb: m?.memory_usage_mb ?? 0,
     diskUsageBytes: m?.disk_usage_bytes ?? 0,
     agents: Object.fromEntries(
-      state.agents.map((a) => [a.name, { contextTokens: a.contextTokens ?? 0, maxContextTokens: a.maxContextTokens ?? 0 }]),
+      state.agents.map((a) => [a.name, { contextTokens: a.contextTokens, maxContextTokens: a.maxContextTokens ?? 0 }]),
     ),
   };
 }
@@ -55,7 +55,7 @@ export function sessionMetricsAt(state: RunState, nowMs: number, gauges: Snapsho
       utilization: a ? utilizationAt(a, nowMs) : 0,
       trust_score: (a && trustOf(a)) ?? 1,
       idle_seconds: a ? Math.max(0, Math.round((nowMs - a.lastActivityMs) / 1000)) : 0,
-      context_tokens: g?.contextTokens ?? a?.contextTokens ?? 0,
+      context_tokens: g?.contextTokens ?? a?.contextTokens ?? null,
       max_context_tokens: g?.maxContextTokens ?? a?.maxContextTokens ?? 0,
     };
   });

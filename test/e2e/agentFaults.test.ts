@@ -226,6 +226,15 @@ for (const { kind, env, count: countPrinted } of KINDS) {
       expect(report.measurements.total_tokens).toBe(printed.input + printed.output);
     });
 
+    it('an agent\'s context is what it reported: Claude Code reports it with its usage; selfware and codex never do, and it is null, not 0', () => {
+      const compressed = eventsOf(events, 'compress');
+      expect(compressed).toEqual([]);
+      const contexts = eventsOf(events, 'metrics').flatMap((m) => m.metrics.agents.map((a) => a.context_tokens));
+      expect(contexts.length).toBeGreaterThan(0);
+      if (kind === 'claude-code') expect(contexts.some((c) => typeof c === 'number' && c > 0)).toBe(true);
+      else expect(new Set(contexts)).toEqual(new Set([null]));
+    });
+
     it('keeps each agent’s raw output', () => {
       for (const agent of ['agent-1', 'agent-2']) expect(existsSync(path.join(runDir, 'agents', agent, 'output.log'))).toBe(true);
     });

@@ -148,6 +148,10 @@ for (const { kind, folder, suffix, counts } of SHARED) {
       const { result, events } = await importFiles(kind, [file]);
       expectCounts(events, result, file, counts(readFileSync(file, 'utf8')));
       await expectLineOrder(events, result, file);
+      // selfware and codex never report their context: unknown in every snapshot, not 0.
+      const contexts = eventsOf(events, 'metrics').flatMap((m) => m.metrics.agents.map((a) => a.context_tokens));
+      expect(contexts.length).toBeGreaterThan(0);
+      if (kind !== 'claude-code') expect(new Set(contexts)).toEqual(new Set([null]));
     });
   });
 }
