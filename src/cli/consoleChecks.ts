@@ -4,6 +4,7 @@
 // (UsageError), never Ink's raw-mode stack trace.
 
 import { UsageError } from '../config/errors.js';
+import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
 import { THEME_NAMES } from '../ui/theme.js';
 
 export function checkThemeFlag(theme: string | undefined): void {
@@ -15,4 +16,15 @@ export function checkThemeFlag(theme: string | undefined): void {
 export function requireTerminal(command: string, instead: string): void {
   if (process.stdin.isTTY && process.stdout.isTTY) return;
   throw new UsageError(`${command} needs a terminal; use ${instead}`);
+}
+
+/**
+ * attach follows a megatest run's own files (events.jsonl, metrics_current.json); a folder of the original runner has
+ * none of them (its metrics_current.json is another shape): the replay reads it, converted.
+ */
+export function refuseLegacyAttach(dir: string): void {
+  if (!isLegacyRunFolder(dir)) return;
+  const runner = legacyRunner(dir);
+  const by = runner === 'bash' ? 'run_mega_test.sh' : runner === 'python' ? 'test_runner.py' : 'the original runner';
+  throw new UsageError(`megatest attach: ${dir} is a run folder of ${by}, not a megatest session to follow; megatest replay ${dir} shows it`);
 }

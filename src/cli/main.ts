@@ -246,10 +246,11 @@ async function cmdAttach(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('attach');
-  const { checkThemeFlag, requireTerminal } = await import('./consoleChecks.js');
+  const { checkThemeFlag, refuseLegacyAttach, requireTerminal } = await import('./consoleChecks.js');
   checkThemeFlag(values.theme);
   requireTerminal('attach', 'megatest status');
   const dir = resolveSession(positionals[0], values['runs-dir'] ?? 'test_runs');
+  refuseLegacyAttach(dir);
   return openConsole(dir, { theme: values.theme, ascii: values.ascii });
 }
 

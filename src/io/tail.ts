@@ -148,6 +148,11 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
       reportError(new Error(`${files.metrics}: not valid JSON (${(error as Error).message})`));
       return;
     }
+    // Another writer's file of that name (the original runner's metrics_current.json has neither) is not a snapshot.
+    if (metrics === null || typeof metrics !== 'object' || typeof metrics.timestamp !== 'string' || !Array.isArray(metrics.agents)) {
+      reportError(new Error(`${files.metrics}: not a megatest metrics snapshot (no timestamp or agents)`));
+      return;
+    }
     if (!closed) handlers.onMetrics(metrics);
   };
 

@@ -3,7 +3,8 @@
 // Esc goes back; a compression shows in the log and, through Tab, in the
 // alerts; `q` gives the shell back within a second while the run goes on; a
 // finished run's console (stopped from the shell) never says to resume it; a timed-out run's phase
-// bar shows where it stopped; a killed run's console shows the resume command whole. Waits key on
+// bar shows where it stopped; a killed run's console shows the resume command whole; a legacy folder is
+// refused by attach in one line. Waits key on
 // what the pane shows, never on sleeps.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -219,4 +220,16 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     expect(text).not.toContain('megatest resume');
     tmux('kill-session', '-t', session);
   }, 180_000);
+
+  it('attach to a run folder of the original Bash runner: one line pointing to replay, exit 2, no stack trace', async () => {
+    // Its metrics_current.json is the runner's own shape: the console once crashed on it.
+    const legacy = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'legacy', 'bash-complete');
+    const session = 'legacy';
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} attach ${legacy}; echo EXIT-$?; sleep 600`);
+    const text = await waitForScreen(session, /EXIT-\d+/);
+    expect(text).toMatch(/EXIT-2/);
+    expect(text.replace(/\n/g, '')).toContain(`megatest attach: ${legacy} is a run folder of run_mega_test.sh, not a megatest session to follow; megatest replay ${legacy} shows it`);
+    expect(text).not.toMatch(/TypeError|at .*\.js:\d+/);
+    tmux('kill-session', '-t', session);
+  }, 60_000);
 });

@@ -146,6 +146,20 @@ describe('tailRunFolder', () => {
     await vi.waitFor(() => expect(seen.metrics.map((m) => m.timestamp)).toEqual([snapshot.metrics.timestamp]), WAIT);
   });
 
+  it('a metrics_current.json of another shape (the original runner\'s) is reported, not handed on; a snapshot after it is', async () => {
+    const dir = runFolder();
+    // run_mega_test.sh writes one of that name: no agents in it.
+    writeFileAtomicSync(path.join(dir, 'metrics_current.json'), JSON.stringify({ timestamp: '2026-03-06T06:00:00+01:00', elapsed_seconds: 60, checkpoints: 0 }));
+    const { seen, handlers } = recorder();
+    tails.push(tailRunFolder(dir, handlers, { pollMs: 100 }));
+    const file = path.join(dir, 'metrics_current.json');
+    await vi.waitFor(() => expect(seen.errors).toEqual([`${file}: not a megatest metrics snapshot (no timestamp or agents)`]), WAIT);
+    const snapshot = events.find((e) => e.type === 'metrics');
+    if (snapshot?.type !== 'metrics') throw new Error('fixture has no metrics');
+    writeFileAtomicSync(file, JSON.stringify(snapshot.metrics));
+    await vi.waitFor(() => expect(seen.metrics.map((m) => m.timestamp)).toEqual([snapshot.metrics.timestamp]), WAIT);
+  });
+
   it('reports a line that is not an event, naming the file and line, and goes on', async () => {
     const dir = runFolder();
     appendFileSync(path.join(dir, 'events.jsonl'), line(events[0]!) + 'garbage\n' + line(events[1]!));
