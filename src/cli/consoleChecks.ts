@@ -19,12 +19,17 @@ export function requireTerminal(command: string, instead: string): void {
 }
 
 /**
- * attach follows a megatest run's own files (events.jsonl, metrics_current.json); a folder of the original runner has
- * none of them (its metrics_current.json is another shape): the replay reads it, converted.
+ * attach follows a megatest run's own files (events.jsonl, metrics_current.json), and resume goes on from its
+ * checkpoints with its agents; a folder of the original runner has none of them (its metrics_current.json is another
+ * shape): replay and report read it, converted.
  */
-export function refuseLegacyAttach(dir: string): void {
+export function refuseLegacyFolder(command: 'attach' | 'resume', dir: string): void {
   if (!isLegacyRunFolder(dir)) return;
   const runner = legacyRunner(dir);
   const by = runner === 'bash' ? 'run_mega_test.sh' : runner === 'python' ? 'test_runner.py' : 'the original runner';
-  throw new UsageError(`megatest attach: ${dir} is a run folder of ${by}, not a megatest session to follow; megatest replay ${dir} shows it`);
+  const why =
+    command === 'attach'
+      ? `not a megatest session to follow; megatest replay ${dir} shows it`
+      : `with no megatest checkpoints or agents to go on with; megatest replay ${dir} and megatest report ${dir} read it`;
+  throw new UsageError(`megatest ${command}: ${dir} is a run folder of ${by}, ${why}`);
 }

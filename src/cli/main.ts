@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { ConfigError, UsageError } from '../config/errors.js';
 import type { ConfigFlags } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
-import { MEGATEST_VERSION } from '../version.js';
 import { runPaths } from '../io/runFolder.js';
 import { RunFileReadError } from '../io/readError.js';
 import { resolveSession, isOrchestratorAlive } from '../io/sessions.js';
@@ -14,6 +13,8 @@ import { isLegacyRunFolder } from '../legacy/detect.js';
 import { catchEarlySignals, earlySignal, takeEarlySignal } from './earlySignals.js';
 import { decimalFlag, integer, joinDashValues } from './flagValues.js';
 import { sayConfigNotice } from './configNotices.js';
+import { HELP } from './helpText.js';
+import { MEGATEST_VERSION } from '../version.js';
 
 // The engine, the report and the console (React, Ink) are loaded by the
 // commands that use them, not by every start: `--version`, `status` and the
@@ -21,77 +22,6 @@ import { sayConfigNotice } from './configNotices.js';
 const runSession = () => import('./runSession.js');
 const configLoader = () => import('../config/load.js');
 const openConsole: typeof import('./console.js').openConsole = async (...args) => (await import('./console.js')).openConsole(...args);
-
-const HELP: Record<string, string> = {
-  main: `megatest ${MEGATEST_VERSION} — run an AI coding agent swarm for hours on a whole project, and watch it live
-
-usage: megatest <command> [options]
-
-commands:
-  run [PROJECT] [HOURS] [AGENTS]   start a session (console on a terminal, plain lines otherwise)
-  attach [SESSION|DIR]             live console on a running session
-  replay DIR [--speed N] [--at SEQ|TIME] [--frame]   replay a run folder in the console (or print one frame)
-  resume DIR [--checkpoint ID]     continue a crashed or interrupted session from a checkpoint (a finished one: in a new folder <id>-from-<K>)
-  checkpoint|compress|pause|continue|stop [SESSION]   control a running session
-  restore [SESSION] --checkpoint ID                    put a running session back to a checkpoint
-  restore DIR --checkpoint ID [--yes] [--to OUTDIR]    an ended run: put project/ back offline, or write the tree to OUTDIR
-  checkpoints verify DIR           check every checkpoint and blob (sha256); say which are usable
-  status [SESSION] [--json]        one status block
-  report DIR [--format md|json|junit]   (re)build the final report
-  ls [--runs-dir D] [--json]       list runs (legacy folders of the original runner too)
-  clean --older-than 7d [--dry-run]     delete runs that ended before then (never a running one)
-  compare A B [C…] [--format md|json]   runs side by side, with deltas and the seed's bands
-  import --agent KIND FILE... [--runs-dir D] [--session-id ID]   recorded agent output (selfware, claude-code, codex, command) as a run folder
-  config check FILE | config print      validate a config file; print the resolved config
-  config migrate OLD.toml          print an old config (the original runner's mega_test_config.toml) in today's form
-
-Run \`megatest <command> --help\` for a command's options.`,
-  run: `usage: megatest run [PROJECT] [HOURS] [AGENTS] [options]
-
-  PROJECT   project template: task_queue (RedQueue), database (MiniDB), microservices (ServiceMesh), or one of your own
-  HOURS     session length in hours, 1-24 (as in run_mega_test.sh task_queue 6 6)
-  AGENTS    number of agents, 2-16
-
-options:
-  --config FILE             a TOML file over the defaults (see config/mega_test_config.toml)
-  --preset NAME             mini (1 h) | standard (4 h) | mega (8 h) | stress (12 h)
-  --duration D              6h | 90m | 45s | 1h30m (10 s to 24 h); overrides HOURS
-  --agents N                number of agents, 2-16
-  --agent KIND              sim (default, a labelled simulation) | command | selfware | claude-code | codex
-  --agent-cmd "CMD"         the command for --agent command (speaks the JSONL protocol)
-  --session-id ID           run folder name (default mega-YYYYMMDD-HHMMSS-xxxx)
-  --runs-dir DIR            where run folders go (default test_runs)
-  --checkpoint-interval MIN minutes between time checkpoints
-  --seed N                  seed of the sim agents
-  --port N                  control API port (default 8080, the next free one if taken)
-  --control-host HOST       bind the control API elsewhere than 127.0.0.1 (warns; off by default)
-  --theme NAME              dark | light | high-contrast | mono
-  --ascii                   ASCII borders and charts
-  --headless                plain progress lines, no console (default without a TTY or with CI set)
-
-environment (as run_mega_test.sh read it):
-  CONFIG_FILE               the --config file, when --config is not given
-  CHECKPOINT_INTERVAL       minutes between time checkpoints, when --checkpoint-interval is not given`,
-  attach: `usage: megatest attach [SESSION|DIR] [--runs-dir DIR] [--theme NAME] [--ascii]
-  Opens the console on a running session (default: the newest running one).`,
-  resume: `usage: megatest resume DIR [--checkpoint ID] [--headless] [--theme NAME] [--ascii] [--agent KIND] [--agent-cmd "CMD"] [--model M]
-  Continues a crashed or interrupted session from its newest valid checkpoint (or the named one).
-  A finished run (completed, failed, timeout) is never overwritten: it goes on from checkpoint K in a new
-  run folder <id>-from-<K> beside it, optionally with another agent (--agent, --agent-cmd) or model (--model).`,
-  report: `usage: megatest report DIR [--format md|json|junit]
-  Rebuilds final_report.json, final_report.md and junit.xml from the run folder, and prints one of them.
-  A legacy folder (of the original test_runner.py / run_mega_test.sh) is converted on the fly and its
-  report only printed: nothing is written into it; so is a running session's, as of now.`,
-  config: `usage: megatest config check FILE
-       megatest config print [--config FILE] [--preset NAME] [run options]
-       megatest config migrate OLD.toml
-  Keys a file sets that megatest does not act on are named on stderr, with the reason.`,
-  status: `usage: megatest status [SESSION] [--json] [--runs-dir DIR]`,
-  control: `usage: megatest checkpoint|compress|pause|continue|stop [SESSION] [--runs-dir DIR] [--agent NAME (compress)]
-       megatest restore [SESSION] --checkpoint ID [--runs-dir DIR]`,
-  orchestrate: `usage: megatest orchestrate DIR [--resume] [--checkpoint ID]
-  Internal: runs a prepared session's orchestrator in the foreground (what run and resume start).`,
-};
 
 const RUN_OPTIONS = {
   config: { type: 'string' },
@@ -205,7 +135,9 @@ async function cmdResume(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('resume');
-  (await import('./consoleChecks.js')).checkThemeFlag(values.theme);
+  const checks = await import('./consoleChecks.js');
+  checks.checkThemeFlag(values.theme);
+  if (positionals.length === 1) checks.refuseLegacyFolder('resume', positionals[0]!);
   let dir = requireDir('resume', positionals);
   if (isOrchestratorAlive(dir)) {
     throw new UsageError(`megatest resume: the orchestrator of ${dir} is still running; use megatest attach ${dir}`);
@@ -246,11 +178,11 @@ async function cmdAttach(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('attach');
-  const { checkThemeFlag, refuseLegacyAttach, requireTerminal } = await import('./consoleChecks.js');
+  const { checkThemeFlag, refuseLegacyFolder, requireTerminal } = await import('./consoleChecks.js');
   checkThemeFlag(values.theme);
   requireTerminal('attach', 'megatest status');
   const dir = resolveSession(positionals[0], values['runs-dir'] ?? 'test_runs');
-  refuseLegacyAttach(dir);
+  refuseLegacyFolder('attach', dir);
   return openConsole(dir, { theme: values.theme, ascii: values.ascii });
 }
 

@@ -1,0 +1,75 @@
+// The help of `megatest` and of each command (`megatest <command> --help`):
+// what the commands take, in the words of DESIGN §2.
+
+import { MEGATEST_VERSION } from '../version.js';
+
+export const HELP: Record<string, string> = {
+  main: `megatest ${MEGATEST_VERSION} — run an AI coding agent swarm for hours on a whole project, and watch it live
+
+usage: megatest <command> [options]
+
+commands:
+  run [PROJECT] [HOURS] [AGENTS]   start a session (console on a terminal, plain lines otherwise)
+  attach [SESSION|DIR]             live console on a running session
+  replay DIR [--speed N] [--at SEQ|TIME] [--frame]   replay a run folder in the console (or print one frame)
+  resume DIR [--checkpoint ID]     continue a crashed or interrupted session from a checkpoint (a finished one: in a new folder <id>-from-<K>)
+  checkpoint|compress|pause|continue|stop [SESSION]   control a running session
+  restore [SESSION] --checkpoint ID                    put a running session back to a checkpoint
+  restore DIR --checkpoint ID [--yes] [--to OUTDIR]    an ended run: put project/ back offline, or write the tree to OUTDIR
+  checkpoints verify DIR           check every checkpoint and blob (sha256); say which are usable
+  status [SESSION] [--json]        one status block
+  report DIR [--format md|json|junit]   (re)build the final report
+  ls [--runs-dir D] [--json]       list runs (legacy folders of the original runner too)
+  clean --older-than 7d [--dry-run]     delete runs that ended before then (never a running one)
+  compare A B [C…] [--format md|json]   runs side by side, with deltas and the seed's bands
+  import --agent KIND FILE... [--runs-dir D] [--session-id ID]   recorded agent output (selfware, claude-code, codex, command) as a run folder
+  config check FILE | config print      validate a config file; print the resolved config
+  config migrate OLD.toml          print an old config (the original runner's mega_test_config.toml) in today's form
+
+Run \`megatest <command> --help\` for a command's options.`,
+  run: `usage: megatest run [PROJECT] [HOURS] [AGENTS] [options]
+
+  PROJECT   project template: task_queue (RedQueue), database (MiniDB), microservices (ServiceMesh), or one of your own
+  HOURS     session length in hours, 1-24 (as in run_mega_test.sh task_queue 6 6)
+  AGENTS    number of agents, 2-16
+
+options:
+  --config FILE             a TOML file over the defaults (see config/mega_test_config.toml)
+  --preset NAME             mini (1 h) | standard (4 h) | mega (8 h) | stress (12 h)
+  --duration D              6h | 90m | 45s | 1h30m (10 s to 24 h); overrides HOURS
+  --agents N                number of agents, 2-16
+  --agent KIND              sim (default, a labelled simulation) | command | selfware | claude-code | codex
+  --agent-cmd "CMD"         the command for --agent command (speaks the JSONL protocol)
+  --session-id ID           run folder name (default mega-YYYYMMDD-HHMMSS-xxxx)
+  --runs-dir DIR            where run folders go (default test_runs)
+  --checkpoint-interval MIN minutes between time checkpoints
+  --seed N                  seed of the sim agents
+  --port N                  control API port (default 8080, the next free one if taken)
+  --control-host HOST       bind the control API elsewhere than 127.0.0.1 (warns; off by default)
+  --theme NAME              dark | light | high-contrast | mono
+  --ascii                   ASCII borders and charts
+  --headless                plain progress lines, no console (default without a TTY or with CI set)
+
+environment (as run_mega_test.sh read it):
+  CONFIG_FILE               the --config file, when --config is not given
+  CHECKPOINT_INTERVAL       minutes between time checkpoints, when --checkpoint-interval is not given`,
+  attach: `usage: megatest attach [SESSION|DIR] [--runs-dir DIR] [--theme NAME] [--ascii]
+  Opens the console on a running session (default: the newest running one).`,
+  resume: `usage: megatest resume DIR [--checkpoint ID] [--headless] [--theme NAME] [--ascii] [--agent KIND] [--agent-cmd "CMD"] [--model M]
+  Continues a crashed or interrupted session from its newest valid checkpoint (or the named one).
+  A finished run (completed, failed, timeout) is never overwritten: it goes on from checkpoint K in a new
+  run folder <id>-from-<K> beside it, optionally with another agent (--agent, --agent-cmd) or model (--model).`,
+  report: `usage: megatest report DIR [--format md|json|junit]
+  Rebuilds final_report.json, final_report.md and junit.xml from the run folder, and prints one of them.
+  A legacy folder (of the original test_runner.py / run_mega_test.sh) is converted on the fly and its
+  report only printed: nothing is written into it; so is a running session's, as of now.`,
+  config: `usage: megatest config check FILE
+       megatest config print [--config FILE] [--preset NAME] [run options]
+       megatest config migrate OLD.toml
+  Keys a file sets that megatest does not act on are named on stderr, with the reason.`,
+  status: `usage: megatest status [SESSION] [--json] [--runs-dir DIR]`,
+  control: `usage: megatest checkpoint|compress|pause|continue|stop [SESSION] [--runs-dir DIR] [--agent NAME (compress)]
+       megatest restore [SESSION] --checkpoint ID [--runs-dir DIR]`,
+  orchestrate: `usage: megatest orchestrate DIR [--resume] [--checkpoint ID]
+  Internal: runs a prepared session's orchestrator in the foreground (what run and resume start).`,
+};
