@@ -358,7 +358,7 @@ export class CliTaskAdapter implements AgentAdapter {
         this.startNext();
         return;
       case 'crash':
-        this.finish({ code: end.code, signal: end.signal });
+        this.finish({ code: end.code, signal: end.signal, ...(end.stderrClue === undefined ? {} : { stderrClue: end.stderrClue }) });
         return;
       case 'failed':
         this.taskFailed(task.objective, verdict.message, verdict.errorClass);

@@ -43,7 +43,10 @@ export function judgeTaskEnd(input: TaskEndInput): TaskVerdict {
     result = { outcome: exit.outcome, errorClass: exit.errorClass, detail: [...new Set([result.detail, exit.detail])].filter(Boolean).join('; ') };
   }
   const label = result.outcome === 'max_turns' ? 'stopped at its turn limit' : result.outcome;
-  const detail = result.detail.length > DETAIL_CHARS ? `${result.detail.slice(0, DETAIL_CHARS)}… (cut)` : result.detail;
+  // A run that reported no outcome may have said why on stderr (a wrapper's "node: No such file or directory").
+  const clue = stream === null && end.stderrClue !== undefined ? `stderr: ${end.stderrClue}` : '';
+  const said = [result.detail, clue].filter(Boolean).join('; ');
+  const detail = said.length > DETAIL_CHARS ? `${said.slice(0, DETAIL_CHARS)}… (cut)` : said;
   const message = `task "${objective}" ${label} (${describeEnd(end)})${detail ? `: ${detail}` : ''}`;
   return result.errorClass === undefined ? { kind: 'failed', message } : { kind: 'failed', message, errorClass: result.errorClass };
 }

@@ -9,10 +9,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { WriteStream } from 'node:fs';
 import type { CliTaskCommand } from './cliSpec.js';
 import { LineSplitter } from './lineSplitter.js';
+import { STDERR_LINES_KEPT, stderrClue } from './stderrClue.js';
 import type { AgentExit, AgentMessage, AgentStreamParser } from './types.js';
 
 /** After exit, how long to wait for the pipes to drain (a grandchild may hold them open). */
 const PIPE_DRAIN_MS = 500;
+/** A stderr line kept for the clue is cut here (stderrClue keeps 300 characters of the last two). */
+const STDERR_LINE_CHARS = 1000;
 
 export interface TaskEnd extends AgentExit {
   /** The program could not be started at all (ENOENT, EACCES). */
@@ -121,7 +124,13 @@ export class TaskProcess {
     const stderr = child.stderr!;
     // One parser reads both streams: the agents print their progress to either.
     const stdoutLines = new LineSplitter((line) => this.deliver(line));
-    const stderrLines = new LineSplitter((line) => this.deliver(line));
+    // Its last stderr lines, for what a run that crashed or failed without saying why said of itself.
+    const stderrTail: string[] = [];
+    const stderrLines = new LineSplitter((line) => {
+      stderrTail.push(line.slice(0, STDERR_LINE_CHARS));
+      if (stderrTail.length > STDERR_LINES_KEPT) stderrTail.shift();
+      this.deliver(line);
+    });
     let waitingForDrain = false;
     const record = (chunk: Buffer): void => {
       const log = this.options.log();
@@ -172,9 +181,10 @@ export class TaskProcess {
         tail = [{ type: 'parse_failure', line: '', reason: `parser error at the end of the stream: ${(error as Error).message}` }];
       }
       for (const message of tail) this.options.onMessage(message);
-      this.end = end;
-      this.options.onEnd(end);
-      for (const waiter of this.endWaiters.splice(0)) waiter(end);
+      const clue = end.spawnError === undefined ? stderrClue(stderrTail) : undefined;
+      this.end = clue === undefined ? end : { ...end, stderrClue: clue };
+      this.options.onEnd(this.end);
+      for (const waiter of this.endWaiters.splice(0)) waiter(this.end);
     };
 
     child.once('error', (error: NodeJS.ErrnoException) => {

@@ -162,6 +162,15 @@ describe('CliTaskAdapter: one process per task', () => {
     expect(recorder.of('error')[0]!.message).toMatch(/task "exit3-b" failed \(exit code 3\): exit code 3/);
   });
 
+  it('a run with no outcome that said why on stderr: the failure, and a crash\'s exit, quote it', async () => {
+    const { adapter, recorder } = await started();
+    adapter.assign(phase(['enoent-a', 'stderrkill-b']));
+    await waitFor(() => recorder.exits.length === 1, 'the crash');
+    expect(recorder.of('error')[0]!.message).toBe(`task "enoent-a" failed (exit code 127): exit code 127; stderr: /usr/bin/env: 'node': No such file or directory`);
+    // The runtime's own last line ("Node.js v…") says nothing of it and is passed over.
+    expect(recorder.exits[0]).toEqual({ code: null, signal: 'SIGKILL', stderrClue: 'fatal: out of file descriptors' });
+  });
+
   it('counts an agent killed by a signal it did not get from megatest as a crash of the adapter', async () => {
     const { adapter, recorder } = await started();
     adapter.assign(phase(['crash-now', 'ok-later']));
