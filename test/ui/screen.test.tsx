@@ -194,3 +194,25 @@ describe('elapsed in the header', () => {
     screen.unmount();
   });
 });
+
+describe('a short pane (a tmux split)', () => {
+  it.each([
+    [100, 14],
+    [80, 16],
+    [50, 12],
+  ])('at %ix%i draws no more rows than it has, with an agent and the log in sight (the charts give way)', async (columns, rows) => {
+    const run = liveRun();
+    const store = createConsoleStore('live', run);
+    const screen = renderAt(<App store={store} actions={fakeActions()} look={look()} runDir={RUN_DIR} columns={columns} rows={rows} now={() => lastEventMs(run)} onExit={() => {}} />, columns, rows);
+    await vi.waitFor(() => expect(plain(screen.lastFrame())).toContain('── Log'), WAIT);
+    const lines = plain(screen.lastFrame()).split('\n');
+    expect(lines.length).toBeLessThanOrEqual(rows - 1);
+    const agentsTitle = lines.findIndex((line) => line.startsWith('── Agents'));
+    expect(agentsTitle).toBeGreaterThan(0);
+    // Its column header, then an agent's row.
+    expect(lines[agentsTitle + 2]).toMatch(/^\s*agent-\d/);
+    const logTitle = lines.findIndex((line) => line.startsWith('── Log'));
+    expect(lines[logTitle + 1]?.trim()).not.toBe('');
+    screen.unmount();
+  });
+});

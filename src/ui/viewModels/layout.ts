@@ -20,6 +20,8 @@ export interface Layout {
 }
 
 const CHART_MIN_WIDTH = 38;
+/** The agent grid's title, column header and one agent, and the log's title and one line. */
+const ESSENTIAL_ROWS = 3 + 2;
 const MAX_CHARTS = 5;
 
 /** The columns drawn in a terminal `columns` wide. */
@@ -45,14 +47,24 @@ export function computeLayout(columns: number, rows: number, counts: { agents: n
   // Each chart row is a title line and the plot.
   let chartBlock = chartRows * (chartHeight + 1);
 
-  let rest = height - header - phaseBar - timeline - footer - chartBlock;
+  const fixed = header + phaseBar + timeline + footer;
+  let rest = height - fixed - chartBlock;
   let chartHeightUsed = chartHeight;
+  let chartRowsUsed = chartRows;
+  let chartCountUsed = chartCount;
   if (rest < 8) {
     // A very short terminal: shrink the charts before the agents and log disappear.
     const shrink = Math.min(chartHeight - 2, 8 - rest);
     chartHeightUsed = chartHeight - Math.max(0, shrink);
     chartBlock = chartRows * (chartHeightUsed + 1);
-    rest = height - header - phaseBar - timeline - footer - chartBlock;
+    rest = height - fixed - chartBlock;
+  }
+  if (rest < ESSENTIAL_ROWS) {
+    // A pane too short for a chart beside an agent and a log line (a tmux split): the charts go.
+    chartRowsUsed = 0;
+    chartCountUsed = 0;
+    chartBlock = 0;
+    rest = height - fixed;
   }
 
   // Agents: a title and a column header, then as many rows as the room allows (up to all).
@@ -85,7 +97,7 @@ export function computeLayout(columns: number, rows: number, counts: { agents: n
     header,
     phaseBar,
     timeline,
-    charts: { perRow, chartRows, count: chartCount, height: chartHeightUsed, width: chartWidth },
+    charts: { perRow, chartRows: chartRowsUsed, count: chartCountUsed, height: chartHeightUsed, width: chartWidth },
     agents: { rows: agentRows },
     log: { rows: logRows, width: logWidth },
     alerts: { rows: alertRows, width: alertWidth, beside },

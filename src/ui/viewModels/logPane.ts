@@ -89,6 +89,15 @@ export interface LogPaneModel {
   visibleIds: number[];
 }
 
+/** The row with `mark` at its end, within `width` columns (its last characters give way). */
+function endWith(row: readonly Span[], mark: string, width: number): Span[] {
+  const cells: { char: string; role: Span['role'] }[] = [];
+  for (const span of row) for (const char of span.text) cells.push({ char, role: span.role });
+  cells.length = Math.min(cells.length, Math.max(0, width - [...mark].length));
+  cells.push({ char: mark, role: 'muted' });
+  return mergeSpans(cells.map((cell) => ({ text: cell.char, role: cell.role })));
+}
+
 /** Continuation rows of a wrapped line start with this, so a line's start stands out. */
 const WRAP_INDENT = '  ';
 
@@ -168,7 +177,10 @@ function lineSpans(line: LogLine, filter: string): Span[] {
  * lines before it above, each wrapped to the width, as many as `height` rows
  * hold (the top line may show only its last rows).
  */
-export function logPaneModel(lines: readonly LogLine[], options: { filter: string; anchorId: number | null; height: number; width: number }): LogPaneModel {
+export function logPaneModel(
+  lines: readonly LogLine[],
+  options: { filter: string; anchorId: number | null; height: number; width: number; ellipsis?: string },
+): LogPaneModel {
   const visible = filterLog(lines, options.filter);
   const visibleIds = visible.map((l) => l.id);
   const height = Math.max(0, options.height);
@@ -182,7 +194,15 @@ export function logPaneModel(lines: readonly LogLine[], options: { filter: strin
   let top = bottom + 1;
   for (let i = bottom; i >= 0 && rows.length < height; i--) {
     const line = visible[i]!;
-    const wrapped = wrapSpans(lineSpans(line, options.filter), options.width).map((spans, part) => ({ id: line.id, key: `${line.id}.${part}`, spans }));
+    const spans = lineSpans(line, options.filter);
+    const wrapped = wrapSpans(spans, options.width).map((parts, part) => ({ id: line.id, key: `${line.id}.${part}`, spans: parts }));
+    if (rows.length === 0 && wrapped.length > height && height > 0) {
+      // The bottom line alone is taller than the pane (a short tmux split): its head, with its time and level, cut with an ellipsis.
+      wrapped.length = height;
+      const last = wrapped[height - 1]!;
+      last.spans = endWith(last.spans, options.ellipsis ?? '…', options.width);
+    }
+    // A line above the others that only partly fits shows its end, as it scrolls out of sight.
     rows.unshift(...wrapped.slice(Math.max(0, wrapped.length - (height - rows.length))));
     top = i;
   }

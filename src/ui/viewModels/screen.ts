@@ -166,7 +166,13 @@ export function screenModel(input: ScreenInput): ScreenModel {
   const charts = CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs, readings }));
   const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
   const help = helpModel(helpSections(KEYMAP, ui.mode, glyphs.ascii), { width: layout.width, rows: bodyRows - 1, scroll: ui.overlay.kind === 'help' ? ui.overlay.scroll : 0 });
-  const { visibleIds, ...logPane } = logPaneModel(run.log, { filter: ui.filter, anchorId: ui.logAnchorId, height: layout.log.rows, width: layout.log.width });
+  const { visibleIds, ...logPane } = logPaneModel(run.log, {
+    filter: ui.filter,
+    anchorId: ui.logAnchorId,
+    height: layout.log.rows,
+    width: layout.log.width,
+    ellipsis: glyphs.ellipsis,
+  });
 
   const keys = keyLineItems(KEYMAP, {
     context,

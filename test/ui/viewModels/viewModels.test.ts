@@ -297,6 +297,20 @@ describe('log pane', () => {
     for (const row of model.rows) expect([...spanText(row.spans)].length).toBeLessThanOrEqual(30);
   });
 
+  it('a newest line taller than the pane shows its head (time and level), cut with an ellipsis; a line above the others its end', () => {
+    const last = done.log.at(-1)!;
+    const full = logPaneModel([last], { filter: '', anchorId: null, height: 20, width: 24 }).rows.map((r) => spanText(r.spans));
+    expect(full.length).toBeGreaterThan(2);
+    const cut = logPaneModel([last], { filter: '', anchorId: null, height: 2, width: 24, ellipsis: '~' }).rows.map((r) => spanText(r.spans));
+    expect(cut).toHaveLength(2);
+    expect(cut[0]).toBe(full[0]);
+    expect(cut[1]!.endsWith('~')).toBe(true);
+    expect([...cut[1]!].length).toBeLessThanOrEqual(24);
+    // Above a newer line, an older line that only partly fits shows its end, as it scrolls away.
+    const two = logPaneModel([last, { ...last, id: last.id + 1 }], { filter: '', anchorId: null, height: full.length + 1, width: 24 }).rows.map((r) => spanText(r.spans));
+    expect(two).toEqual([full.at(-1), ...full]);
+  });
+
   it('wraps a long line rather than cutting it, at spaces: every word is on screen', () => {
     const line = { ...done.log.at(-1)!, message: Array.from({ length: 20 }, (_, i) => `word${i}`).join(' ') };
     const model = logPaneModel([line], { filter: '', anchorId: null, height: 20, width: 30 });
@@ -306,9 +320,9 @@ describe('log pane', () => {
     // Rows break at spaces (continuation rows indented): read back, they say the whole line, no word cut.
     const words = model.rows.flatMap((r) => spanText(r.spans).trim().split(/\s+/));
     expect(words.filter((w) => w.startsWith('word'))).toEqual(line.message.split(' '));
-    // A pane too short for the whole line shows its end, the anchor line at the bottom.
+    // A pane too short for the whole line shows its head (its time, level and source), cut with an ellipsis.
     const short = logPaneModel([line], { filter: '', anchorId: null, height: 2, width: 30 });
-    expect(short.rows.map((r) => r.key)).toEqual(model.rows.slice(-2).map((r) => r.key));
+    expect(short.rows.map((r) => r.key)).toEqual(model.rows.slice(0, 2).map((r) => r.key));
   });
 });
 
@@ -358,6 +372,32 @@ describe('layout', () => {
       const logBlock = layout.alerts.beside ? 1 + layout.log.rows : 1 + layout.log.rows + (layout.alerts.rows > 0 ? 1 + layout.alerts.rows : 0);
       const used = layout.header + layout.phaseBar + layout.charts.chartRows * (layout.charts.height + 1) + 2 + layout.agents.rows + logBlock + layout.footer;
       expect(used, `${columns}x${rows}`).toBeLessThanOrEqual(rows - 1);
+    }
+  });
+
+  it('in a short pane (a tmux split of 12 to 20 rows) the charts go before the agents and the log do, and nothing overflows', () => {
+    // At 100x14 the agent grid showed its column header and no agent: the layout asked for one row more than there was.
+    for (let rows = 12; rows <= 60; rows += 1) {
+      for (const columns of [50, 80, 100, 120, 200]) {
+        for (const timeline of [0, 2]) {
+          for (const messageRows of [1, 2]) {
+            for (const counts of [{ agents: 2, alerts: 0 }, { agents: 6, alerts: 5 }, { agents: 16, alerts: 20 }]) {
+              const layout = computeLayout(columns, rows, { ...counts, timeline, messageRows });
+              const at = `${columns}x${rows} timeline ${timeline} message ${messageRows} ${JSON.stringify(counts)}`;
+              const logBlock = layout.alerts.beside ? 1 + layout.log.rows : 1 + layout.log.rows + (layout.alerts.rows > 0 ? 1 + layout.alerts.rows : 0);
+              const used = layout.header + layout.phaseBar + layout.timeline + layout.charts.chartRows * (layout.charts.height + 1) + 2 + layout.agents.rows + logBlock + layout.footer;
+              // The screen's fixed parts, an agent and a log line: what any height must show before a chart.
+              const essential = layout.header + layout.phaseBar + timeline + layout.footer + 3 + 2;
+              if (rows - 1 < essential) continue;
+              expect(used, at).toBeLessThanOrEqual(rows - 1);
+              expect(layout.agents.rows, at).toBeGreaterThanOrEqual(1);
+              expect(layout.log.rows, at).toBeGreaterThanOrEqual(1);
+              if (layout.charts.count > 0) expect(layout.charts.height, at).toBeGreaterThanOrEqual(2);
+              expect(layout.charts.count === 0, at).toBe(layout.charts.chartRows === 0);
+            }
+          }
+        }
+      }
     }
   });
 });
