@@ -70,15 +70,18 @@ export function fileLayer(file: string, label: string, prefix: string[]): Layer 
     }
     throw new ConfigError(`config file ${label} cannot be read: ${(error as Error).message}`, { file });
   }
+  // A Windows editor's UTF-8 byte order mark: not TOML's, but what the file says is.
+  if (source.startsWith('\uFEFF')) source = source.slice(1);
   let parsed: Table;
   try {
     parsed = TOML.parse(source) as Table;
   } catch (error) {
     const parseError = error as Error & { line?: number; col?: number };
-    const reason = parseError.message.split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
+    let reason = parseError.message.split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
     if (typeof parseError.line === 'number') {
       const line = parseError.line + 1;
       const column = (parseError.col ?? 0) + 1;
+      reason = withCharacterNamed(reason, source.split('\n')[parseError.line]?.codePointAt(parseError.col ?? 0));
       throw new ConfigError(`${label} line ${line}, column ${column}: malformed TOML: ${reason}`, { file, line });
     }
     throw new ConfigError(`${label}: malformed TOML: ${reason}`, { file });
@@ -86,4 +89,25 @@ export function fileLayer(file: string, label: string, prefix: string[]): Layer 
   let data: Table = parsed;
   for (let index = prefix.length - 1; index >= 0; index -= 1) data = { [prefix[index]]: data };
   return { label, file, source, prefix, data };
+}
+
+/** Characters pasted from a word processor or a web page, or bytes that are not UTF-8, named for a person. */
+const CHARACTER_NAMES: Record<number, string> = {
+  0xa0: 'a no-break space',
+  0x2018: 'a curly quote ‘ (TOML quotes are \' and ")',
+  0x2019: 'a curly quote ’ (TOML quotes are \' and ")',
+  0x201c: 'a curly quote “ (TOML quotes are " and \')',
+  0x201d: 'a curly quote ” (TOML quotes are " and \')',
+  0xfeff: 'a byte order mark',
+  0xfffd: 'bytes that are not UTF-8 text (is it a TOML file?)',
+};
+
+/** The parser's reason, saying what the character it stopped at is when that is not plain ASCII (its "Unknown character \"8220\"" too). */
+function withCharacterNamed(reason: string, point: number | undefined): string {
+  const unknown = /Unknown character "(\d+)"/.exec(reason);
+  const at = unknown ? Number(unknown[1]) : point;
+  if (at === undefined || at < 0x80) return reason;
+  const hex = `U+${at.toString(16).toUpperCase().padStart(4, '0')}`;
+  const what = `${hex}${CHARACTER_NAMES[at] ? `, ${CHARACTER_NAMES[at]}` : ''}`;
+  return unknown ? reason.replace(unknown[0], `unexpected character ${what}`) : `${reason} (found ${what})`;
 }

@@ -419,6 +419,34 @@ describe('bad input', () => {
     expect(error.line).toBe(2);
   });
 
+  it('a file saved by a Windows editor (a byte order mark, CRLF line ends) reads as what it says', () => {
+    const file = path.join(scratch, 'windows.toml');
+    writeFileSync(file, '\uFEFF[session]\r\nagent_count = 4\r\nduration_hours = 2\r\n');
+    const config = loadConfig({ configFile: file });
+    expect(config.session).toMatchObject({ agents: 4, duration_seconds: 7200 });
+  });
+
+  it.each([
+    ['curly quotes pasted from a document', 'model = \u201Cclaude\u201D', 'line 2, column 9', 'found U+201C, a curly quote \u201C (TOML quotes are " and \')'],
+    ['a no-break space pasted from a web page', 'agent_count\u00A0= 4', 'line 2, column 12', 'found U+00A0, a no-break space'],
+    ['a byte order mark inside the file', '\uFEFFagent_count = 4', 'line 2, column 1', 'unexpected character U+FEFF, a byte order mark'],
+  ])('%s: the error names the character', (_what, line, where, says) => {
+    const file = path.join(scratch, 'pasted.toml');
+    writeFileSync(file, `[${line.startsWith('model') ? 'agent' : 'session'}]\n${line}\n`);
+    const error = thrown(() => loadConfig({ configFile: file })) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(`${file} ${where}: malformed TOML:`);
+    expect(error.message).toContain(says);
+  });
+
+  it('a file that is not UTF-8 text: said so, not "Unknown character 65533"', () => {
+    const file = path.join(scratch, 'binary.toml');
+    writeFileSync(file, Buffer.from([0x5b, 0xff, 0xfe, 0x00, 0x01, 0x5d]));
+    const error = thrown(() => loadConfig({ configFile: file })) as ConfigError;
+    expect(error.message).toMatch(/malformed TOML: .*U\+FFFD, bytes that are not UTF-8 text/);
+    expect(error.message).not.toMatch(/65533/);
+  });
+
   it('an unknown key suggests the nearest valid key', () => {
     const file = fixture('unknown_key.toml');
     const error = thrown(() => loadConfig({ configFile: file })) as ConfigError;
