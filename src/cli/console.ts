@@ -88,7 +88,8 @@ async function consoleSession(runDir: string, options: { theme?: string; ascii?:
   });
   const orchestratorGone = !isOrchestratorAlive(paths.root) && !childAlive;
   if (outcome === 'detached' && !orchestratorGone) {
-    process.stdout.write(`The run goes on. Back to the console: megatest attach ${paths.root}\n`);
+    // The original runner stopped on Ctrl-C; here it leaves the console as q does: how to stop the run is said too.
+    process.stdout.write(`The run goes on. Back to the console: megatest attach ${paths.root}\nStop it: megatest stop ${paths.root}\n`);
     return 0;
   }
   // Stopped or ended: the report decides the exit code once it is written. The status file

@@ -137,6 +137,8 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     const backAt = Number(/SHELL-BACK (\d+)/.exec(back)![1]);
     expect(backAt - sent).toBeLessThanOrEqual(10_000);
     expect(back).toMatch(/The run goes on/);
+    // Ctrl-C used to stop the original runner: how to stop this one is said beside it.
+    expect(back.replace(/\n/g, '')).toContain(`Stop it: megatest stop ${runDir}`);
     const control = readControlFile(runDir);
     expect(control && isPidAlive(control.pid)).toBe(true);
 
