@@ -39,6 +39,7 @@ export function runFolderArg(command: string, arg: string, runsDir: string): str
   if (isDirectory(arg)) {
     throw new UsageError(`megatest ${command}: ${arg} is not a run folder (no events.jsonl or config.json, and no files of the original runner)`);
   }
+  if (existsSync(arg)) throw new UsageError(`megatest ${command}: ${arg} is a file, not a run folder`);
   throw new UsageError(`megatest ${command}: ${arg}: no such run folder${plainId ? ` and no session ${JSON.stringify(arg)} under ${runsDir}` : ''}`);
 }
 

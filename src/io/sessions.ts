@@ -143,6 +143,7 @@ export function resolveSession(arg: string | undefined, runsDir: string): string
     if (isDirectory(dir) && looksLikeRunFolder(dir)) return dir;
   }
   if (isDirectory(arg)) throw new UsageError(`SESSION ${arg}: not a megatest run folder (no config.json, events.jsonl or status) nor one of the original runner`);
+  if (existsSync(arg)) throw new UsageError(`SESSION ${arg}: a file, not a run folder`);
   throw new UsageError(
     isPlainId
       ? `SESSION ${JSON.stringify(arg)}: no such session under ${runsDir} and no such run folder (see megatest ls --runs-dir ${runsDir})`

@@ -55,6 +55,7 @@ describe('megatest compare', () => {
     const cases: [string[], RegExp][] = [
       [[recorded, runs], new RegExp(`${runs.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a run folder`)],
       [[recorded, path.join(runs, 'nope')], /nope: no such run folder/],
+      [[recorded, path.join(recorded, 'events.jsonl')], /events\.jsonl is a file, not a run folder/],
       [[recorded], /at least two runs/],
       [[recorded, recorded, '--format', 'xml'], /--format "xml"/],
       [[recorded, recorded, '--frob'], /--frob/],

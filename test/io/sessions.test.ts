@@ -79,5 +79,7 @@ describe('resolveSession', () => {
     mkdirSync(path.join(runsDir, 'plain'));
     expect(() => resolveSession(path.join(runsDir, 'plain'), runsDir)).toThrow(/not a megatest run folder/);
     expect(() => resolveSession('..', runsDir)).toThrow(UsageError);
+    writeFileSync(path.join(runsDir, 'a-file'), 'x');
+    expect(() => resolveSession(path.join(runsDir, 'a-file'), runsDir)).toThrow(`SESSION ${path.join(runsDir, 'a-file')}: a file, not a run folder`);
   });
 });
