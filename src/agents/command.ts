@@ -363,6 +363,9 @@ export class CommandAdapter implements AgentAdapter {
   private environment(): NodeJS.ProcessEnv {
     const launch = this.launch;
     return {
+      // The protocol is a line at a time, and Python holds a pipe's output in 8 KB blocks: an agent that prints
+      // without flushing said nothing until it stopped (every task at the run's end). A value of the user's wins.
+      PYTHONUNBUFFERED: '1',
       ...process.env,
       ...launch.env,
       MEGATEST_SESSION_DIR: launch.sessionDir,

@@ -100,6 +100,26 @@ describe('CommandAdapter', () => {
     expect(log).toContain('received {"cmd":"stop"}');
   });
 
+  it('a Python agent that prints without flushing is heard line by line, not when it stops (PYTHONUNBUFFERED)', async () => {
+    // This machine may set it already; a user's shell often does not.
+    const before = process.env.PYTHONUNBUFFERED;
+    delete process.env.PYTHONUNBUFFERED;
+    try {
+      // print() to a pipe is held in 8 KB blocks unless Python is told otherwise; then it waits on stdin for ever.
+      const script = 'import json, sys; print(json.dumps({"type": "state", "status": "working", "task": "t1"})); sys.stdin.read()';
+      const adapter = new CommandAdapter(makeLaunch(), { command: `exec python3 -c '${script}'` });
+      started.push(adapter);
+      const recorder = new Recorder();
+      await adapter.start(recorder.onMessage, recorder.onExit);
+      await waitFor(() => recorder.of('state').length > 0, 'the state line while the agent runs');
+      expect(recorder.of('state')[0]).toMatchObject({ status: 'working', task: 't1' });
+      expect(recorder.exits).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.PYTHONUNBUFFERED;
+      else process.env.PYTHONUNBUFFERED = before;
+    }
+  });
+
   it('reports the exit of an agent that ends on its own, once', async () => {
     const adapter = adapterFor('exit-early');
     const recorder = new Recorder();
