@@ -104,6 +104,21 @@ describe('a Bash run\'s session.log and its agent', () => {
     expect(report.measurements.output_tokens).toBe(prompt.reduce((n, m) => n + Number(m[2]), 0));
   });
 
+  it('a run still going (its monitor alive): the agent has not exited, and what it did so far is counted at its last record', async () => {
+    const agentText = readFileSync(path.join(PACKAGE_ROOT, 'test', 'fixtures', 'importer', 'selfware.tokens.agent.log'), 'utf8');
+    const dir = bashRunWith(BUILD_LINES + agentText);
+    rmSync(path.join(dir, 'final_report.json'));
+    writeFileSync(path.join(dir, 'status'), 'running\n');
+    writeFileSync(path.join(dir, '.monitor_pid'), `${process.pid}\n`);
+    const { events } = await convertLegacyRun(dir);
+    expect(eventsOf(events, 'session_ended')).toEqual([]);
+    expect(eventsOf(events, 'agent_exited')).toEqual([]);
+    const counts = selfwareCounts(agentText);
+    expect(eventsOf(events, 'tool_call')).toHaveLength(toolTotal(counts));
+    const last = events.at(-1)!;
+    for (const call of eventsOf(events, 'tool_call')) expect(call.ts).toBe(last.ts);
+  });
+
   it('with nothing of selfware\'s own in it: no agent, and its figures stay not recorded', async () => {
     // bash-complete's own session.log: build lines and text that is not in selfware's format.
     const { events } = await convertLegacyRun(BASH_RUN);
