@@ -63,6 +63,13 @@ export interface CliAgentSpec {
    * and at its end, and keeps what it finds as it keeps a printed session id.
    */
   savedSessionLookup?(homeDir: string): () => string | null;
+  /**
+   * Whether the kind prints messages of its own on stderr too (selfware: its shutdown and `Error:` lines).
+   * Otherwise stderr is the program's diagnostics, kept in output.log and read only for a failed run's
+   * clue: codex's log lines (and its traces, which can carry JSONL-looking tool output: openai/codex#36804)
+   * and Claude Code's warnings are not its protocol.
+   */
+  readonly messagesOnStderr?: boolean;
   /** Outcome implied by the exit code when the stream said none (selfware: 0/1/2/4/5/6, 124 = time limit). */
   outcomeOfExit(code: number | null, signal: string | null): { outcome: TaskOutcome; errorClass?: string; detail: string };
 }

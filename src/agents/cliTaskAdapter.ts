@@ -307,6 +307,7 @@ export class CliTaskAdapter implements AgentAdapter {
       parser,
       baseEnv: this.environment(objective),
       log: () => this.log,
+      parseStderr: this.spec.messagesOnStderr === true,
       onMessage: (message) => task.take(message),
       onEnd: (end) => this.taskEnded(task, end),
     });

@@ -29,6 +29,8 @@ export interface TaskProcessOptions {
   baseEnv: Record<string, string>;
   /** The agent's output.log (shared by its tasks); undefined when it cannot be written. */
   log: () => WriteStream | undefined;
+  /** stderr goes through the parser too (the kind prints its messages there as well); else only stdout does. */
+  parseStderr: boolean;
   onMessage: (message: AgentMessage) => void;
   onEnd: (end: TaskEnd) => void;
 }
@@ -122,14 +124,14 @@ export class TaskProcess {
     const child = this.child;
     const stdout = child.stdout!;
     const stderr = child.stderr!;
-    // One parser reads both streams: the agents print their progress to either.
+    // The parser reads stdout, and stderr too for a kind that prints its messages on either (selfware).
     const stdoutLines = new LineSplitter((line) => this.deliver(line));
     // Its last stderr lines, for what a run that crashed or failed without saying why said of itself.
     const stderrTail: string[] = [];
     const stderrLines = new LineSplitter((line) => {
       stderrTail.push(line.slice(0, STDERR_LINE_CHARS));
       if (stderrTail.length > STDERR_LINES_KEPT) stderrTail.shift();
-      this.deliver(line);
+      if (this.options.parseStderr) this.deliver(line);
     });
     let waitingForDrain = false;
     const record = (chunk: Buffer): void => {

@@ -35,9 +35,10 @@ function jsonParser(): AgentStreamParser {
   };
 }
 
-function testSpec(capabilities: AgentCapabilities = CAPABILITIES): CliAgentSpec {
+function testSpec(capabilities: AgentCapabilities = CAPABILITIES, messagesOnStderr = false): CliAgentSpec {
   return {
     kind: 'claude-code',
+    messagesOnStderr,
     defaultBinary: process.execPath,
     capabilities,
     taskCommand(input) {
@@ -81,12 +82,12 @@ afterEach(async () => {
 afterAll(removeTempDirs);
 
 async function started(
-  options: { launch?: Partial<AgentLaunch>; capabilities?: AgentCapabilities; binary?: string; graceMs?: number } = {},
+  options: { launch?: Partial<AgentLaunch>; capabilities?: AgentCapabilities; binary?: string; graceMs?: number; messagesOnStderr?: boolean } = {},
 ): Promise<{ adapter: CliTaskAdapter; recorder: Recorder; launch: AgentLaunch }> {
   const launch = makeLaunch(options.launch);
   mkdirSync(launch.projectDir, { recursive: true });
   const adapter = new CliTaskAdapter(launch, {
-    spec: testSpec(options.capabilities),
+    spec: testSpec(options.capabilities, options.messagesOnStderr),
     binary: options.binary ?? process.execPath,
     outcomeExitGraceMs: options.graceMs,
   });
@@ -169,6 +170,19 @@ describe('CliTaskAdapter: one process per task', () => {
     expect(recorder.of('error')[0]!.message).toBe(`task "enoent-a" failed (exit code 127): exit code 127; stderr: /usr/bin/env: 'node': No such file or directory`);
     // The runtime's own last line ("Node.js v…") says nothing of it and is passed over.
     expect(recorder.exits[0]).toEqual({ code: null, signal: 'SIGKILL', stderrClue: 'fatal: out of file descriptors' });
+  });
+
+  it('reads stderr as the program\'s diagnostics, not its messages, unless the kind prints messages there (selfware)', async () => {
+    // codex's traces on stderr can carry lines that look like its JSONL (openai/codex#36804): counted, they were calls it never made.
+    const quiet = await started();
+    quiet.adapter.assign(phase(['stderrjson-a']));
+    await waitFor(() => doneTasks(quiet.recorder).includes('stderrjson-a'), 'the task done');
+    expect(quiet.recorder.of('tool_call')).toEqual([]);
+    expect(quiet.recorder.of('parse_failure')).toEqual([]);
+    const both = await started({ messagesOnStderr: true });
+    both.adapter.assign(phase(['stderrjson-b']));
+    await waitFor(() => doneTasks(both.recorder).includes('stderrjson-b'), 'the task done');
+    expect(both.recorder.of('tool_call')).toEqual([{ type: 'tool_call', tool: 'from_stderr', ok: true, duration_ms: 1 }]);
   });
 
   it('counts an agent killed by a signal it did not get from megatest as a crash of the adapter', async () => {

@@ -99,6 +99,7 @@ export const selfwareSpec: CliAgentSpec = {
   kind: 'selfware',
   defaultBinary: 'selfware',
   capabilities: SELFWARE_CAPABILITIES,
+  messagesOnStderr: true,
   taskCommand,
   // selfware's token line names no model: tokens carry the one megatest asked for (SELFWARE_MODEL).
   // Its usage lines are per response, not cumulative, so countedTokens needs no handling here.
