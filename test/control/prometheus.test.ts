@@ -107,6 +107,13 @@ describe('renderPrometheus', () => {
     }
   });
 
+  it('an agent that never reported its context (selfware, codex) has no context sample, never a 0', async () => {
+    const metrics = sampleMetrics({ agents: [sampleAgent('reports', { context_tokens: 1200 }), sampleAgent('silent', { context_tokens: null })] });
+    const { samples } = parseExposition(await renderPrometheus(metrics, 's'));
+    expect(only(samples, 'megatest_agent_context_tokens').map((s) => [s.labels.agent, s.value])).toEqual([['reports', 1200]]);
+    expect(only(samples, 'megatest_agent_max_context_tokens')).toHaveLength(2);
+  });
+
   it('starts from a clean registry on every scrape: an agent gone is gone', async () => {
     const before = parseExposition(await renderPrometheus(sampleMetrics({ agents: [sampleAgent('a'), sampleAgent('b')] }), 's'));
     expect(only(before.samples, 'megatest_agent_tokens')).toHaveLength(2);
