@@ -71,7 +71,8 @@ export function loadConfig(options: LoadOptions): MegatestConfig {
 
   const parsed = configFileSchema.safeParse(merged);
   if (!parsed.success) throw describeIssue(parsed.error.issues[0], merged, layers);
-  const config = withModels(resolveConfig(parsed.data, merged, layers), layers.slice(defaults.length), defaults);
+  const named = choiceOf(layers.slice(defaults.length), defaults);
+  const config = withAgentCap(withModels(resolveConfig(parsed.data, merged, layers), named), named);
   // Only once the configuration is valid: a rejected file says its error alone.
   for (const layer of userLayers) {
     for (const message of notActedOnWarnings(layer)) options.onNotice?.({ level: 'warning', message });
@@ -95,17 +96,32 @@ const OWN_MODEL_KINDS: ReadonlySet<string> = new Set(['codex', 'selfware']);
  * (codex runs without --model; selfware is refused at the start, as its
  * endpoint's model must be named).
  */
-function withModels(config: MegatestConfig, chosenLayers: readonly Layer[], defaults: readonly Layer[]): MegatestConfig {
-  const valueIn = (layer: Layer, table: string, key: string): unknown => (isTable(layer.data[table]) ? (layer.data[table] as Table)[key] : undefined);
-  const byDefault = (table: string, key: string) => JSON.stringify(defaults.map((layer) => valueIn(layer, table, key)).filter((value) => value !== undefined).at(-1));
-  // A copy of the documented default file names the defaults' models: that is no choice of a model.
-  const named = (table: string, key: string) =>
-    chosenLayers.some((layer) => valueIn(layer, table, key) !== undefined && JSON.stringify(valueIn(layer, table, key)) !== byDefault(table, key));
+function withModels(config: MegatestConfig, named: NamedAboveDefaults): MegatestConfig {
   const start = config.agent.model;
   let models = config.agents.models;
   if (named('agent', 'model')) models = [start, ...models.filter((model) => model !== start)].slice(0, MODELS_MAX);
   else if (!named('agents', 'models') && OWN_MODEL_KINDS.has(config.agents.kind)) models = [''];
   return models === config.agents.models ? config : { ...config, agents: { ...config.agents, models } };
+}
+
+/** Whether a layer above the defaults (preset, file, environment, flags) sets [table] key to a value of its own. */
+type NamedAboveDefaults = (table: string, key: string) => boolean;
+
+function choiceOf(chosenLayers: readonly Layer[], defaults: readonly Layer[]): NamedAboveDefaults {
+  const valueIn = (layer: Layer, table: string, key: string): unknown => (isTable(layer.data[table]) ? (layer.data[table] as Table)[key] : undefined);
+  const byDefault = (table: string, key: string) => JSON.stringify(defaults.map((layer) => valueIn(layer, table, key)).filter((value) => value !== undefined).at(-1));
+  // A copy of the documented default file names the defaults' values: that is no choice.
+  return (table, key) => chosenLayers.some((layer) => valueIn(layer, table, key) !== undefined && JSON.stringify(valueIn(layer, table, key)) !== byDefault(table, key));
+}
+
+/**
+ * `--agents 16` (or AGENTS, or agent_count) ran 8: the defaults' [agent] concurrent_agents capped it, with
+ * one alert. The cap is a choice only when something above the defaults makes it; otherwise as many agents
+ * run at once as were asked for.
+ */
+function withAgentCap(config: MegatestConfig, named: NamedAboveDefaults): MegatestConfig {
+  if (named('agent', 'concurrent_agents') || config.limits.max_parallel_agents >= config.session.agents) return config;
+  return { ...config, limits: { ...config.limits, max_parallel_agents: config.session.agents } };
 }
 
 /** [agents] models holds at most this many (schema.ts). */

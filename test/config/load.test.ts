@@ -259,6 +259,25 @@ describe('project templates', () => {
   });
 });
 
+describe('agents that run at once ([agent] concurrent_agents)', () => {
+  it('the defaults\' cap does not cut the agents asked for: --agents 16 runs 16', () => {
+    expect(loadConfig({ flags: { agents: 16 } }).limits.max_parallel_agents).toBe(16);
+    expect(loadConfig({ flags: { agents: 4 } }).limits.max_parallel_agents).toBe(loadConfig({}).limits.max_parallel_agents);
+  });
+
+  it('a cap a file or preset sets is kept, and caps (a copy of the default file sets none)', () => {
+    const capped = path.join(scratch, 'capped.toml');
+    writeFileSync(capped, '[agent]\nconcurrent_agents = 4\n');
+    expect(loadConfig({ configFile: capped, flags: { agents: 10 } }).limits.max_parallel_agents).toBe(4);
+    const copy = path.join(scratch, 'default-copy.toml');
+    const defaultFile = readFileSync(path.join(PACKAGE_ROOT, 'config', 'mega_test_config.toml'), 'utf8');
+    writeFileSync(copy, defaultFile.replace(/^agent_count = \d+$/m, 'agent_count = 12'));
+    const fromCopy = loadConfig({ configFile: copy });
+    expect(fromCopy.session.agents).toBe(12);
+    expect(fromCopy.limits.max_parallel_agents).toBe(12);
+  });
+});
+
 describe('precedence: flags > --config file > preset > defaults', () => {
   it('each layer overrides the one below it, key by key', () => {
     expect(loadConfig({}).session.agents).toBe(6);
