@@ -346,7 +346,7 @@ async function readCheckpointBody(id: string, checkpointsDir: string): Promise<{
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') throw new CheckpointInvalidError(id, `no such checkpoint: ${file} not found`);
+    if (errorCode(error) === 'ENOENT') throw new CheckpointInvalidError(id, `no such checkpoint: ${file} not found; ${await checkpointsThere(checkpointsDir)}`);
     throw new CheckpointInvalidError(id, `${file} cannot be read: ${(error as Error).message}`);
   }
   let parsed: unknown;
@@ -374,6 +374,14 @@ async function readCheckpointBody(id: string, checkpointsDir: string): Promise<{
 }
 
 /** Accepts checkpoint_7 for checkpoint_007 (same number), as people type it. */
+/** What a person asking for a missing checkpoint can ask for instead: the ids there are (the first two and last three of many). */
+async function checkpointsThere(checkpointsDir: string): Promise<string> {
+  const ids = (await checkpointNumbers(checkpointsDir).catch(() => [])).map(formatCheckpointId);
+  if (ids.length === 0) return 'there is none yet';
+  if (ids.length <= 5) return `there ${ids.length === 1 ? 'is' : 'are'} ${ids.join(', ')}`;
+  return `there are ${ids.length}: ${[...ids.slice(0, 2), '…', ...ids.slice(-3)].join(', ')}`;
+}
+
 async function findCheckpointFile(checkpointsDir: string, id: string): Promise<string> {
   const literal = path.join(checkpointsDir, `${id}.json`);
   const canonical = path.join(checkpointsDir, `${formatCheckpointId(checkpointNumber(id))}.json`);

@@ -17,7 +17,7 @@ import { currentPhase, lastEventMs } from '../state/runState.js';
 import { capabilitiesByAgent } from '../state/tallies.js';
 import { gaugesFromState, sessionMetricsAt } from '../state/snapshot.js';
 import { assertNever } from '../contract/assertNever.js';
-import { ControlClient, OrchestratorNotRunningError } from '../io/controlClient.js';
+import { ControlClient, ControlRequestError, OrchestratorNotRunningError } from '../io/controlClient.js';
 import { readJsonFile, readStatus, runPaths } from '../io/runFolder.js';
 import { importedAgentKind, importedRunRefusal } from '../io/runInfo.js';
 import { isOrchestratorAlive, listRuns, resolveSession } from '../io/sessions.js';
@@ -360,6 +360,7 @@ export async function runControlCommand(name: ControlCommandName, args: ControlC
     return 0;
   } catch (error) {
     out.error(`megatest ${name}: ${(error as Error).message}`);
-    return 1;
+    // An agent or checkpoint the session does not have is bad input (the answer names what there is); a refusal (already paused, a bad checkpoint) is the action failing.
+    return error instanceof ControlRequestError && (error.status === 400 || error.status === 404) ? 2 : 1;
   }
 }

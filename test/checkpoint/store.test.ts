@@ -208,6 +208,14 @@ describe('CheckpointStore checkpoint files', () => {
     expect((await store.read('checkpoint_1')).id).toBe('checkpoint_001');
   });
 
+  it('names the checkpoints there are when asked for one that is not', async () => {
+    const store = new CheckpointStore(checkpoints, { durable: false });
+    await store.write(bodyFor([]));
+    await expect(store.read('checkpoint_002')).rejects.toThrow(/no such checkpoint: .*checkpoint_002\.json not found; there is checkpoint_001$/);
+    for (let n = 2; n <= 7; n += 1) await store.write(bodyFor([]));
+    await expect(store.read('checkpoint_009')).rejects.toThrow(/not found; there are 7: checkpoint_001, checkpoint_002, …, checkpoint_005, checkpoint_006, checkpoint_007$/);
+  });
+
   it('ignores an id passed in the body and assigns its own', async () => {
     const store = new CheckpointStore(checkpoints);
     const written = await store.write({ ...bodyFor([]), id: 'checkpoint_999' });
@@ -229,7 +237,7 @@ describe('CheckpointStore checkpoint files', () => {
       expect(error).toBeInstanceOf(CheckpointInvalidError);
       expect((error as Error).message).toMatch(/is not a checkpoint id \(allowed: "checkpoint_" followed by 1 to 9 digits/);
     }
-    await expect(store.read('checkpoint_005')).rejects.toThrow(/checkpoint checkpoint_005 cannot be used: no such checkpoint: .*checkpoint_005\.json not found/);
+    await expect(store.read('checkpoint_005')).rejects.toThrow(/checkpoint checkpoint_005 cannot be used: no such checkpoint: .*checkpoint_005\.json not found; there is none yet$/);
     expect(existsSync(path.join(runDir, 'no-such-folder'))).toBe(false);
   });
 });

@@ -84,6 +84,14 @@ describe('runControlCommand: actions on a running session', () => {
     expect(errors).toEqual(['megatest restore: cannot restore: the session is stopping']);
   });
 
+  it('exits 2 with the server’s message when the session has no such agent or checkpoint', async () => {
+    await liveRun();
+    const { out, errors } = capture();
+    expect(await runControlCommand('restore', { runsDir, checkpoint: 'checkpoint_999' }, out)).toBe(2);
+    expect(await runControlCommand('compress', { runsDir, agent: 'agent-9' }, out)).toBe(2);
+    expect(errors).toEqual(['megatest restore: no such checkpoint checkpoint_999', 'megatest compress: unknown agent "agent-9"']);
+  });
+
   it('exits 2 on bad arguments without calling anything', async () => {
     await liveRun();
     const { out, errors } = capture();
