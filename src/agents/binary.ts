@@ -20,9 +20,9 @@ export interface BinaryQuery {
   cwd?: string;
 }
 
-type Check = { ok: true } | { ok: false; problem: string };
+export type Check = { ok: true } | { ok: false; problem: string };
 
-function checkProgram(file: string): Check {
+export function checkProgram(file: string): Check {
   let stats;
   try {
     stats = statSync(file);

@@ -14,6 +14,7 @@ import type { AgentAdapter, AgentLaunch } from './types.js';
 export { CommandAdapter, COMMAND_CAPABILITIES, LineSplitter } from './command.js';
 export { CliTaskAdapter, type CliTaskAdapterOptions } from './cliTaskAdapter.js';
 export { resolveAgentBinary } from './binary.js';
+export { checkAgentCommand } from './commandLine.js';
 export { encodeCommand, parseAgentCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
 export { createSimAdapter, SIM_CAPABILITIES, SIM_PROJECT_COMMANDS, type SimOptions } from './sim/index.js';
 

@@ -39,7 +39,8 @@ options:
   --duration D              6h | 90m | 45s | 1h30m (10 s to 24 h); overrides HOURS
   --agents N                number of agents, 2-16
   --agent KIND              sim (default, a labelled simulation) | command | selfware | claude-code | codex
-  --agent-cmd "CMD"         the command for --agent command (speaks the JSONL protocol)
+  --agent-cmd "CMD"         the command for --agent command (speaks the JSONL protocol; it runs in
+                            the run's project/ folder, so give the paths in it in full)
   --session-id ID           run folder name (default mega-YYYYMMDD-HHMMSS-xxxx)
   --runs-dir DIR            where run folders go (default test_runs)
   --checkpoint-interval MIN minutes between time checkpoints

@@ -97,7 +97,7 @@ async function cmdRun(args: string[]): Promise<number> {
   const config = (await configLoader()).loadConfig({ configFile, preset, flags, env: process.env, onNotice: sayConfigNotice });
   const { prepareRun, runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } = await runSession();
   if (earlySignal() !== null) return interruptedBeforeStart();
-  const prepared = prepareRun(config);
+  const prepared = prepareRun(config, flags.agentCmd === undefined ? undefined : '--agent-cmd');
   if (shouldRunHeadless(values.headless === true)) {
     return runOrchestratorInProcess(prepared.paths.root, { print: true, controlHost: values['control-host'] });
   }

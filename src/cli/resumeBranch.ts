@@ -149,7 +149,7 @@ function branchConfig(info: RunInfo, options: BranchOptions): MegatestConfig {
     config.agent = { ...config.agent, model: options.model };
   }
   // what describeRun refuses (a kind without an adapter, command without its command line), refused now
-  describeRun(config, info.session_id);
+  describeRun(config, info.session_id, options.agentCmd === undefined ? undefined : '--agent-cmd');
   return config;
 }
 

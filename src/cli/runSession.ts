@@ -8,7 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import { ConfigError, UsageError } from '../config/errors.js';
 import { resolveTemplate } from '../config/load.js';
 import type { MegatestConfig, ProjectTemplate } from '../config/types.js';
-import { cliSpecFor, resolveAgentBinary } from '../agents/index.js';
+import { checkAgentCommand, cliSpecFor, resolveAgentBinary } from '../agents/index.js';
 import { renderSelfwareConfig } from '../agents/selfware/configFile.js';
 import { SIM_PROJECT_COMMANDS, SIM_TEMPLATES, simBacklog } from '../agents/sim/index.js';
 import { Orchestrator } from '../engine/orchestrator.js';
@@ -95,9 +95,9 @@ export interface PreparedRun {
 }
 
 /** Validates what the config alone cannot, then creates the run folder whole. */
-export function prepareRun(config: MegatestConfig): PreparedRun {
+export function prepareRun(config: MegatestConfig, commandKey?: string): PreparedRun {
   const sessionId = config.session.session_id || defaultSessionId();
-  const { info, files } = describeRun(config, sessionId);
+  const { info, files } = describeRun(config, sessionId, commandKey);
   const paths = createRunFolder(config.session.runs_dir, sessionId, files);
   return { paths, info };
 }
@@ -107,11 +107,12 @@ export function prepareRun(config: MegatestConfig): PreparedRun {
  * (the RunInfo) and the files beside it. Shared by `run` and by `resume` of a
  * finished run, which branches into a new folder.
  */
-export function describeRun(config: MegatestConfig, sessionId: string): { info: RunInfo; files: Record<string, string> } {
+export function describeRun(config: MegatestConfig, sessionId: string, commandKey = '[agents] command'): { info: RunInfo; files: Record<string, string> } {
   const kind = config.agents.kind;
   if (kind === 'command' && config.agents.command.trim() === '') {
     throw new UsageError('--agent command needs --agent-cmd "…" (or [agents] command in the config): the program that speaks the JSONL protocol');
   }
+  if (kind === 'command') checkAgentCommand({ command: config.agents.command, key: commandKey });
   // A real agent's program must be there before anything is created: exit 2, no run folder.
   const spec = cliSpecFor(kind);
   const binary = spec ? resolveAgentBinary({ configured: config.agents.binary, defaultName: spec.defaultBinary, kind }) : config.agents.binary;

@@ -48,6 +48,20 @@ describe.skipIf(!BUILT)(`megatest run: the agent program${BUILT ? '' : ' (skippe
       args: ['--config', config('selfware-no-model.toml', `[agents]\nkind = "selfware"\nbinary = "${FAKE_SELFWARE}"\nendpoint = "http://127.0.0.1:9/v1"\n`)],
       message: /^megatest: \[agents\] models: --agent selfware needs the name of the model its endpoint serves \(e\.g\. models = \["qwen3-coder-30b"\]; --model M for a branch\); the default models are Claude's$/,
     },
+    {
+      // It runs with sh -c in project/: before, sh said "not found" (exit 127) on every start, through five recoveries.
+      name: 'the --agent-cmd program is not on PATH',
+      args: ['--agent', 'command', '--agent-cmd', 'no-such-agent-program --fast'],
+      message: /^megatest: --agent-cmd "no-such-agent-program --fast": the program "no-such-agent-program" is not on PATH; install it or give its full path$/,
+    },
+    {
+      // Relative to where megatest started (here the package root), not to project/ where the agent runs.
+      name: 'the --agent-cmd script is named by a relative path',
+      args: ['--agent', 'command', '--agent-cmd', 'node test/fixtures/agents/fake-selfware.mjs'],
+      message: new RegExp(
+        `^megatest: --agent-cmd "node test/fixtures/agents/fake-selfware.mjs": test/fixtures/agents/fake-selfware.mjs is relative, and the agent runs in the run's project/ folder, where it is not; give its full path: --agent-cmd "node ${FAKE_SELFWARE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"$`,
+      ),
+    },
   ];
 
   for (const c of cases) {
