@@ -82,9 +82,13 @@ export function chartReadings(run: ConsoleState, nowMs: number, mode: 'live' | '
 
 export function chartModel(definition: ChartDefinition, all: ChartSeries, options: { width: number; height: number; glyphs: Glyphs; readings?: ChartReadings }): ChartModel {
   const { width, height, glyphs } = options;
-  const source = all[definition.series];
+  const reading = options.readings?.[definition.series] ?? null;
+  // The line ends at the title's figure: the snapshots (one per health interval), then now where it differs.
+  // With only the snapshots, the first interval of a run (30 s by default) drew an empty 0..1 axis under "tokens/min 186k".
+  const snapshots = all[definition.series];
+  const source = reading === null || reading === snapshots[snapshots.length - 1] ? snapshots : [...snapshots, reading];
   const points = boundSeries(source, width);
-  const last = options.readings?.[definition.series] ?? source[source.length - 1];
+  const last = reading ?? source[source.length - 1];
   const latest = last === undefined || last === null ? 'not measured yet' : `${formatCount(Math.round(last * 10) / 10)}${definition.unit}`;
   const blank = () => Array.from({ length: height }, () => '');
   if (points.length === 0 || height <= 0 || chartCapacity(width) === 0) {

@@ -167,7 +167,9 @@ describe('chart titles: the figure as the fold has it now', () => {
     const readings = chartReadings(state, Date.parse(firstRun.ts), 'replay');
     const passRate = chartModel(chart('testPassRate'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings });
     expect(passRate.latest).toBe(`${formatCount(Math.round(((firstRun.passed * 100) / (firstRun.passed + firstRun.failed)) * 10) / 10)}%`);
-    expect(passRate.points).toBe(0);
+    // No snapshot has one yet: the line is the one point now, on its 0..100% axis.
+    expect(passRate.points).toBe(1);
+    expect(passRate.lines[0]).toMatch(/^ +100%/);
     const coverage = chartModel(chart('coverage'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings });
     expect(coverage.latest).toBe(`${formatCount(Math.round(firstRun.coverage! * 10) / 10)}%`);
     expect(chartModel(chart('coverage'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS }).latest).toBe('not measured yet');
@@ -194,6 +196,17 @@ describe('chart titles: the figure as the fold has it now', () => {
     const unmeasured = { ...midRun, series: { ...midRun.series, tokensPerMinute: [] } };
     expect(chartReadings(unmeasured, at, 'replay').tokensPerMinute).toBeNull();
     expect(chartModel(chart('tokensPerMinute'), unmeasured.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings: chartReadings(unmeasured, at, 'replay') }).latest).toBe('not measured yet');
+  });
+
+  it('the line ends at the title’s figure: the snapshots, then now where it differs', () => {
+    const at = Date.parse(midRun.lastEventTs!);
+    const readings = chartReadings(midRun, at, 'live');
+    const snapshots = midRun.series.tokensPerMinute;
+    expect(readings.tokensPerMinute).not.toBe(snapshots.at(-1));
+    const tokens = chartModel(chart('tokensPerMinute'), midRun.series, { width: 200, height: 4, glyphs: ASCII_GLYPHS, readings });
+    expect(tokens.points).toBe(snapshots.length + 1);
+    const same = { ...readings, tokensPerMinute: snapshots.at(-1)! };
+    expect(chartModel(chart('tokensPerMinute'), midRun.series, { width: 200, height: 4, glyphs: ASCII_GLYPHS, readings: same }).points).toBe(snapshots.length);
   });
 
   it('a run that has ended shows its last snapshot’s tokens/min, not a window running down', () => {
