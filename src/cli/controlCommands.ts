@@ -281,6 +281,14 @@ function validate(name: ControlCommandName, args: ControlCommandArgs): string | 
   return null;
 }
 
+/** With no SESSION named and more than one running, which one the command went to (the newest), and how to choose. */
+function whichOfSeveral(name: ControlCommandName, args: ControlCommandArgs, runDir: string): string {
+  if (args.session !== undefined && args.session !== '') return '';
+  const running = listRuns(args.runsDir).filter((run) => run.running).length;
+  if (running < 2) return '';
+  return ` (session ${path.basename(runDir)}, the newest of ${running} running; name one to choose: megatest ${name} SESSION)`;
+}
+
 function findRunDir(name: ControlCommandName, args: ControlCommandArgs): string {
   if (name === 'status' && (args.session === undefined || args.session === '')) {
     // status with nothing named and nothing running shows the newest run
@@ -356,7 +364,7 @@ export async function runControlCommand(name: ControlCommandName, args: ControlC
   }
   try {
     const result = await callAction(client, name, args);
-    out.log(args.json ? JSON.stringify(result, null, 2) : describeActionResult(name, result));
+    out.log(args.json ? JSON.stringify(result, null, 2) : `${describeActionResult(name, result)}${whichOfSeveral(name, args, runDir)}`);
     return 0;
   } catch (error) {
     out.error(`megatest ${name}: ${(error as Error).message}`);

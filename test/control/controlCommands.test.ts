@@ -29,8 +29,8 @@ function capture() {
   return { out: { log: (s: string) => logs.push(s), error: (s: string) => errors.push(s) }, logs, errors };
 }
 
-async function liveRun(id = 'live'): Promise<string> {
-  const dir = makeRun(runsDir, id, { createdAt: '2025-05-01T00:00:00Z' });
+async function liveRun(id = 'live', createdAt = '2025-05-01T00:00:00Z'): Promise<string> {
+  const dir = makeRun(runsDir, id, { createdAt });
   servers.push(await startControlServer({ engine, runDir: dir, port: 0, onWarning: () => undefined }));
   return dir;
 }
@@ -43,6 +43,15 @@ describe('runControlCommand: actions on a running session', () => {
     expect(errors).toEqual([]);
     expect(logs).toEqual(['checkpoint checkpoint_001 created (10 files, 2,048 bytes, 5 ms)']);
     expect(engine.calls).toEqual([{ action: 'checkpoint', source: 'cli' }]);
+  });
+
+  it('with two running and none named, says which one it went to (the newest) and how to choose', async () => {
+    await liveRun('older', '2025-05-01T00:00:00Z');
+    await liveRun('newer', '2025-05-02T00:00:00Z');
+    const { out, logs } = capture();
+    expect(await runControlCommand('pause', { runsDir }, out)).toBe(0);
+    expect(await runControlCommand('continue', { runsDir, session: 'older' }, out)).toBe(0);
+    expect(logs).toEqual(['paused (session newer, the newest of 2 running; name one to choose: megatest pause SESSION)', 'continued']);
   });
 
   it('each command reaches its route, by session id and by folder', async () => {
