@@ -22,14 +22,14 @@ export const CAPABILITY_LABELS: Readonly<Record<keyof AgentCapabilities, string>
   nativeCheckpoint: 'own checkpoints',
   nativeCompress: 'own compression',
   nativeResume: 'native resume',
-  tokenUsage: 'token usage',
+  tokenUsage: 'real token usage',
   cost: 'cost',
   pause: 'pause',
 };
 
 const CAPABILITY_KEYS = Object.keys(CAPABILITY_LABELS) as (keyof AgentCapabilities)[];
 
-/** One line: "can: pause, token usage; cannot: own checkpoints, …" (plain words, fine in ASCII mode). */
+/** One line: "can: pause, real token usage; cannot: own checkpoints, …" (plain words, fine in ASCII mode). */
 export function describeCapabilities(capabilities: AgentCapabilities): string {
   const can = CAPABILITY_KEYS.filter((key) => capabilities[key]).map((key) => CAPABILITY_LABELS[key]);
   const cannot = CAPABILITY_KEYS.filter((key) => !capabilities[key]).map((key) => CAPABILITY_LABELS[key]);

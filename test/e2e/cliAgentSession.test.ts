@@ -77,12 +77,12 @@ describe.skipIf(!BUILT)(`a claude-code session with model fallback${BUILT ? '' :
     const markdown = readFileSync(path.join(runDir, 'final_report.md'), 'utf8');
     expect(markdown).toContain('## Models');
     expect(markdown).toMatch(/\| `model-b` \| \d+ \| \d+ \(\d+ in, \d+ out\) \| \$\d+\.\d{4} \|/);
-    expect(markdown).toContain('can: native resume, token usage, cost, pause; cannot: own checkpoints, own compression');
+    expect(markdown).toContain('can: native resume, real token usage, cost, pause; cannot: own checkpoints, own compression');
   });
 
   it('status shows the capabilities, as text and as JSON', async () => {
     const text = await runCli(['status', runDir]);
-    expect(text.stdout).toMatch(/^abilities {2}can: native resume, token usage, cost, pause; cannot: own checkpoints, own compression$/m);
+    expect(text.stdout).toMatch(/^abilities {2}can: native resume, real token usage, cost, pause; cannot: own checkpoints, own compression$/m);
     const json = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { capabilities: Record<string, unknown> };
     expect(json.capabilities).toEqual({ 'agent-1': CLAUDE_CODE_CAPABILITIES, 'agent-2': CLAUDE_CODE_CAPABILITIES });
   }, 60_000);
