@@ -40,7 +40,7 @@ export interface SessionMetrics {
   lines_of_code: number;
   /** Line coverage 0..100 from the coverage tool's report; null before any. */
   test_coverage: number | null;
-  /** Share of exported functions with a doc comment, 0..100; null if none. */
+  /** Share of public items (JS/TS exports, Rust pub items, Python public functions, classes and methods) with documentation, 0..100; null if none. */
   doc_coverage: number | null;
   files_modified: number;
   tool_calls: number;

@@ -28,7 +28,7 @@ export const SESSION_GAUGES: readonly [SessionNumberField, string, string][] = [
   ['tests_failed', 'megatest_tests_failed', 'Tests failed in the last test run'],
   ['lines_of_code', 'megatest_lines_of_code', 'Lines of code counted in project/'],
   ['test_coverage', 'megatest_test_coverage_percent', 'Line coverage 0..100 from the coverage tool'],
-  ['doc_coverage', 'megatest_doc_coverage_percent', 'Share of exported functions with a doc comment, 0..100'],
+  ['doc_coverage', 'megatest_doc_coverage_percent', 'Share of public items with documentation, 0..100'],
   ['files_modified', 'megatest_files_modified', 'Files of project/ changed during the session'],
   ['tool_calls', 'megatest_tool_calls', 'Tool calls made by all agents'],
   ['checkpoint_count', 'megatest_checkpoint_count', 'Checkpoints written'],

@@ -1,20 +1,30 @@
-// Documentation coverage: the share (0..100) of exported functions and
-// classes in JavaScript/TypeScript files that have a `/** … */` doc comment
-// directly above them (blank lines and one-line decorators may stand between,
-// as TypeScript and JSDoc allow). Counted: `export [default] [async]
-// function`, `export [default|abstract] class`, `export const f = (…) =>` /
-// `function` / `class`, CommonJS `exports.f = function|class|arrow`, and
-// local functions/classes named in an `export { … }` list. An overloaded
-// function counts once, documented if any of its signatures is. Comments and
-// strings are lexed out first, so `export function` in a string is not one.
-// null when the project exports nothing of the kind.
+// Documentation coverage: the share (0..100) of a project's public API that
+// has documentation, by language:
+// - JavaScript/TypeScript (below): exported functions and classes with a
+//   `/** … */` doc comment directly above them (blank lines and one-line
+//   decorators may stand between, as TypeScript and JSDoc allow). Counted:
+//   `export [default] [async] function`, `export [default|abstract] class`,
+//   `export const f = (…) =>` / `function` / `class`, CommonJS
+//   `exports.f = function|class|arrow`, and local functions/classes named in
+//   an `export { … }` list. An overloaded function counts once, documented if
+//   any of its signatures is. Comments and strings are lexed out first, so
+//   `export function` in a string is not one.
+// - Rust: `pub` items with a doc comment (docItemsRust.ts).
+// - Python: public functions, classes and methods with a docstring
+//   (docItemsPython.ts), pytest's test files (test_*.py, *_test.py,
+//   conftest.py) left out.
+// null when the project has none of these.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { forEachLimited, listProjectFiles, scanJavaScriptSource, type ScannedSource } from './loc.js';
+import { countDocumentedPythonItems } from './docItemsPython.js';
+import { countDocumentedRustItems } from './docItemsRust.js';
+import { forEachLimited, listProjectFiles, scanJavaScriptSource, scanRustSource, type ScannedSource } from './loc.js';
 
-/** Files whose exports doc coverage counts. */
-export const DOC_FILE_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
+/** JavaScript/TypeScript files, whose exports doc coverage counts. */
+export const JS_DOC_FILE_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
+/** Files whose public API doc coverage counts. */
+export const DOC_FILE_EXTENSIONS: ReadonlySet<string> = new Set([...JS_DOC_FILE_EXTENSIONS, '.rs', '.py']);
 
 export interface DocCoverageCount {
   documented: number;
@@ -34,7 +44,8 @@ export async function countDocumentedExports(root: string): Promise<DocCoverageC
   const files = (await listProjectFiles(root)).filter((file) => DOC_FILE_EXTENSIONS.has(path.extname(file).toLowerCase()));
   const total: DocCoverageCount = { documented: 0, total: 0 };
   await forEachLimited(files, 16, async (file) => {
-    const count = countDocumentedExportsInText(await fs.readFile(file, 'utf8'));
+    const count = countDocumentedItems(file, await fs.readFile(file, 'utf8'));
+    if (count === null) return;
     total.documented += count.documented;
     total.total += count.total;
   });
@@ -52,7 +63,17 @@ const EXPORT_DECLARATIONS: RegExp[] = [
   new RegExp(`^[ \\t]*(?:module\\.)?exports\\.(${IDENTIFIER})\\s*=\\s*${FUNCTION_VALUE}`, 'gm'),
 ];
 
-/** Counts one file's exported functions/classes and how many have a doc comment. */
+/** One file's public items and how many are documented, by its language (its name's extension; null when doc coverage does not read it). */
+export function countDocumentedItems(fileName: string, text: string): DocCoverageCount | null {
+  const extension = path.extname(fileName).toLowerCase();
+  if (JS_DOC_FILE_EXTENSIONS.has(extension)) return countDocumentedExportsInText(text);
+  if (extension === '.rs') return countDocumentedRustItems(text, scanRustSource(text));
+  // pytest's test files are not API: their test_ functions would count as undocumented public functions.
+  if (extension === '.py') return /^(?:test_.*|.*_test|conftest)\.py$/i.test(path.basename(fileName)) ? null : countDocumentedPythonItems(text);
+  return null;
+}
+
+/** Counts one JavaScript/TypeScript file's exported functions/classes and how many have a doc comment. */
 export function countDocumentedExportsInText(text: string): DocCoverageCount {
   return countDocumentedExportsInScanned(text, scanJavaScriptSource(text));
 }

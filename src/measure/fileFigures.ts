@@ -1,18 +1,19 @@
 // One file's share of the project's figures: its lines of code (loc.ts's
-// rules) and its exported functions/classes with and without a doc comment
-// (docCoverage.ts's rules), from ONE read and, for JavaScript/TypeScript, one
-// lex of the file. projectFigures.ts keeps these per file, so a snapshot reads
+// rules) and its public items with and without documentation
+// (docCoverage.ts's rules), from ONE read and, for JavaScript/TypeScript and
+// Rust, one lex of the file. projectFigures.ts keeps these per file, so a snapshot reads
 // only the files that changed. The rules are the full recount's
 // (countLines, countDocumentedExports): the tests hold the two to the same
 // figures.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { countDocumentedExportsInScanned, DOC_FILE_EXTENSIONS, type DocCoverageCount } from './docCoverage.js';
+import { countDocumentedExportsInScanned, countDocumentedItems, DOC_FILE_EXTENSIONS, type DocCoverageCount } from './docCoverage.js';
+import { countDocumentedRustItems } from './docItemsRust.js';
 import { languageByName, languageFromShebang, type Language } from './languages.js';
 import { countMarkedLines, countText, type LanguageCount } from './lineCounter.js';
 import { splitLines, type LineMarks } from './scanCursor.js';
-import { scanCLike, scanJavaScriptSource } from './sourceScanners.js';
+import { scanCLike } from './sourceScanners.js';
 
 export interface FileFigures {
   /** Null when loc does not count the file (binary, or no language). */
@@ -53,16 +54,18 @@ export function figuresOfContent(fileName: string, content: Buffer, language: La
   const doc = isDocFile(fileName);
   // Binary files are not source, whatever their name says (cloc skips them too); doc coverage reads them as text all the same.
   const countsLines = language !== undefined && !content.includes(0);
-  if (countsLines && doc && language.syntax.kind === 'c-like' && language.syntax.dialect === 'javascript') {
+  const dialect = language?.syntax.kind === 'c-like' ? language.syntax.dialect : null;
+  if (countsLines && doc && (dialect === 'javascript' || dialect === 'rust')) {
     const lines = splitLines(text);
     // One more line than the text has, as scanJavaScriptSource allocates: the scanner may mark the line after a final newline.
     const marks: LineMarks = { code: new Array(lines.length + 1).fill(false), comment: new Array(lines.length + 1).fill(false) };
-    const cursor = scanCLike(text, 'javascript', marks, true);
-    const documented = countDocumentedExportsInScanned(text, { code: cursor.maskedText(), blockComments: cursor.blockComments });
+    const cursor = scanCLike(text, dialect, marks, true);
+    const scanned = { code: cursor.maskedText(), blockComments: cursor.blockComments };
+    const documented = dialect === 'rust' ? countDocumentedRustItems(text, scanned) : countDocumentedExportsInScanned(text, scanned);
     return { loc: { language: language.name, ...countMarkedLines(lines, marks) }, doc: documented };
   }
   const loc = countsLines ? { language: language.name, ...countText(text, language.syntax) } : null;
-  const documented = doc ? countDocumentedExportsInScanned(text, scanJavaScriptSource(text)) : null;
+  const documented = doc ? countDocumentedItems(fileName, text) : null;
   return loc === null && documented === null ? null : { loc, doc: documented };
 }
 

@@ -19,7 +19,7 @@ import { forEachLimited, listProjectFiles } from './projectFiles.js';
 
 export { countSourceText, type LanguageCount } from './lineCounter.js';
 export { forEachLimited, listProjectFiles, SKIPPED_DIRECTORIES } from './projectFiles.js';
-export { scanJavaScriptSource, type ScannedSource } from './sourceScanners.js';
+export { scanJavaScriptSource, scanRustSource, type ScannedSource } from './sourceScanners.js';
 
 export interface LocReport {
   total: LanguageCount;

@@ -49,7 +49,7 @@ export class ProjectFigures {
     return { ...this.doc };
   }
 
-  /** Share (0..100) of exported functions and classes with a doc comment; null when there are none. */
+  /** Share (0..100) of public items with documentation (docCoverage.ts); null when there are none. */
   docCoverage(): number | null {
     return this.doc.total === 0 ? null : (this.doc.documented / this.doc.total) * 100;
   }

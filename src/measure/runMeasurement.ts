@@ -18,7 +18,7 @@ import { TreeIndex, type TreeChange, type TreeIndexOptions, type TreeRefreshStat
 
 export interface RunFigures {
   loc: LocReport;
-  /** Share (0..100) of exported functions and classes with a doc comment; null when there are none. */
+  /** Share (0..100) of public items with documentation (docCoverage.ts); null when there are none. */
   docCoverage: number | null;
   /** Bytes of the regular files under the run folder (as `du -sb`). */
   diskUsageBytes: number;

@@ -59,7 +59,7 @@ function takeRegexLiteral(cursor: Cursor): boolean {
   return true;
 }
 
-/** What doc coverage needs from a JavaScript/TypeScript file. */
+/** What doc coverage needs from a JavaScript/TypeScript or Rust file. */
 export interface ScannedSource {
   /** The text with comments and string/regex contents replaced by spaces; newlines and offsets kept. */
   code: string;
@@ -68,9 +68,18 @@ export interface ScannedSource {
 }
 
 export function scanJavaScriptSource(text: string): ScannedSource {
+  return scanMasked(text, 'javascript');
+}
+
+/** The same for a Rust file (doc coverage of its `pub` items). */
+export function scanRustSource(text: string): ScannedSource {
+  return scanMasked(text, 'rust');
+}
+
+function scanMasked(text: string, dialect: 'javascript' | 'rust'): ScannedSource {
   const lineCount = splitLines(text).length + 1;
   const marks: LineMarks = { code: new Array(lineCount).fill(false), comment: new Array(lineCount).fill(false) };
-  const cursor = scanCLike(text, 'javascript', marks, true);
+  const cursor = scanCLike(text, dialect, marks, true);
   return { code: cursor.maskedText(), blockComments: cursor.blockComments };
 }
 

@@ -31,7 +31,7 @@ export function finalCriteria(config: MegatestConfig, template: ProjectTemplate)
     { id: 'tasks_completed', description: 'At least 90% of the backlog completed', level: 'important', metric: 'tasks_completed_ratio', op: '>=', value: 0.9 },
     {
       id: 'doc_coverage',
-      description: `Documented exports at least ${target.min_doc_coverage}%`,
+      description: `Documented public items at least ${target.min_doc_coverage}%`,
       level: 'nice_to_have',
       metric: 'doc_coverage',
       op: '>=',

@@ -1,19 +1,18 @@
 // One read and one lex per file (fileFigures.ts) give each file the figures
 // the separate measures give it: countSourceText for lines of code and
-// countDocumentedExportsInText for doc coverage, on this repository's own
+// countDocumentedItems for doc coverage, on this repository's own
 // sources and the measure fixtures.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countDocumentedExportsInText } from '../../src/measure/docCoverage.js';
+import { countDocumentedItems } from '../../src/measure/docCoverage.js';
 import { figuresOfContent, mayHaveFigures, readFileFigures } from '../../src/measure/fileFigures.js';
 import { languageByName } from '../../src/measure/languages.js';
 import { countSourceText, listProjectFiles } from '../../src/measure/loc.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
 const TREES = [path.join(PACKAGE_ROOT, 'src'), path.join(PACKAGE_ROOT, 'test', 'fixtures', 'measure')];
-const SOURCE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/i;
 
 describe('per-file figures from one read', () => {
   it('match countSourceText and countDocumentedExportsInText file by file', async () => {
@@ -26,7 +25,7 @@ describe('per-file figures from one read', () => {
         const text = readFileSync(file, 'utf8');
         const figures = await readFileFigures(file);
         expect(figures?.loc, file).toEqual({ language: language.name, ...countSourceText(text, name) });
-        expect(figures?.doc ?? null, file).toEqual(SOURCE.test(name) ? countDocumentedExportsInText(text) : null);
+        expect(figures?.doc ?? null, file).toEqual(countDocumentedItems(name, text));
         compared++;
       }
     }
@@ -36,7 +35,7 @@ describe('per-file figures from one read', () => {
   it('leave binary files out of lines of code, not out of doc coverage', () => {
     const content = Buffer.concat([Buffer.from('/** Doc. */\nexport function f() {}\n'), Buffer.from([0])]);
     expect(figuresOfContent('a.ts', content, languageByName('a.ts'))).toEqual({ loc: null, doc: { documented: 1, total: 1 } });
-    expect(figuresOfContent('a.py', content, languageByName('a.py'))).toBeNull();
+    expect(figuresOfContent('a.sh', content, languageByName('a.sh'))).toBeNull();
   });
 
   it('read only files that may have figures', () => {
