@@ -15,6 +15,16 @@ export const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set([
   'target',
   'dist',
   'coverage',
+  // Python's virtual environments and tool caches: an agent's `python -m venv .venv` in project/ held
+  // thousands of library files that counted as the project's lines of code and undocumented API.
+  '.venv',
+  'venv',
+  '.tox',
+  '.nox',
+  '__pycache__',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.ruff_cache',
 ]);
 
 /**

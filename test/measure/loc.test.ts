@@ -147,13 +147,14 @@ describe('countLines on test/fixtures/measure/loc-project', () => {
     });
   });
 
-  it('skips build, vendor, .git, node_modules, target, dist and coverage folders', async () => {
+  it('skips build, vendor, .git, node_modules, target, dist and coverage folders, and Python’s virtual environments and caches', async () => {
     const copy = makeTemporaryDir();
     cpSync(FIXTURE_PROJECT, copy, { recursive: true });
     const before = await countLines(copy);
-    for (const skipped of ['build', 'vendor', '.git', 'node_modules', 'target', 'dist', 'coverage', 'web/node_modules/pkg']) {
+    for (const skipped of ['build', 'vendor', '.git', 'node_modules', 'target', 'dist', 'coverage', 'web/node_modules/pkg', '.venv/lib/python3.11/site-packages/pkg', 'venv/lib', '.tox/py311', '__pycache__', '.pytest_cache', '.mypy_cache']) {
       mkdirSync(path.join(copy, skipped), { recursive: true });
       writeFileSync(path.join(copy, skipped, 'extra.js'), 'const counted = false;\n');
+      writeFileSync(path.join(copy, skipped, 'extra.py'), 'def counted():\n    return False\n');
     }
     const after = await countLines(copy);
     expect(after).toEqual(before);

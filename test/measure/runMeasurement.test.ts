@@ -162,7 +162,7 @@ function randomOperation(random: () => number, run: string, project: string, cou
 /** Files countLines or doc coverage would read, by their names (the recount's own rules, written out here). */
 function isMeasuredByRecount(file: string): boolean {
   const parts = file.split('/');
-  if (parts.slice(0, -1).some((part) => ['node_modules', 'dist', 'build', 'vendor', 'target', 'coverage', '.git'].includes(part))) return false;
+  if (parts.slice(0, -1).some((part) => ['node_modules', 'dist', 'build', 'vendor', 'target', 'coverage', '.git', '.venv', 'venv', '.tox', '.nox', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache'].includes(part))) return false;
   const name = parts[parts.length - 1] as string;
   return !name.includes('.') || /\.(ts|js|py|md|json|sh)$/.test(name);
 }
