@@ -43,6 +43,8 @@ export class Measurer {
   private tasksAtLastTestRun = 0;
   /** Between the gates, tests run at most once per health interval, the first not before one has passed. */
   private lastTestRunMs = Date.now();
+  /** The coverage problem last logged beside readable test results (logged again only when it changes). */
+  private coverageProblemSaid: string | null = null;
   /** Aborting it cuts the build or test run in flight short (the session's time is up). */
   private inFlight = new AbortController();
   private sampling = false;
@@ -147,6 +149,9 @@ export class Measurer {
       });
       // A CLI agent restarted on a summary (harness compression) is told which tests fail.
       this.pool.noteTestRun({ passed: result.summary.passed, failed: result.summary.failed, failing: result.summary.failures.slice(0, 50).map((f) => f.name) });
+      // Tests read, coverage not (its tool missing): said once, not at every test run.
+      if (result.problem !== null && result.problem !== this.coverageProblemSaid) this.ctx.log.warn('coverage', result.problem);
+      this.coverageProblemSaid = result.problem;
     } else if (result.problem) {
       this.ctx.log.warn('tests', result.problem);
     }

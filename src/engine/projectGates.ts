@@ -73,9 +73,26 @@ export async function runBuild(projectDir: string, commands: ProjectCommands, ti
 /**
  * Runs the coverage command (which also runs the tests) when one is set,
  * otherwise the test command, and reads both figures from their reports.
+ * A coverage command that gives no test results (its tool not installed,
+ * as `cargo llvm-cov` often is not) costs the coverage only: the test
+ * command then runs alone, in the time left, and the tests are still read.
  */
 export async function runTests(projectDir: string, commands: ProjectCommands, timeoutMs: number, signal?: AbortSignal): Promise<TestRunResult> {
-  const command = commands.coverage_command.trim() !== '' ? commands.coverage_command : commands.test_command;
+  const coverageCommand = commands.coverage_command.trim();
+  const first = await runAndRead(projectDir, commands, coverageCommand !== '' ? commands.coverage_command : commands.test_command, timeoutMs, signal);
+  const fallBack = first.summary === null && !first.timed_out && !first.aborted && coverageCommand !== '' && commands.test_command.trim() !== '' && coverageCommand !== commands.test_command.trim();
+  const timeLeft = timeoutMs - first.duration_ms;
+  if (!fallBack || timeLeft < 1000) return first;
+  const alone = await runAndRead(projectDir, { ...commands, coverage_report: '' }, commands.test_command, timeLeft, signal);
+  if (alone.summary === null) return { ...alone, duration_ms: first.duration_ms + alone.duration_ms, problem: `${first.problem}; and without coverage: ${alone.problem}` };
+  return {
+    ...alone,
+    duration_ms: first.duration_ms + alone.duration_ms,
+    problem: `coverage not measured: the coverage command gave no test results (${first.problem}); the tests were read from test_command`,
+  };
+}
+
+async function runAndRead(projectDir: string, commands: ProjectCommands, command: string, timeoutMs: number, signal?: AbortSignal): Promise<TestRunResult> {
   const coverageFile = commands.coverage_report ? path.join(projectDir, commands.coverage_report) : '';
   if (coverageFile) {
     rmSync(coverageFile, { force: true });
@@ -96,7 +113,7 @@ export async function runTests(projectDir: string, commands: ProjectCommands, ti
     const text = reportFile && existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : result.stdout;
     summary = parseTestOutput(commands.test_format, text);
   } catch (error) {
-    problem = `test results unreadable (${commands.test_format}): ${(error as Error).message}; exit ${result.code ?? result.signal}: ${tail(result.stderr, 3)}`;
+    problem = `test results unreadable (${commands.test_format}): ${(error as Error).message}; exit ${result.code ?? result.signal}: ${outputClue(result.stderr)}`;
   }
   let coverage: CoverageSummary | null = null;
   if (coverageFile && existsSync(coverageFile)) {
@@ -108,4 +125,10 @@ export async function runTests(projectDir: string, commands: ProjectCommands, ti
     }
   }
   return { ...base, summary, coverage, problem };
+}
+
+/** The first error line of a failed command's stderr when it has one (cargo's "error: no such command: `llvm-cov`" comes before its help lines), else its last lines. */
+function outputClue(stderr: string): string {
+  const error = stderr.split('\n').find((line) => /^\s*(error|fatal)\b/i.test(line));
+  return error !== undefined ? error.trim() : tail(stderr, 3);
 }

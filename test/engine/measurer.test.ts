@@ -110,3 +110,42 @@ describe('the metrics snapshot', () => {
     expect(last?.disk_usage_bytes).toBe(onDisk);
   });
 });
+
+describe('test runs whose coverage tool is missing', () => {
+  it('say once why coverage is not measured, and still emit the test results', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'megatest-measurer-cov-'));
+    temporaryDirs.push(root);
+    const paths = runPaths(root);
+    mkdirSync(paths.project, { recursive: true });
+    writeFileSync(path.join(paths.project, 'one.check.mjs'), "import test from 'node:test';\ntest('one', () => {});\n");
+    const events: MegatestEvent[] = [];
+    const warnings: { source: string; message: string }[] = [];
+    const ctx = {
+      paths,
+      config: { agent: { max_context_size: 100_000 }, limits: { max_test_runtime_min: 1 }, monitoring: { health_check_interval: 30 } },
+      template: {
+        build_command: '',
+        test_command: `${JSON.stringify(process.execPath)} --test --test-reporter=tap one.check.mjs`,
+        coverage_command: 'no-such-coverage-tool --cobertura',
+        test_format: 'node-tap',
+        test_report: '',
+        coverage_report: 'coverage/cobertura.xml',
+        coverage_format: 'cobertura',
+      },
+      state: initialRunState(),
+      status: 'running',
+      restoreGeneration: 0,
+      emit: (event: MegatestEvent) => void events.push(event),
+      log: { warn: (source: string, message: string) => void warnings.push({ source, message }), info: () => undefined, error: () => undefined },
+    } as unknown as EngineContext;
+    const pool = { slots: [], pids: () => [], modelOf: () => null, noteTestRun: () => undefined } as unknown as AgentPool;
+    const measurer = new Measurer(ctx, pool);
+    await measurer.runTests(true);
+    await measurer.runTests(true);
+    const runs = events.filter((event) => event.type === 'test_run');
+    expect(runs).toHaveLength(2);
+    expect(runs[0]).toMatchObject({ passed: 1, failed: 0, coverage: null });
+    expect(warnings.map((warning) => warning.source)).toEqual(['coverage']);
+    expect(warnings[0]?.message).toMatch(/^coverage not measured: .*no-such-coverage-tool: not found/);
+  });
+});

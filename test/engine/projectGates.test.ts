@@ -1,0 +1,57 @@
+// The phase gates' test run (runTests): a coverage command whose tool is not
+// installed (as `cargo llvm-cov` often is not) costs the coverage only; the
+// test command then runs alone and its results are read. The project is a
+// copy of the node-project fixture, whose suite passes 3, fails 1 and skips
+// 2 (its README).
+
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runTests, type ProjectCommands } from '../../src/engine/projectGates.js';
+import { parseTestOutput } from '../../src/measure/testResults.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'measure');
+const dir = mkdtempSync(path.join(tmpdir(), 'megatest-gates-'));
+const project = path.join(dir, 'project');
+cpSync(path.join(FIXTURES, 'node-project'), project, { recursive: true });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const TEST_COMMAND = `${JSON.stringify(process.execPath)} --test --test-reporter=tap checks/math.check.mjs`;
+const COVERAGE_COMMAND = `${JSON.stringify(process.execPath)} --test --experimental-test-coverage --test-reporter=tap --test-reporter-destination=stdout --test-reporter=lcov --test-reporter-destination=coverage/lcov.info checks/math.check.mjs`;
+const commands = (coverage: string): ProjectCommands => ({
+  build_command: '',
+  test_command: TEST_COMMAND,
+  coverage_command: coverage,
+  test_format: 'node-tap',
+  test_report: '',
+  coverage_report: 'coverage/lcov.info',
+  coverage_format: 'lcov',
+});
+// The figures the recorded TAP of the same suite gives.
+const EXPECTED = parseTestOutput('node-tap', readFileSync(path.join(FIXTURES, 'node-test.tap'), 'utf8'));
+
+describe('runTests', () => {
+  it('reads tests and coverage from the coverage command when it works', async () => {
+    const result = await runTests(project, commands(COVERAGE_COMMAND), 60_000);
+    expect(result.summary).toMatchObject({ passed: EXPECTED.passed, failed: EXPECTED.failed, skipped: EXPECTED.skipped });
+    expect(result.coverage?.linesPct).toBeGreaterThan(0);
+    expect(result.source).toBe(COVERAGE_COMMAND);
+    expect(result.problem).toBeNull();
+  });
+
+  it('reads the tests from test_command when the coverage tool is not installed, and says why coverage is missing', async () => {
+    const result = await runTests(project, commands('no-such-coverage-tool --workspace'), 60_000);
+    expect(result.summary).toMatchObject({ passed: EXPECTED.passed, failed: EXPECTED.failed, skipped: EXPECTED.skipped });
+    expect(result.coverage).toBeNull();
+    expect(result.source).toBe(TEST_COMMAND);
+    expect(result.problem).toMatch(/^coverage not measured: the coverage command gave no test results \(test results unreadable \(node-tap\): .*; exit 127: .*no-such-coverage-tool: not found\); the tests were read from test_command$/);
+  });
+
+  it('says both when the test command gives nothing either', async () => {
+    const result = await runTests(project, { ...commands('no-such-coverage-tool'), test_command: 'no-such-test-tool' }, 60_000);
+    expect(result.summary).toBeNull();
+    expect(result.problem).toMatch(/no-such-coverage-tool: not found; and without coverage: test results unreadable .*no-such-test-tool: not found$/);
+  });
+});
