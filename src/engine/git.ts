@@ -6,53 +6,12 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { execa } from 'execa';
+import { excludeBuildOutput } from './gitExcludes.js';
+import { GIT_ENV } from './gitRun.js';
+
+export { GIT_TIMEOUT_MS, gitTimed, type GitResult } from './gitRun.js';
 
 const run = promisify(execFile);
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'megatest',
-  GIT_AUTHOR_EMAIL: 'megatest@localhost',
-  GIT_COMMITTER_NAME: 'megatest',
-  GIT_COMMITTER_EMAIL: 'megatest@localhost',
-  GIT_TERMINAL_PROMPT: '0',
-  // A status or diff (metrics, attempt artifacts) must not take the index lock a merge needs at the same moment.
-  GIT_OPTIONAL_LOCKS: '0',
-};
-
-/** Longest one git command of the worktree isolation may take before it is killed. */
-export const GIT_TIMEOUT_MS = 60_000;
-
-export interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-/**
- * Runs git in `dir` with a time limit (SIGTERM, then SIGKILL 2 s later) and
- * never throws on a non-zero exit: merges and status checks read the code.
- */
-export async function gitTimed(dir: string, args: string[], timeoutMs = GIT_TIMEOUT_MS): Promise<GitResult> {
-  const result = await execa('git', ['-C', dir, ...args], {
-    env: GIT_ENV,
-    extendEnv: false,
-    reject: false,
-    timeout: timeoutMs,
-    forceKillAfterDelay: 2000,
-    stdin: 'ignore',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return {
-    code: result.exitCode ?? -1,
-    stdout: typeof result.stdout === 'string' ? result.stdout : '',
-    // git missing or not started: execa's own message says why.
-    stderr: (typeof result.stderr === 'string' && result.stderr) || (result.exitCode === undefined ? (result.shortMessage ?? '') : ''),
-    timedOut: result.timedOut === true,
-  };
-}
 
 async function git(projectDir: string, args: string[]): Promise<string> {
   const { stdout } = await run('git', ['-C', projectDir, ...args], { env: GIT_ENV, maxBuffer: 64 * 1024 * 1024 });
@@ -69,6 +28,7 @@ export async function initProjectRepo(projectDir: string): Promise<string> {
 
 /** Commits everything; returns the commit id (the previous one when nothing changed). */
 export async function commitAll(projectDir: string, message: string): Promise<string> {
+  await excludeBuildOutput(projectDir);
   await git(projectDir, ['add', '-A']);
   const staged = await git(projectDir, ['diff', '--cached', '--name-only']);
   if (staged.trim() !== '') await git(projectDir, ['commit', '-q', '--no-verify', '-m', message]);
@@ -85,6 +45,8 @@ export async function headCommit(projectDir: string): Promise<string | null> {
 
 /** Files changed since the session's first commit, committed or not. */
 export async function filesModifiedSince(projectDir: string, rootCommit: string): Promise<number> {
+  // Build output (Cargo's target/) is not the agents' work: left out before git lists the untracked files.
+  await excludeBuildOutput(projectDir);
   const committed = await git(projectDir, ['diff', '--name-only', rootCommit, 'HEAD']);
   const working = await git(projectDir, ['status', '--porcelain', '--untracked-files=all', '--no-renames']);
   const files = new Set<string>();

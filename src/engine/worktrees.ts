@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { MegatestConfig } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import { GIT_TIMEOUT_MS, gitTimed, type GitResult } from './git.js';
+import { excludeBuildOutput } from './gitExcludes.js';
 import { SerialQueue } from './serialQueue.js';
 
 export const MAIN_BRANCH = 'main';
@@ -194,6 +195,7 @@ export class Worktrees {
     // Unmerged paths exist only while a merge is in progress.
     const unresolved = merging ? await this.unresolved(agent) : [];
     if (unresolved.length > 0) return { head: await this.head(agent), committed: false, unresolved };
+    await excludeBuildOutput(dir);
     await this.ok(dir, ['add', '-A']);
     const staged = (await this.run(dir, ['diff', '--cached', '--quiet'])).code === 1;
     if (staged || merging) await this.ok(dir, ['commit', '-q', '--no-verify', '-m', message]);
@@ -265,6 +267,7 @@ export class Worktrees {
 
   /** Commits what changed in project/ outside any merge (so a merge never refuses over it); true when there was some. */
   async commitMainLeftovers(message: string): Promise<boolean> {
+    await excludeBuildOutput(this.projectDir);
     const status = await this.ok(this.projectDir, ['status', '--porcelain', '--untracked-files=all']);
     if (status === '') return false;
     await this.ok(this.projectDir, ['add', '-A']);
