@@ -28,6 +28,8 @@ export interface GateMeasurement {
   buildOk: boolean;
   linesOfCode: number;
   docCoverage: number | null;
+  /** The gate's test run gave results: false when it could not (a build that failed, a runner that printed none), so the test criteria are not judged on an older run's. */
+  testsRead: boolean;
 }
 
 export class Measurer {
@@ -88,7 +90,7 @@ export class Measurer {
     this.gauges.linesOfCode = figures.loc.total.code;
     this.gauges.docCoverage = figures.docCoverage;
     this.lastGate = { tasks: this.inFlightTasks, generation };
-    return { buildOk: build.ok, linesOfCode: figures.loc.total.code, docCoverage: figures.docCoverage };
+    return { buildOk: build.ok, linesOfCode: figures.loc.total.code, docCoverage: figures.docCoverage, testsRead: (this.lastTestRun?.summary ?? null) !== null };
   }
 
   /** Ends the build or test run in flight now; its results are dropped. Later runs are not affected. */

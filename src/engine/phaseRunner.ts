@@ -191,9 +191,10 @@ export class PhaseRunner {
   }
 
   /** The facts criteria are judged on: the gate's measurements and the fold's figures. */
-  facts(measured: { buildOk: boolean | null; linesOfCode: number | null; docCoverage: number | null }): MeasuredFacts {
+  facts(measured: { buildOk: boolean | null; linesOfCode: number | null; docCoverage: number | null; testsRead: boolean }): MeasuredFacts {
     const { ctx } = this;
-    const m = ctx.state.measured;
+    // The gate's own test run gave nothing (the build failed): the last figures the fold holds are an older run's, not this gate's.
+    const m = measured.testsRead ? ctx.state.measured : { testsPassed: null, testsFailed: null, testPassRate: null, testCoverage: null };
     const total = m.testsPassed === null ? null : m.testsPassed + (m.testsFailed ?? 0);
     const tasksSoFar = ctx.phases.slice(0, ctx.phaseIndex + 1).reduce((n, _p, i) => n + ctx.phaseTasks(i).length, 0);
     return {

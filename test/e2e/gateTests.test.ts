@@ -1,0 +1,58 @@
+// A phase gate judges the tests on its own test run: when that run gives no
+// results (here: the build fails from phase 2 on, and the test command then
+// prints nothing), the test criteria say "not measured" instead of being
+// judged on the last run that gave some (phase 1's), as they were. The
+// project's commands are the test's own: build and tests pass while
+// project/ has only its first commit (phase 1's gate runs before phase 1 is
+// committed), and the tests print the recorded node:test TAP of the measure
+// fixtures.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseTestOutput } from '../../src/measure/testResults.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { BUILT, eventsOf, readEvents, removeDir, runHeadless, tempRunsDir } from '../helpers/cli.js';
+
+const SIM_AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'sim-agent.mjs');
+const TAP = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'measure', 'node-test.tap');
+
+describe.skipIf(!BUILT)(`phase gates and their own test run${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  const runsDir = tempRunsDir('megatest-gate-tests-');
+  afterAll(() => removeDir(runsDir));
+
+  it('a gate whose tests give no results does not judge them on an older run', async () => {
+    const firstCommitOnly = 'test "$(git rev-list --count HEAD)" -lt 2';
+    const config = path.join(runsDir, 'gate.toml');
+    writeFileSync(
+      config,
+      [
+        '[projects.task_queue]',
+        `build_command = ${JSON.stringify(firstCommitOnly)}`,
+        `test_command = ${JSON.stringify(`${firstCommitOnly} && cat ${JSON.stringify(TAP)}`)}`,
+        'coverage_command = ""',
+        'coverage_report = ""',
+        'test_format = "node-tap"',
+        'test_report = ""',
+        '',
+      ].join('\n'),
+    );
+    const result = await runHeadless(
+      [
+        'run', 'task_queue', '--duration', '20s', '--agents', '2', '--headless', '--config', config,
+        '--agent', 'command', '--agent-cmd', `${JSON.stringify(process.execPath)} ${JSON.stringify(SIM_AGENT)}`,
+        '--runs-dir', runsDir, '--session-id', 'gate', '--port', '18790',
+      ],
+      { timeoutMs: 120_000 },
+    ).done;
+    const runDir = path.join(runsDir, 'gate');
+    const phases = eventsOf(readEvents(runDir), 'phase_ended');
+    expect(phases.length, `${result.stdout}\n${result.stderr}`).toBeGreaterThanOrEqual(2);
+    const recorded = parseTestOutput('node-tap', readFileSync(TAP, 'utf8'));
+    const [bootstrap, development] = phases;
+    expect(bootstrap!.criteria.find((c) => c.id === 'bootstrap.tests_exist')?.evidence).toBe(`tests_total ${recorded.passed + recorded.failed} >= 1: met`);
+    expect(development!.criteria.find((c) => c.id === 'development.build_ok')?.passed).toBe(false);
+    const passRate = development!.criteria.find((c) => c.id === 'development.test_pass_rate');
+    expect(passRate).toMatchObject({ passed: false, evidence: 'test_pass_rate was not measured' });
+  }, 150_000);
+});
