@@ -1,7 +1,8 @@
 // What megatest's own commits of project/ (and of the agents' worktrees)
 // leave out: folders tagged as caches (CACHEDIR.TAG: Cargo's target/,
 // pytest's and ruff's caches) and node_modules, as checkpoints do
-// (src/checkpoint/cacheDirTag.ts, tree.ts). They go into git's own ignore
+// (src/checkpoint/cacheDirTag.ts, tree.ts), and Python virtual environments
+// (a folder holding pyvenv.cfg), which nobody commits. They go into git's own ignore
 // list, info/exclude, outside the tree: the agents' files are not touched
 // and their .gitignore still applies. Before, every phase-end commit of a
 // Rust project took target/ whole (megabytes of binaries and incremental
@@ -14,7 +15,7 @@ import { isTaggedCache } from '../checkpoint/cacheDirTag.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { gitTimed } from './gitRun.js';
 
-const HEADER = '# megatest: build output left out of its commits (folders tagged CACHEDIR.TAG, node_modules)';
+const HEADER = '# megatest: build output left out of its commits (folders tagged CACHEDIR.TAG, node_modules, Python virtual environments)';
 
 /**
  * Finds, among what git does not track yet in `dir` (project/ or a
@@ -56,7 +57,7 @@ async function addExcludes(dir: string): Promise<string[]> {
   return added;
 }
 
-/** Tagged cache folders and node_modules at or under `relative`, not descending into them (nor into .git). */
+/** Tagged cache folders, node_modules and virtual environments at or under `relative`, not descending into them (nor into .git). */
 function findBuildOutput(root: string, relative: string, found: string[]): void {
   const name = path.posix.basename(relative);
   if (name === '.git') return;
@@ -71,7 +72,8 @@ function findBuildOutput(root: string, relative: string, found: string[]): void 
   } catch {
     return; // gone meanwhile
   }
-  if (isTaggedCache(absolute, entries)) {
+  // A Python virtual environment (PEP 405: pyvenv.cfg at its root) is installed packages, not the project's code.
+  if (isTaggedCache(absolute, entries) || entries.some((entry) => entry.name === 'pyvenv.cfg' && entry.isFile())) {
     found.push(relative);
     return;
   }

@@ -1,6 +1,7 @@
 // megatest's commits of project/ leave out what checkpoints leave out:
-// folders tagged CACHEDIR.TAG (Cargo's target/) and node_modules, through
-// git's info/exclude; files_modified does not count them either.
+// folders tagged CACHEDIR.TAG (Cargo's target/) and node_modules, and
+// Python virtual environments, through git's info/exclude; files_modified
+// does not count them either.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ function write(root: string, relative: string, text = 'x\n'): void {
 
 /** The project's own files (counted by the test), and build output beside them. */
 const SOURCES = ['Cargo.toml', 'src/lib.rs', 'crates/core/src/lib.rs', 'not-a-cache/CACHEDIR.TAG', 'not-a-cache/data.txt', '.gitignore'];
-const BUILD_OUTPUT = ['target/CACHEDIR.TAG', 'target/debug/deps/libx.rlib', 'crates/core/target/CACHEDIR.TAG', 'crates/core/target/debug/x', 'node_modules/pkg/index.js', 'web/node_modules/a/b.js'];
+const BUILD_OUTPUT = ['target/CACHEDIR.TAG', 'target/debug/deps/libx.rlib', 'crates/core/target/CACHEDIR.TAG', 'crates/core/target/debug/x', 'node_modules/pkg/index.js', 'web/node_modules/a/b.js', '.venv/pyvenv.cfg', '.venv/lib/python3.11/site-packages/pkg/__init__.py'];
 
 function makeProject(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'megatest-git-excludes-'));
@@ -49,7 +50,7 @@ describe('build output in megatest’s commits', () => {
     // The agent's own .gitignore is as it wrote it; megatest's list is git's own.
     expect(readFileSync(path.join(root, '.gitignore'), 'utf8')).toBe('*.log\n');
     const exclude = readFileSync(path.join(root, '.git', 'info', 'exclude'), 'utf8');
-    for (const folder of ['/target/', '/crates/core/target/', '/node_modules/', '/web/node_modules/']) expect(exclude.split('\n')).toContain(folder);
+    for (const folder of ['/target/', '/crates/core/target/', '/node_modules/', '/web/node_modules/', '/.venv/']) expect(exclude.split('\n')).toContain(folder);
   });
 
   it('files_modified counts the project’s files only', async () => {
@@ -63,7 +64,7 @@ describe('build output in megatest’s commits', () => {
     const root = makeProject();
     await initProjectRepo(root);
     fill(root);
-    expect((await excludeBuildOutput(root)).sort()).toEqual(['/crates/core/target/', '/node_modules/', '/target/', '/web/node_modules/']);
+    expect((await excludeBuildOutput(root)).sort()).toEqual(['/.venv/', '/crates/core/target/', '/node_modules/', '/target/', '/web/node_modules/']);
     expect(await excludeBuildOutput(root)).toEqual([]);
     write(root, 'tools/target/CACHEDIR.TAG', TAG);
     expect(await excludeBuildOutput(root)).toEqual(['/tools/target/']);
