@@ -79,20 +79,21 @@ export async function runBuild(projectDir: string, commands: ProjectCommands, ti
  */
 export async function runTests(projectDir: string, commands: ProjectCommands, timeoutMs: number, signal?: AbortSignal): Promise<TestRunResult> {
   const coverageCommand = commands.coverage_command.trim();
-  const first = await runAndRead(projectDir, commands, coverageCommand !== '' ? commands.coverage_command : commands.test_command, timeoutMs, signal);
+  const { result: first, exit } = await runAndRead(projectDir, commands, coverageCommand !== '' ? commands.coverage_command : commands.test_command, timeoutMs, signal);
   const fallBack = first.summary === null && !first.timed_out && !first.aborted && coverageCommand !== '' && commands.test_command.trim() !== '' && coverageCommand !== commands.test_command.trim();
   const timeLeft = timeoutMs - first.duration_ms;
   if (!fallBack || timeLeft < 1000) return first;
-  const alone = await runAndRead(projectDir, { ...commands, coverage_report: '' }, commands.test_command, timeLeft, signal);
+  const { result: alone } = await runAndRead(projectDir, { ...commands, coverage_report: '' }, commands.test_command, timeLeft, signal);
   if (alone.summary === null) return { ...alone, duration_ms: first.duration_ms + alone.duration_ms, problem: `${first.problem}; and without coverage: ${alone.problem}` };
   return {
     ...alone,
     duration_ms: first.duration_ms + alone.duration_ms,
-    problem: `coverage not measured: the coverage command gave no test results (${first.problem}); the tests were read from test_command`,
+    problem: `coverage not measured: the coverage command gave no test results (${exit}); the tests were read from test_command`,
   };
 }
 
-async function runAndRead(projectDir: string, commands: ProjectCommands, command: string, timeoutMs: number, signal?: AbortSignal): Promise<TestRunResult> {
+/** One command run and its figures read; `exit` is how it ended ("exit 101: error: …") for a message. */
+async function runAndRead(projectDir: string, commands: ProjectCommands, command: string, timeoutMs: number, signal?: AbortSignal): Promise<{ result: TestRunResult; exit: string }> {
   const coverageFile = commands.coverage_report ? path.join(projectDir, commands.coverage_report) : '';
   if (coverageFile) {
     rmSync(coverageFile, { force: true });
@@ -101,19 +102,20 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
   const reportFile = commands.test_report ? path.join(projectDir, commands.test_report) : '';
   if (reportFile) rmSync(reportFile, { force: true });
 
-  const result = await runCommand(command, { cwd: projectDir, timeoutMs, signal });
-  const base = { duration_ms: Math.round(result.durationMs), timed_out: result.timedOut, aborted: result.aborted, source: command };
-  if (result.aborted) return { ...base, summary: null, coverage: null, problem: 'test run cut short' };
-  if (result.timedOut) {
-    return { ...base, summary: null, coverage: null, problem: `test command killed after ${Math.round(timeoutMs / 1000)} s (limits.max_test_runtime_min)` };
+  const run = await runCommand(command, { cwd: projectDir, timeoutMs, signal });
+  const exit = `exit ${run.code ?? run.signal}: ${outputClue(run.stderr)}`;
+  const base = { duration_ms: Math.round(run.durationMs), timed_out: run.timedOut, aborted: run.aborted, source: command };
+  if (run.aborted) return { result: { ...base, summary: null, coverage: null, problem: 'test run cut short' }, exit };
+  if (run.timedOut) {
+    return { result: { ...base, summary: null, coverage: null, problem: `test command killed after ${Math.round(timeoutMs / 1000)} s (limits.max_test_runtime_min)` }, exit };
   }
   let summary: TestSummary | null = null;
   let problem: string | null = null;
   try {
-    const text = reportFile && existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : result.stdout;
+    const text = reportFile && existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : run.stdout;
     summary = parseTestOutput(commands.test_format, text);
   } catch (error) {
-    problem = `test results unreadable (${commands.test_format}): ${(error as Error).message}; exit ${result.code ?? result.signal}: ${outputClue(result.stderr)}`;
+    problem = `test results unreadable (${commands.test_format}): ${(error as Error).message}; ${exit}`;
   }
   let coverage: CoverageSummary | null = null;
   if (coverageFile && existsSync(coverageFile)) {
@@ -124,7 +126,7 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
       problem = problem ?? `coverage report unreadable (${commands.coverage_format}): ${(error as Error).message}`;
     }
   }
-  return { ...base, summary, coverage, problem };
+  return { result: { ...base, summary, coverage, problem }, exit };
 }
 
 /** The first error line of a failed command's stderr when it has one (cargo's "error: no such command: `llvm-cov`" comes before its help lines), else its last lines. */
