@@ -3,8 +3,10 @@
 // many have a docstring (the first statement of the body a string literal),
 // as interrogate and pydocstyle count them. Public is a name without a
 // leading underscore (so `__init__` and the other dunders are left out);
-// functions inside functions are not counted. Lines inside strings
-// (triple-quoted ones span lines) are never taken for a `def` or `class`.
+// functions inside functions are not counted; a def under an `if` or `try`
+// of a module or class counts as the module's or class's. Lines inside
+// strings (triple-quoted ones span lines) or brackets are never taken for a
+// `def` or `class`.
 
 import type { DocCoverageCount } from './docCoverage.js';
 
@@ -21,17 +23,21 @@ interface Scope {
 
 export function countDocumentedPythonItems(text: string): DocCoverageCount {
   const lines = text.split('\n');
-  const inString = linesStartingInString(text, lines);
+  const continued = continuationLines(text, lines.length);
   const scopes: Scope[] = [];
   let documented = 0;
   let total = 0;
   for (let index = 0; index < lines.length; index++) {
-    if (inString[index]) continue;
+    if (continued[index]) continue;
     const line = lines[index] as string;
+    const code = line.trim();
+    if (code === '' || code.startsWith('#')) continue;
+    // Any statement ends the scopes indented as deep or deeper: `if …:` at module level ends the def above it.
+    const indent = indentOf(line);
+    while (scopes.length > 0 && (scopes[scopes.length - 1] as Scope).indent >= indent) scopes.pop();
     const match = DEFINITION.exec(line);
     if (match === null) continue;
-    const indent = (match[1] as string).replace(/\t/g, '        ').length;
-    while (scopes.length > 0 && (scopes[scopes.length - 1] as Scope).indent >= indent) scopes.pop();
+    // A def under an `if` or `try` of a module or class is still the module's or class's: the nearest def or class decides.
     const parent = scopes[scopes.length - 1];
     const kind = match[2] as 'def' | 'class';
     const counted = !(match[3] as string).startsWith('_') && (parent === undefined || (parent.kind === 'class' && parent.counted));
@@ -43,40 +49,59 @@ export function countDocumentedPythonItems(text: string): DocCoverageCount {
   return { documented, total };
 }
 
-/** Whether each line starts inside a string that an earlier line opened (triple-quoted, or continued with a backslash). */
-function linesStartingInString(text: string, lines: string[]): boolean[] {
-  const starts: boolean[] = new Array(lines.length).fill(false);
+function indentOf(line: string): number {
+  let width = 0;
+  for (const char of line) {
+    if (char === ' ') width += 1;
+    else if (char === '\t') width += 8 - (width % 8);
+    else break;
+  }
+  return width;
+}
+
+/**
+ * Whether each line continues a statement begun above it: it starts inside a
+ * string (triple-quoted, or continued with a backslash), inside brackets, or
+ * after a backslash that joins it to the line before. Such a line is never a
+ * `def`, and its indentation says nothing of scopes.
+ */
+function continuationLines(text: string, count: number): boolean[] {
+  const continued: boolean[] = new Array(count).fill(false);
   let line = 0;
   let quote: string | null = null;
+  let depth = 0;
   for (let at = 0; at < text.length; at++) {
     const char = text[at] as string;
     if (char === '\n') {
       line++;
-      // A one-quote string cannot span lines (a backslash before the newline continues it: handled below).
+      // A one-quote string cannot span lines (a backslash before the newline continues it: below).
       if (quote !== null && quote.length === 1) quote = null;
-      starts[line] = quote !== null;
+      continued[line] = quote !== null || depth > 0;
       continue;
     }
-    if (quote === null) {
-      if (char === '#') {
-        const end = text.indexOf('\n', at);
-        at = (end === -1 ? text.length : end) - 1;
-      } else if (char === '"' || char === "'") {
-        quote = text.startsWith(char.repeat(3), at) ? char.repeat(3) : char;
-        at += quote.length - 1;
-      }
-    } else if (char === '\\') {
+    if (char === '\\') {
       at++;
       if (text[at] === '\n') {
         line++;
-        starts[line] = true;
+        continued[line] = true;
       }
-    } else if (text.startsWith(quote, at)) {
-      at += quote.length - 1;
-      quote = null;
+      continue;
     }
+    if (quote !== null) {
+      if (text.startsWith(quote, at)) {
+        at += quote.length - 1;
+        quote = null;
+      }
+    } else if (char === '#') {
+      const end = text.indexOf('\n', at);
+      at = (end === -1 ? text.length : end) - 1;
+    } else if (char === '"' || char === "'") {
+      quote = text.startsWith(char.repeat(3), at) ? char.repeat(3) : char;
+      at += quote.length - 1;
+    } else if (char === '(' || char === '[' || char === '{') depth++;
+    else if ((char === ')' || char === ']' || char === '}') && depth > 0) depth--;
   }
-  return starts;
+  return continued;
 }
 
 /** Whether the body of the definition at lines[index] (keyword at `column`) starts with a string literal. */

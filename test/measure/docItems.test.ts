@@ -117,6 +117,23 @@ const PYTHON = [
   '',
   'def f_string_first(): # NODOC',
   '    f"not a docstring {TEXT}"',
+  '',
+  'if True:',
+  '    def conditional(): # NODOC',
+  '        pass',
+  'try:',
+  '    class Fallback: # DOC',
+  '        """A class defined under try: still the module one."""',
+  '        def method(self): # NODOC',
+  '            pass',
+  'except ImportError:',
+  '    pass',
+  '',
+  'def outer(): # NODOC',
+  '    value = call(',
+  '1, 2)',
+  '    def inner():',
+  '        """Not counted: inside a function, whatever the line above it."""',
 ].join('\n');
 
 describe('doc coverage of Rust', () => {
