@@ -11,8 +11,8 @@
 //   `export function` in a string is not one.
 // - Rust: `pub` items with a doc comment (docItemsRust.ts).
 // - Python: public functions, classes and methods with a docstring
-//   (docItemsPython.ts), pytest's test files (test_*.py, *_test.py,
-//   conftest.py) left out.
+//   (docItemsPython.ts).
+// Test files are not API (isApiFile).
 // null when the project has none of these.
 
 import { promises as fs } from 'node:fs';
@@ -41,7 +41,9 @@ export async function countDocumentedExports(root: string): Promise<DocCoverageC
   if (!rootStat?.isDirectory()) {
     throw new Error(`measureDocCoverage: root "${root}" is not a readable directory`);
   }
-  const files = (await listProjectFiles(root)).filter((file) => DOC_FILE_EXTENSIONS.has(path.extname(file).toLowerCase()));
+  const files = (await listProjectFiles(root)).filter(
+    (file) => DOC_FILE_EXTENSIONS.has(path.extname(file).toLowerCase()) && isApiFile(path.relative(root, file).split(path.sep).join('/')),
+  );
   const total: DocCoverageCount = { documented: 0, total: 0 };
   await forEachLimited(files, 16, async (file) => {
     const count = countDocumentedItems(file, await fs.readFile(file, 'utf8'));
@@ -63,13 +65,27 @@ const EXPORT_DECLARATIONS: RegExp[] = [
   new RegExp(`^[ \\t]*(?:module\\.)?exports\\.(${IDENTIFIER})\\s*=\\s*${FUNCTION_VALUE}`, 'gm'),
 ];
 
+/**
+ * Whether a file's public items are the project's API (its path relative to
+ * the project, '/'-separated): not pytest's test files (test_*.py, *_test.py,
+ * conftest.py), nor Cargo's tests/, benches/ and examples/ targets, whose
+ * test functions and `pub` helpers would count as undocumented API.
+ */
+export function isApiFile(relative: string): boolean {
+  const parts = relative.split('/');
+  const name = parts[parts.length - 1] as string;
+  const extension = path.extname(name).toLowerCase();
+  if (extension === '.py') return !/^(?:test_.*|.*_test|conftest)\.py$/i.test(name);
+  if (extension === '.rs') return !parts.slice(0, -1).some((part) => part === 'tests' || part === 'benches' || part === 'examples');
+  return true;
+}
+
 /** One file's public items and how many are documented, by its language (its name's extension; null when doc coverage does not read it). */
 export function countDocumentedItems(fileName: string, text: string): DocCoverageCount | null {
   const extension = path.extname(fileName).toLowerCase();
   if (JS_DOC_FILE_EXTENSIONS.has(extension)) return countDocumentedExportsInText(text);
   if (extension === '.rs') return countDocumentedRustItems(text, scanRustSource(text));
-  // pytest's test files are not API: their test_ functions would count as undocumented public functions.
-  if (extension === '.py') return /^(?:test_.*|.*_test|conftest)\.py$/i.test(path.basename(fileName)) ? null : countDocumentedPythonItems(text);
+  if (extension === '.py') return countDocumentedPythonItems(text);
   return null;
 }
 

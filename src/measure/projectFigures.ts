@@ -3,7 +3,7 @@
 // cost what changed, not the whole tree. The sums are kept as integers and
 // adjusted in place; the report is shaped as countLines returns it.
 
-import type { DocCoverageCount } from './docCoverage.js';
+import { isApiFile, type DocCoverageCount } from './docCoverage.js';
 import type { FileFigures } from './fileFigures.js';
 import type { LanguageCount } from './lineCounter.js';
 import type { LocReport } from './loc.js';
@@ -21,10 +21,10 @@ export class ProjectFigures {
   /** Replaces one file's figures (null: it has none, or it is gone). */
   set(file: string, figures: FileFigures | null): void {
     const old = this.byFile.get(file);
-    if (old) this.add(old, -1);
+    if (old) this.add(file, old, -1);
     if (figures) {
       this.byFile.set(file, figures);
-      this.add(figures, 1);
+      this.add(file, figures, 1);
     } else {
       this.byFile.delete(file);
     }
@@ -54,7 +54,7 @@ export class ProjectFigures {
     return this.doc.total === 0 ? null : (this.doc.documented / this.doc.total) * 100;
   }
 
-  private add(figures: FileFigures, sign: 1 | -1): void {
+  private add(file: string, figures: FileFigures, sign: 1 | -1): void {
     if (figures.loc) {
       const { language, code, comment, blank } = figures.loc;
       const entry = this.byLanguage.get(language) ?? emptyCount();
@@ -67,7 +67,7 @@ export class ProjectFigures {
       if (entry.files === 0) this.byLanguage.delete(language);
       else this.byLanguage.set(language, entry);
     }
-    if (figures.doc) {
+    if (figures.doc && isApiFile(file)) {
       this.doc.documented += sign * figures.doc.documented;
       this.doc.total += sign * figures.doc.total;
     }

@@ -4,9 +4,12 @@
 // one), and the expected figures are counted from those marks.
 
 import { describe, expect, it } from 'vitest';
-import { countDocumentedItems, measureDocCoverage } from '../../src/measure/docCoverage.js';
+import { countDocumentedItems, isApiFile, measureDocCoverage } from '../../src/measure/docCoverage.js';
 import { countDocumentedPythonItems } from '../../src/measure/docItemsPython.js';
 import { countDocumentedRustItems } from '../../src/measure/docItemsRust.js';
+import { figuresOfContent } from '../../src/measure/fileFigures.js';
+import { languageByName } from '../../src/measure/languages.js';
+import { ProjectFigures } from '../../src/measure/projectFigures.js';
 import { scanRustSource } from '../../src/measure/sourceScanners.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -149,9 +152,9 @@ describe('doc coverage of Python', () => {
     expect(countDocumentedItems('pkg/mod.py', PYTHON)).toEqual(marked(PYTHON));
   });
 
-  it('leaves pytest’s test files out: their test functions are not API', () => {
-    for (const name of ['tests/test_store.py', 'store_test.py', 'conftest.py']) expect(countDocumentedItems(name, PYTHON), name).toBeNull();
-    expect(countDocumentedItems('tests/helpers.py', PYTHON)).toEqual(marked(PYTHON));
+  it('is API: not pytest’s test files, nor Cargo’s tests/, benches/ and examples/', () => {
+    for (const file of ['tests/test_store.py', 'store_test.py', 'pkg/conftest.py', 'tests/common/mod.rs', 'crates/core/benches/b.rs', 'examples/demo.rs']) expect(isApiFile(file), file).toBe(false);
+    for (const file of ['tests/helpers.py', 'pkg/store.py', 'src/lib.rs', 'crates/core/src/tests.rs', 'src/tests/mod.ts']) expect(isApiFile(file), file).toBe(true);
   });
 });
 
@@ -163,11 +166,28 @@ describe('measureDocCoverage across languages', () => {
       writeFileSync(path.join(root, 'src', 'lib.rs'), RUST);
       writeFileSync(path.join(root, 'tool.py'), PYTHON);
       writeFileSync(path.join(root, 'index.js'), '/** Yes. */\nexport function a() {}\n');
+      // Not API: left out whatever they hold.
+      mkdirSync(path.join(root, 'tests', 'common'), { recursive: true });
+      writeFileSync(path.join(root, 'tests', 'common', 'mod.rs'), 'pub fn setup() {}\n');
+      writeFileSync(path.join(root, 'tests', 'test_tool.py'), 'def test_it():\n    pass\n');
       const rust = marked(RUST);
       const python = marked(PYTHON);
       expect(await measureDocCoverage(root)).toBeCloseTo(((rust.documented + python.documented + 1) / (rust.total + python.total + 1)) * 100, 10);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the per-file sums (ProjectFigures) leave the same files out', () => {
+  it('as the full recount does', () => {
+    const figures = new ProjectFigures();
+    const add = (file: string, text: string) => figures.set(file, figuresOfContent(path.basename(file), Buffer.from(text), languageByName(path.basename(file))));
+    add('src/lib.rs', RUST);
+    add('tests/common/mod.rs', 'pub fn setup() {}\n');
+    add('tests/test_tool.py', 'def test_it():\n    pass\n');
+    expect(figures.docCount()).toEqual(marked(RUST));
+    // Lines of code still count them.
+    expect(figures.loc().total.files).toBe(3);
   });
 });
