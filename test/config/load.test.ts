@@ -232,6 +232,9 @@ describe('project templates', () => {
     expect(template.test_command).toMatch(/^cargo test/);
     expect(template.test_format).toBe('cargo');
     expect(template.coverage_command).toMatch(/^cargo llvm-cov .*--cobertura --output-path target\/coverage\/cobertura\.xml$/);
+    // Every test run, and the report, when some tests fail (an agent's work in progress): the counts are read from this run.
+    expect(template.coverage_command).toContain(' --ignore-run-fail ');
+    expect(template.test_command).toContain(' --no-fail-fast');
     expect(template).toMatchObject({ coverage_report: 'target/coverage/cobertura.xml', coverage_format: 'cobertura' });
     // The targets flow into the criteria that compare with them.
     const finalization = config.phases.find((phase) => phase.name === 'finalization')!;
