@@ -9,7 +9,7 @@
 // caches per phase, for ever in project/.git), and files_modified counted
 // its hundreds of files.
 
-import { mkdirSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { mkdirSync, promises as fs, readFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { isTaggedCache } from '../checkpoint/cacheDirTag.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -36,7 +36,7 @@ async function addExcludes(dir: string): Promise<string[]> {
   if (untracked.code !== 0) return [];
   const found: string[] = [];
   for (const entry of untracked.stdout.split('\0')) {
-    if (entry.endsWith('/')) findBuildOutput(dir, entry.slice(0, -1), found);
+    if (entry.endsWith('/')) await findBuildOutput(dir, entry.slice(0, -1), found);
   }
   if (found.length === 0) return [];
   const where = await gitTimed(dir, ['rev-parse', '--git-path', 'info/exclude']);
@@ -57,8 +57,13 @@ async function addExcludes(dir: string): Promise<string[]> {
   return added;
 }
 
-/** Tagged cache folders, node_modules and virtual environments at or under `relative`, not descending into them (nor into .git). */
-function findBuildOutput(root: string, relative: string, found: string[]): void {
+/**
+ * Tagged cache folders, node_modules and virtual environments at or under
+ * `relative`, not descending into them (nor into .git). Asynchronous: an
+ * untracked tree can be large, and the orchestrator answers commands
+ * meanwhile.
+ */
+async function findBuildOutput(root: string, relative: string, found: string[]): Promise<void> {
   const name = path.posix.basename(relative);
   if (name === '.git') return;
   if (name === 'node_modules') {
@@ -68,7 +73,7 @@ function findBuildOutput(root: string, relative: string, found: string[]): void 
   const absolute = path.join(root, relative);
   let entries: Dirent[];
   try {
-    entries = readdirSync(absolute, { withFileTypes: true });
+    entries = await fs.readdir(absolute, { withFileTypes: true });
   } catch {
     return; // gone meanwhile
   }
@@ -77,5 +82,5 @@ function findBuildOutput(root: string, relative: string, found: string[]): void 
     found.push(relative);
     return;
   }
-  for (const entry of entries) if (entry.isDirectory()) findBuildOutput(root, `${relative}/${entry.name}`, found);
+  for (const entry of entries) if (entry.isDirectory()) await findBuildOutput(root, `${relative}/${entry.name}`, found);
 }
