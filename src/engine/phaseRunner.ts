@@ -8,7 +8,7 @@
 // all done, gets a few seconds' grace (LAST_GATE_GRACE_SECONDS) to finish.
 
 import type { MeasuredFacts } from '../report/criteria.js';
-import { criticalPassed, evaluateCriteria } from '../report/criteria.js';
+import { criticalPassed, evaluateCriteria, testsUnmeasured } from '../report/criteria.js';
 import { locScaleFor, scaleLocCriteria } from '../report/locScale.js';
 import type { AgentPool } from './agentPool.js';
 import type { EngineContext } from './context.js';
@@ -155,7 +155,8 @@ export class PhaseRunner {
     const { ctx } = this;
     const phase = ctx.currentPhase;
     const scale = locScaleFor(ctx.config.session.duration_seconds, ctx.phases);
-    const criteria = evaluateCriteria(scaleLocCriteria(phase.criteria, scale), this.facts(measured));
+    const unmeasured = measured.testsRead ? {} : testsUnmeasured(measured.buildOk ? "the gate's test run gave no results" : "the gate's build failed and its test run gave no results");
+    const criteria = evaluateCriteria(scaleLocCriteria(phase.criteria, scale), this.facts(measured), unmeasured);
     const passed = criticalPassed(criteria);
     const commit = await commitAll(ctx.paths.project, `megatest: end of phase ${phase.name}`).catch((e: Error) => {
       ctx.log.warn('git', `commit failed: ${e.message}`);

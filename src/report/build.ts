@@ -12,7 +12,7 @@ import { legacyRunnerOf } from '../legacy/marker.js';
 import type { ReplayDamage } from '../replay/types.js';
 import { elapsedMsAt, lastEventMs, trustOf } from '../state/runState.js';
 import { modelTallies } from '../state/tallies.js';
-import { criticalPassed, evaluateCriteria, type MeasuredFacts } from './criteria.js';
+import { criticalPassed, evaluateCriteria, testsUnmeasured, type MeasuredFacts } from './criteria.js';
 import { runFigures } from './figures.js';
 import { finalCriteria } from './finalCriteria.js';
 import { locScaleFor } from './locScale.js';
@@ -140,6 +140,8 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
 
   const m = state.measured;
   const figures = runFigures(state);
+  // A build that failed after the last test run: that run measured older code, and the criteria are not judged on it.
+  const testsOutdated = m.testsBeforeFailedBuild === true;
   const testsTotal = figures.testsPassed === null ? null : figures.testsPassed + (figures.testsFailed ?? 0);
   const passRate = figures.testPassRate;
   const total = figures.tasksTotal;
@@ -148,11 +150,11 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
   const c = state.counters;
   const facts: MeasuredFacts = {
     build_ok: m.lastBuildOk === null ? null : m.lastBuildOk ? 1 : 0,
-    test_pass_rate: passRate,
-    test_coverage: figures.testCoverage,
+    test_pass_rate: testsOutdated ? null : passRate,
+    test_coverage: testsOutdated ? null : figures.testCoverage,
     lines_of_code: loc,
     doc_coverage: m.docCoverage,
-    tests_total: testsTotal,
+    tests_total: testsOutdated ? null : testsTotal,
     tasks_completed_ratio: total && done !== null ? done / total : null,
     // the original runner did not tell a fatal error from another
     fatal_errors: legacy ? null : c.fatalErrors,
@@ -160,7 +162,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     // a legacy run has no event log of its own: what was lost is in its damaged files
     data_loss_events: legacy ? legacy.damage.length : state.seqGaps + unreadable,
   };
-  const criteria = evaluateCriteria(finalCriteria(info.config, info.template), facts);
+  const criteria = evaluateCriteria(finalCriteria(info.config, info.template), facts, testsOutdated ? testsUnmeasured('the last build failed after the last test run') : {});
   const locScale = locScaleFor(info.config.session.duration_seconds, info.config.phases);
   const tokensPerLoc = loc && loc > 0 && figures.totalTokens !== null ? figures.totalTokens / loc : null;
   // No usage recorded (runFigures): the agents' and models' counts are unknown too, not 0.

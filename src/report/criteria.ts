@@ -57,11 +57,15 @@ function formatFigure(metric: string, value: number): string {
   return value.toFixed(2);
 }
 
-export function evaluateCriterion(criterion: CriterionConfig, facts: MeasuredFacts): CriterionResult {
+/** Why a figure the facts hold as null was not measured, when there is more to say than that. */
+export type UnmeasuredReasons = Partial<Record<keyof MeasuredFacts, string>>;
+
+export function evaluateCriterion(criterion: CriterionConfig, facts: MeasuredFacts, unmeasured: UnmeasuredReasons = {}): CriterionResult {
   const actual = (facts as unknown as Record<string, number | null | undefined>)[criterion.metric];
   const base = { id: criterion.id, description: criterion.description, level: criterion.level };
   if (actual === null || actual === undefined) {
-    return { ...base, passed: false, evidence: `${criterion.metric} was not measured` };
+    const why = unmeasured[criterion.metric as keyof MeasuredFacts];
+    return { ...base, passed: false, evidence: `${criterion.metric} was not measured${why ? `: ${why}` : ''}` };
   }
   const passed = compare(actual, criterion.op, criterion.value);
   return {
@@ -71,8 +75,13 @@ export function evaluateCriterion(criterion: CriterionConfig, facts: MeasuredFac
   };
 }
 
-export function evaluateCriteria(criteria: CriterionConfig[], facts: MeasuredFacts): CriterionResult[] {
-  return criteria.map((c) => evaluateCriterion(c, facts));
+export function evaluateCriteria(criteria: CriterionConfig[], facts: MeasuredFacts, unmeasured: UnmeasuredReasons = {}): CriterionResult[] {
+  return criteria.map((c) => evaluateCriterion(c, facts, unmeasured));
+}
+
+/** The test figures, unmeasured for one reason: a test run that gave no results, or one older than a failed build. */
+export function testsUnmeasured(why: string): UnmeasuredReasons {
+  return { test_pass_rate: why, test_coverage: why, tests_total: why };
 }
 
 /** Critical criteria decide the phase (and the run): all must pass. */

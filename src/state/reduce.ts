@@ -186,7 +186,7 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       return;
     }
     case 'build': {
-      s.measured = { ...s.measured, lastBuildOk: event.ok, lastBuildMs: event.duration_ms };
+      s.measured = { ...s.measured, lastBuildOk: event.ok, lastBuildMs: event.duration_ms, ...(event.ok ? {} : { testsBeforeFailedBuild: true }) };
       const c = draft.counters();
       c.builds += 1;
       c.buildsOk += event.ok ? 1 : 0;
@@ -201,6 +201,7 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
         testsSkipped: event.skipped,
         testPassRate: total > 0 ? event.passed / total : null,
         testCoverage: event.coverage,
+        testsBeforeFailedBuild: false,
       };
       draft.counters().testRuns += 1;
       return;

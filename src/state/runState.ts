@@ -128,6 +128,8 @@ export interface Measured {
   testCoverage: number | null;
   lastBuildOk: boolean | null;
   lastBuildMs: number | null;
+  /** A build failed after the last test run: the test figures are of older code. */
+  testsBeforeFailedBuild: boolean;
 }
 
 /** Running counters: what was spent and seen. They never roll back. */
@@ -270,6 +272,7 @@ export function emptyMeasured(): Measured {
     testCoverage: null,
     lastBuildOk: null,
     lastBuildMs: null,
+    testsBeforeFailedBuild: false,
   };
 }
 

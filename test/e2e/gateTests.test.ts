@@ -1,7 +1,8 @@
 // A phase gate judges the tests on its own test run: when that run gives no
 // results (here: the build fails from phase 2 on, and the test command then
-// prints nothing), the test criteria say "not measured" instead of being
-// judged on the last run that gave some (phase 1's), as they were. The
+// prints nothing), the test criteria say "not measured" and why, instead of
+// being judged on the last run that gave some (phase 1's), as they were; so
+// does the final report, whose last build failed after that run. The
 // project's commands are the test's own: build and tests pass while
 // project/ has only its first commit (phase 1's gate runs before phase 1 is
 // committed), and the tests print the recorded node:test TAP of the measure
@@ -53,6 +54,10 @@ describe.skipIf(!BUILT)(`phase gates and their own test run${BUILT ? '' : ' (ski
     expect(bootstrap!.criteria.find((c) => c.id === 'bootstrap.tests_exist')?.evidence).toBe(`tests_total ${recorded.passed + recorded.failed} >= 1: met`);
     expect(development!.criteria.find((c) => c.id === 'development.build_ok')?.passed).toBe(false);
     const passRate = development!.criteria.find((c) => c.id === 'development.test_pass_rate');
-    expect(passRate).toMatchObject({ passed: false, evidence: 'test_pass_rate was not measured' });
+    expect(passRate).toMatchObject({ passed: false, evidence: "test_pass_rate was not measured: the gate's build failed and its test run gave no results" });
+    // The report's criteria neither: the last build failed after the last test run (phase 1's), whose figures it still shows as measured then.
+    const report = JSON.parse(readFileSync(path.join(runDir, 'final_report.json'), 'utf8')) as { criteria: { id: string; passed: boolean; evidence: string }[]; measurements: { tests_passed: number | null } };
+    expect(report.criteria.find((c) => c.id === 'tests_pass')).toMatchObject({ passed: false, evidence: 'test_pass_rate was not measured: the last build failed after the last test run' });
+    expect(report.measurements.tests_passed).toBe(recorded.passed);
   }, 150_000);
 });

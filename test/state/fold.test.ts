@@ -308,3 +308,18 @@ describe('the live snapshots recorded in restore_session.jsonl', () => {
     expect(checked).toBe(restoreLog.filter((e) => e.type === 'metrics').length);
   });
 });
+
+describe('test figures and a build that fails after them', () => {
+  it('marks the test figures as of older code until the next test run', () => {
+    const at = (seq: number) => ({ seq, ts: `2026-12-05T08:00:${String(seq).padStart(2, '0')}.000Z` });
+    let state = initialRunState();
+    state = foldEvent(state, { ...at(1), type: 'test_run', passed: 9, failed: 1, skipped: 0, duration: 1, coverage: 80, source: 't' } as MegatestEvent);
+    expect(state.measured.testsBeforeFailedBuild).toBe(false);
+    state = foldEvent(state, { ...at(2), type: 'build', ok: true, duration_ms: 10, command: 'b' } as MegatestEvent);
+    expect(state.measured.testsBeforeFailedBuild).toBe(false);
+    state = foldEvent(state, { ...at(3), type: 'build', ok: false, duration_ms: 10, command: 'b' } as MegatestEvent);
+    expect(state.measured).toMatchObject({ testsBeforeFailedBuild: true, testsPassed: 9, testsFailed: 1 });
+    state = foldEvent(state, { ...at(4), type: 'test_run', passed: 10, failed: 0, skipped: 0, duration: 1, coverage: 81, source: 't' } as MegatestEvent);
+    expect(state.measured.testsBeforeFailedBuild).toBe(false);
+  });
+});
