@@ -129,8 +129,13 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
   return { result: { ...base, summary, coverage, problem }, exit };
 }
 
-/** The first error line of a failed command's stderr when it has one (cargo's "error: no such command: `llvm-cov`" comes before its help lines), else its last lines. */
+/**
+ * The last "error:" line of a failed command's stderr when it has one, else
+ * its last lines: cargo's "error: no such command: `llvm-cov`" comes before
+ * its help lines, pytest's "error: unrecognized arguments: --cov" after its
+ * usage line.
+ */
 function outputClue(stderr: string): string {
-  const error = stderr.split('\n').find((line) => /^\s*(error|fatal)\b/i.test(line));
+  const error = stderr.split('\n').reverse().find((line) => /\b(error|fatal):/i.test(line));
   return error !== undefined ? error.trim() : tail(stderr, 3);
 }

@@ -49,6 +49,13 @@ describe('runTests', () => {
     expect(result.problem).toMatch(/^coverage not measured: the coverage command gave no test results \(exit 127: .*no-such-coverage-tool: not found\); the tests were read from test_command$/);
   });
 
+  it('quotes the last error line of the coverage command, as pytest prints it after its usage line', async () => {
+    const pytestLike = `sh -c 'echo "ERROR: usage: __main__.py [options]" >&2; echo "__main__.py: error: unrecognized arguments: --cov=src" >&2; echo "  rootdir: /x" >&2; exit 4'`;
+    const result = await runTests(project, commands(pytestLike), 60_000);
+    expect(result.summary).toMatchObject({ passed: EXPECTED.passed });
+    expect(result.problem).toContain('(exit 4: __main__.py: error: unrecognized arguments: --cov=src)');
+  });
+
   it('says both when the test command gives nothing either', async () => {
     const result = await runTests(project, { ...commands('no-such-coverage-tool'), test_command: 'no-such-test-tool' }, 60_000);
     expect(result.summary).toBeNull();
