@@ -4,7 +4,7 @@
 
 import { assertNever } from '../contract/assertNever.js';
 import { BANDS, bandLegend } from './bands.js';
-import type { CompareCell, CompareRow, CompareView, FigureFormat, Verdict } from './viewModel.js';
+import type { CompareCell, CompareRow, CompareView, CriterionCell, FigureFormat, Verdict } from './viewModel.js';
 
 const number = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -69,8 +69,24 @@ function cellText(row: CompareRow, cell: CompareCell): string {
 
 const escape = (text: string) => text.replace(/\|/g, '\\|');
 
+/**
+ * A criterion's cell: PASS or FAIL, "not measured" where the run failed it for want of its figure,
+ * and a note's number where the run's own criterion differs from the row's wording (its own target).
+ */
+function criterionCellText(cell: CriterionCell, notes: string[], runName: string): string {
+  if (cell.passed === null) return '—';
+  const unmeasured = cell.measured === false ? ' (not measured)' : '';
+  let note = '';
+  if (cell.description !== null) {
+    notes.push(`${runName}: its criterion is "${cell.description}"`);
+    note = ` [${notes.length}]`;
+  }
+  return `${cell.passed ? 'PASS' : 'FAIL'}${unmeasured}${note}${verdictWord(cell.verdict)}`;
+}
+
 export function renderCompareMarkdown(view: CompareView): string {
   const runs = view.runs;
+  const notes: string[] = [];
   const header = `| | ${runs.map((r, i) => `${escape(r.name)}${i === 0 ? ' (base)' : ''}`).join(' | ')} |`;
   const rule = `|---|${runs.map(() => '---').join('|')}|`;
   const kind = (r: CompareView['runs'][number]) =>
@@ -90,13 +106,10 @@ export function renderCompareMarkdown(view: CompareView): string {
     '',
     `| criterion | level | ${runs.map((r) => escape(r.name)).join(' | ')} |`,
     `|---|---|${runs.map(() => '---').join('|')}|`,
-    ...view.criteria.map(
-      (c) =>
-        `| ${escape(c.description)} | ${c.level} | ${c.cells
-          .map((cell) => (cell.passed === null ? '—' : `${cell.passed ? 'PASS' : 'FAIL'}${verdictWord(cell.verdict)}`))
-          .join(' | ')} |`,
-    ),
+    ...view.criteria.map((c) => `| ${escape(c.description)} | ${c.level} | ${c.cells.map((cell, index) => escape(criterionCellText(cell, notes, runs[index]!.name))).join(' | ')} |`),
     '',
+    ...notes.map((note, index) => `[${index + 1}] ${note}`),
+    ...(notes.length > 0 ? [''] : []),
     'Deltas are against the base (the first run); "better" and "worse" follow each figure\'s direction (duration, recoveries and checkpoints have none).',
     `Bands: ${Object.values(BANDS).map(bandLegend).join('; ')}.`,
     '',

@@ -5,7 +5,9 @@
 // its report judged; nothing is counted here.
 
 import type { FinalReport } from '../report/build.js';
+import { criterionMeasured } from '../report/criteria.js';
 import { runFigures, type RunFigures } from '../report/figures.js';
+import type { CriterionResult } from '../contract/events.js';
 import { elapsedMsAt, lastEventMs, type RunState } from '../state/runState.js';
 import { BANDS, rateBand, type BandName, type BandRating } from './bands.js';
 
@@ -50,7 +52,12 @@ export interface CompareRow {
 
 export interface CriterionCell {
   passed: boolean | null;
+  /** false when the run's report failed the criterion for want of its figure (a legacy run that never recorded it); null when the run has no such criterion. */
+  measured: boolean | null;
   evidence: string | null;
+  /** The run's own wording of the criterion where it differs from the row's (the first run's): a scaled target differs with the run's length. */
+  description: string | null;
+  /** Against the first run; n/a when either has no such criterion, did not measure it, or words it otherwise (another target). */
   verdict: Verdict | null;
 }
 
@@ -167,12 +174,16 @@ function criterionRows(reports: readonly FinalReport[]): CriterionRow[] {
   return order.map((o) => {
     const found = reports.map((r) => r.criteria.find((c) => c.id === o.id) ?? null);
     const base = found[0];
+    const judged = (c: CriterionResult | null | undefined): c is CriterionResult => c !== null && c !== undefined && criterionMeasured(c);
     return {
       ...o,
       cells: found.map((c, index) => ({
         passed: c?.passed ?? null,
+        measured: c === null ? null : criterionMeasured(c),
         evidence: c?.evidence ?? null,
-        verdict: index === 0 ? null : c === null || !base ? 'n/a' : c.passed === base.passed ? 'same' : c.passed ? 'better' : 'worse',
+        description: c !== null && c.description !== o.description ? c.description : null,
+        // Two runs judged on different targets (a scaled one) passed different tests: neither is better.
+        verdict: index === 0 ? null : !judged(c) || !judged(base) || c.description !== base.description ? 'n/a' : c.passed === base.passed ? 'same' : c.passed ? 'better' : 'worse',
       })),
     };
   });

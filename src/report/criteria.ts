@@ -60,12 +60,22 @@ function formatFigure(metric: string, value: number): string {
 /** Why a figure the facts hold as null was not measured, when there is more to say than that. */
 export type UnmeasuredReasons = Partial<Record<keyof MeasuredFacts, string>>;
 
+/** What follows the metric in the evidence of a criterion whose figure was not measured. */
+const NOT_MEASURED = ' was not measured';
+
+/** Whether the criterion was judged on a measured figure (else it failed because there was none: the evidence evaluateCriterion wrote says so). */
+export function criterionMeasured(result: CriterionResult): boolean {
+  // The metric is one word: `tests_total was not measured: …`.
+  const at = result.evidence.indexOf(NOT_MEASURED);
+  return at <= 0 || /\s/.test(result.evidence.slice(0, at));
+}
+
 export function evaluateCriterion(criterion: CriterionConfig, facts: MeasuredFacts, unmeasured: UnmeasuredReasons = {}): CriterionResult {
   const actual = (facts as unknown as Record<string, number | null | undefined>)[criterion.metric];
   const base = { id: criterion.id, description: criterion.description, level: criterion.level };
   if (actual === null || actual === undefined) {
     const why = unmeasured[criterion.metric as keyof MeasuredFacts];
-    return { ...base, passed: false, evidence: `${criterion.metric} was not measured${why ? `: ${why}` : ''}` };
+    return { ...base, passed: false, evidence: `${criterion.metric}${NOT_MEASURED}${why ? `: ${why}` : ''}` };
   }
   const passed = compare(actual, criterion.op, criterion.value);
   return {

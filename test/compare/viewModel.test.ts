@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BANDS, rateBand } from '../../src/compare/bands.js';
 import { renderCompareMarkdown } from '../../src/compare/render.js';
 import { compareRuns, type CompareRunInput } from '../../src/compare/viewModel.js';
-import type { MegatestEvent } from '../../src/contract/events.js';
+import type { CriterionResult, MegatestEvent } from '../../src/contract/events.js';
+import { CRITERION_METRICS, evaluateCriterion, type MeasuredFacts } from '../../src/report/criteria.js';
 import { foldRunFolder } from '../../src/io/foldLog.js';
 import { buildReport, type FinalReport } from '../../src/report/report.js';
 import { foldAll } from '../../src/state/fold.js';
@@ -80,8 +81,8 @@ describe('compareRuns (pure)', () => {
         description: 'Tests pass',
         level: 'critical',
         cells: [
-          { passed: true, evidence: 'e', verdict: null },
-          { passed: false, evidence: 'e', verdict: 'worse' },
+          { passed: true, measured: true, evidence: 'e', description: null, verdict: null },
+          { passed: false, measured: true, evidence: 'e', description: null, verdict: 'worse' },
         ],
       },
     ]);
@@ -95,7 +96,44 @@ describe('compareRuns (pure)', () => {
     expect(md).toContain('| Tests pass | critical | PASS | FAIL, worse |');
     expect(md).toContain('Tokens/LOC: < 500 acceptable, < 300 good, < 200 excellent');
   });
+
+  it('says which runs did not measure a criterion and which judged another target, and judges neither better', () => {
+    const withCriteria = (input: CompareRunInput, criteria: CriterionResult[]): CompareRunInput => ({ ...input, report: { ...input.report, criteria } });
+    const figures = { tokens: 1, loc: 0, tasks: 1, toolCalls: 1, coverage: 85, errors: 0 };
+    const legacy = withCriteria(syntheticRun('legacy', { ...figures, passed: false }), [
+      evaluateCriterion({ id: 'build_passes', description: 'The project builds', level: 'critical', metric: 'build_ok', op: '==', value: 1 }, facts({})),
+      evaluateCriterion({ id: 'loc_target', description: 'At least 5000 lines of code', level: 'important', metric: 'lines_of_code', op: '>=', value: 5000 }, facts({ lines_of_code: 2800 })),
+      evaluateCriterion({ id: 'tests_pass', description: 'Tests pass', level: 'critical', metric: 'test_pass_rate', op: '>=', value: 0.95 }, facts({ test_pass_rate: 0.5 })),
+    ]);
+    const short = withCriteria(syntheticRun('short', { ...figures, passed: true }), [
+      evaluateCriterion({ id: 'build_passes', description: 'The project builds', level: 'critical', metric: 'build_ok', op: '==', value: 1 }, facts({ build_ok: 1 })),
+      evaluateCriterion({ id: 'loc_target', description: 'At least 21 lines of code (scaled)', level: 'important', metric: 'lines_of_code', op: '>=', value: 21 }, facts({ lines_of_code: 1604 })),
+      evaluateCriterion({ id: 'tests_pass', description: 'Tests pass', level: 'critical', metric: 'test_pass_rate', op: '>=', value: 0.95 }, facts({ test_pass_rate: 1 })),
+    ]);
+    const compared = compareRuns([legacy, short]);
+    const cells = (id: string) => compared.criteria.find((c) => c.id === id)!.cells;
+    expect(cells('build_passes').map((c) => [c.passed, c.measured, c.verdict])).toEqual([
+      [false, false, null],
+      [true, true, 'n/a'],
+    ]);
+    expect(cells('loc_target').map((c) => [c.passed, c.description, c.verdict])).toEqual([
+      [false, null, null],
+      [true, 'At least 21 lines of code (scaled)', 'n/a'],
+    ]);
+    expect(cells('tests_pass')[1]!.verdict).toBe('better');
+    const md = renderCompareMarkdown(compared);
+    expect(md).toContain('| The project builds | critical | FAIL (not measured) | PASS |');
+    expect(md).toContain('| At least 5000 lines of code | important | FAIL | PASS [1] |');
+    expect(md).toContain('[1] short: its criterion is "At least 21 lines of code (scaled)"');
+    expect(md).toContain('| Tests pass | critical | FAIL | PASS, better |');
+  });
 });
+
+/** Facts with every figure unmeasured but those given. */
+function facts(given: Partial<MeasuredFacts>): MeasuredFacts {
+  const none = Object.fromEntries(CRITERION_METRICS.map((metric) => [metric, null])) as unknown as MeasuredFacts;
+  return { ...none, ...given };
+}
 
 describe('compareRuns on a recorded run and legacy runs', () => {
   let runs: string;
