@@ -31,7 +31,7 @@ import {
   type ToastTone,
 } from '../state/uiState.js';
 import { settleAction, type ActionResult, type ConsoleActions, type ConsoleOutcome, type ReplayControls } from './actions.js';
-import { findBinding, KEYMAP, keyNameOf, RUN_CONTROL_ACTIONS, type ActionId } from './keymap.js';
+import { findBinding, KEYMAP, keyNameOf, keystrokesOf, RUN_CONTROL_ACTIONS, type ActionId } from './keymap.js';
 import { agentsByName } from './viewModels/agentTable.js';
 import { clockTime } from './viewModels/format.js';
 import { pickerOrder } from './viewModels/picker.js';
@@ -246,13 +246,17 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     }
   };
 
-  useInput((input: string, key: Key) => {
+  const handleKey = (input: string, key: Key): void => {
     const { context, mode } = screen.current();
     const name = keyNameOf(input, key);
     const binding = name === null ? null : findBinding(KEYMAP, context, mode, name);
     if (binding) dispatch(binding.action);
     // Typed (or pasted) text goes to the filter prompt.
     else if (context === 'filter' && !key.ctrl && !key.meta && /^[^\u0000-\u001f\u007f]+$/.test(input)) updateUi((u) => typeFilter(u, input));
+  };
+
+  useInput((input: string, key: Key) => {
+    for (const stroke of keystrokesOf(input, key)) handleKey(stroke.input, stroke.key);
   });
 
   return <ScreenView frame={frame} />;

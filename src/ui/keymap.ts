@@ -186,6 +186,56 @@ export function keyNameOf(input: string, key: Key): KeyName | null {
   return input.length === 1 ? input : null;
 }
 
+/** The keys Ink reports with a flag of their own (its input is then empty or a name): never split. */
+function isFlaggedKey(key: Key): boolean {
+  return key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end || key.return || key.escape || key.backspace || key.delete || key.tab || key.ctrl || key.meta;
+}
+
+const NO_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageUp: false,
+  pageDown: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+/** A control character a terminal sends for a key, as Ink's flag for that key. */
+const CONTROL_KEYS: Readonly<Record<string, Partial<Key>>> = { '\r': { return: true }, '\t': { tab: true }, '\u007f': { delete: true }, '\b': { backspace: true } };
+
+/**
+ * What Ink handed over as one input, as the keys that were pressed. Ink
+ * splits escape sequences (arrows, Esc) into keys of their own but gives
+ * plain characters that arrive in one read as one string, as it gives a
+ * paste: over SSH, keys typed quickly (`Q` then `y`, `q` then Enter, `/err`
+ * then Enter) often arrive together, and the string matched no key.
+ * Each character is a key here, in order; the caller handles them one at a
+ * time, so a key that opens the filter makes the next ones its text.
+ */
+export function keystrokesOf(input: string, key: Key): { input: string; key: Key }[] {
+  const characters = [...input];
+  if (characters.length <= 1 || isFlaggedKey(key)) return [{ input, key }];
+  return characters.map((character) => {
+    const control = CONTROL_KEYS[character];
+    if (control !== undefined) return { input: '', key: { ...NO_KEY, ...control } };
+    return { input: character, key: { ...NO_KEY, shift: /[A-Z]/.test(character) } };
+  });
+}
+
 export function findBinding(keymap: readonly KeyBinding[], context: KeyContext, mode: ConsoleMode, name: KeyName): KeyBinding | null {
   return keymap.find((b) => b.contexts.includes(context) && b.modes.includes(mode) && b.keys.includes(name)) ?? null;
 }

@@ -183,6 +183,28 @@ describe('App at 80x24', () => {
     await press(KEYS.escape, /^(?![\s\S]*filter "crash")/);
   });
 
+  it('keys that arrive in one read (typed quickly over SSH) act one after the other', async () => {
+    const { actions, press, frame, instance, exits } = setup();
+    // Q opens the confirm, y answers it
+    await press('Qy', 'stop done');
+    expect(actions.calls).toEqual(['stop']);
+    // / opens the filter, the rest is its text, Enter applies it
+    await press('/crash\r', /filter "crash"/);
+    expect(frame()).toContain('c checkpoint');
+    const logLines = frame().split('── Log')[1]!.split('\n').slice(1).filter((l) => /^\d\d:/.test(l));
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const line of logLines) expect(line.toLowerCase()).toContain('crash');
+    // after a stop was asked, q leaves as stopped
+    instance.stdin.write('q\r');
+    await vi.waitFor(() => expect(exits).toEqual(['stopped']), WAIT);
+  });
+
+  it('q then Enter in one read (a shell habit) detaches', async () => {
+    const { instance, exits } = setup();
+    instance.stdin.write('q\r');
+    await vi.waitFor(() => expect(exits).toEqual(['detached']), WAIT);
+  });
+
   it('q detaches (the run goes on)', async () => {
     const { instance, exits } = setup();
     instance.stdin.write('q');

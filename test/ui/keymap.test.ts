@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findBinding, helpSections, KEYMAP, keyLineItems, keyLineWidth, keyNameOf, type KeyContext } from '../../src/ui/keymap.js';
+import { findBinding, helpSections, KEYMAP, keyLineItems, keyLineWidth, keyNameOf, keystrokesOf, type KeyContext } from '../../src/ui/keymap.js';
 import type { Key } from 'ink';
 
 const noKey: Key = {
@@ -62,6 +62,19 @@ describe('keymap', () => {
     expect(keyNameOf(' ', noKey)).toBe('space');
     expect(keyNameOf('', { ...noKey, leftArrow: true })).toBe('left');
     expect(keyNameOf('', { ...noKey, rightArrow: true, shift: true })).toBe('shift-right');
+  });
+
+  it('splits what arrived in one read into the keys pressed, and leaves a single key or a flagged one whole', () => {
+    const names = (input: string, key: Key = noKey) => keystrokesOf(input, key).map((stroke) => keyNameOf(stroke.input, stroke.key));
+    expect(names('q\r')).toEqual(['q', 'return']);
+    expect(names('Qy')).toEqual(['Q', 'y']);
+    expect(names('/er\u007f\t')).toEqual(['/', 'e', 'r', 'backspace', 'tab']);
+    expect(keystrokesOf('Q', noKey)).toEqual([{ input: 'Q', key: noKey }]);
+    expect(keystrokesOf('Qy', noKey)[0]!.key.shift).toBe(true);
+    // one character of two UTF-16 units is one key
+    expect(keystrokesOf('😀', noKey)).toHaveLength(1);
+    // Alt+x and the like come flagged: left to keyNameOf, which ignores them
+    expect(names('ab', { ...noKey, meta: true })).toEqual([null]);
   });
 
   it('fits the key line to the width, dropping the least needed first', () => {
