@@ -149,8 +149,9 @@ describe.skipIf(!HAS_TMUX)('console end to end in tmux (skipped: tmux is not ins
       tmux('send-keys', '-t', session, 'p');
       await waitForStatus(session, runDir, 'running');
 
-      // q: the console goes, the orchestrator stays.
-      tmux('send-keys', '-t', session, 'q');
+      // q: the console goes, the orchestrator stays. Sent with an Enter after it, as a shell habit: tmux
+      // writes the two at once, so the console reads them in one go (they matched no key before ed41911).
+      tmux('send-keys', '-t', session, 'q', 'Enter');
       await waitForScreen(session, /megatest attach/);
       const control = readControlFile(runDir);
       expect(control && isPidAlive(control.pid)).toBe(true);
