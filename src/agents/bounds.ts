@@ -5,6 +5,7 @@
 // line is counted as a parse failure and its figures are not used.
 
 import type { AgentMessage } from './types.js';
+import { assertNever } from '../contract/assertNever.js';
 
 /** Tokens one line may report (input, output, or a context size): far above any model's call. */
 export const MAX_TOKENS_PER_LINE = 10_000_000;
@@ -53,7 +54,18 @@ export function messageNumbersProblem(message: AgentMessage): string | null {
         ['duration_ms', message.duration_ms === undefined ? null : boundedProblem(message.duration_ms, MAX_DURATION_MS, 'ms')],
         ['cost_usd', message.cost_usd === undefined ? null : boundedProblem(message.cost_usd, MAX_COST_USD_PER_LINE, 'USD')],
       );
-    default:
+    // No numbers to check.
+    case 'state':
+    case 'task_done':
+    case 'error':
+    case 'vote':
+    case 'output':
+    case 'step':
+    case 'session':
+    case 'retry':
+    case 'parse_failure':
       return null;
+    default:
+      return assertNever(message, 'agent message');
   }
 }

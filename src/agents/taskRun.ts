@@ -8,6 +8,7 @@
 import type { NativeSessions } from './nativeSessions.js';
 import type { TaskProcess } from './taskProcess.js';
 import type { AgentMessage } from './types.js';
+import { assertNever } from '../contract/assertNever.js';
 
 export type TaskEndedBy = 'stop' | 'compress' | 'reassign' | 'outcome' | null;
 
@@ -71,8 +72,17 @@ export class TaskRun {
       case 'task_done':
         // Completion is the adapter's to say, from the run's outcome: a name the agent made up is not a task of the plan.
         return;
-      default:
+      // Handed on as they are.
+      case 'tool_call':
+      case 'state':
+      case 'error':
+      case 'vote':
+      case 'output':
+      case 'retry':
+      case 'parse_failure':
         break;
+      default:
+        assertNever(message, 'agent message');
     }
     hooks.emit(message);
   }

@@ -6,6 +6,7 @@
 // (phases, checkpoints, recoveries, errors) get none here.
 
 import type { LogLevel, MegatestEvent } from '../contract/events.js';
+import { assertNever } from '../contract/assertNever.js';
 
 export interface ActivityLine {
   level: LogLevel;
@@ -36,7 +37,25 @@ export function activityLine(event: MegatestEvent): ActivityLine | null {
         source: event.agent,
         message: `context compressed from ${event.tokens_before} to ${event.tokens_after} tokens${event.detail ? ` (${event.detail})` : ''}`,
       };
-    default:
+    // A line of their own elsewhere (phases, checkpoints, recoveries, errors, commands, alerts, the end), or too many for the log (tokens, tool calls, snapshots).
+    case 'session_started':
+    case 'phase_started':
+    case 'phase_ended':
+    case 'agent_state':
+    case 'tool_call':
+    case 'tokens':
+    case 'metrics':
+    case 'checkpoint_created':
+    case 'checkpoint_restored':
+    case 'error':
+    case 'recovery':
+    case 'limit':
+    case 'vote':
+    case 'command':
+    case 'alert':
+    case 'session_ended':
       return null;
+    default:
+      return assertNever(event, 'event');
   }
 }
