@@ -17,7 +17,7 @@ import { assertNever } from '../contract/assertNever.js';
 import type { AgentCapabilities } from '../contract/capabilities.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import type { CliAgentSpec, CliTaskCommand } from './cliSpec.js';
-import { agentHomeDir, ensureAgentHome } from './home.js';
+import { agentHomeDir, ensureAgentHome, megatestVariables } from './home.js';
 import { outputLogClosed } from './outputLog.js';
 import { describeResume, NativeSessions } from './nativeSessions.js';
 import { TaskBook } from './taskBook.js';
@@ -392,18 +392,6 @@ export class CliTaskAdapter implements AgentAdapter {
   }
 
   private environment(objective: string): Record<string, string> {
-    const launch = this.launch;
-    return {
-      ...launch.env,
-      MEGATEST_SESSION_DIR: launch.sessionDir,
-      MEGATEST_PROJECT_DIR: launch.projectDir,
-      MEGATEST_AGENT_NAME: launch.name,
-      MEGATEST_AGENT_ROLE: launch.role,
-      MEGATEST_PHASE: this.book.phase,
-      MEGATEST_MODEL: this.model,
-      MEGATEST_AGENT_HOME: this.homeDir,
-      MEGATEST_TASK: objective,
-      ...this.options.env,
-    };
+    return { ...megatestVariables(this.launch, { phase: this.book.phase, model: this.model }), MEGATEST_TASK: objective, ...this.options.env };
   }
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { AgentKind } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentCapabilities } from '../contract/capabilities.js';
-import { agentHomeDir, ensureAgentHome } from './home.js';
+import { ensureAgentHome, megatestVariables } from './home.js';
 import { outputLogClosed } from './outputLog.js';
 import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
 import { LineSplitter } from './lineSplitter.js';
@@ -367,15 +367,7 @@ export class CommandAdapter implements AgentAdapter {
       // without flushing said nothing until it stopped (every task at the run's end). A value of the user's wins.
       PYTHONUNBUFFERED: '1',
       ...process.env,
-      ...launch.env,
-      MEGATEST_SESSION_DIR: launch.sessionDir,
-      MEGATEST_PROJECT_DIR: launch.projectDir,
-      MEGATEST_AGENT_NAME: launch.name,
-      MEGATEST_AGENT_ROLE: launch.role,
-      MEGATEST_PHASE: launch.resume?.phase ?? launch.phase,
-      MEGATEST_MODEL: this.model,
-      // Not HOME: a JSONL program may need the user's own (credentials, config).
-      MEGATEST_AGENT_HOME: agentHomeDir(launch.agentDir),
+      ...megatestVariables(launch, { phase: launch.resume?.phase ?? launch.phase, model: this.model }),
       ...this.options.env,
     };
   }

@@ -64,6 +64,7 @@ interface Run {
   model: string;
   resume: string | null;
   prompt: string;
+  megatest: Record<string, string>;
 }
 
 function runsOf(launch: AgentLaunch): Run[] {
@@ -121,6 +122,17 @@ describe('CliTaskAdapter: one process per task', () => {
     expect(runs.map((r) => r.task)).toEqual(['ok-a', 'ok-b']);
     expect(new Set(runs.map((r) => r.pid)).size).toBe(2);
     expect(runs.every((r) => r.model === 'test-model')).toBe(true);
+    // Each process is told where it is, who it is and its task (docs/agents.md).
+    expect(runs[1]!.megatest).toEqual({
+      MEGATEST_SESSION_DIR: launch.sessionDir,
+      MEGATEST_PROJECT_DIR: launch.projectDir,
+      MEGATEST_AGENT_NAME: launch.name,
+      MEGATEST_AGENT_ROLE: launch.role,
+      MEGATEST_PHASE: 'development',
+      MEGATEST_MODEL: 'test-model',
+      MEGATEST_AGENT_HOME: path.join(launch.agentDir, 'home'),
+      MEGATEST_TASK: 'ok-b',
+    });
     // The prompt names the role, the phase and the task.
     expect(runs[0]!.prompt).toContain('developer');
     expect(runs[0]!.prompt).toContain('Phase: development');

@@ -56,6 +56,8 @@ describe('CommandAdapter', () => {
     expect(intro).toContain('fixture agent agent-1 role=developer phase=development model=test-model');
     expect(intro).toContain('extra=from-launch-env');
     expect(intro).toContain(`cwd=${adapter['launch'].projectDir}`);
+    const launch = adapter['launch'];
+    expect(intro).toContain(`session=${launch.sessionDir} project=${launch.projectDir} home=${path.join(launch.agentDir, 'home')}`);
     expect(recorder.of('tool_call')).toEqual([{ type: 'tool_call', tool: 'read_file', ok: true, duration_ms: 12 }]);
     // The tokens line arrived in two writes: it must still be one message.
     expect(recorder.of('tokens')).toEqual([{ type: 'tokens', input: 1200, output: 80, model: 'fixture-model' }]);
