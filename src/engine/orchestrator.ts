@@ -1,9 +1,10 @@
 // The orchestrator conducts a run: it puts the parts together (agent pool,
-// phase runner, measurer, checkpoint keeper, recovery, watchdog, limits,
-// control surface), starts the session or resumes it, ticks them, and ends
-// the session with its report. It holds no state of its own that a part or
-// the fold could hold, and never depends on a console: everything it knows
-// goes into the run folder, and controllers reach it through EngineControl.
+// phase runner, measurer, checkpoint keeper, event index, recovery,
+// watchdog, limits, control surface), starts the session or resumes it,
+// ticks them, and ends the session with its report. It holds no state of
+// its own that a part or the fold could hold, and never depends on a
+// console: everything it knows goes into the run folder, and controllers
+// reach it through EngineControl.
 
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -13,8 +14,6 @@ import type { CommandSource, MegatestEvent } from '../contract/events.js';
 import type { RunPaths } from '../io/runFolder.js';
 import type { RunInfo } from '../io/runInfo.js';
 import { buildReport, writeReport } from '../report/report.js';
-import { foldFromIndex } from '../io/foldLog.js';
-import { LogIndexUpkeep } from '../io/logIndexUpkeep.js';
 import { RunFileReadError } from '../io/readError.js';
 import { AgentPool } from './agentPool.js';
 import { CheckpointKeeper } from './checkpointKeeper.js';
@@ -23,6 +22,7 @@ import { WATCHDOG_CLASSES } from './classify.js';
 import { Compressor } from './compressor.js';
 import { EngineContext, type StopRequest } from './context.js';
 import { ControlSurface, type PauseEnd } from './controlSurface.js';
+import { EventIndexKeeper, INDEX_REFRESH_MS } from './eventIndex.js';
 import { initProjectRepo } from './git.js';
 import { InjectedFaults } from './injectedFaults.js';
 import { WorktreeIsolation } from './isolation.js';
@@ -35,8 +35,6 @@ import { phaseDurations } from './schedule.js';
 import { Watchdog } from './watchdog.js';
 
 const TICK_MS = 250;
-/** How often events.idx takes in what the log gained (and is written): a crash leaves a resume at most this much log to read. */
-const INDEX_REFRESH_MS = 15_000;
 
 export interface OrchestratorOptions {
   info: RunInfo;
@@ -69,10 +67,7 @@ export class Orchestrator implements EngineControl {
   private startedUp = false;
   /** A signal that came during startup: recorded once the session is. */
   private startupSignal: string | null = null;
-  /** events.idx kept as the log grows; null until opened, or when it cannot be kept. */
-  private logIndex: LogIndexUpkeep | null = null;
-  /** Its opening, which may go on in the background while the session starts. */
-  private logIndexOpened: Promise<void> = Promise.resolve();
+  private readonly eventIndex: EventIndexKeeper;
 
   constructor(private readonly options: OrchestratorOptions) {
     let ctx: EngineContext;
@@ -101,6 +96,7 @@ export class Orchestrator implements EngineControl {
     this.pool.useWorkDirs(this.isolation);
     this.measurer = new Measurer(ctx, this.pool);
     this.keeper = new CheckpointKeeper(ctx, this.pool, this.measurer, this.isolation);
+    this.eventIndex = new EventIndexKeeper(ctx);
     this.phases = new PhaseRunner(ctx, this.pool, this.measurer, {
       phaseCheckpoint: async () => void (await this.keeper.create('phase')),
       checkpointsValid: () => (this.keeper.invalidCheckpoints === 0 ? 1 : 0),
@@ -145,7 +141,7 @@ export class Orchestrator implements EngineControl {
     if (resuming) {
       // The fold of the log so far: counters, phase and clock continue where they were.
       const started = performance.now();
-      const { bytes, how, eventsRead } = await this.foldExistingLog();
+      const { bytes, how, eventsRead } = await this.eventIndex.foldExisting();
       if (ctx.state.session === null && bytes > 0) {
         // A log with lines but no session_started is not this session's: starting over in it would bury what it holds.
         throw new UsageError(
@@ -163,7 +159,7 @@ export class Orchestrator implements EngineControl {
       }
     } else {
       ctx.setStatus('starting');
-      this.logIndexOpened = this.keepLogIndex();
+      this.eventIndex.keepInBackground();
     }
     ctx.log.info('orchestrator', `${resuming ? 'resuming' : 'starting'} session ${info.session_id} (pid ${process.pid})`);
     if (info.simulated) ctx.log.info('orchestrator', 'agent kind sim: the agents are a labelled SIMULATION, not a real model');
@@ -195,7 +191,7 @@ export class Orchestrator implements EngineControl {
     this.timers = [
       setInterval(() => ctx.background(() => this.tick()), TICK_MS),
       setInterval(() => void this.measurer.sample().catch((e) => ctx.internalError(e)), ctx.config.monitoring.health_check_interval * 1000),
-      setInterval(() => void this.logIndex?.refresh(), INDEX_REFRESH_MS),
+      setInterval(() => this.eventIndex.refresh(), INDEX_REFRESH_MS),
     ];
     void this.measurer.sample().catch((e) => ctx.internalError(e));
     return this.finish(await ctx.waitForStop());
@@ -226,41 +222,6 @@ export class Orchestrator implements EngineControl {
       phases: ctx.phases.map((p, i) => ({ name: p.name, duration_seconds: Math.round(nominal[i]!), tasks: ctx.phaseTasks(i) })),
       megatest_version: info.megatest_version,
     });
-  }
-
-  /**
-   * The fold of events.jsonl (the EventLog already repaired a torn tail):
-   * from events.idx's folded state, reading only the log after it (the index
-   * is then carried on in the background, off the resume's path), or, with
-   * no index that matches the log, the whole log read once while the index
-   * is built. A log the disk will not give back stops the resume
-   * (RunFileReadError): folding less than the log holds would start the
-   * session over, or carry it on from the wrong place.
-   */
-  private async foldExistingLog(): Promise<{ bytes: number; how: string; eventsRead: number }> {
-    const { ctx } = this;
-    try {
-      const folded = await foldFromIndex(ctx.paths.root);
-      if (folded !== null) {
-        ctx.state = folded.state;
-        this.logIndexOpened = this.keepLogIndex();
-        return { bytes: folded.bytes, how: 'from events.idx', eventsRead: folded.eventsRead };
-      }
-      this.logIndex = await LogIndexUpkeep.open(ctx.paths, (message) => ctx.log.warn('orchestrator', message));
-    } catch (error) {
-      throw RunFileReadError.say(error, ctx.paths.events, 'megatest resume', 'the session was not resumed');
-    }
-    ctx.state = this.logIndex.state;
-    return { bytes: this.logIndex.bytes, how: 'the whole log read (events.idx built)', eventsRead: this.logIndex.info.eventsRead };
-  }
-
-  /** events.idx kept from here on (loaded and carried on, or built); a run goes on without it. */
-  private async keepLogIndex(): Promise<void> {
-    try {
-      this.logIndex = await LogIndexUpkeep.open(this.ctx.paths, (message) => this.ctx.log.warn('orchestrator', message));
-    } catch (error) {
-      this.ctx.log.warn('orchestrator', `events.idx not kept: ${(error as Error).message}`);
-    }
   }
 
   private async startUp(resuming: boolean, namedCheckpoint: string | undefined): Promise<void> {
@@ -343,8 +304,7 @@ export class Orchestrator implements EngineControl {
       await this.measurer.finalSample().catch((e) => ctx.internalError(e));
       ctx.events.flush();
       // The report folds the log: from an index that has read it all, it reads almost nothing.
-      await this.logIndexOpened;
-      await this.logIndex?.refresh();
+      await this.eventIndex.catchUp();
       if (request.status === 'completed') {
         // The verdict is the report's: judged on the recorded events alone.
         const verdict = await buildReport(ctx.paths.root).then(
@@ -361,7 +321,7 @@ export class Orchestrator implements EngineControl {
       }
       ctx.emit({ type: 'session_ended', status: request.status, exit_code: exitCode, reason: request.reason });
       ctx.events.flush();
-      await this.logIndex?.close();
+      await this.eventIndex.close();
       ctx.setStatus(request.status);
       try {
         await writeReport(ctx.paths.root);
