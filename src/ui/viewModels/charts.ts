@@ -15,14 +15,16 @@ export interface ChartDefinition {
   min?: number;
   max?: number;
   unit: string;
+  /** A count (whole numbers): its axis has a whole number on every row. */
+  whole?: boolean;
 }
 
 export const CHARTS: readonly ChartDefinition[] = [
   { series: 'tokensPerMinute', title: 'tokens/min', role: 'chart.tokensPerMinute', unit: '' },
   { series: 'testPassRate', title: 'test pass rate', role: 'chart.testPassRate', min: 0, max: 100, unit: '%' },
-  { series: 'linesOfCode', title: 'lines of code', role: 'chart.linesOfCode', unit: '' },
+  { series: 'linesOfCode', title: 'lines of code', role: 'chart.linesOfCode', unit: '', whole: true },
   { series: 'coverage', title: 'coverage', role: 'chart.coverage', min: 0, max: 100, unit: '%' },
-  { series: 'errors', title: 'errors', role: 'chart.errors', unit: '' },
+  { series: 'errors', title: 'errors', role: 'chart.errors', unit: '', whole: true },
 ];
 
 /** Axis labels are this wide, so a chart's points are its width less this and the axis. */
@@ -99,9 +101,16 @@ export function chartModel(definition: ChartDefinition, all: ChartSeries, option
   if (max <= min) max = min + 1; // a flat series lies on the floor of a one-unit axis
   min = Math.min(min, ...points);
   max = Math.max(max, ...points);
+  // asciichart draws height + 1 rows, labelled evenly from min to max.
+  const steps = Math.max(0, height - 1);
+  // A small count's rows are whole units apart (the axis raised to the next multiple of the rows): 1 error drew a
+  // 0..1 axis labelled 0.3, 0.5, 0.8, and 6 errors one labelled 1.5 and 4.5. From 10 units a row, labels are whole.
+  if (definition.whole === true && steps > 0 && max - min < 10 * steps) {
+    min = Math.floor(min);
+    max = min + Math.max(1, Math.ceil((max - min) / steps)) * steps;
+  }
   const plotted = asciichart.plot(points, {
-    // asciichart draws height + 1 rows.
-    height: Math.max(0, height - 1),
+    height: steps,
     min,
     max,
     offset: 2,

@@ -180,6 +180,19 @@ describe('chart titles: the figure as the fold has it now', () => {
     const state = fixtureState(errorSeqs[0]!);
     const errors = chartModel(chart('errors'), state.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings: chartReadings(state, Date.parse(state.lastEventTs!), 'replay') });
     expect(errors.latest).toBe('1');
+    // A count's axis has a whole number on every row (it read 1, 0.8, 0.5, 0.3, 0 over one error).
+    const labels = (model: { lines: string[] }) => model.lines.map((line) => line.match(/^ *(\S+?)[┤┼|+]/)?.[1]);
+    const tall = chartModel(chart('errors'), state.series, { width: 39, height: 5, glyphs: UNICODE_GLYPHS, readings: chartReadings(state, Date.parse(state.lastEventTs!), 'replay') });
+    expect(labels(tall)).toEqual(['4', '3', '2', '1', '0']);
+    const six = chartModel(chart('errors'), { ...state.series, errors: [0, 2, 6] }, { width: 39, height: 5, glyphs: UNICODE_GLYPHS });
+    expect(labels(six)).toEqual(['8', '6', '4', '2', '0']);
+    // From 10 units a row the labels are whole already, and the top one is the series' top.
+    const lines = chartModel(chart('linesOfCode'), { ...state.series, linesOfCode: [0, 433] }, { width: 39, height: 5, glyphs: UNICODE_GLYPHS });
+    expect(labels(lines)).toEqual(['433', '325', '217', '108', '0']);
+    const few = chartModel(chart('linesOfCode'), { ...state.series, linesOfCode: [0, 21] }, { width: 39, height: 5, glyphs: UNICODE_GLYPHS });
+    expect(labels(few)).toEqual(['24', '18', '12', '6', '0']);
+    // A percentage keeps its 0..100 axis.
+    expect(labels(chartModel(chart('coverage'), done.series, { width: 39, height: 5, glyphs: UNICODE_GLYPHS }))).toEqual(['100%', '75%', '50%', '25%', '0%']);
   });
 
   it('tokens/min is the last minute’s, live and at a replay’s cursor alike', () => {
