@@ -35,12 +35,26 @@ export function ownOutputLines(lines: readonly string[]): string[] {
   return lines.filter((line) => line.trim() !== '' && !/^\s*\{.*\}\s*$/.test(line));
 }
 
-function wrapText(text: string, width: number, indent: string): string[] {
+/** text in lines of `width` after `indent`, broken at spaces (a word longer than a line is cut where the line ends). */
+export function wrapText(text: string, width: number, indent: string): string[] {
   const room = Math.max(1, width - indent.length);
-  const chars = [...text];
   const out: string[] = [];
-  for (let at = 0; at < chars.length; at += room) out.push(indent + chars.slice(at, at + room).join(''));
-  return out.length > 0 ? out : [indent];
+  let line: string[] = [];
+  for (const word of text.split(' ')) {
+    let chars = [...word];
+    if (line.length > 0 && line.length + 1 + chars.length <= room) {
+      line.push(' ', ...chars);
+      continue;
+    }
+    if (line.length > 0) out.push(indent + line.join(''));
+    while (chars.length > room) {
+      out.push(indent + chars.slice(0, room).join(''));
+      chars = chars.slice(room);
+    }
+    line = chars;
+  }
+  if (line.length > 0 || out.length === 0) out.push(indent + line.join(''));
+  return out;
 }
 
 /**
@@ -70,7 +84,10 @@ export function agentDetailModel(
   const task = wrapText(agent.task ?? '–', width, ' '.repeat(12));
   rows.push([label('task'), { text: task[0]!.slice(12), role: agent.task ? 'text' : 'muted' }]);
   for (const more of task.slice(1, 3)) rows.push([{ text: more, role: 'text' }]);
-  rows.push([label('can do'), { text: agent.capabilities ? describeCapabilities(agent.capabilities) : 'not recorded (a log older than capabilities)', role: agent.capabilities ? 'text' : 'muted' }]);
+  const canDo = wrapText(agent.capabilities ? describeCapabilities(agent.capabilities) : 'not recorded (a log older than capabilities)', width, ' '.repeat(12));
+  const canDoRole = agent.capabilities ? 'text' : 'muted';
+  rows.push([label('can do'), { text: canDo[0]!.slice(12), role: canDoRole }]);
+  for (const more of canDo.slice(1, 2)) rows.push([{ text: more, role: canDoRole }]);
 
   const series = agent.series ?? { tokens: [], toolCalls: [] };
   const sparkWidth = Math.max(0, width - 12 - 24);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../../src/state/applyEvent.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../../src/ui/theme.js';
-import { agentDetailModel } from '../../../src/ui/viewModels/agentDetail.js';
+import { agentDetailModel, wrapText } from '../../../src/ui/viewModels/agentDetail.js';
+import { describeCapabilities } from '../../../src/contract/capabilities.js';
 import { agentTableModel } from '../../../src/ui/viewModels/agentTable.js';
 import { alertRows } from '../../../src/ui/viewModels/alerts.js';
 import { boundSeries, chartCapacity, chartModel, chartReadings, CHARTS } from '../../../src/ui/viewModels/charts.js';
@@ -431,6 +432,21 @@ describe('layout', () => {
 describe('agent detail', () => {
   const lineOf = (agent: AgentView, label: string, usageRecorded?: boolean) =>
     agentDetailModel(agent, [], null, { width: 80, rows: 20, glyphs: UNICODE_GLYPHS, usageRecorded }).rows.map(spanText).find((row) => row.startsWith(label))!;
+
+  const SIM_CAPABILITIES = { nativeCheckpoint: false, nativeCompress: true, nativeResume: false, tokenUsage: false, cost: false, pause: true };
+
+  it('wraps the task and what the agent can do at spaces, so every word shows at 80 columns', () => {
+    const agent = { ...done.agents[0]!, task: 'Run the tests and fix what fails; add the batch settings module (src/features/) with its node:test tests', capabilities: SIM_CAPABILITIES };
+    const rows = agentDetailModel(agent, [], null, { width: 80, rows: 30, glyphs: UNICODE_GLYPHS }).rows.map(spanText);
+    const from = (label: string, count: number) => rows.slice(rows.findIndex((row) => row.startsWith(label)), rows.findIndex((row) => row.startsWith(label)) + count);
+    const words = (lines: string[]) => lines.map((line) => line.slice(12).trim()).join(' ');
+    expect(words(from('task', 2))).toBe(agent.task);
+    expect(words(from('can do', 2))).toBe(describeCapabilities(SIM_CAPABILITIES));
+    for (const row of rows) expect([...row].length).toBeLessThanOrEqual(80);
+    // a word longer than the line is cut where the line ends
+    expect(wrapText('ab cdefghij k', 6, '  ')).toEqual(['  ab', '  cdef', '  ghij', '  k']);
+    expect(wrapText('', 10, '  ')).toEqual(['  ']);
+  });
 
   it('a model of "" is the agent program\'s own default; none known is –', () => {
     const agent = done.agents[0]!;
