@@ -35,6 +35,7 @@ export type TargetReference = (typeof TARGET_REFERENCES)[number];
 export const ERROR_CLASSES = [
   'network_timeout',
   'rate_limit',
+  'authentication',
   'llm_error',
   'parse_failure',
   'context_overflow',

@@ -5,12 +5,12 @@
 // capabilities in events, status and the report; the report's per-model
 // tasks, tokens and cost equal sums counted here from events.jsonl.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_CODE_CAPABILITIES } from '../../src/agents/claudeCode/spec.js';
-import { BUILT, eventsOf, readEvents, readReport, runCli, runHeadless, type CliResult } from '../helpers/cli.js';
+import { BUILT, eventsOf, readEvents, readReport, readStatusWord, runCli, runHeadless, waitFor, waitForEvent, type CliResult } from '../helpers/cli.js';
 import type { MegatestEvent } from '../../src/contract/events.js';
 
 const CONFIG = path.join('test', 'fixtures', 'agents', 'cliTask', 'fallback.toml');
@@ -86,4 +86,49 @@ describe.skipIf(!BUILT)(`a claude-code session with model fallback${BUILT ? '' :
     const json = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { capabilities: Record<string, unknown> };
     expect(json.capabilities).toEqual({ 'agent-1': CLAUDE_CODE_CAPABILITIES, 'agent-2': CLAUDE_CODE_CAPABILITIES });
   }, 60_000);
+});
+
+describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  const LOGIN_CONFIG = path.join('test', 'fixtures', 'agents', 'cliTask', 'login.toml');
+  let runsDir: string;
+  beforeAll(() => {
+    runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-cli-login-'));
+  });
+  afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
+  const args = (id: string) => ['run', 'task_queue', '--headless', '--agents', '2', '--duration', '5m', '--config', LOGIN_CONFIG, '--runs-dir', runsDir, '--session-id', id];
+
+  it('in CI: the first refused login ends the session, failed, saying why (no task after task failing, no model switch)', async () => {
+    const result = await runHeadless(args('ci'), { env: { FAKE_LOGIN_FILE: path.join(runsDir, 'never') }, timeoutMs: 120_000 }).done;
+    const events = readEvents(path.join(runsDir, 'ci'));
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const errors = eventsOf(events, 'error');
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.every((e) => e.class === 'authentication' && e.severity === 'critical')).toBe(true);
+    expect(eventsOf(events, 'recovery').map((r) => r.action)).not.toContain('switch_model');
+    expect(eventsOf(events, 'recovery').some((r) => r.action === 'pause_and_alert' && r.outcome === 'gave_up')).toBe(true);
+    const ended = eventsOf(events, 'session_ended')[0]!;
+    expect(ended).toMatchObject({ status: 'failed', exit_code: 1 });
+    expect(ended.reason).toContain('Invalid API key · Please run /login');
+  }, 150_000);
+
+  it('with a person: the session pauses; logged in and continued, the failed tasks run again and every task is done', async () => {
+    const loginFile = path.join(runsDir, 'logged-in');
+    const runDir = path.join(runsDir, 'person');
+    const running = runHeadless(args('person'), { env: { CI: '', FAKE_LOGIN_FILE: loginFile }, timeoutMs: 240_000 });
+    await waitForEvent(runDir, 'recovery', (r) => r.action === 'pause_and_alert' && r.outcome === 'started', 120_000);
+    await waitFor(() => readStatusWord(runDir) === 'paused', 'the session to pause', 60_000);
+    writeFileSync(loginFile, '');
+    const continued = await runCli(['continue', runDir]);
+    expect(continued.code, continued.stdout + continued.stderr).toBe(0);
+    const result = await running.done;
+    const events = readEvents(runDir);
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+    // the task that failed for want of a login is among them, done after the continue
+    const failedTasks = eventsOf(events, 'error').map((e) => /task "(.*)" failed/.exec(e.message)?.[1]);
+    expect(failedTasks.length).toBeGreaterThanOrEqual(1);
+    for (const task of failedTasks) expect(planned.has(task!)).toBe(true);
+    expect(eventsOf(events, 'recovery').filter((r) => r.action === 'pause_and_alert').map((r) => r.outcome)).toContain('succeeded');
+  }, 300_000);
 });

@@ -19,10 +19,29 @@ describe('classifyError with the default [[error_handling.rules]]', () => {
     ['API error: 503 model unavailable', 'llm_error', 'recoverable', 'retry_with_backoff'],
     ['3 tests failed', 'test_failure', 'degraded', 'log_and_continue'],
     ['context length exceeded: 210000 tokens', 'context_overflow', 'degraded', 'compress_and_retry'],
+    // What the CLIs say when they are not logged in, or their key or token is refused
+    ['task "Write the parser" failed (exit code 1): Invalid API key · Please run /login', 'authentication', 'critical', 'pause_and_alert'],
+    ['Missing API key · Run /login', 'authentication', 'critical', 'pause_and_alert'],
+    ['API Error: 401 {"type":"error","error":{"type":"authentication_error","message":"OAuth token has expired."}}', 'authentication', 'critical', 'pause_and_alert'],
+    ['stream error: unexpected status 401 Unauthorized: Missing bearer or basic authentication in header', 'authentication', 'critical', 'pause_and_alert'],
+    ['Incorrect API key provided: sk-abc***', 'authentication', 'critical', 'pause_and_alert'],
+    // A plan's usage limit is a rate limit
+    ["You've hit your usage limit. Upgrade to Pro or try again at 3:10 PM.", 'rate_limit', 'recoverable', 'switch_model'],
+    ['Claude AI usage limit reached|1767225600', 'rate_limit', 'recoverable', 'switch_model'],
   ])('%s -> %s', (message, cls, severity, action) => {
     const c = classifyError(message, defaultRules);
     expect(c).toMatchObject({ class: cls, severity, action });
     expect(c.matched).toMatch(/^rule #\d+/);
+  });
+
+  it('a test about a 401 or an API error is not an authentication failure', () => {
+    expect(classifyError('3 tests failed: GET /jobs returns 401 for a missing token', defaultRules).class).toBe('test_failure');
+    expect(classifyError('API Error: 500 internal server error', defaultRules).class).toBe('llm_error');
+  });
+
+  it('the built-in classes know the same authentication failures without the rules', () => {
+    expect(classifyError('Invalid API key · Please run /login', [])).toMatchObject({ class: 'authentication', severity: 'critical', action: 'pause_and_alert', matched: 'built-in' });
+    expect(classifyError('API Error: 401 authentication_error', [])).toMatchObject({ class: 'authentication' });
   });
 
   it('takes the first matching rule: a vote timeout is a deadlock, not a network timeout', () => {
