@@ -34,7 +34,7 @@ const BUILT_IN: BuiltInClass[] = [
   // The agent's program is not logged in, or its key or token was refused: no retry or other model helps until a person logs it in.
   { class: 'authentication', pattern: /invalid api key|missing api key|incorrect api key|invalid x-api-key|run \/login|not logged in|authentication_error|authentication failed|oauth token (has )?expired|401 unauthori[sz]ed/i, severity: 'critical', action: 'pause_and_alert' },
   { class: 'rate_limit', pattern: /\b429\b|rate.?limit|too many requests|quota exceeded|usage limit|hit your limit|overloaded/i, severity: 'transient', action: 'switch_model' },
-  { class: 'network_timeout', pattern: /ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|network|timed? ?out/i, severity: 'transient', action: 'retry_with_backoff' },
+  { class: 'network_timeout', pattern: /ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|connection (refused|reset)|network|timed? ?out/i, severity: 'transient', action: 'retry_with_backoff' },
   { class: 'context_overflow', pattern: /context (length|window)|maximum context|too many tokens/i, severity: 'degraded', action: 'compress_and_retry' },
   { class: 'parse_failure', pattern: /pars(e|ing)|malformed|invalid json|unexpected token/i, severity: 'recoverable', action: 'retry_with_modification' },
   { class: 'llm_error', pattern: /\b5\d\d\b|model (error|unavailable|not found)|api error|internal server error/i, severity: 'recoverable', action: 'switch_model' },

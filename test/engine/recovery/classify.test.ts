@@ -25,6 +25,9 @@ describe('classifyError with the default [[error_handling.rules]]', () => {
     ['API Error: 401 {"type":"error","error":{"type":"authentication_error","message":"OAuth token has expired."}}', 'authentication', 'critical', 'pause_and_alert'],
     ['stream error: unexpected status 401 Unauthorized: Missing bearer or basic authentication in header', 'authentication', 'critical', 'pause_and_alert'],
     ['Incorrect API key provided: sk-abc***', 'authentication', 'critical', 'pause_and_alert'],
+    // A model endpoint that is down, as Rust's reqwest (selfware) and Python say it
+    ['error sending request for url (http://127.0.0.1:8000/v1/chat/completions): tcp connect error: Connection refused (os error 111)', 'network_timeout', 'transient', 'retry_with_backoff'],
+    ["requests.exceptions.ConnectionError: [Errno 104] Connection reset by peer", 'network_timeout', 'transient', 'retry_with_backoff'],
     // A plan's usage limit is a rate limit
     ["You've hit your usage limit. Upgrade to Pro or try again at 3:10 PM.", 'rate_limit', 'recoverable', 'switch_model'],
     ['Claude AI usage limit reached|1767225600', 'rate_limit', 'recoverable', 'switch_model'],
