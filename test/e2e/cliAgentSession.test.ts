@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_CODE_CAPABILITIES } from '../../src/agents/claudeCode/spec.js';
-import { BUILT, eventsOf, readEvents, readReport, readStatusWord, runCli, runHeadless, waitFor, waitForEvent, type CliResult } from '../helpers/cli.js';
+import { BUILT, eventsOf, killRunsIn, readEvents, readReport, readStatusWord, runCli, runHeadless, waitFor, waitForEvent, type CliResult } from '../helpers/cli.js';
 import type { MegatestEvent } from '../../src/contract/events.js';
 
 const CONFIG = path.join('test', 'fixtures', 'agents', 'cliTask', 'fallback.toml');
@@ -94,7 +94,11 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
   beforeAll(() => {
     runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-cli-login-'));
   });
-  afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
+  afterAll(() => {
+    // A failed wait leaves the paused session running: it would wait for a person for ever.
+    killRunsIn(runsDir);
+    rmSync(runsDir, { recursive: true, force: true });
+  });
   const args = (id: string) => ['run', 'task_queue', '--headless', '--agents', '2', '--duration', '5m', '--config', LOGIN_CONFIG, '--runs-dir', runsDir, '--session-id', id];
 
   it('in CI: the first refused login ends the session, failed, saying why (no task after task failing, no model switch)', async () => {
