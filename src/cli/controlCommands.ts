@@ -14,7 +14,7 @@ import { foldRunFolder } from '../io/foldLog.js';
 import { legacyRunnerOf } from '../legacy/marker.js';
 import { withRunFigures } from '../report/figures.js';
 import { currentPhase, lastEventMs } from '../state/runState.js';
-import { capabilitiesByAgent } from '../state/tallies.js';
+import { capabilitiesByAgent, lastCriticalAlert } from '../state/tallies.js';
 import { gaugesFromState, sessionMetricsAt } from '../state/snapshot.js';
 import { assertNever } from '../contract/assertNever.js';
 import { ControlClient, ControlRequestError, OrchestratorNotRunningError } from '../io/controlClient.js';
@@ -62,6 +62,8 @@ interface StatusView {
   control_url: string | null;
   /** What each agent can do when asked (from its agent_started event). */
   capabilities: Record<string, AgentCapabilities>;
+  /** The newest critical alert: why a paused run waits for a person. */
+  last_alert: { ts: string; message: string } | null;
   /** python | bash | unknown: a run folder of the original runner, read through src/legacy/. */
   legacy?: string;
   /** Set on a run `megatest import` made: a recording, never resumed or controlled. */
@@ -136,6 +138,7 @@ async function viewFromFiles(runDir: string): Promise<StatusView> {
     pid: null,
     control_url: null,
     capabilities: capabilitiesByAgent(state),
+    last_alert: lastCriticalAlert(state),
     ...(legacy ? { legacy: legacyRunnerOf(state) ?? 'unknown' } : {}),
     ...(info?.imported ? { imported: true as const } : {}),
   };
@@ -165,7 +168,14 @@ function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, controlUrl: 
         return capabilities ? [[name, capabilities]] : [];
       }),
     ),
+    last_alert: alertOf(snapshot.last_alert),
   };
+}
+
+/** From the wire: a whole alert (ts and message), else none. */
+function alertOf(value: unknown): StatusView['last_alert'] {
+  const alert = value as { ts?: unknown; message?: unknown } | null | undefined;
+  return alert && typeof alert.ts === 'string' && typeof alert.message === 'string' ? { ts: alert.ts, message: alert.message } : null;
 }
 
 function clock(seconds: number): string {
@@ -207,6 +217,8 @@ export function formatStatus(view: StatusView): string[] {
     lines.push(`${label('metrics')}none yet`);
   }
   lines.push(...capabilityLines(view.capabilities, label));
+  // Why a paused run waits (a recovery that gave up, an agent not logged in): the console's alerts pane, for a shell.
+  if (view.last_alert) lines.push(`${label('alert')}${view.last_alert.ts}  ${view.last_alert.message}`);
   const cp = view.last_checkpoint;
   lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : 'none yet'}`);
   return lines;

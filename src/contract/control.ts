@@ -31,6 +31,8 @@ export interface StatusSnapshot {
   pid: number;
   /** What each agent can do when asked, by agent name (from its agent_started event). */
   capabilities?: Record<string, AgentCapabilities>;
+  /** The newest critical alert, with its time: why a paused run waits for a person (absent from older orchestrators). */
+  last_alert?: { ts: string; message: string } | null;
 }
 
 /** An action the engine refused; `status` is the HTTP status it maps to. */

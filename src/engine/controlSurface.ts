@@ -12,7 +12,7 @@ import type { Compressor } from './compressor.js';
 import type { EngineContext } from './context.js';
 import type { Measurer } from './measurer.js';
 import type { Recovery } from './recovery.js';
-import { capabilitiesByAgent } from '../state/tallies.js';
+import { capabilitiesByAgent, lastCriticalAlert } from '../state/tallies.js';
 
 /** What ends a pause for a person: a person, or also the disk guard once the disk takes writes again. */
 export type PauseEnd = 'a person continues' | 'the disk takes writes';
@@ -48,6 +48,7 @@ export class ControlSurface implements EngineControl {
       last_checkpoint: this.keeper.lastCheckpoint,
       pid: process.pid,
       capabilities: capabilitiesByAgent(ctx.state),
+      last_alert: lastCriticalAlert(ctx.state),
     };
   }
 

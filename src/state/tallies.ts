@@ -1,6 +1,7 @@
 // Readings of the fold about agents and models: what each agent can do when
-// asked, and which model did which tasks with its tokens and cost (status,
-// the control API and the report read these; nothing else counts them).
+// asked, which model did which tasks with its tokens and cost, and the last
+// critical alert (status, the control API and the report read these;
+// nothing else counts them).
 
 import type { AgentCapabilities } from '../contract/events.js';
 import type { RunState } from './runState.js';
@@ -10,6 +11,18 @@ export function capabilitiesByAgent(state: RunState): Record<string, AgentCapabi
   const result: Record<string, AgentCapabilities> = {};
   for (const agent of state.agents) if (agent.capabilities) result[agent.name] = agent.capabilities;
   return result;
+}
+
+/**
+ * The newest critical alert (a recovery that gave up, an agent that is not
+ * logged in, the disk): why a run is paused, or what last went badly wrong.
+ */
+export function lastCriticalAlert(state: RunState): { ts: string; message: string } | null {
+  for (let i = state.alerts.length - 1; i >= 0; i -= 1) {
+    const alert = state.alerts[i]!;
+    if (alert.kind === 'alert' && alert.tone === 'critical') return { ts: alert.ts, message: alert.text };
+  }
+  return null;
 }
 
 export interface ModelTally {

@@ -121,6 +121,13 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
     const running = runHeadless(args('person'), { env: { CI: '', FAKE_LOGIN_FILE: loginFile }, timeoutMs: 240_000 });
     await waitForEvent(runDir, 'recovery', (r) => r.action === 'pause_and_alert' && r.outcome === 'started', 120_000);
     await waitFor(() => readStatusWord(runDir) === 'paused', 'the session to pause', 60_000);
+    // A person at a shell asks why it waits: status says, live and as JSON.
+    const status = await runCli(['status', runDir]);
+    // (the other agent's failure may come in while paused: "the session stays paused")
+    expect(status.stdout).toMatch(/^alert {6}\S+ {2}authentication on agent-\d: task ".*" failed \(exit code 1\): Invalid API key · Please run \/login — (paused|the session stays paused); continue with `megatest continue`/m);
+    const live = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { last_alert: { ts: string; message: string } | null };
+    const criticalAlerts = () => eventsOf(readEvents(runDir), 'alert').filter((a) => a.level === 'critical').map((a) => ({ ts: a.ts, message: a.message }));
+    expect(criticalAlerts()).toContainEqual(live.last_alert);
     writeFileSync(loginFile, '');
     const continued = await runCli(['continue', runDir]);
     expect(continued.code, continued.stdout + continued.stderr).toBe(0);
@@ -134,5 +141,8 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
     expect(failedTasks.length).toBeGreaterThanOrEqual(1);
     for (const task of failedTasks) expect(planned.has(task!)).toBe(true);
     expect(eventsOf(events, 'recovery').filter((r) => r.action === 'pause_and_alert').map((r) => r.outcome)).toContain('succeeded');
+    // Read back from the files once the orchestrator is gone: the same alert.
+    const offline = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { last_alert: { ts: string; message: string } | null };
+    expect(offline.last_alert).toEqual(criticalAlerts().at(-1));
   }, 300_000);
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventInput, MegatestEvent } from '../../src/contract/events.js';
 import { foldEvent, foldEvents } from '../../src/state/fold.js';
 import { initialRunState } from '../../src/state/runState.js';
-import { capabilitiesByAgent, modelTallies } from '../../src/state/tallies.js';
+import { capabilitiesByAgent, lastCriticalAlert, modelTallies } from '../../src/state/tallies.js';
 
 const CAPS = { nativeCheckpoint: false, nativeCompress: false, nativeResume: true, tokenUsage: true, cost: true, pause: true };
 
@@ -57,5 +57,22 @@ describe('per-model tallies', () => {
   it('keeps each agent’s capabilities from agent_started', () => {
     expect(capabilitiesByAgent(oneByOne)).toEqual({ 'agent-1': CAPS });
     expect(oneByOne.agents.find((a) => a.name === 'agent-2')!.capabilities).toBeNull();
+  });
+});
+
+describe('the last critical alert', () => {
+  it('is the newest alert event of level critical, with its time; warnings, errors and recoveries are not', () => {
+    const alerts = log([
+      { type: 'alert', level: 'critical', message: 'recovery gave up: 11 errors in a row' },
+      { type: 'command', name: 'continue', source: 'cli' },
+      { type: 'alert', level: 'critical', message: 'authentication on agent-1: Invalid API key · Please run /login — paused' },
+      { type: 'alert', level: 'warning', message: 'checkpoint_002 is invalid' },
+      { type: 'error', agent: 'agent-2', class: 'network_timeout', severity: 'fatal', message: 'ETIMEDOUT' },
+      { type: 'recovery', agent: 'agent-2', action: 'stop', attempt: 1, outcome: 'gave_up', detail: 'x' },
+    ]);
+    const state = foldEvents(initialRunState(), alerts);
+    const critical = alerts.filter((e) => e.type === 'alert' && e.level === 'critical').at(-1)!;
+    expect(lastCriticalAlert(state)).toEqual({ ts: critical.ts, message: (critical as Extract<MegatestEvent, { type: 'alert' }>).message });
+    expect(lastCriticalAlert(foldEvents(initialRunState(), events))).toBeNull();
   });
 });
