@@ -162,7 +162,14 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     // a legacy run has no event log of its own: what was lost is in its damaged files
     data_loss_events: legacy ? legacy.damage.length : state.seqGaps + unreadable,
   };
-  const criteria = evaluateCriteria(finalCriteria(info.config, info.template), facts, testsOutdated ? testsUnmeasured('the last build failed after the last test run') : {});
+  // A test run that gave no results leaves no test_run event: session.log says why ("test results unreadable").
+  const noTestResults = !legacy && c.testRuns === 0 && passRate === null;
+  const unmeasured = testsOutdated
+    ? testsUnmeasured('the last build failed after the last test run')
+    : noTestResults
+      ? testsUnmeasured('no test run of the session gave results (session.log says why where one ran)')
+      : {};
+  const criteria = evaluateCriteria(finalCriteria(info.config, info.template), facts, unmeasured);
   const locScale = locScaleFor(info.config.session.duration_seconds, info.config.phases);
   const tokensPerLoc = loc && loc > 0 && figures.totalTokens !== null ? figures.totalTokens / loc : null;
   // No usage recorded (runFigures): the agents' and models' counts are unknown too, not 0.

@@ -141,6 +141,11 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
     expect(failedTasks.length).toBeGreaterThanOrEqual(1);
     for (const task of failedTasks) expect(planned.has(task!)).toBe(true);
     expect(eventsOf(events, 'recovery').filter((r) => r.action === 'pause_and_alert').map((r) => r.outcome)).toContain('succeeded');
+    // Its test command ("true") prints no results: the report says so rather than only "not measured".
+    expect(readReport(runDir).criteria.find((c: { id: string }) => c.id === 'tests_pass')).toMatchObject({
+      passed: false,
+      evidence: 'test_pass_rate was not measured: no test run of the session gave results (session.log says why where one ran)',
+    });
     // Read back from the files once the orchestrator is gone: the same alert.
     const offline = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { last_alert: { ts: string; message: string } | null };
     expect(offline.last_alert).toEqual(criticalAlerts().at(-1));
