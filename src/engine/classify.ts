@@ -61,7 +61,7 @@ export function classifyError(message: string, rules: ErrorRuleConfig[], knownCl
         class: rule.class ?? builtIn?.class ?? 'custom',
         severity: rule.severity,
         action: rule.action,
-        matched: `rule #${index + 1} (${rule.pattern})`,
+        matched: `rule #${index + 1} (${shortPattern(rule.pattern)})`,
       };
     }
   }
@@ -74,6 +74,13 @@ export function classifyError(message: string, rules: ErrorRuleConfig[], knownCl
   // A class the adapter named but no table knows: keep its name, handle it as an unknown error.
   return { class: knownClass ?? 'unknown', severity: 'degraded', action: 'log_and_continue', matched: knownClass ? 'the adapter' : 'built-in' };
 }
+
+/** A rule's pattern as the error line names it: the default authentication rule's took three log lines at 80 columns. */
+function shortPattern(pattern: string): string {
+  const chars = [...pattern];
+  return chars.length <= PATTERN_SHOWN ? pattern : `${chars.slice(0, PATTERN_SHOWN - 1).join('')}…`;
+}
+const PATTERN_SHOWN = 32;
 
 /** Classes the watchdog raises itself, not found in any message. */
 export const WATCHDOG_CLASSES = {

@@ -20,7 +20,7 @@ export interface ChartDefinition {
 }
 
 export const CHARTS: readonly ChartDefinition[] = [
-  { series: 'tokensPerMinute', title: 'tokens/min', role: 'chart.tokensPerMinute', unit: '' },
+  { series: 'tokensPerMinute', title: 'tokens/min', role: 'chart.tokensPerMinute', unit: '', whole: true },
   { series: 'testPassRate', title: 'test pass rate', role: 'chart.testPassRate', min: 0, max: 100, unit: '%' },
   { series: 'linesOfCode', title: 'lines of code', role: 'chart.linesOfCode', unit: '', whole: true },
   { series: 'coverage', title: 'coverage', role: 'chart.coverage', min: 0, max: 100, unit: '%' },

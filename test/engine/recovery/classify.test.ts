@@ -78,6 +78,8 @@ describe('classifyError built-in classes and custom rules', () => {
       { pattern: 'boom', severity: 'critical', action: 'pause_and_alert', class: 'explosion' },
     ];
     expect(classifyError('BOOM', rules)).toMatchObject({ class: 'explosion', matched: 'rule #2 (boom)' });
+    // a long pattern is named by its start
+    expect(classifyError('Invalid API key', defaultRules).matched).toMatch(/^rule #\d+ \(invalid api key\|missing api key…\)$/);
   });
 
   it('names the watchdog classes with their own recoveries', () => {

@@ -192,6 +192,9 @@ describe('chart titles: the figure as the fold has it now', () => {
     expect(labels(lines)).toEqual(['433', '325', '217', '108', '0']);
     const few = chartModel(chart('linesOfCode'), { ...state.series, linesOfCode: [0, 21] }, { width: 39, height: 5, glyphs: UNICODE_GLYPHS });
     expect(labels(few)).toEqual(['24', '18', '12', '6', '0']);
+    // no tokens yet (every agent waiting): not 0.3 and 0.7 tokens a minute
+    const idle = chartModel(chart('tokensPerMinute'), { ...state.series, tokensPerMinute: [0, 0] }, { width: 39, height: 4, glyphs: UNICODE_GLYPHS });
+    expect(labels(idle)).toEqual(['3', '2', '1', '0']);
     // A percentage keeps its 0..100 axis.
     expect(labels(chartModel(chart('coverage'), done.series, { width: 39, height: 5, glyphs: UNICODE_GLYPHS }))).toEqual(['100%', '75%', '50%', '25%', '0%']);
   });
