@@ -11,7 +11,7 @@ function AlertsPanePanel({ rows, total, width, height, hint }: { rows: readonly 
       <SectionTitle title="Alerts" detail={detail} width={width} />
       {rows.map((row) => (
         <SpanLine
-          key={row.seq}
+          key={row.key}
           spans={[
             { text: `${row.time} `, role: 'muted' },
             { text: row.text, role: row.role },

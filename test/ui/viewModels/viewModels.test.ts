@@ -365,6 +365,26 @@ describe('alerts and picker', () => {
     for (const row of rows) expect([...row.text].length).toBeLessThanOrEqual(31);
   });
 
+  it('gives rows the pane has to spare to the newest alerts, so one that says what to do is read whole', () => {
+    const alert = (seq: number, text: string) => ({ seq, ts: '2026-12-05T10:19:53.000Z', kind: 'alert' as const, tone: 'critical' as const, text, agent: null });
+    const auth = 'authentication on agent-1: task "Create the Cargo workspace" failed (exit code 1): Invalid API key · Please run /login — paused; continue with `megatest continue`';
+    const rows = alertRows([alert(1, 'an older alert that is long enough to need two rows of this pane, at least'), alert(2, auth)], { rows: 5, width: 70, ellipsis: '…' });
+    // the newest: three rows (its most), blank time on the rows it continues on; the older one: what is left
+    expect(rows.map((r) => [r.key, r.time])).toEqual([
+      ['2.0', '10:19:53'],
+      ['2.1', '        '],
+      ['2.2', '        '],
+      ['1.0', '10:19:53'],
+      ['1.1', '        '],
+    ]);
+    expect(rows.slice(0, 3).map((r) => r.text).join(' ')).toBe(auth);
+    for (const row of rows) expect([...row.text].length).toBeLessThanOrEqual(61);
+    // no room to spare: one row each, cut
+    const tight = alertRows([alert(1, 'older'), alert(2, auth)], { rows: 2, width: 60, ellipsis: '…' });
+    expect(tight.map((r) => r.key)).toEqual(['2.0', '1.0']);
+    expect(tight[0]!.text.endsWith('…')).toBe(true);
+  });
+
   it('lists checkpoints newest first with id, time, phase, trigger, LOC and pass rate', () => {
     const model = pickerModel(done.checkpoints, { index: 1, width: 80, rows: 10, selectedMark: '>', ellipsis: '~' });
     expect(model.header.map((c) => c.text.trim())).toEqual(['', 'checkpoint', 'time', 'phase', 'trigger', 'LOC', 'pass']);
