@@ -362,16 +362,16 @@ export class CliTaskAdapter implements AgentAdapter {
         this.finish({ code: end.code, signal: end.signal, ...(end.stderrClue === undefined ? {} : { stderrClue: end.stderrClue }) });
         return;
       case 'failed':
-        this.taskFailed(task.objective, verdict.message, verdict.errorClass);
+        this.taskFailed(task.objective, verdict.message, verdict.errorClass, verdict.cause);
         return;
       default:
         assertNever(verdict, 'task verdict');
     }
   }
 
-  private taskFailed(objective: string, message: string, errorClass?: string): void {
+  private taskFailed(objective: string, message: string, errorClass?: string, cause?: string): void {
     this.book.failed(objective);
-    this.emit(errorClass === undefined ? { type: 'error', message } : { type: 'error', message, errorClass });
+    this.emit({ type: 'error', message, ...(errorClass === undefined ? {} : { errorClass }), ...(cause === undefined ? {} : { cause }) });
     this.startNext();
   }
 

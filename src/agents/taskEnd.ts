@@ -9,7 +9,8 @@ import type { AgentMessage, TaskOutcome } from './types.js';
 /** An error event quotes this much of what the agent said about its failure (output.log has all of it). */
 const DETAIL_CHARS = 2000;
 
-export type TaskVerdict = { kind: 'done' } | { kind: 'crash' } | { kind: 'failed'; message: string; errorClass?: string };
+/** failed: the error's message, which names the task, and its cause, which does not (what is classified). */
+export type TaskVerdict = { kind: 'done' } | { kind: 'crash' } | { kind: 'failed'; message: string; cause: string; errorClass?: string };
 
 export interface TaskEndInput {
   objective: string;
@@ -28,7 +29,10 @@ export function describeEnd(end: TaskEnd): string {
 
 export function judgeTaskEnd(input: TaskEndInput): TaskVerdict {
   const { stream, end, objective } = input;
-  if (end.spawnError) return { kind: 'failed', message: `cannot start the agent program ${input.binary}: ${end.spawnError}` };
+  if (end.spawnError) {
+    const cause = `cannot start the agent program ${input.binary}: ${end.spawnError}`;
+    return { kind: 'failed', message: cause, cause };
+  }
   let result: { outcome: TaskOutcome; errorClass?: string; detail: string } = stream
     ? { outcome: stream.outcome, detail: stream.detail ?? '' }
     : input.spec.outcomeOfExit(end.code, end.signal);
@@ -47,6 +51,7 @@ export function judgeTaskEnd(input: TaskEndInput): TaskVerdict {
   const clue = stream === null && end.stderrClue !== undefined ? `stderr: ${end.stderrClue}` : '';
   const said = [result.detail, clue].filter(Boolean).join('; ');
   const detail = said.length > DETAIL_CHARS ? `${said.slice(0, DETAIL_CHARS)}… (cut)` : said;
-  const message = `task "${objective}" ${label} (${describeEnd(end)})${detail ? `: ${detail}` : ''}`;
-  return result.errorClass === undefined ? { kind: 'failed', message } : { kind: 'failed', message, errorClass: result.errorClass };
+  const cause = `${label} (${describeEnd(end)})${detail ? `: ${detail}` : ''}`;
+  const message = `task "${objective}" ${cause}`;
+  return result.errorClass === undefined ? { kind: 'failed', message, cause } : { kind: 'failed', message, cause, errorClass: result.errorClass };
 }

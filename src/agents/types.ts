@@ -13,8 +13,12 @@ export type AgentMessage =
   | { type: 'state'; status: 'working' | 'idle' | 'waiting' | 'blocked'; task?: string }
   | { type: 'task_done'; task: string }
   | { type: 'context'; tokens: number }
-  /** errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified. */
-  | { type: 'error'; message: string; errorClass?: string }
+  /**
+   * errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified.
+   * cause: the message without the task's title, when the adapter put it in: what is classified then (a task
+   * titled "Reject an invalid API key" that failed for any reason is not an authentication failure).
+   */
+  | { type: 'error'; message: string; errorClass?: string; cause?: string }
   | { type: 'vote'; topic: string; choice: string }
   /** Any other line: the agent's own output, kept in its log. */
   | { type: 'output'; line: string }

@@ -38,7 +38,7 @@ export function vetAgentMessage(message: AgentMessage, tasks: AgentTasks): Vette
       }
       return { ok: true, message };
     case 'error':
-      return { ok: true, message: { ...message, message: capEventText(message.message) } };
+      return { ok: true, message: { ...message, message: capEventText(message.message), ...(message.cause === undefined ? {} : { cause: capEventText(message.cause) }) } };
     case 'vote':
       return { ok: true, message: { ...message, topic: capEventText(message.topic), choice: capEventText(message.choice) } };
     case 'retry':

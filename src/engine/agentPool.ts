@@ -55,7 +55,8 @@ export interface AgentPoolHooks {
   /** A tool call that worked, tokens that came back, a task done. */
   onProgress(slot: AgentSlot, progress?: 'step' | 'task done'): void;
   /** errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified. */
-  onError(slot: AgentSlot, message: string, errorClass?: string): void;
+  /** cause: what the error is classified on, when the adapter gave it apart from the message (without the task's title). */
+  onError(slot: AgentSlot, message: string, errorClass?: string, cause?: string): void;
   /** The process ended without megatest asking it to. */
   onCrash(slot: AgentSlot, cause: string): void;
   onContextHigh(slot: AgentSlot): void;
@@ -320,7 +321,7 @@ export class AgentPool {
         if (message.tokens >= ctx.config.agent.max_context_size * CONTEXT_COMPRESS_SHARE && !slot.compressing) this.hooks.onContextHigh(slot);
         break;
       case 'error':
-        this.hooks.onError(slot, message.message, message.errorClass);
+        this.hooks.onError(slot, message.message, message.errorClass, message.cause);
         break;
       case 'vote':
         ctx.emit({ type: 'vote', agent: slot.name, topic: message.topic, choice: message.choice });

@@ -80,7 +80,7 @@ export class Orchestrator implements EngineControl {
     this.ctx = ctx;
     this.pool = new AgentPool(ctx, {
       onProgress: (slot, progress) => this.recovery.onProgress(slot, progress),
-      onError: (slot, message, errorClass) => ctx.background(() => this.recovery.onAgentError(slot, message, errorClass)),
+      onError: (slot, message, errorClass, cause) => ctx.background(() => this.recovery.onAgentError(slot, message, errorClass, cause)),
       onCrash: (slot, cause) => {
         // Crashes seen before the restore one of them brings are all covered by that restore.
         const seen = ctx.restoreGeneration;

@@ -122,9 +122,12 @@ export class Recovery {
     }
   }
 
-  /** errorClass: what the adapter knows for sure (an exit code's meaning); a configured rule matching the message still wins. */
-  async onAgentError(slot: AgentSlot, message: string, errorClass?: string): Promise<void> {
-    await this.handle(slot, classifyError(message, this.ctx.config.error_handling.rules, errorClass), message);
+  /**
+   * errorClass: what the adapter knows for sure (an exit code's meaning); a configured rule matching the message still wins.
+   * cause: the message without the task's title, when the adapter gave it: classified instead of the whole message.
+   */
+  async onAgentError(slot: AgentSlot, message: string, errorClass?: string, cause?: string): Promise<void> {
+    await this.handle(slot, classifyError(cause ?? message, this.ctx.config.error_handling.rules, errorClass), message);
   }
 
   /** The merger could not merge the agent's branch into main. */

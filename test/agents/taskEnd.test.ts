@@ -25,17 +25,19 @@ describe('judgeTaskEnd', () => {
     expect(judge({ stream: { type: 'outcome', outcome: 'failed', detail: 'no' }, end: { code: 1, signal: null } })).toEqual({
       kind: 'failed',
       message: 'task "t" failed (exit code 1): no',
+      cause: 'failed (exit code 1): no',
     });
     expect(judge({ stream: { type: 'outcome', outcome: 'max_turns' } })).toMatchObject({ kind: 'failed', message: 'task "t" stopped at its turn limit (exit code 0)' });
   });
 
   it('else the exit code, through the spec, with the class it knows', () => {
     expect(judge({ end: { code: 0, signal: null } })).toEqual({ kind: 'done' });
-    expect(judge({ end: { code: 4, signal: null } })).toEqual({ kind: 'failed', message: 'task "t" failed (exit code 4): model API error', errorClass: 'llm_error' });
+    expect(judge({ end: { code: 4, signal: null } })).toEqual({ kind: 'failed', message: 'task "t" failed (exit code 4): model API error', cause: 'failed (exit code 4): model API error', errorClass: 'llm_error' });
     // The time limit stopped it: a failure of the task for that reason, not a crash.
     expect(judge({ end: { code: 124, signal: null } })).toEqual({
       kind: 'failed',
       message: 'task "t" interrupted (exit code 124): the time limit ended the task',
+      cause: 'interrupted (exit code 124): the time limit ended the task',
       errorClass: 'time_limit',
     });
   });
@@ -51,6 +53,13 @@ describe('judgeTaskEnd', () => {
     expect(judge({ end: { code: null, signal: null, spawnError: 'ENOENT: spawn /bin/agent ENOENT' } })).toEqual({
       kind: 'failed',
       message: 'cannot start the agent program /bin/agent: ENOENT: spawn /bin/agent ENOENT',
+      cause: 'cannot start the agent program /bin/agent: ENOENT: spawn /bin/agent ENOENT',
     });
+  });
+
+  it('gives the cause apart from the task’s title: a task titled like an error is not classified by its title', () => {
+    const verdict = judgeTaskEnd({ objective: 'Reject an invalid API key and time out idle network connections', stream: { type: 'outcome', outcome: 'max_turns', detail: 'error_max_turns' }, end: { code: 1, signal: null }, endedAfterOutcome: false, spec, binary: '/bin/agent' });
+    expect(verdict).toMatchObject({ kind: 'failed', cause: 'stopped at its turn limit (exit code 1): error_max_turns' });
+    expect(verdict.kind === 'failed' && verdict.message).toBe(`task "Reject an invalid API key and time out idle network connections" ${verdict.kind === 'failed' ? verdict.cause : ''}`);
   });
 });

@@ -151,3 +151,30 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
     expect(offline.last_alert).toEqual(criticalAlerts().at(-1));
   }, 300_000);
 });
+
+describe.skipIf(!BUILT)(`a claude-code session whose task titles read like errors${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  const TITLES_CONFIG = path.join('test', 'fixtures', 'agents', 'cliTask', 'titles.toml');
+  let runsDir: string;
+  beforeAll(() => {
+    runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-cli-titles-'));
+  });
+  afterAll(() => {
+    killRunsIn(runsDir);
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  it('classifies what the agent said, not the task’s title: every failure is the rate limit, and the session ends with every task done', async () => {
+    const runDir = path.join(runsDir, 'titles');
+    const args = ['run', '--headless', '--agents', '2', '--duration', '5m', '--config', TITLES_CONFIG, '--runs-dir', runsDir, '--session-id', 'titles'];
+    const result = await runHeadless(args, { env: { FAKE_FAILING_MODEL: 'model-a' }, timeoutMs: 240_000 }).done;
+    const events = readEvents(runDir);
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+    // Each failure names its task ("Reject an invalid API key …", "Turn a corrupt cache entry …"), and is the rate limit it said.
+    const errors = eventsOf(events, 'error');
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    for (const error of errors) expect({ class: error.class, message: error.message }).toEqual({ class: 'rate_limit', message: expect.stringMatching(/^task ".+" failed \(exit code 1\): API Error: 429 rate limit exceeded$/) });
+    expect(errors.some((e) => [...planned].some((task) => e.message.includes(`"${task}"`)))).toBe(true);
+  }, 300_000);
+});
