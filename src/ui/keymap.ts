@@ -217,18 +217,23 @@ const NO_KEY: Key = {
 /** A control character a terminal sends for a key, as Ink's flag for that key. */
 const CONTROL_KEYS: Readonly<Record<string, Partial<Key>>> = { '\r': { return: true }, '\t': { tab: true }, '\u007f': { delete: true }, '\b': { backspace: true } };
 
+/** More characters than this in one read are a paste, not keys typed quickly. */
+export const MAX_TYPED_TOGETHER = 4;
+
 /**
  * What Ink handed over as one input, as the keys that were pressed. Ink
  * splits escape sequences (arrows, Esc) into keys of their own but gives
  * plain characters that arrive in one read as one string, as it gives a
- * paste: over SSH, keys typed quickly (`Q` then `y`, `q` then Enter, `/err`
- * then Enter) often arrive together, and the string matched no key.
- * Each character is a key here, in order; the caller handles them one at a
- * time, so a key that opens the filter makes the next ones its text.
+ * paste: over SSH, keys typed quickly (`Q` then `y`, `q` then Enter, `+++`)
+ * often arrive together, and the string matched no key. Up to
+ * MAX_TYPED_TOGETHER characters, each is a key here, in order; the caller
+ * handles them one at a time, so a key that opens the filter makes the next
+ * ones its text. A longer string is a paste and stays whole: text for the
+ * filter prompt, and no run control taken from the letters of pasted text.
  */
 export function keystrokesOf(input: string, key: Key): { input: string; key: Key }[] {
   const characters = [...input];
-  if (characters.length <= 1 || isFlaggedKey(key)) return [{ input, key }];
+  if (characters.length <= 1 || characters.length > MAX_TYPED_TOGETHER || isFlaggedKey(key)) return [{ input, key }];
   return characters.map((character) => {
     const control = CONTROL_KEYS[character];
     if (control !== undefined) return { input: '', key: { ...NO_KEY, ...control } };

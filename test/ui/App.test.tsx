@@ -189,7 +189,8 @@ describe('App at 80x24', () => {
     await press('Qy', 'stop done');
     expect(actions.calls).toEqual(['stop']);
     // / opens the filter, the rest is its text, Enter applies it
-    await press('/crash\r', /filter "crash"/);
+    await press('/cr', /\/cr▌/);
+    await press('ash\r', /filter "crash"/);
     expect(frame()).toContain('c checkpoint');
     const logLines = frame().split('── Log')[1]!.split('\n').slice(1).filter((l) => /^\d\d:/.test(l));
     expect(logLines.length).toBeGreaterThan(0);
@@ -197,6 +198,16 @@ describe('App at 80x24', () => {
     // after a stop was asked, q leaves as stopped
     instance.stdin.write('q\r');
     await vi.waitFor(() => expect(exits).toEqual(['stopped']), WAIT);
+  });
+
+  it('a paste is not keys: pasted text with c, p and Q in it takes no action', async () => {
+    const { actions, instance, frame } = setup({ rows: 40 });
+    instance.stdin.write('Please compress and Quit');
+    // a key after it: once it shows, the paste has been handled
+    instance.stdin.write('?');
+    await vi.waitFor(() => expect(frame()).toContain('── Help'), WAIT);
+    expect(frame()).not.toContain('Stop the run?');
+    expect(actions.calls).toEqual([]);
   });
 
   it('q then Enter in one read (a shell habit) detaches', async () => {

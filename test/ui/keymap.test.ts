@@ -68,13 +68,16 @@ describe('keymap', () => {
     const names = (input: string, key: Key = noKey) => keystrokesOf(input, key).map((stroke) => keyNameOf(stroke.input, stroke.key));
     expect(names('q\r')).toEqual(['q', 'return']);
     expect(names('Qy')).toEqual(['Q', 'y']);
-    expect(names('/er\u007f\t')).toEqual(['/', 'e', 'r', 'backspace', 'tab']);
+    expect(names('/e\u007f\t')).toEqual(['/', 'e', 'backspace', 'tab']);
     expect(keystrokesOf('Q', noKey)).toEqual([{ input: 'Q', key: noKey }]);
     expect(keystrokesOf('Qy', noKey)[0]!.key.shift).toBe(true);
     // one character of two UTF-16 units is one key
     expect(keystrokesOf('😀', noKey)).toHaveLength(1);
     // Alt+x and the like come flagged: left to keyNameOf, which ignores them
     expect(names('ab', { ...noKey, meta: true })).toEqual([null]);
+    // a paste is not keys: pasted text with a c, a p and a Q in it takes no checkpoint, pause or stop
+    expect(keystrokesOf('Compress the paste', noKey)).toEqual([{ input: 'Compress the paste', key: noKey }]);
+    expect(names('Qy\r')).toEqual(['Q', 'y', 'return']);
   });
 
   it('fits the key line to the width, dropping the least needed first', () => {
