@@ -36,6 +36,7 @@ export const ERROR_CLASSES = [
   'network_timeout',
   'rate_limit',
   'authentication',
+  'billing',
   'llm_error',
   'parse_failure',
   'context_overflow',

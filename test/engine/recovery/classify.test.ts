@@ -28,8 +28,13 @@ describe('classifyError with the default [[error_handling.rules]]', () => {
     // A model endpoint that is down, as Rust's reqwest (selfware) and Python say it
     ['error sending request for url (http://127.0.0.1:8000/v1/chat/completions): tcp connect error: Connection refused (os error 111)', 'network_timeout', 'transient', 'retry_with_backoff'],
     ["requests.exceptions.ConnectionError: [Errno 104] Connection reset by peer", 'network_timeout', 'transient', 'retry_with_backoff'],
+    // An account with no credit left
+    ['task failed (exit code 1): Credit balance is too low', 'billing', 'critical', 'pause_and_alert'],
+    ['429 You exceeded your current quota, please check your plan and billing details. (insufficient_quota)', 'billing', 'critical', 'pause_and_alert'],
+    ['ERROR: Quota exceeded. Check your plan and billing details.', 'billing', 'critical', 'pause_and_alert'],
     // A plan's usage limit is a rate limit
     ["You've hit your usage limit. Upgrade to Pro or try again at 3:10 PM.", 'rate_limit', 'recoverable', 'switch_model'],
+    ["You've hit your usage limit. Visit https://chatgpt.com/codex/settings/usage to purchase more credits or try again at 10:03 PM.", 'rate_limit', 'recoverable', 'switch_model'],
     ['Claude AI usage limit reached|1767225600', 'rate_limit', 'recoverable', 'switch_model'],
   ])('%s -> %s', (message, cls, severity, action) => {
     const c = classifyError(message, defaultRules);
