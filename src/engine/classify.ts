@@ -17,6 +17,8 @@ export interface Classification {
   action: EngineAction;
   /** Which rule decided: `rule #N (pattern)` or `built-in`. */
   matched: string;
+  /** A rate limit whose message says when it lifts (a plan's usage limit, limitLifts.ts): ms since the epoch. */
+  limitLiftsAtMs?: number;
 }
 
 interface BuiltInClass {

@@ -24,6 +24,8 @@ import { keepAttempt } from './attempts.js';
 import type { PauseEnd } from './controlSurface.js';
 import { diskRefusedWrite } from './diskGuard.js';
 import { capEventText } from '../contract/textCap.js';
+import { remainingSecondsAt } from '../state/readings.js';
+import { usageLimitLiftsAtMs } from './limitLifts.js';
 import type { CommandSource } from '../contract/statuses.js';
 
 export interface RecoveryHooks {
@@ -46,6 +48,14 @@ export interface ConflictHandling {
 export const CONFLICT_RESOLVE_ATTEMPTS = 2;
 
 type Outcome = 'started' | 'succeeded' | 'failed' | 'gave_up';
+
+/** Seconds waited past the time a usage limit lifts. */
+export const LIFT_MARGIN_SECONDS = 10;
+
+/** An instant as a person reads it in an event: 2026-12-05 17:00 UTC. */
+function utcMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
 
 /** Recoveries that wait for a person: they end when the session is continued. */
 const PAUSE_ACTIONS: ReadonlySet<string> = new Set(['pause_and_alert', 'escalate']);
@@ -127,7 +137,10 @@ export class Recovery {
    * cause: the message without the task's title, when the adapter gave it: classified instead of the whole message.
    */
   async onAgentError(slot: AgentSlot, message: string, errorClass?: string, cause?: string): Promise<void> {
-    await this.handle(slot, classifyError(cause ?? message, this.ctx.config.error_handling.rules, errorClass), message);
+    const said = cause ?? message;
+    const c = classifyError(said, this.ctx.config.error_handling.rules, errorClass);
+    const liftsAt = c.class === 'rate_limit' ? usageLimitLiftsAtMs(said, Date.now()) : null;
+    await this.handle(slot, liftsAt === null ? c : { ...c, limitLiftsAtMs: liftsAt }, message);
   }
 
   /** The merger could not merge the agent's branch into main. */
@@ -176,7 +189,9 @@ export class Recovery {
       ctx.log.info('recovery', `${slot.name}'s ${c.class} came before the restore that has since put every agent back: that one recovery covers it`);
       return;
     }
-    this.errorsInARow += 1;
+    // A usage limit that says when it lifts is waited out, each agent as it meets it: a swarm of one account meets it all at once, which is no run of errors.
+    const liftsAt = chooseAction(c, 1) === 'retry_with_backoff' ? c.limitLiftsAtMs : undefined;
+    if (liftsAt === undefined) this.errorsInARow += 1;
     const attempt = (slot.attempts.get(c.class) ?? 0) + 1;
     slot.attempts.set(c.class, attempt);
     if (attempt > limits.max_recovery_attempts || this.errorsInARow > limits.max_consecutive_errors) {
@@ -186,6 +201,11 @@ export class Recovery {
           : `${this.errorsInARow} errors in a row (error_handling.max_consecutive_errors)`;
       ctx.emit({ type: 'recovery', action: 'pause_and_alert', attempt, outcome: 'gave_up', agent: slot.name, detail: why });
       await this.hooks.pauseForPerson(`recovery gave up: ${why}`);
+      return;
+    }
+    if (liftsAt !== undefined && liftsAt - Date.now() > remainingSecondsAt(ctx.state, Date.now()) * 1000) {
+      // Lifting after the run's end, it is for a person to wait for (a pause stops the run's clock) or to change the account.
+      await this.carryOut(slot, c, 'pause_and_alert', attempt, `${message} (the usage limit lifts at ${utcMinute(liftsAt)}, after this run's end)`);
       return;
     }
     await this.carryOut(slot, c, chooseAction(c, attempt, limits.max_recovery_attempts), attempt, message);
@@ -206,8 +226,15 @@ export class Recovery {
         break;
       case 'retry_with_backoff': {
         const cfg = ctx.config.error_handling;
-        const delay = backoffSeconds(cfg.backoff_strategy, attempt, cfg.backoff_initial_seconds, cfg.backoff_max_seconds);
-        record('started', `${c.class}: waiting ${delay} s (${cfg.backoff_strategy} backoff) before retry ${attempt}`);
+        const liftsAt = c.limitLiftsAtMs;
+        // Until the limit lifts, and a little more: its time is given to the minute, or in seconds counted before the message came.
+        const delay = liftsAt === undefined ? backoffSeconds(cfg.backoff_strategy, attempt, cfg.backoff_initial_seconds, cfg.backoff_max_seconds) : Math.max(0, Math.ceil((liftsAt - Date.now()) / 1000)) + LIFT_MARGIN_SECONDS;
+        record(
+          'started',
+          liftsAt === undefined
+            ? `${c.class}: waiting ${delay} s (${cfg.backoff_strategy} backoff) before retry ${attempt}`
+            : `${c.class}: the usage limit lifts at ${utcMinute(liftsAt)}: waiting ${delay} s before retry ${attempt}`,
+        );
         this.keepArtifacts(slot, c, attempt, message);
         slot.adapter?.control('pause');
         const until = Date.now() + delay * 1000;
@@ -349,7 +376,8 @@ export function chooseAction(c: Classification, attempt: number, maxRecoveryAtte
   }
   if (c.class === 'network_timeout' && c.action === 'retry_with_backoff') return attempt <= 3 ? 'retry_immediate' : 'retry_with_backoff';
   if ((c.class === 'rate_limit' || c.class === 'llm_error') && (c.action === 'switch_model' || c.action === 'retry_with_backoff')) {
-    return attempt === 1 ? 'retry_with_backoff' : 'switch_model';
+    // A limit that says when it lifts covers every model of the account: wait until then, every time.
+    return attempt === 1 || c.limitLiftsAtMs !== undefined ? 'retry_with_backoff' : 'switch_model';
   }
   return c.action;
 }

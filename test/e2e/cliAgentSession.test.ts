@@ -178,3 +178,43 @@ describe.skipIf(!BUILT)(`a claude-code session whose task titles read like error
     expect(errors.some((e) => [...planned].some((task) => e.message.includes(`"${task}"`)))).toBe(true);
   }, 300_000);
 });
+
+describe.skipIf(!BUILT)(`a claude-code session that hits its plan's usage limit${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  const LIMIT_CONFIG = path.join('test', 'fixtures', 'agents', 'cliTask', 'usageLimit.toml');
+  let runsDir: string;
+  beforeAll(() => {
+    runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-cli-limit-'));
+  });
+  afterAll(() => {
+    killRunsIn(runsDir);
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  it('waits until the time claude gives, on the same model, then every task is done (in CI too: no person needed)', async () => {
+    const runDir = path.join(runsDir, 'limit');
+    const args = ['run', 'task_queue', '--headless', '--agents', '2', '--duration', '5m', '--config', LIMIT_CONFIG, '--runs-dir', runsDir, '--session-id', 'limit'];
+    const result = await runHeadless(args, { env: { CI: 'true', FAKE_USAGE_LIMIT_FILE: path.join(runsDir, 'lifts-at') }, timeoutMs: 240_000 }).done;
+    const events = readEvents(runDir);
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+    const liftsAtMs = Number(readFileSync(path.join(runsDir, 'lifts-at'), 'utf8')) * 1000;
+    const errors = eventsOf(events, 'error');
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    for (const error of errors) expect({ class: error.class, message: error.message }).toEqual({ class: 'rate_limit', message: expect.stringMatching(/failed \(exit code 1\): Claude AI usage limit reached\|\d+$/) });
+    const recoveries = eventsOf(events, 'recovery');
+    expect(recoveries.map((r) => r.action)).not.toContain('switch_model');
+    expect(recoveries.map((r) => r.outcome)).not.toContain('gave_up');
+    const lifts = new Date(liftsAtMs).toISOString().slice(0, 16).replace('T', ' ');
+    for (const wait of recoveries.filter((r) => r.outcome === 'started')) {
+      expect(wait).toMatchObject({ action: 'retry_with_backoff', detail: expect.stringMatching(new RegExp(`^rate_limit: the usage limit lifts at ${lifts} UTC: waiting \\d+ s before retry 1$`)) });
+    }
+    // Every agent that met the limit did its next task after it lifted, on the model it had.
+    for (const agent of new Set(errors.map((e) => e.agent))) {
+      const done = eventsOf(events, 'task_completed').filter((t) => t.agent === agent && t.seq > errors.find((e) => e.agent === agent)!.seq);
+      expect(done.length).toBeGreaterThanOrEqual(1);
+      expect(Date.parse(done[0]!.ts)).toBeGreaterThanOrEqual(liftsAtMs);
+    }
+    expect(new Set(eventsOf(events, 'agent_started').map((e) => e.model))).toEqual(new Set(['model-a']));
+  }, 300_000);
+});
