@@ -14,7 +14,7 @@ import { foldRunFolder } from '../io/foldLog.js';
 import { legacyRunnerOf } from '../legacy/marker.js';
 import { withRunFigures } from '../report/figures.js';
 import { currentPhase, lastEventMs } from '../state/runState.js';
-import { capabilitiesByAgent, lastCriticalAlert } from '../state/tallies.js';
+import { capabilitiesByAgent, lastCriticalAlert, recoveriesUnderWay, type RecoveryUnderWay } from '../state/tallies.js';
 import { gaugesFromState, sessionMetricsAt } from '../state/snapshot.js';
 import { assertNever } from '../contract/assertNever.js';
 import { ControlClient, ControlRequestError, OrchestratorNotRunningError } from '../io/controlClient.js';
@@ -64,6 +64,8 @@ interface StatusView {
   capabilities: Record<string, AgentCapabilities>;
   /** The newest critical alert: why a paused run waits for a person. */
   last_alert: { ts: string; message: string } | null;
+  /** Recoveries started and not yet ended: why an agent waits. */
+  recoveries_under_way: RecoveryUnderWay[];
   /** python | bash | unknown: a run folder of the original runner, read through src/legacy/. */
   legacy?: string;
   /** Set on a run `megatest import` made: a recording, never resumed or controlled. */
@@ -139,6 +141,7 @@ async function viewFromFiles(runDir: string): Promise<StatusView> {
     control_url: null,
     capabilities: capabilitiesByAgent(state),
     last_alert: lastCriticalAlert(state),
+    recoveries_under_way: recoveriesUnderWay(state),
     ...(legacy ? { legacy: legacyRunnerOf(state) ?? 'unknown' } : {}),
     ...(info?.imported ? { imported: true as const } : {}),
   };
@@ -169,6 +172,7 @@ function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, controlUrl: 
       }),
     ),
     last_alert: alertOf(snapshot.last_alert),
+    recoveries_under_way: (Array.isArray(snapshot.recoveries_under_way) ? snapshot.recoveries_under_way : []).flatMap((value) => recoveryOf(value)),
   };
 }
 
@@ -176,6 +180,13 @@ function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, controlUrl: 
 function alertOf(value: unknown): StatusView['last_alert'] {
   const alert = value as { ts?: unknown; message?: unknown } | null | undefined;
   return alert && typeof alert.ts === 'string' && typeof alert.message === 'string' ? { ts: alert.ts, message: alert.message } : null;
+}
+
+/** From the wire: a whole recovery under way, else none. */
+function recoveryOf(value: unknown): RecoveryUnderWay[] {
+  const r = (value ?? {}) as Record<string, unknown>;
+  if (typeof r.action !== 'string' || typeof r.attempt !== 'number' || typeof r.since !== 'string') return [];
+  return [{ agent: typeof r.agent === 'string' ? r.agent : null, action: r.action, attempt: r.attempt, since: r.since, detail: typeof r.detail === 'string' ? r.detail : null }];
 }
 
 function clock(seconds: number): string {
@@ -219,6 +230,10 @@ export function formatStatus(view: StatusView): string[] {
   lines.push(...capabilityLines(view.capabilities, label));
   // Why a paused run waits (a recovery that gave up, an agent not logged in): the console's alerts pane, for a shell.
   if (view.last_alert) lines.push(`${label('alert')}${view.last_alert.ts}  ${view.last_alert.message}`);
+  // Why an agent waits while the run goes on (a usage limit, a backoff): the recoveries not yet ended.
+  for (const r of view.recoveries_under_way) {
+    lines.push(`${label('recovering')}${r.since}  ${r.agent ?? 'session'} ${r.action} #${r.attempt}${r.detail ? `: ${r.detail}` : ''}`);
+  }
   const cp = view.last_checkpoint;
   lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : 'none yet'}`);
   return lines;

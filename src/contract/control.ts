@@ -33,6 +33,8 @@ export interface StatusSnapshot {
   capabilities?: Record<string, AgentCapabilities>;
   /** The newest critical alert, with its time: why a paused run waits for a person (absent from older orchestrators). */
   last_alert?: { ts: string; message: string } | null;
+  /** Recoveries started and not yet ended, oldest first: why an agent waits (absent from older orchestrators). */
+  recoveries_under_way?: { agent: string | null; action: string; attempt: number; since: string; detail: string | null }[];
 }
 
 /** An action the engine refused; `status` is the HTTP status it maps to. */

@@ -12,7 +12,7 @@ import type { Compressor } from './compressor.js';
 import type { EngineContext } from './context.js';
 import type { Measurer } from './measurer.js';
 import type { Recovery } from './recovery.js';
-import { capabilitiesByAgent, lastCriticalAlert } from '../state/tallies.js';
+import { capabilitiesByAgent, lastCriticalAlert, recoveriesUnderWay } from '../state/tallies.js';
 
 /** What ends a pause for a person: a person, or also the disk guard once the disk takes writes again. */
 export type PauseEnd = 'a person continues' | 'the disk takes writes';
@@ -49,6 +49,7 @@ export class ControlSurface implements EngineControl {
       pid: process.pid,
       capabilities: capabilitiesByAgent(ctx.state),
       last_alert: lastCriticalAlert(ctx.state),
+      recoveries_under_way: recoveriesUnderWay(ctx.state),
     };
   }
 

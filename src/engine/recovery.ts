@@ -24,6 +24,7 @@ import { keepAttempt } from './attempts.js';
 import type { PauseEnd } from './controlSurface.js';
 import { diskRefusedWrite } from './diskGuard.js';
 import { capEventText } from '../contract/textCap.js';
+import { formatDuration } from '../config/duration.js';
 import { remainingSecondsAt } from '../state/readings.js';
 import { usageLimitLiftsAtMs } from './limitLifts.js';
 import type { CommandSource } from '../contract/statuses.js';
@@ -233,7 +234,7 @@ export class Recovery {
           'started',
           liftsAt === undefined
             ? `${c.class}: waiting ${delay} s (${cfg.backoff_strategy} backoff) before retry ${attempt}`
-            : `${c.class}: the usage limit lifts at ${utcMinute(liftsAt)}: waiting ${delay} s before retry ${attempt}`,
+            : `${c.class}: waiting ${formatDuration(delay)} for the usage limit to lift (${utcMinute(liftsAt)}) before retry ${attempt}`,
         );
         this.keepArtifacts(slot, c, attempt, message);
         slot.adapter?.control('pause');

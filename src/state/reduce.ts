@@ -337,7 +337,7 @@ function lineCount(count: number | undefined): number {
 /** The open recoveries after a recovery event: a start opens one, an outcome ends the oldest open one of its agent, action and attempt. */
 function withRecovery(open: readonly OpenRecovery[], event: EventOf<'recovery'>): OpenRecovery[] {
   const agent = event.agent ?? null;
-  if (event.outcome === 'started') return [...open, { agent, action: event.action, attempt: event.attempt, seq: event.seq, ts: event.ts }];
+  if (event.outcome === 'started') return [...open, { agent, action: event.action, attempt: event.attempt, seq: event.seq, ts: event.ts, ...(event.detail === undefined ? {} : { detail: event.detail }) }];
   const index = open.findIndex((r) => r.agent === agent && r.action === event.action && r.attempt === event.attempt);
   return index < 0 ? (open as OpenRecovery[]) : [...open.slice(0, index), ...open.slice(index + 1)];
 }

@@ -179,6 +179,8 @@ export interface OpenRecovery {
   /** The started event's seq and time. */
   seq: number;
   ts: string;
+  /** What the started event said it does (`rate_limit: waiting 2h 5m 10s for the usage limit to lift …`). */
+  detail?: string;
 }
 
 export interface TaskDone {

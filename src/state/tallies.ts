@@ -1,7 +1,7 @@
 // Readings of the fold about agents and models: what each agent can do when
-// asked, which model did which tasks with its tokens and cost, and the last
-// critical alert (status, the control API and the report read these;
-// nothing else counts them).
+// asked, which model did which tasks with its tokens and cost, the last
+// critical alert and the recoveries under way (status, the control API and
+// the report read these; nothing else counts them).
 
 import type { AgentCapabilities } from '../contract/events.js';
 import type { RunState } from './runState.js';
@@ -23,6 +23,19 @@ export function lastCriticalAlert(state: RunState): { ts: string; message: strin
     if (alert.kind === 'alert' && alert.tone === 'critical') return { ts: alert.ts, message: alert.text };
   }
   return null;
+}
+
+/** A recovery started and not yet ended, as status shows it: why an agent waits (a usage limit, a backoff) or what is being done about it. */
+export interface RecoveryUnderWay {
+  agent: string | null;
+  action: string;
+  attempt: number;
+  since: string;
+  detail: string | null;
+}
+
+export function recoveriesUnderWay(state: RunState): RecoveryUnderWay[] {
+  return state.openRecoveries.map((open) => ({ agent: open.agent, action: open.action, attempt: open.attempt, since: open.ts, detail: open.detail ?? null }));
 }
 
 export interface ModelTally {

@@ -125,7 +125,10 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
     const status = await runCli(['status', runDir]);
     // (the other agent's failure may come in while paused: "the session stays paused")
     expect(status.stdout).toMatch(/^alert {6}\S+ {2}authentication on agent-\d: task ".*" failed \(exit code 1\): Invalid API key · Please run \/login — (paused|the session stays paused); continue with `megatest continue`/m);
-    const live = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { last_alert: { ts: string; message: string } | null };
+    // The pause is a recovery under way until the person continues: status names it.
+    expect(status.stdout).toMatch(/^recovering \S+ {2}agent-\d pause_and_alert #1: authentication: pausing the session for a person$/m);
+    const live = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { last_alert: { ts: string; message: string } | null; recoveries_under_way: { agent: string; action: string }[] };
+    expect(live.recoveries_under_way).toContainEqual(expect.objectContaining({ action: 'pause_and_alert', attempt: 1 }));
     const criticalAlerts = () => eventsOf(readEvents(runDir), 'alert').filter((a) => a.level === 'critical').map((a) => ({ ts: a.ts, message: a.message }));
     expect(criticalAlerts()).toContainEqual(live.last_alert);
     writeFileSync(loginFile, '');
@@ -207,7 +210,7 @@ describe.skipIf(!BUILT)(`a claude-code session that hits its plan's usage limit$
     expect(recoveries.map((r) => r.outcome)).not.toContain('gave_up');
     const lifts = new Date(liftsAtMs).toISOString().slice(0, 16).replace('T', ' ');
     for (const wait of recoveries.filter((r) => r.outcome === 'started')) {
-      expect(wait).toMatchObject({ action: 'retry_with_backoff', detail: expect.stringMatching(new RegExp(`^rate_limit: the usage limit lifts at ${lifts} UTC: waiting \\d+ s before retry 1$`)) });
+      expect(wait).toMatchObject({ action: 'retry_with_backoff', detail: expect.stringMatching(new RegExp(`^rate_limit: waiting \\d+s for the usage limit to lift \\(${lifts} UTC\\) before retry 1$`)) });
     }
     // Every agent that met the limit did its next task after it lifted, on the model it had.
     for (const agent of new Set(errors.map((e) => e.agent))) {

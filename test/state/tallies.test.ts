@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventInput, MegatestEvent } from '../../src/contract/events.js';
 import { foldEvent, foldEvents } from '../../src/state/fold.js';
 import { initialRunState } from '../../src/state/runState.js';
-import { capabilitiesByAgent, lastCriticalAlert, modelTallies } from '../../src/state/tallies.js';
+import { capabilitiesByAgent, lastCriticalAlert, modelTallies, recoveriesUnderWay } from '../../src/state/tallies.js';
 
 const CAPS = { nativeCheckpoint: false, nativeCompress: false, nativeResume: true, tokenUsage: true, cost: true, pause: true };
 
@@ -74,5 +74,23 @@ describe('the last critical alert', () => {
     const critical = alerts.filter((e) => e.type === 'alert' && e.level === 'critical').at(-1)!;
     expect(lastCriticalAlert(state)).toEqual({ ts: critical.ts, message: (critical as Extract<MegatestEvent, { type: 'alert' }>).message });
     expect(lastCriticalAlert(foldEvents(initialRunState(), events))).toBeNull();
+  });
+});
+
+describe('recoveries under way', () => {
+  it('are those started and not yet ended, with what each said it does', () => {
+    const recoveries = log([
+      { type: 'recovery', agent: 'agent-1', action: 'retry_with_backoff', attempt: 1, outcome: 'started', detail: 'rate_limit: waiting 2h 5m 10s for the usage limit to lift (2026-12-05 13:53 UTC) before retry 1' },
+      { type: 'recovery', agent: 'agent-2', action: 'retry_immediate', attempt: 1, outcome: 'started', detail: 'network_timeout: retry 1' },
+      { type: 'recovery', agent: 'agent-2', action: 'retry_immediate', attempt: 1, outcome: 'succeeded', detail: 'agent-2 made progress after network_timeout' },
+      { type: 'recovery', agent: 'agent-2', action: 'restore_checkpoint', attempt: 1, outcome: 'started' },
+    ]);
+    const state = foldEvents(initialRunState(), recoveries);
+    const started = (index: number) => recoveries[index] as Extract<MegatestEvent, { type: 'recovery' }>;
+    expect(recoveriesUnderWay(state)).toEqual([
+      { agent: 'agent-1', action: 'retry_with_backoff', attempt: 1, since: started(0).ts, detail: started(0).detail },
+      { agent: 'agent-2', action: 'restore_checkpoint', attempt: 1, since: started(3).ts, detail: null },
+    ]);
+    expect(recoveriesUnderWay(foldEvents(initialRunState(), events))).toEqual([]);
   });
 });

@@ -72,7 +72,7 @@ describe('Recovery: a usage limit that says when it lifts', () => {
     const { recovery, slots, controls, started } = swarm(2, 6 * 3600);
     await recovery.onAgentError(slots[0]!, TASK_FAILED(CODEX_LIMIT), undefined, CODEX_LIMIT);
     const wait = (2 * 60 + 5) * 60 + LIFT_MARGIN_SECONDS;
-    expect(started()).toMatchObject([{ action: 'retry_with_backoff', attempt: 1, agent: 'agent-1', detail: `rate_limit: the usage limit lifts at 2026-12-05 13:53 UTC: waiting ${wait} s before retry 1` }]);
+    expect(started()).toMatchObject([{ action: 'retry_with_backoff', attempt: 1, agent: 'agent-1', detail: 'rate_limit: waiting 2h 5m 10s for the usage limit to lift (2026-12-05 13:53 UTC) before retry 1' }]);
     expect(controls[0]).toEqual(['pause']);
     vi.advanceTimersByTime((wait - 1) * 1000);
     expect(controls[0]).toEqual(['pause']);
