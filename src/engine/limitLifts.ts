@@ -8,6 +8,7 @@
 //   Claude AI usage limit reached|1755615600                              epoch seconds
 //   Claude usage limit reached. Your limit will reset at 5pm (Europe/Warsaw).
 //   You've hit your limit · resets Feb 7, 11am (Asia/Seoul)
+//   You've hit your limit · resets Apr 23 at 4pm (America/Recife)
 //   You have reached your specified API usage limits. You will regain access on 2026-04-01 at 00:00 UTC.
 //   You've hit your usage limit. … or try again in 5 days 22 hours 11 minutes.
 //   You've hit your usage limit. … or try again at Jul 5th, 2026 8:19 PM.  this machine's time zone
@@ -52,7 +53,7 @@ export function usageLimitLiftsAtMs(message: string, nowMs: number, localZone: s
   }
   match = /try again at (\d{1,2}):(\d{2})\s*([ap]m)\b/i.exec(message);
   if (match) return nextOccurrenceMs(localZone, nowMs, null, hour24(match[1]!, match[3]!), Number(match[2]));
-  match = /\bresets?(?: at)? (?:([a-z]{3})[a-z]* (\d{1,2}),? )?(\d{1,2})(?::(\d{2}))?\s*([ap]m)\b(?: \(([a-z_]+(?:\/[a-z0-9_+-]+)*)\))?/i.exec(message);
+  match = /\bresets?(?: at)? (?:([a-z]{3})[a-z]* (\d{1,2})(?:,| at)? )?(\d{1,2})(?::(\d{2}))?\s*([ap]m)\b(?: \(([a-z_]+(?:\/[a-z0-9_+-]+)*)\))?/i.exec(message);
   if (match) {
     const month = match[1] === undefined ? null : MONTHS.indexOf(match[1].toLowerCase());
     if (month === -1) return null;

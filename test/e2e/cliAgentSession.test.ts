@@ -221,3 +221,37 @@ describe.skipIf(!BUILT)(`a claude-code session that hits its plan's usage limit$
     expect(new Set(eventsOf(events, 'agent_started').map((e) => e.model))).toEqual(new Set(['model-a']));
   }, 300_000);
 });
+
+describe.skipIf(!BUILT)(`a codex session whose every turn fails${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  const FAILS_CONFIG = path.join('test', 'fixtures', 'agents', 'cliTask', 'codexFails.toml');
+  let runsDir: string;
+  beforeAll(() => {
+    runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-codex-fails-'));
+  });
+  afterAll(() => {
+    killRunsIn(runsDir);
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  it('one failed turn is one error and one recovery attempt: the first backs off, the second moves to the next model', async () => {
+    const runDir = path.join(runsDir, 'fails');
+    const args = ['run', 'task_queue', '--headless', '--agents', '2', '--duration', '1m', '--config', FAILS_CONFIG, '--runs-dir', runsDir, '--session-id', 'fails'];
+    const result = await runHeadless(args, { env: { CI: 'true', FAKE_AGENT_FAULT: 'fail:1', FAKE_AGENT_LINE_MS: '0' }, timeoutMs: 240_000 }).done;
+    const events = readEvents(runDir);
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toBeDefined();
+    const errors = eventsOf(events, 'error');
+    for (const agent of ['agent-1', 'agent-2']) {
+      // Each task run the agent's output.log shows ending with exit code 1 is one error, naming its task.
+      const failedRuns = (readFileSync(path.join(runDir, 'agents', agent, 'output.log'), 'utf8').match(/^\[megatest\] task ".*" ended: exit code 1\b/gm) ?? []).length;
+      const agentErrors = errors.filter((e) => e.agent === agent);
+      expect(failedRuns).toBeGreaterThanOrEqual(2);
+      expect(agentErrors.map((e) => e.message.slice(0, 6))).toEqual(Array.from({ length: failedRuns }, () => 'task "'));
+      for (const error of agentErrors) expect(error.class).toBe('rate_limit');
+      const started = eventsOf(events, 'recovery').filter((r) => r.agent === agent && r.outcome === 'started');
+      expect(started.slice(0, 2).map((r) => [r.action, r.attempt])).toEqual([['retry_with_backoff', 1], ['switch_model', 2]]);
+      expect(started[1]!.detail).toBe('rate_limit: switching model model-a -> model-b');
+      // the switch came from the agent's second failure, not from its first
+      expect(started[1]!.seq).toBeGreaterThan(agentErrors[1]!.seq);
+    }
+  }, 300_000);
+});

@@ -123,7 +123,6 @@ const CODEX_TOOLS: Record<string, (item: Json) => string> = {
 export function codexCounts(text: string): StreamCounts {
   const tools: Record<string, number> = {};
   let last: { input: number; output: number } | null = null;
-  let errors = 0;
   let retries = 0;
   let failed = false;
   let completed = false;
@@ -138,11 +137,11 @@ export function codexCounts(text: string): StreamCounts {
       const u = line.usage as Json;
       last = { input: Number(u.input_tokens ?? 0), output: Number(u.output_tokens ?? 0) };
     } else if (line.type === 'turn.failed') {
-      errors += 1;
       failed = true;
     } else if (line.type === 'error') {
+      // codex's unrecoverable error fails the run (one task-end error, as turn.failed); Reconnecting is a retry.
       if (/^Reconnecting\b/i.test(String(line.message))) retries += 1;
-      else errors += 1;
+      else failed = true;
     }
   }
   return {
@@ -151,7 +150,8 @@ export function codexCounts(text: string): StreamCounts {
     steps: [],
     // turn.completed.usage is the thread's running total: the last one is the run's.
     tokens: last ? last.input + last.output : null,
-    errors,
+    // every failure is the run's outcome (its task-end error), none an error of its own
+    errors: 0,
     retries,
     outcome: failed ? 'failed' : completed ? 'succeeded' : null,
     costUsd: null,

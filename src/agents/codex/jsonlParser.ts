@@ -12,9 +12,12 @@
 // - Tool calls: a command_execution, file_change, mcp_tool_call, web_search
 //   or collab_tool_call item, counted when it completes. The stream has no
 //   timestamps, so a call's duration is unknown and reported as 0.
-// - Errors: a `turn.failed` is an error and the task's failed outcome; a
-//   top-level `error` is an error, except codex's own "Reconnecting… n/m"
-//   notices, which are retries it makes by itself.
+// - Errors: a top-level `error` (codex's unrecoverable error) or a
+//   `turn.failed` is the task's failed outcome, with what it said; the
+//   adapter reports that failure as one error. codex prints both for one
+//   failure, and each was an error of its own as well: a rate limit spent
+//   three recovery attempts at once, and moved to a third model. codex's own
+//   "Reconnecting… n/m" notices are retries it makes by itself.
 
 import type { ParserContext } from '../cliSpec.js';
 import type { AgentMessage, AgentStreamParser } from '../types.js';
@@ -87,9 +90,8 @@ export function createCodexParser(context: ParserContext = {}): AgentStreamParse
     if (input > 0 || output > 0) out.push({ type: 'tokens', input, output, model });
   }
 
-  function onTurnFailed(value: Json, out: AgentMessage[]): void {
-    const message = messageOf(asObject(value.error)) ?? 'turn failed';
-    out.push({ type: 'error', message: `codex turn failed: ${message}` });
+  /** The turn failed: the first to say why gives the outcome's detail (the error line says more than the turn.failed after it). */
+  function fail(message: string, out: AgentMessage[]): void {
     if (!failed) out.push({ type: 'outcome', outcome: 'failed', detail: message });
     failed = true;
   }
@@ -101,7 +103,7 @@ export function createCodexParser(context: ParserContext = {}): AgentStreamParse
       out.push({ type: 'retry', message, attempt: Number(retry[1]) });
       return;
     }
-    out.push({ type: 'error', message: `codex error: ${message}` });
+    fail(message, out);
   }
 
   return {
@@ -132,7 +134,7 @@ export function createCodexParser(context: ParserContext = {}): AgentStreamParse
           onTurnCompleted(event, out);
           break;
         case 'turn.failed':
-          onTurnFailed(event, out);
+          fail(messageOf(asObject(event.error)) ?? 'turn failed', out);
           break;
         case 'error':
           onError(event, out);

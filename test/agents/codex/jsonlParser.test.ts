@@ -146,14 +146,17 @@ describe('createCodexParser', () => {
     ]);
   });
 
-  it('reads turn.failed as an error and the failed outcome; no success follows', () => {
+  it('reads an error and the turn.failed after it as one failed outcome, saying what the error said; no success follows', () => {
     const messages = parseAll(createCodexParser(), [
       line({ type: 'turn.started' }),
       line({ type: 'error', message: 'stream error: unexpected status 500' }),
       line({ type: 'turn.failed', error: { message: 'unexpected status 500' } }),
     ]);
-    expect(of(messages, 'error').map((e) => e.message)).toEqual(['codex error: stream error: unexpected status 500', 'codex turn failed: unexpected status 500']);
-    expect(of(messages, 'outcome')).toEqual([{ type: 'outcome', outcome: 'failed', detail: 'unexpected status 500' }]);
+    // The adapter reports the failure as one error (with this detail): one recovery for one failure.
+    expect(of(messages, 'error')).toEqual([]);
+    expect(of(messages, 'outcome')).toEqual([{ type: 'outcome', outcome: 'failed', detail: 'stream error: unexpected status 500' }]);
+    const turnFailedOnly = parseAll(createCodexParser(), [line({ type: 'turn.failed', error: { message: "You've hit your usage limit. Try again in 2 hours." } })]);
+    expect(turnFailedOnly).toEqual([{ type: 'outcome', outcome: 'failed', detail: "You've hit your usage limit. Try again in 2 hours." }]);
   });
 
   it('reports success only at the end of a stream whose turn completed', () => {
@@ -168,7 +171,7 @@ describe('createCodexParser', () => {
     expect(parser.line(line({ type: 'error', message: 'Reconnecting... 2/5 (stream disconnected before completion)' }))).toEqual([
       { type: 'retry', message: 'Reconnecting... 2/5 (stream disconnected before completion)', attempt: 2 },
     ]);
-    expect(parser.line(line({ type: 'error', message: 'quota exceeded' }))).toEqual([{ type: 'error', message: 'codex error: quota exceeded' }]);
+    expect(parser.line(line({ type: 'error', message: 'quota exceeded' }))).toEqual([{ type: 'outcome', outcome: 'failed', detail: 'quota exceeded' }]);
     expect(parser.line(line({ type: 'item.completed', item: { id: 'i1', type: 'error', message: 'model rerouted' } }))).toEqual([
       { type: 'output', line: 'codex warning: model rerouted' },
     ]);

@@ -108,8 +108,10 @@ describe('fake-codex', () => {
     const run = await runFake(codexSpec.taskCommand(input()), { ...FAST, FAKE_AGENT_FAULT: 'fail:5' });
     expect(run.code).toBe(1);
     const messages = parse(run.lines);
-    expect(messages.filter((m) => m.type === 'outcome')).toMatchObject([{ outcome: 'failed' }]);
-    expect(messages.filter((m) => m.type === 'error')).toHaveLength(2);
+    // The error line and the turn.failed after it are one failure: the outcome, with what the error said.
+    const said = run.lines.map((text) => JSON.parse(text) as { type: string; message?: string }).find((event) => event.type === 'error')!.message;
+    expect(messages.filter((m) => m.type === 'outcome')).toEqual([{ type: 'outcome', outcome: 'failed', detail: said }]);
+    expect(messages.filter((m) => m.type === 'error')).toHaveLength(0);
   });
 
   it('crashes on request: a line cut in half, then SIGKILL', async () => {

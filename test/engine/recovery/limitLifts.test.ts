@@ -33,6 +33,8 @@ describe('usageLimitLiftsAtMs', () => {
     expect(usageLimitLiftsAtMs("You've hit your limit - resets Feb 7, 11am (Asia/Seoul)/login to switch to an API usage-billed account.", NOW)).toBe(Date.UTC(2027, 1, 7, 2, 0));
     // Dec 8, 3:30pm in Warsaw: 14:30 UTC this year.
     expect(usageLimitLiftsAtMs("You've hit your limit · resets Dec 8, 3:30pm (Europe/Warsaw)", NOW)).toBe(Date.UTC(2026, 11, 8, 14, 30));
+    // Apr 23 at 4pm in Recife (UTC-3): 19:00 UTC.
+    expect(usageLimitLiftsAtMs("You've hit your limit · resets Apr 23 at 4pm (America/Recife)", NOW)).toBe(Date.UTC(2027, 3, 23, 19, 0));
     // A summer date takes the summer offset (UTC+2).
     expect(usageLimitLiftsAtMs("You've hit your limit · resets Jul 1, 9am (Europe/Warsaw)", NOW)).toBe(Date.UTC(2027, 6, 1, 7, 0));
   });
