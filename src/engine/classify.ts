@@ -34,9 +34,9 @@ const BUILT_IN: BuiltInClass[] = [
   { class: 'disk_full', pattern: /ENOSPC|no space left|disk (is )?full|disk (usage|limit)/i, severity: 'critical', action: 'pause_and_alert' },
   { class: 'consensus_deadlock', pattern: /deadlock|no quorum/i, severity: 'critical', action: 'escalate' },
   // The agent's program is not logged in, or its key or token was refused: no retry or other model helps until a person logs it in.
-  { class: 'authentication', pattern: /invalid api key|missing api key|incorrect api key|invalid x-api-key|run \/login|not logged in|authentication_error|authentication failed|oauth token (has )?expired|401 unauthori[sz]ed/i, severity: 'critical', action: 'pause_and_alert' },
+  { class: 'authentication', pattern: /invalid api key|missing api key|incorrect api key|invalid x-api-key|run \/login|not logged in|authentication_error|authentication[ _]failed|oauth token (has )?expired|401 unauthori[sz]ed/i, severity: 'critical', action: 'pause_and_alert' },
   // The account behind the agent has no credit left: waiting or another model does not help until a person pays.
-  { class: 'billing', pattern: /credit balance is too low|insufficient_quota|exceeded your current quota|plan and billing details/i, severity: 'critical', action: 'pause_and_alert' },
+  { class: 'billing', pattern: /credit balance is too low|insufficient_quota|billing_error|exceeded your current quota|plan and billing details/i, severity: 'critical', action: 'pause_and_alert' },
   { class: 'rate_limit', pattern: /\b429\b|rate.?limit|too many requests|quota exceeded|usage limit|hit your limit|overloaded/i, severity: 'transient', action: 'switch_model' },
   { class: 'network_timeout', pattern: /ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|connection (refused|reset)|network|timed? ?out/i, severity: 'transient', action: 'retry_with_backoff' },
   { class: 'context_overflow', pattern: /context (length|window)|maximum context|too many tokens/i, severity: 'degraded', action: 'compress_and_retry' },

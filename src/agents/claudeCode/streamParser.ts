@@ -16,6 +16,12 @@
 //   cache_read_input_tokens: the API reports the three apart and all three
 //   are tokens the model read (billed at different rates; cost comes from
 //   total_cost_usd, not from these).
+// - Errors: an assistant line marked with `error` (rate_limit,
+//   authentication_failed, …) stands for the API call that failed the run;
+//   the result line after it says so in words, and the adapter reports that
+//   failure as one error. Reported as an error of its own as well, a rate
+//   limit spent two recovery attempts at once (a backoff, then at once the
+//   next model). A run that ends with no result line fails with it.
 
 import type { ParserContext } from '../cliSpec.js';
 import type { AgentMessage, AgentStreamParser, TaskOutcome } from '../types.js';
@@ -48,6 +54,9 @@ export function createClaudeCodeParser(context: ParserContext = {}): AgentStream
   const countedPerMessage = new Map<string, TokenCount>();
   // Counted since the last result line: a result's usage covers its own run only.
   let sinceResult: TokenCount = { input: 0, output: 0 };
+  /** The kind of the failed API call an assistant line stood for, until a result line comes. */
+  let apiError: string | null = null;
+  let resulted = false;
 
   function noteSession(value: Json, out: AgentMessage[]): void {
     const id = value.session_id;
@@ -114,7 +123,7 @@ export function createClaudeCodeParser(context: ParserContext = {}): AgentStream
       }
     }
     // Newer CLIs mark an assistant message that stands for a failed API call (rate_limit, billing_error …).
-    if (typeof value.error === 'string' && value.error !== '') out.push({ type: 'error', message: `Claude API error: ${value.error}` });
+    if (typeof value.error === 'string' && value.error !== '') apiError = value.error;
   }
 
   function onUser(value: Json, out: AgentMessage[]): void {
@@ -148,6 +157,8 @@ export function createClaudeCodeParser(context: ParserContext = {}): AgentStream
 
   function onResult(value: Json, out: AgentMessage[]): void {
     settleAllAsFailed(out);
+    resulted = true;
+    apiError = null;
     const usage = asObject(value.usage);
     if (usage) {
       // The result's usage is the run's own final count; the per-message figures were partial (output
@@ -203,6 +214,7 @@ export function createClaudeCodeParser(context: ParserContext = {}): AgentStream
     end(): AgentMessage[] {
       const out: AgentMessage[] = [];
       settleAllAsFailed(out);
+      if (!resulted && apiError !== null) out.push({ type: 'outcome', outcome: 'failed', detail: `Claude API error: ${apiError}` });
       return out;
     },
   };

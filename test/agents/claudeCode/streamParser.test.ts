@@ -249,3 +249,23 @@ describe('createClaudeCodeParser', () => {
     expect(of(messages, 'tokens')).toEqual([{ type: 'tokens', input: 5, output: 1, model: 'asked-model' }]);
   });
 });
+
+describe('an API call that failed the run (an assistant line marked error)', () => {
+  const failedCall = (kind: string, text: string) =>
+    JSON.stringify({ type: 'assistant', message: { id: 'msg_err', model: '<synthetic>', role: 'assistant', content: [{ type: 'text', text }], usage: { input_tokens: 0, output_tokens: 0 } }, error: kind, session_id: 's' });
+  const failedResult = (text: string) => JSON.stringify({ type: 'result', subtype: 'success', is_error: true, result: text, session_id: 's', usage: { input_tokens: 0, output_tokens: 0 } });
+
+  it('is the run\'s failure, which the result line says in words: no error of its own (the adapter reports the failure once)', () => {
+    const said = 'API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed your account\'s rate limit. Please try again later."}}';
+    const messages = parseAll(createClaudeCodeParser(), [failedCall('rate_limit', said), failedResult(said)]);
+    expect(of(messages, 'error')).toEqual([]);
+    expect(of(messages, 'outcome')).toEqual([{ type: 'outcome', outcome: 'failed', detail: said }]);
+    expect(of(messages, 'output').map((m) => m.line)).toEqual([said]);
+  });
+
+  it('with no result line after it, the run fails with it', () => {
+    const messages = parseAll(createClaudeCodeParser(), [failedCall('authentication_failed', 'Invalid API key · Please run /login')]);
+    expect(of(messages, 'error')).toEqual([]);
+    expect(of(messages, 'outcome')).toEqual([{ type: 'outcome', outcome: 'failed', detail: 'Claude API error: authentication_failed' }]);
+  });
+});

@@ -25,6 +25,10 @@ describe('classifyError with the default [[error_handling.rules]]', () => {
     ['API Error: 401 {"type":"error","error":{"type":"authentication_error","message":"OAuth token has expired."}}', 'authentication', 'critical', 'pause_and_alert'],
     ['stream error: unexpected status 401 Unauthorized: Missing bearer or basic authentication in header', 'authentication', 'critical', 'pause_and_alert'],
     ['Incorrect API key provided: sk-abc***', 'authentication', 'critical', 'pause_and_alert'],
+    // A run whose only word is the kind of API call that failed it (claude's assistant line marked error, no result line)
+    ['task "x" failed (exit code 1): Claude API error: authentication_failed', 'authentication', 'critical', 'pause_and_alert'],
+    ['task "x" failed (exit code 1): Claude API error: billing_error', 'billing', 'critical', 'pause_and_alert'],
+    ['task "x" failed (exit code 1): Claude API error: rate_limit', 'rate_limit', 'recoverable', 'switch_model'],
     // A model endpoint that is down, as Rust's reqwest (selfware) and Python say it
     ['error sending request for url (http://127.0.0.1:8000/v1/chat/completions): tcp connect error: Connection refused (os error 111)', 'network_timeout', 'transient', 'retry_with_backoff'],
     ["requests.exceptions.ConnectionError: [Errno 104] Connection reset by peer", 'network_timeout', 'transient', 'retry_with_backoff'],
