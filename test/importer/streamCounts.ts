@@ -42,6 +42,18 @@ function jsonLines(text: string): (Json | null)[] {
     });
 }
 
+/**
+ * selfware's `Error: ` lines that are errors of their own: those before the
+ * line that ends its task (a failure, the completion, the shutdown, the
+ * iteration limit), which is the run's outcome; after it, main says the
+ * same failure again.
+ */
+export function selfwareErrorLines(text: string): number {
+  const lines = text.split('\n');
+  const ending = lines.findIndex((line) => /^❌ Task failed:|^🌾 Task complete\.|Received shutdown signal, exiting gracefully\.\.\.|^Error: .*(max iterations reached|iteration limit reached)/iu.test(line));
+  return lines.slice(0, ending < 0 ? lines.length : ending).filter((line) => line.startsWith('Error: ')).length;
+}
+
 export function selfwareCounts(text: string): StreamCounts {
   const tools: Record<string, number> = {};
   // One attempted call per name tag opening a line: <name>x, <name=x, <function=x.
@@ -55,7 +67,8 @@ export function selfwareCounts(text: string): StreamCounts {
     failedTools: null,
     steps: [...text.matchAll(/📝 Step (\d+) Executing\.\.\./gu)].map((m) => Number(m[1])),
     tokens: tokenLines.length === 0 ? null : tokenLines.reduce((n, m) => n + Number(m[3]), 0),
-    errors: count(text, /⚠️ Recovering from error:/gu) + count(text, /^❌ Task failed:/gmu) + count(text, /^Error: /gm) + count(text, /Status: ✗ FAILED/gu),
+    // A task failure is the run's outcome (its task-end error), not an error of its own.
+    errors: count(text, /⚠️ Recovering from error:/gu) + selfwareErrorLines(text) + count(text, /Status: ✗ FAILED/gu),
     retries: count(text, /🔄 Model described intent but didn't act/gu),
     outcome: harvest ? 'succeeded' : failed ? 'failed' : shutdown ? 'interrupted' : null,
     costUsd: null,

@@ -8,14 +8,19 @@
 //                                           cannot have run it as written (plus a parse_failure
 //                                           saying why) or the next line is a `✗` result
 //   📊 Tokens: P prompt + C completion    → tokens (input P, output C)
-//   ⚠️ Recovering from error: …, ❌ Task failed: …, Error: …,
+//   ⚠️ Recovering from error: …, Error: … (before the task's outcome),
 //   a VERIFICATION REPORT with Status ✗ FAILED → error
 //   🔄 Model described intent but didn't act → retry: selfware re-prompts the model by
 //                                           itself; the task has not failed (it gives up on
 //                                           its own later, and says so with an error)
 //   ✅ Task completed successfully! + 🌾 Task complete. … (1m 13s) → outcome succeeded
 //   Received shutdown signal … [Shutdown grace period expired …] → outcome interrupted
-//   ❌ Task failed: … → outcome failed (max_turns when it was the iteration limit)
+//   ❌ Task failed: … → outcome failed (max_turns when it was the iteration limit), and
+//                                           no error of its own: the adapter reports the failed
+//                                           run as one error; main's `Error: Agent failed: …`
+//                                           after it says the same again (output). Each was an
+//                                           error too: one failure spent three recovery attempts
+//   Error: … the iteration limit        → outcome max_turns (no error of its own, as above)
 //   anything else                          → output (cut at 64 KB; the raw log keeps it whole)
 //
 // Tool calls carry duration_ms 0: selfware prints no timing for a call in this
@@ -221,15 +226,16 @@ class SelfwareParser implements AgentStreamParser {
     const failed = TASK_FAILED.exec(trimmed);
     if (failed) {
       const reason = failed[1]!.trim();
-      this.error(`Task failed: ${reason}`);
       this.outcome(ITERATION_LIMIT.test(reason) ? 'max_turns' : 'failed', printableCapped(reason, MESSAGE_CAP_CHARS));
+      this.output(text);
       return true;
     }
     const error = ERROR_LINE.exec(trimmed);
     if (error) {
       const message = error[1]!.trim();
-      this.error(`Error: ${message}`);
-      if (ITERATION_LIMIT.test(message)) this.outcome('max_turns', printableCapped(message, MESSAGE_CAP_CHARS));
+      if (this.outcomeSent) this.output(text);
+      else if (ITERATION_LIMIT.test(message)) this.outcome('max_turns', printableCapped(message, MESSAGE_CAP_CHARS));
+      else this.error(`Error: ${message}`);
       return true;
     }
     return false;

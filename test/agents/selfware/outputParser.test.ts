@@ -118,15 +118,20 @@ describe('selfware parser: steps, errors, tokens', () => {
     expect(only(messages, 'error')[0]!.message).toBe('Recovering from error: Streaming failed: Stream error');
   });
 
-  it('reads ❌ Task failed as an error and the outcome; Error: lines are errors', () => {
+  it('reads ❌ Task failed as the outcome, and main\'s Error: after it as the same failure: no error of their own (the adapter reports the failed run once)', () => {
     const messages = parse('❌ Task failed: Agent failed to take action after 3 prompts\nError: Agent failed: Agent failed to take action after 3 prompts\n');
-    expect(only(messages, 'error').map((m) => m.message)).toEqual([
-      'Task failed: Agent failed to take action after 3 prompts',
-      'Error: Agent failed: Agent failed to take action after 3 prompts',
-    ]);
+    expect(only(messages, 'error')).toEqual([]);
     expect(only(messages, 'outcome')).toEqual([
       { type: 'outcome', outcome: 'failed', detail: 'Agent failed to take action after 3 prompts' },
     ]);
+    expect(only(messages, 'output').map((m) => m.line)).toEqual([
+      '❌ Task failed: Agent failed to take action after 3 prompts',
+      'Error: Agent failed: Agent failed to take action after 3 prompts',
+    ]);
+  });
+
+  it('an Error: line before any outcome is an error', () => {
+    expect(only(parse('Error: connection refused\n'), 'error').map((m) => m.message)).toEqual(['Error: connection refused']);
   });
 
   it('the iteration limit is max_turns', () => {
