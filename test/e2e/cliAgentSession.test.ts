@@ -241,11 +241,13 @@ describe.skipIf(!BUILT)(`a codex session whose every turn fails${BUILT ? '' : ' 
     expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toBeDefined();
     const errors = eventsOf(events, 'error');
     for (const agent of ['agent-1', 'agent-2']) {
-      // Each task run the agent's output.log shows ending with exit code 1 is one error, naming its task.
+      // Each task run the agent's output.log shows ending with exit code 1 is at most one error, naming its task (none for a
+      // run that ended once the session was stopping: the recovery that gave up stops it in CI).
       const failedRuns = (readFileSync(path.join(runDir, 'agents', agent, 'output.log'), 'utf8').match(/^\[megatest\] task ".*" ended: exit code 1\b/gm) ?? []).length;
       const agentErrors = errors.filter((e) => e.agent === agent);
-      expect(failedRuns).toBeGreaterThanOrEqual(2);
-      expect(agentErrors.map((e) => e.message.slice(0, 6))).toEqual(Array.from({ length: failedRuns }, () => 'task "'));
+      expect(agentErrors.length).toBeGreaterThanOrEqual(2);
+      expect(agentErrors.length).toBeLessThanOrEqual(failedRuns);
+      for (const error of agentErrors) expect(error.message).toMatch(/^task ".+" failed \(exit code 1\): fake-codex: injected failure/);
       for (const error of agentErrors) expect(error.class).toBe('rate_limit');
       const started = eventsOf(events, 'recovery').filter((r) => r.agent === agent && r.outcome === 'started');
       expect(started.slice(0, 2).map((r) => [r.action, r.attempt])).toEqual([['retry_with_backoff', 1], ['switch_model', 2]]);
