@@ -3,7 +3,7 @@
 // engine's parts record these as events only; their lines make session.log
 // (and the console's log pane, which reads it) tell the run as it goes, not
 // only its phase changes. Events that already have a line of their own
-// (phases, checkpoints, recoveries, errors) get none here.
+// (phases, checkpoints, errors) get none here.
 
 import type { LogLevel, MegatestEvent } from '../contract/events.js';
 import { assertNever } from '../contract/assertNever.js';
@@ -37,7 +37,12 @@ export function activityLine(event: MegatestEvent): ActivityLine | null {
         source: event.agent,
         message: `context compressed from ${event.tokens_before} to ${event.tokens_after} tokens${event.detail ? ` (${event.detail})` : ''}`,
       };
-    // A line of their own elsewhere (phases, checkpoints, recoveries, errors, commands, alerts, the end), or too many for the log (tokens, tool calls, snapshots).
+    case 'recovery':
+      // What megatest does about an error, as it starts: the error line says what went wrong, this what happens now
+      // (a wait for a usage limit to lift, a model switch, a restore). How it ended is in the events and the report.
+      if (event.outcome !== 'started') return null;
+      return { level: 'INFO', source: 'recovery', message: `${event.agent ?? 'session'}: ${event.action} #${event.attempt}${event.detail ? `: ${event.detail}` : ''}` };
+    // A line of their own elsewhere (phases, checkpoints, errors, commands, alerts, the end), or too many for the log (tokens, tool calls, snapshots).
     case 'session_started':
     case 'phase_started':
     case 'phase_ended':
@@ -48,7 +53,6 @@ export function activityLine(event: MegatestEvent): ActivityLine | null {
     case 'checkpoint_created':
     case 'checkpoint_restored':
     case 'error':
-    case 'recovery':
     case 'limit':
     case 'vote':
     case 'command':

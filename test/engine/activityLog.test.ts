@@ -31,6 +31,16 @@ describe('activity lines in session.log', () => {
     ]);
   });
 
+  it('says what a recovery does as it starts (a wait for a usage limit to lift), not how each ends', () => {
+    const detail = 'rate_limit: waiting 2h 5m 10s for the usage limit to lift (2026-12-05 13:53 UTC) before retry 1';
+    expect(activityLine({ ...at, type: 'recovery', agent: 'agent-1', action: 'retry_with_backoff', attempt: 1, outcome: 'started', detail } as MegatestEvent)).toEqual({
+      level: 'INFO',
+      source: 'recovery',
+      message: `agent-1: retry_with_backoff #1: ${detail}`,
+    });
+    expect(activityLine({ ...at, type: 'recovery', agent: 'agent-1', action: 'retry_with_backoff', attempt: 1, outcome: 'succeeded', detail: 'agent-1 made progress after rate_limit' } as MegatestEvent)).toBeNull();
+  });
+
   it('no second line for what has one already, nor for an agent megatest stopped', () => {
     expect(activityLine({ ...at, type: 'agent_exited', agent: 'agent-1', code: 0, signal: null, cause: 'stopped by megatest' } as MegatestEvent)).toBeNull();
     expect(activityLine({ ...at, type: 'checkpoint_created', id: 'checkpoint_001', trigger: 'phase', files: 1, bytes: 1, ms: 1 } as MegatestEvent)).toBeNull();
