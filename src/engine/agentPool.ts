@@ -46,6 +46,8 @@ export interface AgentSlot {
   attempts: Map<string, number>;
   pendingRecovery: { class: string; action: string; attempt: number } | null;
   throttledUntilMs: number;
+  /** The wall time its wait for a usage limit ends (throttledUntilMs then): 0 when it waits for none. */
+  usageLimitUntilMs: number;
   windowTokens: { ms: number; n: number }[];
   windowToolCalls: number[];
   idleSinceMs: number | null;
@@ -120,6 +122,7 @@ export class AgentPool {
         attempts: new Map(),
         pendingRecovery: null,
         throttledUntilMs: 0,
+        usageLimitUntilMs: 0,
         windowTokens: [],
         windowToolCalls: [],
         idleSinceMs: null,

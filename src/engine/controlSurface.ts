@@ -11,6 +11,7 @@ import type { CheckpointKeeper } from './checkpointKeeper.js';
 import type { Compressor } from './compressor.js';
 import type { EngineContext } from './context.js';
 import type { Measurer } from './measurer.js';
+import type { LimitHold } from './limitHold.js';
 import type { Recovery } from './recovery.js';
 import { capabilitiesByAgent, lastCriticalAlert, recoveriesUnderWay } from '../state/tallies.js';
 
@@ -19,6 +20,7 @@ export type PauseEnd = 'a person continues' | 'the disk takes writes';
 
 export class ControlSurface implements EngineControl {
   private recovery: Recovery | null = null;
+  private limitHold: LimitHold | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -31,6 +33,11 @@ export class ControlSurface implements EngineControl {
   /** Recovery pauses through this surface and this surface resets it on continue: set once before the run. */
   attachRecovery(recovery: Recovery): void {
     this.recovery = recovery;
+  }
+
+  /** The usage-limit hold pauses and continues through this surface, and a person's pause or continue ends it: set once before the run. */
+  attachLimitHold(hold: LimitHold): void {
+    this.limitHold = hold;
   }
 
   status(): StatusSnapshot {
@@ -110,7 +117,15 @@ export class ControlSurface implements EngineControl {
   }
 
   pause(source: CommandSource): Promise<MegatestEvent> {
-    return this.command('pause', () => this.doPause(source, false));
+    return this.command('pause', async () => {
+      if (this.limitHold?.pausedByPerson()) {
+        // Paused already, by the hold: now it is this person's pause, and stays when the limit lifts.
+        const event = this.ctx.emit({ type: 'command', name: 'pause', source, detail: 'during the usage-limit hold' });
+        this.ctx.log.info('orchestrator', `paused (${source}) during the usage-limit hold: the session stays paused when the limit lifts`);
+        return event;
+      }
+      return this.doPause(source, false);
+    });
   }
 
   /**
@@ -133,10 +148,10 @@ export class ControlSurface implements EngineControl {
     if (!already) await this.doPause('engine', true);
   }
 
-  /** Pauses on megatest's own account, with an alert saying why and how it goes on (a full disk). */
-  async pauseAutomatically(alert: string): Promise<void> {
+  /** Pauses on megatest's own account, with an alert saying why and how it goes on (a full disk; a warning: every agent waits for a usage limit). */
+  async pauseAutomatically(alert: string, level: 'warning' | 'critical' = 'critical'): Promise<void> {
     if (this.ctx.status !== 'running') return;
-    this.ctx.emit({ type: 'alert', level: 'critical', message: alert });
+    this.ctx.emit({ type: 'alert', level, message: alert });
     await this.doPause('engine', true);
   }
 
@@ -156,22 +171,34 @@ export class ControlSurface implements EngineControl {
   }
 
   resume(source: CommandSource): Promise<MegatestEvent> {
-    return this.command('continue', async () => {
-      const { ctx, pool } = this;
-      if (ctx.status !== 'paused') throw new ControlError(`the session is ${ctx.status}, not paused`, 409);
-      const event = ctx.emit({ type: 'command', name: 'continue', source });
-      this.recovery?.reset(source);
-      for (const slot of pool.slots) {
-        if (slot.throttledUntilMs <= Date.now()) slot.adapter?.control('resume');
-        if (!slot.adapter) {
-          await pool.start(slot, pool.resumeState(slot));
-          pool.assignRemaining(slot);
-        }
-      }
-      ctx.setStatus('running');
-      ctx.log.info('orchestrator', `continued (${source})`);
-      return event;
+    return this.command('continue', () => this.doContinue(source, true));
+  }
+
+  /** The usage-limit hold is over (its first wait ended): continues, keeping the recovery's counts, unless the session is stopping or no longer paused. */
+  async continueAfterHold(): Promise<void> {
+    await this.command('continue', () => this.doContinue('engine', false)).catch((error: unknown) => {
+      if (!(error instanceof ControlError)) throw error;
     });
+  }
+
+  /** resetRecovery: a person (or the disk guard) continues, and the recovery's counts start again. */
+  private async doContinue(source: CommandSource, resetRecovery: boolean): Promise<MegatestEvent> {
+    const { ctx, pool } = this;
+    if (ctx.status !== 'paused') throw new ControlError(`the session is ${ctx.status}, not paused`, 409);
+    const event = ctx.emit({ type: 'command', name: 'continue', source });
+    // A person's continue of a held session has the waiting agents try again now.
+    if (source !== 'engine') this.limitHold?.continuedByPerson();
+    if (resetRecovery) this.recovery?.reset(source);
+    for (const slot of pool.slots) {
+      if (slot.throttledUntilMs <= Date.now()) slot.adapter?.control('resume');
+      if (!slot.adapter) {
+        await pool.start(slot, pool.resumeState(slot));
+        pool.assignRemaining(slot);
+      }
+    }
+    ctx.setStatus('running');
+    ctx.log.info('orchestrator', `continued (${source})`);
+    return event;
   }
 
   stop(source: CommandSource): Promise<MegatestEvent> {

@@ -104,3 +104,8 @@ function zoneParts(zone: string, atMs: number): { year: number; month: number; d
   const value = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((part) => part.type === type)?.value);
   return { year: value('year'), month: value('month') - 1, day: value('day'), hour: value('hour'), minute: value('minute'), second: value('second') };
 }
+
+/** An instant as a person reads it in an event: 2026-12-05 17:00 UTC. */
+export function utcMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -22,6 +22,7 @@ import { WATCHDOG_CLASSES } from './classify.js';
 import { Compressor } from './compressor.js';
 import { EngineContext, type StopRequest } from './context.js';
 import { ControlSurface, type PauseEnd } from './controlSurface.js';
+import { LimitHold } from './limitHold.js';
 import { EventIndexKeeper, INDEX_REFRESH_MS } from './eventIndex.js';
 import { initProjectRepo } from './git.js';
 import { InjectedFaults } from './injectedFaults.js';
@@ -59,6 +60,7 @@ export class Orchestrator implements EngineControl {
   private readonly faults: InjectedFaults;
   private readonly surface: ControlSurface;
   private readonly diskGuard: DiskGuard;
+  private readonly limitHold: LimitHold;
   /** Null when the agents share project/ ([agents] isolation). */
   private readonly isolation: WorktreeIsolation | null;
   private finished: Promise<number> | null = null;
@@ -109,6 +111,11 @@ export class Orchestrator implements EngineControl {
       conflicts: this.isolation ?? undefined,
     });
     this.surface.attachRecovery(this.recovery);
+    this.limitHold = new LimitHold(ctx, this.pool, {
+      pause: (alert) => this.surface.pauseAutomatically(alert, 'warning'),
+      resume: () => this.surface.continueAfterHold(),
+    });
+    this.surface.attachLimitHold(this.limitHold);
     this.watchdog = new Watchdog(ctx, this.pool, this.recovery);
     this.limits = new Limits(ctx, this.pool, this.keeper, this.measurer, pauseForPerson);
     this.faults = new InjectedFaults(ctx, this.keeper, options.resume !== undefined);
@@ -272,6 +279,7 @@ export class Orchestrator implements EngineControl {
     this.limits.enforce(now);
     this.phases.tick();
     if (ctx.stopRequest || this.phases.gateRunning || ctx.state.phaseEnded) return;
+    if (await this.limitHold.check(now)) return;
     await this.keeper.checkTriggers();
     this.measurer.maybeRunTests(now);
     await this.limits.checkDisk();
@@ -280,6 +288,7 @@ export class Orchestrator implements EngineControl {
   private async finish(request: StopRequest): Promise<number> {
     const { ctx, pool } = this;
     for (const timer of this.timers) clearInterval(timer);
+    this.limitHold.end();
     // Let queued work (a checkpoint asked for just before) finish first.
     return ctx.queue.run(async () => {
       await this.diskGuard.beforeFinish();

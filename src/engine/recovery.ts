@@ -25,8 +25,7 @@ import type { PauseEnd } from './controlSurface.js';
 import { diskRefusedWrite } from './diskGuard.js';
 import { capEventText } from '../contract/textCap.js';
 import { formatDuration } from '../config/duration.js';
-import { remainingSecondsAt } from '../state/readings.js';
-import { usageLimitLiftsAtMs } from './limitLifts.js';
+import { usageLimitLiftsAtMs, utcMinute } from './limitLifts.js';
 import type { CommandSource } from '../contract/statuses.js';
 
 export interface RecoveryHooks {
@@ -53,10 +52,6 @@ type Outcome = 'started' | 'succeeded' | 'failed' | 'gave_up';
 /** Seconds waited past the time a usage limit lifts. */
 export const LIFT_MARGIN_SECONDS = 10;
 
-/** An instant as a person reads it in an event: 2026-12-05 17:00 UTC. */
-function utcMinute(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 /** Recoveries that wait for a person: they end when the session is continued. */
 const PAUSE_ACTIONS: ReadonlySet<string> = new Set(['pause_and_alert', 'escalate']);
@@ -204,9 +199,10 @@ export class Recovery {
       await this.hooks.pauseForPerson(`recovery gave up: ${why}`);
       return;
     }
-    if (liftsAt !== undefined && liftsAt - Date.now() > remainingSecondsAt(ctx.state, Date.now()) * 1000) {
-      // Lifting after the run's end, it is for a person to wait for (a pause stops the run's clock) or to change the account.
-      await this.carryOut(slot, c, 'pause_and_alert', attempt, `${message} (the usage limit lifts at ${utcMinute(liftsAt)}, after this run's end)`);
+    if (liftsAt !== undefined && liftsAt - Date.now() > ctx.config.session.duration_seconds * 1000) {
+      // While every agent waits the run's clock stops (limitHold.ts), so the run's end is no bound; a wait longer than a whole run (a weekly limit) is for a person to wait for or to change the account.
+      const whole = formatDuration(ctx.config.session.duration_seconds);
+      await this.carryOut(slot, c, 'pause_and_alert', attempt, `${message} (the usage limit lifts at ${utcMinute(liftsAt)}, more than this run's whole duration (${whole}) from now)`);
       return;
     }
     await this.carryOut(slot, c, chooseAction(c, attempt, limits.max_recovery_attempts), attempt, message);
@@ -240,6 +236,7 @@ export class Recovery {
         slot.adapter?.control('pause');
         const until = Date.now() + delay * 1000;
         slot.throttledUntilMs = until;
+        slot.usageLimitUntilMs = liftsAt === undefined ? 0 : until;
         // Not `until <= Date.now()`: a timer counts from the event loop's
         // cached time, so on a loaded machine it can fire a little before the
         // wall clock reaches `until`, and the agent would stay paused for ever.
@@ -249,6 +246,7 @@ export class Recovery {
         setTimeout(() => {
           if (slot.throttledUntilMs !== until) return;
           slot.throttledUntilMs = 0;
+          slot.usageLimitUntilMs = 0;
           if (ctx.status !== 'paused') slot.adapter?.control('resume');
         }, delay * 1000).unref();
         expectProgress();

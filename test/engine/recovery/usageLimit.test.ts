@@ -2,8 +2,8 @@
 // waited out until then, every time it comes, instead of a backoff of
 // seconds and then the next model: the limit covers every model of the
 // account. A swarm of one account meets it all at once, which is no run of
-// errors. A limit that lifts after the run's end pauses the session for a
-// person. Fake timers and clock; nothing waits.
+// errors. A limit that lifts more than a whole run from now pauses the
+// session for a person. Fake timers and clock; nothing waits.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,7 @@ function swarm(agents: number, runSeconds: number) {
   const state: RunState = { ...initialRunState(), session: { durationSeconds: runSeconds } as RunState['session'], clock: { activeMs: 0, sinceMs: Date.now(), rolledBackSeconds: 0 } };
   const ctx = {
     config: {
+      session: { duration_seconds: runSeconds },
       error_handling: { max_recovery_attempts: 3, max_consecutive_errors: 10, rules: [], backoff_strategy: 'fixed', backoff_initial_seconds: 2, backoff_max_seconds: 30 },
     },
     paths: { agents: path.join(runDir, 'agents') },
@@ -99,11 +100,11 @@ describe('Recovery: a usage limit that says when it lifts', () => {
     expect(events.filter((e) => e.type === 'recovery' && e.outcome === 'gave_up')).toEqual([]);
   });
 
-  it('lifting after the run\'s end: the session pauses for a person, saying when it lifts', async () => {
+  it('lifting later than a whole run from now: the session pauses for a person, saying when it lifts', async () => {
     const { recovery, slots, controls, pauses, started } = swarm(2, 3600);
     await recovery.onAgentError(slots[0]!, TASK_FAILED(CODEX_LIMIT), undefined, CODEX_LIMIT);
     expect(started()).toMatchObject([{ action: 'pause_and_alert', detail: 'rate_limit: pausing the session for a person' }]);
-    expect(pauses).toEqual([`rate_limit on agent-1: ${TASK_FAILED(CODEX_LIMIT)} (the usage limit lifts at 2026-12-05 13:53 UTC, after this run's end)`]);
+    expect(pauses).toEqual([`rate_limit on agent-1: ${TASK_FAILED(CODEX_LIMIT)} (the usage limit lifts at 2026-12-05 13:53 UTC, more than this run's whole duration (1h) from now)`]);
     expect(controls[0]).toEqual([]);
   });
 });
