@@ -151,6 +151,15 @@ function safeWarn(message: string): void {
   }
 }
 
+/** An error line on stderr (the run is over). */
+function safeError(message: string): void {
+  try {
+    process.stderr.write(`megatest: ${message}\n`);
+  } catch {
+    // stderr closed
+  }
+}
+
 function safeWrite(line: string): void {
   try {
     process.stdout.write(line + '\n');
@@ -210,7 +219,11 @@ export async function runOrchestratorInProcess(
   }
   try {
     const code = await orchestrator.run();
-    if (options.print) safeWrite(`report: ${paths.finalReportMd}`);
+    if (orchestrator.folderLost !== null) {
+      safeError(`${orchestrator.folderLost}: the agents are stopped, and this orchestrator ended without writing anything more there`);
+    } else if (options.print) {
+      safeWrite(`report: ${paths.finalReportMd}`);
+    }
     return code;
   } finally {
     process.off('SIGINT', onSignal);

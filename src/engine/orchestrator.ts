@@ -23,6 +23,7 @@ import { Compressor } from './compressor.js';
 import { EngineContext, type StopRequest } from './context.js';
 import { ControlSurface, type PauseEnd } from './controlSurface.js';
 import { LimitHold } from './limitHold.js';
+import { RunFolderWatch } from './runFolderWatch.js';
 import { EventIndexKeeper, INDEX_REFRESH_MS } from './eventIndex.js';
 import { initProjectRepo } from './git.js';
 import { InjectedFaults } from './injectedFaults.js';
@@ -61,6 +62,9 @@ export class Orchestrator implements EngineControl {
   private readonly surface: ControlSurface;
   private readonly diskGuard: DiskGuard;
   private readonly limitHold: LimitHold;
+  private readonly folderWatch: RunFolderWatch;
+  /** Why the run folder is no longer this session's (deleted, replaced): set once the session ends for it. */
+  folderLost: string | null = null;
   /** Null when the agents share project/ ([agents] isolation). */
   private readonly isolation: WorktreeIsolation | null;
   private finished: Promise<number> | null = null;
@@ -80,6 +84,7 @@ export class Orchestrator implements EngineControl {
       throw RunFileReadError.from(error, options.paths.events, 'open');
     }
     this.ctx = ctx;
+    this.folderWatch = new RunFolderWatch(options.paths.events);
     this.pool = new AgentPool(ctx, {
       onProgress: (slot, progress) => this.recovery.onProgress(slot, progress),
       onError: (slot, message, errorClass, cause) => ctx.background(() => this.recovery.onAgentError(slot, message, errorClass, cause)),
@@ -266,7 +271,14 @@ export class Orchestrator implements EngineControl {
 
   private async tick(): Promise<void> {
     const { ctx } = this;
-    if (ctx.stopRequest || ctx.status === 'recovering') return;
+    if (ctx.stopRequest) return;
+    const lost = this.folderWatch.gone();
+    if (lost !== null) {
+      this.folderLost = lost;
+      ctx.requestStop({ status: 'failed', reason: lost, exitCode: 1 });
+      return;
+    }
+    if (ctx.status === 'recovering') return;
     await this.faults.inject();
     await this.diskGuard.watch();
     if (ctx.status === 'paused') {
@@ -289,6 +301,7 @@ export class Orchestrator implements EngineControl {
     const { ctx, pool } = this;
     for (const timer of this.timers) clearInterval(timer);
     this.limitHold.end();
+    if (this.folderLost !== null) return this.endWithoutFolder(this.folderLost);
     // Let queued work (a checkpoint asked for just before) finish first.
     return ctx.queue.run(async () => {
       await this.diskGuard.beforeFinish();
@@ -344,6 +357,19 @@ export class Orchestrator implements EngineControl {
       ctx.events.close();
       await this.diskGuard.end();
       return exitCode;
+    });
+  }
+
+  /** The run folder is gone or another's (runFolderWatch.ts): the agents and any build or test are stopped; nothing more is written by path (a folder there now is another run's); the caller says why on stderr. */
+  private endWithoutFolder(why: string): Promise<number> {
+    const { ctx } = this;
+    return ctx.queue.run(async () => {
+      this.measurer.abortInFlight();
+      await this.pool.stopAll();
+      ctx.log.error('orchestrator', `${why}: the agents are stopped and the session ends without writing anything more there`);
+      ctx.log.close();
+      ctx.events.close();
+      return 1;
     });
   }
 
