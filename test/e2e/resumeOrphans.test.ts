@@ -9,17 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { BUILT, removeDir, runCli, runHeadless, tempRunsDir, waitFor } from '../helpers/cli.js';
-
-/** Running, and not a zombie waiting to be reaped. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
+import { isRunning } from '../helpers/processes.js';
 
 // A command agent (not the built-in sim, which reports its own test runs): the project's commands run at the phase ends.
 const SIM_AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'sim-agent.mjs');

@@ -5,21 +5,11 @@
 // and a new run at the same path got its files. Waits key on the run's
 // events and on the process's end, never on a guessed delay.
 
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILT, agentPidsOf, eventsOf, killRunsIn, readEvents, removeDir, runHeadless, tempRunsDir, waitForEventWhileRunning } from '../helpers/cli.js';
-
-/** Running, and not a zombie waiting to be reaped. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
+import { isRunning } from '../helpers/processes.js';
 
 describe.skipIf(!BUILT)(`a run folder deleted while its session runs${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
   const runsDir = tempRunsDir('megatest-folder-gone-');

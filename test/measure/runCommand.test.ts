@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KILL_GRACE_MS, removeDeadCommandTmps, runCommand } from '../../src/measure/runCommand.js';
+import { isRunning } from '../helpers/processes.js';
 
 const temporaryDirs: string[] = [];
 function makeTemporaryDir(): string {
@@ -14,23 +15,6 @@ function makeTemporaryDir(): string {
 afterAll(() => {
   for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Whether a process is still running; a zombie (dead, not yet reaped) is not. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    if (existsSync('/proc/self/stat')) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
 
 function readPid(file: string): number {
   return Number(readFileSync(file, 'utf8').trim());
