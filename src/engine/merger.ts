@@ -135,7 +135,10 @@ export class Merger {
       await this.conflict(slot, tasks, merged.files, `merging ${branch} (task ${label}) into main conflicts in ${merged.files.join(', ')}`);
       return;
     }
-    this.unmerged.delete(agent);
+    // Only the tasks this merge was for: one the agent finished meanwhile joined the set, and its own job, queued by then, merges it.
+    const left = this.unmerged.get(agent);
+    for (const task of tasks) left?.delete(task);
+    if (left?.size === 0) this.unmerged.delete(agent);
     this.conflicts.delete(agent);
     const done = ctx.completedTasks();
     for (const task of tasks) {

@@ -93,6 +93,33 @@ describe('Merger', () => {
     expect(git(dir, ['rev-parse', 'HEAD'])).toBe(git(run.project, ['rev-parse', 'main']));
   });
 
+  // The claude-code stand-in finishes a task every 150 ms: every other one was finished during the merge before it, and never counted.
+  it.each(['before', 'after'] as const)('a task the agent finishes while its last one is being merged (its work written %s that merge commits) counts too', async (when) => {
+    const { run, wt, slots, merger, seen, settle } = setUp();
+    const [one] = slots;
+    one!.objectives = ['create sum', 'create product'];
+    const dir = (await wt.ensure('agent-1')).dir;
+    write(dir, 'src/sum.js', 'exports.sum = (a, b) => a + b;\n');
+    const commitWork = wt.commitWork.bind(wt);
+    let first = true;
+    const finishProduct = () => {
+      write(dir, 'src/product.js', 'exports.product = (a, b) => a * b;\n');
+      merger.taskDone(one!, 'create product');
+    };
+    wt.commitWork = async (agent, message) => {
+      const now = first;
+      first = false;
+      if (now && when === 'before') finishProduct();
+      const work = await commitWork(agent, message);
+      if (now && when === 'after') finishProduct();
+      return work;
+    };
+    merger.taskDone(one!, 'create sum');
+    await settle();
+    expect(completed(seen)).toEqual(['agent-1:create sum', 'agent-1:create product']);
+    expect(read(run.project, 'src/product.js')).toBe('exports.product = (a, b) => a * b;\n');
+  });
+
   it('merges one at a time, never while another job (a checkpoint snapshot) holds the serial queue', async () => {
     const { run, wt, ctx, slots, merger, seen, settle } = setUp();
     for (const slot of slots) {
