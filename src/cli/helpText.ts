@@ -31,13 +31,13 @@ Run \`megatest <command> --help\` for a command's options.`,
 
   PROJECT   project template: task_queue (RedQueue), database (MiniDB), microservices (ServiceMesh), or one of your own
   HOURS     session length in hours, 1-24 (as in run_mega_test.sh task_queue 6 6)
-  AGENTS    number of agents, 2-16
+  AGENTS    number of agents, 1-16
 
 options:
   --config FILE             a TOML file over the defaults (see config/mega_test_config.toml)
   --preset NAME             mini (1 h) | standard (4 h) | mega (8 h) | stress (12 h)
   --duration D              6h | 90m | 45s | 1h30m (10 s to 24 h); overrides HOURS
-  --agents N                number of agents, 2-16
+  --agents N                number of agents, 1-16
   --agent KIND              sim (default, a labelled simulation) | command | selfware | claude-code | codex
   --agent-cmd "CMD"         the command for --agent command (speaks the JSONL protocol; it runs in
                             the run's project/ folder, so give the paths in it in full)

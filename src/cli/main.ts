@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, UsageError } from '../config/errors.js';
 import type { ConfigFlags } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
+import { AGENTS_MAX, AGENTS_MIN } from '../config/allowedValues.js';
 import { runPaths } from '../io/runFolder.js';
 import { RunFileReadError } from '../io/readError.js';
 import { resolveSession, isOrchestratorAlive } from '../io/sessions.js';
@@ -66,7 +67,7 @@ function runFlags(values: Record<string, string | boolean | undefined>, position
   const flags: ConfigFlags = {
     project,
     hours: integer('HOURS', hours, 1, 24),
-    agents: integer('--agents', str('agents'), 2, 16) ?? integer('AGENTS', agents, 2, 16),
+    agents: integer('--agents', str('agents'), AGENTS_MIN, AGENTS_MAX) ?? integer('AGENTS', agents, AGENTS_MIN, AGENTS_MAX),
     duration: str('duration'),
     agentKind: str('agent'),
     agentCmd: str('agent-cmd'),

@@ -1,7 +1,8 @@
 // The values and ranges a megatest configuration may hold: the schema checks
 // against them, load.ts and the sim name them in messages and options.
 
-export const AGENTS_MIN = 2;
+/** One agent is a run too (a single Claude Code agent on a project); the original runner took 2..16. */
+export const AGENTS_MIN = 1;
 export const AGENTS_MAX = 16;
 export const HOURS_MIN = 1;
 export const HOURS_MAX = 24;

@@ -36,8 +36,8 @@ describe('megatest run: bad input', () => {
       message: /unknown key \[limits\]\.tokens_per_hour.*did you mean \[limits\] tokens_per_agent_per_hour/,
     },
     { name: 'unknown project type', args: () => ['redis'], message: /database, microservices, task_queue/ },
-    { name: 'agents out of range', args: () => ['task_queue', '6', '40'], message: /AGENTS 40.*2 to 16/ },
-    { name: '--agents out of range', args: () => ['--agents', '1'], message: /--agents 1/ },
+    { name: 'agents out of range', args: () => ['task_queue', '6', '40'], message: /AGENTS 40: must be from 1 to 16/ },
+    { name: '--agents out of range', args: () => ['--agents', '0'], message: /--agents 0: must be from 1 to 16/ },
     { name: 'hours out of range', args: () => ['task_queue', '25'], message: /HOURS 25.*1 to 24/ },
     { name: 'unparseable duration', args: () => ['--duration', 'soon'], message: /--duration.*soon/ },
     { name: 'duration out of range', args: () => ['--duration', '5s'], message: /5s/ },
@@ -69,8 +69,8 @@ describe('megatest run: bad input', () => {
       ? [{ name: 'runs-dir under /proc', args: () => ['--runs-dir', '/proc/megatest-no-such/runs'], message: /^megatest: --runs-dir \/proc\/megatest-no-such\/runs: cannot be made there \(ENOENT/ }]
       : []),
     // node's parseArgs takes "-4" and "-rf" for options: they are values here, and their own checks say what is allowed.
-    { name: '--agents -4 (a value starting with "-")', args: () => ['--agents', '-4'], message: /^megatest: --agents -4: must be from 2 to 16$/ },
-    { name: '--agents=-4', args: () => ['--agents=-4'], message: /^megatest: --agents -4: must be from 2 to 16$/ },
+    { name: '--agents -4 (a value starting with "-")', args: () => ['--agents', '-4'], message: /^megatest: --agents -4: must be from 1 to 16$/ },
+    { name: '--agents=-4', args: () => ['--agents=-4'], message: /^megatest: --agents -4: must be from 1 to 16$/ },
     { name: '--session-id -rf', args: () => ['--session-id', '-rf'], message: /^megatest: --session-id -rf: must be a session id \(letters, digits/ },
     { name: '--seed over 2^32-1', args: () => ['--seed', '4294967296'], message: /--seed 4294967296: must be from 0 to 4294967295/ },
     { name: '--checkpoint-interval below 0.5', args: () => ['--checkpoint-interval', '0.25'], message: /--checkpoint-interval 0\.25: must be from 0\.5 to 1440/ },

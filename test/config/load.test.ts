@@ -503,7 +503,7 @@ describe('bad input', () => {
 
   it('an out-of-range value names file, key, value and range', () => {
     const file = fixture('out_of_range.toml');
-    expect(() => loadConfig({ configFile: file })).toThrowError(`[session].agent_count = 40 in ${file} (line 3): must be an integer 2..16`);
+    expect(() => loadConfig({ configFile: file })).toThrowError(`[session].agent_count = 40 in ${file} (line 3): must be an integer 1..16`);
   });
 
   it('a value outside an enumeration lists the allowed values', () => {
@@ -611,9 +611,9 @@ describe('bad input', () => {
 
 describe('bad flags', () => {
   it.each<[ConfigFlags, string]>([
-    [{ agents: 40 }, '--agents 40: must be 2..16'],
-    [{ agents: 1 }, '--agents 1: must be 2..16'],
-    [{ agents: 2.5 }, '--agents 2.5: must be 2..16'],
+    [{ agents: 40 }, '--agents 40: must be 1..16'],
+    [{ agents: 0 }, '--agents 0: must be 1..16'],
+    [{ agents: 2.5 }, '--agents 2.5: must be 1..16'],
     [{ hours: 30 }, 'HOURS 30: must be a number of hours 1..24'],
     [{ hours: 0 }, 'HOURS 0: must be a number of hours 1..24'],
     [{ duration: '5s' }, '--duration "5s": must be between 10s and 24h'],

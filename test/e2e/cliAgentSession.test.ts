@@ -231,6 +231,32 @@ describe.skipIf(!BUILT)(`a claude-code session that hits its plan's usage limit$
   }, 300_000);
 });
 
+describe.skipIf(!BUILT)(`a claude-code session of one agent in its worktree${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  const ONE_CONFIG = path.join('test', 'fixtures', 'agents', 'cliTask', 'oneAgent.toml');
+  let runsDir: string;
+  beforeAll(() => {
+    runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-one-agent-'));
+  });
+  afterAll(() => {
+    killRunsIn(runsDir);
+    rmSync(runsDir, { recursive: true, force: true });
+  });
+
+  it('runs (--agents 1), and counts every task it finishes, one ended while the last was being merged too', async () => {
+    const runDir = path.join(runsDir, 'one');
+    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '2m', '--config', ONE_CONFIG, '--runs-dir', runsDir, '--session-id', 'one'];
+    const result = await runHeadless(args, { env: { CI: 'true' }, timeoutMs: 240_000 }).done;
+    const events = readEvents(runDir);
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    expect(eventsOf(events, 'session_started')[0]).toMatchObject({ agents: 1 });
+    expect(new Set(eventsOf(events, 'agent_started').map((e) => e.agent))).toEqual(new Set(['agent-1']));
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+    // Its work went through its worktree and merges into main.
+    expect(readFileSync(path.join(runDir, 'session.log'), 'utf8')).toMatch(/\[merge\] megatest\/agent-1 merged into main at [0-9a-f]{10}: /);
+  }, 300_000);
+});
+
 describe.skipIf(!BUILT)(`a codex session whose every turn fails${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
   const FAILS_CONFIG = path.join('test', 'fixtures', 'agents', 'cliTask', 'codexFails.toml');
   let runsDir: string;
