@@ -178,6 +178,12 @@ export class AgentPool {
       (message) => this.onMessage(slot, adapter, message),
       (exit) => this.onExit(slot, adapter, exit),
     );
+    // An agent started while the session is paused (a recovery's restart, a
+    // restore) waits with the others: paused before its first task is sent.
+    if (this.ctx.status === 'paused') {
+      const paused = adapter.control('pause');
+      if (!paused.ok) this.ctx.log.warn(slot.name, `started while the session is paused, and cannot be paused: ${paused.reason ?? 'no reason given'}`);
+    }
     // A later `megatest resume` kills what a killed orchestrator left running.
     if (adapter.pid !== undefined) {
       await writeFileAtomic(path.join(agentDir, 'agent.pid'), `${adapter.pid}\n`).catch((e: Error) =>

@@ -209,12 +209,13 @@ export class CheckpointKeeper {
     const restored = await this.restoreFiles(loaded, fallBack, skipped);
     if (restored === null || restored instanceof Error) {
       // The store checks every blob before it touches project/: it is as it was, and so is the session.
+      // A paused session's agents start paused (AgentPool.start), before they are given their tasks.
+      if (previousStatus === 'paused') ctx.setStatus('paused');
       if (agents === 'running') {
         await pool.startAll(asTheyWere);
         pool.assignAll();
       }
       ctx.setStatus(previousStatus === 'paused' ? 'paused' : 'running');
-      if (previousStatus === 'paused') pool.control('pause');
       announce?.();
       reportSkipped();
       if (restored === null) throw new ControlError('no valid checkpoint to restore', 409);
@@ -252,6 +253,8 @@ export class CheckpointKeeper {
       const saved = body.agent_states.find((s) => s.name === slot.name)?.context_tokens;
       if (saved !== undefined && (saved > 0 || slot.contextTokens !== null)) slot.contextTokens = saved;
     }
+    // A paused session's agents start paused (AgentPool.start), before they are given their tasks.
+    if (previousStatus === 'paused') ctx.setStatus('paused');
     // The model an agent moved to after a rate limit stays: the checkpoint's is the one that failed.
     await pool.startAll(body.agent_states.map((s) => ({ ...s, model: pool.modelOf(pool.find(s.name) ?? pool.slots[0]!) })));
     if (ctx.state.phaseEnded) {
@@ -260,7 +263,6 @@ export class CheckpointKeeper {
       pool.assignAll();
     }
     ctx.setStatus(previousStatus === 'paused' ? 'paused' : 'running');
-    if (previousStatus === 'paused') pool.control('pause');
     ctx.log.info('checkpoint', `restored ${loaded.id} (${reason}): phase ${body.phase}, ${body.file_system_state.entries.length} entries, ${Date.now() - started} ms`);
     return event;
   }

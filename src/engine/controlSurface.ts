@@ -189,6 +189,8 @@ export class ControlSurface implements EngineControl {
     // A person's continue of a held session has the waiting agents try again now.
     if (source !== 'engine') this.limitHold?.continuedByPerson();
     if (resetRecovery) this.recovery?.reset(source);
+    // Running before any agent is started again here: one started in a paused session is paused at once.
+    ctx.setStatus('running');
     for (const slot of pool.slots) {
       if (slot.throttledUntilMs <= Date.now()) slot.adapter?.control('resume');
       if (!slot.adapter) {
@@ -196,7 +198,6 @@ export class ControlSurface implements EngineControl {
         pool.assignRemaining(slot);
       }
     }
-    ctx.setStatus('running');
     ctx.log.info('orchestrator', `continued (${source})`);
     return event;
   }

@@ -218,7 +218,8 @@ export class Recovery {
       case 'retry_immediate':
         record('started', `${c.class}: retry ${attempt}`);
         this.keepArtifacts(slot, c, attempt, message);
-        slot.adapter?.control('resume');
+        // A paused session's agent tries again when the session continues (which resumes every agent), not before.
+        if (ctx.status !== 'paused') slot.adapter?.control('resume');
         expectProgress();
         break;
       case 'retry_with_backoff': {
