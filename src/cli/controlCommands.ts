@@ -64,6 +64,8 @@ interface StatusView {
   capabilities: Record<string, AgentCapabilities>;
   /** The newest critical alert: why a paused run waits for a person. */
   last_alert: { ts: string; message: string } | null;
+  /** While paused: since when, who paused and why (null: a person's pause, or not known). */
+  pause: { since: string; by: string; why: string | null } | null;
   /** Recoveries started and not yet ended: why an agent waits. */
   recoveries_under_way: RecoveryUnderWay[];
   /** python | bash | unknown: a run folder of the original runner, read through src/legacy/. */
@@ -141,6 +143,7 @@ async function viewFromFiles(runDir: string): Promise<StatusView> {
     control_url: null,
     capabilities: capabilitiesByAgent(state),
     last_alert: lastCriticalAlert(state),
+    pause: status === 'paused' ? state.pause : null,
     recoveries_under_way: recoveriesUnderWay(state),
     ...(legacy ? { legacy: legacyRunnerOf(state) ?? 'unknown' } : {}),
     ...(info?.imported ? { imported: true as const } : {}),
@@ -172,8 +175,17 @@ function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, controlUrl: 
       }),
     ),
     last_alert: alertOf(snapshot.last_alert),
+    pause: pauseOf(snapshot.pause),
     recoveries_under_way: (Array.isArray(snapshot.recoveries_under_way) ? snapshot.recoveries_under_way : []).flatMap((value) => recoveryOf(value)),
   };
+}
+
+/** From the wire: a whole pause (since, by, why), else none. */
+function pauseOf(value: unknown): StatusView['pause'] {
+  if (typeof value !== 'object' || value === null) return null;
+  const { since, by, why } = value as Record<string, unknown>;
+  if (typeof since !== 'string' || typeof by !== 'string' || (why !== null && typeof why !== 'string')) return null;
+  return { since, by, why };
 }
 
 /** From the wire: a whole alert (ts and message), else none. */
@@ -210,6 +222,8 @@ export function formatStatus(view: StatusView): string[] {
   lines.push(
     `${label('status')}${view.status}${view.running ? `  (orchestrator pid ${view.pid}, ${view.control_url})` : view.legacy ? '  (a legacy run, read from its files)' : view.imported ? '  (imported agent output, read from its files)' : '  (orchestrator not running; read from the files)'}`,
   );
+  // Who paused, and whether megatest goes on by itself: a held session's alert is a warning, which the alert line below leaves out.
+  if (view.pause) lines.push(`${label('paused')}${view.pause.since}  by ${view.pause.by}${view.pause.why ? `: ${view.pause.why}` : ''}`);
   if (view.phase) lines.push(`${label('phase')}${view.phase}`);
   if (m) {
     const total = view.duration_seconds ? ` / ${clock(view.duration_seconds)}` : '';

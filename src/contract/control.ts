@@ -33,6 +33,8 @@ export interface StatusSnapshot {
   capabilities?: Record<string, AgentCapabilities>;
   /** The newest critical alert, with its time: why a paused run waits for a person (absent from older orchestrators). */
   last_alert?: { ts: string; message: string } | null;
+  /** While paused: since when, who paused (a command source: key, api, signal, cli or engine) and why, from the alert megatest paused with (null: a person's pause); null while not paused (absent from older orchestrators). */
+  pause?: { since: string; by: string; why: string | null } | null;
   /** Recoveries started and not yet ended, oldest first: why an agent waits (absent from older orchestrators). */
   recoveries_under_way?: { agent: string | null; action: string; attempt: number; since: string; detail: string | null }[];
 }

@@ -56,6 +56,7 @@ export class ControlSurface implements EngineControl {
       pid: process.pid,
       capabilities: capabilitiesByAgent(ctx.state),
       last_alert: lastCriticalAlert(ctx.state),
+      pause: ctx.status === 'paused' ? ctx.state.pause : null,
       recoveries_under_way: recoveriesUnderWay(ctx.state),
     };
   }

@@ -13,6 +13,7 @@
 import type { AgentPool } from './agentPool.js';
 import type { EngineContext } from './context.js';
 import { utcMinute } from './limitLifts.js';
+import { LIFT_MARGIN_SECONDS } from './recovery.js';
 
 export interface LimitHoldHooks {
   /** Pauses the session on megatest's own account; the alert says why and how it goes on. */
@@ -59,11 +60,13 @@ export class LimitHold {
     if (this.holding || ctx.status !== 'running' || ctx.stopRequest !== null) return false;
     const until = this.nobodyCanWorkUntil(nowMs);
     if (until === null) return false;
+    // The time the limit lifts, as each agent's recovery gives it: the wait ends a margin later, which may be the next minute.
+    const lifts = utcMinute(until - LIFT_MARGIN_SECONDS * 1000);
     await this.hooks.pause(
-      `every agent with tasks left waits for the usage limit to lift (the first at ${utcMinute(until)}): the session pauses until then, and the wait does not count against its duration; \`megatest continue\` has the agents try again at once`,
+      `every agent with tasks left waits for the usage limit to lift (the first at ${lifts}): the session pauses until then, and the wait does not count against its duration; \`megatest continue\` has the agents try again at once`,
     );
     if (!this.paused()) return false;
-    ctx.log.info('orchestrator', `held for the usage limit until ${utcMinute(until)}`);
+    ctx.log.info('orchestrator', `held for the usage limit, which lifts at ${lifts}`);
     this.timer = setTimeout(() => {
       this.timer = null;
       ctx.log.info('orchestrator', 'the first usage-limit wait is over: the session goes on');

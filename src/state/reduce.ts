@@ -20,7 +20,7 @@ import { addTokensInPlace, alertOf, msOf, pushAgentSeriesInPlace, pushSeries, se
 import { appendBounded, MAX_ALERTS, MAX_CHECKPOINTS } from './limits.js';
 import { restore, rollbackPoint } from './rollback.js';
 import { scheduleSecondsAt } from './readings.js';
-import { isTerminalStatus, type AlertTone, type OpenRecovery, type PhaseView, type RunState } from './runState.js';
+import { isTerminalStatus, type AlertTone, type OpenRecovery, type PauseView, type PhaseView, type RunState } from './runState.js';
 
 export function foldEvent(state: RunState, event: MegatestEvent): RunState {
   const draft = new Draft(state);
@@ -211,9 +211,14 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       return;
     case 'command': {
       draft.counters().commands += 1;
-      if (event.name === 'pause') s.clock = stopClock(s.clock, ms);
-      else if (event.name === 'continue') s.clock = startClock(s.clock, ms);
-      else if (event.name === 'resume' && event.source === 'cli') {
+      if (event.name === 'pause') {
+        s.clock = stopClock(s.clock, ms);
+        s.pause = pauseOf(s, event);
+      } else if (event.name === 'continue') {
+        s.clock = startClock(s.clock, ms);
+        s.pause = null;
+      } else if (event.name === 'resume' && event.source === 'cli') {
+        s.pause = null;
         // A resumed session: no orchestrator ran it between the last event before this one and now.
         const lastMs = previousTs === null ? ms : msOf(previousTs);
         s.clock = { ...startClock(stopClock(s.clock, Math.min(lastMs, ms)), ms), resumes: (s.clock.resumes ?? 0) + 1 };
@@ -321,6 +326,7 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
         setStatusInPlace(a, a.status, ms);
       }
       s.ended = { status: event.status, exitCode: event.exit_code, reason, ts: event.ts };
+      s.pause = null;
       draft.pushAlert(alertOf(event, 'session', tone, `session ${event.status} (exit ${event.exit_code})${reason ? `: ${reason}` : ''}`), MAX_ALERTS);
       return;
     }
@@ -340,4 +346,16 @@ function withRecovery(open: readonly OpenRecovery[], event: EventOf<'recovery'>)
   if (event.outcome === 'started') return [...open, { agent, action: event.action, attempt: event.attempt, seq: event.seq, ts: event.ts, ...(event.detail === undefined ? {} : { detail: event.detail }) }];
   const index = open.findIndex((r) => r.agent === agent && r.action === event.action && r.attempt === event.attempt);
   return index < 0 ? (open as OpenRecovery[]) : [...open.slice(0, index), ...open.slice(index + 1)];
+}
+
+/**
+ * Who paused and why. megatest pauses right after the alert that says why (a
+ * recovery that gave up, the disk, the usage-limit hold): the alert just
+ * before the pause is its reason. A person's pause has none but its detail.
+ */
+function pauseOf(s: RunState, event: EventOf<'command'>): PauseView {
+  const alert = s.alerts.at(-1);
+  const said = alert !== undefined && alert.kind === 'alert' && alert.tone !== 'info' && alert.seq === event.seq - 1 ? alert.text : null;
+  const detail = event.detail === undefined || event.detail === 'automatic' ? null : event.detail;
+  return { since: event.ts, by: event.source, why: said ?? detail };
 }

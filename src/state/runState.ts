@@ -230,6 +230,12 @@ export interface RunClock {
   resumes?: number;
 }
 
+export interface PauseView {
+  since: string;
+  by: string;
+  why: string | null;
+}
+
 export interface RunState {
   session: SessionInfo | null;
   status: SessionStatus | null;
@@ -247,6 +253,8 @@ export interface RunState {
   checkpoints: CheckpointView[];
   rollbackPoints: RollbackPoint[];
   lastRestore: { id: string; ts: string } | null;
+  /** The pause in effect: since when, who paused (a command source), and why, from the alert megatest paused with (none: a person's pause). Null while not paused. */
+  pause: PauseView | null;
   /** Recoveries started and not yet ended, oldest first: the engine ends each (a session never ends with one open). */
   openRecoveries: OpenRecovery[];
   series: ChartSeries;
@@ -323,6 +331,7 @@ export function initialRunState(): RunState {
     checkpoints: [],
     rollbackPoints: [],
     lastRestore: null,
+    pause: null,
     openRecoveries: [],
     series: { tokensPerMinute: [], testPassRate: [], linesOfCode: [], coverage: [], errors: [] },
     metrics: null,

@@ -96,7 +96,12 @@ describe('control API and shell controls on a running session', () => {
     const again = await cli('pause', runDir);
     expect(again.code).toBe(1);
     expect(again.stderr + again.stdout).toMatch(/already paused/);
+    // Status says who paused, and since when.
+    const pausedAt = (await waitUntil(() => events(runDir).find((e) => e.type === 'command' && e.name === 'pause'), 'the pause event')).ts;
+    expect((await cli('status', runDir)).stdout).toContain(`paused     ${pausedAt}  by cli\n`);
+    expect(JSON.parse((await cli('status', runDir, '--json')).stdout).pause).toEqual({ since: pausedAt, by: 'cli', why: null });
     expect((await cli('continue', runDir)).code).toBe(0);
+    expect((await cli('status', runDir)).stdout).not.toMatch(/^paused /m);
     expect((await cli('compress', runDir, '--agent', 'agent-1')).code).toBe(0);
     const checkpoint = await cli('checkpoint', runDir);
     expect(checkpoint.code).toBe(0);

@@ -122,6 +122,18 @@ describe('the usage-limit hold', () => {
     expect(hold.holding).toBe(false);
   });
 
+  it('names the minute the limit lifts, not the minute its wait ends (the margin past it)', async () => {
+    // 55 s past the minute: the limit lifts at 13:53:55 UTC, the wait ends at 13:54:05.
+    vi.setSystemTime(NOW + 55_000);
+    const { events, hold, meetLimit } = session([['Add the RESP parser']]);
+    await meetLimit(0);
+    expect(await hold.check()).toBe(true);
+    const wait = events.find((e): e is Extract<EventInput, { type: 'recovery' }> => e.type === 'recovery');
+    expect(wait?.detail).toContain('(2026-12-05 13:53 UTC)');
+    const alert = events.find((e): e is Extract<EventInput, { type: 'alert' }> => e.type === 'alert');
+    expect(alert?.message).toContain('(the first at 2026-12-05 13:53 UTC)');
+  });
+
   it('an agent with no tasks left does not keep the session going; one that can work does', async () => {
     const finished = session([['Add the RESP parser'], []]);
     await finished.meetLimit(0);

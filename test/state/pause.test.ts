@@ -1,0 +1,73 @@
+// Who paused the session and why, in the fold (RunState.pause), as status and
+// the control API show it: megatest pauses right after the alert that says
+// why, a person's pause has no reason but its detail, and a continue, a
+// resume or the session's end clears it.
+
+import { describe, expect, it } from 'vitest';
+import type { EventInput, MegatestEvent } from '../../src/contract/events.js';
+import { foldEvent, foldEvents } from '../../src/state/fold.js';
+import { initialRunState, type RunState } from '../../src/state/runState.js';
+
+function log(inputs: EventInput[]): MegatestEvent[] {
+  const start = Date.parse('2026-12-05T11:48:00Z');
+  return inputs.map((input, i) => ({ ...input, seq: i + 1, ts: new Date(start + i * 1000).toISOString() }) as MegatestEvent);
+}
+
+/** The fold, one event at a time and batched (they must agree), after the given events. */
+function folded(events: MegatestEvent[]): RunState {
+  const oneByOne = events.reduce(foldEvent, initialRunState());
+  expect(foldEvents(initialRunState(), events).pause).toEqual(oneByOne.pause);
+  return oneByOne;
+}
+
+const HOLD = 'every agent with tasks left waits for the usage limit to lift (the first at 2026-12-05 13:53 UTC): the session pauses until then';
+const GAVE_UP = 'recovery gave up: agent-1: agent_crash persisted through 3 recovery attempts — paused; continue with `megatest continue` or the console\'s p key';
+
+describe('the pause in the fold', () => {
+  it('an automatic pause takes its reason from the alert it came with', () => {
+    const events = log([
+      { type: 'alert', level: 'warning', message: HOLD },
+      { type: 'command', name: 'pause', source: 'engine', detail: 'automatic' },
+    ]);
+    expect(folded(events).pause).toEqual({ since: events[1]!.ts, by: 'engine', why: HOLD });
+    const critical = log([
+      { type: 'alert', level: 'critical', message: GAVE_UP },
+      { type: 'command', name: 'pause', source: 'engine', detail: 'automatic' },
+    ]);
+    expect(folded(critical).pause?.why).toBe(GAVE_UP);
+  });
+
+  it('a person’s pause has no reason; an earlier alert or an info is not taken for one', () => {
+    const events = log([
+      { type: 'alert', level: 'warning', message: 'disk at 85% of limits.disk_space_limit_gb' },
+      { type: 'tool_call', agent: 'agent-1', tool: 'read_file', ok: true, duration_ms: 5 },
+      { type: 'command', name: 'pause', source: 'cli' },
+    ]);
+    expect(folded(events).pause).toEqual({ since: events[2]!.ts, by: 'cli', why: null });
+    const afterInfo = log([
+      { type: 'alert', level: 'info', message: 'already paused' },
+      { type: 'command', name: 'pause', source: 'key' },
+    ]);
+    expect(folded(afterInfo).pause).toEqual({ since: afterInfo[1]!.ts, by: 'key', why: null });
+  });
+
+  it('a person’s pause during the usage-limit hold becomes theirs, saying so', () => {
+    const events = log([
+      { type: 'alert', level: 'warning', message: HOLD },
+      { type: 'command', name: 'pause', source: 'engine', detail: 'automatic' },
+      { type: 'command', name: 'pause', source: 'api', detail: 'during the usage-limit hold' },
+    ]);
+    expect(folded(events).pause).toEqual({ since: events[2]!.ts, by: 'api', why: 'during the usage-limit hold' });
+  });
+
+  it('a continue, a resume and the session’s end clear it', () => {
+    const paused: EventInput[] = [
+      { type: 'alert', level: 'warning', message: HOLD },
+      { type: 'command', name: 'pause', source: 'engine', detail: 'automatic' },
+    ];
+    expect(folded(log([...paused, { type: 'command', name: 'continue', source: 'engine' }])).pause).toBeNull();
+    expect(folded(log([...paused, { type: 'command', name: 'resume', source: 'cli' }])).pause).toBeNull();
+    expect(folded(log([...paused, { type: 'session_ended', status: 'interrupted', exit_code: 130, reason: 'stopped by cli' }])).pause).toBeNull();
+    expect(folded(log([{ type: 'tool_call', agent: 'agent-1', tool: 'read_file', ok: true, duration_ms: 5 }])).pause).toBeNull();
+  });
+});
