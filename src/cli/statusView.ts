@@ -1,0 +1,234 @@
+// What `megatest status` shows: one view of a run, live from the control API
+// or read back from the run folder's files (the same fold as the live
+// orchestrator's), and its lines.
+
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { capabilitiesOf, describeCapabilities, type AgentCapabilities } from '../contract/capabilities.js';
+import type { StatusSnapshot } from '../contract/control.js';
+import type { SessionMetrics } from '../contract/metrics.js';
+import type { SessionStatus } from '../contract/statuses.js';
+import { foldRunFolder } from '../io/foldLog.js';
+import { readJsonFile, readStatus, runPaths } from '../io/runFolder.js';
+import { legacyRunnerOf } from '../legacy/marker.js';
+import { withRunFigures } from '../report/figures.js';
+import { currentPhase, lastEventMs } from '../state/runState.js';
+import { gaugesFromState, sessionMetricsAt } from '../state/snapshot.js';
+import { capabilitiesByAgent, lastCriticalAlert, recoveriesUnderWay, type RecoveryUnderWay } from '../state/tallies.js';
+
+/** What `status` shows, live from the API or read back from the files. */
+export interface StatusView {
+  session_id: string;
+  run_dir: string;
+  running: boolean;
+  status: string;
+  phase: string | null;
+  simulated: boolean | null;
+  project: string | null;
+  agent_kind: string | null;
+  started_at: string | null;
+  duration_seconds: number | null;
+  metrics: SessionMetrics | null;
+  last_checkpoint: { id: string; phase: string | null; timestamp: string | null; trigger: string | null } | null;
+  pid: number | null;
+  control_url: string | null;
+  /** What each agent can do when asked (from its agent_started event). */
+  capabilities: Record<string, AgentCapabilities>;
+  /** The newest critical alert: why a paused run waits for a person. */
+  last_alert: { ts: string; message: string } | null;
+  /** While paused: since when, who paused and why (null: a person's pause, or not known). */
+  pause: { since: string; by: string; why: string | null } | null;
+  /** Recoveries started and not yet ended: why an agent waits. */
+  recoveries_under_way: RecoveryUnderWay[];
+  /** python | bash | unknown: a run folder of the original runner, read through src/legacy/. */
+  legacy?: string;
+  /** Set on a run `megatest import` made: a recording, never resumed or controlled. */
+  imported?: true;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** The highest-numbered checkpoint file's summary, read defensively (the file may be from any version). */
+export function newestCheckpointFromFiles(runDir: string): StatusView['last_checkpoint'] {
+  const dir = runPaths(runDir).checkpoints;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const numbered = names
+    .map((name) => ({ name, match: /^checkpoint_(\d{1,9})\.json$/.exec(name) }))
+    .filter((entry): entry is { name: string; match: RegExpExecArray } => entry.match !== null)
+    .sort((a, b) => Number(b.match[1]) - Number(a.match[1]));
+  const newest = numbered[0];
+  if (!newest) return null;
+  const file = readJsonFile<Record<string, unknown>>(path.join(dir, newest.name));
+  const body = file && typeof file.body === 'object' && file.body !== null ? (file.body as Record<string, unknown>) : file;
+  return {
+    id: str(body?.id) ?? newest.name.replace(/\.json$/, ''),
+    phase: str(body?.phase),
+    timestamp: str(body?.timestamp),
+    trigger: str(body?.trigger),
+  };
+}
+
+/**
+ * The status of a run nobody is running, from its files: the same fold of
+ * events.jsonl and the same snapshot reading as the live orchestrator's,
+ * taken at the time of its last event, so it agrees with the report.
+ */
+export async function viewFromFiles(runDir: string): Promise<StatusView> {
+  const paths = runPaths(runDir);
+  const { state, legacy } = await foldRunFolder(paths.root);
+  // a legacy folder's own files are the original runner's: its converted session says what they hold
+  const info = legacy ? null : readJsonFile<Record<string, any>>(paths.config);
+  const duration = legacy ? state.session?.durationSeconds : info?.config?.session?.duration_seconds;
+  const status = legacy ? (state.ended?.status ?? state.status ?? 'unknown') : (readStatus(paths.root) ?? state.status ?? 'unknown');
+  const metrics =
+    state.session === null
+      ? legacy
+        ? null
+        : readJsonFile<SessionMetrics>(paths.metricsCurrent)
+      : withRunFigures(sessionMetricsAt(state, lastEventMs(state), { ...gaugesFromState(state), status: state.ended?.status ?? (status as SessionStatus) }), state);
+  const newest = state.checkpoints.at(-1);
+  return {
+    session_id: str(info?.session_id) ?? state.session?.sessionId ?? path.basename(paths.root),
+    run_dir: paths.root,
+    running: false,
+    status,
+    phase: currentPhase(state)?.name ?? str(metrics?.phase),
+    simulated: typeof info?.simulated === 'boolean' ? info.simulated : legacy ? false : null,
+    project: str(info?.template?.type) ?? str(info?.config?.project?.type) ?? (legacy ? (state.session?.project ?? null) : null),
+    agent_kind: str(info?.agent_kind) ?? (legacy ? (state.session?.agentKind ?? null) : null),
+    started_at: state.session ? new Date(state.session.startedAtMs).toISOString() : str(info?.created_at),
+    duration_seconds: typeof duration === 'number' ? duration : null,
+    metrics: metrics && typeof metrics === 'object' ? metrics : null,
+    last_checkpoint: legacy
+      ? newest
+        ? { id: newest.id, phase: newest.phase || null, timestamp: newest.ts, trigger: newest.trigger }
+        : null
+      : newestCheckpointFromFiles(paths.root),
+    pid: null,
+    control_url: null,
+    capabilities: capabilitiesByAgent(state),
+    last_alert: lastCriticalAlert(state),
+    pause: status === 'paused' ? state.pause : null,
+    recoveries_under_way: recoveriesUnderWay(state),
+    ...(legacy ? { legacy: legacyRunnerOf(state) ?? 'unknown' } : {}),
+    ...(info?.imported ? { imported: true as const } : {}),
+  };
+}
+
+export function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, controlUrl: string): StatusView {
+  const checkpoint = snapshot.last_checkpoint;
+  return {
+    session_id: snapshot.session_id,
+    run_dir: runPaths(runDir).root,
+    running: true,
+    status: snapshot.status,
+    phase: snapshot.phase,
+    simulated: snapshot.simulated,
+    project: snapshot.project,
+    agent_kind: snapshot.agent_kind,
+    started_at: snapshot.started_at,
+    duration_seconds: snapshot.duration_seconds,
+    metrics: snapshot.metrics,
+    last_checkpoint: checkpoint ? { id: checkpoint.id, phase: checkpoint.phase, timestamp: checkpoint.timestamp, trigger: checkpoint.trigger } : null,
+    pid: snapshot.pid,
+    control_url: controlUrl,
+    // From the wire: only whole capability sets are kept.
+    capabilities: Object.fromEntries(
+      Object.entries(snapshot.capabilities ?? {}).flatMap(([name, value]) => {
+        const capabilities = capabilitiesOf(value);
+        return capabilities ? [[name, capabilities]] : [];
+      }),
+    ),
+    last_alert: alertOf(snapshot.last_alert),
+    pause: pauseOf(snapshot.pause),
+    recoveries_under_way: (Array.isArray(snapshot.recoveries_under_way) ? snapshot.recoveries_under_way : []).flatMap((value) => recoveryOf(value)),
+  };
+}
+
+/** From the wire: a whole pause (since, by, why), else none. */
+function pauseOf(value: unknown): StatusView['pause'] {
+  if (typeof value !== 'object' || value === null) return null;
+  const { since, by, why } = value as Record<string, unknown>;
+  if (typeof since !== 'string' || typeof by !== 'string' || (why !== null && typeof why !== 'string')) return null;
+  return { since, by, why };
+}
+
+/** From the wire: a whole alert (ts and message), else none. */
+function alertOf(value: unknown): StatusView['last_alert'] {
+  const alert = value as { ts?: unknown; message?: unknown } | null | undefined;
+  return alert && typeof alert.ts === 'string' && typeof alert.message === 'string' ? { ts: alert.ts, message: alert.message } : null;
+}
+
+/** From the wire: a whole recovery under way, else none. */
+function recoveryOf(value: unknown): RecoveryUnderWay[] {
+  const r = (value ?? {}) as Record<string, unknown>;
+  if (typeof r.action !== 'string' || typeof r.attempt !== 'number' || typeof r.since !== 'string') return [];
+  return [{ agent: typeof r.agent === 'string' ? r.agent : null, action: r.action, attempt: r.attempt, since: r.since, detail: typeof r.detail === 'string' ? r.detail : null }];
+}
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+}
+
+/** n/a for a figure a legacy runner did not record (null where SessionMetrics has a number). */
+export function count(n: number | null): string {
+  return n === null || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US');
+}
+
+export function formatStatus(view: StatusView): string[] {
+  const m = view.metrics;
+  const lines: string[] = [];
+  const label = (name: string) => name.padEnd(11);
+  const tags = [view.project, view.agent_kind, view.simulated ? 'SIMULATION' : null, view.legacy ? `legacy ${view.legacy} run` : null].filter(Boolean).join(', ');
+  lines.push(`${label('session')}${view.session_id}${tags ? `  (${tags})` : ''}`);
+  lines.push(`${label('folder')}${view.run_dir}`);
+  lines.push(
+    `${label('status')}${view.status}${view.running ? `  (orchestrator pid ${view.pid}, ${view.control_url})` : view.legacy ? '  (a legacy run, read from its files)' : view.imported ? '  (imported agent output, read from its files)' : '  (orchestrator not running; read from the files)'}`,
+  );
+  // Who paused, and whether megatest goes on by itself: a held session's alert is a warning, which the alert line below leaves out.
+  if (view.pause) lines.push(`${label('paused')}${view.pause.since}  by ${view.pause.by}${view.pause.why ? `: ${view.pause.why}` : ''}`);
+  if (view.phase) lines.push(`${label('phase')}${view.phase}`);
+  if (m) {
+    const total = view.duration_seconds ? ` / ${clock(view.duration_seconds)}` : '';
+    lines.push(`${label('elapsed')}${clock(m.elapsed_seconds)}${total}  (${clock(m.estimated_remaining)} left)`);
+    lines.push(`${label('tokens')}${count(m.total_tokens)}  (${count(m.tokens_per_minute)}/min)   tool calls ${count(m.tool_calls)}`);
+    const rate = m.test_pass_rate === null ? 'no test run yet' : `${(m.test_pass_rate * 100).toFixed(1)}% pass`;
+    const coverage = m.test_coverage === null ? 'coverage n/a' : `coverage ${m.test_coverage.toFixed(1)}%`;
+    lines.push(`${label('tests')}${count(m.tests_passed)} passed, ${count(m.tests_failed)} failed (${rate})   ${coverage}   LOC ${count(m.lines_of_code)}`);
+    lines.push(`${label('tasks')}${count(m.tasks_completed)} done, ${count(m.tasks_remaining)} left   errors ${m.errors_encountered}   recoveries ${m.recoveries}`);
+    for (const agent of m.agents ?? []) {
+      lines.push(
+        `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${agent.tool_calls}  trust ${agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,
+      );
+    }
+  } else {
+    lines.push(`${label('metrics')}none yet`);
+  }
+  lines.push(...capabilityLines(view.capabilities, label));
+  // Why a paused run waits (a recovery that gave up, an agent not logged in): the console's alerts pane, for a shell.
+  if (view.last_alert) lines.push(`${label('alert')}${view.last_alert.ts}  ${view.last_alert.message}`);
+  // Why an agent waits while the run goes on (a usage limit, a backoff): the recoveries not yet ended.
+  for (const r of view.recoveries_under_way) {
+    lines.push(`${label('recovering')}${r.since}  ${r.agent ?? 'session'} ${r.action} #${r.attempt}${r.detail ? `: ${r.detail}` : ''}`);
+  }
+  const cp = view.last_checkpoint;
+  lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : 'none yet'}`);
+  return lines;
+}
+
+/** One line when every agent can do the same (one kind), else one per agent. */
+function capabilityLines(capabilities: Record<string, AgentCapabilities>, label: (name: string) => string): string[] {
+  const described = Object.entries(capabilities).map(([name, c]) => [name, describeCapabilities(c)] as const);
+  if (described.length === 0) return [];
+  if (described.every(([, text]) => text === described[0]![1])) return [`${label('abilities')}${described[0]![1]}`];
+  return described.map(([name, text]) => `${label('abilities')}${name}: ${text}`);
+}
