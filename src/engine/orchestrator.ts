@@ -200,8 +200,13 @@ export class Orchestrator implements EngineControl {
     }
     this.startedUp = true;
     if (this.startupSignal !== null) ctx.emit({ type: 'command', name: 'stop', source: 'signal', detail: this.startupSignal });
+    this.watchdog.noteTick(Date.now());
     this.timers = [
-      setInterval(() => ctx.background(() => this.tick()), TICK_MS),
+      setInterval(() => {
+        // Here, not in the tick: the tick waits its turn on the queue, which long work may hold; this sees only the event loop's gaps.
+        this.watchdog.noteTick(Date.now());
+        ctx.background(() => this.tick());
+      }, TICK_MS),
       setInterval(() => void this.measurer.sample().catch((e) => ctx.internalError(e)), ctx.config.monitoring.health_check_interval * 1000),
       setInterval(() => this.eventIndex.refresh(), INDEX_REFRESH_MS),
     ];

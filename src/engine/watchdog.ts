@@ -12,13 +12,43 @@ import type { Recovery } from './recovery.js';
 /** CPU ticks (1/100 s) an agent may use in a quiet window and still count as idle rather than working. */
 const IDLE_CPU_TICKS = 2;
 
+/**
+ * A gap this long between the orchestrator's ticks (250 ms apart) is time it
+ * did not look: it was stopped (Ctrl-Z, SIGSTOP), the machine slept, or its
+ * event loop stalled. Its agents' output went unread meanwhile, and some
+ * blocked on a full pipe: their silence then says nothing about them.
+ */
+export const NOT_LOOKING_MS = 5000;
+
 export class Watchdog {
+  private lastTickMs: number | null = null;
+  /** Since when the orchestrator has been looking without a gap: no agent is quiet for longer than that. */
+  private lookingSinceMs = 0;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly pool: AgentPool,
     private readonly recovery: Recovery,
     private readonly cpuTicks: (pid: number) => number | null = processCpuTicks,
   ) {}
+
+  /**
+   * On every tick, paused or not: after a gap of NOT_LOOKING_MS or more, every
+   * agent's quiet window starts again now. Before, an orchestrator stopped
+   * with Ctrl-Z for longer than agent.step_timeout_secs found every agent
+   * hung when it ran again, and restored the last checkpoint over their work.
+   */
+  noteTick(now: number): void {
+    const gap = this.lastTickMs === null ? 0 : now - this.lastTickMs;
+    this.lastTickMs = now;
+    if (gap < NOT_LOOKING_MS) return;
+    this.lookingSinceMs = now;
+    for (const slot of this.pool.slots) slot.quietCpuBase = null;
+    this.ctx.log.warn(
+      'watchdog',
+      `this orchestrator did not run for ${Math.round(gap / 1000)} s (stopped, with Ctrl-Z or SIGSTOP, or the machine slept): every agent's quiet time (agent.step_timeout_secs) counts from now`,
+    );
+  }
 
   watch(now: number): void {
     const stepTimeoutMs = this.ctx.config.agent.step_timeout_secs * 1000;
@@ -27,13 +57,15 @@ export class Watchdog {
       if (!adapter?.pid || slot.hungReported) continue;
       const cpu = this.cpuTicks(adapter.pid);
       if (cpu === null) continue; // exited: the pool reports it
-      if (slot.lastCpuCheckMs <= slot.lastOutputMs || slot.quietCpuBase === null) {
+      // Its last line, or the end of a time the orchestrator did not look, whichever came later.
+      const heardMs = Math.max(slot.lastOutputMs, this.lookingSinceMs);
+      if (slot.lastCpuCheckMs <= heardMs || slot.quietCpuBase === null) {
         // First look since the agent last spoke: a new quiet window. Its last sure sign of work is
         // its last line, not this look: on a loaded machine the look can come seconds late, and
         // dating the work to it made a hung agent look busy ("silent but working").
         slot.quietCpuBase = cpu;
         slot.quietCpuUsed = 0;
-        slot.cpuActiveMs = Math.min(now, slot.lastOutputMs);
+        slot.cpuActiveMs = Math.min(now, heardMs);
         slot.lastCpuCheckMs = now;
         continue;
       }
@@ -44,7 +76,7 @@ export class Watchdog {
       slot.quietCpuUsed += step;
       if (step > IDLE_CPU_TICKS) slot.cpuActiveMs = now;
       slot.lastCpuCheckMs = now;
-      const quietMs = now - slot.lastOutputMs;
+      const quietMs = now - heardMs;
       if (quietMs < stepTimeoutMs) continue;
       const status = this.ctx.state.agents.find((a) => a.name === slot.name)?.status;
       if (status === 'idle' || status === 'waiting') continue; // quiet by design

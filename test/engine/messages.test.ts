@@ -6,7 +6,7 @@ import type { AgentPool, AgentSlot } from '../../src/engine/agentPool.js';
 import type { EngineContext } from '../../src/engine/context.js';
 import { sizesApart } from '../../src/engine/limits.js';
 import type { Recovery } from '../../src/engine/recovery.js';
-import { Watchdog } from '../../src/engine/watchdog.js';
+import { NOT_LOOKING_MS, Watchdog } from '../../src/engine/watchdog.js';
 
 const MB = 1024 ** 2;
 const GB = 1024 ** 3;
@@ -77,6 +77,7 @@ describe('the watchdog on a loaded machine', () => {
       state: { agents: [{ name: 'agent-1', status: 'working' }] },
       restoreGeneration: 0,
       background: (job: () => Promise<unknown>) => void job(),
+      log: { warn: () => undefined },
     } as unknown as EngineContext;
     const pool = { slots: [slot], stop: async () => undefined } as unknown as AgentPool;
     const recovery = { handle: async (_slot: AgentSlot, _c: unknown, message: string) => void handled.push(message) } as unknown as Recovery;
@@ -86,7 +87,8 @@ describe('the watchdog on a loaded machine', () => {
       now = at;
       watchdog.watch(at);
     };
-    return { handled, look };
+    const tick = (at: number) => watchdog.noteTick(at);
+    return { handled, look, tick };
   }
 
   it('an idle agent whose first quiet look came late (a delayed tick) is hung, not "silent but working"', async () => {
@@ -112,6 +114,31 @@ describe('the watchdog on a loaded machine', () => {
     await new Promise((resolve) => setImmediate(resolve)); // a hung agent is stopped before recovery hears of it
     expect(handled).toHaveLength(2);
     expect(handled[1]).toMatch(/^hung: no output and no CPU for the last 4 s \(1\.00 s of CPU in all\) for 9 s/);
+  });
+
+  it('after a gap in the ticks (the orchestrator stopped) a quiet agent gets a whole step again; a short gap changes nothing', async () => {
+    const { handled, look, tick } = setup(() => 500); // no CPU at all after its last line at 10 s
+    for (let at = 10_250; at <= 12_000; at += 250) tick(at), look(at);
+    // Stopped from 12 s to 20 s, longer than the step timeout (4 s): not hung when it runs again.
+    tick(20_000);
+    look(20_000);
+    for (let at = 20_250; at < 24_000; at += 250) tick(at), look(at);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(handled).toEqual([]);
+    tick(24_000);
+    look(24_250);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toMatch(/^hung: no output and no CPU for the last 4 s/);
+
+    // A gap under NOT_LOOKING_MS (a loaded machine's late ticks) is not a stop: the agent is hung on time.
+    const late = setup(() => 500);
+    late.tick(10_000);
+    late.tick(10_000 + NOT_LOOKING_MS - 1);
+    late.look(13_500);
+    late.look(14_500);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(late.handled).toHaveLength(1);
   });
 
   it('an agent using CPU in every look is still silent but working', () => {
