@@ -12,6 +12,7 @@ import { WriteHealth } from '../io/writeHealth.js';
 import type { RunInfo } from '../io/runInfo.js';
 import { CheckpointStore } from '../checkpoint/store.js';
 import { foldEvent } from '../state/fold.js';
+import { phaseDurations } from './schedule.js';
 import { completedTaskSet, elapsedMsAt, initialRunState, scheduleSecondsAt, type RunState } from '../state/runState.js';
 import { activityLine } from './activityLog.js';
 import { SerialQueue } from './serialQueue.js';
@@ -158,6 +159,24 @@ export class EngineContext {
   /** Runs a job on the serial queue in the background; a failure is logged, never thrown. */
   background(job: () => Promise<unknown>): void {
     void this.queue.run(job).catch((e) => this.internalError(e));
+  }
+
+  /** A new session's first event: what it is, its agents and its phases with their nominal durations and tasks. */
+  announceSession(): void {
+    const { info, config } = this;
+    const nominal = phaseDurations(this.phases, config.session.duration_seconds);
+    this.emit({
+      type: 'session_started',
+      session_id: info.session_id,
+      project: this.template.type,
+      project_name: this.template.name,
+      agent_kind: info.agent_kind,
+      simulated: info.simulated,
+      agents: config.session.agents,
+      duration_seconds: config.session.duration_seconds,
+      phases: this.phases.map((p, i) => ({ name: p.name, duration_seconds: Math.round(nominal[i]!), tasks: this.phaseTasks(i) })),
+      megatest_version: info.megatest_version,
+    });
   }
 
   requestStop(request: StopRequest): void {

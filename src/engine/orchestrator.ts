@@ -33,7 +33,6 @@ import { Limits } from './limits.js';
 import { Measurer } from './measurer.js';
 import { PhaseRunner } from './phaseRunner.js';
 import { Recovery } from './recovery.js';
-import { phaseDurations } from './schedule.js';
 import { Watchdog } from './watchdog.js';
 
 const TICK_MS = 250;
@@ -178,7 +177,7 @@ export class Orchestrator implements EngineControl {
     await this.diskGuard.start();
     this.measurer.rootCommit = await this.openProjectRepo(resuming);
     await this.isolation?.prepare();
-    if (!resuming) this.announceSession();
+    if (!resuming) ctx.announceSession();
     if (ctx.stopRequest !== null && !resuming) {
       ctx.log.info('orchestrator', 'interrupted while starting: no agent is started');
     } else {
@@ -221,24 +220,6 @@ export class Orchestrator implements EngineControl {
     ctx.internalError(error);
     ctx.emit({ type: 'error', class: 'startup', severity: 'fatal', message });
     ctx.requestStop({ status: 'failed', reason: message, exitCode: 1 });
-  }
-
-  private announceSession(): void {
-    const { ctx } = this;
-    const { info, config } = ctx;
-    const nominal = phaseDurations(ctx.phases, config.session.duration_seconds);
-    ctx.emit({
-      type: 'session_started',
-      session_id: info.session_id,
-      project: ctx.template.type,
-      project_name: ctx.template.name,
-      agent_kind: info.agent_kind,
-      simulated: info.simulated,
-      agents: config.session.agents,
-      duration_seconds: config.session.duration_seconds,
-      phases: ctx.phases.map((p, i) => ({ name: p.name, duration_seconds: Math.round(nominal[i]!), tasks: ctx.phaseTasks(i) })),
-      megatest_version: info.megatest_version,
-    });
   }
 
   private async startUp(resuming: boolean, namedCheckpoint: string | undefined): Promise<void> {
