@@ -224,7 +224,11 @@ describe.skipIf(!BUILT)(`a claude-code session that hits its plan's usage limit$
     const commands = eventsOf(events, 'command').map((c) => ({ name: c.name, source: c.source, ms: Date.parse(c.ts) }));
     const firstErrors = [...new Set(errors.map((e) => e.agent))].map((agent) => Date.parse(errors.find((e) => e.agent === agent)!.ts));
     if (firstErrors.length === 2 && firstErrors.every((ms) => ms < liftsAtMs)) {
-      expect(commands.map((c) => `${c.name} ${c.source}`)).toEqual(['pause engine', 'continue engine']);
+      // Held again, while the other agent still waits, when the first finished its share of the phase meanwhile
+      // (its tasks take 150 ms; a loaded machine spreads the agents' limit messages seconds apart): pairs of them.
+      const said = commands.map((c) => `${c.name} ${c.source}`);
+      expect(said.length).toBeGreaterThanOrEqual(2);
+      expect(said).toEqual(said.map((_said, i) => (i % 2 === 0 ? 'pause engine' : 'continue engine')));
       expect(commands[1]!.ms).toBeGreaterThanOrEqual(liftsAtMs);
       expect(eventsOf(events, 'alert').map((a) => a.message)).toContainEqual(expect.stringMatching(/^every agent with tasks left waits for the usage limit to lift \(the first at /));
     }
