@@ -46,7 +46,7 @@ export class Watchdog {
     for (const slot of this.pool.slots) slot.quietCpuBase = null;
     this.ctx.log.warn(
       'watchdog',
-      `this orchestrator did not run for ${Math.round(gap / 1000)} s (stopped, with Ctrl-Z or SIGSTOP, or the machine slept): every agent's quiet time (agent.step_timeout_secs) counts from now`,
+      `this orchestrator did not run for ${Math.round(gap / 1000)} s (stopped with Ctrl-Z or SIGSTOP, the machine asleep, or its event loop held up): every agent's quiet time (agent.step_timeout_secs) counts from now`,
     );
   }
 

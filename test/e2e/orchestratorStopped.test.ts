@@ -50,7 +50,7 @@ describe.skipIf(!BUILT)(`an orchestrator stopped for longer than the step timeou
     expect(hang.message).toMatch(new RegExp(`^hung: no output and no CPU for the last ${STEP_TIMEOUT_SECONDS} s`));
     expect(eventsOf(readEvents(runDir), 'error').filter((e) => e.seq < hang.seq)).toEqual([]);
     // session.log is written in batches.
-    const said = /this orchestrator did not run for \d+ s \(stopped, with Ctrl-Z or SIGSTOP, or the machine slept\): every agent's quiet time \(agent\.step_timeout_secs\) counts from now/;
+    const said = /this orchestrator did not run for \d+ s \(stopped with Ctrl-Z or SIGSTOP, the machine asleep, or its event loop held up\): every agent's quiet time \(agent\.step_timeout_secs\) counts from now/;
     await waitFor(() => said.test(readFileSync(path.join(runDir, 'session.log'), 'utf8')), 'the watchdog’s line in session.log', 60_000);
     expect((await runCli(['stop', runDir])).code).toBe(0);
     expect((await run.done).code).toBe(130);
