@@ -66,6 +66,8 @@ export interface AppProps {
    * whose recording has no times for them.
    */
   readAgentOutput?: (agent: string) => Promise<string[]>;
+  /** Ctrl-Z: give the terminal back to the shell until `fg` (src/ui/terminalScreen.ts); absent when the console is in no terminal. */
+  onSuspend?: () => void;
 }
 
 /** What a run control would have done, for the toast that refuses it once the run has ended. */
@@ -84,7 +86,7 @@ export function App(props: AppProps) {
   );
 }
 
-function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = Date.now, replay, readAgentOutput }: AppProps) {
+function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = Date.now, replay, readAgentOutput, onSuspend }: AppProps) {
   const updateUi = store.getState().updateUi;
   const { glyphs } = look;
   // Which agent's output to read: the overlay is the person's choice, so it changes only on a key.
@@ -183,6 +185,10 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         return;
       case 'detach':
         onExit(stopping ? 'stopped' : ended ? 'ended' : 'detached');
+        return;
+      case 'suspend':
+        if (onSuspend) onSuspend();
+        else toast('info', 'Ctrl-Z: this console is not in a terminal; nothing to suspend');
         return;
       case 'stop':
         updateUi((u) => openOverlay(u, { kind: 'confirm', request: { kind: 'stop', prompt: 'Stop the run? The agents are stopped and the final report is written.' } }));

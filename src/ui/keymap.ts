@@ -24,6 +24,7 @@ export type ActionId =
   | 'help'
   | 'detach'
   | 'stop'
+  | 'suspend'
   | 'back'
   | 'agentDetail'
   | 'togglePane'
@@ -76,7 +77,8 @@ export type NamedKey =
   | 'escape'
   | 'backspace'
   | 'tab'
-  | 'space';
+  | 'space'
+  | 'ctrl-z';
 export type KeyName = NamedKey | string;
 
 export interface KeyBinding {
@@ -104,6 +106,7 @@ export interface KeyBinding {
 const BOTH: readonly ConsoleMode[] = ['live', 'replay'];
 const LIVE: readonly ConsoleMode[] = ['live'];
 const REPLAY: readonly ConsoleMode[] = ['replay'];
+const EVERYWHERE: readonly KeyContext[] = ['main', 'filter', 'picker', 'confirm', 'help', 'agent'];
 
 /**
  * Actions that steer the running session: pointless once it has ended. The
@@ -144,6 +147,8 @@ export const KEYMAP: readonly KeyBinding[] = [
   { action: 'detach', keys: ['q'], label: 'q', short: 'detach', description: 'Leave the console; the run goes on (megatest attach brings it back)', contexts: ['main'], modes: LIVE, keyLinePriority: 1 },
   { action: 'detach', keys: ['q'], label: 'q', short: 'quit', description: 'Leave the replay', contexts: ['main'], modes: REPLAY, keyLinePriority: 1 },
   { action: 'stop', keys: ['Q'], label: 'Q', short: 'stop', description: 'Stop the run (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 2 },
+  // Raw mode hands Ctrl-Z over as a key: the console gives the screen back and stops its job itself.
+  { action: 'suspend', keys: ['ctrl-z'], label: 'Ctrl+Z', short: 'suspend', description: 'Suspend the console to the shell (`fg` brings it back); the run goes on', contexts: EVERYWHERE, modes: BOTH },
 
   { action: 'filterApply', keys: ['return'], label: 'Enter', short: 'apply', description: 'Apply the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
   { action: 'filterCancel', keys: ['escape'], label: 'Esc', short: 'clear', description: 'Clear the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
@@ -181,6 +186,7 @@ export function keyNameOf(input: string, key: Key): KeyName | null {
   // Terminals send DEL (backspace key) as either; Ink reports it as delete.
   if (key.backspace || key.delete) return 'backspace';
   if (key.tab) return 'tab';
+  if (key.ctrl && !key.meta && input === 'z') return 'ctrl-z';
   if (key.ctrl || key.meta) return null;
   if (input === ' ') return 'space';
   return input.length === 1 ? input : null;
@@ -312,11 +318,13 @@ const CONTEXT_TITLES: Record<KeyContext, string> = {
 
 export function helpSections(keymap: readonly KeyBinding[], mode: ConsoleMode, ascii: boolean): HelpSection[] {
   const contexts: KeyContext[] = ['main', 'filter', 'picker', 'confirm', 'agent', 'help'];
+  // A key that works everywhere (Ctrl+Z) is listed once, under the first section it works in.
+  const firstContext = (b: KeyBinding) => contexts.find((c) => b.contexts.includes(c));
   return contexts
     .map((context) => ({
       title: CONTEXT_TITLES[context],
       rows: keymap
-        .filter((b) => b.contexts.includes(context) && b.modes.includes(mode))
+        .filter((b) => firstContext(b) === context && b.modes.includes(mode))
         .map((b) => ({ keys: keyLabel(b, ascii), description: b.description })),
     }))
     .filter((section) => section.rows.length > 0);

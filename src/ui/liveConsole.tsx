@@ -14,6 +14,8 @@ import { showToast } from '../state/uiState.js';
 import type { ConsoleActions, ConsoleOutcome } from './actions.js';
 import { App } from './App.js';
 import { glyphsFor, type Look } from './components/themeContext.js';
+import { stopThisJob } from '../io/jobControl.js';
+import { drawUntilLeft } from './terminalScreen.js';
 import { detectDisplay } from './theme.js';
 
 export interface RunConsoleOptions {
@@ -28,7 +30,12 @@ export interface RunConsoleOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** An agent's last output lines, for its detail (the CLI reads them; the console touches no file). */
   readAgentOutput?: (agent: string) => Promise<string[]>;
+  /** Stops the console's job for Ctrl-Z (tests pass a fake; default: SIGTSTP to its process group). */
+  stopJob?: () => Promise<boolean>;
 }
+
+/** Ctrl-Z where no shell with job control started the console: nothing would ever continue it. */
+export const NOT_STOPPED = 'Ctrl-Z: no shell with job control started this console, so it cannot be suspended; q leaves it and the run goes on';
 
 /** Frames per second at most: cheap redraws over SSH. */
 export const MAX_FPS = 15;
@@ -38,9 +45,6 @@ export interface StartedConsole {
   store: ConsoleStore;
   outcome: Promise<ConsoleOutcome>;
 }
-
-export const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
-export const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
 
 /** <App/> at the terminal's size, following resizes (replay uses it too). */
 export function SizedApp({ stdout, ...props }: Omit<React.ComponentProps<typeof App>, 'columns' | 'rows'> & { stdout: NodeJS.WriteStream }) {
@@ -99,15 +103,12 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
   });
   const liveness = setInterval(checkLiveness, LIVENESS_POLL_MS);
 
-  const fullScreen = stdout.isTTY === true;
-  if (fullScreen) stdout.write(ENTER_ALTERNATE_SCREEN);
-
   let resolveOutcome!: (outcome: ConsoleOutcome) => void;
   const chosen = new Promise<ConsoleOutcome>((resolve) => {
     resolveOutcome = resolve;
   });
   let outcome: ConsoleOutcome | null = null;
-  const draw = () =>
+  const draw = (suspend: (() => void) | undefined) =>
     render(
       <SizedApp
         store={store}
@@ -120,6 +121,7 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
           outcome = result;
           resolveOutcome(result);
         }}
+        onSuspend={suspend}
       />,
       { stdout, stdin, maxFps: MAX_FPS, patchConsole: false, exitOnCtrlC: true },
     );
@@ -130,15 +132,12 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
     // hundreds of ms on a loaded machine). Placing the readers reads no more than the index.
     await tail.placed;
     batcher.flush();
-    const instance = draw();
     // Ctrl+C unmounts without choosing: the run goes on, as with q.
-    const result = await Promise.race([chosen, instance.waitUntilExit().then(() => outcome ?? ('detached' as const))]);
+    await drawUntilLeft({ stdout, draw, left: chosen, stopJob: options.stopJob ?? stopThisJob, onNotStopped: () => toast('info', NOT_STOPPED) });
     clearInterval(liveness);
     batcher.close();
-    instance.unmount();
     await tail.close();
-    if (fullScreen) stdout.write(LEAVE_ALTERNATE_SCREEN);
-    return result;
+    return outcome ?? 'detached';
   })();
   return { store, outcome: finished };
 }

@@ -38,6 +38,16 @@ describe('keymap', () => {
     }
   });
 
+  it('binds Ctrl+Z (suspend to the shell) everywhere, in both modes, and lists it once in the help', () => {
+    for (const mode of ['live', 'replay'] as const) {
+      for (const context of ['main', 'filter', 'picker', 'confirm', 'help', 'agent'] as KeyContext[]) {
+        expect(findBinding(KEYMAP, context, mode, 'ctrl-z')?.action, `${mode}/${context}`).toBe('suspend');
+      }
+      const rows = helpSections(KEYMAP, mode, false).flatMap((section) => section.rows.map((row) => `${section.title}: ${row.keys}`));
+      expect(rows.filter((row) => row.endsWith('Ctrl+Z'))).toEqual(['Console: Ctrl+Z']);
+    }
+  });
+
   it('never gives one key two meanings in the same context and mode', () => {
     for (const mode of ['live', 'replay'] as const) {
       for (const context of ['main', 'filter', 'picker', 'confirm', 'help', 'agent'] as KeyContext[]) {
@@ -59,6 +69,8 @@ describe('keymap', () => {
     expect(keyNameOf('\r', { ...noKey, return: true })).toBe('return');
     expect(keyNameOf('', { ...noKey, delete: true })).toBe('backspace');
     expect(keyNameOf('c', { ...noKey, ctrl: true })).toBeNull();
+    expect(keyNameOf('z', { ...noKey, ctrl: true })).toBe('ctrl-z');
+    expect(keyNameOf('z', { ...noKey, ctrl: true, meta: true })).toBeNull();
     expect(keyNameOf(' ', noKey)).toBe('space');
     expect(keyNameOf('', { ...noKey, leftArrow: true })).toBe('left');
     expect(keyNameOf('', { ...noKey, rightArrow: true, shift: true })).toBe('shift-right');

@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomicSync } from '../../src/io/atomic.js';
 import { LogIndexUpkeep } from '../../src/io/logIndexUpkeep.js';
 import { foldAll } from '../../src/state/fold.js';
+import { NOT_STOPPED } from '../../src/ui/liveConsole.js';
 import { startConsole } from '../../src/ui/runConsole.js';
+import { ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN } from '../../src/ui/terminalScreen.js';
 import { fakeActions, fakeTerminal, fixtureEvents, fixtureLogLines, plain } from './helpers.js';
 
 const WAIT = { timeout: 8000, interval: 20 };
@@ -68,6 +70,56 @@ describe('runConsole on a real run folder', () => {
     const screen = plain(stdout.frames.join(''));
     expect(screen).toContain('SIMULATED');
     expect(screen).toContain('agent-4');
+  });
+
+  it('Ctrl-Z gives the screen back and stops the job; once continued it draws a whole frame again, keys and all', async () => {
+    const dir = runFolder(120);
+    const { stdout, stdin } = fakeTerminal(100, 30);
+    stdout.isTTY = true;
+    const actions = fakeActions();
+    const stops: number[] = [];
+    let stopped = true;
+    const started = startConsole({
+      runDir: dir,
+      actions,
+      isOrchestratorAlive: () => true,
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      env: ENV,
+      // The job's stop, as the shell's fg ends it: the frames written up to here are what the console left on screen.
+      stopJob: async () => {
+        stops.push(stdout.frames.length);
+        return stopped;
+      },
+    });
+    await vi.waitFor(() => expect(plain(stdout.frames.join(''))).toContain('agent-4'), WAIT);
+    stdin.write('\u001A');
+    await vi.waitFor(() => expect(stops).toHaveLength(1), WAIT);
+    // Ink left (its cursor shown again), then the alternate screen was left, before the stop.
+    const beforeStop = stdout.frames.slice(0, stops[0]);
+    expect(beforeStop.at(-1)).toBe(LEAVE_ALTERNATE_SCREEN);
+    expect(beforeStop.join('')).toContain('\u001B[?25h');
+    // After it: the alternate screen again, and a whole frame drawn on it, though nothing changed.
+    await vi.waitFor(() => {
+      const after = stdout.frames.slice(stops[0]);
+      expect(after[0]).toBe(ENTER_ALTERNATE_SCREEN);
+      const screen = plain(after.join(''));
+      for (const text of ['Agents', 'agent-1', 'agent-4', '? help']) expect(screen).toContain(text);
+    }, WAIT);
+    // Keys work on the new drawing.
+    stdin.write('c');
+    await vi.waitFor(() => expect(actions.calls).toEqual(['checkpoint']), WAIT);
+
+    // No shell with job control to stop it: the console says so, and goes on.
+    stopped = false;
+    stdin.write('\u001A');
+    await vi.waitFor(() => expect(stops).toHaveLength(2), WAIT);
+    await vi.waitFor(() => expect(plain(stdout.frames.slice(stops[1]).join(''))).toContain('Ctrl-Z: no shell with job control'), WAIT);
+    expect(started.store.getState().ui.toast?.message).toBe(NOT_STOPPED);
+
+    stdin.write('q');
+    await expect(started.outcome).resolves.toBe('detached');
+    expect(stdout.frames.at(-1)).toBe(LEAVE_ALTERNATE_SCREEN);
   });
 
   it('says the orchestrator is not running, with the resume command, and q detaches', async () => {

@@ -10,7 +10,10 @@ import type { ReplaySource } from '../../replay/types.js';
 import type { ActionResult, ConsoleActions } from '../actions.js';
 import { App } from '../App.js';
 import { glyphsFor, type Look } from '../components/themeContext.js';
-import { ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN, MAX_FPS, SizedApp } from '../liveConsole.js';
+import { stopThisJob } from '../../io/jobControl.js';
+import { showToast } from '../../state/uiState.js';
+import { MAX_FPS, NOT_STOPPED, SizedApp } from '../liveConsole.js';
+import { drawUntilLeft } from '../terminalScreen.js';
 import { detectDisplay } from '../theme.js';
 import { ReplayController, type ReplayTarget, type ReplayTimers } from './controller.js';
 
@@ -27,6 +30,8 @@ export interface ReplayConsoleOptions {
   /** Environment for NO_COLOR / locale / TERM detection (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   timers?: ReplayTimers;
+  /** Stops the console's job for Ctrl-Z (tests pass a fake; default: SIGTSTP to its process group). */
+  stopJob?: () => Promise<boolean>;
 }
 
 // The run controls (c z r p Q) are not bound in replay; should one be reached, it says why.
@@ -57,29 +62,28 @@ export async function startReplayConsole(options: ReplayConsoleOptions): Promise
   const look = lookFor(options.env ?? process.env, { theme: options.theme, ascii: options.ascii });
   const controller = await ReplayController.open(options.source, { at: options.at, speed: options.speed, play: options.play, timers: options.timers });
 
-  const fullScreen = stdout.isTTY === true;
-  if (fullScreen) stdout.write(ENTER_ALTERNATE_SCREEN);
   let leave!: () => void;
   const left = new Promise<void>((resolve) => {
     leave = resolve;
   });
-  const instance = render(
-    <SizedApp
-      store={controller.store}
-      actions={REPLAY_ACTIONS}
-      look={look}
-      runDir={options.runDir}
-      stdout={stdout}
-      replay={controller}
-      onExit={() => leave()}
-    />,
-    { stdout, stdin, maxFps: MAX_FPS, patchConsole: false, exitOnCtrlC: true },
-  );
+  const draw = (suspend: (() => void) | undefined) =>
+    render(
+      <SizedApp
+        store={controller.store}
+        actions={REPLAY_ACTIONS}
+        look={look}
+        runDir={options.runDir}
+        stdout={stdout}
+        replay={controller}
+        onExit={() => leave()}
+        onSuspend={suspend}
+      />,
+      { stdout, stdin, maxFps: MAX_FPS, patchConsole: false, exitOnCtrlC: true },
+    );
+  const notStopped = () => controller.store.getState().updateUi((ui) => showToast(ui, 'info', NOT_STOPPED, Date.now()));
   const done = (async () => {
-    await Promise.race([left, instance.waitUntilExit()]);
+    await drawUntilLeft({ stdout, draw, left, stopJob: options.stopJob ?? stopThisJob, onNotStopped: notStopped });
     controller.close();
-    instance.unmount();
-    if (fullScreen) stdout.write(LEAVE_ALTERNATE_SCREEN);
   })();
   return { controller, done };
 }

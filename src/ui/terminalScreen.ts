@@ -1,0 +1,60 @@
+// The console's hold on the terminal: the alternate screen while it draws,
+// given back on the way out, and given back for a while on Ctrl-Z. Raw mode
+// hands Ctrl-Z to the console as a key, and a full-screen program the shell
+// stops as it is leaves its screen and raw mode behind; so the console
+// unmounts (Ink leaves raw mode and shows the cursor), leaves the alternate
+// screen, stops its job, and after `fg` draws with a new Ink instance: a
+// whole frame, as Ink writes only what changed since its last one.
+
+export const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
+export const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+
+/** What the console keeps of an Ink instance. */
+export interface DrawnConsole {
+  unmount(): void;
+  waitUntilExit(): Promise<unknown>;
+}
+
+export interface ScreenSession {
+  stdout: NodeJS.WriteStream;
+  /** Renders the console; `suspend` is what Ctrl-Z calls (absent when stdout is no terminal). */
+  draw(suspend: (() => void) | undefined): DrawnConsole;
+  /** Resolves when the person has chosen to leave (q, a stop). Ctrl-C unmounts Ink, which ends the session too. */
+  left: Promise<unknown>;
+  /** Stops the job until the shell continues it; resolves whether it was stopped (src/io/jobControl.ts). */
+  stopJob(): Promise<boolean>;
+  /** Said when Ctrl-Z could not stop the job: no shell with job control started it. */
+  onNotStopped(): void;
+}
+
+/** Draws the console until the person leaves, suspending to the shell on Ctrl-Z. */
+export async function drawUntilLeft(session: ScreenSession): Promise<void> {
+  const { stdout } = session;
+  const fullScreen = stdout.isTTY === true;
+  if (fullScreen) stdout.write(ENTER_ALTERNATE_SCREEN);
+  const left = session.left.then(() => 'left' as const);
+  try {
+    for (;;) {
+      let suspend!: () => void;
+      const suspended = new Promise<'suspend'>((resolve) => {
+        suspend = () => resolve('suspend');
+      });
+      const instance = session.draw(fullScreen ? suspend : undefined);
+      const exited = instance.waitUntilExit().then(
+        () => 'left' as const,
+        () => 'left' as const,
+      );
+      const why = await Promise.race([left, exited, suspended]);
+      instance.unmount();
+      if (why === 'left') return;
+      // Ink's last frame and its leaving raw mode are written before the screen is given back.
+      await exited;
+      stdout.write(LEAVE_ALTERNATE_SCREEN);
+      const stopped = await session.stopJob();
+      stdout.write(ENTER_ALTERNATE_SCREEN);
+      if (!stopped) session.onNotStopped();
+    }
+  } finally {
+    if (fullScreen) stdout.write(LEAVE_ALTERNATE_SCREEN);
+  }
+}

@@ -1,0 +1,176 @@
+// Ctrl-Z in the console, as a person meets it in tmux: raw mode hands the
+// key to the console, which gives the screen back and stops its job, so the
+// shell says "Stopped" and prompts while the run goes on; `fg` brings the
+// whole console back, keys and all. At 80x24 from an interactive bash (job
+// control), and at 120x40 as a tmux pane's own command, where no shell could
+// ever continue it: the console says so and stays. Waits key on what the
+// pane shows and on the run's files, never on sleeps.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
+import { BUILT, killRunsIn, readEvents, readStatusWord, runCli, waitFor } from '../helpers/cli.js';
+import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+const HAS_BASH = spawnSync('bash', ['--version']).status === 0;
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
+const FAST = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'fast.toml');
+const SOCKET = `megatest-suspend-${process.pid}`;
+const ENV = 'env -u CI LANG=C.UTF-8 TERM=xterm-256color';
+const PROMPT = 'SUSPEND-PROMPT$ ';
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+}
+
+function screen(session: string): string {
+  return tmux('capture-pane', '-p', '-t', session);
+}
+
+async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  let last = '';
+  try {
+    return await waitFor(() => {
+      try {
+        last = screen(session);
+      } catch {
+        return undefined;
+      }
+      return pattern.test(last) ? last : undefined;
+    }, `${pattern} on screen`, timeoutMs, 50);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
+  }
+}
+
+interface ProcessState {
+  pid: number;
+  state: string;
+  parent: number;
+  group: number;
+}
+
+/** Every process, with its state letter (T: stopped), parent and process group, from /proc. */
+function processes(): ProcessState[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        // After the command's closing parenthesis: state, parent's pid, process group.
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const [state, parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return [{ pid: Number(name), state: state!, parent: Number(parent), group: Number(group) }];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** The processes of the shell's job (the process group of its child), and what else runs under it. */
+function jobOf(shellPid: number): { job: ProcessState[]; others: ProcessState[] } {
+  const all = processes();
+  const group = all.find((p) => p.parent === shellPid)?.group;
+  const under: ProcessState[] = [];
+  const visit = (parent: number) => {
+    for (const child of all.filter((p) => p.parent === parent)) {
+      under.push(child);
+      visit(child.pid);
+    }
+  };
+  visit(shellPid);
+  return { job: under.filter((p) => p.group === group), others: under.filter((p) => p.group !== group) };
+}
+
+const DASHBOARD = /── Agents[\s\S]*\? help/;
+/** The dashboard with the session's agents on it. */
+const AGENTS_SHOWN = /running[\s\S]*── Agents 2[\s\S]*agent-1[\s\S]*agent-2[\s\S]*\? help/;
+
+describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
+  `Ctrl-Z in the console, in tmux${HAS_TMUX && HAS_BASH && BUILT ? '' : ' (skipped: needs tmux, bash and a built dist/)'}`,
+  () => {
+    beforeAll(() => {
+      tmux(...TMUX_KEEP_SERVER);
+    });
+    const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-suspend-'));
+    afterAll(() => {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+      killRunsIn(runsDir);
+      rmSync(runsDir, { recursive: true, force: true });
+    });
+
+    it('at 80x24 from bash: Ctrl-Z stops the console and gives the prompt back while the run goes on; fg brings the console back whole', async () => {
+      const runDir = path.join(runsDir, 'suspend');
+      const session = 'suspend';
+      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `${ENV} PS1='${PROMPT}' bash --norc --noprofile -i`);
+      await waitForScreen(session, /SUSPEND-PROMPT\$/);
+      const shellPid = Number(tmux('display-message', '-p', '-t', session, '#{pane_pid}').trim());
+      tmux('send-keys', '-t', session, `cd ${PACKAGE_ROOT}`, 'Enter');
+      // 120 s: every step below happens while the run goes on, however slowly a loaded machine draws.
+      tmux('send-keys', '-t', session, `node ${BIN} run task_queue --duration 120s --agents 2 --runs-dir ${runsDir} --session-id suspend --config ${FAST} --port 18640`, 'Enter');
+      await waitForScreen(session, AGENTS_SHOWN);
+      await waitFor(() => existsSync(path.join(runDir, 'control.json')) || undefined, 'control.json');
+      const orchestrator = readControlFile(runDir)!.pid;
+
+      tmux('send-keys', '-t', session, 'C-z');
+      const stopped = await waitForScreen(session, /Stopped[\s\S]*\nSUSPEND-PROMPT\$\s*$/);
+      // The shell's own screen, not the console's: the alternate screen was left.
+      expect(stopped).not.toMatch(/── Agents/);
+      // Every process of the job is stopped (the console and its re-exec parent); the orchestrator
+      // it started (its own session) and the agents are not.
+      const { job, others } = jobOf(shellPid);
+      expect(job.length, JSON.stringify(job)).toBeGreaterThanOrEqual(1);
+      expect(job.every((p) => p.state === 'T'), JSON.stringify(job)).toBe(true);
+      expect(others.map((p) => p.pid)).toContain(orchestrator);
+      expect(others.filter((p) => p.state === 'T'), JSON.stringify(others)).toEqual([]);
+      // The run goes on meanwhile: its orchestrator writes events while the console is stopped.
+      const seen = readEvents(runDir).length;
+      await waitFor(() => readEvents(runDir).length > seen + 5 || undefined, 'the run to go on while the console is stopped', 60_000, 200);
+      expect(jobOf(shellPid).job.every((p) => p.state === 'T')).toBe(true);
+
+      tmux('send-keys', '-t', session, 'fg', 'Enter');
+      const back = await waitForScreen(session, AGENTS_SHOWN);
+      expect(back).not.toMatch(/Stopped|SUSPEND-PROMPT/);
+      // A whole frame from the top: the header, down to the key line.
+      const rows = back.trimEnd().split('\n');
+      expect(rows[0]).toMatch(/^megatest +SIMULATED +running +suspend/);
+      expect(rows.at(-1)).toMatch(/\? help +q detach +Q stop$/);
+      // Keys work again: the help opens and closes.
+      tmux('send-keys', '-t', session, '?');
+      await waitForScreen(session, /── Help[\s\S]*close help/);
+      tmux('send-keys', '-t', session, 'Escape');
+      await waitForScreen(session, DASHBOARD);
+      tmux('send-keys', '-t', session, 'q');
+      await waitForScreen(session, /The run goes on[\s\S]*\nSUSPEND-PROMPT\$\s*$/);
+      expect(isPidAlive(orchestrator)).toBe(true);
+      expect(readStatusWord(runDir)).toBe('running');
+      tmux('kill-session', '-t', session);
+
+      // At 120x40, as a tmux pane's own command: no shell with job control would ever continue a
+      // stopped console, and the kernel does not stop it. It says so, and goes on.
+      const pane = 'no-job-control';
+      tmux('new-session', '-d', '-s', pane, '-x', '120', '-y', '40', `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} attach ${runDir}; echo SHELL-BACK; sleep 600`);
+      await waitForScreen(pane, AGENTS_SHOWN);
+      tmux('send-keys', '-t', pane, 'C-z');
+      const told = await waitForScreen(pane, /no shell with job control started this console[\s\S]*\? help/);
+      const shown = told.trimEnd().split('\n');
+      expect(shown[0]).toMatch(/^megatest +SIMULATED +running +suspend/);
+      expect(shown.at(-1)).toMatch(/\? help +q detach +Q stop$/);
+      expect(told).toMatch(/── Agents/);
+      tmux('send-keys', '-t', pane, 'q');
+      await waitForScreen(pane, /SHELL-BACK/);
+      tmux('kill-session', '-t', pane);
+
+      const stop = await runCli(['stop', runDir]);
+      expect(stop.code, stop.stderr).toBe(0);
+    }, 300_000);
+  },
+);
