@@ -200,11 +200,12 @@ export class Orchestrator implements EngineControl {
     this.startedUp = true;
     if (this.startupSignal !== null) ctx.emit({ type: 'command', name: 'stop', source: 'signal', detail: this.startupSignal });
     this.watchdog.noteTick(Date.now());
+    const tick = ctx.queue.coalesced(() => this.tick());
     this.timers = [
       setInterval(() => {
         // Here, not in the tick: the tick waits its turn on the queue, which long work may hold; this sees only the event loop's gaps.
         this.watchdog.noteTick(Date.now());
-        ctx.background(() => this.tick());
+        void tick().catch((e) => ctx.internalError(e));
       }, TICK_MS),
       setInterval(() => void this.measurer.sample().catch((e) => ctx.internalError(e)), ctx.config.monitoring.health_check_interval * 1000),
       setInterval(() => this.eventIndex.refresh(), INDEX_REFRESH_MS),

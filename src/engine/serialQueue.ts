@@ -10,4 +10,25 @@ export class SerialQueue {
     this.tail = result.catch(() => undefined);
     return result;
   }
+
+  /**
+   * A periodic job that waits its turn at most once: asked for again while
+   * it waits (the engine's 250 ms tick behind a checkpoint of 50,000 files),
+   * it still runs once. Queued every time, the ticks of a long job ran back
+   * to back after it, ahead of a person's command, and a job that never
+   * ended queued four a second for ever. Asked for while it runs, it runs
+   * once more after.
+   */
+  coalesced(job: () => Promise<void>): () => Promise<void> {
+    let waiting: Promise<void> | null = null;
+    return () => {
+      if (waiting !== null) return waiting;
+      const queued = this.run(async () => {
+        waiting = null;
+        await job();
+      });
+      waiting = queued;
+      return queued;
+    };
+  }
 }

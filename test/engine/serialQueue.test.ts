@@ -1,0 +1,88 @@
+// The serial queue, and its coalesced periodic job: a tick asked for many
+// times behind long work runs once, not once per asking.
+
+import { describe, expect, it } from 'vitest';
+import { SerialQueue } from '../../src/engine/serialQueue.js';
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
+
+describe('SerialQueue', () => {
+  it('runs jobs one at a time, in order, past a failed one', async () => {
+    const queue = new SerialQueue();
+    const order: string[] = [];
+    const held = gate();
+    const first = queue.run(async () => {
+      await held.opened;
+      order.push('first');
+    });
+    const failing = queue.run(async () => {
+      order.push('failing');
+      throw new Error('no');
+    });
+    const third = queue.run(async () => {
+      order.push('third');
+    });
+    held.open();
+    await first;
+    await expect(failing).rejects.toThrow('no');
+    await third;
+    expect(order).toEqual(['first', 'failing', 'third']);
+  });
+
+  it('a coalesced job asked for again and again behind a long job runs once, in its turn; asked for while it runs, once more after', async () => {
+    const queue = new SerialQueue();
+    const order: string[] = [];
+    let ticks = 0;
+    let tickGate: ReturnType<typeof gate> | null = null;
+    const tick = queue.coalesced(async () => {
+      ticks += 1;
+      order.push(`tick ${ticks}`);
+      if (tickGate) await tickGate.opened;
+    });
+    const long = gate();
+    const restore = queue.run(async () => {
+      await long.opened;
+      order.push('restore');
+    });
+    // 120 ticks of a 30 s restore, then a person's command.
+    const asked = Array.from({ length: 120 }, () => tick());
+    const command = queue.run(async () => {
+      order.push('command');
+    });
+    long.open();
+    await restore;
+    await Promise.all(asked);
+    await command;
+    expect(order).toEqual(['restore', 'tick 1', 'command']);
+
+    // Asked for while it runs: it runs once more, after.
+    tickGate = gate();
+    const running = tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ticks).toBe(2);
+    const again = [tick(), tick(), tick()];
+    tickGate.open();
+    await running;
+    tickGate = null;
+    await Promise.all(again);
+    expect(ticks).toBe(3);
+  });
+
+  it('a coalesced job that fails is asked for again next time', async () => {
+    const queue = new SerialQueue();
+    let runs = 0;
+    const tick = queue.coalesced(async () => {
+      runs += 1;
+      if (runs === 1) throw new Error('first tick failed');
+    });
+    await expect(tick()).rejects.toThrow('first tick failed');
+    await tick();
+    expect(runs).toBe(2);
+  });
+});
