@@ -8,7 +8,6 @@
 //
 // Every wait keys on an event in events.jsonl or on what the screen shows.
 
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,44 +19,20 @@ import { tasksCompleted, tasksRemaining } from '../../src/state/runState.js';
 import { formatCount } from '../../src/ui/viewModels/format.js';
 import { readEvents, agentPidsOf, readStatusWord, waitFor as waitUntil, waitForEvent } from '../helpers/cli.js';
 import { foldRun, headerFigures, locChartFigure, statusJson, type HeaderFigures, type StatusJson } from '../helpers/agreement.js';
-import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
+import { HAS_TMUX, TmuxServer } from '../helpers/tmux.js';
 
-const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 const FAST = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'fast.toml');
-const SOCKET = `megatest-restore-${process.pid}`;
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-}
-
-function screen(session: string): string {
-  return tmux('capture-pane', '-p', '-t', session);
-}
+const server = new TmuxServer('restore');
+const tmux = (...args: string[]): string => server.run(...args);
+const waitForScreen = (session: string, pattern: RegExp, timeoutMs = 30_000, everyMs = 100): Promise<string> => server.waitForScreen(session, pattern, timeoutMs, everyMs);
 
 function tryScreen(session: string): string {
   try {
-    return screen(session);
+    return server.screen(session);
   } catch {
     return '(no screen)';
-  }
-}
-
-/** Polls the screen until `pattern` shows, failing with the last screen. */
-async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 30_000, everyMs = 100): Promise<string> {
-  let last = '';
-  try {
-    return await waitUntil(
-      () => {
-        last = tryScreen(session);
-        return pattern.test(last) ? last : undefined;
-      },
-      `${pattern} on screen`,
-      timeoutMs,
-      everyMs,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
   }
 }
 
@@ -77,18 +52,14 @@ const VARIANTS = [
 
 describe.skipIf(!HAS_TMUX)('restore from the console in tmux (skipped: tmux is not installed)', () => {
   beforeAll(() => {
-    tmux(...TMUX_KEEP_SERVER);
+    server.start();
   });
   const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-restore-'));
   const runDirs: string[] = [];
   const orchestratorPids: number[] = [];
 
   afterAll(() => {
-    try {
-      execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
+    server.kill();
     // Whatever a failed test left running: only the processes this file started.
     for (const pid of orchestratorPids) if (isPidAlive(pid)) process.kill(pid, 'SIGKILL');
     for (const dir of runDirs) for (const pid of agentPidsOf(dir)) process.kill(pid, 'SIGKILL');

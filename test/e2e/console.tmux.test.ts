@@ -1,7 +1,6 @@
 // The console as a person uses it: `megatest run` inside tmux, keys sent with
 // send-keys, the screen read with capture-pane. Condition waits only.
 
-import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,39 +10,18 @@ import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
 import { killRunsIn, readStatusWord, waitFor as waitUntil } from '../helpers/cli.js';
-import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
+import { HAS_TMUX, TmuxServer } from '../helpers/tmux.js';
 
-const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 const FAST = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'fast.toml');
-const SOCKET = `megatest-e2e-${process.pid}`;
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-}
-
-function screen(session: string): string {
-  return tmux('capture-pane', '-p', '-t', session);
-}
+const server = new TmuxServer('e2e');
+const tmux = (...args: string[]): string => server.run(...args);
+const screen = (session: string): string => server.screen(session);
+const waitForScreen = (session: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> => server.waitForScreen(session, pattern, timeoutMs, 100);
 
 function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
   return waitUntil(() => probe() ?? undefined, what, timeoutMs);
-}
-
-async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  let last = '';
-  try {
-    return await waitFor(`${pattern} on screen`, () => {
-      try {
-        last = screen(session);
-      } catch {
-        return null;
-      }
-      return pattern.test(last) ? last : null;
-    }, timeoutMs);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
-  }
 }
 
 /** Waits for a status word, showing the screen if it does not come. */
@@ -95,15 +73,11 @@ const VARIANTS = [
 
 describe.skipIf(!HAS_TMUX)('console end to end in tmux (skipped: tmux is not installed)', () => {
   beforeAll(() => {
-    tmux(...TMUX_KEEP_SERVER);
+    server.start();
   });
   const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-tmux-'));
   afterAll(() => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // already gone
-    }
+    server.kill();
     killRunsIn(runsDir);
     rmSync(runsDir, { recursive: true, force: true });
   });

@@ -7,7 +7,6 @@
 // refused by attach in one line. Waits key on
 // what the pane shows, never on sleeps.
 
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,38 +14,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
 import { agentPidsOf, BUILT, killRunsIn, readStatusWord, runCli, runHeadless, waitFor, waitForEventWhileRunning } from '../helpers/cli.js';
-import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
+import { HAS_TMUX, TmuxServer } from '../helpers/tmux.js';
 
-const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 const FAST = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'fast.toml');
 const SIM_AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'sim-agent.mjs');
-const SOCKET = `megatest-edges-${process.pid}`;
 const ENV = 'env -u CI LANG=C.UTF-8 TERM=xterm-256color';
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-}
-
-function screen(session: string): string {
-  return tmux('capture-pane', '-p', '-t', session);
-}
-
-async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-  let last = '';
-  try {
-    return await waitFor(() => {
-      try {
-        last = screen(session);
-      } catch {
-        return undefined;
-      }
-      return pattern.test(last) ? last : undefined;
-    }, `${pattern} on screen`, timeoutMs, 50);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
-  }
-}
+const server = new TmuxServer('edges');
+const tmux = (...args: string[]): string => server.run(...args);
+const screen = (session: string): string => server.screen(session);
+const waitForScreen = (session: string, pattern: RegExp, timeoutMs = 60_000): Promise<string> => server.waitForScreen(session, pattern, timeoutMs, 50);
 
 function keyLine(text: string): string {
   return text.split('\n').filter((l) => l.trim() !== '').at(-1) ?? '';
@@ -54,15 +32,11 @@ function keyLine(text: string): string {
 
 describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_TMUX && BUILT ? '' : ' (skipped: needs tmux and a built dist/)'}`, () => {
   beforeAll(() => {
-    tmux(...TMUX_KEEP_SERVER);
+    server.start();
   });
   const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-edges-'));
   afterAll(() => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // already gone
-    }
+    server.kill();
     killRunsIn(runsDir);
     rmSync(runsDir, { recursive: true, force: true });
   });

@@ -6,7 +6,7 @@
 // ever continue it: the console says so and stays. Waits key on what the
 // pane shows and on the run's files, never on sleeps.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,39 +14,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
 import { BUILT, killRunsIn, readEvents, readStatusWord, runCli, waitFor } from '../helpers/cli.js';
-import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
+import { HAS_TMUX, TmuxServer } from '../helpers/tmux.js';
 
-const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const HAS_BASH = spawnSync('bash', ['--version']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 const FAST = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'fast.toml');
-const SOCKET = `megatest-suspend-${process.pid}`;
 const ENV = 'env -u CI LANG=C.UTF-8 TERM=xterm-256color';
 const PROMPT = 'SUSPEND-PROMPT$ ';
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-}
-
-function screen(session: string): string {
-  return tmux('capture-pane', '-p', '-t', session);
-}
-
-async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-  let last = '';
-  try {
-    return await waitFor(() => {
-      try {
-        last = screen(session);
-      } catch {
-        return undefined;
-      }
-      return pattern.test(last) ? last : undefined;
-    }, `${pattern} on screen`, timeoutMs, 50);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
-  }
-}
+const server = new TmuxServer('suspend');
+const tmux = (...args: string[]): string => server.run(...args);
+const waitForScreen = (session: string, pattern: RegExp, timeoutMs = 60_000): Promise<string> => server.waitForScreen(session, pattern, timeoutMs, 50);
 
 interface ProcessState {
   pid: number;
@@ -94,15 +72,11 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
   `Ctrl-Z in the console, in tmux${HAS_TMUX && HAS_BASH && BUILT ? '' : ' (skipped: needs tmux, bash and a built dist/)'}`,
   () => {
     beforeAll(() => {
-      tmux(...TMUX_KEEP_SERVER);
+      server.start();
     });
     const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-suspend-'));
     afterAll(() => {
-      try {
-        tmux('kill-server');
-      } catch {
-        // already gone
-      }
+      server.kill();
       killRunsIn(runsDir);
       rmSync(runsDir, { recursive: true, force: true });
     });

@@ -2,39 +2,20 @@
 // keys sent with send-keys, the screen read with capture-pane. Condition
 // waits only. Needs the build (npm run build) and tmux.
 
-import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { BUILT, waitFor } from '../helpers/cli.js';
-import { TMUX_KEEP_SERVER } from '../helpers/tmux.js';
+import { BUILT } from '../helpers/cli.js';
+import { HAS_TMUX, TmuxServer } from '../helpers/tmux.js';
 
-const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 const EVENTS = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'events');
-const SOCKET = `megatest-replay-e2e-${process.pid}`;
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function waitForScreen(session: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  let last = '';
-  try {
-    return await waitFor(() => {
-      try {
-        last = tmux('capture-pane', '-p', '-t', session);
-      } catch {
-        return undefined;
-      }
-      return pattern.test(last) ? last : undefined;
-    }, `${pattern} on screen`, timeoutMs);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
-  }
-}
+const server = new TmuxServer('replay-e2e');
+const tmux = (...args: string[]): string => server.run(...args);
+const waitForScreen = (session: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> => server.waitForScreen(session, pattern, timeoutMs, 100);
 
 /** Seqs of the recorded events of the given types, read with a pattern of the test's own. */
 function seqsOf(lines: string[], types: string[]): number[] {
@@ -48,7 +29,7 @@ const VARIANTS = [
 
 describe.skipIf(!HAS_TMUX || !BUILT)(`replay end to end in tmux${HAS_TMUX && BUILT ? '' : ' (skipped: needs tmux and npm run build)'}`, () => {
   beforeAll(() => {
-    tmux(...TMUX_KEEP_SERVER);
+    server.start();
   });
   const root = mkdtempSync(path.join(tmpdir(), 'megatest-replay-tmux-'));
   const runDir = path.join(root, 'sim');
@@ -60,11 +41,7 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`replay end to end in tmux${HAS_TMUX && BUI
   const firstCheckpoint = seqsOf(lines, ['checkpoint_created', 'checkpoint_restored'])[0]!;
   const firstError = seqsOf(lines, ['error', 'recovery'])[0]!;
   afterAll(() => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // already gone
-    }
+    server.kill();
     rmSync(root, { recursive: true, force: true });
   });
 
