@@ -14,6 +14,7 @@ import { SIM_PROJECT_COMMANDS, SIM_TEMPLATES, simBacklog } from '../agents/sim/i
 import { Orchestrator } from '../engine/orchestrator.js';
 import { importedRunRefusal, readRunInfo, type RunInfo } from '../io/runInfo.js';
 import { createRunFolder, defaultSessionId, runPaths, type RunPaths } from '../io/runFolder.js';
+import { suspendJobTogether } from '../io/jobControl.js';
 import { isOrchestratorAlive } from '../io/sessions.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import { MEGATEST_VERSION } from '../version.js';
@@ -196,9 +197,12 @@ export async function runOrchestratorInProcess(
   // Handled from here on (before the first await): a signal while the session starts ends it `interrupted`, recorded.
   const onSignal = (signal: NodeJS.Signals) => orchestrator.interrupt(signal);
   const onStatusSignal = () => orchestrator.writeStatusBlock();
+  // Ctrl-Z of a headless run in the foreground: its agents, in process groups of their own, stop with it.
+  const onStopSignal = () => orchestrator.suspendWithShell((groups) => suspendJobTogether(groups));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGUSR1', onStatusSignal);
+  process.on('SIGTSTP', onStopSignal);
   // A detached orchestrator must survive the terminal closing (SSH drop).
   process.on('SIGHUP', () => undefined);
   // One that came while this process was still loading.
@@ -229,6 +233,7 @@ export async function runOrchestratorInProcess(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGUSR1', onStatusSignal);
+    process.off('SIGTSTP', onStopSignal);
     await server?.close().catch(() => undefined);
   }
 }

@@ -6,6 +6,7 @@
 import type { CommandSource, MegatestEvent } from '../contract/events.js';
 import { ControlError, type EngineControl, type StatusSnapshot } from '../contract/control.js';
 import type { SessionMetrics } from '../contract/metrics.js';
+import type { SuspendedJob } from '../io/jobControl.js';
 import type { AgentPool } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
 import type { Compressor } from './compressor.js';
@@ -226,5 +227,19 @@ export class ControlSurface implements EngineControl {
     ];
     for (const line of lines) ctx.log.info('status', line);
     ctx.log.flush();
+  }
+
+  /**
+   * SIGTSTP (Ctrl-Z on a headless run in the foreground): the terminal stops
+   * this orchestrator, not its agents, which lead process groups of their
+   * own; they are stopped with it and continued with it (a paused one stays
+   * paused). The watchdog's gap rule covers the time stopped; the run's
+   * clock, wall time, counts it.
+   */
+  suspendWithShell(suspend: (groups: number[]) => SuspendedJob): void {
+    const groups = this.pool.slots.flatMap((slot) => (slot.adapter?.pid === undefined ? [] : [slot.adapter.pid]));
+    const job = suspend(groups);
+    const paused = job.leftStopped > 0 ? `; ${job.leftStopped} already stopped (paused) stay so` : '';
+    this.ctx.log.info('orchestrator', `stopped by SIGTSTP (Ctrl-Z) for ${job.seconds} s, ${job.stopped} agent process group(s) with it, continued now${paused}`);
   }
 }

@@ -27,6 +27,7 @@ import { RunFolderWatch } from './runFolderWatch.js';
 import { EventIndexKeeper, INDEX_REFRESH_MS } from './eventIndex.js';
 import { initProjectRepo } from './git.js';
 import { InjectedFaults } from './injectedFaults.js';
+import type { SuspendedJob } from '../io/jobControl.js';
 import { WorktreeIsolation } from './isolation.js';
 import { cleanUpAfterPreviousOrchestrator } from './leftovers.js';
 import { Limits } from './limits.js';
@@ -379,6 +380,9 @@ export class Orchestrator implements EngineControl {
   writeStatusBlock(): void {
     this.surface.writeStatusBlock();
   }
+
+  /** SIGTSTP: the agents stop with this orchestrator, and continue with it. */
+  suspendWithShell = (suspend: (groups: number[]) => SuspendedJob) => this.surface.suspendWithShell(suspend);
 
   // EngineControl, answered by the control surface.
   status = () => this.surface.status();

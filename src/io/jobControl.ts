@@ -1,7 +1,10 @@
-// Job control for the console: raw mode hands Ctrl-Z to the console as a
-// key, so the terminal no longer stops the job; the console stops it itself
-// (src/ui/terminalScreen.ts) after it has given the screen back.
+// Job control. The console: raw mode hands Ctrl-Z to it as a key, so the
+// terminal no longer stops the job; the console stops it itself
+// (src/ui/terminalScreen.ts) after it has given the screen back. A headless
+// orchestrator in the foreground: the terminal stops it, but not its agents,
+// which lead process groups of their own; it stops them with itself.
 
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How long after the stop call a SIGCONT has surely been handed to its listener (the signal's pipe is read by the next poll of the event loop). */
@@ -30,4 +33,75 @@ export async function stopThisJob(): Promise<boolean> {
     process.off('SIGCONT', onContinue);
   }
   return continued;
+}
+
+/** A process's state letter from /proc (`T`: stopped), or null where none can be read (gone, or no /proc). */
+export function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command's closing parenthesis (a command may hold one itself).
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export interface SuspendedJob {
+  /** Process groups stopped with this process, and continued with it. */
+  stopped: number;
+  /** Process groups left as they were: stopped already (a paused agent), they stay stopped. */
+  leftStopped: number;
+  /** How long this process was stopped. */
+  seconds: number;
+}
+
+/**
+ * Ctrl-Z for a process whose children lead process groups of their own (a
+ * headless orchestrator's agents): the terminal's SIGTSTP stops only its own
+ * job, so this process, with SIGTSTP handled, stops those groups itself,
+ * then itself with the default action (its handlers taken off meanwhile), as
+ * the shell expects. Once continued, it continues the groups it stopped, and
+ * not one already stopped (a paused agent stays paused). All synchronous:
+ * nothing else runs between the stops.
+ */
+export function suspendJobTogether(groups: readonly number[], stopSelf: () => void = stopThisProcess): SuspendedJob {
+  const stopped: number[] = [];
+  let leftStopped = 0;
+  for (const group of groups) {
+    if (processState(group) === 'T') {
+      leftStopped += 1;
+      continue;
+    }
+    try {
+      process.kill(-group, 'SIGSTOP');
+      stopped.push(group);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const started = Date.now();
+  try {
+    stopSelf();
+  } finally {
+    for (const group of stopped) {
+      try {
+        process.kill(-group, 'SIGCONT');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return { stopped: stopped.length, leftStopped, seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+/** Stops this process with SIGTSTP's default action, and returns once it is continued. */
+function stopThisProcess(): void {
+  const handlers = process.listeners('SIGTSTP');
+  // With no listener left, node puts back the default action: stop.
+  for (const handler of handlers) process.off('SIGTSTP', handler);
+  try {
+    process.kill(process.pid, 'SIGTSTP');
+  } finally {
+    for (const handler of handlers) process.on('SIGTSTP', handler);
+  }
 }

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
-import { BUILT, killRunsIn, readEvents, readStatusWord, runCli, waitFor } from '../helpers/cli.js';
+import { agentPidsOf, BUILT, killRunsIn, readEvents, readStatusWord, runCli, waitFor, waitForEvent } from '../helpers/cli.js';
+import { processState } from '../../src/io/jobControl.js';
 import { HAS_TMUX, TmuxServer } from '../helpers/tmux.js';
 
 const HAS_BASH = spawnSync('bash', ['--version']).status === 0;
@@ -145,6 +146,41 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
 
       const stop = await runCli(['stop', runDir]);
       expect(stop.code, stop.stderr).toBe(0);
+    }, 300_000);
+    it('a headless run in the foreground: Ctrl-Z stops its agents with it (their own process groups), fg continues them all', async () => {
+      const runDir = path.join(runsDir, 'headless');
+      const session = 'headless';
+      tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `${ENV} PS1='${PROMPT}' bash --norc --noprofile -i`);
+      await waitForScreen(session, /SUSPEND-PROMPT\$/);
+      tmux('send-keys', '-t', session, `cd ${PACKAGE_ROOT}`, 'Enter');
+      tmux('send-keys', '-t', session, `node ${BIN} run task_queue --headless --duration 120s --agents 2 --runs-dir ${runsDir} --session-id headless --config ${FAST} --port 18641`, 'Enter');
+      await waitForEvent(runDir, 'tool_call');
+      const orchestrator = readControlFile(runDir)!.pid;
+      const agents = agentPidsOf(runDir);
+      expect(agents).toHaveLength(2);
+
+      tmux('send-keys', '-t', session, 'C-z');
+      await waitForScreen(session, /Stopped[\s\S]*\nSUSPEND-PROMPT\$\s*$/);
+      // Every agent is stopped with the orchestrator, though the terminal's stop reached only the orchestrator's job.
+      for (const pid of [orchestrator, ...agents]) await waitFor(() => processState(pid) === 'T' || undefined, `process ${pid} stopped`, 60_000, 50);
+      const seen = readEvents(runDir).length;
+
+      tmux('send-keys', '-t', session, 'fg', 'Enter');
+      for (const pid of [orchestrator, ...agents]) await waitFor(() => processState(pid) !== 'T' || undefined, `process ${pid} continued`, 60_000, 50);
+      await waitFor(() => readEvents(runDir).length > seen + 5 || undefined, 'the run to go on after fg', 60_000, 200);
+      await waitFor(
+        () => /stopped by SIGTSTP \(Ctrl-Z\) for \d+ s, 2 agent process group\(s\) with it, continued now/.test(readFileSync(path.join(runDir, 'session.log'), 'utf8')) || undefined,
+        'the stop in session.log',
+        60_000,
+        200,
+      );
+      expect(readStatusWord(runDir)).toBe('running');
+
+      const stop = await runCli(['stop', runDir]);
+      expect(stop.code, stop.stderr).toBe(0);
+      await waitForScreen(session, /report: [\s\S]*\nSUSPEND-PROMPT\$\s*$/, 180_000);
+      expect(readStatusWord(runDir)).toBe('interrupted');
+      tmux('kill-session', '-t', session);
     }, 300_000);
   },
 );
