@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** How long after the stop call a SIGCONT has surely been handed to its listener (the signal's pipe is read by the next poll of the event loop). */
+/** How long after the stop call a SIGCONT (and a SIGWINCH) has surely been handed to its listeners (a signal's pipe is read by the next poll of the event loop). */
 const SIGCONT_SETTLE_MS = 20;
 
 /**
@@ -28,6 +28,9 @@ export async function stopThisJob(): Promise<boolean> {
   process.on('SIGCONT', onContinue);
   try {
     process.kill(0, 'SIGTSTP');
+    // A terminal resized meanwhile told the shell's job, then in the foreground, and node's size
+    // of it is the old one: node reads the size again on SIGWINCH, as if it had come.
+    process.kill(process.pid, 'SIGWINCH');
     await sleep(SIGCONT_SETTLE_MS);
   } finally {
     process.off('SIGCONT', onContinue);

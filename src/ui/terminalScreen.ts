@@ -6,7 +6,8 @@
 // screen, stops its job, and after `fg` draws with a new Ink instance: a
 // whole frame, as Ink writes only what changed since its last one.
 
-export const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
+/** The alternate screen, and the cursor at its top: Ink draws from where the cursor is, which after `fg` is under the shell's last line. */
+export const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
 export const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
 
 /** What the console keeps of an Ink instance. */

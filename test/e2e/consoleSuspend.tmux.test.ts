@@ -82,7 +82,7 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       rmSync(runsDir, { recursive: true, force: true });
     });
 
-    it('at 80x24 from bash: Ctrl-Z stops the console and gives the prompt back while the run goes on; fg brings the console back whole', async () => {
+    it('at 80x24 from bash: Ctrl-Z stops the console and gives the prompt back while the run goes on; fg brings the console back whole, at the size the pane took meanwhile', async () => {
       const runDir = path.join(runsDir, 'suspend');
       const session = 'suspend';
       tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `${ENV} PS1='${PROMPT}' bash --norc --noprofile -i`);
@@ -111,6 +111,8 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       await waitFor(() => readEvents(runDir).length > seen + 5 || undefined, 'the run to go on while the console is stopped', 60_000, 200);
       expect(jobOf(shellPid).job.every((p) => p.state === 'T')).toBe(true);
 
+      // The pane grows while the console is stopped: the terminal's SIGWINCH went to the shell, not to it.
+      tmux('resize-window', '-t', session, '-x', '100', '-y', '30');
       tmux('send-keys', '-t', session, 'fg', 'Enter');
       const back = await waitForScreen(session, AGENTS_SHOWN);
       expect(back).not.toMatch(/Stopped|SUSPEND-PROMPT/);
@@ -118,6 +120,9 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       const rows = back.trimEnd().split('\n');
       expect(rows[0]).toMatch(/^megatest +SIMULATED +running +suspend/);
       expect(rows.at(-1)).toMatch(/\? help +q detach +Q stop$/);
+      // Drawn at the pane's new size: the phase bar spans its 100 columns, the frame its 30 rows.
+      expect(rows.find((row) => row.startsWith('█') || row.startsWith('░'))).toHaveLength(100);
+      expect(rows).toHaveLength(29);
       // Keys work again: the help opens and closes.
       tmux('send-keys', '-t', session, '?');
       await waitForScreen(session, /── Help[\s\S]*close help/);
