@@ -46,6 +46,7 @@ import { PhaseBar } from './components/PhaseBar.js';
 import { Timeline } from './components/Timeline.js';
 import { LookProvider, type Look } from './components/themeContext.js';
 import { useAgentOutput } from './useAgentOutput.js';
+import type { ScreenKeys } from './terminalScreen.js';
 import { useScreen } from './useScreen.js';
 
 export interface AppProps {
@@ -66,8 +67,8 @@ export interface AppProps {
    * whose recording has no times for them.
    */
   readAgentOutput?: (agent: string) => Promise<string[]>;
-  /** Ctrl-Z: give the terminal back to the shell until `fg` (src/ui/terminalScreen.ts); absent when the console is in no terminal. */
-  onSuspend?: () => void;
+  /** Ctrl-Z (to the shell until `fg`) and Ctrl-L (a whole frame again): src/ui/terminalScreen.ts; absent when the console is in no terminal. */
+  screenKeys?: ScreenKeys;
 }
 
 /** What a run control would have done, for the toast that refuses it once the run has ended. */
@@ -86,7 +87,7 @@ export function App(props: AppProps) {
   );
 }
 
-function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = Date.now, replay, readAgentOutput, onSuspend }: AppProps) {
+function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = Date.now, replay, readAgentOutput, screenKeys }: AppProps) {
   const updateUi = store.getState().updateUi;
   const { glyphs } = look;
   // Which agent's output to read: the overlay is the person's choice, so it changes only on a key.
@@ -187,8 +188,11 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         onExit(stopping ? 'stopped' : ended ? 'ended' : 'detached');
         return;
       case 'suspend':
-        if (onSuspend) onSuspend();
+        if (screenKeys) screenKeys.suspend();
         else toast('info', 'Ctrl-Z: this console is not in a terminal; nothing to suspend');
+        return;
+      case 'redraw':
+        screenKeys?.redraw();
         return;
       case 'stop':
         updateUi((u) => openOverlay(u, { kind: 'confirm', request: { kind: 'stop', prompt: 'Stop the run? The agents are stopped and the final report is written.' } }));

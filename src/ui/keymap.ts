@@ -25,6 +25,7 @@ export type ActionId =
   | 'detach'
   | 'stop'
   | 'suspend'
+  | 'redraw'
   | 'back'
   | 'agentDetail'
   | 'togglePane'
@@ -78,7 +79,8 @@ export type NamedKey =
   | 'backspace'
   | 'tab'
   | 'space'
-  | 'ctrl-z';
+  | 'ctrl-z'
+  | 'ctrl-l';
 export type KeyName = NamedKey | string;
 
 export interface KeyBinding {
@@ -147,8 +149,9 @@ export const KEYMAP: readonly KeyBinding[] = [
   { action: 'detach', keys: ['q'], label: 'q', short: 'detach', description: 'Leave the console; the run goes on (megatest attach brings it back)', contexts: ['main'], modes: LIVE, keyLinePriority: 1 },
   { action: 'detach', keys: ['q'], label: 'q', short: 'quit', description: 'Leave the replay', contexts: ['main'], modes: REPLAY, keyLinePriority: 1 },
   { action: 'stop', keys: ['Q'], label: 'Q', short: 'stop', description: 'Stop the run (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 2 },
-  // Raw mode hands Ctrl-Z over as a key: the console gives the screen back and stops its job itself.
+  // Raw mode hands Ctrl-Z and Ctrl-L over as keys: the console stops its job, or draws anew, itself (terminalScreen.ts).
   { action: 'suspend', keys: ['ctrl-z'], label: 'Ctrl+Z', short: 'suspend', description: 'Suspend the console to the shell (`fg` brings it back); the run goes on', contexts: EVERYWHERE, modes: BOTH },
+  { action: 'redraw', keys: ['ctrl-l'], label: 'Ctrl+L', short: 'redraw', description: 'Draw the whole screen again (after another program wrote over it)', contexts: EVERYWHERE, modes: BOTH },
 
   { action: 'filterApply', keys: ['return'], label: 'Enter', short: 'apply', description: 'Apply the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
   { action: 'filterCancel', keys: ['escape'], label: 'Esc', short: 'clear', description: 'Clear the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
@@ -187,6 +190,7 @@ export function keyNameOf(input: string, key: Key): KeyName | null {
   if (key.backspace || key.delete) return 'backspace';
   if (key.tab) return 'tab';
   if (key.ctrl && !key.meta && input === 'z') return 'ctrl-z';
+  if (key.ctrl && !key.meta && input === 'l') return 'ctrl-l';
   if (key.ctrl || key.meta) return null;
   if (input === ' ') return 'space';
   return input.length === 1 ? input : null;

@@ -15,7 +15,7 @@ import type { ConsoleActions, ConsoleOutcome } from './actions.js';
 import { App } from './App.js';
 import { glyphsFor, type Look } from './components/themeContext.js';
 import { stopThisJob } from '../io/jobControl.js';
-import { drawUntilLeft } from './terminalScreen.js';
+import { drawUntilLeft, type ScreenKeys } from './terminalScreen.js';
 import { detectDisplay } from './theme.js';
 
 export interface RunConsoleOptions {
@@ -108,7 +108,7 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
     resolveOutcome = resolve;
   });
   let outcome: ConsoleOutcome | null = null;
-  const draw = (suspend: (() => void) | undefined) =>
+  const draw = (keys: ScreenKeys | undefined) =>
     render(
       <SizedApp
         store={store}
@@ -121,7 +121,7 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
           outcome = result;
           resolveOutcome(result);
         }}
-        onSuspend={suspend}
+        screenKeys={keys}
       />,
       { stdout, stdin, maxFps: MAX_FPS, patchConsole: false, exitOnCtrlC: true },
     );

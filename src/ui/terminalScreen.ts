@@ -4,11 +4,17 @@
 // stops as it is leaves its screen and raw mode behind; so the console
 // unmounts (Ink leaves raw mode and shows the cursor), leaves the alternate
 // screen, stops its job, and after `fg` draws with a new Ink instance: a
-// whole frame, as Ink writes only what changed since its last one.
+// whole frame, as Ink writes only what changed since its last one. Ctrl-L
+// draws a whole frame the same way, on a cleared screen: what another
+// program wrote over the console (a `wall` message, a kernel line) goes.
+
+import { assertNever } from '../contract/assertNever.js';
 
 /** The alternate screen, and the cursor at its top: Ink draws from where the cursor is, which after `fg` is under the shell's last line. */
 export const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
 export const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+/** The whole screen erased, the cursor at its top. */
+export const CLEAR_SCREEN = '\u001B[2J\u001B[H';
 
 /** What the console keeps of an Ink instance. */
 export interface DrawnConsole {
@@ -16,10 +22,16 @@ export interface DrawnConsole {
   waitUntilExit(): Promise<unknown>;
 }
 
+/** What the keys ask of the terminal: Ctrl-Z and Ctrl-L. */
+export interface ScreenKeys {
+  suspend(): void;
+  redraw(): void;
+}
+
 export interface ScreenSession {
   stdout: NodeJS.WriteStream;
-  /** Renders the console; `suspend` is what Ctrl-Z calls (absent when stdout is no terminal). */
-  draw(suspend: (() => void) | undefined): DrawnConsole;
+  /** Renders the console; `keys` are what Ctrl-Z and Ctrl-L call (absent when stdout is no terminal). */
+  draw(keys: ScreenKeys | undefined): DrawnConsole;
   /** Resolves when the person has chosen to leave (q, a stop). Ctrl-C unmounts Ink, which ends the session too. */
   left: Promise<unknown>;
   /** Stops the job until the shell continues it; resolves whether it was stopped (src/io/jobControl.ts). */
@@ -28,7 +40,9 @@ export interface ScreenSession {
   onNotStopped(): void;
 }
 
-/** Draws the console until the person leaves, suspending to the shell on Ctrl-Z. */
+type Asked = 'suspend' | 'redraw';
+
+/** Draws the console until the person leaves, suspending to the shell on Ctrl-Z and drawing anew on Ctrl-L. */
 export async function drawUntilLeft(session: ScreenSession): Promise<void> {
   const { stdout } = session;
   const fullScreen = stdout.isTTY === true;
@@ -36,24 +50,34 @@ export async function drawUntilLeft(session: ScreenSession): Promise<void> {
   const left = session.left.then(() => 'left' as const);
   try {
     for (;;) {
-      let suspend!: () => void;
-      const suspended = new Promise<'suspend'>((resolve) => {
-        suspend = () => resolve('suspend');
+      let ask!: (what: Asked) => void;
+      const asked = new Promise<Asked>((resolve) => {
+        ask = resolve;
       });
-      const instance = session.draw(fullScreen ? suspend : undefined);
+      const instance = session.draw(fullScreen ? { suspend: () => ask('suspend'), redraw: () => ask('redraw') } : undefined);
       const exited = instance.waitUntilExit().then(
         () => 'left' as const,
         () => 'left' as const,
       );
-      const why = await Promise.race([left, exited, suspended]);
+      const why = await Promise.race([left, exited, asked]);
       instance.unmount();
       if (why === 'left') return;
-      // Ink's last frame and its leaving raw mode are written before the screen is given back.
+      // Ink's last frame and its leaving raw mode are written before the screen is cleared or given back.
       await exited;
-      stdout.write(LEAVE_ALTERNATE_SCREEN);
-      const stopped = await session.stopJob();
-      stdout.write(ENTER_ALTERNATE_SCREEN);
-      if (!stopped) session.onNotStopped();
+      switch (why) {
+        case 'redraw':
+          stdout.write(CLEAR_SCREEN);
+          break;
+        case 'suspend': {
+          stdout.write(LEAVE_ALTERNATE_SCREEN);
+          const stopped = await session.stopJob();
+          stdout.write(ENTER_ALTERNATE_SCREEN);
+          if (!stopped) session.onNotStopped();
+          break;
+        }
+        default:
+          assertNever(why, 'screen request');
+      }
     }
   } finally {
     if (fullScreen) stdout.write(LEAVE_ALTERNATE_SCREEN);

@@ -2,7 +2,7 @@
 // keys sent with send-keys, the screen read with capture-pane. Condition
 // waits only. Needs the build (npm run build) and tmux.
 
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,15 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`replay end to end in tmux${HAS_TMUX && BUI
       const end = await waitForScreen(session, /session completed/);
       expect(end).toMatch(new RegExp(`paused 1x .* seq ${lastSeq} .*end`));
       expect(end).toMatch(/^[━▼↺✗✚!]+┃$/m);
+
+      // Another program writes over the still screen (as `wall` does); Ctrl-L draws it whole again.
+      const tty = tmux('display-message', '-p', '-t', session, '#{pane_tty}').trim();
+      writeFileSync(tty, '\u001B7\u001B[1;1HWRITTEN-OVER-THE-CONSOLE\u001B8');
+      await waitForScreen(session, /^WRITTEN-OVER-THE-CONSOLE/);
+      tmux('send-keys', '-t', session, 'C-l');
+      const redrawn = await waitForScreen(session, /^megatest [\s\S]*session completed[\s\S]*\? help/);
+      expect(redrawn).not.toContain('WRITTEN-OVER-THE-CONSOLE');
+      expect(redrawn).toMatch(new RegExp(`paused 1x .* seq ${lastSeq} .*end`));
 
       // n at the end: nothing later; g, then n and e go to the first checkpoint and the first error.
       tmux('send-keys', '-t', session, 'n');

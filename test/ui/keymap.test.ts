@@ -38,13 +38,14 @@ describe('keymap', () => {
     }
   });
 
-  it('binds Ctrl+Z (suspend to the shell) everywhere, in both modes, and lists it once in the help', () => {
+  it('binds Ctrl+Z (suspend to the shell) and Ctrl+L (redraw) everywhere, in both modes, and lists each once in the help', () => {
     for (const mode of ['live', 'replay'] as const) {
       for (const context of ['main', 'filter', 'picker', 'confirm', 'help', 'agent'] as KeyContext[]) {
         expect(findBinding(KEYMAP, context, mode, 'ctrl-z')?.action, `${mode}/${context}`).toBe('suspend');
+        expect(findBinding(KEYMAP, context, mode, 'ctrl-l')?.action, `${mode}/${context}`).toBe('redraw');
       }
       const rows = helpSections(KEYMAP, mode, false).flatMap((section) => section.rows.map((row) => `${section.title}: ${row.keys}`));
-      expect(rows.filter((row) => row.endsWith('Ctrl+Z'))).toEqual(['Console: Ctrl+Z']);
+      expect(rows.filter((row) => /Ctrl\+[ZL]$/.test(row))).toEqual(['Console: Ctrl+Z', 'Console: Ctrl+L']);
     }
   });
 
@@ -71,6 +72,7 @@ describe('keymap', () => {
     expect(keyNameOf('c', { ...noKey, ctrl: true })).toBeNull();
     expect(keyNameOf('z', { ...noKey, ctrl: true })).toBe('ctrl-z');
     expect(keyNameOf('z', { ...noKey, ctrl: true, meta: true })).toBeNull();
+    expect(keyNameOf('l', { ...noKey, ctrl: true })).toBe('ctrl-l');
     expect(keyNameOf(' ', noKey)).toBe('space');
     expect(keyNameOf('', { ...noKey, leftArrow: true })).toBe('left');
     expect(keyNameOf('', { ...noKey, rightArrow: true, shift: true })).toBe('shift-right');

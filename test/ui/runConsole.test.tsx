@@ -10,7 +10,7 @@ import { LogIndexUpkeep } from '../../src/io/logIndexUpkeep.js';
 import { foldAll } from '../../src/state/fold.js';
 import { NOT_STOPPED } from '../../src/ui/liveConsole.js';
 import { startConsole } from '../../src/ui/runConsole.js';
-import { ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN } from '../../src/ui/terminalScreen.js';
+import { CLEAR_SCREEN, ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN } from '../../src/ui/terminalScreen.js';
 import { fakeActions, fakeTerminal, fixtureEvents, fixtureLogLines, plain } from './helpers.js';
 
 const WAIT = { timeout: 8000, interval: 20 };
@@ -72,7 +72,7 @@ describe('runConsole on a real run folder', () => {
     expect(screen).toContain('agent-4');
   });
 
-  it('Ctrl-Z gives the screen back and stops the job; once continued it draws a whole frame again, keys and all', async () => {
+  it('Ctrl-Z gives the screen back and stops the job; once continued it draws a whole frame again, keys and all; Ctrl-L draws one on a cleared screen', async () => {
     const dir = runFolder(120);
     const { stdout, stdin } = fakeTerminal(100, 30);
     stdout.isTTY = true;
@@ -109,6 +109,18 @@ describe('runConsole on a real run folder', () => {
     // Keys work on the new drawing.
     stdin.write('c');
     await vi.waitFor(() => expect(actions.calls).toEqual(['checkpoint']), WAIT);
+
+    // Ctrl-L: the screen cleared and a whole frame drawn on it, though nothing changed.
+    const beforeRedraw = stdout.frames.length;
+    stdin.write('\u000C');
+    await vi.waitFor(() => {
+      const after = stdout.frames.slice(beforeRedraw);
+      const cleared = after.indexOf(CLEAR_SCREEN);
+      expect(cleared).toBeGreaterThan(-1);
+      const screen = plain(after.slice(cleared).join(''));
+      for (const text of ['Agents', 'agent-1', 'agent-4', '? help']) expect(screen).toContain(text);
+    }, WAIT);
+    expect(stops).toHaveLength(1);
 
     // No shell with job control to stop it: the console says so, and goes on.
     stopped = false;

@@ -5,14 +5,14 @@
 
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { drawUntilLeft, ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN, type DrawnConsole } from '../../src/ui/terminalScreen.js';
+import { CLEAR_SCREEN, drawUntilLeft, ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN, type DrawnConsole, type ScreenKeys } from '../../src/ui/terminalScreen.js';
 
 function harness(isTTY: boolean, stopped: boolean) {
   const steps: string[] = [];
   const stdout = Object.assign(new EventEmitter(), {
     isTTY,
     write(text: string) {
-      steps.push(text === ENTER_ALTERNATE_SCREEN ? 'enter screen' : text === LEAVE_ALTERNATE_SCREEN ? 'leave screen' : `write ${text}`);
+      steps.push(text === ENTER_ALTERNATE_SCREEN ? 'enter screen' : text === LEAVE_ALTERNATE_SCREEN ? 'leave screen' : text === CLEAR_SCREEN ? 'clear screen' : `write ${text}`);
       return true;
     },
   }) as unknown as NodeJS.WriteStream;
@@ -21,10 +21,12 @@ function harness(isTTY: boolean, stopped: boolean) {
     leave = resolve;
   });
   const suspends: ((() => void) | undefined)[] = [];
+  const redraws: ((() => void) | undefined)[] = [];
   let draws = 0;
-  const draw = (suspend: (() => void) | undefined): DrawnConsole => {
+  const draw = (keys: ScreenKeys | undefined): DrawnConsole => {
     const n = ++draws;
-    suspends.push(suspend);
+    suspends.push(keys?.suspend);
+    redraws.push(keys?.redraw);
     steps.push(`draw ${n}`);
     let exit!: () => void;
     const exited = new Promise<void>((resolve) => {
@@ -48,7 +50,7 @@ function harness(isTTY: boolean, stopped: boolean) {
     },
     onNotStopped: () => steps.push('told: not stopped'),
   });
-  return { steps, suspends, leave, done };
+  return { steps, suspends, redraws, leave, done };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -77,9 +79,20 @@ describe('drawUntilLeft', () => {
     await h.done;
   });
 
-  it('in no terminal: no alternate screen, and nothing to suspend', async () => {
+  it('on Ctrl-L: unmounts, clears the screen and draws anew, staying on the alternate screen', async () => {
+    const h = harness(true, true);
+    h.redraws[0]!();
+    await settle();
+    expect(h.steps).toEqual(['enter screen', 'draw 1', 'unmount 1', 'clear screen', 'draw 2']);
+    h.leave();
+    await h.done;
+    expect(h.steps.slice(5)).toEqual(['unmount 2', 'leave screen']);
+  });
+
+  it('in no terminal: no alternate screen, and nothing to suspend or redraw', async () => {
     const h = harness(false, true);
     expect(h.suspends).toEqual([undefined]);
+    expect(h.redraws).toEqual([undefined]);
     h.leave();
     await h.done;
     expect(h.steps).toEqual(['draw 1', 'unmount 1']);

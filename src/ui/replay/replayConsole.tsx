@@ -13,7 +13,7 @@ import { glyphsFor, type Look } from '../components/themeContext.js';
 import { stopThisJob } from '../../io/jobControl.js';
 import { showToast } from '../../state/uiState.js';
 import { MAX_FPS, NOT_STOPPED, SizedApp } from '../liveConsole.js';
-import { drawUntilLeft } from '../terminalScreen.js';
+import { drawUntilLeft, type ScreenKeys } from '../terminalScreen.js';
 import { detectDisplay } from '../theme.js';
 import { ReplayController, type ReplayTarget, type ReplayTimers } from './controller.js';
 
@@ -66,7 +66,7 @@ export async function startReplayConsole(options: ReplayConsoleOptions): Promise
   const left = new Promise<void>((resolve) => {
     leave = resolve;
   });
-  const draw = (suspend: (() => void) | undefined) =>
+  const draw = (keys: ScreenKeys | undefined) =>
     render(
       <SizedApp
         store={controller.store}
@@ -76,7 +76,7 @@ export async function startReplayConsole(options: ReplayConsoleOptions): Promise
         stdout={stdout}
         replay={controller}
         onExit={() => leave()}
-        onSuspend={suspend}
+        screenKeys={keys}
       />,
       { stdout, stdin, maxFps: MAX_FPS, patchConsole: false, exitOnCtrlC: true },
     );
