@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { constants } from 'node:os';
 import { ConfigError, UsageError } from '../config/errors.js';
 import { resolveTemplate } from '../config/load.js';
 import type { MegatestConfig, ProjectTemplate } from '../config/types.js';
@@ -203,6 +204,13 @@ export async function runOrchestratorInProcess(
   process.on('SIGTERM', onSignal);
   process.on('SIGUSR1', onStatusSignal);
   process.on('SIGTSTP', onStopSignal);
+  // Ctrl-\: quit now, and take the agents (process groups of their own) down too.
+  const onQuitSignal = () => {
+    orchestrator.quitNow('SIGQUIT');
+    safeError(`quit (SIGQUIT): its agents are killed, with no final checkpoint or report; carry the run on with: megatest resume ${runDir}`);
+    process.exit(128 + constants.signals.SIGQUIT);
+  };
+  process.on('SIGQUIT', onQuitSignal);
   // A detached orchestrator must survive the terminal closing (SSH drop).
   process.on('SIGHUP', () => undefined);
   // One that came while this process was still loading.
@@ -234,6 +242,7 @@ export async function runOrchestratorInProcess(
     process.off('SIGTERM', onSignal);
     process.off('SIGUSR1', onStatusSignal);
     process.off('SIGTSTP', onStopSignal);
+    process.off('SIGQUIT', onQuitSignal);
     await server?.close().catch(() => undefined);
   }
 }

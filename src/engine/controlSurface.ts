@@ -230,6 +230,33 @@ export class ControlSurface implements EngineControl {
   }
 
   /**
+   * SIGQUIT (Ctrl-\ on a headless run: a stop that does not wait): every
+   * agent's process group is killed, which the terminal's SIGQUIT does not
+   * reach, and what is queued for events.jsonl and session.log is written.
+   * The caller then exits at once. The run is then as after a kill -9 of
+   * this orchestrator, but with no agent left working and spending:
+   * `megatest resume` carries it on from its last checkpoint.
+   */
+  quitNow(signal: string): void {
+    const { ctx } = this;
+    let killed = 0;
+    for (const slot of this.pool.slots) {
+      const pid = slot.adapter?.pid;
+      if (pid === undefined) continue;
+      slot.expectingExit = true;
+      try {
+        process.kill(-pid, 'SIGKILL');
+        killed += 1;
+      } catch {
+        // gone already
+      }
+    }
+    ctx.log.error('orchestrator', `${signal}: quit at once, ${killed} agent process group(s) killed, no final checkpoint or report; megatest resume carries the run on from its last checkpoint`);
+    ctx.events.flush();
+    ctx.log.flush();
+  }
+
+  /**
    * SIGTSTP (Ctrl-Z on a headless run in the foreground): the terminal stops
    * this orchestrator, not its agents, which lead process groups of their
    * own; they are stopped with it and continued with it (a paused one stays

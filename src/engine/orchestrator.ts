@@ -381,6 +381,9 @@ export class Orchestrator implements EngineControl {
     this.surface.writeStatusBlock();
   }
 
+  /** SIGQUIT: the agents killed, what is queued written; the caller exits at once. */
+  quitNow = (signal: string) => this.surface.quitNow(signal);
+
   /** SIGTSTP: the agents stop with this orchestrator, and continue with it. */
   suspendWithShell = (suspend: (groups: number[]) => SuspendedJob) => this.surface.suspendWithShell(suspend);
 
