@@ -196,7 +196,9 @@ export async function runOrchestratorInProcess(
       : undefined,
   });
   // Handled from here on (before the first await): a signal while the session starts ends it `interrupted`, recorded.
-  const onSignal = (signal: NodeJS.Signals) => orchestrator.interrupt(signal);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!orchestrator.interrupt(signal)) safeWarn(`${signal}: a stop is already under way and goes on (the agents, the final measurement and checkpoint, the report); Ctrl-\\ (SIGQUIT) quits at once`);
+  };
   const onStatusSignal = () => orchestrator.writeStatusBlock();
   // Ctrl-Z of a headless run in the foreground: its agents, in process groups of their own, stop with it.
   const onStopSignal = () => orchestrator.suspendWithShell((groups) => suspendJobTogether(groups));

@@ -365,26 +365,27 @@ export class Orchestrator implements EngineControl {
    * Graceful stop from a signal (SIGINT/SIGTERM). During startup the stop is
    * recorded right after the session's session_started (or its resume), and
    * no agent is started: the session still ends `interrupted`, with its
-   * session_ended and report.
+   * session_ended and report. False when a stop was already under way.
    */
-  interrupt(signal: string): void {
+  interrupt(signal: string): boolean {
+    if (this.ctx.stopRequest) {
+      // A second Ctrl-C while the stop waits on its agents, measurement, checkpoint and report: one stop is recorded.
+      this.ctx.log.info('orchestrator', `${signal}: a stop is already under way and goes on (the agents, the final measurement and checkpoint, the report); SIGQUIT (Ctrl-\\) quits at once`);
+      return false;
+    }
     if (!this.startedUp) {
       this.startupSignal ??= signal;
     } else {
       this.ctx.emit({ type: 'command', name: 'stop', source: 'signal', detail: signal });
     }
     this.ctx.requestStop({ status: 'interrupted', reason: `interrupted by ${signal}`, exitCode: 130 });
+    return true;
   }
 
-  /** SIGUSR1: a status block into session.log. */
-  writeStatusBlock(): void {
-    this.surface.writeStatusBlock();
-  }
-
-  /** SIGQUIT: the agents killed, what is queued written; the caller exits at once. */
+  // The other signals, answered by the control surface: SIGUSR1 a status block into session.log; SIGQUIT the
+  // agents killed and what is queued written (the caller exits at once); SIGTSTP the agents stopped with this process.
+  writeStatusBlock = () => this.surface.writeStatusBlock();
   quitNow = (signal: string) => this.surface.quitNow(signal);
-
-  /** SIGTSTP: the agents stop with this orchestrator, and continue with it. */
   suspendWithShell = (suspend: (groups: number[]) => SuspendedJob) => this.surface.suspendWithShell(suspend);
 
   // EngineControl, answered by the control surface.
