@@ -7,7 +7,7 @@ import path from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { assertNever } from '../contract/assertNever.js';
 import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
-import { ControlClient, ControlRequestError, OrchestratorNotRunningError } from '../io/controlClient.js';
+import { ControlClient, ControlRequestError, OrchestratorNotRunningError, OrchestratorStoppedError } from '../io/controlClient.js';
 import { readStatus } from '../io/runFolder.js';
 import { importedAgentKind, importedRunRefusal } from '../io/runInfo.js';
 import { isOrchestratorAlive, listRuns, resolveSession } from '../io/sessions.js';
@@ -118,17 +118,20 @@ function findRunDir(name: ControlCommandName, args: ControlCommandArgs): string 
 async function runStatus(runDir: string, args: ControlCommandArgs, out: Output): Promise<number> {
   let view: StatusView | null = null;
   let notRunning: string | null = null;
+  let stopped: OrchestratorStoppedError | null = null;
   if (isOrchestratorAlive(runDir)) {
     try {
       const client = await ControlClient.fromRunDir(runDir, { source: 'cli', timeoutMs: 10_000 });
       view = viewFromSnapshot(runDir, await client.status(), client.baseUrl);
     } catch (error) {
-      notRunning = error instanceof OrchestratorNotRunningError ? error.message : `control API: ${(error as Error).message}; read from the files`;
+      if (error instanceof OrchestratorStoppedError) stopped = error;
+      notRunning = error instanceof OrchestratorNotRunningError || error instanceof OrchestratorStoppedError ? error.message : `control API: ${(error as Error).message}; read from the files`;
     }
   } else {
     notRunning = new OrchestratorNotRunningError(runDir).message;
   }
   view ??= await viewFromFiles(runDir);
+  if (stopped !== null) view = { ...view, pid: stopped.pid, orchestrator_stopped: true };
   if (args.json) {
     out.log(JSON.stringify(view, null, 2));
     return 0;

@@ -44,6 +44,8 @@ export interface StatusView {
   legacy?: string;
   /** Set on a run `megatest import` made: a recording, never resumed or controlled. */
   imported?: true;
+  /** Set while the orchestrator (`pid`) is stopped (Ctrl-Z, SIGSTOP): read from the files, as it answers nothing. */
+  orchestrator_stopped?: true;
 }
 
 function str(value: unknown): string | null {
@@ -184,6 +186,15 @@ export function count(n: number | null): string {
   return n === null || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US');
 }
 
+/** Who answered for the status line: the orchestrator, or the files (and why). */
+function statusNote(view: StatusView): string {
+  if (view.running) return `  (orchestrator pid ${view.pid}, ${view.control_url})`;
+  if (view.legacy) return '  (a legacy run, read from its files)';
+  if (view.imported) return '  (imported agent output, read from its files)';
+  if (view.orchestrator_stopped) return `  (orchestrator pid ${view.pid} stopped: Ctrl-Z or SIGSTOP; read from the files)`;
+  return '  (orchestrator not running; read from the files)';
+}
+
 export function formatStatus(view: StatusView): string[] {
   const m = view.metrics;
   const lines: string[] = [];
@@ -192,7 +203,7 @@ export function formatStatus(view: StatusView): string[] {
   lines.push(`${label('session')}${view.session_id}${tags ? `  (${tags})` : ''}`);
   lines.push(`${label('folder')}${view.run_dir}`);
   lines.push(
-    `${label('status')}${view.status}${view.running ? `  (orchestrator pid ${view.pid}, ${view.control_url})` : view.legacy ? '  (a legacy run, read from its files)' : view.imported ? '  (imported agent output, read from its files)' : '  (orchestrator not running; read from the files)'}`,
+    `${label('status')}${view.status}${statusNote(view)}`,
   );
   // Who paused, and whether megatest goes on by itself: a held session's alert is a warning, which the alert line below leaves out.
   if (view.pause) lines.push(`${label('paused')}${view.pause.since}  by ${view.pause.by}${view.pause.why ? `: ${view.pause.why}` : ''}`);

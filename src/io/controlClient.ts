@@ -9,12 +9,27 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { StatusSnapshot } from '../contract/control.js';
 import { runPaths } from './runFolder.js';
+import { isPidStopped } from './processAlive.js';
 import { isPidAlive, readControlFile } from './sessions.js';
 
 export class OrchestratorNotRunningError extends Error {
   constructor(readonly runDir: string) {
     super(`orchestrator not running — megatest resume ${runDir}`);
     this.name = 'OrchestratorNotRunningError';
+  }
+}
+
+/**
+ * The orchestrator is there but stopped (Ctrl-Z of a headless run, SIGSTOP):
+ * it can answer nothing until continued. Said at once, not after a timeout.
+ */
+export class OrchestratorStoppedError extends Error {
+  constructor(
+    readonly runDir: string,
+    readonly pid: number,
+  ) {
+    super(`the orchestrator (pid ${pid}) is stopped (Ctrl-Z or SIGSTOP) and cannot answer; \`fg\` in its terminal, or kill -CONT ${pid}, continues it`);
+    this.name = 'OrchestratorStoppedError';
   }
 }
 
@@ -62,12 +77,14 @@ export class ControlClient {
     private readonly token: string,
     private readonly source: 'api' | 'cli' | 'key',
     private readonly timeoutMs: number,
+    private readonly pid: number,
   ) {}
 
   static async fromRunDir(runDir: string, options: ControlClientOptions = {}): Promise<ControlClient> {
     const paths = runPaths(runDir);
     const control = readControlFile(paths.root);
     if (!control || !isPidAlive(control.pid)) throw new OrchestratorNotRunningError(runDir);
+    if (isPidStopped(control.pid)) throw new OrchestratorStoppedError(runDir, control.pid);
     let token: string;
     try {
       token = readFileSync(paths.controlToken, 'utf8').trim();
@@ -80,7 +97,7 @@ export class ControlClient {
     if (token === '') throw new Error(`${paths.controlToken}: empty control token`);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(timeoutMs > 0)) throw new Error(`timeoutMs ${timeoutMs}: expected a positive number of milliseconds`);
-    return new ControlClient(paths.root, `http://${urlHost(control.host)}:${control.port}`, token, options.source ?? 'cli', timeoutMs);
+    return new ControlClient(paths.root, `http://${urlHost(control.host)}:${control.port}`, token, options.source ?? 'cli', timeoutMs, control.pid);
   }
 
   private async request(method: 'GET' | 'POST', route: string, body?: unknown): Promise<string> {
@@ -111,6 +128,8 @@ export class ControlClient {
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
+        // Stopped while we waited (or just before): that, not a slow answer, is why.
+        if (isPidStopped(this.pid)) throw new OrchestratorStoppedError(this.runDir, this.pid);
         throw new Error(`no answer from the orchestrator at ${this.baseUrl} within ${this.timeoutMs / 1000} s`);
       }
       const code = causeCode(error);

@@ -4,8 +4,8 @@
 // orchestrator in the foreground: the terminal stops it, but not its agents,
 // which lead process groups of their own; it stops them with itself.
 
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isPidStopped } from './processAlive.js';
 
 /** How long after the stop call a SIGCONT (and a SIGWINCH) has surely been handed to its listeners (a signal's pipe is read by the next poll of the event loop). */
 const SIGCONT_SETTLE_MS = 20;
@@ -38,17 +38,6 @@ export async function stopThisJob(): Promise<boolean> {
   return continued;
 }
 
-/** A process's state letter from /proc (`T`: stopped), or null where none can be read (gone, or no /proc). */
-export function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command's closing parenthesis (a command may hold one itself).
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 export interface SuspendedJob {
   /** Process groups stopped with this process, and continued with it. */
   stopped: number;
@@ -71,7 +60,7 @@ export function suspendJobTogether(groups: readonly number[], stopSelf: () => vo
   const stopped: number[] = [];
   let leftStopped = 0;
   for (const group of groups) {
-    if (processState(group) === 'T') {
+    if (isPidStopped(group)) {
       leftStopped += 1;
       continue;
     }

@@ -21,13 +21,23 @@ export function isPidAlive(pid: number): boolean {
 
 /** Its state in /proc is Z (exited, not reaped) or X (going); false where /proc cannot say. */
 function isZombie(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  // The command name (in parentheses) may hold spaces and parentheses: the state follows the last ")".
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  const state = processState(pid);
   return state === 'Z' || state === 'X';
+}
+
+/** Stopped (Ctrl-Z, SIGSTOP; `t`: stopped under a tracer): it runs nothing, and answers nothing, until continued. */
+export function isPidStopped(pid: number): boolean {
+  const state = processState(pid);
+  return state === 'T' || state === 't';
+}
+
+/** A process's state letter from /proc (`T`: stopped, `Z`: a zombie), or null where none can be read (gone, or no /proc). */
+export function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (in parentheses) may hold spaces and parentheses: the state follows the last ")".
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] || null;
+  } catch {
+    return null;
+  }
 }

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { isPidAlive, readControlFile } from '../../src/io/sessions.js';
 import { agentPidsOf, BUILT, killRunsIn, readEvents, readStatusWord, runCli, waitFor, waitForEvent } from '../helpers/cli.js';
-import { processState } from '../../src/io/jobControl.js';
+import { processState } from '../../src/io/processAlive.js';
 import { HAS_TMUX, TmuxServer } from '../helpers/tmux.js';
 
 const HAS_BASH = spawnSync('bash', ['--version']).status === 0;
@@ -152,7 +152,7 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       const stop = await runCli(['stop', runDir]);
       expect(stop.code, stop.stderr).toBe(0);
     }, 300_000);
-    it('a headless run in the foreground: Ctrl-Z stops its agents with it (their own process groups), fg continues them all', async () => {
+    it('a headless run in the foreground: Ctrl-Z stops its agents with it (their own process groups), status and commands say so at once, fg continues them all', async () => {
       const runDir = path.join(runsDir, 'headless');
       const session = 'headless';
       tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `${ENV} PS1='${PROMPT}' bash --norc --noprofile -i`);
@@ -169,6 +169,16 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       // Every agent is stopped with the orchestrator, though the terminal's stop reached only the orchestrator's job.
       for (const pid of [orchestrator, ...agents]) await waitFor(() => processState(pid) === 'T' || undefined, `process ${pid} stopped`, 60_000, 50);
       const seen = readEvents(runDir).length;
+      // Asked meanwhile from another shell: a stopped orchestrator answers nothing, and that is said at once
+      // (status from the files; a command refused), not after waiting out a timeout.
+      const stoppedSays = `the orchestrator (pid ${orchestrator}) is stopped (Ctrl-Z or SIGSTOP) and cannot answer; \`fg\` in its terminal, or kill -CONT ${orchestrator}, continues it`;
+      const status = await runCli(['status', runDir]);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stderr).toContain(stoppedSays);
+      expect(status.stdout).toMatch(new RegExp(`status +running +\\(orchestrator pid ${orchestrator} stopped: Ctrl-Z or SIGSTOP; read from the files\\)`));
+      const pause = await runCli(['pause', runDir]);
+      expect(pause.code).toBe(1);
+      expect(pause.stderr).toContain(`megatest pause: ${stoppedSays}`);
 
       tmux('send-keys', '-t', session, 'fg', 'Enter');
       for (const pid of [orchestrator, ...agents]) await waitFor(() => processState(pid) !== 'T' || undefined, `process ${pid} continued`, 60_000, 50);

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
-import { ControlClient, ControlRequestError, OrchestratorNotRunningError } from '../../src/io/controlClient.js';
+import { ControlClient, ControlRequestError, OrchestratorNotRunningError, OrchestratorStoppedError } from '../../src/io/controlClient.js';
+import { spawn } from 'node:child_process';
+import { isPidStopped } from '../../src/io/processAlive.js';
 import { FakeEngine } from '../control/fakeEngine.js';
 import { deadPid, makeRun } from '../control/runFixtures.js';
 
@@ -57,6 +59,36 @@ describe('ControlClient.fromRunDir', () => {
     const dir = makeRun(runsDir, 'closing', { control: { pid: process.pid } });
     rmSync(path.join(dir, 'control.token'));
     await expect(ControlClient.fromRunDir(dir)).rejects.toBeInstanceOf(OrchestratorNotRunningError);
+  });
+});
+
+/** A process standing in for an orchestrator, stopped as Ctrl-Z or SIGSTOP stops one. */
+async function stoppedProcess(): Promise<number> {
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  closers.push(async () => void child.kill('SIGKILL'));
+  child.kill('SIGSTOP');
+  await expect.poll(() => isPidStopped(child.pid!), { timeout: 30_000 }).toBe(true);
+  return child.pid!;
+}
+
+describe.skipIf(process.platform !== 'linux')('ControlClient and a stopped orchestrator', () => {
+  it('says at once that it is stopped, and how to continue it, instead of waiting out a timeout', async () => {
+    const pid = await stoppedProcess();
+    const dir = makeRun(runsDir, 'stopped', { control: { pid } });
+    const error = await ControlClient.fromRunDir(dir).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(OrchestratorStoppedError);
+    expect((error as Error).message).toBe(`the orchestrator (pid ${pid}) is stopped (Ctrl-Z or SIGSTOP) and cannot answer; \`fg\` in its terminal, or kill -CONT ${pid}, continues it`);
+  });
+
+  it('says so when it was stopped while the request waited', async () => {
+    const port = await listen(() => undefined);
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    closers.push(async () => void child.kill('SIGKILL'));
+    const dir = makeRun(runsDir, 'stopped-later', { control: { pid: child.pid!, port } });
+    const client = await ControlClient.fromRunDir(dir, { timeoutMs: 200 });
+    child.kill('SIGSTOP');
+    await expect.poll(() => isPidStopped(child.pid!), { timeout: 30_000 }).toBe(true);
+    await expect(client.checkpoint()).rejects.toBeInstanceOf(OrchestratorStoppedError);
   });
 });
 

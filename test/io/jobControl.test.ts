@@ -5,7 +5,8 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { processState, suspendJobTogether } from '../../src/io/jobControl.js';
+import { suspendJobTogether } from '../../src/io/jobControl.js';
+import { processState } from '../../src/io/processAlive.js';
 
 const WAIT = { timeout: 30_000, interval: 20 };
 const children: ChildProcess[] = [];

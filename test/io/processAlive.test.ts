@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isPidAlive } from '../../src/io/processAlive.js';
+import { isPidAlive, isPidStopped, processState } from '../../src/io/processAlive.js';
 
 const stateOf = (pid: number): string | null => {
   try {
@@ -32,5 +32,23 @@ describe('isPidAlive', () => {
     } finally {
       parent.kill('SIGKILL');
     }
+  });
+});
+
+describe.skipIf(stateOf(process.pid) === null)('isPidStopped', () => {
+  it('a process stopped with SIGSTOP is stopped (and alive) until continued', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await expect.poll(() => processState(child.pid!), { timeout: 30_000 }).toBe('S');
+      expect(isPidStopped(child.pid!)).toBe(false);
+      child.kill('SIGSTOP');
+      await expect.poll(() => isPidStopped(child.pid!), { timeout: 30_000 }).toBe(true);
+      expect(isPidAlive(child.pid!)).toBe(true);
+      child.kill('SIGCONT');
+      await expect.poll(() => isPidStopped(child.pid!), { timeout: 30_000 }).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(isPidStopped(spawnSync('true').pid!)).toBe(false);
   });
 });
