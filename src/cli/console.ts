@@ -4,7 +4,8 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { ControlClient, OrchestratorNotRunningError } from '../io/controlClient.js';
-import { isOrchestratorAlive } from '../io/sessions.js';
+import { isPidStopped } from '../io/processAlive.js';
+import { isOrchestratorAlive, readControlFile } from '../io/sessions.js';
 import { lastOutputLines } from '../io/agentOutput.js';
 import { readStatus, runPaths } from '../io/runFolder.js';
 import { runConsole } from '../ui/runConsole.js';
@@ -84,6 +85,10 @@ async function consoleSession(runDir: string, options: { theme?: string; ascii?:
     theme: options.theme,
     ascii: options.ascii,
     isOrchestratorAlive: () => isOrchestratorAlive(paths.root) || childAlive,
+    isOrchestratorStopped: () => {
+      const control = readControlFile(paths.root);
+      return control !== null && isPidStopped(control.pid);
+    },
     readAgentOutput: (agent) => lastOutputLines(paths.root, agent),
   });
   const orchestratorGone = !isOrchestratorAlive(paths.root) && !childAlive;

@@ -34,7 +34,8 @@ export interface LogLine {
   message: string;
 }
 
-export type OrchestratorLiveness = 'unknown' | 'alive' | 'dead';
+/** Whether the run's orchestrator runs: `stopped` (Ctrl-Z, SIGSTOP) is there but answers nothing until continued. */
+export type OrchestratorLiveness = 'unknown' | 'alive' | 'stopped' | 'dead';
 
 export interface ConsoleState extends RunState {
   log: LogLine[];
@@ -115,8 +116,7 @@ export function applyMetricsFile(state: ConsoleState, metrics: SessionMetrics): 
   };
 }
 
-export function setOrchestratorLiveness(state: ConsoleState, alive: boolean): ConsoleState {
-  const orchestrator: OrchestratorLiveness = alive ? 'alive' : 'dead';
+export function setOrchestratorLiveness(state: ConsoleState, orchestrator: Exclude<OrchestratorLiveness, 'unknown'>): ConsoleState {
   return orchestrator === state.orchestrator ? state : { ...state, orchestrator };
 }
 

@@ -17,6 +17,7 @@ import {
   initialConsoleState,
   setOrchestratorLiveness,
   type ConsoleState,
+  type OrchestratorLiveness,
 } from './applyEvent.js';
 import { MAX_LOG_LINES } from './limits.js';
 import type { RunState } from './runState.js';
@@ -81,7 +82,7 @@ export class InputBatcher {
   private droppedLogLines = 0;
   private status: string | null = null;
   private metrics: SessionMetrics | null = null;
-  private liveness: boolean | null = null;
+  private liveness: Exclude<OrchestratorLiveness, 'unknown'> | null = null;
   private resetEvents = false;
   private resetLog = false;
   private start: RunState | null = null;
@@ -131,8 +132,8 @@ export class InputBatcher {
     this.schedule();
   }
 
-  pushLiveness(alive: boolean): void {
-    this.liveness = alive;
+  pushLiveness(liveness: Exclude<OrchestratorLiveness, 'unknown'>): void {
+    this.liveness = liveness;
     this.schedule();
   }
 

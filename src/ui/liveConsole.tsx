@@ -15,7 +15,7 @@ import type { ConsoleActions, ConsoleOutcome } from './actions.js';
 import { App } from './App.js';
 import { glyphsFor, type Look } from './components/themeContext.js';
 import { stopThisJob } from '../io/jobControl.js';
-import { drawUntilLeft, type ScreenKeys } from './terminalScreen.js';
+import { drawUntilLeft, NOT_STOPPED, type ScreenKeys } from './terminalScreen.js';
 import { detectDisplay } from './theme.js';
 
 export interface RunConsoleOptions {
@@ -24,6 +24,8 @@ export interface RunConsoleOptions {
   theme?: string;
   ascii?: boolean;
   isOrchestratorAlive: () => boolean;
+  /** Whether the live orchestrator is stopped (Ctrl-Z, SIGSTOP): there, but answering nothing (the CLI reads /proc). */
+  isOrchestratorStopped?: () => boolean;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   /** Environment for NO_COLOR / locale / TERM detection (default process.env). */
@@ -33,9 +35,6 @@ export interface RunConsoleOptions {
   /** Stops the console's job for Ctrl-Z (tests pass a fake; default: SIGTSTP to its process group). */
   stopJob?: () => Promise<boolean>;
 }
-
-/** Ctrl-Z where no shell with job control started the console: nothing would ever continue it. */
-export const NOT_STOPPED = 'Ctrl-Z: no shell with job control started this console, so it cannot be suspended; q leaves it and the run goes on';
 
 /** Frames per second at most: cheap redraws over SSH. */
 export const MAX_FPS = 15;
@@ -89,13 +88,13 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
   let caughtUp = false;
   const checkLiveness = () => {
     if (!caughtUp) return;
-    let alive: boolean;
+    let liveness: 'alive' | 'stopped' | 'dead';
     try {
-      alive = options.isOrchestratorAlive();
+      liveness = !options.isOrchestratorAlive() ? 'dead' : options.isOrchestratorStopped?.() ? 'stopped' : 'alive';
     } catch {
-      alive = false;
+      liveness = 'dead';
     }
-    batcher.pushLiveness(alive);
+    batcher.pushLiveness(liveness);
   };
   void tail.caughtUp.then(() => {
     caughtUp = true;

@@ -13,6 +13,9 @@ import { assertNever } from '../contract/assertNever.js';
 /** The alternate screen, and the cursor at its top: Ink draws from where the cursor is, which after `fg` is under the shell's last line. */
 export const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
 export const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
+/** Ctrl-Z where no shell with job control started the console: nothing would ever continue it. */
+export const NOT_STOPPED = 'Ctrl-Z: no shell with job control started this console, so it cannot be suspended; q leaves it and the run goes on';
+
 /** The whole screen erased, the cursor at its top. */
 export const CLEAR_SCREEN = '\u001B[2J\u001B[H';
 

@@ -152,7 +152,7 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       const stop = await runCli(['stop', runDir]);
       expect(stop.code, stop.stderr).toBe(0);
     }, 300_000);
-    it('a headless run in the foreground: Ctrl-Z stops its agents with it (their own process groups), status and commands say so at once, fg continues them all', async () => {
+    it('a headless run in the foreground: Ctrl-Z stops its agents with it (their own process groups), status, commands and an attached console say so at once, fg continues them all', async () => {
       const runDir = path.join(runsDir, 'headless');
       const session = 'headless';
       tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `${ENV} PS1='${PROMPT}' bash --norc --noprofile -i`);
@@ -179,6 +179,15 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       const pause = await runCli(['pause', runDir]);
       expect(pause.code).toBe(1);
       expect(pause.stderr).toContain(`megatest pause: ${stoppedSays}`);
+      // A console attached meanwhile says it in its header and message line, and offers no run control.
+      const watcher = 'watcher';
+      tmux('new-session', '-d', '-s', watcher, '-x', '120', '-y', '40', `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} attach ${runDir}; echo SHELL-BACK; sleep 600`);
+      const watched = await waitForScreen(watcher, /orchestrator stopped \(Ctrl-Z or SIGSTOP\): it answers no key until `fg` in its terminal[\s\S]*\? help/);
+      expect(watched.split('\n')[1]).toMatch(/orchestrator stopped$/);
+      expect(watched.trimEnd().split('\n').at(-1)).not.toMatch(/checkpoint|pause|stop/);
+      tmux('send-keys', '-t', watcher, 'q');
+      await waitForScreen(watcher, /SHELL-BACK/);
+      tmux('kill-session', '-t', watcher);
 
       tmux('send-keys', '-t', session, 'fg', 'Enter');
       for (const pid of [orchestrator, ...agents]) await waitFor(() => processState(pid) !== 'T' || undefined, `process ${pid} continued`, 60_000, 50);

@@ -71,7 +71,8 @@ describe.skipIf(!BUILT)(`signals to a headless run${BUILT ? '' : ' (skipped: dis
         `const [hold, held, release] = ${JSON.stringify([hold, held, release])};`,
         "const done = () => process.stdout.write('TAP version 13\\n1..0\\n');",
         'if (!existsSync(hold)) done();',
-        "else { writeFileSync(held, ''); const timer = setInterval(() => { if (existsSync(release)) { clearInterval(timer); done(); } }, 50); }",
+        // Bounded, as every helper a test starts: a test that failed before its release leaves nothing waiting.
+        "else { writeFileSync(held, ''); const until = Date.now() + 150000; const timer = setInterval(() => { if (existsSync(release) || Date.now() > until) { clearInterval(timer); done(); } }, 50); }",
         '',
       ].join('\n'),
     );
@@ -113,6 +114,7 @@ describe.skipIf(!BUILT)(`signals to a headless run${BUILT ? '' : ' (skipped: dis
       expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(130);
     } finally {
       run.child.kill('SIGKILL');
+      writeFileSync(release, '');
     }
     const stops = eventsOf(readEvents(runDir), 'command').filter((c) => c.name === 'stop');
     expect(stops).toEqual([expect.objectContaining({ source: 'signal', detail: 'SIGINT' })]);

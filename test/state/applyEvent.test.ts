@@ -170,9 +170,9 @@ describe('log lines, status file, metrics file, liveness', () => {
   });
 
   it('records orchestrator liveness once per change', () => {
-    const dead = setOrchestratorLiveness(final, false);
+    const dead = setOrchestratorLiveness(final, 'dead');
     expect(dead.orchestrator).toBe('dead');
-    expect(setOrchestratorLiveness(dead, false)).toBe(dead);
+    expect(setOrchestratorLiveness(dead, 'dead')).toBe(dead);
   });
 });
 

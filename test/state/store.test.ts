@@ -96,7 +96,7 @@ describe('InputBatcher', () => {
   it('records orchestrator liveness', () => {
     const store = createConsoleStore();
     const batcher = new InputBatcher(store);
-    batcher.pushLiveness(false);
+    batcher.pushLiveness('dead');
     batcher.flush();
     expect(store.getState().run.orchestrator).toBe('dead');
     batcher.close();

@@ -224,7 +224,7 @@ describe('App at 80x24', () => {
 
   it('says when the orchestrator died, with the resume command', async () => {
     const { store, frame } = setup();
-    store.getState().updateRun((run) => setOrchestratorLiveness(run, false));
+    store.getState().updateRun((run) => setOrchestratorLiveness(run, 'dead'));
     await vi.waitFor(() => expect(frame()).toContain(`orchestrator not running — megatest resume ${RUN_DIR}`), WAIT);
   });
 

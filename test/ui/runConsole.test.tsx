@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomicSync } from '../../src/io/atomic.js';
 import { LogIndexUpkeep } from '../../src/io/logIndexUpkeep.js';
 import { foldAll } from '../../src/state/fold.js';
-import { NOT_STOPPED } from '../../src/ui/liveConsole.js';
 import { startConsole } from '../../src/ui/runConsole.js';
-import { CLEAR_SCREEN, ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN } from '../../src/ui/terminalScreen.js';
+// Not liveConsole.js: Ink must be loaded through runConsole.js (consoleImport.ts), or under CI it draws no frame.
+import { CLEAR_SCREEN, ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN, NOT_STOPPED } from '../../src/ui/terminalScreen.js';
 import { fakeActions, fakeTerminal, fixtureEvents, fixtureLogLines, plain } from './helpers.js';
 
 const WAIT = { timeout: 8000, interval: 20 };

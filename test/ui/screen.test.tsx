@@ -23,7 +23,7 @@ afterEach(() => {
 });
 
 function liveRun() {
-  return setOrchestratorLiveness(fixtureState(250), true);
+  return setOrchestratorLiveness(fixtureState(250), 'alive');
 }
 
 function input(overrides: Partial<ScreenInput> = {}): ScreenInput {
@@ -129,7 +129,7 @@ describe("Ink's text-measure cache", () => {
 });
 
 describe('the resume command when the orchestrator is gone', () => {
-  const deadRun = () => setOrchestratorLiveness(fixtureState(250), false);
+  const deadRun = () => setOrchestratorLiveness(fixtureState(250), 'dead');
   const rowsText = (rows: readonly (readonly { text: string }[])[]) => rows.map((row) => row.map((span) => span.text).join(''));
 
   it('is one message row when it fits, and the header says only that the orchestrator is not running', () => {
@@ -166,6 +166,22 @@ describe('the resume command when the orchestrator is gone', () => {
     expect(lines.length).toBeLessThanOrEqual(23);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
     screen.unmount();
+  });
+});
+
+describe('a stopped orchestrator (Ctrl-Z, SIGSTOP)', () => {
+  const rowsText = (rows: readonly (readonly { text: string }[])[]) => rows.map((row) => row.map((span) => span.text).join(''));
+
+  it('the header says so, the message line says why keys go unanswered and what continues it, and the run controls leave the key line', () => {
+    const alive = screenModel(input({ run: setOrchestratorLiveness(fixtureState(250), 'alive'), columns: 120 }));
+    const model = screenModel(input({ run: setOrchestratorLiveness(fixtureState(250), 'stopped'), columns: 120 }));
+    expect(model.frame.header.orchestratorWarning).toBe('orchestrator stopped');
+    expect(rowsText(model.frame.message)).toEqual(['orchestrator stopped (Ctrl-Z or SIGSTOP): it answers no key until `fg` in its terminal (or kill -CONT) continues it']);
+    const keys = (m: typeof model) => m.frame.keys.map((item) => item.action);
+    expect(keys(alive)).toEqual(expect.arrayContaining(['checkpoint', 'pauseResume', 'stop']));
+    for (const action of ['checkpoint', 'compress', 'restore', 'pauseResume', 'stop']) expect(keys(model)).not.toContain(action);
+    expect(alive.frame.header.orchestratorWarning).toBeNull();
+    expect(rowsText(alive.frame.message).join('')).toBe('');
   });
 });
 

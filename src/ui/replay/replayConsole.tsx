@@ -12,8 +12,8 @@ import { App } from '../App.js';
 import { glyphsFor, type Look } from '../components/themeContext.js';
 import { stopThisJob } from '../../io/jobControl.js';
 import { showToast } from '../../state/uiState.js';
-import { MAX_FPS, NOT_STOPPED, SizedApp } from '../liveConsole.js';
-import { drawUntilLeft, type ScreenKeys } from '../terminalScreen.js';
+import { MAX_FPS, SizedApp } from '../liveConsole.js';
+import { drawUntilLeft, NOT_STOPPED, type ScreenKeys } from '../terminalScreen.js';
 import { detectDisplay } from '../theme.js';
 import { ReplayController, type ReplayTarget, type ReplayTimers } from './controller.js';
 

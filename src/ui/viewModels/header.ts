@@ -32,6 +32,8 @@ export interface HeaderModel {
   orchestratorWarning: string | null;
   /** With the warning: the command that carries the run on, for the message line, which shows it whole. */
   resumeHint: string | null;
+  /** Set while the orchestrator is stopped (Ctrl-Z, SIGSTOP): said on the message line. */
+  stoppedHint: string | null;
 }
 
 export function statusRole(status: SessionStatus | null): ThemeRole {
@@ -55,6 +57,9 @@ export function statusRole(status: SessionStatus | null): ThemeRole {
 }
 
 const ORCHESTRATOR_DEAD = 'orchestrator not running';
+const ORCHESTRATOR_STOPPED = 'orchestrator stopped';
+/** The message line while the orchestrator is stopped: why keys go unanswered, and what continues it. */
+export const ORCHESTRATOR_STOPPED_HINT = 'orchestrator stopped (Ctrl-Z or SIGSTOP): it answers no key until `fg` in its terminal (or kill -CONT) continues it';
 
 /** The resume hint shown when the orchestrator is gone; the CLI prints the same words. */
 export function orchestratorDeadMessage(runDir: string): string {
@@ -104,6 +109,7 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const countsText = `${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err`;
   // Said only once the run's state is read (a finished run's console must not flash the resume hint while it loads).
   const dead = run.orchestrator === 'dead' && run.status !== null && !isTerminalStatus(run.status);
+  const stopped = run.orchestrator === 'stopped' && run.ended === null;
   const status = run.ended ? `${run.ended.status} (exit ${run.ended.exitCode})` : (run.status ?? 'waiting');
   return {
     title: 'megatest',
@@ -119,7 +125,8 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
     progressText: progressParts.join('  '),
     phaseText,
     countsText,
-    orchestratorWarning: dead ? ORCHESTRATOR_DEAD : null,
+    orchestratorWarning: dead ? ORCHESTRATOR_DEAD : stopped ? ORCHESTRATOR_STOPPED : null,
     resumeHint: dead ? orchestratorDeadMessage(options.runDir) : null,
+    stoppedHint: stopped ? ORCHESTRATOR_STOPPED_HINT : null,
   };
 }

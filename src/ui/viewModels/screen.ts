@@ -67,7 +67,7 @@ export type BodyModel =
   | { kind: 'confirm'; prompt: string };
 
 /** The header as drawn: its text, not the exact seconds behind it. */
-export type DrawnHeader = Omit<HeaderModel, 'elapsedSeconds' | 'scheduleSeconds' | 'totalSeconds' | 'resumeHint'>;
+export type DrawnHeader = Omit<HeaderModel, 'elapsedSeconds' | 'scheduleSeconds' | 'totalSeconds' | 'resumeHint' | 'stoppedHint'>;
 
 /** Rows the message line may take: a toast or the resume command, wrapped, rather than cut. */
 export const MESSAGE_MAX_ROWS = 3;
@@ -147,6 +147,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
   else if (ui.toast) message = [{ text: ui.toast.message, role: toastRole(ui.toast.tone) }];
   else if (input.stopping && !ended) message = [{ text: 'stopping: waiting for the run to end (q leaves now)', role: 'info' }];
   else if (header.resumeHint) message = [{ text: resumeHintText(input.runDir, width), role: 'critical' }];
+  else if (header.stoppedHint) message = [{ text: header.stoppedHint, role: 'warning' }];
   else if (run.ended) message = [{ text: `session ${run.ended.status}${run.ended.reason ? `: ${run.ended.reason}` : ''} — q leaves the console`, role: run.ended.status === 'completed' ? 'good' : 'warning' }];
   // The filter prompt is typed into: it stays one row, its end (the cursor) in sight of SpanLine's cut.
   const messageRows = ui.overlay.kind === 'filter' ? [message] : wrapSpans(message, width, MESSAGE_MAX_ROWS, glyphs.ellipsis);
@@ -189,8 +190,8 @@ export function screenModel(input: ScreenInput): ScreenModel {
       togglePane: ui.bottomPane === 'log' ? `alerts${run.alerts.length > 0 ? ` (${run.alerts.length})` : ''}` : 'log',
     },
     hide: [
-      // Nothing answers them: the run has ended, or its orchestrator is gone (the message line says how to resume).
-      ...(ended || run.orchestrator === 'dead' ? RUN_CONTROL_ACTIONS : []),
+      // Nothing answers them: the run has ended, or its orchestrator is gone (the message line says how to resume) or stopped.
+      ...(ended || run.orchestrator === 'dead' || run.orchestrator === 'stopped' ? RUN_CONTROL_ACTIONS : []),
       ...(ui.selectedAgent === null ? (['agentDetail'] as const) : []),
       ...(stepBackTarget(ui) === null ? (['back'] as const) : []),
       ...(layout.alerts.rows > 0 ? (['togglePane'] as const) : []),
@@ -227,7 +228,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     };
   }
 
-  const { elapsedSeconds, scheduleSeconds: _schedule, totalSeconds: _total, resumeHint: _hint, ...drawnHeader } = header;
+  const { elapsedSeconds, scheduleSeconds: _schedule, totalSeconds: _total, resumeHint: _hint, stoppedHint: _stopped, ...drawnHeader } = header;
   const frame: Frame = {
     width: layout.width,
     height: layout.height,

@@ -6,10 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { App } from '../../../src/ui/App.js';
 import type { ConsoleOutcome } from '../../../src/ui/actions.js';
-import { REPLAY_ACTIONS, plainText, startReplayConsole } from '../../../src/ui/replay/replayConsole.js';
-import { ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN } from '../../../src/ui/terminalScreen.js';
+import { REPLAY_ACTIONS, plainText } from '../../../src/ui/replay/replayConsole.js';
 import { KEYMAP } from '../../../src/ui/keymap.js';
-import { fakeTerminal, look } from '../helpers.js';
+import { look } from '../helpers.js';
 import { ManualTimers, openController, RUN_DIR, simSource } from './replayHelpers.js';
 
 const WAIT = { timeout: 3000, interval: 10 };
@@ -116,38 +115,5 @@ describe('replay keys', () => {
       expect(seen).toContain(binding.description.slice(0, 30));
     }
     expect(seen).not.toContain('Take a checkpoint now');
-  });
-
-  it('Ctrl-Z suspends the replay to the shell and, once continued, draws it again where it stood', async () => {
-    const { stdout, stdin } = fakeTerminal(100, 40);
-    stdout.isTTY = true;
-    const stops: number[] = [];
-    const timers = new ManualTimers();
-    const started = await startReplayConsole({
-      source: simSource(),
-      runDir: RUN_DIR,
-      at: { kind: 'seq', seq: 100 },
-      timers,
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      stdin: stdin as unknown as NodeJS.ReadStream,
-      env: { LANG: 'C.UTF-8', TERM: 'xterm-256color', NO_COLOR: '1' },
-      stopJob: async () => {
-        stops.push(stdout.frames.length);
-        return true;
-      },
-    });
-    await vi.waitFor(() => expect(plainText(stdout.frames.join(''))).toContain('seq 100'), WAIT);
-    stdin.write('\u001A');
-    await vi.waitFor(() => expect(stops).toHaveLength(1), WAIT);
-    expect(stdout.frames[stops[0]! - 1]).toBe(LEAVE_ALTERNATE_SCREEN);
-    await vi.waitFor(() => {
-      const after = stdout.frames.slice(stops[0]);
-      expect(after[0]).toBe(ENTER_ALTERNATE_SCREEN);
-      expect(plainText(after.join(''))).toContain('seq 100');
-    }, WAIT);
-    expect(started.controller.position.getState().seq).toBe(100);
-    stdin.write('q');
-    await started.done;
-    expect(stdout.frames.at(-1)).toBe(LEAVE_ALTERNATE_SCREEN);
   });
 });
