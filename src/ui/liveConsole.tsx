@@ -15,7 +15,7 @@ import type { ConsoleActions, ConsoleOutcome } from './actions.js';
 import { App } from './App.js';
 import { glyphsFor, type Look } from './components/themeContext.js';
 import { stopThisJob } from '../io/jobControl.js';
-import { drawUntilLeft, NOT_STOPPED, type ScreenKeys } from './terminalScreen.js';
+import { drawUntilLeft, NOT_STOPPED, NOT_STOPPED_MS, type ScreenKeys } from './terminalScreen.js';
 import { detectDisplay } from './theme.js';
 
 export interface RunConsoleOptions {
@@ -68,7 +68,7 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
 
   const store = createConsoleStore('live');
   const batcher = new InputBatcher(store);
-  const toast = (tone: 'info' | 'good' | 'critical', message: string) => store.getState().updateUi((ui) => showToast(ui, tone, message, Date.now()));
+  const toast = (tone: 'info' | 'good' | 'critical', message: string, durationMs?: number) => store.getState().updateUi((ui) => showToast(ui, tone, message, Date.now(), durationMs));
 
   // A big run is not folded whole again: from events.idx's folded state, and the log lines the console keeps.
   const tail = tailRunFolder(options.runDir, {
@@ -132,7 +132,7 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
     await tail.placed;
     batcher.flush();
     // Ctrl+C unmounts without choosing: the run goes on, as with q.
-    await drawUntilLeft({ stdout, draw, left: chosen, stopJob: options.stopJob ?? stopThisJob, onNotStopped: () => toast('info', NOT_STOPPED) });
+    await drawUntilLeft({ stdout, draw, left: chosen, stopJob: options.stopJob ?? stopThisJob, onNotStopped: () => toast('info', NOT_STOPPED, NOT_STOPPED_MS) });
     clearInterval(liveness);
     batcher.close();
     await tail.close();

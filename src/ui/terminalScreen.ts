@@ -15,6 +15,8 @@ export const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h\u001B[H';
 export const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
 /** Ctrl-Z where no shell with job control started the console: nothing would ever continue it. */
 export const NOT_STOPPED = 'Ctrl-Z: no shell with job control started this console, so it cannot be suspended; q leaves it and the run goes on';
+/** How long NOT_STOPPED stays: twice a toast's time, as it is long and unexpected. */
+export const NOT_STOPPED_MS = 8000;
 
 /** The whole screen erased, the cursor at its top. */
 export const CLEAR_SCREEN = '\u001B[2J\u001B[H';

@@ -120,8 +120,10 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       const rows = back.trimEnd().split('\n');
       expect(rows[0]).toMatch(/^megatest +SIMULATED +running +suspend/);
       expect(rows.at(-1)).toMatch(/\? help +q detach +Q stop$/);
-      // Drawn at the pane's new size: the phase bar spans its 100 columns, the frame its 30 rows.
-      expect(rows.find((row) => row.startsWith('█') || row.startsWith('░'))).toHaveLength(100);
+      // Drawn at the pane's new size: the phase bar (under the header's two rows and the phase names) spans its
+      // 100 columns, the frame its 30 rows (the last kept free).
+      expect(rows[3]).toMatch(/^[█░▌▼│■]+$/);
+      expect(rows[3]).toHaveLength(100);
       expect(rows).toHaveLength(29);
       // Keys work again: the help opens and closes.
       tmux('send-keys', '-t', session, '?');

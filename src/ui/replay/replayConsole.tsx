@@ -13,7 +13,7 @@ import { glyphsFor, type Look } from '../components/themeContext.js';
 import { stopThisJob } from '../../io/jobControl.js';
 import { showToast } from '../../state/uiState.js';
 import { MAX_FPS, SizedApp } from '../liveConsole.js';
-import { drawUntilLeft, NOT_STOPPED, type ScreenKeys } from '../terminalScreen.js';
+import { drawUntilLeft, NOT_STOPPED, NOT_STOPPED_MS, type ScreenKeys } from '../terminalScreen.js';
 import { detectDisplay } from '../theme.js';
 import { ReplayController, type ReplayTarget, type ReplayTimers } from './controller.js';
 
@@ -80,7 +80,7 @@ export async function startReplayConsole(options: ReplayConsoleOptions): Promise
       />,
       { stdout, stdin, maxFps: MAX_FPS, patchConsole: false, exitOnCtrlC: true },
     );
-  const notStopped = () => controller.store.getState().updateUi((ui) => showToast(ui, 'info', NOT_STOPPED, Date.now()));
+  const notStopped = () => controller.store.getState().updateUi((ui) => showToast(ui, 'info', NOT_STOPPED, Date.now(), NOT_STOPPED_MS));
   const done = (async () => {
     await drawUntilLeft({ stdout, draw, left, stopJob: options.stopJob ?? stopThisJob, onNotStopped: notStopped });
     controller.close();
