@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +33,8 @@ const opensConsole =
   process.env.MEGATEST_CONSOLE_PROCESS !== '1';
 
 if (opensConsole) {
+  // Loaded here only: every other command (status, checkpoint, --version) would pay about 8 ms for it.
+  const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, [...CONSOLE_HEAP_FLAGS, fileURLToPath(import.meta.url), ...args], {
     stdio: 'inherit',
     env: { ...process.env, MEGATEST_CONSOLE_PROCESS: '1' },

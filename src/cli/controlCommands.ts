@@ -11,7 +11,7 @@ import { ControlClient, ControlRequestError, OrchestratorNotRunningError, Orches
 import { readStatus } from '../io/runFolder.js';
 import { importedAgentKind, importedRunRefusal } from '../io/runInfo.js';
 import { isOrchestratorAlive, listRuns, resolveSession } from '../io/sessions.js';
-import { count, formatStatus, viewFromFiles, viewFromSnapshot, type StatusView } from './statusView.js';
+import { count, formatStatus, viewFromSnapshot, type StatusView } from './statusView.js';
 
 export type ControlCommandName = 'checkpoint' | 'compress' | 'pause' | 'continue' | 'stop' | 'restore' | 'status';
 
@@ -130,7 +130,8 @@ async function runStatus(runDir: string, args: ControlCommandArgs, out: Output):
   } else {
     notRunning = new OrchestratorNotRunningError(runDir).message;
   }
-  view ??= await viewFromFiles(runDir);
+  // The files' view loads the fold and the report's figures: only when the API did not answer (statusFromFiles.ts).
+  view ??= await (await import('./statusFromFiles.js')).viewFromFiles(runDir);
   if (stopped !== null) view = { ...view, pid: stopped.pid, orchestrator_stopped: true };
   if (args.json) {
     out.log(JSON.stringify(view, null, 2));

@@ -10,7 +10,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEventLine, type MegatestEvent } from '../contract/events.js';
-import { convertLegacyRun, isLegacyRunFolder } from '../legacy/convert.js';
+import { isLegacyRunFolder } from '../legacy/detect.js';
 import { INDEX_FILE } from '../replay/indexFile.js';
 import { scanLines } from '../replay/lineScan.js';
 import type { ReplayDamage } from '../replay/types.js';
@@ -160,6 +160,9 @@ export interface FoldedRun extends FoldedLog {
  */
 export async function foldRunFolder(runDir: string, options: LogReadOptions = {}): Promise<FoldedRun> {
   if (!existsSync(path.join(runDir, 'events.jsonl')) && isLegacyRunFolder(runDir)) {
+    // Loaded only for such a folder: the converter reads the runner's TOML config (the TOML parser and zod's
+    // schemas), which cost every `status`, `ls` and control command about 50 ms of start-up (bench/startup.mjs).
+    const { convertLegacyRun } = await import('../legacy/convert.js');
     const converted = await convertLegacyRun(runDir);
     return { state: foldAll(converted.events), unreadable: 0, from: 'start', bytes: 0, eventsRead: converted.events.length, legacy: { damage: converted.damage } };
   }

@@ -43,6 +43,24 @@ async function realServer(engine: FakeEngine): Promise<{ dir: string; server: Co
 }
 
 describe('ControlClient.fromRunDir', () => {
+  it('reaches the host control.json names, an IPv6 address in brackets, a server on every interface on loopback', async () => {
+    const cases: [string, string][] = [
+      ['127.0.0.1', 'http://127.0.0.1:4321'],
+      ['::1', 'http://[::1]:4321'],
+      ['fe80::1', 'http://[fe80::1]:4321'],
+      ['2001:db8:0:0:0:0:0:1', 'http://[2001:db8:0:0:0:0:0:1]:4321'],
+      ['::ffff:127.0.0.1', 'http://[::ffff:127.0.0.1]:4321'],
+      ['0.0.0.0', 'http://127.0.0.1:4321'],
+      ['::', 'http://[::1]:4321'],
+      ['localhost', 'http://localhost:4321'],
+      ['10.1.2.3', 'http://10.1.2.3:4321'],
+    ];
+    for (const [host, url] of cases) {
+      const dir = makeRun(runsDir, `host-${host.replaceAll(/[:.]/g, '_') || 'none'}`, { control: { pid: process.pid, host, port: 4321 } });
+      expect((await ControlClient.fromRunDir(dir)).baseUrl).toBe(url);
+    }
+  });
+
   it('says the orchestrator is not running when there is no control.json', async () => {
     const dir = makeRun(runsDir, 'no-control');
     const error = await ControlClient.fromRunDir(dir).catch((e: Error) => e);
