@@ -101,7 +101,10 @@ export class CheckpointKeeper {
     const lastSeq = ctx.events.lastSeq;
     const worktrees = this.worktrees ? await this.worktrees.record(trigger) : undefined;
     // The body is made from the snapshot inside the store's checkpoint, which flushes the new blobs once, with the file.
-    const { snapshot, body, written } = await ctx.store.checkpoint(ctx.paths.project, (taken) => this.bodyOf(taken, trigger, lastSeq, worktrees));
+    // A person's pause, continue or stop is answered meanwhile (controlSurface.ts): the walk takes seconds in a big project.
+    const { snapshot, body, written } = await ctx.queue.letCommandsIn(() =>
+      ctx.store.checkpoint(ctx.paths.project, (taken) => this.bodyOf(taken, trigger, lastSeq, worktrees)),
+    );
     this.lastCheckpointScheduleMs = ctx.scheduleMs();
     this.toolCallsAtCheckpoint = ctx.state.counters.toolCalls;
     this.tokensAtCheckpoint = ctx.state.counters.totalTokens;

@@ -1,7 +1,8 @@
 // The control surface: what the control API, signals and the console (via
 // the API) may ask of a running session. Each action is a short job on the
 // serial queue; none waits for a build or a test run (those are background
-// work), so a person's command is answered within a second.
+// work), and a pause, continue or stop not for a checkpoint's walk of
+// project/ either, so a person's command is answered within a second.
 
 import type { CommandSource, MegatestEvent } from '../contract/events.js';
 import { ControlError, type EngineControl, type StatusSnapshot } from '../contract/control.js';
@@ -75,18 +76,22 @@ export class ControlSurface implements EngineControl {
   /**
    * A command as a short job on the serial queue. A stopping session refuses
    * at once, before queueing: the final build and test run are on the queue
-   * and may take minutes.
+   * and may take minutes. A person's pause, continue and stop (`person`) are
+   * also let in beside a checkpoint's walk of project/ (SerialQueue.
+   * letCommandsIn): they only signal the agents and set the status, which
+   * the walk does not read, and it takes seconds in a big project.
    */
-  private command<T>(action: string, job: () => Promise<T>): Promise<T> {
+  private command<T>(action: string, job: () => Promise<T>, lane: 'queued' | 'person' = 'queued'): Promise<T> {
     try {
       this.assertLive(action);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.ctx.queue.run(async () => {
+    const checked = async () => {
       this.assertLive(action);
       return job();
-    });
+    };
+    return lane === 'person' ? this.ctx.queue.runCommand(checked) : this.ctx.queue.run(checked);
   }
 
   checkpoint(source: CommandSource): Promise<MegatestEvent> {
@@ -127,7 +132,7 @@ export class ControlSurface implements EngineControl {
         return event;
       }
       return this.doPause(source, false);
-    });
+    }, 'person');
   }
 
   /**
@@ -173,7 +178,7 @@ export class ControlSurface implements EngineControl {
   }
 
   resume(source: CommandSource): Promise<MegatestEvent> {
-    return this.command('continue', () => this.doContinue(source, true));
+    return this.command('continue', () => this.doContinue(source, true), 'person');
   }
 
   /** The usage-limit hold is over (its first wait ended): continues, keeping the recovery's counts, unless the session is stopping or no longer paused. */
@@ -209,7 +214,7 @@ export class ControlSurface implements EngineControl {
       const event = this.ctx.emit({ type: 'command', name: 'stop', source });
       this.ctx.requestStop({ status: 'interrupted', reason: `stopped by ${source}`, exitCode: 130 });
       return event;
-    });
+    }, 'person');
   }
 
   /** SIGUSR1: a status block into session.log. */

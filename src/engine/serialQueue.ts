@@ -1,13 +1,55 @@
 // The engine's serial queue: short state changes (commands, ticks, phase
-// changes) run one at a time, in the order they were asked for.
+// changes) run one at a time, in the order they were asked for. A job may
+// let a person's pause, continue and stop in while it does long work that
+// they cannot upset (a checkpoint's walk of project/ takes seconds in a
+// project of 50,000 files): they are answered then, not after it.
 
 /** Runs async jobs one at a time, in the order they were asked for. */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  /** How many letCommandsIn stretches are under way (of the running job). */
+  private open = 0;
+  /** Commands let in run one at a time, in order, among themselves. */
+  private besideTail: Promise<unknown> = Promise.resolve();
+  /** Commands let in and not yet ended: the job that let them in goes on only after them. */
+  private readonly beside = new Set<Promise<unknown>>();
 
   run<T>(job: () => Promise<T>): Promise<T> {
     const result = this.tail.then(job, job);
     this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Called by the running job around long work that a person's command
+   * (runCommand) may not wait for: while `work` runs, such commands run at
+   * once, one at a time. The job goes on once `work` and every command let
+   * in have ended, so nothing the job does after overlaps them.
+   */
+  async letCommandsIn<T>(work: () => Promise<T>): Promise<T> {
+    this.open += 1;
+    try {
+      return await work();
+    } finally {
+      this.open -= 1;
+      while (this.beside.size > 0) await Promise.allSettled([...this.beside]);
+    }
+  }
+
+  /**
+   * A person's command: at once, beside the running job, while that job lets
+   * commands in (letCommandsIn); otherwise in its turn, as run.
+   */
+  runCommand<T>(job: () => Promise<T>): Promise<T> {
+    if (this.open === 0) return this.run(job);
+    const result = this.besideTail.then(job, job);
+    const ended = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.besideTail = ended;
+    this.beside.add(ended);
+    void ended.then(() => this.beside.delete(ended));
     return result;
   }
 

@@ -25,6 +25,7 @@ import type { AgentPool } from '../../src/engine/agentPool.js';
 import { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
 import type { EngineContext } from '../../src/engine/context.js';
 import type { Measurer } from '../../src/engine/measurer.js';
+import { SerialQueue } from '../../src/engine/serialQueue.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-keeper-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -75,6 +76,7 @@ function keeperOver(store: CheckpointStore, project: string, measurer: Partial<M
   const events: EventInput[] = [];
   const ctx = {
     store,
+    queue: new SerialQueue(),
     paths: { project },
     status: 'running',
     restoreGeneration: 0,

@@ -85,4 +85,69 @@ describe('SerialQueue', () => {
     await tick();
     expect(runs).toBe(2);
   });
+
+  it('lets a person command in while the running job does long work, and the job goes on only after the command ends', async () => {
+    const queue = new SerialQueue();
+    const order: string[] = [];
+    const work = gate();
+    const workStarted = gate();
+    const commandHeld = gate();
+    const job = queue.run(async () => {
+      await queue.letCommandsIn(async () => {
+        workStarted.open();
+        await work.opened;
+        order.push('work done');
+      });
+      order.push('job goes on');
+    });
+    const queued = queue.run(async () => void order.push('queued job'));
+    await workStarted.opened;
+    const first = queue.runCommand(async () => {
+      order.push('command 1 starts');
+      await commandHeld.opened;
+      order.push('command 1 ends');
+    });
+    const second = queue.runCommand(async () => void order.push('command 2'));
+    await new Promise((resolve) => setImmediate(resolve));
+    // At once, one at a time: the second waits for the first, not for the job.
+    expect(order).toEqual(['command 1 starts']);
+    work.open();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['command 1 starts', 'work done']);
+    commandHeld.open();
+    await Promise.all([job, first, second, queued]);
+    expect(order).toEqual(['command 1 starts', 'work done', 'command 1 ends', 'command 2', 'job goes on', 'queued job']);
+  });
+
+  it('a command let in that fails is the caller\'s failure; the job goes on', async () => {
+    const queue = new SerialQueue();
+    const work = gate();
+    const workStarted = gate();
+    const job = queue.run(() =>
+      queue.letCommandsIn(async () => {
+        workStarted.open();
+        await work.opened;
+        return 'checkpoint';
+      }),
+    );
+    await workStarted.opened;
+    await expect(queue.runCommand(async () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+    await expect(queue.runCommand(async () => 'paused')).resolves.toBe('paused');
+    work.open();
+    await expect(job).resolves.toBe('checkpoint');
+  });
+
+  it('outside such work a command waits its turn', async () => {
+    const queue = new SerialQueue();
+    const order: string[] = [];
+    const held = gate();
+    const job = queue.run(async () => {
+      await held.opened;
+      order.push('job');
+    });
+    const command = queue.runCommand(async () => void order.push('command'));
+    held.open();
+    await Promise.all([job, command]);
+    expect(order).toEqual(['job', 'command']);
+  });
 });

@@ -1,0 +1,172 @@
+// A person's pause, continue and stop are answered while a checkpoint walks
+// project/ (seconds in a project of 50,000 files), not after it: the
+// checkpoint holds the engine's serial queue, and lets these commands in
+// (SerialQueue.letCommandsIn). They only signal the agents and set the
+// status, which the walk does not read. A second checkpoint, a restore or a
+// compress still waits its turn, and the job that took the checkpoint goes on
+// only once the commands let in have ended.
+//
+// The real queue, keeper and control surface; a store whose checkpoint waits
+// for the test to let it finish (the walk held), agents that record what
+// they are told.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EventInput } from '../../src/contract/events.js';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
+import type { AgentPool } from '../../src/engine/agentPool.js';
+import { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
+import type { Compressor } from '../../src/engine/compressor.js';
+import type { EngineContext } from '../../src/engine/context.js';
+import { ControlSurface } from '../../src/engine/controlSurface.js';
+import type { Measurer } from '../../src/engine/measurer.js';
+import { SerialQueue } from '../../src/engine/serialQueue.js';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-beside-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * The promise's value if it settled within a turn of the event loop: these
+ * commands make no I/O of their own, so one let in is answered by then. One
+ * left waiting behind the held walk fails here, at once, rather than at the
+ * test's timeout.
+ */
+async function answeredNow<T>(promise: Promise<T>): Promise<T> {
+  let settled = false;
+  const watched = promise.finally(() => (settled = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  if (!settled) throw new Error('not answered while the checkpoint walks project/');
+  return watched;
+}
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+/** A session with one checkpoint store whose next checkpoint waits, once started, until `walk.open()`. */
+function session(name: string) {
+  const root = path.join(scratch, name);
+  const project = path.join(root, 'project');
+  mkdirSync(project, { recursive: true });
+  writeFileSync(path.join(project, 'main.js'), 'export const answer = 42;\n');
+  const real = new CheckpointStore(path.join(root, 'checkpoints'));
+  const walk = gate();
+  const walking = gate();
+  const store = Object.create(real) as CheckpointStore;
+  store.checkpoint = (async (...args: Parameters<CheckpointStore['checkpoint']>) => {
+    walking.open();
+    await walk.opened;
+    return real.checkpoint(...args);
+  }) as CheckpointStore['checkpoint'];
+  const order: string[] = [];
+  const events: EventInput[] = [];
+  const ctx = {
+    store,
+    queue: new SerialQueue(),
+    paths: { project },
+    status: 'running',
+    stopRequest: null,
+    restoreGeneration: 0,
+    info: { session_id: name },
+    currentPhase: { name: 'development' },
+    phaseIndex: 1,
+    completedTasks: () => [],
+    events: { flush: () => undefined, lastSeq: 3 },
+    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false, phases: [], measured: { linesOfCode: 1, testPassRate: 1, lastBuildOk: true } },
+    scheduleMs: () => 60_000,
+    setStatus: (status: string) => void (ctx.status = status as EngineContext['status']),
+    emit: (event: EventInput) => {
+      events.push(event);
+      order.push(event.type === 'command' ? `${event.type} ${(event as { name: string }).name}` : event.type);
+      return event;
+    },
+    requestStop: (request: { reason: string }) => void (ctx.stopRequest = request as unknown as EngineContext['stopRequest']),
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  } as unknown as EngineContext;
+  const told: string[] = [];
+  const adapter = { control: (what: string) => told.push(what) };
+  const slots = [{ name: 'agent-1', throttledUntilMs: 0, adapter }];
+  const pool = {
+    slots,
+    resumeState: (slot: { name: string }) => ({ name: slot.name }),
+    control: (what: string) => told.push(what),
+    modelOf: () => 'model-a',
+  };
+  const measurer = { linesOfCode: 1, lastTestRun: null, snapshot: () => ({ lines_of_code: 1 }), onRestored: () => undefined } as unknown as Measurer;
+  const keeper = new CheckpointKeeper(ctx, pool as unknown as AgentPool, measurer);
+  const surface = new ControlSurface(ctx, pool as unknown as AgentPool, keeper, measurer, {} as Compressor);
+  return { ctx, keeper, surface, walk, walking, order, told, events };
+}
+
+describe('commands beside a checkpoint', () => {
+  it('a pause and a continue are answered while the checkpoint walks project/; the job that took it goes on after them', async () => {
+    const { ctx, keeper, surface, walk, walking, order, told } = session('pause-continue');
+    // A timed checkpoint as the engine's tick takes it: a job on the serial queue, with more to do after the checkpoint.
+    const tick = ctx.queue.run(async () => {
+      await keeper.create('time');
+      order.push('tick goes on');
+    });
+    await walking.opened;
+
+    await answeredNow(surface.pause('api'));
+    expect(ctx.status).toBe('paused');
+    expect(told).toContain('pause');
+    await answeredNow(surface.resume('cli'));
+    expect(ctx.status).toBe('running');
+    expect(order).toEqual(['command pause', 'command continue']);
+
+    walk.open();
+    await tick;
+    expect(order).toEqual(['command pause', 'command continue', 'checkpoint_created', 'tick goes on']);
+  });
+
+  it('a stop is answered at once too', async () => {
+    const { ctx, keeper, surface, walk, walking, order } = session('stop');
+    const tick = ctx.queue.run(() => keeper.create('tool_calls'));
+    await walking.opened;
+    await answeredNow(surface.stop('cli'));
+    expect(ctx.stopRequest).toMatchObject({ reason: 'stopped by cli' });
+    walk.open();
+    await tick;
+    expect(order).toEqual(['command stop', 'checkpoint_created']);
+  });
+
+  it('a second checkpoint waits its turn, as every job but a person pause, continue or stop does', async () => {
+    const { ctx, keeper, surface, walk, walking, order } = session('second');
+    const first = ctx.queue.run(() => keeper.create('time'));
+    await walking.opened;
+    let forcedDone = false;
+    const forced = surface.checkpoint('api').then((event) => {
+      forcedDone = true;
+      return event;
+    });
+    let jobDone = false;
+    const job = ctx.queue.run(async () => void (jobDone = true));
+    await answeredNow(surface.pause('api'));
+    expect(forcedDone).toBe(false);
+    expect(jobDone).toBe(false);
+    walk.open();
+    await first;
+    await job;
+    expect(await forced).toMatchObject({ type: 'checkpoint_created', trigger: 'forced' });
+    expect(order).toEqual(['command pause', 'checkpoint_created', 'command checkpoint', 'checkpoint_created']);
+  });
+
+  it('outside a checkpoint a pause waits its turn behind the running job', async () => {
+    const { ctx, surface } = session('outside');
+    const held = gate();
+    const job = ctx.queue.run(() => held.opened);
+    let paused = false;
+    const pause = surface.pause('api').then(() => (paused = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(paused).toBe(false);
+    held.open();
+    await job;
+    await pause;
+    expect(ctx.status).toBe('paused');
+  });
+});
