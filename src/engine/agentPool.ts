@@ -197,6 +197,29 @@ export class AgentPool {
     }
   }
 
+  /**
+   * start mid-session (a person's continue, a recovery's restart): a start that throws (no worktree, an adapter refusing) is the
+   * agent's crash, for recovery, not the caller's error (the session went on running, the agent gone, no event).
+   */
+  async startOrReport(slot: AgentSlot, resume?: AgentResumeState): Promise<boolean> {
+    try {
+      await this.start(slot, resume);
+      return true;
+    } catch (error) {
+      const adapter = slot.adapter;
+      if (adapter !== null) {
+        // Half started: stopped, and its exit is not a second crash.
+        slot.expectingExit = true;
+        slot.adapter = null;
+        void adapter.stop(3000).catch(() => undefined);
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      this.ctx.log.error(slot.name, `cannot start the agent: ${message}`);
+      this.hooks.onCrash(slot, `the agent could not be started: ${message}`);
+      return false;
+    }
+  }
+
   /** Starts every agent; when one fails, throws once all the others are started (or failed), so a stop that follows finds them all. */
   async startAll(resumeStates?: AgentResumeState[]): Promise<void> {
     const started = await Promise.allSettled(this.slots.map((slot) => this.start(slot, resumeStates?.find((s) => s.name === slot.name))));
@@ -223,8 +246,7 @@ export class AgentPool {
     const resume = slot.adapter?.resumeState();
     await this.stop(slot);
     this.ctx.log.info(slot.name, `restarting (${reason})`);
-    await this.start(slot, resume ? { ...resume, model: this.modelOf(slot) } : undefined);
-    this.assignRemaining(slot);
+    if (await this.startOrReport(slot, resume ? { ...resume, model: this.modelOf(slot) } : undefined)) this.assignRemaining(slot);
   }
 
   /** The orchestrator's latest test run, for adapters that pass it on to their agent. */

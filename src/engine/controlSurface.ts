@@ -198,12 +198,11 @@ export class ControlSurface implements EngineControl {
     if (resetRecovery) this.recovery?.reset(source);
     // Running before any agent is started again here: one started in a paused session is paused at once.
     ctx.setStatus('running');
+    // Every running agent goes on first; then the ones gone while paused start again, one that cannot start
+    // being that agent's crash for recovery (it stopped this loop half way, the agents after it left paused).
+    for (const slot of pool.slots) if (slot.adapter && slot.throttledUntilMs <= Date.now()) slot.adapter.control('resume');
     for (const slot of pool.slots) {
-      if (slot.throttledUntilMs <= Date.now()) slot.adapter?.control('resume');
-      if (!slot.adapter) {
-        await pool.start(slot, pool.resumeState(slot));
-        pool.assignRemaining(slot);
-      }
+      if (!slot.adapter && (await pool.startOrReport(slot, pool.resumeState(slot)))) pool.assignRemaining(slot);
     }
     ctx.log.info('orchestrator', `continued (${source})`);
     return event;
