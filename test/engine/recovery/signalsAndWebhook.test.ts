@@ -157,8 +157,11 @@ describe.skipIf(!BUILT)('webhook notifications and SIGUSR1 (needs npm run build)
     // Snapshots keep their pace although every one of them is POSTed to a webhook that never answers.
     // Were the POSTs on the run's path, every posted event would cost 300 ms in a row: the bounds
     // below are that cost, with room for a loaded machine's slow build and test runs on top.
+    // The pace is the gaps between snapshots. How many there are is the machine's: 22 in the 24 s
+    // on this machine with two busy loops beside the test alone, 9 in a full CI run beside them
+    // (each snapshot then took seconds); a few are enough to judge the gaps by.
     const posted = (readFileSync(path.join(silentDir, 'session.log'), 'utf8').match(/webhook failed for \w+: no answer in 300 ms/g) ?? []).length;
-    expect(metrics.length).toBeGreaterThan(8);
+    expect(metrics.length).toBeGreaterThan(3);
     expect(Math.max(...gaps)).toBeLessThan(10_000);
     const started = Date.parse(events[0]!.ts);
     const ended = Date.parse(eventsOf(events, 'session_ended')[0]!.ts);
