@@ -220,6 +220,11 @@ export class AgentPool {
     }
   }
 
+  /** startAll mid-session (a restore): an agent that cannot start is its crash (startOrReport); the others start. */
+  async startAllOrReport(resumeStates?: AgentResumeState[]): Promise<void> {
+    await Promise.all(this.slots.map((slot) => this.startOrReport(slot, resumeStates?.find((s) => s.name === slot.name))));
+  }
+
   /** Starts every agent; when one fails, throws once all the others are started (or failed), so a stop that follows finds them all. */
   async startAll(resumeStates?: AgentResumeState[]): Promise<void> {
     const started = await Promise.allSettled(this.slots.map((slot) => this.start(slot, resumeStates?.find((s) => s.name === slot.name))));

@@ -215,7 +215,7 @@ export class CheckpointKeeper {
       // A paused session's agents start paused (AgentPool.start), before they are given their tasks.
       if (previousStatus === 'paused') ctx.setStatus('paused');
       if (agents === 'running') {
-        await pool.startAll(asTheyWere);
+        await pool.startAllOrReport(asTheyWere);
         pool.assignAll();
       }
       ctx.setStatus(previousStatus === 'paused' ? 'paused' : 'running');
@@ -259,7 +259,11 @@ export class CheckpointKeeper {
     // A paused session's agents start paused (AgentPool.start), before they are given their tasks.
     if (previousStatus === 'paused') ctx.setStatus('paused');
     // The model an agent moved to after a rate limit stays: the checkpoint's is the one that failed.
-    await pool.startAll(body.agent_states.map((s) => ({ ...s, model: pool.modelOf(pool.find(s.name) ?? pool.slots[0]!) })));
+    const states = body.agent_states.map((s) => ({ ...s, model: pool.modelOf(pool.find(s.name) ?? pool.slots[0]!) }));
+    // Mid-session an agent that cannot start is its crash, for recovery; the restore stands (it threw, the status
+    // stayed `recovering`). A resume's start failing is the session's failure to start (its caller's).
+    if (agents === 'running') await pool.startAllOrReport(states);
+    else await pool.startAll(states);
     if (ctx.state.phaseEnded) {
       ctx.log.info('checkpoint', `${loaded.id} was taken at the end of phase ${body.phase}: the next phase starts`);
     } else {

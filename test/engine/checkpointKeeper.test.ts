@@ -97,6 +97,7 @@ function keeperOver(store: CheckpointStore, project: string, measurer: Partial<M
     resumeState: (slot: { name: string }) => ({ name: slot.name, as: 'they were' }),
     stopAll: vi.fn(async () => undefined),
     startAll: vi.fn(async () => undefined),
+    startAllOrReport: vi.fn(async () => undefined),
     assignAll: vi.fn(),
     control: vi.fn(),
     find: (name: string) => slots.find((slot) => slot.name === name),
@@ -141,8 +142,10 @@ describe('CheckpointKeeper: no checkpoint can be restored', () => {
     await expect(refused).rejects.toBeInstanceOf(ControlError);
     await expect(refused).rejects.toThrow('no valid checkpoint to restore');
     expect(pool.stopAll).toHaveBeenCalledTimes(1);
-    expect(pool.startAll).toHaveBeenCalledTimes(1);
-    expect(pool.startAll).toHaveBeenCalledWith([
+    // Mid-session: an agent that cannot start is its crash, for recovery (continueStartFails.test.ts), not the restore's failure.
+    expect(pool.startAll).not.toHaveBeenCalled();
+    expect(pool.startAllOrReport).toHaveBeenCalledTimes(1);
+    expect(pool.startAllOrReport).toHaveBeenCalledWith([
       { name: 'agent-1', as: 'they were' },
       { name: 'agent-2', as: 'they were' },
     ]);
@@ -163,7 +166,21 @@ describe('CheckpointKeeper: who checks the blobs of the checkpoint to restore', 
     expect(quickLook).not.toHaveBeenCalled();
     expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(FILE_TEXT);
     expect(events.find((event) => event.type === 'checkpoint_restored')).toMatchObject({ id: 'checkpoint_001', reason: 'megatest resume' });
+    // A resume's agent that cannot start fails the session's start: startAll throws to its caller.
     expect(pool.startAll).toHaveBeenCalledTimes(1);
+    expect(pool.startAllOrReport).not.toHaveBeenCalled();
+  });
+
+  it('a restore with agents running starts them again from the checkpoint, an agent that cannot start being its crash', async () => {
+    const { store, project } = newRun('running-intact');
+    await takeCheckpoint(store, project, 1);
+    writeFileSync(path.join(project, 'answer.js'), 'lost work\n');
+    const { keeper, pool, events } = keeperOver(store, project);
+    await keeper.restore(undefined, 'recovery from agent_crash on agent-2', true);
+    expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(FILE_TEXT);
+    expect(pool.startAll).not.toHaveBeenCalled();
+    expect(pool.startAllOrReport).toHaveBeenCalledTimes(1);
+    expect(events.filter((event) => event.type === 'checkpoint_restored')).toEqual([expect.objectContaining({ id: 'checkpoint_001' })]);
   });
 
   it('a resume whose newest checkpoint lacks a blob falls back to the one before, saying so', async () => {

@@ -92,3 +92,13 @@ describe('a restart (recovery, a model switch, compression) that cannot start th
     expect(crashes).toEqual(['agent-2: the agent could not be started: git worktree add agents/agent-2/work: No space left on device']);
   });
 });
+
+describe('a restore mid-session whose agents cannot start', () => {
+  it('starts the others and reports each that cannot start as its crash, without throwing', async () => {
+    const { pool, crashes } = pausedSession();
+    for (const slot of pool.slots) slot.adapter = null;
+    await expect(pool.startAllOrReport()).resolves.toBeUndefined();
+    expect(crashes.sort()).toEqual(['agent-1', 'agent-2', 'agent-3'].map((name) => `${name}: the agent could not be started: git worktree add agents/${name}/work: No space left on device`));
+    expect(pool.slots.map((slot) => slot.adapter)).toEqual([null, null, null]);
+  });
+});
