@@ -10,48 +10,15 @@ import { assertNever } from '../contract/assertNever.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { vetAgentMessage } from './agentInput.js';
 import { adapterFor } from './agentLaunch.js';
+import type { AgentSlot } from './agentSlot.js';
 import type { EngineContext } from './context.js';
 import { ParseFailureReporter } from './parseFailures.js';
 import { distributeTasks, rolesFor } from './schedule.js';
 
+export type { AgentSlot } from './agentSlot.js';
+
 /** Share of [limits] max_context_size at which an agent's context is compressed. */
 const CONTEXT_COMPRESS_SHARE = 0.9;
-
-export interface AgentSlot {
-  name: string;
-  role: string;
-  index: number;
-  adapter: AgentAdapter | null;
-  modelIndex: number;
-  objectives: string[];
-  /** Every task megatest has sent this agent: a task_done for any other is a protocol error. */
-  assignedTasks: Set<string>;
-  /** Set while megatest itself stops or restarts the agent. */
-  expectingExit: boolean;
-  lastOutputMs: number;
-  /** The watchdog's last CPU sample (ticks) in the current quiet window, and the CPU used in it. */
-  quietCpuBase: number | null;
-  quietCpuUsed: number;
-  /** When the watchdog last saw the agent use CPU. */
-  cpuActiveMs: number;
-  lastCpuCheckMs: number;
-  hungReported: boolean;
-  /** Said to be silent but working in this quiet window: watched on, and hung once it uses no CPU for a whole step. */
-  silentReported: boolean;
-  /** A compression is queued or running: further context reports must not queue more. */
-  compressing: boolean;
-  /** The agent's last context report (tokens); null until it makes one (selfware and codex never do). */
-  contextTokens: number | null;
-  /** Recovery attempts per error class, reset when the agent makes progress. */
-  attempts: Map<string, number>;
-  pendingRecovery: { class: string; action: string; attempt: number } | null;
-  throttledUntilMs: number;
-  /** The wall time its wait for a usage limit ends (throttledUntilMs then): 0 when it waits for none. */
-  usageLimitUntilMs: number;
-  windowTokens: { ms: number; n: number }[];
-  windowToolCalls: number[];
-  idleSinceMs: number | null;
-}
 
 export interface AgentPoolHooks {
   /** A tool call that worked, tokens that came back, a task done. */
@@ -59,7 +26,7 @@ export interface AgentPoolHooks {
   /** errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified. */
   /** cause: what the error is classified on, when the adapter gave it apart from the message (without the task's title). */
   onError(slot: AgentSlot, message: string, errorClass?: string, cause?: string): void;
-  /** The process ended without megatest asking it to. */
+  /** The process ended without megatest asking it to, or could not be started again (startOrReport). */
   onCrash(slot: AgentSlot, cause: string): void;
   onContextHigh(slot: AgentSlot): void;
 }

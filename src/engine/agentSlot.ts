@@ -1,0 +1,40 @@
+// One agent's place in the pool (agentPool.ts): the adapter that runs it,
+// its tasks, and what the watchdog, recovery and limits keep about it.
+
+import type { AgentAdapter } from '../agents/types.js';
+
+export interface AgentSlot {
+  name: string;
+  role: string;
+  index: number;
+  adapter: AgentAdapter | null;
+  modelIndex: number;
+  objectives: string[];
+  /** Every task megatest has sent this agent: a task_done for any other is a protocol error. */
+  assignedTasks: Set<string>;
+  /** Set while megatest itself stops or restarts the agent. */
+  expectingExit: boolean;
+  lastOutputMs: number;
+  /** The watchdog's last CPU sample (ticks) in the current quiet window, and the CPU used in it. */
+  quietCpuBase: number | null;
+  quietCpuUsed: number;
+  /** When the watchdog last saw the agent use CPU. */
+  cpuActiveMs: number;
+  lastCpuCheckMs: number;
+  hungReported: boolean;
+  /** Said to be silent but working in this quiet window: watched on, and hung once it uses no CPU for a whole step. */
+  silentReported: boolean;
+  /** A compression is queued or running: further context reports must not queue more. */
+  compressing: boolean;
+  /** The agent's last context report (tokens); null until it makes one (selfware and codex never do). */
+  contextTokens: number | null;
+  /** Recovery attempts per error class, reset when the agent makes progress. */
+  attempts: Map<string, number>;
+  pendingRecovery: { class: string; action: string; attempt: number } | null;
+  throttledUntilMs: number;
+  /** The wall time its wait for a usage limit ends (throttledUntilMs then): 0 when it waits for none. */
+  usageLimitUntilMs: number;
+  windowTokens: { ms: number; n: number }[];
+  windowToolCalls: number[];
+  idleSinceMs: number | null;
+}
