@@ -8,9 +8,17 @@ import { unknownKeyHint } from './keySuggestions.js';
 import { displayKey, displayValue, dottedKey, findKeyLine, type KeyPath } from './messages.js';
 import { configLayerSchema } from './schema.js';
 
+/**
+ * A config is parsed a few times per process. zod's fast path compiles a
+ * parser per object schema on its first parse (about 14 ms for the config's
+ * schemas), which only pays back over many parses: the agent protocol's, not
+ * these.
+ */
+export const ONE_PASS = { jitless: true } as const;
+
 /** Checks one layer alone, so an error names the file (or flag) the bad value is in. */
 export function validateLayer(layer: Layer): void {
-  const result = configLayerSchema.safeParse(layer.data);
+  const result = configLayerSchema.safeParse(layer.data, ONE_PASS);
   if (result.success) return;
   // An unknown key first: it often explains a missing one ([[phases]] weight for duration_minutes).
   const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0];

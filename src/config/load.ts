@@ -17,7 +17,7 @@ import { configFileFrom, environmentLayer, type Environment } from './environmen
 import { defaultLayers, fileLayer, presetLayer } from './fileLayers.js';
 import { toFileForm } from './fileForm.js';
 import { applyAgentCommandFlag, flagsLayer, type ConfigFlags } from './flagLayer.js';
-import { describeIssue, validateLayer } from './layerIssues.js';
+import { describeIssue, ONE_PASS, validateLayer } from './layerIssues.js';
 import { deepMerge, isTable, type Layer, type Table } from './layers.js';
 import { notActedOnWarnings } from './notActedOn.js';
 import { resolveConfig, validProjects } from './resolve.js';
@@ -69,7 +69,7 @@ export function loadConfig(options: LoadOptions): MegatestConfig {
   const merged = layers.reduce<Table>((accumulated, layer) => mergeLayer(accumulated, layer.data), {});
   applyAgentCommandFlag(merged, flags);
 
-  const parsed = configFileSchema.safeParse(merged);
+  const parsed = configFileSchema.safeParse(merged, ONE_PASS);
   if (!parsed.success) throw describeIssue(parsed.error.issues[0], merged, layers);
   const named = choiceOf(layers.slice(defaults.length), defaults);
   const config = withAgentCap(withModels(resolveConfig(parsed.data, merged, layers), named), named);
