@@ -208,17 +208,35 @@ export class CheckpointKeeper {
     ctx.restoreGeneration += 1;
     // What the agents were doing, to start them again as they were if no checkpoint can be restored.
     const asTheyWere = pool.slots.map((slot) => pool.resumeState(slot));
-    await pool.stopAll();
-    const restored = await this.restoreFiles(loaded, fallBack, skipped);
+    const first = loaded;
+    const putBack = async () => {
+      await pool.stopAll();
+      return this.restoreFiles(first, fallBack, skipped);
+    };
+    // Mid-session, a person's pause, continue and stop are answered while the agents stop and project/ is put back (a
+    // resume's restore runs before any command is taken). A pause then only has the agents start again paused.
+    const underWay = { endsPaused: previousStatus === 'paused' };
+    let restored: Awaited<ReturnType<typeof putBack>>;
+    if (agents === 'running') {
+      ctx.restoreUnderWay = underWay;
+      try {
+        restored = await ctx.queue.letCommandsIn(putBack);
+      } finally {
+        ctx.restoreUnderWay = null;
+      }
+    } else {
+      restored = await putBack();
+    }
+    const endsPaused = underWay.endsPaused;
     if (restored === null || restored instanceof Error) {
       // The store checks every blob before it touches project/: it is as it was, and so is the session.
       // A paused session's agents start paused (AgentPool.start), before they are given their tasks.
-      if (previousStatus === 'paused') ctx.setStatus('paused');
+      if (endsPaused) ctx.setStatus('paused');
       if (agents === 'running') {
         await pool.startAllOrReport(asTheyWere);
         pool.assignAll();
       }
-      ctx.setStatus(previousStatus === 'paused' ? 'paused' : 'running');
+      ctx.setStatus(endsPaused ? 'paused' : 'running');
       announce?.();
       reportSkipped();
       if (restored === null) throw new ControlError('no valid checkpoint to restore', 409);
@@ -257,7 +275,7 @@ export class CheckpointKeeper {
       if (saved !== undefined && (saved > 0 || slot.contextTokens !== null)) slot.contextTokens = saved;
     }
     // A paused session's agents start paused (AgentPool.start), before they are given their tasks.
-    if (previousStatus === 'paused') ctx.setStatus('paused');
+    if (endsPaused) ctx.setStatus('paused');
     // The model an agent moved to after a rate limit stays: the checkpoint's is the one that failed.
     const states = body.agent_states.map((s) => ({ ...s, model: pool.modelOf(pool.find(s.name) ?? pool.slots[0]!) }));
     // Mid-session an agent that cannot start is its crash, for recovery; the restore stands (it threw, the status
@@ -269,7 +287,7 @@ export class CheckpointKeeper {
     } else {
       pool.assignAll();
     }
-    ctx.setStatus(previousStatus === 'paused' ? 'paused' : 'running');
+    ctx.setStatus(endsPaused ? 'paused' : 'running');
     ctx.log.info('checkpoint', `restored ${loaded.id} (${reason}): phase ${body.phase}, ${body.file_system_state.entries.length} entries, ${Date.now() - started} ms`);
     return event;
   }

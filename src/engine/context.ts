@@ -57,6 +57,13 @@ export class EngineContext {
   stopRequest: StopRequest | null = null;
   /** Bumped by each restore: work that began before it measured a project/ that is gone. */
   restoreGeneration = 0;
+  /**
+   * A restore mid-session that is stopping the agents and putting project/
+   * back (seconds in a big project): a person's pause and continue are
+   * answered meanwhile (ControlSurface) and only say whether the agents it
+   * then starts again start paused.
+   */
+  restoreUnderWay: { endsPaused: boolean } | null = null;
   /** Seconds of the current phase's budget kept for its gate (the phase runner sets it as the phase starts). */
   gateReserveSeconds = 0;
   private stopWaiter: ((request: StopRequest) => void) | null = null;

@@ -79,7 +79,10 @@ export class ControlSurface implements EngineControl {
    * and may take minutes. A person's pause, continue and stop (`person`) are
    * also let in beside a checkpoint's walk of project/ (SerialQueue.
    * letCommandsIn): they only signal the agents and set the status, which
-   * the walk does not read, and it takes seconds in a big project.
+   * the walk does not read, and it takes seconds in a big project. So are
+   * they beside a restore mid-session's stopping of the agents and putting
+   * back of project/, where a pause or continue only says how the agents
+   * start again (EngineContext.restoreUnderWay).
    */
   private command<T>(action: string, job: () => Promise<T>, lane: 'queued' | 'person' = 'queued'): Promise<T> {
     try {
@@ -146,7 +149,7 @@ export class ControlSurface implements EngineControl {
       this.ctx.requestStop({ status: 'failed', reason: `${why}; no person to continue it (CI is set)`, exitCode: 1 });
       return;
     }
-    const already = this.ctx.status === 'paused';
+    const already = this.paused();
     this.ctx.emit({
       type: 'alert',
       level: 'critical',
@@ -162,15 +165,28 @@ export class ControlSurface implements EngineControl {
     await this.doPause('engine', true);
   }
 
+  /** Paused, or a restore under way will leave it paused (its agents start again paused). */
+  private paused(): boolean {
+    const restoring = this.ctx.restoreUnderWay;
+    return restoring ? restoring.endsPaused : this.ctx.status === 'paused';
+  }
+
   private async doPause(source: CommandSource, automatic: boolean): Promise<MegatestEvent> {
     const { ctx } = this;
     this.assertLive('pause');
-    if (ctx.status === 'paused') {
+    if (this.paused()) {
       if (automatic) return ctx.emit({ type: 'alert', level: 'info', message: 'already paused' });
       throw new ControlError('the session is already paused', 409);
     }
     // The fold stops the session's clock at this event.
     const event = ctx.emit({ type: 'command', name: 'pause', source, detail: automatic ? 'automatic' : undefined });
+    const restoring = ctx.restoreUnderWay;
+    if (restoring) {
+      // The agents are stopping and project/ is being put back: the restore starts them again paused, and says paused then.
+      restoring.endsPaused = true;
+      ctx.log.info('orchestrator', `paused (${automatic ? 'automatic' : source}) during a restore: the agents start again paused`);
+      return event;
+    }
     this.pool.control('pause');
     ctx.setStatus('paused');
     ctx.log.info('orchestrator', `paused (${automatic ? 'automatic' : source})`);
@@ -191,11 +207,18 @@ export class ControlSurface implements EngineControl {
   /** resetRecovery: a person (or the disk guard) continues, and the recovery's counts start again. */
   private async doContinue(source: CommandSource, resetRecovery: boolean): Promise<MegatestEvent> {
     const { ctx, pool } = this;
-    if (ctx.status !== 'paused') throw new ControlError(`the session is ${ctx.status}, not paused`, 409);
+    if (!this.paused()) throw new ControlError(`the session is ${ctx.status}, not paused`, 409);
     const event = ctx.emit({ type: 'command', name: 'continue', source });
     // A person's continue of a held session has the waiting agents try again now.
     if (source !== 'engine') this.limitHold?.continuedByPerson();
     if (resetRecovery) this.recovery?.reset(source);
+    const restoring = ctx.restoreUnderWay;
+    if (restoring) {
+      // The restore starts every agent again (starting them here too would make two of each): they start running.
+      restoring.endsPaused = false;
+      ctx.log.info('orchestrator', `continued (${source}) during a restore: the agents start again running`);
+      return event;
+    }
     // Running before any agent is started again here: one started in a paused session is paused at once.
     ctx.setStatus('running');
     // Every running agent goes on first; then the ones gone while paused start again, one that cannot start
