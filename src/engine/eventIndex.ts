@@ -17,6 +17,9 @@ export class EventIndexKeeper {
   /** Until it settles, the index is still being opened (loaded and carried on, or built). */
   private opened: Promise<void> = Promise.resolve();
 
+  /** What a resume's fold skipped (lines of the log that are not events), said once the resume is announced. */
+  private skippedNote: string | null = null;
+
   constructor(private readonly ctx: EngineContext) {}
 
   /**
@@ -34,6 +37,7 @@ export class EventIndexKeeper {
       const folded = await foldFromIndex(ctx.paths.root);
       if (folded !== null) {
         ctx.state = folded.state;
+        this.noteSkipped(folded.unreadable, []);
         this.keepInBackground();
         return { bytes: folded.bytes, how: 'from events.idx', eventsRead: folded.eventsRead };
       }
@@ -42,7 +46,30 @@ export class EventIndexKeeper {
       throw RunFileReadError.say(error, ctx.paths.events, 'megatest resume', 'the session was not resumed');
     }
     ctx.state = this.upkeep.state;
+    const skipped = this.upkeep.linesNotEvents;
+    this.noteSkipped(skipped.length, skipped.flatMap((damage) => (damage.line === undefined ? [] : [damage.line])));
     return { bytes: this.upkeep.bytes, how: 'the whole log read (events.idx built)', eventsRead: this.upkeep.info.eventsRead };
+  }
+
+  /**
+   * A line of events.jsonl that is not an event (bytes a disk or an editor
+   * damaged; a torn last line is dropped before) is skipped by the fold:
+   * the event it held is lost, and the report counts it. Said in
+   * session.log, and as an alert after the resume's own event.
+   */
+  private noteSkipped(count: number, lines: number[]): void {
+    if (count === 0) return;
+    const shown = lines.slice(0, 5).join(', ');
+    const where = shown === '' ? '' : ` (line${lines.length > 1 ? 's' : ''} ${shown}${lines.length > 5 ? ', …' : ''})`;
+    this.skippedNote = `events.jsonl: ${count} line${count > 1 ? 's are' : ' is'} not an event${where}, skipped by the resume; the report counts ${count > 1 ? 'them' : 'it'} as lost`;
+    this.ctx.log.warn('orchestrator', this.skippedNote);
+  }
+
+  /** The alert of what the resume's fold skipped, once, after the resume's own event. */
+  alertSkippedLines(): void {
+    if (this.skippedNote === null) return;
+    this.ctx.emit({ type: 'alert', level: 'warning', message: this.skippedNote });
+    this.skippedNote = null;
   }
 
   /** events.idx opened (loaded and carried on, or built) off the caller's path; a run goes on without it. */

@@ -229,7 +229,10 @@ export class Orchestrator implements EngineControl {
     pool.createSlots();
     if (resuming) {
       // The fold stops the clock for the time no orchestrator ran the session.
-      const announce = () => ctx.emit({ type: 'command', name: 'resume', source: 'cli', detail: namedCheckpoint ?? 'newest valid checkpoint' });
+      const announce = () => {
+        ctx.emit({ type: 'command', name: 'resume', source: 'cli', detail: namedCheckpoint ?? 'newest valid checkpoint' });
+        this.eventIndex.alertSkippedLines();
+      };
       const restored = await this.keeper.resumeFrom(namedCheckpoint, announce);
       if (!restored) {
         // Nothing to roll back to: the phase the log reached goes on, on the current project/, its finished tasks kept.

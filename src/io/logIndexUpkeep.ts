@@ -9,8 +9,10 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { IndexKeeper } from '../replay/indexKeeper.js';
+import type { ReplayDamage } from '../replay/types.js';
 import type { RunState } from '../state/runState.js';
 import { openLogFile } from './foldLog.js';
+import { isLineNotAnEvent } from './logStart.js';
 import { RunFileReadError } from './readError.js';
 
 export interface UpkeepPaths {
@@ -69,6 +71,11 @@ export class LogIndexUpkeep {
   /** How this open got the index (loaded, carried on, built) and what it read. */
   get info(): IndexKeeper['info'] {
     return this.keeper.info;
+  }
+
+  /** The lines of the log read so far that are not events, as the index lists them (a fold skips them). */
+  get linesNotEvents(): ReplayDamage[] {
+    return this.keeper.index.damage().filter(isLineNotAnEvent);
   }
 
   /** Bytes of the log read so far (its complete lines). */

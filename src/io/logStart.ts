@@ -10,6 +10,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { checkHeader, compareKey, IndexCorrupt, openIndexFile, readBlob, type IndexHeader } from '../replay/indexFile.js';
 import { decodeState } from '../replay/snapshotCodec.js';
+import type { ReplayDamage } from '../replay/types.js';
 import { initialRunState, type RunState } from '../state/runState.js';
 import { RunFileReadError } from './readError.js';
 
@@ -30,6 +31,11 @@ export interface LogStart {
 
 /** How the seek index words a line that is not an event (src/replay/seekIndex.ts). */
 const NOT_AN_EVENT = /^not an event\b/;
+
+/** Whether the seek index's damage is a line of events.jsonl that is not an event (a fold skips it). */
+export function isLineNotAnEvent(damage: ReplayDamage): boolean {
+  return damage.file === 'events.jsonl' && NOT_AN_EVENT.test(damage.problem);
+}
 
 const fromTheStart = (note: string | null): LogStart => ({ state: initialRunState(), offset: 0, line: 0, nonEvents: 0, from: 'start', note });
 
@@ -80,5 +86,5 @@ export async function findLogStart(events: FileHandle, eventsFile: string, index
 function nonEventLines(header: IndexHeader): number | null {
   const timeline = header.timeline;
   if (!timeline || !Array.isArray(timeline.damage) || timeline.damageNotListed > 0) return null;
-  return timeline.damage.filter((d) => d.file === 'events.jsonl' && NOT_AN_EVENT.test(d.problem)).length;
+  return timeline.damage.filter(isLineNotAnEvent).length;
 }

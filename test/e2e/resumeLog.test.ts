@@ -2,7 +2,8 @@
 // will not give back, or one with lines but no session_started, stops it
 // with one line and a non-zero exit, and nothing is appended (never a second
 // session_started, never a silent start from phase 1). A resume starts from
-// the events.idx the orchestrators keep, reading only what followed it.
+// the events.idx the orchestrators keep, reading only what followed it. A
+// line that is not an event is skipped, and said in an alert.
 
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -117,5 +118,24 @@ describe.skipIf(!BUILT)('resume reads the whole log or stops (needs npm run buil
     expect(fromIndex.state).toEqual((await foldEventFile(events)).state);
     const report = await runCli(['report', runDir, '--format', 'json']);
     expect(JSON.parse(report.stdout).event_log.events).toBe(countMatches(readFileSync(events, 'utf8'), /^\{"seq":/gm));
+  });
+
+  it('a line of the log that is not an event: the resume goes on, and says so in an alert right after its own event', async () => {
+    // Bytes a disk damaged, put between two events (an event overwritten would also leave a gap in seq).
+    const lines = readFileSync(events, 'utf8').split('\n');
+    const at = Math.floor(lines.length / 2);
+    lines.splice(at, 0, '{"seq":\u0000\u0000 damaged');
+    writeFileSync(events, lines.join('\n'));
+    const resumed = runHeadless(['resume', runDir, '--headless'], { timeoutMs: 120_000 });
+    const eventsNow = () => readFileSync(events, 'utf8').split('\n').flatMap((line) => (line.startsWith('{"seq":') && line.endsWith('}') ? [JSON.parse(line) as { type: string; name?: string; message?: string }] : []));
+    await waitFor(() => eventsNow().filter((e) => e.type === 'command' && e.name === 'resume').length === 3 || resumed.output.stderr !== '', 'the third resume', 100_000);
+    resumed.child.kill('SIGTERM');
+    await resumed.done;
+    const log = eventsNow();
+    const resume = log.map((e) => e.type === 'command' && e.name === 'resume').lastIndexOf(true);
+    expect(log[resume + 1]).toMatchObject({ type: 'alert', level: 'warning' });
+    expect(log[resume + 1]!.message).toMatch(/^events\.jsonl: 1 line is not an event( \(line \d+\))?, skipped by the resume; the report counts it as lost$/);
+    if (/\(line/.test(log[resume + 1]!.message!)) expect(log[resume + 1]!.message).toContain(`(line ${at + 1})`);
+    expect(readFileSync(path.join(runDir, 'session.log'), 'utf8')).toContain(log[resume + 1]!.message);
   });
 });
