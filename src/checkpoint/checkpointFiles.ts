@@ -22,7 +22,7 @@ import { PACK_IN_PARALLEL_FROM } from './blobPacker.js';
 import { BLOB_CHECK_CONCURRENCY, inflateBlob, type BlobStore } from './blobStore.js';
 import { errorCode, tempSuffix, writeDurably } from './durableFiles.js';
 import { buildTrees, expandTrees, parseListing, TreeListingError, UnlistableManifestError, type BuiltTrees, type TreeItem, type TreeMemo } from './manifestTrees.js';
-import { compareStrings, forEachLimit, manifestProblem, SHA256_PATTERN } from './tree.js';
+import { Breather, compareStrings, forEachLimit, manifestProblem, SHA256_PATTERN } from './tree.js';
 import type { CheckpointBody, FileEntry } from './types.js';
 import { MISSING_BLOB, type BadBlob } from './verify.js';
 
@@ -246,7 +246,11 @@ export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: B
   if (blobChecks === null) return { id: checkpoint.id, sha256, body: checkpoint, listings };
   const files = state.entries.filter((entry) => entry.type === 'file');
   const blobProblems: string[] = [];
+  // Each look is synchronous calls (a stat, an open, a read): with no turn of the event loop between them the orchestrator
+  // answered nothing (a person's pause, the API, its agents' output) for the whole check, 0.6-0.8 s at 30,000 files.
+  const breather = new Breather();
   await forEachLimit(files, BLOB_CHECK_CONCURRENCY, async (entry) => {
+    await breather.breathe();
     const sha = entry.sha256 as string;
     let check = blobChecks.get(`${sha}:${entry.size}`);
     if (check === undefined) {

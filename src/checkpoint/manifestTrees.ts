@@ -15,7 +15,7 @@
 
 import { assertNever } from '../contract/assertNever.js';
 import { sha256Hex } from './canonical.js';
-import { compareStrings, EXCLUDED_DIR_NAMES, SHA256_PATTERN } from './tree.js';
+import { Breather, compareStrings, EXCLUDED_DIR_NAMES, SHA256_PATTERN } from './tree.js';
 import type { FileEntry } from './types.js';
 
 export const TREE_FORMAT = 'megatest-tree/1';
@@ -302,7 +302,10 @@ export async function expandTrees(root: string, read: ListingReader): Promise<{ 
   const entries: FileEntry[] = [];
   const listings = new Set<string>([root]);
   const pending: { sha256: string; folder: string }[] = [{ sha256: root, folder: '' }];
+  // Listings are read with synchronous calls: the event loop gets its turns (a restore's check while the session runs).
+  const breather = new Breather();
   while (pending.length > 0) {
+    await breather.breathe();
     const { sha256, folder } = pending.pop()!;
     const items = await read(sha256, folder);
     if (entries.length + items.length > MAX_EXPANDED_ENTRIES) {
