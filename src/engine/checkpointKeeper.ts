@@ -190,7 +190,11 @@ export class CheckpointKeeper {
   async restore(id: string | undefined, reason: string, fallBack: boolean, announce?: () => void, agents: 'running' | 'not started yet' = 'running'): Promise<MegatestEvent> {
     const { ctx, pool } = this;
     const started = Date.now();
-    const chosen = await this.choose(id, fallBack, agents);
+    // Mid-session, a person's pause, continue and stop are answered while the checkpoint is checked (every blob looked at:
+    // a second or two at 30,000 files), and while the agents stop and project/ is put back; a resume's restore runs before
+    // any command is taken. The check leaves the session as it is: a command then acts on it as at any other time.
+    const lettingCommandsIn = <T>(work: () => Promise<T>): Promise<T> => (agents === 'running' ? ctx.queue.letCommandsIn(work) : work());
+    const chosen = await lettingCommandsIn(() => this.choose(id, fallBack, agents));
     let loaded = chosen.loaded;
     const skipped = chosen.skipped;
     const reportSkipped = () => {
@@ -211,21 +215,18 @@ export class CheckpointKeeper {
     const first = loaded;
     const putBack = async () => {
       await pool.stopAll();
-      return this.restoreFiles(first, fallBack, skipped);
+      const restored = await this.restoreFiles(first, fallBack, skipped);
+      if (restored !== null && !(restored instanceof Error)) await this.worktrees?.restore(restored.id, restored.body.git_commit, restored.body.worktrees);
+      return restored;
     };
-    // Mid-session, a person's pause, continue and stop are answered while the agents stop and project/ is put back (a
-    // resume's restore runs before any command is taken). A pause then only has the agents start again paused.
+    // A pause or continue let in from here on only says whether the agents start again paused (ControlSurface).
     const underWay = { endsPaused: previousStatus === 'paused' };
+    ctx.restoreUnderWay = underWay;
     let restored: Awaited<ReturnType<typeof putBack>>;
-    if (agents === 'running') {
-      ctx.restoreUnderWay = underWay;
-      try {
-        restored = await ctx.queue.letCommandsIn(putBack);
-      } finally {
-        ctx.restoreUnderWay = null;
-      }
-    } else {
-      restored = await putBack();
+    try {
+      restored = await lettingCommandsIn(putBack);
+    } finally {
+      ctx.restoreUnderWay = null;
     }
     const endsPaused = underWay.endsPaused;
     if (restored === null || restored instanceof Error) {
@@ -246,7 +247,6 @@ export class CheckpointKeeper {
     }
     loaded = restored;
     const body = loaded.body;
-    await this.worktrees?.restore(loaded.id, body.git_commit, body.worktrees);
     const memory = body.working_memory as { objectives?: Record<string, string[]>; model_index?: Record<string, number> };
     // Written in the same batch as checkpoint_restored: a kill cannot separate them.
     announce?.();

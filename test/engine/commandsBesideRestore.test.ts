@@ -1,6 +1,6 @@
 // A person's pause, continue and stop are answered while a restore mid-session
-// stops the agents and puts project/ back (seconds in a big project), not after
-// it. The restore holds the engine's serial queue and lets these commands in
+// checks its checkpoint, stops the agents and puts project/ back (seconds in a
+// big project), not after it. The restore holds the engine's serial queue and lets these commands in
 // (SerialQueue.letCommandsIn); a pause or continue then only says whether the
 // agents it starts again start paused (EngineContext.restoreUnderWay). A
 // continue never starts an agent itself there: the restore starts them all.
@@ -43,7 +43,7 @@ function gate() {
   return { open, opened };
 }
 
-type Hold = 'files' | 'agents stopping';
+type Hold = 'files' | 'agents stopping' | 'checking';
 
 /** A session of one agent with one checkpoint taken; its next restore waits, once at `hold`, until `held.open()`. */
 async function session(name: string, hold: Hold, status: 'running' | 'paused' = 'running') {
@@ -56,6 +56,13 @@ async function session(name: string, hold: Hold, status: 'running' | 'paused' = 
   const held = gate();
   const reached = gate();
   const store = Object.create(real) as CheckpointStore;
+  store.read = (async (...args: Parameters<CheckpointStore['read']>) => {
+    if (hold === 'checking') {
+      reached.open();
+      await held.opened;
+    }
+    return real.read(...args);
+  }) as CheckpointStore['read'];
   store.restore = (async (...args: Parameters<CheckpointStore['restore']>) => {
     if (hold === 'files') {
       reached.open();
@@ -197,6 +204,36 @@ describe.each<Hold>(['files', 'agents stopping'])('commands beside a restore (he
     held.open();
     await restore;
     expect(order.filter((step) => step.startsWith('command'))).toEqual(['command restore', 'command stop']);
+  });
+});
+
+describe('commands while a restore checks its checkpoint (every blob looked at), before it touches anything', () => {
+  it('a pause acts as at any other time: the agents are told, and the restore starts them again paused', async () => {
+    const { ctx, surface, held, reached, order, told, startedWhile, checkpoint } = await session('check-pause', 'checking');
+    const restore = surface.restore(checkpoint, 'api');
+    await reached.opened;
+    expect(ctx.status).toBe('running');
+    await answeredNow(surface.pause('key'));
+    expect(ctx.status).toBe('paused');
+    expect(told).toEqual(['pause']);
+    held.open();
+    await restore;
+    expect(startedWhile).toEqual(['paused']);
+    expect(ctx.status).toBe('paused');
+    expect(order).toEqual(['command restore', 'command pause', 'agents stopped', 'checkpoint_restored', 'agents started']);
+  });
+
+  it('a continue of a paused session acts as at any other time; the restore then leaves it running', async () => {
+    const { ctx, surface, held, reached, told, startedWhile, checkpoint } = await session('check-continue', 'checking', 'paused');
+    const restore = surface.restore(checkpoint, 'api');
+    await reached.opened;
+    await answeredNow(surface.resume('key'));
+    expect(ctx.status).toBe('running');
+    expect(told).toEqual(['resume']);
+    held.open();
+    await restore;
+    expect(startedWhile).toEqual(['recovering']);
+    expect(ctx.status).toBe('running');
   });
 });
 
