@@ -14,38 +14,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EventInput } from '../../src/contract/events.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import type { AgentPool } from '../../src/engine/agentPool.js';
 import { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
 import type { Compressor } from '../../src/engine/compressor.js';
-import type { EngineContext } from '../../src/engine/context.js';
 import { ControlSurface } from '../../src/engine/controlSurface.js';
 import type { Measurer } from '../../src/engine/measurer.js';
-import { SerialQueue } from '../../src/engine/serialQueue.js';
+import { answeredNow, commandContext, gate } from '../helpers/commandContext.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-beside-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/**
- * The promise's value if it settled within a turn of the event loop: these
- * commands make no I/O of their own, so one let in is answered by then. One
- * left waiting behind the held walk fails here, at once, rather than at the
- * test's timeout.
- */
-async function answeredNow<T>(promise: Promise<T>): Promise<T> {
-  let settled = false;
-  const watched = promise.finally(() => (settled = true));
-  await new Promise((resolve) => setImmediate(resolve));
-  if (!settled) throw new Error('not answered while the checkpoint walks project/');
-  return watched;
-}
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
-}
+const answered = <T>(promise: Promise<T>): Promise<T> => answeredNow(promise, 'the checkpoint walks project/');
 
 /** A session with one checkpoint store whose next checkpoint waits, once started, until `walk.open()`. */
 function session(name: string) {
@@ -62,31 +42,7 @@ function session(name: string) {
     await walk.opened;
     return real.checkpoint(...args);
   }) as CheckpointStore['checkpoint'];
-  const order: string[] = [];
-  const events: EventInput[] = [];
-  const ctx = {
-    store,
-    queue: new SerialQueue(),
-    paths: { project },
-    status: 'running',
-    stopRequest: null,
-    restoreGeneration: 0,
-    info: { session_id: name },
-    currentPhase: { name: 'development' },
-    phaseIndex: 1,
-    completedTasks: () => [],
-    events: { flush: () => undefined, lastSeq: 3 },
-    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false, phases: [], measured: { linesOfCode: 1, testPassRate: 1, lastBuildOk: true } },
-    scheduleMs: () => 60_000,
-    setStatus: (status: string) => void (ctx.status = status as EngineContext['status']),
-    emit: (event: EventInput) => {
-      events.push(event);
-      order.push(event.type === 'command' ? `${event.type} ${(event as { name: string }).name}` : event.type);
-      return event;
-    },
-    requestStop: (request: { reason: string }) => void (ctx.stopRequest = request as unknown as EngineContext['stopRequest']),
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  } as unknown as EngineContext;
+  const { ctx, order, events } = commandContext({ name, project, store });
   const told: string[] = [];
   const adapter = { control: (what: string) => told.push(what) };
   const slots = [{ name: 'agent-1', throttledUntilMs: 0, adapter }];
@@ -112,10 +68,10 @@ describe('commands beside a checkpoint', () => {
     });
     await walking.opened;
 
-    await answeredNow(surface.pause('api'));
+    await answered(surface.pause('api'));
     expect(ctx.status).toBe('paused');
     expect(told).toContain('pause');
-    await answeredNow(surface.resume('cli'));
+    await answered(surface.resume('cli'));
     expect(ctx.status).toBe('running');
     expect(order).toEqual(['command pause', 'command continue']);
 
@@ -128,7 +84,7 @@ describe('commands beside a checkpoint', () => {
     const { ctx, keeper, surface, walk, walking, order } = session('stop');
     const tick = ctx.queue.run(() => keeper.create('tool_calls'));
     await walking.opened;
-    await answeredNow(surface.stop('cli'));
+    await answered(surface.stop('cli'));
     expect(ctx.stopRequest).toMatchObject({ reason: 'stopped by cli' });
     walk.open();
     await tick;
@@ -146,7 +102,7 @@ describe('commands beside a checkpoint', () => {
     });
     let jobDone = false;
     const job = ctx.queue.run(async () => void (jobDone = true));
-    await answeredNow(surface.pause('api'));
+    await answered(surface.pause('api'));
     expect(forcedDone).toBe(false);
     expect(jobDone).toBe(false);
     walk.open();

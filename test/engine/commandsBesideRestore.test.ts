@@ -14,34 +14,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ControlError } from '../../src/contract/control.js';
-import type { EventInput } from '../../src/contract/events.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import type { AgentPool } from '../../src/engine/agentPool.js';
 import { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
 import type { Compressor } from '../../src/engine/compressor.js';
-import type { EngineContext } from '../../src/engine/context.js';
 import { ControlSurface } from '../../src/engine/controlSurface.js';
 import type { Measurer } from '../../src/engine/measurer.js';
-import { SerialQueue } from '../../src/engine/serialQueue.js';
+import { answeredNow, commandContext, gate } from '../helpers/commandContext.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-beside-restore-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** The promise's outcome if it settled within a turn of the event loop; one left waiting behind the held restore fails at once. */
-async function answeredNow<T>(promise: Promise<T>): Promise<T> {
-  let settled = false;
-  const watched = promise.finally(() => (settled = true));
-  watched.catch(() => undefined);
-  await new Promise((resolve) => setImmediate(resolve));
-  if (!settled) throw new Error('not answered while the restore puts project/ back');
-  return watched;
-}
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
-}
+const answered = <T>(promise: Promise<T>): Promise<T> => answeredNow(promise, 'the restore checks its checkpoint or puts project/ back');
 
 type Hold = 'files' | 'agents stopping' | 'checking';
 
@@ -70,32 +54,7 @@ async function session(name: string, hold: Hold, status: 'running' | 'paused' = 
     }
     return real.restore(...args);
   }) as CheckpointStore['restore'];
-  const order: string[] = [];
-  const events: EventInput[] = [];
-  const ctx = {
-    store,
-    queue: new SerialQueue(),
-    paths: { project },
-    status,
-    stopRequest: null,
-    restoreGeneration: 0,
-    restoreUnderWay: null,
-    info: { session_id: name },
-    currentPhase: { name: 'development' },
-    phaseIndex: 1,
-    completedTasks: () => [],
-    events: { flush: () => undefined, lastSeq: 3 },
-    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false, phases: [], measured: { linesOfCode: 1, testPassRate: 1, lastBuildOk: true } },
-    scheduleMs: () => 60_000,
-    setStatus: (next: string) => void (ctx.status = next as EngineContext['status']),
-    emit: (event: EventInput) => {
-      events.push(event);
-      order.push(event.type === 'command' ? `${event.type} ${(event as { name: string }).name}` : event.type);
-      return event;
-    },
-    requestStop: (request: { reason: string }) => void (ctx.stopRequest = request as unknown as EngineContext['stopRequest']),
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  } as unknown as EngineContext;
+  const { ctx, order, events } = commandContext({ name, project, store, status });
   const told: string[] = [];
   /** The session's status each time the restore started the agents again. */
   const startedWhile: string[] = [];
@@ -145,10 +104,10 @@ describe.each<Hold>(['files', 'agents stopping'])('commands beside a restore (he
     await reached.opened;
     expect(ctx.status).toBe('recovering');
 
-    await answeredNow(surface.pause('key'));
+    await answered(surface.pause('key'));
     // The agents are stopping, or stopped: nobody is signalled; the restore says paused once it is done.
     expect(told).toEqual([]);
-    await expect(answeredNow(surface.pause('api'))).rejects.toThrowError(/already paused/);
+    await expect(answered(surface.pause('api'))).rejects.toThrowError(/already paused/);
 
     held.open();
     await restore;
@@ -163,8 +122,8 @@ describe.each<Hold>(['files', 'agents stopping'])('commands beside a restore (he
     const { ctx, surface, held, reached, order, startedWhile, checkpoint } = await session(`pause-continue-${hold}`, hold);
     const restore = surface.restore(checkpoint, 'api');
     await reached.opened;
-    await answeredNow(surface.pause('key'));
-    await answeredNow(surface.resume('key'));
+    await answered(surface.pause('key'));
+    await answered(surface.resume('key'));
     expect(ctx.status).toBe('recovering');
     held.open();
     await restore;
@@ -182,7 +141,7 @@ describe.each<Hold>(['files', 'agents stopping'])('commands beside a restore (he
     const { ctx, surface, held, reached, startedWhile, checkpoint } = await session(`continue-${hold}`, hold, 'paused');
     const restore = surface.restore(checkpoint, 'api');
     await reached.opened;
-    await answeredNow(surface.resume('api'));
+    await answered(surface.resume('api'));
     held.open();
     await restore;
     expect(startedWhile).toEqual(['recovering']);
@@ -193,13 +152,13 @@ describe.each<Hold>(['files', 'agents stopping'])('commands beside a restore (he
     const { ctx, surface, held, reached, order, checkpoint } = await session(`stop-${hold}`, hold);
     const restore = surface.restore(checkpoint, 'api');
     await reached.opened;
-    const refused = await answeredNow(surface.resume('api')).then(
+    const refused = await answered(surface.resume('api')).then(
       () => null,
       (error: unknown) => error,
     );
     expect(refused).toBeInstanceOf(ControlError);
     expect((refused as ControlError).message).toBe('the session is recovering, not paused');
-    await answeredNow(surface.stop('cli'));
+    await answered(surface.stop('cli'));
     expect(ctx.stopRequest).toMatchObject({ reason: 'stopped by cli' });
     held.open();
     await restore;
@@ -213,7 +172,7 @@ describe('commands while a restore checks its checkpoint (every blob looked at),
     const restore = surface.restore(checkpoint, 'api');
     await reached.opened;
     expect(ctx.status).toBe('running');
-    await answeredNow(surface.pause('key'));
+    await answered(surface.pause('key'));
     expect(ctx.status).toBe('paused');
     expect(told).toEqual(['pause']);
     held.open();
@@ -227,7 +186,7 @@ describe('commands while a restore checks its checkpoint (every blob looked at),
     const { ctx, surface, held, reached, told, startedWhile, checkpoint } = await session('check-continue', 'checking', 'paused');
     const restore = surface.restore(checkpoint, 'api');
     await reached.opened;
-    await answeredNow(surface.resume('key'));
+    await answered(surface.resume('key'));
     expect(ctx.status).toBe('running');
     expect(told).toEqual(['resume']);
     held.open();
