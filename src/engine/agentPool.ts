@@ -216,7 +216,9 @@ export class AgentPool {
 
   async restart(slot: AgentSlot, reason: string): Promise<void> {
     const resume = slot.adapter?.resumeState();
-    await this.stop(slot);
+    // A hung agent takes its grace and more to stop: a person's pause, continue and stop are answered meanwhile. The slot
+    // keeps its adapter until it has stopped, so a continue does not start it too; started in a paused session, it starts paused.
+    await this.ctx.queue.letCommandsIn(() => this.stop(slot));
     this.ctx.log.info(slot.name, `restarting (${reason})`);
     if (await this.startOrReport(slot, resume ? { ...resume, model: this.modelOf(slot) } : undefined)) this.assignRemaining(slot);
   }
