@@ -24,8 +24,10 @@ export class Compressor {
     const before = slot.contextTokens ?? 0;
     if (!slot.adapter) return null;
     if (slot.adapter.compressContext) {
-      // The adapter compresses itself (a CLI agent's harness restart on a summary) and says by how much.
-      const report = await slot.adapter.compressContext();
+      // The adapter compresses itself (a CLI agent's harness restart on a summary) and says by how much. Its task's process
+      // has 5 s to stop: a person's pause, continue and stop are answered meanwhile (a paused agent starts no task after it).
+      const adapter = slot.adapter;
+      const report = await this.ctx.queue.letCommandsIn(() => adapter.compressContext!());
       this.limitEvent(slot, why, Math.max(before, report.tokensBefore));
       slot.contextTokens = report.tokensAfter;
       return this.ctx.emit({ type: 'compress', agent: slot.name, tokens_before: report.tokensBefore, tokens_after: report.tokensAfter, detail: report.detail });

@@ -1,6 +1,7 @@
-// A recovery's restart of an agent (a hang, a model switch, a compress by
-// restart) first waits for the agent to stop: a hung one takes its grace of
-// 3 s and more. A person's pause, continue and stop are answered meanwhile
+// A recovery's restart of an agent (a model switch, a compress by restart)
+// first waits for the agent to stop: a hung one takes its grace of 3 s and
+// more. A CLI agent's compress (its task's process stopped, the task run
+// again on a summary) gives that process 5 s. A person's pause, continue and stop are answered meanwhile
 // (SerialQueue.letCommandsIn), not after it. The slot keeps its adapter until
 // the agent has stopped, so a continue then does not start it a second time:
 // the restart starts it, paused when the session is.
@@ -17,7 +18,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { EventInput } from '../../src/contract/events.js';
 import { AgentPool, type AgentSlot } from '../../src/engine/agentPool.js';
 import type { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
-import type { Compressor } from '../../src/engine/compressor.js';
+import { Compressor } from '../../src/engine/compressor.js';
 import type { EngineContext } from '../../src/engine/context.js';
 import { ControlSurface } from '../../src/engine/controlSurface.js';
 import type { Measurer } from '../../src/engine/measurer.js';
@@ -119,5 +120,27 @@ describe('commands beside a restart that waits for its agent to stop', () => {
     expect(ctx.stopRequest).toMatchObject({ reason: 'stopped by cli' });
     held.open();
     await restart;
+  });
+});
+
+describe('commands beside a CLI agent compressing itself', () => {
+  it('a pause is answered while its task\'s process stops; the compress goes on after it', async () => {
+    const { ctx, pool, hung, held, stopping, told } = session();
+    hung.adapter = {
+      ...(hung.adapter as object),
+      compressContext: async () => {
+        stopping.open();
+        await held.opened;
+        return { tokensBefore: 9000, tokensAfter: 300, detail: 'harness compression' };
+      },
+    } as unknown as AgentSlot['adapter'];
+    const surface = new ControlSurface(ctx, pool, {} as CheckpointKeeper, {} as Measurer, new Compressor(ctx, pool));
+    const compress = surface.compress('agent-1', 'api');
+    await stopping.opened;
+    await answered(surface.pause('key'));
+    expect(ctx.status).toBe('paused');
+    expect(told['agent-1']).toEqual(['pause']);
+    held.open();
+    expect(await compress).toEqual([expect.objectContaining({ type: 'compress', agent: 'agent-1', tokens_before: 9000, tokens_after: 300 })]);
   });
 });
