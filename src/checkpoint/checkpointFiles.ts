@@ -21,7 +21,7 @@ import { canonicalJson, renderReadableJson, sha256Hex } from './canonical.js';
 import { PACK_IN_PARALLEL_FROM } from './blobPacker.js';
 import { BLOB_CHECK_CONCURRENCY, inflateBlob, type BlobStore } from './blobStore.js';
 import { errorCode, tempSuffix, writeDurably } from './durableFiles.js';
-import { buildTrees, expandTrees, parseListing, TreeListingError, UnlistableManifestError, type BuiltTrees, type TreeItem, type TreeMemo } from './manifestTrees.js';
+import { buildTreesInTurns, expandTrees, parseListing, TreeListingError, UnlistableManifestError, type BuiltTrees, type TreeItem, type TreeMemo } from './manifestTrees.js';
 import { Breather, compareStrings, forEachLimit, manifestProblem, SHA256_PATTERN } from './tree.js';
 import type { CheckpointBody, FileEntry } from './types.js';
 import { MISSING_BLOB, type BadBlob } from './verify.js';
@@ -97,7 +97,8 @@ export async function withManifestTree<T extends object>(body: T, blobs: BlobSto
   const { entries, ...rest } = state as { entries: FileEntry[] };
   let built: BuiltTrees;
   try {
-    built = buildTrees(entries, memo);
+    const breather = new Breather();
+    built = await buildTreesInTurns(entries, memo, () => breather.breathe());
   } catch (error) {
     // Not a manifest: an entry that is not an object throws a TypeError on its way to the check.
     if (error instanceof UnlistableManifestError || error instanceof TypeError) return body;

@@ -94,40 +94,70 @@ export class UnlistableManifestError extends Error {}
  * about a third of the folders change, each by an item or two.
  */
 export function buildTrees(entries: readonly FileEntry[], memo?: TreeMemo): BuiltTrees {
-  const children = new Map<string, FileEntry[]>([['', []]]);
-  for (const entry of entries) if (entry.type === 'dir') children.set(entry.path, []);
-  // A snapshot's manifest comes sorted, so an entry is mostly in the folder of the one before: found without a slice and a lookup each.
-  let lastParent: string | null = null;
-  let lastSiblings: FileEntry[] = [];
-  for (const entry of entries) {
-    const slash = lastSlash(entry.path);
-    if (lastParent !== null && slash === lastParent.length && entry.path.startsWith(lastParent)) {
-      lastSiblings.push(entry);
-      continue;
-    }
-    const parent: string = slash < 0 ? '' : entry.path.slice(0, slash);
-    const siblings = children.get(parent);
-    if (siblings === undefined) throw new UnlistableManifestError(`the folder of ${JSON.stringify(entry.path)} is not a dir entry of the manifest`);
-    siblings.push(entry);
-    lastParent = parent;
-    lastSiblings = siblings;
+  const build = new TreeBuild(entries, memo);
+  for (const folder of build.folders) build.add(folder);
+  return build.finish();
+}
+
+/**
+ * buildTrees with a turn of the event loop let in between folders
+ * (`breathe`): a first checkpoint of 30,000 files built its listings in one
+ * stretch of about 140 ms, during which the orchestrator answered nothing.
+ */
+export async function buildTreesInTurns(entries: readonly FileEntry[], memo: TreeMemo | undefined, breathe: () => Promise<void>): Promise<BuiltTrees> {
+  const build = new TreeBuild(entries, memo);
+  for (const folder of build.folders) {
+    await breathe();
+    build.add(folder);
   }
-  // Deepest folders first: a listing names its sub-folders' listings.
-  const folders = [...children.keys()].sort((a, b) => depth(b) - depth(a));
-  const treeOf = new Map<string, string>();
-  const listings = new Map<string, Buffer>();
-  const remembered = memo?.folders;
-  const next: TreeMemo['folders'] = new Map();
-  for (const folder of folders) {
-    const items = children.get(folder)!;
+  return build.finish();
+}
+
+/** One build of the listings: the entries grouped by folder, then each folder added, deepest first. */
+class TreeBuild {
+  /** Deepest folders first: a listing names its sub-folders' listings. */
+  readonly folders: string[];
+  private readonly children = new Map<string, FileEntry[]>([['', []]]);
+  private readonly treeOf = new Map<string, string>();
+  private readonly listings = new Map<string, Buffer>();
+  private readonly next: TreeMemo['folders'] = new Map();
+
+  constructor(
+    entries: readonly FileEntry[],
+    private readonly memo: TreeMemo | undefined,
+  ) {
+    const children = this.children;
+    for (const entry of entries) if (entry.type === 'dir') children.set(entry.path, []);
+    // A snapshot's manifest comes sorted, so an entry is mostly in the folder of the one before: found without a slice and a lookup each.
+    let lastParent: string | null = null;
+    let lastSiblings: FileEntry[] = [];
+    for (const entry of entries) {
+      const slash = lastSlash(entry.path);
+      if (lastParent !== null && slash === lastParent.length && entry.path.startsWith(lastParent)) {
+        lastSiblings.push(entry);
+        continue;
+      }
+      const parent: string = slash < 0 ? '' : entry.path.slice(0, slash);
+      const siblings = children.get(parent);
+      if (siblings === undefined) throw new UnlistableManifestError(`the folder of ${JSON.stringify(entry.path)} is not a dir entry of the manifest`);
+      siblings.push(entry);
+      lastParent = parent;
+      lastSiblings = siblings;
+    }
+    this.folders = [...children.keys()].sort((a, b) => depth(b) - depth(a));
+  }
+
+  add(folder: string): void {
+    const { treeOf, listings, memo, next } = this;
+    const items = this.children.get(folder)!;
     if (!isSorted(items)) items.sort((a, b) => compareStrings(a.path, b.path));
     const nameFrom = folder === '' ? 0 : folder.length + 1;
-    const before = remembered?.get(folder);
+    const before = memo?.folders.get(folder);
     if (before !== undefined && sameValues(before.values, items, nameFrom, treeOf)) {
       treeOf.set(folder, before.sha256);
       listings.set(before.sha256, before.text);
       next.set(folder, before);
-      continue;
+      return;
     }
     const parts: string[] = [];
     const values: (string | number)[] = [];
@@ -157,8 +187,11 @@ export function buildTrees(entries: readonly FileEntry[], memo?: TreeMemo): Buil
     listings.set(sha256, text);
     if (memo !== undefined) next.set(folder, { values, parts, sha256, text });
   }
-  if (memo !== undefined) memo.folders = next;
-  return { root: treeOf.get('')!, listings };
+
+  finish(): BuiltTrees {
+    if (this.memo !== undefined) this.memo.folders = this.next;
+    return { root: this.treeOf.get('')!, listings: this.listings };
+  }
 }
 
 /** The blob, sub-listing or target an item points at. */
