@@ -5,7 +5,7 @@
 // coverage is 0 rather than a claim of 100%.
 
 import { assertNever } from '../contract/assertNever.js';
-import { descendants, parseXml } from './xml.js';
+import { attributeOf, parseAttributes, scanXml } from './xml.js';
 
 export interface CoverageSummary {
   linesPct: number;
@@ -55,9 +55,11 @@ export function parseLcov(text: string): CoverageSummary {
   const files = new Map<string, LcovFile>();
   let current: LcovFile | undefined;
   let records = 0;
-  const lines = text.split(/\r?\n/);
-  for (let index = 0; index < lines.length; index++) {
-    const line = (lines[index] as string).trim();
+  // Line by line without splitting the text into an array first: a big project's tracefile is 300,000 lines.
+  for (let index = 0, start = 0; start <= text.length; index++) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end === -1 ? text.length : end).trim();
+    start = end === -1 ? text.length + 1 : end + 1;
     if (line === '') continue;
     if (line === 'end_of_record') {
       current = undefined;
@@ -84,15 +86,19 @@ export function parseLcov(text: string): CoverageSummary {
     if (!current) {
       throw new Error(`parseLcov: line ${index + 1} "${line.slice(0, 60)}" is outside an SF: record; expected an lcov tracefile (TN:/SF:/DA:/end_of_record)`);
     }
+    if (tag === 'DA') {
+      // DA:<line>,<hits>[,<checksum>]: most of a tracefile, read without splitting it into an array.
+      const comma = value.indexOf(',');
+      const after = comma === -1 ? -1 : value.indexOf(',', comma + 1);
+      const lineNumber = Number(comma === -1 ? value : value.slice(0, comma));
+      const hits = comma === -1 ? Number.NaN : Number(after === -1 ? value.slice(comma + 1) : value.slice(comma + 1, after));
+      if (!Number.isFinite(lineNumber) || !Number.isFinite(hits)) throw new Error(`parseLcov: line ${index + 1}: malformed DA "${value}"`);
+      const before = current.lineHits.get(lineNumber);
+      if (before === undefined || hits > before) current.lineHits.set(lineNumber, before === undefined ? Math.max(hits, 0) : hits);
+      continue;
+    }
     const fields = value.split(',');
     switch (tag) {
-      case 'DA': {
-        const lineNumber = Number(fields[0]);
-        const hits = Number(fields[1]);
-        if (!Number.isFinite(lineNumber) || !Number.isFinite(hits)) throw new Error(`parseLcov: line ${index + 1}: malformed DA "${value}"`);
-        current.lineHits.set(lineNumber, Math.max(hits, current.lineHits.get(lineNumber) ?? 0));
-        break;
-      }
       case 'FNDA': {
         // FNDA:hits,name — the name may itself hold commas.
         const hits = Number(fields[0]);
@@ -169,28 +175,88 @@ export function parseLcov(text: string): CoverageSummary {
 
 // ---------------------------------------------------------------- cobertura
 
+/**
+ * Cobertura is read tag by tag (scanXml), never as a tree: a big project's
+ * report holds a <line> element per line of code, and only the root's
+ * figures, each class's lines (when the root has no counts) and each
+ * method's are needed. It counts what a tree of the report would give (the
+ * tests compare the two): a line inside nested classes or methods counts for
+ * each of them.
+ */
 export function parseCobertura(xml: string): CoverageSummary {
   const formatName = 'parseCobertura (expected cobertura XML with a <coverage line-rate=…> root)';
   if (!/<\s*coverage\b/.test(xml)) throw new Error(`${formatName}: no <coverage> element found`);
-  const root = parseXml(xml, formatName);
-  if (root.name !== 'coverage') throw new Error(`${formatName}: root element is <${root.name}>`);
-  const attributes = root.attributes;
+  let rootName = '';
+  let attributes: Record<string, string> = {};
+  /** The root has no line counts: count the <line> elements, once per file and line (older writers give only rates). */
+  let countLines = false;
+  /** File name -> line number (as written) -> highest hits. */
+  const hitsByFile = new Map<string, Map<string, number>>();
+  /** The lines of the open <class> elements' files, outermost first. */
+  const classFiles: Map<string, number>[] = [];
+  /** The open <method> elements: whether a <line> inside was seen, whether one had hits, and the method's own line-rate. */
+  const methodsOpen: { lines: boolean; hit: boolean; rate: string | undefined }[] = [];
+  let methods = 0;
+  let methodsCovered = 0;
+  const methodEnds = (): void => {
+    const method = methodsOpen.pop();
+    if (method === undefined) return;
+    methods += 1;
+    if (method.lines ? method.hit : Number(method.rate ?? 0) > 0) methodsCovered += 1;
+  };
+  scanXml(xml, formatName, {
+    open(name, attributeText, selfClosing, depth) {
+      if (depth === 0) {
+        rootName = name;
+        attributes = parseAttributes(attributeText);
+        countLines = isBlank(attributes['lines-covered']) || isBlank(attributes['lines-valid']);
+        return;
+      }
+      if (name === 'line') {
+        if (methodsOpen.length === 0 && !(countLines && classFiles.length > 0)) return;
+        const hitsText = attributeOf(attributeText, 'hits');
+        if (methodsOpen.length > 0) {
+          const hit = Number(hitsText ?? 0) > 0;
+          for (const method of methodsOpen) {
+            method.lines = true;
+            method.hit ||= hit;
+          }
+        }
+        if (countLines) {
+          const hits = Number(hitsText ?? 0) || 0;
+          const number = attributeOf(attributeText, 'number') ?? '';
+          for (const fileLines of classFiles) fileLines.set(number, Math.max(hits, fileLines.get(number) ?? 0));
+        }
+      } else if (name === 'class') {
+        if (selfClosing) return;
+        const cls = parseAttributes(attributeText);
+        const fileName = cls.filename ?? cls.name ?? '';
+        let fileLines = hitsByFile.get(fileName);
+        if (fileLines === undefined) hitsByFile.set(fileName, (fileLines = new Map()));
+        classFiles.push(fileLines);
+      } else if (name === 'method') {
+        methodsOpen.push({ lines: false, hit: false, rate: parseAttributes(attributeText)['line-rate'] });
+        if (selfClosing) methodEnds();
+      }
+    },
+    close(name, depth) {
+      if (depth === 0) return;
+      if (name === 'class') classFiles.pop();
+      else if (name === 'method') methodEnds();
+    },
+  });
+  if (rootName !== 'coverage') throw new Error(`${formatName}: root element is <${rootName}>`);
 
   const lineRate = optionalNumber(attributes['line-rate'], 'line-rate', formatName);
   let linesCovered = optionalNumber(attributes['lines-covered'], 'lines-covered', formatName);
   let linesTotal = optionalNumber(attributes['lines-valid'], 'lines-valid', formatName);
   if (linesCovered === undefined || linesTotal === undefined) {
-    // Older writers give only rates; count the <line> elements, once per file and line.
-    const hitsByLine = new Map<string, number>();
-    for (const cls of descendants(root, 'class')) {
-      const fileName = cls.attributes.filename ?? cls.attributes.name ?? '';
-      for (const line of descendants(cls, 'line')) {
-        const key = `${fileName}:${line.attributes.number ?? ''}`;
-        hitsByLine.set(key, Math.max(Number(line.attributes.hits ?? 0) || 0, hitsByLine.get(key) ?? 0));
-      }
+    linesTotal = 0;
+    linesCovered = 0;
+    for (const fileLines of hitsByFile.values()) {
+      linesTotal += fileLines.size;
+      for (const hits of fileLines.values()) if (hits > 0) linesCovered += 1;
     }
-    linesTotal = hitsByLine.size;
-    linesCovered = [...hitsByLine.values()].filter((hits) => hits > 0).length;
   }
   if (lineRate === undefined && linesTotal === 0) {
     throw new Error(`${formatName}: the root has no line-rate and the report lists no lines`);
@@ -203,20 +269,18 @@ export function parseCobertura(xml: string): CoverageSummary {
   // branches-valid="0" means no branch data was collected, not 0% of branches.
   const branchesPct = branchesValid === undefined || branchesValid === 0 || branchRate === undefined ? null : branchRate * 100;
 
-  const methods = descendants(root, 'method');
-  let methodsCovered = 0;
-  for (const method of methods) {
-    const lines = descendants(method, 'line');
-    const covered = lines.length > 0 ? lines.some((line) => Number(line.attributes.hits ?? 0) > 0) : Number(method.attributes['line-rate'] ?? 0) > 0;
-    if (covered) methodsCovered++;
-  }
   return {
     linesPct,
     linesCovered,
     linesTotal,
     branchesPct,
-    functionsPct: percentOrNull(methodsCovered, methods.length),
+    functionsPct: percentOrNull(methodsCovered, methods),
   };
+}
+
+/** What optionalNumber reads as absent. */
+function isBlank(value: string | undefined): boolean {
+  return value === undefined || value.trim() === '';
 }
 
 function optionalNumber(value: string | undefined, attribute: string, formatName: string): number | undefined {

@@ -1,8 +1,10 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCobertura, parseCoverage, parseIstanbulSummary, parseLcov, type CoverageFormat } from '../../src/measure/coverage.js';
+import { parseXml, type XmlElement } from '../../src/measure/xml.js';
 import { runCommand } from '../../src/measure/runCommand.js';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
 
@@ -37,6 +39,14 @@ describe('parseLcov', () => {
     expect(parseLcov('TN:\nSF:b.rs\nLF:10\nLH:7\nend_of_record\n')).toMatchObject({ linesPct: 70, linesCovered: 7, linesTotal: 10 });
   });
 
+  it('reads CRLF line ends and DA checksums as plain DA lines, and names the line of a malformed one', () => {
+    const lf = ['TN:', 'SF:a.js', 'DA:1,3,Zm9v', 'DA:2,0,YmFy', 'DA:3,7', 'end_of_record', ''].join('\n');
+    expect(parseLcov(lf)).toEqual({ linesPct: (2 / 3) * 100, linesCovered: 2, linesTotal: 3, branchesPct: null, functionsPct: null });
+    expect(parseLcov(lf.replaceAll('\n', '\r\n'))).toEqual(parseLcov(lf));
+    expect(parseLcov(lf.trimEnd())).toEqual(parseLcov(lf));
+    expect(() => parseLcov('TN:\r\nSF:a.js\r\nDA:5\r\nend_of_record\r\n')).toThrow('parseLcov: line 3: malformed DA "5"');
+  });
+
   it('rejects text that is not lcov, naming the format', () => {
     expect(() => parseLcov('{"total": {}}')).toThrow(/lcov tracefile/);
     expect(() => parseLcov('')).toThrow(/no SF: record.*lcov/);
@@ -60,6 +70,25 @@ describe('parseLcov', () => {
 describe('parseCobertura', () => {
   const shared = path.join(SHARED_FIXTURES_DIR, 'coverage', 'selfware.cobertura.xml');
   describe.skipIf(!existsSync(shared))(`shared selfware.cobertura.xml${existsSync(shared) ? '' : ' (skipped: ../shared/fixtures is absent)'}`, () => {
+    it('counts the same lines one by one when the root gives only its rates', () => {
+      const xml = readFileSync(shared, 'utf8');
+      const withoutCounts = xml.replace(/ lines-covered="\d+"/, '').replace(/ lines-valid="\d+"/, '');
+      expect(withoutCounts).not.toMatch(/lines-(covered|valid)=/);
+      // Counted here from the file: each <class filename=…> block's <line number hits> elements, once per file and line.
+      const hitsByLine = new Map<string, number>();
+      for (const block of xml.matchAll(/<class\b[^>]*\bfilename="([^"]*)"[^>]*>([\s\S]*?)<\/class>/g)) {
+        for (const line of (block[2] as string).matchAll(/<line\b[^>]*\bnumber="(\d+)"[^>]*\bhits="(\d+)"/g)) {
+          const key = `${block[1]}:${line[1]}`;
+          hitsByLine.set(key, Math.max(Number(line[2]), hitsByLine.get(key) ?? 0));
+        }
+      }
+      const covered = [...hitsByLine.values()].filter((hits) => hits > 0).length;
+      expect(hitsByLine.size).toBeGreaterThan(1000);
+      expect(parseCobertura(withoutCounts)).toMatchObject({ linesCovered: covered, linesTotal: hitsByLine.size });
+      // And they agree with the tool's own counts at the root.
+      expect(parseCobertura(xml)).toMatchObject({ linesCovered: covered, linesTotal: hitsByLine.size });
+    });
+
     it('reads 80.53% of lines from the root line-rate', () => {
       const xml = readFileSync(shared, 'utf8');
       // From the file's root: line-rate="0.805280306338383" lines-covered="23974"
@@ -91,6 +120,41 @@ describe('parseCobertura', () => {
   it('counts <line> elements when the root has only rates', () => {
     const xml = '<coverage line-rate="0.5"><packages><package><classes><class filename="a.rs"><lines><line number="1" hits="1"/><line number="2" hits="0"/></lines></class></classes></package></packages></coverage>';
     expect(parseCobertura(xml)).toMatchObject({ linesPct: 50, linesCovered: 1, linesTotal: 2 });
+  });
+
+  it('counts a line inside nested classes or methods for each of them, and a method without lines by its line-rate', () => {
+    const xml = `<coverage line-rate="0.5"><packages><package><classes>
+      <class filename="outer.rs"><methods>
+        <method name="a" line-rate="0"><lines><line number="1" hits="3"/></lines></method>
+        <method name="b" line-rate="1"/>
+        <method name="c" line-rate="1"><lines><line number="2" hits="0"/></lines></method>
+        <method name="d" line-rate="0.5"></method>
+      </methods><lines><line number="1" hits="3"/><line number="2" hits="0"/></lines>
+        <class filename="inner.rs"><lines><line number="9" hits="1"/></lines></class>
+      </class></classes></package></packages></coverage>`;
+    // Lines: outer.rs 1 (hit), 2, and 9 (hit, inside the nested class); inner.rs 9 (hit). Methods: a (a hit line), b and d (line-rate > 0) covered; c (no hit line) not.
+    expect(parseCobertura(xml)).toEqual({ linesPct: 50, linesCovered: 3, linesTotal: 4, branchesPct: null, functionsPct: 75 });
+  });
+
+  it('gives what a tree of the report gives, for any shape of report', () => {
+    fc.assert(
+      fc.property(coberturaDocument, (xml) => {
+        let expected: unknown;
+        try {
+          expected = coberturaFromTree(xml);
+        } catch (error) {
+          expected = (error as Error).message;
+        }
+        let actual: unknown;
+        try {
+          actual = parseCobertura(xml);
+        } catch (error) {
+          actual = (error as Error).message;
+        }
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('rejects input that is not cobertura, naming the format', () => {
@@ -130,3 +194,96 @@ describe('parseCoverage', () => {
     expect(() => parseCoverage('clover' as CoverageFormat, '')).toThrow(/lcov, cobertura, istanbul-summary/);
   });
 });
+
+// ------------------------------------------------ cobertura read as a tree
+
+/** The reading parseCobertura replaced (it built the whole tree): the reference the property above compares with. */
+function coberturaFromTree(xml: string): unknown {
+  const formatName = 'parseCobertura (expected cobertura XML with a <coverage line-rate=…> root)';
+  if (!/<\s*coverage\b/.test(xml)) throw new Error(`${formatName}: no <coverage> element found`);
+  const root = parseXml(xml, formatName);
+  if (root.name !== 'coverage') throw new Error(`${formatName}: root element is <${root.name}>`);
+  const number = (value: string | undefined, attribute: string): number | undefined => {
+    if (value === undefined || value.trim() === '') return undefined;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed)) throw new Error(`${formatName}: root attribute ${attribute}="${value}" is not a number`);
+    return parsed;
+  };
+  const descendants = (element: XmlElement, name: string): XmlElement[] =>
+    element.children.flatMap((child) => [...(child.name === name ? [child] : []), ...descendants(child, name)]);
+  const lineRate = number(root.attributes['line-rate'], 'line-rate');
+  let linesCovered = number(root.attributes['lines-covered'], 'lines-covered');
+  let linesTotal = number(root.attributes['lines-valid'], 'lines-valid');
+  if (linesCovered === undefined || linesTotal === undefined) {
+    const hitsByLine = new Map<string, number>();
+    for (const cls of descendants(root, 'class')) {
+      for (const line of descendants(cls, 'line')) {
+        const key = `${cls.attributes.filename ?? cls.attributes.name ?? ''}:${line.attributes.number ?? ''}`;
+        hitsByLine.set(key, Math.max(Number(line.attributes.hits ?? 0) || 0, hitsByLine.get(key) ?? 0));
+      }
+    }
+    linesTotal = hitsByLine.size;
+    linesCovered = [...hitsByLine.values()].filter((hits) => hits > 0).length;
+  }
+  if (lineRate === undefined && linesTotal === 0) throw new Error(`${formatName}: the root has no line-rate and the report lists no lines`);
+  const branchesValid = number(root.attributes['branches-valid'], 'branches-valid');
+  const branchRate = number(root.attributes['branch-rate'], 'branch-rate');
+  const methods = descendants(root, 'method');
+  const methodsCovered = methods.filter((method) => {
+    const lines = descendants(method, 'line');
+    return lines.length > 0 ? lines.some((line) => Number(line.attributes.hits ?? 0) > 0) : Number(method.attributes['line-rate'] ?? 0) > 0;
+  }).length;
+  return {
+    linesPct: lineRate !== undefined ? lineRate * 100 : linesTotal === 0 ? 0 : (linesCovered / linesTotal) * 100,
+    linesCovered,
+    linesTotal,
+    branchesPct: branchesValid === undefined || branchesValid === 0 || branchRate === undefined ? null : branchRate * 100,
+    functionsPct: methods.length === 0 ? null : (methodsCovered / methods.length) * 100,
+  };
+}
+
+/** Random reports: classes and methods nested any way, lines with odd numbers and hits, attributes in any order and quoting, some roots without counts. */
+const coberturaDocument: fc.Arbitrary<string> = (() => {
+  const quoted = (name: string, value: string, quote: string): string => ` ${name}=${quote}${value}${quote}`;
+  /** Some of the pairs (all of them when `every`) in any order, in one kind of quotes. */
+  const attributes = (pairs: [string, string | undefined][], every = false) => {
+    const present = pairs.filter((pair) => pair[1] !== undefined);
+    return fc.tuple(fc.shuffledSubarray(present, { minLength: every ? present.length : 0 }), fc.constantFrom('"', "'")).map(([chosen, quote]) =>
+      chosen.map(([name, value]) => quoted(name, value as string, quote)).join(''),
+    );
+  };
+  const numberText = fc.constantFrom('1', '2', '3', '07', '7', '', 'x');
+  const hitsText = fc.constantFrom('0', '1', '5', '', 'NaN', '-1', '2.5');
+  const line = fc.tuple(numberText, hitsText).chain(([number, hits]) => attributes([['number', number], ['hits', hits], ['branch', 'false']]).map((text) => `<line${text}/>`));
+  const lines = fc.array(line, { maxLength: 4 }).map((items) => `<lines>${items.join('')}</lines>`);
+  const { element } = fc.letrec<{ element: string }>((tie) => ({
+    element: fc.oneof(
+      { depthSize: 'small' },
+      lines,
+      fc.tuple(fc.constantFrom('a.rs', 'b.rs', 'a&amp;b.rs'), fc.array(tie('element'), { maxLength: 3 })).chain(([file, children]) =>
+        attributes([['filename', file], ['name', 'n']]).map((text) => `<class${text}>${children.join('')}</class>`),
+      ),
+      fc.tuple(fc.constantFrom('0', '0.5', '1', ''), fc.array(tie('element'), { maxLength: 3 }), fc.boolean()).chain(([rate, children, selfClosing]) =>
+        attributes([['line-rate', rate], ['name', 'm']]).map((text) => (selfClosing ? `<method${text}/>` : `<method${text}>${children.join('')}</method>`)),
+      ),
+    ),
+  }));
+  const root = fc.tuple(
+    fc.constantFrom<[string, string] | undefined>(['3', '4'], ['0', '0'], undefined, ['2', '']),
+    fc.constantFrom('0.75', '0.5', '1', '', undefined, 'high'),
+    fc.constantFrom<[string, string] | undefined>(['4', '0.5'], ['0', '0'], undefined),
+  );
+  return fc
+    .tuple(root, fc.array(element, { maxLength: 4 }), fc.constantFrom('', '\n', '<?xml version="1.0"?>\n'))
+    .chain(([[counts, rate, branches], children, prologue]) =>
+      attributes([
+        ['lines-covered', counts?.[0]],
+        ['lines-valid', counts?.[1]],
+        ['line-rate', rate],
+        ['branches-valid', branches?.[0]],
+        ['branch-rate', branches?.[1]],
+      ], true).map((text) => `${prologue}<coverage${text}><packages><package><classes>${children.join('\n')}</classes></package></packages></coverage>`),
+    )
+    // One in ten cut short somewhere, as a killed coverage tool leaves it.
+    .chain((xml) => fc.oneof({ weight: 9, arbitrary: fc.constant(xml) }, { weight: 1, arbitrary: fc.nat(xml.length - 1).map((end) => xml.slice(0, end)) }));
+})();
