@@ -182,7 +182,12 @@ export async function renameAll(pairs: readonly { temp: string; target: string }
   const helper = pairs.length >= RENAME_IN_PARALLEL_FROM ? packThread.get() : null;
   const half = helper === null ? pairs.length : pairs.length >> 1;
   const theirs = pairs.slice(half);
-  const far = helper?.call<number>({ renames: theirs.map(({ temp, target }) => [temp, target]) });
+  // Settled into a value at once: this thread's half yields to the event loop (below), and a helper that stops
+  // meanwhile would otherwise reject with nothing listening yet, an unhandled rejection that ends the process.
+  const far = helper?.call<number>({ renames: theirs.map(({ temp, target }) => [temp, target]) }).then(
+    (renamed) => ({ renamed, error: null }),
+    (error: unknown) => ({ renamed: 0, error }),
+  );
   let failure: unknown = null;
   // 15,000 renames here (a first checkpoint of 30,000 files) held the event loop 0.27 s: it gets its turns.
   const breather = new Breather();
@@ -196,9 +201,9 @@ export async function renameAll(pairs: readonly { temp: string; target: string }
     failure = error;
   }
   if (far !== undefined) {
-    try {
-      renamedBlobs.helper += await far;
-    } catch (error) {
+    const { renamed, error } = await far;
+    renamedBlobs.helper += renamed;
+    if (error !== null) {
       if (!(error instanceof HelperGone)) failure ??= error;
       else if (failure === null) {
         for (const { temp, target } of theirs) {

@@ -20,6 +20,7 @@ import { FRAME_MAGIC, unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { readBack, readBackAll, readBlobs, READ_IN_PARALLEL_FROM, SCRATCH_BYTES } from '../../src/checkpoint/blobReadBack.js';
 import { HelperGone, IDLE_MS, LazyHelper, RETRY_START_AFTER_MS, type HelperThread } from '../../src/checkpoint/helperThread.js';
 import { BadBlobsError, CheckpointStore } from '../../src/checkpoint/store.js';
+import { Breather } from '../../src/checkpoint/tree.js';
 import { fingerprintTree, testBody } from '../helpers/checkpointTree.js';
 import { suiteTmpfs } from '../helpers/tmpfs.js';
 
@@ -315,6 +316,27 @@ describe('renaming a flush\'s blobs into place on two threads (renameAll)', () =
     const found = folders();
     expect(found.temps).toBe(0);
     expect(found.targets.size).toBe(count);
+  });
+
+  it('leaves no rejection unhandled when the helper stops while this thread, renaming its half, gives the event loop a turn', async () => {
+    const count = RENAME_IN_PARALLEL_FROM * 2;
+    const pairs = temps(count);
+    vi.spyOn(LazyHelper.prototype, 'get').mockReturnValue({
+      call: () => Promise.reject(new HelperGone('the helper thread ended')),
+    } as unknown as HelperThread);
+    // Every pause a turn of the event loop, as on a loaded machine (its slices are otherwise 10 ms of work).
+    vi.spyOn(Breather.prototype, 'breathe').mockImplementation(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      await renameAll(pairs);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+    expect(unhandled).toEqual([]);
+    expect(folders().targets.size).toBe(count);
   });
 });
 
