@@ -14,10 +14,11 @@
 // 3. The coverage reports a test run leaves, read on the orchestrator's
 //    thread after each run of the project's tests: generated for a project of
 //    300,000 lines in 3,000 files (--report-lines), as cobertura with the
-//    root's counts (coverage.py, gcovr, tarpaulin), an lcov tracefile, and,
-//    not judged, cobertura with rates only (older writers: its lines counted
-//    one by one) and the same cobertura read into a whole element tree
-//    (parseXml: how it was read before), medians of --rounds (at least 5).
+//    root's counts (coverage.py, gcovr, tarpaulin), an lcov tracefile, and a
+//    JUnit report of a tenth as many tests; and, not judged, cobertura with
+//    rates only (older writers: its lines counted one by one) and the same
+//    cobertura and JUnit read into a whole element tree (how they were read
+//    before), medians of --rounds (at least 5).
 //
 //   npm run build && node bench/measure.mjs [--files 5000[,50000]] [--rounds 3]
 //       [--paused-seconds 20] [--report-lines 300000] [--skip-snapshot] [--skip-paused] [--skip-reports]
@@ -25,8 +26,8 @@
 //
 // Targets: a snapshot with nothing changed costs < 1% of the full recount and
 // one with 1% of files changed < 10% of it; paused with 50 MB < 1% of a core;
-// cobertura with counts and lcov each read < 250 ms (a quarter of the second
-// a person's command may wait).
+// cobertura with counts, lcov and JUnit each read < 250 ms (a quarter of the
+// second a person's command may wait).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +37,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readProc, TICKS_PER_SECOND } from './proc.mjs';
+import { reportBench } from './measureReports.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -247,59 +249,6 @@ async function pausedSession(bin, label, projectFiles, seconds) {
   }
 }
 
-/**
- * Coverage reports of a project of `lines` lines in files of 100: cobertura
- * (each class with 5 methods of 20 lines, as gcovr writes them), with and
- * without the root's counts, and lcov.
- */
-function coverageReports(lines, random) {
-  const classes = [];
-  const lcov = [];
-  let covered = 0;
-  for (let file = 0; file < lines / 100; file += 1) {
-    const hits = Array.from({ length: 100 }, () => (random() < 0.8 ? 1 + Math.floor(random() * 50) : 0));
-    covered += hits.filter((count) => count > 0).length;
-    const line = (index) => `<line number="${index + 1}" hits="${hits[index]}" branch="false"/>`;
-    const methods = Array.from({ length: 5 }, (_, method) => `<method name="fn${method}" signature="()" line-rate="0.8" branch-rate="0"><lines>${hits.slice(method * 20, method * 20 + 20).map((_, index) => line(method * 20 + index)).join('')}</lines></method>`);
-    classes.push(`<class name="m${file}" filename="src/pkg${file % 30}/m${file}.rs" line-rate="0.8" branch-rate="0" complexity="0"><methods>${methods.join('')}</methods><lines>${hits.map((_, index) => line(index)).join('')}</lines></class>`);
-    lcov.push(`TN:\nSF:src/pkg${file % 30}/m${file}.rs\n${hits.map((count, index) => `DA:${index + 1},${count}`).join('\n')}\nLF:100\nLH:${hits.filter((count) => count > 0).length}\nend_of_record`);
-  }
-  const body = `<sources><source>/work</source></sources><packages><package name="src" line-rate="0.8" branch-rate="0" complexity="0"><classes>${classes.join('')}</classes></package></packages></coverage>`;
-  const rate = (covered / lines).toString();
-  return {
-    counted: `<?xml version="1.0" ?>\n<coverage version="7.4" timestamp="1" lines-valid="${lines}" lines-covered="${covered}" line-rate="${rate}" branches-covered="0" branches-valid="0" branch-rate="0" complexity="0">${body}`,
-    ratesOnly: `<?xml version="1.0" ?>\n<coverage version="1.9" timestamp="1" line-rate="${rate}" branch-rate="0" complexity="0">${body}`,
-    lcov: `${lcov.join('\n')}\n`,
-    covered,
-  };
-}
-
-async function reportBench(distDir, lines, rounds) {
-  const { parseCoverage } = await import(pathToFileURL(path.join(distDir, 'measure', 'coverage.js')).href);
-  const { parseXml } = await import(pathToFileURL(path.join(distDir, 'measure', 'xml.js')).href);
-  const reports = coverageReports(lines, prng(7));
-  const cases = [
-    ['cobertura, the root\'s counts', () => parseCoverage('cobertura', reports.counted), reports.counted],
-    ['(cobertura, rates only)', () => parseCoverage('cobertura', reports.ratesOnly), reports.ratesOnly],
-    ['lcov', () => parseCoverage('lcov', reports.lcov), reports.lcov],
-    ['(the cobertura as a tree)', () => parseXml(reports.counted, 'cobertura'), reports.counted],
-  ];
-  const rows = [];
-  for (const [name, read, text] of cases) {
-    const times = [];
-    let result;
-    for (let round = 0; round < rounds; round += 1) {
-      const started = performance.now();
-      result = read();
-      times.push(performance.now() - started);
-    }
-    if (result.linesCovered !== undefined && result.linesCovered !== reports.covered) throw new Error(`bench/measure.mjs: ${name} counted ${result.linesCovered} lines covered, the report has ${reports.covered}`);
-    // In brackets, not judged: the tree is the reading before, for comparison; a report with rates only (its lines counted one by one) is what writers older than the DTD's coverage-04 leave.
-    rows.push({ name, mb: text.length / 1024 / 1024, first_ms: times[0], median_ms: median(times), judged: !name.startsWith('(') });
-  }
-  return rows;
-}
-
 export async function main(argv = process.argv.slice(2)) {
   const distDir = path.resolve(option(argv, '--dist', path.join(ROOT, 'dist')));
   const bin = path.resolve(option(argv, '--megatest', path.join(ROOT, 'bin', 'megatest.js')));
@@ -344,12 +293,12 @@ export async function main(argv = process.argv.slice(2)) {
   }
   if (!argv.includes('--skip-reports')) {
     const lines = Number(option(argv, '--report-lines', '300000'));
-    console.log(`\ncoverage reports read after a test run, a project of ${lines.toLocaleString('en-US')} lines (medians of ${Math.max(rounds, 5)})`);
-    const rows = await reportBench(distDir, lines, Math.max(rounds, 5));
+    console.log(`\nreports read after a test run, a project of ${lines.toLocaleString('en-US')} lines (medians of ${Math.max(rounds, 5)})`);
+    const rows = await reportBench(distDir, lines, Math.max(rounds, 5), prng);
     figures.reports = rows;
     for (const row of rows) console.log(`  ${row.name.padEnd(30)} ${row.mb.toFixed(1).padStart(5)} MB  first ${fmt(row.first_ms)}, median ${fmt(row.median_ms)}`);
     const met = rows.every((row) => !row.judged || row.median_ms < 250);
-    console.log(`  target (cobertura with the root's counts and lcov, as today's tools write them: < 250 ms each on the orchestrator's thread) ${met ? 'met' : 'MISSED'}`);
+    console.log(`  target (cobertura with the root's counts, lcov and JUnit, as today's tools write them: < 250 ms each on the orchestrator's thread) ${met ? 'met' : 'MISSED'}`);
     passed &&= met;
   }
   return { passed, figures };

@@ -4,7 +4,9 @@
 // lines, cargo's `test result:` lines) those totals are used as they are.
 
 import { assertNever } from '../contract/assertNever.js';
-import { allText, parseXml, type XmlElement } from './xml.js';
+import { parseJUnitXml } from './junitResults.js';
+
+export { parseJUnitXml };
 
 export interface TestFailure {
   name: string;
@@ -204,102 +206,6 @@ function readNodeTapTotals(lines: string[]): NodeTotals | undefined {
     totals[match[1] as keyof NodeTotals] = Number(match[2]);
   }
   return totals;
-}
-
-// ---------------------------------------------------------------- JUnit XML
-
-export function parseJUnitXml(xml: string): TestSummary {
-  const formatName = 'parseJUnitXml (expected JUnit XML: <testsuites> or <testsuite> with <testcase> elements)';
-  if (!/<\s*(testsuites|testsuite)\b/.test(xml)) {
-    throw new Error(`${formatName}: no <testsuites> or <testsuite> element found`);
-  }
-  const root = parseXml(xml, formatName);
-  if (root.name !== 'testsuites' && root.name !== 'testsuite') {
-    throw new Error(`${formatName}: root element is <${root.name}>`);
-  }
-
-  const summary: TestSummary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures: [] };
-  const visit = (element: XmlElement, suitePath: string[]): void => {
-    for (const child of element.children) {
-      if (child.name === 'testsuite') {
-        visit(child, [...suitePath, child.attributes.name ?? '']);
-      } else if (child.name === 'testcase') {
-        countTestCase(child, suitePath, summary);
-      }
-    }
-  };
-  visit(root, root.name === 'testsuite' ? [root.attributes.name ?? ''] : []);
-
-  const nodeTotals = readNodeJUnitTotals(root);
-  if (nodeTotals) {
-    // node:test's own totals, so TAP and JUnit of one run agree (node counts
-    // a test whose subtest failed as failed too).
-    summary.passed = nodeTotals.pass ?? summary.passed;
-    summary.failed = (nodeTotals.fail ?? 0) + (nodeTotals.cancelled ?? 0);
-    summary.skipped = (nodeTotals.skipped ?? 0) + (nodeTotals.todo ?? 0);
-  }
-  summary.durationSeconds = junitDuration(root, nodeTotals);
-  return summary;
-}
-
-function countTestCase(testCase: XmlElement, suitePath: string[], summary: TestSummary): void {
-  const problem = testCase.children.find((child) => child.name === 'failure' || child.name === 'error');
-  const skipped = testCase.children.some((child) => child.name === 'skipped');
-  if (problem) {
-    summary.failed++;
-    summary.failures.push({ name: testCaseName(testCase, suitePath), message: failureMessage(problem) });
-  } else if (skipped) summary.skipped++;
-  else summary.passed++;
-}
-
-function testCaseName(testCase: XmlElement, suitePath: string[]): string {
-  const name = testCase.attributes.name ?? '';
-  const className = testCase.attributes.classname ?? '';
-  // node:test writes classname="test" on every case, which says nothing; its
-  // nesting is in the enclosing <testsuite> names instead.
-  if (className !== '' && className !== 'test') return `${className}::${name}`;
-  return [...suitePath.filter((part) => part !== ''), name].join(' > ');
-}
-
-function failureMessage(problem: XmlElement): string {
-  const message = problem.attributes.message;
-  if (message !== undefined && message.trim() !== '') return message.trim();
-  const firstLine = allText(problem)
-    .split('\n')
-    .map((line) => line.trim())
-    .find((line) => line !== '');
-  return firstLine ?? problem.attributes.type ?? problem.name;
-}
-
-function readNodeJUnitTotals(root: XmlElement): NodeTotals | undefined {
-  const totals: NodeTotals = {};
-  let found = false;
-  for (const comment of root.comments) {
-    const match = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(comment);
-    if (!match) continue;
-    totals[match[1] as keyof NodeTotals] = Number(match[2]);
-    found = true;
-  }
-  return found && totals.pass !== undefined && totals.fail !== undefined ? totals : undefined;
-}
-
-function junitDuration(root: XmlElement, nodeTotals: NodeTotals | undefined): number {
-  if (nodeTotals?.duration_ms !== undefined) return nodeTotals.duration_ms / 1000;
-  const rootTime = parseSeconds(root.attributes.time);
-  if (rootTime !== undefined) return rootTime;
-  // No total on the root: add up the outermost suites and cases.
-  let total = 0;
-  for (const child of root.children) {
-    if (child.name === 'testsuite' || child.name === 'testcase') total += parseSeconds(child.attributes.time) ?? 0;
-  }
-  return total;
-}
-
-function parseSeconds(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  // Some writers group thousands ("1,234.5").
-  const seconds = Number(value.replace(/,/g, ''));
-  return Number.isFinite(seconds) ? seconds : undefined;
 }
 
 // ---------------------------------------------------------------- cargo test

@@ -1,19 +1,10 @@
 // A small XML reader for the flat report formats megatest reads (JUnit,
-// cobertura): scanXml reads tags, text, CDATA and comments in order (what a
-// big coverage report is counted with), parseXml builds an element tree of
-// them (JUnit). It does not validate, resolve DTDs or handle namespaces
-// beyond keeping the prefixed name. Attribute values may hold `>` (node's JUnit reporter writes
+// cobertura): scanXml reads tags, text, CDATA and comments in document
+// order and checks the document is one well-formed root, with no tree kept
+// (a big project's reports hold an element per test or per line of code).
+// It does not validate, resolve DTDs or handle namespaces beyond keeping
+// the prefixed name. Attribute values may hold `>` (node's JUnit reporter writes
 // them unescaped), attributes come in any order, entities are decoded.
-
-export interface XmlElement {
-  name: string;
-  attributes: Record<string, string>;
-  children: XmlElement[];
-  /** Text and CDATA directly inside this element, entities decoded. */
-  text: string;
-  /** Comments directly inside this element, trimmed. */
-  comments: string[];
-}
 
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -97,34 +88,6 @@ export function scanXml(xml: string, formatName: string, handler: XmlScanHandler
   }
 }
 
-/**
- * Parses `xml` into its root element (scanXml's checks and errors). For
- * reports small enough to keep whole (JUnit); counting large ones goes
- * through scanXml.
- */
-export function parseXml(xml: string, formatName: string): XmlElement {
-  const document: XmlElement = { name: '#document', attributes: {}, children: [], text: '', comments: [] };
-  const stack: XmlElement[] = [document];
-  const current = (): XmlElement => stack[stack.length - 1] as XmlElement;
-  scanXml(xml, formatName, {
-    open(name, attributeText, selfClosing) {
-      const element: XmlElement = { name, attributes: parseAttributes(attributeText), children: [], text: '', comments: [] };
-      current().children.push(element);
-      if (!selfClosing) stack.push(element);
-    },
-    close() {
-      stack.pop();
-    },
-    text(text) {
-      current().text += text;
-    },
-    comment(text) {
-      current().comments.push(text);
-    },
-  });
-  return document.children[0] as XmlElement;
-}
-
 export function parseAttributes(text: string): Record<string, string> {
   const attributes: Record<string, string> = {};
   ATTRIBUTE.lastIndex = 0;
@@ -166,9 +129,4 @@ export function attributeOf(text: string, name: string): string | undefined {
     at = close + 1;
   }
   return found === undefined ? undefined : decodeEntities(found);
-}
-
-/** All text inside an element and its descendants. */
-export function allText(element: XmlElement): string {
-  return element.text + element.children.map(allText).join('');
 }

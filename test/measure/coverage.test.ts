@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCobertura, parseCoverage, parseIstanbulSummary, parseLcov, type CoverageFormat } from '../../src/measure/coverage.js';
-import { parseXml, type XmlElement } from '../../src/measure/xml.js';
+import { descendants, parseXml } from '../helpers/xmlTree.js';
 import { runCommand } from '../../src/measure/runCommand.js';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
 
@@ -209,8 +209,6 @@ function coberturaFromTree(xml: string): unknown {
     if (!Number.isFinite(parsed)) throw new Error(`${formatName}: root attribute ${attribute}="${value}" is not a number`);
     return parsed;
   };
-  const descendants = (element: XmlElement, name: string): XmlElement[] =>
-    element.children.flatMap((child) => [...(child.name === name ? [child] : []), ...descendants(child, name)]);
   const lineRate = number(root.attributes['line-rate'], 'line-rate');
   let linesCovered = number(root.attributes['lines-covered'], 'lines-covered');
   let linesTotal = number(root.attributes['lines-valid'], 'lines-valid');

@@ -1,10 +1,12 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/measure/runCommand.js';
 import { parseCargoTest, parseJUnitXml, parseNodeTap, parseTestOutput, type TestOutputFormat } from '../../src/measure/testResults.js';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
+import { allText, parseXml, type XmlElement } from '../helpers/xmlTree.js';
 
 const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'measure');
 const read = (relative: string): string => readFileSync(path.join(FIXTURES, relative), 'utf8');
@@ -106,6 +108,49 @@ second]]></failure></testcase>
         { name: 'root > errs', message: 'boom AB' },
       ],
     });
+  });
+
+  it('counts a failure by its first <failure> or <error>, with the text of what it holds, own text first', () => {
+    const xml = `<testsuites><!-- a comment, not node's totals -->
+  <testsuite name="outer"><testsuite name="inner">
+    <testcase name="two problems"><skipped/><error type="E">err</error><failure message="second">x</failure></testcase>
+    <testcase name="nested text"><failure>  <detail>inner line</detail>own line
+more</failure></testcase>
+    <testcase name="typed only"><failure type="TypeError"/></testcase>
+    <testcase name="bare"><error/></testcase>
+    <testcase name="not counted twice"><testcase name="a case in a case"/></testcase>
+  </testsuite></testsuite>
+  <properties><testcase name="not in a suite"/></properties>
+</testsuites>`;
+    // Failures: its first problem (the error's text), the failure's own text before its child's, its type, its element's name.
+    expect(parseJUnitXml(xml)).toEqual({
+      passed: 1,
+      failed: 4,
+      skipped: 0,
+      durationSeconds: 0,
+      failures: [
+        { name: 'outer > inner > two problems', message: 'err' },
+        { name: 'outer > inner > nested text', message: 'own line' },
+        { name: 'outer > inner > typed only', message: 'TypeError' },
+        { name: 'outer > inner > bare', message: 'error' },
+      ],
+    });
+  });
+
+  it('gives what a tree of the report gives, for any shape of report', () => {
+    fc.assert(
+      fc.property(junitDocument, (xml) => {
+        const outcome = (read: (text: string) => unknown): unknown => {
+          try {
+            return read(xml);
+          } catch (error) {
+            return (error as Error).message;
+          }
+        };
+        expect(outcome(parseJUnitXml)).toEqual(outcome(junitFromTree));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('rejects input that is not JUnit XML, naming the format', () => {
@@ -214,3 +259,84 @@ describe('live node --test runs', () => {
     expect(summary.failures[0]?.message).toBe('boom');
   });
 });
+
+// ------------------------------------------------ JUnit read as a tree
+
+/** The reading parseJUnitXml replaced (it built the whole tree): the reference the property above compares with. */
+function junitFromTree(xml: string): unknown {
+  const formatName = 'parseJUnitXml (expected JUnit XML: <testsuites> or <testsuite> with <testcase> elements)';
+  if (!/<\s*(testsuites|testsuite)\b/.test(xml)) throw new Error(`${formatName}: no <testsuites> or <testsuite> element found`);
+  const root = parseXml(xml, formatName);
+  if (root.name !== 'testsuites' && root.name !== 'testsuite') throw new Error(`${formatName}: root element is <${root.name}>`);
+  const seconds = (value: string | undefined): number | undefined => {
+    if (value === undefined || value.trim() === '') return undefined;
+    const parsed = Number(value.replace(/,/g, ''));
+    return Number.isFinite(parsed) ? parsed : undefined;
+  };
+  const summary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures: [] as { name: string; message: string }[] };
+  const visit = (element: XmlElement, suitePath: string[]): void => {
+    for (const child of element.children) {
+      if (child.name === 'testsuite') visit(child, [...suitePath, child.attributes.name ?? '']);
+      else if (child.name !== 'testcase') continue;
+      else {
+        const problem = child.children.find((inner) => inner.name === 'failure' || inner.name === 'error');
+        if (problem) {
+          summary.failed++;
+          const className = child.attributes.classname ?? '';
+          const name = className !== '' && className !== 'test' ? `${className}::${child.attributes.name ?? ''}` : [...suitePath.filter((part) => part !== ''), child.attributes.name ?? ''].join(' > ');
+          const message = problem.attributes.message?.trim()
+            ? problem.attributes.message.trim()
+            : (allText(problem).split('\n').map((line) => line.trim()).find((line) => line !== '') ?? problem.attributes.type ?? problem.name);
+          summary.failures.push({ name, message });
+        } else if (child.children.some((inner) => inner.name === 'skipped')) summary.skipped++;
+        else summary.passed++;
+      }
+    }
+  };
+  visit(root, root.name === 'testsuite' ? [root.attributes.name ?? ''] : []);
+  const totals: Record<string, number> = {};
+  for (const comment of root.comments) {
+    const match = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(comment);
+    if (match) totals[match[1] as string] = Number(match[2]);
+  }
+  const node = totals.pass !== undefined && totals.fail !== undefined ? totals : undefined;
+  if (node) {
+    summary.passed = node.pass ?? summary.passed;
+    summary.failed = (node.fail ?? 0) + (node.cancelled ?? 0);
+    summary.skipped = (node.skipped ?? 0) + (node.todo ?? 0);
+  }
+  if (node?.duration_ms !== undefined) summary.durationSeconds = node.duration_ms / 1000;
+  else {
+    summary.durationSeconds =
+      seconds(root.attributes.time) ??
+      root.children.filter((child) => child.name === 'testsuite' || child.name === 'testcase').reduce((total, child) => total + (seconds(child.attributes.time) ?? 0), 0);
+  }
+  return summary;
+}
+
+/** Random reports: suites nested any way, cases with failures, errors and skips in any order, text, CDATA and elements inside a failure, node:test's totals in comments, times, some cut short. */
+const junitDocument: fc.Arbitrary<string> = (() => {
+  const quote = (value: string): string => `"${value}"`;
+  const optional = (name: string, values: string[]) => fc.constantFrom(...values, undefined).map((value) => (value === undefined ? '' : ` ${name}=${quote(value)}`));
+  const text = fc.constantFrom('', 'line one\nline two', '  \n  indented', 'a &amp; b', '<![CDATA[raw <x> & y\nnext]]>', '<detail>inner</detail>after', '<!-- c -->');
+  const problem = fc
+    .tuple(fc.constantFrom('failure', 'error'), optional('message', ['', ' boom ', 'x &lt; y']), optional('type', ['AssertionError', '']), text, fc.boolean())
+    .map(([name, message, type, body, selfClosing]) => (selfClosing ? `<${name}${message}${type}/>` : `<${name}${message}${type}>${body}</${name}>`));
+  const caseChild = fc.oneof(problem, fc.constant('<skipped/>'), fc.constant('<system-out>out</system-out>'), fc.constant('<testcase name="inside"/>'));
+  const testcase = fc
+    .tuple(optional('name', ['a', 'b c', '']), optional('classname', ['test', 'pkg.Mod', '']), optional('time', ['0.1', '1,234.5', 'x']), fc.array(caseChild, { maxLength: 3 }))
+    .map(([name, classname, time, children]) => (children.length === 0 ? `<testcase${name}${classname}${time}/>` : `<testcase${name}${classname}${time}>${children.join('')}</testcase>`));
+  const { suite } = fc.letrec<{ suite: string }>((tie) => ({
+    suite: fc
+      .tuple(optional('name', ['s', '', 'suite two']), optional('time', ['2', '']), fc.array(fc.oneof({ depthSize: 'small' }, testcase, tie('suite'), fc.constant('<properties><testcase name="p"/></properties>'), fc.constant('<!-- pass 9 --><!-- fail 9 -->')), { maxLength: 4 }))
+      .map(([name, time, children]) => `<testsuite${name}${time}>${children.join('\n')}</testsuite>`),
+  }));
+  const nodeTotals = fc.constantFrom('', '<!-- tests 3 --><!-- pass 2 --><!-- fail 1 --><!-- duration_ms 12.5 -->', '<!-- pass 4 --><!-- fail 0 --><!-- skipped 1 --><!-- todo 1 --><!-- cancelled 2 -->', '<!-- pass 1 -->');
+  const document = fc
+    .tuple(fc.boolean(), optional('time', ['3.5', '', 'n/a']), nodeTotals, fc.array(fc.oneof(suite, testcase), { maxLength: 4 }))
+    .map(([suitesRoot, time, totals, children]) => {
+      const root = suitesRoot ? 'testsuites' : 'testsuite';
+      return `<?xml version="1.0"?>\n<${root}${time} name="top">${totals}${children.join('\n')}</${root}>`;
+    });
+  return document.chain((xml) => fc.oneof({ weight: 9, arbitrary: fc.constant(xml) }, { weight: 1, arbitrary: fc.nat(xml.length - 1).map((end) => xml.slice(0, end)) }));
+})();

@@ -1,0 +1,181 @@
+// JUnit XML (node:test's junit reporter, pytest's --junitxml, and the many
+// tools that write it), read tag by tag (scanXml) as the orchestrator reads
+// it after each run of the project's tests, on its own thread: a suite of
+// tens of thousands of tests is counted without a tree of every element.
+//
+// What it counts is what a tree of the report gives (the tests compare the
+// two): the <testcase> elements reached through <testsuite> elements from
+// the root; a case fails by its first <failure> or <error> child, is skipped
+// by a <skipped> child, passes otherwise; node:test's own totals, in
+// comments inside the root, stand for the counts when present.
+
+import type { TestFailure, TestSummary } from './testResults.js';
+import { parseAttributes, scanXml } from './xml.js';
+
+type NodeTotals = Partial<Record<'tests' | 'suites' | 'pass' | 'fail' | 'cancelled' | 'skipped' | 'todo' | 'duration_ms', number>>;
+
+interface CaseState {
+  name: string;
+  classname: string;
+  suitePath: string[];
+  problem: ProblemState | null;
+  skipped: boolean;
+}
+
+interface ProblemState {
+  element: string;
+  message: string | undefined;
+  type: string | undefined;
+  /** All its text as a tree would give it: its own text, then each child's, in order. */
+  text: string;
+}
+
+/** What an open element is to the count. */
+type Frame =
+  | { role: 'suite'; suitePath: string[] }
+  | { role: 'case'; state: CaseState }
+  /** The first <failure> or <error> of a case, or an element inside it: their text is kept. */
+  | { role: 'problem text'; own: string; children: string; problem: ProblemState | null }
+  | { role: 'other' };
+
+const OTHER: Frame = { role: 'other' };
+
+export function parseJUnitXml(xml: string): TestSummary {
+  const formatName = 'parseJUnitXml (expected JUnit XML: <testsuites> or <testsuite> with <testcase> elements)';
+  if (!/<\s*(testsuites|testsuite)\b/.test(xml)) {
+    throw new Error(`${formatName}: no <testsuites> or <testsuite> element found`);
+  }
+  const summary: TestSummary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures: [] };
+  let rootName = '';
+  let rootTime: string | undefined;
+  const rootComments: string[] = [];
+  /** The time of the root's own <testsuite> and <testcase> children, for a root without one. */
+  let childrenSeconds = 0;
+  const frames: Frame[] = [];
+
+  const opened = (name: string, attributeText: string, depth: number): Frame => {
+    if (depth === 0) {
+      rootName = name;
+      const attributes = parseAttributes(attributeText);
+      rootTime = attributes.time;
+      return { role: 'suite', suitePath: name === 'testsuite' ? [attributes.name ?? ''] : [] };
+    }
+    const parent = frames[frames.length - 1] as Frame;
+    if (depth === 1 && (name === 'testsuite' || name === 'testcase')) childrenSeconds += parseSeconds(parseAttributes(attributeText).time) ?? 0;
+    switch (parent.role) {
+      case 'suite': {
+        if (name === 'testsuite') return { role: 'suite', suitePath: [...parent.suitePath, parseAttributes(attributeText).name ?? ''] };
+        if (name !== 'testcase') return OTHER;
+        const attributes = parseAttributes(attributeText);
+        return { role: 'case', state: { name: attributes.name ?? '', classname: attributes.classname ?? '', suitePath: parent.suitePath, problem: null, skipped: false } };
+      }
+      case 'case': {
+        const state = parent.state;
+        if (name === 'skipped') state.skipped = true;
+        if ((name !== 'failure' && name !== 'error') || state.problem !== null) return OTHER;
+        const attributes = parseAttributes(attributeText);
+        state.problem = { element: name, message: attributes.message, type: attributes.type, text: '' };
+        return { role: 'problem text', own: '', children: '', problem: state.problem };
+      }
+      case 'problem text':
+        return { role: 'problem text', own: '', children: '', problem: null };
+      case 'other':
+        return OTHER;
+      default:
+        return assertNeverFrame(parent);
+    }
+  };
+
+  const closed = (frame: Frame): void => {
+    if (frame.role === 'case') countTestCase(frame.state, summary);
+    else if (frame.role === 'problem text') {
+      const text = frame.own + frame.children;
+      if (frame.problem !== null) frame.problem.text = text;
+      else {
+        const parent = frames[frames.length - 1];
+        if (parent?.role === 'problem text') parent.children += text;
+      }
+    }
+  };
+
+  scanXml(xml, formatName, {
+    open(name, attributeText, selfClosing, depth) {
+      const frame = opened(name, attributeText, depth);
+      if (selfClosing) closed(frame);
+      else frames.push(frame);
+    },
+    close() {
+      closed(frames.pop() as Frame);
+    },
+    text(text) {
+      const frame = frames[frames.length - 1];
+      if (frame?.role === 'problem text') frame.own += text;
+    },
+    comment(text, depth) {
+      if (depth === 0) rootComments.push(text);
+    },
+  });
+  if (rootName !== 'testsuites' && rootName !== 'testsuite') {
+    throw new Error(`${formatName}: root element is <${rootName}>`);
+  }
+
+  const nodeTotals = readNodeJUnitTotals(rootComments);
+  if (nodeTotals) {
+    // node:test's own totals, so TAP and JUnit of one run agree (node counts
+    // a test whose subtest failed as failed too).
+    summary.passed = nodeTotals.pass ?? summary.passed;
+    summary.failed = (nodeTotals.fail ?? 0) + (nodeTotals.cancelled ?? 0);
+    summary.skipped = (nodeTotals.skipped ?? 0) + (nodeTotals.todo ?? 0);
+  }
+  if (nodeTotals?.duration_ms !== undefined) summary.durationSeconds = nodeTotals.duration_ms / 1000;
+  // No total on the root: the outermost suites and cases added up.
+  else summary.durationSeconds = parseSeconds(rootTime) ?? childrenSeconds;
+  return summary;
+}
+
+function assertNeverFrame(frame: never): never {
+  throw new Error(`parseJUnitXml: unknown frame ${JSON.stringify(frame)}`);
+}
+
+function countTestCase(testCase: CaseState, summary: TestSummary): void {
+  if (testCase.problem) {
+    summary.failed++;
+    summary.failures.push({ name: testCaseName(testCase), message: failureMessage(testCase.problem) });
+  } else if (testCase.skipped) summary.skipped++;
+  else summary.passed++;
+}
+
+function testCaseName({ name, classname, suitePath }: CaseState): TestFailure['name'] {
+  // node:test writes classname="test" on every case, which says nothing; its
+  // nesting is in the enclosing <testsuite> names instead.
+  if (classname !== '' && classname !== 'test') return `${classname}::${name}`;
+  return [...suitePath.filter((part) => part !== ''), name].join(' > ');
+}
+
+function failureMessage(problem: ProblemState): string {
+  if (problem.message !== undefined && problem.message.trim() !== '') return problem.message.trim();
+  const firstLine = problem.text
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '');
+  return firstLine ?? problem.type ?? problem.element;
+}
+
+function readNodeJUnitTotals(comments: readonly string[]): NodeTotals | undefined {
+  const totals: NodeTotals = {};
+  let found = false;
+  for (const comment of comments) {
+    const match = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(comment);
+    if (!match) continue;
+    totals[match[1] as keyof NodeTotals] = Number(match[2]);
+    found = true;
+  }
+  return found && totals.pass !== undefined && totals.fail !== undefined ? totals : undefined;
+}
+
+function parseSeconds(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  // Some writers group thousands ("1,234.5").
+  const seconds = Number(value.replace(/,/g, ''));
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
