@@ -52,6 +52,22 @@ export function withoutTestFiles(lcov: string): string {
     .join('');
 }
 
+/** Failing tests named in a test run's result, the first ones in the report; the count of all stays in `failed`. */
+export const FAILURES_KEPT = 50;
+/** A failure's message is cut after this many characters (marked with "…"). */
+export const FAILURE_MESSAGE_CHARS = 1000;
+
+/**
+ * The result goes into every checkpoint body (test_results) and what a CLI
+ * agent is told: a suite of 10,000 failing tests named each one, with its
+ * message, in every checkpoint file.
+ */
+function withFewFailures(summary: TestSummary): TestSummary {
+  const cut = (message: string) => (message.length > FAILURE_MESSAGE_CHARS ? `${message.slice(0, FAILURE_MESSAGE_CHARS)}…` : message);
+  if (summary.failures.length <= FAILURES_KEPT && summary.failures.every(({ name, message }) => name.length <= FAILURE_MESSAGE_CHARS && message.length <= FAILURE_MESSAGE_CHARS)) return summary;
+  return { ...summary, failures: summary.failures.slice(0, FAILURES_KEPT).map(({ name, message }) => ({ name: cut(name), message: cut(message) })) };
+}
+
 function tail(text: string, lines = 15): string {
   return text.split('\n').slice(-lines).join('\n').trim();
 }
@@ -113,7 +129,7 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
   let problem: string | null = null;
   try {
     const text = reportFile && existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : run.stdout;
-    summary = parseTestOutput(commands.test_format, text);
+    summary = withFewFailures(parseTestOutput(commands.test_format, text));
   } catch (error) {
     problem = `test results unreadable (${commands.test_format}): ${(error as Error).message}; ${exit}`;
   }

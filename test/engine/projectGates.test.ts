@@ -4,11 +4,11 @@
 // copy of the node-project fixture, whose suite passes 3, fails 1 and skips
 // 2 (its README).
 
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runTests, type ProjectCommands } from '../../src/engine/projectGates.js';
+import { FAILURE_MESSAGE_CHARS, FAILURES_KEPT, runTests, type ProjectCommands } from '../../src/engine/projectGates.js';
 import { parseTestOutput } from '../../src/measure/testResults.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
@@ -60,5 +60,30 @@ describe('runTests', () => {
     const result = await runTests(project, { ...commands('no-such-coverage-tool'), test_command: 'no-such-test-tool' }, 60_000);
     expect(result.summary).toBeNull();
     expect(result.problem).toMatch(/no-such-coverage-tool: not found; and without coverage: test results unreadable .*no-such-test-tool: not found$/);
+  });
+});
+
+describe('a test run of many failing tests', () => {
+  it('names the first FAILURES_KEPT of them, messages cut, and counts them all', async () => {
+    // The report a suite of 120 failing tests (3,000-character messages) and 3 passing ones leaves.
+    const many = path.join(dir, 'many');
+    mkdirSync(many);
+    const cases = [
+      ...Array.from({ length: 120 }, (_, index) => `<testcase classname="suite" name="fails ${index}"><failure message="${String(index).padEnd(3000, 'x')}"/></testcase>`),
+      ...Array.from({ length: 3 }, (_, index) => `<testcase classname="suite" name="passes ${index}"/>`),
+    ];
+    const report = `<testsuites><testsuite name="suite">${cases.join('')}</testsuite></testsuites>`;
+    writeFileSync(path.join(many, 'report.source.xml'), report);
+    const failing = (report.match(/<failure /g) ?? []).length;
+    const result = await runTests(
+      many,
+      { ...commands(''), test_command: 'cp report.source.xml report.xml', test_format: 'junit', test_report: 'report.xml', coverage_report: '' },
+      60_000,
+    );
+    expect(result.summary).toMatchObject({ failed: failing, passed: cases.length - failing });
+    expect(failing).toBeGreaterThan(FAILURES_KEPT);
+    expect(result.summary?.failures).toHaveLength(FAILURES_KEPT);
+    expect(result.summary?.failures[0]).toEqual({ name: 'suite::fails 0', message: `${'0'.padEnd(FAILURE_MESSAGE_CHARS, 'x')}…` });
+    expect(result.summary?.failures.at(-1)?.name).toBe(`suite::fails ${FAILURES_KEPT - 1}`);
   });
 });
