@@ -8,7 +8,7 @@
 // --json`, `ls`, `checkpoint DIR` (a round trip: the command asks, the
 // orchestrator takes the checkpoint and answers), `pause DIR` and `continue
 // DIR` (in that order, so the run is never left paused), `config check` of
-// the default config and `config print`; beside the checkpoint, the same
+// a user's copy of the default config and `config print`; beside the checkpoint, the same
 // request made from this process over HTTP (what the orchestrator itself
 // takes). Wall time from spawn to exit and peak RSS (VmHWM, polled from
 // /proc); medians of --rounds rounds.
@@ -23,7 +23,7 @@
 //   npm run build && node bench/startup.mjs [--rounds 7] [--megatest BIN] [--beside BIN]
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -105,7 +105,10 @@ export async function main(argv = process.argv.slice(2)) {
   const runsDir = mkdtempSync(path.join(tmpdir(), 'megatest-bench-startup-'));
   const sessionId = 'bench-startup';
   const runDir = path.join(runsDir, sessionId);
-  const config = path.join(ROOT, 'config', 'mega_test_config.toml');
+  // A person's own config file: the documented defaults (24 KB) with a line of its own. The shipped file itself
+  // would be read from the build's parsed copy (src/config/parsedShipped.ts), which no user's file is.
+  const config = path.join(runsDir, 'my_config.toml');
+  writeFileSync(config, `# a copy of the documented defaults, kept by a user\n${readFileSync(path.join(ROOT, 'config', 'mega_test_config.toml'), 'utf8')}`);
   const session = spawn(process.execPath, [bin, 'run', 'task_queue', '--duration', '20m', '--agents', '2', '--headless', '--runs-dir', runsDir, '--session-id', sessionId], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, CI: '1' },

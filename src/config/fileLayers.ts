@@ -7,6 +7,7 @@ import TOML from '@iarna/toml';
 import { CONFIG_DIR, PACKAGE_ROOT } from '../paths.js';
 import { ConfigError, UsageError } from './errors.js';
 import type { Layer, Table } from './layers.js';
+import { parsedShipped } from './parsedShipped.js';
 
 export const PRESETS: readonly string[] = ['mini', 'standard', 'mega', 'stress'];
 
@@ -72,9 +73,19 @@ export function fileLayer(file: string, label: string, prefix: string[]): Layer 
   }
   // A Windows editor's UTF-8 byte order mark: not TOML's, but what the file says is.
   if (source.startsWith('\uFEFF')) source = source.slice(1);
-  let parsed: Table;
+  // A shipped file the build parsed, unchanged since: its values without the TOML parser (parsedShipped.ts).
+  const shipped = parsedShipped(absolute, source);
+  let data: Table = shipped?.values ?? parseToml(source, label, file);
+  for (let index = prefix.length - 1; index >= 0; index -= 1) data = { [prefix[index]]: data };
+  // The build's check holds for the same data at the same place: a project template given as a --config file is checked here.
+  const checkedAt = shipped?.checkedAt;
+  const checked = checkedAt != null && checkedAt.length === prefix.length && checkedAt.every((key, index) => key === prefix[index]);
+  return { label, file, source, prefix, data, ...(checked ? { checkedAtBuild: true as const } : {}) };
+}
+
+function parseToml(source: string, label: string, file: string): Table {
   try {
-    parsed = TOML.parse(source) as Table;
+    return TOML.parse(source) as Table;
   } catch (error) {
     const parseError = error as Error & { line?: number; col?: number };
     let reason = parseError.message.split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
@@ -86,9 +97,6 @@ export function fileLayer(file: string, label: string, prefix: string[]): Layer 
     }
     throw new ConfigError(`${label}: malformed TOML: ${reason}`, { file });
   }
-  let data: Table = parsed;
-  for (let index = prefix.length - 1; index >= 0; index -= 1) data = { [prefix[index]]: data };
-  return { label, file, source, prefix, data };
 }
 
 /** Characters pasted from a word processor or a web page, or bytes that are not UTF-8, named for a person. */

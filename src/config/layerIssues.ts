@@ -18,7 +18,7 @@ export const ONE_PASS = { jitless: true } as const;
 
 /** Checks one layer alone, so an error names the file (or flag) the bad value is in. */
 export function validateLayer(layer: Layer): void {
-  const result = configLayerSchema.safeParse(layer.data, ONE_PASS);
+  const result = configLayerSchema().safeParse(layer.data, ONE_PASS);
   if (result.success) return;
   // An unknown key first: it often explains a missing one ([[phases]] weight for duration_minutes).
   const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0];

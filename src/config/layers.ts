@@ -20,6 +20,8 @@ export interface Layer {
   data: Table;
   /** Command-line layer only: the flag that set each dotted key. */
   flags?: Map<string, FlagOrigin>;
+  /** A shipped file unchanged since the build checked it as this layer (parsedShipped.ts): not checked again. */
+  checkedAtBuild?: true;
 }
 
 export function isTable(value: unknown): value is Table {

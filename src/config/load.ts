@@ -64,7 +64,7 @@ export function loadConfig(options: LoadOptions): MegatestConfig {
   if (commandLine) userLayers.push(commandLine);
   layers.push(...userLayers);
 
-  for (const layer of layers) validateLayer(layer);
+  for (const layer of layers) if (!layer.checkedAtBuild) validateLayer(layer);
 
   const merged = layers.reduce<Table>((accumulated, layer) => mergeLayer(accumulated, layer.data), {});
   applyAgentCommandFlag(merged, flags);

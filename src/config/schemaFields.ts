@@ -13,14 +13,17 @@ export function formatBound(value: number): string {
   return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, '_');
 }
 
+// Checks are added in one .check(): each chained .min() or .max() makes a whole new schema, and making the
+// config's schemas was about a fifth of a `megatest config` command's start-up.
+
 export function integer(min: number, max: number, what = 'an integer') {
   const allowed = `${what} ${formatBound(min)}..${formatBound(max)}`;
-  return z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+  return z.number({ error: allowed }).check(z.int({ error: allowed }), z.gte(min, { error: allowed }), z.lte(max, { error: allowed }));
 }
 
 export function decimal(min: number, max: number, what = 'a number') {
   const allowed = `${what} ${formatBound(min)}..${formatBound(max)}`;
-  return z.number({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+  return z.number({ error: allowed }).check(z.gte(min, { error: allowed }), z.lte(max, { error: allowed }));
 }
 
 export function text(allowed = 'a string') {
@@ -28,7 +31,7 @@ export function text(allowed = 'a string') {
 }
 
 export function nonEmptyText(allowed = 'a non-empty string') {
-  return z.string({ error: allowed }).trim().min(1, { error: allowed });
+  return z.string({ error: allowed }).check(z.trim(), z.minLength(1, { error: allowed }));
 }
 
 export function flag() {
@@ -46,14 +49,11 @@ export function identifier(what: string) {
 
 export function list<T extends z.ZodType>(element: T, allowed: string, min = 0, max = 1000) {
   const bounds = min > 0 ? ` (${min}..${max} items)` : max < 1000 ? ` (at most ${max} items)` : '';
-  return z
-    .array(element, { error: `an array of ${allowed}` })
-    .min(min, { error: `an array of ${allowed}${bounds}` })
-    .max(max, { error: `an array of ${allowed}${bounds}` });
+  return z.array(element, { error: `an array of ${allowed}` }).check(z.minLength(min, { error: `an array of ${allowed}${bounds}` }), z.maxLength(max, { error: `an array of ${allowed}${bounds}` }));
 }
 
 export function table<S extends z.ZodRawShape>(shape: S) {
-  return z.object(shape).strict();
+  return z.strictObject(shape);
 }
 
 export function isRegex(pattern: string): boolean {
@@ -114,7 +114,7 @@ export const durationHours = z.union(
 
 /** A fraction 0..1 (0.8 = 80%), or "template"; stays as written (resolve.ts turns it into a percentage). */
 export function fractionOrTemplate(what: string) {
-  return z.union([z.number().min(0).max(1), z.literal('template')], {
+  return z.union([z.number().check(z.gte(0), z.lte(1)), z.literal('template')], {
     error: `${what}: a fraction 0..1 (0.8 = 80%), or "template" to take the project template's target`,
   });
 }
@@ -122,7 +122,7 @@ export function fractionOrTemplate(what: string) {
 /** A fraction 0..1 (0.9 = 90%). */
 export function fraction(what: string) {
   const allowed = `${what}: a fraction 0..1 (0.9 = 90%)`;
-  return z.number({ error: allowed }).min(0, { error: allowed }).max(1, { error: allowed });
+  return z.number({ error: allowed }).check(z.gte(0, { error: allowed }), z.lte(1, { error: allowed }));
 }
 
 /** One of `values`, in any case; the value kept is `normalize` of its lower-case form. */
