@@ -58,7 +58,8 @@ export class ControlSurface implements EngineControl {
       pid: process.pid,
       capabilities: capabilitiesByAgent(ctx.state),
       last_alert: lastCriticalAlert(ctx.state),
-      pause: ctx.status === 'paused' ? ctx.state.pause : null,
+      // A restore under way in a paused session (or paused meanwhile) starts the agents again paused: the pause is in effect.
+      pause: ctx.status === 'paused' || (ctx.status === 'recovering' && ctx.restoreUnderWay?.endsPaused === true) ? ctx.state.pause : null,
       recoveries_under_way: recoveriesUnderWay(ctx.state),
     };
   }
