@@ -36,10 +36,10 @@ describe("the status snapshot's pause", () => {
     expect(statusPause('recovering', { endsPaused: true }, PAUSE)).toEqual(PAUSE);
   });
 
-  it('is none while running, stopping, or in a restore that ends running (a continue came meanwhile)', () => {
+  it('is none while running, once ended, or in a restore that ends running (a continue came meanwhile)', () => {
     expect(statusPause('running', null, null)).toBeNull();
     expect(statusPause('recovering', { endsPaused: false }, null)).toBeNull();
     expect(statusPause('recovering', null, PAUSE)).toBeNull();
-    expect(statusPause('stopping', null, PAUSE)).toBeNull();
+    expect(statusPause('completed', null, PAUSE)).toBeNull();
   });
 });
