@@ -226,6 +226,15 @@ describe('chart titles: the figure as the fold has it now', () => {
     expect(chartModel(chart('tokensPerMinute'), midRun.series, { width: 200, height: 4, glyphs: ASCII_GLYPHS, readings: same }).points).toBe(snapshots.length);
   });
 
+  it('a paused run shows its last snapshot’s tokens/min, as a minute of the pause goes by', () => {
+    const at = Date.parse(midRun.lastEventTs!);
+    expect(chartReadings(midRun, at, 'live').tokensPerMinute).not.toBeNull();
+    const paused = { ...midRun, status: 'paused' as const };
+    for (const later of [0, 1_000, 30_000, 59_000]) expect(chartReadings(paused, at + later, 'live').tokensPerMinute).toBeNull();
+    const tokens = chartModel(chart('tokensPerMinute'), paused.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings: chartReadings(paused, at + 30_000, 'live') });
+    expect(tokens.latest).toBe(formatCount(paused.series.tokensPerMinute.at(-1)!));
+  });
+
   it('a run that has ended shows its last snapshot’s tokens/min, not a window running down', () => {
     const readings = chartReadings(done, Date.parse(done.lastEventTs!) + 3_600_000, 'live');
     expect(readings.tokensPerMinute).toBeNull();
