@@ -3,7 +3,9 @@
 // first checkpoint; then each round a checkpoint with nothing changed and one
 // after a few files changed (edited in place, deleted, added in new
 // folders), the builds in turns (the order swapped every round), beside
-// `git add -A` + `git commit` of the same tree in the same round. Figures
+// `git add -A` + `git commit` of the same tree in the same round. Each
+// checkpoint's CPU time (this process, both its threads) is shown beside its
+// wall time: it swings far less with the file system. Figures
 // from separate runs cannot be set against each other on this VM (the cost
 // of the file system swings from minute to minute, bench/checkpointVersus.mjs);
 // in turns, both builds and git meet the same swings.
@@ -89,6 +91,8 @@ export async function main(argv = process.argv.slice(2)) {
       build.store = new (await import(build.module.href)).CheckpointStore(at(`checkpoints-${build.name}`));
       build.unchanged = [];
       build.changed = [];
+      build.unchangedCpu = [];
+      build.changedCpu = [];
     }
     const git = GitRef.version() === null ? null : new GitRef(at('git'), project);
     const reference = { unchanged: [], changed: [] };
@@ -99,20 +103,27 @@ export async function main(argv = process.argv.slice(2)) {
     git?.commit();
     settle();
 
+    /** A checkpoint by build's store: its wall time pushed to `key`, its CPU time to `key`Cpu. */
+    const timed = async (build, key, index) => {
+      const before = process.cpuUsage();
+      build[key].push((await checkpoint(build.store, project, index)).ms);
+      const used = process.cpuUsage(before);
+      build[`${key}Cpu`].push((used.user + used.system) / 1000);
+    };
     const random = prng(7);
     const counter = { next: 0 };
     for (let round = 0; round < rounds; round += 1) {
       const order = round % 2 === 0 ? builds : [...builds].reverse();
       for (const build of order) {
         settle();
-        build.unchanged.push((await checkpoint(build.store, project, 10 + round)).ms);
+        await timed(build, 'unchanged', 10 + round);
       }
       settle();
       if (git) reference.unchanged.push(git.commit());
       change(project, files, changes, random, counter);
       for (const build of order) {
         settle();
-        build.changed.push((await checkpoint(build.store, project, 10 + round)).ms);
+        await timed(build, 'changed', 10 + round);
       }
       settle();
       if (git) reference.changed.push(git.commit());
@@ -121,7 +132,8 @@ export async function main(argv = process.argv.slice(2)) {
     const medianOf = (list) => (list.length === 0 ? null : median(list));
     process.stdout.write(`checkpoints of a running store, ${fileCount} files, ${(totalBytes / 1024 / 1024).toFixed(0)} MB, medians of ${rounds} rounds in turns\n`);
     for (const [what, key] of [['nothing changed', 'unchanged'], [`${changes} files changed`, 'changed']]) {
-      process.stdout.write(`  ${what}: this ${ms(medianOf(builds[0][key]))}, other ${ms(medianOf(builds[1][key]))}, git ${ms(medianOf(reference[key]))}\n`);
+      const of = (build) => `${build.name} ${ms(medianOf(build[key]))} (CPU ${ms(medianOf(build[`${key}Cpu`]))})`;
+      process.stdout.write(`  ${what}: ${of(builds[0])}, ${of(builds[1])}, git ${ms(medianOf(reference[key]))}\n`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

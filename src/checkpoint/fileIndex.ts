@@ -3,7 +3,7 @@
 // snapshot or restore hashes only what may have changed. Kept in memory and,
 // for the next process, on disk (statCache.ts).
 
-import type { ItemStat } from './tree.js';
+import type { ItemStat } from './statHelper.js';
 
 export interface IndexRecord {
   size: number;

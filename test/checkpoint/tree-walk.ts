@@ -3,6 +3,7 @@
 
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import type { TreeScan } from '../../src/checkpoint/tree.js';
 
 export type WalkedItem =
   | { type: 'dir'; mode: number }
@@ -30,4 +31,21 @@ export function walkTree(root: string): Record<string, WalkedItem> {
   };
   visit('');
   return found;
+}
+
+/**
+ * A scan as plain data, each item's stat fields read out: scanTree's items
+ * read theirs where the walk's lstat left them, so two scans are compared by
+ * what they hold, not by how they hold it.
+ */
+export function plainScan(scan: TreeScan): { items: unknown[]; excluded: string[] } {
+  return {
+    items: scan.items.map(({ path: relative, type, stats, target }) => ({
+      path: relative,
+      type,
+      stats: { mode: stats.mode, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino },
+      ...(target === undefined ? {} : { target }),
+    })),
+    excluded: scan.excluded,
+  };
 }
