@@ -2,7 +2,7 @@
 // makes its blobs durable: it logs its arguments, then runs the real
 // `/bin/sync` or exits with the given code (a `sync -f` that fails).
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface FakeSync {
@@ -30,20 +30,26 @@ export function fakeSync(base: string): FakeSync {
   const bin = path.join(base, 'bin');
   const callLog = path.join(base, 'sync-calls.log');
   mkdirSync(bin, { recursive: true });
+  // A fake replaced while an earlier one may still be starting (a shell killed
+  // mid-call leaves its `sync` running): writing into the file it executes
+  // fails with ETXTBSY, so the new script takes the name by a rename.
+  const replaceScript = (script: string): void => {
+    const staged = path.join(bin, '.sync.new');
+    writeFileSync(staged, script, { mode: 0o755 });
+    chmodSync(staged, 0o755);
+    renameSync(staged, path.join(bin, 'sync'));
+    process.env.PATH = `${bin}:${originalPath}`;
+  };
   return {
     bin,
     originalPath,
     install(exitCode) {
       const log = `echo "$@" >> ${JSON.stringify(callLog)}`;
       const script = exitCode === 0 ? `#!/bin/sh\n${log}\nexec /bin/sync "$@"\n` : `#!/bin/sh\n${log}\necho "sync: refused" >&2\nexit ${exitCode}\n`;
-      writeFileSync(path.join(bin, 'sync'), script);
-      chmodSync(path.join(bin, 'sync'), 0o755);
-      process.env.PATH = `${bin}:${originalPath}`;
+      replaceScript(script);
     },
     installScript(script) {
-      writeFileSync(path.join(bin, 'sync'), script);
-      chmodSync(path.join(bin, 'sync'), 0o755);
-      process.env.PATH = `${bin}:${originalPath}`;
+      replaceScript(script);
     },
     uninstall() {
       rmSync(path.join(bin, 'sync'), { force: true });
