@@ -6,7 +6,7 @@
 
 import type { CheckpointView, PhaseView } from '../../state/applyEvent.js';
 import type { Glyphs, ThemeRole } from '../theme.js';
-import { fit, type Span } from './format.js';
+import { fit, textWidth, type Span } from './format.js';
 
 export interface PhaseSegment {
   name: string;
@@ -72,6 +72,62 @@ function pushSpan(spans: Span[], text: string, role: ThemeRole): void {
   else spans.push({ text, role });
 }
 
+function phaseIcon(segment: PhaseSegment, glyphs: Glyphs): string {
+  if (segment.status === 'passed') return glyphs.ok;
+  if (segment.status === 'failed') return glyphs.failed;
+  if (segment.stopped) return glyphs.stopped;
+  return segment.current ? glyphs.running : '';
+}
+
+/**
+ * Where each whole label can start, one column apart, none past `width`:
+ * at its segment's start where it fits, else as near to it as the labels
+ * around it allow (a short last phase's name moves left into the room its
+ * neighbour's name leaves). Null when the whole names do not fit side by side.
+ */
+export function labelStarts(segmentStarts: readonly number[], labelWidths: readonly number[], width: number): number[] | null {
+  const starts = segmentStarts.slice();
+  for (let i = 1; i < starts.length; i++) starts[i] = Math.max(starts[i]!, starts[i - 1]! + labelWidths[i - 1]! + 1);
+  for (let i = starts.length - 1; i >= 0; i--) {
+    const limit = i === starts.length - 1 ? width - labelWidths[i]! : starts[i + 1]! - labelWidths[i]! - 1;
+    starts[i] = Math.min(starts[i]!, limit);
+  }
+  return starts.length > 0 && starts[0]! < 0 ? null : starts;
+}
+
+/** The names above the bar, each with its outcome's icon, in `width` columns. */
+function phaseLabels(segments: readonly PhaseSegment[], width: number, glyphs: Glyphs): Span[] {
+  const labels: Span[] = [];
+  const whole = segments.map((segment) => {
+    const icon = phaseIcon(segment, glyphs);
+    return icon ? `${icon} ${segment.name}` : segment.name;
+  });
+  const starts = labelStarts(
+    segments.map((segment) => segment.start),
+    whole.map((text) => textWidth(text)),
+    width,
+  );
+  if (starts !== null) {
+    // Whole names: each from its start up to the next one's (the last to the end), in its phase's colour.
+    segments.forEach((segment, i) => {
+      if (i === 0 && starts[0]! > 0) pushSpan(labels, ' '.repeat(starts[0]!), phaseRole(segment));
+      const end = i + 1 < segments.length ? starts[i + 1]! : width;
+      pushSpan(labels, fit(whole[i]!, end - starts[i]!, 'left', glyphs.ellipsis), phaseRole(segment));
+    });
+    return labels;
+  }
+  // Too many or too long to show whole: each name cut to its own segment.
+  segments.forEach((segment, i) => {
+    const room = segment.width > 1 ? segment.width - 1 : segment.width;
+    // In a narrow segment the name says more than the icon; the colour still tells the outcome.
+    const text = whole[i] !== segment.name && textWidth(whole[i]!) > room && room < 6 ? segment.name : whole[i]!;
+    // A one-column gap keeps neighbouring names apart.
+    const cell = segment.width > 1 ? fit(text, segment.width - 1, 'left', glyphs.ellipsis) + ' ' : fit(text, segment.width, 'left', glyphs.ellipsis);
+    pushSpan(labels, cell, phaseRole(segment));
+  });
+  return labels;
+}
+
 export function phaseBarModel(
   phases: readonly PhaseView[],
   currentIndex: number,
@@ -107,17 +163,7 @@ export function phaseBarModel(
     filled = currentSegment.start + (ended ? currentSegment.width : Math.round(Math.min(1, Math.max(0, used)) * currentSegment.width));
   }
 
-  const labels: Span[] = [];
-  for (const segment of segments) {
-    const icon = segment.status === 'passed' ? glyphs.ok : segment.status === 'failed' ? glyphs.failed : segment.stopped ? glyphs.stopped : segment.current ? glyphs.running : '';
-    const room = segment.width > 1 ? segment.width - 1 : segment.width;
-    const withIcon = icon ? `${icon} ${segment.name}` : segment.name;
-    // In a narrow segment the name says more than the icon; the colour still tells the outcome.
-    const text = icon && [...withIcon].length > room && room < 6 ? segment.name : withIcon;
-    // A one-column gap keeps neighbouring names apart.
-    const cell = segment.width > 1 ? fit(text, segment.width - 1, 'left', glyphs.ellipsis) + ' ' : fit(text, segment.width, 'left', glyphs.ellipsis);
-    pushSpan(labels, cell, phaseRole(segment));
-  }
+  const labels = phaseLabels(segments, width, glyphs);
 
   const marks = new Set(planned > 0 ? checkpoints.map((c) => column(c.atSeconds)) : []);
   const stoppedSegment = segments.find((s) => s.stopped && s.width > 0);

@@ -10,7 +10,9 @@ import { fit, formatCount, formatDuration, truncate, wrapSpans } from '../../../
 import { elapsedSeconds, headerModel } from '../../../src/ui/viewModels/header.js';
 import { computeLayout } from '../../../src/ui/viewModels/layout.js';
 import { filterLog, highlightSpans, logPaneModel, matchRanges } from '../../../src/ui/viewModels/logPane.js';
-import { phaseBarModel, proportionalWidths } from '../../../src/ui/viewModels/phaseBar.js';
+import { labelStarts, phaseBarModel, proportionalWidths } from '../../../src/ui/viewModels/phaseBar.js';
+import type { PhaseView } from '../../../src/state/runState.js';
+import fc from 'fast-check';
 import { pickerModel } from '../../../src/ui/viewModels/picker.js';
 import { fixtureEvents, fixtureState } from '../helpers.js';
 
@@ -120,6 +122,47 @@ describe('phase bar', () => {
     const narrow = phaseBarModel(done.phases, done.currentPhaseIndex, [], { width: 24, scheduleSeconds: 1200, glyphs: ASCII_GLYPHS });
     expect(spanText(narrow.labels)).toMatch(/^pl~ \+ impl~ \+ test~ po~ $/);
     expect(spanText(narrow.bar)).toBe('#'.repeat(24));
+  });
+
+  it('a short phase shows its whole name, moved left into the room its neighbour leaves, rather than cut', () => {
+    // The demo's plan (18, 31, 29 and 12 s) in its last phase, at 80 columns: finalization's segment is narrower than its name.
+    const phase = (name: string, durationSeconds: number, status: PhaseView['status']): PhaseView => ({
+      name, durationSeconds, status, criteriaPassed: null, criteriaTotal: null, criteria: [], tasks: [], startedAtSeconds: 0, startedAt: null, endedAt: null,
+    });
+    const phases = [phase('bootstrap', 18, 'passed'), phase('development', 31, 'passed'), phase('refinement', 29, 'passed'), phase('finalization', 12, 'running')];
+    const model = phaseBarModel(phases, 3, [], { width: 80, scheduleSeconds: 85, glyphs: ASCII_GLYPHS });
+    const line = spanText(model.labels);
+    expect(line).toHaveLength(80);
+    const lastName = `${ASCII_GLYPHS.running} finalization`;
+    expect(model.segments[3]!.width).toBeLessThan(lastName.length);
+    expect(line.endsWith(lastName)).toBe(true);
+    // The names that fit their segments stay at their starts.
+    for (const [i, name] of ['+ bootstrap', '+ development', '+ refinement'].entries()) expect(line.indexOf(name)).toBe(model.segments[i]!.start);
+    // The moved name keeps its phase's colour.
+    expect(model.labels.at(-1)).toEqual({ text: lastName, role: 'phase.current' });
+  });
+
+  it('places whole labels one column apart within the width, at their segments\' starts when they fit there, or says they cannot fit', () => {
+    const layout = fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(layout, fc.integer({ min: 0, max: 40 }), (pairs, extra) => {
+        const segmentWidths = pairs.map(([w]) => w);
+        const widths = pairs.map(([, label]) => label);
+        const width = segmentWidths.reduce((a, b) => a + b, 0) + extra;
+        const segmentStarts = segmentWidths.map((_, i) => segmentWidths.slice(0, i).reduce((a, b) => a + b, 0));
+        const starts = labelStarts(segmentStarts, widths, width);
+        const needed = widths.reduce((a, b) => a + b, 0) + widths.length - 1;
+        if (starts === null) return needed > width;
+        if (needed > width || starts[0]! < 0 || starts.at(-1)! + widths.at(-1)! > width) return false;
+        for (let i = 1; i < starts.length; i++) if (starts[i]! < starts[i - 1]! + widths[i - 1]! + 1) return false;
+        // Every label that fits its own segment, as do all before it, keeps its segment's start.
+        const allFit = segmentWidths.every((w, i) => widths[i]! <= (i === segmentWidths.length - 1 ? w + extra : w - 1));
+        return !allFit || starts.every((start, i) => start === segmentStarts[i]);
+      }),
+    );
+    expect(labelStarts([0, 10, 20], [5, 5, 5], 30)).toEqual([0, 10, 20]);
+    expect(labelStarts([0, 10, 27], [5, 5, 8], 30)).toEqual([0, 10, 22]);
+    expect(labelStarts([0, 10, 27], [9, 12, 8], 30)).toBeNull();
   });
 
   it('with no phases: waiting for the plan before the session starts; after, that its files record none (a Bash legacy run)', () => {
