@@ -70,8 +70,9 @@ describe('SyncChild', () => {
     expect(await child.run(base)).toBe(0);
     const [first] = shellPids();
     expect(first).toBeGreaterThan(0);
-    // A sync that never ends: killing the shell is the only answer it gets.
-    sync.installScript('#!/bin/sh\nexec sleep 30\n');
+    // A sync that does not end while its shell lives: killing the shell is the only answer it gets.
+    // It ends once the shell is gone, so a sync the shell had started is not left running after the test.
+    sync.installScript('#!/bin/sh\nwhile kill -0 $PPID 2>/dev/null; do sleep 0.05; done\n');
     const waiting = child.run(base);
     process.kill(first!, 'SIGKILL');
     expect(await waiting).toBeNull();
