@@ -232,3 +232,53 @@ describe('a short pane (a tmux split)', () => {
     screen.unmount();
   });
 });
+
+describe('the reading views on a short terminal', () => {
+  const output = Array.from({ length: 30 }, (_, i) => `[sim] output line ${i + 1}`);
+  const at = (columns: number, rows: number, overlay: ScreenInput['ui']['overlay']) => {
+    const base = input({ columns, rows, agentOutput: output });
+    return screenModel({ ...base, ui: { ...base.ui, selectedAgent: 'agent-1', overlay } });
+  };
+
+  it("an agent's detail, the help and the picker take the charts' place at 80x24, so the detail has room for output", () => {
+    const dashboard = at(80, 24, { kind: 'none' });
+    expect(dashboard.frame.charts.length).toBeGreaterThan(0);
+    const chartBlock = dashboard.layout.charts.chartRows * (dashboard.layout.charts.height + 1);
+    for (const overlay of [{ kind: 'agent', name: 'agent-1' }, { kind: 'help', scroll: 0 }, { kind: 'picker', id: '' }] as const) {
+      const model = at(80, 24, overlay);
+      expect(model.frame.charts, overlay.kind).toEqual([]);
+      expect(model.bodyRows, overlay.kind).toBe(dashboard.bodyRows + chartBlock);
+    }
+    const detail = at(80, 24, { kind: 'agent', name: 'agent-1' }).frame.body;
+    if (detail.kind !== 'agent' || detail.detail === null) throw new Error('no agent detail drawn');
+    const lines = detail.detail.rows.map((row) => row.map((span) => span.text).join(''));
+    const shown = lines.filter((line) => line.startsWith('  [sim] output line'));
+    expect(shown.length).toBeGreaterThanOrEqual(3);
+    // The newest lines, in order, as the title says.
+    expect(shown.at(-1)).toBe('  [sim] output line 30');
+    expect(lines).toContain(`Output (last ${shown.length} of its lines)`);
+  });
+
+  it('a confirmation keeps the charts in sight, and a taller terminal keeps them under every view', () => {
+    const confirm = at(80, 24, { kind: 'confirm', request: { kind: 'stop', prompt: 'Stop the run?' } });
+    expect(confirm.frame.charts.length).toBeGreaterThan(0);
+    const tall = at(120, 40, { kind: 'agent', name: 'agent-1' });
+    expect(tall.layout.charts.chartRows).toBe(2);
+    expect(tall.frame.charts.length).toBe(tall.layout.charts.count);
+  });
+
+  it('drawn at 80x24: the detail under the phase bar, no chart axis, its output in sight', async () => {
+    const run = liveRun();
+    const store = createConsoleStore('live', run);
+    store.getState().updateUi((ui) => ({ ...ui, selectedAgent: 'agent-1', overlay: { kind: 'agent', name: 'agent-1' } }));
+    const { lastFrame } = renderAt(
+      <App store={store} actions={fakeActions()} look={look()} runDir={RUN_DIR} columns={80} rows={24} now={() => lastEventMs(run)} onExit={() => {}} readAgentOutput={async () => output} />,
+      80,
+      24,
+    );
+    await vi.waitFor(() => expect(plain(lastFrame())).toContain('[sim] output line 30'), WAIT);
+    const screenText = plain(lastFrame());
+    expect(screenText).toContain('── Agent agent-1');
+    expect(screenText).not.toMatch(/tokens\/min/);
+  });
+});

@@ -122,6 +122,30 @@ function contextOf(ui: UiState): KeyContext {
   }
 }
 
+/**
+ * The help, an agent's detail and the checkpoint picker are read, not
+ * glanced at: where the charts sit in a single row (a terminal under 38
+ * rows) they take the charts' place too. At 80x24 the body has 12 rows
+ * beside the charts, and an agent whose task and abilities wrap had none
+ * left for its output. A taller terminal keeps its charts: the body has
+ * room there. A confirmation keeps them, so the run stays in sight.
+ */
+export function overlayTakesCharts(kind: UiState['overlay']['kind'], layout: Layout): boolean {
+  if (layout.charts.chartRows !== 1) return false;
+  switch (kind) {
+    case 'help':
+    case 'agent':
+    case 'picker':
+      return true;
+    case 'none':
+    case 'filter':
+    case 'confirm':
+      return false;
+    default:
+      return assertNever(kind, 'overlay');
+  }
+}
+
 function toastRole(tone: ToastTone): Span['role'] {
   return tone === 'good' ? 'good' : tone === 'critical' ? 'critical' : 'info';
 }
@@ -164,8 +188,11 @@ export function screenModel(input: ScreenInput): ScreenModel {
   const readings = chartReadings(run, nowMs, ui.mode);
   // A run that recorded no token usage (the header's n/a tok): each agent's is unknown too, not 0.
   const usageRecorded = runFigures(run).totalTokens !== null;
-  const charts = CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs, readings }));
-  const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - layout.charts.chartRows * (layout.charts.height + 1) - layout.footer;
+  const charts = overlayTakesCharts(ui.overlay.kind, layout)
+    ? []
+    : CHARTS.slice(0, layout.charts.count).map((d) => chartModel(d, run.series, { width: layout.charts.width, height: layout.charts.height, glyphs, readings }));
+  const chartRowsDrawn = charts.length === 0 ? 0 : layout.charts.chartRows * (layout.charts.height + 1);
+  const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - chartRowsDrawn - layout.footer;
   const help = helpModel(helpSections(KEYMAP, ui.mode, glyphs.ascii), { width: layout.width, rows: bodyRows - 1, scroll: ui.overlay.kind === 'help' ? ui.overlay.scroll : 0 });
   const { visibleIds, ...logPane } = logPaneModel(run.log, {
     filter: ui.filter,
