@@ -20,7 +20,7 @@
 
 import { appendBounded } from './limits.js';
 import { blankAgent } from './foldParts.js';
-import { initialRunState, type AgentView, type Counters, type RunState } from './runState.js';
+import { compareAgentNames, initialRunState, type AgentView, type Counters, type RunState } from './runState.js';
 
 export class Draft {
   /** The state so far: the caller's own until the first change, then this draft's copy. */
@@ -76,14 +76,21 @@ export class Draft {
     return s.agents;
   }
 
-  /** The agent's row, made this draft's own; a new row (starting at ms) is appended for an agent not seen yet. */
+  /**
+   * The agent's row, made this draft's own; a new row (starting at ms) for an
+   * agent not seen yet goes in name order (agent-2 before agent-10), so the
+   * status, the report and metrics_current.json list agents as the console
+   * does, not in the order their processes happened to start.
+   */
   agent(name: string, ms: number): AgentView {
     const list = this.agents();
     for (let i = 0; i < list.length; i++) {
       if (list[i]!.name === name) return (list[i] = this.own(list[i]!));
     }
     const row = this.adopt(blankAgent(name, ms));
-    list.push(row);
+    let at = list.length;
+    while (at > 0 && compareAgentNames(list[at - 1]!.name, name) > 0) at -= 1;
+    list.splice(at, 0, row);
     return row;
   }
 

@@ -18,6 +18,7 @@ import {
   tasksRemaining,
   tasksTotal,
   tokensPerMinuteAt,
+  compareAgentNames,
   type RunState,
 } from '../../src/state/runState.js';
 import { gaugesFromState, sessionMetricsAt } from '../../src/state/snapshot.js';
@@ -321,5 +322,43 @@ describe('test figures and a build that fails after them', () => {
     expect(state.measured).toMatchObject({ testsBeforeFailedBuild: true, testsPassed: 9, testsFailed: 1 });
     state = foldEvent(state, { ...at(4), type: 'test_run', passed: 10, failed: 0, skipped: 0, duration: 1, coverage: 81, source: 't' } as MegatestEvent);
     expect(state.measured.testsBeforeFailedBuild).toBe(false);
+  });
+});
+
+describe('agents in name order', () => {
+  // The sim log's own agent_started events, re-ordered as processes may start; more agents past 9.
+  const started = simLog.filter((e) => e.type === 'agent_started');
+  const rest = simLog.filter((e) => e.type !== 'agent_started' && e.type !== 'session_started');
+  const session = simLog.find((e) => e.type === 'session_started')!;
+  const extra = ['agent-10', 'agent-9', 'Agent-11'].map((agent) => ({ ...started[0]!, agent }) as MegatestEvent);
+
+  it('whatever order they start in, the state, and so the status, the report and metrics_current.json, list them as a person reads names', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray([...started, ...extra], { minLength: started.length + extra.length }), (order) => {
+        const events = [session, ...order, ...rest].map((e, i) => ({ ...e, seq: i + 1 }) as MegatestEvent);
+        const state = foldAll(events);
+        // An agent started again (agent-3 in the sim log) is one row.
+        const names = [...new Set(order.map((e) => (e as { agent: string }).agent))];
+        // Expected: the names sorted by their number (all of them are "agent-N", any case).
+        const expected = [...names].sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
+        expect(state.agents.map((a) => a.name)).toEqual(expected);
+        expect(sessionMetricsAt(state, lastEventMs(state), gaugesFromState(state)).agents.map((a) => a.name)).toEqual(expected);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('orders names as a numeric Intl.Collator does, which it stands in for', () => {
+    const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+    // Names of letters, digits, and the separators agents' names use (a collator puts `_` before `-`, unlike ASCII).
+    const part = fc.oneof(fc.stringMatching(/^[a-zA-Z]{1,6}$/), fc.stringMatching(/^[0-9]{1,25}$/), fc.constantFrom('-', '.', ' ', 'a', 'A', '1', '01'));
+    const name = fc.array(part, { minLength: 1, maxLength: 5 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(name, name, (a, b) => {
+        expect(Math.sign(compareAgentNames(a, b)), `${a} vs ${b}`).toBe(Math.sign(collator.compare(a, b)));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(['agent-10', 'agent-9', 'Agent-2', 'agent-1', 'agent-0010x', 'agent1', 'agent'].sort(compareAgentNames)).toEqual(['agent', 'agent-1', 'Agent-2', 'agent-9', 'agent-10', 'agent-0010x', 'agent1']);
   });
 });

@@ -5,7 +5,7 @@
 import type { AgentStatus } from '../../contract/events.js';
 import { assertNever } from '../../contract/assertNever.js';
 import type { AgentView } from '../../state/applyEvent.js';
-import { trustOf } from '../../state/runState.js';
+import { compareAgentNames, trustOf } from '../../state/runState.js';
 import type { Glyphs, ThemeRole } from '../theme.js';
 import { formatCount, formatDuration } from './format.js';
 import { fitCells, fitColumns, headerCells, windowStart, type Cell, type ColumnSpec, type FittedColumn } from './table.js';
@@ -73,11 +73,12 @@ function trustCell(agent: AgentView): Cell {
   return { text: trust.toFixed(2), role: trust < 0.5 ? 'critical' : trust < 0.8 ? 'warning' : 'text' };
 }
 
-const NAME_ORDER = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-
-/** Agents in name order, numbers by value (agent-2 before agent-10): the grid's order and the selection's. */
+/**
+ * Agents in name order, numbers by value (agent-2 before agent-10): the grid's order and the selection's. The
+ * fold keeps them so; a folded snapshot an older megatest kept (the seek index) may list them as they started.
+ */
 export function agentsByName<T extends { name: string }>(agents: readonly T[]): T[] {
-  return [...agents].sort((a, b) => NAME_ORDER.compare(a.name, b.name));
+  return [...agents].sort((a, b) => compareAgentNames(a.name, b.name));
 }
 
 export function agentTableModel(
