@@ -37,7 +37,8 @@ export function flagsLayer(flags: ConfigFlags): Layer | undefined {
     origins.set(keyPath.join('.'), { flag, value: typed });
   };
 
-  if (flags.project !== undefined) set(['session', 'project_type'], flags.project, '--project');
+  // `megatest run PROJECT …`: a positional, as HOURS and AGENTS are (there is no --project flag).
+  if (flags.project !== undefined) set(['session', 'project_type'], flags.project, 'PROJECT');
   if (flags.duration !== undefined) {
     set(['session', 'duration_hours'], `${parseDurationFlag(flags.duration)}s`, '--duration', flags.duration);
   } else if (flags.hours !== undefined) {

@@ -560,10 +560,10 @@ describe('bad input', () => {
     );
   });
 
-  it('an unknown project from --project lists the valid ones', () => {
+  it('an unknown PROJECT (run\'s first argument) is named as the argument it came from, and the valid ones listed', () => {
     const error = thrown(() => loadConfig({ flags: { project: 'compiler' } }));
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toBe('--project compiler: unknown project; valid project types: database, microservices, task_queue');
+    expect(error.message).toBe('PROJECT compiler: unknown project; valid project types: database, microservices, task_queue');
   });
 
   it('a criterion value outside its metric range (a percentage written as a ratio)', () => {
