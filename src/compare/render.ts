@@ -36,23 +36,34 @@ export function formatFigure(value: number | null, format: FigureFormat): string
   }
 }
 
-function formatDelta(delta: number, format: FigureFormat): string {
-  const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
-  const size = Math.abs(delta);
+/** The size of a delta as the table shows it (no sign). */
+function deltaSize(size: number, format: FigureFormat): string {
   switch (format) {
     case 'seconds':
-      return `${sign}${duration(size)}`;
+      return duration(size);
     case 'percent':
-      return `${sign}${number(size, 1)} pp`;
+      return `${number(size, 1)} pp`;
     case 'fraction':
-      return `${sign}${number(size * 100, 1)} pp`;
+      return `${number(size * 100, 1)} pp`;
     case 'count':
     case 'ratio':
     case 'usd':
-      return `${sign}${formatFigure(size, format)}`;
+      return formatFigure(size, format);
     default:
       return assertNever(format, 'figure format');
   }
+}
+
+/**
+ * The delta as shown, and whether it shows as none: a difference below the
+ * figure's precision (7.05 against 7.00 tool calls a task) reads "±0.0",
+ * with no "better" or "worse" beside it (the JSON keeps the exact delta).
+ */
+function formatDelta(delta: number, format: FigureFormat): { text: string; shownAsNone: boolean } {
+  const size = deltaSize(Math.abs(delta), format);
+  const shownAsNone = !/[1-9]/.test(size);
+  const sign = shownAsNone ? '±' : delta > 0 ? '+' : '−';
+  return { text: `${sign}${size}`, shownAsNone };
 }
 
 function verdictWord(verdict: Verdict | null): string {
@@ -63,8 +74,9 @@ function cellText(row: CompareRow, cell: CompareCell): string {
   const value = formatFigure(cell.value, row.format);
   const rating = cell.rating && cell.rating !== 'not measured' ? ` ${cell.rating}` : '';
   if (cell.verdict === null) return `${value}${rating}`;
-  const delta = cell.delta === null ? '' : ` (${formatDelta(cell.delta, row.format)}${verdictWord(cell.verdict)})`;
-  return `${value}${rating}${delta}`;
+  if (cell.delta === null) return `${value}${rating}`;
+  const delta = formatDelta(cell.delta, row.format);
+  return `${value}${rating} (${delta.text}${delta.shownAsNone ? '' : verdictWord(cell.verdict)})`;
 }
 
 const escape = (text: string) => text.replace(/\|/g, '\\|');

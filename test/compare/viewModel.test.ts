@@ -97,6 +97,21 @@ describe('compareRuns (pure)', () => {
     expect(md).toContain('Tokens/LOC: < 500 acceptable, < 300 good, < 200 excellent');
   });
 
+  it('a delta below the precision shown reads ±, with no better or worse beside it; the JSON keeps it exact', () => {
+    // 148 tool calls for 21 tasks against 147: 7.05 against 7.00 a task, both "7.0".
+    const first = syntheticRun('A', { tokens: 1_000, loc: 0, tasks: 21, toolCalls: 147, coverage: 85, errors: 0, passed: true });
+    const second = syntheticRun('B', { tokens: 1_000, loc: 0, tasks: 21, toolCalls: 148, coverage: 85, errors: 0, passed: true });
+    const close = compareRuns([first, second]);
+    const cell = close.rows.find((r) => r.key === 'tool_calls_per_task')!.cells[1]!;
+    expect(cell.delta).toBeCloseTo(148 / 21 - 147 / 21, 10);
+    expect(cell.verdict).toBe('worse');
+    const md = renderCompareMarkdown(close);
+    expect(md).toContain('| tool calls/task | 7.0 excellent | 7.0 excellent (±0.0) |');
+    // A delta that shows keeps its sign and its word.
+    const further = compareRuns([first, syntheticRun('C', { tokens: 1_000, loc: 0, tasks: 21, toolCalls: 150, coverage: 85, errors: 0, passed: true })]);
+    expect(renderCompareMarkdown(further)).toContain('| tool calls/task | 7.0 excellent | 7.1 excellent (+0.1, worse) |');
+  });
+
   it('says which runs did not measure a criterion and which judged another target, and judges neither better', () => {
     const withCriteria = (input: CompareRunInput, criteria: CriterionResult[]): CompareRunInput => ({ ...input, report: { ...input.report, criteria } });
     const figures = { tokens: 1, loc: 0, tasks: 1, toolCalls: 1, coverage: 85, errors: 0 };
