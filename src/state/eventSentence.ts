@@ -11,12 +11,17 @@ function pct(value: number | null, scale = 1): string {
   return value === null ? 'n/a' : `${(value * scale).toFixed(1)}%`;
 }
 
+/** A budget in whole seconds, as session.log gives it: a short run's phases get fractions of a second ("3.977 s" said nothing more). */
+function seconds(value: number): string {
+  return `${Math.round(value)} s`;
+}
+
 export function eventSentence(event: MegatestEvent): string | null {
   switch (event.type) {
     case 'session_started':
-      return `session ${event.session_id}: ${event.project_name} (${event.project}), ${event.agents} ${event.agent_kind} agents${event.simulated ? ' [SIMULATED]' : ''}, ${event.duration_seconds} s`;
+      return `session ${event.session_id}: ${event.project_name} (${event.project}), ${event.agents} ${event.agent_kind} agents${event.simulated ? ' [SIMULATED]' : ''}, ${seconds(event.duration_seconds)}`;
     case 'phase_started':
-      return `phase ${event.index + 1} ${event.phase} started: ${event.tasks.length} tasks, ${event.duration_seconds} s`;
+      return `phase ${event.index + 1} ${event.phase} started: ${event.tasks.length} tasks, ${seconds(event.duration_seconds)}`;
     case 'phase_ended':
       return `phase ${event.index + 1} ${event.phase} ended: ${event.passed ? 'PASS' : 'FAIL'} (${event.criteria.filter((c) => c.passed).length}/${event.criteria.length} criteria)${event.criteria
         .filter((c) => !c.passed)
