@@ -20,7 +20,8 @@
 
 import { appendBounded } from './limits.js';
 import { blankAgent } from './foldParts.js';
-import { compareAgentNames, initialRunState, type AgentView, type Counters, type RunState } from './runState.js';
+import { compareAgentNames } from './agentNames.js';
+import { initialRunState, type AgentView, type Counters, type RunState } from './runState.js';
 
 export class Draft {
   /** The state so far: the caller's own until the first change, then this draft's copy. */

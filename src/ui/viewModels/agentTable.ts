@@ -5,7 +5,8 @@
 import type { AgentStatus } from '../../contract/events.js';
 import { assertNever } from '../../contract/assertNever.js';
 import type { AgentView } from '../../state/applyEvent.js';
-import { compareAgentNames, trustOf } from '../../state/runState.js';
+import { compareAgentNames } from '../../state/agentNames.js';
+import { trustOf } from '../../state/runState.js';
 import type { Glyphs, ThemeRole } from '../theme.js';
 import { formatCount, formatDuration } from './format.js';
 import { fitCells, fitColumns, headerCells, windowStart, type Cell, type ColumnSpec, type FittedColumn } from './table.js';
