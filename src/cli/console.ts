@@ -10,39 +10,30 @@ import { lastOutputLines } from '../io/agentOutput.js';
 import { readStatus, runPaths } from '../io/runFolder.js';
 import { runConsole } from '../ui/runConsole.js';
 import type { ActionResult, ConsoleActions } from '../ui/actions.js';
+import { describeActionResult, type ActionName } from './actionResult.js';
 
-function describe(result: unknown): string {
-  if (result && typeof result === 'object') {
-    const r = result as Record<string, unknown>;
-    const event = (r.event ?? r) as Record<string, unknown>;
-    if (typeof event.id === 'string' && event.type === 'checkpoint_created') return `checkpoint ${event.id} created`;
-    if (event.type === 'checkpoint_restored') return `restored ${String(event.id)}`;
-    if (Array.isArray(r.events)) return `compressed ${r.events.length} agent(s)`;
-    if (typeof event.name === 'string') return `${event.name}: done`;
-  }
-  return 'done';
-}
-
-function consoleActions(runDir: string): ConsoleActions {
-  const call = async (label: string, action: (client: ControlClient) => Promise<unknown>): Promise<ActionResult> => {
+/** What the console's keys ask of the run in `runDir`, each answered in the words the same command prints in a shell. */
+export function consoleActions(runDir: string): ConsoleActions {
+  // What was done, and the orchestrator's answer: the toast says what `megatest NAME` prints for it (actionResult.ts).
+  const call = async (label: string, action: (client: ControlClient) => Promise<[ActionName, unknown]>): Promise<ActionResult> => {
     try {
       const client = await ControlClient.fromRunDir(runDir, { source: 'key', timeoutMs: 10_000 });
-      const result = await action(client);
-      return { ok: true, message: describe(result) };
+      const [name, answer] = await action(client);
+      return { ok: true, message: describeActionResult(name, answer) };
     } catch (error) {
       if (error instanceof OrchestratorNotRunningError) return { ok: false, message: error.message };
       return { ok: false, message: `${label} failed: ${(error as Error).message}` };
     }
   };
+  const ask = (name: ActionName, action: (client: ControlClient) => Promise<unknown>) => call(name, async (c) => [name, await action(c)]);
   return {
-    checkpoint: () => call('checkpoint', (c) => c.checkpoint()),
-    compress: (agent) => call('compress', (c) => c.compress(agent)),
-    restore: (id) => call('restore', (c) => c.restore(id)),
-    pause: () => call('pause', (c) => c.pause()),
-    resume: () => call('continue', (c) => c.resume()),
-    togglePause: () =>
-      call('pause/continue', async (c) => ((await c.status()).status === 'paused' ? c.resume() : c.pause())),
-    stop: () => call('stop', (c) => c.stop()),
+    checkpoint: () => ask('checkpoint', (c) => c.checkpoint()),
+    compress: (agent) => ask('compress', (c) => c.compress(agent)),
+    restore: (id) => ask('restore', (c) => c.restore(id)),
+    pause: () => ask('pause', (c) => c.pause()),
+    resume: () => ask('continue', (c) => c.resume()),
+    togglePause: () => call('pause/continue', async (c) => ((await c.status()).status === 'paused' ? ['continue', await c.resume()] : ['pause', await c.pause()])),
+    stop: () => ask('stop', (c) => c.stop()),
   };
 }
 

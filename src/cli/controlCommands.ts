@@ -11,9 +11,10 @@ import { ControlClient, ControlRequestError, OrchestratorNotRunningError, Orches
 import { readStatus } from '../io/runFolder.js';
 import { importedAgentKind, importedRunRefusal } from '../io/runInfo.js';
 import { isOrchestratorAlive, listRuns, resolveSession } from '../io/sessions.js';
-import { count, formatStatus, viewFromSnapshot, type StatusView } from './statusView.js';
+import { describeActionResult, type ActionName } from './actionResult.js';
+import { formatStatus, viewFromSnapshot, type StatusView } from './statusView.js';
 
-export type ControlCommandName = 'checkpoint' | 'compress' | 'pause' | 'continue' | 'stop' | 'restore' | 'status';
+export type ControlCommandName = ActionName | 'status';
 
 export interface ControlCommandArgs {
   session?: string;
@@ -34,35 +35,6 @@ const STDIO: Output = {
 };
 
 const ENDED_STATUSES = new Set(['completed', 'failed', 'timeout']);
-
-/** One line saying what an action did, from the server's answer. */
-export function describeActionResult(name: Exclude<ControlCommandName, 'status'>, result: unknown): string {
-  const answer = (result ?? {}) as Record<string, any>;
-  const event = (answer.event ?? {}) as Record<string, any>;
-  switch (name) {
-    case 'checkpoint':
-      return event.type === 'checkpoint_created'
-        ? `checkpoint ${event.id} created (${event.files} files, ${count(event.bytes)} bytes, ${event.ms} ms)`
-        : 'checkpoint done';
-    case 'compress': {
-      const events: Record<string, any>[] = Array.isArray(answer.events) ? answer.events : [];
-      const parts = events.map((e) =>
-        e.type === 'compress' ? `${e.agent} ${count(e.tokens_before)} -> ${count(e.tokens_after)} tokens` : String(e.type ?? 'event'),
-      );
-      return `compressed ${events.length} agent(s)${parts.length ? `: ${parts.join(', ')}` : ''}`;
-    }
-    case 'restore':
-      return event.type === 'checkpoint_restored' ? `restored ${event.id} (${event.ms} ms)` : 'restore done';
-    case 'pause':
-      return 'paused';
-    case 'continue':
-      return 'continued';
-    case 'stop':
-      return 'stop requested; the session is ending';
-    default:
-      return assertNever(name, 'control command');
-  }
-}
 
 async function callAction(client: ControlClient, name: Exclude<ControlCommandName, 'status'>, args: ControlCommandArgs): Promise<unknown> {
   switch (name) {

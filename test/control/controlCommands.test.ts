@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runControlCommand } from '../../src/cli/controlCommands.js';
+import { consoleActions } from '../../src/cli/console.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
 import { FakeEngine, sampleMetrics } from './fakeEngine.js';
 import { deadPid, makeRun } from './runFixtures.js';
@@ -34,6 +35,42 @@ async function liveRun(id = 'live', createdAt = '2025-05-01T00:00:00Z'): Promise
   servers.push(await startControlServer({ engine, runDir: dir, port: 0, onWarning: () => undefined }));
   return dir;
 }
+
+describe("the console's keys", () => {
+  it('answer in the words the same command prints in a shell (p says paused or continued, not "pause: done")', async () => {
+    const dir = await liveRun('keys');
+    const actions = consoleActions(dir);
+    const said = [
+      await actions.checkpoint(),
+      await actions.togglePause!(),
+      await actions.togglePause!(),
+      await actions.compress('agent-2'),
+      await actions.restore('checkpoint_004'),
+      await actions.stop(),
+    ];
+    expect(said.every((answer) => answer.ok)).toBe(true);
+    const { out, logs } = capture();
+    engine.paused = false;
+    engine.stopped = false;
+    for (const [name, extra] of [['checkpoint', {}], ['pause', {}], ['continue', {}], ['compress', { agent: 'agent-2' }], ['restore', { checkpoint: 'checkpoint_004' }], ['stop', {}]] as const) {
+      expect(await runControlCommand(name, { runsDir, session: dir, ...extra }, out)).toBe(0);
+    }
+    // The same answers but the checkpoint's number (the engine counts its checkpoints).
+    const sameWords = (line: string) => line.replace(/checkpoint_\d+ created/, 'checkpoint_N created');
+    expect(said.map((answer) => sameWords(answer.message))).toEqual(logs.map(sameWords));
+    expect(said[1]!.message).toBe('paused');
+    expect(said[2]!.message).toBe('continued');
+    expect(engine.calls.filter((c) => c.source === 'key').map((c) => c.action)).toEqual(['checkpoint', 'pause', 'resume', 'compress', 'restore', 'stop']);
+  });
+
+  it('a refusal says which action failed and why', async () => {
+    const dir = await liveRun('refused');
+    engine.paused = true;
+    const answer = await consoleActions(dir).pause();
+    expect(answer.ok).toBe(false);
+    expect(answer.message).toMatch(/^pause failed: .*already paused/);
+  });
+});
 
 describe('runControlCommand: actions on a running session', () => {
   it('checkpoint on the newest running session prints the id', async () => {
