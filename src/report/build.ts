@@ -14,7 +14,7 @@ import { elapsedMsAt, lastEventMs, trustOf } from '../state/runState.js';
 import { modelTallies } from '../state/tallies.js';
 import { criticalPassed, evaluateCriteria, testsUnmeasured, type MeasuredFacts } from './criteria.js';
 import { runFigures } from './figures.js';
-import { finalCriteria } from './finalCriteria.js';
+import { criteriaForAnImport, finalCriteria, type CriterionNotJudged } from './finalCriteria.js';
 import { locScaleFor } from './locScale.js';
 import { legacyCheckpoints, legacyReportInfo } from './legacySource.js';
 
@@ -55,6 +55,8 @@ export interface FinalReport {
   /** Set when the run is shorter than the phases' nominal length: its lines-of-code targets are scaled by `factor`. */
   loc_target_scale: { factor: number; nominal_seconds: number; duration_seconds: number } | null;
   criteria: CriterionResult[];
+  /** Present for an import: the final criteria its recorded output cannot answer (no project, no checkpoints), left out of the verdict. */
+  criteria_not_judged?: CriterionNotJudged[];
   phases: { name: string; started_at: string | null; ended_at: string | null; passed: boolean | null; criteria: CriterionResult[] }[];
   measurements: {
     lines_of_code: number | null;
@@ -169,8 +171,12 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     : noTestResults
       ? testsUnmeasured('no test run of the session gave results (session.log says why where one ran)')
       : {};
-  const criteria = evaluateCriteria(finalCriteria(info.config, info.template), facts, unmeasured);
-  const locScale = locScaleFor(info.config.session.duration_seconds, info.config.phases);
+  const imported = importedFrom(info);
+  // An import judges no lines of code, so no target is scaled to its length.
+  const configured = finalCriteria(info.config, info.template, { scaleLoc: !imported });
+  const { judged, notJudged } = imported ? criteriaForAnImport(configured) : { judged: configured, notJudged: null };
+  const criteria = evaluateCriteria(judged, facts, unmeasured);
+  const locScale = imported ? null : locScaleFor(info.config.session.duration_seconds, info.config.phases);
   const tokensPerLoc = loc && loc > 0 && figures.totalTokens !== null ? figures.totalTokens / loc : null;
   // No usage recorded (runFigures): the agents' and models' counts are unknown too, not 0.
   const usageRecorded = figures.totalTokens !== null;
@@ -205,6 +211,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       ? { factor: Math.round(locScale.factor * 1e6) / 1e6, nominal_seconds: locScale.nominalSeconds, duration_seconds: locScale.durationSeconds }
       : null,
     criteria,
+    ...(notJudged ? { criteria_not_judged: notJudged } : {}),
     phases: state.phases.map((p) => ({ name: p.name, started_at: p.startedAt, ended_at: p.endedAt, passed: p.status === 'passed' ? true : p.status === 'failed' ? false : null, criteria: p.criteria })),
     measurements: {
       lines_of_code: loc,
@@ -285,7 +292,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       unreadable_lines: unreadable,
     },
     ...(legacy ? { legacy: { runner: legacyRunnerOf(state) ?? 'unknown', damage: legacy.damage } } : {}),
-    ...(importedFrom(info) ? { imported: importedFrom(info) } : {}),
+    ...(imported ? { imported } : {}),
   };
 }
 

@@ -4,12 +4,14 @@
 // its length (locScale.ts).
 
 import type { CriterionConfig, MegatestConfig, ProjectTemplate } from '../config/types.js';
+import type { MeasuredFacts } from './criteria.js';
 import { describeLocScale, locScaleFor, scaledLoc } from './locScale.js';
 
-export function finalCriteria(config: MegatestConfig, template: ProjectTemplate): CriterionConfig[] {
+/** `scaleLoc: false` keeps the configured lines-of-code target as it is (an import, which judges none). */
+export function finalCriteria(config: MegatestConfig, template: ProjectTemplate, { scaleLoc = true }: { scaleLoc?: boolean } = {}): CriterionConfig[] {
   const target = config.project.target;
   const fullLoc = target.min_lines_of_code > 0 ? target.min_lines_of_code : template.target_loc;
-  const scale = locScaleFor(config.session.duration_seconds, config.phases);
+  const scale = scaleLoc ? locScaleFor(config.session.duration_seconds, config.phases) : null;
   const loc = scale ? scaledLoc(fullLoc, scale) : fullLoc;
   const locDescription = scale ? `At least ${loc} lines of code (the target ${fullLoc} scaled: ${describeLocScale(scale)})` : `At least ${loc} lines of code`;
   const coverage = target.min_test_coverage > 0 ? target.min_test_coverage : template.target_coverage;
@@ -38,4 +40,41 @@ export function finalCriteria(config: MegatestConfig, template: ProjectTemplate)
       value: target.min_doc_coverage,
     },
   ];
+}
+
+/** A final criterion the run cannot answer, and why: it is left out of the verdict, not failed. */
+export interface CriterionNotJudged {
+  id: string;
+  description: string;
+  level: CriterionConfig['level'];
+  reason: string;
+}
+
+/**
+ * What recorded output imported with `megatest import` cannot answer: no project
+ * was built, tested or measured and no checkpoint taken, so those criteria are
+ * not judged. Failing them as "not measured" (the rule for a run megatest ran,
+ * where a missing figure is a fault) made every import's report, and its exit
+ * code, read FAILED whatever the agent did.
+ */
+const NOT_ANSWERED_BY_AN_IMPORT: Partial<Record<keyof MeasuredFacts, string>> = {
+  build_ok: 'an import builds no project',
+  test_pass_rate: 'an import runs no tests',
+  tests_total: 'an import runs no tests',
+  test_coverage: 'an import runs no tests',
+  lines_of_code: 'an import measures no project',
+  doc_coverage: 'an import measures no project',
+  checkpoints_valid: 'an import takes no checkpoints',
+};
+
+/** The criteria an import is judged on (the agents' errors, the tasks, the event log), and the rest with the reason each is not. */
+export function criteriaForAnImport(criteria: readonly CriterionConfig[]): { judged: CriterionConfig[]; notJudged: CriterionNotJudged[] } {
+  const judged: CriterionConfig[] = [];
+  const notJudged: CriterionNotJudged[] = [];
+  for (const c of criteria) {
+    const reason = NOT_ANSWERED_BY_AN_IMPORT[c.metric as keyof MeasuredFacts];
+    if (reason === undefined) judged.push(c);
+    else notJudged.push({ id: c.id, description: c.description, level: c.level, reason });
+  }
+  return { judged, notJudged };
 }

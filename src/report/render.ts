@@ -20,13 +20,13 @@ function legacyNote(legacy: NonNullable<FinalReport['legacy']>): string[] {
   ];
 }
 
-/** A run made by `megatest import`: say so, and which timeline each file's events follow. */
+/** A run made by `megatest import`: say so, and which timeline each file's events follow (the note's own words, less what the bold text says already). */
 function importedNote(imported: NonNullable<FinalReport['imported']>): string[] {
   return [
     `> **Imported** with \`megatest import\` from recorded ${imported.agent_kind} output on ${imported.imported_at}: megatest did not run these agents, and no project was built or measured. The counts are the ${imported.agent_kind} parser's.`,
     '>',
     ...imported.files.map(
-      (f) => `> - ${f.agent}: \`${f.file}\` (${f.lines} lines): ${f.timeline === 'stream' ? 'times from the stream\'s own timestamps' : `**times are line order, not time** (${f.timeline_note})`}`,
+      (f) => `> - ${f.agent}: \`${f.file}\` (${f.lines} lines): ${f.timeline === 'stream' ? 'times from the stream\'s own timestamps' : `**times are line order, not time** (${f.timeline_note.replace(/^line order, not time: /, '')})`}`,
     ),
   ];
 }
@@ -34,6 +34,7 @@ function importedNote(imported: NonNullable<FinalReport['imported']>): string[] 
 export function renderMarkdown(report: FinalReport): string {
   const lines: string[] = [];
   const mark = (passed: boolean | null) => (passed === null ? '—' : passed ? 'PASS' : 'FAIL');
+  const notJudged = report.criteria_not_judged ?? [];
   lines.push(`# megatest report — ${report.session_id}`, '');
   if (report.legacy) lines.push(...legacyNote(report.legacy), '');
   if (report.imported) lines.push(...importedNote(report.imported), '');
@@ -57,7 +58,7 @@ export function renderMarkdown(report: FinalReport): string {
     `| reason | ${report.reason ?? '—'} |`,
     `| started / ended | ${report.started_at ?? '—'} / ${report.ended_at ?? '—'} |`,
     `| elapsed | ${report.elapsed_seconds ?? '—'} s of ${report.configured_duration_seconds} s |`,
-    `| verdict | ${report.verdict.critical_passed ? 'all critical criteria passed' : 'a critical criterion FAILED'} (${report.verdict.passed} passed, ${report.verdict.failed} failed) |`,
+    `| verdict | ${report.verdict.critical_passed ? 'all critical criteria passed' : 'a critical criterion FAILED'} (${report.verdict.passed} passed, ${report.verdict.failed} failed${notJudged.length > 0 ? `; ${notJudged.length} not judged` : ''}) |`,
     '',
     ...locScaleNote(report),
     '## Success criteria',
@@ -65,6 +66,7 @@ export function renderMarkdown(report: FinalReport): string {
     '| criterion | level | result | evidence |',
     '|---|---|---|---|',
     ...report.criteria.map((c) => `| ${c.description} | ${c.level} | ${mark(c.passed)} | ${c.evidence} |`),
+    ...notJudged.map((c) => `| ${c.description} | ${c.level} | not judged | ${c.reason} |`),
     '',
     '## Phases',
     '',
@@ -93,7 +95,7 @@ export function renderMarkdown(report: FinalReport): string {
     `| tokens | ${report.measurements.total_tokens ?? 'not recorded'}${report.measurements.input_tokens === null ? '' : ` (${report.measurements.input_tokens} in, ${report.measurements.output_tokens} out)`} |`,
     `| tool calls | ${report.measurements.tool_calls ?? 'not recorded'} |`,
     `| tasks | ${report.measurements.tasks_completed ?? '—'} of ${report.measurements.tasks_total ?? '—'} done, ${report.measurements.tasks_remaining ?? '—'} left |`,
-    `| last build | ${report.measurements.last_build_ok === null ? 'not run' : report.measurements.last_build_ok ? 'ok' : 'FAILED'} in ${report.measurements.last_build_seconds ?? '—'} s |`,
+    `| last build | ${report.measurements.last_build_ok === null ? 'not run' : `${report.measurements.last_build_ok ? 'ok' : 'FAILED'} in ${report.measurements.last_build_seconds ?? '—'} s`} |`,
     '',
     '## Efficiency',
     '',
@@ -250,7 +252,15 @@ export function renderJUnit(report: FinalReport): string {
       cases: [runCase],
       properties: { status: report.status, exit_code: String(report.exit_code ?? ''), agent: report.agent_kind, simulated: String(report.simulated) },
     },
-    { name: `${report.session_id} final criteria`, cases: report.criteria.map((c) => criterionCase('megatest.final', c, finalOutcome)) },
+    {
+      name: `${report.session_id} final criteria`,
+      cases: [
+        ...report.criteria.map((c) => criterionCase('megatest.final', c, finalOutcome)),
+        ...(report.criteria_not_judged ?? []).map(
+          (c): JUnitCase => ({ classname: `megatest.final.${c.level}`, name: `${c.id}: ${c.description}`, time: 0, outcome: { kind: 'skipped', message: `not judged: ${c.reason}` } }),
+        ),
+      ],
+    },
     ...report.phases
       .filter((p) => p.criteria.length > 0)
       .map((p) => ({ name: `${report.session_id} phase ${p.name}`, cases: p.criteria.map((c) => criterionCase(`megatest.phase.${p.name}`, c, phaseOutcome)) })),

@@ -12,6 +12,7 @@ import { runControlCommand } from '../../src/cli/controlCommands.js';
 import { importRecordedRun, type ImportResult } from '../../src/importer/importRun.js';
 import type { ImportKind } from '../../src/importer/kinds.js';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
+import { reportExitCode } from '../../src/report/report.js';
 import { eventsOf, readEvents, readReport } from '../helpers/cli.js';
 import { claudeCounts, codexCounts, protocolCounts, selfwareCounts, type StreamCounts } from './streamCounts.js';
 
@@ -76,6 +77,7 @@ function expectCounts(events: MegatestEvent[], result: ImportResult, file: strin
     expect(ended[0]).toMatchObject({ status: OUTCOME_END[counts.outcome].status, exit_code: OUTCOME_END[counts.outcome].exit });
   }
   expect(result.status).toBe(ended[0]!.status);
+  expectJudgedAsARecording(result.runDir, ended[0]!.exit_code);
   expect(readFileSync(path.join(result.runDir, 'status'), 'utf8').trim()).toBe(ended[0]!.status);
   // The one task of the recorded run is completed when the stream said it succeeded.
   // (A JSONL-protocol transcript names its own tasks done.)
@@ -89,6 +91,30 @@ function expectCounts(events: MegatestEvent[], result: ImportResult, file: strin
   const metrics = JSON.parse(readFileSync(path.join(result.runDir, 'metrics_current.json'), 'utf8')) as { status: string; tool_calls: number; total_tokens: number };
   expect(metrics).toMatchObject({ status: ended[0]!.status, tool_calls: calls.length, total_tokens: counts.tokens });
   expect(eventsOf(events, 'session_started')[0]).toMatchObject({ agent_kind: result.imported.agent_kind, simulated: false, agents: 1 });
+}
+
+/**
+ * No project was built, tested or measured and no checkpoint taken: those
+ * criteria are not judged (never failed as "not measured"), so the report's
+ * verdict and exit code are the recording's own.
+ */
+function expectJudgedAsARecording(runDir: string, exitCode: number): void {
+  const report = readReport(runDir);
+  expect(report.criteria.map((c) => c.id).sort()).toEqual(['no_event_loss', 'no_fatal_errors', 'tasks_completed']);
+  expect(report.criteria_not_judged?.map((c) => c.id).sort()).toEqual(['build_passes', 'checkpoints_valid', 'coverage_target', 'doc_coverage', 'loc_target', 'tests_pass']);
+  expect(report.criteria.filter((c) => c.level === 'critical').every((c) => c.passed)).toBe(true);
+  expect(report.verdict.critical_passed).toBe(true);
+  expect(reportExitCode(report)).toBe(exitCode);
+  // Nothing judged on lines of code, so no target scaled to the recording's length.
+  expect(report.loc_target_scale).toBeNull();
+  const markdown = readFileSync(path.join(runDir, 'final_report.md'), 'utf8');
+  expect(markdown).toMatch(/^\| verdict \| all critical criteria passed \(\d+ passed, \d+ failed; 6 not judged\) \|$/m);
+  expect(markdown).toMatch(/^\| The project builds \| critical \| not judged \| an import builds no project \|$/m);
+  expect(markdown).not.toContain('scaled');
+  expect(markdown).toMatch(/^\| last build \| not run \|$/m);
+  const junit = readFileSync(path.join(runDir, 'junit.xml'), 'utf8');
+  expect(junit.match(/<skipped message="not judged: /g)).toHaveLength(6);
+  expect(junit).not.toMatch(/<failure[^>]*type="critical"/);
 }
 
 /** `megatest status --json` of the run: its snapshot. */
@@ -108,7 +134,7 @@ async function expectLineOrder(events: MegatestEvent[], result: ImportResult, fi
   expect(result.imported.files[0]).toMatchObject({ timeline: 'line_order', lines });
   const report = readReport(result.runDir);
   expect(report.imported?.files[0]?.timeline).toBe('line_order');
-  expect(readFileSync(path.join(result.runDir, 'final_report.md'), 'utf8')).toContain('times are line order, not time');
+  expect(readFileSync(path.join(result.runDir, 'final_report.md'), 'utf8')).toContain('**times are line order, not time** (1 ms per line, ');
   expect(readFileSync(path.join(result.runDir, 'session.log'), 'utf8')).toContain('timeline: line order, not time');
   // A rate over 1 ms per line means nothing: no snapshot gives one (7,610 tokens read "456,600 per minute").
   const snapshots = eventsOf(events, 'metrics');
