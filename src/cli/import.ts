@@ -5,6 +5,7 @@
 import { UsageError } from '../config/errors.js';
 import { IMPORT_KINDS, isImportKind, KIND_FILES } from '../importer/kinds.js';
 import { parseCommandArgs } from './commandArgs.js';
+import { count } from './statusView.js';
 
 export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|codex|command FILE... [--runs-dir D] [--session-id ID]
 
@@ -51,11 +52,12 @@ export async function importCommand(argv: string[]): Promise<number> {
     sessionId: values['session-id'],
   });
   const m = result.report.measurements;
+  const some = (n: number, noun: string) => `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
   const timelines = result.imported.files.map((f) => `${f.agent} ${f.timeline === 'stream' ? "stream's own times" : 'line order (not time)'}`).join(', ');
   process.stdout.write(
     [
-      `imported ${result.imported.files.length} ${kind} file(s) into ${result.runDir}`,
-      `  ${m.tool_calls ?? 0} tool calls, ${m.total_tokens === null ? 'tokens not recorded (no usage in the output)' : `${m.total_tokens} tokens`}, ${result.report.reliability.errors} errors; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
+      `imported ${some(result.imported.files.length, `${kind} file`)} into ${result.runDir}`,
+      `  ${some(m.tool_calls ?? 0, 'tool call')}, ${m.total_tokens === null ? 'tokens not recorded (no usage in the output)' : some(m.total_tokens, 'token')}, ${some(result.report.reliability.errors, 'error')}; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
       `  timeline: ${timelines}`,
       `  report: ${result.runDir}/final_report.md; replay: megatest replay ${result.runDir}`,
     ].join('\n') + '\n',

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
 import { BUILT, readReport, runCli } from '../helpers/cli.js';
+import { protocolCounts } from '../importer/streamCounts.js';
 
 const OWN = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'importer');
 const UTF8 = { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
@@ -26,6 +27,13 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
     const runDir = path.join(runsDir, 'proto');
     expect(imported.stdout).toContain(`into ${runDir}`);
     expect(imported.stdout).toContain('line order (not time)');
+    // The summary in words and grouped figures, as `status` gives them; counted from the file, the errors from the report.
+    const counts = protocolCounts(readFileSync(path.join(OWN, 'protocol.transcript.jsonl'), 'utf8'));
+    const calls = Object.values(counts.tools).reduce((a, b) => a + b, 0);
+    const some = (n: number, noun: string) => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+    expect(counts.tokens).toBeGreaterThan(999);
+    expect(imported.stdout.split('\n')[0]).toBe(`imported 1 command file into ${runDir}`);
+    expect(imported.stdout).toContain(`\n  ${some(calls, 'tool call')}, ${some(counts.tokens!, 'token')}, ${some(readReport(runDir).reliability.errors, 'error')}; interrupted (exit code 130): `);
 
     const frame = await runCli(['replay', runDir, '--frame'], { env: UTF8 });
     expect(frame.stderr).toBe('');
