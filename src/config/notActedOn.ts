@@ -71,7 +71,9 @@ export const NOT_ACTED_ON: readonly NotActedOn[] = [
   {
     table: ['agent'],
     keys: ['min_trust_score', 'max_trust_score'],
-    reason: "megatest keeps no trust scores; the build, the tests and the success criteria judge the agents' work",
+    // megatest shows a trust score (statusView, the console, the report), so "keeps none" would be wrong: it bounds none.
+    reason:
+      "megatest shows each agent's trust score (the share of its tool calls that succeeded) but sets no bounds on it and acts on none; the build, the tests and the success criteria judge the agents' work",
   },
   {
     table: ['agent'],
