@@ -6,6 +6,7 @@ import { capabilitiesOf, describeCapabilities, type AgentCapabilities } from '..
 import type { StatusSnapshot } from '../contract/control.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 import { runPaths } from '../io/runFolder.js';
+import { groupDigits } from '../state/groupDigits.js';
 import type { RecoveryUnderWay } from '../state/tallies.js';
 
 /** What `status` shows, live from the API or read back from the files. */
@@ -99,9 +100,7 @@ function clock(seconds: number): string {
 
 /** n/a for a figure a legacy runner did not record (null where SessionMetrics has a number). */
 export function count(n: number | null): string {
-  // Grouped by hand: the first toLocaleString of a process starts ICU's number formatting, 20 ms of every
-  // `megatest status` and control command's start-up (bench/startup.mjs).
-  return n === null || !Number.isFinite(n) ? 'n/a' : String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return n === null || !Number.isFinite(n) ? 'n/a' : groupDigits(n);
 }
 
 /** Who answered for the status line: the orchestrator, or the files (and why). */

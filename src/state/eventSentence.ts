@@ -6,6 +6,12 @@
 
 import { assertNever } from '../contract/assertNever.js';
 import type { MegatestEvent } from '../contract/events.js';
+import { groupDigits } from './groupDigits.js';
+
+/** A figure that may be missing (a legacy or imported run's snapshot): n/a, never 0. */
+function figure(value: number | null): string {
+  return value === null ? 'n/a' : groupDigits(value);
+}
 
 function pct(value: number | null, scale = 1): string {
   return value === null ? 'n/a' : `${(value * scale).toFixed(1)}%`;
@@ -39,10 +45,10 @@ export function eventSentence(event: MegatestEvent): string | null {
       return `tests: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped; coverage ${event.coverage === null ? 'n/a' : `${event.coverage.toFixed(1)}%`}`;
     case 'metrics': {
       const m = event.metrics;
-      return `[${m.status}] ${m.phase} ${m.elapsed_seconds}s (${m.estimated_remaining}s left) tokens ${m.total_tokens} (${m.tokens_per_minute}/min) calls ${m.tool_calls} tasks ${m.tasks_completed}/${m.tasks_completed + m.tasks_remaining} LOC ${m.lines_of_code} pass ${pct(m.test_pass_rate, 100)} cov ${m.test_coverage === null ? 'n/a' : `${m.test_coverage.toFixed(1)}%`} ckpt ${m.checkpoint_count} err ${m.errors_encountered}`;
+      return `[${m.status}] ${m.phase} ${m.elapsed_seconds}s (${m.estimated_remaining}s left) tokens ${figure(m.total_tokens)} (${figure(m.tokens_per_minute)}/min) calls ${figure(m.tool_calls)} tasks ${m.tasks_completed}/${m.tasks_completed + m.tasks_remaining} LOC ${figure(m.lines_of_code)} pass ${pct(m.test_pass_rate, 100)} cov ${m.test_coverage === null ? 'n/a' : `${m.test_coverage.toFixed(1)}%`} ckpt ${m.checkpoint_count} err ${m.errors_encountered}`;
     }
     case 'checkpoint_created':
-      return `checkpoint ${event.id} (${event.trigger}): ${event.files} files, ${event.bytes} bytes, ${event.ms} ms`;
+      return `checkpoint ${event.id} (${event.trigger}): ${groupDigits(event.files)} files, ${groupDigits(event.bytes)} bytes, ${event.ms} ms`;
     case 'checkpoint_restored':
       return `restored ${event.id} (${event.reason ?? 'restore'}), events after seq ${event.rolled_back_after_seq} rolled back`;
     case 'error':
@@ -52,7 +58,7 @@ export function eventSentence(event: MegatestEvent): string | null {
     case 'limit':
       return `limit ${event.kind}${event.agent ? ` ${event.agent}` : ''}: ${event.action}${event.detail ? ` (${event.detail})` : ''}`;
     case 'compress':
-      return `${event.agent} context compressed ${event.tokens_before} -> ${event.tokens_after} tokens`;
+      return `${event.agent} context compressed ${groupDigits(event.tokens_before)} -> ${groupDigits(event.tokens_after)} tokens`;
     case 'command':
       return `command ${event.name} from ${event.source}${event.detail ? ` (${event.detail})` : ''}`;
     case 'alert':

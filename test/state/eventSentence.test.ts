@@ -15,3 +15,23 @@ describe('eventSentence', () => {
     }
   });
 });
+
+describe('eventSentence figures', () => {
+  const grouped = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  it('groups the digits of counts (tokens, bytes, lines of code), as status and the console keys do', () => {
+    const events = loadEvents('sim_session.jsonl');
+    const checkpoints = events.filter((e) => e.type === 'checkpoint_created');
+    const snapshots = events.filter((e) => e.type === 'metrics');
+    // The recorded session has counts of four digits and more, so grouping shows.
+    expect(checkpoints.some((e) => e.bytes >= 1000)).toBe(true);
+    expect(snapshots.some((e) => e.metrics.total_tokens >= 1000)).toBe(true);
+    for (const e of checkpoints) expect(eventSentence(e)).toBe(`checkpoint ${e.id} (${e.trigger}): ${grouped(e.files)} files, ${grouped(e.bytes)} bytes, ${e.ms} ms`);
+    for (const e of snapshots) {
+      const m = e.metrics;
+      expect(eventSentence(e)).toContain(` tokens ${grouped(m.total_tokens)} (${grouped(m.tokens_per_minute)}/min) calls ${grouped(m.tool_calls)} `);
+      expect(eventSentence(e)).toContain(` LOC ${grouped(m.lines_of_code)} `);
+    }
+    const compress = { seq: 5, ts: '2026-01-01T00:00:00.000Z', type: 'compress', agent: 'agent-2', tokens_before: 164_000, tokens_after: 41_250 } as MegatestEvent;
+    expect(eventSentence(compress)).toBe('agent-2 context compressed 164,000 -> 41,250 tokens');
+  });
+});

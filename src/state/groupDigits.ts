@@ -1,0 +1,10 @@
+// A count as people read it in a log line or a status block: 1234567 -> "1,234,567".
+
+/**
+ * Grouped by hand: the first toLocaleString of a process starts ICU's number
+ * formatting, 20 ms of every `megatest status` and control command's start-up
+ * (bench/startup.mjs). Rounded to a whole number.
+ */
+export function groupDigits(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
