@@ -5,6 +5,12 @@ import { describeCapabilities } from '../contract/capabilities.js';
 import { assertNever } from '../contract/assertNever.js';
 import { EFFICIENCY_TABLE, type FinalReport } from './build.js';
 import { describeLocScale } from './locScale.js';
+import { groupDigits } from '../state/groupDigits.js';
+
+/** A count as people read it (1,604), or what stands for a missing one. */
+function figure(value: number | null, missing: string): string {
+  return value === null ? missing : groupDigits(value);
+}
 
 function pct(value: number | null, scale = 1): string {
   return value === null ? 'not measured' : `${(value * scale).toFixed(2)}%`;
@@ -86,14 +92,14 @@ export function renderMarkdown(report: FinalReport): string {
     '',
     '| figure | value |',
     '|---|---|',
-    `| lines of code | ${report.measurements.lines_of_code ?? 'not measured'} |`,
+    `| lines of code | ${figure(report.measurements.lines_of_code, 'not measured')} |`,
     `| tests | ${report.measurements.tests_passed ?? '—'} passed, ${report.measurements.tests_failed ?? '—'} failed, ${report.measurements.tests_skipped ?? '—'} skipped |`,
     `| test pass rate | ${pct(report.measurements.test_pass_rate, 100)} |`,
     `| line coverage | ${pct(report.measurements.test_coverage)} |`,
     `| doc coverage | ${pct(report.measurements.doc_coverage)} |`,
     `| files modified | ${report.measurements.files_modified ?? '—'} |`,
-    `| tokens | ${report.measurements.total_tokens ?? 'not recorded'}${report.measurements.input_tokens === null ? '' : ` (${report.measurements.input_tokens} in, ${report.measurements.output_tokens} out)`} |`,
-    `| tool calls | ${report.measurements.tool_calls ?? 'not recorded'} |`,
+    `| tokens | ${figure(report.measurements.total_tokens, 'not recorded')}${report.measurements.input_tokens === null ? '' : ` (${groupDigits(report.measurements.input_tokens)} in, ${figure(report.measurements.output_tokens, '—')} out)`} |`,
+    `| tool calls | ${figure(report.measurements.tool_calls, 'not recorded')} |`,
     `| tasks | ${report.measurements.tasks_completed ?? '—'} of ${report.measurements.tasks_total ?? '—'} done, ${report.measurements.tasks_remaining ?? '—'} left |`,
     `| last build | ${report.measurements.last_build_ok === null ? 'not run' : `${report.measurements.last_build_ok ? 'ok' : 'FAILED'} in ${report.measurements.last_build_seconds ?? '—'} s`} |`,
     '',
@@ -133,7 +139,7 @@ export function renderMarkdown(report: FinalReport): string {
     '|---|---|---|---|---|---|---|---|',
     ...report.agents.map(
       (a) =>
-        `| ${a.name} | ${a.role} | ${a.model === null ? '—' : a.model || "the agent program's default"} | ${a.tokens ?? 'not recorded'} | ${a.tool_calls} | ${(a.trust_score * 100).toFixed(1)}% | ${a.protocol_errors ?? 0} | ${a.capabilities ? describeCapabilities(a.capabilities) : 'not recorded'} |`,
+        `| ${a.name} | ${a.role} | ${a.model === null ? '—' : a.model || "the agent program's default"} | ${figure(a.tokens, 'not recorded')} | ${groupDigits(a.tool_calls)} | ${(a.trust_score * 100).toFixed(1)}% | ${a.protocol_errors ?? 0} | ${a.capabilities ? describeCapabilities(a.capabilities) : 'not recorded'} |`,
     ),
     '',
     ...modelSection(report),
@@ -160,7 +166,7 @@ function modelSection(report: FinalReport): string[] {
     '',
     '| model | tasks done | tokens | cost |',
     '|---|---|---|---|',
-    ...report.models.map((m) => `| ${name(m.model)} | ${m.tasks.length} | ${m.total_tokens === null ? 'not recorded' : `${m.total_tokens} (${m.input_tokens} in, ${m.output_tokens} out)`} | ${cost(m.cost_usd)} |`),
+    ...report.models.map((m) => `| ${name(m.model)} | ${m.tasks.length} | ${m.total_tokens === null ? 'not recorded' : `${groupDigits(m.total_tokens)} (${figure(m.input_tokens, '—')} in, ${figure(m.output_tokens, '—')} out)`} | ${cost(m.cost_usd)} |`),
     ...(costs.length > 0 ? ['', `Total cost reported by the agents: $${costs.reduce((a, b) => a + b, 0).toFixed(4)}.`] : []),
     '',
     ...report.models.filter((m) => m.tasks.length > 0).flatMap((m) => [`Tasks done on ${name(m.model)}:`, '', ...m.tasks.map((t) => `- ${t}`), '']),

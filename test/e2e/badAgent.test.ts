@@ -114,7 +114,7 @@ describe.skipIf(!BUILT)(`a command agent printing every bad line of issue 11${BU
       // At most one event a second: a burst is one event, not one per line.
       expect(reported.length).toBeLessThan(expected);
       expect(report.agents.find((a) => a.name === agent)!.protocol_errors).toBe(expected);
-      expect(markdown).toMatch(new RegExp(`\\| ${agent} \\| [^|]+ \\| [^|]+ \\| \\d+ \\| \\d+ \\| [\\d.]+% \\| ${expected} \\|`));
+      expect(markdown).toMatch(new RegExp(`\\| ${agent} \\| [^|]+ \\| [^|]+ \\| [\\d,]+ \\| [\\d,]+ \\| [\\d.]+% \\| ${expected} \\|`));
       total += expected;
     }
     expect(report.reliability.protocol_errors).toBe(total);

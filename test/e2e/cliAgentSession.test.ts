@@ -76,7 +76,7 @@ describe.skipIf(!BUILT)(`a claude-code session with model fallback${BUILT ? '' :
     expect(report.agents.map((a) => a.capabilities)).toEqual([CLAUDE_CODE_CAPABILITIES, CLAUDE_CODE_CAPABILITIES]);
     const markdown = readFileSync(path.join(runDir, 'final_report.md'), 'utf8');
     expect(markdown).toContain('## Models');
-    expect(markdown).toMatch(/\| `model-b` \| \d+ \| \d+ \(\d+ in, \d+ out\) \| \$\d+\.\d{4} \|/);
+    expect(markdown).toMatch(/\| `model-b` \| \d+ \| \d{1,3}(,\d{3})* \(\d{1,3}(,\d{3})* in, \d{1,3}(,\d{3})* out\) \| \$\d+\.\d{4} \|/);
     expect(markdown).toContain('can: native resume, real token usage, cost, pause; cannot: own checkpoints, own compression');
   });
 

@@ -1,0 +1,33 @@
+// final_report.md gives counts as people read them (1,604 lines, 61,386
+// tokens), as status and the headless log do; final_report.json keeps the
+// plain numbers.
+
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../src/report/report.js';
+import { fakeReport } from './fakeReport.js';
+
+const base = fakeReport('completed', []);
+const report = fakeReport('completed', [], [], {
+  measurements: { ...base.measurements, lines_of_code: 1604, total_tokens: 61_386, input_tokens: 54_146, output_tokens: 7240, tool_calls: 1073 },
+  agents: [{ name: 'agent-1', role: 'developer', model: 'm', tokens: 23_456, tool_calls: 1002, trust_score: 1, protocol_errors: 0, capabilities: null }],
+  models: [{ model: 'm', tasks: [], input_tokens: 20_000, output_tokens: 3456, total_tokens: 23_456, cost_usd: null }],
+});
+const markdown = renderMarkdown(report);
+const row = (label: string) => markdown.split('\n').find((line) => line.startsWith(`| ${label} |`));
+
+describe('final_report.md figures', () => {
+  it('groups the digits of lines of code, tokens and tool calls', () => {
+    expect(row('lines of code')).toBe('| lines of code | 1,604 |');
+    expect(row('tokens')).toBe('| tokens | 61,386 (54,146 in, 7,240 out) |');
+    expect(row('tool calls')).toBe('| tool calls | 1,073 |');
+    expect(row('agent-1')).toMatch(/^\| agent-1 \| developer \| m \| 23,456 \| 1,002 \| /);
+    expect(row('`m`')).toBe('| `m` | 0 | 23,456 (20,000 in, 3,456 out) | not reported |');
+  });
+
+  it('says what is missing rather than a 0', () => {
+    const bare = renderMarkdown(fakeReport('completed', [], [], { agents: [{ ...report.agents[0]!, tokens: null }] }));
+    expect(bare).toContain('| lines of code | not measured |');
+    expect(bare).toContain('| tokens | not recorded |');
+    expect(bare).toMatch(/^\| agent-1 \| developer \| m \| not recorded \| 1,002 \| /m);
+  });
+});
