@@ -160,7 +160,10 @@ export class CliTaskAdapter implements AgentAdapter {
         if (this.paused) {
           this.paused = false;
           this.current?.process?.signal('SIGCONT');
-          if (this.current) this.setState('working', this.current.objective);
+          if (this.current) {
+            this.current.pausedMidRun = true;
+            this.setState('working', this.current.objective);
+          }
         }
         // resume also means "try again": the failed tasks get another run.
         this.book.retryFailed();
@@ -362,16 +365,16 @@ export class CliTaskAdapter implements AgentAdapter {
         this.finish({ code: end.code, signal: end.signal, ...(end.stderrClue === undefined ? {} : { stderrClue: end.stderrClue }) });
         return;
       case 'failed':
-        this.taskFailed(task.objective, verdict.message, verdict.errorClass, verdict.cause);
+        this.taskFailed(task.objective, verdict.message, verdict.errorClass, verdict.cause, task.pausedMidRun);
         return;
       default:
         assertNever(verdict, 'task verdict');
     }
   }
 
-  private taskFailed(objective: string, message: string, errorClass?: string, cause?: string): void {
+  private taskFailed(objective: string, message: string, errorClass?: string, cause?: string, pausedMidRun = false): void {
     this.book.failed(objective);
-    this.emit({ type: 'error', message, ...(errorClass === undefined ? {} : { errorClass }), ...(cause === undefined ? {} : { cause }) });
+    this.emit({ type: 'error', message, ...(errorClass === undefined ? {} : { errorClass }), ...(cause === undefined ? {} : { cause }), ...(pausedMidRun ? { pausedMidRun } : {}) });
     this.startNext();
   }
 

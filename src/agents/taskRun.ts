@@ -34,6 +34,8 @@ export class TaskRun {
   endedBy: TaskEndedBy = null;
   /** The summary a harness compression restarts it on. */
   summary: string | undefined;
+  /** Under way when the agent was paused, and resumed: a failure it ends in may predate the person's fix. */
+  pausedMidRun = false;
   private outcomeTimer: NodeJS.Timeout | undefined;
   /** The run's native session id, once it said or saved one. */
   private sessionId: string | null = null;

@@ -17,8 +17,10 @@ export type AgentMessage =
    * errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified.
    * cause: the message without the task's title, when the adapter put it in: what is classified then (a task
    * titled "Reject an invalid API key" that failed for any reason is not an authentication failure).
+   * pausedMidRun: the task run that failed was under way when the agent was paused and went on after the
+   * resume; what it failed on may be what the person fixed before continuing (a login, a full disk).
    */
-  | { type: 'error'; message: string; errorClass?: string; cause?: string }
+  | { type: 'error'; message: string; errorClass?: string; cause?: string; pausedMidRun?: boolean }
   | { type: 'vote'; topic: string; choice: string }
   /** Any other line: the agent's own output, kept in its log. */
   | { type: 'output'; line: string }

@@ -25,7 +25,8 @@ export interface AgentPoolHooks {
   onProgress(slot: AgentSlot, progress?: 'step' | 'task done'): void;
   /** errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified. */
   /** cause: what the error is classified on, when the adapter gave it apart from the message (without the task's title). */
-  onError(slot: AgentSlot, message: string, errorClass?: string, cause?: string): void;
+  /** pausedMidRun: the failed run was under way at a pause and went on after it (the adapter's word). */
+  onError(slot: AgentSlot, message: string, errorClass?: string, cause?: string, pausedMidRun?: boolean): void;
   /** The process ended without megatest asking it to, or could not be started again (startOrReport). */
   onCrash(slot: AgentSlot, cause: string): void;
   onContextHigh(slot: AgentSlot): void;
@@ -326,7 +327,7 @@ export class AgentPool {
         if (message.tokens >= ctx.config.agent.max_context_size * CONTEXT_COMPRESS_SHARE && !slot.compressing) this.hooks.onContextHigh(slot);
         break;
       case 'error':
-        this.hooks.onError(slot, message.message, message.errorClass, message.cause);
+        this.hooks.onError(slot, message.message, message.errorClass, message.cause, message.pausedMidRun);
         break;
       case 'vote':
         ctx.emit({ type: 'vote', agent: slot.name, topic: message.topic, choice: message.choice });

@@ -132,11 +132,11 @@ export class Recovery {
    * errorClass: what the adapter knows for sure (an exit code's meaning); a configured rule matching the message still wins.
    * cause: the message without the task's title, when the adapter gave it: classified instead of the whole message.
    */
-  async onAgentError(slot: AgentSlot, message: string, errorClass?: string, cause?: string): Promise<void> {
+  async onAgentError(slot: AgentSlot, message: string, errorClass?: string, cause?: string, pausedMidRun = false): Promise<void> {
     const said = cause ?? message;
     const c = classifyError(said, this.ctx.config.error_handling.rules, errorClass);
     const liftsAt = c.class === 'rate_limit' ? usageLimitLiftsAtMs(said, Date.now()) : null;
-    await this.handle(slot, liftsAt === null ? c : { ...c, limitLiftsAtMs: liftsAt }, message);
+    await this.handle(slot, liftsAt === null ? c : { ...c, limitLiftsAtMs: liftsAt }, message, undefined, pausedMidRun);
   }
 
   /** The merger could not merge the agent's branch into main. */
@@ -165,7 +165,7 @@ export class Recovery {
    * crash, a hang). A restore since then has already put every agent back:
    * the failure is recorded, and covered by that restore.
    */
-  async handle(slot: AgentSlot, c: Classification, said: string, seenAtGeneration?: number): Promise<void> {
+  async handle(slot: AgentSlot, c: Classification, said: string, seenAtGeneration?: number, pausedMidRun = false): Promise<void> {
     const { ctx } = this;
     if (ctx.stopRequest) return;
     const message = capEventText(said);
@@ -205,10 +205,20 @@ export class Recovery {
       await this.carryOut(slot, c, 'pause_and_alert', attempt, `${message} (the usage limit lifts at ${utcMinute(liftsAt)}, more than this run's whole duration (${whole}) from now)`);
       return;
     }
-    await this.carryOut(slot, c, chooseAction(c, attempt, limits.max_recovery_attempts), attempt, message);
+    const action = chooseAction(c, attempt, limits.max_recovery_attempts);
+    if (pausedMidRun && PAUSE_ACTIONS.has(action) && ctx.status !== 'paused') {
+      // The run was frozen by a pause and failed after the continue: it may have
+      // decided before the person's fix (a login checked, then stopped). Asking
+      // again at once would pause a session the person has just continued; the
+      // task runs again first, and a run begun since then that fails asks.
+      await this.carryOut(slot, c, 'retry_immediate', attempt, message, `${c.class}: its run was under way at the pause and failed after the continue; the task runs again before a person is asked again`);
+      return;
+    }
+    await this.carryOut(slot, c, action, attempt, message);
   }
 
-  private async carryOut(slot: AgentSlot, c: Classification, action: EngineAction, attempt: number, message: string): Promise<void> {
+  /** startedDetail: what the recovery's `started` event says, where the action's usual words do not say why. */
+  private async carryOut(slot: AgentSlot, c: Classification, action: EngineAction, attempt: number, message: string, startedDetail?: string): Promise<void> {
     const { ctx, pool } = this;
     const record = (outcome: Outcome, detail: string) => ctx.emit({ type: 'recovery', action, attempt, outcome, agent: slot.name, detail });
     const expectProgress = () => {
@@ -216,7 +226,7 @@ export class Recovery {
     };
     switch (action) {
       case 'retry_immediate':
-        record('started', `${c.class}: retry ${attempt}`);
+        record('started', startedDetail ?? `${c.class}: retry ${attempt}`);
         this.keepArtifacts(slot, c, attempt, message);
         // A paused session's agent tries again when the session continues (which resumes every agent), not before.
         if (ctx.status !== 'paused') slot.adapter?.control('resume');

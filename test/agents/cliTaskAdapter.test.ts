@@ -289,6 +289,23 @@ describe('CliTaskAdapter: control', () => {
     expect(recorder.of('state').at(-1)).toEqual({ type: 'state', status: 'working', task: 'tick-a' });
   });
 
+  it('a run under way at a pause that fails after the resume says so; a run begun after it does not', async () => {
+    const { adapter, recorder } = await started();
+    adapter.assign(phase(['usr2fail-a', 'fail-b']));
+    await waitFor(() => recorder.of('tokens').length > 0, 'the first task to run');
+    const pid = adapter.pid!;
+    adapter.control('pause');
+    await waitFor(() => procState(pid) === 'T', 'the process to be stopped');
+    adapter.control('resume');
+    await waitFor(() => procState(pid) !== 'T', 'the process to run again');
+    process.kill(pid, 'SIGUSR2');
+    await waitFor(() => recorder.of('error').length === 2, 'both tasks to fail');
+    const [first, second] = recorder.of('error');
+    expect(first).toMatchObject({ message: expect.stringMatching(/^task "usr2fail-a" failed .*told to fail/), pausedMidRun: true });
+    expect(second!.message).toMatch(/^task "fail-b" failed/);
+    expect(second).not.toHaveProperty('pausedMidRun');
+  });
+
   it('answers what it cannot do with a reason', async () => {
     const { adapter } = await started({ capabilities: { ...CAPABILITIES, pause: false } });
     expect(adapter.control('checkpoint')).toEqual({

@@ -5,7 +5,7 @@
 // capabilities in events, status and the report; the report's per-model
 // tasks, tokens and cost equal sums counted here from events.jsonl.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,41 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
     // Read back from the files once the orchestrator is gone: the same alert.
     const offline = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { last_alert: { ts: string; message: string } | null };
     expect(offline.last_alert).toEqual(criticalAlerts().at(-1));
+  }, 300_000);
+
+  it('runs that found no login, stopped by a pause and failing after the continue, run again: the session is not paused again', async () => {
+    // Seen on a loaded machine: claude checked its login, was stopped by the pause, and said so after the person had logged in and continued.
+    const loginFile = path.join(runsDir, 'held-logged-in');
+    const hold = path.join(runsDir, 'held-release');
+    const runDir = path.join(runsDir, 'held');
+    const running = runHeadless(args('held'), { env: { CI: '', FAKE_LOGIN_FILE: loginFile, FAKE_HOLD_FILE: hold }, timeoutMs: 240_000 });
+    const waiting = () => (existsSync(`${hold}.waiting`) ? readFileSync(`${hold}.waiting`, 'utf8').split('\n').filter(Boolean).length : 0);
+    await waitFor(() => waiting() === 2, 'both agents to find no login', 120_000);
+    const paused = await runCli(['pause', runDir]);
+    expect(paused.code, paused.stdout + paused.stderr).toBe(0);
+    writeFileSync(loginFile, '');
+    const continued = await runCli(['continue', runDir]);
+    expect(continued.code, continued.stdout + continued.stderr).toBe(0);
+    writeFileSync(hold, '');
+    // What megatest does with each failure, before the session's end: a second pause would wait for a person for ever.
+    const started = () => eventsOf(readEvents(runDir), 'recovery').filter((r) => r.outcome === 'started');
+    await waitFor(() => started().length >= 2, 'a recovery for each failure', 120_000);
+    expect(started().map((r) => r.action)).toEqual(['retry_immediate', 'retry_immediate']);
+    const result = await running.done;
+    const events = readEvents(runDir);
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    expect(eventsOf(events, 'error').filter((e) => e.class === 'authentication')).toHaveLength(2);
+    const recoveries = eventsOf(events, 'recovery');
+    expect(recoveries.filter((r) => r.action === 'pause_and_alert')).toEqual([]);
+    const retried = recoveries.filter((r) => r.action === 'retry_immediate');
+    expect(retried.filter((r) => r.outcome === 'started').map((r) => r.detail)).toEqual([
+      expect.stringMatching(/^authentication: its run was under way at the pause and failed after the continue/),
+      expect.stringMatching(/^authentication: its run was under way at the pause and failed after the continue/),
+    ]);
+    expect(retried.filter((r) => r.outcome === 'succeeded')).toHaveLength(2);
+    expect(eventsOf(events, 'command').filter((c) => c.name === 'pause').map((c) => c.source)).toEqual(['cli']);
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
   }, 300_000);
 });
 

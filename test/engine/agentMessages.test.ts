@@ -12,7 +12,7 @@ import type { EngineContext } from '../../src/engine/context.js';
 function poolWithFakeContext() {
   const events: EventInput[] = [];
   const progress: string[] = [];
-  const errors: { message: string; errorClass?: string }[] = [];
+  const errors: { message: string; errorClass?: string; pausedMidRun?: boolean }[] = [];
   const ctx = {
     config: {
       session: { agents: 2 },
@@ -28,7 +28,7 @@ function poolWithFakeContext() {
   } as unknown as EngineContext;
   const pool = new AgentPool(ctx, {
     onProgress: (slot) => progress.push(slot.name),
-    onError: (_slot, message, errorClass) => errors.push({ message, errorClass }),
+    onError: (_slot, message, errorClass, _cause, pausedMidRun) => errors.push({ message, errorClass, ...(pausedMidRun === undefined ? {} : { pausedMidRun }) }),
     onCrash: () => undefined,
     onContextHigh: () => undefined,
   });
@@ -80,6 +80,9 @@ describe('AgentPool: messages of real agents', () => {
     const { events, errors, say } = poolWithFakeContext();
     say({ type: 'error', message: 'selfware ran out of time', errorClass: 'network_timeout' });
     expect(errors).toEqual([{ message: 'selfware ran out of time', errorClass: 'network_timeout' }]);
+    // A run under way at a pause that failed after it: recovery hears so (it may run the task again before asking a person).
+    say({ type: 'error', message: 'task "t" failed (exit code 1): Invalid API key', pausedMidRun: true });
+    expect(errors.at(-1)).toEqual({ message: 'task "t" failed (exit code 1): Invalid API key', errorClass: undefined, pausedMidRun: true });
     say({ type: 'step', step: 3 });
     say({ type: 'session', id: 'abc' });
     say({ type: 'outcome', outcome: 'succeeded' });

@@ -4,62 +4,9 @@
 // waiting: a restarted agent starting slowly on a loaded machine is not the
 // crash coming back.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { EventInput } from '../../../src/contract/events.js';
-import type { AgentPool, AgentSlot } from '../../../src/engine/agentPool.js';
-import type { CheckpointKeeper } from '../../../src/engine/checkpointKeeper.js';
+import { describe, expect, it } from 'vitest';
 import { WATCHDOG_CLASSES, type Classification } from '../../../src/engine/classify.js';
-import type { EngineContext } from '../../../src/engine/context.js';
-import { Recovery } from '../../../src/engine/recovery.js';
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-/**
- * A Recovery over one agent slot, with what it touches recorded: its events,
- * stop requests, pauses for a person and restarts. `scratch` holds the
- * failed attempts' artifacts (removed after each test, once they are written).
- */
-function recoveryOver(slotState: { pendingRecovery: unknown; attempts: Map<string, number> }, options: { unattended?: boolean } = {}) {
-  const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-'));
-  const events: EventInput[] = [];
-  const stops: unknown[] = [];
-  const pauses: Array<[string, string | undefined]> = [];
-  const restarts: string[] = [];
-  const slot = { name: 'agent-2', ...slotState } as unknown as AgentSlot;
-  const ctx = {
-    unattended: options.unattended ?? false,
-    config: { error_handling: { max_recovery_attempts: 3, max_consecutive_errors: 10, rules: [] } },
-    paths: { agents: path.join(scratch, 'agents') },
-    store: { ids: async () => [] },
-    emit: (event: EventInput) => events.push(event),
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    state: { openRecoveries: [] },
-    stopRequest: null,
-    restoreGeneration: 1,
-    requestStop: (request: unknown) => stops.push(request),
-  } as unknown as EngineContext;
-  const pool = {
-    slots: [slot],
-    find: (name: string) => (name === slot.name ? slot : undefined),
-    restart: async (_slot: AgentSlot, why: string) => void restarts.push(why),
-    workDirOf: () => scratch,
-  } as unknown as AgentPool;
-  const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async (why, until) => void pauses.push([why, until]), compress: async () => undefined });
-  const outcomes = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} ${e.outcome}`] : []));
-  const recoveries = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} #${e.attempt} ${e.outcome}`] : []));
-  const cleanup = async () => {
-    await recovery.drain();
-    rmSync(scratch, { recursive: true, force: true });
-  };
-  cleanups.push(cleanup);
-  return { recovery, slot, outcomes, recoveries, stops, pauses, restarts, cleanup };
-}
+import { recoveryOver } from './recoveryHarness.js';
 
 const recoveryWaitingOnACrash = () =>
   recoveryOver({ pendingRecovery: { class: 'agent_crash', action: 'restore_checkpoint', attempt: 1 }, attempts: new Map([['agent_crash', 1]]) });
