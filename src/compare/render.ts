@@ -30,7 +30,8 @@ export function formatFigure(value: number | null, format: FigureFormat): string
     case 'fraction':
       return `${number(value * 100, 1)}%`;
     case 'usd':
-      return `$${number(value, 2)}`;
+      // as the report gives it: an agent's cost is often a few cents
+      return `$${number(value, 4)}`;
     default:
       return assertNever(format, 'figure format');
   }

@@ -9,6 +9,7 @@ import { criterionMeasured } from '../report/criteria.js';
 import { runFigures, type RunFigures } from '../report/figures.js';
 import type { CriterionResult } from '../contract/events.js';
 import { elapsedMsAt, lastEventMs, type RunState } from '../state/runState.js';
+import { reportedCostUsd } from '../state/tallies.js';
 import { BANDS, rateBand, type BandName, type BandRating } from './bands.js';
 
 export interface CompareRunInput {
@@ -132,8 +133,8 @@ const FIGURES: readonly FigureSpec[] = [
   // more recoveries means both more failures and more survived: neither way is better
   { key: 'recoveries', label: 'recoveries', format: 'count', better: 'none', read: ({ state }) => state.counters.recoveriesSucceeded },
   { key: 'checkpoints', label: 'checkpoints', format: 'count', better: 'none', read: ({ state }) => state.counters.checkpoints },
-  // no event records what a run cost yet: every run shows it as not recorded
-  { key: 'cost_usd', label: 'cost', format: 'usd', better: 'none', read: () => null },
+  // what the agents reported (Claude Code's total_cost_usd): not recorded for one that reports none (the sim, Codex)
+  { key: 'cost_usd', label: 'cost', format: 'usd', better: 'lower', read: ({ state }) => reportedCostUsd(state) },
 ];
 
 const EPSILON = 1e-9;

@@ -67,3 +67,10 @@ export function modelTallies(state: RunState): ModelTally[] {
   for (const done of state.tasksDone) tally(done.model ?? '').tasks.push(done.task);
   return [...byName.values()];
 }
+
+/** What the agents said the run cost, over every model; null when none of them reported a cost (not $0). */
+export function reportedCostUsd(state: RunState): number | null {
+  let total: number | null = null;
+  for (const usage of Object.values(state.counters.byModel)) if (usage.costUsd !== null) total = (total ?? 0) + usage.costUsd;
+  return total;
+}

@@ -28,11 +28,13 @@ describe('bands', () => {
 });
 
 /** A small run, folded from events written here: tokens, LOC, tasks, tool calls, a test run and errors. */
-function syntheticRun(name: string, figures: { tokens: number; loc: number; tasks: number; toolCalls: number; coverage: number; errors: number; passed: boolean }): CompareRunInput {
+function syntheticRun(name: string, figures: { tokens: number; loc: number; tasks: number; toolCalls: number; coverage: number; errors: number; passed: boolean; costsUsd?: number[] }): CompareRunInput {
   const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
   const events: Omit<MegatestEvent, 'seq'>[] = [
     { ts: t(0), type: 'session_started', session_id: name, project: 'task_queue', project_name: 'RedQueue', agent_kind: 'sim', simulated: true, agents: 1, duration_seconds: 60, phases: [{ name: 'p', duration_seconds: 60, tasks: Array.from({ length: figures.tasks }, (_, i) => `task ${i}`) }], megatest_version: '0.1.0' },
     { ts: t(1), type: 'tokens', agent: 'a', input: figures.tokens, output: 0, model: 'm' },
+    // cost reports, as Claude Code's result lines give them: one a task run, on the model each named
+    ...(figures.costsUsd ?? []).map((cost, i) => ({ ts: t(1), type: 'tokens' as const, agent: 'a', input: 0, output: 0, model: i % 2 === 0 ? 'm' : 'n', cost_usd: cost })),
     ...Array.from({ length: figures.toolCalls }, () => ({ ts: t(2), type: 'tool_call' as const, agent: 'a', tool: 'x', ok: true, duration_ms: 1 })),
     ...Array.from({ length: figures.tasks }, (_, i) => ({ ts: t(3), type: 'task_completed' as const, agent: 'a', task: `task ${i}`, phase: 'p' })),
     ...Array.from({ length: figures.errors }, () => ({ ts: t(4), type: 'error' as const, class: 'c', severity: 'recoverable' as const, message: 'e' })),
@@ -86,6 +88,20 @@ describe('compareRuns (pure)', () => {
         ],
       },
     ]);
+  });
+
+  it("gives the cost the agents reported, summed over models; not recorded (never $0) for a run with no cost report", () => {
+    const costs = [0.2472, 0.0125, 0.5];
+    const paid = syntheticRun('C', { tokens: 15_000, loc: 0, tasks: 10, toolCalls: 150, coverage: 65, errors: 3, passed: false, costsUsd: costs });
+    const cheaper = syntheticRun('D', { tokens: 15_000, loc: 0, tasks: 10, toolCalls: 150, coverage: 65, errors: 3, passed: false, costsUsd: [0.25] });
+    const cost = compareRuns([paid, cheaper, base]).rows.find((r) => r.key === 'cost_usd')!;
+    const total = costs.reduce((a, b) => a + b, 0);
+    expect(cost.cells[0]!.value).toBeCloseTo(total, 10);
+    expect(cost.cells[1]).toMatchObject({ value: 0.25, verdict: 'better' });
+    expect(cost.cells[1]!.delta).toBeCloseTo(0.25 - total, 10);
+    expect(cost.cells[2]).toMatchObject({ value: null, verdict: 'n/a' });
+    const md = renderCompareMarkdown(compareRuns([paid, cheaper, base]));
+    expect(md).toContain(`| cost | $${total.toFixed(4)} | $0.2500 (−$${(total - 0.25).toFixed(4)}, better) | not recorded |`);
   });
 
   it('renders a table with the base, the deltas, the ratings and the band legend', () => {
