@@ -19,7 +19,7 @@ import { toFileForm } from './fileForm.js';
 import { applyAgentCommandFlag, flagsLayer, type ConfigFlags } from './flagLayer.js';
 import { describeIssue, ONE_PASS, validateLayer } from './layerIssues.js';
 import { deepMerge, isTable, type Layer, type Table } from './layers.js';
-import { notActedOnWarnings } from './notActedOn.js';
+import { migrateHint, notActedOnWarnings } from './notActedOn.js';
 import { resolveConfig, validProjects } from './resolve.js';
 import { configFileSchema } from './schema.js';
 import type { MegatestConfig, ProjectTemplate } from './types.js';
@@ -76,6 +76,8 @@ export function loadConfig(options: LoadOptions): MegatestConfig {
   // Only once the configuration is valid: a rejected file says its error alone.
   for (const layer of userLayers) {
     for (const message of notActedOnWarnings(layer)) options.onNotice?.({ level: 'warning', message });
+    const hint = migrateHint(layer);
+    if (hint !== null) options.onNotice?.({ level: 'note', message: hint });
   }
   return config;
 }

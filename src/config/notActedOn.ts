@@ -166,3 +166,21 @@ export function notActedOnWarnings(layer: Layer): string[] {
   }
   return warnings;
 }
+
+/**
+ * A file that sets keys `config migrate` leaves out (the original runner's,
+ * which megatest does not act on): one line saying how to be rid of the
+ * warnings, which a user bringing an old file would otherwise read at every
+ * run. Null for another layer, or when every such key is one megatest still
+ * records (a migrated file's [consensus] keys).
+ */
+export function migrateHint(layer: Layer): string | null {
+  if (layer.file === undefined) return null;
+  let dropped = 0;
+  for (const group of NOT_ACTED_ON) {
+    const tables = tablesAt(layer.data, group.table);
+    dropped += group.keys.filter((key) => !group.kept?.includes(key) && tables.some((found) => found[key] !== undefined)).length;
+  }
+  if (dropped === 0) return null;
+  return `${layer.label} sets ${dropped} ${dropped === 1 ? 'key' : 'keys'} of the original runner that megatest does not act on: \`megatest config migrate ${layer.file}\` prints it in today's form without them`;
+}

@@ -16,6 +16,9 @@ const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'config');
 const ORIGINAL = path.join(FIXTURES, 'original_mega_test_config.toml');
 const ENV_AGENT = path.join(FIXTURES, 'env-agent.mjs');
 
+/** Keys megatest does not act on but still records (config.json), so `config migrate` keeps them. */
+const KEPT_BY_MIGRATE = ['[consensus] enabled', '[consensus] min_votes', '[consensus] vote_timeout_secs'];
+
 /** "[table] key" for every key a warning line names: "megatest: warning: [agent] a, b in FILE: accepted, …". */
 function warnedKeys(stderr: string): string[] {
   return stderr
@@ -63,6 +66,10 @@ describe.skipIf(!BUILT)(`the original mega_test_config.toml through the CLI${BUI
     const expected = notActedOnInFixture();
     expect(expected.length).toBeGreaterThanOrEqual(30);
     expect(warnedKeys(result.stderr).sort()).toEqual(expected);
+    // And once how to be rid of them: the keys migrate leaves out (all but the [consensus] ones megatest records).
+    const dropped = expected.filter((key) => !KEPT_BY_MIGRATE.includes(key)).length;
+    const hint = `megatest: note: ${ORIGINAL} sets ${dropped} keys of the original runner that megatest does not act on: \`megatest config migrate ${ORIGINAL}\` prints it in today's form without them`;
+    expect(result.stderr.split('\n').filter((line) => line === hint)).toHaveLength(1);
   }, 60_000);
 
   it('config migrate prints a file that passes check and resolves to the same config', async () => {
@@ -77,7 +84,8 @@ describe.skipIf(!BUILT)(`the original mega_test_config.toml through the CLI${BUI
     const check = await runCli(['config', 'check', file]);
     expect(check.code).toBe(0);
     // The left-out keys are gone; only those MegatestConfig records are still named.
-    expect(warnedKeys(check.stderr).sort()).toEqual(['[consensus] enabled', '[consensus] min_votes', '[consensus] vote_timeout_secs']);
+    expect(warnedKeys(check.stderr).sort()).toEqual(KEPT_BY_MIGRATE);
+    expect(check.stderr).not.toContain('config migrate');
     const [fromOriginal, fromMigrated] = await Promise.all([
       runCli(['config', 'print', '--config', ORIGINAL]),
       runCli(['config', 'print', '--config', file]),
