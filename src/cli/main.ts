@@ -11,6 +11,7 @@ import { runPaths } from '../io/runFolder.js';
 import { RunFileReadError } from '../io/readError.js';
 import { resolveSession, isOrchestratorAlive } from '../io/sessions.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
+import { checkpointArg } from './checkpointArg.js';
 import { catchEarlySignals, earlySignal, takeEarlySignal } from './earlySignals.js';
 import { decimalFlag, integer, joinDashValues } from './flagValues.js';
 import { sayConfigNotice } from './configNotices.js';
@@ -143,15 +144,14 @@ async function cmdResume(args: string[]): Promise<number> {
   if (isOrchestratorAlive(dir)) {
     throw new UsageError(`megatest resume: the orchestrator of ${dir} is still running; use megatest attach ${dir}`);
   }
-  if (values.checkpoint !== undefined && !/^checkpoint_\d{1,9}$/.test(values.checkpoint)) {
-    throw new UsageError(`--checkpoint ${JSON.stringify(values.checkpoint)}: expected an id like checkpoint_007`);
-  }
+  // checked before anything is read: a bad id is the person's typo, whatever the folder holds
+  const namedCheckpoint = values.checkpoint === undefined ? undefined : checkpointArg('resume', values.checkpoint);
   const { importedAgentKind, importedRunRefusal } = await import('../io/runInfo.js');
   const importedKind = importedAgentKind(dir);
   if (importedKind !== null) throw new UsageError(importedRunRefusal('megatest resume', dir, importedKind));
   // Before anything starts (the console's orchestrator runs detached): a log that cannot be read stops the resume here.
   await (await import('../io/foldLog.js')).checkLogReadable(runPaths(dir).events, 'megatest resume', 'the session was not resumed');
-  let checkpointId = values.checkpoint;
+  let checkpointId = namedCheckpoint;
   const branching = await import('./resumeBranch.js');
   if (branching.isFinishedRun(dir)) {
     const say = (line: string) => process.stdout.write(line + '\n');
@@ -240,7 +240,6 @@ async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue'
   });
   if (values.help) return help(name === 'status' ? 'status' : 'control');
   if (positionals.length > 1) throw new UsageError(`megatest ${name}: expected at most one SESSION (got ${positionals.join(' ')})`);
-  if (name === 'restore' && !values.checkpoint) throw new UsageError('megatest restore: --checkpoint ID is required (e.g. --checkpoint checkpoint_003)');
   const { runControlCommand } = await import('./controlCommands.js');
   return runControlCommand(name, {
     session: positionals[0],

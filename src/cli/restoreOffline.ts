@@ -18,7 +18,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../config/errors.js';
-import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
+import { checkpointArg } from './checkpointArg.js';
 import { CheckpointInvalidError, CheckpointStore, type LoadedCheckpoint, type RestoreResult } from '../checkpoint/store.js';
 import { readStatus, runPaths } from '../io/runFolder.js';
 import { isOrchestratorAlive, resolveSession } from '../io/sessions.js';
@@ -28,6 +28,7 @@ export const RESTORE_HELP = `usage: megatest restore [SESSION|DIR] --checkpoint 
        megatest restore DIR --checkpoint ID [--yes]          (the run's orchestrator is gone)
        megatest restore DIR --checkpoint ID --to OUTDIR      (any run; the run is not touched)
 
+  ID is the checkpoint's id (checkpoint_003) or its number alone (3).
   A running session is put back to the checkpoint through its control API.
   A finished, crashed or killed one has project/ put back offline, byte for byte,
   after every blob the checkpoint names was checked against its sha256; on a
@@ -60,11 +61,8 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`megatest restore: expected at most one SESSION or DIR (got ${positionals.join(' ')})`);
-  const checkpoint = values.checkpoint;
-  if (checkpoint === undefined) throw new UsageError('megatest restore: --checkpoint ID is required (e.g. --checkpoint checkpoint_003)');
-  if (!CHECKPOINT_ID_PATTERN.test(checkpoint)) {
-    throw new UsageError(`megatest restore: --checkpoint ${JSON.stringify(checkpoint)}: expected checkpoint_ followed by digits, e.g. checkpoint_003`);
-  }
+  if (values.checkpoint === undefined) throw new UsageError('megatest restore: --checkpoint ID is required (e.g. --checkpoint checkpoint_003, or 3)');
+  const checkpoint = checkpointArg('restore', values.checkpoint);
   const runsDir = values['runs-dir'] ?? 'test_runs';
   const session = positionals[0];
   if (values.to === undefined && (session === undefined || isOrchestratorAlive(resolveSession(session, runsDir)))) {

@@ -152,7 +152,10 @@ describe.skipIf(!BUILT)(`megatest restore offline${BUILT ? '' : ' (skipped: dist
     // an empty folder is fine too; a non-empty one, a file, or a folder inside the run are not
     const empty = path.join(base, 'empty');
     mkdirSync(empty);
-    expect((await runCli(['restore', runDir, '--checkpoint', second.id, '--to', empty])).code).toBe(0);
+    // named by its number alone, as a branch's folder (<id>-from-2) names it
+    const byNumber = await runCli(['restore', runDir, '--checkpoint', String(Number(second.id.replace('checkpoint_', ''))), '--to', empty]);
+    expect(byNumber.code, byNumber.stderr).toBe(0);
+    expect(byNumber.stdout).toMatch(new RegExp(`^wrote ${second.id} of `));
     expect(fingerprint(empty)).toEqual(manifestPrint(second.entries));
     for (const [target, message] of [
       [out, /is not empty/],
@@ -228,7 +231,8 @@ describe.skipIf(!BUILT)(`megatest restore offline${BUILT ? '' : ' (skipped: dist
   it('bad restore input exits 2 with one line: no such checkpoint, a malformed id, no --checkpoint', async () => {
     for (const [args, message] of [
       [['restore', runDir, '--checkpoint', 'checkpoint_099', '--yes'], /checkpoint_099: no such checkpoint/],
-      [['restore', runDir, '--checkpoint', 'latest', '--yes'], /expected checkpoint_ followed by digits/],
+      [['restore', runDir, '--checkpoint', 'latest', '--yes'], /^megatest restore: --checkpoint "latest": expected a checkpoint id or its number, e.g. checkpoint_003 or 3$/m],
+      [['restore', runDir, '--checkpoint', 'checkpoint_2b', '--yes'], /--checkpoint "checkpoint_2b": expected a checkpoint id or its number/],
       [['restore', runDir, '--yes'], /--checkpoint ID is required/],
       [['restore', path.join(base, 'missing'), '--checkpoint', first.id, '--yes'], /no such run folder/],
     ] as const) {
