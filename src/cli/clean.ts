@@ -63,7 +63,7 @@ export async function cleanCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`megatest clean: unexpected argument ${JSON.stringify(positionals[0])} (see megatest clean --help)`);
   if (values['older-than'] === undefined) throw new UsageError('megatest clean: --older-than is required (e.g. --older-than 7d)');
-  const ageMs = parseAge('--older-than', values['older-than']);
+  const ageMs = parseAge('megatest clean: --older-than', values['older-than']);
   const dryRun = values['dry-run'] === true;
   const runsDir = values['runs-dir'] ?? 'test_runs';
   const nowMs = Date.now();
@@ -89,6 +89,8 @@ export async function cleanCommand(argv: string[]): Promise<number> {
     rmSync(run.dir, { recursive: true, force: true });
     chosen += 1;
   }
-  process.stdout.write(`${chosen} run(s) ${dryRun ? 'would be deleted' : 'deleted'}\n`);
+  // The cutoff to the minute, so that "0 runs" says which end it counted from.
+  const before = new Date(cutoff).toISOString().slice(0, 16).replace('T', ' ');
+  process.stdout.write(`${chosen} ${chosen === 1 ? 'run' : 'runs'} ${dryRun ? 'would be deleted' : 'deleted'} (ended before ${before} UTC)\n`);
   return 0;
 }

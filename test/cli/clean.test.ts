@@ -59,7 +59,7 @@ describe('megatest clean', () => {
     const result = await captureCli(['clean', '--older-than', '7d', '--dry-run', '--runs-dir', runs]);
     expect(result.code).toBe(0);
     expect(mentioned(result.stdout, 'would delete')).toEqual(OLD);
-    expect(result.stdout).toMatch(new RegExp(`${OLD.length} run\\(s\\) would be deleted`));
+    expect(result.stdout).toMatch(new RegExp(`^${OLD.length} runs would be deleted \\(ended before \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)$`, 'm'));
     expect(result.stdout).toMatch(/keeping \S+live \(running\)/);
     expect(result.stdout).toMatch(/keeping \S+bash-complete \(running\)/);
     expect(result.stdout).toMatch(/keeping \S+starting \(not ended, and may still be starting\)/);
@@ -87,6 +87,7 @@ describe('megatest clean', () => {
       const result = await captureCli(['clean', '--runs-dir', runs, ...args]);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr, args.join(' ')).toMatch(/^megatest clean: /);
     }
     expect(readdirSync(runs)).toHaveLength(LEGACY_NAMES.length + 6);
   });
