@@ -116,7 +116,7 @@ export function formatStatus(view: StatusView): string[] {
   const m = view.metrics;
   const lines: string[] = [];
   const label = (name: string) => name.padEnd(11);
-  const tags = [view.project, view.agent_kind, view.simulated ? 'SIMULATION' : null, view.legacy ? `legacy ${view.legacy} run` : null].filter(Boolean).join(', ');
+  const tags = [view.project, view.agent_kind, view.simulated ? 'SIMULATED' : null, view.legacy ? `legacy ${view.legacy} run` : null].filter(Boolean).join(', ');
   lines.push(`${label('session')}${view.session_id}${tags ? `  (${tags})` : ''}`);
   lines.push(`${label('folder')}${view.run_dir}`);
   lines.push(

@@ -182,7 +182,7 @@ describe('runControlCommand status', () => {
     expect(await runControlCommand('status', { runsDir }, out)).toBe(0);
     expect(errors).toEqual([]);
     const text = logs.join('\n');
-    expect(text).toContain('fake-session  (task_queue, sim, SIMULATION)');
+    expect(text).toContain('fake-session  (task_queue, sim, SIMULATED)');
     expect(text).toContain(`folder     ${dir}`);
     expect(text).toMatch(/status     running {2}\(orchestrator pid \d+, http:\/\/127\.0\.0\.1:\d+\)/);
     expect(text).toContain('elapsed    00:12:34 / 06:00:00');
