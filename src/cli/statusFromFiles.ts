@@ -14,7 +14,7 @@ import { legacyRunnerOf } from '../legacy/marker.js';
 import { withRunFigures } from '../report/figures.js';
 import { currentPhase, lastEventMs } from '../state/runState.js';
 import { gaugesFromState, sessionMetricsAt } from '../state/snapshot.js';
-import { capabilitiesByAgent, lastCriticalAlert, recoveriesUnderWay } from '../state/tallies.js';
+import { capabilitiesByAgent, lastCriticalAlert, recoveriesUnderWay, reportedCostUsd } from '../state/tallies.js';
 import type { StatusView } from './statusView.js';
 
 function str(value: unknown): string | null {
@@ -88,6 +88,7 @@ export async function viewFromFiles(runDir: string): Promise<StatusView> {
     last_alert: lastCriticalAlert(state),
     pause: status === 'paused' ? state.pause : null,
     recoveries_under_way: recoveriesUnderWay(state),
+    cost_usd: reportedCostUsd(state),
     ...(legacy ? { legacy: legacyRunnerOf(state) ?? 'unknown' } : {}),
     ...(info?.imported ? { imported: true as const } : {}),
   };

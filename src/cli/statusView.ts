@@ -33,6 +33,8 @@ export interface StatusView {
   pause: { since: string; by: string; why: string | null } | null;
   /** Recoveries started and not yet ended: why an agent waits. */
   recoveries_under_way: RecoveryUnderWay[];
+  /** What the agents said the work cost so far (USD), or null when none reported a cost. */
+  cost_usd: number | null;
   /** python | bash | unknown: a run folder of the original runner, read through src/legacy/. */
   legacy?: string;
   /** Set on a run `megatest import` made: a recording, never resumed or controlled. */
@@ -68,6 +70,7 @@ export function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, contr
     last_alert: alertOf(snapshot.last_alert),
     pause: pauseOf(snapshot.pause),
     recoveries_under_way: (Array.isArray(snapshot.recoveries_under_way) ? snapshot.recoveries_under_way : []).flatMap((value) => recoveryOf(value)),
+    cost_usd: typeof snapshot.cost_usd === 'number' && Number.isFinite(snapshot.cost_usd) ? snapshot.cost_usd : null,
   };
 }
 
@@ -128,7 +131,9 @@ export function formatStatus(view: StatusView): string[] {
   if (m) {
     const total = view.duration_seconds ? ` / ${clock(view.duration_seconds)}` : '';
     lines.push(`${label('elapsed')}${clock(m.elapsed_seconds)}${total}  (${clock(m.estimated_remaining)} left)`);
-    lines.push(`${label('tokens')}${count(m.total_tokens)}  (${count(m.tokens_per_minute)}/min)   tool calls ${count(m.tool_calls)}`);
+    // The cost only where an agent reported one (Claude Code): a sim or Codex run has none to show, not $0.
+    const cost = view.cost_usd === null ? '' : `   cost $${view.cost_usd.toFixed(4)}`;
+    lines.push(`${label('tokens')}${count(m.total_tokens)}  (${count(m.tokens_per_minute)}/min)   tool calls ${count(m.tool_calls)}${cost}`);
     const rate = m.test_pass_rate === null ? 'no test run yet' : `${(m.test_pass_rate * 100).toFixed(1)}% pass`;
     const coverage = m.test_coverage === null ? 'coverage n/a' : `coverage ${m.test_coverage.toFixed(1)}%`;
     lines.push(`${label('tests')}${count(m.tests_passed)} passed, ${count(m.tests_failed)} failed (${rate})   ${coverage}   LOC ${count(m.lines_of_code)}`);

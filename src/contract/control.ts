@@ -37,6 +37,8 @@ export interface StatusSnapshot {
   pause?: { since: string; by: string; why: string | null } | null;
   /** Recoveries started and not yet ended, oldest first: why an agent waits (absent from older orchestrators). */
   recoveries_under_way?: { agent: string | null; action: string; attempt: number; since: string; detail: string | null }[];
+  /** What the agents said the work cost so far, in USD, summed over models (Claude Code's total_cost_usd); null when none reported a cost (absent from older orchestrators). */
+  cost_usd?: number | null;
 }
 
 /** An action the engine refused; `status` is the HTTP status it maps to. */

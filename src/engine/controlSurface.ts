@@ -15,7 +15,7 @@ import type { EngineContext } from './context.js';
 import type { Measurer } from './measurer.js';
 import type { LimitHold } from './limitHold.js';
 import type { Recovery } from './recovery.js';
-import { capabilitiesByAgent, lastCriticalAlert, recoveriesUnderWay } from '../state/tallies.js';
+import { capabilitiesByAgent, lastCriticalAlert, recoveriesUnderWay, reportedCostUsd } from '../state/tallies.js';
 
 /** What ends a pause for a person: a person, or also the disk guard once the disk takes writes again. */
 export type PauseEnd = 'a person continues' | 'the disk takes writes';
@@ -61,6 +61,7 @@ export class ControlSurface implements EngineControl {
       // A restore under way in a paused session (or paused meanwhile) starts the agents again paused: the pause is in effect.
       pause: ctx.status === 'paused' || (ctx.status === 'recovering' && ctx.restoreUnderWay?.endsPaused === true) ? ctx.state.pause : null,
       recoveries_under_way: recoveriesUnderWay(ctx.state),
+      cost_usd: reportedCostUsd(ctx.state),
     };
   }
 

@@ -83,8 +83,13 @@ describe.skipIf(!BUILT)(`a claude-code session with model fallback${BUILT ? '' :
   it('status shows the capabilities, as text and as JSON', async () => {
     const text = await runCli(['status', runDir]);
     expect(text.stdout).toMatch(/^abilities {2}can: native resume, real token usage, cost, pause; cannot: own checkpoints, own compression$/m);
-    const json = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { capabilities: Record<string, unknown> };
+    const json = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { capabilities: Record<string, unknown>; cost_usd: number | null };
     expect(json.capabilities).toEqual({ 'agent-1': CLAUDE_CODE_CAPABILITIES, 'agent-2': CLAUDE_CODE_CAPABILITIES });
+    // What the agents said it cost: the sum of the cost reports in the event log, as the report's Models section gives it.
+    const reported = eventsOf(readEvents(runDir), 'tokens').reduce((sum, e) => sum + (e.cost_usd ?? 0), 0);
+    expect(reported).toBeGreaterThan(0);
+    expect(json.cost_usd).toBeCloseTo(reported, 9);
+    expect(text.stdout).toMatch(new RegExp(`^tokens .*   tool calls \\S+   cost \\$${reported.toFixed(4).replace('.', '\\.')}$`, 'm'));
   }, 60_000);
 });
 
@@ -127,7 +132,9 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
     expect(status.stdout).toMatch(/^alert {6}\S+ {2}authentication on agent-\d: task ".*" failed \(exit code 1\): Invalid API key · Please run \/login — (paused|the session stays paused); continue with `megatest continue`/m);
     // The pause is a recovery under way until the person continues: status names it.
     expect(status.stdout).toMatch(/^recovering \S+ {2}agent-\d pause_and_alert #1: authentication: pausing the session for a person$/m);
-    const live = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { last_alert: { ts: string; message: string } | null; recoveries_under_way: { agent: string; action: string }[] };
+    const live = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { last_alert: { ts: string; message: string } | null; recoveries_under_way: { agent: string; action: string }[]; cost_usd: number | null };
+    // From the orchestrator: claude reported a cost of 0 for the refused run, which is a cost, not none.
+    expect(live.cost_usd).toBe(0);
     expect(live.recoveries_under_way).toContainEqual(expect.objectContaining({ action: 'pause_and_alert', attempt: 1 }));
     const criticalAlerts = () => eventsOf(readEvents(runDir), 'alert').filter((a) => a.level === 'critical').map((a) => ({ ts: a.ts, message: a.message }));
     expect(criticalAlerts()).toContainEqual(live.last_alert);

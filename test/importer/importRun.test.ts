@@ -117,12 +117,30 @@ function expectJudgedAsARecording(runDir: string, exitCode: number): void {
   expect(junit).not.toMatch(/<failure[^>]*type="critical"/);
 }
 
-/** `megatest status --json` of the run: its snapshot. */
-async function statusMetrics(runDir: string): Promise<Record<string, unknown>> {
+/** What `megatest status` prints for the run, as text or as JSON. */
+async function statusOutput(runDir: string, json: boolean): Promise<string> {
   const logs: string[] = [];
   const errors: string[] = [];
-  expect(await runControlCommand('status', { runsDir: path.dirname(runDir), session: runDir, json: true }, { log: (s) => logs.push(s), error: (s) => errors.push(s) })).toBe(0);
-  return (JSON.parse(logs.join('\n')) as { metrics: Record<string, unknown> }).metrics;
+  expect(await runControlCommand('status', { runsDir: path.dirname(runDir), session: runDir, json }, { log: (s) => logs.push(s), error: (s) => errors.push(s) })).toBe(0);
+  return logs.join('\n');
+}
+
+/** `megatest status --json` of the run: its snapshot. */
+async function statusMetrics(runDir: string): Promise<Record<string, unknown>> {
+  return (JSON.parse(await statusOutput(runDir, true)) as { metrics: Record<string, unknown> }).metrics;
+}
+
+/** The cost `status` gives: the stream's own cost reports summed, or none (not $0) for a stream that has none. */
+async function expectStatusCost(runDir: string, costUsd: number | null): Promise<void> {
+  const json = JSON.parse(await statusOutput(runDir, true)) as { cost_usd: number | null };
+  const text = await statusOutput(runDir, false);
+  if (costUsd === null) {
+    expect(json.cost_usd).toBeNull();
+    expect(text).not.toContain('cost $');
+  } else {
+    expect(json.cost_usd).toBeCloseTo(costUsd, 9);
+    expect(text).toContain(`   cost $${costUsd.toFixed(4)}`);
+  }
 }
 
 /** With no timestamps in the stream: 1 ms per line, ending at the file's modification time; and the report says so. */
@@ -172,8 +190,10 @@ for (const { kind, folder, suffix, counts } of SHARED) {
 
     it.each(files.map((f) => [path.basename(f), f]))('%s: the counts in events.jsonl and the report are the stream\'s own', async (_name, file) => {
       const { result, events } = await importFiles(kind, [file]);
-      expectCounts(events, result, file, counts(readFileSync(file, 'utf8')));
+      const expected = counts(readFileSync(file, 'utf8'));
+      expectCounts(events, result, file, expected);
       await expectLineOrder(events, result, file);
+      await expectStatusCost(result.runDir, expected.costUsd);
       // selfware and codex never report their context: unknown in every snapshot, not 0.
       const contexts = eventsOf(events, 'metrics').flatMap((m) => m.metrics.agents.map((a) => a.context_tokens));
       expect(contexts.length).toBeGreaterThan(0);
