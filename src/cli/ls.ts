@@ -9,8 +9,9 @@ import { loadRunSummary, type RunSummary } from './runSummary.js';
 
 export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
   Lists the run folders under DIR (default test_runs), newest start first: id, status, whether a process
-  runs it now, start, duration (active time), agent, current phase, and kind (megatest, or a legacy
-  folder of the original test_runner.py / run_mega_test.sh, converted on the fly).
+  runs it now, start, duration (active time), agent, current phase, and kind (megatest; import, recorded
+  output megatest import made a run of; or a legacy folder of the original test_runner.py /
+  run_mega_test.sh, converted on the fly).
   --json prints an array of objects instead of the table.`;
 
 const HEADER = ['ID', 'STATUS', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND'] as const;
