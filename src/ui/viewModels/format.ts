@@ -66,6 +66,13 @@ export function formatDuration(totalSeconds: number): string {
   return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
 }
 
+/** $0.247, $3.42, $128: an amount in dollars in 4 to 7 columns, to a tenth of a cent below one dollar. */
+export function formatUsd(value: number): string {
+  if (value < 1) return `$${value.toFixed(3)}`;
+  if (value < 100) return `$${value.toFixed(2)}`;
+  return `$${Math.round(value)}`;
+}
+
 /** 950, 12.3k, 4.56M: at most 5 columns for any count below 10^12. */
 export function formatCount(value: number): string {
   const abs = Math.abs(value);

@@ -7,8 +7,9 @@ import type { SessionStatus } from '../../contract/statuses.js';
 import { isTerminalStatus, type ConsoleState } from '../../state/applyEvent.js';
 import { elapsedSecondsAt, lastEventMs, remainingSecondsAt, scheduleSecondsAt } from '../../state/runState.js';
 import { runFigures } from '../../report/figures.js';
+import { reportedCostUsd } from '../../state/tallies.js';
 import type { ThemeRole } from '../theme.js';
-import { formatCount, formatDuration } from './format.js';
+import { formatCount, formatDuration, formatUsd } from './format.js';
 
 export interface HeaderModel {
   title: string;
@@ -26,7 +27,7 @@ export interface HeaderModel {
   progressText: string;
   /** "phase 2/4 implementation" */
   phaseText: string;
-  /** "1.2M tok  4 ckpt  3 err" */
+  /** "1.2M tok  4 ckpt  3 err"; with a reported cost "1.2M tok  $3.42  4 ckpt  3 err" */
   countsText: string;
   /** Set when the orchestrator is gone but the run did not end: the words the header shows. */
   orchestratorWarning: string | null;
@@ -106,7 +107,10 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const phaseText = phase ? `phase ${run.currentPhaseIndex + 1}/${run.phases.length} ${phase.name}` : run.phases.length > 0 ? `${run.phases.length} phases` : '';
   // The tokens the report and status give: a legacy run's are its runner's last snapshot's, or not recorded.
   const tokens = runFigures(run).totalTokens;
-  const countsText = `${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err`;
+  // What the agents said it cost (Claude Code), where one reported a cost: a sim or Codex run shows none, not $0.
+  const cost = reportedCostUsd(run);
+  const costText = cost === null ? '' : `  ${formatUsd(cost)}`;
+  const countsText = `${tokens === null ? 'n/a' : formatCount(tokens)} tok${costText}  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err`;
   // Said only once the run's state is read (a finished run's console must not flash the resume hint while it loads).
   const dead = run.orchestrator === 'dead' && run.status !== null && !isTerminalStatus(run.status);
   const stopped = run.orchestrator === 'stopped' && run.ended === null;
