@@ -27,7 +27,7 @@ export interface HeaderModel {
   progressText: string;
   /** "phase 2/4 implementation" */
   phaseText: string;
-  /** "1.2M tok  4 ckpt  3 err"; with a reported cost "1.2M tok  $3.42  4 ckpt  3 err" */
+  /** "1.2M tok  4 ckpt  3 err"; with a reported cost "1.2M tok  4 ckpt  3 err  $3.42" */
   countsText: string;
   /** Set when the orchestrator is gone but the run did not end: the words the header shows. */
   orchestratorWarning: string | null;
@@ -108,9 +108,10 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   // The tokens the report and status give: a legacy run's are its runner's last snapshot's, or not recorded.
   const tokens = runFigures(run).totalTokens;
   // What the agents said it cost (Claude Code), where one reported a cost: a sim or Codex run shows none, not $0.
+  // Last, as a narrow terminal cuts the line from the right: the errors matter more.
   const cost = reportedCostUsd(run);
   const costText = cost === null ? '' : `  ${formatUsd(cost)}`;
-  const countsText = `${tokens === null ? 'n/a' : formatCount(tokens)} tok${costText}  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err`;
+  const countsText = `${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err${costText}`;
   // Said only once the run's state is read (a finished run's console must not flash the resume hint while it loads).
   const dead = run.orchestrator === 'dead' && run.status !== null && !isTerminalStatus(run.status);
   const stopped = run.orchestrator === 'stopped' && run.ended === null;
