@@ -53,11 +53,14 @@ export async function importCommand(argv: string[]): Promise<number> {
   });
   const m = result.report.measurements;
   const some = (n: number, noun: string) => `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
+  // What the stream said it cost (Claude Code's total_cost_usd), as the report's Models section sums it; nothing where none said.
+  const costs = result.report.models.flatMap((model) => (model.cost_usd === null ? [] : [model.cost_usd]));
+  const cost = costs.length === 0 ? '' : `, cost $${costs.reduce((a, b) => a + b, 0).toFixed(4)}`;
   const timelines = result.imported.files.map((f) => `${f.agent} ${f.timeline === 'stream' ? "stream's own times" : 'line order (not time)'}`).join(', ');
   process.stdout.write(
     [
       `imported ${some(result.imported.files.length, `${kind} file`)} into ${result.runDir}`,
-      `  ${some(m.tool_calls ?? 0, 'tool call')}, ${m.total_tokens === null ? 'tokens not recorded (no usage in the output)' : some(m.total_tokens, 'token')}, ${some(result.report.reliability.errors, 'error')}; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
+      `  ${some(m.tool_calls ?? 0, 'tool call')}, ${m.total_tokens === null ? 'tokens not recorded (no usage in the output)' : some(m.total_tokens, 'token')}${cost}, ${some(result.report.reliability.errors, 'error')}; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
       `  timeline: ${timelines}`,
       `  report: ${result.runDir}/final_report.md; replay: megatest replay ${result.runDir}`,
     ].join('\n') + '\n',

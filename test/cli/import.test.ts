@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
 import { BUILT, readReport, runCli } from '../helpers/cli.js';
-import { protocolCounts } from '../importer/streamCounts.js';
+import { claudeCounts, protocolCounts } from '../importer/streamCounts.js';
 
 const OWN = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'importer');
 const UTF8 = { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
@@ -93,6 +93,18 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
     const compared = await runCli(['compare', path.join(runsDir, 'usage'), runDir]);
     expect(compared.code).toBe(0);
     expect(compared.stdout).toMatch(/^\| tokens \| [\d,]+ \| — \|$/m);
+  });
+
+  it.skipIf(!SHARED)(`the summary gives the cost a Claude stream reported, and none for a stream without one${SHARED ? '' : ' (skipped: ../shared/fixtures is absent)'}`, async () => {
+    const claudeFile = path.join(SHARED_FIXTURES_DIR, 'claude-code', 'basic_query.ndjson');
+    const costUsd = claudeCounts(readFileSync(claudeFile, 'utf8')).costUsd;
+    expect(costUsd).not.toBeNull();
+    const claude = await runCli(['import', '--agent', 'claude-code', claudeFile, '--runs-dir', runsDir, '--session-id', 'claude-usd']);
+    expect(claude.code, claude.stderr).toBe(0);
+    expect(claude.stdout).toMatch(new RegExp(` tokens?, cost \\$${costUsd!.toFixed(4).replace('.', '\\.')}, \\d+ errors?; `));
+    const selfware = await runCli(['import', '--agent', 'selfware', SELFWARE_LOG, '--runs-dir', runsDir, '--session-id', 'selfware-none']);
+    expect(selfware.code, selfware.stderr).toBe(0);
+    expect(selfware.stdout).not.toContain(', cost $');
   });
 
   it.skipIf(!SHARED)(`a recorded selfware log replays at any cursor${SHARED ? '' : ' (skipped: ../shared/fixtures is absent)'}`, async () => {
