@@ -51,8 +51,8 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
   } else {
     if (results.length === 0) process.stdout.write(`no checkpoints in ${paths.checkpoints}\n`);
     for (const result of results) process.stdout.write(describe(result) + '\n');
-    process.stderr.write(`${results.length - unusable} of ${results.length} checkpoint(s) usable\n`);
-    if (setAside > 0) process.stderr.write(`${setAside} corrupt blob(s) moved to ${paths.checkpoints}/bad-blobs/: the next checkpoint of a running session writes them again\n`);
+    process.stderr.write(`${results.length - unusable} of ${results.length} ${results.length === 1 ? 'checkpoint' : 'checkpoints'} usable\n`);
+    if (setAside > 0) process.stderr.write(`${setAside} corrupt ${setAside === 1 ? 'blob' : 'blobs'} moved to ${paths.checkpoints}/bad-blobs/: the next checkpoint of a running session writes them again\n`);
   }
   return unusable === 0 ? 0 : 1;
 }

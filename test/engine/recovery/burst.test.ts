@@ -116,8 +116,8 @@ describe.skipIf(!BUILT)(`a burst crash of every agent${BUILT ? '' : ' (skipped: 
 
     const verified = await runCli(['checkpoints', 'verify', runDir]);
     expect(verified.code).toBe(1);
-    expect(verified.stderr).toContain(`${files.length - naming} of ${files.length} checkpoint(s) usable`);
-    expect(verified.stderr).toMatch(/1 corrupt blob\(s\) moved to .*bad-blobs/);
+    expect(verified.stderr).toContain(`${files.length - naming} of ${files.length} ${files.length === 1 ? 'checkpoint' : 'checkpoints'} usable`);
+    expect(verified.stderr).toMatch(/^1 corrupt blob moved to .*bad-blobs/m);
     expect(existsSync(blob)).toBe(false);
     expect(readdirSync(path.join(checkpointsDir, 'bad-blobs')).filter((name) => name.startsWith(first))).toHaveLength(1);
   });
