@@ -50,7 +50,8 @@ export const AGENT_GAUGES: readonly [AgentNumberField, string, string][] = [
   ['max_context_tokens', 'megatest_agent_max_context_tokens', "The agent's context limit in tokens"],
 ];
 
-export async function renderPrometheus(metrics: SessionMetrics, sessionId: string): Promise<string> {
+/** costUsd: what the agents said the work cost (the status snapshot's cost_usd); null gives no sample, as none reported one. */
+export async function renderPrometheus(metrics: SessionMetrics, sessionId: string, costUsd: number | null = null): Promise<string> {
   const registry = new Registry();
   const session = { session_id: sessionId };
 
@@ -68,6 +69,9 @@ export async function renderPrometheus(metrics: SessionMetrics, sessionId: strin
     registers: [registry],
   });
   if (Number.isFinite(snapshotTime)) timestamp.set(session, snapshotTime / 1000);
+
+  const cost = new Gauge({ name: 'megatest_reported_cost_usd', help: 'What the agents said the work cost so far, USD (Claude Code reports it)', labelNames: ['session_id'], registers: [registry] });
+  if (costUsd !== null && Number.isFinite(costUsd)) cost.set(session, costUsd);
 
   const phase = new Gauge({ name: 'megatest_phase', help: 'The current phase (1 on the current one)', labelNames: ['session_id', 'phase'], registers: [registry] });
   phase.set({ ...session, phase: metrics.phase }, 1);

@@ -69,8 +69,9 @@ export function buildRoutes(engine: EngineControl): Record<string, Route> {
       method: 'GET',
       handle: async () => {
         const metrics = engine.metrics();
-        const text = metrics
-          ? await renderPrometheus(metrics, metrics.session_id || engine.status().session_id)
+        const status = metrics ? engine.status() : null;
+        const text = metrics && status
+          ? await renderPrometheus(metrics, metrics.session_id || status.session_id, status.cost_usd ?? null)
           : '# megatest: no metrics snapshot taken yet\n';
         return { status: 200, text, contentType: PROMETHEUS_CONTENT_TYPE };
       },

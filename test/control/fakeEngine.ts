@@ -67,6 +67,8 @@ export class FakeEngine implements EngineControl {
   checkpoints = 0;
   seq = 0;
   metricsValue: SessionMetrics | null = sampleMetrics();
+  /** What the agents said the work cost (status's cost_usd): none by default, as the sim reports none. */
+  costUsd: number | null = null;
   /** Makes the next status() throw a plain Error (a bug in the engine). */
   failStatus = false;
   private chain: Promise<unknown> = Promise.resolve();
@@ -109,6 +111,7 @@ export class FakeEngine implements EngineControl {
               valid: true,
             },
       pid: process.pid,
+      cost_usd: this.costUsd,
     };
   }
 

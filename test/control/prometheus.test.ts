@@ -132,6 +132,13 @@ describe('renderPrometheus', () => {
       expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const { samples } = parseExposition(await response.text());
       expect(only(samples, 'megatest_lines_of_code', { session_id: 'fake-session' })[0]!.value).toBe(3456);
+      // No agent reported a cost: no sample, never a 0.
+      expect(only(samples, 'megatest_reported_cost_usd')).toEqual([]);
+      engine.costUsd = 0.3827;
+      const costed = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${server.token}` } });
+      expect(only(parseExposition(await costed.text()).samples, 'megatest_reported_cost_usd')).toEqual([
+        { name: 'megatest_reported_cost_usd', labels: { session_id: 'fake-session' }, value: 0.3827 },
+      ]);
 
       engine.metricsValue = null;
       const empty = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${server.token}` } });
