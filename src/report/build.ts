@@ -11,7 +11,7 @@ import { readRunInfo, type ImportedFrom } from '../io/runInfo.js';
 import { legacyRunnerOf } from '../legacy/marker.js';
 import type { ReplayDamage } from '../replay/types.js';
 import { elapsedMsAt, lastEventMs, trustOf } from '../state/runState.js';
-import { modelTallies } from '../state/tallies.js';
+import { modelTallies, reportedCostUsd } from '../state/tallies.js';
 import { criticalPassed, evaluateCriteria, testsUnmeasured, type MeasuredFacts } from './criteria.js';
 import { runFigures } from './figures.js';
 import { criteriaForAnImport, finalCriteria, type CriterionNotJudged } from './finalCriteria.js';
@@ -72,6 +72,8 @@ export interface FinalReport {
     input_tokens: number | null;
     output_tokens: number | null;
     tool_calls: number | null;
+    /** What the agents said the work cost, USD, summed over models (Claude Code reports it); null when none reported a cost. */
+    cost_usd: number | null;
     tasks_completed: number | null;
     tasks_remaining: number | null;
     tasks_total: number | null;
@@ -226,6 +228,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       input_tokens: figures.inputTokens,
       output_tokens: figures.outputTokens,
       tool_calls: figures.toolCalls,
+      cost_usd: round(reportedCostUsd(state), 6),
       tasks_completed: done,
       tasks_remaining: figures.tasksRemaining,
       tasks_total: total,

@@ -100,6 +100,7 @@ export function renderMarkdown(report: FinalReport): string {
     `| files modified | ${report.measurements.files_modified ?? '—'} |`,
     `| tokens | ${figure(report.measurements.total_tokens, 'not recorded')}${report.measurements.input_tokens === null ? '' : ` (${groupDigits(report.measurements.input_tokens)} in, ${figure(report.measurements.output_tokens, '—')} out)`} |`,
     `| tool calls | ${figure(report.measurements.tool_calls, 'not recorded')} |`,
+    `| cost | ${report.measurements.cost_usd === null ? 'not reported by the agents' : `$${report.measurements.cost_usd.toFixed(4)}, as the agents reported it`} |`,
     `| tasks | ${report.measurements.tasks_completed ?? '—'} of ${report.measurements.tasks_total ?? '—'} done, ${report.measurements.tasks_remaining ?? '—'} left |`,
     `| last build | ${report.measurements.last_build_ok === null ? 'not run' : `${report.measurements.last_build_ok ? 'ok' : 'FAILED'} in ${report.measurements.last_build_seconds ?? '—'} s`} |`,
     '',

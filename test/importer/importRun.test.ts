@@ -60,6 +60,8 @@ function expectCounts(events: MegatestEvent[], result: ImportResult, file: strin
   }
   expect(report.measurements.tool_calls).toBe(calls.length);
   if (counts.costUsd !== null) expect(report.models.reduce((n, m) => n + (m.cost_usd ?? 0), 0)).toBeCloseTo(counts.costUsd, 6);
+  if (counts.costUsd === null) expect(report.measurements.cost_usd).toBeNull();
+  else expect(report.measurements.cost_usd).toBeCloseTo(counts.costUsd, 6);
 
   const errors = eventsOf(events, 'error');
   const taskEnds = errors.filter((e) => e.class === 'agent_error' && e.message.startsWith('task "'));

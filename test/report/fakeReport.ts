@@ -51,6 +51,7 @@ export function fakeReport(status: SessionStatus, criteria: CriterionResult[], p
       input_tokens: null,
       output_tokens: null,
       tool_calls: null,
+      cost_usd: null,
       tasks_completed: null,
       tasks_remaining: null,
       tasks_total: null,

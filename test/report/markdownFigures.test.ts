@@ -20,6 +20,8 @@ describe('final_report.md figures', () => {
     expect(row('lines of code')).toBe('| lines of code | 1,604 |');
     expect(row('tokens')).toBe('| tokens | 61,386 (54,146 in, 7,240 out) |');
     expect(row('tool calls')).toBe('| tool calls | 1,073 |');
+    expect(row('cost')).toBe('| cost | not reported by the agents |');
+    expect(renderMarkdown({ ...report, measurements: { ...report.measurements, cost_usd: 0.38272 } }).split('\n')).toContain('| cost | $0.3827, as the agents reported it |');
     expect(row('agent-1')).toMatch(/^\| agent-1 \| developer \| m \| 23,456 \| 1,002 \| /);
     expect(row('`m`')).toBe('| `m` | 0 | 23,456 (20,000 in, 3,456 out) | not reported |');
   });
