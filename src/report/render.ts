@@ -93,7 +93,7 @@ export function renderMarkdown(report: FinalReport): string {
     '| figure | value |',
     '|---|---|',
     `| lines of code | ${figure(report.measurements.lines_of_code, 'not measured')} |`,
-    `| tests | ${report.measurements.tests_passed ?? '—'} passed, ${report.measurements.tests_failed ?? '—'} failed, ${report.measurements.tests_skipped ?? '—'} skipped |`,
+    `| tests | ${testsText(report.measurements)} |`,
     `| test pass rate | ${pct(report.measurements.test_pass_rate, 100)} |`,
     `| line coverage | ${pct(report.measurements.test_coverage)} |`,
     `| doc coverage | ${pct(report.measurements.doc_coverage)} |`,
@@ -146,6 +146,12 @@ export function renderMarkdown(report: FinalReport): string {
     ...modelSection(report),
   );
   return lines.join('\n');
+}
+
+/** "48 passed, 0 failed, 0 skipped"; "none run" where no test run gave counts (an import, a run stopped early), not dashes. */
+function testsText(m: FinalReport['measurements']): string {
+  if (m.tests_passed === null && m.tests_failed === null && m.tests_skipped === null) return 'none run';
+  return `${figure(m.tests_passed, '—')} passed, ${figure(m.tests_failed, '—')} failed, ${figure(m.tests_skipped, '—')} skipped`;
 }
 
 /** A run shorter than the phases' nominal length: say that its lines-of-code targets were scaled, and by how much. */

@@ -29,6 +29,9 @@ describe('final_report.md figures', () => {
   it('says what is missing rather than a 0', () => {
     const bare = renderMarkdown(fakeReport('completed', [], [], { agents: [{ ...report.agents[0]!, tokens: null }] }));
     expect(bare).toContain('| lines of code | not measured |');
+    expect(bare).toContain('| tests | none run |');
+    const counted = { ...report.measurements, tests_passed: 1200, tests_failed: 3, tests_skipped: 0 };
+    expect(renderMarkdown({ ...report, measurements: counted }).split('\n')).toContain('| tests | 1,200 passed, 3 failed, 0 skipped |');
     expect(bare).toContain('| tokens | not recorded |');
     expect(bare).toMatch(/^\| agent-1 \| developer \| m \| not recorded \| 1,002 \| /m);
   });
