@@ -163,7 +163,9 @@ export class Recovery {
   /**
    * seenAtGeneration: ctx.restoreGeneration when the failure was seen (a
    * crash, a hang). A restore since then has already put every agent back:
-   * the failure is recorded, and covered by that restore.
+   * the failure is recorded, and covered by that restore. pausedMidRun: the
+   * failed task run was under way at a pause and failed after the continue
+   * (the adapter's word), so it may predate the person's fix.
    */
   async handle(slot: AgentSlot, c: Classification, said: string, seenAtGeneration?: number, pausedMidRun = false): Promise<void> {
     const { ctx } = this;
