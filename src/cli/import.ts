@@ -19,7 +19,9 @@ export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|
     command      ${KIND_FILES.command}
   Times are the stream's own timestamps where it has them; otherwise line
   order on a synthetic clock (1 ms per line, ending at the file's modification
-  time), and the report says which. Nothing of a project is built or measured.
+  time), and the report says which. Nothing of a project is built or measured:
+  the report judges the recording on its errors, its tasks and its event log,
+  and leaves the build, tests, coverage, lines of code and checkpoints not judged.
 
 options:
   --agent KIND       the kind that wrote the files (required)
