@@ -87,7 +87,7 @@ const escape = (text: string) => text.replace(/\|/g, '\\|');
  * and a note's number where the run's own criterion differs from the row's wording (its own target).
  */
 function criterionCellText(cell: CriterionCell, notes: string[], runName: string): string {
-  if (cell.passed === null) return '—';
+  if (cell.passed === null) return cell.not_judged === null ? '—' : 'not judged';
   const unmeasured = cell.measured === false ? ' (not measured)' : '';
   let note = '';
   if (cell.description !== null) {

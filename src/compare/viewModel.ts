@@ -60,6 +60,8 @@ export interface CriterionCell {
   description: string | null;
   /** Against the first run; n/a when either has no such criterion, did not measure it, or words it otherwise (another target). */
   verdict: Verdict | null;
+  /** Why the run's report left the criterion out of its verdict (an import: "an import builds no project"); null otherwise. */
+  not_judged: string | null;
 }
 
 export interface CriterionRow {
@@ -174,6 +176,7 @@ function criterionRows(reports: readonly FinalReport[]): CriterionRow[] {
   }
   return order.map((o) => {
     const found = reports.map((r) => r.criteria.find((c) => c.id === o.id) ?? null);
+    const notJudged = reports.map((r) => r.criteria_not_judged?.find((c) => c.id === o.id)?.reason ?? null);
     const base = found[0];
     const judged = (c: CriterionResult | null | undefined): c is CriterionResult => c !== null && c !== undefined && criterionMeasured(c);
     return {
@@ -185,6 +188,7 @@ function criterionRows(reports: readonly FinalReport[]): CriterionRow[] {
         description: c !== null && c.description !== o.description ? c.description : null,
         // Two runs judged on different targets (a scaled one) passed different tests: neither is better.
         verdict: index === 0 ? null : !judged(c) || !judged(base) || c.description !== base.description ? 'n/a' : c.passed === base.passed ? 'same' : c.passed ? 'better' : 'worse',
+        not_judged: c === null ? notJudged[index]! : null,
       })),
     };
   });

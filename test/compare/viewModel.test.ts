@@ -83,8 +83,8 @@ describe('compareRuns (pure)', () => {
         description: 'Tests pass',
         level: 'critical',
         cells: [
-          { passed: true, measured: true, evidence: 'e', description: null, verdict: null },
-          { passed: false, measured: true, evidence: 'e', description: null, verdict: 'worse' },
+          { passed: true, measured: true, evidence: 'e', description: null, verdict: null, not_judged: null },
+          { passed: false, measured: true, evidence: 'e', description: null, verdict: 'worse', not_judged: null },
         ],
       },
     ]);
@@ -102,6 +102,17 @@ describe('compareRuns (pure)', () => {
     expect(cost.cells[2]).toMatchObject({ value: null, verdict: 'n/a' });
     const md = renderCompareMarkdown(compareRuns([paid, cheaper, base]));
     expect(md).toContain(`| cost | $${total.toFixed(4)} | $0.2500 (−$${(total - 0.25).toFixed(4)}, better) | not recorded |`);
+  });
+
+  it('an import\'s criteria left out of its verdict read "not judged", not as missing', () => {
+    const imported = syntheticRun('I', { tokens: 15_000, loc: 0, tasks: 10, toolCalls: 150, coverage: 65, errors: 3, passed: false });
+    const report = { ...imported.report, criteria: [], criteria_not_judged: [{ id: 'tests_pass', description: 'Tests pass', level: 'critical', reason: 'an import runs no tests' }] } as FinalReport;
+    const both = compareRuns([base, { ...imported, report }]);
+    expect(both.criteria[0]!.cells[1]).toMatchObject({ passed: null, not_judged: 'an import runs no tests', verdict: 'n/a' });
+    expect(renderCompareMarkdown(both)).toContain('| Tests pass | critical | PASS | not judged |');
+    // A run with no such criterion at all still reads —.
+    const other = syntheticRun('J', { tokens: 1, loc: 0, tasks: 1, toolCalls: 1, coverage: 1, errors: 0, passed: true });
+    expect(renderCompareMarkdown(compareRuns([base, { ...other, report: { ...other.report, criteria: [] } as FinalReport }]))).toContain('| Tests pass | critical | PASS | — |');
   });
 
   it('renders a table with the base, the deltas, the ratings and the band legend', () => {
