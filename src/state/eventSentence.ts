@@ -22,6 +22,20 @@ function seconds(value: number): string {
   return `${Math.round(value)} s`;
 }
 
+/** Longest clue a failed build's line quotes: a CI log line, a chat message, not the whole output (that is in session.log and the event). */
+const BUILD_CLUE_CHARS = 200;
+
+/**
+ * The last line a failed build printed ("error: could not find `Cargo.toml`
+ * in … or any parent directory"): a CI log that said only "build FAILED"
+ * sent a person to session.log for why.
+ */
+function failedBuildClue(outputTail: string | undefined): string {
+  const last = (outputTail ?? '').split('\n').map((line) => line.trim()).filter((line) => line !== '').at(-1);
+  if (last === undefined) return '';
+  return `: ${last.length > BUILD_CLUE_CHARS ? `${last.slice(0, BUILD_CLUE_CHARS - 1)}…` : last}`;
+}
+
 export function eventSentence(event: MegatestEvent): string | null {
   switch (event.type) {
     case 'session_started':
@@ -40,7 +54,7 @@ export function eventSentence(event: MegatestEvent): string | null {
     case 'task_completed':
       return `${event.agent} completed: ${event.task}`;
     case 'build':
-      return `build ${event.ok ? 'ok' : 'FAILED'} in ${(event.duration_ms / 1000).toFixed(1)} s`;
+      return `build ${event.ok ? 'ok' : 'FAILED'} in ${(event.duration_ms / 1000).toFixed(1)} s${event.ok ? '' : failedBuildClue(event.output_tail)}`;
     case 'test_run':
       return `tests: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped; coverage ${event.coverage === null ? 'n/a' : `${event.coverage.toFixed(1)}%`}`;
     case 'metrics': {

@@ -35,3 +35,19 @@ describe('eventSentence figures', () => {
     expect(eventSentence(compress)).toBe('agent-2 context compressed 164,000 -> 41,250 tokens');
   });
 });
+
+describe('eventSentence of a build', () => {
+  const build = (ok: boolean, output_tail?: string) =>
+    ({ seq: 3, ts: '2026-01-01T00:00:00.000Z', type: 'build', ok, duration_ms: 81, command: 'cargo build', ...(output_tail === undefined ? {} : { output_tail }) }) as MegatestEvent;
+  it('a failed build quotes the last line it printed, so a CI log says why', () => {
+    const tail = 'Compiling queue v0.1.0\nerror: could not find `Cargo.toml` in `/tmp/x/project` or any parent directory\n\n';
+    expect(eventSentence(build(false, tail))).toBe('build FAILED in 0.1 s: error: could not find `Cargo.toml` in `/tmp/x/project` or any parent directory');
+    expect(eventSentence(build(false, `error: ${'x'.repeat(500)}`))).toMatch(/^build FAILED in 0\.1 s: error: x+…$/);
+    expect(eventSentence(build(false, `error: ${'x'.repeat(500)}`))!.length).toBe('build FAILED in 0.1 s: '.length + 200);
+  });
+  it('says nothing more for a build with no output, or one that passed', () => {
+    expect(eventSentence(build(false))).toBe('build FAILED in 0.1 s');
+    expect(eventSentence(build(false, ' \n\n'))).toBe('build FAILED in 0.1 s');
+    expect(eventSentence(build(true, 'warning: unused variable'))).toBe('build ok in 0.1 s');
+  });
+});
