@@ -318,21 +318,22 @@ export class Orchestrator implements EngineControl {
       ctx.events.flush();
       // The report folds the log: from an index that has read it all, it reads almost nothing.
       await this.eventIndex.catchUp();
+      let reason = request.reason;
       if (request.status === 'completed') {
         // The verdict is the report's: judged on the recorded events alone.
-        const verdict = await buildReport(ctx.paths.root).then(
-          (r) => r.verdict,
-          (error: Error) => {
-            ctx.log.error('report', `cannot judge the run: ${error.message}`);
-            return null;
-          },
-        );
-        if (!verdict?.critical_passed) {
+        const report = await buildReport(ctx.paths.root).catch((error: Error) => {
+          ctx.log.error('report', `cannot judge the run: ${error.message}`);
+          return null;
+        });
+        if (!report?.verdict.critical_passed) {
           exitCode = 1;
-          ctx.log.warn('orchestrator', verdict ? 'a critical criterion failed (see final_report.md)' : 'the run could not be judged');
+          // Said in the reason too: "completed, exit code 1 (all phases completed)" left a CI log without the why.
+          const failed = report ? report.criteria.filter((c) => c.level === 'critical' && !c.passed).map((c) => c.id) : [];
+          reason = `${reason}; ${report ? `critical criteria not met: ${failed.join(', ')} (final_report.md says why)` : 'the run could not be judged'}`;
+          ctx.log.warn('orchestrator', report ? 'a critical criterion failed (see final_report.md)' : 'the run could not be judged');
         }
       }
-      ctx.emit({ type: 'session_ended', status: request.status, exit_code: exitCode, reason: request.reason });
+      ctx.emit({ type: 'session_ended', status: request.status, exit_code: exitCode, reason });
       ctx.events.flush();
       await this.eventIndex.close();
       ctx.setStatus(request.status);

@@ -152,10 +152,18 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
     for (const task of failedTasks) expect(planned.has(task!)).toBe(true);
     expect(eventsOf(events, 'recovery').filter((r) => r.action === 'pause_and_alert').map((r) => r.outcome)).toContain('succeeded');
     // Its test command ("true") prints no results: the report says so rather than only "not measured".
-    expect(readReport(runDir).criteria.find((c: { id: string }) => c.id === 'tests_pass')).toMatchObject({
+    const report = readReport(runDir);
+    expect(report.criteria.find((c: { id: string }) => c.id === 'tests_pass')).toMatchObject({
       passed: false,
       evidence: 'test_pass_rate was not measured: no test run of the session gave results (session.log says why where one ran)',
     });
+    // Completed, exit code 1: the end's reason names the critical criteria the report failed, so a CI log says why.
+    const failedCritical = report.criteria.filter((c) => c.level === 'critical' && !c.passed).map((c) => c.id);
+    expect(eventsOf(events, 'session_ended')[0]).toMatchObject({
+      exit_code: 1,
+      reason: `all phases completed; critical criteria not met: ${failedCritical.join(', ')} (final_report.md says why)`,
+    });
+    expect(result.stdout).toContain(`session ended: completed, exit code 1 (all phases completed; critical criteria not met: ${failedCritical.join(', ')}`);
     // Read back from the files once the orchestrator is gone: the same alert.
     const offline = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { last_alert: { ts: string; message: string } | null };
     expect(offline.last_alert).toEqual(criticalAlerts().at(-1));
