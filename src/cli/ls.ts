@@ -8,13 +8,14 @@ import { parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
 
 export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
-  Lists the run folders under DIR (default test_runs), newest start first: id, status, whether a process
+  Lists the run folders under DIR (default test_runs), newest start first: id, status, exit code, whether a process
   runs it now, start, duration (active time), agent, current phase, and kind (megatest; import, recorded
   output megatest import made a run of; or a legacy folder of the original test_runner.py /
   run_mega_test.sh, converted on the fly).
   --json prints an array of objects instead of the table.`;
 
-const HEADER = ['ID', 'STATUS', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND'] as const;
+// EXIT beside STATUS: "completed" alone did not tell a run that met its critical criteria (0) from one that did not (1).
+const HEADER = ['ID', 'STATUS', 'EXIT', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND'] as const;
 
 export function formatDuration(seconds: number | null): string {
   if (seconds === null) return '—';
@@ -35,6 +36,7 @@ export function lsRow(run: RunSummary): string[] {
   return [
     run.id,
     run.status,
+    run.exit_code === null ? '—' : String(run.exit_code),
     run.live ? 'yes' : 'no',
     formatStart(run.started_at),
     formatDuration(run.duration_seconds),

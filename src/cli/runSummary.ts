@@ -16,6 +16,8 @@ export interface RunSummary {
   legacy: boolean;
   /** The session's status word: its end's, else the last the fold saw. */
   status: string;
+  /** The exit code its end recorded (a completed run exits 1 when a critical criterion failed); null before its end. */
+  exit_code: number | null;
   /** A process is running it now (a live orchestrator, or a legacy runner's monitor). */
   live: boolean;
   started_at: string | null;
@@ -42,6 +44,7 @@ export function summarizeRun(listing: RunListing, folded: FoldedRun): RunSummary
     kind: folded.legacy ? `legacy-${runner ?? 'unknown'}` : listing.imported ? 'import' : 'megatest',
     legacy: folded.legacy !== null,
     status: state.ended?.status ?? (listing.legacy ? null : listing.status === 'unknown' ? null : listing.status) ?? state.status ?? 'unknown',
+    exit_code: state.ended?.exitCode ?? null,
     live: listing.running,
     started_at: session ? new Date(session.startedAtMs).toISOString() : listing.startedAt,
     ended_at: state.ended?.ts ?? null,

@@ -9,6 +9,7 @@ import { importRecordedRun } from '../../src/importer/importRun.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { makeRun } from '../control/runFixtures.js';
 import { copyLegacyFixtures, LEGACY_NAMES, readJson, recordedRunFolder } from '../legacy/legacyFixtures.js';
+import { readEvents } from '../helpers/cli.js';
 import { captureCli } from './captureCli.js';
 
 let runs: string;
@@ -31,14 +32,18 @@ describe('megatest ls', () => {
     const result = await captureCli(['ls', '--runs-dir', runs]);
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]!.split(/\s{2,}/)).toEqual(['ID', 'STATUS', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND']);
+    expect(lines[0]!.split(/\s{2,}/)).toEqual(['ID', 'STATUS', 'EXIT', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND']);
     const ids = [...LEGACY_NAMES, 'recorded', 'live', 'imported'];
     expect(lines).toHaveLength(ids.length + 1);
     const rowOf = (id: string) => lines.find((l) => l.startsWith(`${id} `))!;
     for (const name of LEGACY_NAMES) expect(rowOf(name), name).toMatch(/legacy-(python|bash)/);
     expect(rowOf('bash-complete')).toMatch(/legacy-bash$/);
-    expect(rowOf('recorded')).toMatch(/\bcompleted\b.*\bno\b.*\bsim \(sim\).*megatest$/);
-    expect(rowOf('live')).toMatch(/\brunning\s+yes\b/);
+    // The exit code the recorded session's end gives, read from its log here; none for a run that has not ended.
+    const recordedEnd = readEvents(path.join(runs, 'recorded')).find((e) => e.type === 'session_ended') as { exit_code: number } | undefined;
+    expect(recordedEnd).toBeDefined();
+    expect(rowOf('recorded')).toMatch(new RegExp(`\\bcompleted\\s+${recordedEnd!.exit_code}\\s+no\\b.*\\bsim \\(sim\\).*megatest$`));
+    expect(rowOf('live')).toMatch(/\brunning\s+—\s+yes\b/);
+    expect(rowOf('imported')).toMatch(/^imported\s+interrupted\s+130\s+no\b/);
     expect(rowOf('imported')).toMatch(/\bcommand\s+imported\s+import$/);
     expect(rowOf('torn-garbage')).toMatch(/damaged/);
   });
