@@ -35,6 +35,8 @@ export interface StatusView {
   recoveries_under_way: RecoveryUnderWay[];
   /** What the agents said the work cost so far (USD), or null when none reported a cost. */
   cost_usd: number | null;
+  /** Read from the files of a run that ended: the exit code its end recorded (a completed run exits 1 when a critical criterion failed). */
+  exit_code?: number;
   /** python | bash | unknown: a run folder of the original runner, read through src/legacy/. */
   legacy?: string;
   /** Set on a run `megatest import` made: a recording, never resumed or controlled. */
@@ -123,7 +125,7 @@ export function formatStatus(view: StatusView): string[] {
   lines.push(`${label('session')}${view.session_id}${tags ? `  (${tags})` : ''}`);
   lines.push(`${label('folder')}${view.run_dir}`);
   lines.push(
-    `${label('status')}${view.status}${statusNote(view)}`,
+    `${label('status')}${view.status}${view.exit_code === undefined ? '' : `, exit code ${view.exit_code}`}${statusNote(view)}`,
   );
   // Who paused, and whether megatest goes on by itself: a held session's alert is a warning, which the alert line below leaves out.
   if (view.pause) lines.push(`${label('paused')}${view.pause.since}  by ${view.pause.by}${view.pause.why ? `: ${view.pause.why}` : ''}`);

@@ -70,7 +70,7 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
     const status = await runCli(['status', runDir]);
     expect(status.code).toBe(0);
     expect(status.stderr).toBe('');
-    expect(status.stdout).toMatch(/^status +interrupted {2}\(imported agent output, read from its files\)$/m);
+    expect(status.stdout).toMatch(/^status +interrupted, exit code 130 {2}\(imported agent output, read from its files\)$/m);
     const json = JSON.parse((await runCli(['status', runDir, '--json'])).stdout) as { imported?: unknown };
     expect(json.imported).toBe(true);
   });

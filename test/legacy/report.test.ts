@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runControlCommand } from '../../src/cli/controlCommands.js';
 import { buildReport, renderMarkdown } from '../../src/report/report.js';
 import { convertLegacyRun } from '../../src/legacy/convert.js';
+import { foldRunFolder } from '../../src/io/foldLog.js';
 import { applyEvents, initialConsoleState } from '../../src/state/applyEvent.js';
 import { headerModel } from '../../src/ui/viewModels/header.js';
 import { formatCount } from '../../src/ui/viewModels/format.js';
@@ -81,7 +82,10 @@ describe('status of a legacy run', () => {
     logs.length = 0;
     expect(await runControlCommand('status', { session: path.join(runs, 'python-killed'), runsDir: runs }, out)).toBe(0);
     expect(errors).toEqual([]);
-    expect(logs.join('\n')).toMatch(/status\s+interrupted\s+\(a legacy run, read from its files\)/);
+    // The exit code the run's conversion ends it with (a killed run: interrupted), as the report and ls give it.
+    const killed = (await foldRunFolder(path.join(runs, 'python-killed'))).state.ended;
+    expect(killed).not.toBeNull();
+    expect(logs.join('\n')).toMatch(new RegExp(`status\\s+interrupted, exit code ${killed!.exitCode}\\s+\\(a legacy run, read from its files\\)`));
     expect(logs.join('\n')).toMatch(/tool calls n\/a/);
   });
 });
