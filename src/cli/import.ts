@@ -5,7 +5,7 @@
 import { UsageError } from '../config/errors.js';
 import { IMPORT_KINDS, isImportKind, KIND_FILES } from '../importer/kinds.js';
 import { parseCommandArgs } from './commandArgs.js';
-import { count } from './statusView.js';
+import { countOf } from '../state/groupDigits.js';
 
 export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|codex|command FILE... [--runs-dir D] [--session-id ID]
 
@@ -54,15 +54,14 @@ export async function importCommand(argv: string[]): Promise<number> {
     sessionId: values['session-id'],
   });
   const m = result.report.measurements;
-  const some = (n: number, noun: string) => `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
   // What the stream said it cost (Claude Code's total_cost_usd), as the report's Models section sums it; nothing where none said.
   const costs = result.report.models.flatMap((model) => (model.cost_usd === null ? [] : [model.cost_usd]));
   const cost = costs.length === 0 ? '' : `, cost $${costs.reduce((a, b) => a + b, 0).toFixed(4)}`;
   const timelines = result.imported.files.map((f) => `${f.agent} ${f.timeline === 'stream' ? "stream's own times" : 'line order (not time)'}`).join(', ');
   process.stdout.write(
     [
-      `imported ${some(result.imported.files.length, `${kind} file`)} into ${result.runDir}`,
-      `  ${some(m.tool_calls ?? 0, 'tool call')}, ${m.total_tokens === null ? 'tokens not recorded (no usage in the output)' : some(m.total_tokens, 'token')}${cost}, ${some(result.report.reliability.errors, 'error')}; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
+      `imported ${countOf(result.imported.files.length, `${kind} file`)} into ${result.runDir}`,
+      `  ${countOf(m.tool_calls ?? 0, 'tool call')}, ${m.total_tokens === null ? 'tokens not recorded (no usage in the output)' : countOf(m.total_tokens, 'token')}${cost}, ${countOf(result.report.reliability.errors, 'error')}; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
       `  timeline: ${timelines}`,
       `  report: ${result.runDir}/final_report.md; replay: megatest replay ${result.runDir}`,
     ].join('\n') + '\n',

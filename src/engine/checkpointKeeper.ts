@@ -12,6 +12,7 @@ import type { CheckpointBody } from '../checkpoint/types.js';
 import type { TestRunResult } from './projectGates.js';
 import type { AgentPool } from './agentPool.js';
 import type { EngineContext } from './context.js';
+import { countOf } from '../state/groupDigits.js';
 import { headCommit } from './git.js';
 import type { Measurer } from './measurer.js';
 import type { WorktreeHead } from './worktrees.js';
@@ -134,7 +135,7 @@ export class CheckpointKeeper {
       lines_of_code: loc ?? undefined,
       test_pass_rate: passRate,
     });
-    ctx.log.info('checkpoint', `${written.id} (${trigger}): ${snapshot.files} files, ${snapshot.bytes} bytes, ${snapshot.newBlobs} new blobs, ${ms} ms`);
+    ctx.log.info('checkpoint', `${written.id} (${trigger}): ${countOf(snapshot.files, 'file')}, ${countOf(snapshot.bytes, 'byte')}, ${countOf(snapshot.newBlobs, 'new blob')}, ${ms} ms`);
     if (snapshot.rewrittenBlobs > 0) ctx.log.warn('checkpoint', `${written.id}: ${snapshot.rewrittenBlobs} stored blob(s) failed their size check and were written again`);
     ctx.events.flush();
     return event;

@@ -6,7 +6,7 @@
 
 import { assertNever } from '../contract/assertNever.js';
 import type { MegatestEvent } from '../contract/events.js';
-import { groupDigits } from './groupDigits.js';
+import { countOf, groupDigits } from './groupDigits.js';
 
 /** A figure that may be missing (a legacy or imported run's snapshot): n/a, never 0. */
 function figure(value: number | null): string {
@@ -62,7 +62,7 @@ export function eventSentence(event: MegatestEvent): string | null {
       return `[${m.status}] ${m.phase} ${m.elapsed_seconds}s (${m.estimated_remaining}s left) tokens ${figure(m.total_tokens)} (${figure(m.tokens_per_minute)}/min) calls ${figure(m.tool_calls)} tasks ${m.tasks_completed}/${m.tasks_completed + m.tasks_remaining} LOC ${figure(m.lines_of_code)} pass ${pct(m.test_pass_rate, 100)} cov ${m.test_coverage === null ? 'n/a' : `${m.test_coverage.toFixed(1)}%`} ckpt ${m.checkpoint_count} err ${m.errors_encountered}`;
     }
     case 'checkpoint_created':
-      return `checkpoint ${event.id} (${event.trigger}): ${groupDigits(event.files)} files, ${groupDigits(event.bytes)} bytes, ${event.ms} ms`;
+      return `checkpoint ${event.id} (${event.trigger}): ${countOf(event.files, 'file')}, ${countOf(event.bytes, 'byte')}, ${event.ms} ms`;
     case 'checkpoint_restored':
       return `restored ${event.id} (${event.reason ?? 'restore'}), events after seq ${event.rolled_back_after_seq} rolled back`;
     case 'error':

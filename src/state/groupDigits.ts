@@ -8,3 +8,8 @@
 export function groupDigits(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+
+/** "1 file", "1,664 bytes": a count and its noun, grouped, the noun plural unless the count is one (nouns with a plain -s plural). */
+export function countOf(n: number, noun: string): string {
+  return `${groupDigits(n)} ${noun}${Math.round(n) === 1 ? '' : 's'}`;
+}

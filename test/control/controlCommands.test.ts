@@ -100,7 +100,7 @@ describe('runControlCommand: actions on a running session', () => {
     expect(await runControlCommand('restore', { runsDir, session: dir, checkpoint: 'checkpoint_004' }, out)).toBe(0);
     expect(await runControlCommand('stop', { runsDir, session: dir }, out)).toBe(0);
     expect(logs).toEqual([
-      'compressed 1 agent(s): agent-2 20,000 -> 2,000 tokens',
+      'compressed 1 agent: agent-2 20,000 -> 2,000 tokens',
       'paused',
       'continued',
       'restored checkpoint_004 (12 ms)',

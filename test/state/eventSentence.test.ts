@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MegatestEvent } from '../../src/contract/events.js';
 import { eventSentence } from '../../src/state/eventSentence.js';
+import { countOf } from '../../src/state/groupDigits.js';
 import { loadEvents } from './foldOracle.js';
 
 describe('eventSentence', () => {
@@ -25,7 +26,10 @@ describe('eventSentence figures', () => {
     // The recorded session has counts of four digits and more, so grouping shows.
     expect(checkpoints.some((e) => e.bytes >= 1000)).toBe(true);
     expect(snapshots.some((e) => e.metrics.total_tokens >= 1000)).toBe(true);
-    for (const e of checkpoints) expect(eventSentence(e)).toBe(`checkpoint ${e.id} (${e.trigger}): ${grouped(e.files)} files, ${grouped(e.bytes)} bytes, ${e.ms} ms`);
+    const plural = (n: number, noun: string) => `${grouped(n)} ${noun}${n === 1 ? '' : 's'}`;
+    for (const e of checkpoints) expect(eventSentence(e)).toBe(`checkpoint ${e.id} (${e.trigger}): ${plural(e.files, 'file')}, ${plural(e.bytes, 'byte')}, ${e.ms} ms`);
+    const one = { ...checkpoints[0]!, files: 1, bytes: 1664 } as MegatestEvent;
+    expect(eventSentence(one)).toMatch(/: 1 file, 1,664 bytes, \d+ ms$/);
     for (const e of snapshots) {
       const m = e.metrics;
       expect(eventSentence(e)).toContain(` tokens ${grouped(m.total_tokens)} (${grouped(m.tokens_per_minute)}/min) calls ${grouped(m.tool_calls)} `);
@@ -49,5 +53,12 @@ describe('eventSentence of a build', () => {
     expect(eventSentence(build(false))).toBe('build FAILED in 0.1 s');
     expect(eventSentence(build(false, ' \n\n'))).toBe('build FAILED in 0.1 s');
     expect(eventSentence(build(true, 'warning: unused variable'))).toBe('build ok in 0.1 s');
+  });
+});
+
+describe('countOf', () => {
+  it('groups the count and says the noun in the plural unless the count is one', () => {
+    expect([0, 1, 2, 1664, 1_000_000].map((n) => countOf(n, 'file'))).toEqual(['0 files', '1 file', '2 files', '1,664 files', '1,000,000 files']);
+    expect(countOf(1, 'new blob')).toBe('1 new blob');
   });
 });
