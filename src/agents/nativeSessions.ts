@@ -4,6 +4,7 @@
 // counted from where megatest left off. Kept only for tasks not yet done.
 
 import type { CommandOutcome } from './types.js';
+import { countOf } from '../state/groupDigits.js';
 
 interface SessionRecord {
   id: string | null;
@@ -91,8 +92,8 @@ export function describeResume(
   const done = book.completed.length;
   const native = nativeResume ? sessions.ids() : [];
   if (native.length > 0) {
-    return { ok: true, detail: `native: ${native.length} task session(s) continue (${native.join(', ')}); ${done} task(s) already done` };
+    return { ok: true, detail: `native: ${countOf(native.length, 'task session')} ${native.length === 1 ? 'continues' : 'continue'} (${native.join(', ')}); ${countOf(done, 'task')} already done` };
   }
   const why = nativeResume ? 'no native session was recorded' : `${kind} cannot resume a session`;
-  return { ok: false, reason: `${why}: its ${left} remaining task(s) start afresh (megatest's state keeps the ${done} done)` };
+  return { ok: false, reason: `${why}: its ${left === 1 ? 'remaining task starts' : `${left} remaining tasks start`} afresh (megatest's state keeps the ${done} done)` };
 }

@@ -5,6 +5,7 @@
 import { assertNever } from '../contract/assertNever.js';
 import { BANDS, bandLegend } from './bands.js';
 import type { CompareCell, CompareRow, CompareView, CriterionCell, FigureFormat, Verdict } from './viewModel.js';
+import { countOf } from '../state/groupDigits.js';
 
 const number = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -103,7 +104,7 @@ export function renderCompareMarkdown(view: CompareView): string {
   const header = `| | ${runs.map((r, i) => `${escape(r.name)}${i === 0 ? ' (base)' : ''}`).join(' | ')} |`;
   const rule = `|---|${runs.map(() => '---').join('|')}|`;
   const kind = (r: CompareView['runs'][number]) =>
-    `${r.agent_kind}${r.simulated ? ' (SIMULATED)' : ''}${r.legacy ? `, legacy ${r.legacy}${r.damage > 0 ? `, ${r.damage} damaged file(s)` : ''}` : ''}`;
+    `${r.agent_kind}${r.simulated ? ' (SIMULATED)' : ''}${r.legacy ? `, legacy ${r.legacy}${r.damage > 0 ? `, ${countOf(r.damage, 'damaged file')}` : ''}` : ''}`;
   const lines = [
     '# megatest compare',
     '',

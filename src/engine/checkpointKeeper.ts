@@ -136,7 +136,7 @@ export class CheckpointKeeper {
       test_pass_rate: passRate,
     });
     ctx.log.info('checkpoint', `${written.id} (${trigger}): ${countOf(snapshot.files, 'file')}, ${countOf(snapshot.bytes, 'byte')}, ${countOf(snapshot.newBlobs, 'new blob')}, ${ms} ms`);
-    if (snapshot.rewrittenBlobs > 0) ctx.log.warn('checkpoint', `${written.id}: ${snapshot.rewrittenBlobs} stored blob(s) failed their size check and were written again`);
+    if (snapshot.rewrittenBlobs > 0) ctx.log.warn('checkpoint', `${written.id}: ${countOf(snapshot.rewrittenBlobs, 'stored blob')} failed their size check and were written again`);
     ctx.events.flush();
     return event;
   }

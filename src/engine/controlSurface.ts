@@ -16,6 +16,7 @@ import type { Measurer } from './measurer.js';
 import type { LimitHold } from './limitHold.js';
 import type { Recovery } from './recovery.js';
 import { capabilitiesByAgent, lastCriticalAlert, recoveriesUnderWay, reportedCostUsd } from '../state/tallies.js';
+import { countOf } from '../state/groupDigits.js';
 
 /** What ends a pause for a person: a person, or also the disk guard once the disk takes writes again. */
 export type PauseEnd = 'a person continues' | 'the disk takes writes';
@@ -280,7 +281,7 @@ export class ControlSurface implements EngineControl {
         // gone already
       }
     }
-    ctx.log.error('orchestrator', `${signal}: quit at once, ${killed} agent process group(s) killed, no final checkpoint or report; megatest resume carries the run on from its last checkpoint`);
+    ctx.log.error('orchestrator', `${signal}: quit at once, ${countOf(killed, 'agent process group')} killed, no final checkpoint or report; megatest resume carries the run on from its last checkpoint`);
     ctx.events.flush();
     ctx.log.flush();
   }
@@ -296,6 +297,6 @@ export class ControlSurface implements EngineControl {
     const groups = this.pool.slots.flatMap((slot) => (slot.adapter?.pid === undefined ? [] : [slot.adapter.pid]));
     const job = suspend(groups);
     const paused = job.leftStopped > 0 ? `; ${job.leftStopped} already stopped (paused) stay so` : '';
-    this.ctx.log.info('orchestrator', `stopped by SIGTSTP (Ctrl-Z) for ${job.seconds} s, ${job.stopped} agent process group(s) with it, continued now${paused}`);
+    this.ctx.log.info('orchestrator', `stopped by SIGTSTP (Ctrl-Z) for ${job.seconds} s, ${countOf(job.stopped, 'agent process group')} with it, continued now${paused}`);
   }
 }

@@ -7,6 +7,7 @@ import type { CheckpointKeeper } from './checkpointKeeper.js';
 import type { EngineContext } from './context.js';
 import type { Measurer } from './measurer.js';
 import { freeDiskBytes } from './resources.js';
+import { countOf } from '../state/groupDigits.js';
 
 const GB = 1024 ** 3;
 const HOUR_MS = 3_600_000;
@@ -89,7 +90,7 @@ export class Limits {
       kind: 'idle_time',
       agent: slot.name,
       action: 'reassign',
-      detail: `${remaining.length} task(s) moved to ${target.name} after ${this.ctx.config.limits.max_idle_minutes} min idle`,
+      detail: `${countOf(remaining.length, 'task')} moved to ${target.name} after ${this.ctx.config.limits.max_idle_minutes} min idle`,
     });
     this.pool.assignRemaining(target);
   }

@@ -33,6 +33,7 @@ import { AgentEventMapper, type StreamVerdict } from './eventMapper.js';
 import { capabilitiesOf, KIND_FILES, reportsOutcome, type ImportKind } from './kinds.js';
 import { ImportRunWriter, type AgentGauges } from './runWriter.js';
 import { FileClock, surveyFile, type FileSurvey } from './timeline.js';
+import { countOf } from '../state/groupDigits.js';
 
 export const IMPORTED_PHASE = 'imported';
 const IMPORTED_ROLE = 'imported';
@@ -218,7 +219,7 @@ async function writeRun(writer: ImportRunWriter, plan: RunPlan): Promise<{ statu
   const gauges = (): AgentGauges =>
     Object.fromEntries(sources.map((s) => [s.name, { role: IMPORTED_ROLE, contextTokens: s.mapper.contextTokens, maxContextTokens: config.agent.max_context_size }]));
 
-  writer.write('INFO', 'import', `importing ${sources.length} recorded ${kind} file(s) with megatest import at ${plan.imported.imported_at}: megatest did not run these agents; the counts are the ${kind} parser's`, startMs);
+  writer.write('INFO', 'import', `importing ${countOf(sources.length, `recorded ${kind} file`)} with megatest import at ${plan.imported.imported_at}: megatest did not run these agents; the counts are the ${kind} parser's`, startMs);
   for (const [i, source] of sources.entries()) {
     writer.copyRawOutput(source.name, source.file);
     const f = plan.imported.files[i]!;

@@ -5,7 +5,7 @@ import { describeCapabilities } from '../contract/capabilities.js';
 import { assertNever } from '../contract/assertNever.js';
 import { EFFICIENCY_TABLE, type FinalReport } from './build.js';
 import { describeLocScale } from './locScale.js';
-import { groupDigits } from '../state/groupDigits.js';
+import { countOf, groupDigits } from '../state/groupDigits.js';
 
 /** A count as people read it (1,604), or what stands for a missing one. */
 function figure(value: number | null, missing: string): string {
@@ -131,7 +131,7 @@ export function renderMarkdown(report: FinalReport): string {
       ([action, n]) => `  - ${action}: ${n.started} started, ${n.succeeded} succeeded, ${n.failed} failed or gave up`,
     ),
     `- limits hit: ${report.reliability.limits_hit}`,
-    `- protocol errors: ${report.reliability.protocol_errors ?? 0} line(s) the agents printed broke their protocol (counted per agent below; the lines are in ${report.legacy ? 'session.log' : 'agents/<name>/output.log'})`,
+    `- protocol errors: ${countOf(report.reliability.protocol_errors ?? 0, 'line')} the agents printed broke their protocol (counted per agent below; the lines are in ${report.legacy ? 'session.log' : 'agents/<name>/output.log'})`,
     `- event log: ${report.event_log.events} events, seq ${report.event_log.first_seq ?? '—'}..${report.event_log.last_seq ?? '—'}, ${report.event_log.seq_gaps} gaps, ${report.event_log.unreadable_lines} unreadable lines`,
     '',
     '## Agents',

@@ -374,7 +374,7 @@ describe('CliTaskAdapter: resume from state', () => {
     await first.adapter.stop(200);
 
     const second = await started({ launch: { resume: state, model: 'next-model', agentDir: first.launch.agentDir, sessionDir: first.launch.sessionDir, projectDir: first.launch.projectDir } });
-    expect(second.adapter.resumed).toEqual({ ok: true, detail: 'native: 1 task session(s) continue (sess-fail-x); 0 task(s) already done' });
+    expect(second.adapter.resumed).toEqual({ ok: true, detail: 'native: 1 task session continues (sess-fail-x); 0 tasks already done' });
     second.adapter.assign(phase(['fail-x']));
     await waitFor(() => second.recorder.of('error').length === 1, 'the resumed run');
     expect(runsOf(second.launch).at(-1)).toMatchObject({ task: 'fail-x', resume: 'sess-fail-x', model: 'next-model' });
@@ -389,7 +389,7 @@ describe('CliTaskAdapter: resume from state', () => {
     });
     expect(adapter.resumed).toEqual({
       ok: false,
-      reason: "claude-code cannot resume a session: its 1 remaining task(s) start afresh (megatest's state keeps the 1 done)",
+      reason: "claude-code cannot resume a session: its remaining task starts afresh (megatest's state keeps the 1 done)",
     });
   });
 });

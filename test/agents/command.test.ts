@@ -203,7 +203,7 @@ describe('createAdapter', () => {
     });
     expect(createAdapter('sim', makeLaunch({ resume: { ...resume, kind: 'sim', completed: ['a'], context_tokens: 900 } }), { command: '', binary: '', sim }).resumed).toEqual({
       ok: true,
-      detail: "from megatest's state: 1 task(s) done, context 900 tokens",
+      detail: "from megatest's state: 1 task done, context 900 tokens",
     });
   });
 });

@@ -195,7 +195,7 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       for (const pid of [orchestrator, ...agents]) await waitFor(() => processState(pid) !== 'T' || undefined, `process ${pid} continued`, 60_000, 50);
       await waitFor(() => readEvents(runDir).length > seen + 5 || undefined, 'the run to go on after fg', 60_000, 200);
       await waitFor(
-        () => /stopped by SIGTSTP \(Ctrl-Z\) for \d+ s, 2 agent process group\(s\) with it, continued now/.test(readFileSync(path.join(runDir, 'session.log'), 'utf8')) || undefined,
+        () => /stopped by SIGTSTP \(Ctrl-Z\) for \d+ s, 2 agent process groups with it, continued now/.test(readFileSync(path.join(runDir, 'session.log'), 'utf8')) || undefined,
         'the stop in session.log',
         60_000,
         200,

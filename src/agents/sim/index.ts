@@ -10,6 +10,7 @@ import type { AgentCapabilities } from '../../contract/capabilities.js';
 import type { AgentAdapter, AgentExit, AgentLaunch, AgentMessage } from '../types.js';
 import { SIM_OPTIONS_ENV, SIM_RESUME_ENV, type SimOptions } from './options.js';
 import { SIM_TEST_ENTRY } from './scaffoldFiles.js';
+import { countOf } from '../../state/groupDigits.js';
 
 export type { SimOptions } from './options.js';
 export { parseSimOptions, SIM_OPTIONS_ENV, SIM_RESUME_ENV, DEFAULT_BALLAST_BYTES } from './options.js';
@@ -84,7 +85,7 @@ export function createSimAdapter(launch: AgentLaunch, options: SimOptions): Agen
     resumed: launch.resume
       ? {
           ok: true,
-          detail: `from megatest's state: ${launch.resume.completed.length} task(s) done, context ${launch.resume.context_tokens} tokens`,
+          detail: `from megatest's state: ${countOf(launch.resume.completed.length, 'task')} done, context ${launch.resume.context_tokens} tokens`,
         }
       : undefined,
   });
