@@ -261,7 +261,7 @@ export class CheckpointStore {
         if (error instanceof BadBlobsError) {
           // The rotten ones go aside, so the next checkpoint writes their content again.
           const setAside = await this.setAsideCorrupt(error.bad);
-          const aside = setAside > 0 ? `; ${setAside} corrupt blob(s) set aside into checkpoints/${BAD_BLOBS_DIR}/, the next checkpoint writes them again` : '';
+          const aside = setAside > 0 ? `; ${setAside} corrupt ${setAside === 1 ? 'blob' : 'blobs'} set aside into checkpoints/${BAD_BLOBS_DIR}/, the next checkpoint writes them again` : '';
           const reason = `${error.message}; ${path.basename(root)}/ was not changed${aside}`;
           throw options.checkpointId === undefined ? new Error(`restore refused: ${reason}`, { cause: error }) : new CheckpointInvalidError(options.checkpointId, reason);
         }

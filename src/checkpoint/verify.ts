@@ -42,19 +42,22 @@ export class BadBlobsError extends Error {
 }
 
 /**
- * `2 blob(s) fail their sha256 check: objects/ab/… (for "src/a.js"): its
- * content hashes to …; …`, at most three shown; "missing" instead when every
- * one is, "missing or failing their sha256 check" when some are.
+ * `2 blobs fail their sha256 check: objects/ab/… (for "src/a.js"): its
+ * content hashes to …; …` (`1 blob fails its sha256 check`), at most three
+ * shown; "missing" instead when every one is, "missing or failing their
+ * sha256 check" when some are.
  */
 export function describeBadBlobs(bad: readonly BadBlob[]): string {
   const shown = bad.slice(0, 3).map((b) => {
-    const more = b.paths.length > 1 ? ` and ${b.paths.length - 1} more file(s)` : '';
+    const others = b.paths.length - 1;
+    const more = others > 0 ? ` and ${others} more ${others === 1 ? 'file' : 'files'}` : '';
     return `${b.blob} (for ${JSON.stringify(b.paths[0])}${more}): ${b.problem}`;
   });
   const rest = bad.length > 3 ? `; and ${bad.length - 3} more` : '';
   const missing = bad.filter((b) => b.problem === MISSING_BLOB).length;
-  const what = missing === 0 ? 'fail their sha256 check' : missing === bad.length ? 'missing' : 'missing or failing their sha256 check';
-  return `${bad.length} blob(s) ${what}: ${shown.join('; ')}${rest}`;
+  const one = bad.length === 1;
+  const what = missing === 0 ? (one ? 'fails its sha256 check' : 'fail their sha256 check') : missing === bad.length ? 'missing' : 'missing or failing their sha256 check';
+  return `${bad.length} ${one ? 'blob' : 'blobs'} ${what}: ${shown.join('; ')}${rest}`;
 }
 
 /** The problem of a blob that is not there. */

@@ -164,7 +164,7 @@ describe('a restore builds the folders project/ lacks and moves each in whole', 
     const before = fingerprint(project);
     const bad = first.entries.find((entry) => entry.path === 'keep/new/deep/g.txt')!;
     writeFileSync(store.blobPath(bad.sha256 as string), 'not gzip at all');
-    await expect(store.restore(project, first.entries)).rejects.toThrow(/fail their sha256 check.*keep\/new\/deep\/g\.txt/);
+    await expect(store.restore(project, first.entries)).rejects.toThrow(/fails its sha256 check.*keep\/new\/deep\/g\.txt/);
     expect(fingerprint(project)).toEqual(before);
     expect(stagingFolders(checkpoints)).toEqual([]);
   });

@@ -181,7 +181,7 @@ describe('CheckpointStore blobs', () => {
       ]),
     ).rejects.toThrow(/"l" is not a dir entry/);
     await expect(store.restore(project, [{ path: '.git/config', type: 'file', sha256: sha, size: 1, mode: 0o644 }])).rejects.toThrow(/excluded folder/);
-    await expect(store.restore(project, [{ path: 'x', type: 'file', sha256: sha, size: 1, mode: 0o644 }])).rejects.toThrow(/^restore refused: 1 blob\(s\) missing: objects\/[0-9a-f]{2}\/[0-9a-f]{62} \(for "x"\): is missing; project\/ was not changed$/);
+    await expect(store.restore(project, [{ path: 'x', type: 'file', sha256: sha, size: 1, mode: 0o644 }])).rejects.toThrow(/^restore refused: 1 blob missing: objects\/[0-9a-f]{2}\/[0-9a-f]{62} \(for "x"\): is missing; project\/ was not changed$/);
     expect(readFileSync(path.join(project, 'keep.txt'), 'utf8')).toBe('keep');
   });
 });

@@ -87,11 +87,11 @@ describe('restore verifies every blob before it touches the folder', () => {
       expect(fingerprint(project)).toEqual(before);
 
       // The failed restore set the corrupt blob aside (test/checkpoint/badBlobs.test.ts): the checkpoint stays unusable.
-      expect(error.message).toMatch(/1 corrupt blob\(s\) set aside into checkpoints\/bad-blobs\//);
+      expect(error.message).toMatch(/1 corrupt blob set aside into checkpoints\/bad-blobs\//);
       const verdicts = await store.verifyAll();
       expect(verdicts.map((v) => [v.id, v.usable])).toEqual([[first.id, false]]);
       // Set aside, it is missing: the read-back names it and its file, as it names a corrupt one.
-      expect(verdicts[0]!.reason).toContain(`1 blob(s) missing: ${path.relative(checkpoints, badBlob)} (for "src/b.js"): is missing`);
+      expect(verdicts[0]!.reason).toContain(`1 blob missing: ${path.relative(checkpoints, badBlob)} (for "src/b.js"): is missing`);
       expect(verdicts[0]!.badBlobs.map((bad) => [bad.blob, bad.problem])).toEqual([[path.relative(checkpoints, badBlob), 'is missing']]);
     });
   }
@@ -224,7 +224,7 @@ describe('a good restore is byte-exact against the manifest', () => {
     expect(verdicts.map((v) => [v.id, v.usable])).toEqual([[first.id, false]]);
     expect(verdicts[0]!.badBlobs.map((bad) => bad.paths[0])).toEqual(['cut.txt', 'gone.txt', 'junk.txt']);
     expect(verdicts[0]!.badBlobs.find((bad) => bad.paths[0] === 'gone.txt')!.problem).toBe('is missing');
-    expect(verdicts[0]!.reason).toMatch(/^3 blob\(s\) missing or failing their sha256 check: .*\(for "cut\.txt"\)/);
+    expect(verdicts[0]!.reason).toMatch(/^3 blobs missing or failing their sha256 check: .*\(for "cut\.txt"\)/);
     // The two corrupt ones go aside for the next checkpoint to write again; the missing one has nothing to move.
     expect(verdicts.setAside).toBe(2);
     // read() still makes the quick look, and says the same blobs are what is wrong.

@@ -125,14 +125,14 @@ describe('CheckpointKeeper: no checkpoint can be restored', () => {
     expect(pool.startAll).not.toHaveBeenCalled();
     expect(announce).toHaveBeenCalledTimes(1);
     const alerts = events.filter((event) => event.type === 'alert').map((event) => (event as { message: string }).message);
-    expect(alerts[0]).toMatch(/^checkpoint checkpoint_001 is invalid \(1 blob\(s\) fail their sha256 check: .*\(for "answer\.js"\).*falling back to the one before$/);
+    expect(alerts[0]).toMatch(/^checkpoint checkpoint_001 is invalid \(1 blob fails its sha256 check: .*\(for "answer\.js"\).*falling back to the one before$/);
     expect(alerts[1]).toBe('resume found no valid checkpoint among 1; the current phase starts again on the current project/');
     expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(`${FILE_TEXT}// since\n`);
   });
 
   it('a named resume is refused and starts no agent either', async () => {
     const { keeper, pool } = keeperOver(store, project);
-    await expect(keeper.resumeFrom('checkpoint_001', () => undefined)).rejects.toThrow(/restore refused: .*fail their sha256 check/);
+    await expect(keeper.resumeFrom('checkpoint_001', () => undefined)).rejects.toThrow(/restore refused: .*fails its sha256 check/);
     expect(pool.startAll).not.toHaveBeenCalled();
   });
 
@@ -193,7 +193,7 @@ describe('CheckpointKeeper: who checks the blobs of the checkpoint to restore', 
     const { keeper, events } = keeperOver(store, project);
     expect(await keeper.resumeFrom(undefined, () => undefined)).toBe(true);
     const skipped = events.find((event) => event.type === 'alert') as { message: string } | undefined;
-    expect(skipped?.message).toMatch(/^checkpoint checkpoint_002 is invalid \(1 blob\(s\) missing: .*\(for "answer\.js"\).*; falling back to the one before$/);
+    expect(skipped?.message).toMatch(/^checkpoint checkpoint_002 is invalid \(1 blob missing: .*\(for "answer\.js"\).*; falling back to the one before$/);
     expect(events.find((event) => event.type === 'checkpoint_restored')).toMatchObject({ id: 'checkpoint_001' });
     expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(FILE_TEXT);
   });
