@@ -156,7 +156,7 @@ export class SessionLog {
       health,
       name: 'session.log',
       maxQueuedBytes: SESSION_LOG_QUEUE_BYTES,
-      droppedLine: (count) => `${new Date().toISOString()} WARN  [orchestrator] ${count} log line(s) dropped while the disk was full\n`,
+      droppedLine: (count) => `${new Date().toISOString()} WARN  [orchestrator] ${count} log ${count === 1 ? 'line' : 'lines'} dropped while the disk was full\n`,
     });
   }
 

@@ -100,14 +100,14 @@ function checkCounts(reading: LegacyReading, snapshots: number, damage: ReplayDa
   const files = reading.checkpoints.length;
   if (report?.shape === 'bash') {
     if (report.checkpointsCreated !== null && report.checkpointsCreated !== files) {
-      damage.push({ file: 'checkpoints/', problem: `final_report.json counts ${report.checkpointsCreated} checkpoint(s); ${files} file(s) are here` });
+      damage.push({ file: 'checkpoints/', problem: `final_report.json counts ${report.checkpointsCreated} ${report.checkpointsCreated === 1 ? 'checkpoint' : 'checkpoints'}; ${files === 1 ? '1 file is' : `${files} files are`} here` });
     }
     if (report.metricsSnapshots !== null && report.metricsSnapshots !== reading.snapshots.length) {
-      damage.push({ file: 'metrics/', problem: `final_report.json counts ${report.metricsSnapshots} snapshot(s); ${reading.snapshots.length} readable file(s) are here` });
+      damage.push({ file: 'metrics/', problem: `final_report.json counts ${report.metricsSnapshots} ${report.metricsSnapshots === 1 ? 'snapshot' : 'snapshots'}; ${reading.snapshots.length === 1 ? '1 readable file is' : `${reading.snapshots.length} readable files are`} here` });
     }
   }
   if (report?.shape === 'python' && report.snapshots !== null && report.snapshots !== snapshots) {
-    damage.push({ file: 'metrics/', problem: `final_report.json counts ${report.snapshots} snapshot(s); ${snapshots} readable file(s) are here` });
+    damage.push({ file: 'metrics/', problem: `final_report.json counts ${report.snapshots} ${report.snapshots === 1 ? 'snapshot' : 'snapshots'}; ${snapshots === 1 ? '1 readable file is' : `${snapshots} readable files are`} here` });
   }
 }
 

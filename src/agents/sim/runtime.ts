@@ -96,7 +96,7 @@ export class SimAgent {
   start(): void {
     const { name, role } = this.identity;
     this.io.out(`[sim] simulated agent ${name} (role ${role}, seed ${this.options.seed}) — not a real model\n`);
-    if (this.resuming) this.io.out(`[sim] resuming: ${this.completed.size} objective(s) already done, context ${this.context} tokens\n`);
+    if (this.resuming) this.io.out(`[sim] resuming: ${this.completed.size} ${this.completed.size === 1 ? 'objective' : 'objectives'} already done, context ${this.context} tokens\n`);
     this.faults.start(this.options.sessionStartMs, this.clock(), this.resuming);
     this.emit({ type: 'state', status: 'idle' });
     this.flush();
@@ -111,7 +111,7 @@ export class SimAgent {
         this.faults.phaseGiven(command.name);
         break;
       case 'checkpoint':
-        this.line(`[sim] checkpoint acknowledged (${this.completed.size} objective(s) done)`);
+        this.line(`[sim] checkpoint acknowledged (${this.completed.size} ${this.completed.size === 1 ? 'objective' : 'objectives'} done)`);
         this.emit({ type: 'state', status: this.status(), task: this.currentTask() });
         break;
       case 'compress': {
@@ -162,7 +162,7 @@ export class SimAgent {
   private beginPhase(phase: string, objectives: string[], durationSeconds: number): void {
     const queue = objectives.filter((task) => !this.completed.has(task));
     const skipped = objectives.length - queue.length;
-    if (skipped > 0) this.line(`[sim] phase ${phase}: skipping ${skipped} objective(s) finished before the restart`);
+    if (skipped > 0) this.line(`[sim] phase ${phase}: skipping ${skipped} ${skipped === 1 ? 'objective' : 'objectives'} finished before the restart`);
     if (queue.length === 0) {
       this.assignment = undefined;
       this.stopTicking();
