@@ -40,7 +40,7 @@ export function lsRow(run: RunSummary): string[] {
     run.live ? 'yes' : 'no',
     formatStart(run.started_at),
     formatDuration(run.duration_seconds),
-    run.agent === null ? '—' : `${run.agent}${run.simulated ? ' (sim)' : ''}`,
+    run.agent === null ? '—' : `${run.agent}${run.simulated ? ' (simulated)' : ''}`,
     run.phase ?? '—',
     run.legacy ? `${run.kind}${run.damage > 0 ? ` (${run.damage} damaged)` : ''}` : run.kind,
   ];

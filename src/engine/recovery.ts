@@ -24,6 +24,7 @@ import { keepAttempt } from './attempts.js';
 import type { PauseEnd } from './controlSurface.js';
 import { diskRefusedWrite } from './diskGuard.js';
 import { capEventText } from '../contract/textCap.js';
+import { countOf } from '../state/groupDigits.js';
 import { formatDuration } from '../config/duration.js';
 import { usageLimitLiftsAtMs, utcMinute } from './limitLifts.js';
 import type { CommandSource } from '../contract/statuses.js';
@@ -266,7 +267,7 @@ export class Recovery {
         break;
       }
       case 'retry_with_modification':
-        record('started', `${c.class}: re-sending the remaining task(s) with a note on what went wrong`);
+        record('started', `${c.class}: re-sending ${countOf(pool.remainingOf(slot).length, 'remaining task')} with a note on what went wrong`);
         this.keepArtifacts(slot, c, attempt, message);
         pool.assignRemaining(
           slot,

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ReplayDamage } from '../replay/types.js';
+import { countOf } from '../state/groupDigits.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -87,7 +88,7 @@ export function readLegacyJson(runDir: string, file: string, damage: ReplayDamag
     const count = Object.keys(found).length;
     damage.push({
       file: name,
-      problem: `not valid JSON (${(error as Error).message.split('\n')[0]}); ${count === 0 ? 'nothing could be read' : `${count} field(s) read from what is there`}`,
+      problem: `not valid JSON (${(error as Error).message.split('\n')[0]}); ${count === 0 ? 'nothing could be read' : `${countOf(count, 'field')} read from what is there`}`,
     });
     return { value: count === 0 ? null : found, exists: true, bytes, whole: false };
   }

@@ -41,7 +41,7 @@ describe('megatest ls', () => {
     // The exit code the recorded session's end gives, read from its log here; none for a run that has not ended.
     const recordedEnd = readEvents(path.join(runs, 'recorded')).find((e) => e.type === 'session_ended') as { exit_code: number } | undefined;
     expect(recordedEnd).toBeDefined();
-    expect(rowOf('recorded')).toMatch(new RegExp(`\\bcompleted\\s+${recordedEnd!.exit_code}\\s+no\\b.*\\bsim \\(sim\\).*megatest$`));
+    expect(rowOf('recorded')).toMatch(new RegExp(`\\bcompleted\\s+${recordedEnd!.exit_code}\\s+no\\b.*\\bsim \\(simulated\\).*megatest$`));
     expect(rowOf('live')).toMatch(/\brunning\s+—\s+yes\b/);
     expect(rowOf('imported')).toMatch(/^imported\s+interrupted\s+130\s+no\b/);
     expect(rowOf('imported')).toMatch(/\bcommand\s+imported\s+import$/);

@@ -47,7 +47,10 @@ describe('readLegacyJson', () => {
     const torn = read('torn.json', '{\n  "timestamp": "2026-03-01T10:00:00",\n  "metrics": {\n    "total_tokens": 900,\n    "phase": "boot');
     expect(torn.value).toEqual({ timestamp: '2026-03-01T10:00:00', total_tokens: 900 });
     expect(torn.whole).toBe(false);
-    expect(torn.damage[0]!.problem).toMatch(/not valid JSON.*2 field\(s\) read/);
+    expect(torn.damage[0]!.problem).toMatch(/not valid JSON.*; 2 fields read from what is there$/);
+    const one = read('one.json', '{\n  "total_tokens": 900,\n  "phase": "boot');
+    expect(one.value).toEqual({ total_tokens: 900 });
+    expect(one.damage[0]!.problem).toMatch(/; 1 field read from what is there$/);
     expect(read('empty.json', '').damage[0]!.problem).toMatch(/^empty \(0 bytes\)/);
     expect(read('garbage.json', '\u0000\u0013garbage').damage[0]!.problem).toMatch(/nothing could be read/);
     expect(read('array.json', '[1, 2]').damage[0]!.problem).toBe('not a JSON object');

@@ -21,16 +21,21 @@ afterEach(async () => {
 
 /**
  * A Recovery over one agent slot, with what it touches recorded: its events,
- * stop requests, pauses for a person and restarts. `scratch` holds the
+ * stop requests, pauses for a person, restarts and the tasks it sent again
+ * (`tasksLeft`: the agent's tasks not done yet). `scratch` holds the
  * failed attempts' artifacts (removed after each test, once they are written).
  */
-export function recoveryOver(slotState: { pendingRecovery: unknown; attempts: Map<string, number> }, options: { unattended?: boolean; status?: SessionStatus } = {}) {
+export function recoveryOver(
+  slotState: { pendingRecovery: unknown; attempts: Map<string, number> },
+  options: { unattended?: boolean; status?: SessionStatus; tasksLeft?: string[] } = {},
+) {
   const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-'));
   const events: EventInput[] = [];
   const stops: unknown[] = [];
   const pauses: Array<[string, string | undefined]> = [];
   const restarts: string[] = [];
   const controls: AgentControl[] = [];
+  const assigned: Array<{ objectives: string[]; note: string | undefined }> = [];
   const adapter = { control: (command: AgentControl) => void controls.push(command) };
   const slot = { name: 'agent-2', adapter, ...slotState } as unknown as AgentSlot;
   const ctx = {
@@ -51,6 +56,8 @@ export function recoveryOver(slotState: { pendingRecovery: unknown; attempts: Ma
     find: (name: string) => (name === slot.name ? slot : undefined),
     restart: async (_slot: AgentSlot, why: string) => void restarts.push(why),
     workDirOf: () => scratch,
+    remainingOf: () => [...(options.tasksLeft ?? [])],
+    assignRemaining: (_slot: AgentSlot, note?: string) => void assigned.push({ objectives: [...(options.tasksLeft ?? [])], note }),
   } as unknown as AgentPool;
   const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async (why, until) => void pauses.push([why, until]), compress: async () => undefined });
   const outcomes = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} ${e.outcome}`] : []));
@@ -60,5 +67,5 @@ export function recoveryOver(slotState: { pendingRecovery: unknown; attempts: Ma
     rmSync(scratch, { recursive: true, force: true });
   };
   cleanups.push(cleanup);
-  return { recovery, slot, outcomes, recoveries, events, stops, pauses, restarts, controls, cleanup };
+  return { recovery, slot, outcomes, recoveries, events, stops, pauses, restarts, controls, assigned, cleanup };
 }
