@@ -189,8 +189,8 @@ export async function runOrchestratorInProcess(
     // In CI nobody answers a pause for a person: it ends the session instead (docs/recovery.md, "Bounds").
     unattended: Boolean(process.env.CI),
     onEvent: options.print
-      ? (event) => {
-          const line = headlessLine(event);
+      ? (event, state) => {
+          const line = headlessLine(event, state);
           if (line !== null) safeWrite(line);
         }
       : undefined,

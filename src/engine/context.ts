@@ -27,8 +27,8 @@ export interface StopRequest {
 export interface EngineContextOptions {
   info: RunInfo;
   paths: RunPaths;
-  /** Called for every event (headless progress lines). */
-  onEvent?: (event: MegatestEvent) => void;
+  /** Called for every event, with the run's state folded up to it (headless progress lines). */
+  onEvent?: (event: MegatestEvent, state: RunState) => void;
   /**
    * Nobody can answer a pause for a person (CI is set): such a pause ends
    * the session instead, failed, rather than holding it (and the CI job) for
@@ -83,7 +83,7 @@ export class EngineContext {
       const line = activityLine(event);
       if (line) this.log.write(line.level, line.source, line.message);
       this.notifier.onEvent(event);
-      options.onEvent?.(event);
+      options.onEvent?.(event, this.state);
     });
   }
 

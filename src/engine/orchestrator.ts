@@ -35,6 +35,7 @@ import { Measurer } from './measurer.js';
 import { PhaseRunner } from './phaseRunner.js';
 import { Recovery } from './recovery.js';
 import { Watchdog } from './watchdog.js';
+import type { RunState } from '../state/runState.js';
 
 const TICK_MS = 250;
 
@@ -43,8 +44,8 @@ export interface OrchestratorOptions {
   paths: RunPaths;
   /** Resume a session from a checkpoint (newest valid when id is undefined). */
   resume?: { checkpointId?: string };
-  /** Called for every event (headless progress lines). */
-  onEvent?: (event: MegatestEvent) => void;
+  /** Called for every event, with the run's state folded up to it (headless progress lines). */
+  onEvent?: (event: MegatestEvent, state: RunState) => void;
   /** No person can answer a pause for a person (CI is set): see EngineContextOptions. */
   unattended?: boolean;
 }

@@ -91,6 +91,25 @@ describe.skipIf(!BUILT)(`a claude-code session with model fallback${BUILT ? '' :
     expect(json.cost_usd).toBeCloseTo(reported, 9);
     expect(text.stdout).toMatch(new RegExp(`^tokens .*   tool calls \\S+   cost \\$${reported.toFixed(4).replace('.', '\\.')}$`, 'm'));
   }, 60_000);
+
+  it('ends each headless metrics line with the cost reported up to that snapshot, counted from the events', () => {
+    // The progress lines a CI log shows, one per metrics snapshot, in the log's order.
+    const lines = result.stdout.split('\n').filter((line) => /^\d\d:\d\d:\d\d \[(starting|running|paused|recovering|completed|failed|interrupted|timeout)\] /.test(line));
+    const snapshots = eventsOf(events, 'metrics');
+    expect(lines).toHaveLength(snapshots.length);
+    // No restore rolled reports back: the cost at a snapshot is every report before it.
+    expect(eventsOf(events, 'checkpoint_restored')).toEqual([]);
+    const tokens = eventsOf(events, 'tokens');
+    let withCost = 0;
+    snapshots.forEach((snapshot, index) => {
+      const reports = tokens.filter((t) => t.seq < snapshot.seq && t.cost_usd !== undefined);
+      const cost = reports.reduce((sum, t) => sum + t.cost_usd!, 0);
+      const tail = reports.length === 0 ? 'err \\d+' : `err \\d+ cost \\$${cost.toFixed(4).replace('.', '\\.')}`;
+      expect(lines[index]).toMatch(new RegExp(`${tail}$`));
+      if (reports.length > 0) withCost += 1;
+    });
+    expect(withCost).toBeGreaterThan(0);
+  });
 });
 
 describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
