@@ -94,8 +94,14 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     // What was never measured stays n/a rather than the snapshot's 0 (an import measures no project), and
     // a run whose own snapshots recorded no rate (an import on a line-order clock) has none now either.
     const noRate = state.metrics !== null && state.metrics.tokens_per_minute === null;
+    // Memory, disk and files modified as the last snapshot measured them: none measured (an import's
+    // snapshots, or none yet) is n/a, not the 0 a reading of the fold alone gives.
+    const measured = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value : NOT_RECORDED);
     return {
       ...metrics,
+      memory_usage_mb: measured(state.metrics?.memory_usage_mb),
+      disk_usage_bytes: measured(state.metrics?.disk_usage_bytes),
+      files_modified: measured(state.measured.filesModified),
       lines_of_code: f.linesOfCode ?? NOT_RECORDED,
       total_tokens: f.totalTokens ?? NOT_RECORDED,
       // No test run measured (an import runs none): the counts are unknown, not 0.

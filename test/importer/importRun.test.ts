@@ -163,9 +163,13 @@ async function expectLineOrder(events: MegatestEvent[], result: ImportResult, fi
   // Nor does `status`, read from the files; and lines of code, never counted, are n/a there, not 0.
   const usage = eventsOf(events, 'tokens');
   // No test was run, and each agent's tokens are unknown where the stream reported no usage: n/a, not 0.
+  // Nor memory, disk or files modified: no agent process ran and no project was measured.
   expect(await statusMetrics(result.runDir)).toMatchObject({
     tokens_per_minute: null,
     lines_of_code: null,
+    files_modified: null,
+    memory_usage_mb: null,
+    disk_usage_bytes: null,
     tests_passed: null,
     tests_failed: null,
     total_tokens: usage.length === 0 ? null : usage.reduce((n, e) => n + e.input + e.output, 0),
