@@ -6,7 +6,7 @@ import type { FoldedRun } from '../io/foldLog.js';
 import { foldRunFolder } from '../io/foldLog.js';
 import type { RunListing } from '../io/sessions.js';
 import { legacyRunnerOf } from '../legacy/marker.js';
-import { currentPhase, elapsedMsAt, lastEventMs } from '../state/runState.js';
+import { currentPhase, recordedDurationSeconds } from '../state/runState.js';
 
 export interface RunSummary {
   id: string;
@@ -49,7 +49,7 @@ export function summarizeRun(listing: RunListing, folded: FoldedRun): RunSummary
     started_at: session ? new Date(session.startedAtMs).toISOString() : listing.startedAt,
     ended_at: state.ended?.ts ?? null,
     last_event_at: state.lastEventTs,
-    duration_seconds: session ? Math.round(elapsedMsAt(state, lastEventMs(state)) / 1000) : null,
+    duration_seconds: durationOf(state),
     agent: session?.agentKind ?? null,
     simulated: session?.simulated ?? null,
     phase: currentPhase(state)?.name ?? null,
@@ -59,4 +59,10 @@ export function summarizeRun(listing: RunListing, folded: FoldedRun): RunSummary
 
 export async function loadRunSummary(listing: RunListing): Promise<RunSummary> {
   return summarizeRun(listing, await foldRunFolder(listing.dir));
+}
+
+/** Whole seconds the run was active; none for an import in line order, whose times are no durations. */
+function durationOf(state: FoldedRun['state']): number | null {
+  const seconds = recordedDurationSeconds(state);
+  return seconds === null ? null : Math.round(seconds);
 }

@@ -75,7 +75,8 @@ export async function viewFromFiles(runDir: string): Promise<StatusView> {
     project: str(info?.template?.type) ?? str(info?.config?.project?.type) ?? (legacy ? (state.session?.project ?? null) : null),
     agent_kind: str(info?.agent_kind) ?? (legacy ? (state.session?.agentKind ?? null) : null),
     started_at: state.session ? new Date(state.session.startedAtMs).toISOString() : str(info?.created_at),
-    duration_seconds: typeof duration === 'number' ? duration : null,
+    // An import had no planned duration: the recording's span is its elapsed time.
+    duration_seconds: typeof duration === 'number' && !info?.imported ? duration : null,
     metrics: metrics && typeof metrics === 'object' ? metrics : null,
     last_checkpoint: legacy
       ? newest

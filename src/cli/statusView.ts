@@ -103,6 +103,17 @@ function clock(seconds: number): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
+/**
+ * Elapsed of the planned duration, and what is left of it; an import had no
+ * plan (the recording's span alone), and one in line order no time at all.
+ */
+function elapsedText(view: StatusView, m: SessionMetrics): string {
+  if (m.elapsed_seconds === null) return `n/a${view.imported ? "  (the recording's times are line order, not time)" : ''}`;
+  if (view.imported) return `${clock(m.elapsed_seconds)}  (the recording's span)`;
+  const total = view.duration_seconds ? ` / ${clock(view.duration_seconds)}` : '';
+  return `${clock(m.elapsed_seconds)}${total}${view.exit_code === undefined ? `  (${clock(m.estimated_remaining)} left)` : ''}`;
+}
+
 /** n/a for a figure a legacy runner did not record (null where SessionMetrics has a number). */
 export function count(n: number | null): string {
   return n === null || !Number.isFinite(n) ? 'n/a' : groupDigits(n);
@@ -130,15 +141,21 @@ export function formatStatus(view: StatusView): string[] {
   // Who paused, and whether megatest goes on by itself: a held session's alert is a warning, which the alert line below leaves out.
   if (view.pause) lines.push(`${label('paused')}${view.pause.since}  by ${view.pause.by}${view.pause.why ? `: ${view.pause.why}` : ''}`);
   if (view.phase) lines.push(`${label('phase')}${view.phase}`);
+  // A run that ended has no test run or checkpoint still to come: "none", not "none yet".
+  const yet = view.exit_code === undefined ? ' yet' : '';
   if (m) {
-    const total = view.duration_seconds ? ` / ${clock(view.duration_seconds)}` : '';
-    lines.push(`${label('elapsed')}${clock(m.elapsed_seconds)}${total}  (${clock(m.estimated_remaining)} left)`);
+    lines.push(`${label('elapsed')}${elapsedText(view, m)}`);
     // The cost only where an agent reported one (Claude Code): a sim or Codex run has none to show, not $0.
     const cost = view.cost_usd === null ? '' : `   cost $${view.cost_usd.toFixed(4)}`;
-    lines.push(`${label('tokens')}${count(m.total_tokens)}  (${count(m.tokens_per_minute)}/min)   tool calls ${count(m.tool_calls)}${cost}`);
-    const rate = m.test_pass_rate === null ? 'no test run yet' : `${(m.test_pass_rate * 100).toFixed(1)}% pass`;
+    const rate = m.tokens_per_minute === null ? 'rate n/a' : `${count(m.tokens_per_minute)}/min`;
+    lines.push(`${label('tokens')}${count(m.total_tokens)}  (${rate})   tool calls ${count(m.tool_calls)}${cost}`);
     const coverage = m.test_coverage === null ? 'coverage n/a' : `coverage ${m.test_coverage.toFixed(1)}%`;
-    lines.push(`${label('tests')}${count(m.tests_passed)} passed, ${count(m.tests_failed)} failed (${rate})   ${coverage}   LOC ${count(m.lines_of_code)}`);
+    // No test counts and no pass rate (an import runs none): nothing to count, rather than "n/a passed, n/a failed".
+    const tests =
+      m.tests_passed === null && m.tests_failed === null && m.test_pass_rate === null
+        ? `none run${yet}`
+        : `${count(m.tests_passed)} passed, ${count(m.tests_failed)} failed (${m.test_pass_rate === null ? `no test run${yet}` : `${(m.test_pass_rate * 100).toFixed(1)}% pass`})`;
+    lines.push(`${label('tests')}${tests}   ${coverage}   LOC ${count(m.lines_of_code)}`);
     lines.push(`${label('tasks')}${count(m.tasks_completed)} done, ${count(m.tasks_remaining)} left   errors ${m.errors_encountered}   recoveries ${m.recoveries}`);
     for (const agent of m.agents ?? []) {
       lines.push(
@@ -146,7 +163,7 @@ export function formatStatus(view: StatusView): string[] {
       );
     }
   } else {
-    lines.push(`${label('metrics')}none yet`);
+    lines.push(`${label('metrics')}none${yet}`);
   }
   lines.push(...capabilityLines(view.capabilities, label));
   // Why a paused run waits (a recovery that gave up, an agent not logged in): the console's alerts pane, for a shell.
@@ -156,7 +173,7 @@ export function formatStatus(view: StatusView): string[] {
     lines.push(`${label('recovering')}${r.since}  ${r.agent ?? 'session'} ${r.action} #${r.attempt}${r.detail ? `: ${r.detail}` : ''}`);
   }
   const cp = view.last_checkpoint;
-  lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : 'none yet'}`);
+  lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : `none${yet}`}`);
   return lines;
 }
 

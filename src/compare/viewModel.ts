@@ -8,7 +8,7 @@ import type { FinalReport } from '../report/build.js';
 import { criterionMeasured } from '../report/criteria.js';
 import { runFigures, type RunFigures } from '../report/figures.js';
 import type { CriterionResult } from '../contract/events.js';
-import { elapsedMsAt, lastEventMs, type RunState } from '../state/runState.js';
+import { recordedDurationSeconds, type RunState } from '../state/runState.js';
 import { reportedCostUsd } from '../state/tallies.js';
 import { BANDS, rateBand, type BandName, type BandRating } from './bands.js';
 
@@ -109,7 +109,8 @@ const FIGURES: readonly FigureSpec[] = [
     label: 'duration (active)',
     format: 'seconds',
     better: 'none',
-    read: ({ state }) => (state.session ? elapsedMsAt(state, lastEventMs(state)) / 1000 : null),
+    // none for an import in line order: its times give the order of its lines, not a duration
+    read: ({ state }) => recordedDurationSeconds(state),
   },
   { key: 'tokens', label: 'tokens', format: 'count', better: 'lower', read: ({ figures }) => figures.totalTokens },
   {

@@ -39,6 +39,12 @@ export interface EventBodies {
      * own are the original's, copied up to that checkpoint. Absent otherwise.
      */
     resumed_from?: { run: string; checkpoint: string };
+    /**
+     * Set on an import whose recording has no times of its own (a file in
+     * line order, 1 ms per line): its times say which line came first, not
+     * when, so no duration or rate is read from them. Absent otherwise.
+     */
+    times?: 'line_order';
   };
   phase_started: { phase: string; index: number; duration_seconds: number; tasks: string[] };
   phase_ended: { phase: string; index: number; criteria: CriterionResult[]; passed: boolean };

@@ -237,6 +237,7 @@ async function writeRun(writer: ImportRunWriter, plan: RunPlan): Promise<{ statu
       duration_seconds: plan.durationSeconds,
       phases: [{ name: IMPORTED_PHASE, duration_seconds: plan.durationSeconds, tasks: plan.tasks }],
       megatest_version: MEGATEST_VERSION,
+      ...(plan.imported.files.some((file) => file.timeline === 'line_order') ? { times: 'line_order' as const } : {}),
     },
     startMs,
   );

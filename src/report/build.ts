@@ -10,7 +10,7 @@ import { runPaths } from '../io/runFolder.js';
 import { readRunInfo, type ImportedFrom } from '../io/runInfo.js';
 import { legacyRunnerOf } from '../legacy/marker.js';
 import type { ReplayDamage } from '../replay/types.js';
-import { elapsedMsAt, lastEventMs, trustOf } from '../state/runState.js';
+import { recordedDurationSeconds, trustOf } from '../state/runState.js';
 import { modelTallies, reportedCostUsd } from '../state/tallies.js';
 import { criticalPassed, evaluateCriteria, testsUnmeasured, type MeasuredFacts } from './criteria.js';
 import { runFigures } from './figures.js';
@@ -186,7 +186,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
   const buildSeconds = m.lastBuildMs === null ? null : m.lastBuildMs / 1000;
   const round = (n: number | null, digits = 2) => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
   // The fold's one clock: active time, the same figure status and the console show.
-  const elapsed = state.session ? elapsedMsAt(state, lastEventMs(state)) / 1000 : null;
+  const elapsed = recordedDurationSeconds(state);
   const startedAt = state.session ? new Date(state.session.startedAtMs).toISOString() : null;
 
   return {

@@ -97,8 +97,11 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     // Memory, disk and files modified as the last snapshot measured them: none measured (an import's
     // snapshots, or none yet) is n/a, not the 0 a reading of the fold alone gives.
     const measured = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value : NOT_RECORDED);
+    // An import in line order has no durations: its times give the order of its lines.
+    const timeless = state.session?.timesLineOrder === true;
     return {
       ...metrics,
+      ...(timeless ? { elapsed_seconds: NOT_RECORDED, estimated_remaining: NOT_RECORDED } : {}),
       memory_usage_mb: measured(state.metrics?.memory_usage_mb),
       disk_usage_bytes: measured(state.metrics?.disk_usage_bytes),
       files_modified: measured(state.measured.filesModified),

@@ -63,7 +63,7 @@ export function renderMarkdown(report: FinalReport): string {
     `| status | **${report.status}** (exit code ${report.exit_code ?? 'n/a'}) |`,
     `| reason | ${report.reason ?? '—'} |`,
     `| started / ended | ${report.started_at ?? '—'} / ${report.ended_at ?? '—'} |`,
-    `| elapsed | ${report.elapsed_seconds ?? '—'} s of ${report.configured_duration_seconds} s |`,
+    `| elapsed | ${elapsedCell(report)} |`,
     `| verdict | ${report.verdict.critical_passed ? 'all critical criteria passed' : 'a critical criterion FAILED'} (${report.verdict.passed} passed, ${report.verdict.failed} failed${notJudged.length > 0 ? `; ${notJudged.length} not judged` : ''}) |`,
     '',
     ...locScaleNote(report),
@@ -149,6 +149,14 @@ export function renderMarkdown(report: FinalReport): string {
 }
 
 /** "48 passed, 0 failed, 0 skipped"; "none run" where no test run gave counts (an import, a run stopped early), not dashes. */
+/** Elapsed of the configured duration; an import's is the recording's span (it had no plan), or none in line order. */
+function elapsedCell(report: FinalReport): string {
+  if (report.imported) {
+    return report.elapsed_seconds === null ? "not recorded (the recording's times are line order, not time)" : `${report.elapsed_seconds} s (the recording's span)`;
+  }
+  return `${report.elapsed_seconds ?? '—'} s of ${report.configured_duration_seconds} s`;
+}
+
 function testsText(m: FinalReport['measurements']): string {
   if (m.tests_passed === null && m.tests_failed === null && m.tests_skipped === null) return 'none run';
   return `${figure(m.tests_passed, '—')} passed, ${figure(m.tests_failed, '—')} failed, ${figure(m.tests_skipped, '—')} skipped`;

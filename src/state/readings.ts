@@ -36,6 +36,16 @@ export function lastEventMs(state: RunState): number {
   return Number.isFinite(at) ? at : (state.session?.startedAtMs ?? 0);
 }
 
+/**
+ * How long the run was active, in seconds, as far as its times tell: null
+ * before it started, and for an import in line order (session_started's
+ * `times`), whose times say which line came first, not how long anything took.
+ */
+export function recordedDurationSeconds(state: RunState): number | null {
+  if (state.session === null || state.session.timesLineOrder) return null;
+  return elapsedMsAt(state, lastEventMs(state)) / 1000;
+}
+
 export const TOKEN_WINDOW_SECONDS = 60;
 
 /**

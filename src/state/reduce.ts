@@ -63,6 +63,7 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
         startedAtMs: ms,
         megatestVersion: event.megatest_version,
         ...(event.resumed_from ? { resumedFrom: { run: event.resumed_from.run, checkpoint: event.resumed_from.checkpoint } } : {}),
+        ...(event.times === 'line_order' ? { timesLineOrder: true as const } : {}),
       };
       s.status = s.status ?? 'starting';
       s.phases = event.phases.map((p) => ({

@@ -24,6 +24,8 @@ export interface SessionInfo {
   megatestVersion: string;
   /** A branch (`resume` of a finished run): the run and checkpoint it goes on from. */
   resumedFrom?: { run: string; checkpoint: string };
+  /** An import in line order (session_started's `times`): its durations and rates mean nothing. */
+  timesLineOrder?: true;
 }
 
 export type PhaseStatus = 'pending' | 'running' | 'passed' | 'failed';
@@ -356,6 +358,7 @@ export {
   elapsedMsAt,
   elapsedSecondsAt,
   lastEventMs,
+  recordedDurationSeconds,
   remainingSecondsAt,
   scheduleSecondsAt,
   tasksCompleted,

@@ -87,12 +87,42 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
     expect(frame.code).toBe(0);
     expect(frame.stdout).toContain(' n/a tok ');
     expect(frame.stdout).toMatch(/^ {2}agent-1 +imported +exited +\S+ +– +\d+ /m);
-    expect((await runCli(['status', runDir])).stdout).toMatch(/^tokens +n\/a {2}\(n\/a\/min\)/m);
+    expect((await runCli(['status', runDir])).stdout).toMatch(/^tokens +n\/a {2}\(rate n\/a\)/m);
     const withTokens = await runCli(['import', '--agent', 'selfware', path.join(OWN, 'selfware.tokens.agent.log'), '--runs-dir', runsDir, '--session-id', 'usage']);
     expect(withTokens.code).toBe(0);
     const compared = await runCli(['compare', path.join(runsDir, 'usage'), runDir]);
     expect(compared.code).toBe(0);
     expect(compared.stdout).toMatch(/^\| tokens \| [\d,]+ \| — \|$/m);
+  });
+
+  it('a recording in line order has no duration in ls, compare and status; one with its own times has its span', async () => {
+    const lineOrder = path.join(OWN, 'selfware.tokens.agent.log');
+    const stamped = path.join(OWN, 'claude.timestamped.ndjson');
+    const dir = path.join(runsDir, 'durations');
+    for (const [kind, file, id] of [['selfware', lineOrder, 'in-line-order'], ['claude-code', stamped, 'stamped']] as const) {
+      const imported = await runCli(['import', '--agent', kind, file, '--runs-dir', dir, '--session-id', id]);
+      expect(imported.code, imported.stderr).toBe(0);
+    }
+    // The stamped stream's span: its first line's timestamp to its last's.
+    const stamps = readFileSync(stamped, 'utf8').trim().split('\n').map((line) => Date.parse((JSON.parse(line) as { timestamp: string }).timestamp));
+    const spanSeconds = (stamps.at(-1)! - stamps[0]!) / 1000;
+    const clock = `00:${String(Math.floor(spanSeconds / 60)).padStart(2, '0')}:${String(spanSeconds % 60).padStart(2, '0')}`;
+    const listed = await runCli(['ls', '--runs-dir', dir]);
+    expect(listed.stdout).toMatch(/^in-line-order +completed +0 +no +\S+ \S+ +— +selfware /m);
+    expect(listed.stdout).toMatch(new RegExp(`^stamped +completed +0 +no +\\S+ \\S+ +${Math.floor(spanSeconds / 60)}m${String(spanSeconds % 60).padStart(2, '0')}s +claude-code `, 'm'));
+    const compared = await runCli(['compare', path.join(dir, 'stamped'), path.join(dir, 'in-line-order')]);
+    expect(compared.stdout).toMatch(/^\| duration \(active\) \| \d+m \d+s \| — \|$/m);
+    const inLineOrder = (await runCli(['status', path.join(dir, 'in-line-order')])).stdout;
+    expect(inLineOrder).toMatch(/^elapsed +n\/a {2}\(the recording's times are line order, not time\)$/m);
+    expect(inLineOrder).toMatch(/^tests +none run {3}coverage n\/a {3}LOC n\/a$/m);
+    expect(inLineOrder).toMatch(/^checkpoint none$/m);
+    expect(JSON.parse((await runCli(['status', path.join(dir, 'in-line-order'), '--json'])).stdout)).toMatchObject({
+      duration_seconds: null,
+      metrics: { elapsed_seconds: null, estimated_remaining: null },
+    });
+    expect((await runCli(['status', path.join(dir, 'stamped')])).stdout).toMatch(new RegExp(`^elapsed +${clock} {2}\\(the recording's span\\)$`, 'm'));
+    expect(readFileSync(path.join(dir, 'stamped', 'final_report.md'), 'utf8')).toContain(`| elapsed | ${spanSeconds} s (the recording's span) |`);
+    expect(readFileSync(path.join(dir, 'in-line-order', 'final_report.md'), 'utf8')).toContain("| elapsed | not recorded (the recording's times are line order, not time) |");
   });
 
   it.skipIf(!SHARED)(`the summary gives the cost a Claude stream reported, and none for a stream without one${SHARED ? '' : ' (skipped: ../shared/fixtures is absent)'}`, async () => {
