@@ -25,6 +25,8 @@ import { buildTreesInTurns, expandTrees, parseListing, TreeListingError, Unlista
 import { Breather, compareStrings, forEachLimit, manifestProblem, SHA256_PATTERN } from './tree.js';
 import type { CheckpointBody, FileEntry } from './types.js';
 import { MISSING_BLOB, type BadBlob } from './verify.js';
+import { jsonProblem } from '../io/jsonProblem.js';
+import { RunFileReadError } from '../io/readError.js';
 
 export interface LoadedCheckpoint {
   id: string;
@@ -203,14 +205,20 @@ export async function publishCheckpoint<T extends object>(checkpointsDir: string
   }
 }
 
-/** Numbers of the checkpoint files present, ascending, valid or not. */
+/**
+ * Numbers of the checkpoint files present, ascending, valid or not; none
+ * without a checkpoints folder. One that cannot be listed (a file where the
+ * folder should be, EIO) is said in one line, not as a stack trace.
+ */
 export async function checkpointNumbers(checkpointsDir: string): Promise<number[]> {
   let names: string[];
   try {
     names = await fs.readdir(checkpointsDir);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return [];
-    throw error;
+    const code = errorCode(error) ?? String(error);
+    if (code === 'ENOENT') return [];
+    const what = code === 'ENOTDIR' ? 'is a file, not a folder' : `cannot be listed (${code})`;
+    throw new RunFileReadError(`${checkpointsDir}: ${what}; no checkpoint of the run can be read`, checkpointsDir, code);
   }
   const numbers: number[] = [];
   for (const name of names) {
@@ -358,7 +366,7 @@ async function readCheckpointBody(id: string, checkpointsDir: string): Promise<{
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new CheckpointInvalidError(id, `${file} is not valid JSON (truncated or damaged, ${text.length} bytes): ${(error as Error).message}`);
+    throw new CheckpointInvalidError(id, `${file} is not valid JSON (truncated or damaged, ${text.length} bytes): ${jsonProblem(error)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new CheckpointInvalidError(id, `${file} is not a checkpoint: expected {"sha256": …, "body": {…}}`);

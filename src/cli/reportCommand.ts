@@ -5,11 +5,22 @@
 // orchestrator writes the final report when the run ends (one written now
 // would be a "final" report of a run still going).
 
+import { UsageError } from '../config/errors.js';
+import { foldRunFolder } from '../io/foldLog.js';
+import { runPaths } from '../io/runFolder.js';
+import { countOf } from '../state/groupDigits.js';
 import { buildReport, renderJUnit, renderMarkdown, reportExitCode, writeReport } from '../report/report.js';
 
 export async function printReport(dir: string, options: { legacy: boolean; running: boolean; format: string }): Promise<number> {
   const { legacy, running, format } = options;
-  const report = legacy || running ? await buildReport(dir) : await writeReport(dir);
+  const folded = await foldRunFolder(runPaths(dir).root);
+  // An event log with no session in it (garbage, or emptied) would give a report of nothing ("starting",
+  // every criterion unmeasured) in place of the one the run wrote: said, and the report files left as they are.
+  if (!legacy && folded.state.session === null) {
+    const unreadable = folded.unreadable > 0 ? `${countOf(folded.unreadable, 'unreadable line')}, ` : '';
+    throw new UsageError(`megatest report: ${runPaths(dir).events}: ${unreadable}no session_started event: nothing to report; final_report.* left as they were`);
+  }
+  const report = legacy || running ? await buildReport(dir, folded) : await writeReport(dir, folded);
   if (legacy) process.stderr.write(`megatest report: ${dir} is a run folder of the original runner: the report is printed, nothing is written into the folder\n`);
   if (running) process.stderr.write(`megatest report: the session in ${dir} is still running: this is the report as of now, printed only; its orchestrator writes final_report.* when the run ends\n`);
   process.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'junit' ? renderJUnit(report) : renderMarkdown(report));

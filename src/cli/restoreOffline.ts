@@ -11,7 +11,7 @@
 // nowhere else: events.jsonl of an ended run stays as it was (no event may
 // follow session_ended), and the report still describes the run as it ended.
 
-import { appendFileSync, closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { makeDirsSync } from '../io/makeDirs.js';
 import path from 'node:path';
@@ -160,6 +160,15 @@ async function exportCheckpoint(runDir: string, id: string, to: string, json: bo
   }
   const staging = path.join(path.dirname(target), `.${path.basename(target)}.megatest-restore.${process.pid}`);
   await rm(staging, { recursive: true, force: true });
+  // Made here, on its own: a place that takes no new folder is said now, in one line. (Node 20's recursive
+  // mkdir, which the restore uses below, loops for ever where mkdir answers ENOENT under a folder that exists, as in /proc.)
+  try {
+    mkdirSync(staging, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`--to ${to}: cannot be made there (ENOENT: that file system holds no new folders, as under /proc)`);
+    throw new UsageError(`--to ${to}: cannot write there (${code ?? (error as Error).message})`);
+  }
   let result: RestoreResult;
   try {
     // Its contents are staged beside OUTDIR too, not in the run's checkpoints/.

@@ -63,7 +63,7 @@ export function fileLayer(file: string, label: string, prefix: string[]): Layer 
   try {
     const stats = statSync(absolute);
     if (stats.isDirectory()) throw new ConfigError(`config file ${label}: is a directory, expected a TOML file`, { file });
-    source = readFileSync(absolute, 'utf8');
+    source = utf8Text(readFileSync(absolute), label, file);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -114,6 +114,31 @@ function parseToml(source: string, label: string, file: string): Table {
 }
 
 /**
+ * The file as text. TOML is UTF-8: bytes that are not (a value typed in
+ * Latin-1, a binary file) would be read as U+FFFD and a string holding them
+ * taken silently, so they are an error naming their line. Decoded strictly
+ * only when the lenient decoding shows a U+FFFD, which a file may hold.
+ */
+function utf8Text(bytes: Buffer, label: string, file: string): string {
+  const text = bytes.toString('utf8');
+  if (!text.includes('\uFFFD')) return text;
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let line = 1; start <= bytes.length; line += 1) {
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end === -1 ? bytes.length : end;
+    try {
+      strict.decode(bytes.subarray(start, stop));
+    } catch {
+      throw new ConfigError(`${label} line ${line}: bytes that are not UTF-8 text (a TOML file is UTF-8; was it saved in another encoding?)`, { file, line });
+    }
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return text;
+}
+
+/**
  * smol-toml's tables have no prototype; the config's code, its checks and
  * the build's cache (JSON) deal in plain objects, as @iarna/toml gives.
  * Made by Object.fromEntries, so a key named __proto__ stays a key.
@@ -139,8 +164,13 @@ const CHARACTER_NAMES: Record<number, string> = {
 function withCharacterNamed(reason: string, point: number | undefined): string {
   const unknown = /Unknown character "(\d+)"/.exec(reason);
   const at = unknown ? Number(unknown[1]) : point;
-  if (at === undefined || at < 0x80) return reason;
+  if (at === undefined) return reason;
+  // Printable ASCII is named by the parser's own words, except in its "Unknown character" (a decimal code: "61").
+  const printable = at >= 0x20 && at < 0x7f;
+  if (printable && !unknown) return reason;
   const hex = `U+${at.toString(16).toUpperCase().padStart(4, '0')}`;
-  const what = `${hex}${CHARACTER_NAMES[at] ? `, ${CHARACTER_NAMES[at]}` : ''}`;
+  const what = printable
+    ? `${JSON.stringify(String.fromCodePoint(at))} (${hex})`
+    : `${hex}${CHARACTER_NAMES[at] ? `, ${CHARACTER_NAMES[at]}` : at < 0x20 || at === 0x7f ? ', a control character (is it a TOML file?)' : ''}`;
   return unknown ? reason.replace(unknown[0], `unexpected character ${what}`) : `${reason} (found ${what})`;
 }

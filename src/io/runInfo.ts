@@ -3,6 +3,9 @@
 
 import { readFileSync } from 'node:fs';
 import type { MegatestConfig, ProjectTemplate } from '../config/types.js';
+import { UsageError } from '../config/errors.js';
+import { jsonProblem } from './jsonProblem.js';
+import { RunFileReadError } from './readError.js';
 import { runPaths } from './runFolder.js';
 
 export interface RunInfo {
@@ -34,18 +37,25 @@ export interface ImportedFrom {
   }[];
 }
 
+/**
+ * The run's config.json. One that is missing, not a file or not JSON makes
+ * the folder no usable run folder: bad input (exit 2), said in one line; a
+ * read the disk refused (EIO) is a RunFileReadError (exit 1).
+ */
 export function readRunInfo(runDir: string): RunInfo {
   const file = runPaths(runDir).config;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)}); is ${runDir} a megatest run folder?`);
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    if (!['ENOENT', 'EISDIR', 'ENOTDIR'].includes(code)) throw new RunFileReadError(`${file}: cannot read (${code})`, file, code);
+    throw new UsageError(`${file}: cannot read (${code}); is ${runDir} a megatest run folder?`);
   }
   try {
     return JSON.parse(text) as RunInfo;
   } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+    throw new UsageError(`${file}: not valid JSON (${jsonProblem(error)}); the run folder's config is damaged`);
   }
 }
 

@@ -26,6 +26,7 @@ import type { SessionMetrics } from '../contract/metrics.js';
 import type { RunState } from '../state/runState.js';
 import { IncrementalLineReader } from './lineReader.js';
 import { findEventsStart, lastLinesStart } from './tailStart.js';
+import { jsonProblem } from './jsonProblem.js';
 
 export { IncrementalLineReader } from './lineReader.js';
 
@@ -145,7 +146,7 @@ export function tailRunFolder(runDir: string, handlers: TailHandlers, options: T
     try {
       metrics = JSON.parse(text) as SessionMetrics;
     } catch (error) {
-      reportError(new Error(`${files.metrics}: not valid JSON (${(error as Error).message})`));
+      reportError(new Error(`${files.metrics}: not valid JSON (${jsonProblem(error)})`));
       return;
     }
     // Another writer's file of that name (the original runner's metrics_current.json has neither) is not a snapshot.

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { THEMES_DIR } from '../paths.js';
+import { jsonProblem } from './jsonProblem.js';
 import { parseTheme, THEME_NAMES, type Theme } from '../ui/theme.js';
 
 export function loadTheme(name: string, themesDir: string = THEMES_DIR): Theme {
@@ -20,7 +21,7 @@ export function loadTheme(name: string, themesDir: string = THEMES_DIR): Theme {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`${file}: not valid JSON (${jsonProblem(error)})`);
   }
   return parseTheme(json, file);
 }

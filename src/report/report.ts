@@ -2,6 +2,7 @@
 // written from the run folder alone, and the exit code its verdict gives.
 
 import { writeFileAtomic } from '../io/atomic.js';
+import type { FoldedRun } from '../io/foldLog.js';
 import { runPaths } from '../io/runFolder.js';
 import { buildReport, type FinalReport } from './build.js';
 import { renderJUnit, renderMarkdown } from './render.js';
@@ -10,9 +11,9 @@ import { assertNever } from '../contract/assertNever.js';
 export { buildReport, EFFICIENCY_TABLE, rate, type FinalReport, type Rating } from './build.js';
 export { renderJUnit, renderMarkdown } from './render.js';
 
-export async function writeReport(runDir: string): Promise<FinalReport> {
+export async function writeReport(runDir: string, folded?: FoldedRun): Promise<FinalReport> {
   const paths = runPaths(runDir);
-  const report = await buildReport(runDir);
+  const report = await buildReport(runDir, folded);
   await writeFileAtomic(paths.finalReportJson, JSON.stringify(report, null, 2) + '\n');
   await writeFileAtomic(paths.finalReportMd, renderMarkdown(report));
   await writeFileAtomic(paths.junit, renderJUnit(report));

@@ -164,6 +164,10 @@ describe.skipIf(!BUILT)(`megatest restore offline${BUILT ? '' : ' (skipped: dist
       [path.join(base, 'a-file', 'below', 'out'), /^megatest: --to .*a-file\/below\/out: a part of that path is a file, not a folder$/m],
       // Node's recursive mkdir never returns there (ENOENT under /proc, which exists).
       ...(existsSync('/proc/self') ? ([['/proc/megatest-no-such/out', /^megatest: --to \/proc\/megatest-no-such\/out: cannot make the folder it goes in \(ENOENT\)$/m]] as const) : []),
+      // Right under /proc: its staging folder beside it cannot be made either (a restore that looped for ever).
+      ...(existsSync('/proc/self') ? ([['/proc/megatest-no-such', /^megatest: --to \/proc\/megatest-no-such: cannot be made there \(ENOENT: that file system holds no new folders, as under \/proc\)$/m]] as const) : []),
+      // sysfs refuses new folders even to root: one line, no stack trace.
+      ...(existsSync('/sys/kernel') ? ([['/sys/megatest-no-such', /^megatest: --to \/sys\/megatest-no-such: cannot write there \((EPERM|EACCES|ENOENT)\)$/m]] as const) : []),
     ] as const) {
       const refused = await runCli(['restore', runDir, '--checkpoint', first.id, '--to', target]);
       expect(refused.code).toBe(2);

@@ -465,8 +465,35 @@ describe('bad input', () => {
     const file = path.join(scratch, 'binary.toml');
     writeFileSync(file, Buffer.from([0x5b, 0xff, 0xfe, 0x00, 0x01, 0x5d]));
     const error = thrown(() => loadConfig({ configFile: file })) as ConfigError;
-    expect(error.message).toMatch(/malformed TOML: .*U\+FFFD, bytes that are not UTF-8 text/);
+    expect(error.message).toMatch(/ line 1: bytes that are not UTF-8 text \(a TOML file is UTF-8; was it saved in another encoding\?\)$/);
     expect(error.message).not.toMatch(/65533/);
+  });
+
+  it('a value typed in another encoding: its line, not taken silently as U+FFFD', () => {
+    const file = path.join(scratch, 'latin1.toml');
+    // "café" in Latin-1 on line 2: é is the byte 0xE9, never a whole UTF-8 character.
+    writeFileSync(file, Buffer.concat([Buffer.from('[metadata]\nname = "caf'), Buffer.from([0xe9]), Buffer.from('"\n')]));
+    const error = thrown(() => loadConfig({ configFile: file })) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.line).toBe(2);
+    expect(error.message).toBe(`${file} line 2: bytes that are not UTF-8 text (a TOML file is UTF-8; was it saved in another encoding?)`);
+  });
+
+  it('a real U+FFFD in a UTF-8 file is a character like any other', () => {
+    const file = path.join(scratch, 'replacement.toml');
+    writeFileSync(file, '[metadata]\nname = "a \uFFFD b"\n');
+    expect(loadConfig({ configFile: file }).metadata.name).toBe('a \uFFFD b');
+  });
+
+  it.each([
+    [0x1a, 'U+001A, a control character (is it a TOML file?)'],
+    [0x01, 'U+0001, a control character (is it a TOML file?)'],
+  ])('a control character (%i) is named by its code point, not its decimal value', (byte, named) => {
+    const file = path.join(scratch, `control-${byte}.toml`);
+    writeFileSync(file, Buffer.concat([Buffer.from('a = "x"\n'), Buffer.from([byte]), Buffer.from('\n')]));
+    const error = thrown(() => loadConfig({ configFile: file })) as ConfigError;
+    expect(error.message).toMatch(new RegExp(` line 2, column 1: malformed TOML: unexpected character ${named.replace(/[()?+]/g, '\\$&')}$`));
+    expect(error.message).not.toContain(`"${byte}"`);
   });
 
   it('an unknown key suggests the nearest valid key', () => {

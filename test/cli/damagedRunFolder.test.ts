@@ -1,0 +1,81 @@
+// A run folder damaged after the run (config.json not JSON, checkpoints/ a
+// file, events.jsonl garbage) given to report, resume and checkpoints
+// verify: one line naming the file and what is wrong, no stack trace, and
+// nothing the run wrote is lost (a good report is not replaced by one of nothing).
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BUILT, runCli } from '../helpers/cli.js';
+import { fingerprintTree } from '../helpers/checkpointTree.js';
+import { recordedRunFolder } from '../legacy/legacyFixtures.js';
+
+let base: string;
+let runDir: string;
+
+beforeEach(() => {
+  base = mkdtempSync(path.join(tmpdir(), 'megatest-damaged-'));
+  runDir = recordedRunFolder(path.join(base, 'runs'), 'damaged');
+});
+afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+/** One line on stderr, no stack trace ("    at …"). */
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe.skipIf(!BUILT)(`a damaged run folder${BUILT ? '' : ' (skipped: dist/ is not built; npm run build)'}`, () => {
+  it('config.json that is not JSON: report and resume say so in one line naming it, exit 2, and write nothing', async () => {
+    const config = path.join(runDir, 'config.json');
+    writeFileSync(config, '{not json');
+    const before = fingerprintTree(runDir);
+    for (const args of [['report', runDir], ['resume', runDir, '--headless']]) {
+      const result = await runCli(args);
+      expect(result.code, result.stderr).toBe(2);
+      expect(oneLine(result.stderr)).toMatch(new RegExp(`^megatest: ${config.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not valid JSON \\(.+\\); the run folder's config is damaged$`));
+    }
+    expect(fingerprintTree(runDir)).toEqual(before);
+  });
+
+  it('config.json that holds binary bytes: the message names what is there, never the bytes themselves', async () => {
+    writeFileSync(path.join(runDir, 'config.json'), Buffer.from([0x8b, 0x00, 0x76, 0xff, 0x60, 0x30]));
+    const result = await runCli(['report', runDir]);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toMatch(/: not valid JSON \(unexpected bytes that are not UTF-8 text\); the run folder's config is damaged$/);
+    expect(result.stderr).not.toMatch(/[\u0000\u0080-\u009f\ufffd]/);
+  });
+
+  it('checkpoints/ that is a file: checkpoints verify, report and resume say so in one line, exit 1, and change nothing', async () => {
+    const checkpoints = path.join(runDir, 'checkpoints');
+    rmSync(checkpoints, { recursive: true });
+    writeFileSync(checkpoints, 'not a folder\n');
+    const before = fingerprintTree(runDir);
+    for (const args of [['checkpoints', 'verify', runDir], ['report', runDir], ['resume', runDir, '--headless']]) {
+      const result = await runCli(args);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(1);
+      expect(oneLine(result.stderr)).toBe(`megatest: ${checkpoints}: is a file, not a folder; no checkpoint of the run can be read`);
+    }
+    expect(fingerprintTree(runDir)).toEqual(before);
+  });
+
+  it('events.jsonl turned to garbage: report refuses, naming it, and leaves the report the run had', async () => {
+    const written = await runCli(['report', runDir, '--format', 'json']);
+    expect(written.stderr).toBe('');
+    const reports = ['final_report.json', 'final_report.md', 'junit.xml'].map((name) => path.join(runDir, name));
+    const good = reports.map((file) => readFileSync(file));
+    // Bytes with no newline-separated JSON object in them: no event of the log can be read.
+    const garbage = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) % 251));
+    writeFileSync(path.join(runDir, 'events.jsonl'), garbage);
+    const lines = garbage.toString('latin1').split('\n').filter((line) => line.trim() !== '').length;
+    const result = await runCli(['report', runDir]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(oneLine(result.stderr)).toBe(
+      `megatest report: ${path.join(runDir, 'events.jsonl')}: ${lines} unreadable line${lines === 1 ? '' : 's'}, no session_started event: nothing to report; final_report.* left as they were`,
+    );
+    expect(reports.map((file) => readFileSync(file))).toEqual(good);
+  });
+});
