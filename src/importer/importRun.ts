@@ -3,8 +3,9 @@
 //
 // The plan, and why:
 // - Everything that can be wrong with the input is found before the folder
-//   exists (the kind, each file, the session id); a failure after that takes
-//   the folder away again, so bad input never leaves a half-made one.
+//   exists (the kind, each file and whether it is that kind's output at all,
+//   the session id); a failure after that takes the folder away again, so
+//   bad input never leaves a half-made one.
 // - One phase, "imported", spanning the whole recording: the session never
 //   went through megatest's four phases, and nothing in a stream marks where
 //   one would end, so four would be invented boundaries with invented task
@@ -31,6 +32,7 @@ import { MEGATEST_VERSION } from '../version.js';
 import { timedMessages, type TimedMessages } from './agentStream.js';
 import { AgentEventMapper, type StreamVerdict } from './eventMapper.js';
 import { capabilitiesOf, KIND_FILES, reportsOutcome, type ImportKind } from './kinds.js';
+import { checkRecordedKind } from './recognise.js';
 import { ImportRunWriter, type AgentGauges } from './runWriter.js';
 import { FileClock, surveyFile, type FileSurvey } from './timeline.js';
 import { countOf } from '../state/groupDigits.js';
@@ -143,6 +145,8 @@ export async function importRecordedRun(options: ImportOptions): Promise<ImportR
   const sessionId = checkInput(options);
   const files = options.files.map((f) => path.resolve(f));
   const names = files.map((_, i) => `agent-${i + 1}`);
+  // Not the kind's output at all (random bytes, an empty file, another agent's stream): refused before any folder.
+  for (const [i, file] of files.entries()) await readable(file, () => checkRecordedKind(kind, file, options.files[i]!));
   const surveys: FileSurvey[] = [];
   for (const file of files) surveys.push(await readable(file, () => surveyFile(kind, file)));
   const clocks = surveys.map((s) => new FileClock(kind, s));

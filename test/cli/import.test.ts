@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
 import { BUILT, readReport, runCli } from '../helpers/cli.js';
 import { claudeCounts, protocolCounts } from '../importer/streamCounts.js';
+import { IMPORT_KINDS, type ImportKind } from '../../src/importer/kinds.js';
+import { KIND_LOOKS } from '../../src/importer/recognise.js';
 
 const OWN = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'importer');
 const UTF8 = { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
@@ -175,6 +177,86 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
       await expectRefused(['--agent', 'command', transcript, '--session-id', 'taken'], /--session-id taken: .* already exists/);
       expect(readdirSync(existing)).toEqual(['keep.txt']);
       expect(readFileSync(path.join(existing, 'keep.txt'), 'utf8')).toBe('mine\n');
+    });
+  });
+
+  describe('a FILE that is not the kind\'s output at all: one line naming it, the kind and what such a file is, exit 2, no folder', () => {
+    const inputs = mkdtempSync(path.join(tmpdir(), 'megatest-import-not-'));
+    afterAll(() => rmSync(inputs, { recursive: true, force: true }));
+    // 2000 bytes of noise, the same each run (a fixed LCG): every byte value, newlines among them.
+    const garbage = path.join(inputs, 'garbage.bin');
+    let seed = 12345;
+    writeFileSync(garbage, Buffer.from(Array.from({ length: 2000 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff)));
+    const empty = path.join(inputs, 'empty.log');
+    writeFileSync(empty, '');
+    // A codex exec --json stream, written here: the fixtures of this folder have none.
+    const codex = path.join(inputs, 'codex.jsonl');
+    writeFileSync(
+      codex,
+      [{ type: 'thread.started', thread_id: 't-1' }, { type: 'turn.started' }, { type: 'turn.completed', usage: { input_tokens: 10, output_tokens: 2 } }]
+        .map((e) => JSON.stringify(e) + '\n')
+        .join(''),
+    );
+    // Each kind's file, to be given as every other kind.
+    const KIND_FILE: Record<ImportKind, string> = {
+      selfware: path.join(OWN, 'selfware.tokens.agent.log'),
+      'claude-code': path.join(OWN, 'claude.cut.ndjson'),
+      codex,
+      command: path.join(OWN, 'protocol.transcript.jsonl'),
+    };
+    let ids = 0;
+    const refused = async (kind: ImportKind, file: string): Promise<string> => {
+      const before = folders();
+      ids += 1;
+      const result = await runCli(['import', '--agent', kind, file, '--runs-dir', runsDir, '--session-id', `not-${ids}`]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      // Names the file as given, and says what a file of the kind is.
+      expect(lines[0]!.startsWith(`megatest import: FILE ${file}: `)).toBe(true);
+      expect(lines[0]).toContain(KIND_LOOKS[kind]);
+      expect(folders()).toEqual(before);
+      return lines[0]!;
+    };
+
+    for (const kind of IMPORT_KINDS) {
+      it(`--agent ${kind}: random bytes`, async () => {
+        const line = await refused(kind, garbage);
+        expect(line).toContain('is --agent right?');
+      });
+      it(`--agent ${kind}: an empty file`, async () => {
+        expect(await refused(kind, empty)).toContain('the file is empty');
+      });
+      for (const other of IMPORT_KINDS.filter((k) => k !== kind)) {
+        it(`--agent ${kind}: ${other} output, named as such`, async () => {
+          expect(await refused(kind, KIND_FILE[other])).toMatch(new RegExp(`; it looks like ${other} output \\(--agent ${other}\\)$`));
+        });
+      }
+    }
+
+    it('a damaged recording imports while it has one line of its kind; the same damage alone is refused', async () => {
+      // Noise lines and a torn last line, around the codex stream and then without it.
+      const noise = ['not json', '{"type":"item.compl'];
+      const damaged = path.join(inputs, 'damaged.jsonl');
+      writeFileSync(damaged, [noise[0], ...readFileSync(codex, 'utf8').trim().split('\n'), noise[1]].join('\n'));
+      const result = await runCli(['import', '--agent', 'codex', damaged, '--runs-dir', runsDir, '--session-id', 'damaged']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(folders()).toContain('damaged');
+      const onlyNoise = path.join(inputs, 'noise.jsonl');
+      writeFileSync(onlyNoise, noise.join('\n'));
+      expect(await refused('codex', onlyNoise)).toContain('no line of it is codex output');
+    });
+
+    it('several files: the one that is not the kind\'s is named, and nothing is made', async () => {
+      const before = folders();
+      const result = await runCli(['import', '--agent', 'command', KIND_FILE.command, garbage, '--runs-dir', runsDir, '--session-id', 'two']);
+      expect(result.code).toBe(2);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.startsWith(`megatest import: FILE ${garbage}: `)).toBe(true);
+      expect(folders()).toEqual(before);
     });
   });
 

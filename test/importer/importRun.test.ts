@@ -12,6 +12,7 @@ import { runControlCommand } from '../../src/cli/controlCommands.js';
 import { importRecordedRun, type ImportResult } from '../../src/importer/importRun.js';
 import type { ImportKind } from '../../src/importer/kinds.js';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
+import { UsageError } from '../../src/config/errors.js';
 import { reportExitCode } from '../../src/report/report.js';
 import { eventsOf, readEvents, readReport } from '../helpers/cli.js';
 import { claudeCounts, codexCounts, protocolCounts, selfwareCounts, type StreamCounts } from './streamCounts.js';
@@ -293,5 +294,51 @@ describe('import of this folder\'s own recordings (test/fixtures/importer)', () 
     expect(eventsOf(events, 'task_completed').map((t) => t.task)).toEqual(['agent-1 selfware.tokens.agent.log', 'agent-2 selfware.tokens.agent.log']);
     expect(readReport(result.runDir).measurements.total_tokens).toBe(2 * counts.tokens!);
     expect(result.status).toBe('completed');
+  });
+});
+
+describe('a file that is not the kind\'s output: refused before any folder is made', () => {
+  /** Refused with one line naming the file and the kind, and nothing under the runs dir. */
+  async function expectRefused(kind: ImportKind, file: string): Promise<string> {
+    const before = readdirSync(root).sort();
+    sessions += 1;
+    const error = await importRecordedRun({ kind, files: [file], runsDir: root, sessionId: `imp-${sessions}` }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toContain(`FILE ${file}: `);
+    expect(message).toContain(kind);
+    expect(readdirSync(root).sort()).toEqual(before);
+    return message;
+  }
+
+  it('an error line is codex\'s and the protocol\'s alike: alone it imports as codex; beside the protocol\'s own lines it is not codex output', async () => {
+    const errorLine = path.join(root, 'error-only.jsonl');
+    writeFileSync(errorLine, JSON.stringify({ type: 'error', message: 'unexpected status 401 Unauthorized' }) + '\n');
+    const { result } = await importFiles('codex', [errorLine]);
+    expect(result.status).toBe('failed');
+    const transcript = path.join(OWN, 'protocol.transcript.jsonl');
+    // The transcript has an error line, and lines only the protocol writes.
+    expect(readFileSync(transcript, 'utf8')).toContain('{"type":"error"');
+    expect(await expectRefused('codex', transcript)).toMatch(/it looks like command output \(--agent command\)$/);
+  });
+
+  it('selfware: a log whose only marker is its last (the task completed) imports; plain text with none is refused', async () => {
+    const completed = path.join(root, 'completed-only.agent.log');
+    writeFileSync(completed, 'some model prose\n✅ Task completed successfully!\n');
+    const { result } = await importFiles('selfware', [completed]);
+    expect(result.status).toBe('completed');
+    const plain = path.join(root, 'cargo-test.log');
+    writeFileSync(plain, 'running 3 tests\ntest parse ... ok\ntest result: ok. 3 passed; 0 failed\n');
+    expect(await expectRefused('selfware', plain)).toContain('is --agent right?');
+  });
+
+  it('command: the agent\'s own plain output with no protocol line is not a protocol recording', async () => {
+    const plain = path.join(root, 'plain.output.log');
+    writeFileSync(plain, 'starting agent\nworking on it\n{not a protocol line\n');
+    expect(await expectRefused('command', plain)).toContain('no line of it is a JSONL-protocol message');
   });
 });

@@ -35,6 +35,14 @@ const FAILURE_LINE_CHARS = 1000;
 
 type Json = Record<string, unknown>;
 
+/**
+ * The top-level message types of stream-json this parser reads, and
+ * stream_event (--include-partial-messages), which it passes over: a line of
+ * one of them is Claude Code's own. An import refuses a file with none
+ * (src/importer/recognise.ts).
+ */
+export const CLAUDE_MESSAGE_TYPES: ReadonlySet<string> = new Set(['system', 'assistant', 'user', 'result', 'stream_event']);
+
 interface PendingTool {
   name: string;
   /** The stream's own timestamp of the tool_use line, when it has one. */

@@ -28,6 +28,23 @@ const RECONNECTING = /^Reconnecting\b\D*(\d+)\s*\/\s*(\d+)/i;
 
 type Json = Record<string, unknown>;
 
+/**
+ * The top-level event types of `codex exec --json`, the ones this parser reads
+ * and the ones it knowingly passes over (turn.started, item.started,
+ * item.updated): a line of one of them is codex's own. An import refuses a
+ * file with none (src/importer/recognise.ts).
+ */
+export const CODEX_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'thread.started',
+  'turn.started',
+  'turn.completed',
+  'turn.failed',
+  'item.started',
+  'item.updated',
+  'item.completed',
+  'error',
+]);
+
 export function createCodexParser(context: ParserContext = {}): AgentStreamParser {
   const model = context.model ?? '';
   let threadId: string | undefined;
