@@ -14,6 +14,7 @@ import type { AgentSlot } from './agentSlot.js';
 import type { EngineContext } from './context.js';
 import { ParseFailureReporter } from './parseFailures.js';
 import { distributeTasks, rolesFor } from './schedule.js';
+import { retryText } from '../agents/retryText.js';
 
 export type { AgentSlot } from './agentSlot.js';
 
@@ -376,10 +377,4 @@ export class AgentPool {
     const said = exit.stderrClue === undefined ? '' : `; stderr: ${exit.stderrClue}`;
     this.hooks.onCrash(slot, `${exit.signal ? `agent process killed by ${exit.signal}` : `agent process exited with code ${exit.code}`}${said}`);
   }
-}
-
-function retryText(message: Extract<AgentMessage, { type: 'retry' }>): string {
-  const attempt = message.attempt === undefined ? '' : ` attempt ${message.attempt}`;
-  const delay = message.delay_ms === undefined ? '' : ` in ${Math.round(message.delay_ms / 100) / 10} s`;
-  return `the agent retries a model call by itself${attempt || delay ? ` (${[attempt.trim(), delay.trim()].filter(Boolean).join(', ')})` : ''}: ${message.message.slice(0, 500)}`;
 }

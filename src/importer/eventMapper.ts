@@ -8,6 +8,7 @@
 import type { AgentMessage, TaskOutcome } from '../agents/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentCapabilities, EventInput, LogLevel } from '../contract/events.js';
+import { retryText } from '../agents/retryText.js';
 
 export type Emission = { ms: number; event: EventInput } | { ms: number; log: { level: LogLevel; message: string } };
 
@@ -200,11 +201,4 @@ export class AgentEventMapper {
     const message = `${lines} not in the agent's format (${f.total} in all, kept in output.log); last: ${f.lastReason}: ${f.lastLine}`;
     out.push({ ms, event: { type: 'error', class: 'parse_failure', severity: 'recoverable', agent: this.agent.name, message } });
   }
-}
-
-/** The live pool's wording for a retry the agent made by itself. */
-function retryText(message: Extract<AgentMessage, { type: 'retry' }>): string {
-  const attempt = message.attempt === undefined ? '' : ` attempt ${message.attempt}`;
-  const delay = message.delay_ms === undefined ? '' : ` in ${Math.round(message.delay_ms / 100) / 10} s`;
-  return `the agent retries a model call by itself${attempt || delay ? ` (${[attempt.trim(), delay.trim()].filter(Boolean).join(', ')})` : ''}: ${message.message.slice(0, 500)}`;
 }
