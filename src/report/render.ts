@@ -64,7 +64,7 @@ export function renderMarkdown(report: FinalReport): string {
     `| reason | ${report.reason ?? '—'} |`,
     `| started / ended | ${report.started_at ?? '—'} / ${report.ended_at ?? '—'} |`,
     `| elapsed | ${elapsedCell(report)} |`,
-    `| verdict | ${report.verdict.critical_passed ? 'all critical criteria passed' : 'a critical criterion FAILED'} (${report.verdict.passed} passed, ${report.verdict.failed} failed${notJudged.length > 0 ? `; ${notJudged.length} not judged` : ''}) |`,
+    `| verdict | ${verdictWords(report)} (${report.verdict.passed} passed, ${report.verdict.failed} failed${notJudged.length > 0 ? `; ${notJudged.length} not judged` : ''}) |`,
     '',
     ...locScaleNote(report),
     '## Success criteria',
@@ -97,7 +97,7 @@ export function renderMarkdown(report: FinalReport): string {
     `| test pass rate | ${pct(report.measurements.test_pass_rate, 100)} |`,
     `| line coverage | ${pct(report.measurements.test_coverage)} |`,
     `| doc coverage | ${pct(report.measurements.doc_coverage)} |`,
-    `| files modified | ${report.measurements.files_modified ?? '—'} |`,
+    `| files modified | ${figure(report.measurements.files_modified, 'not measured')} |`,
     `| tokens | ${figure(report.measurements.total_tokens, 'not recorded')}${report.measurements.input_tokens === null ? '' : ` (${groupDigits(report.measurements.input_tokens)} in, ${figure(report.measurements.output_tokens, '—')} out)`} |`,
     `| tool calls | ${figure(report.measurements.tool_calls, 'not recorded')} |`,
     `| cost | ${report.measurements.cost_usd === null ? 'not reported by the agents' : `$${report.measurements.cost_usd.toFixed(4)}, as the agents reported it`} |`,
@@ -111,7 +111,8 @@ export function renderMarkdown(report: FinalReport): string {
     ...(Object.keys(EFFICIENCY_TABLE) as (keyof typeof EFFICIENCY_TABLE)[]).map((key) => {
       const row = EFFICIENCY_TABLE[key];
       const figure = report.efficiency[key];
-      return `| ${key.replace(/_/g, ' ')} | ${figure.value ?? '—'} ${row.unit} | ${figure.rating} | ≤ ${row.target} / ≤ ${row.good} / ≤ ${row.excellent} |`;
+      // No figure, no unit: "— tokens/LOC" read as a figure of that unit.
+      return `| ${key.replace(/_/g, ' ')} | ${figure.value === null ? '—' : `${figure.value} ${row.unit}`} | ${figure.rating} | ≤ ${row.target} / ≤ ${row.good} / ≤ ${row.excellent} |`;
     }),
     '',
     '## Quality',
@@ -149,6 +150,12 @@ export function renderMarkdown(report: FinalReport): string {
 }
 
 /** "48 passed, 0 failed, 0 skipped"; "none run" where no test run gave counts (an import, a run stopped early), not dashes. */
+/** "all critical criteria passed" only where one was judged: with none (an import that answers none), that is said. */
+function verdictWords(report: FinalReport): string {
+  if (!report.verdict.critical_passed) return 'a critical criterion FAILED';
+  return report.criteria.some((c) => c.level === 'critical') ? 'all critical criteria passed' : 'no critical criterion judged';
+}
+
 /** Elapsed of the configured duration; an import's is the recording's span (it had no plan), or none in line order. */
 function elapsedCell(report: FinalReport): string {
   if (report.imported) {

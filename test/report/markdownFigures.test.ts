@@ -34,5 +34,28 @@ describe('final_report.md figures', () => {
     expect(renderMarkdown({ ...report, measurements: counted }).split('\n')).toContain('| tests | 1,200 passed, 3 failed, 0 skipped |');
     expect(bare).toContain('| tokens | not recorded |');
     expect(bare).toMatch(/^\| agent-1 \| developer \| m \| not recorded \| 1,002 \| /m);
+    const unmeasured = renderMarkdown(fakeReport('completed', [], [], { measurements: { ...report.measurements, files_modified: null } })).split('\n');
+    expect(unmeasured).toContain('| files modified | not measured |');
+  });
+
+  it('says no critical criterion was judged rather than that all passed, where none was', () => {
+    const verdict = (criteria: typeof report.criteria) =>
+      renderMarkdown({ ...report, criteria, verdict: { critical_passed: true, passed: criteria.filter((c) => c.passed).length, failed: 0 } })
+        .split('\n')
+        .find((line) => line.startsWith('| verdict |'));
+    const important = { id: 'tasks', description: 'tasks done', level: 'important' as const, passed: true, evidence: 'met' };
+    expect(verdict([important])).toBe('| verdict | no critical criterion judged (1 passed, 0 failed) |');
+    expect(verdict([important, { ...important, id: 'fatal', level: 'critical' }])).toBe('| verdict | all critical criteria passed (2 passed, 0 failed) |');
+  });
+
+  it('gives an efficiency figure with its unit, and none without a figure', () => {
+    const efficiency = {
+      ...report.efficiency,
+      tokens_per_loc: { value: null, rating: 'not measured' as const, unit: 'tokens/LOC' },
+      tool_calls_per_task: { value: 12.5, rating: 'excellent' as const, unit: 'tool calls/task' },
+    };
+    const lines = renderMarkdown({ ...report, efficiency }).split('\n');
+    expect(lines.find((line) => line.startsWith('| tokens per loc |'))).toMatch(/^\| tokens per loc \| — \| not measured \| /);
+    expect(lines.find((line) => line.startsWith('| tool calls per task |'))).toMatch(/^\| tool calls per task \| 12\.5 tool calls\/task \| excellent \| /);
   });
 });
