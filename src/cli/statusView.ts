@@ -159,7 +159,7 @@ export function formatStatus(view: StatusView): string[] {
     lines.push(`${label('tasks')}${count(m.tasks_completed)} done, ${count(m.tasks_remaining)} left   errors ${m.errors_encountered}   recoveries ${m.recoveries}`);
     for (const agent of m.agents ?? []) {
       lines.push(
-        `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${agent.tool_calls}  trust ${agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,
+        `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${agent.tool_calls}  trust ${agent.tool_calls === 0 ? 'n/a' : agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,
       );
     }
   } else {

@@ -110,7 +110,8 @@ export interface FinalReport {
     /** null when the run recorded no token usage at all (an import of output that carries none). */
     tokens: number | null;
     tool_calls: number;
-    trust_score: number;
+    /** Share of its tool calls that succeeded, 0..1; null with no tool call to judge by (the console shows –). */
+    trust_score: number | null;
     /** Lines of this agent that broke its protocol. */
     protocol_errors: number;
     /** What the agent could do when asked; null for a log older than capabilities. */
@@ -275,7 +276,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       model: a.model,
       tokens: usageRecorded ? a.tokens : null,
       tool_calls: a.toolCalls,
-      trust_score: round(trustOf(a) ?? 1, 4)!,
+      trust_score: round(trustOf(a), 4),
       protocol_errors: a.protocolErrors ?? 0,
       capabilities: a.capabilities,
     })),

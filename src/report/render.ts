@@ -141,7 +141,7 @@ export function renderMarkdown(report: FinalReport): string {
     '|---|---|---|---|---|---|---|---|',
     ...report.agents.map(
       (a) =>
-        `| ${a.name} | ${a.role} | ${a.model === null ? '—' : a.model || "the agent program's default"} | ${figure(a.tokens, 'not recorded')} | ${groupDigits(a.tool_calls)} | ${(a.trust_score * 100).toFixed(1)}% | ${a.protocol_errors ?? 0} | ${a.capabilities ? describeCapabilities(a.capabilities) : 'not recorded'} |`,
+        `| ${a.name} | ${a.role} | ${a.model === null ? '—' : a.model || "the agent program's default"} | ${figure(a.tokens, 'not recorded')} | ${groupDigits(a.tool_calls)} | ${a.trust_score === null ? '—' : `${(a.trust_score * 100).toFixed(1)}%`} | ${a.protocol_errors ?? 0} | ${a.capabilities ? describeCapabilities(a.capabilities) : 'not recorded'} |`,
     ),
     '',
     ...modelSection(report),

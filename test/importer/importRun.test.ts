@@ -201,6 +201,10 @@ for (const { kind, folder, suffix, counts } of SHARED) {
       expectCounts(events, result, file, expected);
       await expectLineOrder(events, result, file);
       await expectStatusCost(result.runDir, expected.costUsd);
+      // Trust is the share of the agent's tool calls that succeeded: none to judge by with no call, not 100%.
+      const calls = eventsOf(events, 'tool_call');
+      const trust = calls.length === 0 ? null : Math.round((calls.filter((c) => c.ok).length / calls.length) * 10_000) / 10_000;
+      expect(readReport(result.runDir).agents[0]!.trust_score).toBe(trust);
       // selfware and codex never report their context: unknown in every snapshot, not 0.
       const contexts = eventsOf(events, 'metrics').flatMap((m) => m.metrics.agents.map((a) => a.context_tokens));
       expect(contexts.length).toBeGreaterThan(0);

@@ -48,6 +48,16 @@ describe('final_report.md figures', () => {
     expect(verdict([important, { ...important, id: 'fatal', level: 'critical' }])).toBe('| verdict | all critical criteria passed (2 passed, 0 failed) |');
   });
 
+  it("gives an agent's trust as a share of its tool calls, and none for an agent that made none", () => {
+    const agents = [
+      { ...report.agents[0]!, name: 'agent-1', tool_calls: 0, trust_score: null },
+      { ...report.agents[0]!, name: 'agent-2', tool_calls: 8, trust_score: 0.875 },
+    ];
+    const lines = renderMarkdown({ ...report, agents }).split('\n');
+    expect(lines.find((l) => l.startsWith('| agent-1 |'))).toMatch(/^\| agent-1 \| developer \| m \| 23,456 \| 0 \| — \| /);
+    expect(lines.find((l) => l.startsWith('| agent-2 |'))).toMatch(/^\| agent-2 \| developer \| m \| 23,456 \| 8 \| 87\.5% \| /);
+  });
+
   it('gives an efficiency figure with its unit, and none without a figure', () => {
     const efficiency = {
       ...report.efficiency,

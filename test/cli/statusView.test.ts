@@ -1,0 +1,86 @@
+// The lines of `megatest status` for a view: what an agent's trust, a
+// finished run's missing test run and checkpoint read as.
+
+import { describe, expect, it } from 'vitest';
+import type { AgentMetrics, SessionMetrics } from '../../src/contract/metrics.js';
+import { formatStatus, type StatusView } from '../../src/cli/statusView.js';
+
+const agent = (name: string, toolCalls: number, trust: number): AgentMetrics => ({
+  name,
+  role: 'developer',
+  status: 'working',
+  task: null,
+  model: null,
+  tokens: 10,
+  tool_calls: toolCalls,
+  utilization: 0,
+  trust_score: trust,
+  idle_seconds: 0,
+  context_tokens: null,
+  max_context_tokens: 0,
+});
+
+function view(overrides: Partial<StatusView>, agents: AgentMetrics[]): StatusView {
+  const metrics = {
+    elapsed_seconds: 65,
+    estimated_remaining: 55,
+    total_tokens: 20,
+    tokens_per_minute: 18,
+    tool_calls: agents.reduce((n, a) => n + a.tool_calls, 0),
+    test_pass_rate: null,
+    tests_passed: 0,
+    tests_failed: 0,
+    test_coverage: null,
+    lines_of_code: 0,
+    tasks_completed: 0,
+    tasks_remaining: 3,
+    errors_encountered: 0,
+    recoveries: 0,
+    agents,
+  } as unknown as SessionMetrics;
+  return {
+    session_id: 's',
+    run_dir: '/runs/s',
+    running: false,
+    status: 'running',
+    phase: 'bootstrap',
+    simulated: false,
+    project: 'task_queue',
+    agent_kind: 'command',
+    started_at: null,
+    duration_seconds: 120,
+    metrics,
+    last_checkpoint: null,
+    pid: null,
+    control_url: null,
+    capabilities: {},
+    last_alert: null,
+    pause: null,
+    recoveries_under_way: [],
+    cost_usd: null,
+    ...overrides,
+  };
+}
+
+const line = (lines: string[], label: string) => lines.filter((l) => l.startsWith(label));
+
+describe('status lines', () => {
+  it("an agent's trust is n/a until it made a tool call (the share of its calls that succeeded), as the console's –", () => {
+    const lines = formatStatus(view({}, [agent('agent-1', 0, 1), agent('agent-2', 4, 0.75)]));
+    expect(line(lines, 'agent ')).toEqual([
+      'agent      agent-1 developer working  tokens 10  calls 0  trust n/a  idle 0 s',
+      'agent      agent-2 developer working  tokens 10  calls 4  trust 0.75  idle 0 s',
+    ]);
+  });
+
+  it('a run still going has no test run or checkpoint yet; one that ended has none, and no time left', () => {
+    const going = formatStatus(view({}, []));
+    expect(line(going, 'elapsed')).toEqual(['elapsed    00:01:05 / 00:02:00  (00:00:55 left)']);
+    expect(line(going, 'tests')).toEqual(['tests      0 passed, 0 failed (no test run yet)   coverage n/a   LOC 0']);
+    expect(line(going, 'checkpoint')).toEqual(['checkpoint none yet']);
+    const ended = formatStatus(view({ status: 'interrupted', exit_code: 130 }, []));
+    expect(line(ended, 'elapsed')).toEqual(['elapsed    00:01:05 / 00:02:00']);
+    expect(line(ended, 'tests')).toEqual(['tests      0 passed, 0 failed (no test run)   coverage n/a   LOC 0']);
+    expect(line(ended, 'checkpoint')).toEqual(['checkpoint none']);
+  });
+});
