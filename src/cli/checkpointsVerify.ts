@@ -4,8 +4,8 @@
 // checkpoint says whether it is usable and, if not, why.
 
 import { existsSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../config/errors.js';
+import { parseCommandArgs } from './parseOptions.js';
 import { CheckpointStore, type CheckpointVerification } from '../checkpoint/store.js';
 import { runPaths } from '../io/runFolder.js';
 
@@ -23,12 +23,7 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub !== 'verify') throw new UsageError(`megatest checkpoints: unknown subcommand ${JSON.stringify(sub)}; expected verify DIR`);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(`megatest checkpoints verify: ${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`);
-  }
+  const parsed = parseCommandArgs('checkpoints verify', rest, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (parsed.values.help) {
     process.stdout.write(CHECKPOINTS_HELP + '\n');
     return 0;

@@ -5,18 +5,11 @@
 
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
 
-export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(`megatest ${command}: ${message} (see megatest ${command} --help)`);
-  }
-}
+// The one reading of options every command shares (ls, clean, compare and import take it from here).
+export { parseCommandArgs } from './parseOptions.js';
 
 function isDirectory(dir: string): boolean {
   try {

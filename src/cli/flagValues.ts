@@ -1,6 +1,7 @@
 // Option values of the run commands: numbers within the ranges the config
 // allows, and values that start with "-" (`--agents -4`), which node's
-// parseArgs would take for options and refuse with a three-line message.
+// parseArgs would take for options and refuse (parseOptions.ts says how to
+// write them; here their own check says what is allowed instead).
 
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';

@@ -1,7 +1,7 @@
 // `megatest` command line (DESIGN §2). Each command parses its own options
 // strictly: an unknown option or a bad value exits 2 with one clear line.
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { existsSync } from 'node:fs';
 import { ConfigError, UsageError } from '../config/errors.js';
 import type { ConfigFlags } from '../config/load.js';
@@ -15,6 +15,7 @@ import { checkpointArg } from './checkpointArg.js';
 import { catchEarlySignals, earlySignal, takeEarlySignal } from './earlySignals.js';
 import { decimalFlag, integer, joinDashValues } from './flagValues.js';
 import { sayConfigNotice } from './configNotices.js';
+import { parseCommandArgs } from './parseOptions.js';
 import { HELP } from './helpText.js';
 import { MEGATEST_VERSION } from '../version.js';
 
@@ -45,13 +46,7 @@ const RUN_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: O) {
-  try {
-    return parseArgs({ args: joinDashValues(args, options), options, allowPositionals: true, strict: true });
-  } catch (error) {
-    // One line: node's message may add lines of advice.
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0]!;
-    throw new UsageError(`megatest ${command}: ${message} (see megatest ${command} --help)`);
-  }
+  return parseCommandArgs(command, joinDashValues(args, options), options);
 }
 
 function runFlags(values: Record<string, string | boolean | undefined>, positionals: string[]): { flags: ConfigFlags; configFile?: string; preset?: string } {

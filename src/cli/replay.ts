@@ -4,8 +4,9 @@
 // reports; that needs no terminal.
 
 import { statSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
+import { parseCommandArgs } from './parseOptions.js';
 import { openReplaySource } from '../replay/source.js';
 import type { ReplayTarget } from '../ui/runReplay.js';
 import { THEME_NAMES } from '../ui/theme.js';
@@ -69,15 +70,6 @@ export function parseReplayAt(text: string): ReplayTarget {
   throw new UsageError(`--at ${JSON.stringify(text)}: expected a seq (e.g. 812), an ISO time (e.g. 2026-12-02T02:23:00Z) or an offset from the start (90s, 5m, 1h30m)`);
 }
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(`megatest replay: ${message} (see megatest replay --help)`);
-  }
-}
-
 function requireFolder(positionals: string[]): string {
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError('megatest replay: expected one run folder (see megatest replay --help)');
@@ -92,7 +84,7 @@ function requireFolder(positionals: string[]): string {
 }
 
 export async function replayCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv);
+  const { values, positionals } = parseCommandArgs('replay', argv, OPTIONS);
   if (values.help) {
     process.stdout.write(REPLAY_HELP + '\n');
     return 0;

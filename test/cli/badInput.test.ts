@@ -74,7 +74,7 @@ describe('megatest run: bad input', () => {
     { name: '--session-id -rf', args: () => ['--session-id', '-rf'], message: /^megatest: --session-id -rf: must be a session id \(letters, digits/ },
     { name: '--seed over 2^32-1', args: () => ['--seed', '4294967296'], message: /--seed 4294967296: must be from 0 to 4294967295/ },
     { name: '--checkpoint-interval below 0.5', args: () => ['--checkpoint-interval', '0.25'], message: /--checkpoint-interval 0\.25: must be from 0\.5 to 1440/ },
-    { name: 'an option with no value', args: () => ['--config', '--agents', '3'], message: /^megatest run: Option '--config' argument is ambiguous/ },
+    { name: 'an option with no value', args: () => ['--config', '--agents', '3'], message: /^megatest run: --config needs a value, and none was given before --agents; write --config VALUE/ },
   ];
 
   for (const c of cases) {

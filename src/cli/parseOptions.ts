@@ -1,0 +1,50 @@
+// Every command's options go through node's parseArgs (strict), and every
+// refusal it makes becomes one UsageError line here. Node's own messages run
+// to three lines of advice ("argument is ambiguous. Did you forget…"), or
+// were cut to a first line that did not say what was wrong; so the refusal
+// is told from the error's code and parseArgs' own reading of the arguments
+// (its tokens), not from the wording of its message.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../config/errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs, strict, positionals allowed; its refusals as one line naming the command and the option. */
+export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`megatest ${command}: ${optionProblem(error as NodeJS.ErrnoException, args, options)} (see megatest ${command} --help)`);
+  }
+}
+
+/** Whether an argument is one of the command's options (`--runs-dir`, `--runs-dir=x`, `-h`), or `--`, which ends them. */
+function isOwnOption(arg: string, options: Options): boolean {
+  if (arg === '--') return true;
+  if (arg.startsWith('--')) return Object.hasOwn(options, arg.slice(2).split('=')[0]!);
+  return arg.length === 2 && Object.values(options).some((option) => option.short === arg[1]);
+}
+
+function optionProblem(error: NodeJS.ErrnoException, args: string[], options: Options): string {
+  // Read again, not strict: the same tokens the strict reading refused, with nothing thrown.
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const flag = `--${token.name}`;
+    const type = Object.hasOwn(options, token.name) ? options[token.name]!.type : undefined;
+    if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && type === undefined) return `Unknown option '${token.rawName}'`;
+    if (error.code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') continue;
+    if (type === 'boolean' && token.value !== undefined) return `${flag} takes no value (got ${token.rawName}=${token.value})`;
+    if (type !== 'string') continue;
+    const how = `write ${flag} VALUE, or ${flag}=-VALUE for a value that starts with "-"`;
+    if (token.value === undefined) return `${flag} needs a value, and none was given; ${how}`;
+    // `--older-than --runs-dir runs`: parseArgs took the next option for the value.
+    if (!token.inlineValue && isOwnOption(token.value, options)) return `${flag} needs a value, and none was given before ${token.value}; ${how}`;
+    if (!token.inlineValue && token.value.startsWith('-')) {
+      return `${flag} needs a value, and ${JSON.stringify(token.value)} starts with "-"; to give a value that starts with "-", write ${flag}=${token.value}`;
+    }
+  }
+  // A refusal not told above (none is known): node's first line, without its advice.
+  return (error.message ?? String(error)).replace(/\. To specify a positional argument.*$/s, '').split('\n')[0]!;
+}

@@ -1,0 +1,93 @@
+// Options every command refuses through the one parseArgs reading: a value
+// that is missing or starts with "-", an unknown option, a value given to a
+// switch. Each is one line naming the command and the option, exit 2.
+
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/config/errors.js';
+import { parseCommandArgs } from '../../src/cli/parseOptions.js';
+import { runCli } from '../helpers/cli.js';
+
+const OPTIONS = {
+  speed: { type: 'string' },
+  'runs-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function refusal(args: string[]): string {
+  try {
+    parseCommandArgs('demo', args, OPTIONS);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error(`${args.join(' ')} was accepted`);
+}
+
+describe('parseCommandArgs', () => {
+  it('a value that starts with "-": names the option and says to write --flag=VALUE', () => {
+    const value = '-1';
+    const message = refusal(['RUN', '--speed', value, '--json']);
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toMatch(/^megatest demo: --speed needs a value/);
+    expect(message).toContain(`${JSON.stringify(value)} starts with "-"`);
+    expect(message).toContain(`write --speed=${value}`);
+    expect(message).toMatch(/\(see megatest demo --help\)$/);
+    // and that form is taken
+    expect(parseCommandArgs('demo', ['RUN', `--speed=${value}`], OPTIONS).values.speed).toBe(value);
+  });
+
+  it('a value left out, at the end or before another option: says none was given', () => {
+    const atEnd = refusal(['--speed']);
+    expect(atEnd.split('\n')).toHaveLength(1);
+    expect(atEnd).toMatch(/^megatest demo: --speed needs a value, and none was given; write --speed VALUE/);
+    for (const next of ['--runs-dir', '--json', '-h', '--']) {
+      const message = refusal(['--speed', next, 'x']);
+      expect(message.split('\n'), next).toHaveLength(1);
+      expect(message, next).toContain(`--speed needs a value, and none was given before ${next};`);
+    }
+  });
+
+  it('an unknown option and a value given to a switch stay one line naming the option', () => {
+    const unknown = refusal(['--frob']);
+    expect(unknown.split('\n')).toHaveLength(1);
+    expect(unknown).toMatch(/^megatest demo: Unknown option '--frob' \(see megatest demo --help\)$/);
+    const switchValue = refusal(['--json=yes']);
+    expect(switchValue.split('\n')).toHaveLength(1);
+    expect(switchValue).toContain('--json takes no value (got --json=yes)');
+  });
+});
+
+describe('every command: an option value missing or starting with "-"', () => {
+  // [command words, the arguments after them, the option, its value ("" when none is given)]
+  const cases: [string[], string[], string, string][] = [
+    [['replay'], ['RUN', '--speed', '-1', '--frame'], '--speed', '-1'],
+    [['replay'], ['RUN', '--at', '-5'], '--at', '-5'],
+    [['compare'], ['A', 'B', '--format', '-x'], '--format', '-x'],
+    [['import'], ['--agent', '-x', 'f'], '--agent', '-x'],
+    [['clean'], ['--older-than', '-1d'], '--older-than', '-1d'],
+    [['clean'], ['--older-than', '--runs-dir', 'runs'], '--older-than', ''],
+    [['ls'], ['--runs-dir', '-x'], '--runs-dir', '-x'],
+    [['run'], ['--checkpoint-interval', '--headless'], '--checkpoint-interval', ''],
+    [['resume'], ['RUN', '--checkpoint', '--headless'], '--checkpoint', ''],
+    [['status'], ['--checkpoint'], '--checkpoint', ''],
+    [['pause'], ['--runs-dir'], '--runs-dir', ''],
+    [['attach'], ['--runs-dir', '--ascii'], '--runs-dir', ''],
+    [['report'], ['RUN', '--format'], '--format', ''],
+    [['checkpoints', 'verify'], ['--json=x'], '--json', 'x'],
+  ];
+  for (const [words, args, flag, value] of cases) {
+    it(`${words.join(' ')} ${args.join(' ')}`, async () => {
+      const result = await runCli([...words, ...args]);
+      expect(result.code).toBe(2);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      const command = words.join(' ');
+      expect(lines[0]).toMatch(new RegExp(`^megatest ${command}: ${flag} `));
+      expect(lines[0]).toContain(`(see megatest ${command} --help)`);
+      if (flag === '--json') expect(lines[0]).toContain(`${flag} takes no value`);
+      else if (value === '') expect(lines[0]).toContain(`${flag} needs a value, and none was given`);
+      else expect(lines[0]).toContain(`write ${flag}=${value}`);
+    });
+  }
+});
