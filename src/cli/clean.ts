@@ -7,6 +7,7 @@
 
 import { rmSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
+import { requireRunsDir } from '../io/runFolder.js';
 import { isOrchestratorAlive, isPidAlive, listRuns, readControlFile, type RunListing } from '../io/sessions.js';
 import { legacyLiveness } from '../legacy/liveness.js';
 import { parseAge, parseCommandArgs } from './commandArgs.js';
@@ -66,6 +67,7 @@ export async function cleanCommand(argv: string[]): Promise<number> {
   const ageMs = parseAge('megatest clean: --older-than', values['older-than']);
   const dryRun = values['dry-run'] === true;
   const runsDir = values['runs-dir'] ?? 'test_runs';
+  if (values['runs-dir'] !== undefined) requireRunsDir('clean', runsDir);
   const nowMs = Date.now();
   const cutoff = nowMs - ageMs;
   let chosen = 0;

@@ -3,6 +3,7 @@
 // read through the one fold.
 
 import { UsageError } from '../config/errors.js';
+import { requireRunsDir } from '../io/runFolder.js';
 import { listRuns } from '../io/sessions.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
@@ -83,6 +84,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`megatest ls: unexpected argument ${JSON.stringify(positionals[0])} (see megatest ls --help)`);
   const runsDir = values['runs-dir'] ?? 'test_runs';
+  if (values['runs-dir'] !== undefined) requireRunsDir('ls', runsDir);
   const runs: RunSummary[] = [];
   for (const listing of listRuns(runsDir)) runs.push(await loadRunSummary(listing));
   sortByStart(runs);

@@ -7,7 +7,7 @@ import { ConfigError, UsageError } from '../config/errors.js';
 import type { ConfigFlags } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { AGENTS_MAX, AGENTS_MIN } from '../config/allowedValues.js';
-import { runPaths } from '../io/runFolder.js';
+import { requireRunsDir, runPaths } from '../io/runFolder.js';
 import { RunFileReadError } from '../io/readError.js';
 import { resolveSession, isOrchestratorAlive } from '../io/sessions.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
@@ -174,6 +174,7 @@ async function cmdAttach(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('attach');
+  if (values['runs-dir'] !== undefined) requireRunsDir('attach', values['runs-dir']);
   const { checkThemeFlag, refuseLegacyFolder, requireTerminal } = await import('./consoleChecks.js');
   checkThemeFlag(values.theme);
   requireTerminal('attach', 'megatest status');
@@ -235,6 +236,7 @@ async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue'
   });
   if (values.help) return help(name === 'status' ? 'status' : 'control');
   if (positionals.length > 1) throw new UsageError(`megatest ${name}: expected at most one SESSION (got ${positionals.join(' ')})`);
+  if (values['runs-dir'] !== undefined) requireRunsDir(name, values['runs-dir']);
   const { runControlCommand } = await import('./controlCommands.js');
   return runControlCommand(name, {
     session: positionals[0],

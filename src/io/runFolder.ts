@@ -77,6 +77,27 @@ export function validateSessionId(id: string): void {
   }
 }
 
+const runsDirIsFile = (runsDir: string) => `--runs-dir ${runsDir}: is a file, not a folder; give a folder`;
+
+/**
+ * A --runs-dir given to a command that reads runs (ls, clean, status, attach,
+ * the controls) must be a folder that is there: a mistyped one listed "no
+ * runs" and cleaned nothing, exit 0, as if all were well. Only a GIVEN one:
+ * the default test_runs missing is a new user's "no runs yet".
+ */
+export function requireRunsDir(command: string, runsDir: string): void {
+  let found: Stats;
+  try {
+    found = statSync(runsDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new UsageError(`megatest ${command}: --runs-dir ${runsDir}: a part of that path is a file, not a folder`);
+    if (code === 'ENOENT') throw new UsageError(`megatest ${command}: --runs-dir ${runsDir}: no such folder; give the folder the runs are in (default test_runs)`);
+    throw new UsageError(`megatest ${command}: --runs-dir ${runsDir}: cannot be read (${code ?? String(error)})`);
+  }
+  if (!found.isDirectory()) throw new UsageError(`megatest ${command}: ${runsDirIsFile(runsDir)}`);
+}
+
 /**
  * Creates test_runs/<id>/ whole or not at all: the folder is filled under a
  * hidden temporary name and renamed into place, so bad input or a crash
@@ -86,7 +107,7 @@ export function createRunFolder(runsDir: string, sessionId: string, files: Recor
   validateSessionId(sessionId);
   const runsAbs = path.resolve(runsDir);
   const existing = statOrNull(runsAbs);
-  if (existing !== null && !existing.isDirectory()) throw new UsageError(`--runs-dir ${runsDir}: is a file, not a folder; give a folder (it is made if missing)`);
+  if (existing !== null && !existing.isDirectory()) throw new UsageError(`${runsDirIsFile(runsDir)} (it is made if missing)`);
   try {
     makeDirsSync(runsAbs);
     accessSync(runsAbs, constants.W_OK);
