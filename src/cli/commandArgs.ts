@@ -36,10 +36,16 @@ export function runFolderArg(command: string, arg: string, runsDir: string): str
   throw new UsageError(`megatest ${command}: ${arg}: no such run folder${plainId ? ` and no session ${JSON.stringify(arg)} under ${runsDir}` : ''}`);
 }
 
+/** The largest count parseAge takes (999999d is some 2,700 years: any run is younger). */
+export const AGE_MAX = 999_999;
+
 /** `7d`, `12h`, `30m`, `45s` as milliseconds. */
 export function parseAge(flag: string, text: string): number {
-  const match = /^(\d{1,6})([smhd])$/.exec(text.trim());
+  const match = /^(\d+)([smhd])$/.exec(text.trim());
   if (!match) throw new UsageError(`${flag} ${JSON.stringify(text)}: use a number and s, m, h or d (e.g. 7d)`);
+  // The form is right but the count is not: say the range, not the form again.
+  const count = Number(match[1]);
+  if (count > AGE_MAX) throw new UsageError(`${flag} ${JSON.stringify(text)}: the number must be from 0 to ${AGE_MAX} (e.g. 7d)`);
   const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unit * 1000;
+  return count * unit * 1000;
 }
