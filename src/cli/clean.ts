@@ -91,8 +91,9 @@ export async function cleanCommand(argv: string[]): Promise<number> {
     rmSync(run.dir, { recursive: true, force: true });
     chosen += 1;
   }
-  // The cutoff to the minute, so that "0 runs" says which end it counted from.
-  const before = new Date(cutoff).toISOString().slice(0, 16).replace('T', ' ');
+  // The cutoff to the minute, so that "0 runs" says which end it counted from. Cut at the
+  // minute, not at a fixed width: a cutoff before year 0 (999999d) has a longer year (-000711-…).
+  const before = new Date(cutoff).toISOString().replace(/T(\d\d:\d\d).*$/, ' $1');
   process.stdout.write(`${chosen} ${chosen === 1 ? 'run' : 'runs'} ${dryRun ? 'would be deleted' : 'deleted'} (ended before ${before} UTC)\n`);
   return 0;
 }

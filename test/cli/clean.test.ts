@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AGE_MAX } from '../../src/cli/commandArgs.js';
 import { deadPid, makeRun } from '../control/runFixtures.js';
 import { copyLegacyFixtures, LEGACY_NAMES, recordedRunFolder } from '../legacy/legacyFixtures.js';
 import { captureCli } from './captureCli.js';
@@ -80,6 +81,20 @@ describe('megatest clean', () => {
     expect(mentioned(result.stdout, 'deleting')).toEqual([...OLD, 'recent'].sort());
     expect(existsSync(path.join(runs, 'live'))).toBe(true);
     expect(existsSync(path.join(runs, 'bash-complete'))).toBe(true);
+  });
+
+  it('the largest age names its cutoff, a date before year 0, to the minute', async () => {
+    const ageMs = AGE_MAX * 86_400_000;
+    const minute = (ms: number) => {
+      const [date, time] = new Date(ms).toISOString().split('T');
+      return `${date} ${time!.slice(0, 5)}`;
+    };
+    const start = Date.now();
+    const result = await captureCli(['clean', '--older-than', `${AGE_MAX}d`, '--dry-run', '--runs-dir', runs]);
+    const cutoffs = new Set([minute(start - ageMs), minute(Date.now() - ageMs)]);
+    expect(result.code, result.stderr).toBe(0);
+    const last = result.stdout.trimEnd().split('\n').at(-1)!;
+    expect([...cutoffs].map((cutoff) => `0 runs would be deleted (ended before ${cutoff} UTC)`)).toContain(last);
   });
 
   it('bad input exits 2 with one line', async () => {
