@@ -3,9 +3,10 @@
 // names read back against its sha256, each distinct blob once. One line per
 // checkpoint says whether it is usable and, if not, why.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
 import { parseCommandArgs } from './parseOptions.js';
+import { requireFolderArg } from './commandArgs.js';
 import { CheckpointStore, type CheckpointVerification } from '../checkpoint/store.js';
 import { runPaths } from '../io/runFolder.js';
 
@@ -30,7 +31,7 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
   }
   const dir = parsed.positionals[0];
   if (dir === undefined || parsed.positionals.length > 1) throw new UsageError('megatest checkpoints verify: expected one run folder DIR');
-  if (!isDirectory(dir)) throw new UsageError(`megatest checkpoints verify: ${dir} is not a folder`);
+  requireFolderArg('checkpoints verify', dir);
   const paths = runPaths(dir);
   if (!existsSync(paths.config) && !existsSync(paths.checkpoints)) {
     throw new UsageError(`megatest checkpoints verify: ${dir} is not a megatest run folder (no config.json, no checkpoints/)`);
@@ -56,12 +57,4 @@ function describe(result: CheckpointVerification): string {
   if (!result.usable) return `${result.id}  NOT usable: ${result.reason}`;
   const phase = result.body ? `phase ${result.body.phase}, trigger ${result.body.trigger}, ` : '';
   return `${result.id}  usable (${phase}${result.files} files, ${result.blobs} blobs verified)`;
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -24,6 +24,13 @@ export function isRunFolder(dir: string): boolean {
   return existsSync(path.join(dir, 'events.jsonl')) || existsSync(path.join(dir, 'config.json')) || isLegacyRunFolder(dir);
 }
 
+/** A run folder argument that is no folder at all (nothing there, or a file): said so, before what a run folder must hold. */
+export function requireFolderArg(command: string, dir: string): void {
+  if (isDirectory(dir)) return;
+  if (existsSync(dir)) throw new UsageError(`megatest ${command}: ${dir} is a file, not a run folder`);
+  throw new UsageError(`megatest ${command}: ${dir}: no such folder`);
+}
+
 /** The run folder RUN names: a path, or a session id under runsDir. */
 export function runFolderArg(command: string, arg: string, runsDir: string): string {
   if (isRunFolder(arg)) return path.resolve(arg);

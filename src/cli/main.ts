@@ -16,6 +16,7 @@ import { catchEarlySignals, earlySignal, takeEarlySignal } from './earlySignals.
 import { decimalFlag, integer, joinDashValues } from './flagValues.js';
 import { sayConfigNotice } from './configNotices.js';
 import { parseCommandArgs } from './parseOptions.js';
+import { requireFolderArg } from './commandArgs.js';
 import { HELP } from './helpText.js';
 import { MEGATEST_VERSION } from '../version.js';
 
@@ -186,6 +187,7 @@ async function cmdAttach(args: string[]): Promise<number> {
 function requireDir(command: string, positionals: string[]): string {
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError(`megatest ${command}: expected one run folder (see megatest ${command} --help)`);
+  requireFolderArg(command, dir);
   if (!existsSync(runPaths(dir).config)) throw new UsageError(`megatest ${command}: ${dir} is not a megatest run folder (no config.json)`);
   return dir;
 }

@@ -3,11 +3,10 @@
 // --frame it prints one frame as plain text instead, for scripts and bug
 // reports; that needs no terminal.
 
-import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
 import { parseCommandArgs } from './parseOptions.js';
-import { openReplaySource } from '../replay/source.js';
+import { openReplaySource, refuseNonFolder } from '../replay/source.js';
 import type { ReplayTarget } from '../ui/runReplay.js';
 import { THEME_NAMES } from '../ui/theme.js';
 
@@ -73,13 +72,7 @@ export function parseReplayAt(text: string): ReplayTarget {
 function requireFolder(positionals: string[]): string {
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError('megatest replay: expected one run folder (see megatest replay --help)');
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    // missing or unreadable: said below
-  }
-  if (!isDir) throw new UsageError(`replay: ${dir} is not a run folder (no such folder)`);
+  refuseNonFolder(dir);
   return dir;
 }
 

@@ -79,11 +79,16 @@ async function defaultLegacyConverter(): Promise<LegacyConverter | null> {
 
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
+/** RUN is no folder at all: nothing there, or a file. The command says it before its terminal check, in these words. */
+export function refuseNonFolder(runDir: string): void {
+  if (!existsSync(runDir)) throw new UsageError(`replay: ${runDir} is not a run folder (no such folder)`);
+  if (!statSync(runDir).isDirectory()) throw new UsageError(`replay: ${runDir} is not a run folder (a file, not a folder; give the folder that holds events.jsonl)`);
+}
+
 export async function openReplaySource(runDir: string, options: OpenReplayOptions = {}): Promise<OpenedReplaySource> {
   const dir = path.resolve(runDir);
   const eventsFile = path.join(dir, EVENTS_FILE);
-  if (!existsSync(dir)) throw new UsageError(`replay: ${runDir} is not a run folder (no such folder)`);
-  if (!statSync(dir).isDirectory()) throw new UsageError(`replay: ${runDir} is not a run folder (a file, not a folder; give the folder that holds events.jsonl)`);
+  refuseNonFolder(runDir);
   if (!existsSync(eventsFile)) {
     const converter = options.legacyConverter ?? (await defaultLegacyConverter());
     if (converter?.isLegacyRunFolder(dir)) {

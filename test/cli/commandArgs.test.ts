@@ -1,9 +1,15 @@
 // parseAge (clean --older-than): the form is a count and s, m, h or d; a
-// count too big is told by its range, not by the form again.
+// count too big is told by its range, not by the form again. A run folder
+// argument that is no folder (nothing there, or a file) is said to be so,
+// not to lack config.json.
 
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/config/errors.js';
 import { AGE_MAX, parseAge } from '../../src/cli/commandArgs.js';
+import { runCli } from '../helpers/cli.js';
 
 const FLAG = 'megatest clean: --older-than';
 
@@ -30,4 +36,26 @@ describe('parseAge', () => {
   it('the count is read as a number: leading zeros are the same age', () => {
     expect(parseAge(FLAG, '0000007d')).toBe(parseAge(FLAG, '7d'));
   });
+});
+
+describe('a run folder argument that is no folder', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'megatest-folder-arg-'));
+  const file = path.join(dir, 'a-file');
+  writeFileSync(file, 'x');
+  const missing = path.join(dir, 'no-such-run');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const words of [['report'], ['resume'], ['orchestrate'], ['checkpoints', 'verify']]) {
+    const command = words.join(' ');
+    it(`${command}: a path that is not there, and a file`, async () => {
+      for (const [arg, said] of [
+        [missing, `megatest ${command}: ${missing}: no such folder`],
+        [file, `megatest ${command}: ${file} is a file, not a run folder`],
+      ] as const) {
+        const result = await runCli([...words, arg]);
+        expect(result.code, arg).toBe(2);
+        expect(result.stderr, arg).toBe(`${said}\n`);
+      }
+    });
+  }
 });

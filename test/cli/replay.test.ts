@@ -2,7 +2,7 @@
 // run folder made from a recorded event log prints the same frame as the
 // console's golden frames, with no terminal; bad input exits 2 with one line.
 
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,15 @@ describe.skipIf(!BUILT)(`megatest replay${BUILT ? '' : ' (skipped: run npm run b
   const bad: { name: string; args: () => string[]; message: RegExp }[] = [
     { name: 'a folder that does not exist', args: () => ['replay', path.join(root, 'nope'), '--frame'], message: /nope is not a run folder/ },
     { name: 'a folder that is not a run folder', args: () => ['replay', root, '--frame'], message: /is not a run folder/ },
+    {
+      name: 'a file, named as the run folder',
+      args: () => {
+        const file = path.join(root, 'a-file');
+        writeFileSync(file, 'x');
+        return ['replay', file, '--frame'];
+      },
+      message: /a-file is not a run folder \(a file, not a folder; give the folder that holds events\.jsonl\)$/,
+    },
     { name: 'interactive without a terminal', args: () => ['replay', runDir], message: /^megatest: replay needs a terminal; use --frame$/ },
     { name: '--speed out of range', args: () => ['replay', runDir, '--speed', '0'], message: /--speed 0: must be from 1 to 1000/ },
     { name: '--at that is neither', args: () => ['replay', runDir, '--frame', '--at', 'soon'], message: /--at "soon": expected a seq/ },
