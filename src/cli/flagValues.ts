@@ -38,7 +38,8 @@ export function joinDashValues(args: string[], options: NonNullable<ParseArgsCon
 
 export function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text.trim())) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a whole number from ${min} to ${max}`);
+  // Digits only, as written: Number() would also take " 80" (and 1e3 was refused), so no trim.
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a whole number from ${min} to ${max}`);
   const value = Number(text);
   if (value < min || value > max) throw new UsageError(`${flag} ${text}: must be from ${min} to ${max}`);
   return value;

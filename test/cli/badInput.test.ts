@@ -125,6 +125,15 @@ describe('megatest run: bad input', () => {
     expect(printed.stdout).toMatch(/agent_count = 5/);
   });
 
+  // Through config print, which reads the same flags as run: without the check a run would start.
+  it('refuses a --port that is not digits only (" 80" was taken as 80 while 1e3 was refused)', async () => {
+    for (const port of [' 80', '80 ', '\t80']) {
+      const result = await cli(['config', 'print', '--port', port]);
+      expect(result.code, JSON.stringify(port)).toBe(2);
+      expect(result.stderr).toBe(`megatest: --port ${JSON.stringify(port)}: must be a whole number from 1 to 65535\n`);
+    }
+  });
+
   it('takes --seed up to 4,294,967,295 and --checkpoint-interval 0.5, as the config does', async () => {
     const printed = await cli(['config', 'print', '--seed', '4294967295', '--checkpoint-interval', '0.5']);
     expect(printed.code, printed.stderr).toBe(0);
