@@ -16,11 +16,11 @@ import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { makeDirsSync } from '../io/makeDirs.js';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../config/errors.js';
 import { checkpointArg } from './checkpointArg.js';
 import { CheckpointInvalidError, CheckpointStore, type LoadedCheckpoint, type RestoreResult } from '../checkpoint/store.js';
-import { readStatus, runPaths } from '../io/runFolder.js';
+import { readStatus, requireRunsDir, runPaths } from '../io/runFolder.js';
+import { parseCommandArgs } from './parseOptions.js';
 import { isOrchestratorAlive, resolveSession } from '../io/sessions.js';
 import { runControlCommand } from './controlCommands.js';
 
@@ -49,13 +49,7 @@ const OPTIONS = {
 } as const;
 
 export async function restoreCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(`megatest restore: ${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')} (see megatest restore --help)`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('restore', argv, OPTIONS);
   if (values.help) {
     process.stdout.write(RESTORE_HELP + '\n');
     return 0;
@@ -63,6 +57,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`megatest restore: expected at most one SESSION or DIR (got ${positionals.join(' ')})`);
   if (values.checkpoint === undefined) throw new UsageError('megatest restore: --checkpoint ID is required (e.g. --checkpoint checkpoint_003, or 3)');
   const checkpoint = checkpointArg('restore', values.checkpoint);
+  if (values['runs-dir'] !== undefined) requireRunsDir('restore', values['runs-dir']);
   const runsDir = values['runs-dir'] ?? 'test_runs';
   const session = positionals[0];
   if (values.to === undefined && (session === undefined || isOrchestratorAlive(resolveSession(session, runsDir)))) {

@@ -75,6 +75,8 @@ describe('every command: an option value missing or starting with "-"', () => {
     [['attach'], ['--runs-dir', '--ascii'], '--runs-dir', ''],
     [['report'], ['RUN', '--format'], '--format', ''],
     [['checkpoints', 'verify'], ['--json=x'], '--json', 'x'],
+    [['restore'], ['RUN', '--checkpoint', '-1'], '--checkpoint', '-1'],
+    [['restore'], ['RUN', '--checkpoint', '1', '--to', '-x'], '--to', '-x'],
   ];
   for (const [words, args, flag, value] of cases) {
     it(`${words.join(' ')} ${args.join(' ')}`, async () => {

@@ -25,6 +25,7 @@ const COMMANDS: [string, string[]][] = [
   ['compress', []],
   ['stop', []],
   ['attach', []],
+  ['restore', ['--checkpoint', '1']],
 ];
 
 async function refused(command: string, args: string[], runsDir: string): Promise<string> {
