@@ -7,7 +7,7 @@ import { ConfigError, UsageError } from '../config/errors.js';
 import type { ConfigFlags } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { AGENTS_MAX, AGENTS_MIN } from '../config/allowedValues.js';
-import { requireRunsDir, runPaths } from '../io/runFolder.js';
+import { requireRunsDir, runPaths, validateSessionId } from '../io/runFolder.js';
 import { RunFileReadError } from '../io/readError.js';
 import { resolveSession, isOrchestratorAlive } from '../io/sessions.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
@@ -61,6 +61,8 @@ function runFlags(values: Record<string, string | boolean | undefined>, position
       throw new UsageError(`--${(error as Error).message}`);
     }
   }
+  // Checked here: given empty, it was taken for no id at all and one was made up.
+  if (str('session-id') !== undefined) validateSessionId(str('session-id')!);
   const flags: ConfigFlags = {
     project,
     hours: integer('HOURS', hours, 1, 24),
@@ -93,6 +95,7 @@ async function cmdRun(args: string[]): Promise<number> {
   if (values.help) return help('run');
   const { flags, configFile, preset } = runFlags(values, positionals);
   const config = (await configLoader()).loadConfig({ configFile, preset, flags, env: process.env, onNotice: sayConfigNotice });
+  (await import('./controlHost.js')).checkControlHost(values['control-host']);
   const { prepareRun, runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } = await runSession();
   if (earlySignal() !== null) return interruptedBeforeStart();
   const prepared = prepareRun(config, flags.agentCmd === undefined ? undefined : '--agent-cmd');
@@ -113,6 +116,7 @@ async function cmdOrchestrate(args: string[]): Promise<number> {
   });
   if (values.help) return help('orchestrate');
   const dir = requireDir('orchestrate', positionals);
+  (await import('./controlHost.js')).checkControlHost(values['control-host']);
   const { runOrchestratorInProcess } = await runSession();
   return runOrchestratorInProcess(dir, {
     print: true,

@@ -71,9 +71,16 @@ describe('megatest run: bad input', () => {
     // node's parseArgs takes "-4" and "-rf" for options: they are values here, and their own checks say what is allowed.
     { name: '--agents -4 (a value starting with "-")', args: () => ['--agents', '-4'], message: /^megatest: --agents -4: must be from 1 to 16$/ },
     { name: '--agents=-4', args: () => ['--agents=-4'], message: /^megatest: --agents -4: must be from 1 to 16$/ },
-    { name: '--session-id -rf', args: () => ['--session-id', '-rf'], message: /^megatest: --session-id -rf: must be a session id \(letters, digits/ },
+    { name: '--session-id -rf', args: () => ['--session-id', '-rf'], message: /^megatest: --session-id "-rf": use 1-128 letters, digits, '\.', '_' or '-', starting with a letter or digit/ },
     { name: '--seed over 2^32-1', args: () => ['--seed', '4294967296'], message: /--seed 4294967296: must be from 0 to 4294967295/ },
     { name: '--checkpoint-interval below 0.5', args: () => ['--checkpoint-interval', '0.25'], message: /--checkpoint-interval 0\.25: must be from 0\.5 to 1440/ },
+    // Both once started a run: an id made up for the empty one; a run with no control API for the bad host.
+    { name: 'an empty --session-id', args: () => ['--session-id', '', '--duration', '20s'], message: /^megatest: --session-id "": use 1-128 letters, digits/ },
+    {
+      name: 'a --control-host that is no address',
+      args: () => ['--control-host', 'bad host', '--duration', '20s'],
+      message: /^megatest: --control-host "bad host": use an IP address of this machine \(e\.g\. 0\.0\.0\.0 or 192\.168\.1\.5\) or its host name$/,
+    },
     { name: 'an option with no value', args: () => ['--config', '--agents', '3'], message: /^megatest run: --config needs a value, and none was given before --agents; write --config VALUE/ },
   ];
 
