@@ -5,6 +5,7 @@
 
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
+import { assertNever } from '../contract/assertNever.js';
 import { parseCommandArgs } from './parseOptions.js';
 import { openReplaySource, refuseNonFolder } from '../replay/source.js';
 import type { ReplayTarget } from '../ui/runReplay.js';
@@ -21,6 +22,7 @@ options:
   --at SEQ       a whole number: just after the event with that seq (0: before the first event)
   --at TIME      an ISO time (2026-12-02T02:23:00Z; without a zone, local time),
                  or an offset from the first event: 90s, 5m, 1h30m
+                 (outside the run: its start or end, and a line on stderr says so)
   --frame        print one frame as plain text at --at (default: the end) and exit
   --width N      the frame's width in columns (default 100, 40 to 400)
   --height N     the frame's height in rows (default 40, 12 to 200)
@@ -69,6 +71,30 @@ export function parseReplayAt(text: string): ReplayTarget {
   throw new UsageError(`--at ${JSON.stringify(text)}: expected a seq (e.g. 812), an ISO time (e.g. 2026-12-02T02:23:00Z) or an offset from the start (90s, 5m, 1h30m)`);
 }
 
+/**
+ * Where --at falls outside the run, the line that says so: the cursor stops
+ * at the run's first or last event, which a person would otherwise take for
+ * the moment asked. Null when it falls within the run.
+ */
+export function atOutsideRun(at: string, target: ReplayTarget, run: { startMs: number; endMs: number; lastSeq: number | null }): string | null {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const past = (what: string) => `megatest replay: --at ${at}: past the run's last event (${what}); showing its end`;
+  switch (target.kind) {
+    case 'seq':
+      return run.lastSeq !== null && target.seq > run.lastSeq ? past(`seq ${run.lastSeq}`) : null;
+    case 'offset':
+      return run.startMs + target.ms > run.endMs ? past(`${Math.floor((run.endMs - run.startMs) / 1000)} s after its first`) : null;
+    case 'time':
+      if (target.ms < run.startMs) return `megatest replay: --at ${at}: before the run's first event (${iso(run.startMs)}); showing its start`;
+      return target.ms > run.endMs ? past(iso(run.endMs)) : null;
+    case 'start':
+    case 'end':
+      return null;
+    default:
+      return assertNever(target, 'replay target');
+  }
+}
+
 function requireFolder(positionals: string[]): string {
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError('megatest replay: expected one run folder (see megatest replay --help)');
@@ -97,6 +123,11 @@ export async function replayCommand(argv: string[]): Promise<number> {
 
   const source = await openReplaySource(dir);
   try {
+    if (at !== undefined && values.at !== undefined) {
+      const last = source.count() === 0 ? undefined : await source.eventAt(source.count() - 1);
+      const outside = atOutsideRun(values.at, at, { startMs: source.startMs(), endMs: source.endMs(), lastSeq: last?.seq ?? null });
+      if (outside !== null) process.stderr.write(`${outside}\n`);
+    }
     // Loaded only now: the console's graph picks React's production build when it loads.
     const ui = await import('../ui/runReplay.js');
     if (values.frame) {

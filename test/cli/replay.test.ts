@@ -45,6 +45,22 @@ describe.skipIf(!BUILT)(`megatest replay${BUILT ? '' : ' (skipped: run npm run b
     expect(byTime.stdout).toBe(offset.stdout);
   });
 
+  it('--at outside the run: shows its end (or start) and says so on stderr, exit 0', async () => {
+    const events = readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seq: number; ts: string });
+    const lastSeq = events.at(-1)!.seq;
+    const end = await runCli(['replay', runDir, '--frame'], { env: UTF8 });
+    const pastSeq = await runCli(['replay', runDir, '--frame', '--at', String(lastSeq + 1000)], { env: UTF8 });
+    expect(pastSeq.code).toBe(0);
+    expect(pastSeq.stdout).toBe(end.stdout);
+    expect(pastSeq.stderr).toBe(`megatest replay: --at ${lastSeq + 1000}: past the run's last event (seq ${lastSeq}); showing its end\n`);
+    const atLast = await runCli(['replay', runDir, '--frame', '--at', String(lastSeq)], { env: UTF8 });
+    expect(atLast.stderr).toBe('');
+    const before = new Date(Date.parse(events[0]!.ts) - 3_600_000).toISOString();
+    const beforeStart = await runCli(['replay', runDir, '--frame', '--at', before], { env: UTF8 });
+    expect(beforeStart.code).toBe(0);
+    expect(beforeStart.stderr).toBe(`megatest replay: --at ${before}: before the run's first event (${new Date(Date.parse(events[0]!.ts)).toISOString()}); showing its start\n`);
+  });
+
   const bad: { name: string; args: () => string[]; message: RegExp }[] = [
     { name: 'a folder that does not exist', args: () => ['replay', path.join(root, 'nope'), '--frame'], message: /nope is not a run folder/ },
     { name: 'a folder that is not a run folder', args: () => ['replay', root, '--frame'], message: /is not a run folder/ },
