@@ -165,7 +165,7 @@ export function formatStatus(view: StatusView): string[] {
   } else {
     lines.push(`${label('metrics')}none${yet}`);
   }
-  lines.push(...capabilityLines(view.capabilities, label));
+  lines.push(...capabilityLines(view.capabilities, label, view.imported === true));
   // Why a paused run waits (a recovery that gave up, an agent not logged in): the console's alerts pane, for a shell.
   if (view.last_alert) lines.push(`${label('alert')}${view.last_alert.ts}  ${view.last_alert.message}`);
   // Why an agent waits while the run goes on (a usage limit, a backoff): the recoveries not yet ended.
@@ -178,8 +178,11 @@ export function formatStatus(view: StatusView): string[] {
 }
 
 /** One line when every agent can do the same (one kind), else one per agent. */
-function capabilityLines(capabilities: Record<string, AgentCapabilities>, label: (name: string) => string): string[] {
-  const described = Object.entries(capabilities).map(([name, c]) => [name, describeCapabilities(c)] as const);
+function capabilityLines(capabilities: Record<string, AgentCapabilities>, label: (name: string) => string, imported: boolean): string[] {
+  // A recording's agents were not run by megatest: what their kind can do when it runs them, not what the recording holds
+  // (a selfware log kept without --show-tokens has no token usage, though selfware run by megatest reports it).
+  const note = imported ? ' (when megatest runs this agent kind)' : '';
+  const described = Object.entries(capabilities).map(([name, c]) => [name, `${describeCapabilities(c)}${note}`] as const);
   if (described.length === 0) return [];
   if (described.every(([, text]) => text === described[0]![1])) return [`${label('abilities')}${described[0]![1]}`];
   return described.map(([name, text]) => `${label('abilities')}${name}: ${text}`);
