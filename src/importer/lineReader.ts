@@ -32,3 +32,14 @@ export async function* readLines(file: string, chunkBytes = READ_CHUNK_BYTES): A
     await handle.close();
   }
 }
+
+/** A line that is one JSON object, as an object; undefined for any other line (text, an array, broken JSON). */
+export function jsonObjectLine(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return value === null || typeof value !== 'object' || Array.isArray(value) ? undefined : (value as Record<string, unknown>);
+}

@@ -17,7 +17,7 @@ import type { AgentMessage } from '../agents/types.js';
 import { UsageError } from '../config/errors.js';
 import { assertNever } from '../contract/assertNever.js';
 import { IMPORT_KINDS, type ImportKind } from './kinds.js';
-import { readLines } from './lineReader.js';
+import { jsonObjectLine, readLines } from './lineReader.js';
 
 /** What a file of the kind looks like, for the refusal. */
 export const KIND_LOOKS: Record<ImportKind, string> = {
@@ -56,14 +56,7 @@ const said = (m: AgentMessage): boolean => m.type !== 'output' && m.type !== 'pa
 function jsonType(text: string): string | undefined {
   // Cheap pre-check: plain text and binary data are not parsed.
   if (!text.trimStart().startsWith('{')) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const type = (value as { type?: unknown }).type;
+  const type = jsonObjectLine(text)?.type;
   return typeof type === 'string' ? type : undefined;
 }
 

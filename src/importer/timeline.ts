@@ -7,7 +7,7 @@
 // came first, not when it happened, and the report says so.
 
 import { stat } from 'node:fs/promises';
-import { readLines } from './lineReader.js';
+import { jsonObjectLine, readLines } from './lineReader.js';
 import type { ImportKind } from './kinds.js';
 
 export type TimelineKind = 'stream' | 'line_order';
@@ -32,14 +32,7 @@ export interface FileSurvey {
 export function lineTimestampMs(kind: ImportKind, text: string): number | undefined {
   // Cheap pre-check: most lines name no timestamp and are not parsed twice.
   if (kind === 'selfware' || !text.includes('"timestamp"')) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const stamp = (value as { timestamp?: unknown }).timestamp;
+  const stamp = jsonObjectLine(text)?.timestamp;
   if (typeof stamp !== 'string') return undefined;
   const ms = Date.parse(stamp);
   return Number.isFinite(ms) ? ms : undefined;
