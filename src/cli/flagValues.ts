@@ -48,7 +48,8 @@ export function integer(flag: string, text: string | undefined, min: number, max
 /** A number that may have a fraction (e.g. 0.5 minutes), within min..max. */
 export function decimalFlag(flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(text.trim())) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a number from ${min} to ${max}`);
+  // As written, as integer(): Number() would take " 5" too.
+  if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(text)) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a number from ${min} to ${max}`);
   const value = Number(text);
   if (value < min || value > max) throw new UsageError(`${flag} ${text}: must be from ${min} to ${max}`);
   return value;

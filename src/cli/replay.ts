@@ -6,6 +6,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
 import { assertNever } from '../contract/assertNever.js';
+import { integer } from './flagValues.js';
 import { parseCommandArgs } from './parseOptions.js';
 import { openReplaySource, refuseNonFolder } from '../replay/source.js';
 import type { ReplayTarget } from '../ui/runReplay.js';
@@ -44,12 +45,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** A whole-number option as run's are read (digits only, as written), or its default. */
 function wholeNumber(flag: string, text: string | undefined, min: number, max: number, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} ${JSON.stringify(text)}: must be a whole number from ${min} to ${max}`);
-  const value = Number(text);
-  if (value < min || value > max) throw new UsageError(`${flag} ${text}: must be from ${min} to ${max}`);
-  return value;
+  return integer(flag, text, min, max) ?? fallback;
 }
 
 const OFFSET = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/i;

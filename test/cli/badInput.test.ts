@@ -139,6 +139,10 @@ describe('megatest run: bad input', () => {
       expect(result.code, JSON.stringify(port)).toBe(2);
       expect(result.stderr).toBe(`megatest: --port ${JSON.stringify(port)}: must be a whole number from 1 to 65535\n`);
     }
+    // A decimal option too: as written, no space taken away.
+    const interval = await cli(['config', 'print', '--checkpoint-interval', ' 5']);
+    expect(interval.code).toBe(2);
+    expect(interval.stderr).toBe('megatest: --checkpoint-interval " 5": must be a number from 0.5 to 1440\n');
   });
 
   it('takes --seed up to 4,294,967,295 and --checkpoint-interval 0.5, as the config does', async () => {

@@ -75,6 +75,7 @@ describe.skipIf(!BUILT)(`megatest replay${BUILT ? '' : ' (skipped: run npm run b
     },
     { name: 'interactive without a terminal', args: () => ['replay', runDir], message: /^megatest: replay needs a terminal; use --frame$/ },
     { name: '--speed out of range', args: () => ['replay', runDir, '--speed', '0'], message: /--speed 0: must be from 1 to 1000/ },
+    { name: '--speed with a space', args: () => ['replay', runDir, '--frame', '--speed', ' 5'], message: /^megatest: --speed " 5": must be a whole number from 1 to 1000$/ },
     { name: '--at that is neither', args: () => ['replay', runDir, '--frame', '--at', 'soon'], message: /--at "soon": expected a seq/ },
     { name: 'an unknown theme', args: () => ['replay', runDir, '--theme', 'neon'], message: /--theme "neon": unknown theme/ },
     { name: 'no folder', args: () => ['replay', '--frame'], message: /expected one run folder/ },
