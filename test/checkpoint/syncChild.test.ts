@@ -71,8 +71,12 @@ describe('SyncChild', () => {
     const [first] = shellPids();
     expect(first).toBeGreaterThan(0);
     // A sync that does not end while its shell lives: killing the shell is the only answer it gets.
-    // It ends once the shell is gone, so a sync the shell had started is not left running after the test.
-    sync.installScript('#!/bin/sh\nwhile kill -0 $PPID 2>/dev/null; do sleep 0.05; done\n');
+    // It ends once the shell is gone (its parent is no longer that shell), so it is not left running after the
+    // test. Not `kill -0 $PPID` alone: a sync started just as its shell was killed has PPID 1 from its start,
+    // and init lives for ever (two such loops were found running after suite runs). A minute at most, in any case.
+    sync.installScript(
+      '#!/bin/sh\ni=0\nwhile [ "$PPID" != 1 ] && [ "$(ps -o ppid= -p $$ | tr -d " ")" = "$PPID" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done\n',
+    );
     const waiting = child.run(base);
     process.kill(first!, 'SIGKILL');
     expect(await waiting).toBeNull();
