@@ -14,7 +14,7 @@ import { recordedDurationSeconds, trustOf } from '../state/runState.js';
 import { modelTallies, reportedCostUsd } from '../state/tallies.js';
 import { criticalPassed, evaluateCriteria, testsUnmeasured, type MeasuredFacts } from './criteria.js';
 import { runFigures } from './figures.js';
-import { criteriaForAnImport, finalCriteria, type CriterionNotJudged } from './finalCriteria.js';
+import { criteriaForALegacyRun, criteriaForAnImport, finalCriteria, type CriterionNotJudged } from './finalCriteria.js';
 import { locScaleFor } from './locScale.js';
 import { legacyCheckpoints, legacyReportInfo } from './legacySource.js';
 
@@ -55,7 +55,7 @@ export interface FinalReport {
   /** Set when the run is shorter than the phases' nominal length: its lines-of-code targets are scaled by `factor`. */
   loc_target_scale: { factor: number; nominal_seconds: number; duration_seconds: number } | null;
   criteria: CriterionResult[];
-  /** Present for an import: the final criteria its recorded output cannot answer (no project, no checkpoints), left out of the verdict. */
+  /** Present for an import (no project, no checkpoints) and a legacy run (figures its runner did not record): the final criteria it cannot answer, left out of the verdict. */
   criteria_not_judged?: CriterionNotJudged[];
   phases: { name: string; started_at: string | null; ended_at: string | null; passed: boolean | null; criteria: CriterionResult[] }[];
   measurements: {
@@ -177,7 +177,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
   const imported = importedFrom(info);
   // An import judges no lines of code, so no target is scaled to its length.
   const configured = finalCriteria(info.config, info.template, { scaleLoc: !imported });
-  const { judged, notJudged } = imported ? criteriaForAnImport(configured) : { judged: configured, notJudged: null };
+  const { judged, notJudged } = imported ? criteriaForAnImport(configured) : legacy ? criteriaForALegacyRun(configured, facts) : { judged: configured, notJudged: null };
   const criteria = evaluateCriteria(judged, facts, unmeasured);
   const locScale = imported ? null : locScaleFor(info.config.session.duration_seconds, info.config.phases);
   const tokensPerLoc = loc && loc > 0 && figures.totalTokens !== null ? figures.totalTokens / loc : null;

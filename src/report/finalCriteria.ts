@@ -69,10 +69,45 @@ const NOT_ANSWERED_BY_AN_IMPORT: Partial<Record<keyof MeasuredFacts, string>> = 
 
 /** The criteria an import is judged on (the agents' errors, the tasks, the event log), and the rest with the reason each is not. */
 export function criteriaForAnImport(criteria: readonly CriterionConfig[]): { judged: CriterionConfig[]; notJudged: CriterionNotJudged[] } {
+  return splitByReason(criteria, (metric) => NOT_ANSWERED_BY_AN_IMPORT[metric]);
+}
+
+/**
+ * What the original runner never recorded (a build's result, fatal errors
+ * told from others, doc coverage), and what this run's files happen not to
+ * hold, cannot be judged either: failing those as "not measured" read every
+ * legacy run FAILED, its exit code 1, whatever its runner recorded.
+ */
+const NEVER_RECORDED_BY_THE_ORIGINAL_RUNNER: Partial<Record<keyof MeasuredFacts, string>> = {
+  build_ok: 'the original runner recorded no build result',
+  fatal_errors: 'the original runner did not tell a fatal error from another',
+  doc_coverage: 'the original runner measured no doc coverage',
+};
+
+const LEGACY_FIGURE_NAMES: Partial<Record<keyof MeasuredFacts, string>> = {
+  test_pass_rate: 'test pass rate',
+  test_coverage: 'line coverage',
+  lines_of_code: 'lines of code',
+  tests_total: 'test counts',
+  tasks_completed_ratio: 'task counts',
+};
+
+/** The criteria a legacy run is judged on: those whose figure its files hold; the rest with the reason each is not. */
+export function criteriaForALegacyRun(criteria: readonly CriterionConfig[], facts: MeasuredFacts): { judged: CriterionConfig[]; notJudged: CriterionNotJudged[] } {
+  return splitByReason(criteria, (metric) => {
+    if (facts[metric] !== null && facts[metric] !== undefined) return undefined;
+    return NEVER_RECORDED_BY_THE_ORIGINAL_RUNNER[metric] ?? `this run's files record no ${LEGACY_FIGURE_NAMES[metric] ?? metric}`;
+  });
+}
+
+function splitByReason(
+  criteria: readonly CriterionConfig[],
+  reasonNotJudged: (metric: keyof MeasuredFacts) => string | undefined,
+): { judged: CriterionConfig[]; notJudged: CriterionNotJudged[] } {
   const judged: CriterionConfig[] = [];
   const notJudged: CriterionNotJudged[] = [];
   for (const c of criteria) {
-    const reason = NOT_ANSWERED_BY_AN_IMPORT[c.metric as keyof MeasuredFacts];
+    const reason = reasonNotJudged(c.metric as keyof MeasuredFacts);
     if (reason === undefined) judged.push(c);
     else notJudged.push({ id: c.id, description: c.description, level: c.level, reason });
   }

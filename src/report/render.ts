@@ -19,7 +19,7 @@ function pct(value: number | null, scale = 1): string {
 /** A run of the original runner: say so, and list what of its files could not be read. */
 function legacyNote(legacy: NonNullable<FinalReport['legacy']>): string[] {
   return [
-    `> **Legacy run** (the original ${legacy.runner === 'bash' ? 'run_mega_test.sh' : legacy.runner === 'python' ? 'test_runner.py' : 'Python/Bash runner'}), converted from its files; judged against megatest's default targets for its project. Figures its runner did not record show as not recorded.`,
+    `> **Legacy run** (the original ${legacy.runner === 'bash' ? 'run_mega_test.sh' : legacy.runner === 'python' ? 'test_runner.py' : 'Python/Bash runner'}), converted from its files; judged against megatest's default targets for its project. Figures its runner did not record show as not recorded, and the criteria on them are not judged.`,
     ...(legacy.damage.length === 0
       ? []
       : ['>', `> Damaged or missing (${legacy.damage.length}):`, ...legacy.damage.map((d) => `> - \`${d.file}\`${d.line ? ` line ${d.line}` : ''}: ${d.problem}`)]),
@@ -93,7 +93,7 @@ export function renderMarkdown(report: FinalReport): string {
     '| figure | value |',
     '|---|---|',
     `| lines of code | ${figure(report.measurements.lines_of_code, 'not measured')} |`,
-    `| tests | ${testsText(report.measurements)} |`,
+    `| tests | ${testsText(report)} |`,
     `| test pass rate | ${pct(report.measurements.test_pass_rate, 100)} |`,
     `| line coverage | ${pct(report.measurements.test_coverage)} |`,
     `| doc coverage | ${pct(report.measurements.doc_coverage)} |`,
@@ -149,7 +149,6 @@ export function renderMarkdown(report: FinalReport): string {
   return lines.join('\n');
 }
 
-/** "48 passed, 0 failed, 0 skipped"; "none run" where no test run gave counts (an import, a run stopped early), not dashes. */
 /** "all critical criteria passed" only where one was judged: with none (an import that answers none), that is said. */
 function verdictWords(report: FinalReport): string {
   if (!report.verdict.critical_passed) return 'a critical criterion FAILED';
@@ -164,8 +163,14 @@ function elapsedCell(report: FinalReport): string {
   return `${report.elapsed_seconds ?? '—'} s of ${report.configured_duration_seconds} s`;
 }
 
-function testsText(m: FinalReport['measurements']): string {
-  if (m.tests_passed === null && m.tests_failed === null && m.tests_skipped === null) return 'none run';
+/**
+ * "48 passed, 0 failed, 0 skipped"; "none run" where no test run gave counts
+ * (an import, a run stopped early), not dashes; "not recorded" for a legacy
+ * run, whose runner kept a pass rate but never the counts.
+ */
+function testsText(report: FinalReport): string {
+  const m = report.measurements;
+  if (m.tests_passed === null && m.tests_failed === null && m.tests_skipped === null) return report.legacy ? 'not recorded' : 'none run';
   return `${figure(m.tests_passed, '—')} passed, ${figure(m.tests_failed, '—')} failed, ${figure(m.tests_skipped, '—')} skipped`;
 }
 

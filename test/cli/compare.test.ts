@@ -1,7 +1,7 @@
 // `megatest compare` and `megatest report` from the command line, on a
 // recorded run and legacy folders; bad input exits 2 with one line.
 
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyLegacyFixtures, recordedEvents, recordedRunFolder } from '../legacy/legacyFixtures.js';
@@ -77,8 +77,24 @@ describe('megatest report on a legacy folder', () => {
     expect(result.stdout).toContain('Legacy run');
     expect(result.stderr).toMatch(/nothing is written into the folder/);
     expect(readdirSync(dir).sort()).toEqual(before);
-    // not measured by the original runner: a critical criterion (the build) cannot pass
-    expect(result.code).toBe(1);
+    // What the original runner never recorded (a build, fatal errors) is not judged, so a completed run passes on what it recorded.
+    expect(result.code).toBe(0);
+    const bash = JSON.parse((await captureCli(['report', dir, '--format', 'json'])).stdout);
+    // bash's metrics_current.json holds none of the figures the project's criteria are on: only the checkpoints and the log are judged
+    const metricsCurrent = JSON.parse(readFileSync(path.join(dir, 'metrics_current.json'), 'utf8'));
+    expect(Object.keys(metricsCurrent).filter((key) => /pass|coverage|lines|tasks/.test(key))).toEqual([]);
+    expect(bash.criteria.map((c: { id: string }) => c.id).sort()).toEqual(['checkpoints_valid', 'no_event_loss']);
+    expect(bash.criteria_not_judged.find((c: { id: string }) => c.id === 'build_passes').reason).toBe('the original runner recorded no build result');
+    expect(bash.criteria_not_judged.find((c: { id: string }) => c.id === 'tests_pass').reason).toBe("this run's files record no test pass rate");
+    expect(bash.verdict).toEqual({ critical_passed: true, passed: 2, failed: 0 });
+    const junit = await captureCli(['report', dir, '--format', 'junit']);
+    expect(junit.stdout).toContain('not judged: the original runner did not tell a fatal error from another');
+    // The Python runner's snapshots hold a pass rate, coverage, lines and tasks: judged; its tests' counts are not recorded.
+    const python = await captureCli(['report', path.join(runs, 'python-complete')]);
+    expect(python.code).toBe(0);
+    expect(python.stdout).toMatch(/\| Test pass rate at least 95% \| critical \| PASS \|/);
+    expect(python.stdout).toMatch(/\| The project builds \| critical \| not judged \| the original runner recorded no build result \|/);
+    expect(python.stdout).toContain('| tests | not recorded |');
     const json = await captureCli(['report', path.join(runs, 'python-killed'), '--format', 'json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ status: 'interrupted', legacy: { runner: 'python' } });
     expect(json.code).toBe(130);

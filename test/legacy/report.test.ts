@@ -47,7 +47,9 @@ describe('report of a legacy run', () => {
     expect(report.reliability.checkpoints).toBe(checkpointFiles(dir).length);
     expect(report.reliability.checkpoints_invalid.map((c) => c.id)).toEqual(empty);
     expect(report.criteria.find((c) => c.id === 'checkpoints_valid')!.passed).toBe(false);
-    expect(report.criteria.find((c) => c.id === 'no_fatal_errors')!.evidence).toMatch(/not measured/);
+    // the original runner never told a fatal error from another: not judged, and out of the verdict
+    expect(report.criteria.find((c) => c.id === 'no_fatal_errors')).toBeUndefined();
+    expect(report.criteria_not_judged?.find((c) => c.id === 'no_fatal_errors')?.reason).toMatch(/did not tell a fatal error/);
     const md = renderMarkdown(report);
     expect(md).toContain('Legacy run');
     expect(md).toContain(`checkpoints/${empty[0]}.json`);
