@@ -21,28 +21,37 @@ function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-/** The highest-numbered checkpoint file's summary, read defensively (the file may be from any version). */
-export function newestCheckpointFromFiles(runDir: string): StatusView['last_checkpoint'] {
+/**
+ * The highest-numbered checkpoint file's summary, read defensively (the file
+ * may be from any version); else `unreadable` says why there is none (no
+ * folder, an empty one, a file where the folder should be, EIO).
+ */
+export function newestCheckpointFromFiles(runDir: string): { newest: StatusView['last_checkpoint']; unreadable: string | null } {
   const dir = runPaths(runDir).checkpoints;
   let names: string[];
   try {
     names = readdirSync(dir);
-  } catch {
-    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOENT') return { newest: null, unreadable: 'checkpoints is missing' };
+    return { newest: null, unreadable: code === 'ENOTDIR' ? 'checkpoints is a file, not a folder' : `checkpoints cannot be listed (${code})` };
   }
   const numbered = names
     .map((name) => ({ name, match: /^checkpoint_(\d{1,9})\.json$/.exec(name) }))
     .filter((entry): entry is { name: string; match: RegExpExecArray } => entry.match !== null)
     .sort((a, b) => Number(b.match[1]) - Number(a.match[1]));
   const newest = numbered[0];
-  if (!newest) return null;
+  if (!newest) return { newest: null, unreadable: 'checkpoints holds no checkpoint file' };
   const file = readJsonFile<Record<string, unknown>>(path.join(dir, newest.name));
   const body = file && typeof file.body === 'object' && file.body !== null ? (file.body as Record<string, unknown>) : file;
   return {
-    id: str(body?.id) ?? newest.name.replace(/\.json$/, ''),
-    phase: str(body?.phase),
-    timestamp: str(body?.timestamp),
-    trigger: str(body?.trigger),
+    newest: {
+      id: str(body?.id) ?? newest.name.replace(/\.json$/, ''),
+      phase: str(body?.phase),
+      timestamp: str(body?.timestamp),
+      trigger: str(body?.trigger),
+    },
+    unreadable: null,
   };
 }
 
@@ -65,6 +74,11 @@ export async function viewFromFiles(runDir: string): Promise<StatusView> {
         : readJsonFile<SessionMetrics>(paths.metricsCurrent)
       : withRunFigures(sessionMetricsAt(state, lastEventMs(state), { ...gaugesFromState(state), status: state.ended?.status ?? (status as SessionStatus) }), state);
   const newest = state.checkpoints.at(-1);
+  const logged = newest ? { id: newest.id, phase: newest.phase || null, timestamp: newest.ts, trigger: newest.trigger } : null;
+  // A checkpoints folder that cannot be listed is said, and the newest checkpoint the event log records shown: not "none".
+  const files = legacy ? { newest: logged, unreadable: null } : newestCheckpointFromFiles(paths.root);
+  // No checkpoint on disk is only worth a word when the log records one (a run before its first has none to show).
+  const onDisk = files.newest === null && logged === null ? { newest: null, unreadable: null } : files;
   return {
     session_id: str(info?.session_id) ?? state.session?.sessionId ?? path.basename(paths.root),
     run_dir: paths.root,
@@ -78,11 +92,8 @@ export async function viewFromFiles(runDir: string): Promise<StatusView> {
     // An import had no planned duration: the recording's span is its elapsed time.
     duration_seconds: typeof duration === 'number' && !info?.imported ? duration : null,
     metrics: metrics && typeof metrics === 'object' ? metrics : null,
-    last_checkpoint: legacy
-      ? newest
-        ? { id: newest.id, phase: newest.phase || null, timestamp: newest.ts, trigger: newest.trigger }
-        : null
-      : newestCheckpointFromFiles(paths.root),
+    last_checkpoint: onDisk.unreadable === null ? onDisk.newest : logged,
+    ...(onDisk.unreadable === null ? {} : { checkpoints_unreadable: onDisk.unreadable }),
     pid: null,
     control_url: null,
     capabilities: capabilitiesByAgent(state),

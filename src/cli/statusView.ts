@@ -41,6 +41,8 @@ export interface StatusView {
   legacy?: string;
   /** Set on a run `megatest import` made: a recording, never resumed or controlled. */
   imported?: true;
+  /** Why checkpoints/ could not be listed (a file where the folder should be, EIO); last_checkpoint is then the event log's newest. */
+  checkpoints_unreadable?: string;
   /** Set while the orchestrator (`pid`) is stopped (Ctrl-Z, SIGSTOP): read from the files, as it answers nothing. */
   orchestrator_stopped?: true;
 }
@@ -173,7 +175,8 @@ export function formatStatus(view: StatusView): string[] {
     lines.push(`${label('recovering')}${r.since}  ${r.agent ?? 'session'} ${r.action} #${r.attempt}${r.detail ? `: ${r.detail}` : ''}`);
   }
   const cp = view.last_checkpoint;
-  lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : `none${yet}`}`);
+  const unreadable = view.checkpoints_unreadable === undefined ? '' : `  (${view.checkpoints_unreadable}${cp ? '; as the event log records it' : ''})`;
+  lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : `none${yet}`}${unreadable}`);
   return lines;
 }
 

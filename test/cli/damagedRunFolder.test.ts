@@ -61,6 +61,30 @@ describe.skipIf(!BUILT)(`a damaged run folder${BUILT ? '' : ' (skipped: dist/ is
     expect(fingerprintTree(runDir)).toEqual(before);
   });
 
+  it('checkpoints/ that is a file or gone: status says so, with the newest checkpoint the event log records, not "none"', async () => {
+    const checkpoints = path.join(runDir, 'checkpoints');
+    const logged = readFileSync(path.join(runDir, 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line))
+      .filter((event) => event.type === 'checkpoint_created');
+    expect(logged.length).toBeGreaterThan(0);
+    const newest = logged.at(-1);
+    const expectLine = (stdout: string, why: string) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('checkpoint '));
+      expect(line).toBe(`checkpoint ${newest.id}  phase ${newest.phase}  ${newest.trigger}  ${newest.ts}  (${why}; as the event log records it)`);
+    };
+    rmSync(checkpoints, { recursive: true });
+    expectLine((await runCli(['status', runDir])).stdout, 'checkpoints is missing');
+    writeFileSync(checkpoints, 'not a folder\n');
+    const result = await runCli(['status', runDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expectLine(result.stdout, 'checkpoints is a file, not a folder');
+    const json = JSON.parse((await runCli(['status', runDir, '--json'])).stdout);
+    expect(json.checkpoints_unreadable).toBe('checkpoints is a file, not a folder');
+    expect(json.last_checkpoint).toEqual({ id: newest.id, phase: newest.phase, timestamp: newest.ts, trigger: newest.trigger });
+  });
+
   it('events.jsonl turned to garbage: report refuses, naming it, and leaves the report the run had', async () => {
     const written = await runCli(['report', runDir, '--format', 'json']);
     expect(written.stderr).toBe('');
