@@ -1,9 +1,10 @@
 // checkpoints/checkpoint_NNN.json  {"sha256": <hex of canonicalJson(body)>, "body": CheckpointBody}
 //
 // The body's manifest is stored as folder listings in objects/
-// (manifestTrees.ts): file_system_state names the root listing's sha256
-// instead of holding every entry, so the checksum, the file and its fsync
-// cost what a checkpoint's own fields cost, not the size of project/.
+// (manifestTrees.ts; written and read by listingBlobs.ts): file_system_state
+// names the root listing's sha256 instead of holding every entry, so the
+// checksum, the file and its fsync cost what a checkpoint's own fields
+// cost, not the size of project/.
 // Checkpoint files of earlier versions hold their entries inline; both read
 // the same way.
 //
@@ -12,19 +13,19 @@
 // Reading one checks everything a restore relies on: JSON, checksum, manifest
 // and every blob it names.
 
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
 import { syncDir } from '../io/atomic.js';
 import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
 import { canonicalJson, renderReadableJson, sha256Hex } from './canonical.js';
-import { PACK_IN_PARALLEL_FROM } from './blobPacker.js';
-import { BLOB_CHECK_CONCURRENCY, inflateBlob, type BlobStore } from './blobStore.js';
+import { BLOB_CHECK_CONCURRENCY, type BlobStore } from './blobStore.js';
 import { errorCode, tempSuffix, writeDurably } from './durableFiles.js';
-import { buildTreesInTurns, expandTrees, parseListing, TreeListingError, UnlistableManifestError, type BuiltTrees, type TreeItem, type TreeMemo } from './manifestTrees.js';
+import { expandTrees, TreeListingError } from './manifestTrees.js';
 import { Breather, compareStrings, forEachLimit, manifestProblem, SHA256_PATTERN } from './tree.js';
-import type { CheckpointBody, FileEntry } from './types.js';
+import type { CheckpointBody } from './types.js';
 import { MISSING_BLOB, type BadBlob } from './verify.js';
+import { ListingCache } from './listingBlobs.js';
 import { jsonProblem } from '../io/jsonProblem.js';
 import { RunFileReadError } from '../io/readError.js';
 
@@ -52,101 +53,6 @@ export class CheckpointInvalidError extends Error {
 
 /** Blob checks already made (or running) by `sha256:size`, shared while reading many checkpoints that name the same blobs. */
 export type BlobCheckCache = Map<string, Promise<string | null>>;
-
-/**
- * Folder listings read and checked, by sha256: checkpoints share most of
- * theirs, so a listing is read once. Bounded by the items held: past
- * `maxItems` it starts again empty (a store lives as long as its session).
- * A failed read is not kept, so a listing written again is read afresh.
- */
-export class ListingCache {
-  private readonly listings = new Map<string, Promise<TreeItem[]>>();
-  private items = 0;
-
-  constructor(private readonly maxItems = Number.POSITIVE_INFINITY) {}
-
-  read(blobs: BlobStore, sha256: string, folder: string): Promise<TreeItem[]> {
-    let reading = this.listings.get(sha256);
-    if (reading === undefined) {
-      if (this.items > this.maxItems) {
-        this.listings.clear();
-        this.items = 0;
-      }
-      reading = readListing(blobs, sha256, folder);
-      this.listings.set(sha256, reading);
-      reading.then(
-        (items) => {
-          this.items += items.length + 1;
-        },
-        () => this.listings.delete(sha256),
-      );
-    }
-    return reading;
-  }
-}
-
-/**
- * The body to publish for `body`: its manifest (file_system_state.entries)
- * stored as folder listings, new ones written as blobs and flushed, and
- * replaced by the root listing's name (the memo passes over folders that
- * did not change since its last build). A manifest that fails
- * manifestProblem (buildTrees checks what it builds) is left inline, for
- * readCheckpoint to refuse as before.
- */
-export async function withManifestTree<T extends object>(body: T, blobs: BlobStore, memo?: TreeMemo): Promise<T> {
-  const state = (body as { file_system_state?: unknown }).file_system_state as { entries?: unknown; tree?: unknown } | undefined;
-  if (state === null || typeof state !== 'object' || !Array.isArray(state.entries)) return body;
-  const { entries, ...rest } = state as { entries: FileEntry[] };
-  let built: BuiltTrees;
-  try {
-    const breather = new Breather();
-    built = await buildTreesInTurns(entries, memo, () => breather.breathe());
-  } catch (error) {
-    // Not a manifest: an entry that is not an object throws a TypeError on its way to the check.
-    if (error instanceof UnlistableManifestError || error instanceof TypeError) return body;
-    throw error;
-  }
-  try {
-    // Most folders did not change: their listings are known blobs, passed over without a promise each.
-    const unknown = [...built.listings].filter(([sha256]) => !blobs.isKnown(sha256));
-    const inParallel = unknown.length >= PACK_IN_PARALLEL_FROM;
-    await forEachLimit(unknown, BLOB_CHECK_CONCURRENCY, async ([sha256, text]) => {
-      // buildTrees named each listing by the sha256 of this text.
-      await blobs.storeContent(text, inParallel, sha256);
-    });
-    await blobs.flushNewBlobs();
-  } catch (error) {
-    await blobs.abandonNewBlobs();
-    throw error;
-  }
-  return { ...body, file_system_state: { ...rest, tree: built.root } };
-}
-
-/** Reads a folder listing's blob, checks it hashes to its name and parses it. */
-export async function readListing(blobs: BlobStore, sha256: string, folder: string): Promise<TreeItem[]> {
-  let packed: Buffer;
-  try {
-    packed = readFileSync(blobs.blobPath(sha256));
-  } catch (error) {
-    throw new TreeListingError(sha256, folder, errorCode(error) === 'ENOENT' ? MISSING_BLOB : `cannot be read: ${(error as Error).message}`);
-  }
-  let text: Buffer;
-  try {
-    text = await inflateBlob(packed);
-  } catch (error) {
-    throw new TreeListingError(sha256, folder, `is not a valid blob (${(error as Error).message})`);
-  }
-  const actual = sha256Hex(text);
-  if (actual !== sha256) throw new TreeListingError(sha256, folder, `hashes to ${actual}, not to its name (the blob is corrupt)`);
-  let items: TreeItem[];
-  try {
-    items = parseListing(text.toString('utf8'));
-  } catch (error) {
-    throw new TreeListingError(sha256, folder, (error as Error).message);
-  }
-  blobs.markKnown(sha256, packed.length);
-  return items;
-}
 
 const CHECKPOINT_FILE_PATTERN = /^(checkpoint_(\d{1,9}))\.json$/;
 
@@ -386,7 +292,6 @@ async function readCheckpointBody(id: string, checkpointsDir: string): Promise<{
   return { file, sha256, body: checkpoint };
 }
 
-/** Accepts checkpoint_7 for checkpoint_007 (same number), as people type it. */
 /** What a person asking for a missing checkpoint can ask for instead: the ids there are (the first two and last three of many). */
 async function checkpointsThere(checkpointsDir: string): Promise<string> {
   const ids = (await checkpointNumbers(checkpointsDir).catch(() => [])).map(formatCheckpointId);
@@ -395,6 +300,7 @@ async function checkpointsThere(checkpointsDir: string): Promise<string> {
   return `there are ${ids.length}: ${[...ids.slice(0, 2), '…', ...ids.slice(-3)].join(', ')}`;
 }
 
+/** The file of checkpoint `id`; accepts checkpoint_7 for checkpoint_007 (same number), as people type it. */
 async function findCheckpointFile(checkpointsDir: string, id: string): Promise<string> {
   const literal = path.join(checkpointsDir, `${id}.json`);
   const canonical = path.join(checkpointsDir, `${formatCheckpointId(checkpointNumber(id))}.json`);

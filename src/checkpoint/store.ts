@@ -29,13 +29,12 @@ import {
   formatCheckpointId,
   publishCheckpoint,
   readCheckpoint,
-  ListingCache,
-  withManifestTree,
   type BlobCheckCache,
   type LoadedCheckpoint,
   type WrittenCheckpoint,
 } from './checkpointFiles.js';
 import { diskUsage } from './diskUsage.js';
+import { ListingCache, withManifestTree } from './listingBlobs.js';
 import { TreeMemo } from './manifestTrees.js';
 import { sweepDeadTemps } from './durableFiles.js';
 import type { FileIndex } from './fileIndex.js';

@@ -9,7 +9,8 @@
 // 50,000 files it was about 0.6 s of a 3.3 s verify. A blob that fails either
 // way makes its checkpoint unusable, and is named in `badBlobs`.
 
-import { CheckpointInvalidError, formatCheckpointId, checkpointNumbers, ListingCache, readCheckpoint, type LoadedCheckpoint } from './checkpointFiles.js';
+import { CheckpointInvalidError, formatCheckpointId, checkpointNumbers, readCheckpoint, type LoadedCheckpoint } from './checkpointFiles.js';
+import { ListingCache } from './listingBlobs.js';
 import type { BlobStore } from './blobStore.js';
 import type { CheckpointBody } from './types.js';
 import { describeBadBlobs, verifyEntryBlobs, type BadBlob, type BlobVerifyCache } from './verify.js';

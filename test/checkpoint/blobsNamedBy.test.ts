@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ListingCache } from '../../src/checkpoint/checkpointFiles.js';
+import { ListingCache } from '../../src/checkpoint/listingBlobs.js';
 import { CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
 
 let runDir: string;

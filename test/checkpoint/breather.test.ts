@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
-import { withManifestTree } from '../../src/checkpoint/checkpointFiles.js';
+import { withManifestTree } from '../../src/checkpoint/listingBlobs.js';
 import { renamedBlobs, renameAll } from '../../src/checkpoint/blobPacker.js';
 import type { BlobStore } from '../../src/checkpoint/blobStore.js';
 import { buildTrees, buildTreesInTurns } from '../../src/checkpoint/manifestTrees.js';
