@@ -97,9 +97,13 @@ async function cmdRun(args: string[]): Promise<number> {
   const config = (await configLoader()).loadConfig({ configFile, preset, flags, env: process.env, onNotice: sayConfigNotice });
   (await import('./controlHost.js')).checkControlHost(values['control-host']);
   const { prepareRun, runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } = await runSession();
+  // config.session.headless holds --headless too (flags are its top layer)
+  const headless = shouldRunHeadless(config.session.headless);
+  const rerun = await import('./headlessRerun.js');
+  if (headless && rerun.inConsoleHeap()) return rerun.rerunHeadless('run', args);
   if (earlySignal() !== null) return interruptedBeforeStart();
   const prepared = prepareRun(config, flags.agentCmd === undefined ? undefined : '--agent-cmd');
-  if (shouldRunHeadless(values.headless === true)) {
+  if (headless) {
     return runOrchestratorInProcess(prepared.paths.root, { print: true, controlHost: values['control-host'] });
   }
   takeEarlySignal();
@@ -162,6 +166,7 @@ async function cmdResume(args: string[]): Promise<number> {
     throw new UsageError(`megatest resume: --agent, --agent-cmd and --model are for a finished run, which branches; ${dir} has not finished and resumes in place with its own agents`);
   }
   const resume = { checkpointId };
+  // Only --headless, a terminal and CI decide: the run's config.json records a run's --headless as [session] headless.
   const { runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } = await runSession();
   if (shouldRunHeadless(values.headless === true)) {
     return runOrchestratorInProcess(dir, { print: true, resume });
