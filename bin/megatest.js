@@ -12,6 +12,12 @@ if (!existsSync(fileURLToPath(entry))) {
 
 const args = process.argv.slice(2);
 
+/** CI set, and not "", "false" or "0" (as src/cli/ciEnv.ts reads it: `CI=false` says not CI). */
+function ciIsSet() {
+  const value = process.env.CI?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== 'false' && value !== '0';
+}
+
 // The console redraws a full screen several times a second, and V8 lets the
 // heap of such a long-lived process grow far past what it keeps alive. A
 // bounded heap keeps its resident memory small (bench/console.mjs); heap
@@ -29,7 +35,7 @@ const opensConsole =
   !args.includes('-h') &&
   process.stdout.isTTY === true &&
   process.stdin.isTTY === true &&
-  !process.env.CI &&
+  !ciIsSet() &&
   process.env.MEGATEST_CONSOLE_PROCESS !== '1';
 
 if (opensConsole) {

@@ -22,9 +22,10 @@ import { MEGATEST_VERSION } from '../version.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { takeEarlySignal } from './earlySignals.js';
 import { headlessLine } from './headless.js';
+import { ciIsSet } from './ciEnv.js';
 
 export function shouldRunHeadless(flag: boolean): boolean {
-  return flag || !process.stdout.isTTY || !process.stdin.isTTY || Boolean(process.env.CI);
+  return flag || !process.stdout.isTTY || !process.stdin.isTTY || ciIsSet();
 }
 
 function projectPrompt(template: ProjectTemplate, config: MegatestConfig, simulated: boolean): string {
@@ -187,7 +188,7 @@ export async function runOrchestratorInProcess(
     paths,
     resume: options.resume,
     // In CI nobody answers a pause for a person: it ends the session instead (docs/recovery.md, "Bounds").
-    unattended: Boolean(process.env.CI),
+    unattended: ciIsSet(),
     onEvent: options.print
       ? (event, state) => {
           const line = headlessLine(event, state);
