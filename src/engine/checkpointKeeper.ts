@@ -158,8 +158,11 @@ export class CheckpointKeeper {
         return { loaded: await ctx.store.read(id, { blobs }), skipped: [] };
       } catch (error) {
         const message = (error as Error).message;
-        if (error instanceof CheckpointInvalidError && !message.includes('no such checkpoint')) this.invalidCheckpoints += 1;
+        const invalid = error instanceof CheckpointInvalidError && !message.includes('no such checkpoint');
+        if (invalid) this.invalidCheckpoints += 1;
         ctx.log.error('checkpoint', `restore of ${id} refused: ${message}`);
+        // In the event log too, where the console, replay and the report see it: a checkpoint found damaged is news.
+        if (invalid) ctx.emit({ type: 'alert', level: 'warning', message: `restore of ${id} refused: ${error.reason}; project/ and the session are as they were` });
         throw new ControlError(`restore refused: ${message}`, message.includes('no such checkpoint') ? 404 : 409);
       }
     }
@@ -244,6 +247,8 @@ export class CheckpointKeeper {
       if (restored === null) throw new ControlError('no valid checkpoint to restore', 409);
       const message = restored.message;
       ctx.log.error('checkpoint', `restore failed, the session goes on as it was: ${message}`);
+      const refusal = restored instanceof CheckpointInvalidError ? `restore of ${restored.id} refused: ${restored.reason}` : `restore of ${first.id} failed: ${message}`;
+      ctx.emit({ type: 'alert', level: 'warning', message: `${refusal}; project/ and the session are as they were` });
       throw new ControlError(`restore refused: ${message}`, restored instanceof CheckpointInvalidError ? 409 : 500);
     }
     loaded = restored;

@@ -130,10 +130,27 @@ describe('CheckpointKeeper: no checkpoint can be restored', () => {
     expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(`${FILE_TEXT}// since\n`);
   });
 
-  it('a named resume is refused and starts no agent either', async () => {
-    const { keeper, pool } = keeperOver(store, project);
+  it('a named resume is refused and starts no agent either; the event log says why', async () => {
+    const { keeper, pool, events } = keeperOver(store, project);
     await expect(keeper.resumeFrom('checkpoint_001', () => undefined)).rejects.toThrow(/restore refused: .*fails its sha256 check/);
     expect(pool.startAll).not.toHaveBeenCalled();
+    const alerts = events.filter((event) => event.type === 'alert');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ level: 'warning' });
+    expect((alerts[0] as { message: string }).message).toMatch(/^restore of checkpoint_001 refused: 1 blob fails its sha256 check: .*; project\/ and the session are as they were$/);
+  });
+
+  it('a named restore of a checkpoint whose file fails its checksum is refused before the agents stop, and the event log says why', async () => {
+    const file = path.join(path.dirname(project), 'checkpoints', 'checkpoint_001.json');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace('"development"', '"refinement"'));
+    const { keeper, pool, events } = keeperOver(store, project);
+    await expect(keeper.restore('checkpoint_001', 'restore asked by api', false)).rejects.toThrow(/restore refused: .*checksum/);
+    expect(pool.stopAll).not.toHaveBeenCalled();
+    const alerts = events.filter((event) => event.type === 'alert').map((event) => (event as { message: string }).message);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatch(/^restore of checkpoint_001 refused: .*checksum.*; project\/ and the session are as they were$/);
+    expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(`${FILE_TEXT}// since\n`);
   });
 
   it('a running session gets its agents back as they were', async () => {
