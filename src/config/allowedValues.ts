@@ -19,6 +19,7 @@ export const CRITERION_METRICS = {
   fatal_errors: { min: 0, max: 100_000_000, unit: 'an error count' },
   checkpoints_valid: { min: 0, max: 1, unit: '1 when every checkpoint verifies, else 0' },
   data_loss_events: { min: 0, max: 100_000_000, unit: 'an event count' },
+  ops_per_second: { min: 0, max: 1e12, unit: "operations per second, as [project.performance] benchmark_command prints them" },
 } as const;
 export type CriterionMetric = keyof typeof CRITERION_METRICS;
 export const CRITERION_METRIC_NAMES = Object.keys(CRITERION_METRICS) as CriterionMetric[];

@@ -69,6 +69,12 @@ export interface EventBodies {
     coverage: number | null;
     source: string;
   };
+  /**
+   * The project's own benchmark ([project.performance] benchmark_command) at
+   * a gate, after its tests: the number it printed, operations per second;
+   * null with `problem` when it failed or printed none.
+   */
+  benchmark: { ok: boolean; ops_per_second: number | null; duration_ms: number; command: string; problem?: string };
   metrics: { metrics: SessionMetrics };
   checkpoint_created: {
     id: string;
@@ -121,6 +127,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'task_completed',
   'build',
   'test_run',
+  'benchmark',
   'metrics',
   'checkpoint_created',
   'checkpoint_restored',

@@ -7,6 +7,7 @@
 
 import type { LogLevel, MegatestEvent } from '../contract/events.js';
 import { assertNever } from '../contract/assertNever.js';
+import { opsPerSecondText } from '../state/groupDigits.js';
 
 export interface ActivityLine {
   level: LogLevel;
@@ -25,6 +26,15 @@ export function activityLine(event: MegatestEvent): ActivityLine | null {
       return { level: 'INFO', source: event.agent, message: `completed: ${event.task}` };
     case 'build':
       return { level: event.ok ? 'INFO' : 'WARN', source: 'build', message: `build ${event.ok ? 'ok' : 'FAILED'} in ${(event.duration_ms / 1000).toFixed(1)} s` };
+    case 'benchmark':
+      return {
+        level: event.ok ? 'INFO' : 'WARN',
+        source: 'benchmark',
+        message:
+          event.ok && event.ops_per_second !== null
+            ? `${opsPerSecondText(event.ops_per_second)} in ${(event.duration_ms / 1000).toFixed(1)} s (${event.command})`
+            : `the benchmark ${event.problem ?? 'gave no figure'} (after ${(event.duration_ms / 1000).toFixed(1)} s; ${event.command})`,
+      };
     case 'test_run':
       return {
         level: event.failed > 0 ? 'WARN' : 'INFO',

@@ -21,7 +21,7 @@ import { sessionMetricsAt, type SnapshotGauges } from '../state/snapshot.js';
 import type { AgentPool } from './agentPool.js';
 import type { EngineContext } from './context.js';
 import { filesModifiedSince } from './git.js';
-import { runBuild, runTests, type TestRunResult } from './projectGates.js';
+import { runBenchmark, runBuild, runTests, type TestRunResult } from './projectGates.js';
 import { memoryUsageMb } from './resources.js';
 
 export interface GateMeasurement {
@@ -30,6 +30,9 @@ export interface GateMeasurement {
   docCoverage: number | null;
   /** The gate's test run gave results: false when it could not (a build that failed, a runner that printed none), so the test criteria are not judged on an older run's. */
   testsRead: boolean;
+  /** What the gate's benchmark printed, ops/s; null with `benchmarkProblem` when it gave none, or none is configured. */
+  opsPerSecond: number | null;
+  benchmarkProblem: string | null;
 }
 
 export class Measurer {
@@ -84,13 +87,44 @@ export class Measurer {
     if (!build.ok) this.ctx.log.warn('build', `build failed: ${build.output_tail.split('\n').slice(-3).join(' | ')}`);
     await this.runTests(true, signal);
     if (signal.aborted) return null;
+    const benchmark = await this.runBenchmark(build.ok, signal);
+    if (benchmark === null) return null;
     const figures = await this.measure();
     if (generation !== this.ctx.restoreGeneration) return null;
     if (!figures.projectPresent) throw new Error(`measure: project folder "${projectDir}" is not a readable directory`);
     this.gauges.linesOfCode = figures.loc.total.code;
     this.gauges.docCoverage = figures.docCoverage;
     this.lastGate = { tasks: this.inFlightTasks, generation };
-    return { buildOk: build.ok, linesOfCode: figures.loc.total.code, docCoverage: figures.docCoverage, testsRead: (this.lastTestRun?.summary ?? null) !== null };
+    return {
+      buildOk: build.ok,
+      linesOfCode: figures.loc.total.code,
+      docCoverage: figures.docCoverage,
+      testsRead: (this.lastTestRun?.summary ?? null) !== null,
+      ...benchmark,
+    };
+  }
+
+  /**
+   * The project's own benchmark ([project.performance] benchmark_command),
+   * after the gate's tests; not run when none is set or the build failed
+   * (then there is nothing to time). Null when cut short.
+   */
+  private async runBenchmark(buildOk: boolean, signal: AbortSignal): Promise<Pick<GateMeasurement, 'opsPerSecond' | 'benchmarkProblem'> | null> {
+    // (optional: a config.json resumed from any version)
+    const command = (this.ctx.config.project.performance?.benchmark_command ?? '').trim();
+    if (command === '') return { opsPerSecond: null, benchmarkProblem: null };
+    if (!buildOk) return { opsPerSecond: null, benchmarkProblem: "was not run: the gate's build failed" };
+    const result = await runBenchmark(this.ctx.paths.project, command, this.timeoutMs, signal);
+    if (result.aborted) return null;
+    this.ctx.emit({
+      type: 'benchmark',
+      ok: result.ok,
+      ops_per_second: result.opsPerSecond,
+      duration_ms: result.duration_ms,
+      command: result.command,
+      ...(result.problem === null ? {} : { problem: result.problem }),
+    });
+    return { opsPerSecond: result.opsPerSecond, benchmarkProblem: result.problem };
   }
 
   /** Ends the build or test run in flight now; its results are dropped. Later runs are not affected. */

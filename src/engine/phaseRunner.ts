@@ -155,7 +155,10 @@ export class PhaseRunner {
     const { ctx } = this;
     const phase = ctx.currentPhase;
     const scale = locScaleFor(ctx.config.session.duration_seconds, ctx.phases);
-    const unmeasured = measured.testsRead ? {} : testsUnmeasured(measured.buildOk ? "the gate's test run gave no results" : "the gate's build failed and its test run gave no results");
+    const unmeasured = {
+      ...(measured.testsRead ? {} : testsUnmeasured(measured.buildOk ? "the gate's test run gave no results" : "the gate's build failed and its test run gave no results")),
+      ...(measured.benchmarkProblem === null ? {} : { ops_per_second: `the benchmark ${measured.benchmarkProblem}` }),
+    };
     const criteria = evaluateCriteria(scaleLocCriteria(phase.criteria, scale), this.facts(measured), unmeasured);
     const passed = criticalPassed(criteria);
     const commit = await commitAll(ctx.paths.project, `megatest: end of phase ${phase.name}`).catch((e: Error) => {
@@ -192,7 +195,7 @@ export class PhaseRunner {
   }
 
   /** The facts criteria are judged on: the gate's measurements and the fold's figures. */
-  facts(measured: { buildOk: boolean | null; linesOfCode: number | null; docCoverage: number | null; testsRead: boolean }): MeasuredFacts {
+  facts(measured: Pick<GateMeasurement, 'buildOk' | 'linesOfCode' | 'docCoverage' | 'testsRead' | 'opsPerSecond'>): MeasuredFacts {
     const { ctx } = this;
     // The gate's own test run gave nothing (the build failed): the last figures the fold holds are an older run's, not this gate's.
     const m = measured.testsRead ? ctx.state.measured : { testsPassed: null, testsFailed: null, testPassRate: null, testCoverage: null };
@@ -209,6 +212,7 @@ export class PhaseRunner {
       fatal_errors: ctx.state.counters.fatalErrors,
       checkpoints_valid: this.hooks.checkpointsValid(),
       data_loss_events: ctx.state.seqGaps,
+      ops_per_second: measured.opsPerSecond,
     };
   }
 }

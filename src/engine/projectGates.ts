@@ -1,5 +1,6 @@
-// The phase gates: build, tests and coverage of project/, each read from the
-// tool's own output or report file.
+// The phase gates: build, tests and coverage of project/, and the project's
+// own benchmark when the config names one, each read from the tool's own
+// output or report file.
 
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import type { ProjectTemplate } from '../config/types.js';
 import { runCommand } from '../measure/runCommand.js';
 import { parseTestOutput, type TestSummary } from '../measure/testResults.js';
 import { parseCoverage, type CoverageSummary } from '../measure/coverage.js';
+import { readOpsPerSecond } from '../measure/benchmarkOutput.js';
 
 export type ProjectCommands = Pick<
   ProjectTemplate,
@@ -154,4 +156,27 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
 function outputClue(stderr: string): string {
   const error = stderr.split('\n').reverse().find((line) => /\b(error|fatal):/i.test(line));
   return error !== undefined ? error.trim() : tail(stderr, 3);
+}
+
+export interface BenchmarkResult {
+  ok: boolean;
+  opsPerSecond: number | null;
+  /** Why there is no figure, said of the benchmark: "failed with exit 1: …", "printed no operations per second (…)". */
+  problem: string | null;
+  duration_ms: number;
+  command: string;
+  /** Cut short by the caller's signal: the result says nothing about the project. */
+  aborted: boolean;
+}
+
+/** Runs [project.performance] benchmark_command in project/ and reads the ops/s it prints (benchmarkOutput.ts). */
+export async function runBenchmark(projectDir: string, command: string, timeoutMs: number, signal?: AbortSignal): Promise<BenchmarkResult> {
+  const run = await runCommand(command, { cwd: projectDir, timeoutMs, signal });
+  const base = { duration_ms: Math.round(run.durationMs), command, aborted: run.aborted };
+  const failed = (problem: string): BenchmarkResult => ({ ...base, ok: false, opsPerSecond: null, problem });
+  if (run.aborted) return failed('was cut short');
+  if (run.timedOut) return failed(`was killed after ${Math.round(timeoutMs / 1000)} s (limits.max_test_runtime_min)`);
+  if (run.code !== 0) return failed(`failed with exit ${run.code ?? run.signal}: ${outputClue(run.stderr) || tail(run.stdout, 3)}`);
+  const read = readOpsPerSecond(run.stdout);
+  return 'problem' in read ? failed(read.problem) : { ...base, ok: true, opsPerSecond: read.opsPerSecond, problem: null };
 }

@@ -60,6 +60,7 @@ const RANK: Record<EventInput['type'], number> = {
   task_completed: 8,
   build: 8,
   test_run: 8,
+  benchmark: 8,
   checkpoint_restored: 8,
   limit: 8,
   compress: 8,

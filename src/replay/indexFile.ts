@@ -28,9 +28,10 @@ export const INDEX_FILE = 'events.idx';
  * 3: snapshots write a series that extends an earlier one as its new numbers (snapshotCodec.ts).
  * 4: the folded states' measured figures say whether a build failed after the last test run.
  * 5: the folded states say who paused the session and why (RunState.pause).
+ * 6: the folded states' measured figures hold the last benchmark's (benchmark events).
  * An index of another version is built again (IndexOutdated: no damage).
  */
-export const INDEX_VERSION = 5;
+export const INDEX_VERSION = 6;
 const MAGIC = Buffer.from('MTRPIDX\n');
 const END_MAGIC = Buffer.from('MTRPEND\n');
 const PREAMBLE = 16;

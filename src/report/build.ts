@@ -10,7 +10,7 @@ import { runPaths } from '../io/runFolder.js';
 import { readRunInfo, type ImportedFrom } from '../io/runInfo.js';
 import { legacyRunnerOf } from '../legacy/marker.js';
 import type { ReplayDamage } from '../replay/types.js';
-import { recordedDurationSeconds, trustOf } from '../state/runState.js';
+import { recordedDurationSeconds, trustOf, type RunState } from '../state/runState.js';
 import { modelTallies, reportedCostUsd } from '../state/tallies.js';
 import { criticalPassed, evaluateCriteria, testsUnmeasured, type MeasuredFacts } from './criteria.js';
 import { runFigures } from './figures.js';
@@ -26,6 +26,11 @@ export const EFFICIENCY_TABLE = {
   tool_calls_per_task: { target: 100, good: 50, excellent: 20, unit: 'tool calls/task' },
   build_time_seconds: { target: 300, good: 120, excellent: 30, unit: 's' },
 } as const;
+
+/** Why the benchmark criterion has no figure: the last run's problem, or that none ran (a gate's build failed, or no gate came). */
+function benchmarkProblem(last: RunState['measured']['lastBenchmark']): string {
+  return last === null ? 'no benchmark ran (it runs at each phase gate after the tests, when the build passed)' : `the benchmark ${last.problem ?? 'gave no figure'}`;
+}
 
 export function rate(value: number | null, row: { target: number; good: number; excellent: number }): Rating {
   if (value === null || !Number.isFinite(value)) return 'not measured';
@@ -79,6 +84,9 @@ export interface FinalReport {
     tasks_total: number | null;
     last_build_ok: boolean | null;
     last_build_seconds: number | null;
+    /** The last benchmark's figure ([project.performance] benchmark_command), ops/s; null when none ran or it printed none (`benchmark_problem` says why). */
+    ops_per_second: number | null;
+    benchmark_problem: string | null;
   };
   efficiency: Record<keyof typeof EFFICIENCY_TABLE, { value: number | null; rating: Rating; unit: string }>;
   quality: { test_coverage: number | null; doc_coverage: number | null; failed_tests_per_kloc: number | null };
@@ -166,14 +174,18 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     checkpoints_valid: invalid.length === 0 ? 1 : 0,
     // a legacy run has no event log of its own: what was lost is in its damaged files
     data_loss_events: legacy ? legacy.damage.length : state.seqGaps + unreadable,
+    ops_per_second: m.lastBenchmark?.opsPerSecond ?? null,
   };
   // A test run that gave no results leaves no test_run event: session.log says why ("test results unreadable").
   const noTestResults = !legacy && c.testRuns === 0 && passRate === null;
-  const unmeasured = testsOutdated
-    ? testsUnmeasured('the last build failed after the last test run')
-    : noTestResults
-      ? testsUnmeasured('no test run of the session gave results (session.log says why where one ran)')
-      : {};
+  const unmeasured = {
+    ...(testsOutdated
+      ? testsUnmeasured('the last build failed after the last test run')
+      : noTestResults
+        ? testsUnmeasured('no test run of the session gave results (session.log says why where one ran)')
+        : {}),
+    ops_per_second: benchmarkProblem(m.lastBenchmark),
+  };
   const imported = importedFrom(info);
   // An import judges no lines of code, so no target is scaled to its length.
   const configured = finalCriteria(info.config, info.template, { scaleLoc: !imported });
@@ -235,6 +247,8 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       tasks_total: total,
       last_build_ok: m.lastBuildOk,
       last_build_seconds: round(buildSeconds, 3),
+      ops_per_second: m.lastBenchmark?.opsPerSecond ?? null,
+      benchmark_problem: m.lastBenchmark === null ? null : m.lastBenchmark.problem,
     },
     efficiency: {
       tokens_per_loc: { value: round(tokensPerLoc), rating: rate(tokensPerLoc, EFFICIENCY_TABLE.tokens_per_loc), unit: EFFICIENCY_TABLE.tokens_per_loc.unit },

@@ -18,6 +18,8 @@ export interface MeasuredFacts {
   fatal_errors: number | null;
   checkpoints_valid: number | null;
   data_loss_events: number | null;
+  /** What the project's benchmark printed at the last gate (ops/s); null when none ran or it gave none. */
+  ops_per_second: number | null;
 }
 
 export const CRITERION_METRICS: readonly (keyof MeasuredFacts)[] = [
@@ -31,6 +33,7 @@ export const CRITERION_METRICS: readonly (keyof MeasuredFacts)[] = [
   'fatal_errors',
   'checkpoints_valid',
   'data_loss_events',
+  'ops_per_second',
 ];
 
 function compare(actual: number, op: CriterionConfig['op'], expected: number): boolean {

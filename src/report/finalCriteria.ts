@@ -31,6 +31,7 @@ export function finalCriteria(config: MegatestConfig, template: ProjectTemplate,
     { id: 'coverage_target', description: `Line coverage at least ${coverage}%`, level: 'important', metric: 'test_coverage', op: '>=', value: coverage },
     { id: 'loc_target', description: locDescription, level: 'important', metric: 'lines_of_code', op: '>=', value: loc },
     { id: 'tasks_completed', description: 'At least 90% of the backlog completed', level: 'important', metric: 'tasks_completed_ratio', op: '>=', value: 0.9 },
+    ...performanceCriterion(config),
     {
       id: 'doc_coverage',
       description: `Documented public items at least ${target.min_doc_coverage}%`,
@@ -38,6 +39,23 @@ export function finalCriteria(config: MegatestConfig, template: ProjectTemplate,
       metric: 'doc_coverage',
       op: '>=',
       value: target.min_doc_coverage,
+    },
+  ];
+}
+
+/** The project's benchmark target, when [project.performance] names a benchmark_command: important, as the coverage target is. */
+function performanceCriterion(config: MegatestConfig): CriterionConfig[] {
+  // A run folder's config.json from any version: read defensively.
+  const performance = config.project.performance as Partial<MegatestConfig['project']['performance']> | undefined;
+  if (typeof performance?.benchmark_command !== 'string' || performance.benchmark_command.trim() === '' || typeof performance.min_ops_per_second !== 'number') return [];
+  return [
+    {
+      id: 'performance_target',
+      description: `At least ${performance.min_ops_per_second} operations per second (benchmark_command)`,
+      level: 'important',
+      metric: 'ops_per_second',
+      op: '>=',
+      value: performance.min_ops_per_second,
     },
   ];
 }
@@ -65,6 +83,7 @@ const NOT_ANSWERED_BY_AN_IMPORT: Partial<Record<keyof MeasuredFacts, string>> = 
   lines_of_code: 'an import measures no project',
   doc_coverage: 'an import measures no project',
   checkpoints_valid: 'an import takes no checkpoints',
+  ops_per_second: 'an import runs no benchmark',
 };
 
 /** The criteria an import is judged on (the agents' errors, the tasks, the event log), and the rest with the reason each is not. */
@@ -90,6 +109,7 @@ const LEGACY_FIGURE_NAMES: Partial<Record<keyof MeasuredFacts, string>> = {
   lines_of_code: 'lines of code',
   tests_total: 'test counts',
   tasks_completed_ratio: 'task counts',
+  ops_per_second: 'benchmark figure',
 };
 
 /** The criteria a legacy run is judged on: those whose figure its files hold; the rest with the reason each is not. */

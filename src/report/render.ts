@@ -5,7 +5,7 @@ import { describeCapabilities } from '../contract/capabilities.js';
 import { assertNever } from '../contract/assertNever.js';
 import { EFFICIENCY_TABLE, type FinalReport } from './build.js';
 import { describeLocScale } from './locScale.js';
-import { countOf, groupDigits } from '../state/groupDigits.js';
+import { countOf, groupDigits, opsPerSecondText } from '../state/groupDigits.js';
 
 /** A count as people read it (1,604), or what stands for a missing one. */
 function figure(value: number | null, missing: string): string {
@@ -103,6 +103,7 @@ export function renderMarkdown(report: FinalReport): string {
     `| cost | ${report.measurements.cost_usd === null ? 'not reported by the agents' : `$${report.measurements.cost_usd.toFixed(4)}, as the agents reported it`} |`,
     `| tasks | ${report.measurements.tasks_completed ?? '—'} of ${report.measurements.tasks_total ?? '—'} done, ${report.measurements.tasks_remaining ?? '—'} left |`,
     `| last build | ${report.measurements.last_build_ok === null ? 'not run' : `${report.measurements.last_build_ok ? 'ok' : 'FAILED'} in ${report.measurements.last_build_seconds ?? '—'} s`} |`,
+    ...benchmarkRow(report.measurements),
     '',
     '## Efficiency',
     '',
@@ -168,6 +169,12 @@ function elapsedCell(report: FinalReport): string {
  * (an import, a run stopped early), not dashes; "not recorded" for a legacy
  * run, whose runner kept a pass rate but never the counts.
  */
+/** The benchmark's row, only where one ran (a config with a benchmark_command): its figure, or why it gave none. */
+function benchmarkRow(m: FinalReport['measurements']): string[] {
+  if (m.ops_per_second !== null) return [`| benchmark | ${opsPerSecondText(m.ops_per_second)} |`];
+  return m.benchmark_problem === null ? [] : [`| benchmark | no figure: it ${m.benchmark_problem} |`];
+}
+
 function testsText(report: FinalReport): string {
   const m = report.measurements;
   if (m.tests_passed === null && m.tests_failed === null && m.tests_skipped === null) return report.legacy ? 'not recorded' : 'none run';

@@ -6,7 +6,7 @@
 
 import { assertNever } from '../contract/assertNever.js';
 import type { MegatestEvent } from '../contract/events.js';
-import { countOf, groupDigits } from './groupDigits.js';
+import { countOf, groupDigits, opsPerSecondText } from './groupDigits.js';
 
 /** A figure that may be missing (a legacy or imported run's snapshot): n/a, never 0. */
 function figure(value: number | null): string {
@@ -55,6 +55,10 @@ export function eventSentence(event: MegatestEvent): string | null {
       return `${event.agent} completed: ${event.task}`;
     case 'build':
       return `build ${event.ok ? 'ok' : 'FAILED'} in ${(event.duration_ms / 1000).toFixed(1)} s${event.ok ? '' : failedBuildClue(event.output_tail)}`;
+    case 'benchmark':
+      return event.ok && event.ops_per_second !== null
+        ? `benchmark ${opsPerSecondText(event.ops_per_second)} in ${(event.duration_ms / 1000).toFixed(1)} s`
+        : `benchmark ${event.problem ?? 'gave no figure'} (after ${(event.duration_ms / 1000).toFixed(1)} s)`;
     case 'test_run':
       return `tests: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped; coverage ${event.coverage === null ? 'n/a' : `${event.coverage.toFixed(1)}%`}`;
     case 'metrics': {

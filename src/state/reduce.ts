@@ -187,12 +187,23 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       return;
     }
     case 'build': {
-      s.measured = { ...s.measured, lastBuildOk: event.ok, lastBuildMs: event.duration_ms, ...(event.ok ? {} : { testsBeforeFailedBuild: true }) };
+      // A failed build leaves no benchmark to run: an earlier figure is of older code (as its tests are).
+      const benchmarkOutdated = !event.ok && s.measured.lastBenchmark !== null;
+      s.measured = {
+        ...s.measured,
+        lastBuildOk: event.ok,
+        lastBuildMs: event.duration_ms,
+        ...(event.ok ? {} : { testsBeforeFailedBuild: true }),
+        ...(benchmarkOutdated ? { lastBenchmark: { opsPerSecond: null, problem: 'was not run after the last build, which failed' } } : {}),
+      };
       const c = draft.counters();
       c.builds += 1;
       c.buildsOk += event.ok ? 1 : 0;
       return;
     }
+    case 'benchmark':
+      s.measured = { ...s.measured, lastBenchmark: { opsPerSecond: event.ok ? event.ops_per_second : null, problem: event.ok ? null : (event.problem ?? 'gave no figure') } };
+      return;
     case 'test_run': {
       const total = event.passed + event.failed;
       s.measured = {

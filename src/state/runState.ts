@@ -132,6 +132,8 @@ export interface Measured {
   lastBuildMs: number | null;
   /** A build failed after the last test run: the test figures are of older code. */
   testsBeforeFailedBuild: boolean;
+  /** The last benchmark run (benchmark events): its ops/s, or why it gave none. Null before the first. */
+  lastBenchmark: { opsPerSecond: number | null; problem: string | null } | null;
 }
 
 /** Running counters: what was spent and seen. They never roll back. */
@@ -284,6 +286,7 @@ export function emptyMeasured(): Measured {
     testCoverage: null,
     lastBuildOk: null,
     lastBuildMs: null,
+    lastBenchmark: null,
     testsBeforeFailedBuild: false,
   };
 }

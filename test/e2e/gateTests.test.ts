@@ -36,6 +36,10 @@ describe.skipIf(!BUILT)(`phase gates and their own test run${BUILT ? '' : ' (ski
         'test_format = "node-tap"',
         'test_report = ""',
         '',
+        '[project.performance]',
+        'benchmark_command = "echo warming up; echo 2500 ops/s"',
+        'min_ops_per_second = 1000',
+        '',
       ].join('\n'),
     );
     const result = await runHeadless(
@@ -59,5 +63,18 @@ describe.skipIf(!BUILT)(`phase gates and their own test run${BUILT ? '' : ' (ski
     const report = JSON.parse(readFileSync(path.join(runDir, 'final_report.json'), 'utf8')) as { criteria: { id: string; passed: boolean; evidence: string }[]; measurements: { tests_passed: number | null } };
     expect(report.criteria.find((c) => c.id === 'tests_pass')).toMatchObject({ passed: false, evidence: 'test_pass_rate was not measured: the last build failed after the last test run' });
     expect(report.measurements.tests_passed).toBe(recorded.passed);
+    // The benchmark ran at phase 1's gate only, after its tests: from phase 2 on the build failed, and there is nothing to time.
+    const benchmarks = eventsOf(readEvents(runDir), 'benchmark');
+    expect(benchmarks.map((b) => [b.ok, b.ops_per_second])).toEqual([[true, 2500]]);
+    const afterTests = readEvents(runDir).findIndex((e) => e.type === 'test_run') < readEvents(runDir).findIndex((e) => e.type === 'benchmark');
+    expect(afterTests).toBe(true);
+    // So the final report does not judge the code as it is on phase 1's figure either.
+    const withBenchmark = report as typeof report & { measurements: { ops_per_second: number | null; benchmark_problem: string | null } };
+    expect(withBenchmark.criteria.find((c) => c.id === 'performance_target')).toMatchObject({
+      passed: false,
+      evidence: 'ops_per_second was not measured: the benchmark was not run after the last build, which failed',
+    });
+    expect(withBenchmark.measurements).toMatchObject({ ops_per_second: null, benchmark_problem: 'was not run after the last build, which failed' });
+    expect(readFileSync(path.join(runDir, 'final_report.md'), 'utf8')).toContain('| benchmark | no figure: it was not run after the last build, which failed |');
   }, 150_000);
 });

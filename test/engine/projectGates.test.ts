@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FAILURE_MESSAGE_CHARS, FAILURES_KEPT, runTests, type ProjectCommands } from '../../src/engine/projectGates.js';
+import { FAILURE_MESSAGE_CHARS, FAILURES_KEPT, runBenchmark, runTests, type ProjectCommands } from '../../src/engine/projectGates.js';
 import { parseTestOutput } from '../../src/measure/testResults.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
@@ -60,6 +60,21 @@ describe('runTests', () => {
     const result = await runTests(project, { ...commands('no-such-coverage-tool'), test_command: 'no-such-test-tool' }, 60_000);
     expect(result.summary).toBeNull();
     expect(result.problem).toMatch(/no-such-coverage-tool: not found; and without coverage: test results unreadable .*no-such-test-tool: not found$/);
+  });
+});
+
+describe('runBenchmark ([project.performance] benchmark_command)', () => {
+  it('runs in project/ and reads the ops/s it prints', async () => {
+    // The figure is the project's: printed by a script in project/, so the command ran there.
+    writeFileSync(path.join(project, 'bench.sh'), 'echo "enqueue: 4,321 ops/s (3 rounds)"\n');
+    const result = await runBenchmark(project, 'sh bench.sh', 60_000);
+    expect(result).toMatchObject({ ok: true, opsPerSecond: 4321, problem: null, command: 'sh bench.sh', aborted: false });
+  });
+
+  it('a command that fails, prints no figure or outlives its time gives none, and says why', async () => {
+    expect(await runBenchmark(project, 'echo "bench: no such queue" >&2; exit 3', 60_000)).toMatchObject({ ok: false, opsPerSecond: null, problem: 'failed with exit 3: bench: no such queue' });
+    expect((await runBenchmark(project, 'echo done in 3 s', 60_000)).problem).toBe('printed no operations per second (its last line: "done in 3 s"); print one number, or "N ops/s"');
+    expect(await runBenchmark(project, 'sleep 30; echo 5', 300)).toMatchObject({ ok: false, opsPerSecond: null, problem: 'was killed after 0 s (limits.max_test_runtime_min)' });
   });
 });
 

@@ -15,6 +15,7 @@ const facts: MeasuredFacts = {
   fatal_errors: 0,
   checkpoints_valid: 1,
   data_loss_events: 0,
+  ops_per_second: null,
 };
 
 describe('criteria', () => {

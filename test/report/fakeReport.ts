@@ -57,6 +57,8 @@ export function fakeReport(status: SessionStatus, criteria: CriterionResult[], p
       tasks_total: null,
       last_build_ok: null,
       last_build_seconds: null,
+      ops_per_second: null,
+      benchmark_problem: null,
     },
     efficiency: {
       tokens_per_loc: { ...notMeasured, unit: EFFICIENCY_TABLE.tokens_per_loc.unit },

@@ -38,6 +38,14 @@ describe('final_report.md figures', () => {
     expect(unmeasured).toContain('| files modified | not measured |');
   });
 
+  it("shows the benchmark's figure, or why it gave none, only where one ran", () => {
+    expect(row('benchmark')).toBeUndefined();
+    const withFigure = renderMarkdown({ ...report, measurements: { ...report.measurements, ops_per_second: 12_345.6 } }).split('\n');
+    expect(withFigure).toContain('| benchmark | 12,346 ops/s |');
+    const failed = renderMarkdown({ ...report, measurements: { ...report.measurements, benchmark_problem: 'failed with exit 3: boom' } }).split('\n');
+    expect(failed).toContain('| benchmark | no figure: it failed with exit 3: boom |');
+  });
+
   it('says no critical criterion was judged rather than that all passed, where none was', () => {
     const verdict = (criteria: typeof report.criteria) =>
       renderMarkdown({ ...report, criteria, verdict: { critical_passed: true, passed: criteria.filter((c) => c.passed).length, failed: 0 } })

@@ -120,6 +120,13 @@ const bodyArb: fc.Arbitrary<Body> = fc.oneof(
     weight: 1,
   },
   { arbitrary: fc.record({ type: fc.constant('build' as const), ok: fc.boolean(), duration_ms: fc.nat(500), command: fc.constant('b') }), weight: 1 },
+  {
+    arbitrary: fc.record(
+      { type: fc.constant('benchmark' as const), ok: fc.boolean(), ops_per_second: fc.option(fc.nat(100_000)), duration_ms: fc.nat(500), command: fc.constant('bench'), problem: fc.constant('failed with exit 1') },
+      { requiredKeys: ['type', 'ok', 'ops_per_second', 'duration_ms', 'command'] },
+    ),
+    weight: 1,
+  },
   { arbitrary: fc.record({ type: fc.constant('command' as const), name: fc.constantFrom('pause', 'continue', 'resume', 'checkpoint'), source: fc.constantFrom('key' as const, 'cli' as const) }), weight: 2 },
   { arbitrary: fc.record({ type: fc.constant('phase_started' as const), phase: fc.constantFrom('p0', 'p1'), index: fc.constantFrom(0, 1), duration_seconds: fc.constant(60), tasks: fc.constant(TASKS) }), weight: 1 },
   { arbitrary: fc.record({ type: fc.constant('phase_ended' as const), phase: fc.constantFrom('p0', 'p1'), index: fc.constantFrom(0, 1), criteria: fc.constant<CriterionResult[]>([]), passed: fc.boolean() }), weight: 1 },
