@@ -28,7 +28,8 @@ export const INDEX_FILE = 'events.idx';
  * 3: snapshots write a series that extends an earlier one as its new numbers (snapshotCodec.ts).
  * 4: the folded states' measured figures say whether a build failed after the last test run.
  * 5: the folded states say who paused the session and why (RunState.pause).
- * 6: the folded states' measured figures hold the last benchmark's (benchmark events).
+ * 6: the folded states' measured figures hold the last benchmark's (benchmark events), and a pause or continue
+ *    sets the status at its command event, not at the next snapshot.
  * An index of another version is built again (IndexOutdated: no damage).
  */
 export const INDEX_VERSION = 6;

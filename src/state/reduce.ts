@@ -223,12 +223,16 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       return;
     case 'command': {
       draft.counters().commands += 1;
+      // The orchestrator writes a pause or continue as it carries it out: the status changes with it, not a snapshot later
+      // (a restore under way stays recovering, and says how it ends in its snapshots).
       if (event.name === 'pause') {
         s.clock = stopClock(s.clock, ms);
         s.pause = pauseOf(s, event);
+        if (s.status === 'running') s.status = 'paused';
       } else if (event.name === 'continue') {
         s.clock = startClock(s.clock, ms);
         s.pause = null;
+        if (s.status === 'paused') s.status = 'running';
       } else if (event.name === 'resume' && event.source === 'cli') {
         s.pause = null;
         // A resumed session: no orchestrator ran it between the last event before this one and now.

@@ -41,7 +41,7 @@ export interface Expected {
   errors: number;
   checkpoints: number;
   restores: number;
-  /** Session ended's status, else the last snapshot's (or starting/running before one). */
+  /** Session ended's status, else the last snapshot's (or starting/running before one), or a pause's or continue's since it. */
   status: string | null;
   /** Active ms at the last event's own time. */
   elapsedMs: number;
@@ -136,6 +136,9 @@ export function expectedAt(events: readonly MegatestEvent[], seq = Infinity): Ex
       case 'command':
         if (e.name === 'pause') running = false;
         if (e.name === 'continue' || resumeAfterCrash) running = true;
+        // A pause or continue changes a running or paused session's status at once.
+        if (e.name === 'pause' && status === 'running') status = 'paused';
+        if (e.name === 'continue' && status === 'paused') status = 'running';
         break;
       case 'session_ended':
         running = false;

@@ -71,3 +71,35 @@ describe('the pause in the fold', () => {
     expect(folded(log([{ type: 'tool_call', agent: 'agent-1', tool: 'read_file', ok: true, duration_ms: 5 }])).pause).toBeNull();
   });
 });
+
+describe('the status at a pause and a continue', () => {
+  const start: EventInput[] = [
+    {
+      type: 'session_started',
+      session_id: 's',
+      project: 'p',
+      project_name: 'P',
+      agent_kind: 'sim',
+      simulated: true,
+      agents: 1,
+      duration_seconds: 60,
+      phases: [{ name: 'p0', duration_seconds: 60, tasks: ['t1'] }],
+      megatest_version: 't',
+    } as EventInput,
+    { type: 'phase_started', phase: 'p0', index: 0, duration_seconds: 60, tasks: ['t1'] },
+  ];
+
+  it('changes at the command, not a snapshot later (replay showed running until the next one)', () => {
+    expect(folded(log(start)).status).toBe('running');
+    const paused = log([...start, { type: 'command', name: 'pause', source: 'key' }]);
+    expect(folded(paused).status).toBe('paused');
+    expect(folded(log([...start, { type: 'command', name: 'pause', source: 'key' }, { type: 'command', name: 'continue', source: 'key' }])).status).toBe('running');
+  });
+
+  it('a restore under way stays recovering: its snapshots say how it ends', () => {
+    const base = folded(log(start));
+    const recovering = { ...base, status: 'recovering' as const };
+    const pause = log([...start, { type: 'command', name: 'pause', source: 'key' }]).at(-1)!;
+    expect(foldEvent(recovering, pause).status).toBe('recovering');
+  });
+});

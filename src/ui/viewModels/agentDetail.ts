@@ -7,7 +7,7 @@ import { describeCapabilities } from '../../contract/capabilities.js';
 import type { AgentView, AlertView } from '../../state/applyEvent.js';
 import { trustOf } from '../../state/runState.js';
 import type { Glyphs } from '../theme.js';
-import { agentStatusRole } from './agentTable.js';
+import { agentStatusRole, idleSecondsAt } from './agentTable.js';
 import { alertRole } from './alerts.js';
 import { clipSpans, clockTime, formatCount, formatDuration, truncate, type Span } from './format.js';
 
@@ -57,6 +57,10 @@ export function wrapText(text: string, width: number, indent: string): string[] 
   return out;
 }
 
+function idleText(seconds: number | null): string {
+  return seconds === null ? '–' : formatDuration(seconds);
+}
+
 /**
  * The detail of `agent` in `rows` lines of `width`. `output` is the agent's
  * last raw output lines, or null where the console has none to give (replay).
@@ -66,7 +70,7 @@ export function agentDetailModel(
   alerts: readonly AlertView[],
   output: readonly string[] | null,
   /** usageRecorded false: the run recorded no token usage (an import of output without it): tokens are unknown, not 0. */
-  options: { width: number; rows: number; glyphs: Glyphs; usageRecorded?: boolean },
+  options: { width: number; rows: number; glyphs: Glyphs; usageRecorded?: boolean; activityNowMs?: number },
 ): AgentDetailModel {
   const { width, glyphs } = options;
   const rows: Span[][] = [];
@@ -104,7 +108,7 @@ export function agentDetailModel(
     { text: '   trust ', role: 'muted' },
     { text: trust === null ? '–' : trust.toFixed(2), role: 'text' },
     { text: '   idle ', role: 'muted' },
-    { text: agent.idleSeconds === null ? '–' : formatDuration(agent.idleSeconds), role: 'text' },
+    { text: idleText(idleSecondsAt(agent, options.activityNowMs)), role: 'text' },
   ]);
 
   // The rest is shared by its errors (newest first, up to a third) and its output.

@@ -75,6 +75,17 @@ function trustCell(agent: AgentView): Cell {
 }
 
 /**
+ * Seconds since the agent's last event, at `nowMs` (the screen's activity
+ * clock: stopped while paused and once the run ended), as the orchestrator's
+ * snapshot and `megatest status` count it; the snapshot's own figure was up to
+ * a snapshot interval old. None before the first snapshot measured one.
+ */
+export function idleSecondsAt(agent: AgentView, nowMs: number | undefined): number | null {
+  if (agent.idleSeconds === null || nowMs === undefined) return agent.idleSeconds;
+  return Math.max(0, Math.round((nowMs - agent.lastActivityMs) / 1000));
+}
+
+/**
  * Agents in name order, numbers by value (agent-2 before agent-10): the grid's order and the selection's. The
  * fold keeps them so; a folded snapshot an older megatest kept (the seek index) may list them as they started.
  */
@@ -85,7 +96,7 @@ export function agentsByName<T extends { name: string }>(agents: readonly T[]): 
 export function agentTableModel(
   unordered: readonly AgentView[],
   /** usageRecorded false: the run recorded no token usage (an import of output without it): tokens show as unknown, not 0. */
-  options: { width: number; rows: number; selected: string | null; glyphs: Glyphs; usageRecorded?: boolean },
+  options: { width: number; rows: number; selected: string | null; glyphs: Glyphs; usageRecorded?: boolean; activityNowMs?: number },
 ): AgentTableModel {
   const agents = agentsByName(unordered);
   const columns = fitColumns(AGENT_COLUMNS, options.width);
@@ -95,6 +106,7 @@ export function agentTableModel(
   const visible = agents.slice(start, start + rowsShown);
   const rows = visible.map((agent) => {
     const selected = agent.name === options.selected;
+    const idle = idleSecondsAt(agent, options.activityNowMs);
     const cells: Record<AgentColumn, Cell> = {
       marker: { text: selected ? options.glyphs.selected : ' ', role: 'accent' },
       name: { text: agent.name, role: selected ? 'accent' : 'text' },
@@ -105,7 +117,7 @@ export function agentTableModel(
       tools: { text: formatCount(agent.toolCalls), role: agent.failedToolCalls > 0 ? 'warning' : 'text' },
       context: contextCell(agent),
       trust: trustCell(agent),
-      idle: agent.idleSeconds === null ? { text: '–', role: 'muted' } : { text: formatDuration(agent.idleSeconds), role: agent.idleSeconds >= 300 ? 'warning' : 'text' },
+      idle: idle === null ? { text: '–', role: 'muted' } : { text: formatDuration(idle), role: idle >= 300 ? 'warning' : 'text' },
       protocol: { text: formatCount(agent.protocolErrors ?? 0), role: (agent.protocolErrors ?? 0) > 0 ? 'warning' : 'muted' },
     };
     return { name: agent.name, selected, cells: fitCells(columns, cells, options.glyphs.ellipsis) };

@@ -7,6 +7,7 @@
 
 import { assertNever } from '../../contract/assertNever.js';
 import { isTerminalStatus, type ConsoleState } from '../../state/applyEvent.js';
+import { lastEventMs } from '../../state/readings.js';
 import { runFigures } from '../../report/figures.js';
 import { stepBackTarget, type ConsoleMode, type ToastTone, type UiState } from '../../state/uiState.js';
 import { helpSections, KEYMAP, keyLineItems, RUN_CONTROL_ACTIONS, type KeyContext, type KeyLineItem } from '../keymap.js';
@@ -162,6 +163,8 @@ export function screenModel(input: ScreenInput): ScreenModel {
   const nowMs = replaying ? position.clockMs : ui.mode === 'replay' && run.lastEventTs ? Date.parse(run.lastEventTs) : input.wallMs;
   const context = contextOf(ui);
   const ended = runEnded(run);
+  // Agents' idle time runs with the session: held while it is paused, and at its last event once it ended or its orchestrator is gone.
+  const activityNowMs = ended || run.orchestrator === 'dead' ? lastEventMs(run) : run.status === 'paused' && run.pause ? Math.min(nowMs, Date.parse(run.pause.since)) : nowMs;
 
   const header = headerModel(run, { nowMs, runDir: input.runDir, minElapsedSeconds: ui.mode === 'live' ? input.minElapsedSeconds : 0 });
   // The message line comes first: a long one (the resume command) takes up to MESSAGE_MAX_ROWS rows, and the body the rest.
@@ -231,7 +234,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
   } else if (ui.overlay.kind === 'agent') {
     const name = ui.overlay.name;
     const agent = run.agents.find((a) => a.name === name);
-    const detail = agent ? agentDetailModel(agent, run.alerts, input.agentOutput, { width: layout.width, rows: Math.max(1, bodyRows - 1), glyphs, usageRecorded }) : null;
+    const detail = agent ? agentDetailModel(agent, run.alerts, input.agentOutput, { width: layout.width, rows: Math.max(1, bodyRows - 1), glyphs, usageRecorded, activityNowMs }) : null;
     body = { kind: 'agent', name, detail };
   } else if (ui.overlay.kind === 'picker') {
     body = { kind: 'picker', picker: pickerModel(run.checkpoints, { index: pickerIndexOf(run.checkpoints, ui.overlay.id), width: layout.width, rows: Math.max(1, bodyRows - 2), selectedMark: glyphs.selected, ellipsis: glyphs.ellipsis }) };
@@ -244,7 +247,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     body = {
       kind: 'dashboard',
       layout,
-      agentTable: agentTableModel(run.agents, { width: layout.width, rows: layout.agents.rows, selected: ui.selectedAgent, glyphs, usageRecorded }),
+      agentTable: agentTableModel(run.agents, { width: layout.width, rows: layout.agents.rows, selected: ui.selectedAgent, glyphs, usageRecorded, activityNowMs }),
       agentCount: run.agents.length,
       selected: ui.selectedAgent,
       logPane,
