@@ -96,6 +96,8 @@ export interface KeyBinding {
   short: string;
   /** Sentence for the help screen. */
   description: string;
+  /** The sentence in replay, where it differs (no run goes on, no `z`). */
+  replayDescription?: string;
   contexts: readonly KeyContext[];
   modes: readonly ConsoleMode[];
   /**
@@ -137,7 +139,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { action: 'replayNextError', keys: ['e'], label: 'e', lineLabel: 'e/E', short: 'error', description: 'Jump to the next error or recovery', contexts: ['main'], modes: REPLAY, keyLinePriority: 3 },
   { action: 'replayPrevError', keys: ['E'], label: 'E', short: 'prev error', description: 'Jump to the previous error or recovery', contexts: ['main'], modes: REPLAY },
   { action: 'filter', keys: ['/'], label: '/', short: 'filter', description: 'Filter the log (Enter applies, Esc clears)', contexts: ['main'], modes: BOTH, keyLinePriority: 5 },
-  { action: 'selectUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'select', description: 'Select the agent above (above the first: none, so `z` means all)', contexts: ['main'], modes: BOTH },
+  { action: 'selectUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'select', description: 'Select the agent above (above the first: none, so `z` means all)', replayDescription: 'Select the agent above (above the first: none)', contexts: ['main'], modes: BOTH },
   { action: 'selectDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', lineLabel: '↑↓', asciiLineLabel: 'up/dn', short: 'select', description: 'Select the agent below', contexts: ['main'], modes: BOTH, keyLinePriority: 8 },
   { action: 'agentDetail', keys: ['return'], label: 'Enter', short: 'detail', description: 'Open the selected agent’s detail: role, model, task, what it can do, tokens and tool calls over time, its output, its errors', contexts: ['main'], modes: BOTH, keyLinePriority: 7 },
   { action: 'back', keys: ['escape'], label: 'Esc', short: 'back', description: 'Step back: clear the applied filter, else the agent selection', contexts: ['main'], modes: BOTH, keyLinePriority: 6 },
@@ -150,20 +152,20 @@ export const KEYMAP: readonly KeyBinding[] = [
   { action: 'detach', keys: ['q'], label: 'q', short: 'quit', description: 'Leave the replay', contexts: ['main'], modes: REPLAY, keyLinePriority: 1 },
   { action: 'stop', keys: ['Q'], label: 'Q', short: 'stop', description: 'Stop the run (asks to confirm)', contexts: ['main'], modes: LIVE, keyLinePriority: 2 },
   // Raw mode hands Ctrl-Z and Ctrl-L over as keys: the console stops its job, or draws anew, itself (terminalScreen.ts).
-  { action: 'suspend', keys: ['ctrl-z'], label: 'Ctrl+Z', short: 'suspend', description: 'Suspend the console to the shell (`fg` brings it back); the run goes on', contexts: EVERYWHERE, modes: BOTH },
+  { action: 'suspend', keys: ['ctrl-z'], label: 'Ctrl+Z', short: 'suspend', description: 'Suspend the console to the shell (`fg` brings it back); the run goes on', replayDescription: 'Suspend the replay to the shell (`fg` brings it back)', contexts: EVERYWHERE, modes: BOTH },
   { action: 'redraw', keys: ['ctrl-l'], label: 'Ctrl+L', short: 'redraw', description: 'Draw the whole screen again (after another program wrote over it)', contexts: EVERYWHERE, modes: BOTH },
 
   { action: 'filterApply', keys: ['return'], label: 'Enter', short: 'apply', description: 'Apply the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
   { action: 'filterCancel', keys: ['escape'], label: 'Esc', short: 'clear', description: 'Clear the filter', contexts: ['filter'], modes: BOTH, keyLinePriority: 1 },
   { action: 'filterErase', keys: ['backspace'], label: 'Bksp', short: 'erase', description: 'Erase the last character', contexts: ['filter'], modes: BOTH, keyLinePriority: 2 },
 
-  { action: 'pickerUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'newer', description: 'Move to the newer checkpoint', contexts: ['picker'], modes: BOTH, keyLinePriority: 2 },
-  { action: 'pickerDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', short: 'older', description: 'Move to the older checkpoint', contexts: ['picker'], modes: BOTH, keyLinePriority: 2 },
+  { action: 'pickerUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'newer', description: 'Move to the newer checkpoint', contexts: ['picker'], modes: LIVE, keyLinePriority: 2 },
+  { action: 'pickerDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', short: 'older', description: 'Move to the older checkpoint', contexts: ['picker'], modes: LIVE, keyLinePriority: 2 },
   { action: 'pickerChoose', keys: ['return'], label: 'Enter', short: 'restore…', description: 'Restore the chosen checkpoint (asks to confirm)', contexts: ['picker'], modes: LIVE, keyLinePriority: 1 },
-  { action: 'pickerCancel', keys: ['escape', 'q', 'r'], label: 'Esc', short: 'close', description: 'Close the picker', contexts: ['picker'], modes: BOTH, keyLinePriority: 1 },
+  { action: 'pickerCancel', keys: ['escape', 'q', 'r'], label: 'Esc', short: 'close', description: 'Close the picker', contexts: ['picker'], modes: LIVE, keyLinePriority: 1 },
 
-  { action: 'confirmYes', keys: ['y', 'Y'], label: 'y', short: 'yes', description: 'Confirm', contexts: ['confirm'], modes: BOTH, keyLinePriority: 1 },
-  { action: 'confirmNo', keys: ['n', 'N', 'escape'], label: 'n/Esc', short: 'no', description: 'Cancel', contexts: ['confirm'], modes: BOTH, keyLinePriority: 1 },
+  { action: 'confirmYes', keys: ['y', 'Y'], label: 'y', short: 'yes', description: 'Confirm', contexts: ['confirm'], modes: LIVE, keyLinePriority: 1 },
+  { action: 'confirmNo', keys: ['n', 'N', 'escape'], label: 'n/Esc', short: 'no', description: 'Cancel', contexts: ['confirm'], modes: LIVE, keyLinePriority: 1 },
 
   { action: 'helpUp', keys: ['up', 'k'], label: '↑', asciiLabel: 'up', short: 'scroll', description: 'Scroll the help up a line', contexts: ['help'], modes: BOTH },
   { action: 'helpDown', keys: ['down', 'j'], label: '↓', asciiLabel: 'dn', lineLabel: '↑↓', asciiLineLabel: 'up/dn', short: 'scroll', description: 'Scroll the help down a line', contexts: ['help'], modes: BOTH, keyLinePriority: 2 },
@@ -329,7 +331,7 @@ export function helpSections(keymap: readonly KeyBinding[], mode: ConsoleMode, a
       title: CONTEXT_TITLES[context],
       rows: keymap
         .filter((b) => firstContext(b) === context && b.modes.includes(mode))
-        .map((b) => ({ keys: keyLabel(b, ascii), description: b.description })),
+        .map((b) => ({ keys: keyLabel(b, ascii), description: (mode === 'replay' ? b.replayDescription : undefined) ?? b.description })),
     }))
     .filter((section) => section.rows.length > 0);
 }

@@ -9,7 +9,7 @@ import { trustOf } from '../../state/runState.js';
 import type { Glyphs } from '../theme.js';
 import { agentStatusRole, idleSecondsAt } from './agentTable.js';
 import { alertRole } from './alerts.js';
-import { clipSpans, clockTime, formatCount, formatDuration, truncate, type Span } from './format.js';
+import { clipSpans, clockTime, formatCount, formatDuration, truncate, wrapText, type Span } from './format.js';
 
 export interface AgentDetailModel {
   title: string;
@@ -35,27 +35,6 @@ export function ownOutputLines(lines: readonly string[]): string[] {
   return lines.filter((line) => line.trim() !== '' && !/^\s*\{.*\}\s*$/.test(line));
 }
 
-/** text in lines of `width` after `indent`, broken at spaces (a word longer than a line is cut where the line ends). */
-export function wrapText(text: string, width: number, indent: string): string[] {
-  const room = Math.max(1, width - indent.length);
-  const out: string[] = [];
-  let line: string[] = [];
-  for (const word of text.split(' ')) {
-    let chars = [...word];
-    if (line.length > 0 && line.length + 1 + chars.length <= room) {
-      line.push(' ', ...chars);
-      continue;
-    }
-    if (line.length > 0) out.push(indent + line.join(''));
-    while (chars.length > room) {
-      out.push(indent + chars.slice(0, room).join(''));
-      chars = chars.slice(room);
-    }
-    line = chars;
-  }
-  if (line.length > 0 || out.length === 0) out.push(indent + line.join(''));
-  return out;
-}
 
 function idleText(seconds: number | null): string {
   return seconds === null ? '–' : formatDuration(seconds);

@@ -174,3 +174,25 @@ function spansOf(chars: readonly { char: string; role: Span['role'] }[]): Span[]
   }
   return out;
 }
+
+/** text in lines of `width` after `indent`, broken at spaces (a word longer than a line is cut where the line ends). */
+export function wrapText(text: string, width: number, indent: string): string[] {
+  const room = Math.max(1, width - indent.length);
+  const out: string[] = [];
+  let line: string[] = [];
+  for (const word of text.split(' ')) {
+    let chars = [...word];
+    if (line.length > 0 && line.length + 1 + chars.length <= room) {
+      line.push(' ', ...chars);
+      continue;
+    }
+    if (line.length > 0) out.push(indent + line.join(''));
+    while (chars.length > room) {
+      out.push(indent + chars.slice(0, room).join(''));
+      chars = chars.slice(room);
+    }
+    line = chars;
+  }
+  if (line.length > 0 || out.length === 0) out.push(indent + line.join(''));
+  return out;
+}

@@ -4,7 +4,7 @@
 // terminals get two columns when that shows it all at once.
 
 import type { HelpSection } from '../keymap.js';
-import { fit, type Span } from './format.js';
+import { fit, wrapText, type Span } from './format.js';
 
 export interface HelpModel {
   /** Rows shown: one column, or the left and right halves side by side. */
@@ -17,16 +17,19 @@ export interface HelpModel {
   below: number;
 }
 
-function helpRows(sections: readonly HelpSection[]): Span[][] {
+/** Each binding's description wraps under itself, past the keys' column: cut at the edge, the longer ones lost their end. */
+function helpRows(sections: readonly HelpSection[], width: number): Span[][] {
   const keyWidth = Math.max(4, ...sections.flatMap((s) => s.rows.map((r) => [...r.keys].length))) + 3;
   const rows: Span[][] = [];
   for (const section of sections) {
     rows.push([{ text: section.title, role: 'title' }]);
     for (const row of section.rows) {
+      const lines = wrapText(row.description, Math.max(keyWidth + 20, width), ' '.repeat(keyWidth));
       rows.push([
         { text: fit(`  ${row.keys}`, keyWidth), role: 'key' },
-        { text: row.description, role: 'text' },
+        { text: lines[0]!.slice(keyWidth), role: 'text' },
       ]);
+      for (const more of lines.slice(1)) rows.push([{ text: more, role: 'text' }]);
     }
   }
   return rows;
@@ -34,12 +37,14 @@ function helpRows(sections: readonly HelpSection[]): Span[][] {
 
 /** The help fitted to `rows` lines of body (the title line not counted) at `width`, from `scroll`. */
 export function helpModel(sections: readonly HelpSection[], options: { width: number; rows: number; scroll: number }): HelpModel {
-  const all = helpRows(sections);
   const room = Math.max(1, options.rows);
-  const half = Math.ceil(all.length / 2);
-  if (options.width >= 100 && half <= room) {
-    return { columns: [all.slice(0, half), all.slice(half)], scroll: 0, maxScroll: 0, above: 0, below: 0 };
+  if (options.width >= 100) {
+    // Two columns, each a little under half the width (the gap between them), when that shows it all at once.
+    const narrow = helpRows(sections, Math.floor((options.width - 2) / 2));
+    const half = Math.ceil(narrow.length / 2);
+    if (half <= room) return { columns: [narrow.slice(0, half), narrow.slice(half)], scroll: 0, maxScroll: 0, above: 0, below: 0 };
   }
+  const all = helpRows(sections, options.width);
   const maxScroll = Math.max(0, all.length - room);
   const scroll = Math.max(0, Math.min(maxScroll, options.scroll));
   const shown = all.slice(scroll, scroll + room);

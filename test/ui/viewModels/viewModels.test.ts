@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../../src/state/applyEvent.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../../src/ui/theme.js';
-import { agentDetailModel, wrapText } from '../../../src/ui/viewModels/agentDetail.js';
+import { agentDetailModel } from '../../../src/ui/viewModels/agentDetail.js';
+import { wrapText } from '../../../src/ui/viewModels/format.js';
 import { describeCapabilities } from '../../../src/contract/capabilities.js';
 import { agentTableModel } from '../../../src/ui/viewModels/agentTable.js';
 import { alertRows } from '../../../src/ui/viewModels/alerts.js';
