@@ -36,6 +36,14 @@ export function ownOutputLines(lines: readonly string[]): string[] {
 }
 
 
+/** "Errors 1", or "Errors 1 · recoveries 2 · limits 1": what the list below holds, each counted as what it is (the header counts errors only). */
+function errorsTitle(entries: readonly AlertView[]): string {
+  const count = (kind: AlertView['kind']) => entries.filter((e) => e.kind === kind).length;
+  const recoveries = count('recovery');
+  const limits = count('limit');
+  return [`Errors ${count('error')}`, ...(recoveries > 0 ? [`recoveries ${recoveries}`] : []), ...(limits > 0 ? [`limits ${limits}`] : [])].join(' · ');
+}
+
 function idleText(seconds: number | null): string {
   return seconds === null ? '–' : formatDuration(seconds);
 }
@@ -90,11 +98,13 @@ export function agentDetailModel(
     { text: idleText(idleSecondsAt(agent, options.activityNowMs)), role: 'text' },
   ]);
 
-  // The rest is shared by its errors (newest first, up to a third) and its output.
+  // The rest is shared by its errors, recoveries and limits (newest first: a third, or what its output leaves) and its output.
   const errors = alerts.filter((a) => a.agent === agent.name && (a.kind === 'error' || a.kind === 'recovery' || a.kind === 'limit'));
+  const own = output === null ? null : ownOutputLines(output);
   const left = Math.max(0, options.rows - rows.length);
-  const errorRows = Math.min(errors.length, Math.max(1, Math.floor(left / 3)));
-  rows.push([{ text: `Errors ${errors.length}`, role: 'title' }]);
+  const outputWants = 1 + (own === null ? 1 : Math.max(1, own.length));
+  const errorRows = Math.min(errors.length, Math.max(1, Math.floor(left / 3), left - 1 - outputWants));
+  rows.push([{ text: errorsTitle(errors), role: 'title' }]);
   if (errors.length === 0) rows.push([{ text: '  none', role: 'muted' }]);
   for (const e of errors.slice(-errorRows).reverse()) {
     rows.push([
@@ -102,7 +112,6 @@ export function agentDetailModel(
       { text: truncate(e.text, Math.max(0, width - 11), glyphs.ellipsis), role: alertRole(e.tone) },
     ]);
   }
-  const own = output === null ? null : ownOutputLines(output);
   const outputRoom = Math.max(0, options.rows - rows.length - 1);
   rows.push([{ text: own === null ? 'Output' : `Output (last ${Math.min(outputRoom, own.length)} of its lines)`, role: 'title' }]);
   if (own === null) rows.push([{ text: '  not shown in replay: agents/<name>/output.log has no times to replay it by', role: 'muted' }]);

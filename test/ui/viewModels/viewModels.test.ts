@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentView } from '../../../src/state/applyEvent.js';
+import type { AgentView, AlertView } from '../../../src/state/applyEvent.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../../src/ui/theme.js';
 import { agentDetailModel } from '../../../src/ui/viewModels/agentDetail.js';
 import { wrapText } from '../../../src/ui/viewModels/format.js';
@@ -510,6 +510,18 @@ describe('agent detail', () => {
     agentDetailModel(agent, [], null, { width: 80, rows: 20, glyphs: UNICODE_GLYPHS, usageRecorded }).rows.map(spanText).find((row) => row.startsWith(label))!;
 
   const SIM_CAPABILITIES = { nativeCheckpoint: false, nativeCompress: true, nativeResume: false, tokenUsage: false, cost: false, pause: true };
+
+  it("counts its errors, recoveries and limits each as what it is, and lists them all where its output leaves room", () => {
+    const agent = done.agents[0]!;
+    const entry = (seq: number, kind: AlertView['kind'], text: string): AlertView => ({ seq, ts: '2026-03-01T12:00:00.000Z', kind, tone: 'warning', text, agent: agent.name });
+    const alerts = [entry(1, 'error', 'agent_crash: exited with code 101'), entry(2, 'recovery', 'restore_checkpoint #1 started'), entry(3, 'recovery', 'restore_checkpoint #1 succeeded'), entry(4, 'error', 'other agent')].map((a, i) =>
+      i === 3 ? { ...a, agent: 'someone-else' } : a,
+    );
+    const rows = agentDetailModel(agent, alerts, ['one line of its own'], { width: 80, rows: 20, glyphs: UNICODE_GLYPHS }).rows.map(spanText);
+    const mine = alerts.filter((a) => a.agent === agent.name);
+    expect(rows).toContain(`Errors ${mine.filter((a) => a.kind === 'error').length} · recoveries ${mine.filter((a) => a.kind === 'recovery').length}`);
+    for (const a of mine) expect(rows.some((row) => row.includes(a.text))).toBe(true);
+  });
 
   it('wraps the task and what the agent can do at spaces, so every word shows at 80 columns', () => {
     const agent = { ...done.agents[0]!, task: 'Run the tests and fix what fails; add the batch settings module (src/features/) with its node:test tests', capabilities: SIM_CAPABILITIES };
