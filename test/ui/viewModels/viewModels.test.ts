@@ -197,6 +197,15 @@ describe('charts', () => {
     expect(empty.latest).toBe('not measured yet');
     expect(empty.points).toBe(0);
   });
+
+  it('draws a lone point as a short line, not the bare axis', () => {
+    const passRate = CHARTS.find((c) => c.series === 'testPassRate')!;
+    const one = chartModel(passRate, { ...done.series, testPassRate: [0.81] }, { width: 39, height: 4, glyphs: UNICODE_GLYPHS });
+    expect(one.points).toBe(1);
+    // The plot right of the axis holds a line glyph (the axis column alone is all asciichart drew before).
+    const plot = one.lines.map((line) => line.replace(/^.*?[┼┤]/u, ''));
+    expect(plot.some((line) => /[─╶╴╭╮╰╯]/u.test(line))).toBe(true);
+  });
 });
 
 describe('chart titles: the figure as the fold has it now', () => {
