@@ -7,7 +7,7 @@
 
 import type { LogLevel, MegatestEvent } from '../contract/events.js';
 import { assertNever } from '../contract/assertNever.js';
-import { opsPerSecondText } from '../state/groupDigits.js';
+import { groupDigits, opsPerSecondText } from '../state/groupDigits.js';
 
 export interface ActivityLine {
   level: LogLevel;
@@ -45,7 +45,7 @@ export function activityLine(event: MegatestEvent): ActivityLine | null {
       return {
         level: 'INFO',
         source: event.agent,
-        message: `context compressed from ${event.tokens_before} to ${event.tokens_after} tokens${event.detail ? ` (${event.detail})` : ''}`,
+        message: `context compressed from ${groupDigits(event.tokens_before)} to ${groupDigits(event.tokens_after)} tokens${event.detail ? ` (${event.detail})` : ''}`,
       };
     case 'recovery':
       // What megatest does about an error, as it starts: the error line says what went wrong, this what happens now

@@ -92,7 +92,7 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
 
     // z compresses agent-1: the log says so, and so do the alerts (Tab puts them in the log's place).
     tmux('send-keys', '-t', session, 'z');
-    await waitForScreen(session, /\[agent-1\] context compressed from \d+ to \d+ tokens/);
+    await waitForScreen(session, /\[agent-1\] context compressed from [\d,]+ to [\d,]+ tokens/);
     tmux('send-keys', '-t', session, 'Tab');
     await waitForScreen(session, /── Alerts[\s\S]*agent-1: context compressed \d+ → \d+ tokens/);
     tmux('send-keys', '-t', session, 'Tab');

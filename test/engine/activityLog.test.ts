@@ -11,7 +11,7 @@ const at = { seq: 1, ts: '2025-11-24T09:00:00.000Z' };
 describe('activity lines in session.log', () => {
   it('says a compression with its agent and sizes', () => {
     const line = activityLine({ ...at, type: 'compress', agent: 'agent-2', tokens_before: 6495, tokens_after: 4200 });
-    expect(line).toEqual({ level: 'INFO', source: 'agent-2', message: 'context compressed from 6495 to 4200 tokens' });
+    expect(line).toEqual({ level: 'INFO', source: 'agent-2', message: 'context compressed from 6,495 to 4,200 tokens' });
   });
 
   it('says tasks done, builds, test runs and agents starting or exiting; failures as warnings', () => {

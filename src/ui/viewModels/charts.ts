@@ -68,17 +68,20 @@ export type ChartReadings = Record<SeriesName, number | null>;
  * window means nothing: a run that has ended or lost its orchestrator (it
  * would only run down), and a recording whose snapshots do not measure the
  * rate (an import on line order, 1 ms per line, records it as null). A
- * paused run too: its clock stands still, as the header's elapsed does, and a
- * window running down over an idle minute redrew the whole screen every
- * second of it (2.4% of a core in the console bench's paused phase, against
- * its 2% target for a screen that does not change).
+ * paused run's is the rate as the pause began: its clock stands still, as
+ * the header's elapsed does, and a window running down over an idle minute
+ * redrew the whole screen every second of it (2.4% of a core in the console
+ * bench's paused phase, against its 2% target for a screen that does not
+ * change); the last snapshot's figure instead read 0 over an empty chart for
+ * a pause before the first snapshot.
  */
 export function chartReadings(run: ConsoleState, nowMs: number, mode: 'live' | 'replay'): ChartReadings {
   const { measured } = run;
   const rateUnrecorded = mode === 'replay' && run.series.tokensPerMinute.length === 0;
-  const stopped = rateUnrecorded || run.ended !== null || run.orchestrator === 'dead' || run.session === null || run.status === 'paused';
+  const stopped = rateUnrecorded || run.ended !== null || run.orchestrator === 'dead' || run.session === null;
+  const pausedAtMs = run.status === 'paused' && run.pause ? Math.min(nowMs, Date.parse(run.pause.since)) : null;
   return {
-    tokensPerMinute: stopped ? null : tokensPerMinuteAt(run, nowMs),
+    tokensPerMinute: stopped || (run.status === 'paused' && pausedAtMs === null) ? null : tokensPerMinuteAt(run, pausedAtMs ?? nowMs),
     testPassRate: measured.testPassRate === null ? null : measured.testPassRate * 100,
     linesOfCode: measured.linesOfCode,
     coverage: measured.testCoverage,

@@ -288,6 +288,17 @@ describe('chart titles: the figure as the fold has it now', () => {
     expect(tokens.latest).toBe(formatCount(paused.series.tokensPerMinute.at(-1)!));
   });
 
+  it('a pause holds tokens/min at its rate as the pause began, snapshot or none', () => {
+    const at = Date.parse(midRun.lastEventTs!);
+    const rateThen = chartReadings(midRun, at, 'live').tokensPerMinute;
+    expect(rateThen).not.toBeNull();
+    const paused = { ...midRun, status: 'paused' as const, pause: { since: new Date(at).toISOString(), by: 'engine', why: null } };
+    for (const later of [0, 1_000, 30_000, 59_000, 600_000]) expect(chartReadings(paused, at + later, 'live').tokensPerMinute).toBe(rateThen);
+    // Before the first snapshot there is no last point to fall back on: the rate is still the pause's, not 0.
+    const beforeAnySnapshot = { ...paused, series: { ...paused.series, tokensPerMinute: [] } };
+    expect(chartReadings(beforeAnySnapshot, at + 30_000, 'live').tokensPerMinute).toBe(rateThen);
+  });
+
   it('a run that has ended shows its last snapshot’s tokens/min, not a window running down', () => {
     const readings = chartReadings(done, Date.parse(done.lastEventTs!) + 3_600_000, 'live');
     expect(readings.tokensPerMinute).toBeNull();
