@@ -90,6 +90,9 @@ export function elapsedSeconds(run: ConsoleState, nowMs: number): number {
   return elapsedSecondsAt(run, advancing ? nowMs : lastEventMs(run));
 }
 
+/** How far the plan (the schedule) may lag the clock before the progress is labelled as the plan's: 5% of the duration. */
+const PLAN_BEHIND_SHARE = 0.05;
+
 export function headerModel(run: ConsoleState, options: { nowMs: number; runDir: string; minElapsedSeconds?: number }): HeaderModel {
   const session = run.session;
   const nowMs = run.orchestrator === 'dead' ? lastEventMs(run) : options.nowMs;
@@ -97,11 +100,14 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const elapsed = Math.max(options.minElapsedSeconds ?? 0, elapsedSecondsAt(run, nowMs));
   const schedule = scheduleSecondsAt(run, nowMs);
   const total = session?.durationSeconds ?? 0;
-  // Progress and ETA follow the schedule, which a restore puts back; elapsed never goes back. A completed run did every
-  // phase (phases end early when their work is done, and a restore puts the schedule back): its plan is all done.
+  // Progress follows the schedule, which a restore puts back; elapsed and the ETA (the time left to the duration limit)
+  // never go back. A completed run did every phase (phases end early when their work is done, and a restore puts the
+  // schedule back): its plan is all done. Once the plan is well behind the clock (a restore), the figure says it is the
+  // plan's: "56s / 3m00s  11%" read as a clock that disagreed with itself.
   const progress = run.ended?.status === 'completed' ? 1 : total > 0 ? Math.min(1, schedule / total) : 0;
   const remaining = remainingSecondsAt(run, nowMs);
-  const progressParts = [`${formatDuration(elapsed)} / ${formatDuration(total)}`, `${Math.floor(progress * 100)}%`];
+  const planBehind = !run.ended && total > 0 && (elapsed - schedule) / total >= PLAN_BEHIND_SHARE;
+  const progressParts = [`${formatDuration(elapsed)} / ${formatDuration(total)}`, `${planBehind ? 'plan ' : ''}${Math.floor(progress * 100)}%`];
   if (!run.ended && total > 0) progressParts.push(`ETA ${formatDuration(remaining)}`);
   const phase = run.currentPhaseIndex >= 0 ? run.phases[run.currentPhaseIndex] : undefined;
   const phaseText = phase ? `phase ${run.currentPhaseIndex + 1}/${run.phases.length} ${phase.name}` : run.phases.length > 0 ? `${run.phases.length} phases` : '';
