@@ -4,6 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CliAgentSpec } from '../../src/agents/cliSpec.js';
 import { judgeTaskEnd, type TaskEndInput } from '../../src/agents/taskEnd.js';
+import { claudeCodeSpec } from '../../src/agents/claudeCode/spec.js';
+import { codexSpec } from '../../src/agents/codex/spec.js';
+import { selfwareSpec } from '../../src/agents/selfware/spec.js';
+import { loadConfig } from '../../src/config/load.js';
+import { classifyError } from '../../src/engine/classify.js';
 
 // Exit codes as a selfware-like CLI gives them: 124 its time limit, 4 a model error, a signal a crash.
 const spec = {
@@ -61,5 +66,31 @@ describe('judgeTaskEnd', () => {
     const verdict = judgeTaskEnd({ objective: 'Reject an invalid API key and time out idle network connections', stream: { type: 'outcome', outcome: 'max_turns', detail: 'error_max_turns' }, end: { code: 1, signal: null }, endedAfterOutcome: false, spec, binary: '/bin/agent' });
     expect(verdict).toMatchObject({ kind: 'failed', cause: 'stopped at its turn limit (exit code 1): error_max_turns' });
     expect(verdict.kind === 'failed' && verdict.message).toBe(`task "Reject an invalid API key and time out idle network connections" ${verdict.kind === 'failed' ? verdict.cause : ''}`);
+  });
+});
+
+describe('a CLI agent that exits with a failure and no outcome of its own, classified by the shipped rules', () => {
+  const rules = loadConfig({}).error_handling.rules;
+  const classOf = (spec: CliAgentSpec, code: number, stderrClue?: string) => {
+    const verdict = judgeTaskEnd({ objective: 'Add the retry policy', stream: null, end: { code, signal: null, stderrClue }, endedAfterOutcome: false, spec, binary: '/bin/agent' });
+    if (verdict.kind !== 'failed') throw new Error(`expected a failure, got ${verdict.kind}`);
+    return classifyError(verdict.cause, rules, verdict.errorClass).class;
+  };
+
+  it('claude and codex: what stderr said decides (a login, a rate limit, a usage limit), not "agent_crash" for every code', () => {
+    expect(classOf(claudeCodeSpec, 1, 'Invalid API key · Please run /login')).toBe('authentication');
+    expect(classOf(claudeCodeSpec, 1, 'API Error: 429 Too Many Requests')).toBe('rate_limit');
+    expect(classOf(codexSpec, 1, "Error: You've hit your usage limit. Try again in 20 seconds.")).toBe('rate_limit');
+  });
+
+  it('claude and codex exiting 0 without their result line did not finish the task', () => {
+    expect(judgeTaskEnd({ objective: 't', stream: null, end: { code: 0, signal: null }, endedAfterOutcome: false, spec: claudeCodeSpec, binary: '/bin/claude' }).kind).toBe('failed');
+    expect(judgeTaskEnd({ objective: 't', stream: null, end: { code: 0, signal: null }, endedAfterOutcome: false, spec: codexSpec, binary: '/bin/codex' }).kind).toBe('failed');
+  });
+
+  it("selfware's own exit explanations match no shipped rule: exit 1 is its agent error, not a hang; exit 4 takes its class from stderr", () => {
+    expect(classOf(selfwareSpec, 1)).toBe('agent_error');
+    expect(classOf(selfwareSpec, 4)).toBe('llm_error');
+    expect(classOf(selfwareSpec, 4, 'Error: API error: 429 Too Many Requests')).toBe('rate_limit');
   });
 });

@@ -52,10 +52,12 @@ export const claudeCodeSpec: CliAgentSpec = {
   },
   outcomeOfExit(code: number | null, signal: string | null): { outcome: TaskOutcome; errorClass?: string; detail: string } {
     if (signal !== null) return { outcome: 'interrupted', errorClass: 'agent_crash', detail: `claude was killed by ${signal} before its result line` };
-    if (code === 0) return { outcome: 'succeeded', detail: 'claude exited 0 without a result line' };
+    // claude -p ends every run with a result line: without one nothing says the task was done (no figures, no outcome).
+    if (code === 0) return { outcome: 'failed', detail: 'claude exited 0 without a result line, so nothing says the task was done' };
     if (code !== null && code > 128) {
       return { outcome: 'interrupted', errorClass: 'agent_crash', detail: `claude exited with code ${code} (signal ${code - 128}) before its result line` };
     }
-    return { outcome: 'failed', errorClass: 'agent_crash', detail: `claude exited with code ${code ?? 'unknown'} before its result line` };
+    // A failure, not a crash: what its stderr said (joined to this) is classified (not logged in, a rate limit …).
+    return { outcome: 'failed', detail: `claude exited with code ${code ?? 'unknown'} before its result line` };
   },
 };

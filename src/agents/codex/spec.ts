@@ -55,11 +55,13 @@ export const codexSpec: CliAgentSpec = {
   },
   outcomeOfExit(code: number | null, signal: string | null): { outcome: TaskOutcome; errorClass?: string; detail: string } {
     if (signal !== null) return { outcome: 'interrupted', errorClass: 'agent_crash', detail: `codex was killed by ${signal} before its turn ended` };
-    if (code === 0) return { outcome: 'succeeded', detail: 'codex exited 0 without a turn.completed event' };
+    // codex exec --json ends every turn with turn.completed or turn.failed: without one nothing says the task was done.
+    if (code === 0) return { outcome: 'failed', detail: 'codex exited 0 without a turn.completed event, so nothing says the task was done' };
     if (code !== null && code > 128) {
       return { outcome: 'interrupted', errorClass: 'agent_crash', detail: `codex exited with code ${code} (signal ${code - 128}) before its turn ended` };
     }
-    // codex exits 1 when a turn fails or a fatal error stops it; the stream's own error says why when it has one.
-    return { outcome: 'failed', errorClass: 'agent_crash', detail: `codex exited with code ${code ?? 'unknown'} before its turn ended` };
+    // codex exits 1 when a turn fails or a fatal error stops it; the stream's own error says why when it has one, else
+    // its stderr (joined to this and classified: a usage limit, a login): a failure, not a crash.
+    return { outcome: 'failed', detail: `codex exited with code ${code ?? 'unknown'} before its turn ended` };
   },
 };

@@ -72,10 +72,12 @@ const EXIT_CODES: Record<number, ExitMeaning> = {
   1: {
     outcome: 'failed',
     errorClass: 'agent_error',
-    detail: 'selfware exited 1: the task failed (iteration limit, step timeout, a tool or agent error, or a forced exit after a shutdown signal)',
+    // Worded so no shipped [[error_handling.rules]] pattern matches megatest's own words ("step timeout" made it agent_hang).
+    detail: 'selfware exited 1: the task failed (its iteration limit, a step past its time, a tool or agent error, or a forced exit after a shutdown signal)',
   },
   2: { outcome: 'failed', errorClass: 'config_error', detail: 'selfware exited 2: configuration error (selfware.toml, endpoint, model or API key)' },
-  4: { outcome: 'failed', errorClass: 'llm_error', detail: 'selfware exited 4: model API error (timeout, rate limit, authentication, HTTP status or network)' },
+  // What kind of API error is in its own words (stderr, classified); these must not name one ("rate limit" made every exit 4 one).
+  4: { outcome: 'failed', errorClass: 'llm_error', detail: 'selfware exited 4: its model API call failed' },
   5: { outcome: 'failed', errorClass: 'safety_blocked', detail: 'selfware exited 5: its safety policy blocked a path or command' },
   6: {
     outcome: 'failed',

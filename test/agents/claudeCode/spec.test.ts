@@ -56,13 +56,16 @@ describe('claudeCodeSpec', () => {
   });
 
   it.each([
-    [0, null, 'succeeded'],
-    [1, null, 'failed'],
-    [137, null, 'interrupted'],
-    [null, 'SIGKILL', 'interrupted'],
-  ] as const)('reads exit code %s / signal %s without a result line as %s', (code, signal, outcome) => {
+    // claude -p always ends with a result line: exiting 0 without one says nothing was done
+    [0, null, 'failed', undefined],
+    // a failure, classified on what its stderr said (a login, a rate limit), not a crash of the agent
+    [1, null, 'failed', undefined],
+    [137, null, 'interrupted', 'agent_crash'],
+    [null, 'SIGKILL', 'interrupted', 'agent_crash'],
+  ] as const)('reads exit code %s / signal %s without a result line as %s (class %s)', (code, signal, outcome, errorClass) => {
     const read = claudeCodeSpec.outcomeOfExit(code, signal);
     expect(read.outcome).toBe(outcome);
+    expect(read.errorClass).toBe(errorClass);
     expect(read.detail).toMatch(/claude/);
   });
 });

@@ -58,12 +58,16 @@ describe('codexSpec', () => {
   });
 
   it.each([
-    [0, null, 'succeeded'],
-    [1, null, 'failed'],
-    [143, null, 'interrupted'],
-    [null, 'SIGTERM', 'interrupted'],
-  ] as const)('reads exit code %s / signal %s without a turn event as %s', (code, signal, outcome) => {
-    expect(codexSpec.outcomeOfExit(code, signal).outcome).toBe(outcome);
+    // codex exec --json ends every turn with turn.completed or turn.failed: exiting 0 without one says nothing was done
+    [0, null, 'failed', undefined],
+    // a failure, classified on what its stderr said (a usage limit, a login), not a crash of the agent
+    [1, null, 'failed', undefined],
+    [143, null, 'interrupted', 'agent_crash'],
+    [null, 'SIGTERM', 'interrupted', 'agent_crash'],
+  ] as const)('reads exit code %s / signal %s without a turn event as %s (class %s)', (code, signal, outcome, errorClass) => {
+    const read = codexSpec.outcomeOfExit(code, signal);
+    expect(read.outcome).toBe(outcome);
+    expect(read.errorClass).toBe(errorClass);
   });
 });
 
