@@ -94,6 +94,18 @@ describe('the console at 80x24', () => {
     expect(store.getState().ui.selectedAgent).toBeNull();
   });
 
+  it('a filter that matches nothing says so in the log pane, and Esc clears it', async () => {
+    const { store, frame, press } = setup();
+    const total = store.getState().run.log.length;
+    await press('/', () => store.getState().ui.overlay.kind === 'filter');
+    await press('zzz', new RegExp(`filter "zzz" 0/${total}`));
+    await press(KEYS.enter, /c checkpoint/);
+    const pane = frame().split('── Log')[1]!.split('\n').slice(1);
+    expect(pane[0]).toBe('no line matches the filter (Esc clears it)');
+    await press(KEYS.escape, (text) => !text.includes('no line matches'));
+    expect(store.getState().ui.filter).toBe('');
+  });
+
   it('Enter on the selected agent opens its detail: role, model, status, task, capabilities, tokens and tool calls over time, its output, its errors; Esc goes back', async () => {
     const output = ['[sim] simulated agent agent-3 (role tester, seed 7)', '{"type":"tokens","input":10,"output":2,"model":"m"}', '[sim] unit tests: wrote src/queue.js and its tests'];
     const asked: string[] = [];

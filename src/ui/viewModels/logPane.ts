@@ -69,8 +69,11 @@ export function highlightSpans(spans: readonly Span[], ranges: readonly Range[])
   return out;
 }
 
+/** The id of a row that is the pane's own note (no line matches the filter); log line ids start at 1. */
+export const NOTE_ROW_ID = -1;
+
 export interface LogRow {
-  /** The log line's id; a wrapped line gives several rows the same id. */
+  /** The log line's id; a wrapped line gives several rows the same id. NOTE_ROW_ID: the pane's own note, no line's. */
   id: number;
   /** Unique per row: the line's id and which of its rows this is. */
   key: string;
@@ -172,6 +175,11 @@ function lineSpans(line: LogLine, filter: string): Span[] {
   return highlightSpans(spans, matchRanges(drawn, filter));
 }
 
+/** What the pane shows when the filter lets no line through (Esc clears the filter, typing or not). */
+function noMatchRow(): LogRow {
+  return { id: NOTE_ROW_ID, key: 'no-match', spans: [{ text: 'no line matches the filter (Esc clears it)', role: 'muted' }] };
+}
+
 /**
  * The pane's rows: the line at the anchor (or the newest) at the bottom, the
  * lines before it above, each wrapped to the width, as many as `height` rows
@@ -206,6 +214,8 @@ export function logPaneModel(
     rows.unshift(...wrapped.slice(Math.max(0, wrapped.length - (height - rows.length))));
     top = i;
   }
+  // A blank pane under `filter "zzz" 0/67` reads as a broken console: say why it is empty, and the way out.
+  if (visible.length === 0 && options.filter !== '' && height > 0) rows.push(noMatchRow());
   const position = following ? 'follow' : `${top + 1}–${bottom + 1} of ${visible.length}`;
   return { rows, following, shown: visible.length, total: lines.length, position, visibleIds };
 }
