@@ -183,7 +183,8 @@ function noMatchRow(): LogRow {
 /**
  * The pane's rows: the line at the anchor (or the newest) at the bottom, the
  * lines before it above, each wrapped to the width, as many as `height` rows
- * hold (the top line may show only its last rows).
+ * hold. Every line shown starts with its head: one that does not fit whole
+ * (the top one) shows its first rows, cut with an ellipsis.
  */
 export function logPaneModel(
   lines: readonly LogLine[],
@@ -204,14 +205,17 @@ export function logPaneModel(
     const line = visible[i]!;
     const spans = lineSpans(line, options.filter);
     const wrapped = wrapSpans(spans, options.width).map((parts, part) => ({ id: line.id, key: `${line.id}.${part}`, spans: parts }));
-    if (rows.length === 0 && wrapped.length > height && height > 0) {
-      // The bottom line alone is taller than the pane (a short tmux split): its head, with its time and level, cut with an ellipsis.
-      wrapped.length = height;
-      const last = wrapped[height - 1]!;
+    const room = height - rows.length;
+    if (wrapped.length > room) {
+      // A line taller than the rows left (the bottom line in a short tmux
+      // split, or the top line as it scrolls out of sight) shows its head,
+      // with its time and level, cut with an ellipsis: a row from its middle
+      // ("  tokens") at the top of the pane would say neither when nor who.
+      wrapped.length = room;
+      const last = wrapped[room - 1]!;
       last.spans = endWith(last.spans, options.ellipsis ?? '…', options.width);
     }
-    // A line above the others that only partly fits shows its end, as it scrolls out of sight.
-    rows.unshift(...wrapped.slice(Math.max(0, wrapped.length - (height - rows.length))));
+    rows.unshift(...wrapped);
     top = i;
   }
   // A blank pane under `filter "zzz" 0/67` reads as a broken console: say why it is empty, and the way out.

@@ -400,7 +400,7 @@ describe('log pane', () => {
     for (const row of model.rows) expect([...spanText(row.spans)].length).toBeLessThanOrEqual(30);
   });
 
-  it('a newest line taller than the pane shows its head (time and level), cut with an ellipsis; a line above the others its end', () => {
+  it('a newest line taller than the pane shows its head (time and level), cut with an ellipsis; so does a line above the others', () => {
     const last = done.log.at(-1)!;
     const full = logPaneModel([last], { filter: '', anchorId: null, height: 20, width: 24 }).rows.map((r) => spanText(r.spans));
     expect(full.length).toBeGreaterThan(2);
@@ -409,9 +409,9 @@ describe('log pane', () => {
     expect(cut[0]).toBe(full[0]);
     expect(cut[1]!.endsWith('~')).toBe(true);
     expect([...cut[1]!].length).toBeLessThanOrEqual(24);
-    // Above a newer line, an older line that only partly fits shows its end, as it scrolls away.
-    const two = logPaneModel([last, { ...last, id: last.id + 1 }], { filter: '', anchorId: null, height: full.length + 1, width: 24 }).rows.map((r) => spanText(r.spans));
-    expect(two).toEqual([full.at(-1), ...full]);
+    // Above a newer line, an older line that only partly fits shows its head (never a fragment without its time), cut the same way.
+    const two = logPaneModel([last, { ...last, id: last.id + 1 }], { filter: '', anchorId: null, height: full.length + 1, width: 24, ellipsis: '~' }).rows.map((r) => spanText(r.spans));
+    expect(two).toEqual([[...full[0]!].slice(0, 23).join('') + '~', ...full]);
   });
 
   it('wraps a long line rather than cutting it, at spaces: every word is on screen', () => {
