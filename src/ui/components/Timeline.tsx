@@ -4,11 +4,11 @@ import type { Span } from '../viewModels/format.js';
 import { samePlainData } from '../viewModels/screen.js';
 import { SpanLine } from './themeContext.js';
 
-/** Replay's timeline bar and status line, under the phase bar. */
-function TimelinePanel({ bar, status, width }: { bar: readonly Span[]; status: readonly Span[]; width: number }) {
+/** Replay's timeline bar (none in a pane too short for it) and status line, under the phase bar. */
+function TimelinePanel({ bar, status, width }: { bar: readonly Span[] | null; status: readonly Span[]; width: number }) {
   return (
     <Box flexDirection="column">
-      <SpanLine spans={bar} width={width} />
+      {bar ? <SpanLine spans={bar} width={width} /> : null}
       <SpanLine spans={status} width={width} />
     </Box>
   );

@@ -9,13 +9,16 @@ export interface Layout {
   height: number;
   header: number;
   phaseBar: number;
-  /** Replay's timeline bar and status line (0 live). */
+  /**
+   * Replay's rows under the phase bar: 2 for the timeline bar and the status
+   * line, 1 for the status line alone, 0 live (or in a pane too short for them).
+   */
   timeline: number;
   charts: { perRow: number; chartRows: number; count: number; height: number; width: number };
   agents: { rows: number };
   log: { rows: number; width: number };
   alerts: { rows: number; width: number; beside: boolean };
-  /** The message rows (toast, filter prompt, standing warning) and the key line. */
+  /** The message rows (toast, filter prompt, standing warning) and the key line: the message gets `footer - 1` rows. */
   footer: number;
 }
 
@@ -29,14 +32,19 @@ export function layoutWidth(columns: number): number {
   return Math.max(20, columns);
 }
 
-/** `messageRows`: the rows the message line needs (1 unless a long message wraps). */
+/**
+ * `timeline`: the rows replay asks for under the phase bar (2, or 0 live);
+ * `messageRows`: the rows the message line needs (1 unless a long message
+ * wraps). In a pane too short for them and the essentials, both may get fewer
+ * (the layout's `timeline` and `footer` say how many).
+ */
 export function computeLayout(columns: number, rows: number, counts: { agents: number; alerts: number; charts?: number; timeline?: number; messageRows?: number }): Layout {
   const width = layoutWidth(columns);
   const height = Math.max(10, rows - 1);
   const header = 2;
   const phaseBar = 2;
-  const timeline = counts.timeline ?? 0;
-  const footer = 1 + Math.max(1, counts.messageRows ?? 1);
+  let timeline = counts.timeline ?? 0;
+  let messageRows = Math.max(1, counts.messageRows ?? 1);
   const chartsAvailable = counts.charts ?? MAX_CHARTS;
 
   const perRow = Math.max(1, Math.min(chartsAvailable, Math.floor(width / CHART_MIN_WIDTH)));
@@ -47,8 +55,8 @@ export function computeLayout(columns: number, rows: number, counts: { agents: n
   // Each chart row is a title line and the plot.
   let chartBlock = chartRows * (chartHeight + 1);
 
-  const fixed = header + phaseBar + timeline + footer;
-  let rest = height - fixed - chartBlock;
+  const fixed = () => header + phaseBar + timeline + 1 + messageRows;
+  let rest = height - fixed() - chartBlock;
   let chartHeightUsed = chartHeight;
   let chartRowsUsed = chartRows;
   let chartCountUsed = chartCount;
@@ -57,15 +65,28 @@ export function computeLayout(columns: number, rows: number, counts: { agents: n
     const shrink = Math.min(chartHeight - 2, 8 - rest);
     chartHeightUsed = chartHeight - Math.max(0, shrink);
     chartBlock = chartRows * (chartHeightUsed + 1);
-    rest = height - fixed - chartBlock;
+    rest = height - fixed() - chartBlock;
   }
   if (rest < ESSENTIAL_ROWS) {
     // A pane too short for a chart beside an agent and a log line (a tmux split): the charts go.
     chartRowsUsed = 0;
     chartCountUsed = 0;
     chartBlock = 0;
-    rest = height - fixed;
+    rest = height - fixed();
   }
+  // Still too short (12 or 13 rows): rather than the agents' and the log's
+  // titles being drawn over (Ink squeezes what overflows the body into rows
+  // on top of each other), replay's timeline bar gives way, then a long
+  // message's extra rows (its first row stays, ending with an ellipsis), then
+  // replay's status line: the dashboard is then laid out as the live one.
+  while (rest < ESSENTIAL_ROWS) {
+    if (timeline > 1) timeline = 1;
+    else if (messageRows > 1) messageRows -= 1;
+    else if (timeline > 0) timeline = 0;
+    else break;
+    rest = height - fixed();
+  }
+  const footer = 1 + messageRows;
 
   // Agents: a title and a column header, then as many rows as the room allows (up to all).
   const agentWanted = Math.max(1, counts.agents);

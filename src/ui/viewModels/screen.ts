@@ -81,7 +81,8 @@ export interface Frame {
   /** A word beside the status while replaying. */
   replayState: string | undefined;
   phaseBar: PhaseBarModel;
-  timeline: { bar: Span[]; status: Span[] } | null;
+  /** Replay's timeline bar (null where a short pane has no row for it) and status line; null live. */
+  timeline: { bar: Span[] | null; status: Span[] } | null;
   charts: ChartModel[];
   chartsPerRow: number;
   chartWidth: number;
@@ -177,8 +178,11 @@ export function screenModel(input: ScreenInput): ScreenModel {
   else if (header.stoppedHint) message = [{ text: header.stoppedHint, role: 'warning' }];
   else if (run.ended) message = [{ text: `session ${run.ended.status}${run.ended.reason ? `: ${run.ended.reason}` : ''} — q leaves the console`, role: run.ended.status === 'completed' ? 'good' : 'warning' }];
   // The filter prompt is typed into: it stays one row, its end (the cursor) in sight of SpanLine's cut.
-  const messageRows = ui.overlay.kind === 'filter' ? [message] : wrapSpans(message, width, MESSAGE_MAX_ROWS, glyphs.ellipsis);
-  const layout = computeLayout(input.columns, input.rows, { agents: run.agents.length, alerts: run.alerts.length, timeline: replaying ? 2 : 0, messageRows: messageRows.length });
+  const wantedMessageRows = ui.overlay.kind === 'filter' ? [message] : wrapSpans(message, width, MESSAGE_MAX_ROWS, glyphs.ellipsis);
+  const layout = computeLayout(input.columns, input.rows, { agents: run.agents.length, alerts: run.alerts.length, timeline: replaying ? 2 : 0, messageRows: wantedMessageRows.length });
+  // A pane too short for the whole message leaves it fewer rows (layout.ts): wrapped again, its last row ends with the ellipsis.
+  const messageRoom = layout.footer - 1;
+  const messageRows = wantedMessageRows.length > messageRoom ? wrapSpans(message, width, messageRoom, glyphs.ellipsis) : wantedMessageRows;
   // A run that ended before its last phase did (timeout, stop, failure): the bar shows where.
   const stoppedEarly = run.ended !== null && run.ended.status !== 'completed';
   const phaseBar = phaseBarModel(run.phases, run.currentPhaseIndex, run.checkpoints, {
@@ -265,7 +269,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     header: drawnHeader,
     replayState: ui.mode === 'replay' ? 'replay' : undefined,
     phaseBar,
-    timeline: replaying ? { bar: timelineModel(position, { width: layout.width, glyphs }).bar, status: replayStatusSpans(position) } : null,
+    timeline: replaying && layout.timeline > 0 ? { bar: layout.timeline > 1 ? timelineModel(position, { width: layout.width, glyphs }).bar : null, status: replayStatusSpans(position) } : null,
     charts,
     chartsPerRow: layout.charts.perRow,
     chartWidth: layout.charts.width,
