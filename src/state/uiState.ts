@@ -37,6 +37,8 @@ export interface UiState {
   selectedAgent: string | null;
   /** Log line id shown at the bottom of the log pane; null follows the newest. */
   logAnchorId: number | null;
+  /** Seq of the alert at the top of the alerts pane in the log's place (PgUp/PgDn); null shows the newest. */
+  alertAnchorSeq: number | null;
   filter: string;
   overlay: Overlay;
   bottomPane: BottomPane;
@@ -45,7 +47,7 @@ export interface UiState {
 }
 
 export function initialUiState(mode: ConsoleMode = 'live'): UiState {
-  return { mode, selectedAgent: null, logAnchorId: null, filter: '', overlay: { kind: 'none' }, bottomPane: 'log', toast: null, nextToastId: 1 };
+  return { mode, selectedAgent: null, logAnchorId: null, alertAnchorSeq: null, filter: '', overlay: { kind: 'none' }, bottomPane: 'log', toast: null, nextToastId: 1 };
 }
 
 export const TOAST_MS = 4000;
@@ -159,6 +161,15 @@ export function scrollLog(ui: UiState, visibleIds: readonly number[], pageSize: 
 
 export function followLog(ui: UiState): UiState {
   return ui.logAnchorId === null ? ui : { ...ui, logAnchorId: null };
+}
+
+/**
+ * Puts the alert with seq `alertAnchorSeq` at the top of the alerts pane
+ * (null: the newest, as they come). The page it starts is the alerts view-model's
+ * to work out (alertsPageUp, alertsPageDown): it knows how many rows each takes.
+ */
+export function anchorAlerts(ui: UiState, alertAnchorSeq: number | null): UiState {
+  return ui.alertAnchorSeq === alertAnchorSeq ? ui : { ...ui, alertAnchorSeq };
 }
 
 /** Index of the last id <= anchor in ascending `ids`, or -1. */

@@ -11,6 +11,7 @@ import { assertNever } from '../contract/assertNever.js';
 import { checkpointFigures } from '../state/applyEvent.js';
 import type { ConsoleStore } from '../state/store.js';
 import {
+  anchorAlerts,
   applyFilter,
   cancelFilter,
   closeOverlay,
@@ -33,6 +34,7 @@ import {
 import { settleAction, type ActionResult, type ConsoleActions, type ConsoleOutcome, type ReplayControls } from './actions.js';
 import { findBinding, KEYMAP, keyNameOf, keystrokesOf, RUN_CONTROL_ACTIONS, type ActionId } from './keymap.js';
 import { agentsByName } from './viewModels/agentTable.js';
+import { alertsPageDown, alertsPageUp } from './viewModels/alerts.js';
 import { clockTime } from './viewModels/format.js';
 import { pickerOrder } from './viewModels/picker.js';
 import type { Frame } from './viewModels/screen.js';
@@ -120,7 +122,7 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   // Keys act on the state as it is now, which may be newer than the frame on screen.
   const dispatch = (action: ActionId): void => {
     const { run, ui } = store.getState();
-    const { ended, layout, bodyRows, help, logVisibleIds } = screen.current();
+    const { ended, layout, bodyRows, help, logVisibleIds, alertsPaging } = screen.current();
     if (ended && RUN_CONTROL_ACTIONS.includes(action)) {
       if (ui.overlay.kind === 'confirm') updateUi(closeOverlay);
       toast('info', `the run has ended (${run.ended?.status ?? run.status}); nothing to ${endedVerb(action, ui.overlay)}`);
@@ -174,12 +176,15 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         updateUi((u) => scrollHelp(u, delta, help.maxScroll));
         return;
       }
-      case 'logPageUp':
-      case 'logPageDown':
-        updateUi((u) => scrollLog(u, logVisibleIds, layout.log.rows, action === 'logPageUp' ? -1 : 1));
+      case 'pageUp':
+      case 'pageDown':
+        if (alertsPaging) {
+          const page = action === 'pageUp' ? alertsPageUp : alertsPageDown;
+          updateUi((u) => anchorAlerts(u, page(run.alerts, u.alertAnchorSeq, alertsPaging)));
+        } else updateUi((u) => scrollLog(u, logVisibleIds, layout.log.rows, action === 'pageUp' ? -1 : 1));
         return;
-      case 'logFollow':
-        updateUi(followLog);
+      case 'followNewest':
+        updateUi(alertsPaging ? (u) => anchorAlerts(u, null) : followLog);
         return;
       case 'help':
         updateUi((u) => openOverlay(u, { kind: 'help', scroll: 0 }));
@@ -299,6 +304,7 @@ function ScreenView({ frame }: { frame: Frame }) {
           logPane={body.logPane}
           filter={body.filter}
           alerts={body.alerts}
+          alertsDetail={body.alertsDetail}
           alertCount={body.alertCount}
           alertsInLogPlace={body.alertsInLogPlace}
         />

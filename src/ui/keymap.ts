@@ -18,9 +18,9 @@ export type ActionId =
   | 'filter'
   | 'selectUp'
   | 'selectDown'
-  | 'logPageUp'
-  | 'logPageDown'
-  | 'logFollow'
+  | 'pageUp'
+  | 'pageDown'
+  | 'followNewest'
   | 'help'
   | 'detach'
   | 'stop'
@@ -144,9 +144,10 @@ export const KEYMAP: readonly KeyBinding[] = [
   { action: 'agentDetail', keys: ['return'], label: 'Enter', short: 'detail', description: 'Open the selected agent’s detail: role, model, task, what it can do, tokens and tool calls over time, its output, its errors', contexts: ['main'], modes: BOTH, keyLinePriority: 7 },
   { action: 'back', keys: ['escape'], label: 'Esc', short: 'back', description: 'Step back: clear the applied filter, else the agent selection', contexts: ['main'], modes: BOTH, keyLinePriority: 6 },
   { action: 'togglePane', keys: ['tab'], label: 'Tab', short: 'alerts', description: 'Show the alerts in the log’s place, or the log again (when the screen has no room for both)', contexts: ['main'], modes: BOTH, keyLinePriority: 6 },
-  { action: 'logPageUp', keys: ['pageup'], label: 'PgUp', short: 'log up', description: 'Scroll the log back one page (stops following)', contexts: ['main'], modes: BOTH },
-  { action: 'logPageDown', keys: ['pagedown'], label: 'PgDn', short: 'log down', description: 'Scroll the log forward one page (follows again at the end)', contexts: ['main'], modes: BOTH },
-  { action: 'logFollow', keys: ['end', 'f'], label: 'End/f', short: 'follow', description: 'Follow the log’s newest lines', contexts: ['main'], modes: BOTH },
+  // PgUp, PgDn and End page the pane in the log's place: the log, or the alerts when Tab put them there.
+  { action: 'pageUp', keys: ['pageup'], label: 'PgUp', short: 'page up', description: 'Scroll the log back one page (stops following); with the alerts in its place (Tab), to newer alerts', contexts: ['main'], modes: BOTH },
+  { action: 'pageDown', keys: ['pagedown'], label: 'PgDn', short: 'page down', description: 'Scroll the log forward one page (follows again at the end); with the alerts in its place, to older alerts', contexts: ['main'], modes: BOTH },
+  { action: 'followNewest', keys: ['end', 'f'], label: 'End/f', short: 'follow', description: 'Follow the log’s newest lines; with the alerts in its place, back to the newest alert', contexts: ['main'], modes: BOTH },
   { action: 'help', keys: ['?'], label: '?', short: 'help', description: 'Show or hide this help', contexts: ['main'], modes: BOTH, keyLinePriority: 1 },
   { action: 'detach', keys: ['q'], label: 'q', short: 'detach', description: 'Leave the console; the run goes on (megatest attach brings it back)', contexts: ['main'], modes: LIVE, keyLinePriority: 1 },
   { action: 'detach', keys: ['q'], label: 'q', short: 'quit', description: 'Leave the replay', contexts: ['main'], modes: REPLAY, keyLinePriority: 1 },

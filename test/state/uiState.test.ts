@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  anchorAlerts,
   applyFilter,
   cancelFilter,
   eraseFilter,
@@ -53,6 +54,15 @@ describe('ui state', () => {
     expect(ui.logAnchorId).toBe(10); // the first full page, not above it
     for (let i = 0; i < 10; i++) ui = scrollLog(ui, ids, 10, 1);
     expect(ui.logAnchorId).toBeNull();
+  });
+
+  it('keeps the alerts pane’s anchor apart from the log’s, and the same state when it does not move', () => {
+    const start = initialUiState();
+    expect(start.alertAnchorSeq).toBeNull();
+    const paged = anchorAlerts(start, 42);
+    expect(paged).toMatchObject({ alertAnchorSeq: 42, logAnchorId: null });
+    expect(anchorAlerts(paged, 42)).toBe(paged);
+    expect(anchorAlerts(paged, null).alertAnchorSeq).toBeNull();
   });
 
   it('finds the last id at or before an anchor', () => {

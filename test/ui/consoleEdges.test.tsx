@@ -141,6 +141,36 @@ describe('the console at 80x24', () => {
     await press(KEYS.tab, /── Log/);
   });
 
+  it('with the alerts in the log’s place, PgDn and PgUp page the alerts (not the hidden log), End goes back to the newest; a long alert wraps whole', async () => {
+    const state = fixtureState(250);
+    const last = state.alerts.at(-1)!;
+    const paused = { ...last, seq: last.seq + 1, tone: 'critical' as const, text: 'consensus_deadlock on agent-2: consensus deadlock: no quorum after voting timeout — paused; continue with `megatest continue` or the console\'s p key' };
+    const alerts = [...state.alerts, paused];
+    const { store, frame, press } = setup({ state: { ...state, alerts } });
+    await press(KEYS.tab, /── Alerts/);
+    const pane = () => frame().split('── Alerts')[1]!;
+    // The newest alert, read whole over the rows it needs: its instructions are on screen.
+    expect(pane().replace(/\s+/g, ' ')).toContain(paused.text);
+    expect(pane()).toMatch(new RegExp(`── ${alerts.length} · PgUp/PgDn scroll · Tab shows the log`));
+    await press(KEYS.pageDown, new RegExp(`── \\d+–\\d+ of ${alerts.length} · PgUp/PgDn scroll`));
+    expect(pane()).not.toContain('megatest continue');
+    expect(store.getState().ui.logAnchorId).toBeNull();
+    // To the oldest alert, a page at a time.
+    const oldest = alerts[0]!.text.slice(0, 40);
+    for (let i = 0; i < alerts.length && !pane().includes(oldest); i += 1) {
+      const before = frame();
+      await press(KEYS.pageDown, (text) => text !== before);
+    }
+    expect(pane()).toContain(oldest);
+    await press(KEYS.pageUp, (text) => !text.includes(oldest));
+    await press('f', /megatest continue/);
+    expect(pane()).toMatch(new RegExp(`── ${alerts.length} · `));
+    expect(store.getState().ui.logAnchorId).toBeNull();
+    // Back on the log, PgUp scrolls it.
+    await press(KEYS.tab, /── Log/);
+    await press(KEYS.pageUp, /── Log ─+ \d+–\d+ of \d+/);
+  });
+
   it('long log lines wrap: every word of the newest line is on screen', () => {
     const long = `2025-11-24T09:11:59.000Z INFO  [orchestrator] ${Array.from({ length: 12 }, (_, i) => `word${i}`).join(' ')} and the end of the line`;
     const { frame } = setup({ state: applyLogLines(fixtureState(250), [long]) });

@@ -10,7 +10,7 @@ const noKey: Key = {
 
 describe('keymap', () => {
   it('binds the issue’s keys in live mode', () => {
-    const expected: Record<string, string> = { c: 'checkpoint', z: 'compress', r: 'restore', p: 'pauseResume', '/': 'filter', up: 'selectUp', down: 'selectDown', '?': 'help', q: 'detach', Q: 'stop', pageup: 'logPageUp', pagedown: 'logPageDown' };
+    const expected: Record<string, string> = { c: 'checkpoint', z: 'compress', r: 'restore', p: 'pauseResume', '/': 'filter', up: 'selectUp', down: 'selectDown', '?': 'help', q: 'detach', Q: 'stop', pageup: 'pageUp', pagedown: 'pageDown', end: 'followNewest', f: 'followNewest' };
     for (const [key, action] of Object.entries(expected)) expect(findBinding(KEYMAP, 'main', 'live', key)?.action).toBe(action);
     expect(findBinding(KEYMAP, 'picker', 'live', 'return')?.action).toBe('pickerChoose');
     expect(findBinding(KEYMAP, 'confirm', 'live', 'y')?.action).toBe('confirmYes');

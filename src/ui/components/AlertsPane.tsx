@@ -4,8 +4,7 @@ import type { AlertRow } from '../viewModels/alerts.js';
 import { samePlainData } from '../viewModels/screen.js';
 import { SectionTitle, SpanLine } from './themeContext.js';
 
-function AlertsPanePanel({ rows, total, width, height, hint }: { rows: readonly AlertRow[]; total: number; width: number; height: number; hint?: string }) {
-  const detail = [total > 0 ? String(total) : 'none', hint].filter(Boolean).join(' · ');
+function AlertsPanePanel({ rows, detail, width, height }: { rows: readonly AlertRow[]; detail: string; width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width}>
       <SectionTitle title="Alerts" detail={detail} width={width} />

@@ -22,17 +22,18 @@ function DashboardPanels(props: {
   logPane: DrawnLogPane;
   filter: string;
   alerts: readonly AlertRow[];
+  alertsDetail: string;
   alertCount: number;
   /** No room for both: the alerts are shown in the log's place. */
   alertsInLogPlace: boolean;
 }) {
-  const { layout, alerts, alertCount } = props;
+  const { layout, alerts, alertsDetail, alertCount } = props;
   const log = props.alertsInLogPlace ? (
-    <AlertsPane rows={alerts} total={alertCount} width={layout.log.width} height={layout.log.rows} hint="Tab shows the log" />
+    <AlertsPane rows={alerts} detail={alertsDetail} width={layout.log.width} height={layout.log.rows} />
   ) : (
     <LogPane model={props.logPane} width={layout.log.width} rows={layout.log.rows} filter={props.filter} hiddenAlerts={layout.alerts.rows === 0 ? alertCount : 0} />
   );
-  const alertsPane = layout.alerts.rows > 0 ? <AlertsPane rows={alerts} total={alertCount} width={layout.alerts.width} height={layout.alerts.rows} /> : null;
+  const alertsPane = layout.alerts.rows > 0 ? <AlertsPane rows={alerts} detail={alertsDetail} width={layout.alerts.width} height={layout.alerts.rows} /> : null;
   return (
     <Box flexDirection="column">
       <AgentGrid model={props.agentTable} total={props.agentCount} width={layout.width} selected={props.selected} />

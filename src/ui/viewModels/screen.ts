@@ -14,7 +14,7 @@ import { helpSections, KEYMAP, keyLineItems, RUN_CONTROL_ACTIONS, type KeyContex
 import type { Glyphs } from '../theme.js';
 import { agentDetailModel, type AgentDetailModel } from './agentDetail.js';
 import { agentTableModel, type AgentTableModel } from './agentTable.js';
-import { alertRows, type AlertRow } from './alerts.js';
+import { alertsPage, alertsTitleDetail, type AlertRow, type AlertsPane } from './alerts.js';
 import { CHARTS, chartModel, chartReadings, type ChartModel } from './charts.js';
 import { wrapSpans, type Span } from './format.js';
 import { headerModel, resumeHintText, type HeaderModel } from './header.js';
@@ -53,6 +53,8 @@ export interface DashboardModel {
   logPane: DrawnLogPane;
   filter: string;
   alerts: AlertRow[];
+  /** The alerts pane's title: how many, or which when paged back, and the keys for it in the log's place. */
+  alertsDetail: string;
   alertCount: number;
   alertsInLogPlace: boolean;
 }
@@ -105,6 +107,8 @@ export interface ScreenModel {
   bodyRows: number;
   help: HelpModel;
   logVisibleIds: number[];
+  /** The alerts pane PgUp and PgDn page, when Tab has put it in the log's place; null: they page the log. */
+  alertsPaging: AlertsPane | null;
 }
 
 function contextOf(ui: UiState): KeyContext {
@@ -232,6 +236,9 @@ export function screenModel(input: ScreenInput): ScreenModel {
     ],
   });
 
+  // No room for the alerts beside or below the log: Tab puts them in the log's place, where the page keys scroll them.
+  const alertsPaging = layout.alerts.rows === 0 && ui.bottomPane === 'alerts' ? { rows: layout.log.rows, width: layout.log.width } : null;
+
   let body: BodyModel;
   if (ui.overlay.kind === 'help') {
     body = { kind: 'help', help };
@@ -245,9 +252,9 @@ export function screenModel(input: ScreenInput): ScreenModel {
   } else if (ui.overlay.kind === 'confirm') {
     body = { kind: 'confirm', prompt: ui.overlay.request.prompt };
   } else {
-    // No room for the alerts beside or below the log: Tab puts them in the log's place.
-    const alertsInLogPlace = layout.alerts.rows === 0 && ui.bottomPane === 'alerts';
-    const alertsShown = alertsInLogPlace ? { rows: layout.log.rows, width: layout.log.width } : layout.alerts;
+    // Beside or below the log the pane shows the newest alerts: the page keys scroll the log there.
+    const alertsShown = alertsPaging ?? layout.alerts;
+    const page = alertsPage(run.alerts, { anchorSeq: alertsPaging ? ui.alertAnchorSeq : null, rows: alertsShown.rows, width: alertsShown.width, ellipsis: glyphs.ellipsis });
     body = {
       kind: 'dashboard',
       layout,
@@ -256,9 +263,10 @@ export function screenModel(input: ScreenInput): ScreenModel {
       selected: ui.selectedAgent,
       logPane,
       filter: ui.filter,
-      alerts: alertRows(run.alerts, { rows: alertsShown.rows, width: alertsShown.width, ellipsis: glyphs.ellipsis }),
+      alerts: page.rows,
+      alertsDetail: alertsTitleDetail(page, { inLogPlace: alertsPaging !== null }),
       alertCount: run.alerts.length,
-      alertsInLogPlace,
+      alertsInLogPlace: alertsPaging !== null,
     };
   }
 
@@ -278,7 +286,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     message: messageRows,
     keys,
   };
-  return { frame, context, mode: ui.mode, ended, elapsedSeconds, layout, bodyRows, help, logVisibleIds: visibleIds };
+  return { frame, context, mode: ui.mode, ended, elapsedSeconds, layout, bodyRows, help, logVisibleIds: visibleIds, alertsPaging };
 }
 
 /**

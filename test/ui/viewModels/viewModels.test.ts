@@ -5,7 +5,7 @@ import { agentDetailModel } from '../../../src/ui/viewModels/agentDetail.js';
 import { wrapText } from '../../../src/ui/viewModels/format.js';
 import { describeCapabilities } from '../../../src/contract/capabilities.js';
 import { agentTableModel } from '../../../src/ui/viewModels/agentTable.js';
-import { alertRows } from '../../../src/ui/viewModels/alerts.js';
+import { alertsPage } from '../../../src/ui/viewModels/alerts.js';
 import { boundSeries, chartCapacity, chartModel, chartReadings, CHARTS } from '../../../src/ui/viewModels/charts.js';
 import { fit, formatCount, formatDuration, truncate, wrapSpans } from '../../../src/ui/viewModels/format.js';
 import { elapsedSeconds, headerModel } from '../../../src/ui/viewModels/header.js';
@@ -430,19 +430,19 @@ describe('log pane', () => {
 });
 
 describe('alerts and picker', () => {
-  it('lists the newest alerts first, cut to the width', () => {
-    const rows = alertRows(done.alerts, { rows: 3, width: 40, ellipsis: '…' });
+  it('lists the newest alerts first, within the width', () => {
+    const rows = alertsPage(done.alerts, { anchorSeq: null, rows: 3, width: 40, ellipsis: '…' }).rows;
     expect(rows).toHaveLength(3);
     expect(rows[0]!.text).toContain('session completed');
     expect(rows[0]!.role).toBe('good');
     for (const row of rows) expect([...row.text].length).toBeLessThanOrEqual(31);
   });
 
-  it('gives rows the pane has to spare to the newest alerts, so one that says what to do is read whole', () => {
+  it('wraps each alert onto the rows it needs, so one that says what to do is read whole', () => {
     const alert = (seq: number, text: string) => ({ seq, ts: '2026-12-05T10:19:53.000Z', kind: 'alert' as const, tone: 'critical' as const, text, agent: null });
     const auth = 'authentication on agent-1: task "Create the Cargo workspace" failed (exit code 1): Invalid API key · Please run /login — paused; continue with `megatest continue`';
-    const rows = alertRows([alert(1, 'an older alert that is long enough to need two rows of this pane, at least'), alert(2, auth)], { rows: 5, width: 70, ellipsis: '…' });
-    // the newest: three rows (its most), blank time on the rows it continues on; the older one: what is left
+    const rows = alertsPage([alert(1, 'an older alert that is long enough to need two rows of this pane, at least'), alert(2, auth)], { anchorSeq: null, rows: 5, width: 70, ellipsis: '…' }).rows;
+    // the newest: the three rows it needs, blank time on the rows it continues on; the older one: its two
     expect(rows.map((r) => [r.key, r.time])).toEqual([
       ['2.0', '10:19:53'],
       ['2.1', '        '],
@@ -452,10 +452,10 @@ describe('alerts and picker', () => {
     ]);
     expect(rows.slice(0, 3).map((r) => r.text).join(' ')).toBe(auth);
     for (const row of rows) expect([...row.text].length).toBeLessThanOrEqual(61);
-    // no room to spare: one row each, cut
-    const tight = alertRows([alert(1, 'older'), alert(2, auth)], { rows: 2, width: 60, ellipsis: '…' });
-    expect(tight.map((r) => r.key)).toEqual(['2.0', '1.0']);
-    expect(tight[0]!.text.endsWith('…')).toBe(true);
+    // a pane too short for the newest: its head, cut (PgDn, with the alerts in the log's place, reaches the older one)
+    const tight = alertsPage([alert(1, 'older'), alert(2, auth)], { anchorSeq: null, rows: 2, width: 60, ellipsis: '…' }).rows;
+    expect(tight.map((r) => r.key)).toEqual(['2.0', '2.1']);
+    expect(tight[1]!.text.endsWith('…')).toBe(true);
   });
 
   it('lists checkpoints newest first with id, time, phase, trigger, LOC and pass rate', () => {
