@@ -45,7 +45,8 @@ export interface HeaderFigures {
   line: string;
 }
 
-const PROGRESS = /^(\S+) \/ (\S+)\s+\d+%/;
+// "plan 11%" once a restore puts the plan well behind the clock (header.ts)
+const PROGRESS = /^(\S+) \/ (\S+)\s+(?:plan )?\d+%/;
 
 export function headerFigures(screen: string): HeaderFigures | null {
   const line = screen.split('\n').find((l) => PROGRESS.test(l.trimStart()));

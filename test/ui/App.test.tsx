@@ -159,10 +159,18 @@ describe('App at 80x24', () => {
   });
 
   it('? shows the help drawn from the keymap; Esc closes it', async () => {
-    const { press, frame } = setup({ rows: 40 });
+    const { press, frame, instance } = setup({ rows: 40 });
     await press('?', '── Help');
     expect(frame()).toContain('Take a checkpoint now');
-    expect(frame()).toContain('Stop the run (asks to confirm)');
+    // Taller than 40 rows at 80 columns (descriptions wrap): PgDn pages to the rest.
+    let seen = frame();
+    for (let page = 0; page < 5 && !seen.includes('Stop the run (asks to confirm)') && /↓ \d+ more/.test(frame()); page += 1) {
+      const before = frame();
+      instance.stdin.write('\u001B[6~');
+      await vi.waitFor(() => expect(frame()).not.toBe(before), WAIT);
+      seen += frame();
+    }
+    expect(seen).toContain('Stop the run (asks to confirm)');
     await press(KEYS.escape, 'c checkpoint');
     expect(frame()).not.toContain('── Help');
   });

@@ -41,8 +41,10 @@ export function helpModel(sections: readonly HelpSection[], options: { width: nu
   if (options.width >= 100) {
     // Two columns, each a little under half the width (the gap between them), when that shows it all at once.
     const narrow = helpRows(sections, Math.floor((options.width - 2) / 2));
-    const half = Math.ceil(narrow.length / 2);
-    if (half <= room) return { columns: [narrow.slice(0, half), narrow.slice(half)], scroll: 0, maxScroll: 0, above: 0, below: 0 };
+    // The second column starts at a binding or a section's title, never inside a wrapped description.
+    let split = Math.ceil(narrow.length / 2);
+    while (split < narrow.length && narrow[split]![0]!.role === 'text') split += 1;
+    if (split <= room && narrow.length - split <= room) return { columns: [narrow.slice(0, split), narrow.slice(split)], scroll: 0, maxScroll: 0, above: 0, below: 0 };
   }
   const all = helpRows(sections, options.width);
   const maxScroll = Math.max(0, all.length - room);
