@@ -18,8 +18,6 @@ import { retryText } from '../agents/retryText.js';
 
 export type { AgentSlot } from './agentSlot.js';
 
-/** Share of [limits] max_context_size at which an agent's context is compressed. */
-const CONTEXT_COMPRESS_SHARE = 0.9;
 
 export interface AgentPoolHooks {
   /** A tool call that worked, tokens that came back, a task done. */
@@ -30,7 +28,8 @@ export interface AgentPoolHooks {
   onError(slot: AgentSlot, message: string, errorClass?: string, cause?: string, pausedMidRun?: boolean): void;
   /** The process ended without megatest asking it to, or could not be started again (startOrReport). */
   onCrash(slot: AgentSlot, cause: string): void;
-  onContextHigh(slot: AgentSlot): void;
+  /** Each context report (slot.contextTokens holds it): the compressor decides whether to compress. */
+  onContext(slot: AgentSlot, tokens: number): void;
 }
 
 /** Worktree isolation (isolation.ts): where each agent works, and what a finished task goes through. */
@@ -40,6 +39,7 @@ export interface WorkDirs {
   /** The task counts as done once its work is merged into project/. */
   taskDone(slot: AgentSlot, task: string): void;
 }
+
 
 export class AgentPool {
   readonly slots: AgentSlot[] = [];
@@ -88,6 +88,8 @@ export class AgentPool {
         silentReported: false,
         compressing: false,
         contextTokens: null,
+        contextReportsSinceRestart: null,
+        compressionHopeless: false,
         attempts: new Map(),
         pendingRecovery: null,
         throttledUntilMs: 0,
@@ -320,12 +322,12 @@ export class AgentPool {
         break;
       case 'task_done':
         this.taskDone(slot, message.task);
+        slot.compressionHopeless = false;
         this.hooks.onProgress(slot, 'task done');
         break;
       case 'context':
         slot.contextTokens = message.tokens;
-        // "Near" the window: agents that cap their context at the window would otherwise never go over it.
-        if (message.tokens >= ctx.config.agent.max_context_size * CONTEXT_COMPRESS_SHARE && !slot.compressing) this.hooks.onContextHigh(slot);
+        this.hooks.onContext(slot, message.tokens);
         break;
       case 'error':
         this.hooks.onError(slot, message.message, message.errorClass, message.cause, message.pausedMidRun);

@@ -28,6 +28,10 @@ export interface AgentSlot {
   compressing: boolean;
   /** The agent's last context report (tokens); null until it makes one (selfware and codex never do). */
   contextTokens: number | null;
+  /** Context reports since its last restart on a summary (harness compression); null before one. */
+  contextReportsSinceRestart: number | null;
+  /** Its fresh context was already over the compression mark: not compressed again before its next task is done. */
+  compressionHopeless: boolean;
   /** Recovery attempts per error class, reset when the agent makes progress. */
   attempts: Map<string, number>;
   pendingRecovery: { class: string; action: string; attempt: number } | null;

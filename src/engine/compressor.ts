@@ -7,9 +7,13 @@
 import type { CommandSource, MegatestEvent } from '../contract/events.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { EngineContext } from './context.js';
+import { groupDigits } from '../state/groupDigits.js';
 
 /** How long to wait for the agent's context report after compressing. */
 const AFTER_REPORT_WAIT_MS = 800;
+
+/** Share of [agent] max_context_size at which an agent's context is compressed. */
+const CONTEXT_COMPRESS_SHARE = 0.9;
 
 export type CompressReason = 'limit' | 'recovery' | CommandSource;
 
@@ -30,6 +34,8 @@ export class Compressor {
       const report = await this.ctx.queue.letCommandsIn(() => adapter.compressContext!());
       this.limitEvent(slot, why, Math.max(before, report.tokensBefore));
       slot.contextTokens = report.tokensAfter;
+      // The old process has stopped: the next report is the fresh context's (AgentPool.contextReport).
+      slot.contextReportsSinceRestart = 0;
       return this.ctx.emit({ type: 'compress', agent: slot.name, tokens_before: report.tokensBefore, tokens_after: report.tokensAfter, detail: report.detail });
     }
     const outcome = slot.adapter.control('compress');
@@ -52,6 +58,29 @@ export class Compressor {
       action: 'compress',
       detail: `${before} > ${this.ctx.config.agent.max_context_size} tokens (limits.max_context_size)`,
     });
+  }
+
+  /**
+   * An agent's context report: compressed "near" the window (agents that cap
+   * their context at the window would otherwise never go over it). A CLI
+   * agent restarted on a summary whose first report is already over the mark
+   * (Claude Code reads some 20k tokens of its own before the task) would be
+   * compressed again at once, for ever: it is told once, and left until its
+   * next task is done.
+   */
+  onContextReport(slot: AgentSlot, tokens: number): void {
+    if (slot.contextReportsSinceRestart !== null) slot.contextReportsSinceRestart += 1;
+    const max = this.ctx.config.agent.max_context_size;
+    if (tokens < max * CONTEXT_COMPRESS_SHARE) return;
+    if (slot.contextReportsSinceRestart === 1 && !slot.compressionHopeless) {
+      slot.compressionHopeless = true;
+      this.ctx.emit({
+        type: 'alert',
+        level: 'warning',
+        message: `${slot.name}'s context is ${groupDigits(tokens)} tokens right after a compression, still over ${Math.round(CONTEXT_COMPRESS_SHARE * 100)}% of limits.max_context_size (${groupDigits(max)}): compressing again cannot bring it lower, so it is not compressed before its next task is done (raise [agent] max_context_size)`,
+      });
+    }
+    if (!slot.compressionHopeless) this.compressInBackground(slot);
   }
 
   /** Compression asked for by the agent's own context report; one at a time per agent. */

@@ -94,7 +94,7 @@ export class Orchestrator implements EngineControl {
         const seen = ctx.restoreGeneration;
         ctx.background(() => this.recovery.handle(slot, { ...WATCHDOG_CLASSES.agent_crash, matched: 'watchdog' }, cause, seen));
       },
-      onContextHigh: (slot) => compressor.compressInBackground(slot),
+      onContext: (slot, tokens) => compressor.onContextReport(slot, tokens),
     });
     const compressor = new Compressor(ctx, this.pool);
     this.isolation = WorktreeIsolation.create(ctx, this.pool, {

@@ -30,7 +30,7 @@ function poolWithFakeContext() {
     onProgress: (slot) => progress.push(slot.name),
     onError: (_slot, message, errorClass, _cause, pausedMidRun) => errors.push({ message, errorClass, ...(pausedMidRun === undefined ? {} : { pausedMidRun }) }),
     onCrash: () => undefined,
-    onContextHigh: () => undefined,
+    onContext: () => undefined,
   });
   pool.createSlots();
   const slot = pool.slots[0]!;

@@ -41,7 +41,7 @@ describe('AgentPool.start', () => {
       log: { info: () => undefined, warn: (source: string, message: string) => warnings.push(`${source}: ${message}`), error: () => undefined },
       stopRequest: null,
     } as unknown as EngineContext;
-    const pool = new AgentPool(ctx, { onProgress: () => undefined, onError: () => undefined, onCrash: () => undefined, onContextHigh: () => undefined });
+    const pool = new AgentPool(ctx, { onProgress: () => undefined, onError: () => undefined, onCrash: () => undefined, onContext: () => undefined });
     pools.push(pool);
     pool.createSlots();
     const slot = pool.slots[0]!;

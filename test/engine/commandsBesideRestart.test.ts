@@ -56,7 +56,7 @@ function session() {
     onProgress: () => undefined,
     onError: () => undefined,
     onCrash: (slot) => starts.push(`${slot.name} while ${ctx.status}`),
-    onContextHigh: () => undefined,
+    onContext: () => undefined,
   });
   pool.createSlots();
   pool.useWorkDirs({

@@ -51,7 +51,7 @@ function pausedSession() {
     onProgress: () => undefined,
     onError: () => undefined,
     onCrash: (slot, cause) => crashes.push(`${slot.name}: ${cause}`),
-    onContextHigh: () => undefined,
+    onContext: () => undefined,
   });
   pool.createSlots();
   pool.useWorkDirs({
