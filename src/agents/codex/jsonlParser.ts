@@ -51,6 +51,8 @@ export function createCodexParser(context: ParserContext = {}): AgentStreamParse
   // The last cumulative figure megatest has counted up to, in AgentMessage units.
   let counted = { input: num(context.countedTokens?.input), output: num(context.countedTokens?.output) };
   let turnCompleted = false;
+  /** The success was said at turn.completed: a process that lingers after it is ended 5 s later, as after claude's result line. */
+  let succeededSaid = false;
   let failed = false;
 
   function onItemCompleted(item: Json, out: AgentMessage[]): void {
@@ -149,6 +151,11 @@ export function createCodexParser(context: ParserContext = {}): AgentStreamParse
         }
         case 'turn.completed':
           onTurnCompleted(event, out);
+          // codex exec runs one turn, and its turn.completed is the stream's last line: the outcome, said now.
+          if (!failed && !succeededSaid) {
+            succeededSaid = true;
+            out.push({ type: 'outcome', outcome: 'succeeded' });
+          }
           break;
         case 'turn.failed':
           fail(messageOf(asObject(event.error)) ?? 'turn failed', out);
@@ -163,8 +170,8 @@ export function createCodexParser(context: ParserContext = {}): AgentStreamParse
       return out;
     },
     end(): AgentMessage[] {
-      // codex exec runs one turn; it succeeded if it completed and nothing said it failed.
-      return turnCompleted && !failed ? [{ type: 'outcome', outcome: 'succeeded' }] : [];
+      // Said at turn.completed already, unless something said it failed first.
+      return turnCompleted && !failed && !succeededSaid ? [{ type: 'outcome', outcome: 'succeeded' }] : [];
     },
   };
 }

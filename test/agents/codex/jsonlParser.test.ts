@@ -159,11 +159,16 @@ describe('createCodexParser', () => {
     expect(turnFailedOnly).toEqual([{ type: 'outcome', outcome: 'failed', detail: "You've hit your usage limit. Try again in 2 hours." }]);
   });
 
-  it('reports success only at the end of a stream whose turn completed', () => {
+  it("reports success at turn.completed (the stream's last line: a process lingering after it is ended 5 s later), once", () => {
     const parser = createCodexParser();
-    expect(of(parser.line(turnCompleted(10, 0, 1)), 'outcome')).toEqual([]);
-    expect(parser.end()).toEqual([{ type: 'outcome', outcome: 'succeeded' }]);
+    expect(of(parser.line(turnCompleted(10, 0, 1)), 'outcome')).toEqual([{ type: 'outcome', outcome: 'succeeded' }]);
+    expect(parser.end()).toEqual([]);
     expect(createCodexParser().end()).toEqual([]);
+    // A turn that failed first is not made a success by its turn.completed.
+    const failed = createCodexParser();
+    failed.line(line({ type: 'turn.failed', error: { message: 'stream error' } }));
+    expect(of(failed.line(turnCompleted(10, 0, 1)), 'outcome')).toEqual([]);
+    expect(failed.end()).toEqual([]);
   });
 
   it('reads codex’s own reconnect notices as retries, other error events as errors, item errors as output', () => {
