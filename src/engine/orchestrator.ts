@@ -88,7 +88,10 @@ export class Orchestrator implements EngineControl {
     this.folderWatch = new RunFolderWatch(options.paths.events);
     this.pool = new AgentPool(ctx, {
       onProgress: (slot, progress) => this.recovery.onProgress(slot, progress),
-      onError: (slot, message, errorClass, cause, pausedMidRun) => ctx.background(() => this.recovery.onAgentError(slot, message, errorClass, cause, pausedMidRun)),
+      onError: (slot, message, errorClass, cause, pausedMidRun) => {
+        this.recovery.holdAtError(slot, message, errorClass, cause);
+        ctx.background(() => this.recovery.onAgentError(slot, message, errorClass, cause, pausedMidRun));
+      },
       onCrash: (slot, cause) => {
         // Crashes seen before the restore one of them brings are all covered by that restore.
         const seen = ctx.restoreGeneration;

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
-import { backoffSeconds, classifyError, MERGE_CONFLICT, type Classification, type EngineAction } from './classify.js';
+import { backoffSeconds, MERGE_CONFLICT, type Classification, type EngineAction } from './classify.js';
+import { chooseAction, classifyAgentError, holdsTheAgent } from './recoveryChoice.js';
 import type { EngineContext } from './context.js';
 import type { OpenRecovery } from '../state/runState.js';
 import { keepAttempt } from './attempts.js';
@@ -26,7 +27,7 @@ import { diskRefusedWrite } from './diskGuard.js';
 import { capEventText } from '../contract/textCap.js';
 import { countOf } from '../state/groupDigits.js';
 import { formatDuration } from '../config/duration.js';
-import { usageLimitLiftsAtMs, utcMinute } from './limitLifts.js';
+import { utcMinute } from './limitLifts.js';
 import type { CommandSource } from '../contract/statuses.js';
 
 export interface RecoveryHooks {
@@ -44,9 +45,6 @@ export interface ConflictHandling {
   /** Gives the conflicting tasks to another agent and starts the agent's branch again from main. */
   reassign(slot: AgentSlot): Promise<{ target: string; tasks: string[]; detail: string } | null>;
 }
-
-/** Times a merge conflict goes back to its agent to resolve before its task is reassigned. */
-export const CONFLICT_RESOLVE_ATTEMPTS = 2;
 
 type Outcome = 'started' | 'succeeded' | 'failed' | 'gave_up';
 
@@ -134,10 +132,21 @@ export class Recovery {
    * cause: the message without the task's title, when the adapter gave it: classified instead of the whole message.
    */
   async onAgentError(slot: AgentSlot, message: string, errorClass?: string, cause?: string, pausedMidRun = false): Promise<void> {
-    const said = cause ?? message;
-    const c = classifyError(said, this.ctx.config.error_handling.rules, errorClass);
-    const liftsAt = c.class === 'rate_limit' ? usageLimitLiftsAtMs(said, Date.now()) : null;
-    await this.handle(slot, liftsAt === null ? c : { ...c, limitLiftsAtMs: liftsAt }, message, undefined, pausedMidRun);
+    await this.handle(slot, classifyAgentError(message, this.ctx.config.error_handling.rules, errorClass, cause), message, undefined, pausedMidRun);
+  }
+
+  /**
+   * Called as the agent reports its error, before the handling queued behind
+   * the engine's other work: an error whose recovery holds the agent (a wait,
+   * another model, a person) holds it now. A CLI agent starts its next task
+   * the moment one fails; under a rate limit that run met the same limit (or
+   * was frozen mid-request by the wait), and its failure counted as the
+   * wait's, so the agent moved to the next model after one wait of seconds.
+   */
+  holdAtError(slot: AgentSlot, message: string, errorClass?: string, cause?: string): void {
+    if (this.ctx.stopRequest || this.ctx.status === 'paused' || !slot.adapter) return;
+    const c = classifyAgentError(message, this.ctx.config.error_handling.rules, errorClass, cause);
+    if (holdsTheAgent(c, (slot.attempts.get(c.class) ?? 0) + 1)) slot.adapter.control('pause');
   }
 
   /** The merger could not merge the agent's branch into main. */
@@ -373,24 +382,4 @@ export class Recovery {
   async drain(): Promise<void> {
     while (this.keeping.size > 0) await Promise.all([...this.keeping]);
   }
-}
-
-/**
- * The recovery table's sequences (DESIGN §8) for the classes' default
- * actions: a network timeout is retried 3 times, then backed off; a rate
- * limit or LLM error waits once, then moves to the next model. A merge
- * conflict goes back to its agent CONFLICT_RESOLVE_ATTEMPTS times (fewer when
- * max_recovery_attempts leaves no room), then its task is reassigned. A rule
- * that names another action is carried out as written.
- */
-export function chooseAction(c: Classification, attempt: number, maxRecoveryAttempts = Number.POSITIVE_INFINITY): EngineAction {
-  if (c.class === MERGE_CONFLICT.class && c.action === 'resolve_conflict') {
-    return attempt <= Math.min(CONFLICT_RESOLVE_ATTEMPTS, maxRecoveryAttempts - 1) ? 'resolve_conflict' : 'reassign';
-  }
-  if (c.class === 'network_timeout' && c.action === 'retry_with_backoff') return attempt <= 3 ? 'retry_immediate' : 'retry_with_backoff';
-  if ((c.class === 'rate_limit' || c.class === 'llm_error') && (c.action === 'switch_model' || c.action === 'retry_with_backoff')) {
-    // A limit that says when it lifts covers every model of the account: wait until then, every time.
-    return attempt === 1 || c.limitLiftsAtMs !== undefined ? 'retry_with_backoff' : 'switch_model';
-  }
-  return c.action;
 }

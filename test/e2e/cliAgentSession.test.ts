@@ -274,6 +274,9 @@ describe.skipIf(!BUILT)(`a claude-code session that hits its plan's usage limit$
     const errors = eventsOf(events, 'error');
     expect(errors.length).toBeGreaterThanOrEqual(1);
     for (const error of errors) expect({ class: error.class, message: error.message }).toEqual({ class: 'rate_limit', message: expect.stringMatching(/failed \(exit code 1\): Claude AI usage limit reached\|\d+$/) });
+    // Held from its error on (not from when the queued recovery got to it), an agent starts no other task into the same
+    // limit: it meets it once, and its wait is the only one.
+    for (const agent of new Set(errors.map((e) => e.agent))) expect(errors.filter((e) => e.agent === agent).map((e) => e.class)).toEqual(['rate_limit']);
     const recoveries = eventsOf(events, 'recovery');
     expect(recoveries.map((r) => r.action)).not.toContain('switch_model');
     expect(recoveries.map((r) => r.outcome)).not.toContain('gave_up');

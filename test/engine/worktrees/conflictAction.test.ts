@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { MERGE_CONFLICT } from '../../../src/engine/classify.js';
-import { chooseAction, CONFLICT_RESOLVE_ATTEMPTS } from '../../../src/engine/recovery.js';
+import { chooseAction, CONFLICT_RESOLVE_ATTEMPTS } from '../../../src/engine/recoveryChoice.js';
 
 const conflict = { ...MERGE_CONFLICT, matched: 'merger' };
 
