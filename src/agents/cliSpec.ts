@@ -70,6 +70,19 @@ export interface CliAgentSpec {
    * and Claude Code's warnings are not its protocol.
    */
   readonly messagesOnStderr?: boolean;
-  /** Outcome implied by the exit code when the stream said none (selfware: 0/1/2/4/5/6, 124 = time limit). */
-  outcomeOfExit(code: number | null, signal: string | null): { outcome: TaskOutcome; errorClass?: string; detail: string };
+  /**
+   * Outcome implied by the exit code when the stream said none (selfware: 0/1/2/4/5/6, 124 = time limit);
+   * its class (errorClass: sure; fallbackClass: when the words name none) also goes with a failure the stream reported.
+   */
+  outcomeOfExit(code: number | null, signal: string | null): ExitMeaning;
+}
+
+/** What an exit code says of a task run. */
+export interface ExitMeaning {
+  outcome: TaskOutcome;
+  /** The class the exit code names for sure (selfware's 124: its time limit). */
+  errorClass?: string;
+  /** The class the exit code suggests, for a failure whose words name none (selfware's 4: some model API error). */
+  fallbackClass?: string;
+  detail: string;
 }

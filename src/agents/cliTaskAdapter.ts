@@ -365,16 +365,24 @@ export class CliTaskAdapter implements AgentAdapter {
         this.finish({ code: end.code, signal: end.signal, ...(end.stderrClue === undefined ? {} : { stderrClue: end.stderrClue }) });
         return;
       case 'failed':
-        this.taskFailed(task.objective, verdict.message, verdict.errorClass, verdict.cause, task.pausedMidRun);
+        this.taskFailed(task.objective, verdict.message, { errorClass: verdict.errorClass, fallbackClass: verdict.fallbackClass, cause: verdict.cause }, task.pausedMidRun);
         return;
       default:
         assertNever(verdict, 'task verdict');
     }
   }
 
-  private taskFailed(objective: string, message: string, errorClass?: string, cause?: string, pausedMidRun = false): void {
+  private taskFailed(objective: string, message: string, why: { errorClass?: string; fallbackClass?: string; cause?: string } = {}, pausedMidRun = false): void {
     this.book.failed(objective);
-    this.emit({ type: 'error', message, ...(errorClass === undefined ? {} : { errorClass }), ...(cause === undefined ? {} : { cause }), ...(pausedMidRun ? { pausedMidRun } : {}) });
+    const { errorClass, fallbackClass, cause } = why;
+    this.emit({
+      type: 'error',
+      message,
+      ...(errorClass === undefined ? {} : { errorClass }),
+      ...(fallbackClass === undefined ? {} : { fallbackClass }),
+      ...(cause === undefined ? {} : { cause }),
+      ...(pausedMidRun ? { pausedMidRun } : {}),
+    });
     this.startNext();
   }
 

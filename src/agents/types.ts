@@ -15,12 +15,14 @@ export type AgentMessage =
   | { type: 'context'; tokens: number }
   /**
    * errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified.
+   * fallbackClass: the class an exit code suggests when the words name none (selfware's exit 4: some model API
+   * error, and its `Error:` line says which: a rate limit, a refused key).
    * cause: the message without the task's title, when the adapter put it in: what is classified then (a task
    * titled "Reject an invalid API key" that failed for any reason is not an authentication failure).
    * pausedMidRun: the task run that failed was under way when the agent was paused and went on after the
    * resume; what it failed on may be what the person fixed before continuing (a login, a full disk).
    */
-  | { type: 'error'; message: string; errorClass?: string; cause?: string; pausedMidRun?: boolean }
+  | { type: 'error'; message: string; errorClass?: string; fallbackClass?: string; cause?: string; pausedMidRun?: boolean }
   | { type: 'vote'; topic: string; choice: string }
   /** Any other line: the agent's own output, kept in its log. */
   | { type: 'output'; line: string }
@@ -34,6 +36,9 @@ export type AgentMessage =
   | { type: 'parse_failure'; line: string; reason: string }
   /** How one task run ended, as the agent itself reported it. */
   | { type: 'outcome'; outcome: TaskOutcome; detail?: string; cost_usd?: number; duration_ms?: number };
+
+/** An error an agent reported, as the recovery takes it (AgentMessage's `error` above). */
+export type AgentErrorReport = Omit<Extract<AgentMessage, { type: 'error' }>, 'type'>;
 
 /** succeeded; failed (the agent said so); max_turns (a turn or iteration limit); interrupted (shutdown or killed). */
 export type TaskOutcome = 'succeeded' | 'failed' | 'max_turns' | 'interrupted';

@@ -5,7 +5,7 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { AgentAdapter, AgentExit, AgentMessage, AgentResumeState, TestRunNote } from '../agents/types.js';
+import type { AgentAdapter, AgentErrorReport, AgentExit, AgentMessage, AgentResumeState, TestRunNote } from '../agents/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { vetAgentMessage } from './agentInput.js';
@@ -22,10 +22,8 @@ export type { AgentSlot } from './agentSlot.js';
 export interface AgentPoolHooks {
   /** A tool call that worked, tokens that came back, a task done. */
   onProgress(slot: AgentSlot, progress?: 'step' | 'task done'): void;
-  /** errorClass: the class the adapter knows for sure (an exit code's meaning); otherwise the message is classified. */
-  /** cause: what the error is classified on, when the adapter gave it apart from the message (without the task's title). */
-  /** pausedMidRun: the failed run was under way at a pause and went on after it (the adapter's word). */
-  onError(slot: AgentSlot, message: string, errorClass?: string, cause?: string, pausedMidRun?: boolean): void;
+  /** An error the agent reported (its fields: AgentMessage's `error`, src/agents/types.ts). */
+  onError(slot: AgentSlot, error: AgentErrorReport): void;
   /** The process ended without megatest asking it to, or could not be started again (startOrReport). */
   onCrash(slot: AgentSlot, cause: string): void;
   /** Each context report (slot.contextTokens holds it): the compressor decides whether to compress. */
@@ -330,7 +328,7 @@ export class AgentPool {
         this.hooks.onContext(slot, message.tokens);
         break;
       case 'error':
-        this.hooks.onError(slot, message.message, message.errorClass, message.cause, message.pausedMidRun);
+        this.hooks.onError(slot, message);
         break;
       case 'vote':
         ctx.emit({ type: 'vote', agent: slot.name, topic: message.topic, choice: message.choice });

@@ -49,9 +49,12 @@ const BUILT_IN: BuiltInClass[] = [
  * knownClass: a class the adapter is sure of (selfware's exit code 124 is a
  * time limit, whatever the last line said). The configured rules still come
  * first; then the known class, with its built-in severity and action (or
- * those of a watchdog class); then the message's built-in class.
+ * those of a watchdog class); then the message's built-in class; then
+ * fallbackClass, a class the adapter suggests when the words name none
+ * (selfware's exit 4 is some model API error: its words say a rate limit or
+ * a refused key, when they do).
  */
-export function classifyError(message: string, rules: ErrorRuleConfig[], knownClass?: string): Classification {
+export function classifyError(message: string, rules: ErrorRuleConfig[], knownClass?: string, fallbackClass?: string): Classification {
   for (const [index, rule] of rules.entries()) {
     let pattern: RegExp;
     try {
@@ -69,14 +72,21 @@ export function classifyError(message: string, rules: ErrorRuleConfig[], knownCl
       };
     }
   }
-  if (knownClass !== undefined) {
-    const known = BUILT_IN.find((b) => b.class === knownClass) ?? (WATCHDOG_CLASSES as Record<string, Omit<Classification, 'matched'>>)[knownClass];
-    if (known) return { class: known.class, severity: known.severity, action: known.action, matched: 'the adapter' };
-  }
+  const known = knownClass === undefined ? undefined : tableClass(knownClass);
+  if (known) return { ...known, matched: 'the adapter' };
   const builtIn = BUILT_IN.find((b) => b.pattern.test(message));
   if (builtIn) return { class: builtIn.class, severity: builtIn.severity, action: builtIn.action, matched: 'built-in' };
+  const fallback = fallbackClass === undefined ? undefined : tableClass(fallbackClass);
+  if (fallback) return { ...fallback, matched: 'the adapter' };
   // A class the adapter named but no table knows: keep its name, handle it as an unknown error.
-  return { class: knownClass ?? 'unknown', severity: 'degraded', action: 'log_and_continue', matched: knownClass ? 'the adapter' : 'built-in' };
+  const named = knownClass ?? fallbackClass;
+  return { class: named ?? 'unknown', severity: 'degraded', action: 'log_and_continue', matched: named ? 'the adapter' : 'built-in' };
+}
+
+/** A class of the built-in or watchdog table, with its severity and action. */
+function tableClass(name: string): Omit<Classification, 'matched'> | undefined {
+  const found = BUILT_IN.find((b) => b.class === name) ?? (WATCHDOG_CLASSES as Record<string, Omit<Classification, 'matched'>>)[name];
+  return found === undefined ? undefined : { class: found.class, severity: found.severity, action: found.action };
 }
 
 /** A rule's pattern as the error line names it: the default authentication rule's took three log lines at 80 columns. */

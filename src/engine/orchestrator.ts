@@ -88,9 +88,9 @@ export class Orchestrator implements EngineControl {
     this.folderWatch = new RunFolderWatch(options.paths.events);
     this.pool = new AgentPool(ctx, {
       onProgress: (slot, progress) => this.recovery.onProgress(slot, progress),
-      onError: (slot, message, errorClass, cause, pausedMidRun) => {
-        this.recovery.holdAtError(slot, message, errorClass, cause);
-        ctx.background(() => this.recovery.onAgentError(slot, message, errorClass, cause, pausedMidRun));
+      onError: (slot, error) => {
+        this.recovery.holdAtError(slot, error);
+        ctx.background(() => this.recovery.onAgentError(slot, error));
       },
       onCrash: (slot, cause) => {
         // Crashes seen before the restore one of them brings are all covered by that restore.

@@ -14,6 +14,7 @@
 // restore: they are recorded as errors, not recovered again.
 
 import path from 'node:path';
+import type { AgentErrorReport } from '../agents/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
@@ -127,12 +128,9 @@ export class Recovery {
     }
   }
 
-  /**
-   * errorClass: what the adapter knows for sure (an exit code's meaning); a configured rule matching the message still wins.
-   * cause: the message without the task's title, when the adapter gave it: classified instead of the whole message.
-   */
-  async onAgentError(slot: AgentSlot, message: string, errorClass?: string, cause?: string, pausedMidRun = false): Promise<void> {
-    await this.handle(slot, classifyAgentError(message, this.ctx.config.error_handling.rules, errorClass, cause), message, undefined, pausedMidRun);
+  /** An error the agent reported: classified (classifyAgentError) and recovered from. */
+  async onAgentError(slot: AgentSlot, error: AgentErrorReport): Promise<void> {
+    await this.handle(slot, classifyAgentError(error, this.ctx.config.error_handling.rules), error.message, undefined, error.pausedMidRun === true);
   }
 
   /**
@@ -143,9 +141,9 @@ export class Recovery {
    * was frozen mid-request by the wait), and its failure counted as the
    * wait's, so the agent moved to the next model after one wait of seconds.
    */
-  holdAtError(slot: AgentSlot, message: string, errorClass?: string, cause?: string): void {
+  holdAtError(slot: AgentSlot, error: AgentErrorReport): void {
     if (this.ctx.stopRequest || this.ctx.status === 'paused' || !slot.adapter) return;
-    const c = classifyAgentError(message, this.ctx.config.error_handling.rules, errorClass, cause);
+    const c = classifyAgentError(error, this.ctx.config.error_handling.rules);
     if (holdsTheAgent(c, (slot.attempts.get(c.class) ?? 0) + 1)) slot.adapter.control('pause');
   }
 

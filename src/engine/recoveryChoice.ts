@@ -3,6 +3,7 @@
 // attempt (the recovery table's sequences, DESIGN §8). Pure: the recovery
 // carries the action out, and holds the agent at once when it will anyway.
 
+import type { AgentErrorReport } from '../agents/types.js';
 import type { ErrorRuleConfig } from '../config/types.js';
 import { classifyError, MERGE_CONFLICT, type Classification, type EngineAction } from './classify.js';
 import { usageLimitLiftsAtMs } from './limitLifts.js';
@@ -10,10 +11,15 @@ import { usageLimitLiftsAtMs } from './limitLifts.js';
 /** Times a merge conflict goes back to its agent to resolve before its task is reassigned. */
 export const CONFLICT_RESOLVE_ATTEMPTS = 2;
 
-/** An agent's error as the recovery sees it. cause: the message without the task's title, when the adapter gave it: classified instead of the whole message. */
-export function classifyAgentError(message: string, rules: ErrorRuleConfig[], errorClass?: string, cause?: string, nowMs = Date.now()): Classification {
-  const said = cause ?? message;
-  const c = classifyError(said, rules, errorClass);
+/**
+ * An agent's error as the recovery sees it: its cause (the message without
+ * the task's title, when the adapter gave it) is classified, else its
+ * message; errorClass is what the adapter knows for sure, fallbackClass what
+ * it suggests when the words name none (classifyError).
+ */
+export function classifyAgentError(error: AgentErrorReport, rules: ErrorRuleConfig[], nowMs = Date.now()): Classification {
+  const said = error.cause ?? error.message;
+  const c = classifyError(said, rules, error.errorClass, error.fallbackClass);
   const liftsAt = c.class === 'rate_limit' ? usageLimitLiftsAtMs(said, nowMs) : null;
   return liftsAt === null ? c : { ...c, limitLiftsAtMs: liftsAt };
 }

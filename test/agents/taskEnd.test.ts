@@ -74,7 +74,13 @@ describe('a CLI agent that exits with a failure and no outcome of its own, class
   const classOf = (spec: CliAgentSpec, code: number, stderrClue?: string) => {
     const verdict = judgeTaskEnd({ objective: 'Add the retry policy', stream: null, end: { code, signal: null, stderrClue }, endedAfterOutcome: false, spec, binary: '/bin/agent' });
     if (verdict.kind !== 'failed') throw new Error(`expected a failure, got ${verdict.kind}`);
-    return classifyError(verdict.cause, rules, verdict.errorClass).class;
+    return classifyError(verdict.cause, rules, verdict.errorClass, verdict.fallbackClass).class;
+  };
+  /** selfware's run whose stream ended with main's `Error: …` line (the parser's outcome), then its exit code. */
+  const selfwareSaid = (code: number, words: string) => {
+    const verdict = judgeTaskEnd({ objective: 'Add the retry policy', stream: { type: 'outcome', outcome: 'failed', detail: words }, end: { code, signal: null }, endedAfterOutcome: false, spec: selfwareSpec, binary: '/bin/selfware' });
+    if (verdict.kind !== 'failed') throw new Error(`expected a failure, got ${verdict.kind}`);
+    return { verdict, class: classifyError(verdict.cause, rules, verdict.errorClass, verdict.fallbackClass).class };
   };
 
   it('claude and codex: what stderr said decides (a login, a rate limit, a usage limit), not "agent_crash" for every code', () => {
@@ -92,5 +98,15 @@ describe('a CLI agent that exits with a failure and no outcome of its own, class
     expect(classOf(selfwareSpec, 1)).toBe('agent_error');
     expect(classOf(selfwareSpec, 4)).toBe('llm_error');
     expect(classOf(selfwareSpec, 4, 'Error: API error: 429 Too Many Requests')).toBe('rate_limit');
+  });
+
+  it("selfware's `Error:` line is the failure, one error, classified on its words before the exit code's class; a sure class stays sure", () => {
+    const limited = selfwareSaid(4, 'Error: API error: 429 Too Many Requests');
+    expect(limited.verdict).toMatchObject({ message: 'task "Add the retry policy" failed (exit code 4): Error: API error: 429 Too Many Requests', fallbackClass: 'llm_error' });
+    expect(limited.class).toBe('rate_limit');
+    expect(selfwareSaid(4, 'Error: HTTP 401: invalid api key').class).toBe('authentication');
+    expect(selfwareSaid(4, 'Error: the endpoint answered 418').class).toBe('llm_error');
+    expect(selfwareSaid(1, 'Error: Failed to load checkpoint for task: t-1').class).toBe('agent_error');
+    expect(selfwareSaid(5, 'Error: blocked: the path is outside the project').class).toBe('safety_blocked');
   });
 });

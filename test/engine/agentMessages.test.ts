@@ -28,7 +28,7 @@ function poolWithFakeContext() {
   } as unknown as EngineContext;
   const pool = new AgentPool(ctx, {
     onProgress: (slot) => progress.push(slot.name),
-    onError: (_slot, message, errorClass, _cause, pausedMidRun) => errors.push({ message, errorClass, ...(pausedMidRun === undefined ? {} : { pausedMidRun }) }),
+    onError: (_slot, { message, errorClass, pausedMidRun }) => void errors.push({ message, errorClass, ...(pausedMidRun === undefined ? {} : { pausedMidRun }) }),
     onCrash: () => undefined,
     onContext: () => undefined,
   });

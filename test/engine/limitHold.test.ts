@@ -88,7 +88,7 @@ function session(tasksLeft: string[][]) {
   const hold = new LimitHold(ctx, pool, { pause: (alert) => surface.pauseAutomatically(alert, 'warning'), resume: () => surface.continueAfterHold() });
   surface.attachLimitHold(hold);
   const commands = () => events.filter((e): e is Extract<EventInput, { type: 'command' }> => e.type === 'command').map((e) => `${e.name} ${e.source}`);
-  const meetLimit = (i: number) => recovery.onAgentError(slots[i]!, failed(tasksLeft[i]![0] ?? 'a task'), undefined, CODEX_LIMIT);
+  const meetLimit = (i: number) => recovery.onAgentError(slots[i]!, { message: failed(tasksLeft[i]![0] ?? 'a task'), cause: CODEX_LIMIT });
   return { ctx, slots, controls, events, surface, recovery, hold, commands, meetLimit };
 }
 
@@ -182,11 +182,11 @@ describe('the usage-limit hold', () => {
     const { recovery, slots, events, ctx } = session([['Add the RESP parser'], ['Add LPUSH']]);
     // 5 h 30 min of the 6 h run gone: 30 min left, the limit lifts in 2 h 5 min.
     ctx.state.clock = { activeMs: 5.5 * 3600_000, sinceMs: NOW, rolledBackSeconds: 0 };
-    await recovery.onAgentError(slots[0]!, failed('Add the RESP parser'), undefined, CODEX_LIMIT);
+    await recovery.onAgentError(slots[0]!, { message: failed('Add the RESP parser'), cause: CODEX_LIMIT });
     const started = () => events.filter((e): e is Extract<EventInput, { type: 'recovery' }> => e.type === 'recovery' && e.outcome === 'started');
     expect(started()).toMatchObject([{ action: 'retry_with_backoff' }]);
     const weekly = 'You have hit your usage limit. Try again in 5 days 22 hours 11 minutes.';
-    await recovery.onAgentError(slots[1]!, `task "Add LPUSH" failed (exit code 1): ${weekly}`, undefined, weekly);
+    await recovery.onAgentError(slots[1]!, { message: `task "Add LPUSH" failed (exit code 1): ${weekly}`, cause: weekly });
     expect(started()[1]).toMatchObject({ action: 'pause_and_alert' });
   });
 });

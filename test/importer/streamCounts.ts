@@ -43,15 +43,17 @@ function jsonLines(text: string): (Json | null)[] {
 }
 
 /**
- * selfware's `Error: ` lines that are errors of their own: those before the
- * line that ends its task (a failure, the completion, the shutdown, the
- * iteration limit), which is the run's outcome; after it, main says the
- * same failure again.
+ * selfware's closing `Error: ` line: main's last words before a failing
+ * exit, when no line ended its task first (a failure, the completion, the
+ * shutdown, the iteration limit). It is the run's failure (its outcome, at
+ * the stream's end), not an error of its own; after such a line, main says
+ * the same failure again.
  */
-export function selfwareErrorLines(text: string): number {
+export function selfwareClosingError(text: string): string | null {
   const lines = text.split('\n');
   const ending = lines.findIndex((line) => /^❌ Task failed:|^🌾 Task complete\.|Received shutdown signal, exiting gracefully\.\.\.|^Error: .*(max iterations reached|iteration limit reached)/iu.test(line));
-  return lines.slice(0, ending < 0 ? lines.length : ending).filter((line) => line.startsWith('Error: ')).length;
+  if (ending >= 0) return null;
+  return lines.filter((line) => line.startsWith('Error: ')).at(-1)?.trimEnd() ?? null;
 }
 
 export function selfwareCounts(text: string): StreamCounts {
@@ -68,9 +70,9 @@ export function selfwareCounts(text: string): StreamCounts {
     steps: [...text.matchAll(/📝 Step (\d+) Executing\.\.\./gu)].map((m) => Number(m[1])),
     tokens: tokenLines.length === 0 ? null : tokenLines.reduce((n, m) => n + Number(m[3]), 0),
     // A task failure is the run's outcome (its task-end error), not an error of its own.
-    errors: count(text, /⚠️ Recovering from error:/gu) + selfwareErrorLines(text) + count(text, /Status: ✗ FAILED/gu),
+    errors: count(text, /⚠️ Recovering from error:/gu) + count(text, /Status: ✗ FAILED/gu),
     retries: count(text, /🔄 Model described intent but didn't act/gu),
-    outcome: harvest ? 'succeeded' : failed ? 'failed' : shutdown ? 'interrupted' : null,
+    outcome: harvest ? 'succeeded' : failed ? 'failed' : shutdown ? 'interrupted' : selfwareClosingError(text) !== null ? 'failed' : null,
     costUsd: null,
   };
 }

@@ -18,8 +18,8 @@
 // - No native compression or checkpoint command exists in print mode; the
 //   harness compresses by restarting on a summary.
 
-import type { AgentCapabilities, CliAgentSpec, CliTaskCommand, CliTaskInput, ParserContext } from '../cliSpec.js';
-import type { AgentStreamParser, TaskOutcome } from '../types.js';
+import type { AgentCapabilities, CliAgentSpec, CliTaskCommand, CliTaskInput, ExitMeaning, ParserContext } from '../cliSpec.js';
+import type { AgentStreamParser } from '../types.js';
 import { createClaudeCodeParser } from './streamParser.js';
 
 export const CLAUDE_CODE_CAPABILITIES: AgentCapabilities = {
@@ -50,7 +50,7 @@ export const claudeCodeSpec: CliAgentSpec = {
   createParser(context?: ParserContext): AgentStreamParser {
     return createClaudeCodeParser(context);
   },
-  outcomeOfExit(code: number | null, signal: string | null): { outcome: TaskOutcome; errorClass?: string; detail: string } {
+  outcomeOfExit(code: number | null, signal: string | null): ExitMeaning {
     if (signal !== null) return { outcome: 'interrupted', errorClass: 'agent_crash', detail: `claude was killed by ${signal} before its result line` };
     // claude -p ends every run with a result line: without one nothing says the task was done (no figures, no outcome).
     if (code === 0) return { outcome: 'failed', detail: 'claude exited 0 without a result line, so nothing says the task was done' };

@@ -20,8 +20,8 @@
 // - codex exec has no compress or checkpoint command; the harness
 //   compresses by restarting on a summary. Cost is not reported.
 
-import type { AgentCapabilities, CliAgentSpec, CliTaskCommand, CliTaskInput, ParserContext } from '../cliSpec.js';
-import type { AgentStreamParser, TaskOutcome } from '../types.js';
+import type { AgentCapabilities, CliAgentSpec, CliTaskCommand, CliTaskInput, ExitMeaning, ParserContext } from '../cliSpec.js';
+import type { AgentStreamParser } from '../types.js';
 import { createCodexParser } from './jsonlParser.js';
 
 export const CODEX_CAPABILITIES: AgentCapabilities = {
@@ -53,7 +53,7 @@ export const codexSpec: CliAgentSpec = {
   createParser(context?: ParserContext): AgentStreamParser {
     return createCodexParser(context);
   },
-  outcomeOfExit(code: number | null, signal: string | null): { outcome: TaskOutcome; errorClass?: string; detail: string } {
+  outcomeOfExit(code: number | null, signal: string | null): ExitMeaning {
     if (signal !== null) return { outcome: 'interrupted', errorClass: 'agent_crash', detail: `codex was killed by ${signal} before its turn ended` };
     // codex exec --json ends every turn with turn.completed or turn.failed: without one nothing says the task was done.
     if (code === 0) return { outcome: 'failed', detail: 'codex exited 0 without a turn.completed event, so nothing says the task was done' };

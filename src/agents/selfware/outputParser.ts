@@ -8,8 +8,14 @@
 //                                           cannot have run it as written (plus a parse_failure
 //                                           saying why) or the next line is a `✗` result
 //   📊 Tokens: P prompt + C completion    → tokens (input P, output C)
-//   ⚠️ Recovering from error: …, Error: … (before the task's outcome),
+//   ⚠️ Recovering from error: …,
 //   a VERIFICATION REPORT with Status ✗ FAILED → error
+//   Error: … (before the task's outcome)  → outcome failed at the stream's end, with those words:
+//                                           main prints it just before a failing exit, so it is
+//                                           why the run failed; the exit's error quotes it and is
+//                                           classified on it (a rate limit, a refused key) before
+//                                           the exit code's class. As an error of its own it made
+//                                           two errors, and two recovery attempts, of one failure
 //   🔄 Model described intent but didn't act → retry: selfware re-prompts the model by
 //                                           itself; the task has not failed (it gives up on
 //                                           its own later, and says so with an error)
@@ -93,6 +99,8 @@ class SelfwareParser implements AgentStreamParser {
   /** `✅ Task completed…` seen and no step after it: success unless the stream says otherwise. */
   private completionSeen = false;
   private shutdownSeen = false;
+  /** main's `Error: …` before any outcome: the run's failure, said at the stream's end. */
+  private closingError: string | null = null;
   /** Re-prompts since the last tool call (selfware gives up after a few). */
   private intentsInARow = 0;
   private out: AgentMessage[] = [];
@@ -114,6 +122,8 @@ class SelfwareParser implements AgentStreamParser {
     this.flushPending();
     if (!this.outcomeSent && this.shutdownSeen) {
       this.outcome('interrupted', 'received a shutdown signal and exited within its grace period');
+    } else if (!this.outcomeSent && this.closingError !== null) {
+      this.outcome('failed', this.closingError);
     } else if (!this.outcomeSent && this.completionSeen) {
       this.outcome('succeeded', 'selfware said the task completed successfully');
     }
@@ -121,6 +131,7 @@ class SelfwareParser implements AgentStreamParser {
     this.outcomeSent = false;
     this.completionSeen = false;
     this.shutdownSeen = false;
+    this.closingError = null;
     this.intentsInARow = 0;
     return this.out;
   }
@@ -233,9 +244,12 @@ class SelfwareParser implements AgentStreamParser {
     const error = ERROR_LINE.exec(trimmed);
     if (error) {
       const message = error[1]!.trim();
-      if (this.outcomeSent) this.output(text);
-      else if (ITERATION_LIMIT.test(message)) this.outcome('max_turns', printableCapped(message, MESSAGE_CAP_CHARS));
-      else this.error(`Error: ${message}`);
+      if (ITERATION_LIMIT.test(message) && !this.outcomeSent) {
+        this.outcome('max_turns', printableCapped(message, MESSAGE_CAP_CHARS));
+        return true;
+      }
+      if (!this.outcomeSent) this.closingError = printableCapped(`Error: ${message}`, MESSAGE_CAP_CHARS);
+      this.output(text);
       return true;
     }
     return false;

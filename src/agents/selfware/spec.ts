@@ -11,8 +11,7 @@
 // finds them there only under the same HOME.
 
 import path from 'node:path';
-import type { AgentCapabilities, CliAgentSpec, CliTaskCommand, CliTaskInput } from '../cliSpec.js';
-import type { TaskOutcome } from '../types.js';
+import type { AgentCapabilities, CliAgentSpec, CliTaskCommand, CliTaskInput, ExitMeaning } from '../cliSpec.js';
 import { selfwareTaskIdLookup } from './checkpoints.js';
 import { SELFWARE_CONFIG_FILE } from './configFile.js';
 import { createSelfwareParser } from './outputParser.js';
@@ -53,11 +52,6 @@ function taskCommand(input: CliTaskInput): CliTaskCommand {
   };
 }
 
-interface ExitMeaning {
-  outcome: TaskOutcome;
-  errorClass?: string;
-  detail: string;
-}
 
 /**
  * selfware's exit codes (src/errors.rs get_exit_code, src/main.rs): 0 success;
@@ -71,13 +65,13 @@ const EXIT_CODES: Record<number, ExitMeaning> = {
   0: { outcome: 'succeeded', detail: 'selfware exited 0' },
   1: {
     outcome: 'failed',
-    errorClass: 'agent_error',
+    fallbackClass: 'agent_error',
     // Worded so no shipped [[error_handling.rules]] pattern matches megatest's own words ("step timeout" made it agent_hang).
     detail: 'selfware exited 1: the task failed (its iteration limit, a step past its time, a tool or agent error, or a forced exit after a shutdown signal)',
   },
-  2: { outcome: 'failed', errorClass: 'config_error', detail: 'selfware exited 2: configuration error (selfware.toml, endpoint, model or API key)' },
-  // What kind of API error is in its own words (stderr, classified); these must not name one ("rate limit" made every exit 4 one).
-  4: { outcome: 'failed', errorClass: 'llm_error', detail: 'selfware exited 4: its model API call failed' },
+  2: { outcome: 'failed', fallbackClass: 'config_error', detail: 'selfware exited 2: configuration error (selfware.toml, endpoint, model or API key)' },
+  // What kind of API error is in its own words (its `Error:` line, classified first); these must not name one ("rate limit" made every exit 4 one).
+  4: { outcome: 'failed', fallbackClass: 'llm_error', detail: 'selfware exited 4: its model API call failed' },
   5: { outcome: 'failed', errorClass: 'safety_blocked', detail: 'selfware exited 5: its safety policy blocked a path or command' },
   6: {
     outcome: 'failed',
@@ -94,7 +88,7 @@ const EXIT_CODES: Record<number, ExitMeaning> = {
 function outcomeOfExit(code: number | null, signal: string | null): ExitMeaning {
   if (signal !== null) return { outcome: 'interrupted', errorClass: 'agent_crash', detail: `selfware was killed by ${signal}` };
   if (code === null) return { outcome: 'failed', errorClass: 'agent_crash', detail: 'selfware ended without an exit code' };
-  return EXIT_CODES[code] ?? { outcome: 'failed', errorClass: 'agent_error', detail: `selfware exited ${code}` };
+  return EXIT_CODES[code] ?? { outcome: 'failed', fallbackClass: 'agent_error', detail: `selfware exited ${code}` };
 }
 
 export const selfwareSpec: CliAgentSpec = {

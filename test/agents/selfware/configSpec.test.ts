@@ -81,20 +81,20 @@ describe('selfware spec', () => {
     expect(SELFWARE_CAPABILITIES).toMatchObject({ nativeCheckpoint: true, nativeResume: true, tokenUsage: true, cost: false, nativeCompress: false });
   });
 
-  it("maps selfware's exit codes to outcomes and failure classes", () => {
+  it("maps selfware's exit codes to outcomes and failure classes: sure ones, and ones its words go before", () => {
     const of = (code: number | null, signal: string | null = null): [string, string | undefined] => {
       const meaning = selfwareSpec.outcomeOfExit(code, signal);
-      return [meaning.outcome, meaning.errorClass];
+      return [meaning.outcome, meaning.errorClass ?? (meaning.fallbackClass === undefined ? undefined : `${meaning.fallbackClass}, unless its words say`)];
     };
     expect(of(0)).toEqual(['succeeded', undefined]);
-    expect(of(1)).toEqual(['failed', 'agent_error']);
-    expect(of(2)).toEqual(['failed', 'config_error']);
-    expect(of(4)).toEqual(['failed', 'llm_error']);
+    expect(of(1)).toEqual(['failed', 'agent_error, unless its words say']);
+    expect(of(2)).toEqual(['failed', 'config_error, unless its words say']);
+    expect(of(4)).toEqual(['failed', 'llm_error, unless its words say']);
     expect(of(5)).toEqual(['failed', 'safety_blocked']);
     expect(of(6)).toEqual(['failed', 'confirmation_required']);
     expect(of(124)).toEqual(['interrupted', 'time_limit']);
     expect(of(101)).toEqual(['failed', 'agent_crash']);
-    expect(of(77)).toEqual(['failed', 'agent_error']);
+    expect(of(77)).toEqual(['failed', 'agent_error, unless its words say']);
     expect(of(null, 'SIGKILL')).toEqual(['interrupted', 'agent_crash']);
     expect(selfwareSpec.outcomeOfExit(null, 'SIGKILL').detail).toContain('SIGKILL');
   });

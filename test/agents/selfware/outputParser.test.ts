@@ -130,8 +130,14 @@ describe('selfware parser: steps, errors, tokens', () => {
     ]);
   });
 
-  it('an Error: line before any outcome is an error', () => {
-    expect(only(parse('Error: connection refused\n'), 'error').map((m) => m.message)).toEqual(['Error: connection refused']);
+  it('an Error: line before any outcome is the run\'s failure, said at the stream\'s end: an outcome, no error of its own', () => {
+    const messages = parse('📝 Step 1 Executing...\nError: connection refused\n');
+    expect(only(messages, 'error')).toEqual([]);
+    expect(only(messages, 'outcome')).toEqual([{ type: 'outcome', outcome: 'failed', detail: 'Error: connection refused' }]);
+    expect(only(messages, 'output').map((m) => m.line)).toContain('Error: connection refused');
+    // A shutdown said after it is how the run ended; a completion before it is not.
+    expect(only(parse('Error: connection refused\nReceived shutdown signal, exiting gracefully...\n'), 'outcome')[0]!.outcome).toBe('interrupted');
+    expect(only(parse('✅ Task completed successfully!\nError: Failed to save checkpoint\n'), 'outcome')).toEqual([{ type: 'outcome', outcome: 'failed', detail: 'Error: Failed to save checkpoint' }]);
   });
 
   it('the iteration limit is max_turns', () => {

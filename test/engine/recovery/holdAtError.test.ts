@@ -42,21 +42,21 @@ describe('holdsTheAgent: the recoveries that hold the agent whatever happens fir
 describe('Recovery.holdAtError', () => {
   it('pauses the agent in the same call for a rate limit or a refused login, not for a failed test or a first timeout', () => {
     const { recovery, slot, controls } = recoveryOver({ pendingRecovery: null, attempts: new Map() });
-    recovery.holdAtError(slot, 'task "a" failed (exit code 1): tests failed');
-    recovery.holdAtError(slot, 'task "a" failed (exit code 1): ETIMEDOUT');
+    recovery.holdAtError(slot, { message: 'task "a" failed (exit code 1): tests failed' });
+    recovery.holdAtError(slot, { message: 'task "a" failed (exit code 1): ETIMEDOUT' });
     expect(controls).toEqual([]);
-    recovery.holdAtError(slot, 'task "a" failed (exit code 1): API Error: 429 rate limit exceeded');
+    recovery.holdAtError(slot, { message: 'task "a" failed (exit code 1): API Error: 429 rate limit exceeded' });
     expect(controls).toEqual(['pause']);
-    recovery.holdAtError(slot, 'task "a" failed (exit code 1): Invalid API key · Please run /login');
+    recovery.holdAtError(slot, { message: 'task "a" failed (exit code 1): Invalid API key · Please run /login' });
     expect(controls).toEqual(['pause', 'pause']);
   });
 
   it('classifies the cause the adapter gave, and leaves a paused session’s agent to the continue', () => {
     const running = recoveryOver({ pendingRecovery: null, attempts: new Map() });
-    running.recovery.holdAtError(running.slot, 'task "Handle a 429 rate limit reply" failed (exit code 1)', undefined, 'tests failed');
+    running.recovery.holdAtError(running.slot, { message: 'task "Handle a 429 rate limit reply" failed (exit code 1)', cause: 'tests failed' });
     expect(running.controls).toEqual([]);
     const paused = recoveryOver({ pendingRecovery: null, attempts: new Map() }, { status: 'paused' });
-    paused.recovery.holdAtError(paused.slot, 'task "a" failed (exit code 1): API Error: 429 rate limit exceeded');
+    paused.recovery.holdAtError(paused.slot, { message: 'task "a" failed (exit code 1): API Error: 429 rate limit exceeded' });
     expect(paused.controls).toEqual([]);
   });
 });
@@ -66,7 +66,7 @@ describe('a CLI agent whose task fails on a rate limit', () => {
     const { recovery, slot } = recoveryOver({ pendingRecovery: null, attempts: new Map() });
     const { adapter, recorder, launch } = await started({
       onMessage: (message: AgentMessage) => {
-        if (message.type === 'error') recovery.holdAtError(slot, message.message, message.errorClass, message.cause);
+        if (message.type === 'error') recovery.holdAtError(slot, message);
       },
     });
     (slot as { adapter: unknown }).adapter = adapter;
@@ -89,7 +89,7 @@ describe('a CLI agent whose task fails on a rate limit', () => {
     const { recovery, slot } = recoveryOver({ pendingRecovery: null, attempts: new Map() });
     const { adapter, recorder } = await started({
       onMessage: (message: AgentMessage) => {
-        if (message.type === 'error') recovery.holdAtError(slot, message.message, message.errorClass, message.cause);
+        if (message.type === 'error') recovery.holdAtError(slot, message);
       },
     });
     (slot as { adapter: unknown }).adapter = adapter;

@@ -12,7 +12,7 @@ const notLoggedIn = 'task "Define the Job types" failed (exit code 1): Invalid A
 describe('Recovery: a failure of a run that was under way at the pause', () => {
   it('runs the task again instead of pausing the session the person has just continued', async () => {
     const { recovery, slot, recoveries, events, pauses, controls } = recoveryOver(fresh());
-    await recovery.onAgentError(slot, notLoggedIn, undefined, undefined, true);
+    await recovery.onAgentError(slot, { message: notLoggedIn, pausedMidRun: true });
     expect(pauses).toEqual([]);
     expect(controls).toEqual(['resume']);
     expect(recoveries()).toEqual(['retry_immediate #1 started']);
@@ -23,7 +23,7 @@ describe('Recovery: a failure of a run that was under way at the pause', () => {
     expect(slot.pendingRecovery).toMatchObject({ class: 'authentication', action: 'retry_immediate', attempt: 1 });
 
     // The run again fails the same way: it began after the continue, so a person is asked.
-    await recovery.onAgentError(slot, notLoggedIn);
+    await recovery.onAgentError(slot, { message: notLoggedIn });
     expect(pauses).toHaveLength(1);
     expect(pauses[0]![0]).toMatch(/^authentication on agent-2: /);
     expect(recoveries()).toEqual(['retry_immediate #1 started', 'retry_immediate #1 failed', 'pause_and_alert #2 started']);
@@ -31,7 +31,7 @@ describe('Recovery: a failure of a run that was under way at the pause', () => {
 
   it('a run begun after the continue that fails asks a person at once', async () => {
     const { recovery, slot, recoveries, pauses, controls } = recoveryOver(fresh());
-    await recovery.onAgentError(slot, notLoggedIn);
+    await recovery.onAgentError(slot, { message: notLoggedIn });
     expect(pauses).toHaveLength(1);
     expect(controls).toEqual([]);
     expect(recoveries()).toEqual(['pause_and_alert #1 started']);
@@ -39,7 +39,7 @@ describe('Recovery: a failure of a run that was under way at the pause', () => {
 
   it('while the session is paused again (another agent asked meanwhile) it joins that pause, and the continue runs it again', async () => {
     const { recovery, slot, recoveries, pauses, controls } = recoveryOver(fresh(), { status: 'paused' });
-    await recovery.onAgentError(slot, notLoggedIn, undefined, undefined, true);
+    await recovery.onAgentError(slot, { message: notLoggedIn, pausedMidRun: true });
     expect(pauses).toHaveLength(1);
     expect(controls).toEqual([]);
     expect(recoveries()).toEqual(['pause_and_alert #1 started']);
@@ -49,8 +49,8 @@ describe('Recovery: a failure of a run that was under way at the pause', () => {
     const said = 'task "x" failed (exit code 1): connection reset by peer';
     const paused = recoveryOver(fresh());
     const plain = recoveryOver(fresh());
-    await paused.recovery.onAgentError(paused.slot, said, undefined, undefined, true);
-    await plain.recovery.onAgentError(plain.slot, said);
+    await paused.recovery.onAgentError(paused.slot, { message: said, pausedMidRun: true });
+    await plain.recovery.onAgentError(plain.slot, { message: said });
     expect(paused.pauses).toEqual([]);
     const recoveryEvents = (events: typeof paused.events) => events.filter((e) => e.type === 'recovery');
     expect(recoveryEvents(paused.events)).toHaveLength(1);

@@ -71,7 +71,7 @@ describe('Recovery: a usage limit that says when it lifts', () => {
 
   it('pauses the agent until it lifts (and a little more), then resumes it', async () => {
     const { recovery, slots, controls, started } = swarm(2, 6 * 3600);
-    await recovery.onAgentError(slots[0]!, TASK_FAILED(CODEX_LIMIT), undefined, CODEX_LIMIT);
+    await recovery.onAgentError(slots[0]!, { message: TASK_FAILED(CODEX_LIMIT), cause: CODEX_LIMIT });
     const wait = (2 * 60 + 5) * 60 + LIFT_MARGIN_SECONDS;
     expect(started()).toMatchObject([{ action: 'retry_with_backoff', attempt: 1, agent: 'agent-1', detail: 'rate_limit: waiting 2h 5m 10s for the usage limit to lift (2026-12-05 13:53 UTC) before retry 1' }]);
     expect(controls[0]).toEqual(['pause']);
@@ -83,18 +83,18 @@ describe('Recovery: a usage limit that says when it lifts', () => {
 
   it('waits again when it comes again, never moving to another model', async () => {
     const { recovery, slots, started } = swarm(2, 6 * 3600);
-    for (let time = 0; time < 3; time += 1) await recovery.onAgentError(slots[0]!, TASK_FAILED(CODEX_LIMIT), undefined, CODEX_LIMIT);
+    for (let time = 0; time < 3; time += 1) await recovery.onAgentError(slots[0]!, { message: TASK_FAILED(CODEX_LIMIT), cause: CODEX_LIMIT });
     expect(started().map((e) => e.action)).toEqual(['retry_with_backoff', 'retry_with_backoff', 'retry_with_backoff']);
     // A rate limit that names no time moves on to the next model at its second attempt.
     const plain = 'API Error: 429 rate limit exceeded';
-    await recovery.onAgentError(slots[1]!, TASK_FAILED(plain), undefined, plain);
-    await recovery.onAgentError(slots[1]!, TASK_FAILED(plain), undefined, plain);
+    await recovery.onAgentError(slots[1]!, { message: TASK_FAILED(plain), cause: plain });
+    await recovery.onAgentError(slots[1]!, { message: TASK_FAILED(plain), cause: plain });
     expect(started().slice(3).map((e) => e.action)).toEqual(['retry_with_backoff', 'switch_model']);
   });
 
   it('a swarm of 16 agents meeting it at once is no run of errors: every agent waits, the session goes on', async () => {
     const { recovery, slots, pauses, started, events } = swarm(16, 6 * 3600);
-    for (const slot of slots) await recovery.onAgentError(slot, TASK_FAILED(CODEX_LIMIT), undefined, CODEX_LIMIT);
+    for (const slot of slots) await recovery.onAgentError(slot, { message: TASK_FAILED(CODEX_LIMIT), cause: CODEX_LIMIT });
     expect(pauses).toEqual([]);
     expect(started()).toHaveLength(16);
     expect(events.filter((e) => e.type === 'recovery' && e.outcome === 'gave_up')).toEqual([]);
@@ -102,7 +102,7 @@ describe('Recovery: a usage limit that says when it lifts', () => {
 
   it('lifting later than a whole run from now: the session pauses for a person, saying when it lifts', async () => {
     const { recovery, slots, controls, pauses, started } = swarm(2, 3600);
-    await recovery.onAgentError(slots[0]!, TASK_FAILED(CODEX_LIMIT), undefined, CODEX_LIMIT);
+    await recovery.onAgentError(slots[0]!, { message: TASK_FAILED(CODEX_LIMIT), cause: CODEX_LIMIT });
     expect(started()).toMatchObject([{ action: 'pause_and_alert', detail: 'rate_limit: pausing the session for a person' }]);
     expect(pauses).toEqual([`rate_limit on agent-1: ${TASK_FAILED(CODEX_LIMIT)} (the usage limit lifts at 2026-12-05 13:53 UTC, more than this run's whole duration (1h) from now)`]);
     expect(controls[0]).toEqual([]);
