@@ -28,6 +28,8 @@ export type CleanDecision = { action: 'delete'; endMs: number; why: string } | {
 /** Pure: what clean does with one run, given its summary, whether a process runs it, and the cutoff. */
 export function decideClean(run: RunSummary, live: boolean, namesDeadProcess: boolean, cutoffMs: number, nowMs: number): CleanDecision {
   if (live) return { action: 'keep', why: 'running' };
+  // What cannot be read cannot be judged old: a person looks at it.
+  if (run.problem !== undefined) return { action: 'keep', why: `unreadable: ${run.problem}` };
   const endText = run.ended_at ?? run.last_event_at ?? run.started_at;
   const endMs = endText === null ? NaN : Date.parse(endText);
   if (!Number.isFinite(endMs)) return { action: 'keep', why: 'no recorded time' };

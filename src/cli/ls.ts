@@ -13,7 +13,8 @@ export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
   runs it now, start, duration (active time), agent, current phase, and kind (megatest; import, recorded
   output megatest import made a run of; or a legacy folder of the original test_runner.py /
   run_mega_test.sh, converted on the fly).
-  --json prints an array of objects instead of the table.`;
+  --json prints an array of objects instead of the table. A folder that cannot be read is listed as unreadable,
+  and why is said on stderr (in --json, its "problem").`;
 
 // EXIT beside STATUS: "completed" alone did not tell a run that met its critical criteria (0) from one that did not (1).
 const HEADER = ['ID', 'STATUS', 'EXIT', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND'] as const;
@@ -88,6 +89,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
   const runs: RunSummary[] = [];
   for (const listing of listRuns(runsDir)) runs.push(await loadRunSummary(listing));
   sortByStart(runs);
+  for (const run of runs) if (run.problem !== undefined) process.stderr.write(`megatest ls: ${run.dir}: ${run.problem}\n`);
   if (values.json) {
     process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
     return 0;

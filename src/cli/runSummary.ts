@@ -32,6 +32,8 @@ export interface RunSummary {
   phase: string | null;
   /** Files of a legacy run that were damaged or missing. */
   damage: number;
+  /** Why the folder could not be read at all (status `unreadable`): its event log a folder, not readable. */
+  problem?: string;
 }
 
 export function summarizeRun(listing: RunListing, folded: FoldedRun): RunSummary {
@@ -57,8 +59,38 @@ export function summarizeRun(listing: RunListing, folded: FoldedRun): RunSummary
   };
 }
 
+/**
+ * The run's summary; one whose folder cannot be read is listed as
+ * `unreadable` with the reason, so that one damaged folder does not hide
+ * every other run from `ls`, or stop `clean` half-way.
+ */
 export async function loadRunSummary(listing: RunListing): Promise<RunSummary> {
-  return summarizeRun(listing, await foldRunFolder(listing.dir));
+  try {
+    return summarizeRun(listing, await foldRunFolder(listing.dir));
+  } catch (error) {
+    return unreadableRun(listing, (error as Error).message);
+  }
+}
+
+function unreadableRun(listing: RunListing, problem: string): RunSummary {
+  return {
+    id: listing.id,
+    dir: listing.dir,
+    kind: listing.legacy ? 'legacy-unknown' : listing.imported ? 'import' : 'megatest',
+    legacy: listing.legacy,
+    status: 'unreadable',
+    exit_code: null,
+    live: listing.running,
+    started_at: listing.startedAt,
+    ended_at: null,
+    last_event_at: null,
+    duration_seconds: null,
+    agent: null,
+    simulated: null,
+    phase: null,
+    damage: 0,
+    problem,
+  };
 }
 
 /** Whole seconds the run was active; none for an import in line order, whose times are no durations. */

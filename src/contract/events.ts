@@ -3,6 +3,7 @@
 // only: the engine, the console and replay all import this module.
 
 import type { AgentCapabilities } from './capabilities.js';
+import { hasReadableBody } from './eventShape.js';
 import type { SessionMetrics } from './metrics.js';
 import type { AgentStatus, CheckpointTrigger, CommandSource, SessionStatus, Severity } from './statuses.js';
 
@@ -159,13 +160,14 @@ export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
 }
 
-/** Parses one events.jsonl line; returns null for a line that is not an event. */
+/** Parses one events.jsonl line; returns null for a line that is not an event (or one whose body lacks what readers go into: eventShape.ts). */
 export function parseEventLine(line: string): MegatestEvent | null {
   if (line.trim() === '') return null;
   try {
     const value = JSON.parse(line) as Record<string, unknown>;
     if (typeof value !== 'object' || value === null) return null;
     if (typeof value.seq !== 'number' || typeof value.ts !== 'string' || !isEventType(value.type)) return null;
+    if (!hasReadableBody(value as Record<string, unknown> & { type: string })) return null;
     return value as unknown as MegatestEvent;
   } catch {
     return null;

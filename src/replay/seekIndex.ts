@@ -13,7 +13,7 @@
 // thin as timeline.ts says.
 
 import type { FileHandle } from 'node:fs/promises';
-import { parseEventLine, type MegatestEvent } from '../contract/events.js';
+import { isEventType, parseEventLine, type MegatestEvent } from '../contract/events.js';
 import { foldEvents } from '../state/fold.js';
 import { initialRunState, type RunState } from '../state/runState.js';
 import { scanLines } from './lineScan.js';
@@ -149,6 +149,8 @@ function whyNotAnEvent(text: string): string {
   try {
     const value = JSON.parse(text) as unknown;
     if (typeof value !== 'object' || value === null) return `not an event (a JSON ${value === null ? 'null' : typeof value}): ${preview(text)}`;
+    const { seq, ts, type } = value as Record<string, unknown>;
+    if (typeof seq === 'number' && typeof ts === 'string' && isEventType(type)) return `not an event (its ${type} body is missing what readers need): ${preview(text)}`;
     return `not an event (no seq, ts or known type): ${preview(text)}`;
   } catch {
     return `not an event (not JSON): ${preview(text)}`;

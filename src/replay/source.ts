@@ -112,6 +112,13 @@ export async function openReplaySource(runDir: string, options: OpenReplayOption
     damage.push({ file: EVENTS_FILE, problem: `cannot be read (${codeOf(error)})` });
     return memoryReplaySource(dir, [], [], damage, false);
   }
+  // A folder opens like a file and fails only at its first read (EISDIR), deep in the index.
+  if (!(await events.stat()).isFile()) {
+    await events.close();
+    await logHandle?.close();
+    damage.push({ file: EVENTS_FILE, problem: 'cannot be read (not a file)' });
+    return memoryReplaySource(dir, [], [], damage, false);
+  }
   try {
     const keeper = await IndexKeeper.open(dir, events, logHandle, options);
     return new FileReplaySource(dir, keeper, events, logHandle, damage);

@@ -3,7 +3,7 @@
 // verify: one line naming the file and what is wrong, no stack trace, and
 // nothing the run wrote is lost (a good report is not replaced by one of nothing).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -101,5 +101,43 @@ describe.skipIf(!BUILT)(`a damaged run folder${BUILT ? '' : ' (skipped: dist/ is
       `megatest report: ${path.join(runDir, 'events.jsonl')}: ${lines} unreadable line${lines === 1 ? '' : 's'}, no session_started event: nothing to report; final_report.* left as they were`,
     );
     expect(reports.map((file) => readFileSync(file))).toEqual(good);
+  });
+});
+
+describe.skipIf(!BUILT)(`damaged event logs beside good runs${BUILT ? '' : ' (skipped: dist/ is not built; npm run build)'}`, () => {
+  it('a metrics line without its metrics is a damaged line: status, report and replay read the rest, no stack trace', async () => {
+    const events = path.join(runDir, 'events.jsonl');
+    const lines = readFileSync(events, 'utf8').split('\n').filter(Boolean);
+    const seq = lines.length + 1;
+    writeFileSync(events, [...lines, JSON.stringify({ seq, ts: '2026-12-06T13:22:22Z', type: 'metrics', metrics: null })].join('\n') + '\n');
+    rmSync(path.join(runDir, 'events.idx'), { force: true });
+    for (const args of [['status', runDir], ['report', runDir, '--format', 'json'], ['replay', runDir, '--frame']]) {
+      const result = await runCli(args);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBeLessThanOrEqual(1);
+      expect(result.stderr, args.join(' ')).not.toMatch(/TypeError|\n\s+at /);
+    }
+    const frame = await runCli(['replay', runDir, '--frame', '--width', '160']);
+    expect(frame.stdout).toContain(`events.jsonl: line ${seq} not an event (its metrics body is missing what readers need)`);
+  });
+
+  it('events.jsonl that is a folder: ls lists every run, that one unreadable and why on stderr; clean keeps it; replay says so', async () => {
+    const runsDir = path.dirname(runDir);
+    const good = recordedRunFolder(runsDir, 'good');
+    const events = path.join(runDir, 'events.jsonl');
+    rmSync(events);
+    rmSync(path.join(runDir, 'events.idx'), { force: true });
+    mkdirSync(events);
+    const listed = await runCli(['ls', '--runs-dir', runsDir, '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const runs = JSON.parse(listed.stdout) as Array<{ id: string; status: string; problem?: string }>;
+    expect(runs.map((run) => [run.id, run.status]).sort()).toEqual([['damaged', 'unreadable'], [path.basename(good), expect.not.stringMatching(/^unreadable$/)]]);
+    expect(runs.find((run) => run.id === 'damaged')!.problem).toBe(`cannot read ${events} (EISDIR)`);
+    expect(oneLine(listed.stderr)).toBe(`megatest ls: ${runDir}: cannot read ${events} (EISDIR)`);
+    const cleaned = await runCli(['clean', '--older-than', '1s', '--runs-dir', runsDir]);
+    expect(cleaned.stdout).toContain(`keeping ${runDir} (unreadable: cannot read ${events} (EISDIR))`);
+    expect(existsSync(runDir)).toBe(true);
+    const replayed = await runCli(['replay', runDir, '--frame', '--width', '160']);
+    expect(replayed.stderr).toBe('');
+    expect(replayed.stdout).toContain('events.jsonl: cannot be read (not a file)');
   });
 });
