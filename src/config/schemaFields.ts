@@ -114,9 +114,9 @@ export const durationHours = z.union(
 
 /** A fraction 0..1 (0.8 = 80%), or "template"; stays as written (resolve.ts turns it into a percentage). */
 export function fractionOrTemplate(what: string) {
-  return z.union([z.number().check(z.gte(0), z.lte(1)), z.literal('template')], {
-    error: `${what}: a fraction 0..1 (0.8 = 80%), or "template" to take the project template's target`,
-  });
+  // On the checks too: a number out of range fails inside the union's number branch, whose own words were zod's ("Too big: expected number to be <=1").
+  const allowed = `${what}: a fraction 0..1 (0.8 = 80%), or "template" to take the project template's target`;
+  return z.union([z.number().check(z.gte(0, { error: allowed }), z.lte(1, { error: allowed })), z.literal('template')], { error: allowed });
 }
 
 /** A fraction 0..1 (0.9 = 90%). */

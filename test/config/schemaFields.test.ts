@@ -42,9 +42,10 @@ describe('schema leaves made with one .check()', () => {
   it('fraction, fractionOrTemplate, nonEmptyText: as their chains', () => {
     const allowed = 'x: a fraction 0..1 (0.9 = 90%)';
     const fractionChained = z.number({ error: allowed }).min(0, { error: allowed }).max(1, { error: allowed });
-    const orTemplateChained = z.union([z.number().min(0).max(1), z.literal('template')], {
-      error: 'x: a fraction 0..1 (0.8 = 80%), or "template" to take the project template\'s target',
-    });
+    const orTemplate = 'x: a fraction 0..1 (0.8 = 80%), or "template" to take the project template\'s target';
+    const orTemplateChained = z.union([z.number().min(0, { error: orTemplate }).max(1, { error: orTemplate }), z.literal('template')], { error: orTemplate });
+    // A number out of range says what is allowed, not zod's "Too big: expected number to be <=1" (80 for 80%: the likeliest mistake).
+    for (const value of [80, -0.1, 'eighty']) expect(fractionOrTemplate('x').safeParse(value).error?.issues.map((i) => i.message)).toEqual([orTemplate]);
     const textChained = z.string({ error: 'a non-empty string' }).trim().min(1, { error: 'a non-empty string' });
     fc.assert(
       fc.property(values, (value) => {
