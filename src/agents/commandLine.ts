@@ -5,8 +5,10 @@
 // path relative to where megatest was started (`python3 agent.py`: python
 // looks for project/agent.py). Both are bad input: one line, exit 2, no run
 // folder. Only a plain command line is read (words, quotes, leading VAR=x);
-// one with shell syntax ($, pipes, redirections, globs…) is left to the shell.
+// one with shell syntax ($, pipes, redirections, globs…) is left to the shell,
+// once the shell has read it (`sh -n`) without an error.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
@@ -70,7 +72,10 @@ export function plainWords(command: string): Word[] | null {
 /** Throws UsageError when the command line names a program that is not there, or a file by a path relative to where megatest was started. */
 export function checkAgentCommand(query: CommandLineQuery): void {
   const words = plainWords(query.command);
-  if (words === null) return;
+  if (words === null) {
+    checkShellSyntax(query);
+    return;
+  }
   const start = words.findIndex((word) => !(word.bare && ASSIGNMENT.test(word.text)));
   if (start === -1) return;
   const cwd = query.cwd ?? process.cwd();
@@ -102,6 +107,19 @@ export function checkAgentCommand(query: CommandLineQuery): void {
     const there = path.resolve(cwd, text);
     if (isFile(there)) throw new UsageError(`${said}: ${text} is relative, and the agent runs in the run's project/ folder, where it is not; ${suggest(word, there)}`);
   }
+}
+
+/**
+ * A command line with shell syntax is left to the shell, but one the shell
+ * cannot even read (an unclosed quote, a stray `|`) is bad input too: it
+ * failed as an agent_crash at every start until the recovery gave up.
+ * `sh -n` reads it without running anything.
+ */
+function checkShellSyntax(query: CommandLineQuery): void {
+  const read = spawnSync('/bin/sh', ['-n', '-c', query.command], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (read.error !== undefined || read.status === 0) return;
+  const said = (read.stderr ?? '').trim().split('\n')[0]?.replace(/^\/bin\/sh: (\d+: )?/, '') ?? '';
+  throw new UsageError(`${query.key} ${JSON.stringify(query.command)}: /bin/sh cannot read it${said === '' ? '' : ` (${said})`}; check its quotes and shell syntax`);
 }
 
 function onPath(name: string, pathVariable: string, cwd: string): boolean {

@@ -1,6 +1,7 @@
 // The command agent's command line, checked before a session starts: a
 // program that is not there, or a file named relative to where megatest
-// started (the agent runs in project/), is one UsageError naming it.
+// started (the agent runs in project/), or a line the shell cannot read, is
+// one UsageError naming it.
 
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,10 +40,13 @@ describe('checkAgentCommand', () => {
     }
   });
 
-  it('leaves a command line with shell syntax to the shell', () => {
-    for (const command of ['nosuch | agentd', 'cd tools && nosuch', '$HOME/agent', 'agentd > out.log', 'nosuch "$X"', "agentd 'unclosed"]) {
+  it('leaves a command line with shell syntax to the shell, once the shell can read it', () => {
+    for (const command of ['nosuch | agentd', 'cd tools && nosuch', '$HOME/agent', 'agentd > out.log', 'nosuch "$X"']) {
       expect(check(command), command).not.toThrow();
     }
+    // One it cannot read failed as a crash at every start until the recovery gave up: bad input, said before the run.
+    expect(check("agentd 'unclosed")).toThrow(/^--agent-cmd "agentd 'unclosed": \/bin\/sh cannot read it \(.+\); check its quotes and shell syntax$/);
+    expect(check('agentd |', '[agents] command')).toThrow(/^\[agents\] command "agentd \|": \/bin\/sh cannot read it \(.+\); check its quotes and shell syntax$/);
   });
 
   it('names a program that is not on PATH, or not there, or not executable', () => {
