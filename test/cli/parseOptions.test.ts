@@ -56,6 +56,12 @@ describe('parseCommandArgs', () => {
     expect(switchValue.split('\n')).toHaveLength(1);
     expect(switchValue).toContain('--json takes no value (got --json=yes)');
   });
+
+  it('a negative number where a positional goes is said as one, not as an unknown option', () => {
+    for (const negative of ['-1', '-3.5']) {
+      expect(refusal(['x', negative])).toBe(`megatest demo: ${negative}: a negative number, and no argument of this command is negative (see megatest demo --help)`);
+    }
+  });
 });
 
 describe('every command: an option value missing or starting with "-"', () => {
