@@ -35,7 +35,8 @@ function optionProblem(error: NodeJS.ErrnoException, args: string[], options: Op
     const type = Object.hasOwn(options, token.name) ? options[token.name]!.type : undefined;
     if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && type === undefined) {
       // `run task_queue -1 4`: a negative HOURS read as an option was "Unknown option '-1'", which said nothing of the number.
-      if (/^-\d/.test(token.rawName)) return `${token.rawName.slice(0, 20)}: a negative number, and no argument of this command is negative`;
+      const arg = args[token.index] ?? token.rawName;
+      if (/^-\d/.test(arg)) return `${arg.slice(0, 20)}: a negative number, and no argument of this command is negative`;
       return `Unknown option '${token.rawName}'`;
     }
     if (error.code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') continue;
