@@ -3,7 +3,8 @@
 // would be wrong: a legacy folder is the original runner's (its
 // final_report.json is the runner's own), and a running session's
 // orchestrator writes the final report when the run ends (one written now
-// would be a "final" report of a run still going).
+// would be a "final" report of a run still going), and one killed before its
+// end has none yet (`megatest resume` goes on with it).
 
 import { UsageError } from '../config/errors.js';
 import { foldRunFolder } from '../io/foldLog.js';
@@ -20,9 +21,15 @@ export async function printReport(dir: string, options: { legacy: boolean; runni
     const unreadable = folded.unreadable > 0 ? `${countOf(folded.unreadable, 'unreadable line')}, ` : '';
     throw new UsageError(`megatest report: ${runPaths(dir).events}: ${unreadable}no session_started event: nothing to report; final_report.* left as they were`);
   }
-  const report = legacy || running ? await buildReport(dir, folded) : await writeReport(dir, folded);
+  // A run that recorded no end and that no orchestrator runs was stopped from outside (kill -9, the machine went
+  // down): a report of it is as of its last event, not its final one, and `megatest resume` goes on with it.
+  const stopped = !legacy && !running && folded.state.ended === null;
+  const report = legacy || running || stopped ? await buildReport(dir, folded) : await writeReport(dir, folded);
   if (legacy) process.stderr.write(`megatest report: ${dir} is a run folder of the original runner: the report is printed, nothing is written into the folder\n`);
   if (running) process.stderr.write(`megatest report: the session in ${dir} is still running: this is the report as of now, printed only; its orchestrator writes final_report.* when the run ends\n`);
+  if (stopped) {
+    process.stderr.write(`megatest report: the session in ${dir} recorded no end and no orchestrator runs it (killed?): this is the report as of its last event, printed only; megatest resume ${dir} goes on with it\n`);
+  }
   process.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'junit' ? renderJUnit(report) : renderMarkdown(report));
   return reportExitCode(report);
 }

@@ -172,8 +172,11 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     // the original runner did not tell a fatal error from another
     fatal_errors: legacy ? null : c.fatalErrors,
     checkpoints_valid: invalid.length === 0 ? 1 : 0,
-    // a legacy run has no event log of its own: what was lost is in its damaged files
-    data_loss_events: legacy ? legacy.damage.length : state.seqGaps + unreadable,
+    // A lost event is a gap in seq (a damaged event line leaves one); an unreadable line with no gap around it (junk
+    // appended or inserted, a torn line after the last event) lost nothing, and is listed in event_log.unreadable_lines.
+    // It failed the criterion, and `report` rewrote a passing run's report as failed. A legacy run has no event log of
+    // its own: what was lost is in its damaged files.
+    data_loss_events: legacy ? legacy.damage.length : state.seqGaps,
     ops_per_second: m.lastBenchmark?.opsPerSecond ?? null,
   };
   // A test run that gave no results leaves no test_run event: session.log says why ("test results unreadable").

@@ -15,7 +15,7 @@ export function finalCriteria(config: MegatestConfig, template: ProjectTemplate,
   const loc = scale ? scaledLoc(fullLoc, scale) : fullLoc;
   const locDescription = scale ? `At least ${loc} lines of code (the target ${fullLoc} scaled: ${describeLocScale(scale)})` : `At least ${loc} lines of code`;
   const coverage = target.min_test_coverage > 0 ? target.min_test_coverage : template.target_coverage;
-  return [
+  const fixed: CriterionConfig[] = [
     { id: 'build_passes', description: 'The project builds', level: 'critical', metric: 'build_ok', op: '==', value: 1 },
     {
       id: 'tests_pass',
@@ -41,6 +41,29 @@ export function finalCriteria(config: MegatestConfig, template: ProjectTemplate,
       value: target.min_doc_coverage,
     },
   ];
+  return [...fixed, ...lastGateCritical(config, fixed)];
+}
+
+/**
+ * The last phase's critical gate criteria that the list above does not
+ * judge already: the last gate is the run's end, so a critical criterion
+ * there is one of the run's ("critical: a failure fails the run, exit 1", as
+ * the config says). A run whose finalization asked for coverage >= 99.9
+ * critical ended "completed, exit 0" when it was not met. Judged on the
+ * final measurements, as the list above; one that only repeats a critical
+ * one above (the defaults' finalization.build_ok) is not judged twice.
+ * An earlier phase's criteria judge that phase, at its gate.
+ */
+function lastGateCritical(config: MegatestConfig, fixed: readonly CriterionConfig[]): CriterionConfig[] {
+  // A run folder's config.json from any version: read defensively.
+  const phases = Array.isArray(config.phases) ? config.phases : [];
+  const last = phases.at(-1);
+  if (!last || !Array.isArray(last.criteria)) return [];
+  const same = (a: CriterionConfig, b: CriterionConfig) => a.metric === b.metric && a.op === b.op && a.value === b.value;
+  const judged = fixed.filter((f) => f.level === 'critical');
+  return last.criteria
+    .filter((c) => c.level === 'critical' && !judged.some((f) => same(f, c)))
+    .map((c) => ({ ...c, description: `${c.description} (the ${last.name} phase's critical criterion)` }));
 }
 
 /** The project's benchmark target, when [project.performance] names a benchmark_command: important, as the coverage target is. */

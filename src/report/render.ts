@@ -152,8 +152,13 @@ export function renderMarkdown(report: FinalReport): string {
 
 /** "all critical criteria passed" only where one was judged: with none (an import that answers none), that is said. */
 function verdictWords(report: FinalReport): string {
-  if (!report.verdict.critical_passed) return 'a critical criterion FAILED';
-  return report.criteria.some((c) => c.level === 'critical') ? 'all critical criteria passed' : 'no critical criterion judged';
+  const words = !report.verdict.critical_passed
+    ? 'a critical criterion FAILED'
+    : report.criteria.some((c) => c.level === 'critical')
+      ? 'all critical criteria passed'
+      : 'no critical criterion judged';
+  // A run still going, or one whose orchestrator stopped before its end (killed): a verdict so far, not the run's.
+  return report.exit_code === null && !report.legacy ? `so far (the run has not ended): ${words.replace('FAILED', 'not met')}` : words;
 }
 
 /** Elapsed of the configured duration; an import's is the recording's span (it had no plan), or none in line order. */

@@ -22,6 +22,8 @@ export async function writeReport(runDir: string, folded?: FoldedRun): Promise<F
 
 /** Exit code per DESIGN §2 for a finished run's report. */
 export function reportExitCode(report: FinalReport): number {
+  // Not ended (still going, or killed before its end): no success yet, whatever its last status word said.
+  if (report.exit_code === null && !report.legacy) return 1;
   switch (report.status) {
     case 'completed':
       return report.verdict.critical_passed ? 0 : 1;

@@ -2,7 +2,7 @@
 // a running session's is printed as of now and nothing is written (its
 // orchestrator writes the final report when the run ends).
 
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,5 +31,62 @@ describe('megatest report', () => {
     expect(result.stderr.trim()).toBe(`megatest report: the session in ${dir} is still running: this is the report as of now, printed only; its orchestrator writes final_report.* when the run ends`);
     expect(reportFiles(dir)).toEqual([]);
     expect(existsSync(path.join(dir, 'final_report.json'))).toBe(false);
+  });
+
+  it('a run that recorded no end and that nothing runs (killed): printed as of its last event, nothing written, its verdict "so far"', async () => {
+    const dir = recordedRunFolder(runs, 'killed');
+    const events = path.join(dir, 'events.jsonl');
+    const lines = readFileSync(events, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(events, lines.filter((line) => JSON.parse(line).type !== 'session_ended').join('\n') + '\n');
+    // An orchestrator that is gone: a pid no process has.
+    writeFileSync(path.join(dir, 'control.json'), JSON.stringify({ pid: 2 ** 22 + 7, host: '127.0.0.1', port: 1, started_at: new Date().toISOString() }));
+    const result = await captureCli(['report', dir]);
+    expect(result.stderr.trim()).toBe(`megatest report: the session in ${dir} recorded no end and no orchestrator runs it (killed?): this is the report as of its last event, printed only; megatest resume ${dir} goes on with it`);
+    expect(result.stdout.split('\n').find((line) => line.startsWith('| verdict |'))).toMatch(/^\| verdict \| so far \(the run has not ended\): /);
+    expect(reportFiles(dir)).toEqual([]);
+    expect(result.code).toBe(1);
+  });
+
+  it('a line of junk inside the log, or a torn one after its last event, is damage but no lost event: the run still passes', async () => {
+    const dir = recordedRunFolder(runs, 'torn');
+    const passed = await captureCli(['report', dir, '--format', 'json']);
+    const before = JSON.parse(passed.stdout) as { verdict: { critical_passed: boolean }; exit_code: number };
+    const events = path.join(dir, 'events.jsonl');
+    const lines = readFileSync(events, 'utf8').split('\n').filter(Boolean);
+    lines.splice(5, 0, 'not json at all');
+    const lastSeq = (JSON.parse(lines.at(-1)!) as { seq: number }).seq;
+    writeFileSync(events, lines.join('\n') + '\n');
+    appendFileSync(events, `{"seq":${lastSeq + 1},"ts":"2026-12-06T13:22:22Z","type":"tok`);
+    const result = await captureCli(['report', dir, '--format', 'json']);
+    const report = JSON.parse(result.stdout) as { verdict: { critical_passed: boolean }; criteria: { id: string; passed: boolean; evidence: string }[]; event_log: { unreadable_lines: number; seq_gaps: number } };
+    expect(report.event_log).toMatchObject({ unreadable_lines: 2, seq_gaps: 0 });
+    expect(report.criteria.find((c) => c.id === 'no_event_loss')).toMatchObject({ passed: true });
+    expect(report.verdict.critical_passed).toBe(before.verdict.critical_passed);
+    expect(result.code).toBe(passed.code);
+    // An event line that is lost leaves a gap in seq: that is the loss the criterion counts.
+    writeFileSync(events, lines.filter((_, i) => i !== 10).join('\n') + '\n');
+    const lost = JSON.parse((await captureCli(['report', dir, '--format', 'json'])).stdout) as typeof report;
+    expect(lost.event_log.seq_gaps).toBe(1);
+    expect(lost.criteria.find((c) => c.id === 'no_event_loss')).toMatchObject({ passed: false });
+  });
+
+  it("the last phase's critical criteria are the run's own: one not met fails the run (exit 1); one only repeating a fixed criterion is not judged twice", async () => {
+    const dir = recordedRunFolder(runs, 'strict');
+    const configFile = path.join(dir, 'config.json');
+    const info = JSON.parse(readFileSync(configFile, 'utf8')) as { config: { phases: { name: string; criteria: Record<string, unknown>[] }[] } };
+    const defaults = await captureCli(['report', dir, '--format', 'json']);
+    const defaultIds = (JSON.parse(defaults.stdout) as { criteria: { id: string }[] }).criteria.map((c) => c.id);
+    const last = info.config.phases.at(-1)!;
+    // The defaults' last-phase critical criteria all repeat fixed ones: the list is the fixed one.
+    expect(defaultIds.filter((id) => id.startsWith(`${last.name}.`))).toEqual([]);
+    last.criteria.push({ id: 'final.cov', description: 'Coverage at least 99.9%', level: 'critical', metric: 'test_coverage', op: '>=', value: 99.9 });
+    info.config.phases[0]!.criteria.push({ id: 'early.cov', description: 'Coverage at least 99.9% early', level: 'critical', metric: 'test_coverage', op: '>=', value: 99.9 });
+    writeFileSync(configFile, JSON.stringify(info));
+    const result = await captureCli(['report', dir, '--format', 'json']);
+    const report = JSON.parse(result.stdout) as { verdict: { critical_passed: boolean }; criteria: { id: string; level: string; passed: boolean; description: string }[] };
+    expect(report.criteria.map((c) => c.id)).toEqual([...defaultIds, 'final.cov']);
+    expect(report.criteria.at(-1)).toMatchObject({ level: 'critical', passed: false, description: `Coverage at least 99.9% (the ${last.name} phase's critical criterion)` });
+    expect(report.verdict.critical_passed).toBe(false);
+    expect(result.code).toBe(1);
   });
 });
