@@ -3,7 +3,7 @@
 // whether that is better. JSON output is the view model itself.
 
 import { assertNever } from '../contract/assertNever.js';
-import { BANDS, bandLegend } from './bands.js';
+import { BANDS, bandLegend } from '../report/bands.js';
 import type { CompareCell, CompareRow, CompareView, CriterionCell, FigureFormat, Verdict } from './viewModel.js';
 import { countOf } from '../state/groupDigits.js';
 

@@ -10,7 +10,7 @@ import { runFigures, type RunFigures } from '../report/figures.js';
 import type { CriterionResult } from '../contract/events.js';
 import { recordedDurationSeconds, type RunState } from '../state/runState.js';
 import { reportedCostUsd } from '../state/tallies.js';
-import { BANDS, rateBand, type BandName, type BandRating } from './bands.js';
+import { BANDS, rateBand, type BandName, type BandRating } from '../report/bands.js';
 
 export interface CompareRunInput {
   /** How the run is named on the command line. */

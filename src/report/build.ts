@@ -2,6 +2,7 @@
 // the one fold of events.jsonl (the same that status and the console read)
 // and the checkpoints on disk. Nothing is taken from memory or estimated.
 
+import { BANDS, rateBand, type Band, type BandRating } from './bands.js';
 import type { AgentCapabilities, CriterionResult } from '../contract/events.js';
 import type { SessionStatus } from '../contract/statuses.js';
 import { CheckpointStore } from '../checkpoint/store.js';
@@ -18,13 +19,13 @@ import { criteriaForALegacyRun, criteriaForAnImport, finalCriteria, type Criteri
 import { locScaleFor } from './locScale.js';
 import { legacyCheckpoints, legacyReportInfo } from './legacySource.js';
 
-export type Rating = 'excellent' | 'good' | 'target' | 'below target' | 'not measured';
+export type Rating = BandRating;
 
-/** The seed's efficiency table: lower is better for each figure. */
+/** The report's efficiency figures, each rated by its band (bands.ts, the one table compare rates by too), in its unit. */
 export const EFFICIENCY_TABLE = {
-  tokens_per_loc: { target: 500, good: 250, excellent: 100, unit: 'tokens/LOC' },
-  tool_calls_per_task: { target: 100, good: 50, excellent: 20, unit: 'tool calls/task' },
-  build_time_seconds: { target: 300, good: 120, excellent: 30, unit: 's' },
+  tokens_per_loc: { band: BANDS.tokens_per_loc, unit: 'tokens/LOC' },
+  tool_calls_per_task: { band: BANDS.tool_calls_per_task, unit: 'tool calls/task' },
+  build_time_seconds: { band: BANDS.build_time_seconds, unit: 's' },
 } as const;
 
 /** Why the benchmark criterion has no figure: the last run's problem, or that none ran (a gate's build failed, or no gate came). */
@@ -32,12 +33,8 @@ function benchmarkProblem(last: RunState['measured']['lastBenchmark']): string {
   return last === null ? 'no benchmark ran (it runs at each phase gate after the tests, when the build passed)' : `the benchmark ${last.problem ?? 'gave no figure'}`;
 }
 
-export function rate(value: number | null, row: { target: number; good: number; excellent: number }): Rating {
-  if (value === null || !Number.isFinite(value)) return 'not measured';
-  if (value <= row.excellent) return 'excellent';
-  if (value <= row.good) return 'good';
-  if (value <= row.target) return 'target';
-  return 'below target';
+export function rate(value: number | null, row: { band: Band }): Rating {
+  return rateBand(value, row.band);
 }
 
 export interface FinalReport {

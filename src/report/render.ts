@@ -107,13 +107,13 @@ export function renderMarkdown(report: FinalReport): string {
     '',
     '## Efficiency',
     '',
-    '| figure | value | rating | target / good / excellent |',
+    '| figure | value | rating | acceptable / good / excellent |',
     '|---|---|---|---|',
     ...(Object.keys(EFFICIENCY_TABLE) as (keyof typeof EFFICIENCY_TABLE)[]).map((key) => {
       const row = EFFICIENCY_TABLE[key];
       const figure = report.efficiency[key];
       // No figure, no unit: "— tokens/LOC" read as a figure of that unit.
-      return `| ${key.replace(/_/g, ' ')} | ${figure.value === null ? '—' : `${figure.value} ${row.unit}`} | ${figure.rating} | ≤ ${row.target} / ≤ ${row.good} / ≤ ${row.excellent} |`;
+      return `| ${key.replace(/_/g, ' ')} | ${figure.value === null ? '—' : `${figure.value} ${row.unit}`} | ${figure.rating} | < ${row.band.acceptable} / < ${row.band.good} / < ${row.band.excellent} |`;
     }),
     '',
     '## Quality',

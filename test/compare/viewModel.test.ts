@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BANDS, rateBand } from '../../src/compare/bands.js';
+import { BANDS, rateBand } from '../../src/report/bands.js';
 import { renderCompareMarkdown } from '../../src/compare/render.js';
 import { compareRuns, type CompareRunInput } from '../../src/compare/viewModel.js';
 import type { CriterionResult, MegatestEvent } from '../../src/contract/events.js';

@@ -3,6 +3,7 @@ import { criticalPassed, evaluateCriterion, type MeasuredFacts } from '../../src
 import { distributeTasks, phaseDurations, remainingPhaseBudget, rolesFor } from '../../src/engine/schedule.js';
 import { backoffSeconds, classifyError } from '../../src/engine/classify.js';
 import { rate, EFFICIENCY_TABLE } from '../../src/report/report.js';
+import { BANDS, rateBand } from '../../src/report/bands.js';
 
 const facts: MeasuredFacts = {
   build_ok: 1,
@@ -79,12 +80,15 @@ describe('classification and backoff', () => {
 });
 
 describe('efficiency ratings', () => {
-  it('rates against the target / good / excellent table', () => {
+  it('rates by the seed\'s bands, the ones compare rates by: the same figure, the same word in both', () => {
     const row = EFFICIENCY_TABLE.tokens_per_loc;
-    expect(rate(50, row)).toBe('excellent');
-    expect(rate(200, row)).toBe('good');
-    expect(rate(400, row)).toBe('target');
-    expect(rate(900, row)).toBe('below target');
+    expect(row.band).toBe(BANDS.tokens_per_loc);
+    expect(EFFICIENCY_TABLE.tool_calls_per_task.band).toBe(BANDS.tool_calls_per_task);
+    expect(rate(135.12, row)).toBe('excellent');
+    expect(rate(250, row)).toBe('good');
+    expect(rate(400, row)).toBe('acceptable');
+    expect(rate(900, row)).toBe('below');
     expect(rate(null, row)).toBe('not measured');
+    for (const value of [19, 20, 29.9, 30, 49, 50, 51]) expect(rate(value, EFFICIENCY_TABLE.tool_calls_per_task)).toBe(rateBand(value, BANDS.tool_calls_per_task));
   });
 });
