@@ -165,7 +165,7 @@ export function phaseBarModel(
 
   const labels = phaseLabels(segments, width, glyphs);
 
-  const marks = new Set(planned > 0 ? checkpoints.map((c) => column(c.atSeconds)) : []);
+  const marks = new Set(planned > 0 ? checkpoints.map((c) => markColumn(c, phases, segments) ?? column(c.atSeconds)) : []);
   const stoppedSegment = segments.find((s) => s.stopped && s.width > 0);
   // The stop mark goes where the fill ends, inside the phase it stopped in, over any checkpoint mark there.
   const stopColumn = stoppedSegment ? Math.min(stoppedSegment.start + stoppedSegment.width - 1, Math.max(stoppedSegment.start, filled)) : null;
@@ -183,3 +183,24 @@ export function phaseBarModel(
   const placeholder = segments.length > 0 ? '' : options.sessionStarted === true ? 'no phases: the run\'s files record none' : 'waiting for the session plan…';
   return { segments, labels, bar, filled, markColumns: [...marks].sort((a, b) => a - b), stopColumn, placeholder };
 }
+
+/**
+ * A checkpoint's column: in its own phase's segment, as far in as it was
+ * into that phase's budget (a phase-end or final checkpoint at the segment's
+ * end). The segments are the phases' budgets, which change as phases end
+ * early and hand their time on; placed on the plan's one time axis, a run
+ * that finished early drew its phase-end checkpoints inside development.
+ * Null for a checkpoint whose phase is not on the bar (an older log).
+ */
+function markColumn(checkpoint: CheckpointView, phases: readonly PhaseView[], segments: readonly PhaseSegment[]): number | null {
+  const index = phases.findIndex((p) => p.name === checkpoint.phase);
+  const phase = phases[index];
+  const segment = segments[index];
+  if (!phase || !segment || segment.width <= 0) return null;
+  const last = segment.start + segment.width - 1;
+  if (checkpoint.trigger === 'phase' || checkpoint.trigger === 'final') return last;
+  if (phase.startedAtSeconds === null || phase.durationSeconds <= 0) return segment.start;
+  const into = Math.min(1, Math.max(0, (checkpoint.atSeconds - phase.startedAtSeconds) / phase.durationSeconds));
+  return Math.min(last, segment.start + Math.floor(into * segment.width));
+}
+

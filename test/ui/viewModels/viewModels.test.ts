@@ -12,7 +12,7 @@ import { elapsedSeconds, headerModel } from '../../../src/ui/viewModels/header.j
 import { computeLayout } from '../../../src/ui/viewModels/layout.js';
 import { filterLog, highlightSpans, logPaneModel, matchRanges } from '../../../src/ui/viewModels/logPane.js';
 import { labelStarts, phaseBarModel, proportionalWidths } from '../../../src/ui/viewModels/phaseBar.js';
-import type { PhaseView } from '../../../src/state/runState.js';
+import type { CheckpointView, PhaseView } from '../../../src/state/runState.js';
 import fc from 'fast-check';
 import { pickerModel } from '../../../src/ui/viewModels/picker.js';
 import { fixtureEvents, fixtureState } from '../helpers.js';
@@ -112,9 +112,28 @@ describe('phase bar', () => {
     const testing = model.segments[2]!;
     expect(model.filled).toBe(testing.start + Math.round(testing.width / 2));
     expect(model.segments.map((s) => s.current)).toEqual([false, false, true, false]);
-    // Checkpoints 001 (199 s), 002 (599 s), 003 (643 s) of 1200 s.
-    expect(model.markColumns).toEqual([...new Set([199, 599, 643].map((s) => Math.floor((s / 1200) * width)))]);
+    // Checkpoints 001 and 002 ended planning and implementation: at their segments' last columns; 003 (forced, 643 s)
+    // is 43 s into testing's 400 s budget, that far into its segment.
+    const [planning, implementation] = model.segments;
+    const end = (s: { start: number; width: number }) => s.start + s.width - 1;
+    expect(model.markColumns).toEqual([...new Set([end(planning!), end(implementation!), testing.start + Math.floor((43 / 400) * testing.width)])]);
     for (const column of model.markColumns) expect([...spanText(model.bar)][column]).toBe(UNICODE_GLYPHS.checkpointMark);
+  });
+
+  it('marks each checkpoint in its own phase: a run whose phases ended early and handed their time on has its phase-end marks at their phases\' ends', () => {
+    const phase = (name: string, durationSeconds: number, startedAtSeconds: number, status: PhaseView['status']): PhaseView => ({
+      name, durationSeconds, status, criteriaPassed: null, criteriaTotal: null, criteria: [], tasks: [], startedAtSeconds, startedAt: null, endedAt: null,
+    });
+    // Planned 18/31/29/12 s; each phase ended in a few seconds and the next got the time left.
+    const phases = [phase('bootstrap', 18, 0, 'passed'), phase('development', 44, 5, 'passed'), phase('refinement', 66, 12, 'passed'), phase('finalization', 78, 20, 'running')];
+    const checkpoint = (id: string, phaseName: string, trigger: CheckpointView['trigger'], atSeconds: number): CheckpointView => ({
+      id, seq: 1, ts: '', atSeconds, phase: phaseName, trigger, files: 1, bytes: 1, linesOfCode: null, testPassRate: null,
+    });
+    const checkpoints = [checkpoint('c1', 'bootstrap', 'phase', 5), checkpoint('c2', 'development', 'phase', 12), checkpoint('c3', 'refinement', 'phase', 20), checkpoint('c4', 'finalization', 'time', 59)];
+    const model = phaseBarModel(phases, 3, checkpoints, { width: 120, scheduleSeconds: 60, glyphs: UNICODE_GLYPHS });
+    const [bootstrap, development, refinement, finalization] = model.segments;
+    const end = (s: { start: number; width: number }) => s.start + s.width - 1;
+    expect(model.markColumns).toEqual([end(bootstrap!), end(development!), end(refinement!), finalization!.start + Math.floor((39 / 78) * finalization!.width)]);
   });
 
   it('labels name the phases with their outcome, cut to fit', () => {
