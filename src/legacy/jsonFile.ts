@@ -5,6 +5,7 @@
 // What can be read is read; every problem becomes a ReplayDamage, never an
 // exception.
 
+import { jsonProblem } from '../io/jsonProblem.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ReplayDamage } from '../replay/types.js';
@@ -88,7 +89,8 @@ export function readLegacyJson(runDir: string, file: string, damage: ReplayDamag
     const count = Object.keys(found).length;
     damage.push({
       file: name,
-      problem: `not valid JSON (${(error as Error).message.split('\n')[0]}); ${count === 0 ? 'nothing could be read' : `${countOf(count, 'field')} read from what is there`}`,
+      // jsonProblem names the character V8 quotes: its message put the file's raw bytes (NUL, binary) into the report.
+      problem: `not valid JSON (${jsonProblem(error)}); ${count === 0 ? 'nothing could be read' : `${countOf(count, 'field')} read from what is there`}`,
     });
     return { value: count === 0 ? null : found, exists: true, bytes, whole: false };
   }

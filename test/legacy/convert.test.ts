@@ -189,6 +189,8 @@ describe('convertLegacyRun', () => {
     expect(broken.length).toBeGreaterThanOrEqual(10);
     const damaged = new Set(damage.map((d) => d.file));
     for (const file of broken) expect(damaged, file).toContain(file);
+    // What is wrong is named, never the files' raw bytes (a NUL, binary): the Markdown report prints these lines.
+    for (const d of damage) expect(d.problem, d.file).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/);
     const reportText = readFileSync(path.join(dir, 'final_report.json'), 'utf8');
     expect(reportText).toMatch(/: 0\n0,/);
     expect(damage.find((d) => d.file === 'final_report.json')!.problem).toMatch(/two lines/);
