@@ -334,5 +334,18 @@ export function helpSections(keymap: readonly KeyBinding[], mode: ConsoleMode, a
         .filter((b) => firstContext(b) === context && b.modes.includes(mode))
         .map((b) => ({ keys: keyLabel(b, ascii), description: (mode === 'replay' ? b.replayDescription : undefined) ?? b.description })),
     }))
-    .filter((section) => section.rows.length > 0);
+    .filter((section) => section.rows.length > 0)
+    .concat(HEADER_TERMS);
 }
+
+/** The header's figures that are no key's: what its words mean, after the keys. */
+const HEADER_TERMS: HelpSection = {
+  title: 'The header',
+  rows: [
+    { keys: '1m00s / 2m00s', description: 'active time (pauses left out) of the duration' },
+    { keys: 'N%', description: "the plan's share done: the phases' schedule, which a restore puts back" },
+    { keys: 'plan N%', description: 'the same, labelled so once a restore has put the plan 5% or more of the duration behind the clock' },
+    { keys: 'ETA', description: 'time left before the duration limit ends the run' },
+    { keys: 'err tok ckpt', description: 'errors, tokens and checkpoints so far; then the cost, when an agent reports one' },
+  ],
+};

@@ -53,16 +53,16 @@ export function headerFigures(screen: string): HeaderFigures | null {
   if (line === undefined) return null;
   const progress = PROGRESS.exec(line.trimStart())!;
   const phase = /\bphase (\d+)\/(\d+) (\S+)/.exec(line);
-  const counts = /(\S+) tok\s+(\d+) ckpt\s+(\d+) err/.exec(line);
+  const counts = /(\d+) err\s+(\S+) tok\s+(\d+) ckpt/.exec(line);
   return {
     elapsed: progress[1]!,
     total: progress[2]!,
     phaseNumber: phase ? Number(phase[1]) : null,
     phaseCount: phase ? Number(phase[2]) : null,
     phase: phase ? phase[3]! : null,
-    tokens: counts ? counts[1]! : null,
-    checkpoints: counts ? Number(counts[2]) : null,
-    errors: counts ? Number(counts[3]) : null,
+    tokens: counts ? counts[2]! : null,
+    checkpoints: counts ? Number(counts[3]) : null,
+    errors: counts ? Number(counts[1]) : null,
     line,
   };
 }

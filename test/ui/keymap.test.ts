@@ -127,7 +127,9 @@ describe('keymap', () => {
 
   it('draws the help from the same table, ASCII labels when asked', () => {
     const sections = helpSections(KEYMAP, 'live', true);
-    expect(sections.map((s) => s.title)).toEqual(['Console', 'While typing a filter', 'Restore picker', 'Confirm dialog', 'Agent detail', 'This help']);
+    expect(sections.map((s) => s.title)).toEqual(['Console', 'While typing a filter', 'Restore picker', 'Confirm dialog', 'Agent detail', 'This help', 'The header']);
+    // The header's "plan N%" (after a restore) is said somewhere a person looks.
+    expect(sections.at(-1)!.rows.map((r) => r.keys)).toContain('plan N%');
     const all = sections.flatMap((s) => s.rows);
     for (const binding of KEYMAP.filter((b) => b.modes.includes('live'))) {
       expect(all.some((r) => r.description === binding.description)).toBe(true);

@@ -114,10 +114,11 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   // The tokens the report and status give: a legacy run's are its runner's last snapshot's, or not recorded.
   const tokens = runFigures(run).totalTokens;
   // What the agents said it cost (Claude Code), where one reported a cost: a sim or Codex run shows none, not $0.
-  // Last, as a narrow terminal cuts the line from the right: the errors matter more.
+  // The errors first, as a narrow terminal cuts the line from the right and they matter more: at 80 columns after a
+  // restore ("plan 18%") the count cut was the error one. The cost last.
   const cost = reportedCostUsd(run);
   const costText = cost === null ? '' : `  ${formatUsd(cost)}`;
-  const countsText = `${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${run.counters.checkpoints} ckpt  ${run.counters.errors} err${costText}`;
+  const countsText = `${run.counters.errors} err  ${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${run.counters.checkpoints} ckpt${costText}`;
   // Said only once the run's state is read (a finished run's console must not flash the resume hint while it loads).
   const dead = run.orchestrator === 'dead' && run.status !== null && !isTerminalStatus(run.status);
   const stopped = run.orchestrator === 'stopped' && run.ended === null;

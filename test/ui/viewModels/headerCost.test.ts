@@ -15,14 +15,14 @@ const withCosts = (costs: (number | null)[]): ConsoleState => ({
 const counts = (run: ConsoleState) => headerModel(run, { nowMs: Date.now(), runDir: 'x' }).countsText;
 
 describe('header cost', () => {
-  it('adds the cost the agents reported, summed over models, last (a narrow terminal cuts it first, not the errors)', () => {
-    expect(counts(withCosts([0.2472, null, 0.1355]))).toMatch(/ tok {2}\d+ ckpt {2}\d+ err {2}\$0\.383$/);
+  it('adds the cost the agents reported, summed over models, last; the errors first (a narrow terminal cuts from the right)', () => {
+    expect(counts(withCosts([0.2472, null, 0.1355]))).toMatch(/^\d+ err {2}\S+ tok {2}\d+ ckpt {2}\$0\.383$/);
   });
 
   it('shows none for a run with no cost report (the recorded sim run), and $0.000 for a reported 0', () => {
-    expect(counts(done)).toMatch(/^\S+ tok {2}\d+ ckpt {2}\d+ err$/);
+    expect(counts(done)).toMatch(/^\d+ err {2}\S+ tok {2}\d+ ckpt$/);
     expect(counts(withCosts([null, null]))).not.toContain('$');
-    expect(counts(withCosts([0]))).toMatch(/ err {2}\$0\.000$/);
+    expect(counts(withCosts([0]))).toMatch(/ ckpt {2}\$0\.000$/);
   });
 
   it('formats dollars in at most 7 columns', () => {
