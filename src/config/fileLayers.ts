@@ -63,6 +63,8 @@ export function fileLayer(file: string, label: string, prefix: string[]): Layer 
   try {
     const stats = statSync(absolute);
     if (stats.isDirectory()) throw new ConfigError(`config file ${label}: is a directory, expected a TOML file`, { file });
+    // A pipe or a device is read until it ends, which may be never (`config check /dev/zero` hung).
+    if (!stats.isFile()) throw new ConfigError(`config file ${label}: not a regular file (a pipe or a device), expected a TOML file`, { file });
     source = utf8Text(readFileSync(absolute), label, file);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -106,10 +108,11 @@ function parseToml(source: string, label: string, file: string): Table {
     if (typeof parseError.line === 'number') {
       const line = parseError.line + 1;
       const column = (parseError.col ?? 0) + 1;
-      reason = withCharacterNamed(reason, source.split('\n')[parseError.line]?.codePointAt(parseError.col ?? 0));
-      throw new ConfigError(`${label} line ${line}, column ${column}: malformed TOML: ${reason}`, { file, line });
+      const text = source.split('\n')[parseError.line] ?? '';
+      reason = withKeyNamed(withCharacterNamed(reason, text.codePointAt(parseError.col ?? 0)), text);
+      throw new ConfigError(`${label} line ${line}, column ${column}: malformed TOML: ${reason}${notTomlHint(file)}`, { file, line });
     }
-    throw new ConfigError(`${label}: malformed TOML: ${reason}`, { file });
+    throw new ConfigError(`${label}: malformed TOML: ${reason}${notTomlHint(file)}`, { file });
   }
 }
 
@@ -147,6 +150,25 @@ function withPlainTables(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withPlainTables);
   if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== null) return value;
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withPlainTables(item)]));
+}
+
+/**
+ * The parser's "Can't redefine existing key" says neither which key nor
+ * why: the line names the key (or the table), and a table written `[phases]`
+ * where the defaults' is a list of tables is the likeliest cause.
+ */
+function withKeyNamed(reason: string, line: string): string {
+  if (!/redefine existing key/i.test(reason)) return reason;
+  const table = /^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$/.exec(line);
+  if (table) return `${reason}: the table [${table[1]}] is set above already (a list of tables is written [[${table[1]}]], each one again)`;
+  const key = /^\s*([A-Za-z0-9_."'-]+?)\s*=/.exec(line);
+  return key ? `${reason}: ${key[1]} is set above already in this table` : reason;
+}
+
+/** A config given in another format: megatest reads TOML whatever the file's name says. */
+function notTomlHint(file: string): string {
+  const extension = path.extname(file).toLowerCase();
+  return ['.json', '.yaml', '.yml', '.ini', '.cfg'].includes(extension) ? ` (config files are TOML; this one's name ends in ${extension})` : '';
 }
 
 /** Characters pasted from a word processor or a web page, or bytes that are not UTF-8, named for a person. */

@@ -431,6 +431,24 @@ describe('bad input', () => {
     expect(() => loadConfig({ configFile: scratch })).toThrowError(/is a directory, expected a TOML file/);
   });
 
+  it('a pipe or a device given as config file is refused, not read until it ends (which /dev/zero never does)', () => {
+    expect(thrown(() => loadConfig({ configFile: '/dev/zero' })).message).toBe('config file /dev/zero: not a regular file (a pipe or a device), expected a TOML file');
+  });
+
+  it('a key or a table set twice is named, with how a list of tables is written; a .json or .yaml file is told it must be TOML', () => {
+    const at = (name: string, text: string) => {
+      const file = path.join(scratch, name);
+      writeFileSync(file, text);
+      return thrown(() => loadConfig({ configFile: file })).message.slice(file.length);
+    };
+    expect(at('dup.toml', '[session]\nagent_count = 4\nagent_count = 5\n')).toMatch(/^ line 3, column \d+: malformed TOML: .+: agent_count is set above already in this table$/);
+    expect(at('phases.toml', '[[phases]]\nname = "a"\n[phases]\nname = "b"\n')).toMatch(
+      /^ line 3, column \d+: malformed TOML: .+: the table \[phases\] is set above already \(a list of tables is written \[\[phases\]\], each one again\)$/,
+    );
+    expect(at('c.json', '{"session": {}}\n')).toMatch(/ \(config files are TOML; this one's name ends in \.json\)$/);
+    expect(at('c.yaml', 'session:\n  agent_count: 3\n')).toMatch(/ \(config files are TOML; this one's name ends in \.yaml\)$/);
+  });
+
   it('malformed TOML gives the line and column from the parser', () => {
     const file = fixture('malformed.toml');
     const error = thrown(() => loadConfig({ configFile: file })) as ConfigError;
