@@ -63,10 +63,16 @@ function runFlags(values: Record<string, string | boolean | undefined>, position
   }
   // Checked here: given empty, it was taken for no id at all and one was made up.
   if (str('session-id') !== undefined) validateSessionId(str('session-id')!);
+  const agentsFlag = integer('--agents', str('agents'), AGENTS_MIN, AGENTS_MAX);
+  const agentsPositional = integer('AGENTS', agents, AGENTS_MIN, AGENTS_MAX);
+  // Both given and different: one of them was silently not used.
+  if (agentsFlag !== undefined && agentsPositional !== undefined && agentsFlag !== agentsPositional) {
+    throw new UsageError(`megatest run: AGENTS ${agentsPositional} and --agents ${agentsFlag} disagree; give one of them`);
+  }
   const flags: ConfigFlags = {
     project,
     hours: integer('HOURS', hours, 1, 24),
-    agents: integer('--agents', str('agents'), AGENTS_MIN, AGENTS_MAX) ?? integer('AGENTS', agents, AGENTS_MIN, AGENTS_MAX),
+    agents: agentsFlag ?? agentsPositional,
     duration: str('duration'),
     agentKind: str('agent'),
     agentCmd: str('agent-cmd'),

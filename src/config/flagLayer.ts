@@ -58,6 +58,10 @@ export function flagsLayer(flags: ConfigFlags): Layer | undefined {
   if (flags.agentKind !== undefined) set(['agents', 'kind'], flags.agentKind, '--agent');
   if (flags.agentCmd !== undefined) {
     if (flags.agentCmd.trim() === '') throw new UsageError('--agent-cmd "": must be a non-empty command line');
+    // Only the command agent runs it: beside another kind it was taken and ignored, without a word (as resume refuses it).
+    if (flags.agentKind !== undefined && flags.agentKind !== 'command') {
+      throw new UsageError(`--agent-cmd is only for --agent command; --agent ${flags.agentKind} runs its own program (set [agents] binary to choose which)`);
+    }
     set(['agents', 'command'], flags.agentCmd, '--agent-cmd');
   }
   if (flags.sessionId !== undefined) set(['session', 'id'], flags.sessionId, '--session-id');
@@ -84,7 +88,7 @@ function parseDurationFlag(text: string): number {
   }
 }
 
-/** `--agent-cmd` alone means "run this command as the agent", unless a real agent kind was chosen. */
+/** `--agent-cmd` alone means "run this command as the agent" (with another --agent it is refused above). */
 export function applyAgentCommandFlag(merged: Table, flags: ConfigFlags): void {
   if (flags.agentCmd === undefined || flags.agentKind !== undefined) return;
   const agents = merged.agents;

@@ -82,6 +82,10 @@ describe('megatest run: bad input', () => {
       message: /^megatest: --control-host "bad host": use an IP address of this machine \(e\.g\. 0\.0\.0\.0 or 192\.168\.1\.5\) or its host name$/,
     },
     { name: 'an option with no value', args: () => ['--config', '--agents', '3'], message: /^megatest run: --config needs a value, and none was given before --agents; write --config VALUE/ },
+    // Each once started a run that silently left one of them unused.
+    { name: 'AGENTS and --agents that disagree', args: () => ['task_queue', '6', '6', '--agents', '4'], message: /^megatest run: AGENTS 6 and --agents 4 disagree; give one of them$/ },
+    { name: '--agent-cmd beside another --agent', args: () => ['--agent', 'sim', '--agent-cmd', '/bin/true'], message: /^megatest: --agent-cmd is only for --agent command; --agent sim runs its own program/ },
+    { name: 'a negative HOURS', args: () => ['task_queue', '-1', '4'], message: /^megatest run: -1: a negative number, and no argument of this command is negative/ },
   ];
 
   for (const c of cases) {

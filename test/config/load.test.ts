@@ -335,12 +335,14 @@ describe('precedence: flags > --config file > preset > defaults', () => {
     expect(config.ui).toEqual({ theme: 'light', ascii: true });
   });
 
-  it('--agent-cmd alone turns the sim agent into a command agent, but keeps a chosen real agent', () => {
+  it('--agent-cmd alone turns the sim agent into a command agent; beside another --agent it is refused, not ignored', () => {
     expect(loadConfig({ flags: { agentCmd: './agent' } }).agents.kind).toBe('command');
-    expect(loadConfig({ flags: { agentCmd: '/opt/selfware', agentKind: 'selfware' } }).agents).toMatchObject({
-      kind: 'selfware',
-      command: '/opt/selfware',
-    });
+    expect(loadConfig({ flags: { agentCmd: './agent', agentKind: 'command' } }).agents).toMatchObject({ kind: 'command', command: './agent' });
+    for (const agentKind of ['sim', 'selfware'] as const) {
+      expect(() => loadConfig({ flags: { agentCmd: '/opt/selfware', agentKind } })).toThrowError(
+        new UsageError(`--agent-cmd is only for --agent command; --agent ${agentKind} runs its own program (set [agents] binary to choose which)`),
+      );
+    }
   });
 
   it('the default models are Claude\'s: codex and selfware, with no model named, get "" (the program\'s own default)', () => {
