@@ -20,13 +20,13 @@ commands:
   status [SESSION] [--json]        one status block
   report DIR [--format md|json|junit]   (re)build the final report
   ls [--runs-dir D] [--json]       list runs (legacy folders of the original runner too)
-  clean --older-than 7d [--dry-run]     delete runs that ended before then (never a running one)
+  clean --older-than 7d [--dry-run] [--runs-dir D]   delete runs that ended before then (never a running one)
   compare A B [C…] [--format md|json]   runs side by side, with deltas and the seed's bands
   import --agent KIND FILE... [--runs-dir D] [--session-id ID]   recorded agent output (selfware, claude-code, codex, command) as a run folder
   config check FILE | config print      validate a config file; print the resolved config
   config migrate OLD.toml          print an old config (the original runner's mega_test_config.toml) in today's form
 
-Run \`megatest <command> --help\` for a command's options.`,
+Run \`megatest <command> --help\` (or \`megatest help <command>\`) for a command's options.`,
   run: `usage: megatest run [PROJECT] [HOURS] [AGENTS] [options]
 
   PROJECT   project template: task_queue (RedQueue), database (MiniDB), microservices (ServiceMesh), or one of your own
@@ -68,7 +68,12 @@ environment (as run_mega_test.sh read it):
        megatest config print [--config FILE] [--preset NAME] [run options]
        megatest config migrate OLD.toml
   Keys a file sets that megatest does not act on are named on stderr, with the reason.`,
-  status: `usage: megatest status [SESSION] [--json] [--runs-dir DIR]`,
+  status: `usage: megatest status [SESSION] [--json] [--runs-dir DIR]
+
+  One status block of a session: its status, time, tokens, tests, coverage, lines of code, tasks, errors,
+  recoveries and newest checkpoint. From the running orchestrator when there is one, else read from the
+  run folder's files (and said so). SESSION is a session id under DIR (default test_runs) or a run folder;
+  without it, the newest running session under DIR. --json prints the same as one JSON object.`,
   control: `usage: megatest checkpoint|compress|pause|continue|stop [SESSION] [--runs-dir DIR] [--agent NAME (compress)]
        megatest restore [SESSION] --checkpoint ID [--runs-dir DIR]`,
   orchestrate: `usage: megatest orchestrate DIR [--resume] [--checkpoint ID]

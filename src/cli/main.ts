@@ -275,10 +275,13 @@ export async function main(argv: string[]): Promise<number> {
     case undefined:
     case '--help':
     case '-h':
-    case 'help':
       return help('main');
+    case 'help':
+      // `megatest help run`, as git and npm take it: the command's own help.
+      return args[0] === undefined || args[0] === 'help' ? help('main') : main([args[0], '--help']);
     case '--version':
     case '-V':
+    case '-v':
       process.stdout.write(`megatest ${MEGATEST_VERSION}\n`);
       return 0;
     case 'run':

@@ -118,6 +118,9 @@ describe('megatest run: bad input', () => {
       expect(result.stdout, command).toMatch(/usage: megatest/);
     }
     expect((await cli(['--version'])).stdout).toMatch(/^megatest \d+\.\d+\.\d+/);
+    // As git and npm take them: `help CMD` is the command's help, -v the version.
+    for (const command of ['run', 'status', 'checkpoint']) expect((await cli(['help', command])).stdout, command).toBe((await cli([command, '--help'])).stdout);
+    expect((await cli(['-v'])).stdout).toBe((await cli(['--version'])).stdout);
     const unknown = await cli(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
