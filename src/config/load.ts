@@ -11,10 +11,11 @@
 // keySuggestions.ts (error messages), notActedOn.ts (warnings), resolve.ts
 // (the merged file to a MegatestConfig) and fileForm.ts (back again).
 
+import path from 'node:path';
 import TOML from '@iarna/toml';
 import { ConfigError } from './errors.js';
 import { configFileFrom, environmentLayer, type Environment } from './environment.js';
-import { defaultLayers, fileLayer, presetLayer } from './fileLayers.js';
+import { DEFAULT_CONFIG_FILE as SHIPPED_DEFAULTS, defaultLayers, fileLayer, PRESETS_DIR as SHIPPED_PRESETS, presetLayer } from './fileLayers.js';
 import { toFileForm } from './fileForm.js';
 import { applyAgentCommandFlag, flagsLayer, type ConfigFlags } from './flagLayer.js';
 import { describeIssue, ONE_PASS, validateLayer } from './layerIssues.js';
@@ -75,6 +76,8 @@ export function loadConfig(options: LoadOptions): MegatestConfig {
   const config = withAgentCap(withModels(resolveConfig(parsed.data, merged, layers), named), named);
   // Only once the configuration is valid: a rejected file says its error alone.
   for (const layer of userLayers) {
+    // megatest's own files (checked as `config check config/mega_test_config.toml`) say in their comments what they set that megatest does not act on.
+    if (layer.file !== undefined && isShippedFile(layer.file)) continue;
     for (const message of notActedOnWarnings(layer)) options.onNotice?.({ level: 'warning', message });
     const hint = migrateHint(layer);
     if (hint !== null) options.onNotice?.({ level: 'note', message: hint });
@@ -167,7 +170,10 @@ export function resolveTemplate(config: MegatestConfig): ProjectTemplate {
 
 /** The resolved configuration as TOML, in today's file form, that loadConfig({ configFile }) reads back to the same value. */
 export function configToToml(config: MegatestConfig): string {
-  const printable = withoutUndefined(toFileForm(config)) as Parameters<typeof TOML.stringify>[0];
+  const tree = toFileForm(config);
+  // [consensus] as the defaults have it is not printed: megatest does not act on it, and the file printed warned so when given back.
+  if (JSON.stringify(config.consensus) === JSON.stringify(loadConfig({}).consensus)) delete tree.consensus;
+  const printable = withoutUndefined(tree) as Parameters<typeof TOML.stringify>[0];
   return (
     '# megatest configuration, resolved (defaults < preset < --config file < environment < flags).\n' +
     '# "template" targets and criterion references are replaced by their values.\n' +
@@ -184,4 +190,10 @@ export function withoutUndefined(value: unknown): unknown {
     return result;
   }
   return value;
+}
+
+/** The shipped defaults file or a shipped preset. */
+function isShippedFile(file: string): boolean {
+  const absolute = path.resolve(file);
+  return absolute === SHIPPED_DEFAULTS || path.dirname(absolute) === SHIPPED_PRESETS;
 }

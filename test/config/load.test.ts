@@ -413,6 +413,17 @@ describe('config print', () => {
     expect(loadConfig({ configFile: file })).toEqual(config);
   });
 
+  it('what it prints, and the shipped files themselves, pass config check without a warning about keys megatest does not act on', () => {
+    const notices: string[] = [];
+    const onNotice = (notice: { message: string }) => void notices.push(notice.message);
+    checkConfigFile(writeScratch('printed-again.toml', configToToml(loadConfig({}))), onNotice);
+    for (const file of [DEFAULT_CONFIG_FILE, ...PRESETS.map((preset) => path.join(PACKAGE_ROOT, 'config', 'presets', `${preset}.toml`))]) checkConfigFile(file, onNotice);
+    expect(notices).toEqual([]);
+    // A file of the user's that sets them is still told.
+    checkConfigFile(writeScratch('votes.toml', '[consensus]\nmin_votes = 2\n'), onNotice);
+    expect(notices).toEqual([expect.stringMatching(/^\[consensus\] min_votes in .*votes\.toml: accepted, not acted on: /)]);
+  });
+
   it('prints a TOML document that starts with an explanation', () => {
     const printed = configToToml(loadConfig({}));
     expect(printed.startsWith('# megatest configuration, resolved')).toBe(true);
