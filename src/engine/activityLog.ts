@@ -15,10 +15,13 @@ export interface ActivityLine {
   message: string;
 }
 
-export function activityLine(event: MegatestEvent): ActivityLine | null {
+/** simulated: the sim swarm, whose model is a label (`sim as claude-sonnet-4-5`): read as Claude being called. */
+export function activityLine(event: MegatestEvent, simulated = false): ActivityLine | null {
   switch (event.type) {
-    case 'agent_started':
-      return { level: 'INFO', source: event.agent, message: `started (${event.role}${event.model ? `, ${event.model}` : ''}${event.pid ? `, pid ${event.pid}` : ''})` };
+    case 'agent_started': {
+      const model = event.model ? `, ${simulated ? `simulated, model label ${event.model}` : event.model}` : simulated ? ', simulated' : '';
+      return { level: 'INFO', source: event.agent, message: `started (${event.role}${model}${event.pid ? `, pid ${event.pid}` : ''})` };
+    }
     case 'agent_exited':
       if (event.cause === 'stopped by megatest') return null;
       return { level: 'WARN', source: event.agent, message: `exited: ${event.cause ?? (event.signal ? `signal ${event.signal}` : `code ${event.code}`)}` };

@@ -80,7 +80,7 @@ export class EngineContext {
     this.notifier = new Notifier(this.config.notifications, options.info.session_id, (level, message) => this.log.write(level, 'notify', message));
     this.events.onEvent((event) => {
       this.state = foldEvent(this.state, event);
-      const line = activityLine(event);
+      const line = activityLine(event, options.info.simulated);
       if (line) this.log.write(line.level, line.source, line.message);
       this.notifier.onEvent(event);
       options.onEvent?.(event, this.state);

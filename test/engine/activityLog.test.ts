@@ -29,6 +29,8 @@ describe('activity lines in session.log', () => {
       { level: 'INFO', source: 'agent-1', message: 'started (architect, m, pid 42)' },
       { level: 'WARN', source: 'agent-1', message: 'exited: crashed (exit 101)' },
     ]);
+    // A sim agent's model is a label: said so, not read as a model being called.
+    expect(activityLine(events[3]!, true)).toEqual({ level: 'INFO', source: 'agent-1', message: 'started (architect, simulated, model label m, pid 42)' });
   });
 
   it('says what a recovery does as it starts (a wait for a usage limit to lift), not how each ends', () => {
