@@ -33,8 +33,13 @@ export function emptyReplayPosition(): ReplayPosition {
   return { cursor: 0, count: 0, seq: null, clockMs: 0, startMs: 0, endMs: 0, speed: 1, playing: false, marks: [], damage: [] };
 }
 
-/** When two marks fall in one column, the one that says most wins. */
-const MARK_RANK: Record<TimelineMarkKind, number> = { checkpoint: 1, recovery: 2, restore: 3, error: 4, damage: 5 };
+/**
+ * When two marks fall in one column, the one that says most wins. A restore
+ * over an error: a restore follows the error that called for it by a few
+ * milliseconds, always in its column, and under the error's ✗ no replay ever
+ * showed a ↺ (`n` stopped at restores nobody could see).
+ */
+const MARK_RANK: Record<TimelineMarkKind, number> = { checkpoint: 1, recovery: 2, error: 3, restore: 4, damage: 5 };
 
 const MARK_ROLE: Record<TimelineMarkKind, ThemeRole> = {
   checkpoint: 'checkpoint',

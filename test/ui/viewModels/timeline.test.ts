@@ -29,7 +29,9 @@ describe('timeline view model', () => {
       { index: 9, seq: 10, atMs: T0 + 10_000, kind: 'checkpoint' as const, label: 'c1' },
       { index: 79, seq: 80, atMs: T0 + 80_000, kind: 'checkpoint' as const, label: 'c2' },
       { index: 80, seq: 81, atMs: T0 + 80_000, kind: 'error' as const, label: 'e1' },
-      { index: 89, seq: 90, atMs: T0 + 90_000, kind: 'restore' as const, label: 'r1' },
+      { index: 88, seq: 89, atMs: T0 + 90_000, kind: 'error' as const, label: 'e2' },
+      // The restore the error called for, milliseconds later, in its column: the restore is what is drawn.
+      { index: 89, seq: 90, atMs: T0 + 90_003, kind: 'restore' as const, label: 'r1' },
     ];
     const damage = [{ file: 'events.jsonl', line: 70, problem: 'torn', atIndex: 69, atMs: T0 + 70_000 }];
     const model = timelineModel(position({ marks, damage }), { width: 101, glyphs: UNICODE_GLYPHS });
