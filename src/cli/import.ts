@@ -61,7 +61,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   process.stdout.write(
     [
       `imported ${countOf(result.imported.files.length, `${kind} file`)} into ${result.runDir}`,
-      `  ${countOf(m.tool_calls ?? 0, 'tool call')}, ${m.total_tokens === null ? 'tokens not recorded (no usage in the output)' : countOf(m.total_tokens, 'token')}${cost}, ${countOf(result.report.reliability.errors, 'error')}; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
+      `  ${countOf(m.tool_calls ?? 0, 'tool call')}, ${m.total_tokens === null ? 'tokens not recorded (no usage in the output)' : countOf(m.total_tokens, 'token')}${cost}, ${countOf(result.report.reliability.errors ?? 0, 'error')}; ${result.status} (exit code ${result.exitCode}): ${result.reason}`,
       `  timeline: ${timelines}`,
       `  report: ${result.runDir}/final_report.md; replay: megatest replay ${result.runDir}`,
     ].join('\n') + '\n',

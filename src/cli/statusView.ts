@@ -158,7 +158,7 @@ export function formatStatus(view: StatusView): string[] {
         ? `none run${yet}`
         : `${count(m.tests_passed)} passed, ${count(m.tests_failed)} failed (${m.test_pass_rate === null ? `no test run${yet}` : `${(m.test_pass_rate * 100).toFixed(1)}% pass`})`;
     lines.push(`${label('tests')}${tests}   ${coverage}   LOC ${count(m.lines_of_code)}`);
-    lines.push(`${label('tasks')}${count(m.tasks_completed)} done, ${count(m.tasks_remaining)} left   errors ${m.errors_encountered}   recoveries ${m.recoveries}`);
+    lines.push(`${label('tasks')}${count(m.tasks_completed)} done, ${count(m.tasks_remaining)} left   errors ${count(m.errors_encountered)}   recoveries ${m.recoveries}`);
     for (const agent of m.agents ?? []) {
       lines.push(
         `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${agent.tool_calls}  trust ${agent.tool_calls === 0 ? 'n/a' : agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,

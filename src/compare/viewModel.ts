@@ -132,7 +132,7 @@ const FIGURES: readonly FigureSpec[] = [
   { key: 'test_pass_rate', label: 'test pass rate', format: 'fraction', better: 'higher', read: ({ figures }) => figures.testPassRate },
   { key: 'coverage', label: 'line coverage', format: 'percent', better: 'higher', band: 'coverage', read: ({ figures }) => figures.testCoverage },
   { key: 'lines_of_code', label: 'lines of code', format: 'count', better: 'higher', read: ({ figures }) => figures.linesOfCode },
-  { key: 'errors', label: 'errors', format: 'count', better: 'lower', read: ({ state }) => state.counters.errors },
+  { key: 'errors', label: 'errors', format: 'count', better: 'lower', read: ({ figures }) => figures.errors },
   // more recoveries means both more failures and more survived: neither way is better
   { key: 'recoveries', label: 'recoveries', format: 'count', better: 'none', read: ({ state }) => state.counters.recoveriesSucceeded },
   { key: 'checkpoints', label: 'checkpoints', format: 'count', better: 'none', read: ({ state }) => state.counters.checkpoints },

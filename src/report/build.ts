@@ -94,7 +94,8 @@ export interface FinalReport {
     restores: number;
     /** `megatest resume`s the run went through: each carried it on from a checkpoint, after its orchestrator stopped or into a branch. */
     resumes: number;
-    errors: number;
+    /** null for a legacy run whose runner counted none (the Bash runner). */
+    errors: number | null;
     errors_by_class: Record<string, number>;
     recoveries: number;
     recoveries_failed: number;
@@ -274,7 +275,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       checkpoints_invalid: invalid,
       restores: c.restores,
       resumes: state.clock.resumes ?? 0,
-      errors: c.errors,
+      errors: figures.errors,
       errors_by_class: c.errorsByClass,
       recoveries: c.recoveriesSucceeded,
       recoveries_failed: c.recoveriesFailed,

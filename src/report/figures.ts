@@ -8,7 +8,7 @@
 // selfware's own output, from which they are counted.
 
 import type { SessionMetrics } from '../contract/metrics.js';
-import { isLegacySession } from '../legacy/marker.js';
+import { isLegacySession, legacyRunnerOf } from '../legacy/marker.js';
 import { tasksCompleted, tasksRemaining, tasksTotal, type RunState } from '../state/runState.js';
 
 export interface RunFigures {
@@ -28,6 +28,8 @@ export interface RunFigures {
   /** percent 0..100 */
   testCoverage: number | null;
   linesOfCode: number | null;
+  /** Errors recorded; null for a legacy run whose runner counted none (the Bash runner keeps no snapshots). */
+  errors: number | null;
 }
 
 const orNull = (value: number | null | undefined): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
@@ -53,6 +55,7 @@ export function runFigures(state: RunState): RunFigures {
       testPassRate: testsTotal ? m.testPassRate : null,
       testCoverage: m.testCoverage,
       linesOfCode: m.linesOfCode,
+      errors: state.counters.errors,
     };
   }
   const last = state.metrics;
@@ -61,7 +64,8 @@ export function runFigures(state: RunState): RunFigures {
   const agentOutput = state.agents.length > 0;
   const usage = agentOutput && Object.keys(state.counters.byModel).length > 0 ? state.counters : null;
   const done = orNull(last?.tasks_completed) ?? (agentOutput ? tasksCompleted(state) : null);
-  const left = orNull(last?.tasks_remaining);
+  // test_runner.py writes tasks_remaining 0 and never updates it (docs/legacy.md): a 0 it never counted, not a backlog done.
+  const left = legacyRunnerOf(state) === 'python' ? null : orNull(last?.tasks_remaining);
   return {
     legacy: true,
     totalTokens: orNull(last?.total_tokens) ?? usage?.totalTokens ?? null,
@@ -77,6 +81,8 @@ export function runFigures(state: RunState): RunFigures {
     testPassRate: orNull(last?.test_pass_rate),
     testCoverage: orNull(last?.test_coverage),
     linesOfCode: m.linesOfCode,
+    // Counted from its snapshots' errors_encountered (the Python runner) or the agent's own output; the Bash runner recorded none.
+    errors: typeof last?.errors_encountered === 'number' || agentOutput ? state.counters.errors : null,
   };
 }
 
@@ -127,6 +133,7 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     test_coverage: f.testCoverage,
     lines_of_code: given(f.linesOfCode),
     tool_calls: given(f.toolCalls),
+    errors_encountered: given(f.errors),
     recoveries: state.counters.recoveriesSucceeded,
     memory_usage_mb: NOT_RECORDED,
     disk_usage_bytes: NOT_RECORDED,

@@ -127,7 +127,7 @@ export function renderMarkdown(report: FinalReport): string {
     `- checkpoints: ${report.reliability.checkpoints} (${report.reliability.checkpoints_valid} valid)${report.reliability.checkpoints_invalid.map((c) => `; ${c.id} invalid: ${c.reason}`).join('')}`,
     `- restores: ${report.reliability.restores}`,
     `- resumes: ${report.reliability.resumes ?? 0} (\`megatest resume\` carried the run on from a checkpoint: after its orchestrator stopped, or into a branch)`,
-    `- errors: ${report.reliability.errors}${Object.keys(report.reliability.errors_by_class).length ? ` (${Object.entries(report.reliability.errors_by_class).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
+    `- errors: ${report.reliability.errors ?? 'not recorded'}${Object.keys(report.reliability.errors_by_class).length ? ` (${Object.entries(report.reliability.errors_by_class).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
     `- recoveries: ${recoveryLine(report.reliability)}`,
     ...Object.entries(report.reliability.recoveries_by_action).map(
       ([action, n]) => `  - ${action}: ${n.started} started, ${n.succeeded} succeeded, ${n.failed} failed or gave up`,

@@ -35,7 +35,7 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
     const some = (n: number, noun: string) => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
     expect(counts.tokens).toBeGreaterThan(999);
     expect(imported.stdout.split('\n')[0]).toBe(`imported 1 command file into ${runDir}`);
-    expect(imported.stdout).toContain(`\n  ${some(calls, 'tool call')}, ${some(counts.tokens!, 'token')}, ${some(readReport(runDir).reliability.errors, 'error')}; interrupted (exit code 130): `);
+    expect(imported.stdout).toContain(`\n  ${some(calls, 'tool call')}, ${some(counts.tokens!, 'token')}, ${some(readReport(runDir).reliability.errors ?? 0, 'error')}; interrupted (exit code 130): `);
 
     const frame = await runCli(['replay', runDir, '--frame'], { env: UTF8 });
     expect(frame.stderr).toBe('');

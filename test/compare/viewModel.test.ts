@@ -224,6 +224,8 @@ describe('compareRuns on a recorded run and legacy runs', () => {
     expect(tokensRow.cells[1]!.delta).toBe(last.total_tokens - tokens);
     expect(tokensRow.cells[1]!.verdict).toBe(last.total_tokens < tokens ? 'better' : 'worse');
     expect(tokensRow.cells[2]).toMatchObject({ value: null, delta: null, verdict: 'n/a' });
+    // The Bash runner counted no errors either: not recorded, never 0 (docs/legacy.md).
+    expect(view.rows.find((r) => r.key === 'errors')!.cells[2]).toMatchObject({ value: null, verdict: 'n/a' });
     expect(view.rows.find((r) => r.key === 'tokens_per_loc')!.cells[1]!.rating).toBe(
       rateBand(last.total_tokens / final.final_loc, { label: '', unit: '', lowerIsBetter: true, acceptable: 500, good: 300, excellent: 200 }),
     );

@@ -50,6 +50,11 @@ describe('report of a legacy run', () => {
     // the original runner never told a fatal error from another: not judged, and out of the verdict
     expect(report.criteria.find((c) => c.id === 'no_fatal_errors')).toBeUndefined();
     expect(report.criteria_not_judged?.find((c) => c.id === 'no_fatal_errors')?.reason).toMatch(/did not tell a fatal error/);
+    // Its tasks_remaining is the 0 test_runner.py wrote and never updated: no backlog share is judged on it.
+    expect(last.tasks_remaining).toBe(0);
+    expect(report.measurements.tasks_total).toBeNull();
+    expect(report.criteria.find((c) => c.id === 'tasks_completed')).toBeUndefined();
+    expect(report.criteria_not_judged?.find((c) => c.id === 'tasks_completed')?.reason).toMatch(/record no task counts/);
     const md = renderMarkdown(report);
     expect(md).toContain('Legacy run');
     expect(md).toContain(`checkpoints/${empty[0]}.json`);
@@ -101,7 +106,8 @@ describe('the console header of a legacy run', () => {
       return headerModel(run, { nowMs: Date.now(), runDir: dir });
     };
     const last = readJson(metricsFiles(path.join(runs, 'python-complete')).at(-1)!.file).metrics;
-    expect((await header('python-complete')).countsText).toMatch(new RegExp(`^${formatCount(last.total_tokens).replace('.', '\\.')} tok `));
-    expect((await header('bash-complete')).countsText).toMatch(/^n\/a tok /);
+    expect((await header('python-complete')).countsText).toMatch(new RegExp(`^\\d+ err  ${formatCount(last.total_tokens).replace('.', '\\.')} tok `));
+    // The Bash runner recorded neither tokens nor errors: n/a, not 0.
+    expect((await header('bash-complete')).countsText).toMatch(/^n\/a err  n\/a tok /);
   });
 });

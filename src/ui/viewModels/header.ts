@@ -112,13 +112,14 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const phase = run.currentPhaseIndex >= 0 ? run.phases[run.currentPhaseIndex] : undefined;
   const phaseText = phase ? `phase ${run.currentPhaseIndex + 1}/${run.phases.length} ${phase.name}` : run.phases.length > 0 ? `${run.phases.length} phases` : '';
   // The tokens the report and status give: a legacy run's are its runner's last snapshot's, or not recorded.
-  const tokens = runFigures(run).totalTokens;
+  const figures = runFigures(run);
+  const tokens = figures.totalTokens;
   // What the agents said it cost (Claude Code), where one reported a cost: a sim or Codex run shows none, not $0.
   // The errors first, as a narrow terminal cuts the line from the right and they matter more: at 80 columns after a
   // restore ("plan 18%") the count cut was the error one. The cost last.
   const cost = reportedCostUsd(run);
   const costText = cost === null ? '' : `  ${formatUsd(cost)}`;
-  const countsText = `${run.counters.errors} err  ${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${run.counters.checkpoints} ckpt${costText}`;
+  const countsText = `${figures.errors === null ? 'n/a' : figures.errors} err  ${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${run.counters.checkpoints} ckpt${costText}`;
   // Said only once the run's state is read (a finished run's console must not flash the resume hint while it loads).
   const dead = run.orchestrator === 'dead' && run.status !== null && !isTerminalStatus(run.status);
   const stopped = run.orchestrator === 'stopped' && run.ended === null;
