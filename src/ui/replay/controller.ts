@@ -300,6 +300,11 @@ export class ReplayController implements ReplayControls {
     void this.run(async () => {
       await this.source.refresh();
       await this.syncSource();
+      // Playing at the end of a run still going is following it: what it wrote meanwhile is shown at once, as its end.
+      // Played from where the clock had stopped (the last event's time), it fell further behind the run at each refresh
+      // by the time spent waiting at the end: 10 s behind after two minutes at 1x.
+      const { playing, count, endMs } = this.position.getState();
+      if (playing && count > cursor) await this.moveTo(count, endMs);
     });
   }
 

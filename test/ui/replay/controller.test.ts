@@ -173,6 +173,22 @@ describe('playing', () => {
   });
 });
 
+describe('following a run still going', () => {
+  it('at 1x, what the run wrote since the last look is shown at once, as its end: the replay never falls behind the run', async () => {
+    const timers = new ManualTimers();
+    const source = memorySource(events.slice(0, 200));
+    const controller = await openController(source, { timers, follow: true, at: { kind: 'end' } });
+    controller.play();
+    for (const upTo of [230, 260, 300]) {
+      source.append(events.slice(controller.position.getState().count, upTo));
+      await timers.advance(REFRESH_MS, controller);
+      // Played from where the clock stopped at the last end, it lagged by the time it had waited there, more at each look.
+      expect(controller.position.getState()).toMatchObject({ count: upTo, cursor: upTo, clockMs: Date.parse(events[upTo - 1]!.ts) });
+    }
+    controller.close();
+  });
+});
+
 describe('a log empty when opened', () => {
   it('plays its events once they arrive', async () => {
     const timers = new ManualTimers();
