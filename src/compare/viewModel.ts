@@ -100,6 +100,8 @@ interface FigureSpec {
   format: FigureFormat;
   better: Better;
   band?: BandName;
+  /** A total over the run (tokens, errors, cost): judged only between runs that completed, as a run stopped early spent less. */
+  total?: boolean;
   read: (run: RunReading) => number | null;
 }
 
@@ -112,7 +114,7 @@ const FIGURES: readonly FigureSpec[] = [
     // none for an import in line order: its times give the order of its lines, not a duration
     read: ({ state }) => recordedDurationSeconds(state),
   },
-  { key: 'tokens', label: 'tokens', format: 'count', better: 'lower', read: ({ figures }) => figures.totalTokens },
+  { key: 'tokens', label: 'tokens', format: 'count', better: 'lower', total: true, read: ({ figures }) => figures.totalTokens },
   {
     key: 'tokens_per_loc',
     label: 'tokens/LOC',
@@ -132,12 +134,12 @@ const FIGURES: readonly FigureSpec[] = [
   { key: 'test_pass_rate', label: 'test pass rate', format: 'fraction', better: 'higher', read: ({ figures }) => figures.testPassRate },
   { key: 'coverage', label: 'line coverage', format: 'percent', better: 'higher', band: 'coverage', read: ({ figures }) => figures.testCoverage },
   { key: 'lines_of_code', label: 'lines of code', format: 'count', better: 'higher', read: ({ figures }) => figures.linesOfCode },
-  { key: 'errors', label: 'errors', format: 'count', better: 'lower', read: ({ figures }) => figures.errors },
+  { key: 'errors', label: 'errors', format: 'count', better: 'lower', total: true, read: ({ figures }) => figures.errors },
   // more recoveries means both more failures and more survived: neither way is better
   { key: 'recoveries', label: 'recoveries', format: 'count', better: 'none', read: ({ state }) => state.counters.recoveriesSucceeded },
   { key: 'checkpoints', label: 'checkpoints', format: 'count', better: 'none', read: ({ state }) => state.counters.checkpoints },
   // what the agents reported (Claude Code's total_cost_usd): not recorded for one that reports none (the sim, Codex)
-  { key: 'cost_usd', label: 'cost', format: 'usd', better: 'lower', read: ({ state }) => reportedCostUsd(state) },
+  { key: 'cost_usd', label: 'cost', format: 'usd', better: 'lower', total: true, read: ({ state }) => reportedCostUsd(state) },
 ];
 
 const EPSILON = 1e-9;
@@ -147,6 +149,11 @@ function verdictOf(value: number | null, base: number | null, better: Better): V
   if (Math.abs(value - base) < EPSILON) return 'same';
   if (better === 'none') return 'n/a';
   return (value < base) === (better === 'lower') ? 'better' : 'worse';
+}
+
+/** A run that completed: its totals are those of the whole run (not of one interrupted, killed, still going or empty). */
+function completed(run: RunReading): boolean {
+  return run.state.ended?.status === 'completed';
 }
 
 function figureRow(spec: FigureSpec, runs: readonly RunReading[]): CompareRow {
@@ -164,7 +171,7 @@ function figureRow(spec: FigureSpec, runs: readonly RunReading[]): CompareRow {
     cells: values.map((value, index) => ({
       value,
       delta: index === 0 || value === null || base === null ? null : value - base,
-      verdict: index === 0 ? null : verdictOf(value, base, spec.better),
+      verdict: index === 0 ? null : spec.total === true && !(completed(runs[0]!) && completed(runs[index]!)) ? 'n/a' : verdictOf(value, base, spec.better),
       ...(spec.band ? { rating: rateBand(value, BANDS[spec.band]) } : {}),
     })),
   };

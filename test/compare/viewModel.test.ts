@@ -28,7 +28,10 @@ describe('bands', () => {
 });
 
 /** A small run, folded from events written here: tokens, LOC, tasks, tool calls, a test run and errors. */
-function syntheticRun(name: string, figures: { tokens: number; loc: number; tasks: number; toolCalls: number; coverage: number; errors: number; passed: boolean; costsUsd?: number[] }): CompareRunInput {
+function syntheticRun(
+  name: string,
+  figures: { tokens: number; loc: number; tasks: number; toolCalls: number; coverage: number; errors: number; passed: boolean; costsUsd?: number[]; ended?: boolean },
+): CompareRunInput {
   const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
   const events: Omit<MegatestEvent, 'seq'>[] = [
     { ts: t(0), type: 'session_started', session_id: name, project: 'task_queue', project_name: 'RedQueue', agent_kind: 'sim', simulated: true, agents: 1, duration_seconds: 60, phases: [{ name: 'p', duration_seconds: 60, tasks: Array.from({ length: figures.tasks }, (_, i) => `task ${i}`) }], megatest_version: '0.1.0' },
@@ -39,7 +42,7 @@ function syntheticRun(name: string, figures: { tokens: number; loc: number; task
     ...Array.from({ length: figures.tasks }, (_, i) => ({ ts: t(3), type: 'task_completed' as const, agent: 'a', task: `task ${i}`, phase: 'p' })),
     ...Array.from({ length: figures.errors }, () => ({ ts: t(4), type: 'error' as const, class: 'c', severity: 'recoverable' as const, message: 'e' })),
     { ts: t(5), type: 'test_run', passed: 9, failed: 1, skipped: 0, duration: 1, coverage: figures.coverage, source: 't' },
-    { ts: t(6), type: 'session_ended', status: 'completed', exit_code: 0 },
+    ...(figures.ended === false ? [] : [{ ts: t(6), type: 'session_ended', status: 'completed', exit_code: 0 }]),
   ] as Omit<MegatestEvent, 'seq'>[];
   const state = foldAll(events.map((e, i) => ({ ...e, seq: i + 1 }) as MegatestEvent));
   const report = {
@@ -115,6 +118,15 @@ describe('compareRuns (pure)', () => {
     expect(renderCompareMarkdown(compareRuns([base, { ...other, report: { ...other.report, criteria: [] } as FinalReport }]))).toContain('| Tests pass | critical | PASS | — |');
   });
 
+  it('judges totals (tokens, errors, cost) only between runs that completed: a run stopped early spent less, which is no better', () => {
+    const stopped = syntheticRun('C', { tokens: 5_000, loc: 0, tasks: 2, toolCalls: 50, coverage: 85, errors: 0, passed: true, costsUsd: [0.01], ended: false });
+    const mixed = compareRuns([syntheticRun('A', { tokens: 25_000, loc: 0, tasks: 10, toolCalls: 250, coverage: 85, errors: 2, passed: true, costsUsd: [0.5] }), stopped]);
+    for (const key of ['tokens', 'errors', 'cost_usd']) expect(mixed.rows.find((r) => r.key === key)!.cells[1], key).toMatchObject({ verdict: 'n/a' });
+    // A ratio is still judged: tool calls per task done.
+    expect(mixed.rows.find((r) => r.key === 'tool_calls_per_task')!.cells[1]!.verdict).toBe('same');
+    expect(renderCompareMarkdown(mixed)).toContain('totals (tokens, errors, cost) are judged only between runs that completed');
+  });
+
   it('renders a table with the base, the deltas, the ratings and the band legend', () => {
     const md = renderCompareMarkdown(view);
     expect(md).toContain('| | A (base) | B |');
@@ -122,6 +134,8 @@ describe('compareRuns (pure)', () => {
     expect(md).toContain('| line coverage | 85.0% good | 65.0% below (−20.0 pp, worse) |');
     expect(md).toContain('| Tests pass | critical | PASS | FAIL, worse |');
     expect(md).toContain('Tokens/LOC: < 500 acceptable, < 300 good, < 200 excellent');
+    // Only the bands of rows compare shows: the report's build time has none here.
+    expect(md).not.toContain('Build time');
   });
 
   it('a delta below the precision shown reads ±, with no better or worse beside it; the JSON keeps it exact', () => {
