@@ -9,6 +9,9 @@ import { assertNever } from '../contract/assertNever.js';
 import { integer } from './flagValues.js';
 import { parseCommandArgs } from './parseOptions.js';
 import { openReplaySource, refuseNonFolder } from '../replay/source.js';
+import { existsSync } from 'node:fs';
+import { runPaths } from '../io/runFolder.js';
+import { isOrchestratorAlive } from '../io/sessions.js';
 import type { ReplayTarget } from '../ui/runReplay.js';
 import { THEME_NAMES } from '../ui/theme.js';
 
@@ -128,12 +131,14 @@ export async function replayCommand(argv: string[]): Promise<number> {
     }
     // Loaded only now: the console's graph picks React's production build when it loads.
     const ui = await import('../ui/runReplay.js');
+    // A run whose control.json names a process that is gone, and that recorded no end, was killed: its end says so.
+    const orchestratorGone = !source.legacy && existsSync(runPaths(source.runDir).controlJson) && !isOrchestratorAlive(source.runDir);
     if (values.frame) {
-      const frame = await ui.replayFrame({ source, runDir: source.runDir, at, speed, columns, rows, ascii: values.ascii });
+      const frame = await ui.replayFrame({ source, runDir: source.runDir, at, speed, columns, rows, ascii: values.ascii, orchestratorGone });
       process.stdout.write(frame.replace(/\n+$/, '') + '\n');
       return 0;
     }
-    await ui.runReplayConsole({ source, runDir: source.runDir, at, speed, play: at === undefined, theme: values.theme, ascii: values.ascii });
+    await ui.runReplayConsole({ source, runDir: source.runDir, at, speed, play: at === undefined, theme: values.theme, ascii: values.ascii, orchestratorGone });
     return 0;
   } finally {
     await source.close();

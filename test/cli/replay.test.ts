@@ -34,6 +34,21 @@ describe.skipIf(!BUILT)(`megatest replay${BUILT ? '' : ' (skipped: run npm run b
     expect(result.stdout).toBe(GOLDEN('restore_session.seq421.80x24.txt'));
   });
 
+  it('a run killed before its end (its orchestrator gone, no session_ended): its end says so, with how to resume; earlier frames do not', async () => {
+    const killed = path.join(root, 'killed');
+    mkdirSync(killed);
+    const lines = readFileSync(path.join(FIXTURES, 'events', 'restore_session.jsonl'), 'utf8').trim().split('\n');
+    // Killed in its refinement phase: its last 120 events never written.
+    writeFileSync(path.join(killed, 'events.jsonl'), lines.slice(0, 300).join('\n') + '\n');
+    // A pid no process has: the orchestrator that wrote it is gone.
+    writeFileSync(path.join(killed, 'control.json'), JSON.stringify({ pid: 2 ** 22 + 7, host: '127.0.0.1', port: 1, started_at: new Date().toISOString() }));
+    const end = await runCli(['replay', killed, '--frame', '--width', '120'], { env: UTF8 });
+    expect(end.stdout.split('\n')[0]).toMatch(/ running\? /);
+    expect(end.stdout).toContain(`orchestrator not running — megatest resume ${killed}`);
+    const earlier = await runCli(['replay', killed, '--frame', '--width', '120', '--at', '130'], { env: UTF8 });
+    expect(earlier.stdout).not.toContain('orchestrator not running');
+  });
+
   it('--at takes an offset from the start or an ISO time', async () => {
     const first = JSON.parse(readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n')[0]!) as { ts: string };
     const offset = await runCli(['replay', runDir, '--frame', '--at', '20s'], { env: UTF8 });

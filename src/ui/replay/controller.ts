@@ -70,6 +70,12 @@ export interface ReplayOptions {
   timers?: ReplayTimers;
   /** Poll the source for a run still going while at the end (default true; a one-frame render needs none). */
   follow?: boolean;
+  /**
+   * No orchestrator runs the run (its control.json names a process that is
+   * gone): at its end, a run that recorded no end was stopped from outside
+   * (kill -9), and is shown so, with how to resume it, not as a run going on.
+   */
+  orchestratorGone?: boolean;
 }
 
 const CHECKPOINT_KINDS: readonly TimelineMarkKind[] = ['checkpoint', 'restore'];
@@ -96,6 +102,8 @@ export class ReplayController implements ReplayControls {
   readonly position: StoreApi<ReplayPosition> = createStore<ReplayPosition>()(() => emptyReplayPosition());
   private state!: RunState;
   private log: string[] = [];
+  /** The state last put in the store; null to put it again (the end was reached or left). */
+  private committed: RunState | null = null;
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private playTimer: unknown = null;
@@ -104,6 +112,8 @@ export class ReplayController implements ReplayControls {
   private nextEventMs: { cursor: number; ms: number | null } | null = null;
   private readonly damageTimes = new Map<number, number | null>();
   private readonly timers: ReplayTimers;
+  private readonly orchestratorGone: boolean;
+  private atEnd = false;
   private closed = false;
 
   private constructor(
@@ -111,6 +121,7 @@ export class ReplayController implements ReplayControls {
     options: ReplayOptions,
   ) {
     this.timers = options.timers ?? realTimers;
+    this.orchestratorGone = options.orchestratorGone === true;
     this.position.setState({ speed: Math.max(MIN_SPEED, Math.min(MAX_SPEED, options.speed ?? 1)) });
   }
 
@@ -379,20 +390,28 @@ export class ReplayController implements ReplayControls {
     const seq = cursor === before.cursor ? before.seq : (last?.seq ?? null);
     const clock = clockMs ?? (cursor === 0 ? before.startMs : (msOf(last) ?? before.clockMs));
     const log = await this.source.logLinesAt(clock, REPLAY_LOG_LINES);
+    const atEnd = cursor >= this.source.count();
+    if (atEnd !== this.atEnd) {
+      this.atEnd = atEnd;
+      this.committed = null;
+    }
     this.commit(state, log);
     this.position.setState({ cursor, seq, clockMs: clock });
   }
 
   private commit(state: RunState, log: string[]): void {
     const logChanged = !sameLines(log, this.log);
-    if (state === this.state && !logChanged) return;
+    if (state === this.state && !logChanged && this.committed !== null) return;
     this.state = state;
+    this.committed = state;
     if (logChanged) this.log = log;
     const lines = this.log;
+    // At the end of a run killed before its end: as the live console shows one whose orchestrator is gone.
+    const orchestrator = this.orchestratorGone && this.atEnd && state.ended === null ? 'dead' : 'unknown';
     this.store.getState().updateRun((previous) => {
       // The log is rebuilt only when it changed, so the log pane keeps its lines (and their ids).
-      if (!logChanged) return { ...state, log: previous.log, nextLogId: previous.nextLogId, orchestrator: 'unknown' };
-      const empty: ConsoleState = { ...state, log: [], nextLogId: 1, orchestrator: 'unknown' };
+      if (!logChanged) return { ...state, log: previous.log, nextLogId: previous.nextLogId, orchestrator };
+      const empty: ConsoleState = { ...state, log: [], nextLogId: 1, orchestrator };
       return applyLogLines(empty, lines);
     });
   }

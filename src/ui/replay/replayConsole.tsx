@@ -30,6 +30,8 @@ export interface ReplayConsoleOptions {
   /** Environment for NO_COLOR / locale / TERM detection (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   timers?: ReplayTimers;
+  /** No orchestrator runs the run (ReplayOptions.orchestratorGone). */
+  orchestratorGone?: boolean;
   /** Stops the console's job for Ctrl-Z (tests pass a fake; default: SIGTSTP to its process group). */
   stopJob?: () => Promise<boolean>;
 }
@@ -60,7 +62,7 @@ export async function startReplayConsole(options: ReplayConsoleOptions): Promise
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
   const look = lookFor(options.env ?? process.env, { theme: options.theme, ascii: options.ascii });
-  const controller = await ReplayController.open(options.source, { at: options.at, speed: options.speed, play: options.play, timers: options.timers });
+  const controller = await ReplayController.open(options.source, { at: options.at, speed: options.speed, play: options.play, timers: options.timers, orchestratorGone: options.orchestratorGone });
 
   let leave!: () => void;
   const left = new Promise<void>((resolve) => {
@@ -126,11 +128,13 @@ export interface ReplayFrameOptions {
   rows: number;
   ascii?: boolean;
   env?: Readonly<Record<string, string | undefined>>;
+  /** No orchestrator runs the run (ReplayOptions.orchestratorGone). */
+  orchestratorGone?: boolean;
 }
 
 /** One frame at `at` (default the end) as plain text: for scripts and bug reports. */
 export async function replayFrame(options: ReplayFrameOptions): Promise<string> {
-  const controller = await ReplayController.open(options.source, { at: options.at ?? { kind: 'end' }, speed: options.speed, follow: false });
+  const controller = await ReplayController.open(options.source, { at: options.at ?? { kind: 'end' }, speed: options.speed, follow: false, orchestratorGone: options.orchestratorGone });
   try {
     // Plain text whatever the terminal: mono theme; ASCII when asked or when the locale cannot draw Unicode.
     const look = lookFor({ ...(options.env ?? process.env), NO_COLOR: '1' }, { ascii: options.ascii });
