@@ -124,6 +124,29 @@ export class DiskGuard {
     this.ctx.writeStatusFile();
   }
 
+  /**
+   * A checkpoint failed (a periodic one, or a phase's): said, and the run
+   * goes on, its last checkpoint standing. One the disk refused pauses the
+   * session as a refused write of ours does, until the disk takes writes.
+   * Thrown on, it ended the orchestrator at the phase gate with a stack
+   * trace and the status file left at running.
+   */
+  async checkpointFailed(trigger: string, error: unknown): Promise<void> {
+    const { ctx } = this;
+    const message = error instanceof Error ? error.message : String(error);
+    ctx.log.error('checkpoint', `${trigger} checkpoint failed: ${message}; the last checkpoint stands`);
+    if (!REFUSED_WRITE.test(`${(error as NodeJS.ErrnoException)?.code ?? ''} ${message}`)) {
+      ctx.emit({ type: 'alert', level: 'warning', message: `${trigger} checkpoint failed: ${message}; the last checkpoint stands` });
+      return;
+    }
+    this.pausedForDisk = true;
+    ctx.emit({ type: 'error', class: 'disk_full', severity: 'critical', message: `the disk refused a write: ${trigger} checkpoint: ${message}` });
+    if (ctx.status !== 'running' || ctx.stopRequest) return;
+    await this.actions.pause(
+      `the disk is full (a ${trigger} checkpoint could not be written: ${message}) — paused; the session continues by itself once writes succeed again, or with \`megatest continue\``,
+    );
+  }
+
   /** The session has ended: the reserve is not needed any more. */
   async end(): Promise<void> {
     await this.reserve.release();

@@ -109,7 +109,7 @@ export class Orchestrator implements EngineControl {
     this.keeper = new CheckpointKeeper(ctx, this.pool, this.measurer, this.isolation);
     this.eventIndex = new EventIndexKeeper(ctx);
     this.phases = new PhaseRunner(ctx, this.pool, this.measurer, {
-      phaseCheckpoint: async () => void (await this.keeper.create('phase')),
+      phaseCheckpoint: () => this.keeper.create('phase').then(() => undefined, (error: unknown) => this.diskGuard.checkpointFailed('phase', error)),
       checkpointsValid: () => (this.keeper.invalidCheckpoints === 0 ? 1 : 0),
     });
     this.surface = new ControlSurface(ctx, this.pool, this.keeper, this.measurer, compressor);
@@ -287,7 +287,7 @@ export class Orchestrator implements EngineControl {
     this.phases.tick();
     if (ctx.stopRequest || this.phases.gateRunning || ctx.state.phaseEnded) return;
     if (await this.limitHold.check(now)) return;
-    await this.keeper.checkTriggers();
+    await this.keeper.checkTriggers().catch((error: unknown) => this.diskGuard.checkpointFailed('scheduled', error));
     this.measurer.maybeRunTests(now);
     await this.limits.checkDisk();
   }

@@ -144,10 +144,14 @@ export class PhaseRunner {
         if (measured === null || generation !== this.ctx.restoreGeneration || this.ctx.stopRequest) return;
         await this.endPhase(measured);
       });
-    this.measurer.gates().then(finished, async (error: unknown) => {
-      this.ctx.internalError(error);
-      await finished(null);
-    });
+    this.measurer
+      .gates()
+      .then(finished, async (error: unknown) => {
+        this.ctx.internalError(error);
+        await finished(null);
+      })
+      // A phase's end that failed is logged, never an unhandled rejection that ends the orchestrator.
+      .catch((error: unknown) => this.ctx.internalError(error));
   }
 
   /** Judges the phase on what its gate measured, commits, and records the phase end. */

@@ -95,4 +95,24 @@ describe.skipIf(skipReason !== '')(`a full disk${skipReason ? ` (skipped: ${skip
     expect(readFileSync(path.join(runDir, 'status'), 'utf8').trim()).toMatch(/completed|failed|timeout/);
     expect(JSON.parse(readFileSync(path.join(runDir, 'final_report.json'), 'utf8'))).toHaveProperty('verdict');
   }, 420_000);
+
+  it('filled at a phase gate: the phase checkpoint the disk refuses pauses the session, never ends the orchestrator', async () => {
+    const gateDir = path.join(runsDir, 'gate');
+    const gate = runHeadless(sessionArgs(runsDir, 'gate', CONFIG, ['--duration', '60s']), { timeoutMs: 400_000 });
+    run = gate;
+    // The first phase's gate has built: its phase-end checkpoint comes next.
+    await waitForEventWhileRunning(gate, gateDir, 'build', () => true, 240_000);
+    const client = await ControlClient.fromRunDir(gateDir, { source: 'cli', timeoutMs: 30_000 });
+    const ballast = fillDisk(runsDir);
+    await waitForStatus(client, 'paused');
+    expect(gate.child.exitCode, 'the orchestrator is still running').toBeNull();
+    unlinkSync(ballast);
+    const ended = await gate.done;
+    expect([0, 1, 124], ended.stderr.slice(-2000)).toContain(ended.code);
+    expect(ended.stderr).not.toMatch(/\n\s+at /);
+    const events = readEvents(gateDir);
+    expect(eventsOf(events, 'error').some((e) => e.class === 'disk_full')).toBe(true);
+    expect(eventsOf(events, 'session_ended')).toHaveLength(1);
+    expect(JSON.parse(readFileSync(path.join(gateDir, 'final_report.json'), 'utf8'))).toHaveProperty('verdict');
+  }, 420_000);
 });
