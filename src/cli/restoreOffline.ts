@@ -22,6 +22,7 @@ import { CheckpointInvalidError, CheckpointStore, type LoadedCheckpoint, type Re
 import { readStatus, requireRunsDir, runPaths } from '../io/runFolder.js';
 import { parseCommandArgs } from './parseOptions.js';
 import { isOrchestratorAlive, resolveSession } from '../io/sessions.js';
+import { takeRunLock } from '../io/runLock.js';
 import { runControlCommand } from './controlCommands.js';
 
 export const RESTORE_HELP = `usage: megatest restore [SESSION|DIR] --checkpoint ID [--runs-dir DIR] [--json]
@@ -104,12 +105,16 @@ async function restoreOffline(runDir: string, id: string, yes: boolean, json: bo
     return 1;
   }
   let result: RestoreResult;
+  // Held while project/ is put back: a resume started meanwhile waits for nothing, and is refused rather than run over it.
+  const lock = takeRunLock(runDir, 'restore');
   try {
     result = await store.restore(paths.project, body.file_system_state.entries, { checkpointId: loaded.id });
   } catch (error) {
     if (!(error instanceof CheckpointInvalidError)) throw error;
     process.stderr.write(`megatest restore: ${error.message}\n`);
     return 1;
+  } finally {
+    lock.release();
   }
   const status = readStatus(runDir) ?? 'unknown';
   appendLogLine(

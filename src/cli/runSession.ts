@@ -17,6 +17,7 @@ import { importedRunRefusal, readRunInfo, type RunInfo } from '../io/runInfo.js'
 import { createRunFolder, defaultSessionId, runPaths, type RunPaths } from '../io/runFolder.js';
 import { suspendJobTogether } from '../io/jobControl.js';
 import { isOrchestratorAlive } from '../io/sessions.js';
+import { takeRunLock } from '../io/runLock.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import { MEGATEST_VERSION } from '../version.js';
 import { PACKAGE_ROOT } from '../paths.js';
@@ -181,6 +182,21 @@ export async function runOrchestratorInProcess(
   if (options.resume && isOrchestratorAlive(runDir)) {
     throw new UsageError(`megatest resume: the orchestrator of ${runDir} is still running; use megatest attach ${runDir}`);
   }
+  // Taken before anything is written, and held to the end: the check above alone let two resumes started together both in.
+  const lock = takeRunLock(paths.root, options.resume ? 'resume' : 'orchestrate');
+  try {
+    return await orchestrateLocked(runDir, paths, info, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function orchestrateLocked(
+  runDir: string,
+  paths: RunPaths,
+  info: RunInfo,
+  options: { print: boolean; resume?: { checkpointId?: string }; controlHost?: string },
+): Promise<number> {
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
   const orchestrator = new Orchestrator({

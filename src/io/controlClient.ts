@@ -10,6 +10,7 @@ import type { StatusSnapshot } from '../contract/control.js';
 import { runPaths } from './runFolder.js';
 import { isPidStopped } from './processAlive.js';
 import { isPidAlive, readControlFile } from './sessions.js';
+import { runLockHolder } from './runLock.js';
 
 export class OrchestratorNotRunningError extends Error {
   constructor(readonly runDir: string) {
@@ -84,7 +85,12 @@ export class ControlClient {
   static async fromRunDir(runDir: string, options: ControlClientOptions = {}): Promise<ControlClient> {
     const paths = runPaths(runDir);
     const control = readControlFile(paths.root);
-    if (!control || !isPidAlive(control.pid)) throw new OrchestratorNotRunningError(runDir);
+    if (!control || !isPidAlive(control.pid)) {
+      // The lock says an orchestrator runs it all the same: one whose control API did not start (a full disk at its start).
+      const holder = runLockHolder(paths.root);
+      if (holder !== null) throw new Error(`the orchestrator of ${runDir} (pid ${holder}) is running, but its control API is not (control.json missing; see its orchestrator.out or session.log): nothing can reach it but a signal (kill -TERM ${holder} stops it)`);
+      throw new OrchestratorNotRunningError(runDir);
+    }
     if (isPidStopped(control.pid)) throw new OrchestratorStoppedError(runDir, control.pid);
     let token: string;
     try {

@@ -1,6 +1,7 @@
 // Finding run folders: by path, by session id under --runs-dir, or the newest
 // one whose orchestrator is alive (control.json names a live pid).
 
+import { runLockHolder } from './runLock.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
@@ -53,7 +54,8 @@ export function readControlFile(runDir: string): ControlFileInfo | null {
 
 export function isOrchestratorAlive(runDir: string): boolean {
   const control = readControlFile(runDir);
-  return control !== null && isPidAlive(control.pid);
+  // Or the run folder's lock: held from the orchestrator's start, where its control API may never have written control.json (a full disk).
+  return (control !== null && isPidAlive(control.pid)) || runLockHolder(runDir) !== null;
 }
 
 function looksLikeRunFolder(dir: string): boolean {
