@@ -232,6 +232,9 @@ export class Orchestrator implements EngineControl {
     const { ctx, pool } = this;
     pool.createSlots();
     if (resuming) {
+      // A session paused when its orchestrator stopped (a person's pause, a recovery that gave up) stays paused: the
+      // resume's own command ends the fold's pause, and a kill and a resume got around a pause waiting for a person.
+      const pausedBefore = ctx.state.status === 'paused' ? ctx.state.pause : null;
       // The fold stops the clock for the time no orchestrator ran the session.
       const announce = () => {
         ctx.emit({ type: 'command', name: 'resume', source: 'cli', detail: namedCheckpoint ?? 'newest valid checkpoint' });
@@ -243,6 +246,11 @@ export class Orchestrator implements EngineControl {
         await pool.startAll();
         if (ctx.state.currentPhaseIndex < 0) this.phases.start(0);
         else this.phases.continueCurrent();
+      }
+      if (pausedBefore !== null && ctx.status !== 'paused') {
+        ctx.setStatus('running');
+        const why = pausedBefore.why === null ? `paused by ${pausedBefore.by}` : pausedBefore.why;
+        await this.surface.pauseAutomatically(`the session was paused when its orchestrator stopped (${why}): it stays paused; \`megatest continue\` goes on`, 'warning');
       }
     } else {
       await pool.startAll();
