@@ -39,6 +39,12 @@ export interface FoldedLog {
   state: RunState;
   /** Non-empty lines that are not events (torn, garbage, overlong). */
   unreadable: number;
+  /**
+   * Places where the seq repeats or goes back (the fold skips the events
+   * until it passes its highest again): two writers in one log (two
+   * orchestrators on one run folder), or a log pieced together.
+   */
+  seqRepeats: number;
   /** Where the fold began: events.idx's folded end state, or the log's first byte. */
   from: 'index' | 'start';
   /** Bytes of events.jsonl (0 when there is none). */
@@ -78,14 +84,14 @@ async function foldLog(file: string, options: LogReadOptions, from: RunState = i
   try {
     handle = await (options.open ?? openLogFile)(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return onlyFromIndex ? null : { state: from, unreadable: 0, from: 'start', bytes: 0, eventsRead: 0 };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return onlyFromIndex ? null : { state: from, unreadable: 0, seqRepeats: 0, from: 'start', bytes: 0, eventsRead: 0 };
     throw RunFileReadError.from(error, file);
   }
   try {
     const start = options.useIndex === false ? null : await findLogStart(handle, file, path.join(path.dirname(file), INDEX_FILE));
     if (start?.from === 'index') {
       const rest = await foldLines(handle, file, start.offset, start.state, options);
-      return { ...rest, unreadable: start.nonEvents + rest.unreadable, from: 'index' };
+      return { ...rest, unreadable: start.nonEvents + rest.unreadable, seqRepeats: start.seqRepeats + rest.seqRepeats, from: 'index' };
     }
     if (onlyFromIndex) return null;
     return { ...(await foldLines(handle, file, 0, from, options)), from: 'start' };
@@ -101,9 +107,11 @@ async function foldLines(
   offset: number,
   state: RunState,
   options: LogReadOptions,
-): Promise<{ state: RunState; unreadable: number; bytes: number; eventsRead: number }> {
+): Promise<{ state: RunState; unreadable: number; seqRepeats: number; bytes: number; eventsRead: number }> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let unreadable = 0;
+  let seqRepeats = 0;
+  let lastSeq = state.lastSeq;
   let eventsRead = 0;
   let batch: MegatestEvent[] = [];
   const take = (text: string | null) => {
@@ -117,6 +125,11 @@ async function foldLines(
       unreadable += 1;
       return;
     }
+    // A session_started begins a log's numbering (a replaced file's new session starts over at 1).
+    if (event.type === 'session_started') lastSeq = 0;
+    // Counted as the seek index counts them (each place the numbering goes back), so a fold from events.idx says the same.
+    if (event.seq <= lastSeq) seqRepeats += 1;
+    lastSeq = event.seq;
     batch.push(event);
     eventsRead += 1;
     if (batch.length >= BATCH) {
@@ -129,7 +142,7 @@ async function foldLines(
     const end = await scanLines(handle, offset, size, (text) => take(text), { chunkBytes: options.chunkBytes ?? CHUNK_BYTES, maxLineBytes });
     // A last line without its newline: a file written by hand, or one whose newline a crash took. It counts if it is a whole event.
     if (end.tailBytes > 0) take(end.tailBytes > maxLineBytes ? null : await readTail(handle, end.end, end.tailBytes));
-    return { state: foldEvents(state, batch), unreadable, bytes: size, eventsRead };
+    return { state: foldEvents(state, batch), unreadable, seqRepeats, bytes: size, eventsRead };
   } catch (error) {
     throw RunFileReadError.from(error, file);
   }
@@ -164,7 +177,7 @@ export async function foldRunFolder(runDir: string, options: LogReadOptions = {}
     // schemas), which cost every `status`, `ls` and control command about 50 ms of start-up (bench/startup.mjs).
     const { convertLegacyRun } = await import('../legacy/convert.js');
     const converted = await convertLegacyRun(runDir);
-    return { state: foldAll(converted.events), unreadable: 0, from: 'start', bytes: 0, eventsRead: converted.events.length, legacy: { damage: converted.damage } };
+    return { state: foldAll(converted.events), unreadable: 0, seqRepeats: 0, from: 'start', bytes: 0, eventsRead: converted.events.length, legacy: { damage: converted.damage } };
   }
   return { ...(await foldRunLog(runDir, options)), legacy: null };
 }

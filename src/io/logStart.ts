@@ -23,6 +23,8 @@ export interface LogStart {
   line: number;
   /** Lines before `offset` that are not events (blank lines aside), as a plain fold counts them. */
   nonEvents: number;
+  /** Places before `offset` where the seq repeats or goes back (two writers, or a log pieced together), as a plain fold counts them. */
+  seqRepeats: number;
   /** 'index': from events.idx's folded end; 'start': from the log's first byte. */
   from: 'index' | 'start';
   /** Why events.idx was not used, when there is one and it was not. */
@@ -37,7 +39,10 @@ export function isLineNotAnEvent(damage: ReplayDamage): boolean {
   return damage.file === 'events.jsonl' && NOT_AN_EVENT.test(damage.problem);
 }
 
-const fromTheStart = (note: string | null): LogStart => ({ state: initialRunState(), offset: 0, line: 0, nonEvents: 0, from: 'start', note });
+/** How the seek index words an event whose seq repeats or goes back. */
+const SEQ_BACK = /^seq \d+ after \d+ \(repeated or going back\)$/;
+
+const fromTheStart = (note: string | null): LogStart => ({ state: initialRunState(), offset: 0, line: 0, nonEvents: 0, seqRepeats: 0, from: 'start', note });
 
 /**
  * The nearest folded start for reading `eventsFile` (open as `events`):
@@ -76,7 +81,8 @@ export async function findLogStart(events: FileHandle, eventsFile: string, index
     } catch (error) {
       return fromTheStart(`events.idx end state unreadable (${(error as Error).message})`);
     }
-    return { state, offset: header.carry.offset, line: header.carry.line, nonEvents, from: 'index', note: null };
+    const seqRepeats = header.timeline.damage.filter((d) => d.file === 'events.jsonl' && SEQ_BACK.test(d.problem)).length;
+    return { state, offset: header.carry.offset, line: header.carry.line, nonEvents, seqRepeats, from: 'index', note: null };
   } finally {
     await handle.close();
   }

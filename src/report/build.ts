@@ -128,7 +128,8 @@ export interface FinalReport {
    * tokens and cost by the model each tokens event named ("" when none). cost_usd is null when no agent reported cost.
    */
   models: { model: string; tasks: string[]; input_tokens: number | null; output_tokens: number | null; total_tokens: number | null; cost_usd: number | null }[];
-  event_log: { events: number; first_seq: number | null; last_seq: number | null; seq_gaps: number; unreadable_lines: number };
+  /** seq_repeats: places where the seq repeated or went back (the fold skips those events). */
+  event_log: { events: number; first_seq: number | null; last_seq: number | null; seq_gaps: number; seq_repeats: number; unreadable_lines: number };
   /** Present for a run folder of the original Python/Bash runner, read through src/legacy/ (never written into). */
   legacy?: { runner: string; damage: ReplayDamage[] };
   /** Present for a run folder `megatest import` made from recorded agent output: the files, and whether its times are the stream's or line order. */
@@ -143,7 +144,7 @@ function importedFrom(info: object): ImportedFrom | undefined {
 /** The report of a run folder; `folded` is its fold when the caller has it already (compare reads both). */
 export async function buildReport(runDir: string, folded?: FoldedRun): Promise<FinalReport> {
   const paths = runPaths(runDir);
-  const { state, unreadable, legacy } = folded ?? (await foldRunFolder(paths.root));
+  const { state, unreadable, seqRepeats, legacy } = folded ?? (await foldRunFolder(paths.root));
   const info = legacy ? legacyReportInfo(state) : readRunInfo(runDir);
   // Only checkpoints that verify count as valid: every blob read back against its sha256, as a restore would.
   const checkpoints = legacy ? legacyCheckpoints(state, legacy.damage) : await verifiedCheckpoints(paths.checkpoints);
@@ -174,7 +175,8 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     // appended or inserted, a torn line after the last event) lost nothing, and is listed in event_log.unreadable_lines.
     // It failed the criterion, and `report` rewrote a passing run's report as failed. A legacy run has no event log of
     // its own: what was lost is in its damaged files.
-    data_loss_events: legacy ? legacy.damage.length : state.seqGaps,
+    // An event whose seq repeats or goes back is one of two writers' (two orchestrators on one folder): the log is not one log.
+    data_loss_events: legacy ? legacy.damage.length : state.seqGaps + seqRepeats,
     ops_per_second: m.lastBenchmark?.opsPerSecond ?? null,
   };
   // A test run that gave no results leaves no test_run event: session.log says why ("test results unreadable").
@@ -308,6 +310,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       first_seq: state.firstSeq,
       last_seq: state.eventsApplied > 0 ? state.lastSeq : null,
       seq_gaps: state.seqGaps,
+      seq_repeats: seqRepeats,
       unreadable_lines: unreadable,
     },
     ...(legacy ? { legacy: { runner: legacyRunnerOf(state) ?? 'unknown', damage: legacy.damage } } : {}),

@@ -63,6 +63,16 @@ describe('megatest report', () => {
     expect(report.criteria.find((c) => c.id === 'no_event_loss')).toMatchObject({ passed: true });
     expect(report.verdict.critical_passed).toBe(before.verdict.critical_passed);
     expect(result.code).toBe(passed.code);
+    // Events whose seq repeats (two orchestrators that wrote one log): the fold skips them, and the log is not one log.
+    writeFileSync(events, [...lines.filter((line) => line !== 'not json at all'), ...lines.slice(20, 23)].join('\n') + '\n');
+    const twice = JSON.parse((await captureCli(['report', dir, '--format', 'json'])).stdout) as typeof report & { event_log: { seq_repeats: number } };
+    expect(twice.event_log).toMatchObject({ seq_gaps: 0, seq_repeats: 1 });
+    expect(twice.criteria.find((c) => c.id === 'no_event_loss')).toMatchObject({ passed: false });
+    // The same from events.idx's folded end (a replay builds it): counted as the seek index counts the places.
+    await captureCli(['replay', dir, '--frame']);
+    expect(existsSync(path.join(dir, 'events.idx'))).toBe(true);
+    const fromIndex = JSON.parse((await captureCli(['report', dir, '--format', 'json'])).stdout) as typeof twice;
+    expect(fromIndex.event_log).toEqual(twice.event_log);
     // An event line that is lost leaves a gap in seq: that is the loss the criterion counts.
     writeFileSync(events, lines.filter((_, i) => i !== 10).join('\n') + '\n');
     const lost = JSON.parse((await captureCli(['report', dir, '--format', 'json'])).stdout) as typeof report;

@@ -84,7 +84,7 @@ export function fakeReport(status: SessionStatus, criteria: CriterionResult[], p
     },
     agents: [],
     models: [],
-    event_log: { events: 0, first_seq: null, last_seq: null, seq_gaps: 0, unreadable_lines: 0 },
+    event_log: { events: 0, first_seq: null, last_seq: null, seq_gaps: 0, seq_repeats: 0, unreadable_lines: 0 },
     ...extra,
   };
 }
