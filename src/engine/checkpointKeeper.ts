@@ -348,8 +348,10 @@ export class CheckpointKeeper {
     } catch (error) {
       once();
       if (id !== undefined || !(error instanceof ControlError)) throw error;
-      ctx.log.error('orchestrator', `no valid checkpoint to resume from (${checkpoints.length} invalid): the current phase starts again on the current project/`);
-      ctx.emit({ type: 'alert', level: 'critical', message: `resume found no valid checkpoint among ${checkpoints.length}; the current phase starts again on the current project/` });
+      // A restore that failed for its own reason (a full disk) says so: "no valid checkpoint" sent people to check 35 good ones.
+      const why = error.status === 409 ? `resume found no valid checkpoint among ${checkpoints.length}` : `resume could not restore a checkpoint (${error.message})`;
+      ctx.log.error('orchestrator', `${why}: the current phase starts again on the current project/`);
+      ctx.emit({ type: 'alert', level: 'critical', message: `${why}; the current phase starts again on the current project/` });
       return false;
     }
   }
