@@ -4,6 +4,7 @@
 // work), and a pause, continue or stop not for a checkpoint's walk of
 // project/ either, so a person's command is answered within a second.
 
+import { isDiskWriteError } from '../io/writeHealth.js';
 import type { CommandSource, MegatestEvent } from '../contract/events.js';
 import { ControlError, type EngineControl, type StatusSnapshot } from '../contract/control.js';
 import type { SessionMetrics } from '../contract/metrics.js';
@@ -103,7 +104,17 @@ export class ControlSurface implements EngineControl {
   checkpoint(source: CommandSource): Promise<MegatestEvent> {
     return this.command('checkpoint', async () => {
       this.ctx.emit({ type: 'command', name: 'checkpoint', source });
-      return (await this.keeper.create('forced'))!;
+      try {
+        return (await this.keeper.create('forced'))!;
+      } catch (error) {
+        const message = (error as Error).message;
+        // Said as what it is, not "internal error": the disk refused it, and the last checkpoint stands.
+        if (isDiskWriteError(error) || /ENOSPC|EDQUOT|no space left/i.test(message)) {
+          this.ctx.log.error('checkpoint', `forced checkpoint failed: ${message}`);
+          throw new ControlError(`checkpoint not written: the disk refused it (${message}); the last checkpoint stands`, 503);
+        }
+        throw error;
+      }
     });
   }
 

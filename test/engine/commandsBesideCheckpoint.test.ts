@@ -19,6 +19,7 @@ import type { AgentPool } from '../../src/engine/agentPool.js';
 import { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
 import type { Compressor } from '../../src/engine/compressor.js';
 import { ControlSurface } from '../../src/engine/controlSurface.js';
+import { ControlError } from '../../src/contract/control.js';
 import type { Measurer } from '../../src/engine/measurer.js';
 import { answeredNow, commandContext, gate } from '../helpers/commandContext.js';
 
@@ -57,6 +58,22 @@ function session(name: string) {
   const surface = new ControlSurface(ctx, pool as unknown as AgentPool, keeper, measurer, {} as Compressor);
   return { ctx, keeper, surface, walk, walking, order, told, events };
 }
+
+describe('a checkpoint the disk refuses', () => {
+  it('is answered as what it is (503, the disk refused it, the last checkpoint stands), not as an internal error', async () => {
+    const { ctx, surface, walk, events } = session('refused');
+    const store = ctx.store;
+    store.checkpoint = (async () => {
+      throw Object.assign(new Error('snapshot: cannot store project/coverage/lcov.info: ENOSPC: no space left on device, write'), {});
+    }) as CheckpointStore['checkpoint'];
+    walk.open();
+    const error = (await surface.checkpoint('cli').catch((e: unknown) => e)) as ControlError;
+    expect(error).toBeInstanceOf(ControlError);
+    expect(error.status).toBe(503);
+    expect(error.message).toBe('checkpoint not written: the disk refused it (snapshot: cannot store project/coverage/lcov.info: ENOSPC: no space left on device, write); the last checkpoint stands');
+    expect(events.map((e) => e.type)).toEqual(['command']);
+  });
+});
 
 describe('commands beside a checkpoint', () => {
   it('a pause and a continue are answered while the checkpoint walks project/; the job that took it goes on after them', async () => {
