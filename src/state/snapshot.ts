@@ -69,7 +69,9 @@ export function sessionMetricsAt(state: RunState, nowMs: number, gauges: Snapsho
     phase: currentPhase(state)?.name ?? '',
     status: gauges.status,
     total_tokens: state.counters.totalTokens,
-    tokens_per_minute: tokensPerMinuteAt(state, nowMs),
+    // A paused run's is the rate as the pause began (as the console's chart): a window running down over the pause
+    // printed a falling rate every headless line of a session where nothing happened.
+    tokens_per_minute: tokensPerMinuteAt(state, state.status === 'paused' && state.pause ? Math.min(nowMs, Date.parse(state.pause.since)) : nowMs),
     tasks_completed: tasksCompleted(state),
     tasks_remaining: tasksRemaining(state),
     test_pass_rate: measured.testPassRate,

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventInput, MegatestEvent } from '../../src/contract/events.js';
 import { foldEvent, foldEvents } from '../../src/state/fold.js';
 import { initialRunState, type RunState } from '../../src/state/runState.js';
+import { sessionMetricsAt } from '../../src/state/snapshot.js';
 
 function log(inputs: EventInput[]): MegatestEvent[] {
   const start = Date.parse('2026-12-05T11:48:00Z');
@@ -101,5 +102,24 @@ describe('the status at a pause and a continue', () => {
     const recovering = { ...base, status: 'recovering' as const };
     const pause = log([...start, { type: 'command', name: 'pause', source: 'key' }]).at(-1)!;
     expect(foldEvent(recovering, pause).status).toBe('recovering');
+  });
+});
+
+describe('the tokens/min of a paused session', () => {
+  it('is the rate as the pause began, however long the pause lasts: a window running down printed a falling rate over nothing', () => {
+    const events = log([
+      { type: 'session_started', session_id: 's', project: 'task_queue', project_name: 'RedQueue', agent_kind: 'sim', simulated: true, agents: 1, duration_seconds: 600, phases: [{ name: 'p', duration_seconds: 600 }], megatest_version: '0' },
+      { type: 'phase_started', phase: 'p', index: 0, duration_seconds: 600, tasks: [] },
+      { type: 'tokens', agent: 'agent-1', input: 600, output: 0, model: 'm' },
+      { type: 'tokens', agent: 'agent-1', input: 600, output: 0, model: 'm' },
+      { type: 'command', name: 'pause', source: 'cli' },
+    ]);
+    const state = folded(events);
+    expect(state.status).toBe('paused');
+    const pausedAt = Date.parse(events[4]!.ts);
+    const gauges = { status: 'paused' as const, linesOfCode: null, docCoverage: null, filesModified: null, memoryUsageMb: 0, diskUsageBytes: 0, agents: {} };
+    const at = (ms: number) => sessionMetricsAt(state, ms, gauges).tokens_per_minute;
+    expect(at(pausedAt)).toBeGreaterThan(0);
+    for (const later of [5_000, 30_000, 90_000]) expect(at(pausedAt + later)).toBe(at(pausedAt));
   });
 });
