@@ -14,7 +14,7 @@
 // so a reader sees the old index or the new one, never half of one.
 
 import { createHash } from 'node:crypto';
-import { promises as fs, readSync, writeSync, closeSync, openSync, type Stats } from 'node:fs';
+import { promises as fs, readSync, writeSync, closeSync, openSync, unlinkSync, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { tempName } from '../io/atomic.js';
@@ -213,7 +213,19 @@ export class IndexWriter {
     const preamble = Buffer.alloc(PREAMBLE);
     MAGIC.copy(preamble, 0);
     preamble.writeUInt32LE(INDEX_VERSION, 8);
-    this.write(preamble);
+    try {
+      this.write(preamble);
+    } catch (error) {
+      // A disk full already: no writer comes of it, so nothing would abort it, and an empty temp file stayed behind.
+      closeSync(this.fd);
+      this.fd = -1;
+      try {
+        unlinkSync(this.temp);
+      } catch {
+        // gone
+      }
+      throw error;
+    }
   }
 
   /** Appends a blob; its place in the file to come. */
