@@ -374,15 +374,8 @@ export class CliTaskAdapter implements AgentAdapter {
 
   private taskFailed(objective: string, message: string, why: { errorClass?: string; fallbackClass?: string; cause?: string } = {}, pausedMidRun = false): void {
     this.book.failed(objective);
-    const { errorClass, fallbackClass, cause } = why;
-    this.emit({
-      type: 'error',
-      message,
-      ...(errorClass === undefined ? {} : { errorClass }),
-      ...(fallbackClass === undefined ? {} : { fallbackClass }),
-      ...(cause === undefined ? {} : { cause }),
-      ...(pausedMidRun ? { pausedMidRun } : {}),
-    });
+    const defined = Object.fromEntries(Object.entries(why).filter(([, value]) => value !== undefined));
+    this.emit({ type: 'error', message, ...defined, ...(pausedMidRun ? { pausedMidRun } : {}) });
     this.startNext();
   }
 

@@ -4,6 +4,7 @@
 // work), and a pause, continue or stop not for a checkpoint's walk of
 // project/ either, so a person's command is answered within a second.
 
+import type { PauseView } from '../state/runState.js';
 import { isDiskWriteError } from '../io/writeHealth.js';
 import type { CommandSource, MegatestEvent } from '../contract/events.js';
 import { ControlError, type EngineControl, type StatusSnapshot } from '../contract/control.js';
@@ -170,6 +171,14 @@ export class ControlSurface implements EngineControl {
       message: `${why} — ${already ? 'the session stays paused' : 'paused'}; continue with \`megatest continue\` or the console's p key`,
     });
     if (!already) await this.doPause('engine', true);
+  }
+
+  /** A resumed session that was paused when its orchestrator stopped: paused again at once, saying so (orchestrator.ts). */
+  async keepPausedAfterResume(pause: PauseView): Promise<void> {
+    if (this.ctx.status === 'paused') return;
+    this.ctx.setStatus('running');
+    const why = pause.why === null ? `paused by ${pause.by}` : pause.why;
+    await this.pauseAutomatically(`the session was paused when its orchestrator stopped (${why}): it stays paused; \`megatest continue\` goes on`, 'warning');
   }
 
   /** Pauses on megatest's own account, with an alert saying why and how it goes on (a full disk; a warning: every agent waits for a usage limit). */

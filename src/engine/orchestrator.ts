@@ -247,11 +247,7 @@ export class Orchestrator implements EngineControl {
         if (ctx.state.currentPhaseIndex < 0) this.phases.start(0);
         else this.phases.continueCurrent();
       }
-      if (pausedBefore !== null && ctx.status !== 'paused') {
-        ctx.setStatus('running');
-        const why = pausedBefore.why === null ? `paused by ${pausedBefore.by}` : pausedBefore.why;
-        await this.surface.pauseAutomatically(`the session was paused when its orchestrator stopped (${why}): it stays paused; \`megatest continue\` goes on`, 'warning');
-      }
+      if (pausedBefore !== null) await this.surface.keepPausedAfterResume(pausedBefore);
     } else {
       await pool.startAll();
       this.phases.start(0);

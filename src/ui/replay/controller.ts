@@ -70,11 +70,7 @@ export interface ReplayOptions {
   timers?: ReplayTimers;
   /** Poll the source for a run still going while at the end (default true; a one-frame render needs none). */
   follow?: boolean;
-  /**
-   * No orchestrator runs the run (its control.json names a process that is
-   * gone): at its end, a run that recorded no end was stopped from outside
-   * (kill -9), and is shown so, with how to resume it, not as a run going on.
-   */
+  /** No orchestrator runs the run: at its end, one with no end recorded was killed, and is shown so (with how to resume it). */
   orchestratorGone?: boolean;
 }
 
@@ -311,9 +307,8 @@ export class ReplayController implements ReplayControls {
     void this.run(async () => {
       await this.source.refresh();
       await this.syncSource();
-      // Playing at the end of a run still going is following it: what it wrote meanwhile is shown at once, as its end.
-      // Played from where the clock had stopped (the last event's time), it fell further behind the run at each refresh
-      // by the time spent waiting at the end: 10 s behind after two minutes at 1x.
+      // Playing at the end of a run still going follows it: what it wrote meanwhile is shown at once. Played from the
+      // last event's time, it fell behind by the time waited at the end at each look (10 s after two minutes at 1x).
       const { playing, count, endMs } = this.position.getState();
       if (playing && count > cursor) await this.moveTo(count, endMs);
     });
