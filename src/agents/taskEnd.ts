@@ -75,8 +75,11 @@ function exitClassOf(input: TaskEndInput): Pick<ExitMeaning, 'errorClass' | 'fal
   if (stream === null || stream.outcome === 'succeeded' || end.signal !== null || end.code === null || end.code === 0) return {};
   const exit = input.spec.outcomeOfExit(end.code, end.signal);
   if (exit.outcome === 'succeeded') return {};
+  // A crash's class only where its code says so beyond doubt (selfware's 101: it panicked, whatever it said before);
+  // an exit past 128 (a signal's) after the agent said it failed is that failure.
+  const crashed = exit.errorClass === 'agent_crash' && exit.outcome === 'failed';
   return {
-    ...(exit.errorClass === undefined || exit.errorClass === 'agent_crash' ? {} : { errorClass: exit.errorClass }),
+    ...(exit.errorClass === undefined || (exit.errorClass === 'agent_crash' && !crashed) ? {} : { errorClass: exit.errorClass }),
     ...(exit.fallbackClass === undefined ? {} : { fallbackClass: exit.fallbackClass }),
   };
 }

@@ -23,6 +23,9 @@ export interface WorktreeCheckpoints {
   restore(id: string, gitCommit: string | null, heads: WorktreeHead[] | undefined): Promise<void>;
 }
 
+/** How long after a failed checkpoint the next is tried. */
+const CHECKPOINT_RETRY_MS = 60_000;
+
 export class CheckpointKeeper {
   lastCheckpoint: CheckpointSummary | null = null;
   invalidCheckpoints = 0;
@@ -39,17 +42,29 @@ export class CheckpointKeeper {
     private readonly worktrees: WorktreeCheckpoints | null = null,
   ) {}
 
+  /** After a failed checkpoint, none is tried before this (ms since the epoch). */
+  private retryAfterMs = 0;
+
   async checkTriggers(): Promise<void> {
     const { config, state } = this.ctx;
-    if (!config.checkpoint.enabled || this.suspended) return;
+    if (!config.checkpoint.enabled || this.suspended || Date.now() < this.retryAfterMs) return;
     const cfg = config.checkpoint;
     const schedule = this.ctx.scheduleMs();
-    if (cfg.interval_minutes > 0 && schedule - this.lastCheckpointScheduleMs >= cfg.interval_minutes * 60_000) {
-      await this.create('time');
-    } else if (cfg.tool_call_threshold > 0 && state.counters.toolCalls - this.toolCallsAtCheckpoint >= cfg.tool_call_threshold) {
-      await this.create('tool_calls');
-    } else if (cfg.token_threshold > 0 && state.counters.totalTokens - this.tokensAtCheckpoint >= cfg.token_threshold) {
-      await this.create('tokens');
+    const trigger: CheckpointTrigger | null =
+      cfg.interval_minutes > 0 && schedule - this.lastCheckpointScheduleMs >= cfg.interval_minutes * 60_000
+        ? 'time'
+        : cfg.tool_call_threshold > 0 && state.counters.toolCalls - this.toolCallsAtCheckpoint >= cfg.tool_call_threshold
+          ? 'tool_calls'
+          : cfg.token_threshold > 0 && state.counters.totalTokens - this.tokensAtCheckpoint >= cfg.token_threshold
+            ? 'tokens'
+            : null;
+    if (trigger === null) return;
+    try {
+      await this.create(trigger);
+    } catch (error) {
+      // Not tried again at every tick: on a full disk that made a failed checkpoint (and its alert) a second.
+      this.retryAfterMs = Date.now() + CHECKPOINT_RETRY_MS;
+      throw error;
     }
   }
 

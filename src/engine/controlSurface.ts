@@ -175,9 +175,18 @@ export class ControlSurface implements EngineControl {
 
   /** A resumed session that was paused when its orchestrator stopped: paused again at once, saying so (orchestrator.ts). */
   async keepPausedAfterResume(pause: PauseView): Promise<void> {
-    if (this.ctx.status === 'paused') return;
-    this.ctx.setStatus('running');
+    const { ctx } = this;
+    if (ctx.status === 'paused' || ctx.stopRequest) return;
+    // Only a pause that waits for a person: megatest's own (a usage limit's hold, a full disk) lifted by itself, and what
+    // lifted it did not survive the kill; in CI no person can continue, as pauseForPerson has it.
+    const person = pause.by !== 'engine' || (pause.why ?? '').startsWith('recovery gave up');
+    if (!person) return;
     const why = pause.why === null ? `paused by ${pause.by}` : pause.why;
+    if (ctx.unattended) {
+      ctx.log.warn('orchestrator', `the session was paused when its orchestrator stopped (${why}); no person can continue it in CI: it goes on`);
+      return;
+    }
+    ctx.setStatus('running');
     await this.pauseAutomatically(`the session was paused when its orchestrator stopped (${why}): it stays paused; \`megatest continue\` goes on`, 'warning');
   }
 

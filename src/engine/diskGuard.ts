@@ -125,26 +125,26 @@ export class DiskGuard {
   }
 
   /**
-   * A checkpoint failed (a periodic one, or a phase's): said, and the run
-   * goes on, its last checkpoint standing. One the disk refused pauses the
-   * session as a refused write of ours does, until the disk takes writes.
-   * Thrown on, it ended the orchestrator at the phase gate with a stack
-   * trace and the status file left at running.
+   * A checkpoint failed (a periodic one, or a phase's): recorded and said,
+   * and the run goes on, its last checkpoint standing (the keeper tries the
+   * next a minute later). Thrown on, it ended the orchestrator at the phase
+   * gate with a stack trace and the status file left at running. It pauses
+   * nothing itself: a pause for it had nothing to lift it but the reserve,
+   * which the guard holds, so it flapped, and could lift a person's pause;
+   * when the disk refuses the event log too, the writers' stall pauses the
+   * session as above.
    */
-  async checkpointFailed(trigger: string, error: unknown): Promise<void> {
+  checkpointFailed(trigger: string, error: unknown): void {
     const { ctx } = this;
     const message = error instanceof Error ? error.message : String(error);
+    const full = REFUSED_WRITE.test(`${(error as NodeJS.ErrnoException)?.code ?? ''} ${message}`);
     ctx.log.error('checkpoint', `${trigger} checkpoint failed: ${message}; the last checkpoint stands`);
-    if (!REFUSED_WRITE.test(`${(error as NodeJS.ErrnoException)?.code ?? ''} ${message}`)) {
-      ctx.emit({ type: 'alert', level: 'warning', message: `${trigger} checkpoint failed: ${message}; the last checkpoint stands` });
-      return;
-    }
-    this.pausedForDisk = true;
-    ctx.emit({ type: 'error', class: 'disk_full', severity: 'critical', message: `the disk refused a write: ${trigger} checkpoint: ${message}` });
-    if (ctx.status !== 'running' || ctx.stopRequest) return;
-    await this.actions.pause(
-      `the disk is full (a ${trigger} checkpoint could not be written: ${message}) — paused; the session continues by itself once writes succeed again, or with \`megatest continue\``,
-    );
+    ctx.emit({ type: 'error', class: full ? 'checkpoint_disk_full' : 'checkpoint_failed', severity: 'critical', message: `${trigger} checkpoint failed: ${message}` });
+    ctx.emit({
+      type: 'alert',
+      level: 'critical',
+      message: `${trigger} checkpoint failed${full ? ' (the disk is full)' : ''}: ${message}; the last checkpoint stands, and the next is tried in a minute`,
+    });
   }
 
   /** The session has ended: the reserve is not needed any more. */

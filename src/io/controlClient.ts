@@ -10,7 +10,8 @@ import type { StatusSnapshot } from '../contract/control.js';
 import { runPaths } from './runFolder.js';
 import { isPidStopped } from './processAlive.js';
 import { isPidAlive, readControlFile } from './sessions.js';
-import { runLockHolder } from './runLock.js';
+import { hostname } from 'node:os';
+import { describeHolder, runLockInfo } from './runLock.js';
 
 export class OrchestratorNotRunningError extends Error {
   constructor(readonly runDir: string) {
@@ -87,8 +88,11 @@ export class ControlClient {
     const control = readControlFile(paths.root);
     if (!control || !isPidAlive(control.pid)) {
       // The lock says an orchestrator runs it all the same: one whose control API did not start (a full disk at its start).
-      const holder = runLockHolder(paths.root);
-      if (holder !== null) throw new Error(`the orchestrator of ${runDir} (pid ${holder}) is running, but its control API is not (control.json missing; see its orchestrator.out or session.log): nothing can reach it but a signal (kill -TERM ${holder} stops it)`);
+      const holder = runLockInfo(paths.root);
+      if (holder !== null && (holder.role === 'restore' || holder.host !== hostname())) throw new Error(describeHolder(runDir, holder));
+      if (holder !== null) {
+        throw new Error(`the orchestrator of ${runDir} (pid ${holder.pid}) is running, but its control API is not (control.json missing; see its orchestrator.out or session.log): nothing can reach it but a signal (kill -TERM ${holder.pid} stops it)`);
+      }
       throw new OrchestratorNotRunningError(runDir);
     }
     if (isPidStopped(control.pid)) throw new OrchestratorStoppedError(runDir, control.pid);

@@ -125,10 +125,8 @@ async function foldLines(
       unreadable += 1;
       return;
     }
-    // A session_started begins a log's numbering (a replaced file's new session starts over at 1).
-    if (event.type === 'session_started') lastSeq = 0;
     // Counted as the seek index counts them (each place the numbering goes back), so a fold from events.idx says the same.
-    if (event.seq <= lastSeq) seqRepeats += 1;
+    if (lastSeq > 0 && event.seq <= lastSeq) seqRepeats += 1;
     lastSeq = event.seq;
     batch.push(event);
     eventsRead += 1;

@@ -17,11 +17,13 @@ import { isPidAlive } from './processAlive.js';
 
 export const RUN_LOCK_FILE = 'orchestrator.lock';
 
-interface LockHolder {
+export interface LockHolder {
   pid: number;
   /** The process's start in clock ticks since boot (/proc/PID/stat), so a reused pid is not taken for it; null where /proc cannot say. */
   start: number | null;
   host: string;
+  /** An orchestrator (a run's or a resume's), or an offline `megatest restore`. */
+  role: 'orchestrator' | 'restore';
 }
 
 export interface RunLock {
@@ -46,7 +48,7 @@ function readHolder(file: string): LockHolder | null {
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
     if (typeof value.pid !== 'number' || !Number.isInteger(value.pid) || value.pid <= 0) return null;
-    return { pid: value.pid, start: typeof value.start === 'number' ? value.start : null, host: typeof value.host === 'string' ? value.host : '' };
+    return { pid: value.pid, start: typeof value.start === 'number' ? value.start : null, host: typeof value.host === 'string' ? value.host : '', role: value.role === 'restore' ? 'restore' : 'orchestrator' };
   } catch {
     return null;
   }
@@ -61,10 +63,24 @@ function holderAlive(holder: LockHolder): boolean {
   return holder.start === null || start === null || start === holder.start;
 }
 
-/** The pid of the live orchestrator that holds the run folder's lock, or null. */
-export function runLockHolder(runDir: string): number | null {
+/** The live holder of the run folder's lock, or null. */
+export function runLockInfo(runDir: string): LockHolder | null {
   const holder = readHolder(path.join(runDir, RUN_LOCK_FILE));
-  return holder !== null && holderAlive(holder) ? holder.pid : null;
+  return holder !== null && holderAlive(holder) ? holder : null;
+}
+
+/** The pid of the live orchestrator (or offline restore) that holds the run folder's lock, or null. */
+export function runLockHolder(runDir: string): number | null {
+  return runLockInfo(runDir)?.pid ?? null;
+}
+
+/** Who holds the lock, in words for a refusal: an offline restore, another machine's orchestrator, or this one's. */
+export function describeHolder(runDir: string, holder: LockHolder): string {
+  if (holder.role === 'restore') return `a megatest restore (pid ${holder.pid}) is putting ${runDir}/project back; wait for it to end`;
+  if (holder.host !== '' && holder.host !== hostname()) {
+    return `the orchestrator of ${runDir} runs on host ${holder.host} (pid ${holder.pid}) by its ${RUN_LOCK_FILE}; if nothing runs it there any more, remove ${path.join(runDir, RUN_LOCK_FILE)}`;
+  }
+  return `the orchestrator of ${runDir} is still running (pid ${holder.pid}); use megatest attach ${runDir}`;
 }
 
 /**
@@ -74,8 +90,8 @@ export function runLockHolder(runDir: string): number | null {
  */
 export function takeRunLock(runDir: string, command: string): RunLock {
   const file = path.join(runDir, RUN_LOCK_FILE);
-  const mine: LockHolder = { pid: process.pid, start: processStart(process.pid), host: hostname() };
-  const held = (pid: number) => new UsageError(`megatest ${command}: the orchestrator of ${runDir} is still running (pid ${pid}); use megatest attach ${runDir}`);
+  const mine: LockHolder = { pid: process.pid, start: processStart(process.pid), host: hostname(), role: command === 'restore' ? 'restore' : 'orchestrator' };
+  const held = (holder: LockHolder) => new UsageError(`megatest ${command}: ${describeHolder(runDir, holder)}`);
   const whole = tempName(file);
   try {
     try {
@@ -91,7 +107,7 @@ export function takeRunLock(runDir: string, command: string): RunLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot take the run folder's lock ${file}: ${(error as NodeJS.ErrnoException).code}`);
       }
       const holder = readHolder(file);
-      if (holder !== null && holderAlive(holder)) throw held(holder.pid);
+      if (holder !== null && holderAlive(holder)) throw held(holder);
       // Stale (its process is gone, or the file unreadable): set aside. Only one taker's rename wins.
       const aside = `${file}.stale-${process.pid}-${attempt}`;
       try {
@@ -108,7 +124,7 @@ export function takeRunLock(runDir: string, command: string): RunLock {
           // a third took the place meanwhile; it holds the lock
         }
         unlinkSync(aside);
-        throw held(moved.pid);
+        throw held(moved);
       }
       unlinkSync(aside);
     }

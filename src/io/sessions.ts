@@ -109,7 +109,7 @@ export function listRuns(runsDir: string): RunListing[] {
     if (!isDirectory(dir) || !looksLikeRunFolder(dir)) continue;
     const control = readControlFile(dir);
     const legacy = isLegacyRunFolder(dir);
-    const running = legacy ? legacyLiveness(dir, isPidAlive, Date.now()).live : control !== null && isPidAlive(control.pid);
+    const running = legacy ? legacyLiveness(dir, isPidAlive, Date.now()).live : (control !== null && isPidAlive(control.pid)) || runLockHolder(dir) !== null;
     const facts = configFacts(dir);
     runs.push({
       id: name,

@@ -15,7 +15,7 @@ export function isDiskWriteError(error: unknown): boolean {
 export function errorText(error: unknown): string {
   const e = error as NodeJS.ErrnoException | undefined;
   // Node's own message starts with the code already ("ENOSPC: no space left on device, write"): said once.
-  return e?.code && !e.message.startsWith(`${e.code}:`) ? `${e.code}: ${e.message}` : String((e as Error | undefined)?.message ?? error);
+  return e?.code && !String(e.message).startsWith(`${e.code}:`) ? `${e.code}: ${e.message}` : String((e as Error | undefined)?.message ?? error);
 }
 
 export type WriteHealthListener = (stalled: boolean, detail: string) => void;

@@ -108,5 +108,7 @@ describe('a CLI agent that exits with a failure and no outcome of its own, class
     expect(selfwareSaid(4, 'Error: the endpoint answered 418').class).toBe('llm_error');
     expect(selfwareSaid(1, 'Error: Failed to load checkpoint for task: t-1').class).toBe('agent_error');
     expect(selfwareSaid(5, 'Error: blocked: the path is outside the project').class).toBe('safety_blocked');
+    // Exit 101 is a panic whatever it said before: a crash of the agent, as without the line.
+    expect(judgeTaskEnd({ objective: 't', stream: { type: 'outcome', outcome: 'failed', detail: 'Error: x' }, end: { code: 101, signal: null }, endedAfterOutcome: false, spec: selfwareSpec, binary: '/bin/selfware' })).toEqual({ kind: 'crash' });
   });
 });

@@ -96,7 +96,7 @@ describe.skipIf(skipReason !== '')(`a full disk${skipReason ? ` (skipped: ${skip
     expect(JSON.parse(readFileSync(path.join(runDir, 'final_report.json'), 'utf8'))).toHaveProperty('verdict');
   }, 420_000);
 
-  it('filled at a phase gate: the phase checkpoint the disk refuses pauses the session, never ends the orchestrator', async () => {
+  it('filled at a phase gate, where the phase checkpoint meets the full disk: the session pauses for the disk, and the orchestrator never ends', async () => {
     const gateDir = path.join(runsDir, 'gate');
     const gate = runHeadless(sessionArgs(runsDir, 'gate', CONFIG, ['--duration', '60s']), { timeoutMs: 400_000 });
     run = gate;

@@ -29,7 +29,8 @@ describe.skipIf(!BUILT)(`resuming a session that was paused${BUILT ? '' : ' (ski
     first.child.kill('SIGKILL');
     await first.done;
 
-    const resumed = runHeadless(['resume', runDir, '--headless'], { timeoutMs: 240_000 });
+    // Not in CI (where no person can continue a session, and it goes on: docs/recovery.md).
+    const resumed = runHeadless(['resume', runDir, '--headless'], { timeoutMs: 240_000, env: { CI: '' } });
     const resumeSeq = (await waitForEventWhileRunning(resumed, runDir, 'command', (c) => c.name === 'resume', 120_000)).seq;
     const repaused = await waitForEventWhileRunning(resumed, runDir, 'command', (c) => c.name === 'pause' && c.seq > resumeSeq, 120_000);
     expect(repaused.source).toBe('engine');

@@ -13,7 +13,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import type { AgentPool } from '../../src/engine/agentPool.js';
 import { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
@@ -72,6 +72,34 @@ describe('a checkpoint the disk refuses', () => {
     expect(error.status).toBe(503);
     expect(error.message).toBe('checkpoint not written: the disk refused it (snapshot: cannot store project/coverage/lcov.info: ENOSPC: no space left on device, write); the last checkpoint stands');
     expect(events.map((e) => e.type)).toEqual(['command']);
+  });
+});
+
+describe('a scheduled checkpoint that fails', () => {
+  it('is not tried again at every tick: the next try comes a minute later', async () => {
+    const { ctx, keeper, walk } = session('retry');
+    walk.open();
+    let tries = 0;
+    ctx.store.checkpoint = (async () => {
+      tries += 1;
+      throw new Error('snapshot: ENOSPC: no space left on device, write');
+    }) as CheckpointStore['checkpoint'];
+    (ctx as unknown as { config: unknown }).config = { checkpoint: { enabled: true, interval_minutes: 0.5, tool_call_threshold: 0, token_threshold: 0 } };
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now');
+    try {
+      clock.mockReturnValue(now);
+      await expect(keeper.checkTriggers()).rejects.toThrow(/ENOSPC/);
+      await keeper.checkTriggers();
+      clock.mockReturnValue(now + 59_000);
+      await keeper.checkTriggers();
+      expect(tries).toBe(1);
+      clock.mockReturnValue(now + 61_000);
+      await expect(keeper.checkTriggers()).rejects.toThrow(/ENOSPC/);
+      expect(tries).toBe(2);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
 

@@ -62,7 +62,17 @@ describe('takeRunLock', () => {
     const dir = runDir();
     writeFileSync(path.join(dir, RUN_LOCK_FILE), JSON.stringify({ pid: GONE, start: null, host: 'another-host' }));
     expect(runLockHolder(dir)).toBe(GONE);
-    expect(() => takeRunLock(dir, 'orchestrate')).toThrowError(/is still running \(pid 4194311\)/);
+    // Said with how to be rid of it, should nothing run it there any more (a container gone, its lock left).
+    expect(() => takeRunLock(dir, 'resume')).toThrowError(
+      new UsageError(`megatest resume: the orchestrator of ${dir} runs on host another-host (pid ${GONE}) by its orchestrator.lock; if nothing runs it there any more, remove ${path.join(dir, RUN_LOCK_FILE)}`),
+    );
+  });
+
+  it('an offline restore that holds it is said as one', () => {
+    const dir = runDir();
+    const lock = takeRunLock(dir, 'restore');
+    expect(() => takeRunLock(dir, 'resume')).toThrowError(new UsageError(`megatest resume: a megatest restore (pid ${process.pid}) is putting ${dir}/project back; wait for it to end`));
+    lock.release();
   });
 
   it('release gives back only its own lock', () => {

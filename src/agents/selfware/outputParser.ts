@@ -177,6 +177,7 @@ class SelfwareParser implements AgentStreamParser {
     const step = AT_STEP.exec(trimmed);
     if (step) {
       this.completionSeen = false; // the loop went on: that ✅ was the model's own words
+      this.closingError = null; // and that Error: line was not main's last words (a tool's output, the model's text)
       this.emit({ type: 'step', step: Number(step[1]) });
       this.rest(trimmed, step[0].length);
       return;
@@ -225,6 +226,7 @@ class SelfwareParser implements AgentStreamParser {
   private finalLine(text: string, trimmed: string): boolean {
     if (COMPLETED.test(trimmed)) {
       this.completionSeen = true;
+      this.closingError = null;
       this.output(text);
       return true;
     }
@@ -248,7 +250,8 @@ class SelfwareParser implements AgentStreamParser {
         this.outcome('max_turns', printableCapped(message, MESSAGE_CAP_CHARS));
         return true;
       }
-      if (!this.outcomeSent) this.closingError = printableCapped(`Error: ${message}`, MESSAGE_CAP_CHARS);
+      // main prints it at the line's start; an indented one is a tool's output or the model's text.
+      if (!this.outcomeSent && !/^\s/.test(text)) this.closingError = printableCapped(`Error: ${message}`, MESSAGE_CAP_CHARS);
       this.output(text);
       return true;
     }

@@ -138,6 +138,11 @@ describe('selfware parser: steps, errors, tokens', () => {
     // A shutdown said after it is how the run ended; a completion before it is not.
     expect(only(parse('Error: connection refused\nReceived shutdown signal, exiting gracefully...\n'), 'outcome')[0]!.outcome).toBe('interrupted');
     expect(only(parse('✅ Task completed successfully!\nError: Failed to save checkpoint\n'), 'outcome')).toEqual([{ type: 'outcome', outcome: 'failed', detail: 'Error: Failed to save checkpoint' }]);
+    // One the loop went on after (a tool's output, the model's text), or an indented one, was not main's last words.
+    expect(only(parse("📝 Step 1 Executing...\nError: Cannot find module 'foo'\n📝 Step 2 Executing...\n✅ Task completed successfully!\n"), 'outcome')).toEqual([
+      { type: 'outcome', outcome: 'succeeded', detail: 'selfware said the task completed successfully' },
+    ]);
+    expect(only(parse("📝 Step 1 Executing...\n    Error: not main's\n"), 'outcome')).toEqual([]);
   });
 
   it('the iteration limit is max_turns', () => {
