@@ -342,10 +342,10 @@ export function helpSections(keymap: readonly KeyBinding[], mode: ConsoleMode, a
 const HEADER_TERMS: HelpSection = {
   title: 'The header',
   rows: [
-    { keys: '1m00s / 2m00s', description: 'active time (pauses left out) of the duration' },
-    { keys: 'N%', description: "the plan's share done: the phases' schedule, which a restore puts back" },
-    { keys: 'plan N%', description: 'the same, labelled so once a restore has put the plan 5% or more of the duration behind the clock' },
-    { keys: 'ETA', description: 'time left before the duration limit ends the run' },
-    { keys: 'err tok ckpt', description: 'errors, tokens and checkpoints so far; then the cost, when an agent reports one' },
+    { keys: '12s / 1m00s', description: 'Active time (pauses left out) of the duration' },
+    { keys: 'N%', description: "The plan's share done: the phases' schedule, which a restore puts back" },
+    { keys: 'plan N%', description: 'The same, labelled so once a restore has put the plan 5% or more of the duration behind the clock' },
+    { keys: 'ETA', description: 'Time left before the duration limit ends the run' },
+    { keys: 'err tok ckpt', description: 'Errors, tokens and checkpoints so far; then the cost, when an agent reports one' },
   ],
 };
