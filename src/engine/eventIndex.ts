@@ -61,7 +61,7 @@ export class EventIndexKeeper {
     if (count === 0) return;
     const shown = lines.slice(0, 5).join(', ');
     const where = shown === '' ? '' : ` (line${lines.length > 1 ? 's' : ''} ${shown}${lines.length > 5 ? ', …' : ''})`;
-    this.skippedNote = `events.jsonl: ${count} line${count > 1 ? 's are' : ' is'} not an event${where}, skipped by the resume; the report counts ${count > 1 ? 'them' : 'it'} as lost`;
+    this.skippedNote = `events.jsonl: ${count} line${count > 1 ? 's are' : ' is'} not an event${where}, skipped by the resume; the report lists ${count > 1 ? 'them' : 'it'} as damage, and an event ${count > 1 ? 'they' : 'it'} held as lost (a gap in seq)`;
     this.ctx.log.warn('orchestrator', this.skippedNote);
   }
 

@@ -134,7 +134,7 @@ describe.skipIf(!BUILT)('resume reads the whole log or stops (needs npm run buil
     const log = eventsNow();
     const resume = log.map((e) => e.type === 'command' && e.name === 'resume').lastIndexOf(true);
     expect(log[resume + 1]).toMatchObject({ type: 'alert', level: 'warning' });
-    expect(log[resume + 1]!.message).toMatch(/^events\.jsonl: 1 line is not an event( \(line \d+\))?, skipped by the resume; the report counts it as lost$/);
+    expect(log[resume + 1]!.message).toMatch(/^events\.jsonl: 1 line is not an event( \(line \d+\))?, skipped by the resume; the report lists it as damage, and an event it held as lost \(a gap in seq\)$/);
     if (/\(line/.test(log[resume + 1]!.message!)) expect(log[resume + 1]!.message).toContain(`(line ${at + 1})`);
     expect(readFileSync(path.join(runDir, 'session.log'), 'utf8')).toContain(log[resume + 1]!.message);
   });

@@ -61,7 +61,7 @@ describe('a resume fold that skips lines of events.jsonl', () => {
     const bad = notJson(lines);
     expect(bad).toHaveLength(2);
     expect(folded.eventsRead).toBe(lines.length - bad.length);
-    const said = `events.jsonl: 2 lines are not an event (lines ${bad.join(', ')}), skipped by the resume; the report counts them as lost`;
+    const said = `events.jsonl: 2 lines are not an event (lines ${bad.join(', ')}), skipped by the resume; the report lists them as damage, and an event they held as lost (a gap in seq)`;
     expect(warnings).toEqual([said]);
     expect(emitted).toEqual([]);
     keeper.alertSkippedLines();
@@ -80,7 +80,7 @@ describe('a resume fold that skips lines of events.jsonl', () => {
     const keeper = new EventIndexKeeper(ctx);
     const folded = await keeper.foldExisting();
     expect(folded.how).toBe('from events.idx');
-    expect(warnings).toEqual(['events.jsonl: 2 lines are not an event, skipped by the resume; the report counts them as lost']);
+    expect(warnings).toEqual(['events.jsonl: 2 lines are not an event, skipped by the resume; the report lists them as damage, and an event they held as lost (a gap in seq)']);
     await keeper.close();
   });
 
