@@ -108,7 +108,8 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const remaining = remainingSecondsAt(run, nowMs);
   const planBehind = !run.ended && total > 0 && (elapsed - schedule) / total >= PLAN_BEHIND_SHARE;
   const progressParts = [`${formatDuration(elapsed)} / ${formatDuration(total)}`, `${planBehind ? 'plan ' : ''}${Math.floor(progress * 100)}%`];
-  if (!run.ended && total > 0) progressParts.push(`ETA ${formatDuration(remaining)}`);
+  // A dead orchestrator's run is not getting anywhere: the time it would have left is no estimate of anything.
+  if (!run.ended && total > 0 && run.orchestrator !== 'dead') progressParts.push(`ETA ${formatDuration(remaining)}`);
   const phase = run.currentPhaseIndex >= 0 ? run.phases[run.currentPhaseIndex] : undefined;
   const phaseText = phase ? `phase ${run.currentPhaseIndex + 1}/${run.phases.length} ${phase.name}` : run.phases.length > 0 ? `${run.phases.length} phases` : '';
   // The tokens the report and status give: a legacy run's are its runner's last snapshot's, or not recorded.

@@ -79,6 +79,9 @@ describe('header', () => {
     // The clock stopped at the last event the dead orchestrator wrote.
     const lastEventSeconds = (Date.parse(midRun.lastEventTs!) - Date.parse('2025-11-24T09:00:00Z')) / 1000;
     expect(elapsedSeconds(dead, Date.parse('2025-11-24T10:00:00Z'))).toBe(lastEventSeconds);
+    // No ETA: nothing is running towards the end the ETA would name.
+    expect(model.progressText).not.toContain('ETA');
+    expect(model.progressText).toMatch(/^\S+ \/ 20m00s  \d+%$/);
   });
   it('an ended run shows its outcome, not a warning', () => {
     const model = headerModel({ ...done, orchestrator: 'dead' }, { nowMs: Date.now(), runDir: 'x' });
