@@ -12,6 +12,7 @@ import { vetAgentMessage } from './agentInput.js';
 import { adapterFor } from './agentLaunch.js';
 import type { AgentSlot } from './agentSlot.js';
 import type { EngineContext } from './context.js';
+import { HourWindow } from './hourWindow.js';
 import { ParseFailureReporter } from './parseFailures.js';
 import { distributeTasks, rolesFor } from './schedule.js';
 import { retryText } from '../agents/retryText.js';
@@ -92,8 +93,8 @@ export class AgentPool {
         pendingRecovery: null,
         throttledUntilMs: 0,
         usageLimitUntilMs: 0,
-        windowTokens: [],
-        windowToolCalls: [],
+        windowTokens: new HourWindow(),
+        windowToolCalls: new HourWindow(),
         idleSinceMs: null,
       });
     }
@@ -298,7 +299,7 @@ export class AgentPool {
     switch (message.type) {
       case 'tool_call':
         ctx.emit({ type: 'tool_call', agent: slot.name, tool: message.tool, ok: message.ok, duration_ms: message.duration_ms });
-        slot.windowToolCalls.push(now);
+        slot.windowToolCalls.add(now);
         if (message.ok) this.hooks.onProgress(slot);
         break;
       case 'tokens':
@@ -310,7 +311,7 @@ export class AgentPool {
           model: message.model,
           ...(message.cost_usd === undefined ? {} : { cost_usd: message.cost_usd }),
         });
-        slot.windowTokens.push({ ms: now, n: message.input + message.output });
+        slot.windowTokens.add(now, message.input + message.output);
         // A model call that came back is progress as much as a tool call is; a cost-only report (0 tokens) is not.
         if (message.input + message.output > 0) this.hooks.onProgress(slot);
         break;

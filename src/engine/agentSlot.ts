@@ -2,6 +2,7 @@
 // its tasks, and what the watchdog, recovery and limits keep about it.
 
 import type { AgentAdapter } from '../agents/types.js';
+import type { HourWindow } from './hourWindow.js';
 
 export interface AgentSlot {
   name: string;
@@ -38,7 +39,8 @@ export interface AgentSlot {
   throttledUntilMs: number;
   /** The wall time its wait for a usage limit ends (throttledUntilMs then): 0 when it waits for none. */
   usageLimitUntilMs: number;
-  windowTokens: { ms: number; n: number }[];
-  windowToolCalls: number[];
+  /** Tokens and tool calls of the last hour, for the hourly limits (limits.ts). */
+  windowTokens: HourWindow;
+  windowToolCalls: HourWindow;
   idleSinceMs: number | null;
 }

@@ -10,7 +10,6 @@ import { freeDiskBytes } from './resources.js';
 import { countOf } from '../state/groupDigits.js';
 
 const GB = 1024 ** 3;
-const HOUR_MS = 3_600_000;
 
 export class Limits {
   constructor(
@@ -42,17 +41,16 @@ export class Limits {
   private throttle(slot: AgentSlot, now: number): void {
     const { ctx } = this;
     const limits = ctx.config.limits;
-    const hourAgo = now - HOUR_MS;
-    while (slot.windowTokens.length > 0 && slot.windowTokens[0]!.ms < hourAgo) slot.windowTokens.shift();
-    while (slot.windowToolCalls.length > 0 && slot.windowToolCalls[0]! < hourAgo) slot.windowToolCalls.shift();
+    // Read first: reading drops what left the hour, throttled or not.
+    const tokens = slot.windowTokens.total(now);
+    const calls = slot.windowToolCalls.total(now);
     if (!slot.adapter || slot.throttledUntilMs > now) return;
-    const tokens = slot.windowTokens.reduce((s, e) => s + e.n, 0);
     const overTokens = limits.tokens_per_hour_per_agent > 0 && tokens >= limits.tokens_per_hour_per_agent;
-    const overCalls = limits.tool_calls_per_hour_per_agent > 0 && slot.windowToolCalls.length >= limits.tool_calls_per_hour_per_agent;
+    const overCalls = limits.tool_calls_per_hour_per_agent > 0 && calls >= limits.tool_calls_per_hour_per_agent;
     if (!overTokens && !overCalls) return;
-    // Wait until the oldest entry leaves the one-hour window.
-    const oldest = overTokens ? slot.windowTokens[0]!.ms : slot.windowToolCalls[0]!;
-    const waitMs = Math.max(1000, oldest + HOUR_MS - now);
+    // Wait until the oldest second of the window leaves the hour.
+    const dropsAt = (overTokens ? slot.windowTokens : slot.windowToolCalls).nextDropMs(now) ?? now;
+    const waitMs = Math.max(1000, dropsAt - now);
     const until = now + waitMs;
     slot.throttledUntilMs = until;
     slot.adapter.control('pause');
@@ -63,7 +61,7 @@ export class Limits {
       action: 'throttle',
       detail: overTokens
         ? `${tokens} tokens in the last hour >= ${limits.tokens_per_hour_per_agent}; waiting ${Math.round(waitMs / 1000)} s`
-        : `${slot.windowToolCalls.length} tool calls in the last hour >= ${limits.tool_calls_per_hour_per_agent}; waiting ${Math.round(waitMs / 1000)} s`,
+        : `${calls} tool calls in the last hour >= ${limits.tool_calls_per_hour_per_agent}; waiting ${Math.round(waitMs / 1000)} s`,
     });
     // As a recovery's backoff does (recovery.ts): only the latest wait resumes the agent, and a
     // wait that is over is marked so, for a `continue` of a session paused meanwhile.

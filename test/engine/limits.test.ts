@@ -8,6 +8,7 @@ import type { EventInput } from '../../src/contract/events.js';
 import type { AgentPool, AgentSlot } from '../../src/engine/agentPool.js';
 import type { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
 import type { EngineContext } from '../../src/engine/context.js';
+import { HourWindow } from '../../src/engine/hourWindow.js';
 import { Limits } from '../../src/engine/limits.js';
 import type { Measurer } from '../../src/engine/measurer.js';
 
@@ -15,12 +16,14 @@ function throttledSetup() {
   const events: EventInput[] = [];
   const controls: string[] = [];
   const now = Date.now();
+  const windowToolCalls = new HourWindow();
+  for (const ago of [60_000, 30_000, 10_000]) windowToolCalls.add(now - ago);
   const slot = {
     name: 'agent-1',
     idleSinceMs: null,
     throttledUntilMs: 0,
-    windowTokens: [] as { ms: number; n: number }[],
-    windowToolCalls: [now - 60_000, now - 30_000, now - 10_000],
+    windowTokens: new HourWindow(),
+    windowToolCalls,
     adapter: { control: (command: string) => controls.push(command) },
   } as unknown as AgentSlot;
   const ctx = {
@@ -44,9 +47,10 @@ describe('Limits: the hourly throttle', () => {
     limits.enforce(now);
     expect(controls).toEqual(['pause']);
     expect(events.map((e) => (e as { action?: string }).action)).toEqual(['throttle']);
-    // The oldest call was 60 s ago: the wait is the rest of its hour.
-    expect(slot.throttledUntilMs).toBe(now + 3_540_000);
-    vi.advanceTimersByTime(3_540_000);
+    // The oldest call was 60 s ago: the wait is the rest of its hour (to the end of the second it was in).
+    const leaves = (Math.floor((now - 60_000) / 1000) + 1) * 1000 + 3_600_000;
+    expect(slot.throttledUntilMs).toBe(leaves);
+    vi.advanceTimersByTime(leaves - now);
     expect(controls).toEqual(['pause', 'resume']);
     expect(slot.throttledUntilMs).toBe(0);
   });
@@ -55,7 +59,7 @@ describe('Limits: the hourly throttle', () => {
     const { limits, slot, controls, now } = throttledSetup();
     limits.enforce(now);
     slot.throttledUntilMs = now + 4_000_000;
-    vi.advanceTimersByTime(3_540_000);
+    vi.advanceTimersByTime(3_541_000);
     expect(controls).toEqual(['pause']);
   });
 
@@ -63,7 +67,7 @@ describe('Limits: the hourly throttle', () => {
     const { limits, slot, controls, ctx, now } = throttledSetup();
     limits.enforce(now);
     (ctx as { status: string }).status = 'paused';
-    vi.advanceTimersByTime(3_540_000);
+    vi.advanceTimersByTime(3_541_000);
     expect(controls).toEqual(['pause']);
     expect(slot.throttledUntilMs).toBeLessThanOrEqual(Date.now());
   });
