@@ -62,6 +62,11 @@ export interface EventBodies {
   tokens: { agent: string; input: number; output: number; model: string; cost_usd?: number };
   task_completed: { agent: string; task: string; phase: string };
   build: { ok: boolean; duration_ms: number; command: string; output_tail?: string };
+  /**
+   * `problem`: the test command ran but gave no results to read (it crashed before its report, was killed at
+   * the runtime limit, printed nothing readable): the counts are 0, and every test figure is not measured
+   * until a run gives results again. An earlier run's figures are of older code, not of project/ as it is.
+   */
   test_run: {
     passed: number;
     failed: number;
@@ -69,6 +74,7 @@ export interface EventBodies {
     duration: number;
     coverage: number | null;
     source: string;
+    problem?: string;
   };
   /**
    * The project's own benchmark ([project.performance] benchmark_command) at

@@ -39,6 +39,7 @@ export function activityLine(event: MegatestEvent, simulated = false): ActivityL
             : `the benchmark ${event.problem ?? 'gave no figure'} (after ${(event.duration_ms / 1000).toFixed(1)} s; ${event.command})`,
       };
     case 'test_run':
+      if (event.problem !== undefined) return { level: 'WARN', source: 'tests', message: `no results: ${event.problem} (after ${event.duration.toFixed(1)} s); the test figures are not measured until a run gives some` };
       return {
         level: event.failed > 0 ? 'WARN' : 'INFO',
         source: 'tests',

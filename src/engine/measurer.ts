@@ -188,8 +188,11 @@ export class Measurer {
       // Tests read, coverage not (its tool missing): said once, not at every test run.
       if (result.problem !== null && result.problem !== this.coverageProblemSaid) this.ctx.log.warn('coverage', result.problem);
       this.coverageProblemSaid = result.problem;
-    } else if (result.problem) {
-      this.ctx.log.warn('tests', result.problem);
+    } else {
+      const problem = result.problem ?? 'the test command gave no results';
+      this.ctx.log.warn('tests', problem);
+      // Recorded, so every view and the report stop showing (and judging) an earlier run's figures as today's.
+      this.ctx.emit({ type: 'test_run', passed: 0, failed: 0, skipped: 0, duration: Math.round(result.duration_ms) / 1000, coverage: null, source: result.source, problem });
     }
   }
 

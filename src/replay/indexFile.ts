@@ -30,9 +30,10 @@ export const INDEX_FILE = 'events.idx';
  * 5: the folded states say who paused the session and why (RunState.pause).
  * 6: the folded states' measured figures hold the last benchmark's (benchmark events), and a pause or continue
  *    sets the status at its command event, not at the next snapshot.
+ * 7: the folded states' measured figures say why the last test run gave no results (test_run's problem).
  * An index of another version is built again (IndexOutdated: no damage).
  */
-export const INDEX_VERSION = 6;
+export const INDEX_VERSION = 7;
 const MAGIC = Buffer.from('MTRPIDX\n');
 const END_MAGIC = Buffer.from('MTRPEND\n');
 const PREAMBLE = 16;

@@ -179,12 +179,14 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     data_loss_events: legacy ? legacy.damage.length : state.seqGaps + seqRepeats,
     ops_per_second: m.lastBenchmark?.opsPerSecond ?? null,
   };
-  // A test run that gave no results leaves no test_run event: session.log says why ("test results unreadable").
+  // A session whose tests never ran (no test command, a stop before the first gate) has no test figures either.
   const noTestResults = !legacy && c.testRuns === 0 && passRate === null;
   const unmeasured = {
     ...(testsOutdated
       ? testsUnmeasured('the last build failed after the last test run')
-      : noTestResults
+      : m.testsProblem !== null
+        ? testsUnmeasured(`the last test run gave no results: ${m.testsProblem}`)
+        : noTestResults
         ? testsUnmeasured('no test run of the session gave results (session.log says why where one ran)')
         : {}),
     ops_per_second: benchmarkProblem(m.lastBenchmark),

@@ -60,6 +60,7 @@ export function eventSentence(event: MegatestEvent): string | null {
         ? `benchmark ${opsPerSecondText(event.ops_per_second)} in ${(event.duration_ms / 1000).toFixed(1)} s`
         : `benchmark ${event.problem ?? 'gave no figure'} (after ${(event.duration_ms / 1000).toFixed(1)} s)`;
     case 'test_run':
+      if (event.problem !== undefined) return `tests gave no results: ${event.problem} (after ${event.duration.toFixed(1)} s)`;
       return `tests: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped; coverage ${event.coverage === null ? 'n/a' : `${event.coverage.toFixed(1)}%`}`;
     case 'metrics': {
       const m = event.metrics;

@@ -205,6 +205,21 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       s.measured = { ...s.measured, lastBenchmark: { opsPerSecond: event.ok ? event.ops_per_second : null, problem: event.ok ? null : (event.problem ?? 'gave no figure') } };
       return;
     case 'test_run': {
+      draft.counters().testRuns += 1;
+      if (event.problem !== undefined) {
+        // No results: the figures an earlier run gave are of older code, and would be shown (and judged) as today's.
+        s.measured = {
+          ...s.measured,
+          testsPassed: null,
+          testsFailed: null,
+          testsSkipped: null,
+          testPassRate: null,
+          testCoverage: null,
+          testsBeforeFailedBuild: false,
+          testsProblem: event.problem,
+        };
+        return;
+      }
       const total = event.passed + event.failed;
       s.measured = {
         ...s.measured,
@@ -214,8 +229,8 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
         testPassRate: total > 0 ? event.passed / total : null,
         testCoverage: event.coverage,
         testsBeforeFailedBuild: false,
+        testsProblem: null,
       };
-      draft.counters().testRuns += 1;
       return;
     }
     case 'vote':

@@ -132,6 +132,8 @@ export interface Measured {
   lastBuildMs: number | null;
   /** A build failed after the last test run: the test figures are of older code. */
   testsBeforeFailedBuild: boolean;
+  /** The last test run gave no results (test_run's problem): why; the test figures are null until one does. */
+  testsProblem: string | null;
   /** The last benchmark run (benchmark events): its ops/s, or why it gave none. Null before the first. */
   lastBenchmark: { opsPerSecond: number | null; problem: string | null } | null;
 }
@@ -288,6 +290,7 @@ export function emptyMeasured(): Measured {
     lastBuildMs: null,
     lastBenchmark: null,
     testsBeforeFailedBuild: false,
+    testsProblem: null,
   };
 }
 

@@ -2,7 +2,7 @@
 // results (here: the build fails from phase 2 on, and the test command then
 // prints nothing), the test criteria say "not measured" and why, instead of
 // being judged on the last run that gave some (phase 1's), as they were; so
-// does the final report, whose last build failed after that run. The
+// does the final report, and no figure of phase 1's run is shown as the code's. The
 // project's commands are the test's own: build and tests pass while
 // project/ has only its first commit (phase 1's gate runs before phase 1 is
 // committed), and the tests print the recorded node:test TAP of the measure
@@ -59,10 +59,17 @@ describe.skipIf(!BUILT)(`phase gates and their own test run${BUILT ? '' : ' (ski
     expect(development!.criteria.find((c) => c.id === 'development.build_ok')?.passed).toBe(false);
     const passRate = development!.criteria.find((c) => c.id === 'development.test_pass_rate');
     expect(passRate).toMatchObject({ passed: false, evidence: "test_pass_rate was not measured: the gate's build failed and its test run gave no results" });
-    // The report's criteria neither: the last build failed after the last test run (phase 1's), whose figures it still shows as measured then.
+    // The gate's run that gave none is recorded as such, and from then on no view shows phase 1's figures as the code's.
+    const testRuns = eventsOf(readEvents(runDir), 'test_run');
+    expect(testRuns[0]).toMatchObject({ passed: recorded.passed, failed: recorded.failed });
+    expect(testRuns[0]!.problem).toBeUndefined();
+    const lastRun = testRuns[testRuns.length - 1]!;
+    expect(lastRun).toMatchObject({ passed: 0, failed: 0, coverage: null });
+    expect(lastRun.problem).toMatch(/^test results unreadable \(node-tap\): .*; exit 1: /);
+    // Nor the report's criteria, nor its figures.
     const report = JSON.parse(readFileSync(path.join(runDir, 'final_report.json'), 'utf8')) as { criteria: { id: string; passed: boolean; evidence: string }[]; measurements: { tests_passed: number | null } };
-    expect(report.criteria.find((c) => c.id === 'tests_pass')).toMatchObject({ passed: false, evidence: 'test_pass_rate was not measured: the last build failed after the last test run' });
-    expect(report.measurements.tests_passed).toBe(recorded.passed);
+    expect(report.criteria.find((c) => c.id === 'tests_pass')).toMatchObject({ passed: false, evidence: `test_pass_rate was not measured: the last test run gave no results: ${lastRun.problem}` });
+    expect(report.measurements.tests_passed).toBeNull();
     // The benchmark ran at phase 1's gate only, after its tests: from phase 2 on the build failed, and there is nothing to time.
     const benchmarks = eventsOf(readEvents(runDir), 'benchmark');
     expect(benchmarks.map((b) => [b.ok, b.ops_per_second])).toEqual([[true, 2500]]);
