@@ -23,6 +23,9 @@ import { countOf } from '../state/groupDigits.js';
 /** What ends a pause for a person: a person, or also the disk guard once the disk takes writes again. */
 export type PauseEnd = 'a person continues' | 'the disk takes writes';
 
+/** How a pause carried over by a resume begins its alert (and so its why): keepPausedAfterResume knows it again. */
+const CARRIED_PAUSE = 'the session was paused when its orchestrator stopped';
+
 export class ControlSurface implements EngineControl {
   private recovery: Recovery | null = null;
   private limitHold: LimitHold | null = null;
@@ -97,7 +100,14 @@ export class ControlSurface implements EngineControl {
     }
     const checked = async () => {
       this.assertLive(action);
-      return job();
+      try {
+        return await job();
+      } finally {
+        // The answer names the events it recorded (their seqs): they are in events.jsonl before it is sent. Left to
+        // the writer's next batch, a kill -9 right after the answer lost a pause the API had confirmed, and a resume
+        // gave its seq to another event.
+        this.ctx.events.flush();
+      }
     };
     return lane === 'person' ? this.ctx.queue.runCommand(checked) : this.ctx.queue.run(checked);
   }
@@ -178,8 +188,10 @@ export class ControlSurface implements EngineControl {
     const { ctx } = this;
     if (ctx.status === 'paused' || ctx.stopRequest) return;
     // Only a pause that waits for a person: megatest's own (a usage limit's hold, a full disk) lifted by itself, and what
-    // lifted it did not survive the kill; in CI no person can continue, as pauseForPerson has it.
-    const person = pause.by !== 'engine' || (pause.why ?? '').startsWith('recovery gave up');
+    // lifted it did not survive the kill; in CI no person can continue, as pauseForPerson has it. A pause carried over
+    // by an earlier resume is still the person's (it is megatest's own by its source): a second kill and resume lost it.
+    const carried = (pause.why ?? '').startsWith(CARRIED_PAUSE);
+    const person = pause.by !== 'engine' || carried || (pause.why ?? '').startsWith('recovery gave up');
     if (!person) return;
     const why = pause.why === null ? `paused by ${pause.by}` : pause.why;
     if (ctx.unattended) {
@@ -187,7 +199,8 @@ export class ControlSurface implements EngineControl {
       return;
     }
     ctx.setStatus('running');
-    await this.pauseAutomatically(`the session was paused when its orchestrator stopped (${why}): it stays paused; \`megatest continue\` goes on`, 'warning');
+    // Carried over again, it says what it said the first time: who paused it and why, not the carrying over.
+    await this.pauseAutomatically(carried ? why : `${CARRIED_PAUSE} (${why}): it stays paused; \`megatest continue\` goes on`, 'warning');
   }
 
   /** Pauses on megatest's own account, with an alert saying why and how it goes on (a full disk; a warning: every agent waits for a usage limit). */
