@@ -37,6 +37,7 @@ function session() {
   const ctx = {
     config,
     queue: new SerialQueue(),
+    events: { flush: () => undefined },
     status: 'running',
     stopRequest: null,
     template: { type: 'task_queue' },

@@ -34,6 +34,7 @@ function pausedSession() {
   const ctx = {
     config,
     queue: new SerialQueue(),
+    events: { flush: () => undefined },
     status: 'paused',
     stopRequest: null,
     template: { type: 'task_queue' },

@@ -69,6 +69,7 @@ function session(tasksLeft: string[][]) {
       throw error;
     },
     queue: new SerialQueue(),
+    events: { flush: () => undefined },
     state,
     stopRequest: null,
     restoreGeneration: 0,
