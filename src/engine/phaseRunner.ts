@@ -165,10 +165,14 @@ export class PhaseRunner {
     };
     const criteria = evaluateCriteria(scaleLocCriteria(phase.criteria, scale), this.facts(measured), unmeasured);
     const passed = criticalPassed(criteria);
-    const commit = await commitAll(ctx.paths.project, `megatest: end of phase ${phase.name}`).catch((e: Error) => {
-      ctx.log.warn('git', `commit failed: ${e.message}`);
-      return null;
-    });
+    // A person's pause, continue and stop are answered during the commit (seconds in a big project), as during the
+    // checkpoint's walk after it: they signal the agents, which work on beside a commit as beside any gate.
+    const commit = await ctx.queue.letCommandsIn(() =>
+      commitAll(ctx.paths.project, `megatest: end of phase ${phase.name}`).catch((e: Error) => {
+        ctx.log.warn('git', `commit failed: ${e.message}`);
+        return null;
+      }),
+    );
     ctx.emit({ type: 'phase_ended', phase: phase.name, index: ctx.phaseIndex, criteria, passed });
     ctx.log.info(
       'orchestrator',

@@ -60,7 +60,7 @@ function harness(phaseIndex: number, tasksDone: boolean) {
       stops.push(request);
       onStop();
     },
-    queue: { run: (job: () => Promise<void> | void) => Promise.resolve().then(job) },
+    queue: { run: (job: () => Promise<void> | void) => Promise.resolve().then(job), letCommandsIn: <T>(work: () => Promise<T>) => work() },
     log: { info: (_s: string, m: string) => logs.push(m), warn: (_s: string, m: string) => logs.push(m) },
     emit: () => ({}),
     internalError: (e: unknown) => logs.push(String(e)),

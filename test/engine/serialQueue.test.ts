@@ -150,4 +150,41 @@ describe('SerialQueue', () => {
     await Promise.all([job, command]);
     expect(order).toEqual(['job', 'command']);
   });
+
+  it('a command waiting its turn is let in when the running job begins long work, and runs once', async () => {
+    const queue = new SerialQueue();
+    const order: string[] = [];
+    const commit = gate();
+    const walk = gate();
+    const walkStarted = gate();
+    // A phase end: a commit (no commands let in), then a checkpoint's walk (commands let in).
+    const phaseEnd = queue.run(async () => {
+      await commit.opened;
+      order.push('commit');
+      await queue.letCommandsIn(async () => {
+        walkStarted.open();
+        await walk.opened;
+        order.push('walk');
+      });
+      order.push('phase end goes on');
+    });
+    const tick = queue.run(async () => void order.push('tick'));
+    let runs = 0;
+    // Asked for during the commit: it waits its turn, behind the phase end and the tick.
+    const pause = queue.runCommand(async () => {
+      runs += 1;
+      order.push('pause');
+      return 'paused';
+    });
+    commit.open();
+    await walkStarted.opened;
+    await new Promise((resolve) => setImmediate(resolve));
+    // The walk lets it in: answered now, not after the walk and the tick.
+    expect(order).toEqual(['commit', 'pause']);
+    await expect(pause).resolves.toBe('paused');
+    walk.open();
+    await Promise.all([phaseEnd, tick]);
+    expect(order).toEqual(['commit', 'pause', 'walk', 'phase end goes on', 'tick']);
+    expect(runs).toBe(1);
+  });
 });
