@@ -45,7 +45,8 @@ export function readBody(request: http.IncomingMessage, limit: number): Promise<
       if (size > limit) reject(new HttpError(413, `request body of ${size} bytes is over the ${limit}-byte limit`));
       else resolve(Buffer.concat(chunks).toString('utf8'));
     });
-    request.on('error', reject);
+    // The client went away mid-body (it closed, or was timed out): its request, not a failure of the server's.
+    request.on('error', () => reject(new HttpError(400, 'request aborted before its body was complete')));
     request.on('close', () => {
       if (!request.complete) reject(new HttpError(400, 'request aborted before its body was complete'));
     });

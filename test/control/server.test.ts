@@ -352,6 +352,17 @@ describe('control API: bad input', () => {
     );
     expect(reply.ms).toBeLessThan(5_000);
     expect(engine.calls).toEqual([]);
+    // The server's own answer came after: it noticed the client gone, and says nothing of it (no failure of its own).
+    expect((await call(server, 'GET', '/api/status')).status).toBe(200);
+    expect(server.warnings).toEqual([]);
+  });
+
+  it('a client that goes away mid-body is no failure of the server: no warning, and it goes on serving', async () => {
+    const server = await start();
+    await rawExchange(server.port, `POST /api/pause HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.token}\r\nContent-Length: 100\r\n\r\n{`, { endAfterWrite: true });
+    expect((await call(server, 'GET', '/api/status')).status).toBe(200);
+    expect(engine.calls).toEqual([]);
+    expect(server.warnings).toEqual([]);
   });
 });
 
