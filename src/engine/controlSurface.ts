@@ -146,7 +146,9 @@ export class ControlSurface implements EngineControl {
 
   restore(checkpointId: string, source: CommandSource): Promise<MegatestEvent> {
     return this.command('restore', async () => {
-      this.ctx.emit({ type: 'command', name: 'restore', source, detail: checkpointId });
+      // A checkpoint that does not exist is refused (404) unrecorded, as a refused pause is: it was in the log as asked
+      // for, and nothing said it never happened. One found damaged is recorded, and the alert that refuses it follows.
+      if ((await this.ctx.store.ids()).includes(checkpointId)) this.ctx.emit({ type: 'command', name: 'restore', source, detail: checkpointId });
       return this.keeper.restore(checkpointId, `restore asked by ${source}`, false);
     });
   }

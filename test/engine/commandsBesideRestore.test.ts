@@ -220,4 +220,14 @@ describe('outside a mid-session restore', () => {
     await pause;
     expect(ctx.status).toBe('paused');
   });
+
+  it('a restore of a checkpoint that does not exist is refused (404) and not recorded; one that exists is', async () => {
+    const { surface, held, order, checkpoint } = await session('unknown', 'files');
+    held.open();
+    await expect(surface.restore('checkpoint_999', 'api')).rejects.toMatchObject({ status: 404 });
+    expect(order).toEqual([]);
+    await surface.restore(checkpoint, 'api');
+    expect(order[0]).toBe('command restore');
+    expect(order).toContain('checkpoint_restored');
+  });
 });
