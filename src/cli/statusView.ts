@@ -45,6 +45,8 @@ export interface StatusView {
   checkpoints_unreadable?: string;
   /** Set while the orchestrator (`pid`) is stopped (Ctrl-Z, SIGSTOP): read from the files, as it answers nothing. */
   orchestrator_stopped?: true;
+  /** The session is ending (the orchestrator said so): why; it refuses every action meanwhile. */
+  stopping?: string;
 }
 
 export function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, controlUrl: string): StatusView {
@@ -75,6 +77,7 @@ export function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, contr
     pause: pauseOf(snapshot.pause),
     recoveries_under_way: (Array.isArray(snapshot.recoveries_under_way) ? snapshot.recoveries_under_way : []).flatMap((value) => recoveryOf(value)),
     cost_usd: typeof snapshot.cost_usd === 'number' && Number.isFinite(snapshot.cost_usd) ? snapshot.cost_usd : null,
+    ...(typeof snapshot.stopping === 'string' ? { stopping: snapshot.stopping } : {}),
   };
 }
 
@@ -140,6 +143,8 @@ export function formatStatus(view: StatusView): string[] {
   lines.push(
     `${label('status')}${view.status}${view.exit_code === undefined ? '' : `, exit code ${view.exit_code}`}${statusNote(view)}`,
   );
+  // Why every command is refused now: its status word stays what it was until its end is recorded.
+  if (view.stopping !== undefined) lines.push(`${label('stopping')}${view.stopping}; every command is refused until the session has ended`);
   // Who paused, and whether megatest goes on by itself: a held session's alert is a warning, which the alert line below leaves out.
   if (view.pause) lines.push(`${label('paused')}${view.pause.since}  by ${view.pause.by}${view.pause.why ? `: ${view.pause.why}` : ''}`);
   if (view.phase) lines.push(`${label('phase')}${view.phase}`);

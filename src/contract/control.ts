@@ -39,6 +39,8 @@ export interface StatusSnapshot {
   recoveries_under_way?: { agent: string | null; action: string; attempt: number; since: string; detail: string | null }[];
   /** What the agents said the work cost so far, in USD, summed over models (Claude Code's total_cost_usd); null when none reported a cost (absent from older orchestrators). */
   cost_usd?: number | null;
+  /** Set once the session is ending (a stop asked for, its time up, all phases done): why; every action is then refused (409) until it has ended. Null otherwise (absent from older orchestrators). */
+  stopping?: string | null;
 }
 
 /** An action the engine refused; `status` is the HTTP status it maps to. */

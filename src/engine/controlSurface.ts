@@ -68,6 +68,8 @@ export class ControlSurface implements EngineControl {
       pause: ctx.status === 'paused' || (ctx.status === 'recovering' && ctx.restoreUnderWay?.endsPaused === true) ? ctx.state.pause : null,
       recoveries_under_way: recoveriesUnderWay(ctx.state),
       cost_usd: reportedCostUsd(ctx.state),
+      // Its status word stays what it was until the end is recorded: this says why every action is refused meanwhile.
+      stopping: ctx.stopRequest?.reason ?? null,
     };
   }
 

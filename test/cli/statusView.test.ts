@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { AgentMetrics, SessionMetrics } from '../../src/contract/metrics.js';
-import { formatStatus, type StatusView } from '../../src/cli/statusView.js';
+import { formatStatus, viewFromSnapshot, type StatusView } from '../../src/cli/statusView.js';
+import type { StatusSnapshot } from '../../src/contract/control.js';
 
 const agent = (name: string, toolCalls: number, trust: number): AgentMetrics => ({
   name,
@@ -82,5 +83,19 @@ describe('status lines', () => {
     expect(line(ended, 'elapsed')).toEqual(['elapsed    00:01:05 / 00:02:00']);
     expect(line(ended, 'tests')).toEqual(['tests      0 passed, 0 failed (no test run)   coverage n/a   LOC 0']);
     expect(line(ended, 'checkpoint')).toEqual(['checkpoint none']);
+  });
+
+  it('a session that is ending says why, as its status word stays what it was', () => {
+    const snapshot = {
+      session_id: 's', project: 'task_queue', agent_kind: 'sim', simulated: true, status: 'running', phase: 'bootstrap',
+      started_at: '2026-01-01T00:00:00.000Z', duration_seconds: 120, metrics: null, last_checkpoint: null, pid: 4242,
+      stopping: 'stopped by cli',
+    } as StatusSnapshot;
+    const ending = viewFromSnapshot('/runs/s', snapshot, 'http://127.0.0.1:8080');
+    expect(ending.stopping).toBe('stopped by cli');
+    expect(line(formatStatus(ending), 'stopping')).toEqual(['stopping   stopped by cli; every command is refused until the session has ended']);
+    const going = viewFromSnapshot('/runs/s', { ...snapshot, stopping: null }, 'http://127.0.0.1:8080');
+    expect(going.stopping).toBeUndefined();
+    expect(line(formatStatus(going), 'stopping')).toEqual([]);
   });
 });
