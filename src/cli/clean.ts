@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
 import { requireRunsDir } from '../io/runFolder.js';
-import { isOrchestratorAlive, isPidAlive, listRuns, readControlFile, type RunListing } from '../io/sessions.js';
+import { controlFileAlive, isOrchestratorAlive, isPidAlive, listRuns, readControlFile, type RunListing } from '../io/sessions.js';
 import { legacyLiveness } from '../legacy/liveness.js';
 import { parseAge, parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
@@ -50,7 +50,7 @@ function liveNow(listing: RunListing): boolean {
 function namesDeadProcess(listing: RunListing): boolean {
   if (listing.legacy) return !legacyLiveness(listing.dir, isPidAlive, Date.now()).live;
   const control = readControlFile(listing.dir);
-  return control !== null && !isPidAlive(control.pid);
+  return control !== null && !controlFileAlive(listing.dir, control);
 }
 
 export async function cleanCommand(argv: string[]): Promise<number> {

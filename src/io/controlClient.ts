@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { StatusSnapshot } from '../contract/control.js';
 import { runPaths } from './runFolder.js';
 import { isPidStopped } from './processAlive.js';
-import { isPidAlive, readControlFile } from './sessions.js';
+import { controlFileAlive, readControlFile } from './sessions.js';
 import { hostname } from 'node:os';
 import { describeHolder, runLockInfo } from './runLock.js';
 
@@ -86,7 +86,7 @@ export class ControlClient {
   static async fromRunDir(runDir: string, options: ControlClientOptions = {}): Promise<ControlClient> {
     const paths = runPaths(runDir);
     const control = readControlFile(paths.root);
-    if (!control || !isPidAlive(control.pid)) {
+    if (!control || !controlFileAlive(paths.root, control)) {
       // The lock says an orchestrator runs it all the same: one whose control API did not start (a full disk at its start).
       const holder = runLockInfo(paths.root);
       if (holder !== null && (holder.role === 'restore' || holder.host !== hostname())) throw new Error(describeHolder(runDir, holder));

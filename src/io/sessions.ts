@@ -1,7 +1,7 @@
 // Finding run folders: by path, by session id under --runs-dir, or the newest
 // one whose orchestrator is alive (control.json names a live pid).
 
-import { runLockHolder } from './runLock.js';
+import { RUN_LOCK_FILE, runLockHolder, runLockInfo } from './runLock.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
@@ -52,10 +52,25 @@ export function readControlFile(runDir: string): ControlFileInfo | null {
   };
 }
 
+/**
+ * control.json's orchestrator runs now. Its pid alone is not enough: after a
+ * kill -9 the file stays, and its pid may be another process's by now (a
+ * `megatest pause` then sent this run's token to whatever listened on its
+ * port). Every orchestrator holds the run folder's lock (runLock.ts), which
+ * knows its process by its start time: the pid must be the lock's live
+ * holder. A folder with no lock file at all is an older megatest's, known by
+ * its pid only.
+ */
+export function controlFileAlive(runDir: string, control: ControlFileInfo): boolean {
+  if (!isPidAlive(control.pid)) return false;
+  if (!existsSync(path.join(runDir, RUN_LOCK_FILE))) return true;
+  return runLockInfo(runDir)?.pid === control.pid;
+}
+
 export function isOrchestratorAlive(runDir: string): boolean {
   const control = readControlFile(runDir);
   // Or the run folder's lock: held from the orchestrator's start, where its control API may never have written control.json (a full disk).
-  return (control !== null && isPidAlive(control.pid)) || runLockHolder(runDir) !== null;
+  return (control !== null && controlFileAlive(runDir, control)) || runLockHolder(runDir) !== null;
 }
 
 function looksLikeRunFolder(dir: string): boolean {
@@ -109,7 +124,7 @@ export function listRuns(runsDir: string): RunListing[] {
     if (!isDirectory(dir) || !looksLikeRunFolder(dir)) continue;
     const control = readControlFile(dir);
     const legacy = isLegacyRunFolder(dir);
-    const running = legacy ? legacyLiveness(dir, isPidAlive, Date.now()).live : (control !== null && isPidAlive(control.pid)) || runLockHolder(dir) !== null;
+    const running = legacy ? legacyLiveness(dir, isPidAlive, Date.now()).live : (control !== null && controlFileAlive(dir, control)) || runLockHolder(dir) !== null;
     const facts = configFacts(dir);
     runs.push({
       id: name,

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
@@ -70,6 +70,12 @@ describe('ControlClient.fromRunDir', () => {
 
   it('says so when control.json names a dead pid', async () => {
     const dir = makeRun(runsDir, 'crashed', { control: { pid: deadPid() } });
+    await expect(ControlClient.fromRunDir(dir)).rejects.toBeInstanceOf(OrchestratorNotRunningError);
+  });
+
+  it('says so when control.json names a pid that another process got after a kill (the lock names the dead one)', async () => {
+    const dir = makeRun(runsDir, 'reused', { control: { pid: process.pid } });
+    writeFileSync(path.join(dir, 'orchestrator.lock'), JSON.stringify({ pid: deadPid(), start: 1, host: hostname(), role: 'orchestrator' }));
     await expect(ControlClient.fromRunDir(dir)).rejects.toBeInstanceOf(OrchestratorNotRunningError);
   });
 

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/config/errors.js';
+import { takeRunLock } from '../../src/io/runLock.js';
 import { isOrchestratorAlive, listRuns, resolveSession } from '../../src/io/sessions.js';
 import { deadPid, makeRun } from '../control/runFixtures.js';
 
@@ -24,6 +25,29 @@ describe('isOrchestratorAlive', () => {
     const negative = makeRun(runsDir, 'negative');
     writeFileSync(path.join(negative, 'control.json'), JSON.stringify({ pid: -1, host: '127.0.0.1', port: 8080 }));
     expect(isOrchestratorAlive(negative)).toBe(false);
+  });
+});
+
+describe('a control.json left by a killed orchestrator, its pid reused', () => {
+  it('is not taken for the orchestrator: the pid must hold the run folder\'s lock, known by its start time', () => {
+    // This process stands for the other process that got the pid; the lock names the orchestrator that died.
+    const reused = makeRun(runsDir, 'reused', { control: { pid: process.pid } });
+    writeFileSync(path.join(reused, 'orchestrator.lock'), JSON.stringify({ pid: deadPid(), start: 1, host: hostname(), role: 'orchestrator' }));
+    expect(isOrchestratorAlive(reused)).toBe(false);
+    expect(listRuns(runsDir).find((r) => r.id === 'reused')?.running).toBe(false);
+    // Its lock held by the pid control.json names: alive. A lock naming the pid but another start: a reused pid again.
+    const live = makeRun(runsDir, 'live-locked', { control: { pid: process.pid } });
+    const lock = takeRunLock(live, 'run');
+    try {
+      expect(isOrchestratorAlive(live)).toBe(true);
+      const held = JSON.parse(readFileSync(path.join(live, 'orchestrator.lock'), 'utf8')) as { start: number | null };
+      if (held.start !== null) {
+        writeFileSync(path.join(reused, 'orchestrator.lock'), JSON.stringify({ pid: process.pid, start: held.start + 1, host: hostname(), role: 'orchestrator' }));
+        expect(isOrchestratorAlive(reused)).toBe(false);
+      }
+    } finally {
+      lock.release();
+    }
   });
 });
 
