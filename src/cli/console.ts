@@ -9,6 +9,7 @@ import { isOrchestratorAlive, readControlFile } from '../io/sessions.js';
 import { lastOutputLines } from '../io/agentOutput.js';
 import { readStatus, runPaths } from '../io/runFolder.js';
 import { runConsole } from '../ui/runConsole.js';
+import { CONSOLE_PORTS } from './consolePorts.js';
 import type { ActionResult, ConsoleActions } from '../ui/actions.js';
 import { describeActionResult, type ActionName } from './actionResult.js';
 
@@ -81,6 +82,7 @@ async function consoleSession(runDir: string, options: { theme?: string; ascii?:
       return control !== null && isPidStopped(control.pid);
     },
     readAgentOutput: (agent) => lastOutputLines(paths.root, agent),
+    ports: CONSOLE_PORTS,
   });
   const orchestratorGone = !isOrchestratorAlive(paths.root) && !childAlive;
   if (outcome === 'detached' && !orchestratorGone) {

@@ -131,14 +131,15 @@ export async function replayCommand(argv: string[]): Promise<number> {
     }
     // Loaded only now: the console's graph picks React's production build when it loads.
     const ui = await import('../ui/runReplay.js');
+    const { CONSOLE_PORTS } = await import('./consolePorts.js');
     // A run whose control.json names a process that is gone, and that recorded no end, was killed: its end says so.
     const orchestratorGone = !source.legacy && existsSync(runPaths(source.runDir).controlJson) && !isOrchestratorAlive(source.runDir);
     if (values.frame) {
-      const frame = await ui.replayFrame({ source, runDir: source.runDir, at, speed, columns, rows, ascii: values.ascii, orchestratorGone });
+      const frame = await ui.replayFrame({ source, runDir: source.runDir, at, speed, columns, rows, ascii: values.ascii, orchestratorGone, loadTheme: CONSOLE_PORTS.loadTheme });
       process.stdout.write(frame.replace(/\n+$/, '') + '\n');
       return 0;
     }
-    await ui.runReplayConsole({ source, runDir: source.runDir, at, speed, play: at === undefined, theme: values.theme, ascii: values.ascii, orchestratorGone });
+    await ui.runReplayConsole({ source, runDir: source.runDir, at, speed, play: at === undefined, theme: values.theme, ascii: values.ascii, orchestratorGone, ports: CONSOLE_PORTS });
     return 0;
   } finally {
     await source.close();

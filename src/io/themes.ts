@@ -1,15 +1,16 @@
-// Reads a theme from themes/<name>.json (the UI never touches files itself).
+// Reads a theme file, themes/<name>.json, for src/cli/consolePorts.ts, which
+// checks it against the UI's roles (the UI never touches files itself).
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { THEMES_DIR } from '../paths.js';
 import { jsonProblem } from './jsonProblem.js';
-import { parseTheme, THEME_NAMES, type Theme } from '../ui/theme.js';
 
-export function loadTheme(name: string, themesDir: string = THEMES_DIR): Theme {
-  if (!(THEME_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`theme ${JSON.stringify(name)}: unknown; choose one of ${THEME_NAMES.join(', ')} (--theme or [ui] theme)`);
-  }
+/** A name that is a file name in themesDir and nothing more (no path). */
+const THEME_FILE_NAME = /^[a-z][a-z0-9-]*$/;
+
+/** The JSON of themes/<name>.json, and the file it came from; one-line errors naming the file. */
+export function readThemeFile(name: string, themesDir: string): { file: string; json: unknown } {
+  if (!THEME_FILE_NAME.test(name)) throw new Error(`theme ${JSON.stringify(name)}: not a theme name`);
   const file = path.join(themesDir, `${name}.json`);
   let text: string;
   try {
@@ -17,11 +18,9 @@ export function loadTheme(name: string, themesDir: string = THEMES_DIR): Theme {
   } catch (error) {
     throw new Error(`${file}: cannot read theme (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { file, json: JSON.parse(text) };
   } catch (error) {
     throw new Error(`${file}: not valid JSON (${jsonProblem(error)})`);
   }
-  return parseTheme(json, file);
 }

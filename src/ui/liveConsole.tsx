@@ -6,15 +6,13 @@
 
 import React, { useEffect, useState } from 'react';
 import { render } from 'ink';
-import { tailRunFolder } from '../io/tail.js';
-import { loadTheme } from '../io/themes.js';
 import { createConsoleStore, InputBatcher, type ConsoleStore } from '../state/store.js';
 import { MAX_LOG_LINES } from '../state/limits.js';
 import { showToast } from '../state/uiState.js';
 import type { ConsoleActions, ConsoleOutcome } from './actions.js';
+import type { LiveConsolePorts } from './consolePorts.js';
 import { App } from './App.js';
 import { glyphsFor, type Look } from './components/themeContext.js';
-import { stopThisJob } from '../io/jobControl.js';
 import { drawUntilLeft, NOT_STOPPED, NOT_STOPPED_MS, type ScreenKeys } from './terminalScreen.js';
 import { detectDisplay } from './theme.js';
 
@@ -32,8 +30,8 @@ export interface RunConsoleOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** An agent's last output lines, for its detail (the CLI reads them; the console touches no file). */
   readAgentOutput?: (agent: string) => Promise<string[]>;
-  /** Stops the console's job for Ctrl-Z (tests pass a fake; default: SIGTSTP to its process group). */
-  stopJob?: () => Promise<boolean>;
+  /** The run folder followed, the theme read, Ctrl-Z (src/cli/consolePorts.ts; tests pass fakes). */
+  ports: LiveConsolePorts;
 }
 
 /** Frames per second at most: cheap redraws over SSH. */
@@ -64,14 +62,14 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
   const display = detectDisplay(options.env ?? process.env, { theme: options.theme, ascii: options.ascii });
-  const look: Look = { theme: loadTheme(display.theme), glyphs: glyphsFor(display.ascii) };
+  const look: Look = { theme: options.ports.loadTheme(display.theme), glyphs: glyphsFor(display.ascii) };
 
   const store = createConsoleStore('live');
   const batcher = new InputBatcher(store);
   const toast = (tone: 'info' | 'good' | 'critical', message: string, durationMs?: number) => store.getState().updateUi((ui) => showToast(ui, tone, message, Date.now(), durationMs));
 
   // A big run is not folded whole again: from events.idx's folded state, and the log lines the console keeps.
-  const tail = tailRunFolder(options.runDir, {
+  const tail = options.ports.follow(options.runDir, {
     onEvents: (events) => batcher.pushEvents(events),
     onLogLines: (lines) => batcher.pushLogLines(lines),
     onStatus: (status) => batcher.pushStatus(status),
@@ -132,7 +130,7 @@ export function startConsole(options: RunConsoleOptions): StartedConsole {
     await tail.placed;
     batcher.flush();
     // Ctrl+C unmounts without choosing: the run goes on, as with q.
-    await drawUntilLeft({ stdout, draw, left: chosen, stopJob: options.stopJob ?? stopThisJob, onNotStopped: () => toast('info', NOT_STOPPED, NOT_STOPPED_MS) });
+    await drawUntilLeft({ stdout, draw, left: chosen, stopJob: () => options.ports.stopJob(), onNotStopped: () => toast('info', NOT_STOPPED, NOT_STOPPED_MS) });
     clearInterval(liveness);
     batcher.close();
     await tail.close();

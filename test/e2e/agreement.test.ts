@@ -22,6 +22,7 @@ import { isOrchestratorAlive } from '../../src/io/sessions.js';
 import { elapsedMsAtLastEvent, foldAll } from '../../src/state/fold.js';
 import { tasksCompleted, tasksRemaining, tasksTotal, type RunState } from '../../src/state/runState.js';
 import { startConsole } from '../../src/ui/runConsole.js';
+import { CONSOLE_PORTS } from '../../src/cli/consolePorts.js';
 import { formatCount, formatDuration } from '../../src/ui/viewModels/format.js';
 import type { FinalReport } from '../../src/report/report.js';
 import { agentPidsOf, readEvents, readReport, runHeadless, waitFor, type CliResult } from '../helpers/cli.js';
@@ -63,6 +64,7 @@ describe('final report, status and the console agree on a finished run', () => {
       stdout: stdout as unknown as NodeJS.WriteStream,
       stdin: stdin as unknown as NodeJS.ReadStream,
       env: ENV,
+      ports: CONSOLE_PORTS,
     });
     // The console has read the whole log when its fold reaches the last event.
     await waitFor(() => {

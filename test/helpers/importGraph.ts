@@ -36,8 +36,13 @@ export interface ImportClosure {
   packages: Map<string, string>;
 }
 
-/** Every source file and package reached from the entry files by static imports. */
-export function importClosure(entries: readonly string[]): ImportClosure {
+/**
+ * Every source file and package reached from the entry files by static
+ * imports. `isData`: files reached whose own import lines are not followed,
+ * as they are text (the sim's project templates hold a project's sources,
+ * import lines and all, in strings).
+ */
+export function importClosure(entries: readonly string[], isData: (file: string) => boolean = () => false): ImportClosure {
   const files = new Set<string>();
   const packages = new Map<string, string>();
   const pending = [...entries];
@@ -45,6 +50,7 @@ export function importClosure(entries: readonly string[]): ImportClosure {
     const file = pending.pop()!;
     if (files.has(file)) continue;
     files.add(file);
+    if (isData(file)) continue;
     for (const specifier of staticImports(readFileSync(file, 'utf8'))) {
       if (specifier.startsWith('.')) pending.push(resolveRelative(file, specifier));
       else if (!packages.has(packageOf(specifier))) packages.set(packageOf(specifier), file);

@@ -11,7 +11,7 @@ import { render } from 'ink';
 import { parseEventLine, type MegatestEvent } from '../../src/contract/events.js';
 import { applyEvents, applyLogLines, initialConsoleState, type ConsoleState } from '../../src/state/applyEvent.js';
 import type { ActionResult, ConsoleActions } from '../../src/ui/actions.js';
-import { loadTheme } from '../../src/io/themes.js';
+import { loadTheme } from '../../src/cli/consolePorts.js';
 import { glyphsFor, type Look } from '../../src/ui/components/themeContext.js';
 
 export const FIXTURE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/events');

@@ -9,6 +9,7 @@ import { writeFileAtomicSync } from '../../src/io/atomic.js';
 import { LogIndexUpkeep } from '../../src/io/logIndexUpkeep.js';
 import { foldAll } from '../../src/state/fold.js';
 import { startConsole } from '../../src/ui/runConsole.js';
+import { CONSOLE_PORTS } from '../../src/cli/consolePorts.js';
 // Not liveConsole.js: Ink must be loaded through runConsole.js (consoleImport.ts), or under CI it draws no frame.
 import { CLEAR_SCREEN, ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN, NOT_STOPPED } from '../../src/ui/terminalScreen.js';
 import { fakeActions, fakeTerminal, fixtureEvents, fixtureLogLines, plain } from './helpers.js';
@@ -43,6 +44,7 @@ describe('runConsole on a real run folder', () => {
       stdout: stdout as unknown as NodeJS.WriteStream,
       stdin: stdin as unknown as NodeJS.ReadStream,
       env: ENV,
+      ports: CONSOLE_PORTS,
     });
     const run = () => started.store.getState().run;
     await vi.waitFor(() => {
@@ -87,9 +89,12 @@ describe('runConsole on a real run folder', () => {
       stdin: stdin as unknown as NodeJS.ReadStream,
       env: ENV,
       // The job's stop, as the shell's fg ends it: the frames written up to here are what the console left on screen.
-      stopJob: async () => {
-        stops.push(stdout.frames.length);
-        return stopped;
+      ports: {
+        ...CONSOLE_PORTS,
+        stopJob: async () => {
+          stops.push(stdout.frames.length);
+          return stopped;
+        },
       },
     });
     await vi.waitFor(() => expect(plain(stdout.frames.join(''))).toContain('agent-4'), WAIT);
@@ -144,6 +149,7 @@ describe('runConsole on a real run folder', () => {
       stdout: stdout as unknown as NodeJS.WriteStream,
       stdin: stdin as unknown as NodeJS.ReadStream,
       env: { ...ENV, NO_COLOR: '1' },
+      ports: CONSOLE_PORTS,
     });
     await vi.waitFor(() => expect(started.store.getState().run.orchestrator).toBe('dead'), WAIT);
     const said = `megatest resume ${dir}`;
@@ -175,6 +181,7 @@ describe('runConsole on a real run folder', () => {
       stdout: stdout as unknown as NodeJS.WriteStream,
       stdin: stdin as unknown as NodeJS.ReadStream,
       env: { ...ENV, NO_COLOR: '1' },
+      ports: CONSOLE_PORTS,
     });
     // The orchestrator is told dead only once the log is read to its end: never beside a run not yet seen ended.
     const deadBeforeTheEnd: string[] = [];
@@ -208,6 +215,7 @@ describe('runConsole on a real run folder', () => {
       stdout: stdout as unknown as NodeJS.WriteStream,
       stdin: stdin as unknown as NodeJS.ReadStream,
       env: ENV,
+      ports: CONSOLE_PORTS,
     });
     const toasts: string[] = [];
     started.store.subscribe((s) => s.ui.toast && toasts.push(s.ui.toast.message));

@@ -5,12 +5,11 @@
 // ../runReplay.ts, which picks React's production build first.
 
 import { render, renderToString } from 'ink';
-import { loadTheme } from '../../io/themes.js';
 import type { ReplaySource } from '../../replay/types.js';
 import type { ActionResult, ConsoleActions } from '../actions.js';
 import { App } from '../App.js';
+import type { ConsolePorts } from '../consolePorts.js';
 import { glyphsFor, type Look } from '../components/themeContext.js';
-import { stopThisJob } from '../../io/jobControl.js';
 import { showToast } from '../../state/uiState.js';
 import { MAX_FPS, SizedApp } from '../liveConsole.js';
 import { drawUntilLeft, NOT_STOPPED, NOT_STOPPED_MS, type ScreenKeys } from '../terminalScreen.js';
@@ -32,8 +31,8 @@ export interface ReplayConsoleOptions {
   timers?: ReplayTimers;
   /** No orchestrator runs the run (ReplayOptions.orchestratorGone). */
   orchestratorGone?: boolean;
-  /** Stops the console's job for Ctrl-Z (tests pass a fake; default: SIGTSTP to its process group). */
-  stopJob?: () => Promise<boolean>;
+  /** The theme read, Ctrl-Z (src/cli/consolePorts.ts; tests pass fakes). */
+  ports: ConsolePorts;
 }
 
 // The run controls (c z r p Q) are not bound in replay; should one be reached, it says why.
@@ -47,7 +46,7 @@ export const REPLAY_ACTIONS: ConsoleActions = {
   stop: notInReplay,
 };
 
-export function lookFor(env: Readonly<Record<string, string | undefined>>, flags: { theme?: string; ascii?: boolean }): Look {
+export function lookFor(env: Readonly<Record<string, string | undefined>>, flags: { theme?: string; ascii?: boolean }, loadTheme: ConsolePorts['loadTheme']): Look {
   const display = detectDisplay(env, flags);
   return { theme: loadTheme(display.theme), glyphs: glyphsFor(display.ascii) };
 }
@@ -61,7 +60,7 @@ export interface StartedReplay {
 export async function startReplayConsole(options: ReplayConsoleOptions): Promise<StartedReplay> {
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
-  const look = lookFor(options.env ?? process.env, { theme: options.theme, ascii: options.ascii });
+  const look = lookFor(options.env ?? process.env, { theme: options.theme, ascii: options.ascii }, options.ports.loadTheme);
   const controller = await ReplayController.open(options.source, { at: options.at, speed: options.speed, play: options.play, timers: options.timers, orchestratorGone: options.orchestratorGone });
 
   let leave!: () => void;
@@ -84,7 +83,7 @@ export async function startReplayConsole(options: ReplayConsoleOptions): Promise
     );
   const notStopped = () => controller.store.getState().updateUi((ui) => showToast(ui, 'info', NOT_STOPPED, Date.now(), NOT_STOPPED_MS));
   const done = (async () => {
-    await drawUntilLeft({ stdout, draw, left, stopJob: options.stopJob ?? stopThisJob, onNotStopped: notStopped });
+    await drawUntilLeft({ stdout, draw, left, stopJob: () => options.ports.stopJob(), onNotStopped: notStopped });
     controller.close();
   })();
   return { controller, done };
@@ -130,6 +129,8 @@ export interface ReplayFrameOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** No orchestrator runs the run (ReplayOptions.orchestratorGone). */
   orchestratorGone?: boolean;
+  /** The theme read (src/cli/consolePorts.ts's loadTheme; the frame is in the mono theme). */
+  loadTheme: ConsolePorts['loadTheme'];
 }
 
 /** One frame at `at` (default the end) as plain text: for scripts and bug reports. */
@@ -137,7 +138,7 @@ export async function replayFrame(options: ReplayFrameOptions): Promise<string> 
   const controller = await ReplayController.open(options.source, { at: options.at ?? { kind: 'end' }, speed: options.speed, follow: false, orchestratorGone: options.orchestratorGone });
   try {
     // Plain text whatever the terminal: mono theme; ASCII when asked or when the locale cannot draw Unicode.
-    const look = lookFor({ ...(options.env ?? process.env), NO_COLOR: '1' }, { ascii: options.ascii });
+    const look = lookFor({ ...(options.env ?? process.env), NO_COLOR: '1' }, { ascii: options.ascii }, options.loadTheme);
     return frameText(controller, { runDir: options.runDir, columns: options.columns, rows: options.rows, look });
   } finally {
     controller.close();

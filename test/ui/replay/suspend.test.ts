@@ -6,6 +6,7 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { runReplayConsole } from '../../../src/ui/runReplay.js';
+import { CONSOLE_PORTS } from '../../../src/cli/consolePorts.js';
 import { ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN } from '../../../src/ui/terminalScreen.js';
 import { loadFixtureEvents, loadFixtureLog, memorySource } from '../../replay/memorySource.js';
 import { fakeTerminal, plain } from '../helpers.js';
@@ -26,9 +27,12 @@ describe('replay console and Ctrl-Z', () => {
       stdout: stdout as unknown as NodeJS.WriteStream,
       stdin: stdin as unknown as NodeJS.ReadStream,
       env: { LANG: 'C.UTF-8', TERM: 'xterm-256color', NO_COLOR: '1' },
-      stopJob: async () => {
-        stops.push(stdout.frames.length);
-        return true;
+      ports: {
+        ...CONSOLE_PORTS,
+        stopJob: async () => {
+          stops.push(stdout.frames.length);
+          return true;
+        },
       },
     });
     await vi.waitFor(() => expect(plain(stdout.frames.join(''))).toContain('seq 100'), WAIT);

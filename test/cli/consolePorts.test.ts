@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTheme } from '../../src/io/themes.js';
+import { loadTheme } from '../../src/cli/consolePorts.js';
 import { THEME_NAMES, THEME_ROLES } from '../../src/ui/theme.js';
 
 describe('loadTheme', () => {
