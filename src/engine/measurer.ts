@@ -280,6 +280,15 @@ export class Measurer {
   }
 
   private samplingRun: Promise<SessionMetrics | null> | null = null;
+  /** What git last said when it could not count the files modified: said once, not at every snapshot. */
+  private filesModifiedProblem: string | null = null;
+
+  private filesModifiedUnknown(error: unknown): null {
+    const problem = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    if (problem !== this.filesModifiedProblem) this.ctx.log.warn('git', `files modified not measured: ${problem}`);
+    this.filesModifiedProblem = problem;
+    return null;
+  }
 
   private async sampleNow(): Promise<SessionMetrics | null> {
     try {
@@ -293,7 +302,8 @@ export class Measurer {
       const recount = this.projectChangedSinceCount || counted === null || counted.rootCommit !== against.rootCommit || counted.generation !== against.generation;
       // Cleared before git runs: a change while it runs is counted at the next snapshot.
       if (recount) this.projectChangedSinceCount = false;
-      const filesModified = recount ? await filesModifiedSince(paths.project, this.rootCommit).catch(() => 0) : this.gauges.filesModified;
+      // git cannot say (project/.git removed or made anew by an agent, its first commit gone): not measured, never a 0.
+      const filesModified = recount ? await filesModifiedSince(paths.project, this.rootCommit).catch((error: unknown) => this.filesModifiedUnknown(error)) : this.gauges.filesModified;
       if (generation === this.ctx.restoreGeneration && figures.projectPresent) {
         this.gauges.linesOfCode = figures.loc.total.code;
         this.gauges.docCoverage = figures.docCoverage;
