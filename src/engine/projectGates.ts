@@ -130,8 +130,9 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
   let summary: TestSummary | null = null;
   let problem: string | null = null;
   try {
-    const text = reportFile && existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : run.stdout;
-    summary = withFewFailures(parseTestOutput(commands.test_format, text));
+    const fromReport = reportFile !== '' && existsSync(reportFile);
+    // stderr too when stdout is read: where cargo says a test binary crashed.
+    summary = withFewFailures(fromReport ? parseTestOutput(commands.test_format, readFileSync(reportFile, 'utf8')) : parseTestOutput(commands.test_format, run.stdout, run.stderr));
   } catch (error) {
     problem = `test results unreadable (${commands.test_format}): ${(error as Error).message}; ${exit}`;
   }

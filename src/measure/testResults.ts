@@ -2,6 +2,8 @@
 // and JUnit reporters, pytest's JUnit XML, and cargo test's summary lines.
 // Where a runner prints its own totals (node:test's closing `# pass N`
 // lines, cargo's `test result:` lines) those totals are used as they are.
+// A cargo test binary that crashed prints no totals: its tests that
+// reported count as they reported, the rest as failed (parseCargoTest).
 
 import { assertNever } from '../contract/assertNever.js';
 import { parseJUnitXml } from './junitResults.js';
@@ -23,7 +25,11 @@ export interface TestSummary {
 
 export type TestOutputFormat = 'node-tap' | 'junit' | 'cargo' | 'pytest-junit';
 
-export function parseTestOutput(format: TestOutputFormat, text: string): TestSummary {
+/**
+ * `stderr` is the command's stderr when `text` is its stdout: cargo says
+ * there which test binary crashed.
+ */
+export function parseTestOutput(format: TestOutputFormat, text: string, stderr = ''): TestSummary {
   switch (format) {
     case 'node-tap':
       return parseNodeTap(text);
@@ -31,7 +37,7 @@ export function parseTestOutput(format: TestOutputFormat, text: string): TestSum
     case 'pytest-junit':
       return parseJUnitXml(text);
     case 'cargo':
-      return parseCargoTest(text);
+      return parseCargoTest(text, stderr);
     default:
       return assertNever(format, 'test output format (allowed: node-tap, junit, cargo, pytest-junit)');
   }
@@ -212,26 +218,121 @@ function readNodeTapTotals(lines: string[]): NodeTotals | undefined {
 
 const CARGO_RESULT =
   /^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed; (\d+) ignored; (\d+) measured; (\d+) filtered out(?:; finished in ([\d.]+)s)?/;
+/** Each test binary (unit, integration, doc tests) opens its output with it. */
+const CARGO_RUNNING = /^running (\d+) tests?$/;
+/** A test's own result line: `test NAME ... ok`, `... FAILED`, `... ignored[, reason]`. */
+const CARGO_TEST_LINE = /^test (.+?) \.\.\. (ok|FAILED|ignored)(?:$|,)/;
+/**
+ * cargo's word on a test binary that did not end as libtest ends (exit 0, or
+ * 101 when a test failed): killed by a signal (an abort, a stack overflow,
+ * a segfault) or exited with another status (`std::process::exit`). Older
+ * cargo printed it for a plain failure too, with 101 ("exit code" before
+ * 1.5x), which is not a crash.
+ */
+const CARGO_ABNORMAL_EXIT = /process didn't exit successfully: `(.+?)` \((signal: [^)]*|exit (?:status|code): (\d+))\)\s*$/;
 
-export function parseCargoTest(text: string): TestSummary {
+interface CargoBinaryOutput {
+  /** From its "running N tests" line. */
+  announced: number;
+  passed: number;
+  failed: number;
+  ignored: number;
+  /** Its "test result:" line, when it printed one. */
+  result: RegExpExecArray | undefined;
+}
+
+/**
+ * Sums the `test result:` line of each test binary. A binary that printed
+ * none crashed (cargo says "process didn't exit successfully … (signal: 6,
+ * SIGABRT …)" on stderr, which `stderr` brings when the command did not
+ * send it to stdout): its tests that reported (`test NAME ... ok`) count as
+ * they reported, and those that did not, the one that crashed among them,
+ * count as failed; a binary that crashed before announcing its tests, or
+ * after all of them reported, counts as one failed test. cargo itself
+ * counts the binary as a failed target and exits 101.
+ */
+export function parseCargoTest(text: string, stderr = ''): TestSummary {
   const lines = text.split(/\r?\n/);
   const summary: TestSummary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures: [] };
-  let resultLines = 0;
-  for (const line of lines) {
-    const match = CARGO_RESULT.exec(line.trim());
-    if (!match) continue;
-    resultLines++;
+  const binaries: CargoBinaryOutput[] = [];
+  let open: CargoBinaryOutput | undefined;
+  for (const raw of lines) {
+    const line = raw.trim();
+    const running = CARGO_RUNNING.exec(line);
+    if (running) {
+      open = { announced: Number(running[1]), passed: 0, failed: 0, ignored: 0, result: undefined };
+      binaries.push(open);
+      continue;
+    }
+    const result = CARGO_RESULT.exec(line);
+    if (result) {
+      if (open === undefined) binaries.push({ announced: 0, passed: 0, failed: 0, ignored: 0, result });
+      else open.result = result;
+      open = undefined;
+      continue;
+    }
+    const test = open === undefined ? null : CARGO_TEST_LINE.exec(line);
+    if (test && open) {
+      if (test[2] === 'ok') open.passed++;
+      else if (test[2] === 'FAILED') open.failed++;
+      else open.ignored++;
+    }
+  }
+  // The same lines in both (output sent to stdout and also to a file read as the report) are counted once.
+  const crashes = readCargoCrashes(lines);
+  if (crashes.length === 0) crashes.push(...readCargoCrashes(stderr.split(/\r?\n/)));
+  const finished = binaries.filter((binary) => binary.result !== undefined);
+  const crashed = binaries.filter((binary) => binary.result === undefined);
+  if (binaries.length === 0 && crashes.length === 0) {
+    throw new Error('parseCargoTest: no "test result: … passed; … failed; …" line; expected the output of cargo test (did the build fail?)');
+  }
+  for (const { result } of finished) {
+    const match = result as RegExpExecArray;
     summary.passed += Number(match[2]);
     summary.failed += Number(match[3]);
     summary.skipped += Number(match[4]);
     summary.durationSeconds += Number(match[7] ?? 0);
   }
-  if (resultLines === 0) {
-    throw new Error('parseCargoTest: no "test result: … passed; … failed; …" line; expected the output of cargo test (did the build fail?)');
+  const crashFailures: TestFailure[] = [];
+  crashed.forEach((binary, index) => {
+    const crash = crashes[index];
+    const reported = binary.passed + binary.failed + binary.ignored;
+    const unreported = Math.max(binary.announced - reported, 0);
+    summary.passed += binary.passed;
+    summary.failed += binary.failed + Math.max(unreported, 1);
+    summary.skipped += binary.ignored;
+    const how = crash ? `ended with ${crash.how}` : 'stopped';
+    crashFailures.push({
+      name: crash?.binary ?? `a test binary (running ${binary.announced} tests)`,
+      message:
+        unreported > 0
+          ? `the test binary ${how} before its "test result:" line; ${unreported} of its ${binary.announced} tests did not report and count as failed`
+          : `the test binary ${how} before its "test result:" line, after its ${reported} tests reported; it counts as one failed test`,
+    });
+  });
+  for (const crash of crashes.slice(crashed.length)) {
+    summary.failed += 1;
+    crashFailures.push({ name: crash.binary, message: `the test binary ${crash.how} with no test results left unreported; it counts as one failed test` });
   }
-  summary.failures = readCargoFailures(lines);
+  summary.failures = [...readCargoFailures(lines), ...crashFailures];
   summary.durationSeconds = Math.round(summary.durationSeconds * 1000) / 1000;
   return summary;
+}
+
+/** cargo's "process didn't exit successfully" lines of test binaries (not build scripts) that crashed, in order. */
+function readCargoCrashes(lines: readonly string[]): { binary: string; how: string }[] {
+  const crashes: { binary: string; how: string }[] = [];
+  let lastError = '';
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line.startsWith('error:')) lastError = line;
+    const match = CARGO_ABNORMAL_EXIT.exec(line);
+    // A build script's failure says the same after "error: failed to run custom build command".
+    if (!match || !lastError.startsWith('error: test failed')) continue;
+    if (match[3] === '101') continue; // libtest's own exit on a failed test, which its result line counts
+    crashes.push({ binary: match[1] as string, how: (match[2] as string).replace(/^exit code:/, 'exit status:') });
+  }
+  return crashes;
 }
 
 /**

@@ -63,6 +63,21 @@ describe('runTests', () => {
   });
 });
 
+describe('a cargo test binary that crashed', () => {
+  it("reads cargo's word on it from stderr: the crash counts as failed, no 100% pass rate", async () => {
+    // The recorded `cargo test --workspace --no-fail-fast` of
+    // cargo-crash-workspace, replayed on its own streams with cargo's exit
+    // code: a's binary aborted after 2 of its 4 tests reported (ok), b's
+    // passed 2 and ignored 1 (testResults.test.ts counts them from the files).
+    const recorded = path.join(FIXTURES, 'cargo-crash-workspace');
+    const replay = `cat ${JSON.stringify(path.join(recorded, 'cargo-test.stdout'))}; cat ${JSON.stringify(path.join(recorded, 'cargo-test.stderr'))} >&2; exit 101`;
+    const result = await runTests(project, { ...commands(''), test_command: replay, test_format: 'cargo', coverage_report: '' }, 60_000);
+    expect(result.problem).toBeNull();
+    expect(result.summary).toMatchObject({ passed: 4, failed: 2, skipped: 1 });
+    expect(result.summary?.failures.map((failure) => failure.name)).toEqual([expect.stringMatching(/\/target\/debug\/deps\/a-[0-9a-f]+$/)]);
+  });
+});
+
 describe('runBenchmark ([project.performance] benchmark_command)', () => {
   it('runs in project/ and reads the ops/s it prints', async () => {
     // The figure is the project's: printed by a script in project/, so the command ran there.

@@ -210,6 +210,67 @@ describe('parseCargoTest', () => {
     });
   });
 
+  describe('a test binary that crashed (cargo-crash-workspace: `cargo test --workspace --no-fail-fast`, exit 101)', () => {
+    // Crate a: t1_ok and t2_ok pass, t3_fail fails, t4_abort calls
+    // std::process::abort(), which kills a's test binary before its
+    // "test result:" line; crate b: 2 pass, 1 ignored; no doc tests. Two
+    // recordings: stdout and stderr apart, and together (2>&1).
+    const stdout = read('cargo-crash-workspace/cargo-test.stdout');
+    const stderr = read('cargo-crash-workspace/cargo-test.stderr');
+    const combined = read('cargo-crash-workspace/cargo-test.out');
+    const crashLine = /process didn't exit successfully: `(\/tmp\/hM-ws\/target\/debug\/deps\/a-[0-9a-f]+)` \(signal: 6, SIGABRT: process abort signal\)/;
+    const binary = (crashLine.exec(stderr) as RegExpExecArray)[1] as string;
+    /** The lines after a's "running 4 tests", up to the next binary's. */
+    const sectionOfA = (text: string): string[] => text.split('\n').slice(text.split('\n').indexOf('running 4 tests') + 1, text.split('\n').indexOf('running 3 tests')).filter((line) => line.startsWith('test '));
+
+    it('counts the tests that reported and those that did not as failed, naming the crash (stdout and stderr apart)', () => {
+      // Counted from the files: a's binary reported t1_ok and t2_ok before
+      // the abort (the tests run in parallel; t3_fail had not reported) and
+      // printed no result line; b's "test result: ok. 2 passed; 0 failed; 1
+      // ignored"; two doc-test results of 0; cargo's crash line on stderr.
+      expect(sectionOfA(stdout)).toEqual(['test tests::t1_ok ... ok', 'test tests::t2_ok ... ok']);
+      expect(stdout.match(/^test result:/gm)).toHaveLength(3);
+      expect(crashLine.test(stderr)).toBe(true);
+      const summary = parseTestOutput('cargo', stdout, stderr);
+      expect(summary).toMatchObject({ passed: 2 + 2, failed: 2, skipped: 1 });
+      expect(summary.failures).toEqual([
+        { name: binary, message: 'the test binary ended with signal: 6, SIGABRT: process abort signal before its "test result:" line; 2 of its 4 tests did not report and count as failed' },
+      ]);
+      // Without stderr the binary is not named, but its output still shows it stopped.
+      expect(parseCargoTest(stdout)).toMatchObject({ passed: 4, failed: 2, skipped: 1, failures: [{ name: 'a test binary (running 4 tests)' }] });
+    });
+
+    it('counts a failed test that reported before the crash as it reported (2>&1)', () => {
+      // Counted from the file: a's binary reported t1_ok, t2_ok, t3_fail FAILED.
+      expect(sectionOfA(combined)).toEqual(['test tests::t1_ok ... ok', 'test tests::t2_ok ... ok', 'test tests::t3_fail ... FAILED']);
+      expect(combined.match(/^test result:/gm)).toHaveLength(3);
+      expect(parseCargoTest(combined)).toEqual({
+        passed: 2 + 2,
+        failed: 1 + 1,
+        skipped: 1,
+        durationSeconds: 0,
+        failures: [
+          { name: 'tests::t3_fail', message: '' },
+          { name: binary, message: 'the test binary ended with signal: 6, SIGABRT: process abort signal before its "test result:" line; 1 of its 4 tests did not report and count as failed' },
+        ],
+      });
+    });
+
+    it('counts a binary that crashed before or after all its tests reported as one failed test', () => {
+      const before = 'error: test failed, to rerun pass `--test boot`\n\nCaused by:\n  process didn\'t exit successfully: `/p/target/debug/deps/boot-1f` (exit status: 3)\n';
+      expect(parseCargoTest(read('cargo-project/cargo-test.out'), before)).toMatchObject({ passed: 4, failed: 2, skipped: 1, failures: [{ name: 'tests::fails_on_purpose' }, { name: '/p/target/debug/deps/boot-1f' }] });
+      const after = 'running 1 test\ntest t ... ok\n';
+      expect(parseCargoTest(after, before)).toMatchObject({ passed: 1, failed: 1, failures: [{ name: '/p/target/debug/deps/boot-1f', message: expect.stringContaining('after its 1 tests reported') }] });
+    });
+
+    it("does not count a plain failure's exit (older cargo's exit 101) or a build script's as a crash", () => {
+      const olderCargo = 'error: test failed, to rerun pass \'--lib\'\n\nCaused by:\n  process didn\'t exit successfully: `/p/target/debug/deps/m-05` (exit code: 101)\n';
+      expect(parseCargoTest(read('cargo-project/cargo-test.out'), olderCargo)).toMatchObject({ passed: 4, failed: 1, skipped: 1 });
+      const buildScript = 'error: failed to run custom build command for `x v0.1.0`\n\nCaused by:\n  process didn\'t exit successfully: `/p/target/debug/build/x-1/build-script-build` (exit status: 1)\n';
+      expect(() => parseCargoTest('', buildScript)).toThrow(/did the build fail/);
+    });
+  });
+
   it('rejects output with no "test result:" line, such as a build failure', () => {
     expect(() => parseCargoTest('error[E0425]: cannot find value `x` in this scope\n')).toThrow(/test result.*cargo test/);
   });
