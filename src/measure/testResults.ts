@@ -53,6 +53,8 @@ interface TapPoint {
   yaml: Record<string, string>;
   /** Whether test points of its subtests came before it (children print first). */
   hasChildren: boolean;
+  /** Its line's index in the output. */
+  line: number;
 }
 
 const TAP_POINT = /^(\s*)(not ok|ok)\b\s*(\d+)?\s*(?:-\s)?(.*)$/;
@@ -60,8 +62,8 @@ const TAP_POINT = /^(\s*)(not ok|ok)\b\s*(\d+)?\s*(?:-\s)?(.*)$/;
 export function parseNodeTap(text: string): TestSummary {
   const lines = text.split(/\r?\n/);
   const points = readTapPoints(lines);
-  const totals = readNodeTapTotals(lines);
-  if (!totals && points.length === 0) {
+  const blocks = readNodeTapTotals(lines);
+  if (blocks.length === 0 && points.length === 0) {
     throw new Error('parseNodeTap: no TAP test points ("ok N - name") and no "# tests N" summary; expected the output of node --test --test-reporter=tap');
   }
 
@@ -69,19 +71,30 @@ export function parseNodeTap(text: string): TestSummary {
     .filter((point) => !point.ok && point.directive === undefined && !isOnlyAContainer(point))
     .map((point) => ({ name: point.name, message: point.yaml.error ?? '' }));
 
-  if (totals) {
-    return {
-      passed: totals.pass ?? 0,
-      failed: (totals.fail ?? 0) + (totals.cancelled ?? 0),
-      skipped: (totals.skipped ?? 0) + (totals.todo ?? 0),
-      durationSeconds: (totals.duration_ms ?? 0) / 1000,
-      failures,
-    };
-  }
-  // The runner was cut off before its summary (killed at the time limit):
-  // count the tests that reported, leaves only, since suites are not tests.
   const summary: TestSummary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures };
+  // One block per run of node --test: a command that runs it twice prints two.
+  for (const { totals } of blocks) {
+    summary.passed += totals.pass ?? 0;
+    summary.failed += (totals.fail ?? 0) + (totals.cancelled ?? 0);
+    summary.skipped += (totals.skipped ?? 0) + (totals.todo ?? 0);
+    summary.durationSeconds += (totals.duration_ms ?? 0) / 1000;
+  }
+  // A run cut off before its summary (killed at the time limit): count the
+  // tests that reported, leaves only, since suites are not tests. A run
+  // starts at its "TAP version" line, or where the previous run's summary ended.
+  const runStarts = [0, ...blocks.map((block) => block.end)];
+  lines.forEach((line, index) => {
+    if (/^TAP version \d+\s*$/.test(line)) runStarts.push(index);
+  });
+  runStarts.sort((a, b) => a - b);
+  const summarised = (line: number): boolean => {
+    let start = 0;
+    for (const candidate of runStarts) if (candidate <= line) start = candidate;
+    const end = runStarts.find((candidate) => candidate > line) ?? lines.length;
+    return blocks.some((block) => block.start >= start && block.start < end);
+  };
   for (const point of points) {
+    if (summarised(point.line)) continue;
     if (point.indent === 0) summary.durationSeconds += Number(point.yaml.duration_ms ?? 0) / 1000;
     if (isOnlyAContainer(point)) continue;
     if (point.directive !== undefined) summary.skipped++;
@@ -123,6 +136,7 @@ function readTapPoints(lines: string[]): TapPoint[] {
       directive,
       yaml,
       hasChildren: previousPointIndent > indent,
+      line: index,
     });
     previousPointIndent = indent;
     index = next - 1;
@@ -193,25 +207,34 @@ function unquoteYamlScalar(value: string): string {
 type NodeTotals = Partial<Record<'tests' | 'suites' | 'pass' | 'fail' | 'cancelled' | 'skipped' | 'todo' | 'duration_ms', number>>;
 
 /**
- * The closing "# tests N … # duration_ms N" block. The last one is taken:
- * a test's console output is also printed as "# …" comments.
+ * The closing "# tests N … # duration_ms N" block of each run of node
+ * --test, in order, with the index of the line after it. A block closes a
+ * run where it follows the run's plan ("1..N"): a test's console output is
+ * printed as "# …" comments too (node escapes a "#" at its start, but other
+ * writers may not). Output with no block after a plan has its last block
+ * taken, as a single run.
  */
-function readNodeTapTotals(lines: string[]): NodeTotals | undefined {
-  let start = -1;
-  for (let index = lines.length - 1; index >= 0; index--) {
-    if (/^# tests \d+\s*$/.test(lines[index] as string)) {
-      start = index;
-      break;
-    }
+function readNodeTapTotals(lines: string[]): { totals: NodeTotals; start: number; end: number }[] {
+  const blocks: { totals: NodeTotals; start: number; end: number }[] = [];
+  let last = -1;
+  for (let index = 0; index < lines.length; index++) {
+    if (!/^# tests \d+\s*$/.test(lines[index] as string)) continue;
+    last = index;
+    if (index > 0 && /^1\.\.\d+\s*$/.test(lines[index - 1] as string)) blocks.push(readTotalsFrom(lines, index));
   }
-  if (start === -1) return undefined;
+  if (blocks.length === 0 && last !== -1) blocks.push(readTotalsFrom(lines, last));
+  return blocks;
+}
+
+function readTotalsFrom(lines: string[], start: number): { totals: NodeTotals; start: number; end: number } {
   const totals: NodeTotals = {};
-  for (let index = start; index < lines.length; index++) {
+  let index = start;
+  for (; index < lines.length; index++) {
     const match = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)\s*$/.exec(lines[index] as string);
     if (!match) break;
     totals[match[1] as keyof NodeTotals] = Number(match[2]);
   }
-  return totals;
+  return { totals, start, end: index };
 }
 
 // ---------------------------------------------------------------- cargo test

@@ -60,6 +60,31 @@ describe('parseNodeTap', () => {
     expect(parseNodeTap(text)).toEqual({ passed: 1, failed: 0, skipped: 0, durationSeconds: 0.005, failures: [] });
   });
 
+  it('sums the summary of each run when a command runs node --test twice (node-two-runs/two-runs.tap)', () => {
+    const text = read('node-two-runs/two-runs.tap');
+    // Counted from the file: two runs ("TAP version 13"), the first "# pass
+    // 5 / # fail 4" (4 "not ok" points), the second "# pass 1 / # fail 0",
+    // each closing after its plan; the second run's test printed "# tests
+    // 99" (escaped by node as "# \# tests 99").
+    expect(text.match(/^TAP version 13$/gm)).toHaveLength(2);
+    expect([...text.matchAll(/^# (pass|fail) (\d+)$/gm)].map((match) => `${match[1]} ${match[2]}`)).toEqual(['pass 5', 'fail 4', 'pass 1', 'fail 0']);
+    const summary = parseNodeTap(text);
+    expect(summary).toMatchObject({ passed: 5 + 1, failed: 4 + 0, skipped: 0 });
+    expect(summary.failures.map((failure) => failure.name)).toEqual(['fails 1', 'fails 2', 'fails 3', 'fails 4']);
+    const durations = [...text.matchAll(/^# duration_ms ([\d.]+)$/gm)].map((match) => Number(match[1]) / 1000);
+    expect(summary.durationSeconds).toBeCloseTo((durations[0] as number) + (durations[1] as number), 6);
+  });
+
+  it('counts the tests of a run cut off before its summary beside the runs that summed up', () => {
+    const text = read('node-two-runs/two-runs.tap');
+    // The first run cut before its summary, the second whole: 5 ok and 4 not ok, then "# pass 1".
+    const firstCut = text.slice(0, text.indexOf('1..9')) + text.slice(text.indexOf('TAP version 13', 1));
+    expect(parseNodeTap(firstCut)).toMatchObject({ passed: 5 + 1, failed: 4, skipped: 0 });
+    // The second cut: the first run's summary, then the second's one "ok" point.
+    const secondCut = text.slice(0, text.lastIndexOf('1..1'));
+    expect(parseNodeTap(secondCut)).toMatchObject({ passed: 5 + 1, failed: 4, skipped: 0 });
+  });
+
   it('rejects text that is not TAP, naming the format', () => {
     expect(() => parseNodeTap('hello\nworld\n')).toThrow(/TAP.*node --test --test-reporter=tap/);
     expect(() => parseNodeTap('')).toThrow(/TAP/);
@@ -151,6 +176,11 @@ more</failure></testcase>
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('refuses two reports in one output (node --test --test-reporter=junit run twice) rather than count the first', () => {
+    const xml = read('node-test.junit.xml');
+    expect(() => parseJUnitXml(xml + xml)).toThrow(/expected one root element, found 2/);
   });
 
   it('rejects input that is not JUnit XML, naming the format', () => {
