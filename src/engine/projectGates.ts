@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectTemplate } from '../config/types.js';
-import { runCommand } from '../measure/runCommand.js';
-import { parseTestOutput, type TestSummary } from '../measure/testResults.js';
+import { DEFAULT_MAX_KEPT_LINE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, runCommand, type OutputKept } from '../measure/runCommand.js';
+import { parseTestOutput, summaryLines, type TestOutputFormat, type TestSummary } from '../measure/testResults.js';
 import { parseCoverage, type CoverageSummary } from '../measure/coverage.js';
 import { readOpsPerSecond } from '../measure/benchmarkOutput.js';
 
@@ -120,7 +120,8 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
   const reportFile = commands.test_report ? path.join(projectDir, commands.test_report) : '';
   if (reportFile) rmSync(reportFile, { force: true });
 
-  const run = await runCommand(command, { cwd: projectDir, timeoutMs, signal });
+  // An output over 1 MiB keeps its summary lines from before its last MiB.
+  const run = await runCommand(command, { cwd: projectDir, timeoutMs, signal, keepLines: summaryLines(commands.test_format) });
   const exit = `exit ${run.code ?? run.signal}: ${outputClue(run.stderr)}`;
   const base = { duration_ms: Math.round(run.durationMs), timed_out: run.timedOut, aborted: run.aborted, source: command };
   if (run.aborted) return { result: { ...base, summary: null, coverage: null, problem: 'test run cut short' }, exit };
@@ -129,12 +130,16 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
   }
   let summary: TestSummary | null = null;
   let problem: string | null = null;
-  try {
-    const fromReport = reportFile !== '' && existsSync(reportFile);
-    // stderr too when stdout is read: where cargo says a test binary crashed.
-    summary = withFewFailures(fromReport ? parseTestOutput(commands.test_format, readFileSync(reportFile, 'utf8')) : parseTestOutput(commands.test_format, run.stdout, run.stderr));
-  } catch (error) {
-    problem = `test results unreadable (${commands.test_format}): ${(error as Error).message}; ${exit}`;
+  const fromReport = reportFile !== '' && existsSync(reportFile);
+  const cut = fromReport ? null : outputCut(commands.test_format, run.stdoutKept, run.stderrKept);
+  if (cut !== null) problem = `test results not measured: ${cut}; ${exit}`;
+  else {
+    try {
+      // stderr too when stdout is read: where cargo says a test binary crashed.
+      summary = withFewFailures(fromReport ? parseTestOutput(commands.test_format, readFileSync(reportFile, 'utf8')) : parseTestOutput(commands.test_format, run.stdout, run.stderr));
+    } catch (error) {
+      problem = `test results unreadable (${commands.test_format}): ${(error as Error).message}; ${exit}`;
+    }
   }
   let coverage: CoverageSummary | null = null;
   if (coverageFile && existsSync(coverageFile)) {
@@ -146,6 +151,28 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
     }
   }
   return { result: { ...base, summary, coverage, problem }, exit };
+}
+
+/**
+ * Why the output the results would be read from is not whole where a part
+ * would read as the whole: cut to its last MiB with no summary lines kept
+ * from before it (JUnit, which is not read in part, or more summary lines
+ * than are kept). Null when it can be read.
+ */
+function outputCut(format: TestOutputFormat, stdout: OutputKept, stderr: OutputKept): string | null {
+  const streams: [string, OutputKept][] = [['output', stdout]];
+  // cargo's crash lines are on stderr (parseCargoTest).
+  if (format === 'cargo') streams.push(['stderr', stderr]);
+  for (const [name, kept] of streams) {
+    if (kept.kept !== 'tail') continue;
+    const why = summaryLines(format) === undefined ? `${format} output is not read in part` : `its summary lines were over the ${mebibytes(DEFAULT_MAX_KEPT_LINE_BYTES)} kept`;
+    return `the test ${name} was ${mebibytes(kept.totalBytes)}, over the ${mebibytes(DEFAULT_MAX_OUTPUT_BYTES)} kept, and was cut (${why})`;
+  }
+  return null;
+}
+
+function mebibytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
 }
 
 /**

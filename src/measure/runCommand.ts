@@ -12,7 +12,10 @@
 // folder (MEGATEST_COMMAND_TMP) and the project (MEGATEST_COMMAND_DIR), as
 // nothing else ties an orphaned group to the run it measured; another run's
 // are left to that run. A dead megatest's folder that no process names is
-// removed by the next megatest that runs a command.
+// removed by the next megatest that runs a command. Of each output stream
+// the last MiB is kept, and, when the caller says which (keepLines), the
+// lines it needs from before it, so that memory stays bounded however much a
+// command prints and a test runner's summary lines are never lost.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -25,23 +28,52 @@ export interface CommandResult {
   signal: string | null;
   stdout: string;
   stderr: string;
+  /** How much of each stream `stdout` and `stderr` hold. */
+  stdoutKept: OutputKept;
+  stderrKept: OutputKept;
   timedOut: boolean;
   /** Ended early because `signal` was aborted (the session's time ran out, say). */
   aborted: boolean;
   durationMs: number;
 }
 
+/**
+ * What a stream's text holds: all of it (`whole`); the lines `keepLines`
+ * chose from the part before the last maxOutputBytes, in order, then those
+ * last bytes from their first whole line (`lines`); or only the last
+ * maxOutputBytes (`tail`: no keepLines, or it chose more than
+ * maxKeptLineBytes of lines).
+ */
+export interface OutputKept {
+  kept: 'whole' | 'lines' | 'tail';
+  /** Bytes the stream carried. */
+  totalBytes: number;
+}
+
 export interface RunCommandOptions {
   cwd: string;
   timeoutMs: number;
   env?: Record<string, string>;
-  /** Only the last this many bytes of each stream are kept (default 1 MiB). */
+  /** Only the last this many bytes of each stream are kept (default 1 MiB), and the lines keepLines chooses. */
   maxOutputBytes?: number;
+  /**
+   * Makes the chooser of the lines of a stream that its reader needs
+   * whatever the stream's size (a test runner's summary lines), called once
+   * per stream; each line (without its newline, its first 64 KiB) is passed
+   * in order. The lines it keeps from before the last maxOutputBytes come
+   * first in the stream's text (OutputKept `lines`).
+   */
+  keepLines?: () => (line: string) => boolean;
+  /** At most this many bytes of kept lines per stream (default 8 MiB); past it the stream is cut to its tail. */
+  maxKeptLineBytes?: number;
   /** Aborting it ends the command's process group, as a timeout does. */
   signal?: AbortSignal;
 }
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_KEPT_LINE_BYTES = 8 * 1024 * 1024;
+/** keepLines sees this much of a line at most: a summary line is short, and a line of megabytes is not held whole. */
+const MAX_LINE_BYTES = 64 * 1024;
 /** How long the process group gets to exit after SIGTERM before SIGKILL. */
 export const KILL_GRACE_MS = 3000;
 /** The same after an abort: whoever aborted is waiting to finish (the session's time is up). */
@@ -63,6 +95,10 @@ export async function runCommand(command: string, options: RunCommandOptions): P
   }
   if (!Number.isInteger(maxOutputBytes) || maxOutputBytes <= 0) {
     throw new Error(`runCommand: maxOutputBytes must be a positive integer, got ${String(maxOutputBytes)}`);
+  }
+  const maxKeptLineBytes = options.maxKeptLineBytes ?? DEFAULT_MAX_KEPT_LINE_BYTES;
+  if (!Number.isInteger(maxKeptLineBytes) || maxKeptLineBytes < 0) {
+    throw new Error(`runCommand: maxKeptLineBytes must be a non-negative integer, got ${String(maxKeptLineBytes)}`);
   }
   // spawn reports a missing cwd as "spawn /bin/sh ENOENT", which misleads.
   let cwdIsDirectory = false;
@@ -92,8 +128,8 @@ export async function runCommand(command: string, options: RunCommandOptions): P
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const stdout = new TailBuffer(maxOutputBytes);
-  const stderr = new TailBuffer(maxOutputBytes);
+  const stdout = new StreamKeeper(maxOutputBytes, options.keepLines?.(), maxKeptLineBytes);
+  const stderr = new StreamKeeper(maxOutputBytes, options.keepLines?.(), maxKeptLineBytes);
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
 
@@ -136,11 +172,15 @@ export async function runCommand(command: string, options: RunCommandOptions): P
     await timeoutEnding;
     if (groupId !== undefined) await endProcessGroup(groupId, KILL_GRACE_MS);
     await waitForPipesToClose(child.stdout, child.stderr, PIPE_DRAIN_MS);
+    const out = stdout.result();
+    const err = stderr.result();
     return {
       code: exit.code,
       signal: exit.signal,
-      stdout: stdout.text(),
-      stderr: stderr.text(),
+      stdout: out.text,
+      stderr: err.text,
+      stdoutKept: out.kept,
+      stderrKept: err.kept,
       timedOut,
       aborted,
       durationMs: Math.round(performance.now() - started),
@@ -343,6 +383,87 @@ async function waitForPipesToClose(first: NodeJS.ReadableStream, second: NodeJS.
   for (const stream of [first, second]) (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
 }
 
+/**
+ * One output stream: its last `limit` bytes, and, when `keep` is given, the
+ * lines it chooses (at most `maxKeptBytes` of them), each with its offset,
+ * so that those before the tail can be put in front of it.
+ */
+class StreamKeeper {
+  private readonly tail: TailBuffer;
+  private total = 0;
+  /** The line being read: its first MAX_LINE_BYTES. */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  private lineStart = 0;
+  private kept: { start: number; text: string }[] = [];
+  private keptBytes = 0;
+  private overflowed = false;
+
+  constructor(
+    private readonly limit: number,
+    private readonly keep: ((line: string) => boolean) | undefined,
+    private readonly maxKeptBytes: number,
+  ) {
+    this.tail = new TailBuffer(limit);
+  }
+
+  push(chunk: Buffer): void {
+    this.tail.push(chunk);
+    if (this.keep !== undefined && !this.overflowed) {
+      let from = 0;
+      for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, from)) {
+        // Most lines lie within one chunk: read where they are, not copied.
+        const whole = this.partialBytes === 0 ? chunk.subarray(from, Math.min(newline, from + MAX_LINE_BYTES)) : undefined;
+        if (whole === undefined) this.addToLine(chunk.subarray(from, newline));
+        this.endLine(this.total + newline + 1, whole);
+        from = newline + 1;
+      }
+      this.addToLine(chunk.subarray(from));
+    }
+    this.total += chunk.length;
+  }
+
+  private addToLine(bytes: Buffer): void {
+    const room = MAX_LINE_BYTES - this.partialBytes;
+    if (room <= 0 || bytes.length === 0) return;
+    const part = bytes.length > room ? bytes.subarray(0, room) : bytes;
+    // A copy: the chunk's memory is not held for a line's sake.
+    this.partial.push(Buffer.from(part));
+    this.partialBytes += part.length;
+  }
+
+  /** The line that started at lineStart ends before `next`; `whole` is all of it when it lay in one chunk. */
+  private endLine(next: number, whole?: Buffer): void {
+    const line = (whole ?? Buffer.concat(this.partial, this.partialBytes)).toString('utf8').replace(/\r$/, '');
+    this.partial = [];
+    this.partialBytes = 0;
+    const start = this.lineStart;
+    this.lineStart = next;
+    if (this.overflowed || !(this.keep as (line: string) => boolean)(line)) return;
+    this.keptBytes += Buffer.byteLength(line) + 1;
+    if (this.keptBytes > this.maxKeptBytes) {
+      this.overflowed = true;
+      this.kept = [];
+      return;
+    }
+    this.kept.push({ start, text: line });
+  }
+
+  result(): { text: string; kept: OutputKept } {
+    if (this.total <= this.limit) return { text: this.tail.text(), kept: { kept: 'whole', totalBytes: this.total } };
+    if (this.keep === undefined || this.overflowed) return { text: this.tail.text(), kept: { kept: 'tail', totalBytes: this.total } };
+    // A last line with no newline.
+    if (this.lineStart < this.total) this.endLine(this.total);
+    const tailBytes = this.tail.bytes();
+    const firstNewline = tailBytes.indexOf(10);
+    // The tail from its first whole line; the kept lines that start before it.
+    const tailFrom = firstNewline === -1 ? tailBytes.length : firstNewline + 1;
+    const tailStart = this.total - tailBytes.length + tailFrom;
+    const before = this.kept.filter((line) => line.start < tailStart).map((line) => `${line.text}\n`);
+    return { text: before.join('') + tailBytes.subarray(tailFrom).toString('utf8'), kept: { kept: 'lines', totalBytes: this.total } };
+  }
+}
+
 /** Keeps the last `limit` bytes written to it. */
 class TailBuffer {
   private chunks: Buffer[] = [];
@@ -356,6 +477,12 @@ class TailBuffer {
     while (this.size - (this.chunks[0]?.length ?? 0) >= this.limit && this.chunks.length > 1) {
       this.size -= (this.chunks.shift() as Buffer).length;
     }
+  }
+
+  /** The last `limit` bytes. */
+  bytes(): Buffer {
+    const bytes = Buffer.concat(this.chunks);
+    return bytes.length > this.limit ? bytes.subarray(bytes.length - this.limit) : bytes;
   }
 
   text(): string {

@@ -43,6 +43,51 @@ export function parseTestOutput(format: TestOutputFormat, text: string, stderr =
   }
 }
 
+/**
+ * The lines of a runner's output its reading needs, whatever the output's
+ * size (runCommand's keepLines; the rest of an output over 1 MiB is its
+ * tail): node:test TAP without the "# …" comments that carry the tests'
+ * own console output (its "# Subtest:" lines and closing totals kept);
+ * cargo's "running N tests", per-test and "test result:" lines, failure
+ * headers and panic messages, and its errors. None for JUnit: an XML
+ * document is not read in part.
+ */
+export function summaryLines(format: TestOutputFormat): (() => (line: string) => boolean) | undefined {
+  switch (format) {
+    case 'node-tap':
+      return () => (line) => !/^\s*#/.test(line) || /^\s*# Subtest: /.test(line) || NODE_TOTAL_LINE.test(line);
+    case 'cargo':
+      return () => {
+        /** Lines left of a panic message (it ends at a blank line). */
+        let panicLines = 0;
+        return (raw) => {
+          const line = raw.trim();
+          const summary =
+            CARGO_RUNNING.test(line) ||
+            /^test .+ \.\.\. /.test(line) ||
+            CARGO_RESULT.test(line) ||
+            /^---- .+ stdout ----$/.test(line) ||
+            /^(failures|successes):$/.test(line) ||
+            line.startsWith('error:') ||
+            CARGO_ABNORMAL_EXIT.test(line);
+          if (summary) panicLines = 0;
+          else if (/ panicked at /.test(line)) panicLines = 50;
+          else if (panicLines > 0 && line !== '') panicLines -= 1;
+          else {
+            panicLines = 0;
+            return false;
+          }
+          return true;
+        };
+      };
+    case 'junit':
+    case 'pytest-junit':
+      return undefined;
+    default:
+      return assertNever(format, 'test output format (allowed: node-tap, junit, cargo, pytest-junit)');
+  }
+}
+
 // ---------------------------------------------------------------- node TAP
 
 interface TapPoint {
@@ -204,6 +249,8 @@ function unquoteYamlScalar(value: string): string {
   return value === '~' ? '' : value;
 }
 
+const NODE_TOTAL_LINE = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)\s*$/;
+
 type NodeTotals = Partial<Record<'tests' | 'suites' | 'pass' | 'fail' | 'cancelled' | 'skipped' | 'todo' | 'duration_ms', number>>;
 
 /**
@@ -230,7 +277,7 @@ function readTotalsFrom(lines: string[], start: number): { totals: NodeTotals; s
   const totals: NodeTotals = {};
   let index = start;
   for (; index < lines.length; index++) {
-    const match = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)\s*$/.exec(lines[index] as string);
+    const match = NODE_TOTAL_LINE.exec(lines[index] as string);
     if (!match) break;
     totals[match[1] as keyof NodeTotals] = Number(match[2]);
   }

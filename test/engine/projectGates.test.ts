@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FAILURE_MESSAGE_CHARS, FAILURES_KEPT, runBenchmark, runTests, type ProjectCommands } from '../../src/engine/projectGates.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, runCommand } from '../../src/measure/runCommand.js';
 import { parseTestOutput } from '../../src/measure/testResults.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
@@ -75,6 +76,58 @@ describe('a cargo test binary that crashed', () => {
     expect(result.problem).toBeNull();
     expect(result.summary).toMatchObject({ passed: 4, failed: 2, skipped: 1 });
     expect(result.summary?.failures.map((failure) => failure.name)).toEqual([expect.stringMatching(/\/target\/debug\/deps\/a-[0-9a-f]+$/)]);
+  });
+});
+
+describe('a test output over the 1 MiB kept', () => {
+  it('reads every cargo summary line: a test that prints 30,000 lines costs no earlier result', async () => {
+    // cargo-noisy-workspace recorded with its noisy test printing 3 lines;
+    // replayed with the 30,000 it printed in the audit's run (1.6 MB).
+    const recorded = readFileSync(path.join(FIXTURES, 'cargo-noisy-workspace', 'cargo-test.out'), 'utf8');
+    const noisy = /^noisy line \d+: (.*)$/gm;
+    expect(recorded.match(noisy)).toHaveLength(3);
+    const wording = (/^noisy line 0: (.*)$/m.exec(recorded) as RegExpExecArray)[1] as string;
+    const lines = Array.from({ length: 30_000 }, (_, index) => `noisy line ${index}: ${wording}`).join('\n');
+    const big = recorded.replace(/^noisy line 0: .*\nnoisy line 1: .*\nnoisy line 2: .*$/m, lines);
+    expect(Buffer.byteLength(big)).toBeGreaterThan(DEFAULT_MAX_OUTPUT_BYTES);
+    const noisyDir = path.join(dir, 'noisy');
+    mkdirSync(noisyDir);
+    writeFileSync(path.join(noisyDir, 'cargo-test.out'), big);
+    // Counted from the recording: a "3 passed", b "1 passed; 1 failed", two doc-test results of 0.
+    const expected = parseTestOutput('cargo', recorded);
+    expect(expected).toMatchObject({ passed: 4, failed: 1, skipped: 0 });
+    const result = await runTests(noisyDir, { ...commands(''), test_command: 'cat cargo-test.out; exit 101', test_format: 'cargo', coverage_report: '' }, 60_000);
+    expect(result.problem).toBeNull();
+    expect(result.summary).toEqual(expected);
+  });
+
+  it('reads every node:test TAP summary line and test point when the tests print 30,000 lines', async () => {
+    const noisyDir = path.join(dir, 'noisy-node');
+    mkdirSync(noisyDir);
+    writeFileSync(
+      path.join(noisyDir, 'noisy.check.mjs'),
+      "import test from 'node:test';\nimport assert from 'node:assert';\ntest('first', () => {});\ntest('noisy', () => { for (let i = 0; i < 30000; i++) console.log(`noisy line ${i}: the test prints a lot before it fails`); assert.strictEqual(1, 2); });\ntest('last', () => {});\n",
+    );
+    const command = `${JSON.stringify(process.execPath)} --test --test-reporter=tap noisy.check.mjs`;
+    // The figures the whole output gives, kept whole for the comparison.
+    const whole = await runCommand(command, { cwd: noisyDir, timeoutMs: 60_000, maxOutputBytes: 64 * 1024 * 1024 });
+    expect(whole.stdoutKept.kept).toBe('whole');
+    expect(whole.stdoutKept.totalBytes).toBeGreaterThan(DEFAULT_MAX_OUTPUT_BYTES);
+    const expected = parseTestOutput('node-tap', whole.stdout);
+    expect(expected).toMatchObject({ passed: 2, failed: 1, failures: [{ name: 'noisy' }] });
+    const result = await runTests(noisyDir, { ...commands(''), test_command: command, coverage_report: '' }, 60_000);
+    expect(result.problem).toBeNull();
+    expect(result.summary).toMatchObject({ passed: expected.passed, failed: expected.failed, skipped: expected.skipped, failures: expected.failures });
+  });
+
+  it('gives no figures from JUnit written to stdout and cut, and says why', async () => {
+    const junitDir = path.join(dir, 'junit-stdout');
+    mkdirSync(junitDir);
+    const cases = Array.from({ length: 30_000 }, (_, index) => `<testcase classname="suite" name="case ${index}"/>`).join('\n');
+    writeFileSync(path.join(junitDir, 'report.xml'), `<testsuites><testsuite name="suite">\n${cases}\n</testsuite></testsuites>\n`);
+    const result = await runTests(junitDir, { ...commands(''), test_command: 'cat report.xml', test_format: 'junit', coverage_report: '' }, 60_000);
+    expect(result.summary).toBeNull();
+    expect(result.problem).toMatch(/^test results not measured: the test output was 1\.\d MiB, over the 1 MiB kept, and was cut \(junit output is not read in part\); exit 0: $/);
   });
 });
 

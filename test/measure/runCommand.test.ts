@@ -23,7 +23,7 @@ function readPid(file: string): number {
 describe('runCommand', () => {
   it('returns exit code, both streams and duration of a finished command', async () => {
     const result = await runCommand('echo out; echo err >&2; exit 3', { cwd: makeTemporaryDir(), timeoutMs: 10_000 });
-    expect(result).toMatchObject({ code: 3, signal: null, stdout: 'out\n', stderr: 'err\n', timedOut: false });
+    expect(result).toMatchObject({ code: 3, signal: null, stdout: 'out\n', stderr: 'err\n', timedOut: false, stdoutKept: { kept: 'whole', totalBytes: 4 } });
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -48,6 +48,70 @@ describe('runCommand', () => {
     expect(result.stdout).toBe(everything.slice(-20));
     expect(Buffer.byteLength(result.stdout)).toBe(20);
     expect(result.stderr).toBe('E'.repeat(20));
+  });
+
+  it('says how much of each stream it kept', async () => {
+    const result = await runCommand("echo short; printf 'E%.0s' $(seq 1 50) >&2", { cwd: makeTemporaryDir(), timeoutMs: 10_000, maxOutputBytes: 20 });
+    expect(result.stdoutKept).toEqual({ kept: 'whole', totalBytes: 6 });
+    expect(result.stderrKept).toEqual({ kept: 'tail', totalBytes: 50 });
+  });
+
+  it('puts the lines keepLines chose from the part cut in front of the tail, in order, once each', async () => {
+    // 2,000 lines in several writes (the chunks split lines), every 100th a summary line.
+    const script = "i=0; while [ $i -lt 2000 ]; do if [ $((i % 100)) -eq 0 ]; then echo \"SUMMARY $i\"; else echo \"noise line $i\"; fi; i=$((i+1)); done";
+    const seen: string[] = [];
+    const result = await runCommand(script, {
+      cwd: makeTemporaryDir(),
+      timeoutMs: 30_000,
+      maxOutputBytes: 200,
+      keepLines: () => (line) => {
+        seen.push(line);
+        return line.startsWith('SUMMARY');
+      },
+    });
+    const lines = Array.from({ length: 2000 }, (_, index) => (index % 100 === 0 ? `SUMMARY ${index}` : `noise line ${index}`));
+    // Every line seen whole, once (stdout's; stderr is empty).
+    expect(seen).toEqual(lines);
+    const whole = lines.map((line) => `${line}\n`).join('');
+    expect(result.stdoutKept).toEqual({ kept: 'lines', totalBytes: Buffer.byteLength(whole) });
+    const tail = whole.slice(whole.length - 200);
+    const tailFromWholeLine = tail.slice(tail.indexOf('\n') + 1);
+    const linesInTail = tailFromWholeLine.split('\n').length - 1;
+    const summariesBefore = lines.slice(0, lines.length - linesInTail).filter((line) => line.startsWith('SUMMARY'));
+    expect(summariesBefore).toHaveLength(20);
+    expect(result.stdout).toBe(summariesBefore.map((line) => `${line}\n`).join('') + tailFromWholeLine);
+    expect(result.stderrKept).toEqual({ kept: 'whole', totalBytes: 0 });
+  });
+
+  it('cuts a stream to its tail when the chosen lines are over maxKeptLineBytes, and bounds the line keepLines sees', async () => {
+    const script = "i=0; while [ $i -lt 500 ]; do echo \"SUMMARY $i\"; i=$((i+1)); done; head -c 100000 /dev/zero | tr '\\0' x; echo";
+    const lengths: number[] = [];
+    const result = await runCommand(script, {
+      cwd: makeTemporaryDir(),
+      timeoutMs: 30_000,
+      maxOutputBytes: 100,
+      maxKeptLineBytes: 1000,
+      keepLines: () => (line) => {
+        lengths.push(line.length);
+        return line.startsWith('SUMMARY');
+      },
+    });
+    expect(result.stdoutKept.kept).toBe('tail');
+    expect(Buffer.byteLength(result.stdout)).toBe(100);
+    // The lines after the store filled are not read any more.
+    expect(Math.max(...lengths)).toBeLessThan(64 * 1024 + 1);
+    const bounded = await runCommand("head -c 100000 /dev/zero | tr '\\0' x; echo; echo SUMMARY end; head -c 300 /dev/zero | tr '\\0' y; echo", {
+      cwd: makeTemporaryDir(),
+      timeoutMs: 30_000,
+      maxOutputBytes: 100,
+      keepLines: () => (line) => {
+        lengths.push(line.length);
+        return line.startsWith('SUMMARY');
+      },
+    });
+    expect(lengths).toContain(64 * 1024);
+    // The tail (99 "y" and a newline) holds no whole line.
+    expect(bounded.stdout).toBe('SUMMARY end\n');
   });
 
   it('does not start the kept tail in the middle of a UTF-8 character', async () => {
