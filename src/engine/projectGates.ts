@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ProjectTemplate } from '../config/types.js';
 import { DEFAULT_MAX_KEPT_LINE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, runCommand, type OutputKept } from '../measure/runCommand.js';
 import { parseTestOutput, summaryLines, type TestOutputFormat, type TestSummary } from '../measure/testResults.js';
-import { parseCoverage, type CoverageSummary } from '../measure/coverage.js';
+import { CoverageNotMeasured, parseCoverage, type CoverageSummary } from '../measure/coverage.js';
 import { readOpsPerSecond } from '../measure/benchmarkOutput.js';
 
 export type ProjectCommands = Pick<
@@ -147,7 +147,8 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
       const report = readFileSync(coverageFile, 'utf8');
       coverage = parseCoverage(commands.coverage_format, commands.coverage_format === 'lcov' ? withoutTestFiles(report) : report);
     } catch (error) {
-      problem = problem ?? `coverage report unreadable (${commands.coverage_format}): ${(error as Error).message}`;
+      const what = error instanceof CoverageNotMeasured ? 'coverage not measured' : 'coverage report unreadable';
+      problem = problem ?? `${what} (${commands.coverage_format}): ${(error as Error).message}`;
     }
   }
   return { result: { ...base, summary, coverage, problem }, exit };

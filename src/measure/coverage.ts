@@ -1,8 +1,10 @@
 // Coverage read from the coverage tool's own report: lcov tracefiles (what
 // node --experimental-test-coverage, c8, nyc, grcov and cargo-llvm-cov
 // write), cobertura XML (cargo-tarpaulin, coverage.py, gcovr) and Istanbul's
-// coverage-summary.json. When nothing was measured (no lines at all) line
-// coverage is 0 rather than a claim of 100%.
+// coverage-summary.json. When nothing was measured (no lines at all) there is
+// no line coverage (CoverageNotMeasured), neither 0% nor the 100% that
+// coverage.py writes (line-rate="1" when it counts no lines) or Istanbul's
+// "Unknown".
 
 import { assertNever } from '../contract/assertNever.js';
 import { attributeOf, parseAttributes, scanXml } from './xml.js';
@@ -17,6 +19,11 @@ export interface CoverageSummary {
 
 export type CoverageFormat = 'lcov' | 'cobertura' | 'istanbul-summary';
 
+/** A report that counts no lines: nothing was measured, so there is no figure (not 0, not 100). */
+export class CoverageNotMeasured extends Error {
+  override name = 'CoverageNotMeasured';
+}
+
 export function parseCoverage(format: CoverageFormat, text: string): CoverageSummary {
   switch (format) {
     case 'lcov':
@@ -30,8 +37,10 @@ export function parseCoverage(format: CoverageFormat, text: string): CoverageSum
   }
 }
 
-function percent(covered: number, total: number): number {
-  return total === 0 ? 0 : (covered / total) * 100;
+/** Line coverage of `total` lines; a report of none is not a figure. */
+function linesPercent(covered: number, total: number, formatName: string, none: string): number {
+  if (total === 0) throw new CoverageNotMeasured(`${formatName}: ${none}: nothing was measured`);
+  return (covered / total) * 100;
 }
 
 function percentOrNull(covered: number, total: number): number | null {
@@ -165,7 +174,7 @@ export function parseLcov(text: string): CoverageSummary {
     }
   }
   return {
-    linesPct: percent(linesCovered, linesTotal),
+    linesPct: linesPercent(linesCovered, linesTotal, 'parseLcov', 'the tracefile lists no lines (no DA: line, LF:0)'),
     linesCovered,
     linesTotal,
     branchesPct: percentOrNull(branchesCovered, branchesTotal),
@@ -258,11 +267,11 @@ export function parseCobertura(xml: string): CoverageSummary {
       for (const hits of fileLines.values()) if (hits > 0) linesCovered += 1;
     }
   }
-  if (lineRate === undefined && linesTotal === 0) {
-    throw new Error(`${formatName}: the root has no line-rate and the report lists no lines`);
-  }
+  // Whatever its line-rate: coverage.py writes 1 over no lines, others 0.
+  const noLines = `the report counts no lines (${countLines ? 'no <line> element' : 'lines-valid="0"'}${lineRate !== undefined ? `, line-rate="${attributes['line-rate']?.trim()}"` : ''})`;
+  const computed = linesPercent(linesCovered, linesTotal, formatName, noLines);
   // The root line-rate is the tool's own figure; it is what the report says.
-  const linesPct = lineRate !== undefined ? lineRate * 100 : percent(linesCovered, linesTotal);
+  const linesPct = lineRate !== undefined ? lineRate * 100 : computed;
 
   const branchesValid = optionalNumber(attributes['branches-valid'], 'branches-valid', formatName);
   const branchRate = optionalNumber(attributes['branch-rate'], 'branch-rate', formatName);
@@ -312,8 +321,10 @@ export function parseIstanbulSummary(json: string): CoverageSummary {
   if (!lines) throw new Error(`${formatName}: no "total.lines" with numeric "total" and "covered"`);
   const branches = readIstanbulMetric(total.branches, 'total.branches', formatName);
   const functions = readIstanbulMetric(total.functions, 'total.functions', formatName);
+  const linesPct = istanbulPct(lines);
+  if (linesPct === null) throw new CoverageNotMeasured(`${formatName}: "total.lines" counts no lines (total 0, pct ${JSON.stringify(lines.pct)}): nothing was measured`);
   return {
-    linesPct: istanbulPct(lines) ?? 0,
+    linesPct,
     linesCovered: lines.covered,
     linesTotal: lines.total,
     branchesPct: branches ? istanbulPct(branches) : null,
@@ -333,5 +344,5 @@ function readIstanbulMetric(value: unknown, key: string, formatName: string): Is
 /** Istanbul's own pct when numeric ("Unknown" when total is 0); null when nothing was measured. */
 function istanbulPct(metric: IstanbulMetric): number | null {
   if (metric.total === 0) return null;
-  return typeof metric.pct === 'number' ? metric.pct : percent(metric.covered, metric.total);
+  return typeof metric.pct === 'number' ? metric.pct : (metric.covered / metric.total) * 100;
 }

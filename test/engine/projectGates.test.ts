@@ -131,6 +131,18 @@ describe('a test output over the 1 MiB kept', () => {
   });
 });
 
+describe('a coverage report of no lines', () => {
+  it('gives no coverage figure and says it was not measured (coverage.py writes line-rate="1" over no lines)', async () => {
+    const report = '<?xml version="1.0" ?>\n<coverage version="7.4.0" lines-valid="0" lines-covered="0" line-rate="1" branches-valid="0" branch-rate="0"><packages/></coverage>';
+    writeFileSync(path.join(project, 'none.source.xml'), report);
+    const writeReport = `${TEST_COMMAND}; cp none.source.xml coverage/none.xml`;
+    const result = await runTests(project, { ...commands(writeReport), coverage_report: 'coverage/none.xml', coverage_format: 'cobertura' }, 60_000);
+    expect(result.summary).toMatchObject({ passed: EXPECTED.passed, failed: EXPECTED.failed });
+    expect(result.coverage).toBeNull();
+    expect(result.problem).toMatch(/^coverage not measured \(cobertura\): .*the report counts no lines \(lines-valid="0", line-rate="1"\): nothing was measured$/);
+  });
+});
+
 describe('runBenchmark ([project.performance] benchmark_command)', () => {
   it('runs in project/ and reads the ops/s it prints', async () => {
     // The figure is the project's: printed by a script in project/, so the command ran there.

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCobertura, parseCoverage, parseIstanbulSummary, parseLcov, type CoverageFormat } from '../../src/measure/coverage.js';
+import { CoverageNotMeasured, parseCobertura, parseCoverage, parseIstanbulSummary, parseLcov, type CoverageFormat } from '../../src/measure/coverage.js';
 import { descendants, parseXml } from '../helpers/xmlTree.js';
 import { runCommand } from '../../src/measure/runCommand.js';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
@@ -33,6 +33,11 @@ describe('parseLcov', () => {
   it('merges a file reported twice (two test processes) line by line', () => {
     const text = ['SF:a.js', 'DA:1,1', 'DA:2,0', 'DA:3,0', 'end_of_record', 'SF:a.js', 'DA:1,0', 'DA:2,4', 'DA:3,0', 'end_of_record', ''].join('\n');
     expect(parseLcov(text)).toEqual({ linesPct: (2 / 3) * 100, linesCovered: 2, linesTotal: 3, branchesPct: null, functionsPct: null });
+  });
+
+  it('gives no figure for a tracefile that lists no lines (LF:0), not 0%', () => {
+    expect(() => parseLcov('TN:\nSF:empty.js\nLF:0\nLH:0\nend_of_record\n')).toThrow(CoverageNotMeasured);
+    expect(() => parseLcov('SF:empty.js\nend_of_record\n')).toThrow(/parseLcov: the tracefile lists no lines \(no DA: line, LF:0\): nothing was measured/);
   });
 
   it('uses LF/LH when a writer gives totals without DA lines', () => {
@@ -117,6 +122,16 @@ describe('parseCobertura', () => {
     expect(parseCobertura(xml)).toEqual({ linesPct: 75, linesCovered: 3, linesTotal: 4, branchesPct: 50, functionsPct: 50 });
   });
 
+  it('gives no figure for a report of no lines, whatever its line-rate (coverage.py writes 1)', () => {
+    // coverage.py's XML report of a run that measured no file: line-rate is 1 when there is nothing to count.
+    const coveragePy = '<?xml version="1.0" ?>\n<coverage version="7.4.0" timestamp="1" lines-valid="0" lines-covered="0" line-rate="1" branches-covered="0" branches-valid="0" branch-rate="0" complexity="0"><sources><source>/p</source></sources><packages/></coverage>';
+    expect(() => parseCobertura(coveragePy)).toThrow(CoverageNotMeasured);
+    expect(() => parseCobertura(coveragePy)).toThrow(/the report counts no lines \(lines-valid="0", line-rate="1"\): nothing was measured/);
+    expect(() => parseCobertura('<coverage lines-valid="0" lines-covered="0" line-rate="0"/>')).toThrow(/lines-valid="0", line-rate="0"\): nothing was measured/);
+    expect(() => parseCobertura('<coverage line-rate="1"><packages/></coverage>')).toThrow(/no <line> element, line-rate="1"\): nothing was measured/);
+    expect(() => parseCobertura('<coverage><packages/></coverage>')).toThrow(/\(no <line> element\): nothing was measured/);
+  });
+
   it('counts <line> elements when the root has only rates', () => {
     const xml = '<coverage line-rate="0.5"><packages><package><classes><class filename="a.rs"><lines><line number="1" hits="1"/><line number="2" hits="0"/></lines></class></classes></package></packages></coverage>';
     expect(parseCobertura(xml)).toMatchObject({ linesPct: 50, linesCovered: 1, linesTotal: 2 });
@@ -175,9 +190,12 @@ describe('parseIstanbulSummary', () => {
     });
   });
 
-  it('gives 0% lines and null branches/functions when nothing was measured ("Unknown")', () => {
+  it('gives no figure when nothing was measured (total 0, "Unknown"), and null branches/functions of none', () => {
     const empty = { total: { lines: { total: 0, covered: 0, skipped: 0, pct: 'Unknown' }, branches: { total: 0, covered: 0, skipped: 0, pct: 'Unknown' }, functions: { total: 0, covered: 0, skipped: 0, pct: 100 } } };
-    expect(parseIstanbulSummary(JSON.stringify(empty))).toEqual({ linesPct: 0, linesCovered: 0, linesTotal: 0, branchesPct: null, functionsPct: null });
+    expect(() => parseIstanbulSummary(JSON.stringify(empty))).toThrow(CoverageNotMeasured);
+    expect(() => parseIstanbulSummary(JSON.stringify(empty))).toThrow(/"total.lines" counts no lines \(total 0, pct "Unknown"\): nothing was measured/);
+    const noBranches = { total: { ...empty.total, lines: { total: 4, covered: 3, skipped: 0, pct: 75 } } };
+    expect(parseIstanbulSummary(JSON.stringify(noBranches))).toEqual({ linesPct: 75, linesCovered: 3, linesTotal: 4, branchesPct: null, functionsPct: null });
   });
 
   it('rejects input that is not an Istanbul summary, naming the format', () => {
@@ -223,7 +241,10 @@ function coberturaFromTree(xml: string): unknown {
     linesTotal = hitsByLine.size;
     linesCovered = [...hitsByLine.values()].filter((hits) => hits > 0).length;
   }
-  if (lineRate === undefined && linesTotal === 0) throw new Error(`${formatName}: the root has no line-rate and the report lists no lines`);
+  if (linesTotal === 0) {
+    const counted = root.attributes['lines-covered']?.trim() && root.attributes['lines-valid']?.trim();
+    throw new Error(`${formatName}: the report counts no lines (${counted ? 'lines-valid="0"' : 'no <line> element'}${lineRate !== undefined ? `, line-rate="${root.attributes['line-rate']?.trim()}"` : ''}): nothing was measured`);
+  }
   const branchesValid = number(root.attributes['branches-valid'], 'branches-valid');
   const branchRate = number(root.attributes['branch-rate'], 'branch-rate');
   const methods = descendants(root, 'method');
@@ -232,7 +253,7 @@ function coberturaFromTree(xml: string): unknown {
     return lines.length > 0 ? lines.some((line) => Number(line.attributes.hits ?? 0) > 0) : Number(method.attributes['line-rate'] ?? 0) > 0;
   }).length;
   return {
-    linesPct: lineRate !== undefined ? lineRate * 100 : linesTotal === 0 ? 0 : (linesCovered / linesTotal) * 100,
+    linesPct: lineRate !== undefined ? lineRate * 100 : (linesCovered / linesTotal) * 100,
     linesCovered,
     linesTotal,
     branchesPct: branchesValid === undefined || branchesValid === 0 || branchRate === undefined ? null : branchRate * 100,
