@@ -2,7 +2,7 @@
 // own benchmark when the config names one, each read from the tool's own
 // output or report file.
 
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectTemplate } from '../config/types.js';
 import { DEFAULT_MAX_KEPT_LINE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, runCommand, type OutputKept } from '../measure/runCommand.js';
@@ -40,18 +40,28 @@ export interface TestRunResult {
 const TEST_FILE = /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
 
 /**
- * Line coverage is of the code under test: lcov records of test files (which
- * Node 20's reporter includes and cannot exclude) are dropped.
+ * Which files a coverage report names are the project's test files. Line
+ * coverage is of the code under test: the test files a coverage report
+ * names (Node 20's lcov reporter includes them and cannot exclude them;
+ * coverage.py with `--cov=.` does too) are left out, of every format alike
+ * (parseCoverage's leaveOut). A file is a test file by its path inside the
+ * project: a folder above project/ named test/ or tests/ (where the run
+ * folder lies, say) says nothing of it. A path outside the project is judged
+ * whole; a relative one is inside the project (or a report's source folder).
  */
-export function withoutTestFiles(lcov: string): string {
-  return lcov
-    .split(/^end_of_record\s*$/m)
-    .filter((record) => {
-      const source = /^SF:(.*)$/m.exec(record)?.[1];
-      return source !== undefined && !TEST_FILE.test(source.trim());
-    })
-    .map((record) => `${record.trim()}\nend_of_record\n`)
-    .join('');
+export function testFileFilter(projectDir: string): (file: string) => boolean {
+  const roots = new Set([path.resolve(projectDir)]);
+  try {
+    roots.add(realpathSync(projectDir));
+  } catch {
+    // A project folder gone since: its path as given.
+  }
+  const prefixes = [...roots].map((root) => (root.endsWith(path.sep) ? root : `${root}${path.sep}`));
+  return (file) => {
+    const trimmed = file.trim();
+    const prefix = prefixes.find((candidate) => trimmed.startsWith(candidate));
+    return TEST_FILE.test(prefix === undefined ? trimmed : trimmed.slice(prefix.length));
+  };
 }
 
 /** Failing tests named in a test run's result, the first ones in the report; the count of all stays in `failed`. */
@@ -145,7 +155,7 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
   if (coverageFile && existsSync(coverageFile)) {
     try {
       const report = readFileSync(coverageFile, 'utf8');
-      coverage = parseCoverage(commands.coverage_format, commands.coverage_format === 'lcov' ? withoutTestFiles(report) : report);
+      coverage = parseCoverage(commands.coverage_format, report, { leaveOut: testFileFilter(projectDir) });
     } catch (error) {
       const what = error instanceof CoverageNotMeasured ? 'coverage not measured' : 'coverage report unreadable';
       problem = problem ?? `${what} (${commands.coverage_format}): ${(error as Error).message}`;

@@ -24,14 +24,26 @@ export class CoverageNotMeasured extends Error {
   override name = 'CoverageNotMeasured';
 }
 
-export function parseCoverage(format: CoverageFormat, text: string): CoverageSummary {
+export interface CoverageOptions {
+  /**
+   * Files whose lines are not counted (the project's test files), by the
+   * path the report names them with: lcov records, cobertura classes and
+   * Istanbul's per-file entries alike. When one is left out, cobertura's and
+   * Istanbul's figures are counted from the files that stay instead of taken
+   * from the report's totals (cobertura's branches are then not measured:
+   * its root branch-rate holds the left-out files).
+   */
+  leaveOut?: (file: string) => boolean;
+}
+
+export function parseCoverage(format: CoverageFormat, text: string, options: CoverageOptions = {}): CoverageSummary {
   switch (format) {
     case 'lcov':
-      return parseLcov(text);
+      return parseLcov(text, options);
     case 'cobertura':
-      return parseCobertura(text);
+      return parseCobertura(text, options);
     case 'istanbul-summary':
-      return parseIstanbulSummary(text);
+      return parseIstanbulSummary(text, options);
     default:
       return assertNever(format, 'coverage format (allowed: lcov, cobertura, istanbul-summary)');
   }
@@ -60,10 +72,11 @@ interface LcovFile {
   summary: { LF: number; LH: number; FNF: number; FNH: number; BRF: number; BRH: number };
 }
 
-export function parseLcov(text: string): CoverageSummary {
+export function parseLcov(text: string, options: CoverageOptions = {}): CoverageSummary {
   const files = new Map<string, LcovFile>();
   let current: LcovFile | undefined;
   let records = 0;
+  let leftOut = 0;
   // Line by line without splitting the text into an array first: a big project's tracefile is 300,000 lines.
   for (let index = 0, start = 0; start <= text.length; index++) {
     const end = text.indexOf('\n', start);
@@ -80,7 +93,9 @@ export function parseLcov(text: string): CoverageSummary {
     if (tag === 'TN') continue;
     if (tag === 'SF') {
       records++;
-      current = files.get(value);
+      const out = options.leaveOut?.(value) === true;
+      if (out) leftOut++;
+      current = out ? undefined : files.get(value);
       if (!current) {
         current = {
           lineHits: new Map(),
@@ -88,7 +103,8 @@ export function parseLcov(text: string): CoverageSummary {
           branchTaken: new Map(),
           summary: { LF: 0, LH: 0, FNF: 0, FNH: 0, BRF: 0, BRH: 0 },
         };
-        files.set(value, current);
+        // A left-out file's record is read (and checked) into one kept nowhere.
+        if (!out) files.set(value, current);
       }
       continue;
     }
@@ -174,7 +190,7 @@ export function parseLcov(text: string): CoverageSummary {
     }
   }
   return {
-    linesPct: linesPercent(linesCovered, linesTotal, 'parseLcov', 'the tracefile lists no lines (no DA: line, LF:0)'),
+    linesPct: linesPercent(linesCovered, linesTotal, 'parseLcov', leftOut > 0 ? `the tracefile lists no lines outside the test files (${leftOut} of its ${records} records left out)` : 'the tracefile lists no lines (no DA: line, LF:0)'),
     linesCovered,
     linesTotal,
     branchesPct: percentOrNull(branchesCovered, branchesTotal),
@@ -192,9 +208,15 @@ export function parseLcov(text: string): CoverageSummary {
  * tests compare the two): a line inside nested classes or methods counts for
  * each of them.
  */
-export function parseCobertura(xml: string): CoverageSummary {
+export function parseCobertura(xml: string, options: CoverageOptions = {}): CoverageSummary {
   const formatName = 'parseCobertura (expected cobertura XML with a <coverage line-rate=…> root)';
   if (!/<\s*coverage\b/.test(xml)) throw new Error(`${formatName}: no <coverage> element found`);
+  const leaveOut = options.leaveOut;
+  /** A class is left out: the figures are counted from the lines of the others, not taken from the root. */
+  const leaving = leaveOut !== undefined && leavesOutAClass(xml, leaveOut);
+  /** Open <class> elements left out (one inside a left-out class is too), and whether each open class was. */
+  let classesLeftOut = 0;
+  const classOut: boolean[] = [];
   let rootName = '';
   let attributes: Record<string, string> = {};
   /** The root has no line counts: count the <line> elements, once per file and line (older writers give only rates). */
@@ -203,13 +225,13 @@ export function parseCobertura(xml: string): CoverageSummary {
   const hitsByFile = new Map<string, Map<string, number>>();
   /** The lines of the open <class> elements' files, outermost first. */
   const classFiles: Map<string, number>[] = [];
-  /** The open <method> elements: whether a <line> inside was seen, whether one had hits, and the method's own line-rate. */
-  const methodsOpen: { lines: boolean; hit: boolean; rate: string | undefined }[] = [];
+  /** The open <method> elements: whether a <line> inside was seen, whether one had hits, and the method's own line-rate; a left-out class's are not counted. */
+  const methodsOpen: { lines: boolean; hit: boolean; rate: string | undefined; counted: boolean }[] = [];
   let methods = 0;
   let methodsCovered = 0;
   const methodEnds = (): void => {
     const method = methodsOpen.pop();
-    if (method === undefined) return;
+    if (method === undefined || !method.counted) return;
     methods += 1;
     if (method.lines ? method.hit : Number(method.rate ?? 0) > 0) methodsCovered += 1;
   };
@@ -218,10 +240,11 @@ export function parseCobertura(xml: string): CoverageSummary {
       if (depth === 0) {
         rootName = name;
         attributes = parseAttributes(attributeText);
-        countLines = isBlank(attributes['lines-covered']) || isBlank(attributes['lines-valid']);
+        countLines = leaving || isBlank(attributes['lines-covered']) || isBlank(attributes['lines-valid']);
         return;
       }
       if (name === 'line') {
+        if (classesLeftOut > 0) return;
         if (methodsOpen.length === 0 && !(countLines && classFiles.length > 0)) return;
         const hitsText = attributeOf(attributeText, 'hits');
         if (methodsOpen.length > 0) {
@@ -240,18 +263,26 @@ export function parseCobertura(xml: string): CoverageSummary {
         if (selfClosing) return;
         const cls = parseAttributes(attributeText);
         const fileName = cls.filename ?? cls.name ?? '';
+        const out = leaving && (classesLeftOut > 0 || leaveOut(fileName));
+        classOut.push(out);
+        if (out) {
+          classesLeftOut += 1;
+          return;
+        }
         let fileLines = hitsByFile.get(fileName);
         if (fileLines === undefined) hitsByFile.set(fileName, (fileLines = new Map()));
         classFiles.push(fileLines);
       } else if (name === 'method') {
-        methodsOpen.push({ lines: false, hit: false, rate: parseAttributes(attributeText)['line-rate'] });
+        methodsOpen.push({ lines: false, hit: false, rate: parseAttributes(attributeText)['line-rate'], counted: classesLeftOut === 0 });
         if (selfClosing) methodEnds();
       }
     },
     close(name, depth) {
       if (depth === 0) return;
-      if (name === 'class') classFiles.pop();
-      else if (name === 'method') methodEnds();
+      if (name === 'class') {
+        if (classOut.pop() === true) classesLeftOut -= 1;
+        else classFiles.pop();
+      } else if (name === 'method') methodEnds();
     },
   });
   if (rootName !== 'coverage') throw new Error(`${formatName}: root element is <${rootName}>`);
@@ -259,7 +290,7 @@ export function parseCobertura(xml: string): CoverageSummary {
   const lineRate = optionalNumber(attributes['line-rate'], 'line-rate', formatName);
   let linesCovered = optionalNumber(attributes['lines-covered'], 'lines-covered', formatName);
   let linesTotal = optionalNumber(attributes['lines-valid'], 'lines-valid', formatName);
-  if (linesCovered === undefined || linesTotal === undefined) {
+  if (countLines || linesCovered === undefined || linesTotal === undefined) {
     linesTotal = 0;
     linesCovered = 0;
     for (const fileLines of hitsByFile.values()) {
@@ -268,15 +299,15 @@ export function parseCobertura(xml: string): CoverageSummary {
     }
   }
   // Whatever its line-rate: coverage.py writes 1 over no lines, others 0.
-  const noLines = `the report counts no lines (${countLines ? 'no <line> element' : 'lines-valid="0"'}${lineRate !== undefined ? `, line-rate="${attributes['line-rate']?.trim()}"` : ''})`;
+  const noLines = `the report counts no lines (${leaving ? 'no <line> element outside the test files' : countLines ? 'no <line> element' : 'lines-valid="0"'}${lineRate !== undefined ? `, line-rate="${attributes['line-rate']?.trim()}"` : ''})`;
   const computed = linesPercent(linesCovered, linesTotal, formatName, noLines);
-  // The root line-rate is the tool's own figure; it is what the report says.
-  const linesPct = lineRate !== undefined ? lineRate * 100 : computed;
+  // The root line-rate is the tool's own figure; it is what the report says (of all its files).
+  const linesPct = lineRate !== undefined && !leaving ? lineRate * 100 : computed;
 
   const branchesValid = optionalNumber(attributes['branches-valid'], 'branches-valid', formatName);
   const branchRate = optionalNumber(attributes['branch-rate'], 'branch-rate', formatName);
   // branches-valid="0" means no branch data was collected, not 0% of branches.
-  const branchesPct = branchesValid === undefined || branchesValid === 0 || branchRate === undefined ? null : branchRate * 100;
+  const branchesPct = leaving || branchesValid === undefined || branchesValid === 0 || branchRate === undefined ? null : branchRate * 100;
 
   return {
     linesPct,
@@ -285,6 +316,18 @@ export function parseCobertura(xml: string): CoverageSummary {
     branchesPct,
     functionsPct: percentOrNull(methodsCovered, methods),
   };
+}
+
+const CLASS_TAG = /<class((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/g;
+
+/** Whether a <class> of the report is of a file left out (its start tags only: a report holds a few per file). */
+function leavesOutAClass(xml: string, leaveOut: (file: string) => boolean): boolean {
+  CLASS_TAG.lastIndex = 0;
+  for (let match = CLASS_TAG.exec(xml); match; match = CLASS_TAG.exec(xml)) {
+    const cls = parseAttributes(match[1] ?? '');
+    if (leaveOut(cls.filename ?? cls.name ?? '')) return true;
+  }
+  return false;
 }
 
 /** What optionalNumber reads as absent. */
@@ -307,7 +350,7 @@ interface IstanbulMetric {
   pct: number | string;
 }
 
-export function parseIstanbulSummary(json: string): CoverageSummary {
+export function parseIstanbulSummary(json: string, options: CoverageOptions = {}): CoverageSummary {
   const formatName = 'parseIstanbulSummary (expected Istanbul coverage-summary.json with "total": {"lines": {...}})';
   let document: unknown;
   try {
@@ -315,14 +358,22 @@ export function parseIstanbulSummary(json: string): CoverageSummary {
   } catch (error) {
     throw new Error(`${formatName}: not JSON: ${(error as Error).message}`);
   }
-  const total = (document as { total?: Record<string, unknown> } | null)?.total;
+  let total = (document as { total?: Record<string, unknown> } | null)?.total;
   if (typeof total !== 'object' || total === null) throw new Error(`${formatName}: no "total" object`);
+  const leaveOut = options.leaveOut ?? (() => false);
+  const files = Object.entries(document as Record<string, unknown>).filter(([key]) => key !== 'total');
+  const kept = files.filter(([file]) => !leaveOut(file));
+  // The total holds the left-out files: add up the entries of the others.
+  if (kept.length < files.length) total = istanbulTotal(kept, formatName);
   const lines = readIstanbulMetric(total.lines, 'total.lines', formatName);
   if (!lines) throw new Error(`${formatName}: no "total.lines" with numeric "total" and "covered"`);
   const branches = readIstanbulMetric(total.branches, 'total.branches', formatName);
   const functions = readIstanbulMetric(total.functions, 'total.functions', formatName);
   const linesPct = istanbulPct(lines);
-  if (linesPct === null) throw new CoverageNotMeasured(`${formatName}: "total.lines" counts no lines (total 0, pct ${JSON.stringify(lines.pct)}): nothing was measured`);
+  if (linesPct === null) {
+    const what = kept.length < files.length ? `the files outside the test files count no lines (${files.length - kept.length} of ${files.length} left out)` : `"total.lines" counts no lines (total 0, pct ${JSON.stringify(lines.pct)})`;
+    throw new CoverageNotMeasured(`${formatName}: ${what}: nothing was measured`);
+  }
   return {
     linesPct,
     linesCovered: lines.covered,
@@ -330,6 +381,25 @@ export function parseIstanbulSummary(json: string): CoverageSummary {
     branchesPct: branches ? istanbulPct(branches) : null,
     functionsPct: functions ? istanbulPct(functions) : null,
   };
+}
+
+/** The "total" of the per-file entries given, as Istanbul adds them up (pct left to be computed). */
+function istanbulTotal(files: [string, unknown][], formatName: string): Record<string, unknown> {
+  const total: Record<string, IstanbulMetric> = {};
+  for (const key of ['lines', 'branches', 'functions'] as const) {
+    let metricTotal = 0;
+    let covered = 0;
+    let present = false;
+    for (const [file, entry] of files) {
+      const metric = readIstanbulMetric((entry as Record<string, unknown> | null)?.[key], `${file}.${key}`, formatName);
+      if (metric === undefined) continue;
+      present = true;
+      metricTotal += metric.total;
+      covered += metric.covered;
+    }
+    if (present || key === 'lines') total[key] = { total: metricTotal, covered, pct: '' };
+  }
+  return total;
 }
 
 function readIstanbulMetric(value: unknown, key: string, formatName: string): IstanbulMetric | undefined {

@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FAILURE_MESSAGE_CHARS, FAILURES_KEPT, runBenchmark, runTests, type ProjectCommands } from '../../src/engine/projectGates.js';
+import { FAILURE_MESSAGE_CHARS, FAILURES_KEPT, runBenchmark, runTests, testFileFilter, type ProjectCommands } from '../../src/engine/projectGates.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, runCommand } from '../../src/measure/runCommand.js';
 import { parseTestOutput } from '../../src/measure/testResults.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -140,6 +140,44 @@ describe('a coverage report of no lines', () => {
     expect(result.summary).toMatchObject({ passed: EXPECTED.passed, failed: EXPECTED.failed });
     expect(result.coverage).toBeNull();
     expect(result.problem).toMatch(/^coverage not measured \(cobertura\): .*the report counts no lines \(lines-valid="0", line-rate="1"\): nothing was measured$/);
+  });
+});
+
+describe('coverage of a project under a folder named test/', () => {
+  it("leaves out the project's test files by their path inside the project, not the folders above it", async () => {
+    // A run folder under test/runs/ (as the repository's own tests make
+    // them); the lcov names files by absolute paths, as c8 and cargo llvm-cov
+    // write them (node 20's reporter writes them relative to its cwd).
+    const nested = path.join(dir, 'test', 'runs', 'r1', 'project');
+    cpSync(path.join(FIXTURES, 'node-project'), nested, { recursive: true });
+    const lcov = [
+      `SF:${path.join(nested, 'src', 'lib.js')}`, 'DA:1,1', 'DA:2,1', 'DA:3,0', 'DA:4,1', 'LF:4', 'LH:3', 'end_of_record',
+      `SF:${path.join(nested, 'tests', 'lib.test.js')}`, 'DA:1,1', 'DA:2,1', 'LF:2', 'LH:2', 'end_of_record',
+      `SF:${path.join(nested, 'src', 'lib.spec.ts')}`, 'DA:1,1', 'LF:1', 'LH:1', 'end_of_record',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(nested, 'lcov.source.info'), lcov);
+    const result = await runTests(nested, { ...commands(`${TEST_COMMAND}; cp lcov.source.info coverage/lcov.info`), test_command: '' }, 60_000);
+    expect(result.problem).toBeNull();
+    // Counted from the file: src/lib.js has 4 DA lines, 3 hit; the other two records are test files.
+    expect(result.coverage).toMatchObject({ linesCovered: 3, linesTotal: 4, linesPct: 75 });
+    // Every record a test file: nothing measured, and said so.
+    writeFileSync(path.join(nested, 'lcov.source.info'), lcov.split('end_of_record').slice(1).join('end_of_record').trimStart());
+    const onlyTests = await runTests(nested, { ...commands(`${TEST_COMMAND}; cp lcov.source.info coverage/lcov.info`), test_command: '' }, 60_000);
+    expect(onlyTests.coverage).toBeNull();
+    expect(onlyTests.problem).toMatch(/^coverage not measured \(lcov\): parseLcov: the tracefile lists no lines outside the test files \(2 of its 2 records left out\): nothing was measured$/);
+  });
+
+  it('judges a path inside the project by its part there, and one outside it whole', () => {
+    const testFiles = testFileFilter('/tmp/x/test/runs/r1/project');
+    expect(testFiles('/tmp/x/test/runs/r1/project/src/lib.js')).toBe(false);
+    expect(testFiles('/tmp/x/test/runs/r1/project/tests/lib.js')).toBe(true);
+    expect(testFiles('/tmp/x/test/runs/r1/project/src/lib.test.ts')).toBe(true);
+    expect(testFiles('src/lib.js')).toBe(false);
+    expect(testFiles('tests/it.rs')).toBe(true);
+    expect(testFiles('/elsewhere/test/lib.js')).toBe(true);
+    // A sibling whose name starts with the project's is not inside it.
+    expect(testFiles('/tmp/x/test/runs/r1/project2/src/lib.js')).toBe(true);
   });
 });
 

@@ -40,6 +40,11 @@ describe('parseLcov', () => {
     expect(() => parseLcov('SF:empty.js\nend_of_record\n')).toThrow(/parseLcov: the tracefile lists no lines \(no DA: line, LF:0\): nothing was measured/);
   });
 
+  it('leaves out the records of the files leaveOut names', () => {
+    const text = ['SF:/p/src/a.js', 'DA:1,1', 'DA:2,0', 'FNDA:1,f', 'end_of_record', 'SF:/p/tests/a.js', 'DA:1,1', 'DA:2,1', 'FNDA:0,g', 'end_of_record', ''].join('\n');
+    expect(parseLcov(text, { leaveOut: (file) => file.startsWith('/p/tests/') })).toEqual({ linesPct: 50, linesCovered: 1, linesTotal: 2, branchesPct: null, functionsPct: 100 });
+  });
+
   it('uses LF/LH when a writer gives totals without DA lines', () => {
     expect(parseLcov('TN:\nSF:b.rs\nLF:10\nLH:7\nend_of_record\n')).toMatchObject({ linesPct: 70, linesCovered: 7, linesTotal: 10 });
   });
@@ -151,6 +156,22 @@ describe('parseCobertura', () => {
     expect(parseCobertura(xml)).toEqual({ linesPct: 50, linesCovered: 3, linesTotal: 4, branchesPct: null, functionsPct: 75 });
   });
 
+  it('leaves out the classes of test files, counting the figures from the lines of the others', () => {
+    // coverage.py's shape with --cov=. (the tests measured too): root figures of all 6 lines.
+    const xml = `<coverage lines-valid="6" lines-covered="5" line-rate="0.8333" branches-valid="2" branches-covered="1" branch-rate="0.5"><sources><source>/p</source></sources><packages>
+      <package name="app"><classes><class filename="app/x.py" name="x.py"><methods><method name="f" line-rate="1"><lines><line number="1" hits="1"/></lines></method></methods>
+        <lines><line number="1" hits="1"/><line number="2" hits="0"/><line number="3" hits="1"/></lines></class></classes></package>
+      <package name="tests"><classes><class filename="tests/test_x.py" name="test_x.py"><methods><method name="test_f" line-rate="1"><lines><line number="1" hits="1"/></lines></method></methods>
+        <lines><line number="1" hits="1"/><line number="2" hits="1"/><line number="3" hits="1"/></lines></class></classes></package>
+    </packages></coverage>`;
+    const leaveOut = (file: string): boolean => file.startsWith('tests/');
+    // Counted from the report: app/x.py 3 lines, 2 hit; 1 method, covered. Branches: the root's are of all files.
+    expect(parseCobertura(xml, { leaveOut })).toEqual({ linesPct: (2 / 3) * 100, linesCovered: 2, linesTotal: 3, branchesPct: null, functionsPct: 100 });
+    // Nothing left out: the root's own figures, as before.
+    expect(parseCobertura(xml, { leaveOut: () => false })).toMatchObject({ linesPct: 83.33, linesCovered: 5, linesTotal: 6, branchesPct: 50, functionsPct: 100 });
+    expect(() => parseCobertura(xml, { leaveOut: () => true })).toThrow(/no <line> element outside the test files, line-rate="0.8333"\): nothing was measured/);
+  });
+
   it('gives what a tree of the report gives, for any shape of report', () => {
     fc.assert(
       fc.property(coberturaDocument, (xml) => {
@@ -196,6 +217,18 @@ describe('parseIstanbulSummary', () => {
     expect(() => parseIstanbulSummary(JSON.stringify(empty))).toThrow(/"total.lines" counts no lines \(total 0, pct "Unknown"\): nothing was measured/);
     const noBranches = { total: { ...empty.total, lines: { total: 4, covered: 3, skipped: 0, pct: 75 } } };
     expect(parseIstanbulSummary(JSON.stringify(noBranches))).toEqual({ linesPct: 75, linesCovered: 3, linesTotal: 4, branchesPct: null, functionsPct: null });
+  });
+
+  it('adds up the files that are not test files when one is left out', () => {
+    const summary = {
+      total: { lines: { total: 10, covered: 8, skipped: 0, pct: 80 }, branches: { total: 4, covered: 4, skipped: 0, pct: 100 }, functions: { total: 3, covered: 2, skipped: 0, pct: 66.66 } },
+      '/p/src/a.js': { lines: { total: 6, covered: 4, skipped: 0, pct: 66.66 }, branches: { total: 2, covered: 2, skipped: 0, pct: 100 }, functions: { total: 2, covered: 1, skipped: 0, pct: 50 } },
+      '/p/src/a.test.js': { lines: { total: 4, covered: 4, skipped: 0, pct: 100 }, branches: { total: 2, covered: 2, skipped: 0, pct: 100 }, functions: { total: 1, covered: 1, skipped: 0, pct: 100 } },
+    };
+    const leaveOut = (file: string): boolean => file.endsWith('.test.js');
+    expect(parseIstanbulSummary(JSON.stringify(summary), { leaveOut })).toEqual({ linesPct: (4 / 6) * 100, linesCovered: 4, linesTotal: 6, branchesPct: 100, functionsPct: 50 });
+    expect(parseIstanbulSummary(JSON.stringify(summary), { leaveOut: () => false })).toMatchObject({ linesPct: 80, linesTotal: 10 });
+    expect(() => parseIstanbulSummary(JSON.stringify(summary), { leaveOut: () => true })).toThrow(/the files outside the test files count no lines \(2 of 2 left out\): nothing was measured/);
   });
 
   it('rejects input that is not an Istanbul summary, naming the format', () => {
