@@ -7,7 +7,13 @@
 // two): the <testcase> elements reached through <testsuite> elements from
 // the root; a case fails by its first <failure> or <error> child, is skipped
 // by a <skipped> child, passes otherwise; node:test's own totals, in
-// comments inside the root, stand for the counts when present.
+// comments inside the root, stand for the counts when present. Cases of the
+// same suite, classname and name are one test: pytest writes a test that
+// failed and then errored in teardown as two <testcase> elements, the
+// failure and the error, to follow the JUnit schema (its junitxml plugin;
+// the suite's `tests` attribute counts it once). Such a test fails if any
+// of its cases failed or errored (its first problem is its message), else
+// is skipped if any was skipped, else passes.
 
 import type { TestFailure, TestSummary } from './testResults.js';
 import { parseAttributes, scanXml } from './xml.js';
@@ -46,6 +52,7 @@ export function parseJUnitXml(xml: string): TestSummary {
     throw new Error(`${formatName}: no <testsuites> or <testsuite> element found`);
   }
   const summary: TestSummary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures: [] };
+  const countTestCase = caseCounter(summary);
   let rootName = '';
   let rootTime: string | undefined;
   const rootComments: string[] = [];
@@ -87,7 +94,7 @@ export function parseJUnitXml(xml: string): TestSummary {
   };
 
   const closed = (frame: Frame): void => {
-    if (frame.role === 'case') countTestCase(frame.state, summary);
+    if (frame.role === 'case') countTestCase(frame.state);
     else if (frame.role === 'problem text') {
       const text = frame.own + frame.children;
       if (frame.problem !== null) frame.problem.text = text;
@@ -137,12 +144,29 @@ function assertNeverFrame(frame: never): never {
   throw new Error(`parseJUnitXml: unknown frame ${JSON.stringify(frame)}`);
 }
 
-function countTestCase(testCase: CaseState, summary: TestSummary): void {
-  if (testCase.problem) {
-    summary.failed++;
-    summary.failures.push({ name: testCaseName(testCase), message: failureMessage(testCase.problem) });
-  } else if (testCase.skipped) summary.skipped++;
-  else summary.passed++;
+type Outcome = 'failed' | 'skipped' | 'passed';
+
+/** Counts each test once, however many <testcase> elements it has (see the top of the file). */
+function caseCounter(summary: TestSummary): (testCase: CaseState) => void {
+  /** Suite path (its depth, then its parts, joined by NUL, which XML text cannot hold), classname, name -> the test's outcome so far. */
+  const seen = new Map<string, Map<string, Map<string, Outcome>>>();
+  /** Each suite's path joined, once per suite rather than once per case. */
+  const suiteKeys = new WeakMap<string[], string>();
+  return (testCase) => {
+    const outcome: Outcome = testCase.problem ? 'failed' : testCase.skipped ? 'skipped' : 'passed';
+    let suiteKey = suiteKeys.get(testCase.suitePath);
+    if (suiteKey === undefined) suiteKeys.set(testCase.suitePath, (suiteKey = `${testCase.suitePath.length}\0${testCase.suitePath.join('\0')}`));
+    let classes = seen.get(suiteKey);
+    if (classes === undefined) seen.set(suiteKey, (classes = new Map()));
+    let names = classes.get(testCase.classname);
+    if (names === undefined) classes.set(testCase.classname, (names = new Map()));
+    const before = names.get(testCase.name);
+    const merged = before === undefined ? outcome : before === 'failed' || outcome === 'failed' ? 'failed' : before === 'skipped' || outcome === 'skipped' ? 'skipped' : 'passed';
+    names.set(testCase.name, merged);
+    if (before !== undefined) summary[before]--;
+    summary[merged]++;
+    if (testCase.problem && before !== 'failed') summary.failures.push({ name: testCaseName(testCase), message: failureMessage(testCase.problem) });
+  };
 }
 
 function testCaseName({ name, classname, suitePath }: CaseState): TestFailure['name'] {

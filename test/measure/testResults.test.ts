@@ -113,6 +113,35 @@ describe('parseJUnitXml', () => {
     ]);
   });
 
+  it('counts a test pytest writes as two cases (failed, then errored in teardown) once (pytest-teardown)', () => {
+    const xml = read('pytest-teardown/pytest-teardown.junit.xml');
+    // Counted from the file: 5 <testcase> of 4 distinct names; test_passes
+    // passes; test_fails_and_teardown_errors has two cases, a <failure> then
+    // an <error> (teardown); test_passes_but_teardown_errors one <error>;
+    // test_fails one <failure>.
+    const cases = [...xml.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"/g)].map((match) => `${match[1]}::${match[2]}`);
+    expect(cases).toHaveLength(5);
+    expect(new Set(cases).size).toBe(4);
+    expect(cases.filter((name) => name === 'check_teardown::test_fails_and_teardown_errors')).toHaveLength(2);
+    const summary = parseTestOutput('pytest-junit', xml);
+    expect(summary).toMatchObject({ passed: 1, failed: 3, skipped: 0 });
+    expect(summary.failures).toEqual([
+      { name: 'check_teardown::test_fails_and_teardown_errors', message: 'assert 1 == 2' },
+      { name: 'check_teardown::test_passes_but_teardown_errors', message: 'failed on teardown with "RuntimeError: teardown broke"' },
+      { name: 'check_teardown::test_fails', message: "AssertionError: assert 'a' == 'b'\n  \n  - b\n  + a" },
+    ]);
+  });
+
+  it('merges cases of one test in any order: failed if any failed, else skipped if any was', () => {
+    const xml = `<testsuites><testsuite name="s">
+      <testcase classname="m" name="pass then fail"/><testcase classname="m" name="pass then fail"><error message="late"/></testcase>
+      <testcase classname="m" name="skip then pass"><skipped/></testcase><testcase classname="m" name="skip then pass"/>
+      <testcase classname="m" name="twice passed"/><testcase classname="m" name="twice passed"/>
+    </testsuite><testsuite name="other"><testcase classname="m" name="twice passed"/></testsuite></testsuites>`;
+    // The last case is of another suite: another test.
+    expect(parseJUnitXml(xml)).toMatchObject({ passed: 2, failed: 1, skipped: 1, failures: [{ name: 'm::pass then fail', message: 'late' }] });
+  });
+
   it('handles attributes in any order, single quotes, entities, CDATA and a testsuite root', () => {
     const xml = `<?xml version="1.0"?>
 <!-- written by hand -->
@@ -365,26 +394,35 @@ function junitFromTree(xml: string): unknown {
     return Number.isFinite(parsed) ? parsed : undefined;
   };
   const summary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures: [] as { name: string; message: string }[] };
+  // Each test once: the cases of one suite path, classname and name are one test, failed if any failed, else skipped if any was.
+  const tests = new Map<string, { failure: { name: string; message: string } | null; skipped: boolean }>();
   const visit = (element: XmlElement, suitePath: string[]): void => {
     for (const child of element.children) {
       if (child.name === 'testsuite') visit(child, [...suitePath, child.attributes.name ?? '']);
       else if (child.name !== 'testcase') continue;
       else {
+        const key = JSON.stringify([suitePath, child.attributes.classname ?? '', child.attributes.name ?? '']);
+        const test = tests.get(key) ?? { failure: null, skipped: false };
+        tests.set(key, test);
         const problem = child.children.find((inner) => inner.name === 'failure' || inner.name === 'error');
-        if (problem) {
-          summary.failed++;
+        if (problem && test.failure === null) {
           const className = child.attributes.classname ?? '';
           const name = className !== '' && className !== 'test' ? `${className}::${child.attributes.name ?? ''}` : [...suitePath.filter((part) => part !== ''), child.attributes.name ?? ''].join(' > ');
           const message = problem.attributes.message?.trim()
             ? problem.attributes.message.trim()
             : (allText(problem).split('\n').map((line) => line.trim()).find((line) => line !== '') ?? problem.attributes.type ?? problem.name);
-          summary.failures.push({ name, message });
-        } else if (child.children.some((inner) => inner.name === 'skipped')) summary.skipped++;
-        else summary.passed++;
+          test.failure = { name, message };
+          summary.failures.push(test.failure);
+        } else if (!problem && child.children.some((inner) => inner.name === 'skipped')) test.skipped = true;
       }
     }
   };
   visit(root, root.name === 'testsuite' ? [root.attributes.name ?? ''] : []);
+  for (const test of tests.values()) {
+    if (test.failure) summary.failed++;
+    else if (test.skipped) summary.skipped++;
+    else summary.passed++;
+  }
   const totals: Record<string, number> = {};
   for (const comment of root.comments) {
     const match = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(comment);
