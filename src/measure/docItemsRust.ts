@@ -6,8 +6,10 @@
 // allowed between. Left out: `pub(crate)` and other restricted items (not
 // public), modules (a module's docs are often `//!` in its own file), fields
 // and enum variants. The code is matched on the text with comments and
-// string contents blanked (sourceScanners.ts), so an item in a string or a
-// comment is not one.
+// string contents blanked (sourceScanners.ts, whose Rust block comments
+// nest as Rust's do: `/* /* */ pub fn x() {} */` is all comment), so an item
+// in a string or a comment is not one, and a `/** … */` doc holding a
+// nested comment documents the item below it.
 
 import type { DocCoverageCount } from './docCoverage.js';
 import type { ScannedSource } from './sourceScanners.js';

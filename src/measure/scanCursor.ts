@@ -112,6 +112,33 @@ export class Cursor {
   }
 
   /**
+   * A `/* … *\/` comment whose inner `/*` open comments of their own, each
+   * closed by its own `*\/` (Rust's: `/* a /* b *\/ still a comment *\/`).
+   * C, Java, Go and JavaScript comments do not nest: takeBlockComment.
+   */
+  takeNestedBlockComment(): void {
+    let depth = 1;
+    let at = this.index + 2;
+    while (depth > 0) {
+      const open = this.text.indexOf('/*', at);
+      const close = this.text.indexOf('*/', at);
+      if (close === -1) {
+        at = this.text.length;
+        break;
+      }
+      if (open !== -1 && open < close) {
+        depth += 1;
+        at = open + 2;
+      } else {
+        depth -= 1;
+        at = close + 2;
+      }
+    }
+    this.blockComments.push({ start: this.index, end: at });
+    this.take(at - this.index, 'comment');
+  }
+
+  /**
    * Consumes a quoted string starting at the opening quote, as code. A
    * backslash escapes the next character; an unescaped newline ends a string
    * that may not span lines (recovery from an unterminated string).

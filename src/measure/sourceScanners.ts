@@ -117,7 +117,9 @@ export function scanCLike(text: string, dialect: CDialect, marks: LineMarks, rec
     } else if (cursor.startsWith('//')) {
       cursor.takeRestOfLineAsComment();
     } else if (cursor.startsWith('/*')) {
-      cursor.takeBlockComment(2, '*/');
+      // Rust's block comments nest; C's, Java's, Go's and JavaScript's end at the first */.
+      if (dialect === 'rust') cursor.takeNestedBlockComment();
+      else cursor.takeBlockComment(2, '*/');
     } else if (char === '"') {
       if (dialect === 'java' && cursor.startsWith('"""')) cursor.takeQuoted('"""', true);
       else cursor.takeQuoted('"', dialect === 'rust');

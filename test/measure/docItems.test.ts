@@ -146,6 +146,24 @@ describe('doc coverage of Rust', () => {
   });
 });
 
+describe('doc coverage of Rust with nested block comments', () => {
+  it('reads an item inside a nested comment as no item, and a doc block holding a nested comment as its doc', () => {
+    const text = [
+      '/* commented out:',
+      '   /* an inner comment */',
+      '   pub fn gone() {}',
+      '*/',
+      'pub fn after_a_comment() {} // NODOC',
+      '/** Doc, with an example:',
+      ' * /* nested */',
+      ' */',
+      'pub fn documented() {} // DOC',
+    ].join('\n');
+    expect(countDocumentedRustItems(text, scanRustSource(text))).toEqual(marked(text));
+    expect(marked(text)).toEqual({ documented: 1, total: 2 });
+  });
+});
+
 describe('doc coverage of Python', () => {
   it('counts public functions, classes and methods, documented by a docstring', () => {
     expect(countDocumentedPythonItems(PYTHON)).toEqual(marked(PYTHON));

@@ -64,6 +64,17 @@ describe('countSourceText on small cases', () => {
     expect(count('a.rs', text)).toEqual({ code: 5, comment: 1, blank: 0 });
   });
 
+  it('ends a Rust block comment at the */ that closes its first /*, as Rust nests them', () => {
+    // Lines 1-4 are one comment: the */ on line 2 closes the inner /*, line 4 the outer.
+    const text = ['/* outer', '   /* inner */', '   fn commented_out() {}', '*/', 'fn f() {}', '/*/ not closed by its own slash */ fn g() {}'].join('\n');
+    expect(count('a.rs', text)).toEqual({ code: 2, comment: 4, blank: 0 });
+  });
+
+  it('ends a C, Go or JavaScript block comment at the first */ (they do not nest)', () => {
+    const text = ['/* outer', '   /* inner */', 'int x = 1;'].join('\n');
+    for (const file of ['a.c', 'a.go', 'a.js', 'a.java']) expect(count(file, text), file).toEqual({ code: 1, comment: 2, blank: 0 });
+  });
+
   it('treats a #! first line as code and other # lines as comments in shell', () => {
     expect(count('a.sh', '#!/bin/sh\n# comment\necho "# not"\n')).toEqual({ code: 2, comment: 1, blank: 0 });
   });
