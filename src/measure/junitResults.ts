@@ -15,6 +15,7 @@
 // of its cases failed or errored (its first problem is its message), else
 // is skipped if any was skipped, else passes.
 
+import { assertNever } from '../contract/assertNever.js';
 import type { TestFailure, TestSummary } from './testResults.js';
 import { parseAttributes, scanXml } from './xml.js';
 
@@ -89,7 +90,7 @@ export function parseJUnitXml(xml: string): TestSummary {
       case 'other':
         return OTHER;
       default:
-        return assertNeverFrame(parent);
+        return assertNever(parent, 'parseJUnitXml frame');
     }
   };
 
@@ -138,10 +139,6 @@ export function parseJUnitXml(xml: string): TestSummary {
   // No total on the root: the outermost suites and cases added up.
   else summary.durationSeconds = parseSeconds(rootTime) ?? childrenSeconds;
   return summary;
-}
-
-function assertNeverFrame(frame: never): never {
-  throw new Error(`parseJUnitXml: unknown frame ${JSON.stringify(frame)}`);
 }
 
 type Outcome = 'failed' | 'skipped' | 'passed';
