@@ -31,9 +31,10 @@ export const INDEX_FILE = 'events.idx';
  * 6: the folded states' measured figures hold the last benchmark's (benchmark events), and a pause or continue
  *    sets the status at its command event, not at the next snapshot.
  * 7: the folded states' measured figures say why the last test run gave no results (test_run's problem).
+ * 8: the folded states keep each snapshot figure as the latest snapshot that recorded it (RunState.recordedFigures).
  * An index of another version is built again (IndexOutdated: no damage).
  */
-export const INDEX_VERSION = 7;
+export const INDEX_VERSION = 8;
 const MAGIC = Buffer.from('MTRPIDX\n');
 const END_MAGIC = Buffer.from('MTRPEND\n');
 const PREAMBLE = 16;

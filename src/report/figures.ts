@@ -2,8 +2,8 @@
 // `status` and `compare` alike. A megatest run's figures come from its
 // events (tokens, tool calls, test runs, tasks). A run converted from the
 // original runner has none of those events: its runner only wrote
-// snapshots, so its figures are the last snapshot's (folded as a `metrics`
-// event), and what it never recorded (tool calls, the input/output split,
+// snapshots, so each figure is the latest snapshot's that recorded it (folded
+// as `metrics` events: RunState.recordedFigures), and what it never recorded (tool calls, the input/output split,
 // test counts) is null, never 0, unless the Bash runner's session.log holds
 // selfware's own output, from which they are counted.
 
@@ -58,17 +58,19 @@ export function runFigures(state: RunState): RunFigures {
       errors: state.counters.errors,
     };
   }
-  const last = state.metrics;
+  // Each figure as the latest snapshot that recorded it: a torn last snapshot (killed mid-write) leaves out figures an
+  // earlier one recorded, and those stand (it read "errors n/a, LOC n/a" beside the errors the earlier snapshots counted).
+  const recorded = state.recordedFigures;
   // run_mega_test.sh's session.log holds selfware's own output: when it said anything, the converted run has its agent
   // (src/legacy/agentOutput.ts), and its tool calls, tasks and (with --show-tokens) tokens are counted from it.
   const agentOutput = state.agents.length > 0;
   const usage = agentOutput && Object.keys(state.counters.byModel).length > 0 ? state.counters : null;
-  const done = orNull(last?.tasks_completed) ?? (agentOutput ? tasksCompleted(state) : null);
+  const done = orNull(recorded.tasks_completed) ?? (agentOutput ? tasksCompleted(state) : null);
   // test_runner.py writes tasks_remaining 0 and never updates it (docs/legacy.md): a 0 it never counted, not a backlog done.
-  const left = legacyRunnerOf(state) === 'python' ? null : orNull(last?.tasks_remaining);
+  const left = legacyRunnerOf(state) === 'python' ? null : orNull(recorded.tasks_remaining);
   return {
     legacy: true,
-    totalTokens: orNull(last?.total_tokens) ?? usage?.totalTokens ?? null,
+    totalTokens: orNull(recorded.total_tokens) ?? usage?.totalTokens ?? null,
     inputTokens: usage?.inputTokens ?? null,
     outputTokens: usage?.outputTokens ?? null,
     toolCalls: agentOutput ? state.counters.toolCalls : null,
@@ -78,11 +80,11 @@ export function runFigures(state: RunState): RunFigures {
     testsPassed: null,
     testsFailed: null,
     testsSkipped: null,
-    testPassRate: orNull(last?.test_pass_rate),
-    testCoverage: orNull(last?.test_coverage),
+    testPassRate: orNull(recorded.test_pass_rate),
+    testCoverage: orNull(recorded.test_coverage),
     linesOfCode: m.linesOfCode,
     // Counted from its snapshots' errors_encountered (the Python runner) or the agent's own output; the Bash runner recorded none.
-    errors: typeof last?.errors_encountered === 'number' || agentOutput ? state.counters.errors : null,
+    errors: recorded.errors_encountered !== undefined || agentOutput ? state.counters.errors : null,
   };
 }
 
@@ -92,7 +94,7 @@ const NOT_RECORDED = null as unknown as number;
 /**
  * A status snapshot (sessionMetricsAt's) with the run's figures as runFigures
  * reads them: for a megatest run the same numbers; for a legacy run its
- * last snapshot's, and null where its runner recorded nothing.
+ * latest snapshot's that recorded each figure, and null where its runner recorded nothing.
  */
 export function withRunFigures(metrics: SessionMetrics, state: RunState): SessionMetrics {
   const f = runFigures(state);
@@ -119,12 +121,11 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
       agents: agentsWithUsage(metrics.agents, f),
     };
   }
-  const last = state.metrics;
   const given = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value : NOT_RECORDED);
   return {
     ...metrics,
     total_tokens: given(f.totalTokens),
-    tokens_per_minute: given(last?.tokens_per_minute),
+    tokens_per_minute: given(state.recordedFigures.tokens_per_minute),
     tasks_completed: given(f.tasksCompleted),
     tasks_remaining: given(f.tasksRemaining),
     test_pass_rate: f.testPassRate,

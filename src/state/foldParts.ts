@@ -9,7 +9,7 @@ import type { AgentStatus } from '../contract/statuses.js';
 import { isoTimeMs } from './isoTime.js';
 import { appendBounded, MAX_SERIES_POINTS } from './limits.js';
 import { TOKEN_WINDOW_SECONDS } from './readings.js';
-import type { AgentView, AlertKind, AlertTone, AlertView, ChartSeries, RunState } from './runState.js';
+import { RECORDED_FIGURES, type AgentView, type AlertKind, type AlertTone, type AlertView, type ChartSeries, type RecordedFigures, type RunState } from './runState.js';
 
 export function blankAgent(name: string, ms: number): AgentView {
   return {
@@ -106,4 +106,14 @@ export function stopClock(clock: RunState['clock'], ms: number): RunState['clock
 
 export function startClock(clock: RunState['clock'], ms: number): RunState['clock'] {
   return clock.sinceMs === null ? { ...clock, sinceMs: ms } : clock;
+}
+
+/** The figures a snapshot recorded over those of the snapshots before it: one it left out (null) keeps the latest that recorded it. */
+export function withRecordedFigures(recorded: RecordedFigures | undefined, metrics: SessionMetrics): RecordedFigures {
+  const next: RecordedFigures = { ...recorded };
+  for (const key of RECORDED_FIGURES) {
+    const value = metrics[key];
+    if (typeof value === 'number' && Number.isFinite(value)) next[key] = value;
+  }
+  return next;
 }

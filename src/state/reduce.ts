@@ -16,7 +16,7 @@ import { assertNever } from '../contract/assertNever.js';
 import { capabilitiesOf } from '../contract/capabilities.js';
 import type { EventOf, MegatestEvent } from '../contract/events.js';
 import { Draft, setKey } from './draft.js';
-import { addTokensInPlace, alertOf, msOf, pushAgentSeriesInPlace, pushSeries, setStatusInPlace, startClock, stopClock } from './foldParts.js';
+import { addTokensInPlace, alertOf, msOf, pushAgentSeriesInPlace, pushSeries, setStatusInPlace, startClock, stopClock, withRecordedFigures } from './foldParts.js';
 import { appendBounded, MAX_ALERTS, MAX_CHECKPOINTS } from './limits.js';
 import { restore, rollbackPoint } from './rollback.js';
 import { scheduleSecondsAt } from './readings.js';
@@ -267,8 +267,10 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       }
       for (let i = 0; i < s.agents.length; i++) pushAgentSeriesInPlace(draft.agentAt(i));
       s.metrics = m;
+      s.recordedFigures = withRecordedFigures(s.recordedFigures, m);
       s.series = pushSeries(s.series, m);
-      s.measured = { ...s.measured, linesOfCode: m.lines_of_code, docCoverage: m.doc_coverage, filesModified: m.files_modified };
+      // A snapshot that did not count the lines (a torn legacy one) leaves the last count standing, not "unknown".
+      s.measured = { ...s.measured, linesOfCode: m.lines_of_code ?? s.measured.linesOfCode, docCoverage: m.doc_coverage, filesModified: m.files_modified };
       if (!isTerminalStatus(s.status)) s.status = m.status;
       return;
     }

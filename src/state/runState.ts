@@ -116,6 +116,23 @@ export const SERIES_NAMES: readonly SeriesName[] = ['tokensPerMinute', 'testPass
 /** One point per metrics snapshot; figures not yet measured are left out, never invented. */
 export type ChartSeries = Record<SeriesName, number[]>;
 
+/** The snapshot figures a snapshot may leave out (null): a torn legacy snapshot keeps the ones an earlier one recorded. */
+export const RECORDED_FIGURES = [
+  'total_tokens',
+  'tokens_per_minute',
+  'tasks_completed',
+  'tasks_remaining',
+  'test_pass_rate',
+  'test_coverage',
+  'lines_of_code',
+  'checkpoint_count',
+  'errors_encountered',
+  'recoveries',
+] as const satisfies readonly (keyof SessionMetrics)[];
+export type RecordedFigure = (typeof RECORDED_FIGURES)[number];
+/** Absent: no snapshot recorded the figure. */
+export type RecordedFigures = Partial<Record<RecordedFigure, number>>;
+
 /** What the measuring tools last said about project/. Rolls back with a restore. */
 export interface Measured {
   linesOfCode: number | null;
@@ -266,6 +283,8 @@ export interface RunState {
   series: ChartSeries;
   /** The orchestrator's last snapshot, for its gauges (memory, disk, per-agent context). */
   metrics: SessionMetrics | null;
+  /** Each snapshot figure as the latest snapshot that recorded it (a legacy runner's torn snapshot leaves some out). */
+  recordedFigures: RecordedFigures;
   alerts: AlertView[];
   firstSeq: number | null;
   lastSeq: number;
@@ -343,6 +362,7 @@ export function initialRunState(): RunState {
     openRecoveries: [],
     series: { tokensPerMinute: [], testPassRate: [], linesOfCode: [], coverage: [], errors: [] },
     metrics: null,
+    recordedFigures: {},
     alerts: [],
     firstSeq: null,
     lastSeq: 0,

@@ -1,0 +1,56 @@
+// A legacy run's figures as every view shows them (status, report, compare,
+// the console's header): each the latest snapshot's that recorded it, the
+// runner's own counts where it kept them, and "not recorded" (null, n/a)
+// where it kept none.
+
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runControlCommand } from '../../src/cli/controlCommands.js';
+import { foldRunFolder } from '../../src/io/foldLog.js';
+import { runFigures } from '../../src/report/figures.js';
+import { buildReport, renderMarkdown } from '../../src/report/report.js';
+import { copyLegacyFixtures, metricsFiles, readJson } from './legacyFixtures.js';
+
+let runs: string;
+beforeEach(() => {
+  runs = copyLegacyFixtures('megatest-legacy-figures-');
+});
+afterEach(() => rmSync(runs, { recursive: true, force: true }));
+
+async function statusJson(dir: string): Promise<any> {
+  const logs: string[] = [];
+  const out = { log: (s: string) => logs.push(s), error: (s: string) => logs.push(s) };
+  expect(await runControlCommand('status', { session: dir, runsDir: runs, json: true }, out)).toBe(0);
+  return JSON.parse(logs.join('\n'));
+}
+
+async function statusText(dir: string): Promise<string> {
+  const logs: string[] = [];
+  const out = { log: (s: string) => logs.push(s), error: (s: string) => logs.push(s) };
+  expect(await runControlCommand('status', { session: dir, runsDir: runs }, out)).toBe(0);
+  return logs.join('\n');
+}
+
+describe('a torn last snapshot', () => {
+  it('keeps the figures the snapshots before it recorded, in status, the report and the fold alike', async () => {
+    const dir = path.join(runs, 'python-killed');
+    const full = readJson(metricsFiles(dir).at(-1)!.file).metrics;
+    // killed while writing: five fields, then nothing
+    writeFileSync(
+      path.join(dir, 'metrics', 'metrics_1772573450.json'),
+      '{\n  "timestamp": "2026-03-04T03:00:50.900000",\n  "metrics": {\n    "elapsed_seconds": 1830,\n    "total_tokens": 151000,\n    "tokens_per_minute": 4950.0,\n    "tasks_rem',
+    );
+    const view = await statusJson(dir);
+    expect(view.metrics).toMatchObject({ total_tokens: 151000, errors_encountered: full.errors_encountered, lines_of_code: full.lines_of_code, tasks_completed: full.tasks_completed });
+    expect(await statusText(dir)).toMatch(new RegExp(`errors ${full.errors_encountered}\\b`));
+    expect(await statusText(dir)).toMatch(new RegExp(`LOC ${full.lines_of_code.toLocaleString('en-US')}\\b`));
+    const report = await buildReport(dir);
+    expect(report.reliability.errors).toBe(full.errors_encountered);
+    expect(report.measurements.lines_of_code).toBe(full.lines_of_code);
+    expect(report.measurements.total_tokens).toBe(151000);
+    expect(renderMarkdown(report)).not.toMatch(/errors: not recorded/);
+    const figures = runFigures((await foldRunFolder(dir)).state);
+    expect(figures).toMatchObject({ errors: full.errors_encountered, linesOfCode: full.lines_of_code, totalTokens: 151000, tasksCompleted: full.tasks_completed });
+  });
+});
