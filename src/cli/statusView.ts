@@ -181,7 +181,9 @@ export function formatStatus(view: StatusView): string[] {
   }
   const cp = view.last_checkpoint;
   const unreadable = view.checkpoints_unreadable === undefined ? '' : `  (${view.checkpoints_unreadable}${cp ? '; as the event log records it' : ''})`;
-  lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : `none${yet}`}${unreadable}`);
+  // A Bash run keeps no checkpoint file in its folder, yet its runner counted them: "none" alone read as none taken.
+  const counted = cp === null && view.legacy && typeof m?.checkpoint_count === 'number' && m.checkpoint_count > 0 ? `none in the folder  (the runner counted ${m.checkpoint_count})` : null;
+  lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : (counted ?? `none${yet}`)}${unreadable}`);
   return lines;
 }
 

@@ -88,7 +88,8 @@ export interface FinalReport {
   efficiency: Record<keyof typeof EFFICIENCY_TABLE, { value: number | null; rating: Rating; unit: string }>;
   quality: { test_coverage: number | null; doc_coverage: number | null; failed_tests_per_kloc: number | null };
   reliability: {
-    checkpoints: number;
+    /** null for a legacy run whose runner recorded no count and left no checkpoint file. */
+    checkpoints: number | null;
     checkpoints_valid: number;
     checkpoints_invalid: { id: string; reason: string }[];
     restores: number;
@@ -274,7 +275,8 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       failed_tests_per_kloc: m.testsFailed !== null && loc && loc > 0 ? round((m.testsFailed * 1000) / loc) : null,
     },
     reliability: {
-      checkpoints: checkpoints.length,
+      // A legacy run's as its runner counted them (runFigures): a Bash run's files are not in its folder.
+      checkpoints: legacy ? figures.checkpoints : checkpoints.length,
       checkpoints_valid: checkpoints.length - invalid.length,
       checkpoints_invalid: invalid,
       restores: c.restores,

@@ -30,6 +30,11 @@ export interface RunFigures {
   linesOfCode: number | null;
   /** Errors recorded; null for a legacy run whose runner counted none (the Bash runner keeps no snapshots). */
   errors: number | null;
+  /**
+   * Checkpoints taken. A legacy run's: its runner's own count (the latest snapshot's, the Bash final report's) or its
+   * checkpoint files, whichever is more (test_runner.py takes its last after its last snapshot); null when it recorded neither.
+   */
+  checkpoints: number | null;
 }
 
 const orNull = (value: number | null | undefined): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
@@ -56,6 +61,7 @@ export function runFigures(state: RunState): RunFigures {
       testCoverage: m.testCoverage,
       linesOfCode: m.linesOfCode,
       errors: state.counters.errors,
+      checkpoints: state.counters.checkpoints,
     };
   }
   // Each figure as the latest snapshot that recorded it: a torn last snapshot (killed mid-write) leaves out figures an
@@ -85,7 +91,14 @@ export function runFigures(state: RunState): RunFigures {
     linesOfCode: m.linesOfCode,
     // Counted from its snapshots' errors_encountered (the Python runner) or the agent's own output; the Bash runner recorded none.
     errors: recorded.errors_encountered !== undefined || agentOutput ? state.counters.errors : null,
+    // A Bash run writes no checkpoint file the conversion makes an event of: a count of checkpoint events read its 7 as 0.
+    checkpoints: legacyCheckpointCount(recorded.checkpoint_count, state.counters.checkpoints),
   };
+}
+
+function legacyCheckpointCount(counted: number | undefined, files: number): number | null {
+  if (counted !== undefined) return Math.max(counted, files);
+  return files > 0 ? files : null;
 }
 
 /** Not recorded (by a legacy runner, or never measured): typed as a number in SessionMetrics, shown as n/a (see metricsEvent.ts in src/legacy). */
@@ -135,6 +148,7 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     lines_of_code: given(f.linesOfCode),
     tool_calls: given(f.toolCalls),
     errors_encountered: given(f.errors),
+    checkpoint_count: given(f.checkpoints),
     recoveries: state.counters.recoveriesSucceeded,
     memory_usage_mb: NOT_RECORDED,
     disk_usage_bytes: NOT_RECORDED,

@@ -3,13 +3,17 @@
 // runner's own counts where it kept them, and "not recorded" (null, n/a)
 // where it kept none.
 
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runControlCommand } from '../../src/cli/controlCommands.js';
 import { foldRunFolder } from '../../src/io/foldLog.js';
 import { runFigures } from '../../src/report/figures.js';
 import { buildReport, renderMarkdown } from '../../src/report/report.js';
+import { compareRuns } from '../../src/compare/viewModel.js';
+import { convertLegacyRun } from '../../src/legacy/convert.js';
+import { applyEvents, initialConsoleState } from '../../src/state/applyEvent.js';
+import { headerModel } from '../../src/ui/viewModels/header.js';
 import { copyLegacyFixtures, metricsFiles, readJson } from './legacyFixtures.js';
 
 let runs: string;
@@ -52,5 +56,45 @@ describe('a torn last snapshot', () => {
     expect(renderMarkdown(report)).not.toMatch(/errors: not recorded/);
     const figures = runFigures((await foldRunFolder(dir)).state);
     expect(figures).toMatchObject({ errors: full.errors_encountered, linesOfCode: full.lines_of_code, totalTokens: 151000, tasksCompleted: full.tasks_completed });
+  });
+});
+
+/** Sets `"key": <number>` in a legacy JSON file as written (the Bash runner's heredoc), or removes the line with null. */
+function setCount(file: string, key: string, value: number | null): void {
+  const text = readFileSync(file, 'utf8');
+  const line = new RegExp(`\\n\\s*"${key}": \\d+,?`);
+  expect(text).toMatch(line);
+  writeFileSync(file, value === null ? text.replace(line, '') : text.replace(new RegExp(`("${key}": )\\d+`), `$1${value}`));
+}
+
+describe("a Bash run's checkpoints", () => {
+  it('are the count its runner recorded (metrics_current.json, final_report.json), in status, the report, compare and the header', async () => {
+    const dir = path.join(runs, 'bash-complete');
+    setCount(path.join(dir, 'metrics_current.json'), 'checkpoints', 7);
+    setCount(path.join(dir, 'final_report.json'), 'checkpoints_created', 7);
+    expect((await statusJson(dir)).metrics.checkpoint_count).toBe(7);
+    expect(await statusText(dir)).toMatch(/checkpoint\s+none in the folder {2}\(the runner counted 7\)/);
+    const report = await buildReport(dir);
+    expect(report.reliability.checkpoints).toBe(7);
+    expect(renderMarkdown(report)).toMatch(/- checkpoints: 7 /);
+    const folded = await foldRunFolder(dir);
+    expect(runFigures(folded.state).checkpoints).toBe(7);
+    const compared = compareRuns([{ name: dir, state: folded.state, report }]);
+    expect(compared.rows.find((r) => r.key === 'checkpoints')!.cells[0]!.value).toBe(7);
+    const run = applyEvents(initialConsoleState(), (await convertLegacyRun(dir)).events);
+    expect(headerModel(run, { nowMs: Date.now(), runDir: dir }).countsText).toMatch(/ 7 ckpt/);
+  });
+
+  it("the final report's count is the run's (it counts once more as it ends); none recorded is not recorded, not 0", async () => {
+    const dir = path.join(runs, 'bash-complete');
+    setCount(path.join(dir, 'metrics_current.json'), 'checkpoints', 5);
+    setCount(path.join(dir, 'final_report.json'), 'checkpoints_created', 6);
+    expect((await statusJson(dir)).metrics.checkpoint_count).toBe(6);
+    setCount(path.join(dir, 'metrics_current.json'), 'checkpoints', null);
+    setCount(path.join(dir, 'final_report.json'), 'checkpoints_created', null);
+    expect((await statusJson(dir)).metrics.checkpoint_count).toBeNull();
+    const report = await buildReport(dir);
+    expect(report.reliability.checkpoints).toBeNull();
+    expect(renderMarkdown(report)).toMatch(/- checkpoints: not recorded/);
   });
 });

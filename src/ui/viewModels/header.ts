@@ -120,7 +120,7 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   // restore ("plan 18%") the count cut was the error one. The cost last.
   const cost = reportedCostUsd(run);
   const costText = cost === null ? '' : `  ${formatUsd(cost)}`;
-  const countsText = `${figures.errors === null ? 'n/a' : figures.errors} err  ${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${run.counters.checkpoints} ckpt${costText}`;
+  const countsText = `${figures.errors === null ? 'n/a' : figures.errors} err  ${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${figures.checkpoints ?? 'n/a'} ckpt${costText}`;
   // Said only once the run's state is read (a finished run's console must not flash the resume hint while it loads).
   const dead = run.orchestrator === 'dead' && run.status !== null && !isTerminalStatus(run.status);
   const stopped = run.orchestrator === 'stopped' && run.ended === null;
