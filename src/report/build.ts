@@ -90,7 +90,8 @@ export interface FinalReport {
   reliability: {
     /** null for a legacy run whose runner recorded no count and left no checkpoint file. */
     checkpoints: number | null;
-    checkpoints_valid: number;
+    /** null for a legacy run: its checkpoints hold no files or checksums to verify (those unreadable are still listed below). */
+    checkpoints_valid: number | null;
     checkpoints_invalid: { id: string; reason: string }[];
     restores: number;
     /** `megatest resume`s the run went through: each carried it on from a checkpoint, after its orchestrator stopped or into a branch. */
@@ -171,7 +172,9 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     tasks_completed_ratio: total && done !== null ? done / total : null,
     // the original runner did not tell a fatal error from another
     fatal_errors: legacy ? null : c.fatalErrors,
-    checkpoints_valid: invalid.length === 0 ? 1 : 0,
+    // A legacy checkpoint holds nothing to verify (test_runner.py's: its metrics and a git commit id; the Bash runner's are not
+    // in the folder): not judged, as an import's. It passed with nothing verified.
+    checkpoints_valid: legacy ? null : invalid.length === 0 ? 1 : 0,
     // A lost event is a gap in seq (a damaged event line leaves one); an unreadable line with no gap around it (junk
     // appended or inserted, a torn line after the last event) lost nothing, and is listed in event_log.unreadable_lines.
     // It failed the criterion, and `report` rewrote a passing run's report as failed. A legacy run has no event log of
@@ -277,7 +280,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     reliability: {
       // A legacy run's as its runner counted them (runFigures): a Bash run's files are not in its folder.
       checkpoints: legacy ? figures.checkpoints : checkpoints.length,
-      checkpoints_valid: checkpoints.length - invalid.length,
+      checkpoints_valid: legacy ? null : checkpoints.length - invalid.length,
       checkpoints_invalid: invalid,
       restores: c.restores,
       resumes: state.clock.resumes ?? 0,

@@ -124,6 +124,7 @@ const NEVER_RECORDED_BY_THE_ORIGINAL_RUNNER: Partial<Record<keyof MeasuredFacts,
   build_ok: 'the original runner recorded no build result',
   fatal_errors: 'the original runner did not tell a fatal error from another',
   doc_coverage: 'the original runner measured no doc coverage',
+  checkpoints_valid: "the original runner's checkpoints hold no files or checksums to verify",
 };
 
 const LEGACY_FIGURE_NAMES: Partial<Record<keyof MeasuredFacts, string>> = {

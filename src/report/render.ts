@@ -124,7 +124,7 @@ export function renderMarkdown(report: FinalReport): string {
     '',
     '## Reliability',
     '',
-    `- checkpoints: ${report.reliability.checkpoints ?? 'not recorded'} (${report.reliability.checkpoints_valid} valid)${report.reliability.checkpoints_invalid.map((c) => `; ${c.id} invalid: ${c.reason}`).join('')}`,
+    `- checkpoints: ${report.reliability.checkpoints ?? 'not recorded'} (${report.reliability.checkpoints_valid === null ? 'none verifiable: they hold no files or checksums' : `${report.reliability.checkpoints_valid} valid`})${report.reliability.checkpoints_invalid.map((c) => `; ${c.id} invalid: ${c.reason}`).join('')}`,
     `- restores: ${report.reliability.restores}`,
     `- resumes: ${report.reliability.resumes ?? 0} (\`megatest resume\` carried the run on from a checkpoint: after its orchestrator stopped, or into a branch)`,
     `- errors: ${report.reliability.errors ?? 'not recorded'}${Object.keys(report.reliability.errors_by_class).length ? ` (${Object.entries(report.reliability.errors_by_class).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,

@@ -46,7 +46,10 @@ describe('report of a legacy run', () => {
     const empty = checkpointFiles(dir).filter((c) => c.size === 0).map((c) => c.name.replace(/\.json$/, ''));
     expect(report.reliability.checkpoints).toBe(checkpointFiles(dir).length);
     expect(report.reliability.checkpoints_invalid.map((c) => c.id)).toEqual(empty);
-    expect(report.criteria.find((c) => c.id === 'checkpoints_valid')!.passed).toBe(false);
+    // A legacy checkpoint holds no files or checksums: nothing verifies, so the criterion is not judged (it passed on nothing).
+    expect(report.reliability.checkpoints_valid).toBeNull();
+    expect(report.criteria.find((c) => c.id === 'checkpoints_valid')).toBeUndefined();
+    expect(report.criteria_not_judged?.find((c) => c.id === 'checkpoints_valid')?.reason).toMatch(/no files or checksums to verify/);
     // the original runner never told a fatal error from another: not judged, and out of the verdict
     expect(report.criteria.find((c) => c.id === 'no_fatal_errors')).toBeUndefined();
     expect(report.criteria_not_judged?.find((c) => c.id === 'no_fatal_errors')?.reason).toMatch(/did not tell a fatal error/);
@@ -58,6 +61,8 @@ describe('report of a legacy run', () => {
     const md = renderMarkdown(report);
     expect(md).toContain('Legacy run');
     expect(md).toContain(`checkpoints/${empty[0]}.json`);
+    expect(md).toMatch(/\| Every checkpoint verifies \| critical \| not judged \|/);
+    expect(md).toMatch(new RegExp(`- checkpoints: ${checkpointFiles(dir).length} \\(none verifiable: they hold no files or checksums\\); ${empty[0]} invalid: `));
     expect(md).toMatch(/\| tool calls \| not recorded \|/);
   });
 
