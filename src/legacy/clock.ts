@@ -47,7 +47,8 @@ export function legacyClock(source: TimeSource, damage: ReplayDamage[]): LegacyC
           }
           return parsed.ms;
         }
-        damage.push({ file, problem: `timestamp ${JSON.stringify(text.slice(0, 60))} is not a time${fallbackUnix !== null ? '; the time in the file name is used' : ''}` });
+        const named = fallbackUnix !== null && Number.isFinite(fallbackUnix);
+        damage.push({ file, problem: `timestamp ${JSON.stringify(text.slice(0, 60))} is not a time${named ? '; the time in the file name is used' : ''}`, ...(named ? { recovered: true as const } : {}) });
       }
       return fallbackUnix !== null && Number.isFinite(fallbackUnix) ? fallbackUnix * 1000 : null;
     },

@@ -78,7 +78,7 @@ export function readLegacyJson(runDir: string, file: string, damage: ReplayDamag
         const parsed: unknown = JSON.parse(repaired);
         if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
           const keys = [...text.matchAll(/"([A-Za-z_][A-Za-z0-9_]*)"[ \t]*:[ \t]*-?\d+(?:\.\d+)?[ \t]*\r?\n[ \t]*-?\d/g)].map((m) => m[1]);
-          damage.push({ file: name, problem: `${keys.join(', ') || 'a count'} written as two lines (not valid JSON); the first number is read` });
+          damage.push({ file: name, problem: `${keys.join(', ') || 'a count'} written as two lines (not valid JSON); the first number is read`, recovered: true });
           return { value: parsed as JsonObject, exists: true, bytes, whole: true };
         }
       } catch {

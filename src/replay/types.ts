@@ -27,6 +27,11 @@ export interface ReplayDamage {
   problem: string;
   /** Events position the damage sits before, where it has one. */
   atIndex?: number;
+  /**
+   * The value was read whole all the same (a legacy count written as two lines, a time taken from the file's name):
+   * listed, as the file is malformed, but nothing was lost, so the report's "event log is complete" does not count it.
+   */
+  recovered?: true;
 }
 
 export interface ReplaySource {

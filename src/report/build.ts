@@ -180,7 +180,9 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     // It failed the criterion, and `report` rewrote a passing run's report as failed. A legacy run has no event log of
     // its own: what was lost is in its damaged files.
     // An event whose seq repeats or goes back is one of two writers' (two orchestrators on one folder): the log is not one log.
-    data_loss_events: legacy ? legacy.damage.length : state.seqGaps + seqRepeats,
+    // Of its damage, only what lost something: a value read whole all the same (a count the Bash runner wrote as two
+    // lines) is listed, and failed a completed run as "data_loss_events 1 == 0".
+    data_loss_events: legacy ? legacy.damage.filter((d) => d.recovered !== true).length : state.seqGaps + seqRepeats,
     ops_per_second: m.lastBenchmark?.opsPerSecond ?? null,
   };
   // A session whose tests never ran (no test command, a stop before the first gate) has no test figures either.

@@ -49,7 +49,7 @@ export function legacyReportInfo(state: RunState): ReportRunInfo {
 /** The checkpoints the fold saw; a checkpoint whose file is damaged is not usable. */
 export function legacyCheckpoints(state: RunState, damage: readonly ReplayDamage[]): { id: string; valid: boolean; reason?: string }[] {
   return state.checkpoints.map((checkpoint) => {
-    const problem = damage.find((d) => d.file === `checkpoints/${checkpoint.id}.json` || d.file.endsWith(`/${checkpoint.id}.json`));
+    const problem = damage.find((d) => d.recovered !== true && (d.file === `checkpoints/${checkpoint.id}.json` || d.file.endsWith(`/${checkpoint.id}.json`)));
     return problem ? { id: checkpoint.id, valid: false, reason: problem.problem } : { id: checkpoint.id, valid: true };
   });
 }

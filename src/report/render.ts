@@ -22,7 +22,7 @@ function legacyNote(legacy: NonNullable<FinalReport['legacy']>): string[] {
     `> **Legacy run** (the original ${legacy.runner === 'bash' ? 'run_mega_test.sh' : legacy.runner === 'python' ? 'test_runner.py' : 'Python/Bash runner'}), converted from its files; judged against megatest's default targets for its project. Figures its runner did not record show as not recorded, and the criteria on them are not judged.`,
     ...(legacy.damage.length === 0
       ? []
-      : ['>', `> Damaged or missing (${legacy.damage.length}):`, ...legacy.damage.map((d) => `> - \`${d.file}\`${d.line ? ` line ${d.line}` : ''}: ${d.problem}`)]),
+      : ['>', `> Damaged or missing (${legacy.damage.length}):`, ...legacy.damage.map((d) => `> - \`${d.file}\`${d.line ? ` line ${d.line}` : ''}: ${d.problem}${d.recovered ? ' (nothing lost)' : ''}`)]),
   ];
 }
 

@@ -40,7 +40,7 @@ describe('readLegacyJson', () => {
     const r = read('two.json', '{\n  "checkpoints_created": 3\n0,\n  "exit_code": 0\n0\n}\n');
     expect(r.value).toEqual({ checkpoints_created: 3, exit_code: 0 });
     expect(r.whole).toBe(true);
-    expect(r.damage).toEqual([{ file: 'two.json', problem: 'checkpoints_created, exit_code written as two lines (not valid JSON); the first number is read' }]);
+    expect(r.damage).toEqual([{ file: 'two.json', problem: 'checkpoints_created, exit_code written as two lines (not valid JSON); the first number is read', recovered: true }]);
   });
 
   it('salvages the fields of a torn file and names empty, garbage and missing files', () => {

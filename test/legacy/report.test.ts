@@ -2,11 +2,11 @@
 // and the one fold, figures its runner never recorded shown as such, damaged
 // checkpoints named, and nothing written into the folder.
 
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runControlCommand } from '../../src/cli/controlCommands.js';
-import { buildReport, renderMarkdown } from '../../src/report/report.js';
+import { buildReport, renderMarkdown, reportExitCode } from '../../src/report/report.js';
 import { convertLegacyRun } from '../../src/legacy/convert.js';
 import { foldRunFolder } from '../../src/io/foldLog.js';
 import { applyEvents, initialConsoleState } from '../../src/state/applyEvent.js';
@@ -75,6 +75,26 @@ describe('report of a legacy run', () => {
     expect(report.elapsed_seconds).toBe((Date.parse(final.completed_at) - Date.parse(config.started_at)) / 1000);
     expect(report.configured_duration_seconds).toBe(config.duration_hours * 3600);
     expect(report.measurements.total_tokens).toBeNull();
+  });
+});
+
+describe('damage that lost nothing', () => {
+  it("a count the Bash runner wrote as two lines is listed, but read whole: the event log criterion passes, the run exits 0", async () => {
+    const dir = path.join(runs, 'bash-complete');
+    const file = path.join(dir, 'final_report.json');
+    // the shell fallback's quirk docs/legacy.md describes: `"checkpoints_created": 0` then a line `0`
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/("checkpoints_created": )\d+,/, '$10\n0,'));
+    const report = await buildReport(dir);
+    expect(report.status).toBe('completed');
+    expect(report.legacy!.damage).toEqual([expect.objectContaining({ file: 'final_report.json', recovered: true })]);
+    expect(report.criteria.find((c) => c.id === 'no_event_loss')).toMatchObject({ passed: true });
+    expect(reportExitCode(report)).toBe(0);
+    expect(renderMarkdown(report)).toMatch(/written as two lines .*the first number is read \(nothing lost\)/);
+    // a file that lost its fields still counts
+    writeFileSync(path.join(dir, 'metrics_current.json'), '{"timestamp": "2026-03-06T01:59:00-05:00", "elapsed_sec');
+    const lost = await buildReport(dir);
+    expect(lost.criteria.find((c) => c.id === 'no_event_loss')).toMatchObject({ passed: false });
+    expect(reportExitCode(lost)).toBe(1);
   });
 });
 
