@@ -8,8 +8,8 @@
 import { rmSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
 import { requireRunsDir } from '../io/runFolder.js';
-import { controlFileAlive, isOrchestratorAlive, isPidAlive, listRuns, readControlFile, type RunListing } from '../io/sessions.js';
-import { legacyLiveness } from '../legacy/liveness.js';
+import { controlFileAlive, isOrchestratorAlive, listRuns, readControlFile, type RunListing } from '../io/sessions.js';
+import { legacyLiveness, SYSTEM_PIDS } from '../legacy/liveness.js';
 import { parseAge, parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
 
@@ -43,12 +43,12 @@ export function decideClean(run: RunSummary, live: boolean, namesDeadProcess: bo
 
 /** Whether a process runs the run now, asked again right before deleting. */
 function liveNow(listing: RunListing): boolean {
-  return listing.legacy ? legacyLiveness(listing.dir, isPidAlive, Date.now()).live : isOrchestratorAlive(listing.dir);
+  return listing.legacy ? legacyLiveness(listing.dir, SYSTEM_PIDS, Date.now()).live : isOrchestratorAlive(listing.dir);
 }
 
 /** The run names a process (control.json, .monitor_pid) that is gone: it is not starting, it died. */
 function namesDeadProcess(listing: RunListing): boolean {
-  if (listing.legacy) return !legacyLiveness(listing.dir, isPidAlive, Date.now()).live;
+  if (listing.legacy) return !legacyLiveness(listing.dir, SYSTEM_PIDS, Date.now()).live;
   const control = readControlFile(listing.dir);
   return control !== null && !controlFileAlive(listing.dir, control);
 }

@@ -31,6 +31,23 @@ export function isPidStopped(pid: number): boolean {
   return state === 'T' || state === 't';
 }
 
+/**
+ * When a process started (ms since the epoch), from /proc: its start in clock ticks after boot (stat field 22) and
+ * the boot time (/proc/stat btime). Ticks are USER_HZ, 100 on Linux. null where /proc cannot say (gone, not Linux).
+ */
+export function processStartMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return null;
+    return btime * 1000 + ticks * 10;
+  } catch {
+    return null;
+  }
+}
+
 /** A process's state letter from /proc (`T`: stopped, `Z`: a zombie), or null where none can be read (gone, or no /proc). */
 export function processState(pid: number): string | null {
   try {

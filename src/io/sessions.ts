@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
-import { legacyLiveness } from '../legacy/liveness.js';
+import { legacyLiveness, SYSTEM_PIDS } from '../legacy/liveness.js';
 import { isPidAlive } from './processAlive.js';
 import { readStatus, runPaths } from './runFolder.js';
 
@@ -124,7 +124,7 @@ export function listRuns(runsDir: string): RunListing[] {
     if (!isDirectory(dir) || !looksLikeRunFolder(dir)) continue;
     const control = readControlFile(dir);
     const legacy = isLegacyRunFolder(dir);
-    const running = legacy ? legacyLiveness(dir, isPidAlive, Date.now()).live : (control !== null && controlFileAlive(dir, control)) || runLockHolder(dir) !== null;
+    const running = legacy ? legacyLiveness(dir, SYSTEM_PIDS, Date.now()).live : (control !== null && controlFileAlive(dir, control)) || runLockHolder(dir) !== null;
     const facts = configFacts(dir);
     runs.push({
       id: name,

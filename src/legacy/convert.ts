@@ -8,7 +8,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MegatestEvent } from '../contract/events.js';
-import { isPidAlive } from '../io/processAlive.js';
 import type { ReplayDamage } from '../replay/types.js';
 import { LegacyAgentOutput, MAX_AGENT_MESSAGES } from './agentOutput.js';
 import { assembleEvents, type LegacyReading } from './assemble.js';
@@ -17,7 +16,7 @@ import { legacyClock } from './clock.js';
 import { readLegacyConfig } from './configFile.js';
 import { isLegacyRunFolder, legacyRunner } from './detect.js';
 import { readLegacyFinalReport } from './finalReport.js';
-import { legacyLiveness } from './liveness.js';
+import { legacyLiveness, SYSTEM_PIDS } from './liveness.js';
 import type { TimedLogLine } from './logEvents.js';
 import { readBashSnapshot, readPythonSnapshots } from './metricsFiles.js';
 import { readRunnerLog } from './runnerLog.js';
@@ -104,7 +103,7 @@ export async function convertLegacyRun(dir: string): Promise<ConvertedLegacyRun>
     checkpoints,
     finalReport,
     runnerLog: timedLog,
-    liveness: legacyLiveness(runDir, isPidAlive, Date.now()),
+    liveness: legacyLiveness(runDir, SYSTEM_PIDS, Date.now()),
     projectName: projectNameFromPrompt(runDir),
     selfware,
     agentOutput: agentOutput?.found ? agentOutput : null,

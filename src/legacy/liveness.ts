@@ -3,9 +3,18 @@
 // `status` at `running` when killed; test_runner.py writes no pid at all, but
 // takes a metrics snapshot every 30 s. A run whose end is written down
 // (final_report.json, interrupted.json, a final status word) has ended.
+//
+// A live pid alone is no proof: pids are reused, and a folder killed months
+// ago names one some other process (pid 1, a shell) has now. The pid counts
+// as the runner's only when its process started within the run (not before
+// the run began, not after its last record, 10 minutes' slack each way:
+// /proc tells when it started), and when the run has been silent no longer
+// than its planned length (at least an hour). See docs/legacy.md.
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isPidAlive, processStartMs } from '../io/processAlive.js';
+import { readLegacyConfig } from './configFile.js';
 import { CHECKPOINT_FILE, METRICS_FILE } from './detect.js';
 import { listNumbered } from './metricsFiles.js';
 import { readMonitorPid, readStatusWord } from './statusFiles.js';
@@ -13,6 +22,10 @@ import { parseLegacyTime } from './time.js';
 
 /** Without a pid to check, a python run that wrote a snapshot this recently may still be going (it writes one every 30 s). */
 export const PYTHON_ACTIVE_WINDOW_MS = 10 * 60_000;
+/** How far a monitor's start may lie outside the run's recorded span (clocks, a slow start) and still be its monitor. */
+export const MONITOR_START_SLACK_MS = 10 * 60_000;
+/** A run silent this long, or its planned length if longer, has no runner left, whatever its pid file names. */
+export const MIN_SILENCE_MS = 60 * 60_000;
 
 export interface LegacyLiveness {
   live: boolean;
@@ -22,6 +35,16 @@ export interface LegacyLiveness {
   endRecorded: boolean;
   monitorPid: number | null;
 }
+
+/** Who may answer for a pid: whether it runs, and (where /proc says) when it started. */
+export interface PidProbe {
+  isPidAlive: (pid: number) => boolean;
+  /** ms since the epoch; null where it cannot be told. */
+  processStartMs?: (pid: number) => number | null;
+}
+
+/** This machine's processes. */
+export const SYSTEM_PIDS: PidProbe = { isPidAlive, processStartMs };
 
 /** The newest time the files name in their names or in metrics_current.json (ms), or null. */
 function newestActivityMs(runDir: string): number | null {
@@ -39,7 +62,32 @@ function newestActivityMs(runDir: string): number | null {
   return unix.length === 0 ? null : Math.max(...unix);
 }
 
-export function legacyLiveness(runDir: string, isPidAlive: (pid: number) => boolean, nowMs: number): LegacyLiveness {
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Why the live pid cannot be the run's monitor, or null when nothing says it is not. */
+function notTheMonitor(runDir: string, pid: number, probe: PidProbe, nowMs: number): string | null {
+  const config = readLegacyConfig(runDir, []);
+  const started = parseLegacyTime(config.startedAt, null);
+  const startMs = started?.zoned ? started.ms : null;
+  const newest = newestActivityMs(runDir);
+  const firstMs = startMs ?? newest;
+  const lastMs = Math.max(startMs ?? -Infinity, newest ?? -Infinity);
+  const processStart = probe.processStartMs?.(pid) ?? null;
+  if (processStart !== null && firstMs !== null) {
+    if (processStart > lastMs + MONITOR_START_SLACK_MS) return `pid ${pid} is alive but started ${iso(processStart)}, after the run's last record (${iso(lastMs)}): another process has the pid now`;
+    if (processStart < firstMs - MONITOR_START_SLACK_MS) return `pid ${pid} is alive but started ${iso(processStart)}, before the run began (${iso(firstMs)}): another process has the pid`;
+  }
+  if (Number.isFinite(lastMs)) {
+    const planned = config.durationHours !== null ? config.durationHours * 3_600_000 : 0;
+    const silence = nowMs - lastMs;
+    if (silence > Math.max(MIN_SILENCE_MS, planned)) {
+      return `pid ${pid} is alive but the run's last record (${iso(lastMs)}) is older than its planned length${planned > 0 ? ` (${config.durationHours} h)` : ''}: another process has the pid now`;
+    }
+  }
+  return null;
+}
+
+export function legacyLiveness(runDir: string, probe: PidProbe, nowMs: number): LegacyLiveness {
   const monitorPid = readMonitorPid(runDir, null);
   const ended = (why: string): LegacyLiveness => ({ live: false, why, endRecorded: true, monitorPid });
   if (existsSync(path.join(runDir, 'final_report.json'))) return ended('the runner wrote final_report.json');
@@ -48,9 +96,11 @@ export function legacyLiveness(runDir: string, isPidAlive: (pid: number) => bool
   if (status !== null && status !== 'running') return ended(`status says ${status}`);
   const said = status === 'running' ? 'status says running' : 'no final status';
   if (monitorPid !== null) {
-    return isPidAlive(monitorPid)
+    if (!probe.isPidAlive(monitorPid)) return { live: false, why: `${said} but the monitor (pid ${monitorPid}) is gone: the runner was killed`, endRecorded: false, monitorPid };
+    const other = notTheMonitor(runDir, monitorPid, probe, nowMs);
+    return other === null
       ? { live: true, why: `${said} and the monitor (pid ${monitorPid}) is alive`, endRecorded: false, monitorPid }
-      : { live: false, why: `${said} but the monitor (pid ${monitorPid}) is gone: the runner was killed`, endRecorded: false, monitorPid };
+      : { live: false, why: `${said}, but ${other}; the runner was killed`, endRecorded: false, monitorPid };
   }
   const newest = newestActivityMs(runDir);
   if (newest !== null && Math.abs(nowMs - newest) < PYTHON_ACTIVE_WINDOW_MS) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGE_MAX } from '../../src/cli/commandArgs.js';
 import { deadPid, makeRun } from '../control/runFixtures.js';
-import { copyLegacyFixtures, LEGACY_NAMES, recordedRunFolder } from '../legacy/legacyFixtures.js';
+import { copyLegacyFixtures, LEGACY_NAMES, makeBashRunGoing, recordedRunFolder } from '../legacy/legacyFixtures.js';
 import { captureCli } from './captureCli.js';
 
 const DAY = 86_400_000;
@@ -34,10 +34,8 @@ beforeEach(() => {
   withoutEnd(recordedRunFolder(runs, 'starting', 60_000));
   // a live orchestrator, however old its record
   makeRun(runs, 'live', { createdAt: '2025-01-01T00:00:00Z', control: { pid: process.pid } });
-  // a legacy run still going: its monitor is alive
-  rmSync(path.join(runs, 'bash-complete', 'final_report.json'));
-  writeFileSync(path.join(runs, 'bash-complete', 'status'), 'running\n');
-  writeFileSync(path.join(runs, 'bash-complete', '.monitor_pid'), `${process.pid}\n`);
+  // a legacy run still going: its monitor is alive (and began with it: a pid reused since does not count)
+  makeBashRunGoing(path.join(runs, 'bash-complete'), process.pid);
   // legacy runs from March 2026 whose folders were just touched: still old
   for (const name of LEGACY_NAMES) utimesSync(path.join(runs, name), new Date(), new Date());
 });

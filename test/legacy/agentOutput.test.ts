@@ -15,7 +15,7 @@ import { convertLegacyRun } from '../../src/legacy/convert.js';
 import { SHARED_FIXTURES_DIR, PACKAGE_ROOT } from '../../src/paths.js';
 import { buildReport, renderMarkdown } from '../../src/report/report.js';
 import { selfwareCounts, type StreamCounts } from '../importer/streamCounts.js';
-import { LEGACY_FIXTURES } from './legacyFixtures.js';
+import { LEGACY_FIXTURES, makeBashRunGoing } from './legacyFixtures.js';
 
 let scratch: string;
 beforeAll(() => {
@@ -107,9 +107,7 @@ describe('a Bash run\'s session.log and its agent', () => {
   it('a run still going (its monitor alive): the agent has not exited, and what it did so far is counted at its last record', async () => {
     const agentText = readFileSync(path.join(PACKAGE_ROOT, 'test', 'fixtures', 'importer', 'selfware.tokens.agent.log'), 'utf8');
     const dir = bashRunWith(BUILD_LINES + agentText);
-    rmSync(path.join(dir, 'final_report.json'));
-    writeFileSync(path.join(dir, 'status'), 'running\n');
-    writeFileSync(path.join(dir, '.monitor_pid'), `${process.pid}\n`);
+    makeBashRunGoing(dir, process.pid);
     const { events } = await convertLegacyRun(dir);
     expect(eventsOf(events, 'session_ended')).toEqual([]);
     expect(eventsOf(events, 'agent_exited')).toEqual([]);

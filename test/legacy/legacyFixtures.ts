@@ -102,3 +102,21 @@ export function recordedEvents(): any[] {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l));
 }
+
+/**
+ * A Bash legacy folder turned into a run still going: status running, no final report, `pid` as its monitor, the run
+ * begun `startedAgoMs` before now (a minute by default: a live pid counts as its monitor only when its process started
+ * within the run, src/legacy/liveness.ts) and its metrics_current.json written a minute after that.
+ */
+export function makeBashRunGoing(dir: string, pid: number, startedAgoMs = 60_000): string {
+  rmSync(path.join(dir, 'final_report.json'), { force: true });
+  writeFileSync(path.join(dir, 'status'), 'running\n');
+  writeFileSync(path.join(dir, '.monitor_pid'), `${pid}\n`);
+  const startedAt = Date.now() - startedAgoMs;
+  const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+  const config = readJson(path.join(dir, 'config.json'));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, started_at: at(startedAt) }, null, 2));
+  const current = readJson(path.join(dir, 'metrics_current.json'));
+  writeFileSync(path.join(dir, 'metrics_current.json'), JSON.stringify({ ...current, timestamp: at(Math.min(Date.now(), startedAt + 60_000)), elapsed_seconds: 60 }, null, 2));
+  return dir;
+}
