@@ -115,8 +115,10 @@ function clock(seconds: number): string {
 function elapsedText(view: StatusView, m: SessionMetrics): string {
   if (m.elapsed_seconds === null) return `n/a${view.imported ? "  (the recording's times are line order, not time)" : ''}`;
   if (view.imported) return `${clock(m.elapsed_seconds)}  (the recording's span)`;
-  const total = view.duration_seconds ? ` / ${clock(view.duration_seconds)}` : '';
-  return `${clock(m.elapsed_seconds)}${total}${view.exit_code === undefined ? `  (${clock(m.estimated_remaining)} left)` : ''}`;
+  // A legacy run whose files record no planned length: no plan to show, and no time left reckoned against one.
+  const total = view.duration_seconds ? ` / ${clock(view.duration_seconds)}` : view.legacy ? '  (planned length not recorded)' : '';
+  const left = view.exit_code === undefined && m.estimated_remaining !== null ? `  (${clock(m.estimated_remaining)} left)` : '';
+  return `${clock(m.elapsed_seconds)}${total}${left}`;
 }
 
 /** n/a for a figure a legacy runner did not record (null where SessionMetrics has a number). */
@@ -163,7 +165,7 @@ export function formatStatus(view: StatusView): string[] {
         ? `none run${yet}`
         : `${count(m.tests_passed)} passed, ${count(m.tests_failed)} failed (${m.test_pass_rate === null ? `no test run${yet}` : `${(m.test_pass_rate * 100).toFixed(1)}% pass`})`;
     lines.push(`${label('tests')}${tests}   ${coverage}   LOC ${count(m.lines_of_code)}`);
-    lines.push(`${label('tasks')}${count(m.tasks_completed)} done, ${count(m.tasks_remaining)} left   errors ${count(m.errors_encountered)}   recoveries ${m.recoveries}`);
+    lines.push(`${label('tasks')}${count(m.tasks_completed)} done, ${count(m.tasks_remaining)} left   errors ${count(m.errors_encountered)}   recoveries ${count(m.recoveries)}`);
     for (const agent of m.agents ?? []) {
       lines.push(
         `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${agent.tool_calls}  trust ${agent.tool_calls === 0 ? 'n/a' : agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,

@@ -136,7 +136,7 @@ const FIGURES: readonly FigureSpec[] = [
   { key: 'lines_of_code', label: 'lines of code', format: 'count', better: 'higher', read: ({ figures }) => figures.linesOfCode },
   { key: 'errors', label: 'errors', format: 'count', better: 'lower', total: true, read: ({ figures }) => figures.errors },
   // more recoveries means both more failures and more survived: neither way is better
-  { key: 'recoveries', label: 'recoveries', format: 'count', better: 'none', read: ({ state }) => state.counters.recoveriesSucceeded },
+  { key: 'recoveries', label: 'recoveries', format: 'count', better: 'none', read: ({ figures }) => figures.recoveries },
   { key: 'checkpoints', label: 'checkpoints', format: 'count', better: 'none', read: ({ figures }) => figures.checkpoints },
   // what the agents reported (Claude Code's total_cost_usd): not recorded for one that reports none (the sim, Codex)
   { key: 'cost_usd', label: 'cost', format: 'usd', better: 'lower', total: true, read: ({ state }) => reportedCostUsd(state) },

@@ -19,7 +19,7 @@ import { eventsFromRunnerLog, sessionStartFromLog, type TimedInput, type TimedLo
 import { legacyMarkerVersion } from './marker.js';
 import { legacyMetrics, type SnapshotForEvent } from './metricsEvent.js';
 import type { LegacySnapshot } from './metricsFiles.js';
-import { phasesFromEvidence, phasesFromLog, PYTHON_PHASE_SECONDS, type PhaseEvidence } from './phases.js';
+import { phasesFromEvidence, phasesFromLog, plannedSecondsFromLog, type PhaseEvidence } from './phases.js';
 import type { LegacyStatusFiles } from './statusFiles.js';
 import { isoOf } from './time.js';
 import { errorEvents } from './errorEvents.js';
@@ -68,6 +68,9 @@ const RANK: Record<EventInput['type'], number> = {
   alert: 8,
   session_ended: 9,
 };
+
+/** A figure no file records: null where the event types a number (as metricsEvent.ts's). */
+const NOT_RECORDED = null as unknown as number;
 
 /** A snapshot of nothing: a final report's few figures go over it. */
 const NOTHING_RECORDED: SnapshotForEvent = {
@@ -159,7 +162,10 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
   const endMs = Math.max(startMs, ...recorded);
 
   // ---- what happened
-  const python = reading.runner === 'python' || snapshots.some((s) => s.item.source === 'python');
+  const logged = eventsFromRunnerLog(reading.runnerLog);
+  // test_runner.py's log is the one record of its recoveries: a snapshot's count is the log's so far; with no log found, not recorded
+  const recoveriesAt = (ms: number): number | null =>
+    reading.runnerLog.length === 0 ? null : logged.filter((e) => e.ms <= ms && e.input.type === 'recovery' && e.input.outcome === 'succeeded').length;
   // test_runner.py names its project only in its log ("Project: RedQueue"), by the name of its own spec
   const loggedName = reading.runnerLog.map(({ line }) => /^Project: (.+)$/.exec(line.message)?.[1]?.trim()).find((name) => name !== undefined) ?? null;
   const loggedType = Object.entries(PROJECT_NAMES).find(([, name]) => name === loggedName)?.[0] ?? null;
@@ -174,8 +180,12 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
       agent_kind: reading.selfware ? 'selfware' : 'legacy',
       simulated: false,
       agents: reading.config.agentCount ?? bashReport?.agentCount ?? 0,
+      // As config.json (Bash) or test_runner.py's log ("Duration: 1 hours") records it; else not recorded (null), never an
+      // assumed 6 h: views then show no share of a plan and no time left.
       duration_seconds:
-        reading.config.durationHours !== null ? reading.config.durationHours * 3600 : python ? Object.values(PYTHON_PHASE_SECONDS).reduce((a, b) => a + b, 0) : 0,
+        reading.config.durationHours !== null && reading.config.durationHours > 0
+          ? reading.config.durationHours * 3600
+          : (plannedSecondsFromLog(reading.runnerLog) ?? NOT_RECORDED),
       phases: [],
       megatest_version: legacyMarkerVersion(reading.runner),
     },
@@ -191,7 +201,7 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
       pending.push({ ms: endedAt, input: { type: 'phase_ended', phase: phase.name, index, criteria: [], passed } });
     }
   });
-  for (const { ms, item } of snapshots) pending.push({ ms, input: { type: 'metrics', metrics: legacyMetrics(reading.sessionId, ms, startMs, item) } });
+  for (const { ms, item } of snapshots) pending.push({ ms, input: { type: 'metrics', metrics: legacyMetrics(reading.sessionId, ms, startMs, item, recoveriesAt(ms)) } });
   if (snapshots.length === 0 && pythonReport !== null) {
     // no snapshot survived: the final report holds the last one's figures
     const fromReport: SnapshotForEvent = {
@@ -202,7 +212,7 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
       testCoverage: pythonReport.finalCoverage,
       errorsEncountered: pythonReport.errors,
     };
-    pending.push({ ms: endMs, input: { type: 'metrics', metrics: legacyMetrics(reading.sessionId, endMs, startMs, fromReport) } });
+    pending.push({ ms: endMs, input: { type: 'metrics', metrics: legacyMetrics(reading.sessionId, endMs, startMs, fromReport, recoveriesAt(endMs)) } });
   } else if (pythonReport !== null && snapshots.length > 0) {
     const last = snapshots.at(-1)!.item;
     const differs = (name: string, a: number | null, b: number | null) => {
@@ -213,7 +223,7 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
   }
   if (bashReport !== null && bashReport.checkpointsCreated !== null && reading.snapshots.length === 0) {
     // run_mega_test.sh counts its checkpoints once more as it ends: the run's count, at its end (it writes no checkpoint_<unix>.json to make events of)
-    pending.push({ ms: endMs, input: { type: 'metrics', metrics: legacyMetrics(reading.sessionId, endMs, startMs, { ...NOTHING_RECORDED, checkpointCount: bashReport.checkpointsCreated }) } });
+    pending.push({ ms: endMs, input: { type: 'metrics', metrics: legacyMetrics(reading.sessionId, endMs, startMs, { ...NOTHING_RECORDED, checkpointCount: bashReport.checkpointsCreated }, recoveriesAt(endMs)) } });
   }
   // test_runner.py takes its final checkpoint after its last snapshot, as it writes its report
   const newest = checkpoints.at(-1);
@@ -236,7 +246,7 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
     });
   }
   pending.push(...errorEvents(snapshots, pythonReport?.errors ?? null, endMs, damage));
-  pending.push(...eventsFromRunnerLog(reading.runnerLog));
+  pending.push(...logged);
   pending.push(...(reading.agentOutput?.events({ startMs, endMs, phase: phases.at(-1)?.name ?? '', ended: ending !== null }) ?? []));
   if (ending !== null) {
     if (ending.status !== 'interrupted' && report === null) {

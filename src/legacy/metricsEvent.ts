@@ -23,7 +23,8 @@ function statusOf(word: string | null): SessionStatus {
   return word === 'completed' || word === 'failed' || word === 'interrupted' || word === 'timeout' ? word : 'running';
 }
 
-export function legacyMetrics(sessionId: string, ms: number, startMs: number, snapshot: SnapshotForEvent): SessionMetrics {
+/** `recoveries`: those the runner's log records up to the snapshot; null where no log was found (not recorded). */
+export function legacyMetrics(sessionId: string, ms: number, startMs: number, snapshot: SnapshotForEvent, recoveries: number | null = null): SessionMetrics {
   const given = (value: number | null): number => value ?? NOT_GIVEN;
   return {
     session_id: sessionId,
@@ -47,7 +48,7 @@ export function legacyMetrics(sessionId: string, ms: number, startMs: number, sn
     tool_calls: NOT_GIVEN,
     checkpoint_count: given(snapshot.checkpointCount),
     errors_encountered: given(snapshot.errorsEncountered),
-    recoveries: NOT_GIVEN,
+    recoveries: given(recoveries),
     consensus_votes_cast: NOT_GIVEN,
     memory_usage_mb: NOT_GIVEN,
     disk_usage_bytes: NOT_GIVEN,

@@ -7,13 +7,23 @@
 
 import type { RunnerLogLine } from './runnerLog.js';
 
-/** test_runner.py's fixed schedule (it ignores --duration): 1 h, 2 h, 2 h, 1 h. */
-export const PYTHON_PHASE_SECONDS: Readonly<Record<string, number>> = {
-  bootstrap: 3600,
-  development: 7200,
-  refinement: 7200,
-  finalization: 3600,
-};
+/**
+ * A phase whose planned length no file records: 0, which every view reads as not recorded (no share of a plan).
+ * test_runner.py logs each phase's minutes as it starts it ("Starting phase: bootstrap (20 minutes)"), and they are
+ * not always 60/120/120/60: assuming that schedule gave a 1-hour run a 6-hour plan.
+ */
+export const PHASE_LENGTH_NOT_RECORDED = 0;
+
+const DURATION = /^Duration: (\d+(?:\.\d+)?) hours?$/;
+
+/** The planned length test_runner.py logs as it starts ("Duration: 1 hours"), in seconds; null when the log does not say. */
+export function plannedSecondsFromLog(lines: readonly { line: RunnerLogLine }[]): number | null {
+  for (const { line } of lines) {
+    const hours = DURATION.exec(line.message.trim())?.[1];
+    if (hours !== undefined && Number(hours) > 0) return Number(hours) * 3600;
+  }
+  return null;
+}
 
 export interface PhaseEvidence {
   ms: number;
@@ -27,6 +37,7 @@ export interface PhaseSpan {
   startMs: number;
   /** When the runner said (or showed, by moving on) the phase was done; null while it ran. */
   endMs: number | null;
+  /** As the log gave it; PHASE_LENGTH_NOT_RECORDED (0) when no file records it. */
   durationSeconds: number;
 }
 
@@ -41,7 +52,7 @@ export function phasesFromLog(lines: readonly { ms: number; line: RunnerLogLine 
       const open = spans.at(-1);
       if (open && open.endMs === null && open.name !== start[1]) open.endMs = ms;
       const minutes = start[2] === undefined ? null : Number(start[2]);
-      spans.push({ name: start[1]!, startMs: ms, endMs: null, durationSeconds: minutes === null ? (PYTHON_PHASE_SECONDS[start[1]!] ?? 0) : minutes * 60 });
+      spans.push({ name: start[1]!, startMs: ms, endMs: null, durationSeconds: minutes === null ? PHASE_LENGTH_NOT_RECORDED : minutes * 60 });
       continue;
     }
     const done = DONE.exec(line.message);
@@ -62,7 +73,7 @@ export function phasesFromEvidence(evidence: readonly PhaseEvidence[]): PhaseSpa
       // never before what the previous phase was last seen doing
       const startMs = Math.min(item.ms, Math.max(derived, lastMs));
       if (open) open.endMs = startMs;
-      spans.push({ name: item.phase, startMs, endMs: null, durationSeconds: PYTHON_PHASE_SECONDS[item.phase] ?? 0 });
+      spans.push({ name: item.phase, startMs, endMs: null, durationSeconds: PHASE_LENGTH_NOT_RECORDED });
     }
     lastMs = item.ms;
   }

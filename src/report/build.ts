@@ -51,7 +51,8 @@ export interface FinalReport {
   reason: string | null;
   started_at: string | null;
   ended_at: string | null;
-  configured_duration_seconds: number;
+  /** null: a legacy run whose files record no planned length. */
+  configured_duration_seconds: number | null;
   elapsed_seconds: number | null;
   verdict: { critical_passed: boolean; passed: number; failed: number };
   /** Set when the run is shorter than the phases' nominal length: its lines-of-code targets are scaled by `factor`. */
@@ -99,7 +100,8 @@ export interface FinalReport {
     /** null for a legacy run whose runner counted none (the Bash runner). */
     errors: number | null;
     errors_by_class: Record<string, number>;
-    recoveries: number;
+    /** null for a legacy run whose runner's log (test_session.log, where its recoveries are recorded) was not found. */
+    recoveries: number | null;
     recoveries_failed: number;
     /** Recoveries started (outcome `started`); each ends succeeded, failed or gave up. */
     recoveries_started: number;
@@ -200,7 +202,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
   const imported = importedFrom(info);
   // An import judges no lines of code, so no target is scaled to its length.
   const configured = finalCriteria(info.config, info.template, { scaleLoc: !imported });
-  const { judged, notJudged } = imported ? criteriaForAnImport(configured) : legacy ? criteriaForALegacyRun(configured, facts) : { judged: configured, notJudged: null };
+  const { judged, notJudged } = imported ? criteriaForAnImport(configured) : legacy ? criteriaForALegacyRun(configured, facts, { plannedLengthRecorded: info.config.session.duration_seconds > 0 }) : { judged: configured, notJudged: null };
   const criteria = evaluateCriteria(judged, facts, unmeasured);
   const locScale = imported ? null : locScaleFor(info.config.session.duration_seconds, info.config.phases);
   const tokensPerLoc = loc && loc > 0 && figures.totalTokens !== null ? figures.totalTokens / loc : null;
@@ -226,7 +228,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
     reason: state.ended?.reason ?? null,
     started_at: startedAt,
     ended_at: state.ended?.ts ?? null,
-    configured_duration_seconds: info.config.session.duration_seconds,
+    configured_duration_seconds: legacy && !(info.config.session.duration_seconds > 0) ? null : info.config.session.duration_seconds,
     elapsed_seconds: round(elapsed, 1),
     verdict: {
       critical_passed: criticalPassed(criteria),
@@ -288,7 +290,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       resumes: state.clock.resumes ?? 0,
       errors: figures.errors,
       errors_by_class: c.errorsByClass,
-      recoveries: c.recoveriesSucceeded,
+      recoveries: figures.recoveries,
       recoveries_failed: c.recoveriesFailed,
       recoveries_started: c.recoveriesStarted,
       recoveries_open: (state.openRecoveries ?? []).length,

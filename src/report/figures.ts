@@ -35,6 +35,8 @@ export interface RunFigures {
    * checkpoint files, whichever is more (test_runner.py takes its last after its last snapshot); null when it recorded neither.
    */
   checkpoints: number | null;
+  /** Recoveries that succeeded; null for a legacy run whose runner's log (test_session.log, where they are recorded) was not found. */
+  recoveries: number | null;
 }
 
 const orNull = (value: number | null | undefined): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
@@ -62,6 +64,7 @@ export function runFigures(state: RunState): RunFigures {
       linesOfCode: m.linesOfCode,
       errors: state.counters.errors,
       checkpoints: state.counters.checkpoints,
+      recoveries: state.counters.recoveriesSucceeded,
     };
   }
   // Each figure as the latest snapshot that recorded it: a torn last snapshot (killed mid-write) leaves out figures an
@@ -93,6 +96,8 @@ export function runFigures(state: RunState): RunFigures {
     errors: recorded.errors_encountered !== undefined || agentOutput ? state.counters.errors : null,
     // A Bash run writes no checkpoint file the conversion makes an event of: a count of checkpoint events read its 7 as 0.
     checkpoints: legacyCheckpointCount(recorded.checkpoint_count, state.counters.checkpoints),
+    // The conversion's snapshots count them where the runner's log was read (src/legacy/assemble.ts).
+    recoveries: recorded.recoveries !== undefined ? state.counters.recoveriesSucceeded : null,
   };
 }
 
@@ -149,7 +154,10 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     tool_calls: given(f.toolCalls),
     errors_encountered: given(f.errors),
     checkpoint_count: given(f.checkpoints),
-    recoveries: state.counters.recoveriesSucceeded,
+    recoveries: given(f.recoveries),
+    // Neither runner held votes, and neither planned a length that no file records: no time left is reckoned against one.
+    consensus_votes_cast: NOT_RECORDED,
+    ...(state.session !== null && !((state.session.durationSeconds ?? 0) > 0) ? { estimated_remaining: NOT_RECORDED } : {}),
     memory_usage_mb: NOT_RECORDED,
     disk_usage_bytes: NOT_RECORDED,
     files_modified: NOT_RECORDED,

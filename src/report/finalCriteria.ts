@@ -136,9 +136,18 @@ const LEGACY_FIGURE_NAMES: Partial<Record<keyof MeasuredFacts, string>> = {
   ops_per_second: 'benchmark figure',
 };
 
-/** The criteria a legacy run is judged on: those whose figure its files hold; the rest with the reason each is not. */
-export function criteriaForALegacyRun(criteria: readonly CriterionConfig[], facts: MeasuredFacts): { judged: CriterionConfig[]; notJudged: CriterionNotJudged[] } {
+/**
+ * The criteria a legacy run is judged on: those whose figure its files hold; the rest with the reason each is not.
+ * A run whose planned length no file records has no lines-of-code target: the target is the phases' nominal length's,
+ * scaled to the run's, and an assumed length would judge it on an invented one.
+ */
+export function criteriaForALegacyRun(
+  criteria: readonly CriterionConfig[],
+  facts: MeasuredFacts,
+  { plannedLengthRecorded }: { plannedLengthRecorded: boolean },
+): { judged: CriterionConfig[]; notJudged: CriterionNotJudged[] } {
   return splitByReason(criteria, (metric) => {
+    if (metric === 'lines_of_code' && !plannedLengthRecorded) return "this run's files record no planned length to scale the lines-of-code target to";
     if (facts[metric] !== null && facts[metric] !== undefined) return undefined;
     return NEVER_RECORDED_BY_THE_ORIGINAL_RUNNER[metric] ?? `this run's files record no ${LEGACY_FIGURE_NAMES[metric] ?? metric}`;
   });

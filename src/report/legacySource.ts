@@ -37,6 +37,7 @@ export function legacyReportInfo(state: RunState): ReportRunInfo {
     megatest_version: session?.megatestVersion ?? 'legacy-unknown',
     agent_kind: session?.agentKind ?? 'legacy',
     simulated: false,
+    // 0 where no file records the planned length: no lines-of-code target is scaled to one (build.ts says it is not recorded)
     config: { ...config, session: { ...config.session, duration_seconds: session?.durationSeconds ?? 0 } },
     template: {
       ...template,

@@ -166,7 +166,7 @@ function elapsedCell(report: FinalReport): string {
   if (report.imported) {
     return report.elapsed_seconds === null ? "not recorded (the recording's times are line order, not time)" : `${report.elapsed_seconds} s (the recording's span)`;
   }
-  return `${report.elapsed_seconds ?? '—'} s of ${report.configured_duration_seconds} s`;
+  return report.configured_duration_seconds === null ? `${report.elapsed_seconds ?? '—'} s (planned length not recorded)` : `${report.elapsed_seconds ?? '—'} s of ${report.configured_duration_seconds} s`;
 }
 
 /**
@@ -318,5 +318,7 @@ export function renderJUnit(report: FinalReport): string {
 /** `4 succeeded, 1 failed or gave up` (and how many started and never ended, when any): the recovery events' outcomes. */
 function recoveryLine(r: FinalReport['reliability']): string {
   const open = r.recoveries_open ?? 0;
+  // A legacy run whose runner's log (where test_runner.py records them) was not found: none counted, not none made.
+  if (r.recoveries === null) return 'not recorded';
   return `${r.recoveries} succeeded, ${r.recoveries_failed} failed or gave up${open > 0 ? `, ${open} started and never ended (the orchestrator was gone)` : ''}`;
 }

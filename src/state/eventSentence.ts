@@ -17,9 +17,12 @@ function pct(value: number | null, scale = 1): string {
   return value === null ? 'n/a' : `${(value * scale).toFixed(1)}%`;
 }
 
-/** A budget in whole seconds, as session.log gives it: a short run's phases get fractions of a second ("3.977 s" said nothing more). */
-function seconds(value: number): string {
-  return `${Math.round(value)} s`;
+/**
+ * A budget in whole seconds, as session.log gives it: a short run's phases get fractions of a second ("3.977 s" said
+ * nothing more). None (a legacy run whose files record no planned length: null or 0) is said so, not "0 s".
+ */
+function seconds(value: number | null): string {
+  return typeof value === 'number' && value > 0 ? `${Math.round(value)} s` : 'length not recorded';
 }
 
 /** Longest clue a failed build's line quotes: a CI log line, a chat message, not the whole output (that is in session.log and the event). */

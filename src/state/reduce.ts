@@ -59,7 +59,8 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
         agentKind: event.agent_kind,
         simulated: event.simulated,
         agentCount: event.agents,
-        durationSeconds: event.duration_seconds,
+        // null: a legacy run whose files record no planned length (its conversion's session_started says so)
+        durationSeconds: typeof event.duration_seconds === 'number' ? event.duration_seconds : null,
         startedAtMs: ms,
         megatestVersion: event.megatest_version,
         ...(event.resumed_from ? { resumedFrom: { run: event.resumed_from.run, checkpoint: event.resumed_from.checkpoint } } : {}),

@@ -19,7 +19,8 @@ export interface SessionInfo {
   agentKind: string;
   simulated: boolean;
   agentCount: number;
-  durationSeconds: number;
+  /** The planned length; null where it was not recorded (a legacy run whose files do not say). */
+  durationSeconds: number | null;
   startedAtMs: number;
   megatestVersion: string;
   /** A branch (`resume` of a finished run): the run and checkpoint it goes on from. */

@@ -98,3 +98,68 @@ describe("a Bash run's checkpoints", () => {
     expect(renderMarkdown(report)).toMatch(/- checkpoints: not recorded/);
   });
 });
+
+describe("a Python run's planned length and recoveries", () => {
+  /** python-killed with its own test_session.log: a 1-hour run of 20-minute phases, one recovery. */
+  function withLog(dir: string): void {
+    writeFileSync(
+      path.join(dir, 'test_session.log'),
+      [
+        '2026-03-04 01:30:00,000 - mega_test - INFO - Starting mega test session: python-killed',
+        '2026-03-04 01:30:00,001 - mega_test - INFO - Duration: 1 hours',
+        '2026-03-04 01:30:00,002 - mega_test - INFO - Starting phase: bootstrap (20 minutes)',
+        '2026-03-04 02:00:00,000 - mega_test - INFO - Attempting recovery...',
+        '2026-03-04 02:00:02,000 - mega_test - INFO - Successfully resumed task checkpoint_1772569800',
+        '2026-03-04 02:30:20,000 - mega_test - INFO - Phase bootstrap complete',
+        '2026-03-04 02:30:20,001 - mega_test - INFO - Starting phase: development (20 minutes)',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  it('reads the length and phases its log records, and counts the recoveries it logged', async () => {
+    const dir = path.join(runs, 'python-killed');
+    withLog(dir);
+    const view = await statusJson(dir);
+    expect(view.duration_seconds).toBe(3600);
+    expect(view.metrics).toMatchObject({ recoveries: 1, consensus_votes_cast: null });
+    const { state } = await foldRunFolder(dir);
+    expect(state.phases.map((p) => p.durationSeconds)).toEqual([1200, 1200]);
+    const report = await buildReport(dir);
+    expect(report.configured_duration_seconds).toBe(3600);
+    expect(report.reliability.recoveries).toBe(1);
+    expect(report.loc_target_scale?.duration_seconds).toBe(3600);
+  });
+
+  it('without its log: the planned length, the phases\' and the recoveries are not recorded, and no time left or share of a plan is shown', async () => {
+    const dir = path.join(runs, 'python-killed');
+    // still going: a snapshot written now (no pid to check; see liveness.ts)
+    const nowUnix = Math.floor(Date.now() / 1000);
+    const local = new Date(nowUnix * 1000 + 330 * 60_000).toISOString().slice(0, 19); // the fixture's zone, +05:30
+    writeFileSync(
+      path.join(dir, 'metrics', `metrics_${nowUnix}.json`),
+      JSON.stringify({ timestamp: local, metrics: { elapsed_seconds: 10, total_tokens: 160000, errors_encountered: 4, phase: 'development', status: 'running' } }),
+    );
+    const view = await statusJson(dir);
+    expect(view.duration_seconds).toBeNull();
+    expect(view.metrics).toMatchObject({ estimated_remaining: null, recoveries: null, consensus_votes_cast: null });
+    const text = await statusText(dir);
+    expect(text).toMatch(/elapsed\s+\S+ {2}\(planned length not recorded\)$/m);
+    expect(text).not.toMatch(/ left\)/);
+    expect(text).toMatch(/recoveries n\/a/);
+    const { state } = await foldRunFolder(dir);
+    expect(state.session!.durationSeconds).toBeNull();
+    expect(state.phases.every((p) => p.durationSeconds === 0)).toBe(true);
+    const run = applyEvents(initialConsoleState(), (await convertLegacyRun(dir)).events);
+    const header = headerModel(run, { nowMs: Date.now(), runDir: dir });
+    expect(header.progressText).toMatch(/ \/ plan not recorded$/);
+    const report = await buildReport(dir);
+    expect(report.configured_duration_seconds).toBeNull();
+    expect(report.reliability.recoveries).toBeNull();
+    expect(renderMarkdown(report)).toMatch(/- recoveries: not recorded/);
+    expect(report.criteria_not_judged?.find((c) => c.id === 'loc_target')?.reason).toMatch(/no planned length/);
+    expect(renderMarkdown(report)).toMatch(/\| elapsed \| [\d.]+ s \(planned length not recorded\) \|/);
+    const compared = compareRuns([{ name: dir, state, report }]);
+    expect(compared.rows.find((r) => r.key === 'recoveries')!.cells[0]!.value).toBeNull();
+  });
+});

@@ -99,7 +99,9 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   // A view never shows time going back, even when a pause event arrives after a tick counted past it.
   const elapsed = Math.max(options.minElapsedSeconds ?? 0, elapsedSecondsAt(run, nowMs));
   const schedule = scheduleSecondsAt(run, nowMs);
-  const total = session?.durationSeconds ?? 0;
+  // null: a legacy run whose files record no planned length: no share of a plan and no ETA is reckoned against one.
+  const planned = session?.durationSeconds ?? null;
+  const total = planned ?? 0;
   // Progress follows the schedule, which a restore puts back; elapsed and the ETA (the time left to the duration limit)
   // never go back. A completed run did every phase (phases end early when their work is done, and a restore puts the
   // schedule back): its plan is all done. Once the plan is well behind the clock (a restore), the figure says it is the
@@ -107,7 +109,10 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const progress = run.ended?.status === 'completed' ? 1 : total > 0 ? Math.min(1, schedule / total) : 0;
   const remaining = remainingSecondsAt(run, nowMs);
   const planBehind = !run.ended && total > 0 && (elapsed - schedule) / total >= PLAN_BEHIND_SHARE;
-  const progressParts = [`${formatDuration(elapsed)} / ${formatDuration(total)}`, `${planBehind ? 'plan ' : ''}${Math.floor(progress * 100)}%`];
+  const progressParts =
+    session && planned === null
+      ? [`${formatDuration(elapsed)} / plan not recorded`]
+      : [`${formatDuration(elapsed)} / ${formatDuration(total)}`, `${planBehind ? 'plan ' : ''}${Math.floor(progress * 100)}%`];
   // A dead orchestrator's run is not getting anywhere: the time it would have left is no estimate of anything.
   if (!run.ended && total > 0 && run.orchestrator !== 'dead') progressParts.push(`ETA ${formatDuration(remaining)}`);
   const phase = run.currentPhaseIndex >= 0 ? run.phases[run.currentPhaseIndex] : undefined;
