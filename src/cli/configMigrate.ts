@@ -3,13 +3,15 @@
 // printed file's header comments. Writes nothing.
 
 import { UsageError } from '../config/errors.js';
-import { migrateConfigFile } from '../config/migrate.js';
+import { COMMENTS_NOT_KEPT, migrateConfigFile, refuseOutputOntoInput } from '../config/migrate.js';
 
 const HELP = `usage: megatest config migrate OLD.toml
   Prints OLD.toml in megatest's current form: the original runner's
   mega_test_config.toml (or a file of megatest's earlier form) with today's key
   names, keys megatest does not act on left out (listed with the reason in the
-  header), and values in megatest's spelling. Writes nothing; redirect it:
+  header), and values in megatest's spelling. ${COMMENTS_NOT_KEPT}
+  Writes nothing; redirect it to another file (never OLD.toml itself: the
+  shell empties it first, and megatest refuses):
     megatest config migrate mega_test_config.toml > megatest.toml`;
 
 export async function configMigrateCommand(argv: string[]): Promise<number> {
@@ -20,6 +22,7 @@ export async function configMigrateCommand(argv: string[]): Promise<number> {
   const options = argv.filter((arg) => arg.startsWith('-'));
   if (options.length > 0) throw new UsageError(`megatest config migrate: unknown option ${options[0]} (see megatest config migrate --help)`);
   if (argv.length !== 1) throw new UsageError('megatest config migrate: expected one OLD.toml (see megatest config migrate --help)');
+  refuseOutputOntoInput(argv[0]!, 1);
   process.stdout.write(migrateConfigFile(argv[0]!).text);
   return 0;
 }

@@ -80,13 +80,18 @@ function tableAt(tree: Table, path: readonly string[], create: boolean): Table |
   return current;
 }
 
+/** A rename applied; `dropped` when the file set both names: today's value was kept, the other's (as written) left out. */
+export interface AppliedRename extends KeyRename {
+  dropped?: { kept: unknown; dropped: unknown };
+}
+
 /**
  * Moves every value from its MegatestConfig (or earlier-file) name to today's,
- * in place. A value already written under today's name wins. Returns the
- * renames applied, for a migration's notes.
+ * in place. A value already written under today's name wins; the other is
+ * reported as dropped. Returns the renames applied, for a migration's notes.
  */
-export function applyKeyRenames(tree: Table): KeyRename[] {
-  const applied: KeyRename[] = [];
+export function applyKeyRenames(tree: Table): AppliedRename[] {
+  const applied: AppliedRename[] = [];
   for (const rename of KEY_RENAMES) {
     const value = valueAt(tree, rename.internal);
     if (value === undefined) continue;
@@ -94,8 +99,12 @@ export function applyKeyRenames(tree: Table): KeyRename[] {
     delete from[rename.internal[rename.internal.length - 1]!];
     const to = tableAt(tree, rename.file.slice(0, -1), true)!;
     const key = rename.file[rename.file.length - 1]!;
-    if (to[key] === undefined) to[key] = rename.toFile ? rename.toFile(value) : value;
-    applied.push(rename);
+    if (to[key] === undefined) {
+      to[key] = rename.toFile ? rename.toFile(value) : value;
+      applied.push(rename);
+    } else {
+      applied.push({ ...rename, dropped: { kept: to[key], dropped: value } });
+    }
   }
   for (const [name, table] of Object.entries(tree)) {
     if (isTable(table) && Object.keys(table).length === 0 && name !== 'projects') delete tree[name];

@@ -7,6 +7,8 @@
 // (fileForm.ts). The result is checked before it is printed.
 
 import TOML from '@iarna/toml';
+import { fstatSync, statSync } from 'node:fs';
+import { UsageError } from './errors.js';
 import { fileLayer } from './fileLayers.js';
 import { applyKeyRenames, inFileOrder, PHASE_WEIGHT_RENAME, TARGET_REFERENCE_RENAMES } from './fileForm.js';
 import { validateLayer } from './layerIssues.js';
@@ -28,9 +30,42 @@ export interface Migration {
 /** A key whose value is a credential: the header names it but does not copy it into a file people keep, share or commit. */
 const SECRET_KEY = /password|secret|token|api_?key|credential/i;
 
+/** What the header says of the comments: TOML is read as data, so none of them is carried over. */
+export const COMMENTS_NOT_KEPT = "Comments are not carried over (the file is read as data): copy any you need from the original.";
+
+/**
+ * Refuses a migration that would lose the file: standard output is the file itself (`config migrate a.toml > a.toml`:
+ * the shell has emptied it already; `>> a.toml` would append a second copy). `stdoutFd` is 1 in the CLI.
+ */
+export function refuseOutputOntoInput(file: string, stdoutFd: number): void {
+  let input: { dev: number; ino: number };
+  let output: { dev: number; ino: number };
+  try {
+    input = statSync(file);
+    output = fstatSync(stdoutFd);
+  } catch {
+    return; // no file (fileLayer says so), or no standard output to compare
+  }
+  if (input.dev === output.dev && input.ino === output.ino) {
+    throw new UsageError(
+      `megatest config migrate: standard output is ${file} itself (a shell redirect empties it before megatest reads it); write to another file: megatest config migrate ${file} > migrated.toml`,
+    );
+  }
+}
+
 export function migrateConfigFile(file: string): Migration {
   const tree = JSON.parse(JSON.stringify(fileLayer(file, file, []).data)) as Table;
-  const renamed = applyKeyRenames(tree).map((rename) => `${sectionKey(rename.internal)} -> ${sectionKey(rename.file)}`);
+  // An empty file (one a `> same.toml` redirect emptied) would print a header alone, exit 0: the settings gone, unsaid.
+  if (Object.keys(tree).length === 0) {
+    throw new UsageError(`megatest config migrate: ${file} holds no settings (empty, or only comments): nothing to migrate; give the original runner's mega_test_config.toml`);
+  }
+  const applied = applyKeyRenames(tree);
+  const renamed = applied.map(
+    (rename) =>
+      `${sectionKey(rename.internal)} -> ${sectionKey(rename.file)}${
+        rename.dropped ? ` (both were set: kept ${sectionKey(rename.file)} = ${displayValue(rename.dropped.kept)}, dropped ${sectionKey(rename.internal)} = ${displayValue(rename.dropped.dropped)})` : ''
+      }`,
+  );
   const dropped: string[] = [];
   const reasons: string[] = [];
 
@@ -72,6 +107,7 @@ export function migrateConfigFile(file: string): Migration {
 
   const header = [
     `# ${file}, migrated by megatest config migrate to megatest's current form.`,
+    `# ${COMMENTS_NOT_KEPT}`,
     ...(renamed.length > 0 ? ['# Renamed:', ...renamed.map((line) => `#   ${line}`)] : []),
     ...(dropped.length > 0
       ? ['# Left out, as megatest does not act on them:', ...dropped.map((line) => `#   ${line}`), '# because:', ...reasons.map((line) => `#   ${line}`)]

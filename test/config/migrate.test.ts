@@ -1,0 +1,86 @@
+// `megatest config migrate` never costs a user their file: an empty or
+// comments-only input (what `config migrate a.toml > a.toml` leaves, the shell
+// having emptied it) is refused, as is a standard output that is the input
+// itself; the comments it cannot carry over, and a value it drops where a file
+// set both an old and today's name, are said in the header.
+
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/config/errors.js';
+import { migrateConfigFile, refuseOutputOntoInput } from '../../src/config/migrate.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'megatest-migrate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function scratch(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+function thrown(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+describe('config migrate refuses what would lose the file', () => {
+  it('an empty or comments-only file: one line naming it, a usage error (exit 2)', () => {
+    for (const [name, text] of [
+      ['empty.toml', ''],
+      ['comments.toml', '# the original runner\'s settings\n\n   # nothing else\n'],
+    ] as const) {
+      const file = scratch(name, text);
+      const error = thrown(() => migrateConfigFile(file));
+      expect(error).toBeInstanceOf(UsageError);
+      expect(error.message).toBe(
+        `megatest config migrate: ${file} holds no settings (empty, or only comments): nothing to migrate; give the original runner's mega_test_config.toml`,
+      );
+    }
+  });
+
+  it('standard output that is the input file itself (`>> a.toml`, `> a.toml`), and nothing is written', () => {
+    const file = scratch('same.toml', '[session]\nagent_count = 4\n');
+    const fd = openSync(file, 'a');
+    try {
+      const error = thrown(() => refuseOutputOntoInput(file, fd));
+      expect(error).toBeInstanceOf(UsageError);
+      expect(error.message).toMatch(new RegExp(`^megatest config migrate: standard output is ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} itself .*write to another file`));
+      expect(error.message).not.toContain('\n');
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('[session]\nagent_count = 4\n');
+    const other = openSync(path.join(dir, 'other.toml'), 'w');
+    try {
+      expect(() => refuseOutputOntoInput(file, other)).not.toThrow();
+    } finally {
+      closeSync(other);
+    }
+  });
+});
+
+describe('config migrate says what it does not carry over', () => {
+  it('the comments, in its header', () => {
+    const text = migrateConfigFile(scratch('commented.toml', '# keep me\n[session]\nagent_count = 4 # four\n')).text;
+    expect(text).toMatch(/^# Comments are not carried over/m);
+    expect(text).not.toContain('keep me');
+  });
+
+  it('a value set under both an old and today\'s name: which was kept and which dropped', () => {
+    const migration = migrateConfigFile(scratch('both.toml', '[session]\nagents = 4\nagent_count = 6\n[consensus]\nquorum = 2\nmin_votes = 3\n'));
+    expect(migration.renamed).toEqual([
+      '[session] agents -> [session] agent_count (both were set: kept [session] agent_count = 6, dropped [session] agents = 4)',
+      '[consensus] quorum -> [consensus] min_votes (both were set: kept [consensus] min_votes = 3, dropped [consensus] quorum = 2)',
+    ]);
+    expect(migration.text).toContain('#   [session] agents -> [session] agent_count (both were set: kept [session] agent_count = 6, dropped [session] agents = 4)');
+    expect(migration.text).toMatch(/^agent_count = 6$/m);
+    // one name alone is a plain rename
+    expect(migrateConfigFile(scratch('one.toml', '[session]\nagents = 4\n')).renamed).toEqual(['[session] agents -> [session] agent_count']);
+  });
+});
