@@ -54,6 +54,7 @@ import {
   list,
   nonEmptyText,
   oneOf,
+  pathText,
   oneOfAnyCase,
   table,
   targetOrTemplate,
@@ -128,8 +129,8 @@ export const projectTemplateSchema = table({
   test_command: nonEmptyText('a shell command that runs the tests'),
   coverage_command: text('a shell command, or "" when coverage is not measured'),
   test_format: oneOf(TEST_FORMATS),
-  test_report: text('a path relative to project/, or "" for formats read from stdout'),
-  coverage_report: text('a path relative to project/, or "" when coverage is not measured'),
+  test_report: pathText('a path relative to project/, or "" for formats read from stdout'),
+  coverage_report: pathText('a path relative to project/, or "" when coverage is not measured'),
   coverage_format: oneOf(COVERAGE_FORMATS),
 });
 
@@ -161,7 +162,7 @@ export const configFileSchema = table({
     duration_hours: durationHours,
     agent_count: integer(AGENTS_MIN, AGENTS_MAX),
     project_type: identifier('a project type'),
-    runs_dir: nonEmptyText('a directory path'),
+    runs_dir: pathText('a directory path', { nonEmpty: true }),
     seed: integer(0, 4_294_967_295),
     headless: flag(),
   }),
@@ -241,7 +242,7 @@ export const configFileSchema = table({
     kind: oneOf(AGENT_KINDS),
     command: text('a shell command (needed when kind = "command")'),
     models: list(text('a model name, or "" for the agent program\'s own default'), 'model names', 1, 20),
-    binary: text('a path to the agent program, or a name on PATH, or "" for the kind\'s default (selfware, claude, codex)'),
+    binary: pathText('a path to the agent program, or a name on PATH, or "" for the kind\'s default (selfware, claude, codex)'),
     endpoint: z
       .string({ error: 'an http(s) URL of the model endpoint, or "" for selfware\'s default' })
       .regex(/^(https?:\/\/\S+)?$/, { error: 'an http(s) URL of the model endpoint, or "" for selfware\'s default' }),

@@ -2,6 +2,7 @@
 // text that becomes the error message ("… must be <allowed>"), so every
 // bound a user can break is spelt out in words.
 
+import os from 'node:os';
 import * as z from 'zod';
 import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS, parseDuration } from './duration.js';
 
@@ -32,6 +33,33 @@ export function text(allowed = 'a string') {
 
 export function nonEmptyText(allowed = 'a non-empty string') {
   return z.string({ error: allowed }).check(z.trim(), z.minLength(1, { error: allowed }));
+}
+
+/** "~", "~user", "$HOME", "${VAR}": what a shell would expand, and megatest does not (it reads the path as written). */
+const SHELL_EXPANSION = /^~|\$(?:\{|[A-Za-z_])/;
+
+/** What the path would have been in a shell, for the message: "~" and the variables set here, expanded. */
+function writtenOut(value: string): string {
+  return value
+    .replace(/^~(?=\/|$)/, os.homedir())
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced?: string, bare?: string) => process.env[braced ?? bare ?? ''] ?? whole);
+}
+
+/**
+ * A path, taken as written: megatest runs no shell over it, so `runs_dir = "~/mega_runs"` wrote into a folder named
+ * "~" under the current one. A "~" or "$VAR" in it is refused, saying what to write instead (docs/config-mapping.md).
+ */
+export function pathText(allowed: string, { nonEmpty = false }: { nonEmpty?: boolean } = {}) {
+  const base = nonEmpty ? nonEmptyText(allowed) : text(allowed);
+  return base.check(
+    z.refine((value: string) => !SHELL_EXPANSION.test(value), {
+      error: (issue) => {
+        const value = String(issue.input);
+        const out = writtenOut(value);
+        return `${allowed} written out: megatest expands no "~" or "$VARIABLE" in a path${out !== value && !SHELL_EXPANSION.test(out) ? ` (write "${out}")` : ''}`;
+      },
+    }),
+  );
 }
 
 export function flag() {
