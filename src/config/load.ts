@@ -20,7 +20,7 @@ import { toFileForm } from './fileForm.js';
 import { applyAgentCommandFlag, flagsLayer, type ConfigFlags } from './flagLayer.js';
 import { describeIssue, ONE_PASS, validateLayer } from './layerIssues.js';
 import { deepMerge, isTable, type Layer, type Table } from './layers.js';
-import { migrateHint, notActedOnWarnings } from './notActedOn.js';
+import { migrateHint, notActedOnByKind, notActedOnWarnings } from './notActedOn.js';
 import { resolveConfig, validProjects } from './resolve.js';
 import { configFileSchema } from './schema.js';
 import type { MegatestConfig, ProjectTemplate } from './types.js';
@@ -78,7 +78,7 @@ export function loadConfig(options: LoadOptions): MegatestConfig {
   for (const layer of userLayers) {
     // megatest's own files (checked as `config check config/mega_test_config.toml`) say in their comments what they set that megatest does not act on.
     if (layer.file !== undefined && isShippedFile(layer.file)) continue;
-    for (const message of notActedOnWarnings(layer)) options.onNotice?.({ level: 'warning', message });
+    for (const message of [...notActedOnWarnings(layer), ...notActedOnByKind(layer, config.agents.kind)]) options.onNotice?.({ level: 'warning', message });
     const hint = migrateHint(layer);
     if (hint !== null) options.onNotice?.({ level: 'note', message: hint });
   }

@@ -168,6 +168,20 @@ export function notActedOnWarnings(layer: Layer): string[] {
 }
 
 /**
+ * Keys only one agent kind acts on: with another kind they are named as any key megatest does not act on.
+ * `[agent] max_iterations` goes into selfware's own selfware.toml; a sim, Claude Code, Codex or command agent has no
+ * step limit to give it, and a file that set it heard nothing.
+ */
+export function notActedOnByKind(layer: Layer, kind: string): string[] {
+  if (kind === 'selfware') return [];
+  const set = tablesAt(layer.data, ['agent']).some((found) => found.max_iterations !== undefined);
+  if (!set) return [];
+  return [
+    `[agent] max_iterations in ${layer.label}: accepted, not acted on: only a selfware agent has a step limit (megatest writes it to its selfware.toml); these agents are "${kind}", bounded by the session's duration, [agent] step_timeout_secs and [limits]`,
+  ];
+}
+
+/**
  * A file that sets keys `config migrate` leaves out (the original runner's,
  * which megatest does not act on): one line saying how to be rid of the
  * warnings, which a user bringing an old file would otherwise read at every

@@ -88,8 +88,21 @@ describe('the original mega_test_config.toml, unchanged', () => {
   it('names each key megatest does not act on once, with a reason, and no other key', () => {
     const warnings = notices.filter((notice) => notice.level === 'warning').map((notice) => notice.message);
     const named = warnings.flatMap(namedKeys);
-    expect([...named].sort()).toEqual([...NOT_ACTED_ON].sort());
+    // [agent] max_iterations is selfware's step limit: with the default (sim) agents it is not acted on either
+    expect([...named].sort()).toEqual([...NOT_ACTED_ON, '[agent] max_iterations'].sort());
     for (const warning of warnings) expect(warning).toMatch(/: accepted, not acted on: \S.{20,}/);
+  });
+
+  it('[agent] max_iterations: named with every agent kind but selfware, whose selfware.toml it goes into', () => {
+    expect(source.agent.max_iterations).toBeGreaterThan(0);
+    const said = (agentKind?: string) =>
+      load({ configFile: ORIGINAL, ...(agentKind ? { flags: { agentKind } } : {}) })
+        .notices.map((notice) => notice.message)
+        .filter((message) => message.startsWith('[agent] max_iterations in '));
+    for (const kind of [undefined, 'sim', 'claude-code', 'codex']) {
+      expect(said(kind), kind).toEqual([expect.stringMatching(/^\[agent\] max_iterations in .*: accepted, not acted on: only a selfware agent has a step limit/)]);
+    }
+    expect(said('selfware')).toEqual([]);
   });
 
   it('maps its session, checkpoint and recovery keys onto megatest', () => {
@@ -236,7 +249,7 @@ describe('config migrate', () => {
     const { config, notices } = load({ configFile: migrated });
     expect(config).toEqual(loadConfig({ configFile: ORIGINAL }));
     // Only the keys MegatestConfig still records stay, and are still named.
-    expect(notices.flatMap((notice) => namedKeys(notice.message)).sort()).toEqual(['[consensus] enabled', '[consensus] min_votes', '[consensus] vote_timeout_secs']);
+    expect(notices.flatMap((notice) => namedKeys(notice.message)).sort()).toEqual(['[agent] max_iterations', '[consensus] enabled', '[consensus] min_votes', '[consensus] vote_timeout_secs']);
     for (const key of NOT_ACTED_ON.filter((name) => !name.startsWith('[consensus] ') || /strategy|threshold/.test(name))) {
       expect(migration.text).toContain(`#   ${key} = `);
     }
