@@ -4,7 +4,6 @@
 // (UsageError), never Ink's raw-mode stack trace.
 
 import { UsageError } from '../config/errors.js';
-import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
 import { THEME_NAMES } from '../ui/theme.js';
 
 export function checkThemeFlag(theme: string | undefined): void {
@@ -18,18 +17,4 @@ export function requireTerminal(command: string, instead: string): void {
   throw new UsageError(`${command} needs a terminal; use ${instead}`);
 }
 
-/**
- * attach follows a megatest run's own files (events.jsonl, metrics_current.json), and resume goes on from its
- * checkpoints with its agents; a folder of the original runner has none of them (its metrics_current.json is another
- * shape): replay and report read it, converted.
- */
-export function refuseLegacyFolder(command: 'attach' | 'resume', dir: string): void {
-  if (!isLegacyRunFolder(dir)) return;
-  const runner = legacyRunner(dir);
-  const by = runner === 'bash' ? 'run_mega_test.sh' : runner === 'python' ? 'test_runner.py' : 'the original runner';
-  const why =
-    command === 'attach'
-      ? `not a megatest session to follow; megatest replay ${dir} shows it`
-      : `with no megatest checkpoints or agents to go on with; megatest replay ${dir} and megatest report ${dir} read it`;
-  throw new UsageError(`megatest ${command}: ${dir} is a run folder of ${by}, ${why}`);
-}
+export { refuseLegacyFolder } from './legacyRefusal.js';

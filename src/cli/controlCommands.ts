@@ -12,6 +12,7 @@ import { readStatus } from '../io/runFolder.js';
 import { importedAgentKind, importedRunRefusal } from '../io/runInfo.js';
 import { isOrchestratorAlive, listRuns, resolveSession } from '../io/sessions.js';
 import { describeActionResult, type ActionName } from './actionResult.js';
+import { refuseLegacyFolder } from './legacyRefusal.js';
 import { formatStatus, viewFromSnapshot, type StatusView } from './statusView.js';
 
 export type ControlCommandName = ActionName | 'status';
@@ -133,6 +134,12 @@ export async function runControlCommand(name: ControlCommandName, args: ControlC
     return args.session ? 2 : 1;
   }
   if (name === 'status') return runStatus(runDir, args, out);
+  try {
+    refuseLegacyFolder(name, runDir);
+  } catch (error) {
+    out.error((error as Error).message);
+    return 2;
+  }
 
   let client: ControlClient;
   try {

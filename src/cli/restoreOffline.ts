@@ -24,6 +24,7 @@ import { parseCommandArgs } from './parseOptions.js';
 import { isOrchestratorAlive, resolveSession } from '../io/sessions.js';
 import { takeRunLock } from '../io/runLock.js';
 import { runControlCommand } from './controlCommands.js';
+import { refuseLegacyFolder } from './legacyRefusal.js';
 
 export const RESTORE_HELP = `usage: megatest restore [SESSION|DIR] --checkpoint ID [--runs-dir DIR] [--json]
        megatest restore DIR --checkpoint ID [--yes]          (the run's orchestrator is gone)
@@ -56,11 +57,13 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`megatest restore: expected at most one SESSION or DIR (got ${positionals.join(' ')})`);
-  if (values.checkpoint === undefined) throw new UsageError('megatest restore: --checkpoint ID is required (e.g. --checkpoint checkpoint_003, or 3)');
-  const checkpoint = checkpointArg('restore', values.checkpoint);
   if (values['runs-dir'] !== undefined) requireRunsDir('restore', values['runs-dir']);
   const runsDir = values['runs-dir'] ?? 'test_runs';
   const session = positionals[0];
+  // Before its --checkpoint is read: the original runner's checkpoint names are no megatest ids, and it has none to restore.
+  if (session !== undefined) refuseLegacyFolder('restore', resolveSession(session, runsDir));
+  if (values.checkpoint === undefined) throw new UsageError('megatest restore: --checkpoint ID is required (e.g. --checkpoint checkpoint_003, or 3)');
+  const checkpoint = checkpointArg('restore', values.checkpoint);
   if (values.to === undefined && (session === undefined || isOrchestratorAlive(resolveSession(session, runsDir)))) {
     return runControlCommand('restore', { session, runsDir, checkpoint, json: values.json });
   }

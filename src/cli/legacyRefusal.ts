@@ -1,0 +1,29 @@
+// The commands that need a megatest run (attach, resume, the control
+// commands) refuse a folder of the original runner in one line that points to
+// what reads it: replay and report. Kept apart from consoleChecks.ts, which
+// the control commands do not otherwise load.
+
+import { UsageError } from '../config/errors.js';
+import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
+import type { ActionName } from './actionResult.js';
+
+/**
+ * attach follows a megatest run's own files (events.jsonl, metrics_current.json), and resume goes on from its
+ * checkpoints with its agents; a folder of the original runner has none of them (its metrics_current.json is another
+ * shape): replay and report read it, converted. Nor has it an orchestrator for the control commands (pause,
+ * checkpoint, stop, …) to talk to: they said "orchestrator not running — megatest resume DIR", which resume refuses.
+ */
+export function refuseLegacyFolder(command: 'attach' | 'resume' | ActionName, dir: string): void {
+  if (!isLegacyRunFolder(dir)) return;
+  const runner = legacyRunner(dir);
+  const by = runner === 'bash' ? 'run_mega_test.sh' : runner === 'python' ? 'test_runner.py' : 'the original runner';
+  const why =
+    command === 'attach'
+      ? `not a megatest session to follow; megatest replay ${dir} shows it`
+      : command === 'resume'
+        ? `with no megatest checkpoints or agents to go on with; megatest replay ${dir} and megatest report ${dir} read it`
+        : command === 'restore'
+          ? `with no megatest checkpoint to restore (its own hold no files); megatest replay ${dir} and megatest report ${dir} read it`
+          : `with no megatest orchestrator to ${command}: nothing to control; megatest replay ${dir} and megatest report ${dir} read it`;
+  throw new UsageError(`megatest ${command}: ${dir} is a run folder of ${by}, ${why}`);
+}
