@@ -6,6 +6,7 @@ import { UsageError } from '../config/errors.js';
 import { IMPORT_KINDS, isImportKind, KIND_FILES } from '../importer/kinds.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { countOf } from '../state/groupDigits.js';
+import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
 
 export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|codex|command FILE... [--runs-dir D] [--session-id ID]
 
@@ -42,6 +43,13 @@ export async function importCommand(argv: string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(IMPORT_HELP + '\n');
     return 0;
+  }
+  // A folder of the original runner is read as it is (src/legacy/): it said "--agent is required", as if to import it.
+  const legacy = positionals.find((arg) => isLegacyRunFolder(arg));
+  if (legacy !== undefined) {
+    const runner = legacyRunner(legacy);
+    const by = runner === 'bash' ? 'run_mega_test.sh' : runner === 'python' ? 'test_runner.py' : 'the original runner';
+    throw new UsageError(`megatest import: ${legacy} is a run folder of ${by}, which needs no import: megatest report ${legacy} and megatest replay ${legacy} read it as it is`);
   }
   const kind = values.agent;
   if (kind === undefined) throw new UsageError(`megatest import: --agent is required: ${IMPORT_KINDS.join(', ')} (see megatest import --help)`);

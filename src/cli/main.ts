@@ -18,6 +18,7 @@ import { sayConfigNotice } from './configNotices.js';
 import { parseCommandArgs } from './parseOptions.js';
 import { requireFolderArg } from './commandArgs.js';
 import { HELP } from './helpText.js';
+import { commandHint, configCommandHint } from './oldHabits.js';
 import { MEGATEST_VERSION } from '../version.js';
 
 // The engine, the report and the console (React, Ink) are loaded by the
@@ -240,7 +241,9 @@ async function cmdConfig(args: string[]): Promise<number> {
   }
   if (sub === 'migrate') return (await import('./configMigrate.js')).configMigrateCommand(rest);
   if (sub === '--help' || sub === '-h') return help('config');
-  throw new UsageError(`megatest config: expected check FILE, print or migrate OLD.toml (got ${sub === undefined ? 'nothing' : JSON.stringify(sub)})`);
+  throw new UsageError(
+    `megatest config: expected check FILE, print or migrate OLD.toml (got ${sub === undefined ? 'nothing' : JSON.stringify(sub)})${withHint(sub === undefined ? null : configCommandHint(sub))}`,
+  );
 }
 
 async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue' | 'stop' | 'restore' | 'status', args: string[]): Promise<number> {
@@ -262,6 +265,11 @@ async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue'
     agent: values.agent,
     json: values.json,
   });
+}
+
+/** "; did you mean …?" for a hint, nothing without one. */
+function withHint(hint: string | null): string {
+  return hint === null ? '' : `; ${hint}`;
 }
 
 function help(topic: string): number {
@@ -321,7 +329,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'import':
       return (await import('./import.js')).importCommand(args);
     default:
-      throw new UsageError(`megatest: unknown command ${JSON.stringify(command)} (see megatest --help)`);
+      throw new UsageError(`megatest: unknown command ${JSON.stringify(command)}${withHint(commandHint(command))} (see megatest --help)`);
   }
 }
 

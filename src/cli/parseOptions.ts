@@ -7,6 +7,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
+import { optionHint } from './oldHabits.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -15,7 +16,7 @@ export function parseCommandArgs<O extends Options>(command: string, args: strin
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`megatest ${command}: ${optionProblem(error as NodeJS.ErrnoException, args, options)} (see megatest ${command} --help)`);
+    throw new UsageError(`megatest ${command}: ${optionProblem(command, error as NodeJS.ErrnoException, args, options)} (see megatest ${command} --help)`);
   }
 }
 
@@ -26,7 +27,7 @@ function isOwnOption(arg: string, options: Options): boolean {
   return arg.length === 2 && Object.values(options).some((option) => option.short === arg[1]);
 }
 
-function optionProblem(error: NodeJS.ErrnoException, args: string[], options: Options): string {
+function optionProblem(command: string, error: NodeJS.ErrnoException, args: string[], options: Options): string {
   // Read again, not strict: the same tokens the strict reading refused, with nothing thrown.
   const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
   for (const token of tokens) {
@@ -37,7 +38,10 @@ function optionProblem(error: NodeJS.ErrnoException, args: string[], options: Op
       // `run task_queue -1 4`: a negative HOURS read as an option was "Unknown option '-1'", which said nothing of the number.
       const arg = args[token.index] ?? token.rawName;
       if (/^-\d/.test(arg)) return `${arg.slice(0, 20)}: a negative number, and no argument of this command is negative`;
-      return `Unknown option '${token.rawName}'`;
+      // An old habit (`--hours 6`, `-c FILE`): what megatest takes instead (oldHabits.ts).
+      const value = token.inlineValue ? token.value : args[token.index + 1];
+      const hint = optionHint(command, token.rawName, value, (option) => Object.hasOwn(options, option));
+      return `Unknown option '${token.rawName}'${hint === null ? '' : `; ${hint}`}`;
     }
     if (error.code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') continue;
     if (type === 'boolean' && token.value !== undefined) return `${flag} takes no value (got ${token.rawName}=${token.value})`;

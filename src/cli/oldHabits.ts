@@ -1,0 +1,57 @@
+// What users of the original runner (test_runner.py, run_mega_test.sh) and
+// of other tools type out of habit, and what megatest takes instead: the one
+// table of hints an "Unknown option" or an unknown command gets. Each hint is
+// a clause for the one line of the refusal (exit 2), naming what to write.
+
+/** An option megatest does not take; `value` is what followed it (`--hours 6`), if anything did. */
+interface OptionHabit {
+  /** How the option is written (long and short forms alike). */
+  names: readonly string[];
+  /** The hint for `command`, whose options are `takes`; null where the habit means nothing for that command. */
+  hint: (command: string, value: string | undefined, takes: (option: string) => boolean) => string | null;
+}
+
+const OPTION_HABITS: readonly OptionHabit[] = [
+  {
+    names: ['--project'],
+    hint: (command, value) => (command === 'run' ? `the project is the first argument: megatest run ${value ?? 'PROJECT'}` : null),
+  },
+  {
+    names: ['--hours'],
+    hint: (_command, value, takes) => (takes('duration') ? `the length is --duration ${value ?? 'N'}h (or HOURS, run's second argument)` : null),
+  },
+  {
+    names: ['--resume'],
+    hint: (command, value) => (command === 'run' ? `a run goes on with megatest resume ${value ?? 'DIR'}` : null),
+  },
+  {
+    names: ['-c', '--config-file'],
+    hint: (_command, value, takes) => (takes('config') ? `the config file is --config ${value ?? 'FILE'}` : null),
+  },
+];
+
+/** The hint for an option `command` does not take, or null. */
+export function optionHint(command: string, written: string, value: string | undefined, takes: (option: string) => boolean): string | null {
+  const habit = OPTION_HABITS.find((entry) => entry.names.includes(written));
+  return habit?.hint(command, value !== undefined && !value.startsWith('-') ? value : undefined, takes) ?? null;
+}
+
+/** Commands megatest names otherwise: `megatest migrate` is `megatest config migrate`. */
+const COMMAND_HABITS: Readonly<Record<string, string>> = {
+  migrate: 'megatest config migrate OLD.toml',
+  validate: 'megatest config check FILE',
+};
+
+/** `megatest config validate` is `config check`, `config show` is `config print`. */
+const CONFIG_HABITS: Readonly<Record<string, string>> = {
+  validate: 'megatest config check FILE',
+  show: 'megatest config print',
+};
+
+export function commandHint(command: string): string | null {
+  return Object.hasOwn(COMMAND_HABITS, command) ? `did you mean ${COMMAND_HABITS[command]}?` : null;
+}
+
+export function configCommandHint(sub: string): string | null {
+  return Object.hasOwn(CONFIG_HABITS, sub) ? `did you mean ${CONFIG_HABITS[sub]}?` : null;
+}

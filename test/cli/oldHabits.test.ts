@@ -1,0 +1,60 @@
+// What users of the original runner type out of habit gets a hint, in the one
+// line of its refusal (exit 2): what megatest takes instead.
+
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyLegacyFixtures } from '../legacy/legacyFixtures.js';
+import { captureCli } from './captureCli.js';
+
+let runs: string;
+beforeAll(() => {
+  runs = copyLegacyFixtures('megatest-old-habits-');
+});
+afterAll(() => rmSync(runs, { recursive: true, force: true }));
+
+async function refusal(argv: string[]): Promise<string> {
+  const result = await captureCli(argv);
+  expect(result.code, argv.join(' ')).toBe(2);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, argv.join(' ')).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe("the original runner's habits", () => {
+  it('run --project, --hours, --resume, -c/--config-file: the option megatest takes instead', async () => {
+    expect(await refusal(['run', '--project', 'database'])).toBe(
+      "megatest run: Unknown option '--project'; the project is the first argument: megatest run database (see megatest run --help)",
+    );
+    expect(await refusal(['run', 'database', '--hours', '6'])).toBe(
+      "megatest run: Unknown option '--hours'; the length is --duration 6h (or HOURS, run's second argument) (see megatest run --help)",
+    );
+    expect(await refusal(['run', '--resume', 'test_runs/x'])).toBe(
+      "megatest run: Unknown option '--resume'; a run goes on with megatest resume test_runs/x (see megatest run --help)",
+    );
+    expect(await refusal(['run', '-c', 'old.toml'])).toBe("megatest run: Unknown option '-c'; the config file is --config old.toml (see megatest run --help)");
+    expect(await refusal(['run', '--config-file=old.toml'])).toBe(
+      "megatest run: Unknown option '--config-file'; the config file is --config old.toml (see megatest run --help)",
+    );
+    // a command without --config gets no hint to use it
+    expect(await refusal(['ls', '-c', 'x'])).toBe("megatest ls: Unknown option '-c' (see megatest ls --help)");
+  });
+
+  it('megatest migrate, config validate, config show: the command megatest names so', async () => {
+    expect(await refusal(['migrate', 'old.toml'])).toBe('megatest: unknown command "migrate"; did you mean megatest config migrate OLD.toml? (see megatest --help)');
+    expect(await refusal(['config', 'validate', 'old.toml'])).toBe(
+      'megatest config: expected check FILE, print or migrate OLD.toml (got "validate"); did you mean megatest config check FILE?',
+    );
+    expect(await refusal(['config', 'show'])).toBe('megatest config: expected check FILE, print or migrate OLD.toml (got "show"); did you mean megatest config print?');
+  });
+
+  it('import of a legacy run folder: it needs none, report and replay read it', async () => {
+    const dir = path.join(runs, 'python-complete');
+    for (const argv of [['import', dir], ['import', '--agent', 'selfware', dir]]) {
+      expect(await refusal(argv)).toBe(
+        `megatest import: ${dir} is a run folder of test_runner.py, which needs no import: megatest report ${dir} and megatest replay ${dir} read it as it is`,
+      );
+    }
+  });
+});
