@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AgentExit, AgentLaunch, AgentMessage } from '../../src/agents/types.js';
 
-/** Polls a condition (no fixed sleeps): resolves when true, rejects with `what` after timeoutMs. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** Polls a condition (no fixed sleeps): resolves when true, rejects with `what` after timeoutMs (a deadline for a stuck test, not an expectation: a loaded machine may be 10x slower). */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
