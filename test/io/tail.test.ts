@@ -8,7 +8,8 @@ import { IncrementalLineReader, tailRunFolder, type RunFolderTail } from '../../
 import { writeFileAtomicSync } from '../../src/io/atomic.js';
 import { fixtureEvents } from '../ui/helpers.js';
 
-const WAIT = { timeout: 5000, interval: 10 };
+// A deadline for a stuck test, not an expectation: a loaded machine draws and reads 5-10x slower.
+const WAIT = { timeout: 30_000, interval: 10 };
 const line = (e: MegatestEvent) => JSON.stringify(e) + '\n';
 
 function recorder() {

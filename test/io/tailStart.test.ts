@@ -17,7 +17,8 @@ import { foldAll, foldEvents } from '../../src/state/fold.js';
 import type { RunState } from '../../src/state/runState.js';
 import { createConsoleStore, InputBatcher } from '../../src/state/store.js';
 
-const WAIT = { timeout: 5000, interval: 10 };
+// A deadline for a stuck test, not an expectation: a loaded machine draws and reads 5-10x slower.
+const WAIT = { timeout: 30_000, interval: 10 };
 const SIM = readFileSync(path.join(PACKAGE_ROOT, 'test', 'fixtures', 'events', 'sim_session.jsonl'), 'utf8').split('\n').filter((line) => line !== '');
 const text = (lines: readonly string[]) => lines.map((line) => `${line}\n`).join('');
 /** The oracle: every line that starts like an event, parsed and folded in order. */

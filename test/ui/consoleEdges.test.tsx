@@ -13,7 +13,8 @@ import { createConsoleStore } from '../../src/state/store.js';
 import { applyEvent, applyLogLines, type ConsoleState } from '../../src/state/applyEvent.js';
 import { fakeActions, fixtureEvents, fixtureState, look, plain } from './helpers.js';
 
-const WAIT = { timeout: 3000, interval: 10 };
+// A deadline for a stuck test, not an expectation: a loaded machine draws and reads 5-10x slower.
+const WAIT = { timeout: 30_000, interval: 10 };
 const NOW = () => Date.parse('2025-11-24T09:12:00Z');
 const RUN_DIR = 'test_runs/mega-20251124-090000-a1b2';
 const KEYS = { up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', tab: '\t', pageDown: '\u001B[6~', pageUp: '\u001B[5~' };

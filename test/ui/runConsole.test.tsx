@@ -14,7 +14,8 @@ import { CONSOLE_PORTS } from '../../src/cli/consolePorts.js';
 import { CLEAR_SCREEN, ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN, NOT_STOPPED } from '../../src/ui/terminalScreen.js';
 import { fakeActions, fakeTerminal, fixtureEvents, fixtureLogLines, plain } from './helpers.js';
 
-const WAIT = { timeout: 8000, interval: 20 };
+// A deadline for a stuck test, not an expectation: a loaded machine draws and reads 5-10x slower.
+const WAIT = { timeout: 30_000, interval: 20 };
 const ENV = { LANG: 'C.UTF-8', TERM: 'xterm-256color' };
 const dirs: string[] = [];
 

@@ -15,7 +15,8 @@ import { CLOCK_TICK_MS } from '../../src/ui/useScreen.js';
 import { sameFrame, samePlainData, screenModel, type ScreenInput } from '../../src/ui/viewModels/screen.js';
 import { fakeActions, fixtureState, look, plain, renderAt } from './helpers.js';
 
-const WAIT = { timeout: 3000, interval: 10 };
+// A deadline for a stuck test, not an expectation: a loaded machine draws and reads 5-10x slower.
+const WAIT = { timeout: 30_000, interval: 10 };
 const RUN_DIR = 'test_runs/mega-20251124-090000-a1b2';
 
 afterEach(() => {

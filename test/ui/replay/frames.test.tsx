@@ -81,7 +81,7 @@ describe('golden frames of restore_session.jsonl', () => {
       <App store={controller.store} actions={REPLAY_ACTIONS} look={look('mono')} runDir={RUN_DIR} columns={100} rows={40} replay={controller} now={() => 0} onExit={() => undefined} />,
     );
     const expected = readFileSync(path.join(GOLDEN_DIR, 'restore_session.seq130.100x40.txt'), 'utf8').trimEnd();
-    await vi.waitFor(() => expect(plainText(instance.lastFrame() ?? '')).toBe(expected), { timeout: 3000, interval: 10 });
+    await vi.waitFor(() => expect(plainText(instance.lastFrame() ?? '')).toBe(expected), { timeout: 30_000, interval: 10 });
   });
 
   it('and at 80 columns in ASCII', async () => {
@@ -92,7 +92,7 @@ describe('golden frames of restore_session.jsonl', () => {
       24,
     );
     const expected = readFileSync(path.join(GOLDEN_DIR, 'restore_session.seq43.80x24.txt'), 'utf8').trimEnd();
-    await vi.waitFor(() => expect(plainText(instance.lastFrame())).toBe(expected), { timeout: 3000, interval: 10 });
+    await vi.waitFor(() => expect(plainText(instance.lastFrame())).toBe(expected), { timeout: 30_000, interval: 10 });
     instance.unmount();
   });
 });

@@ -11,7 +11,8 @@ import { KEYMAP } from '../../../src/ui/keymap.js';
 import { look } from '../helpers.js';
 import { ManualTimers, openController, RUN_DIR, simSource } from './replayHelpers.js';
 
-const WAIT = { timeout: 3000, interval: 10 };
+// A deadline for a stuck test, not an expectation: a loaded machine draws and reads 5-10x slower.
+const WAIT = { timeout: 30_000, interval: 10 };
 const KEYS = { right: '\u001B[C', left: '\u001B[D', shiftRight: '\u001B[1;2C', shiftLeft: '\u001B[1;2D' };
 
 afterEach(() => {

@@ -11,7 +11,8 @@ import { ENTER_ALTERNATE_SCREEN, LEAVE_ALTERNATE_SCREEN } from '../../../src/ui/
 import { loadFixtureEvents, loadFixtureLog, memorySource } from '../../replay/memorySource.js';
 import { fakeTerminal, plain } from '../helpers.js';
 
-const WAIT = { timeout: 8000, interval: 20 };
+// A deadline for a stuck test, not an expectation: a loaded machine draws and reads 5-10x slower.
+const WAIT = { timeout: 30_000, interval: 20 };
 
 describe('replay console and Ctrl-Z', () => {
   it('suspends the replay to the shell and, once continued, draws it again where it stood', async () => {
