@@ -224,10 +224,19 @@ describe('parseCargoTest', () => {
   describe.skipIf(!existsSync(postLog))(`shared selfware post.log${existsSync(postLog) ? '' : ' (skipped: ../shared/fixtures is absent)'}`, () => {
     it('sums every "test result:" line of codegen_task_runner.ok.post.log', () => {
       const text = readFileSync(postLog, 'utf8');
-      // Counted from the file: three "test result: ok." lines with 0, 14 and 0
-      // passed, nothing failed or ignored, each "finished in 0.00s".
-      expect(text.match(/^test result:/gm)).toHaveLength(3);
-      expect(parseCargoTest(text)).toEqual({ passed: 14, failed: 0, skipped: 0, durationSeconds: 0, failures: [] });
+      // Counted here from the file's own lines, not its "test result:" sums: libtest's terse
+      // progress lines print one character per test (. passed, F failed, i ignored) under each
+      // "running N tests"; the time is the sum of the "finished in Xs" of the suites.
+      const lines = text.split('\n');
+      const suites = lines.filter((line) => /^running \d+ tests?$/.test(line));
+      const progress = lines.filter((line) => /^[.Fi]+$/.test(line)).join('');
+      const count = (mark: string) => [...progress].filter((c) => c === mark).length;
+      const announced = suites.reduce((sum, line) => sum + Number(/\d+/.exec(line)![0]), 0);
+      const seconds = [...text.matchAll(/finished in ([\d.]+)s$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      expect(suites.length).toBe(text.match(/^test result:/gm)!.length);
+      expect(progress.length).toBe(announced);
+      expect(count('.')).toBeGreaterThan(0);
+      expect(parseCargoTest(text)).toEqual({ passed: count('.'), failed: count('F'), skipped: count('i'), durationSeconds: Math.round(seconds * 1000) / 1000, failures: [] });
     });
   });
 
