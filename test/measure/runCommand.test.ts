@@ -148,9 +148,10 @@ describe('runCommand', () => {
 
   it('ends processes a finished command left running in the background', async () => {
     const cwd = makeTemporaryDir();
-    const result = await runCommand('sleep 120 & echo $! > stray.pid; echo done', { cwd, timeoutMs: 10_000 });
+    // Not timed out: it did not wait for the stray (120 s), a deadline only such a wait misses,
+    // however loaded the machine. (That SIGTERM ends a group without the grace is shown above.)
+    const result = await runCommand('sleep 120 & echo $! > stray.pid; echo done', { cwd, timeoutMs: 60_000 });
     expect(result).toMatchObject({ code: 0, stdout: 'done\n', timedOut: false });
-    expect(result.durationMs).toBeLessThan(KILL_GRACE_MS);
     expect(isRunning(readPid(path.join(cwd, 'stray.pid')))).toBe(false);
   });
 

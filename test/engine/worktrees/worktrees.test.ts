@@ -239,10 +239,25 @@ describe('gitTimed', () => {
   it('kills a git command that outlives its time limit and says so', async () => {
     run = tempRun();
     const started = Date.now();
-    // An alias whose shell sleeps, its output away from git's pipes, so killing git ends the wait.
-    const result = await gitTimed(run.project, ['-c', 'alias.slow=!sleep 5 >/dev/null 2>&1', 'slow'], 300);
-    expect(result.timedOut).toBe(true);
-    expect(result.code).not.toBe(0);
-    expect(Date.now() - started).toBeLessThan(4500);
+    // An alias whose shell sleeps 120 s, its output away from git's pipes, so killing git ends the wait.
+    // (git ends its alias when it is killed; the pid is kept to make sure, were it ever left.)
+    const pidFile = path.join(run.root, 'slow.pid');
+    const result = await gitTimed(run.project, ['-c', `alias.slow=!echo $$ > '${pidFile}'; exec sleep 120 >/dev/null 2>&1`, 'slow'], 300);
+    try {
+      expect(result.timedOut).toBe(true);
+      expect(result.code).not.toBe(0);
+      // Not the sleep's 120 s: a deadline only a wait for it misses, however loaded the machine.
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      // (No file: git was killed before it started the alias's shell, and nothing is left.)
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+      if (pid > 0) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
   });
 });
