@@ -9,7 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_LINE_CHARS } from '../../src/agents/lineSplitter.js';
 import { CAPABILITIES, doneTasks, phase, runsOf, started } from './cliTaskHarness.js';
-import { processAlive, waitFor } from './helpers.js';
+import { waitFor } from './helpers.js';
+import { isPidAlive } from '../../src/io/processAlive.js';
 
 function procState(pid: number): string | null {
   try {
@@ -131,7 +132,7 @@ describe('CliTaskAdapter: one process per task', () => {
     adapter.assign(phase(['linger-a']));
     await waitFor(() => doneTasks(recorder).length === 1, 'the lingering task to count');
     const pid = runsOf(launch)[0]!.pid;
-    await waitFor(() => !processAlive(pid), 'the lingering process to be gone');
+    await waitFor(() => !isPidAlive(pid), 'the lingering process to be gone');
     expect(recorder.exits).toEqual([]);
   });
 
@@ -142,7 +143,7 @@ describe('CliTaskAdapter: one process per task', () => {
     const pid = runsOf(launch)[0]!.pid;
     adapter.assign(phase(['ok-b']));
     await waitFor(() => doneTasks(recorder).includes('ok-b'), 'ok-b done');
-    expect(processAlive(pid)).toBe(false);
+    expect(isPidAlive(pid)).toBe(false);
     expect(recorder.of('error')).toEqual([]);
   });
 });
@@ -176,10 +177,10 @@ describe('CliTaskAdapter: control', () => {
     await waitFor(() => recorder.hasOutput(/^grandchild \d+$/), 'the grandchild');
     const grandchild = Number(/^grandchild (\d+)$/.exec(recorder.outputs().find((l) => l.startsWith('grandchild'))!)![1]);
     const pid = adapter.pid!;
-    expect(processAlive(grandchild)).toBe(true);
+    expect(isPidAlive(grandchild)).toBe(true);
     const exit = await adapter.stop(1000);
     expect(exit.signal).toBe('SIGTERM');
-    await waitFor(() => !processAlive(grandchild) && !processAlive(pid), 'the tree to be gone');
+    await waitFor(() => !isPidAlive(grandchild) && !isPidAlive(pid), 'the tree to be gone');
     expect(recorder.exits).toEqual([exit]);
     expect(adapter.control('resume')).toEqual({ ok: false, reason: 'agent is not running' });
   });

@@ -63,12 +63,3 @@ export class Recorder {
     return this.outputs().some((line) => pattern.test(line));
   }
 }
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

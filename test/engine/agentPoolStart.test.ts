@@ -14,7 +14,7 @@ import type { EventInput } from '../../src/contract/events.js';
 import { AgentPool } from '../../src/engine/agentPool.js';
 import type { EngineContext } from '../../src/engine/context.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { processAlive } from '../agents/helpers.js';
+import { isPidAlive } from '../../src/io/processAlive.js';
 
 const FIXTURE = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'agents', 'protocolAgent.mjs');
 const runDir = mkdtempSync(path.join(tmpdir(), 'megatest-pool-start-'));
@@ -48,13 +48,13 @@ describe('AgentPool.start', () => {
 
     await pool.start(slot);
     const first = slot.adapter!.pid!;
-    expect(processAlive(first)).toBe(true);
+    expect(isPidAlive(first)).toBe(true);
     await pool.start(slot);
     const second = slot.adapter!.pid!;
 
     expect(second).not.toBe(first);
-    expect(processAlive(first)).toBe(false);
-    expect(processAlive(second)).toBe(true);
+    expect(isPidAlive(first)).toBe(false);
+    expect(isPidAlive(second)).toBe(true);
     expect(warnings).toEqual(['agent-1: started again while its process was still running: that process is stopped first']);
     // (What the fixture says meanwhile, its tool calls and a malformed line, is left out.)
     const lifecycle = events.filter((event) => event.type === 'agent_started' || event.type === 'agent_exited');

@@ -6,7 +6,8 @@ import { claudeCodeSpec } from '../../../src/agents/claudeCode/spec.js';
 import type { AgentMessage } from '../../../src/agents/types.js';
 import { SHARED_FIXTURES_DIR } from '../../../src/paths.js';
 import { FAKE_CLAUDE, FAKES_DIR, runFake, startFake } from '../../fixtures/agents/runFake.js';
-import { processAlive, removeTempDirs, tempDir, waitFor } from '../helpers.js';
+import { removeTempDirs, tempDir, waitFor } from '../helpers.js';
+import { isPidAlive } from '../../../src/io/processAlive.js';
 
 afterAll(removeTempDirs);
 
@@ -125,7 +126,7 @@ describe('fake-claude', () => {
   it('hangs on request: stops printing and stays alive until killed', async () => {
     const running = startFake(claudeCodeSpec.taskCommand(input()), { ...FAST, FAKE_AGENT_FAULT: 'hang:4' });
     await waitFor(() => running.lines.length >= 4, 'four lines from the hanging fake', 30_000);
-    expect(processAlive(running.pid!)).toBe(true);
+    expect(isPidAlive(running.pid!)).toBe(true);
     running.kill();
     const run = await running.done;
     expect(run.lines).toHaveLength(4);

@@ -5,7 +5,8 @@ import type { CliTaskInput, ParserContext } from '../../../src/agents/cliSpec.js
 import { codexSpec } from '../../../src/agents/codex/spec.js';
 import type { AgentMessage } from '../../../src/agents/types.js';
 import { FAKE_CODEX, FAKES_DIR, runFake, startFake } from '../../fixtures/agents/runFake.js';
-import { processAlive, removeTempDirs, tempDir, waitFor } from '../helpers.js';
+import { removeTempDirs, tempDir, waitFor } from '../helpers.js';
+import { isPidAlive } from '../../../src/io/processAlive.js';
 
 afterAll(removeTempDirs);
 
@@ -128,7 +129,7 @@ describe('fake-codex', () => {
   it('hangs on request: stops printing and stays alive until killed', async () => {
     const running = startFake(codexSpec.taskCommand(input()), { ...FAST, FAKE_AGENT_FAULT: 'hang:3' });
     await waitFor(() => running.lines.length >= 3, 'three lines from the hanging fake', 30_000);
-    expect(processAlive(running.pid!)).toBe(true);
+    expect(isPidAlive(running.pid!)).toBe(true);
     running.kill();
     const run = await running.done;
     expect(run.lines).toHaveLength(3);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimAdapter, SIM_AGENT_ENTRY, SIM_FIRED_FAULTS_FILE, type SimOptions } from '../../../src/agents/sim/index.js';
 import type { AgentAdapter } from '../../../src/agents/types.js';
-import { makeLaunch, processAlive, Recorder, removeTempDirs, waitFor } from '../helpers.js';
+import { makeLaunch, Recorder, removeTempDirs, waitFor } from '../helpers.js';
+import { isPidAlive } from '../../../src/io/processAlive.js';
 
 function options(overrides: Partial<SimOptions> = {}): SimOptions {
   return {
@@ -137,7 +138,7 @@ describe('sim agent through its adapter', () => {
     expect(exit.signal).toBe('SIGTERM');
     expect(recorder.messages.length).toBe(seen);
     expect(recorder.hasOutput(/checkpoint acknowledged/)).toBe(false);
-    expect(processAlive(pid)).toBe(false);
+    expect(isPidAlive(pid)).toBe(false);
   });
 
   it.concurrent('error faults: timeout, rate limit, parse failure, deadlock votes, disk ballast', async () => {
