@@ -2,7 +2,11 @@
 // deadlock (escalate), disk limit (pause and alert, no checkpoint while over
 // it), total token budget (stop with a final checkpoint and the reason in the
 // report), per-agent tokens/hour (throttle) and context size (compress).
-// The four sessions run side by side.
+// The five sessions run side by side, each given 30 minutes: each ends on
+// its own event (a limit, a stop in CI) or is stopped by the test once it has
+// seen what it waits for, never by its duration; the waits are deadlines for
+// a stuck session (120 s), not expectations, so a loaded machine slows the
+// file and never fails it.
 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +28,12 @@ import {
 
 /** The environment of a session run from a terminal (CI not set): a person may continue a pause. */
 const PERSON_AT_TERMINAL = { CI: '' };
+/** Longer than any session here lasts: none ends by its duration. */
+const LONG = ['--duration', '30m'];
+/** A deadline for a stuck session, not an expectation. */
+const DEADLINE_MS = 120_000;
+/** The CLI's own deadline: killed then (the test fails on its result). */
+const RUN_DEADLINE = { timeoutMs: 540_000 };
 
 describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => {
   const runsDir = tempRunsDir();
@@ -42,26 +52,26 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
   beforeAll(async () => {
     const runs = {
       // A person at a terminal (CI not set) continues these pauses; in CI nobody would, and the session stops.
-      deadlock: runHeadless(sessionArgs(runsDir, 'deadlock', 'deadlock.toml'), { timeoutMs: 90_000, env: PERSON_AT_TERMINAL }),
-      deadlockCi: runHeadless(sessionArgs(runsDir, 'deadlock-ci', 'deadlock.toml'), { timeoutMs: 90_000 }),
-      disk: runHeadless(sessionArgs(runsDir, 'disk', 'disk.toml'), { timeoutMs: 90_000, env: PERSON_AT_TERMINAL }),
-      budget: runHeadless(sessionArgs(runsDir, 'budget', 'budget.toml'), { timeoutMs: 90_000 }),
-      // Long enough for both agents to reach the hourly limit on a loaded machine; the test stops it then.
-      throttle: runHeadless(sessionArgs(runsDir, 'throttle', 'throttle.toml', ['--duration', '150s']), { timeoutMs: 240_000 }),
+      deadlock: runHeadless(sessionArgs(runsDir, 'deadlock', 'deadlock.toml', LONG), { ...RUN_DEADLINE, env: PERSON_AT_TERMINAL }),
+      deadlockCi: runHeadless(sessionArgs(runsDir, 'deadlock-ci', 'deadlock.toml', LONG), RUN_DEADLINE),
+      disk: runHeadless(sessionArgs(runsDir, 'disk', 'disk.toml', LONG), { ...RUN_DEADLINE, env: PERSON_AT_TERMINAL }),
+      budget: runHeadless(sessionArgs(runsDir, 'budget', 'budget.toml', LONG), RUN_DEADLINE),
+      // Stopped once both agents reached the hourly limit.
+      throttle: runHeadless(sessionArgs(runsDir, 'throttle', 'throttle.toml', LONG), RUN_DEADLINE),
     };
     try {
       await Promise.all([
         (async () => {
-          await waitForEventWhileRunning(runs.deadlock, dirs.deadlock, 'alert', (a) => a.level === 'critical', 30_000);
-          statusWhilePaused = await waitFor(() => readStatusWord(dirs.deadlock) === 'paused' && 'paused', 'status paused', 10_000);
+          await waitForEventWhileRunning(runs.deadlock, dirs.deadlock, 'alert', (a) => a.level === 'critical', DEADLINE_MS);
+          statusWhilePaused = await waitFor(() => readStatusWord(dirs.deadlock) === 'paused' && 'paused', 'status paused', DEADLINE_MS);
           continued = await runCli(['continue', dirs.deadlock]);
-          await waitFor(() => readStatusWord(dirs.deadlock) === 'running', 'status running after continue', 10_000);
+          await waitFor(() => readStatusWord(dirs.deadlock) === 'running', 'status running after continue', DEADLINE_MS);
           runs.deadlock.child.kill('SIGTERM');
           results.deadlock = await runs.deadlock.done;
         })(),
         (async () => {
-          await waitForEventWhileRunning(runs.disk, dirs.disk, 'limit', (l) => l.kind === 'disk', 40_000);
-          await waitFor(() => readStatusWord(dirs.disk) === 'paused', 'status paused', 10_000);
+          await waitForEventWhileRunning(runs.disk, dirs.disk, 'limit', (l) => l.kind === 'disk', DEADLINE_MS);
+          await waitFor(() => readStatusWord(dirs.disk) === 'paused', 'status paused', DEADLINE_MS);
           checkpointRefused = await runCli(['checkpoint', dirs.disk]);
           runs.disk.child.kill('SIGTERM');
           results.disk = await runs.disk.done;
@@ -73,11 +83,11 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
           results.deadlockCi = await runs.deadlockCi.done;
         })(),
         (async () => {
-          await waitForEventWhileRunning(runs.throttle, dirs.throttle, 'limit', (l) => l.kind === 'tokens_per_hour', 150_000);
+          await waitForEventWhileRunning(runs.throttle, dirs.throttle, 'limit', (l) => l.kind === 'tokens_per_hour', DEADLINE_MS);
           await waitFor(
             () => eventsOf(readEvents(dirs.throttle), 'limit').filter((l) => l.kind === 'tokens_per_hour').length >= 2,
             'both agents throttled',
-            150_000,
+            DEADLINE_MS,
           );
           runs.throttle.child.kill('SIGTERM');
           results.throttle = await runs.throttle.done;
@@ -86,7 +96,7 @@ describe.skipIf(!BUILT)('pauses, stops and limits (needs npm run build)', () => 
     } finally {
       for (const run of Object.values(runs)) run.child.kill('SIGKILL');
     }
-  }, 300_000);
+  }, 600_000);
 
   afterAll(() => removeDir(runsDir));
 
