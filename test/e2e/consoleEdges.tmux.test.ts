@@ -1,7 +1,7 @@
 // The console's edges as a person meets them in a real terminal at 80x24
 // (tmux): the help scrolls to every key; Enter opens an agent's detail and
 // Esc goes back; a compression shows in the log and, through Tab, in the
-// alerts; `q` gives the shell back within a second while the run goes on; a
+// alerts; `q` gives the shell back while the run goes on; a
 // finished run's console (stopped from the shell) never says to resume it; a timed-out run's phase
 // bar shows where it stopped; a killed run's console shows the resume command whole; a legacy folder is
 // refused by attach in one line. Waits key on
@@ -41,13 +41,14 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     rmSync(runsDir, { recursive: true, force: true });
   });
 
-  it('help scrolls, Enter and Esc, compress in the log and alerts, Tab, q gives the shell back within a second, a finished run says no resume', async () => {
+  it('help scrolls, Enter and Esc, compress in the log and alerts, Tab, q gives the shell back while the run goes on, a finished run says no resume', async () => {
     const runDir = path.join(runsDir, 'edges');
     const session = 'edges';
-    // 120 s: every step below, up to q, happens while the run goes on, however slowly a loaded machine draws.
+    // 30 minutes: every step below, up to q, happens while the run goes on, however slowly a loaded
+    // machine draws; the test stops the run itself.
     tmux(
       'new-session', '-d', '-s', session, '-x', '80', '-y', '24',
-      `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} run task_queue --duration 120s --agents 4 --runs-dir ${runsDir} --session-id edges --config ${FAST} --port 18750; echo SHELL-BACK $(date +%s%3N); sleep 600`,
+      `cd ${PACKAGE_ROOT} && ${ENV} node ${BIN} run task_queue --duration 30m --agents 4 --runs-dir ${runsDir} --session-id edges --config ${FAST} --port 18750; echo SHELL-BACK $(date +%s%3N); sleep 600`,
     );
     await waitForScreen(session, /bootstrap/);
     await waitFor(() => existsSync(path.join(runDir, 'control.json')) || undefined, 'control.json');
@@ -102,21 +103,22 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     tmux('send-keys', '-t', session, 'Escape');
     await waitForScreen(session, /none selected/);
 
-    // q: the shell is back while the run goes on: it did not wait for the run's end. (Within a
-    // second on a quiet machine; the wall-clock bound here only catches a wait for the run, as a
-    // loaded CI machine can delay the exit past a second without anything being wrong.)
+    // q: the shell is back while the run goes on: it did not wait for the run's end (30 minutes
+    // away; the orchestrator is still running below). How soon is printed, not bounded: within a
+    // second on a quiet machine, and a loaded one may take longer without anything being wrong.
     const sent = Date.now();
     tmux('send-keys', '-t', session, 'q');
     const back = await waitForScreen(session, /SHELL-BACK (\d+)/);
     const backAt = Number(/SHELL-BACK (\d+)/.exec(back)![1]);
-    expect(backAt - sent).toBeLessThanOrEqual(10_000);
+    console.log(`q: the shell was back ${backAt - sent} ms after the key was sent`);
     expect(back).toMatch(/The run goes on/);
     // Ctrl-C used to stop the original runner: how to stop this one is said beside it.
     expect(back.replace(/\n/g, '')).toContain(`Stop it: megatest stop ${runDir}`);
     const control = readControlFile(runDir);
     expect(control && isPidAlive(control.pid)).toBe(true);
+    expect(readStatusWord(runDir)).toBe('running');
 
-    // Once the run has ended (stopped from the shell, not left to run out its 120 s), its console
+    // Once the run has ended (stopped from the shell, not left to run out its 30 minutes), its console
     // shows how it ended and never the resume hint.
     const stopped = await runCli(['stop', runDir]);
     expect(stopped.code, stopped.stderr).toBe(0);
@@ -143,7 +145,8 @@ describe.skipIf(!HAS_TMUX || !BUILT)(`the console's edges at 80x24 in tmux${HAS_
     const sessionId = 'killed-run-with-a-longish-name'.slice(0, Math.max(8, 80 - 'megatest resume '.length - runsDir.length - 2));
     const runDir = path.join(runsDir, sessionId);
     expect(`orchestrator not running — megatest resume ${runDir}`.length).toBeGreaterThan(80);
-    const run = runHeadless(['run', 'task_queue', '--duration', '120s', '--agents', '2', '--headless', '--config', FAST, '--runs-dir', runsDir, '--session-id', sessionId, '--port', '18770'], { timeoutMs: 180_000 });
+    // 30 minutes: it is killed once it has made a tool call, however late that comes.
+    const run = runHeadless(['run', 'task_queue', '--duration', '30m', '--agents', '2', '--headless', '--config', FAST, '--runs-dir', runsDir, '--session-id', sessionId, '--port', '18770'], { timeoutMs: 180_000 });
     await waitForEventWhileRunning(run, runDir, 'tool_call');
     run.child.kill('SIGKILL');
     await run.done;
