@@ -2,7 +2,7 @@
 // a channel, the same as the headless log's line after its time.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -98,6 +98,34 @@ describe('webhook_url = "env:NAME": the URL from the environment, never in confi
       expect(bodies).toHaveLength(1);
       expect(logs).toEqual(['WARN notifications off: webhook_url = "env:MEGATEST_TEST_HOOK", and MEGATEST_TEST_HOOK is not set in the orchestrator\'s environment']);
     } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('Notifier and a webhook that never answers', () => {
+  it('keeps at most four POSTs in flight, drops and counts the rest, and gives each up after timeout_ms, saying so', async () => {
+    const held: ServerResponse[] = [];
+    // Reads each request and never answers it.
+    const server = createServer((req, res) => {
+      req.resume();
+      held.push(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const logs: string[] = [];
+      const notifier = new Notifier({ webhook_url: `http://127.0.0.1:${port}/hook`, events: ['session_ended'], timeout_ms: 200 }, 's1', (level, message) => logs.push(`${level} ${message}`));
+      const ended = first('session_ended');
+      for (let i = 0; i < 6; i++) notifier.onEvent(ended);
+      // Dropped when given: the four in flight are all it keeps.
+      expect(logs).toEqual(['WARN webhook busy: session_ended notification dropped (1 so far)', 'WARN webhook busy: session_ended notification dropped (2 so far)']);
+      // Resolves only once each POST has given up (nothing ever answers): its deadline, not an answer, ends it.
+      await notifier.drain();
+      expect(logs.slice(2)).toEqual(Array.from({ length: 4 }, () => 'WARN webhook failed for session_ended: no answer in 200 ms'));
+    } finally {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
   });
