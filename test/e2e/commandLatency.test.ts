@@ -1,22 +1,24 @@
 // A person's commands while a phase-end gate's test run is in flight (DESIGN
-// §10): checkpoint, pause, continue and compress are short jobs on the serial
-// queue and must be answered, and take effect, within 1 s even while the
-// project's tests take minutes. The project's tests here sleep 20 s
-// (test/fixtures/e2e/slow-tests.toml); the sim agent program writes the
-// project, started as a `command` agent (test/fixtures/e2e/sim-agent.mjs) so
-// that the template's slow commands are the ones the orchestrator runs (the
-// `sim` adapter would swap in its own fast ones).
+// §10): checkpoint, pause, continue, compress and stop are short jobs on the
+// serial queue and must be answered, and take effect, while the project's
+// tests take minutes, not wait behind them. The project's tests here are
+// held until the test releases them (test/fixtures/e2e/slow-tests.toml: the
+// gate's test command waits for the file MEGATEST_GATE_RELEASE names); the
+// sim agent program writes the project, started as a `command` agent
+// (test/fixtures/e2e/sim-agent.mjs) so that the template's held commands are
+// the ones the orchestrator runs (the `sim` adapter would swap in its own).
 //
-// What is timed is the control API round trip, from the test process, with
-// the same client the CLI and the console use (ControlClient): the bound is
-// on the orchestrator's answer, and a `megatest …` process's own start-up
-// (~1.5 s of Node loading the CLI) would drown it. The same four commands
-// are then given through the CLI itself, whose wall time is reported, not
-// bounded. Every wait is keyed on events: the gate is in flight from its
-// `build` event (the first of the session) until `phase_ended`, and the
-// gate's test run takes at least 20 s after that build.
+// Nothing is timed against a bound: the test gives every command while the
+// gate is held, and releases it only after the last answer, so "answered
+// during the gate's test run" is by construction, and the order of the
+// events says the rest (each command's events before the gate's test_run).
+// How fast the answers come is bench/commandLatency.mjs's to judge (< 1 s);
+// the control API round trips (with the client the CLI and the console use,
+// ControlClient) are printed here for the record. Every wait is keyed on
+// events: the gate is in flight from its `build` event (the first of the
+// session) until its test_run.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -40,8 +42,6 @@ import {
 
 const SLOW_TESTS = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'slow-tests.toml');
 const SIM_AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'sim-agent.mjs');
-/** The issue's bound on a command's answer, and on its effect being recorded. */
-const BOUND_MS = 1000;
 
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
@@ -61,9 +61,10 @@ function recorded(runDir: string, seq: number): boolean {
   return text.startsWith(`{"seq":${seq},`) || text.includes(`\n{"seq":${seq},`);
 }
 
-/** The phase-end gate is still in flight: no phase has ended yet. */
-function gateInFlight(runDir: string): boolean {
-  return !eventsText(runDir).includes('"type":"phase_ended"');
+/** The phase-end gate whose build is `buildSeq` is still in flight: no test run after it, and no phase end, is recorded yet. */
+function gateInFlight(runDir: string, buildSeq: number): boolean {
+  const events = readEvents(runDir);
+  return !events.some((e) => e.type === 'phase_ended' || (e.type === 'test_run' && e.seq > buildSeq));
 }
 
 interface Timed {
@@ -73,16 +74,20 @@ interface Timed {
   /** From the request to its last event being in events.jsonl. */
   recordedMs: number;
   seqs: number[];
-  /** The gate was still in flight when the answer came. */
+  /** The gate was still in flight when the answer came, and when its events were in events.jsonl. */
   duringGate: boolean;
 }
 
-describe.skipIf(!BUILT)('commands while a phase-end test run of 20 s is in flight', () => {
+describe.skipIf(!BUILT)('commands while a phase-end test run is held in flight', () => {
   const runsDir = tempRunsDir('megatest-latency-');
   const runDir = path.join(runsDir, 'latency');
+  /** The gate's test command waits for this file (slow-tests.toml). */
+  const release = path.join(runsDir, 'gate-release');
   let run: RunningCli | undefined;
 
   afterAll(() => {
+    // A failed test lets the held test command go on at once.
+    writeFileSync(release, '');
     if (run && run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
     for (const pid of agentPidsOf(runDir)) {
       try {
@@ -94,7 +99,7 @@ describe.skipIf(!BUILT)('commands while a phase-end test run of 20 s is in fligh
     removeDir(runsDir);
   });
 
-  it('answers checkpoint, pause, continue, compress and stop within 1 s, and they take effect before the gate’s test run comes back', async () => {
+  it('answers checkpoint, pause, continue, compress and stop while the gate’s test run is held, and they take effect before it comes back', async () => {
     run = runHeadless(
       [
         'run',
@@ -117,11 +122,11 @@ describe.skipIf(!BUILT)('commands while a phase-end test run of 20 s is in fligh
         '--seed',
         '11',
       ],
-      { timeoutMs: 480_000 },
+      { timeoutMs: 480_000, env: { MEGATEST_GATE_RELEASE: release } },
     );
     const exited = run.done;
 
-    // The bootstrap gate: its build is the session's first; its test run (20 s of sleep) follows.
+    // The bootstrap gate: its build is the session's first; its test run follows, held until released.
     const gateBuild = await Promise.race([
       waitForEvent(runDir, 'build', () => true, 240_000),
       exited.then((r) => {
@@ -129,7 +134,7 @@ describe.skipIf(!BUILT)('commands while a phase-end test run of 20 s is in fligh
       }),
     ]);
     expect(gateBuild.ok).toBe(true);
-    expect(gateInFlight(runDir)).toBe(true);
+    expect(gateInFlight(runDir, gateBuild.seq)).toBe(true);
 
     // The console's client (source "key"), so these are told apart from the CLI's below.
     const client = await ControlClient.fromRunDir(runDir, { source: 'key', timeoutMs: 60_000 });
@@ -138,8 +143,7 @@ describe.skipIf(!BUILT)('commands while a phase-end test run of 20 s is in fligh
     expect(status.phase).toBe('bootstrap');
 
     // The project's first checkpoint stores every file it has (its cost is the project's size, not a
-    // wait behind measurement: 0.1 s here unloaded, up to 1.4 s beside two CPU hogs, most of it one
-    // fsync per new blob). Taken untimed, so the timed one below costs what changed since, as a
+    // wait behind measurement). Taken first, so the one below costs what changed since, as a
     // person's `c` in a running session does.
     const first = await client.checkpoint();
     expect(first.event?.type).toBe('checkpoint_created');
@@ -149,12 +153,13 @@ describe.skipIf(!BUILT)('commands while a phase-end test run of 20 s is in fligh
       const started = performance.now();
       const answer = await call();
       const answerMs = performance.now() - started;
-      const duringGate = gateInFlight(runDir);
+      const answeredDuringGate = gateInFlight(runDir, gateBuild.seq);
       const events = answer.events ?? (answer.event ? [answer.event] : []);
       expect(events.length, `${command}: the answer names the events it recorded`).toBeGreaterThan(0);
       const seqs = events.map((e) => e.seq);
-      await waitFor(() => seqs.every((seq) => recorded(runDir, seq)), `${command}'s events in events.jsonl`, 10_000, 10);
-      timed.push({ command, answerMs: Math.round(answerMs), recordedMs: Math.round(performance.now() - started), seqs, duringGate });
+      await waitFor(() => seqs.every((seq) => recorded(runDir, seq)), `${command}'s events in events.jsonl`, 60_000, 10);
+      const recordedMs = Math.round(performance.now() - started);
+      timed.push({ command, answerMs: Math.round(answerMs), recordedMs, seqs, duringGate: answeredDuringGate && gateInFlight(runDir, gateBuild.seq) });
       return events;
     }
 
@@ -173,6 +178,9 @@ describe.skipIf(!BUILT)('commands while a phase-end test run of 20 s is in fligh
     // (the final measurement takes the gate's run, which began after the last task was done).
     const [stopped] = await time('stop', () => client.stop());
     expect(stopped).toMatchObject({ type: 'command', name: 'stop', source: 'key' });
+    // Every command answered and recorded: the gate's test run may come back now.
+    expect(gateInFlight(runDir, gateBuild.seq)).toBe(true);
+    writeFileSync(release, '');
     const result = await exited;
     expect(result.code, result.stdout.slice(-2000) + result.stderr.slice(-2000)).toBe(130);
     expect(readStatusWord(runDir)).toBe('interrupted');
@@ -181,7 +189,8 @@ describe.skipIf(!BUILT)('commands while a phase-end test run of 20 s is in fligh
     const events = readEvents(runDir);
     const gateRun = eventsOf(events, 'test_run').find((e) => e.seq > gateBuild.seq);
     expect(gateRun, 'the gate recorded its test run').toBeDefined();
-    expect(gateRun!.duration).toBeGreaterThanOrEqual(20);
+    // Its tests ran, once released (a wait that gave up would fail the command: no results).
+    expect(gateRun!.passed, JSON.stringify(gateRun)).toBeGreaterThan(0);
 
     const bySeq = new Map(events.map((e) => [e.seq, e]));
     const report = {
@@ -192,9 +201,7 @@ describe.skipIf(!BUILT)('commands while a phase-end test run of 20 s is in fligh
     console.log(`command latency during the gate's test run:\n${JSON.stringify(report, null, 2)}`);
 
     for (const t of timed) {
-      expect(t.duringGate, `${t.command} was answered while the gate's test run was in flight`).toBe(true);
-      expect(t.answerMs, `${t.command}: control API round trip (ms)`).toBeLessThan(BOUND_MS);
-      expect(t.recordedMs, `${t.command}: request to its events in events.jsonl (ms)`).toBeLessThanOrEqual(BOUND_MS);
+      expect(t.duringGate, `${t.command} was answered, and its events recorded, while the gate's test run was held`).toBe(true);
       for (const seq of t.seqs) {
         expect(seq, `${t.command}: event ${seq} (${bySeq.get(seq)?.type}) before the gate's test run`).toBeGreaterThan(gateBuild.seq);
         expect(seq).toBeLessThan(gateRun!.seq);
