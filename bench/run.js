@@ -10,10 +10,12 @@ import { main as bigRun } from './bigRun.mjs';
 import { main as measure } from './measure.mjs';
 import { main as cacheFolders } from './cacheFolders.mjs';
 import { main as startup } from './startup.mjs';
+import { main as commandLatency } from './commandLatency.mjs';
 
 const only = process.argv.slice(2);
 const benches = [
   ['startup', 'start-up of the non-console commands beside node -e 0; megatest checkpoint round trip (issue 13)', () => startup([])],
+  ['commandLatency', "control commands while a phase-end gate's test run is in flight: round trips < 1 s (DESIGN §10)", () => commandLatency([])],
   ['events', 'event throughput: 60 s headless session, 8 sim agents (issue 2)', () => events({})],
   ['checkpoint', 'checkpoint store: 5,000 files / 50 MB against cp -a (issue 3)', () => checkpoint([])],
   // The issue-13 table's large size: 13 minutes here and a few GB of disk, so only when asked for.
