@@ -100,7 +100,7 @@ describe('SyncChild', () => {
       expect(statuses).toBe('0 0');
       const pids = shells!.split(/\s+/).map(Number);
       expect(pids).toHaveLength(1);
-      await waitFor(() => !isPidAlive(pids[0]!), 'the shell to end once its input closed', 10_000, 20);
+      await waitFor(() => !isPidAlive(pids[0]!), 'the shell to end once its input closed', 60_000, 20);
     },
   );
 });

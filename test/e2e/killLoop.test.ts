@@ -66,7 +66,7 @@ describe.skipIf(!BUILT)('kill loop: SIGKILL at 20 random instants, megatest resu
       const child = current;
       const exited = { value: false };
       void child.done.then(() => (exited.value = true));
-      await waitFor(() => exited.value || readControlFile(runDir)?.pid === child.child.pid, 'the orchestrator to write control.json', 20_000, 20);
+      await waitFor(() => exited.value || readControlFile(runDir)?.pid === child.child.pid, 'the orchestrator to write control.json', 120_000, 20);
       // The random instant is counted from the resume's own record (its restore is written with it), not from
       // the process start: a kill before the resume is recorded would leave nothing to check it by.
       const resumesRecorded = () => eventsOf(readEvents(runDir), 'command').filter((e) => e.name === 'resume').length;
@@ -144,6 +144,6 @@ describe.skipIf(!BUILT)('kill loop: SIGKILL at 20 random instants, megatest resu
     expect(history.length).toBeGreaterThan(KILLS);
 
     // No agent of any killed orchestrator is left running.
-    await waitFor(() => agentPidsOf(runDir).length === 0, 'every agent of the run to exit', 10_000);
+    await waitFor(() => agentPidsOf(runDir).length === 0, 'every agent of the run to exit', 60_000);
   }, 600_000);
 });

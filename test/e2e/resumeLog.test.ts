@@ -86,7 +86,7 @@ describe.skipIf(!BUILT)('resume reads the whole log or stops (needs npm run buil
     const first = runHeadless(['resume', runDir, '--headless'], { timeoutMs: 120_000 });
     try {
       await waitFor(() => eventsOf(readEvents(runDir), 'command').some((c) => c.name === 'resume'), 'the first resume', 100_000);
-      await waitFor(() => readFileSync(path.join(runDir, 'session.log'), 'utf8').includes('log folded'), 'its fold said in session.log', 10_000);
+      await waitFor(() => readFileSync(path.join(runDir, 'session.log'), 'utf8').includes('log folded'), 'its fold said in session.log', 60_000);
     } finally {
       first.child.kill('SIGKILL');
     }
