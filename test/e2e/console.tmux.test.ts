@@ -87,7 +87,7 @@ describe.skipIf(!HAS_TMUX)('console end to end in tmux (skipped: tmux is not ins
       const sessionId = `tmux-${index}`;
       const runDir = path.join(runsDir, sessionId);
       const session = `console-${index}`;
-      const command = `cd ${PACKAGE_ROOT} && env -u CI ${variant.env} TERM=xterm-256color node ${BIN} run task_queue --duration 90s --agents 4 --runs-dir ${runsDir} --session-id ${sessionId} --config ${FAST} --port ${18300 + index * 10}; sleep 600`;
+      const command = `cd ${PACKAGE_ROOT} && env -u CI ${variant.env} TERM=xterm-256color node ${BIN} run task_queue --duration 30m --agents 4 --runs-dir ${runsDir} --session-id ${sessionId} --config ${FAST} --port ${18300 + index * 10}; sleep 600`;
       tmux('new-session', '-d', '-s', session, '-x', String(variant.width), '-y', String(variant.height), command);
 
       // The phase bar is up, with the simulation labelled.

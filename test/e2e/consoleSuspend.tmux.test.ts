@@ -89,8 +89,8 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       await waitForScreen(session, /SUSPEND-PROMPT\$/);
       const shellPid = Number(tmux('display-message', '-p', '-t', session, '#{pane_pid}').trim());
       tmux('send-keys', '-t', session, `cd ${PACKAGE_ROOT}`, 'Enter');
-      // 120 s: every step below happens while the run goes on, however slowly a loaded machine draws.
-      tmux('send-keys', '-t', session, `node ${BIN} run task_queue --duration 120s --agents 2 --runs-dir ${runsDir} --session-id suspend --config ${FAST} --port 18640`, 'Enter');
+      // 30 minutes: every step below happens while the run goes on, however slowly a loaded machine draws; the test stops it.
+      tmux('send-keys', '-t', session, `node ${BIN} run task_queue --duration 30m --agents 2 --runs-dir ${runsDir} --session-id suspend --config ${FAST} --port 18640`, 'Enter');
       await waitForScreen(session, AGENTS_SHOWN);
       await waitFor(() => existsSync(path.join(runDir, 'control.json')) || undefined, 'control.json');
       const orchestrator = readControlFile(runDir)!.pid;
@@ -160,7 +160,7 @@ describe.skipIf(!HAS_TMUX || !HAS_BASH || !BUILT)(
       tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `${ENV} PS1='${PROMPT}' bash --norc --noprofile -i`);
       await waitForScreen(session, /SUSPEND-PROMPT\$/);
       tmux('send-keys', '-t', session, `cd ${PACKAGE_ROOT}`, 'Enter');
-      tmux('send-keys', '-t', session, `node ${BIN} run task_queue --headless --duration 120s --agents 2 --runs-dir ${runsDir} --session-id headless --config ${FAST} --port 18641`, 'Enter');
+      tmux('send-keys', '-t', session, `node ${BIN} run task_queue --headless --duration 30m --agents 2 --runs-dir ${runsDir} --session-id headless --config ${FAST} --port 18641`, 'Enter');
       await waitForEvent(runDir, 'tool_call');
       const orchestrator = readControlFile(runDir)!.pid;
       const agents = agentPidsOf(runDir);

@@ -26,7 +26,7 @@ describe('control API and shell controls on a running session', () => {
   let token: string;
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [BIN, 'run', 'task_queue', '--duration', '120s', '--agents', '3', '--headless', '--config', FAST, '--runs-dir', runsDir, '--session-id', 'ctl', '--port', '18400'], {
+    child = spawn(process.execPath, [BIN, 'run', 'task_queue', '--duration', '30m', '--agents', '3', '--headless', '--config', FAST, '--runs-dir', runsDir, '--session-id', 'ctl', '--port', '18400'], {
       stdio: 'ignore',
       env: { ...process.env, CI: '1' },
     });
