@@ -35,14 +35,17 @@ export interface SessionMetrics {
   tasks_remaining: number;
   /** passed / (passed + failed) of the last test run, 0..1; null before any run. */
   test_pass_rate: number | null;
-  tests_passed: number;
-  tests_failed: number;
-  lines_of_code: number;
+  /** The last test run's counts; null before a run gave results, and after one gave none (test_run's problem). */
+  tests_passed: number | null;
+  tests_failed: number | null;
+  /** Counted from project/'s files; null before the first count. */
+  lines_of_code: number | null;
   /** Line coverage 0..100 from the coverage tool's report; null before any. */
   test_coverage: number | null;
   /** Share of public items (JS/TS exports, Rust pub items, Python public functions, classes and methods) with documentation, 0..100; null if none. */
   doc_coverage: number | null;
-  files_modified: number;
+  /** Files changed since the session began, by git; null before the first count and where git cannot say. */
+  files_modified: number | null;
   tool_calls: number;
   checkpoint_count: number;
   errors_encountered: number;

@@ -92,7 +92,7 @@ describe.skipIf(!HAS_TMUX)('restore from the console in tmux (skipped: tmux is n
 
       // c during bootstrap, once its first task is done and measured, so the
       // checkpoint holds figures (tasks, LOC) that development then changes.
-      await waitForEvent(runDir, 'metrics', (e) => e.metrics.phase === 'bootstrap' && e.metrics.lines_of_code > 0 && e.metrics.tasks_completed > 0, 120_000);
+      await waitForEvent(runDir, 'metrics', (e) => e.metrics.phase === 'bootstrap' && (e.metrics.lines_of_code ?? 0) > 0 && e.metrics.tasks_completed > 0, 120_000);
       tmux('send-keys', '-t', session, 'c');
       const forced = await waitForEvent(runDir, 'checkpoint_created', (e) => e.trigger === 'forced', 60_000);
       expect(forced.phase).toBe('bootstrap');
@@ -206,8 +206,8 @@ describe.skipIf(!HAS_TMUX)('restore from the console in tmux (skipped: tmux is n
         if (m.tasks_completed !== r.foldTasks.completed) out.push(`tasks_completed: status ${m.tasks_completed}, fold ${r.foldTasks.completed}`);
         if (m.tasks_remaining !== r.foldTasks.remaining) out.push(`tasks_remaining: status ${m.tasks_remaining}, fold ${r.foldTasks.remaining}`);
         if (variant.showsLoc) {
-          if (formatCount(m.lines_of_code) !== r.loc) out.push(`lines_of_code: status ${m.lines_of_code} (${formatCount(m.lines_of_code)}), console chart ${r.loc}`);
-        } else if (m.lines_of_code !== (r.foldLoc ?? 0)) {
+          if (m.lines_of_code === null || formatCount(m.lines_of_code) !== r.loc) out.push(`lines_of_code: status ${m.lines_of_code} (${m.lines_of_code === null ? 'n/a' : formatCount(m.lines_of_code)}), console chart ${r.loc}`);
+        } else if (m.lines_of_code !== r.foldLoc) {
           out.push(`lines_of_code: status ${m.lines_of_code}, fold ${r.foldLoc}`);
         }
         return out;

@@ -33,7 +33,7 @@ describe('eventSentence figures', () => {
     for (const e of snapshots) {
       const m = e.metrics;
       expect(eventSentence(e)).toContain(` tokens ${grouped(m.total_tokens)} (${grouped(m.tokens_per_minute)}/min) calls ${grouped(m.tool_calls)} `);
-      expect(eventSentence(e)).toContain(` LOC ${grouped(m.lines_of_code)} `);
+      expect(eventSentence(e)).toContain(` LOC ${m.lines_of_code === null ? 'n/a' : grouped(m.lines_of_code)} `);
     }
     const compress = { seq: 5, ts: '2026-01-01T00:00:00.000Z', type: 'compress', agent: 'agent-2', tokens_before: 164_000, tokens_after: 41_250 } as MegatestEvent;
     expect(eventSentence(compress)).toBe('agent-2 context compressed 164,000 -> 41,250 tokens');

@@ -55,4 +55,12 @@ describe('a test run that gave no results', () => {
     const [, event] = log(gaveNone('test results unreadable (junit): no <testsuite>; exit 2: Traceback'));
     expect(eventSentence(event!)).toBe('tests gave no results: test results unreadable (junit): no <testsuite>; exit 2: Traceback (after 6.0 s)');
   });
+
+  it('before anything is measured, the snapshot says not measured (null), never a 0 that reads as counted', () => {
+    const fresh = foldAll(log());
+    const snapshot = sessionMetricsAt(fresh, T0 + 5_000, gaugesFromState(fresh));
+    expect(snapshot).toMatchObject({ tests_passed: null, tests_failed: null, test_pass_rate: null, lines_of_code: null, files_modified: null, test_coverage: null });
+    const broken = foldAll(log(ran(3, 1, 50), gaveNone('x')));
+    expect(sessionMetricsAt(broken, T0 + 5_000, gaugesFromState(broken))).toMatchObject({ tests_passed: null, tests_failed: null });
+  });
 });
