@@ -132,7 +132,8 @@ async function runAndRead(projectDir: string, commands: ProjectCommands, command
 
   // An output over 1 MiB keeps its summary lines from before its last MiB.
   const run = await runCommand(command, { cwd: projectDir, timeoutMs, signal, keepLines: summaryLines(commands.test_format) });
-  const exit = `exit ${run.code ?? run.signal}: ${outputClue(run.stderr)}`;
+  const clue = outputClue(run.stderr);
+  const exit = `exit ${run.code ?? run.signal}${clue === '' ? '' : `: ${clue}`}`;
   const base = { duration_ms: Math.round(run.durationMs), timed_out: run.timedOut, aborted: run.aborted, source: command };
   if (run.aborted) return { result: { ...base, summary: null, coverage: null, problem: 'test run cut short' }, exit };
   if (run.timedOut) {

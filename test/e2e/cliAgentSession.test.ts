@@ -172,10 +172,9 @@ describe.skipIf(!BUILT)(`a claude-code session whose claude is not logged in${BU
     expect(eventsOf(events, 'recovery').filter((r) => r.action === 'pause_and_alert').map((r) => r.outcome)).toContain('succeeded');
     // Its test command ("true") prints no results: the report says so rather than only "not measured".
     const report = readReport(runDir);
-    expect(report.criteria.find((c: { id: string }) => c.id === 'tests_pass')).toMatchObject({
-      passed: false,
-      evidence: 'test_pass_rate was not measured: no test run of the session gave results (session.log says why where one ran)',
-    });
+    const testsPass = report.criteria.find((c: { id: string }) => c.id === 'tests_pass');
+    expect(testsPass?.passed).toBe(false);
+    expect(testsPass?.evidence).toMatch(/^test_pass_rate was not measured: the last test run gave no results: test results unreadable \(cargo\): .*; exit 0$/);
     // Completed, exit code 1: the end's reason names the critical criteria the report failed, so a CI log says why.
     const failedCritical = report.criteria.filter((c) => c.level === 'critical' && !c.passed).map((c) => c.id);
     expect(eventsOf(events, 'session_ended')[0]).toMatchObject({
