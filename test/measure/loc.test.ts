@@ -171,6 +171,19 @@ describe('countLines on test/fixtures/measure/loc-project', () => {
     expect(after).toEqual(before);
   });
 
+  it("leaves out the files a package manager writes (package-lock.json, pnpm-lock.yaml…): they are not the project's code", async () => {
+    const copy = makeTemporaryDir();
+    cpSync(FIXTURE_PROJECT, copy, { recursive: true });
+    const before = await countLines(copy);
+    writeFileSync(path.join(copy, 'package-lock.json'), JSON.stringify({ name: 'x', lockfileVersion: 3, packages: { '': { name: 'x' } } }, null, 2) + '\n');
+    mkdirSync(path.join(copy, 'web'), { recursive: true });
+    writeFileSync(path.join(copy, 'web', 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\nimporters:\n  .: {}\n");
+    expect(await countLines(copy)).toEqual(before);
+    // A JSON file of the project's own is counted as before.
+    writeFileSync(path.join(copy, 'settings.json'), '{\n  "a": 1\n}\n');
+    expect((await countLines(copy)).total.code).toBe(before.total.code + 3);
+  });
+
   it('rejects a root that is not a directory, naming it', async () => {
     await expect(countLines(path.join(FIXTURE_PROJECT, 'no-such-dir'))).rejects.toThrow(/no-such-dir.*not a readable directory/);
   });
