@@ -116,7 +116,16 @@ async function runStatus(runDir: string, args: ControlCommandArgs, out: Output):
   return 0;
 }
 
-export async function runControlCommand(name: ControlCommandName, args: ControlCommandArgs, out: Output = STDIO): Promise<number> {
+export async function runControlCommand(name: ControlCommandName, args: ControlCommandArgs, stdio: Output = STDIO): Promise<number> {
+  // With --json a script gets JSON on a failure too: {"ok":false,"error":…,"exit_code":…} on stdout, the line on stderr as always.
+  let failed = '';
+  const out: Output = args.json ? { log: (line) => stdio.log(line), error: (line) => { failed = line; stdio.error(line); } } : stdio;
+  const code = await controlCommand(name, args, out);
+  if (args.json && code !== 0 && failed !== '') stdio.log(JSON.stringify({ ok: false, error: failed, exit_code: code }, null, 2));
+  return code;
+}
+
+async function controlCommand(name: ControlCommandName, args: ControlCommandArgs, out: Output): Promise<number> {
   const problem = validate(name, args);
   if (problem) {
     out.error(problem);

@@ -122,6 +122,19 @@ describe('runControlCommand: actions on a running session', () => {
     expect(JSON.parse(logs[0]!)).toMatchObject({ ok: true, event: { id: 'checkpoint_001' } });
   });
 
+  it('with --json a failure is JSON on stdout too, and the line on stderr as always', async () => {
+    await liveRun();
+    const { out, logs, errors } = capture();
+    expect(await runControlCommand('stop', { runsDir }, out)).toBe(0);
+    logs.length = 0;
+    expect(await runControlCommand('restore', { runsDir, checkpoint: 'checkpoint_001', json: true }, out)).toBe(1);
+    expect(errors).toEqual(['megatest restore: cannot restore: the session is stopping']);
+    expect(JSON.parse(logs.join('\n'))).toEqual({ ok: false, error: 'megatest restore: cannot restore: the session is stopping', exit_code: 1 });
+    logs.length = 0;
+    expect(await runControlCommand('compress', { runsDir, agent: 'agent-9', json: true }, out)).toBe(2);
+    expect(JSON.parse(logs.join('\n'))).toMatchObject({ ok: false, exit_code: 2 });
+  });
+
   it('exits 1 with the server’s message when the engine refuses', async () => {
     await liveRun();
     const { out, errors } = capture();
