@@ -116,7 +116,11 @@ export interface EventBodies {
   compress: { agent: string; tokens_before: number; tokens_after: number; detail?: string };
   vote: { agent: string; topic: string; choice: string };
   command: { name: string; source: CommandSource; detail?: string };
-  alert: { level: 'info' | 'warning' | 'critical'; message: string };
+  /**
+   * `checkpoint`: the checkpoint the alert found damaged (its checksum or a blob failed, a restore refused it or
+   * fell back from it): the views mark it, and the restore picker says so before a person chooses it.
+   */
+  alert: { level: 'info' | 'warning' | 'critical'; message: string; checkpoint?: string };
   session_ended: { status: SessionStatus; exit_code: number; reason?: string };
 }
 

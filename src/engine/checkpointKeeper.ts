@@ -177,7 +177,7 @@ export class CheckpointKeeper {
         if (invalid) this.invalidCheckpoints += 1;
         ctx.log.error('checkpoint', `restore of ${id} refused: ${message}`);
         // In the event log too, where the console, replay and the report see it: a checkpoint found damaged is news.
-        if (invalid) ctx.emit({ type: 'alert', level: 'warning', message: `restore of ${id} refused: ${error.reason}; project/ and the session are as they were` });
+        if (invalid) ctx.emit({ type: 'alert', level: 'warning', message: `restore of ${id} refused: ${error.reason}; project/ and the session are as they were`, checkpoint: id });
         throw new ControlError(`restore refused: ${message}`, message.includes('no such checkpoint') ? 404 : 409);
       }
     }
@@ -218,7 +218,7 @@ export class CheckpointKeeper {
     const skipped = chosen.skipped;
     const reportSkipped = () => {
       for (const skip of skipped) {
-        ctx.emit({ type: 'alert', level: 'warning', message: `checkpoint ${skip.id} is invalid (${skip.reason}); falling back to the one before` });
+        ctx.emit({ type: 'alert', level: 'warning', message: `checkpoint ${skip.id} is invalid (${skip.reason}); falling back to the one before`, checkpoint: skip.id });
       }
     };
     if (loaded === null) {
@@ -263,7 +263,7 @@ export class CheckpointKeeper {
       const message = restored.message;
       ctx.log.error('checkpoint', `restore failed, the session goes on as it was: ${message}`);
       const refusal = restored instanceof CheckpointInvalidError ? `restore of ${restored.id} refused: ${restored.reason}` : `restore of ${first.id} failed: ${message}`;
-      ctx.emit({ type: 'alert', level: 'warning', message: `${refusal}; project/ and the session are as they were` });
+      ctx.emit({ type: 'alert', level: 'warning', message: `${refusal}; project/ and the session are as they were`, ...(restored instanceof CheckpointInvalidError ? { checkpoint: restored.id } : {}) });
       throw new ControlError(`restore refused: ${message}`, restored instanceof CheckpointInvalidError ? 409 : 500);
     }
     loaded = restored;

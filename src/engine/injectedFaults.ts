@@ -65,6 +65,6 @@ export class InjectedFaults {
     await writeFileAtomic(file, JSON.stringify(stored, null, 2) + '\n', { durable: true });
     this.keeper.markInvalid(id);
     ctx.log.warn('fault', `SIMULATED fault corrupt_checkpoint (sim.faults, ${when}): altered ${newest[0]} so its checksum fails`);
-    ctx.emit({ type: 'alert', level: 'warning', message: `[SIMULATED fault] corrupt_checkpoint: ${id} altered on purpose; its checksum now fails and a restore must skip it` });
+    ctx.emit({ type: 'alert', level: 'warning', message: `[SIMULATED fault] corrupt_checkpoint: ${id} altered on purpose; its checksum now fails and a restore must skip it`, checkpoint: id });
   }
 }

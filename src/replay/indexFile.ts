@@ -32,9 +32,10 @@ export const INDEX_FILE = 'events.idx';
  *    sets the status at its command event, not at the next snapshot.
  * 7: the folded states' measured figures say why the last test run gave no results (test_run's problem).
  * 8: the folded states keep each snapshot figure as the latest snapshot that recorded it (RunState.recordedFigures).
+ * 9: the folded states' checkpoints say which were found damaged (an alert's checkpoint).
  * An index of another version is built again (IndexOutdated: no damage).
  */
-export const INDEX_VERSION = 8;
+export const INDEX_VERSION = 9;
 const MAGIC = Buffer.from('MTRPIDX\n');
 const END_MAGIC = Buffer.from('MTRPEND\n');
 const PREAMBLE = 16;

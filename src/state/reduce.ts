@@ -348,6 +348,11 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       const tone: AlertTone = event.level === 'critical' ? 'critical' : event.level === 'warning' ? 'warning' : 'info';
       draft.counters().alerts += 1;
       draft.pushAlert(alertOf(event, 'alert', tone, event.message), MAX_ALERTS);
+      // A new list, the damaged one replaced: rollback points share the old.
+      const damaged = event.checkpoint;
+      if (damaged !== undefined && s.checkpoints.some((c) => c.id === damaged && !c.damaged)) {
+        s.checkpoints = s.checkpoints.map((c) => (c.id === damaged ? { ...c, damaged: true as const } : c));
+      }
       return;
     }
     case 'session_ended': {

@@ -90,6 +90,8 @@ export interface CheckpointView {
   bytes: number;
   linesOfCode: number | null;
   testPassRate: number | null;
+  /** Found damaged since it was taken (an alert naming it): a restore of it is refused or falls back. */
+  damaged?: true;
 }
 
 /** One agent's running totals, a point per metrics snapshot (bounded like the charts). */

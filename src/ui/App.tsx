@@ -235,7 +235,8 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         const selectedId = ui.overlay.id;
         const chosen = run.checkpoints.find((c) => c.id === selectedId);
         if (!chosen) return;
-        const prompt = `Restore ${chosen.id} (${clockTime(chosen.ts)}, phase ${chosen.phase}, ${checkpointFigures(chosen)})? project/ goes back to that point.`;
+        const damaged = chosen.damaged ? ` It was found damaged: its restore will be refused, project/ left as it is.` : '';
+        const prompt = `Restore ${chosen.id} (${clockTime(chosen.ts)}, phase ${chosen.phase}, ${checkpointFigures(chosen)})? project/ goes back to that point.${damaged}`;
         updateUi((u) => openOverlay(u, { kind: 'confirm', request: { kind: 'restore', checkpointId: chosen.id, prompt } }));
         return;
       }

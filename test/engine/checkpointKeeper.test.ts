@@ -127,6 +127,8 @@ describe('CheckpointKeeper: no checkpoint can be restored', () => {
     const alerts = events.filter((event) => event.type === 'alert').map((event) => (event as { message: string }).message);
     expect(alerts[0]).toMatch(/^checkpoint checkpoint_001 is invalid \(1 blob fails its sha256 check: .*\(for "answer\.js"\).*falling back to the one before$/);
     expect(alerts[1]).toBe('resume found no valid checkpoint among 1; the current phase starts again on the current project/');
+    // The alert names the checkpoint, so the views mark it damaged.
+    expect(events.find((event) => event.type === 'alert')).toMatchObject({ checkpoint: 'checkpoint_001' });
     expect(readFileSync(path.join(project, 'answer.js'), 'utf8')).toBe(`${FILE_TEXT}// since\n`);
   });
 
@@ -136,7 +138,7 @@ describe('CheckpointKeeper: no checkpoint can be restored', () => {
     expect(pool.startAll).not.toHaveBeenCalled();
     const alerts = events.filter((event) => event.type === 'alert');
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ level: 'warning' });
+    expect(alerts[0]).toMatchObject({ level: 'warning', checkpoint: 'checkpoint_001' });
     expect((alerts[0] as { message: string }).message).toMatch(/^restore of checkpoint_001 refused: 1 blob fails its sha256 check: .*; project\/ and the session are as they were$/);
   });
 

@@ -1,5 +1,5 @@
 // The restore picker: every checkpoint, newest first, with the figures
-// measured when it was taken.
+// measured when it was taken, and a mark on those found damaged since.
 
 import type { CheckpointView } from '../../state/applyEvent.js';
 import { clockTime, formatCount, formatPercent } from './format.js';
@@ -47,8 +47,9 @@ export function pickerModel(
   const rows = visible.map((c, i) => {
     const selected = start + i === options.index;
     const cells: Record<PickerColumn, Cell> = {
-      marker: { text: selected ? options.selectedMark : ' ', role: 'accent' },
-      id: { text: c.id, role: selected ? 'accent' : 'text' },
+      // A damaged one is marked "!" (red), and so is its id: a restore of it is refused or falls back to the one before.
+      marker: { text: selected ? options.selectedMark : c.damaged ? '!' : ' ', role: c.damaged && !selected ? 'critical' : 'accent' },
+      id: { text: c.id, role: c.damaged ? 'critical' : selected ? 'accent' : 'text' },
       time: { text: clockTime(c.ts), role: 'muted' },
       phase: { text: c.phase, role: 'text' },
       trigger: { text: c.trigger, role: 'muted' },

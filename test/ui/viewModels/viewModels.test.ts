@@ -14,7 +14,9 @@ import { filterLog, highlightSpans, logPaneModel, matchRanges } from '../../../s
 import { labelStarts, phaseBarModel, proportionalWidths } from '../../../src/ui/viewModels/phaseBar.js';
 import type { CheckpointView, PhaseView } from '../../../src/state/runState.js';
 import fc from 'fast-check';
-import { pickerModel } from '../../../src/ui/viewModels/picker.js';
+import { pickerModel, pickerOrder } from '../../../src/ui/viewModels/picker.js';
+import { foldAll } from '../../../src/state/fold.js';
+import type { MegatestEvent } from '../../../src/contract/events.js';
 import { fixtureEvents, fixtureState } from '../helpers.js';
 
 const midRun = fixtureState(250); // in the testing phase, after a crash and a restore
@@ -488,6 +490,24 @@ describe('alerts and picker', () => {
     expect(texts[0]!.at(-1)).toBe('95%');
     expect(model.rows[1]!.selected).toBe(true);
     expect(texts[4]!.at(-1)).toBe('–'); // checkpoint_001: no tests had run
+  });
+
+  it('marks a checkpoint an alert found damaged: "!" and its id in red, selected or not', () => {
+    const events = fixtureEvents();
+    const last = events.at(-1)!;
+    const damagedId = done.checkpoints[2]!.id;
+    const alert = { seq: last.seq + 1, ts: last.ts, type: 'alert', level: 'warning', message: `restore of ${damagedId} refused: checksum mismatch`, checkpoint: damagedId } as MegatestEvent;
+    const state = foldAll([...events, alert]);
+    expect(state.checkpoints.filter((c) => c.damaged).map((c) => c.id)).toEqual([damagedId]);
+    const at = pickerOrder(state.checkpoints).findIndex((c) => c.id === damagedId);
+    const elsewhere = pickerModel(state.checkpoints, { index: at === 0 ? 1 : 0, width: 80, rows: 10, selectedMark: '>', ellipsis: '~' }).rows[at]!;
+    expect(elsewhere.cells[0]).toMatchObject({ text: '!', role: 'critical' });
+    expect(elsewhere.cells[1]).toMatchObject({ role: 'critical' });
+    const chosen = pickerModel(state.checkpoints, { index: at, width: 80, rows: 10, selectedMark: '>', ellipsis: '~' }).rows[at]!;
+    expect(chosen.cells[0]!.text).toBe('>');
+    expect(chosen.cells[1]).toMatchObject({ role: 'critical' });
+    // The others are as they were.
+    expect(pickerModel(state.checkpoints, { index: at, width: 80, rows: 10, selectedMark: '>', ellipsis: '~' }).rows.filter((r) => r.cells[1]!.role === 'critical')).toHaveLength(1);
   });
 });
 
