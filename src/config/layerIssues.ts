@@ -99,10 +99,22 @@ export function problemAt(keyPath: KeyPath, problem: string, data: Table, layers
     );
   }
   const line = lineOf(layer, relative);
-  return new ConfigError(`${displayKey(relative)} = ${displayValue(value)} in ${layer.label}${lineSuffix(layer, relative)}: ${problem}`, {
+  return new ConfigError(`${displayKey(relative)} = ${displayValue(value)} in ${layer.label}${lineSuffix(layer, relative)}: ${problem}${quotedHint(value)}`, {
     ...location,
     line,
   });
+}
+
+/**
+ * A number or a boolean written in quotes is a string to TOML (the original
+ * runner's files and shell habits write `"5"`): the refusal says so, as
+ * "must be minutes 0.5..1440" of "5" did not.
+ */
+function quotedHint(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  const text = value.trim();
+  if (/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(text) || text === 'true' || text === 'false') return ` (a value in quotes is text: write ${text} without them)`;
+  return '';
 }
 
 /** The layer a key's value came from: the one holding the deepest part of its path (later layers win ties). */

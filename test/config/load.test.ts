@@ -559,6 +559,15 @@ describe('bad input', () => {
     });
   });
 
+  it('a number or a boolean in quotes is told it is text, and how to write it', () => {
+    const minutes = writeScratch('quoted-number.toml', '[checkpoint]\ninterval_minutes = "5"\n');
+    expect(() => loadConfig({ configFile: minutes })).toThrowError(
+      `[checkpoint].interval_minutes = "5" in ${minutes} (line 2): must be minutes 0.5..1440 (a value in quotes is text: write 5 without them)`,
+    );
+    const enabled = writeScratch('quoted-boolean.toml', '[checkpoint]\nenabled = "true"\n');
+    expect(() => loadConfig({ configFile: enabled })).toThrowError(/= "true" in .*: must be true or false \(a value in quotes is text: write true without them\)$/);
+  });
+
   it('an out-of-range value names file, key, value and range', () => {
     const file = fixture('out_of_range.toml');
     expect(() => loadConfig({ configFile: file })).toThrowError(`[session].agent_count = 40 in ${file} (line 3): must be an integer 1..16`);
