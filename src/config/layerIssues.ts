@@ -99,7 +99,7 @@ export function problemAt(keyPath: KeyPath, problem: string, data: Table, layers
     );
   }
   const line = lineOf(layer, relative);
-  return new ConfigError(`${displayKey(relative)} = ${displayValue(value)} in ${layer.label}${lineSuffix(layer, relative)}: ${problem}${quotedHint(value)}`, {
+  return new ConfigError(`${displayKey(relative)} = ${displayValue(value)} in ${layer.label}${lineSuffix(layer, relative)}: ${problem}${quotedHint(value)}${caseHint(value, problem)}`, {
     ...location,
     line,
   });
@@ -115,6 +115,13 @@ function quotedHint(value: unknown): string {
   const text = value.trim();
   if (/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(text) || text === 'true' || text === 'false') return ` (a value in quotes is text: write ${text} without them)`;
   return '';
+}
+
+/** A name of a list given in other letters ("Exponential", "Dark"): the refusal says which it is. */
+function caseHint(value: unknown, problem: string): string {
+  if (typeof value !== 'string' || !problem.startsWith('must be one of ')) return '';
+  const lower = value.trim().toLowerCase();
+  return lower !== value && problem.includes(JSON.stringify(lower)) ? ` (write ${JSON.stringify(lower)}: the names are lowercase)` : '';
 }
 
 /** The layer a key's value came from: the one holding the deepest part of its path (later layers win ties). */

@@ -568,6 +568,13 @@ describe('bad input', () => {
     expect(() => loadConfig({ configFile: enabled })).toThrowError(/= "true" in .*: must be true or false \(a value in quotes is text: write true without them\)$/);
   });
 
+  it('a name of a list in other letters is told which it is', () => {
+    const file = writeScratch('capitalised.toml', '[checkpoint]\nbackoff_strategy = "Exponential"\n');
+    expect(() => loadConfig({ configFile: file })).toThrowError(
+      `[checkpoint].backoff_strategy = "Exponential" in ${file} (line 2): must be one of "fixed", "linear", "exponential" (write "exponential": the names are lowercase)`,
+    );
+  });
+
   it('an out-of-range value names file, key, value and range', () => {
     const file = fixture('out_of_range.toml');
     expect(() => loadConfig({ configFile: file })).toThrowError(`[session].agent_count = 40 in ${file} (line 3): must be an integer 1..16`);
