@@ -64,7 +64,7 @@ environment (as run_mega_test.sh read it):
   Rebuilds final_report.json, final_report.md and junit.xml from the run folder, and prints one of them.
   A legacy folder (of the original test_runner.py / run_mega_test.sh) is converted on the fly and its
   report only printed: nothing is written into it; so is a running session's, as of now.`,
-  config: `usage: megatest config check FILE
+  config: `usage: megatest config check FILE (or --config FILE)
        megatest config print [--config FILE] [--preset NAME] [run options]
        megatest config migrate OLD.toml
   Keys a file sets that megatest does not act on are named on stderr, with the reason.`,

@@ -222,13 +222,13 @@ async function cmdReport(args: string[]): Promise<number> {
 async function cmdConfig(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'check') {
-    const { values, positionals } = parse('config check', rest, { help: { type: 'boolean', short: 'h' } });
-    if (values.help || positionals.length !== 1) {
-      if (!values.help) throw new UsageError('megatest config check: expected one FILE');
-      return help('config');
-    }
-    (await configLoader()).checkConfigFile(positionals[0]!, sayConfigNotice);
-    process.stdout.write(`${positionals[0]}: ok\n`);
+    // --config FILE as `run` and `config print` take it, or FILE alone.
+    const { values, positionals } = parse('config check', rest, { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+    if (values.help) return help('config');
+    const files = [...(values.config === undefined ? [] : [values.config]), ...positionals];
+    if (files.length !== 1) throw new UsageError(`megatest config check: expected one FILE (or --config FILE)${files.length > 1 ? `, got ${files.join(' and ')}` : ''}`);
+    (await configLoader()).checkConfigFile(files[0]!, sayConfigNotice);
+    process.stdout.write(`${files[0]}: ok\n`);
     return 0;
   }
   if (sub === 'print') {

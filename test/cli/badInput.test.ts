@@ -130,6 +130,10 @@ describe('megatest run: bad input', () => {
     const good = path.join(dir, 'good.toml');
     writeFileSync(good, '[session]\nagent_count = 4\n');
     expect((await cli(['config', 'check', good])).stdout).toMatch(/ok/);
+    // --config FILE, as run and config print take it; two files are one too many.
+    expect((await cli(['config', 'check', '--config', good])).stdout).toBe(`${good}: ok\n`);
+    const two = await cli(['config', 'check', '--config', good, good]);
+    expect([two.code, two.stderr.trim()]).toEqual([2, `megatest config check: expected one FILE (or --config FILE), got ${good} and ${good}`]);
     const bad = path.join(dir, 'bad.toml');
     writeFileSync(bad, '[session]\nagent_count = "four"\n');
     const result = await cli(['config', 'check', bad]);
