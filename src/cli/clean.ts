@@ -12,6 +12,7 @@ import { controlFileAlive, isOrchestratorAlive, listRuns, readControlFile, type 
 import { legacyLiveness, SYSTEM_PIDS } from '../legacy/liveness.js';
 import { parseAge, parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
+import { runsDirFor } from './runsDir.js';
 
 export const CLEAN_HELP = `usage: megatest clean --older-than AGE [--dry-run] [--runs-dir DIR]
   Deletes run folders under DIR (default test_runs) whose recorded end is older than AGE
@@ -68,7 +69,7 @@ export async function cleanCommand(argv: string[]): Promise<number> {
   if (values['older-than'] === undefined) throw new UsageError('megatest clean: --older-than is required (e.g. --older-than 7d)');
   const ageMs = parseAge('megatest clean: --older-than', values['older-than']);
   const dryRun = values['dry-run'] === true;
-  const runsDir = values['runs-dir'] ?? 'test_runs';
+  const runsDir = await runsDirFor('clean', values['runs-dir']);
   if (values['runs-dir'] !== undefined) requireRunsDir('clean', runsDir);
   const nowMs = Date.now();
   const cutoff = nowMs - ageMs;

@@ -8,6 +8,7 @@ import { compareRuns, type CompareRunInput } from '../compare/viewModel.js';
 import { foldRunFolder } from '../io/foldLog.js';
 import { buildReport } from '../report/build.js';
 import { parseCommandArgs, runFolderArg } from './commandArgs.js';
+import { runsDirFor } from './runsDir.js';
 
 export const COMPARE_HELP = `usage: megatest compare RUN RUN [RUN…] [--format md|json] [--runs-dir DIR]
   Shows runs side by side: duration, tokens, tokens/LOC, tool calls/task, pass rate, coverage,
@@ -30,7 +31,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const format = values.format ?? 'md';
   if (format !== 'md' && format !== 'json') throw new UsageError(`megatest compare: --format ${JSON.stringify(format)}: use md or json`);
   if (positionals.length < 2) throw new UsageError('megatest compare: expected at least two runs (see megatest compare --help)');
-  const runsDir = values['runs-dir'] ?? 'test_runs';
+  const runsDir = await runsDirFor('compare', values['runs-dir']);
   const dirs = positionals.map((arg) => runFolderArg('compare', arg, runsDir));
   const inputs: CompareRunInput[] = [];
   for (const [index, dir] of dirs.entries()) {

@@ -7,6 +7,7 @@ import { IMPORT_KINDS, isImportKind, KIND_FILES } from '../importer/kinds.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { countOf } from '../state/groupDigits.js';
 import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
+import { runsDirFor } from './runsDir.js';
 
 export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|codex|command FILE... [--runs-dir D] [--session-id ID]
 
@@ -58,7 +59,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   const result = await importRecordedRun({
     kind,
     files: positionals,
-    runsDir: values['runs-dir'] ?? 'test_runs',
+    runsDir: await runsDirFor('import', values['runs-dir']),
     sessionId: values['session-id'],
   });
   const m = result.report.measurements;

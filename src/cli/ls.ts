@@ -7,6 +7,7 @@ import { requireRunsDir } from '../io/runFolder.js';
 import { listRuns } from '../io/sessions.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
+import { runsDirFor } from './runsDir.js';
 
 export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
   Lists the run folders under DIR (default test_runs), newest start first: id, status, exit code, whether a process
@@ -84,7 +85,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`megatest ls: unexpected argument ${JSON.stringify(positionals[0])} (see megatest ls --help)`);
-  const runsDir = values['runs-dir'] ?? 'test_runs';
+  const runsDir = await runsDirFor('ls', values['runs-dir']);
   if (values['runs-dir'] !== undefined) requireRunsDir('ls', runsDir);
   const runs: RunSummary[] = [];
   for (const listing of listRuns(runsDir)) runs.push(await loadRunSummary(listing));

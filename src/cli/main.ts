@@ -20,6 +20,7 @@ import { requireFolderArg } from './commandArgs.js';
 import { HELP } from './helpText.js';
 import { commandHint, configCommandHint } from './oldHabits.js';
 import { MEGATEST_VERSION } from '../version.js';
+import { runsDirFor } from './runsDir.js';
 
 // The engine, the report and the console (React, Ink) are loaded by the
 // commands that use them, not by every start: `--version`, `status` and the
@@ -195,7 +196,7 @@ async function cmdAttach(args: string[]): Promise<number> {
   const { checkThemeFlag, refuseLegacyFolder, requireTerminal } = await import('./consoleChecks.js');
   checkThemeFlag(values.theme);
   requireTerminal('attach', 'megatest status');
-  const dir = resolveSession(positionals[0], values['runs-dir'] ?? 'test_runs');
+  const dir = resolveSession(positionals[0], await runsDirFor('attach', values['runs-dir']));
   refuseLegacyFolder('attach', dir);
   return openConsole(dir, { theme: values.theme, ascii: values.ascii });
 }
@@ -260,7 +261,7 @@ async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue'
   const { runControlCommand } = await import('./controlCommands.js');
   return runControlCommand(name, {
     session: positionals[0],
-    runsDir: values['runs-dir'] ?? 'test_runs',
+    runsDir: await runsDirFor(name, values['runs-dir']),
     checkpoint: values.checkpoint,
     agent: values.agent,
     json: values.json,

@@ -25,6 +25,7 @@ import { isOrchestratorAlive, resolveSession } from '../io/sessions.js';
 import { takeRunLock } from '../io/runLock.js';
 import { runControlCommand } from './controlCommands.js';
 import { refuseLegacyFolder } from './legacyRefusal.js';
+import { runsDirFor } from './runsDir.js';
 
 export const RESTORE_HELP = `usage: megatest restore [SESSION|DIR] --checkpoint ID [--runs-dir DIR] [--json]
        megatest restore DIR --checkpoint ID [--yes]          (the run's orchestrator is gone)
@@ -58,7 +59,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError(`megatest restore: expected at most one SESSION or DIR (got ${positionals.join(' ')})`);
   if (values['runs-dir'] !== undefined) requireRunsDir('restore', values['runs-dir']);
-  const runsDir = values['runs-dir'] ?? 'test_runs';
+  const runsDir = await runsDirFor('restore', values['runs-dir']);
   const session = positionals[0];
   // Before its --checkpoint is read: the original runner's checkpoint names are no megatest ids, and it has none to restore.
   if (session !== undefined) refuseLegacyFolder('restore', resolveSession(session, runsDir));
