@@ -4,10 +4,9 @@
 // a second per agent, with the count, so a stream of garbage cannot flood
 // events.jsonl. No recovery follows: the agent goes on.
 
-/** At most one parse_failure event per agent per this many ms. */
-export const PARSE_FAILURE_EVENT_INTERVAL_MS = 1000;
-/** How much of the last bad line an event quotes. */
-const QUOTED_CHARS = 120;
+import { PARSE_FAILURE_EVENT_INTERVAL_MS, PARSE_FAILURE_QUOTED_CHARS as QUOTED_CHARS, parseFailureMessage } from '../agents/parseFailureText.js';
+
+export { PARSE_FAILURE_EVENT_INTERVAL_MS };
 
 interface AgentFailures {
   total: number;
@@ -74,7 +73,6 @@ export class ParseFailureReporter {
     const count = entry.unreported;
     entry.unreported = 0;
     entry.lastReportMs = now;
-    const lines = count === 1 ? '1 line' : `${count} lines`;
-    this.report(agent, `${lines} not in the agent's format (${entry.total} in all, kept in output.log); last: ${entry.lastReason}: ${entry.lastLine}`, entry.total, count);
+    this.report(agent, parseFailureMessage(count, entry.total, entry.lastReason, entry.lastLine), entry.total, count);
   }
 }

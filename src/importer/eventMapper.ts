@@ -8,6 +8,7 @@
 import type { AgentMessage, TaskOutcome } from '../agents/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentCapabilities, EventInput, LogLevel } from '../contract/events.js';
+import { PARSE_FAILURE_EVENT_INTERVAL_MS, PARSE_FAILURE_QUOTED_CHARS as QUOTED_CHARS, parseFailureMessage } from '../agents/parseFailureText.js';
 import { retryText } from '../agents/retryText.js';
 
 export type Emission = { ms: number; event: EventInput } | { ms: number; log: { level: LogLevel; message: string } };
@@ -15,9 +16,6 @@ export type Emission = { ms: number; event: EventInput } | { ms: number; log: { 
 /** An import classifies nothing ([[error_handling.rules]] belong to the engine): an agent's error keeps this class, with the severity the engine gives an unknown one. */
 export const IMPORTED_ERROR_CLASS = 'agent_error';
 
-// As the live ParseFailureReporter (src/engine/parseFailures.ts): at most one event a second per agent, with the count.
-const PARSE_FAILURE_EVENT_INTERVAL_MS = 1000;
-const QUOTED_CHARS = 120;
 
 export interface AgentIdentity {
   name: string;
@@ -195,10 +193,9 @@ export class AgentEventMapper {
   private reportFailures(ms: number, out: Emission[]): void {
     const f = this.failures;
     if (f.unreported === 0) return;
-    const lines = f.unreported === 1 ? '1 line' : `${f.unreported} lines`;
+    const message = parseFailureMessage(f.unreported, f.total, f.lastReason, f.lastLine);
     f.unreported = 0;
     f.lastReportMs = ms;
-    const message = `${lines} not in the agent's format (${f.total} in all, kept in output.log); last: ${f.lastReason}: ${f.lastLine}`;
     out.push({ ms, event: { type: 'error', class: 'parse_failure', severity: 'recoverable', agent: this.agent.name, message } });
   }
 }
