@@ -63,9 +63,8 @@ export async function importCommand(argv: string[]): Promise<number> {
     sessionId: values['session-id'],
   });
   const m = result.report.measurements;
-  // What the stream said it cost (Claude Code's total_cost_usd), as the report's Models section sums it; nothing where none said.
-  const costs = result.report.models.flatMap((model) => (model.cost_usd === null ? [] : [model.cost_usd]));
-  const cost = costs.length === 0 ? '' : `, cost $${costs.reduce((a, b) => a + b, 0).toFixed(4)}`;
+  // What the stream said it cost (Claude Code's total_cost_usd), the report's figure; nothing where none said.
+  const cost = m.cost_usd === null ? '' : `, cost $${m.cost_usd.toFixed(4)}`;
   const timelines = result.imported.files.map((f) => `${f.agent} ${f.timeline === 'stream' ? "stream's own times" : 'line order (not time)'}`).join(', ');
   process.stdout.write(
     [

@@ -199,14 +199,14 @@ function modelSection(report: FinalReport): string[] {
   if (report.models.length === 0) return [];
   const cost = (usd: number | null) => (usd === null ? 'not reported' : `$${usd.toFixed(4)}`);
   const name = (model: string) => (model === '' ? '(not named)' : `\`${model}\``);
-  const costs = report.models.map((m) => m.cost_usd).filter((usd): usd is number => usd !== null);
   return [
     '## Models',
     '',
     '| model | tasks done | tokens | cost |',
     '|---|---|---|---|',
     ...report.models.map((m) => `| ${name(m.model)} | ${m.tasks.length} | ${m.total_tokens === null ? 'not recorded' : `${groupDigits(m.total_tokens)} (${figure(m.input_tokens, '—')} in, ${figure(m.output_tokens, '—')} out)`} | ${cost(m.cost_usd)} |`),
-    ...(costs.length > 0 ? ['', `Total cost reported by the agents: $${costs.reduce((a, b) => a + b, 0).toFixed(4)}.`] : []),
+    // The fold's sum (measurements.cost_usd), as status and the console give it: not added up again here.
+    ...(report.measurements.cost_usd !== null ? ['', `Total cost reported by the agents: $${report.measurements.cost_usd.toFixed(4)}.`] : []),
     '',
     ...report.models.filter((m) => m.tasks.length > 0).flatMap((m) => [`Tasks done on ${name(m.model)}:`, '', ...m.tasks.map((t) => `- ${t}`), '']),
   ];
