@@ -8,6 +8,7 @@ import { listRuns } from '../io/sessions.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
 import { runsDirFor } from './runsDir.js';
+import { compactDuration } from '../state/durationText.js';
 
 export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
   Lists the run folders under DIR (default test_runs), newest start first: id, status, exit code, whether a process
@@ -20,12 +21,9 @@ export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
 // EXIT beside STATUS: "completed" alone did not tell a run that met its critical criteria (0) from one that did not (1).
 const HEADER = ['ID', 'STATUS', 'EXIT', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND'] as const;
 
+/** As the console writes a length of time (src/state/durationText.ts); — for none. */
 export function formatDuration(seconds: number | null): string {
-  if (seconds === null) return '—';
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return seconds === null ? '—' : compactDuration(seconds);
 }
 
 /** `2026-03-01 08:00Z`: the start in UTC, to the minute. */

@@ -8,6 +8,7 @@ import type { SessionMetrics } from '../contract/metrics.js';
 import { runPaths } from '../io/runFolder.js';
 import { groupDigits } from '../state/groupDigits.js';
 import type { RecoveryUnderWay } from '../state/tallies.js';
+import { clockDuration } from '../state/durationText.js';
 
 /** What `status` shows, live from the API or read back from the files. */
 export interface StatusView {
@@ -102,11 +103,6 @@ function recoveryOf(value: unknown): RecoveryUnderWay[] {
   return [{ agent: typeof r.agent === 'string' ? r.agent : null, action: r.action, attempt: r.attempt, since: r.since, detail: typeof r.detail === 'string' ? r.detail : null }];
 }
 
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
-}
 
 /**
  * Elapsed of the planned duration, and what is left of it; an import had no
@@ -114,11 +110,11 @@ function clock(seconds: number): string {
  */
 function elapsedText(view: StatusView, m: SessionMetrics): string {
   if (m.elapsed_seconds === null) return `n/a${view.imported ? "  (the recording's times are line order, not time)" : ''}`;
-  if (view.imported) return `${clock(m.elapsed_seconds)}  (the recording's span)`;
+  if (view.imported) return `${clockDuration(m.elapsed_seconds)}  (the recording's span)`;
   // A legacy run whose files record no planned length: no plan to show, and no time left reckoned against one.
-  const total = view.duration_seconds ? ` / ${clock(view.duration_seconds)}` : view.legacy ? '  (planned length not recorded)' : '';
-  const left = view.exit_code === undefined && m.estimated_remaining !== null ? `  (${clock(m.estimated_remaining)} left)` : '';
-  return `${clock(m.elapsed_seconds)}${total}${left}`;
+  const total = view.duration_seconds ? ` / ${clockDuration(view.duration_seconds)}` : view.legacy ? '  (planned length not recorded)' : '';
+  const left = view.exit_code === undefined && m.estimated_remaining !== null ? `  (${clockDuration(m.estimated_remaining)} left)` : '';
+  return `${clockDuration(m.elapsed_seconds)}${total}${left}`;
 }
 
 /** n/a for a figure a legacy runner did not record (null where SessionMetrics has a number). */

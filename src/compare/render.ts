@@ -6,14 +6,13 @@ import { assertNever } from '../contract/assertNever.js';
 import { BANDS, bandLegend } from '../report/bands.js';
 import type { CompareCell, CompareRow, CompareView, CriterionCell, FigureFormat, Verdict } from './viewModel.js';
 import { countOf } from '../state/groupDigits.js';
+import { compactDuration } from '../state/durationText.js';
 
 const number = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** As the console and `ls` write a length of time (src/state/durationText.ts), with its sign. */
 function duration(seconds: number): string {
-  const s = Math.round(Math.abs(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const text = h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  const text = compactDuration(Math.round(Math.abs(seconds)));
   return seconds < 0 ? `-${text}` : text;
 }
 

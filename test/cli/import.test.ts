@@ -113,7 +113,7 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
     expect(listed.stdout).toMatch(/^in-line-order +completed +0 +no +\S+ \S+ +— +selfware /m);
     expect(listed.stdout).toMatch(new RegExp(`^stamped +completed +0 +no +\\S+ \\S+ +${Math.floor(spanSeconds / 60)}m${String(spanSeconds % 60).padStart(2, '0')}s +claude-code `, 'm'));
     const compared = await runCli(['compare', path.join(dir, 'stamped'), path.join(dir, 'in-line-order')]);
-    expect(compared.stdout).toMatch(/^\| duration \(active\) \| \d+m \d+s \| — \|$/m);
+    expect(compared.stdout).toMatch(/^\| duration \(active\) \| \d+m\d\ds \| — \|$/m);
     const inLineOrder = (await runCli(['status', path.join(dir, 'in-line-order')])).stdout;
     expect(inLineOrder).toMatch(/^elapsed +n\/a {2}\(the recording's times are line order, not time\)$/m);
     expect(inLineOrder).toMatch(/^tests +none run {3}coverage n\/a {3}LOC n\/a$/m);

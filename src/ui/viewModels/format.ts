@@ -55,16 +55,8 @@ export function clipSpans(spans: readonly Span[], width: number): Span[] {
   return out;
 }
 
-/** 45s, 12m05s, 1h02m, 2d03h. */
-export function formatDuration(totalSeconds: number): string {
-  const s = Math.max(0, Math.floor(totalSeconds));
-  if (s < 60) return `${s}s`;
-  const minutes = Math.floor(s / 60);
-  if (minutes < 60) return `${minutes}m${String(s % 60).padStart(2, '0')}s`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
-  return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
-}
+/** 45s, 12m05s, 1h02m, 2d03h (src/state/durationText.ts: as `ls` and `compare` write it). */
+export { compactDuration as formatDuration } from '../../state/durationText.js';
 
 /** $0.247, $3.42, $128: an amount in dollars in 4 to 7 columns, to a tenth of a cent below one dollar. */
 export function formatUsd(value: number): string {
