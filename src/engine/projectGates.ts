@@ -37,7 +37,8 @@ export interface TestRunResult {
   problem: string | null;
 }
 
-const TEST_FILE = /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
+// A test folder, a JS/TS test file, pytest's test_*.py and *_test.py, Go's *_test.go, a conftest.py.
+const TEST_FILE = /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)(test_[^/]*|[^/]*_test|conftest)\.py$|_test\.go$/;
 
 /**
  * Which files a coverage report names are the project's test files. Line

@@ -175,6 +175,9 @@ describe('coverage of a project under a folder named test/', () => {
     expect(testFiles('/tmp/x/test/runs/r1/project/src/lib.test.ts')).toBe(true);
     expect(testFiles('src/lib.js')).toBe(false);
     expect(testFiles('tests/it.rs')).toBe(true);
+    // pytest's and Go's test files, wherever they lie (coverage.py with --cov=. lists them beside the code).
+    expect(['test_queue.py', 'pkg/test_queue.py', 'pkg/queue_test.py', 'conftest.py', 'queue_test.go'].map(testFiles)).toEqual([true, true, true, true, true]);
+    expect(['pkg/queue.py', 'pkg/testing.py', 'pkg/latest.py', 'contest.py', 'queue.go'].map(testFiles)).toEqual([false, false, false, false, false]);
     expect(testFiles('/elsewhere/test/lib.js')).toBe(true);
     // A sibling whose name starts with the project's is not inside it.
     expect(testFiles('/tmp/x/test/runs/r1/project2/src/lib.js')).toBe(true);
