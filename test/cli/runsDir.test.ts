@@ -1,51 +1,59 @@
-// Where the commands that find runs look: --runs-dir, else CONFIG_FILE's
-// [session] runs_dir (the original runner's habit, which `run` honours), else
-// test_runs. `run` wrote where CONFIG_FILE said and `ls` looked in test_runs.
+// A --runs-dir given to a command that reads runs must be a folder that is
+// there: a file or a mistyped path listed "no runs" and cleaned nothing,
+// exit 0. Each command now refuses it with one line, exit 2, as run does.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_RUNS_DIR, runsDirFor } from '../../src/cli/runsDir.js';
-import { BUILT, runCli } from '../helpers/cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'megatest-runsdir-'));
+const file = path.join(dir, 'a-file');
+writeFileSync(file, 'x');
+const missing = path.join(dir, 'no-such-runs');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('runsDirFor', () => {
-  it('--runs-dir first, then CONFIG_FILE\'s runs_dir, then test_runs', async () => {
-    const config = path.join(dir, 'old.toml');
-    const runs = path.join(dir, 'mega_runs');
-    writeFileSync(config, `[session]\nruns_dir = ${JSON.stringify(runs)}\n`);
-    expect(await runsDirFor('ls', 'given', { CONFIG_FILE: config })).toBe('given');
-    expect(await runsDirFor('ls', undefined, { CONFIG_FILE: config })).toBe(runs);
-    expect(await runsDirFor('ls', undefined, {})).toBe(DEFAULT_RUNS_DIR);
-    expect(await runsDirFor('ls', undefined, { CONFIG_FILE: '' })).toBe(DEFAULT_RUNS_DIR);
+// [command, its other arguments]
+const COMMANDS: [string, string[]][] = [
+  ['ls', []],
+  ['clean', ['--older-than', '7d']],
+  ['status', []],
+  ['pause', []],
+  ['continue', []],
+  ['checkpoint', []],
+  ['compress', []],
+  ['stop', []],
+  ['attach', []],
+  ['restore', ['--checkpoint', '1']],
+];
+
+async function refused(command: string, args: string[], runsDir: string): Promise<string> {
+  const result = await runCli([command, ...args, '--runs-dir', runsDir]);
+  expect(result.code, result.stdout + result.stderr).toBe(2);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]!.startsWith(`megatest ${command}: --runs-dir ${runsDir}: `), lines[0]).toBe(true);
+  return lines[0]!;
+}
+
+describe('--runs-dir given but not a folder', () => {
+  for (const [command, args] of COMMANDS) {
+    it(`${command}: a file`, async () => {
+      expect(await refused(command, args, file)).toContain('is a file, not a folder; give a folder');
+    });
+    it(`${command}: a path that is not there`, async () => {
+      expect(await refused(command, args, missing)).toContain('no such folder');
+    });
+  }
+
+  it('a path through a file', async () => {
+    expect(await refused('ls', [], path.join(file, 'runs'))).toContain('a part of that path is a file, not a folder');
   });
 
-  it('a CONFIG_FILE that cannot be read is said, and test_runs looked in', async () => {
-    const broken = path.join(dir, 'broken.toml');
-    writeFileSync(broken, '[session\n');
-    const warn = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      expect(await runsDirFor('ls', undefined, { CONFIG_FILE: broken })).toBe(DEFAULT_RUNS_DIR);
-      expect(String(warn.mock.calls[0]?.[0])).toMatch(new RegExp(`^megatest ls: warning: CONFIG_FILE=${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: its runs_dir cannot be read \\(.*\\); looking in test_runs\\n$`));
-    } finally {
-      warn.mockRestore();
-    }
-  });
-});
-
-describe.skipIf(!BUILT)(`megatest ls with CONFIG_FILE${BUILT ? '' : ' (skipped: dist/ is not built; npm run build)'}`, () => {
-  it('lists the runs in the folder CONFIG_FILE names', async () => {
-    const runs = path.join(dir, 'ls_runs');
-    const config = path.join(dir, 'ls.toml');
-    writeFileSync(config, `[session]\nruns_dir = ${JSON.stringify(runs)}\n`);
-    mkdirSync(path.join(runs, 'old-run'), { recursive: true });
-    writeFileSync(path.join(runs, 'old-run', 'status'), 'completed\n');
-    writeFileSync(path.join(runs, 'old-run', 'events.jsonl'), '');
-    const listed = await runCli(['ls'], { env: { CONFIG_FILE: config } });
-    expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout).toContain('old-run');
+  it('clean deletes nothing beside it', async () => {
+    await refused('clean', ['--older-than', '0s'], missing);
+    expect(readdirSync(dir)).toEqual([path.basename(file)]);
   });
 });
