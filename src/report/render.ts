@@ -138,8 +138,9 @@ export function renderMarkdown(report: FinalReport): string {
     '',
     '## Agents',
     '',
-    '| agent | role | model | tokens | tool calls | trust | protocol errors | can do when asked |',
-    '|---|---|---|---|---|---|---|---|',
+    // A table of no rows reads as broken: an old runner's folder that recorded no agent says so.
+    ...(report.agents.length === 0 ? [report.legacy ? "No agent recorded: the original runner's files name none." : 'No agent recorded.'] : []),
+    ...(report.agents.length === 0 ? [] : ['| agent | role | model | tokens | tool calls | trust | protocol errors | can do when asked |', '|---|---|---|---|---|---|---|---|']),
     ...report.agents.map(
       (a) =>
         `| ${a.name} | ${a.role} | ${a.model === null ? '—' : a.model || "the agent program's default"} | ${figure(a.tokens, 'not recorded')} | ${groupDigits(a.tool_calls)} | ${a.trust_score === null ? '—' : `${(a.trust_score * 100).toFixed(1)}%`} | ${a.protocol_errors ?? 0} | ${a.capabilities ? describeCapabilities(a.capabilities) : 'not recorded'} |`,

@@ -64,6 +64,10 @@ describe('report of a legacy run', () => {
     expect(md).toMatch(/\| Every checkpoint verifies \| critical \| not judged \|/);
     expect(md).toMatch(new RegExp(`- checkpoints: ${checkpointFiles(dir).length} \\(none verifiable: they hold no files or checksums\\); ${empty[0]} invalid: `));
     expect(md).toMatch(/\| tool calls \| not recorded \|/);
+    // Its files name no agent: said so, not a table of no rows.
+    expect(report.agents).toEqual([]);
+    expect(md).toMatch(/## Agents\n\nNo agent recorded: the original runner's files name none\.\n/);
+    expect(md).not.toContain('| agent | role |');
   });
 
   it('bash-complete: session, status and duration from config.json and final_report.json', async () => {
