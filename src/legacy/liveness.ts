@@ -70,18 +70,18 @@ function notTheMonitor(runDir: string, pid: number, probe: PidProbe, nowMs: numb
   const started = parseLegacyTime(config.startedAt, null);
   const startMs = started?.zoned ? started.ms : null;
   const newest = newestActivityMs(runDir);
-  const firstMs = startMs ?? newest;
   const lastMs = Math.max(startMs ?? -Infinity, newest ?? -Infinity);
   const processStart = probe.processStartMs?.(pid) ?? null;
-  if (processStart !== null && firstMs !== null) {
-    if (processStart > lastMs + MONITOR_START_SLACK_MS) return `pid ${pid} is alive but started ${iso(processStart)}, after the run's last record (${iso(lastMs)}): another process has the pid now`;
-    if (processStart < firstMs - MONITOR_START_SLACK_MS) return `pid ${pid} is alive but started ${iso(processStart)}, before the run began (${iso(firstMs)}): another process has the pid`;
+  if (processStart !== null && Number.isFinite(lastMs)) {
+    if (processStart > lastMs + MONITOR_START_SLACK_MS) return `pid ${pid}, alive, started ${iso(processStart)}, after the run's last record (${iso(lastMs)}): another process has the pid now`;
+    // Only against a recorded start: without one, the newest record is no beginning (a run going for hours has a fresh snapshot).
+    if (startMs !== null && processStart < startMs - MONITOR_START_SLACK_MS) return `pid ${pid}, alive, started ${iso(processStart)}, before the run began (${iso(startMs)}): another process has the pid`;
   }
   if (Number.isFinite(lastMs)) {
     const planned = config.durationHours !== null ? config.durationHours * 3_600_000 : 0;
     const silence = nowMs - lastMs;
     if (silence > Math.max(MIN_SILENCE_MS, planned)) {
-      return `pid ${pid} is alive but the run's last record (${iso(lastMs)}) is older than its planned length${planned > 0 ? ` (${config.durationHours} h)` : ''}: another process has the pid now`;
+      return `pid ${pid}, alive, yet the run's last record (${iso(lastMs)}) is older than its planned length${planned > 0 ? ` (${config.durationHours} h)` : ''}: another process has the pid now`;
     }
   }
   return null;

@@ -2,7 +2,7 @@
 // or (python, which writes no pid) its last snapshot is fresh. A dead
 // monitor or a stale snapshot with status `running` means it was killed.
 
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listRuns } from '../../src/io/sessions.js';
@@ -62,7 +62,7 @@ describe('legacy liveness', () => {
     const dir = bashRunning(1, 90 * 24 * 3_600_000);
     const state = foldAll((await convertLegacyRun(dir)).events);
     expect(state.ended).toMatchObject({ status: 'interrupted' });
-    expect(state.ended!.reason).toMatch(/pid 1 is alive but .*another process has the pid/);
+    expect(state.ended!.reason).toMatch(/pid 1, alive, .*another process has the pid/);
     expect(listRuns(runs).find((r) => r.id === 'bash-complete')!.running).toBe(false);
     const logs: string[] = [];
     await runControlCommand('status', { session: dir, runsDir: runs, json: true }, { log: (s) => logs.push(s), error: (s) => logs.push(s) });
@@ -74,6 +74,16 @@ describe('legacy liveness', () => {
     expect(legacyLiveness(recent, { ...alive, processStartMs: () => lastRecord - 60_000 }, Date.now())).toMatchObject({ live: true });
     expect(legacyLiveness(recent, { ...alive, processStartMs: () => lastRecord + MONITOR_START_SLACK_MS + 60_000 }, Date.now()).why).toMatch(/after the run's last record/);
     expect(legacyLiveness(recent, { ...alive, processStartMs: () => lastRecord - 60_000 - MONITOR_START_SLACK_MS - 60_000 }, Date.now()).why).toMatch(/before the run began/);
+    // A start not recorded (config.json's started_at without a zone, or none): the newest snapshot is no beginning, and a
+    // monitor started hours before it is the runner of a long run, not another process.
+    const config = JSON.parse(readFileSync(path.join(recent, 'config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(path.join(recent, 'config.json'), JSON.stringify({ ...config, started_at: '2026-01-01T00:00:00' }));
+    expect(legacyLiveness(recent, { ...alive, processStartMs: () => lastRecord - 2 * 3_600_000 }, Date.now())).toMatchObject({ live: true });
+    delete config.started_at;
+    writeFileSync(path.join(recent, 'config.json'), JSON.stringify(config));
+    expect(legacyLiveness(recent, { ...alive, processStartMs: () => lastRecord - 2 * 3_600_000 }, Date.now())).toMatchObject({ live: true });
+    expect(legacyLiveness(recent, { ...alive, processStartMs: () => lastRecord + MONITOR_START_SLACK_MS + 60_000 }, Date.now()).why).toMatch(/after the run's last record/);
+    writeFileSync(path.join(recent, 'config.json'), JSON.stringify({ ...config, started_at: new Date(lastRecord - 60_000).toISOString() }));
     // Where /proc cannot tell: a run silent for longer than its planned length (4 h here) has no runner, whatever the pid.
     expect(legacyLiveness(recent, alive, Date.now() + MIN_SILENCE_MS / 2).live).toBe(true);
     expect(legacyLiveness(recent, alive, Date.now() + 4 * 3_600_000 + 60_000)).toMatchObject({ live: false, why: expect.stringMatching(/older than its planned length \(4 h\)/) });
