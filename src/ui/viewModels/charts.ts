@@ -97,8 +97,11 @@ export function chartModel(definition: ChartDefinition, all: ChartSeries, option
   const snapshots = all[definition.series];
   const source = reading === null || reading === snapshots[snapshots.length - 1] ? snapshots : [...snapshots, reading];
   const points = boundSeries(source, width);
-  const last = reading ?? source[source.length - 1];
-  const latest = last === undefined || last === null ? 'not measured yet' : `${formatCount(Math.round(last * 10) / 10)}${definition.unit}`;
+  // A measured figure's reading is the fold's own: null is "not measured" now (the last test run gave no results), not
+  // the last point drawn, which is of older code. The rate's null is a run that stopped: its last snapshot's rate stands.
+  const fallsBack = options.readings === undefined || definition.series === 'tokensPerMinute';
+  const last = reading ?? (fallsBack ? source[source.length - 1] : undefined);
+  const latest = last === undefined || last === null ? (snapshots.length > 0 ? 'not measured' : 'not measured yet') : `${formatCount(Math.round(last * 10) / 10)}${definition.unit}`;
   const blank = () => Array.from({ length: height }, () => '');
   if (points.length === 0 || height <= 0 || chartCapacity(width) === 0) {
     return { title: definition.title, role: definition.role, latest, lines: blank(), points: 0 };

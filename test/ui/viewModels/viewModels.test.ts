@@ -222,6 +222,20 @@ describe('charts', () => {
     expect(empty.points).toBe(0);
   });
 
+  it("a measured figure the fold says is not measured now is said so, not the last point's older figure; the rate keeps its last", () => {
+    const passRate = CHARTS.find((c) => c.series === 'testPassRate')!;
+    const coverage = CHARTS.find((c) => c.series === 'coverage')!;
+    const rate = CHARTS.find((c) => c.series === 'tokensPerMinute')!;
+    const series = { ...done.series, testPassRate: [95, 97], coverage: [80, 81], tokensPerMinute: [1200, 1500] };
+    const readings = { tokensPerMinute: null, testPassRate: null, linesOfCode: 10, coverage: null, errors: 0 };
+    const options = { width: 39, height: 4, glyphs: UNICODE_GLYPHS, readings };
+    expect(chartModel(passRate, series, options).latest).toBe('not measured');
+    expect(chartModel(coverage, series, options).latest).toBe('not measured');
+    expect(chartModel(rate, series, options).latest).toBe('1.50k');
+    // Measured now: the reading.
+    expect(chartModel(passRate, series, { ...options, readings: { ...readings, testPassRate: 50 } }).latest).toBe('50%');
+  });
+
   it('draws a lone point as a short line, not the bare axis', () => {
     const passRate = CHARTS.find((c) => c.series === 'testPassRate')!;
     const one = chartModel(passRate, { ...done.series, testPassRate: [0.81] }, { width: 39, height: 4, glyphs: UNICODE_GLYPHS });
