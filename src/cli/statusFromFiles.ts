@@ -101,6 +101,7 @@ export async function viewFromFiles(runDir: string): Promise<StatusView> {
     pause: status === 'paused' ? state.pause : null,
     recoveries_under_way: recoveriesUnderWay(state),
     cost_usd: reportedCostUsd(state),
+    ...(state.measured.testsProblem !== null ? { tests_problem: state.measured.testsProblem } : {}),
     ...(state.ended ? { exit_code: state.ended.exitCode } : {}),
     ...(legacy ? { legacy: legacyRunnerOf(state) ?? 'unknown' } : {}),
     ...(info?.imported ? { imported: true as const } : {}),

@@ -48,6 +48,8 @@ export interface StatusView {
   orchestrator_stopped?: true;
   /** The session is ending (the orchestrator said so): why; it refuses every action meanwhile. */
   stopping?: string;
+  /** Why the last test run gave no results: the test figures are not measured. */
+  tests_problem?: string;
 }
 
 export function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, controlUrl: string): StatusView {
@@ -79,6 +81,7 @@ export function viewFromSnapshot(runDir: string, snapshot: StatusSnapshot, contr
     recoveries_under_way: (Array.isArray(snapshot.recoveries_under_way) ? snapshot.recoveries_under_way : []).flatMap((value) => recoveryOf(value)),
     cost_usd: typeof snapshot.cost_usd === 'number' && Number.isFinite(snapshot.cost_usd) ? snapshot.cost_usd : null,
     ...(typeof snapshot.stopping === 'string' ? { stopping: snapshot.stopping } : {}),
+    ...(typeof snapshot.tests_problem === 'string' ? { tests_problem: snapshot.tests_problem } : {}),
   };
 }
 
@@ -156,8 +159,9 @@ export function formatStatus(view: StatusView): string[] {
     lines.push(`${label('tokens')}${count(m.total_tokens)}  (${rate})   tool calls ${count(m.tool_calls)}${cost}`);
     const coverage = m.test_coverage === null ? 'coverage n/a' : `coverage ${m.test_coverage.toFixed(1)}%`;
     // No test counts and no pass rate (an import runs none): nothing to count, rather than "n/a passed, n/a failed".
-    const tests =
-      m.tests_passed === null && m.tests_failed === null && m.test_pass_rate === null
+    const tests = view.tests_problem !== undefined
+      ? `not measured: the last test run gave no results (${view.tests_problem})`
+      : m.tests_passed === null && m.tests_failed === null && m.test_pass_rate === null
         ? `none run${yet}`
         : `${count(m.tests_passed)} passed, ${count(m.tests_failed)} failed (${m.test_pass_rate === null ? `no test run${yet}` : `${(m.test_pass_rate * 100).toFixed(1)}% pass`})`;
     lines.push(`${label('tests')}${tests}   ${coverage}   LOC ${count(m.lines_of_code)}`);

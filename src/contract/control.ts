@@ -41,6 +41,8 @@ export interface StatusSnapshot {
   cost_usd?: number | null;
   /** Set once the session is ending (a stop asked for, its time up, all phases done): why; every action is then refused (409) until it has ended. Null otherwise (absent from older orchestrators). */
   stopping?: string | null;
+  /** Why the last test run gave no results (its test_run's problem), the test figures then null; null otherwise (absent from older orchestrators). */
+  tests_problem?: string | null;
 }
 
 /** An action the engine refused; `status` is the HTTP status it maps to. */

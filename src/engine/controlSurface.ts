@@ -26,6 +26,12 @@ export type PauseEnd = 'a person continues' | 'the disk takes writes';
 /** How a pause carried over by a resume begins its alert (and so its why): keepPausedAfterResume knows it again. */
 const CARRIED_PAUSE = 'the session was paused when its orchestrator stopped';
 
+/** The status block's tests: the last run's counts, why it gave none, or none yet. */
+function testsText(measured: { testsPassed: number | null; testsFailed: number | null; testsProblem: string | null }): string {
+  if (measured.testsProblem !== null) return `not measured (the last test run gave no results: ${measured.testsProblem})`;
+  return measured.testsPassed === null ? 'not run yet' : `${measured.testsPassed} passed, ${measured.testsFailed} failed`;
+}
+
 export class ControlSurface implements EngineControl {
   private recovery: Recovery | null = null;
   private limitHold: LimitHold | null = null;
@@ -70,6 +76,7 @@ export class ControlSurface implements EngineControl {
       cost_usd: reportedCostUsd(ctx.state),
       // Its status word stays what it was until the end is recorded: this says why every action is refused meanwhile.
       stopping: ctx.stopRequest?.reason ?? null,
+      tests_problem: ctx.state.measured.testsProblem,
     };
   }
 
@@ -295,7 +302,7 @@ export class ControlSurface implements EngineControl {
     const lines = [
       `status block (SIGUSR1): session ${ctx.info.session_id}, status ${ctx.status}, phase ${ctx.currentPhase.name} (${ctx.phaseIndex + 1}/${ctx.phases.length})`,
       `elapsed ${m?.elapsed_seconds ?? 0} s of ${ctx.config.session.duration_seconds} s; tokens ${m?.total_tokens ?? 0}; tool calls ${m?.tool_calls ?? 0}; tasks ${m?.tasks_completed ?? 0} done, ${m?.tasks_remaining ?? 0} left`,
-      `LOC ${ctx.state.measured.linesOfCode ?? 'not measured yet'}; tests ${ctx.state.measured.testsPassed === null ? 'not run yet' : `${ctx.state.measured.testsPassed} passed, ${ctx.state.measured.testsFailed} failed`}; coverage ${ctx.state.measured.testCoverage ?? 'n/a'}%; checkpoints ${ctx.state.counters.checkpoints}; errors ${ctx.state.counters.errors}; recoveries ${ctx.state.counters.recoveriesSucceeded}`,
+      `LOC ${ctx.state.measured.linesOfCode ?? 'not measured yet'}; tests ${testsText(ctx.state.measured)}; coverage ${ctx.state.measured.testCoverage ?? 'n/a'}%; checkpoints ${ctx.state.counters.checkpoints}; errors ${ctx.state.counters.errors}; recoveries ${ctx.state.counters.recoveriesSucceeded}`,
       ...this.pool.slots.map((s) => {
         const a = ctx.state.agents.find((x) => x.name === s.name);
         return `  ${s.name} (${s.role}) ${a?.status ?? 'starting'} pid ${s.adapter?.pid ?? '-'} tokens ${a?.tokens ?? 0} tool calls ${a?.toolCalls ?? 0} task ${a?.task ?? '-'}`;

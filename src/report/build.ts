@@ -66,6 +66,8 @@ export interface FinalReport {
     tests_passed: number | null;
     tests_failed: number | null;
     tests_skipped: number | null;
+    /** Why the last test run gave no results (its test_run's problem); the test figures are then null. Null otherwise. */
+    tests_problem: string | null;
     test_pass_rate: number | null;
     test_coverage: number | null;
     doc_coverage: number | null;
@@ -246,6 +248,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       tests_passed: m.testsPassed,
       tests_failed: m.testsFailed,
       tests_skipped: m.testsSkipped,
+      tests_problem: m.testsProblem,
       test_pass_rate: round(passRate, 4),
       test_coverage: figures.testCoverage,
       doc_coverage: m.docCoverage,

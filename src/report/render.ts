@@ -183,6 +183,7 @@ function benchmarkRow(m: FinalReport['measurements']): string[] {
 
 function testsText(report: FinalReport): string {
   const m = report.measurements;
+  if (m.tests_problem) return `not measured: the last test run gave no results (${m.tests_problem})`;
   if (m.tests_passed === null && m.tests_failed === null && m.tests_skipped === null) return report.legacy ? 'not recorded' : 'none run';
   return `${figure(m.tests_passed, '—')} passed, ${figure(m.tests_failed, '—')} failed, ${figure(m.tests_skipped, '—')} skipped`;
 }

@@ -98,4 +98,9 @@ describe('status lines', () => {
     expect(going.stopping).toBeUndefined();
     expect(line(formatStatus(going), 'stopping')).toEqual([]);
   });
+
+  it('a test run that gave no results is said, not "none run"', () => {
+    const lines = formatStatus(view({ tests_problem: 'test command killed after 6 s (limits.max_test_runtime_min)' }, []));
+    expect(line(lines, 'tests')).toEqual(['tests      not measured: the last test run gave no results (test command killed after 6 s (limits.max_test_runtime_min))   coverage n/a   LOC 0']);
+  });
 });

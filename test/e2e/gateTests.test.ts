@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTestOutput } from '../../src/measure/testResults.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { BUILT, eventsOf, readEvents, removeDir, runHeadless, tempRunsDir } from '../helpers/cli.js';
+import { BUILT, eventsOf, readEvents, removeDir, runCli, runHeadless, tempRunsDir } from '../helpers/cli.js';
 
 const SIM_AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'sim-agent.mjs');
 const TAP = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'measure', 'node-test.tap');
@@ -75,6 +75,11 @@ describe.skipIf(!BUILT)(`phase gates and their own test run${BUILT ? '' : ' (ski
     const report = JSON.parse(readFileSync(path.join(runDir, 'final_report.json'), 'utf8')) as { criteria: { id: string; passed: boolean; evidence: string }[]; measurements: { tests_passed: number | null } };
     expect(report.criteria.find((c) => c.id === 'tests_pass')).toMatchObject({ passed: false, evidence: `test_pass_rate was not measured: the last test run gave no results: ${lastRun.problem}` });
     expect(report.measurements.tests_passed).toBeNull();
+    expect(report.measurements).toMatchObject({ tests_problem: lastRun.problem });
+    expect(readFileSync(path.join(runDir, 'final_report.md'), 'utf8')).toContain(`| tests | not measured: the last test run gave no results (${lastRun.problem}) |`);
+    // status (from the files: the run has ended) says the same, rather than "none run".
+    const status = await runCli(['status', runDir]);
+    expect(status.stdout).toContain(`tests      not measured: the last test run gave no results (${lastRun.problem})`);
     // The benchmark ran at phase 1's gate only, after its tests: from phase 2 on the build failed, and there is nothing to time.
     const benchmarks = eventsOf(readEvents(runDir), 'benchmark');
     expect(benchmarks.map((b) => [b.ok, b.ops_per_second])).toEqual([[true, 2500]]);

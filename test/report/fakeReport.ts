@@ -43,6 +43,7 @@ export function fakeReport(status: SessionStatus, criteria: CriterionResult[], p
       tests_passed: null,
       tests_failed: null,
       tests_skipped: null,
+      tests_problem: null,
       test_pass_rate: null,
       test_coverage: null,
       doc_coverage: null,
