@@ -18,7 +18,7 @@
 // command prints and a test runner's summary lines are never lost.
 
 import { spawn } from 'node:child_process';
-import { StreamKeeper, type OutputKept } from './streamKeeper.js';
+import { StreamKeeper, type LineChooser, type OutputKept } from './streamKeeper.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,7 +53,7 @@ export interface RunCommandOptions {
    * in order. The lines it keeps from before the last maxOutputBytes come
    * first in the stream's text (OutputKept `lines`).
    */
-  keepLines?: () => (line: string) => boolean;
+  keepLines?: () => LineChooser;
   /** At most this many bytes of kept lines per stream (default 8 MiB); past it the stream is cut to its tail. */
   maxKeptLineBytes?: number;
   /** Aborting it ends the command's process group, as a timeout does. */

@@ -15,6 +15,14 @@ export interface OutputKept {
   totalBytes: number;
 }
 
+/**
+ * Which lines of a stream its reader needs. `compact`: the fewer it can do
+ * with when those are too many to keep (node:test's plan and totals lines,
+ * without its test points): the lines kept so far are cut down to them, and
+ * only they are kept from then on.
+ */
+export type LineChooser = ((line: string) => boolean) & { compact?: (line: string) => boolean };
+
 /** keepLines sees this much of a line at most: a summary line is short, and a line of megabytes is not held whole. */
 const MAX_LINE_BYTES = 64 * 1024;
 
@@ -36,7 +44,7 @@ export class StreamKeeper {
 
   constructor(
     private readonly limit: number,
-    private readonly keep: ((line: string) => boolean) | undefined,
+    private keep: LineChooser | undefined,
     private readonly maxKeptBytes: number,
   ) {
     this.tail = new TailBuffer(limit);
@@ -75,13 +83,22 @@ export class StreamKeeper {
     const start = this.lineStart;
     this.lineStart = next;
     if (this.overflowed || !(this.keep as (line: string) => boolean)(line)) return;
-    this.keptBytes += Buffer.byteLength(line) + 1;
-    if (this.keptBytes > this.maxKeptBytes) {
-      this.overflowed = true;
-      this.kept = [];
-      return;
-    }
     this.kept.push({ start, text: line });
+    this.keptBytes += Buffer.byteLength(line) + 1;
+    if (this.keptBytes > this.maxKeptBytes) this.overflow();
+  }
+
+  /** Too many lines to keep: down to the compact ones where the reader can do with them, else none (the tail alone). */
+  private overflow(): void {
+    const compact = this.keep?.compact;
+    if (compact !== undefined) {
+      this.keep = compact;
+      this.kept = this.kept.filter((line) => compact(line.text));
+      this.keptBytes = this.kept.reduce((bytes, line) => bytes + Buffer.byteLength(line.text) + 1, 0);
+      if (this.keptBytes <= this.maxKeptBytes) return;
+    }
+    this.overflowed = true;
+    this.kept = [];
   }
 
   result(): { text: string; kept: OutputKept } {

@@ -8,6 +8,7 @@
 import { assertNever } from '../contract/assertNever.js';
 import { cargoSummaryLines, parseCargoTest } from './cargoTestOutput.js';
 import { parseJUnitXml } from './junitResults.js';
+import type { LineChooser } from './streamKeeper.js';
 
 export { parseCargoTest, parseJUnitXml };
 
@@ -51,12 +52,18 @@ export function parseTestOutput(format: TestOutputFormat, text: string, stderr =
  * own console output (its "# Subtest:" lines and closing totals kept);
  * cargo's "running N tests", per-test and "test result:" lines, failure
  * headers and panic messages, and its errors. None for JUnit: an XML
- * document is not read in part.
+ * document is not read in part. Past the lines kept (8 MiB), node:test's
+ * are cut down to its runs' TAP version, plan and totals lines, from which
+ * parseNodeTap still adds up each run's totals (the failures named are then
+ * those in the last MiB).
  */
-export function summaryLines(format: TestOutputFormat): (() => (line: string) => boolean) | undefined {
+export function summaryLines(format: TestOutputFormat): (() => LineChooser) | undefined {
   switch (format) {
     case 'node-tap':
-      return () => (line) => !/^\s*#/.test(line) || /^\s*# Subtest: /.test(line) || NODE_TOTAL_LINE.test(line);
+      return () =>
+        Object.assign((line: string) => !/^\s*#/.test(line) || /^\s*# Subtest: /.test(line) || NODE_TOTAL_LINE.test(line), {
+          compact: (line: string) => /^TAP version /.test(line) || /^1\.\.\d+\s*$/.test(line) || NODE_TOTAL_LINE.test(line),
+        });
     case 'cargo':
       return cargoSummaryLines;
     case 'junit':

@@ -101,6 +101,32 @@ describe('a test output over the 1 MiB kept', () => {
     expect(result.summary).toEqual(expected);
   });
 
+  it('adds up each node:test run whose TAP lines are more than the 8 MiB kept, from its plan and totals lines', async () => {
+    const bigDir = path.join(dir, 'big-tap');
+    mkdirSync(bigDir);
+    // Two runs, as `node --test a; node --test b` prints them: the first of 120,000 passing tests (test points and
+    // their YAML, about 12 MB, past the lines kept), the second of 3 tests, one failing.
+    const script = [
+      "const out = [];",
+      "const run = (tests, failing) => {",
+      "  out.push('TAP version 13');",
+      "  for (let i = 1; i <= tests; i++) {",
+      "    const failed = i <= failing;",
+      "    out.push(`${failed ? 'not ok' : 'ok'} ${i} - a test with a long enough name to fill the output ${i}`, '  ---', '  duration_ms: 0.125', \"  type: 'test'\", '  ...');",
+      "  }",
+      "  out.push(`1..${tests}`, `# tests ${tests}`, '# suites 0', `# pass ${tests - failing}`, `# fail ${failing}`, '# cancelled 0', '# skipped 0', '# todo 0', '# duration_ms 12.5');",
+      "};",
+      "run(120000, 0);",
+      "run(3, 1);",
+      "process.stdout.write(out.join('\\n') + '\\n');",
+    ].join('\n');
+    writeFileSync(path.join(bigDir, 'tap.mjs'), script);
+    const command = `${JSON.stringify(process.execPath)} tap.mjs`;
+    const result = await runTests(bigDir, { ...commands(''), test_command: command, coverage_report: '' }, 120_000);
+    expect(result.problem).toBeNull();
+    expect(result.summary).toMatchObject({ passed: 120_000 + 2, failed: 1 });
+  });
+
   it('reads every node:test TAP summary line and test point when the tests print 30,000 lines', async () => {
     const noisyDir = path.join(dir, 'noisy-node');
     mkdirSync(noisyDir);
