@@ -230,4 +230,17 @@ describe('outside a mid-session restore', () => {
     expect(order[0]).toBe('command restore');
     expect(order).toContain('checkpoint_restored');
   });
+
+  it("a command's events are flushed to events.jsonl before its answer comes (a kill -9 right after it loses none)", async () => {
+    const { ctx, surface, held, order } = await session('flushed', 'files');
+    held.open();
+    (ctx.events as unknown as { flush: () => void }).flush = () => void order.push('flush');
+    const answered = surface.pause('api').then(() => order.push('answered'));
+    await answered;
+    expect(order).toEqual(['command pause', 'flush', 'answered']);
+    order.length = 0;
+    // A refused one too: what it did record before the refusal is written.
+    await expect(surface.pause('api')).rejects.toThrow(/already paused/);
+    expect(order.at(-1)).toBe('flush');
+  });
 });

@@ -24,6 +24,7 @@ function harness(phaseIndex: number, tasksDone: boolean) {
   const stops: StopRequest[] = [];
   const logs: string[] = [];
   let aborted = 0;
+  let lettingIn = 0;
   let resolveGate: (m: GateMeasurement | null) => void = () => {};
   let onStop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (onStop = resolve));
@@ -60,7 +61,14 @@ function harness(phaseIndex: number, tasksDone: boolean) {
       stops.push(request);
       onStop();
     },
-    queue: { run: (job: () => Promise<void> | void) => Promise.resolve().then(job), letCommandsIn: <T>(work: () => Promise<T>) => work() },
+    queue: {
+      run: (job: () => Promise<void> | void) => Promise.resolve().then(job),
+      // Counted: a phase end lets a person's commands in while it commits (SerialQueue.letCommandsIn).
+      letCommandsIn: <T>(work: () => Promise<T>) => {
+        lettingIn += 1;
+        return work();
+      },
+    },
     log: { info: (_s: string, m: string) => logs.push(m), warn: (_s: string, m: string) => logs.push(m) },
     emit: () => ({}),
     internalError: (e: unknown) => logs.push(String(e)),
@@ -76,7 +84,7 @@ function harness(phaseIndex: number, tasksDone: boolean) {
     phaseCheckpoint: async () => {},
     checkpointsValid: () => 1,
   });
-  return { ctx, runner, stops, stopped, logs, aborted: () => aborted, finishGate: (m: GateMeasurement) => resolveGate(m) };
+  return { ctx, runner, stops, stopped, logs, aborted: () => aborted, finishGate: (m: GateMeasurement) => resolveGate(m), lettingIn: () => lettingIn };
 }
 
 const MEASURED = { buildOk: true, linesOfCode: 100, docCoverage: 1 } as unknown as GateMeasurement;
@@ -94,6 +102,8 @@ describe('the deadline and the last gate', () => {
     await h.stopped; // the phase end (its commit a real git call) asks for the stop
     expect(h.stops).toEqual([{ status: 'completed', reason: 'all phases completed', exitCode: 0 }]);
     expect(h.aborted()).toBe(0);
+    // Its commit let a person's pause, continue and stop in (a pause waited for the commit and the checkpoint after it).
+    expect(h.lettingIn()).toBe(1);
   });
 
   it('past the grace the last gate is cut short and the run ends 124', () => {
