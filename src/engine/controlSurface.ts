@@ -118,7 +118,7 @@ export class ControlSurface implements EngineControl {
         this.ctx.events.flush();
       }
     };
-    return lane === 'person' ? this.ctx.queue.runCommand(checked) : this.ctx.queue.run(checked);
+    return lane === 'person' ? this.ctx.queue.runCommand(checked) : this.ctx.queue.runInTurn(checked);
   }
 
   checkpoint(source: CommandSource): Promise<MegatestEvent> {

@@ -8,6 +8,8 @@ interface WaitingCommand {
   job: () => Promise<unknown>;
   /** Its run, once begun beside a job (letCommandsIn). */
   started: Promise<unknown> | null;
+  /** When it was asked for, among all commands (SerialQueue.asked). */
+  asked: number;
   /** Tells the caller of a command that waited its turn the run it was let in to. */
   letIn?: (run: Promise<unknown>) => void;
 }
@@ -23,6 +25,10 @@ export class SerialQueue {
   private readonly beside = new Set<Promise<unknown>>();
   /** A person's commands queued in their turn and not yet run: a job that lets commands in runs them beside it. */
   private readonly waiting = new Set<WaitingCommand>();
+  /** Commands that wait their turn whatever runs (a checkpoint, compress, restore), by when they were asked for. */
+  private readonly waitingInTurn = new Set<number>();
+  /** The order commands were asked for in. */
+  private asked = 0;
 
   run<T>(job: () => Promise<T>): Promise<T> {
     const result = this.tail.then(job, job);
@@ -41,7 +47,10 @@ export class SerialQueue {
    */
   async letCommandsIn<T>(work: () => Promise<T>): Promise<T> {
     this.open += 1;
-    for (const waiting of [...this.waiting]) this.startBeside(waiting);
+    // Those asked for before any command still waiting its turn: a stop asked after a checkpoint does not overtake it
+    // (the checkpoint was then refused, the session stopping).
+    const barrier = Math.min(...this.waitingInTurn);
+    for (const waiting of [...this.waiting]) if (waiting.asked < barrier) this.startBeside(waiting);
     try {
       return await work();
     } finally {
@@ -56,13 +65,14 @@ export class SerialQueue {
    * lets commands in before its turn comes.
    */
   runCommand<T>(job: () => Promise<T>): Promise<T> {
-    if (this.open > 0) return this.startBeside({ job, started: null }) as Promise<T>;
+    const asked = (this.asked += 1);
+    if (this.open > 0) return this.startBeside({ job, started: null, asked }) as Promise<T>;
     let answer!: (run: Promise<unknown>) => void;
     // The caller's answer: the command's own run, whether in its turn or let in beside a job before it.
     const answered = new Promise<unknown>((resolve) => {
       answer = resolve;
     });
-    const command: WaitingCommand = { job, started: null };
+    const command: WaitingCommand = { job, started: null, asked };
     command.letIn = (run) => answer(run);
     this.waiting.add(command);
     void this.run(() => {
@@ -73,6 +83,20 @@ export class SerialQueue {
       return run;
     }).catch(() => undefined);
     return answered as Promise<T>;
+  }
+
+  /**
+   * A command that waits its turn whatever runs (a checkpoint, compress or
+   * restore: they read or change what the running job works on). A
+   * person's command asked for after it is not let in ahead of it.
+   */
+  runInTurn<T>(job: () => Promise<T>): Promise<T> {
+    const asked = (this.asked += 1);
+    this.waitingInTurn.add(asked);
+    return this.run(() => {
+      this.waitingInTurn.delete(asked);
+      return job();
+    });
   }
 
   /** Runs a waiting (or new) command beside the running job, after the commands let in before it. */

@@ -187,4 +187,31 @@ describe('SerialQueue', () => {
     expect(order).toEqual(['commit', 'pause', 'walk', 'phase end goes on', 'tick']);
     expect(runs).toBe(1);
   });
+
+  it("a person's command asked for after one that waits its turn (a checkpoint) is not let in ahead of it", async () => {
+    const queue = new SerialQueue();
+    const order: string[] = [];
+    const busy = gate();
+    const walk = gate();
+    const walkStarted = gate();
+    const job = queue.run(async () => {
+      await busy.opened;
+      await queue.letCommandsIn(async () => {
+        walkStarted.open();
+        await walk.opened;
+        order.push('walk');
+      });
+    });
+    const paused = queue.runCommand(async () => void order.push('pause'));
+    const checkpoint = queue.runInTurn(async () => void order.push('checkpoint'));
+    const stopped = queue.runCommand(async () => void order.push('stop'));
+    busy.open();
+    await walkStarted.opened;
+    await new Promise((resolve) => setImmediate(resolve));
+    // The pause, asked first, is let in; the stop waits behind the checkpoint it came after.
+    expect(order).toEqual(['pause']);
+    walk.open();
+    await Promise.all([job, paused, checkpoint, stopped]);
+    expect(order).toEqual(['pause', 'walk', 'checkpoint', 'stop']);
+  });
 });
