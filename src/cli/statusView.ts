@@ -116,7 +116,10 @@ function elapsedText(view: StatusView, m: SessionMetrics): string {
   if (view.imported) return `${clockDuration(m.elapsed_seconds)}  (the recording's span)`;
   // A legacy run whose files record no planned length: no plan to show, and no time left reckoned against one.
   const total = view.duration_seconds ? ` / ${clockDuration(view.duration_seconds)}` : view.legacy ? '  (planned length not recorded)' : '';
-  const left = view.exit_code === undefined && m.estimated_remaining !== null ? `  (${clockDuration(m.estimated_remaining)} left)` : '';
+  // Time left only while something runs towards the end (as the console's ETA): a killed run's is no estimate of anything.
+  // (An old runner's folder is read from its files: its status word says whether its runner still runs.)
+  const goingOn = view.exit_code === undefined && (view.running || view.orchestrator_stopped === true || (view.legacy !== undefined && view.status === 'running'));
+  const left = goingOn && m.estimated_remaining !== null ? `  (${clockDuration(m.estimated_remaining)} left)` : '';
   return `${clockDuration(m.elapsed_seconds)}${total}${left}`;
 }
 

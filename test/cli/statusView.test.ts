@@ -75,8 +75,10 @@ describe('status lines', () => {
   });
 
   it('a run still going has no test run or checkpoint yet; one that ended has none, and no time left', () => {
-    const going = formatStatus(view({}, []));
+    const going = formatStatus(view({ running: true }, []));
     expect(line(going, 'elapsed')).toEqual(['elapsed    00:01:05 / 00:02:00  (00:00:55 left)']);
+    // Its orchestrator killed: nothing runs towards the end, no time left is said (as the console drops its ETA).
+    expect(line(formatStatus(view({ running: false }, [])), 'elapsed')).toEqual(['elapsed    00:01:05 / 00:02:00']);
     expect(line(going, 'tests')).toEqual(['tests      0 passed, 0 failed (no test run yet)   coverage n/a   LOC 0']);
     expect(line(going, 'checkpoint')).toEqual(['checkpoint none yet']);
     const ended = formatStatus(view({ status: 'interrupted', exit_code: 130 }, []));
