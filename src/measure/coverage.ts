@@ -7,34 +7,12 @@
 // "Unknown".
 
 import { assertNever } from '../contract/assertNever.js';
+import { CoverageNotMeasured, type CoverageFormat, type CoverageOptions, type CoverageSummary } from './coverageTypes.js';
+import { parseIstanbulSummary } from './istanbulSummary.js';
 import { attributeOf, parseAttributes, scanXml } from './xml.js';
 
-export interface CoverageSummary {
-  linesPct: number;
-  linesCovered: number;
-  linesTotal: number;
-  branchesPct: number | null;
-  functionsPct: number | null;
-}
-
-export type CoverageFormat = 'lcov' | 'cobertura' | 'istanbul-summary';
-
-/** A report that counts no lines: nothing was measured, so there is no figure (not 0, not 100). */
-export class CoverageNotMeasured extends Error {
-  override name = 'CoverageNotMeasured';
-}
-
-export interface CoverageOptions {
-  /**
-   * Files whose lines are not counted (the project's test files), by the
-   * path the report names them with: lcov records, cobertura classes and
-   * Istanbul's per-file entries alike. When one is left out, cobertura's and
-   * Istanbul's figures are counted from the files that stay instead of taken
-   * from the report's totals (cobertura's branches are then not measured:
-   * its root branch-rate holds the left-out files).
-   */
-  leaveOut?: (file: string) => boolean;
-}
+export { CoverageNotMeasured, type CoverageFormat, type CoverageOptions, type CoverageSummary } from './coverageTypes.js';
+export { parseIstanbulSummary };
 
 export function parseCoverage(format: CoverageFormat, text: string, options: CoverageOptions = {}): CoverageSummary {
   switch (format) {
@@ -340,79 +318,4 @@ function optionalNumber(value: string | undefined, attribute: string, formatName
   const parsed = Number(value);
   if (!Number.isFinite(parsed)) throw new Error(`${formatName}: root attribute ${attribute}="${value}" is not a number`);
   return parsed;
-}
-
-// ---------------------------------------------------------------- Istanbul json-summary
-
-interface IstanbulMetric {
-  total: number;
-  covered: number;
-  pct: number | string;
-}
-
-export function parseIstanbulSummary(json: string, options: CoverageOptions = {}): CoverageSummary {
-  const formatName = 'parseIstanbulSummary (expected Istanbul coverage-summary.json with "total": {"lines": {...}})';
-  let document: unknown;
-  try {
-    document = JSON.parse(json);
-  } catch (error) {
-    throw new Error(`${formatName}: not JSON: ${(error as Error).message}`);
-  }
-  let total = (document as { total?: Record<string, unknown> } | null)?.total;
-  if (typeof total !== 'object' || total === null) throw new Error(`${formatName}: no "total" object`);
-  const leaveOut = options.leaveOut ?? (() => false);
-  const files = Object.entries(document as Record<string, unknown>).filter(([key]) => key !== 'total');
-  const kept = files.filter(([file]) => !leaveOut(file));
-  // The total holds the left-out files: add up the entries of the others.
-  if (kept.length < files.length) total = istanbulTotal(kept, formatName);
-  const lines = readIstanbulMetric(total.lines, 'total.lines', formatName);
-  if (!lines) throw new Error(`${formatName}: no "total.lines" with numeric "total" and "covered"`);
-  const branches = readIstanbulMetric(total.branches, 'total.branches', formatName);
-  const functions = readIstanbulMetric(total.functions, 'total.functions', formatName);
-  const linesPct = istanbulPct(lines);
-  if (linesPct === null) {
-    const what = kept.length < files.length ? `the files outside the test files count no lines (${files.length - kept.length} of ${files.length} left out)` : `"total.lines" counts no lines (total 0, pct ${JSON.stringify(lines.pct)})`;
-    throw new CoverageNotMeasured(`${formatName}: ${what}: nothing was measured`);
-  }
-  return {
-    linesPct,
-    linesCovered: lines.covered,
-    linesTotal: lines.total,
-    branchesPct: branches ? istanbulPct(branches) : null,
-    functionsPct: functions ? istanbulPct(functions) : null,
-  };
-}
-
-/** The "total" of the per-file entries given, as Istanbul adds them up (pct left to be computed). */
-function istanbulTotal(files: [string, unknown][], formatName: string): Record<string, unknown> {
-  const total: Record<string, IstanbulMetric> = {};
-  for (const key of ['lines', 'branches', 'functions'] as const) {
-    let metricTotal = 0;
-    let covered = 0;
-    let present = false;
-    for (const [file, entry] of files) {
-      const metric = readIstanbulMetric((entry as Record<string, unknown> | null)?.[key], `${file}.${key}`, formatName);
-      if (metric === undefined) continue;
-      present = true;
-      metricTotal += metric.total;
-      covered += metric.covered;
-    }
-    if (present || key === 'lines') total[key] = { total: metricTotal, covered, pct: '' };
-  }
-  return total;
-}
-
-function readIstanbulMetric(value: unknown, key: string, formatName: string): IstanbulMetric | undefined {
-  if (value === undefined) return undefined;
-  const metric = value as Partial<IstanbulMetric> | null;
-  if (typeof metric !== 'object' || metric === null || typeof metric.total !== 'number' || typeof metric.covered !== 'number') {
-    throw new Error(`${formatName}: "${key}" must be an object with numeric "total" and "covered"`);
-  }
-  return { total: metric.total, covered: metric.covered, pct: metric.pct ?? '' };
-}
-
-/** Istanbul's own pct when numeric ("Unknown" when total is 0); null when nothing was measured. */
-function istanbulPct(metric: IstanbulMetric): number | null {
-  if (metric.total === 0) return null;
-  return typeof metric.pct === 'number' ? metric.pct : (metric.covered / metric.total) * 100;
 }
