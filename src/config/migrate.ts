@@ -47,8 +47,12 @@ export function refuseOutputOntoInput(file: string, stdoutFd: number): void {
     return; // no file (fileLayer says so), or no standard output to compare
   }
   if (input.dev === output.dev && input.ino === output.ino) {
+    // `> same.toml` has emptied it already (`>> same.toml` has not): say so, rather than a command that now finds it empty.
+    const emptied = statSync(file).size === 0;
     throw new UsageError(
-      `megatest config migrate: standard output is ${file} itself (a shell redirect empties it before megatest reads it); write to another file: megatest config migrate ${file} > migrated.toml`,
+      emptied
+        ? `megatest config migrate: standard output is ${file} itself, and the shell's redirect has emptied it: put it back from a copy or version control, then write to another file: megatest config migrate ${file} > migrated.toml`
+        : `megatest config migrate: standard output is ${file} itself (a shell redirect empties it before megatest reads it); write to another file: megatest config migrate ${file} > migrated.toml`,
     );
   }
 }

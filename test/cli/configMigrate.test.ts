@@ -39,6 +39,8 @@ describe.skipIf(!BUILT)('config migrate onto its own input (needs npm run build)
     const { status, stderr } = migrateInto(file, 'w');
     expect(status).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
+    // It says the file is empty now and how to go on, not a command that would find it empty.
+    expect(stderr).toContain(`standard output is ${file} itself, and the shell's redirect has emptied it: put it back from a copy or version control`);
     expect(readFileSync(file, 'utf8')).toBe('');
   });
 
