@@ -227,6 +227,16 @@ describe('runCommand', () => {
     const pidsIn = (tmp: string) => [readPid(path.join(tmp, 'runner.pid')), readPid(path.join(tmp, 'setsid.pid')), readPid(path.join(tmp, 'unmarked.pid'))];
     try {
       await expect.poll(() => [orphanTmp, otherOrphanTmp, liveTmp].every((tmp) => existsSync(path.join(tmp, 'started'))), { timeout: 30_000 }).toBe(true);
+      // Each has become its sleep (exec'd): before, a forked shell or `env` still held the environment it was started with,
+      // and a loaded machine counted the unmarked one as a fourth process naming the folder.
+      const execd = (pid: number) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\0');
+        } catch {
+          return false;
+        }
+      };
+      await expect.poll(() => [orphanTmp, otherOrphanTmp, liveTmp].flatMap(pidsIn).every(execd), { timeout: 30_000 }).toBe(true);
       const orphanPids = [orphan.pid!, ...pidsIn(orphanTmp)];
       const otherPids = [otherOrphan.pid!, ...pidsIn(otherOrphanTmp)];
       const livePids = [live.pid!, ...pidsIn(liveTmp)];
