@@ -14,7 +14,7 @@ import type { AgentKind } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentCapabilities } from '../contract/capabilities.js';
 import { ensureAgentHome, megatestVariables } from './home.js';
-import { outputLogClosed } from './outputLog.js';
+import { outputLogClosed, recordOutput } from './outputLog.js';
 import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
 import { LineSplitter } from './lineSplitter.js';
 import { STDERR_LINES_KEPT, stderrClue } from './stderrClue.js';
@@ -155,29 +155,7 @@ export class CommandAdapter implements AgentAdapter {
     });
     const stdout = child.stdout!;
     const stderr = child.stderr!;
-    let waitingForDrain = false;
-    const record = (chunk: Buffer): void => {
-      const target = this.log;
-      if (!target) return;
-      if (!target.write(chunk) && !waitingForDrain) {
-        waitingForDrain = true;
-        stdout.pause();
-        stderr.pause();
-        target.once('drain', () => {
-          waitingForDrain = false;
-          stdout.resume();
-          stderr.resume();
-        });
-      }
-    };
-    stdout.on('data', (chunk: Buffer) => {
-      record(chunk);
-      stdoutLines.push(chunk);
-    });
-    stderr.on('data', (chunk: Buffer) => {
-      record(chunk);
-      stderrLines.push(chunk);
-    });
+    recordOutput(stdout, stderr, () => this.log, (chunk) => stdoutLines.push(chunk), (chunk) => stderrLines.push(chunk));
     let stdoutEnded = false;
     let stderrEnded = false;
     stdout.on('close', () => (stdoutEnded = true));

@@ -20,3 +20,42 @@ export function outputLogClosed(log: WriteStream | undefined, boundMs = OUTPUT_L
     });
   });
 }
+
+/**
+ * Copies everything the agent prints on stdout and stderr into its
+ * output.log (whatever `log()` returns at the time: none while it has no
+ * log) and hands each chunk on to `onStdout` / `onStderr`. When the log falls
+ * behind, both pipes pause until it drains: the agent waits, not the
+ * orchestrator's memory.
+ */
+export function recordOutput(
+  stdout: NodeJS.ReadableStream,
+  stderr: NodeJS.ReadableStream,
+  log: () => WriteStream | undefined | null,
+  onStdout: (chunk: Buffer) => void,
+  onStderr: (chunk: Buffer) => void,
+): void {
+  let waitingForDrain = false;
+  const record = (chunk: Buffer): void => {
+    const target = log();
+    if (!target) return;
+    if (!target.write(chunk) && !waitingForDrain) {
+      waitingForDrain = true;
+      stdout.pause();
+      stderr.pause();
+      target.once('drain', () => {
+        waitingForDrain = false;
+        stdout.resume();
+        stderr.resume();
+      });
+    }
+  };
+  stdout.on('data', (chunk: Buffer) => {
+    record(chunk);
+    onStdout(chunk);
+  });
+  stderr.on('data', (chunk: Buffer) => {
+    record(chunk);
+    onStderr(chunk);
+  });
+}

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { WriteStream } from 'node:fs';
 import type { CliTaskCommand } from './cliSpec.js';
 import { LineSplitter } from './lineSplitter.js';
+import { recordOutput } from './outputLog.js';
 import { STDERR_LINES_KEPT, stderrClue } from './stderrClue.js';
 import type { AgentExit, AgentMessage, AgentStreamParser } from './types.js';
 
@@ -133,30 +134,7 @@ export class TaskProcess {
       if (stderrTail.length > STDERR_LINES_KEPT) stderrTail.shift();
       if (this.options.parseStderr) this.deliver(line);
     });
-    let waitingForDrain = false;
-    const record = (chunk: Buffer): void => {
-      const log = this.options.log();
-      if (!log) return;
-      if (!log.write(chunk) && !waitingForDrain) {
-        // The log fell behind: the agent waits, not the orchestrator's memory.
-        waitingForDrain = true;
-        stdout.pause();
-        stderr.pause();
-        log.once('drain', () => {
-          waitingForDrain = false;
-          stdout.resume();
-          stderr.resume();
-        });
-      }
-    };
-    stdout.on('data', (chunk: Buffer) => {
-      record(chunk);
-      stdoutLines.push(chunk);
-    });
-    stderr.on('data', (chunk: Buffer) => {
-      record(chunk);
-      stderrLines.push(chunk);
-    });
+    recordOutput(stdout, stderr, this.options.log, (chunk) => stdoutLines.push(chunk), (chunk) => stderrLines.push(chunk));
     stdout.on('error', () => undefined);
     stderr.on('error', () => undefined);
     let stdoutClosed = false;
