@@ -169,6 +169,9 @@ export function formatStatus(view: StatusView): string[] {
         : `${count(m.tests_passed)} passed, ${count(m.tests_failed)} failed (${m.test_pass_rate === null ? `no test run${yet}` : `${(m.test_pass_rate * 100).toFixed(1)}% pass`})`;
     lines.push(`${label('tests')}${tests}   ${coverage}   LOC ${count(m.lines_of_code)}`);
     lines.push(`${label('tasks')}${count(m.tasks_completed)} done, ${count(m.tasks_remaining)} left   errors ${count(m.errors_encountered)}   recoveries ${count(m.recoveries)}`);
+    // A run killed mid-way: its agents are not working now, whatever the log last said of them.
+    const orphaned = !view.running && view.orchestrator_stopped !== true && view.exit_code === undefined && view.legacy === undefined && view.imported !== true;
+    if (orphaned && (m.agents ?? []).length > 0) lines.push(`${label('agents')}as the event log last recorded them (${m.timestamp}); none runs now`);
     for (const agent of m.agents ?? []) {
       lines.push(
         `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${agent.tool_calls}  trust ${agent.tool_calls === 0 ? 'n/a' : agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,

@@ -38,6 +38,7 @@ function view(overrides: Partial<StatusView>, agents: AgentMetrics[]): StatusVie
     errors_encountered: 0,
     recoveries: 0,
     agents,
+    timestamp: '2026-01-01T00:01:05.000Z',
   } as unknown as SessionMetrics;
   return {
     session_id: 's',
@@ -104,5 +105,17 @@ describe('status lines', () => {
   it('a test run that gave no results is said, not "none run"', () => {
     const lines = formatStatus(view({ tests_problem: 'test command killed after 6 s (limits.max_test_runtime_min)' }, []));
     expect(line(lines, 'tests')).toEqual(['tests      not measured: the last test run gave no results (test command killed after 6 s (limits.max_test_runtime_min))   coverage n/a   LOC 0']);
+  });
+
+  it("a killed run's agents are said to be as the log last recorded them, not working now", () => {
+    const agents = [agent('agent-1', 1, 1)];
+    const killed = formatStatus(view({ running: false }, agents));
+    expect(line(killed, 'agents ')).toEqual(['agents     as the event log last recorded them (2026-01-01T00:01:05.000Z); none runs now']);
+    // Live, ended, stopped (Ctrl-Z: it runs again on fg), an old runner's or an import: no such line.
+    for (const overrides of [{ running: true }, { exit_code: 0, status: 'completed' }, { orchestrator_stopped: true as const }, { legacy: 'python' }, { imported: true as const }]) {
+      expect(line(formatStatus(view(overrides, agents)), 'agents ')).toEqual([]);
+    }
+    // No agents: nothing to say it of.
+    expect(line(formatStatus(view({ running: false }, [])), 'agents ')).toEqual([]);
   });
 });
