@@ -197,7 +197,27 @@ export class BlobStore {
     return (await readBackVerdict(this.blobPath(sha256), sha256)) === 'bad' ? this.setAside(sha256) : false;
   }
 
-  /** Blobs another process (a verify) set aside since the last look are no longer trusted: one stat when nothing changed. */
+  /**
+   * A blob found missing (by a verify or a restore) is no longer trusted
+   * here, and a marker in bad-blobs/ says so to a running orchestrator's
+   * store (noticeSetAside): trusted, it would be named by every later
+   * checkpoint of an unchanged file and never written again. True when the
+   * blob is indeed missing.
+   */
+  async noteIfMissing(sha256: string): Promise<boolean> {
+    try {
+      await fs.lstat(this.blobPath(sha256));
+      return false;
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') return false;
+    }
+    this.distrust(sha256);
+    await fs.mkdir(this.badBlobsDir, { recursive: true });
+    await fs.writeFile(path.join(this.badBlobsDir, `${sha256}.${Date.now()}.missing`), '');
+    return true;
+  }
+
+  /** Blobs another process (a verify) set aside or found missing since the last look are no longer trusted: one stat when nothing changed. */
   async noticeSetAside(): Promise<void> {
     const stats = await fs.stat(this.badBlobsDir).catch(() => null);
     if (stats === null || stats.mtimeMs === this.badBlobsSeenMs) return;

@@ -287,11 +287,16 @@ export class CheckpointStore {
     return results;
   }
 
-  /** Moves the blobs among `bad` that are really corrupt (not merely missing) aside; how many were moved. */
+  /**
+   * Moves the blobs among `bad` that are really corrupt aside; how many were
+   * moved. Those missing are marked missing (BlobStore.noteIfMissing), so
+   * that the next checkpoint writes them again, here or in the orchestrator.
+   */
   private async setAsideCorrupt(bad: readonly { sha256: string }[]): Promise<number> {
     let moved = 0;
     for (const sha256 of new Set(bad.map((b) => b.sha256))) {
       if (await this.blobs.setAsideIfCorrupt(sha256).catch(() => false)) moved += 1;
+      else await this.blobs.noteIfMissing(sha256).catch(() => false);
     }
     return moved;
   }

@@ -230,4 +230,28 @@ describe('a good restore is byte-exact against the manifest', () => {
     // read() still makes the quick look, and says the same blobs are what is wrong.
     await expect(new CheckpointStore(checkpoints).read(first.id)).rejects.toThrow(/3 of its 4 files cannot be restored/);
   });
+
+  it('a blob found missing by a verify in another process is written again by the running store, whose checkpoints named it', async () => {
+    const live = new CheckpointStore(checkpoints);
+    put('kept.txt', 'unchanged all along\n'.repeat(100));
+    const first = await checkpointNow(live);
+    const blob = blobOf(live, first.entries, 'kept.txt');
+    rmSync(blob);
+    // The running store trusts the blob it wrote: the next checkpoint of the unchanged file names it, missing or not.
+    const second = await checkpointNow(live);
+    const verdicts = await new CheckpointStore(checkpoints).verifyAll({ setAsideBad: true });
+    expect(verdicts.map((v) => [v.id, v.usable])).toEqual([
+      [first.id, false],
+      [second.id, false],
+    ]);
+    // Nothing to move aside, but the running store hears of it: its next checkpoint writes the content again.
+    expect(verdicts.setAside).toBe(0);
+    const third = await checkpointNow(live);
+    expect(readFileSync(blob).length).toBeGreaterThan(0);
+    expect((await new CheckpointStore(checkpoints).verifyAll()).map((v) => [v.id, v.usable])).toEqual([
+      [first.id, true],
+      [second.id, true],
+      [third.id, true],
+    ]);
+  });
 });
