@@ -50,8 +50,11 @@ export class ListingCache {
  * stored as folder listings, new ones written as blobs and flushed, and
  * replaced by the root listing's name (the memo passes over folders that
  * did not change since its last build). A manifest that fails
- * manifestProblem (buildTrees checks what it builds) is left inline, for
- * readCheckpoint to refuse as before.
+ * manifestProblem (buildTrees checks what it builds) is refused: published,
+ * it would be a checkpoint no restore can read (a name the check refused
+ * made every later checkpoint unusable while each said it was created). A
+ * body whose entries are not objects is left inline, for readCheckpoint to
+ * refuse as before.
  */
 export async function withManifestTree<T extends object>(body: T, blobs: BlobStore, memo?: TreeMemo): Promise<T> {
   const state = (body as { file_system_state?: unknown }).file_system_state as { entries?: unknown; tree?: unknown } | undefined;
@@ -62,8 +65,9 @@ export async function withManifestTree<T extends object>(body: T, blobs: BlobSto
     const breather = new Breather();
     built = await buildTreesInTurns(entries, memo, () => breather.breathe());
   } catch (error) {
+    if (error instanceof UnlistableManifestError) throw new Error(`checkpoint not written: its manifest could not be read back (${error.message})`, { cause: error });
     // Not a manifest: an entry that is not an object throws a TypeError on its way to the check.
-    if (error instanceof UnlistableManifestError || error instanceof TypeError) return body;
+    if (error instanceof TypeError) return body;
     throw error;
   }
   try {

@@ -256,7 +256,7 @@ function depth(folder: string): number {
 
 /** What manifestProblem would find wrong with an entry named `name` in a folder that is itself sound; null if nothing. */
 function entryProblem(entry: FileEntry, name: string): string | null {
-  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) return 'a path must be relative, without empty, . or .. parts';
+  if (name === '' || name === '.' || name === '..' || /[/\0]/.test(name)) return 'a path must be relative, without empty, . or .. parts';
   if (EXCLUDED_DIR_NAMES.includes(name)) return 'lies in an excluded folder';
   if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) return 'mode must be an integer 0..0o7777';
   if (!Number.isSafeInteger(entry.size) || entry.size < 0) return 'size must be a non-negative integer';
@@ -307,7 +307,7 @@ export function parseListing(text: string): TreeItem[] {
 function itemProblem(item: TreeItem): string | null {
   if (item === null || typeof item !== 'object') return 'not an object';
   const { name } = item;
-  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) return 'its name must be one path segment';
+  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || /[/\0]/.test(name)) return 'its name must be one path segment';
   if (EXCLUDED_DIR_NAMES.includes(name)) return `an excluded folder (${EXCLUDED_DIR_NAMES.join(', ')}) is never listed`;
   if (!Number.isInteger(item.mode) || item.mode < 0 || item.mode > 0o7777) return 'mode must be an integer 0..0o7777';
   switch (item.type) {

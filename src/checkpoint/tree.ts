@@ -370,7 +370,7 @@ export function manifestProblem(entries: unknown): string | null {
   return null;
 }
 
-/** A NUL or backslash anywhere, or an empty, '.' or '..' segment. */
-const UNSAFE_PATH = /[\0\\]|(?:^|\/)\.{0,2}(?:\/|$)/;
+/** A NUL anywhere, or an empty, '.' or '..' segment. (A backslash is a character of a name like any other here, not a separator.) */
+const UNSAFE_PATH = /\0|(?:^|\/)\.{0,2}(?:\/|$)/;
 /** A segment that is an excluded folder's name. */
 const EXCLUDED_SEGMENT = new RegExp(`(?:^|/)(?:${EXCLUDED_DIR_NAMES.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?:/|$)`);

@@ -155,6 +155,20 @@ describe('CheckpointStore blobs', () => {
     expect(statSync(path.join(project, 'bin/run.sh')).mode & 0o777).toBe(0o755);
   });
 
+  it('keeps files and folders with a backslash in their names, written to a checkpoint that reads back and restores', async () => {
+    // A backslash is no separator on POSIX: such names were refused by the manifest check, and every checkpoint after one appeared was unusable.
+    put('win\\name.txt', 'one');
+    put('dir\\x/..\\up.txt', 'two');
+    const store = new CheckpointStore(checkpoints);
+    const before = walkTree(project);
+    const id = await checkpointNow(store);
+    expect((await store.verifyAll()).map((v) => [v.id, v.usable])).toEqual([[id, true]]);
+    rmSync(project, { recursive: true, force: true });
+    mkdirSync(project);
+    await store.restore(project, (await store.read(id)).body.file_system_state.entries);
+    expect(walkTree(project)).toEqual(before);
+  });
+
   it('restores only what differs and removes what was added since', async () => {
     for (let index = 0; index < 20; index += 1) put(`f${index}.txt`, `file ${index}`);
     const store = new CheckpointStore(checkpoints);

@@ -16,7 +16,6 @@ export const refused: [string, unknown[], RegExp][] = [
   ['an absolute path', [file('/etc/passwd')], /relative/],
   ['a trailing slash', [file('x/')], /relative/],
   ['an empty segment', [dir('a'), file('a//b')], /relative/],
-  ['a backslash', [file('a\\b')], /relative/],
   ['a NUL', [file('a\0b')], /relative/],
   ['.git at the top', [file('.git')], /excluded folder/],
   ['.git below', [dir('x'), file('x/.git/config')], /excluded folder/],
@@ -38,5 +37,7 @@ export const accepted: [string, FileEntry[]][] = [
   ['names with dots that are not . or ..', [file('a..b'), file('...'), file('.gitx'), file('.gitignore'), dir('node_modules_x'), file('node_modules_x/.git-keep')]],
   ['nested folders', [dir('a'), dir('a/b'), file('a/b/c.txt'), link('a/l', '../x'), file('a/x.txt')]],
   ['nothing', []],
+  // A backslash is a character of a POSIX name, not a separator: a file named so is kept like any other.
+  ['a backslash in a name', [dir('win\\dir'), file('win\\dir/a\\b.txt'), file('..\\x')]],
 ];
 
