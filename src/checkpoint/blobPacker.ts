@@ -7,10 +7,11 @@
 // same either way: both run packContent below. The helper, idle by then,
 // also renames half of a flush's blobs into place (renameAll).
 
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { errorCode } from './durableFiles.js';
 import { HelperGone, LazyHelper } from './helperThread.js';
+import { openRegularFile } from './projectFileOpen.js';
 import { Breather } from './tree.js';
 
 /**
@@ -155,15 +156,14 @@ export async function packToFile(content: Buffer, level: number, temp: string, i
  * and one that grows while it is read, are read as readFileSync reads them.
  */
 export function readFileShared(absolute: string): Buffer {
-  const fd = openSync(absolute, 'r');
+  const { fd, size } = openRegularFile(absolute);
   try {
-    const { size } = fstatSync(fd);
     if (!(size <= HELPER_MAX_BYTES)) return readFileSync(fd);
-    // A byte more than its size: a file that grew since its stat fills it, and is read again whole.
+    // A byte more than its size: a file that grew since its stat fills it, and the rest is read on from there.
     const shared = Buffer.from(new SharedArrayBuffer(size + 1));
     let filled = 0;
     for (let got = -1; got !== 0 && filled < shared.length; filled += got) got = readSync(fd, shared, filled, shared.length - filled, null);
-    return filled <= size ? shared.subarray(0, filled) : readFileSync(absolute);
+    return filled <= size ? shared.subarray(0, filled) : Buffer.concat([shared.subarray(0, filled), readFileSync(fd)]);
   } finally {
     closeSync(fd);
   }

@@ -18,7 +18,7 @@
 // whole again). A process that set none aside itself notices them by the
 // folder's mtime.
 
-import { createReadStream, createWriteStream, mkdirSync, promises as fs, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -29,6 +29,7 @@ import { checkBlobFile, readBackVerdict, unpackBlob } from './blobCodec.js';
 import { sha256Hex } from './canonical.js';
 import { errorCode, syncFile, syncFileSystem, tempSuffix } from './durableFiles.js';
 import { packToFile, readFileShared, renameAll } from './blobPacker.js';
+import { openRegularFile, readRegularFile } from './projectFileOpen.js';
 import { lstatAll, STAT_FIELDS, StatKind } from './statHelper.js';
 import { forEachLimit } from './tree.js';
 
@@ -231,7 +232,7 @@ export class BlobStore {
   /** Reads, hashes and (if new) stores a file held in memory. */
   async storeSmallFile(absolute: string, inParallel = false): Promise<StoredFile> {
     // A synchronous read: see Breather (tree.ts). Packing runs on two threads (blobPacker.ts), which then share the memory read into.
-    return this.storeContent(inParallel ? readFileShared(absolute) : readFileSync(absolute), inParallel);
+    return this.storeContent(inParallel ? readFileShared(absolute) : readRegularFile(absolute), inParallel);
   }
 
   /**
@@ -323,7 +324,7 @@ export class BlobStore {
       },
     });
     try {
-      await pipeline(createReadStream(absolute), tap, zlib.createGzip({ level: this.compressionLevel }), createWriteStream(temp));
+      await pipeline(createReadStream('', { fd: openRegularFile(absolute).fd }), tap, zlib.createGzip({ level: this.compressionLevel }), createWriteStream(temp));
       const sha256 = hash.digest('hex');
       const { bytes: storedBytes, rewritten } = await this.storeBlob(sha256, contentSize, async (target) => {
         const { size } = await fs.stat(temp);

@@ -11,6 +11,7 @@ import { PACK_IN_PARALLEL_FROM } from './blobPacker.js';
 import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore, type StoredFile } from './blobStore.js';
 import { errorCode } from './durableFiles.js';
 import { makeRecord, sameStat, type FileIndex, type IndexRecord } from './fileIndex.js';
+import { NOT_A_REGULAR_FILE } from './projectFileOpen.js';
 import { lstatAll, STAT_FIELDS, StatKind } from './statHelper.js';
 import { Breather, forEachLimit, scanTree, type FoundItem } from './tree.js';
 import type { FileEntry } from './types.js';
@@ -165,9 +166,9 @@ async function snapshotTreeNow(
     try {
       stored = item.stats.size > STREAM_THRESHOLD_BYTES ? await blobs.storeLargeFile(absolute) : await blobs.storeSmallFile(absolute, inParallel);
     } catch (error) {
-      // gone, or replaced by a folder, since the scan: an agent is still at work; the next snapshot sees it
+      // gone, or replaced by a folder, a symlink or a FIFO (projectFileOpen.ts), since the scan: an agent is still at work; the next snapshot sees it
       const code = errorCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') stored = null;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP' || code === NOT_A_REGULAR_FILE) stored = null;
       else throw new Error(`snapshot: cannot store ${absolute}: ${(error as Error).message}`, { cause: error });
     }
     if (stored === null) {
