@@ -7,7 +7,8 @@
 // after a `cargo build` stored target/'s hundreds of MB of build output, and
 // every restore wrote it back.
 
-import { closeSync, openSync, readSync, type Dirent } from 'node:fs';
+import { closeSync, readSync, type Dirent } from 'node:fs';
+import { openRegularFile } from './projectFileOpen.js';
 
 export const CACHEDIR_TAG = 'CACHEDIR.TAG';
 const SIGNATURE = Buffer.from('Signature: 8a477f597d28d172789f06886806bc55', 'latin1');
@@ -17,7 +18,8 @@ export function isTaggedCache(absolute: string, names: readonly Dirent[]): boole
   if (!names.some((dirent) => dirent.name === CACHEDIR_TAG && dirent.isFile())) return false;
   let fd: number | null = null;
   try {
-    fd = openSync(`${absolute}/${CACHEDIR_TAG}`, 'r');
+    // A tag replaced by a FIFO since the readdir must not hold the walk: not a regular file, not a tag.
+    fd = openRegularFile(`${absolute}/${CACHEDIR_TAG}`).fd;
     const head = Buffer.alloc(SIGNATURE.length);
     const read = readSync(fd, head, 0, head.length, 0);
     return read === SIGNATURE.length && head.equals(SIGNATURE);
