@@ -64,7 +64,7 @@ export class AgentPool {
         type: 'limit',
         kind: 'parallel_agents',
         action: 'capped',
-        detail: `${config.session.agents} agents asked for, ${count} run at once ([agent] concurrent_agents)`,
+        detail: `only ${count} of the ${config.session.agents} agents asked for are run ([agent] concurrent_agents = ${config.limits.max_parallel_agents})`,
       });
     }
     const roles = rolesFor(count, config.agent.roles);

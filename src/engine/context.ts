@@ -179,7 +179,8 @@ export class EngineContext {
       project_name: this.template.name,
       agent_kind: info.agent_kind,
       simulated: info.simulated,
-      agents: config.session.agents,
+      // The agents that run: [agent] concurrent_agents caps agent_count (a limit event says so), and the views count these.
+      agents: Math.min(config.session.agents, config.limits.max_parallel_agents),
       duration_seconds: config.session.duration_seconds,
       phases: this.phases.map((p, i) => ({ name: p.name, duration_seconds: Math.round(nominal[i]!), tasks: this.phaseTasks(i) })),
       megatest_version: info.megatest_version,
