@@ -14,6 +14,7 @@ import type { AgentPool } from './agentPool.js';
 import type { EngineContext } from './context.js';
 import { countOf } from '../state/groupDigits.js';
 import { headCommit } from './git.js';
+import { CheckpointSuspension } from './checkpointSuspension.js';
 import type { Measurer } from './measurer.js';
 import type { WorktreeHead } from './worktrees.js';
 
@@ -29,8 +30,8 @@ const CHECKPOINT_RETRY_MS = 60_000;
 export class CheckpointKeeper {
   lastCheckpoint: CheckpointSummary | null = null;
   invalidCheckpoints = 0;
-  /** Checkpoints are suspended (the disk limit is exceeded). */
-  suspended = false;
+  /** Checkpoints suspended while the disk limits are exceeded (Limits.checkDisk suspends and lifts). */
+  readonly suspension: CheckpointSuspension;
   private lastCheckpointScheduleMs = 0;
   private toolCallsAtCheckpoint = 0;
   private tokensAtCheckpoint = 0;
@@ -40,14 +41,16 @@ export class CheckpointKeeper {
     private readonly pool: AgentPool,
     private readonly measurer: Measurer,
     private readonly worktrees: WorktreeCheckpoints | null = null,
-  ) {}
+  ) {
+    this.suspension = new CheckpointSuspension(ctx);
+  }
 
   /** After a failed checkpoint, none is tried before this (ms since the epoch). */
   private retryAfterMs = 0;
 
   async checkTriggers(): Promise<void> {
     const { config, state } = this.ctx;
-    if (!config.checkpoint.enabled || this.suspended || Date.now() < this.retryAfterMs) return;
+    if (!config.checkpoint.enabled || Date.now() < this.retryAfterMs) return;
     const cfg = config.checkpoint;
     const schedule = this.ctx.scheduleMs();
     const trigger: CheckpointTrigger | null =
@@ -59,6 +62,14 @@ export class CheckpointKeeper {
             ? 'tokens'
             : null;
     if (trigger === null) return;
+    if (this.suspension.active) {
+      // Counted as if taken, so that the next is due an interval (or a threshold) later: a count of what was missed, not a skip a tick.
+      this.lastCheckpointScheduleMs = schedule;
+      this.toolCallsAtCheckpoint = state.counters.toolCalls;
+      this.tokensAtCheckpoint = state.counters.totalTokens;
+      this.suspension.skip(trigger);
+      return;
+    }
     try {
       await this.create(trigger);
     } catch (error) {
@@ -103,10 +114,10 @@ export class CheckpointKeeper {
 
   async create(trigger: CheckpointTrigger): Promise<MegatestEvent | null> {
     const { ctx } = this;
-    if (this.suspended && trigger !== 'final') {
+    if (this.suspension.active && trigger !== 'final') {
       // Over the disk limit a checkpoint could be cut short by a full disk.
       if (trigger === 'forced') throw new ControlError('checkpoints are suspended while the disk limit is exceeded (see the alert)', 409);
-      ctx.log.warn('checkpoint', `${trigger} checkpoint skipped: the disk limit is exceeded`);
+      this.suspension.skip(trigger);
       return null;
     }
     const started = Date.now();

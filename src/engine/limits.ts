@@ -100,27 +100,49 @@ export class Limits {
     return this.measurer.diskUsageBytes <= limits.disk_space_limit_gb * GB && (free === null || free >= limits.min_free_disk_gb * GB);
   }
 
+  /** The disk state the last disk alert was about; null while the run folder is within its limits. */
+  private diskAlerted: { used: number; free: number | null; over: boolean; lowFree: boolean } | null = null;
+
   async checkDisk(): Promise<void> {
     const { ctx, keeper } = this;
     const limits = ctx.config.limits;
     const limitBytes = limits.disk_space_limit_gb * GB;
+    const minFreeBytes = limits.min_free_disk_gb * GB;
     const used = this.measurer.diskUsageBytes;
     const free = freeDiskBytes(ctx.paths.root);
     const over = used > limitBytes;
-    const lowFree = free !== null && free < limits.min_free_disk_gb * GB;
-    if ((over || lowFree) && !keeper.suspended) {
-      keeper.suspended = true;
-      const why = over
-        ? `run folder uses ${sizesApart(used, limitBytes).join(' > ')} (limits.disk_space_limit_gb = ${limits.disk_space_limit_gb})`
-        : `free disk ${sizesApart(free!, limits.min_free_disk_gb * GB).join(' < ')} (limits.min_free_disk_gb = ${limits.min_free_disk_gb})`;
-      ctx.emit({ type: 'limit', kind: 'disk', action: 'pause', detail: why });
-      ctx.emit({ type: 'error', class: 'disk_full', severity: 'critical', message: why });
-      await this.pauseForPerson(`disk limit: ${why}`);
-    } else if (!over && !lowFree && keeper.suspended) {
-      keeper.suspended = false;
+    const lowFree = free !== null && free < minFreeBytes;
+    if (!over && !lowFree) {
+      this.diskAlerted = null;
+      keeper.suspension.lift();
+      return;
     }
+    // A person who continues after the alert lets the run go on over the limit, without checkpoints: that is said
+    // again (pause and alert) when the other limit fails too, or the folder grew (the free space shrank) by a tenth
+    // of its limit since. Before, nothing was said again: a run ended at 2.5x its limit with no checkpoint for hours.
+    const last = this.diskAlerted;
+    const worse =
+      last === null ||
+      (over && (!last.over || used - last.used >= limitBytes * DISK_REALERT_SHARE)) ||
+      (lowFree && (!last.lowFree || (last.free !== null && last.free - free >= minFreeBytes * DISK_REALERT_SHARE)));
+    if (!worse) return;
+    this.diskAlerted = { used, free, over, lowFree };
+    const reasons: string[] = [];
+    if (over) {
+      const grew = last?.over ? `, up from ${sizesApart(last.used, used)[0]} at the last alert` : '';
+      reasons.push(`run folder uses ${sizesApart(used, limitBytes).join(' > ')} (limits.disk_space_limit_gb = ${limits.disk_space_limit_gb})${grew}`);
+    }
+    if (lowFree) reasons.push(`free disk ${sizesApart(free, minFreeBytes).join(' < ')} (limits.min_free_disk_gb = ${limits.min_free_disk_gb})`);
+    const why = reasons.join('; ');
+    keeper.suspension.suspend(why);
+    ctx.emit({ type: 'limit', kind: 'disk', action: 'pause', detail: why });
+    ctx.emit({ type: 'error', class: 'disk_full', severity: 'critical', message: why });
+    await this.pauseForPerson(`disk limit: ${why}`);
   }
 }
+
+/** How much further past its limit the run folder (or below it, the free space) goes before it is said again: a tenth of the limit. */
+const DISK_REALERT_SHARE = 0.1;
 
 /**
  * Two sizes in one unit (GB from 1 GB up, else MB, else KB) with as many
