@@ -14,6 +14,7 @@
 
 import { existsSync } from 'node:fs';
 import type { AgentPool, AgentSlot } from './agentPool.js';
+import { conflictAdvice } from './conflictFiles.js';
 import type { EngineContext } from './context.js';
 import type { Worktrees } from './worktrees.js';
 
@@ -123,7 +124,7 @@ export class Merger {
     const label = tasks.map((t) => JSON.stringify(t)).join(', ');
     const work = await worktrees.commitWork(agent, `megatest: ${agent} finished ${label}`);
     if (work.unresolved.length > 0) {
-      await this.conflict(slot, tasks, work.unresolved, `${branch} still has conflict markers in ${work.unresolved.join(', ')} (task ${label})`);
+      await this.conflict(slot, tasks, work.unresolved, `${branch} still has the merge conflict unresolved in ${work.unresolved.join(', ')} (conflict markers left, or a file as it was handed over; task ${label})`);
       return;
     }
     if (work.head === null) throw new Error(`${branch} has no commit to merge`);
@@ -195,10 +196,11 @@ export class Merger {
       return { files: [], note: null };
     }
     conflict.files = merged.files;
+    // Worded per kind of conflict: a binary or modify/delete one has no markers to remove, only a choice to make.
     const note =
       `Merge conflict: your work on ${label} (branch ${conflict.branch}) conflicts with main in ${merged.files.join(', ')}. ` +
-      `main has been merged into your branch in your work dir (${dir}) and the conflict markers (<<<<<<< ======= >>>>>>>) are in those files. ` +
-      `Edit them so both sides' changes are kept, remove every marker, then report task_done for ${label} again.`;
+      `main has been merged into your branch in your work dir (${dir}). ${conflictAdvice(merged.conflicts)} ` +
+      `Then report task_done for ${label} again.`;
     return { files: merged.files, note };
   }
 

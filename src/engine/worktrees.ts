@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { MegatestConfig } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import { GIT_TIMEOUT_MS, gitTimed, type GitResult } from './git.js';
+import { describeConflicts, unsettled, type ConflictFile } from './conflictFiles.js';
 import { excludeBuildOutput } from './gitExcludes.js';
 import { SerialQueue } from './serialQueue.js';
 
@@ -50,9 +51,6 @@ export interface WorktreeListing {
 
 export type MainMerge = { ok: true; commit: string } | { ok: false; files: string[] };
 
-/** A line git writes into a file it could not merge; `=======` alone is too common to count. */
-const CONFLICT_MARKER = /^(<{7}|>{7})( |$)/m;
-
 export class Worktrees {
   /**
    * Adding, removing and pruning worktrees one at a time: a `git worktree add`
@@ -61,6 +59,8 @@ export class Worktrees {
    * another add is still writing, as the agents' start-up in parallel did.
    */
   private readonly worktreeList = new SerialQueue();
+  /** Per agent, the files of the conflicting merge of main handed to it, as they were then: kept until that merge is committed. */
+  private readonly handed = new Map<string, ConflictFile[]>();
 
   constructor(
     readonly projectDir: string,
@@ -139,6 +139,7 @@ export class Worktrees {
   }
 
   async remove(agent: string): Promise<void> {
+    this.handed.delete(agent);
     await this.worktreeList.run(() => this.ok(this.projectDir, ['worktree', 'remove', '--force', this.pathOf(agent)]));
   }
 
@@ -172,33 +173,34 @@ export class Worktrees {
     return (await this.run(dir, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'])).code === 0;
   }
 
-  /** Files of a merge in the agent's worktree that still hold conflict markers. */
+  /** The files of the conflict handed to the agent (its merge of main not yet committed), as they were then. */
+  handedOver(agent: string): ConflictFile[] | undefined {
+    return this.handed.get(agent);
+  }
+
+  /** Files of the merge in the agent's worktree not settled yet (conflictFiles.ts says when a file is). */
   async unresolved(agent: string): Promise<string[]> {
     const dir = this.pathOf(agent);
-    const files = await this.unmergedPaths(dir);
-    return files.filter((file) => {
-      try {
-        return CONFLICT_MARKER.test(readFileSync(path.join(dir, file), 'utf8'));
-      } catch {
-        return false; // deleted: resolved by removal
-      }
-    });
+    return unsettled(dir, this.handed.get(agent), (args) => this.run(dir, args));
   }
 
   /**
    * Commits everything in the agent's worktree (and concludes a merge the
-   * agent resolved). Nothing is committed while conflict markers remain.
+   * agent resolved). Nothing is committed while a file of the merge is not
+   * settled: markers left (staged or not), or a binary or modify/delete
+   * conflict left as the handover found it.
    */
   async commitWork(agent: string, message: string): Promise<{ head: string | null; committed: boolean; unresolved: string[] }> {
     const dir = this.pathOf(agent);
     const merging = await this.mergeInProgress(dir);
-    // Unmerged paths exist only while a merge is in progress.
-    const unresolved = merging ? await this.unresolved(agent) : [];
+    // A handover's files are checked even once the merge is no longer in progress: the agent may have committed it, markers and all.
+    const unresolved = merging || this.handed.has(agent) ? await this.unresolved(agent) : [];
     if (unresolved.length > 0) return { head: await this.head(agent), committed: false, unresolved };
     await excludeBuildOutput(dir);
     await this.ok(dir, ['add', '-A']);
     const staged = (await this.run(dir, ['diff', '--cached', '--quiet'])).code === 1;
     if (staged || merging) await this.ok(dir, ['commit', '-q', '--no-verify', '-m', message]);
+    this.handed.delete(agent);
     return { head: await this.head(agent), committed: staged || merging, unresolved: [] };
   }
 
@@ -207,17 +209,27 @@ export class Worktrees {
    * leaves its markers in the agent's worktree. A merge already in progress
    * is left as it is.
    */
-  async mergeMainInto(agent: string): Promise<{ clean: boolean; files: string[] }> {
+  async mergeMainInto(agent: string): Promise<{ clean: boolean; files: string[]; conflicts: ConflictFile[] }> {
     const dir = this.pathOf(agent);
-    if (await this.mergeInProgress(dir)) {
+    const before = this.handed.get(agent);
+    const merging = await this.mergeInProgress(dir);
+    if (merging || before !== undefined) {
+      // The handover's record stays as it was then: a file is settled once it changed since, not since the last look.
       const files = await this.unresolved(agent);
-      return { clean: files.length === 0, files };
+      if (merging || files.length > 0) {
+        const known = before ?? (await describeConflicts(dir, (args) => this.run(dir, args)));
+        const conflicts = files.map((file) => known.find((f) => f.path === file) ?? { path: file, kind: 'text' as const, hash: null });
+        return { clean: files.length === 0, files, conflicts };
+      }
+      // The agent committed the merge itself, every file settled: main is merged again below.
+      this.handed.delete(agent);
     }
     const result = await this.run(dir, ['merge', '--no-ff', '--no-commit', MAIN_BRANCH]);
-    if (result.code === 0) return { clean: true, files: [] };
-    const files = await this.unmergedPaths(dir);
-    if (files.length === 0) throw this.failure(dir, ['merge', MAIN_BRANCH], result);
-    return { clean: false, files };
+    if (result.code === 0) return { clean: true, files: [], conflicts: [] };
+    const conflicts = await describeConflicts(dir, (args) => this.run(dir, args));
+    if (conflicts.length === 0) throw this.failure(dir, ['merge', MAIN_BRANCH], result);
+    this.handed.set(agent, conflicts);
+    return { clean: false, files: conflicts.map((f) => f.path), conflicts };
   }
 
   /** Moves the agent's branch up to main when it can fast-forward; never over its uncommitted changes. */
@@ -232,6 +244,7 @@ export class Worktrees {
    */
   async resetTo(agent: string, head: string | null): Promise<'head' | 'main'> {
     const dir = this.pathOf(agent);
+    this.handed.delete(agent);
     const target = head !== null && (await this.commitExists(head)) ? head : null;
     await this.ok(dir, ['reset', '-q', '--hard', target ?? MAIN_BRANCH]);
     await this.ok(dir, ['clean', '-q', '-fd']);

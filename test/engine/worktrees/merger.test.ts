@@ -9,70 +9,9 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentPool, AgentSlot } from '../../../src/engine/agentPool.js';
-import type { EngineContext } from '../../../src/engine/context.js';
-import { Merger } from '../../../src/engine/merger.js';
-import { SerialQueue } from '../../../src/engine/serialQueue.js';
-import { Worktrees } from '../../../src/engine/worktrees.js';
-import { git, read, tempRun, write, type TempRun } from './gitRepo.js';
-
-interface Recorded {
-  events: { type: string; agent?: string; task?: string }[];
-  logs: string[];
-  conflicts: { agent: string; message: string }[];
-  merged: { agent: string; tasks: string[] }[];
-  assigned: { agent: string; objectives: string[]; note?: string }[];
-}
-
-let run: TempRun | undefined;
-afterEach(() => {
-  run?.remove();
-  run = undefined;
-});
-
-function setUp(agents = ['agent-1', 'agent-2', 'agent-3']) {
-  run = tempRun();
-  const wt = new Worktrees(run.project, run.worktrees);
-  const done = new Set<string>();
-  const seen: Recorded = { events: [], logs: [], conflicts: [], merged: [], assigned: [] };
-  const queue = new SerialQueue();
-  const ctx = {
-    queue,
-    restoreGeneration: 0,
-    stopRequest: null,
-    currentPhase: { name: 'development' },
-    completedTasks: () => new Set(done),
-    emit: (event: { type: string; agent?: string; task?: string }) => {
-      seen.events.push(event);
-      if (event.type === 'task_completed') done.add(event.task!);
-    },
-    background: (job: () => Promise<unknown>) => void queue.run(job).catch((e: Error) => seen.logs.push(`internal: ${e.message}`)),
-    log: {
-      info: (_s: string, m: string) => seen.logs.push(`INFO ${m}`),
-      warn: (_s: string, m: string) => seen.logs.push(`WARN ${m}`),
-      error: (_s: string, m: string) => seen.logs.push(`ERROR ${m}`),
-    },
-  };
-  const slots = agents.map((name, index) => ({ name, index, objectives: [] as string[], adapter: {} }) as unknown as AgentSlot);
-  const pool = {
-    slots,
-    remainingOf: (slot: AgentSlot) => slot.objectives.filter((t) => !done.has(t)),
-    assignRemaining: (slot: AgentSlot, note?: string) =>
-      seen.assigned.push({ agent: slot.name, objectives: slot.objectives.filter((t) => !done.has(t)), ...(note === undefined ? {} : { note }) }),
-  };
-  const merger = new Merger(ctx as unknown as EngineContext, pool as unknown as AgentPool, wt, {
-    onConflict: async (slot, message) => void seen.conflicts.push({ agent: slot.name, message }),
-    onMerged: (slot, tasks) => void seen.merged.push({ agent: slot.name, tasks }),
-  });
-  /** Every job queued so far (and those they queue) has run. */
-  const settle = async () => {
-    for (let i = 0; i < 3; i++) await queue.run(async () => undefined);
-  };
-  return { run, wt, ctx, slots, merger, seen, settle, done };
-}
-
-const completed = (seen: Recorded) => seen.events.filter((e) => e.type === 'task_completed').map((e) => `${e.agent}:${e.task}`);
+import { describe, expect, it } from 'vitest';
+import { git, read, write } from './gitRepo.js';
+import { completed, setUp } from './mergerHarness.js';
 
 describe('Merger', () => {
   it('commits a finished task in the agent’s worktree, merges it into main, and only then counts the task done', async () => {
@@ -172,7 +111,7 @@ describe('Merger', () => {
     // Said done with the markers still there: the same conflict again, nothing committed.
     merger.taskDone(two!, 'greeting says megatest');
     await settle();
-    expect(seen.conflicts[1]?.message).toBe('megatest/agent-2 still has conflict markers in greeting.js (task "greeting says megatest")');
+    expect(seen.conflicts[1]?.message).toBe('megatest/agent-2 still has the merge conflict unresolved in greeting.js (conflict markers left, or a file as it was handed over; task "greeting says megatest")');
 
     write(b, 'greeting.js', `exports.greeting = 'hello megatest world';\n`);
     merger.taskDone(two!, 'greeting says megatest');

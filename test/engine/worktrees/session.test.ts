@@ -199,7 +199,7 @@ describe.skipIf(!BUILT)('worktree isolation: 3 command agents and a planted merg
     const conflicts = eventsOf(events, 'error').filter((e) => e.class === 'merge_conflict');
     const stuck = conflicts[0]!.agent!;
     expect(conflicts.map((e) => e.agent)).toEqual([stuck, stuck, stuck]);
-    expect(conflicts[1]!.message).toMatch(/still has conflict markers in src\/greeting\.js/);
+    expect(conflicts[1]!.message).toMatch(/still has the merge conflict unresolved in src\/greeting\.js/);
     const recoveries = eventsOf(events, 'recovery').filter((e) => e.agent === stuck);
     expect(recoveries.map((r) => `${r.action} #${r.attempt} ${r.outcome}`)).toEqual([
       'resolve_conflict #1 started',

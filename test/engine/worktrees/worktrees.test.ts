@@ -109,11 +109,11 @@ describe('Worktrees', () => {
     const b = await wt.commitWork('agent-2', 'two');
     expect((await wt.mergeIntoMain(b.head!, 'merge two')).ok).toBe(false);
 
-    expect(await wt.mergeMainInto('agent-2')).toEqual({ clean: false, files: ['greeting.js'] });
+    expect(await wt.mergeMainInto('agent-2')).toMatchObject({ clean: false, files: ['greeting.js'], conflicts: [{ path: 'greeting.js', kind: 'text' }] });
     expect(read(two, 'greeting.js')).toMatch(/^<{7} /m);
     expect(await wt.unresolved('agent-2')).toEqual(['greeting.js']);
     // Asked again while the merge is in progress: the same conflict, nothing merged twice.
-    expect(await wt.mergeMainInto('agent-2')).toEqual({ clean: false, files: ['greeting.js'] });
+    expect(await wt.mergeMainInto('agent-2')).toMatchObject({ clean: false, files: ['greeting.js'], conflicts: [{ path: 'greeting.js', kind: 'text' }] });
     const refused = await wt.commitWork('agent-2', 'with markers');
     expect(refused).toEqual({ head: b.head, committed: false, unresolved: ['greeting.js'] });
 

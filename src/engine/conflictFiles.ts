@@ -1,0 +1,139 @@
+// The files a conflicting merge of main left in an agent's worktree, and
+// whether the agent has settled each (worktrees.ts keeps them from the
+// handover until the merge is committed).
+//
+// git's index cannot say on its own: an agent that `git add`s a file with its
+// markers still in it clears the index entry (the markers then reached main),
+// and a binary or modify/delete conflict has no markers to look for (doing
+// nothing kept one side, and a delete was silently undone). So each file's
+// content is hashed at the handover, and a file is settled only when it holds
+// no markers and either changed since then (the agent wrote its merge, picked
+// a side with `git checkout --theirs`, deleted it) or is no longer unmerged in
+// the index (the agent staged its choice: `git add` to keep it as it is,
+// `git rm` to delete it).
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { GitResult } from './git.js';
+
+export type ConflictKind = 'text' | 'binary' | 'modify/delete';
+
+export interface ConflictFile {
+  path: string;
+  kind: ConflictKind;
+  /** sha256 of the file in the worktree at the handover; null when it was absent. */
+  hash: string | null;
+}
+
+type Git = (args: string[]) => Promise<GitResult>;
+
+/** A line git writes into a file it could not merge; `=======` alone is too common to count. */
+const CONFLICT_MARKER = /^(<{7}|>{7})( |$)/m;
+
+/** Paths unmerged in the index, with the stages each has (1 base, 2 ours, 3 theirs). */
+export async function unmergedStages(git: Git): Promise<Map<string, Set<number>>> {
+  const result = await git(['ls-files', '-u', '-z']);
+  const stages = new Map<string, Set<number>>();
+  if (result.code !== 0) return stages;
+  for (const entry of result.stdout.split('\0')) {
+    // `<mode> <object> <stage>\t<path>`
+    const match = /^\d+ [0-9a-f]+ ([123])\t(.+)$/s.exec(entry);
+    if (!match) continue;
+    const set = stages.get(match[2]!) ?? new Set<number>();
+    set.add(Number(match[1]));
+    stages.set(match[2]!, set);
+  }
+  return stages;
+}
+
+/** What the merge left in `dir`: each unmerged file, its kind and its content's hash. */
+export async function describeConflicts(dir: string, git: Git): Promise<ConflictFile[]> {
+  const files: ConflictFile[] = [];
+  for (const [file, stages] of await unmergedStages(git)) {
+    const content = readOrNull(dir, file);
+    // One side's entry missing beside the base: changed on one side, deleted on the other.
+    const kind: ConflictKind =
+      stages.has(1) && !(stages.has(2) && stages.has(3)) ? 'modify/delete' : content !== null && CONFLICT_MARKER.test(content.toString('utf8')) ? 'text' : 'binary';
+    files.push({ path: file, kind, hash: hashOf(content) });
+  }
+  return files;
+}
+
+/**
+ * The files of the merge in `dir` not settled yet: any handed file, unmerged
+ * path or file changed since HEAD that holds conflict markers (whatever the
+ * index says), and any handed or unmerged file with no markers that is still
+ * unmerged and unchanged since the handover. `handed` is undefined when the
+ * handover's record is gone (an orchestrator restarted mid-merge): an
+ * unmerged file without markers then counts as settled only if it is text.
+ */
+export async function unsettled(dir: string, handed: ConflictFile[] | undefined, git: Git): Promise<string[]> {
+  const stages = await unmergedStages(git);
+  const byPath = new Map((handed ?? []).map((f) => [f.path, f]));
+  const changed = await git(['diff', '--name-only', '-z', 'HEAD']);
+  const others = changed.code === 0 ? changed.stdout.split('\0').filter((f) => f !== '') : [];
+  const files = [...new Set([...byPath.keys(), ...stages.keys(), ...others])].sort();
+  const open: string[] = [];
+  for (const file of files) {
+    const content = readOrNull(dir, file);
+    const marked = content !== null && CONFLICT_MARKER.test(content.toString('utf8'));
+    const conflicted = byPath.has(file) || stages.has(file);
+    // A file git merged cleanly whose markers came from one side (a test of a merge tool) is the project's own text.
+    if (marked && (conflicted || !(await eitherSideMarked(file, git)))) {
+      open.push(file);
+      continue;
+    }
+    if (!stages.has(file)) continue;
+    const record = byPath.get(file);
+    if (record ? hashOf(content) === record.hash : !marked && kindOf(content, stages.get(file)!) !== 'text') open.push(file);
+  }
+  return open;
+}
+
+/** Without the handover's record, for a file with no markers: a text file the agent edited reads as text; a binary one holds a NUL byte. */
+function kindOf(content: Buffer | null, stages: Set<number>): ConflictKind {
+  if (stages.has(1) && !(stages.has(2) && stages.has(3))) return 'modify/delete';
+  return content === null || content.includes(0) ? 'binary' : 'text';
+}
+
+async function eitherSideMarked(file: string, git: Git): Promise<boolean> {
+  for (const side of ['HEAD', 'MERGE_HEAD']) {
+    const shown = await git(['show', `${side}:${file}`]);
+    if (shown.code === 0 && CONFLICT_MARKER.test(shown.stdout)) return true;
+  }
+  return false;
+}
+
+function readOrNull(dir: string, file: string): Buffer | null {
+  try {
+    return readFileSync(path.join(dir, file));
+  } catch {
+    return null; // deleted (or a folder now)
+  }
+}
+
+function hashOf(content: Buffer | null): string | null {
+  return content === null ? null : createHash('sha256').update(content).digest('hex');
+}
+
+/** The phase note's words for the files of one kind: what to do with them. */
+export function conflictAdvice(files: ConflictFile[]): string {
+  const of = (kind: ConflictKind) => files.filter((f) => f.kind === kind).map((f) => f.path);
+  const parts: string[] = [];
+  const text = of('text');
+  const binary = of('binary');
+  const deleted = of('modify/delete');
+  if (text.length > 0) {
+    parts.push(`${text.join(', ')}: the conflict markers (<<<<<<< ======= >>>>>>>) are in ${text.length === 1 ? 'it' : 'them'}; edit so both sides' changes are kept and remove every marker.`);
+  }
+  if (binary.length > 0) {
+    parts.push(
+      `${binary.join(', ')}: both sides changed ${binary.length === 1 ? 'this file' : 'these files'} and git could not merge them (binary: no markers; your version is in your work dir); pick one version (\`git checkout --ours -- FILE\` or \`git checkout --theirs -- FILE\`, then \`git add FILE\`) or write one that combines both.`,
+    );
+  }
+  if (deleted.length > 0) {
+    parts.push(`${deleted.join(', ')}: changed on one side and deleted on the other; decide: keep ${deleted.length === 1 ? 'it' : 'each'} as it should be (\`git add FILE\`) or delete it (\`git rm FILE\`).`);
+  }
+  return parts.join(' ');
+}
