@@ -225,6 +225,8 @@ export class Merger {
     const label = tasks.map((t) => JSON.stringify(t)).join(', ');
     if (target !== slot) {
       slot.objectives = slot.objectives.filter((t) => !tasks.includes(t));
+      // Its task_done for them is no longer accepted: the work that counts is the new agent's, done on top of main.
+      for (const task of tasks) slot.assignedTasks.delete(task);
       target.objectives = [...target.objectives, ...tasks.filter((t) => !target.objectives.includes(t))];
       // A clean worktree starts the task from main as it is now.
       if (await worktrees.isClean(target.name)) await worktrees.followMain(target.name);

@@ -49,6 +49,14 @@ export interface ConflictHandling {
 
 type Outcome = 'started' | 'succeeded' | 'failed' | 'gave_up';
 
+/** A reassignment after a merge conflict: the agent and attempt it came from, its tasks, and those not on main yet. */
+interface Reassigned {
+  agent: string;
+  attempt: number;
+  tasks: string[];
+  waiting: Set<string>;
+}
+
 /** Seconds waited past the time a usage limit lifts. */
 export const LIFT_MARGIN_SECONDS = 10;
 
@@ -59,8 +67,8 @@ const PAUSE_ACTIONS: ReadonlySet<string> = new Set(['pause_and_alert', 'escalate
 export class Recovery {
   /** Errors across the session since any agent last made progress. */
   private errorsInARow = 0;
-  /** Tasks reassigned after a merge conflict, with the agent and attempt they came from. */
-  private readonly reassigned = new Map<string, { agent: string; attempt: number }>();
+  /** Tasks reassigned after a merge conflict, each with its reassignment (one recovery for all its tasks). */
+  private readonly reassigned = new Map<string, Reassigned>();
   /** Failed attempts' artifacts still being written: kept beside the recovery, not in its way, and waited for before the session ends. */
   private readonly keeping = new Set<Promise<void>>();
 
@@ -164,7 +172,11 @@ export class Recovery {
       const from = this.reassigned.get(task);
       if (!from) continue;
       this.reassigned.delete(task);
-      this.ctx.emit({ type: 'recovery', action: 'reassign', attempt: from.attempt, outcome: 'succeeded', agent: from.agent, detail: `${JSON.stringify(task)} merged into main by ${slot.name}` });
+      from.waiting.delete(task);
+      // One reassignment is one recovery: it succeeds once all its tasks are on main (one event, not one per task).
+      if (from.waiting.size > 0) continue;
+      const label = from.tasks.map((t) => JSON.stringify(t)).join(', ');
+      this.ctx.emit({ type: 'recovery', action: 'reassign', attempt: from.attempt, outcome: 'succeeded', agent: from.agent, detail: `${label} merged into main by ${slot.name}` });
     }
   }
 
@@ -356,7 +368,8 @@ export class Recovery {
           break;
         }
         record('started', moved.detail);
-        for (const task of moved.tasks) this.reassigned.set(task, { agent: slot.name, attempt });
+        const reassignment: Reassigned = { agent: slot.name, attempt, tasks: moved.tasks, waiting: new Set(moved.tasks) };
+        for (const task of moved.tasks) this.reassigned.set(task, reassignment);
         // A fresh branch from main: a later conflict starts its count again.
         slot.attempts.delete(c.class);
         break;

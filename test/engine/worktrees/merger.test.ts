@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { vetAgentMessage } from '../../../src/engine/agentInput.js';
 import { git, read, write } from './gitRepo.js';
 import { completed, setUp } from './mergerHarness.js';
 
@@ -127,6 +128,7 @@ describe('Merger', () => {
     const [one, two, three] = slots;
     one!.objectives = ['greeting says world', 'more work'];
     two!.objectives = ['greeting says megatest'];
+    two!.assignedTasks.add('greeting says megatest');
     three!.objectives = [];
     const a = (await wt.ensure('agent-1')).dir;
     const b = (await wt.ensure('agent-2')).dir;
@@ -145,6 +147,10 @@ describe('Merger', () => {
     expect(moved?.detail).toMatch(/^merge_conflict: "greeting says megatest" reassigned from agent-2 to agent-3; its conflicting work is kept at refs\/megatest\/dropped\/agent-2\/\d+$/);
     expect(two!.objectives).toEqual([]);
     expect(three!.objectives).toEqual(['greeting says megatest']);
+    // agent-2's own task_done for it is refused now: only agent-3's work, on top of main, counts.
+    expect(two!.assignedTasks.has('greeting says megatest')).toBe(false);
+    const late = vetAgentMessage({ type: 'task_done', task: 'greeting says megatest' }, { assigned: two!.assignedTasks, isDone: () => false });
+    expect(late.ok).toBe(false);
     expect(git(b, ['rev-parse', 'HEAD'])).toBe(git(run.project, ['rev-parse', 'main']));
     const ref = /refs\/\S+/.exec(moved!.detail)![0];
     expect(git(run.project, ['rev-parse', ref])).toBe(conflicting);
