@@ -105,6 +105,8 @@ export const WATCHDOG_CLASSES = {
 
 /** Raised by the merger when an agent's branch cannot be merged into main (isolation = worktree). */
 export const MERGE_CONFLICT = { class: 'merge_conflict', severity: 'recoverable', action: 'resolve_conflict' } as const satisfies Omit<Classification, 'matched'>;
+/** Worktree isolation: an agent's branch that could not be merged for another reason than a conflict, its retries spent (no recovery action: said, and tried again at its next finished task). */
+export const MERGE_FAILED = { class: 'merge_failed', severity: 'critical' } as const;
 
 export function backoffSeconds(
   strategy: 'fixed' | 'linear' | 'exponential',

@@ -14,6 +14,8 @@
 
 import { existsSync } from 'node:fs';
 import type { AgentPool, AgentSlot } from './agentPool.js';
+import { capEventText } from '../contract/textCap.js';
+import { MERGE_FAILED } from './classify.js';
 import { conflictAdvice } from './conflictFiles.js';
 import type { EngineContext } from './context.js';
 import type { Worktrees } from './worktrees.js';
@@ -57,6 +59,8 @@ export class Merger {
     private readonly pool: AgentPool,
     private readonly worktrees: Worktrees,
     private readonly hooks: MergerHooks,
+    /** The wait before the first retry (doubled, tripled after): tests make it 0. */
+    private readonly retryDelayMs = RETRY_DELAY_MS,
   ) {}
 
   /** The agent said it finished `task`: its branch is merged in the background. */
@@ -97,22 +101,36 @@ export class Merger {
         await this.mergeAgent(slot);
         this.failures.delete(slot.name);
       } catch (error) {
-        this.retryLater(slot, error as Error);
+        await this.retryLater(slot, error as Error);
       }
     });
   }
 
-  private retryLater(slot: AgentSlot, error: Error): void {
+  private async retryLater(slot: AgentSlot, error: Error): Promise<void> {
     const failures = (this.failures.get(slot.name) ?? 0) + 1;
     this.failures.set(slot.name, failures);
     if (failures > RETRIES || this.ctx.stopRequest) {
       this.ctx.log.error('merge', `${slot.name}: merge into main failed ${failures} times, left for its next finished task: ${error.message}`);
+      // Stopping, the session's end merges what is left and says what stays unmerged; otherwise said as an error, or
+      // only session.log knew: no error counted, its tasks never done, the session ending on time with no reason.
+      if (!this.ctx.stopRequest) await this.reportFailure(slot, failures, error);
       return;
     }
-    this.ctx.log.warn('merge', `${slot.name}: merge into main failed (${error.message}); trying again in ${(RETRY_DELAY_MS * failures) / 1000} s`);
+    const delay = this.retryDelayMs * failures;
+    this.ctx.log.warn('merge', `${slot.name}: merge into main failed (${error.message}); trying again in ${delay / 1000} s`);
     setTimeout(() => {
       if ((this.unmerged.get(slot.name)?.size ?? 0) > 0) this.schedule(slot);
-    }, RETRY_DELAY_MS * failures).unref();
+    }, delay).unref();
+  }
+
+  /** An `error` of class merge_failed: the views, the report and the alerts see it. */
+  private async reportFailure(slot: AgentSlot, failures: number, error: Error): Promise<void> {
+    const why = await this.worktrees.notOfProject(slot.name).catch(() => null);
+    const tasks = [...(this.unmerged.get(slot.name) ?? [])].map((t) => JSON.stringify(t)).join(', ');
+    const message =
+      `merging ${this.worktrees.branchOf(slot.name)} (${tasks || 'no task'}) into main failed ${failures} times: ${error.message}` +
+      `${why === null ? '' : `; ${why}`}; its tasks stay unmerged (tried again at its next finished task)`;
+    this.ctx.emit({ type: 'error', class: MERGE_FAILED.class, severity: MERGE_FAILED.severity, agent: slot.name, message: capEventText(message) });
   }
 
   private async mergeAgent(slot: AgentSlot): Promise<void> {

@@ -6,7 +6,7 @@
 // This file is the git mechanics of the worktrees and of main; merger.ts
 // decides when to use them. Every git command has a time limit.
 
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { MegatestConfig } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
@@ -136,6 +136,26 @@ export class Worktrees {
   async exists(agent: string): Promise<boolean> {
     const dir = this.pathOf(agent);
     return existsSync(dir) && (await this.belongs(dir));
+  }
+
+  /**
+   * Why the agent's worktree is no longer one of project/'s (null when it is):
+   * a merge that keeps failing says so (an agent that ran `git init` there
+   * commits into a repository of its own, and its head is "not something we
+   * can merge").
+   */
+  async notOfProject(agent: string): Promise<string | null> {
+    const dir = this.pathOf(agent);
+    if (!existsSync(dir)) return `its worktree ${dir} is gone`;
+    const listed = (await this.list().catch(() => [])).some((w) => realpathOr(w.path) === realpathOr(dir));
+    if (listed && (await this.belongs(dir))) return null;
+    const dotGit = path.join(dir, '.git');
+    const link = !existsSync(dotGit)
+      ? 'it has no .git'
+      : statSync(dotGit).isDirectory()
+        ? 'its .git is a repository of its own (made there by git init or a clone?), not the link to project/.git'
+        : 'its .git does not lead to project/.git';
+    return `${dir} is no longer a worktree of project/: ${listed ? '' : "it is not in project/'s `git worktree list`; "}${link}`;
   }
 
   async remove(agent: string): Promise<void> {

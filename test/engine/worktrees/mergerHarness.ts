@@ -25,12 +25,13 @@ afterEach(() => {
   run = undefined;
 });
 
-export function setUp(agents = ['agent-1', 'agent-2', 'agent-3']) {
+export function setUp(agents = ['agent-1', 'agent-2', 'agent-3'], options: { retryDelayMs?: number } = {}) {
   run = tempRun();
   const wt = new Worktrees(run.project, run.worktrees);
   const done = new Set<string>();
   const seen: Recorded = { events: [], logs: [], conflicts: [], merged: [], assigned: [] };
   const queue = new SerialQueue();
+  const waiters: Array<() => boolean> = [];
   const ctx = {
     queue,
     restoreGeneration: 0,
@@ -40,6 +41,7 @@ export function setUp(agents = ['agent-1', 'agent-2', 'agent-3']) {
     emit: (event: Recorded['events'][number]) => {
       seen.events.push(event);
       if (event.type === 'task_completed') done.add(event.task!);
+      for (const waiter of waiters.splice(0)) if (!waiter()) waiters.push(waiter);
     },
     background: (job: () => Promise<unknown>) => void queue.run(job).catch((e: Error) => seen.logs.push(`internal: ${e.message}`)),
     log: {
@@ -58,12 +60,22 @@ export function setUp(agents = ['agent-1', 'agent-2', 'agent-3']) {
   const merger = new Merger(ctx as unknown as EngineContext, pool as unknown as AgentPool, wt, {
     onConflict: async (slot, message) => void seen.conflicts.push({ agent: slot.name, message }),
     onMerged: (slot, tasks) => void seen.merged.push({ agent: slot.name, tasks }),
-  });
+  }, options.retryDelayMs);
   /** Every job queued so far (and those they queue) has run. */
   const settle = async () => {
     for (let i = 0; i < 3; i++) await queue.run(async () => undefined);
   };
-  return { run, wt, ctx, slots, merger, seen, settle, done };
+  /** Resolves once an event makes `ready` true (the test's own timeout bounds the wait). */
+  const until = (ready: () => boolean) =>
+    new Promise<void>((resolve) => {
+      if (ready()) return resolve();
+      waiters.push(() => {
+        if (!ready()) return false;
+        resolve();
+        return true;
+      });
+    });
+  return { run, wt, ctx, slots, merger, seen, settle, until, done };
 }
 
 export const completed = (seen: Recorded) => seen.events.filter((e) => e.type === 'task_completed').map((e) => `${e.agent}:${e.task}`);
