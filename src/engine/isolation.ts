@@ -65,6 +65,11 @@ export class WorktreeIsolation {
     this.merger.taskDone(slot, task);
   }
 
+  /** The session's end, its agents stopped: the finished tasks still waiting are merged, what stays unmerged said. */
+  mergeAtEnd(): Promise<void> {
+    return this.merger.mergeAtEnd();
+  }
+
   handOver(slot: AgentSlot): Promise<{ files: string[]; note: string | null } | null> {
     return this.merger.handOver(slot);
   }

@@ -72,6 +72,38 @@ export class Merger {
     this.schedule(slot);
   }
 
+  /**
+   * The session's end, in its last job once the agents have stopped and
+   * before the final gate, measurement and checkpoint: the tasks finished
+   * but not on main yet are merged now, one try each (a task finished while
+   * the session stopped was never merged, and the report ignored it). A
+   * conflict then is recorded, not handed over: no agent is left to resolve
+   * it. What stays unmerged is said in a warning alert, agent, tasks and
+   * branch, so the report and the console show it.
+   */
+  async mergeAtEnd(): Promise<void> {
+    const left: string[] = [];
+    for (const slot of this.pool.slots) {
+      if ((this.unmerged.get(slot.name)?.size ?? 0) === 0) continue;
+      let failed: string | null = null;
+      try {
+        await this.mergeAgent(slot);
+      } catch (error) {
+        failed = (error as Error).message;
+        this.ctx.log.error('merge', `${slot.name}: merge into main at the session's end failed: ${failed}`);
+      }
+      const tasks = [...(this.unmerged.get(slot.name) ?? [])];
+      if (tasks.length === 0) continue;
+      const conflict = this.conflicts.get(slot.name);
+      const why = failed ?? (conflict ? `conflict in ${conflict.files.join(', ')}` : 'not merged');
+      left.push(`${slot.name}'s ${tasks.map((t) => JSON.stringify(t)).join(', ')} (branch ${this.worktrees.branchOf(slot.name)}: ${why})`);
+    }
+    if (left.length === 0) return;
+    const message = `left unmerged at the session's end: ${left.join('; ')}. That work is on those branches, not in project/: not measured, not counted done`;
+    this.ctx.log.warn('merge', message);
+    this.ctx.emit({ type: 'alert', level: 'warning', message: capEventText(message) });
+  }
+
   /** A restore put every worktree back: what was waiting to merge is gone with it. */
   onRestored(): void {
     this.unmerged.clear();
@@ -88,7 +120,7 @@ export class Merger {
     if (this.queued.has(slot.name)) return;
     // The session's last job (stop, final checkpoint, report) is queued once a stop is asked for: nothing may follow it.
     if (this.ctx.stopRequest) {
-      this.ctx.log.info('merge', `${slot.name}: ${[...(this.unmerged.get(slot.name) ?? [])].join(', ')} left unmerged: the session is stopping`);
+      this.ctx.log.info('merge', `${slot.name}: ${[...(this.unmerged.get(slot.name) ?? [])].join(', ')} to be merged at the session's end, once its agents have stopped`);
       return;
     }
     this.queued.add(slot.name);
@@ -186,7 +218,7 @@ export class Merger {
   private async conflict(slot: AgentSlot, tasks: string[], files: string[], message: string): Promise<void> {
     this.conflicts.set(slot.name, { agent: slot.name, branch: this.worktrees.branchOf(slot.name), tasks, files });
     if (this.ctx.stopRequest) {
-      this.ctx.log.warn('merge', `${message}; left unmerged: the session is stopping`);
+      this.ctx.log.warn('merge', `${message}; not handed over: the session is stopping`);
       return;
     }
     await this.hooks.onConflict(slot, message);

@@ -306,6 +306,8 @@ export class Orchestrator implements EngineControl {
       await this.diskGuard.beforeFinish();
       ctx.log.info('orchestrator', `stopping: ${request.reason}`);
       await pool.stopAll();
+      // Tasks finished while the session stopped are merged before the final gate, measurement and checkpoint see main.
+      await this.isolation?.mergeAtEnd().catch((e: Error) => ctx.log.error('merge', `merging at the session's end failed: ${e.message}`));
       // No recovery stays open past the session's end.
       this.recovery.endAllOpen(`the session ended (${request.status})`);
       let exitCode = request.exitCode;
