@@ -69,6 +69,14 @@ export class Merger {
     const tasks = this.unmerged.get(slot.name) ?? new Set<string>();
     tasks.add(task);
     this.unmerged.set(slot.name, tasks);
+    // A conflict in hand (handed to the agent, or about to be) and a task_done for another task: the agent went on
+    // before it read the note. Merged now it would meet the markers and count as the conflict again, a failed
+    // attempt the agent never had; it waits instead, and goes in with the conflict's own task_done.
+    const conflict = this.conflicts.get(slot.name);
+    if (conflict && !conflict.tasks.includes(task)) {
+      this.ctx.log.info('merge', `${slot.name}: ${JSON.stringify(task)} waits to merge with its conflict's resolution (${conflict.tasks.map((t) => JSON.stringify(t)).join(', ')})`);
+      return;
+    }
     this.schedule(slot);
   }
 
