@@ -33,9 +33,11 @@ export const INDEX_FILE = 'events.idx';
  * 7: the folded states' measured figures say why the last test run gave no results (test_run's problem).
  * 8: the folded states keep each snapshot figure as the latest snapshot that recorded it (RunState.recordedFigures).
  * 9: the folded states' checkpoints say which were found damaged (an alert's checkpoint).
+ * 10: the folded states' alerts keep errors past routine ones (a full list drops its oldest info alert first), and a
+ *    context limit met is an info alert.
  * An index of another version is built again (IndexOutdated: no damage).
  */
-export const INDEX_VERSION = 9;
+export const INDEX_VERSION = 10;
 const MAGIC = Buffer.from('MTRPIDX\n');
 const END_MAGIC = Buffer.from('MTRPEND\n');
 const PREAMBLE = 16;

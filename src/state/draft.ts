@@ -18,7 +18,6 @@
 // encoder may keep its objects by identity), as if each event had made a new
 // state. test/state/foldPurity.test.ts folds onto deep-frozen states.
 
-import { appendBounded } from './limits.js';
 import { blankAgent } from './foldParts.js';
 import { compareAgentNames } from './agentNames.js';
 import { initialRunState, type AgentView, type Counters, type RunState } from './runState.js';
@@ -107,15 +106,21 @@ export class Draft {
     return s.tokenWindow;
   }
 
-  /** Appends to the alerts, bounded: the oldest beyond max drop out, as appendBounded does. */
+  /**
+   * Appends to the alerts, bounded: beyond max the oldest routine one drops
+   * out (info: a compression, a context limit met), else the oldest. Plain
+   * oldest-first, a long run's compressions (two alerts each) pushed its
+   * errors and recoveries out of the pane within hours.
+   */
   pushAlert(alert: RunState['alerts'][number], max: number): void {
     const s = this.mut();
-    if (s.alerts !== this.ownAlerts) {
-      s.alerts = this.ownAlerts = appendBounded(s.alerts, [alert], max);
-      return;
-    }
+    if (s.alerts !== this.ownAlerts) s.alerts = this.ownAlerts = s.alerts.slice();
     s.alerts.push(alert);
-    if (s.alerts.length > max) s.alerts.splice(0, s.alerts.length - max);
+    while (s.alerts.length > max) {
+      // Never the one just pushed: it is the news.
+      const routine = s.alerts.findIndex((a) => a.tone === 'info');
+      s.alerts.splice(routine >= 0 && routine < s.alerts.length - 1 ? routine : 0, 1);
+    }
   }
 
   /** `value` if this draft made it, else a shallow copy it now owns. */

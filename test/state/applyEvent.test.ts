@@ -137,6 +137,37 @@ describe('bounded buffers', () => {
   });
 });
 
+describe('the alerts kept when there are more than MAX_ALERTS', () => {
+  it("a long run's routine alerts (compressions, context limits met) drop out before its errors and recoveries", () => {
+    let seq = 0;
+    const ts = '2025-11-24T09:00:00.000Z';
+    const batch: MegatestEvent[] = [
+      { seq: ++seq, ts, type: 'error', agent: 'agent-1', class: 'network_timeout', severity: 'transient', message: 'the early error' },
+      { seq: ++seq, ts, type: 'recovery', agent: 'agent-1', action: 'retry', attempt: 1, outcome: 'succeeded' },
+    ];
+    // Hours of compressions: a context limit met, then the compression, twice the list's bound.
+    for (let i = 0; i < MAX_ALERTS; i++) {
+      batch.push({ seq: ++seq, ts, type: 'limit', agent: 'agent-2', kind: 'context_size', action: 'compress', detail: `${i}` });
+      batch.push({ seq: ++seq, ts, type: 'compress', agent: 'agent-2', tokens_before: 180_000, tokens_after: 20_000 });
+    }
+    const state = applyEvents(initialConsoleState(), batch);
+    expect(state.alerts).toHaveLength(MAX_ALERTS);
+    expect(state.alerts.slice(0, 2).map((alert) => alert.kind)).toEqual(['error', 'recovery']);
+    // The newest routine ones are what is left of them.
+    expect(state.alerts.at(-1)).toMatchObject({ kind: 'compress', seq });
+    expect(state.alerts.filter((alert) => alert.kind === 'limit').every((alert) => alert.tone === 'info')).toBe(true);
+    // Folded one event at a time (the live console), the same.
+    expect(batch.reduce(applyEvent, initialConsoleState()).alerts).toEqual(state.alerts);
+  });
+
+  it('with nothing routine left, the oldest drops out', () => {
+    let seq = 0;
+    const batch: MegatestEvent[] = Array.from({ length: MAX_ALERTS + 5 }, (_, i) => ({ seq: ++seq, ts: '2025-11-24T09:00:00.000Z', type: 'alert', level: 'warning', message: `w${i}` }));
+    const state = applyEvents(initialConsoleState(), batch);
+    expect(state.alerts.map((alert) => alert.text)).toEqual(batch.slice(5).map((event) => (event.type === 'alert' ? event.message : '')));
+  });
+});
+
 describe('log lines, status file, metrics file, liveness', () => {
   it('parses session.log lines and keeps unparseable ones as plain text', () => {
     expect(parseLogLine('2025-11-24T09:00:00.000Z WARN  [limits] agent-2 context 91%', 7)).toEqual({
