@@ -2,9 +2,10 @@
 // read back every blob the manifest names and check it against its sha256,
 // so a missing or corrupt blob is reported before project/ is touched; the
 // contents to be written go into a staging folder as they pass
-// (restoreStaging.ts), the folders project/ lacks built whole there. Only
-// then remove, move the built folders in, rename the other staged files
-// into place, link, and set modes last.
+// (restoreStaging.ts), the folders project/ lacks built whole there, and a
+// file made on project/'s file system for every placement. Only then
+// remove, move the built folders in, rename the other staged files into
+// place, link, and set modes last.
 
 import { chmodSync, copyFileSync, createReadStream, lstatSync, mkdirSync, promises as fs, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -226,6 +227,8 @@ async function changeTree(
     nextIndex.set(entry.path, untrustedRecord(entry.sha256 as string, entry.size));
   }
   const builtLinks = await finishBuilding(sorted, built, staging);
+  // Every file a placement renames in is made now, on project/'s file system: a disk that fills fails the restore here, project/ untouched.
+  await staging.makeCopies(root);
 
   // Every blob is verified and staged: from here on project/ changes, with
   // one small synchronous call per item (see Breather), pausing for the event loop.

@@ -12,24 +12,41 @@
 //
 // The folder is `.restore.<pid>.<n>.tmp` in checkpoints/ (or in a folder the
 // caller names), so one left by a killed restore is swept by the next
-// process (sweepDeadTemps). On another file system than project/, a rename
-// cannot cross: the staged file is copied beside its target and renamed, and
-// no folder is built here.
+// process (sweepDeadTemps). Where a rename cannot reach project/ from it
+// (another file system, or a bind mount of the same one), no folder is built
+// here and the staged files are copied into a landing folder in project/.
+//
+// Every file a placement renames into project/ is on project/'s file system
+// before project/ changes (makeCopies): a staged content placed at several
+// paths gets a copy per path, and across file systems every staged file is
+// copied into the landing folder. Made while placing, after the removals had
+// begun, those copies left project/ half restored when the disk filled.
 
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, promises as fs, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { errorCode, tempSuffix } from './durableFiles.js';
+import { Breather } from './tree.js';
 import type { StageTarget } from './verify.js';
 
 /** Prefix of a staging folder's name; the rest is tempSuffix(), which sweepDeadTemps reads. */
 export const STAGING_PREFIX = '.restore.';
 /** Where in the staging folder new folders are built (beside the 16 sub-folders by hex digit). */
 const BUILT = 'built';
+/**
+ * Prefix of the names a restore gives what it makes in project/: the landing
+ * folder, the probe of open(), a copy beside its target. Not in any manifest,
+ * so one a killed restore left is removed by the next restore as an extra item.
+ */
+export const PROJECT_TEMP_PREFIX = '.megatest-restore.';
 
 export class RestoreStaging {
-  /** Placements still to come per staged blob: the last one takes the staged file itself. */
-  private readonly usesLeft = new Map<string, number>();
+  /** Placements counted per staged blob (expect). */
+  private readonly uses = new Map<string, number>();
+  /** Per staged blob, the files ready to be renamed into place, one per placement (makeCopies). */
+  private readonly ready = new Map<string, string[]>();
+  /** The folder in project/ the placements' files are copied into when renames from the staging folder cannot reach project/. */
+  private landing: string | null = null;
   private readonly madeDirs = new Set<string>();
 
   private constructor(
@@ -51,7 +68,7 @@ export class RestoreStaging {
       dir = await makeStagingDir(tmpdir());
     }
     const [staging, target] = await Promise.all([fs.stat(dir), fs.stat(root)]);
-    return new RestoreStaging(dir, staging.dev !== target.dev);
+    return new RestoreStaging(dir, staging.dev !== target.dev || !renameReaches(dir, root));
   }
 
   /**
@@ -116,35 +133,57 @@ export class RestoreStaging {
 
   /** Counts one more placement of the staged blob sha256 (see place). */
   expect(sha256: string): void {
-    this.usesLeft.set(sha256, (this.usesLeft.get(sha256) ?? 0) + 1);
+    this.uses.set(sha256, (this.uses.get(sha256) ?? 0) + 1);
   }
 
   /**
-   * Puts the staged content of sha256 at absolute with mode, whole or not at
-   * all: the last placement renames the staged file there; one before it
-   * (another path with the same content) copies it beside absolute first.
+   * Makes a file for every placement counted by expect, on root's file
+   * system, before project/ changes: a disk that fills fails the restore
+   * here. The staged file serves one placement and a copy of it in the
+   * staging folder each other; where renames cannot reach project/, every
+   * placement gets a copy in a landing folder in root.
+   */
+  async makeCopies(root: string): Promise<void> {
+    if (this.crossDevice && this.uses.size > 0) {
+      this.landing = path.join(root, `${PROJECT_TEMP_PREFIX}${tempSuffix()}`);
+      mkdirSync(this.landing, { mode: 0o700 });
+    }
+    const breather = new Breather();
+    let copies = 0;
+    for (const [sha256, uses] of this.uses) {
+      const staged = this.pathOf(sha256);
+      const files = this.landing === null ? [staged] : [];
+      while (files.length < uses) {
+        const copy = this.landing === null ? `${staged}.${files.length}` : `${this.landing}/${copies}`;
+        copies += 1;
+        copyFileSync(staged, copy);
+        files.push(copy);
+        await breather.breathe();
+      }
+      this.ready.set(sha256, files);
+    }
+  }
+
+  /**
+   * Puts a file makeCopies made for sha256 at absolute with mode, whole or
+   * not at all: a rename (a copy beside absolute, then a rename, where a
+   * mount inside project/ refuses it).
    */
   place(sha256: string, absolute: string, mode: number): void {
-    const staged = this.pathOf(sha256);
-    const left = (this.usesLeft.get(sha256) ?? 1) - 1;
-    this.usesLeft.set(sha256, left);
-    if (left > 0 || this.crossDevice) {
-      copyInto(staged, absolute, mode);
-      return;
-    }
-    chmodSync(staged, mode);
+    const file = this.ready.get(sha256)?.pop();
+    if (file === undefined) throw new Error(`restore: no staged file left for ${sha256} (placed more often than expected)`);
+    chmodSync(file, mode);
     try {
-      renameSync(staged, absolute);
+      renameSync(file, absolute);
     } catch (error) {
-      // A bind mount of the same device still refuses a rename across it.
       if (errorCode(error) !== 'EXDEV') throw error;
-      this.crossDevice = true;
-      copyInto(staged, absolute, mode);
+      copyInto(file, absolute, mode);
     }
   }
 
   /** Removes the folder and what is left in it (blobs staged for files that turned out to match). */
   async remove(): Promise<void> {
+    if (this.landing !== null) await fs.rm(this.landing, { recursive: true, force: true });
     await fs.rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -154,6 +193,27 @@ async function makeStagingDir(parent: string): Promise<string> {
   const dir = path.join(parent, `${STAGING_PREFIX}${tempSuffix()}`);
   await fs.mkdir(dir, { mode: 0o700 });
   return dir;
+}
+
+/**
+ * Whether a rename from the staging folder reaches root: not across a bind
+ * mount, even of the same device (EXDEV). Tried with an empty folder, renamed
+ * into root and back at once. When root cannot be written to try it, as if
+ * it could (the placements then meet the same refusal as before).
+ */
+function renameReaches(dir: string, root: string): boolean {
+  const probe = `${dir}/probe`;
+  mkdirSync(probe, { mode: 0o700 });
+  const there = path.join(root, `${PROJECT_TEMP_PREFIX}${tempSuffix()}`);
+  try {
+    renameSync(probe, there);
+  } catch (error) {
+    rmSync(probe, { recursive: true, force: true });
+    return errorCode(error) !== 'EXDEV';
+  }
+  // Back at once: the walk of root that follows must not see it (one a kill left there goes as an extra item).
+  renameSync(there, probe);
+  return true;
 }
 
 /** A built folder copied item by item: folders made (their modes are set last by the restore), files whole (copyInto), links made. */
@@ -170,7 +230,7 @@ function copyFolderInto(built: string, absolute: string): void {
 
 /** A copy under a temp name beside absolute, then a rename: absolute is whole or as it was. */
 function copyInto(staged: string, absolute: string, mode: number): void {
-  const temp = path.join(path.dirname(absolute), `.megatest-restore.${tempSuffix()}`);
+  const temp = path.join(path.dirname(absolute), `${PROJECT_TEMP_PREFIX}${tempSuffix()}`);
   try {
     copyFileSync(staged, temp);
     chmodSync(temp, mode);
