@@ -13,10 +13,12 @@ import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
 import { sha256Hex } from './canonical.js';
 import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore } from './blobStore.js';
+import { OpenedFolders } from './restoreAccess.js';
 import { RestoreStaging } from './restoreStaging.js';
+import { errorCode } from './durableFiles.js';
 import { BadBlobsError, verifyEntryBlobs, type StagePath, type StageTarget } from './verify.js';
 import { makeRecord, sameStat, untrustedRecord, type FileIndex } from './fileIndex.js';
-import { Breather, compareStrings, forEachLimit, manifestProblem, scanTree, type FoundItem, type TreeScan } from './tree.js';
+import { Breather, compareStrings, forEachLimit, manifestProblem, type FoundItem, type TreeScan } from './tree.js';
 import type { FileEntry } from './types.js';
 import type { WalkMemo } from './walkMemo.js';
 
@@ -47,11 +49,13 @@ export async function restoreTree(
   await fs.mkdir(root, { recursive: true });
   const staging = await RestoreStaging.open(stageIn, root);
   let verifying: Promise<unknown> = Promise.resolve();
+  const opened = new OpenedFolders(root);
+  let leftOut = new Set<string>();
   try {
-    const scan = await scanTree(root, walkMemo);
+    const scan = await opened.scan(walkMemo);
     // A folder root leaves out now (a cache tagged since the checkpoint) is left alone, with the
     // manifest's entries in it: they are build output, and the folder was not to be replaced whole.
-    const leftOut = new Set(scan.excluded);
+    leftOut = new Set(scan.excluded);
     const sorted = [...entries].filter((entry) => !leftOut.has(entry.path) && !hasAncestorIn(entry.path, leftOut)).sort((a, b) => compareStrings(a.path, b.path));
     const built = staging.buildsFolders ? newFolders(sorted, scan) : new BuiltFolders(new Set());
     // All before the first blob is read: each staged file then lands in its folder with no check per file (made as their first files came, they cost this thread a lookup each).
@@ -81,7 +85,13 @@ export async function restoreTree(
     const checking = verifyEntryBlobs(blobs, entries, { stageAt });
     verifying = checking;
     checking.catch(() => undefined);
-    return await changeTree(root, sorted, scan, built, blobs, previous, staging, checking, stageAt, likelyPlaced, started);
+    const changed = await changeTree(root, sorted, scan, built, blobs, previous, staging, checking, stageAt, likelyPlaced, started);
+    // The folders the restore left alone (project/ itself, a tagged cache) get back the modes it opened them from.
+    opened.putBack((relative) => relative !== '' && !leftOut.has(relative) && !hasAncestorIn(relative, leftOut));
+    return changed;
+  } catch (error) {
+    opened.putBack();
+    throw error;
   } finally {
     // Nothing may still be writing into the folder when it goes.
     await verifying.catch(() => undefined);
@@ -198,7 +208,16 @@ async function changeTree(
   }
   await forEachLimit(toCompare, HASH_CONCURRENCY, async ({ entry, item }) => {
     const hashedAt = Date.now();
-    const { sha256, contentSize } = await hashFile(path.join(root, entry.path), item.stats.size);
+    const hashed = await hashFile(path.join(root, entry.path), item.stats.size).catch((error: unknown) => {
+      // A file its owner cannot read (chmod 000) is replaced from the checkpoint, as one that differs.
+      if (errorCode(error) === 'EACCES') return null;
+      throw error;
+    });
+    if (hashed === null) {
+      toWrite.push(entry);
+      return;
+    }
+    const { sha256, contentSize } = hashed;
     if (sha256 === entry.sha256 && contentSize === item.stats.size) {
       nextIndex.set(entry.path, makeRecord(item.stats, sha256, contentSize, hashedAt));
       if ((item.stats.mode & 0o7777) !== entry.mode) toChmod.push(entry);
