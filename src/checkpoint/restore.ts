@@ -164,6 +164,7 @@ async function changeTree(
     if (entry === undefined || entry.type !== item.type) toRemove.push(item);
   }
   const removedPaths = new Set(toRemove.map((item) => item.path));
+  const linked = hardLinked(scan, wanted, removedPaths);
   const toCompare: { entry: FileEntry; item: FoundItem }[] = [];
   const toWrite: FileEntry[] = [];
   const toLink: FileEntry[] = [];
@@ -183,7 +184,9 @@ async function changeTree(
         if (item === undefined || item.target !== entry.target) toLink.push(entry);
         break;
       case 'file': {
-        if (item === undefined) {
+        // A file sharing its inode with another path of project/ (an agent's `ln A B`) is written anew even if its content
+        // matches: kept, a chmod of one path would set the other's mode too, and both would stay one file.
+        if (item === undefined || linked.has(item.stats.ino)) {
           toWrite.push(entry);
           break;
         }
@@ -307,6 +310,24 @@ async function changeTree(
   }
 
   return { result: { written, deleted, ms: performance.now() - started }, index: nextIndex };
+}
+
+/**
+ * The inodes of project/ that several of the files the restore would keep
+ * share (hard links; the files removed do not count). Told by the inode
+ * numbers of the walk, with no call more: a link to a file outside project/
+ * is not seen, and changes nothing in project/. Two files on different
+ * mounts inside project/ with one number are written anew for nothing.
+ */
+function hardLinked(scan: TreeScan, wanted: ReadonlyMap<string, FileEntry>, removedPaths: ReadonlySet<string>): Set<number> {
+  const seen = new Set<number>();
+  const linked = new Set<number>();
+  for (const item of scan.items) {
+    if (item.type !== 'file' || removedPaths.has(item.path) || wanted.get(item.path) === undefined) continue;
+    if (seen.has(item.stats.ino)) linked.add(item.stats.ino);
+    else seen.add(item.stats.ino);
+  }
+  return linked;
 }
 
 function hasAncestorIn(relative: string, dirs: ReadonlySet<string>): boolean {
