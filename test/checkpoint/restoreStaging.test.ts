@@ -109,6 +109,19 @@ describe('a restore stages what it writes', () => {
     await next.snapshot(project);
     expect(existsSync(deadBlob)).toBe(false);
   });
+
+  it('removes what a killed restore left in project/ (a copy beside its target, a landing folder): no checkpoint has it', async () => {
+    const store = new CheckpointStore(checkpoints);
+    put('src/a.txt', 'a\n');
+    const first = await checkpointNow(store);
+    const expected = fingerprint(project);
+    const deadPid = spawnSync('true').pid;
+    put(`src/.megatest-restore.${deadPid}.3.tmp`, 'half a copy');
+    put(`.megatest-restore.${deadPid}.4.tmp/0`, 'a copy waiting to be placed');
+    const result = await new CheckpointStore(checkpoints).restore(project, first.entries);
+    expect(fingerprint(project)).toEqual(expected);
+    expect(result.written).toBe(0);
+  });
 });
 
 /** A tree with new folders at several depths: empty ones with their modes, links, and contents shared with files outside them. */
