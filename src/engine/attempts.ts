@@ -6,6 +6,12 @@ import path from 'node:path';
 import { gitTimed } from './git.js';
 
 const OUTPUT_TAIL_BYTES = 256 * 1024;
+/**
+ * Attempt folders kept per agent, the newest: each holds up to 256 KiB of
+ * output and a diff, and a day of transient errors made a thousand of them
+ * (300 MB) that nobody reads past the last few dozen.
+ */
+export const KEPT_ATTEMPTS = 50;
 /** The session waits for an attempt's artifacts before it ends (Recovery.drain): git gets this long for each of its two answers. */
 const ATTEMPT_GIT_TIMEOUT_MS = 30_000;
 
@@ -37,6 +43,16 @@ export async function keepAttempt(dir: string, agentDir: string, projectDir: str
       ? endLine(diff.stdout) + (untracked.stdout ? `\n# untracked files\n${endLine(untracked.stdout)}` : '')
       : `git diff failed: ${failed.timedOut ? `no answer in ${ATTEMPT_GIT_TIMEOUT_MS / 1000} s` : failed.stderr.trim().split('\n')[0] || `exit code ${failed.code}`}\n`,
   );
+  await pruneAttempts(path.dirname(dir));
+}
+
+/** Removes all but the newest `keep` attempt folders (named `<ms>-<class>-<attempt>`) in `attemptsDir`. */
+export async function pruneAttempts(attemptsDir: string, keep = KEPT_ATTEMPTS): Promise<void> {
+  const names = await fs.readdir(attemptsDir).catch(() => [] as string[]);
+  const dated = names.map((name) => ({ name, ms: Number(/^(\d+)-/.exec(name)?.[1]) })).filter((entry) => Number.isFinite(entry.ms));
+  if (dated.length <= keep) return;
+  dated.sort((a, b) => a.ms - b.ms || (a.name < b.name ? -1 : 1));
+  for (const { name } of dated.slice(0, dated.length - keep)) await fs.rm(path.join(attemptsDir, name), { recursive: true, force: true });
 }
 
 /** execa drops the last newline of what git printed: put back. */

@@ -3,11 +3,11 @@
 // there is no diff.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keepAttempt } from '../../src/engine/attempts.js';
+import { KEPT_ATTEMPTS, keepAttempt, pruneAttempts } from '../../src/engine/attempts.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-attempts-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -47,5 +47,29 @@ describe('keepAttempt', () => {
     await keepAttempt(dir, path.join(scratch, 'no-agent'), project, 'exit code 1');
 
     expect(readFileSync(path.join(dir, 'project.diff'), 'utf8')).toMatch(/^git diff failed: [^\n]*not a git repository[^\n]*\n$/i);
+  });
+
+  it('keeps the newest KEPT_ATTEMPTS folders of an agent: a day of transient errors made a thousand of them', async () => {
+    const project = path.join(scratch, 'not-a-repo-either');
+    const agent = path.join(scratch, 'busy-agent');
+    const attempts = path.join(agent, 'attempts');
+    mkdirSync(project, { recursive: true });
+    // Older folders, their times apart (one of them 10x older: numbers, not names, are compared), and a file not of ours.
+    const older = Array.from({ length: KEPT_ATTEMPTS + 2 }, (_, i) => `${1_000_000 + i * 1000}-network_timeout-${i + 1}`);
+    for (const name of [...older, '99999-agent_crash-1']) mkdirSync(path.join(attempts, name), { recursive: true });
+    writeFileSync(path.join(attempts, 'notes.txt'), 'a person wrote this\n');
+    await keepAttempt(path.join(attempts, `${2_000_000}-rate_limit-1`), agent, project, 'the newest');
+    const left = readdirSync(attempts).sort();
+    expect(left).toHaveLength(KEPT_ATTEMPTS + 1);
+    expect(left).toContain('notes.txt');
+    expect(left).toContain('2000000-rate_limit-1');
+    expect(left).not.toContain('99999-agent_crash-1');
+    expect(left).not.toContain(older[0]);
+    expect(left).not.toContain(older[1]);
+    expect(left).not.toContain(older[2]);
+    expect(left).toContain(older[3]);
+    // Fewer than the bound: nothing goes.
+    await pruneAttempts(attempts, 100);
+    expect(readdirSync(attempts)).toHaveLength(KEPT_ATTEMPTS + 1);
   });
 });
