@@ -174,7 +174,7 @@ export function formatStatus(view: StatusView): string[] {
     if (orphaned && (m.agents ?? []).length > 0) lines.push(`${label('agents')}as the event log last recorded them (${m.timestamp}); none runs now`);
     for (const agent of m.agents ?? []) {
       lines.push(
-        `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${agent.tool_calls}  trust ${agent.tool_calls === 0 ? 'n/a' : agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,
+        `${label('agent')}${agent.name} ${agent.role} ${agent.status}${agent.task ? ` "${agent.task}"` : ''}  tokens ${count(agent.tokens)}  calls ${count(agent.tool_calls)}  trust ${agent.tool_calls === 0 ? 'n/a' : agent.trust_score.toFixed(2)}  idle ${Math.round(agent.idle_seconds)} s`,
       );
     }
   } else {

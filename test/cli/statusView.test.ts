@@ -73,6 +73,8 @@ describe('status lines', () => {
       'agent      agent-1 developer working  tokens 10  calls 0  trust n/a  idle 0 s',
       'agent      agent-2 developer working  tokens 10  calls 4  trust 0.75  idle 0 s',
     ]);
+    // Calls grouped as tokens are: a day's 149,194 calls, not 149194.
+    expect(line(formatStatus(view({}, [agent('agent-3', 149_194, 1)])), 'agent ')[0]).toContain('calls 149,194  trust 1.00');
   });
 
   it('a run still going has no test run or checkpoint yet; one that ended has none, and no time left', () => {

@@ -35,6 +35,11 @@ describe('eventSentence figures', () => {
       expect(eventSentence(e)).toContain(` tokens ${grouped(m.total_tokens)} (${grouped(m.tokens_per_minute)}/min) calls ${grouped(m.tool_calls)} `);
       expect(eventSentence(e)).toContain(` LOC ${m.lines_of_code === null ? 'n/a' : grouped(m.lines_of_code)} `);
     }
+    // Times as every other view gives them (1h02m), not raw seconds; no time left when none is estimated.
+    const at = (elapsed: number | null, left: number | null) => eventSentence({ ...snapshots[0]!, metrics: { ...snapshots[0]!.metrics, elapsed_seconds: elapsed, estimated_remaining: left } } as MegatestEvent);
+    expect(at(451, 86_399)).toContain(` 7m31s (23h59m left) tokens `);
+    expect(at(3_725, null)).toMatch(/ 1h02m tokens /);
+    expect(at(null, null)).toMatch(/ n\/a tokens /);
     const compress = { seq: 5, ts: '2026-01-01T00:00:00.000Z', type: 'compress', agent: 'agent-2', tokens_before: 164_000, tokens_after: 41_250 } as MegatestEvent;
     expect(eventSentence(compress)).toBe('agent-2 context compressed 164,000 -> 41,250 tokens');
   });
