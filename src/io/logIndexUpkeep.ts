@@ -54,7 +54,7 @@ export class LogIndexUpkeep {
       // session.log's sample points ride along, so a later replay or attach finds the index whole.
       const log = await fs.open(paths.sessionLog, 'r').catch(() => null);
       if (log) handles.push(log);
-      const keeper = await IndexKeeper.open(paths.root, events, log);
+      const keeper = await IndexKeeper.open(paths.root, events, log, { appendInPlace: true });
       if (keeper.info.note) onProblem(keeper.info.note);
       return new LogIndexUpkeep(keeper, handles, onProblem);
     } catch (error) {

@@ -1,23 +1,30 @@
 // events.idx: the seek index kept beside the run, so the second open of a
-// run reads a header and one snapshot instead of the whole log.
+// run reads its header records and one snapshot instead of the whole log.
 //
-//   "MTRPIDX\n" | u32 version | u32 0 | snapshot blobs … | header (JSON) |
-//   f64 header offset | u32 header length | u32 crc32(header) | "MTRPEND\n"
+//   "MTRPIDX\n" | u32 version | u32 0 | commit slot 0 | commit slot 1 |
+//   snapshot blobs and header records (JSON), appended …
+//   slot (32 bytes): f64 generation | f64 record offset | u32 record length |
+//                    u32 crc32(record) | u32 0 | u32 crc32(the slot's first 28 bytes)
 //
-// The header holds the index's columns, the marks and damage, where each
-// blob is (with its crc32), a crc32 of the whole blob area, and the key of
-// the files it was built from: size, mtime, the indexed length and hashes of
-// the first KB and of the KB before the indexed end. Nothing is trusted
-// blindly: a wrong magic, version, length or checksum makes the file
-// corrupt (the caller rebuilds it and reports the damage). It is written to
-// a temp file beside it and renamed over it (src/io/atomic.ts's temp name),
-// so a reader sees the old index or the new one, never half of one.
+// A commit appends the new blobs and a header record (indexRecord.ts: whole,
+// or what changed since the record before it, which it names), then
+// rewrites the older of the two slots to name that record: a refresh of a
+// long run writes what the log gained, not the whole index again. A kill at
+// any byte leaves the slots naming the last record written whole (the bytes
+// after it are ignored, and the next commit writes over them), or one slot
+// torn, which fails its checksum, so the other names the commit before.
+// Every record carries a crc32 of all bytes before it, so a reader checks
+// every blob and record of the file; nothing is trusted blindly: a wrong
+// magic, version, place or checksum makes the file corrupt (the caller
+// rebuilds it and reports the damage). A new file (the first build, or a
+// compaction of one grown mostly of dead bytes) is written to a temp file
+// beside it and renamed over it (src/io/atomic.ts's temp name).
 
 import { createHash } from 'node:crypto';
-import { promises as fs, readSync, writeSync, closeSync, openSync, unlinkSync, type Stats } from 'node:fs';
+import { promises as fs, readSync, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { tempName } from '../io/atomic.js';
+import { applyRecord, type IndexRecord } from './indexRecord.js';
 import type { ScanCarry } from './seekIndex.js';
 import type { TimelineData } from './timeline.js';
 import type { LogIndexData } from './logIndex.js';
@@ -35,13 +42,17 @@ export const INDEX_FILE = 'events.idx';
  * 9: the folded states' checkpoints say which were found damaged (an alert's checkpoint).
  * 10: the folded states' alerts keep errors past routine ones (a full list drops its oldest info alert first), and a
  *    context limit met is an info alert.
+ * 11: commit slots and appended header records (a refresh appends what changed instead of rewriting the file).
  * An index of another version is built again (IndexOutdated: no damage).
  */
-export const INDEX_VERSION = 10;
-const MAGIC = Buffer.from('MTRPIDX\n');
-const END_MAGIC = Buffer.from('MTRPEND\n');
-const PREAMBLE = 16;
-const TRAILER = 24;
+export const INDEX_VERSION = 11;
+export const MAGIC = Buffer.from('MTRPIDX\n');
+export const PREAMBLE = 16;
+export const SLOT = 32;
+/** Where the blobs and records begin, after the preamble and the two commit slots. */
+export const DATA_START = PREAMBLE + 2 * SLOT;
+/** Records read back from the newest to the whole one before it, at most (a writer writes a whole one well before). */
+const MAX_CHAIN = 100_000;
 const KEY_BYTES = 1024;
 
 /** Which version of a file an index was built from. */
@@ -80,7 +91,7 @@ export type KeyVerdict = 'same' | 'grown' | 'changed';
 
 const hash = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
 
-function readRange(fd: number, from: number, to: number): Buffer {
+export function readRange(fd: number, from: number, to: number): Buffer {
   const buffer = Buffer.alloc(Math.max(0, to - from));
   let got = 0;
   while (got < buffer.length) {
@@ -115,9 +126,22 @@ export class IndexCorrupt extends Error {}
 /** An index written by another version of megatest: sound, but not readable by this one. */
 export class IndexOutdated extends IndexCorrupt {}
 
+/** The commit a reader found: where a writer carries the file on from. */
+export interface CommitPoint {
+  generation: number;
+  /** The newest record, and the end of the committed bytes (just after it). */
+  record: BlobPlace;
+  end: number;
+  /** crc32 of the committed bytes from DATA_START to `end`. */
+  crc: number;
+  /** Records from the newest back to the whole one (1: it is whole), their bytes, and the whole one's. */
+  chain: { records: number; bytes: number; wholeBytes: number };
+}
+
 export interface OpenedIndex {
   handle: FileHandle;
   header: IndexHeader;
+  commit: CommitPoint;
 }
 
 /** Opens and checks an index file; null when there is none, IndexCorrupt when it cannot be trusted. */
@@ -130,44 +154,86 @@ export async function openIndexFile(file: string): Promise<OpenedIndex | null> {
     throw new IndexCorrupt(`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   try {
-    const header = await readHeader(handle);
-    return { handle, header };
+    return { handle, ...(await readHeader(handle)) };
   } catch (error) {
     await handle.close();
     throw error instanceof IndexCorrupt ? error : new IndexCorrupt((error as Error).message);
   }
 }
 
-async function readHeader(handle: FileHandle): Promise<IndexHeader> {
+/** A commit slot's bytes. */
+export function slotBytes(generation: number, record: BlobPlace): Buffer {
+  const slot = Buffer.alloc(SLOT);
+  slot.writeDoubleLE(generation, 0);
+  slot.writeDoubleLE(record[0], 8);
+  slot.writeUInt32LE(record[1], 16);
+  slot.writeUInt32LE(record[2], 20);
+  slot.writeUInt32LE(crc32(slot.subarray(0, 28)), 28);
+  return slot;
+}
+
+function readSlot(slot: Buffer): { generation: number; record: BlobPlace } | null {
+  if (crc32(slot.subarray(0, 28)) !== slot.readUInt32LE(28)) return null;
+  return { generation: slot.readDoubleLE(0), record: [slot.readDoubleLE(8), slot.readUInt32LE(16), slot.readUInt32LE(20)] };
+}
+
+async function readExactly(handle: FileHandle, [off, len]: BlobPlace): Promise<Buffer> {
+  const bytes = Buffer.alloc(len);
+  const { bytesRead } = await handle.read(bytes, 0, len, off);
+  if (bytesRead !== len) throw new IndexCorrupt('cut short');
+  return bytes;
+}
+
+async function readHeader(handle: FileHandle): Promise<{ header: IndexHeader; commit: CommitPoint }> {
   const { size } = await handle.stat();
-  if (size < PREAMBLE + TRAILER) throw new IndexCorrupt(`too short (${size} bytes)`);
-  const preamble = Buffer.alloc(PREAMBLE);
-  await handle.read(preamble, 0, PREAMBLE, 0);
-  if (!preamble.subarray(0, 8).equals(MAGIC)) throw new IndexCorrupt('not a megatest seek index (bad magic)');
-  const version = preamble.readUInt32LE(8);
+  if (size < DATA_START) throw new IndexCorrupt(`too short (${size} bytes)`);
+  const front = await readExactly(handle, [0, DATA_START, 0]);
+  if (!front.subarray(0, 8).equals(MAGIC)) throw new IndexCorrupt('not a megatest seek index (bad magic)');
+  const version = front.readUInt32LE(8);
   if (version !== INDEX_VERSION) throw new IndexOutdated(`version ${version}, this megatest reads version ${INDEX_VERSION}`);
-  const trailer = Buffer.alloc(TRAILER);
-  await handle.read(trailer, 0, TRAILER, size - TRAILER);
-  if (!trailer.subarray(16).equals(END_MAGIC)) throw new IndexCorrupt('no end marker (cut short)');
-  const headerAt = trailer.readDoubleLE(0);
-  const headerLength = trailer.readUInt32LE(8);
-  if (!Number.isInteger(headerAt) || headerAt < PREAMBLE || headerAt + headerLength !== size - TRAILER) throw new IndexCorrupt('header out of place');
-  const bytes = Buffer.alloc(headerLength);
-  await handle.read(bytes, 0, headerLength, headerAt);
-  if (crc32(bytes) !== trailer.readUInt32LE(12)) throw new IndexCorrupt('header checksum mismatch');
-  const header = JSON.parse(bytes.toString('utf8')) as IndexHeader;
-  if (header.version !== INDEX_VERSION || header.blobArea.end !== headerAt) throw new IndexCorrupt('header does not match the file');
-  // The blobs, streamed: a flipped bit in any snapshot is found now, not in the middle of a replay.
+  // The newer slot that is whole: a slot torn by a kill fails its checksum, and the other names the commit before.
+  const slots = [readSlot(front.subarray(PREAMBLE, PREAMBLE + SLOT)), readSlot(front.subarray(PREAMBLE + SLOT, DATA_START))];
+  const newest = slots.reduce((a, b) => (b !== null && (a === null || b.generation > a.generation) ? b : a), null);
+  if (newest === null) throw new IndexCorrupt('no commit slot passes its checksum (never committed, or cut short)');
+  const at = (place: BlobPlace, before: number) => Number.isInteger(place[0]) && place[0] >= DATA_START && place[0] + place[1] <= before;
+  if (!at(newest.record, size)) throw new IndexCorrupt('header out of place (cut short)');
+  // The records from the newest back to the whole one, each checked against the place that names it.
+  const records: IndexRecord[] = [];
+  const chain = { records: 0, bytes: 0, wholeBytes: 0 };
+  let place: BlobPlace | null = newest.record;
+  let newestBytes: Buffer | null = null;
+  while (place !== null) {
+    const bytes = await readExactly(handle, place);
+    if (crc32(bytes) !== place[2]) throw new IndexCorrupt('header checksum mismatch');
+    newestBytes ??= bytes;
+    const record = JSON.parse(bytes.toString('utf8')) as IndexRecord;
+    if (record.version !== INDEX_VERSION) throw new IndexCorrupt('header does not match the file');
+    records.push(record);
+    chain.records += 1;
+    chain.bytes += place[1];
+    if (record.prev === null) chain.wholeBytes = place[1];
+    else if (!Array.isArray(record.prev) || !at(record.prev, place[0]) || records.length > MAX_CHAIN) throw new IndexCorrupt('header out of place');
+    place = record.prev;
+  }
+  // Every byte before the newest record, streamed: a flipped bit in any snapshot is found now, not in the middle of a replay.
+  const recordAt = newest.record[0];
   const chunk = Buffer.allocUnsafe(1 << 20);
   let crc = 0;
-  for (let at = PREAMBLE; at < headerAt; ) {
-    const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, headerAt - at), at);
+  for (let pos = DATA_START; pos < recordAt; ) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, recordAt - pos), pos);
     if (bytesRead === 0) throw new IndexCorrupt('cut short');
     crc = crc32(chunk.subarray(0, bytesRead), crc);
-    at += bytesRead;
+    pos += bytesRead;
   }
-  if (crc !== header.blobArea.crc) throw new IndexCorrupt('snapshot checksum mismatch');
-  return header;
+  if (crc !== records[0]!.crc) throw new IndexCorrupt('snapshot checksum mismatch');
+  let header: IndexHeader | null = null;
+  try {
+    for (let i = records.length - 1; i >= 0; i--) header = applyRecord(header, records[i]!, recordAt, crc);
+  } catch (error) {
+    throw new IndexCorrupt((error as Error).message);
+  }
+  const end = recordAt + newest.record[1];
+  return { header: header!, commit: { generation: newest.generation, record: newest.record, end, crc: crc32(newestBytes!, crc), chain } };
 }
 
 /** Throws IndexCorrupt unless the header's parts agree with each other. */
@@ -199,79 +265,4 @@ export async function readBlob(handle: FileHandle, place: BlobPlace): Promise<Bu
   const { bytesRead } = await handle.read(bytes, 0, len, off);
   if (bytesRead !== len || crc32(bytes) !== crc) throw new IndexCorrupt(`snapshot at byte ${off} fails its checksum`);
   return bytes;
-}
-
-/**
- * A new index file, written blob by blob to a temp file beside the target
- * and renamed over it on commit. Throws on a folder that cannot be written
- * (the caller then keeps the index in memory).
- */
-export class IndexWriter {
-  private readonly temp: string;
-  private fd: number;
-  private at = PREAMBLE;
-  private crc = 0;
-
-  constructor(readonly target: string) {
-    this.temp = tempName(target);
-    this.fd = openSync(this.temp, 'w+', 0o644);
-    const preamble = Buffer.alloc(PREAMBLE);
-    MAGIC.copy(preamble, 0);
-    preamble.writeUInt32LE(INDEX_VERSION, 8);
-    try {
-      this.write(preamble);
-    } catch (error) {
-      // A disk full already: no writer comes of it, so nothing would abort it, and an empty temp file stayed behind.
-      closeSync(this.fd);
-      this.fd = -1;
-      try {
-        unlinkSync(this.temp);
-      } catch {
-        // gone
-      }
-      throw error;
-    }
-  }
-
-  /** Appends a blob; its place in the file to come. */
-  add(bytes: Buffer): BlobPlace {
-    const place: BlobPlace = [this.at, bytes.length, crc32(bytes)];
-    this.write(bytes);
-    this.crc = crc32(bytes, this.crc);
-    this.at += bytes.length;
-    return place;
-  }
-
-  /** Writes the header and renames the file into place; on failure the caller reads back or aborts. */
-  async commit(header: Omit<IndexHeader, 'blobArea' | 'version'>): Promise<void> {
-    const full: IndexHeader = { version: INDEX_VERSION, ...header, blobArea: { end: this.at, crc: this.crc } };
-    const bytes = Buffer.from(JSON.stringify(full));
-    const trailer = Buffer.alloc(TRAILER);
-    trailer.writeDoubleLE(this.at, 0);
-    trailer.writeUInt32LE(bytes.length, 8);
-    trailer.writeUInt32LE(crc32(bytes), 12);
-    END_MAGIC.copy(trailer, 16);
-    this.write(bytes);
-    this.write(trailer);
-    // Renamed while still open: should the rename fail, the caller can still read the blobs back.
-    await fs.rename(this.temp, this.target);
-    closeSync(this.fd);
-    this.fd = -1;
-  }
-
-  /** A blob written here, read back (when the file cannot be committed). */
-  readBack([off, len]: BlobPlace): Buffer {
-    return readRange(this.fd, off, off + len);
-  }
-
-  async abort(): Promise<void> {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-    await fs.unlink(this.temp).catch(() => undefined);
-  }
-
-  private write(bytes: Buffer): void {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, null);
-  }
 }

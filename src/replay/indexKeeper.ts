@@ -4,10 +4,13 @@
 // writes it back beside the run. Snapshots written while reading the log go
 // straight to the new index file (memory stays flat on a first open of a
 // huge log); a folder that cannot be written keeps them in memory and says
-// so in `info.note`.
+// so in `info.note`. A keeper asked to append in place (the orchestrator's,
+// which alone writes the index while the run goes on) appends what each
+// commit adds to the file it loaded or wrote, and writes the file whole
+// again only when most of it is dead bytes (old end states and records);
+// any other writes it whole each time, so two writers never append to one
+// file.
 
-import { readSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -20,16 +23,18 @@ import {
   INDEX_FILE,
   IndexCorrupt,
   IndexOutdated,
-  IndexWriter,
+  DATA_START,
   openIndexFile,
   readBlob,
   type BlobPlace,
   type FileKey,
   type IndexHeader,
 } from './indexFile.js';
+import { indexFromHeader, type RecordParts } from './indexRecord.js';
+import { IndexWriter, type WriterRef } from './indexWriter.js';
 import { LogIndex } from './logIndex.js';
 import { Lru } from './lru.js';
-import { EntryColumns, SeekIndex, type BlobRef, type SnapshotRow } from './seekIndex.js';
+import { SeekIndex, type BlobRef, type SnapshotRow } from './seekIndex.js';
 import { decodeState, encodeState, GroupDecoder, GROUP_SIZE } from './snapshotCodec.js';
 import type { ReplayDamage } from './types.js';
 
@@ -46,8 +51,10 @@ interface DecodedGroup {
   decoder: GroupDecoder;
   states: Map<number, RunState>;
 }
-/** Snapshots made by refresh() kept in memory before the index file is rewritten. */
+/** Snapshots made by refresh() kept in memory before the index file is written. */
 const PERSIST_AFTER = 8;
+/** Dead bytes an index appended in place may hold before it is written whole again (and at least as many as are live). */
+const COMPACT_FLOOR = 1 << 20;
 
 export interface IndexInfo {
   /** Where the index is kept; null when only in memory. */
@@ -67,6 +74,14 @@ export interface KeeperOptions {
   /** Events between offset rows (default ENTRY_EVERY; small values let tests cross many blocks). */
   entryEvery?: number;
   indexPath?: string;
+  /**
+   * Append each commit to the index file instead of writing it whole: for
+   * the one writer of a run's index (the orchestrator's upkeep, under the
+   * run lock). Others write it whole, so two never append to one file.
+   */
+  appendInPlace?: boolean;
+  /** Dead bytes an index appended in place may hold before it is written whole (default COMPACT_FLOOR; tests lower it). */
+  compactFloor?: number;
   /** Progress of reading the log on open: bytes read, bytes to read. */
   onProgress?: (offset: number, total: number) => void;
 }
@@ -76,15 +91,6 @@ class Stale extends Error {}
 
 const place = (ref: BlobRef): BlobPlace => [ref.off, ref.len, ref.crc];
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-
-function indexFromHeader(h: IndexHeader, tail: RunState): SeekIndex {
-  const entries = new EntryColumns(Math.max(1024, h.entries.offset.length));
-  for (let i = 0; i < h.entries.offset.length; i++) {
-    entries.push(h.entries.offset[i]!, h.entries.line[i]!, h.entries.maxSeq[i]!, h.entries.maxMs[i] ?? -Infinity);
-  }
-  const snapshots: SnapshotRow[] = h.snapshots.map(([cursor, key, offset, line, off, len, crc]) => ({ cursor, key, offset, line, blob: { off, len, crc } }));
-  return new SeekIndex({ entryEvery: h.entryEvery, snapshotEvery: h.snapshotEvery, entries, snapshots, carry: h.carry, tail, timeline: h.timeline });
-}
 
 export class IndexKeeper {
   index: SeekIndex;
@@ -102,6 +108,8 @@ export class IndexKeeper {
   private pending = 0;
   private eventsKey: FileKey | null = null;
   private logKey: FileKey | null = null;
+  /** Length of the end state last committed (live bytes of the file). */
+  private tailLength = 0;
 
   private constructor(
     private readonly target: string,
@@ -109,6 +117,8 @@ export class IndexKeeper {
     private readonly logHandle: FileHandle | null,
     private readonly asked: number,
     private readonly askedEntry: number,
+    private readonly inPlace: boolean,
+    private readonly compactFloor: number,
   ) {
     this.index = SeekIndex.empty(askedEntry, asked);
     this.info = { path: target, opened: 'built', openMs: 0, eventsRead: 0, note: null };
@@ -120,7 +130,7 @@ export class IndexKeeper {
     for (const [name, value] of [['snapshotEvery', asked], ['entryEvery', askedEntry]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new UsageError(`replay: ${name} must be a whole number of events >= 1, got ${value}`);
     }
-    const keeper = new IndexKeeper(options.indexPath ?? path.join(runDir, INDEX_FILE), events, logHandle, asked, askedEntry);
+    const keeper = new IndexKeeper(options.indexPath ?? path.join(runDir, INDEX_FILE), events, logHandle, asked, askedEntry, options.appendInPlace === true, options.compactFloor ?? COMPACT_FLOOR);
     await keeper.load(options.onProgress);
     return keeper;
   }
@@ -143,7 +153,10 @@ export class IndexKeeper {
     const logChanged = await this.syncLog(header?.log ?? null);
     this.info.eventsRead = this.index.carry.count - before;
     if (this.info.opened === 'extended' && this.index.carry.line === lines && !logChanged) this.info.opened = 'loaded';
-    if (this.info.opened !== 'loaded' || logChanged) await this.persist();
+    if (this.info.opened !== 'loaded' || logChanged) {
+      this.dirty = true;
+      await this.persist();
+    }
     this.info.openMs = Math.round(performance.now() - started);
   }
 
@@ -169,6 +182,12 @@ export class IndexKeeper {
       this.index = indexFromHeader(header, tail);
       this.idx = handle;
       this.info.opened = 'extended';
+      this.tailLength = header.tail[1];
+      if (this.inPlace) {
+        // Carried on in place; a file that cannot be written here is written whole (or said) when it must be.
+        this.writer = IndexWriter.resume(this.target, (await handle.stat()).ino, opened.commit);
+        this.writer?.noteLoaded(this.parts(header.tail));
+      }
       return header;
     } catch (error) {
       await handle.close();
@@ -258,30 +277,41 @@ export class IndexKeeper {
     this.dirty = true;
   }
 
-  /** Writes what changed to the index file (when the folder can be written). */
+  /**
+   * Writes what changed to the index file (when the folder can be written):
+   * appended in place by a keeper asked to, else a new file written whole.
+   */
   async persist(): Promise<void> {
-    if (!this.writable) return;
+    // Nothing new since the last commit (a refresh that just wrote its snapshots): no end state written again.
+    if (!this.writable || (!this.dirty && this.pending === 0)) return;
     try {
-      this.ensureWriter();
+      if (this.writer?.inPlace && (this.mostlyDead(this.writer) || !(await this.writer.isTarget()))) {
+        // Written whole again, with asynchronous IO: another reader renamed its own over it, or most of it is dead.
+        await this.writer.abort();
+        this.writer = null;
+      }
+      if (this.writer === null) await this.startWriter();
       const writer = this.writer!;
-      const tail = writer.add(encodeState(this.index.tail));
-      await writer.commit({
-        askedSnapshotEvery: this.asked,
-        askedEntryEvery: this.askedEntry,
-        entryEvery: this.index.entryEvery,
-        snapshotEvery: this.index.snapshotEvery,
-        events: this.eventsKey!,
-        carry: this.index.carry,
-        entries: this.entriesJson(),
-        snapshots: this.index.snapshots.map((row) => [row.cursor, row.key, row.offset, row.line, ...place(row.blob)]),
-        tail,
-        timeline: this.index.timeline.toJSON(),
-        log: this.log && this.logKey ? { key: this.logKey, data: this.log.toJSON() } : null,
-      });
-      this.writer = null;
+      const fresh = !writer.inPlace;
+      for (const row of this.index.snapshots) {
+        const ref = row.blob as WriterRef;
+        if (ref.data && !ref.inWriter) {
+          const [off, len, crc] = await writer.add(ref.data);
+          row.blob = { off, len, crc, inWriter: true, data: ref.data } as WriterRef;
+        }
+      }
+      const tail = await writer.add(encodeState(this.index.tail));
+      await writer.commit(this.parts(tail));
+      this.tailLength = tail[1];
       for (const row of this.index.snapshots) row.blob = { off: row.blob.off, len: row.blob.len, crc: row.blob.crc };
-      await this.idx?.close();
-      this.idx = await fs.open(this.target, 'r');
+      if (!this.inPlace) {
+        this.writer = null;
+        await writer.abort();
+      }
+      if (fresh || this.idx === null) {
+        await this.idx?.close();
+        this.idx = await fs.open(this.target, 'r');
+      }
       this.dirty = false;
       this.pending = 0;
     } catch (error) {
@@ -289,17 +319,45 @@ export class IndexKeeper {
     }
   }
 
+  /** Bytes the index file has written, by the writer now open (for a benchmark's count). */
+  get bytesWritten(): number {
+    return this.writer?.written ?? 0;
+  }
+
+  private parts(tail: BlobPlace): RecordParts {
+    return {
+      askedSnapshotEvery: this.asked,
+      askedEntryEvery: this.askedEntry,
+      index: this.index,
+      events: this.eventsKey!,
+      tail,
+      log: this.log && this.logKey ? { key: this.logKey, index: this.log } : null,
+    };
+  }
+
+  /** More dead bytes (end states and records written over since) than live ones, past a floor: the file is written whole. */
+  private mostlyDead(writer: IndexWriter): boolean {
+    let live = this.tailLength + writer.recordBytes;
+    for (const row of this.index.snapshots) if (!row.blob.data || (row.blob as WriterRef).inWriter) live += row.blob.len;
+    return writer.end - DATA_START - live > Math.max(live, this.compactFloor);
+  }
+
+  /** Opens a new index file and copies every snapshot kept so far into it, off the event loop. */
+  private async startWriter(): Promise<void> {
+    this.writer = new IndexWriter(this.target);
+    this.dropBad(await this.writer.copyIn(this.index.snapshots, this.idx));
+  }
+
+  /** Never copied forward: a bad snapshot (and the deltas that need it) is dropped. */
+  private dropBad(bad: SnapshotRow[]): void {
+    for (const row of bad) this.dropBadSnapshot(row, new IndexCorrupt(`snapshot at byte ${row.blob.off} fails its checksum`));
+  }
+
   async close(): Promise<void> {
     if (this.dirty || this.pending > 0) await this.persist();
     await this.writer?.abort();
     await this.idx?.close();
     this.idx = null;
-  }
-
-  private entriesJson(): IndexHeader['entries'] {
-    const e = this.index.entries;
-    const list = (column: Float64Array) => Array.from(column.subarray(0, e.length));
-    return { offset: list(e.offset), line: list(e.line), maxSeq: list(e.maxSeq), maxMs: list(e.maxMs).map((ms) => (ms === -Infinity ? null : ms)) };
   }
 
   private toMemory(bytes: Buffer): BlobRef {
@@ -310,7 +368,7 @@ export class IndexKeeper {
     if (!this.writable) return this.toMemory(bytes);
     try {
       this.ensureWriter();
-      const [off, len, crc] = this.writer!.add(bytes);
+      const [off, len, crc] = this.writer!.addSync(bytes);
       const ref: WriterRef = { off, len, crc, inWriter: true };
       return ref;
     } catch (error) {
@@ -320,23 +378,11 @@ export class IndexKeeper {
     }
   }
 
-  /** Opens the next index file and copies every snapshot kept so far into it. */
+  /** Opens the next index file and copies every snapshot kept so far into it (at open, beside the fold). */
   private ensureWriter(): void {
     if (this.writer !== null) return;
-    const writer = new IndexWriter(this.target);
-    this.writer = writer;
-    const bad: SnapshotRow[] = [];
-    for (const row of this.index.snapshots) {
-      const bytes = row.blob.data ?? readPlace(this.idx!.fd, place(row.blob));
-      if (bytes === null || (!row.blob.data && crc32(bytes) !== row.blob.crc)) {
-        bad.push(row);
-        continue;
-      }
-      const [off, len, crc] = writer.add(bytes);
-      row.blob = { off, len, crc, inWriter: true, data: row.blob.data } as WriterRef;
-    }
-    // Never copied forward: a bad snapshot (and the deltas that need it) is dropped.
-    for (const row of bad) this.dropBadSnapshot(row, new IndexCorrupt(`snapshot at byte ${row.blob.off} fails its checksum`));
+    this.writer = new IndexWriter(this.target);
+    this.dropBad(this.writer.copyInSync(this.index.snapshots, this.idx));
   }
 
   /** Writing failed (read-only folder, disk full): keep every snapshot in memory from now on. */
@@ -356,21 +402,3 @@ export class IndexKeeper {
     void writer.abort();
   }
 }
-
-/** A blob placed in the index file being written (not yet renamed into place). */
-interface WriterRef extends BlobRef {
-  inWriter?: boolean;
-}
-
-/** A blob of the committed index file, or null when the file no longer holds it whole. */
-function readPlace(fd: number, [off, len]: BlobPlace): Buffer | null {
-  const bytes = Buffer.alloc(len);
-  let got = 0;
-  while (got < len) {
-    const n = readSync(fd, bytes, got, len - got, off + got);
-    if (n === 0) return null;
-    got += n;
-  }
-  return bytes;
-}
-

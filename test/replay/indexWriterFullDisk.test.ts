@@ -7,7 +7,7 @@
 import { closeSync, openSync, readdirSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IndexWriter } from '../../src/replay/indexFile.js';
+import { IndexWriter } from '../../src/replay/indexWriter.js';
 import { suiteTmpfs } from '../helpers/tmpfs.js';
 
 const mount = suiteTmpfs(1, 'megatest-idx-full-');

@@ -79,11 +79,18 @@ describe('events.idx kept beside the run', () => {
 
   it('is rebuilt, not trusted, when corrupt: the damage is reported and every state is still right', async () => {
     const corruptions: [string, (file: string) => void, RegExp][] = [
+      // Past the preamble and the two commit slots (80 bytes): the first snapshot.
       ['a flipped byte in a snapshot', (file) => {
         const bytes = readFileSync(file);
-        bytes[40] = bytes[40]! ^ 0xff;
+        bytes[100] = bytes[100]! ^ 0xff;
         writeFileSync(file, bytes);
       }, /checksum/],
+      // A fresh file has committed once, in slot 1 (bytes 48 to 80), and slot 0 is empty.
+      ['a flipped byte in the commit slot', (file) => {
+        const bytes = readFileSync(file);
+        bytes[60] = bytes[60]! ^ 0x01;
+        writeFileSync(file, bytes);
+      }, /slot passes its checksum/],
       ['cut short', (file) => truncateSync(file, Math.floor(statSync(file).size / 2)), /end marker|too short|out of place/],
       ['not an index at all', (file) => writeFileSync(file, 'hello, I am not an index\n'.repeat(10)), /magic/],
       ['a flipped byte in the header', (file) => {
