@@ -150,9 +150,16 @@ export class AgentPool {
     );
     // An agent started while the session is paused (a recovery's restart, a
     // restore) waits with the others: paused before its first task is sent.
-    if (this.ctx.status === 'paused') {
+    // So does one whose slot is held (an hourly throttle, a recovery's
+    // backoff): a new process is the same agent, and the wait's own timer
+    // resumes it (the restart freed a throttled agent to spend another hour's
+    // tokens at once).
+    const heldFor = slot.throttledUntilMs - Date.now();
+    if (this.ctx.status === 'paused' || heldFor > 0) {
+      const why = this.ctx.status === 'paused' ? 'the session is paused' : `its wait (a throttle or a backoff) has ${Math.ceil(heldFor / 1000)} s left`;
       const paused = adapter.control('pause');
-      if (!paused.ok) this.ctx.log.warn(slot.name, `started while the session is paused, and cannot be paused: ${paused.reason ?? 'no reason given'}`);
+      if (!paused.ok) this.ctx.log.warn(slot.name, `started while ${why}, and cannot be paused: ${paused.reason ?? 'no reason given'}`);
+      else if (this.ctx.status !== 'paused') this.ctx.log.info(slot.name, `started paused: ${why}`);
     }
     // A later `megatest resume` kills what a killed orchestrator left running.
     if (adapter.pid !== undefined) {
