@@ -28,6 +28,7 @@ import { RunFolderWatch } from './runFolderWatch.js';
 import { EventIndexKeeper, INDEX_REFRESH_MS } from './eventIndex.js';
 import { initProjectRepo } from './git.js';
 import { InjectedFaults } from './injectedFaults.js';
+import { refillOnResume } from './hourRefill.js';
 import { WorktreeIsolation } from './isolation.js';
 import { cleanUpAfterPreviousOrchestrator } from './leftovers.js';
 import { Limits } from './limits.js';
@@ -232,6 +233,8 @@ export class Orchestrator implements EngineControl {
     const { ctx, pool } = this;
     pool.createSlots();
     if (resuming) {
+      // What each agent spent in the last hour still counts against its hourly limits: a kill and a resume do not reset them.
+      await refillOnResume(ctx, pool.slots);
       // A session paused when its orchestrator stopped (a person's pause, a recovery that gave up) stays paused: the
       // resume's own command ends the fold's pause, and a kill and a resume got around a pause waiting for a person.
       const pausedBefore = ctx.state.status === 'paused' ? ctx.state.pause : null;
