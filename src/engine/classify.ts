@@ -28,9 +28,12 @@ interface BuiltInClass {
   action: RecoveryAction;
 }
 
-// Order matters: the more specific patterns come first.
+// Order matters: the more specific patterns come first. A failed test first:
+// its name ("test_rejects_corrupt_frame") must not read as the fault it tests.
 const BUILT_IN: BuiltInClass[] = [
-  { class: 'data_corruption', pattern: /corrupt|checksum mismatch|integrity/i, severity: 'fatal', action: 'stop' },
+  { class: 'test_failure', pattern: /\btests? failed\b|\bassertion(error\b|.*\bfailed\b)|test result: FAILED/i, severity: 'degraded', action: 'log_and_continue' },
+  // Only a message that says megatest's or the project's data is damaged: a bare "corrupt" stopped sessions over a task's title.
+  { class: 'data_corruption', pattern: /\b(data|state|checkpoint|database|file|index)s? (is |are |was )?corrupt|\bchecksum mismatch\b|\bintegrity check failed\b/i, severity: 'fatal', action: 'stop' },
   { class: 'disk_full', pattern: /ENOSPC|no space left|disk (is )?full|disk (usage|limit)/i, severity: 'critical', action: 'pause_and_alert' },
   { class: 'consensus_deadlock', pattern: /deadlock|no quorum/i, severity: 'critical', action: 'escalate' },
   // The agent's program is not logged in, or its key or token was refused: no retry or other model helps until a person logs it in.
@@ -42,7 +45,6 @@ const BUILT_IN: BuiltInClass[] = [
   { class: 'context_overflow', pattern: /context (length|window)|maximum context|too many tokens/i, severity: 'degraded', action: 'compress_and_retry' },
   { class: 'parse_failure', pattern: /pars(e|ing)|malformed|invalid json|unexpected token/i, severity: 'recoverable', action: 'retry_with_modification' },
   { class: 'llm_error', pattern: /\b5\d\d\b|model (error|unavailable|not found)|api error|internal server error/i, severity: 'recoverable', action: 'switch_model' },
-  { class: 'test_failure', pattern: /tests? failed|assertion/i, severity: 'degraded', action: 'log_and_continue' },
 ];
 
 /**

@@ -56,6 +56,29 @@ describe('classifyError with the default [[error_handling.rules]]', () => {
     expect(classifyError('API Error: 401 authentication_error', [])).toMatchObject({ class: 'authentication' });
   });
 
+  it('a failed test whose name says "corrupt" (or "disk full") is a test failure, not data corruption', () => {
+    // Seen: the session stopped, failed, as data corruption over a test's name.
+    expect(classifyError('2 tests failed: test_rejects_corrupt_frame, test_roundtrip', defaultRules)).toMatchObject({ class: 'test_failure', action: 'log_and_continue' });
+    expect(classifyError('1 test failed: test_disk_full_is_reported', defaultRules)).toMatchObject({ class: 'test_failure', action: 'log_and_continue' });
+    expect(classifyError('task "Turn a corrupt cache entry into a miss" needs another try', defaultRules).class).not.toBe('data_corruption');
+    expect(classifyError('wrote incorruptible.rs', defaultRules).class).not.toBe('data_corruption');
+  });
+
+  it.each(['database is corrupt', 'state file corrupted: cannot read', 'checkpoint corrupt', 'index was corrupted', 'sqlite: integrity check failed'])(
+    'what says the data is damaged is still data corruption: %s',
+    (message) => {
+      expect(classifyError(message, defaultRules)).toMatchObject({ class: 'data_corruption', action: 'stop' });
+      expect(classifyError(message, [])).toMatchObject({ class: 'data_corruption', action: 'stop', matched: 'built-in' });
+    },
+  );
+
+  it('the built-in classes (no rules) read a failed test the same way', () => {
+    expect(classifyError('2 tests failed: test_rejects_corrupt_frame, test_roundtrip', [])).toMatchObject({ class: 'test_failure', matched: 'built-in' });
+    expect(classifyError('3 tests failed: test_disk_full_is_reported', [])).toMatchObject({ class: 'test_failure' });
+    expect(classifyError('the corrupt-frame decoder rejects short frames', []).class).not.toBe('data_corruption');
+    expect(classifyError('integrity of the plan is good', []).class).not.toBe('data_corruption');
+  });
+
   it('takes the first matching rule: a vote timeout is a deadlock, not a network timeout', () => {
     expect(classifyError('vote timed out', defaultRules).class).toBe('consensus_deadlock');
   });
