@@ -1,16 +1,53 @@
 // Webhook notifications: a POST per configured event type, JSON with a
 // Slack-compatible `text`. A slow or failing webhook never holds up the run:
-// each POST has a deadline, failures are logged, and at most a few are in
-// flight (more are dropped and counted). The URL may be given as
-// `env:NAME`: read from that environment variable when the orchestrator
-// starts (and again at a resume), so a secret such as a Slack webhook stays
-// out of config.json, which a CI job may upload for anyone to download.
+// events wait in a bounded queue, at most a few POSTs are in flight, each has
+// a deadline, and failures are logged with their cause. A 5xx answer or a
+// network error is tried again after a short wait, twice at most. When the
+// queue is full the oldest event that may be dropped is (counted and said);
+// `session_ended` and alerts never are: they are what a person watching the
+// channel waits for. At the end the session waits a few seconds for what is
+// left, not one timeout per event, and says what it leaves unsent. The URL
+// may be given as `env:NAME`: read from that environment variable when the
+// orchestrator starts (and again at a resume), so a secret such as a Slack
+// webhook stays out of config.json, which a CI job may upload for anyone to
+// download.
 
 import type { LogLevel, MegatestEvent } from '../contract/events.js';
 import type { MegatestConfig } from '../config/types.js';
 import { eventSentence } from '../state/eventSentence.js';
 
-const MAX_IN_FLIGHT = 4;
+/** How the notifier paces itself; tests shorten the waits. */
+export interface NotifierPacing {
+  maxInFlight: number;
+  /** Events waiting for a POST slot, beyond which the oldest that may be dropped is. */
+  maxQueued: number;
+  /** The waits before each retry of a 5xx or a network error: its length is the number of retries. */
+  retryDelaysMs: number[];
+  /** How long the session's end waits for what is left (timeout_ms may be 10 minutes: a CI job would wait that long). */
+  exitWaitMs: number;
+}
+
+export const DEFAULT_PACING: NotifierPacing = { maxInFlight: 4, maxQueued: 200, retryDelaysMs: [1_000, 4_000], exitWaitMs: 5_000 };
+
+/** What a person watching the channel waits for: never dropped from a full queue. */
+function mustSend(event: MegatestEvent): boolean {
+  return event.type === 'session_ended' || event.type === 'alert';
+}
+
+/** A network error with what caused it: fetch says only "fetch failed", its cause says "connect ECONNREFUSED 127.0.0.1:9". */
+function failureOf(error: Error, timeoutMs: number): string {
+  if (error.name === 'TimeoutError') return `no answer in ${timeoutMs} ms`;
+  const cause = (error as { cause?: unknown }).cause;
+  const said = cause instanceof Error ? cause.message || (cause as NodeJS.ErrnoException).code : typeof cause === 'string' ? cause : undefined;
+  return said && said !== error.message ? `${error.message} (${said})` : error.message;
+}
+
+interface Pending {
+  event: MegatestEvent;
+  body: string;
+  /** POSTs made of it so far. */
+  tries: number;
+}
 
 /**
  * What a person reads in the channel: the event as the headless log tells it
@@ -45,17 +82,24 @@ export function webhookTarget(setting: string, env: NodeJS.ProcessEnv): { url: s
 }
 
 export class Notifier {
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly queue: Pending[] = [];
+  private readonly sending = new Set<Pending>();
+  /** Waiting for a retry, with its timer. */
+  private readonly retrying = new Map<Pending, NodeJS.Timeout>();
   private dropped = 0;
   private readonly url: string | null;
   /** Why an `env:` webhook sends nothing: said once, at the first event it would have sent. */
   private problem: string | null;
+  /** Aborts the POSTs in flight once the session's end has waited long enough. */
+  private readonly stopped = new AbortController();
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly settings: MegatestConfig['notifications'],
     private readonly sessionId: string,
     private readonly log: (level: LogLevel, message: string) => void,
     env: NodeJS.ProcessEnv = process.env,
+    private readonly pacing: NotifierPacing = DEFAULT_PACING,
   ) {
     ({ url: this.url, problem: this.problem } = webhookTarget(settings.webhook_url, env));
   }
@@ -66,30 +110,104 @@ export class Notifier {
       this.log('WARN', this.problem);
       this.problem = null;
     }
-    if (this.url === null) return;
-    if (this.inFlight.size >= MAX_IN_FLIGHT) {
-      this.dropped += 1;
-      this.log('WARN', `webhook busy: ${event.type} notification dropped (${this.dropped} so far)`);
-      return;
-    }
-    const body = JSON.stringify({ text: notificationText(this.sessionId, event), session_id: this.sessionId, event });
-    const post = fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(this.settings.timeout_ms),
-    })
-      .then(async (response) => {
-        await response.arrayBuffer().catch(() => undefined);
-        if (!response.ok) this.log('WARN', `webhook answered ${response.status} to ${event.type}`);
-      })
-      .catch((error: Error) => this.log('WARN', `webhook failed for ${event.type}: ${error.name === 'TimeoutError' ? `no answer in ${this.settings.timeout_ms} ms` : error.message}`))
-      .finally(() => this.inFlight.delete(post));
-    this.inFlight.add(post);
+    if (this.url === null || this.stopped.signal.aborted) return;
+    this.enqueue({ event, body: JSON.stringify({ text: notificationText(this.sessionId, event), session_id: this.sessionId, event }), tries: 0 });
+    this.pump();
   }
 
-  /** Waits for notifications in flight (each bounded by its timeout). */
+  private enqueue(item: Pending): void {
+    if (this.queue.length >= this.pacing.maxQueued) {
+      const oldest = this.queue.findIndex((queued) => !mustSend(queued.event));
+      // A full queue of events that must be sent grows: they are few (alerts, one session_ended).
+      const victim = oldest >= 0 ? this.queue.splice(oldest, 1)[0]! : mustSend(item.event) ? null : item;
+      if (victim !== null) {
+        this.dropped += 1;
+        this.log('WARN', `webhook behind (${this.pacing.maxQueued} notifications waiting): ${victim.event.type} notification dropped (${this.dropped} so far)`);
+        if (victim === item) return;
+      }
+    }
+    this.queue.push(item);
+  }
+
+  private pump(): void {
+    while (this.sending.size < this.pacing.maxInFlight && this.queue.length > 0) {
+      const item = this.queue.shift()!;
+      this.sending.add(item);
+      void this.post(item).finally(() => {
+        this.sending.delete(item);
+        this.pump();
+        this.settle();
+      });
+    }
+  }
+
+  private async post(item: Pending): Promise<void> {
+    item.tries += 1;
+    let failure: string;
+    let retryable: boolean;
+    try {
+      const response = await fetch(this.url!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: item.body,
+        signal: AbortSignal.any([AbortSignal.timeout(this.settings.timeout_ms), this.stopped.signal]),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.ok) return;
+      failure = `answered ${response.status}`;
+      retryable = response.status >= 500;
+    } catch (error) {
+      if (this.stopped.signal.aborted) return; // the end's wait is over: it has said what was left
+      failure = failureOf(error as Error, this.settings.timeout_ms);
+      // A receiver that never answers is not asked again: each try would cost another timeout_ms.
+      retryable = (error as Error).name !== 'TimeoutError';
+    }
+    const delay = retryable ? this.pacing.retryDelaysMs[item.tries - 1] : undefined;
+    if (delay === undefined) {
+      this.log('WARN', `webhook failed for ${item.event.type}: ${failure}${item.tries > 1 ? ` (${item.tries} tries)` : ''}`);
+      return;
+    }
+    this.log('INFO', `webhook ${failure} for ${item.event.type}: trying again in ${delay} ms`);
+    const timer = setTimeout(() => {
+      this.retrying.delete(item);
+      this.enqueue(item);
+      this.pump();
+      this.settle();
+    }, delay);
+    timer.unref();
+    this.retrying.set(item, timer);
+  }
+
+  private get left(): Pending[] {
+    return [...this.sending, ...this.retrying.keys(), ...this.queue];
+  }
+
+  private settle(): void {
+    if (this.left.length > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * The session's end: waits for what is queued, in flight or waiting for a
+   * retry, at most pacing.exitWaitMs; then gives the rest up, saying which.
+   * Nothing is sent after it.
+   */
   async drain(): Promise<void> {
-    await Promise.all([...this.inFlight]);
+    if (this.left.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+      const waited = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.pacing.exitWaitMs)));
+      const settled = await Promise.race([idle, waited]);
+      clearTimeout(timer);
+      if (!settled) {
+        const left = this.left;
+        const types = [...new Set(left.map((item) => item.event.type))].join(', ');
+        this.log('WARN', `webhook: ${left.length} notification${left.length === 1 ? '' : 's'} left unsent (${types}): the session's end waits at most ${this.pacing.exitWaitMs / 1000} s for the webhook`);
+      }
+    }
+    this.stopped.abort();
+    for (const timer of this.retrying.values()) clearTimeout(timer);
+    this.retrying.clear();
+    this.queue.length = 0;
   }
 }

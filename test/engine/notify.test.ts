@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { MegatestEvent } from '../../src/contract/events.js';
 import { headlessLine } from '../../src/cli/headless.js';
 import { loadConfig } from '../../src/config/load.js';
-import { Notifier, notificationText, webhookTarget } from '../../src/engine/notify.js';
+import { DEFAULT_PACING, Notifier, notificationText, webhookTarget } from '../../src/engine/notify.js';
 import { loadEvents } from '../state/foldOracle.js';
 
 const recorded = loadEvents('restore_session.jsonl');
@@ -103,30 +103,108 @@ describe('webhook_url = "env:NAME": the URL from the environment, never in confi
   });
 });
 
-describe('Notifier and a webhook that never answers', () => {
-  it('keeps at most four POSTs in flight, drops and counts the rest, and gives each up after timeout_ms, saying so', async () => {
-    const held: ServerResponse[] = [];
-    // Reads each request and never answers it.
-    const server = createServer((req, res) => {
-      req.resume();
-      held.push(res);
+/** A server on 127.0.0.1:port answering with `answer` (null: reads the request and never answers), and the requests it saw. */
+async function receiver(port: number, answer: (n: number) => number | null) {
+  const held: ServerResponse[] = [];
+  const bodies: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      bodies.push(body);
+      const status = answer(bodies.length);
+      if (status === null) held.push(res);
+      else res.writeHead(status).end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  const close = async () => {
+    for (const res of held) res.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { bodies, close };
+}
+
+const typeOf = (body: string) => (JSON.parse(body) as { event: { type: string } }).event.type;
+
+describe('Notifier and a webhook that never answers', () => {
+  it('queues what the four POSTs in flight leave, drops the oldest tool calls of a full queue but never session_ended or an alert, and waits at most a few seconds at the end', async () => {
+    // Seen: with 4 POSTs in flight every later event was dropped, session_ended too, and the end waited timeout_ms (up to 10 minutes).
+    const hook = await receiver(18980, () => null);
     try {
-      const { port } = server.address() as AddressInfo;
       const logs: string[] = [];
-      const notifier = new Notifier({ webhook_url: `http://127.0.0.1:${port}/hook`, events: ['session_ended'], timeout_ms: 200 }, 's1', (level, message) => logs.push(`${level} ${message}`));
-      const ended = first('session_ended');
-      for (let i = 0; i < 6; i++) notifier.onEvent(ended);
-      // Dropped when given: the four in flight are all it keeps.
-      expect(logs).toEqual(['WARN webhook busy: session_ended notification dropped (1 so far)', 'WARN webhook busy: session_ended notification dropped (2 so far)']);
-      // Resolves only once each POST has given up (nothing ever answers): its deadline, not an answer, ends it.
+      const settings = { webhook_url: 'http://127.0.0.1:18980/hook', events: ['tool_call', 'alert', 'session_ended'], timeout_ms: 600_000 };
+      const notifier = new Notifier(settings, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { maxInFlight: 4, maxQueued: 3, retryDelaysMs: [], exitWaitMs: 300 });
+      const call = first('tool_call');
+      for (let i = 0; i < 7; i++) notifier.onEvent(call);
+      notifier.onEvent(first('session_ended'));
+      notifier.onEvent({ ...call, seq: 999_999, type: 'alert', level: 'critical', message: 'x' } as unknown as MegatestEvent);
+      // Four in flight, three queued; the fifth and sixth tool calls went to make room for the session's end and the alert.
+      expect(logs).toEqual([
+        'WARN webhook behind (3 notifications waiting): tool_call notification dropped (1 so far)',
+        'WARN webhook behind (3 notifications waiting): tool_call notification dropped (2 so far)',
+      ]);
       await notifier.drain();
-      expect(logs.slice(2)).toEqual(Array.from({ length: 4 }, () => 'WARN webhook failed for session_ended: no answer in 200 ms'));
+      expect(logs.slice(2)).toEqual(['WARN webhook: 7 notifications left unsent (tool_call, session_ended, alert): the session\'s end waits at most 0.3 s for the webhook']);
+      expect(hook.bodies.map(typeOf)).toEqual(['tool_call', 'tool_call', 'tool_call', 'tool_call']);
     } finally {
-      for (const res of held) res.destroy();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await hook.close();
     }
+  });
+
+  it('gives a POST up after timeout_ms without asking again (each try would cost another timeout)', async () => {
+    const hook = await receiver(18981, () => null);
+    try {
+      const logs: string[] = [];
+      const notifier = new Notifier({ webhook_url: 'http://127.0.0.1:18981/hook', events: ['session_ended'], timeout_ms: 200 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [1, 1] });
+      notifier.onEvent(first('session_ended'));
+      await notifier.drain();
+      expect(logs).toEqual(['WARN webhook failed for session_ended: no answer in 200 ms']);
+      expect(hook.bodies).toHaveLength(1);
+    } finally {
+      await hook.close();
+    }
+  });
+});
+
+describe('Notifier and a failing webhook', () => {
+  it('tries a 5xx again after a short wait', async () => {
+    const hook = await receiver(18982, (n) => (n === 1 ? 503 : 200));
+    try {
+      const logs: string[] = [];
+      const notifier = new Notifier({ webhook_url: 'http://127.0.0.1:18982/hook', events: ['session_ended'], timeout_ms: 10_000 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [5, 5] });
+      notifier.onEvent(first('session_ended'));
+      await notifier.drain();
+      expect(hook.bodies.map(typeOf)).toEqual(['session_ended', 'session_ended']);
+      expect(logs).toEqual(['INFO webhook answered 503 for session_ended: trying again in 5 ms']);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a 4xx is not tried again', async () => {
+    const hook = await receiver(18983, () => 404);
+    try {
+      const logs: string[] = [];
+      const notifier = new Notifier({ webhook_url: 'http://127.0.0.1:18983/hook', events: ['session_ended'], timeout_ms: 10_000 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [5, 5] });
+      notifier.onEvent(first('session_ended'));
+      await notifier.drain();
+      expect(hook.bodies).toHaveLength(1);
+      expect(logs).toEqual(['WARN webhook failed for session_ended: answered 404']);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a refused connection: tried twice more, then logged with its cause, not just "fetch failed"', async () => {
+    // Nothing listens on 18984.
+    const logs: string[] = [];
+    const notifier = new Notifier({ webhook_url: 'http://127.0.0.1:18984/hook', events: ['session_ended'], timeout_ms: 10_000 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [5, 5] });
+    notifier.onEvent(first('session_ended'));
+    await notifier.drain();
+    expect(logs).toHaveLength(3);
+    expect(logs[0]).toMatch(/^INFO webhook fetch failed \(.*ECONNREFUSED.*\) for session_ended: trying again in 5 ms$/);
+    expect(logs[2]).toMatch(/^WARN webhook failed for session_ended: fetch failed \(.*ECONNREFUSED 127\.0\.0\.1:18984\) \(3 tries\)$/);
   });
 });

@@ -155,8 +155,7 @@ describe.skipIf(!BUILT)('webhook notifications and SIGUSR1 (needs npm run build)
             DEADLINE_MS,
           );
           whileHeld = { seqs, heldSeq, stillOpen: held.slice(0, IN_FLIGHT).filter((h) => h.open).length };
-          // Notifications beyond those in flight are dropped, and the log says so.
-          await waitFor(() => /webhook busy: \w+ notification dropped/.test(readFileSync(path.join(silentDir, 'session.log'), 'utf8')), 'a dropped notification in session.log', DEADLINE_MS);
+          // Notifications beyond those in flight wait in the notifier's queue (notify.test.ts drops from a full one).
           const client = await ControlClient.fromRunDir(silentDir, { source: 'api', timeoutMs: 60_000 });
           await client.stop();
           // Let the stopped run drain its notifications: the held requests are cut, and any new one at once.
@@ -220,9 +219,9 @@ describe.skipIf(!BUILT)('webhook notifications and SIGUSR1 (needs npm run build)
     expect(whileHeld.seqs.every((seq) => seq > whileHeld.heldSeq)).toBe(true);
     expect(whileHeld.stillOpen).toBe(IN_FLIGHT);
     const log = readFileSync(path.join(silentDir, 'session.log'), 'utf8');
-    expect(log).toMatch(/WARN  \[notify\] webhook busy: \w+ notification dropped \(\d+ so far\)/);
-    // Cut by the test once the run was stopped: each a failure in the log, and the run ended.
-    expect(log).toMatch(/WARN  \[notify\] webhook failed for \w+: /);
+    // Cut by the test once the run was stopped: each a failure in the log (tried again, as a network error), or left
+    // unsent when the end's few seconds were over; and the run ended.
+    expect(log).toMatch(/WARN  \[notify\] (webhook failed for \w+: |webhook: \d+ notifications? left unsent)/);
     expect(eventsOf(readEvents(silentDir), 'session_ended')).toEqual([expect.objectContaining({ status: 'interrupted', exit_code: 130 })]);
   });
 });
