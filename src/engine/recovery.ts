@@ -203,6 +203,12 @@ export class Recovery {
       ctx.emit({ type: 'recovery', action: pending.action, attempt: pending.attempt, outcome: 'failed', agent: slot.name, detail: `${c.class} again before progress` });
       slot.pendingRecovery = null;
     }
+    if (c.action === 'log_and_continue') {
+      // Logged (its error event), and that is all: no recovery, so neither a recovery that "succeeded" (failing tests
+      // counted as recoveries in the metrics and the report) nor an error in a row (three failed test runs paused the
+      // session for a person with max_consecutive_errors = 2).
+      return;
+    }
     if (seenAtGeneration !== undefined && seenAtGeneration !== ctx.restoreGeneration && c.action === 'restore_checkpoint') {
       ctx.log.info('recovery', `${slot.name}'s ${c.class} came before the restore that has since put every agent back: that one recovery covers it`);
       return;
@@ -336,8 +342,7 @@ export class Recovery {
         expectProgress();
         break;
       case 'log_and_continue':
-        record('succeeded', `${c.class}: logged, the run continues`);
-        slot.attempts.delete(c.class);
+        // handle() stops before: a logged error is no recovery (no event, not counted).
         break;
       case 'stop':
         record('started', `${c.class}: stopping the session`);

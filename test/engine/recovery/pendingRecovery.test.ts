@@ -22,7 +22,8 @@ describe('Recovery: a recovery in wait', () => {
     await recovery.handle(slot, testsFailed, '2 tests failed');
     expect(slot.pendingRecovery).toMatchObject({ class: 'agent_crash', action: 'restore_checkpoint' });
     recovery.onProgress(slot);
-    expect(outcomes()).toEqual(['log_and_continue succeeded', 'log_and_continue succeeded', 'restore_checkpoint succeeded']);
+    // The logged errors are no recoveries of their own (no event): only the restore's outcome.
+    expect(outcomes()).toEqual(['restore_checkpoint succeeded']);
     expect(slot.pendingRecovery).toBeNull();
   });
 
@@ -31,6 +32,26 @@ describe('Recovery: a recovery in wait', () => {
     await recovery.handle(slot, corruption, 'checksum mismatch');
     expect(outcomes()).toEqual(['restore_checkpoint failed', 'stop started', 'stop succeeded']);
     expect(stops).toHaveLength(1);
+  });
+});
+
+describe('Recovery: an error that is only logged', () => {
+  it('is no recovery, and does not count towards max_consecutive_errors', async () => {
+    // Seen: max_consecutive_errors = 2 and three "3 tests failed" paused the session ("3 errors in a row"), and each
+    // failed test run counted as a recovery that succeeded (metrics recoveries 2, the report "2 succeeded").
+    const { recovery, slot, outcomes, pauses, events } = recoveryOver({ pendingRecovery: null, attempts: new Map() }, { maxConsecutiveErrors: 2 });
+    for (let i = 0; i < 5; i++) await recovery.handle(slot, testsFailed, '3 tests failed');
+    expect(outcomes()).toEqual([]);
+    expect(pauses).toEqual([]);
+    expect(events.filter((e) => e.type === 'error')).toHaveLength(5);
+    // Nor do they keep a run of real errors going: two network errors then a third pass the limit only as three.
+    const timeout: Classification = { class: 'network_timeout', severity: 'transient', action: 'retry_with_backoff', matched: 'built-in' };
+    await recovery.handle(slot, timeout, 'ETIMEDOUT');
+    await recovery.handle(slot, testsFailed, '3 tests failed');
+    await recovery.handle(slot, timeout, 'ETIMEDOUT');
+    expect(pauses).toEqual([]);
+    await recovery.handle(slot, timeout, 'ETIMEDOUT');
+    expect(pauses.map(([why]) => why)).toEqual(['recovery gave up: 3 errors in a row (error_handling.max_consecutive_errors)']);
   });
 });
 

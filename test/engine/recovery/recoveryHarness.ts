@@ -27,7 +27,7 @@ afterEach(async () => {
  */
 export function recoveryOver(
   slotState: { pendingRecovery: unknown; attempts: Map<string, number> },
-  options: { unattended?: boolean; status?: SessionStatus; tasksLeft?: string[] } = {},
+  options: { unattended?: boolean; status?: SessionStatus; tasksLeft?: string[]; maxConsecutiveErrors?: number } = {},
 ) {
   const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-'));
   const events: EventInput[] = [];
@@ -41,7 +41,7 @@ export function recoveryOver(
   const ctx = {
     unattended: options.unattended ?? false,
     status: options.status ?? 'running',
-    config: { error_handling: { max_recovery_attempts: 3, max_consecutive_errors: 10, rules: [] } },
+    config: { error_handling: { max_recovery_attempts: 3, max_consecutive_errors: options.maxConsecutiveErrors ?? 10, rules: [] } },
     paths: { agents: path.join(scratch, 'agents') },
     store: { ids: async () => [] },
     emit: (event: EventInput) => events.push(event),
