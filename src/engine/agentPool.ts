@@ -114,9 +114,19 @@ export class AgentPool {
   }
 
   modelOf(slot: AgentSlot): string {
+    const models = this.models();
+    // Past the last model the agent stays on it (a recovery switches no further: hasNextModel).
+    return models[Math.min(slot.modelIndex, models.length - 1)]!;
+  }
+
+  /** Whether switch_model has a model left to move the agent to: the list is not gone round again, back to models just rate-limited. */
+  hasNextModel(slot: AgentSlot): boolean {
+    return slot.modelIndex + 1 < this.models().length;
+  }
+
+  private models(): string[] {
     const { config } = this.ctx;
-    const models = config.agents.models.length > 0 ? config.agents.models : [config.agent.model];
-    return models[slot.modelIndex % models.length]!;
+    return config.agents.models.length > 0 ? config.agents.models : [config.agent.model];
   }
 
   pids(): (number | undefined)[] {

@@ -234,6 +234,12 @@ export class Recovery {
       return;
     }
     const action = chooseAction(c, attempt, limits.max_recovery_attempts);
+    if (action === 'switch_model' && !this.pool.hasNextModel(slot)) {
+      // The list is used up: going round again would return to a model just rate-limited. The agent waits on the
+      // model it has, and max_recovery_attempts (then a person) bounds the waits.
+      await this.carryOut(slot, c, 'retry_with_backoff', attempt, message, `${c.class}: no model left after ${this.pool.modelOf(slot)} in [agents].models, so no switch`);
+      return;
+    }
     if (pausedMidRun && PAUSE_ACTIONS.has(action) && ctx.status !== 'paused') {
       // The run was frozen by a pause and failed after the continue: it may have
       // decided before the person's fix (a login checked, then stopped). Asking
@@ -268,8 +274,8 @@ export class Recovery {
         record(
           'started',
           liftsAt === undefined
-            ? `${c.class}: waiting ${delay} s (${cfg.backoff_strategy} backoff) before retry ${attempt}`
-            : `${c.class}: waiting ${formatDuration(delay)} for the usage limit to lift (${utcMinute(liftsAt)}) before retry ${attempt}`,
+            ? `${startedDetail ?? c.class}: waiting ${delay} s (${cfg.backoff_strategy} backoff) before retry ${attempt}`
+            : `${startedDetail ?? c.class}: waiting ${formatDuration(delay)} for the usage limit to lift (${utcMinute(liftsAt)}) before retry ${attempt}`,
         );
         this.keepArtifacts(slot, c, attempt, message);
         slot.adapter?.control('pause');

@@ -29,18 +29,21 @@ export function classifyAgentError(error: AgentErrorReport, rules: ErrorRuleConf
  * actions: a network timeout is retried 3 times, then backed off; a rate
  * limit or LLM error waits once, then moves to the next model. A merge
  * conflict goes back to its agent CONFLICT_RESOLVE_ATTEMPTS times (fewer when
- * max_recovery_attempts leaves no room), then its task is reassigned. A rule
- * that names another action is carried out as written.
+ * max_recovery_attempts leaves no room), then its task is reassigned. A
+ * sequence stands for its class's default action only: a rule that names
+ * another action is carried out as written (the shipped llm_error rule's
+ * retry_with_backoff was once turned into switch_model from its second
+ * attempt). A usage limit that says when it lifts is waited out, whichever
+ * of the two the rule names.
  */
 export function chooseAction(c: Classification, attempt: number, maxRecoveryAttempts = Number.POSITIVE_INFINITY): EngineAction {
   if (c.class === MERGE_CONFLICT.class && c.action === 'resolve_conflict') {
     return attempt <= Math.min(CONFLICT_RESOLVE_ATTEMPTS, maxRecoveryAttempts - 1) ? 'resolve_conflict' : 'reassign';
   }
   if (c.class === 'network_timeout' && c.action === 'retry_with_backoff') return attempt <= 3 ? 'retry_immediate' : 'retry_with_backoff';
-  if ((c.class === 'rate_limit' || c.class === 'llm_error') && (c.action === 'switch_model' || c.action === 'retry_with_backoff')) {
-    // A limit that says when it lifts covers every model of the account: wait until then, every time.
-    return attempt === 1 || c.limitLiftsAtMs !== undefined ? 'retry_with_backoff' : 'switch_model';
-  }
+  // A limit that says when it lifts covers every model of the account: wait until then, every time.
+  if (c.class === 'rate_limit' && c.limitLiftsAtMs !== undefined && (c.action === 'switch_model' || c.action === 'retry_with_backoff')) return 'retry_with_backoff';
+  if ((c.class === 'rate_limit' || c.class === 'llm_error') && c.action === 'switch_model') return attempt === 1 ? 'retry_with_backoff' : 'switch_model';
   return c.action;
 }
 

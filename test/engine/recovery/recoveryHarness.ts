@@ -27,8 +27,9 @@ afterEach(async () => {
  */
 export function recoveryOver(
   slotState: { pendingRecovery: unknown; attempts: Map<string, number> },
-  options: { unattended?: boolean; status?: SessionStatus; tasksLeft?: string[]; maxConsecutiveErrors?: number } = {},
+  options: { unattended?: boolean; status?: SessionStatus; tasksLeft?: string[]; maxConsecutiveErrors?: number; models?: string[] } = {},
 ) {
+  const models = options.models ?? ['model-a', 'model-b'];
   const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-'));
   const events: EventInput[] = [];
   const stops: unknown[] = [];
@@ -41,7 +42,9 @@ export function recoveryOver(
   const ctx = {
     unattended: options.unattended ?? false,
     status: options.status ?? 'running',
-    config: { error_handling: { max_recovery_attempts: 3, max_consecutive_errors: options.maxConsecutiveErrors ?? 10, rules: [] } },
+    config: {
+      error_handling: { max_recovery_attempts: 3, max_consecutive_errors: options.maxConsecutiveErrors ?? 10, rules: [], backoff_strategy: 'exponential', backoff_initial_seconds: 1, backoff_max_seconds: 60 },
+    },
     paths: { agents: path.join(scratch, 'agents') },
     store: { ids: async () => [] },
     emit: (event: EventInput) => events.push(event),
@@ -55,6 +58,9 @@ export function recoveryOver(
     slots: [slot],
     find: (name: string) => (name === slot.name ? slot : undefined),
     restart: async (_slot: AgentSlot, why: string) => void restarts.push(why),
+    // [agents].models (default: two), as AgentPool walks it: no further than the last.
+    modelOf: (s: AgentSlot) => models[Math.min(s.modelIndex ?? 0, models.length - 1)],
+    hasNextModel: (s: AgentSlot) => (s.modelIndex ?? 0) + 1 < models.length,
     workDirOf: () => scratch,
     remainingOf: () => [...(options.tasksLeft ?? [])],
     assignRemaining: (_slot: AgentSlot, note?: string) => void assigned.push({ objectives: [...(options.tasksLeft ?? [])], note }),

@@ -58,7 +58,7 @@ function swarm(agents: number, runSeconds: number) {
     restoreGeneration: 0,
     unattended: false,
   } as unknown as EngineContext;
-  const pool = { slots, workDirOf: () => runDir, modelOf: () => 'model', restart: async () => undefined } as unknown as AgentPool;
+  const pool = { slots, workDirOf: () => runDir, modelOf: () => 'model', hasNextModel: () => true, restart: async () => undefined } as unknown as AgentPool;
   const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async (why) => void pauses.push(why), compress: async () => undefined });
   recoveries.push(recovery);
   const started = () => events.filter((e): e is Extract<EventInput, { type: 'recovery' }> => e.type === 'recovery' && e.outcome === 'started');
