@@ -26,7 +26,7 @@ export function describeActionResult(name: ActionName, result: unknown): string 
     case 'compress': {
       const events: Record<string, any>[] = Array.isArray(answer.events) ? answer.events : [];
       const parts = events.map((e) =>
-        e.type === 'compress' ? `${e.agent} ${count(e.tokens_before)} -> ${count(e.tokens_after)} tokens` : String(e.type ?? 'event'),
+        e.type === 'compress' ? `${e.agent} ${count(e.tokens_before)} -> ${e.tokens_after === null ? 'not reported' : `${count(e.tokens_after)} tokens`}` : String(e.type ?? 'event'),
       );
       return `compressed ${countOf(events.length, 'agent')}${parts.length ? `: ${parts.join(', ')}` : ''}`;
     }

@@ -113,7 +113,8 @@ export interface EventBodies {
   recovery: { action: string; attempt: number; outcome: 'started' | 'succeeded' | 'failed' | 'gave_up'; agent?: string; detail?: string };
   limit: { kind: string; agent?: string; action: string; detail?: string };
   /** `detail` says how it was done and which figure is an estimate (a harness compression's after is the summary's chars / 4). */
-  compress: { agent: string; tokens_before: number; tokens_after: number; detail?: string };
+  /** tokens_after: null when the agent made no context report after the compression (not measured). */
+  compress: { agent: string; tokens_before: number; tokens_after: number | null; detail?: string };
   vote: { agent: string; topic: string; choice: string };
   command: { name: string; source: CommandSource; detail?: string };
   /**

@@ -49,7 +49,7 @@ export function activityLine(event: MegatestEvent, simulated = false): ActivityL
       return {
         level: 'INFO',
         source: event.agent,
-        message: `context compressed from ${groupDigits(event.tokens_before)} to ${groupDigits(event.tokens_after)} tokens${event.detail ? ` (${event.detail})` : ''}`,
+        message: `context compressed from ${groupDigits(event.tokens_before)} ${event.tokens_after === null ? 'tokens (after: not reported)' : `to ${groupDigits(event.tokens_after)} tokens`}${event.detail ? ` (${event.detail})` : ''}`,
       };
     case 'recovery':
       // What megatest does about an error, as it starts: the error line says what went wrong, this what happens now

@@ -87,6 +87,7 @@ export class AgentPool {
         silentReported: false,
         compressing: false,
         contextTokens: null,
+        contextReports: 0,
         contextReportsSinceRestart: null,
         compressionHopeless: false,
         attempts: new Map(),
@@ -343,6 +344,7 @@ export class AgentPool {
         break;
       case 'context':
         slot.contextTokens = message.tokens;
+        slot.contextReports += 1;
         this.hooks.onContext(slot, message.tokens);
         break;
       case 'error':

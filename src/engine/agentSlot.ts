@@ -29,6 +29,8 @@ export interface AgentSlot {
   compressing: boolean;
   /** The agent's last context report (tokens); null until it makes one (selfware and codex never do). */
   contextTokens: number | null;
+  /** Context reports it has made: a compression's "after" is only a report made after the command. */
+  contextReports: number;
   /** Context reports since its last restart on a summary (harness compression); null before one. */
   contextReportsSinceRestart: number | null;
   /** Its fresh context was already over the compression mark: not compressed again before its next task is done. */

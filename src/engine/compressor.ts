@@ -27,6 +27,7 @@ export class Compressor {
     // An agent that never reported its context (selfware, codex) had none measured: 0 before, as the compress event's figure.
     const before = slot.contextTokens ?? 0;
     if (!slot.adapter) return null;
+    const reportsBefore = slot.contextReports;
     if (slot.adapter.compressContext) {
       // The adapter compresses itself (a CLI agent's harness restart on a summary) and says by how much. Its task's process
       // has 5 s to stop: a person's pause, continue and stop are answered meanwhile (a paused agent starts no task after it).
@@ -45,8 +46,9 @@ export class Compressor {
       if (slot.contextTokens !== null) slot.contextTokens = 0;
     }
     this.limitEvent(slot, why, before);
-    const after = await this.waitForContextBelow(slot, before, AFTER_REPORT_WAIT_MS);
-    return this.ctx.emit({ type: 'compress', agent: slot.name, tokens_before: before, tokens_after: after });
+    // Null when the agent said nothing since the command: the stale figure it had reported before was once recorded as the "after".
+    const after = await this.waitForReport(slot, reportsBefore, before, AFTER_REPORT_WAIT_MS);
+    return this.ctx.emit({ type: 'compress', agent: slot.name, tokens_before: before, tokens_after: after, ...(after === null ? { detail: `no context report in ${AFTER_REPORT_WAIT_MS} ms after the compression: tokens after not measured` } : {}) });
   }
 
   private limitEvent(slot: AgentSlot, why: CompressReason, before: number): void {
@@ -56,7 +58,8 @@ export class Compressor {
       kind: 'context_size',
       agent: slot.name,
       action: 'compress',
-      detail: `${before} > ${this.ctx.config.agent.max_context_size} tokens (limits.max_context_size)`,
+      // The mark is 90% of the limit: "950 > 1000 tokens" said of a context under it was untrue.
+      detail: `${before} ≥ ${Math.round(CONTEXT_COMPRESS_SHARE * 100)}% of ${this.ctx.config.agent.max_context_size} tokens (limits.max_context_size)`,
     });
   }
 
@@ -93,12 +96,17 @@ export class Compressor {
       .finally(() => (slot.compressing = false));
   }
 
-  private waitForContextBelow(slot: AgentSlot, before: number, timeoutMs: number): Promise<number> {
+  /**
+   * The agent's first context report after the compression that is below
+   * `before` (or its last one at the deadline); null when it made none since
+   * report number `reportsBefore`: nothing was measured.
+   */
+  private waitForReport(slot: AgentSlot, reportsBefore: number, before: number, timeoutMs: number): Promise<number | null> {
     const deadline = Date.now() + timeoutMs;
     return new Promise((resolve) => {
       const check = () => {
-        const now = slot.contextTokens ?? 0;
-        if (now < before || Date.now() >= deadline) resolve(now);
+        const reported = slot.contextReports > reportsBefore ? slot.contextTokens : null;
+        if ((reported !== null && reported < before) || Date.now() >= deadline) resolve(reported);
         else setTimeout(check, 50).unref();
       };
       check();

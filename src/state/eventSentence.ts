@@ -81,7 +81,7 @@ export function eventSentence(event: MegatestEvent): string | null {
     case 'limit':
       return `limit ${event.kind}${event.agent ? ` ${event.agent}` : ''}: ${event.action}${event.detail ? ` (${event.detail})` : ''}`;
     case 'compress':
-      return `${event.agent} context compressed ${groupDigits(event.tokens_before)} -> ${groupDigits(event.tokens_after)} tokens`;
+      return `${event.agent} context compressed ${groupDigits(event.tokens_before)} -> ${event.tokens_after === null ? 'not reported' : `${groupDigits(event.tokens_after)} tokens`}`;
     case 'command':
       return `command ${event.name} from ${event.source}${event.detail ? ` (${event.detail})` : ''}`;
     case 'alert':

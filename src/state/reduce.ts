@@ -341,8 +341,9 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
     }
     case 'compress': {
       draft.counters().compressions += 1;
+      // Null: the agent said nothing after the compression, and what it said before is no longer its context.
       draft.agent(event.agent, ms).contextTokens = event.tokens_after;
-      const text = `${event.agent}: context compressed ${event.tokens_before} → ${event.tokens_after} tokens${event.detail ? ` (${event.detail})` : ''}`;
+      const text = `${event.agent}: context compressed ${event.tokens_before} → ${event.tokens_after === null ? 'not reported' : `${event.tokens_after} tokens`}${event.detail ? ` (${event.detail})` : ''}`;
       draft.pushAlert(alertOf(event, 'compress', 'info', text), MAX_ALERTS);
       return;
     }
