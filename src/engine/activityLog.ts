@@ -1,5 +1,6 @@
 // session.log lines for what the agents and the gates did: an agent started
-// or exited, a task done, a build, a test run, a context compressed. The
+// or exited, a task done, a build, a test run, a context compressed, a limit
+// met. The
 // engine's parts record these as events only; their lines make session.log
 // (and the console's log pane, which reads it) tell the run as it goes, not
 // only its phase changes. Events that already have a line of their own
@@ -56,6 +57,10 @@ export function activityLine(event: MegatestEvent, simulated = false): ActivityL
       // (a wait for a usage limit to lift, a model switch, a restore). How it ended is in the events and the report.
       if (event.outcome !== 'started') return null;
       return { level: 'INFO', source: 'recovery', message: `${event.agent ?? 'session'}: ${event.action} #${event.attempt}${event.detail ? `: ${event.detail}` : ''}` };
+    case 'limit':
+      // A throttle, an idle agent's tasks moved, the parallel cap, a compression at the context limit, the budget or
+      // the disk: without this line the console's log pane never showed why an agent stopped working.
+      return { level: 'WARN', source: 'limits', message: `${event.kind}${event.agent ? ` ${event.agent}` : ''}: ${event.action}${event.detail ? ` (${event.detail})` : ''}` };
     // A line of their own elsewhere (phases, checkpoints, errors, commands, alerts, the end), or too many for the log (tokens, tool calls, snapshots).
     case 'session_started':
     case 'phase_started':
@@ -67,7 +72,6 @@ export function activityLine(event: MegatestEvent, simulated = false): ActivityL
     case 'checkpoint_created':
     case 'checkpoint_restored':
     case 'error':
-    case 'limit':
     case 'vote':
     case 'command':
     case 'alert':

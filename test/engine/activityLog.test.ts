@@ -14,6 +14,20 @@ describe('activity lines in session.log', () => {
     expect(line).toEqual({ level: 'INFO', source: 'agent-2', message: 'context compressed from 6,495 to 4,200 tokens' });
   });
 
+  it('says each limit met as a warning (a throttle, an idle reassign, the parallel cap, the context limit)', () => {
+    // Seen: none of these had a line, so the console's log pane never showed why an agent stopped working.
+    const limits = [
+      { kind: 'tokens_per_hour', agent: 'agent-1', action: 'throttle', detail: '1000 tokens in the last hour >= 1000; waiting 3600 s' },
+      { kind: 'idle_time', agent: 'agent-2', action: 'reassign', detail: '2 tasks moved to agent-1 after 0.5 min idle' },
+      { kind: 'parallel_agents', action: 'capped', detail: '10 agents asked for, 8 run at once ([agent] concurrent_agents)' },
+    ];
+    expect(limits.map((limit) => activityLine({ ...at, type: 'limit', ...limit } as MegatestEvent))).toEqual([
+      { level: 'WARN', source: 'limits', message: 'tokens_per_hour agent-1: throttle (1000 tokens in the last hour >= 1000; waiting 3600 s)' },
+      { level: 'WARN', source: 'limits', message: 'idle_time agent-2: reassign (2 tasks moved to agent-1 after 0.5 min idle)' },
+      { level: 'WARN', source: 'limits', message: 'parallel_agents: capped (10 agents asked for, 8 run at once ([agent] concurrent_agents))' },
+    ]);
+  });
+
   it('says tasks done, builds, test runs and agents starting or exiting; failures as warnings', () => {
     const events: MegatestEvent[] = [
       { ...at, type: 'task_completed', agent: 'agent-1', task: 'Write the queue' },
