@@ -16,6 +16,7 @@ import { countOf } from '../state/groupDigits.js';
 import { headCommit } from './git.js';
 import { CheckpointSuspension } from './checkpointSuspension.js';
 import type { Measurer } from './measurer.js';
+import { summaryOf } from './checkpointSummary.js';
 import type { WorktreeHead } from './worktrees.js';
 
 /** Worktree isolation's part in checkpoints (isolation.ts). */
@@ -358,6 +359,9 @@ export class CheckpointKeeper {
   async resumeFrom(id: string | undefined, announce: () => void): Promise<boolean> {
     const { ctx } = this;
     const checkpoints = await ctx.store.ids();
+    // The newest checkpoint the log recorded (only a new one set it): `status` said "checkpoint none yet" of a run just resumed from one.
+    const newest = ctx.state.checkpoints.at(-1);
+    if (this.lastCheckpoint === null && newest !== undefined && checkpoints.includes(newest.id)) this.lastCheckpoint = summaryOf(newest);
     if (checkpoints.length === 0) {
       announce();
       ctx.log.warn('orchestrator', 'no checkpoint to resume from: the current phase starts again on the current project/');
@@ -398,3 +402,4 @@ function testRunOf(value: unknown): TestRunResult | null {
   const v = value as Partial<TestRunResult>;
   return { summary: v.summary ?? null, coverage: v.coverage ?? null, source: v.source ?? '', duration_ms: 0, timed_out: false, problem: null };
 }
+

@@ -85,7 +85,7 @@ function keeperOver(store: CheckpointStore, project: string, measurer: Partial<M
     phaseIndex: 1,
     completedTasks: () => [],
     events: { flush: () => undefined, lastSeq: 7 },
-    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false, phases: [], measured: { linesOfCode: 0, testPassRate: 1, lastBuildOk: true } },
+    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false, phases: [], checkpoints: [], measured: { linesOfCode: 0, testPassRate: 1, lastBuildOk: true } },
     scheduleMs: () => 60_000,
     setStatus: (status: string) => void (ctx.status = status as EngineContext['status']),
     emit: (event: EventInput) => events.push(event),

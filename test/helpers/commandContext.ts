@@ -30,7 +30,7 @@ export function commandContext(options: { name: string; project: string; store: 
     phaseIndex: 1,
     completedTasks: () => [],
     events: { flush: () => undefined, lastSeq: 3 },
-    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false, phases: [], measured: { linesOfCode: 1, testPassRate: 1, lastBuildOk: true } },
+    state: { counters: { toolCalls: 0, totalTokens: 0 }, phaseEnded: false, phases: [], checkpoints: [], measured: { linesOfCode: 1, testPassRate: 1, lastBuildOk: true } },
     scheduleMs: () => 60_000,
     setStatus: (status: string) => void (ctx.status = status as EngineContext['status']),
     emit: (event: EventInput) => {
