@@ -335,7 +335,8 @@ export class AgentPool {
         break;
       case 'state':
         ctx.emit({ type: 'agent_state', agent: slot.name, status: message.status, task: message.task });
-        slot.idleSinceMs = message.status === 'idle' ? (slot.idleSinceMs ?? now) : null;
+        // On the session's schedule clock, which stops while the session is paused: a pause is no idle time of the agent's.
+        slot.idleSinceMs = message.status === 'idle' ? (slot.idleSinceMs ?? ctx.scheduleMs(now)) : null;
         break;
       case 'task_done':
         this.taskDone(slot, message.task);

@@ -44,5 +44,6 @@ export interface AgentSlot {
   /** Tokens and tool calls of the last hour, for the hourly limits (limits.ts). */
   windowTokens: HourWindow;
   windowToolCalls: HourWindow;
+  /** When it said it was idle, on the schedule clock (ctx.scheduleMs: the session's pauses do not count); null while it works. */
   idleSinceMs: number | null;
 }

@@ -29,11 +29,15 @@ export class Limits {
       ctx.requestStop({ status: 'failed', reason: `token budget exhausted: ${spent} of ${limits.total_token_budget} tokens`, exitCode: 1 });
       return;
     }
+    // Idle time is measured on the schedule clock: it stops while the session is paused, so a person's pause of 28 s
+    // is not 28 s of an agent's idleness (an agent idle 0.3 s before a pause was reassigned at the continue).
+    const schedule = ctx.scheduleMs(now);
     for (const slot of this.pool.slots) {
       this.throttle(slot, now);
-      if (slot.idleSinceMs !== null && now - slot.idleSinceMs >= limits.max_idle_minutes * 60_000) {
+      const idleMs = slot.idleSinceMs === null ? null : schedule - slot.idleSinceMs;
+      if (idleMs !== null && idleMs >= limits.max_idle_minutes * 60_000) {
         slot.idleSinceMs = null;
-        this.reassignFrom(slot);
+        this.reassignFrom(slot, idleMs);
       }
     }
   }
@@ -73,7 +77,7 @@ export class Limits {
   }
 
   /** An agent idle too long with tasks left: hand its tasks to the least busy agent. */
-  private reassignFrom(slot: AgentSlot): void {
+  private reassignFrom(slot: AgentSlot, idleMs: number): void {
     const remaining = this.pool.remainingOf(slot);
     if (remaining.length === 0) return;
     const target = this.pool.slots
@@ -88,7 +92,7 @@ export class Limits {
       kind: 'idle_time',
       agent: slot.name,
       action: 'reassign',
-      detail: `${countOf(remaining.length, 'task')} moved to ${target.name} after ${this.ctx.config.limits.max_idle_minutes} min idle`,
+      detail: `${countOf(remaining.length, 'task')} moved to ${target.name} after ${(idleMs / 60_000).toFixed(1)} min idle (limits.max_idle_minutes = ${this.ctx.config.limits.max_idle_minutes})`,
     });
     this.pool.assignRemaining(target);
   }

@@ -30,6 +30,7 @@ function throttledSetup() {
     config: { limits: { total_token_budget: 0, tokens_per_hour_per_agent: 0, tool_calls_per_hour_per_agent: 3, max_idle_minutes: 1_000, min_free_disk_gb: 0 } },
     state: { counters: { totalTokens: 0 } },
     status: 'running',
+    scheduleMs: (now: number) => now,
     emit: (event: EventInput) => events.push(event),
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   } as unknown as EngineContext;
@@ -70,5 +71,55 @@ describe('Limits: the hourly throttle', () => {
     vi.advanceTimersByTime(3_541_000);
     expect(controls).toEqual(['pause']);
     expect(slot.throttledUntilMs).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('Limits: idle time', () => {
+  /** The wall time the session starts at; until a pause the schedule clock reads the same. */
+  const START = 1_800_000_000_000;
+
+  /** Agent-1 idle since 0.3 s before START with two tasks left, agent-2 working; the schedule clock is `schedule.ms`, which a pause stops. */
+  function idleSetup() {
+    const events: EventInput[] = [];
+    const schedule = { ms: START };
+    const assigned: string[] = [];
+    const slot = (name: string, objectives: string[]) =>
+      ({ name, objectives, idleSinceMs: null, throttledUntilMs: 0, windowTokens: new HourWindow(), windowToolCalls: new HourWindow(), adapter: { control: () => undefined } }) as unknown as AgentSlot;
+    const idle = slot('agent-1', ['a', 'b']);
+    const busy = slot('agent-2', ['c']);
+    const ctx = {
+      config: { limits: { total_token_budget: 0, tokens_per_hour_per_agent: 0, tool_calls_per_hour_per_agent: 0, max_idle_minutes: 0.5, min_free_disk_gb: 0 } },
+      state: { counters: { totalTokens: 0 } },
+      status: 'running',
+      scheduleMs: () => schedule.ms,
+      completedTasks: () => new Set<string>(),
+      emit: (event: EventInput) => events.push(event),
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    } as unknown as EngineContext;
+    const pool = {
+      slots: [idle, busy],
+      remainingOf: (s: AgentSlot) => s.objectives,
+      assignRemaining: (s: AgentSlot) => void assigned.push(s.name),
+    } as unknown as AgentPool;
+    const limits = new Limits(ctx, pool, {} as CheckpointKeeper, {} as Measurer, async () => undefined);
+    idle.idleSinceMs = schedule.ms - 300;
+    return { limits, schedule, events, assigned, idle };
+  }
+
+  it('a pause is no idle time: the schedule clock, which stops at a pause, measures it', () => {
+    // Seen: idle 0.3 s, a pause at 4 s, continued 28 s later: reassigned at the continue "after 0.5 min idle".
+    const { limits, schedule, events } = idleSetup();
+    schedule.ms += 3_700; // running until the pause at 4 s; the wall clock goes on, 28 s of pause
+    limits.enforce(START + 3_700 + 28_000);
+    expect(events).toEqual([]);
+  });
+
+  it('reassigns once the agent has been idle long enough while the session runs, with the idle time measured', () => {
+    const { limits, schedule, events, assigned, idle } = idleSetup();
+    schedule.ms += 31_700;
+    limits.enforce(START + 31_700);
+    expect(events).toEqual([{ type: 'limit', kind: 'idle_time', agent: 'agent-1', action: 'reassign', detail: '2 tasks moved to agent-2 after 0.5 min idle (limits.max_idle_minutes = 0.5)' }]);
+    expect(assigned).toEqual(['agent-2']);
+    expect(idle.idleSinceMs).toBeNull();
   });
 });
