@@ -19,7 +19,7 @@ import { assertNever } from '../contract/assertNever.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
 import { backoffSeconds, MERGE_CONFLICT, type Classification, type EngineAction } from './classify.js';
-import { chooseAction, classifyAgentError, holdsTheAgent } from './recoveryChoice.js';
+import { backoffStep, chooseAction, classifyAgentError, holdsTheAgent } from './recoveryChoice.js';
 import type { EngineContext } from './context.js';
 import type { OpenRecovery } from '../state/runState.js';
 import { keepAttempt } from './attempts.js';
@@ -270,7 +270,7 @@ export class Recovery {
         const cfg = ctx.config.error_handling;
         const liftsAt = c.limitLiftsAtMs;
         // Until the limit lifts, and a little more: its time is given to the minute, or in seconds counted before the message came.
-        const delay = liftsAt === undefined ? backoffSeconds(cfg.backoff_strategy, attempt, cfg.backoff_initial_seconds, cfg.backoff_max_seconds) : Math.max(0, Math.ceil((liftsAt - Date.now()) / 1000)) + LIFT_MARGIN_SECONDS;
+        const delay = liftsAt === undefined ? backoffSeconds(cfg.backoff_strategy, backoffStep(c, attempt), cfg.backoff_initial_seconds, cfg.backoff_max_seconds) : Math.max(0, Math.ceil((liftsAt - Date.now()) / 1000)) + LIFT_MARGIN_SECONDS;
         record(
           'started',
           liftsAt === undefined

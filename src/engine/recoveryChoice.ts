@@ -48,6 +48,18 @@ export function chooseAction(c: Classification, attempt: number, maxRecoveryAtte
 }
 
 /**
+ * Which wait of its backoff an attempt is: attempts its class's sequence
+ * retried at once come before the first (a network timeout's 4th attempt is
+ * its first wait, of backoff_initial_seconds: counted from the attempt, it
+ * waited 8 times that first).
+ */
+export function backoffStep(c: Classification, attempt: number): number {
+  let immediate = 0;
+  for (let earlier = 1; earlier < attempt; earlier += 1) if (chooseAction(c, earlier) === 'retry_immediate') immediate += 1;
+  return Math.max(1, attempt - immediate);
+}
+
+/**
  * Whether the recovery of this error will hold the agent whatever happens
  * before it is carried out: a wait, a restart on the next model, or a pause
  * for a person. Each of them ends by resuming or replacing the agent, so

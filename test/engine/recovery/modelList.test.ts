@@ -56,3 +56,18 @@ describe('switch_model past the last model', () => {
     ]);
   });
 });
+
+describe('backoff counted from its first wait', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it("a network timeout's first wait (its 4th attempt, after 3 at once) is backoff_initial_seconds, then doubles", async () => {
+    // Seen: the first wait was 8 x backoff_initial_seconds (exponential), 4 x (linear); the shipped comment calls it the "First wait".
+    const { recovery, slot, events } = recoveryOver({ pendingRecovery: null, attempts: new Map([['network_timeout', 3]]) }, { maxRecoveryAttempts: 6 });
+    const timeout = classifyError('ETIMEDOUT', shippedRules);
+    await recovery.handle(slot, timeout, 'ETIMEDOUT');
+    await recovery.handle(slot, timeout, 'ETIMEDOUT');
+    const started = events.flatMap((e) => (e.type === 'recovery' && e.outcome === 'started' ? [e.detail] : []));
+    expect(started).toEqual(['network_timeout: waiting 1 s (exponential backoff) before retry 4', 'network_timeout: waiting 2 s (exponential backoff) before retry 5']);
+  });
+});

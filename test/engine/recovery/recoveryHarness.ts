@@ -27,7 +27,7 @@ afterEach(async () => {
  */
 export function recoveryOver(
   slotState: { pendingRecovery: unknown; attempts: Map<string, number> },
-  options: { unattended?: boolean; status?: SessionStatus; tasksLeft?: string[]; maxConsecutiveErrors?: number; models?: string[] } = {},
+  options: { unattended?: boolean; status?: SessionStatus; tasksLeft?: string[]; maxConsecutiveErrors?: number; maxRecoveryAttempts?: number; models?: string[] } = {},
 ) {
   const models = options.models ?? ['model-a', 'model-b'];
   const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-'));
@@ -43,7 +43,7 @@ export function recoveryOver(
     unattended: options.unattended ?? false,
     status: options.status ?? 'running',
     config: {
-      error_handling: { max_recovery_attempts: 3, max_consecutive_errors: options.maxConsecutiveErrors ?? 10, rules: [], backoff_strategy: 'exponential', backoff_initial_seconds: 1, backoff_max_seconds: 60 },
+      error_handling: { max_recovery_attempts: options.maxRecoveryAttempts ?? 3, max_consecutive_errors: options.maxConsecutiveErrors ?? 10, rules: [], backoff_strategy: 'exponential', backoff_initial_seconds: 1, backoff_max_seconds: 60 },
     },
     paths: { agents: path.join(scratch, 'agents') },
     store: { ids: async () => [] },
