@@ -35,10 +35,8 @@ export class Limits {
     for (const slot of this.pool.slots) {
       this.throttle(slot, now);
       const idleMs = slot.idleSinceMs === null ? null : schedule - slot.idleSinceMs;
-      if (idleMs !== null && idleMs >= limits.max_idle_minutes * 60_000) {
-        slot.idleSinceMs = null;
-        this.reassignFrom(slot, idleMs);
-      }
+      // With nobody to take its tasks now (every other agent throttled, say), it is tried again at the next tick.
+      if (idleMs !== null && idleMs >= limits.max_idle_minutes * 60_000 && this.reassignFrom(slot, idleMs, now)) slot.idleSinceMs = null;
     }
   }
 
@@ -76,14 +74,21 @@ export class Limits {
     }, waitMs).unref();
   }
 
-  /** An agent idle too long with tasks left: hand its tasks to the least busy agent. */
-  private reassignFrom(slot: AgentSlot, idleMs: number): void {
+  /**
+   * An agent idle too long with tasks left: hand its tasks to the least busy
+   * agent that can do them now: one with a process, not waiting out a
+   * throttle, a backoff or a usage limit, and of a role that works in this
+   * phase (tasks once went to a throttled agent, or to the phase's idle
+   * documenter). None such: the tasks stay. True when the agent's idleness is dealt with (no tasks left, or moved).
+   */
+  private reassignFrom(slot: AgentSlot, idleMs: number, now: number): boolean {
     const remaining = this.pool.remainingOf(slot);
-    if (remaining.length === 0) return;
+    if (remaining.length === 0) return true;
+    const roles = this.ctx.currentPhase.roles;
     const target = this.pool.slots
-      .filter((s) => s !== slot && s.adapter)
+      .filter((s) => s !== slot && s.adapter && s.throttledUntilMs <= now && s.usageLimitUntilMs <= now && (roles.length === 0 || roles.includes(s.role)))
       .sort((a, b) => this.pool.remainingOf(a).length - this.pool.remainingOf(b).length)[0];
-    if (!target) return;
+    if (!target) return false;
     const done = this.ctx.completedTasks();
     slot.objectives = slot.objectives.filter((t) => done.has(t));
     target.objectives = [...target.objectives, ...remaining];
@@ -95,6 +100,7 @@ export class Limits {
       detail: `${countOf(remaining.length, 'task')} moved to ${target.name} after ${(idleMs / 60_000).toFixed(1)} min idle (limits.max_idle_minutes = ${this.ctx.config.limits.max_idle_minutes})`,
     });
     this.pool.assignRemaining(target);
+    return true;
   }
 
   /** The run folder's size and the free space are within [limits]. */

@@ -83,27 +83,32 @@ describe('Limits: idle time', () => {
     const events: EventInput[] = [];
     const schedule = { ms: START };
     const assigned: string[] = [];
-    const slot = (name: string, objectives: string[]) =>
-      ({ name, objectives, idleSinceMs: null, throttledUntilMs: 0, windowTokens: new HourWindow(), windowToolCalls: new HourWindow(), adapter: { control: () => undefined } }) as unknown as AgentSlot;
+    const slot = (name: string, objectives: string[], role = 'developer') =>
+      ({ name, role, objectives, idleSinceMs: null, throttledUntilMs: 0, usageLimitUntilMs: 0, windowTokens: new HourWindow(), windowToolCalls: new HourWindow(), adapter: { control: () => undefined } }) as unknown as AgentSlot;
     const idle = slot('agent-1', ['a', 'b']);
-    const busy = slot('agent-2', ['c']);
+    const busy = slot('agent-2', ['c', 'd']);
+    // Less busy than agent-2, but each unable to take the tasks now.
+    const throttled = slot('agent-3', []);
+    const limited = slot('agent-4', []);
+    const documenter = slot('agent-5', [], 'documenter');
     const ctx = {
       config: { limits: { total_token_budget: 0, tokens_per_hour_per_agent: 0, tool_calls_per_hour_per_agent: 0, max_idle_minutes: 0.5, min_free_disk_gb: 0 } },
       state: { counters: { totalTokens: 0 } },
       status: 'running',
       scheduleMs: () => schedule.ms,
+      currentPhase: { name: 'development', roles: ['developer'] },
       completedTasks: () => new Set<string>(),
       emit: (event: EventInput) => events.push(event),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     } as unknown as EngineContext;
     const pool = {
-      slots: [idle, busy],
+      slots: [idle, busy, throttled, limited, documenter],
       remainingOf: (s: AgentSlot) => s.objectives,
       assignRemaining: (s: AgentSlot) => void assigned.push(s.name),
     } as unknown as AgentPool;
     const limits = new Limits(ctx, pool, {} as CheckpointKeeper, {} as Measurer, async () => undefined);
     idle.idleSinceMs = schedule.ms - 300;
-    return { limits, schedule, events, assigned, idle };
+    return { limits, schedule, events, assigned, idle, throttled, limited };
   }
 
   it('a pause is no idle time: the schedule clock, which stops at a pause, measures it', () => {
@@ -114,12 +119,42 @@ describe('Limits: idle time', () => {
     expect(events).toEqual([]);
   });
 
-  it('reassigns once the agent has been idle long enough while the session runs, with the idle time measured', () => {
-    const { limits, schedule, events, assigned, idle } = idleSetup();
+  it('reassigns once the agent has been idle long enough while the session runs, with the idle time measured, to an agent that can work now in this phase', () => {
+    // Seen: tasks handed to a throttled agent, or to one whose role does not work in the phase.
+    const { limits, schedule, events, assigned, idle, throttled, limited } = idleSetup();
+    throttled.throttledUntilMs = START + 3_600_000;
+    limited.usageLimitUntilMs = limited.throttledUntilMs = START + 7_200_000;
     schedule.ms += 31_700;
     limits.enforce(START + 31_700);
     expect(events).toEqual([{ type: 'limit', kind: 'idle_time', agent: 'agent-1', action: 'reassign', detail: '2 tasks moved to agent-2 after 0.5 min idle (limits.max_idle_minutes = 0.5)' }]);
     expect(assigned).toEqual(['agent-2']);
     expect(idle.idleSinceMs).toBeNull();
+  });
+});
+
+describe('Limits: idle time with nobody to take the tasks', () => {
+  it('keeps the tasks, and moves them once an agent can take them', () => {
+    const events: EventInput[] = [];
+    const slot = (name: string, objectives: string[]) =>
+      ({ name, role: 'developer', objectives, idleSinceMs: null, throttledUntilMs: 0, usageLimitUntilMs: 0, windowTokens: new HourWindow(), windowToolCalls: new HourWindow(), adapter: { control: () => undefined } }) as unknown as AgentSlot;
+    const idle = slot('agent-1', ['a']);
+    const other = slot('agent-2', []);
+    other.throttledUntilMs = 2_000_000;
+    const ctx = {
+      config: { limits: { total_token_budget: 0, tokens_per_hour_per_agent: 0, tool_calls_per_hour_per_agent: 0, max_idle_minutes: 0.5, min_free_disk_gb: 0 } },
+      state: { counters: { totalTokens: 0 } },
+      scheduleMs: (now: number) => now,
+      currentPhase: { name: 'development', roles: [] },
+      completedTasks: () => new Set<string>(),
+      emit: (event: EventInput) => events.push(event),
+    } as unknown as EngineContext;
+    const pool = { slots: [idle, other], remainingOf: (s: AgentSlot) => s.objectives, assignRemaining: () => undefined } as unknown as AgentPool;
+    const limits = new Limits(ctx, pool, {} as CheckpointKeeper, {} as Measurer, async () => undefined);
+    idle.idleSinceMs = 1_000_000;
+    limits.enforce(1_040_000);
+    expect(events).toEqual([]);
+    expect(idle.objectives).toEqual(['a']);
+    limits.enforce(2_000_000);
+    expect(events.map((e) => (e as { detail?: string }).detail)).toEqual(['1 task moved to agent-2 after 16.7 min idle (limits.max_idle_minutes = 0.5)']);
   });
 });
