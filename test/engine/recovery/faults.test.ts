@@ -99,7 +99,8 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
       ['retry_immediate', 3],
       ['retry_with_backoff', 4],
     ]);
-    expect(started[3]!.detail).toMatch(/waiting 1 s \(exponential backoff\)/);
+    // The first wait is backoff_initial_seconds (0.2 s here), counted from the first backoff, not from the attempt (it was 8 x).
+    expect(started[3]!.detail).toMatch(/waiting 0\.2 s \(exponential backoff\)/);
     // each attempt has its outcome: the first three failed (the error came back), the backoff succeeded
     const outcomes = recoveries(events, 'agent-1').filter((r) => r.outcome !== 'started' && r.attempt <= 4 && r.action.startsWith('retry_') && r.action !== 'retry_with_modification');
     expect(outcomes.map((r) => r.outcome)).toEqual(['failed', 'failed', 'failed', 'succeeded']);
