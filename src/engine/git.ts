@@ -3,7 +3,7 @@
 // (worktrees.ts) runs its git through gitTimed: every command has a time limit.
 
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { excludeBuildOutput } from './gitExcludes.js';
@@ -24,6 +24,18 @@ export async function initProjectRepo(projectDir: string): Promise<string> {
     await git(projectDir, ['commit', '-q', '--allow-empty', '-m', 'megatest: session start']);
   }
   return (await git(projectDir, ['rev-list', '--max-parents=0', 'HEAD'])).trim().split('\n')[0] ?? '';
+}
+
+/** initProjectRepo of a session's project/; on a resume, a repo a kill left half made is made again (.git is not part of checkpoints). */
+export async function openProjectRepo(projectDir: string, resuming: boolean, log: { warn(source: string, line: string): void }): Promise<string> {
+  try {
+    return await initProjectRepo(projectDir);
+  } catch (error) {
+    if (!resuming) throw error;
+    log.warn('git', `project/.git unusable (${(error as Error).message.split('\n')[0]}); creating it again`);
+    rmSync(path.join(projectDir, '.git'), { recursive: true, force: true });
+    return initProjectRepo(projectDir);
+  }
 }
 
 /** Commits everything; returns the commit id (the previous one when nothing changed). */

@@ -6,8 +6,6 @@
 // console: everything it knows goes into the run folder, and controllers
 // reach it through EngineControl.
 
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { UsageError } from '../config/errors.js';
 import type { EngineControl } from '../contract/control.js';
 import type { CommandSource, MegatestEvent } from '../contract/events.js';
@@ -26,7 +24,7 @@ import { ControlSurface, type PauseEnd } from './controlSurface.js';
 import { LimitHold } from './limitHold.js';
 import { RunFolderWatch } from './runFolderWatch.js';
 import { EventIndexKeeper, INDEX_REFRESH_MS } from './eventIndex.js';
-import { initProjectRepo } from './git.js';
+import { openProjectRepo } from './git.js';
 import { InjectedFaults } from './injectedFaults.js';
 import { refillOnResume } from './hourRefill.js';
 import { WorktreeIsolation } from './isolation.js';
@@ -181,7 +179,7 @@ export class Orchestrator implements EngineControl {
     ctx.log.info('orchestrator', `${resuming ? 'resuming' : 'starting'} session ${info.session_id} (pid ${process.pid})`);
     if (info.simulated) ctx.log.info('orchestrator', 'agent kind sim: the agents are a labelled SIMULATION, not a real model');
     await this.diskGuard.start();
-    this.measurer.rootCommit = await this.openProjectRepo(resuming);
+    this.measurer.rootCommit = await openProjectRepo(this.ctx.paths.project, resuming, this.ctx.log);
     await this.isolation?.prepare();
     if (!resuming) ctx.announceSession();
     if (ctx.stopRequest !== null && !resuming) {
@@ -256,19 +254,6 @@ export class Orchestrator implements EngineControl {
       this.phases.start(0);
     }
     if (ctx.status !== 'paused') ctx.setStatus('running');
-  }
-
-  /** git init of project/; a repo a kill left half made is made again (.git is not part of checkpoints). */
-  private async openProjectRepo(resuming: boolean): Promise<string> {
-    const project = this.ctx.paths.project;
-    try {
-      return await initProjectRepo(project);
-    } catch (error) {
-      if (!resuming) throw error;
-      this.ctx.log.warn('git', `project/.git unusable (${(error as Error).message.split('\n')[0]}); creating it again`);
-      rmSync(path.join(project, '.git'), { recursive: true, force: true });
-      return initProjectRepo(project);
-    }
   }
 
   private async tick(): Promise<void> {
