@@ -196,7 +196,10 @@ async function readHeader(handle: FileHandle): Promise<{ header: IndexHeader; co
   const newest = slots.reduce((a, b) => (b !== null && (a === null || b.generation > a.generation) ? b : a), null);
   if (newest === null) throw new IndexCorrupt('no commit slot passes its checksum (never committed, or cut short)');
   const at = (place: BlobPlace, before: number) => Number.isInteger(place[0]) && place[0] >= DATA_START && place[0] + place[1] <= before;
-  if (!at(newest.record, size)) throw new IndexCorrupt('header out of place (cut short)');
+  // The size taken after the slots: the orchestrator appends a record, then names it in a slot; a size taken before
+  // the slots missed a commit made between the two reads, and a live run's index read as cut short (then rebuilt).
+  const { size: sizeNow } = await handle.stat();
+  if (!at(newest.record, sizeNow)) throw new IndexCorrupt('header out of place (cut short)');
   // The records from the newest back to the whole one, each checked against the place that names it.
   const records: IndexRecord[] = [];
   const chain = { records: 0, bytes: 0, wholeBytes: 0 };

@@ -7,7 +7,7 @@
 import { appendFileSync, copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { LogIndexUpkeep } from '../../src/io/logIndexUpkeep.js';
 import { openIndexFile, type IndexHeader } from '../../src/replay/indexFile.js';
 import { IndexKeeper, type KeeperOptions } from '../../src/replay/indexKeeper.js';
@@ -205,3 +205,28 @@ describe('an index grown by many refreshes', () => {
     await events.close();
   });
 });
+
+describe('a reader opening the index while the orchestrator commits', () => {
+  it('takes the size after the commit slots: a commit made between the two reads is no index cut short', async () => {
+    const dir = runDirWith(text(0, 1000));
+    const idx = path.join(dir, 'events.idx');
+    const { keeper, events } = await keeperOf(dir);
+    const before = statSync(idx).size;
+    appendFileSync(path.join(dir, 'events.jsonl'), text(1000, 1250));
+    await takeIn(keeper);
+    // The reader's first look at the size came before that commit; its slots are read after it.
+    const probe = await open(idx, 'r');
+    const stat = vi.spyOn(Object.getPrototypeOf(probe) as FileHandle, 'stat');
+    await probe.close();
+    stat.mockImplementationOnce(async () => ({ size: before }) as never);
+    try {
+      const opened = await openIndexFile(idx);
+      await opened?.handle.close();
+      expect(opened).not.toBeNull();
+    } finally {
+      stat.mockRestore();
+      await events.close();
+    }
+  });
+});
+
