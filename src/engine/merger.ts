@@ -274,10 +274,13 @@ export class Merger {
     const { pool, worktrees } = this;
     const kept = await worktrees.keepDropped(slot.name);
     await worktrees.resetTo(slot.name, null);
+    // The tasks finished while the conflict was in hand (taskDone kept them waiting) were on the branch just reset:
+    // they go with the conflict's, or their work was lost without a word.
+    const waiting = [...(this.unmerged.get(slot.name) ?? [])];
     this.conflicts.delete(slot.name);
     this.unmerged.delete(slot.name);
     const done = this.ctx.completedTasks();
-    const tasks = conflict.tasks.filter((t) => !done.has(t));
+    const tasks = [...new Set([...conflict.tasks, ...waiting])].filter((t) => !done.has(t));
     const target =
       pool.slots.filter((s) => s !== slot && s.adapter).sort((a, b) => pool.remainingOf(a).length - pool.remainingOf(b).length)[0] ?? slot;
     const label = tasks.map((t) => JSON.stringify(t)).join(', ');

@@ -43,4 +43,28 @@ describe('a conflict handed to an agent busy with its next task', () => {
     expect(existsSync(path.join(h.run.project, 'src', 'sum.js'))).toBe(true);
     expect(h.seen.conflicts).toHaveLength(1);
   });
+
+  it('reassigns the tasks that waited with the conflict, with it: their work was on the branch the reassignment resets', async () => {
+    const h = setUp(['agent-1', 'agent-2']);
+    const [one, two] = h.slots;
+    one!.objectives = ['world'];
+    two!.objectives = ['megatest', 'sum'];
+    const a = (await h.wt.ensure('agent-1')).dir;
+    const b = (await h.wt.ensure('agent-2')).dir;
+    write(a, 'greeting.js', `exports.greeting = 'hello world';\n`);
+    write(b, 'greeting.js', `exports.greeting = 'hello megatest';\n`);
+    h.merger.taskDone(one!, 'world');
+    await h.settle();
+    h.merger.taskDone(two!, 'megatest');
+    await h.settle();
+    await h.merger.handOver(two!);
+    write(b, 'src/sum.js', 'exports.sum = (a, b) => a + b;\n');
+    h.merger.taskDone(two!, 'sum');
+    await h.settle();
+    // The conflict is not resolved: the recovery reassigns it.
+    const moved = await h.merger.reassign(two!);
+    expect(moved?.tasks).toEqual(['megatest', 'sum']);
+    expect(moved?.target).toBe('agent-1');
+    expect(one!.objectives).toEqual(expect.arrayContaining(['megatest', 'sum']));
+  });
 });
