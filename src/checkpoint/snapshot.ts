@@ -12,6 +12,7 @@ import { HASH_CONCURRENCY, STREAM_THRESHOLD_BYTES, type BlobStore, type StoredFi
 import { errorCode } from './durableFiles.js';
 import { makeRecord, sameStat, type FileIndex, type IndexRecord } from './fileIndex.js';
 import { NOT_A_REGULAR_FILE } from './projectFileOpen.js';
+import { PROJECT_TEMP_PREFIX } from './restoreStaging.js';
 import { lstatAll, STAT_FIELDS, StatKind } from './statHelper.js';
 import { Breather, forEachLimit, scanTree, type FoundItem } from './tree.js';
 import type { FileEntry } from './types.js';
@@ -102,6 +103,8 @@ async function snapshotTreeNow(
   const toTrust: { item: FoundItem; at: number; entry: FileEntry; record: IndexRecord; storedBytes: number }[] = [];
   for (let at = 0; at < scan.items.length; at += 1) {
     const item = scan.items[at]!;
+    // What a restore killed mid-way left in project/ (restoreStaging.ts) is no project content: the next restore removes it.
+    if (item.path.includes(PROJECT_TEMP_PREFIX) && isRestoreLeftover(item.path)) continue;
     const mode = item.stats.mode & 0o7777;
     switch (item.type) {
       case 'dir':
@@ -216,4 +219,9 @@ function indexAfter(previous: FileIndex, items: readonly FoundItem[], kept: Uint
   for (let at = 0; at < items.length; at += 1) if (kept[at] === 1) next.set(items[at]!.path, previous.get(items[at]!.path)!);
   for (const [relative, record] of fresh) next.set(relative, record);
   return next;
+}
+
+/** A path in or of a restore's own temp item in project/ (a landing folder, a copy beside its target, a probe). */
+function isRestoreLeftover(relative: string): boolean {
+  return relative.split('/').some((part) => part.startsWith(PROJECT_TEMP_PREFIX));
 }

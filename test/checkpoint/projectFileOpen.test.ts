@@ -84,3 +84,16 @@ describe('openRegularFile', () => {
     expect(() => readRegularFile(link)).toThrow(expect.objectContaining({ code: 'ELOOP' }));
   });
 });
+
+describe("what a killed restore left in project/", () => {
+  it('is not snapshotted as project content (the next restore removes it)', async () => {
+    mkdirSync(path.join(project, '.megatest-restore.123.4.tmp'), { recursive: true });
+    writeFileSync(path.join(project, '.megatest-restore.123.4.tmp', '0'), 'a landing copy\n');
+    mkdirSync(path.join(project, 'src'));
+    writeFileSync(path.join(project, 'src', '.megatest-restore.123.5.tmp'), 'a copy beside its target\n');
+    writeFileSync(path.join(project, 'src', 'kept.js'), 'kept\n');
+    const snapshot = await new CheckpointStore(checkpoints).snapshot(project);
+    expect(snapshot.entries.map((entry) => entry.path)).toEqual(['src', 'src/kept.js']);
+  });
+});
+
