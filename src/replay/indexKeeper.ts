@@ -131,7 +131,14 @@ export class IndexKeeper {
       if (!Number.isInteger(value) || value < 1) throw new UsageError(`replay: ${name} must be a whole number of events >= 1, got ${value}`);
     }
     const keeper = new IndexKeeper(options.indexPath ?? path.join(runDir, INDEX_FILE), events, logHandle, asked, askedEntry, options.appendInPlace === true, options.compactFloor ?? COMPACT_FLOOR);
-    await keeper.load(options.onProgress);
+    try {
+      await keeper.load(options.onProgress);
+    } catch (error) {
+      // The writer a load carried on holds events.idx open: let go of it and the reader's handle.
+      await keeper.writer?.abort().catch(() => undefined);
+      await keeper.idx?.close().catch(() => undefined);
+      throw error;
+    }
     return keeper;
   }
 

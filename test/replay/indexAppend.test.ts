@@ -230,3 +230,22 @@ describe('a reader opening the index while the orchestrator commits', () => {
   });
 });
 
+describe('an open that fails after it carried the index on', () => {
+  it('lets go of the file it opened to append to', async () => {
+    const dir = runDirWith(text(0, 1000), 'a session.log line\n');
+    const first = await keeperOf(dir);
+    await first.keeper.close();
+    await first.events.close();
+    const events = await open(path.join(dir, 'events.jsonl'), 'r');
+    // session.log's handle gone bad after the index was read: the open fails in its last step.
+    const log = await open(path.join(dir, 'session.log'), 'r');
+    await log.close();
+    const { readdirSync } = await import('node:fs');
+    const descriptors = () => readdirSync('/proc/self/fd').length;
+    const before = descriptors();
+    await expect(IndexKeeper.open(dir, events, log, SMALL)).rejects.toThrow();
+    expect(descriptors()).toBe(before);
+    await events.close();
+  });
+});
+
