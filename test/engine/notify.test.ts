@@ -103,8 +103,8 @@ describe('webhook_url = "env:NAME": the URL from the environment, never in confi
   });
 });
 
-/** A server on 127.0.0.1:port answering with `answer` (null: reads the request and never answers), and the requests it saw. */
-async function receiver(port: number, answer: (n: number) => number | null) {
+/** A server on 127.0.0.1 (a free port) answering with `answer` (null: reads the request and never answers), its URL, and the requests it saw. */
+async function receiver(answer: (n: number) => number | null) {
   const held: ServerResponse[] = [];
   const bodies: string[] = [];
   const server = createServer((req, res) => {
@@ -117,13 +117,14 @@ async function receiver(port: number, answer: (n: number) => number | null) {
       else res.writeHead(status).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   const close = async () => {
     for (const res of held) res.destroy();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { bodies, close };
+  return { bodies, close, url };
 }
 
 const typeOf = (body: string) => (JSON.parse(body) as { event: { type: string } }).event.type;
@@ -131,10 +132,10 @@ const typeOf = (body: string) => (JSON.parse(body) as { event: { type: string } 
 describe('Notifier and a webhook that never answers', () => {
   it('queues what the four POSTs in flight leave, drops the oldest tool calls of a full queue but never session_ended or an alert, and waits at most a few seconds at the end', async () => {
     // Seen: with 4 POSTs in flight every later event was dropped, session_ended too, and the end waited timeout_ms (up to 10 minutes).
-    const hook = await receiver(18980, () => null);
+    const hook = await receiver(() => null);
     try {
       const logs: string[] = [];
-      const settings = { webhook_url: 'http://127.0.0.1:18980/hook', events: ['tool_call', 'alert', 'session_ended'], timeout_ms: 600_000 };
+      const settings = { webhook_url: hook.url, events: ['tool_call', 'alert', 'session_ended'], timeout_ms: 600_000 };
       const notifier = new Notifier(settings, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { maxInFlight: 4, maxQueued: 3, retryDelaysMs: [], exitWaitMs: 300 });
       const call = first('tool_call');
       for (let i = 0; i < 7; i++) notifier.onEvent(call);
@@ -154,10 +155,10 @@ describe('Notifier and a webhook that never answers', () => {
   });
 
   it('gives a POST up after timeout_ms without asking again (each try would cost another timeout)', async () => {
-    const hook = await receiver(18981, () => null);
+    const hook = await receiver(() => null);
     try {
       const logs: string[] = [];
-      const notifier = new Notifier({ webhook_url: 'http://127.0.0.1:18981/hook', events: ['session_ended'], timeout_ms: 200 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [1, 1] });
+      const notifier = new Notifier({ webhook_url: hook.url, events: ['session_ended'], timeout_ms: 200 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [1, 1] });
       notifier.onEvent(first('session_ended'));
       await notifier.drain();
       expect(logs).toEqual(['WARN webhook failed for session_ended: no answer in 200 ms']);
@@ -170,10 +171,10 @@ describe('Notifier and a webhook that never answers', () => {
 
 describe('Notifier and a failing webhook', () => {
   it('tries a 5xx again after a short wait', async () => {
-    const hook = await receiver(18982, (n) => (n === 1 ? 503 : 200));
+    const hook = await receiver((n) => (n === 1 ? 503 : 200));
     try {
       const logs: string[] = [];
-      const notifier = new Notifier({ webhook_url: 'http://127.0.0.1:18982/hook', events: ['session_ended'], timeout_ms: 10_000 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [5, 5] });
+      const notifier = new Notifier({ webhook_url: hook.url, events: ['session_ended'], timeout_ms: 10_000 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [5, 5] });
       notifier.onEvent(first('session_ended'));
       await notifier.drain();
       expect(hook.bodies.map(typeOf)).toEqual(['session_ended', 'session_ended']);
@@ -184,10 +185,10 @@ describe('Notifier and a failing webhook', () => {
   });
 
   it('a 4xx is not tried again', async () => {
-    const hook = await receiver(18983, () => 404);
+    const hook = await receiver(() => 404);
     try {
       const logs: string[] = [];
-      const notifier = new Notifier({ webhook_url: 'http://127.0.0.1:18983/hook', events: ['session_ended'], timeout_ms: 10_000 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [5, 5] });
+      const notifier = new Notifier({ webhook_url: hook.url, events: ['session_ended'], timeout_ms: 10_000 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [5, 5] });
       notifier.onEvent(first('session_ended'));
       await notifier.drain();
       expect(hook.bodies).toHaveLength(1);
