@@ -43,11 +43,15 @@ export function recordOutput(
       waitingForDrain = true;
       stdout.pause();
       stderr.pause();
-      target.once('drain', () => {
+      // A log that fails or is closed meanwhile never drains: the pipes go on regardless, or the agent blocked on its
+      // own output for good and read as hung.
+      const goOn = (): void => {
+        target.off('drain', goOn).off('error', goOn).off('close', goOn);
         waitingForDrain = false;
         stdout.resume();
         stderr.resume();
-      });
+      };
+      target.once('drain', goOn).once('error', goOn).once('close', goOn);
     }
   };
   stdout.on('data', (chunk: Buffer) => {

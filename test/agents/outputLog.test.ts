@@ -93,4 +93,23 @@ describe('recordOutput', () => {
     expect(stdout.isPaused()).toBe(false);
     expect(stderr.isPaused()).toBe(false);
   });
+
+  it('resumes the pipes when the log is closed or fails while they wait for it to drain', async () => {
+    for (const end of ['destroy', 'error'] as const) {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      const log = new Writable({ highWaterMark: 4, write: () => undefined });
+      log.on('error', () => undefined);
+      recordOutput(stdout, stderr, () => log as never, () => undefined, () => undefined);
+      stdout.write('more than four bytes\n');
+      expect(stdout.isPaused()).toBe(true);
+      if (end === 'destroy') log.destroy();
+      else log.emit('error', new Error('EIO'));
+      // ('close' after destroy comes on the next tick)
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(stdout.isPaused(), end).toBe(false);
+      expect(stderr.isPaused(), end).toBe(false);
+    }
+  });
 });
+
