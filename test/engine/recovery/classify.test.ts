@@ -72,6 +72,19 @@ describe('classifyError with the default [[error_handling.rules]]', () => {
     },
   );
 
+  it.each(['AssertionError: expected 2 to equal 3', 'assertion `left == right` failed', '3 tests failed', 'test result: FAILED. 1 passed; 2 failed'])(
+    'the shipped rule and the built-in class read a failed test alike: %s',
+    (message) => {
+      expect(classifyError(message, defaultRules)).toMatchObject({ class: 'test_failure', matched: expect.stringMatching(/^rule #1 /) });
+      expect(classifyError(message, [])).toMatchObject({ class: 'test_failure', matched: 'built-in' });
+    },
+  );
+
+  it.each(['contests failed to load', 'latests failed'])('a word that only holds "tests failed" is no failed test: %s', (message) => {
+    expect(classifyError(message, defaultRules).class).not.toBe('test_failure');
+    expect(classifyError(message, []).class).not.toBe('test_failure');
+  });
+
   it('the built-in classes (no rules) read a failed test the same way', () => {
     expect(classifyError('2 tests failed: test_rejects_corrupt_frame, test_roundtrip', [])).toMatchObject({ class: 'test_failure', matched: 'built-in' });
     expect(classifyError('3 tests failed: test_disk_full_is_reported', [])).toMatchObject({ class: 'test_failure' });
