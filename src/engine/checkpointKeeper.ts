@@ -402,4 +402,3 @@ function testRunOf(value: unknown): TestRunResult | null {
   const v = value as Partial<TestRunResult>;
   return { summary: v.summary ?? null, coverage: v.coverage ?? null, source: v.source ?? '', duration_ms: 0, timed_out: false, problem: null };
 }
-
