@@ -40,13 +40,24 @@ export class Limits {
     }
   }
 
+  /**
+   * The hourly throttles, before the agents start: a resume refills the
+   * windows from the log (hourRefill.ts), and an agent already over its
+   * limit then starts paused (AgentPool.start) instead of spending until the
+   * first tick.
+   */
+  throttleBeforeStart(now: number): void {
+    for (const slot of this.pool.slots) this.throttle(slot, now);
+  }
+
   private throttle(slot: AgentSlot, now: number): void {
     const { ctx } = this;
     const limits = ctx.config.limits;
     // Read first: reading drops what left the hour, throttled or not.
     const tokens = slot.windowTokens.total(now);
     const calls = slot.windowToolCalls.total(now);
-    if (!slot.adapter || slot.throttledUntilMs > now) return;
+    // An agent with no process (not started yet, or being restarted) is throttled all the same: it starts paused.
+    if (slot.throttledUntilMs > now) return;
     const overTokens = limits.tokens_per_hour_per_agent > 0 && tokens >= limits.tokens_per_hour_per_agent;
     const overCalls = limits.tool_calls_per_hour_per_agent > 0 && calls >= limits.tool_calls_per_hour_per_agent;
     if (!overTokens && !overCalls) return;
@@ -55,7 +66,7 @@ export class Limits {
     const waitMs = Math.max(1000, dropsAt - now);
     const until = now + waitMs;
     slot.throttledUntilMs = until;
-    slot.adapter.control('pause');
+    slot.adapter?.control('pause');
     ctx.emit({
       type: 'limit',
       kind: overTokens ? 'tokens_per_hour' : 'tool_calls_per_hour',

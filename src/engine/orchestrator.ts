@@ -240,6 +240,8 @@ export class Orchestrator implements EngineControl {
       const announce = () => {
         ctx.emit({ type: 'command', name: 'resume', source: 'cli', detail: namedCheckpoint ?? 'newest valid checkpoint' });
         this.eventIndex.alertSkippedLines();
+        // An agent over its hourly limit by the refilled windows starts paused, not free until the first tick.
+        this.limits.throttleBeforeStart(Date.now());
       };
       const restored = await this.keeper.resumeFrom(namedCheckpoint, announce);
       if (!restored) {

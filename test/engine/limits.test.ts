@@ -56,6 +56,17 @@ describe('Limits: the hourly throttle', () => {
     expect(slot.throttledUntilMs).toBe(0);
   });
 
+  it('throttles an agent with no process yet (a resume, before its agents start), so that it starts paused', () => {
+    const { limits, slot, events, now } = throttledSetup();
+    (slot as { adapter: unknown }).adapter = null;
+    limits.throttleBeforeStart(now);
+    expect(events.map((e) => (e as { action?: string }).action)).toEqual(['throttle']);
+    expect(slot.throttledUntilMs).toBeGreaterThan(now);
+    // The timer lets it go later, with no process to resume yet or with the one started meanwhile.
+    vi.advanceTimersByTime(slot.throttledUntilMs - now);
+    expect(slot.throttledUntilMs).toBe(0);
+  });
+
   it('a later wait (a recovery backoff) keeps the throttle timer from resuming the agent early', () => {
     const { limits, slot, controls, now } = throttledSetup();
     limits.enforce(now);
