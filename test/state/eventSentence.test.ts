@@ -40,6 +40,9 @@ describe('eventSentence figures', () => {
     expect(at(451, 86_399)).toContain(` 7m31s (23h59m left) tokens `);
     expect(at(3_725, null)).toMatch(/ 1h02m tokens /);
     expect(at(null, null)).toMatch(/ n\/a tokens /);
+    // A session that ended has no time left, whatever its last snapshot estimated.
+    const ended = eventSentence({ ...snapshots[0]!, metrics: { ...snapshots[0]!.metrics, status: 'completed', elapsed_seconds: 73, estimated_remaining: 107 } } as MegatestEvent);
+    expect(ended).toMatch(/^\[completed\] \S+ 1m13s tokens /);
     const compress = { seq: 5, ts: '2026-01-01T00:00:00.000Z', type: 'compress', agent: 'agent-2', tokens_before: 164_000, tokens_after: 41_250 } as MegatestEvent;
     expect(eventSentence(compress)).toBe('agent-2 context compressed 164,000 -> 41,250 tokens');
   });
