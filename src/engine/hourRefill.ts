@@ -114,6 +114,9 @@ export async function refillHourWindows(file: string, slots: readonly AgentSlot[
 
 /** A resume's refill of every agent's hourly windows, said in session.log; a log it cannot read leaves them empty, with a warning. */
 export async function refillOnResume(ctx: EngineContext, slots: readonly AgentSlot[]): Promise<void> {
+  // No hourly limit, nothing to refill: an hour of a busy log is seconds of reading before the agents start.
+  const { tokens_per_hour_per_agent: tokens, tool_calls_per_hour_per_agent: calls } = ctx.config.limits;
+  if (tokens <= 0 && calls <= 0) return;
   try {
     const said = await refillHourWindows(ctx.paths.events, slots, Date.now());
     if (said.length > 0) ctx.log.info('limits', `the hourly limits go on from the log's last hour: ${said.join('; ')}`);

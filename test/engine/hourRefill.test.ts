@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AgentSlot } from '../../src/engine/agentSlot.js';
 import { HourWindow } from '../../src/engine/hourWindow.js';
-import { refillHourWindows, spendOfLastHour } from '../../src/engine/hourRefill.js';
+import { refillHourWindows, refillOnResume, spendOfLastHour } from '../../src/engine/hourRefill.js';
+import type { EngineContext } from '../../src/engine/context.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'megatest-hour-refill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,4 +62,18 @@ describe('the hourly windows after a resume', () => {
   it('a run folder without a log refills nothing', async () => {
     expect((await spendOfLastHour(path.join(dir, 'none.jsonl'), NOW)).size).toBe(0);
   });
+
+  it('with no hourly limit set, a resume reads nothing of the log (an hour of a busy log is seconds before the agents start)', async () => {
+    const recent = path.join(dir, 'recent.jsonl');
+    writeFileSync(recent, `${JSON.stringify({ seq: 1, ts: new Date(Date.now() - 1000).toISOString(), ...call('agent-1') })}\n`);
+    const refill = async (limits: { tokens_per_hour_per_agent: number; tool_calls_per_hour_per_agent: number }) => {
+      const slot = { name: 'agent-1', windowTokens: new HourWindow(), windowToolCalls: new HourWindow() } as unknown as AgentSlot;
+      const log = { info: () => undefined, warn: () => undefined };
+      await refillOnResume({ config: { limits }, paths: { events: recent }, log } as unknown as EngineContext, [slot]);
+      return slot.windowToolCalls.total(Date.now());
+    };
+    expect(await refill({ tokens_per_hour_per_agent: 0, tool_calls_per_hour_per_agent: 0 })).toBe(0);
+    expect(await refill({ tokens_per_hour_per_agent: 0, tool_calls_per_hour_per_agent: 10 })).toBe(1);
+  });
 });
+
