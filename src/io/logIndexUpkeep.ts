@@ -27,6 +27,8 @@ export class LogIndexUpkeep {
   private closed = false;
   /** Events the index file on disk covers (as far as this process wrote it). */
   private written: number;
+  /** The keeper's last note passed on (onProblem), so one is said once. */
+  private noteSaid: string | null = null;
 
   private constructor(
     private readonly keeper: IndexKeeper,
@@ -34,6 +36,7 @@ export class LogIndexUpkeep {
     private readonly onProblem: (message: string) => void,
   ) {
     this.written = keeper.index.carry.count;
+    this.noteSaid = keeper.info.note;
   }
 
   /**
@@ -101,7 +104,11 @@ export class LogIndexUpkeep {
     const count = this.keeper.index.carry.count;
     if (count === this.written) return;
     await this.keeper.persist();
-    this.written = count;
+    // A commit that could not be written (a full disk) is said once, as the keeper words it; the next one tries again.
+    const note = this.keeper.info.note;
+    if (note !== null && note !== this.noteSaid) this.onProblem(note);
+    this.noteSaid = note;
+    if (note === null) this.written = count;
   }
 
   /** Reads the last of the log, writes the index and lets go of the files. */

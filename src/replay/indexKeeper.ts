@@ -104,6 +104,8 @@ export class IndexKeeper {
   private idx: FileHandle | null = null;
   private writer: IndexWriter | null = null;
   private writable = true;
+  /** A full disk took the index off the file: the next commit tries the file again (a whole one), as the disk may have room by then. */
+  private retryWhenRoom = false;
   private dirty = false;
   private pending = 0;
   private eventsKey: FileKey | null = null;
@@ -289,6 +291,16 @@ export class IndexKeeper {
    * appended in place by a keeper asked to, else a new file written whole.
    */
   async persist(): Promise<void> {
+    if (!this.writable && this.retryWhenRoom && this.inPlace) {
+      // The orchestrator's index once kept in memory for good after one full disk: the rest of the session's log was
+      // left for the next reader (and a resume) to fold. Written whole again once there is room.
+      this.writable = true;
+      this.retryWhenRoom = false;
+      this.dirty = true;
+      // Said again by abandonWriter if the disk is still full.
+      this.info.path = this.target;
+      this.info.note = null;
+    }
     // Nothing new since the last commit (a refresh that just wrote its snapshots): no end state written again.
     if (!this.writable || (!this.dirty && this.pending === 0)) return;
     try {
@@ -396,9 +408,10 @@ export class IndexKeeper {
   private abandonWriter(error: unknown): void {
     const writer = this.writer;
     this.writable = false;
+    this.retryWhenRoom = ['ENOSPC', 'EDQUOT'].includes(errorCode(error) ?? '');
     this.info.path = null;
     const why = ['EACCES', 'EPERM', 'EROFS'].includes(errorCode(error)) ? 'the run folder is read-only' : `events.idx could not be written (${errorCode(error)})`;
-    this.info.note = `${why}: the seek index is kept in memory for this session`;
+    this.info.note = `${why}: the seek index is kept in memory${this.retryWhenRoom ? ', and written again once there is room' : ' for this session'}`;
     if (writer === null) return;
     for (const row of this.index.snapshots) {
       const ref = row.blob as WriterRef;
