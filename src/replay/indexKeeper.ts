@@ -56,35 +56,8 @@ const PERSIST_AFTER = 8;
 /** Dead bytes an index appended in place may hold before it is written whole again (and at least as many as are live). */
 const COMPACT_FLOOR = 1 << 20;
 
-export interface IndexInfo {
-  /** Where the index is kept; null when only in memory. */
-  path: string | null;
-  /** How this open got it: read as it was, carried on over what the log gained, or built by reading the whole log. */
-  opened: 'loaded' | 'extended' | 'built';
-  /** Time spent on the index when opening (the whole build on a first open). */
-  openMs: number;
-  /** Events read from the log when opening (all of them on a build). */
-  eventsRead: number;
-  /** Why the index is not kept on disk, when it is not. */
-  note: string | null;
-}
-
-export interface KeeperOptions {
-  snapshotEvery?: number;
-  /** Events between offset rows (default ENTRY_EVERY; small values let tests cross many blocks). */
-  entryEvery?: number;
-  indexPath?: string;
-  /**
-   * Append each commit to the index file instead of writing it whole: for
-   * the one writer of a run's index (the orchestrator's upkeep, under the
-   * run lock). Others write it whole, so two never append to one file.
-   */
-  appendInPlace?: boolean;
-  /** Dead bytes an index appended in place may hold before it is written whole (default COMPACT_FLOOR; tests lower it). */
-  compactFloor?: number;
-  /** Progress of reading the log on open: bytes read, bytes to read. */
-  onProgress?: (offset: number, total: number) => void;
-}
+import type { IndexInfo, KeeperOptions } from './keeperOptions.js';
+export type { IndexInfo, KeeperOptions };
 
 /** An index built from another log, or with other intervals: rebuilt, and no damage. */
 class Stale extends Error {}
