@@ -122,7 +122,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const dir = requireFolder(positionals);
   if (!values.frame && !(process.stdout.isTTY && process.stdin.isTTY)) throw new UsageError('replay needs a terminal; use --frame');
 
-  const source = await openReplaySource(dir);
+  // Beside a running orchestrator the index is its to write: one renamed over it made it write its own whole again.
+  const source = await openReplaySource(dir, { readOnly: isOrchestratorAlive(dir) });
   try {
     if (at !== undefined && values.at !== undefined) {
       const last = source.count() === 0 ? undefined : await source.eventAt(source.count() - 1);

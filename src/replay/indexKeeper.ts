@@ -106,6 +106,7 @@ export class IndexKeeper {
       if (!Number.isInteger(value) || value < 1) throw new UsageError(`replay: ${name} must be a whole number of events >= 1, got ${value}`);
     }
     const keeper = new IndexKeeper(options.indexPath ?? path.join(runDir, INDEX_FILE), events, logHandle, asked, askedEntry, options.appendInPlace === true, options.compactFloor ?? COMPACT_FLOOR);
+    if (options.readOnly === true && options.appendInPlace !== true) keeper.keepInMemory("the run's orchestrator keeps events.idx: this reader keeps what it adds in memory");
     try {
       await keeper.load(options.onProgress);
     } catch (error) {
@@ -375,6 +376,13 @@ export class IndexKeeper {
     if (this.writer !== null) return;
     this.writer = new IndexWriter(this.target);
     this.dropBad(this.writer.copyInSync(this.index.snapshots, this.idx));
+  }
+
+  /** Never writes the index file: what it adds stays in memory (a reader beside a running orchestrator). */
+  private keepInMemory(why: string): void {
+    this.writable = false;
+    this.info.path = null;
+    this.info.note = why;
   }
 
   /** Writing failed (read-only folder, disk full): keep every snapshot in memory from now on. */

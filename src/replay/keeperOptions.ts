@@ -27,6 +27,12 @@ export interface KeeperOptions {
   appendInPlace?: boolean;
   /** Dead bytes an index appended in place may hold before it is written whole (default indexKeeper.ts COMPACT_FLOOR; tests lower it). */
   compactFloor?: number;
+  /**
+   * Read events.idx, never write it: a reader beside the run's running
+   * orchestrator, which alone keeps the file (a replay's index renamed over
+   * it made the orchestrator write its own whole again, twice a replay).
+   */
+  readOnly?: boolean;
   /** Progress of reading the log on open: bytes read, bytes to read. */
   onProgress?: (offset: number, total: number) => void;
 }

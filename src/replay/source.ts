@@ -34,6 +34,8 @@ export interface OpenReplayOptions {
   entryEvery?: number;
   /** Where to keep the index (default <runDir>/events.idx). */
   indexPath?: string;
+  /** Read events.idx and never write it (the run's orchestrator is running, and keeps it). */
+  readOnly?: boolean;
   /** Progress of the index build on a first open: bytes of events.jsonl read, bytes to read. */
   onProgress?: (offset: number, total: number) => void;
   /** How a legacy run folder is converted (default: src/legacy/convert.ts); tests pass a double. */

@@ -249,3 +249,28 @@ describe('an open that fails after it carried the index on', () => {
   });
 });
 
+describe('a replay beside a running orchestrator (readOnly)', () => {
+  it('reads the index and never writes it: the orchestrator keeps appending to the same file', async () => {
+    const dir = runDirWith(text(0, 1000));
+    const idx = path.join(dir, 'events.idx');
+    const { keeper, events } = await keeperOf(dir);
+    const before = statSync(idx);
+    const bytes = readFileSync(idx);
+    appendFileSync(path.join(dir, 'events.jsonl'), text(1000, 1300));
+    const source = await openReplaySource(dir, { snapshotEvery: 25, entryEvery: 10, readOnly: true });
+    try {
+      expect(source.count()).toBe(1300);
+      expect(source.index?.path).toBeNull();
+      expect(statSync(idx).ino).toBe(before.ino);
+      expect(readFileSync(idx).equals(bytes)).toBe(true);
+      // The orchestrator's next refresh appends in place, as before.
+      await takeIn(keeper);
+      expect(statSync(idx).ino).toBe(before.ino);
+    } finally {
+      await source.close();
+      await keeper.close();
+      await events.close();
+    }
+  });
+});
+
