@@ -31,7 +31,7 @@ import {
   type IndexHeader,
 } from './indexFile.js';
 import { indexFromHeader, type RecordParts } from './indexRecord.js';
-import { IndexWriter, type WriterRef } from './indexWriter.js';
+import { IndexWriter, removeDeadTemps, type WriterRef } from './indexWriter.js';
 import { LogIndex } from './logIndex.js';
 import { Lru } from './lru.js';
 import { SeekIndex, type BlobRef, type SnapshotRow } from './seekIndex.js';
@@ -105,7 +105,9 @@ export class IndexKeeper {
     for (const [name, value] of [['snapshotEvery', asked], ['entryEvery', askedEntry]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new UsageError(`replay: ${name} must be a whole number of events >= 1, got ${value}`);
     }
-    const keeper = new IndexKeeper(options.indexPath ?? path.join(runDir, INDEX_FILE), events, logHandle, asked, askedEntry, options.appendInPlace === true, options.compactFloor ?? COMPACT_FLOOR);
+    const target = options.indexPath ?? path.join(runDir, INDEX_FILE);
+    if (options.readOnly !== true) removeDeadTemps(target);
+    const keeper = new IndexKeeper(target, events, logHandle, asked, askedEntry, options.appendInPlace === true, options.compactFloor ?? COMPACT_FLOOR);
     if (options.readOnly === true && options.appendInPlace !== true) keeper.keepInMemory("the run's orchestrator keeps events.idx: this reader keeps what it adds in memory");
     try {
       await keeper.load(options.onProgress);

@@ -6,7 +6,9 @@
 // (a build, a copy) are synchronous, as the fold they come from is; a
 // commit's writes are not, so a refresh never holds the event loop on IO.
 
-import { closeSync, fstatSync, ftruncateSync, openSync, promises as fs, unlinkSync, write as writeCallback, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, promises as fs, readdirSync, rmSync, unlinkSync, write as writeCallback, writeSync } from 'node:fs';
+import path from 'node:path';
+import { isPidAlive } from '../io/processAlive.js';
 import { crc32 } from 'node:zlib';
 import { tempName } from '../io/atomic.js';
 import { DATA_START, INDEX_VERSION, MAGIC, PREAMBLE, readBlob, readRange, SLOT, slotBytes, type BlobPlace, type CommitPoint } from './indexFile.js';
@@ -26,6 +28,27 @@ const toRef = ([off, len, crc]: BlobPlace) => ({ off, len, crc });
 
 function writeAsync(fd: number, bytes: Buffer, offset: number, at: number): Promise<number> {
   return new Promise((resolve, reject) => writeCallback(fd, bytes, offset, bytes.length - offset, at, (error, n) => (error ? reject(error) : resolve(n))));
+}
+
+/**
+ * Removes the temp files of `target` that processes now dead left beside it
+ * (`tempName`: `.events.idx.<pid>.<n>.tmp`): a replay interrupted while it
+ * built the index left one, megabytes on a big run, that only an
+ * orchestrator's start removed.
+ */
+export function removeDeadTemps(target: string): void {
+  const prefix = `.${path.basename(target)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(path.dirname(target));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^\d+(?=\.\d+\.tmp$)/.exec(name.slice(prefix.length))?.[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isPidAlive(pid)) rmSync(path.join(path.dirname(target), name), { force: true });
+  }
 }
 
 export class IndexWriter {

@@ -4,7 +4,7 @@
 // that write leaves the index before it (or one rejected and rebuilt); and
 // what readers get from an index grown that way is what a fresh build gives.
 
-import { appendFileSync, copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -271,6 +271,22 @@ describe('a replay beside a running orchestrator (readOnly)', () => {
       await keeper.close();
       await events.close();
     }
+  });
+});
+
+describe('what an interrupted build of the index left beside it', () => {
+  it("a dead process's temp file is removed by the next open; a live one's is left", async () => {
+    const dir = runDirWith(text(0, 200));
+    // A pid no process has (past the kernel's pid_max), and this process's parent, alive.
+    const dead = path.join(dir, '.events.idx.99999999.3.tmp');
+    const alive = path.join(dir, `.events.idx.${process.ppid}.1.tmp`);
+    writeFileSync(dead, 'half an index');
+    writeFileSync(alive, 'being written');
+    const { keeper, events } = await keeperOf(dir);
+    await keeper.close();
+    await events.close();
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(alive)).toBe(true);
   });
 });
 
