@@ -67,22 +67,13 @@ describe('webhook_url = "env:NAME": the URL from the environment, never in confi
   });
 
   it('posts to the URL the variable holds; unset, it warns once and posts nothing', async () => {
-    const bodies: string[] = [];
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        bodies.push(body);
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const hook = await receiver(() => 200);
+    const { bodies } = hook;
     try {
-      const { port } = server.address() as AddressInfo;
       const settings = { webhook_url: 'env:MEGATEST_TEST_HOOK', events: ['session_ended'], timeout_ms: 10_000 } as const;
       const ended = first('session_ended');
       const logs: string[] = [];
-      const sending = new Notifier({ ...settings, events: [...settings.events] }, 's1', (level, message) => logs.push(`${level} ${message}`), { MEGATEST_TEST_HOOK: `http://127.0.0.1:${port}/hook` });
+      const sending = new Notifier({ ...settings, events: [...settings.events] }, 's1', (level, message) => logs.push(`${level} ${message}`), { MEGATEST_TEST_HOOK: hook.url });
       sending.onEvent(first('tool_call'));
       sending.onEvent(ended);
       await sending.drain();
@@ -98,7 +89,7 @@ describe('webhook_url = "env:NAME": the URL from the environment, never in confi
       expect(bodies).toHaveLength(1);
       expect(logs).toEqual(['WARN notifications off: webhook_url = "env:MEGATEST_TEST_HOOK", and MEGATEST_TEST_HOOK is not set in the orchestrator\'s environment']);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await hook.close();
     }
   });
 });
