@@ -39,6 +39,7 @@ import {
 } from './allowedValues.js';
 import { MAX_DURATION_SECONDS } from './duration.js';
 import { NOT_ACTED_ON_FIELDS } from './notActedOn.js';
+import { slowPatternShape } from './regexCost.js';
 import type { LogLevel } from '../contract/statuses.js';
 import {
   caseInsensitiveIdentifier,
@@ -93,7 +94,11 @@ const errorRuleSchema = table({
   pattern: z
     .string({ error: 'a regular expression (matched case-insensitively)' })
     .min(1, { error: 'a non-empty regular expression' })
-    .refine(isRegex, { error: 'a valid regular expression (JavaScript syntax, matched case-insensitively)' }),
+    .refine(isRegex, { error: 'a valid regular expression (JavaScript syntax, matched case-insensitively)', abort: true })
+    .superRefine((pattern, ctx) => {
+      const shape = slowPatternShape(pattern);
+      if (shape !== null) ctx.addIssue({ code: 'custom', message: `a regular expression without ${shape}, which can take hours to fail on one line: repeat the group or its content, not both` });
+    }),
   severity: oneOf(SEVERITIES),
   action: oneOf(RECOVERY_ACTIONS),
   class: oneOf(ERROR_CLASSES).optional(),

@@ -618,6 +618,13 @@ describe('bad input', () => {
     );
   });
 
+  it('an error rule whose pattern can take hours to fail on one line', () => {
+    const file = writeScratch('slowRegex.toml', '[[error_handling.rules]]\npattern = "(\\\\w+\\\\s?)+:"\nseverity = "critical"\naction = "pause_and_alert"\n');
+    expect(() => loadConfig({ configFile: file })).toThrowError(
+      `[error_handling.rules #1].pattern = "(\\\\w+\\\\s?)+:" in ${file} (line 2): must be a regular expression without a repeat of variable length inside an unbounded repeat (as in (\\w+\\s?)+), which can take hours to fail on one line: repeat the group or its content, not both`,
+    );
+  });
+
   it('a template missing keys is reported against the file that added it', () => {
     const file = fixture('incomplete_project.toml');
     expect(() => loadConfig({ configFile: file })).toThrowError(
