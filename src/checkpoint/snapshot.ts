@@ -34,6 +34,8 @@ export interface SnapshotResult {
   rewrittenBlobs: number;
   /** Excluded folders met (relative paths), for file_system_state.excluded. */
   excluded: string[];
+  /** Items left out because their names are not UTF-8 (relative paths, bytes escaped as `\xe9`). */
+  unnamed: string[];
   ms: number;
 }
 
@@ -199,7 +201,7 @@ async function snapshotTreeNow(
       bytes += entry.size;
     }
   }
-  const result = { entries: kept, files, hashedFiles: toHash.length, bytes, newBlobs, newBlobBytes, rewrittenBlobs, excluded: scan.excluded, ms: performance.now() - startedMs };
+  const result = { entries: kept, files, hashedFiles: toHash.length, bytes, newBlobs, newBlobBytes, rewrittenBlobs, excluded: scan.excluded, unnamed: scan.unnamed, ms: performance.now() - startedMs };
   // A record not hashed came from `previous`, at the same path.
   const hashed = toHash.filter(({ item }) => !vanished.has(item.path)).map(({ item }) => item.path);
   return { result, index: indexAfter(previous, scan.items, keptRecord, keptCount, fresh), changedFrom: rewrittenBlobs === 0 ? { previous, hashed } : null };

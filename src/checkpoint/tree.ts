@@ -5,6 +5,7 @@ import { lstatSync, promises as fs, readdirSync, readlinkSync, type Dirent } fro
 import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
 import { isTaggedCache } from './cacheDirTag.js';
+import { splitUnnamed } from './folderNames.js';
 import { lstatAll, STAT_FIELDS, StatFields, StatKind, statInto, type ItemStat } from './statHelper.js';
 import type { FileEntry } from './types.js';
 import { keepable, stampClockMs, stillListed, type FolderListing, type FolderStamp, type WalkMemo } from './walkMemo.js';
@@ -24,6 +25,8 @@ export interface TreeScan {
   items: FoundItem[];
   /** Relative paths of the excluded folders met, sorted. */
   excluded: string[];
+  /** Relative paths, bytes escaped, of the items left out because their names are not UTF-8 (folderNames.ts), sorted. */
+  unnamed: string[];
 }
 
 /**
@@ -120,7 +123,7 @@ export async function scanTree(root: string, memo?: WalkMemo, meanwhile?: () => 
   });
   if (rootStats === null) {
     await runMeanwhile();
-    return { items: [], excluded: [] };
+    return { items: [], excluded: [], unnamed: [] };
   }
   if (!rootStats.isDirectory()) throw new Error(`project folder ${root} is not a directory`);
 
@@ -133,10 +136,11 @@ export async function scanTree(root: string, memo?: WalkMemo, meanwhile?: () => 
   const rootStamp = { mtimeMs: rootStats.mtimeMs, ctimeMs: rootStats.ctimeMs, ino: rootStats.ino, size: rootStats.size };
   const items: FoundItem[] = [];
   const excluded: string[] = [];
+  const unnamed: string[] = [];
   const breather = new Breather();
   const breathe = () => breather.breathe();
   for (let starts = ['']; starts.length > 0; ) {
-    const { paths, listedDirs, stamped } = await listFolders(root, starts, excluded, breathe, walk, { stamp: rootStamp, seenAtMs: rootSeenAtMs });
+    const { paths, listedDirs, stamped } = await listFolders(root, starts, { excluded, unnamed }, breathe, walk, { stamp: rootStamp, seenAtMs: rootSeenAtMs });
     const stats = await lstatAllBut(root, paths, stamped, breathe, runMeanwhile);
     starts = [];
     for (let i = 0; i < paths.length; i += 1) {
@@ -183,12 +187,13 @@ export async function scanTree(root: string, memo?: WalkMemo, meanwhile?: () => 
   await runMeanwhile();
   items.sort((a, b) => compareStrings(a.path, b.path));
   excluded.sort(compareStrings);
+  unnamed.sort(compareStrings);
   if (memo !== undefined) {
     memo.folders = walk.next;
     memo.lastRead = walk.read;
     memo.lastReused = walk.reused;
   }
-  return { items, excluded };
+  return { items, excluded, unnamed };
 }
 
 /** The listings a walk starts from and those it keeps, with the folders it read but could not stamp yet. */
@@ -210,7 +215,7 @@ interface FolderWalk {
 async function listFolders(
   root: string,
   starts: string[],
-  excluded: string[],
+  { excluded, unnamed }: { excluded: string[]; unnamed: string[] },
   breathe: () => Promise<void>,
   walk: FolderWalk,
   rootSeen: { stamp: FolderStamp; seenAtMs: number },
@@ -244,6 +249,7 @@ async function listFolders(
         if (before.dirs[index]) dirs.push(before.paths[index]!);
       }
       for (const relative of before.excluded) excluded.push(relative);
+      for (const relative of before.unnamed ?? []) unnamed.push(relative);
       if (before.cache) caches.add(dir);
       continue;
     }
@@ -269,6 +275,13 @@ async function listFolders(
         statInto(own, 0, absolute);
         if (own[0] === StatKind.DIR) stamp = { mtimeMs: own[3]!, ctimeMs: own[4]!, ino: own[5]!, size: own[2]! };
       }
+    }
+    // A tagged cache's names were dropped above with it: nothing to say of them.
+    const split = splitUnnamed(absolute, names);
+    if (split.unnamed.length > 0) {
+      names = split.named;
+      listing.unnamed = split.unnamed.map((name) => (dir === '' ? name : `${dir}/${name}`));
+      for (const relative of listing.unnamed) unnamed.push(relative);
     }
     for (const dirent of names) {
       const relative = dir === '' ? dirent.name : `${dir}/${dirent.name}`;

@@ -43,6 +43,8 @@ export interface FolderListing {
   dirs: boolean[];
   /** Relative paths of the excluded folders in it (the folder itself, when it is a tagged cache). */
   excluded: string[];
+  /** Relative paths, bytes escaped, of its entries whose names are not UTF-8 (folderNames.ts), left out. */
+  unnamed?: string[];
   /** The folder is a tagged cache (cacheDirTag.ts): left out of the walk with all it holds. */
   cache?: boolean;
 }

@@ -17,6 +17,7 @@ import { headCommit } from './git.js';
 import { CheckpointSuspension } from './checkpointSuspension.js';
 import type { Measurer } from './measurer.js';
 import { summaryOf } from './checkpointSummary.js';
+import { UnnamedItems } from './unnamedItems.js';
 import type { WorktreeHead } from './worktrees.js';
 
 /** Worktree isolation's part in checkpoints (isolation.ts). */
@@ -36,6 +37,7 @@ export class CheckpointKeeper {
   private lastCheckpointScheduleMs = 0;
   private toolCallsAtCheckpoint = 0;
   private tokensAtCheckpoint = 0;
+  private readonly unnamedItems = new UnnamedItems();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -164,6 +166,9 @@ export class CheckpointKeeper {
     });
     ctx.log.info('checkpoint', `${written.id} (${trigger}): ${countOf(snapshot.files, 'file')}, ${countOf(snapshot.bytes, 'byte')}, ${countOf(snapshot.newBlobs, 'new blob')}, ${ms} ms`);
     if (snapshot.rewrittenBlobs > 0) ctx.log.warn('checkpoint', `${written.id}: ${countOf(snapshot.rewrittenBlobs, 'stored blob')} failed their size check and were written again`);
+    const unnamed = this.unnamedItems.said(written.id, snapshot.unnamed);
+    if (unnamed) ctx.log.warn('checkpoint', unnamed.line);
+    if (unnamed?.alert) ctx.emit({ type: 'alert', level: 'warning', message: unnamed.alert, checkpoint: written.id });
     ctx.events.flush();
     return event;
   }

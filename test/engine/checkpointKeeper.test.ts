@@ -253,4 +253,21 @@ describe('CheckpointKeeper: what a checkpoint records', () => {
     expect(created).toBeDefined();
     expect(created).not.toHaveProperty('lines_of_code', expect.anything());
   });
+
+  it('says which items it left out because their names are not UTF-8: an alert when more are left out, a log line each time', async () => {
+    const { store, project } = newRun('unnamed');
+    writeFileSync(Buffer.concat([Buffer.from(`${project}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1');
+    const measured = { linesOfCode: null, lastTestRun: null, snapshot: () => ({}) as ReturnType<Measurer['snapshot']> };
+    const { keeper, events } = keeperOver(store, project, measured);
+    const alerts = () => events.filter((event) => event.type === 'alert').map((event) => (event as { message: string }).message);
+    await keeper.create('forced');
+    expect(alerts()).toEqual([
+      'checkpoint checkpoint_001 left out 1 item with a name that is not UTF-8, which a manifest cannot hold (a restore leaves them as they are): caf\\xe9.txt',
+    ]);
+    await keeper.create('forced');
+    expect(alerts()).toHaveLength(1);
+    writeFileSync(Buffer.concat([Buffer.from(`${project}/na`), Buffer.from([0xef]), Buffer.from('ve.md')]), 'latin-1');
+    await keeper.create('forced');
+    expect(alerts()[1]).toMatch(/^checkpoint checkpoint_003 left out 2 items with a name that is not UTF-8, .*: caf\\xe9\.txt, na\\xefve\.md$/);
+  });
 });
