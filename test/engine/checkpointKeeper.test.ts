@@ -74,6 +74,7 @@ async function runWithDamagedCheckpoint(name: string) {
 
 function keeperOver(store: CheckpointStore, project: string, measurer: Partial<Measurer> = {}) {
   const events: EventInput[] = [];
+  const logged: string[] = [];
   const ctx = {
     store,
     queue: new SerialQueue(),
@@ -89,7 +90,7 @@ function keeperOver(store: CheckpointStore, project: string, measurer: Partial<M
     scheduleMs: () => 60_000,
     setStatus: (status: string) => void (ctx.status = status as EngineContext['status']),
     emit: (event: EventInput) => events.push(event),
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    log: { info: (_from: string, line: string) => void logged.push(line), warn: () => undefined, error: () => undefined },
   } as unknown as EngineContext;
   const slots = [{ name: 'agent-1' }, { name: 'agent-2' }];
   const pool = {
@@ -104,7 +105,7 @@ function keeperOver(store: CheckpointStore, project: string, measurer: Partial<M
     modelOf: () => 'model-a',
   };
   const keeper = new CheckpointKeeper(ctx, pool as unknown as AgentPool, { onRestored: () => undefined, ...measurer } as unknown as Measurer);
-  return { keeper, pool, events };
+  return { keeper, pool, events, logged };
 }
 
 describe('CheckpointKeeper: no checkpoint can be restored', () => {
@@ -269,5 +270,15 @@ describe('CheckpointKeeper: what a checkpoint records', () => {
     writeFileSync(Buffer.concat([Buffer.from(`${project}/na`), Buffer.from([0xef]), Buffer.from('ve.md')]), 'latin-1');
     await keeper.create('forced');
     expect(alerts()[1]).toMatch(/^checkpoint checkpoint_003 left out 2 items with a name that is not UTF-8, .*: caf\\xe9\.txt, na\\xefve\.md$/);
+  });
+
+  it("a restore's log line gives the event's time (the toast's), then the time with the agents started again, each named", async () => {
+    const { store, project } = newRun('restore-times');
+    await takeCheckpoint(store, project, 1);
+    const { keeper, logged, events } = keeperOver(store, project, { onRestored: () => undefined, linesOfCode: null });
+    await keeper.restore(undefined, 'restore asked by key', false);
+    const event = events.find((e) => e.type === 'checkpoint_restored') as { ms: number };
+    const line = logged.find((text) => text.startsWith('restored checkpoint_001'));
+    expect(line).toMatch(new RegExp(`^restored checkpoint_001 \\(restore asked by key\\): phase development, 1 entries, ${event.ms} ms \\(\\d+ ms with the agents started again\\)$`));
   });
 });
