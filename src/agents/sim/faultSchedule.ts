@@ -39,6 +39,9 @@ export class FaultSchedule {
   private phaseToolCalls = 0;
   private stopped = false;
   private holding = false;
+  private paused = false;
+  /** at_seconds faults that came due while the agent was paused, in the order they did. */
+  private readonly dueWhilePaused: Armed[] = [];
 
   constructor(
     faults: readonly SimFaultConfig[],
@@ -60,8 +63,25 @@ export class FaultSchedule {
       // A restarted agent must not replay the fault that brought it down.
       const pastLimit = resuming ? now : now - 1000;
       if (due < pastLimit) continue;
-      this.timers.push(setTimeout(() => this.fire(entry), Math.max(0, due - now)));
+      this.timers.push(setTimeout(() => this.fireOnTime(entry), Math.max(0, due - now)));
     }
+  }
+
+  /**
+   * The agent is paused, or goes on. A paused agent makes no calls to a
+   * model, so none fails: an at_seconds fault due meanwhile fires when the
+   * pause ends. Before, a person's pause showed errors rising and agents
+   * restarting under a "paused" header.
+   */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (paused) return;
+    for (const entry of this.dueWhilePaused.splice(0)) this.fire(entry);
+  }
+
+  private fireOnTime(entry: Armed): void {
+    if (this.paused) this.dueWhilePaused.push(entry);
+    else this.fire(entry);
   }
 
   /** The agent was given a phase (a `phase` command). A repeat of the same phase keeps its count. */
@@ -99,6 +119,7 @@ export class FaultSchedule {
   /** No more faults from this process (it crashed, hung or is stopping). */
   stop(): void {
     this.stopped = true;
+    this.dueWhilePaused.length = 0;
     for (const timer of this.timers) clearTimeout(timer);
   }
 

@@ -123,10 +123,12 @@ export class SimAgent {
       }
       case 'pause':
         this.paused = true;
+        this.faults.setPaused(true);
         this.emit({ type: 'state', status: 'waiting', task: this.currentTask() });
         break;
       case 'resume':
         this.paused = false;
+        this.faults.setPaused(false);
         this.lastTick = this.clock();
         this.emit({ type: 'state', status: this.status(), task: this.currentTask() });
         break;

@@ -155,6 +155,21 @@ describe('FaultSchedule (one sim agent)', () => {
     faults.stop();
   });
 
+  it('an at_seconds fault due while the agent is paused fires when the pause ends, in order', () => {
+    const start = Date.now();
+    const faults = schedule([crash({ at_seconds: 5 }), { kind: 'rate_limit', agent: '', at_seconds: 7 }, { kind: 'hang', agent: '', at_seconds: 20 }]);
+    faults.start(start, start, false);
+    vi.advanceTimersByTime(1000);
+    faults.setPaused(true);
+    vi.advanceTimersByTime(10_000);
+    expect(injected).toEqual([]);
+    faults.setPaused(false);
+    expect(injected).toEqual(['agent_crash at 5 s', 'rate_limit at 7 s']);
+    vi.advanceTimersByTime(9_000);
+    expect(injected).toHaveLength(3);
+    faults.stop();
+  });
+
   it('a restarted agent (same record file) does not replay what fired, and counts its calls afresh', () => {
     const file = freshFile();
     const first = schedule([crash({ after_tool_calls: 2 }), { kind: 'hang', agent: '', after_tool_calls: 4 }], file);
