@@ -17,6 +17,7 @@ import { ensureAgentHome, megatestVariables } from './home.js';
 import { outputLogClosed, recordOutput } from './outputLog.js';
 import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
 import { LineSplitter } from './lineSplitter.js';
+import { endLeftovers } from './processGroup.js';
 import { STDERR_LINES_KEPT, stderrClue } from './stderrClue.js';
 import type {
   AgentAdapter,
@@ -183,6 +184,7 @@ export class CommandAdapter implements AgentAdapter {
         }
       });
       child.once('exit', (code, signal) => {
+        endLeftovers(child.pid, (line) => this.log?.write(`${line}\n`));
         const finish = (): void => {
           if (this.exit) return;
           stdoutLines.end();

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { WriteStream } from 'node:fs';
 import type { CliTaskCommand } from './cliSpec.js';
 import { LineSplitter } from './lineSplitter.js';
+import { endLeftovers } from './processGroup.js';
 import { recordOutput } from './outputLog.js';
 import { STDERR_LINES_KEPT, stderrClue } from './stderrClue.js';
 import type { AgentExit, AgentMessage, AgentStreamParser } from './types.js';
@@ -172,6 +173,7 @@ export class TaskProcess {
       if (child.pid === undefined) finish({ code: null, signal: null, spawnError: `${error.code ?? 'error'}: ${error.message}` });
     });
     child.once('exit', (code, signal) => {
+      endLeftovers(child.pid, (line) => this.options.log()?.write(`${line}\n`));
       const end: TaskEnd = { code, signal };
       if (stdoutClosed && stderrClosed) return finish(end);
       // Lines still in the pipes belong before the end; wait for them, but not
