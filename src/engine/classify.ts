@@ -107,8 +107,13 @@ export const WATCHDOG_CLASSES = {
 
 /** Raised by the merger when an agent's branch cannot be merged into main (isolation = worktree). */
 export const MERGE_CONFLICT = { class: 'merge_conflict', severity: 'recoverable', action: 'resolve_conflict' } as const satisfies Omit<Classification, 'matched'>;
-/** Worktree isolation: an agent's branch that could not be merged for another reason than a conflict, its retries spent (no recovery action: said, and tried again at its next finished task). */
-export const MERGE_FAILED = { class: 'merge_failed', severity: 'critical' } as const;
+/**
+ * Worktree isolation: an agent's branch that could not be merged for another reason than a conflict, its retries
+ * spent. Critical, so a person is asked as for the other critical classes (pause_and_alert): the agent's finished work
+ * cannot reach main without one (a worktree replaced by `git init`, a lock git keeps), and a session that went on
+ * ended on time with that work never measured. A continue tries the merge again.
+ */
+export const MERGE_FAILED = { class: 'merge_failed', severity: 'critical', action: 'pause_and_alert' } as const satisfies Omit<Classification, 'matched'>;
 
 export function backoffSeconds(
   strategy: 'fixed' | 'linear' | 'exponential',

@@ -78,6 +78,10 @@ export class WorktreeIsolation {
     return this.merger.reassign(slot);
   }
 
+  retryFailedMerges(): void {
+    this.merger.retryFailed();
+  }
+
   /** For a checkpoint: each agent's work committed on its branch, and every branch head. */
   async record(trigger: CheckpointTrigger): Promise<WorktreeHead[]> {
     const heads: WorktreeHead[] = [];

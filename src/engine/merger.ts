@@ -15,7 +15,6 @@
 import { existsSync } from 'node:fs';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import { capEventText } from '../contract/textCap.js';
-import { MERGE_FAILED } from './classify.js';
 import { conflictAdvice } from './conflictFiles.js';
 import type { EngineContext } from './context.js';
 import type { Worktrees } from './worktrees.js';
@@ -33,6 +32,8 @@ export interface MergerHooks {
   onConflict(slot: AgentSlot, message: string): Promise<void>;
   /** An agent's branch is on main with these tasks. */
   onMerged(slot: AgentSlot, tasks: string[]): void;
+  /** A merge that failed for another reason than a conflict, its retries spent: the recovery's (class merge_failed). */
+  onFailed(slot: AgentSlot, message: string): Promise<void>;
 }
 
 export interface Reassignment {
@@ -163,14 +164,26 @@ export class Merger {
     }, delay).unref();
   }
 
-  /** An `error` of class merge_failed: the views, the report and the alerts see it. */
+  /**
+   * Class merge_failed, handed to the recovery: its `error` event, and the pause for a person that a critical class
+   * asks for (before, an error event alone: the session went on, that work never on main).
+   */
   private async reportFailure(slot: AgentSlot, failures: number, error: Error): Promise<void> {
     const why = await this.worktrees.notOfProject(slot.name).catch(() => null);
     const tasks = [...(this.unmerged.get(slot.name) ?? [])].map((t) => JSON.stringify(t)).join(', ');
     const message =
       `merging ${this.worktrees.branchOf(slot.name)} (${tasks || 'no task'}) into main failed ${failures} times: ${error.message}` +
-      `${why === null ? '' : `; ${why}`}; its tasks stay unmerged (tried again at its next finished task)`;
-    this.ctx.emit({ type: 'error', class: MERGE_FAILED.class, severity: MERGE_FAILED.severity, agent: slot.name, message: capEventText(message) });
+      `${why === null ? '' : `; ${why}`}; its tasks stay unmerged (tried again at a continue, or at its next finished task)`;
+    await this.hooks.onFailed(slot, message);
+  }
+
+  /** A person continued the session: each merge whose retries were spent is tried again (three more tries). */
+  retryFailed(): void {
+    for (const slot of this.pool.slots) {
+      if ((this.failures.get(slot.name) ?? 0) <= RETRIES) continue;
+      this.failures.delete(slot.name);
+      if ((this.unmerged.get(slot.name)?.size ?? 0) > 0 && !this.conflicts.has(slot.name)) this.schedule(slot);
+    }
   }
 
   private async mergeAgent(slot: AgentSlot): Promise<void> {

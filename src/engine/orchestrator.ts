@@ -102,6 +102,7 @@ export class Orchestrator implements EngineControl {
     this.isolation = WorktreeIsolation.create(ctx, this.pool, {
       onConflict: (slot, message) => this.recovery.onMergeConflict(slot, message),
       onMerged: (slot, tasks) => this.recovery.mergeLanded(slot, tasks),
+      onFailed: (slot, message) => this.recovery.onMergeFailed(slot, message),
     });
     this.pool.useWorkDirs(this.isolation);
     this.measurer = new Measurer(ctx, this.pool);

@@ -18,7 +18,7 @@ import type { AgentErrorReport } from '../agents/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
-import { backoffSeconds, MERGE_CONFLICT, type Classification, type EngineAction } from './classify.js';
+import { backoffSeconds, MERGE_CONFLICT, MERGE_FAILED, type Classification, type EngineAction } from './classify.js';
 import { backoffStep, chooseAction, classifyAgentError, holdsTheAgent } from './recoveryChoice.js';
 import type { EngineContext } from './context.js';
 import type { OpenRecovery } from '../state/runState.js';
@@ -45,6 +45,8 @@ export interface ConflictHandling {
   handOver(slot: AgentSlot): Promise<{ files: string[]; note: string | null } | null>;
   /** Gives the conflicting tasks to another agent and starts the agent's branch again from main. */
   reassign(slot: AgentSlot): Promise<{ target: string; tasks: string[]; detail: string } | null>;
+  /** A person continued: the merges whose retries were spent (merge_failed) are tried again. */
+  retryFailedMerges(): void;
 }
 
 type Outcome = 'started' | 'succeeded' | 'failed' | 'gave_up';
@@ -83,6 +85,8 @@ export class Recovery {
   reset(source: CommandSource = 'api'): void {
     this.errorsInARow = 0;
     for (const slot of this.pool.slots) slot.attempts.clear();
+    // What the person fixed (a worktree an agent broke) is what a merge_failed pause waited for.
+    this.hooks.conflicts?.retryFailedMerges();
     this.endOpen((open) => (PAUSE_ACTIONS.has(open.action) ? { outcome: 'succeeded', detail: `the session was continued (${source})` } : null));
   }
 
@@ -158,6 +162,11 @@ export class Recovery {
   /** The merger could not merge the agent's branch into main. */
   async onMergeConflict(slot: AgentSlot, message: string): Promise<void> {
     await this.handle(slot, { ...MERGE_CONFLICT, matched: 'merger' }, message);
+  }
+
+  /** The merger could not merge the agent's branch for another reason than a conflict, its retries spent. */
+  async onMergeFailed(slot: AgentSlot, message: string): Promise<void> {
+    await this.handle(slot, { ...MERGE_FAILED, matched: 'merger' }, message);
   }
 
   /** The agent's branch is on main with these tasks: a conflict it was resolving, or a task reassigned to it, is settled. */

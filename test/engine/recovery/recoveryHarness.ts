@@ -12,7 +12,7 @@ import type { SessionStatus } from '../../../src/contract/statuses.js';
 import type { AgentPool, AgentSlot } from '../../../src/engine/agentPool.js';
 import type { CheckpointKeeper } from '../../../src/engine/checkpointKeeper.js';
 import type { EngineContext } from '../../../src/engine/context.js';
-import { Recovery } from '../../../src/engine/recovery.js';
+import { Recovery, type ConflictHandling } from '../../../src/engine/recovery.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -27,7 +27,7 @@ afterEach(async () => {
  */
 export function recoveryOver(
   slotState: { pendingRecovery: unknown; attempts: Map<string, number> },
-  options: { unattended?: boolean; status?: SessionStatus; tasksLeft?: string[]; maxConsecutiveErrors?: number; maxRecoveryAttempts?: number; models?: string[] } = {},
+  options: { unattended?: boolean; status?: SessionStatus; tasksLeft?: string[]; maxConsecutiveErrors?: number; maxRecoveryAttempts?: number; models?: string[]; conflicts?: ConflictHandling } = {},
 ) {
   const models = options.models ?? ['model-a', 'model-b'];
   const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-'));
@@ -65,7 +65,11 @@ export function recoveryOver(
     remainingOf: () => [...(options.tasksLeft ?? [])],
     assignRemaining: (_slot: AgentSlot, note?: string) => void assigned.push({ objectives: [...(options.tasksLeft ?? [])], note }),
   } as unknown as AgentPool;
-  const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, { pauseForPerson: async (why, until) => void pauses.push([why, until]), compress: async () => undefined });
+  const recovery = new Recovery(ctx, pool, {} as CheckpointKeeper, {
+    pauseForPerson: async (why, until) => void pauses.push([why, until]),
+    compress: async () => undefined,
+    ...(options.conflicts === undefined ? {} : { conflicts: options.conflicts }),
+  });
   const outcomes = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} ${e.outcome}`] : []));
   const recoveries = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} #${e.attempt} ${e.outcome}`] : []));
   const cleanup = async () => {

@@ -16,6 +16,8 @@ export interface Recorded {
   logs: string[];
   conflicts: { agent: string; message: string }[];
   merged: { agent: string; tasks: string[] }[];
+  /** Merges whose retries were spent, as handed to the recovery (class merge_failed). */
+  failed: { agent: string; message: string }[];
   assigned: { agent: string; objectives: string[]; note?: string }[];
 }
 
@@ -29,7 +31,7 @@ export function setUp(agents = ['agent-1', 'agent-2', 'agent-3'], options: { ret
   run = tempRun();
   const wt = new Worktrees(run.project, run.worktrees);
   const done = new Set<string>();
-  const seen: Recorded = { events: [], logs: [], conflicts: [], merged: [], assigned: [] };
+  const seen: Recorded = { events: [], logs: [], conflicts: [], merged: [], failed: [], assigned: [] };
   const queue = new SerialQueue();
   const waiters: Array<() => boolean> = [];
   const ctx = {
@@ -60,6 +62,11 @@ export function setUp(agents = ['agent-1', 'agent-2', 'agent-3'], options: { ret
   const merger = new Merger(ctx as unknown as EngineContext, pool as unknown as AgentPool, wt, {
     onConflict: async (slot, message) => void seen.conflicts.push({ agent: slot.name, message }),
     onMerged: (slot, tasks) => void seen.merged.push({ agent: slot.name, tasks }),
+    onFailed: async (slot, message) => {
+      seen.failed.push({ agent: slot.name, message });
+      // As the recovery records it (Recovery.onMergeFailed): tests wait on it as on any event.
+      ctx.emit({ type: 'error', class: 'merge_failed', agent: slot.name, message });
+    },
   }, options.retryDelayMs);
   /** Every job queued so far (and those they queue) has run. */
   const settle = async () => {

@@ -31,6 +31,7 @@ function setUp() {
     conflicts: {
       handOver: async () => null,
       reassign: async () => ({ target: 'agent-2', tasks: ['t4', 't5'], detail: 'merge_conflict: "t4", "t5" reassigned from agent-1 to agent-2' }),
+      retryFailedMerges: () => undefined,
     },
   });
   const outcomes = () => events.flatMap((e) => (e.type === 'recovery' ? [`${e.action} #${e.attempt} ${e.outcome}${e.detail ? `: ${e.detail}` : ''}`] : []));
