@@ -83,6 +83,8 @@ export class CliTaskAdapter implements AgentAdapter {
   private lastTestRun: TestRunNote | null = null;
   private lastState: string | null = null;
   private paused = false;
+  /** A task_done said, its work not yet taken by megatest (AgentLaunch.workTaken): the next task waits. */
+  private taking = false;
   private stopping = false;
   private exit: AgentExit | undefined;
 
@@ -262,7 +264,7 @@ export class CliTaskAdapter implements AgentAdapter {
   }
 
   private startNext(): void {
-    if (this.current || this.paused || this.stopping || this.exit || !this.onMessage) return;
+    if (this.current || this.taking || this.paused || this.stopping || this.exit || !this.onMessage) return;
     const next = this.book.next();
     if (next === undefined) {
       this.setState('idle');
@@ -359,7 +361,7 @@ export class CliTaskAdapter implements AgentAdapter {
         this.book.done(task.objective);
         this.sessions.forget(task.objective);
         this.emit({ type: 'task_done', task: task.objective });
-        this.startNext();
+        this.nextOnceTaken();
         return;
       case 'crash':
         this.finish({ code: end.code, signal: end.signal, ...(end.stderrClue === undefined ? {} : { stderrClue: end.stderrClue }) });
@@ -370,6 +372,17 @@ export class CliTaskAdapter implements AgentAdapter {
       default:
         assertNever(verdict, 'task verdict');
     }
+  }
+
+  /** The next task once megatest has committed the finished one's work (worktree isolation), or at once. */
+  private nextOnceTaken(): void {
+    const taken = this.launch.workTaken?.();
+    if (taken === undefined) return this.startNext();
+    this.taking = true;
+    void taken.catch(() => undefined).then(() => {
+      this.taking = false;
+      this.startNext();
+    });
   }
 
   private taskFailed(objective: string, message: string, why: { errorClass?: string; fallbackClass?: string; cause?: string } = {}, pausedMidRun = false): void {

@@ -84,6 +84,12 @@ export interface AgentLaunch {
   env?: Record<string, string>;
   /** State saved by a checkpoint, when resuming. */
   resume?: AgentResumeState;
+  /**
+   * Worktree isolation: resolves once megatest has taken (committed on the agent's branch) the work of every
+   * task_done the agent said so far. An adapter that starts tasks itself starts the next only then, so the next
+   * task's first files never go into the last one's merge.
+   */
+  workTaken?: () => Promise<void>;
 }
 
 /** What a checkpoint keeps so the adapter can resume the agent. */

@@ -10,7 +10,7 @@ import type { AgentSlot } from './agentPool.js';
 import type { EngineContext } from './context.js';
 
 /** The adapter that will run slot's agent in projectDir, its files in agentDir (not started yet). */
-export function adapterFor(ctx: EngineContext, slot: AgentSlot, where: { agentDir: string; projectDir: string; model: string; resume?: AgentResumeState }): AgentAdapter {
+export function adapterFor(ctx: EngineContext, slot: AgentSlot, where: { agentDir: string; projectDir: string; model: string; resume?: AgentResumeState; workTaken?: () => Promise<void> }): AgentAdapter {
   const { paths, config, template } = ctx;
   return createAdapter(
     config.agents.kind,
@@ -25,6 +25,7 @@ export function adapterFor(ctx: EngineContext, slot: AgentSlot, where: { agentDi
       seed: config.session.seed,
       phase: ctx.currentPhase.name,
       resume: where.resume,
+      ...(where.workTaken === undefined ? {} : { workTaken: where.workTaken }),
       // The sim caps its context here; real agents may read it too.
       // …and the SELFWARE_* variables the original run_mega_test.sh exported to its agent.
       env: {

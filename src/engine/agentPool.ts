@@ -37,6 +37,8 @@ export interface WorkDirs {
   pathOf(slot: AgentSlot): string;
   /** The task counts as done once its work is merged into project/. */
   taskDone(slot: AgentSlot, task: string): void;
+  /** Resolves once the work of the agent's task_done so far is taken (committed on its branch). */
+  workTaken(slot: AgentSlot): Promise<void>;
 }
 
 
@@ -144,7 +146,9 @@ export class AgentPool {
     const agentDir = path.join(paths.agents, slot.name);
     mkdirSync(agentDir, { recursive: true });
     const projectDir = this.workDirs ? await this.workDirs.workDir(slot) : paths.project;
-    const adapter = adapterFor(this.ctx, slot, { agentDir, projectDir, model: this.modelOf(slot), resume });
+    const workDirs = this.workDirs;
+    const workTaken = workDirs ? () => workDirs.workTaken(slot) : undefined;
+    const adapter = adapterFor(this.ctx, slot, { agentDir, projectDir, model: this.modelOf(slot), resume, workTaken });
     slot.adapter = adapter;
     // Its resume state's tasks are given to it as much as a phase command's are.
     for (const task of resume?.objectives ?? []) slot.assignedTasks.add(task);

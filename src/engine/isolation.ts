@@ -62,7 +62,12 @@ export class WorktreeIsolation {
 
   /** The agent finished a task: merged in the background; the task counts once it is on main. */
   taskDone(slot: AgentSlot, task: string): void {
-    this.merger.taskDone(slot, task);
+    void this.merger.taskDone(slot, task);
+  }
+
+  /** Resolves once the work of every task_done the agent said is committed on its branch: a CLI agent's next task waits for it. */
+  workTaken(slot: AgentSlot): Promise<void> {
+    return this.merger.workTaken(slot);
   }
 
   /** The session's end, its agents stopped: the finished tasks still waiting are merged, what stays unmerged said. */

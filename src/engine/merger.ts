@@ -1,8 +1,15 @@
 // The merger (worktree isolation): when an agent says a task is done, its
-// worktree's work is committed (a message naming the agent and the task) and
-// its branch merged into project/'s main branch. The task counts as done
-// (task_completed) only once its work is on main, so phase gates and
-// checkpoints judge the merged project.
+// worktree's work is committed at once (a message naming the agent and the
+// task), and that commit is merged into project/'s main branch. The task
+// counts as done (task_completed) only once its work is on main, so phase
+// gates and checkpoints judge the merged project.
+//
+// The commit is taken when the task_done is read, not when the merge job's
+// turn comes: a CLI agent goes on to its next task, and a merge queued behind
+// a checkpoint or other merges took the next task's first files with it. A
+// CLI task adapter starts its next task only once that commit is made
+// (AgentLaunch.workTaken); a `command` agent, which goes on by itself, is
+// taken the moment its line is read.
 //
 // Merges run in the background, never awaited by the agent's message
 // handler: each is one job on the engine's serial queue, so merges happen one
@@ -17,7 +24,7 @@ import type { AgentPool, AgentSlot } from './agentPool.js';
 import { capEventText } from '../contract/textCap.js';
 import { conflictAdvice } from './conflictFiles.js';
 import type { EngineContext } from './context.js';
-import type { Worktrees } from './worktrees.js';
+import type { CommittedWork, Worktrees } from './worktrees.js';
 
 export interface MergeConflict {
   agent: string;
@@ -42,6 +49,9 @@ export interface Reassignment {
   detail: string;
 }
 
+/** The agent's work as committed at its last task_done (an error: that commit failed, and the merge commits anew). */
+type TakenWork = { work: CommittedWork } | { error: Error };
+
 /** A merge that failed for a reason other than a conflict (a lock the agent's own git held, a time limit) is tried again. */
 const RETRIES = 3;
 const RETRY_DELAY_MS = 2000;
@@ -54,6 +64,8 @@ export class Merger {
   /** Agents with a merge job waiting on the queue: a task done meanwhile joins it. */
   private readonly queued = new Set<string>();
   private readonly failures = new Map<string, number>();
+  /** Per agent, the commit of its work taken at its last task_done (or being taken): what its next merge carries. */
+  private readonly taken = new Map<string, Promise<TakenWork>>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -64,12 +76,39 @@ export class Merger {
     private readonly retryDelayMs = RETRY_DELAY_MS,
   ) {}
 
-  /** The agent said it finished `task`: its branch is merged in the background. */
-  taskDone(slot: AgentSlot, task: string): void {
-    if (this.ctx.completedTasks().has(task)) return;
+  /**
+   * The agent said it finished `task`: its work dir is committed now, and that commit merged in the background.
+   * Resolves once the commit is made (or failed): what the agent writes after it is not this task's.
+   */
+  taskDone(slot: AgentSlot, task: string): Promise<void> {
+    if (this.ctx.completedTasks().has(task)) return Promise.resolve();
     const tasks = this.unmerged.get(slot.name) ?? new Set<string>();
     tasks.add(task);
     this.unmerged.set(slot.name, tasks);
+    const taken = this.take(slot, task);
+    this.queueMerge(slot, task);
+    return taken.then(() => undefined);
+  }
+
+  /** Resolves once the work of every task_done the agent said so far is committed (AgentLaunch.workTaken). */
+  workTaken(slot: AgentSlot): Promise<void> {
+    return (this.taken.get(slot.name) ?? Promise.resolve()).then(() => undefined);
+  }
+
+  /** Commits the agent's work dir now, outside the serial queue (Worktrees keeps one git change per worktree at a time). */
+  private take(slot: AgentSlot, task: string): Promise<TakenWork> {
+    const taken: Promise<TakenWork> = this.worktrees.commitWork(slot.name, `megatest: ${slot.name} finished ${JSON.stringify(task)}`).then(
+      (work) => ({ work }),
+      (error: Error) => {
+        this.ctx.log.warn('merge', `${slot.name}: its work at task_done ${JSON.stringify(task)} not committed (${error.message}); its merge commits the work dir then`);
+        return { error };
+      },
+    );
+    this.taken.set(slot.name, taken);
+    return taken;
+  }
+
+  private queueMerge(slot: AgentSlot, task: string): void {
     // A conflict in hand (handed to the agent, or about to be) and a task_done for another task: the agent went on
     // before it read the note. Merged now it would meet the markers and count as the conflict again, a failed
     // attempt the agent never had; it waits instead, and goes in with the conflict's own task_done.
@@ -119,6 +158,7 @@ export class Merger {
     this.conflicts.clear();
     this.queued.clear();
     this.failures.clear();
+    this.taken.clear();
   }
 
   conflictOf(agent: string): MergeConflict | undefined {
@@ -187,13 +227,22 @@ export class Merger {
   }
 
   private async mergeAgent(slot: AgentSlot): Promise<void> {
-    const { ctx, worktrees } = this;
     const agent = slot.name;
     const tasks = [...(this.unmerged.get(agent) ?? [])];
     if (tasks.length === 0) return;
-    const branch = worktrees.branchOf(agent);
     const label = tasks.map((t) => JSON.stringify(t)).join(', ');
-    const work = await worktrees.commitWork(agent, `megatest: ${agent} finished ${label}`);
+    const pending = this.taken.get(agent);
+    const work = await this.workOf(agent, label, pending);
+    await this.mergeWork(slot, tasks, label, work);
+    // Used (merged, or a conflict, after which the branch moves on by a handover or a reset): the next merge takes
+    // the agent's next task_done, or the work dir as it is then. A merge that threw keeps it for its retry.
+    if (this.taken.get(agent) === pending) this.taken.delete(agent);
+  }
+
+  private async mergeWork(slot: AgentSlot, tasks: string[], label: string, work: CommittedWork): Promise<void> {
+    const { ctx, worktrees } = this;
+    const agent = slot.name;
+    const branch = worktrees.branchOf(agent);
     if (work.unresolved.length > 0) {
       await this.conflict(slot, tasks, work.unresolved, `${branch} still has the merge conflict unresolved in ${work.unresolved.join(', ')} (conflict markers left, or a file as it was handed over; task ${label})`);
       return;
@@ -219,6 +268,13 @@ export class Merger {
     ctx.log.info('merge', `${branch} merged into main at ${merged.commit.slice(0, 10)}: ${label}${work.committed ? '' : ' (nothing new to commit)'}`);
     this.hooks.onMerged(slot, tasks);
     await this.followMain(slot);
+  }
+
+  /** The work taken at the agent's last task_done; committed now when none was (a resolution handed over, a failed commit). */
+  private async workOf(agent: string, label: string, pending: Promise<TakenWork> | undefined): Promise<CommittedWork> {
+    const taken = pending === undefined ? undefined : await pending;
+    if (taken !== undefined && 'work' in taken) return taken.work;
+    return this.worktrees.commitWork(agent, `megatest: ${agent} finished ${label}`);
   }
 
   /**
@@ -292,6 +348,7 @@ export class Merger {
     const waiting = [...(this.unmerged.get(slot.name) ?? [])];
     this.conflicts.delete(slot.name);
     this.unmerged.delete(slot.name);
+    this.taken.delete(slot.name);
     const done = this.ctx.completedTasks();
     const tasks = [...new Set([...conflict.tasks, ...waiting])].filter((t) => !done.has(t));
     const target =

@@ -49,6 +49,13 @@ export interface WorktreeListing {
   head: string | null;
 }
 
+/** What commitWork did: the head after it, whether it made a commit, and the conflict's files not settled (nothing committed then). */
+export interface CommittedWork {
+  head: string | null;
+  committed: boolean;
+  unresolved: string[];
+}
+
 export type MainMerge = { ok: true; commit: string } | { ok: false; files: string[] };
 
 export class Worktrees {
@@ -61,6 +68,12 @@ export class Worktrees {
   private readonly worktreeList = new SerialQueue();
   /** Per agent, the files of the conflicting merge of main handed to it, as they were then: kept until that merge is committed. */
   private readonly handed = new Map<string, ConflictFile[]>();
+  /**
+   * Per agent, what changes its worktree (commit, merge, fast-forward, reset), one at a time: the commit taken at a
+   * task_done (merger.ts) runs at once, outside the engine's serial queue, and so beside a checkpoint's commit or a
+   * merge's fast-forward of the same worktree, which would meet its index.lock.
+   */
+  private readonly agentLocks = new Map<string, SerialQueue>();
 
   constructor(
     readonly projectDir: string,
@@ -210,7 +223,11 @@ export class Worktrees {
    * settled: markers left (staged or not), or a binary or modify/delete
    * conflict left as the handover found it.
    */
-  async commitWork(agent: string, message: string): Promise<{ head: string | null; committed: boolean; unresolved: string[] }> {
+  commitWork(agent: string, message: string): Promise<CommittedWork> {
+    return this.lockOf(agent).run(() => this.commitWorkNow(agent, message));
+  }
+
+  private async commitWorkNow(agent: string, message: string): Promise<CommittedWork> {
     const dir = this.pathOf(agent);
     const merging = await this.mergeInProgress(dir);
     // A handover's files are checked even once the merge is no longer in progress: the agent may have committed it, markers and all.
@@ -229,7 +246,11 @@ export class Worktrees {
    * leaves its markers in the agent's worktree. A merge already in progress
    * is left as it is.
    */
-  async mergeMainInto(agent: string): Promise<{ clean: boolean; files: string[]; conflicts: ConflictFile[] }> {
+  mergeMainInto(agent: string): Promise<{ clean: boolean; files: string[]; conflicts: ConflictFile[] }> {
+    return this.lockOf(agent).run(() => this.mergeMainIntoNow(agent));
+  }
+
+  private async mergeMainIntoNow(agent: string): Promise<{ clean: boolean; files: string[]; conflicts: ConflictFile[] }> {
     const dir = this.pathOf(agent);
     const before = this.handed.get(agent);
     const merging = await this.mergeInProgress(dir);
@@ -253,8 +274,8 @@ export class Worktrees {
   }
 
   /** Moves the agent's branch up to main when it can fast-forward; never over its uncommitted changes. */
-  async followMain(agent: string): Promise<boolean> {
-    return (await this.run(this.pathOf(agent), ['merge', '-q', '--ff-only', MAIN_BRANCH])).code === 0;
+  followMain(agent: string): Promise<boolean> {
+    return this.lockOf(agent).run(async () => (await this.run(this.pathOf(agent), ['merge', '-q', '--ff-only', MAIN_BRANCH])).code === 0);
   }
 
   /**
@@ -262,7 +283,11 @@ export class Worktrees {
    * or at main when `head` is null or no longer a commit. Untracked files go;
    * ignored ones (node_modules) stay.
    */
-  async resetTo(agent: string, head: string | null): Promise<'head' | 'main'> {
+  resetTo(agent: string, head: string | null): Promise<'head' | 'main'> {
+    return this.lockOf(agent).run(() => this.resetToNow(agent, head));
+  }
+
+  private async resetToNow(agent: string, head: string | null): Promise<'head' | 'main'> {
     const dir = this.pathOf(agent);
     this.handed.delete(agent);
     const target = head !== null && (await this.commitExists(head)) ? head : null;
@@ -318,6 +343,12 @@ export class Worktrees {
     if (await this.mergeInProgress(this.projectDir)) await this.ok(this.projectDir, ['merge', '--abort']);
     await this.ok(this.projectDir, ['reset', '-q', '--mixed', commit]);
     return true;
+  }
+
+  private lockOf(agent: string): SerialQueue {
+    let lock = this.agentLocks.get(agent);
+    if (!lock) this.agentLocks.set(agent, (lock = new SerialQueue()));
+    return lock;
   }
 
   private async unmergedPaths(dir: string): Promise<string[]> {

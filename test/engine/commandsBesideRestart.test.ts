@@ -66,6 +66,7 @@ function session() {
     },
     pathOf: () => runDir,
     taskDone: () => undefined,
+    workTaken: async () => undefined,
   });
   const told: Record<string, string[]> = { 'agent-1': [], 'agent-2': [] };
   const held = gate();

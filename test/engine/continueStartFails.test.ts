@@ -61,6 +61,7 @@ function pausedSession() {
     },
     pathOf: () => runDir,
     taskDone: () => undefined,
+    workTaken: async () => undefined,
   });
   const told: Record<string, string[]> = { 'agent-1': [], 'agent-3': [] };
   const [first, gone, third] = pool.slots as [AgentSlot, AgentSlot, AgentSlot];

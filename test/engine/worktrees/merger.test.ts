@@ -60,6 +60,34 @@ describe('Merger', () => {
     expect(read(run.project, 'src/product.js')).toBe('exports.product = (a, b) => a * b;\n');
   });
 
+  // A CLI agent starts its next task once the finished one's work is taken (the promise taskDone returns); a checkpoint
+  // holding the queue then delayed the merge, whose commit of the worktree took the next task's first files with it.
+  it('merges what the agent had at its task_done, not the next task it began while the merge waited its turn', async () => {
+    const { run, wt, ctx, slots, merger, seen, settle } = setUp(['agent-1']);
+    const [one] = slots;
+    one!.objectives = ['create sum', 'create product'];
+    const dir = (await wt.ensure('agent-1')).dir;
+    write(dir, 'src/sum.js', 'exports.sum = (a, b) => a + b;\n');
+    let release!: () => void;
+    const held = ctx.queue.run(() => new Promise<void>((resolve) => (release = resolve)));
+    await merger.taskDone(one!, 'create sum');
+    // The next task's first file, half written, while a checkpoint holds the queue.
+    write(dir, 'src/product.js', 'exports.product = (a, b) =>');
+    release();
+    await held;
+    await settle();
+    expect(completed(seen)).toEqual(['agent-1:create sum']);
+    expect(read(run.project, 'src/sum.js')).toBe('exports.sum = (a, b) => a + b;\n');
+    expect(existsSync(path.join(run.project, 'src', 'product.js'))).toBe(false);
+    expect(git(run.project, ['show', '--name-only', '--format=', 'main^2'])).toBe('src/sum.js');
+    // The next task's work stays in the worktree, and goes in with its own task_done.
+    write(dir, 'src/product.js', 'exports.product = (a, b) => a * b;\n');
+    await merger.taskDone(one!, 'create product');
+    await settle();
+    expect(completed(seen)).toEqual(['agent-1:create sum', 'agent-1:create product']);
+    expect(read(run.project, 'src/product.js')).toBe('exports.product = (a, b) => a * b;\n');
+  });
+
   it('merges one at a time, never while another job (a checkpoint snapshot) holds the serial queue', async () => {
     const { run, wt, ctx, slots, merger, seen, settle } = setUp();
     for (const slot of slots) {
