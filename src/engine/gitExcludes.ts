@@ -38,7 +38,12 @@ async function addExcludes(dir: string): Promise<string[]> {
   for (const entry of untracked.stdout.split('\0')) {
     if (entry.endsWith('/')) await findBuildOutput(dir, entry.slice(0, -1), found);
   }
-  if (found.length === 0) return [];
+  return addToExclude(dir, found.map((relative) => `/${relative}/`), HEADER);
+}
+
+/** Adds patterns to the info/exclude of `dir`'s repository (shared by its worktrees) under `header`; returns those added. */
+export async function addToExclude(dir: string, patterns: string[], header: string): Promise<string[]> {
+  if (patterns.length === 0) return [];
   const where = await gitTimed(dir, ['rev-parse', '--git-path', 'info/exclude']);
   if (where.code !== 0 || where.stdout.trim() === '') return [];
   const file = path.resolve(dir, where.stdout.trim());
@@ -49,9 +54,9 @@ async function addExcludes(dir: string): Promise<string[]> {
     // none yet
   }
   const present = new Set(text.split('\n'));
-  const added = found.map((relative) => `/${relative}/`).filter((pattern) => !present.has(pattern));
+  const added = patterns.filter((pattern) => !present.has(pattern));
   if (added.length === 0) return [];
-  const lines = [...(present.has(HEADER) ? [] : [HEADER]), ...added];
+  const lines = [...(present.has(header) ? [] : [header]), ...added];
   mkdirSync(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${lines.join('\n')}\n`);
   return added;

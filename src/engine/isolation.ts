@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { CheckpointTrigger } from '../contract/events.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { EngineContext } from './context.js';
+import { GateOutput } from './gateOutput.js';
 import { commitAll } from './git.js';
 import { Merger, type MergerHooks, type Reassignment } from './merger.js';
 import { isolationOf, Worktrees, type WorktreeHead } from './worktrees.js';
@@ -24,6 +25,8 @@ import { isolationOf, Worktrees, type WorktreeHead } from './worktrees.js';
 export class WorktreeIsolation {
   readonly worktrees: Worktrees;
   readonly merger: Merger;
+  /** What megatest's own gates leave in project/: never committed (gateOutput.ts). */
+  readonly gateOutput: GateOutput;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -32,6 +35,8 @@ export class WorktreeIsolation {
   ) {
     this.worktrees = new Worktrees(ctx.paths.project, path.join(ctx.paths.root, 'worktrees'));
     this.merger = new Merger(ctx, pool, this.worktrees, hooks);
+    this.gateOutput = new GateOutput(ctx.paths.project);
+    this.merger.gateRunning = () => this.gateOutput.busy;
   }
 
   /** The isolation the config asks for: null when every agent shares project/. */

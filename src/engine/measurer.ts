@@ -12,6 +12,7 @@
 // not change still writes its snapshot every interval, from figures that are
 // current, without reading a file.
 
+import type { GateOutput } from './gateOutput.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 import { writeMetricsCurrent } from '../io/runFolder.js';
 import { appendWholeLine } from '../io/lineAppender.js';
@@ -70,7 +71,13 @@ export class Measurer {
   constructor(
     private readonly ctx: EngineContext,
     private readonly pool: AgentPool,
+    /** Worktree isolation: what the gates make in project/ is kept out of megatest's commits of main. */
+    private readonly gateOutput: GateOutput | null = null,
   ) {}
+
+  private gate<T>(run: () => Promise<T>): Promise<T> {
+    return this.gateOutput ? this.gateOutput.around(run) : run();
+  }
 
   private get timeoutMs(): number {
     return this.ctx.config.limits.max_test_runtime_min * 60_000;
@@ -81,7 +88,7 @@ export class Measurer {
     const generation = this.ctx.restoreGeneration;
     const signal = this.inFlight.signal;
     const projectDir = this.ctx.paths.project;
-    const build = await runBuild(projectDir, this.ctx.template, this.timeoutMs, signal);
+    const build = await this.gate(() => runBuild(projectDir, this.ctx.template, this.timeoutMs, signal));
     if (generation !== this.ctx.restoreGeneration || signal.aborted) return null;
     this.ctx.emit({ type: 'build', ok: build.ok, duration_ms: build.duration_ms, command: build.command, output_tail: build.ok ? undefined : build.output_tail });
     if (!build.ok) this.ctx.log.warn('build', `build failed: ${build.output_tail.split('\n').slice(-3).join(' | ')}`);
@@ -114,7 +121,7 @@ export class Measurer {
     const command = (this.ctx.config.project.performance?.benchmark_command ?? '').trim();
     if (command === '') return { opsPerSecond: null, benchmarkProblem: null };
     if (!buildOk) return { opsPerSecond: null, benchmarkProblem: "was not run: the gate's build failed" };
-    const result = await runBenchmark(this.ctx.paths.project, command, this.timeoutMs, signal);
+    const result = await this.gate(() => runBenchmark(this.ctx.paths.project, command, this.timeoutMs, signal));
     if (result.aborted) return null;
     this.ctx.emit({
       type: 'benchmark',
@@ -160,7 +167,7 @@ export class Measurer {
 
   private async runTestsOnce(signal: AbortSignal): Promise<void> {
     const generation = this.ctx.restoreGeneration;
-    const result = await runTests(this.ctx.paths.project, this.ctx.template, this.timeoutMs, signal);
+    const result = await this.gate(() => runTests(this.ctx.paths.project, this.ctx.template, this.timeoutMs, signal));
     if (result.aborted) {
       this.ctx.log.info('tests', 'a test run was cut short: the session\'s time is up');
       return;

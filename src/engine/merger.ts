@@ -64,6 +64,8 @@ export class Merger {
   /** Agents with a merge job waiting on the queue: a task done meanwhile joins it. */
   private readonly queued = new Set<string>();
   private readonly failures = new Map<string, number>();
+  /** A gate of megatest's own runs in project/ (gateOutput.ts): a leftover commit then takes only tracked files. */
+  gateRunning: () => boolean = () => false;
   /** Per agent, the commit of its work taken at its last task_done (or being taken): what its next merge carries. */
   private readonly taken = new Map<string, Promise<TakenWork>>();
 
@@ -248,7 +250,7 @@ export class Merger {
       return;
     }
     if (work.head === null) throw new Error(`${branch} has no commit to merge`);
-    if (await worktrees.commitMainLeftovers(`megatest: changes made in project/ outside any merge, kept before merging ${branch}`)) {
+    if (await worktrees.commitMainLeftovers(`megatest: changes made in project/ outside any merge, kept before merging ${branch}`, this.gateRunning())) {
       ctx.log.warn('merge', `project/ had changes outside any merge; committed them to main before merging ${branch}`);
     }
     const merged = await worktrees.mergeIntoMain(work.head, `megatest: merge ${branch} (${agent}: ${label})`);

@@ -105,7 +105,7 @@ export class Orchestrator implements EngineControl {
       onFailed: (slot, message) => this.recovery.onMergeFailed(slot, message),
     });
     this.pool.useWorkDirs(this.isolation);
-    this.measurer = new Measurer(ctx, this.pool);
+    this.measurer = new Measurer(ctx, this.pool, this.isolation?.gateOutput ?? null);
     this.keeper = new CheckpointKeeper(ctx, this.pool, this.measurer, this.isolation);
     this.eventIndex = new EventIndexKeeper(ctx);
     this.phases = new PhaseRunner(ctx, this.pool, this.measurer, {

@@ -323,12 +323,15 @@ export class Worktrees {
     return { ok: false, files };
   }
 
-  /** Commits what changed in project/ outside any merge (so a merge never refuses over it); true when there was some. */
-  async commitMainLeftovers(message: string): Promise<boolean> {
+  /**
+   * Commits what changed in project/ outside any merge (so a merge never refuses over it); true when there was some.
+   * trackedOnly: a gate is running, and the files it is making are not known yet (gateOutput.ts).
+   */
+  async commitMainLeftovers(message: string, trackedOnly = false): Promise<boolean> {
     await excludeBuildOutput(this.projectDir);
-    const status = await this.ok(this.projectDir, ['status', '--porcelain', '--untracked-files=all']);
+    const status = await this.ok(this.projectDir, ['status', '--porcelain', `--untracked-files=${trackedOnly ? 'no' : 'all'}`]);
     if (status === '') return false;
-    await this.ok(this.projectDir, ['add', '-A']);
+    await this.ok(this.projectDir, ['add', trackedOnly ? '-u' : '-A']);
     await this.ok(this.projectDir, ['commit', '-q', '--no-verify', '-m', message]);
     return true;
   }
