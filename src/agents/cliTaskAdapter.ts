@@ -187,7 +187,8 @@ export class CliTaskAdapter implements AgentAdapter {
     const before = this.contextTokens > 0 ? this.contextTokens : this.lastPromptTokens;
     const source = this.contextTokens > 0 ? 'context report' : 'model call (its input tokens)';
     const task = this.current;
-    if (!task || task.endedBy !== null || this.stopping) {
+    // A run that reported its outcome is over, its process only lingering: nothing to restart.
+    if (!task || task.endedBy !== null || task.outcome !== null || this.stopping) {
       this.contextTokens = 0;
       return { tokensBefore: before, tokensAfter: 0, detail: 'harness compression: no task running; the next task starts on a fresh context' };
     }
@@ -334,8 +335,18 @@ export class CliTaskAdapter implements AgentAdapter {
     if (task.process) this.live.delete(task.process);
     if (this.current === task) this.current = null;
     this.writeLog(`[megatest] task "${task.objective}" ended: ${describeEnd(end)}${task.outcome ? `, outcome ${task.outcome.outcome}` : ''}\n`);
+    // A run that said it succeeded did its task, whatever ended its lingering process after that: the phase moving on
+    // or a compression (judged as a run that ended after its outcome), or the session's stop (said done, no next
+    // task). Before, such a task was dropped: its tokens and cost counted, the task never done.
+    const succeeded = task.outcome?.outcome === 'succeeded';
+    if (succeeded && (task.endedBy === 'reassign' || task.endedBy === 'compress')) task.endedBy = 'outcome';
     switch (task.endedBy) {
       case 'stop':
+        if (succeeded) {
+          this.book.done(task.objective);
+          this.sessions.forget(task.objective);
+          this.emit({ type: 'task_done', task: task.objective });
+        }
         return;
       case 'reassign':
         this.startNext();

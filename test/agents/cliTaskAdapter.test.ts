@@ -136,6 +136,27 @@ describe('CliTaskAdapter: one process per task', () => {
     expect(recorder.exits).toEqual([]);
   });
 
+  // A run that said it succeeded and then lingers (a real claude takes a moment to exit): the task is done, whatever ends
+  // the process. Before, the phase moving on meanwhile dropped it, its tokens and cost counted and the task never done.
+  it('counts a task done whose run said it succeeded, when the phase moves on before its process exits', async () => {
+    const { adapter, recorder } = await started({ graceMs: 600_000 });
+    adapter.assign(phase(['linger-a', 'ok-b']));
+    await waitFor(() => recorder.of('outcome').length === 1, 'linger-a to say it succeeded');
+    adapter.assign(phase(['ok-b']));
+    await waitFor(() => doneTasks(recorder).includes('ok-b'), 'ok-b done');
+    expect(doneTasks(recorder)).toEqual(['linger-a', 'ok-b']);
+  });
+
+  it('counts it done at the session\'s stop too, and does not restart it for a compression', async () => {
+    const { adapter, recorder } = await started({ graceMs: 600_000 });
+    adapter.assign(phase(['linger-a', 'ok-b']));
+    await waitFor(() => recorder.of('outcome').length === 1, 'linger-a to say it succeeded');
+    const compressed = await adapter.compressContext();
+    expect(compressed.detail).toMatch(/^harness compression: no task running/);
+    await adapter.stop(200);
+    expect(doneTasks(recorder)).toEqual(['linger-a']);
+  });
+
   it('stops the running task when its objective goes to another agent, and starts the next', async () => {
     const { adapter, recorder, launch } = await started();
     adapter.assign(phase(['tick-a', 'ok-b']));
