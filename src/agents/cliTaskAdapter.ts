@@ -10,7 +10,7 @@
 // CLIs can be told to compact from outside; a checkpoint keeps each task's
 // native session id so a resume continues it natively.
 
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { AgentKind } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
@@ -18,7 +18,7 @@ import type { AgentCapabilities } from '../contract/capabilities.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import type { CliAgentSpec, CliTaskCommand } from './cliSpec.js';
 import { agentHomeDir, ensureAgentHome, megatestVariables } from './home.js';
-import { outputLogClosed } from './outputLog.js';
+import { openOutputLog, outputLogClosed } from './outputLog.js';
 import { describeResume, NativeSessions } from './nativeSessions.js';
 import { TaskBook } from './taskBook.js';
 import { describeEnd, judgeTaskEnd } from './taskEnd.js';
@@ -115,7 +115,7 @@ export class CliTaskAdapter implements AgentAdapter {
     this.onMessage = onMessage;
     this.onExit = onExit;
     ensureAgentHome(this.launch.agentDir);
-    const log = createWriteStream(path.join(this.launch.agentDir, 'output.log'), { flags: 'a', highWaterMark: LOG_HIGH_WATER_BYTES });
+    const log = openOutputLog(this.launch.agentDir, LOG_HIGH_WATER_BYTES, this.launch.logRotation);
     // A full disk must not take the orchestrator down: only the raw copy is lost.
     log.on('error', () => (this.log = undefined));
     this.log = log;

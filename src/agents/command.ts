@@ -8,13 +8,12 @@
 // agent; the child is paused, not the orchestrator, when the log falls behind.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync, type WriteStream } from 'node:fs';
 import type { AgentKind } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentCapabilities } from '../contract/capabilities.js';
 import { ensureAgentHome, megatestVariables } from './home.js';
-import { outputLogClosed, recordOutput } from './outputLog.js';
+import { openOutputLog, outputLogClosed, recordOutput } from './outputLog.js';
 import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
 import { LineSplitter } from './lineSplitter.js';
 import { endLeftovers } from './processGroup.js';
@@ -120,10 +119,7 @@ export class CommandAdapter implements AgentAdapter {
     if (this.child) return Promise.reject(new Error(`agent ${this.name} was already started`));
     ensureAgentHome(this.launch.agentDir);
     mkdirSync(this.launch.projectDir, { recursive: true });
-    const log = createWriteStream(path.join(this.launch.agentDir, 'output.log'), {
-      flags: 'a',
-      highWaterMark: LOG_HIGH_WATER_BYTES,
-    });
+    const log = openOutputLog(this.launch.agentDir, LOG_HIGH_WATER_BYTES, this.launch.logRotation);
     this.log = log;
     this.logStream = log;
     log.on('error', () => {

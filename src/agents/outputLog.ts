@@ -5,9 +5,21 @@
 // close, within a bound: a disk that does not answer must not hold it up.
 
 import type { WriteStream } from 'node:fs';
+import path from 'node:path';
+import { RotatingFileStream, type LogRotation } from '../io/rotatingLog.js';
 
 /** How long a stop waits for output.log to be written out. */
 export const OUTPUT_LOG_CLOSE_MS = 2000;
+
+/**
+ * Opens agents/<name>/output.log for appending, rotated past `rotation`'s cap
+ * (output.log.1, .2 …): a chatty agent wrote 120 MB an hour into it, for as
+ * long as the run went on. It is a WriteStream to its users (the same
+ * members, the same backpressure), so the adapters only swap the call.
+ */
+export function openOutputLog(agentDir: string, highWaterMark: number, rotation?: LogRotation): WriteStream {
+  return new RotatingFileStream(path.join(agentDir, 'output.log'), rotation, highWaterMark);
+}
 
 /** Resolves once `log` (already ended, or failed) has closed, or after `boundMs`. */
 export function outputLogClosed(log: WriteStream | undefined, boundMs = OUTPUT_LOG_CLOSE_MS): Promise<void> {

@@ -4,6 +4,7 @@
 
 import type { AgentKind } from '../config/types.js';
 import type { AgentCapabilities } from '../contract/capabilities.js';
+import type { LogRotation } from '../io/rotatingLog.js';
 
 /** What an agent reported, already parsed from its own output format. */
 export type AgentMessage =
@@ -90,6 +91,8 @@ export interface AgentLaunch {
    * task's first files never go into the last one's merge.
    */
   workTaken?: () => Promise<void>;
+  /** When output.log is rotated ([monitoring] log_rotate_mb, log_rotate_keep); the shipped defaults without it. */
+  logRotation?: LogRotation;
 }
 
 /** What a checkpoint keeps so the adapter can resume the agent. */

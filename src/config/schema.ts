@@ -212,6 +212,8 @@ export const configFileSchema = table({
     health_check_interval: integer(1, 3600, 'seconds'),
     control_port: integer(1, 65_535, 'a TCP port'),
     log_level: oneOfAnyCase(LOG_LEVEL_NAMES, (level) => (level === 'trace' ? 'DEBUG' : (level.toUpperCase() as LogLevel)), ' (any case; trace is written as debug)'),
+    log_rotate_mb: integer(1, 1_048_576, 'a size in MiB'),
+    log_rotate_keep: integer(1, 100, 'a count of older files'),
     ...NOT_ACTED_ON_FIELDS.monitoring,
   }),
   error_handling: table({

@@ -157,6 +157,10 @@ export interface MegatestConfig {
     health_check_interval: number;
     control_port: number;
     log_level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+    /** agents/<name>/output.log is rotated once it holds this many MiB. */
+    log_rotate_mb: number;
+    /** Older files of each kept after a rotation (<name>.1 … <name>.<keep>). */
+    log_rotate_keep: number;
   };
   error_handling: {
     max_recovery_attempts: number;

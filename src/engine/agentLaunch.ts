@@ -6,6 +6,7 @@
 import { createAdapter } from '../agents/index.js';
 import type { AgentAdapter, AgentResumeState } from '../agents/types.js';
 import { wrapperAgentEnvironment } from '../config/environment.js';
+import { logRotationOf } from '../io/rotatingLog.js';
 import type { AgentSlot } from './agentPool.js';
 import type { EngineContext } from './context.js';
 
@@ -26,6 +27,7 @@ export function adapterFor(ctx: EngineContext, slot: AgentSlot, where: { agentDi
       phase: ctx.currentPhase.name,
       resume: where.resume,
       ...(where.workTaken === undefined ? {} : { workTaken: where.workTaken }),
+      logRotation: logRotationOf(config.monitoring),
       // The sim caps its context here; real agents may read it too.
       // …and the SELFWARE_* variables the original run_mega_test.sh exported to its agent.
       env: {

@@ -3,6 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { readLogTail } from '../io/rotatingLog.js';
 import { gitTimed } from './git.js';
 
 const OUTPUT_TAIL_BYTES = 256 * 1024;
@@ -18,21 +19,10 @@ const ATTEMPT_GIT_TIMEOUT_MS = 30_000;
 export async function keepAttempt(dir: string, agentDir: string, projectDir: string, message: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'error.txt'), message + '\n');
-  try {
-    const output = path.join(agentDir, 'output.log');
-    const handle = await fs.open(output, 'r');
-    try {
-      const size = (await handle.stat()).size;
-      const length = Math.min(size, OUTPUT_TAIL_BYTES);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      await fs.writeFile(path.join(dir, 'output.tail.log'), buffer);
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // the agent wrote no output yet
-  }
+  // The tail reaches into output.log.1 when output.log was rotated a moment before the failure.
+  const { data } = await readLogTail(path.join(agentDir, 'output.log'), OUTPUT_TAIL_BYTES).catch(() => ({ data: Buffer.alloc(0) }));
+  // None when the agent wrote no output yet.
+  if (data.length > 0) await fs.writeFile(path.join(dir, 'output.tail.log'), data);
   // --no-optional-locks: this diff runs beside the merger's git in the same worktree and must not take its index lock.
   const diff = await gitTimed(projectDir, ['--no-optional-locks', 'diff', 'HEAD', '--stat', '--patch'], ATTEMPT_GIT_TIMEOUT_MS);
   const untracked = diff.code === 0 ? await gitTimed(projectDir, ['--no-optional-locks', 'ls-files', '--others', '--exclude-standard'], ATTEMPT_GIT_TIMEOUT_MS) : diff;

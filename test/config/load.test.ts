@@ -580,6 +580,16 @@ describe('bad input', () => {
     expect(() => loadConfig({ configFile: file })).toThrowError(`[session].agent_count = 40 in ${file} (line 3): must be an integer 1..16`);
   });
 
+  it('log rotation: 64 MiB and three older files by default; a cap or a count out of range names the key and the range', () => {
+    expect(loadConfig({}).monitoring).toMatchObject({ log_rotate_mb: 64, log_rotate_keep: 3 });
+    const zero = writeScratch('rotate-zero.toml', '[monitoring]\nlog_rotate_mb = 0\n');
+    expect(() => loadConfig({ configFile: zero })).toThrowError(`[monitoring].log_rotate_mb = 0 in ${zero} (line 2): must be a size in MiB 1..1_048_576`);
+    const none = writeScratch('rotate-none.toml', '[monitoring]\nlog_rotate_keep = 0\n');
+    expect(() => loadConfig({ configFile: none })).toThrowError(`[monitoring].log_rotate_keep = 0 in ${none} (line 2): must be a count of older files 1..100`);
+    const small = writeScratch('rotate-small.toml', '[monitoring]\nlog_rotate_mb = 1\nlog_rotate_keep = 10\n');
+    expect(loadConfig({ configFile: small }).monitoring).toMatchObject({ log_rotate_mb: 1, log_rotate_keep: 10 });
+  });
+
   it('a value outside an enumeration lists the allowed values', () => {
     const file = fixture('bad_enum.toml');
     expect(() => loadConfig({ configFile: file })).toThrowError(

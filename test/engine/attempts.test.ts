@@ -39,6 +39,16 @@ describe('keepAttempt', () => {
     expect(diff.endsWith('\n# untracked files\nnew.js\n')).toBe(true);
   });
 
+  it("keeps the output's tail across a rotation: output.log renamed output.log.1 a moment before the failure", async () => {
+    const agent = path.join(scratch, 'agent-rotated');
+    mkdirSync(agent);
+    writeFileSync(path.join(agent, 'output.log.1'), 'step 1\nstep 2\nthe err');
+    writeFileSync(path.join(agent, 'output.log'), 'or itself\n');
+    const dir = path.join(agent, 'attempts', '1-network_timeout-1');
+    await keepAttempt(dir, agent, path.join(scratch, 'no-project'), 'connect ETIMEDOUT');
+    expect(readFileSync(path.join(dir, 'output.tail.log'), 'utf8')).toBe('step 1\nstep 2\nthe error itself\n');
+  });
+
   it('says why there is no diff when the project is not a git repository', async () => {
     const project = path.join(scratch, 'plain');
     mkdirSync(project);
