@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { once } from 'node:events';
 import { UsageError } from '../config/errors.js';
 import type { EventOf } from '../contract/events.js';
+import { olderLogs } from '../io/rotatingLog.js';
 
 export interface HistoryCut {
   /** Seq of the last event copied. */
@@ -114,23 +115,29 @@ export async function copyHistory(
   return { ...cut, sawCheckpointEvent };
 }
 
-/** Copies the lines of metrics/metrics.jsonl taken at or before `until` (ISO); returns how many. */
+/**
+ * Copies the lines of metrics/metrics.jsonl taken at or before `until` (ISO);
+ * returns how many. The history's older files (metrics.jsonl.2, .1, rotated
+ * away by size) come first, oldest first: a long run's early snapshots are there.
+ */
 export async function copyMetricsHistory(source: string, target: string, until: string): Promise<number> {
   const limit = Date.parse(until);
   const kept: Buffer[] = [];
-  try {
-    for await (const line of linesOf(source)) {
-      let taken: number;
-      try {
-        taken = Date.parse((JSON.parse(line.toString('utf8')) as { timestamp?: string }).timestamp ?? '');
-      } catch {
-        continue;
+  files: for (const file of [...olderLogs(source).reverse(), source]) {
+    try {
+      for await (const line of linesOf(file)) {
+        let taken: number;
+        try {
+          taken = Date.parse((JSON.parse(line.toString('utf8')) as { timestamp?: string }).timestamp ?? '');
+        } catch {
+          continue;
+        }
+        if (!Number.isFinite(taken) || taken > limit) break files;
+        kept.push(line, Buffer.from('\n'));
       }
-      if (!Number.isFinite(taken) || taken > limit) break;
-      kept.push(line, Buffer.from('\n'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   await fs.writeFile(target, Buffer.concat(kept));
   return kept.length / 2;

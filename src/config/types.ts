@@ -157,7 +157,7 @@ export interface MegatestConfig {
     health_check_interval: number;
     control_port: number;
     log_level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-    /** agents/<name>/output.log is rotated once it holds this many MiB. */
+    /** agents/<name>/output.log and metrics/metrics.jsonl are rotated once they hold this many MiB. */
     log_rotate_mb: number;
     /** Older files of each kept after a rotation (<name>.1 … <name>.<keep>). */
     log_rotate_keep: number;

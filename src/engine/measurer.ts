@@ -16,6 +16,7 @@ import type { GateOutput } from './gateOutput.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 import { writeMetricsCurrent } from '../io/runFolder.js';
 import { appendWholeLine } from '../io/lineAppender.js';
+import { logRotationOf, rotateIfFull } from '../io/rotatingLog.js';
 import { errorText, isDiskWriteError } from '../io/writeHealth.js';
 import { RunMeasurement, type RunFigures } from '../measure/runMeasurement.js';
 import { sessionMetricsAt, type SnapshotGauges } from '../state/snapshot.js';
@@ -324,6 +325,8 @@ export class Measurer {
       try {
         await writeMetricsCurrent(paths, metrics);
         appendWholeLine(paths.metricsHistory, JSON.stringify(metrics) + '\n');
+        // A snapshot a second of 16 agents is 30 MB an hour: the history is rotated like output.log (metrics.jsonl.1 …).
+        rotateIfFull(paths.metricsHistory, logRotationOf(this.ctx.config.monitoring));
       } catch (error) {
         // The event has the figures; a full disk pauses the session through the event log's writer.
         if (!isDiskWriteError(error)) throw error;

@@ -11,7 +11,7 @@
 // fills the gap, and the next write (or a restart) creates the current file.
 // Nothing is ever copied or truncated, so no byte is in two files or none.
 
-import { close, fstat, open, promises as fsp, readdirSync, renameSync, unlinkSync, write } from 'node:fs';
+import { close, fstat, open, promises as fsp, readdirSync, renameSync, statSync, unlinkSync, write } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -71,6 +71,23 @@ export async function rotate(file: string, keep: number): Promise<void> {
       if (!missing(error)) throw error;
     }
   }
+}
+
+/**
+ * Rotates `file` when it holds `rotation.maxBytes` or more (a log appended a
+ * whole line at a time, now and then: metrics.jsonl). Called after an append,
+ * so the file renamed away ends with a whole line.
+ */
+export function rotateIfFull(file: string, rotation: LogRotation): boolean {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return false;
+  }
+  if (size < rotation.maxBytes) return false;
+  rotateSync(file, rotation.keep);
+  return true;
 }
 
 /**

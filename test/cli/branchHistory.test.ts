@@ -2,7 +2,7 @@
 // checkpoint_created event, or (that event lost to a kill) after its
 // last_event_seq; lines copied byte for byte, the first one rewritten.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -73,5 +73,19 @@ describe('copyHistory', () => {
     expect(await copyMetricsHistory(source, target, '2025-01-01T00:00:06.000Z')).toBe(2);
     expect(readFileSync(target, 'utf8')).toBe(readFileSync(source, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
     expect(await copyMetricsHistory(path.join(dir, 'absent.jsonl'), target, '2025-01-01T00:00:06.000Z')).toBe(0);
+  });
+
+  it('copyMetricsHistory reads the history rotated away first, oldest first (metrics.jsonl.2, .1, then metrics.jsonl)', async () => {
+    const source = path.join(dir, 'rotated', 'metrics.jsonl');
+    mkdirSync(path.dirname(source), { recursive: true });
+    const snap = (second: number) => `{"timestamp":"2025-01-01T00:00:0${second}.000Z","n":${second}}\n`;
+    writeFileSync(`${source}.2`, snap(1) + snap(2));
+    writeFileSync(`${source}.1`, snap(3));
+    writeFileSync(source, snap(4) + snap(5));
+    const target = path.join(dir, 'rotated-branch.jsonl');
+    expect(await copyMetricsHistory(source, target, '2025-01-01T00:00:04.000Z')).toBe(4);
+    expect(readFileSync(target, 'utf8')).toBe(snap(1) + snap(2) + snap(3) + snap(4));
+    // A cut within an older file stops there.
+    expect(await copyMetricsHistory(source, target, '2025-01-01T00:00:02.000Z')).toBe(2);
   });
 });

@@ -3,7 +3,7 @@
 // file and running no `git status`; one edited file is read alone; the
 // figures are the full recount's.
 
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -58,7 +58,7 @@ function makeMeasurer(): { measurer: Measurer; root: string; project: string; ev
   const events: MegatestEvent[] = [];
   const ctx = {
     paths,
-    config: { agent: { max_context_size: 100_000 }, limits: { max_test_runtime_min: 1 }, monitoring: { health_check_interval: 30 } },
+    config: { agent: { max_context_size: 100_000 }, limits: { max_test_runtime_min: 1 }, monitoring: { health_check_interval: 30, log_rotate_mb: 1, log_rotate_keep: 2 } },
     state: initialRunState(),
     status: 'paused',
     restoreGeneration: 0,
@@ -108,6 +108,24 @@ describe('the metrics snapshot', () => {
     const onDisk = await diskUsageBytes(root);
     const last = await measurer.finalSample();
     expect(last?.disk_usage_bytes).toBe(onDisk);
+  });
+});
+
+describe('metrics/metrics.jsonl', () => {
+  it('is rotated once it holds log_rotate_mb, its older files kept whole and counted in the disk figure', async () => {
+    const { measurer, root } = makeMeasurer();
+    const history = runPaths(root).metricsHistory;
+    const old = '{"timestamp":"2025-01-01T00:00:00.000Z"}\n'.repeat(26_000); // just under 1 MiB
+    writeFileSync(history, old);
+    await measurer.sample();
+    // The snapshot that took it past 1 MiB ends the file renamed metrics.jsonl.1; the next one starts a new file.
+    expect(readFileSync(`${history}.1`, 'utf8').startsWith(old)).toBe(true);
+    expect(readFileSync(`${history}.1`, 'utf8').endsWith('}\n')).toBe(true);
+    expect(existsSync(history)).toBe(false);
+    const second = await measurer.sample();
+    expect(JSON.parse(readFileSync(history, 'utf8')).timestamp).toBe(second?.timestamp);
+    const last = await measurer.finalSample();
+    expect(last?.disk_usage_bytes).toBeGreaterThan(old.length);
   });
 });
 
