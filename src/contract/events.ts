@@ -66,6 +66,8 @@ export interface EventBodies {
    * `problem`: the test command ran but gave no results to read (it crashed before its report, was killed at
    * the runtime limit, printed nothing readable): the counts are 0, and every test figure is not measured
    * until a run gives results again. An earlier run's figures are of older code, not of project/ as it is.
+   * `coverage_problem`: the tests gave results but coverage is null, and why (its tool missing, its report
+   * unreadable): a coverage criterion's evidence says it, not only session.log.
    */
   test_run: {
     passed: number;
@@ -75,6 +77,7 @@ export interface EventBodies {
     coverage: number | null;
     source: string;
     problem?: string;
+    coverage_problem?: string;
   };
   /**
    * The project's own benchmark ([project.performance] benchmark_command) at

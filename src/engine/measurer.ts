@@ -190,6 +190,7 @@ export class Measurer {
         duration: Math.round(result.duration_ms) / 1000,
         coverage: result.coverage ? Math.round(result.coverage.linesPct * 100) / 100 : null,
         source: result.source,
+        ...(result.coverage === null && result.problem !== null ? { coverage_problem: result.problem } : {}),
       });
       // A CLI agent restarted on a summary (harness compression) is told which tests fail.
       this.pool.noteTestRun({ passed: result.summary.passed, failed: result.summary.failed, failing: result.summary.failures.slice(0, 50).map((f) => f.name) });

@@ -161,6 +161,8 @@ export class PhaseRunner {
     const scale = locScaleFor(ctx.config.session.duration_seconds, ctx.phases);
     const unmeasured = {
       ...(measured.testsRead ? {} : testsUnmeasured(measured.buildOk ? "the gate's test run gave no results" : "the gate's build failed and its test run gave no results")),
+      // The gate's test run is folded before its phase ends: its coverage problem is the fold's now.
+      ...(measured.testsRead && ctx.state.measured.coverageProblem !== null ? { test_coverage: `the gate's test run gave no coverage: ${ctx.state.measured.coverageProblem}` } : {}),
       ...(measured.benchmarkProblem === null ? {} : { ops_per_second: `the benchmark ${measured.benchmarkProblem}` }),
     };
     const criteria = evaluateCriteria(scaleLocCriteria(phase.criteria, scale), this.facts(measured), unmeasured);

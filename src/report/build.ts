@@ -198,7 +198,9 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
         ? testsUnmeasured(`the last test run gave no results: ${m.testsProblem}`)
         : noTestResults
         ? testsUnmeasured('no test run of the session gave results (session.log says why where one ran)')
-        : {}),
+        : m.coverageProblem !== null
+          ? { test_coverage: `the last test run gave no coverage: ${m.coverageProblem}` }
+          : {}),
     ops_per_second: benchmarkProblem(m.lastBenchmark),
   };
   const imported = importedFrom(info);

@@ -218,6 +218,7 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
           testCoverage: null,
           testsBeforeFailedBuild: false,
           testsProblem: event.problem,
+          coverageProblem: null,
         };
         return;
       }
@@ -231,6 +232,7 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
         testCoverage: event.coverage,
         testsBeforeFailedBuild: false,
         testsProblem: null,
+        coverageProblem: event.coverage === null ? (event.coverage_problem ?? null) : null,
       };
       return;
     }

@@ -154,6 +154,8 @@ export interface Measured {
   testsBeforeFailedBuild: boolean;
   /** The last test run gave no results (test_run's problem): why; the test figures are null until one does. */
   testsProblem: string | null;
+  /** The last test run gave results but no coverage (test_run's coverage_problem): why. */
+  coverageProblem: string | null;
   /** The last benchmark run (benchmark events): its ops/s, or why it gave none. Null before the first. */
   lastBenchmark: { opsPerSecond: number | null; problem: string | null } | null;
 }
@@ -313,6 +315,7 @@ export function emptyMeasured(): Measured {
     lastBenchmark: null,
     testsBeforeFailedBuild: false,
     testsProblem: null,
+    coverageProblem: null,
   };
 }
 
