@@ -27,7 +27,7 @@ import { CheckpointStore } from '../../src/checkpoint/store.js';
 import type { MegatestEvent } from '../../src/contract/events.js';
 import {
   BUILT,
-  agentPidsOf,
+  killAgentsOf,
   eventsOf,
   readEvents,
   readStatusWord,
@@ -89,13 +89,7 @@ describe.skipIf(!BUILT)('commands while a phase-end test run is held in flight',
     // A failed test lets the held test command go on at once.
     writeFileSync(release, '');
     if (run && run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-    for (const pid of agentPidsOf(runDir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killAgentsOf(runDir);
     removeDir(runsDir);
   });
 

@@ -11,7 +11,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/io/controlClient.js';
-import { BUILT, agentPidsOf, eventsOf, readEvents, runHeadless, sessionArgs, type RunningCli, waitForEventWhileRunning } from '../helpers/cli.js';
+import { BUILT, killAgentsOf, eventsOf, readEvents, runHeadless, sessionArgs, type RunningCli, waitForEventWhileRunning } from '../helpers/cli.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { suiteTmpfs } from '../helpers/tmpfs.js';
 
@@ -55,13 +55,7 @@ describe.skipIf(skipReason !== '')(`a full disk${skipReason ? ` (skipped: ${skip
     if (process.env.KEEP_DISKFULL) {
       execFileSync('cp', ['-a', runDir, process.env.KEEP_DISKFULL]);
     }
-    for (const pid of agentPidsOf(runDir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killAgentsOf(runDir);
     // The tmpfs goes in suiteTmpfs's afterAll, which runs after this one.
   });
 

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { BUILT, agentPidsOf, eventsOf, readEvents, removeDir, runHeadless, tempRunsDir, waitForEventWhileRunning } from '../helpers/cli.js';
+import { BUILT, killAgentsOf, eventsOf, readEvents, removeDir, runHeadless, tempRunsDir, waitForEventWhileRunning } from '../helpers/cli.js';
 
 const CONFIG = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'worktrees', 'session.toml');
 const AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'agents', 'worktree-agent.mjs');
@@ -22,13 +22,7 @@ describe.skipIf(!BUILT)('worktree isolation: the session’s end (needs npm run 
   const runsDir = tempRunsDir('megatest-merge-at-end-');
   const runDir = path.join(runsDir, 'end');
   afterAll(() => {
-    for (const pid of agentPidsOf(runDir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killAgentsOf(runDir);
     removeDir(runsDir);
   });
 

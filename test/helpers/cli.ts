@@ -199,6 +199,17 @@ export function agentPidsOf(runDir: string): number[] {
   return pids;
 }
 
+/** SIGKILL to every process left of this run folder's agents (a test's clean-up, whatever state it failed in). */
+export function killAgentsOf(runDir: string): void {
+  for (const pid of agentPidsOf(runDir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /**
  * SIGKILL to the orchestrator and agents of every run folder in runsDir: a
  * test that failed midway leaves a detached run going, which would write

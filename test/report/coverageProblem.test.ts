@@ -23,7 +23,7 @@ function runWithoutCoverage(id: string): string {
   const dir = recordedRunFolder(runs, id);
   const file = path.join(dir, 'events.jsonl');
   const events = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as MegatestEvent);
-  const last = events.findLast((event) => event.type === 'test_run')!;
+  const last = events.filter((event) => event.type === 'test_run').at(-1)!;
   Object.assign(last, { coverage: null, coverage_problem: PROBLEM });
   writeFileSync(file, events.map((event) => JSON.stringify(event)).join('\n') + '\n');
   return dir;

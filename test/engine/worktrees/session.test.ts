@@ -26,7 +26,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 import type { MegatestEvent } from '../../../src/contract/events.js';
-import { BUILT, agentPidsOf, eventsOf, readEvents, readReport, removeDir, runHeadless, tempRunsDir, waitForEventWhileRunning } from '../../helpers/cli.js';
+import { BUILT, killAgentsOf, eventsOf, readEvents, readReport, removeDir, runHeadless, tempRunsDir, waitForEventWhileRunning } from '../../helpers/cli.js';
 
 const CONFIG = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'worktrees', 'session.toml');
 const AGENT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'agents', 'worktree-agent.mjs');
@@ -78,13 +78,7 @@ describe.skipIf(!BUILT)('worktree isolation: 3 command agents and a planted merg
   const agentCmd = `exec ${shellQuote(process.execPath)} ${shellQuote(AGENT)}`;
 
   afterAll(() => {
-    for (const pid of agentPidsOf(runDir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killAgentsOf(runDir);
     removeDir(runsDir);
   });
 
