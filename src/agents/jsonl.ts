@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { assertNever } from '../contract/assertNever.js';
 import { MAX_DURATION_MS, MAX_TOKENS_PER_LINE } from './bounds.js';
+import { readOverLongNote } from './lineSplitter.js';
 import type { AgentControl, AgentMessage, PhaseAssignment } from './types.js';
 
 const nonNegative = z.number().finite().nonnegative();
@@ -66,6 +67,10 @@ export function parseAgentLine(line: string): AgentMessage {
     line: text.length > PARSE_FAILURE_LINE_CHARS ? `${shown.slice(0, PARSE_FAILURE_LINE_CHARS)}… (${text.length} chars)` : shown,
     reason,
   });
+  // An over-long line the splitter could not skim as JSON: one that began like a protocol line is one
+  // failure naming its length (its start alone is not JSON); any other is the agent's output, noted as cut.
+  const cut = readOverLongNote(text);
+  if (cut && cut.head.trimStart().startsWith('{')) return failure(`a line of ${cut.chars} chars, over the line limit, and not valid JSON`);
   if (!start.startsWith('{')) {
     if (!BINARY_DATA.test(text)) return { type: 'output', line: text };
     // Quoted with its control bytes made visible, so the event stays one readable line.

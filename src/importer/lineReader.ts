@@ -1,8 +1,8 @@
 // Reads a recorded agent file line by line, as a stream: a fixed-size chunk
 // at a time, never the whole file, however large. Lines are split the way a
-// live agent's output is (LineSplitter): a line longer than MAX_LINE_CHARS
-// arrives in pieces, so a 10 MB line or binary garbage without a newline
-// cannot eat memory here either.
+// live agent's output is (LineSplitter): a line longer than MAX_LINE_CHARS is
+// still one line, skimmed or cut to its start, so a 10 MB line or binary
+// garbage without a newline cannot eat memory here either.
 
 import { open } from 'node:fs/promises';
 import { LineSplitter } from '../agents/lineSplitter.js';
