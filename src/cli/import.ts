@@ -74,5 +74,7 @@ export async function importCommand(argv: string[]): Promise<number> {
       `  report: ${result.runDir}/final_report.md; replay: megatest replay ${result.runDir}`,
     ].join('\n') + '\n',
   );
+  // On stderr, so stdout stays the summary; the same lines are in session.log.
+  for (const warning of result.warnings) process.stderr.write(`megatest import: warning: ${warning}\n`);
   return 0;
 }

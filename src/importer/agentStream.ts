@@ -7,6 +7,7 @@
 import type { AgentMessage } from '../agents/types.js';
 import { parserFor, type ImportKind } from './kinds.js';
 import { readLines } from './lineReader.js';
+import type { PinnedFile } from './pinnedFile.js';
 import type { FileClock } from './timeline.js';
 
 export interface TimedMessages {
@@ -16,7 +17,7 @@ export interface TimedMessages {
   end: boolean;
 }
 
-export async function* timedMessages(kind: ImportKind, file: string, clock: FileClock): AsyncGenerator<TimedMessages> {
+export async function* timedMessages(kind: ImportKind, file: PinnedFile, clock: FileClock): AsyncGenerator<TimedMessages> {
   const parser = parserFor(kind);
   // The agent starts when its stream does, whatever its first line says.
   yield { ms: clock.startMs, messages: [], end: false };

@@ -34,6 +34,7 @@ import { AgentEventMapper, type StreamVerdict } from './eventMapper.js';
 import { capabilitiesOf, KIND_FILES, reportsOutcome, type ImportKind } from './kinds.js';
 import { checkRecordedKind } from './recognise.js';
 import { ImportRunWriter, type AgentGauges } from './runWriter.js';
+import { changeSince, pinFile, type PinnedFile } from './pinnedFile.js';
 import { FileClock, surveyFile, type FileSurvey } from './timeline.js';
 import { countOf } from '../state/groupDigits.js';
 
@@ -55,11 +56,13 @@ export interface ImportResult {
   reason: string;
   report: FinalReport;
   imported: ImportedFrom;
+  /** What the import warns of, one line each (a file that changed while it was read), as session.log has them. */
+  warnings: string[];
 }
 
 interface AgentSource {
   name: string;
-  file: string;
+  file: PinnedFile;
   clock: FileClock;
   mapper: AgentEventMapper;
   stream: AsyncGenerator<TimedMessages>;
@@ -143,12 +146,15 @@ function exitCause(kind: ImportKind, verdict: StreamVerdict): string {
 export async function importRecordedRun(options: ImportOptions): Promise<ImportResult> {
   const { kind } = options;
   const sessionId = checkInput(options);
-  const files = options.files.map((f) => path.resolve(f));
+  // Each file's size and time, taken once: every pass below reads those bytes, however the file grows meanwhile.
+  const pinned: PinnedFile[] = [];
+  for (const file of options.files.map((f) => path.resolve(f))) pinned.push(await readable(file, () => pinFile(file)));
+  const files = pinned.map((p) => p.path);
   const names = files.map((_, i) => `agent-${i + 1}`);
   // Not the kind's output at all (random bytes, an empty file, another agent's stream): refused before any folder.
-  for (const [i, file] of files.entries()) await readable(file, () => checkRecordedKind(kind, file, options.files[i]!));
+  for (const [i, file] of pinned.entries()) await readable(file.path, () => checkRecordedKind(kind, file, options.files[i]!));
   const surveys: FileSurvey[] = [];
-  for (const file of files) surveys.push(await readable(file, () => surveyFile(kind, file)));
+  for (const file of pinned) surveys.push(await readable(file.path, () => surveyFile(kind, file)));
   const clocks = surveys.map((s) => new FileClock(kind, s));
   const startMs = Math.min(...clocks.map((c) => c.startMs));
   const endMs = Math.max(...clocks.map((c) => c.plannedEndMs));
@@ -183,10 +189,10 @@ export async function importRecordedRun(options: ImportOptions): Promise<ImportR
 
   const writer = ImportRunWriter.create(options.runsDir, info);
   try {
-    const ending = await writeRun(writer, { kind, files, names, tasks, clocks, startMs, durationSeconds, config, imported });
+    const { warnings, ...ending } = await writeRun(writer, { kind, files: pinned, names, tasks, clocks, startMs, durationSeconds, config, imported });
     writer.close();
     const report = await writeReport(writer.paths.root);
-    return { runDir: writer.paths.root, ...ending, report, imported };
+    return { runDir: writer.paths.root, ...ending, report, imported, warnings };
   } catch (error) {
     writer.discard();
     throw error;
@@ -195,7 +201,7 @@ export async function importRecordedRun(options: ImportOptions): Promise<ImportR
 
 interface RunPlan {
   kind: ImportKind;
-  files: string[];
+  files: PinnedFile[];
   names: string[];
   tasks: string[];
   clocks: FileClock[];
@@ -205,7 +211,7 @@ interface RunPlan {
   imported: ImportedFrom;
 }
 
-async function writeRun(writer: ImportRunWriter, plan: RunPlan): Promise<{ status: SessionStatus; exitCode: number; reason: string }> {
+async function writeRun(writer: ImportRunWriter, plan: RunPlan): Promise<{ status: SessionStatus; exitCode: number; reason: string; warnings: string[] }> {
   const { kind, config, startMs } = plan;
   const tasksDone = new Set<string>();
   const sources: AgentSource[] = plan.files.map((file, i) => ({
@@ -227,7 +233,7 @@ async function writeRun(writer: ImportRunWriter, plan: RunPlan): Promise<{ statu
   for (const [i, source] of sources.entries()) {
     writer.copyRawOutput(source.name, source.file);
     const f = plan.imported.files[i]!;
-    writer.write('INFO', 'import', `${source.name}: ${source.file} (${f.lines} lines, ${f.bytes} bytes); timeline: ${f.timeline_note}`, startMs);
+    writer.write('INFO', 'import', `${source.name}: ${source.file.path} (${f.lines} lines, ${f.bytes} bytes); timeline: ${f.timeline_note}`, startMs);
   }
   writer.emit(
     {
@@ -277,12 +283,18 @@ async function writeRun(writer: ImportRunWriter, plan: RunPlan): Promise<{ statu
   const ending = sessionEnding(kind, sources.map((s) => ({ name: s.name, verdict: s.mapper.verdict })));
   const endMs = Math.max(...sources.map((s) => s.clock.endMs()));
   // No criterion is judged (nothing was measured); the phase passes when every recorded run said it succeeded.
+  // A file still being written when the import began: what was imported is what it held then, and the log says so.
+  const warnings = sources.flatMap((s) => {
+    const change = changeSince(s.file);
+    return change === null ? [] : [`${s.name}: ${s.file.path}: ${change}`];
+  });
+  for (const warning of warnings) writer.write('WARN', 'import', warning, endMs);
   writer.emit({ type: 'phase_ended', phase: IMPORTED_PHASE, index: 0, criteria: [], passed: ending.status === 'completed' }, endMs);
   await writer.sample(endMs, ending.status, gauges());
   writer.emit({ type: 'session_ended', status: ending.status, exit_code: ending.exitCode, reason: ending.reason }, endMs);
   writer.setStatus(ending.status);
   writer.write('INFO', 'import', `session ended: ${ending.status}, exit code ${ending.exitCode} (${ending.reason})`, endMs);
-  return ending;
+  return { ...ending, warnings };
 }
 
 /** The source whose next item comes first (ties: the lower agent number). */
@@ -293,7 +305,7 @@ function earliest(sources: AgentSource[]): AgentSource | null {
 }
 
 async function advance(source: AgentSource): Promise<TimedMessages | null> {
-  const next = await readable(source.file, () => source.stream.next());
+  const next = await readable(source.file.path, () => source.stream.next());
   return next.done ? null : next.value;
 }
 

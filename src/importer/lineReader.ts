@@ -6,20 +6,26 @@
 
 import { open } from 'node:fs/promises';
 import { LineSplitter } from '../agents/lineSplitter.js';
+import { shrankError, type PinnedFile } from './pinnedFile.js';
 
 /** Bytes read at a time. */
 export const READ_CHUNK_BYTES = 256 * 1024;
 
-/** The file's lines in order, without their '\n' (a '\r' before it is left to the parsers, as live). */
-export async function* readLines(file: string, chunkBytes = READ_CHUNK_BYTES): AsyncGenerator<string> {
-  const handle = await open(file, 'r');
+/**
+ * The file's lines in order, without their '\n' (a '\r' before it is left to the parsers, as live):
+ * of its first `file.bytes` only, the size it had when the import began, however it grows meanwhile.
+ */
+export async function* readLines(file: PinnedFile, chunkBytes = READ_CHUNK_BYTES): AsyncGenerator<string> {
+  const handle = await open(file.path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(chunkBytes);
     let ready: string[] = [];
     const splitter = new LineSplitter((line) => ready.push(line));
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
+    let at = 0;
+    while (at < file.bytes) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, file.bytes - at), at);
+      if (bytesRead === 0) throw shrankError(file, at);
+      at += bytesRead;
       splitter.push(buffer.subarray(0, bytesRead));
       // At most one chunk's lines are held at a time.
       const lines = ready;

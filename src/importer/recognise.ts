@@ -18,6 +18,7 @@ import { UsageError } from '../config/errors.js';
 import { assertNever } from '../contract/assertNever.js';
 import { IMPORT_KINDS, type ImportKind } from './kinds.js';
 import { jsonObjectLine, readLines } from './lineReader.js';
+import type { PinnedFile } from './pinnedFile.js';
 
 /** What a file of the kind looks like, for the refusal. */
 export const KIND_LOOKS: Record<ImportKind, string> = {
@@ -105,7 +106,7 @@ function recogniserOf(kind: ImportKind): Recogniser {
  * when the file's lines are certainly another kind's, which. Reads only up to
  * the first line of the kind's own, so a real recording costs a line or a few.
  */
-export async function checkRecordedKind(kind: ImportKind, file: string, shown: string): Promise<void> {
+export async function checkRecordedKind(kind: ImportKind, file: PinnedFile, shown: string): Promise<void> {
   const own = recogniserOf(kind);
   const others = IMPORT_KINDS.filter((k) => k !== kind);
   const seen = new Set<ImportKind>();

@@ -6,7 +6,7 @@
 // output in agents/<name>/output.log. The times are the recording's, never
 // the import's: every write takes the time it happened at.
 
-import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { EventInput, LogLevel, MegatestEvent, SessionStatus } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
@@ -18,6 +18,7 @@ import { foldEvent } from '../state/fold.js';
 import { initialRunState, type RunState } from '../state/runState.js';
 import { sessionMetricsAt, type SnapshotGauges } from '../state/snapshot.js';
 import type { Emission } from './eventMapper.js';
+import { copyPinned, type PinnedFile } from './pinnedFile.js';
 
 /** SessionMetrics types these as numbers because a live run always measures them; an import measures none. */
 const NOT_MEASURED = null as unknown as number;
@@ -86,14 +87,15 @@ export class ImportRunWriter {
     }
   }
 
-  /** The agent's raw recorded output, byte for byte, as its output.log. */
-  copyRawOutput(agent: string, file: string): void {
+  /**
+   * The agent's raw recorded output, byte for byte, as its output.log: the bytes every other pass read,
+   * not what a file still being written holds by now. Written with the run's own mode, not the
+   * recording's (often read-only), as a live run's.
+   */
+  copyRawOutput(agent: string, file: PinnedFile): void {
     const dir = path.join(this.paths.agents, agent);
     mkdirSync(dir, { recursive: true });
-    const target = path.join(dir, 'output.log');
-    copyFileSync(file, target);
-    // A copy keeps the recording's mode (often read-only); the run's files are its own, as a live run's.
-    chmodSync(target, 0o644);
+    copyPinned(file, path.join(dir, 'output.log'));
   }
 
   /** A metrics snapshot at `ms`, as the live measurer records one (event, metrics_current.json, metrics.jsonl). */

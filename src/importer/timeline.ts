@@ -6,9 +6,9 @@
 // line 1 ms before the file's modification time. Those times say which line
 // came first, not when it happened, and the report says so.
 
-import { stat } from 'node:fs/promises';
 import { jsonObjectLine, readLines } from './lineReader.js';
 import type { ImportKind } from './kinds.js';
+import type { PinnedFile } from './pinnedFile.js';
 
 export type TimelineKind = 'stream' | 'line_order';
 
@@ -38,9 +38,8 @@ export function lineTimestampMs(kind: ImportKind, text: string): number | undefi
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** Counts the lines (as readLines splits them) and finds the first timestamp, streaming. */
-export async function surveyFile(kind: ImportKind, file: string): Promise<FileSurvey> {
-  const info = await stat(file);
+/** Counts the lines (as readLines splits them) of the pinned bytes and finds the first timestamp, streaming. */
+export async function surveyFile(kind: ImportKind, file: PinnedFile): Promise<FileSurvey> {
   let lines = 0;
   let firstTimestampMs: number | null = null;
   let lastTimestampMs: number | null = null;
@@ -51,7 +50,7 @@ export async function surveyFile(kind: ImportKind, file: string): Promise<FileSu
     firstTimestampMs ??= ms;
     lastTimestampMs = Math.max(lastTimestampMs ?? ms, ms);
   }
-  return { file, lines, bytes: info.size, mtimeMs: Math.floor(info.mtimeMs), firstTimestampMs, lastTimestampMs };
+  return { file: file.path, lines, bytes: file.bytes, mtimeMs: file.mtimeMs, firstTimestampMs, lastTimestampMs };
 }
 
 /** The clock of one file: the time of each line in turn, never going back. */
