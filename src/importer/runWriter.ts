@@ -114,7 +114,8 @@ export class ImportRunWriter {
     // are null ("not measured" to the fold and every view), never an invented 0. So is tokens/min on a
     // line-order clock, whose 1 ms per line made 7,610 tokens "456,600 per minute". So are the tokens while
     // no file has reported any usage: a selfware log recorded without --show-tokens has none, and its 0
-    // compared as "117,477 fewer tokens, better" beside a run that counted them.
+    // compared as "117,477 fewer tokens, better" beside a run that counted them. So are elapsed and the time
+    // left on a line-order clock, as status and the report have them: 200,000 lines read as "3m20s".
     const metrics: SessionMetrics = {
       ...read,
       lines_of_code: NOT_MEASURED,
@@ -123,7 +124,7 @@ export class ImportRunWriter {
       tests_failed: NOT_MEASURED,
       memory_usage_mb: NOT_MEASURED,
       disk_usage_bytes: NOT_MEASURED,
-      ...(this.timesAreLineOrder ? { tokens_per_minute: NOT_MEASURED } : {}),
+      ...(this.timesAreLineOrder ? { tokens_per_minute: NOT_MEASURED, elapsed_seconds: NOT_MEASURED, estimated_remaining: NOT_MEASURED } : {}),
       ...(this.usageRecorded ? {} : { total_tokens: NOT_MEASURED, tokens_per_minute: NOT_MEASURED }),
     };
     this.emit({ type: 'metrics', metrics }, when);

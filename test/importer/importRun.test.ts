@@ -161,6 +161,8 @@ async function expectLineOrder(events: MegatestEvent[], result: ImportResult, fi
   const snapshots = eventsOf(events, 'metrics');
   expect(snapshots.length).toBeGreaterThan(0);
   for (const snapshot of snapshots) expect(snapshot.metrics.tokens_per_minute).toBeNull();
+  // Nor a duration: elapsed and the time left are null in every snapshot, as status has them (n/a), not 1 ms a line.
+  for (const snapshot of snapshots) expect(snapshot.metrics).toMatchObject({ elapsed_seconds: null, estimated_remaining: null });
   // Nor does `status`, read from the files; and lines of code, never counted, are n/a there, not 0.
   const usage = eventsOf(events, 'tokens');
   // No test was run, and each agent's tokens are unknown where the stream reported no usage: n/a, not 0.
@@ -247,6 +249,8 @@ describe('import of this folder\'s own recordings (test/fixtures/importer)', () 
     const snapshots = eventsOf(events, 'metrics');
     expect(snapshots.filter((e) => e.seq > firstUsage).length).toBeGreaterThan(0);
     for (const snapshot of snapshots) {
+      // Its own times are durations: elapsed is recorded in every snapshot.
+      expect(snapshot.metrics.elapsed_seconds).toEqual(expect.any(Number));
       if (snapshot.seq > firstUsage) expect(snapshot.metrics).toMatchObject({ tokens_per_minute: expect.any(Number), total_tokens: expect.any(Number) });
       else expect(snapshot.metrics).toMatchObject({ tokens_per_minute: null, total_tokens: null });
     }

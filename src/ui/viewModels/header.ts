@@ -90,6 +90,9 @@ export function elapsedSeconds(run: ConsoleState, nowMs: number): number {
   return elapsedSecondsAt(run, advancing ? nowMs : lastEventMs(run));
 }
 
+/** The header's progress for an import in line order, in place of a time. */
+export const LINE_ORDER_PROGRESS = 'line order (not time)';
+
 /** How far the plan (the schedule) may lag the clock before the progress is labelled as the plan's: 5% of the duration. */
 const PLAN_BEHIND_SHARE = 0.05;
 
@@ -109,12 +112,16 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const progress = run.ended?.status === 'completed' ? 1 : total > 0 ? Math.min(1, schedule / total) : 0;
   const remaining = remainingSecondsAt(run, nowMs);
   const planBehind = !run.ended && total > 0 && (elapsed - schedule) / total >= PLAN_BEHIND_SHARE;
-  const progressParts =
-    session && planned === null
+  // An import in line order (1 ms per line) has no times: "3m20s / 3m21s  99%" was 200,000 lines read as minutes.
+  // Its place is said as status, ls and the report say it: no clock, no share of a plan, no ETA.
+  const timeless = session?.timesLineOrder === true;
+  const progressParts = timeless
+    ? [LINE_ORDER_PROGRESS]
+    : session && planned === null
       ? [`${formatDuration(elapsed)} / plan not recorded`]
       : [`${formatDuration(elapsed)} / ${formatDuration(total)}`, `${planBehind ? 'plan ' : ''}${Math.floor(progress * 100)}%`];
   // A dead orchestrator's run is not getting anywhere: the time it would have left is no estimate of anything.
-  if (!run.ended && total > 0 && run.orchestrator !== 'dead') progressParts.push(`ETA ${formatDuration(remaining)}`);
+  if (!timeless && !run.ended && total > 0 && run.orchestrator !== 'dead') progressParts.push(`ETA ${formatDuration(remaining)}`);
   const phase = run.currentPhaseIndex >= 0 ? run.phases[run.currentPhaseIndex] : undefined;
   const phaseText = phase ? `phase ${run.currentPhaseIndex + 1}/${run.phases.length} ${phase.name}` : run.phases.length > 0 ? `${run.phases.length} phases` : '';
   // The tokens the report and status give: a legacy run's are its runner's last snapshot's, or not recorded.
