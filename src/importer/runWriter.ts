@@ -34,8 +34,6 @@ export class ImportRunWriter {
   /** Times never go back in the files, whatever order two agents' lines were merged in. */
   private lastMs = Number.NEGATIVE_INFINITY;
   private closed = false;
-  /** Whether any file has reported token usage so far (selfware prints it only with --show-tokens). */
-  private usageRecorded = false;
 
   private constructor(
     readonly paths: RunPaths,
@@ -71,7 +69,6 @@ export class ImportRunWriter {
   }
 
   emit(input: EventInput, ms: number): MegatestEvent {
-    if (input.type === 'tokens') this.usageRecorded = true;
     return this.events.emit(input, this.at(ms));
   }
 
@@ -112,10 +109,9 @@ export class ImportRunWriter {
     });
     // No project was built or measured and no agent process ran: as a legacy run's snapshot, those figures
     // are null ("not measured" to the fold and every view), never an invented 0. So is tokens/min on a
-    // line-order clock, whose 1 ms per line made 7,610 tokens "456,600 per minute". So are the tokens while
-    // no file has reported any usage: a selfware log recorded without --show-tokens has none, and its 0
-    // compared as "117,477 fewer tokens, better" beside a run that counted them. So are elapsed and the time
-    // left on a line-order clock, as status and the report have them: 200,000 lines read as "3m20s".
+    // line-order clock, whose 1 ms per line made 7,610 tokens "456,600 per minute", and elapsed and the time
+    // left on it, as status and the report have them: 200,000 lines read as "3m20s". (Tokens while no file has
+    // reported usage are null in the fold's own reading, sessionMetricsAt, live and imported alike.)
     const metrics: SessionMetrics = {
       ...read,
       lines_of_code: NOT_MEASURED,
@@ -125,7 +121,6 @@ export class ImportRunWriter {
       memory_usage_mb: NOT_MEASURED,
       disk_usage_bytes: NOT_MEASURED,
       ...(this.timesAreLineOrder ? { tokens_per_minute: NOT_MEASURED, elapsed_seconds: NOT_MEASURED, estimated_remaining: NOT_MEASURED } : {}),
-      ...(this.usageRecorded ? {} : { total_tokens: NOT_MEASURED, tokens_per_minute: NOT_MEASURED }),
     };
     this.emit({ type: 'metrics', metrics }, when);
     await writeMetricsCurrent(this.paths, metrics);

@@ -9,7 +9,7 @@
 
 import type { SessionMetrics } from '../contract/metrics.js';
 import { isLegacySession, legacyRunnerOf } from '../legacy/marker.js';
-import { tasksCompleted, tasksRemaining, tasksTotal, type RunState } from '../state/runState.js';
+import { tasksCompleted, tasksRemaining, tasksTotal, usageRecorded, type RunState } from '../state/runState.js';
 
 export interface RunFigures {
   legacy: boolean;
@@ -45,8 +45,9 @@ export function runFigures(state: RunState): RunFigures {
   const m = state.measured;
   if (!isLegacySession(state)) {
     const testsTotal = m.testsPassed === null ? null : m.testsPassed + (m.testsFailed ?? 0);
-    // A snapshot whose tokens are null: no usage was recorded (an import of output that carries none), so the count is unknown, not 0.
-    const usage = state.metrics?.total_tokens === null ? null : state.counters;
+    // No agent has reported a token figure (output that carries none, live or imported): the count is unknown, not 0.
+    // Read from the fold, not the last snapshot, which lags the first report by up to a snapshot interval.
+    const usage = usageRecorded(state) ? state.counters : null;
     return {
       legacy: false,
       totalTokens: usage?.totalTokens ?? null,

@@ -46,6 +46,17 @@ export function recordedDurationSeconds(state: RunState): number | null {
   return elapsedMsAt(state, lastEventMs(state)) / 1000;
 }
 
+/**
+ * Whether any agent has reported a token figure yet (a tokens event, whatever
+ * its count): until then the run's tokens are not recorded, never 0. A live
+ * selfware run without `📊 Tokens:` lines showed 0, where an import of its log
+ * said "not recorded", and compare read the 0 as "fewer tokens, better". Every
+ * tokens event has a per-model entry (the model may be ''), so one is enough.
+ */
+export function usageRecorded(state: Pick<RunState, 'counters'>): boolean {
+  return Object.keys(state.counters.byModel).length > 0;
+}
+
 export const TOKEN_WINDOW_SECONDS = 60;
 
 /**

@@ -399,5 +399,6 @@ export {
   TOKEN_WINDOW_SECONDS,
   tokensPerMinuteAt,
   trustOf,
+  usageRecorded,
   utilizationAt,
 } from './readings.js';

@@ -18,6 +18,7 @@ import {
   tasksRemaining,
   tasksTotal,
   tokensPerMinuteAt,
+  usageRecorded,
   type RunState,
 } from '../../src/state/runState.js';
 import { gaugesFromState, sessionMetricsAt } from '../../src/state/snapshot.js';
@@ -297,12 +298,17 @@ describe('the live snapshots recorded in restore_session.jsonl', () => {
         const replayed = sessionMetricsAt(state, now, gaugesFromState(state));
         // Not estimated_remaining: the log was recorded when a restore gave the session time back; now the
         // duration limits elapsed time (docs/run-state.md), so remaining is the duration less elapsed.
-        const pick = (x: typeof m) => [x.elapsed_seconds, x.tasks_completed, x.tasks_remaining, x.total_tokens, x.tool_calls, x.checkpoint_count];
+        // The log was recorded when a snapshot before any agent reported tokens said 0; the tokens are now not
+        // recorded (null) until one does (readings.ts, usageRecorded), so such a snapshot is compared with that.
+        const reported = usageRecorded(state);
+        const pick = (x: typeof m) => [x.elapsed_seconds, x.tasks_completed, x.tasks_remaining, x.tool_calls, x.checkpoint_count];
         expect(pick(replayed), `metrics at seq ${event.seq}`).toEqual(pick(m));
+        expect(replayed.total_tokens, `tokens at seq ${event.seq}`).toBe(reported ? m.total_tokens : null);
         // The log was recorded when a paused session's rate still ran down over the pause; it is now held at the
         // pause's start (snapshot.ts), so a snapshot taken while paused is compared with that.
         const paused = state.status === 'paused' && state.pause !== null;
-        expect(replayed.tokens_per_minute, `tokens/min at seq ${event.seq}`).toBe(paused ? tokensPerMinuteAt(state, Date.parse(state.pause!.since)) : m.tokens_per_minute);
+        const rate = paused ? tokensPerMinuteAt(state, Date.parse(state.pause!.since)) : m.tokens_per_minute;
+        expect(replayed.tokens_per_minute, `tokens/min at seq ${event.seq}`).toBe(reported ? rate : null);
         const duration = state.session?.durationSeconds ?? 0;
         expect(Math.abs(replayed.estimated_remaining - Math.max(0, duration - replayed.elapsed_seconds)), `remaining at seq ${event.seq}`).toBeLessThanOrEqual(1);
         checked += 1;
