@@ -10,7 +10,8 @@ export interface AgentMetrics {
   status: AgentStatus;
   task: string | null;
   model: string | null;
-  tokens: number;
+  /** Null until some agent of the run reported a token figure: not recorded, never 0. */
+  tokens: number | null;
   tool_calls: number;
   /** Share of wall time the agent spent working (0..1) since it started. */
   utilization: number;
@@ -25,14 +26,17 @@ export interface AgentMetrics {
 export interface SessionMetrics {
   session_id: string;
   timestamp: string;
-  elapsed_seconds: number;
-  estimated_remaining: number;
+  /** Null for an imported run whose times are line order (no timestamps): it has no duration. */
+  elapsed_seconds: number | null;
+  estimated_remaining: number | null;
   phase: string;
   status: SessionStatus;
-  total_tokens: number;
-  tokens_per_minute: number;
-  tasks_completed: number;
-  tasks_remaining: number;
+  /** Null until some agent reported a token figure (a selfware log without token lines): not recorded, never 0. */
+  total_tokens: number | null;
+  tokens_per_minute: number | null;
+  /** These counts are null where a run did not record them (a legacy runner's folder); a megatest run always has them. */
+  tasks_completed: number | null;
+  tasks_remaining: number | null;
   /** passed / (passed + failed) of the last test run, 0..1; null before any run. */
   test_pass_rate: number | null;
   /** The last test run's counts; null before a run gave results, and after one gave none (test_run's problem). */
@@ -46,12 +50,13 @@ export interface SessionMetrics {
   doc_coverage: number | null;
   /** Files changed since the session began, by git; null before the first count and where git cannot say. */
   files_modified: number | null;
-  tool_calls: number;
-  checkpoint_count: number;
-  errors_encountered: number;
-  recoveries: number;
-  consensus_votes_cast: number;
-  memory_usage_mb: number;
-  disk_usage_bytes: number;
+  tool_calls: number | null;
+  checkpoint_count: number | null;
+  errors_encountered: number | null;
+  recoveries: number | null;
+  consensus_votes_cast: number | null;
+  /** Measured by the orchestrator's sampler; null where nothing measured them (an import, a legacy runner's folder). */
+  memory_usage_mb: number | null;
+  disk_usage_bytes: number | null;
   agents: AgentMetrics[];
 }

@@ -301,7 +301,7 @@ export class ControlSurface implements EngineControl {
     const m = this.metrics();
     const lines = [
       `status block (SIGUSR1): session ${ctx.info.session_id}, status ${ctx.status}, phase ${ctx.currentPhase.name} (${ctx.phaseIndex + 1}/${ctx.phases.length})`,
-      `elapsed ${m?.elapsed_seconds ?? 0} s of ${ctx.config.session.duration_seconds} s; tokens ${m?.total_tokens ?? 0}; tool calls ${m?.tool_calls ?? 0}; tasks ${m?.tasks_completed ?? 0} done, ${m?.tasks_remaining ?? 0} left`,
+      `elapsed ${m?.elapsed_seconds ?? 0} s of ${ctx.config.session.duration_seconds} s; tokens ${m?.total_tokens ?? 'not recorded'}; tool calls ${m?.tool_calls ?? 0}; tasks ${m?.tasks_completed ?? 0} done, ${m?.tasks_remaining ?? 0} left`,
       `LOC ${ctx.state.measured.linesOfCode ?? 'not measured yet'}; tests ${testsText(ctx.state.measured)}; coverage ${ctx.state.measured.testCoverage ?? 'n/a'}%; checkpoints ${ctx.state.counters.checkpoints}; errors ${ctx.state.counters.errors}; recoveries ${ctx.state.counters.recoveriesSucceeded}`,
       ...this.pool.slots.map((s) => {
         const a = ctx.state.agents.find((x) => x.name === s.name);

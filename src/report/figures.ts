@@ -107,8 +107,6 @@ function legacyCheckpointCount(counted: number | undefined, files: number): numb
   return files > 0 ? files : null;
 }
 
-/** Not recorded (by a legacy runner, or never measured): typed as a number in SessionMetrics, shown as n/a (see metricsEvent.ts in src/legacy). */
-const NOT_RECORDED = null as unknown as number;
 
 /**
  * A status snapshot (sessionMetricsAt's) with the run's figures as runFigures
@@ -123,24 +121,24 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     const noRate = state.metrics !== null && state.metrics.tokens_per_minute === null;
     // Memory, disk and files modified as the last snapshot measured them: none measured (an import's
     // snapshots, or none yet) is n/a, not the 0 a reading of the fold alone gives.
-    const measured = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value : NOT_RECORDED);
+    const measured = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
     // An import in line order has no durations: its times give the order of its lines.
     const timeless = state.session?.timesLineOrder === true;
     return {
       ...metrics,
-      ...(timeless ? { elapsed_seconds: NOT_RECORDED, estimated_remaining: NOT_RECORDED } : {}),
+      ...(timeless ? { elapsed_seconds: null, estimated_remaining: null } : {}),
       memory_usage_mb: measured(state.metrics?.memory_usage_mb),
       disk_usage_bytes: measured(state.metrics?.disk_usage_bytes),
       files_modified: measured(state.measured.filesModified),
-      lines_of_code: f.linesOfCode ?? NOT_RECORDED,
-      total_tokens: f.totalTokens ?? NOT_RECORDED,
+      lines_of_code: f.linesOfCode ?? null,
+      total_tokens: f.totalTokens ?? null,
       // No test run measured (an import runs none): the counts are unknown, not 0.
-      ...(f.testsPassed === null ? { tests_passed: NOT_RECORDED, tests_failed: NOT_RECORDED } : {}),
-      ...(noRate || f.totalTokens === null ? { tokens_per_minute: NOT_RECORDED } : {}),
+      ...(f.testsPassed === null ? { tests_passed: null, tests_failed: null } : {}),
+      ...(noRate || f.totalTokens === null ? { tokens_per_minute: null } : {}),
       agents: agentsWithUsage(metrics.agents, f),
     };
   }
-  const given = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value : NOT_RECORDED);
+  const given = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
   return {
     ...metrics,
     total_tokens: given(f.totalTokens),
@@ -148,8 +146,8 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     tasks_completed: given(f.tasksCompleted),
     tasks_remaining: given(f.tasksRemaining),
     test_pass_rate: f.testPassRate,
-    tests_passed: NOT_RECORDED,
-    tests_failed: NOT_RECORDED,
+    tests_passed: null,
+    tests_failed: null,
     test_coverage: f.testCoverage,
     lines_of_code: given(f.linesOfCode),
     tool_calls: given(f.toolCalls),
@@ -157,16 +155,16 @@ export function withRunFigures(metrics: SessionMetrics, state: RunState): Sessio
     checkpoint_count: given(f.checkpoints),
     recoveries: given(f.recoveries),
     // Neither runner held votes, and neither planned a length that no file records: no time left is reckoned against one.
-    consensus_votes_cast: NOT_RECORDED,
-    ...(state.session !== null && !((state.session.durationSeconds ?? 0) > 0) ? { estimated_remaining: NOT_RECORDED } : {}),
-    memory_usage_mb: NOT_RECORDED,
-    disk_usage_bytes: NOT_RECORDED,
-    files_modified: NOT_RECORDED,
+    consensus_votes_cast: null,
+    ...(state.session !== null && !((state.session.durationSeconds ?? 0) > 0) ? { estimated_remaining: null } : {}),
+    memory_usage_mb: null,
+    disk_usage_bytes: null,
+    files_modified: null,
     agents: agentsWithUsage(metrics.agents, f),
   };
 }
 
 /** The agents' tokens are unknown, not 0, where the run recorded no usage at all (as the report's agent table has them). */
 function agentsWithUsage(agents: SessionMetrics['agents'], f: RunFigures): SessionMetrics['agents'] {
-  return f.totalTokens === null ? agents.map((agent) => ({ ...agent, tokens: NOT_RECORDED })) : agents;
+  return f.totalTokens === null ? agents.map((agent) => ({ ...agent, tokens: null })) : agents;
 }

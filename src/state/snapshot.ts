@@ -38,8 +38,6 @@ export function gaugesFromState(state: RunState): SnapshotGauges {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** SessionMetrics types the token figures as numbers; not recorded yet is null (n/a to every view), never 0. */
-const NOT_RECORDED = null as unknown as number;
 
 export function sessionMetricsAt(state: RunState, nowMs: number, gauges: SnapshotGauges): SessionMetrics {
   // Until an agent reports a token figure the tokens are unknown: an agent that prints none (selfware without
@@ -56,7 +54,7 @@ export function sessionMetricsAt(state: RunState, nowMs: number, gauges: Snapsho
       status: a?.status ?? 'starting',
       task: a?.task ?? null,
       model: a?.model ?? g?.model ?? null,
-      tokens: usage ? (a?.tokens ?? 0) : NOT_RECORDED,
+      tokens: usage ? (a?.tokens ?? 0) : null,
       tool_calls: a?.toolCalls ?? 0,
       utilization: a ? utilizationAt(a, nowMs) : 0,
       trust_score: (a && trustOf(a)) ?? 1,
@@ -74,10 +72,10 @@ export function sessionMetricsAt(state: RunState, nowMs: number, gauges: Snapsho
     estimated_remaining: Math.round(remainingSecondsAt(state, nowMs)),
     phase: currentPhase(state)?.name ?? '',
     status: gauges.status,
-    total_tokens: usage ? state.counters.totalTokens : NOT_RECORDED,
+    total_tokens: usage ? state.counters.totalTokens : null,
     // A paused run's is the rate as the pause began (as the console's chart): a window running down over the pause
     // printed a falling rate every headless line of a session where nothing happened.
-    tokens_per_minute: usage ? tokensPerMinuteAt(state, state.status === 'paused' && state.pause ? Math.min(nowMs, Date.parse(state.pause.since)) : nowMs) : NOT_RECORDED,
+    tokens_per_minute: usage ? tokensPerMinuteAt(state, state.status === 'paused' && state.pause ? Math.min(nowMs, Date.parse(state.pause.since)) : nowMs) : null,
     tasks_completed: tasksCompleted(state),
     tasks_remaining: tasksRemaining(state),
     test_pass_rate: measured.testPassRate,

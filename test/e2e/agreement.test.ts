@@ -142,7 +142,7 @@ describe('final report, status and the console agree on a finished run', () => {
     expect(header?.elapsed, header?.line).toBe(formatDuration(exact));
     expect(header?.total, header?.line).toBe(formatDuration(report.configured_duration_seconds!));
     // The three figures are one reading: none is more than its rounding away from the others.
-    expect(Math.abs(status.metrics!.elapsed_seconds - report.elapsed_seconds!)).toBeLessThanOrEqual(0.55);
+    expect(Math.abs(status.metrics!.elapsed_seconds! - report.elapsed_seconds!)).toBeLessThanOrEqual(0.55);
     expect(Math.abs(Math.floor(report.elapsed_seconds!) - Math.floor(exact))).toBeLessThanOrEqual(1);
   });
 });

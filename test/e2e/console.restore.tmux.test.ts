@@ -92,7 +92,7 @@ describe.skipIf(!HAS_TMUX)('restore from the console in tmux (skipped: tmux is n
 
       // c during bootstrap, once its first task is done and measured, so the
       // checkpoint holds figures (tasks, LOC) that development then changes.
-      await waitForEvent(runDir, 'metrics', (e) => e.metrics.phase === 'bootstrap' && (e.metrics.lines_of_code ?? 0) > 0 && e.metrics.tasks_completed > 0, 120_000);
+      await waitForEvent(runDir, 'metrics', (e) => e.metrics.phase === 'bootstrap' && (e.metrics.lines_of_code ?? 0) > 0 && (e.metrics.tasks_completed ?? 0) > 0, 120_000);
       tmux('send-keys', '-t', session, 'c');
       const forced = await waitForEvent(runDir, 'checkpoint_created', (e) => e.trigger === 'forced', 60_000);
       expect(forced.phase).toBe('bootstrap');

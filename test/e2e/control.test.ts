@@ -80,7 +80,7 @@ describe('control API and shell controls on a running session', () => {
     };
     expect(text).toMatch(/# TYPE megatest_\w+ gauge/);
     // Both come from the same snapshot unless a new one landed in between: compare monotone figures loosely.
-    expect(sample('megatest_total_tokens')).toBeGreaterThanOrEqual(current.total_tokens);
+    expect(sample('megatest_total_tokens')).toBeGreaterThanOrEqual(current.total_tokens!);
     expect(sample('megatest_lines_of_code')).not.toBeNull();
   });
 

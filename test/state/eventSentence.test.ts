@@ -25,14 +25,14 @@ describe('eventSentence figures', () => {
     const snapshots = events.filter((e) => e.type === 'metrics');
     // The recorded session has counts of four digits and more, so grouping shows.
     expect(checkpoints.some((e) => e.bytes >= 1000)).toBe(true);
-    expect(snapshots.some((e) => e.metrics.total_tokens >= 1000)).toBe(true);
+    expect(snapshots.some((e) => (e.metrics.total_tokens ?? 0) >= 1000)).toBe(true);
     const plural = (n: number, noun: string) => `${grouped(n)} ${noun}${n === 1 ? '' : 's'}`;
     for (const e of checkpoints) expect(eventSentence(e)).toBe(`checkpoint ${e.id} (${e.trigger}): ${plural(e.files, 'file')}, ${plural(e.bytes, 'byte')}, ${e.ms} ms`);
     const one = { ...checkpoints[0]!, files: 1, bytes: 1664 } as MegatestEvent;
     expect(eventSentence(one)).toMatch(/: 1 file, 1,664 bytes, \d+ ms$/);
     for (const e of snapshots) {
       const m = e.metrics;
-      expect(eventSentence(e)).toContain(` tokens ${grouped(m.total_tokens)} (${grouped(m.tokens_per_minute)}/min) calls ${grouped(m.tool_calls)} `);
+      expect(eventSentence(e)).toContain(` tokens ${grouped(m.total_tokens!)} (${grouped(m.tokens_per_minute!)}/min) calls ${grouped(m.tool_calls!)} `);
       expect(eventSentence(e)).toContain(` LOC ${m.lines_of_code === null ? 'n/a' : grouped(m.lines_of_code)} `);
     }
     // Times as every other view gives them (1h02m), not raw seconds; no time left when none is estimated.

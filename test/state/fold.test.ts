@@ -263,7 +263,7 @@ describe('sessionMetricsAt on the whole recording', () => {
   const oracle = expectedAt(restoreLog);
 
   it('tasks done + left = the plan, and both as counted from the file', () => {
-    expect(m.tasks_completed + m.tasks_remaining).toBe(tasksTotal(final));
+    expect(m.tasks_completed! + m.tasks_remaining!).toBe(tasksTotal(final));
     expect(m.tasks_completed).toBe(oracle.tasksDone);
     expect(m.tasks_remaining).toBe(oracle.tasksRemaining);
     expect(tasksTotal(final)).toBe(oracle.tasksTotal);
@@ -279,7 +279,7 @@ describe('sessionMetricsAt on the whole recording', () => {
     expect(m.estimated_remaining).toBe(0); // ended
     expect(m.phase).toBe(oracle.phase);
     expect(m.status).toBe('completed');
-    expect(m.agents.reduce((sum, a) => sum + a.tokens, 0)).toBe(tokens);
+    expect(m.agents.reduce((sum, a) => sum + a.tokens!, 0)).toBe(tokens);
   });
 });
 
@@ -310,7 +310,7 @@ describe('the live snapshots recorded in restore_session.jsonl', () => {
         const rate = paused ? tokensPerMinuteAt(state, Date.parse(state.pause!.since)) : m.tokens_per_minute;
         expect(replayed.tokens_per_minute, `tokens/min at seq ${event.seq}`).toBe(reported ? rate : null);
         const duration = state.session?.durationSeconds ?? 0;
-        expect(Math.abs(replayed.estimated_remaining - Math.max(0, duration - replayed.elapsed_seconds)), `remaining at seq ${event.seq}`).toBeLessThanOrEqual(1);
+        expect(Math.abs(replayed.estimated_remaining! - Math.max(0, duration - replayed.elapsed_seconds!)), `remaining at seq ${event.seq}`).toBeLessThanOrEqual(1);
         checked += 1;
       }
       state = foldEvent(state, event);
