@@ -22,8 +22,10 @@ describe('isPidAlive', () => {
   });
 
   it.skipIf(stateOf(process.pid) === null)('a zombie is not, whose parent has not reaped it', async () => {
-    // The shell starts `sleep 0` and becomes `sleep 30`, which never reaps it.
-    const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // A parent that never waits: its child exits at once and stays a zombie. (A shell that ran `sleep 0 &` before
+    // exec'ing `sleep 30` reaped the child itself when it ended before the exec, on a loaded machine.)
+    const script = 'import os, sys, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)\n';
+    const parent = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const child = await new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
       await expect.poll(() => stateOf(child), { timeout: 30_000 }).toBe('Z');
