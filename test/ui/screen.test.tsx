@@ -6,6 +6,7 @@ import { Text } from 'ink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyEvent, applyLogLines, setOrchestratorLiveness } from '../../src/state/applyEvent.js';
 import { elapsedSecondsAt, lastEventMs } from '../../src/state/runState.js';
+import stringWidth from 'string-width';
 import { formatDuration } from '../../src/ui/viewModels/format.js';
 import { createConsoleStore } from '../../src/state/store.js';
 import { initialUiState } from '../../src/state/uiState.js';
@@ -281,5 +282,28 @@ describe('the reading views on a short terminal', () => {
     const screenText = plain(lastFrame());
     expect(screenText).toContain('── Agent agent-1');
     expect(screenText).not.toMatch(/tokens\/min/);
+  });
+});
+
+describe('an agent that prints emoji and CJK', () => {
+  it('at 80x24 the frame keeps its 24 rows, each within 80 columns, the header on top, in the dashboard and the detail', async () => {
+    // Measured in code points, a row of 漢字 took twice its columns: the terminal wrapped it and scrolled the header off.
+    const base = liveRun();
+    const ts = base.log[base.log.length - 1]!.ts;
+    const run = applyLogLines(
+      { ...base, agents: base.agents.map((a) => ({ ...a, task: `🔧 ${a.task ?? 'work'} — 修复 ✨ 👩‍👩‍👧‍👦` })) },
+      [`${ts} ERROR [agent-1] 💥 连接失败 timeout ETIMEDOUT 🌐 — café ${'漢字'.repeat(20)}`],
+    );
+    for (const overlay of [{ kind: 'none' as const }, { kind: 'agent' as const, name: 'agent-1' }]) {
+      const store = createConsoleStore('live', run);
+      store.getState().updateUi((ui) => ({ ...ui, selectedAgent: 'agent-1', overlay }));
+      const screen = renderAt(<App store={store} actions={fakeActions()} look={look()} runDir={RUN_DIR} columns={80} rows={24} now={() => lastEventMs(run)} onExit={() => {}} readAgentOutput={async () => [`🚀 ${'長'.repeat(60)}`]} />, 80, 24);
+      await vi.waitFor(() => expect(plain(screen.lastFrame())).toContain('megatest'), WAIT);
+      const lines = plain(screen.lastFrame()).split('\n');
+      expect(lines[0]).toMatch(/^megatest/);
+      expect(lines.length).toBeLessThanOrEqual(24);
+      for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(80);
+      screen.unmount();
+    }
   });
 });

@@ -4,7 +4,7 @@
 import React, { createContext, useContext, type ReactNode } from 'react';
 import { Text } from 'ink';
 import { ASCII_GLYPHS, UNICODE_GLYPHS, roleStyle, type Glyphs, type Theme, type ThemeRole } from '../theme.js';
-import { clipSpansWithEllipsis, toAscii, type Span } from '../viewModels/format.js';
+import { clipSpansWithEllipsis, textWidth, toAscii, type Span } from '../viewModels/format.js';
 
 export interface Look {
   theme: Theme;
@@ -85,7 +85,7 @@ export function SectionTitle({ title, detail, width }: { title: string; detail?:
   const { glyphs } = useLook();
   const head = `${glyphs.rule}${glyphs.rule} ${title} `;
   const tail = detail ? ` ${detail} ${glyphs.rule}${glyphs.rule}` : '';
-  const fill = Math.max(0, width - [...head].length - [...tail].length);
+  const fill = Math.max(0, width - textWidth(head) - textWidth(tail));
   return (
     <SpanLine
       spans={[

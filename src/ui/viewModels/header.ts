@@ -9,7 +9,7 @@ import { elapsedSecondsAt, lastEventMs, remainingSecondsAt, scheduleSecondsAt } 
 import { runFigures } from '../../report/figures.js';
 import { reportedCostUsd } from '../../state/tallies.js';
 import type { ThemeRole } from '../theme.js';
-import { formatCount, formatDuration, formatUsd } from './format.js';
+import { formatCount, formatDuration, formatUsd, textWidth } from './format.js';
 
 export interface HeaderModel {
   title: string;
@@ -76,8 +76,8 @@ export function orchestratorDeadMessage(runDir: string): string {
 export function resumeHintText(runDir: string, width: number): string {
   const oneRow = orchestratorDeadMessage(runDir);
   const command = `megatest resume ${runDir}`;
-  if ([...oneRow].length <= width) return oneRow;
-  return [...command].length <= width ? `${ORCHESTRATOR_DEAD} — carry the run on with:\n${command}` : command;
+  if (textWidth(oneRow) <= width) return oneRow;
+  return textWidth(command) <= width ? `${ORCHESTRATOR_DEAD} — carry the run on with:\n${command}` : command;
 }
 
 /**

@@ -7,17 +7,18 @@ import type { LogLine } from '../../state/applyEvent.js';
 import { lastIndexAtOrBefore } from '../../state/uiState.js';
 import type { ThemeRole } from '../theme.js';
 import { clockTime, type Span } from './format.js';
+import { clustersOf, isPlainAscii, textWidth } from './textCells.js';
 
 export interface Range {
   start: number;
   end: number;
 }
 
-/** Case-insensitive, non-overlapping occurrences of `query` in `text`, in code points. */
+/** Case-insensitive, non-overlapping occurrences of `query` in `text`, in grapheme clusters (a highlight never splits 👩‍👩‍👧‍👦). */
 export function matchRanges(text: string, query: string): Range[] {
   if (query === '') return [];
-  const haystack = [...text].map((c) => c.toLowerCase());
-  const needle = [...query].map((c) => c.toLowerCase());
+  const haystack = clustersOf(text).map((c) => c.text.toLowerCase());
+  const needle = clustersOf(query).map((c) => c.text.toLowerCase());
   const ranges: Range[] = [];
   let at = 0;
   while (at + needle.length <= haystack.length) {
@@ -50,7 +51,7 @@ export function highlightSpans(spans: readonly Span[], ranges: readonly Range[])
   const out: Span[] = [];
   let offset = 0;
   for (const span of spans) {
-    const chars = [...span.text];
+    const chars = clustersOf(span.text).map((c) => c.text);
     let piece = '';
     let pieceHighlighted: boolean | null = null;
     chars.forEach((char, i) => {
@@ -95,8 +96,14 @@ export interface LogPaneModel {
 /** The row with `mark` at its end, within `width` columns (its last characters give way). */
 function endWith(row: readonly Span[], mark: string, width: number): Span[] {
   const cells: { char: string; role: Span['role'] }[] = [];
-  for (const span of row) for (const char of span.text) cells.push({ char, role: span.role });
-  cells.length = Math.min(cells.length, Math.max(0, width - [...mark].length));
+  let room = Math.max(0, width - textWidth(mark));
+  for (const span of row) {
+    for (const { text, width: columns } of clustersOf(span.text)) {
+      if (columns > room) break;
+      room -= columns;
+      cells.push({ char: text, role: span.role });
+    }
+  }
   cells.push({ char: mark, role: 'muted' });
   return mergeSpans(cells.map((cell) => ({ text: cell.char, role: cell.role })));
 }
@@ -111,24 +118,40 @@ const WRAP_INDENT = '  ';
  */
 export function wrapSpans(spans: readonly Span[], width: number): Span[][] {
   const room = Math.max(1, width);
-  // Most lines fit (a UTF-16 length within the room is a code point count within it too):
-  // one row, drawn the same as below, without a cell per character every frame.
+  // Most lines are printable ASCII that fits: one row, drawn the same as below, without a cell per character every frame.
   let length = 0;
-  for (const span of spans) length += span.text.length;
-  if (length <= room) return [mergeSpans(spans)];
-  const cells: { char: string; role: Span['role'] }[] = [];
-  for (const span of spans) for (const char of span.text) cells.push({ char, role: span.role });
+  let plain = true;
+  for (const span of spans) {
+    length += span.text.length;
+    plain &&= isPlainAscii(span.text);
+  }
+  if (plain && length <= room) return [mergeSpans(spans)];
+  const cells: { char: string; width: number; role: Span['role'] }[] = [];
+  let total = 0;
+  for (const span of spans) {
+    for (const { text, width: columns } of clustersOf(span.text)) {
+      cells.push({ char: text, width: columns, role: span.role });
+      total += columns;
+    }
+  }
+  if (total <= room) return [mergeSpans(spans)];
   const indent = room > WRAP_INDENT.length * 4 ? WRAP_INDENT : '';
   const rows: Span[][] = [];
   let at = 0;
   do {
     const lead = rows.length === 0 ? '' : indent;
     const fits = room - lead.length;
-    let end = Math.min(cells.length, at + fits);
+    // The cells within the row's columns (a 2-column character at the edge goes on to the next row).
+    let end = at;
+    for (let used = 0; end < cells.length && used + cells[end]!.width <= fits; end++) used += cells[end]!.width;
+    if (end === at) end = at + 1; // one 2-column character in a 1-column pane: drawn, not looped on
     let next = end;
     if (end < cells.length && cells[end]!.char !== ' ') {
       // Break after the last space of the row, if that keeps at least half of it.
-      for (let i = end - 1; i > at + fits / 2; i--) {
+      let before = columnsOf(cells, at, end);
+      for (let i = end - 1; i > at; i--) {
+        before -= cells[i]!.width; // the columns ahead of cell i
+        if (before <= fits / 2) break;
         if (cells[i]!.char === ' ') {
           end = i;
           next = i + 1;
@@ -146,6 +169,12 @@ export function wrapSpans(spans: readonly Span[], width: number): Span[][] {
     at = next;
   } while (at < cells.length);
   return rows;
+}
+
+function columnsOf(cells: readonly { width: number }[], from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += cells[i]!.width;
+  return sum;
 }
 
 /** Adjacent spans of one role as one, empty ones left out (as the cells give them). */
