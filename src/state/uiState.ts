@@ -143,20 +143,12 @@ export function movePicker(ui: UiState, orderedIds: readonly string[], delta: -1
 }
 
 /**
- * Scrolls the log by whole pages over the lines the filter shows.
- * `visibleIds` are those lines' ids, oldest first. Reaching the newest line
- * returns to follow mode.
+ * Puts the log line with id `logAnchorId` at the bottom of the log pane (null:
+ * follow the newest). The page it starts is the log view-model's to work out
+ * (logPageAnchor): it knows how many rows each line wraps onto.
  */
-export function scrollLog(ui: UiState, visibleIds: readonly number[], pageSize: number, direction: -1 | 1): UiState {
-  if (visibleIds.length === 0) return ui;
-  const last = visibleIds.length - 1;
-  let bottom = ui.logAnchorId === null ? last : lastIndexAtOrBefore(visibleIds, ui.logAnchorId);
-  if (bottom < 0) bottom = Math.min(last, pageSize - 1);
-  const step = Math.max(1, pageSize - 1);
-  // Never scroll above the first full page.
-  const target = Math.max(Math.min(pageSize - 1, last), Math.min(last, bottom + direction * step));
-  const logAnchorId = target >= last ? null : visibleIds[target]!;
-  return logAnchorId === ui.logAnchorId ? ui : { ...ui, logAnchorId };
+export function anchorLog(ui: UiState, logAnchorId: number | null): UiState {
+  return ui.logAnchorId === logAnchorId ? ui : { ...ui, logAnchorId };
 }
 
 export function followLog(ui: UiState): UiState {

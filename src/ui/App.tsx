@@ -22,7 +22,7 @@ import {
   openAgentDetail,
   openOverlay,
   scrollHelp,
-  scrollLog,
+  anchorLog,
   showToast,
   startFilter,
   stepBack,
@@ -35,6 +35,7 @@ import { settleAction, type ActionResult, type ConsoleActions, type ConsoleOutco
 import { findBinding, KEYMAP, keyNameOf, keystrokesOf, RUN_CONTROL_ACTIONS, type ActionId } from './keymap.js';
 import { agentsByName } from './viewModels/agentTable.js';
 import { alertsPageDown, alertsPageUp } from './viewModels/alerts.js';
+import { logPageAnchor } from './viewModels/logPane.js';
 import { clockTime } from './viewModels/format.js';
 import { pickerOrder } from './viewModels/picker.js';
 import type { Frame } from './viewModels/screen.js';
@@ -122,7 +123,7 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   // Keys act on the state as it is now, which may be newer than the frame on screen.
   const dispatch = (action: ActionId): void => {
     const { run, ui } = store.getState();
-    const { ended, layout, bodyRows, help, logVisibleIds, alertsPaging } = screen.current();
+    const { ended, layout, bodyRows, help, logPaging, alertsPaging } = screen.current();
     if (ended && RUN_CONTROL_ACTIONS.includes(action)) {
       if (ui.overlay.kind === 'confirm') updateUi(closeOverlay);
       toast('info', `the run has ended (${run.ended?.status ?? run.status}); nothing to ${endedVerb(action, ui.overlay)}`);
@@ -181,7 +182,10 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
         if (alertsPaging) {
           const page = action === 'pageUp' ? alertsPageUp : alertsPageDown;
           updateUi((u) => anchorAlerts(u, page(run.alerts, u.alertAnchorSeq, alertsPaging)));
-        } else updateUi((u) => scrollLog(u, logVisibleIds, layout.log.rows, action === 'pageUp' ? -1 : 1));
+        } else {
+          const direction = action === 'pageUp' ? -1 : 1;
+          updateUi((u) => anchorLog(u, logPageAnchor(run.log, { filter: u.filter, anchorId: u.logAnchorId, height: logPaging.rows, width: logPaging.width }, direction)));
+        }
         return;
       case 'followNewest':
         updateUi(alertsPaging ? (u) => anchorAlerts(u, null) : followLog);

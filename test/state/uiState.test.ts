@@ -10,7 +10,7 @@ import {
   movePicker,
   moveSelection,
   openOverlay,
-  scrollLog,
+  anchorLog,
   showToast,
   startFilter,
   typeFilter,
@@ -43,17 +43,13 @@ describe('ui state', () => {
     expect(cancelFilter(startFilter(applied)).filter).toBe('');
   });
 
-  it('pages the log by anchor id and returns to follow mode at the end', () => {
-    const ids = Array.from({ length: 50 }, (_, i) => i + 1);
-    let ui = initialUiState();
-    ui = scrollLog(ui, ids, 10, -1);
-    expect(ui.logAnchorId).toBe(41);
-    ui = scrollLog(ui, ids, 10, -1);
-    expect(ui.logAnchorId).toBe(32);
-    for (let i = 0; i < 10; i++) ui = scrollLog(ui, ids, 10, -1);
-    expect(ui.logAnchorId).toBe(10); // the first full page, not above it
-    for (let i = 0; i < 10; i++) ui = scrollLog(ui, ids, 10, 1);
-    expect(ui.logAnchorId).toBeNull();
+  it('anchors the log at a line, keeps the same state when it does not move, and follows again on null', () => {
+    const start = initialUiState();
+    expect(anchorLog(start, null)).toBe(start);
+    const back = anchorLog(start, 41);
+    expect(back.logAnchorId).toBe(41);
+    expect(anchorLog(back, 41)).toBe(back);
+    expect(anchorLog(back, null).logAnchorId).toBeNull();
   });
 
   it('keeps the alerts pane’s anchor apart from the log’s, and the same state when it does not move', () => {

@@ -89,8 +89,6 @@ export interface LogPaneModel {
   total: number;
   /** "lines 120–135 of 400" when scrolled back. */
   position: string;
-  /** Ids of the lines the filter lets through, oldest first (for paging). */
-  visibleIds: number[];
 }
 
 /** The row with `mark` at its end, within `width` columns (its last characters give way). */
@@ -209,32 +207,80 @@ function noMatchRow(): LogRow {
   return { id: NOTE_ROW_ID, key: 'no-match', spans: [{ text: 'no line matches the filter (Esc clears it)', role: 'muted' }] };
 }
 
+type PaneOptions = { filter: string; anchorId: number | null; height: number; width: number; ellipsis?: string };
+
+/** The lines the filter lets through and each one's rows at the pane's width, measured when asked. */
+class LogColumn {
+  readonly visible: LogLine[];
+  readonly ids: number[];
+  private readonly wrapped = new Map<number, Span[][]>();
+
+  constructor(
+    lines: readonly LogLine[],
+    private readonly options: PaneOptions,
+  ) {
+    this.visible = filterLog(lines, options.filter);
+    this.ids = this.visible.map((l) => l.id);
+  }
+
+  rowsOf(index: number): Span[][] {
+    let rows = this.wrapped.get(index);
+    if (rows === undefined) {
+      rows = wrapSpans(lineSpans(this.visible[index]!, this.options.filter), this.options.width);
+      this.wrapped.set(index, rows);
+    }
+    return rows;
+  }
+
+  height(index: number): number {
+    return this.rowsOf(index).length;
+  }
+
+  /** The line at the pane's bottom for the anchor: the newest at or before it; one before every line shown puts the first at the top. */
+  bottomFor(anchorId: number | null): number {
+    if (anchorId === null) return this.visible.length - 1;
+    return Math.max(0, lastIndexAtOrBefore(this.ids, anchorId));
+  }
+
+  /** The page with `bottom` at the bottom: its top line, and the line it shows last (below `bottom` when the first line is on top and rows are left). */
+  page(bottom: number, rows: number): { top: number; last: number; topWhole: boolean } {
+    let used = 0;
+    let top = bottom;
+    for (let i = bottom; i >= 0 && used < rows; i--) {
+      used += this.height(i);
+      top = i;
+    }
+    let last = bottom;
+    for (let i = bottom + 1; i < this.visible.length && used < rows; i++) {
+      used += this.height(i);
+      last = i;
+    }
+    return { top, last, topWhole: top === bottom || this.rowsAbove(top, bottom) <= rows };
+  }
+
+  private rowsAbove(top: number, bottom: number): number {
+    let sum = 0;
+    for (let i = top; i <= bottom; i++) sum += this.height(i);
+    return sum;
+  }
+}
+
 /**
  * The pane's rows: the line at the anchor (or the newest) at the bottom, the
  * lines before it above, each wrapped to the width, as many as `height` rows
  * hold. Every line shown starts with its head: one that does not fit whole
- * (the top one) shows its first rows, cut with an ellipsis.
+ * (the top one) shows its first rows, cut with an ellipsis. At the first
+ * line, rows left below the anchor show the lines after it.
  */
-export function logPaneModel(
-  lines: readonly LogLine[],
-  options: { filter: string; anchorId: number | null; height: number; width: number; ellipsis?: string },
-): LogPaneModel {
-  const visible = filterLog(lines, options.filter);
-  const visibleIds = visible.map((l) => l.id);
+export function logPaneModel(lines: readonly LogLine[], options: PaneOptions): LogPaneModel {
+  const column = new LogColumn(lines, options);
+  const { visible } = column;
   const height = Math.max(0, options.height);
-  let bottom = visible.length - 1;
-  if (options.anchorId !== null) {
-    const at = lastIndexAtOrBefore(visibleIds, options.anchorId);
-    bottom = at < 0 ? Math.min(visible.length - 1, height - 1) : at;
-  }
+  const bottom = column.bottomFor(options.anchorId);
   const following = options.anchorId === null || bottom >= visible.length - 1;
-  const rows: LogRow[] = [];
-  let top = bottom + 1;
-  for (let i = bottom; i >= 0 && rows.length < height; i--) {
-    const line = visible[i]!;
-    const spans = lineSpans(line, options.filter);
-    const wrapped = wrapSpans(spans, options.width).map((parts, part) => ({ id: line.id, key: `${line.id}.${part}`, spans: parts }));
-    const room = height - rows.length;
+  const ellipsis = options.ellipsis ?? '…';
+  const rowsOf = (index: number, room: number): LogRow[] => {
+    const wrapped = column.rowsOf(index).map((parts, part) => ({ id: visible[index]!.id, key: `${visible[index]!.id}.${part}`, spans: parts }));
     if (wrapped.length > room) {
       // A line taller than the rows left (the bottom line in a short tmux
       // split, or the top line as it scrolls out of sight) shows its head,
@@ -242,13 +288,54 @@ export function logPaneModel(
       // ("  tokens") at the top of the pane would say neither when nor who.
       wrapped.length = room;
       const last = wrapped[room - 1]!;
-      last.spans = endWith(last.spans, options.ellipsis ?? '…', options.width);
+      last.spans = endWith(last.spans, ellipsis, options.width);
     }
-    rows.unshift(...wrapped);
+    return wrapped;
+  };
+  const rows: LogRow[] = [];
+  let top = bottom + 1;
+  for (let i = bottom; i >= 0 && rows.length < height; i--) {
+    rows.unshift(...rowsOf(i, height - rows.length));
     top = i;
+  }
+  // Paged back to the first line: the rows it leaves show what came next, not a blank.
+  let last = bottom;
+  for (let i = bottom + 1; i < visible.length && rows.length < height && !following; i++) {
+    rows.push(...rowsOf(i, height - rows.length));
+    last = i;
   }
   // A blank pane under `filter "zzz" 0/67` reads as a broken console: say why it is empty, and the way out.
   if (visible.length === 0 && options.filter !== '' && height > 0) rows.push(noMatchRow());
-  const position = following ? 'follow' : `${top + 1}–${bottom + 1} of ${visible.length}`;
-  return { rows, following, shown: visible.length, total: lines.length, position, visibleIds };
+  const position = following ? 'follow' : `${top + 1}–${last + 1} of ${visible.length}`;
+  return { rows, following, shown: visible.length, total: lines.length, position };
+}
+
+/**
+ * The anchor (the id of the line at the pane's bottom; null follows the
+ * newest) a page up or down from `options.anchorId` gives. Pages are
+ * counted in rows, as the pane draws them: a line wrapped onto three rows
+ * takes three. Pages overlap by a line (the top line of the page left is
+ * the bottom one of the page up, whole), and the first line can be paged
+ * to, whole at the top.
+ */
+export function logPageAnchor(lines: readonly LogLine[], options: PaneOptions, direction: -1 | 1): number | null {
+  const column = new LogColumn(lines, options);
+  const count = column.visible.length;
+  const height = Math.max(1, options.height);
+  if (count === 0) return options.anchorId;
+  const bottom = column.bottomFor(options.anchorId);
+  const { top, last, topWhole } = column.page(bottom, height);
+  if (direction < 0) {
+    if (top === 0 && topWhole) return options.anchorId; // the first line is on top, whole: nothing above
+    // The top line (cut or whole) goes to the bottom; one line taller than the pane steps back a line.
+    const next = top < bottom ? top : bottom - 1;
+    return column.ids[Math.max(0, next)]!;
+  }
+  if (last >= count - 1) return null;
+  // The bottom line goes to the top, and the page runs on down from it as far as whole lines fill it.
+  const newTop = last > top ? last : last + 1;
+  let newBottom = newTop;
+  for (let used = column.height(newTop); newBottom + 1 < count && used + column.height(newBottom + 1) <= height; ) used += column.height(++newBottom);
+  if (newBottom <= last) newBottom = last + 1;
+  return newBottom >= count - 1 ? null : column.ids[newBottom]!;
 }

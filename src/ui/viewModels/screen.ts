@@ -59,8 +59,8 @@ export interface DashboardModel {
   alertsInLogPlace: boolean;
 }
 
-/** The log pane as drawn: without the ids of every line kept (paging's, not the screen's). */
-export type DrawnLogPane = Omit<LogPaneModel, 'visibleIds'>;
+/** The log pane as drawn. */
+export type DrawnLogPane = LogPaneModel;
 
 export type BodyModel =
   | DashboardModel
@@ -106,7 +106,8 @@ export interface ScreenModel {
   layout: Layout;
   bodyRows: number;
   help: HelpModel;
-  logVisibleIds: number[];
+  /** The log pane's rows and width, which PgUp and PgDn page it by (logPageAnchor). */
+  logPaging: { rows: number; width: number };
   /** The alerts pane PgUp and PgDn page, when Tab has put it in the log's place; null: they page the log. */
   alertsPaging: AlertsPane | null;
 }
@@ -205,7 +206,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
   const chartRowsDrawn = charts.length === 0 ? 0 : layout.charts.chartRows * (layout.charts.height + 1);
   const bodyRows = layout.height - layout.header - layout.phaseBar - layout.timeline - chartRowsDrawn - layout.footer;
   const help = helpModel(helpSections(KEYMAP, ui.mode, glyphs.ascii), { width: layout.width, rows: bodyRows - 1, scroll: ui.overlay.kind === 'help' ? ui.overlay.scroll : 0 });
-  const { visibleIds, ...logPane } = logPaneModel(run.log, {
+  const logPane = logPaneModel(run.log, {
     filter: ui.filter,
     anchorId: ui.logAnchorId,
     height: layout.log.rows,
@@ -286,7 +287,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     message: messageRows,
     keys,
   };
-  return { frame, context, mode: ui.mode, ended, elapsedSeconds, layout, bodyRows, help, logVisibleIds: visibleIds, alertsPaging };
+  return { frame, context, mode: ui.mode, ended, elapsedSeconds, layout, bodyRows, help, logPaging: { rows: layout.log.rows, width: layout.log.width }, alertsPaging };
 }
 
 /**

@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { clockTime } from '../../../src/ui/viewModels/format.js';
-import { filterLog, logPaneModel } from '../../../src/ui/viewModels/logPane.js';
+import type { LogLine } from '../../../src/state/applyEvent.js';
+import { filterLog, logPageAnchor, logPaneModel } from '../../../src/ui/viewModels/logPane.js';
 import { fixtureState } from '../helpers.js';
 
 const done = fixtureState();
@@ -65,5 +66,68 @@ describe('log pane: only whole entries', () => {
     const cut = spanText(rows[1]!.spans);
     expect(cut.endsWith('~')).toBe(true);
     expect([...cut].length).toBeLessThanOrEqual(24);
+  });
+});
+
+describe('log pane: PgUp and PgDn page by rows', () => {
+  // 40 lines of 1, 2 or 3 rows at 50 columns. Paged by lines as if each took a row, PgUp skipped lines never shown
+  // and stopped a "page" short of the oldest, which stayed out of reach.
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
+  const lines: LogLine[] = Array.from({ length: 40 }, (_, i) => ({
+    id: i + 1,
+    ts: `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z`,
+    level: 'INFO',
+    source: 'agent-1',
+    message: `line ${i + 1} ${words([1, 8, 14][i % 3]!)}`,
+  }));
+  const fullRows = (line: LogLine, width: number) => logPaneModel([line], { filter: '', anchorId: null, height: 100, width }).rows.length;
+
+  function pages(width: number, height: number, direction: -1 | 1, start: number | null) {
+    const seen: number[][] = [];
+    const touched: number[][] = [];
+    let anchorId = start;
+    for (let turn = 0; turn < 200; turn++) {
+      const model = logPaneModel(lines, { filter: '', anchorId, height, width });
+      expect(model.rows.length, `anchor ${anchorId}`).toBe(height);
+      touched.push([...new Set(model.rows.map((r) => r.id))]);
+      // The lines shown whole on this page.
+      seen.push([...new Set(model.rows.map((r) => r.id))].filter((id) => model.rows.filter((r) => r.id === id).length === fullRows(lines[id - 1]!, width)));
+      const next = logPageAnchor(lines, { filter: '', anchorId, height, width }, direction);
+      if (next === anchorId) break;
+      anchorId = next;
+      if (direction > 0 && anchorId === null) {
+        const model = logPaneModel(lines, { filter: '', anchorId, height, width });
+        seen.push([...new Set(model.rows.map((r) => r.id))]);
+        break;
+      }
+    }
+    return { seen, touched, anchorId };
+  }
+
+  it.each([
+    [50, 7],
+    [50, 4],
+    [80, 9],
+    [30, 5],
+  ])('at %ix%i every line is shown whole on some page, pages overlap, the first line is reached, and PgDn comes back to follow', (width, height) => {
+    const up = pages(width, height, -1, null);
+    const shownUp = new Set(up.seen.flat());
+    for (const line of lines) expect(shownUp.has(line.id), `line ${line.id} going up`).toBe(true);
+    expect(up.seen.at(-1)).toContain(1);
+    // Each page shows a line of the one before it (its top line, cut there, whole here), unless that was one line filling the pane.
+    for (let i = 1; i < up.touched.length; i++) {
+      const before = up.touched[i - 1]!;
+      expect(up.touched[i]!.some((id) => before.includes(id)) || before.length === 1, `page ${i} overlaps`).toBe(true);
+    }
+    const down = pages(width, height, 1, up.anchorId);
+    const shownDown = new Set(down.seen.flat());
+    for (const line of lines) expect(shownDown.has(line.id), `line ${line.id} going down`).toBe(true);
+    expect(down.anchorId).toBeNull();
+  });
+
+  it('says which lines the page shows, from the first', () => {
+    const top = logPaneModel(lines, { filter: '', anchorId: 0, height: 5, width: 50 });
+    expect(top.rows[0]!.key).toBe('1.0');
+    expect(top.position).toMatch(/^1–\d+ of 40$/);
   });
 });
