@@ -28,7 +28,6 @@ import {
   stepBack,
   toggleBottomPane,
   typeFilter,
-  type Overlay,
   type ToastTone,
 } from '../state/uiState.js';
 import { settleAction, type ActionResult, type ConsoleActions, type ConsoleOutcome, type ReplayControls } from './actions.js';
@@ -38,6 +37,7 @@ import { alertsPageDown, alertsPageUp } from './viewModels/alerts.js';
 import { logPageAnchor } from './viewModels/logPane.js';
 import { clockTime } from './viewModels/format.js';
 import { pickerOrder } from './viewModels/picker.js';
+import { controlVerb, refusedControlText, runControlsOff } from './viewModels/runControls.js';
 import type { Frame } from './viewModels/screen.js';
 import { runReplayAction } from './replay/replayKeys.js';
 import { Charts } from './components/Charts.js';
@@ -72,14 +72,6 @@ export interface AppProps {
   readAgentOutput?: (agent: string) => Promise<string[]>;
   /** Ctrl-Z (to the shell until `fg`) and Ctrl-L (a whole frame again): src/ui/terminalScreen.ts; absent when the console is in no terminal. */
   screenKeys?: ScreenKeys;
-}
-
-/** What a run control would have done, for the toast that refuses it once the run has ended. */
-function endedVerb(action: ActionId, overlay: Overlay): string {
-  if (action === 'pauseResume') return 'pause';
-  if (action === 'pickerChoose') return 'restore';
-  if (action === 'confirmYes') return overlay.kind === 'confirm' ? overlay.request.kind : 'confirm';
-  return action;
 }
 
 export function App(props: AppProps) {
@@ -124,9 +116,11 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
   const dispatch = (action: ActionId): void => {
     const { run, ui } = store.getState();
     const { ended, layout, bodyRows, help, logPaging, alertsPaging } = screen.current();
-    if (ended && RUN_CONTROL_ACTIONS.includes(action)) {
-      if (ui.overlay.kind === 'confirm') updateUi(closeOverlay);
-      toast('info', `the run has ended (${run.ended?.status ?? run.status}); nothing to ${endedVerb(action, ui.overlay)}`);
+    // As the key line hides them: a dialog (r, Q) whose confirm key would be refused does not open either.
+    const off = ended ? 'ended' : runControlsOff(run);
+    if (off !== null && RUN_CONTROL_ACTIONS.includes(action)) {
+      if (ui.overlay.kind === 'confirm' || ui.overlay.kind === 'picker') updateUi(closeOverlay);
+      toast('info', refusedControlText(off, controlVerb(action, ui.overlay), run, runDir));
       return;
     }
     switch (action) {

@@ -237,6 +237,36 @@ describe('App at 80x24', () => {
     await vi.waitFor(() => expect(frame()).toContain(`orchestrator not running — megatest resume ${RUN_DIR}`), WAIT);
   });
 
+  it('with the orchestrator gone (kill -9), Q and r open no dialog whose confirm key would be refused: a toast says why, as c does', async () => {
+    const { store, frame, instance, actions } = setup();
+    store.getState().updateRun((run) => setOrchestratorLiveness(run, 'dead'));
+    await vi.waitFor(() => expect(frame()).toContain('orchestrator not running'), WAIT);
+    expect(frame()).not.toContain('Q stop');
+    instance.stdin.write('Q');
+    await vi.waitFor(() => expect(frame()).toContain('nothing to stop: orchestrator not running'), WAIT);
+    expect(store.getState().ui.overlay.kind).toBe('none');
+    instance.stdin.write('r');
+    await vi.waitFor(() => expect(frame()).toContain('nothing to restore: orchestrator not running'), WAIT);
+    expect(store.getState().ui.overlay.kind).toBe('none');
+    expect(actions.calls).toEqual([]);
+  });
+
+  it('with the orchestrator gone, the agent grid says its statuses are as last recorded', async () => {
+    const { store, frame } = setup();
+    expect(frame()).not.toContain('as last recorded');
+    store.getState().updateRun((run) => setOrchestratorLiveness(run, 'dead'));
+    await vi.waitFor(() => expect(frame()).toMatch(/Agents \d+ as last recorded \d\d:\d\d:\d\d/), WAIT);
+  });
+
+  it('with the orchestrator stopped (Ctrl-Z), Q opens no dialog and the toast says what continues it', async () => {
+    const { store, frame, instance } = setup();
+    store.getState().updateRun((run) => setOrchestratorLiveness(run, 'stopped'));
+    await vi.waitFor(() => expect(frame()).toContain('orchestrator stopped'), WAIT);
+    instance.stdin.write('Q');
+    await vi.waitFor(() => expect(frame()).toContain('nothing to stop: orchestrator stopped'), WAIT);
+    expect(store.getState().ui.overlay.kind).toBe('none');
+  });
+
   it('after the end, q leaves with "ended" and run controls are gone', async () => {
     const { frame, instance, exits, actions } = setup({ seq: Infinity });
     expect(frame()).toContain('session completed');

@@ -8,7 +8,7 @@ import type { AgentView } from '../../state/applyEvent.js';
 import { compareAgentNames } from '../../state/agentNames.js';
 import { trustOf } from '../../state/runState.js';
 import type { Glyphs, ThemeRole } from '../theme.js';
-import { formatCount, formatDuration } from './format.js';
+import { clockTime, formatCount, formatDuration } from './format.js';
 import { fitCells, fitColumns, headerCells, windowStart, type Cell, type ColumnSpec, type FittedColumn } from './table.js';
 
 export type AgentColumn = 'marker' | 'name' | 'role' | 'status' | 'task' | 'tokens' | 'tools' | 'context' | 'trust' | 'idle' | 'protocol';
@@ -40,6 +40,8 @@ export interface AgentTableModel {
   rows: AgentRow[];
   hiddenAbove: number;
   hiddenBelow: number;
+  /** Set when the orchestrator is gone: the statuses are what the event log last recorded ("as last recorded 20:21:00"), not what runs now. */
+  asLastRecorded: string | null;
 }
 
 export function agentStatusRole(status: AgentStatus): ThemeRole {
@@ -96,8 +98,18 @@ export function agentsByName<T extends { name: string }>(agents: readonly T[]): 
 export function agentTableModel(
   unordered: readonly AgentView[],
   /** usageRecorded false: the run recorded no token usage (an import of output without it): tokens show as unknown, not 0. */
-  options: { width: number; rows: number; selected: string | null; glyphs: Glyphs; usageRecorded?: boolean; activityNowMs?: number },
+  options: {
+    width: number;
+    rows: number;
+    selected: string | null;
+    glyphs: Glyphs;
+    usageRecorded?: boolean;
+    activityNowMs?: number;
+    /** The time of the last event when the orchestrator is gone before the run ended: nothing updates the statuses since. */
+    lastRecordedTs?: string | null;
+  },
 ): AgentTableModel {
+  const frozen = options.lastRecordedTs !== undefined && options.lastRecordedTs !== null;
   const agents = agentsByName(unordered);
   const columns = fitColumns(AGENT_COLUMNS, options.width);
   const selectedIndex = options.selected === null ? -1 : agents.findIndex((a) => a.name === options.selected);
@@ -111,7 +123,8 @@ export function agentTableModel(
       marker: { text: selected ? options.glyphs.selected : ' ', role: 'accent' },
       name: { text: agent.name, role: selected ? 'accent' : 'text' },
       role: { text: agent.role || '–', role: 'muted' },
-      status: { text: agent.status, role: agentStatusRole(agent.status) },
+      // A frozen "working" in green read as work going on: muted, under the title's "as last recorded".
+      status: { text: agent.status, role: frozen ? 'muted' : agentStatusRole(agent.status) },
       task: { text: agent.task ?? (agent.exitCause ? `(${agent.exitCause})` : '–'), role: agent.task ? 'text' : 'muted' },
       tokens: options.usageRecorded === false ? { text: '–', role: 'muted' } : { text: formatCount(agent.tokens), role: 'text' },
       tools: { text: formatCount(agent.toolCalls), role: agent.failedToolCalls > 0 ? 'warning' : 'text' },
@@ -122,5 +135,6 @@ export function agentTableModel(
     };
     return { name: agent.name, selected, cells: fitCells(columns, cells, options.glyphs.ellipsis) };
   });
-  return { columns, header: headerCells(columns), rows, hiddenAbove: start, hiddenBelow: Math.max(0, agents.length - start - visible.length) };
+  const asLastRecorded = frozen ? `as last recorded ${clockTime(options.lastRecordedTs!)}` : null;
+  return { columns, header: headerCells(columns), rows, hiddenAbove: start, hiddenBelow: Math.max(0, agents.length - start - visible.length), asLastRecorded };
 }

@@ -23,6 +23,7 @@ import { computeLayout, layoutWidth, type Layout } from './layout.js';
 import { logPaneModel, type LogPaneModel } from './logPane.js';
 import { phaseBarModel, type PhaseBarModel } from './phaseBar.js';
 import { pickerIndexOf, pickerModel, type PickerModel } from './picker.js';
+import { runControlsOff } from './runControls.js';
 import { replayStatusSpans, timelineModel, type ReplayPosition } from './timeline.js';
 
 export interface ScreenInput {
@@ -230,7 +231,7 @@ export function screenModel(input: ScreenInput): ScreenModel {
     },
     hide: [
       // Nothing answers them: the run has ended, or its orchestrator is gone (the message line says how to resume) or stopped.
-      ...(ended || run.orchestrator === 'dead' || run.orchestrator === 'stopped' ? RUN_CONTROL_ACTIONS : []),
+      ...(ended || runControlsOff(run) !== null ? RUN_CONTROL_ACTIONS : []),
       ...(ui.selectedAgent === null ? (['agentDetail'] as const) : []),
       ...(stepBackTarget(ui) === null ? (['back'] as const) : []),
       ...(layout.alerts.rows > 0 ? (['togglePane'] as const) : []),
@@ -259,7 +260,16 @@ export function screenModel(input: ScreenInput): ScreenModel {
     body = {
       kind: 'dashboard',
       layout,
-      agentTable: agentTableModel(run.agents, { width: layout.width, rows: layout.agents.rows, selected: ui.selectedAgent, glyphs, usageRecorded, activityNowMs }),
+      agentTable: agentTableModel(run.agents, {
+        width: layout.width,
+        rows: layout.agents.rows,
+        selected: ui.selectedAgent,
+        glyphs,
+        usageRecorded,
+        activityNowMs,
+        // Nothing has updated them since the orchestrator died: the grid says so, as `megatest status` does.
+        lastRecordedTs: header.orchestratorWarning !== null && run.orchestrator === 'dead' ? run.lastEventTs : null,
+      }),
       agentCount: run.agents.length,
       selected: ui.selectedAgent,
       logPane,
