@@ -9,7 +9,7 @@ import { trustOf } from '../../state/runState.js';
 import type { Glyphs } from '../theme.js';
 import { agentStatusRole, idleSecondsAt } from './agentTable.js';
 import { alertRole } from './alerts.js';
-import { clipSpans, clockTime, formatCount, formatDuration, truncate, wrapText, type Span } from './format.js';
+import { clipSpansWithEllipsis, clockTime, formatCount, formatDuration, spansWidth, truncate, wrapSpans, type Span } from './format.js';
 
 export interface AgentDetailModel {
   title: string;
@@ -62,23 +62,22 @@ export function agentDetailModel(
   const { width, glyphs } = options;
   const rows: Span[][] = [];
   const label = (text: string): Span => ({ text: text.padEnd(12), role: 'muted' });
-  rows.push([
+  // Whole fields: where the row is too narrow for the model, it is left out, not cut mid-word ("status workin").
+  const who = (withModel: boolean): Span[] => [
     label('role'),
     { text: agent.role || '–', role: 'text' },
-    { text: '   model ', role: 'muted' },
     // "" is the agent program's own default model ([agents] models = [""]).
-    { text: agent.model === null ? '–' : agent.model || 'its default', role: 'text' },
+    ...(withModel ? [{ text: '   model ', role: 'muted' as const }, { text: agent.model === null ? '–' : agent.model || 'its default', role: 'text' as const }] : []),
     { text: '   status ', role: 'muted' },
     { text: agent.status, role: agentStatusRole(agent.status) },
     ...(agent.exitCause ? [{ text: ` (${agent.exitCause})`, role: 'muted' as const }] : []),
-  ]);
-  const task = wrapText(agent.task ?? '–', width, ' '.repeat(12));
-  rows.push([label('task'), { text: task[0]!.slice(12), role: agent.task ? 'text' : 'muted' }]);
-  for (const more of task.slice(1, 3)) rows.push([{ text: more, role: 'text' }]);
-  const canDo = wrapText(agent.capabilities ? describeCapabilities(agent.capabilities) : 'not recorded (a log older than capabilities)', width, ' '.repeat(12));
-  const canDoRole = agent.capabilities ? 'text' : 'muted';
-  rows.push([label('can do'), { text: canDo[0]!.slice(12), role: canDoRole }]);
-  for (const more of canDo.slice(1, 2)) rows.push([{ text: more, role: canDoRole }]);
+  ];
+  rows.push(spansWidth(who(true)) <= width ? who(true) : who(false));
+  // Wrapped after the label to at most `most` rows; what does not fit ends the last with the ellipsis, never dropped unsaid.
+  const labelled = (name: string, text: string, role: Span['role'], most: number) =>
+    wrapSpans([{ text, role }], Math.max(1, width - 12), most, glyphs.ellipsis).forEach((row, i) => rows.push([i === 0 ? label(name) : { text: ' '.repeat(12), role: 'text' }, ...row]));
+  labelled('task', agent.task ?? '–', agent.task ? 'text' : 'muted', 3);
+  labelled('can do', agent.capabilities ? describeCapabilities(agent.capabilities) : 'not recorded (a log older than capabilities)', agent.capabilities ? 'text' : 'muted', 2);
 
   const series = agent.series ?? { tokens: [], toolCalls: [] };
   const sparkWidth = Math.max(0, width - 12 - 24);
@@ -120,6 +119,6 @@ export function agentDetailModel(
 
   return {
     title: `Agent ${agent.name}`,
-    rows: rows.slice(0, Math.max(0, options.rows)).map((row) => clipSpans(row, width)),
+    rows: rows.slice(0, Math.max(0, options.rows)).map((row) => clipSpansWithEllipsis(row, width, glyphs.ellipsis)),
   };
 }

@@ -25,10 +25,14 @@ export interface HeaderModel {
   totalSeconds: number;
   /** "1h02m / 6h00m  17%  ETA 4h58m" */
   progressText: string;
+  /** progressText's fields, most needed first, for a narrow line to drop whole: ["1h02m / 6h00m", "17%", "ETA 4h58m"]. */
+  progressFields: string[];
   /** "phase 2/4 implementation" */
   phaseText: string;
   /** "1.2M tok  4 ckpt  3 err"; with a reported cost "1.2M tok  4 ckpt  3 err  $3.42" */
   countsText: string;
+  /** countsText's fields, in its order: ["3 err", "1.2M tok", "4 ckpt", "$3.42"]. */
+  countsFields: string[];
   /** Set when the orchestrator is gone but the run did not end: the words the header shows. */
   orchestratorWarning: string | null;
   /** With the warning: the command that carries the run on, for the message line, which shows it whole. */
@@ -133,6 +137,7 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   const cost = reportedCostUsd(run);
   const costText = cost === null ? '' : `  ${formatUsd(cost)}`;
   const countsText = `${figures.errors === null ? 'n/a' : figures.errors} err  ${tokens === null ? 'n/a' : formatCount(tokens)} tok  ${figures.checkpoints ?? 'n/a'} ckpt${costText}`;
+  const countsFields = countsText.split('  ');
   // Said only once the run's state is read (a finished run's console must not flash the resume hint while it loads).
   const dead = run.orchestrator === 'dead' && run.status !== null && !isTerminalStatus(run.status);
   const stopped = run.orchestrator === 'stopped' && run.ended === null;
@@ -149,8 +154,10 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
     scheduleSeconds: schedule,
     totalSeconds: total,
     progressText: progressParts.join('  '),
+    progressFields: progressParts,
     phaseText,
     countsText,
+    countsFields,
     orchestratorWarning: dead ? ORCHESTRATOR_DEAD : stopped ? ORCHESTRATOR_STOPPED : null,
     resumeHint: dead ? orchestratorDeadMessage(options.runDir) : null,
     stoppedHint: stopped ? ORCHESTRATOR_STOPPED_HINT : null,
