@@ -8,7 +8,7 @@ import type { AgentView } from '../../state/applyEvent.js';
 import { compareAgentNames } from '../../state/agentNames.js';
 import { trustOf } from '../../state/runState.js';
 import type { Glyphs, ThemeRole } from '../theme.js';
-import { clockTime, formatCount, formatDuration } from './format.js';
+import { clockTime, formatCount, formatDuration, textWidth } from './format.js';
 import { fitCells, fitColumns, headerCells, windowStart, type Cell, type ColumnSpec, type FittedColumn } from './table.js';
 
 export type AgentColumn = 'marker' | 'name' | 'role' | 'status' | 'task' | 'tokens' | 'tools' | 'context' | 'trust' | 'idle' | 'protocol';
@@ -95,6 +95,25 @@ export function agentsByName<T extends { name: string }>(agents: readonly T[]): 
   return [...agents].sort((a, b) => compareAgentNames(a.name, b.name));
 }
 
+/** The widest a role column grows to, and the task column's width it leaves: past these a role is cut rather than the task. */
+const ROLE_MAX_WIDTH = 16;
+const TASK_KEEPS = 10;
+
+/**
+ * The role column as wide as the longest role (up to ROLE_MAX_WIDTH), taken
+ * from the task column while the task keeps TASK_KEEPS columns: at a fixed 9
+ * the default role "documenter" was always cut.
+ */
+function widenRole(columns: FittedColumn<AgentColumn>[], agents: readonly AgentView[]): FittedColumn<AgentColumn>[] {
+  const role = columns.find((c) => c.key === 'role');
+  const task = columns.find((c) => c.key === 'task');
+  if (!role || !task) return columns;
+  const wanted = Math.min(ROLE_MAX_WIDTH, Math.max(0, ...agents.map((a) => textWidth(a.role || '–'))));
+  const extra = Math.min(wanted - role.width, task.width - TASK_KEEPS);
+  if (extra <= 0) return columns;
+  return columns.map((c) => (c === role ? { ...c, width: c.width + extra } : c === task ? { ...c, width: c.width - extra } : c));
+}
+
 export function agentTableModel(
   unordered: readonly AgentView[],
   /** usageRecorded false: the run recorded no token usage (an import of output without it): tokens show as unknown, not 0. */
@@ -111,7 +130,7 @@ export function agentTableModel(
 ): AgentTableModel {
   const frozen = options.lastRecordedTs !== undefined && options.lastRecordedTs !== null;
   const agents = agentsByName(unordered);
-  const columns = fitColumns(AGENT_COLUMNS, options.width);
+  const columns = widenRole(fitColumns(AGENT_COLUMNS, options.width), agents);
   const selectedIndex = options.selected === null ? -1 : agents.findIndex((a) => a.name === options.selected);
   const rowsShown = Math.max(0, options.rows);
   const start = windowStart(agents.length, rowsShown, selectedIndex);
