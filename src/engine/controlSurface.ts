@@ -88,6 +88,10 @@ export class ControlSurface implements EngineControl {
   private assertLive(action: string): void {
     const request = this.ctx.stopRequest;
     if (request) throw new ControlError(`cannot ${action}: the session is stopping (${request.reason})`, 409);
+    // The API listens before the session's first event is written (the worktrees, the disk reserve and project/'s
+    // repository come first). A pause taken then came before session_started in the log, whose fold started the
+    // clock afresh: the pause was lost, and a continue found the first phase's time spent.
+    if (this.ctx.status === 'starting' && this.ctx.state.session === null) throw new ControlError(`cannot ${action} yet: the session is starting; try again in a moment`, 503);
   }
 
   /**

@@ -43,3 +43,14 @@ describe("the status snapshot's pause", () => {
     expect(statusPause('completed', null, PAUSE)).toBeNull();
   });
 });
+
+describe('a command before the session has started', () => {
+  it('is refused with 503 (the session is starting), never taken and lost', async () => {
+    const state = initialRunState();
+    const ctx = { status: 'starting', stopRequest: null, state, events: { flush: () => undefined } } as unknown as EngineContext;
+    const surface = new ControlSurface(ctx, {} as AgentPool, {} as CheckpointKeeper, {} as Measurer, {} as Compressor);
+    for (const command of [() => surface.pause('api'), () => surface.checkpoint('api'), () => surface.stop('api')]) {
+      await expect(command()).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/ yet: the session is starting; try again in a moment$/) });
+    }
+  });
+});
