@@ -3,9 +3,12 @@
 // from what it recorded (its session_ended, else its last event; a legacy
 // run's converted end), never from file modification times, which a copy or
 // a backup resets. A run something is running now is never deleted, nor one
-// that has not ended and may still be starting.
+// that has not ended and may still be starting. A run that did not finish
+// (killed, or interrupted) is one `megatest resume` can carry on: it goes
+// only when confirmed (asked on a terminal, or --include-unfinished).
 
 import { rmSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../config/errors.js';
 import { requireRunsDir } from '../io/runFolder.js';
 import { controlFileAlive, isOrchestratorAlive, listRuns, readControlFile, type RunListing } from '../io/sessions.js';
@@ -14,17 +17,21 @@ import { parseAge, parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
 import { runsDirFor } from './runsDir.js';
 
-export const CLEAN_HELP = `usage: megatest clean --older-than AGE [--dry-run] [--runs-dir DIR]
+export const CLEAN_HELP = `usage: megatest clean --older-than AGE [--dry-run] [--include-unfinished] [--runs-dir DIR]
   Deletes run folders under DIR (default test_runs) whose recorded end is older than AGE
   (s, m, h or d: 45m, 12h, 7d). The end is the session's session_ended time, or for a run that never
   recorded one its last event; a legacy folder's is its converted end. File modification times are
   not used. A run a process is running now is never deleted; nor is one that has not ended whose
-  orchestrator may still be starting. --dry-run lists what would be deleted and deletes nothing.`;
+  orchestrator may still be starting. A run that did not finish (killed: no session_ended; or interrupted)
+  can still be carried on by megatest resume: on a terminal clean asks before deleting it; without one it
+  is kept (one line says so) unless --include-unfinished is given. --dry-run lists what would be deleted
+  and deletes nothing.`;
 
 /** A run that has not ended and names no orchestrator may be one still starting up: left alone this long after its last record. */
 export const STARTING_GRACE_MS = 10 * 60_000;
 
-export type CleanDecision = { action: 'delete'; endMs: number; why: string } | { action: 'keep'; why: string };
+/** `confirm`: old enough, but unfinished (resume could carry it on): deleted only when the user says so. */
+export type CleanDecision = { action: 'delete' | 'confirm'; endMs: number; why: string } | { action: 'keep'; why: string };
 
 /** Pure: what clean does with one run, given its summary, whether a process runs it, and the cutoff. */
 export function decideClean(run: RunSummary, live: boolean, namesDeadProcess: boolean, cutoffMs: number, nowMs: number): CleanDecision {
@@ -39,7 +46,9 @@ export function decideClean(run: RunSummary, live: boolean, namesDeadProcess: bo
   }
   if (endMs >= cutoffMs) return { action: 'keep', why: 'too recent' };
   const what = run.ended_at !== null ? `${run.status}, ended ${run.ended_at}` : `${run.status}, never recorded its end; last record ${endText}`;
-  return { action: 'delete', endMs, why: what };
+  // A legacy run cannot be resumed (resume refuses it): nothing is lost that megatest could go on with.
+  const unfinished = !run.legacy && (run.ended_at === null || run.status === 'interrupted');
+  return { action: unfinished ? 'confirm' : 'delete', endMs, why: what };
 }
 
 /** Whether a process runs the run now, asked again right before deleting. */
@@ -58,6 +67,7 @@ export async function cleanCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('clean', argv, {
     'older-than': { type: 'string' },
     'dry-run': { type: 'boolean' },
+    'include-unfinished': { type: 'boolean' },
     'runs-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -69,6 +79,8 @@ export async function cleanCommand(argv: string[]): Promise<number> {
   if (values['older-than'] === undefined) throw new UsageError('megatest clean: --older-than is required (e.g. --older-than 7d)');
   const ageMs = parseAge('megatest clean: --older-than', values['older-than']);
   const dryRun = values['dry-run'] === true;
+  const includeUnfinished = values['include-unfinished'] === true;
+  const terminal = process.stdin.isTTY === true;
   const runsDir = await runsDirFor('clean', values['runs-dir']);
   if (values['runs-dir'] !== undefined) requireRunsDir('clean', runsDir);
   const nowMs = Date.now();
@@ -80,6 +92,21 @@ export async function cleanCommand(argv: string[]): Promise<number> {
     if (decision.action === 'keep') {
       if (decision.why !== 'too recent') process.stdout.write(`keeping ${run.dir} (${decision.why})\n`);
       continue;
+    }
+    if (decision.action === 'confirm' && !includeUnfinished) {
+      const what = `${run.dir} (${run.kind}, unfinished: ${decision.why}; megatest resume can carry it on)`;
+      if (!terminal) {
+        process.stdout.write(`keeping ${what}: add --include-unfinished to delete it\n`);
+        continue;
+      }
+      if (dryRun) {
+        process.stdout.write(`would ask before deleting ${what}\n`);
+        continue;
+      }
+      if (!(await confirm(`Delete ${what}? [y/N] `))) {
+        process.stdout.write(`keeping ${run.dir} (unfinished; not confirmed)\n`);
+        continue;
+      }
     }
     if (dryRun) {
       process.stdout.write(`would delete ${run.dir} (${run.kind}, ${decision.why})\n`);
@@ -99,4 +126,13 @@ export async function cleanCommand(argv: string[]): Promise<number> {
   const before = new Date(cutoff).toISOString().replace(/T(\d\d:\d\d).*$/, ' $1');
   process.stdout.write(`${chosen} ${chosen === 1 ? 'run' : 'runs'} ${dryRun ? 'would be deleted' : 'deleted'} (ended before ${before} UTC)\n`);
   return 0;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
 }

@@ -20,7 +20,7 @@ commands:
   status [SESSION] [--json]        one status block
   report DIR [--format md|json|junit]   (re)build the final report
   ls [--runs-dir D] [--json]       list runs (legacy folders of the original runner too)
-  clean --older-than 7d [--dry-run] [--runs-dir D]   delete runs that ended before then (never a running one)
+  clean --older-than 7d [--dry-run] [--include-unfinished] [--runs-dir D]   delete runs that ended before then (never a running one; an unfinished one only if confirmed)
   compare A B [C…] [--format md|json]   runs side by side, with deltas and the seed's bands
   import --agent KIND FILE... [--runs-dir D] [--session-id ID]   recorded agent output (selfware, claude-code, codex, command) as a run folder
   config check FILE | config print      validate a config file; print the resolved config

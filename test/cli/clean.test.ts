@@ -41,8 +41,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(runs, { recursive: true, force: true }));
 
-const OLD = [...LEGACY_NAMES.filter((n) => n !== 'bash-complete'), 'old', 'crashed'].sort();
-const KEPT = ['bash-complete', 'live', 'recent', 'starting'].sort();
+// 'crashed' never finished: megatest resume could carry it on, so it goes only with --include-unfinished (no terminal here to ask on).
+const OLD = [...LEGACY_NAMES.filter((n) => n !== 'bash-complete'), 'old'].sort();
+const KEPT = ['bash-complete', 'crashed', 'live', 'recent', 'starting'].sort();
 
 function mentioned(stdout: string, verb: string): string[] {
   return stdout
@@ -62,7 +63,7 @@ describe('megatest clean', () => {
     expect(result.stdout).toMatch(/keeping \S+live \(running\)/);
     expect(result.stdout).toMatch(/keeping \S+bash-complete \(running\)/);
     expect(result.stdout).toMatch(/keeping \S+starting \(not ended, and may still be starting\)/);
-    expect(result.stdout).toMatch(/crashed \(megatest, \w+, never recorded its end/);
+    expect(result.stdout).toMatch(/^keeping \S+crashed \(megatest, unfinished: \w+, never recorded its end.*megatest resume can carry it on\): add --include-unfinished to delete it$/m);
     expect(readdirSync(runs).sort()).toEqual(before);
   });
 
@@ -72,6 +73,21 @@ describe('megatest clean', () => {
     expect(mentioned(result.stdout, 'deleting')).toEqual(OLD);
     for (const name of OLD) expect(existsSync(path.join(runs, name)), name).toBe(false);
     expect(readdirSync(runs).filter((n) => n !== 'test_session.log').sort()).toEqual(KEPT);
+  });
+
+  it('an unfinished run (killed, or interrupted) is kept without a terminal, one line each, and deleted with --include-unfinished', async () => {
+    const interrupted = recordedRunFolder(runs, 'interrupted', 30 * DAY);
+    const file = path.join(interrupted, 'events.jsonl');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/("type":"session_ended","status":)"\w+"/, '$1"interrupted"'));
+    const kept = await captureCli(['clean', '--older-than', '7d', '--runs-dir', runs]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout.split('\n').filter((l) => l.includes('--include-unfinished'))).toHaveLength(2);
+    expect(existsSync(path.join(runs, 'crashed'))).toBe(true);
+    expect(existsSync(path.join(runs, 'interrupted'))).toBe(true);
+    const gone = await captureCli(['clean', '--older-than', '7d', '--include-unfinished', '--runs-dir', runs]);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(mentioned(gone.stdout, 'deleting')).toEqual(['crashed', 'interrupted']);
+    expect(existsSync(path.join(runs, 'crashed'))).toBe(false);
   });
 
   it('a shorter age reaches the recent run; a running one is still kept', async () => {
