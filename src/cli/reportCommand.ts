@@ -10,11 +10,14 @@ import { UsageError } from '../config/errors.js';
 import { foldRunFolder } from '../io/foldLog.js';
 import { runPaths } from '../io/runFolder.js';
 import { countOf } from '../state/groupDigits.js';
+import { newerRunNote } from './newerVersion.js';
 import { buildReport, renderJUnit, renderMarkdown, reportExitCode, writeReport } from '../report/report.js';
 
 export async function printReport(dir: string, options: { legacy: boolean; running: boolean; format: string }): Promise<number> {
   const { legacy, running, format } = options;
   const folded = await foldRunFolder(runPaths(dir).root);
+  const newer = legacy ? null : newerRunNote('report', dir, folded.state.session?.megatestVersion ?? null, folded.unknownTypes);
+  if (newer !== null) process.stderr.write(newer + '\n');
   // An event log with no session in it (garbage, or emptied) would give a report of nothing ("starting",
   // every criterion unmeasured) in place of the one the run wrote: said, and the report files left as they are.
   if (!legacy && folded.state.session === null) {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { SessionMetrics } from '../contract/metrics.js';
 import type { SessionStatus } from '../contract/statuses.js';
 import { foldRunFolder } from '../io/foldLog.js';
+import { newerRunNote } from './newerVersion.js';
 import { readJsonFile, readStatus, runPaths } from '../io/runFolder.js';
 import { legacyRunnerOf } from '../legacy/marker.js';
 import { withRunFigures } from '../report/figures.js';
@@ -62,7 +63,9 @@ export function newestCheckpointFromFiles(runDir: string): { newest: StatusView[
  */
 export async function viewFromFiles(runDir: string): Promise<StatusView> {
   const paths = runPaths(runDir);
-  const { state, legacy } = await foldRunFolder(paths.root);
+  const { state, legacy, unknownTypes } = await foldRunFolder(paths.root);
+  const newer = legacy ? null : newerRunNote('status', runDir, state.session?.megatestVersion ?? null, unknownTypes);
+  if (newer !== null) process.stderr.write(newer + '\n');
   // a legacy folder's own files are the original runner's: its converted session says what they hold
   const info = legacy ? null : readJsonFile<Record<string, any>>(paths.config);
   const duration = legacy ? state.session?.durationSeconds : info?.config?.session?.duration_seconds;

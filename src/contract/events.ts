@@ -174,6 +174,33 @@ export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
 }
 
+/** A well-formed event line of a type this build does not know. */
+export interface UnknownEventLine {
+  seq: number;
+  ts: string;
+  type: string;
+}
+
+/**
+ * The seq, ts and type of a line that parseEventLine refused only for its
+ * type: an event a newer megatest wrote (its seq a positive integer, its ts a
+ * time, its type a word). Readers skip it and count it apart: it is no
+ * damage, and its seq is no gap. Null for anything else.
+ */
+export function unknownEventLine(line: string): UnknownEventLine | null {
+  try {
+    const value = JSON.parse(line) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+    const { seq, ts, type } = value as Record<string, unknown>;
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return null;
+    if (typeof ts !== 'string' || Number.isNaN(Date.parse(ts))) return null;
+    if (typeof type !== 'string' || !/^[a-z][a-z0-9_]*$/.test(type) || isEventType(type)) return null;
+    return { seq, ts, type };
+  } catch {
+    return null;
+  }
+}
+
 /** Parses one events.jsonl line; returns null for a line that is not an event (or one whose body lacks what readers go into: eventShape.ts). */
 export function parseEventLine(line: string): MegatestEvent | null {
   if (line.trim() === '') return null;

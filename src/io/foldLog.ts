@@ -9,14 +9,15 @@
 import { existsSync, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { parseEventLine, type MegatestEvent } from '../contract/events.js';
+import { parseEventLine, unknownEventLine, type MegatestEvent } from '../contract/events.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
 import { INDEX_FILE } from '../replay/indexFile.js';
 import { scanLines } from '../replay/lineScan.js';
 import type { ReplayDamage } from '../replay/types.js';
 import { foldAll, foldEvents } from '../state/fold.js';
+import { skipUnknownEvent } from '../state/reduce.js';
 import { initialRunState, type RunState } from '../state/runState.js';
-import { findLogStart } from './logStart.js';
+import { findLogStart, type UnknownTypes } from './logStart.js';
 import { RunFileReadError } from './readError.js';
 
 const BATCH = 4096;
@@ -39,6 +40,8 @@ export interface FoldedLog {
   state: RunState;
   /** Non-empty lines that are not events (torn, garbage, overlong). */
   unreadable: number;
+  /** Well-formed event lines of types this build does not know (a newer megatest's): skipped, not damage, no gap. */
+  unknownTypes: UnknownTypes;
   /**
    * Places where the seq repeats or goes back (the fold skips the events
    * until it passes its highest again): two writers in one log (two
@@ -84,14 +87,15 @@ async function foldLog(file: string, options: LogReadOptions, from: RunState = i
   try {
     handle = await (options.open ?? openLogFile)(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return onlyFromIndex ? null : { state: from, unreadable: 0, seqRepeats: 0, from: 'start', bytes: 0, eventsRead: 0 };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return onlyFromIndex ? null : { state: from, unreadable: 0, unknownTypes: noUnknownTypes(), seqRepeats: 0, from: 'start', bytes: 0, eventsRead: 0 };
     throw RunFileReadError.from(error, file);
   }
   try {
     const start = options.useIndex === false ? null : await findLogStart(handle, file, path.join(path.dirname(file), INDEX_FILE));
     if (start?.from === 'index') {
       const rest = await foldLines(handle, file, start.offset, start.state, options);
-      return { ...rest, unreadable: start.nonEvents + rest.unreadable, seqRepeats: start.seqRepeats + rest.seqRepeats, from: 'index' };
+      const unknownTypes = { lines: start.unknownTypes.lines + rest.unknownTypes.lines, types: [...new Set([...start.unknownTypes.types, ...rest.unknownTypes.types])] };
+      return { ...rest, unreadable: start.nonEvents + rest.unreadable, unknownTypes, seqRepeats: start.seqRepeats + rest.seqRepeats, from: 'index' };
     }
     if (onlyFromIndex) return null;
     return { ...(await foldLines(handle, file, 0, from, options)), from: 'start' };
@@ -107,9 +111,10 @@ async function foldLines(
   offset: number,
   state: RunState,
   options: LogReadOptions,
-): Promise<{ state: RunState; unreadable: number; seqRepeats: number; bytes: number; eventsRead: number }> {
+): Promise<{ state: RunState; unreadable: number; unknownTypes: UnknownTypes; seqRepeats: number; bytes: number; eventsRead: number }> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let unreadable = 0;
+  const unknownTypes = noUnknownTypes();
   let seqRepeats = 0;
   let lastSeq = state.lastSeq;
   let eventsRead = 0;
@@ -122,7 +127,18 @@ async function foldLines(
     if (text.trim() === '') return;
     const event = parseEventLine(text);
     if (event === null) {
-      unreadable += 1;
+      const unknown = unknownEventLine(text);
+      if (unknown === null) {
+        unreadable += 1;
+        return;
+      }
+      // A newer megatest's event: its seq is taken in order with the others (so the next one is no gap), nothing else.
+      unknownTypes.lines += 1;
+      if (!unknownTypes.types.includes(unknown.type)) unknownTypes.types.push(unknown.type);
+      if (lastSeq > 0 && unknown.seq <= lastSeq) seqRepeats += 1;
+      lastSeq = unknown.seq;
+      state = skipUnknownEvent(foldEvents(state, batch), unknown.seq);
+      batch = [];
       return;
     }
     // Counted as the seek index counts them (each place the numbering goes back), so a fold from events.idx says the same.
@@ -140,10 +156,14 @@ async function foldLines(
     const end = await scanLines(handle, offset, size, (text) => take(text), { chunkBytes: options.chunkBytes ?? CHUNK_BYTES, maxLineBytes });
     // A last line without its newline: a file written by hand, or one whose newline a crash took. It counts if it is a whole event.
     if (end.tailBytes > 0) take(end.tailBytes > maxLineBytes ? null : await readTail(handle, end.end, end.tailBytes));
-    return { state: foldEvents(state, batch), unreadable, seqRepeats, bytes: size, eventsRead };
+    return { state: foldEvents(state, batch), unreadable, unknownTypes, seqRepeats, bytes: size, eventsRead };
   } catch (error) {
     throw RunFileReadError.from(error, file);
   }
+}
+
+function noUnknownTypes(): UnknownTypes {
+  return { lines: 0, types: [] };
 }
 
 async function readTail(handle: FileHandle, at: number, length: number): Promise<string> {
@@ -175,7 +195,7 @@ export async function foldRunFolder(runDir: string, options: LogReadOptions = {}
     // schemas), which cost every `status`, `ls` and control command about 50 ms of start-up (bench/startup.mjs).
     const { convertLegacyRun } = await import('../legacy/convert.js');
     const converted = await convertLegacyRun(runDir);
-    return { state: foldAll(converted.events), unreadable: 0, seqRepeats: 0, from: 'start', bytes: 0, eventsRead: converted.events.length, legacy: { damage: converted.damage } };
+    return { state: foldAll(converted.events), unreadable: 0, unknownTypes: noUnknownTypes(), seqRepeats: 0, from: 'start', bytes: 0, eventsRead: converted.events.length, legacy: { damage: converted.damage } };
   }
   return { ...(await foldRunLog(runDir, options)), legacy: null };
 }

@@ -23,6 +23,8 @@ export interface LogStart {
   line: number;
   /** Lines before `offset` that are not events (blank lines aside), as a plain fold counts them. */
   nonEvents: number;
+  /** Lines before `offset` of event types this build does not know, as a plain fold counts them. */
+  unknownTypes: UnknownTypes;
   /** Places before `offset` where the seq repeats or goes back (two writers, or a log pieced together), as a plain fold counts them. */
   seqRepeats: number;
   /** 'index': from events.idx's folded end; 'start': from the log's first byte. */
@@ -30,6 +32,15 @@ export interface LogStart {
   /** Why events.idx was not used, when there is one and it was not. */
   note: string | null;
 }
+
+/** Well-formed event lines of types this build does not know (a newer megatest's), and those types. */
+export interface UnknownTypes {
+  lines: number;
+  types: string[];
+}
+
+/** How the seek index words an event line of a type this build does not know (src/replay/seekIndex.ts). */
+export const UNKNOWN_TYPE = /^event type (\S+) unknown to this megatest \(written by a newer one\?\): skipped$/;
 
 /** How the seek index words a line that is not an event (src/replay/seekIndex.ts). */
 const NOT_AN_EVENT = /^not an event\b/;
@@ -42,7 +53,7 @@ export function isLineNotAnEvent(damage: ReplayDamage): boolean {
 /** How the seek index words an event whose seq repeats or goes back. */
 const SEQ_BACK = /^seq \d+ after \d+ \(repeated or going back\)$/;
 
-const fromTheStart = (note: string | null): LogStart => ({ state: initialRunState(), offset: 0, line: 0, nonEvents: 0, seqRepeats: 0, from: 'start', note });
+const fromTheStart = (note: string | null): LogStart => ({ state: initialRunState(), offset: 0, line: 0, nonEvents: 0, unknownTypes: { lines: 0, types: [] }, seqRepeats: 0, from: 'start', note });
 
 /**
  * The nearest folded start for reading `eventsFile` (open as `events`):
@@ -82,7 +93,14 @@ export async function findLogStart(events: FileHandle, eventsFile: string, index
       return fromTheStart(`events.idx end state unreadable (${(error as Error).message})`);
     }
     const seqRepeats = header.timeline.damage.filter((d) => d.file === 'events.jsonl' && SEQ_BACK.test(d.problem)).length;
-    return { state, offset: header.carry.offset, line: header.carry.line, nonEvents, seqRepeats, from: 'index', note: null };
+    const unknownTypes: UnknownTypes = { lines: 0, types: [] };
+    for (const d of header.timeline.damage) {
+      const type = d.file === 'events.jsonl' ? UNKNOWN_TYPE.exec(d.problem)?.[1] : undefined;
+      if (type === undefined) continue;
+      unknownTypes.lines += 1;
+      if (!unknownTypes.types.includes(type)) unknownTypes.types.push(type);
+    }
+    return { state, offset: header.carry.offset, line: header.carry.line, nonEvents, unknownTypes, seqRepeats, from: 'index', note: null };
   } finally {
     await handle.close();
   }

@@ -45,7 +45,8 @@ export const INDEX_FILE = 'events.idx';
  * 11: commit slots and appended header records (a refresh appends what changed instead of rewriting the file).
  * An index of another version is built again (IndexOutdated: no damage).
  */
-export const INDEX_VERSION = 11;
+// 12: an event line of an unknown type (a newer megatest's) takes its seq in the folded state instead of leaving a gap.
+export const INDEX_VERSION = 12;
 export const MAGIC = Buffer.from('MTRPIDX\n');
 export const PREAMBLE = 16;
 export const SLOT = 32;

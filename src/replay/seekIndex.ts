@@ -13,8 +13,9 @@
 // thin as timeline.ts says.
 
 import type { FileHandle } from 'node:fs/promises';
-import { isEventType, parseEventLine, type MegatestEvent } from '../contract/events.js';
+import { isEventType, parseEventLine, unknownEventLine, type MegatestEvent } from '../contract/events.js';
 import { foldEvents } from '../state/fold.js';
+import { skipUnknownEvent } from '../state/reduce.js';
 import { initialRunState, type RunState } from '../state/runState.js';
 import { scanLines } from './lineScan.js';
 import { SnapshotEncoder } from './snapshotCodec.js';
@@ -214,6 +215,19 @@ export class SeekIndex {
         if (text === null) return void damage(c.line, 'not an event (a line of over 16 MB)', c.count);
         const event = parseEventLine(text);
         if (event === null) {
+          const unknown = text.trim() === '' ? null : unknownEventLine(text);
+          if (unknown !== null) {
+            // A newer megatest's event: listed (logStart.ts counts these apart from damage), its seq taken so the next is no gap.
+            damage(c.line, `event type ${unknown.type} unknown to this megatest (written by a newer one?): skipped`, c.count);
+            if (c.lastSeq > 0 && unknown.seq !== c.lastSeq + 1) {
+              damage(c.line, unknown.seq > c.lastSeq ? `seq jumps from ${c.lastSeq} to ${unknown.seq} (${unknown.seq - c.lastSeq - 1} missing)` : `seq ${unknown.seq} after ${c.lastSeq} (repeated or going back)`, c.count);
+            }
+            fold();
+            this.tail = skipUnknownEvent(this.tail, unknown.seq);
+            c.lastSeq = unknown.seq;
+            c.maxSeq = Math.max(c.maxSeq, unknown.seq);
+            return;
+          }
           if (text.trim() !== '') damage(c.line, whyNotAnEvent(text), c.count);
           return;
         }

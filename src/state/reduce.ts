@@ -28,6 +28,21 @@ export function foldEvent(state: RunState, event: MegatestEvent): RunState {
   return draft.state;
 }
 
+/**
+ * An event of a type this build does not know (a newer megatest's, see
+ * unknownEventLine): only its seq is taken, so that the event after it is no
+ * gap and nothing is counted lost. Nothing else of the state changes.
+ */
+export function skipUnknownEvent(state: RunState, seq: number): RunState {
+  if (seq <= state.lastSeq) return state;
+  const draft = new Draft(state);
+  const s = draft.mut();
+  if (s.lastSeq > 0 && seq !== s.lastSeq + 1) s.seqGaps += 1;
+  s.firstSeq ??= seq;
+  s.lastSeq = seq;
+  return draft.state;
+}
+
 /** One event into a draft (foldEvents feeds a whole batch through one). */
 export function foldInto(draft: Draft, event: MegatestEvent): void {
   const before = draft.state;

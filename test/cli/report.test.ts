@@ -11,6 +11,8 @@ import { captureCli } from './captureCli.js';
 
 const runs = mkdtempSync(path.join(tmpdir(), 'megatest-report-cli-'));
 afterAll(() => rmSync(runs, { recursive: true, force: true }));
+/** stderr's lines, less Node's own warnings (an in-process run of many commands may add listeners past its limit). */
+const said = (stderr: string) => stderr.split('\n').filter((line) => line !== '' && !/^\((node:\d+|Use `node)/.test(line));
 const reportFiles = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('final_report') || name === 'junit.xml').sort();
 
 describe('megatest report', () => {
@@ -78,6 +80,29 @@ describe('megatest report', () => {
     const lost = JSON.parse((await captureCli(['report', dir, '--format', 'json'])).stdout) as typeof report;
     expect(lost.event_log.seq_gaps).toBe(1);
     expect(lost.criteria.find((c) => c.id === 'no_event_loss')).toMatchObject({ passed: false });
+  });
+
+  it('a folder a newer megatest wrote: an event of a type this build does not know is skipped, no gap and no loss, and said in one line with both versions', async () => {
+    const dir = recordedRunFolder(runs, 'newer');
+    const passed = await captureCli(['report', dir, '--format', 'json']);
+    expect(passed.stderr).toBe('');
+    const events = path.join(dir, 'events.jsonl');
+    const lines = readFileSync(events, 'utf8').split('\n').filter(Boolean);
+    const { seq, ts } = JSON.parse(lines[10]!) as { seq: number; ts: string };
+    lines[10] = JSON.stringify({ seq, ts, type: 'agent_note', agent: 'agent-1', note: 'a newer kind of event' });
+    writeFileSync(events, lines.join('\n') + '\n');
+    const unknown = await captureCli(['report', dir, '--format', 'json']);
+    const report = JSON.parse(unknown.stdout) as { criteria: { id: string; passed: boolean }[]; event_log: { unreadable_lines: number; seq_gaps: number } };
+    expect(report.event_log).toMatchObject({ unreadable_lines: 0, seq_gaps: 0 });
+    expect(report.criteria.find((c) => c.id === 'no_event_loss')).toMatchObject({ passed: true });
+    expect(unknown.code).toBe(passed.code);
+    expect(said(unknown.stderr)).toEqual([`megatest report: ${events}: 1 event line of a type this megatest does not know (agent_note) skipped (unknown event types, written by a newer megatest?)`]);
+    const config = path.join(dir, 'config.json');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/"megatest_version":"[^"]*"/, '"megatest_version":"99.0.0"'));
+    const newer = await captureCli(['report', dir, '--format', 'json']);
+    expect(newer.code).toBe(passed.code);
+    expect(said(newer.stderr)).toHaveLength(1);
+    expect(said(newer.stderr)[0]).toMatch(new RegExp(`^megatest report: ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was written by megatest 99\\.0\\.0, this is \\d+\\.\\d+\\.\\d+: .*1 event line .*agent_note`));
   });
 
   it("the last phase's critical criteria are the run's own: one not met fails the run (exit 1); one only repeating a fixed criterion is not judged twice", async () => {

@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MegatestEvent } from '../../src/contract/events.js';
+import { isEventType, type MegatestEvent } from '../../src/contract/events.js';
 import { checkLogReadable, foldEventFile, foldFromIndex, foldRunFolder, foldRunLog } from '../../src/io/foldLog.js';
 import { LogIndexUpkeep } from '../../src/io/logIndexUpkeep.js';
 import { RunFileReadError } from '../../src/io/readError.js';
@@ -24,7 +24,8 @@ const SIM = fixture('sim_session.jsonl');
 const RESTORE = fixture('restore_session.jsonl');
 const text = (lines: string[]) => lines.map((line) => `${line}\n`).join('');
 /** The oracle: every line that starts like an event, parsed and folded in order. */
-const folded = (lines: string[]) => foldAll(lines.filter((line) => line.startsWith('{"seq":')).map((line) => JSON.parse(line) as MegatestEvent));
+const folded = (lines: string[]) =>
+  foldAll(lines.filter((line) => line.startsWith('{"seq":')).map((line) => JSON.parse(line) as MegatestEvent).filter((event) => isEventType(event.type)));
 const garbage = (lines: string[]) => lines.filter((line) => line.trim() !== '' && !line.startsWith('{"seq":')).length;
 
 const dirs: string[] = [];
@@ -153,6 +154,32 @@ describe('starting from events.idx', () => {
     expect(fromIndex.unreadable).toBe(whole.unreadable);
     // The reads through the handle cover the part after the index (the index's own key check reads 2 kB beside it).
     expect(stats.bytes).toBeLessThanOrEqual(Buffer.byteLength(text(rest)));
+  });
+
+  it('an event line of a type this build does not know (a newer megatest wrote it) is skipped and counted apart: no gap, no damage, with or without the index', async () => {
+    /** Line `i` turned into an event of a type no megatest of this version knows, its seq and ts kept. */
+    const newer = (lines: string[], i: number) => {
+      const { seq, ts } = JSON.parse(lines[i]!) as MegatestEvent;
+      return lines.map((line, j) => (j === i ? JSON.stringify({ seq, ts, type: 'agent_note', agent: 'agent-1', note: 'from the future' }) : line));
+    };
+    const all = newer(newer(SIM, 100), 400);
+    const dir = runDir();
+    writeFileSync(path.join(dir, 'events.jsonl'), text(all.slice(0, 350)));
+    writeFileSync(path.join(dir, 'session.log'), '');
+    const upkeep = await LogIndexUpkeep.open({ root: dir, events: path.join(dir, 'events.jsonl'), sessionLog: path.join(dir, 'session.log') }, () => undefined);
+    await upkeep.close();
+    appendFileSync(path.join(dir, 'events.jsonl'), text(all.slice(350)));
+    const fromIndex = await foldRunFolder(dir);
+    const whole = await foldEventFile(path.join(dir, 'events.jsonl'));
+    expect(fromIndex.from).toBe('index');
+    for (const fold of [fromIndex, whole]) {
+      expect(fold.state.seqGaps).toBe(0);
+      expect(fold.state.lastSeq).toBe(folded(SIM).lastSeq);
+      expect(fold.unreadable).toBe(0);
+      expect(fold.seqRepeats).toBe(0);
+      expect(fold.unknownTypes).toEqual({ lines: 2, types: ['agent_note'] });
+    }
+    expect(fromIndex.state).toEqual(whole.state);
   });
 
   it('foldFromIndex reads nothing when there is no index that matches (the caller builds one)', async () => {
