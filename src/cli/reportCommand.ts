@@ -11,7 +11,8 @@ import { foldRunFolder } from '../io/foldLog.js';
 import { runPaths } from '../io/runFolder.js';
 import { countOf } from '../state/groupDigits.js';
 import { newerRunNote } from './newerVersion.js';
-import { buildReport, renderJUnit, renderMarkdown, reportExitCode, writeReport } from '../report/report.js';
+import { readFileSync } from 'node:fs';
+import { buildReport, renderJUnit, renderMarkdown, reportExitCode, writeReportFiles, type FinalReport } from '../report/report.js';
 
 export async function printReport(dir: string, options: { legacy: boolean; running: boolean; format: string }): Promise<number> {
   const { legacy, running, format } = options;
@@ -27,12 +28,37 @@ export async function printReport(dir: string, options: { legacy: boolean; runni
   // A run that recorded no end and that no orchestrator runs was stopped from outside (kill -9, the machine went
   // down): a report of it is as of its last event, not its final one, and `megatest resume` goes on with it.
   const stopped = !legacy && !running && folded.state.ended === null;
-  const report = legacy || running || stopped ? await buildReport(dir, folded) : await writeReport(dir, folded);
+  const report = await buildReport(dir, folded);
+  // A finished run's report is rewritten only when it says what the one written at its end said: a verdict that
+  // changed means the folder changed since (checkpoints or objects deleted, the log cut), and that is said, not written.
+  const changed = legacy || running || stopped ? null : changedVerdict(dir, report);
+  if (!legacy && !running && !stopped && changed === null) await writeReportFiles(dir, report);
   if (legacy) process.stderr.write(`megatest report: ${dir} is a run folder of the original runner: the report is printed, nothing is written into the folder\n`);
   if (running) process.stderr.write(`megatest report: the session in ${dir} is still running: this is the report as of now, printed only; its orchestrator writes final_report.* when the run ends\n`);
   if (stopped) {
     process.stderr.write(`megatest report: the session in ${dir} recorded no end and no orchestrator runs it (killed?): this is the report as of its last event, printed only; megatest resume ${dir} goes on with it\n`);
   }
+  if (changed !== null) process.stderr.write(`megatest report: ${changed}\n`);
   process.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'junit' ? renderJUnit(report) : renderMarkdown(report));
-  return reportExitCode(report);
+  return changed !== null ? 1 : reportExitCode(report);
+}
+
+/**
+ * How the rebuilt report's verdict differs from final_report.json's (the one
+ * written at the run's end), in one line; null when it does not, or when there
+ * is no readable report to compare with (it is then written).
+ */
+export function changedVerdict(dir: string, rebuilt: FinalReport): string | null {
+  const file = runPaths(dir).finalReportJson;
+  let written: unknown;
+  try {
+    written = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  const passed = (written as { verdict?: { critical_passed?: unknown } } | null)?.verdict?.critical_passed;
+  if (typeof passed !== 'boolean' || passed === rebuilt.verdict.critical_passed) return null;
+  const failing = rebuilt.criteria.find((c) => c.level === 'critical' && !c.passed);
+  const now = rebuilt.verdict.critical_passed ? 'passes' : `fails (${failing ? `${failing.description}: ${failing.evidence}` : 'a critical criterion'})`;
+  return `${file} (written at the run's end) says the run ${passed ? 'passed' : 'failed'}, but the folder as it is now ${now}: it changed since (damaged?); final_report.* left as they were (remove final_report.json to write the rebuilt report)`;
 }

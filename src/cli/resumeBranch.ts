@@ -24,6 +24,7 @@ import { AGENT_KINDS, type AgentKind, type MegatestConfig } from '../config/type
 import { CheckpointStore, type CheckpointVerification } from '../checkpoint/store.js';
 import { readRunInfo, type RunInfo } from '../io/runInfo.js';
 import { readStatus, runPaths, validateSessionId } from '../io/runFolder.js';
+import { RunFileReadError } from '../io/readError.js';
 import type { SessionStatus } from '../contract/statuses.js';
 import { copyHistory, copyMetricsHistory, type HistoryCut } from './branchHistory.js';
 import { describeRun } from './runSession.js';
@@ -120,11 +121,16 @@ export async function chooseCheckpoint(store: CheckpointStore, runDir: string, n
     return verified;
   }
   // The ids alone (one readdir): verify reads each checkpoint it is given, so list() read every manifest once more (3.2 s for 20 checkpoints of 50,000 files).
+  let skipped = 0;
   for (const id of (await store.ids()).reverse()) {
     const verified = await store.verify(id);
     if (verified.usable) return verified;
     say(`${id} skipped: ${verified.reason}`);
+    skipped += 1;
   }
+  // Checkpoints there, none usable: the folder is damaged (exit 1, as a failed read), not the command wrong (exit 2).
+  const message = `megatest resume: ${runDir} has ended and has no usable checkpoint to continue from (see megatest checkpoints verify ${runDir})`;
+  if (skipped > 0) throw new RunFileReadError(message, path.join(runDir, 'checkpoints'), 'damaged');
   throw new UsageError(`megatest resume: ${runDir} has ended and has no usable checkpoint to continue from (see megatest checkpoints verify ${runDir})`);
 }
 

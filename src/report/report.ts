@@ -12,8 +12,12 @@ export { buildReport, EFFICIENCY_TABLE, rate, type FinalReport, type Rating } fr
 export { renderJUnit, renderMarkdown } from './render.js';
 
 export async function writeReport(runDir: string, folded?: FoldedRun): Promise<FinalReport> {
+  return writeReportFiles(runDir, await buildReport(runDir, folded));
+}
+
+/** Writes a built report's three files (each atomically). */
+export async function writeReportFiles(runDir: string, report: FinalReport): Promise<FinalReport> {
   const paths = runPaths(runDir);
-  const report = await buildReport(runDir, folded);
   await writeFileAtomic(paths.finalReportJson, JSON.stringify(report, null, 2) + '\n');
   await writeFileAtomic(paths.finalReportMd, renderMarkdown(report));
   await writeFileAtomic(paths.junit, renderJUnit(report));

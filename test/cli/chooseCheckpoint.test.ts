@@ -5,10 +5,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { RunFileReadError } from '../../src/io/readError.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { chooseCheckpoint } from '../../src/cli/resumeBranch.js';
-import { UsageError } from '../../src/config/errors.js';
 import { testBody } from '../helpers/checkpointTree.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'megatest-choose-'));
@@ -46,12 +46,12 @@ describe('chooseCheckpoint', () => {
     expect(said).toEqual([]);
   });
 
-  it('is a usage error naming the run when no checkpoint verifies', async () => {
+  it('is damage (a RunFileReadError: exit 1, not 2) naming the run when there are checkpoints and none verifies', async () => {
     const { dir, store } = await storeWithCheckpoints('none-usable', 2);
     for (const name of ['checkpoint_001.json', 'checkpoint_002.json']) truncateSync(path.join(dir, name), 5);
     const said: string[] = [];
     const choosing = chooseCheckpoint(store, 'the-run', undefined, (line) => said.push(line));
-    await expect(choosing).rejects.toBeInstanceOf(UsageError);
+    await expect(choosing).rejects.toBeInstanceOf(RunFileReadError);
     await expect(choosing).rejects.toThrow(/the-run has ended and has no usable checkpoint/);
     expect(said.map((line) => line.split(' ')[0])).toEqual(['checkpoint_002', 'checkpoint_001']);
   });

@@ -82,6 +82,23 @@ describe('megatest report', () => {
     expect(lost.criteria.find((c) => c.id === 'no_event_loss')).toMatchObject({ passed: false });
   });
 
+  it('a finished run whose folder was damaged afterwards: the rebuilt report is printed, the one written at its end is left as it was, and one line says why (exit 1)', async () => {
+    const dir = recordedRunFolder(runs, 'damaged-after');
+    const first = await captureCli(['report', dir]);
+    expect(first.code).toBe(0);
+    const written = Object.fromEntries(reportFiles(dir).map((name) => [name, readFileSync(path.join(dir, name), 'utf8')]));
+    // An event line lost after the run ended: a gap in seq, so the rebuilt report fails no_event_loss.
+    const events = path.join(dir, 'events.jsonl');
+    writeFileSync(events, readFileSync(events, 'utf8').split('\n').filter((_, i) => i !== 10).join('\n'));
+    const damaged = await captureCli(['report', dir]);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stdout.split('\n').find((line) => line.startsWith('| verdict |'))).toMatch(/FAILED/);
+    expect(said(damaged.stderr)).toEqual([
+      `megatest report: ${path.join(dir, 'final_report.json')} (written at the run's end) says the run passed, but the folder as it is now fails (The event log is complete (seq contiguous): data_loss_events 1 == 0: not met): it changed since (damaged?); final_report.* left as they were (remove final_report.json to write the rebuilt report)`,
+    ]);
+    for (const [name, text] of Object.entries(written)) expect(readFileSync(path.join(dir, name), 'utf8'), name).toBe(text);
+  });
+
   it('a folder a newer megatest wrote: an event of a type this build does not know is skipped, no gap and no loss, and said in one line with both versions', async () => {
     const dir = recordedRunFolder(runs, 'newer');
     const passed = await captureCli(['report', dir, '--format', 'json']);
