@@ -10,11 +10,12 @@
 // playing cost the events stepped over; stepping ← folds from the nearest
 // snapshot (decoded ones are cached) over at most snapshotEvery events.
 
-import { existsSync, statSync } from 'node:fs';
+import { constants as fsConstants, existsSync, statSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
+import { RunFileReadError } from '../io/readError.js';
 import type { MegatestEvent } from '../contract/events.js';
 import { foldEvents } from '../state/fold.js';
 import { initialRunState, type RunState } from '../state/runState.js';
@@ -79,6 +80,23 @@ async function defaultLegacyConverter(): Promise<LegacyConverter | null> {
   }
 }
 
+/**
+ * Opens a file for reading without waiting: a FIFO opened plainly blocks
+ * until a writer comes (replay hung for ever on one), so it is opened
+ * non-blocking and refused, as a folder is (which opens like a file and
+ * fails only at its first read, deep in the index), by its fstat.
+ */
+async function openRegularFile(file: string): Promise<FileHandle> {
+  const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  const stat = await handle.stat().catch(async (error: unknown) => {
+    await handle.close();
+    throw error;
+  });
+  if (stat.isFile()) return handle;
+  await handle.close();
+  throw Object.assign(RunFileReadError.notAFile(file, stat.isDirectory()), { notRegular: true });
+}
+
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
 /** RUN is no folder at all: nothing there, or a file. The command says it before its terminal check, in these words. */
@@ -102,23 +120,18 @@ export async function openReplaySource(runDir: string, options: OpenReplayOption
   const damage: ReplayDamage[] = [];
   let logHandle: FileHandle | null = null;
   try {
-    logHandle = await fs.open(path.join(dir, LOG_FILE), 'r');
+    logHandle = await openRegularFile(path.join(dir, LOG_FILE));
   } catch (error) {
     if (codeOf(error) !== 'ENOENT') damage.push({ file: LOG_FILE, problem: `cannot be read (${codeOf(error)})` });
   }
   let events: FileHandle;
   try {
-    events = await fs.open(eventsFile, 'r');
+    events = await openRegularFile(eventsFile);
   } catch (error) {
     await logHandle?.close();
+    // Not a regular file (a folder, a FIFO): nothing to replay, said in one line as status and report say it (exit 1).
+    if ((error as { notRegular?: boolean }).notRegular === true) throw RunFileReadError.say(error, eventsFile, 'megatest replay', 'nothing to replay');
     damage.push({ file: EVENTS_FILE, problem: `cannot be read (${codeOf(error)})` });
-    return memoryReplaySource(dir, [], [], damage, false);
-  }
-  // A folder opens like a file and fails only at its first read (EISDIR), deep in the index.
-  if (!(await events.stat()).isFile()) {
-    await events.close();
-    await logHandle?.close();
-    damage.push({ file: EVENTS_FILE, problem: 'cannot be read (not a file)' });
     return memoryReplaySource(dir, [], [], damage, false);
   }
   try {

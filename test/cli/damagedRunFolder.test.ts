@@ -3,6 +3,7 @@
 // verify: one line naming the file and what is wrong, no stack trace, and
 // nothing the run wrote is lost (a good report is not replaced by one of nothing).
 
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -137,7 +138,24 @@ describe.skipIf(!BUILT)(`damaged event logs beside good runs${BUILT ? '' : ' (sk
     expect(cleaned.stdout).toContain(`keeping ${runDir} (unreadable: cannot read ${events} (EISDIR))`);
     expect(existsSync(runDir)).toBe(true);
     const replayed = await runCli(['replay', runDir, '--frame', '--width', '160']);
-    expect(replayed.stderr).toBe('');
-    expect(replayed.stdout).toContain('events.jsonl: cannot be read (not a file)');
+    expect(replayed.code).toBe(1);
+    expect(oneLine(replayed.stderr)).toBe(`megatest replay: cannot read ${events} (EISDIR); nothing to replay`);
+  });
+
+  it('events.jsonl or session.log that is a FIFO: replay says so at once (one line, exit 1; the log as damage) instead of waiting for a writer for ever', async () => {
+    const events = path.join(runDir, 'events.jsonl');
+    const sessionLog = path.join(runDir, 'session.log');
+    rmSync(sessionLog, { force: true });
+    execFileSync('mkfifo', [sessionLog]);
+    // A hang would be killed at the timeout and fail on its exit code, never waited out.
+    const logFifo = await runCli(['replay', runDir, '--frame', '--width', '160'], { timeoutMs: 30_000 });
+    expect(logFifo.code, logFifo.stderr).toBe(0);
+    expect(logFifo.stdout).toContain('session.log: cannot be read (not a regular file)');
+    rmSync(events);
+    rmSync(path.join(runDir, 'events.idx'), { force: true });
+    execFileSync('mkfifo', [events]);
+    const replayed = await runCli(['replay', runDir, '--frame'], { timeoutMs: 30_000 });
+    expect(replayed.code).toBe(1);
+    expect(oneLine(replayed.stderr)).toBe(`megatest replay: cannot read ${events} (not a regular file); nothing to replay`);
   });
 });
