@@ -6,12 +6,12 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
 import { parseCommandArgs } from './parseOptions.js';
-import { requireFolderArg } from './commandArgs.js';
+import { folderOrSessionId, requireFolderArg } from './commandArgs.js';
 import { CheckpointStore, type CheckpointVerification } from '../checkpoint/store.js';
 import { runPaths } from '../io/runFolder.js';
 
-export const CHECKPOINTS_HELP = `usage: megatest checkpoints verify DIR [--json]
-  Checks every checkpoint of the run folder DIR and every blob it names (read back, sha256
+export const CHECKPOINTS_HELP = `usage: megatest checkpoints verify DIR|ID [--json] [--runs-dir D]
+  Checks every checkpoint of the run folder DIR (or the session ID under --runs-dir, default test_runs) and every blob it names (read back, sha256
   of the content), and prints one line per checkpoint: usable, or not and why. Corrupt blobs
   are moved to checkpoints/bad-blobs/ so the next checkpoint writes their content again.
   exit 0 every checkpoint is usable (or there are none); 1 some are not; 2 bad input.`;
@@ -24,12 +24,13 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub !== 'verify') throw new UsageError(`megatest checkpoints: unknown subcommand ${JSON.stringify(sub)}; expected verify DIR`);
-  const parsed = parseCommandArgs('checkpoints verify', rest, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const parsed = parseCommandArgs('checkpoints verify', rest, { json: { type: 'boolean' }, 'runs-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (parsed.values.help) {
     process.stdout.write(CHECKPOINTS_HELP + '\n');
     return 0;
   }
-  const dir = parsed.positionals[0];
+  const arg = parsed.positionals[0];
+  const dir = arg === undefined ? undefined : await folderOrSessionId('checkpoints verify', arg, parsed.values['runs-dir']);
   if (dir === undefined || parsed.positionals.length > 1) throw new UsageError('megatest checkpoints verify: expected one run folder DIR');
   requireFolderArg('checkpoints verify', dir);
   const paths = runPaths(dir);

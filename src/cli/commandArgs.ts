@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
+import { runsDirFor } from './runsDir.js';
 
 // The one reading of options every command shares (ls, clean, compare and import take it from here).
 export { parseCommandArgs } from './parseOptions.js';
@@ -41,6 +42,20 @@ export function runFolderArg(command: string, arg: string, runsDir: string): str
   }
   if (existsSync(arg)) throw new UsageError(`megatest ${command}: ${arg} is a file, not a run folder`);
   throw new UsageError(`megatest ${command}: ${arg}: no such run folder${plainId ? ` and no session ${JSON.stringify(arg)} under ${runsDir}` : ''}`);
+}
+
+/**
+ * The folder a DIR argument names: the path itself when something is there,
+ * else a session id under the runs folder (--runs-dir, CONFIG_FILE's, or
+ * test_runs), as `ls` prints them and status and compare take them. When
+ * neither is there the argument is given back for the caller to say so.
+ */
+export async function folderOrSessionId(command: string, arg: string, runsDirFlag: string | undefined): Promise<string> {
+  if (existsSync(arg)) return arg;
+  const plainId = !arg.includes('/') && !arg.includes('\\') && arg !== '.' && arg !== '..' && arg !== '';
+  if (!plainId) return arg;
+  const under = path.join(await runsDirFor(command, runsDirFlag), arg);
+  return isDirectory(under) ? under : arg;
 }
 
 /** The largest count parseAge takes (999999d is some 2,700 years: any run is younger). */

@@ -11,14 +11,14 @@ usage: megatest <command> [options]
 commands:
   run [PROJECT] [HOURS] [AGENTS]   start a session (console on a terminal, plain lines otherwise)
   attach [SESSION|DIR]             live console on a running session
-  replay DIR [--speed N] [--at SEQ|TIME] [--frame]   replay a run folder in the console (or print one frame)
-  resume DIR [--checkpoint ID]     continue a crashed or interrupted session from a checkpoint (a finished one: in a new folder <id>-from-<K>)
+  replay DIR|ID [--speed N] [--at SEQ|TIME] [--frame]   replay a run folder in the console (or print one frame)
+  resume DIR|ID [--checkpoint ID]   continue a crashed or interrupted session from a checkpoint (a finished one: in a new folder <id>-from-<K>)
   checkpoint|compress|pause|continue|stop [SESSION]   control a running session
   restore [SESSION] --checkpoint ID                    put a running session back to a checkpoint
   restore DIR --checkpoint ID [--yes] [--to OUTDIR]    an ended run: put project/ back offline, or write the tree to OUTDIR
-  checkpoints verify DIR           check every checkpoint and blob (sha256); say which are usable
+  checkpoints verify DIR|ID        check every checkpoint and blob (sha256); say which are usable
   status [SESSION] [--json]        one status block
-  report DIR [--format md|json|junit]   (re)build the final report
+  report DIR|ID [--format md|json|junit]   (re)build the final report
   ls [--runs-dir D] [--json]       list runs (legacy folders of the original runner too)
   clean --older-than 7d [--dry-run] [--include-unfinished] [--runs-dir D]   delete runs that ended before then (never a running one; an unfinished one only if confirmed)
   compare A B [C…] [--format md|json]   runs side by side, with deltas and the seed's bands
@@ -56,11 +56,11 @@ environment (as run_mega_test.sh read it):
   CHECKPOINT_INTERVAL       minutes between time checkpoints, when --checkpoint-interval is not given`,
   attach: `usage: megatest attach [SESSION|DIR] [--runs-dir DIR] [--theme NAME] [--ascii]
   Opens the console on a running session (default: the newest running one).`,
-  resume: `usage: megatest resume DIR [--checkpoint ID] [--headless] [--theme NAME] [--ascii] [--agent KIND] [--agent-cmd "CMD"] [--model M]
+  resume: `usage: megatest resume DIR|ID [--checkpoint ID] [--runs-dir D] [--headless] [--theme NAME] [--ascii] [--agent KIND] [--agent-cmd "CMD"] [--model M]
   Continues a crashed or interrupted session from its newest valid checkpoint (or the named one).
   A finished run (completed, failed, timeout) is never overwritten: it goes on from checkpoint K in a new
   run folder <id>-from-<K> beside it, optionally with another agent (--agent, --agent-cmd) or model (--model).`,
-  report: `usage: megatest report DIR [--format md|json|junit]
+  report: `usage: megatest report DIR|ID [--format md|json|junit] [--runs-dir D]
   Rebuilds final_report.json, final_report.md and junit.xml from the run folder, and prints one of them.
   A legacy folder (of the original test_runner.py / run_mega_test.sh) is converted on the fly and its
   report only printed: nothing is written into it; so is a running session's, as of now.`,

@@ -16,7 +16,7 @@ import { catchEarlySignals, earlySignal, takeEarlySignal } from './earlySignals.
 import { decimalFlag, integer, joinDashValues } from './flagValues.js';
 import { sayConfigNotice } from './configNotices.js';
 import { parseCommandArgs } from './parseOptions.js';
-import { requireFolderArg } from './commandArgs.js';
+import { folderOrSessionId, requireFolderArg } from './commandArgs.js';
 import { HELP } from './helpText.js';
 import { commandHint, configCommandHint } from './oldHabits.js';
 import { MEGATEST_VERSION } from '../version.js';
@@ -146,9 +146,11 @@ async function cmdResume(args: string[]): Promise<number> {
     headless: { type: 'boolean' },
     theme: { type: 'string' },
     ascii: { type: 'boolean' },
+    'runs-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('resume');
+  if (positionals.length === 1) positionals[0] = await folderOrSessionId('resume', positionals[0]!, values['runs-dir']);
   const checks = await import('./consoleChecks.js');
   checks.checkThemeFlag(values.theme);
   if (positionals.length === 1) checks.refuseLegacyFolder('resume', positionals[0]!);
@@ -210,8 +212,9 @@ function requireDir(command: string, positionals: string[]): string {
 }
 
 async function cmdReport(args: string[]): Promise<number> {
-  const { values, positionals } = parse('report', args, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parse('report', args, { format: { type: 'string' }, 'runs-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) return help('report');
+  if (positionals.length === 1) positionals[0] = await folderOrSessionId('report', positionals[0]!, values['runs-dir']);
   // a legacy folder (the original runner's) is read, never written: its final_report.json is the runner's own
   const legacy = positionals.length === 1 && isLegacyRunFolder(positionals[0]!);
   const dir = legacy ? positionals[0]! : requireDir('report', positionals);

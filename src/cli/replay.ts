@@ -8,6 +8,7 @@ import { UsageError } from '../config/errors.js';
 import { assertNever } from '../contract/assertNever.js';
 import { integer } from './flagValues.js';
 import { parseCommandArgs } from './parseOptions.js';
+import { folderOrSessionId } from './commandArgs.js';
 import { openReplaySource, refuseNonFolder } from '../replay/source.js';
 import { existsSync } from 'node:fs';
 import { runPaths } from '../io/runFolder.js';
@@ -15,7 +16,7 @@ import { isOrchestratorAlive } from '../io/sessions.js';
 import type { ReplayTarget } from '../ui/runReplay.js';
 import { THEME_NAMES } from '../ui/theme.js';
 
-export const REPLAY_HELP = `usage: megatest replay DIR [--speed N] [--at SEQ|TIME] [--frame [--width N] [--height N]] [--theme NAME] [--ascii]
+export const REPLAY_HELP = `usage: megatest replay DIR|ID [--runs-dir D] [--speed N] [--at SEQ|TIME] [--frame [--width N] [--height N]] [--theme NAME] [--ascii]
 
   Replays a run folder (finished, crashed, or still going: up to its present)
   in the console, every panel as the run was at the cursor. Opens at the start
@@ -45,6 +46,7 @@ const OPTIONS = {
   height: { type: 'string' },
   theme: { type: 'string' },
   ascii: { type: 'boolean' },
+  'runs-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -119,6 +121,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (values.theme !== undefined && !(THEME_NAMES as readonly string[]).includes(values.theme)) {
     throw new UsageError(`--theme ${JSON.stringify(values.theme)}: unknown theme; choose one of ${THEME_NAMES.join(', ')}`);
   }
+  if (positionals.length === 1) positionals[0] = await folderOrSessionId('replay', positionals[0]!, values['runs-dir']);
   const dir = requireFolder(positionals);
   if (!values.frame && !(process.stdout.isTTY && process.stdin.isTTY)) throw new UsageError('replay needs a terminal; use --frame');
 
