@@ -194,7 +194,8 @@ describe.skipIf(!BUILT)('webhook notifications and SIGUSR1 (needs npm run build)
   it('SIGUSR1 writes a status block into session.log and the run goes on', () => {
     const log = readFileSync(path.join(answeredDir, 'session.log'), 'utf8');
     expect(log).toMatch(/INFO  \[status\] status block \(SIGUSR1\): session answered, status running, phase \w+ \(\d\/4\)/);
-    expect(log).toMatch(/\[status\] elapsed \d+ s of 1800 s; tokens \d+; tool calls \d+; tasks \d+/);
+    // Sent at the first phase_started, maybe before any agent reported tokens: then not recorded, never a 0.
+    expect(log).toMatch(/\[status\] elapsed \d+ s of 1800 s; tokens (\d+|not recorded); tool calls \d+; tasks \d+/);
     expect(log).toMatch(/\[status\]   agent-1 \(architect\) \w+ pid \d+ tokens \d+/);
     expect(eventsOf(readEvents(answeredDir), 'session_ended')).toHaveLength(1);
   });
