@@ -6,9 +6,10 @@
 //
 // Control: pause/resume stop and continue the task's process group
 // (SIGSTOP/SIGCONT); compress restarts the running task on a fresh context
-// with a summary of the work so far (harness compression), since none of the
-// CLIs can be told to compact from outside; a checkpoint keeps each task's
-// native session id so a resume continues it natively.
+// with a summary of the work so far (harness compression:
+// harnessCompression.ts), since none of the CLIs can be told to compact from
+// outside; a checkpoint keeps each task's native session id so a resume
+// continues it natively.
 
 import { readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
@@ -17,13 +18,14 @@ import { assertNever } from '../contract/assertNever.js';
 import type { AgentCapabilities } from '../contract/capabilities.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import type { CliAgentSpec, CliTaskCommand } from './cliSpec.js';
+import { HarnessCompression } from './harnessCompression.js';
 import { agentHomeDir, ensureAgentHome, megatestVariables } from './home.js';
 import { openOutputLog, outputLogClosed } from './outputLog.js';
 import { describeResume, NativeSessions } from './nativeSessions.js';
 import { TaskBook } from './taskBook.js';
 import { describeEnd, judgeTaskEnd } from './taskEnd.js';
 import { TaskRun } from './taskRun.js';
-import { PROJECT_BRIEF_CHARS, buildTaskPrompt, buildWorkSummary } from './taskPrompt.js';
+import { PROJECT_BRIEF_CHARS, buildTaskPrompt } from './taskPrompt.js';
 import { TaskProcess, type TaskEnd } from './taskProcess.js';
 import type {
   AgentAdapter,
@@ -37,7 +39,6 @@ import type {
   PhaseAssignment,
   TestRunNote,
 } from './types.js';
-import { describeChangedFiles } from './workSummary.js';
 
 /** Bytes of raw output allowed to queue for output.log before the task's pipes are paused. */
 const LOG_HIGH_WATER_BYTES = 4 * 1024 * 1024;
@@ -77,10 +78,8 @@ export class CliTaskAdapter implements AgentAdapter {
   /** Every task process not yet ended (a replaced one may still be draining). */
   private readonly live = new Set<TaskProcess>();
   private model: string;
-  private contextTokens: number;
-  /** The input tokens of the agent's last model call: its context then, when it reports no context of its own. */
-  private lastPromptTokens = 0;
-  private lastTestRun: TestRunNote | null = null;
+  /** The context figures and the last test run a compression reports and summarises. */
+  private readonly compression: HarnessCompression;
   private lastState: string | null = null;
   private paused = false;
   /** A task_done said, its work not yet taken by megatest (AgentLaunch.workTaken): the next task waits. */
@@ -100,7 +99,7 @@ export class CliTaskAdapter implements AgentAdapter {
     this.homeDir = agentHomeDir(launch.agentDir);
     const resume = launch.resume;
     this.book = new TaskBook(launch.phase, resume);
-    this.contextTokens = resume?.context_tokens ?? 0;
+    this.compression = new HarnessCompression(resume?.context_tokens ?? 0);
     this.model = launch.model || resume?.model || '';
     this.sessions = NativeSessions.fromResume(resume?.native);
     this.resumed = resume ? describeResume(this.kind, this.capabilities.nativeResume, this.sessions, this.book) : null;
@@ -180,39 +179,11 @@ export class CliTaskAdapter implements AgentAdapter {
   }
 
   observeTestRun(run: TestRunNote): void {
-    this.lastTestRun = { passed: run.passed, failed: run.failed, failing: run.failing.slice(0, 50) };
+    this.compression.observeTestRun(run);
   }
 
-  async compressContext(): Promise<CompressReport> {
-    const before = this.contextTokens > 0 ? this.contextTokens : this.lastPromptTokens;
-    const source = this.contextTokens > 0 ? 'context report' : 'model call (its input tokens)';
-    const task = this.current;
-    // A run that reported its outcome is over, its process only lingering: nothing to restart.
-    if (!task || task.endedBy !== null || task.outcome !== null || this.stopping) {
-      this.contextTokens = 0;
-      return { tokensBefore: before, tokensAfter: 0, detail: 'harness compression: no task running; the next task starts on a fresh context' };
-    }
-    const changedFiles = await describeChangedFiles(this.workDir).catch(() => '');
-    if (this.current !== task || task.endedBy !== null) {
-      this.contextTokens = 0;
-      return { tokensBefore: before, tokensAfter: 0, detail: 'harness compression: the task ended meanwhile; the next task starts on a fresh context' };
-    }
-    const summary = buildWorkSummary({ phase: this.book.phase, current: task.objective, done: this.book.completed, changedFiles, lastTestRun: this.lastTestRun });
-    task.endedBy = 'compress';
-    task.summary = summary;
-    // A fresh context: the task's native session is not resumed.
-    this.sessions.forget(task.objective);
-    await task.process?.terminate(DEFAULT_GRACE_MS);
-    const after = Math.ceil(summary.length / 4);
-    this.contextTokens = after;
-    this.lastPromptTokens = 0;
-    return {
-      tokensBefore: before,
-      tokensAfter: after,
-      detail:
-        `harness compression: "${task.objective}" restarted on a fresh context with a summary of the work so far; ` +
-        `before is the agent's last ${source}, after an estimate (the summary's ${summary.length} chars / 4), not usage`,
-    };
+  compressContext(): Promise<CompressReport> {
+    return this.compression.compress({ running: () => this.current, stopping: this.stopping, workDir: this.workDir, book: this.book, sessions: this.sessions, terminateGraceMs: DEFAULT_GRACE_MS });
   }
 
   resumeState(): AgentResumeState {
@@ -224,7 +195,7 @@ export class CliTaskAdapter implements AgentAdapter {
       phase: this.book.phase,
       objectives: [...this.book.objectives],
       completed: [...this.book.completed],
-      context_tokens: this.contextTokens,
+      context_tokens: this.compression.contextTokens,
       native: this.sessions.toNative(this.book.remaining()),
     };
   }
@@ -278,8 +249,8 @@ export class CliTaskAdapter implements AgentAdapter {
     const task = new TaskRun(objective, this.model, {
       emit: (message) => this.emit(message),
       sessions: this.sessions,
-      onContext: (tokens) => (this.contextTokens = tokens),
-      onPromptTokens: (tokens) => (this.lastPromptTokens = tokens),
+      onContext: (tokens) => (this.compression.contextTokens = tokens),
+      onPromptTokens: (tokens) => (this.compression.lastPromptTokens = tokens),
       outcomeExitGraceMs: this.options.outcomeExitGraceMs ?? OUTCOME_EXIT_GRACE_MS,
       terminateGraceMs: DEFAULT_GRACE_MS,
       // Before the process starts: what its home held then is not the run's.
