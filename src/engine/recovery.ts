@@ -5,6 +5,7 @@
 // progress again, and fails when the error comes back first. A merge
 // conflict (worktree isolation) is settled by the merge itself: resolved
 // when the agent's branch lands on main, reassigned when the task does.
+// This file decides and counts; recoveryActions.ts carries out the action.
 //
 // Every recovery that starts ends with an outcome: a pause for a person
 // succeeds when the session is continued, and whatever is still open when
@@ -13,23 +14,19 @@
 // every agent back (all agents crashing at once) are covered by that one
 // restore: they are recorded as errors, not recovered again.
 
-import path from 'node:path';
 import type { AgentErrorReport } from '../agents/types.js';
-import { assertNever } from '../contract/assertNever.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
-import { backoffSeconds, MERGE_CONFLICT, MERGE_FAILED, type Classification, type EngineAction } from './classify.js';
-import { backoffStep, chooseAction, classifyAgentError, holdsTheAgent } from './recoveryChoice.js';
+import { MERGE_CONFLICT, MERGE_FAILED, type Classification } from './classify.js';
+import { chooseAction, classifyAgentError, holdsTheAgent } from './recoveryChoice.js';
 import type { EngineContext } from './context.js';
 import type { OpenRecovery } from '../state/runState.js';
-import { keepAttempt } from './attempts.js';
 import type { PauseEnd } from './controlSurface.js';
-import { diskRefusedWrite } from './diskGuard.js';
 import { capEventText } from '../contract/textCap.js';
-import { countOf } from '../state/groupDigits.js';
 import { formatDuration } from '../config/duration.js';
 import { utcMinute } from './limitLifts.js';
 import type { CommandSource } from '../contract/statuses.js';
+import { RecoveryActions, type Outcome, type Reassigned } from './recoveryActions.js';
 
 export interface RecoveryHooks {
   /** Pauses the session for a person, with an alert saying why (the disk guard lifts a refused write's by itself). */
@@ -49,18 +46,8 @@ export interface ConflictHandling {
   retryFailedMerges(): void;
 }
 
-type Outcome = 'started' | 'succeeded' | 'failed' | 'gave_up';
-
-/** A reassignment after a merge conflict: the agent and attempt it came from, its tasks, and those not on main yet. */
-interface Reassigned {
-  agent: string;
-  attempt: number;
-  tasks: string[];
-  waiting: Set<string>;
-}
-
-/** Seconds waited past the time a usage limit lifts. */
-export const LIFT_MARGIN_SECONDS = 10;
+// Defined beside the wait it pads (recoveryActions.ts); exported here too, where the recovery's callers import it.
+export { LIFT_MARGIN_SECONDS } from './recoveryActions.js';
 
 
 /** Recoveries that wait for a person: they end when the session is continued. */
@@ -71,15 +58,17 @@ export class Recovery {
   private errorsInARow = 0;
   /** Tasks reassigned after a merge conflict, each with its reassignment (one recovery for all its tasks). */
   private readonly reassigned = new Map<string, Reassigned>();
-  /** Failed attempts' artifacts still being written: kept beside the recovery, not in its way, and waited for before the session ends. */
-  private readonly keeping = new Set<Promise<void>>();
+  /** What carries out the action chosen for an error (recoveryActions.ts). */
+  private readonly actions: RecoveryActions;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly pool: AgentPool,
-    private readonly keeper: CheckpointKeeper,
+    keeper: CheckpointKeeper,
     private readonly hooks: RecoveryHooks,
-  ) {}
+  ) {
+    this.actions = new RecoveryActions(ctx, pool, keeper, hooks, this.reassigned);
+  }
 
   /** A person (or the disk guard) said continue: the counts start again, and the pauses for a person end. */
   reset(source: CommandSource = 'api'): void {
@@ -239,14 +228,14 @@ export class Recovery {
     if (liftsAt !== undefined && liftsAt - Date.now() > ctx.config.session.duration_seconds * 1000) {
       // While every agent waits the run's clock stops (limitHold.ts), so the run's end is no bound; a wait longer than a whole run (a weekly limit) is for a person to wait for or to change the account.
       const whole = formatDuration(ctx.config.session.duration_seconds);
-      await this.carryOut(slot, c, 'pause_and_alert', attempt, `${message} (the usage limit lifts at ${utcMinute(liftsAt)}, more than this run's whole duration (${whole}) from now)`);
+      await this.actions.carryOut(slot, c, 'pause_and_alert', attempt, `${message} (the usage limit lifts at ${utcMinute(liftsAt)}, more than this run's whole duration (${whole}) from now)`);
       return;
     }
     const action = chooseAction(c, attempt, limits.max_recovery_attempts);
     if (action === 'switch_model' && !this.pool.hasNextModel(slot)) {
       // The list is used up: going round again would return to a model just rate-limited. The agent waits on the
       // model it has, and max_recovery_attempts (then a person) bounds the waits.
-      await this.carryOut(slot, c, 'retry_with_backoff', attempt, message, `${c.class}: no model left after ${this.pool.modelOf(slot)} in [agents].models, so no switch`);
+      await this.actions.carryOut(slot, c, 'retry_with_backoff', attempt, message, `${c.class}: no model left after ${this.pool.modelOf(slot)} in [agents].models, so no switch`);
       return;
     }
     if (pausedMidRun && PAUSE_ACTIONS.has(action) && ctx.status !== 'paused') {
@@ -254,163 +243,14 @@ export class Recovery {
       // decided before the person's fix (a login checked, then stopped). Asking
       // again at once would pause a session the person has just continued; the
       // task runs again first, and a run begun since then that fails asks.
-      await this.carryOut(slot, c, 'retry_immediate', attempt, message, `${c.class}: its run was under way at the pause and failed after the continue; the task runs again before a person is asked again`);
+      await this.actions.carryOut(slot, c, 'retry_immediate', attempt, message, `${c.class}: its run was under way at the pause and failed after the continue; the task runs again before a person is asked again`);
       return;
     }
-    await this.carryOut(slot, c, action, attempt, message);
-  }
-
-  /** startedDetail: what the recovery's `started` event says, where the action's usual words do not say why. */
-  private async carryOut(slot: AgentSlot, c: Classification, action: EngineAction, attempt: number, message: string, startedDetail?: string): Promise<void> {
-    const { ctx, pool } = this;
-    const record = (outcome: Outcome, detail: string) => ctx.emit({ type: 'recovery', action, attempt, outcome, agent: slot.name, detail });
-    const expectProgress = () => {
-      slot.pendingRecovery = { class: c.class, action, attempt };
-    };
-    switch (action) {
-      case 'retry_immediate':
-        record('started', startedDetail ?? `${c.class}: retry ${attempt}`);
-        this.keepArtifacts(slot, c, attempt, message);
-        // A paused session's agent tries again when the session continues (which resumes every agent), not before.
-        if (ctx.status !== 'paused') slot.adapter?.control('resume');
-        expectProgress();
-        break;
-      case 'retry_with_backoff': {
-        const cfg = ctx.config.error_handling;
-        const liftsAt = c.limitLiftsAtMs;
-        // Until the limit lifts, and a little more: its time is given to the minute, or in seconds counted before the message came.
-        const delay = liftsAt === undefined ? backoffSeconds(cfg.backoff_strategy, backoffStep(c, attempt), cfg.backoff_initial_seconds, cfg.backoff_max_seconds) : Math.max(0, Math.ceil((liftsAt - Date.now()) / 1000)) + LIFT_MARGIN_SECONDS;
-        record(
-          'started',
-          liftsAt === undefined
-            ? `${startedDetail ?? c.class}: waiting ${delay} s (${cfg.backoff_strategy} backoff) before retry ${attempt}`
-            : `${startedDetail ?? c.class}: waiting ${formatDuration(delay)} for the usage limit to lift (${utcMinute(liftsAt)}) before retry ${attempt}`,
-        );
-        this.keepArtifacts(slot, c, attempt, message);
-        slot.adapter?.control('pause');
-        const until = Date.now() + delay * 1000;
-        slot.throttledUntilMs = until;
-        slot.usageLimitUntilMs = liftsAt === undefined ? 0 : until;
-        // Not `until <= Date.now()`: a timer counts from the event loop's
-        // cached time, so on a loaded machine it can fire a little before the
-        // wall clock reaches `until`, and the agent would stay paused for ever.
-        // Only a later wait (its own timer resumes) keeps this one from resuming.
-        // The wait is marked over when the timer fires, so that a `continue`
-        // of a session paused meanwhile resumes the agent whatever the clock says.
-        setTimeout(() => {
-          if (slot.throttledUntilMs !== until) return;
-          slot.throttledUntilMs = 0;
-          slot.usageLimitUntilMs = 0;
-          if (ctx.status !== 'paused') slot.adapter?.control('resume');
-        }, delay * 1000).unref();
-        expectProgress();
-        break;
-      }
-      case 'retry_with_modification':
-        record('started', `${c.class}: re-sending ${countOf(pool.remainingOf(slot).length, 'remaining task')} with a note on what went wrong`);
-        this.keepArtifacts(slot, c, attempt, message);
-        pool.assignRemaining(
-          slot,
-          `Your last step failed (${c.class}: ${message.slice(0, 200)}). Answer with one valid JSON tool call per line and do not repeat the output that failed.`,
-        );
-        expectProgress();
-        break;
-      case 'switch_model': {
-        const before = pool.modelOf(slot);
-        slot.modelIndex += 1;
-        const after = pool.modelOf(slot);
-        record('started', `${c.class}: switching model ${before} -> ${after}`);
-        this.keepArtifacts(slot, c, attempt, message);
-        await pool.restart(slot, `model ${before} -> ${after}`);
-        expectProgress();
-        break;
-      }
-      case 'compress_and_retry':
-        record('started', `${c.class}: compressing context`);
-        await this.hooks.compress(slot, 'recovery');
-        expectProgress();
-        break;
-      case 'pause_and_alert':
-      case 'escalate': {
-        record('started', `${c.class}: pausing the session for a person`);
-        const until: PauseEnd = diskRefusedWrite(c.class, message) ? 'the disk takes writes' : 'a person continues';
-        await this.hooks.pauseForPerson(`${c.class} on ${slot.name}: ${message}`, until);
-        // In CI that pause is the session's end: no person will continue it.
-        if (ctx.unattended && until === 'a person continues') record('gave_up', `${c.class}: no person to continue the session (CI is set); it stops`);
-        break;
-      }
-      case 'restore_checkpoint':
-        record('started', `${c.class}: restoring the last checkpoint and restarting the agents`);
-        this.keepArtifacts(slot, c, attempt, message);
-        if ((await ctx.store.ids()).length === 0) {
-          await pool.restart(slot, `${c.class}, no checkpoint yet`);
-        } else {
-          try {
-            await this.keeper.restore(undefined, `recovery from ${c.class} on ${slot.name}`, true);
-          } catch (error) {
-            // project/ is as it was and the keeper has started the agents again as they were (if it had stopped them).
-            record('failed', `restore failed: ${(error as Error).message}`);
-            if (!slot.adapter) await pool.restart(slot, `${c.class}, restore failed`);
-            break;
-          }
-        }
-        expectProgress();
-        break;
-      case 'log_and_continue':
-        // handle() stops before: a logged error is no recovery (no event, not counted).
-        break;
-      case 'stop':
-        record('started', `${c.class}: stopping the session`);
-        ctx.requestStop({ status: 'failed', reason: `${c.class}: ${message}`, exitCode: 1 });
-        // Carried out: the session stops (status failed, the final checkpoint kept).
-        record('succeeded', `${c.class}: the session stops`);
-        break;
-      case 'resolve_conflict': {
-        const handed = await this.hooks.conflicts?.handOver(slot);
-        if (!handed) {
-          record('failed', `${c.class}: no merge conflict of ${slot.name} in hand`);
-          break;
-        }
-        if (handed.note === null) {
-          record('started', `${c.class}: main no longer conflicts with ${slot.name}'s branch; merging it again`);
-        } else {
-          record('started', `${c.class}: handed to ${slot.name} to resolve in ${handed.files.join(', ')} (main merged into its branch, the markers left in its work dir)`);
-          pool.assignRemaining(slot, handed.note);
-        }
-        this.keepArtifacts(slot, c, attempt, message);
-        expectProgress();
-        break;
-      }
-      case 'reassign': {
-        const moved = await this.hooks.conflicts?.reassign(slot);
-        if (!moved) {
-          record('failed', `${c.class}: no merge conflict of ${slot.name} in hand`);
-          break;
-        }
-        record('started', moved.detail);
-        const reassignment: Reassigned = { agent: slot.name, attempt, tasks: moved.tasks, waiting: new Set(moved.tasks) };
-        for (const task of moved.tasks) this.reassigned.set(task, reassignment);
-        // A fresh branch from main: a later conflict starts its count again.
-        slot.attempts.delete(c.class);
-        break;
-      }
-      default:
-        assertNever(action, 'recovery action');
-    }
-  }
-
-  /** Keeps what the failed attempt left: the agent's output and the project diff. */
-  private keepArtifacts(slot: AgentSlot, c: Classification, attempt: number, message: string): void {
-    const { paths } = this.ctx;
-    const dir = path.join(paths.agents, slot.name, 'attempts', `${Date.now()}-${c.class}-${attempt}`);
-    const keeping: Promise<void> = keepAttempt(dir, path.join(paths.agents, slot.name), this.pool.workDirOf(slot), message)
-      .catch((e: Error) => this.ctx.log.warn('recovery', `could not keep attempt artifacts: ${e.message}`))
-      .finally(() => this.keeping.delete(keeping));
-    this.keeping.add(keeping);
+    await this.actions.carryOut(slot, c, action, attempt, message);
   }
 
   /** Resolves once every failed attempt's artifacts are written (or given up on): the session waits for this before it ends. */
-  async drain(): Promise<void> {
-    while (this.keeping.size > 0) await Promise.all([...this.keeping]);
+  drain(): Promise<void> {
+    return this.actions.drain();
   }
 }
