@@ -4,16 +4,21 @@
 // measurement and checkpoint snapshots of project/ see only the merged main;
 // their git data lives in project/.git (one object store for all of them).
 // This file is the git mechanics of the worktrees and of main; merger.ts
-// decides when to use them. Every git command has a time limit.
+// decides when to use them. Every git command has a time limit
+// (worktreeGit.ts runs them).
 
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { MegatestConfig } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
-import { GIT_TIMEOUT_MS, gitTimed, type GitResult } from './git.js';
+import { GIT_TIMEOUT_MS } from './git.js';
 import { describeConflicts, unsettled, type ConflictFile } from './conflictFiles.js';
 import { excludeBuildOutput } from './gitExcludes.js';
 import { SerialQueue } from './serialQueue.js';
+import { realpathOr, WorktreeGit } from './worktreeGit.js';
+
+// The git errors' home is worktreeGit.ts; exported here too, beside the rest of worktree isolation's API.
+export { GitError } from './worktreeGit.js';
 
 export const MAIN_BRANCH = 'main';
 export type Isolation = 'shared' | 'worktree';
@@ -33,8 +38,6 @@ export function isolationOf(agents: Pick<MegatestConfig['agents'], 'kind' | 'iso
       return assertNever(agents.kind, 'agent kind');
   }
 }
-
-export class GitError extends Error {}
 
 /** An agent's branch and the commit its worktree is at (null: no worktree, or no commit). */
 export interface WorktreeHead {
@@ -74,13 +77,17 @@ export class Worktrees {
    * merge's fast-forward of the same worktree, which would meet its index.lock.
    */
   private readonly agentLocks = new Map<string, SerialQueue>();
+  /** The git commands, each with its time limit (worktreeGit.ts). */
+  private readonly git: WorktreeGit;
 
   constructor(
     readonly projectDir: string,
     /** `<run>/worktrees`: one folder per agent. */
     readonly root: string,
-    private readonly timeoutMs = GIT_TIMEOUT_MS,
-  ) {}
+    timeoutMs = GIT_TIMEOUT_MS,
+  ) {
+    this.git = new WorktreeGit(projectDir, timeoutMs);
+  }
 
   branchOf(agent: string): string {
     return `megatest/${agent}`;
@@ -99,7 +106,7 @@ export class Worktrees {
    */
   async prepare(ignored: string[]): Promise<string[]> {
     const notes: string[] = [];
-    await this.ok(this.projectDir, ['config', 'gc.auto', '0']);
+    await this.git.ok(this.projectDir, ['config', 'gc.auto', '0']);
     const exclude = path.join(this.projectDir, '.git', 'info', 'exclude');
     const present = existsSync(exclude) ? readFileSync(exclude, 'utf8').split('\n') : [];
     const missing = ignored.filter((line) => line !== '' && !present.includes(line));
@@ -108,7 +115,7 @@ export class Worktrees {
       appendFileSync(exclude, `${present.length > 0 && present.at(-1) !== '' ? '\n' : ''}# megatest: not the agents' work\n${missing.join('\n')}\n`);
     }
     if (await this.mergeInProgress(this.projectDir)) {
-      await this.run(this.projectDir, ['merge', '--abort']);
+      await this.git.run(this.projectDir, ['merge', '--abort']);
       notes.push('aborted a merge into main that a killed orchestrator left half done');
     }
     const metadata = path.join(this.projectDir, '.git', 'worktrees');
@@ -121,7 +128,7 @@ export class Worktrees {
         }
       }
     }
-    await this.worktreeList.run(() => this.run(this.projectDir, ['worktree', 'prune']));
+    await this.worktreeList.run(() => this.git.run(this.projectDir, ['worktree', 'prune']));
     return notes;
   }
 
@@ -134,21 +141,21 @@ export class Worktrees {
     const dir = this.pathOf(agent);
     let note: string | undefined;
     if (existsSync(dir)) {
-      if (await this.belongs(dir)) return { dir, created: false };
+      if (await this.git.belongs(dir)) return { dir, created: false };
       rmSync(dir, { recursive: true, force: true });
       note = `${dir} was not a usable worktree of project/ (its git data is gone); made again`;
     }
     mkdirSync(this.root, { recursive: true });
-    await this.run(this.projectDir, ['worktree', 'prune']);
+    await this.git.run(this.projectDir, ['worktree', 'prune']);
     const branch = this.branchOf(agent);
-    const branchExists = (await this.run(this.projectDir, ['rev-parse', '-q', '--verify', `refs/heads/${branch}`])).code === 0;
-    await this.ok(this.projectDir, branchExists ? ['worktree', 'add', '-q', dir, branch] : ['worktree', 'add', '-q', '-b', branch, dir, MAIN_BRANCH]);
+    const branchExists = (await this.git.run(this.projectDir, ['rev-parse', '-q', '--verify', `refs/heads/${branch}`])).code === 0;
+    await this.git.ok(this.projectDir, branchExists ? ['worktree', 'add', '-q', dir, branch] : ['worktree', 'add', '-q', '-b', branch, dir, MAIN_BRANCH]);
     return { dir, created: true, ...(note === undefined ? {} : { note }) };
   }
 
   async exists(agent: string): Promise<boolean> {
     const dir = this.pathOf(agent);
-    return existsSync(dir) && (await this.belongs(dir));
+    return existsSync(dir) && (await this.git.belongs(dir));
   }
 
   /**
@@ -161,7 +168,7 @@ export class Worktrees {
     const dir = this.pathOf(agent);
     if (!existsSync(dir)) return `its worktree ${dir} is gone`;
     const listed = (await this.list().catch(() => [])).some((w) => realpathOr(w.path) === realpathOr(dir));
-    if (listed && (await this.belongs(dir))) return null;
+    if (listed && (await this.git.belongs(dir))) return null;
     const dotGit = path.join(dir, '.git');
     const link = !existsSync(dotGit)
       ? 'it has no .git'
@@ -173,12 +180,12 @@ export class Worktrees {
 
   async remove(agent: string): Promise<void> {
     this.handed.delete(agent);
-    await this.worktreeList.run(() => this.ok(this.projectDir, ['worktree', 'remove', '--force', this.pathOf(agent)]));
+    await this.worktreeList.run(() => this.git.ok(this.projectDir, ['worktree', 'remove', '--force', this.pathOf(agent)]));
   }
 
   /** The worktrees under `root`, as git lists them. */
   async list(): Promise<WorktreeListing[]> {
-    const out = await this.worktreeList.run(() => this.ok(this.projectDir, ['worktree', 'list', '--porcelain']));
+    const out = await this.worktreeList.run(() => this.git.ok(this.projectDir, ['worktree', 'list', '--porcelain']));
     const root = realpathOr(this.root);
     const found: WorktreeListing[] = [];
     for (const block of out.split(/\n\s*\n/)) {
@@ -193,17 +200,17 @@ export class Worktrees {
   }
 
   async head(agent: string): Promise<string | null> {
-    const result = await this.run(this.pathOf(agent), ['rev-parse', '-q', '--verify', 'HEAD']);
+    const result = await this.git.run(this.pathOf(agent), ['rev-parse', '-q', '--verify', 'HEAD']);
     return result.code === 0 ? result.stdout.trim() : null;
   }
 
   async isClean(agent: string): Promise<boolean> {
-    const result = await this.run(this.pathOf(agent), ['status', '--porcelain', '--untracked-files=all']);
+    const result = await this.git.run(this.pathOf(agent), ['status', '--porcelain', '--untracked-files=all']);
     return result.code === 0 && result.stdout.trim() === '';
   }
 
   async mergeInProgress(dir: string): Promise<boolean> {
-    return (await this.run(dir, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'])).code === 0;
+    return (await this.git.run(dir, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'])).code === 0;
   }
 
   /** The files of the conflict handed to the agent (its merge of main not yet committed), as they were then. */
@@ -214,7 +221,7 @@ export class Worktrees {
   /** Files of the merge in the agent's worktree not settled yet (conflictFiles.ts says when a file is). */
   async unresolved(agent: string): Promise<string[]> {
     const dir = this.pathOf(agent);
-    return unsettled(dir, this.handed.get(agent), (args) => this.run(dir, args));
+    return unsettled(dir, this.handed.get(agent), (args) => this.git.run(dir, args));
   }
 
   /**
@@ -234,9 +241,9 @@ export class Worktrees {
     const unresolved = merging || this.handed.has(agent) ? await this.unresolved(agent) : [];
     if (unresolved.length > 0) return { head: await this.head(agent), committed: false, unresolved };
     await excludeBuildOutput(dir);
-    await this.ok(dir, ['add', '-A']);
-    const staged = (await this.run(dir, ['diff', '--cached', '--quiet'])).code === 1;
-    if (staged || merging) await this.ok(dir, ['commit', '-q', '--no-verify', '-m', message]);
+    await this.git.ok(dir, ['add', '-A']);
+    const staged = (await this.git.run(dir, ['diff', '--cached', '--quiet'])).code === 1;
+    if (staged || merging) await this.git.ok(dir, ['commit', '-q', '--no-verify', '-m', message]);
     this.handed.delete(agent);
     return { head: await this.head(agent), committed: staged || merging, unresolved: [] };
   }
@@ -258,24 +265,24 @@ export class Worktrees {
       // The handover's record stays as it was then: a file is settled once it changed since, not since the last look.
       const files = await this.unresolved(agent);
       if (merging || files.length > 0) {
-        const known = before ?? (await describeConflicts(dir, (args) => this.run(dir, args)));
+        const known = before ?? (await describeConflicts(dir, (args) => this.git.run(dir, args)));
         const conflicts = files.map((file) => known.find((f) => f.path === file) ?? { path: file, kind: 'text' as const, hash: null });
         return { clean: files.length === 0, files, conflicts };
       }
       // The agent committed the merge itself, every file settled: main is merged again below.
       this.handed.delete(agent);
     }
-    const result = await this.run(dir, ['merge', '--no-ff', '--no-commit', MAIN_BRANCH]);
+    const result = await this.git.run(dir, ['merge', '--no-ff', '--no-commit', MAIN_BRANCH]);
     if (result.code === 0) return { clean: true, files: [], conflicts: [] };
-    const conflicts = await describeConflicts(dir, (args) => this.run(dir, args));
-    if (conflicts.length === 0) throw this.failure(dir, ['merge', MAIN_BRANCH], result);
+    const conflicts = await describeConflicts(dir, (args) => this.git.run(dir, args));
+    if (conflicts.length === 0) throw this.git.failure(dir, ['merge', MAIN_BRANCH], result);
     this.handed.set(agent, conflicts);
     return { clean: false, files: conflicts.map((f) => f.path), conflicts };
   }
 
   /** Moves the agent's branch up to main when it can fast-forward; never over its uncommitted changes. */
   followMain(agent: string): Promise<boolean> {
-    return this.lockOf(agent).run(async () => (await this.run(this.pathOf(agent), ['merge', '-q', '--ff-only', MAIN_BRANCH])).code === 0);
+    return this.lockOf(agent).run(async () => (await this.git.run(this.pathOf(agent), ['merge', '-q', '--ff-only', MAIN_BRANCH])).code === 0);
   }
 
   /**
@@ -291,8 +298,8 @@ export class Worktrees {
     const dir = this.pathOf(agent);
     this.handed.delete(agent);
     const target = head !== null && (await this.commitExists(head)) ? head : null;
-    await this.ok(dir, ['reset', '-q', '--hard', target ?? MAIN_BRANCH]);
-    await this.ok(dir, ['clean', '-q', '-fd']);
+    await this.git.ok(dir, ['reset', '-q', '--hard', target ?? MAIN_BRANCH]);
+    await this.git.ok(dir, ['clean', '-q', '-fd']);
     return target === null ? 'main' : 'head';
   }
 
@@ -301,25 +308,25 @@ export class Worktrees {
     const head = await this.head(agent);
     if (head === null) return null;
     const ref = `refs/megatest/dropped/${agent}/${Date.now()}`;
-    await this.ok(this.projectDir, ['update-ref', ref, head]);
+    await this.git.ok(this.projectDir, ['update-ref', ref, head]);
     return ref;
   }
 
   async commitExists(sha: string): Promise<boolean> {
     if (!/^[0-9a-f]{4,64}$/i.test(sha)) return false;
-    return (await this.run(this.projectDir, ['cat-file', '-e', `${sha}^{commit}`])).code === 0;
+    return (await this.git.run(this.projectDir, ['cat-file', '-e', `${sha}^{commit}`])).code === 0;
   }
 
   /** Merges a commit of an agent's branch into main (project/); a conflict is aborted and its files returned. */
   async mergeIntoMain(commit: string, message: string): Promise<MainMerge> {
-    const result = await this.run(this.projectDir, ['merge', '--no-ff', '--no-verify', '-m', message, commit]);
+    const result = await this.git.run(this.projectDir, ['merge', '--no-ff', '--no-verify', '-m', message, commit]);
     if (result.code === 0) {
-      const head = await this.ok(this.projectDir, ['rev-parse', 'HEAD']);
+      const head = await this.git.ok(this.projectDir, ['rev-parse', 'HEAD']);
       return { ok: true, commit: head };
     }
-    const files = await this.unmergedPaths(this.projectDir);
-    if (await this.mergeInProgress(this.projectDir)) await this.ok(this.projectDir, ['merge', '--abort']);
-    if (files.length === 0) throw this.failure(this.projectDir, ['merge', commit], result);
+    const files = await this.git.unmergedPaths(this.projectDir);
+    if (await this.mergeInProgress(this.projectDir)) await this.git.ok(this.projectDir, ['merge', '--abort']);
+    if (files.length === 0) throw this.git.failure(this.projectDir, ['merge', commit], result);
     return { ok: false, files };
   }
 
@@ -329,10 +336,10 @@ export class Worktrees {
    */
   async commitMainLeftovers(message: string, trackedOnly = false): Promise<boolean> {
     await excludeBuildOutput(this.projectDir);
-    const status = await this.ok(this.projectDir, ['status', '--porcelain', `--untracked-files=${trackedOnly ? 'no' : 'all'}`]);
+    const status = await this.git.ok(this.projectDir, ['status', '--porcelain', `--untracked-files=${trackedOnly ? 'no' : 'all'}`]);
     if (status === '') return false;
-    await this.ok(this.projectDir, ['add', trackedOnly ? '-u' : '-A']);
-    await this.ok(this.projectDir, ['commit', '-q', '--no-verify', '-m', message]);
+    await this.git.ok(this.projectDir, ['add', trackedOnly ? '-u' : '-A']);
+    await this.git.ok(this.projectDir, ['commit', '-q', '--no-verify', '-m', message]);
     return true;
   }
 
@@ -343,8 +350,8 @@ export class Worktrees {
    */
   async resetMain(commit: string | null): Promise<boolean> {
     if (commit === null || !(await this.commitExists(commit))) return false;
-    if (await this.mergeInProgress(this.projectDir)) await this.ok(this.projectDir, ['merge', '--abort']);
-    await this.ok(this.projectDir, ['reset', '-q', '--mixed', commit]);
+    if (await this.mergeInProgress(this.projectDir)) await this.git.ok(this.projectDir, ['merge', '--abort']);
+    await this.git.ok(this.projectDir, ['reset', '-q', '--mixed', commit]);
     return true;
   }
 
@@ -354,51 +361,6 @@ export class Worktrees {
     return lock;
   }
 
-  private async unmergedPaths(dir: string): Promise<string[]> {
-    const result = await this.run(dir, ['diff', '--name-only', '--diff-filter=U']);
-    return result.code === 0 ? result.stdout.split('\n').filter((line) => line.trim() !== '') : [];
-  }
-
-  /** True when `dir` is the top of a worktree whose git data is project/.git. */
-  private async belongs(dir: string): Promise<boolean> {
-    const result = await this.run(dir, ['rev-parse', '--show-toplevel', '--git-common-dir']);
-    if (result.code !== 0) return false;
-    const [top, common] = result.stdout.trim().split('\n');
-    if (top === undefined || common === undefined) return false;
-    return realpathOr(top) === realpathOr(dir) && realpathOr(path.resolve(dir, common)) === realpathOr(path.join(this.projectDir, '.git'));
-  }
-
-  private async run(dir: string, args: string[]): Promise<GitResult> {
-    const result = await gitTimed(dir, args, this.timeoutMs);
-    // A git killed for its time may leave its index lock: nothing else holds it (one git at a time per worktree).
-    if (result.timedOut) rmSync(this.indexLockOf(dir), { force: true });
-    return result;
-  }
-
-  private async ok(dir: string, args: string[]): Promise<string> {
-    const result = await this.run(dir, args);
-    if (result.code !== 0) throw this.failure(dir, args, result);
-    return result.stdout.trim();
-  }
-
-  private failure(dir: string, args: string[], result: GitResult): GitError {
-    const why = result.timedOut ? `timed out after ${Math.round(this.timeoutMs / 1000)} s` : `failed (exit ${result.code})`;
-    const detail = result.stderr.trim().split('\n')[0] ?? '';
-    return new GitError(`git ${args.join(' ')} in ${dir} ${why}${detail ? `: ${detail}` : ''}`);
-  }
-
-  private indexLockOf(dir: string): string {
-    if (path.resolve(dir) === path.resolve(this.projectDir)) return path.join(this.projectDir, '.git', 'index.lock');
-    return path.join(this.projectDir, '.git', 'worktrees', path.basename(dir), 'index.lock');
-  }
-}
-
-function realpathOr(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return path.resolve(file);
-  }
 }
 
 function readdirSafe(dir: string): string[] {

@@ -1,0 +1,66 @@
+// The git commands of worktree isolation, each with its time limit: run in
+// project/ or an agent's worktree, a failure worded as one GitError, and the
+// index lock a git killed for its time leaves behind removed. Also the two
+// questions asked of a folder's git (its unmerged files; whether it is one of
+// project/'s worktrees). worktrees.ts says which commands to run.
+
+import { realpathSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { gitTimed, type GitResult } from './git.js';
+
+export class GitError extends Error {}
+
+export class WorktreeGit {
+  constructor(
+    private readonly projectDir: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** The files git lists as unmerged in `dir` (none when it cannot say). */
+  async unmergedPaths(dir: string): Promise<string[]> {
+    const result = await this.run(dir, ['diff', '--name-only', '--diff-filter=U']);
+    return result.code === 0 ? result.stdout.split('\n').filter((line) => line.trim() !== '') : [];
+  }
+
+  /** True when `dir` is the top of a worktree whose git data is project/.git. */
+  async belongs(dir: string): Promise<boolean> {
+    const result = await this.run(dir, ['rev-parse', '--show-toplevel', '--git-common-dir']);
+    if (result.code !== 0) return false;
+    const [top, common] = result.stdout.trim().split('\n');
+    if (top === undefined || common === undefined) return false;
+    return realpathOr(top) === realpathOr(dir) && realpathOr(path.resolve(dir, common)) === realpathOr(path.join(this.projectDir, '.git'));
+  }
+
+  async run(dir: string, args: string[]): Promise<GitResult> {
+    const result = await gitTimed(dir, args, this.timeoutMs);
+    // A git killed for its time may leave its index lock: nothing else holds it (one git at a time per worktree).
+    if (result.timedOut) rmSync(this.indexLockOf(dir), { force: true });
+    return result;
+  }
+
+  async ok(dir: string, args: string[]): Promise<string> {
+    const result = await this.run(dir, args);
+    if (result.code !== 0) throw this.failure(dir, args, result);
+    return result.stdout.trim();
+  }
+
+  failure(dir: string, args: string[], result: GitResult): GitError {
+    const why = result.timedOut ? `timed out after ${Math.round(this.timeoutMs / 1000)} s` : `failed (exit ${result.code})`;
+    const detail = result.stderr.trim().split('\n')[0] ?? '';
+    return new GitError(`git ${args.join(' ')} in ${dir} ${why}${detail ? `: ${detail}` : ''}`);
+  }
+
+  private indexLockOf(dir: string): string {
+    if (path.resolve(dir) === path.resolve(this.projectDir)) return path.join(this.projectDir, '.git', 'index.lock');
+    return path.join(this.projectDir, '.git', 'worktrees', path.basename(dir), 'index.lock');
+  }
+}
+
+/** The file's real path, or its resolved path when it has none (gone). */
+export function realpathOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
