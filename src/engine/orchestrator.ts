@@ -1,10 +1,10 @@
 // The orchestrator conducts a run: it puts the parts together (agent pool,
 // phase runner, measurer, checkpoint keeper, event index, recovery,
 // watchdog, limits, control surface), starts the session or resumes it,
-// ticks them, and ends the session with its report. It holds no state of
-// its own that a part or the fold could hold, and never depends on a
-// console: everything it knows goes into the run folder, and controllers
-// reach it through EngineControl.
+// ticks them, and ends the session with its report (sessionEnd.ts). It
+// holds no state of its own that a part or the fold could hold, and never
+// depends on a console: everything it knows goes into the run folder, and
+// controllers reach it through EngineControl.
 
 import { UsageError } from '../config/errors.js';
 import type { EngineControl } from '../contract/control.js';
@@ -12,7 +12,6 @@ import type { CommandSource, MegatestEvent } from '../contract/events.js';
 import type { SuspendedJob } from '../io/jobControl.js';
 import type { RunPaths } from '../io/runFolder.js';
 import type { RunInfo } from '../io/runInfo.js';
-import { buildReport, writeReport } from '../report/report.js';
 import { RunFileReadError } from '../io/readError.js';
 import { AgentPool } from './agentPool.js';
 import { CheckpointKeeper } from './checkpointKeeper.js';
@@ -33,6 +32,7 @@ import { Limits } from './limits.js';
 import { Measurer } from './measurer.js';
 import { PhaseRunner } from './phaseRunner.js';
 import { Recovery } from './recovery.js';
+import { endSession, endWithoutFolder } from './sessionEnd.js';
 import { Watchdog } from './watchdog.js';
 import type { RunState } from '../state/runState.js';
 
@@ -288,82 +288,11 @@ export class Orchestrator implements EngineControl {
   }
 
   private async finish(request: StopRequest): Promise<number> {
-    const { ctx, pool } = this;
     for (const timer of this.timers) clearInterval(timer);
     this.limitHold.end();
-    if (this.folderLost !== null) return this.endWithoutFolder(this.folderLost);
-    // Let queued work (a checkpoint asked for just before) finish first.
-    return ctx.queue.run(async () => {
-      await this.diskGuard.beforeFinish();
-      ctx.log.info('orchestrator', `stopping: ${request.reason}`);
-      await pool.stopAll();
-      // Tasks finished while the session stopped are merged before the final gate, measurement and checkpoint see main.
-      await this.isolation?.mergeAtEnd().catch((e: Error) => ctx.log.error('merge', `merging at the session's end failed: ${e.message}`));
-      // No recovery stays open past the session's end.
-      this.recovery.endAllOpen(`the session ended (${request.status})`);
-      let exitCode = request.exitCode;
-      try {
-        // The last phase's gate may have just measured this very project/: no need to again.
-        // Out of time, the session ends now: the report keeps what the last build and test run measured.
-        // Interrupted before any phase started: there is nothing of the agents' to measure.
-        if (request.status === 'timeout') this.measurer.abortInFlight();
-        else if (ctx.state.currentPhaseIndex >= 0 && !this.measurer.gateIsCurrent()) await this.measurer.gates();
-      } catch (error) {
-        ctx.log.error('orchestrator', `final measurement failed: ${(error as Error).message}`);
-      }
-      if (ctx.config.checkpoint.enabled) {
-        await this.keeper.create('final').catch((e: Error) => ctx.log.error('checkpoint', `final checkpoint failed: ${e.message}`));
-      }
-      ctx.status = request.status;
-      await this.measurer.finalSample().catch((e) => ctx.internalError(e));
-      ctx.events.flush();
-      // The report folds the log: from an index that has read it all, it reads almost nothing.
-      await this.eventIndex.catchUp();
-      let reason = request.reason;
-      if (request.status === 'completed') {
-        // The verdict is the report's: judged on the recorded events alone.
-        const report = await buildReport(ctx.paths.root).catch((error: Error) => {
-          ctx.log.error('report', `cannot judge the run: ${error.message}`);
-          return null;
-        });
-        if (!report?.verdict.critical_passed) {
-          exitCode = 1;
-          // Said in the reason too: "completed, exit code 1 (all phases completed)" left a CI log without the why.
-          const failed = report ? report.criteria.filter((c) => c.level === 'critical' && !c.passed).map((c) => c.id) : [];
-          reason = `${reason}; ${report ? `critical criteria not met: ${failed.join(', ')} (final_report.md says why)` : 'the run could not be judged'}`;
-          ctx.log.warn('orchestrator', report ? 'a critical criterion failed (see final_report.md)' : 'the run could not be judged');
-        }
-      }
-      ctx.emit({ type: 'session_ended', status: request.status, exit_code: exitCode, reason });
-      ctx.events.flush();
-      await this.eventIndex.close();
-      ctx.setStatus(request.status);
-      try {
-        await writeReport(ctx.paths.root);
-      } catch (error) {
-        ctx.log.error('report', `report failed: ${(error as Error).message}`);
-      }
-      await this.recovery.drain();
-      await ctx.notifier.drain();
-      ctx.log.info('orchestrator', `session ended: ${request.status}, exit code ${exitCode}`);
-      ctx.log.close();
-      ctx.events.close();
-      await this.diskGuard.end();
-      return exitCode;
-    });
-  }
-
-  /** The run folder is gone or another's (runFolderWatch.ts): the agents and any build or test are stopped; nothing more is written by path (a folder there now is another run's); the caller says why on stderr. */
-  private endWithoutFolder(why: string): Promise<number> {
-    const { ctx } = this;
-    return ctx.queue.run(async () => {
-      this.measurer.abortInFlight();
-      await this.pool.stopAll();
-      ctx.log.error('orchestrator', `${why}: the agents are stopped and the session ends without writing anything more there`);
-      ctx.log.close();
-      ctx.events.close();
-      return 1;
-    });
+    const { ctx, pool, measurer, keeper, recovery, eventIndex, diskGuard, isolation } = this;
+    if (this.folderLost !== null) return endWithoutFolder({ ctx, pool, measurer }, this.folderLost);
+    return endSession({ ctx, pool, measurer, keeper, recovery, eventIndex, diskGuard, isolation }, request);
   }
 
   /**
