@@ -13,10 +13,10 @@
 // reused only after a cheap check of its size (the sizes in its frame, or
 // its gzip header and trailer; no unpacking); one that fails is written
 // again. A blob found corrupt by a restore or by `megatest checkpoints
-// verify` is set aside into checkpoints/bad-blobs/, so the next checkpoint
-// that needs its content writes it afresh (and every checkpoint naming it is
-// whole again). A process that set none aside itself notices them by the
-// folder's mtime.
+// verify` is set aside into checkpoints/bad-blobs/ (badBlobs.ts), so the
+// next checkpoint that needs its content writes it afresh (and every
+// checkpoint naming it is whole again). A process that set none aside itself
+// notices them by the folder's mtime.
 
 import { createReadStream, createWriteStream, mkdirSync, promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -25,7 +25,8 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { syncDir } from '../io/atomic.js';
-import { checkBlobFile, readBackVerdict, unpackBlob } from './blobCodec.js';
+import { BadBlobs } from './badBlobs.js';
+import { checkBlobFile, unpackBlob } from './blobCodec.js';
 import { sha256Hex } from './canonical.js';
 import { errorCode, syncFile, syncFileSystem, tempSuffix } from './durableFiles.js';
 import { packToFile, readFileShared, renameAll } from './blobPacker.js';
@@ -52,9 +53,6 @@ export async function inflateBlob(packed: Buffer): Promise<Buffer> {
   return unpackBlob(zlib, packed, packed.length > INFLATE_AT_ONCE_BYTES);
 }
 
-/** Where blobs found corrupt are kept, out of objects/ (relative to the checkpoints folder). */
-export const BAD_BLOBS_DIR = 'bad-blobs';
-
 /** What a quick look at a stored blob found wrong, and whether the blob itself is bad (not just absent or unreadable). */
 export interface BlobCheck {
   problem: string;
@@ -72,7 +70,8 @@ export interface StoredFile {
 
 export class BlobStore {
   readonly objectsDir: string;
-  readonly badBlobsDir: string;
+  /** checkpoints/bad-blobs/: blobs set aside or found missing (badBlobs.ts). */
+  readonly badBlobs: BadBlobs;
   /** Blobs this process wrote, read back whole (a restore), or checked before reusing them. */
   private readonly trustedBlobs = new Set<string>();
   /** Times a blob lost this process's trust: while it stays the same, every blob trusted before still is. */
@@ -90,8 +89,6 @@ export class BlobStore {
    * for each new blob in them (each missing) took a first checkpoint 0.5 s.
    */
   private readonly createdDirs = new Set<string>();
-  /** bad-blobs/'s mtime when this process last read it. */
-  private badBlobsSeenMs = Number.NaN;
 
   constructor(
     /** Blob problems are reported relative to it. */
@@ -100,7 +97,7 @@ export class BlobStore {
     private readonly compressionLevel: number,
   ) {
     this.objectsDir = path.join(checkpointsDir, 'objects');
-    this.badBlobsDir = path.join(checkpointsDir, BAD_BLOBS_DIR);
+    this.badBlobs = new BadBlobs(checkpointsDir, (sha256) => this.blobPath(sha256), (sha256) => this.distrust(sha256));
   }
 
   /** Path of the blob holding the content whose sha256 is given. */
@@ -169,64 +166,6 @@ export class BlobStore {
   /** blobPath relative to objectsDir. */
   relativeBlobPath(sha256: string): string {
     return `${sha256.slice(0, 2)}/${sha256.slice(2)}`;
-  }
-
-  /**
-   * Moves a blob found corrupt out of objects/ into bad-blobs/ (kept for a
-   * person to look at), so the next snapshot that needs its content writes it
-   * again. False when it was not there to move.
-   */
-  async setAside(sha256: string): Promise<boolean> {
-    this.distrust(sha256);
-    await fs.mkdir(this.badBlobsDir, { recursive: true });
-    try {
-      await fs.rename(this.blobPath(sha256), path.join(this.badBlobsDir, `${sha256}.${Date.now()}.gz`));
-      return true;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return false;
-      throw error;
-    }
-  }
-
-  /**
-   * Sets the blob aside (setAside) only if it is really bad: there, and not
-   * a blob (blobCodec.ts) or its content not hashing to its name. A blob
-   * that is missing or cannot be read stays where it is. Reads the blob once
-   * more (readBackVerdict).
-   */
-  async setAsideIfCorrupt(sha256: string): Promise<boolean> {
-    return (await readBackVerdict(this.blobPath(sha256), sha256)) === 'bad' ? this.setAside(sha256) : false;
-  }
-
-  /**
-   * A blob found missing (by a verify or a restore) is no longer trusted
-   * here, and a marker in bad-blobs/ says so to a running orchestrator's
-   * store (noticeSetAside): trusted, it would be named by every later
-   * checkpoint of an unchanged file and never written again. True when the
-   * blob is indeed missing.
-   */
-  async noteIfMissing(sha256: string): Promise<boolean> {
-    try {
-      await fs.lstat(this.blobPath(sha256));
-      return false;
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') return false;
-    }
-    this.distrust(sha256);
-    await fs.mkdir(this.badBlobsDir, { recursive: true });
-    await fs.writeFile(path.join(this.badBlobsDir, `${sha256}.${Date.now()}.missing`), '');
-    return true;
-  }
-
-  /** Blobs another process (a verify) set aside or found missing since the last look are no longer trusted: one stat when nothing changed. */
-  async noticeSetAside(): Promise<void> {
-    const stats = await fs.stat(this.badBlobsDir).catch(() => null);
-    if (stats === null || stats.mtimeMs === this.badBlobsSeenMs) return;
-    this.badBlobsSeenMs = stats.mtimeMs;
-    for (const name of await fs.readdir(this.badBlobsDir).catch(() => [] as string[])) {
-      const match = /^([0-9a-f]{64})\./.exec(name);
-      if (match) this.distrust(match[1]!);
-    }
   }
 
   /** Reads, hashes and (if new) stores a file held in memory. */

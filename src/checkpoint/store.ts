@@ -20,7 +20,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
 import { READ_IN_PARALLEL_FROM, warmReadHelper } from './blobReadBack.js';
-import { BAD_BLOBS_DIR, BlobStore } from './blobStore.js';
+import { BAD_BLOBS_DIR } from './badBlobs.js';
+import { BlobStore } from './blobStore.js';
 import {
   blobsNamedBy,
   CheckpointInvalidError,
@@ -227,7 +228,7 @@ export class CheckpointStore {
     await fs.mkdir(this.objectsDir, { recursive: true });
     await this.sweepDeadTempsOnce('all');
     // A blob a verify elsewhere set aside is written again if this snapshot needs it.
-    await this.blobs.noticeSetAside();
+    await this.blobs.badBlobs.noticeSetAside();
     const distrustsAt = this.blobs.distrustCount;
     // After a restart the stat cache is loaded, and the blobs it vouches for looked at, while the second thread starts on the walk's lstats.
     const previous = this.index.root === root ? await this.indexOf(root) : () => this.loadIndexAndTrustBlobs(root);
@@ -278,7 +279,7 @@ export class CheckpointStore {
    * verify() of every checkpoint file, sorted by number; a blob named by many
    * is read once. With setAsideBad, the corrupt blobs found (not the missing
    * ones) are moved into checkpoints/bad-blobs/ afterwards (see
-   * BlobStore.setAside) and counted in `setAside`: the next checkpoint writes
+   * BadBlobs.setAside) and counted in `setAside`: the next checkpoint writes
    * their content again.
    */
   async verifyAll(options: { setAsideBad?: boolean } = {}): Promise<CheckpointVerification[] & { setAside?: number }> {
@@ -289,14 +290,14 @@ export class CheckpointStore {
 
   /**
    * Moves the blobs among `bad` that are really corrupt aside; how many were
-   * moved. Those missing are marked missing (BlobStore.noteIfMissing), so
+   * moved. Those missing are marked missing (BadBlobs.noteIfMissing), so
    * that the next checkpoint writes them again, here or in the orchestrator.
    */
   private async setAsideCorrupt(bad: readonly { sha256: string }[]): Promise<number> {
     let moved = 0;
     for (const sha256 of new Set(bad.map((b) => b.sha256))) {
-      if (await this.blobs.setAsideIfCorrupt(sha256).catch(() => false)) moved += 1;
-      else await this.blobs.noteIfMissing(sha256).catch(() => false);
+      if (await this.blobs.badBlobs.setAsideIfCorrupt(sha256).catch(() => false)) moved += 1;
+      else await this.blobs.badBlobs.noteIfMissing(sha256).catch(() => false);
     }
     return moved;
   }
@@ -315,7 +316,7 @@ export class CheckpointStore {
     await this.sweepDeadTempsOnce('all');
     await fs.mkdir(this.objectsDir, { recursive: true });
     // A listing a verify elsewhere set aside is written again if this checkpoint names it.
-    await this.blobs.noticeSetAside();
+    await this.blobs.badBlobs.noticeSetAside();
     // The new listings (and the blobs a checkpoint() snapshot left) are flushed before the checkpoint file, the commit point, names them;
     // those blobs also when the body has no manifest to store as listings (withManifestTree leaves it as it is).
     const stored = await withManifestTree(body, this.blobs, this.trees);
