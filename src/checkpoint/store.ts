@@ -13,7 +13,7 @@
 // snapshot or restore (fileIndex.ts) lets unchanged files be recognised by
 // lstat alone, and a blob already stored is never written again. The index
 // is kept in memory and, for the next process, in checkpoints/stat-cache.json
-// (statCache.ts), where what changed is appended. Folders whose stamp did
+// (projectIndex.ts, statCache.ts), where what changed is appended. Folders whose stamp did
 // not change since the last walk are not read again (walkMemo.ts).
 
 import { promises as fs } from 'node:fs';
@@ -38,16 +38,15 @@ import { diskUsage } from './diskUsage.js';
 import { ListingCache, withManifestTree } from './listingBlobs.js';
 import { TreeMemo } from './manifestTrees.js';
 import { sweepDeadTemps } from './durableFiles.js';
-import type { FileIndex } from './fileIndex.js';
-import { loadStatCache, saveStatCache, statCacheMayHold, type StatCacheOnDisk } from './statCache.js';
+import { statCacheMayHold } from './statCache.js';
 import { PARALLEL_FROM, warmStatHelper } from './statHelper.js';
 import { restoreTree, type RestoreResult } from './restore.js';
-import { Breather } from './tree.js';
-import { snapshotTree, type PreviousIndex, type SnapshotOutcome, type SnapshotResult } from './snapshot.js';
+import { snapshotTree, type SnapshotOutcome, type SnapshotResult } from './snapshot.js';
 import type { CheckpointBody, FileEntry } from './types.js';
 import { BadBlobsError } from './verify.js';
 import { verifyCheckpoint, verifyCheckpoints, type CheckpointVerification } from './verifyCheckpoints.js';
 import { WalkMemo } from './walkMemo.js';
+import { ProjectIndex } from './projectIndex.js';
 
 export type { CheckpointBody, FileEntry } from './types.js';
 export { EXCLUDED_DIR_NAMES } from './tree.js';
@@ -93,15 +92,8 @@ export class CheckpointStore {
   readonly objectsDir: string;
   private readonly durable: boolean;
   private readonly blobs: BlobStore;
-  /**
-   * Index of the project folder last snapshotted or restored, and the
-   * BlobStore's distrustCount when that began: every blob a trusted record
-   * names was trusted once it ended (stored, checked or read back), and
-   * still is while no blob has been distrusted since.
-   */
-  private index: { root: string; files: FileIndex; distrustsAt: number } = { root: '', files: new Map(), distrustsAt: -1 };
-  /** What the stat cache on disk holds, as last saved or loaded: the next save appends what changed since. Null when unknown (a save failed). */
-  private cacheOnDisk: StatCacheOnDisk | null = null;
+  /** The index of the project folder last snapshotted or restored, and the stat cache on disk (projectIndex.ts). */
+  private readonly projectIndex: ProjectIndex;
   private tempsSwept: 'none' | 'staging' | 'all' = 'none';
   /** Folder listings read and checked (manifestTrees.ts), shared by the checkpoints read through this store. */
   private readonly listings = new ListingCache(LISTING_ITEMS_CACHED);
@@ -120,6 +112,7 @@ export class CheckpointStore {
     this.durable = options.durable ?? true;
     this.blobs = new BlobStore(this.checkpointsDir, this.durable, level);
     this.objectsDir = this.blobs.objectsDir;
+    this.projectIndex = new ProjectIndex(this.checkpointsDir, this.blobs);
   }
 
   /** Path of the blob holding the content whose sha256 is given. */
@@ -131,48 +124,6 @@ export class CheckpointStore {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
     return run;
-  }
-
-  /**
-   * The index of root's last snapshot or restore by this store; else the
-   * stat cache an earlier process left for root, with the blob sizes it
-   * recorded; else an empty one.
-   */
-  private async indexOf(root: string): Promise<PreviousIndex & { known: boolean }> {
-    if (this.index.root === root) return { files: this.index.files, storedSizes: new Map(), blobsKnown: this.index.distrustsAt === this.blobs.distrustCount, known: true };
-    const cached = await loadStatCache(this.checkpointsDir, root);
-    if (cached === null) return { files: new Map(), storedSizes: new Map(), blobsKnown: false, known: false };
-    this.cacheOnDisk = cached.onDisk;
-    return { files: cached.files, storedSizes: cached.storedSizes, blobsKnown: false, known: true };
-  }
-
-  /** indexOf, then the size check of every blob the stat cache vouches for (issue 11.3), before any is reused. */
-  private async loadIndexAndTrustBlobs(root: string): Promise<PreviousIndex & { known: boolean }> {
-    const previous = await this.indexOf(root);
-    const breather = new Breather();
-    await this.blobs.trustSeenSizes(previous.storedSizes, () => breather.breathe());
-    return previous;
-  }
-
-  /**
-   * Keeps the new index, and saves it as the stat cache when it changed and
-   * `cache` allows: a snapshot always (what it snapshots is the run's
-   * project), a restore only into a folder the store or the cache already
-   * knew (an export into another folder leaves the run's cache as it is).
-   */
-  private async keepIndex(root: string, files: FileIndex, cache: boolean, distrustsAt: number, changedFrom: SnapshotOutcome['changedFrom'] = null): Promise<void> {
-    this.index = { root, files, distrustsAt };
-    if (!cache) return;
-    const onDisk = this.cacheOnDisk?.root === root ? this.cacheOnDisk : null;
-    // A snapshot of the index the cache on disk holds says where the two can differ: only there are they compared (nothing hashed nor gone: the same).
-    const changedAt = onDisk !== null && changedFrom !== null && onDisk.files === changedFrom.previous ? changedFrom.hashed : undefined;
-    if (onDisk !== null && changedAt?.length === 0 && files.size === onDisk.files.size) {
-      this.cacheOnDisk = { ...onDisk, files };
-      return;
-    }
-    // Unknown until the save succeeds: one that failed midway is followed by a whole one. A cache that failed to save costs the next process some hashing, nothing more.
-    this.cacheOnDisk = null;
-    this.cacheOnDisk = await saveStatCache(this.checkpointsDir, root, files, (sha256) => this.blobs.storedSize(sha256), onDisk, changedAt).catch(() => null);
   }
 
   /** sweepDeadTemps once per store: of checkpoints/ alone for a restore ('staging'), of objects/ too before writing blobs ('all'). */
@@ -208,14 +159,14 @@ export class CheckpointStore {
         await this.blobs.abandonNewBlobs();
         throw error;
       }
-      await this.keepIndex(root, index, true, distrustsAt, changedFrom);
+      await this.projectIndex.keepIndex(root, index, true, distrustsAt, changedFrom);
       return { snapshot: result, body, written };
     });
   }
 
   private async snapshotNow(root: string): Promise<SnapshotResult> {
     const { result, index, changedFrom, distrustsAt } = await this.snapshotTreeOf(root, 'now');
-    await this.keepIndex(root, index, true, distrustsAt, changedFrom);
+    await this.projectIndex.keepIndex(root, index, true, distrustsAt, changedFrom);
     return result;
   }
 
@@ -224,14 +175,14 @@ export class CheckpointStore {
     const rootStats = await fs.stat(root).catch(() => null);
     if (rootStats === null || !rootStats.isDirectory()) throw new Error(`snapshot: project folder ${root} does not exist or is not a directory`);
     // A big tree's walk lstats on two threads: the second starts now, its start-up overlapping the sweep and the folders' listing.
-    if (this.index.root === root ? this.index.files.size >= PARALLEL_FROM : await statCacheMayHold(this.checkpointsDir, PARALLEL_FROM)) warmStatHelper();
+    if (this.projectIndex.last.root === root ? this.projectIndex.last.files.size >= PARALLEL_FROM : await statCacheMayHold(this.checkpointsDir, PARALLEL_FROM)) warmStatHelper();
     await fs.mkdir(this.objectsDir, { recursive: true });
     await this.sweepDeadTempsOnce('all');
     // A blob a verify elsewhere set aside is written again if this snapshot needs it.
     await this.blobs.badBlobs.noticeSetAside();
     const distrustsAt = this.blobs.distrustCount;
     // After a restart the stat cache is loaded, and the blobs it vouches for looked at, while the second thread starts on the walk's lstats.
-    const previous = this.index.root === root ? await this.indexOf(root) : () => this.loadIndexAndTrustBlobs(root);
+    const previous = this.projectIndex.last.root === root ? await this.projectIndex.indexOf(root) : () => this.projectIndex.loadIndexAndTrustBlobs(root);
     return { ...(await snapshotTree(root, this.blobs, previous, { startedMs: started, flush, walkMemo: this.walkMemo })), distrustsAt };
   }
 
@@ -249,12 +200,12 @@ export class CheckpointStore {
         // A staging folder a killed restore left behind goes first (restoreStaging.ts).
         if (entries.length >= READ_IN_PARALLEL_FROM) warmReadHelper();
         if (options.stageIn === undefined) await this.sweepDeadTempsOnce('staging');
-        const previous = await this.indexOf(root);
+        const previous = await this.projectIndex.indexOf(root);
         const distrustsAt = this.blobs.distrustCount;
         const { result, index } = await restoreTree(root, entries, this.blobs, previous.files, options.stageIn ?? this.checkpointsDir, this.walkMemo);
         // Every blob of the manifest was read back whole: later snapshots may reuse them without a look.
         for (const entry of entries) if (entry.type === 'file') this.blobs.markKnown(entry.sha256 as string);
-        await this.keepIndex(root, index, previous.known, distrustsAt);
+        await this.projectIndex.keepIndex(root, index, previous.known, distrustsAt);
         return result;
       } catch (error) {
         // Every blob is read back and checked before the folder is touched: name the checkpoint and the blob.

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HelperGone, HelperThread, LazyHelper } from '../../src/checkpoint/helperThread.js';
 import { STAT_CACHE_FILE } from '../../src/checkpoint/statCache.js';
 import { BlobStore } from '../../src/checkpoint/blobStore.js';
+import { ProjectIndex } from '../../src/checkpoint/projectIndex.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { lstatAll, PARALLEL_FROM, STAT_FIELDS, StatKind } from '../../src/checkpoint/statHelper.js';
 import { scanTree } from '../../src/checkpoint/tree.js';
@@ -166,7 +167,7 @@ describe('a walk with a second thread', () => {
         const { joined } = message as { joined?: string };
         return joined === undefined ? null : `second thread given ${joined.split('\0').length} paths`;
       });
-      spyOn(CheckpointStore.prototype, 'indexOf', () => 'stat cache loaded');
+      spyOn(ProjectIndex.prototype, 'indexOf', () => 'stat cache loaded');
       spyOn(BlobStore.prototype, 'trustSeenSizes', ([sizes]) => `sizes of ${(sizes as Map<string, number>).size} blobs checked`);
       const again = await new CheckpointStore(checkpoints).snapshot(root);
       vi.restoreAllMocks();
