@@ -9,7 +9,7 @@
 // commit adds to the file it loaded or wrote, and writes the file whole
 // again only when most of it is dead bytes (old end states and records);
 // any other writes it whole each time, so two writers never append to one
-// file.
+// file. The snapshot states it reads back are decoded in decodedSnapshots.ts.
 
 import type { FileHandle } from 'node:fs/promises';
 import { promises as fs } from 'node:fs';
@@ -33,24 +33,17 @@ import {
 import { indexFromHeader, type RecordParts } from './indexRecord.js';
 import { IndexWriter, removeDeadTemps, type WriterRef } from './indexWriter.js';
 import { LogIndex } from './logIndex.js';
-import { Lru } from './lru.js';
 import { SeekIndex, type BlobRef, type SnapshotRow } from './seekIndex.js';
-import { decodeState, encodeState, GroupDecoder, GROUP_SIZE } from './snapshotCodec.js';
+import { decodeState, encodeState } from './snapshotCodec.js';
+import { DecodedSnapshots } from './decodedSnapshots.js';
 import type { ReplayDamage } from './types.js';
 
 /** Events between snapshots (tuned by bench/replay.mjs: build time against seek time). */
 export const DEFAULT_SNAPSHOT_EVERY = 2000;
 /** Events between offset rows: a block read by eventAt, cursorOfSeq and cursorAtMs. */
 export const ENTRY_EVERY = 1000;
-/** Decoded groups of snapshots kept (each a keyframe and up to GROUP_SIZE - 1 deltas sharing its objects). */
-export const GROUP_CACHE = 2;
-/** The most snapshot states held decoded. */
-export const MAX_DECODED_SNAPSHOTS = GROUP_CACHE * GROUP_SIZE;
-
-interface DecodedGroup {
-  decoder: GroupDecoder;
-  states: Map<number, RunState>;
-}
+// Their home is decodedSnapshots.ts; exported here too, where the replay source has always found them.
+export { GROUP_CACHE, MAX_DECODED_SNAPSHOTS } from './decodedSnapshots.js';
 /** Snapshots made by refresh() kept in memory before the index file is written. */
 const PERSIST_AFTER = 8;
 /** Dead bytes an index appended in place may hold before it is written whole again (and at least as many as are live). */
@@ -71,8 +64,8 @@ export class IndexKeeper {
   readonly info: IndexInfo;
   /** Problems with the index itself (corrupt, unreadable snapshot). */
   readonly indexDamage: ReplayDamage[] = [];
-  /** Decoded groups of snapshots, by keyframe cursor. */
-  private readonly groupsDecoded = new Lru<number, DecodedGroup>(GROUP_CACHE);
+  /** The snapshot states decoded lately (decodedSnapshots.ts). */
+  private readonly decoded = new DecodedSnapshots();
   /** The committed index file, for snapshot reads. */
   private idx: FileHandle | null = null;
   private writer: IndexWriter | null = null;
@@ -122,9 +115,7 @@ export class IndexKeeper {
 
   /** Snapshot states held decoded now (at most MAX_DECODED_SNAPSHOTS). */
   get decodedSnapshots(): number {
-    let held = 0;
-    this.groupsDecoded.forEach((group) => (held += group.states.size));
-    return held;
+    return this.decoded.held;
   }
 
   private async load(onProgress?: (offset: number, total: number) => void): Promise<void> {
@@ -201,7 +192,7 @@ export class IndexKeeper {
     let rebuilt = false;
     if (verdict === 'changed') {
       this.index = SeekIndex.empty(this.askedEntry, this.asked);
-      this.groupsDecoded.clear();
+      this.decoded.clear();
       rebuilt = true;
     }
     if (verdict !== 'same') {
@@ -226,30 +217,9 @@ export class IndexKeeper {
     return { rebuilt };
   }
 
-  /**
-   * The state folded into a snapshot; null when its bytes turn out bad
-   * (reported; the caller uses an earlier one). A delta is decoded after the
-   * snapshots of its group before it; a few groups stay decoded.
-   */
-  async snapshotState(row: SnapshotRow): Promise<RunState | null> {
-    let group = this.groupsDecoded.get(row.key);
-    if (group === undefined) {
-      group = { decoder: new GroupDecoder(), states: new Map() };
-      this.groupsDecoded.set(row.key, group);
-    }
-    const held = group.states.get(row.cursor);
-    if (held) return held;
-    const rows = this.index.groupUpTo(row);
-    for (const next of rows.slice(group.decoder.count)) {
-      try {
-        group.states.set(next.cursor, group.decoder.next(await this.blobBytes(next)));
-      } catch (error) {
-        this.groupsDecoded.delete(row.key);
-        this.dropBadSnapshot(next, error);
-        return null;
-      }
-    }
-    return group.states.get(row.cursor) ?? null;
+  /** The state folded into a snapshot; null when its bytes turn out bad (reported; the caller uses an earlier one). */
+  snapshotState(row: SnapshotRow): Promise<RunState | null> {
+    return this.decoded.stateOf(row, this.index, (next) => this.blobBytes(next), (next, error) => this.dropBadSnapshot(next, error));
   }
 
   private async blobBytes(row: SnapshotRow): Promise<Buffer> {
