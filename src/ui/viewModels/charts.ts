@@ -3,7 +3,7 @@
 
 import asciichart from 'asciichart';
 import type { ChartSeries, ConsoleState, SeriesName } from '../../state/applyEvent.js';
-import { tokensPerMinuteAt } from '../../state/runState.js';
+import { lastEventMs, tokensPerMinuteAt, usageRecorded } from '../../state/runState.js';
 import type { Glyphs, ThemeRole } from '../theme.js';
 import { fit, formatCount } from './format.js';
 
@@ -73,15 +73,23 @@ export type ChartReadings = Record<SeriesName, number | null>;
  * redrew the whole screen every second of it (2.4% of a core in the console
  * bench's paused phase, against its 2% target for a screen that does not
  * change); the last snapshot's figure instead read 0 over an empty chart for
- * a pause before the first snapshot.
+ * a pause before the first snapshot. A run whose orchestrator died (not
+ * ended) shows the rate up to its last event, the figure `megatest status`
+ * gives (statusFromFiles: the fold at lastEventMs): its snapshots may be
+ * older (the start's 0, or none), and falling back to them dropped the
+ * live point and read "tokens/min 0" beside status's 192k/min.
  */
 export function chartReadings(run: ConsoleState, nowMs: number, mode: 'live' | 'replay'): ChartReadings {
   const { measured } = run;
   const rateUnrecorded = mode === 'replay' && run.series.tokensPerMinute.length === 0;
+  const died = run.orchestrator === 'dead' && run.ended === null && run.session !== null && !rateUnrecorded && usageRecorded(run);
   const stopped = rateUnrecorded || run.ended !== null || run.orchestrator === 'dead' || run.session === null;
-  const pausedAtMs = run.status === 'paused' && run.pause ? Math.min(nowMs, Date.parse(run.pause.since)) : null;
+  // A dead run's "now" is its last event, as status reckons it (a pause then still holds the rate where it began).
+  const atMs = died ? lastEventMs(run) : nowMs;
+  const pausedAtMs = run.status === 'paused' && run.pause ? Math.min(atMs, Date.parse(run.pause.since)) : null;
+  const rateAtMs = !died && (stopped || (run.status === 'paused' && pausedAtMs === null)) ? null : (pausedAtMs ?? atMs);
   return {
-    tokensPerMinute: stopped || (run.status === 'paused' && pausedAtMs === null) ? null : tokensPerMinuteAt(run, pausedAtMs ?? nowMs),
+    tokensPerMinute: rateAtMs === null ? null : tokensPerMinuteAt(run, rateAtMs),
     testPassRate: measured.testPassRate === null ? null : measured.testPassRate * 100,
     linesOfCode: measured.linesOfCode,
     coverage: measured.testCoverage,

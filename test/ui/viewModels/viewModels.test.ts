@@ -18,6 +18,7 @@ import { pickerModel, pickerOrder } from '../../../src/ui/viewModels/picker.js';
 import { foldAll } from '../../../src/state/fold.js';
 import type { MegatestEvent } from '../../../src/contract/events.js';
 import { fixtureEvents, fixtureState } from '../helpers.js';
+import { gaugesFromState, sessionMetricsAt } from '../../../src/state/snapshot.js';
 
 const midRun = fixtureState(250); // in the testing phase, after a crash and a restore
 const done = fixtureState();
@@ -335,6 +336,20 @@ describe('chart titles: the figure as the fold has it now', () => {
     // Before the first snapshot there is no last point to fall back on: the rate is still the pause's, not 0.
     const beforeAnySnapshot = { ...paused, series: { ...paused.series, tokensPerMinute: [] } };
     expect(chartReadings(beforeAnySnapshot, at + 30_000, 'live').tokensPerMinute).toBe(rateThen);
+  });
+
+  it('a run whose orchestrator died shows the rate up to its last event, as status does: not the start snapshot’s 0', () => {
+    const last = Date.parse(midRun.lastEventTs!);
+    const rateThen = chartReadings(midRun, last, 'live').tokensPerMinute;
+    expect(rateThen).toBeGreaterThan(0);
+    // Snapshots only from the start (0): falling back to them read "tokens/min 0" while status said the rate.
+    const dead = { ...midRun, orchestrator: 'dead' as const, series: { ...midRun.series, tokensPerMinute: [0] } };
+    for (const later of [0, 30_000, 600_000]) expect(chartReadings(dead, last + later, 'live').tokensPerMinute).toBe(rateThen);
+    // The figure status gives: the fold's metrics at the last event.
+    expect(rateThen).toBe(sessionMetricsAt(dead, last, { ...gaugesFromState(dead), status: 'running' }).tokens_per_minute);
+    const tokens = chartModel(chart('tokensPerMinute'), dead.series, { width: 39, height: 4, glyphs: ASCII_GLYPHS, readings: chartReadings(dead, last + 600_000, 'live') });
+    expect(tokens.latest).toBe(formatCount(rateThen!));
+    expect(tokens.points).toBe(2);
   });
 
   it('a run that has ended shows its last snapshot’s tokens/min, not a window running down', () => {
