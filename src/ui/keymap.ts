@@ -234,6 +234,46 @@ const CONTROL_KEYS: Readonly<Record<string, Partial<Key>>> = { '\r': { return: t
 export const MAX_TYPED_TOGETHER = 4;
 
 /**
+ * Actions a held key repeats: moving through the view and the replay's
+ * speed. A key held over a slow link arrives as one read of many copies
+ * (`jjjjjjj`), which the paste guard swallowed whole.
+ */
+const REPEATABLE_ACTIONS: readonly ActionId[] = [
+  'selectUp',
+  'selectDown',
+  'pageUp',
+  'pageDown',
+  'pickerUp',
+  'pickerDown',
+  'helpUp',
+  'helpDown',
+  'helpPageUp',
+  'helpPageDown',
+  'replayStepForward',
+  'replayStepBack',
+  'replayMinuteForward',
+  'replayMinuteBack',
+  'replayFaster',
+  'replaySlower',
+  'replayNextCheckpoint',
+  'replayPrevCheckpoint',
+  'replayNextError',
+  'replayPrevError',
+];
+
+/**
+ * One character repeated, which some binding repeats and none binds to a run
+ * control (in any context or mode): `jjjjjj` is a held key, while `yyyyy` or
+ * `rrrrr` stays a paste, as no paste may confirm, restore or stop anything.
+ */
+function isHeldKey(characters: readonly string[]): boolean {
+  const first = characters[0]!;
+  if (characters.some((c) => c !== first)) return false;
+  const bindings = KEYMAP.filter((b) => b.keys.includes(first));
+  return bindings.some((b) => REPEATABLE_ACTIONS.includes(b.action)) && !bindings.some((b) => RUN_CONTROL_ACTIONS.includes(b.action));
+}
+
+/**
  * What Ink handed over as one input, as the keys that were pressed. Ink
  * splits escape sequences (arrows, Esc) into keys of their own but gives
  * plain characters that arrive in one read as one string, as it gives a
@@ -242,11 +282,13 @@ export const MAX_TYPED_TOGETHER = 4;
  * MAX_TYPED_TOGETHER characters, each is a key here, in order; the caller
  * handles them one at a time, so a key that opens the filter makes the next
  * ones its text. A longer string is a paste and stays whole: text for the
- * filter prompt, and no run control taken from the letters of pasted text.
+ * filter prompt, and no run control taken from the letters of pasted text;
+ * except one navigation or speed key repeated (isHeldKey), which is keys.
  */
 export function keystrokesOf(input: string, key: Key): { input: string; key: Key }[] {
   const characters = [...input];
-  if (characters.length <= 1 || characters.length > MAX_TYPED_TOGETHER || isFlaggedKey(key)) return [{ input, key }];
+  if (characters.length <= 1 || isFlaggedKey(key)) return [{ input, key }];
+  if (characters.length > MAX_TYPED_TOGETHER && !isHeldKey(characters)) return [{ input, key }];
   return characters.map((character) => {
     const control = CONTROL_KEYS[character];
     if (control !== undefined) return { input: '', key: { ...NO_KEY, ...control } };

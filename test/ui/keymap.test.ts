@@ -94,6 +94,18 @@ describe('keymap', () => {
     expect(names('Qy\r')).toEqual(['Q', 'y', 'return']);
   });
 
+  it('a held navigation or speed key (one read of many copies over a slow link) is that many keys; a run control repeated stays a paste', () => {
+    const names = (input: string) => keystrokesOf(input, noKey).map((stroke) => keyNameOf(stroke.input, stroke.key));
+    expect(names('jjjjjjjj')).toEqual(Array(8).fill('j'));
+    expect(names('kkkkk')).toEqual(Array(5).fill('k'));
+    expect(names('++++++')).toEqual(Array(6).fill('+'));
+    expect(names('-----')).toEqual(Array(5).fill('-'));
+    // run controls (and y, which confirms one) never come from a paste, however repeated
+    for (const letter of ['c', 'z', 'r', 'p', 'Q', 'y']) expect(names(letter.repeat(6))).toEqual([null]);
+    // mixed characters past the limit are still a paste
+    expect(names('jjjjk')).toEqual([null]);
+  });
+
   it('fits the key line to the width, dropping the least needed first', () => {
     const wide = keyLineItems(KEYMAP, { context: 'main', mode: 'live', width: 200, ascii: false });
     expect(wide.map((i) => i.action)).toEqual(['checkpoint', 'compress', 'restore', 'pauseResume', 'filter', 'selectDown', 'agentDetail', 'back', 'togglePane', 'help', 'detach', 'stop']);
