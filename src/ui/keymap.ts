@@ -385,8 +385,8 @@ const HEADER_TERMS: HelpSection = {
   title: 'The header',
   rows: [
     { keys: '12s / 1m00s', description: 'Active time (pauses left out) of the duration' },
-    { keys: 'N%', description: "The plan's share done: the phases' schedule, which a restore puts back" },
-    { keys: 'plan N%', description: 'The same, labelled so once a restore has put the plan 5% or more of the duration behind the clock' },
+    { keys: 'N%', description: "The plan's share done, as the phase bar fills: phases done, and the current one's share of its budget (a restore puts it back)" },
+    { keys: 'plan N%', description: 'The same, labelled so once it stands 5% or more of the duration apart from the clock (phases ended early, or a restore)' },
     { keys: 'ETA', description: 'Time left before the duration limit ends the run' },
     { keys: 'err tok ckpt', description: 'Errors, tokens and checkpoints so far; then the cost, when an agent reports one' },
   ],

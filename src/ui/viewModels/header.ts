@@ -10,6 +10,7 @@ import { runFigures } from '../../report/figures.js';
 import { reportedCostUsd } from '../../state/tallies.js';
 import type { ThemeRole } from '../theme.js';
 import { formatCount, formatDuration, formatUsd, textWidth } from './format.js';
+import { planShareDone } from './phaseBar.js';
 
 export interface HeaderModel {
   title: string;
@@ -97,7 +98,7 @@ export function elapsedSeconds(run: ConsoleState, nowMs: number): number {
 /** The header's progress for an import in line order, in place of a time. */
 export const LINE_ORDER_PROGRESS = 'line order (not time)';
 
-/** How far the plan (the schedule) may lag the clock before the progress is labelled as the plan's: 5% of the duration. */
+/** How far the plan's share may stand from the clock's before the progress is labelled as the plan's: 5% of the duration. */
 const PLAN_BEHIND_SHARE = 0.05;
 
 export function headerModel(run: ConsoleState, options: { nowMs: number; runDir: string; minElapsedSeconds?: number }): HeaderModel {
@@ -113,9 +114,13 @@ export function headerModel(run: ConsoleState, options: { nowMs: number; runDir:
   // never go back. A completed run did every phase (phases end early when their work is done, and a restore puts the
   // schedule back): its plan is all done. Once the plan is well behind the clock (a restore), the figure says it is the
   // plan's: "56s / 3m00s  11%" read as a clock that disagreed with itself.
-  const progress = run.ended?.status === 'completed' ? 1 : total > 0 ? Math.min(1, schedule / total) : 0;
+  // The share is the phase bar's (planShareDone): phases re-proportion as they end early and hand their time on, so
+  // schedule/duration read 33% over a bar filled to 41%. Without phase budgets, the schedule's share of the duration.
+  const barShare = planShareDone(run.phases, run.currentPhaseIndex, schedule);
+  const progress = run.ended?.status === 'completed' ? 1 : barShare !== null ? barShare : total > 0 ? Math.min(1, schedule / total) : 0;
   const remaining = remainingSecondsAt(run, nowMs);
-  const planBehind = !run.ended && total > 0 && (elapsed - schedule) / total >= PLAN_BEHIND_SHARE;
+  // Labelled the plan's once it is well apart from the clock's share (a restore put it back, or phases ended early).
+  const planBehind = !run.ended && total > 0 && Math.abs(elapsed / total - progress) >= PLAN_BEHIND_SHARE;
   // An import in line order (1 ms per line) has no times: "3m20s / 3m21s  99%" was 200,000 lines read as minutes.
   // Its place is said as status, ls and the report say it: no clock, no share of a plan, no ETA.
   const timeless = session?.timesLineOrder === true;

@@ -128,6 +128,25 @@ function phaseLabels(segments: readonly PhaseSegment[], width: number, glyphs: G
   return labels;
 }
 
+/**
+ * The plan's share done, 0..1: phases before the current one whole, the
+ * current one by the share of its own budget used (whole once it ended), each
+ * weighted by its budget. The bar fills to this, and the header's N% is it:
+ * the header's schedule/duration read 33% over a bar filled to 41% once a
+ * phase had ended early and handed its time on. Null with no phase budgets.
+ */
+export function planShareDone(phases: readonly PhaseView[], currentIndex: number, scheduleSeconds: number): number | null {
+  const planned = phases.reduce((sum, p) => sum + Math.max(0, p.durationSeconds), 0);
+  if (planned <= 0) return null;
+  const current = phases[currentIndex];
+  if (!current) return 0;
+  const before = phases.slice(0, currentIndex).reduce((sum, p) => sum + Math.max(0, p.durationSeconds), 0);
+  const ended = current.status === 'passed' || current.status === 'failed';
+  const used = current.startedAtSeconds === null || current.durationSeconds <= 0 ? 0 : (scheduleSeconds - current.startedAtSeconds) / current.durationSeconds;
+  const share = ended ? 1 : Math.min(1, Math.max(0, used));
+  return Math.min(1, (before + share * Math.max(0, current.durationSeconds)) / planned);
+}
+
 export function phaseBarModel(
   phases: readonly PhaseView[],
   currentIndex: number,

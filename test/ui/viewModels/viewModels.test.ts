@@ -11,7 +11,7 @@ import { fit, formatCount, formatDuration, truncate, wrapSpans } from '../../../
 import { elapsedSeconds, headerModel } from '../../../src/ui/viewModels/header.js';
 import { computeLayout } from '../../../src/ui/viewModels/layout.js';
 import { filterLog, highlightSpans, logPaneModel, matchRanges } from '../../../src/ui/viewModels/logPane.js';
-import { labelStarts, phaseBarModel, proportionalWidths } from '../../../src/ui/viewModels/phaseBar.js';
+import { labelStarts, phaseBarModel, planShareDone, proportionalWidths } from '../../../src/ui/viewModels/phaseBar.js';
 import type { CheckpointView, PhaseView } from '../../../src/state/runState.js';
 import fc from 'fast-check';
 import { pickerModel, pickerOrder } from '../../../src/ui/viewModels/picker.js';
@@ -73,6 +73,33 @@ describe('header', () => {
     // duration less elapsed, since a restore gives the session no time back.
     expect(model.progressText).toBe('12m00s / 20m00s  56%  ETA 8m00s');
   });
+  it('N% is the share the phase bar fills, as phases end early and hand their time on', () => {
+    // Each phase that ends early re-proportions the bar; the schedule's share of the duration then read 33% over a bar at 41%.
+    const seqs = fixtureEvents().map((e) => e.seq);
+    for (const seq of seqs.filter((_, i) => i % 5 === 0)) {
+      const state = fixtureState(seq);
+      if (state.ended || state.currentPhaseIndex < 0) continue;
+      const nowMs = Date.parse(state.lastEventTs!);
+      const header = headerModel(state, { nowMs, runDir: 'x' });
+      const bar = phaseBarModel(state.phases, state.currentPhaseIndex, state.checkpoints, { width: 100, scheduleSeconds: header.scheduleSeconds, glyphs: ASCII_GLYPHS });
+      const shown = Number(/(\d+)%/.exec(header.progressText)![1]);
+      // one column of the bar is 1%: the figure and the fill agree to rounding
+      expect(Math.abs(shown - bar.filled), `seq ${seq}: header ${header.progressText}, bar filled ${bar.filled}/100`).toBeLessThanOrEqual(1);
+    }
+    // A first phase that ended early keeps its budget on the bar and the next one starts sooner: the bar runs ahead of
+    // the schedule's share of the duration (the report: header 33% over a bar at 41%, "plan 52%" over 75%).
+    const nowMs = Date.parse('2025-11-24T09:12:00Z');
+    const { scheduleSeconds: s, totalSeconds: t } = headerModel(midRun, { nowMs, runDir: 'x' });
+    const phase = (name: string, durationSeconds: number, startedAtSeconds: number | null, status: PhaseView['status']): PhaseView => ({
+      name, durationSeconds, status, criteriaPassed: null, criteriaTotal: null, criteria: [], tasks: [], startedAtSeconds, startedAt: null, endedAt: null,
+    });
+    const phases = [phase('bootstrap', 0.2 * t, 0, 'passed'), phase('implementation', 0.3 * t, s - 0.1 * t, 'running'), phase('testing', 0.25 * t, null, 'pending'), phase('docs', 0.25 * t, null, 'pending')];
+    const early = { ...midRun, phases, currentPhaseIndex: 1 };
+    const header = headerModel(early, { nowMs, runDir: 'x' });
+    const bar = phaseBarModel(phases, 1, [], { width: 100, scheduleSeconds: header.scheduleSeconds, glyphs: ASCII_GLYPHS });
+    expect(bar.filled).toBe(30);
+    expect(header.progressFields[1]).toBe('plan 30%');
+  });
   it('stops the clock and says how to resume when the orchestrator died mid-run', () => {
     const dead = { ...midRun, orchestrator: 'dead' as const };
     const model = headerModel(dead, { nowMs: Date.parse('2025-11-24T10:00:00Z'), runDir: 'test_runs/x' });
@@ -98,7 +125,8 @@ describe('header', () => {
     expect(model.scheduleSeconds).toBeLessThan(model.totalSeconds);
     expect(model.progressText).toBe('20m00s / 20m00s  100%');
     const failed = headerModel({ ...done, ended: { ...done.ended!, status: 'failed' } }, { nowMs: Date.now(), runDir: 'x' });
-    expect(failed.progressText).toBe(`20m00s / 20m00s  ${Math.floor((failed.scheduleSeconds / failed.totalSeconds) * 100)}%`);
+    // The bar's share: every phase had ended, so its bar is full (in the failure's colour) and so is the figure.
+    expect(failed.progressText).toBe(`20m00s / 20m00s  ${Math.floor(planShareDone(done.phases, done.currentPhaseIndex, failed.scheduleSeconds)! * 100)}%`);
   });
 });
 
