@@ -17,6 +17,7 @@ import { capabilitiesOf } from '../contract/capabilities.js';
 import type { EventOf, MegatestEvent } from '../contract/events.js';
 import { Draft, setKey } from './draft.js';
 import { addTokensInPlace, alertOf, msOf, pushAgentSeriesInPlace, pushSeries, setStatusInPlace, startClock, stopClock, withRecordedFigures } from './foldParts.js';
+import { foldMeasured } from './foldMeasured.js';
 import { appendBounded, MAX_ALERTS, MAX_CHECKPOINTS } from './limits.js';
 import { restore, rollbackPoint } from './rollback.js';
 import { scheduleSecondsAt } from './readings.js';
@@ -202,55 +203,11 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       draft.agent(event.agent, ms).lastActivityMs = ms;
       return;
     }
-    case 'build': {
-      // A failed build leaves no benchmark to run: an earlier figure is of older code (as its tests are).
-      const benchmarkOutdated = !event.ok && s.measured.lastBenchmark !== null;
-      s.measured = {
-        ...s.measured,
-        lastBuildOk: event.ok,
-        lastBuildMs: event.duration_ms,
-        ...(event.ok ? {} : { testsBeforeFailedBuild: true }),
-        ...(benchmarkOutdated ? { lastBenchmark: { opsPerSecond: null, problem: 'was not run after the last build, which failed' } } : {}),
-      };
-      const c = draft.counters();
-      c.builds += 1;
-      c.buildsOk += event.ok ? 1 : 0;
-      return;
-    }
+    case 'build':
     case 'benchmark':
-      s.measured = { ...s.measured, lastBenchmark: { opsPerSecond: event.ok ? event.ops_per_second : null, problem: event.ok ? null : (event.problem ?? 'gave no figure') } };
+    case 'test_run':
+      foldMeasured(draft, s, event);
       return;
-    case 'test_run': {
-      draft.counters().testRuns += 1;
-      if (event.problem !== undefined) {
-        // No results: the figures an earlier run gave are of older code, and would be shown (and judged) as today's.
-        s.measured = {
-          ...s.measured,
-          testsPassed: null,
-          testsFailed: null,
-          testsSkipped: null,
-          testPassRate: null,
-          testCoverage: null,
-          testsBeforeFailedBuild: false,
-          testsProblem: event.problem,
-          coverageProblem: null,
-        };
-        return;
-      }
-      const total = event.passed + event.failed;
-      s.measured = {
-        ...s.measured,
-        testsPassed: event.passed,
-        testsFailed: event.failed,
-        testsSkipped: event.skipped,
-        testPassRate: total > 0 ? event.passed / total : null,
-        testCoverage: event.coverage,
-        testsBeforeFailedBuild: false,
-        testsProblem: null,
-        coverageProblem: event.coverage === null ? (event.coverage_problem ?? null) : null,
-      };
-      return;
-    }
     case 'vote':
       draft.counters().votes += 1;
       return;
