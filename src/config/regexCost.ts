@@ -14,20 +14,36 @@
 // parse it). It is a heuristic all the same: overlapping alternatives as
 // (a|a)* pass.
 
-import ret, { type Token, type Tokens } from 'ret';
+import { createRequire } from 'node:module';
+import type { Token, Tokens } from 'ret';
+import type * as Ret from 'ret';
 import { assertNever } from '../contract/assertNever.js';
 
-// ret is CommonJS: its module.exports is the tokenizer, with the token types on it, and its typings describe that
-// object as the default export's namespace.
-const tokenizer = ret as unknown as typeof ret.tokenizer;
-const { types } = ret;
+/**
+ * A repeat inside a repeat needs a repeated group: a `)` followed by `*`, `+`
+ * or `{`. A pattern without one (every shipped rule) is not parsed, and ret
+ * is not loaded at all: each `megatest config` command pays for it.
+ */
+const REPEATED_GROUP = /\)[*+{]/;
+
+// ret is CommonJS: its module.exports is the tokenizer, with the token types on it (its typings describe that object
+// as the default export's namespace). Loaded on first need.
+let loaded: { tokenizer: typeof Ret.tokenizer; types: typeof Ret.types } | undefined;
+function ret(): NonNullable<typeof loaded> {
+  if (loaded === undefined) {
+    const module = createRequire(import.meta.url)('ret') as typeof Ret.tokenizer & { types: typeof Ret.types };
+    loaded = { tokenizer: module, types: module.types };
+  }
+  return loaded;
+}
 
 /** Why the pattern may take hours to fail on one line, or null when its shape is not one of the slow ones. */
 export function slowPatternShape(pattern: string): string | null {
+  if (!REPEATED_GROUP.test(pattern)) return null;
   let tree: Tokens;
   try {
     // A lookbehind has the shape of a lookahead for this purpose; ret knows only the latter.
-    tree = tokenizer(pattern.replace(/\(\?<([=!])/g, '(?$1'));
+    tree = ret().tokenizer(pattern.replace(/\(\?<([=!])/g, '(?$1'));
   } catch {
     return null; // JavaScript accepted it (the caller checks that first): no shape known, nothing refused
   }
@@ -38,6 +54,7 @@ export function slowPatternShape(pattern: string): string | null {
 type Outer = { unbounded: boolean; max: number } | null;
 
 function walk(token: Tokens | Token, outer: Outer): string | null {
+  const { types } = ret();
   switch (token.type) {
     case types.ROOT:
     case types.GROUP:
