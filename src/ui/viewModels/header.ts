@@ -104,8 +104,10 @@ const PLAN_BEHIND_SHARE = 0.05;
 export function headerModel(run: ConsoleState, options: { nowMs: number; runDir: string; minElapsedSeconds?: number }): HeaderModel {
   const session = run.session;
   const nowMs = run.orchestrator === 'dead' ? lastEventMs(run) : options.nowMs;
-  // A view never shows time going back, even when a pause event arrives after a tick counted past it.
-  const elapsed = Math.max(options.minElapsedSeconds ?? 0, elapsedSecondsAt(run, nowMs));
+  // A view never shows time going back, even when a pause event arrives after a tick counted past it; but a run whose
+  // orchestrator is gone stands at its last event: attached to a run killed minutes ago, the wall clock's first frames
+  // (before the console knew) held "2m38s" over the 44 s the run had when it died.
+  const elapsed = run.orchestrator === 'dead' ? elapsedSecondsAt(run, nowMs) : Math.max(options.minElapsedSeconds ?? 0, elapsedSecondsAt(run, nowMs));
   const schedule = scheduleSecondsAt(run, nowMs);
   // null: a legacy run whose files record no planned length: no share of a plan and no ETA is reckoned against one.
   const planned = session?.durationSeconds ?? null;
