@@ -103,7 +103,7 @@ async function cmdRun(args: string[]): Promise<number> {
   if (values.help) return help('run');
   const { flags, configFile, preset } = runFlags(values, positionals);
   const config = (await configLoader()).loadConfig({ configFile, preset, flags, env: process.env, onNotice: sayConfigNotice });
-  (await import('./controlHost.js')).checkControlHost(values['control-host']);
+  const controlHost = await (await import('./controlHost.js')).checkControlHost(values['control-host']);
   const { prepareRun, runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } = await runSession();
   // config.session.headless holds --headless too (flags are its top layer)
   const headless = shouldRunHeadless(config.session.headless);
@@ -112,10 +112,10 @@ async function cmdRun(args: string[]): Promise<number> {
   if (earlySignal() !== null) return interruptedBeforeStart();
   const prepared = prepareRun(config, flags.agentCmd === undefined ? undefined : '--agent-cmd');
   if (headless) {
-    return runOrchestratorInProcess(prepared.paths.root, { print: true, controlHost: values['control-host'] });
+    return runOrchestratorInProcess(prepared.paths.root, { print: true, controlHost });
   }
   takeEarlySignal();
-  const child = spawnOrchestrator(prepared.paths.root, values['control-host'] ? ['--control-host', values['control-host']] : []);
+  const child = spawnOrchestrator(prepared.paths.root, controlHost ? ['--control-host', controlHost] : []);
   return openConsole(prepared.paths.root, { theme: flags.theme ?? config.ui.theme, ascii: flags.ascii ?? config.ui.ascii, child });
 }
 
@@ -128,12 +128,12 @@ async function cmdOrchestrate(args: string[]): Promise<number> {
   });
   if (values.help) return help('orchestrate');
   const dir = requireDir('orchestrate', positionals);
-  (await import('./controlHost.js')).checkControlHost(values['control-host']);
+  const controlHost = await (await import('./controlHost.js')).checkControlHost(values['control-host']);
   const { runOrchestratorInProcess } = await runSession();
   return runOrchestratorInProcess(dir, {
     print: true,
     resume: values.resume ? { checkpointId: values.checkpoint } : undefined,
-    controlHost: values['control-host'],
+    controlHost,
   });
 }
 

@@ -15,6 +15,7 @@ import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
 import { runPaths } from '../io/runFolder.js';
 import type { EngineControl } from '../contract/control.js';
+import { resolveBindHost } from './bindHost.js';
 import { createHttpServer, DEFAULT_LIMITS, type ControlServerLimits } from './httpServer.js';
 
 export { SOURCE_HEADER } from './auth.js';
@@ -79,7 +80,13 @@ export async function startControlServer(options: {
   onWarning?: (msg: string) => void;
   limits?: Partial<ControlServerLimits>;
 }): Promise<ControlServer> {
-  const host = options.host ?? DEFAULT_HOST;
+  // A host name is bound (and recorded in control.json) as its address: it was refused, and the run went on without a control API.
+  let host: string;
+  try {
+    host = await resolveBindHost(options.host ?? DEFAULT_HOST);
+  } catch (error) {
+    throw new Error(`--control-host ${JSON.stringify(options.host)}: ${(error as Error).message}`);
+  }
   const warn = options.onWarning ?? ((message: string) => process.stderr.write(`WARNING: ${message}\n`));
   const limits: ControlServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const portSearch = options.portSearch ?? 50;
@@ -87,9 +94,6 @@ export async function startControlServer(options: {
     throw new Error(`control port ${options.port}: expected a whole number from 1 to 65535`);
   }
   if (!Number.isInteger(portSearch) || portSearch < 0) throw new Error(`portSearch ${portSearch}: expected a whole number >= 0`);
-  if (host !== 'localhost' && net.isIP(host) === 0) {
-    throw new Error(`--control-host ${JSON.stringify(host)}: expected an IP address of this machine (default ${DEFAULT_HOST})`);
-  }
   if (!isLoopbackHost(host)) {
     warn(
       `control API listening on ${host}, not only on loopback: other machines that reach ${host} can control this run with the token`,

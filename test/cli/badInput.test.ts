@@ -81,6 +81,9 @@ describe('megatest run: bad input', () => {
       args: () => ['--control-host', 'bad host', '--duration', '20s'],
       message: /^megatest: --control-host "bad host": use an IP address of this machine \(e\.g\. 0\.0\.0\.0 or 192\.168\.1\.5\) or its host name$/,
     },
+    // A name passed the check, the server refused it, and the run went on with no control API.
+    { name: 'a --control-host name that does not resolve', args: () => ['--control-host', 'no-such-host.invalid', '--duration', '20s'], message: /^megatest: --control-host "no-such-host\.invalid": host name does not resolve \(/ },
+    { name: 'a --control-host address not on this machine', args: () => ['--control-host', '192.0.2.1', '--duration', '20s'], message: /^megatest: --control-host "192\.0\.2\.1": 192\.0\.2\.1 is not an address this machine can listen on/ },
     { name: 'an option with no value', args: () => ['--config', '--agents', '3'], message: /^megatest run: --config needs a value, and none was given before --agents; write --config VALUE/ },
     // Each once started a run that silently left one of them unused.
     { name: 'AGENTS and --agents that disagree', args: () => ['task_queue', '6', '6', '--agents', '4'], message: /^megatest run: AGENTS 6 and --agents 4 disagree; give one of them$/ },
