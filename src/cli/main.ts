@@ -21,6 +21,7 @@ import { HELP } from './helpText.js';
 import { commandHint, configCommandHint } from './oldHabits.js';
 import { MEGATEST_VERSION } from '../version.js';
 import { runsDirFor } from './runsDir.js';
+import { jsonFailure, wantsJson } from './jsonFailure.js';
 
 // The engine, the report and the console (React, Ink) are loaded by the
 // commands that use them, not by every start: `--version`, `status` and the
@@ -343,21 +344,26 @@ export async function runCli(argv: string[]): Promise<void> {
     if (error.code !== 'EPIPE') process.stderr.write(`megatest: stdout: ${error.message}\n`);
   });
   let code: number;
+  let line: string;
   try {
     code = await main(argv);
+    process.exitCode = code;
+    return;
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
       // Messages that name their command already ("megatest resume: …") are not prefixed twice.
-      process.stderr.write(`${/^megatest\b/.test(error.message) ? '' : 'megatest: '}${error.message}\n`);
+      line = `${/^megatest\b/.test(error.message) ? '' : 'megatest: '}${error.message}`;
       code = 2;
     } else if (error instanceof RunFileReadError) {
       // A read the disk refused: one line, exit 1 (not bad input, not a crash).
-      process.stderr.write(`${/^megatest\b/.test(error.message) ? '' : 'megatest: '}${error.message}\n`);
+      line = `${/^megatest\b/.test(error.message) ? '' : 'megatest: '}${error.message}`;
       code = 1;
     } else {
-      process.stderr.write(`megatest: ${(error as Error).stack ?? String(error)}\n`);
+      line = `megatest: ${(error as Error).stack ?? String(error)}`;
       code = 1;
     }
   }
+  process.stderr.write(line + '\n');
+  if (wantsJson(argv)) process.stdout.write(jsonFailure(line.split('\n')[0]!, code));
   process.exitCode = code;
 }
