@@ -19,6 +19,7 @@ import { suspendJobTogether } from '../io/jobControl.js';
 import { isOrchestratorAlive } from '../io/sessions.js';
 import { takeRunLock } from '../io/runLock.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
+import { urlHost } from '../io/controlClient.js';
 import { MEGATEST_VERSION } from '../version.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { takeEarlySignal } from './earlySignals.js';
@@ -172,6 +173,11 @@ function safeWrite(line: string): void {
   }
 }
 
+/** The startup line naming the control API: a URL a client can use (an IPv6 host was printed unbracketed, http://::1:18917). */
+export function controlBanner(host: string, port: number, tokenFile: string): string {
+  return `control API on http://${urlHost(host)}:${port} (token in ${tokenFile})`;
+}
+
 export async function runOrchestratorInProcess(
   runDir: string,
   options: { print: boolean; resume?: { checkpointId?: string }; controlHost?: string },
@@ -244,7 +250,7 @@ async function orchestrateLocked(
       host: options.controlHost,
       onWarning: (message) => safeWarn(message),
     });
-    if (options.print) safeWrite(`control API on http://${server.host}:${server.port} (token in ${path.join(paths.root, 'control.token')})`);
+    if (options.print) safeWrite(controlBanner(server.host, server.port, path.join(paths.root, 'control.token')));
   } catch (error) {
     safeWarn(`control API not started: ${(error as Error).message}; the run goes on without it`);
   }

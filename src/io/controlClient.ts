@@ -64,7 +64,8 @@ function causeCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function urlHost(host: string): string {
+/** The host as a URL spells it: an IPv6 address in brackets, an any-address as its loopback. */
+export function urlHost(host: string): string {
   // A server bound to every interface is reached on loopback.
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
