@@ -26,7 +26,7 @@ export function joinDashValues(args: string[], options: NonNullable<ParseArgsCon
     }
     const next = args[i + 1];
     const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : null;
-    if (name !== null && options[name]?.type === 'string' && next !== undefined && next.length > 1 && next.startsWith('-') && !isOption(next)) {
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && next !== '--' && next.length > 1 && next.startsWith('-') && !isOption(next)) {
       joined.push(`${arg}=${next}`);
       i += 1;
     } else {

@@ -89,6 +89,8 @@ function runFlags(values: Record<string, string | boolean | undefined>, position
     theme: str('theme'),
     ascii: values.ascii as boolean | undefined,
   };
+  // Given empty (`--config=`), the loader read "" as a path and said "config file : is a directory".
+  if (str('config') === '') throw new UsageError('--config needs a value: a TOML file');
   return { flags, configFile: str('config'), preset: str('preset') };
 }
 
@@ -232,6 +234,7 @@ async function cmdConfig(args: string[]): Promise<number> {
     if (values.help) return help('config');
     const files = [...(values.config === undefined ? [] : [values.config]), ...positionals];
     if (files.length !== 1) throw new UsageError(`megatest config check: expected one FILE (or --config FILE)${files.length > 1 ? `, got ${files.join(' and ')}` : ''}`);
+    if (files[0] === '') throw new UsageError('megatest config check needs a FILE (got an empty argument)');
     (await configLoader()).checkConfigFile(files[0]!, sayConfigNotice);
     process.stdout.write(`${files[0]}: ok\n`);
     return 0;

@@ -8,11 +8,15 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
 import { optionHint } from './oldHabits.js';
+import { joinDashValues } from './flagValues.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** parseArgs, strict, positionals allowed; its refusals as one line naming the command and the option. */
-export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O) {
+export function parseCommandArgs<O extends Options>(command: string, given: string[], options: O) {
+  // `--older-than -1d` is the value -1d, refused by the option's own check with what it allows: node's
+  // refusal said to write --older-than=-1d, which that check then refused, sending the person round.
+  const args = joinDashValues(given, options);
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
