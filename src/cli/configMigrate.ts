@@ -5,7 +5,7 @@
 import { UsageError } from '../config/errors.js';
 import { COMMENTS_NOT_KEPT, migrateConfigFile, refuseOutputOntoInput } from '../config/migrate.js';
 
-const HELP = `usage: megatest config migrate OLD.toml
+const HELP = `usage: megatest config migrate OLD.toml   (or --config OLD.toml)
   Prints OLD.toml in megatest's current form: the original runner's
   mega_test_config.toml (or a file of megatest's earlier form) with today's key
   names, keys megatest does not act on left out (listed with the reason in the
@@ -19,6 +19,11 @@ export async function configMigrateCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  // `--config OLD.toml`, as config check and run take the file, is OLD.toml (it was "unknown option --config").
+  const given = argv;
+  argv = given.flatMap((arg, i) => (arg === '--config' ? [] : given[i - 1] === '--config' ? [arg] : arg.startsWith('--config=') ? [arg.slice('--config='.length)] : [arg]));
+  const emptyConfig = given.some((arg, i) => arg === '--config=' || (given[i - 1] === '--config' && arg === ''));
+  if (given.at(-1) === '--config' || emptyConfig) throw new UsageError('megatest config migrate: --config needs a value: the OLD.toml file');
   const options = argv.filter((arg) => arg.startsWith('-'));
   if (options.length > 0) throw new UsageError(`megatest config migrate: unknown option ${options[0]} (see megatest config migrate --help)`);
   if (argv.length !== 1) throw new UsageError('megatest config migrate: expected one OLD.toml (see megatest config migrate --help)');

@@ -18,7 +18,7 @@ import { sayConfigNotice } from './configNotices.js';
 import { parseCommandArgs } from './parseOptions.js';
 import { folderOrSessionId, requireFolderArg } from './commandArgs.js';
 import { HELP } from './helpText.js';
-import { commandHint, configCommandHint } from './oldHabits.js';
+import { checkpointVerifyHint, commandHint, configCommandHint, projectAsCommandHint } from './oldHabits.js';
 import { MEGATEST_VERSION } from '../version.js';
 import { runsDirFor } from './runsDir.js';
 import { jsonFailure, wantsJson } from './jsonFailure.js';
@@ -263,7 +263,7 @@ async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue'
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help(name === 'status' ? 'status' : 'control');
-  if (positionals.length > 1) throw new UsageError(`megatest ${name}: expected at most one SESSION (got ${positionals.join(' ')})`);
+  if (positionals.length > 1) throw new UsageError(`megatest ${name}: expected at most one SESSION (got ${positionals.join(' ')})${withHint(checkpointVerifyHint(name, positionals))}`);
   if (values['runs-dir'] !== undefined) requireRunsDir(name, values['runs-dir']);
   const { runControlCommand } = await import('./controlCommands.js');
   return runControlCommand(name, {
@@ -273,6 +273,13 @@ async function cmdControl(name: 'checkpoint' | 'compress' | 'pause' | 'continue'
     agent: values.agent,
     json: values.json,
   });
+}
+
+/** The hint for a shipped project type given as the command; the config is loaded only for an unknown command. */
+async function projectHint(command: string, args: string[]): Promise<string | null> {
+  const { PROJECTS_DIR } = await import('../config/fileLayers.js');
+  const path = await import('node:path');
+  return projectAsCommandHint(command, args, (word) => existsSync(path.join(PROJECTS_DIR, `${word}.toml`)));
 }
 
 /** "; did you mean …?" for a hint, nothing without one. */
@@ -337,7 +344,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'import':
       return (await import('./import.js')).importCommand(args);
     default:
-      throw new UsageError(`megatest: unknown command ${JSON.stringify(command)}${withHint(commandHint(command))} (see megatest --help)`);
+      throw new UsageError(`megatest: unknown command ${JSON.stringify(command)}${withHint(commandHint(command) ?? (await projectHint(command, args)))} (see megatest --help)`);
   }
 }
 

@@ -55,3 +55,13 @@ export function commandHint(command: string): string | null {
 export function configCommandHint(sub: string): string | null {
   return Object.hasOwn(CONFIG_HABITS, sub) ? `did you mean ${CONFIG_HABITS[sub]}?` : null;
 }
+
+/** `megatest task_queue 6 6` (the original runner's argument order): a project type given as the command. */
+export function projectAsCommandHint(command: string, args: readonly string[], isProjectType: (word: string) => boolean): string | null {
+  return /^[a-z][a-z0-9_-]*$/.test(command) && isProjectType(command) ? `did you mean megatest run ${[command, ...args].join(' ')}?` : null;
+}
+
+/** `megatest checkpoint verify X`: `checkpoint` takes a checkpoint now; verifying is `checkpoints verify`. */
+export function checkpointVerifyHint(command: string, positionals: readonly string[]): string | null {
+  return command === 'checkpoint' && positionals[0] === 'verify' ? `did you mean megatest checkpoints verify ${positionals.slice(1).join(' ') || 'DIR|ID'}?` : null;
+}

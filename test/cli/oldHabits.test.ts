@@ -58,3 +58,24 @@ describe("the original runner's habits", () => {
     }
   });
 });
+
+describe('more habits', () => {
+  it('a project type given as the command: megatest run PROJECT …', async () => {
+    expect(await refusal(['task_queue', '6', '6'])).toBe('megatest: unknown command "task_queue"; did you mean megatest run task_queue 6 6? (see megatest --help)');
+    // an unknown word that is no project type gets no such hint
+    expect(await refusal(['nosuchproject', '6'])).toBe('megatest: unknown command "nosuchproject" (see megatest --help)');
+  });
+
+  it('checkpoint verify X: megatest checkpoints verify X', async () => {
+    expect(await refusal(['checkpoint', 'verify', 'X'])).toMatch(/; did you mean megatest checkpoints verify X\?$/);
+  });
+
+  it('config migrate --config OLD.toml is taken as config check takes it', async () => {
+    const file = path.join(__dirname, '..', '..', 'config', 'mega_test_config.toml');
+    const byFlag = await captureCli(['config', 'migrate', '--config', file]);
+    const byArg = await captureCli(['config', 'migrate', file]);
+    expect(byFlag.code).toBe(0);
+    expect(byFlag.stdout).toBe(byArg.stdout);
+    expect(await refusal(['config', 'migrate', '--config'])).toBe('megatest config migrate: --config needs a value: the OLD.toml file');
+  });
+});
