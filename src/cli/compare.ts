@@ -3,6 +3,7 @@
 // and its report (nothing is written into any run folder).
 
 import { UsageError } from '../config/errors.js';
+import { RunFileReadError } from '../io/readError.js';
 import { renderCompareMarkdown } from '../compare/render.js';
 import { compareRuns, type CompareRunInput } from '../compare/viewModel.js';
 import { foldRunFolder } from '../io/foldLog.js';
@@ -39,6 +40,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
       const folded = await foldRunFolder(dir);
       inputs.push({ name: positionals[index]!, state: folded.state, report: await buildReport(dir, folded) });
     } catch (error) {
+      // A file the disk would not give back (a FIFO events.jsonl, EIO): exit 1, as status and report say it, not bad input.
+      if (error instanceof RunFileReadError) throw new RunFileReadError(`megatest compare: ${positionals[index]}: ${error.message}`, error.file, error.code);
       // a megatest folder whose config.json cannot be read: bad input, named
       throw new UsageError(`megatest compare: ${positionals[index]}: ${(error as Error).message}`);
     }

@@ -54,3 +54,12 @@ export function decimalFlag(flag: string, text: string | undefined, min: number,
   if (value < min || value > max) throw new UsageError(`${flag} ${text}: must be from ${min} to ${max}`);
   return value;
 }
+
+/**
+ * The one refusal of a bad --agent value, for run, resume and import alike
+ * (each had its own wording: `must be one of "sim", …`, `use one of sim, …`,
+ * `use selfware, …`). Written as the config check says it for run.
+ */
+export function agentKindProblem(value: string, allowed: readonly string[]): string {
+  return `--agent ${JSON.stringify(value)}: must be one of ${allowed.map((kind) => JSON.stringify(kind)).join(', ')}`;
+}

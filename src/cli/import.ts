@@ -2,6 +2,7 @@
 // that ran without megatest) made into a run folder that status, report,
 // compare and replay read like any run's (src/importer/, docs/import.md).
 
+import { agentKindProblem } from './flagValues.js';
 import { UsageError } from '../config/errors.js';
 import { IMPORT_KINDS, isImportKind, KIND_FILES } from '../importer/kinds.js';
 import { parseCommandArgs } from './commandArgs.js';
@@ -54,7 +55,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   }
   const kind = values.agent;
   if (kind === undefined) throw new UsageError(`megatest import: --agent is required: ${IMPORT_KINDS.join(', ')} (see megatest import --help)`);
-  if (!isImportKind(kind)) throw new UsageError(`megatest import: --agent ${JSON.stringify(kind)}: use ${IMPORT_KINDS.join(', ')}`);
+  if (!isImportKind(kind)) throw new UsageError(`megatest import: ${agentKindProblem(kind, IMPORT_KINDS)}`);
   const { importRecordedRun } = await import('../importer/importRun.js');
   const result = await importRecordedRun({
     kind,

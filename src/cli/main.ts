@@ -13,7 +13,8 @@ import { resolveSession, isOrchestratorAlive } from '../io/sessions.js';
 import { isLegacyRunFolder } from '../legacy/detect.js';
 import { checkpointArg } from './checkpointArg.js';
 import { catchEarlySignals, earlySignal, takeEarlySignal } from './earlySignals.js';
-import { decimalFlag, integer, joinDashValues } from './flagValues.js';
+import { agentKindProblem, decimalFlag, integer, joinDashValues } from './flagValues.js';
+import { AGENT_KINDS } from '../config/types.js';
 import { sayConfigNotice } from './configNotices.js';
 import { parseCommandArgs } from './parseOptions.js';
 import { folderOrSessionId, requireFolderArg } from './commandArgs.js';
@@ -66,6 +67,8 @@ function runFlags(values: Record<string, string | boolean | undefined>, position
   }
   // Checked here: given empty, it was taken for no id at all and one was made up.
   if (str('session-id') !== undefined) validateSessionId(str('session-id')!);
+  // Here, not in the config check: run, resume and import say a bad --agent in one wording (agentKindProblem).
+  if (str('agent') !== undefined && !(AGENT_KINDS as readonly string[]).includes(str('agent')!)) throw new UsageError(agentKindProblem(str('agent')!, AGENT_KINDS));
   const agentsFlag = integer('--agents', str('agents'), AGENTS_MIN, AGENTS_MAX);
   const agentsPositional = integer('AGENTS', agents, AGENTS_MIN, AGENTS_MAX);
   // Both given and different: one of them was silently not used.

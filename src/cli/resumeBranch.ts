@@ -19,6 +19,7 @@
 
 import { copyFile, link, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { agentKindProblem } from './flagValues.js';
 import { UsageError } from '../config/errors.js';
 import { AGENT_KINDS, type AgentKind, type MegatestConfig } from '../config/types.js';
 import { CheckpointStore, type CheckpointVerification } from '../checkpoint/store.js';
@@ -139,7 +140,7 @@ function branchConfig(info: RunInfo, options: BranchOptions): MegatestConfig {
   const config: MegatestConfig = structuredClone(info.config);
   if (options.agent !== undefined) {
     if (!(AGENT_KINDS as readonly string[]).includes(options.agent)) {
-      throw new UsageError(`--agent ${JSON.stringify(options.agent)}: use one of ${AGENT_KINDS.join(', ')}`);
+      throw new UsageError(agentKindProblem(options.agent, AGENT_KINDS));
     }
     // The original's models were for its own kind: a branch handed to another kind without --model starts on that program's default (see withModels in config/load.ts).
     if (options.agent !== config.agents.kind && options.model === undefined) config.agents = { ...config.agents, models: [''] };

@@ -84,6 +84,8 @@ describe('megatest run: bad input', () => {
     // A name passed the check, the server refused it, and the run went on with no control API.
     { name: 'a --control-host name that does not resolve', args: () => ['--control-host', 'no-such-host.invalid', '--duration', '20s'], message: /^megatest: --control-host "no-such-host\.invalid": host name does not resolve \(/ },
     { name: 'a --control-host address not on this machine', args: () => ['--control-host', '192.0.2.1', '--duration', '20s'], message: /^megatest: --control-host "192\.0\.2\.1": 192\.0\.2\.1 is not an address this machine can listen on/ },
+    // run, resume and import said a bad --agent three ways; now all as agentKindProblem says it.
+    { name: 'an unknown --agent', args: () => ['--agent', 'bogus'], message: /^megatest: --agent "bogus": must be one of "sim", "command", "selfware", "claude-code", "codex"$/ },
     { name: 'an option with no value', args: () => ['--config', '--agents', '3'], message: /^megatest run: --config needs a value, and none was given before --agents; write --config VALUE/ },
     // Each once started a run that silently left one of them unused.
     { name: 'AGENTS and --agents that disagree', args: () => ['task_queue', '6', '6', '--agents', '4'], message: /^megatest run: AGENTS 6 and --agents 4 disagree; give one of them$/ },

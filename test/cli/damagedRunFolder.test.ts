@@ -158,4 +158,15 @@ describe.skipIf(!BUILT)(`damaged event logs beside good runs${BUILT ? '' : ' (sk
     expect(replayed.code).toBe(1);
     expect(oneLine(replayed.stderr)).toBe(`megatest replay: cannot read ${events} (not a regular file); nothing to replay`);
   });
+
+  it('compare of a run whose events.jsonl is a FIFO: one line, exit 1 (damage, as status says it), not exit 2 (usage)', async () => {
+    const other = recordedRunFolder(path.join(base, 'runs'), 'other');
+    const events = path.join(runDir, 'events.jsonl');
+    rmSync(events);
+    rmSync(path.join(runDir, 'events.idx'), { force: true });
+    execFileSync('mkfifo', [events]);
+    const compared = await runCli(['compare', other, runDir], { timeoutMs: 30_000 });
+    expect(compared.code, compared.stderr).toBe(1);
+    expect(oneLine(compared.stderr)).toMatch(/^megatest compare: .*damaged: cannot read .*events\.jsonl \(not a regular file\)/);
+  });
 });

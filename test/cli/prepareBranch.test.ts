@@ -140,7 +140,7 @@ describe('prepareBranch', () => {
     const refusals: [Parameters<typeof prepareBranch>[1], RegExp][] = [
       [{ checkpoint: ids[0] }, new RegExp(`refused: checkpoint ${ids[0]} cannot be used: .*sha256.*file1\\.txt`)],
       [{ checkpoint: 'checkpoint_009' }, /no such checkpoint/],
-      [{ checkpoint: ids[1], agent: 'robot' }, /--agent "robot": use one of sim, command/],
+      [{ checkpoint: ids[1], agent: 'robot' }, /--agent "robot": must be one of "sim", "command"/],
       [{ checkpoint: ids[1], agentCmd: 'x' }, /--agent-cmd is only for --agent command/],
       [{ checkpoint: ids[1], agent: 'command' }, /--agent command needs --agent-cmd/],
     ];
