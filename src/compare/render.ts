@@ -123,6 +123,8 @@ export function renderCompareMarkdown(view: CompareView): string {
     '',
     ...notes.map((note, index) => `[${index + 1}] ${note}`),
     ...(notes.length > 0 ? [''] : []),
+    ...view.notes.map((note) => `Note: ${note}.`),
+    ...(view.notes.length > 0 ? [''] : []),
     'Deltas are against the base (the first run); "better" and "worse" follow each figure\'s direction (duration, recoveries and checkpoints have none); totals (tokens, errors, cost) are judged only between runs that completed.',
     // The bands of the rows shown (the report's build-time band has no row here).
     `Bands: ${view.rows.flatMap((row) => (row.band ? [bandLegend(BANDS[row.band])] : [])).join('; ')}.`,

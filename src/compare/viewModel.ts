@@ -10,6 +10,7 @@ import { runFigures, type RunFigures } from '../report/figures.js';
 import type { CriterionResult } from '../contract/events.js';
 import { recordedDurationSeconds, type RunState } from '../state/runState.js';
 import { reportedCostUsd } from '../state/tallies.js';
+import { compactDuration } from '../state/durationText.js';
 import { BANDS, rateBand, type BandName, type BandRating } from '../report/bands.js';
 
 export interface CompareRunInput {
@@ -88,6 +89,8 @@ export interface CompareView {
   runs: CompareRunHeader[];
   rows: CompareRow[];
   criteria: CriterionRow[];
+  /** What makes the deltas mean less than they seem: another project, another planned length, the same run twice. */
+  notes: string[];
 }
 
 function perUnit(numerator: number | null, denominator: number | null): number | null {
@@ -202,6 +205,34 @@ function criterionRows(reports: readonly FinalReport[]): CriterionRow[] {
   });
 }
 
+/**
+ * One line for each pair of runs whose deltas do not compare like with like.
+ * The table gave them with nothing said: a 6 h run's tokens against a 1 h
+ * run's, a database project's LOC against a task queue's, or zero deltas of a
+ * run given twice.
+ */
+function comparabilityNotes(inputs: readonly CompareRunInput[]): string[] {
+  const notes: string[] = [];
+  const [base, ...others] = inputs;
+  if (base === undefined) return notes;
+  const planned = (input: CompareRunInput) => input.state.session?.durationSeconds ?? null;
+  for (const [offset, run] of others.entries()) {
+    const twin = inputs.slice(0, offset + 1).find((earlier) => earlier.report.session_id === run.report.session_id);
+    if (twin !== undefined) {
+      notes.push(`${run.name} is the same run as ${twin.name} (session ${run.report.session_id}): its deltas against it are nothing but zero`);
+      continue;
+    }
+    if (run.report.project !== base.report.project) {
+      notes.push(`${run.name} built another project (${run.report.project}) than the base (${base.report.project}): its deltas compare different work`);
+    }
+    const [mine, theirs] = [planned(run), planned(base)];
+    if (mine !== null && theirs !== null && mine !== theirs) {
+      notes.push(`${run.name} was planned for ${compactDuration(mine)}, the base for ${compactDuration(theirs)}: its totals (tokens, LOC, tasks, cost) differ by plan too`);
+    }
+  }
+  return notes;
+}
+
 export function compareRuns(inputs: readonly CompareRunInput[]): CompareView {
   const reports = inputs.map((i) => i.report);
   const readings = inputs.map(({ state }) => ({ state, figures: runFigures(state) }));
@@ -218,5 +249,6 @@ export function compareRuns(inputs: readonly CompareRunInput[]): CompareView {
     })),
     rows: FIGURES.map((spec) => figureRow(spec, readings)),
     criteria: criterionRows(reports),
+    notes: comparabilityNotes(inputs),
   };
 }

@@ -56,6 +56,30 @@ function syntheticRun(
   return { name, state, report };
 }
 
+describe('compare notes: deltas that do not compare like with like', () => {
+  const figures = { tokens: 25_000, loc: 0, tasks: 10, toolCalls: 250, coverage: 85, errors: 2, passed: true };
+  const base = syntheticRun('A', figures);
+
+  it('says so when a run built another project or was planned for another length', () => {
+    const other = syntheticRun('B', figures);
+    const database = { ...other, report: { ...other.report, project: 'database' } as FinalReport };
+    const longer = { ...other, state: { ...other.state, session: { ...other.state.session!, durationSeconds: 3600 } } };
+    expect(compareRuns([base, database]).notes).toEqual(['B built another project (database) than the base (task_queue): its deltas compare different work']);
+    const notes = compareRuns([base, longer]).notes;
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^B was planned for 1h.*, the base for 1m.*: its totals/);
+    expect(renderCompareMarkdown(compareRuns([base, longer]))).toContain(`Note: ${notes[0]}.`);
+  });
+
+  it('says so when the same run is given twice', () => {
+    expect(compareRuns([base, { ...base, name: 'A-again' }]).notes).toEqual(['A-again is the same run as A (session A): its deltas against it are nothing but zero']);
+  });
+
+  it('says nothing for runs alike in project and plan', () => {
+    expect(compareRuns([base, syntheticRun('B', figures)]).notes).toEqual([]);
+  });
+});
+
 describe('compareRuns (pure)', () => {
   const base = syntheticRun('A', { tokens: 25_000, loc: 0, tasks: 10, toolCalls: 250, coverage: 85, errors: 2, passed: true });
   const other = syntheticRun('B', { tokens: 15_000, loc: 0, tasks: 10, toolCalls: 150, coverage: 65, errors: 3, passed: false });
