@@ -13,11 +13,18 @@ export function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-/** 'missing' -> 401, 'wrong' -> 403. Compared as digests so the time taken says nothing about the token. */
-export function authorize(header: string | undefined, tokenDigest: Buffer): 'ok' | 'missing' | 'wrong' {
-  if (header === undefined) return 'missing';
+export type Authorization = 'ok' | 'missing' | 'malformed' | 'wrong';
+
+/**
+ * 'missing' and 'malformed' -> 401, 'wrong' -> 403. A header that is there
+ * but not `Bearer TOKEN` (another scheme, `Bearer TOKEN extra`) is malformed,
+ * not missing: "missing bearer token" sent the client to look for a header it
+ * had sent. Compared as digests so the time taken says nothing about the token.
+ */
+export function authorize(header: string | undefined, tokenDigest: Buffer): Authorization {
+  if (header === undefined || header.trim() === '') return 'missing';
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  if (!match) return 'missing';
+  if (!match) return 'malformed';
   return timingSafeEqual(digest(match[1]!), tokenDigest) ? 'ok' : 'wrong';
 }
 

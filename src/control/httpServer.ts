@@ -8,6 +8,10 @@ import { ControlError, type EngineControl } from '../contract/control.js';
 import { authorize, digest, sourceFrom } from './auth.js';
 import { describeValue, HttpError, rawErrorResponse, readBody, send, sendError } from './httpExchange.js';
 import { buildRoutes } from './routes.js';
+import { assertNever } from '../contract/assertNever.js';
+
+/** The base a request target is read against; its host is never used. */
+const BASE = 'http://control.invalid';
 
 export interface ControlServerLimits {
   /** Whole request head must arrive within this (slowloris). */
@@ -34,21 +38,31 @@ export function createHttpServer(engine: EngineControl, token: string, limits: C
 
   const handle = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     const auth = authorize(request.headers.authorization, tokenDigest);
-    if (auth === 'missing') {
-      request.resume();
-      sendError(response, 401, 'missing bearer token: send Authorization: Bearer <contents of control.token>', {
-        'www-authenticate': 'Bearer realm="megatest"',
-      });
-      return;
+    switch (auth) {
+      case 'ok':
+        break;
+      case 'missing':
+      case 'malformed':
+        request.resume();
+        sendError(
+          response,
+          401,
+          `${auth === 'missing' ? 'missing bearer token' : 'malformed Authorization header'}: send Authorization: Bearer <contents of control.token>`,
+          { 'www-authenticate': 'Bearer realm="megatest"' },
+        );
+        return;
+      case 'wrong':
+        request.resume();
+        sendError(response, 403, 'wrong bearer token (see control.token in the run folder)');
+        return;
+      default:
+        return assertNever(auth);
     }
-    if (auth === 'wrong') {
-      request.resume();
-      sendError(response, 403, 'wrong bearer token (see control.token in the run folder)');
-      return;
-    }
+    const target = request.url ?? '/';
     let url: URL;
     try {
-      url = new URL(request.url ?? '/', 'http://control.invalid');
+      // An origin-form target is put after the base as it is: as a relative URL, `//api/status` was read as host "api", path /status.
+      url = new URL(target.startsWith('/') ? `${BASE}${target}` : target, BASE);
     } catch {
       throw new HttpError(400, `malformed request target ${describeValue(request.url)}`);
     }
@@ -57,9 +71,11 @@ export function createHttpServer(engine: EngineControl, token: string, limits: C
       request.resume();
       throw new HttpError(404, `no route ${request.method} ${url.pathname}; see docs/control-api.md`);
     }
-    if (request.method !== route.method) {
+    // HEAD is GET without the body (node's response leaves the body out of a HEAD reply), as HTTP has it.
+    const method = request.method === 'HEAD' && route.method === 'GET' ? 'GET' : request.method;
+    if (method !== route.method) {
       request.resume();
-      throw new HttpError(405, `${url.pathname} takes ${route.method}, not ${request.method}`, { allow: route.method });
+      throw new HttpError(405, `${url.pathname} takes ${route.method}, not ${request.method}`, { allow: route.method === 'GET' ? 'GET, HEAD' : route.method });
     }
     const source = sourceFrom(request);
     const body = await readBody(request, limits.maxBodyBytes);

@@ -315,11 +315,41 @@ describe('control API: bad input', () => {
     expect((await json(wrongGet)).error).toMatch(/takes POST/);
     const wrongPost = await call(server, 'POST', '/api/status');
     expect(wrongPost.status).toBe(405);
-    expect(wrongPost.headers.get('allow')).toBe('GET');
+    expect(wrongPost.headers.get('allow')).toBe('GET, HEAD');
     const del = await call(server, 'DELETE', '/metrics');
     expect(del.status).toBe(405);
     await del.body?.cancel();
     expect(engine.calls).toEqual([]);
+  });
+
+  it('HEAD on a GET route answers as GET, with no body', async () => {
+    // It was 405, which HTTP keeps for a method the resource does not have.
+    const server = await start();
+    const get = await call(server, 'GET', '/api/status');
+    const head = await call(server, 'HEAD', '/api/status');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+    expect(await head.text()).toBe('');
+    await get.body?.cancel();
+    const headOfPost = await call(server, 'HEAD', '/api/checkpoint');
+    expect(headOfPost.status).toBe(405);
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('a path that starts with // is the path, not a host: 404 names it as sent', async () => {
+    // `//api/status` was read as host "api" and path /status: "no route GET /status".
+    const server = await start();
+    const response = await call(server, 'GET', '//api/status');
+    expect(response.status).toBe(404);
+    expect((await json(response)).error).toMatch(/^no route GET \/\/api\/status;/);
+  });
+
+  it('a bearer header with more after the token is malformed, not missing', async () => {
+    const server = await start();
+    const response = await call(server, 'GET', '/api/status', { token: null, headers: { authorization: `Bearer ${server.token} extra` } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="megatest"');
+    expect((await json(response)).error).toMatch(/^malformed Authorization header: /);
   });
 
   it('413 for a body over 64 KiB', async () => {
