@@ -77,6 +77,7 @@ export async function viewFromFiles(runDir: string): Promise<StatusView> {
         : readJsonFile<SessionMetrics>(paths.metricsCurrent)
       : withRunFigures(sessionMetricsAt(state, lastEventMs(state), { ...gaugesFromState(state), status: state.ended?.status ?? (status as SessionStatus) }), state);
   const newest = state.checkpoints.at(-1);
+  endedRate(metrics, state);
   const logged = newest ? { id: newest.id, phase: newest.phase || null, timestamp: newest.ts, trigger: newest.trigger } : null;
   // A checkpoints folder that cannot be listed is said, and the newest checkpoint the event log records shown: not "none".
   const files = legacy ? { newest: logged, unreadable: null } : newestCheckpointFromFiles(paths.root);
@@ -109,4 +110,16 @@ export async function viewFromFiles(runDir: string): Promise<StatusView> {
     ...(legacy ? { legacy: legacyRunnerOf(state) ?? 'unknown' } : {}),
     ...(info?.imported ? { imported: true as const } : {}),
   };
+}
+
+/**
+ * A finished run's tokens/min as the run gave it: its last metrics snapshot
+ * (the headless end line, the console's last frame). Read again at the last
+ * event's time (session_ended, a moment later) the window is longer and the
+ * rate lower, and status said another figure (109,574/min against 109,717).
+ */
+function endedRate(metrics: SessionMetrics | null, state: Awaited<ReturnType<typeof foldRunFolder>>['state']): void {
+  const recorded = state.metrics?.tokens_per_minute;
+  if (metrics === null || state.ended === null || typeof recorded !== 'number' || metrics.tokens_per_minute === null) return;
+  metrics.tokens_per_minute = recorded;
 }
