@@ -44,7 +44,7 @@ function failedBuildClue(outputTail: string | undefined): string {
 export function eventSentence(event: MegatestEvent): string | null {
   switch (event.type) {
     case 'session_started':
-      return `session ${event.session_id}: ${event.project_name} (${event.project}), ${event.agents} ${event.agent_kind} agents${event.simulated ? ' [SIMULATED]' : ''}, ${seconds(event.duration_seconds)}`;
+      return `session ${event.session_id}: ${event.project_name} (${event.project}), ${countOf(event.agents, `${event.agent_kind} agent`)}${event.simulated ? ' [SIMULATED]' : ''}, ${seconds(event.duration_seconds)}`;
     case 'phase_started':
       return `phase ${event.index + 1} ${event.phase} started: ${event.tasks.length} tasks, ${seconds(event.duration_seconds)}`;
     case 'phase_ended':
