@@ -19,3 +19,29 @@ export function wantsJson(argv: readonly string[]): boolean {
 export function jsonFailure(line: string, exitCode: number): string {
   return JSON.stringify({ ok: false, error: line, exit_code: exitCode }, null, 2) + '\n';
 }
+
+/**
+ * Runs a command that says its failures on stderr and returns their exit
+ * code (offline restore, restore --to); with --json, the last line it wrote
+ * on stderr is given on stdout as the failure object too.
+ */
+export async function withJsonFailure(json: boolean, command: () => Promise<number>): Promise<number> {
+  if (!json) return command();
+  let last = '';
+  const write = process.stderr.write.bind(process.stderr);
+  const spy = ((chunk: unknown, ...rest: unknown[]) => {
+    const text = String(chunk).trimEnd();
+    if (text !== '') last = text.split('\n').at(-1)!;
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  process.stderr.write = spy;
+  let code: number;
+  try {
+    code = await command();
+  } finally {
+    // Only ours is put back: a write replaced meanwhile (a test's spy) is left as it is.
+    if (process.stderr.write === spy) process.stderr.write = write;
+  }
+  if (code !== 0 && last !== '') process.stdout.write(jsonFailure(last, code));
+  return code;
+}

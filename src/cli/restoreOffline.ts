@@ -17,6 +17,7 @@ import { makeDirsSync } from '../io/makeDirs.js';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../config/errors.js';
+import { withJsonFailure } from './jsonFailure.js';
 import { checkpointArg } from './checkpointArg.js';
 import { CheckpointInvalidError, CheckpointStore, type LoadedCheckpoint, type RestoreResult } from '../checkpoint/store.js';
 import { readStatus, requireRunsDir, runPaths } from '../io/runFolder.js';
@@ -70,8 +71,10 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   }
   if (session === undefined) throw new UsageError('megatest restore --to: name the run folder (megatest restore DIR --checkpoint ID --to OUTDIR)');
   const runDir = resolveSession(session, runsDir);
-  if (values.to !== undefined) return exportCheckpoint(runDir, checkpoint, values.to, values.json === true);
-  return restoreOffline(runDir, checkpoint, values.yes === true, values.json === true);
+  // Their failures are said on stderr and returned: with --json the object goes to stdout too (a thrown one gets it from main.ts).
+  const json = values.json === true;
+  if (values.to !== undefined) return withJsonFailure(json, () => exportCheckpoint(runDir, checkpoint, values.to!, json));
+  return withJsonFailure(json, () => restoreOffline(runDir, checkpoint, values.yes === true, json));
 }
 
 /** Loads the checkpoint (file, checksum, manifest, blobs present); null after saying why it cannot be used. */

@@ -197,6 +197,17 @@ describe.skipIf(!BUILT)(`megatest restore offline${BUILT ? '' : ' (skipped: dist
     expect(fingerprint(project)).toEqual(before);
   });
 
+  it('--json: a failure offline (a damaged checkpoint) gives the failure object on stdout too, exit 1', async () => {
+    // stdout was empty: the object came only from the control commands and thrown refusals.
+    flipBitInContent(first.entries.find((e) => e.path === 'src/queue.js')!.sha256!);
+    for (const extra of [['--yes'], ['--to', path.join(base, 'never')]]) {
+      const result = await runCli(['restore', runDir, '--checkpoint', first.id, '--json', ...extra]);
+      expect(result.code).toBe(1);
+      const lastLine = result.stderr.trimEnd().split('\n').at(-1);
+      expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: lastLine, exit_code: 1 });
+    }
+  });
+
   it('a bit flip in one blob: checkpoints verify names the checkpoint and the blob, exit 1', async () => {
     const blob = flipBitInContent(first.entries.find((e) => e.path === 'src/queue.js')!.sha256!);
     const verify = await runCli(['checkpoints', 'verify', runDir]);
