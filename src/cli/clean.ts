@@ -8,7 +8,6 @@
 // only when confirmed (asked on a terminal, or --include-unfinished).
 
 import { rmSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../config/errors.js';
 import { requireRunsDir } from '../io/runFolder.js';
 import { controlFileAlive, isOrchestratorAlive, listRuns, readControlFile, type RunListing } from '../io/sessions.js';
@@ -16,6 +15,7 @@ import { legacyLiveness, SYSTEM_PIDS } from '../legacy/liveness.js';
 import { parseAge, parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
 import { runsDirFor } from './runsDir.js';
+import { confirm } from './confirm.js';
 
 export const CLEAN_HELP = `usage: megatest clean --older-than AGE [--dry-run] [--include-unfinished] [--runs-dir DIR]
   Deletes run folders under DIR (default test_runs) whose recorded end is older than AGE
@@ -126,13 +126,4 @@ export async function cleanCommand(argv: string[]): Promise<number> {
   const before = new Date(cutoff).toISOString().replace(/T(\d\d:\d\d).*$/, ' $1');
   process.stdout.write(`${chosen} ${chosen === 1 ? 'run' : 'runs'} ${dryRun ? 'would be deleted' : 'deleted'} (ended before ${before} UTC)\n`);
   return 0;
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
-  }
 }

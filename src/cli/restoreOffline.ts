@@ -15,7 +15,6 @@ import { appendFileSync, closeSync, mkdirSync, openSync, readSync, fstatSync } f
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { makeDirsSync } from '../io/makeDirs.js';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../config/errors.js';
 import { withJsonFailure } from './jsonFailure.js';
 import { checkpointArg } from './checkpointArg.js';
@@ -27,6 +26,7 @@ import { takeRunLock } from '../io/runLock.js';
 import { runControlCommand } from './controlCommands.js';
 import { refuseLegacyFolder } from './legacyRefusal.js';
 import { runsDirFor } from './runsDir.js';
+import { confirm } from './confirm.js';
 
 export const RESTORE_HELP = `usage: megatest restore [SESSION|DIR] --checkpoint ID [--runs-dir DIR] [--json]
        megatest restore DIR --checkpoint ID [--yes]          (the run's orchestrator is gone)
@@ -200,15 +200,6 @@ async function readOrSay(store: CheckpointStore, id: string): Promise<LoadedChec
     if (!(error instanceof CheckpointInvalidError)) throw error;
     process.stderr.write(`megatest restore: ${error.message}\n`);
     return null;
-  }
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
   }
 }
 
