@@ -48,9 +48,14 @@ export class TmuxServer {
     return this.run('capture-pane', '-p', '-t', session);
   }
 
-  /** Polls the pane until `pattern` shows; fails with the last screen seen. */
+  /**
+   * Polls the pane until `pattern` shows; fails with the last screen seen,
+   * and the footers seen on the way: a toast that answered a key (a refusal,
+   * say) is gone from the screen by the time the wait gives up.
+   */
   async waitForScreen(session: string, pattern: RegExp, timeoutMs = 30_000, everyMs = 100): Promise<string> {
     let last = '';
+    const footers: string[] = [];
     try {
       return await waitFor(
         () => {
@@ -59,6 +64,8 @@ export class TmuxServer {
           } catch {
             return undefined;
           }
+          const footer = last.trimEnd().split('\n').slice(-2).join(' | ');
+          if (footers.at(-1) !== footer && footers.length < 40) footers.push(footer);
           return pattern.test(last) ? last : undefined;
         },
         `${pattern} on screen`,
@@ -66,7 +73,7 @@ export class TmuxServer {
         everyMs,
       );
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
+      throw new Error(`${(error as Error).message}\n--- footers seen ---\n${footers.join('\n')}\n--- screen ---\n${last}`);
     }
   }
 }
