@@ -6,6 +6,7 @@
 
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import type { EventInput, LogLevel, MegatestEvent } from '../contract/events.js';
+import { printableText } from '../contract/printable.js';
 import { LineAppender } from './lineAppender.js';
 import type { WriteHealth } from './writeHealth.js';
 
@@ -165,7 +166,8 @@ export class SessionLog {
   }
 
   write(level: LogLevel, source: string, message: string, now = new Date()): void {
-    const oneLine = message.replace(/\r?\n/g, ' | ');
+    // One printable line: an agent's colours, carriage returns or a clear-screen in an error message would act on the terminal of whoever tails session.log.
+    const oneLine = printableText(message.replace(/\r?\n/g, ' | '));
     if (LEVEL_RANK[level] >= LEVEL_RANK[this.minLevel]) this.appender.append(`${now.toISOString()} ${level.padEnd(5)} [${source}] ${oneLine}\n`);
     for (const sink of this.sinks) sink(level, source, oneLine);
   }

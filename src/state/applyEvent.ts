@@ -66,7 +66,8 @@ function percent(rate: number | null | undefined): string {
   return rate === null || rate === undefined ? 'n/a' : `${(rate * 100).toFixed(1)}%`;
 }
 
-const LOG_LINE_PATTERN = /^(\S+)\s+(DEBUG|INFO|WARN|ERROR)\s+\[([^\]]*)\]\s?(.*)$/;
+// `s`: a message of an older session.log may hold a carriage return, which `.` alone does not match (the line was shown unparsed).
+const LOG_LINE_PATTERN = /^(\S+)\s+(DEBUG|INFO|WARN|ERROR)\s+\[([^\]]*)\]\s?(.*)$/s;
 
 export function parseLogLine(text: string, id: number): LogLine {
   const match = LOG_LINE_PATTERN.exec(text);

@@ -26,3 +26,19 @@ describe('SessionLog with a log level', () => {
     expect(seen).toEqual(['DEBUG', 'INFO', 'WARN', 'ERROR']);
   });
 });
+
+describe('SessionLog with what an agent printed', () => {
+  it('writes one printable line: no escape sequence, carriage return or bell reaches a `tail -f` of it', () => {
+    const file = path.join(dir, 'printable.log');
+    const log = new SessionLog(file);
+    const seen: string[] = [];
+    log.onLine((_level, _source, message) => seen.push(message));
+    log.error('agent-1', '\u001b[31merror:\u001b[0m compile\tfailed\rOVER\u0007\nsecond line');
+    log.close();
+    const line = readFileSync(file, 'utf8');
+    // eslint-disable-next-line no-control-regex
+    expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(line).toMatch(/ ERROR \[agent-1\] error: compile failed OVER\^G \| second line\n$/);
+    expect(seen).toEqual(['error: compile failed OVER^G | second line']);
+  });
+});

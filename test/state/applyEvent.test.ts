@@ -260,3 +260,10 @@ describe('applyEvents folds a batch with one copy', () => {
     );
   });
 });
+
+describe('parseLogLine of an older session.log line holding a carriage return', () => {
+  it('is parsed (its time, level and source shown as for any line), not shown whole as text', () => {
+    const line = parseLogLine('2026-12-06T23:01:12.638Z ERROR [agent-1] compile\tfailed\rOVER', 1);
+    expect(line).toMatchObject({ ts: '2026-12-06T23:01:12.638Z', level: 'ERROR', source: 'agent-1', message: 'compile\tfailed\rOVER' });
+  });
+});

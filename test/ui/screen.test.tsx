@@ -307,3 +307,39 @@ describe('an agent that prints emoji and CJK', () => {
     }
   });
 });
+
+describe('an agent that prints colours, tabs, carriage returns and bells', () => {
+  it('no escape sequence or control character of its reaches the terminal, and every row keeps its width', async () => {
+    // Drawn as printed, "error\rOVER" sent the cursor back and "OVER" overwrote the row's time ("OVER1:12 agent-1: …"),
+    // a tab jumped past the column laid out for it, and an agent's ESC [2J would have cleared the screen.
+    const base = liveRun();
+    const ts = base.log[base.log.length - 1]!.ts;
+    const run = applyLogLines(
+      { ...base, agents: base.agents.map((a) => ({ ...a, task: `task\twith\u001b[1mbold\u001b[0m` })) },
+      [`${ts} ERROR [agent-1] \u001b[31merror:\u001b[0m compile\tfailed\rOVER`],
+    );
+    const output = ['\u001b[32mgreen\u001b[0m then\ttab', 'progress 10%\rprogress 100%', 'clear \u001b[2J\u001b[H bell\u0007 back\u0008X', 'title \u001b]0;a title\u0007 end'];
+    for (const overlay of [{ kind: 'none' as const }, { kind: 'agent' as const, name: 'agent-1' }]) {
+      const store = createConsoleStore('live', run);
+      store.getState().updateUi((ui) => ({ ...ui, selectedAgent: 'agent-1', overlay }));
+      const screen = renderAt(<App store={store} actions={fakeActions()} look={look()} runDir={RUN_DIR} columns={80} rows={24} now={() => lastEventMs(run)} onExit={() => {}} readAgentOutput={async () => output} />, 80, 24);
+      await vi.waitFor(() => expect(plain(screen.lastFrame())).toContain(overlay.kind === 'agent' ? 'progress 10% progress 100%' : 'compile failed OVER'), WAIT);
+      const raw = screen.lastFrame();
+      // Ink's own colours (ESC [ … m) only: no other escape sequence, no tab, carriage return, bell or backspace.
+      // eslint-disable-next-line no-control-regex
+      expect(raw.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+      const lines = plain(raw).split('\n');
+      expect(lines[0]).toMatch(/^megatest/);
+      expect(lines.length).toBeLessThanOrEqual(24);
+      for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(80);
+      const text = plain(raw);
+      expect(text).toMatch(/task withbo/);
+      if (overlay.kind === 'agent') {
+        expect(text).toContain('green then tab');
+        expect(text).toContain('clear  bell^G back^HX');
+        expect(text).toContain('title  end');
+      } else expect(text).toMatch(/\d\d:\d\d:\d\d ERROR \[agent-1\] error: compile failed OVER/);
+      screen.unmount();
+    }
+  });
+});

@@ -4,6 +4,7 @@
 import React, { createContext, useContext, type ReactNode } from 'react';
 import { Text } from 'ink';
 import { ASCII_GLYPHS, UNICODE_GLYPHS, roleStyle, type Glyphs, type Theme, type ThemeRole } from '../theme.js';
+import { printableText } from '../../contract/printable.js';
 import { clipSpansWithEllipsis, textWidth, toAscii, type Span } from '../viewModels/format.js';
 
 export interface Look {
@@ -29,7 +30,8 @@ export function glyphsFor(ascii: boolean): Glyphs {
 
 export function Styled({ role, children }: { role: ThemeRole; children: ReactNode }) {
   const { theme } = useLook();
-  return <Text {...roleStyle(theme, role)}>{children}</Text>;
+  // What an agent printed is drawn in its printable form, as textCells measured it (no escape or control character reaches the terminal).
+  return <Text {...roleStyle(theme, role)}>{typeof children === 'string' ? printableText(children) : children}</Text>;
 }
 
 /**

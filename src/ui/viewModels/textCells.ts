@@ -11,6 +11,7 @@
 // segmented once per distinct string and kept in bounded caches.
 
 import stringWidth from 'string-width';
+import { printableText } from '../../contract/printable.js';
 
 export interface Cluster {
   text: string;
@@ -56,13 +57,18 @@ function clusterWidth(cluster: string): number {
   return width;
 }
 
-/** `text`'s grapheme clusters with their widths. The result is shared: never change it. */
+/**
+ * The grapheme clusters, with their widths, of `text` as it is drawn: its
+ * printable form (contract/printable.ts: no escape sequence or control
+ * character from an agent reaches the terminal), which <Styled> draws too,
+ * so what is measured here is what is drawn. The result is shared: never change it.
+ */
 export function clustersOf(text: string): readonly Cluster[] {
   if (isPlainAscii(text)) return Array.from(text, (char) => ({ text: char, width: 1 }));
   let clusters = clusterLists.get(text);
   if (clusters === undefined) {
     const list: Cluster[] = [];
-    for (const { segment } of segmenter.segment(text)) list.push({ text: segment, width: clusterWidth(segment) });
+    for (const { segment } of segmenter.segment(printableText(text))) list.push({ text: segment, width: clusterWidth(segment) });
     clusters = list;
     clusterLists.set(text, clusters);
   }
