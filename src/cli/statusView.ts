@@ -5,6 +5,7 @@
 import { capabilitiesOf, describeCapabilities, type AgentCapabilities } from '../contract/capabilities.js';
 import type { StatusSnapshot } from '../contract/control.js';
 import type { SessionMetrics } from '../contract/metrics.js';
+import { printableText } from '../contract/printable.js';
 import { runPaths } from '../io/runFolder.js';
 import { groupDigits } from '../state/groupDigits.js';
 import type { RecoveryUnderWay } from '../state/tallies.js';
@@ -192,7 +193,8 @@ export function formatStatus(view: StatusView): string[] {
   // A Bash run keeps no checkpoint file in its folder, yet its runner counted them: "none" alone read as none taken.
   const counted = cp === null && view.legacy && typeof m?.checkpoint_count === 'number' && m.checkpoint_count > 0 ? `none in the folder  (the runner counted ${m.checkpoint_count})` : null;
   lines.push(`${label('checkpoint')}${cp ? `${cp.id}${cp.phase ? `  phase ${cp.phase}` : ''}${cp.trigger ? `  ${cp.trigger}` : ''}${cp.timestamp ? `  ${cp.timestamp}` : ''}` : (counted ?? `none${yet}`)}${unreadable}`);
-  return lines;
+  // Agents' tasks and alerts are what they printed: on the terminal, printable (no colours or carriage returns of theirs acting on it).
+  return lines.map(printableText);
 }
 
 /** One line when every agent can do the same (one kind), else one per agent. */

@@ -121,3 +121,17 @@ describe('status lines', () => {
     expect(line(formatStatus(view({ running: false }, [])), 'agents ')).toEqual([]);
   });
 });
+
+describe('status lines with what an agent printed', () => {
+  it("an agent's task and the last alert are printed printable: no escape sequence, tab or carriage return of theirs reaches the terminal", () => {
+    const lines = formatStatus(
+      view({ last_alert: { ts: '2026-01-01T00:01:00.000Z', severity: 'critical', message: '\u001b[31merror\u001b[0m: compile\tfailed\rOVER' } as StatusView['last_alert'] }, [
+        { ...agent('agent-1', 1, 1), task: 'task\twith\u001b[1mbold\u001b[0m done\u0007' },
+      ]),
+    );
+    // eslint-disable-next-line no-control-regex
+    for (const text of lines) expect(text).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(line(lines, 'agent ')[0]).toContain('"task withbold done^G"');
+    expect(line(lines, 'alert ')[0]).toContain('error: compile failed OVER');
+  });
+});
