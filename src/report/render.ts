@@ -3,6 +3,7 @@
 import type { CriterionResult } from '../contract/events.js';
 import { describeCapabilities } from '../contract/capabilities.js';
 import { assertNever } from '../contract/assertNever.js';
+import { printableText } from '../contract/printable.js';
 import { EFFICIENCY_TABLE, type FinalReport } from './build.js';
 import { describeLocScale } from './locScale.js';
 import { countOf, groupDigits, opsPerSecondText } from '../state/groupDigits.js';
@@ -148,7 +149,8 @@ export function renderMarkdown(report: FinalReport): string {
     '',
     ...modelSection(report),
   );
-  return lines.join('\n');
+  // Agents' text (tasks, models, the end's reason) without their escapes or control characters: the file is read in terminals and CI views.
+  return printableText(lines.join('\n'));
 }
 
 /** "all critical criteria passed" only where one was judged: with none (an import that answers none), that is said. */
@@ -214,8 +216,16 @@ function modelSection(report: FinalReport): string[] {
   ];
 }
 
+/**
+ * Text as an XML attribute or element holds it. Agents' text (a task, a
+ * model, an error in the end's reason) may hold an escape or a bell, which
+ * XML 1.0 allows nowhere: one made junit.xml unreadable to CI. It is written
+ * printable (contract/printable.ts), and a lone surrogate (or U+FFFE, U+FFFF) as U+FFFD.
+ */
+const NOT_XML_CHARACTERS = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uFFFE\uFFFF]/g;
+
 function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return printableText(text.replace(NOT_XML_CHARACTERS, '\uFFFD')).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 /** Why the run itself failed, or null: a timeout, an interruption, a failed run, or one that has not ended. */

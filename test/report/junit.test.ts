@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { SessionStatus } from '../../src/contract/statuses.js';
-import { renderJUnit, reportExitCode } from '../../src/report/report.js';
+import { renderJUnit, renderMarkdown, reportExitCode } from '../../src/report/report.js';
 import { criterion, fakeReport } from './fakeReport.js';
 
 const report = fakeReport;
@@ -78,5 +78,28 @@ describe('junit.xml', () => {
         expect(failures > 0, `${status} with ${criteria.map((c) => `${c.id}:${c.passed}`).join(',')}`).toBe(reportExitCode(r) !== 0);
       }
     }
+  });
+});
+
+describe('junit.xml and final_report.md with what agents printed', () => {
+  // XML 1.0's Char: tab, newline, carriage return, and U+0020 up, no lone surrogate, no U+FFFE or U+FFFF.
+  const XML_CHARS = /^(?:[\t\n\r\u0020-\uD7FF\uE000-\uFFFD]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+  const printed = 'fatal: \u001b[31mboom\u001b[0m ring\u0007 in\ttask\rX \uD800 half';
+  const r = fakeReport('failed', [criterion('build_passes', 'critical', false)], [], {
+    reason: printed,
+    models: [{ model: `model\u001b[1m-x\u0000`, tasks: [`task\u0008 two\u001b[2J`], input_tokens: 1, output_tokens: 1, total_tokens: 2, cost_usd: null }],
+  });
+
+  it('junit.xml holds only characters XML allows: an escape or a bell in the end reason made it unreadable to CI', () => {
+    const xml = renderJUnit(r);
+    expect(XML_CHARS.test(xml)).toBe(true);
+    expect(xml).toContain('fatal: boom ring^G in task X \uFFFD half');
+  });
+
+  it('final_report.md has no escape sequence or control character of theirs', () => {
+    const md = renderMarkdown(r);
+    // eslint-disable-next-line no-control-regex
+    expect(md).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(md).toContain('task^H two');
   });
 });
