@@ -2,9 +2,19 @@
 // at a time from the offset the seek index recorded for it. A few blocks
 // stay decoded (LRU) so that stepping, playing and folding forward from a
 // snapshot read each stretch of the file once.
+//
+// A line of an event type this build does not know (a newer megatest's) is
+// no event here, as it is none in the index; but the index took its seq
+// (skipUnknownEvent), so its snapshots and its tail count no seq gap after
+// it. The block keeps such seqs beside the event they sit before, and
+// foldRange takes them the same way, so a state folded from a snapshot or
+// stepped to agrees with the index's at every cursor.
 
 import type { FileHandle } from 'node:fs/promises';
-import { parseEventLine, type MegatestEvent } from '../contract/events.js';
+import { parseEventLine, unknownEventLine, type MegatestEvent } from '../contract/events.js';
+import { foldEvents } from '../state/fold.js';
+import { skipUnknownEvent } from '../state/reduce.js';
+import type { RunState } from '../state/runState.js';
 import { scanLines } from './lineScan.js';
 import { Lru } from './lru.js';
 import type { SeekIndex } from './seekIndex.js';
@@ -14,6 +24,8 @@ export interface EventBlock {
   events: MegatestEvent[];
   /** Each event's time in ms (NaN where ts is not a time). */
   ms: number[];
+  /** Seqs of unknown-type lines, by the block position of the event they sit before (absent when none). */
+  unknownBefore?: Map<number, number[]>;
 }
 
 export class EventBlocks {
@@ -37,21 +49,36 @@ export class EventBlocks {
     return { block: blocks.get(b) ?? { events: [], ms: [] }, first: b * index.entryEvery };
   }
 
-  /** Events [from, to). */
-  async range(index: SeekIndex, from: number, to: number): Promise<MegatestEvent[]> {
-    if (to <= from) return [];
+  /**
+   * `state` with events [from, to) folded onto it, each unknown-type line
+   * among them taken as the index took it (its seq only, before the event it
+   * sits before).
+   */
+  async foldRange<S extends RunState>(index: SeekIndex, state: S, from: number, to: number): Promise<S> {
+    if (to <= from) return state;
     this.follow(index);
     const every = index.entryEvery;
     const b0 = Math.floor(from / every);
     const b1 = Math.floor((to - 1) / every);
     const blocks = await this.ensure(index, b0, b1);
-    const out: MegatestEvent[] = [];
+    let folded = state;
+    let batch: MegatestEvent[] = [];
     for (let b = b0; b <= b1; b++) {
-      const events = blocks.get(b)?.events ?? [];
+      const block = blocks.get(b);
+      if (!block) continue;
       const first = b * every;
-      out.push(...events.slice(Math.max(0, from - first), Math.min(events.length, to - first)));
+      const stop = Math.min(block.events.length, to - first);
+      for (let j = Math.max(0, from - first); j < stop; j++) {
+        const skipped = block.unknownBefore?.get(j);
+        if (skipped) {
+          folded = foldEvents(folded, batch);
+          batch = [];
+          for (const seq of skipped) folded = skipUnknownEvent(folded, seq) as S;
+        }
+        batch.push(block.events[j]!);
+      }
     }
-    return out;
+    return foldEvents(folded, batch);
   }
 
   clear(): void {
@@ -102,13 +129,22 @@ export class EventBlocks {
     if (cursor >= stop) return;
     let b = b0;
     let current: EventBlock = { events: [], ms: [] };
+    let unknownSeqs: number[] = [];
     await scanLines(
       this.handle,
       index.entries.offset[b0]!,
       index.carry.offset,
       (text) => {
         const event = text === null ? null : parseEventLine(text);
-        if (event === null) return true;
+        if (event === null) {
+          const unknown = text === null || text.trim() === '' ? null : unknownEventLine(text);
+          if (unknown !== null) unknownSeqs.push(unknown.seq);
+          return true;
+        }
+        if (unknownSeqs.length > 0) {
+          (current.unknownBefore ??= new Map()).set(current.events.length, unknownSeqs);
+          unknownSeqs = [];
+        }
         current.events.push(event);
         current.ms.push(isoTimeMs(event.ts));
         cursor += 1;

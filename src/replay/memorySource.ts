@@ -83,6 +83,9 @@ export function memoryReplaySource(
       const k = Math.floor(c / SNAPSHOT_EVERY);
       return foldEvents(snapshots[k]!, events.slice(k * SNAPSHOT_EVERY, c));
     },
+    async foldForward(state, from, to) {
+      return foldEvents(state, events.slice(clamp(from), clamp(to)));
+    },
     async eventAt(index) {
       return Number.isInteger(index) ? events[index] : undefined;
     },

@@ -17,7 +17,6 @@ import path from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { RunFileReadError } from '../io/readError.js';
 import type { MegatestEvent } from '../contract/events.js';
-import { foldEvents } from '../state/fold.js';
 import { initialRunState, type RunState } from '../state/runState.js';
 import { EventBlocks } from './eventBlocks.js';
 import { IndexKeeper, type IndexInfo } from './indexKeeper.js';
@@ -223,9 +222,17 @@ class FileReplaySource implements OpenedReplaySource {
       }
       const last = this.lastServed;
       if (last !== null && last.index === index && last.cursor <= c && last.cursor >= base.cursor) base = last;
-      const state = base.cursor === c ? base.state : foldEvents(base.state, await this.blocks.range(index, base.cursor, c));
+      const state = base.cursor === c ? base.state : await this.blocks.foldRange(index, base.state, base.cursor, c);
       this.lastServed = { index, cursor: c, state };
       return state;
+    });
+  }
+
+  foldForward(state: RunState, from: number, to: number): Promise<RunState> {
+    return this.locked(async () => {
+      const index = this.keeper.index;
+      const c = clampCursor(to, index.carry.count);
+      return this.blocks.foldRange(index, state, clampCursor(from, c), c);
     });
   }
 

@@ -47,6 +47,14 @@ export interface ReplaySource {
   damage(): readonly ReplayDamage[];
   /** The fold after the first `cursor` events (0 = nothing folded; count() = the whole run). */
   stateAt(cursor: number): Promise<RunState>;
+  /**
+   * `state` (the fold after `from` events) with events [from, to) folded onto
+   * it, the way stateAt(to) folds them: a line of an event type this build
+   * does not know among them gives its seq only, so the event after it is no
+   * seq gap. Without it, a reader folds eventAt(from … to-1) (a source that
+   * holds no such lines).
+   */
+  foldForward?(state: RunState, from: number, to: number): Promise<RunState>;
   /** The event at position index (0-based). */
   eventAt(index: number): Promise<MegatestEvent | undefined>;
   /** The cursor that has folded every event with seq <= seq. */

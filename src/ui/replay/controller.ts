@@ -18,80 +18,45 @@ import type { RunState } from '../../state/runState.js';
 import { createConsoleStore, type ConsoleStore } from '../../state/store.js';
 import { showToast } from '../../state/uiState.js';
 import type { ReplayControls } from '../actions.js';
-import { emptyReplayPosition, type PlacedDamage, type ReplayPosition } from '../viewModels/timeline.js';
+import { emptyReplayPosition, type ReplayPosition } from '../viewModels/timeline.js';
+import { placeDamage } from './placeDamage.js';
+import {
+  FOLD_FORWARD_LIMIT,
+  FRAME_MS,
+  MAX_QUIET_WALL_MS,
+  MAX_SPEED,
+  MIN_SPEED,
+  MINUTE_MS,
+  msOf,
+  nextSpeed,
+  realTimers,
+  REFRESH_MS,
+  REPLAY_LOG_LINES,
+  sameLines,
+  type ReplayOptions,
+  type ReplayTarget,
+  type ReplayTimers,
+} from './transport.js';
 
-/** The speeds + and - step through; --speed may start anywhere from 1 to 1000. */
-export const SPEEDS: readonly number[] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
-export const MIN_SPEED = 1;
-export const MAX_SPEED = 1000;
-/** At most 10 frames a second while playing; the events of a frame are folded as one batch. */
-export const FRAME_MS = 100;
-/** How often a replay at the end asks the source for what a run still going has appended. */
-export const REFRESH_MS = 1000;
-/** Shift+←/→. */
-export const MINUTE_MS = 60_000;
-/** A jump forward by more events than this asks the source (snapshot + fold) instead of reading each. */
-export const FOLD_FORWARD_LIMIT = 256;
-/** session.log lines kept as of the cursor: the log pane's scrollback in replay. */
-export const REPLAY_LOG_LINES = 500;
-/**
- * A quiet stretch of the recording (an orchestrator that was down for an
- * hour, say) holds the screen at most this long at any speed; the status
- * line's clock still shows the recording's real times.
- */
-export const MAX_QUIET_WALL_MS = 3000;
-/** Damage entries placed on the timeline (each costs one event read). */
-const MAX_PLACED_DAMAGE = 100;
-
-export type ReplayTarget =
-  | { kind: 'start' }
-  | { kind: 'end' }
-  | { kind: 'seq'; seq: number }
-  | { kind: 'time'; ms: number }
-  /** ms after the first event. */
-  | { kind: 'offset'; ms: number };
-
-export interface ReplayTimers {
-  now(): number;
-  setInterval(callback: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
-const realTimers: ReplayTimers = {
-  now: () => Date.now(),
-  setInterval: (callback, ms) => setInterval(callback, ms),
-  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-};
-
-export interface ReplayOptions {
-  at?: ReplayTarget;
-  speed?: number;
-  play?: boolean;
-  timers?: ReplayTimers;
-  /** Poll the source for a run still going while at the end (default true; a one-frame render needs none). */
-  follow?: boolean;
-  /** No orchestrator runs the run: at its end, one with no end recorded was killed, and is shown so (with how to resume it). */
-  orchestratorGone?: boolean;
-}
+export {
+  FOLD_FORWARD_LIMIT,
+  FRAME_MS,
+  MAX_QUIET_WALL_MS,
+  MAX_SPEED,
+  MIN_SPEED,
+  MINUTE_MS,
+  nextSpeed,
+  REFRESH_MS,
+  REPLAY_LOG_LINES,
+  SPEEDS,
+  type ReplayOptions,
+  type ReplayTarget,
+  type ReplayTimers,
+} from './transport.js';
 
 const CHECKPOINT_KINDS: readonly TimelineMarkKind[] = ['checkpoint', 'restore'];
 const ERROR_KINDS: readonly TimelineMarkKind[] = ['error', 'recovery'];
 
-function msOf(event: MegatestEvent | undefined): number | null {
-  if (!event) return null;
-  const ms = Date.parse(event.ts);
-  return Number.isFinite(ms) ? ms : null;
-}
-
-function sameLines(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((line, i) => line === b[i]);
-}
-
-/** The next speed up or down the list from `speed` (which may lie between two). */
-export function nextSpeed(speed: number, direction: 1 | -1): number {
-  if (direction > 0) return SPEEDS.find((s) => s > speed) ?? MAX_SPEED;
-  return [...SPEEDS].reverse().find((s) => s < speed) ?? MIN_SPEED;
-}
 
 export class ReplayController implements ReplayControls {
   readonly store: ConsoleStore = createConsoleStore('replay');
@@ -285,19 +250,7 @@ export class ReplayController implements ReplayControls {
   /** Counts, times, marks and damage as the source knows them now. */
   private async syncSource(): Promise<void> {
     const source = this.source;
-    const damage: PlacedDamage[] = [];
-    for (const entry of source.damage()) {
-      let atMs: number | null = null;
-      if (entry.atIndex !== undefined && (this.damageTimes.size < MAX_PLACED_DAMAGE || this.damageTimes.has(entry.atIndex))) {
-        if (!this.damageTimes.has(entry.atIndex)) {
-          // Damage sits before the event at atIndex: place it at that event, or at the last one.
-          const at = (await source.eventAt(entry.atIndex)) ?? (await source.eventAt(entry.atIndex - 1));
-          this.damageTimes.set(entry.atIndex, msOf(at));
-        }
-        atMs = this.damageTimes.get(entry.atIndex) ?? null;
-      }
-      damage.push({ ...entry, atMs });
-    }
+    const damage = await placeDamage(source, this.damageTimes);
     this.position.setState({ count: source.count(), startMs: source.startMs(), endMs: source.endMs(), marks: source.marks(), damage });
   }
 
@@ -370,14 +323,13 @@ export class ReplayController implements ReplayControls {
     const cursor = Math.max(0, Math.min(this.source.count(), wanted));
     let state = this.state;
     let last: MegatestEvent | undefined;
-    if (cursor > before.cursor && cursor - before.cursor <= FOLD_FORWARD_LIMIT) {
-      const events: MegatestEvent[] = [];
-      for (let i = before.cursor; i < cursor; i++) {
-        const event = await this.source.eventAt(i);
-        if (event) events.push(event);
-      }
-      state = foldEvents(state, events);
-      last = events[events.length - 1];
+    if (cursor === this.source.count() && cursor !== before.cursor) {
+      // The log's end is the source's own state there (it holds what follows the last event, an unknown-type line's seq).
+      state = await this.source.stateAt(cursor);
+      last = cursor > 0 ? await this.source.eventAt(cursor - 1) : undefined;
+    } else if (cursor > before.cursor && cursor - before.cursor <= FOLD_FORWARD_LIMIT) {
+      state = await this.foldForward(state, before.cursor, cursor);
+      last = await this.source.eventAt(cursor - 1);
     } else if (cursor !== before.cursor) {
       state = await this.source.stateAt(cursor);
       last = cursor > 0 ? await this.source.eventAt(cursor - 1) : undefined;
@@ -392,6 +344,17 @@ export class ReplayController implements ReplayControls {
     }
     this.commit(state, log);
     this.position.setState({ cursor, seq, clockMs: clock });
+  }
+
+  /** Events [from, to) folded onto `state` as the source folds them (an unknown-type line among them is no seq gap). */
+  private async foldForward(state: RunState, from: number, to: number): Promise<RunState> {
+    if (this.source.foldForward) return this.source.foldForward(state, from, to);
+    const events: MegatestEvent[] = [];
+    for (let i = from; i < to; i++) {
+      const event = await this.source.eventAt(i);
+      if (event) events.push(event);
+    }
+    return foldEvents(state, events);
   }
 
   private commit(state: RunState, log: string[]): void {
