@@ -57,7 +57,12 @@ export function memoryReplaySource(
     }
   }
   const tail = foldEvents(state, events.slice(Math.floor(count / SNAPSHOT_EVERY) * SNAPSHOT_EVERY));
-  for (const d of damage) timeline.addDamage(d, 0, 0);
+  // Damage sits before the event at atIndex: marked where the file source marks it, at the latest time (and seq) before
+  // that event (the first event's time for damage before it, or none given), not at time 0 (the timeline's first column).
+  for (const d of damage) {
+    const at = Math.max(0, Math.min(count, d.atIndex ?? 0));
+    timeline.addDamage(d, Number.isFinite(maxMs[at]!) ? maxMs[at]! : firstMs, Number.isFinite(maxSeq[at]!) ? maxSeq[at]! : 0);
+  }
   // Log lines take the running maximum of the times before them; untimed lines at the start show at every time.
   const logMax = new Float64Array(logLines.length + 1);
   logMax[0] = -Infinity;

@@ -16,8 +16,9 @@ export async function placeDamage(source: ReplaySource, damageTimes: Map<number,
     let atMs: number | null = null;
     if (entry.atIndex !== undefined && (damageTimes.size < MAX_PLACED_DAMAGE || damageTimes.has(entry.atIndex))) {
       if (!damageTimes.has(entry.atIndex)) {
-        // Damage sits before the event at atIndex: place it at that event, or at the last one.
-        const at = (await source.eventAt(entry.atIndex)) ?? (await source.eventAt(entry.atIndex - 1));
+        // Damage sits before the event at atIndex: place it at the event before it, where the source's damage mark is
+        // (one '!', not two a column apart), or at the first event for damage before any.
+        const at = (await source.eventAt(entry.atIndex - 1)) ?? (await source.eventAt(entry.atIndex));
         damageTimes.set(entry.atIndex, msOf(at));
       }
       atMs = damageTimes.get(entry.atIndex) ?? null;
