@@ -129,7 +129,7 @@ export class ReplayController implements ReplayControls {
     if (this.closed || this.position.getState().playing) return;
     const { cursor, count } = this.position.getState();
     // Play at the end of a finished run plays it again from the start.
-    if (count > 0 && cursor >= count && this.state.ended !== null) void this.goTo({ kind: 'start' });
+    if (count > 0 && cursor >= count && this.endIsFinal()) void this.goTo({ kind: 'start' });
     this.position.setState({ playing: true });
     this.lastTickMs = this.timers.now();
     this.playTimer = this.timers.setInterval(() => this.tick(), FRAME_MS);
@@ -287,8 +287,18 @@ export class ReplayController implements ReplayControls {
       target = Math.max(target, cursor);
       await this.moveTo(target, clock);
       // The end of a finished run stops the play; a run still going is followed as it grows.
-      if (target >= this.position.getState().count && this.state.ended !== null) this.pause();
+      if (target >= this.position.getState().count && this.endIsFinal()) this.pause();
     });
+  }
+
+  /**
+   * Nothing more will come after the log's end: the run recorded its end, or
+   * it was killed (its orchestrator is gone), or it is a legacy folder's
+   * (converted once). A play there stops rather than "playing" on at a log
+   * that cannot grow.
+   */
+  private endIsFinal(): boolean {
+    return this.state.ended !== null || this.orchestratorGone || this.source.legacy;
   }
 
   private async timeOfEventAt(index: number): Promise<number | null> {
