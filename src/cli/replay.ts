@@ -98,6 +98,36 @@ export function atOutsideRun(at: string, target: ReplayTarget, run: { startMs: n
   }
 }
 
+/** After this long reading events.jsonl for its index (a first open of a long run), a progress line shows on stderr. */
+export const INDEX_PROGRESS_AFTER_MS = 500;
+const INDEX_PROGRESS_EVERY_MS = 200;
+
+/**
+ * The first open of a long run reads its whole log for the seek index (6 s
+ * for a million events) before the first frame: on a terminal, a line on
+ * stderr says so and how far it is, rather than a blank screen. Nothing on
+ * a stderr that is not a terminal, and nothing for a short read.
+ */
+export function indexProgress(stream: { isTTY?: boolean; write(text: string): unknown }, now: () => number = Date.now): { onProgress?: (offset: number, total: number) => void; done(): void } {
+  if (stream.isTTY !== true) return { done: () => undefined };
+  const started = now();
+  let shownAt = -Infinity;
+  let shown = false;
+  return {
+    onProgress(offset, total) {
+      const t = now();
+      if (t - started < INDEX_PROGRESS_AFTER_MS || t - shownAt < INDEX_PROGRESS_EVERY_MS || total <= 0) return;
+      shownAt = t;
+      shown = true;
+      const mb = (n: number) => (n / 1e6).toFixed(0);
+      stream.write(`\rmegatest replay: indexing events.jsonl (first open): ${Math.floor((Math.min(offset, total) / total) * 100)}% of ${mb(total)} MB\u001b[K`);
+    },
+    done() {
+      if (shown) stream.write('\r\u001b[K');
+    },
+  };
+}
+
 function requireFolder(positionals: string[]): string {
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError('megatest replay: expected one run folder (see megatest replay --help)');
@@ -126,7 +156,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (!values.frame && !(process.stdout.isTTY && process.stdin.isTTY)) throw new UsageError('replay needs a terminal; use --frame');
 
   // Beside a running orchestrator the index is its to write: one renamed over it made it write its own whole again.
-  const source = await openReplaySource(dir, { readOnly: isOrchestratorAlive(dir) });
+  const progress = indexProgress(process.stderr);
+  const source = await openReplaySource(dir, { readOnly: isOrchestratorAlive(dir), onProgress: progress.onProgress }).finally(() => progress.done());
   try {
     if (at !== undefined && values.at !== undefined) {
       const last = source.count() === 0 ? undefined : await source.eventAt(source.count() - 1);
