@@ -13,7 +13,12 @@
 // failure and the error, to follow the JUnit schema (its junitxml plugin;
 // the suite's `tests` attribute counts it once). Such a test fails if any
 // of its cases failed or errored (its first problem is its message), else
-// is skipped if any was skipped, else passes.
+// is skipped if any was skipped, else passes; except that a failure
+// followed by a pass is a rerun that passed (Gradle's test-retry plugin
+// writes every execution as its own <testcase>, the last one the one that
+// counts) and is dropped: the test passes, counted flaky. Maven surefire's reruns are elements
+// inside one <testcase> (<flakyFailure>, <rerunFailure>, …): only its own
+// <failure>/<error> fails it; a passing case with reruns is counted flaky.
 
 import { assertNever } from '../contract/assertNever.js';
 import type { TestFailure, TestSummary } from './testResults.js';
@@ -27,6 +32,8 @@ interface CaseState {
   suitePath: string[];
   problem: ProblemState | null;
   skipped: boolean;
+  /** A <flakyFailure>, <flakyError>, <rerunFailure> or <rerunError> child (Maven surefire's reruns). */
+  rerunProblems: boolean;
 }
 
 interface ProblemState {
@@ -46,6 +53,9 @@ type Frame =
   | { role: 'other' };
 
 const OTHER: Frame = { role: 'other' };
+
+/** Maven surefire's reruns of a test: failures of runs other than the one that counts (its <failure>/<error>, or none when a rerun passed). */
+const RERUN_PROBLEMS: ReadonlySet<string> = new Set(['flakyFailure', 'flakyError', 'rerunFailure', 'rerunError']);
 
 export function parseJUnitXml(xml: string): TestSummary {
   const formatName = 'parseJUnitXml (expected JUnit XML: <testsuites> or <testsuite> with <testcase> elements)';
@@ -75,11 +85,12 @@ export function parseJUnitXml(xml: string): TestSummary {
         if (name === 'testsuite') return { role: 'suite', suitePath: [...parent.suitePath, parseAttributes(attributeText).name ?? ''] };
         if (name !== 'testcase') return OTHER;
         const attributes = parseAttributes(attributeText);
-        return { role: 'case', state: { name: attributes.name ?? '', classname: attributes.classname ?? '', suitePath: parent.suitePath, problem: null, skipped: false } };
+        return { role: 'case', state: { name: attributes.name ?? '', classname: attributes.classname ?? '', suitePath: parent.suitePath, problem: null, skipped: false, rerunProblems: false } };
       }
       case 'case': {
         const state = parent.state;
         if (name === 'skipped') state.skipped = true;
+        if (RERUN_PROBLEMS.has(name)) state.rerunProblems = true;
         if ((name !== 'failure' && name !== 'error') || state.problem !== null) return OTHER;
         const attributes = parseAttributes(attributeText);
         state.problem = { element: name, message: attributes.message, type: attributes.type, text: '' };
@@ -143,26 +154,64 @@ export function parseJUnitXml(xml: string): TestSummary {
 
 type Outcome = 'failed' | 'skipped' | 'passed';
 
-/** Counts each test once, however many <testcase> elements it has (see the top of the file). */
+/** What the count holds of one test (suite path, classname, name) so far. */
+interface TestSeen {
+  /** Its first failure since its last pass (a case failed, and no later case passed), listed in summary.failures. */
+  pending: TestFailure | undefined;
+  skipped: boolean;
+  /** A failure was followed by a pass: a rerun passed it. */
+  rerunPassed: boolean;
+}
+
+function outcomeOf(test: TestSeen): Outcome {
+  return test.pending ? 'failed' : test.skipped ? 'skipped' : 'passed';
+}
+
+/**
+ * Counts each test once, however many <testcase> elements it has (see the
+ * top of the file). A failed case followed by a passing one is a rerun that
+ * passed (Gradle's test-retry plugin writes each execution as its own
+ * <testcase>, in order; the build goes by the last): that failure is
+ * dropped. What is left decides, as for any test of several cases: failed
+ * if a case failed (pytest's failure and then teardown error; a pass and
+ * then a failure), else skipped if one was skipped, else passed, counted
+ * flaky when a failure was dropped.
+ */
 function caseCounter(summary: TestSummary): (testCase: CaseState) => void {
-  /** Suite path (its depth, then its parts, joined by NUL, which XML text cannot hold), classname, name -> the test's outcome so far. */
-  const seen = new Map<string, Map<string, Map<string, Outcome>>>();
+  /** Suite path (its depth, then its parts, joined by NUL, which XML text cannot hold), classname, name -> the test so far. */
+  const seen = new Map<string, Map<string, Map<string, TestSeen>>>();
   /** Each suite's path joined, once per suite rather than once per case. */
   const suiteKeys = new WeakMap<string[], string>();
+  const isFlaky = (test: TestSeen) => test.rerunPassed && outcomeOf(test) === 'passed';
   return (testCase) => {
-    const outcome: Outcome = testCase.problem ? 'failed' : testCase.skipped ? 'skipped' : 'passed';
     let suiteKey = suiteKeys.get(testCase.suitePath);
     if (suiteKey === undefined) suiteKeys.set(testCase.suitePath, (suiteKey = `${testCase.suitePath.length}\0${testCase.suitePath.join('\0')}`));
     let classes = seen.get(suiteKey);
     if (classes === undefined) seen.set(suiteKey, (classes = new Map()));
     let names = classes.get(testCase.classname);
     if (names === undefined) classes.set(testCase.classname, (names = new Map()));
-    const before = names.get(testCase.name);
-    const merged = before === undefined ? outcome : before === 'failed' || outcome === 'failed' ? 'failed' : before === 'skipped' || outcome === 'skipped' ? 'skipped' : 'passed';
-    names.set(testCase.name, merged);
-    if (before !== undefined) summary[before]--;
-    summary[merged]++;
-    if (testCase.problem && before !== 'failed') summary.failures.push({ name: testCaseName(testCase), message: failureMessage(testCase.problem) });
+    let test = names.get(testCase.name);
+    if (test === undefined) names.set(testCase.name, (test = { pending: undefined, skipped: false, rerunPassed: false }));
+    else {
+      summary[outcomeOf(test)]--;
+      if (isFlaky(test)) summary.flaky = (summary.flaky ?? 1) - 1;
+    }
+    if (testCase.problem) {
+      if (test.pending === undefined) {
+        test.pending = { name: testCaseName(testCase), message: failureMessage(testCase.problem) };
+        summary.failures.push(test.pending);
+      }
+    } else if (testCase.skipped) test.skipped = true;
+    else if (test.pending !== undefined) {
+      summary.failures.splice(summary.failures.indexOf(test.pending), 1);
+      test.pending = undefined;
+      test.rerunPassed = true;
+    }
+    // Maven surefire's rerunFailingTestsCount: a test that passed on a rerun holds <flakyFailure>/<flakyError>, not <failure>.
+    if (!testCase.problem && !testCase.skipped && testCase.rerunProblems) test.rerunPassed = true;
+    summary[outcomeOf(test)]++;
+    if (isFlaky(test)) summary.flaky = (summary.flaky ?? 0) + 1;
+    if (summary.flaky === 0) delete summary.flaky;
   };
 }
 

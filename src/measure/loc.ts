@@ -6,7 +6,9 @@
 // (they are nearly always docstrings), comments inside JavaScript template
 // literals count as comments (templates that hold source code are counted
 // like that code), a `#` line counts as a comment in shell, YAML and TOML,
-// and JSON has no comments.
+// and JSON has no comments. One deliberate difference: Markdown is prose,
+// every non-blank line of it a comment line (as tokei counts it), where cloc
+// counts its text as code; a README must not meet a lines-of-code target.
 //
 // This module walks the project and sums per language; languages.ts, the
 // scanners (scanCursor.ts, sourceScanners.ts) and lineCounter.ts do the rest.

@@ -25,6 +25,19 @@ export const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set([
   '.pytest_cache',
   '.mypy_cache',
   '.ruff_cache',
+  '.eggs',
+  'htmlcov',
+  // Other tools' output and caches: Next.js, Nuxt and SvelteKit builds, Turborepo, Parcel, Gradle, Bower, pnpm's
+  // store, and Yarn's folder (its releases/yarn-4.x.cjs, committed by `yarn set version`, is ~900 kB of bundled JavaScript).
+  '.next',
+  '.nuxt',
+  '.svelte-kit',
+  '.turbo',
+  '.parcel-cache',
+  '.gradle',
+  'bower_components',
+  '.pnpm-store',
+  '.yarn',
 ]);
 
 /**

@@ -10,6 +10,7 @@
 // countDocumentedExports and a full walk after random edits.
 
 import path from 'node:path';
+import { RESERVE_FILE } from '../io/diskReserve.js';
 import { readFileFigures, mayHaveFigures, type FileFigures } from './fileFigures.js';
 import type { LocReport } from './loc.js';
 import { ProjectFigures } from './projectFigures.js';
@@ -20,7 +21,7 @@ export interface RunFigures {
   loc: LocReport;
   /** Share (0..100) of public items with documentation (docCoverage.ts); null when there are none. */
   docCoverage: number | null;
-  /** Bytes of the regular files under the run folder (as `du -sb`). */
+  /** Bytes of the regular files under the run folder (as `du -sb`: a hard-linked file once), megatest's disk reserve left out. */
   diskUsageBytes: number;
   /** False when project/ is not a directory: loc and docCoverage then describe nothing. */
   projectPresent: boolean;
@@ -60,10 +61,11 @@ export class RunMeasurement {
     private readonly projectDir: string,
     options: RunMeasurementOptions = {},
   ) {
-    this.runIndex = new TreeIndex(runRoot, options);
+    // megatest's disk reserve (<run>/.reserve) is held back for the run's own last writes, not used by it.
+    this.runIndex = new TreeIndex(runRoot, { ...options, uncounted: new Set([...(options.uncounted ?? []), RESERVE_FILE]) });
     const relative = path.relative(runRoot, projectDir);
     const inside = !relative.startsWith('..') && !path.isAbsolute(relative);
-    this.projectIndex = inside ? this.runIndex : new TreeIndex(projectDir, options);
+    this.projectIndex = inside ? this.runIndex : new TreeIndex(projectDir, { ...options, uncounted: undefined });
     this.projectRel = inside ? relative.split(path.sep).join('/') : '';
     this.readFigures = options.readFigures ?? readFileFigures;
   }

@@ -23,6 +23,8 @@ export interface TestSummary {
   skipped: number;
   durationSeconds: number;
   failures: TestFailure[];
+  /** Tests that failed and then passed on a rerun, counted once in `passed` (JUnit XML of Gradle's test-retry or surefire's reruns); absent when none. */
+  flaky?: number;
 }
 
 export type TestOutputFormat = 'node-tap' | 'junit' | 'cargo' | 'pytest-junit';

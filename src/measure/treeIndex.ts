@@ -46,6 +46,8 @@ export interface TreeIndexOptions {
   /** A stamp whose mtime is this close to the moment it was taken is checked again (default 2 s: FAT's granularity). */
   racyWindowMs?: number;
   now?: () => number;
+  /** Files (relative, '/'-separated) left out of totalBytes: megatest's own disk reserve is not the run's usage. They are still indexed. */
+  uncounted?: ReadonlySet<string>;
 }
 
 /** What the last refresh did, for benchmarks, tests and logs. */
@@ -59,6 +61,14 @@ export interface TreeRefreshStats {
 
 interface Entry extends FileStamp {
   settled: boolean;
+  /** The key of its inode in `inodes` (null: not counted in totalBytes). */
+  inode: string | null;
+}
+
+/** One inode's share of totalBytes: counted once however many names (hard links) it has, as du counts it. */
+interface InodeShare {
+  names: number;
+  size: number;
 }
 
 interface DirNode {
@@ -85,6 +95,8 @@ export class TreeIndex {
   private readonly now: () => number;
   private bytes = 0;
   private files = 0;
+  private readonly inodes = new Map<string, InodeShare>();
+  private readonly uncounted: ReadonlySet<string>;
   private needsFull = true;
   private nextSweepAt = 0;
   private running: Promise<unknown> = Promise.resolve();
@@ -99,9 +111,14 @@ export class TreeIndex {
     this.sweepEveryMs = options.sweepEveryMs ?? 10 * 60_000;
     this.racyWindowMs = options.racyWindowMs ?? 2_000;
     this.now = options.now ?? Date.now;
+    this.uncounted = options.uncounted ?? new Set();
   }
 
-  /** Bytes of every regular file under the root (their sizes, as `du -sb` counts them). */
+  /**
+   * Bytes of the regular files under the root (their sizes, as `du -sb`
+   * counts them): a file with several names (hard links: a local `git clone`'s
+   * objects, pnpm's store) once, and the `uncounted` files not at all.
+   */
   get totalBytes(): number {
     return this.bytes;
   }
@@ -268,11 +285,13 @@ export class TreeIndex {
     if (stat?.isFile()) {
       if (node.dirs.has(name)) this.dropChildDir(node, name, childRel, changes);
       const old = node.files.get(name);
-      const entry: Entry = { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, settled: stat.mtimeMs < settledBefore };
+      const inode = this.uncounted.has(childRel) ? null : stat.ino === 0 ? `path:${childRel}` : `${stat.dev}:${stat.ino}`;
+      const entry: Entry = { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, settled: stat.mtimeMs < settledBefore, inode };
       if (!old || !old.settled || old.size !== entry.size || old.mtimeMs !== entry.mtimeMs || old.ctimeMs !== entry.ctimeMs || old.ino !== entry.ino) {
         changes.set(childRel, { size: entry.size, mtimeMs: entry.mtimeMs, ctimeMs: entry.ctimeMs, ino: entry.ino });
       }
-      this.bytes += entry.size - (old?.size ?? 0);
+      if (old) this.release(old);
+      this.hold(entry);
       if (!old) this.files++;
       node.files.set(name, entry);
       if (entry.settled) this.unsettled.delete(childRel);
@@ -300,7 +319,7 @@ export class TreeIndex {
   private removeFile(node: DirNode, name: string, childRel: string, changes: Map<string, FileStamp | null>): void {
     const old = node.files.get(name);
     if (!old) return;
-    this.bytes -= old.size;
+    this.release(old);
     this.files--;
     node.files.delete(name);
     this.unsettled.delete(childRel);
@@ -328,6 +347,31 @@ export class TreeIndex {
       this.nodes.delete(current);
       this.watches.remove(current);
     }
+  }
+
+  /** Counts a file's inode in totalBytes (once for all its names; its latest size). */
+  private hold(entry: Entry): void {
+    if (entry.inode === null) return;
+    const share = this.inodes.get(entry.inode);
+    if (share === undefined) {
+      this.inodes.set(entry.inode, { names: 1, size: entry.size });
+      this.bytes += entry.size;
+      return;
+    }
+    share.names += 1;
+    this.bytes += entry.size - share.size;
+    share.size = entry.size;
+  }
+
+  /** A name of an inode is gone (or about to be counted again): its bytes go with its last name. */
+  private release(entry: Entry): void {
+    if (entry.inode === null) return;
+    const share = this.inodes.get(entry.inode);
+    if (share === undefined) return;
+    share.names -= 1;
+    if (share.names > 0) return;
+    this.bytes -= share.size;
+    this.inodes.delete(entry.inode);
   }
 
   private lstat(file: string): Stats | undefined {

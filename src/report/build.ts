@@ -198,9 +198,10 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
         ? testsUnmeasured(`the last test run gave no results: ${m.testsProblem}`)
         : noTestResults
         ? testsUnmeasured('no test run of the session gave results (session.log says why where one ran)')
-        : m.coverageProblem !== null
-          ? { test_coverage: `the last test run gave no coverage: ${m.coverageProblem}` }
-          : {}),
+        : {
+            ...(!legacy && testsTotal === 0 ? { test_pass_rate: `the last test run passed or failed no test (${m.testsSkipped ?? 0} skipped): there is no rate of none` } : {}),
+            ...(m.coverageProblem !== null ? { test_coverage: `the last test run gave no coverage: ${m.coverageProblem}` } : {}),
+          }),
     ops_per_second: benchmarkProblem(m.lastBenchmark),
   };
   const imported = importedFrom(info);

@@ -36,28 +36,52 @@ export const CRITERION_METRICS: readonly (keyof MeasuredFacts)[] = [
   'ops_per_second',
 ];
 
+/**
+ * Figures that differ only by floating-point rounding are equal: coverage
+ * tools write rates (cobertura's line-rate="0.57") and percentages are
+ * computed (29 of 100 lines * 100 = 28.999999999999996), and a figure exactly
+ * at its target failed `>= 57` on the last bit of a double. No real figure
+ * differs from its target by less than a billionth of it.
+ */
+function sameFigure(actual: number, expected: number): boolean {
+  return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(actual), Math.abs(expected));
+}
+
 function compare(actual: number, op: CriterionConfig['op'], expected: number): boolean {
+  const same = sameFigure(actual, expected);
   switch (op) {
     case '>=':
-      return actual >= expected;
+      return same || actual > expected;
     case '<=':
-      return actual <= expected;
+      return same || actual < expected;
     case '>':
-      return actual > expected;
+      return !same && actual > expected;
     case '<':
-      return actual < expected;
+      return !same && actual < expected;
     case '==':
-      return actual === expected;
+      return same;
     default:
       return assertNever(op, 'comparison');
   }
 }
 
-function formatFigure(metric: string, value: number): string {
-  if (metric === 'test_pass_rate' || metric === 'tasks_completed_ratio') return `${(value * 100).toFixed(1)}%`;
-  if (metric === 'test_coverage' || metric === 'doc_coverage') return `${value.toFixed(2)}%`;
-  if (Number.isInteger(value)) return String(value);
-  return value.toFixed(2);
+function formatFigure(metric: string, value: number, digits?: number): string {
+  if (metric === 'test_pass_rate' || metric === 'tasks_completed_ratio') return `${(value * 100).toFixed(digits ?? 1)}%`;
+  if (metric === 'test_coverage' || metric === 'doc_coverage') return `${value.toFixed(digits ?? 2)}%`;
+  if (Number.isInteger(value) && digits === undefined) return String(value);
+  return value.toFixed(digits ?? 2);
+}
+
+/**
+ * The figure and its target as the evidence writes them: with more digits
+ * where the usual ones would print the two alike though they differ
+ * ("test_pass_rate 95.0% >= 95.0%: not met" for 94.96% said nothing).
+ */
+function formatPair(metric: string, actual: number, expected: number): [string, string] {
+  let pair: [string, string] = [formatFigure(metric, actual), formatFigure(metric, expected)];
+  if (sameFigure(actual, expected)) return pair;
+  for (let digits = 2; digits <= 8 && pair[0] === pair[1]; digits++) pair = [formatFigure(metric, actual, digits), formatFigure(metric, expected, digits)];
+  return pair;
 }
 
 /** Why a figure the facts hold as null was not measured, when there is more to say than that. */
@@ -76,15 +100,17 @@ export function criterionMeasured(result: CriterionResult): boolean {
 export function evaluateCriterion(criterion: CriterionConfig, facts: MeasuredFacts, unmeasured: UnmeasuredReasons = {}): CriterionResult {
   const actual = (facts as unknown as Record<string, number | null | undefined>)[criterion.metric];
   const base = { id: criterion.id, description: criterion.description, level: criterion.level };
-  if (actual === null || actual === undefined) {
+  // NaN or an infinity (0 of 0 tests, a rate of nothing) is no figure either: never compared, never "met".
+  if (actual === null || actual === undefined || !Number.isFinite(actual)) {
     const why = unmeasured[criterion.metric as keyof MeasuredFacts];
     return { ...base, passed: false, evidence: `${criterion.metric}${NOT_MEASURED}${why ? `: ${why}` : ''}` };
   }
   const passed = compare(actual, criterion.op, criterion.value);
+  const shown = formatPair(criterion.metric, actual, criterion.value);
   return {
     ...base,
     passed,
-    evidence: `${criterion.metric} ${formatFigure(criterion.metric, actual)} ${criterion.op} ${formatFigure(criterion.metric, criterion.value)}: ${passed ? 'met' : 'not met'}`,
+    evidence: `${criterion.metric} ${shown[0]} ${criterion.op} ${shown[1]}: ${passed ? 'met' : 'not met'}`,
   };
 }
 

@@ -72,8 +72,8 @@ export function renderMarkdown(report: FinalReport): string {
     '',
     '| criterion | level | result | evidence |',
     '|---|---|---|---|',
-    ...report.criteria.map((c) => `| ${c.description} | ${c.level} | ${mark(c.passed)} | ${c.evidence} |`),
-    ...notJudged.map((c) => `| ${c.description} | ${c.level} | not judged | ${c.reason} |`),
+    ...report.criteria.map((c) => `| ${cell(c.description)} | ${c.level} | ${mark(c.passed)} | ${cell(c.evidence)} |`),
+    ...notJudged.map((c) => `| ${cell(c.description)} | ${c.level} | not judged | ${cell(c.reason)} |`),
     '',
     '## Phases',
     '',
@@ -94,7 +94,7 @@ export function renderMarkdown(report: FinalReport): string {
     '| figure | value |',
     '|---|---|',
     `| lines of code | ${figure(report.measurements.lines_of_code, 'not measured')} |`,
-    `| tests | ${testsText(report)} |`,
+    `| tests | ${cell(testsText(report))} |`,
     `| test pass rate | ${pct(report.measurements.test_pass_rate, 100)} |`,
     `| line coverage | ${pct(report.measurements.test_coverage)} |`,
     `| doc coverage | ${pct(report.measurements.doc_coverage)} |`,
@@ -217,15 +217,27 @@ function modelSection(report: FinalReport): string[] {
 }
 
 /**
- * Text as an XML attribute or element holds it. Agents' text (a task, a
- * model, an error in the end's reason) may hold an escape or a bell, which
- * XML 1.0 allows nowhere: one made junit.xml unreadable to CI. It is written
- * printable (contract/printable.ts), and a lone surrogate (or U+FFFE, U+FFFF) as U+FFFD.
+ * Text as an XML element holds it. Agents' and test runners' text (a task,
+ * a model, the end's reason, a runner's message in the evidence) may hold
+ * ANSI colours, a bell or a NUL, which XML 1.0 allows nowhere, escaped or
+ * not: one made junit.xml unreadable to CI's parser. It is written printable
+ * (contract/printable.ts: colours removed, a control as ^G), and a lone
+ * surrogate, U+FFFE or U+FFFF as U+FFFD.
  */
-const NOT_XML_CHARACTERS = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uFFFE\uFFFF]/g;
+const NOT_XML = /[\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function xmlEscape(text: string): string {
-  return printableText(text.replace(NOT_XML_CHARACTERS, '\uFFFD')).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return printableText(text.replace(NOT_XML, '\uFFFD')).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+/** An attribute value: as xmlEscape, and its line breaks as references, which a parser's attribute normalization would turn into spaces. */
+function xmlAttribute(text: string): string {
+  return xmlEscape(text).replace(/\n/g, '&#10;');
+}
+
+/** A Markdown table cell: a `|` would end it and a line break the row. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 /** Why the run itself failed, or null: a timeout, an interruption, a failed run, or one that has not ended. */
@@ -260,15 +272,15 @@ interface JUnitCase {
 function junitSuite(name: string, cases: readonly JUnitCase[], properties: Record<string, string> = {}): string {
   const count = (kind: JUnitCase['outcome']['kind']) => cases.filter((c) => c.outcome.kind === kind).length;
   const props = Object.entries(properties);
-  const lines = [`  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${count('failure')}" errors="0" skipped="${count('skipped')}">`];
+  const lines = [`  <testsuite name="${xmlAttribute(name)}" tests="${cases.length}" failures="${count('failure')}" errors="0" skipped="${count('skipped')}">`];
   if (props.length > 0) {
-    lines.push('    <properties>', ...props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`), '    </properties>');
+    lines.push('    <properties>', ...props.map(([k, v]) => `      <property name="${xmlAttribute(k)}" value="${xmlAttribute(v)}"/>`), '    </properties>');
   }
   for (const c of cases) {
-    lines.push(`    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}" time="${c.time}">`);
+    lines.push(`    <testcase classname="${xmlAttribute(c.classname)}" name="${xmlAttribute(c.name)}" time="${c.time}">`);
     const o = c.outcome;
-    if (o.kind === 'failure') lines.push(`      <failure message="${xmlEscape(o.message)}" type="${xmlEscape(o.type)}">${xmlEscape(o.message)}</failure>`);
-    else if (o.kind === 'skipped') lines.push(`      <skipped message="${xmlEscape(o.message)}"/>`);
+    if (o.kind === 'failure') lines.push(`      <failure message="${xmlAttribute(o.message)}" type="${xmlAttribute(o.type)}">${xmlEscape(o.message)}</failure>`);
+    else if (o.kind === 'skipped') lines.push(`      <skipped message="${xmlAttribute(o.message)}"/>`);
     else lines.push(`      <system-out>${xmlEscape(o.output)}</system-out>`);
     lines.push('    </testcase>');
   }
@@ -324,7 +336,7 @@ export function renderJUnit(report: FinalReport): string {
   ];
   const all = suites.flatMap((s) => s.cases);
   const count = (kind: JUnitCase['outcome']['kind']) => all.filter((c) => c.outcome.kind === kind).length;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="megatest ${xmlEscape(report.session_id)}" tests="${all.length}" failures="${count('failure')}" errors="0" skipped="${count('skipped')}">\n${suites.map((s) => junitSuite(s.name, s.cases, s.properties)).join('\n')}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="megatest ${xmlAttribute(report.session_id)}" tests="${all.length}" failures="${count('failure')}" errors="0" skipped="${count('skipped')}">\n${suites.map((s) => junitSuite(s.name, s.cases, s.properties)).join('\n')}\n</testsuites>\n`;
 }
 
 /** `4 succeeded, 1 failed or gave up` (and how many started and never ended, when any): the recovery events' outcomes. */

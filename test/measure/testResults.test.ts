@@ -142,6 +142,50 @@ describe('parseJUnitXml', () => {
     expect(parseJUnitXml(xml)).toMatchObject({ passed: 2, failed: 1, skipped: 1, failures: [{ name: 'm::pass then fail', message: 'late' }] });
   });
 
+  it("counts a test Gradle's test-retry plugin reran until it passed as passed, and flaky", () => {
+    // As Gradle writes a class whose flaky() failed twice and passed on its third run: every execution its own <testcase>.
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="FlakyTest" tests="5" skipped="0" failures="2" errors="0" time="0.02">
+  <properties/>
+  <testcase name="ok()" classname="FlakyTest" time="0.001"/>
+  <testcase name="flaky()" classname="FlakyTest" time="0.01"><failure message="boom" type="java.lang.AssertionError">boom</failure></testcase>
+  <testcase name="broken()" classname="FlakyTest" time="0.01"><failure message="always" type="java.lang.AssertionError">always</failure></testcase>
+  <testcase name="flaky()" classname="FlakyTest" time="0.01"><failure message="boom again" type="java.lang.AssertionError">boom</failure></testcase>
+  <testcase name="broken()" classname="FlakyTest" time="0.01"><failure message="always" type="java.lang.AssertionError">always</failure></testcase>
+  <testcase name="flaky()" classname="FlakyTest" time="0.002"/>
+  <system-out><![CDATA[]]></system-out>
+</testsuite>`;
+    // Three tests: ok() passed, flaky() passed on its last run, broken() failed every run.
+    expect(parseJUnitXml(xml)).toEqual({ passed: 2, failed: 1, skipped: 0, durationSeconds: 0.02, flaky: 1, failures: [{ name: 'FlakyTest::broken()', message: 'always' }] });
+  });
+
+  it("counts Maven surefire's reruns by the case's own outcome: <flakyFailure> passed (flaky), <failure> with <rerunFailure> failed", () => {
+    const xml = `<testsuite name="com.example.AppTest" tests="3" failures="1" errors="0" skipped="1" flakes="1">
+  <testcase name="passesOnRerun" classname="com.example.AppTest" time="0.1">
+    <flakyFailure message="expected 1" type="java.lang.AssertionError"><stackTrace>at AppTest</stackTrace><system-out>o</system-out></flakyFailure>
+    <flakyError message="npe" type="java.lang.NullPointerException"><stackTrace>at AppTest</stackTrace></flakyError>
+  </testcase>
+  <testcase name="failsEveryRun" classname="com.example.AppTest" time="0.1">
+    <failure message="expected 2" type="java.lang.AssertionError">at AppTest</failure>
+    <rerunFailure message="expected 2 again" type="java.lang.AssertionError"><stackTrace>at AppTest</stackTrace></rerunFailure>
+  </testcase>
+  <testcase name="skipped" classname="com.example.AppTest"><skipped message="not now"/></testcase>
+</testsuite>`;
+    expect(parseJUnitXml(xml)).toMatchObject({ passed: 1, failed: 1, skipped: 1, flaky: 1, failures: [{ name: 'com.example.AppTest::failsEveryRun', message: 'expected 2' }] });
+  });
+
+  it('still fails a test whose last case failed after a pass, and one a rerun passed that failed once more', () => {
+    const xml = `<testsuite name="s">
+      <testcase classname="m" name="fail pass fail"><failure message="one"/></testcase>
+      <testcase classname="m" name="fail pass fail"/>
+      <testcase classname="m" name="fail pass fail"><failure message="three"/></testcase>
+      <testcase classname="m" name="fail then skipped then pass"><failure message="x"/></testcase>
+      <testcase classname="m" name="fail then skipped then pass"><skipped/></testcase>
+      <testcase classname="m" name="fail then skipped then pass"/>
+    </testsuite>`;
+    expect(parseJUnitXml(xml)).toEqual({ passed: 0, failed: 1, skipped: 1, durationSeconds: 0, failures: [{ name: 'm::fail pass fail', message: 'three' }] });
+  });
+
   it('handles attributes in any order, single quotes, entities, CDATA and a testsuite root', () => {
     const xml = `<?xml version="1.0"?>
 <!-- written by hand -->
@@ -392,6 +436,23 @@ describe('live node --test runs', () => {
 // ------------------------------------------------ JUnit read as a tree
 
 /** The reading parseJUnitXml replaced (it built the whole tree): the reference the property above compares with. */
+/** Each <testcase> reached through suites, in document order: its test's key and its index among that test's cases. */
+function visitOrder(root: XmlElement, each: (key: string, index: number) => void): void {
+  const counts = new Map<string, number>();
+  const walk = (element: XmlElement, suitePath: string[]): void => {
+    for (const child of element.children) {
+      if (child.name === 'testsuite') walk(child, [...suitePath, child.attributes.name ?? '']);
+      else if (child.name === 'testcase') {
+        const key = JSON.stringify([suitePath, child.attributes.classname ?? '', child.attributes.name ?? '']);
+        const index = counts.get(key) ?? 0;
+        counts.set(key, index + 1);
+        each(key, index);
+      }
+    }
+  };
+  walk(root, root.name === 'testsuite' ? [root.attributes.name ?? ''] : []);
+}
+
 function junitFromTree(xml: string): unknown {
   const formatName = 'parseJUnitXml (expected JUnit XML: <testsuites> or <testsuite> with <testcase> elements)';
   if (!/<\s*(testsuites|testsuite)\b/.test(xml)) throw new Error(`${formatName}: no <testsuites> or <testsuite> element found`);
@@ -403,35 +464,54 @@ function junitFromTree(xml: string): unknown {
     return Number.isFinite(parsed) ? parsed : undefined;
   };
   const summary = { passed: 0, failed: 0, skipped: 0, durationSeconds: 0, failures: [] as { name: string; message: string }[] };
-  // Each test once: the cases of one suite path, classname and name are one test, failed if any failed, else skipped if any was.
-  const tests = new Map<string, { failure: { name: string; message: string } | null; skipped: boolean }>();
+  // Each test once: the cases of one suite path, classname and name are one test. A failed case with a passing case after it
+  // (a rerun that passed it) is dropped; of the rest, failed if any failed, else skipped if any was; passed with a drop is flaky.
+  type Case = { outcome: 'failed' | 'skipped' | 'passed'; failure: { name: string; message: string } | null; rerunPassed: boolean };
+  const tests = new Map<string, Case[]>();
   const visit = (element: XmlElement, suitePath: string[]): void => {
     for (const child of element.children) {
       if (child.name === 'testsuite') visit(child, [...suitePath, child.attributes.name ?? '']);
       else if (child.name !== 'testcase') continue;
       else {
         const key = JSON.stringify([suitePath, child.attributes.classname ?? '', child.attributes.name ?? '']);
-        const test = tests.get(key) ?? { failure: null, skipped: false };
-        tests.set(key, test);
+        const cases = tests.get(key) ?? [];
+        tests.set(key, cases);
         const problem = child.children.find((inner) => inner.name === 'failure' || inner.name === 'error');
-        if (problem && test.failure === null) {
-          const className = child.attributes.classname ?? '';
-          const name = className !== '' && className !== 'test' ? `${className}::${child.attributes.name ?? ''}` : [...suitePath.filter((part) => part !== ''), child.attributes.name ?? ''].join(' > ');
+        const className = child.attributes.classname ?? '';
+        const name = className !== '' && className !== 'test' ? `${className}::${child.attributes.name ?? ''}` : [...suitePath.filter((part) => part !== ''), child.attributes.name ?? ''].join(' > ');
+        const rerunPassed = child.children.some((inner) => /^(flaky|rerun)(Failure|Error)$/.test(inner.name));
+        if (problem) {
           const message = problem.attributes.message?.trim()
             ? problem.attributes.message.trim()
             : (allText(problem).split('\n').map((line) => line.trim()).find((line) => line !== '') ?? problem.attributes.type ?? problem.name);
-          test.failure = { name, message };
-          summary.failures.push(test.failure);
-        } else if (!problem && child.children.some((inner) => inner.name === 'skipped')) test.skipped = true;
+          cases.push({ outcome: 'failed', failure: { name, message }, rerunPassed });
+        } else cases.push({ outcome: child.children.some((inner) => inner.name === 'skipped') ? 'skipped' : 'passed', failure: null, rerunPassed });
       }
     }
   };
   visit(root, root.name === 'testsuite' ? [root.attributes.name ?? ''] : []);
-  for (const test of tests.values()) {
-    if (test.failure) summary.failed++;
-    else if (test.skipped) summary.skipped++;
-    else summary.passed++;
+  // In the order each test's failure is listed: by its first failure after its last pass.
+  const listed: { at: number; failure: { name: string; message: string } }[] = [];
+  let order = 0;
+  const caseOrder = new Map<Case, number>();
+  visitOrder(root, (key, index) => caseOrder.set((tests.get(key) as Case[])[index] as Case, order++));
+  let flaky = 0;
+  for (const cases of tests.values()) {
+    const lastPass = cases.map((c) => c.outcome).lastIndexOf('passed');
+    const kept = cases.filter((c, index) => !(c.outcome === 'failed' && index < lastPass));
+    const dropped = kept.length < cases.length || cases.some((c) => c.outcome === 'passed' && c.rerunPassed);
+    const failed = kept.find((c) => c.outcome === 'failed');
+    if (failed) {
+      summary.failed++;
+      listed.push({ at: caseOrder.get(failed) as number, failure: failed.failure as { name: string; message: string } });
+    } else if (kept.some((c) => c.outcome === 'skipped')) summary.skipped++;
+    else {
+      summary.passed++;
+      if (dropped) flaky++;
+    }
   }
+  summary.failures = listed.sort((a, b) => a.at - b.at).map((entry) => entry.failure);
+  if (flaky > 0) (summary as { flaky?: number }).flaky = flaky;
   const totals: Record<string, number> = {};
   for (const comment of root.comments) {
     const match = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(comment);
@@ -460,7 +540,7 @@ const junitDocument: fc.Arbitrary<string> = (() => {
   const problem = fc
     .tuple(fc.constantFrom('failure', 'error'), optional('message', ['', ' boom ', 'x &lt; y']), optional('type', ['AssertionError', '']), text, fc.boolean())
     .map(([name, message, type, body, selfClosing]) => (selfClosing ? `<${name}${message}${type}/>` : `<${name}${message}${type}>${body}</${name}>`));
-  const caseChild = fc.oneof(problem, fc.constant('<skipped/>'), fc.constant('<system-out>out</system-out>'), fc.constant('<testcase name="inside"/>'));
+  const caseChild = fc.oneof(problem, fc.constant('<skipped/>'), fc.constant('<system-out>out</system-out>'), fc.constant('<testcase name="inside"/>'), fc.constant('<flakyFailure message="once"/>'), fc.constant('<rerunError><stackTrace>s</stackTrace></rerunError>'));
   const testcase = fc
     .tuple(optional('name', ['a', 'b c', '']), optional('classname', ['test', 'pkg.Mod', '']), optional('time', ['0.1', '1,234.5', 'x']), fc.array(caseChild, { maxLength: 3 }))
     .map(([name, classname, time, children]) => (children.length === 0 ? `<testcase${name}${classname}${time}/>` : `<testcase${name}${classname}${time}>${children.join('')}</testcase>`));

@@ -34,6 +34,33 @@ describe('criteria', () => {
     expect(r).toMatchObject({ passed: false, evidence: 'doc_coverage was not measured' });
   });
 
+  it('judges a figure exactly at its target as at it, whatever the rounding of its computation', () => {
+    // 29 of 100 lines * 100 = 28.999999999999996; cobertura's line-rate="0.57" * 100 = 56.99999999999999.
+    const at = (metric: keyof MeasuredFacts, value: number, op: '>=' | '<=' | '>' | '<' | '==', target: number) =>
+      evaluateCriterion({ id: 'x', description: 'x', level: 'important', metric, op, value: target }, { ...facts, [metric]: value });
+    expect((29 / 100) * 100).toBeLessThan(29);
+    expect(at('test_coverage', (29 / 100) * 100, '>=', 29)).toMatchObject({ passed: true, evidence: 'test_coverage 29.00% >= 29.00%: met' });
+    expect(at('test_coverage', 0.57 * 100, '>=', 57).passed).toBe(true);
+    expect(at('test_coverage', 0.57 * 100, '==', 57).passed).toBe(true);
+    expect(at('test_coverage', 0.57 * 100, '<', 57).passed).toBe(false);
+    expect(at('test_coverage', 0.57 * 100, '>', 56.99).passed).toBe(true);
+    expect(at('test_pass_rate', 19 / 20, '>=', 0.95).passed).toBe(true);
+    expect(at('lines_of_code', 1000, '>=', 1000).passed).toBe(true);
+    expect(at('lines_of_code', 999, '>=', 1000)).toMatchObject({ passed: false, evidence: 'lines_of_code 999 >= 1000: not met' });
+  });
+
+  it('prints a figure just under its target with the digits that tell them apart', () => {
+    const rate = evaluateCriterion({ id: 'p', description: 'p', level: 'critical', metric: 'test_pass_rate', op: '>=', value: 0.95 }, { ...facts, test_pass_rate: 0.9496 });
+    expect(rate).toMatchObject({ passed: false, evidence: 'test_pass_rate 94.96% >= 95.00%: not met' });
+    const cov = evaluateCriterion({ id: 'c', description: 'c', level: 'important', metric: 'test_coverage', op: '>=', value: 80 }, { ...facts, test_coverage: 79.999 });
+    expect(cov).toMatchObject({ passed: false, evidence: 'test_coverage 79.999% >= 80.000%: not met' });
+  });
+
+  it('fails a criterion on a figure that is not a number (NaN, Infinity) as not measured', () => {
+    const r = evaluateCriterion({ id: 'p', description: 'p', level: 'critical', metric: 'test_pass_rate', op: '<=', value: 1 }, { ...facts, test_pass_rate: Number.NaN });
+    expect(r).toMatchObject({ passed: false, evidence: 'test_pass_rate was not measured' });
+  });
+
   it('decides on critical criteria only', () => {
     const base = { id: 'x', description: '', evidence: '' };
     expect(criticalPassed([{ ...base, level: 'important', passed: false }, { ...base, level: 'critical', passed: true }])).toBe(true);

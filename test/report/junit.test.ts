@@ -103,3 +103,31 @@ describe('junit.xml and final_report.md with what agents printed', () => {
     expect(md).toContain('task^H two');
   });
 });
+
+describe('junit.xml and the Markdown with what a test runner printed in the evidence', () => {
+  // A runner's message as it reaches the evidence: ANSI colours (ESC), a NUL, a line break, markup, a table bar.
+  const printed = 'tests_total was not measured: the last test run gave no results: \u001b[31merror\u001b[0m: <b>&"x"</b> | a\u0000b\nsecond line';
+  const failed = { id: 'tests_pass', description: 'Pass | rate', level: 'critical' as const, passed: false, evidence: printed };
+
+  it('writes XML that a strict parser reads, line breaks in attributes kept', async () => {
+    const xml = renderJUnit(report('completed', [failed]));
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/);
+    // Read back by a parser other than ours: Python's expat.
+    const { execFileSync } = await import('node:child_process');
+    const read = execFileSync(
+      'python3',
+      ['-c', 'import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.buffer.read()); f = r.find(".//failure"); print(f.get("message"))'],
+      { input: xml, encoding: 'utf8' },
+    );
+    // The colours gone, the NUL shown as ^@ (contract/printable.ts), the line break kept.
+    expect(read).toBe('tests_total was not measured: the last test run gave no results: error: <b>&"x"</b> | a^@b\nsecond line\n');
+  });
+
+  it('keeps a criterion one row of the Markdown table', async () => {
+    const { renderMarkdown } = await import('../../src/report/report.js');
+    const row = renderMarkdown(report('completed', [failed]))
+      .split('\n')
+      .find((line) => line.startsWith('| Pass'));
+    expect(row).toBe('| Pass \\| rate | critical | FAIL | tests_total was not measured: the last test run gave no results: error: <b>&"x"</b> \\| a^@b second line |');
+  });
+});
