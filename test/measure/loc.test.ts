@@ -162,13 +162,23 @@ describe('countLines on test/fixtures/measure/loc-project', () => {
     const copy = makeTemporaryDir();
     cpSync(FIXTURE_PROJECT, copy, { recursive: true });
     const before = await countLines(copy);
-    for (const skipped of ['build', 'vendor', '.git', 'node_modules', 'target', 'dist', 'coverage', 'web/node_modules/pkg', '.venv/lib/python3.11/site-packages/pkg', 'venv/lib', '.tox/py311', '__pycache__', '.pytest_cache', '.mypy_cache']) {
+    for (const skipped of ['build', 'vendor', '.git', 'node_modules', 'target', 'dist', 'coverage', 'web/node_modules/pkg', '.venv/lib/python3.11/site-packages/pkg', 'venv/lib', '.tox/py311', '__pycache__', '.pytest_cache', '.mypy_cache', '.next/server', '.yarn/releases', '.gradle', '.svelte-kit', '.turbo', 'bower_components', 'htmlcov']) {
       mkdirSync(path.join(copy, skipped), { recursive: true });
       writeFileSync(path.join(copy, skipped, 'extra.js'), 'const counted = false;\n');
       writeFileSync(path.join(copy, skipped, 'extra.py'), 'def counted():\n    return False\n');
     }
     const after = await countLines(copy);
     expect(after).toEqual(before);
+  });
+
+  it('counts the other languages of the // and /* */ family, and Ruby, by hand', () => {
+    // Each: 1 comment line, 1 blank, 3 code (a comment marker in a string is code).
+    const kotlin = '// greets\n\nfun main() {\n    println("// not a comment")\n}\n';
+    expect(countSourceText(kotlin, 'Main.kt')).toEqual({ code: 3, comment: 1, blank: 1 });
+    expect(countSourceText(kotlin.replace('fun main() {', 'func main() {'), 'main.swift')).toEqual({ code: 3, comment: 1, blank: 1 });
+    expect(countSourceText('/* a\n b */\nclass A {\n  string s = "/*";\n}\n\n', 'A.cs')).toEqual({ code: 3, comment: 2, blank: 1 });
+    expect(countSourceText('# a gem\n\nclass A\n  X = "# not"\nend\n', 'a.rb')).toEqual({ code: 3, comment: 1, blank: 1 });
+    expect(countSourceText('/* theme */\n.a {\n  color: red;\n}\n', 'site.css')).toEqual({ code: 3, comment: 1, blank: 0 });
   });
 
   it("leaves out the files a package manager writes (package-lock.json, pnpm-lock.yaml…): they are not the project's code", async () => {
