@@ -36,15 +36,29 @@ export type TestOutputFormat = 'node-tap' | 'junit' | 'cargo' | 'pytest-junit';
 export function parseTestOutput(format: TestOutputFormat, text: string, stderr = ''): TestSummary {
   switch (format) {
     case 'node-tap':
-      return parseNodeTap(text);
+      return parseNodeTap(withoutAnsi(text));
     case 'junit':
     case 'pytest-junit':
       return parseJUnitXml(text);
     case 'cargo':
-      return parseCargoTest(text, stderr);
+      return parseCargoTest(withoutAnsi(text), withoutAnsi(stderr));
     default:
       return assertNever(format, 'test output format (allowed: node-tap, junit, cargo, pytest-junit)');
   }
+}
+
+/** ANSI escape sequences (colours, cursor moves): `cargo test -- --color=always`, FORCE_COLOR and CI settings put them in a runner's lines. */
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[()*+][0-9A-Za-z]|\u001b[@-Z\\-_]/g;
+
+/** The text a runner would have printed without colour: "test result: \e[32mok\e[0m." is cargo's "test result: ok.". */
+export function withoutAnsi(text: string): string {
+  return text.includes('\u001b') ? text.replace(ANSI, '') : text;
+}
+
+/** A line chooser that judges each line as printed without colour. */
+function colourBlind(chooser: LineChooser): LineChooser {
+  const compact = chooser.compact;
+  return Object.assign((line: string) => chooser(withoutAnsi(line)), compact ? { compact: (line: string) => compact(withoutAnsi(line)) } : {});
 }
 
 /**
@@ -63,11 +77,13 @@ export function summaryLines(format: TestOutputFormat): (() => LineChooser) | un
   switch (format) {
     case 'node-tap':
       return () =>
-        Object.assign((line: string) => !/^\s*#/.test(line) || /^\s*# Subtest: /.test(line) || NODE_TOTAL_LINE.test(line), {
+        colourBlind(
+          Object.assign((line: string) => !/^\s*#/.test(line) || /^\s*# Subtest: /.test(line) || NODE_TOTAL_LINE.test(line), {
           compact: (line: string) => /^TAP version /.test(line) || /^1\.\.\d+\s*$/.test(line) || NODE_TOTAL_LINE.test(line),
-        });
+          }),
+        );
     case 'cargo':
-      return cargoSummaryLines;
+      return () => colourBlind(cargoSummaryLines());
     case 'junit':
     case 'pytest-junit':
       return undefined;

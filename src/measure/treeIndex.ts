@@ -290,8 +290,11 @@ export class TreeIndex {
       if (!old || !old.settled || old.size !== entry.size || old.mtimeMs !== entry.mtimeMs || old.ctimeMs !== entry.ctimeMs || old.ino !== entry.ino) {
         changes.set(childRel, { size: entry.size, mtimeMs: entry.mtimeMs, ctimeMs: entry.ctimeMs, ino: entry.ino });
       }
-      if (old) this.release(old);
-      this.hold(entry);
+      // The same inode at the same size (most files at a sweep): its share stands as it is.
+      if (!old || old.inode !== entry.inode || old.size !== entry.size) {
+        if (old) this.release(old);
+        this.hold(entry);
+      }
       if (!old) this.files++;
       node.files.set(name, entry);
       if (entry.settled) this.unsettled.delete(childRel);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/measure/runCommand.js';
-import { parseCargoTest, parseJUnitXml, parseNodeTap, parseTestOutput, type TestOutputFormat } from '../../src/measure/testResults.js';
+import { parseCargoTest, parseJUnitXml, parseNodeTap, parseTestOutput, summaryLines, type TestOutputFormat } from '../../src/measure/testResults.js';
 import { PACKAGE_ROOT, SHARED_FIXTURES_DIR } from '../../src/paths.js';
 import { allText, parseXml, type XmlElement } from '../helpers/xmlTree.js';
 
@@ -386,6 +386,22 @@ describe('parseCargoTest', () => {
   it('rejects output with no "test result:" line, such as a build failure', () => {
     expect(() => parseCargoTest('error[E0425]: cannot find value `x` in this scope\n')).toThrow(/test result.*cargo test/);
   });
+});
+
+describe('cargo test with colour (cargo-color: `cargo test -- --color=always`)', () => {
+  // Counted from the files: tests::a ok, tests::b FAILED, tests::c ignored; "test result: FAILED. 1 passed; 1 failed; 1 ignored".
+  for (const file of ['cargo-test-color.stdout.txt', 'cargo-test-color-quiet.stdout.txt']) {
+    it(`reads ${file} as it reads the same output without colour`, () => {
+      const text = read(`cargo-color/${file}`);
+      expect(text).toContain('\u001b[31mFAILED');
+      const summary = parseTestOutput('cargo', text);
+      expect(summary).toMatchObject({ passed: 1, failed: 1, skipped: 1 });
+      expect(summary.failures.map((failure) => failure.name)).toEqual(['tests::b']);
+      // The lines kept of an output too long to keep whole are chosen as if uncoloured.
+      const choose = summaryLines('cargo')!();
+      expect(text.split('\n').filter((line) => choose(line)).some((line) => line.startsWith('test result: '))).toBe(true);
+    });
+  }
 });
 
 describe('parseTestOutput', () => {
