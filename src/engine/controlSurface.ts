@@ -26,6 +26,9 @@ export type PauseEnd = 'a person continues' | 'the disk takes writes';
 /** How a pause carried over by a resume begins its alert (and so its why): keepPausedAfterResume knows it again. */
 const CARRIED_PAUSE = 'the session was paused when its orchestrator stopped';
 
+/** How a pause for a person ends its alert (and so its why): keepPausedAfterResume knows a person's pause by it. */
+const FOR_A_PERSON = "continue with `megatest continue` or the console's p key";
+
 /** The status block's tests: the last run's counts, why it gave none, or none yet. */
 function testsText(measured: { testsPassed: number | null; testsFailed: number | null; testsProblem: string | null }): string {
   if (measured.testsProblem !== null) return `not measured (the last test run gave no results: ${measured.testsProblem})`;
@@ -193,7 +196,7 @@ export class ControlSurface implements EngineControl {
     this.ctx.emit({
       type: 'alert',
       level: 'critical',
-      message: `${why} — ${already ? 'the session stays paused' : 'paused'}; continue with \`megatest continue\` or the console's p key`,
+      message: `${why} — ${already ? 'the session stays paused' : 'paused'}; ${FOR_A_PERSON}`,
     });
     if (!already) await this.doPause('engine', true);
   }
@@ -205,8 +208,12 @@ export class ControlSurface implements EngineControl {
     // Only a pause that waits for a person: megatest's own (a usage limit's hold, a full disk) lifted by itself, and what
     // lifted it did not survive the kill; in CI no person can continue, as pauseForPerson has it. A pause carried over
     // by an earlier resume is still the person's (it is megatest's own by its source): a second kill and resume lost it.
-    const carried = (pause.why ?? '').startsWith(CARRIED_PAUSE);
-    const person = pause.by !== 'engine' || carried || (pause.why ?? '').startsWith('recovery gave up');
+    const said = pause.why ?? '';
+    const carried = said.startsWith(CARRIED_PAUSE);
+    // pauseForPerson's (pause_and_alert, escalate, a recovery that gave up, the disk limit): what it waits for (a login,
+    // a deadlock a person settles) outlived the kill. Not a refused write's: the disk guard lifted that one by itself.
+    const forPerson = said.endsWith(FOR_A_PERSON) && !said.startsWith('disk_full on ');
+    const person = pause.by !== 'engine' || carried || forPerson || said.startsWith('recovery gave up');
     if (!person) return;
     const why = pause.why === null ? `paused by ${pause.by}` : pause.why;
     if (ctx.unattended) {
