@@ -26,6 +26,7 @@ import { CheckpointStore, type CheckpointVerification } from '../checkpoint/stor
 import { readRunInfo, type RunInfo } from '../io/runInfo.js';
 import { readStatus, runPaths, validateSessionId } from '../io/runFolder.js';
 import { RunFileReadError } from '../io/readError.js';
+import { namedCheckpointRefusal } from '../engine/resumeRefusal.js';
 import type { SessionStatus } from '../contract/statuses.js';
 import { copyHistory, copyMetricsHistory, type HistoryCut } from './branchHistory.js';
 import { describeRun } from './runSession.js';
@@ -118,7 +119,7 @@ export async function prepareBranch(runDir: string, options: BranchOptions = {})
 export async function chooseCheckpoint(store: CheckpointStore, runDir: string, named: string | undefined, say: (line: string) => void): Promise<CheckpointVerification> {
   if (named !== undefined) {
     const verified = await store.verify(named);
-    if (!verified.usable) throw new UsageError(`megatest resume --checkpoint ${named}: refused: checkpoint ${verified.id} cannot be used: ${verified.reason}`);
+    if (!verified.usable) throw namedCheckpointRefusal(named, `checkpoint ${verified.id} cannot be used: ${verified.reason}`, path.join(runDir, 'checkpoints'));
     return verified;
   }
   // The ids alone (one readdir): verify reads each checkpoint it is given, so list() read every manifest once more (3.2 s for 20 checkpoints of 50,000 files).

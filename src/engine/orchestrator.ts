@@ -28,6 +28,7 @@ import { InjectedFaults } from './injectedFaults.js';
 import { refillOnResume } from './hourRefill.js';
 import { WorktreeIsolation } from './isolation.js';
 import { cleanUpAfterPreviousOrchestrator } from './leftovers.js';
+import { namedCheckpointRefusal } from './resumeRefusal.js';
 import { Limits } from './limits.js';
 import { Measurer } from './measurer.js';
 import { PhaseRunner } from './phaseRunner.js';
@@ -151,7 +152,7 @@ export class Orchestrator implements EngineControl {
       try {
         await ctx.store.read(namedCheckpoint);
       } catch (error) {
-        throw new UsageError(`megatest resume --checkpoint ${namedCheckpoint}: refused: ${(error as Error).message}`);
+        throw namedCheckpointRefusal(namedCheckpoint, (error as Error).message, ctx.paths.checkpoints);
       }
     }
     if (resuming) {

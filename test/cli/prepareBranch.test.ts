@@ -12,6 +12,7 @@ import { unpackBlobSync } from '../../src/checkpoint/blobCodec.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointStore, type CheckpointBody, type FileEntry } from '../../src/checkpoint/store.js';
 import { UsageError } from '../../src/config/errors.js';
+import { RunFileReadError } from '../../src/io/readError.js';
 import { loadConfig } from '../../src/config/load.js';
 import { describeRun } from '../../src/cli/runSession.js';
 import { isFinishedRun, prepareBranch } from '../../src/cli/resumeBranch.js';
@@ -134,11 +135,13 @@ describe('prepareBranch', () => {
     rmSync(same.dir, { recursive: true, force: true });
   });
 
-  it('refuses bad requests with a UsageError and leaves no folder, not even a hidden one', async () => {
+  it('refuses bad requests with a UsageError, a damaged checkpoint as damage (exit 1), and leaves no folder, not even a hidden one', async () => {
     corrupt(0, 'file1.txt');
     const before = fingerprint(runDir);
+    // The named checkpoint is there but fails its checks: the folder is damaged, not the command wrong.
+    await expect(prepareBranch(runDir, { checkpoint: ids[0] })).rejects.toBeInstanceOf(RunFileReadError);
+    await expect(prepareBranch(runDir, { checkpoint: ids[0] })).rejects.toThrow(new RegExp(`^megatest resume --checkpoint ${ids[0]}: refused: checkpoint ${ids[0]} cannot be used: .*sha256.*file1\\.txt`));
     const refusals: [Parameters<typeof prepareBranch>[1], RegExp][] = [
-      [{ checkpoint: ids[0] }, new RegExp(`refused: checkpoint ${ids[0]} cannot be used: .*sha256.*file1\\.txt`)],
       [{ checkpoint: 'checkpoint_009' }, /no such checkpoint/],
       [{ checkpoint: ids[1], agent: 'robot' }, /--agent "robot": must be one of "sim", "command"/],
       [{ checkpoint: ids[1], agentCmd: 'x' }, /--agent-cmd is only for --agent command/],

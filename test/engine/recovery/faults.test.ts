@@ -215,8 +215,8 @@ describe.skipIf(!BUILT)('fault classes recover as the table says (needs npm run 
     expect(crash.code).toBe(130);
   });
 
-  it('resume --checkpoint of a corrupted checkpoint is refused before anything changes', () => {
-    expect(resumeRefused.code).toBe(2);
+  it('resume --checkpoint of a corrupted checkpoint is refused before anything changes, exit 1 (damage, as restore says it)', () => {
+    expect(resumeRefused.code).toBe(1);
     expect(resumeRefused.stderr).toMatch(/megatest resume --checkpoint checkpoint_002: refused: checkpoint checkpoint_002 cannot be used: checksum mismatch/);
     expect(readFileSync(path.join(crashDir, 'status'), 'utf8').trim()).toBe('interrupted');
     expect(eventsOf(readEvents(crashDir), 'command').filter((c) => c.name === 'resume')).toHaveLength(0);
