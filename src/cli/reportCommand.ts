@@ -7,15 +7,17 @@
 // end has none yet (`megatest resume` goes on with it).
 
 import { UsageError } from '../config/errors.js';
-import { foldRunFolder } from '../io/foldLog.js';
+import { foldRunFolder, missingLog } from '../io/foldLog.js';
 import { runPaths } from '../io/runFolder.js';
 import { countOf } from '../state/groupDigits.js';
 import { newerRunNote } from './newerVersion.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { buildReport, renderJUnit, renderMarkdown, reportExitCode, writeReportFiles, type FinalReport } from '../report/report.js';
 
 export async function printReport(dir: string, options: { legacy: boolean; running: boolean; format: string }): Promise<number> {
   const { legacy, running, format } = options;
+  // A folder with no log at all is damaged (made with its log, even one killed before its first event): said so, not "no session_started".
+  if (!legacy && !existsSync(runPaths(dir).events)) throw missingLog(runPaths(dir).events, 'megatest report', 'nothing to report; final_report.* left as they were');
   const folded = await foldRunFolder(runPaths(dir).root);
   const newer = legacy ? null : newerRunNote('report', dir, folded.state.session?.megatestVersion ?? null, folded.unknownTypes);
   if (newer !== null) process.stderr.write(newer + '\n');

@@ -203,8 +203,11 @@ export async function foldRunFolder(runDir: string, options: LogReadOptions = {}
 /**
  * Throws RunFileReadError (`COMMAND: cannot read FILE (CODE); CONSEQUENCE`)
  * when the log cannot be opened or read at its start and end: a folder in
- * its place, no permission, a failing disk. A missing log is fine (a run
- * killed before its first event).
+ * its place, no permission, a failing disk; and (`COMMAND: FILE is missing
+ * …`) when there is none: a run folder is made with its (empty) log, so a
+ * run killed before its first event has one, and a missing log was deleted
+ * or moved (it said "cannot open … (ENOENT)" from deeper in, or, to the
+ * report, "no session_started event", as if the log were there).
  */
 export async function checkLogReadable(file: string, command: string, consequence: string): Promise<void> {
   let handle: FileHandle | null = null;
@@ -215,9 +218,14 @@ export async function checkLogReadable(file: string, command: string, consequenc
     await handle.read(probe, 0, Math.min(probe.length, size), 0);
     if (size > probe.length) await handle.read(probe, 0, probe.length, size - probe.length);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingLog(file, command, consequence);
     throw RunFileReadError.say(error, file, command, consequence);
   } finally {
     await handle?.close().catch(() => undefined);
   }
+}
+
+/** A run folder's events.jsonl that is not there (a run folder is made with it): said as missing, exit 1 (the folder is damaged). */
+export function missingLog(file: string, command: string, consequence: string): RunFileReadError {
+  return new RunFileReadError(`${command}: ${file} is missing (deleted or moved?): the run folder holds no event log; ${consequence}`, file, 'ENOENT');
 }

@@ -115,7 +115,14 @@ describe('folding a run log', () => {
     await expect(checkLogReadable(path.join(dir, 'events.jsonl'), 'megatest resume', 'the session was not resumed')).rejects.toThrow(
       /^megatest resume: cannot read .*events\.jsonl \(EISDIR\); the session was not resumed$/,
     );
-    await expect(checkLogReadable(path.join(dir, 'absent.jsonl'), 'megatest resume', '')).resolves.toBeUndefined();
+  });
+
+  it('a log that is not there is said missing, naming it (a run folder is made with its log)', async () => {
+    const dir = runDir();
+    const absent = path.join(dir, 'absent.jsonl');
+    const missing = checkLogReadable(absent, 'megatest resume', 'the session was not resumed');
+    await expect(missing).rejects.toBeInstanceOf(RunFileReadError);
+    await expect(missing).rejects.toThrow(`megatest resume: ${absent} is missing (deleted or moved?): the run folder holds no event log; the session was not resumed`);
   });
 
   it('a FIFO in place of the log fails at once instead of waiting for a writer', async () => {
