@@ -16,6 +16,7 @@ import { describeConflicts, unsettled, type ConflictFile } from './conflictFiles
 import { excludeBuildOutput } from './gitExcludes.js';
 import { SerialQueue } from './serialQueue.js';
 import { realpathOr, WorktreeGit } from './worktreeGit.js';
+import { relinkWorktrees } from './worktreeLinks.js';
 
 // The git errors' home is worktreeGit.ts; exported here too, beside the rest of worktree isolation's API.
 export { GitError } from './worktreeGit.js';
@@ -105,7 +106,8 @@ export class Worktrees {
    * Returns what it repaired, for the log.
    */
   async prepare(ignored: string[]): Promise<string[]> {
-    const notes: string[] = [];
+    // First: a copied run folder's worktrees still name the original's repository, and git below would write there.
+    const notes: string[] = relinkWorktrees(this.projectDir, this.root);
     await this.git.ok(this.projectDir, ['config', 'gc.auto', '0']);
     const exclude = path.join(this.projectDir, '.git', 'info', 'exclude');
     const present = existsSync(exclude) ? readFileSync(exclude, 'utf8').split('\n') : [];
