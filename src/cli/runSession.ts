@@ -17,6 +17,7 @@ import { importedRunRefusal, readRunInfo, type RunInfo } from '../io/runInfo.js'
 import { createRunFolder, defaultSessionId, runPaths, type RunPaths } from '../io/runFolder.js';
 import { suspendJobTogether } from '../io/jobControl.js';
 import { isOrchestratorAlive } from '../io/sessions.js';
+import { RunFileReadError } from '../io/readError.js';
 import { takeRunLock } from '../io/runLock.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import { urlHost } from '../io/controlClient.js';
@@ -165,9 +166,9 @@ function safeError(message: string): void {
   }
 }
 
-function safeWrite(line: string): void {
+function safeWrite(line: string, to: NodeJS.WritableStream = process.stdout): void {
   try {
-    process.stdout.write(line + '\n');
+    to.write(line + '\n');
   } catch {
     // stdout closed (a pipe whose reader went away): the run goes on
   }
@@ -262,6 +263,13 @@ async function orchestrateLocked(
       safeWrite(`report: ${paths.finalReportMd}`);
     }
     return code;
+  } catch (error) {
+    // A resume that could not start again (an agent, a worktree): one line and exit 1, not a stack trace (session.log has
+    // it); bad input and unreadable files keep their own words and codes.
+    if (!options.resume || error instanceof UsageError || error instanceof ConfigError || error instanceof RunFileReadError) throw error;
+    const said = ((error as Error).message ?? String(error)).split('\n')[0];
+    safeWrite(`megatest resume: the session could not start again: ${said}; nothing of it ran, and the run folder is left for the next megatest resume ${runDir} (session.log has the details)`, process.stderr);
+    return 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

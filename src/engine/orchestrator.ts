@@ -196,6 +196,8 @@ export class Orchestrator implements EngineControl {
         if (resuming) {
           // The run folder stays as it was for the next resume, without the disk reserve.
           await this.diskGuard.end().catch((e) => ctx.internalError(e));
+          ctx.log.error('orchestrator', `the resume could not start the session again (its agents are stopped; the next resume goes on from here): ${(error as Error).stack ?? String(error)}`);
+          ctx.log.flush();
           throw error;
         }
         this.failStartUp(error);

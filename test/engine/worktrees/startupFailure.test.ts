@@ -15,7 +15,7 @@
 // outlive it.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
@@ -102,6 +102,12 @@ describe.skipIf(!BUILT)(`an agent that cannot start${BUILT ? '' : ' (skipped: di
     expect(result.signal, 'the orchestrator ended by itself').toBeNull();
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(1);
     expect(result.stderr).toMatch(/git worktree add .*megatest\/agent-2 .*failed \(exit \d+\)/);
+    // One line, not a stack trace; the details (the stack) in session.log.
+    const failure = result.stderr.split('\n').filter((line) => line.startsWith('megatest resume: '));
+    expect(failure, result.stderr).toHaveLength(1);
+    expect(failure[0]).toMatch(new RegExp(`^megatest resume: the session could not start again: .*git worktree add .*; nothing of it ran, and the run folder is left for the next megatest resume ${runDir} \\(session.log has the details\\)$`));
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(readFileSync(path.join(runDir, 'session.log'), 'utf8')).toMatch(/ERROR \[orchestrator\] the resume could not start the session again .*git worktree add .* \| +at /);
     expect(agentPidsOf(runDir), 'no agent outlives the resume').toEqual([]);
     const started = eventsOf(readEvents(runDir).filter((e) => e.seq > seqBefore), 'agent_started').map((e) => e.agent).sort();
     expect(started).toEqual(['agent-1', 'agent-3']);
