@@ -4,11 +4,11 @@
 // control commands would otherwise load at start-up for a live run, which
 // the control API answers (bench/startup.mjs).
 
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { SessionMetrics } from '../contract/metrics.js';
 import type { SessionStatus } from '../contract/statuses.js';
-import { foldRunFolder } from '../io/foldLog.js';
+import { foldRunFolder, missingLog } from '../io/foldLog.js';
 import { newerRunNote } from './newerVersion.js';
 import { readJsonFile, readStatus, runPaths } from '../io/runFolder.js';
 import { legacyRunnerOf } from '../legacy/marker.js';
@@ -64,6 +64,9 @@ export function newestCheckpointFromFiles(runDir: string): { newest: StatusView[
 export async function viewFromFiles(runDir: string): Promise<StatusView> {
   const paths = runPaths(runDir);
   const { state, legacy, unknownTypes } = await foldRunFolder(paths.root);
+  // A run folder is made with its log: one without it was deleted or moved, said as report and resume say it, not shown
+  // as "running" with what metrics_current.json last held.
+  if (!legacy && !existsSync(paths.events)) throw missingLog(paths.events, 'megatest status', 'nothing to show but what metrics_current.json last held');
   const newer = legacy ? null : newerRunNote('status', runDir, state.session?.megatestVersion ?? null, unknownTypes);
   if (newer !== null) process.stderr.write(newer + '\n');
   // a legacy folder's own files are the original runner's: its converted session says what they hold

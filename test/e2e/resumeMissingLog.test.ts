@@ -14,7 +14,7 @@ describe.skipIf(!BUILT)(`a run folder that lost its events.jsonl${BUILT ? '' : '
   const runDir = path.join(runsDir, 'nolog');
   afterAll(() => removeDir(runsDir));
 
-  it('resume and report say the log is missing, naming it, exit 1, and write nothing', async () => {
+  it('resume, report and status say the log is missing, naming it, exit 1, and write nothing', async () => {
     const config = path.join(runsDir, 'nolog.toml');
     writeFileSync(config, ['[monitoring]', 'health_check_interval = 1', 'control_port = 18917', ''].join('\n'));
     // A run killed (kill -9) once it has started its first phase.
@@ -34,6 +34,11 @@ describe.skipIf(!BUILT)(`a run folder that lost its events.jsonl${BUILT ? '' : '
     expect(report.code).toBe(1);
     expect(report.stdout).toBe('');
     expect(report.stderr.trim()).toBe(`megatest report: ${events} is missing (deleted or moved?): the run folder holds no event log; nothing to report; final_report.* left as they were`);
+    // status too: it showed "running" and the last metrics as if nothing were wrong.
+    const status = await runCli(['status', runDir]);
+    expect(status.code).toBe(1);
+    expect(status.stderr.trim()).toBe(`megatest status: ${events} is missing (deleted or moved?): the run folder holds no event log; nothing to show but what metrics_current.json last held`);
+    expect(status.stdout).not.toMatch(/running/);
     expect(readdirSync(runDir).sort()).toEqual(before);
   }, 180_000);
 });
