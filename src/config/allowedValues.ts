@@ -39,6 +39,7 @@ export const ERROR_CLASSES = [
   'rate_limit',
   'authentication',
   'billing',
+  'model_unavailable',
   'llm_error',
   'parse_failure',
   'context_overflow',

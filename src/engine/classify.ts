@@ -28,6 +28,21 @@ interface BuiltInClass {
   action: RecoveryAction;
 }
 
+/**
+ * A model the agent's program was told to use (`--model`) that does not exist
+ * or that the account may not use, as the CLIs say it: Claude Code's "There's
+ * an issue with the selected model (X). It may not exist or you may not have
+ * access to it" and its API's 404 not_found_error "model: X"; Codex's "The
+ * 'X' model is not supported when using Codex with a ChatGPT account" and
+ * OpenAI's "The model `X` does not exist or you do not have access to it"
+ * (model_not_found); vLLM's "The model `X` does not exist", Ollama's "model
+ * "X" not found". No wait helps: the next model in [agents].models does. A
+ * bare "model unavailable" (a 503's words) is left to llm_error: it passes.
+ */
+export const MODEL_UNAVAILABLE_CLASS = 'model_unavailable';
+export const MODEL_UNAVAILABLE =
+  /issue with the selected model|model_not_found|not_found_error.{0,40}model|model[:`'" ]{1,3}\S{1,80}[`'"]? (does not exist|is not supported|not found)|model (is )?not supported|model not found|unknown model\b/i;
+
 // Order matters: the more specific patterns come first. A failed test first:
 // its name ("test_rejects_corrupt_frame") must not read as the fault it tests.
 const BUILT_IN: BuiltInClass[] = [
@@ -40,9 +55,15 @@ const BUILT_IN: BuiltInClass[] = [
   { class: 'authentication', pattern: /invalid api key|missing api key|incorrect api key|invalid x-api-key|run \/login|not logged in|authentication_error|authentication[ _]failed|oauth token (has )?expired|401 unauthori[sz]ed/i, severity: 'critical', action: 'pause_and_alert' },
   // The account behind the agent has no credit left: waiting or another model does not help until a person pays.
   { class: 'billing', pattern: /credit balance is too low|insufficient_quota|billing_error|exceeded your current quota|plan and billing details/i, severity: 'critical', action: 'pause_and_alert' },
-  { class: 'rate_limit', pattern: /\b429\b|rate.?limit|too many requests|quota exceeded|usage limit|hit your limit|overloaded/i, severity: 'transient', action: 'switch_model' },
-  { class: 'network_timeout', pattern: /ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|connection (refused|reset)|network|timed? ?out/i, severity: 'transient', action: 'retry_with_backoff' },
-  { class: 'context_overflow', pattern: /context (length|window)|maximum context|too many tokens/i, severity: 'degraded', action: 'compress_and_retry' },
+  // The model the agent was started on does not exist or the account may not use it: before the rate limit and the
+  // API errors, whose words ("API Error: 404") a refused model also carries, and which wait on it first.
+  { class: MODEL_UNAVAILABLE_CLASS, pattern: MODEL_UNAVAILABLE, severity: 'recoverable', action: 'switch_model' },
+  // Claude Code 2.x says a plan's limit as "5-hour limit reached ∙ resets 2pm" or "Weekly limit reached ∙ resets Oct 9, 10am".
+  { class: 'rate_limit', pattern: /\b429\b|rate.?limit|too many requests|quota exceeded|usage limit|hit your limit|\b(session|weekly|opus|sonnet|\d+-hour) limit reached\b|overloaded/i, severity: 'transient', action: 'switch_model' },
+  // Claude's "API Error: Connection error.", Codex's "stream disconnected before completion: error sending request for url".
+  { class: 'network_timeout', pattern: /ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|connection (refused|reset|error)|stream disconnected|error sending request|network|timed? ?out/i, severity: 'transient', action: 'retry_with_backoff' },
+  // Claude's "Prompt is too long" and "input length and `max_tokens` exceed context limit", OpenAI's context_length_exceeded.
+  { class: 'context_overflow', pattern: /context[ _](length|window)|maximum context|exceeds? (the )?context limit|prompt is too long|too many tokens/i, severity: 'degraded', action: 'compress_and_retry' },
   { class: 'parse_failure', pattern: /pars(e|ing)|malformed|invalid json|unexpected token/i, severity: 'recoverable', action: 'retry_with_modification' },
   { class: 'llm_error', pattern: /\b5\d\d\b|model (error|unavailable|not found)|api error|internal server error/i, severity: 'recoverable', action: 'switch_model' },
 ];

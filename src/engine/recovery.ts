@@ -17,7 +17,7 @@
 import type { AgentErrorReport } from '../agents/types.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
-import { MERGE_CONFLICT, MERGE_FAILED, type Classification } from './classify.js';
+import { MERGE_CONFLICT, MERGE_FAILED, MODEL_UNAVAILABLE_CLASS, type Classification } from './classify.js';
 import { chooseAction, classifyAgentError, holdsTheAgent } from './recoveryChoice.js';
 import type { EngineContext } from './context.js';
 import type { OpenRecovery } from '../state/runState.js';
@@ -232,6 +232,12 @@ export class Recovery {
       return;
     }
     const action = chooseAction(c, attempt, limits.max_recovery_attempts);
+    if (action === 'switch_model' && !this.pool.hasNextModel(slot) && c.class === MODEL_UNAVAILABLE_CLASS) {
+      // A model that does not exist does not come back by waiting: each wait only spent a recovery attempt (and the
+      // agent's time) before the same refusal, max_recovery_attempts times. A person corrects [agents].models.
+      await this.actions.carryOut(slot, c, 'pause_and_alert', attempt, `${message} (no model left after ${this.pool.modelOf(slot)} in [agents].models)`);
+      return;
+    }
     if (action === 'switch_model' && !this.pool.hasNextModel(slot)) {
       // The list is used up: going round again would return to a model just rate-limited. The agent waits on the
       // model it has, and max_recovery_attempts (then a person) bounds the waits.

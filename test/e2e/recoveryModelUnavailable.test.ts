@@ -1,0 +1,178 @@
+// A claude-code session whose first model does not exist, through the built
+// CLI, on a fake claude written here: on a refused model it prints what claude
+// 2.x prints (a result line with is_error, "There's an issue with the selected
+// model (…)", exit 1); on any other it does the task. Seen before the fix:
+// that message was class `unknown`, logged and left: the agent failed every
+// task on the model it could not use and the session ended with nothing done.
+// Checked: the class and the action (switch_model at the first attempt, no
+// wait), that every run after the switch named the next model with --model on
+// claude's command line, the tokens equal to what the runs printed, and, with
+// no model left, the pause for a person (in CI the session stops, failed).
+
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT, eventsOf, killRunsIn, readEvents, readReport, runHeadless, type CliResult } from '../helpers/cli.js';
+import type { MegatestEvent } from '../../src/contract/events.js';
+
+const REFUSAL = (model: string) => `There's an issue with the selected model (${model}). It may not exist or you may not have access to it. Run --model to pick a different model.`;
+
+const FAKE_CLAUDE = `#!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+const args = process.argv.slice(2);
+const model = args.includes('--model') ? args[args.indexOf('--model') + 1] : 'default-model';
+const session = randomUUID();
+const say = (value) => process.stdout.write(JSON.stringify(value) + '\\n');
+const refused = (process.env.FAKE_REFUSED_MODELS ?? '').split(',');
+let prompt = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => (prompt += chunk));
+process.stdin.on('end', () => {
+  const task = /^Your task now: (.*)$/m.exec(prompt)?.[1] ?? 'unknown task';
+  say({ type: 'system', subtype: 'init', session_id: session, model, tools: ['Write'] });
+  if (refused.includes(model)) {
+    const text = ${JSON.stringify(REFUSAL('MODEL'))}.replace('MODEL', model);
+    appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, refused: true, input: 0, output: 0 }) + '\\n');
+    say({ type: 'assistant', message: { model: '<synthetic>', id: 'msg_' + randomUUID(), type: 'message', role: 'assistant', content: [{ type: 'text', text }], usage: { input_tokens: 0, output_tokens: 0 } }, session_id: session });
+    say({ type: 'result', subtype: 'success', is_error: true, result: text, session_id: session, total_cost_usd: 0, usage: { input_tokens: 0, output_tokens: 0 } });
+    process.exit(1);
+  }
+  const usage = { input_tokens: 100 + task.length, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 20 };
+  const id = 'msg_' + randomUUID();
+  say({ type: 'assistant', message: { model, id, type: 'message', role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_' + id, name: 'Write', input: { file_path: 'work.md' } }], usage }, session_id: session });
+  appendFileSync('work.md', '- ' + task + ' (' + model + ')\\n');
+  say({ type: 'user', message: { role: 'user', content: [{ tool_use_id: 'toolu_' + id, type: 'tool_result', content: 'written', is_error: false }] }, session_id: session });
+  appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, refused: false, input: usage.input_tokens, output: usage.output_tokens }) + '\\n');
+  say({ type: 'result', subtype: 'success', is_error: false, result: 'done: ' + task, session_id: session, total_cost_usd: 0.01, usage });
+  process.exit(0);
+});
+`;
+
+interface Run {
+  args: string[];
+  refused: boolean;
+  input: number;
+  output: number;
+}
+
+function setUp(models: string[], port: number): { dir: string; config: string; runLog: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-model-'));
+  const binary = path.join(dir, 'claude.mjs');
+  writeFileSync(binary, FAKE_CLAUDE);
+  chmodSync(binary, 0o755);
+  const config = path.join(dir, 'megatest.toml');
+  writeFileSync(
+    config,
+    [
+      '[monitoring]',
+      'health_check_interval = 1',
+      `control_port = ${port}`,
+      '[agents]',
+      'kind = "claude-code"',
+      `binary = ${JSON.stringify(binary)}`,
+      `models = ${JSON.stringify(models)}`,
+      'isolation = "shared"',
+      '[checkpoint]',
+      'backoff_strategy = "fixed"',
+      'backoff_initial_seconds = 0.2',
+      'backoff_max_seconds = 1',
+      '[projects.task_queue]',
+      'build_command = "true"',
+      'test_command = "true"',
+      'coverage_command = ""',
+    ].join('\n') + '\n',
+  );
+  return { dir, config, runLog: path.join(dir, 'runs.jsonl') };
+}
+
+const readRuns = (file: string): Run[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Run);
+const modelOf = (run: Run) => run.args[run.args.indexOf('--model') + 1];
+
+describe.skipIf(!BUILT)(`a claude-code session whose first model does not exist${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  let setup: ReturnType<typeof setUp>;
+  let runDir: string;
+  let result: CliResult;
+  let events: MegatestEvent[];
+  let runs: Run[];
+
+  beforeAll(async () => {
+    setup = setUp(['model-gone', 'model-b'], 18951);
+    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'gone'];
+    result = await runHeadless(args, { env: { FAKE_REFUSED_MODELS: 'model-gone', FAKE_RUN_LOG: setup.runLog }, timeoutMs: 400_000 }).done;
+    runDir = path.join(setup.dir, 'gone');
+    events = readEvents(runDir);
+    runs = readRuns(setup.runLog);
+  }, 420_000);
+  afterAll(() => {
+    killRunsIn(setup.dir);
+    rmSync(setup.dir, { recursive: true, force: true });
+  });
+
+  it('ends completed, every task done on the next model', () => {
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+  });
+
+  it('classifies the refusal model_unavailable and switches at the first attempt, with no wait and no person asked', () => {
+    const refusedRuns = runs.filter((run) => run.refused);
+    expect(refusedRuns.length).toBeGreaterThanOrEqual(1);
+    const errors = eventsOf(events, 'error').filter((e) => e.agent === 'agent-1');
+    expect(errors.map((e) => e.class)).toEqual(refusedRuns.map(() => 'model_unavailable'));
+    const recoveries = eventsOf(events, 'recovery').map((r) => [r.action, r.attempt, r.outcome, r.detail]);
+    expect(recoveries[0]).toEqual(['switch_model', 1, 'started', 'model_unavailable: switching model model-gone -> model-b']);
+    expect(recoveries[1]?.slice(0, 3)).toEqual(['switch_model', 1, 'succeeded']);
+    expect(recoveries).toHaveLength(2);
+    expect(eventsOf(events, 'session_paused')).toEqual([]);
+  });
+
+  it('names the new model on claude’s command line for every run after the switch', () => {
+    const firstGood = runs.findIndex((run) => !run.refused);
+    expect(firstGood).toBeGreaterThan(0);
+    expect(runs.slice(0, firstGood).map(modelOf)).toEqual(runs.slice(0, firstGood).map(() => 'model-gone'));
+    expect(runs.slice(firstGood).map(modelOf)).toEqual(runs.slice(firstGood).map(() => 'model-b'));
+    expect(runs.slice(firstGood).every((run) => !run.refused)).toBe(true);
+  });
+
+  it('counts each run’s tokens once: the events and the report equal what the runs printed', () => {
+    const printedIn = runs.reduce((sum, run) => sum + run.input, 0);
+    const printedOut = runs.reduce((sum, run) => sum + run.output, 0);
+    const tokens = eventsOf(events, 'tokens');
+    expect(tokens.reduce((sum, t) => sum + t.input, 0)).toBe(printedIn);
+    expect(tokens.reduce((sum, t) => sum + t.output, 0)).toBe(printedOut);
+    const report = readReport(runDir);
+    expect(report.models.find((m) => m.model === 'model-b')).toMatchObject({ input_tokens: printedIn, output_tokens: printedOut });
+    expect(report.models.find((m) => m.model === 'model-gone')?.total_tokens ?? 0).toBe(0);
+  });
+});
+
+describe.skipIf(!BUILT)(`a claude-code session whose only model does not exist${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  let setup: ReturnType<typeof setUp>;
+  afterAll(() => {
+    killRunsIn(setup.dir);
+    rmSync(setup.dir, { recursive: true, force: true });
+  });
+
+  it('asks a person at the first refusal (in CI: the session stops, failed), with no waits on the model first', async () => {
+    setup = setUp(['model-gone'], 18952);
+    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'only'];
+    const result = await runHeadless(args, { env: { FAKE_REFUSED_MODELS: 'model-gone', FAKE_RUN_LOG: setup.runLog }, timeoutMs: 120_000 }).done;
+    const events = readEvents(path.join(setup.dir, 'only'));
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const recoveries = eventsOf(events, 'recovery').map((r) => [r.action, r.attempt, r.outcome]);
+    expect(recoveries).toEqual([
+      ['pause_and_alert', 1, 'started'],
+      ['pause_and_alert', 1, 'gave_up'],
+    ]);
+    expect(eventsOf(events, 'error').map((e) => e.class)).toEqual(readRuns(setup.runLog).map(() => 'model_unavailable'));
+    const ended = eventsOf(events, 'session_ended')[0]!;
+    expect(ended).toMatchObject({ status: 'failed', exit_code: 1 });
+    expect(ended.reason).toContain('no model left after model-gone in [agents].models');
+  }, 150_000);
+});
