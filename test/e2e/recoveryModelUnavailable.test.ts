@@ -50,6 +50,38 @@ process.stdin.on('end', () => {
 });
 `;
 
+// codex exec --json on a model the ChatGPT account may not use: its error line and turn.failed, exit 1 (as codex 0.5x prints them).
+const CODEX_REFUSAL = (model: string) => `unexpected status 400 Bad Request: {"detail":"The '${model}' model is not supported when using Codex with a ChatGPT account."}`;
+const FAKE_CODEX = `#!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+const args = process.argv.slice(2);
+const model = args.includes('--model') ? args[args.indexOf('--model') + 1] : 'default-model';
+const say = (value) => process.stdout.write(JSON.stringify(value) + '\\n');
+const refused = (process.env.FAKE_REFUSED_MODELS ?? '').split(',');
+let prompt = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => (prompt += chunk));
+process.stdin.on('end', () => {
+  const task = /^Your task now: (.*)$/m.exec(prompt)?.[1] ?? 'unknown task';
+  say({ type: 'thread.started', thread_id: randomUUID() });
+  say({ type: 'turn.started' });
+  if (refused.includes(model)) {
+    const message = ${JSON.stringify(CODEX_REFUSAL('MODEL'))}.replace('MODEL', model);
+    appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, refused: true, input: 0, output: 0 }) + '\\n');
+    say({ type: 'error', message });
+    say({ type: 'turn.failed', error: { message } });
+    process.exit(1);
+  }
+  appendFileSync('work.md', '- ' + task + ' (' + model + ')\\n');
+  say({ type: 'item.completed', item: { id: 'item_0', type: 'file_change', changes: [{ path: 'work.md', kind: 'update' }], status: 'completed' } });
+  const usage = { input_tokens: 200 + task.length, cached_input_tokens: 0, output_tokens: 30 };
+  appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, refused: false, input: usage.input_tokens, output: usage.output_tokens }) + '\\n');
+  say({ type: 'turn.completed', usage });
+  process.exit(0);
+});
+`;
+
 interface Run {
   args: string[];
   refused: boolean;
@@ -57,10 +89,10 @@ interface Run {
   output: number;
 }
 
-function setUp(models: string[], port: number): { dir: string; config: string; runLog: string } {
+function setUp(models: string[], port: number, kind: 'claude-code' | 'codex' = 'claude-code'): { dir: string; config: string; runLog: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-model-'));
-  const binary = path.join(dir, 'claude.mjs');
-  writeFileSync(binary, FAKE_CLAUDE);
+  const binary = path.join(dir, `${kind}.mjs`);
+  writeFileSync(binary, kind === 'codex' ? FAKE_CODEX : FAKE_CLAUDE);
   chmodSync(binary, 0o755);
   const config = path.join(dir, 'megatest.toml');
   writeFileSync(
@@ -70,7 +102,7 @@ function setUp(models: string[], port: number): { dir: string; config: string; r
       'health_check_interval = 1',
       `control_port = ${port}`,
       '[agents]',
-      'kind = "claude-code"',
+      `kind = "${kind}"`,
       `binary = ${JSON.stringify(binary)}`,
       `models = ${JSON.stringify(models)}`,
       'isolation = "shared"',
@@ -175,4 +207,37 @@ describe.skipIf(!BUILT)(`a claude-code session whose only model does not exist${
     expect(ended).toMatchObject({ status: 'failed', exit_code: 1 });
     expect(ended.reason).toContain('no model left after model-gone in [agents].models');
   }, 150_000);
+});
+
+describe.skipIf(!BUILT)(`a codex session whose first model the account may not use${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  let setup: ReturnType<typeof setUp>;
+  afterAll(() => {
+    killRunsIn(setup.dir);
+    rmSync(setup.dir, { recursive: true, force: true });
+  });
+
+  it('moves to the next model at the first refusal; every later `codex exec` names it with --model; tokens counted once', async () => {
+    setup = setUp(['gpt-gone', 'gpt-b'], 18953, 'codex');
+    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'codex'];
+    const result = await runHeadless(args, { env: { FAKE_REFUSED_MODELS: 'gpt-gone', FAKE_RUN_LOG: setup.runLog }, timeoutMs: 400_000 }).done;
+    const runDir = path.join(setup.dir, 'codex');
+    const events = readEvents(runDir);
+    const runs = readRuns(setup.runLog);
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    const refusedRuns = runs.filter((run) => run.refused);
+    // codex prints an error line and turn.failed for the one failure: one error, one recovery.
+    expect(eventsOf(events, 'error').map((e) => e.class)).toEqual(refusedRuns.map(() => 'model_unavailable'));
+    expect(eventsOf(events, 'recovery').map((r) => [r.action, r.attempt, r.outcome])).toEqual([
+      ['switch_model', 1, 'started'],
+      ['switch_model', 1, 'succeeded'],
+    ]);
+    const firstGood = runs.findIndex((run) => !run.refused);
+    expect(firstGood).toBeGreaterThan(0);
+    expect(runs.slice(firstGood).map(modelOf)).toEqual(runs.slice(firstGood).map(() => 'gpt-b'));
+    const tokens = eventsOf(events, 'tokens');
+    expect(tokens.reduce((sum, t) => sum + t.input, 0)).toBe(runs.reduce((sum, run) => sum + run.input, 0));
+    expect(tokens.reduce((sum, t) => sum + t.output, 0)).toBe(runs.reduce((sum, run) => sum + run.output, 0));
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+  }, 420_000);
 });
