@@ -41,6 +41,9 @@ export class HarnessCompression {
     const before = this.contextTokens > 0 ? this.contextTokens : this.lastPromptTokens;
     const source = this.contextTokens > 0 ? 'context report' : 'model call (its input tokens)';
     const task = target.running();
+    // A fresh context for every task left, not only the running one: a task that failed on a context overflow
+    // ("Prompt is too long") kept its native session, and its retry resumed it (--resume), into the same overflow.
+    for (const objective of target.book.remaining()) target.sessions.forget(objective);
     // A run that reported its outcome is over, its process only lingering: nothing to restart.
     if (!task || task.endedBy !== null || task.outcome !== null || target.stopping) {
       this.contextTokens = 0;

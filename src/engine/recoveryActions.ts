@@ -114,6 +114,9 @@ export class RecoveryActions {
       case 'compress_and_retry':
         record('started', `${c.class}: compressing context`);
         await this.hooks.compress(slot, 'recovery');
+        // ...and retry: a CLI agent's task that failed on the overflow was set aside until megatest says to try
+        // again, and the session completed without it (20 of 21 tasks). Not while the session or the agent waits.
+        if (ctx.status !== 'paused' && slot.throttledUntilMs <= Date.now()) slot.adapter?.control('resume');
         expectProgress();
         break;
       case 'pause_and_alert':

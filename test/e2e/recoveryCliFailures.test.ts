@@ -20,7 +20,7 @@ const REFUSAL = (model: string) => `There's an issue with the selected model (${
 
 const FAKE_CLAUDE = `#!/usr/bin/env node
 import { randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 const args = process.argv.slice(2);
 const model = args.includes('--model') ? args[args.indexOf('--model') + 1] : 'default-model';
 const session = randomUUID();
@@ -32,9 +32,12 @@ process.stdin.on('data', (chunk) => (prompt += chunk));
 process.stdin.on('end', () => {
   const task = /^Your task now: (.*)$/m.exec(prompt)?.[1] ?? 'unknown task';
   say({ type: 'system', subtype: 'init', session_id: session, model, tools: ['Write'] });
-  if (refused.includes(model)) {
-    const text = ${JSON.stringify(REFUSAL('MODEL'))}.replace('MODEL', model);
-    appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, refused: true, input: 0, output: 0 }) + '\\n');
+  // FAKE_FAIL_TEXT: the first FAKE_FAIL_RUNS runs fail saying it (another failure than a refused model).
+  const earlier = existsSync(process.env.FAKE_RUN_LOG) ? readFileSync(process.env.FAKE_RUN_LOG, 'utf8').split('\\n').filter(Boolean).length : 0;
+  const failing = process.env.FAKE_FAIL_TEXT !== undefined && earlier < Number(process.env.FAKE_FAIL_RUNS ?? 0);
+  if (refused.includes(model) || failing) {
+    const text = failing ? process.env.FAKE_FAIL_TEXT : ${JSON.stringify(REFUSAL('MODEL'))}.replace('MODEL', model);
+    appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, task, refused: true, input: 0, output: 0 }) + '\\n');
     say({ type: 'assistant', message: { model: '<synthetic>', id: 'msg_' + randomUUID(), type: 'message', role: 'assistant', content: [{ type: 'text', text }], usage: { input_tokens: 0, output_tokens: 0 } }, session_id: session });
     say({ type: 'result', subtype: 'success', is_error: true, result: text, session_id: session, total_cost_usd: 0, usage: { input_tokens: 0, output_tokens: 0 } });
     process.exit(1);
@@ -44,7 +47,7 @@ process.stdin.on('end', () => {
   say({ type: 'assistant', message: { model, id, type: 'message', role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_' + id, name: 'Write', input: { file_path: 'work.md' } }], usage }, session_id: session });
   appendFileSync('work.md', '- ' + task + ' (' + model + ')\\n');
   say({ type: 'user', message: { role: 'user', content: [{ tool_use_id: 'toolu_' + id, type: 'tool_result', content: 'written', is_error: false }] }, session_id: session });
-  appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, refused: false, input: usage.input_tokens, output: usage.output_tokens }) + '\\n');
+  appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, task, refused: false, input: usage.input_tokens, output: usage.output_tokens }) + '\\n');
   say({ type: 'result', subtype: 'success', is_error: false, result: 'done: ' + task, session_id: session, total_cost_usd: 0.01, usage });
   process.exit(0);
 });
@@ -68,7 +71,7 @@ process.stdin.on('end', () => {
   say({ type: 'turn.started' });
   if (refused.includes(model)) {
     const message = ${JSON.stringify(CODEX_REFUSAL('MODEL'))}.replace('MODEL', model);
-    appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, refused: true, input: 0, output: 0 }) + '\\n');
+    appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, task, refused: true, input: 0, output: 0 }) + '\\n');
     say({ type: 'error', message });
     say({ type: 'turn.failed', error: { message } });
     process.exit(1);
@@ -76,20 +79,23 @@ process.stdin.on('end', () => {
   appendFileSync('work.md', '- ' + task + ' (' + model + ')\\n');
   say({ type: 'item.completed', item: { id: 'item_0', type: 'file_change', changes: [{ path: 'work.md', kind: 'update' }], status: 'completed' } });
   const usage = { input_tokens: 200 + task.length, cached_input_tokens: 0, output_tokens: 30 };
-  appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, refused: false, input: usage.input_tokens, output: usage.output_tokens }) + '\\n');
+  appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, task, refused: false, input: usage.input_tokens, output: usage.output_tokens }) + '\\n');
   say({ type: 'turn.completed', usage });
   process.exit(0);
 });
 `;
 
+const BACKOFF = { strategy: 'exponential', initial: 0.2, max: 1 } as const;
+
 interface Run {
   args: string[];
+  task: string;
   refused: boolean;
   input: number;
   output: number;
 }
 
-function setUp(models: string[], port: number, kind: 'claude-code' | 'codex' = 'claude-code'): { dir: string; config: string; runLog: string } {
+function setUp(models: string[], port: number, kind: 'claude-code' | 'codex' = 'claude-code', backoff = BACKOFF): { dir: string; config: string; runLog: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-model-'));
   const binary = path.join(dir, `${kind}.mjs`);
   writeFileSync(binary, kind === 'codex' ? FAKE_CODEX : FAKE_CLAUDE);
@@ -107,9 +113,9 @@ function setUp(models: string[], port: number, kind: 'claude-code' | 'codex' = '
       `models = ${JSON.stringify(models)}`,
       'isolation = "shared"',
       '[checkpoint]',
-      'backoff_strategy = "fixed"',
-      'backoff_initial_seconds = 0.2',
-      'backoff_max_seconds = 1',
+      `backoff_strategy = "${backoff.strategy}"`,
+      `backoff_initial_seconds = ${backoff.initial}`,
+      `backoff_max_seconds = ${backoff.max}`,
       '[projects.task_queue]',
       'build_command = "true"',
       'test_command = "true"',
@@ -239,5 +245,76 @@ describe.skipIf(!BUILT)(`a codex session whose first model the account may not u
     expect(tokens.reduce((sum, t) => sum + t.output, 0)).toBe(runs.reduce((sum, run) => sum + run.output, 0));
     const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
     expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+  }, 420_000);
+});
+
+describe.skipIf(!BUILT)(`a claude-code session whose API connection keeps failing${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  let setup: ReturnType<typeof setUp>;
+  afterAll(() => {
+    killRunsIn(setup.dir);
+    rmSync(setup.dir, { recursive: true, force: true });
+  });
+
+  it('retries 3 times at once, then backs off by backoff_strategy, and past max_recovery_attempts stops for a person (CI: failed)', async () => {
+    setup = setUp(['model-b'], 18954);
+    const failing = 8;
+    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'net'];
+    const env = { FAKE_FAIL_TEXT: 'API Error: Connection error.', FAKE_FAIL_RUNS: String(failing), FAKE_RUN_LOG: setup.runLog };
+    const result = await runHeadless(args, { env, timeoutMs: 120_000 }).done;
+    const events = readEvents(path.join(setup.dir, 'net'));
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const maxAttempts = 5; // the shipped checkpoint.max_recovery_attempts
+    const errors = eventsOf(events, 'error');
+    expect(errors.map((e) => e.class)).toEqual(errors.map(() => 'network_timeout'));
+    expect(errors.length).toBe(maxAttempts + 1);
+    const started = eventsOf(events, 'recovery').filter((r) => r.outcome === 'started');
+    expect(started.map((r) => [r.action, r.attempt])).toEqual([
+      ['retry_immediate', 1],
+      ['retry_immediate', 2],
+      ['retry_immediate', 3],
+      ['retry_with_backoff', 4],
+      ['retry_with_backoff', 5],
+    ]);
+    // The waits: the first is backoff_initial_seconds, then doubled (exponential), at most backoff_max_seconds.
+    const waits = started.filter((r) => r.action === 'retry_with_backoff').map((r) => Number(/waiting ([\d.]+) s/.exec(r.detail ?? '')?.[1]));
+    expect(waits).toEqual([0, 1].map((step) => Math.min(BACKOFF.max, BACKOFF.initial * 2 ** step)));
+    const gaveUp = eventsOf(events, 'recovery').filter((r) => r.outcome === 'gave_up');
+    expect(gaveUp[0]).toMatchObject({ action: 'pause_and_alert', attempt: maxAttempts + 1 });
+    expect(eventsOf(events, 'session_ended')[0]).toMatchObject({ status: 'failed', exit_code: 1 });
+    // Each failed run was one error: no run counted twice, none lost.
+    expect(readRuns(setup.runLog).filter((run) => run.refused)).toHaveLength(errors.length);
+  }, 150_000);
+});
+
+describe.skipIf(!BUILT)(`a claude-code session whose prompt is too long once${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  let setup: ReturnType<typeof setUp>;
+  afterAll(() => {
+    killRunsIn(setup.dir);
+    rmSync(setup.dir, { recursive: true, force: true });
+  });
+
+  it('compresses (a restart on a summary) and the task runs again; the session completes', async () => {
+    setup = setUp(['model-b'], 18955);
+    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'ctx'];
+    const env = { FAKE_FAIL_TEXT: 'Prompt is too long', FAKE_FAIL_RUNS: '1', FAKE_RUN_LOG: setup.runLog };
+    const result = await runHeadless(args, { env, timeoutMs: 400_000 }).done;
+    const events = readEvents(path.join(setup.dir, 'ctx'));
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    expect(eventsOf(events, 'error').map((e) => e.class)).toEqual(['context_overflow']);
+    expect(eventsOf(events, 'recovery').map((r) => [r.action, r.attempt, r.outcome])).toEqual([
+      ['compress_and_retry', 1, 'started'],
+      ['compress_and_retry', 1, 'succeeded'],
+    ]);
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+    const runs = readRuns(setup.runLog);
+    expect(eventsOf(events, 'tokens').reduce((sum, t) => sum + t.input, 0)).toBe(runs.reduce((sum, run) => sum + run.input, 0));
+    // The task that overflowed ran again, on a fresh context: not --resume of the session that overflowed.
+    const overflowed = runs[0]!;
+    expect(overflowed.refused).toBe(true);
+    const again = runs.slice(1).filter((run) => run.task === overflowed.task);
+    expect(again).toHaveLength(1);
+    expect(again[0]!.args).not.toContain('--resume');
+    expect(runs).toHaveLength(planned.size + 1);
   }, 420_000);
 });
