@@ -283,6 +283,20 @@ describe.skipIf(!BUILT)(`a claude-code session whose API connection keeps failin
     expect(eventsOf(events, 'session_ended')[0]).toMatchObject({ status: 'failed', exit_code: 1 });
     // Each failed run was one error: no run counted twice, none lost.
     expect(readRuns(setup.runLog).filter((run) => run.refused)).toHaveLength(errors.length);
+    // The report says what the events say.
+    const reliability = readReport(path.join(setup.dir, 'net')).reliability;
+    expect(reliability.errors).toBe(errors.length);
+    expect(reliability.errors_by_class).toEqual({ network_timeout: errors.length });
+    expect(reliability.recoveries_started).toBe(started.length);
+    expect(reliability.recoveries_open).toBe(0);
+    const recoveryEvents = eventsOf(events, 'recovery');
+    for (const action of ['retry_immediate', 'retry_with_backoff']) {
+      const of = recoveryEvents.filter((r) => r.action === action);
+      expect(reliability.recoveries_by_action[action]).toMatchObject({
+        started: of.filter((r) => r.outcome === 'started').length,
+        succeeded: of.filter((r) => r.outcome === 'succeeded').length,
+      });
+    }
   }, 150_000);
 });
 
