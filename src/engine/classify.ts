@@ -64,7 +64,9 @@ const BUILT_IN: BuiltInClass[] = [
   { class: 'network_timeout', pattern: /ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|connection (refused|reset|error)|stream disconnected|error sending request|network|timed? ?out/i, severity: 'transient', action: 'retry_with_backoff' },
   // Claude's "Prompt is too long" and "input length and `max_tokens` exceed context limit", OpenAI's context_length_exceeded.
   { class: 'context_overflow', pattern: /context[ _](length|window)|maximum context|exceeds? (the )?context limit|prompt is too long|too many tokens/i, severity: 'degraded', action: 'compress_and_retry' },
-  { class: 'parse_failure', pattern: /pars(e|ing)|malformed|invalid json|unexpected token/i, severity: 'recoverable', action: 'retry_with_modification' },
+  // Also a CLI run that ended without its closing line (claude's result, codex's turn.completed), cut short or unreadable:
+  // as `unknown` it was logged and its task set aside, and the session completed without that task.
+  { class: 'parse_failure', pattern: /pars(e|ing)|malformed|invalid json|unexpected token|exited 0 without (a result line|a turn\.completed event)/i, severity: 'recoverable', action: 'retry_with_modification' },
   { class: 'llm_error', pattern: /\b5\d\d\b|model (error|unavailable|not found)|api error|internal server error/i, severity: 'recoverable', action: 'switch_model' },
 ];
 

@@ -97,7 +97,8 @@ export class RecoveryActions {
         this.keepArtifacts(slot, c, attempt, message);
         pool.assignRemaining(
           slot,
-          `Your last step failed (${c.class}: ${message.slice(0, 200)}). Answer with one valid JSON tool call per line and do not repeat the output that failed.`,
+          // Any kind of agent reads it: a CLI agent's run is not JSON tool calls, and was told to answer with them.
+          `Your last step failed (${c.class}: ${message.slice(0, 200)}). Keep to the output format you were given (one valid JSON object per line, where that is your protocol) and do not repeat the output that failed.`,
         );
         expectProgress();
         break;

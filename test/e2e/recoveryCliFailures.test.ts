@@ -35,6 +35,12 @@ process.stdin.on('end', () => {
   // FAKE_FAIL_TEXT: the first FAKE_FAIL_RUNS runs fail saying it (another failure than a refused model).
   const earlier = existsSync(process.env.FAKE_RUN_LOG) ? readFileSync(process.env.FAKE_RUN_LOG, 'utf8').split('\\n').filter(Boolean).length : 0;
   const failing = process.env.FAKE_FAIL_TEXT !== undefined && earlier < Number(process.env.FAKE_FAIL_RUNS ?? 0);
+  if (failing && process.env.FAKE_FAIL_GARBLED === '1') {
+    // Its stream breaks: the result line cut short (malformed JSON), exit 0.
+    appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, task, refused: true, input: 0, output: 0 }) + '\\n');
+    process.stdout.write('{"type":"result","subtype":"success","is_error":false,"result":"done: ' + task.slice(0, 10) + '\\n');
+    process.exit(0);
+  }
   if (refused.includes(model) || failing) {
     const text = failing ? process.env.FAKE_FAIL_TEXT : ${JSON.stringify(REFUSAL('MODEL'))}.replace('MODEL', model);
     appendFileSync(process.env.FAKE_RUN_LOG, JSON.stringify({ args, task, refused: true, input: 0, output: 0 }) + '\\n');
@@ -329,6 +335,34 @@ describe.skipIf(!BUILT)(`a claude-code session whose prompt is too long once${BU
     const again = runs.slice(1).filter((run) => run.task === overflowed.task);
     expect(again).toHaveLength(1);
     expect(again[0]!.args).not.toContain('--resume');
+    expect(runs).toHaveLength(planned.size + 1);
+  }, 420_000);
+});
+
+describe.skipIf(!BUILT)(`a claude-code session whose stream breaks once (its result line cut short)${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
+  let setup: ReturnType<typeof setUp>;
+  afterAll(() => {
+    killRunsIn(setup.dir);
+    rmSync(setup.dir, { recursive: true, force: true });
+  });
+
+  it('is a parse failure: the task runs again with a note, and the session completes every task', async () => {
+    setup = setUp(['model-b'], 18957);
+    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'garbled'];
+    const env = { FAKE_FAIL_TEXT: 'unused', FAKE_FAIL_GARBLED: '1', FAKE_FAIL_RUNS: '1', FAKE_RUN_LOG: setup.runLog };
+    const result = await runHeadless(args, { env, timeoutMs: 400_000 }).done;
+    const events = readEvents(path.join(setup.dir, 'garbled'));
+    expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
+    // The broken line (counted, no recovery) and the run that ended without its result line (the recovery).
+    expect(eventsOf(events, 'error').map((e) => e.class)).toEqual(['parse_failure', 'parse_failure']);
+    expect(eventsOf(events, 'recovery').map((r) => [r.action, r.attempt, r.outcome])).toEqual([
+      ['retry_with_modification', 1, 'started'],
+      ['retry_with_modification', 1, 'succeeded'],
+    ]);
+    const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
+    expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
+    const runs = readRuns(setup.runLog);
+    expect(runs.filter((run) => run.task === runs[0]!.task)).toHaveLength(2);
     expect(runs).toHaveLength(planned.size + 1);
   }, 420_000);
 });

@@ -55,6 +55,9 @@ describe('the CLIs’ other real failures find their class', () => {
     ['stream disconnected before completion: error sending request for url (https://chatgpt.com/backend-api/codex/responses)', 'network_timeout'],
     ["Codex ran out of room in the model's context window. Start a new conversation or clear earlier history before retrying.", 'context_overflow'],
     ['{"error":{"code":"context_length_exceeded","message":"Your input exceeds the context window of this model."}}', 'context_overflow'],
+    // megatest's words for a run whose stream broke before its closing line: the task must run again, not be set aside
+    ['failed (exit code 0): claude exited 0 without a result line, so nothing says the task was done', 'parse_failure'],
+    ['failed (exit code 0): codex exited 0 without a turn.completed event, so nothing says the task was done', 'parse_failure'],
   ])('%s -> %s', (message, expected) => {
     expect(classifyError(message, shippedRules).class).toBe(expected);
     expect(classifyError(message, []).class).toBe(expected);
