@@ -25,7 +25,15 @@ export async function configMigrateCommand(argv: string[]): Promise<number> {
   const emptyConfig = given.some((arg, i) => arg === '--config=' || (given[i - 1] === '--config' && arg === ''));
   if (given.at(-1) === '--config' || emptyConfig) throw new UsageError('megatest config migrate: --config needs a value: the OLD.toml file');
   const options = argv.filter((arg) => arg.startsWith('-'));
-  if (options.length > 0) throw new UsageError(`megatest config migrate: unknown option ${options[0]} (see megatest config migrate --help)`);
+  if (options.length > 0) {
+    // The original runner's spellings of the config option (config check and run hint --config for them): here the file is the argument.
+    const option = options[0]!.split('=')[0]!;
+    const habit = option === '-c' || option === '--config-file';
+    const value = habit ? (options[0]!.includes('=') ? options[0]!.slice(option.length + 1) : argv[argv.indexOf(options[0]!) + 1]) : undefined;
+    throw new UsageError(
+      `megatest config migrate: unknown option ${option}${habit ? `; the old config is the argument: megatest config migrate ${value && !value.startsWith('-') ? value : 'OLD.toml'}` : ''} (see megatest config migrate --help)`,
+    );
+  }
   if (argv.length !== 1) throw new UsageError('megatest config migrate: expected one OLD.toml (see megatest config migrate --help)');
   refuseOutputOntoInput(argv[0]!, 1);
   process.stdout.write(migrateConfigFile(argv[0]!).text);

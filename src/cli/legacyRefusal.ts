@@ -5,6 +5,7 @@
 
 import { UsageError } from '../config/errors.js';
 import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
+import { legacyLiveness, SYSTEM_PIDS } from '../legacy/liveness.js';
 import type { ActionName } from './actionResult.js';
 
 /**
@@ -17,6 +18,20 @@ export function refuseLegacyFolder(command: 'attach' | 'resume' | ActionName, di
   if (!isLegacyRunFolder(dir)) return;
   const runner = legacyRunner(dir);
   const by = runner === 'bash' ? 'run_mega_test.sh' : runner === 'python' ? 'test_runner.py' : 'the original runner';
+  const live = legacyLiveness(dir, SYSTEM_PIDS, Date.now());
+  if (live.live) {
+    // A run the original runner is still going on with: "nothing to control" read as if it had ended, and a user who
+    // wanted it stopped was not told how. megatest has no hold on it; its own terminal has.
+    const what =
+      command === 'attach'
+        ? `megatest status ${dir} shows it as it goes, and megatest replay ${dir} what it has written so far`
+        : command === 'resume' || command === 'restore'
+          ? `let it finish (or stop it with Ctrl-C where ${by} runs), then megatest replay ${dir} and megatest report ${dir} read it`
+          : command === 'stop'
+            ? `megatest cannot stop it: stop it with Ctrl-C where ${by} runs; megatest status ${dir} follows it`
+            : `the original runner takes no ${command} from outside (only Ctrl-C where ${by} runs stops it); megatest status ${dir} follows it`;
+    throw new UsageError(`megatest ${command}: ${dir} is a run of ${by}, still going (${live.why}): ${what}`);
+  }
   const why =
     command === 'attach'
       ? `not a megatest session to follow; megatest replay ${dir} shows it`

@@ -8,12 +8,12 @@
 
 import TOML from '@iarna/toml';
 import { fstatSync, statSync } from 'node:fs';
-import { UsageError } from './errors.js';
+import { ConfigError, UsageError } from './errors.js';
 import { fileLayer } from './fileLayers.js';
-import { applyKeyRenames, inFileOrder, PHASE_WEIGHT_RENAME, TARGET_REFERENCE_RENAMES } from './fileForm.js';
+import { applyKeyRenames, inFileOrder, type AppliedRename, PHASE_WEIGHT_RENAME, TARGET_REFERENCE_RENAMES } from './fileForm.js';
 import { validateLayer } from './layerIssues.js';
 import { isTable, type Table } from './layers.js';
-import { displayValue } from './messages.js';
+import { displayValue, dottedKey, findKeyLine } from './messages.js';
 import { NOTIFY_EVENT_ALIASES } from './allowedValues.js';
 import { NOT_ACTED_ON, tableLabel, tablesAt } from './notActedOn.js';
 import { sectionKey } from './keySuggestions.js';
@@ -58,7 +58,8 @@ export function refuseOutputOntoInput(file: string, stdoutFd: number): void {
 }
 
 export function migrateConfigFile(file: string): Migration {
-  const tree = JSON.parse(JSON.stringify(fileLayer(file, file, []).data)) as Table;
+  const layer = fileLayer(file, file, []);
+  const tree = JSON.parse(JSON.stringify(layer.data)) as Table;
   // An empty file (one a `> same.toml` redirect emptied) would print a header alone, exit 0: the settings gone, unsaid.
   if (Object.keys(tree).length === 0) {
     throw new UsageError(`megatest config migrate: ${file} holds no settings (empty, or only comments): nothing to migrate; give the original runner's mega_test_config.toml`);
@@ -107,7 +108,14 @@ export function migrateConfigFile(file: string): Migration {
     });
   }
 
-  validateLayer({ label: `${file} (as migrated)`, prefix: [], data: tree });
+  // A value the original file holds (an unknown key, a wrong type, a "$HOME" path) is named as config check names it:
+  // in the file, at its line, which the user edits; "(as migrated)" with no line sent them looking in output never printed.
+  // A key the migration renamed has no line of its own in the original, and is named without one.
+  try {
+    validateLayer({ label: file, file, source: layer.source, prefix: [], data: tree });
+  } catch (error) {
+    throw writtenAs(error, applied, file, layer.source);
+  }
 
   const header = [
     `# ${file}, migrated by megatest config migrate to megatest's current form.`,
@@ -134,4 +142,21 @@ function respell(tree: Table): void {
       notifications.events = notifications.events.map((name: unknown) => (NOTIFY_EVENT_ALIASES as Record<string, string>)[String(name)] ?? name);
     }
   }
+}
+
+/**
+ * A value the migration moved to today's name is refused under that name, which the file does not hold
+ * (`[session].agent_count = 40 in old.toml`, where old.toml says `agents = 40`): the refusal says how the file wrote it,
+ * and at which line, so the user knows what to change.
+ */
+function writtenAs(error: unknown, applied: readonly AppliedRename[], file: string, source: string | undefined): unknown {
+  if (!(error instanceof ConfigError) || error.line !== undefined || error.key === undefined) return error;
+  const rename = applied.find((candidate) => error.key === dottedKey([...candidate.file]) && candidate.dropped === undefined);
+  if (rename === undefined) return error;
+  const line = source === undefined ? undefined : findKeyLine(source, [...rename.internal]);
+  return new ConfigError(`${error.message} (${file} writes it as ${sectionKey(rename.internal)}${line === undefined ? '' : `, line ${line}`})`, {
+    file,
+    key: error.key,
+    ...(line === undefined ? {} : { line }),
+  });
 }

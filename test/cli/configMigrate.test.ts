@@ -44,6 +44,17 @@ describe.skipIf(!BUILT)('config migrate onto its own input (needs npm run build)
     expect(readFileSync(file, 'utf8')).toBe('');
   });
 
+  it("-c OLD.toml and --config-file=OLD.toml (the original runner's habit): refused, naming the command to type", () => {
+    for (const args of [['-c', 'old.toml'], ['--config-file=old.toml'], ['--config-file', 'old.toml']]) {
+      const result = spawnSync(process.execPath, [BIN, 'config', 'migrate', ...args], { encoding: 'utf8' });
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `megatest config migrate: unknown option ${args[0]!.split('=')[0]}; the old config is the argument: megatest config migrate old.toml (see megatest config migrate --help)\n`,
+      );
+    }
+  });
+
   it('--help says the comments are not carried over', () => {
     const result = spawnSync(process.execPath, [BIN, 'config', 'migrate', '--help'], { encoding: 'utf8' });
     expect(result.stdout).toMatch(/Comments are not carried over/);

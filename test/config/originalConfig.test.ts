@@ -233,8 +233,8 @@ describe('a selfware settings file where a megatest config goes (what the wrappe
     expect(endpointLine).toBeGreaterThan(0);
     expect(thrown(() => loadConfig({ configFile: whole })).message).toBe(message(whole, endpointLine));
     expect(thrown(() => loadConfig({ env: { CONFIG_FILE: whole } })).message).toBe(message(`${whole} (CONFIG_FILE)`, endpointLine));
-    // config migrate names it too (its migrated tree has no lines to point at).
-    expect(thrown(() => migrateConfigFile(whole)).message).toBe(message(`${whole} (as migrated)`, 0).replace(' (line 0)', ''));
+    // config migrate names it too, at the same line of the file it was given.
+    expect(thrown(() => migrateConfigFile(whole)).message).toBe(message(whole, endpointLine));
   });
 });
 
@@ -320,5 +320,25 @@ describe('the Bash wrapper\'s environment', () => {
     });
     const manual = loadConfig({ configFile: writeScratch('off.toml', '[checkpoint]\nauto_recovery = false\n') });
     expect(wrapperAgentEnvironment(manual, { id: 'x', dir: '/runs/x' }).SELFWARE_AUTO_RECOVERY).toBe('false');
+  });
+});
+
+describe('config migrate refuses a bad value where config check does: in the file, at its line', () => {
+  it.each([
+    ['an unknown key', '[session]\nagent_count = 4\nfoo = 1\n', 'unknown key [session].foo in %f (line 3); valid keys:'],
+    ['a wrong type', '# old\n[session]\nagent_count = "six"\n', '[session].agent_count = "six" in %f (line 3): must be an integer 1..16'],
+    ['a $HOME path', '[session]\nruns_dir = "$HOME/runs"\n', '[session].runs_dir = "$HOME/runs" in %f (line 2): must be a directory path written out'],
+  ])('%s: the message config check gives, never "(as migrated)"', (_name, text, expected) => {
+    const file = writeScratch('bad-migrate.toml', text);
+    const migrated = thrown(() => migrateConfigFile(file));
+    expect(migrated).toBeInstanceOf(ConfigError);
+    expect(migrated.message.startsWith(expected.replace('%f', file))).toBe(true);
+    expect(migrated.message).not.toContain('as migrated');
+    expect(migrated.message).toBe(thrown(() => loadConfig({ configFile: file })).message);
+  });
+
+  it("a value under megatest's earlier name: refused under today's name, saying how and where the file wrote it", () => {
+    const file = writeScratch('renamed-bad.toml', '[metadata]\nname = "x"\n[session]\nagents = 40\n');
+    expect(thrown(() => migrateConfigFile(file)).message).toBe(`[session].agent_count = 40 in ${file}: must be an integer 1..16 (${file} writes it as [session] agents, line 4)`);
   });
 });
