@@ -20,11 +20,15 @@ export interface LegacyClock {
   timeOf(text: string | null, file: string, fallbackUnix?: number | null): number | null;
 }
 
-function chooseOffset(source: TimeSource): number | null {
-  for (const { text, unix } of source.named) {
-    const offset = offsetFromNamedFile(text, unix);
-    if (offset !== null) return offset;
-  }
+/** Each python file's offset, by the Unix time in its name, oldest first. */
+function namedOffsets(source: TimeSource): { ms: number; offset: number }[] {
+  return source.named
+    .map(({ text, unix }) => ({ ms: unix * 1000, offset: offsetFromNamedFile(text, unix) }))
+    .filter((entry): entry is { ms: number; offset: number } => entry.offset !== null)
+    .sort((a, b) => a.ms - b.ms);
+}
+
+function zonedOffset(source: TimeSource): number | null {
   for (const text of source.zoned) {
     const parsed = parseLegacyTime(text, null);
     if (parsed?.zoned) return parsed.offsetMinutes;
@@ -32,14 +36,47 @@ function chooseOffset(source: TimeSource): number | null {
   return null;
 }
 
+/**
+ * The offset a zone-less local time (read as if UTC: `asUtcMs`) was written in. A run that crosses a change of
+ * daylight saving time (Europe's last Sunday of March, at 01:00 UTC) has two: one offset for the whole run put every
+ * time after the change an hour off (a 4 h run read as 5 h). The time is the one that agrees with the named file
+ * nearest it: local time less the offset that file was written in.
+ */
+function offsetAt(samples: readonly { ms: number; offset: number }[], asUtcMs: number): number {
+  const nearest = (ms: number) => {
+    let low = 0;
+    let high = samples.length - 1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (samples[mid]!.ms < ms) low = mid + 1;
+      else high = mid;
+    }
+    const after = samples[low]!;
+    const before = samples[Math.max(0, low - 1)]!;
+    return Math.abs(before.ms - ms) <= Math.abs(after.ms - ms) ? before : after;
+  };
+  let best: { offset: number; distance: number } | null = null;
+  for (const offset of new Set(samples.map((sample) => sample.offset))) {
+    const at = asUtcMs - offset * 60_000;
+    const near = nearest(at);
+    if (near.offset !== offset) continue;
+    const distance = Math.abs(near.ms - at);
+    if (best === null || distance < best.distance) best = { offset, distance };
+  }
+  return best?.offset ?? nearest(asUtcMs - samples[0]!.offset * 60_000).offset;
+}
+
 export function legacyClock(source: TimeSource, damage: ReplayDamage[]): LegacyClock {
-  const offsetMinutes = chooseOffset(source);
+  const samples = namedOffsets(source);
+  const offsetMinutes = samples[0]?.offset ?? zonedOffset(source);
+  const changes = new Set(samples.map((sample) => sample.offset)).size > 1;
   let warnedLocal = false;
   return {
     offsetMinutes,
     timeOf(text, file, fallbackUnix = null) {
       if (text !== null) {
-        const parsed = parseLegacyTime(text, offsetMinutes);
+        const asUtc = changes ? parseLegacyTime(text, 0) : null;
+        const parsed = parseLegacyTime(text, asUtc !== null && !asUtc.zoned ? offsetAt(samples, asUtc.ms) : offsetMinutes);
         if (parsed !== null) {
           if (!parsed.zoned && offsetMinutes === null && !warnedLocal) {
             warnedLocal = true;
