@@ -34,7 +34,13 @@ export async function configMigrateCommand(argv: string[]): Promise<number> {
       `megatest config migrate: unknown option ${option}${habit ? `; the old config is the argument: megatest config migrate ${value && !value.startsWith('-') ? value : 'OLD.toml'}` : ''} (see megatest config migrate --help)`,
     );
   }
-  if (argv.length !== 1) throw new UsageError('megatest config migrate: expected one OLD.toml (see megatest config migrate --help)');
+  if (argv.length !== 1) {
+    // The Bash wrapper's users name their file in CONFIG_FILE: say the command that migrates it, rather than read it unasked.
+    const named = argv.length === 0 ? process.env.CONFIG_FILE : undefined;
+    throw new UsageError(
+      `megatest config migrate: expected one OLD.toml${named ? ` (CONFIG_FILE is set: megatest config migrate ${named})` : ''} (see megatest config migrate --help)`,
+    );
+  }
   refuseOutputOntoInput(argv[0]!, 1);
   process.stdout.write(migrateConfigFile(argv[0]!).text);
   return 0;

@@ -55,6 +55,14 @@ describe.skipIf(!BUILT)('config migrate onto its own input (needs npm run build)
     }
   });
 
+  it('no OLD.toml with CONFIG_FILE set (the Bash wrapper named its config so): refused, naming the command for that file', () => {
+    const result = spawnSync(process.execPath, [BIN, 'config', 'migrate'], { encoding: 'utf8', env: { ...process.env, CONFIG_FILE: 'mega_test_config.toml' } });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('megatest config migrate: expected one OLD.toml (CONFIG_FILE is set: megatest config migrate mega_test_config.toml) (see megatest config migrate --help)\n');
+    const unset = spawnSync(process.execPath, [BIN, 'config', 'migrate'], { encoding: 'utf8', env: { ...process.env, CONFIG_FILE: '' } });
+    expect(unset.stderr).toBe('megatest config migrate: expected one OLD.toml (see megatest config migrate --help)\n');
+  });
+
   it('--help says the comments are not carried over', () => {
     const result = spawnSync(process.execPath, [BIN, 'config', 'migrate', '--help'], { encoding: 'utf8' });
     expect(result.stdout).toMatch(/Comments are not carried over/);
