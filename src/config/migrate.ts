@@ -25,6 +25,8 @@ export interface Migration {
   dropped: string[];
   /** "[session] agents -> [session] agent_count" for each key renamed. */
   renamed: string[];
+  /** '[monitoring] log_level = "TRACE" -> "debug"' for each value written in megatest's spelling. */
+  changed: string[];
 }
 
 /** A key whose value is a credential: the header names it but does not copy it into a file people keep, share or commit. */
@@ -89,7 +91,7 @@ export function migrateConfigFile(file: string): Migration {
   const notifications = tree.notifications;
   if (isTable(notifications) && isTable(notifications.email) && Object.keys(notifications.email).length === 0) delete notifications.email;
 
-  respell(tree);
+  const changed = respell(tree);
   if (Array.isArray(tree.phases)) {
     tree.phases.forEach((phase: unknown) => {
       if (!isTable(phase)) return;
@@ -102,7 +104,11 @@ export function migrateConfigFile(file: string): Migration {
       }
       if (Array.isArray(phase.criteria)) {
         for (const criterion of phase.criteria) {
-          if (isTable(criterion) && typeof criterion.value === 'string') criterion.value = TARGET_REFERENCE_RENAMES[criterion.value] ?? criterion.value;
+          if (isTable(criterion) && typeof criterion.value === 'string') {
+            const value = TARGET_REFERENCE_RENAMES[criterion.value] ?? criterion.value;
+            if (value !== criterion.value) changed.push(`[[phases.criteria]] value = ${displayValue(criterion.value)} -> ${displayValue(value)}`);
+            criterion.value = value;
+          }
         }
       }
     });
@@ -121,27 +127,51 @@ export function migrateConfigFile(file: string): Migration {
     `# ${file}, migrated by megatest config migrate to megatest's current form.`,
     `# ${COMMENTS_NOT_KEPT}`,
     ...(renamed.length > 0 ? ['# Renamed:', ...renamed.map((line) => `#   ${line}`)] : []),
+    ...(changed.length > 0 ? ["# Written in megatest's spelling (as megatest reads them):", ...changed.map((line) => `#   ${line}`)] : []),
     ...(dropped.length > 0
       ? ['# Left out, as megatest does not act on them:', ...dropped.map((line) => `#   ${line}`), '# because:', ...reasons.map((line) => `#   ${line}`)]
       : []),
   ];
   const body = TOML.stringify(inFileOrder(tree, []) as Parameters<typeof TOML.stringify>[0]);
-  return { text: `${header.join('\n')}\n\n${body}`, dropped, renamed };
+  return { text: `${header.join('\n')}\n\n${body}`, dropped, renamed, changed };
 }
 
-/** Values in megatest's own spelling: lower-case roles and log level, event types for the original's event names. */
-function respell(tree: Table): void {
+/**
+ * Values in megatest's own spelling: lower-case roles and log level, event types for the original's event names.
+ * Returns each value it wrote otherwise, for the header: the file says what changed, not only what was renamed or left out.
+ */
+function respell(tree: Table): string[] {
+  const changed: string[] = [];
+  const note = (where: string, before: unknown, after: unknown) => {
+    if (JSON.stringify(before) !== JSON.stringify(after)) changed.push(`${where} = ${displayValue(before)} -> ${displayValue(after)}`);
+  };
   const lower = (roles: unknown): unknown => (Array.isArray(roles) ? roles.map((role) => (typeof role === 'string' ? role.toLowerCase() : role)) : roles);
-  for (const agent of tablesAt(tree, ['agent'])) if (agent.roles !== undefined) agent.roles = lower(agent.roles);
-  for (const phase of tablesAt(tree, ['phases', '*'])) if (phase.roles !== undefined) phase.roles = lower(phase.roles);
+  for (const agent of tablesAt(tree, ['agent'])) {
+    if (agent.roles === undefined) continue;
+    const roles = lower(agent.roles);
+    note('[agent] roles', agent.roles, roles);
+    agent.roles = roles;
+  }
+  for (const phase of tablesAt(tree, ['phases', '*'])) {
+    if (phase.roles === undefined) continue;
+    const roles = lower(phase.roles);
+    note('[[phases]] roles', phase.roles, roles);
+    phase.roles = roles;
+  }
   for (const monitoring of tablesAt(tree, ['monitoring'])) {
-    if (typeof monitoring.log_level === 'string') monitoring.log_level = monitoring.log_level.toLowerCase() === 'trace' ? 'debug' : monitoring.log_level.toLowerCase();
+    if (typeof monitoring.log_level !== 'string') continue;
+    // megatest has no trace level: its lowest is debug (config check warns of it the same way).
+    const level = monitoring.log_level.toLowerCase() === 'trace' ? 'debug' : monitoring.log_level.toLowerCase();
+    note('[monitoring] log_level', monitoring.log_level, level);
+    monitoring.log_level = level;
   }
   for (const notifications of tablesAt(tree, ['notifications'])) {
-    if (Array.isArray(notifications.events)) {
-      notifications.events = notifications.events.map((name: unknown) => (NOTIFY_EVENT_ALIASES as Record<string, string>)[String(name)] ?? name);
-    }
+    if (!Array.isArray(notifications.events)) continue;
+    const events = notifications.events.map((name: unknown) => (NOTIFY_EVENT_ALIASES as Record<string, string>)[String(name)] ?? name);
+    note('[notifications] events', notifications.events, events);
+    notifications.events = events;
   }
+  return changed;
 }
 
 /**

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/config/errors.js';
 import { migrateConfigFile, refuseOutputOntoInput } from '../../src/config/migrate.js';
+import { loadConfig } from '../../src/config/load.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'megatest-migrate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,5 +83,26 @@ describe('config migrate says what it does not carry over', () => {
     expect(migration.text).toMatch(/^agent_count = 6$/m);
     // one name alone is a plain rename
     expect(migrateConfigFile(scratch('one.toml', '[session]\nagents = 4\n')).renamed).toEqual(['[session] agents -> [session] agent_count']);
+  });
+});
+
+describe('config migrate says what it wrote otherwise', () => {
+  it("roles, log level and event names in megatest's spelling: each listed in the header, before and after; the result resolves as the original does", () => {
+    const original = scratch(
+      'spelled.toml',
+      '[agent]\nroles = ["Architect", "CODER"]\n[monitoring]\nlog_level = "TRACE"\n[notifications]\nevents = ["phase_complete", "complete"]\nwebhook_url = "http://127.0.0.1:9/x"\n',
+    );
+    const migration = migrateConfigFile(original);
+    expect(migration.changed).toEqual([
+      '[agent] roles = ["Architect","CODER"] -> ["architect","coder"]',
+      '[monitoring] log_level = "TRACE" -> "debug"',
+      '[notifications] events = ["phase_complete","complete"] -> ["phase_ended","session_ended"]',
+    ]);
+    expect(migration.text).toContain("# Written in megatest's spelling (as megatest reads them):\n#   [agent] roles = [\"Architect\",\"CODER\"] -> [\"architect\",\"coder\"]\n");
+    const migrated = scratch('spelled.migrated.toml', migration.text);
+    expect(loadConfig({ configFile: migrated })).toEqual(loadConfig({ configFile: original }));
+    // Already in megatest's spelling: nothing listed.
+    expect(migrateConfigFile(migrated).changed).toEqual([]);
+    expect(migrateConfigFile(migrated).text).not.toContain("megatest's spelling");
   });
 });
