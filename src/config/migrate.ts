@@ -171,6 +171,15 @@ function respell(tree: Table): string[] {
     note('[notifications] events', notifications.events, events);
     notifications.events = events;
   }
+  for (const notifications of tablesAt(tree, ['notifications'])) {
+    // "${SLACK_WEBHOOK}" (a shell's spelling, which no TOML reader expands) is refused as a URL; megatest reads a URL
+    // from the environment as "env:NAME", which is what such a file means.
+    const variable = typeof notifications.webhook_url === 'string' ? /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/.exec(notifications.webhook_url.trim()) : null;
+    if (variable === null) continue;
+    const url = `env:${variable[1] ?? variable[2]}`;
+    note('[notifications] webhook_url', notifications.webhook_url, url);
+    notifications.webhook_url = url;
+  }
   return changed;
 }
 

@@ -106,3 +106,18 @@ describe('config migrate says what it wrote otherwise', () => {
     expect(migrateConfigFile(migrated).text).not.toContain("megatest's spelling");
   });
 });
+
+describe('config migrate: a webhook URL written as an environment variable', () => {
+  it.each([['${SLACK_WEBHOOK}'], ['$SLACK_WEBHOOK']])('%s: "env:SLACK_WEBHOOK", which megatest reads (config check refuses the shell spelling), and the header says so', (written) => {
+    const original = scratch('hook.toml', `[notifications]\nwebhook_url = "${written}"\n`);
+    const migration = migrateConfigFile(original);
+    expect(migration.changed).toEqual([`[notifications] webhook_url = "${written}" -> "env:SLACK_WEBHOOK"`]);
+    expect(migration.text).toMatch(/^webhook_url = "env:SLACK_WEBHOOK"$/m);
+    const migrated = scratch('hook.migrated.toml', migration.text);
+    expect(loadConfig({ configFile: migrated }).notifications.webhook_url).toBe('env:SLACK_WEBHOOK');
+  });
+
+  it('a URL with a variable inside it is left as written (no shell expands it; megatest takes it as a URL)', () => {
+    expect(migrateConfigFile(scratch('hook2.toml', '[notifications]\nwebhook_url = "https://hooks.example.com/$TOKEN"\n')).changed).toEqual([]);
+  });
+});
