@@ -11,6 +11,9 @@ interface OptionHabit {
   hint: (command: string, value: string | undefined, takes: (option: string) => boolean) => string | null;
 }
 
+/** The commands that take the run they act on as their argument (a folder or a session id). */
+const SESSION_ARGUMENT: ReadonlySet<string> = new Set(['status', 'report', 'replay', 'resume', 'attach', 'pause', 'continue', 'stop', 'checkpoint', 'compress', 'restore', 'checkpoints verify']);
+
 const OPTION_HABITS: readonly OptionHabit[] = [
   {
     names: ['--project'],
@@ -22,7 +25,13 @@ const OPTION_HABITS: readonly OptionHabit[] = [
   },
   {
     names: ['--resume'],
-    hint: (command, value) => (command === 'run' ? `a run goes on with megatest resume ${value ?? 'DIR'}` : null),
+    hint: (command, value) => (command === 'run' || command === 'resume' ? `a run goes on with megatest resume ${value ?? 'DIR'}` : null),
+  },
+  {
+    // run and import take --session-id (the id a new run folder gets); the commands that read a run take it as their argument.
+    names: ['--session-id', '--session'],
+    hint: (command, value, takes) =>
+      !takes('session-id') && SESSION_ARGUMENT.has(command) ? `the session is the argument: megatest ${command} ${value ?? (command === 'report' || command === 'replay' ? 'DIR|ID' : 'SESSION')}` : null,
   },
   {
     names: ['-c', '--config-file'],
