@@ -91,7 +91,7 @@ export function migrateConfigFile(file: string): Migration {
   const notifications = tree.notifications;
   if (isTable(notifications) && isTable(notifications.email) && Object.keys(notifications.email).length === 0) delete notifications.email;
 
-  const changed = respell(tree);
+  const changed = webhookFromShell(tree);
   if (Array.isArray(tree.phases)) {
     tree.phases.forEach((phase: unknown) => {
       if (!isTable(phase)) return;
@@ -117,14 +117,22 @@ export function migrateConfigFile(file: string): Migration {
   // A value the original file holds (an unknown key, a wrong type, a "$HOME" path) is named as config check names it:
   // in the file, at its line, which the user edits; "(as migrated)" with no line sent them looking in output never printed.
   // A key the migration renamed has no line of its own in the original, and is named without one.
-  try {
-    validateLayer({ label: file, file, source: layer.source, prefix: [], data: tree });
-  } catch (error) {
-    throw writtenAs(error, applied, file, layer.source);
-  }
+  // Checked before the values are respelled, so that a refusal quotes the value as the file wrote it ("VERBOSE", not
+  // "verbose"), and after, as the file that is printed.
+  const check = () => {
+    try {
+      validateLayer({ label: file, file, source: layer.source, prefix: [], data: tree });
+    } catch (error) {
+      throw writtenAs(error, applied, file, layer.source);
+    }
+  };
+  check();
+  changed.push(...respell(tree));
+  check();
 
   const header = [
-    `# ${file}, migrated by megatest config migrate to megatest's current form.`,
+    // A name with a line break in it would end the comment, and the printed file would not be TOML.
+    `# ${/[\u0000-\u001f\u007f]/.test(file) ? JSON.stringify(file) : file}, migrated by megatest config migrate to megatest's current form.`,
     `# ${COMMENTS_NOT_KEPT}`,
     ...(renamed.length > 0 ? ['# Renamed:', ...renamed.map((line) => `#   ${line}`)] : []),
     ...(changed.length > 0 ? ["# Written in megatest's spelling (as megatest reads them):", ...changed.map((line) => `#   ${line}`)] : []),
@@ -171,13 +179,19 @@ function respell(tree: Table): string[] {
     note('[notifications] events', notifications.events, events);
     notifications.events = events;
   }
+  return changed;
+}
+
+/** A webhook URL written as a shell variable, as megatest reads one from the environment; returns what it changed. */
+function webhookFromShell(tree: Table): string[] {
+  const changed: string[] = [];
   for (const notifications of tablesAt(tree, ['notifications'])) {
     // "${SLACK_WEBHOOK}" (a shell's spelling, which no TOML reader expands) is refused as a URL; megatest reads a URL
     // from the environment as "env:NAME", which is what such a file means.
     const variable = typeof notifications.webhook_url === 'string' ? /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/.exec(notifications.webhook_url.trim()) : null;
     if (variable === null) continue;
     const url = `env:${variable[1] ?? variable[2]}`;
-    note('[notifications] webhook_url', notifications.webhook_url, url);
+    changed.push(`[notifications] webhook_url = ${displayValue(notifications.webhook_url)} -> ${displayValue(url)}`);
     notifications.webhook_url = url;
   }
   return changed;

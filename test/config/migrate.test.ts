@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/config/errors.js';
 import { migrateConfigFile, refuseOutputOntoInput } from '../../src/config/migrate.js';
 import { loadConfig } from '../../src/config/load.js';
+import TOML from '@iarna/toml';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'megatest-migrate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -119,5 +120,27 @@ describe('config migrate: a webhook URL written as an environment variable', () 
 
   it('a URL with a variable inside it is left as written (no shell expands it; megatest takes it as a URL)', () => {
     expect(migrateConfigFile(scratch('hook2.toml', '[notifications]\nwebhook_url = "https://hooks.example.com/$TOKEN"\n')).changed).toEqual([]);
+  });
+});
+
+describe('config migrate quotes a refused value as the file wrote it', () => {
+  it('a log level megatest has not: "VERBOSE" at its line, not the lower-cased "verbose" of the migration', () => {
+    const file = scratch('verbose.toml', '[monitoring]\nlog_level = "VERBOSE"\n');
+    const message = (() => {
+      try {
+        migrateConfigFile(file);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toMatch(new RegExp(`^\\[monitoring\\]\\.log_level = "VERBOSE" in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(line 2\\)`));
+  });
+
+  it('a file name with a line break: the header still one comment line, the output TOML', () => {
+    const file = scratch('two\nlines.toml', '[session]\nagent_count = 4\n');
+    const text = migrateConfigFile(file).text;
+    expect(text.split('\n')[0]).toBe(`# ${JSON.stringify(file)}, migrated by megatest config migrate to megatest's current form.`);
+    expect(() => TOML.parse(text)).not.toThrow();
   });
 });
