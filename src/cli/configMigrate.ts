@@ -3,6 +3,9 @@
 // printed file's header comments. Writes nothing.
 
 import { UsageError } from '../config/errors.js';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
 import { COMMENTS_NOT_KEPT, migrateConfigFile, refuseOutputOntoInput } from '../config/migrate.js';
 
 const HELP = `usage: megatest config migrate OLD.toml   (or --config OLD.toml)
@@ -41,7 +44,29 @@ export async function configMigrateCommand(argv: string[]): Promise<number> {
       `megatest config migrate: expected one OLD.toml${named ? ` (CONFIG_FILE is set: megatest config migrate ${named})` : ''} (see megatest config migrate --help)`,
     );
   }
+  refuseLegacyRecord(argv[0]!);
   refuseOutputOntoInput(argv[0]!, 1);
   process.stdout.write(migrateConfigFile(argv[0]!).text);
   return 0;
+}
+
+/**
+ * A run folder of the original runner, or the config.json run_mega_test.sh wrote into one, given as OLD.toml: a record
+ * of one run, not a configuration ("malformed TOML: unexpected character {" said nothing of that). report and replay
+ * read the folder as it is; the configuration to migrate is the runner's mega_test_config.toml.
+ */
+function refuseLegacyRecord(file: string): void {
+  let folder: string | null = null;
+  try {
+    if (statSync(file).isDirectory()) folder = file;
+    else if (path.basename(file) === 'config.json') folder = path.dirname(file);
+  } catch {
+    return; // no such file: fileLayer says so
+  }
+  if (folder === null || !isLegacyRunFolder(folder)) return;
+  const runner = legacyRunner(folder) === 'python' ? 'test_runner.py' : legacyRunner(folder) === 'bash' ? 'run_mega_test.sh' : 'the original runner';
+  const what = folder === file ? `${file} is a run folder of ${runner}` : `${file} is the record ${runner} kept of one run (its run folder's config.json)`;
+  throw new UsageError(
+    `megatest config migrate: ${what}, not a configuration: megatest report ${folder} and megatest replay ${folder} read the run as it is; config migrate takes the runner's configuration file (mega_test_config.toml)`,
+  );
 }
