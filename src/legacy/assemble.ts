@@ -24,6 +24,9 @@ import type { LegacyStatusFiles } from './statusFiles.js';
 import { isoOf } from './time.js';
 import { errorEvents } from './errorEvents.js';
 
+/** How far before the run's recorded start a record may lie (a log line a moment before config.json's time) and still count. */
+const EARLY_SLACK_MS = 5 * 60_000;
+
 export interface LegacyReading {
   runner: LegacyRunner;
   sessionId: string;
@@ -149,14 +152,22 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
           ...snapshots.filter((s) => s.item.phase !== null).map((s): PhaseEvidence => ({ ms: s.ms, phase: s.item.phase!, elapsedSeconds: s.item.source === 'python' ? s.item.elapsedSeconds : null })),
           ...checkpoints.filter((c) => c.item.phase !== null).map((c): PhaseEvidence => ({ ms: c.ms, phase: c.item.phase!, elapsedSeconds: c.item.elapsedSeconds })),
         ]);
-  const recorded = [
-    ...snapshots.map((s) => s.ms),
-    ...checkpoints.map((c) => c.ms),
-    ...reading.runnerLog.map((l) => l.ms),
-    ...phases.map((p) => p.startMs),
-    clock.timeOf(bashReport?.completedAt ?? null, 'final_report.json'),
-    clock.timeOf(reading.statusFiles.interrupted?.timestamp ?? null, 'interrupted.json'),
-  ].filter((ms): ms is number => ms !== null);
+  const tagged: { ms: number | null; file: string }[] = [
+    ...snapshots.map((s) => ({ ms: s.ms, file: 'metrics/' })),
+    ...checkpoints.map((c) => ({ ms: c.ms, file: 'checkpoints/' })),
+    ...reading.runnerLog.map((l) => ({ ms: l.ms, file: 'test_session.log' })),
+    ...phases.map((p) => ({ ms: p.startMs, file: 'test_session.log' })),
+    { ms: clock.timeOf(bashReport?.completedAt ?? null, 'final_report.json'), file: 'final_report.json' },
+    { ms: clock.timeOf(reading.statusFiles.interrupted?.timestamp ?? null, 'interrupted.json'), file: 'interrupted.json' },
+  ];
+  // A time well before the run's recorded start (a Bash final report's completed_at an hour before config.json's
+  // started_at: the clock was set back) moved the start back to it, silently: it is listed, and the start stays.
+  const early = explicitStart === null ? [] : tagged.filter((t) => t.ms !== null && t.ms < explicitStart - EARLY_SLACK_MS);
+  for (const file of new Set(early.map((t) => t.file))) {
+    const first = Math.min(...early.filter((t) => t.file === file).map((t) => t.ms!));
+    damage.push({ file, problem: `a time (${new Date(first).toISOString()}) before the run's start (${new Date(explicitStart!).toISOString()}): the clock was set back, or the file is another run's; the start is kept`, recovered: true });
+  }
+  const recorded = tagged.filter((t) => t.ms !== null && !early.includes(t)).map((t) => t.ms!);
   const startMs = Math.min(explicitStart ?? Infinity, ...recorded);
   if (!Number.isFinite(startMs)) return [];
   const endMs = Math.max(startMs, ...recorded);
