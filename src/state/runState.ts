@@ -11,6 +11,9 @@
 import type { AgentCapabilities, CriterionResult } from '../contract/events.js';
 import type { SessionMetrics } from '../contract/metrics.js';
 import type { AgentStatus, CheckpointTrigger, SessionStatus } from '../contract/statuses.js';
+import { emptyCounters, emptyMeasured, type Counters, type Measured, type RecordedFigures } from './measuredState.js';
+
+export { emptyCounters, emptyMeasured, RECORDED_FIGURES, type Counters, type Measured, type ModelUsage, type RecordedFigure, type RecordedFigures } from './measuredState.js';
 
 export interface SessionInfo {
   sessionId: string;
@@ -119,87 +122,6 @@ export const SERIES_NAMES: readonly SeriesName[] = ['tokensPerMinute', 'testPass
 /** One point per metrics snapshot; figures not yet measured are left out, never invented. */
 export type ChartSeries = Record<SeriesName, number[]>;
 
-/** The snapshot figures a snapshot may leave out (null): a torn legacy snapshot keeps the ones an earlier one recorded. */
-export const RECORDED_FIGURES = [
-  'total_tokens',
-  'tokens_per_minute',
-  'tasks_completed',
-  'tasks_remaining',
-  'test_pass_rate',
-  'test_coverage',
-  'lines_of_code',
-  'checkpoint_count',
-  'errors_encountered',
-  'recoveries',
-] as const satisfies readonly (keyof SessionMetrics)[];
-export type RecordedFigure = (typeof RECORDED_FIGURES)[number];
-/** Absent: no snapshot recorded the figure. */
-export type RecordedFigures = Partial<Record<RecordedFigure, number>>;
-
-/** What the measuring tools last said about project/. Rolls back with a restore. */
-export interface Measured {
-  linesOfCode: number | null;
-  docCoverage: number | null;
-  filesModified: number | null;
-  testsPassed: number | null;
-  testsFailed: number | null;
-  testsSkipped: number | null;
-  /** passed / (passed + failed), 0..1. */
-  testPassRate: number | null;
-  /** Line coverage, 0..100. */
-  testCoverage: number | null;
-  lastBuildOk: boolean | null;
-  lastBuildMs: number | null;
-  /** A build failed after the last test run: the test figures are of older code. */
-  testsBeforeFailedBuild: boolean;
-  /** The last test run gave no results (test_run's problem): why; the test figures are null until one does. */
-  testsProblem: string | null;
-  /** The last test run gave results but no coverage (test_run's coverage_problem): why. */
-  coverageProblem: string | null;
-  /** The last benchmark run (benchmark events): its ops/s, or why it gave none. Null before the first. */
-  lastBenchmark: { opsPerSecond: number | null; problem: string | null } | null;
-}
-
-/** Running counters: what was spent and seen. They never roll back. */
-export interface Counters {
-  totalTokens: number;
-  inputTokens: number;
-  outputTokens: number;
-  toolCalls: number;
-  toolCallsFailed: number;
-  errors: number;
-  errorsByClass: Record<string, number>;
-  fatalErrors: number;
-  recoveriesStarted: number;
-  recoveriesSucceeded: number;
-  recoveriesFailed: number;
-  /** Agents' lines that broke their protocol, all agents (the parse_failure events' counts). */
-  protocolErrors: number;
-  /** Recovery events per action (restore_checkpoint, resolve_conflict, reassign, …); failed includes gave_up. */
-  recoveriesByAction: Record<string, { started: number; succeeded: number; failed: number }>;
-  /** Tokens and cost per model, by the model each tokens event names ('' when it names none). */
-  byModel: Record<string, ModelUsage>;
-  limits: number;
-  compressions: number;
-  votes: number;
-  commands: number;
-  alerts: number;
-  checkpoints: number;
-  restores: number;
-  builds: number;
-  buildsOk: number;
-  testRuns: number;
-}
-
-/** What one model spent: the sums of the tokens events that name it. */
-export interface ModelUsage {
-  input: number;
-  output: number;
-  /** USD the agents reported (Claude's result.total_cost_usd); null when no event for this model carried a cost. */
-  costUsd: number | null;
-}
-
-/** A recovery whose `started` has no outcome (succeeded, failed, gave_up) yet. */
 export interface OpenRecovery {
   agent: string | null;
   action: string;
@@ -298,54 +220,6 @@ export interface RunState {
   /** Places where seq did not follow on from the one before. */
   seqGaps: number;
   ended: { status: SessionStatus; exitCode: number; reason: string | null; ts: string } | null;
-}
-
-export function emptyMeasured(): Measured {
-  return {
-    linesOfCode: null,
-    docCoverage: null,
-    filesModified: null,
-    testsPassed: null,
-    testsFailed: null,
-    testsSkipped: null,
-    testPassRate: null,
-    testCoverage: null,
-    lastBuildOk: null,
-    lastBuildMs: null,
-    lastBenchmark: null,
-    testsBeforeFailedBuild: false,
-    testsProblem: null,
-    coverageProblem: null,
-  };
-}
-
-export function emptyCounters(): Counters {
-  return {
-    totalTokens: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    toolCalls: 0,
-    toolCallsFailed: 0,
-    errors: 0,
-    errorsByClass: {},
-    fatalErrors: 0,
-    recoveriesStarted: 0,
-    recoveriesSucceeded: 0,
-    recoveriesFailed: 0,
-    protocolErrors: 0,
-    recoveriesByAction: {},
-    byModel: {},
-    limits: 0,
-    compressions: 0,
-    votes: 0,
-    commands: 0,
-    alerts: 0,
-    checkpoints: 0,
-    restores: 0,
-    builds: 0,
-    buildsOk: 0,
-    testRuns: 0,
-  };
 }
 
 export function initialRunState(): RunState {
