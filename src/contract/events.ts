@@ -68,6 +68,8 @@ export interface EventBodies {
    * until a run gives results again. An earlier run's figures are of older code, not of project/ as it is.
    * `coverage_problem`: the tests gave results but coverage is null, and why (its tool missing, its report
    * unreadable): a coverage criterion's evidence says it, not only session.log.
+   * `flaky`: of `passed`, the tests that failed and then passed on a rerun (Gradle's test-retry, Maven
+   * surefire's reruns in JUnit XML); absent when none did.
    */
   test_run: {
     passed: number;
@@ -78,6 +80,7 @@ export interface EventBodies {
     source: string;
     problem?: string;
     coverage_problem?: string;
+    flaky?: number;
   };
   /**
    * The project's own benchmark ([project.performance] benchmark_command) at

@@ -191,6 +191,8 @@ export class Measurer {
         coverage: result.coverage ? Math.round(result.coverage.linesPct * 100) / 100 : null,
         source: result.source,
         ...(result.coverage === null && result.problem !== null ? { coverage_problem: result.problem } : {}),
+        // Passed only on a rerun: counted passed, as the build counts them, and said apart so nobody takes them for steady.
+        ...(result.summary.flaky ? { flaky: result.summary.flaky } : {}),
       });
       // A CLI agent restarted on a summary (harness compression) is told which tests fail.
       this.pool.noteTestRun({ passed: result.summary.passed, failed: result.summary.failed, failing: result.summary.failures.slice(0, 50).map((f) => f.name) });

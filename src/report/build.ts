@@ -66,6 +66,8 @@ export interface FinalReport {
     tests_passed: number | null;
     tests_failed: number | null;
     tests_skipped: number | null;
+    /** Of tests_passed, the tests that passed only on a rerun (the last test run's flaky); null where tests_passed is. */
+    tests_flaky?: number | null;
     /** Why the last test run gave no results (its test_run's problem); the test figures are then null. Null otherwise. */
     tests_problem: string | null;
     test_pass_rate: number | null;
@@ -251,6 +253,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       tests_passed: m.testsPassed,
       tests_failed: m.testsFailed,
       tests_skipped: m.testsSkipped,
+      tests_flaky: m.testsFlaky ?? null,
       tests_problem: m.testsProblem,
       test_pass_rate: round(passRate, 4),
       test_coverage: figures.testCoverage,

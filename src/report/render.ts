@@ -187,7 +187,8 @@ function testsText(report: FinalReport): string {
   const m = report.measurements;
   if (m.tests_problem) return `not measured: the last test run gave no results (${m.tests_problem})`;
   if (m.tests_passed === null && m.tests_failed === null && m.tests_skipped === null) return report.legacy ? 'not recorded' : 'none run';
-  return `${figure(m.tests_passed, '—')} passed, ${figure(m.tests_failed, '—')} failed, ${figure(m.tests_skipped, '—')} skipped`;
+  const flaky = m.tests_flaky ? ` (${figure(m.tests_flaky, '—')} of them only on a rerun)` : '';
+  return `${figure(m.tests_passed, '—')} passed${flaky}, ${figure(m.tests_failed, '—')} failed, ${figure(m.tests_skipped, '—')} skipped`;
 }
 
 /** A run shorter than the phases' nominal length: say that its lines-of-code targets were scaled, and by how much. */

@@ -66,7 +66,7 @@ export function eventSentence(event: MegatestEvent): string | null {
         : `benchmark ${event.problem ?? 'gave no figure'} (after ${(event.duration_ms / 1000).toFixed(1)} s)`;
     case 'test_run':
       if (event.problem !== undefined) return `tests gave no results: ${event.problem} (after ${event.duration.toFixed(1)} s)`;
-      return `tests: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped; coverage ${event.coverage === null ? 'n/a' : `${event.coverage.toFixed(1)}%`}`;
+      return `tests: ${event.passed} passed${event.flaky ? ` (${event.flaky} only on a rerun)` : ''}, ${event.failed} failed, ${event.skipped} skipped; coverage ${event.coverage === null ? 'n/a' : `${event.coverage.toFixed(1)}%`}`;
     case 'metrics': {
       const m = event.metrics;
       return `[${m.status}] ${m.phase} ${m.elapsed_seconds === null ? 'n/a' : compactDuration(m.elapsed_seconds)}${m.estimated_remaining === null || !goingOn(m.status) ? '' : ` (${compactDuration(m.estimated_remaining)} left)`} tokens ${figure(m.total_tokens)} (${figure(m.tokens_per_minute)}/min) calls ${figure(m.tool_calls)} tasks ${m.tasks_completed === null || m.tasks_remaining === null ? 'n/a' : `${m.tasks_completed}/${m.tasks_completed + m.tasks_remaining}`} LOC ${figure(m.lines_of_code)} pass ${pct(m.test_pass_rate, 100)} cov ${m.test_coverage === null ? 'n/a' : `${m.test_coverage.toFixed(1)}%`} ckpt ${figure(m.checkpoint_count)} err ${figure(m.errors_encountered)}`;

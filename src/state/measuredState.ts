@@ -30,6 +30,8 @@ export interface Measured {
   testsPassed: number | null;
   testsFailed: number | null;
   testsSkipped: number | null;
+  /** Of testsPassed, the tests that passed only on a rerun (test_run's flaky). */
+  testsFlaky: number | null;
   /** passed / (passed + failed), 0..1. */
   testPassRate: number | null;
   /** Line coverage, 0..100. */
@@ -95,6 +97,7 @@ export function emptyMeasured(): Measured {
     testsPassed: null,
     testsFailed: null,
     testsSkipped: null,
+    testsFlaky: null,
     testPassRate: null,
     testCoverage: null,
     lastBuildOk: null,

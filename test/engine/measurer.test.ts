@@ -167,3 +167,47 @@ describe('test runs whose coverage tool is missing', () => {
     expect(warnings[0]?.message).toMatch(/^coverage not measured: .*no-such-coverage-tool: not found/);
   });
 });
+
+describe('a test run whose JUnit XML holds a rerun that passed (Gradle test-retry)', () => {
+  it('emits the tests that passed only on a rerun as the test_run event flaky, and the fold and the report carry it', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'megatest-measurer-flaky-'));
+    temporaryDirs.push(root);
+    const paths = runPaths(root);
+    mkdirSync(paths.project, { recursive: true });
+    // Each execution in order, as the plugin writes them: `retried` failed, then passed; `broken` failed twice.
+    const executions: { name: string; failed: boolean }[] = [
+      { name: 'steady', failed: false },
+      { name: 'retried', failed: true },
+      { name: 'broken', failed: true },
+      { name: 'retried', failed: false },
+      { name: 'broken', failed: true },
+    ];
+    const cases = executions.map((e) => `<testcase classname="Suite" name="${e.name}">${e.failed ? '<failure message="boom"/>' : ''}</testcase>`).join('');
+    writeFileSync(path.join(paths.project, 'report.in'), `<?xml version="1.0"?><testsuite name="Suite">${cases}</testsuite>`);
+    // Counted here from the executions: a test passes when its last execution passed, flaky when one before it failed.
+    const names = [...new Set(executions.map((e) => e.name))];
+    const last = (name: string) => executions.filter((e) => e.name === name).at(-1)!;
+    const passed = names.filter((name) => !last(name).failed);
+    const flaky = passed.filter((name) => executions.some((e) => e.name === name && e.failed));
+    const events: MegatestEvent[] = [];
+    const ctx = {
+      paths,
+      config: { agent: { max_context_size: 100_000 }, limits: { max_test_runtime_min: 1 }, monitoring: { health_check_interval: 30 } },
+      template: { build_command: '', test_command: 'cp report.in junit.xml', coverage_command: '', test_format: 'junit', test_report: 'junit.xml', coverage_report: '', coverage_format: 'cobertura' },
+      state: initialRunState(),
+      status: 'running',
+      restoreGeneration: 0,
+      emit: (event: MegatestEvent) => void events.push(event),
+      log: { warn: () => undefined, info: () => undefined, error: () => undefined },
+    } as unknown as EngineContext;
+    const pool = { slots: [], pids: () => [], modelOf: () => null, noteTestRun: () => undefined } as unknown as AgentPool;
+    await new Measurer(ctx, pool).runTests(true);
+    const run = events.find((event) => event.type === 'test_run');
+    expect(run).toMatchObject({ passed: passed.length, failed: names.length - passed.length, flaky: flaky.length });
+    const { foldEvents } = await import('../../src/state/fold.js');
+    const state = foldEvents(initialRunState(), [{ ...run!, seq: 1, ts: '2026-01-01T00:00:00.000Z' } as MegatestEvent]);
+    expect(state.measured.testsFlaky).toBe(flaky.length);
+    const { eventSentence } = await import('../../src/state/eventSentence.js');
+    expect(eventSentence({ ...run!, seq: 1, ts: '2026-01-01T00:00:00.000Z' } as MegatestEvent)).toContain(`${passed.length} passed (${flaky.length} only on a rerun)`);
+  });
+});

@@ -77,3 +77,13 @@ describe('final_report.md figures', () => {
     expect(lines.find((line) => line.startsWith('| tool calls per task |'))).toMatch(/^\| tool calls per task \| 12\.5 tool calls\/task \| excellent \| /);
   });
 });
+
+describe('the tests row with tests that passed only on a rerun', () => {
+  it('says how many of the passed ones, beside the counts', () => {
+    const base = fakeReport('completed', []);
+    const md = renderMarkdown({ ...base, measurements: { ...base.measurements, tests_passed: 45, tests_failed: 1, tests_skipped: 0, tests_flaky: 2 } });
+    expect(md).toContain('| tests | 45 passed (2 of them only on a rerun), 1 failed, 0 skipped |');
+    const steady = renderMarkdown({ ...base, measurements: { ...base.measurements, tests_passed: 45, tests_failed: 1, tests_skipped: 0, tests_flaky: 0 } });
+    expect(steady).toContain('| tests | 45 passed, 1 failed, 0 skipped |');
+  });
+});
