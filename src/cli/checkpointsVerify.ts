@@ -9,12 +9,14 @@ import { parseCommandArgs } from './parseOptions.js';
 import { folderOrSessionId, requireFolderArg } from './commandArgs.js';
 import { CheckpointStore, type CheckpointVerification } from '../checkpoint/store.js';
 import { runPaths } from '../io/runFolder.js';
+import { refuseLegacyFolder } from './legacyRefusal.js';
 
 export const CHECKPOINTS_HELP = `usage: megatest checkpoints verify DIR|ID [--json] [--runs-dir D]
   Checks every checkpoint of the run folder DIR (or the session ID under --runs-dir, default test_runs) and every blob it names (read back, sha256
   of the content), and prints one line per checkpoint: usable, or not and why. Corrupt blobs
   are moved to checkpoints/bad-blobs/ so the next checkpoint writes their content again.
-  exit 0 every checkpoint is usable (or there are none); 1 some are not; 2 bad input.`;
+  exit 0 every checkpoint is usable (or there are none); 1 some are not; 2 bad input (a run folder of the original
+  runner too: its checkpoints hold no files to verify; replay and report read it).`;
 
 export async function checkpointsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -33,6 +35,8 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
   const dir = arg === undefined ? undefined : await folderOrSessionId('checkpoints verify', arg, parsed.values['runs-dir']);
   if (dir === undefined || parsed.positionals.length > 1) throw new UsageError('megatest checkpoints verify: expected one run folder DIR');
   requireFolderArg('checkpoints verify', dir);
+  // A folder of the original runner is refused as the control commands refuse it (no megatest checkpoints in it).
+  refuseLegacyFolder('checkpoints verify', dir);
   const paths = runPaths(dir);
   if (!existsSync(paths.config) && !existsSync(paths.checkpoints)) {
     throw new UsageError(`megatest checkpoints verify: ${dir} is not a megatest run folder (no config.json, no checkpoints/)`);

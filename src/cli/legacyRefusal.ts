@@ -14,10 +14,16 @@ import type { ActionName } from './actionResult.js';
  * shape): replay and report read it, converted. Nor has it an orchestrator for the control commands (pause,
  * checkpoint, stop, …) to talk to: they said "orchestrator not running — megatest resume DIR", which resume refuses.
  */
-export function refuseLegacyFolder(command: 'attach' | 'resume' | ActionName, dir: string): void {
+export function refuseLegacyFolder(command: 'attach' | 'resume' | 'checkpoints verify' | ActionName, dir: string): void {
   if (!isLegacyRunFolder(dir)) return;
   const runner = legacyRunner(dir);
   const by = runner === 'bash' ? 'run_mega_test.sh' : runner === 'python' ? 'test_runner.py' : 'the original runner';
+  if (command === 'checkpoints verify') {
+    // It said "no checkpoints … 0 of 0 usable" and exited 0 beside test_runner.py's checkpoint files: they hold a
+    // snapshot of its metrics and a git commit id, no files or checksums to verify; report and replay list them.
+    const own = runner === 'python' ? 'its checkpoint files hold metrics and a git commit id, no files or checksums' : `${by} keeps no checkpoint files in it`;
+    throw new UsageError(`megatest ${command}: ${dir} is a run folder of ${by}, with no megatest checkpoints to verify (${own}); megatest replay ${dir} and megatest report ${dir} read it`);
+  }
   const live = legacyLiveness(dir, SYSTEM_PIDS, Date.now());
   if (live.live) {
     // A run the original runner is still going on with: "nothing to control" read as if it had ended, and a user who

@@ -9,6 +9,7 @@ import { parseCommandArgs } from './commandArgs.js';
 import { loadRunSummary, type RunSummary } from './runSummary.js';
 import { runsDirFor } from './runsDir.js';
 import { compactDuration } from '../state/durationText.js';
+import { countOf } from '../state/groupDigits.js';
 
 export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
   Lists the run folders under DIR (default test_runs), newest start first: id, status, exit code, whether a process
@@ -43,7 +44,8 @@ export function lsRow(run: RunSummary): string[] {
     formatDuration(run.duration_seconds),
     run.agent === null ? '—' : `${run.agent}${run.simulated ? ' (simulated)' : ''}`,
     run.phase ?? '—',
-    run.legacy ? `${run.kind}${run.damage > 0 ? ` (${run.damage} damaged)` : ''}` : run.kind,
+    // the problems found in its files, as report lists them and compare counts them (not files: one may hold several)
+    run.legacy ? `${run.kind}${run.damage > 0 ? ` (${countOf(run.damage, 'problem')})` : ''}` : run.kind,
   ];
 }
 

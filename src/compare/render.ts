@@ -4,7 +4,7 @@
 
 import { assertNever } from '../contract/assertNever.js';
 import { BANDS, bandLegend } from '../report/bands.js';
-import type { CompareCell, CompareRow, CompareView, CriterionCell, FigureFormat, Verdict } from './viewModel.js';
+import type { CompareCell, CompareRow, CompareRunHeader, CompareView, CriterionCell, FigureFormat, Verdict } from './viewModel.js';
 import { countOf } from '../state/groupDigits.js';
 import { compactDuration } from '../state/durationText.js';
 
@@ -103,7 +103,7 @@ export function renderCompareMarkdown(view: CompareView): string {
   const header = `| | ${runs.map((r, i) => `${escape(r.name)}${i === 0 ? ' (base)' : ''}`).join(' | ')} |`;
   const rule = `|---|${runs.map(() => '---').join('|')}|`;
   const kind = (r: CompareView['runs'][number]) =>
-    `${r.agent_kind}${r.simulated ? ' (SIMULATED)' : ''}${r.legacy ? `, legacy ${r.legacy}${r.damage > 0 ? `, ${countOf(r.damage, 'damaged file')}` : ''}` : ''}`;
+    `${r.agent_kind}${r.simulated ? ' (SIMULATED)' : ''}${r.legacy ? `, legacy ${r.legacy}${r.damage > 0 ? `, ${damageWords(r)}` : ''}` : ''}`;
   const lines = [
     '# megatest compare',
     '',
@@ -131,4 +131,12 @@ export function renderCompareMarkdown(view: CompareView): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * A legacy run's damage as the report lists it: problems, and the files they are in. "14 damaged files" was 14
+ * problems in 13 files (one of them recovered, nothing lost); `ls` says "(14 problems)".
+ */
+export function damageWords(run: Pick<CompareRunHeader, 'damage' | 'damaged_files'>): string {
+  return `${countOf(run.damage, 'problem')} in ${countOf(run.damaged_files, 'file')}`;
 }

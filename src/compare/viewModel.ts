@@ -81,8 +81,10 @@ export interface CompareRunHeader {
   /** python | bash | unknown for a legacy run; null for a megatest run. */
   legacy: string | null;
   status: string;
-  /** Damaged or missing files of a legacy run. */
+  /** The problems found in a legacy run's files (damaged or missing; one file may have several, and some lost nothing). */
   damage: number;
+  /** How many files those problems are in. */
+  damaged_files: number;
 }
 
 export interface CompareView {
@@ -246,6 +248,7 @@ export function compareRuns(inputs: readonly CompareRunInput[]): CompareView {
       legacy: report.legacy?.runner ?? null,
       status: report.status,
       damage: report.legacy?.damage.length ?? 0,
+      damaged_files: new Set(report.legacy?.damage.map((d) => d.file) ?? []).size,
     })),
     rows: FIGURES.map((spec) => figureRow(spec, readings)),
     criteria: criterionRows(reports),

@@ -19,7 +19,7 @@ import { eventsFromRunnerLog, sessionStartFromLog, type TimedInput, type TimedLo
 import { legacyMarkerVersion } from './marker.js';
 import { legacyMetrics, type SnapshotForEvent } from './metricsEvent.js';
 import type { LegacySnapshot } from './metricsFiles.js';
-import { phasesFromEvidence, phasesFromLog, plannedSecondsFromLog, type PhaseEvidence } from './phases.js';
+import { phasePlan, phasesFromEvidence, phasesFromLog, plannedSecondsFromLog, type PhaseEvidence } from './phases.js';
 import type { LegacyStatusFiles } from './statusFiles.js';
 import { isoOf } from './time.js';
 import { errorEvents } from './errorEvents.js';
@@ -181,6 +181,10 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
   const loggedName = reading.runnerLog.map(({ line }) => /^Project: (.+)$/.exec(line.message)?.[1]?.trim()).find((name) => name !== undefined) ?? null;
   const loggedType = Object.entries(PROJECT_NAMES).find(([, name]) => name === loggedName)?.[0] ?? null;
   const project = reading.config.projectType ?? bashReport?.projectType ?? loggedType;
+  const ending = decideEnding(reading.statusFiles, report, reading.liveness, damage);
+  const plannedSeconds =
+    reading.config.durationHours !== null && reading.config.durationHours > 0 ? reading.config.durationHours * 3600 : plannedSecondsFromLog(reading.runnerLog);
+  const plan = phasePlan(phases, plannedSeconds, ending?.status === 'completed');
   pending.push({
     ms: startMs,
     input: {
@@ -193,15 +197,13 @@ export function assembleEvents(reading: LegacyReading, clock: LegacyClock, damag
       agents: reading.config.agentCount ?? bashReport?.agentCount ?? 0,
       // As config.json (Bash) or test_runner.py's log ("Duration: 1 hours") records it; else not recorded (null), never an
       // assumed 6 h: views then show no share of a plan and no time left.
-      duration_seconds:
-        reading.config.durationHours !== null && reading.config.durationHours > 0
-          ? reading.config.durationHours * 3600
-          : (plannedSecondsFromLog(reading.runnerLog) ?? NOT_RECORDED),
-      phases: [],
+      duration_seconds: plannedSeconds ?? NOT_RECORDED,
+      // The plan as the files record it (phasePlan): a converted run started with none read at 1 h of a 6-hour run as
+      // "phase 1/1 bootstrap … plan 99%", the one phase begun so far taken for the whole plan.
+      phases: plan,
       megatest_version: legacyMarkerVersion(reading.runner),
     },
   });
-  const ending = decideEnding(reading.statusFiles, report, reading.liveness, damage);
   phases.forEach((phase, index) => {
     pending.push({ ms: phase.startMs, input: { type: 'phase_started', phase: phase.name, index, duration_seconds: phase.durationSeconds, tasks: [] } });
     const last = index === phases.length - 1;

@@ -79,3 +79,29 @@ export function phasesFromEvidence(evidence: readonly PhaseEvidence[]): PhaseSpa
   }
   return spans;
 }
+
+/** The name of the part of a plan no file records: the time left of the planned length after the phases the files name. */
+export const REST_OF_PLAN_NOT_RECORDED = 'rest not recorded';
+
+/**
+ * session_started's plan: the phases the files name, in order, each with its logged length (0: not recorded). The
+ * runner runs its phases until its planned length is used up (a 6-hour run: bootstrap 60, development 120, refinement
+ * 120, finalization 60 minutes; a 1-hour run: bootstrap 60), so a run that completed ran its whole plan. One that
+ * stopped before (killed, interrupted, failed) names only the phases it began: the time its planned length leaves after
+ * them is one more, pending, phase whose name says it is not recorded, so no view reads the phases begun as the whole
+ * plan ("phase 1/1 bootstrap … plan 99%" at 1 h of a 6-hour run). Without a planned length nothing is added.
+ */
+export function phasePlan(
+  phases: readonly PhaseSpan[],
+  plannedSeconds: number | null,
+  completed: boolean,
+): { name: string; duration_seconds: number; tasks: string[] }[] {
+  const plan = phases.map((phase) => ({ name: phase.name, duration_seconds: phase.durationSeconds, tasks: [] as string[] }));
+  const named = plan.reduce((sum, phase) => sum + Math.max(0, phase.duration_seconds), 0);
+  // phases whose lengths no file records (no log) leave nothing to subtract from: the rest is not reckoned
+  const lengthsRecorded = plan.length > 0 && plan.every((phase) => phase.duration_seconds > 0);
+  if (!completed && plannedSeconds !== null && lengthsRecorded && named < plannedSeconds) {
+    plan.push({ name: REST_OF_PLAN_NOT_RECORDED, duration_seconds: plannedSeconds - named, tasks: [] });
+  }
+  return plan;
+}

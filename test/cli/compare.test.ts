@@ -26,6 +26,10 @@ describe('megatest compare', () => {
       .reduce((sum, e) => sum + e.input + e.output, 0);
     expect(result.stdout).toContain(`| tokens | ${tokens.toLocaleString('en-US')} |`);
     expect(result.stdout).toMatch(/\| agent \| sim \(SIMULATED\) \| legacy, legacy python \|/);
+    // torn-garbage: 14 problems in 13 files (one recovered), not "14 damaged files"
+    const torn = await captureCli(['compare', legacy, path.join(runs, 'torn-garbage')]);
+    expect(torn.stdout).toMatch(/\| agent \| legacy, legacy python \| legacy, legacy python, 14 problems in 13 files \|/);
+    expect(torn.stdout).not.toMatch(/damaged file/);
     const byId = await captureCli(['compare', 'recorded', 'python-complete', 'bash-complete', '--runs-dir', runs]);
     expect(byId.code).toBe(0);
     expect(byId.stdout).toContain('| | recorded (base) | python-complete | bash-complete |');

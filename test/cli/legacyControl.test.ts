@@ -37,6 +37,31 @@ describe('control commands on a legacy run folder', () => {
       expect(readdirSync(dir).sort()).toEqual(before);
     }
   });
+
+  it('checkpoints verify: refused in one line, exit 2, not "no checkpoints … 0 of 0 usable" and exit 0', async () => {
+    for (const [name, own] of [
+      ['python-complete', 'its checkpoint files hold metrics and a git commit id, no files or checksums'],
+      ['bash-complete', 'run_mega_test.sh keeps no checkpoint files in it'],
+    ] as const) {
+      const dir = path.join(runs, name);
+      const runner = name.startsWith('python') ? 'test_runner.py' : 'run_mega_test.sh';
+      const before = readdirSync(dir).sort();
+      for (const json of [[], ['--json']]) {
+        const result = await captureCli(['checkpoints', 'verify', dir, ...json]);
+        expect(result.code).toBe(2);
+        const line = `megatest checkpoints verify: ${dir} is a run folder of ${runner}, with no megatest checkpoints to verify (${own}); megatest replay ${dir} and megatest report ${dir} read it`;
+        if (json.length === 0) {
+          // (a process warning from running many commands in one test process may precede it)
+          expect(result.stderr.split('\n').filter((l) => l.startsWith('megatest'))).toEqual([line]);
+          expect(result.stderr).not.toMatch(/usable/);
+          expect(result.stdout).toBe('');
+        } else {
+          expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: line, exit_code: 2 });
+        }
+      }
+      expect(readdirSync(dir).sort()).toEqual(before);
+    }
+  });
 });
 
 describe('control commands on a legacy run the original runner is still going on with', () => {

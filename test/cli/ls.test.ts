@@ -45,7 +45,11 @@ describe('megatest ls', () => {
     expect(rowOf('live')).toMatch(/\brunning\s+—\s+yes\b/);
     expect(rowOf('imported')).toMatch(/^imported\s+interrupted\s+130\s+no\b/);
     expect(rowOf('imported')).toMatch(/\bcommand\s+imported\s+import$/);
-    expect(rowOf('torn-garbage')).toMatch(/damaged/);
+    // 14 problems in 13 files (by hand: config.json, status, .monitor_pid, 4 metrics files (one with two bad fields),
+    // metrics_current.json, 2 checkpoints, final_report.json (recovered), and the counts of checkpoints/ and metrics/):
+    // counted as problems, never as "damaged files"
+    expect(rowOf('torn-garbage')).toMatch(/legacy-python \(14 problems\)$/);
+    expect(rowOf('torn-garbage')).not.toMatch(/damaged/);
   });
 
   it('newest start first, by the start it shows: an import sits at its recording\'s time, not at when it was imported', async () => {

@@ -14,6 +14,7 @@ import { compareRuns } from '../../src/compare/viewModel.js';
 import { convertLegacyRun } from '../../src/legacy/convert.js';
 import { applyEvents, initialConsoleState } from '../../src/state/applyEvent.js';
 import { headerModel } from '../../src/ui/viewModels/header.js';
+import { REST_OF_PLAN_NOT_RECORDED } from '../../src/legacy/phases.js';
 import { copyLegacyFixtures, metricsFiles, readJson } from './legacyFixtures.js';
 
 let runs: string;
@@ -124,7 +125,12 @@ describe("a Python run's planned length and recoveries", () => {
     expect(view.duration_seconds).toBe(3600);
     expect(view.metrics).toMatchObject({ recoveries: 1, consensus_votes_cast: null });
     const { state } = await foldRunFolder(dir);
-    expect(state.phases.map((p) => p.durationSeconds)).toEqual([1200, 1200]);
+    // the two phases it logged, and the 20 minutes its 1 hour leaves after them, which no file names
+    expect(state.phases.map((p) => [p.name, p.durationSeconds, p.status])).toEqual([
+      ['bootstrap', 1200, 'passed'],
+      ['development', 1200, 'running'],
+      [REST_OF_PLAN_NOT_RECORDED, 1200, 'pending'],
+    ]);
     const report = await buildReport(dir);
     expect(report.configured_duration_seconds).toBe(3600);
     expect(report.reliability.recoveries).toBe(1);
@@ -161,5 +167,55 @@ describe("a Python run's planned length and recoveries", () => {
     expect(renderMarkdown(report)).toMatch(/\| elapsed \| [\d.]+ s \(planned length not recorded\) \|/);
     const compared = compareRuns([{ name: dir, state, report }]);
     expect(compared.rows.find((r) => r.key === 'recoveries')!.cells[0]!.value).toBeNull();
+  });
+});
+
+describe("a converted Python run's phase plan", () => {
+  /** python-complete's lines in test_session.log (beside the fixtures), as the runner wrote them, read here by pattern. */
+  function loggedPlan(): { name: string; seconds: number }[] {
+    const log = readFileSync(path.join(runs, 'test_session.log'), 'utf8').split('\n');
+    const from = log.findIndex((l) => l.endsWith('Starting mega test session: python-complete'));
+    const to = log.findIndex((l, i) => i > from && / - Starting mega test session: /.test(l));
+    return log
+      .slice(from, to)
+      .map((l) => / - Starting phase: (\S+) \((\d+) minutes\)$/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => ({ name: m![1]!, seconds: Number(m![2]) * 60 }));
+  }
+
+  it('session_started carries the phases its log names, with their minutes: at 1 h of 6 the header says phase 1/4 and 16%, not 1/1 at 99%', async () => {
+    const dir = path.join(runs, 'python-complete');
+    const plan = loggedPlan();
+    // by hand: bootstrap 60, development 120, refinement 120, finalization 60 minutes: the 6 hours it logged
+    expect(plan.map((p) => p.name)).toEqual(['bootstrap', 'development', 'refinement', 'finalization']);
+    expect(plan.reduce((sum, p) => sum + p.seconds, 0)).toBe(6 * 3600);
+    const { events } = await convertLegacyRun(dir);
+    const started = events[0]!;
+    expect(started.type).toBe('session_started');
+    if (started.type !== 'session_started') return;
+    expect(started.phases.map((p) => ({ name: p.name, seconds: p.duration_seconds }))).toEqual(plan);
+    const startMs = Date.parse(started.ts);
+    const at = startMs + 3600_000;
+    const run = applyEvents(initialConsoleState(), events.filter((e) => Date.parse(e.ts) <= at));
+    const header = headerModel(run, { nowMs: at, runDir: dir });
+    expect(header.phaseText).toBe('phase 1/4 bootstrap');
+    expect(header.progressText).toBe('1h00m / 6h00m  16%  ETA 5h00m');
+    expect(header.progressText).not.toMatch(/plan \d+%/);
+  });
+
+  it('without its log: the phases the files show, no minutes, no share of a plan', async () => {
+    const dir = path.join(runs, 'python-complete');
+    rmSync(path.join(runs, 'test_session.log'));
+    const { events } = await convertLegacyRun(dir);
+    const started = events[0]!;
+    if (started.type !== 'session_started') throw new Error('no session_started');
+    const names = [...new Set(metricsFiles(dir).map((f) => readJson(f.file).metrics.phase as string))];
+    expect(started.phases.map((p) => [p.name, p.duration_seconds])).toEqual(names.map((name) => [name, 0]));
+    const startMs = Date.parse(started.ts);
+    const at = startMs + 3600_000;
+    const run = applyEvents(initialConsoleState(), events.filter((e) => Date.parse(e.ts) <= at));
+    const header = headerModel(run, { nowMs: at, runDir: dir });
+    expect(header.phaseText).toBe(`phase 1/${names.length} bootstrap`);
+    expect(header.progressText).toMatch(/ \/ plan not recorded$/);
   });
 });
