@@ -30,7 +30,7 @@ export interface RunSummary {
   agent: string | null;
   simulated: boolean | null;
   phase: string | null;
-  /** Files of a legacy run that were damaged or missing. */
+  /** Problems found in a legacy run's files (damaged, missing, a count that disagrees): one file may hold several, so this counts problems, not files. */
   damage: number;
   /** Why the folder could not be read at all (status `unreadable`): its event log a folder, not readable. */
   problem?: string;
