@@ -103,6 +103,7 @@ interface Run {
 
 function setUp(models: string[], port: number, kind: 'claude-code' | 'codex' = 'claude-code', backoff = BACKOFF): { dir: string; config: string; runLog: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'megatest-recovery-model-'));
+  made.push(dir);
   const binary = path.join(dir, `${kind}.mjs`);
   writeFileSync(binary, kind === 'codex' ? FAKE_CODEX : FAKE_CLAUDE);
   chmodSync(binary, 0o755);
@@ -138,25 +139,33 @@ const readRuns = (file: string): Run[] =>
     .map((line) => JSON.parse(line) as Run);
 const modelOf = (run: Run) => run.args[run.args.indexOf('--model') + 1];
 
+/** Every session's folder: removed, with any run left in it killed, once the file's tests are done. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) {
+    killRunsIn(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A headless session `id` of one agent on `models` (its fake CLI told by `env` what to do), run to its end. */
+async function runSession(id: string, models: string[], port: number, env: Record<string, string>, options: { kind?: 'claude-code' | 'codex'; timeoutMs?: number } = {}) {
+  const setup = setUp(models, port, options.kind);
+  const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', id];
+  const result = await runHeadless(args, { env: { ...env, FAKE_RUN_LOG: setup.runLog }, timeoutMs: options.timeoutMs ?? 400_000 }).done;
+  const runDir = path.join(setup.dir, id);
+  return { result, runDir, events: readEvents(runDir), runs: readRuns(setup.runLog) };
+}
+
 describe.skipIf(!BUILT)(`a claude-code session whose first model does not exist${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
-  let setup: ReturnType<typeof setUp>;
   let runDir: string;
   let result: CliResult;
   let events: MegatestEvent[];
   let runs: Run[];
 
   beforeAll(async () => {
-    setup = setUp(['model-gone', 'model-b'], 18951);
-    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'gone'];
-    result = await runHeadless(args, { env: { FAKE_REFUSED_MODELS: 'model-gone', FAKE_RUN_LOG: setup.runLog }, timeoutMs: 400_000 }).done;
-    runDir = path.join(setup.dir, 'gone');
-    events = readEvents(runDir);
-    runs = readRuns(setup.runLog);
+    ({ runDir, result, events, runs } = await runSession('gone', ['model-gone', 'model-b'], 18951, { FAKE_REFUSED_MODELS: 'model-gone' }));
   }, 420_000);
-  afterAll(() => {
-    killRunsIn(setup.dir);
-    rmSync(setup.dir, { recursive: true, force: true });
-  });
 
   it('ends completed, every task done on the next model', () => {
     expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
@@ -197,24 +206,15 @@ describe.skipIf(!BUILT)(`a claude-code session whose first model does not exist$
 });
 
 describe.skipIf(!BUILT)(`a claude-code session whose only model does not exist${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
-  let setup: ReturnType<typeof setUp>;
-  afterAll(() => {
-    killRunsIn(setup.dir);
-    rmSync(setup.dir, { recursive: true, force: true });
-  });
-
   it('asks a person at the first refusal (in CI: the session stops, failed), with no waits on the model first', async () => {
-    setup = setUp(['model-gone'], 18952);
-    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'only'];
-    const result = await runHeadless(args, { env: { FAKE_REFUSED_MODELS: 'model-gone', FAKE_RUN_LOG: setup.runLog }, timeoutMs: 120_000 }).done;
-    const events = readEvents(path.join(setup.dir, 'only'));
+    const { result, events, runs } = await runSession('only', ['model-gone'], 18952, { FAKE_REFUSED_MODELS: 'model-gone' }, { timeoutMs: 120_000 });
     expect(result.code, result.stdout + result.stderr).toBe(1);
     const recoveries = eventsOf(events, 'recovery').map((r) => [r.action, r.attempt, r.outcome]);
     expect(recoveries).toEqual([
       ['pause_and_alert', 1, 'started'],
       ['pause_and_alert', 1, 'gave_up'],
     ]);
-    expect(eventsOf(events, 'error').map((e) => e.class)).toEqual(readRuns(setup.runLog).map(() => 'model_unavailable'));
+    expect(eventsOf(events, 'error').map((e) => e.class)).toEqual(runs.map(() => 'model_unavailable'));
     const ended = eventsOf(events, 'session_ended')[0]!;
     expect(ended).toMatchObject({ status: 'failed', exit_code: 1 });
     expect(ended.reason).toContain('no model left after model-gone in [agents].models');
@@ -222,19 +222,8 @@ describe.skipIf(!BUILT)(`a claude-code session whose only model does not exist${
 });
 
 describe.skipIf(!BUILT)(`a codex session whose first model the account may not use${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
-  let setup: ReturnType<typeof setUp>;
-  afterAll(() => {
-    killRunsIn(setup.dir);
-    rmSync(setup.dir, { recursive: true, force: true });
-  });
-
   it('moves to the next model at the first refusal; every later `codex exec` names it with --model; tokens counted once', async () => {
-    setup = setUp(['gpt-gone', 'gpt-b'], 18953, 'codex');
-    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'codex'];
-    const result = await runHeadless(args, { env: { FAKE_REFUSED_MODELS: 'gpt-gone', FAKE_RUN_LOG: setup.runLog }, timeoutMs: 400_000 }).done;
-    const runDir = path.join(setup.dir, 'codex');
-    const events = readEvents(runDir);
-    const runs = readRuns(setup.runLog);
+    const { result, events, runs } = await runSession('codex', ['gpt-gone', 'gpt-b'], 18953, { FAKE_REFUSED_MODELS: 'gpt-gone' }, { kind: 'codex' });
     expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
     const refusedRuns = runs.filter((run) => run.refused);
     // codex prints an error line and turn.failed for the one failure: one error, one recovery.
@@ -255,19 +244,10 @@ describe.skipIf(!BUILT)(`a codex session whose first model the account may not u
 });
 
 describe.skipIf(!BUILT)(`a claude-code session whose API connection keeps failing${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
-  let setup: ReturnType<typeof setUp>;
-  afterAll(() => {
-    killRunsIn(setup.dir);
-    rmSync(setup.dir, { recursive: true, force: true });
-  });
-
   it('retries 3 times at once, then backs off by backoff_strategy, and past max_recovery_attempts stops for a person (CI: failed)', async () => {
-    setup = setUp(['model-b'], 18954);
     const failing = 8;
-    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'net'];
-    const env = { FAKE_FAIL_TEXT: 'API Error: Connection error.', FAKE_FAIL_RUNS: String(failing), FAKE_RUN_LOG: setup.runLog };
-    const result = await runHeadless(args, { env, timeoutMs: 120_000 }).done;
-    const events = readEvents(path.join(setup.dir, 'net'));
+    const env = { FAKE_FAIL_TEXT: 'API Error: Connection error.', FAKE_FAIL_RUNS: String(failing) };
+    const { result, events, runs, runDir } = await runSession('net', ['model-b'], 18954, env, { timeoutMs: 120_000 });
     expect(result.code, result.stdout + result.stderr).toBe(1);
     const maxAttempts = 5; // the shipped checkpoint.max_recovery_attempts
     const errors = eventsOf(events, 'error');
@@ -288,9 +268,9 @@ describe.skipIf(!BUILT)(`a claude-code session whose API connection keeps failin
     expect(gaveUp[0]).toMatchObject({ action: 'pause_and_alert', attempt: maxAttempts + 1 });
     expect(eventsOf(events, 'session_ended')[0]).toMatchObject({ status: 'failed', exit_code: 1 });
     // Each failed run was one error: no run counted twice, none lost.
-    expect(readRuns(setup.runLog).filter((run) => run.refused)).toHaveLength(errors.length);
+    expect(runs.filter((run) => run.refused)).toHaveLength(errors.length);
     // The report says what the events say.
-    const reliability = readReport(path.join(setup.dir, 'net')).reliability;
+    const reliability = readReport(runDir).reliability;
     expect(reliability.errors).toBe(errors.length);
     expect(reliability.errors_by_class).toEqual({ network_timeout: errors.length });
     expect(reliability.recoveries_started).toBe(started.length);
@@ -307,18 +287,8 @@ describe.skipIf(!BUILT)(`a claude-code session whose API connection keeps failin
 });
 
 describe.skipIf(!BUILT)(`a claude-code session whose prompt is too long once${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
-  let setup: ReturnType<typeof setUp>;
-  afterAll(() => {
-    killRunsIn(setup.dir);
-    rmSync(setup.dir, { recursive: true, force: true });
-  });
-
   it('compresses (a restart on a summary) and the task runs again; the session completes', async () => {
-    setup = setUp(['model-b'], 18955);
-    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'ctx'];
-    const env = { FAKE_FAIL_TEXT: 'Prompt is too long', FAKE_FAIL_RUNS: '1', FAKE_RUN_LOG: setup.runLog };
-    const result = await runHeadless(args, { env, timeoutMs: 400_000 }).done;
-    const events = readEvents(path.join(setup.dir, 'ctx'));
+    const { result, events, runs } = await runSession('ctx', ['model-b'], 18955, { FAKE_FAIL_TEXT: 'Prompt is too long', FAKE_FAIL_RUNS: '1' });
     expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
     expect(eventsOf(events, 'error').map((e) => e.class)).toEqual(['context_overflow']);
     expect(eventsOf(events, 'recovery').map((r) => [r.action, r.attempt, r.outcome])).toEqual([
@@ -327,7 +297,6 @@ describe.skipIf(!BUILT)(`a claude-code session whose prompt is too long once${BU
     ]);
     const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
     expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
-    const runs = readRuns(setup.runLog);
     expect(eventsOf(events, 'tokens').reduce((sum, t) => sum + t.input, 0)).toBe(runs.reduce((sum, run) => sum + run.input, 0));
     // The task that overflowed ran again, on a fresh context: not --resume of the session that overflowed.
     const overflowed = runs[0]!;
@@ -340,18 +309,8 @@ describe.skipIf(!BUILT)(`a claude-code session whose prompt is too long once${BU
 });
 
 describe.skipIf(!BUILT)(`a claude-code session whose stream breaks once (its result line cut short)${BUILT ? '' : ' (skipped: dist/ is not built; run npm run build)'}`, () => {
-  let setup: ReturnType<typeof setUp>;
-  afterAll(() => {
-    killRunsIn(setup.dir);
-    rmSync(setup.dir, { recursive: true, force: true });
-  });
-
   it('is a parse failure: the task runs again with a note, and the session completes every task', async () => {
-    setup = setUp(['model-b'], 18957);
-    const args = ['run', 'task_queue', '--headless', '--agents', '1', '--duration', '5m', '--config', setup.config, '--runs-dir', setup.dir, '--session-id', 'garbled'];
-    const env = { FAKE_FAIL_TEXT: 'unused', FAKE_FAIL_GARBLED: '1', FAKE_FAIL_RUNS: '1', FAKE_RUN_LOG: setup.runLog };
-    const result = await runHeadless(args, { env, timeoutMs: 400_000 }).done;
-    const events = readEvents(path.join(setup.dir, 'garbled'));
+    const { result, events, runs } = await runSession('garbled', ['model-b'], 18957, { FAKE_FAIL_TEXT: 'unused', FAKE_FAIL_GARBLED: '1', FAKE_FAIL_RUNS: '1' });
     expect(eventsOf(events, 'session_ended')[0], result.stdout + result.stderr).toMatchObject({ status: 'completed' });
     // The broken line (counted, no recovery) and the run that ended without its result line (the recovery).
     expect(eventsOf(events, 'error').map((e) => e.class)).toEqual(['parse_failure', 'parse_failure']);
@@ -361,7 +320,6 @@ describe.skipIf(!BUILT)(`a claude-code session whose stream breaks once (its res
     ]);
     const planned = new Set(eventsOf(events, 'phase_started').flatMap((p) => p.tasks));
     expect(new Set(eventsOf(events, 'task_completed').map((t) => t.task))).toEqual(planned);
-    const runs = readRuns(setup.runLog);
     expect(runs.filter((run) => run.task === runs[0]!.task)).toHaveLength(2);
     expect(runs).toHaveLength(planned.size + 1);
   }, 420_000);
