@@ -137,7 +137,17 @@ export interface FinalReport {
    */
   models: { model: string; tasks: string[]; input_tokens: number | null; output_tokens: number | null; total_tokens: number | null; cost_usd: number | null }[];
   /** seq_repeats: places where the seq repeated or went back (the fold skips those events). */
-  event_log: { events: number; first_seq: number | null; last_seq: number | null; seq_gaps: number; seq_repeats: number; unreadable_lines: number };
+  event_log: {
+    events: number;
+    first_seq: number | null;
+    last_seq: number | null;
+    seq_gaps: number;
+    seq_repeats: number;
+    unreadable_lines: number;
+    /** Well-formed lines of event types this megatest does not know (a newer one wrote them): skipped, no damage; their types. */
+    unknown_type_lines?: number;
+    unknown_types?: string[];
+  };
   /** Present for a run folder of the original Python/Bash runner, read through src/legacy/ (never written into). */
   legacy?: { runner: string; damage: ReplayDamage[] };
   /** Present for a run folder `megatest import` made from recorded agent output: the files, and whether its times are the stream's or line order. */
@@ -152,7 +162,7 @@ function importedFrom(info: object): ImportedFrom | undefined {
 /** The report of a run folder; `folded` is its fold when the caller has it already (compare reads both). */
 export async function buildReport(runDir: string, folded?: FoldedRun): Promise<FinalReport> {
   const paths = runPaths(runDir);
-  const { state, unreadable, seqRepeats, legacy } = folded ?? (await foldRunFolder(paths.root));
+  const { state, unreadable, unknownTypes, seqRepeats, legacy } = folded ?? (await foldRunFolder(paths.root));
   const info = legacy ? legacyReportInfo(state) : readRunInfo(runDir);
   // Only checkpoints that verify count as valid: every blob read back against its sha256, as a restore would.
   const checkpoints = legacy ? legacyCheckpoints(state, legacy.damage) : await verifiedCheckpoints(paths.checkpoints);
@@ -332,6 +342,9 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       seq_gaps: state.seqGaps,
       seq_repeats: seqRepeats,
       unreadable_lines: unreadable,
+      // Said in the report, not only on the stderr of the `megatest report` that rebuilt it: CI keeps the file.
+      unknown_type_lines: unknownTypes.lines,
+      unknown_types: unknownTypes.types,
     },
     ...(legacy ? { legacy: { runner: legacyRunnerOf(state) ?? 'unknown', damage: legacy.damage } } : {}),
     ...(imported ? { imported } : {}),

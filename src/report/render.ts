@@ -135,7 +135,7 @@ export function renderMarkdown(report: FinalReport): string {
     ),
     `- limits hit: ${report.reliability.limits_hit}`,
     `- protocol errors: ${countOf(report.reliability.protocol_errors ?? 0, 'line')} the agents printed broke their protocol (counted per agent below; the lines are in ${report.legacy ? 'session.log' : 'agents/<name>/output.log'})`,
-    `- event log: ${report.event_log.events} events, seq ${report.event_log.first_seq ?? '—'}..${report.event_log.last_seq ?? '—'}, ${report.event_log.seq_gaps} gaps, ${report.event_log.unreadable_lines} unreadable lines${(report.event_log.seq_repeats ?? 0) > 0 ? `, seq repeated or went back at ${report.event_log.seq_repeats} places (two writers in one log?)` : ''}`,
+    `- event log: ${report.event_log.events} events, seq ${report.event_log.first_seq ?? '—'}..${report.event_log.last_seq ?? '—'}, ${report.event_log.seq_gaps} gaps, ${report.event_log.unreadable_lines} unreadable lines${(report.event_log.seq_repeats ?? 0) > 0 ? `, seq repeated or went back at ${report.event_log.seq_repeats} places (two writers in one log?)` : ''}${unknownTypesText(report.event_log)}`,
     '',
     '## Agents',
     '',
@@ -181,6 +181,13 @@ function elapsedCell(report: FinalReport): string {
 function benchmarkRow(m: FinalReport['measurements']): string[] {
   if (m.ops_per_second !== null) return [`| benchmark | ${opsPerSecondText(m.ops_per_second)} |`];
   return m.benchmark_problem === null ? [] : [`| benchmark | no figure: it ${m.benchmark_problem} |`];
+}
+
+/** ", 3 lines of event types this megatest does not know (a newer megatest's: vote_cast), skipped" when there were any. */
+function unknownTypesText(log: FinalReport['event_log']): string {
+  const lines = log.unknown_type_lines ?? 0;
+  if (lines === 0) return '';
+  return `, ${countOf(lines, 'line')} of event types this megatest does not know (a newer megatest's: ${(log.unknown_types ?? []).join(', ')}), skipped`;
 }
 
 function testsText(report: FinalReport): string {
