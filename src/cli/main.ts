@@ -173,7 +173,8 @@ async function cmdResume(args: string[]): Promise<number> {
   await (await import('../io/foldLog.js')).checkLogReadable(runPaths(dir).events, 'megatest resume', 'the session was not resumed');
   let checkpointId = namedCheckpoint;
   const branching = await import('./resumeBranch.js');
-  if (branching.isFinishedRun(dir)) {
+  const branched = branching.isFinishedRun(dir);
+  if (branched) {
     const say = (line: string) => process.stdout.write(line + '\n');
     const branch = await branching.prepareBranch(dir, { checkpoint: checkpointId, agent: values.agent, agentCmd: values['agent-cmd'], model: values.model, say });
     dir = branch.dir;
@@ -183,10 +184,12 @@ async function cmdResume(args: string[]): Promise<number> {
   }
   const resume = { checkpointId };
   // Only --headless, a terminal and CI decide: the run's config.json records a run's --headless as [session] headless.
-  const { runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } = await runSession();
+  const { refuseNamedCheckpoint, runOrchestratorInProcess, spawnOrchestrator, shouldRunHeadless } = await runSession();
   if (shouldRunHeadless(values.headless === true)) {
     return runOrchestratorInProcess(dir, { print: true, resume });
   }
+  // The detached orchestrator's refusal would reach only orchestrator.log: checked here first (a branch's was, by prepareBranch).
+  if (checkpointId !== undefined && !branched) await refuseNamedCheckpoint(dir, checkpointId);
   takeEarlySignal();
   const child = spawnOrchestrator(dir, ['--resume', ...(checkpointId ? ['--checkpoint', checkpointId] : [])]);
   return openConsole(dir, { theme: values.theme, ascii: values.ascii, child });

@@ -13,6 +13,8 @@ import { checkAgentCommand, cliSpecFor, resolveAgentBinary } from '../agents/ind
 import { renderSelfwareConfig } from '../agents/selfware/configFile.js';
 import { SIM_PROJECT_COMMANDS, SIM_TEMPLATES, simBacklog } from '../agents/sim/index.js';
 import { Orchestrator } from '../engine/orchestrator.js';
+import { namedCheckpointRefusal } from '../engine/resumeRefusal.js';
+import { CheckpointStore } from '../checkpoint/store.js';
 import { importedRunRefusal, readRunInfo, type RunInfo } from '../io/runInfo.js';
 import { createRunFolder, defaultSessionId, runPaths, type RunPaths } from '../io/runFolder.js';
 import { suspendJobTogether } from '../io/jobControl.js';
@@ -171,6 +173,24 @@ function safeWrite(line: string, to: NodeJS.WritableStream = process.stdout): vo
     to.write(line + '\n');
   } catch {
     // stdout closed (a pipe whose reader went away): the run goes on
+  }
+}
+
+/**
+ * `megatest resume --checkpoint ID` in place, in the console: the check the
+ * orchestrator makes before it touches anything (Orchestrator.runSession),
+ * made here before it is started. Detached, its refusal went only to
+ * orchestrator.log and the person saw "orchestrator not running"; now the
+ * console path says the same one line, with the same exit code, as headless
+ * (2: no such checkpoint; 1: one that fails its checks). Headless runs the
+ * orchestrator in this process and is refused by it directly.
+ */
+export async function refuseNamedCheckpoint(runDir: string, named: string): Promise<void> {
+  const checkpoints = runPaths(runDir).checkpoints;
+  try {
+    await new CheckpointStore(checkpoints).read(named);
+  } catch (error) {
+    throw namedCheckpointRefusal(named, (error as Error).message, checkpoints);
   }
 }
 
