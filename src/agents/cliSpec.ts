@@ -64,6 +64,11 @@ export interface CliAgentSpec {
    */
   savedSessionLookup?(homeDir: string): () => string | null;
   /**
+   * The resume command takes no prompt (`selfware resume <id>`): a resumed run cannot be told anything, so after
+   * a restore, which the agent must be told of, its tasks start on a fresh context instead (cliTaskAdapter.ts).
+   */
+  readonly resumeTakesNoPrompt?: boolean;
+  /**
    * Whether the kind prints messages of its own on stderr too (selfware: its shutdown and `Error:` lines).
    * Otherwise stderr is the program's diagnostics, kept in output.log and read only for a failed run's
    * clue: codex's log lines (and its traces, which can carry JSONL-looking tool output: openai/codex#36804)

@@ -66,6 +66,11 @@ export class NativeSessions {
     this.byObjective.delete(objective);
   }
 
+  /** The tasks that have a session recorded. */
+  objectives(): string[] {
+    return [...this.byObjective.entries()].flatMap(([objective, r]) => (r.id ? [objective] : []));
+  }
+
   ids(): string[] {
     return [...this.byObjective.values()].flatMap((r) => (r.id ? [r.id] : []));
   }
@@ -81,15 +86,27 @@ export class NativeSessions {
   }
 }
 
-/** How a launch with a resume state was taken: its tasks' sessions continue natively, or they start afresh (and why). */
+/**
+ * How a launch with a resume state was taken: its tasks' sessions continue natively, or they start afresh (and why).
+ * `outlived`: the sessions a restore left out, and why (they went on after its checkpoint, or could not be told of
+ * it: cliTaskAdapter.ts).
+ */
 export function describeResume(
   kind: string,
   nativeResume: boolean,
   sessions: NativeSessions,
   book: { remaining(): string[]; completed: readonly string[] },
+  outlived?: { checkpoint: string; ids: string[]; why: string },
 ): CommandOutcome {
   const left = book.remaining().length;
   const done = book.completed.length;
+  if (nativeResume && outlived !== undefined && outlived.ids.length > 0) {
+    const n = outlived.ids.length;
+    return {
+      ok: true,
+      detail: `restored to ${outlived.checkpoint}: ${countOf(n, 'task session')} (${outlived.ids.join(', ')}) ${outlived.why}, so ${n === 1 ? 'it is' : 'they are'} not resumed: ${left === 1 ? 'its remaining task starts' : `its ${left} remaining tasks start`} on a fresh context, told of the restore; ${countOf(done, 'task')} already done`,
+    };
+  }
   const native = nativeResume ? sessions.ids() : [];
   if (native.length > 0) {
     return { ok: true, detail: `native: ${countOf(native.length, 'task session')} ${native.length === 1 ? 'continues' : 'continue'} (${native.join(', ')}); ${countOf(done, 'task')} already done` };

@@ -25,6 +25,8 @@ export interface TaskPromptInput {
   /** A harness compression's summary of the work so far. */
   summary?: string;
   projectBrief: string;
+  /** What a restore did to project/, said first (restoreNotice): the first run of an agent started after a restore. */
+  restoreNotice?: string;
 }
 
 function list(items: string[]): string {
@@ -33,6 +35,7 @@ function list(items: string[]): string {
 
 export function buildTaskPrompt(input: TaskPromptInput): string {
   const parts: string[] = [
+    ...(input.restoreNotice ? [input.restoreNotice, ''] : []),
     `You are ${input.name}, the ${input.role} in a team of AI coding agents building one software project together (run by megatest).`,
     'Work in the current directory: it is the project repository.',
     '',
@@ -93,4 +96,26 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n');
+}
+
+/**
+ * What the first prompt of an agent started after a restore says first. A
+ * restore puts project/ back byte for byte; the agent's memory of the work
+ * is not put back with it: a resumed session remembers work from after the
+ * checkpoint that is gone (cliTaskAdapter.ts resumes none that went on after
+ * it), and an agent on a fresh context may still take its task list's
+ * "already finished" or a file it half remembers for the project's state. So it is said plainly,
+ * with the checkpoint's own time, and the agent is told to look before it
+ * builds on anything.
+ */
+export function restoreNotice(checkpoint: { id: string; taken_at: string }, session: 'continues' | 'not carried over' | 'none'): string {
+  const at = checkpoint.taken_at.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
+  const lines = [
+    `IMPORTANT, from megatest: the project was restored. Its files were put back exactly as they were at checkpoint ${checkpoint.id}, taken at ${at}.`,
+    'Every change made to the project after that time, by you or by any other agent, is gone: files created since no longer exist, and files changed since hold their earlier contents again.',
+  ];
+  if (session === 'continues') lines.push('This conversation goes on from before the restore: anything in it about work after that time (files you wrote, edits, test results) no longer holds.');
+  if (session === 'not carried over') lines.push('You start on a fresh context: your conversation from before the restore is not carried over, and the files are where the work stands.');
+  lines.push('Check the files (read them, look at `git status` and `git log`, run the tests) before going on, and rely on what you find, not on what you remember.');
+  return lines.join('\n');
 }

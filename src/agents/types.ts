@@ -85,6 +85,8 @@ export interface AgentLaunch {
   env?: Record<string, string>;
   /** State saved by a checkpoint, when resuming. */
   resume?: AgentResumeState;
+  /** Set when the agent starts again because a restore (or a resume) put project/ back to a checkpoint. */
+  restored?: RestoredCheckpoint;
   /**
    * Worktree isolation: resolves once megatest has taken (committed on the agent's branch) the work of every
    * task_done the agent said so far. An adapter that starts tasks itself starts the next only then, so the next
@@ -93,6 +95,22 @@ export interface AgentLaunch {
   workTaken?: () => Promise<void>;
   /** When output.log is rotated ([monitoring] log_rotate_mb, log_rotate_keep); the shipped defaults without it. */
   logRotation?: LogRotation;
+}
+
+/**
+ * The checkpoint a restore put project/ back to, as an agent started after it
+ * needs to know it: every change made to project/ after `taken_at` is gone.
+ */
+export interface RestoredCheckpoint {
+  id: string;
+  /** When the checkpoint was taken (ISO 8601, the checkpoint's own timestamp). */
+  taken_at: string;
+  /**
+   * The agent may have worked after the checkpoint was taken (it was at work or paused mid-task
+   * then, or the log has tool calls or tokens of it since, or the checkpoint does not say): the
+   * native sessions the checkpoint recorded for it may hold work the restore undid.
+   */
+  worked_after: boolean;
 }
 
 /** What a checkpoint keeps so the adapter can resume the agent. */

@@ -4,14 +4,14 @@
 // faults), all from the session's config.
 
 import { createAdapter } from '../agents/index.js';
-import type { AgentAdapter, AgentResumeState } from '../agents/types.js';
+import type { AgentAdapter, AgentResumeState, RestoredCheckpoint } from '../agents/types.js';
 import { wrapperAgentEnvironment } from '../config/environment.js';
 import { logRotationOf } from '../io/rotatingLog.js';
 import type { AgentSlot } from './agentPool.js';
 import type { EngineContext } from './context.js';
 
 /** The adapter that will run slot's agent in projectDir, its files in agentDir (not started yet). */
-export function adapterFor(ctx: EngineContext, slot: AgentSlot, where: { agentDir: string; projectDir: string; model: string; resume?: AgentResumeState; workTaken?: () => Promise<void> }): AgentAdapter {
+export function adapterFor(ctx: EngineContext, slot: AgentSlot, where: { agentDir: string; projectDir: string; model: string; resume?: AgentResumeState; restored?: RestoredCheckpoint; workTaken?: () => Promise<void> }): AgentAdapter {
   const { paths, config, template } = ctx;
   return createAdapter(
     config.agents.kind,
@@ -26,6 +26,7 @@ export function adapterFor(ctx: EngineContext, slot: AgentSlot, where: { agentDi
       seed: config.session.seed,
       phase: ctx.currentPhase.name,
       resume: where.resume,
+      ...(where.restored === undefined ? {} : { restored: where.restored }),
       ...(where.workTaken === undefined ? {} : { workTaken: where.workTaken }),
       logRotation: logRotationOf(config.monitoring),
       // The sim caps its context here; real agents may read it too.

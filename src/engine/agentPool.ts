@@ -5,7 +5,7 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { AgentAdapter, AgentErrorReport, AgentExit, AgentMessage, AgentResumeState, TestRunNote } from '../agents/types.js';
+import type { AgentAdapter, AgentErrorReport, AgentExit, AgentMessage, AgentResumeState, RestoredCheckpoint, TestRunNote } from '../agents/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { adapterFor } from './agentLaunch.js';
 import type { AgentSlot } from './agentSlot.js';
@@ -138,7 +138,8 @@ export class AgentPool {
     return this.slots.map((s) => s.adapter?.pid);
   }
 
-  async start(slot: AgentSlot, resume?: AgentResumeState): Promise<void> {
+  /** `restored`: the checkpoint a restore just put project/ back to (the agent is told, and its stale sessions are not resumed). */
+  async start(slot: AgentSlot, resume?: AgentResumeState, restored?: RestoredCheckpoint): Promise<void> {
     const { paths } = this.ctx;
     if (slot.adapter !== null) {
       // Never two processes for one agent: the one replaced would go on working in project/ (and spending) with its output ignored.
@@ -150,7 +151,7 @@ export class AgentPool {
     const projectDir = this.workDirs ? await this.workDirs.workDir(slot) : paths.project;
     const workDirs = this.workDirs;
     const workTaken = workDirs ? () => workDirs.workTaken(slot) : undefined;
-    const adapter = adapterFor(this.ctx, slot, { agentDir, projectDir, model: this.modelOf(slot), resume, workTaken });
+    const adapter = adapterFor(this.ctx, slot, { agentDir, projectDir, model: this.modelOf(slot), resume, restored, workTaken });
     slot.adapter = adapter;
     // Its resume state's tasks are given to it as much as a phase command's are.
     for (const task of resume?.objectives ?? []) slot.assignedTasks.add(task);
@@ -195,9 +196,9 @@ export class AgentPool {
    * start mid-session (a person's continue, a recovery's restart): a start that throws (no worktree, an adapter refusing) is the
    * agent's crash, for recovery, not the caller's error (the session went on running, the agent gone, no event).
    */
-  async startOrReport(slot: AgentSlot, resume?: AgentResumeState): Promise<boolean> {
+  async startOrReport(slot: AgentSlot, resume?: AgentResumeState, restored?: RestoredCheckpoint): Promise<boolean> {
     try {
-      await this.start(slot, resume);
+      await this.start(slot, resume, restored);
       return true;
     } catch (error) {
       const adapter = slot.adapter;
@@ -215,13 +216,13 @@ export class AgentPool {
   }
 
   /** startAll mid-session (a restore): an agent that cannot start is its crash (startOrReport); the others start. */
-  async startAllOrReport(resumeStates?: AgentResumeState[]): Promise<void> {
-    await Promise.all(this.slots.map((slot) => this.startOrReport(slot, resumeStates?.find((s) => s.name === slot.name))));
+  async startAllOrReport(resumeStates?: AgentResumeState[], restored?: (name: string) => RestoredCheckpoint): Promise<void> {
+    await Promise.all(this.slots.map((slot) => this.startOrReport(slot, resumeStates?.find((s) => s.name === slot.name), restored?.(slot.name))));
   }
 
   /** Starts every agent; when one fails, throws once all the others are started (or failed), so a stop that follows finds them all. */
-  async startAll(resumeStates?: AgentResumeState[]): Promise<void> {
-    const started = await Promise.allSettled(this.slots.map((slot) => this.start(slot, resumeStates?.find((s) => s.name === slot.name))));
+  async startAll(resumeStates?: AgentResumeState[], restored?: (name: string) => RestoredCheckpoint): Promise<void> {
+    const started = await Promise.allSettled(this.slots.map((slot) => this.start(slot, resumeStates?.find((s) => s.name === slot.name), restored?.(slot.name))));
     const failed = started.find((result) => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   }

@@ -4,10 +4,15 @@
 // worktrees are put back with the agents stopped, and the run follows
 // through one event, checkpoint_restored, which the fold turns into the
 // checkpoint's phase, tasks and figures; the agents then start again from
-// the checkpoint's resume states. The keeper (checkpointKeeper.ts) takes
+// the checkpoint's resume states, each told which checkpoint project/ went
+// back to (restoredCheckpointFor). The keeper (checkpointKeeper.ts) takes
 // checkpoints and counts the invalid ones this finds.
 
+import type { RestoredCheckpoint } from '../agents/types.js';
+import type { CheckpointBody } from '../checkpoint/types.js';
 import type { MegatestEvent } from '../contract/events.js';
+import type { AgentStatus } from '../contract/statuses.js';
+import type { AgentView } from '../state/runState.js';
 import { ControlError } from '../contract/control.js';
 import { CheckpointInvalidError, type LoadedCheckpoint } from '../checkpoint/store.js';
 import type { TestRunResult } from './projectGates.js';
@@ -173,14 +178,16 @@ export class CheckpointRestore {
       const saved = body.agent_states.find((s) => s.name === slot.name)?.context_tokens;
       if (saved !== undefined && (saved > 0 || slot.contextTokens !== null)) slot.contextTokens = saved;
     }
+    // Each agent is told which checkpoint project/ went back to, and whether its recorded sessions outlived it.
+    const restoredFor = restoredCheckpointFor(loaded.id, body, ctx.state.agents);
     // A paused session's agents start paused (AgentPool.start), before they are given their tasks.
     if (endsPaused) ctx.setStatus('paused');
     // The model an agent moved to after a rate limit stays: the checkpoint's is the one that failed.
     const states = body.agent_states.map((s) => ({ ...s, model: pool.modelOf(pool.find(s.name) ?? pool.slots[0]!) }));
     // Mid-session an agent that cannot start is its crash, for recovery; the restore stands (it threw, the status
     // stayed `recovering`). A resume's start failing is the session's failure to start (its caller's).
-    if (agents === 'running') await pool.startAllOrReport(states);
-    else await pool.startAll(states);
+    if (agents === 'running') await pool.startAllOrReport(states, restoredFor);
+    else await pool.startAll(states, restoredFor);
     if (ctx.state.phaseEnded) {
       ctx.log.info('checkpoint', `${loaded.id} was taken at the end of phase ${body.phase}: the next phase starts`);
     } else {
@@ -218,6 +225,33 @@ export class CheckpointRestore {
     }
     return null;
   }
+}
+
+/** An agent whose status at the checkpoint was one of these had no task process then: nothing of it ran on. */
+const AT_REST: readonly AgentStatus[] = ['idle', 'exited', 'crashed'];
+
+/**
+ * What each agent started after a restore is told of it (RestoredCheckpoint).
+ * A native session the checkpoint recorded (a Claude session, a selfware
+ * task) is the agent's whole conversation, kept by the agent itself: when
+ * the agent went on working after the checkpoint, that transcript also holds
+ * the work the restore just undid, and an agent resumed on it believes files
+ * exist that are gone (or hold what they held later). worked_after says so
+ * when anything suggests it: the agent was at work (or paused mid-task) when
+ * the checkpoint was taken, the log has tool calls or tokens of it since
+ * (the fold's running totals are never rolled back, the checkpoint's metrics
+ * hold them as they were), or the checkpoint has no figures for it. It is
+ * false only for an agent shown at rest then and silent since: the final
+ * checkpoint of a run that was stopped, resumed with `megatest resume`.
+ */
+export function restoredCheckpointFor(id: string, body: Pick<CheckpointBody, 'timestamp' | 'metrics'>, now: readonly Pick<AgentView, 'name' | 'tokens' | 'toolCalls'>[]): (name: string) => RestoredCheckpoint {
+  return (name) => {
+    const then = body.metrics?.agents.find((a) => a.name === name);
+    const since = now.find((a) => a.name === name);
+    const workedAfter =
+      then === undefined || !AT_REST.includes(then.status) || (since !== undefined && (since.toolCalls > then.tool_calls || since.tokens > (then.tokens ?? 0)));
+    return { id, taken_at: body.timestamp, worked_after: workedAfter };
+  };
 }
 
 function checkpointNumber(id: string): number {

@@ -102,5 +102,7 @@ export const selfwareSpec: CliAgentSpec = {
   createParser: (context) => createSelfwareParser({ model: context?.model }),
   // It prints no task id: the id `selfware resume` takes is the name of the checkpoint the run saves.
   savedSessionLookup: selfwareTaskIdLookup,
+  // `selfware resume <task id>` continues the saved task as it was: no new prompt reaches it.
+  resumeTakesNoPrompt: true,
   outcomeOfExit,
 };
