@@ -11,20 +11,7 @@
 // outside; a checkpoint keeps each task's native session id so a resume
 // continues it natively.
 //
-// After a restore (AgentLaunch.restored) project/ is back at the checkpoint,
-// but a native session is the agent's own transcript, kept by the agent, and
-// a restore cannot put it back: if the agent went on working after the
-// checkpoint, the transcript holds that work, now undone, and an agent
-// resumed on it goes on believing files exist that are gone. Telling it is
-// not enough to undo what it read and wrote in that conversation, so such a
-// session is not resumed: the task starts on a fresh context with its task
-// prompt (the files hold everything done up to the checkpoint). A session
-// that cannot have gone on (the agent was at rest at the checkpoint and
-// silent since: a stopped run's final checkpoint) is resumed as before,
-// unless the kind's resume takes no prompt (selfware's): it could not be told.
-// Either way the agent's first prompt after the restore says plainly which
-// checkpoint project/ went back to, when it was taken, that later changes are
-// gone, and to check the files before going on (taskPrompt.ts restoreNotice).
+// After a restore, what the agent resumes and is told: afterRestore.ts.
 
 import { readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
@@ -36,24 +23,14 @@ import type { CliAgentSpec, CliTaskCommand } from './cliSpec.js';
 import { HarnessCompression } from './harnessCompression.js';
 import { agentHomeDir, ensureAgentHome, megatestVariables } from './home.js';
 import { openOutputLog, outputLogClosed } from './outputLog.js';
+import { AfterRestore } from './afterRestore.js';
 import { describeResume, NativeSessions } from './nativeSessions.js';
 import { TaskBook } from './taskBook.js';
 import { describeEnd, judgeTaskEnd } from './taskEnd.js';
 import { TaskRun } from './taskRun.js';
-import { PROJECT_BRIEF_CHARS, buildTaskPrompt, restoreNotice } from './taskPrompt.js';
+import { PROJECT_BRIEF_CHARS, buildTaskPrompt } from './taskPrompt.js';
 import { TaskProcess, type TaskEnd } from './taskProcess.js';
-import type {
-  AgentAdapter,
-  AgentControl,
-  AgentExit,
-  AgentLaunch,
-  AgentMessage,
-  AgentResumeState,
-  CommandOutcome,
-  CompressReport,
-  PhaseAssignment,
-  TestRunNote,
-} from './types.js';
+import type { AgentAdapter, AgentControl, AgentExit, AgentLaunch, AgentMessage, AgentResumeState, CommandOutcome, CompressReport, PhaseAssignment, TestRunNote } from './types.js';
 
 /** Bytes of raw output allowed to queue for output.log before the task's pipes are paused. */
 const LOG_HIGH_WATER_BYTES = 4 * 1024 * 1024;
@@ -87,10 +64,8 @@ export class CliTaskAdapter implements AgentAdapter {
   /** The stream of output.log, kept after a write error clears `log`, so a stop can wait for it to close. */
   private logStream: WriteStream | undefined;
   private projectBrief = '';
-  /** The restore this agent was started after, until its first task run has been told of it. */
-  private restoreToTell: AgentLaunch['restored'];
-  /** Tasks whose recorded session a restore left out, with why for output.log: their next run says so. */
-  private readonly outlivedSessions = new Map<string, string>();
+  /** What a restore it was started after leaves it to resume, and tells it. */
+  private readonly afterRestore: AfterRestore;
 
   private readonly book: TaskBook;
   private current: TaskRun | null = null;
@@ -120,23 +95,10 @@ export class CliTaskAdapter implements AgentAdapter {
     this.book = new TaskBook(launch.phase, resume);
     this.compression = new HarnessCompression(resume?.context_tokens ?? 0);
     this.model = launch.model || resume?.model || '';
-    const recorded = NativeSessions.fromResume(resume?.native);
-    const restored = launch.restored;
-    this.restoreToTell = restored;
-    // Sessions that went on after the restored checkpoint are not resumed (see the head of this file), nor any whose
-    // resume takes no prompt (selfware's): the agent must be told of the restore, and a resumed run could not be.
-    const untold = restored !== undefined && !restored.worked_after && this.spec.resumeTakesNoPrompt === true;
-    const leftOut = restored !== undefined && (restored.worked_after || untold) && recorded.ids().length > 0 ? restored : undefined;
-    let left: { checkpoint: string; ids: string[]; why: string } | undefined;
-    if (leftOut !== undefined) {
-      const said = untold ? 'could not be told of it' : 'went on after that checkpoint';
-      for (const objective of recorded.objectives()) this.outlivedSessions.set(objective, `fresh context after the restore to ${leftOut.id}: its session ${said}`);
-      const one = recorded.ids().length === 1;
-      const why = untold ? `cannot be told of the restore (${this.kind} resumes a session without a prompt)` : `went on after it and ${one ? 'holds' : 'hold'} work the restore undid`;
-      left = { checkpoint: leftOut.id, ids: recorded.ids(), why };
-    }
-    this.sessions = leftOut !== undefined ? new NativeSessions() : recorded;
-    this.resumed = resume ? describeResume(this.kind, this.capabilities.nativeResume, this.sessions, this.book, left) : null;
+    // Sessions that went on after a restored checkpoint are not resumed, nor any whose resume takes no prompt (afterRestore.ts).
+    this.afterRestore = new AfterRestore(NativeSessions.fromResume(resume?.native), launch.restored, this.kind, this.spec.resumeTakesNoPrompt === true);
+    this.sessions = this.afterRestore.sessions;
+    this.resumed = resume ? describeResume(this.kind, this.capabilities.nativeResume, this.sessions, this.book, this.afterRestore.leftOut) : null;
   }
 
   get pid(): number | undefined {
@@ -293,9 +255,7 @@ export class CliTaskAdapter implements AgentAdapter {
     this.current = task;
     this.setState('working', objective);
     const session = summary === undefined && this.capabilities.nativeResume ? this.sessions.get(objective) : undefined;
-    const restored = this.restoreToTell;
-    const outlived = this.outlivedSessions.get(objective);
-    const notice = restored ? restoreNotice(restored, session ? 'continues' : outlived !== undefined ? 'not carried over' : 'none') : undefined;
+    const { notice, outlived } = this.afterRestore.forRun(objective, session !== undefined);
     let command: CliTaskCommand;
     try {
       command = this.spec.taskCommand({
@@ -319,9 +279,7 @@ export class CliTaskAdapter implements AgentAdapter {
       this.taskFailed(objective, `cannot build the ${this.kind} command: ${(error as Error).message}`);
       return;
     }
-    // Told once: the agent's first run after the restore; later runs start from files it has been told to check.
-    this.restoreToTell = undefined;
-    this.outlivedSessions.delete(objective);
+    this.afterRestore.told(objective);
     const counted = this.sessions.begin(objective, session);
     const parser = this.spec.createParser({ model: this.model, countedTokens: session ? { ...counted } : undefined });
     this.writeLog(`[megatest] task "${objective}" started: ${command.file}${session ? ` (resuming session ${session.id})` : outlived !== undefined ? ` (${outlived})` : ''}, model ${this.model}\n`);
