@@ -25,7 +25,7 @@ function inTerminal(args: string[]): { code: number | null; output: string } {
   return { code: result.status, output: (result.stdout + result.stderr).replace(/\r/g, '') };
 }
 
-describe.skipIf(!BUILT || !HAS_SCRIPT)(`resume --checkpoint of a bad checkpoint in the console${BUILT ? '' : ' (skipped: dist/ is not built; npm run build)'}`, () => {
+describe.skipIf(!BUILT || !HAS_SCRIPT)(`resume --checkpoint of a bad checkpoint in the console${BUILT ? '' : ' (skipped: dist/ is not built; npm run build)'}${HAS_SCRIPT ? '' : ' (skipped: script(1), the pseudo-terminal it runs in, is not installed)'}`, () => {
   const runsDir = tempRunsDir('megatest-resume-checkpoint-console-');
   const runDir = path.join(runsDir, 'console-refusal');
   let damaged: string;
