@@ -82,7 +82,7 @@ export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export const LOG_LEVEL_NAMES = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 /** The original runner's [notifications] events names, and the event types (DESIGN §5) they mean. */
 export const NOTIFY_EVENT_ALIASES = { checkpoint: 'checkpoint_created', phase_complete: 'phase_ended', complete: 'session_ended' } as const;
-export const TEST_FORMATS = ['node-tap', 'junit', 'cargo', 'pytest-junit'] as const;
+export const TEST_FORMATS = ['node-tap', 'junit', 'cargo', 'pytest-junit', 'jest-json'] as const;
 export const COVERAGE_FORMATS = ['lcov', 'cobertura', 'istanbul-summary'] as const;
 export const CRITERION_LEVELS = ['critical', 'important', 'nice_to_have'] as const;
 export const CRITERION_OPS = ['>=', '<=', '==', '>', '<'] as const;

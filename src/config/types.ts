@@ -73,8 +73,8 @@ export interface ProjectTemplate {
   build_command: string;
   test_command: string;
   coverage_command: string;
-  /** How to read the test command's output: node-tap | junit | cargo | pytest-junit. */
-  test_format: 'node-tap' | 'junit' | 'cargo' | 'pytest-junit';
+  /** How to read the test command's output: node-tap | junit | cargo | pytest-junit | jest-json. */
+  test_format: 'node-tap' | 'junit' | 'cargo' | 'pytest-junit' | 'jest-json';
   /** Report file (relative to project/) for junit formats; empty for stdout formats. */
   test_report: string;
   /** Coverage report path (relative to project/) and its format. */

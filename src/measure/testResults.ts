@@ -1,5 +1,6 @@
 // Test results read from each runner's own machine output: node:test's TAP
-// and JUnit reporters, pytest's JUnit XML, and cargo test's summary lines.
+// and JUnit reporters, pytest's JUnit XML, cargo test's summary lines, and
+// the JSON report of jest and vitest (jestJson.ts).
 // Where a runner prints its own totals (node:test's closing `# pass N`
 // lines, cargo's `test result:` lines) those totals are used as they are.
 // A cargo test binary that crashed prints no totals: its tests that
@@ -7,6 +8,7 @@
 
 import { assertNever } from '../contract/assertNever.js';
 import { cargoSummaryLines, parseCargoTest } from './cargoTestOutput.js';
+import { parseJestJson } from './jestJson.js';
 import { parseJUnitXml } from './junitResults.js';
 import type { LineChooser } from './streamKeeper.js';
 
@@ -27,7 +29,7 @@ export interface TestSummary {
   flaky?: number;
 }
 
-export type TestOutputFormat = 'node-tap' | 'junit' | 'cargo' | 'pytest-junit';
+export type TestOutputFormat = 'node-tap' | 'junit' | 'cargo' | 'pytest-junit' | 'jest-json';
 
 /**
  * `stderr` is the command's stderr when `text` is its stdout: cargo says
@@ -42,8 +44,10 @@ export function parseTestOutput(format: TestOutputFormat, text: string, stderr =
       return parseJUnitXml(text);
     case 'cargo':
       return parseCargoTest(withoutAnsi(text), withoutAnsi(stderr));
+    case 'jest-json':
+      return parseJestJson(text);
     default:
-      return assertNever(format, 'test output format (allowed: node-tap, junit, cargo, pytest-junit)');
+      return assertNever(format, 'test output format (allowed: node-tap, junit, cargo, pytest-junit, jest-json)');
   }
 }
 
@@ -86,9 +90,10 @@ export function summaryLines(format: TestOutputFormat): (() => LineChooser) | un
       return () => colourBlind(cargoSummaryLines());
     case 'junit':
     case 'pytest-junit':
+    case 'jest-json':
       return undefined;
     default:
-      return assertNever(format, 'test output format (allowed: node-tap, junit, cargo, pytest-junit)');
+      return assertNever(format, 'test output format (allowed: node-tap, junit, cargo, pytest-junit, jest-json)');
   }
 }
 

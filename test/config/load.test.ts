@@ -242,6 +242,17 @@ describe('project templates', () => {
     expect(finalization.criteria.find((criterion) => criterion.metric === 'test_coverage')?.value).toBe(coverage);
   });
 
+  it('a project of jest or vitest reads their JSON report (test_format "jest-json"), from stdout with no test_report', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'megatest-jest-json-'));
+    try {
+      const file = path.join(dir, 'vitest.toml');
+      writeFileSync(file, readFileSync(fixture('custom_project.toml'), 'utf8').replace('test_format = "node-tap"', 'test_format = "jest-json"').replace('test_command = "node --test --test-reporter=tap"', 'test_command = "npx vitest run --reporter=json"'));
+      expect(resolveTemplate(loadConfig({ configFile: file }))).toMatchObject({ type: 'kv_store', test_format: 'jest-json', test_report: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a --config file may add and select its own [projects.<type>]', () => {
     const config = loadConfig({ configFile: fixture('custom_project.toml') });
     expect(config.session.project).toBe('kv_store');
