@@ -78,6 +78,7 @@ export class AgentPool {
         role: roles[i]!,
         index: i,
         adapter: null,
+        stoppedNative: undefined,
         modelIndex: 0,
         objectives: [],
         assignedTasks: new Set(),
@@ -153,6 +154,7 @@ export class AgentPool {
     const workTaken = workDirs ? () => workDirs.workTaken(slot) : undefined;
     const adapter = adapterFor(this.ctx, slot, { agentDir, projectDir, model: this.modelOf(slot), resume, restored, workTaken });
     slot.adapter = adapter;
+    slot.stoppedNative = undefined;
     // Its resume state's tasks are given to it as much as a phase command's are.
     for (const task of resume?.objectives ?? []) slot.assignedTasks.add(task);
     slot.expectingExit = false;
@@ -232,6 +234,7 @@ export class AgentPool {
     if (!adapter) return;
     slot.expectingExit = true;
     await adapter.stop(3000);
+    slot.stoppedNative = adapter.resumeState()?.native;
     slot.adapter = null;
     this.parseFailures.flush(slot.name);
   }
@@ -304,7 +307,7 @@ export class AgentPool {
       objectives: slot.objectives,
       completed: slot.objectives.filter((t) => done.has(t)),
       context_tokens: slot.contextTokens ?? 0,
-      native: slot.adapter?.resumeState()?.native,
+      native: slot.adapter ? slot.adapter.resumeState()?.native : slot.stoppedNative,
     };
   }
 

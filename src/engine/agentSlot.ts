@@ -9,6 +9,11 @@ export interface AgentSlot {
   role: string;
   index: number;
   adapter: AgentAdapter | null;
+  /**
+   * What its adapter kept of the agent's native sessions when megatest last stopped it (undefined once another starts):
+   * the session's final checkpoint is taken after every agent has stopped, and a branch or resume from it goes on in them.
+   */
+  stoppedNative: Record<string, unknown> | undefined;
   modelIndex: number;
   objectives: string[];
   /** Every task megatest has sent this agent: a task_done for any other is a protocol error. */
