@@ -18,6 +18,7 @@ import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from '
 import { LineSplitter } from './lineSplitter.js';
 import { endLeftovers } from './processGroup.js';
 import { STDERR_LINES_KEPT, stderrClue } from './stderrClue.js';
+import { restoreNotice } from './taskPrompt.js';
 import type {
   AgentAdapter,
   AgentControl,
@@ -84,6 +85,8 @@ export class CommandAdapter implements AgentAdapter {
   private completed: string[];
   private contextTokens: number;
   private model: string;
+  /** The restore this process was started after, until its first phase command has said so. */
+  private restoreToTell: AgentLaunch['restored'];
 
   constructor(
     private readonly launch: AgentLaunch,
@@ -101,6 +104,7 @@ export class CommandAdapter implements AgentAdapter {
     this.completed = resume ? [...resume.completed] : [];
     this.contextTokens = resume?.context_tokens ?? 0;
     this.model = resume?.model || launch.model;
+    this.restoreToTell = launch.restored;
     this.capabilities = options.capabilities ?? COMMAND_CAPABILITIES;
     this.resumed = resume
       ? (options.resumed ?? { ok: false, reason: 'the JSONL protocol has no resume: the agent starts afresh on its remaining tasks' })
@@ -223,7 +227,12 @@ export class CommandAdapter implements AgentAdapter {
     if (assignment.phase !== this.phase) this.completed = [];
     this.phase = assignment.phase;
     this.objectives = [...assignment.objectives];
-    const outcome = this.send(phaseCommand(assignment));
+    // An agent may keep its own notes of the work (its agent folder outlives a restore): the first phase command after one
+    // says what the restore undid, in the note a CLI agent's first prompt begins with.
+    const told = this.restoreToTell;
+    const note = told ? [restoreNotice(told, 'none'), assignment.note].filter((part) => part !== undefined).join('\n\n') : assignment.note;
+    const outcome = this.send(phaseCommand({ ...assignment, ...(note === undefined ? {} : { note }) }));
+    if (outcome.ok) this.restoreToTell = undefined;
     if (!outcome.ok) {
       throw new Error(`agent ${this.name}: cannot assign phase "${assignment.phase}": ${outcome.reason}`);
     }

@@ -5,6 +5,7 @@ import { CommandAdapter, LineSplitter } from '../../src/agents/command.js';
 import { CliTaskAdapter } from '../../src/agents/cliTaskAdapter.js';
 import { cliSpecFor, COMMAND_CAPABILITIES, createAdapter, SIM_CAPABILITIES } from '../../src/agents/index.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { restoreNotice } from '../../src/agents/taskPrompt.js';
 import { makeLaunch, Recorder, removeTempDirs, waitFor } from './helpers.js';
 import { isPidAlive } from '../../src/io/processAlive.js';
 
@@ -101,6 +102,22 @@ describe('CommandAdapter', () => {
     expect(log).toContain('{"type":"tokens","input":1200,"output":80,"model":"fixture-model"}');
     expect(log).toContain('warning: this went to stderr');
     expect(log).toContain('received {"cmd":"stop"}');
+  });
+
+  it('after a restore, its first phase command says what the restore undid, before any note of its own; later ones do not', async () => {
+    const restored = { id: 'checkpoint_003', taken_at: '2026-03-01T10:20:30.000Z', worked_after: true };
+    const adapter = adapterFor('normal', { restored });
+    const recorder = new Recorder();
+    await adapter.start(recorder.onMessage, recorder.onExit);
+    await waitFor(() => recorder.hasOutput(/^ready$/), 'the fixture to be ready');
+    adapter.assign({ phase: 'development', objectives: ['a'], duration_seconds: 60, note: 'Your last step failed.' });
+    adapter.assign({ phase: 'development', objectives: ['b'], duration_seconds: 50 });
+    await waitFor(() => recorder.of('task_done').length === 2, 'both phase commands to arrive');
+    const received = recorder.outputs().filter((line) => line.startsWith('received {"cmd":"phase"')).map((line) => JSON.parse(line.slice('received '.length)) as { note?: string; objectives: string[] });
+    expect(received.map((command) => command.objectives)).toEqual([['a'], ['b']]);
+    expect(received[0]!.note).toBe(`${restoreNotice(restored, 'none')}\n\nYour last step failed.`);
+    expect(received[0]!.note).toContain('checkpoint checkpoint_003, taken at 2026-03-01 10:20:30 UTC');
+    expect(received[1]!.note).toBeUndefined();
   });
 
   it('a Python agent that prints without flushing is heard line by line, not when it stops (PYTHONUNBUFFERED)', async () => {
