@@ -38,6 +38,23 @@ export class HourWindow {
     return this.head < this.seconds.length ? (this.seconds[this.head]! + 1) * SECOND_MS + HOUR_MS : null;
   }
 
+  /**
+   * When the total falls below `limit` (the throttle's end), or null when it
+   * is below already. Not just the oldest second's drop: after one small early
+   * spend and a large later one, that drop left the agent over its limit, and
+   * the throttle said "waiting 1800 s" but waited again.
+   */
+  belowLimitAtMs(now: number, limit: number): number | null {
+    this.trim(now);
+    let left = this.sum;
+    if (left < limit) return null;
+    for (let i = this.head; i < this.seconds.length; i += 1) {
+      left -= this.amounts[i]!;
+      if (left < limit) return (this.seconds[i]! + 1) * SECOND_MS + HOUR_MS;
+    }
+    return null; // a limit of 0 or less: nothing to wait for
+  }
+
   private trim(now: number): void {
     const hourAgo = now - HOUR_MS;
     // A second is in the hour while any of it is: its end is after the hour's start.

@@ -61,21 +61,24 @@ export class Limits {
     const overTokens = limits.tokens_per_hour_per_agent > 0 && tokens >= limits.tokens_per_hour_per_agent;
     const overCalls = limits.tool_calls_per_hour_per_agent > 0 && calls >= limits.tool_calls_per_hour_per_agent;
     if (!overTokens && !overCalls) return;
-    // Wait until the oldest second of the window leaves the hour.
-    const dropsAt = (overTokens ? slot.windowTokens : slot.windowToolCalls).nextDropMs(now) ?? now;
+    // Wait until the window is under every limit it is over: the oldest second's drop alone could leave it over.
+    const dropsAt = Math.max(
+      overTokens ? (slot.windowTokens.belowLimitAtMs(now, limits.tokens_per_hour_per_agent) ?? now) : now,
+      overCalls ? (slot.windowToolCalls.belowLimitAtMs(now, limits.tool_calls_per_hour_per_agent) ?? now) : now,
+    );
     const waitMs = Math.max(1000, dropsAt - now);
     const until = now + waitMs;
     slot.throttledUntilMs = until;
     slot.adapter?.control('pause');
-    ctx.emit({
-      type: 'limit',
-      kind: overTokens ? 'tokens_per_hour' : 'tool_calls_per_hour',
-      agent: slot.name,
-      action: 'throttle',
-      detail: overTokens
-        ? `${tokens} tokens in the last hour >= ${limits.tokens_per_hour_per_agent}; waiting ${Math.round(waitMs / 1000)} s`
-        : `${calls} tool calls in the last hour >= ${limits.tool_calls_per_hour_per_agent}; waiting ${Math.round(waitMs / 1000)} s`,
-    });
+    const kind = overTokens ? 'tokens_per_hour' : 'tool_calls_per_hour';
+    const figures = [
+      overTokens ? `${tokens} tokens in the last hour >= ${limits.tokens_per_hour_per_agent}` : null,
+      overCalls ? `${calls} tool calls in the last hour >= ${limits.tool_calls_per_hour_per_agent}` : null,
+    ].filter((figure) => figure !== null);
+    const detail = `${figures.join(', ')}; waiting ${Math.round(waitMs / 1000)} s`;
+    const pacing = this.pacing(slot.name, kind, now);
+    if (pacing === null) ctx.log.debug('limits', `${kind} ${slot.name}: throttle again (${detail})`);
+    else ctx.emit({ type: 'limit', kind, agent: slot.name, action: 'throttle', detail: `${detail}${pacing}` });
     // As a recovery's backoff does (recovery.ts): only the latest wait resumes the agent, and a
     // wait that is over is marked so, for a `continue` of a session paused meanwhile.
     setTimeout(() => {
@@ -83,6 +86,30 @@ export class Limits {
       slot.throttledUntilMs = 0;
       if (ctx.status === 'running') slot.adapter?.control('resume');
     }, waitMs).unref();
+  }
+
+  /** Per agent and limit: when its last throttle event was written, and the throttles since that were not. */
+  private readonly throttlesSaid = new Map<string, { atMs: number; unsaid: number }>();
+
+  /**
+   * Whether this throttle is written as a limit event: null when one was
+   * written for the agent and limit less than THROTTLE_REPORT_MS ago (it is
+   * counted, and the next event says how many), else the event's addition.
+   * An agent that spends faster than its hourly limit is held to it second by
+   * second once its first hour is over (throttled, a few seconds' spend, over
+   * again): each throttle an event, a default sim run wrote a thousand
+   * warnings an hour per agent, and the alerts pane held nothing else.
+   */
+  private pacing(agent: string, kind: string, now: number): string | null {
+    const key = `${agent} ${kind}`;
+    const last = this.throttlesSaid.get(key);
+    if (last && now - last.atMs < THROTTLE_REPORT_MS) {
+      last.unsaid += 1;
+      return null;
+    }
+    this.throttlesSaid.set(key, { atMs: now, unsaid: 0 });
+    if (!last || last.unsaid === 0) return '';
+    return `; held to the limit: ${countOf(last.unsaid, 'more throttle')} in the ${Math.round((now - last.atMs) / 60_000)} min since the last one said`;
   }
 
   /**
@@ -161,6 +188,9 @@ export class Limits {
     await this.pauseForPerson(`disk limit: ${why}`);
   }
 }
+
+/** At most one throttle event per agent and limit in this time; the throttles between are counted in the next. */
+export const THROTTLE_REPORT_MS = 10 * 60_000;
 
 /** How much further past its limit the run folder (or below it, the free space) goes before it is said again: a tenth of the limit. */
 const DISK_REALERT_SHARE = 0.1;

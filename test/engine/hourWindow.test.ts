@@ -38,4 +38,18 @@ describe('HourWindow', () => {
     const held = (window as unknown as { seconds: number[] }).seconds.length;
     expect(held).toBeLessThanOrEqual(2 * 3_600);
   });
+
+  it('says when its total falls below a limit: after as many of its oldest seconds leave the hour as it takes', () => {
+    const window = new HourWindow();
+    const start = 1_700_000_000_000;
+    const spends: Array<[number, number]> = [[start, 1], [start + 60_000, 10], [start + 120_000, 100]];
+    for (const [ms, amount] of spends) window.add(ms, amount);
+    const now = start + 130_000;
+    expect(window.belowLimitAtMs(now, 112)).toBeNull();
+    // 111 >= 111: under it once the first second (1) leaves.
+    expect(window.belowLimitAtMs(now, 111)).toBe(start + 1_000 + HOUR);
+    // Under 100 only once the 100 leaves: 1 + 10 gone still leaves 100.
+    expect(window.belowLimitAtMs(now, 100)).toBe(start + 121_000 + HOUR);
+    expect(window.belowLimitAtMs(now, 101)).toBe(start + 61_000 + HOUR);
+  });
 });
