@@ -1,9 +1,9 @@
 // The watchdog tells a hung agent (no output, no CPU for step_timeout_secs)
-// from a silent one that is working (CPU but no output), and hands either to
-// recovery. The CPU used in the quiet window is measured from a sample taken
+// from a silent one that is working (CPU but no output, its own or its child
+// processes': a tool's test run), and hands either to recovery. The CPU used in the quiet window is measured from a sample taken
 // once the output stopped.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AgentPool } from './agentPool.js';
 import { WATCHDOG_CLASSES } from './classify.js';
 import type { EngineContext } from './context.js';
@@ -29,7 +29,7 @@ export class Watchdog {
     private readonly ctx: EngineContext,
     private readonly pool: AgentPool,
     private readonly recovery: Recovery,
-    private readonly cpuTicks: (pid: number) => number | null = processCpuTicks,
+    private readonly cpuTicks: (pid: number) => number | null = processTreeCpuTicks,
   ) {}
 
   /**
@@ -110,11 +110,66 @@ export class Watchdog {
 
 /** utime+stime of a process in clock ticks, from /proc; null when it is gone. */
 export function processCpuTicks(pid: number): number | null {
+  const fields = statFields(pid);
+  return fields === null ? null : Number(fields[11]) + Number(fields[12]);
+}
+
+/** More processes than an agent's tree holds: a bound on the walk, whatever /proc says. */
+const MAX_TREE_PROCESSES = 512;
+
+/**
+ * The CPU of an agent and of every process under it, in clock ticks; null
+ * when the agent is gone. An agent waiting on its tool (a test run, a build)
+ * uses none itself: the child does, and a child's CPU reaches its parent's
+ * stat (cutime) only once it has exited. Counting the agent alone, an agent
+ * whose test run took longer than agent.step_timeout_secs (Claude Code prints
+ * nothing while a tool runs) was "hung": stopped, and the last checkpoint
+ * restored over its work. Each live process counts its own CPU and that of
+ * its children that exited (cutime, cstime), so no tick is counted twice.
+ */
+export function processTreeCpuTicks(pid: number): number | null {
+  const root = statFields(pid);
+  if (root === null) return null;
+  let ticks = 0;
+  const pending = [pid];
+  const seen = new Set<number>();
+  while (pending.length > 0 && seen.size < MAX_TREE_PROCESSES) {
+    const next = pending.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    const fields = next === pid ? root : statFields(next);
+    if (fields === null) continue; // gone meanwhile
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    pending.push(...childrenOf(next));
+  }
+  return ticks;
+}
+
+/** The fields of /proc/PID/stat after the command name (state first), or null when the process is gone. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+/** The process's children, from each of its threads' children list (none where the kernel keeps no such list). */
+function childrenOf(pid: number): number[] {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const thread of threads) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8').split(' ')) if (child !== '') children.push(Number(child));
+    } catch {
+      // The thread ended, or the kernel has no children lists (CONFIG_PROC_CHILDREN): the agent's own CPU still counts.
+    }
+  }
+  return children;
 }
