@@ -129,6 +129,7 @@ export class Limits {
     if (!target) return false;
     const done = this.ctx.completedTasks();
     slot.objectives = slot.objectives.filter((t) => done.has(t));
+    for (const task of remaining) slot.assignedTasks.delete(task);
     target.objectives = [...target.objectives, ...remaining];
     this.ctx.emit({
       type: 'limit',
@@ -138,6 +139,9 @@ export class Limits {
       detail: `${countOf(remaining.length, 'task')} moved to ${target.name} after ${(idleMs / 60_000).toFixed(1)} min idle (limits.max_idle_minutes = ${this.ctx.config.limits.max_idle_minutes})`,
     });
     this.pool.assignRemaining(target);
+    // The idle agent is told its tasks are gone: a CLI agent kept them in its book, and the next `resume` (a person's
+    // continue, the end of a throttle or a backoff) had it retry them, each task then worked by two agents at once.
+    this.pool.assignRemaining(slot);
     return true;
   }
 

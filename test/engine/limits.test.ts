@@ -95,7 +95,7 @@ describe('Limits: idle time', () => {
     const schedule = { ms: START };
     const assigned: string[] = [];
     const slot = (name: string, objectives: string[], role = 'developer') =>
-      ({ name, role, objectives, idleSinceMs: null, throttledUntilMs: 0, usageLimitUntilMs: 0, windowTokens: new HourWindow(), windowToolCalls: new HourWindow(), adapter: { control: () => undefined } }) as unknown as AgentSlot;
+      ({ name, role, objectives, assignedTasks: new Set(objectives), idleSinceMs: null, throttledUntilMs: 0, usageLimitUntilMs: 0, windowTokens: new HourWindow(), windowToolCalls: new HourWindow(), adapter: { control: () => undefined } }) as unknown as AgentSlot;
     const idle = slot('agent-1', ['a', 'b']);
     const busy = slot('agent-2', ['c', 'd']);
     // Less busy than agent-2, but each unable to take the tasks now.
@@ -138,7 +138,11 @@ describe('Limits: idle time', () => {
     schedule.ms += 31_700;
     limits.enforce(START + 31_700);
     expect(events).toEqual([{ type: 'limit', kind: 'idle_time', agent: 'agent-1', action: 'reassign', detail: '2 tasks moved to agent-2 after 0.5 min idle (limits.max_idle_minutes = 0.5)' }]);
-    expect(assigned).toEqual(['agent-2']);
+    // The idle agent is told too, with its tasks gone: a CLI agent's book kept them, and it retried them at the next
+    // resume while agent-2 worked them. A late task_done of them from it is not its own any more.
+    expect(assigned).toEqual(['agent-2', 'agent-1']);
+    expect(idle.objectives).toEqual([]);
+    expect([...idle.assignedTasks].filter((task) => ['a', 'b'].includes(task))).toEqual([]);
     expect(idle.idleSinceMs).toBeNull();
   });
 });
@@ -147,7 +151,7 @@ describe('Limits: idle time with nobody to take the tasks', () => {
   it('keeps the tasks, and moves them once an agent can take them', () => {
     const events: EventInput[] = [];
     const slot = (name: string, objectives: string[]) =>
-      ({ name, role: 'developer', objectives, idleSinceMs: null, throttledUntilMs: 0, usageLimitUntilMs: 0, windowTokens: new HourWindow(), windowToolCalls: new HourWindow(), adapter: { control: () => undefined } }) as unknown as AgentSlot;
+      ({ name, role: 'developer', objectives, assignedTasks: new Set(objectives), idleSinceMs: null, throttledUntilMs: 0, usageLimitUntilMs: 0, windowTokens: new HourWindow(), windowToolCalls: new HourWindow(), adapter: { control: () => undefined } }) as unknown as AgentSlot;
     const idle = slot('agent-1', ['a']);
     const other = slot('agent-2', []);
     other.throttledUntilMs = 2_000_000;
