@@ -6,7 +6,8 @@
 // before the kill or after the resume (the hour is refilled from the log,
 // not reset); the resume's throttles give the whole log's figures; the
 // report's "limits hit" is the log's count. Every wait is for an event, with
-// a deadline for a stuck session, never a duration.
+// a deadline for a stuck session, never a duration. The tool-call limit
+// gets the same count in a session of its own.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -117,5 +118,42 @@ describe.skipIf(!BUILT)('the hourly token limit across a kill -9 and a resume (n
     expect(resumed.code, resumed.stderr).not.toBeNull();
     const events = readEvents(runDir);
     expect(readReport(runDir).reliability.limits_hit).toBe(eventsOf(events, 'limit').length);
+  });
+});
+
+describe.skipIf(!BUILT)('the hourly tool-call limit (needs npm run build)', () => {
+  const CALLS_PER_HOUR = 8;
+  const runsDir = tempRunsDir('megatest-limits-audit-calls-');
+  const runDir = path.join(runsDir, 'calls');
+
+  beforeAll(async () => {
+    const config = path.join(mkdtempSync(path.join(runsDir, 'config-')), 'calls.toml');
+    writeFileSync(config, `[monitoring]\ncontrol_port = 18944\n\n[limits]\ntool_calls_per_agent_per_hour = ${CALLS_PER_HOUR}\n\n[sim]\ntool_calls_per_minute = 60\n`);
+    const run = runHeadless(['run', 'task_queue', '--headless', '--agents', '2', '--duration', '30m', '--config', config, '--runs-dir', runsDir, '--session-id', 'calls'], { timeoutMs: 300_000 });
+    try {
+      await waitForEventWhileRunning(run, runDir, 'limit', (l) => l.kind === 'tool_calls_per_hour', DEADLINE_MS);
+      const throttled = () => new Set(eventsOf(readEvents(runDir), 'limit').filter((l) => l.kind === 'tool_calls_per_hour').map((l) => l.agent));
+      await waitFor(() => throttled().size === AGENTS.length && true, 'both agents throttled', DEADLINE_MS);
+      run.child.kill('SIGTERM');
+      await run.done;
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  }, 300_000);
+
+  afterAll(() => removeDir(runsDir));
+
+  it('a throttle says the tool calls the agent made, as the log counts them, at the limit; the agent makes none after it waits', () => {
+    const events = readEvents(runDir);
+    const throttles = eventsOf(events, 'limit').filter((l) => l.kind === 'tool_calls_per_hour');
+    expect(throttles.map((l) => l.agent).sort()).toEqual(AGENTS);
+    for (const throttle of throttles) {
+      const calls = eventsOf(events, 'tool_call').filter((c) => c.agent === throttle.agent && c.seq < throttle.seq).length;
+      expect(calls).toBeGreaterThanOrEqual(CALLS_PER_HOUR);
+      expect(throttle.detail).toMatch(new RegExp(`^${calls} tool calls in the last hour >= ${CALLS_PER_HOUR}; waiting \\d+ s$`));
+      const waiting = eventsOf(events, 'agent_state').find((s) => s.agent === throttle.agent && s.seq > throttle.seq && s.status === 'waiting');
+      expect(waiting).toBeDefined();
+      expect(eventsOf(events, 'tool_call').filter((c) => c.agent === throttle.agent && c.seq > waiting!.seq)).toEqual([]);
+    }
   });
 });
