@@ -11,6 +11,9 @@ import { shrankError, type PinnedFile } from './pinnedFile.js';
 /** Bytes read at a time. */
 export const READ_CHUNK_BYTES = 256 * 1024;
 
+/** The UTF-8 byte order mark some Windows tools (PowerShell's Out-File, Notepad) put first in a file. */
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 /**
  * The file's lines in order, without their '\n' (a '\r' before it is left to the parsers, as live):
  * of its first `file.bytes` only, the size it had when the import began, however it grows meanwhile.
@@ -25,8 +28,11 @@ export async function* readLines(file: PinnedFile, chunkBytes = READ_CHUNK_BYTES
     while (at < file.bytes) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, file.bytes - at), at);
       if (bytesRead === 0) throw shrankError(file, at);
+      // A byte order mark is no part of the first line: left on, it made that line unreadable JSON (Claude's init
+      // line a parse failure) and a file of one such line "not claude-code output". Not a line of its own either.
+      const bom = at === 0 && bytesRead >= UTF8_BOM.length && buffer.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? UTF8_BOM.length : 0;
       at += bytesRead;
-      splitter.push(buffer.subarray(0, bytesRead));
+      splitter.push(buffer.subarray(bom, bytesRead));
       // At most one chunk's lines are held at a time.
       const lines = ready;
       ready = [];

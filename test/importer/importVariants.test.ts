@@ -1,0 +1,82 @@
+// megatest import of the shared recordings as a user may bring them: saved by
+// a Windows tool with a UTF-8 byte order mark first, or with CRLF line ends.
+// Each variant is made here from a fixture read in place (never copied into
+// the repo); what it should give is counted from the fixture's own lines
+// (streamCounts.ts), never by a parser.
+
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { importRecordedRun } from '../../src/importer/importRun.js';
+import type { ImportKind } from '../../src/importer/kinds.js';
+import { SHARED_FIXTURES_DIR } from '../../src/paths.js';
+import { eventsOf, readEvents, readReport } from '../helpers/cli.js';
+import { claudeCounts, codexCounts, selfwareCounts, type StreamCounts } from './streamCounts.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'megatest-import-variants-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const BOM = '\uFEFF';
+const present = existsSync(SHARED_FIXTURES_DIR);
+
+const KINDS: { kind: ImportKind; folder: string; suffix: string; counts: (text: string) => StreamCounts }[] = [
+  { kind: 'claude-code', folder: 'claude-code', suffix: '.ndjson', counts: claudeCounts },
+  { kind: 'codex', folder: 'codex', suffix: '.jsonl', counts: codexCounts },
+  { kind: 'selfware', folder: 'selfware', suffix: '.agent.log', counts: selfwareCounts },
+];
+
+function fixtures(folder: string, suffix: string): string[] {
+  const dir = path.join(SHARED_FIXTURES_DIR, folder);
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(suffix)).sort().map((n) => path.join(dir, n)) : [];
+}
+
+let made = 0;
+async function importText(kind: ImportKind, name: string, text: string) {
+  made += 1;
+  const file = path.join(root, `${made}-${name}`);
+  writeFileSync(file, text);
+  const result = await importRecordedRun({ kind, files: [file], runsDir: path.join(root, 'runs'), sessionId: `variant-${made}` });
+  return { result, events: readEvents(result.runDir) };
+}
+
+describe.skipIf(!present)(`import of a recording saved with a byte order mark or CRLF line ends${present ? '' : ' (skipped: ../shared/fixtures is absent)'}`, () => {
+  for (const { kind, folder, suffix, counts } of KINDS) {
+    const files = fixtures(folder, suffix);
+    it.each(files.map((f) => [path.basename(f), f]))(`${kind} %s with a UTF-8 BOM: the same counts, no parse failure for the first line`, async (_name, file) => {
+      const text = readFileSync(file, 'utf8');
+      const expected = counts(text);
+      const { result, events } = await importText(kind, path.basename(file), BOM + text);
+      const plain = await importText(kind, path.basename(file), text);
+      // The mark is not a line, nor part of one: the first line reads as it does without it (the same errors,
+      // parse failures among them: a selfware log has lines of its own that are none of selfware's).
+      expect(eventsOf(events, 'error').map((e) => e.message)).toEqual(eventsOf(plain.events, 'error').map((e) => e.message));
+      expect(result.imported.files[0]!.lines).toBe(plain.result.imported.files[0]!.lines);
+      expect(eventsOf(events, 'tool_call')).toHaveLength(Object.values(expected.tools).reduce((n, c) => n + c, 0));
+      expect(eventsOf(events, 'agent_state').flatMap((e) => (e.step === undefined ? [] : [e.step]))).toEqual(expected.steps);
+      expect(readReport(result.runDir).measurements.total_tokens).toBe(expected.tokens);
+      expect(result.status).toBe(plain.result.status);
+      // output.log is the file as given, mark and all.
+      expect(readFileSync(path.join(result.runDir, 'agents', 'agent-1', 'output.log'), 'utf8')).toBe(BOM + text);
+    });
+  }
+
+  it('a file whose one recognised line comes first, after a BOM, is that kind\'s output (not refused)', async () => {
+    const [first] = fixtures('claude-code', '.ndjson');
+    expect(first).toBeDefined();
+    const line = readFileSync(first!, 'utf8').split('\n')[0]!;
+    expect(JSON.parse(line).type).toBe('system');
+    const { events } = await importText('claude-code', 'init-only.ndjson', `${BOM}${line}\n`);
+    expect(eventsOf(events, 'error').filter((e) => e.class === 'parse_failure')).toEqual([]);
+    expect(eventsOf(events, 'session_ended')).toHaveLength(1);
+  });
+
+  it.each(fixtures('claude-code', '.ndjson').map((f) => [path.basename(f), f]))('claude-code %s with CRLF line ends: the same counts', async (_name, file) => {
+    const text = readFileSync(file, 'utf8');
+    const expected = claudeCounts(text);
+    const { result, events } = await importText('claude-code', path.basename(file), text.replace(/\n/g, '\r\n'));
+    expect(eventsOf(events, 'error').filter((e) => e.class === 'parse_failure')).toEqual([]);
+    expect(eventsOf(events, 'tool_call')).toHaveLength(Object.values(expected.tools).reduce((n, c) => n + c, 0));
+    expect(readReport(result.runDir).measurements.total_tokens).toBe(expected.tokens);
+  });
+});
