@@ -6,7 +6,11 @@ import { UsageError } from '../config/errors.js';
 import { RunFileReadError } from '../io/readError.js';
 import { renderCompareMarkdown } from '../compare/render.js';
 import { compareRuns, type CompareRunInput } from '../compare/viewModel.js';
-import { foldRunFolder } from '../io/foldLog.js';
+import { existsSync } from 'node:fs';
+import { foldRunFolder, missingLog } from '../io/foldLog.js';
+import { runPaths } from '../io/runFolder.js';
+import { isLegacyRunFolder } from '../legacy/detect.js';
+import { countOf } from '../state/groupDigits.js';
 import { buildReport } from '../report/build.js';
 import { parseCommandArgs, runFolderArg } from './commandArgs.js';
 import { runsDirFor } from './runsDir.js';
@@ -37,14 +41,24 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const dirs = positionals.map((arg) => runFolderArg('compare', arg, runsDir));
   const inputs: CompareRunInput[] = [];
   for (const [index, dir] of dirs.entries()) {
+    const name = positionals[index]!;
+    const events = runPaths(dir).events;
+    const legacy = isLegacyRunFolder(dir);
+    // A megatest folder with no event log, or none with a session in it, has no figures: compared, it showed as
+    // "starting" with every count 0 and exit 0, read as a run that did nothing. Refused as `report` refuses it.
+    if (!legacy && !existsSync(events)) throw missingLog(events, `megatest compare: ${name}`, 'nothing to compare');
     try {
       const folded = await foldRunFolder(dir);
-      inputs.push({ name: positionals[index]!, state: folded.state, report: await buildReport(dir, folded) });
+      if (folded.legacy === null && folded.state.session === null) {
+        const unreadable = folded.unreadable > 0 ? `${countOf(folded.unreadable, 'unreadable line')}, ` : '';
+        throw new UsageError(`${events}: ${unreadable}no session_started event: nothing to compare`);
+      }
+      inputs.push({ name, state: folded.state, report: await buildReport(dir, folded) });
     } catch (error) {
       // A file the disk would not give back (a FIFO events.jsonl, EIO): exit 1, as status and report say it, not bad input.
-      if (error instanceof RunFileReadError) throw new RunFileReadError(`megatest compare: ${positionals[index]}: ${error.message}`, error.file, error.code);
-      // a megatest folder whose config.json cannot be read: bad input, named
-      throw new UsageError(`megatest compare: ${positionals[index]}: ${(error as Error).message}`);
+      if (error instanceof RunFileReadError) throw new RunFileReadError(`megatest compare: ${name}: ${error.message}`, error.file, error.code);
+      // a megatest folder whose config.json cannot be read, or with no session in its log: bad input, named
+      throw new UsageError(`megatest compare: ${name}: ${(error as Error).message}`);
     }
   }
   const view = compareRuns(inputs);

@@ -2,11 +2,13 @@
 // newest first, megatest's and the original runner's (marked legacy), each
 // read through the one fold.
 
+import { existsSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
-import { requireRunsDir } from '../io/runFolder.js';
-import { listRuns } from '../io/sessions.js';
+import { foldRunFolder } from '../io/foldLog.js';
+import { requireRunsDir, runPaths } from '../io/runFolder.js';
+import { listRuns, type RunListing } from '../io/sessions.js';
 import { parseCommandArgs } from './commandArgs.js';
-import { loadRunSummary, type RunSummary } from './runSummary.js';
+import { loadRunSummary, summarizeRun, type RunSummary } from './runSummary.js';
 import { runsDirFor } from './runsDir.js';
 import { compactDuration } from '../state/durationText.js';
 import { countOf } from '../state/groupDigits.js';
@@ -17,7 +19,8 @@ export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
   output megatest import made a run of; or a legacy folder of the original test_runner.py /
   run_mega_test.sh, converted on the fly).
   --json prints an array of objects instead of the table. A folder that cannot be read is listed as unreadable,
-  and why is said on stderr (in --json, its "problem").`;
+  and why is said on stderr (in --json, its "problem"); so is a megatest folder whose event log is missing or
+  holds no session (its row has only what its status file says).`;
 
 // EXIT beside STATUS: "completed" alone did not tell a run that met its critical criteria (0) from one that did not (1).
 const HEADER = ['ID', 'STATUS', 'EXIT', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND'] as const;
@@ -74,6 +77,30 @@ export function sortByStart(runs: RunSummary[]): void {
   });
 }
 
+/**
+ * The run's row. A megatest folder whose events.jsonl is gone, or holds no
+ * session (garbage, emptied), folds to nothing: it was listed with its status
+ * file's word ("interrupted") and dashes, and not a word of why, where
+ * `report` and `compare` refuse it. Said as `problem`; a run its
+ * orchestrator is starting now has no session_started yet and is left be.
+ */
+export async function lsSummary(listing: RunListing): Promise<RunSummary> {
+  if (listing.legacy) return loadRunSummary(listing);
+  const events = runPaths(listing.dir).events;
+  if (!existsSync(events)) return { ...(await loadRunSummary(listing)), problem: 'events.jsonl is missing (deleted or moved?): the run folder holds no event log' };
+  let folded: Awaited<ReturnType<typeof foldRunFolder>>;
+  try {
+    folded = await foldRunFolder(listing.dir);
+  } catch {
+    // loadRunSummary lists it as unreadable, with why.
+    return loadRunSummary(listing);
+  }
+  const run = summarizeRun(listing, folded);
+  if (folded.legacy !== null || folded.state.session !== null || listing.running) return run;
+  const unreadable = folded.unreadable > 0 ? `${countOf(folded.unreadable, 'unreadable line')}, ` : '';
+  return { ...run, problem: `events.jsonl: ${unreadable}no session_started event` };
+}
+
 export async function lsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('ls', argv, {
     'runs-dir': { type: 'string' },
@@ -88,7 +115,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
   const runsDir = await runsDirFor('ls', values['runs-dir']);
   if (values['runs-dir'] !== undefined) requireRunsDir('ls', runsDir);
   const runs: RunSummary[] = [];
-  for (const listing of listRuns(runsDir)) runs.push(await loadRunSummary(listing));
+  for (const listing of listRuns(runsDir)) runs.push(await lsSummary(listing));
   sortByStart(runs);
   for (const run of runs) if (run.problem !== undefined) process.stderr.write(`megatest ls: ${run.dir}: ${run.problem}\n`);
   if (values.json) {
