@@ -76,6 +76,21 @@ const DISTINCTIVE: Record<ImportKind, (text: string, type: string | undefined) =
   command: (text, type) => type !== undefined && type !== 'error' && said(parseAgentLine(text)),
 };
 
+/**
+ * A line of codex's older `exec --json` stream (`{"id":"0","msg":{"type":"agent_message",…}}`, and its first lines
+ * of settings and prompt), which codex's parser does not read: such a file was refused with "is --agent right?",
+ * to someone who had given codex output to --agent codex.
+ */
+function isOlderCodexLine(text: string, type: string | undefined): boolean {
+  if (type !== undefined || !text.includes('"msg"')) return false;
+  const line = jsonObjectLine(text);
+  const msg = line?.msg;
+  return typeof line?.id === 'string' && msg !== null && typeof msg === 'object' && typeof (msg as { type?: unknown }).type === 'string';
+}
+
+const OLDER_CODEX =
+  'it looks like codex\'s older exec --json stream ({"id":…,"msg":{"type":…}} lines), which megatest does not read: record it with a newer codex';
+
 /** The kind's own parser's word on each line: selfware's through its state machine (a line may be inside a <tool> block). */
 function recogniserOf(kind: ImportKind): Recogniser {
   switch (kind) {
@@ -112,9 +127,11 @@ export async function checkRecordedKind(kind: ImportKind, file: PinnedFile, show
   const seen = new Set<ImportKind>();
   let lines = 0;
   let shared = false;
+  let olderCodex = false;
   for await (const text of readLines(file)) {
     lines += 1;
     const type = jsonType(text);
+    olderCodex ||= isOlderCodexLine(text, type);
     const reading = own.line(text, type);
     if (reading === 'own') return;
     shared ||= reading === 'shared';
@@ -130,7 +147,7 @@ export async function checkRecordedKind(kind: ImportKind, file: PinnedFile, show
   if (lines === 0) throw new UsageError(`megatest import: FILE ${shown}: the file is empty; ${looks}`);
   // Named only when one other kind's own lines are there: a guess between two would mislead.
   const like = seen.size === 1 ? [...seen][0]! : null;
-  const hint = like === null ? 'is --agent right?' : `it looks like ${like} output (--agent ${like})`;
+  const hint = like !== null ? `it looks like ${like} output (--agent ${like})` : olderCodex ? OLDER_CODEX : 'is --agent right?';
   const but = shared ? ' but error lines other kinds print alike' : '';
   throw new UsageError(`megatest import: FILE ${shown}: no line of it is ${NOT_THE_KIND[kind]}${but} (${looks}); ${hint}`);
 }

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/config/errors.js';
 import { importRecordedRun } from '../../src/importer/importRun.js';
 import type { ImportKind } from '../../src/importer/kinds.js';
 import { SHARED_FIXTURES_DIR } from '../../src/paths.js';
@@ -78,5 +79,30 @@ describe.skipIf(!present)(`import of a recording saved with a byte order mark or
     expect(eventsOf(events, 'error').filter((e) => e.class === 'parse_failure')).toEqual([]);
     expect(eventsOf(events, 'tool_call')).toHaveLength(Object.values(expected.tools).reduce((n, c) => n + c, 0));
     expect(readReport(result.runDir).measurements.total_tokens).toBe(expected.tokens);
+  });
+});
+
+describe.skipIf(!present)(`import --agent codex of codex's older exec --json stream${present ? '' : ' (skipped: ../shared/fixtures is absent)'}`, () => {
+  it.each(fixtures('codex', '.jsonl').map((f) => [path.basename(f), f]))('%s rewrapped as {"id","msg"} lines: refused in one line that says it is the older stream, no folder', async (_name, file) => {
+    // The older stream put each event under "msg", with the submission's id beside it, and no top-level type.
+    const older = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.stringify({ id: '0', msg: JSON.parse(line) }))
+      .join('\n');
+    made += 1;
+    const olderFile = path.join(root, `${made}-older-${path.basename(file)}`);
+    writeFileSync(olderFile, older + '\n');
+    const runsDir = path.join(root, `older-runs-${made}`);
+    const error = await importRecordedRun({ kind: 'codex', files: [olderFile], runsDir, sessionId: 'older' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toContain(`FILE ${olderFile}: no line of it is codex output`);
+    expect(message).toMatch(/older exec --json stream .* which megatest does not read: record it with a newer codex$/);
+    expect(existsSync(path.join(runsDir, 'older'))).toBe(false);
   });
 });
