@@ -2,6 +2,7 @@
 // that ran without megatest) made into a run folder that status, report,
 // compare and replay read like any run's (src/importer/, docs/import.md).
 
+import path from 'node:path';
 import { agentKindProblem } from './flagValues.js';
 import { UsageError } from '../config/errors.js';
 import { IMPORT_KINDS, isImportKind, KIND_FILES } from '../importer/kinds.js';
@@ -77,5 +78,12 @@ export async function importCommand(argv: string[]): Promise<number> {
   );
   // On stderr, so stdout stays the summary; the same lines are in session.log.
   for (const warning of result.warnings) process.stderr.write(`megatest import: warning: ${warning}\n`);
+  if (result.earlierImports.length > 0) {
+    const earlier = result.earlierImports.map((id) => path.join(path.dirname(result.runDir), id)).join(', ');
+    const what = result.imported.files.length === 1 ? 'this file, at this size, was' : 'these files, at these sizes, were';
+    process.stderr.write(
+      `megatest import: note: ${what} imported before, into ${earlier}: the folders hold one recording, and ls and compare show each as a run; rm -r the one not wanted\n`,
+    );
+  }
   return 0;
 }

@@ -33,6 +33,7 @@ import { timedMessages, type TimedMessages } from './agentStream.js';
 import { AgentEventMapper, type StreamVerdict } from './eventMapper.js';
 import { capabilitiesOf, KIND_FILES, reportsOutcome, type ImportKind } from './kinds.js';
 import { checkRecordedKind } from './recognise.js';
+import { earlierImportsOf } from './earlierImports.js';
 import { ImportRunWriter, type AgentGauges } from './runWriter.js';
 import { changeSince, pinFile, type PinnedFile } from './pinnedFile.js';
 import { FileClock, surveyFile, type FileSurvey } from './timeline.js';
@@ -58,6 +59,8 @@ export interface ImportResult {
   imported: ImportedFrom;
   /** What the import warns of, one line each (a file that changed while it was read), as session.log has them. */
   warnings: string[];
+  /** Run folders (ids under the runs dir) imported before from the very same files. */
+  earlierImports: string[];
 }
 
 interface AgentSource {
@@ -187,12 +190,14 @@ export async function importRecordedRun(options: ImportOptions): Promise<ImportR
     imported,
   };
 
+  // Looked for before this import's own folder exists.
+  const earlierImports = earlierImportsOf(options.runsDir, kind, pinned);
   const writer = ImportRunWriter.create(options.runsDir, info);
   try {
     const { warnings, ...ending } = await writeRun(writer, { kind, files: pinned, names, tasks, clocks, startMs, durationSeconds, config, imported });
     writer.close();
     const report = await writeReport(writer.paths.root);
-    return { runDir: writer.paths.root, ...ending, report, imported, warnings };
+    return { runDir: writer.paths.root, ...ending, report, imported, warnings, earlierImports };
   } catch (error) {
     writer.discard();
     throw error;
