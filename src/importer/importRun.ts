@@ -25,7 +25,8 @@ import { UsageError } from '../config/errors.js';
 import { loadConfig, resolveTemplate } from '../config/load.js';
 import type { MegatestConfig, ProjectTemplate } from '../config/types.js';
 import type { SessionStatus } from '../contract/events.js';
-import { defaultSessionId, validateSessionId } from '../io/runFolder.js';
+import { LogIndexUpkeep } from '../io/logIndexUpkeep.js';
+import { defaultSessionId, validateSessionId, type RunPaths } from '../io/runFolder.js';
 import type { ImportedFrom, RunInfo } from '../io/runInfo.js';
 import { writeReport, type FinalReport } from '../report/report.js';
 import { MEGATEST_VERSION } from '../version.js';
@@ -196,12 +197,31 @@ export async function importRecordedRun(options: ImportOptions): Promise<ImportR
   try {
     const { warnings, ...ending } = await writeRun(writer, { kind, files: pinned, names, tasks, clocks, startMs, durationSeconds, config, imported });
     writer.close();
+    await keepEventIndex(writer.paths, warnings);
     const report = await writeReport(writer.paths.root);
     return { runDir: writer.paths.root, ...ending, report, imported, warnings, earlierImports };
   } catch (error) {
     writer.discard();
     throw error;
   }
+}
+
+/**
+ * events.idx beside the log, as a live run leaves it: without one, every
+ * `ls`, `compare`, `status` and `report` of the import folded its whole
+ * log again (20 MB of events for a 200 MB transcript, each time, for each
+ * such run in the folder). Not having it loses nothing but that time: said,
+ * and the import goes on.
+ */
+async function keepEventIndex(paths: RunPaths, warnings: string[]): Promise<void> {
+  const notes: string[] = [];
+  try {
+    const upkeep = await LogIndexUpkeep.open(paths, (note) => notes.push(note));
+    await upkeep.close();
+  } catch (error) {
+    notes.push(`events.idx not written (${(error as Error).message}); readers of the run fold its whole log`);
+  }
+  warnings.push(...notes);
 }
 
 interface RunPlan {
