@@ -80,13 +80,18 @@ function checkInput(options: ImportOptions): string {
   if (options.files.length > AGENTS_MAX) throw new UsageError(`megatest import: ${options.files.length} files; at most ${AGENTS_MAX} (one per agent)`);
   for (const file of options.files) {
     let isFile: boolean;
+    let isFolder = false;
     try {
-      isFile = statSync(file).isFile();
+      const info = statSync(file);
+      isFile = info.isFile();
+      isFolder = info.isDirectory();
       accessSync(file, constants.R_OK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new UsageError(`megatest import: FILE ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`}`);
     }
+    // A folder (a logs folder, a run folder) said only "not a regular file": what to give instead is said.
+    if (isFolder) throw new UsageError(`megatest import: FILE ${file}: a folder, not a file; give the recorded output itself (${KIND_FILES[options.kind]}), one file per agent`);
     if (!isFile) throw new UsageError(`megatest import: FILE ${file}: not a regular file`);
   }
   const sessionId = options.sessionId ?? defaultSessionId().replace(/^mega-/, 'import-');

@@ -167,7 +167,8 @@ describe.skipIf(!BUILT)(`megatest import${BUILT ? '' : ' (skipped: run npm run b
     };
 
     it('a missing file', () => expectRefused(['--agent', 'command', path.join(OWN, 'no-such.jsonl'), '--session-id', 'x1'], /FILE .*no-such\.jsonl: no such file/));
-    it('a folder for a file', () => expectRefused(['--agent', 'command', OWN, '--session-id', 'x2'], /not a regular file/));
+    it('a folder for a file: said so, with what to give', () =>
+      expectRefused(['--agent', 'command', OWN, '--session-id', 'x2'], new RegExp(`^megatest import: FILE ${OWN.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: a folder, not a file; give the recorded output itself \\(a JSONL-protocol agent's stdout \\(its output\\.log\\)\\), one file per agent\n$`)));
     it('an unknown --agent', () => expectRefused(['--agent', 'sim', transcript, '--session-id', 'x3'], /--agent "sim": must be one of "selfware", "claude-code", "codex", "command"\n$/));
     it('no --agent', () => expectRefused([transcript, '--session-id', 'x4'], /--agent is required/));
     it('no FILE', () => expectRefused(['--agent', 'codex', '--session-id', 'x5'], /expected at least one FILE/));
