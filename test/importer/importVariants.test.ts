@@ -1,5 +1,6 @@
 // megatest import of the shared recordings as a user may bring them: saved by
-// a Windows tool with a UTF-8 byte order mark first, or with CRLF line ends.
+// a Windows tool with a UTF-8 byte order mark first, or with CRLF line ends,
+// or as UTF-16 (Windows PowerShell 5's `>`).
 // Each variant is made here from a fixture read in place (never copied into
 // the repo); what it should give is counted from the fixture's own lines
 // (streamCounts.ts), never by a parser.
@@ -10,6 +11,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/config/errors.js';
 import { importRecordedRun } from '../../src/importer/importRun.js';
+import { readLines } from '../../src/importer/lineReader.js';
+import { pinFile } from '../../src/importer/pinnedFile.js';
 import type { ImportKind } from '../../src/importer/kinds.js';
 import { SHARED_FIXTURES_DIR } from '../../src/paths.js';
 import { eventsOf, readEvents, readReport } from '../helpers/cli.js';
@@ -33,7 +36,7 @@ function fixtures(folder: string, suffix: string): string[] {
 }
 
 let made = 0;
-async function importText(kind: ImportKind, name: string, text: string) {
+async function importText(kind: ImportKind, name: string, text: string | Buffer) {
   made += 1;
   const file = path.join(root, `${made}-${name}`);
   writeFileSync(file, text);
@@ -79,6 +82,44 @@ describe.skipIf(!present)(`import of a recording saved with a byte order mark or
     expect(eventsOf(events, 'error').filter((e) => e.class === 'parse_failure')).toEqual([]);
     expect(eventsOf(events, 'tool_call')).toHaveLength(Object.values(expected.tools).reduce((n, c) => n + c, 0));
     expect(readReport(result.runDir).measurements.total_tokens).toBe(expected.tokens);
+  });
+});
+
+/** The text as UTF-16 with its byte order mark, little- or big-endian. */
+function utf16(text: string, endian: 'le' | 'be'): Buffer {
+  const le = Buffer.from(text, 'utf16le');
+  if (endian === 'le') return Buffer.concat([Buffer.from([0xff, 0xfe]), le]);
+  const be = Buffer.from(le);
+  be.swap16();
+  return Buffer.concat([Buffer.from([0xfe, 0xff]), be]);
+}
+
+describe.skipIf(!present)(`import of a recording saved as UTF-16 (Windows PowerShell 5's >)${present ? '' : ' (skipped: ../shared/fixtures is absent)'}`, () => {
+  for (const { kind, folder, suffix, counts } of KINDS.filter((k) => k.kind !== 'selfware')) {
+    for (const endian of ['le', 'be'] as const) {
+      it.each(fixtures(folder, suffix).map((f) => [path.basename(f), f]))(`${kind} %s as UTF-16${endian.toUpperCase()} with CRLF: read as the UTF-8 file is`, async (_name, file) => {
+        const text = readFileSync(file, 'utf8');
+        const expected = counts(text);
+        const { result, events } = await importText(kind, path.basename(file), utf16(text.replace(/\n/g, '\r\n'), endian));
+        const plain = await importText(kind, path.basename(file), text);
+        expect(eventsOf(events, 'error').map((e) => e.message)).toEqual(eventsOf(plain.events, 'error').map((e) => e.message));
+        expect(result.imported.files[0]!.lines).toBe(plain.result.imported.files[0]!.lines);
+        expect(eventsOf(events, 'tool_call')).toHaveLength(Object.values(expected.tools).reduce((n, c) => n + c, 0));
+        expect(readReport(result.runDir).measurements.total_tokens).toBe(expected.tokens);
+        expect(result.status).toBe(plain.result.status);
+      });
+    }
+  }
+
+  it('a character split between two reads is whole in its line', async () => {
+    // Characters of two and four UTF-16 bytes, read 7 bytes at a time: every boundary falls inside some character.
+    const lines = ['{"type":"system","note":"naïve ✓"}', '{"emoji":"🚀🚀🚀","more":"ünïcödé"}', 'plain last line'];
+    made += 1;
+    const file = path.join(root, `${made}-split.ndjson`);
+    writeFileSync(file, utf16(lines.join('\n') + '\n', 'le'));
+    const read: string[] = [];
+    for await (const line of readLines(await pinFile(file), 7)) read.push(line);
+    expect(read).toEqual(lines);
   });
 });
 
