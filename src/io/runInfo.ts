@@ -52,11 +52,32 @@ export function readRunInfo(runDir: string): RunInfo {
     if (!['ENOENT', 'EISDIR', 'ENOTDIR'].includes(code)) throw new RunFileReadError(`${file}: cannot read (${code})`, file, code);
     throw new UsageError(`${file}: cannot read (${code}); is ${runDir} a megatest run folder?`);
   }
+  let info: unknown;
   try {
-    return JSON.parse(text) as RunInfo;
+    info = JSON.parse(text);
   } catch (error) {
     throw new UsageError(`${file}: not valid JSON (${jsonProblem(error)}); the run folder's config is damaged`);
   }
+  const missing = missingPart(info);
+  // Valid JSON of another shape (a hand-edited or another tool's config.json) got as far as a reader's first use of it:
+  // `report` and `resume` died with a stack trace ("Cannot read properties of undefined (reading 'project')").
+  if (missing !== null) throw new UsageError(`${file}: ${missing}; the run folder's config is damaged`);
+  return info as RunInfo;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What config.json lacks of the parts every reader uses, or null when it has them. */
+function missingPart(info: unknown): string | null {
+  if (!isObject(info)) return 'not a JSON object';
+  if (typeof info.session_id !== 'string') return 'no "session_id" string';
+  if (!isObject(info.config)) return 'no "config" object';
+  for (const table of ['session', 'agents', 'agent', 'limits', 'checkpoint'] as const) {
+    if (!isObject(info.config[table])) return `no "config.${table}" object`;
+  }
+  if (!Array.isArray(info.config.phases)) return 'no "config.phases" list';
+  if (!isObject(info.template)) return 'no "template" object';
+  return null;
 }
 
 /**

@@ -41,6 +41,28 @@ describe.skipIf(!BUILT)(`a damaged run folder${BUILT ? '' : ' (skipped: dist/ is
     expect(fingerprintTree(runDir)).toEqual(before);
   });
 
+  it('config.json that is JSON of another shape: report, resume and compare name what it lacks in one line, exit 2, and write nothing', async () => {
+    const config = path.join(runDir, 'config.json');
+    const info = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
+    const { config: _dropped, ...withoutConfig } = info;
+    const shapes: [unknown, string][] = [
+      [withoutConfig, 'no "config" object'],
+      [{ ...info, config: { ...(info.config as object), phases: 'all' } }, 'no "config.phases" list'],
+      [{ ...info, template: null }, 'no "template" object'],
+      [[info], 'not a JSON object'],
+    ];
+    for (const [shape, lacks] of shapes) {
+      writeFileSync(config, JSON.stringify(shape));
+      const before = fingerprintTree(runDir);
+      for (const args of [['report', runDir], ['resume', runDir, '--headless'], ['compare', runDir, runDir]]) {
+        const result = await runCli(args);
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+        expect(oneLine(result.stderr)).toContain(`${config}: ${lacks}; the run folder's config is damaged`);
+      }
+      expect(fingerprintTree(runDir)).toEqual(before);
+    }
+  });
+
   it('config.json that holds binary bytes: the message names what is there, never the bytes themselves', async () => {
     writeFileSync(path.join(runDir, 'config.json'), Buffer.from([0x8b, 0x00, 0x76, 0xff, 0x60, 0x30]));
     const result = await runCli(['report', runDir]);
