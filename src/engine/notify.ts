@@ -2,7 +2,12 @@
 // Slack-compatible `text`. A slow or failing webhook never holds up the run:
 // events wait in a bounded queue, at most a few POSTs are in flight, each has
 // a deadline, and failures are logged with their cause. A 5xx answer or a
-// network error is tried again after a short wait, twice at most. When the
+// network error is tried again after a short wait, twice at most. A webhook
+// that keeps failing the same way is said once, then counted: a dead webhook
+// in an eight-hour run wrote a WARN (and two retry lines) per event. A
+// redirect is not followed: fetch turned the POST of a 301/302 into a GET
+// without its body, took the 200 that answered it for a delivery, and
+// followed a redirect loop twenty times per try. When the
 // queue is full the oldest event that may be dropped is (counted and said);
 // `session_ended` and alerts never are: they are what a person watching the
 // channel waits for. At the end the session waits a few seconds for what is
@@ -40,6 +45,17 @@ function failureOf(error: Error, timeoutMs: number): string {
   const cause = (error as { cause?: unknown }).cause;
   const said = cause instanceof Error ? cause.message || (cause as NodeJS.ErrnoException).code : typeof cause === 'string' ? cause : undefined;
   return said && said !== error.message ? `${error.message} (${said})` : error.message;
+}
+
+/** A 3xx answer: where it leads, by origin only (a webhook's path and query are its secret). */
+function redirectFailure(status: number, location: string | null, url: string): string {
+  let to = '';
+  try {
+    if (location !== null) to = ` to ${new URL(location, url).origin}`;
+  } catch {
+    // an unreadable Location: the status says enough
+  }
+  return `answered ${status}, a redirect${to}; megatest does not follow one (the POST would arrive as a GET without its body): set webhook_url to the URL it leads to`;
 }
 
 interface Pending {
@@ -93,6 +109,8 @@ export class Notifier {
   /** Aborts the POSTs in flight once the session's end has waited long enough. */
   private readonly stopped = new AbortController();
   private idleWaiters: Array<() => void> = [];
+  /** The failure the webhook keeps giving, logged once; `unsaid` counts the notifications that failed the same way since. */
+  private streak: { failure: string; unsaid: number } | null = null;
 
   constructor(
     private readonly settings: MegatestConfig['notifications'],
@@ -150,11 +168,16 @@ export class Notifier {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: item.body,
+        redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(this.settings.timeout_ms), this.stopped.signal]),
       });
       await response.arrayBuffer().catch(() => undefined);
-      if (response.ok) return;
-      failure = `answered ${response.status}`;
+      if (response.ok) {
+        this.answeredAgain();
+        return;
+      }
+      const redirect = response.status >= 300 && response.status < 400;
+      failure = redirect ? redirectFailure(response.status, response.headers.get('location'), this.url!) : `answered ${response.status}`;
       retryable = response.status >= 500;
     } catch (error) {
       if (this.stopped.signal.aborted) return; // the end's wait is over: it has said what was left
@@ -164,10 +187,10 @@ export class Notifier {
     }
     const delay = retryable ? this.pacing.retryDelaysMs[item.tries - 1] : undefined;
     if (delay === undefined) {
-      this.log('WARN', `webhook failed for ${item.event.type}: ${failure}${item.tries > 1 ? ` (${item.tries} tries)` : ''}`);
+      this.failed(item, failure);
       return;
     }
-    this.log('INFO', `webhook ${failure} for ${item.event.type}: trying again in ${delay} ms`);
+    if (this.streak?.failure !== failure) this.log('INFO', `webhook ${failure} for ${item.event.type}: trying again in ${delay} ms`);
     const timer = setTimeout(() => {
       this.retrying.delete(item);
       this.enqueue(item);
@@ -176,6 +199,32 @@ export class Notifier {
     }, delay);
     timer.unref();
     this.retrying.set(item, timer);
+  }
+
+  /** A notification given up: logged unless it failed as the last one logged did. */
+  private failed(item: Pending, failure: string): void {
+    if (this.streak?.failure === failure) {
+      this.streak.unsaid += 1;
+      return;
+    }
+    this.sayUnsaid();
+    this.streak = { failure, unsaid: 0 };
+    this.log('WARN', `webhook failed for ${item.event.type}: ${failure}${item.tries > 1 ? ` (${item.tries} tries)` : ''}`);
+  }
+
+  private answeredAgain(): void {
+    if (this.streak === null) return;
+    const { unsaid } = this.streak;
+    this.streak = null;
+    this.log('INFO', `webhook answering again${unsaid > 0 ? ` (${unsaid} more notification${unsaid === 1 ? '' : 's'} had failed the same way meanwhile)` : ''}`);
+  }
+
+  /** The failures counted and not logged, said when the streak ends another way than by an answer. */
+  private sayUnsaid(): void {
+    if (this.streak === null || this.streak.unsaid === 0) return;
+    const { failure, unsaid } = this.streak;
+    this.streak.unsaid = 0;
+    this.log('WARN', `webhook: ${unsaid} more notification${unsaid === 1 ? '' : 's'} failed the same way (${failure})`);
   }
 
   private get left(): Pending[] {
@@ -202,9 +251,11 @@ export class Notifier {
       if (!settled) {
         const left = this.left;
         const types = [...new Set(left.map((item) => item.event.type))].join(', ');
+        this.sayUnsaid();
         this.log('WARN', `webhook: ${left.length} notification${left.length === 1 ? '' : 's'} left unsent (${types}): the session's end waits at most ${this.pacing.exitWaitMs / 1000} s for the webhook`);
       }
     }
+    this.sayUnsaid();
     this.stopped.abort();
     for (const timer of this.retrying.values()) clearTimeout(timer);
     this.retrying.clear();

@@ -1,0 +1,118 @@
+// A webhook that keeps failing, or redirects: the run's log says so once and
+// counts the rest, and a redirect is never taken for a delivery.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
+import type { MegatestEvent } from '../../src/contract/events.js';
+import { DEFAULT_PACING, Notifier } from '../../src/engine/notify.js';
+import { loadEvents } from '../state/foldOracle.js';
+
+const ended = loadEvents('restore_session.jsonl').find((e): e is Extract<MegatestEvent, { type: 'session_ended' }> => e.type === 'session_ended')!;
+const settings = (url: string) => ({ webhook_url: url, events: ['session_ended'], timeout_ms: 10_000 });
+
+/** A server on 127.0.0.1 (a free port) that answers each request with `answer`; the requests it saw, as "METHOD path body". */
+async function receiver(answer: (request: IncomingMessage, response: ServerResponse, n: number) => void) {
+  const seen: string[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      seen.push(`${request.method} ${request.url} ${body === '' ? '(no body)' : 'json'}`);
+      answer(request, response, seen.length);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { seen, close, origin };
+}
+
+describe('Notifier and a webhook that redirects', () => {
+  it('a 301 is a failure said with the target origin only, not a GET that answered 200 taken for a delivery', async () => {
+    // Seen: fetch followed the 301 with a GET without the body, the GET's 200 counted as sent, and nothing was logged.
+    const hook = await receiver((request, response) => {
+      if (request.url!.startsWith('/hook')) response.writeHead(301, { location: '/moved/SECRET-PATH?token=SECRET' }).end();
+      else response.writeHead(200).end();
+    });
+    try {
+      const logs: string[] = [];
+      const notifier = new Notifier(settings(`${hook.origin}/hook?token=SECRET`), 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [1, 1] });
+      notifier.onEvent(ended);
+      await notifier.drain();
+      expect(hook.seen).toEqual(['POST /hook?token=SECRET json']);
+      expect(logs).toEqual([
+        `WARN webhook failed for session_ended: answered 301, a redirect to ${hook.origin}; megatest does not follow one (the POST would arrive as a GET without its body): set webhook_url to the URL it leads to`,
+      ]);
+      expect(logs.join('\n')).not.toContain('SECRET');
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a redirect loop costs one request per notification, not twenty per try', async () => {
+    const hook = await receiver((request, response) => response.writeHead(307, { location: request.url! }).end());
+    try {
+      const notifier = new Notifier(settings(`${hook.origin}/hook`), 's1', () => undefined, {}, { ...DEFAULT_PACING, retryDelaysMs: [1, 1] });
+      const notifications = 3;
+      for (let i = 0; i < notifications; i++) notifier.onEvent(ended);
+      await notifier.drain();
+      expect(hook.seen).toHaveLength(notifications);
+    } finally {
+      await hook.close();
+    }
+  });
+});
+
+describe('Notifier and a webhook that keeps failing', () => {
+  it('logs the first failure, counts the ones like it (their retries too) and says the count at the end', async () => {
+    // Seen: a webhook answering 500 wrote three lines per notification (two retries, one failure) for the whole run.
+    const hook = await receiver((_request, response) => response.writeHead(500).end());
+    try {
+      const logs: string[] = [];
+      const retries = [1, 1];
+      const notifier = new Notifier(settings(`${hook.origin}/hook`), 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, maxInFlight: 1, retryDelaysMs: retries });
+      notifier.onEvent(ended);
+      await vi.waitFor(() => expect(logs.some((line) => line.startsWith('WARN'))).toBe(true));
+      const later = 5;
+      for (let i = 0; i < later; i++) notifier.onEvent(ended);
+      await notifier.drain();
+      expect(hook.seen).toHaveLength((1 + later) * (1 + retries.length));
+      expect(logs).toEqual([
+        ...retries.map(() => 'INFO webhook answered 500 for session_ended: trying again in 1 ms'),
+        `WARN webhook failed for session_ended: answered 500 (${1 + retries.length} tries)`,
+        `WARN webhook: ${later} more notifications failed the same way (answered 500)`,
+      ]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('says when the webhook answers again, with how many failed meanwhile; a new failure is logged again', async () => {
+    let answer = 503;
+    const hook = await receiver((_request, response) => response.writeHead(answer).end());
+    try {
+      const logs: string[] = [];
+      const notifier = new Notifier(settings(`${hook.origin}/hook`), 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, maxInFlight: 1, retryDelaysMs: [] });
+      const failing = 4;
+      for (let i = 0; i < failing; i++) notifier.onEvent(ended);
+      await vi.waitFor(() => expect(hook.seen).toHaveLength(failing));
+      answer = 200;
+      notifier.onEvent(ended);
+      await vi.waitFor(() => expect(logs).toHaveLength(2));
+      answer = 404;
+      notifier.onEvent(ended);
+      await notifier.drain();
+      expect(logs).toEqual([
+        'WARN webhook failed for session_ended: answered 503',
+        `INFO webhook answering again (${failing - 1} more notifications had failed the same way meanwhile)`,
+        'WARN webhook failed for session_ended: answered 404',
+      ]);
+    } finally {
+      await hook.close();
+    }
+  });
+});
