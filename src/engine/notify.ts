@@ -15,7 +15,8 @@
 // may be given as `env:NAME`: read from that environment variable when the
 // orchestrator starts (and again at a resume), so a secret such as a Slack
 // webhook stays out of config.json, which a CI job may upload for anyone to
-// download.
+// download. `user:password@` in the URL goes as Basic authorization (fetch
+// refuses such a URL), and no error repeats the URL into the log.
 
 import type { LogLevel, MegatestEvent } from '../contract/events.js';
 import type { MegatestConfig } from '../config/types.js';
@@ -97,13 +98,42 @@ export function webhookTarget(setting: string, env: NodeJS.ProcessEnv): { url: s
   return { url: value, problem: null };
 }
 
+export interface WebhookRequest {
+  url: string;
+  headers: Record<string, string>;
+  /** What the log may say of the URL: its origin; its user, password, path and query may be secrets. */
+  shown: string;
+}
+
+/**
+ * The POST's URL and headers. `user:password@` in the URL goes as Basic
+ * authorization, as curl sends it: fetch refuses a URL with credentials, and
+ * its error repeated the whole URL, password and token too, into session.log.
+ */
+export function webhookRequest(target: string): WebhookRequest {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  let parsed: URL;
+  try {
+    parsed = new URL(target);
+  } catch {
+    return { url: target, headers, shown: 'the webhook' };
+  }
+  const shown = `${parsed.origin}/…`;
+  if (parsed.username === '' && parsed.password === '') return { url: target, headers, shown };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, headers: { ...headers, authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` }, shown };
+}
+
 export class Notifier {
   private readonly queue: Pending[] = [];
   private readonly sending = new Set<Pending>();
   /** Waiting for a retry, with its timer. */
   private readonly retrying = new Map<Pending, NodeJS.Timeout>();
   private dropped = 0;
-  private readonly url: string | null;
+  private readonly target: string | null;
+  private readonly request: WebhookRequest | null;
   /** Why an `env:` webhook sends nothing: said once, at the first event it would have sent. */
   private problem: string | null;
   /** Aborts the POSTs in flight once the session's end has waited long enough. */
@@ -119,7 +149,8 @@ export class Notifier {
     env: NodeJS.ProcessEnv = process.env,
     private readonly pacing: NotifierPacing = DEFAULT_PACING,
   ) {
-    ({ url: this.url, problem: this.problem } = webhookTarget(settings.webhook_url, env));
+    ({ url: this.target, problem: this.problem } = webhookTarget(settings.webhook_url, env));
+    this.request = this.target === null ? null : webhookRequest(this.target);
   }
 
   onEvent(event: MegatestEvent): void {
@@ -128,7 +159,7 @@ export class Notifier {
       this.log('WARN', this.problem);
       this.problem = null;
     }
-    if (this.url === null || this.stopped.signal.aborted) return;
+    if (this.request === null || this.stopped.signal.aborted) return;
     this.enqueue({ event, body: JSON.stringify({ text: notificationText(this.sessionId, event), session_id: this.sessionId, event }), tries: 0 });
     this.pump();
   }
@@ -164,9 +195,9 @@ export class Notifier {
     let failure: string;
     let retryable: boolean;
     try {
-      const response = await fetch(this.url!, {
+      const response = await fetch(this.request!.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: this.request!.headers,
         body: item.body,
         redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(this.settings.timeout_ms), this.stopped.signal]),
@@ -177,11 +208,11 @@ export class Notifier {
         return;
       }
       const redirect = response.status >= 300 && response.status < 400;
-      failure = redirect ? redirectFailure(response.status, response.headers.get('location'), this.url!) : `answered ${response.status}`;
+      failure = redirect ? redirectFailure(response.status, response.headers.get('location'), this.request!.url) : `answered ${response.status}`;
       retryable = response.status >= 500;
     } catch (error) {
       if (this.stopped.signal.aborted) return; // the end's wait is over: it has said what was left
-      failure = failureOf(error as Error, this.settings.timeout_ms);
+      failure = this.withoutSecrets(failureOf(error as Error, this.settings.timeout_ms));
       // A receiver that never answers is not asked again: each try would cost another timeout_ms.
       retryable = (error as Error).name !== 'TimeoutError';
     }
@@ -199,6 +230,12 @@ export class Notifier {
     }, delay);
     timer.unref();
     this.retrying.set(item, timer);
+  }
+
+  /** An error that repeats the URL (an invalid one, say) says its origin only. */
+  private withoutSecrets(text: string): string {
+    for (const url of [this.target!, this.request!.url]) text = text.split(url).join(this.request!.shown);
+    return text;
   }
 
   /** A notification given up: logged unless it failed as the last one logged did. */

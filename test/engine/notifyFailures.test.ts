@@ -14,11 +14,13 @@ const settings = (url: string) => ({ webhook_url: url, events: ['session_ended']
 /** A server on 127.0.0.1 (a free port) that answers each request with `answer`; the requests it saw, as "METHOD path body". */
 async function receiver(answer: (request: IncomingMessage, response: ServerResponse, n: number) => void) {
   const seen: string[] = [];
+  const authorizations: Array<string | undefined> = [];
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       seen.push(`${request.method} ${request.url} ${body === '' ? '(no body)' : 'json'}`);
+      authorizations.push(request.headers.authorization);
       answer(request, response, seen.length);
     });
   });
@@ -28,7 +30,7 @@ async function receiver(answer: (request: IncomingMessage, response: ServerRespo
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { seen, close, origin };
+  return { seen, authorizations, close, origin };
 }
 
 describe('Notifier and a webhook that redirects', () => {
@@ -64,6 +66,35 @@ describe('Notifier and a webhook that redirects', () => {
     } finally {
       await hook.close();
     }
+  });
+});
+
+describe('Notifier and a webhook URL with user:password@', () => {
+  it('sends them as Basic authorization to the URL without them, and the log never holds them', async () => {
+    // Seen: fetch refused the URL, and its error, URL and password and all, went into session.log three times.
+    const hook = await receiver((_request, response) => response.writeHead(200).end());
+    try {
+      const user = 'hookuser';
+      const password = 'p@ss:SECRET';
+      const logs: string[] = [];
+      const notifier = new Notifier(settings(`http://${user}:${encodeURIComponent(password)}@${hook.origin.slice('http://'.length)}/hook?token=SECRET`), 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [1, 1] });
+      notifier.onEvent(ended);
+      await notifier.drain();
+      expect(hook.seen).toEqual(['POST /hook?token=SECRET json']);
+      expect(hook.authorizations).toEqual([`Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`]);
+      expect(logs).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a URL fetch cannot read (from env:NAME, checked only for http(s)://) is not repeated into the log', async () => {
+    // fetch says "Failed to parse URL from <the URL>": the token with it.
+    const logs: string[] = [];
+    const notifier = new Notifier({ ...settings('env:HOOK') }, 's1', (level, message) => logs.push(`${level} ${message}`), { HOOK: 'http://127.0.0.1:99999/hook?token=SECRET' }, { ...DEFAULT_PACING, retryDelaysMs: [] });
+    notifier.onEvent(ended);
+    await notifier.drain();
+    expect(logs).toEqual(['WARN webhook failed for session_ended: Failed to parse URL from the webhook (Invalid URL)']);
   });
 });
 
