@@ -8,7 +8,9 @@
 // redirect is not followed: fetch turned the POST of a 301/302 into a GET
 // without its body, took the 200 that answered it for a delivery, and
 // followed a redirect loop twenty times per try. When the
-// queue is full the oldest event that may be dropped is (counted and said);
+// queue is full the oldest event that may be dropped is (counted, and said
+// at the 1st, 10th, 100th… drop and at the end: a line per drop flooded the
+// log of a run that sent its tool calls to a slow webhook);
 // `session_ended` and alerts never are: they are what a person watching the
 // channel waits for. At the end the session waits a few seconds for what is
 // left, not one timeout per event, and says what it leaves unsent. The URL
@@ -132,6 +134,8 @@ export class Notifier {
   /** Waiting for a retry, with its timer. */
   private readonly retrying = new Map<Pending, NodeJS.Timeout>();
   private dropped = 0;
+  /** The drops the log has counted so far. */
+  private droppedSaid = 0;
   private readonly target: string | null;
   private readonly request: WebhookRequest | null;
   /** Why an `env:` webhook sends nothing: said once, at the first event it would have sent. */
@@ -171,7 +175,10 @@ export class Notifier {
       const victim = oldest >= 0 ? this.queue.splice(oldest, 1)[0]! : mustSend(item.event) ? null : item;
       if (victim !== null) {
         this.dropped += 1;
-        this.log('WARN', `webhook behind (${this.pacing.maxQueued} notifications waiting): ${victim.event.type} notification dropped (${this.dropped} so far)`);
+        if (Number.isInteger(Math.log10(this.dropped))) {
+          this.droppedSaid = this.dropped;
+          this.log('WARN', `webhook behind (${this.pacing.maxQueued} notifications waiting): ${victim.event.type} notification dropped (${this.dropped} so far; said again at ${this.dropped * 10})`);
+        }
         if (victim === item) return;
       }
     }
@@ -293,6 +300,7 @@ export class Notifier {
       }
     }
     this.sayUnsaid();
+    if (this.dropped > this.droppedSaid) this.log('WARN', `webhook: ${this.dropped} notifications dropped in all while it was behind`);
     this.stopped.abort();
     for (const timer of this.retrying.values()) clearTimeout(timer);
     this.retrying.clear();

@@ -8,7 +8,9 @@ import type { MegatestEvent } from '../../src/contract/events.js';
 import { DEFAULT_PACING, Notifier } from '../../src/engine/notify.js';
 import { loadEvents } from '../state/foldOracle.js';
 
-const ended = loadEvents('restore_session.jsonl').find((e): e is Extract<MegatestEvent, { type: 'session_ended' }> => e.type === 'session_ended')!;
+const recorded = loadEvents('restore_session.jsonl');
+const ended = recorded.find((e): e is Extract<MegatestEvent, { type: 'session_ended' }> => e.type === 'session_ended')!;
+const toolCall = recorded.find((e) => e.type === 'tool_call')!;
 const settings = (url: string) => ({ webhook_url: url, events: ['session_ended'], timeout_ms: 10_000 });
 
 /** A server on 127.0.0.1 (a free port) that answers each request with `answer`; the requests it saw, as "METHOD path body". */
@@ -95,6 +97,30 @@ describe('Notifier and a webhook URL with user:password@', () => {
     notifier.onEvent(ended);
     await notifier.drain();
     expect(logs).toEqual(['WARN webhook failed for session_ended: Failed to parse URL from the webhook (Invalid URL)']);
+  });
+});
+
+describe('Notifier and a webhook that falls behind', () => {
+  it('says the 1st, 10th, 100th… drop and the total at the end, not a line per drop', async () => {
+    // Seen: tool calls sent to a webhook that never answered wrote a WARN line per dropped notification.
+    const hook = await receiver(() => undefined);
+    try {
+      const logs: string[] = [];
+      const pacing = { ...DEFAULT_PACING, maxInFlight: 1, maxQueued: 1, retryDelaysMs: [], exitWaitMs: 50 };
+      // Tool calls: session_ended and alerts are never dropped.
+      const notifier = new Notifier({ ...settings(`${hook.origin}/hook`), events: ['tool_call'] }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, pacing);
+      const sent = 25;
+      for (let i = 0; i < sent; i++) notifier.onEvent(toolCall);
+      const dropped = sent - pacing.maxInFlight - pacing.maxQueued;
+      await notifier.drain();
+      expect(logs.filter((line) => line.includes('dropped'))).toEqual([
+        'WARN webhook behind (1 notifications waiting): tool_call notification dropped (1 so far; said again at 10)',
+        'WARN webhook behind (1 notifications waiting): tool_call notification dropped (10 so far; said again at 100)',
+        `WARN webhook: ${dropped} notifications dropped in all while it was behind`,
+      ]);
+    } finally {
+      await hook.close();
+    }
   });
 });
 
