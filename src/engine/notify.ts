@@ -2,7 +2,8 @@
 // Slack-compatible `text`. A slow or failing webhook never holds up the run:
 // events wait in a bounded queue, at most a few POSTs are in flight, each has
 // a deadline, and failures are logged with their cause. A 5xx answer or a
-// network error is tried again after a short wait, twice at most. A webhook
+// network error is tried again after a short wait, twice at most, and so is
+// a 429 (after its Retry-After, when longer). A webhook
 // that keeps failing the same way is said once, then counted: a dead webhook
 // in an eight-hour run wrote a WARN (and two retry lines) per event. A
 // redirect is not followed: fetch turned the POST of a 301/302 into a GET
@@ -59,6 +60,12 @@ function redirectFailure(status: number, location: string | null, url: string): 
     // an unreadable Location: the status says enough
   }
   return `answered ${status}, a redirect${to}; megatest does not follow one (the POST would arrive as a GET without its body): set webhook_url to the URL it leads to`;
+}
+
+/** A Retry-After of seconds, at most a minute (a longer one would outlast the session's end); 0 for none or a date. */
+function retryAfterMs(header: string | null): number {
+  const seconds = header === null ? NaN : Number(header.trim());
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 60) * 1000 : 0;
 }
 
 interface Pending {
@@ -201,6 +208,8 @@ export class Notifier {
     item.tries += 1;
     let failure: string;
     let retryable: boolean;
+    /** What a 429 asked to wait, when longer than the retry's own wait. */
+    let askedWaitMs = 0;
     try {
       const response = await fetch(this.request!.url, {
         method: 'POST',
@@ -216,14 +225,17 @@ export class Notifier {
       }
       const redirect = response.status >= 300 && response.status < 400;
       failure = redirect ? redirectFailure(response.status, response.headers.get('location'), this.request!.url) : `answered ${response.status}`;
-      retryable = response.status >= 500;
+      // 429: Slack's answer to more than a message a second (a phase end's burst); it says when to come back.
+      retryable = response.status >= 500 || response.status === 429;
+      if (response.status === 429) askedWaitMs = retryAfterMs(response.headers.get('retry-after'));
     } catch (error) {
       if (this.stopped.signal.aborted) return; // the end's wait is over: it has said what was left
       failure = this.withoutSecrets(failureOf(error as Error, this.settings.timeout_ms));
       // A receiver that never answers is not asked again: each try would cost another timeout_ms.
       retryable = (error as Error).name !== 'TimeoutError';
     }
-    const delay = retryable ? this.pacing.retryDelaysMs[item.tries - 1] : undefined;
+    const paced = retryable ? this.pacing.retryDelaysMs[item.tries - 1] : undefined;
+    const delay = paced === undefined ? undefined : Math.max(paced, askedWaitMs);
     if (delay === undefined) {
       this.failed(item, failure);
       return;

@@ -100,6 +100,24 @@ describe('Notifier and a webhook URL with user:password@', () => {
   });
 });
 
+describe('Notifier and a webhook that limits its rate', () => {
+  it('a 429 is tried again, after its Retry-After when that is longer than the retry wait', async () => {
+    // Seen: Slack answered 429 to a burst of notifications, and they were lost as a 4xx is.
+    const retryAfterSeconds = 1;
+    const hook = await receiver((_request, response, n) => (n === 1 ? response.writeHead(429, { 'retry-after': String(retryAfterSeconds) }).end() : response.writeHead(200).end()));
+    try {
+      const logs: string[] = [];
+      const notifier = new Notifier(settings(`${hook.origin}/hook`), 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, retryDelaysMs: [5, 5] });
+      notifier.onEvent(ended);
+      await notifier.drain();
+      expect(hook.seen).toEqual(['POST /hook json', 'POST /hook json']);
+      expect(logs).toEqual([`INFO webhook answered 429 for session_ended: trying again in ${retryAfterSeconds * 1000} ms`]);
+    } finally {
+      await hook.close();
+    }
+  });
+});
+
 describe('Notifier and a webhook that falls behind', () => {
   it('says the 1st, 10th, 100th… drop and the total at the end, not a line per drop', async () => {
     // Seen: tool calls sent to a webhook that never answered wrote a WARN line per dropped notification.
