@@ -218,7 +218,8 @@ export class Notifier {
         redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(this.settings.timeout_ms), this.stopped.signal]),
       });
-      await response.arrayBuffer().catch(() => undefined);
+      // Nothing in the answer is read: cancelled, not buffered (an endless one filled memory until timeout_ms, up to 10 minutes).
+      await response.body?.cancel().catch(() => undefined);
       if (response.ok) {
         this.answeredAgain();
         return;

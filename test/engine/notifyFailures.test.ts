@@ -118,6 +118,29 @@ describe('Notifier and a webhook that limits its rate', () => {
   });
 });
 
+describe('Notifier and a webhook whose answer never ends', () => {
+  it('takes the 200 for a delivery at once and reads none of the body', async () => {
+    // Seen: the body was read to its end, in memory, until timeout_ms (up to 10 minutes) cut it.
+    const streams: NodeJS.Timeout[] = [];
+    const hook = await receiver((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      streams.push(setInterval(() => response.write(Buffer.alloc(64 * 1024)), 1));
+    });
+    try {
+      const logs: string[] = [];
+      const notifier = new Notifier({ ...settings(`${hook.origin}/hook`), timeout_ms: 600_000 }, 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, exitWaitMs: 10_000 });
+      notifier.onEvent(ended);
+      await notifier.drain();
+      expect(hook.seen).toHaveLength(1);
+      // Had it waited for the body, the end would have given it up as unsent.
+      expect(logs).toEqual([]);
+    } finally {
+      for (const stream of streams) clearInterval(stream);
+      await hook.close();
+    }
+  });
+});
+
 describe('Notifier and a webhook that falls behind', () => {
   it('says the 1st, 10th, 100th… drop and the total at the end, not a line per drop', async () => {
     // Seen: tool calls sent to a webhook that never answered wrote a WARN line per dropped notification.
