@@ -12,8 +12,8 @@
 // queue is full the oldest event that may be dropped is (counted, and said
 // at the 1st, 10th, 100th… drop and at the end: a line per drop flooded the
 // log of a run that sent its tool calls to a slow webhook);
-// `session_ended` and alerts never are: they are what a person watching the
-// channel waits for. At the end the session waits a few seconds for what is
+// `session_ended` and alerts never are, and they go ahead of the rest: they
+// are what a person watching the channel waits for. At the end the session waits a few seconds for what is
 // left, not one timeout per event, and says what it leaves unsent. The URL
 // may be given as `env:NAME`: read from that environment variable when the
 // orchestrator starts (and again at a resume), so a secret such as a Slack
@@ -189,7 +189,11 @@ export class Notifier {
         if (victim === item) return;
       }
     }
-    this.queue.push(item);
+    // What a person waits for goes ahead of the rest: a slow webhook's last seconds went on the checkpoints
+    // and phases queued before session_ended, which the end then left unsent.
+    const firstOther = mustSend(item.event) ? this.queue.findIndex((queued) => !mustSend(queued.event)) : -1;
+    if (firstOther >= 0) this.queue.splice(firstOther, 0, item);
+    else this.queue.push(item);
   }
 
   private pump(): void {

@@ -17,12 +17,15 @@ const settings = (url: string) => ({ webhook_url: url, events: ['session_ended']
 async function receiver(answer: (request: IncomingMessage, response: ServerResponse, n: number) => void) {
   const seen: string[] = [];
   const authorizations: Array<string | undefined> = [];
+  /** The event type of each notification that came. */
+  const types: string[] = [];
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       seen.push(`${request.method} ${request.url} ${body === '' ? '(no body)' : 'json'}`);
       authorizations.push(request.headers.authorization);
+      if (body !== '') types.push((JSON.parse(body) as { event: { type: string } }).event.type);
       answer(request, response, seen.length);
     });
   });
@@ -32,7 +35,7 @@ async function receiver(answer: (request: IncomingMessage, response: ServerRespo
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { seen, authorizations, close, origin };
+  return { seen, authorizations, types, close, origin };
 }
 
 describe('Notifier and a webhook that redirects', () => {
@@ -136,6 +139,31 @@ describe('Notifier and a webhook whose answer never ends', () => {
       expect(logs).toEqual([]);
     } finally {
       for (const stream of streams) clearInterval(stream);
+      await hook.close();
+    }
+  });
+});
+
+describe('Notifier and a slow webhook', () => {
+  it('sends session_ended and alerts ahead of what was queued before them', async () => {
+    // Seen: with a slow webhook the end's few seconds went on the checkpoints and phases queued first, and session_ended was left unsent.
+    const held: ServerResponse[] = [];
+    const hook = await receiver((_request, response, n) => (n === 1 ? held.push(response) : response.writeHead(200).end()));
+    try {
+      const byType = (type: string) => recorded.find((e) => e.type === type)!;
+      const alert = { ...toolCall, type: 'alert', level: 'critical', message: 'x' } as unknown as MegatestEvent;
+      const queuedFirst = ['phase_ended', 'checkpoint_created', 'phase_started'];
+      const notifier = new Notifier({ ...settings(`${hook.origin}/hook`), events: [...queuedFirst, 'session_ended', 'alert'] }, 's1', () => undefined, {}, { ...DEFAULT_PACING, maxInFlight: 1 });
+      for (const type of queuedFirst) notifier.onEvent(byType(type));
+      notifier.onEvent(alert);
+      notifier.onEvent(ended);
+      await vi.waitFor(() => expect(held).toHaveLength(1));
+      held[0]!.writeHead(200).end();
+      await notifier.drain();
+      const [inFlight, ...waiting] = queuedFirst;
+      expect(hook.seen).toHaveLength(1 + waiting.length + 2);
+      expect(hook.types).toEqual([inFlight, 'alert', 'session_ended', ...waiting]);
+    } finally {
       await hook.close();
     }
   });
