@@ -6,13 +6,15 @@ import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MegatestEvent } from '../../src/contract/events.js';
 import { headlessLine } from '../../src/cli/headless.js';
 import { loadConfig } from '../../src/config/load.js';
 import { DEFAULT_PACING, Notifier, notificationText, webhookTarget } from '../../src/engine/notify.js';
 import { loadEvents } from '../state/foldOracle.js';
 
+/** Conditions waited on: long enough for a loaded machine (vi.waitFor's own second was not always). */
+const WAIT = { timeout: 10_000 };
 const recorded = loadEvents('restore_session.jsonl');
 const first = <T extends MegatestEvent['type']>(type: T) => recorded.find((e): e is Extract<MegatestEvent, { type: T }> => e.type === type)!;
 
@@ -134,6 +136,8 @@ describe('Notifier and a webhook that never answers', () => {
       notifier.onEvent({ ...call, seq: 999_999, type: 'alert', level: 'critical', message: 'x' } as unknown as MegatestEvent);
       // Four in flight, three queued; the fifth and sixth tool calls went to make room for the session's end and the alert.
       expect(logs).toEqual(['WARN webhook behind (3 notifications waiting): tool_call notification dropped (1 so far; said again at 10)']);
+      // The four in flight have reached the webhook before the end's wait (0.3 s on a loaded machine was not always enough).
+      await vi.waitFor(() => expect(hook.bodies).toHaveLength(4), WAIT);
       await notifier.drain();
       expect(logs.slice(1)).toEqual([
         'WARN webhook: 7 notifications left unsent (tool_call, session_ended, alert): the session\'s end waits at most 0.3 s for the webhook',

@@ -8,6 +8,8 @@ import type { MegatestEvent } from '../../src/contract/events.js';
 import { DEFAULT_PACING, Notifier } from '../../src/engine/notify.js';
 import { loadEvents } from '../state/foldOracle.js';
 
+/** Conditions waited on: long enough for a loaded machine (vi.waitFor's own second was not always). */
+const WAIT = { timeout: 10_000 };
 const recorded = loadEvents('restore_session.jsonl');
 const ended = recorded.find((e): e is Extract<MegatestEvent, { type: 'session_ended' }> => e.type === 'session_ended')!;
 const toolCall = recorded.find((e) => e.type === 'tool_call')!;
@@ -157,7 +159,7 @@ describe('Notifier and a slow webhook', () => {
       for (const type of queuedFirst) notifier.onEvent(byType(type));
       notifier.onEvent(alert);
       notifier.onEvent(ended);
-      await vi.waitFor(() => expect(held).toHaveLength(1));
+      await vi.waitFor(() => expect(held).toHaveLength(1), WAIT);
       held[0]!.writeHead(200).end();
       await notifier.drain();
       const [inFlight, ...waiting] = queuedFirst;
@@ -202,7 +204,7 @@ describe('Notifier and a webhook that keeps failing', () => {
       const retries = [1, 1];
       const notifier = new Notifier(settings(`${hook.origin}/hook`), 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, maxInFlight: 1, retryDelaysMs: retries });
       notifier.onEvent(ended);
-      await vi.waitFor(() => expect(logs.some((line) => line.startsWith('WARN'))).toBe(true));
+      await vi.waitFor(() => expect(logs.some((line) => line.startsWith('WARN'))).toBe(true), WAIT);
       const later = 5;
       for (let i = 0; i < later; i++) notifier.onEvent(ended);
       await notifier.drain();
@@ -225,10 +227,10 @@ describe('Notifier and a webhook that keeps failing', () => {
       const notifier = new Notifier(settings(`${hook.origin}/hook`), 's1', (level, message) => logs.push(`${level} ${message}`), {}, { ...DEFAULT_PACING, maxInFlight: 1, retryDelaysMs: [] });
       const failing = 4;
       for (let i = 0; i < failing; i++) notifier.onEvent(ended);
-      await vi.waitFor(() => expect(hook.seen).toHaveLength(failing));
+      await vi.waitFor(() => expect(hook.seen).toHaveLength(failing), WAIT);
       answer = 200;
       notifier.onEvent(ended);
-      await vi.waitFor(() => expect(logs).toHaveLength(2));
+      await vi.waitFor(() => expect(logs).toHaveLength(2), WAIT);
       answer = 404;
       notifier.onEvent(ended);
       await notifier.drain();
