@@ -3,23 +3,23 @@
 // events wait in a bounded queue, at most a few POSTs are in flight, each has
 // a deadline, and failures are logged with their cause. A 5xx answer or a
 // network error is tried again after a short wait, twice at most, and so is
-// a 429 (after its Retry-After, when longer). A webhook
-// that keeps failing the same way is said once, then counted: a dead webhook
-// in an eight-hour run wrote a WARN (and two retry lines) per event. A
-// redirect is not followed: fetch turned the POST of a 301/302 into a GET
-// without its body, took the 200 that answered it for a delivery, and
-// followed a redirect loop twenty times per try. When the
-// queue is full the oldest event that may be dropped is (counted, and said
-// at the 1st, 10th, 100th… drop and at the end: a line per drop flooded the
-// log of a run that sent its tool calls to a slow webhook);
-// `session_ended` and alerts never are, and they go ahead of the rest: they
-// are what a person watching the channel waits for. At the end the session waits a few seconds for what is
-// left, not one timeout per event, and says what it leaves unsent. The URL
-// may be given as `env:NAME`: read from that environment variable when the
-// orchestrator starts (and again at a resume), so a secret such as a Slack
-// webhook stays out of config.json, which a CI job may upload for anyone to
-// download. `user:password@` in the URL goes as Basic authorization (fetch
-// refuses such a URL), and no error repeats the URL into the log.
+// a 429 (after its Retry-After, when longer). A webhook that keeps failing
+// the same way is said once, then counted: a dead webhook in an eight-hour
+// run wrote a WARN (and two retry lines) per event. A redirect is not
+// followed: fetch turned the POST of a 301/302 into a GET without its body,
+// took the 200 that answered it for a delivery, and followed a redirect loop
+// twenty times per try. When the queue is full the oldest event that may be
+// dropped is (counted, and said at the 1st, 10th, 100th… drop and at the
+// end: a line per drop flooded the log of a run that sent its tool calls to
+// a slow webhook); `session_ended` and alerts never are, and they go ahead
+// of the rest: they are what a person watching the channel waits for. At the
+// end the session waits a few seconds for what is left, not one timeout per
+// event, and says what it leaves unsent. The URL may be given as `env:NAME`:
+// read from that environment variable when the orchestrator starts (and
+// again at a resume), so a secret such as a Slack webhook stays out of
+// config.json, which a CI job may upload for anyone to download.
+// `user:password@` in the URL goes as Basic authorization (fetch refuses
+// such a URL), and no error repeats the URL into the log.
 
 import type { LogLevel, MegatestEvent } from '../contract/events.js';
 import type { MegatestConfig } from '../config/types.js';
