@@ -239,7 +239,9 @@ export const configFileSchema = table({
   notifications: table({
     webhook_url: z
       .string({ error: WEBHOOK_ALLOWED })
-      .regex(/^(https?:\/\/\S+|env:[A-Za-z_][A-Za-z0-9_]*)?$/, { error: WEBHOOK_ALLOWED }),
+      .regex(/^(https?:\/\/\S+|env:[A-Za-z_][A-Za-z0-9_]*)?$/, { error: WEBHOOK_ALLOWED })
+      // "http://127.0.0.1:99999/x" passed the pattern, and the notifier's every POST failed all run long: fetch cannot parse it.
+      .refine((url) => !/^https?:/.test(url) || URL.canParse(url), { error: `${WEBHOOK_ALLOWED}; this one is no URL a request can be sent to (a port over 65535, a bad host?)` }),
     enabled: flag(),
     events: list(notifyEvent, 'event types'),
     timeout_ms: integer(100, 600_000, 'milliseconds'),

@@ -103,7 +103,7 @@ export function webhookTarget(setting: string, env: NodeJS.ProcessEnv): { url: s
   const name = setting.slice(ENV_PREFIX.length);
   const value = env[name] ?? '';
   if (value === '') return { url: null, problem: `notifications off: webhook_url = "${setting}", and ${name} is not set in the orchestrator's environment` };
-  if (!/^https?:\/\/\S+$/.test(value)) return { url: null, problem: `notifications off: webhook_url = "${setting}", and ${name} is not an http(s) URL` };
+  if (!/^https?:\/\/\S+$/.test(value) || !URL.canParse(value)) return { url: null, problem: `notifications off: webhook_url = "${setting}", and ${name} is not an http(s) URL` };
   return { url: value, problem: null };
 }
 

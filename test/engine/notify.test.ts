@@ -48,9 +48,11 @@ describe('webhook_url = "env:NAME": the URL from the environment, never in confi
     expect(webhookTarget('', {})).toEqual({ url: null, problem: null });
     expect(webhookTarget('env:HOOK', { HOOK: 'https://hooks.example/secret' })).toEqual({ url: 'https://hooks.example/secret', problem: null });
     expect(webhookTarget('env:HOOK', {})).toEqual({ url: null, problem: 'notifications off: webhook_url = "env:HOOK", and HOOK is not set in the orchestrator\'s environment' });
-    const notUrl = webhookTarget('env:HOOK', { HOOK: 'hooks.example/secret' });
-    expect(notUrl.url).toBeNull();
-    expect(notUrl.problem).toBe('notifications off: webhook_url = "env:HOOK", and HOOK is not an http(s) URL');
+    for (const value of ['hooks.example/secret', 'http://127.0.0.1:99999/secret']) {
+      const notUrl = webhookTarget('env:HOOK', { HOOK: value });
+      expect(notUrl.url, value).toBeNull();
+      expect(notUrl.problem).toBe('notifications off: webhook_url = "env:HOOK", and HOOK is not an http(s) URL');
+    }
   });
 
   it('a config file may say env:NAME, and config.json then holds the name, not the URL', () => {
@@ -59,7 +61,7 @@ describe('webhook_url = "env:NAME": the URL from the environment, never in confi
       const file = path.join(dir, 'hook.toml');
       writeFileSync(file, '[notifications]\nwebhook_url = "env:SLACK_HOOK"\n');
       expect(loadConfig({ configFile: file, env: {} }).notifications.webhook_url).toBe('env:SLACK_HOOK');
-      for (const bad of ['env:', 'env:1HOOK', 'env:HOOK URL', 'hooks.example/x']) {
+      for (const bad of ['env:', 'env:1HOOK', 'env:HOOK URL', 'hooks.example/x', 'http://127.0.0.1:99999/x', 'https://exa mple.com/x', 'http://[::1/x']) {
         writeFileSync(file, `[notifications]\nwebhook_url = "${bad}"\n`);
         expect(() => loadConfig({ configFile: file, env: {} }), bad).toThrow(/webhook_url .*must be an http\(s\) URL, "env:NAME"/);
       }
