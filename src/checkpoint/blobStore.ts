@@ -81,6 +81,13 @@ export class BlobStore {
   private readonly pendingBlobs = new Map<string, Promise<{ bytes: number; rewritten: boolean }>>();
   /** New blobs written to temp files, published by flushNewBlobs. */
   private unpublished: { sha256: string; temp: string; target: string }[] = [];
+  /**
+   * Blobs flushNewBlobs renamed into objects/ that no checkpoint file names
+   * yet: when the checkpoint that was to name them is not written (a full
+   * disk at its file), those no other checkpoint names go again
+   * (removeUnnamed), else nothing would ever remove them.
+   */
+  private uncommitted: string[] = [];
   /** A sync of the file system started ahead (startSync) and how many of `unpublished` were written before it began. */
   private syncAhead: { covers: number; done: Promise<boolean> } | null = null;
   private readonly madeDirs = new Set<string>();
@@ -210,6 +217,8 @@ export class BlobStore {
           await forEachLimit(rest, FLUSH_CONCURRENCY, ({ temp }) => syncFile(temp, true));
         }
       }
+      // Counted before the renames: one that fails part way has published some of them.
+      for (const { sha256 } of batch) this.uncommitted.push(sha256);
       await renameAll(batch);
       if (this.durable && batch.length > 0) {
         const dirs = [...new Set(batch.map(({ target }) => parentOf(target))), this.objectsDir];
@@ -232,6 +241,37 @@ export class BlobStore {
   startSync(): void {
     if (!this.durable || this.syncAhead !== null || this.unpublished.length < SYNC_FILE_SYSTEM_FROM) return;
     this.syncAhead = { covers: this.unpublished.length, done: syncFileSystem(this.objectsDir) };
+  }
+
+  /** The blobs published so far are named by a checkpoint file now (or belong to a caller's snapshot): none is removed. */
+  forgetUncommitted(): void {
+    this.uncommitted = [];
+  }
+
+  /**
+   * After a checkpoint whose file was not written: removes the blobs it
+   * published that `named` (the blobs of every checkpoint on disk) lacks,
+   * and no longer trusts them, so a later snapshot stores them again. How
+   * many went.
+   */
+  async removeUnnamed(named: ReadonlySet<string>): Promise<number> {
+    const published = this.uncommitted;
+    this.uncommitted = [];
+    let removed = 0;
+    for (const sha256 of new Set(published)) {
+      if (named.has(sha256)) continue;
+      this.distrust(sha256);
+      await fs.unlink(this.blobPath(sha256)).then(
+        () => (removed += 1),
+        () => undefined,
+      );
+    }
+    return removed;
+  }
+
+  /** Blobs published that no checkpoint file names yet (see removeUnnamed). */
+  get uncommittedCount(): number {
+    return this.uncommitted.length;
   }
 
   /** Drops the blobs written since the last flush (a snapshot that failed): their temp files go, and they are no longer trusted. */

@@ -149,6 +149,8 @@ export class CheckpointStore {
   checkpoint<T extends object>(projectDir: string, makeBody: (snapshot: SnapshotResult) => T | Promise<T>): Promise<{ snapshot: SnapshotResult; body: T; written: WrittenCheckpoint }> {
     const root = path.resolve(projectDir);
     return this.exclusive(async () => {
+      // Blobs an earlier snapshot() published belong to its caller's manifest: this checkpoint's failure leaves them.
+      this.blobs.forgetUncommitted();
       const { result, index, changedFrom, distrustsAt } = await this.snapshotTreeOf(root, 'with the checkpoint file');
       let body: T;
       let written: WrittenCheckpoint;
@@ -157,11 +159,27 @@ export class CheckpointStore {
         written = await this.writeNow(body);
       } catch (error) {
         await this.blobs.abandonNewBlobs();
+        await this.removeUnnamedBlobs();
         throw error;
       }
       await this.projectIndex.keepIndex(root, index, true, distrustsAt, changedFrom);
       return { snapshot: result, body, written };
     });
+  }
+
+  /**
+   * The blobs a checkpoint published before its file failed (a full disk at
+   * the commit point) that no checkpoint on disk names go: each failed try
+   * left them in objects/ for good, on a disk already full. One named by a
+   * checkpoint stays; when the checkpoints cannot all be read, all stay.
+   */
+  private async removeUnnamedBlobs(): Promise<void> {
+    if (this.blobs.uncommittedCount === 0) return;
+    try {
+      await this.blobs.removeUnnamed(await this.blobsNamedBy(await this.ids()));
+    } catch {
+      this.blobs.forgetUncommitted();
+    }
   }
 
   private async snapshotNow(root: string): Promise<SnapshotResult> {
@@ -272,7 +290,9 @@ export class CheckpointStore {
     // those blobs also when the body has no manifest to store as listings (withManifestTree leaves it as it is).
     const stored = await withManifestTree(body, this.blobs, this.trees);
     await this.blobs.flushNewBlobs();
-    return publishCheckpoint(this.checkpointsDir, stored, this.durable);
+    const written = await publishCheckpoint(this.checkpointsDir, stored, this.durable);
+    this.blobs.forgetUncommitted();
+    return written;
   }
 
   /**
