@@ -27,6 +27,7 @@ import { runControlCommand } from './controlCommands.js';
 import { refuseLegacyFolder } from './legacyRefusal.js';
 import { runsDirFor } from './runsDir.js';
 import { confirm } from './confirm.js';
+import { errorText, isDiskWriteError } from '../io/writeHealth.js';
 
 export const RESTORE_HELP = `usage: megatest restore [SESSION|DIR] --checkpoint ID [--runs-dir DIR] [--json]
        megatest restore DIR --checkpoint ID [--yes]          (the run's orchestrator is gone)
@@ -117,6 +118,11 @@ async function restoreOffline(runDir: string, id: string, yes: boolean, json: bo
   try {
     result = await store.restore(paths.project, body.file_system_state.entries, { checkpointId: loaded.id });
   } catch (error) {
+    // A full disk was a stack trace: said in one line, with what it means for project/ (restore.ts stages every file first).
+    if (isDiskWriteError(error)) {
+      process.stderr.write(`megatest restore: ${loaded.id} not restored: the disk refused a write (${errorText(error)}); ${paths.project} was left as it was; free some space and run it again\n`);
+      return 1;
+    }
     if (!(error instanceof CheckpointInvalidError)) throw error;
     process.stderr.write(`megatest restore: ${error.message}\n`);
     return 1;
@@ -183,6 +189,10 @@ async function exportCheckpoint(runDir: string, id: string, to: string, json: bo
     await rename(staging, target);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
+    if (isDiskWriteError(error)) {
+      process.stderr.write(`megatest restore: ${loaded.id} not written to ${to}: the disk refused a write (${errorText(error)}); free some space and run it again\n`);
+      return 1;
+    }
     if (!(error instanceof CheckpointInvalidError)) throw error;
     process.stderr.write(`megatest restore: ${error.message}; ${to} was not written\n`);
     return 1;
