@@ -191,9 +191,10 @@ export async function readCheckpoint(id: string, blobs: BlobStore, blobChecks: B
  * listing many checkpoints share is gone through once and no manifest is
  * expanded or checked as a whole (list() of 20 checkpoints of 50,000 files
  * took 3.3 s, most of it that). A checkpoint that does not read adds nothing
- * of its own.
+ * of its own; with `allRead`, it throws instead (a caller about to remove
+ * what no checkpoint names cannot know what a damaged one names).
  */
-export async function blobsNamedBy(ids: readonly string[], blobs: BlobStore, listingCache: ListingCache): Promise<Set<string>> {
+export async function blobsNamedBy(ids: readonly string[], blobs: BlobStore, listingCache: ListingCache, allRead = false): Promise<Set<string>> {
   const named = new Set<string>();
   /** Listings gone through for checkpoints that read whole: all they name, down to their files, is in `named`. */
   const done = new Set<string>();
@@ -202,7 +203,7 @@ export async function blobsNamedBy(ids: readonly string[], blobs: BlobStore, lis
     try {
       state = (await readCheckpointBody(id, blobs.checkpointsDir)).body.file_system_state as typeof state;
     } catch (error) {
-      if (error instanceof CheckpointInvalidError) continue;
+      if (error instanceof CheckpointInvalidError && !allRead) continue;
       throw error;
     }
     if (state === null || typeof state !== 'object') continue;
@@ -235,7 +236,7 @@ export async function blobsNamedBy(ids: readonly string[], blobs: BlobStore, lis
         }
       }
     } catch (error) {
-      if (error instanceof TreeListingError) continue;
+      if (error instanceof TreeListingError && !allRead) continue;
       throw error;
     }
     for (const sha256 of walked) {

@@ -171,12 +171,13 @@ export class CheckpointStore {
    * The blobs a checkpoint published before its file failed (a full disk at
    * the commit point) that no checkpoint on disk names go: each failed try
    * left them in objects/ for good, on a disk already full. One named by a
-   * checkpoint stays; when the checkpoints cannot all be read, all stay.
+   * checkpoint stays; when a checkpoint cannot be read whole (file and
+   * listings), all stay: what it names is not known.
    */
   private async removeUnnamedBlobs(): Promise<void> {
     if (this.blobs.uncommittedCount === 0) return;
     try {
-      await this.blobs.removeUnnamed(await this.blobsNamedBy(await this.ids()));
+      await this.blobs.removeUnnamed(await blobsNamedBy(await this.ids(), this.blobs, this.listings, true));
     } catch {
       this.blobs.forgetUncommitted();
     }

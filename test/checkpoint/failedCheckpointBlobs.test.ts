@@ -70,6 +70,25 @@ describe('a checkpoint whose file is not written', () => {
     expect(verified.usable, verified.reason).toBe(true);
     expect(blobFiles(checkpointsDir)).toEqual(await namedBlobs(checkpointsDir));
   });
+
+  it('removes none when a checkpoint on disk cannot be read whole: what it names is not known', async () => {
+    const run = path.join(base, 'damaged-neighbour');
+    const project = path.join(run, 'project');
+    const checkpointsDir = path.join(run, 'checkpoints');
+    mkdirSync(project, { recursive: true });
+    for (let index = 0; index < 4; index += 1) writeFileSync(path.join(project, `f${index}.txt`), `first ${index}\n`);
+    const store = new CheckpointStore(checkpointsDir);
+    await store.checkpoint(project, (taken) => bodyOf(taken.entries));
+    // A checkpoint file that does not read (its blobs, if any, are not known), as a damaged disk leaves one.
+    writeFileSync(path.join(checkpointsDir, 'checkpoint_002.json'), '{"sha256": "');
+    const blobsBefore = blobFiles(checkpointsDir);
+    for (let index = 0; index < 4; index += 1) writeFileSync(path.join(project, `f${index}.txt`), `second ${index}\n`);
+    await expect(store.checkpoint(project, (taken) => ({ ...bodyOf(taken.entries), unwritable: 1n }))).rejects.toThrow(/bigint/);
+    // The four new contents and the new listing of the root stay.
+    const after = blobFiles(checkpointsDir);
+    expect([...blobsBefore].every((blob) => after.has(blob))).toBe(true);
+    expect(after.size).toBe(blobsBefore.size + 4 + 1);
+  });
 });
 
 // 1 MB: the project's few incompressible files and their blobs fill it at some free size of the sweep.
