@@ -257,9 +257,13 @@ export class BlobStore {
   async removeUnnamed(named: ReadonlySet<string>): Promise<number> {
     const published = this.uncommitted;
     this.uncommitted = [];
+    return this.removeBlobs([...new Set(published)].filter((sha256) => !named.has(sha256)));
+  }
+
+  /** Removes these blobs from objects/ and no longer trusts them (a later snapshot stores their content again); how many were there. */
+  async removeBlobs(blobs: Iterable<string>): Promise<number> {
     let removed = 0;
-    for (const sha256 of new Set(published)) {
-      if (named.has(sha256)) continue;
+    for (const sha256 of blobs) {
       this.distrust(sha256);
       await fs.unlink(this.blobPath(sha256)).then(
         () => (removed += 1),

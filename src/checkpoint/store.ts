@@ -36,7 +36,7 @@ import {
 } from './checkpointFiles.js';
 import { diskUsage } from './diskUsage.js';
 import { ListingCache, withManifestTree } from './listingBlobs.js';
-import { TreeMemo } from './manifestTrees.js';
+import { TreeListingError, TreeMemo } from './manifestTrees.js';
 import { sweepDeadTemps } from './durableFiles.js';
 import { statCacheMayHold } from './statCache.js';
 import { PARALLEL_FROM, warmStatHelper } from './statHelper.js';
@@ -47,6 +47,7 @@ import { BadBlobsError } from './verify.js';
 import { verifyCheckpoint, verifyCheckpoints, type CheckpointVerification } from './verifyCheckpoints.js';
 import { WalkMemo } from './walkMemo.js';
 import { ProjectIndex } from './projectIndex.js';
+import { storedBlobs } from './unnamedBlobs.js';
 
 export type { CheckpointBody, FileEntry } from './types.js';
 export { EXCLUDED_DIR_NAMES } from './tree.js';
@@ -346,6 +347,28 @@ export class CheckpointStore {
   /** The blobs (files' and folder listings') of the checkpoints `ids` that read as list() reads them, each listing gone through once: what a branch links. */
   blobsNamedBy(ids: readonly string[]): Promise<Set<string>> {
     return blobsNamedBy(ids, this.blobs, this.listings);
+  }
+
+  /**
+   * Removes the blobs in objects/ that no checkpoint names (unnamedBlobs.ts:
+   * a writer killed before its checkpoint file left them), for a caller that
+   * holds the run folder and writes no checkpoint meanwhile. Null, and
+   * nothing removed, when a checkpoint cannot be read whole: what it names
+   * is not known.
+   */
+  removeUnnamedBlobsLeft(): Promise<{ removed: number; bytes: number } | null> {
+    return this.exclusive(async () => {
+      let named: Set<string>;
+      try {
+        named = await blobsNamedBy(await this.ids(), this.blobs, this.listings, true);
+      } catch (error) {
+        if (error instanceof CheckpointInvalidError || error instanceof TreeListingError) return null;
+        throw error;
+      }
+      const unnamed = (await storedBlobs(this.objectsDir)).filter((blob) => !named.has(blob.sha256));
+      const removed = await this.blobs.removeBlobs(unnamed.map((blob) => blob.sha256));
+      return { removed, bytes: unnamed.reduce((sum, blob) => sum + blob.bytes, 0) };
+    });
   }
 
   /** The newest checkpoint that passes read(), optionally older than beforeId; null if none. */

@@ -191,6 +191,7 @@ export class CheckpointKeeper {
   async resumeFrom(id: string | undefined, announce: () => void): Promise<boolean> {
     const { ctx } = this;
     const checkpoints = await ctx.store.ids();
+    await this.removeUnnamedBlobsLeft();
     // The newest checkpoint the log recorded (only a new one set it): `status` said "checkpoint none yet" of a run just resumed from one.
     const newest = ctx.state.checkpoints.at(-1);
     if (this.lastCheckpoint === null && newest !== undefined && checkpoints.includes(newest.id)) this.lastCheckpoint = summaryOf(newest);
@@ -215,6 +216,22 @@ export class CheckpointKeeper {
       ctx.log.error('orchestrator', `${why}: the current phase starts again on the current project/`);
       ctx.emit({ type: 'alert', level: 'critical', message: `${why}; the current phase starts again on the current project/` });
       return false;
+    }
+  }
+
+  /**
+   * A resume follows a crash, which may have cut a checkpoint short after its
+   * blobs were in objects/ and before its file named them: nothing else ever
+   * removes those. It holds the run folder, and takes no checkpoint yet.
+   */
+  private async removeUnnamedBlobsLeft(): Promise<void> {
+    const { ctx } = this;
+    try {
+      const left = await ctx.store.removeUnnamedBlobsLeft();
+      if (left === null) ctx.log.warn('checkpoint', 'blobs no checkpoint names were not looked for: a checkpoint cannot be read whole (megatest checkpoints verify says which)');
+      else if (left.removed > 0) ctx.log.info('checkpoint', `removed ${countOf(left.removed, 'blob')} (${countOf(left.bytes, 'byte')}) no checkpoint names: a checkpoint cut short by the crash left them`);
+    } catch (error) {
+      ctx.log.warn('checkpoint', `blobs no checkpoint names were not removed: ${(error as Error).message}`);
     }
   }
 
