@@ -13,7 +13,7 @@ const BLOB_NAME = /^[0-9a-f]{62}$/;
 const FAN_OUT = /^[0-9a-f]{2}$/;
 
 /** The sha256 of every blob file under objectsDir (temp files and anything else left out); none without the folder. */
-export async function storedBlobs(objectsDir: string): Promise<{ sha256: string; bytes: number }[]> {
+export async function storedBlobs(objectsDir: string): Promise<string[]> {
   let folders: string[];
   try {
     folders = await fs.readdir(objectsDir);
@@ -21,14 +21,17 @@ export async function storedBlobs(objectsDir: string): Promise<{ sha256: string;
     if (errorCode(error) === 'ENOENT') return [];
     throw error;
   }
-  const found: { sha256: string; bytes: number }[] = [];
+  const found: string[] = [];
   for (const folder of folders.filter((name) => FAN_OUT.test(name)).sort()) {
     const entries = await fs.readdir(`${objectsDir}/${folder}`, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      if (!entry.isFile() || !BLOB_NAME.test(entry.name)) continue;
-      const stats = await fs.lstat(`${objectsDir}/${folder}/${entry.name}`).catch(() => null);
-      found.push({ sha256: folder + entry.name, bytes: stats?.size ?? 0 });
-    }
+    for (const entry of entries) if (entry.isFile() && BLOB_NAME.test(entry.name)) found.push(folder + entry.name);
   }
   return found;
+}
+
+/** Bytes the blob files take (their sizes), of those still there. */
+export async function blobBytes(blobPaths: readonly string[]): Promise<number> {
+  let bytes = 0;
+  for (const file of blobPaths) bytes += (await fs.lstat(file).catch(() => null))?.size ?? 0;
+  return bytes;
 }
