@@ -20,7 +20,7 @@ import { syncDir } from '../io/atomic.js';
 import { CHECKPOINT_ID_PATTERN } from '../contract/control.js';
 import { canonicalJson, renderReadableJson, sha256Hex } from './canonical.js';
 import { BLOB_CHECK_CONCURRENCY, type BlobStore } from './blobStore.js';
-import { errorCode, tempSuffix, writeDurably } from './durableFiles.js';
+import { errorCode, notWritten, tempSuffix, writeDurably } from './durableFiles.js';
 import { expandTrees, TreeListingError } from './manifestTrees.js';
 import { Breather, compareStrings, forEachLimit, manifestProblem, SHA256_PATTERN } from './tree.js';
 import type { CheckpointBody } from './types.js';
@@ -88,7 +88,11 @@ export async function publishCheckpoint<T extends object>(checkpointsDir: string
     const text = `${renderReadableJson({ sha256, body: fullBody })}\n`;
     const target = path.join(checkpointsDir, `${id}.json`);
     const temp = path.join(checkpointsDir, `.${id}.json.${tempSuffix()}`);
-    await writeDurably(temp, text, durable);
+    try {
+      await writeDurably(temp, text, durable);
+    } catch (error) {
+      throw notWritten(`checkpoint not written: its file ${id}.json could not be written`, error);
+    }
     try {
       // link refuses to replace a file another writer published under the same number
       await fs.link(temp, target);
@@ -100,7 +104,7 @@ export async function publishCheckpoint<T extends object>(checkpointsDir: string
       }
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') {
         await fs.unlink(temp).catch(() => undefined);
-        throw error;
+        throw notWritten(`checkpoint not written: its file ${id}.json could not be published`, error);
       }
       // a file system without hard links: rename (atomic, but may replace)
       await fs.rename(temp, target);

@@ -22,6 +22,17 @@ export function errorCode(error: unknown): string | undefined {
 }
 
 /** Writes file (a temp name, never the published one) and, when durable, fsyncs it before closing. */
+/**
+ * The error of a write the disk refused, said as what was not written: a
+ * bare "ENOSPC: no space left on device, write" named neither the
+ * checkpoint nor the part. The code stays, for those who tell a full disk by it.
+ */
+export function notWritten(what: string, error: unknown): Error {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return Object.assign(new Error(`${what} (${code !== undefined && !message.startsWith(code) ? `${code}: ` : ''}${message})`, { cause: error }), code === undefined ? {} : { code });
+}
+
 export async function writeDurably(file: string, data: Uint8Array | string, durable: boolean): Promise<void> {
   const handle = await fs.open(file, 'w', 0o644);
   try {

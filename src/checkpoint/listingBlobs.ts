@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { sha256Hex } from './canonical.js';
 import { PACK_IN_PARALLEL_FROM } from './blobPacker.js';
 import { BLOB_CHECK_CONCURRENCY, inflateBlob, type BlobStore } from './blobStore.js';
-import { errorCode } from './durableFiles.js';
+import { errorCode, notWritten } from './durableFiles.js';
 import { buildTreesInTurns, parseListing, TreeListingError, UnlistableManifestError, type BuiltTrees, type TreeItem, type TreeMemo } from './manifestTrees.js';
 import { Breather, forEachLimit } from './tree.js';
 import type { FileEntry } from './types.js';
@@ -81,7 +81,7 @@ export async function withManifestTree<T extends object>(body: T, blobs: BlobSto
     await blobs.flushNewBlobs();
   } catch (error) {
     await blobs.abandonNewBlobs();
-    throw error;
+    throw notWritten('checkpoint not written: its new blobs and folder listings could not be stored', error);
   }
   return { ...body, file_system_state: { ...rest, tree: built.root } };
 }
