@@ -36,7 +36,7 @@ import {
 } from './checkpointFiles.js';
 import { diskUsage } from './diskUsage.js';
 import { ListingCache, withManifestTree } from './listingBlobs.js';
-import { TreeListingError, TreeMemo } from './manifestTrees.js';
+import { TreeMemo } from './manifestTrees.js';
 import { sweepDeadTemps } from './durableFiles.js';
 import { statCacheMayHold } from './statCache.js';
 import { PARALLEL_FROM, warmStatHelper } from './statHelper.js';
@@ -47,7 +47,7 @@ import { BadBlobsError } from './verify.js';
 import { verifyCheckpoint, verifyCheckpoints, type CheckpointVerification } from './verifyCheckpoints.js';
 import { WalkMemo } from './walkMemo.js';
 import { ProjectIndex } from './projectIndex.js';
-import { blobBytes, storedBlobs } from './unnamedBlobs.js';
+import { removeUnnamedBlobs } from './unnamedBlobs.js';
 
 export type { CheckpointBody, FileEntry } from './types.js';
 export { EXCLUDED_DIR_NAMES } from './tree.js';
@@ -357,19 +357,7 @@ export class CheckpointStore {
    * is not known.
    */
   removeUnnamedBlobsLeft(): Promise<{ removed: number; bytes: number } | null> {
-    return this.exclusive(async () => {
-      let named: Set<string>;
-      try {
-        named = await blobsNamedBy(await this.ids(), this.blobs, this.listings, true);
-      } catch (error) {
-        if (error instanceof CheckpointInvalidError || error instanceof TreeListingError) return null;
-        throw error;
-      }
-      // Only the unnamed ones are looked at: a resume of a run of 50,000 blobs lstats none of them.
-      const unnamed = (await storedBlobs(this.objectsDir)).filter((sha256) => !named.has(sha256));
-      const bytes = await blobBytes(unnamed.map((sha256) => this.blobPath(sha256)));
-      return { removed: await this.blobs.removeBlobs(unnamed), bytes };
-    });
+    return this.exclusive(async () => removeUnnamedBlobs(await this.ids(), this.blobs, this.listings));
   }
 
   /** The newest checkpoint that passes read(), optionally older than beforeId; null if none. */
