@@ -9,6 +9,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
 import { optionHint } from './oldHabits.js';
 import { joinDashValues } from './flagValues.js';
+import { editDistance } from '../config/messages.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -31,6 +32,25 @@ function isOwnOption(arg: string, options: Options): boolean {
   return arg.length === 2 && Object.values(options).some((option) => option.short === arg[1]);
 }
 
+/**
+ * The command's option a misspelt one was meant to be (`--agnets` is `--agents`), or null when none is close:
+ * the refusal named only what was wrong, and the person had to go through --help to find the spelling.
+ */
+function nearestOption(written: string, options: Options): string | null {
+  if (!written.startsWith('--')) return null;
+  const name = written.slice(2).toLowerCase();
+  // Two letters or fewer say too little to guess from.
+  if (name.length < 3) return null;
+  let best: { option: string; distance: number } | undefined;
+  for (const option of Object.keys(options)) {
+    const distance = editDistance(name, option);
+    // Up to two slips (a swapped pair is two) in a longer name, one in a short one.
+    const allowed = option.length >= 5 ? 2 : 1;
+    if (distance <= allowed && (best === undefined || distance < best.distance)) best = { option, distance };
+  }
+  return best === undefined ? null : `did you mean --${best.option}?`;
+}
+
 function optionProblem(command: string, error: NodeJS.ErrnoException, args: string[], options: Options): string {
   // Read again, not strict: the same tokens the strict reading refused, with nothing thrown.
   const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
@@ -44,7 +64,7 @@ function optionProblem(command: string, error: NodeJS.ErrnoException, args: stri
       if (/^-\d/.test(arg)) return `${arg.slice(0, 20)}: a negative number, and no argument of this command is negative`;
       // An old habit (`--hours 6`, `-c FILE`): what megatest takes instead (oldHabits.ts).
       const value = token.inlineValue ? token.value : args[token.index + 1];
-      const hint = optionHint(command, token.rawName, value, (option) => Object.hasOwn(options, option));
+      const hint = optionHint(command, token.rawName, value, (option) => Object.hasOwn(options, option)) ?? nearestOption(token.rawName, options);
       return `Unknown option '${token.rawName}'${hint === null ? '' : `; ${hint}`}`;
     }
     if (error.code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') continue;

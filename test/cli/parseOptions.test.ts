@@ -51,6 +51,24 @@ describe('parseCommandArgs', () => {
     expect(switchValue).toContain('--json takes no value (got --json=yes)');
   });
 
+  it('a misspelt option names the option it was likely meant to be', () => {
+    // A swapped pair, a letter left out, a dash left out: each a slip or two from one of OPTIONS.
+    expect(refusal(['--spede'])).toBe("megatest demo: Unknown option '--spede'; did you mean --speed? (see megatest demo --help)");
+    expect(refusal(['--jsn'])).toBe("megatest demo: Unknown option '--jsn'; did you mean --json? (see megatest demo --help)");
+    expect(refusal(['--runsdir', 'x'])).toBe("megatest demo: Unknown option '--runsdir'; did you mean --runs-dir? (see megatest demo --help)");
+    // Nothing near: no guess, as before.
+    expect(refusal(['--colour'])).toBe("megatest demo: Unknown option '--colour' (see megatest demo --help)");
+    // Too short to guess from, and short options are never guessed.
+    expect(refusal(['--js'])).not.toContain('did you mean');
+    expect(refusal(['-x'])).not.toContain('did you mean');
+  });
+
+  it('megatest run --agnets 4: one line, exit 2, naming --agents', async () => {
+    const result = await runCli(['run', '--agnets', '4']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toEqual(["megatest run: Unknown option '--agnets'; did you mean --agents? (see megatest run --help)"]);
+  });
+
   it('a negative number where a positional goes is said as one, not as an unknown option', () => {
     for (const negative of ['-1', '-3.5']) {
       expect(refusal(['x', negative])).toBe(`megatest demo: ${negative}: a negative number, and no argument of this command is negative (see megatest demo --help)`);
