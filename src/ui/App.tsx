@@ -47,6 +47,8 @@ import { Header } from './components/Header.js';
 import { AgentDetailOverlay, ConfirmDialog, HelpOverlay, RestorePicker } from './components/Overlays.js';
 import { PhaseBar } from './components/PhaseBar.js';
 import { Timeline } from './components/Timeline.js';
+import { TooSmall } from './components/TooSmall.js';
+import { isTooSmall } from './viewModels/tooSmall.js';
 import { LookProvider, type Look } from './components/themeContext.js';
 import { useAgentOutput } from './useAgentOutput.js';
 import type { ScreenKeys } from './terminalScreen.js';
@@ -273,6 +275,10 @@ function Dashboard({ store, actions, look, runDir, columns, rows, onExit, now = 
     for (const stroke of keystrokesOf(input, key)) handleKey(stroke.input, stroke.key);
   });
 
+  // A terminal smaller than any layout: the header's first row, what size is needed, the key line (the keys work as ever).
+  if (isTooSmall(columns, rows)) {
+    return <TooSmall columns={columns} rows={rows} header={frame.header} replayState={frame.replayState} keys={frame.keys} />;
+  }
   return <ScreenView frame={frame} />;
 }
 

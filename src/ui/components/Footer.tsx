@@ -3,15 +3,12 @@ import { Box } from 'ink';
 import type { KeyLineItem } from '../keymap.js';
 import type { Span } from '../viewModels/format.js';
 import { samePlainData } from '../viewModels/screen.js';
+import { keyLineSpans } from '../viewModels/tooSmall.js';
 import { SpanLine } from './themeContext.js';
 
 /** The message rows (toast, filter prompt or standing warning) and the key line. */
 function FooterPanel({ message, keys, width }: { message: readonly Span[][]; keys: readonly KeyLineItem[]; width: number }) {
-  const keySpans: Span[] = [];
-  keys.forEach((item, i) => {
-    if (i > 0) keySpans.push({ text: '  ', role: 'text' });
-    keySpans.push({ text: item.key, role: 'key' }, { text: ` ${item.text}`, role: 'muted' });
-  });
+  const keySpans = keyLineSpans(keys);
   return (
     <Box flexDirection="column">
       {message.map((row, i) => (
