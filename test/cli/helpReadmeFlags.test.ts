@@ -51,9 +51,12 @@ async function helpCommands(): Promise<string[]> {
 /** What a command's --help says it takes: the options on the usage lines that name it, and its option list. */
 function helpOptions(help: string, command: string): Set<string> {
   const named: string[] = [];
+  // Whether the usage line being read (it may go on over lines that start with "[") names the command.
+  let inUsage = false;
   for (const line of help.split('\n')) {
-    const usage = /^(usage:)?\s+megatest /.test(line) || line.startsWith('usage: megatest ');
-    if (usage && commandsNamed(line).includes(command)) named.push(line);
+    if (/^(usage: |\s+)megatest /.test(line)) inUsage = commandsNamed(line).includes(command);
+    else if (!/^\s+\[/.test(line)) inUsage = false;
+    if (inUsage) named.push(line);
     // An option list's row: the option first (an example command in the prose, `claude -p --output-format`, is not one).
     else if (/^\s+--[a-z]/.test(line)) named.push(line.trim().split(/\s{2,}/)[0]!);
   }
