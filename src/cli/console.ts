@@ -3,6 +3,7 @@
 // unless the person asked for it (Q).
 
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { ControlClient, OrchestratorNotRunningError } from '../io/controlClient.js';
 import { isPidStopped } from '../io/processAlive.js';
 import { isOrchestratorAlive, readControlFile } from '../io/sessions.js';
@@ -100,7 +101,10 @@ async function consoleSession(runDir: string, options: { theme?: string; ascii?:
       const report = await buildReport(paths.root);
       process.stdout.write(`Session ${report.session_id} ${report.status}. Report: ${paths.finalReportMd}\n`);
       return reportExitCode(report);
-    } catch {
+    } catch (error) {
+      // It was `return 1` and nothing said: the shell came back from an ended run with no line and exit 1.
+      const reason = ((error as Error).message ?? String(error)).split('\n')[0];
+      process.stderr.write(`Session ${path.basename(paths.root)} ${status}, but its report could not be built: ${reason} (megatest report ${paths.root} tries again)\n`);
       return 1;
     }
   }
