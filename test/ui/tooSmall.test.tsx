@@ -65,11 +65,15 @@ describe('a terminal too small for the dashboard', () => {
     });
   }
 
-  it('says what size it needs, in full where the rows allow', () => {
-    const { lines } = setup(30, 10);
-    const message = lines().slice(1, -1).join(' ').replace(/ +/g, ' ');
-    expect(message).toContain(`30x10 is too small for the console: it needs ${MIN_CONSOLE_COLUMNS}x${MIN_CONSOLE_ROWS} or more.`);
-    expect(message).toContain('The run goes on.');
+  it('says what size it needs, in full where the rows allow: the columns, the rows, or both', () => {
+    const said = (columns: number, rows: number) => setup(columns, rows).lines().slice(1, -1).join(' ').replace(/ +/g, ' ');
+    const both = said(30, 10);
+    expect(both).toContain(`30x10 is too small for the console: it needs ${MIN_CONSOLE_COLUMNS}x${MIN_CONSOLE_ROWS} or more.`);
+    expect(both).toContain('The run goes on.');
+    // Wide enough, too short: only the rows are named.
+    expect(said(120, 9)).toContain(`120x9 is too small for the console: it needs ${MIN_CONSOLE_ROWS} rows or more.`);
+    // Tall enough, too narrow: only the columns.
+    expect(said(30, 40)).toContain(`30x40 is too small for the console: it needs ${MIN_CONSOLE_COLUMNS} columns or more.`);
   });
 
   it('ASCII only where asked', () => {

@@ -18,6 +18,13 @@ export function isTooSmall(columns: number, rows: number): boolean {
   return columns < MIN_CONSOLE_COLUMNS || rows < MIN_CONSOLE_ROWS;
 }
 
+/** What is short: the columns, the rows, or both (a wide but short pane needs no more columns). */
+function shortOf(columns: number, rows: number): string {
+  if (columns >= MIN_CONSOLE_COLUMNS) return `${MIN_CONSOLE_ROWS} rows`;
+  if (rows >= MIN_CONSOLE_ROWS) return `${MIN_CONSOLE_COLUMNS} columns`;
+  return `${MIN_CONSOLE_COLUMNS}x${MIN_CONSOLE_ROWS}`;
+}
+
 /** The key line as spans: each item `key text`, two spaces apart. */
 export function keyLineSpans(keys: readonly KeyLineItem[]): Span[] {
   const spans: Span[] = [];
@@ -38,7 +45,7 @@ export function keyLineSpans(keys: readonly KeyLineItem[]): Span[] {
 export function tooSmallRows(columns: number, rows: number, header: readonly Span[], keys: readonly KeyLineItem[], ellipsis: string): Span[][] {
   const available = Math.max(1, rows - 1);
   const message: Span[] = [
-    { text: `${columns}x${rows} is too small for the console: it needs ${MIN_CONSOLE_COLUMNS}x${MIN_CONSOLE_ROWS} or more.`, role: 'warning' },
+    { text: `${columns}x${rows} is too small for the console: it needs ${shortOf(columns, rows)} or more.`, role: 'warning' },
     { text: ' The run goes on.', role: 'muted' },
   ];
   if (available === 1) return [[...header]];
