@@ -1,9 +1,32 @@
 // Running git with megatest's identity and environment, and a time limit.
+//
+// megatest's git acts on the run's own repositories only: project/ and the
+// agents' worktrees, each named by the folder at its top. git looks for a
+// repository in the parent folders when the folder has no .git, and the run
+// folder often sits inside a repository of the user's (runs_dir
+// "test_runs" under the folder megatest was started in): an agent that
+// deleted its worktree's .git file had its task's commit, and every
+// checkpoint's, made in the user's repository, and a reset of its branch
+// (`git reset --hard main`) threw away the user's uncommitted edits there.
+// So git is never let look above the folder it is run in, and the variables
+// that point git at another repository (set when megatest runs from a git
+// hook, say) are not passed on.
 
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 
+/** The variables that choose a repository other than the folder's own. */
+const REPOSITORY_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_CEILING_DIRECTORIES', 'GIT_DISCOVERY_ACROSS_FILESYSTEM'];
+
+function callerEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of REPOSITORY_VARIABLES) delete env[name];
+  return env;
+}
+
 export const GIT_ENV = {
-  ...process.env,
+  ...callerEnvironment(),
   GIT_AUTHOR_NAME: 'megatest',
   GIT_AUTHOR_EMAIL: 'megatest@localhost',
   GIT_COMMITTER_NAME: 'megatest',
@@ -12,6 +35,22 @@ export const GIT_ENV = {
   // A status or diff (metrics, attempt artifacts) must not take the index lock a merge needs at the same moment.
   GIT_OPTIONAL_LOCKS: '0',
 };
+
+/**
+ * GIT_ENV for a git run in `dir`, the top of project/ or of a worktree: git
+ * may not look for a repository above it (a `.git` gone from `dir` is an
+ * error, "not a git repository", never the user's repository around the run).
+ */
+export function gitEnvFor(dir: string): NodeJS.ProcessEnv {
+  const top = path.resolve(dir);
+  let real = top;
+  try {
+    real = realpathSync(top);
+  } catch {
+    // gone: git fails on -C first
+  }
+  return { ...GIT_ENV, GIT_CEILING_DIRECTORIES: path.dirname(real) };
+}
 
 /** Longest one git command of the worktree isolation may take before it is killed. */
 export const GIT_TIMEOUT_MS = 60_000;
@@ -29,7 +68,7 @@ export interface GitResult {
  */
 export async function gitTimed(dir: string, args: string[], timeoutMs = GIT_TIMEOUT_MS): Promise<GitResult> {
   const result = await execa('git', ['-C', dir, ...args], {
-    env: GIT_ENV,
+    env: gitEnvFor(dir),
     extendEnv: false,
     reject: false,
     timeout: timeoutMs,
