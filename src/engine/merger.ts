@@ -326,10 +326,10 @@ export class Merger {
     }
     conflict.files = merged.files;
     // Worded per kind of conflict: a binary or modify/delete one has no markers to remove, only a choice to make.
-    const note =
-      `Merge conflict: your work on ${label} (branch ${conflict.branch}) conflicts with main in ${merged.files.join(', ')}. ` +
-      `main has been merged into your branch in your work dir (${dir}). ${conflictAdvice(merged.conflicts)} ` +
-      `Then report task_done for ${label} again.`;
+    const where = merged.own
+      ? `holds a conflict your own git stopped on (a stash pop, rebase or cherry-pick) in ${merged.files.join(', ')}, in your work dir (${dir}); main is merged once it is settled.`
+      : `conflicts with main in ${merged.files.join(', ')}. main has been merged into your branch in your work dir (${dir}).`;
+    const note = `Merge conflict: your work on ${label} (branch ${conflict.branch}) ${where} ${conflictAdvice(merged.conflicts)} Then report task_done for ${label} again.`;
     return { files: merged.files, note };
   }
 

@@ -60,6 +60,14 @@ export interface CommittedWork {
   unresolved: string[];
 }
 
+/** Main merged into an agent's branch; own: main was not merged, the conflict is one the agent's own git stopped on. */
+export interface MainIntoBranch {
+  clean: boolean;
+  files: string[];
+  conflicts: ConflictFile[];
+  own?: true;
+}
+
 export type MainMerge = { ok: true; commit: string } | { ok: false; files: string[] };
 
 export class Worktrees {
@@ -215,6 +223,18 @@ export class Worktrees {
     return (await this.git.run(dir, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'])).code === 0;
   }
 
+  /**
+   * A conflict of the agent's own git left in `dir`: files unmerged in the index (a `git stash pop` that stopped
+   * on one has no other trace), or a rebase, cherry-pick or revert stopped on one (its files maybe staged, markers and all).
+   */
+  private async ownConflictIn(dir: string): Promise<boolean> {
+    if ((await this.git.unmergedPaths(dir)).length > 0) return true;
+    for (const ref of ['REBASE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD']) {
+      if ((await this.git.run(dir, ['rev-parse', '-q', '--verify', ref])).code === 0) return true;
+    }
+    return false;
+  }
+
   /** The files of the conflict handed to the agent (its merge of main not yet committed), as they were then. */
   handedOver(agent: string): ConflictFile[] | undefined {
     return this.handed.get(agent);
@@ -240,7 +260,8 @@ export class Worktrees {
     const dir = this.pathOf(agent);
     const merging = await this.mergeInProgress(dir);
     // A handover's files are checked even once the merge is no longer in progress: the agent may have committed it, markers and all.
-    const unresolved = merging || this.handed.has(agent) ? await this.unresolved(agent) : [];
+    // So is a conflict the agent's own git stopped on (a stash pop, a rebase): `add -A` took its markers to main.
+    const unresolved = merging || this.handed.has(agent) || (await this.ownConflictIn(dir)) ? await this.unresolved(agent) : [];
     if (unresolved.length > 0) return { head: await this.head(agent), committed: false, unresolved };
     await excludeBuildOutput(dir);
     await this.git.ok(dir, ['add', '-A']);
@@ -253,13 +274,14 @@ export class Worktrees {
   /**
    * Merges main into the agent's branch without committing, so a conflict
    * leaves its markers in the agent's worktree. A merge already in progress
-   * is left as it is.
+   * is left as it is, and so is a conflict the agent's own git stopped on
+   * (returned as `own`).
    */
-  mergeMainInto(agent: string): Promise<{ clean: boolean; files: string[]; conflicts: ConflictFile[] }> {
+  mergeMainInto(agent: string): Promise<MainIntoBranch> {
     return this.lockOf(agent).run(() => this.mergeMainIntoNow(agent));
   }
 
-  private async mergeMainIntoNow(agent: string): Promise<{ clean: boolean; files: string[]; conflicts: ConflictFile[] }> {
+  private async mergeMainIntoNow(agent: string): Promise<MainIntoBranch> {
     const dir = this.pathOf(agent);
     const before = this.handed.get(agent);
     const merging = await this.mergeInProgress(dir);
@@ -273,6 +295,14 @@ export class Worktrees {
       }
       // The agent committed the merge itself, every file settled: main is merged again below.
       this.handed.delete(agent);
+    } else if (await this.ownConflictIn(dir)) {
+      // Its own stash pop or rebase stopped on a conflict: that is what it has to settle first (git merges nothing over it).
+      const files = await this.unresolved(agent);
+      if (files.length > 0) {
+        const known = await describeConflicts(dir, (args) => this.git.run(dir, args));
+        const conflicts = files.map((file) => known.find((f) => f.path === file) ?? { path: file, kind: 'text' as const, hash: null });
+        return { clean: false, files, conflicts, own: true };
+      }
     }
     const result = await this.git.run(dir, ['merge', '--no-ff', '--no-commit', MAIN_BRANCH]);
     if (result.code === 0) return { clean: true, files: [], conflicts: [] };
@@ -362,7 +392,6 @@ export class Worktrees {
     if (!lock) this.agentLocks.set(agent, (lock = new SerialQueue()));
     return lock;
   }
-
 }
 
 function readdirSafe(dir: string): string[] {
