@@ -65,10 +65,11 @@ export interface GitResult {
 /**
  * Runs git in `dir` with a time limit (SIGTERM, then SIGKILL 2 s later) and
  * never throws on a non-zero exit: merges and status checks read the code.
+ * `env`: variables of this command alone (a temporary index, say).
  */
-export async function gitTimed(dir: string, args: string[], timeoutMs = GIT_TIMEOUT_MS): Promise<GitResult> {
+export async function gitTimed(dir: string, args: string[], timeoutMs = GIT_TIMEOUT_MS, env: Record<string, string> = {}): Promise<GitResult> {
   const result = await execa('git', ['-C', dir, ...args], {
-    env: gitEnvFor(dir),
+    env: { ...gitEnvFor(dir), ...env },
     extendEnv: false,
     reject: false,
     timeout: timeoutMs,

@@ -356,6 +356,8 @@ export class Merger {
     const target =
       pool.slots.filter((s) => s !== slot && s.adapter).sort((a, b) => pool.remainingOf(a).length - pool.remainingOf(b).length)[0] ?? slot;
     const label = tasks.map((t) => JSON.stringify(t)).join(', ');
+    // The work of a next task it had begun went with the reset: where to get it back.
+    const keptNote = kept ? ` What your work dir held, uncommitted files too, is kept at ${kept} (\`git checkout ${kept} -- FILE\` brings a file back).` : '';
     if (target !== slot) {
       slot.objectives = slot.objectives.filter((t) => !tasks.includes(t));
       // Its task_done for them is no longer accepted: the work that counts is the new agent's, done on top of main.
@@ -363,11 +365,11 @@ export class Merger {
       target.objectives = [...target.objectives, ...tasks.filter((t) => !target.objectives.includes(t))];
       // A clean worktree starts the task from main as it is now.
       if (await worktrees.isClean(target.name)) await worktrees.followMain(target.name);
-      pool.assignRemaining(slot, `Your branch ${conflict.branch} was reset to main after its merge conflict in ${conflict.files.join(', ')}; ${label} went to ${target.name}.`);
+      pool.assignRemaining(slot, `Your branch ${conflict.branch} was reset to main after its merge conflict in ${conflict.files.join(', ')}; ${label} went to ${target.name}.${keptNote}`);
     }
     pool.assignRemaining(
       target,
-      `${label} ${tasks.length === 1 ? 'was' : 'were'} reassigned to you: ${slot.name}'s work on ${tasks.length === 1 ? 'it' : 'them'} could not be merged into main (conflict in ${conflict.files.join(', ')}). Do ${tasks.length === 1 ? 'it' : 'them'} on top of main as it is in your work dir.`,
+      `${label} ${tasks.length === 1 ? 'was' : 'were'} reassigned to you: ${slot.name}'s work on ${tasks.length === 1 ? 'it' : 'them'} could not be merged into main (conflict in ${conflict.files.join(', ')}). Do ${tasks.length === 1 ? 'it' : 'them'} on top of main as it is in your work dir.${target === slot ? keptNote : ''}`,
     );
     const where = kept ? `; its conflicting work is kept at ${kept}` : '';
     return {

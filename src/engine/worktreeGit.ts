@@ -4,7 +4,8 @@
 // questions asked of a folder's git (its unmerged files; whether it is one of
 // project/'s worktrees). worktrees.ts says which commands to run.
 
-import { realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gitTimed, type GitResult } from './git.js';
 
@@ -31,15 +32,48 @@ export class WorktreeGit {
     return realpathOr(top) === realpathOr(dir) && realpathOr(path.resolve(dir, common)) === realpathOr(path.join(this.projectDir, '.git'));
   }
 
-  async run(dir: string, args: string[]): Promise<GitResult> {
-    const result = await gitTimed(dir, args, this.timeoutMs);
+  /**
+   * A conflict of the agent's own git left in `dir`: files unmerged in the index (a `git stash pop` that stopped
+   * on one has no other trace), or a rebase, cherry-pick or revert stopped on one (its files maybe staged, markers and all).
+   */
+  async ownConflictIn(dir: string): Promise<boolean> {
+    if ((await this.unmergedPaths(dir)).length > 0) return true;
+    for (const ref of ['REBASE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD']) {
+      if ((await this.run(dir, ['rev-parse', '-q', '--verify', ref])).code === 0) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A commit of `dir`'s files as they are (untracked ones too, ignored ones not) on top of `head`, made through an
+   * index of its own, so the worktree's (mid-merge, say) stays as it is; null when nothing differs from `head`, or
+   * git failed.
+   */
+  async snapshot(dir: string, head: string, message: string): Promise<string | null> {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'megatest-snapshot-'));
+    const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
+    try {
+      await this.ok(dir, ['read-tree', head], env);
+      await this.ok(dir, ['add', '-A'], env);
+      const tree = await this.ok(dir, ['write-tree'], env);
+      if (tree === (await this.ok(dir, ['rev-parse', `${head}^{tree}`]))) return null;
+      return await this.ok(dir, ['commit-tree', tree, '-p', head, '-m', message]);
+    } catch {
+      return null;
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async run(dir: string, args: string[], env?: Record<string, string>): Promise<GitResult> {
+    const result = await gitTimed(dir, args, this.timeoutMs, env);
     // A git killed for its time may leave its index lock: nothing else holds it (one git at a time per worktree).
     if (result.timedOut) rmSync(this.indexLockOf(dir), { force: true });
     return result;
   }
 
-  async ok(dir: string, args: string[]): Promise<string> {
-    const result = await this.run(dir, args);
+  async ok(dir: string, args: string[], env?: Record<string, string>): Promise<string> {
+    const result = await this.run(dir, args, env);
     if (result.code !== 0) throw this.failure(dir, args, result);
     return result.stdout.trim();
   }

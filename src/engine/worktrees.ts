@@ -223,18 +223,6 @@ export class Worktrees {
     return (await this.git.run(dir, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'])).code === 0;
   }
 
-  /**
-   * A conflict of the agent's own git left in `dir`: files unmerged in the index (a `git stash pop` that stopped
-   * on one has no other trace), or a rebase, cherry-pick or revert stopped on one (its files maybe staged, markers and all).
-   */
-  private async ownConflictIn(dir: string): Promise<boolean> {
-    if ((await this.git.unmergedPaths(dir)).length > 0) return true;
-    for (const ref of ['REBASE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD']) {
-      if ((await this.git.run(dir, ['rev-parse', '-q', '--verify', ref])).code === 0) return true;
-    }
-    return false;
-  }
-
   /** The files of the conflict handed to the agent (its merge of main not yet committed), as they were then. */
   handedOver(agent: string): ConflictFile[] | undefined {
     return this.handed.get(agent);
@@ -261,7 +249,7 @@ export class Worktrees {
     const merging = await this.mergeInProgress(dir);
     // A handover's files are checked even once the merge is no longer in progress: the agent may have committed it, markers and all.
     // So is a conflict the agent's own git stopped on (a stash pop, a rebase): `add -A` took its markers to main.
-    const unresolved = merging || this.handed.has(agent) || (await this.ownConflictIn(dir)) ? await this.unresolved(agent) : [];
+    const unresolved = merging || this.handed.has(agent) || (await this.git.ownConflictIn(dir)) ? await this.unresolved(agent) : [];
     if (unresolved.length > 0) return { head: await this.head(agent), committed: false, unresolved };
     await excludeBuildOutput(dir);
     await this.git.ok(dir, ['add', '-A']);
@@ -295,7 +283,7 @@ export class Worktrees {
       }
       // The agent committed the merge itself, every file settled: main is merged again below.
       this.handed.delete(agent);
-    } else if (await this.ownConflictIn(dir)) {
+    } else if (await this.git.ownConflictIn(dir)) {
       // Its own stash pop or rebase stopped on a conflict: that is what it has to settle first (git merges nothing over it).
       const files = await this.unresolved(agent);
       if (files.length > 0) {
@@ -335,13 +323,21 @@ export class Worktrees {
     return target === null ? 'main' : 'head';
   }
 
-  /** Keeps the agent's current head under refs/megatest/dropped/ before its branch is reset. */
-  async keepDropped(agent: string): Promise<string | null> {
-    const head = await this.head(agent);
-    if (head === null) return null;
-    const ref = `refs/megatest/dropped/${agent}/${Date.now()}`;
-    await this.git.ok(this.projectDir, ['update-ref', ref, head]);
-    return ref;
+  /**
+   * Keeps the agent's work under refs/megatest/dropped/ before its branch is reset: its head, and on top of it what
+   * its work dir holds uncommitted (the next task it was at, a conflict's files markers and all). Before, only the
+   * head was kept, and the reset's `clean -fd` threw the rest away.
+   */
+  keepDropped(agent: string): Promise<string | null> {
+    return this.lockOf(agent).run(async () => {
+      const head = await this.head(agent);
+      if (head === null) return null;
+      const message = `megatest: ${agent}'s work dir, uncommitted files included, when its branch was reset`;
+      const kept = (await this.git.snapshot(this.pathOf(agent), head, message)) ?? head;
+      const ref = `refs/megatest/dropped/${agent}/${Date.now()}`;
+      await this.git.ok(this.projectDir, ['update-ref', ref, kept]);
+      return ref;
+    });
   }
 
   async commitExists(sha: string): Promise<boolean> {
