@@ -13,11 +13,12 @@
 // `git rm` to delete it).
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { GitResult } from './git.js';
 
-export type ConflictKind = 'text' | 'binary' | 'modify/delete';
+/** file/folder: git moved a file aside as `<path>~<branch>`, the other side having a folder at `<path>`. */
+export type ConflictKind = 'text' | 'binary' | 'modify/delete' | 'file/folder';
 
 export interface ConflictFile {
   path: string;
@@ -52,9 +53,16 @@ export async function describeConflicts(dir: string, git: Git): Promise<Conflict
   const files: ConflictFile[] = [];
   for (const [file, stages] of await unmergedStages(git)) {
     const content = readOrNull(dir, file);
-    // One side's entry missing beside the base: changed on one side, deleted on the other.
+    // One side's entry missing beside the base: changed on one side, deleted on the other. One side's entry alone, no
+    // base, named `<path>~<branch>` beside a folder `<path>`: a file and a folder at one name (not a version to pick).
     const kind: ConflictKind =
-      stages.has(1) && !(stages.has(2) && stages.has(3)) ? 'modify/delete' : content !== null && CONFLICT_MARKER.test(content.toString('utf8')) ? 'text' : 'binary';
+      stages.has(1) && !(stages.has(2) && stages.has(3))
+        ? 'modify/delete'
+        : movedAside(dir, file, stages) !== null
+          ? 'file/folder'
+          : content !== null && CONFLICT_MARKER.test(content.toString('utf8'))
+            ? 'text'
+            : 'binary';
     files.push({ path: file, kind, hash: hashOf(content) });
   }
   return files;
@@ -91,6 +99,18 @@ export async function unsettled(dir: string, handed: ConflictFile[] | undefined,
   return open;
 }
 
+/** The folder a file git moved aside (`lib~main`, beside the folder `lib/`) was in the way of; null when it is not one. */
+function movedAside(dir: string, file: string, stages: Set<number>): string | null {
+  if (stages.has(1) || stages.has(2) === stages.has(3)) return null;
+  const match = /^(.+)~[^/]+$/.exec(file);
+  if (!match) return null;
+  try {
+    return statSync(path.join(dir, match[1]!)).isDirectory() ? match[1]! : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Without the handover's record, for a file with no markers: a text file the agent edited reads as text; a binary one holds a NUL byte. */
 function kindOf(content: Buffer | null, stages: Set<number>): ConflictKind {
   if (stages.has(1) && !(stages.has(2) && stages.has(3))) return 'modify/delete';
@@ -124,6 +144,7 @@ export function conflictAdvice(files: ConflictFile[]): string {
   const text = of('text');
   const binary = of('binary');
   const deleted = of('modify/delete');
+  const aside = of('file/folder');
   if (text.length > 0) {
     parts.push(`${text.join(', ')}: the conflict markers (<<<<<<< ======= >>>>>>>) are in ${text.length === 1 ? 'it' : 'them'}; edit so both sides' changes are kept and remove every marker.`);
   }
@@ -134,6 +155,13 @@ export function conflictAdvice(files: ConflictFile[]): string {
   }
   if (deleted.length > 0) {
     parts.push(`${deleted.join(', ')}: changed on one side and deleted on the other; decide: keep ${deleted.length === 1 ? 'it' : 'each'} as it should be (\`git add FILE\`) or delete it (\`git rm FILE\`).`);
+  }
+  for (const file of aside) {
+    const folder = file.replace(/~[^/]+$/, '');
+    parts.push(
+      `${file}: one side has a file ${folder} and the other a folder ${folder}/, which cannot share a name; git moved the file aside to ${file}. ` +
+        `Give it a name of its own (\`mv ${file} NEW_NAME\`; git mv refuses a file in conflict) and change what uses it, or delete it (\`git rm ${file}\`).`,
+    );
   }
   return parts.join(' ');
 }

@@ -4,7 +4,7 @@
 // conflict the agent left as it was handed over is not merged with one side
 // silently kept. The handover's note says what to do for each kind.
 
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentSlot } from '../../../src/engine/agentPool.js';
@@ -120,6 +120,29 @@ describe('a conflict handed to its agent', () => {
     await h.settle();
     expect(completed(h.seen)).toEqual(['agent-1:first', 'agent-2:second']);
     expect(existsSync(path.join(h.run.project, 'greeting.js'))).toBe(false);
+  });
+
+  it('of a file on one side where the other has a folder: the note says to rename or delete the file git moved aside, not to pick a version', async () => {
+    const h = setUp();
+    const { b, two, note } = await conflictHandedOver(h, (a, b) => {
+      write(a, 'lib', 'a file named lib\n');
+      write(b, 'lib/x.js', 'exports.x = 1;\n');
+    });
+    expect(note).toContain('lib~main: one side has a file lib and the other a folder lib/, which cannot share a name');
+    expect(note).toContain('mv lib~main NEW_NAME');
+    expect(note).not.toMatch(/git checkout --(ours|theirs)/);
+    // Left as handed over: not settled, nothing lands.
+    h.merger.taskDone(two, 'second');
+    await h.settle();
+    expect(h.seen.conflicts[1]?.message).toMatch(/unresolved in lib~main/);
+    expect(completed(h.seen)).toEqual(['agent-1:first']);
+    // Renamed: both the file and the folder land on main.
+    renameSync(path.join(b, 'lib~main'), path.join(b, 'lib.txt'));
+    h.merger.taskDone(two, 'second');
+    await h.settle();
+    expect(completed(h.seen)).toEqual(['agent-1:first', 'agent-2:second']);
+    expect(git(h.run.project, ['ls-tree', '-r', '--name-only', 'main']).split('\n').sort()).toEqual(['greeting.js', 'lib.txt', 'lib/x.js'].sort());
+    expect(read(h.run.project, 'lib.txt')).toBe('a file named lib\n');
   });
 
   it('of a text conflict still reads as before: markers named, and an edit without git add resolves it', async () => {
