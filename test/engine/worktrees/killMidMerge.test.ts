@@ -1,10 +1,10 @@
 // kill -9 of the orchestrator in the middle of a merge into main, then
 // `megatest resume`, through the built CLI (3 `command` agents of
 // test/fixtures/agents/worktree-agent.mjs, test/fixtures/worktrees/session.toml).
-// A post-merge hook (given to every git through GIT_CONFIG_GLOBAL's
-// core.hooksPath) holds the first development merge in project/: its merge
-// commit is on main, its task_completed not written yet. The test kills the
-// orchestrator when the hook says it is there (a file it writes), and
+// A `git` put first on PATH holds the first development merge into main
+// after the real git made it: its merge commit is on main, its
+// task_completed not written yet. The test kills the
+// orchestrator when that git says it is there (a file it writes), and
 // resumes. Counted by the test from git and events.jsonl: main whole (no
 // MERGE_HEAD, no markers, the killed merge not on it), every task counted
 // once, each development task merged into main once.
@@ -24,26 +24,29 @@ const DEVELOPMENT = ['greeting says world', 'greeting says megatest', 'sum of th
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 const git = (dir: string, args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
 
-/** A post-merge hook that, once, in project/ (not a worktree), after a development merge, writes its pid to `mark` and waits. */
-function holdingHook(dir: string, mark: string): string {
-  mkdirSync(path.join(dir, 'hooks'), { recursive: true });
-  const hook = path.join(dir, 'hooks', 'post-merge');
+/**
+ * A `git` first on PATH that runs the real one and then, once, after megatest's merge of a development task into
+ * main, writes its pid to `mark` and waits: the merge commit is made, megatest has not heard back.
+ */
+function holdingGit(dir: string, mark: string): string {
+  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
   writeFileSync(
-    hook,
+    path.join(bin, 'git'),
     [
       '#!/bin/sh',
-      '[ "$(git rev-parse --git-dir)" = "$(git rev-parse --git-common-dir)" ] || exit 0',
-      `case "$(git log -1 --format=%s)" in *'"greeting says '*|*'"sum of three"'*) ;; *) exit 0 ;; esac`,
-      `[ -e ${quote(mark)} ] && exit 0`,
+      `${quote(real)} "$@"`,
+      'code=$?',
+      `case "$*" in *'merge --no-ff --no-verify -m megatest: merge megatest/'*'"greeting says '*|*'merge --no-ff --no-verify -m megatest: merge megatest/'*'"sum of three"'*) ;; *) exit $code ;; esac`,
+      `[ -e ${quote(mark)} ] && exit $code`,
       `echo $$ > ${quote(`${mark}.tmp`)} && mv ${quote(`${mark}.tmp`)} ${quote(mark)}`,
       'exec sleep 600',
       '',
     ].join('\n'),
   );
-  chmodSync(hook, 0o755);
-  const config = path.join(dir, 'gitconfig');
-  writeFileSync(config, `[core]\n\thooksPath = ${path.join(dir, 'hooks')}\n`);
-  return config;
+  chmodSync(path.join(bin, 'git'), 0o755);
+  return bin;
 }
 
 describe.skipIf(!BUILT)('worktree isolation: kill -9 mid-merge, then resume (needs npm run build)', () => {
@@ -51,7 +54,7 @@ describe.skipIf(!BUILT)('worktree isolation: kill -9 mid-merge, then resume (nee
   const runDir = path.join(runsDir, 'killed');
   const project = path.join(runDir, 'project');
   const mark = path.join(runsDir, 'held-merge.pid');
-  const env = { GIT_CONFIG_GLOBAL: holdingHook(runsDir, mark) };
+  const env = { PATH: `${holdingGit(runsDir, mark)}${path.delimiter}${process.env.PATH ?? ''}` };
   afterAll(() => {
     killAgentsOf(runDir);
     if (existsSync(mark)) {
@@ -69,12 +72,12 @@ describe.skipIf(!BUILT)('worktree isolation: kill -9 mid-merge, then resume (nee
       ['run', 'wt_demo', '--headless', '--agents', '3', '--duration', '10m', '--config', CONFIG, '--agent', 'command', '--agent-cmd', `exec ${quote(process.execPath)} ${quote(AGENT)}`, '--runs-dir', runsDir, '--session-id', 'killed', '--seed', '5', '--port', '18993'],
       { timeoutMs: 300_000, env },
     );
-    const hookPid = await waitFor(() => existsSync(mark) && Number(readFileSync(mark, 'utf8').trim()), 'the held merge', 240_000);
+    const heldPid = await waitFor(() => existsSync(mark) && Number(readFileSync(mark, 'utf8').trim()), 'the held merge', 240_000);
     const heldMerge = git(project, ['rev-parse', 'main']);
     const heldSubject = git(project, ['log', '-1', '--format=%s', 'main']);
     run.child.kill('SIGKILL');
     await run.done;
-    process.kill(hookPid, 'SIGKILL');
+    process.kill(heldPid, 'SIGKILL');
     const before = readEvents(runDir);
     const heldTask = /"([^"]+)"\)$/.exec(heldSubject)![1]!;
     expect(eventsOf(before, 'task_completed').map((e) => e.task)).not.toContain(heldTask);
