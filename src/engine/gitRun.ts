@@ -37,6 +37,14 @@ export const GIT_ENV = {
 };
 
 /**
+ * Put before every git command of megatest's: no hook of the project's runs. An agent can set them up for all of
+ * project/'s worktrees (`.git/hooks`, or core.hooksPath as husky does), and `--no-verify` skips only pre-commit,
+ * pre-merge-commit and commit-msg: a post-commit, post-merge or post-checkout (an `npm install` after each merge,
+ * say) ran inside megatest's merges, within their time limit.
+ */
+export const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+
+/**
  * GIT_ENV for a git run in `dir`, the top of project/ or of a worktree: git
  * may not look for a repository above it (a `.git` gone from `dir` is an
  * error, "not a git repository", never the user's repository around the run).
@@ -68,7 +76,7 @@ export interface GitResult {
  * `env`: variables of this command alone (a temporary index, say).
  */
 export async function gitTimed(dir: string, args: string[], timeoutMs = GIT_TIMEOUT_MS, env: Record<string, string> = {}): Promise<GitResult> {
-  const result = await execa('git', ['-C', dir, ...args], {
+  const result = await execa('git', [...NO_HOOKS, '-C', dir, ...args], {
     env: { ...gitEnvFor(dir), ...env },
     extendEnv: false,
     reject: false,
