@@ -7,14 +7,14 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { excludeBuildOutput } from './gitExcludes.js';
-import { gitEnvFor, NO_HOOKS } from './gitRun.js';
+import { gitEnvFor, OWN_GIT_SETTINGS } from './gitRun.js';
 
 export { GIT_TIMEOUT_MS, gitTimed, type GitResult } from './gitRun.js';
 
 const run = promisify(execFile);
 
 async function git(projectDir: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', [...NO_HOOKS, '-C', projectDir, ...args], { env: gitEnvFor(projectDir), maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('git', [...OWN_GIT_SETTINGS, '-C', projectDir, ...args], { env: gitEnvFor(projectDir), maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
 

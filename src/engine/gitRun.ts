@@ -37,12 +37,14 @@ export const GIT_ENV = {
 };
 
 /**
- * Put before every git command of megatest's: no hook of the project's runs. An agent can set them up for all of
+ * Put before every git command of megatest's. No hook of the project's runs: an agent can set them up for all of
  * project/'s worktrees (`.git/hooks`, or core.hooksPath as husky does), and `--no-verify` skips only pre-commit,
  * pre-merge-commit and commit-msg: a post-commit, post-merge or post-checkout (an `npm install` after each merge,
- * say) ran inside megatest's merges, within their time limit.
+ * say) ran inside megatest's merges, within their time limit. And megatest's commits are not signed: a
+ * commit.gpgSign of the user's (~/.gitconfig) or an agent's made every commit and merge ask gpg for a key it may
+ * not have ("gpg failed to sign the data"), each merge then failing.
  */
-export const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+export const OWN_GIT_SETTINGS = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgSign=false'];
 
 /**
  * GIT_ENV for a git run in `dir`, the top of project/ or of a worktree: git
@@ -76,7 +78,7 @@ export interface GitResult {
  * `env`: variables of this command alone (a temporary index, say).
  */
 export async function gitTimed(dir: string, args: string[], timeoutMs = GIT_TIMEOUT_MS, env: Record<string, string> = {}): Promise<GitResult> {
-  const result = await execa('git', [...NO_HOOKS, '-C', dir, ...args], {
+  const result = await execa('git', [...OWN_GIT_SETTINGS, '-C', dir, ...args], {
     env: { ...gitEnvFor(dir), ...env },
     extendEnv: false,
     reject: false,

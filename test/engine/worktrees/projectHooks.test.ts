@@ -25,8 +25,8 @@ function hooksIn(dir: string, log: string): void {
   }
 }
 
-describe('hooks of the project’s', () => {
-  it('run in none of megatest’s worktree add, commits and merges', async () => {
+describe('settings of the project’s repository', () => {
+  it('hooks: none runs in megatest’s worktree add, commits and merges', async () => {
     const h = setUp(['agent-1', 'agent-2']);
     const ran = path.join(h.run.root, 'hooks-ran.log');
     const hooks = path.join(h.run.root, 'husky');
@@ -50,5 +50,24 @@ describe('hooks of the project’s', () => {
     expect(completed(h.seen).sort()).toEqual(['agent-1:t1', 'agent-2:t2']);
     const onMain = git(h.run.project, ['ls-tree', '-r', '--name-only', 'main']).split('\n').sort();
     expect(onMain).toEqual(['greeting.js', 'notes.md', 'src/t1.js', 'src/t2.js']);
+  });
+
+  it('commit.gpgSign (the user’s or an agent’s): megatest’s commits and merges are not signed, and land', async () => {
+    const h = setUp(['agent-1']);
+    // A signing program that always fails, as gpg does with no key.
+    git(h.run.project, ['config', 'commit.gpgSign', 'true']);
+    git(h.run.project, ['config', 'gpg.program', 'false']);
+    const [one] = h.slots as [AgentSlot];
+    one.objectives = ['t1'];
+    const a = (await h.wt.ensure('agent-1')).dir;
+    write(a, 'src/t1.js', 'exports.t1 = 1;\n');
+    h.merger.taskDone(one, 't1');
+    await h.settle();
+    write(h.run.project, 'notes.md', 'a phase end commits this\n');
+    await commitAll(h.run.project, 'megatest: phase end');
+    expect(completed(h.seen)).toEqual(['agent-1:t1']);
+    expect(h.seen.logs.filter((l) => !l.startsWith('INFO'))).toEqual([]);
+    expect(git(h.run.project, ['log', '-1', '--format=%s', 'main'])).toBe('megatest: phase end');
+    expect(git(h.run.project, ['ls-tree', '-r', '--name-only', 'main']).split('\n').sort()).toEqual(['greeting.js', 'notes.md', 'src/t1.js']);
   });
 });
