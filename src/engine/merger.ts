@@ -100,7 +100,10 @@ export class Merger {
   /** Commits the agent's work dir now, outside the serial queue (Worktrees keeps one git change per worktree at a time). */
   private take(slot: AgentSlot, task: string): Promise<TakenWork> {
     const taken: Promise<TakenWork> = this.worktrees.commitWork(slot.name, `megatest: ${slot.name} finished ${JSON.stringify(task)}`).then(
-      (work) => ({ work }),
+      (work) => {
+        if (work.relinked) this.ctx.log.warn('worktree', `${slot.name}: the .git file of its worktree was gone (deleted in its work dir); written again, its work kept`);
+        return { work };
+      },
       (error: Error) => {
         this.ctx.log.warn('merge', `${slot.name}: its work at task_done ${JSON.stringify(task)} not committed (${error.message}); its merge commits the work dir then`);
         return { error };

@@ -4,7 +4,7 @@
 // questions asked of a folder's git (its unmerged files; whether it is one of
 // project/'s worktrees). worktrees.ts says which commands to run.
 
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gitTimed, type GitResult } from './git.js';
@@ -97,4 +97,29 @@ export function realpathOr(file: string): string {
   } catch {
     return path.resolve(file);
   }
+}
+
+/**
+ * An agent deleted its worktree's .git file: its record in project/.git/worktrees (whose gitdir names the folder)
+ * still holds its index and HEAD, so the link is written again and the work dir goes on as it was. Before, every
+ * commit of it failed ("not a git repository"), its merges too, and a restore or resume made the worktree anew,
+ * its files deleted. True when it wrote the link.
+ */
+export function relinkDotGit(projectDir: string, dir: string): boolean {
+  const dotGit = path.join(dir, '.git');
+  if (!existsSync(dir) || existsSync(dotGit)) return false;
+  const records = path.join(projectDir, '.git', 'worktrees');
+  let names: string[] = [];
+  try {
+    names = readdirSync(records);
+  } catch {
+    return false;
+  }
+  for (const name of names) {
+    const backLink = path.join(records, name, 'gitdir');
+    if (!existsSync(backLink) || realpathOr(path.dirname(readFileSync(backLink, 'utf8').trim())) !== realpathOr(dir)) continue;
+    writeFileSync(dotGit, `gitdir: ${path.join(records, name)}\n`);
+    return true;
+  }
+  return false;
 }

@@ -15,7 +15,7 @@ import { GIT_TIMEOUT_MS } from './git.js';
 import { describeConflicts, unsettled, type ConflictFile } from './conflictFiles.js';
 import { excludeBuildOutput } from './gitExcludes.js';
 import { SerialQueue } from './serialQueue.js';
-import { realpathOr, WorktreeGit } from './worktreeGit.js';
+import { realpathOr, relinkDotGit, WorktreeGit } from './worktreeGit.js';
 import { relinkWorktrees } from './worktreeLinks.js';
 
 // The git errors' home is worktreeGit.ts; exported here too, beside the rest of worktree isolation's API.
@@ -58,6 +58,8 @@ export interface CommittedWork {
   head: string | null;
   committed: boolean;
   unresolved: string[];
+  /** The worktree's .git file was gone (the agent deleted it) and was written again first. */
+  relinked?: true;
 }
 
 /** Main merged into an agent's branch; own: main was not merged, the conflict is one the agent's own git stopped on. */
@@ -138,6 +140,8 @@ export class Worktrees {
         }
       }
     }
+    // Before the prune, which drops the record of a worktree whose .git is gone, and with it the agent's work there.
+    for (const agent of readdirSafe(this.root)) if (relinkDotGit(this.projectDir, this.pathOf(agent))) notes.push(`${this.pathOf(agent)}/.git was gone; written again, the work there kept`);
     await this.worktreeList.run(() => this.git.run(this.projectDir, ['worktree', 'prune']));
     return notes;
   }
@@ -151,7 +155,8 @@ export class Worktrees {
     const dir = this.pathOf(agent);
     let note: string | undefined;
     if (existsSync(dir)) {
-      if (await this.git.belongs(dir)) return { dir, created: false };
+      const relinked = relinkDotGit(this.projectDir, this.pathOf(agent));
+      if (await this.git.belongs(dir)) return { dir, created: false, ...(relinked ? { note: `${dir}/.git was gone; written again, the work there kept` } : {}) };
       rmSync(dir, { recursive: true, force: true });
       note = `${dir} was not a usable worktree of project/ (its git data is gone); made again`;
     }
@@ -246,17 +251,18 @@ export class Worktrees {
 
   private async commitWorkNow(agent: string, message: string): Promise<CommittedWork> {
     const dir = this.pathOf(agent);
+    const relinked = relinkDotGit(this.projectDir, this.pathOf(agent)) ? { relinked: true as const } : {};
     const merging = await this.mergeInProgress(dir);
     // A handover's files are checked even once the merge is no longer in progress: the agent may have committed it, markers and all.
     // So is a conflict the agent's own git stopped on (a stash pop, a rebase): `add -A` took its markers to main.
     const unresolved = merging || this.handed.has(agent) || (await this.git.ownConflictIn(dir)) ? await this.unresolved(agent) : [];
-    if (unresolved.length > 0) return { head: await this.head(agent), committed: false, unresolved };
+    if (unresolved.length > 0) return { head: await this.head(agent), committed: false, unresolved, ...relinked };
     await excludeBuildOutput(dir);
     await this.git.ok(dir, ['add', '-A']);
     const staged = (await this.git.run(dir, ['diff', '--cached', '--quiet'])).code === 1;
     if (staged || merging) await this.git.ok(dir, ['commit', '-q', '--no-verify', '-m', message]);
     this.handed.delete(agent);
-    return { head: await this.head(agent), committed: staged || merging, unresolved: [] };
+    return { head: await this.head(agent), committed: staged || merging, unresolved: [], ...relinked };
   }
 
   /**

@@ -31,14 +31,16 @@ afterEach(() => {
 });
 
 describe('a run folder inside a repository of the user’s', () => {
-  it('an agent that deleted its worktree’s .git: nothing is committed or reset in the user’s repository; the merge fails saying why', async () => {
+  it('a worktree whose .git is gone: nothing is committed or reset in the user’s repository; the merge fails saying why', async () => {
     const h = setUp(['agent-1'], { retryDelayMs: 0 });
     const user = userRepositoryAround(h.run.root);
     const [one] = h.slots;
     one!.objectives = ['t1'];
     const dir = (await h.wt.ensure('agent-1')).dir;
     write(dir, 'src/t1.js', 'exports.t1 = 1;\n');
+    // Its .git file gone, and its record in project/.git too (so it cannot be linked again, deletedDotGit.test.ts).
     rmSync(path.join(dir, '.git'));
+    rmSync(path.join(h.run.project, '.git', 'worktrees', 'agent-1'), { recursive: true });
     h.merger.taskDone(one!, 't1');
     await h.until(() => h.seen.failed.length > 0);
     expect(h.seen.failed[0]!.message).toContain(`${dir} is no longer a worktree of project/`);

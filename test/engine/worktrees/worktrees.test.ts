@@ -189,7 +189,8 @@ describe('Worktrees', () => {
     // The branch outlived its folder: the worktree comes back on it.
     expect(git(dir, ['rev-parse', 'HEAD'])).toBe(head);
 
-    rmSync(path.join(dir, '.git'));
+    // A .git that leads nowhere (a .git deleted outright is linked again: deletedDotGit.test.ts).
+    writeFileSync(path.join(dir, '.git'), 'gitdir: /nowhere/at/all\n');
     const remade = await wt.ensure('agent-1');
     expect(remade.created).toBe(true);
     expect(remade.note).toMatch(/not a usable worktree/);
