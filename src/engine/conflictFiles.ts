@@ -13,7 +13,7 @@
 // `git rm` to delete it).
 
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { GitResult } from './git.js';
 
@@ -125,11 +125,19 @@ async function eitherSideMarked(file: string, git: Git): Promise<boolean> {
   return false;
 }
 
+/**
+ * The file's content as git keeps it: a symbolic link's is the path it names, never what it points to (a link out
+ * of the project to a file holding markers kept a resolved conflict open for ever; one to a FIFO or /dev/zero hung
+ * or filled the orchestrator's memory); a FIFO, socket or device has none.
+ */
 function readOrNull(dir: string, file: string): Buffer | null {
+  const full = path.join(dir, file);
   try {
-    return readFileSync(path.join(dir, file));
+    const stat = lstatSync(full);
+    if (stat.isSymbolicLink()) return Buffer.from(readlinkSync(full));
+    return stat.isFile() ? readFileSync(full) : null;
   } catch {
-    return null; // deleted (or a folder now)
+    return null; // deleted
   }
 }
 

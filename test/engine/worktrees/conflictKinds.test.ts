@@ -4,7 +4,7 @@
 // conflict the agent left as it was handed over is not merged with one side
 // silently kept. The handover's note says what to do for each kind.
 
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentSlot } from '../../../src/engine/agentPool.js';
@@ -143,6 +143,27 @@ describe('a conflict handed to its agent', () => {
     expect(completed(h.seen)).toEqual(['agent-1:first', 'agent-2:second']);
     expect(git(h.run.project, ['ls-tree', '-r', '--name-only', 'main']).split('\n').sort()).toEqual(['greeting.js', 'lib.txt', 'lib/x.js'].sort());
     expect(read(h.run.project, 'lib.txt')).toBe('a file named lib\n');
+  });
+
+  it('resolved beside a symbolic link to a file out of the project that holds markers: the link is not read through, and lands', async () => {
+    const h = setUp();
+    const { b, two } = await conflictHandedOver(h, (a, b) => {
+      write(a, 'greeting.js', `exports.greeting = 'hello world';\n`);
+      write(b, 'greeting.js', `exports.greeting = 'hello megatest';\n`);
+    });
+    // A page about merge conflicts, out of the project, with markers in it; the agent links to it from docs/.
+    const outside = path.join(h.run.root, 'merge-conflicts.txt');
+    writeFileSync(outside, 'An example:\n<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n');
+    mkdirSync(path.join(b, 'docs'));
+    symlinkSync(outside, path.join(b, 'docs', 'merge-example.txt'));
+    write(b, 'greeting.js', `exports.greeting = 'hello world megatest';\n`);
+    git(b, ['add', '-A']);
+    h.merger.taskDone(two, 'second');
+    await h.settle();
+    expect(h.seen.conflicts).toHaveLength(1);
+    expect(completed(h.seen)).toEqual(['agent-1:first', 'agent-2:second']);
+    expect(git(h.run.project, ['ls-tree', '-r', 'main', 'docs/merge-example.txt'])).toMatch(/^120000 /);
+    expect(read(h.run.project, 'greeting.js')).toBe(`exports.greeting = 'hello world megatest';\n`);
   });
 
   it('of a text conflict still reads as before: markers named, and an edit without git add resolves it', async () => {
