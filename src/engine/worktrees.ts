@@ -313,8 +313,8 @@ export class Worktrees {
 
   /**
    * Puts the agent's worktree and branch at `head` (a checkpoint's record),
-   * or at main when `head` is null or no longer a commit. Untracked files go;
-   * ignored ones (node_modules) stay.
+   * or at main when `head` is null or no longer a commit, the worktree on its
+   * branch. Untracked files go; ignored ones (node_modules) stay.
    */
   resetTo(agent: string, head: string | null): Promise<'head' | 'main'> {
     return this.lockOf(agent).run(() => this.resetToNow(agent, head));
@@ -324,7 +324,11 @@ export class Worktrees {
     const dir = this.pathOf(agent);
     this.handed.delete(agent);
     const target = head !== null && (await this.commitExists(head)) ? head : null;
-    await this.git.ok(dir, ['reset', '-q', '--hard', target ?? MAIN_BRANCH]);
+    // Back on its own branch, whatever the agent's git left: a rebase stopped half way (which a reset leaves in
+    // progress, HEAD detached, the branch never moved), or another branch it switched to.
+    await this.git.run(dir, ['rebase', '--quit']);
+    await this.git.run(dir, ['reset', '-q', '--hard']);
+    await this.git.ok(dir, ['checkout', '-q', '-f', '-B', this.branchOf(agent), target ?? MAIN_BRANCH]);
     await this.git.ok(dir, ['clean', '-q', '-fd']);
     return target === null ? 'main' : 'head';
   }

@@ -84,4 +84,39 @@ describe('a conflict the agent’s own git left in its worktree', () => {
     expect(completed(h.seen)).toEqual(['agent-1:t1']);
     expect(git(h.run.project, ['show', 'main:greeting.js'])).toBe(`exports.greeting = 'side and mine';`);
   });
+
+  it('a restore puts back a worktree the agent left mid-rebase, or on a branch of its own, on its branch at the recorded head', async () => {
+    const h = setUp(['agent-1', 'agent-2']);
+    const recorded = new Map<string, string>();
+    for (const agent of ['agent-1', 'agent-2']) {
+      const dir = (await h.wt.ensure(agent)).dir;
+      write(dir, `src/${agent}.js`, `exports.name = '${agent}';\n`);
+      recorded.set(agent, (await h.wt.commitWork(agent, `megatest: ${agent} work in progress at a periodic checkpoint`)).head!);
+    }
+    // agent-1: a rebase of its own stopped on a conflict.
+    const a = h.wt.pathOf('agent-1');
+    git(a, ['checkout', '-q', '-b', 'side']);
+    write(a, 'greeting.js', `exports.greeting = 'side';\n`);
+    git(a, [...AS_AGENT, 'commit', '-q', '-am', 'side']);
+    git(a, ['checkout', '-q', 'megatest/agent-1']);
+    write(a, 'greeting.js', `exports.greeting = 'mine';\n`);
+    git(a, [...AS_AGENT, 'commit', '-q', '-am', 'mine']);
+    gitMayFail(a, [...AS_AGENT, 'rebase', 'side']);
+    expect(git(a, ['status'])).toMatch(/rebase in progress/);
+    // agent-2: switched to a branch of its own and committed there.
+    const b = h.wt.pathOf('agent-2');
+    git(b, ['checkout', '-q', '-b', 'experiment']);
+    write(b, 'src/agent-2.js', `exports.name = 'experiment';\n`);
+    git(b, [...AS_AGENT, 'commit', '-q', '-am', 'experiment']);
+
+    for (const [agent, head] of recorded) expect(await h.wt.resetTo(agent, head)).toBe('head');
+    for (const [agent, head] of recorded) {
+      const dir = h.wt.pathOf(agent);
+      expect(git(dir, ['symbolic-ref', 'HEAD'])).toBe(`refs/heads/megatest/${agent}`);
+      expect(git(dir, ['rev-parse', 'HEAD'])).toBe(head);
+      expect(git(dir, ['status', '--porcelain'])).toBe('');
+      expect(git(dir, ['status'])).not.toMatch(/rebase in progress/);
+      expect(read(dir, `src/${agent}.js`)).toBe(`exports.name = '${agent}';\n`);
+    }
+  });
 });
