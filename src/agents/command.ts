@@ -12,6 +12,7 @@ import { mkdirSync, type WriteStream } from 'node:fs';
 import type { AgentKind } from '../config/types.js';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentCapabilities } from '../contract/capabilities.js';
+import { keptToRunRepository } from '../io/gitEnvironment.js';
 import { ensureAgentHome, megatestVariables } from './home.js';
 import { openOutputLog, outputLogClosed, recordOutput } from './outputLog.js';
 import { encodeCommand, parseAgentLine, phaseCommand, type AgentCommand } from './jsonl.js';
@@ -347,13 +348,17 @@ export class CommandAdapter implements AgentAdapter {
 
   private environment(): NodeJS.ProcessEnv {
     const launch = this.launch;
-    return {
-      // The protocol is a line at a time, and Python holds a pipe's output in 8 KB blocks: an agent that prints
-      // without flushing said nothing until it stopped (every task at the run's end). A value of the user's wins.
-      PYTHONUNBUFFERED: '1',
-      ...process.env,
-      ...megatestVariables(launch, { phase: launch.resume?.phase ?? launch.phase, model: this.model }),
-      ...this.options.env,
-    };
+    // The agent's own git stays in its work dir's repository (src/io/gitEnvironment.ts), whatever megatest was started with.
+    return keptToRunRepository(
+      {
+        // The protocol is a line at a time, and Python holds a pipe's output in 8 KB blocks: an agent that prints
+        // without flushing said nothing until it stopped (every task at the run's end). A value of the user's wins.
+        PYTHONUNBUFFERED: '1',
+        ...process.env,
+        ...megatestVariables(launch, { phase: launch.resume?.phase ?? launch.phase, model: this.model }),
+        ...this.options.env,
+      },
+      launch.projectDir,
+    );
   }
 }

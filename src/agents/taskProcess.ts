@@ -7,6 +7,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WriteStream } from 'node:fs';
+import { keptToRunRepository } from '../io/gitEnvironment.js';
 import type { CliTaskCommand } from './cliSpec.js';
 import { LineSplitter } from './lineSplitter.js';
 import { endLeftovers } from './processGroup.js';
@@ -47,7 +48,9 @@ export class TaskProcess {
     const { command } = options;
     this.child = spawn(command.file, command.args, {
       cwd: command.cwd,
-      env: { ...process.env, ...options.baseEnv, ...command.env },
+      // The agent's own git stays in its work dir's repository (src/io/gitEnvironment.ts): one whose worktree .git
+      // was gone found the user's repository around the run folder, and committed or reset there.
+      env: keptToRunRepository({ ...process.env, ...options.baseEnv, ...command.env }, command.cwd),
       detached: true,
       stdio: [command.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });

@@ -3,6 +3,7 @@
 // first commit plus the files git does not track yet, or, where the work dir
 // is not a repository, a plain list of its files. Bounded either way.
 
+import { keptToRunRepository } from '../io/gitEnvironment.js';
 import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,7 +21,8 @@ async function git(dir: string, args: string[]): Promise<string> {
     timeout: GIT_TIMEOUT_MS,
     maxBuffer: 8 * 1024 * 1024,
     // A read must never take the index lock the orchestrator's commits need.
-    env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' },
+    // Only the work dir's own repository: one whose .git is gone is summarised from its files, not the user's repository around it.
+    env: keptToRunRepository({ ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' }, dir),
   });
   return stdout;
 }

@@ -1,32 +1,17 @@
 // Running git with megatest's identity and environment, and a time limit.
 //
 // megatest's git acts on the run's own repositories only: project/ and the
-// agents' worktrees, each named by the folder at its top. git looks for a
-// repository in the parent folders when the folder has no .git, and the run
-// folder often sits inside a repository of the user's (runs_dir
-// "test_runs" under the folder megatest was started in): an agent that
+// agents' worktrees, each named by the folder at its top (an agent that
 // deleted its worktree's .git file had its task's commit, and every
-// checkpoint's, made in the user's repository, and a reset of its branch
-// (`git reset --hard main`) threw away the user's uncommitted edits there.
-// So git is never let look above the folder it is run in, and the variables
-// that point git at another repository (set when megatest runs from a git
-// hook, say) are not passed on.
+// checkpoint's, made in the user's repository around the run folder, and a
+// reset of its branch threw away the user's uncommitted edits there): see
+// src/io/gitEnvironment.ts.
 
-import { realpathSync } from 'node:fs';
-import path from 'node:path';
 import { execa } from 'execa';
-
-/** The variables that choose a repository other than the folder's own. */
-const REPOSITORY_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX', 'GIT_CEILING_DIRECTORIES', 'GIT_DISCOVERY_ACROSS_FILESYSTEM'];
-
-function callerEnvironment(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of REPOSITORY_VARIABLES) delete env[name];
-  return env;
-}
+import { keptToRunRepository, withoutRepositoryChoice } from '../io/gitEnvironment.js';
 
 export const GIT_ENV = {
-  ...callerEnvironment(),
+  ...withoutRepositoryChoice(process.env),
   GIT_AUTHOR_NAME: 'megatest',
   GIT_AUTHOR_EMAIL: 'megatest@localhost',
   GIT_COMMITTER_NAME: 'megatest',
@@ -52,14 +37,7 @@ export const OWN_GIT_SETTINGS = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit
  * error, "not a git repository", never the user's repository around the run).
  */
 export function gitEnvFor(dir: string): NodeJS.ProcessEnv {
-  const top = path.resolve(dir);
-  let real = top;
-  try {
-    real = realpathSync(top);
-  } catch {
-    // gone: git fails on -C first
-  }
-  return { ...GIT_ENV, GIT_CEILING_DIRECTORIES: path.dirname(real) };
+  return keptToRunRepository(GIT_ENV, dir);
 }
 
 /** Longest one git command of the worktree isolation may take before it is killed. */
