@@ -34,7 +34,7 @@ function poolWithFakeContext() {
   });
   pool.createSlots();
   const slot = pool.slots[0]!;
-  const adapter = { kind: 'claude-code', name: slot.name, stop: async () => ({ code: 0, signal: null }) } as unknown as AgentAdapter;
+  const adapter = { kind: 'claude-code', name: slot.name, stop: async () => ({ code: 0, signal: null }), resumeState: () => ({ native: undefined }) } as unknown as AgentAdapter;
   slot.adapter = adapter;
   const say = (message: AgentMessage) => (pool as unknown as { onMessage(s: AgentSlot, a: AgentAdapter, m: AgentMessage): void }).onMessage(slot, adapter, message);
   return { pool, events, progress, errors, say };
