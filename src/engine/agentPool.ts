@@ -142,6 +142,12 @@ export class AgentPool {
   /** `restored`: the checkpoint a restore just put project/ back to (the agent is told, and its stale sessions are not resumed). */
   async start(slot: AgentSlot, resume?: AgentResumeState, restored?: RestoredCheckpoint): Promise<void> {
     const { paths } = this.ctx;
+    // A session that is stopping (its budget spent at a resume, a stop asked for during a restore) starts no agent:
+    // it would only be stopped again, after a model call or two the session has no budget or time for.
+    if (this.ctx.stopRequest !== null) {
+      this.ctx.log.info(slot.name, `not started: the session is stopping (${this.ctx.stopRequest.reason})`);
+      return;
+    }
     if (slot.adapter !== null) {
       // Never two processes for one agent: the one replaced would go on working in project/ (and spending) with its output ignored.
       this.ctx.log.warn(slot.name, 'started again while its process was still running: that process is stopped first');

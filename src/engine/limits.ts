@@ -20,15 +20,21 @@ export class Limits {
     private readonly pauseForPerson: (why: string) => Promise<void>,
   ) {}
 
+  /** The total token budget spent: said, and the session's stop requested; true then. */
+  stopIfBudgetSpent(): boolean {
+    const { ctx } = this;
+    const budget = ctx.config.limits.total_token_budget;
+    const spent = ctx.state.counters.totalTokens;
+    if (budget <= 0 || spent < budget || ctx.stopRequest !== null) return false;
+    ctx.emit({ type: 'limit', kind: 'total_token_budget', action: 'stop', detail: `${spent} tokens >= ${budget} (limits.total_token_budget)` });
+    ctx.requestStop({ status: 'failed', reason: `token budget exhausted: ${spent} of ${budget} tokens`, exitCode: 1 });
+    return true;
+  }
+
   enforce(now: number): void {
     const { ctx } = this;
     const limits = ctx.config.limits;
-    const spent = ctx.state.counters.totalTokens;
-    if (limits.total_token_budget > 0 && spent >= limits.total_token_budget) {
-      ctx.emit({ type: 'limit', kind: 'total_token_budget', action: 'stop', detail: `${spent} tokens >= ${limits.total_token_budget} (limits.total_token_budget)` });
-      ctx.requestStop({ status: 'failed', reason: `token budget exhausted: ${spent} of ${limits.total_token_budget} tokens`, exitCode: 1 });
-      return;
-    }
+    if (this.stopIfBudgetSpent()) return;
     // Idle time is measured on the schedule clock: it stops while the session is paused, so a person's pause of 28 s
     // is not 28 s of an agent's idleness (an agent idle 0.3 s before a pause was reassigned at the continue).
     const schedule = ctx.scheduleMs(now);

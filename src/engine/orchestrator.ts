@@ -246,6 +246,9 @@ export class Orchestrator implements EngineControl {
         this.eventIndex.alertSkippedLines();
         // An agent over its hourly limit by the refilled windows starts paused, not free until the first tick.
         this.limits.throttleBeforeStart(Date.now());
+        // A budget the log has already spent stops the session before any agent starts (one could begin a model call
+        // before the first tick): resuming it with the same budget only ends it again, saying so.
+        this.limits.stopIfBudgetSpent();
       };
       const restored = await this.keeper.resumeFrom(namedCheckpoint, announce);
       if (!restored) {
