@@ -123,16 +123,37 @@ export class Limits {
    * agent that can do them now: one with a process, not waiting out a
    * throttle, a backoff or a usage limit, and of a role that works in this
    * phase (tasks once went to a throttled agent, or to the phase's idle
-   * documenter). None such: the tasks stay. True when the agent's idleness is dealt with (no tasks left, or moved).
+   * documenter). None such: the idle agent is given them again itself, if it
+   * can work now: a CLI agent sets a task whose run failed with an error no
+   * recovery takes up (an unknown one) aside until megatest says to try
+   * again, and an agent alone in its phase sat idle with it until the phase's
+   * time ran out (hours of a development phase), the task never done. Else
+   * they stay. True when the agent's idleness is dealt with (no tasks left,
+   * moved, or given again).
    */
   private reassignFrom(slot: AgentSlot, idleMs: number, now: number): boolean {
     const remaining = this.pool.remainingOf(slot);
     if (remaining.length === 0) return true;
     const roles = this.ctx.currentPhase.roles;
+    // As the phase's plan gives out its tasks (AgentPool.planPhase): to the agents of its roles, to every agent when none is of them.
+    const byRole = roles.length > 0 && this.pool.slots.some((s) => roles.includes(s.role));
+    const canWorkNow = (s: AgentSlot) => s.adapter !== null && s.throttledUntilMs <= now && s.usageLimitUntilMs <= now && (!byRole || roles.includes(s.role));
     const target = this.pool.slots
-      .filter((s) => s !== slot && s.adapter && s.throttledUntilMs <= now && s.usageLimitUntilMs <= now && (roles.length === 0 || roles.includes(s.role)))
+      .filter((s) => s !== slot && canWorkNow(s))
       .sort((a, b) => this.pool.remainingOf(a).length - this.pool.remainingOf(b).length)[0];
-    if (!target) return false;
+    const idleFor = `after ${(idleMs / 60_000).toFixed(1)} min idle (limits.max_idle_minutes = ${this.ctx.config.limits.max_idle_minutes})`;
+    if (!target) {
+      if (!canWorkNow(slot)) return false;
+      this.ctx.emit({
+        type: 'limit',
+        kind: 'idle_time',
+        agent: slot.name,
+        action: 'retry',
+        detail: `${countOf(remaining.length, 'task')} given to ${slot.name} again, no other agent able to take ${remaining.length === 1 ? 'it' : 'them'} now, ${idleFor}`,
+      });
+      this.pool.assignRemaining(slot);
+      return true;
+    }
     const done = this.ctx.completedTasks();
     slot.objectives = slot.objectives.filter((t) => done.has(t));
     for (const task of remaining) slot.assignedTasks.delete(task);
@@ -142,7 +163,7 @@ export class Limits {
       kind: 'idle_time',
       agent: slot.name,
       action: 'reassign',
-      detail: `${countOf(remaining.length, 'task')} moved to ${target.name} after ${(idleMs / 60_000).toFixed(1)} min idle (limits.max_idle_minutes = ${this.ctx.config.limits.max_idle_minutes})`,
+      detail: `${countOf(remaining.length, 'task')} moved to ${target.name} ${idleFor}`,
     });
     this.pool.assignRemaining(target);
     // The idle agent is told its tasks are gone: a CLI agent kept them in its book, and the next `resume` (a person's

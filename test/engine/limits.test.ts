@@ -147,14 +147,16 @@ describe('Limits: idle time', () => {
   });
 });
 
-describe('Limits: idle time with nobody to take the tasks', () => {
-  it('keeps the tasks, and moves them once an agent can take them', () => {
+describe('Limits: idle time with nobody else to take the tasks', () => {
+  function setup(idleCanWork: boolean) {
     const events: EventInput[] = [];
+    const assigned: string[] = [];
     const slot = (name: string, objectives: string[]) =>
       ({ name, role: 'developer', objectives, assignedTasks: new Set(objectives), idleSinceMs: null, throttledUntilMs: 0, usageLimitUntilMs: 0, windowTokens: new HourWindow(), windowToolCalls: new HourWindow(), adapter: { control: () => undefined } }) as unknown as AgentSlot;
     const idle = slot('agent-1', ['a']);
     const other = slot('agent-2', []);
     other.throttledUntilMs = 2_000_000;
+    if (!idleCanWork) idle.throttledUntilMs = 1_500_000;
     const ctx = {
       config: { limits: { total_token_budget: 0, tokens_per_hour_per_agent: 0, tool_calls_per_hour_per_agent: 0, max_idle_minutes: 0.5, min_free_disk_gb: 0 } },
       state: { counters: { totalTokens: 0 } },
@@ -162,12 +164,33 @@ describe('Limits: idle time with nobody to take the tasks', () => {
       currentPhase: { name: 'development', roles: [] },
       completedTasks: () => new Set<string>(),
       emit: (event: EventInput) => events.push(event),
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
     } as unknown as EngineContext;
-    const pool = { slots: [idle, other], remainingOf: (s: AgentSlot) => s.objectives, assignRemaining: () => undefined } as unknown as AgentPool;
+    const pool = { slots: [idle, other], remainingOf: (s: AgentSlot) => s.objectives, assignRemaining: (s: AgentSlot) => void assigned.push(s.name) } as unknown as AgentPool;
     const limits = new Limits(ctx, pool, {} as CheckpointKeeper, {} as Measurer, async () => undefined);
     idle.idleSinceMs = 1_000_000;
+    return { limits, events, assigned, idle };
+  }
+
+  it('gives the idle agent its own tasks again when it can work and no other can now (a CLI agent set a failed task aside)', () => {
+    // Seen: one claude agent whose task failed with an unknown error sat idle with it for the rest of the phase.
+    const { limits, events, assigned, idle } = setup(true);
+    limits.enforce(1_040_000);
+    expect(events).toEqual([{ type: 'limit', kind: 'idle_time', agent: 'agent-1', action: 'retry', detail: '1 task given to agent-1 again, no other agent able to take it now, after 0.7 min idle (limits.max_idle_minutes = 0.5)' }]);
+    expect(assigned).toEqual(['agent-1']);
+    expect(idle.objectives).toEqual(['a']);
+    expect(idle.idleSinceMs).toBeNull();
+    // Idle again with it later, another agent able to work by then: it moves there.
+    idle.idleSinceMs = 1_950_000;
+    limits.enforce(2_000_000);
+    expect(events.map((e) => (e as { detail?: string }).detail).at(-1)).toBe('1 task moved to agent-2 after 0.8 min idle (limits.max_idle_minutes = 0.5)');
+  });
+
+  it('keeps the tasks while neither it nor another can work, and moves them once one can', () => {
+    const { limits, events, assigned, idle } = setup(false);
     limits.enforce(1_040_000);
     expect(events).toEqual([]);
+    expect(assigned).toEqual([]);
     expect(idle.objectives).toEqual(['a']);
     limits.enforce(2_000_000);
     expect(events.map((e) => (e as { detail?: string }).detail)).toEqual(['1 task moved to agent-2 after 16.7 min idle (limits.max_idle_minutes = 0.5)']);
