@@ -12,11 +12,14 @@ import { runPaths } from '../io/runFolder.js';
 import { refuseLegacyFolder } from './legacyRefusal.js';
 
 export const CHECKPOINTS_HELP = `usage: megatest checkpoints verify DIR|ID [--json] [--runs-dir D]
-  Checks every checkpoint of the run folder DIR (or the session ID under --runs-dir, default test_runs) and every blob it names (read back, sha256
-  of the content), and prints one line per checkpoint: usable, or not and why. Corrupt blobs
-  are moved to checkpoints/bad-blobs/ so the next checkpoint writes their content again.
-  exit 0 every checkpoint is usable (or there are none); 1 some are not; 2 bad input (a run folder of the original
-  runner too: its checkpoints hold no files to verify; replay and report read it).`;
+  Checks every checkpoint of the run folder DIR (or the session ID under
+  --runs-dir, default test_runs) and every blob it names (read back, sha256 of
+  the content), and prints one line per checkpoint: usable, or not and why.
+  Corrupt blobs are moved to checkpoints/bad-blobs/ so the next checkpoint
+  writes their content again.
+  exit 0 every checkpoint is usable (or there are none); 1 some are not; 2 bad
+  input (a run folder of the original runner too: its checkpoints hold no
+  files to verify; replay and report read it).`;
 
 export async function checkpointsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

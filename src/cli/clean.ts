@@ -17,15 +17,18 @@ import { loadRunSummary, type RunSummary } from './runSummary.js';
 import { runsDirFor } from './runsDir.js';
 import { confirm } from './confirm.js';
 
-export const CLEAN_HELP = `usage: megatest clean --older-than AGE [--dry-run] [--include-unfinished] [--runs-dir DIR]
-  Deletes run folders under DIR (default test_runs) whose recorded end is older than AGE
-  (s, m, h or d: 45m, 12h, 7d). The end is the session's session_ended time, or for a run that never
-  recorded one its last event; a legacy folder's is its converted end. File modification times are
-  not used. A run a process is running now is never deleted; nor is one that has not ended whose
-  orchestrator may still be starting. A run that did not finish (killed: no session_ended; or interrupted)
-  can still be carried on by megatest resume: on a terminal clean asks before deleting it; without one it
-  is kept (one line says so) unless --include-unfinished is given. --dry-run lists what would be deleted
-  and deletes nothing.`;
+export const CLEAN_HELP = `usage: megatest clean --older-than AGE [--dry-run] [--include-unfinished]
+                      [--runs-dir DIR]
+  Deletes run folders under DIR (default test_runs) whose recorded end is older
+  than AGE (s, m, h or d: 45m, 12h, 7d). The end is the session's session_ended
+  time, or for a run that never recorded one its last event; a legacy folder's
+  is its converted end. File modification times are not used. A run a process
+  is running now is never deleted; nor is one that has not ended whose
+  orchestrator may still be starting. A run that did not finish (killed: no
+  session_ended; or interrupted) can still be carried on by megatest resume: on
+  a terminal clean asks before deleting it; without one it is kept (one line
+  says so) unless --include-unfinished is given. --dry-run lists what would be
+  deleted and deletes nothing.`;
 
 /** A run that has not ended and names no orchestrator may be one still starting up: left alone this long after its last record. */
 export const STARTING_GRACE_MS = 10 * 60_000;

@@ -16,13 +16,15 @@ import { parseCommandArgs, runFolderArg } from './commandArgs.js';
 import { runsDirFor } from './runsDir.js';
 
 export const COMPARE_HELP = `usage: megatest compare RUN RUN [RUN…] [--format md|json] [--runs-dir DIR]
-  Shows runs side by side: duration, tokens, tokens/LOC, tool calls/task, pass rate, coverage,
-  lines of code, errors, recoveries, checkpoints, cost where recorded, and each success criterion,
-  with each run's delta against the first and whether it is better. Tokens/LOC, tool calls/task
-  and coverage are rated by the seed's bands (acceptable, good, excellent; below under the first).
-  RUN is a run folder (megatest's, or a legacy folder of test_runner.py / run_mega_test.sh) or a
-  session id under DIR (default test_runs). A note line says when a run built another project than the
-  base, was planned for another length, or is the same run given twice.`;
+  Shows runs side by side: duration, tokens, tokens/LOC, tool calls/task, pass
+  rate, coverage, lines of code, errors, recoveries, checkpoints, cost where
+  recorded, and each success criterion, with each run's delta against the
+  first and whether it is better. Tokens/LOC, tool calls/task and coverage are
+  rated by the seed's bands (acceptable, good, excellent; below under the
+  first). RUN is a run folder (megatest's, or a legacy folder of
+  test_runner.py / run_mega_test.sh) or a session id under DIR (default
+  test_runs). A note line says when a run built another project than the base,
+  was planned for another length, or is the same run given twice.`;
 
 export async function compareCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('compare', argv, {

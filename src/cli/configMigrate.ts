@@ -8,11 +8,14 @@ import path from 'node:path';
 import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
 import { COMMENTS_NOT_KEPT, migrateConfigFile, refuseOutputOntoInput } from '../config/migrate.js';
 
+// COMMENTS_NOT_KEPT (one sentence, also the migrated file's header line) is
+// broken at its last space within the line, so the help fits 80 columns.
 const HELP = `usage: megatest config migrate OLD.toml   (or --config OLD.toml)
   Prints OLD.toml in megatest's current form: the original runner's
   mega_test_config.toml (or a file of megatest's earlier form) with today's key
   names, keys megatest does not act on left out (listed with the reason in the
-  header), and values in megatest's spelling. ${COMMENTS_NOT_KEPT}
+  header), and values in megatest's spelling.
+  ${COMMENTS_NOT_KEPT.replace(/^(.{1,76}) /, '$1\n  ')}
   Writes nothing; redirect it to another file (never OLD.toml itself: the
   shell empties it first, and megatest refuses):
     megatest config migrate mega_test_config.toml > megatest.toml`;

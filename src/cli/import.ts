@@ -11,7 +11,8 @@ import { countOf } from '../state/groupDigits.js';
 import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
 import { runsDirFor } from './runsDir.js';
 
-export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|codex|command FILE... [--runs-dir D] [--session-id ID]
+export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|codex|command FILE...
+                       [--runs-dir D] [--session-id ID]
 
   Turns recorded agent output into a run folder (events.jsonl, session.log,
   metrics, agents/<name>/output.log, the report), one FILE per agent
@@ -25,12 +26,14 @@ export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|
   order on a synthetic clock (1 ms per line, ending at the file's modification
   time), and the report says which. Nothing of a project is built or measured:
   the report judges the recording on its errors, its tasks and its event log,
-  and leaves the build, tests, coverage, lines of code and checkpoints not judged.
+  and leaves the build, tests, coverage, lines of code and checkpoints not
+  judged.
 
 options:
   --agent KIND       the kind that wrote the files (required)
   --runs-dir D       where the run folder goes (default test_runs)
-  --session-id ID    the run folder's name (default import-YYYYMMDD-HHMMSS-xxxx); must not exist
+  --session-id ID    the run folder's name (default
+                     import-YYYYMMDD-HHMMSS-xxxx); must not exist
 
 Then: megatest report DIR, megatest replay DIR, megatest status DIR.`;
 

@@ -14,13 +14,15 @@ import { compactDuration } from '../state/durationText.js';
 import { countOf } from '../state/groupDigits.js';
 
 export const LS_HELP = `usage: megatest ls [--runs-dir DIR] [--json]
-  Lists the run folders under DIR (default test_runs), newest start first: id, status, exit code, whether a process
-  runs it now, start, duration (active time), agent, current phase, and kind (megatest; import, recorded
-  output megatest import made a run of; or a legacy folder of the original test_runner.py /
-  run_mega_test.sh, converted on the fly).
-  --json prints an array of objects instead of the table. A folder that cannot be read is listed as unreadable,
-  and why is said on stderr (in --json, its "problem"); so is a megatest folder whose event log is missing or
-  holds no session (its row has only what its status file says).`;
+  Lists the run folders under DIR (default test_runs), newest start first: id,
+  status, exit code, whether a process runs it now, start, duration (active
+  time), agent, current phase, and kind (megatest; import, recorded output
+  megatest import made a run of; or a legacy folder of the original
+  test_runner.py / run_mega_test.sh, converted on the fly).
+  --json prints an array of objects instead of the table. A folder that cannot
+  be read is listed as unreadable, and why is said on stderr (in --json, its
+  "problem"); so is a megatest folder whose event log is missing or holds no
+  session (its row has only what its status file says).`;
 
 // EXIT beside STATUS: "completed" alone did not tell a run that met its critical criteria (0) from one that did not (1).
 const HEADER = ['ID', 'STATUS', 'EXIT', 'LIVE', 'STARTED', 'DURATION', 'AGENT', 'PHASE', 'KIND'] as const;

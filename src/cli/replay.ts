@@ -16,27 +16,35 @@ import { isOrchestratorAlive } from '../io/sessions.js';
 import type { ReplayTarget } from '../ui/runReplay.js';
 import { THEME_NAMES } from '../ui/theme.js';
 
-export const REPLAY_HELP = `usage: megatest replay DIR|ID [--runs-dir D] [--speed N] [--at SEQ|TIME] [--frame [--width N] [--height N]] [--theme NAME] [--ascii]
+export const REPLAY_HELP = `usage: megatest replay DIR|ID [--runs-dir D] [--speed N] [--at SEQ|TIME]
+                       [--frame [--width N] [--height N]] [--theme NAME]
+                       [--ascii]
 
   Replays a run folder (finished, crashed, or still going: up to its present)
   in the console, every panel as the run was at the cursor. Opens at the start
   and plays; with --at it opens there, paused.
 
 options:
-  --speed N      1 to 1000 (default 1): seconds of the recording played per second
-  --at SEQ       a whole number: just after the event with that seq (0: before the first event)
+  --speed N      1 to 1000 (default 1): seconds of the recording played per
+                 second
+  --at SEQ       a whole number: just after the event with that seq (0: before
+                 the first event)
   --at TIME      an ISO time (2026-12-02T02:23:00Z; without a zone, local time),
                  or an offset from the first event: 90s, 5m, 1h30m
-                 (outside the run: its start or end, and a line on stderr says so)
-  --frame        print one frame as plain text at --at (default: the end) and exit
+                 (outside the run: its start or end, and a line on stderr says
+                 so)
+  --frame        print one frame as plain text at --at (default: the end) and
+                 exit
   --width N      the frame's width in columns (default 100, 40 to 400)
   --height N     the frame's height in rows (default 40, 12 to 200)
-  --theme NAME   dark | light | high-contrast | mono (the frame is always plain text)
+  --theme NAME   dark | light | high-contrast | mono (the frame is always plain
+                 text)
   --ascii        ASCII glyphs only
 
-keys: space play/pause, ←/→ one event, Shift+←/→ one minute, +/- speed (1x … 1000x),
-      g/G start/end, n/N next/previous checkpoint or restore, e/E next/previous
-      error or recovery, / filter the log, ? help, q quit`;
+keys: space play/pause, ←/→ one event, Shift+←/→ one minute,
+      +/- speed (1x … 1000x), g/G start/end, n/N next/previous checkpoint or
+      restore, e/E next/previous error or recovery, / filter the log, ? help,
+      q quit`;
 
 const OPTIONS = {
   speed: { type: 'string' },

@@ -30,19 +30,22 @@ import { confirm } from './confirm.js';
 import { errorText, isDiskWriteError } from '../io/writeHealth.js';
 
 export const RESTORE_HELP = `usage: megatest restore [SESSION|DIR] --checkpoint ID [--runs-dir DIR] [--json]
-       megatest restore DIR --checkpoint ID [--yes]          (the run's orchestrator is gone)
-       megatest restore DIR --checkpoint ID --to OUTDIR      (any run; the run is not touched)
+       megatest restore DIR --checkpoint ID [--yes]
+                                              (the run's orchestrator is gone)
+       megatest restore DIR --checkpoint ID --to OUTDIR
+                                              (any run; the run is not touched)
 
   ID is the checkpoint's id (checkpoint_003) or its number alone (3).
   A running session is put back to the checkpoint through its control API.
-  A finished, crashed or killed one has project/ put back offline, byte for byte,
-  after every blob the checkpoint names was checked against its sha256; on a
-  terminal it asks first, otherwise it needs --yes. The restore is noted in
-  session.log; events.jsonl and the report are left as they were.
+  A finished, crashed or killed one has project/ put back offline, byte for
+  byte, after every blob the checkpoint names was checked against its sha256;
+  on a terminal it asks first, otherwise it needs --yes. The restore is noted
+  in session.log; events.jsonl and the report are left as they were.
   --to OUTDIR writes the checkpoint's tree (without .git and node_modules) to
   OUTDIR, which must not exist or be empty, and outside the run folder.
 
-  exit 0 restored; 1 the checkpoint is unusable, the restore failed or was declined; 2 bad input.`;
+  exit 0 restored; 1 the checkpoint is unusable, the restore failed or was
+  declined; 2 bad input.`;
 
 const OPTIONS = {
   checkpoint: { type: 'string' },
