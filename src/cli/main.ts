@@ -19,7 +19,7 @@ import { sayConfigNotice } from './configNotices.js';
 import { parseCommandArgs } from './parseOptions.js';
 import { folderOrSessionId, requireFolderArg } from './commandArgs.js';
 import { HELP } from './helpText.js';
-import { checkpointVerifyHint, commandHint, configCommandHint, projectAsCommandHint } from './oldHabits.js';
+import { checkpointVerifyHint, commandHint, configCommandHint, nearestCommandHint, projectAsCommandHint } from './oldHabits.js';
 import { MEGATEST_VERSION } from '../version.js';
 import { runsDirFor } from './runsDir.js';
 import { jsonFailure, wantsJson } from './jsonFailure.js';
@@ -350,7 +350,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'import':
       return (await import('./import.js')).importCommand(args);
     default:
-      throw new UsageError(`megatest: unknown command ${JSON.stringify(command)}${withHint(commandHint(command) ?? (await projectHint(command, args)))} (see megatest --help)`);
+      throw new UsageError(`megatest: unknown command ${JSON.stringify(command)}${withHint(commandHint(command) ?? (await projectHint(command, args)) ?? nearestCommandHint(command))} (see megatest --help)`);
   }
 }
 

@@ -3,6 +3,8 @@
 // table of hints an "Unknown option" or an unknown command gets. Each hint is
 // a clause for the one line of the refusal (exit 2), naming what to write.
 
+import { editDistance } from '../config/messages.js';
+
 /** An option megatest does not take; `value` is what followed it (`--hours 6`), if anything did. */
 interface OptionHabit {
   /** How the option is written (long and short forms alike). */
@@ -45,11 +47,18 @@ export function optionHint(command: string, written: string, value: string | und
   return habit?.hint(command, value !== undefined && !value.startsWith('-') ? value : undefined, takes) ?? null;
 }
 
-/** Commands megatest names otherwise: `megatest migrate` is `megatest config migrate`. */
+/** Commands megatest names otherwise: `megatest migrate` is `megatest config migrate`; `megatest version` is an option. */
 const COMMAND_HABITS: Readonly<Record<string, string>> = {
   migrate: 'megatest config migrate OLD.toml',
   validate: 'megatest config check FILE',
+  version: 'megatest --version',
 };
+
+/** The commands a person types (main.ts's switch, without the internal orchestrate): what a misspelt one is matched against. */
+export const MEGATEST_COMMANDS: readonly string[] = [
+  'run', 'attach', 'replay', 'resume', 'checkpoint', 'compress', 'pause', 'continue', 'stop', 'restore',
+  'checkpoints', 'status', 'report', 'ls', 'clean', 'compare', 'import', 'config', 'help',
+];
 
 /** `megatest config validate` is `config check`, `config show` is `config print`. */
 const CONFIG_HABITS: Readonly<Record<string, string>> = {
@@ -59,6 +68,24 @@ const CONFIG_HABITS: Readonly<Record<string, string>> = {
 
 export function commandHint(command: string): string | null {
   return Object.hasOwn(COMMAND_HABITS, command) ? `did you mean ${COMMAND_HABITS[command]}?` : null;
+}
+
+/**
+ * The command a misspelt one was meant to be (`satus` is status, `reprot` report), or null when none is
+ * close: "unknown command" alone sent the person to --help to find the spelling. As parseOptions.ts
+ * guesses a misspelt option, but two letters are enough here (`rn`): every command is a short word.
+ */
+export function nearestCommandHint(command: string): string | null {
+  if (command.length < 2 || command.startsWith('-')) return null;
+  const written = command.toLowerCase();
+  let best: { command: string; distance: number } | undefined;
+  for (const candidate of MEGATEST_COMMANDS) {
+    const distance = editDistance(written, candidate);
+    // Up to two slips (a swapped pair is two) in a longer name, one in a short one.
+    const allowed = candidate.length >= 5 ? 2 : 1;
+    if (distance <= allowed && (best === undefined || distance < best.distance)) best = { command: candidate, distance };
+  }
+  return best === undefined ? null : `did you mean ${best.command}?`;
 }
 
 export function configCommandHint(sub: string): string | null {

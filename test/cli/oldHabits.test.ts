@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyLegacyFixtures } from '../legacy/legacyFixtures.js';
 import { captureCli } from './captureCli.js';
+import { MEGATEST_COMMANDS } from '../../src/cli/oldHabits.js';
 
 let runs: string;
 beforeAll(() => {
@@ -64,6 +65,34 @@ describe('more habits', () => {
     expect(await refusal(['task_queue', '6', '6'])).toBe('megatest: unknown command "task_queue"; did you mean megatest run task_queue 6 6? (see megatest --help)');
     // an unknown word that is no project type gets no such hint
     expect(await refusal(['nosuchproject', '6'])).toBe('megatest: unknown command "nosuchproject" (see megatest --help)');
+  });
+
+  it('a misspelt command: the command it was meant to be, in one line', async () => {
+    // each written with one or two slips of the command beside it
+    const slips: [string, string][] = [
+      ['rn', 'run'],
+      ['satus', 'status'],
+      ['reprot', 'report'],
+      ['relpay', 'replay'],
+      ['checkpionts', 'checkpoints'],
+      ['stp', 'stop'],
+      ['LS', 'ls'],
+    ];
+    for (const [written, meant] of slips) {
+      expect(await refusal([written])).toBe(`megatest: unknown command "${written}"; did you mean ${meant}? (see megatest --help)`);
+    }
+    expect(await refusal(['version'])).toBe('megatest: unknown command "version"; did you mean megatest --version? (see megatest --help)');
+    // nothing close: no guess
+    expect(await refusal(['frobnicate'])).toBe('megatest: unknown command "frobnicate" (see megatest --help)');
+    expect(await refusal(['x'])).toBe('megatest: unknown command "x" (see megatest --help)');
+  });
+
+  it('every command a misspelling is matched against is one megatest takes', async () => {
+    for (const command of MEGATEST_COMMANDS) {
+      const result = await captureCli([command, '--help']);
+      expect(result.stderr, command).not.toMatch(/unknown command/);
+      expect({ command, code: result.code }).toEqual({ command, code: 0 });
+    }
   });
 
   it('checkpoint verify X: megatest checkpoints verify X', async () => {
