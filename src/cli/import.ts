@@ -9,7 +9,7 @@ import { IMPORT_KINDS, isImportKind, KIND_FILES } from '../importer/kinds.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { countOf } from '../state/groupDigits.js';
 import { isLegacyRunFolder, legacyRunner } from '../legacy/detect.js';
-import { runsDirFor } from './runsDir.js';
+import { runsDirChoiceFor, runsDirNaming } from './runsDir.js';
 
 export const IMPORT_HELP = `usage: megatest import --agent selfware|claude-code|codex|command FILE...
                        [--runs-dir D] [--session-id ID]
@@ -61,10 +61,12 @@ export async function importCommand(argv: string[]): Promise<number> {
   if (kind === undefined) throw new UsageError(`megatest import: --agent is required: ${IMPORT_KINDS.join(', ')} (see megatest import --help)`);
   if (!isImportKind(kind)) throw new UsageError(`megatest import: ${agentKindProblem(kind, IMPORT_KINDS)}`);
   const { importRecordedRun } = await import('../importer/importRun.js');
+  const runsDir = await runsDirChoiceFor('import', values['runs-dir']);
   const result = await importRecordedRun({
     kind,
     files: positionals,
-    runsDir: await runsDirFor('import', values['runs-dir']),
+    runsDir: runsDir.dir,
+    runsDirNaming: runsDirNaming(runsDir),
     sessionId: values['session-id'],
   });
   const m = result.report.measurements;

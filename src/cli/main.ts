@@ -21,7 +21,7 @@ import { folderOrSessionId, requireFolderArg } from './commandArgs.js';
 import { HELP } from './helpText.js';
 import { checkpointVerifyHint, commandHint, configCommandHint, nearestCommandHint, projectAsCommandHint } from './oldHabits.js';
 import { MEGATEST_VERSION } from '../version.js';
-import { runsDirFor } from './runsDir.js';
+import { runsDirFor, runsDirNaming, runsDirSourceOf, type RunsDirSource } from './runsDir.js';
 import { jsonFailure, wantsJson } from './jsonFailure.js';
 
 // The engine, the report and the console (React, Ink) are loaded by the
@@ -116,7 +116,8 @@ async function cmdRun(args: string[]): Promise<number> {
   const rerun = await import('./headlessRerun.js');
   if (headless && rerun.inConsoleHeap()) return rerun.rerunHeadless('run', args);
   if (earlySignal() !== null) return interruptedBeforeStart();
-  const prepared = prepareRun(config, flags.agentCmd === undefined ? undefined : '--agent-cmd');
+  const runsDirSource: RunsDirSource = flags.runsDir !== undefined ? { from: 'flag' } : await runsDirSourceOf(configFile ?? (process.env.CONFIG_FILE || undefined), configFile === undefined);
+  const prepared = prepareRun(config, flags.agentCmd === undefined ? undefined : '--agent-cmd', runsDirNaming({ dir: config.session.runs_dir, source: runsDirSource }));
   if (headless) {
     return runOrchestratorInProcess(prepared.paths.root, { print: true, controlHost });
   }

@@ -16,7 +16,7 @@ import { Orchestrator } from '../engine/orchestrator.js';
 import { namedCheckpointRefusal } from '../engine/resumeRefusal.js';
 import { CheckpointStore } from '../checkpoint/store.js';
 import { importedRunRefusal, readRunInfo, type RunInfo } from '../io/runInfo.js';
-import { createRunFolder, defaultSessionId, runPaths, type RunPaths } from '../io/runFolder.js';
+import { createRunFolder, defaultSessionId, runPaths, type RunPaths, type RunsDirNaming } from '../io/runFolder.js';
 import { suspendJobTogether } from '../io/jobControl.js';
 import { isOrchestratorAlive } from '../io/sessions.js';
 import { RunFileReadError } from '../io/readError.js';
@@ -103,10 +103,10 @@ export interface PreparedRun {
 }
 
 /** Validates what the config alone cannot, then creates the run folder whole. */
-export function prepareRun(config: MegatestConfig, commandKey?: string): PreparedRun {
+export function prepareRun(config: MegatestConfig, commandKey?: string, runsDirNaming?: RunsDirNaming): PreparedRun {
   const sessionId = config.session.session_id || defaultSessionId();
   const { info, files } = describeRun(config, sessionId, commandKey);
-  const paths = createRunFolder(config.session.runs_dir, sessionId, files);
+  const paths = createRunFolder(config.session.runs_dir, sessionId, files, runsDirNaming);
   return { paths, info };
 }
 

@@ -26,7 +26,7 @@ import { loadConfig, resolveTemplate } from '../config/load.js';
 import type { MegatestConfig, ProjectTemplate } from '../config/types.js';
 import type { SessionStatus } from '../contract/events.js';
 import { LogIndexUpkeep } from '../io/logIndexUpkeep.js';
-import { defaultSessionId, validateSessionId, type RunPaths } from '../io/runFolder.js';
+import { defaultSessionId, validateSessionId, type RunPaths, type RunsDirNaming } from '../io/runFolder.js';
 import type { ImportedFrom, RunInfo } from '../io/runInfo.js';
 import { writeReport, type FinalReport } from '../report/report.js';
 import { MEGATEST_VERSION } from '../version.js';
@@ -47,6 +47,8 @@ export interface ImportOptions {
   kind: ImportKind;
   files: string[];
   runsDir: string;
+  /** How a refusal names runsDir (where it came from); default `--runs-dir DIR`. */
+  runsDirNaming?: RunsDirNaming;
   /** Default: import-YYYYMMDD-HHMMSS-xxxx. */
   sessionId?: string;
 }
@@ -198,7 +200,7 @@ export async function importRecordedRun(options: ImportOptions): Promise<ImportR
 
   // Looked for before this import's own folder exists.
   const earlierImports = earlierImportsOf(options.runsDir, kind, pinned);
-  const writer = ImportRunWriter.create(options.runsDir, info);
+  const writer = ImportRunWriter.create(options.runsDir, info, options.runsDirNaming);
   try {
     const { warnings, ...ending } = await writeRun(writer, { kind, files: pinned, names, tasks, clocks, startMs, durationSeconds, config, imported });
     writer.close();

@@ -12,7 +12,7 @@ import type { EventInput, LogLevel, MegatestEvent, SessionStatus } from '../cont
 import type { SessionMetrics } from '../contract/metrics.js';
 import { EventLog, SessionLog } from '../io/eventLog.js';
 import { LineAppender } from '../io/lineAppender.js';
-import { createRunFolder, writeMetricsCurrent, writeStatus, type RunPaths } from '../io/runFolder.js';
+import { createRunFolder, writeMetricsCurrent, writeStatus, type RunPaths, type RunsDirNaming } from '../io/runFolder.js';
 import type { RunInfo } from '../io/runInfo.js';
 import { foldEvent } from '../state/fold.js';
 import { initialRunState, type RunState } from '../state/runState.js';
@@ -48,8 +48,8 @@ export class ImportRunWriter {
   }
 
   /** Creates the run folder whole (UsageError, and nothing made, when the id is taken or the dir not writable). */
-  static create(runsDir: string, info: RunInfo): ImportRunWriter {
-    const paths = createRunFolder(runsDir, info.session_id, { 'config.json': JSON.stringify(info, null, 2) + '\n' });
+  static create(runsDir: string, info: RunInfo, runsDirNaming?: RunsDirNaming): ImportRunWriter {
+    const paths = createRunFolder(runsDir, info.session_id, { 'config.json': JSON.stringify(info, null, 2) + '\n' }, runsDirNaming);
     try {
       return new ImportRunWriter(paths, info.imported?.files.some((file) => file.timeline === 'line_order') ?? false);
     } catch (error) {

@@ -99,23 +99,43 @@ export function requireRunsDir(command: string, runsDir: string): void {
 }
 
 /**
+ * How a refusal names the runs folder: `--runs-dir DIR` where the person typed
+ * that; else where DIR came from (the default, a config file), and what to do
+ * (`; pass --runs-dir DIR`). "--runs-dir test_runs: not writable" sent a
+ * person who never typed --runs-dir looking for one.
+ */
+export interface RunsDirNaming {
+  name: string;
+  /** Said after the problem: empty, or "; pass --runs-dir DIR". */
+  remedy: string;
+}
+
+/**
  * Creates test_runs/<id>/ whole or not at all: the folder is filled under a
  * hidden temporary name and renamed into place, so bad input or a crash
  * leaves no half-made run folder.
  */
-export function createRunFolder(runsDir: string, sessionId: string, files: Record<string, string>): RunPaths {
+export function createRunFolder(
+  runsDir: string,
+  sessionId: string,
+  files: Record<string, string>,
+  naming: RunsDirNaming = { name: `--runs-dir ${runsDir}`, remedy: '' },
+): RunPaths {
   validateSessionId(sessionId);
   const runsAbs = path.resolve(runsDir);
   const existing = statOrNull(runsAbs);
-  if (existing !== null && !existing.isDirectory()) throw new UsageError(`${runsDirIsFile(runsDir)} (it is made if missing)`);
+  const { name, remedy } = naming;
+  if (existing !== null && !existing.isDirectory()) {
+    throw new UsageError(remedy === '' ? `${name}: is a file, not a folder; give a folder (it is made if missing)` : `${name}: is a file, not a folder${remedy}`);
+  }
   try {
     makeDirsSync(runsAbs);
     accessSync(runsAbs, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR' || code === 'EEXIST') throw new UsageError(`--runs-dir ${runsDir}: a part of that path is a file, not a folder`);
-    if (code === 'ENOENT') throw new UsageError(`--runs-dir ${runsDir}: cannot be made there (ENOENT: that file system holds no new folders, as under /proc)`);
-    throw new UsageError(`--runs-dir ${runsDir}: not writable (${code ?? String(error)})`);
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new UsageError(`${name}: a part of that path is a file, not a folder${remedy}`);
+    if (code === 'ENOENT') throw new UsageError(`${name}: cannot be made there (ENOENT: that file system holds no new folders, as under /proc)${remedy}`);
+    throw new UsageError(`${name}: not writable (${code ?? String(error)})${remedy}`);
   }
   const finalDir = path.join(runsAbs, sessionId);
   if (existsSync(finalDir)) {
@@ -138,7 +158,7 @@ export function createRunFolder(runsDir: string, sessionId: string, files: Recor
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`--runs-dir ${runsDir}: cannot create the run folder (${(error as Error).message})`);
+    throw new UsageError(`${name}: cannot create the run folder (${(error as Error).message})${remedy}`);
   }
   return runPaths(finalDir);
 }
