@@ -4,11 +4,13 @@
 // final_report.json is the runner's own), and a running session's
 // orchestrator writes the final report when the run ends (one written now
 // would be a "final" report of a run still going), and one killed before its
-// end has none yet (`megatest resume` goes on with it).
+// end has none yet (`megatest resume` goes on with it; an imported recording
+// cut short has none either, and nothing goes on with it).
 
 import { UsageError } from '../config/errors.js';
 import { foldRunFolder, missingLog } from '../io/foldLog.js';
 import { runPaths } from '../io/runFolder.js';
+import { importedAgentKind } from '../io/runInfo.js';
 import { countOf } from '../state/groupDigits.js';
 import { newerRunNote } from './newerVersion.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -37,12 +39,22 @@ export async function printReport(dir: string, options: { legacy: boolean; runni
   if (!legacy && !running && !stopped && changed === null) await writeReportFiles(dir, report);
   if (legacy) process.stderr.write(`megatest report: ${dir} is a run folder of the original runner: the report is printed, nothing is written into the folder\n`);
   if (running) process.stderr.write(`megatest report: the session in ${dir} is still running: this is the report as of now, printed only; its orchestrator writes final_report.* when the run ends\n`);
-  if (stopped) {
-    process.stderr.write(`megatest report: the session in ${dir} recorded no end and no orchestrator runs it (killed?): this is the report as of its last event, printed only; megatest resume ${dir} goes on with it\n`);
-  }
+  if (stopped) process.stderr.write(`megatest report: ${stoppedNote(dir)}\n`);
   if (changed !== null) process.stderr.write(`megatest report: ${changed}\n`);
   process.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'junit' ? renderJUnit(report) : renderMarkdown(report));
   return changed !== null ? 1 : reportExitCode(report);
+}
+
+/**
+ * Why a run folder with no recorded end is reported as of its last event, and what goes on with it: an
+ * imported one is a recording cut short (the import stopped, or its log was cut), which resume refuses.
+ */
+function stoppedNote(dir: string): string {
+  const importedKind = importedAgentKind(dir);
+  if (importedKind !== null) {
+    return `${dir} is recorded ${importedKind} output (megatest import) with no recorded end, a recording cut short: this is the report as of its last event, printed only; megatest resume does not go on with a recording (megatest import its files again for a whole one)`;
+  }
+  return `the session in ${dir} recorded no end and no orchestrator runs it (killed?): this is the report as of its last event, printed only; megatest resume ${dir} goes on with it`;
 }
 
 /**

@@ -49,6 +49,23 @@ describe('megatest report', () => {
     expect(result.code).toBe(1);
   });
 
+  it('an imported recording with no recorded end: a recording cut short, not a run resume goes on with', async () => {
+    const recording = path.join(runs, 'codex-cut.jsonl');
+    writeFileSync(recording, [{ type: 'thread.started', thread_id: 't-1' }, { type: 'turn.started' }].map((event) => JSON.stringify(event) + '\n').join(''));
+    const imported = await captureCli(['import', '--agent', 'codex', recording, '--runs-dir', runs, '--session-id', 'imported-cut']);
+    expect(imported.code, imported.stderr).not.toBe(2);
+    const dir = path.join(runs, 'imported-cut');
+    const events = path.join(dir, 'events.jsonl');
+    const lines = readFileSync(events, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(events, lines.filter((line) => JSON.parse(line).type !== 'session_ended').join('\n') + '\n');
+    const result = await captureCli(['report', dir]);
+    expect(said(result.stderr)).toEqual([
+      `megatest report: ${dir} is recorded codex output (megatest import) with no recorded end, a recording cut short: this is the report as of its last event, printed only; megatest resume does not go on with a recording (megatest import its files again for a whole one)`,
+    ]);
+    // what the note says of resume is so: it refuses the folder
+    expect((await captureCli(['resume', dir])).code).toBe(2);
+  });
+
   it('a line of junk inside the log, or a torn one after its last event, is damage but no lost event: the run still passes', async () => {
     const dir = recordedRunFolder(runs, 'torn');
     const passed = await captureCli(['report', dir, '--format', 'json']);
