@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
 import { parseCommandArgs } from './parseOptions.js';
-import { folderOrSessionId, requireFolderArg } from './commandArgs.js';
+import { folderOrSessionId, oneRunFolderRefusal, requireFolderArg } from './commandArgs.js';
 import { CheckpointStore, type CheckpointVerification } from '../checkpoint/store.js';
 import { runPaths } from '../io/runFolder.js';
 import { refuseLegacyFolder } from './legacyRefusal.js';
@@ -36,7 +36,7 @@ export async function checkpointsCommand(argv: string[]): Promise<number> {
   }
   const arg = parsed.positionals[0];
   const dir = arg === undefined ? undefined : await folderOrSessionId('checkpoints verify', arg, parsed.values['runs-dir']);
-  if (dir === undefined || parsed.positionals.length > 1) throw new UsageError('megatest checkpoints verify: expected one run folder DIR');
+  if (dir === undefined || parsed.positionals.length > 1) throw oneRunFolderRefusal('checkpoints verify', parsed.positionals);
   requireFolderArg('checkpoints verify', dir);
   // A folder of the original runner is refused as the control commands refuse it (no megatest checkpoints in it).
   refuseLegacyFolder('checkpoints verify', dir);

@@ -58,6 +58,17 @@ export async function folderOrSessionId(command: string, arg: string, runsDirFla
   return isDirectory(under) ? under : arg;
 }
 
+/**
+ * The refusal of a command that takes one run folder (replay, resume, report, checkpoints verify) given none
+ * or more: the arguments past the first are named, as typed. "expected one run folder DIR" alone, with the
+ * folder right there on the line, did not say which word was one too many.
+ */
+export function oneRunFolderRefusal(command: string, positionals: readonly string[]): UsageError {
+  const extra = positionals.slice(1).map((arg) => JSON.stringify(arg));
+  const unexpected = extra.length === 0 ? '' : `unexpected ${extra.length === 1 ? 'argument' : 'arguments'} ${extra.join(' ')}; `;
+  return new UsageError(`megatest ${command}: ${unexpected}expected one run folder DIR (see megatest ${command} --help)`);
+}
+
 /** The largest count parseAge takes (999999d is some 2,700 years: any run is younger). */
 export const AGE_MAX = 999_999;
 

@@ -17,7 +17,7 @@ import { agentKindProblem, decimalFlag, integer, joinDashValues } from './flagVa
 import { AGENT_KINDS } from '../config/types.js';
 import { sayConfigNotice } from './configNotices.js';
 import { parseCommandArgs } from './parseOptions.js';
-import { folderOrSessionId, requireFolderArg } from './commandArgs.js';
+import { folderOrSessionId, oneRunFolderRefusal, requireFolderArg } from './commandArgs.js';
 import { HELP } from './helpText.js';
 import { checkpointVerifyHint, commandHint, configCommandHint, nearestCommandHint, projectAsCommandHint } from './oldHabits.js';
 import { MEGATEST_VERSION } from '../version.js';
@@ -215,7 +215,7 @@ async function cmdAttach(args: string[]): Promise<number> {
 
 function requireDir(command: string, positionals: string[]): string {
   const dir = positionals[0];
-  if (!dir || positionals.length > 1) throw new UsageError(`megatest ${command}: expected one run folder (see megatest ${command} --help)`);
+  if (!dir || positionals.length > 1) throw oneRunFolderRefusal(command, positionals);
   requireFolderArg(command, dir);
   if (!existsSync(runPaths(dir).config)) throw new UsageError(`megatest ${command}: ${dir} is not a megatest run folder (no config.json)`);
   return dir;

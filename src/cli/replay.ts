@@ -8,7 +8,7 @@ import { UsageError } from '../config/errors.js';
 import { assertNever } from '../contract/assertNever.js';
 import { integer } from './flagValues.js';
 import { parseCommandArgs } from './parseOptions.js';
-import { folderOrSessionId } from './commandArgs.js';
+import { folderOrSessionId, oneRunFolderRefusal } from './commandArgs.js';
 import { openReplaySource, refuseNonFolder } from '../replay/source.js';
 import { existsSync } from 'node:fs';
 import { runPaths } from '../io/runFolder.js';
@@ -138,7 +138,7 @@ export function indexProgress(stream: { isTTY?: boolean; write(text: string): un
 
 function requireFolder(positionals: string[]): string {
   const dir = positionals[0];
-  if (!dir || positionals.length > 1) throw new UsageError('megatest replay: expected one run folder (see megatest replay --help)');
+  if (!dir || positionals.length > 1) throw oneRunFolderRefusal('replay', positionals);
   refuseNonFolder(dir);
   return dir;
 }

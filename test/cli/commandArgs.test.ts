@@ -1,7 +1,8 @@
 // parseAge (clean --older-than): the form is a count and s, m, h or d; a
 // count too big is told by its range, not by the form again. A run folder
 // argument that is no folder (nothing there, or a file) is said to be so,
-// not to lack config.json.
+// not to lack config.json. A command that takes one run folder, given more,
+// names the arguments past it.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/config/errors.js';
 import { AGE_MAX, parseAge } from '../../src/cli/commandArgs.js';
 import { runCli } from '../helpers/cli.js';
+import { captureCli } from './captureCli.js';
 
 const FLAG = 'megatest clean: --older-than';
 
@@ -22,6 +24,34 @@ function refusal(text: string): string {
   }
   throw new Error(`${text} was accepted`);
 }
+
+describe('a command that takes one run folder, given more', () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'megatest-one-folder-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  const commands = [['checkpoints', 'verify'], ['replay'], ['resume'], ['report']];
+  /** stderr less Node's own warnings (many in-process runs add listeners past its limit). */
+  const said = (stderr: string) => stderr.split('\n').filter((line) => line !== '' && !/^\((node:\d+|Use `node)/.test(line)).join('\n');
+
+  it('names the argument past the folder: the word one too many is right there', async () => {
+    for (const command of commands) {
+      const name = command.join(' ');
+      for (const extra of [['extra'], ['one more', '2']]) {
+        const result = await captureCli([...command, folder, ...extra]);
+        const named = extra.map((arg) => JSON.stringify(arg)).join(' ');
+        const what = extra.length === 1 ? 'argument' : 'arguments';
+        expect([result.code, said(result.stderr)]).toEqual([2, `megatest ${name}: unexpected ${what} ${named}; expected one run folder DIR (see megatest ${name} --help)`]);
+      }
+    }
+  });
+
+  it('given none: says what it takes', async () => {
+    for (const command of commands) {
+      const name = command.join(' ');
+      const result = await captureCli(command);
+      expect([result.code, said(result.stderr)]).toEqual([2, `megatest ${name}: expected one run folder DIR (see megatest ${name} --help)`]);
+    }
+  });
+});
 
 describe('parseAge', () => {
   it('a count over the largest, in the right form: says the range allowed', () => {
