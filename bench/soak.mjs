@@ -8,7 +8,7 @@
 // short intervals and a few sim faults, watches events.jsonl and, keyed on what
 // appears there, acts as a person would: after the first checkpoint a pause,
 // 5 s later a continue; at the first phase-end gate (a build event) a manual
-// checkpoint; when development starts a pause, a restore of the checkpoint
+// checkpoint; when development starts (and that continue is done) a pause, a restore of the checkpoint
 // before the newest (project/ hashed then and compared with `restore --to`'s
 // export of it), a continue, a compress of agent-3 and a SIGUSR1; 30 tool calls
 // later a kill -9 of the orchestrator and `megatest resume DIR --headless`.
