@@ -113,7 +113,9 @@ export interface EventBodies {
   /**
    * `count`: how many occurrences this one event stands for, when it sums up
    * several (a parse_failure event counts the agent's malformed lines since
-   * its previous one); 1 when absent.
+   * its previous one); 1 when absent. A parse_failure of 0 is an error the
+   * agent said in its own words ("the model returned malformed JSON"): an
+   * error, and no malformed line of the agent's (protocol errors).
    */
   error: { class: string; severity: Severity; agent?: string; message: string; count?: number };
   recovery: { action: string; attempt: number; outcome: 'started' | 'succeeded' | 'failed' | 'gave_up'; agent?: string; detail?: string };

@@ -189,7 +189,10 @@ export class Recovery {
     const { ctx } = this;
     if (ctx.stopRequest) return;
     const message = capEventText(said);
-    ctx.emit({ type: 'error', class: c.class, severity: c.severity, agent: slot.name, message });
+    // An error the agent said (or its adapter made of a run) that reads as a parse failure ("the model returned malformed
+    // tool call JSON") is no line of the agent's that megatest could not read: count 0 keeps it off the protocol errors,
+    // which the ParseFailureReporter's events count (the sim's parse fault showed "proto 2" for its one bad line).
+    ctx.emit({ type: 'error', class: c.class, severity: c.severity, agent: slot.name, message, ...(c.class === 'parse_failure' ? { count: 0 } : {}) });
     ctx.log.error(slot.name, `${c.class} (${c.severity}, ${c.matched}): ${message}`);
     const limits = ctx.config.error_handling;
     // Only an error the agent fails on ends a recovery in wait: a report that

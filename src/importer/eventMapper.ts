@@ -194,8 +194,10 @@ export class AgentEventMapper {
     const f = this.failures;
     if (f.unreported === 0) return;
     const message = parseFailureMessage(f.unreported, f.total, f.lastReason, f.lastLine);
+    // With its count, as a live run's event has it: without one, the event was one protocol error however many lines it summed.
+    const count = f.unreported;
     f.unreported = 0;
     f.lastReportMs = ms;
-    out.push({ ms, event: { type: 'error', class: 'parse_failure', severity: 'recoverable', agent: this.agent.name, message } });
+    out.push({ ms, event: { type: 'error', class: 'parse_failure', severity: 'recoverable', agent: this.agent.name, message, count } });
   }
 }

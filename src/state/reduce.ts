@@ -352,8 +352,9 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
 }
 
 /** How many lines an error event stands for: its count when it is a whole number above 0, else 1. */
+/** The malformed lines a parse_failure event stands for: its count (0: an error of the agent's own words, no line of it malformed); 1 when absent. */
 function lineCount(count: number | undefined): number {
-  return typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : 1;
+  return typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : 1;
 }
 
 /** The open recoveries after a recovery event: a start opens one, an outcome ends the oldest open one of its agent, action and attempt. */

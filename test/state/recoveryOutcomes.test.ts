@@ -25,6 +25,8 @@ const events = log([
   { type: 'error', class: 'parse_failure', severity: 'recoverable', agent: 'agent-2', message: '1 line …' },
   { type: 'recovery', action: 'pause_and_alert', attempt: 2, outcome: 'started', agent: 'agent-2' },
   { type: 'error', class: 'network_timeout', severity: 'transient', agent: 'agent-1', message: 'ETIMEDOUT', count: 7 },
+  // An error the agent said in its own words that reads as a parse failure: an error, no malformed line of its.
+  { type: 'error', class: 'parse_failure', severity: 'recoverable', agent: 'agent-1', message: 'parse failure: model returned malformed tool call JSON', count: 0 },
 ]);
 
 describe('open recoveries and protocol errors in the fold', () => {
@@ -49,12 +51,12 @@ describe('open recoveries and protocol errors in the fold', () => {
     expect(ended.counters.recoveriesFailed).toBe(1);
   });
 
-  it('counts protocol errors per agent from parse_failure events (a missing count is one line)', () => {
+  it('counts protocol errors per agent from parse_failure events (a missing count is one line, a count of 0 none)', () => {
     expect(oneByOne.agents.find((a) => a.name === 'agent-2')!.protocolErrors).toBe(4);
     expect(oneByOne.agents.find((a) => a.name === 'agent-1')!.protocolErrors).toBe(0);
     expect(oneByOne.counters.protocolErrors).toBe(4);
     // Another class's count is not a protocol error; each error event is one error.
-    expect(oneByOne.counters.errors).toBe(3);
+    expect(oneByOne.counters.errors).toBe(4);
   });
 
   it('folds the same in one batch', () => {
