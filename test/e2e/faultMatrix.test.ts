@@ -28,6 +28,7 @@ import {
   readEvents,
   readReport,
   removeDir,
+  runCli,
   runHeadless,
   tempRunsDir,
   waitForEventWhileRunning,
@@ -59,6 +60,8 @@ interface Case {
   extra?: string;
   checkpoint?: string;
   agent?: string;
+  /** Run with a person (CI=false): a pause for a person waits, and this test continues it once (`megatest continue`). */
+  person?: boolean;
   /** --agents (2 unless said). */
   agents?: number;
   /** The events after which the story is over and the test stops the session; absent: the session ends by itself. */
@@ -149,6 +152,13 @@ const CASES: Case[] = [
   },
 ];
 
+/** Run after CASES, one at a time, on ports of CASES that have ended by then. */
+const PERSON_CASES: Case[] = [
+  { name: 'attempts-person', port: 18931, person: true, checkpoint: 'max_recovery_attempts = 2', faults: Array.from({ length: 3 }, () => ({ after_tool_calls: 1, kind: 'network_timeout', agent: 'agent-1' })) },
+  { name: 'deadlock-person', port: 18933, person: true, faults: [{ after_tool_calls: 1, kind: 'consensus_deadlock', agent: 'agent-1' }] },
+];
+const ALL_CASES = [...CASES, ...PERSON_CASES];
+
 interface Outcome {
   result: CliResult;
   events: MegatestEvent[];
@@ -165,8 +175,17 @@ async function runCase(c: Case): Promise<void> {
   const runDir = path.join(runsDir, c.name);
   const args = ['run', 'task_queue', '--headless', '--agents', String(c.agents ?? 2), '--duration', '60s', '--seed', '11'];
   args.push('--config', configFile, '--runs-dir', runsDir, '--session-id', c.name, '--port', String(c.port));
-  const run: RunningCli = runHeadless(args, { timeoutMs: 150_000 });
-  if (c.name === 'test-failure') {
+  const run: RunningCli = runHeadless(args, { timeoutMs: 150_000, env: c.person ? { CI: 'false' } : {} });
+  if (c.person) {
+    await waitForEventWhileRunning(run, runDir, 'command', (e) => e.name === 'pause' && e.source === 'engine', 100_000);
+    const continued = await runCli(['continue', runDir]);
+    expect(continued.code, continued.stderr).toBe(0);
+    await waitForEventWhileRunning(run, runDir, 'command', (e) => e.name === 'continue', 100_000);
+    // Progress after the continue: the agent works again.
+    const resumedAt = eventsOf(readEvents(runDir), 'command').find((e) => e.name === 'continue')!.seq;
+    await waitForEventWhileRunning(run, runDir, 'tool_call', (t) => t.agent === 'agent-1' && t.seq > resumedAt, 100_000);
+    run.child.kill('SIGTERM');
+  } else if (c.name === 'test-failure') {
     const error = await waitForEventWhileRunning(run, runDir, 'error', (e) => e.class === 'test_failure', 100_000);
     await waitForEventWhileRunning(run, runDir, 'tool_call', (t) => t.agent === 'agent-1' && t.seq > error.seq, 100_000);
     run.child.kill('SIGTERM');
@@ -201,13 +220,14 @@ describe.skipIf(!BUILT)(`the failure matrix of DESIGN §8, each injected into a 
   beforeAll(async () => {
     mkdirSync(path.join(runsDir, 'configs'), { recursive: true });
     await runAll(CASES);
+    await runAll(PERSON_CASES, 1);
   }, 400_000);
   afterAll(() => {
     killRunsIn(runsDir);
     if (!process.env.FAULT_MATRIX_KEEP) removeDir(runsDir);
   });
 
-  describe.each(CASES.map((c) => c.name))('%s: what every case shares', (name) => {
+  describe.each(ALL_CASES.map((c) => c.name))('%s: what every case shares', (name) => {
     it("the report's errors and recoveries are the log's", () => {
       const o = get(name);
       const byClass: Record<string, number> = {};
@@ -294,6 +314,27 @@ describe.skipIf(!BUILT)(`the failure matrix of DESIGN §8, each injected into a 
     expect(eventsOf(o.events, 'alert').some((a) => a.level === 'critical')).toBe(true);
     expect(endedAs(o)).toMatchObject({ status: 'failed' });
     expect(o.result.code).toBe(1);
+  });
+
+  it('with a person, the attempt past max_recovery_attempts pauses the session until a person continues it; the agent works again', () => {
+    const o = get('attempts-person');
+    const gaveUp = recoveriesOf(o).find((r) => r.outcome === 'gave_up');
+    expect(gaveUp).toMatchObject({ action: 'pause_and_alert', attempt: 3 });
+    const commands = eventsOf(o.events, 'command').filter((c) => c.seq > gaveUp!.seq);
+    expect(commands.slice(0, 2).map((c) => [c.name, c.source])).toEqual([
+      ['pause', 'engine'],
+      ['continue', 'cli'],
+    ]);
+    expect(eventsOf(o.events, 'alert').some((a) => a.level === 'critical' && a.seq > gaveUp!.seq)).toBe(true);
+    expect(endedAs(o)).toMatchObject({ status: 'interrupted' });
+  });
+
+  it('with a person, a consensus deadlock pauses the session (escalate), and the escalation succeeds when a person continues', () => {
+    const o = get('deadlock-person');
+    expect(recoveriesOf(o, 'escalate').map((r) => r.outcome)).toEqual(['started', 'succeeded']);
+    expect(recoveriesOf(o, 'escalate')[1]!.detail).toContain('continued (cli)');
+    expect(eventsOf(o.events, 'command').map((c) => [c.name, c.source])).toEqual(expect.arrayContaining([['pause', 'engine'], ['continue', 'cli']]));
+    expect(endedAs(o)).toMatchObject({ status: 'interrupted' });
   });
 
   for (const [name, errorClass, agent] of [
