@@ -188,6 +188,9 @@ async function runCase(c: Case): Promise<void> {
   } else if (c.name === 'test-failure') {
     const error = await waitForEventWhileRunning(run, runDir, 'error', (e) => e.class === 'test_failure', 100_000);
     await waitForEventWhileRunning(run, runDir, 'tool_call', (t) => t.agent === 'agent-1' && t.seq > error.seq, 100_000);
+    // The sim plants defects for a later phase to fix: a phase-end test run fails for real, and the run goes on.
+    const failedRun = await waitForEventWhileRunning(run, runDir, 'test_run', (t) => t.failed > 0, 100_000);
+    await waitForEventWhileRunning(run, runDir, 'tool_call', (t) => t.seq > failedRun.seq, 100_000);
     run.child.kill('SIGTERM');
   } else if (c.storyOver) {
     for (const over of c.storyOver) await waitForEventWhileRunning(run, runDir, 'recovery', (e) => over(e), 100_000);
@@ -367,6 +370,11 @@ describe.skipIf(!BUILT)(`the failure matrix of DESIGN §8, each injected into a 
     const o = get('test-failure');
     expect(eventsOf(o.events, 'error').filter((e) => e.class === 'test_failure')).toHaveLength(1);
     expect(recoveriesOf(o)).toEqual([]);
+    // A failed test run of the project (a planted defect) is its test_run event and a WARN line: no error, no recovery.
+    const failedRun = eventsOf(o.events, 'test_run').find((t) => t.failed > 0)!;
+    expect(eventsOf(o.events, 'error')).toHaveLength(1);
+    expect(o.log).toContain(`[tests] ${failedRun.passed} passed, ${failedRun.failed} failed`);
+    expect(o.events.some((e) => e.type === 'tool_call' && e.seq > failedRun.seq)).toBe(true);
     expect(endedAs(o)).toMatchObject({ status: 'interrupted' });
   });
 });
