@@ -62,6 +62,8 @@ interface Case {
   agent?: string;
   /** Run with a person (CI=false): a pause for a person waits, and this test continues it once (`megatest continue`). */
   person?: boolean;
+  /** With a person: events to wait for before continuing (besides the pause). */
+  beforeContinue?: ((e: MegatestEvent) => boolean)[];
   /** --agents (2 unless said). */
   agents?: number;
   /** The events after which the story is over and the test stops the session; absent: the session ends by itself. */
@@ -156,6 +158,15 @@ const CASES: Case[] = [
 const PERSON_CASES: Case[] = [
   { name: 'attempts-person', port: 18931, person: true, checkpoint: 'max_recovery_attempts = 2', faults: Array.from({ length: 3 }, () => ({ after_tool_calls: 1, kind: 'network_timeout', agent: 'agent-1' })) },
   { name: 'deadlock-person', port: 18933, person: true, faults: [{ after_tool_calls: 1, kind: 'consensus_deadlock', agent: 'agent-1' }] },
+  {
+    // The sim's own disk_full error pauses first; the [limits] check then finds the run folder over the limit.
+    name: 'disk-person',
+    port: 18934,
+    person: true,
+    extra: '[limits]\ndisk_space_limit_gb = 0.01',
+    faults: [{ after_tool_calls: 1, kind: 'disk_limit', agent: 'agent-1' }],
+    beforeContinue: [(e) => e.type === 'limit' && e.kind === 'disk'],
+  },
 ];
 const ALL_CASES = [...CASES, ...PERSON_CASES];
 
@@ -178,6 +189,7 @@ async function runCase(c: Case): Promise<void> {
   const run: RunningCli = runHeadless(args, { timeoutMs: 150_000, env: c.person ? { CI: 'false' } : {} });
   if (c.person) {
     await waitForEventWhileRunning(run, runDir, 'command', (e) => e.name === 'pause' && e.source === 'engine', 100_000);
+    for (const before of c.beforeContinue ?? []) await waitForEventWhileRunning(run, runDir, 'limit', (e) => before(e), 100_000);
     const continued = await runCli(['continue', runDir]);
     expect(continued.code, continued.stderr).toBe(0);
     await waitForEventWhileRunning(run, runDir, 'command', (e) => e.name === 'continue', 100_000);
@@ -337,6 +349,18 @@ describe.skipIf(!BUILT)(`the failure matrix of DESIGN §8, each injected into a 
     expect(recoveriesOf(o, 'escalate').map((r) => r.outcome)).toEqual(['started', 'succeeded']);
     expect(recoveriesOf(o, 'escalate')[1]!.detail).toContain('continued (cli)');
     expect(eventsOf(o.events, 'command').map((c) => [c.name, c.source])).toEqual(expect.arrayContaining([['pause', 'engine'], ['continue', 'cli']]));
+    expect(endedAs(o)).toMatchObject({ status: 'interrupted' });
+  });
+
+  it('with a person, over disk_space_limit_gb: a disk limit and a pause with a critical alert; after a continue the run goes on over the limit', () => {
+    const o = get('disk-person');
+    const limit = eventsOf(o.events, 'limit').find((l) => l.kind === 'disk');
+    expect(limit).toMatchObject({ action: 'pause' });
+    expect(eventsOf(o.events, 'alert').some((a) => a.level === 'critical' && a.seq > limit!.seq)).toBe(true);
+    expect(recoveriesOf(o, 'pause_and_alert').map((r) => r.outcome)).toEqual(['started', 'succeeded']);
+    const continued = eventsOf(o.events, 'command').find((c) => c.name === 'continue')!;
+    expect(eventsOf(o.events, 'command').filter((c) => c.name === 'pause' && c.seq > continued.seq)).toEqual([]);
+    expect(o.events.some((e) => e.type === 'tool_call' && e.seq > continued.seq)).toBe(true);
     expect(endedAs(o)).toMatchObject({ status: 'interrupted' });
   });
 
