@@ -42,13 +42,15 @@ interface BuiltInClass {
 export const MODEL_UNAVAILABLE_CLASS = 'model_unavailable';
 export const MODEL_UNAVAILABLE =
   /issue with the selected model|model_not_found|not_found_error.{0,40}model|model[:`'" ]{1,3}\S{1,80}[`'"]? (does not exist|is not supported|not found)|model (is )?not supported|model not found|unknown model\b/i;
+/** Its `stop` restores the last checkpoint first (recoveryActions.ts). */
+export const DATA_CORRUPTION = 'data_corruption';
 
 // Order matters: the more specific patterns come first. A failed test first:
 // its name ("test_rejects_corrupt_frame") must not read as the fault it tests.
 const BUILT_IN: BuiltInClass[] = [
   { class: 'test_failure', pattern: /\btests? failed\b|\bassertion(error\b|.*\bfailed\b)|test result: FAILED/i, severity: 'degraded', action: 'log_and_continue' },
   // Only a message that says megatest's or the project's data is damaged: a bare "corrupt" stopped sessions over a task's title.
-  { class: 'data_corruption', pattern: /\b(data|state|checkpoint|database|file|index)s? (is |are |was )?corrupt|\bchecksum mismatch\b|\bintegrity check failed\b/i, severity: 'fatal', action: 'stop' },
+  { class: DATA_CORRUPTION, pattern: /\b(data|state|checkpoint|database|file|index)s? (is |are |was )?corrupt|\bchecksum mismatch\b|\bintegrity check failed\b/i, severity: 'fatal', action: 'stop' },
   { class: 'disk_full', pattern: /ENOSPC|no space left|disk (is )?full|disk (usage|limit)/i, severity: 'critical', action: 'pause_and_alert' },
   { class: 'consensus_deadlock', pattern: /deadlock|no quorum/i, severity: 'critical', action: 'escalate' },
   // The agent's program is not logged in, or its key or token was refused: no retry or other model helps until a person logs it in.

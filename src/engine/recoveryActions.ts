@@ -9,7 +9,7 @@ import path from 'node:path';
 import { assertNever } from '../contract/assertNever.js';
 import type { AgentPool, AgentSlot } from './agentPool.js';
 import type { CheckpointKeeper } from './checkpointKeeper.js';
-import { backoffSeconds, type Classification, type EngineAction } from './classify.js';
+import { backoffSeconds, DATA_CORRUPTION, type Classification, type EngineAction } from './classify.js';
 import { backoffStep } from './recoveryChoice.js';
 import type { EngineContext } from './context.js';
 import { keepAttempt } from './attempts.js';
@@ -149,12 +149,25 @@ export class RecoveryActions {
       case 'log_and_continue':
         // handle() stops before: a logged error is no recovery (no event, not counted).
         break;
-      case 'stop':
-        record('started', `${c.class}: stopping the session`);
+      case 'stop': {
+        // Data corruption is stopped and restored (DESIGN §8): the run ends on its last checkpoint, not on what the
+        // corruption left, which its final checkpoint and a resume of the failed run would otherwise carry on from.
+        const restoreFirst = c.class === DATA_CORRUPTION && (await ctx.store.ids()).length > 0;
+        record('started', restoreFirst ? `${c.class}: restoring the last checkpoint, then stopping the session` : `${c.class}: stopping the session`);
+        if (restoreFirst) {
+          // What the corruption left (the project diff) is kept before the restore puts project/ back.
+          await this.keepArtifacts(slot, c, attempt, message);
+          try {
+            await this.keeper.restore(undefined, `recovery from ${c.class} on ${slot.name}`, true);
+          } catch (error) {
+            ctx.log.warn('recovery', `${c.class}: the last checkpoint could not be restored (${(error as Error).message}); the session stops on project/ as it is`);
+          }
+        }
         ctx.requestStop({ status: 'failed', reason: `${c.class}: ${message}`, exitCode: 1 });
         // Carried out: the session stops (status failed, the final checkpoint kept).
         record('succeeded', `${c.class}: the session stops`);
         break;
+      }
       case 'resolve_conflict': {
         const handed = await this.hooks.conflicts?.handOver(slot);
         if (!handed) {
@@ -190,13 +203,14 @@ export class RecoveryActions {
   }
 
   /** Keeps what the failed attempt left: the agent's output and the project diff. */
-  private keepArtifacts(slot: AgentSlot, c: Classification, attempt: number, message: string): void {
+  private keepArtifacts(slot: AgentSlot, c: Classification, attempt: number, message: string): Promise<void> {
     const { paths } = this.ctx;
     const dir = path.join(paths.agents, slot.name, 'attempts', `${Date.now()}-${c.class}-${attempt}`);
     const keeping: Promise<void> = keepAttempt(dir, path.join(paths.agents, slot.name), this.pool.workDirOf(slot), message)
       .catch((e: Error) => this.ctx.log.warn('recovery', `could not keep attempt artifacts: ${e.message}`))
       .finally(() => this.keeping.delete(keeping));
     this.keeping.add(keeping);
+    return keeping;
   }
 
   /** Resolves once every failed attempt's artifacts are written (or given up on): the session waits for this before it ends. */

@@ -16,7 +16,7 @@
 // an [[error_handling.rules]] rule that gives a sim fault's words that class:
 // what is checked is the class's action, not its recognition (classify.test.ts).
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf, MegatestEvent } from '../../src/contract/events.js';
@@ -140,10 +140,12 @@ const CASES: Case[] = [
     storyOver: [ended('restore_checkpoint', 'agent-1')],
   },
   {
+    // In development: the end of bootstrap left a checkpoint to go back to.
     name: 'corruption',
     port: 18937,
+    checkpoint: 'tool_call_threshold = 0\ntoken_threshold = 0',
     extra: '[[error_handling.rules]]\npattern = "no quorum"\nseverity = "fatal"\naction = "stop"\nclass = "data_corruption"',
-    faults: [{ after_tool_calls: 1, kind: 'consensus_deadlock', agent: 'agent-1' }],
+    faults: [{ in_phase: 'development', after_tool_calls: 1, kind: 'consensus_deadlock', agent: 'agent-1' }],
   },
   {
     name: 'test-failure',
@@ -171,6 +173,7 @@ const PERSON_CASES: Case[] = [
 const ALL_CASES = [...CASES, ...PERSON_CASES];
 
 interface Outcome {
+  runDir: string;
   result: CliResult;
   events: MegatestEvent[];
   report: FinalReport;
@@ -209,7 +212,7 @@ async function runCase(c: Case): Promise<void> {
     run.child.kill('SIGTERM');
   }
   const result = await run.done;
-  outcomes.set(c.name, { result, events: readEvents(runDir), report: readReport(runDir), log: readFileSync(path.join(runDir, 'session.log'), 'utf8') });
+  outcomes.set(c.name, { runDir, result, events: readEvents(runDir), report: readReport(runDir), log: readFileSync(path.join(runDir, 'session.log'), 'utf8') });
 }
 
 /** A few sessions at a time: the machine has two cores. */
@@ -380,12 +383,22 @@ describe.skipIf(!BUILT)(`the failure matrix of DESIGN §8, each injected into a 
     });
   }
 
-  it('data corruption: stop, the session ends failed (exit 1) with its final checkpoint kept', () => {
+  it('data corruption: stop and restore: the last checkpoint is put back, then the session ends failed (exit 1)', () => {
     const o = get('corruption');
     const error = eventsOf(o.events, 'error').find((e) => e.class === 'data_corruption');
     expect(error?.severity).toBe('fatal');
     expect(recoveriesOf(o, 'stop').map((r) => r.outcome)).toEqual(['started', 'succeeded']);
-    expect(eventsOf(o.events, 'checkpoint_created').filter((c) => c.seq > error!.seq).map((c) => c.trigger)).toContain('final');
+    const before = eventsOf(o.events, 'checkpoint_created').filter((c) => c.seq < error!.seq);
+    expect(before.length).toBeGreaterThan(0);
+    const restored = eventsOf(o.events, 'checkpoint_restored').filter((r) => r.seq > error!.seq);
+    expect(restored.map((r) => r.id)).toEqual([before.at(-1)!.id]);
+    expect(restored[0]!.reason).toContain('data_corruption');
+    // The final checkpoint is of the restored project; what the corruption left is kept in the attempt's folder.
+    const final = eventsOf(o.events, 'checkpoint_created').find((c) => c.trigger === 'final');
+    expect(final!.seq).toBeGreaterThan(restored[0]!.seq);
+    const attempts = readdirSync(path.join(o.runDir, 'agents', 'agent-1', 'attempts')).filter((d) => d.endsWith('-data_corruption-1'));
+    expect(attempts).toHaveLength(1);
+    expect(existsSync(path.join(o.runDir, 'agents', 'agent-1', 'attempts', attempts[0]!, 'project.diff'))).toBe(true);
     expect(endedAs(o)).toMatchObject({ status: 'failed' });
     expect(o.result.code).toBe(1);
   });
