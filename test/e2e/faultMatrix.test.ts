@@ -7,7 +7,7 @@
 //   configured backoff, model switch, restore, pause for a person);
 // - the report's errors_by_class and recovery counts equal the log's;
 // - the session ends as documented: a pause for a person in CI ends it
-//   `failed` (exit 1); with a person (PERSON_CASES, CI=false) it waits, and
+//   `failed` (exit 1); with a person (in SECOND_ROUND, CI=false) it waits, and
 //   this test continues it; the others go on until this test stops them
 //   (SIGTERM, `interrupted`) once their story is over;
 // - session.log holds no stack trace.
@@ -160,7 +160,15 @@ const CASES: Case[] = [
 ];
 
 /** Run after CASES, one at a time, on ports of CASES that have ended by then. */
-const PERSON_CASES: Case[] = [
+const SECOND_ROUND: Case[] = [
+  {
+    // Before any checkpoint: the agent alone is restarted.
+    name: 'crash-early',
+    port: 18935,
+    checkpoint: 'tool_call_threshold = 0\ntoken_threshold = 0',
+    faults: [{ after_tool_calls: 1, kind: 'agent_crash', agent: 'agent-2' }],
+    storyOver: [ended('restore_checkpoint', 'agent-2')],
+  },
   { name: 'attempts-person', port: 18931, person: true, checkpoint: 'max_recovery_attempts = 2', faults: Array.from({ length: 3 }, () => ({ after_tool_calls: 1, kind: 'network_timeout', agent: 'agent-1' })) },
   { name: 'deadlock-person', port: 18933, person: true, faults: [{ after_tool_calls: 1, kind: 'consensus_deadlock', agent: 'agent-1' }] },
   {
@@ -173,7 +181,7 @@ const PERSON_CASES: Case[] = [
     beforeContinue: [(e) => e.type === 'limit' && e.kind === 'disk'],
   },
 ];
-const ALL_CASES = [...CASES, ...PERSON_CASES];
+const ALL_CASES = [...CASES, ...SECOND_ROUND];
 
 interface Outcome {
   runDir: string;
@@ -241,7 +249,7 @@ describe.skipIf(!BUILT)(`the failure matrix of DESIGN §8, each injected into a 
   beforeAll(async () => {
     mkdirSync(path.join(runsDir, 'configs'), { recursive: true });
     await runAll(CASES);
-    await runAll(PERSON_CASES, 1);
+    await runAll(SECOND_ROUND, 1);
   }, 400_000);
   afterAll(() => {
     killRunsIn(runsDir);
@@ -368,6 +376,18 @@ describe.skipIf(!BUILT)(`the failure matrix of DESIGN §8, each injected into a 
     expect(eventsOf(o.events, 'command').filter((c) => c.name === 'pause' && c.seq > continued.seq)).toEqual([]);
     expect(o.events.some((e) => e.type === 'tool_call' && e.seq > continued.seq)).toBe(true);
     expect(endedAs(o)).toMatchObject({ status: 'interrupted' });
+  });
+
+  it('agent_crash before any checkpoint: the agent alone is restarted, and the recovery succeeds when it works again', () => {
+    const o = get('crash-early');
+    const error = eventsOf(o.events, 'error').find((e) => e.class === 'agent_crash');
+    expect(error?.agent).toBe('agent-2');
+    expect(eventsOf(o.events, 'checkpoint_created').filter((c) => c.seq < error!.seq)).toEqual([]);
+    expect(recoveriesOf(o, 'restore_checkpoint', 'agent-2').map((r) => r.outcome)).toEqual(['started', 'succeeded']);
+    expect(eventsOf(o.events, 'checkpoint_restored')).toEqual([]);
+    const starts = eventsOf(o.events, 'agent_started');
+    expect(starts.filter((a) => a.agent === 'agent-2' && a.seq > error!.seq)).toHaveLength(1);
+    expect(starts.filter((a) => a.agent === 'agent-1' && a.seq > error!.seq)).toEqual([]);
   });
 
   for (const [name, errorClass, agent] of [
