@@ -301,6 +301,22 @@ describe.skipIf(!BUILT)(`the failure matrix of DESIGN §8, each injected into a 
     const o = get('parse');
     expect(recoveriesOf(o, 'retry_with_modification', 'agent-1').map((r) => r.outcome)).toEqual(['started', 'succeeded']);
     expect(endedAs(o)).toMatchObject({ status: 'interrupted' });
+    // Protocol errors are the lines the agent printed that are no protocol: its one malformed JSON line here, counted
+    // from its output.log; its error message that reads as a parse failure is an error, and no such line.
+    const malformed = readFileSync(path.join(o.runDir, 'agents', 'agent-1', 'output.log'), 'utf8')
+      .split('\n')
+      .filter((line) => {
+        if (!line.startsWith('{')) return false;
+        try {
+          JSON.parse(line);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+    expect(malformed.length).toBeGreaterThan(0);
+    expect(o.report.agents.find((a) => a.name === 'agent-1')!.protocol_errors).toBe(malformed.length);
+    expect(o.report.reliability.protocol_errors).toBe(malformed.length);
   });
 
   it('max_recovery_attempts: the attempt past it gives up, and in CI the session ends failed (exit 1)', () => {
