@@ -24,6 +24,8 @@ describe('AgentEventMapper', () => {
     const end = events(m.end(1700, 'the recorded stream ended'));
     expect(end.map((e) => e.type)).toEqual(['error', 'agent_exited']);
     expect((end[0] as { message: string }).message).toContain('(4 in all');
+    // Each event carries the lines it sums up, as a live run's does: the fold counts protocol errors from them.
+    expect([first[0], due[0], end[0]].map((e) => (e as { count?: number }).count)).toEqual([1, 2, 1]);
   });
 
   it('outcomes: success completes the file\'s task once; a failure is an error; a cost is a cost-only tokens event', () => {
