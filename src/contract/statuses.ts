@@ -24,7 +24,8 @@ export const SESSION_STATUSES: readonly SessionStatus[] = [
 
 export type AgentStatus = 'starting' | 'working' | 'idle' | 'waiting' | 'blocked' | 'paused' | 'exited' | 'crashed';
 
-export type CheckpointTrigger = 'time' | 'tool_calls' | 'tokens' | 'phase' | 'forced' | 'final';
+/** before_restore: the work since the last checkpoint, kept as a person's restore begins, so that restore can be undone. */
+export type CheckpointTrigger = 'time' | 'tool_calls' | 'tokens' | 'phase' | 'forced' | 'before_restore' | 'final';
 
 /** Who gave a command: a console key, the control API, a signal, the CLI (resume), or megatest itself (an automatic pause or continue). */
 export type CommandSource = 'key' | 'api' | 'signal' | 'cli' | 'engine';

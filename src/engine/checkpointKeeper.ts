@@ -178,6 +178,26 @@ export class CheckpointKeeper {
     return event;
   }
 
+  /**
+   * As a person's restore begins: the work since the last checkpoint kept as
+   * a checkpoint of its own (trigger before_restore), so a restore chosen by
+   * mistake (`r`, then the wrong line) is undone by restoring that one. Not
+   * kept (checkpoints suspended over the disk limit, the disk refused it):
+   * said, and the restore goes on, as the person asked.
+   */
+  async keepBeforeRestore(target: string): Promise<void> {
+    const { ctx } = this;
+    try {
+      const kept = await this.create('before_restore');
+      if (kept?.type === 'checkpoint_created') ctx.log.info('checkpoint', `${kept.id} keeps the work before the restore to ${target}: restoring ${kept.id} undoes it`);
+      else ctx.log.warn('checkpoint', `the work since the last checkpoint is not kept before the restore to ${target}: checkpoints are suspended`);
+    } catch (error) {
+      const message = (error as Error).message;
+      ctx.log.warn('checkpoint', `the work since the last checkpoint could not be kept before the restore to ${target}: ${message}`);
+      ctx.emit({ type: 'alert', level: 'warning', message: `the work since the last checkpoint could not be kept before the restore to ${target} (${message}); the restore goes on` });
+    }
+  }
+
   /** Puts project/ and the run back to a checkpoint (CheckpointRestore.restore says how). */
   restore(id: string | undefined, reason: string, fallBack: boolean, announce?: () => void, agents: 'running' | 'not started yet' = 'running'): Promise<MegatestEvent> {
     return this.restorer.restore(id, reason, fallBack, announce, agents);

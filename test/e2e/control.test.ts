@@ -9,6 +9,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
 import { readEvents as events, runCli, waitFor as waitUntil } from '../helpers/cli.js';
 import type { SessionMetrics } from '../../src/contract/metrics.js';
+import type { EventOf } from '../../src/contract/events.js';
 
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'megatest.js');
 const FAST = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'e2e', 'fast.toml');
@@ -113,6 +114,18 @@ describe('control API and shell controls on a running session', () => {
     const fromCli = events(runDir).filter((e) => e.type === 'command' && e.source === 'cli').map((e) => (e as { name: string }).name);
     expect(fromCli).toEqual(expect.arrayContaining(['pause', 'continue', 'compress', 'checkpoint', 'restore']));
     expect(events(runDir).some((e) => e.type === 'checkpoint_restored' && e.id === 'checkpoint_001')).toBe(true);
+
+    // The work since the last checkpoint was kept before that restore, as a checkpoint of its own: restoring it undoes it.
+    const all = events(runDir);
+    const asked = all.find((e) => e.type === 'command' && e.name === 'restore' && e.detail === 'checkpoint_001')!;
+    const restored = all.find((e) => e.type === 'checkpoint_restored' && e.id === 'checkpoint_001')!;
+    const kept = all.filter((e): e is EventOf<'checkpoint_created'> => e.type === 'checkpoint_created' && e.seq > asked.seq && e.seq < restored.seq);
+    expect(kept.map((e) => e.trigger)).toEqual(['before_restore']);
+    const keptValid = (await new CheckpointStore(path.join(runDir, 'checkpoints')).list()).find((c) => c.id === kept[0]!.id);
+    expect(keptValid?.valid).toBe(true);
+    const undo = await cli('restore', runDir, '--checkpoint', kept[0]!.id);
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(events(runDir).some((e) => e.type === 'checkpoint_restored' && e.id === kept[0]!.id)).toBe(true);
   }, 120_000);
 
   it('stops the run from the shell, and then says the orchestrator is gone', async () => {

@@ -105,8 +105,9 @@ describe.each<Hold>(['files', 'agents stopping'])('commands beside a restore (he
     expect(ctx.status).toBe('recovering');
 
     await answered(surface.pause('key'));
-    // The agents are stopping, or stopped: nobody is signalled; the restore says paused once it is done.
-    expect(told).toEqual([]);
+    // The agents are stopping, or stopped: nobody is signalled (but of the checkpoint kept before the restore); the
+    // restore says paused once it is done.
+    expect(told).toEqual(['checkpoint']);
     await expect(answered(surface.pause('api'))).rejects.toThrowError(/already paused/);
 
     held.open();
@@ -115,7 +116,8 @@ describe.each<Hold>(['files', 'agents stopping'])('commands beside a restore (he
     expect(startedWhile).toEqual(['paused']);
     expect(ctx.status).toBe('paused');
     const stoppedThen = hold === 'files' ? ['agents stopped', 'command pause'] : ['command pause', 'agents stopped'];
-    expect(order).toEqual(['command restore', ...stoppedThen, 'checkpoint_restored', 'agents started']);
+    // The checkpoint kept before the restore comes first (the restore can be undone by restoring it).
+    expect(order).toEqual(['command restore', 'checkpoint_created', ...stoppedThen, 'checkpoint_restored', 'agents started']);
   });
 
   it('a pause then a continue: both answered; the agents start again running, started once, by the restore', async () => {
@@ -174,12 +176,13 @@ describe('commands while a restore checks its checkpoint (every blob looked at),
     expect(ctx.status).toBe('running');
     await answered(surface.pause('key'));
     expect(ctx.status).toBe('paused');
-    expect(told).toEqual(['pause']);
+    // The checkpoint kept before the restore was said first.
+    expect(told).toEqual(['checkpoint', 'pause']);
     held.open();
     await restore;
     expect(startedWhile).toEqual(['paused']);
     expect(ctx.status).toBe('paused');
-    expect(order).toEqual(['command restore', 'command pause', 'agents stopped', 'checkpoint_restored', 'agents started']);
+    expect(order).toEqual(['command restore', 'checkpoint_created', 'command pause', 'agents stopped', 'checkpoint_restored', 'agents started']);
   });
 
   it('a continue of a paused session acts as at any other time; the restore then leaves it running', async () => {
@@ -188,7 +191,7 @@ describe('commands while a restore checks its checkpoint (every blob looked at),
     await reached.opened;
     await answered(surface.resume('key'));
     expect(ctx.status).toBe('running');
-    expect(told).toEqual(['resume']);
+    expect(told).toEqual(['checkpoint', 'resume']);
     held.open();
     await restore;
     expect(startedWhile).toEqual(['recovering']);
