@@ -199,8 +199,15 @@ export class CheckpointKeeper {
   }
 
   /** Puts project/ and the run back to a checkpoint (CheckpointRestore.restore says how). */
-  restore(id: string | undefined, reason: string, fallBack: boolean, announce?: () => void, agents: 'running' | 'not started yet' = 'running'): Promise<MegatestEvent> {
-    return this.restorer.restore(id, reason, fallBack, announce, agents);
+  restore(
+    id: string | undefined,
+    reason: string,
+    fallBack: boolean,
+    announce?: () => void,
+    agents: 'running' | 'not started yet' = 'running',
+    beforePutBack?: () => Promise<void>,
+  ): Promise<MegatestEvent> {
+    return this.restorer.restore(id, reason, fallBack, announce, agents, beforePutBack);
   }
 
   /**

@@ -90,7 +90,15 @@ export class CheckpointRestore {
    * them here too would leave a second process per agent at work in
    * project/, unwatched.
    */
-  async restore(id: string | undefined, reason: string, fallBack: boolean, announce?: () => void, agents: 'running' | 'not started yet' = 'running'): Promise<MegatestEvent> {
+  async restore(
+    id: string | undefined,
+    reason: string,
+    fallBack: boolean,
+    announce?: () => void,
+    agents: 'running' | 'not started yet' = 'running',
+    /** Once the checkpoint has passed its checks, before anything is stopped or put back (a person's restore keeps the work first). */
+    beforePutBack?: () => Promise<void>,
+  ): Promise<MegatestEvent> {
     const { ctx, pool } = this;
     const started = Date.now();
     // Mid-session, a person's pause, continue and stop are answered while the checkpoint is checked (every blob looked at:
@@ -110,6 +118,7 @@ export class CheckpointRestore {
       reportSkipped();
       throw new ControlError('no valid checkpoint to restore', 409);
     }
+    await beforePutBack?.();
     const previousStatus = ctx.status;
     ctx.setStatus('recovering');
     ctx.restoreGeneration += 1;

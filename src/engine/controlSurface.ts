@@ -164,13 +164,10 @@ export class ControlSurface implements EngineControl {
     return this.command('restore', async () => {
       // A checkpoint that does not exist is refused (404) unrecorded, as a refused pause is: it was in the log as asked
       // for, and nothing said it never happened. One found damaged is recorded, and the alert that refuses it follows.
-      if ((await this.ctx.store.ids()).includes(checkpointId)) {
-        this.ctx.emit({ type: 'command', name: 'restore', source, detail: checkpointId });
-        // What the agents did since the last checkpoint is kept first: the restore throws it away, and a wrong choice
-        // in the picker lost it for good.
-        await this.keeper.keepBeforeRestore(checkpointId);
-      }
-      return this.keeper.restore(checkpointId, `restore asked by ${source}`, false);
+      if ((await this.ctx.store.ids()).includes(checkpointId)) this.ctx.emit({ type: 'command', name: 'restore', source, detail: checkpointId });
+      // What the agents did since the last checkpoint is kept first, once the chosen one has passed its checks (a
+      // refused restore throws nothing away): the restore throws it away, and a wrong choice in the picker lost it for good.
+      return this.keeper.restore(checkpointId, `restore asked by ${source}`, false, undefined, 'running', () => this.keeper.keepBeforeRestore(checkpointId));
     });
   }
 
