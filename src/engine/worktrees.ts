@@ -9,8 +9,6 @@
 
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { MegatestConfig } from '../config/types.js';
-import { assertNever } from '../contract/assertNever.js';
 import { GIT_TIMEOUT_MS } from './git.js';
 import { describeConflicts, unsettled, type ConflictFile } from './conflictFiles.js';
 import { excludeBuildOutput } from './gitExcludes.js';
@@ -22,23 +20,8 @@ import { relinkWorktrees } from './worktreeLinks.js';
 export { GitError } from './worktreeGit.js';
 
 export const MAIN_BRANCH = 'main';
-export type Isolation = 'shared' | 'worktree';
-
-/** `auto`: the real CLI agents each get a worktree; the sim and `command` agents share project/. */
-export function isolationOf(agents: Pick<MegatestConfig['agents'], 'kind' | 'isolation'>): Isolation {
-  if (agents.isolation !== 'auto') return agents.isolation;
-  switch (agents.kind) {
-    case 'selfware':
-    case 'claude-code':
-    case 'codex':
-      return 'worktree';
-    case 'sim':
-    case 'command':
-      return 'shared';
-    default:
-      return assertNever(agents.kind, 'agent kind');
-  }
-}
+// Which agents get a worktree: isolationKind.ts; exported here too, beside the rest of worktree isolation's API.
+export { isolationOf, type Isolation } from './isolationKind.js';
 
 /** An agent's branch and the commit its worktree is at (null: no worktree, or no commit). */
 export interface WorktreeHead {
