@@ -6,7 +6,7 @@
 // stores the removed contents again. Counted over the manifests on disk
 // (blobsNamedBy), not from the store's own figures.
 
-import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -16,17 +16,8 @@ import { CheckpointStore } from '../../src/checkpoint/store.js';
 import type { FileEntry } from '../../src/checkpoint/types.js';
 import { testBody } from '../helpers/checkpointTree.js';
 import { suiteTmpfs } from '../helpers/tmpfs.js';
+import { blobFiles } from '../helpers/checkpointTree.js';
 
-/** Blob files under objects/ (named by 62 hex digits under a 2-digit folder). */
-function blobFiles(checkpointsDir: string): Set<string> {
-  const found = new Set<string>();
-  const objects = path.join(checkpointsDir, 'objects');
-  if (!existsSync(objects)) return found;
-  for (const entry of readdirSync(objects, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && /^[0-9a-f]{62}$/.test(entry.name)) found.add(path.basename(entry.parentPath) + entry.name);
-  }
-  return found;
-}
 
 /** The blobs every checkpoint on disk names, read by a store of its own (another process). */
 async function namedBlobs(checkpointsDir: string): Promise<Set<string>> {

@@ -8,14 +8,14 @@
 // checkpoint names; and the next checkpoint is whole.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
-import { testBody } from '../helpers/checkpointTree.js';
+import { blobFiles, testBody } from '../helpers/checkpointTree.js';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
 
@@ -117,16 +117,6 @@ function runToPointAndKill(runDir: string, point: string): Promise<void> {
   });
 }
 
-/** Blob files under objects/, as sha256s. */
-function blobFiles(checkpointsDir: string): Set<string> {
-  const found = new Set<string>();
-  const objects = path.join(checkpointsDir, 'objects');
-  if (!existsSync(objects)) return found;
-  for (const entry of readdirSync(objects, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && /^[0-9a-f]{62}$/.test(entry.name)) found.add(path.basename(entry.parentPath) + entry.name);
-  }
-  return found;
-}
 
 describe('a writer killed at a point of its checkpoint', () => {
   for (const point of ['first-rename', 'half-renamed', 'publish']) {

@@ -6,7 +6,7 @@
 // The crash's leftovers are made by taking a checkpoint and removing its
 // file: the state a kill between the renames and the publish leaves.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -16,20 +16,11 @@ import { CheckpointKeeper } from '../../src/engine/checkpointKeeper.js';
 import type { EngineContext } from '../../src/engine/context.js';
 import type { Measurer } from '../../src/engine/measurer.js';
 import { testBody } from '../helpers/checkpointTree.js';
+import { blobFiles } from '../helpers/checkpointTree.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'megatest-unnamedblobs-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-/** Blob files under objects/, as sha256s (fan-out folder + name). */
-function blobFiles(checkpointsDir: string): Set<string> {
-  const found = new Set<string>();
-  const objects = path.join(checkpointsDir, 'objects');
-  if (!existsSync(objects)) return found;
-  for (const entry of readdirSync(objects, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && /^[0-9a-f]{62}$/.test(entry.name)) found.add(path.basename(entry.parentPath) + entry.name);
-  }
-  return found;
-}
 
 /** A run with two checkpoints whose second's file is gone (its blobs stay), and what each named. */
 async function runCutShort(name: string) {

@@ -3,7 +3,7 @@
 // to compare a tree before and after a restore.
 
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CheckpointBody, FileEntry } from '../../src/checkpoint/store.js';
 
@@ -43,5 +43,16 @@ export function fingerprintTree(root: string): Record<string, string> {
     }
   };
   visit('');
+  return found;
+}
+
+/** Blob files under objects/, as sha256s (fan-out folder + name). */
+export function blobFiles(checkpointsDir: string): Set<string> {
+  const found = new Set<string>();
+  const objects = path.join(checkpointsDir, 'objects');
+  if (!existsSync(objects)) return found;
+  for (const entry of readdirSync(objects, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && /^[0-9a-f]{62}$/.test(entry.name)) found.add(path.basename(entry.parentPath) + entry.name);
+  }
   return found;
 }
