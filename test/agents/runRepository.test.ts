@@ -41,6 +41,22 @@ function answerOf(lines: string[]): string[] {
   return lines.slice(start, lines.indexOf('done'));
 }
 
+/** What a CLI agent's task process running `script` in the work dir printed, once it has ended. */
+function taskSays(script: string): Promise<string[]> {
+  const lines: string[] = [];
+  return new Promise((resolve) => {
+    new TaskProcess({
+      command: { file: 'sh', args: ['-c', script], cwd: workDir, env: {} },
+      parser: { line: (line) => (lines.push(line), []), end: () => [] },
+      baseEnv: {},
+      log: () => undefined,
+      parseStderr: false,
+      onMessage: () => undefined,
+      onEnd: () => resolve(lines),
+    });
+  });
+}
+
 function expectKeptOut(answer: string[]): void {
   expect(answer[0]).toBe('GIT_DIR=unset');
   // git does not find the user's repository: it stops at the work dir.
@@ -61,36 +77,12 @@ describe("an agent's git, run in a work dir with no .git inside the user's repos
 
   it('a CLI agent’s task: the same', async () => {
     process.env.GIT_DIR = path.join(userRepository, '.git');
-    const lines: string[] = [];
-    await new Promise<void>((resolve) => {
-      new TaskProcess({
-        command: { file: 'sh', args: ['-c', ASK_GIT], cwd: workDir, env: {} },
-        parser: { line: (line) => (lines.push(line), []), end: () => [] },
-        baseEnv: {},
-        log: () => undefined,
-        parseStderr: false,
-        onMessage: () => undefined,
-        onEnd: () => resolve(),
-      });
-    });
-    expectKeptOut(answerOf(lines));
+    expectKeptOut(answerOf(await taskSays(ASK_GIT)));
   });
 
   it('a work dir with its own .git is found as ever, from its subfolders too', async () => {
     execFileSync('git', ['init', '-q', workDir]);
     mkdirSync(path.join(workDir, 'src'));
-    const lines: string[] = [];
-    await new Promise<void>((resolve) => {
-      new TaskProcess({
-        command: { file: 'sh', args: ['-c', `cd src && ${ASK_GIT}`], cwd: workDir, env: {} },
-        parser: { line: (line) => (lines.push(line), []), end: () => [] },
-        baseEnv: {},
-        log: () => undefined,
-        parseStderr: false,
-        onMessage: () => undefined,
-        onEnd: () => resolve(),
-      });
-    });
-    expect(answerOf(lines)).toEqual(['GIT_DIR=unset', realpathSync(workDir)]);
+    expect(answerOf(await taskSays(`cd src && ${ASK_GIT}`))).toEqual(['GIT_DIR=unset', realpathSync(workDir)]);
   });
 });
