@@ -47,7 +47,8 @@ export const INDEX_FILE = 'events.idx';
  */
 // 12: an event line of an unknown type (a newer megatest's) takes its seq in the folded state instead of leaving a gap.
 // 13: the folded states' measured figures keep the last test run's flaky count (Measured.testsFlaky).
-export const INDEX_VERSION = 13;
+// 14: the folded states' counters keep the limit events per kind (Counters.limitsByKind).
+export const INDEX_VERSION = 14;
 export const MAGIC = Buffer.from('MTRPIDX\n');
 export const PREAMBLE = 16;
 export const SLOT = 32;

@@ -116,6 +116,8 @@ export interface FinalReport {
     /** Per recovery action: attempts started, succeeded, failed or gave up (e.g. resolve_conflict, reassign). */
     recoveries_by_action: Record<string, { started: number; succeeded: number; failed: number }>;
     limits_hit: number;
+    /** Limit events per kind (tokens_per_hour, tool_calls_per_hour, idle_time, total_token_budget, disk_space …). */
+    limits_by_kind: Record<string, number>;
   };
   agents: {
     name: string;
@@ -316,6 +318,7 @@ export async function buildReport(runDir: string, folded?: FoldedRun): Promise<F
       protocol_errors: c.protocolErrors ?? 0,
       recoveries_by_action: c.recoveriesByAction,
       limits_hit: c.limits,
+      limits_by_kind: c.limitsByKind ?? {},
     },
     agents: state.agents.map((a) => ({
       name: a.name,

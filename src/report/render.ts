@@ -133,7 +133,7 @@ export function renderMarkdown(report: FinalReport): string {
     ...Object.entries(report.reliability.recoveries_by_action).map(
       ([action, n]) => `  - ${action}: ${n.started} started, ${n.succeeded} succeeded, ${n.failed} failed or gave up`,
     ),
-    `- limits hit: ${report.reliability.limits_hit}`,
+    `- limits hit: ${report.reliability.limits_hit}${Object.keys(report.reliability.limits_by_kind ?? {}).length ? ` (${Object.entries(report.reliability.limits_by_kind).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
     `- protocol errors: ${countOf(report.reliability.protocol_errors ?? 0, 'line')} the agents printed broke their protocol (counted per agent below; the lines are in ${report.legacy ? 'session.log' : 'agents/<name>/output.log'})`,
     `- event log: ${report.event_log.events} events, seq ${report.event_log.first_seq ?? '—'}..${report.event_log.last_seq ?? '—'}, ${report.event_log.seq_gaps} gaps, ${report.event_log.unreadable_lines} unreadable lines${(report.event_log.seq_repeats ?? 0) > 0 ? `, seq repeated or went back at ${report.event_log.seq_repeats} places (two writers in one log?)` : ''}${unknownTypesText(report.event_log)}`,
     '',

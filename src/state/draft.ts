@@ -58,7 +58,7 @@ export class Draft {
   }
 
   /** A record of the counters keyed by event data (byModel, errorsByClass …), made this draft's own. */
-  countersMap<K extends 'byModel' | 'errorsByClass' | 'recoveriesByAction'>(key: K): Counters[K] {
+  countersMap<K extends 'byModel' | 'errorsByClass' | 'recoveriesByAction' | 'limitsByKind'>(key: K): Counters[K] {
     const c = this.counters();
     return (c[key] = this.own(c[key]));
   }

@@ -68,6 +68,8 @@ export interface Counters {
   /** Tokens and cost per model, by the model each tokens event names ('' when it names none). */
   byModel: Record<string, ModelUsage>;
   limits: number;
+  /** Limit events per limit kind (tokens_per_hour, idle_time, disk …): what "limits hit" was made of. */
+  limitsByKind: Record<string, number>;
   compressions: number;
   votes: number;
   commands: number;
@@ -126,6 +128,7 @@ export function emptyCounters(): Counters {
     recoveriesByAction: {},
     byModel: {},
     limits: 0,
+    limitsByKind: {},
     compressions: 0,
     votes: 0,
     commands: 0,

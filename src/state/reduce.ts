@@ -308,6 +308,8 @@ function reduce(draft: Draft, s: RunState, event: MegatestEvent, previousTs: str
       const who = event.agent ? `${event.agent}: ` : '';
       const detail = event.detail ? ` (${event.detail})` : '';
       draft.counters().limits += 1;
+      const byKind = draft.countersMap('limitsByKind');
+      setKey(byKind, event.kind, (byKind[event.kind] ?? 0) + 1);
       // A context limit met is the compression that follows it, routine in a long run: info, as the compression is.
       const tone: AlertTone = event.kind === 'context_size' ? 'info' : 'warning';
       draft.pushAlert(alertOf(event, 'limit', tone, `${who}${event.kind} limit → ${event.action}${detail}`), MAX_ALERTS);

@@ -9,7 +9,7 @@
 // a deadline for a stuck session, never a duration. The tool-call limit
 // gets the same count in a session of its own.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOf, MegatestEvent } from '../../src/contract/events.js';
@@ -114,10 +114,17 @@ describe.skipIf(!BUILT)('the hourly token limit across a kill -9 and a resume (n
     for (const throttle of after) expect(figureOf(throttle)).toBe(spentBefore(events, throttle.agent!, throttle.seq));
   });
 
-  it('the report’s limits hit is the log’s count of limit events', () => {
+  it('the report’s limits hit is the log’s count of limit events, by kind too', () => {
     expect(resumed.code, resumed.stderr).not.toBeNull();
     const events = readEvents(runDir);
-    expect(readReport(runDir).reliability.limits_hit).toBe(eventsOf(events, 'limit').length);
+    const report = readReport(runDir);
+    expect(report.reliability.limits_hit).toBe(eventsOf(events, 'limit').length);
+    const byKind: Record<string, number> = {};
+    for (const limit of eventsOf(events, 'limit')) byKind[limit.kind] = (byKind[limit.kind] ?? 0) + 1;
+    expect(byKind.tokens_per_hour).toBeGreaterThan(0);
+    expect(report.reliability.limits_by_kind).toEqual(byKind);
+    const line = Object.entries(byKind).map(([kind, n]) => `${kind} ${n}`).join(', ');
+    expect(readFileSync(path.join(runDir, 'final_report.md'), 'utf8')).toContain(`- limits hit: ${report.reliability.limits_hit} (${line})`);
   });
 });
 

@@ -82,6 +82,7 @@ export function fakeReport(status: SessionStatus, criteria: CriterionResult[], p
       protocol_errors: 0,
       recoveries_by_action: {},
       limits_hit: 0,
+      limits_by_kind: {},
     },
     agents: [],
     models: [],
