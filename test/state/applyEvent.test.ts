@@ -13,7 +13,7 @@ import {
   parseLogLine,
   setOrchestratorLiveness,
 } from '../../src/state/applyEvent.js';
-import { MAX_ALERTS, MAX_LOG_LINES, MAX_SERIES_POINTS } from '../../src/state/limits.js';
+import { MAX_ALERTS, MAX_CHECKPOINTS, MAX_LOG_LINES, MAX_SERIES_POINTS } from '../../src/state/limits.js';
 import { fixtureEvents, fixtureLogLines } from '../ui/helpers.js';
 
 const events = fixtureEvents();
@@ -134,6 +134,29 @@ describe('bounded buffers', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it("a long run's checkpoints: the picker's list and the rollback points keep the newest MAX_CHECKPOINTS, the count keeps them all", () => {
+    // A soak's orchestrator (6 sim agents, a checkpoint every few seconds on
+    // tool calls) took 150 checkpoints in 14 minutes: thousands in a long run.
+    const created = 3 * MAX_CHECKPOINTS + 7;
+    const idOf = (n: number) => `checkpoint_${String(n).padStart(4, '0')}`;
+    const batch: MegatestEvent[] = Array.from({ length: created }, (_, i) => ({
+      seq: i + 1,
+      ts: '2025-11-24T09:00:00.000Z',
+      type: 'checkpoint_created',
+      id: idOf(i + 1),
+      trigger: 'tool_calls',
+      files: 1,
+      bytes: 10,
+      ms: 5,
+      phase: 'development',
+    }));
+    const state = applyEvents(initialConsoleState(), batch);
+    const newest = Array.from({ length: MAX_CHECKPOINTS }, (_, i) => idOf(created - MAX_CHECKPOINTS + 1 + i));
+    expect(state.checkpoints.map((checkpoint) => checkpoint.id)).toEqual(newest);
+    expect(state.rollbackPoints.map((point) => point.id)).toEqual(newest);
+    expect(state.counters.checkpoints).toBe(created);
   });
 });
 
